@@ -1,0 +1,294 @@
+//! The config file: which pages to serve, with which tokens, and how to sync them.
+//!
+//! Access tokens live here or in the environment and nowhere else, so a config that group or
+//! others can read is refused.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer};
+
+use crate::graph::AccessToken;
+
+pub const DEFAULT_GRAPH_BASE_URL: &str = "https://graph.facebook.com";
+pub const DEFAULT_GRAPH_VERSION: &str = "v25.0";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(
+        "no config file at {0}: copy config.example.toml there, fill in your pages and run chmod 600 on it"
+    )]
+    Missing(PathBuf),
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "{0} can be read by other users of this machine and holds access tokens: run `chmod 600 {0}`"
+    )]
+    TooOpen(PathBuf),
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("page {page}: no access token: the environment variable {var} is not set")]
+    TokenEnvMissing { page: String, var: String },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub graph: GraphSettings,
+    #[serde(default)]
+    pub sync: SyncSettings,
+    #[serde(default)]
+    pub pages: Vec<PageConfig>,
+    #[serde(default)]
+    pub quick_replies: Vec<QuickReply>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GraphSettings {
+    pub base_url: String,
+    pub version: String,
+    #[serde(deserialize_with = "duration")]
+    pub timeout: Duration,
+}
+
+impl Default for GraphSettings {
+    fn default() -> Self {
+        Self {
+            base_url: DEFAULT_GRAPH_BASE_URL.to_owned(),
+            version: DEFAULT_GRAPH_VERSION.to_owned(),
+            timeout: Duration::from_secs(20),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SyncSettings {
+    /// Time between two sync cycles.
+    #[serde(deserialize_with = "duration")]
+    pub interval: Duration,
+    /// How long after the buyer's last message a Spam-folder conversation is pulled in.
+    #[serde(deserialize_with = "duration")]
+    pub spam_delay: Duration,
+    /// How many of a page's most recent conversations its first sync brings in, per folder.
+    pub backfill_conversations: usize,
+    /// Reply between 24 hours and 7 days after the buyer's last message with the HUMAN_AGENT tag.
+    pub human_agent_tag: bool,
+}
+
+impl Default for SyncSettings {
+    fn default() -> Self {
+        Self {
+            interval: Duration::from_secs(30),
+            spam_delay: Duration::from_secs(5 * 60),
+            backfill_conversations: 200,
+            human_agent_tag: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageConfig {
+    pub id: String,
+    pub name: Option<String>,
+    access_token: Option<AccessToken>,
+    access_token_env: Option<String>,
+}
+
+impl PageConfig {
+    pub fn new(id: &str, name: Option<&str>, token: AccessToken) -> Self {
+        Self {
+            id: id.to_owned(),
+            name: name.map(str::to_owned),
+            access_token: Some(token),
+            access_token_env: None,
+        }
+    }
+
+    /// The page's token, read from the environment at the moment it is needed when the config
+    /// names a variable rather than holding the token itself.
+    pub fn token(&self) -> Result<AccessToken, ConfigError> {
+        if let Some(token) = &self.access_token {
+            return Ok(token.clone());
+        }
+        let var = self.access_token_env.clone().unwrap_or_default();
+        match std::env::var(&var) {
+            Ok(value) if !value.trim().is_empty() => Ok(AccessToken::new(value.trim())),
+            _ => Err(ConfigError::TokenEnvMissing {
+                page: self.id.clone(),
+                var,
+            }),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuickReply {
+    pub shortcut: String,
+    pub text: String,
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(ConfigError::Missing(path.to_owned()));
+            }
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                });
+            }
+        };
+        refuse_open_permissions(path)?;
+        Self::parse(&text).map_err(|message| ConfigError::Invalid {
+            path: path.to_owned(),
+            message,
+        })
+    }
+
+    /// Parses and checks a config; the message names the line and the key at fault.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut seen = std::collections::HashSet::new();
+        for page in &config.pages {
+            if page.id.trim().is_empty() {
+                return Err("[[pages]]: `id` is empty".into());
+            }
+            if !seen.insert(page.id.as_str()) {
+                return Err(format!("[[pages]]: page {} is listed twice", page.id));
+            }
+            match (&page.access_token, &page.access_token_env) {
+                (Some(_), Some(_)) => {
+                    return Err(format!(
+                        "[[pages]] id = {}: give `access_token` or `access_token_env`, not both",
+                        page.id
+                    ));
+                }
+                (None, None) => {
+                    return Err(format!(
+                        "[[pages]] id = {}: missing `access_token` or `access_token_env`",
+                        page.id
+                    ));
+                }
+                _ => {}
+            }
+        }
+        if config.sync.backfill_conversations == 0 {
+            return Err("[sync] backfill_conversations: must be at least 1".into());
+        }
+        url::Url::parse(&config.graph.base_url)
+            .map_err(|e| format!("[graph] base_url: {e}"))?;
+        Ok(config)
+    }
+}
+
+#[cfg(unix)]
+fn refuse_open_permissions(path: &Path) -> Result<(), ConfigError> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        return Err(ConfigError::TooOpen(path.to_owned()));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn refuse_open_permissions(_path: &Path) -> Result<(), ConfigError> {
+    Ok(())
+}
+
+/// Parses a duration written as a number and a unit: `"45s"`, `"5m"`, `"2h"`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or_else(|| format!("`{text}` has no unit: write it like \"30s\", \"5m\" or \"1h\""))?;
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` does not start with a number"))?;
+    let seconds = match unit {
+        "s" => number,
+        "m" => number * 60,
+        "h" => number * 3600,
+        _ => return Err(format!("`{text}`: the unit must be s, m or h")),
+    };
+    Ok(Duration::from_secs(seconds))
+}
+
+fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    parse_duration(&text).map_err(serde::de::Error::custom)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_take_seconds_minutes_hours() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
+        assert!(parse_duration("5").is_err());
+        assert!(parse_duration("5d").is_err());
+        assert!(parse_duration("m").is_err());
+    }
+
+    #[test]
+    fn errors_name_the_line_and_the_key() {
+        let err = Config::parse("[sync]\ninterval = \"30s\"\nspam_delay = \"5 minutes\"\n")
+            .unwrap_err();
+        assert!(err.contains("line 3"), "{err}");
+        assert!(err.contains("spam_delay"), "{err}");
+        let err = Config::parse("[sync]\nintervall = \"30s\"\n").unwrap_err();
+        assert!(err.contains("intervall") && err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn a_page_needs_exactly_one_token_source() {
+        let err = Config::parse("[[pages]]\nid = \"1\"\n").unwrap_err();
+        assert!(err.contains("access_token"), "{err}");
+        let err = Config::parse(
+            "[[pages]]\nid = \"1\"\naccess_token = \"x\"\naccess_token_env = \"Y\"\n",
+        )
+        .unwrap_err();
+        assert!(err.contains("not both"), "{err}");
+    }
+
+    #[test]
+    fn a_token_from_the_environment_names_the_variable_when_missing() {
+        let config = Config::parse(
+            "[[pages]]\nid = \"42\"\naccess_token_env = \"PAGEDESK_TEST_SURELY_UNSET\"\n",
+        )
+        .unwrap();
+        let err = config.pages[0].token().unwrap_err().to_string();
+        assert!(err.contains("PAGEDESK_TEST_SURELY_UNSET") && err.contains("42"), "{err}");
+    }
+
+    #[test]
+    fn a_config_readable_by_others_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let err = Config::load(&path).unwrap_err().to_string();
+        assert!(err.contains("chmod 600"), "{err}");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(Config::load(&path).is_ok());
+    }
+}

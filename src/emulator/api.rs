@@ -1,0 +1,538 @@
+//! The Graph API routes the emulator serves, in the wire shapes of `shared/graph-api.md`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::Shared;
+use super::fields::{self, Field};
+use super::world::{Conversation, FbError, Message, Page, SendKind, World};
+use crate::graph::Folder;
+use crate::graph::wire::format_graph_time;
+
+/// Only the 20 most recent messages of a conversation have details.
+const DETAILED_MESSAGES: usize = 20;
+const DEFAULT_LIMIT: usize = 25;
+const MAX_LIMIT: usize = 100;
+
+type Params = HashMap<String, String>;
+
+pub fn error_response(error: &FbError) -> Response {
+    let mut body = json!({
+        "message": error.message,
+        "type": if error.code == 190 { "OAuthException" } else { "GraphMethodException" },
+        "code": error.code,
+        "fbtrace_id": "EmUlAtOr",
+    });
+    if let Some(subcode) = error.subcode {
+        body["error_subcode"] = json!(subcode);
+    }
+    let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_REQUEST);
+    (status, Json(json!({ "error": body }))).into_response()
+}
+
+/// The token of a request: the `access_token` parameter or an `Authorization: Bearer` header.
+pub fn token_of(headers: &HeaderMap, query: &[(String, String)]) -> Option<String> {
+    query
+        .iter()
+        .find(|(k, _)| k == "access_token")
+        .map(|(_, v)| v.clone())
+        .or_else(|| {
+            let value = headers.get("authorization")?.to_str().ok()?;
+            let token = value
+                .strip_prefix("Bearer ")
+                .or_else(|| value.strip_prefix("OAuth "))?;
+            Some(token.trim().to_owned())
+        })
+}
+
+/// What a request is allowed to see: one page (page token) or the user's pages (user token).
+enum Caller {
+    Page(Page),
+    User,
+}
+
+fn caller(world: &World, headers: &HeaderMap, params: &Params) -> Result<Caller, FbError> {
+    let query: Vec<(String, String)> = params.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let Some(token) = token_of(headers, &query) else {
+        return Err(FbError::new(
+            104,
+            None,
+            "An access token is required to request this resource.",
+        ));
+    };
+    if token == world.user_token {
+        return Ok(Caller::User);
+    }
+    let page = world
+        .page_by_token(&token)
+        .ok_or_else(|| FbError::new(190, None, "Invalid OAuth access token - Cannot parse access token"))?;
+    if let Some(subcode) = page.token_error {
+        return Err(FbError::new(
+            190,
+            Some(subcode),
+            "Error validating access token: Session has expired.",
+        ));
+    }
+    Ok(Caller::Page(page.clone()))
+}
+
+fn check_version(version: &str) -> Result<(), FbError> {
+    let known = version
+        .strip_prefix('v')
+        .and_then(|v| v.parse::<f32>().ok())
+        .is_some_and(|v| v >= 23.0);
+    if known {
+        Ok(())
+    } else {
+        Err(FbError::new(
+            2635,
+            None,
+            "You are calling a deprecated or unknown version of the Graph API.",
+        ))
+    }
+}
+
+fn with_usage(mut response: Response, page: &Page) -> Response {
+    let app = r#"{"call_count":1,"total_time":1,"total_cputime":1}"#;
+    let business = format!(
+        r#"{{"{}":[{{"type":"messenger","call_count":{p},"total_cputime":{p},"total_time":{p},"estimated_time_to_regain_access":0}}]}}"#,
+        page.id,
+        p = page.usage_percent
+    );
+    let headers = response.headers_mut();
+    headers.insert("x-app-usage", HeaderValue::from_static(app));
+    if let Ok(value) = HeaderValue::from_str(&business) {
+        headers.insert("x-business-use-case-usage", value);
+    }
+    response
+}
+
+fn answer(result: Result<(Value, Option<Page>), FbError>) -> Response {
+    match result {
+        Ok((value, Some(page))) => with_usage(Json(value).into_response(), &page),
+        Ok((value, None)) => Json(value).into_response(),
+        Err(error) => error_response(&error),
+    }
+}
+
+pub async fn get_node(
+    State(shared): State<Arc<Shared>>,
+    Path((version, node)): Path<(String, String)>,
+    Query(params): Query<Params>,
+    headers: HeaderMap,
+) -> Response {
+    let world = shared.world.lock().expect("world");
+    answer((|| {
+        check_version(&version)?;
+        let Caller::Page(page) = caller(&world, &headers, &params)? else {
+            return Err(FbError::new(100, None, "(#100) Pass a Page access token for this node"));
+        };
+        let wanted = params.get("fields").map(String::as_str);
+        if node == "me" || node == page.id {
+            let fields = fields::requested(wanted, &["id", "name"]).map_err(invalid)?;
+            return Ok((render_page(&page, &fields), Some(page)));
+        }
+        let conversation = owned_conversation(&world, &page, &node)?;
+        let fields = fields::requested(wanted, &["id", "updated_time"]).map_err(invalid)?;
+        let base = Link::new(&shared.base_url, &version, &[]);
+        Ok((render_conversation(conversation, &page, &fields, &base), Some(page)))
+    })())
+}
+
+pub async fn get_edge(
+    State(shared): State<Arc<Shared>>,
+    Path((version, node, edge)): Path<(String, String, String)>,
+    Query(params): Query<Params>,
+    headers: HeaderMap,
+) -> Response {
+    let world = shared.world.lock().expect("world");
+    answer((|| {
+        check_version(&version)?;
+        let wanted = params.get("fields").map(String::as_str);
+        let caller = caller(&world, &headers, &params)?;
+        let link = Link::new(&shared.base_url, &version, &[&node, &edge]).with_params(&params);
+        match (caller, edge.as_str()) {
+            (Caller::User, "accounts") if node == "me" => Ok((render_accounts(&world), None)),
+            (Caller::Page(page), "conversations") if node == "me" || node == page.id => {
+                let folder = match params.get("folder") {
+                    None => Folder::Inbox,
+                    Some(name) => Folder::parse(name).ok_or_else(|| {
+                        FbError::new(100, None, "(#100) Param folder must be one of {inbox, other, page_done, pending, spam}")
+                    })?,
+                };
+                let fields = fields::requested(wanted, &["id", "updated_time"]).map_err(invalid)?;
+                let list = world.folder(&page.id, folder);
+                let keys: Vec<Key> = list.iter().map(|c| Key::new(c.updated(), &c.id)).collect();
+                let window = paginate(&keys, &params)?;
+                let data: Vec<Value> = list[window.range.clone()]
+                    .iter()
+                    .map(|c| render_conversation(c, &page, &fields, &link))
+                    .collect();
+                Ok((list_body(data, &window, &keys, &link), Some(page)))
+            }
+            (Caller::Page(page), "messages") => {
+                let conversation = owned_conversation(&world, &page, &node)?;
+                let fields = fields::requested(wanted, &["id", "created_time"]).map_err(invalid)?;
+                Ok((render_messages(conversation, &page, &fields, &params, &link)?, Some(page)))
+            }
+            _ => Err(FbError::new(100, None, "(#100) Unknown path components")),
+        }
+    })())
+}
+
+#[derive(Deserialize)]
+struct SendBody {
+    recipient: RecipientBody,
+    messaging_type: Option<String>,
+    tag: Option<String>,
+    message: MessageBody,
+}
+
+#[derive(Deserialize)]
+struct RecipientBody {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct MessageBody {
+    #[serde(default)]
+    text: String,
+}
+
+pub async fn post_edge(
+    State(shared): State<Arc<Shared>>,
+    Path((version, node, edge)): Path<(String, String, String)>,
+    Query(params): Query<Params>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut world = shared.world.lock().expect("world");
+    answer((|| {
+        check_version(&version)?;
+        let Caller::Page(page) = caller(&world, &headers, &params)? else {
+            return Err(FbError::new(100, None, "(#100) A Page access token is required"));
+        };
+        if edge != "messages" || !(node == "me" || node == page.id) {
+            return Err(FbError::new(100, None, "(#100) Unknown path components"));
+        }
+        let send: SendBody = serde_json::from_slice(&body)
+            .map_err(|e| FbError::new(100, None, &format!("(#100) Invalid JSON body: {e}")))?;
+        let kind = match (send.messaging_type.as_deref(), send.tag.as_deref()) {
+            (Some("RESPONSE") | None, None) => SendKind::Response,
+            (Some("MESSAGE_TAG"), Some("HUMAN_AGENT")) => SendKind::HumanAgent,
+            _ => {
+                return Err(FbError::new(
+                    100,
+                    None,
+                    "(#100) Unsupported messaging_type or tag",
+                ));
+            }
+        };
+        let (recipient_id, message_id) =
+            world.send(&page.id, &send.recipient.id, &send.message.text, kind, Utc::now())?;
+        Ok((json!({ "recipient_id": recipient_id, "message_id": message_id }), Some(page)))
+    })())
+}
+
+fn invalid(message: String) -> FbError {
+    FbError::new(100, None, &format!("(#100) {message}"))
+}
+
+fn owned_conversation<'w>(
+    world: &'w World,
+    page: &Page,
+    id: &str,
+) -> Result<&'w Conversation, FbError> {
+    world
+        .conversations
+        .get(id)
+        .filter(|c| c.page_id == page.id)
+        .ok_or_else(|| {
+            FbError::new(
+                100,
+                Some(33),
+                &format!("Unsupported get request. Object with ID '{id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation."),
+            )
+        })
+}
+
+fn render_page(page: &Page, fields: &[Field]) -> Value {
+    let mut object = Map::new();
+    for field in fields {
+        let value = match field.name.as_str() {
+            "id" => json!(page.id),
+            "name" => json!(page.name),
+            "category" => json!(page.category),
+            _ => continue,
+        };
+        object.insert(field.name.clone(), value);
+    }
+    Value::Object(object)
+}
+
+fn render_accounts(world: &World) -> Value {
+    let data: Vec<Value> = world
+        .pages
+        .values()
+        .map(|p| {
+            json!({
+                "access_token": p.token,
+                "category": p.category,
+                "category_list": [{"id": "2201", "name": p.category}],
+                "name": p.name,
+                "id": p.id,
+                "tasks": ["ADVERTISE", "ANALYZE", "CREATE_CONTENT", "MESSAGING", "MODERATE", "MANAGE"],
+            })
+        })
+        .collect();
+    json!({ "data": data, "paging": { "cursors": { "before": "QVFIUmFh", "after": "QVFIUmJi" } } })
+}
+
+fn person(id: &str, name: &str) -> Value {
+    json!({ "id": id, "name": name, "email": format!("{id}@facebook.com") })
+}
+
+fn render_conversation(
+    conversation: &Conversation,
+    page: &Page,
+    fields: &[Field],
+    link: &Link,
+) -> Value {
+    let mut object = Map::new();
+    for field in fields {
+        let value = match field.name.as_str() {
+            "id" => json!(conversation.id),
+            "updated_time" => json!(format_graph_time(conversation.updated())),
+            "snippet" => json!(conversation.snippet()),
+            "message_count" => json!(conversation.messages.len()),
+            "unread_count" => json!(conversation.unread()),
+            "can_reply" => json!(true),
+            "is_subscribed" => json!(true),
+            "link" => json!(format!("/{}/inbox/{}", page.id, conversation.id)),
+            "participants" | "senders" => json!({ "data": [
+                person(&conversation.customer.id, &conversation.customer.name),
+                person(&page.id, &page.name),
+            ]}),
+            "messages" => {
+                let children = if field.children.is_empty() {
+                    fields::requested(None, &["id", "created_time"]).expect("defaults")
+                } else {
+                    field.children.clone()
+                };
+                let mut params = Params::new();
+                params.insert("limit".into(), field.limit.unwrap_or(DEFAULT_LIMIT).to_string());
+                let link = Link::new(&link.base, &link.version, &[&conversation.id, "messages"])
+                    .with_params(&params);
+                match render_messages(conversation, page, &children, &params, &link) {
+                    Ok(value) => value,
+                    Err(_) => continue,
+                }
+            }
+            _ => continue,
+        };
+        object.insert(field.name.clone(), value);
+    }
+    Value::Object(object)
+}
+
+fn render_messages(
+    conversation: &Conversation,
+    page: &Page,
+    fields: &[Field],
+    params: &Params,
+    link: &Link,
+) -> Result<Value, FbError> {
+    let newest_first: Vec<&Message> = conversation.messages.iter().rev().collect();
+    let keys: Vec<Key> = newest_first.iter().map(|m| Key::new(m.created, &m.id)).collect();
+    let window = paginate(&keys, params)?;
+    let data = window
+        .range
+        .clone()
+        .map(|index| {
+            let detailed = index < DETAILED_MESSAGES;
+            render_message(newest_first[index], conversation, page, fields, detailed)
+        })
+        .collect();
+    Ok(list_body(data, &window, &keys, link))
+}
+
+fn render_message(
+    message: &Message,
+    conversation: &Conversation,
+    page: &Page,
+    fields: &[Field],
+    detailed: bool,
+) -> Value {
+    let customer = &conversation.customer;
+    let (from, to) = if message.from_page {
+        (person(&page.id, &page.name), person(&customer.id, &customer.name))
+    } else {
+        (person(&customer.id, &customer.name), person(&page.id, &page.name))
+    };
+    let mut object = Map::new();
+    for field in fields {
+        let value = match field.name.as_str() {
+            "id" => json!(message.id),
+            "created_time" => json!(format_graph_time(message.created)),
+            _ if !detailed => continue,
+            "message" => json!(message.text),
+            "from" => from.clone(),
+            "to" => json!({ "data": [to.clone()] }),
+            "sticker" => match &message.sticker {
+                Some(url) => json!(url),
+                None => continue,
+            },
+            "attachments" => match &message.attachment {
+                Some(a) => {
+                    let mut attachment = json!({ "id": format!("{}_a", message.id), "mime_type": a.mime_type, "name": a.name });
+                    if a.mime_type.starts_with("image/") {
+                        attachment["image_data"] = json!({ "url": a.url, "width": 720, "height": 960 });
+                    } else {
+                        attachment["file_url"] = json!(a.url);
+                    }
+                    json!({ "data": [attachment] })
+                }
+                None => continue,
+            },
+            _ => continue,
+        };
+        object.insert(field.name.clone(), value);
+    }
+    Value::Object(object)
+}
+
+/// A list position: the sort time and id of an item, which a cursor encodes.
+#[derive(Clone, PartialEq)]
+struct Key {
+    time: i64,
+    id: String,
+}
+
+impl Key {
+    fn new(time: DateTime<Utc>, id: &str) -> Self {
+        Self {
+            time: time.timestamp(),
+            id: id.to_owned(),
+        }
+    }
+
+    fn cursor(&self) -> String {
+        format!("{}|{}", self.time, self.id)
+            .bytes()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    fn from_cursor(cursor: &str) -> Option<Key> {
+        let bytes: Option<Vec<u8>> = (0..cursor.len())
+            .step_by(2)
+            .map(|i| cursor.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+            .collect();
+        let text = String::from_utf8(bytes?).ok()?;
+        let (time, id) = text.split_once('|')?;
+        Some(Key {
+            time: time.parse().ok()?,
+            id: id.to_owned(),
+        })
+    }
+
+    /// Newest first: a later time, or the same time and a greater id, comes first.
+    fn comes_before(&self, other: &Key) -> bool {
+        (self.time, &self.id) > (other.time, &other.id)
+    }
+}
+
+struct Window {
+    range: std::ops::Range<usize>,
+}
+
+/// The slice of a newest-first list that `limit` and `after`/`before` select.
+fn paginate(keys: &[Key], params: &Params) -> Result<Window, FbError> {
+    let limit = match params.get("limit") {
+        Some(text) => text
+            .parse::<usize>()
+            .map_err(|_| FbError::new(100, None, "(#100) Param limit must be a number"))?,
+        None => DEFAULT_LIMIT,
+    }
+    .clamp(1, MAX_LIMIT);
+    let bad_cursor = || FbError::new(100, None, "(#100) The cursor is not valid");
+    let range = if let Some(after) = params.get("after") {
+        let key = Key::from_cursor(after).ok_or_else(bad_cursor)?;
+        let start = keys.iter().position(|k| key.comes_before(k)).unwrap_or(keys.len());
+        start..(start + limit).min(keys.len())
+    } else if let Some(before) = params.get("before") {
+        let key = Key::from_cursor(before).ok_or_else(bad_cursor)?;
+        let end = keys.iter().position(|k| !k.comes_before(&key)).unwrap_or(keys.len());
+        end.saturating_sub(limit)..end
+    } else {
+        0..limit.min(keys.len())
+    };
+    Ok(Window { range })
+}
+
+fn list_body(data: Vec<Value>, window: &Window, keys: &[Key], link: &Link) -> Value {
+    let mut body = json!({ "data": data });
+    if window.range.is_empty() {
+        return body;
+    }
+    let first = &keys[window.range.start];
+    let last = &keys[window.range.end - 1];
+    let mut paging = json!({ "cursors": { "before": first.cursor(), "after": last.cursor() } });
+    if window.range.end < keys.len() {
+        paging["next"] = json!(link.with_cursor("after", &last.cursor()));
+    }
+    if window.range.start > 0 {
+        paging["previous"] = json!(link.with_cursor("before", &first.cursor()));
+    }
+    body["paging"] = paging;
+    body
+}
+
+/// The URL of a list, for `next` and `previous`: the same request with another cursor. As on
+/// Facebook, a token that came in the query stays in it; one sent in a header does not appear.
+struct Link {
+    base: String,
+    version: String,
+    path: String,
+    params: Vec<(String, String)>,
+}
+
+impl Link {
+    fn new(base: &str, version: &str, segments: &[&str]) -> Self {
+        Self {
+            base: base.to_owned(),
+            version: version.to_owned(),
+            path: segments.join("/"),
+            params: Vec::new(),
+        }
+    }
+
+    fn with_params(mut self, params: &Params) -> Self {
+        let mut params: Vec<(String, String)> = params
+            .iter()
+            .filter(|(k, _)| k.as_str() != "after" && k.as_str() != "before")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        params.sort();
+        self.params = params;
+        self
+    }
+
+    fn with_cursor(&self, name: &str, cursor: &str) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (key, value) in &self.params {
+            query.append_pair(key, value);
+        }
+        query.append_pair(name, cursor);
+        format!("{}/{}/{}?{}", self.base, self.version, self.path, query.finish())
+    }
+}

@@ -1,0 +1,235 @@
+//! The control API under `/_emulator`: what tests and the demo use to play the buyers, the staff
+//! typing in Facebook's own inbox, Facebook moving conversations, the clock, and faults.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{Duration, Utc};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::Shared;
+use super::faults::FaultRule;
+use super::world::{Content, Customer};
+use crate::graph::Folder;
+use crate::graph::wire::format_graph_time;
+
+fn not_found(message: String) -> Response {
+    (StatusCode::NOT_FOUND, Json(json!({ "error": message }))).into_response()
+}
+
+pub async fn summary(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    let world = shared.world.lock().expect("world");
+    let pages: Vec<Value> = world
+        .pages
+        .values()
+        .map(|p| json!({ "id": p.id, "name": p.name, "access_token": p.token }))
+        .collect();
+    Json(json!({ "url": shared.base_url, "user_token": world.user_token, "pages": pages }))
+}
+
+#[derive(Deserialize)]
+pub struct BuyerMessage {
+    customer_id: Option<String>,
+    customer_name: String,
+    #[serde(flatten)]
+    content: Content,
+    folder: Option<Folder>,
+    #[serde(default)]
+    seconds_ago: i64,
+}
+
+/// `POST /_emulator/pages/{page}/buyer_messages`: a customer writes to the page.
+pub async fn buyer_message(
+    State(shared): State<Arc<Shared>>,
+    Path(page_id): Path<String>,
+    Json(body): Json<BuyerMessage>,
+) -> Response {
+    let mut world = shared.world.lock().expect("world");
+    let customer = Customer {
+        id: body
+            .customer_id
+            .unwrap_or_else(|| psid_for(&page_id, &body.customer_name)),
+        name: body.customer_name,
+    };
+    let customer_id = customer.id.clone();
+    let at = Utc::now() - Duration::seconds(body.seconds_ago);
+    match world.customer_writes(&page_id, customer, body.folder, body.content, at) {
+        Ok((conversation_id, message_id)) => Json(json!({
+            "conversation_id": conversation_id,
+            "message_id": message_id,
+            "customer_id": customer_id,
+        }))
+        .into_response(),
+        Err(e) => not_found(e),
+    }
+}
+
+/// A stable PSID for a named customer, so repeated posts by name land in one conversation.
+fn psid_for(page_id: &str, name: &str) -> String {
+    let hash = format!("{page_id}/{name}")
+        .bytes()
+        .fold(1_469_598_103_934_665_603_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(1_099_511_628_211)
+        });
+    format!("{}", 7_000_000_000_000_000 + hash % 1_000_000_000_000_000)
+}
+
+#[derive(Deserialize)]
+pub struct PageMessage {
+    text: String,
+    #[serde(default)]
+    seconds_ago: i64,
+}
+
+/// `POST /_emulator/conversations/{id}/page_messages`: staff reply in Facebook's own inbox.
+pub async fn page_message(
+    State(shared): State<Arc<Shared>>,
+    Path(conversation_id): Path<String>,
+    Json(body): Json<PageMessage>,
+) -> Response {
+    let mut world = shared.world.lock().expect("world");
+    let at = Utc::now() - Duration::seconds(body.seconds_ago);
+    match world.page_writes(&conversation_id, &body.text, at) {
+        Ok(message_id) => Json(json!({ "message_id": message_id })).into_response(),
+        Err(e) => not_found(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MoveTo {
+    folder: Folder,
+}
+
+/// `POST /_emulator/conversations/{id}/folder`: Facebook files the conversation elsewhere.
+pub async fn move_conversation(
+    State(shared): State<Arc<Shared>>,
+    Path(conversation_id): Path<String>,
+    Json(body): Json<MoveTo>,
+) -> Response {
+    let mut world = shared.world.lock().expect("world");
+    match world.conversations.get_mut(&conversation_id) {
+        Some(conversation) => {
+            conversation.folder = body.folder;
+            Json(json!({ "folder": body.folder })).into_response()
+        }
+        None => not_found(format!("no conversation {conversation_id}")),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Age {
+    seconds: i64,
+}
+
+/// `POST /_emulator/conversations/{id}/age`: every message of it moves into the past.
+pub async fn age(
+    State(shared): State<Arc<Shared>>,
+    Path(conversation_id): Path<String>,
+    Json(body): Json<Age>,
+) -> Response {
+    let mut world = shared.world.lock().expect("world");
+    match world.age(&conversation_id, Duration::seconds(body.seconds)) {
+        Ok(()) => Json(json!({ "aged_seconds": body.seconds })).into_response(),
+        Err(e) => not_found(e),
+    }
+}
+
+/// `GET /_emulator/conversations/{id}`: the whole conversation as Facebook holds it.
+pub async fn conversation(
+    State(shared): State<Arc<Shared>>,
+    Path(conversation_id): Path<String>,
+) -> Response {
+    let world = shared.world.lock().expect("world");
+    let Some(c) = world.conversations.get(&conversation_id) else {
+        return not_found(format!("no conversation {conversation_id}"));
+    };
+    let messages: Vec<Value> = c
+        .messages
+        .iter()
+        .map(|m| {
+            json!({
+                "id": m.id,
+                "from_page": m.from_page,
+                "text": m.text,
+                "created_time": format_graph_time(m.created),
+            })
+        })
+        .collect();
+    Json(json!({
+        "id": c.id,
+        "page_id": c.page_id,
+        "folder": c.folder,
+        "customer": { "id": c.customer.id, "name": c.customer.name },
+        "messages": messages,
+    }))
+    .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct TokenState {
+    /// The 190 subcode every call with this page's token gets from now on; `null` heals it.
+    error_subcode: Option<i64>,
+}
+
+/// `POST /_emulator/pages/{page}/token`: expire (or heal) a page's token.
+pub async fn token(
+    State(shared): State<Arc<Shared>>,
+    Path(page_id): Path<String>,
+    Json(body): Json<TokenState>,
+) -> Response {
+    let mut world = shared.world.lock().expect("world");
+    match world.pages.get_mut(&page_id) {
+        Some(page) => {
+            page.token_error = body.error_subcode;
+            Json(json!({ "error_subcode": body.error_subcode })).into_response()
+        }
+        None => not_found(format!("no page {page_id}")),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct UsageState {
+    percent: u32,
+}
+
+/// `POST /_emulator/pages/{page}/usage`: the usage percent reported for the page.
+pub async fn usage(
+    State(shared): State<Arc<Shared>>,
+    Path(page_id): Path<String>,
+    Json(body): Json<UsageState>,
+) -> Response {
+    let mut world = shared.world.lock().expect("world");
+    match world.pages.get_mut(&page_id) {
+        Some(page) => {
+            page.usage_percent = body.percent;
+            Json(json!({ "percent": body.percent })).into_response()
+        }
+        None => not_found(format!("no page {page_id}")),
+    }
+}
+
+/// `POST /_emulator/faults`: the next `count` matching Graph requests get the fault.
+pub async fn add_fault(State(shared): State<Arc<Shared>>, Json(rule): Json<FaultRule>) -> Response {
+    shared.faults.lock().expect("faults").push(rule);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+pub async fn clear_faults(State(shared): State<Arc<Shared>>) -> StatusCode {
+    shared.faults.lock().expect("faults").clear();
+    StatusCode::NO_CONTENT
+}
+
+/// `GET /_emulator/requests`: every Graph request so far, without tokens.
+pub async fn requests(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    let log = shared.requests.lock().expect("request log");
+    Json(json!(*log))
+}
+
+pub async fn clear_requests(State(shared): State<Arc<Shared>>) -> StatusCode {
+    shared.requests.lock().expect("request log").clear();
+    StatusCode::NO_CONTENT
+}

@@ -1,0 +1,174 @@
+//! Faults a test or the demo asks the emulator to inject into the next matching Graph requests,
+//! and the log of every Graph request that reached the emulator.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use super::Shared;
+use super::api::error_response;
+use super::world::FbError;
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct FaultRule {
+    /// Only requests with this method (GET, POST); any when absent.
+    pub method: Option<String>,
+    /// Only requests whose path contains this text; any when absent.
+    pub path_contains: Option<String>,
+    /// How many matching requests get the fault.
+    #[serde(default = "one")]
+    pub count: u32,
+    pub fault: Fault,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Fault {
+    /// A Graph API error body. `regain_minutes` adds the usage header a rate limit comes with.
+    Error {
+        code: i64,
+        error_subcode: Option<i64>,
+        #[serde(default = "bad_request")]
+        http_status: u16,
+        message: Option<String>,
+        regain_minutes: Option<u64>,
+    },
+    /// A bare HTTP answer, such as a proxy's HTML error page.
+    Http {
+        http_status: u16,
+        #[serde(default)]
+        body: String,
+        #[serde(default = "html")]
+        content_type: String,
+    },
+    /// Hold the request this long, then answer it normally.
+    Delay { ms: u64 },
+    /// HTTP 200 with a body cut off in the middle of the JSON.
+    Malformed,
+}
+
+fn bad_request() -> u16 {
+    400
+}
+
+fn html() -> String {
+    "text/html".into()
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestRecord {
+    pub method: String,
+    pub path: String,
+    /// The query without `access_token`.
+    pub query: Vec<(String, String)>,
+    /// The page whose token the request carried, if any.
+    pub page_id: Option<String>,
+}
+
+impl Shared {
+    fn take_fault(&self, method: &str, path: &str) -> Option<Fault> {
+        let mut rules = self.faults.lock().expect("fault list");
+        let index = rules.iter().position(|rule| {
+            rule.method
+                .as_deref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(method))
+                && rule
+                    .path_contains
+                    .as_deref()
+                    .is_none_or(|p| path.contains(p))
+        })?;
+        let fault = rules[index].fault.clone();
+        rules[index].count -= 1;
+        if rules[index].count == 0 {
+            rules.remove(index);
+        }
+        Some(fault)
+    }
+}
+
+/// Logs each Graph request and applies the first matching fault. Control requests pass through.
+pub async fn inject(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    if path.starts_with(super::CONTROL_PREFIX) {
+        return next.run(request).await;
+    }
+    let method = request.method().as_str().to_owned();
+    let query: Vec<(String, String)> = request
+        .uri()
+        .query()
+        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default();
+    let token = super::api::token_of(request.headers(), &query);
+    let page_id = token.and_then(|t| {
+        let world = shared.world.lock().expect("world");
+        world.page_by_token(&t).map(|p| p.id.clone())
+    });
+    shared.requests.lock().expect("request log").push(RequestRecord {
+        method: method.clone(),
+        path: path.clone(),
+        query: query.into_iter().filter(|(k, _)| k != "access_token").collect(),
+        page_id: page_id.clone(),
+    });
+    match shared.take_fault(&method, &path) {
+        None => next.run(request).await,
+        Some(Fault::Delay { ms }) => {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            next.run(request).await
+        }
+        Some(Fault::Malformed) => (
+            StatusCode::OK,
+            [("content-type", "application/json")],
+            r#"{"data":[{"id":"t_1","updated_time":"2024-01-0"#,
+        )
+            .into_response(),
+        Some(Fault::Http {
+            http_status,
+            body,
+            content_type,
+        }) => {
+            let mut response = Response::new(Body::from(body));
+            *response.status_mut() =
+                StatusCode::from_u16(http_status).unwrap_or(StatusCode::BAD_GATEWAY);
+            if let Ok(value) = HeaderValue::from_str(&content_type) {
+                response.headers_mut().insert("content-type", value);
+            }
+            response
+        }
+        Some(Fault::Error {
+            code,
+            error_subcode,
+            http_status,
+            message,
+            regain_minutes,
+        }) => {
+            let error = FbError {
+                status: http_status,
+                code,
+                subcode: error_subcode,
+                message: message.unwrap_or_else(|| format!("(#{code}) Injected by the emulator")),
+            };
+            let mut response = error_response(&error);
+            if let (Some(minutes), Some(page)) = (regain_minutes, page_id) {
+                let usage = format!(
+                    r#"{{"{page}":[{{"type":"messenger","call_count":100,"total_cputime":100,"total_time":100,"estimated_time_to_regain_access":{minutes}}}]}}"#
+                );
+                if let Ok(value) = HeaderValue::from_str(&usage) {
+                    response
+                        .headers_mut()
+                        .insert("x-business-use-case-usage", value);
+                }
+            }
+            response
+        }
+    }
+}

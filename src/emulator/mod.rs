@@ -1,0 +1,111 @@
+//! An in-memory stand-in for the Graph API on loopback, for tests and the demo. It serves the
+//! wire shapes of `shared/graph-api.md` and nothing Facebook would not do; the control API under
+//! [`CONTROL_PREFIX`] plays the world around it (buyers, staff in Facebook, faults, the clock).
+//! See `docs/emulator.md`.
+
+mod api;
+mod control;
+mod faults;
+pub mod fields;
+mod scenario;
+pub mod world;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::routing::{get, post};
+use chrono::Utc;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+pub use faults::{Fault, FaultRule, RequestRecord};
+pub use scenario::Scenario;
+pub use world::World;
+
+pub const CONTROL_PREFIX: &str = "/_emulator";
+
+pub(crate) struct Shared {
+    world: Mutex<World>,
+    faults: Mutex<Vec<FaultRule>>,
+    requests: Mutex<Vec<RequestRecord>>,
+    base_url: String,
+}
+
+/// A running emulator; dropping it stops the server.
+pub struct Emulator {
+    pub url: String,
+    shared: Arc<Shared>,
+    _stop: oneshot::Sender<()>,
+}
+
+impl Emulator {
+    /// Starts serving `scenario` on `listen` (port 0 picks a free one). Only loopback addresses
+    /// are accepted unless `public` is set, so customer data is never served to the network by
+    /// accident.
+    pub async fn start(scenario: Scenario, listen: SocketAddr, public: bool) -> anyhow::Result<Emulator> {
+        if !public && !listen.ip().is_loopback() {
+            anyhow::bail!(
+                "the emulator listens on loopback only; {listen} is not a loopback address (pass --public to allow it)"
+            );
+        }
+        let world = scenario.into_world(Utc::now()).map_err(anyhow::Error::msg)?;
+        let listener = TcpListener::bind(listen).await?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let shared = Arc::new(Shared {
+            world: Mutex::new(world),
+            faults: Mutex::new(Vec::new()),
+            requests: Mutex::new(Vec::new()),
+            base_url: url.clone(),
+        });
+        let app = router(shared.clone());
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let server = axum::serve(listener, app).with_graceful_shutdown(async {
+                let _ = stopped.await;
+            });
+            if let Err(e) = server.await {
+                tracing::error!(error = %e, "emulator stopped");
+            }
+        });
+        Ok(Emulator {
+            url,
+            shared,
+            _stop: stop,
+        })
+    }
+
+    /// The pages served, with their names and tokens: `(id, name, token)`.
+    pub fn pages(&self) -> Vec<(String, String, String)> {
+        let world = self.shared.world.lock().expect("world");
+        world
+            .pages
+            .values()
+            .map(|p| (p.id.clone(), p.name.clone(), p.token.clone()))
+            .collect()
+    }
+
+    pub fn user_token(&self) -> String {
+        self.shared.world.lock().expect("world").user_token.clone()
+    }
+}
+
+fn router(shared: Arc<Shared>) -> Router {
+    let control = Router::new()
+        .route("/", get(control::summary))
+        .route("/pages/{page}/buyer_messages", post(control::buyer_message))
+        .route("/pages/{page}/token", post(control::token))
+        .route("/pages/{page}/usage", post(control::usage))
+        .route("/conversations/{id}", get(control::conversation))
+        .route("/conversations/{id}/page_messages", post(control::page_message))
+        .route("/conversations/{id}/folder", post(control::move_conversation))
+        .route("/conversations/{id}/age", post(control::age))
+        .route("/faults", post(control::add_fault).delete(control::clear_faults))
+        .route("/requests", get(control::requests).delete(control::clear_requests));
+    Router::new()
+        .nest(CONTROL_PREFIX, control)
+        .route("/{version}/{node}", get(api::get_node))
+        .route("/{version}/{node}/{edge}", get(api::get_edge).post(api::post_edge))
+        .layer(axum::middleware::from_fn_with_state(shared.clone(), faults::inject))
+        .with_state(shared)
+}

@@ -1,0 +1,113 @@
+//! Scenarios: the pages, customers and conversations the emulator starts with, from `assets/`.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+
+use super::world::{Content, Customer, World};
+use crate::graph::Folder;
+
+#[derive(Debug, Deserialize)]
+pub struct Scenario {
+    pub user_token: String,
+    pub pages: Vec<ScenarioPage>,
+    #[serde(default)]
+    pub conversations: Vec<ScenarioConversation>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ScenarioPage {
+    pub id: String,
+    pub name: String,
+    pub access_token: String,
+    pub category: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ScenarioConversation {
+    pub page: String,
+    pub customer_id: String,
+    pub customer_name: String,
+    #[serde(default = "inbox")]
+    pub folder: Folder,
+    pub messages: Vec<ScenarioMessage>,
+}
+
+fn inbox() -> Folder {
+    Folder::Inbox
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ScenarioMessage {
+    /// `true` for the page (staff), `false` for the customer.
+    #[serde(default)]
+    pub from_page: bool,
+    pub minutes_ago: i64,
+    #[serde(flatten)]
+    pub content: Content,
+}
+
+impl Scenario {
+    /// A built-in scenario by name: `empty` or `demo`.
+    pub fn named(name: &str) -> Result<Scenario, String> {
+        let text = match name {
+            "empty" => include_str!("../../assets/scenarios/empty.json"),
+            "demo" => include_str!("../../assets/scenarios/demo.json"),
+            other => return Err(format!("no scenario `{other}`: use `empty` or `demo`")),
+        };
+        serde_json::from_str(text).map_err(|e| format!("scenario `{name}` is broken: {e}"))
+    }
+
+    /// Builds the world with message times relative to `now`.
+    pub fn into_world(self, now: DateTime<Utc>) -> Result<World, String> {
+        let mut world = World::new(&self.user_token);
+        for page in &self.pages {
+            world.add_page(&page.id, &page.name, &page.access_token, &page.category);
+        }
+        for conversation in self.conversations {
+            let customer = Customer {
+                id: conversation.customer_id,
+                name: conversation.customer_name,
+            };
+            let mut conversation_id = None;
+            for message in conversation.messages {
+                let at = now - Duration::minutes(message.minutes_ago);
+                if message.from_page {
+                    let id = conversation_id
+                        .as_deref()
+                        .ok_or("a scenario conversation must start with the customer")?;
+                    world.page_writes(id, &message.content.text, at)?;
+                } else {
+                    let (id, _) = world.customer_writes(
+                        &conversation.page,
+                        customer.clone(),
+                        Some(conversation.folder),
+                        message.content,
+                        at,
+                    )?;
+                    conversation_id = Some(id);
+                }
+            }
+            // A page message in a spam scenario conversation must not move it out of Spam:
+            // the scenario says where it is now.
+            if let Some(id) = conversation_id {
+                world.conversations.get_mut(&id).expect("just made").folder = conversation.folder;
+            }
+        }
+        Ok(world)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_scenarios_load() {
+        let demo = Scenario::named("demo").unwrap().into_world(Utc::now()).unwrap();
+        assert!(demo.pages.len() >= 2);
+        assert!(demo.conversations.values().any(|c| c.folder == Folder::Spam));
+        let empty = Scenario::named("empty").unwrap().into_world(Utc::now()).unwrap();
+        assert!(empty.conversations.is_empty());
+        assert!(Scenario::named("nope").is_err());
+    }
+}

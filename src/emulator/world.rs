@@ -1,0 +1,377 @@
+//! The emulator's in-memory Facebook: pages, customers, conversations in folders, messages, and
+//! the rules Facebook applies when a page sends (windows, length, spam folder).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+
+use crate::graph::Folder;
+
+/// The longest text the Send API accepts, in characters.
+pub const MAX_TEXT_CHARS: usize = 2000;
+pub const STANDARD_WINDOW: Duration = Duration::hours(24);
+pub const HUMAN_AGENT_WINDOW: Duration = Duration::days(7);
+
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub id: String,
+    pub name: String,
+    pub token: String,
+    pub category: String,
+    /// Set by the control API: the 190 subcode every call with this token gets.
+    pub token_error: Option<i64>,
+    /// Usage percent reported in `X-Business-Use-Case-Usage` for this page.
+    pub usage_percent: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Customer {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub id: String,
+    pub created: DateTime<Utc>,
+    pub from_page: bool,
+    pub text: String,
+    pub sticker: Option<String>,
+    pub attachment: Option<AttachmentSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AttachmentSpec {
+    pub name: String,
+    pub mime_type: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Conversation {
+    pub id: String,
+    pub page_id: String,
+    pub customer: Customer,
+    pub folder: Folder,
+    /// Oldest first.
+    pub messages: Vec<Message>,
+}
+
+impl Conversation {
+    pub fn updated(&self) -> DateTime<Utc> {
+        self.messages
+            .last()
+            .map(|m| m.created)
+            .unwrap_or(DateTime::UNIX_EPOCH)
+    }
+
+    pub fn last_customer_message(&self) -> Option<DateTime<Utc>> {
+        self.messages
+            .iter()
+            .rev()
+            .find(|m| !m.from_page)
+            .map(|m| m.created)
+    }
+
+    /// Customer messages since the page last wrote: what Facebook shows as unread.
+    pub fn unread(&self) -> usize {
+        self.messages
+            .iter()
+            .rev()
+            .take_while(|m| !m.from_page)
+            .count()
+    }
+
+    pub fn snippet(&self) -> String {
+        let last = self.messages.last();
+        last.map(|m| m.text.chars().take(100).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// An error as Facebook words it: HTTP status, code, subcode, message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FbError {
+    pub status: u16,
+    pub code: i64,
+    pub subcode: Option<i64>,
+    pub message: String,
+}
+
+impl FbError {
+    pub fn new(code: i64, subcode: Option<i64>, message: &str) -> Self {
+        Self {
+            status: 400,
+            code,
+            subcode,
+            message: message.to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SendKind {
+    Response,
+    HumanAgent,
+}
+
+#[derive(Debug, Default)]
+pub struct World {
+    pub pages: BTreeMap<String, Page>,
+    pub user_token: String,
+    pub conversations: BTreeMap<String, Conversation>,
+    next_id: u64,
+}
+
+impl World {
+    pub fn new(user_token: &str) -> Self {
+        Self {
+            user_token: user_token.to_owned(),
+            next_id: 1,
+            ..Self::default()
+        }
+    }
+
+    pub fn add_page(&mut self, id: &str, name: &str, token: &str, category: &str) {
+        self.pages.insert(
+            id.to_owned(),
+            Page {
+                id: id.to_owned(),
+                name: name.to_owned(),
+                token: token.to_owned(),
+                category: category.to_owned(),
+                token_error: None,
+                usage_percent: 0,
+            },
+        );
+    }
+
+    fn fresh_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    pub fn page_by_token(&self, token: &str) -> Option<&Page> {
+        self.pages.values().find(|p| p.token == token)
+    }
+
+    pub fn conversation_with(&self, page_id: &str, customer_id: &str) -> Option<&Conversation> {
+        self.conversations
+            .values()
+            .find(|c| c.page_id == page_id && c.customer.id == customer_id)
+    }
+
+    /// Conversations of a page in a folder, newest first, as Facebook lists them.
+    pub fn folder(&self, page_id: &str, folder: Folder) -> Vec<&Conversation> {
+        let mut list: Vec<&Conversation> = self
+            .conversations
+            .values()
+            .filter(|c| c.page_id == page_id && c.folder == folder && !c.messages.is_empty())
+            .collect();
+        list.sort_by(|a, b| b.updated().cmp(&a.updated()).then(b.id.cmp(&a.id)));
+        list
+    }
+
+    /// A message from the customer; starts the conversation (in `folder`, inbox by default)
+    /// when there is none. Returns the conversation id and the message id.
+    pub fn customer_writes(
+        &mut self,
+        page_id: &str,
+        customer: Customer,
+        folder: Option<Folder>,
+        content: Content,
+        at: DateTime<Utc>,
+    ) -> Result<(String, String), String> {
+        if !self.pages.contains_key(page_id) {
+            return Err(format!("no page {page_id}"));
+        }
+        let existing = self
+            .conversation_with(page_id, &customer.id)
+            .map(|c| c.id.clone());
+        let conversation_id = match existing {
+            Some(id) => id,
+            None => {
+                let id = format!("t_{}", 100_000 + self.fresh_id());
+                self.conversations.insert(
+                    id.clone(),
+                    Conversation {
+                        id: id.clone(),
+                        page_id: page_id.to_owned(),
+                        customer: customer.clone(),
+                        folder: folder.unwrap_or(Folder::Inbox),
+                        messages: Vec::new(),
+                    },
+                );
+                id
+            }
+        };
+        let message_id = self.push_message(&conversation_id, false, content, at);
+        let conversation = self.conversations.get_mut(&conversation_id).expect("just found");
+        if let Some(folder) = folder {
+            conversation.folder = folder;
+        }
+        Ok((conversation_id, message_id))
+    }
+
+    /// A message from the page, as staff typing in Facebook's own Page inbox would send it: a
+    /// reply from the page takes the conversation out of Spam.
+    pub fn page_writes(
+        &mut self,
+        conversation_id: &str,
+        text: &str,
+        at: DateTime<Utc>,
+    ) -> Result<String, String> {
+        if !self.conversations.contains_key(conversation_id) {
+            return Err(format!("no conversation {conversation_id}"));
+        }
+        let id = self.push_message(conversation_id, true, Content::text(text), at);
+        let conversation = self.conversations.get_mut(conversation_id).expect("checked");
+        if conversation.folder == Folder::Spam {
+            conversation.folder = Folder::Inbox;
+        }
+        Ok(id)
+    }
+
+    fn push_message(
+        &mut self,
+        conversation_id: &str,
+        from_page: bool,
+        content: Content,
+        at: DateTime<Utc>,
+    ) -> String {
+        let id = format!("m_{:016x}", self.fresh_id().wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        let conversation = self
+            .conversations
+            .get_mut(conversation_id)
+            .expect("caller checked");
+        let message = Message {
+            id: id.clone(),
+            created: at,
+            from_page,
+            text: content.text,
+            sticker: content.sticker,
+            attachment: content.attachment,
+        };
+        // Keep messages in time order even when a test writes one "in the past".
+        let at = conversation.messages.partition_point(|m| m.created <= at);
+        conversation.messages.insert(at, message);
+        id
+    }
+
+    /// `POST /{page-id}/messages` with Facebook's rules. Returns (recipient id, message id).
+    pub fn send(
+        &mut self,
+        page_id: &str,
+        recipient_id: &str,
+        text: &str,
+        kind: SendKind,
+        now: DateTime<Utc>,
+    ) -> Result<(String, String), FbError> {
+        let conversation = self.conversation_with(page_id, recipient_id).ok_or_else(|| {
+            FbError::new(100, Some(2018001), "(#100) No matching user found")
+        })?;
+        if text.is_empty() {
+            return Err(FbError::new(100, None, "(#100) param message must be non-empty"));
+        }
+        if text.chars().count() > MAX_TEXT_CHARS {
+            return Err(FbError::new(
+                100,
+                None,
+                "(#100) Length of param message[text] must be less than or equal to 2000",
+            ));
+        }
+        let window = match kind {
+            SendKind::Response => STANDARD_WINDOW,
+            SendKind::HumanAgent => HUMAN_AGENT_WINDOW,
+        };
+        let inside = conversation
+            .last_customer_message()
+            .is_some_and(|last| now - last <= window);
+        if !inside {
+            return Err(FbError::new(
+                10,
+                Some(2018278),
+                "(#10) This message is sent outside of allowed window.",
+            ));
+        }
+        let conversation_id = conversation.id.clone();
+        let message_id = self
+            .page_writes(&conversation_id, text, now)
+            .expect("conversation exists");
+        Ok((recipient_id.to_owned(), message_id))
+    }
+
+    /// Moves every message of a conversation `by` into the past.
+    pub fn age(&mut self, conversation_id: &str, by: Duration) -> Result<(), String> {
+        let conversation = self
+            .conversations
+            .get_mut(conversation_id)
+            .ok_or_else(|| format!("no conversation {conversation_id}"))?;
+        for message in &mut conversation.messages {
+            message.created -= by;
+        }
+        Ok(())
+    }
+}
+
+/// What a message carries.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Content {
+    #[serde(default)]
+    pub text: String,
+    pub sticker: Option<String>,
+    pub attachment: Option<AttachmentSpec>,
+}
+
+impl Content {
+    pub fn text(text: &str) -> Self {
+        Self {
+            text: text.to_owned(),
+            ..Self::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn world() -> (World, String) {
+        let mut world = World::new("user");
+        world.add_page("1", "Shop", "tok", "Shop");
+        let now = Utc::now();
+        let customer = Customer { id: "u1".into(), name: "Lan".into() };
+        let (conversation, _) = world
+            .customer_writes("1", customer, Some(Folder::Spam), Content::text("còn hàng không"), now)
+            .unwrap();
+        (world, conversation)
+    }
+
+    #[test]
+    fn a_page_reply_moves_a_spam_conversation_to_the_inbox() {
+        let (mut world, id) = world();
+        assert_eq!(world.folder("1", Folder::Spam).len(), 1);
+        world.send("1", "u1", "Dạ còn ạ", SendKind::Response, Utc::now()).unwrap();
+        assert_eq!(world.conversations[&id].folder, Folder::Inbox);
+        assert!(world.folder("1", Folder::Spam).is_empty());
+        assert_eq!(world.conversations[&id].unread(), 0);
+    }
+
+    #[test]
+    fn sends_follow_the_windows_and_the_length_limit() {
+        let (mut world, id) = world();
+        world.age(&id, Duration::hours(30)).unwrap();
+        let late = world.send("1", "u1", "x", SendKind::Response, Utc::now()).unwrap_err();
+        assert_eq!((late.code, late.subcode), (10, Some(2018278)));
+        world.send("1", "u1", "x", SendKind::HumanAgent, Utc::now()).unwrap();
+        let (mut world, id) = self::world();
+        world.age(&id, Duration::days(8)).unwrap();
+        assert!(world.send("1", "u1", "x", SendKind::HumanAgent, Utc::now()).is_err());
+        let (mut world, _) = self::world();
+        let long = "á".repeat(2001);
+        assert_eq!(world.send("1", "u1", &long, SendKind::Response, Utc::now()).unwrap_err().code, 100);
+        let nobody = world.send("1", "u9", "x", SendKind::Response, Utc::now()).unwrap_err();
+        assert_eq!(nobody.subcode, Some(2018001));
+    }
+}

@@ -1,0 +1,256 @@
+//! Graph API errors, classified by what the caller should do about them.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use serde::Deserialize;
+
+/// What went wrong with a Graph API call, in the terms the sync engine acts on. Every message is
+/// free of access tokens.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum GraphError {
+    /// Code 190: the token is expired, revoked or invalid. The user must fix it.
+    #[error("{}", auth_words(*.subcode))]
+    Auth { subcode: Option<i64>, message: String },
+    /// Codes 10 and 200-299 (other than the send-specific ones): the token lacks a permission.
+    #[error("permission missing (Facebook error {code}): {message}")]
+    Permission { code: i64, message: String },
+    /// Codes 4, 17, 32, 613, 80001, 80006. `retry_after` comes from the usage headers.
+    #[error("rate limited by Facebook (error {code})")]
+    RateLimited {
+        code: i64,
+        retry_after: Option<Duration>,
+    },
+    /// Codes 1 and 2, HTTP 5xx, timeouts, connection failures, unreadable bodies: try again later.
+    #[error("{0}")]
+    Transient(String),
+    /// Code 10, subcode 2018278: the messaging window is closed.
+    #[error("outside the messaging window: Facebook allows no more replies to this customer")]
+    WindowClosed,
+    /// Code 551 or 200/1545041.
+    #[error("this person isn't available right now (Facebook error {code})")]
+    RecipientUnavailable { code: i64 },
+    /// Code 100 and anything else: the request itself was refused.
+    #[error("Facebook refused the request (error {}): {message}", code_words(*.code, *.subcode))]
+    Invalid {
+        code: i64,
+        subcode: Option<i64>,
+        message: String,
+    },
+}
+
+impl GraphError {
+    pub fn is_transient(&self) -> bool {
+        matches!(self, GraphError::Transient(_))
+    }
+}
+
+fn auth_words(subcode: Option<i64>) -> String {
+    let what = match subcode {
+        Some(458) => "the app is not installed for this page",
+        Some(460) => "the access token was revoked because the password changed",
+        Some(463) => "the access token has expired",
+        Some(467) => "the access token is no longer valid",
+        Some(492) => "the token's user has no role on this page",
+        _ => "the access token is not valid",
+    };
+    format!(
+        "{what} (Facebook error {}): put a new Page access token in the config",
+        code_words(190, subcode)
+    )
+}
+
+fn code_words(code: i64, subcode: Option<i64>) -> String {
+    match subcode {
+        Some(sub) => format!("{code}/{sub}"),
+        None => code.to_string(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ErrorBody {
+    error: ErrorFields,
+}
+
+#[derive(Debug, Deserialize)]
+struct ErrorFields {
+    #[serde(default)]
+    message: String,
+    code: Option<i64>,
+    error_subcode: Option<i64>,
+    error_user_msg: Option<String>,
+}
+
+/// Classifies an unsuccessful answer from its HTTP status, body and headers. `redact` is applied
+/// to any text taken from the body, in case Facebook echoes the token back.
+pub fn classify(
+    status: StatusCode,
+    body: &[u8],
+    headers: &HeaderMap,
+    page_id: Option<&str>,
+    redact: impl Fn(&str) -> String,
+) -> GraphError {
+    let Ok(ErrorBody { error }) = serde_json::from_slice::<ErrorBody>(body) else {
+        return if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+            GraphError::Transient(format!("Facebook answered HTTP {status}"))
+        } else {
+            GraphError::Invalid {
+                code: 0,
+                subcode: None,
+                message: format!("unexpected answer HTTP {status} without a Graph API error"),
+            }
+        };
+    };
+    let message = redact(error.error_user_msg.as_deref().unwrap_or(&error.message));
+    let code = error.code.unwrap_or(0);
+    match (code, error.error_subcode) {
+        (190, subcode) => GraphError::Auth { subcode, message },
+        (4 | 17 | 32 | 613 | 80001 | 80006, _) => GraphError::RateLimited {
+            code,
+            retry_after: Usage::from_headers(headers, page_id).regain_access_after,
+        },
+        (10, Some(2018278)) => GraphError::WindowClosed,
+        (551, _) | (200, Some(1545041)) => GraphError::RecipientUnavailable { code },
+        (10 | 200..=299, _) => GraphError::Permission { code, message },
+        (1 | 2, _) => GraphError::Transient(format!(
+            "Facebook had a temporary problem (error {code}): {message}"
+        )),
+        _ if status.is_server_error() => GraphError::Transient(format!(
+            "Facebook answered HTTP {status} (error {code}): {message}"
+        )),
+        (code, subcode) => GraphError::Invalid {
+            code,
+            subcode,
+            message,
+        },
+    }
+}
+
+/// What the usage headers say about how close the app and the page are to their limits.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Usage {
+    /// The highest of call count, CPU time and total time, in percent, of the app and the page.
+    pub percent: Option<u32>,
+    /// `estimated_time_to_regain_access` (minutes in the header) when it is above zero.
+    pub regain_access_after: Option<Duration>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct UsageNumbers {
+    #[serde(default)]
+    call_count: u32,
+    #[serde(default)]
+    total_cputime: u32,
+    #[serde(default)]
+    total_time: u32,
+    #[serde(default)]
+    estimated_time_to_regain_access: u64,
+}
+
+impl UsageNumbers {
+    fn percent(&self) -> u32 {
+        self.call_count.max(self.total_cputime).max(self.total_time)
+    }
+}
+
+impl Usage {
+    /// Reads `X-App-Usage` and, for `page_id`, `X-Business-Use-Case-Usage`. Unreadable headers
+    /// count as absent: they only ever slow us down, never stop a sync.
+    pub fn from_headers(headers: &HeaderMap, page_id: Option<&str>) -> Usage {
+        let mut usage = Usage::default();
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        if let Some(app) = header("x-app-usage")
+            .and_then(|text| serde_json::from_str::<UsageNumbers>(text).ok())
+        {
+            usage.percent = Some(app.percent());
+        }
+        let business = header("x-business-use-case-usage").and_then(|text| {
+            serde_json::from_str::<std::collections::HashMap<String, Vec<UsageNumbers>>>(text).ok()
+        });
+        let entries = business
+            .into_iter()
+            .flatten()
+            .filter(|(id, _)| page_id.is_none_or(|page| page == id))
+            .flat_map(|(_, entries)| entries);
+        for entry in entries {
+            usage.percent = Some(usage.percent.unwrap_or(0).max(entry.percent()));
+            if entry.estimated_time_to_regain_access > 0 {
+                let wait = Duration::from_secs(entry.estimated_time_to_regain_access * 60);
+                usage.regain_access_after = Some(usage.regain_access_after.unwrap_or_default().max(wait));
+            }
+        }
+        usage
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(code: i64, subcode: Option<i64>) -> Vec<u8> {
+        let sub = subcode.map(|s| format!(",\"error_subcode\":{s}")).unwrap_or_default();
+        format!(r#"{{"error":{{"message":"(#{code}) x EAAtoken","type":"OAuthException","code":{code}{sub},"fbtrace_id":"A"}}}}"#)
+            .into_bytes()
+    }
+
+    fn classify_code(code: i64, subcode: Option<i64>) -> GraphError {
+        classify(
+            StatusCode::BAD_REQUEST,
+            &error(code, subcode),
+            &HeaderMap::new(),
+            None,
+            |t| t.replace("EAAtoken", "[token]"),
+        )
+    }
+
+    #[test]
+    fn codes_fall_into_the_classes_the_engine_acts_on() {
+        assert!(matches!(classify_code(190, Some(463)), GraphError::Auth { subcode: Some(463), .. }));
+        for code in [4, 17, 32, 613, 80001, 80006] {
+            assert!(matches!(classify_code(code, None), GraphError::RateLimited { .. }), "{code}");
+        }
+        assert_eq!(classify_code(10, Some(2018278)), GraphError::WindowClosed);
+        assert!(matches!(classify_code(10, None), GraphError::Permission { .. }));
+        assert!(matches!(classify_code(230, None), GraphError::Permission { .. }));
+        assert!(matches!(classify_code(551, None), GraphError::RecipientUnavailable { .. }));
+        assert!(matches!(classify_code(200, Some(1545041)), GraphError::RecipientUnavailable { .. }));
+        assert!(classify_code(1, None).is_transient());
+        assert!(classify_code(2, None).is_transient());
+        assert!(matches!(classify_code(100, Some(2018001)), GraphError::Invalid { code: 100, .. }));
+    }
+
+    #[test]
+    fn bodies_that_are_not_graph_errors_are_classified_by_status() {
+        let html = b"<html><body>502 Bad Gateway</body></html>";
+        let e = classify(StatusCode::BAD_GATEWAY, html, &HeaderMap::new(), None, str::to_owned);
+        assert!(e.is_transient());
+        let e = classify(StatusCode::NOT_FOUND, html, &HeaderMap::new(), None, str::to_owned);
+        assert!(matches!(e, GraphError::Invalid { .. }));
+    }
+
+    #[test]
+    fn messages_are_redacted_and_auth_errors_say_what_to_do() {
+        let e = classify_code(100, None);
+        assert!(!e.to_string().contains("EAAtoken"), "{e}");
+        let words = classify_code(190, Some(463)).to_string();
+        assert!(words.contains("expired") && words.contains("config"), "{words}");
+    }
+
+    #[test]
+    fn usage_headers_give_percent_and_time_to_regain_access() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-app-usage", r#"{"call_count":28,"total_time":25,"total_cputime":25}"#.parse().unwrap());
+        headers.insert(
+            "x-business-use-case-usage",
+            r#"{"42":[{"type":"messenger","call_count":97,"total_cputime":23,"total_time":23,"estimated_time_to_regain_access":3}],"7":[{"type":"pages","call_count":100,"estimated_time_to_regain_access":9}]}"#
+                .parse()
+                .unwrap(),
+        );
+        let usage = Usage::from_headers(&headers, Some("42"));
+        assert_eq!(usage.percent, Some(97));
+        assert_eq!(usage.regain_access_after, Some(Duration::from_secs(180)));
+        let e = classify(StatusCode::BAD_REQUEST, &error(80006, None), &headers, Some("42"), str::to_owned);
+        assert_eq!(e, GraphError::RateLimited { code: 80006, retry_after: Some(Duration::from_secs(180)) });
+    }
+}

@@ -1,0 +1,350 @@
+//! A typed client for the parts of the Graph API that pagedesk uses. It knows nothing of SQLite;
+//! it asks for the fields it needs, follows cursors, classifies errors and keeps tokens secret.
+
+mod error;
+pub mod wire;
+
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+use serde::{Deserialize, Serialize};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+pub use error::{GraphError, Usage, classify};
+pub use wire::{Attachment, Conversation, List, Message, PageInfo, Person, SentMessage};
+
+/// The folders of a Page inbox, as named by the `folder` parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Folder {
+    Inbox,
+    Other,
+    PageDone,
+    Pending,
+    Spam,
+}
+
+impl Folder {
+    pub const ALL: [Folder; 5] = [
+        Folder::Inbox,
+        Folder::Other,
+        Folder::PageDone,
+        Folder::Pending,
+        Folder::Spam,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Folder::Inbox => "inbox",
+            Folder::Other => "other",
+            Folder::PageDone => "page_done",
+            Folder::Pending => "pending",
+            Folder::Spam => "spam",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Folder> {
+        Folder::ALL.into_iter().find(|f| f.as_str() == text)
+    }
+}
+
+/// A Page access token. It is shown as `[redacted]` by `Debug` and can only be read through
+/// [`AccessToken::expose`], at the one place a request is built.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct AccessToken(String);
+
+impl AccessToken {
+    pub fn new(token: &str) -> Self {
+        Self(token.to_owned())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Replaces every occurrence of this token in `text`.
+    pub fn redact(&self, text: &str) -> String {
+        if self.0.is_empty() {
+            text.to_owned()
+        } else {
+            text.replace(&self.0, "[redacted]")
+        }
+    }
+}
+
+impl std::fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AccessToken([redacted])")
+    }
+}
+
+/// Fields asked of every conversation: the list call carries the 20 most recent messages, which
+/// is all Facebook details anyway, so a sync costs one call per 25 changed conversations.
+pub const CONVERSATION_FIELDS: &str = "id,updated_time,snippet,unread_count,message_count,can_reply,participants,messages.limit(20){id,created_time,message,from,to,sticker,attachments}";
+pub const MESSAGE_FIELDS: &str = "id,created_time,message,from,to,sticker,attachments";
+/// Conversations asked for per list call.
+pub const CONVERSATION_PAGE_SIZE: usize = 25;
+
+/// One page of a list, and the cursor to the next page when Facebook says there is one.
+#[derive(Debug)]
+pub struct Listing<T> {
+    pub items: Vec<T>,
+    pub next_after: Option<String>,
+    pub usage: Usage,
+}
+
+/// How a reply is sent: inside the 24-hour window, or as a human agent up to 7 days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessagingType {
+    Response,
+    HumanAgent,
+}
+
+#[derive(Debug, Clone)]
+pub struct GraphClient {
+    http: reqwest::Client,
+    base: Url,
+    /// Tries for a read that fails transiently, and the first pause between them (doubling).
+    read_tries: u32,
+    first_backoff: Duration,
+}
+
+#[derive(Serialize)]
+struct SendBody<'a> {
+    recipient: Recipient<'a>,
+    messaging_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tag: Option<&'static str>,
+    message: SendText<'a>,
+}
+
+#[derive(Serialize)]
+struct Recipient<'a> {
+    id: &'a str,
+}
+
+#[derive(Serialize)]
+struct SendText<'a> {
+    text: &'a str,
+}
+
+impl GraphClient {
+    /// `base_url` like `https://graph.facebook.com`, `version` like `v25.0`.
+    pub fn new(base_url: &str, version: &str, timeout: Duration) -> Result<Self, GraphError> {
+        let mut base = Url::parse(base_url)
+            .map_err(|e| GraphError::Transient(format!("bad Graph API base URL: {e}")))?;
+        base.path_segments_mut()
+            .map_err(|()| GraphError::Transient("bad Graph API base URL".into()))?
+            .pop_if_empty()
+            .push(version)
+            .push("");
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("pagedesk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| GraphError::Transient(format!("cannot set up HTTP: {e}")))?;
+        Ok(Self {
+            http,
+            base,
+            read_tries: 3,
+            first_backoff: Duration::from_millis(500),
+        })
+    }
+
+    fn url(&self, segments: &[&str]) -> Url {
+        let mut url = self.base.clone();
+        {
+            let mut path = url.path_segments_mut().expect("base URL has a path");
+            path.pop_if_empty();
+            for segment in segments {
+                path.push(segment);
+            }
+        }
+        url
+    }
+
+    /// `GET /{page-id}?fields=id,name`: a cheap check that the token works, and the page's name.
+    pub async fn page(&self, page_id: &str, token: &AccessToken) -> Result<PageInfo, GraphError> {
+        let url = self.url(&[page_id]);
+        let (page, _) = self.read(url, &[("fields", "id,name")], token, Some(page_id)).await?;
+        Ok(page)
+    }
+
+    /// `GET /{page-id}/conversations` for one folder, newest first, starting after `after`.
+    pub async fn conversations(
+        &self,
+        page_id: &str,
+        token: &AccessToken,
+        folder: Folder,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<Listing<Conversation>, GraphError> {
+        let url = self.url(&[page_id, "conversations"]);
+        let limit = limit.to_string();
+        let mut query = vec![
+            ("platform", "messenger"),
+            ("folder", folder.as_str()),
+            ("fields", CONVERSATION_FIELDS),
+            ("limit", limit.as_str()),
+        ];
+        if let Some(after) = after {
+            query.push(("after", after));
+        }
+        let (list, usage): (List<Conversation>, _) =
+            self.read(url, &query, token, Some(page_id)).await?;
+        let next_after = next_cursor(&list);
+        Ok(Listing {
+            items: list.data,
+            next_after,
+            usage,
+        })
+    }
+
+    /// `GET /{conversation-id}` with the same fields as the list, for one conversation.
+    pub async fn conversation(
+        &self,
+        page_id: &str,
+        conversation_id: &str,
+        token: &AccessToken,
+    ) -> Result<Conversation, GraphError> {
+        let url = self.url(&[conversation_id]);
+        let query = [("fields", CONVERSATION_FIELDS)];
+        let (conversation, _) = self.read(url, &query, token, Some(page_id)).await?;
+        Ok(conversation)
+    }
+
+    /// `GET /{conversation-id}/messages`: the 20 most recent messages, newest first.
+    pub async fn recent_messages(
+        &self,
+        page_id: &str,
+        conversation_id: &str,
+        token: &AccessToken,
+    ) -> Result<Vec<Message>, GraphError> {
+        let url = self.url(&[conversation_id, "messages"]);
+        let query = [("fields", MESSAGE_FIELDS), ("limit", "20")];
+        let (list, _): (List<Message>, _) = self.read(url, &query, token, Some(page_id)).await?;
+        Ok(list.data)
+    }
+
+    /// `POST /{page-id}/messages`. Never retried here: whether a failed send reached the
+    /// customer is for the outbox to find out before it sends again.
+    pub async fn send(
+        &self,
+        page_id: &str,
+        token: &AccessToken,
+        recipient_id: &str,
+        text: &str,
+        messaging_type: MessagingType,
+    ) -> Result<SentMessage, GraphError> {
+        let (messaging_type, tag) = match messaging_type {
+            MessagingType::Response => ("RESPONSE", None),
+            MessagingType::HumanAgent => ("MESSAGE_TAG", Some("HUMAN_AGENT")),
+        };
+        let body = SendBody {
+            recipient: Recipient { id: recipient_id },
+            messaging_type,
+            tag,
+            message: SendText { text },
+        };
+        let request = self
+            .http
+            .post(self.url(&[page_id, "messages"]))
+            .bearer_auth(token.expose())
+            .json(&body);
+        let (sent, _) = self.exchange(request, token, Some(page_id)).await?;
+        Ok(sent)
+    }
+
+    async fn read<T: DeserializeOwned>(
+        &self,
+        url: Url,
+        query: &[(&str, &str)],
+        token: &AccessToken,
+        page_id: Option<&str>,
+    ) -> Result<(T, Usage), GraphError> {
+        let mut backoff = self.first_backoff;
+        let mut tries_left = self.read_tries;
+        loop {
+            let request = self
+                .http
+                .get(url.clone())
+                .query(query)
+                .bearer_auth(token.expose());
+            match self.exchange(request, token, page_id).await {
+                Err(e) if e.is_transient() && tries_left > 1 => {
+                    tracing::debug!(path = url.path(), error = %e, "retrying a transient failure");
+                    tries_left -= 1;
+                    tokio::time::sleep(backoff).await;
+                    backoff *= 2;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    async fn exchange<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+        token: &AccessToken,
+        page_id: Option<&str>,
+    ) -> Result<(T, Usage), GraphError> {
+        let response = request
+            .send()
+            .await
+            .map_err(|e| transport_error(&e, token))?;
+        let status = response.status();
+        let headers: HeaderMap = response.headers().clone();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| transport_error(&e, token))?;
+        if !status.is_success() {
+            return Err(classify(status, &body, &headers, page_id, |t| token.redact(t)));
+        }
+        let value = serde_json::from_slice(&body).map_err(|e| {
+            GraphError::Transient(format!("Facebook sent a response pagedesk cannot read ({e})"))
+        })?;
+        Ok((value, Usage::from_headers(&headers, page_id)))
+    }
+}
+
+/// The cursor to the next page. The end of a list is the absence of `next`; the cursor is taken
+/// from `paging.cursors.after` (or, failing that, from the `next` URL) so that pagedesk never
+/// follows a URL to a host it was not configured with.
+fn next_cursor<T>(list: &List<T>) -> Option<String> {
+    let paging = list.paging.as_ref()?;
+    let next = paging.next.as_ref()?;
+    paging
+        .cursors
+        .as_ref()
+        .and_then(|c| c.after.clone())
+        .or_else(|| {
+            Url::parse(next).ok().and_then(|url| {
+                url.query_pairs()
+                    .find(|(key, _)| key == "after")
+                    .map(|(_, value)| value.into_owned())
+            })
+        })
+}
+
+fn transport_error(e: &reqwest::Error, token: &AccessToken) -> GraphError {
+    let words = if e.is_timeout() {
+        "Facebook did not answer in time".to_owned()
+    } else if e.is_connect() {
+        "cannot connect to Facebook".to_owned()
+    } else if e.is_body() || e.is_decode() {
+        "the connection to Facebook broke while reading the answer".to_owned()
+    } else {
+        "the request to Facebook failed".to_owned()
+    };
+    // The URL never holds the token (it goes in a header), but the text is redacted anyway.
+    let detail = token.redact(&std::error::Error::source(e).map(ToString::to_string).unwrap_or_default());
+    if detail.is_empty() {
+        GraphError::Transient(words)
+    } else {
+        GraphError::Transient(format!("{words}: {detail}"))
+    }
+}

@@ -1,0 +1,161 @@
+//! The Graph API's JSON shapes, as documented in `shared/graph-api.md`. Every field is optional
+//! unless Facebook always sends it, because only requested fields with data come back.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// A list response: `{"data":[...],"paging":{"cursors":{...},"next":"..."}}`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct List<T> {
+    #[serde(default = "Vec::new")]
+    pub data: Vec<T>,
+    pub paging: Option<Paging>,
+}
+
+impl<T> Default for List<T> {
+    fn default() -> Self {
+        Self {
+            data: Vec::new(),
+            paging: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Paging {
+    pub cursors: Option<Cursors>,
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Cursors {
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PageInfo {
+    pub id: String,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Conversation {
+    pub id: String,
+    #[serde(default, deserialize_with = "optional_graph_time")]
+    pub updated_time: Option<DateTime<Utc>>,
+    pub snippet: Option<String>,
+    pub unread_count: Option<i64>,
+    pub message_count: Option<i64>,
+    pub can_reply: Option<bool>,
+    #[serde(default)]
+    pub participants: List<Person>,
+    #[serde(default)]
+    pub messages: List<Message>,
+}
+
+impl Conversation {
+    /// The customer: the participant who is not the page.
+    pub fn customer(&self, page_id: &str) -> Option<&Person> {
+        self.participants.data.iter().find(|p| p.id != page_id)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Person {
+    pub id: String,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Message {
+    pub id: String,
+    #[serde(deserialize_with = "graph_time")]
+    pub created_time: DateTime<Utc>,
+    pub message: Option<String>,
+    pub from: Option<Person>,
+    pub sticker: Option<String>,
+    #[serde(default)]
+    pub attachments: List<Attachment>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+pub struct Attachment {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mime_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_data: Option<ImageData>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+pub struct ImageData {
+    pub url: Option<String>,
+}
+
+/// The Send API's answer.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SentMessage {
+    pub message_id: String,
+}
+
+/// Parses Graph times, which come as `2019-04-24T10:38:15+0000` (no colon in the offset, which a
+/// strict RFC 3339 parser rejects); RFC 3339 is accepted too.
+pub fn parse_graph_time(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%z")
+        .or_else(|_| DateTime::parse_from_rfc3339(text))
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// Formats a time the way Facebook does.
+pub fn format_graph_time(time: DateTime<Utc>) -> String {
+    time.format("%Y-%m-%dT%H:%M:%S+0000").to_string()
+}
+
+fn graph_time<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+    let text = String::deserialize(d)?;
+    parse_graph_time(&text)
+        .ok_or_else(|| serde::de::Error::custom(format!("not a Graph API time: {text:?}")))
+}
+
+fn optional_graph_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+    match Option::<String>::deserialize(d)? {
+        None => Ok(None),
+        Some(text) => parse_graph_time(&text)
+            .map(Some)
+            .ok_or_else(|| serde::de::Error::custom(format!("not a Graph API time: {text:?}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn graph_times_without_a_colon_in_the_offset_parse() {
+        let t = parse_graph_time("2019-04-24T10:38:15+0000").unwrap();
+        assert_eq!(t.to_rfc3339(), "2019-04-24T10:38:15+00:00");
+        assert_eq!(parse_graph_time("2019-04-24T17:38:15+0700"), Some(t));
+        assert_eq!(parse_graph_time("2019-04-24T10:38:15Z"), Some(t));
+        assert_eq!(format_graph_time(t), "2019-04-24T10:38:15+0000");
+        assert_eq!(parse_graph_time("yesterday"), None);
+    }
+
+    #[test]
+    fn a_captured_conversation_list_parses() {
+        let body = r#"{"data":[{"id":"t_10","updated_time":"2024-05-01T08:00:00+0000",
+            "snippet":"Shop ơi","participants":{"data":[{"id":"P","name":"Shop","email":"P@facebook.com"},
+            {"id":"U","name":"Lan","email":"U@facebook.com"}]},
+            "messages":{"data":[{"id":"m_1","created_time":"2024-05-01T08:00:00+0000","message":"",
+            "from":{"id":"U","name":"Lan"},"sticker":"https://x/s.png"}],"paging":{"cursors":{"after":"a"}}}}],
+            "paging":{"cursors":{"before":"b","after":"c"},"next":"https://graph.facebook.com/v25.0/P/conversations?after=c"}}"#;
+        let list: List<Conversation> = serde_json::from_str(body).unwrap();
+        let conversation = &list.data[0];
+        assert_eq!(conversation.customer("P").unwrap().id, "U");
+        assert_eq!(conversation.messages.data[0].sticker.as_deref(), Some("https://x/s.png"));
+        assert!(list.paging.unwrap().next.is_some());
+    }
+}

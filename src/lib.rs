@@ -1,0 +1,9 @@
+//! pagedesk: a terminal inbox for shops that sell through Facebook Pages, Spam folder included.
+//!
+//! Data flows one way: `graph` (HTTP) → `sync` (the engine) → `store` (SQLite) → the CLI and UI,
+//! which read the store and put replies in its outbox.
+
+pub mod config;
+pub mod emulator;
+pub mod graph;
+pub mod text;
