@@ -7,3 +7,6 @@ pub mod config;
 pub mod emulator;
 pub mod graph;
 pub mod text;
+pub mod store;
+pub mod sync;
+pub mod cli;

@@ -6,12 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
-use crate::graph::Folder;
-
-/// The longest text the Send API accepts, in characters.
-pub const MAX_TEXT_CHARS: usize = 2000;
-pub const STANDARD_WINDOW: Duration = Duration::hours(24);
-pub const HUMAN_AGENT_WINDOW: Duration = Duration::days(7);
+use crate::graph::{Folder, HUMAN_AGENT_WINDOW, MAX_TEXT_CHARS, STANDARD_WINDOW};
 
 #[derive(Debug, Clone)]
 pub struct Page {

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 /// What went wrong with a Graph API call, in the terms the sync engine acts on. Every message is
 /// free of access tokens.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GraphError {
     /// Code 190: the token is expired, revoked or invalid. The user must fix it.
     #[error("{}", auth_words(*.subcode))]

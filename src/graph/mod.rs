@@ -84,6 +84,13 @@ impl std::fmt::Debug for AccessToken {
 /// is all Facebook details anyway, so a sync costs one call per 25 changed conversations.
 pub const CONVERSATION_FIELDS: &str = "id,updated_time,snippet,unread_count,message_count,can_reply,participants,messages.limit(20){id,created_time,message,from,to,sticker,attachments}";
 pub const MESSAGE_FIELDS: &str = "id,created_time,message,from,to,sticker,attachments";
+/// The longest text the Send API accepts, in characters (Unicode scalar values).
+pub const MAX_TEXT_CHARS: usize = 2000;
+/// A `RESPONSE` may be sent this long after the customer's last message.
+pub const STANDARD_WINDOW: chrono::Duration = chrono::Duration::hours(24);
+/// A `MESSAGE_TAG` + `HUMAN_AGENT` reply may be sent this long after it.
+pub const HUMAN_AGENT_WINDOW: chrono::Duration = chrono::Duration::days(7);
+
 /// Conversations asked for per list call.
 pub const CONVERSATION_PAGE_SIZE: usize = 25;
 

@@ -1,0 +1,110 @@
+//! `pagedesk doctor`: why a conversation is not there yet, page by page, instead of "contact
+//! support". Reads the sync state the engine stored and spends one cheap call per check.
+
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use anyhow::Result;
+use chrono::Utc;
+
+use super::output::{local_time, relative};
+use crate::config::Config;
+use crate::graph::{Folder, GraphClient};
+use crate::store::Store;
+
+pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode> {
+    let graph = GraphClient::new(&config.graph.base_url, &config.graph.version, config.graph.timeout)?;
+    let now = Utc::now();
+    let mut healthy = true;
+    if config.pages.is_empty() {
+        println!("No pages in the config: add a [[pages]] entry (see config.example.toml).");
+        return Ok(ExitCode::FAILURE);
+    }
+    for page in &config.pages {
+        let (stored_name, spam_on, state, waiting) = {
+            let store = store.lock().expect("store");
+            let name = store.pages()?.into_iter().find(|p| p.id == page.id).map(|p| p.name);
+            (
+                name,
+                store.spam_sync(&page.id)?,
+                store.page_sync(&page.id)?,
+                store.waiting_spam(&page.id)?,
+            )
+        };
+        let name = page.name.clone().or(stored_name).unwrap_or_else(|| page.id.clone());
+        println!("{name} ({})", page.id);
+        let line = |label: &str, value: &str| println!("  {label:<16}{value}");
+        match page.token() {
+            Err(e) => {
+                healthy = false;
+                line("token", &format!("PROBLEM: {e}"));
+            }
+            Ok(token) => {
+                match graph.page(&page.id, &token).await {
+                    Ok(_) => line("token", "valid"),
+                    Err(e) => {
+                        healthy = false;
+                        line("token", &format!("PROBLEM: {e}"));
+                    }
+                }
+                let mut folders = vec![Folder::Inbox];
+                if spam_on {
+                    folders.push(Folder::Spam);
+                }
+                for folder in folders {
+                    let label = format!("{} folder", folder.as_str());
+                    match graph.conversations(&page.id, &token, folder, 1, None).await {
+                        Ok(_) => line(&label, "readable"),
+                        Err(e) => {
+                            healthy = false;
+                            line(&label, &format!("PROBLEM: {e}"));
+                        }
+                    }
+                }
+            }
+        }
+        if spam_on {
+            line("spam sync", "on");
+        } else {
+            line(
+                "spam sync",
+                &format!(
+                    "off: conversations Facebook filed in Spam are not synced (turn on: pagedesk spam-sync on --page {})",
+                    page.id
+                ),
+            );
+        }
+        if spam_on {
+            let delay = config.sync.spam_delay.as_secs() / 60;
+            if waiting.is_empty() {
+                line("waiting spam", "none");
+            } else {
+                line(
+                    "waiting spam",
+                    &format!("{} (shown {delay} min after the buyer's last message)", waiting.len()),
+                );
+            }
+            for w in &waiting {
+                let when = if w.due_time <= now {
+                    "due now: appears at the next sync".to_owned()
+                } else {
+                    format!("due {} ({})", local_time(w.due_time), relative(w.due_time, now))
+                };
+                line("", &format!("{}: {when}", w.customer_name));
+            }
+        }
+        match state.last_success {
+            Some(t) => line("last sync", &format!("{} ({})", local_time(t), relative(t, now))),
+            None => line("last sync", "never: run `pagedesk sync --once`"),
+        }
+        if let Some(error) = &state.last_error {
+            let at = state.last_attempt.map(local_time).unwrap_or_default();
+            line("last error", &format!("{error} (at {at})"));
+        }
+        if let Some(until) = state.rate_limited_until.filter(|u| *u > now) {
+            healthy = false;
+            line("rate limited", &format!("until {} ({})", local_time(until), relative(until, now)));
+        }
+    }
+    Ok(if healthy { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}

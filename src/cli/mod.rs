@@ -1,0 +1,337 @@
+//! The headless command line. Its output and exit codes are a contract other tests rely on.
+
+mod demo;
+mod doctor;
+mod output;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context, Result, bail};
+use chrono::Utc;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::Config;
+use crate::graph::GraphClient;
+use crate::store::{Direction, Filter, SendStatus, Store};
+use crate::sync::{Delivery, Engine, PageOutcome};
+use output::{fit, local_time, message_text};
+
+#[derive(Debug, Parser)]
+#[command(name = "pagedesk", version, about = "A terminal inbox for Facebook Pages, Spam folder included")]
+pub struct Cli {
+    /// The config file (pages, tokens, sync settings).
+    #[arg(long, global = true, env = "PAGEDESK_CONFIG")]
+    config: Option<PathBuf>,
+    /// Where the database and the log live.
+    #[arg(long, global = true, env = "PAGEDESK_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Sync conversations and deliver replies; runs until interrupted unless --once.
+    Sync {
+        /// One full cycle, then exit: 0 when every page synced.
+        #[arg(long)]
+        once: bool,
+    },
+    /// List conversations, newest first.
+    Conversations {
+        #[arg(long)]
+        page: Option<String>,
+        #[arg(long, value_enum, default_value = "all")]
+        filter: Filter,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a conversation's messages, oldest first.
+    Messages {
+        conversation_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Reply to a conversation: stored first, then delivered at once.
+    Reply { conversation_id: String, text: String },
+    /// Turn syncing of the Spam folder on or off (every page without --page).
+    SpamSync {
+        #[arg(value_enum)]
+        state: Switch,
+        #[arg(long)]
+        page: Option<String>,
+    },
+    /// Check each page: token, access to conversations, spam sync, waiting spam, last sync.
+    Doctor,
+    /// Serve the Graph API emulator on loopback.
+    Emulator {
+        #[arg(long, default_value = "127.0.0.1:8765")]
+        listen: std::net::SocketAddr,
+        #[arg(long, default_value = "demo")]
+        scenario: String,
+        /// Allow an address that is not loopback.
+        #[arg(long)]
+        public: bool,
+    },
+    /// The demo: the emulator with Vietnamese shop pages, synced once into a throwaway data dir.
+    Demo,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Switch {
+    On,
+    Off,
+}
+
+fn default_config_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "pagedesk").map(|d| d.config_dir().join("config.toml"))
+}
+
+fn default_data_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "pagedesk").map(|d| d.data_dir().to_owned())
+}
+
+impl Cli {
+    fn config(&self) -> Result<Config> {
+        let path = self
+            .config
+            .clone()
+            .or_else(default_config_path)
+            .context("no config path: pass --config or set PAGEDESK_CONFIG")?;
+        Ok(Config::load(&path)?)
+    }
+
+    fn data_dir(&self) -> Result<PathBuf> {
+        self.data_dir
+            .clone()
+            .or_else(default_data_dir)
+            .context("no data directory: pass --data-dir or set PAGEDESK_DATA_DIR")
+    }
+}
+
+/// Logs go to `pagedesk.log` in the data directory, never to the terminal.
+fn start_log(data_dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    std::fs::create_dir_all(data_dir).ok()?;
+    let appender = tracing_appender::rolling::never(data_dir, "pagedesk.log");
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PAGEDESK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init()
+        .ok()?;
+    Some(guard)
+}
+
+pub fn open_store(data_dir: &Path) -> Result<Arc<Mutex<Store>>> {
+    let store = Store::open(data_dir)
+        .with_context(|| format!("cannot open the database in {}", data_dir.display()))?;
+    Ok(Arc::new(Mutex::new(store)))
+}
+
+pub fn build_engine(config: &Config, store: Arc<Mutex<Store>>) -> Result<Arc<Engine>> {
+    let graph = GraphClient::new(&config.graph.base_url, &config.graph.version, config.graph.timeout)?;
+    Ok(Arc::new(Engine::new(
+        store,
+        graph,
+        config.pages.clone(),
+        config.sync.clone(),
+        None,
+    )))
+}
+
+pub async fn run(cli: Cli) -> Result<ExitCode> {
+    if let Command::Emulator { listen, scenario, public } = &cli.command {
+        return demo::serve_emulator(*listen, scenario, *public).await;
+    }
+    if let Command::Demo = &cli.command {
+        return demo::run(cli.data_dir.clone()).await;
+    }
+    let data_dir = cli.data_dir()?;
+    let _log = start_log(&data_dir);
+    let store = open_store(&data_dir)?;
+    match &cli.command {
+        Command::Sync { once } => {
+            let engine = build_engine(&cli.config()?, store)?;
+            sync(&engine, *once).await
+        }
+        Command::Conversations { page, filter, json } => {
+            let store = store.lock().expect("store");
+            conversations(&store, page.as_deref(), *filter, *json)
+        }
+        Command::Messages { conversation_id, json } => {
+            let store = store.lock().expect("store");
+            messages(&store, conversation_id, *json)
+        }
+        Command::Reply { conversation_id, text } => {
+            let engine = build_engine(&cli.config()?, store.clone())?;
+            reply(&engine, &store, conversation_id, text).await
+        }
+        Command::SpamSync { state, page } => {
+            let config = cli.config()?;
+            let mut store = store.lock().expect("store");
+            spam_sync(&config, &mut store, matches!(state, Switch::On), page.as_deref())
+        }
+        Command::Doctor => doctor::run(&cli.config()?, &store).await,
+        Command::Emulator { .. } | Command::Demo => unreachable!("handled above"),
+    }
+}
+
+/// Prints one line per page; failing pages go to stderr with the cause in words.
+pub fn report(outcomes: &[PageOutcome]) -> bool {
+    let mut all_synced = true;
+    for outcome in outcomes {
+        let page = format!("{} ({})", outcome.page_name, outcome.page_id);
+        match &outcome.result {
+            Ok(0) => println!("{page}: synced, nothing new"),
+            Ok(n) => println!("{page}: synced, {n} new messages"),
+            Err(error) => {
+                all_synced = false;
+                eprintln!("{page}: {error}");
+            }
+        }
+    }
+    all_synced
+}
+
+async fn sync(engine: &Arc<Engine>, once: bool) -> Result<ExitCode> {
+    if once {
+        let synced = report(&engine.cycle().await);
+        return Ok(if synced { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+    }
+    let interval = engine.interval();
+    loop {
+        println!("{}", local_time(Utc::now()));
+        report(&engine.cycle().await);
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => return Ok(ExitCode::SUCCESS),
+            () = tokio::time::sleep(interval) => {}
+        }
+    }
+}
+
+fn conversations(store: &Store, page: Option<&str>, filter: Filter, json: bool) -> Result<ExitCode> {
+    let rows = store.conversations(page, filter)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if rows.is_empty() {
+        println!("No conversations. Run `pagedesk sync --once` to fetch them.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{} {} {} {} {} ID",
+        fit("UPDATED", 11),
+        fit("PAGE", 20),
+        fit("CUSTOMER", 22),
+        fit("", 10),
+        fit("LAST MESSAGE", 40)
+    );
+    for row in rows {
+        let mut flags = Vec::new();
+        if row.spam {
+            flags.push("spam".to_owned());
+        }
+        if row.unread_count > 0 {
+            flags.push(format!("{} new", row.unread_count));
+        }
+        println!(
+            "{} {} {} {} {} {}",
+            fit(&local_time(row.updated_time), 11),
+            fit(&row.page_name, 20),
+            fit(&row.customer_name, 22),
+            fit(&flags.join(" "), 10),
+            fit(&row.snippet, 40),
+            row.id
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn messages(store: &Store, conversation_id: &str, json: bool) -> Result<ExitCode> {
+    let Some(conversation) = store.conversation(conversation_id)? else {
+        bail!("no conversation {conversation_id} in the database");
+    };
+    let rows = store.messages(conversation_id)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{} · {}", conversation.customer_name, conversation.page_name);
+    if conversation.spam {
+        println!("Facebook put this conversation in Spam: reply to remove the spam mark.");
+    }
+    for message in rows {
+        let arrow = match message.direction {
+            Direction::In => "←",
+            Direction::Out => "→",
+        };
+        let state = match (message.status, &message.error) {
+            (SendStatus::Sent, _) => String::new(),
+            (SendStatus::Pending, None) => " (sending)".to_owned(),
+            (SendStatus::Pending, Some(why)) => format!(" (pending: {why})"),
+            (SendStatus::Failed, why) => format!(" (failed: {})", why.as_deref().unwrap_or("unknown")),
+        };
+        println!(
+            "{} {arrow} {}: {}{state}",
+            local_time(message.created_time),
+            message.from_name,
+            message_text(&message)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn reply(
+    engine: &Arc<Engine>,
+    store: &Arc<Mutex<Store>>,
+    conversation_id: &str,
+    text: &str,
+) -> Result<ExitCode> {
+    let text = crate::text::clean(text);
+    let message_id = store
+        .lock()
+        .expect("store")
+        .enqueue_reply(conversation_id, &text, Utc::now())?;
+    match engine.deliver(message_id).await? {
+        Delivery::Sent(id) => {
+            println!("Sent ({id}).");
+            Ok(ExitCode::SUCCESS)
+        }
+        Delivery::Pending { reason, .. } => {
+            eprintln!("Not sent yet: {reason}. The reply is kept and `pagedesk sync` will deliver it.");
+            Ok(ExitCode::FAILURE)
+        }
+        Delivery::RateLimited { retry_at, .. } => {
+            eprintln!(
+                "Not sent yet: rate limited by Facebook until {}. The reply is kept and `pagedesk sync` will deliver it.",
+                crate::sync::local_hm(retry_at)
+            );
+            Ok(ExitCode::FAILURE)
+        }
+        Delivery::Failed(reason) => {
+            eprintln!("Not sent: {reason}. The reply is kept in the conversation, marked failed.");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+fn spam_sync(config: &Config, store: &mut Store, on: bool, page: Option<&str>) -> Result<ExitCode> {
+    if let Some(page) = page
+        && !config.pages.iter().any(|p| p.id == page)
+    {
+        bail!("page {page} is not in the config");
+    }
+    let word = if on { "on" } else { "off" };
+    for configured in config.pages.iter().filter(|p| page.is_none_or(|id| id == p.id)) {
+        store.set_spam_sync(&configured.id, on)?;
+        let name = configured.name.as_deref().unwrap_or(&configured.id);
+        println!("Spam sync {word} for {name} ({}).", configured.id);
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,88 @@
+//! The database schema, as a list of migrations applied in order and counted in `user_version`.
+
+/// Each entry moves the schema one version up. Never edit a released entry: add a new one.
+pub const MIGRATIONS: &[&str] = &[r"
+CREATE TABLE pages (
+    id   TEXT PRIMARY KEY,
+    name TEXT NOT NULL
+);
+
+CREATE TABLE page_settings (
+    page_id   TEXT PRIMARY KEY,
+    spam_sync INTEGER NOT NULL DEFAULT 0
+);
+
+-- The spam mark is the folder: a conversation is marked spam while Facebook files it in Spam.
+CREATE TABLE conversations (
+    id                         TEXT PRIMARY KEY,
+    page_id                    TEXT NOT NULL REFERENCES pages(id),
+    folder                     TEXT NOT NULL,
+    customer_id                TEXT NOT NULL,
+    customer_name              TEXT NOT NULL,
+    snippet                    TEXT NOT NULL,
+    updated_time               INTEGER NOT NULL,
+    unread_count               INTEGER NOT NULL,
+    last_customer_message_time INTEGER
+);
+CREATE INDEX conversations_newest ON conversations(updated_time DESC, id DESC);
+CREATE INDEX conversations_of_page ON conversations(page_id, updated_time DESC, id DESC);
+
+-- fb_id is Facebook's message id; a reply not yet accepted has none.
+CREATE TABLE messages (
+    id              INTEGER PRIMARY KEY,
+    fb_id           TEXT UNIQUE,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    direction       TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+    from_id         TEXT NOT NULL,
+    from_name       TEXT NOT NULL,
+    text            TEXT NOT NULL,
+    sticker         TEXT,
+    attachments     TEXT,
+    created_time    INTEGER NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('sent', 'pending', 'failed')),
+    error           TEXT
+);
+CREATE INDEX messages_of_conversation ON messages(conversation_id, created_time, id);
+
+-- Replies waiting for delivery; the message row holds the text and the state shown to staff.
+CREATE TABLE outbox (
+    message_id       INTEGER PRIMARY KEY REFERENCES messages(id),
+    page_id          TEXT NOT NULL,
+    recipient_id     TEXT NOT NULL,
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  INTEGER NOT NULL,
+    first_attempt_at INTEGER,
+    -- A send whose answer never came: Facebook may have delivered it.
+    outcome_unknown  INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE page_sync (
+    page_id            TEXT PRIMARY KEY,
+    last_attempt       INTEGER,
+    last_success       INTEGER,
+    last_error         TEXT,
+    last_error_kind    TEXT,
+    rate_limited_until INTEGER,
+    rate_limit_streak  INTEGER NOT NULL DEFAULT 0
+);
+
+-- pass_complete: one full pass over the folder has finished, so later passes may stop at the
+-- first conversation already known and unchanged; until then resume_after continues it.
+CREATE TABLE folder_sync (
+    page_id       TEXT NOT NULL,
+    folder        TEXT NOT NULL,
+    pass_complete INTEGER NOT NULL DEFAULT 0,
+    resume_after  TEXT,
+    backfilled    INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (page_id, folder)
+);
+
+-- Spam-folder conversations seen but not shown yet: the buyer wrote too recently.
+CREATE TABLE spam_waiting (
+    conversation_id            TEXT PRIMARY KEY,
+    page_id                    TEXT NOT NULL,
+    customer_name              TEXT NOT NULL,
+    last_customer_message_time INTEGER NOT NULL,
+    due_time                   INTEGER NOT NULL
+);
+"];

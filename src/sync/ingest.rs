@@ -1,0 +1,64 @@
+//! Turning what Facebook sent into what the store keeps: the one place where untrusted text is
+//! cleaned on its way in.
+
+use chrono::DateTime;
+
+use crate::graph::{self, Folder};
+use crate::store::{ConversationUpdate, Direction, NewMessage};
+use crate::text::{clean, clean_line};
+
+/// The conversation as the store will keep it, or `None` when Facebook sent no customer
+/// (a conversation with no participant other than the page cannot be answered).
+pub fn conversation_update(
+    page_id: &str,
+    folder: Folder,
+    conversation: &graph::Conversation,
+) -> Option<ConversationUpdate> {
+    let customer = conversation.customer(page_id)?;
+    let mut messages: Vec<NewMessage> = conversation
+        .messages
+        .data
+        .iter()
+        .filter_map(|m| message(page_id, m))
+        .collect();
+    // Facebook lists newest first; the store wants them in the order they were written.
+    messages.reverse();
+    let newest = messages.last().map(|m| m.created_time);
+    Some(ConversationUpdate {
+        id: conversation.id.clone(),
+        page_id: page_id.to_owned(),
+        folder,
+        customer_id: customer.id.clone(),
+        customer_name: clean_line(customer.name.as_deref().unwrap_or(&customer.id)),
+        snippet: clean_line(conversation.snippet.as_deref().unwrap_or_default()),
+        updated_time: conversation
+            .updated_time
+            .or(newest)
+            .unwrap_or(DateTime::UNIX_EPOCH),
+        unread_estimate: conversation.unread_count.unwrap_or(0),
+        messages,
+    })
+}
+
+fn message(page_id: &str, m: &graph::Message) -> Option<NewMessage> {
+    // Without `from` a message has no details (Facebook details only the 20 most recent).
+    let from = m.from.as_ref()?;
+    let mut attachments = m.attachments.data.clone();
+    for a in &mut attachments {
+        a.name = a.name.as_deref().map(clean_line);
+    }
+    Some(NewMessage {
+        fb_id: m.id.clone(),
+        direction: if from.id == page_id {
+            Direction::Out
+        } else {
+            Direction::In
+        },
+        from_id: from.id.clone(),
+        from_name: clean_line(from.name.as_deref().unwrap_or(&from.id)),
+        text: clean(m.message.as_deref().unwrap_or_default()),
+        sticker: m.sticker.clone(),
+        attachments,
+        created_time: m.created_time,
+    })
+}

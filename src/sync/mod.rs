@@ -1,0 +1,442 @@
+//! The sync engine: per page, the inbox and (when turned on) the Spam folder, the 5-minute spam
+//! rule, and outbox delivery. It never touches the terminal: it reports through events and
+//! through the sync-state rows of the store.
+
+mod ingest;
+mod outbox;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Local, Utc};
+use tokio::sync::mpsc;
+
+use crate::config::{ConfigError, PageConfig, SyncSettings};
+use crate::graph::{AccessToken, CONVERSATION_PAGE_SIZE, Folder, GraphClient, GraphError};
+use crate::store::{FolderSync, PageSync, Store, StoreError, WaitingSpam};
+
+pub use outbox::Delivery;
+
+/// Without `estimated_time_to_regain_access`, a rate-limited page waits this long, doubling on
+/// each repeat up to [`MAX_RATE_LIMIT_WAIT`].
+const FIRST_RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
+const MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(15 * 60);
+
+/// What the engine tells whoever listens (the UI, `pagedesk sync`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncEvent {
+    /// New conversations or messages were stored for a page.
+    PageChanged { page_id: String, new_messages: usize },
+    /// A page's sync state row changed (success, failure, rate limit).
+    SyncStateChanged { page_id: String },
+    /// A reply left the outbox, sent or failed.
+    ReplyFinished { message_id: i64 },
+}
+
+/// Why a page did not sync.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    #[error(transparent)]
+    Graph(#[from] GraphError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("rate limited by Facebook until {}: not calling this page before then", local_hm(*.0))]
+    RateLimitedUntil(DateTime<Utc>),
+    #[error("Facebook's paging cursor for the {0} folder repeats; stopped reading it to avoid a loop")]
+    CursorLoop(&'static str),
+}
+
+impl PageError {
+    /// A short word for the kind of failure, stored with the error.
+    fn kind(&self) -> &'static str {
+        match self {
+            PageError::Graph(GraphError::Auth { .. }) => "token",
+            PageError::Graph(GraphError::RateLimited { .. }) | PageError::RateLimitedUntil(_) => {
+                "rate_limited"
+            }
+            PageError::Graph(GraphError::Permission { .. }) => "permission",
+            PageError::Graph(GraphError::Transient(_)) => "transient",
+            PageError::Graph(_) | PageError::CursorLoop(_) => "facebook",
+            PageError::Store(_) => "database",
+            PageError::Config(_) => "config",
+        }
+    }
+}
+
+pub fn local_hm(time: DateTime<Utc>) -> String {
+    time.with_timezone(&Local).format("%H:%M").to_string()
+}
+
+/// How one page fared in a cycle.
+#[derive(Debug)]
+pub struct PageOutcome {
+    pub page_id: String,
+    pub page_name: String,
+    pub result: Result<usize, PageError>,
+}
+
+pub struct Engine {
+    store: Arc<Mutex<Store>>,
+    graph: GraphClient,
+    pages: Vec<PageConfig>,
+    settings: SyncSettings,
+    events: Option<mpsc::UnboundedSender<SyncEvent>>,
+}
+
+impl Engine {
+    pub fn new(
+        store: Arc<Mutex<Store>>,
+        graph: GraphClient,
+        pages: Vec<PageConfig>,
+        settings: SyncSettings,
+        events: Option<mpsc::UnboundedSender<SyncEvent>>,
+    ) -> Self {
+        Self {
+            store,
+            graph,
+            pages,
+            settings,
+            events,
+        }
+    }
+
+    /// Time between two cycles.
+    pub fn interval(&self) -> Duration {
+        self.settings.interval
+    }
+
+    /// Runs `f` on the store off the async threads: SQLite calls block.
+    async fn db<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut store = store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            f(&mut store)
+        })
+        .await
+        .expect("a store call panicked")
+    }
+
+    fn emit(&self, event: SyncEvent) {
+        if let Some(events) = &self.events {
+            let _ = events.send(event);
+        }
+    }
+
+    fn page_config(&self, page_id: &str) -> Option<&PageConfig> {
+        self.pages.iter().find(|p| p.id == page_id)
+    }
+
+    /// Syncs every page concurrently, outbox first; one page failing never stops another.
+    pub async fn cycle(self: &Arc<Self>) -> Vec<PageOutcome> {
+        let mut tasks = tokio::task::JoinSet::new();
+        for (index, page) in self.pages.iter().enumerate() {
+            let engine = self.clone();
+            let page_id = page.id.clone();
+            tasks.spawn(async move { (index, engine.sync_page(&page_id).await) });
+        }
+        let mut outcomes: Vec<(usize, PageOutcome)> = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            let (index, outcome) = joined.expect("a page sync panicked");
+            outcomes.push((index, outcome));
+        }
+        outcomes.sort_by_key(|(index, _)| *index);
+        outcomes.into_iter().map(|(_, outcome)| outcome).collect()
+    }
+
+    /// The name to show for a page: the config's, else the one Facebook gave, else the id.
+    async fn page_name(&self, page_id: &str) -> String {
+        if let Some(name) = self.page_config(page_id).and_then(|p| p.name.clone()) {
+            return name;
+        }
+        let id = page_id.to_owned();
+        let stored = self
+            .db(move |s| Ok(s.pages()?.into_iter().find(|p| p.id == id)))
+            .await
+            .ok()
+            .flatten();
+        stored.map_or_else(|| page_id.to_owned(), |p| p.name)
+    }
+
+    async fn sync_page(&self, page_id: &str) -> PageOutcome {
+        let now = Utc::now();
+        let id = page_id.to_owned();
+        let mut state = self
+            .db(move |s| s.page_sync(&id))
+            .await
+            .unwrap_or_default();
+        let result = match state.rate_limited_until {
+            Some(until) if until > now => Err(PageError::RateLimitedUntil(until)),
+            _ => self.sync_page_now(page_id).await,
+        };
+        state.last_attempt = Some(now);
+        match &result {
+            Ok(_) => {
+                state.last_success = Some(Utc::now());
+                state.last_error = None;
+                state.last_error_kind = None;
+                state.rate_limited_until = None;
+                state.rate_limit_streak = 0;
+            }
+            Err(PageError::RateLimitedUntil(_)) => {}
+            Err(error) => {
+                if let PageError::Graph(GraphError::RateLimited { retry_after, .. }) = error {
+                    let (until, streak) = rate_limit_until(&state, *retry_after, Utc::now());
+                    state.rate_limited_until = Some(until);
+                    state.rate_limit_streak = streak;
+                }
+                state.last_error = Some(error.to_string());
+                state.last_error_kind = Some(error.kind().to_owned());
+                tracing::warn!(page = page_id, error = %error, "page sync failed");
+            }
+        }
+        let id = page_id.to_owned();
+        let saved = state.clone();
+        if let Err(e) = self.db(move |s| s.save_page_sync(&id, &saved)).await {
+            tracing::error!(page = page_id, error = %e, "cannot save the sync state");
+        }
+        self.emit(SyncEvent::SyncStateChanged {
+            page_id: page_id.to_owned(),
+        });
+        // A rate limit found while syncing is reported with the time it clears.
+        let result = match result {
+            Err(PageError::Graph(GraphError::RateLimited { .. })) => Err(PageError::RateLimitedUntil(
+                state.rate_limited_until.unwrap_or(now),
+            )),
+            other => other,
+        };
+        PageOutcome {
+            page_id: page_id.to_owned(),
+            page_name: self.page_name(page_id).await,
+            result,
+        }
+    }
+
+    /// One page: its outbox, its inbox, and its Spam folder when spam sync is on. Returns the
+    /// number of new messages stored.
+    async fn sync_page_now(&self, page_id: &str) -> Result<usize, PageError> {
+        let page = self
+            .page_config(page_id)
+            .expect("cycle only syncs configured pages");
+        let token = page.token()?;
+        self.ensure_page(page, &token).await?;
+        self.deliver_due(page_id).await?;
+        let mut new_messages = self.sync_folder(page_id, &token, Folder::Inbox).await?;
+        let id = page_id.to_owned();
+        if self.db(move |s| s.spam_sync(&id)).await? {
+            new_messages += self.sync_folder(page_id, &token, Folder::Spam).await?;
+        }
+        if new_messages > 0 {
+            self.emit(SyncEvent::PageChanged {
+                page_id: page_id.to_owned(),
+                new_messages,
+            });
+        }
+        Ok(new_messages)
+    }
+
+    /// Makes sure the page has a row; the first time, Facebook is asked for its name (which also
+    /// checks the token). Later cycles spend no call on it.
+    async fn ensure_page(&self, page: &PageConfig, token: &AccessToken) -> Result<(), PageError> {
+        let id = page.id.clone();
+        let known = self
+            .db(move |s| Ok(s.pages()?.into_iter().any(|p| p.id == id)))
+            .await?;
+        if known && page.name.is_none() {
+            return Ok(());
+        }
+        let name = match &page.name {
+            Some(name) => name.clone(),
+            None => {
+                let info = self.graph.page(&page.id, token).await?;
+                crate::text::clean_line(info.name.as_deref().unwrap_or(&page.id))
+            }
+        };
+        let id = page.id.clone();
+        self.db(move |s| s.upsert_page(&id, &name)).await?;
+        Ok(())
+    }
+
+    /// Reads a folder newest first. Until one full pass has finished it reads on (resuming an
+    /// interrupted pass) up to `backfill_conversations`; after that it stops at the first
+    /// conversation already stored and unchanged.
+    async fn sync_folder(&self, page_id: &str, token: &AccessToken, folder: Folder) -> Result<usize, PageError> {
+        let id = page_id.to_owned();
+        let mut progress = self.db(move |s| s.folder_sync(&id, folder)).await?;
+        let mut new_messages = 0;
+        let mut listed = HashSet::new();
+        let resumed = !progress.pass_complete && progress.resume_after.is_some();
+        new_messages += self
+            .read_folder(page_id, token, folder, &mut progress, &mut listed)
+            .await?;
+        if resumed {
+            // The resumed pass started in the middle: read the top too, for what came meanwhile.
+            new_messages += self
+                .read_folder(page_id, token, folder, &mut progress, &mut listed)
+                .await?;
+        }
+        if folder == Folder::Spam {
+            new_messages += self.pull_due_spam(page_id, token, &listed).await?;
+        }
+        Ok(new_messages)
+    }
+
+    async fn read_folder(
+        &self,
+        page_id: &str,
+        token: &AccessToken,
+        folder: Folder,
+        progress: &mut FolderSync,
+        listed: &mut HashSet<String>,
+    ) -> Result<usize, PageError> {
+        let mut after = if progress.pass_complete {
+            None
+        } else {
+            progress.resume_after.clone()
+        };
+        let mut cursors_seen = HashSet::new();
+        let mut new_messages = 0;
+        loop {
+            let listing = self
+                .graph
+                .conversations(page_id, token, folder, CONVERSATION_PAGE_SIZE, after.as_deref())
+                .await?;
+            let mut reached_known = false;
+            for conversation in &listing.items {
+                listed.insert(conversation.id.clone());
+                let Some(update) = ingest::conversation_update(page_id, folder, conversation) else {
+                    tracing::warn!(conversation = %conversation.id, "conversation without a customer skipped");
+                    continue;
+                };
+                let id = update.id.clone();
+                let stored = self.db(move |s| s.conversation_version(&id)).await?;
+                let unchanged = stored.as_ref().is_some_and(|(time, snippet)| {
+                    *time == update.updated_time && *snippet == update.snippet
+                });
+                if progress.pass_complete && unchanged {
+                    reached_known = true;
+                    break;
+                }
+                if !unchanged {
+                    new_messages += self.store_conversation(update, stored.is_some()).await?;
+                }
+                if !progress.pass_complete {
+                    progress.backfilled += 1;
+                    if progress.backfilled >= self.settings.backfill_conversations {
+                        reached_known = true;
+                        break;
+                    }
+                }
+            }
+            let next = listing.next_after.filter(|_| !reached_known);
+            if let Some(cursor) = &next
+                && !cursors_seen.insert(cursor.clone())
+            {
+                return Err(PageError::CursorLoop(folder.as_str()));
+            }
+            if !progress.pass_complete {
+                progress.pass_complete = next.is_none();
+                progress.resume_after = next.clone();
+                let id = page_id.to_owned();
+                let saved = progress.clone();
+                self.db(move |s| s.save_folder_sync(&id, folder, &saved)).await?;
+            }
+            match next {
+                Some(cursor) => after = Some(cursor),
+                None => return Ok(new_messages),
+            }
+        }
+    }
+
+    /// Stores a conversation, applying the spam rule to one not yet shown: it appears only once
+    /// the buyer's last message is `spam_delay` old, and waits (recorded, not shown) until then.
+    async fn store_conversation(
+        &self,
+        update: crate::store::ConversationUpdate,
+        known: bool,
+    ) -> Result<usize, PageError> {
+        if update.folder == Folder::Spam && !known {
+            let last = update.last_customer_message().unwrap_or(update.updated_time);
+            let delay = chrono::Duration::from_std(self.settings.spam_delay).unwrap_or_default();
+            let due = last + delay;
+            if Utc::now() < due {
+                let waiting = WaitingSpam {
+                    conversation_id: update.id.clone(),
+                    page_id: update.page_id.clone(),
+                    customer_name: update.customer_name.clone(),
+                    last_customer_message_time: last,
+                    due_time: due,
+                };
+                self.db(move |s| s.record_waiting(&waiting)).await?;
+                return Ok(0);
+            }
+        }
+        let applied = self.db(move |s| s.apply_conversation(&update)).await?;
+        Ok(applied.new_messages)
+    }
+
+    /// Waiting spam conversations that are due but were not in this cycle's listing (the listing
+    /// stopped above them) are fetched one by one.
+    async fn pull_due_spam(
+        &self,
+        page_id: &str,
+        token: &AccessToken,
+        listed: &HashSet<String>,
+    ) -> Result<usize, PageError> {
+        let id = page_id.to_owned();
+        let waiting = self.db(move |s| s.waiting_spam(&id)).await?;
+        let now = Utc::now();
+        let mut new_messages = 0;
+        for due in waiting
+            .into_iter()
+            .filter(|w| w.due_time <= now && !listed.contains(&w.conversation_id))
+        {
+            let conversation = self
+                .graph
+                .conversation(page_id, &due.conversation_id, token)
+                .await?;
+            if let Some(update) = ingest::conversation_update(page_id, Folder::Spam, &conversation) {
+                new_messages += self.store_conversation(update, false).await?;
+            }
+        }
+        Ok(new_messages)
+    }
+}
+
+/// When a rate-limited page may be called again: Facebook's estimate when it gave one, else a
+/// wait that doubles with each repeat.
+fn rate_limit_until(state: &PageSync, retry_after: Option<Duration>, now: DateTime<Utc>) -> (DateTime<Utc>, u32) {
+    let streak = state.rate_limit_streak + 1;
+    let wait = retry_after.unwrap_or_else(|| {
+        FIRST_RATE_LIMIT_WAIT
+            .saturating_mul(1 << (streak - 1).min(8))
+            .min(MAX_RATE_LIMIT_WAIT)
+    });
+    let wait = chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::minutes(15));
+    (now + wait, streak)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_limit_waits_double_up_to_fifteen_minutes_unless_facebook_says() {
+        let now = Utc::now();
+        let mut state = PageSync::default();
+        let mut waits = Vec::new();
+        for _ in 0..6 {
+            let (until, streak) = rate_limit_until(&state, None, now);
+            waits.push((until - now).num_minutes());
+            state.rate_limit_streak = streak;
+        }
+        assert_eq!(waits, vec![1, 2, 4, 8, 15, 15]);
+        let (until, _) = rate_limit_until(&state, Some(Duration::from_secs(180)), now);
+        assert_eq!((until - now).num_minutes(), 3);
+    }
+}

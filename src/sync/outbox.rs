@@ -1,0 +1,208 @@
+//! Delivering replies: a reply is in the database before any network call; Facebook's rules
+//! (2000 characters, 24 hours, 7 days with HUMAN_AGENT) are checked before a call is spent; a
+//! send whose answer never came is looked for in the conversation before it is sent again.
+
+use chrono::{DateTime, Utc};
+
+use super::{Engine, PageError, SyncEvent, local_hm};
+use crate::graph::{GraphError, HUMAN_AGENT_WINDOW, MAX_TEXT_CHARS, MessagingType, STANDARD_WINDOW};
+use crate::store::QueuedReply;
+
+/// What became of a reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// Facebook accepted it, with this message id.
+    Sent(String),
+    /// Not sent yet; the engine tries again at the time given.
+    Pending { reason: String, retry_at: DateTime<Utc> },
+    /// Facebook rate-limits the page; the reply waits until the limit clears.
+    RateLimited { error: GraphError, retry_at: DateTime<Utc> },
+    /// It will not be sent; the reason is stored with the message.
+    Failed(String),
+}
+
+/// The first wait after a transient failure; it doubles per attempt up to 15 minutes.
+const FIRST_RETRY_SECONDS: i64 = 15;
+const MAX_RETRY_SECONDS: i64 = 15 * 60;
+/// How far before the first attempt a message found in the conversation may be dated and still
+/// count as that attempt's delivery (clocks differ).
+const CLOCK_SLACK_SECONDS: i64 = 120;
+
+/// Facebook's rules for a reply, checked before any call: how it may be sent, or why not.
+fn messaging_type(
+    reply: &QueuedReply,
+    human_agent_tag: bool,
+    now: DateTime<Utc>,
+) -> Result<MessagingType, String> {
+    let chars = reply.text.chars().count();
+    if chars > MAX_TEXT_CHARS {
+        return Err(format!(
+            "the reply is {chars} characters long; Facebook accepts at most {MAX_TEXT_CHARS}"
+        ));
+    }
+    if reply.text.trim().is_empty() {
+        return Err("the reply is empty".into());
+    }
+    let Some(last) = reply.last_customer_message_time else {
+        return Err("the customer has not written yet, so Facebook allows no reply".into());
+    };
+    let since = now - last;
+    if since <= STANDARD_WINDOW {
+        Ok(MessagingType::Response)
+    } else if since <= HUMAN_AGENT_WINDOW {
+        if human_agent_tag {
+            Ok(MessagingType::HumanAgent)
+        } else {
+            Err("more than 24 hours since the customer's last message, and human_agent_tag is off in the config".into())
+        }
+    } else {
+        Err("more than 7 days since the customer's last message: Facebook allows no reply".into())
+    }
+}
+
+impl Engine {
+    /// Tries the replies whose time has come, for one page.
+    pub(super) async fn deliver_due(&self, page_id: &str) -> Result<(), PageError> {
+        let now = Utc::now();
+        let due = self.db(move |s| s.due_replies(now)).await?;
+        for reply in due.into_iter().filter(|r| r.page_id == page_id) {
+            // A rate limit stops the page's cycle: no more calls until it clears.
+            if let Delivery::RateLimited { error, .. } = self.deliver_reply(reply).await? {
+                return Err(error.into());
+            }
+        }
+        Ok(())
+    }
+
+    /// Delivers one reply from the outbox now (the `reply` command's path).
+    pub async fn deliver(&self, message_id: i64) -> Result<Delivery, PageError> {
+        let reply = self.db(move |s| s.queued_reply(message_id)).await?;
+        match reply {
+            Some(reply) => self.deliver_reply(reply).await,
+            None => Ok(Delivery::Failed("the reply is not in the outbox".into())),
+        }
+    }
+
+    async fn deliver_reply(&self, reply: QueuedReply) -> Result<Delivery, PageError> {
+        let now = Utc::now();
+        let message_id = reply.message_id;
+        let kind = match messaging_type(&reply, self.settings.human_agent_tag, now) {
+            Ok(kind) => kind,
+            Err(reason) => return self.fail(message_id, reason).await,
+        };
+        let Some(page) = self.page_config(&reply.page_id) else {
+            let reason = format!("page {} is not in the config", reply.page_id);
+            return self.fail(message_id, reason).await;
+        };
+        let token = page.token()?;
+        let page_id = reply.page_id.clone();
+        let state = self.db(move |s| s.page_sync(&page_id)).await?;
+        if let Some(until) = state.rate_limited_until.filter(|until| *until > now) {
+            let reason = format!("rate limited by Facebook until {}", local_hm(until));
+            return self.postpone(message_id, until, false, reason).await;
+        }
+        if reply.outcome_unknown
+            && let Some(first_attempt) = reply.first_attempt_at
+        {
+            // An earlier attempt may have reached Facebook without us hearing back: look first.
+            match self.find_delivered(&reply, &token, first_attempt).await {
+                Ok(Some(fb_id)) => return self.sent(message_id, fb_id).await,
+                Ok(None) => {}
+                Err(error) => return self.after_error(&reply, error).await,
+            }
+        }
+        self.db(move |s| s.begin_attempt(message_id, now)).await?;
+        let result = self
+            .graph
+            .send(&reply.page_id, &token, &reply.recipient_id, &reply.text, kind)
+            .await;
+        match result {
+            Ok(sent) => self.sent(message_id, sent.message_id).await,
+            Err(error) => self.after_error(&reply, error).await,
+        }
+    }
+
+    /// Looks in the conversation's recent messages for this reply, sent by an earlier attempt.
+    async fn find_delivered(
+        &self,
+        reply: &QueuedReply,
+        token: &crate::graph::AccessToken,
+        first_attempt: DateTime<Utc>,
+    ) -> Result<Option<String>, GraphError> {
+        let recent = self
+            .graph
+            .recent_messages(&reply.page_id, &reply.conversation_id, token)
+            .await?;
+        for message in recent {
+            let from_page = message.from.as_ref().is_some_and(|f| f.id == reply.page_id);
+            let same_text = crate::text::clean(message.message.as_deref().unwrap_or_default()) == reply.text;
+            let after_attempt =
+                message.created_time >= first_attempt - chrono::Duration::seconds(CLOCK_SLACK_SECONDS);
+            if from_page && same_text && after_attempt {
+                let id = message.id.clone();
+                if !self.db(move |s| s.has_message(&id)).await.unwrap_or(true) {
+                    return Ok(Some(message.id));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    async fn sent(&self, message_id: i64, fb_id: String) -> Result<Delivery, PageError> {
+        let id = fb_id.clone();
+        self.db(move |s| s.mark_reply_sent(message_id, &id, Utc::now()))
+            .await?;
+        self.emit(SyncEvent::ReplyFinished { message_id });
+        Ok(Delivery::Sent(fb_id))
+    }
+
+    async fn fail(&self, message_id: i64, reason: String) -> Result<Delivery, PageError> {
+        let stored = reason.clone();
+        self.db(move |s| s.mark_reply_failed(message_id, &stored))
+            .await?;
+        self.emit(SyncEvent::ReplyFinished { message_id });
+        Ok(Delivery::Failed(reason))
+    }
+
+    async fn postpone(
+        &self,
+        message_id: i64,
+        retry_at: DateTime<Utc>,
+        outcome_unknown: bool,
+        reason: String,
+    ) -> Result<Delivery, PageError> {
+        let stored = reason.clone();
+        self.db(move |s| s.postpone_reply(message_id, retry_at, outcome_unknown, &stored))
+            .await?;
+        Ok(Delivery::Pending { reason, retry_at })
+    }
+
+    /// Transient trouble and rate limits keep the reply pending; anything else fails it with
+    /// Facebook's reason in words. After transient trouble the send may have reached Facebook,
+    /// so the next attempt looks for it first.
+    async fn after_error(
+        &self,
+        reply: &QueuedReply,
+        error: GraphError,
+    ) -> Result<Delivery, PageError> {
+        let now = Utc::now();
+        match error {
+            GraphError::Transient(_) => {
+                let wait = (FIRST_RETRY_SECONDS << reply.attempts.min(10)).min(MAX_RETRY_SECONDS);
+                let retry_at = now + chrono::Duration::seconds(wait);
+                let reason = format!("{error}; trying again at {}", local_hm(retry_at));
+                self.postpone(reply.message_id, retry_at, true, reason).await
+            }
+            GraphError::RateLimited { retry_after, .. } => {
+                let retry_at = now
+                    + retry_after
+                        .and_then(|d| chrono::Duration::from_std(d).ok())
+                        .unwrap_or(chrono::Duration::minutes(1));
+                let reason = format!("rate limited by Facebook until {}", local_hm(retry_at));
+                self.postpone(reply.message_id, retry_at, false, reason).await?;
+                Ok(Delivery::RateLimited { error, retry_at })
+            }
+            other => self.fail(reply.message_id, other.to_string()).await,
+        }
+    }
+}
