@@ -186,8 +186,7 @@ impl Config {
         if config.sync.backfill_conversations == 0 {
             return Err("[sync] backfill_conversations: must be at least 1".into());
         }
-        url::Url::parse(&config.graph.base_url)
-            .map_err(|e| format!("[graph] base_url: {e}"))?;
+        url::Url::parse(&config.graph.base_url).map_err(|e| format!("[graph] base_url: {e}"))?;
         Ok(config)
     }
 }
@@ -250,8 +249,8 @@ mod tests {
 
     #[test]
     fn errors_name_the_line_and_the_key() {
-        let err = Config::parse("[sync]\ninterval = \"30s\"\nspam_delay = \"5 minutes\"\n")
-            .unwrap_err();
+        let err =
+            Config::parse("[sync]\ninterval = \"30s\"\nspam_delay = \"5 minutes\"\n").unwrap_err();
         assert!(err.contains("line 3"), "{err}");
         assert!(err.contains("spam_delay"), "{err}");
         let err = Config::parse("[sync]\nintervall = \"30s\"\n").unwrap_err();
@@ -276,7 +275,10 @@ mod tests {
         )
         .unwrap();
         let err = config.pages[0].token().unwrap_err().to_string();
-        assert!(err.contains("PAGEDESK_TEST_SURELY_UNSET") && err.contains("42"), "{err}");
+        assert!(
+            err.contains("PAGEDESK_TEST_SURELY_UNSET") && err.contains("42"),
+            "{err}"
+        );
     }
 
     #[test]

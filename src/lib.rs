@@ -3,10 +3,10 @@
 //! Data flows one way: `graph` (HTTP) → `sync` (the engine) → `store` (SQLite) → the CLI and UI,
 //! which read the store and put replies in its outbox.
 
+pub mod cli;
 pub mod config;
 pub mod emulator;
 pub mod graph;
-pub mod text;
 pub mod store;
 pub mod sync;
-pub mod cli;
+pub mod text;

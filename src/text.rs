@@ -89,7 +89,10 @@ mod tests {
     fn removes_escape_sequences_of_every_kind() {
         assert_eq!(clean("a\u{1b}[2Jb"), "ab");
         assert_eq!(clean("a\u{1b}]0;pwned\u{07}b"), "ab");
-        assert_eq!(clean("a\u{1b}]8;;http://x\u{1b}\\link\u{1b}]8;;\u{1b}\\b"), "alinkb");
+        assert_eq!(
+            clean("a\u{1b}]8;;http://x\u{1b}\\link\u{1b}]8;;\u{1b}\\b"),
+            "alinkb"
+        );
         assert_eq!(clean("a\u{1b}P1$qm\u{1b}\\b"), "ab");
         assert_eq!(clean("a\u{9b}31mb"), "ab");
         assert_eq!(clean("a\u{9d}0;t\u{9c}b"), "ab");

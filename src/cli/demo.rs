@@ -17,12 +17,19 @@ pub async fn serve_emulator(listen: SocketAddr, scenario: &str, public: bool) ->
     let scenario = Scenario::named(scenario).map_err(anyhow::Error::msg)?;
     let emulator = Emulator::start(scenario, listen, public).await?;
     println!("Graph API emulator at {}", emulator.url);
-    println!("Control API at {}{}", emulator.url, crate::emulator::CONTROL_PREFIX);
+    println!(
+        "Control API at {}{}",
+        emulator.url,
+        crate::emulator::CONTROL_PREFIX
+    );
     println!("User token: {}", emulator.user_token());
     for (id, name, token) in emulator.pages() {
         println!("Page {id}  {name}  token {token}");
     }
-    println!("[graph] base_url = \"{}\" in the config points pagedesk at it. Ctrl-C stops it.", emulator.url);
+    println!(
+        "[graph] base_url = \"{}\" in the config points pagedesk at it. Ctrl-C stops it.",
+        emulator.url
+    );
     tokio::signal::ctrl_c().await?;
     Ok(ExitCode::SUCCESS)
 }
@@ -34,7 +41,8 @@ pub async fn run(data_dir: Option<PathBuf>) -> Result<ExitCode> {
         Some(_) => None,
         None => Some(tempfile::tempdir()?),
     };
-    let data_dir = data_dir.unwrap_or_else(|| throwaway.as_ref().expect("made above").path().to_owned());
+    let data_dir =
+        data_dir.unwrap_or_else(|| throwaway.as_ref().expect("made above").path().to_owned());
     let mut config = Config::parse("").map_err(anyhow::Error::msg)?;
     config.graph.base_url = emulator.url.clone();
     config.pages = emulator
@@ -50,9 +58,13 @@ pub async fn run(data_dir: Option<PathBuf>) -> Result<ExitCode> {
             store.set_spam_sync(&page.id, index == 0)?;
         }
     }
-    println!("Demo: Graph API emulator at {}, data in {}", emulator.url, data_dir.display());
+    println!(
+        "Demo: Graph API emulator at {}, data in {}",
+        emulator.url,
+        data_dir.display()
+    );
     let engine = build_engine(&config, store.clone())?;
-    report(&engine.cycle().await);
+    report(&engine.cycle(crate::sync::ReplyTiming::Due).await);
     println!();
     let store = store.lock().expect("store");
     conversations(&store, None, Filter::All, false)?;

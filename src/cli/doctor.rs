@@ -13,7 +13,11 @@ use crate::graph::{Folder, GraphClient};
 use crate::store::Store;
 
 pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode> {
-    let graph = GraphClient::new(&config.graph.base_url, &config.graph.version, config.graph.timeout)?;
+    let graph = GraphClient::new(
+        &config.graph.base_url,
+        &config.graph.version,
+        config.graph.timeout,
+    )?;
     let now = Utc::now();
     let mut healthy = true;
     if config.pages.is_empty() {
@@ -23,7 +27,11 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
     for page in &config.pages {
         let (stored_name, spam_on, state, waiting) = {
             let store = store.lock().expect("store");
-            let name = store.pages()?.into_iter().find(|p| p.id == page.id).map(|p| p.name);
+            let name = store
+                .pages()?
+                .into_iter()
+                .find(|p| p.id == page.id)
+                .map(|p| p.name);
             (
                 name,
                 store.spam_sync(&page.id)?,
@@ -31,7 +39,11 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
                 store.waiting_spam(&page.id)?,
             )
         };
-        let name = page.name.clone().or(stored_name).unwrap_or_else(|| page.id.clone());
+        let name = page
+            .name
+            .clone()
+            .or(stored_name)
+            .unwrap_or_else(|| page.id.clone());
         println!("{name} ({})", page.id);
         let line = |label: &str, value: &str| println!("  {label:<16}{value}");
         match page.token() {
@@ -81,20 +93,30 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
             } else {
                 line(
                     "waiting spam",
-                    &format!("{} (shown {delay} min after the buyer's last message)", waiting.len()),
+                    &format!(
+                        "{} (shown {delay} min after the buyer's last message)",
+                        waiting.len()
+                    ),
                 );
             }
             for w in &waiting {
                 let when = if w.due_time <= now {
                     "due now: appears at the next sync".to_owned()
                 } else {
-                    format!("due {} ({})", local_time(w.due_time), relative(w.due_time, now))
+                    format!(
+                        "due {} ({})",
+                        local_time(w.due_time),
+                        relative(w.due_time, now)
+                    )
                 };
                 line("", &format!("{}: {when}", w.customer_name));
             }
         }
         match state.last_success {
-            Some(t) => line("last sync", &format!("{} ({})", local_time(t), relative(t, now))),
+            Some(t) => line(
+                "last sync",
+                &format!("{} ({})", local_time(t), relative(t, now)),
+            ),
             None => line("last sync", "never: run `pagedesk sync --once`"),
         }
         if let Some(error) = &state.last_error {
@@ -103,8 +125,15 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
         }
         if let Some(until) = state.rate_limited_until.filter(|u| *u > now) {
             healthy = false;
-            line("rate limited", &format!("until {} ({})", local_time(until), relative(until, now)));
+            line(
+                "rate limited",
+                &format!("until {} ({})", local_time(until), relative(until, now)),
+            );
         }
     }
-    Ok(if healthy { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if healthy {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

@@ -15,11 +15,15 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::config::Config;
 use crate::graph::GraphClient;
 use crate::store::{Direction, Filter, SendStatus, Store};
-use crate::sync::{Delivery, Engine, PageOutcome};
+use crate::sync::{Delivery, Engine, PageOutcome, ReplyTiming};
 use output::{fit, local_time, message_text};
 
 #[derive(Debug, Parser)]
-#[command(name = "pagedesk", version, about = "A terminal inbox for Facebook Pages, Spam folder included")]
+#[command(
+    name = "pagedesk",
+    version,
+    about = "A terminal inbox for Facebook Pages, Spam folder included"
+)]
 pub struct Cli {
     /// The config file (pages, tokens, sync settings).
     #[arg(long, global = true, env = "PAGEDESK_CONFIG")]
@@ -55,7 +59,10 @@ enum Command {
         json: bool,
     },
     /// Reply to a conversation: stored first, then delivered at once.
-    Reply { conversation_id: String, text: String },
+    Reply {
+        conversation_id: String,
+        text: String,
+    },
     /// Turn syncing of the Spam folder on or off (every page without --page).
     SpamSync {
         #[arg(value_enum)]
@@ -134,7 +141,11 @@ pub fn open_store(data_dir: &Path) -> Result<Arc<Mutex<Store>>> {
 }
 
 pub fn build_engine(config: &Config, store: Arc<Mutex<Store>>) -> Result<Arc<Engine>> {
-    let graph = GraphClient::new(&config.graph.base_url, &config.graph.version, config.graph.timeout)?;
+    let graph = GraphClient::new(
+        &config.graph.base_url,
+        &config.graph.version,
+        config.graph.timeout,
+    )?;
     Ok(Arc::new(Engine::new(
         store,
         graph,
@@ -145,7 +156,12 @@ pub fn build_engine(config: &Config, store: Arc<Mutex<Store>>) -> Result<Arc<Eng
 }
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
-    if let Command::Emulator { listen, scenario, public } = &cli.command {
+    if let Command::Emulator {
+        listen,
+        scenario,
+        public,
+    } = &cli.command
+    {
         return demo::serve_emulator(*listen, scenario, *public).await;
     }
     if let Command::Demo = &cli.command {
@@ -163,18 +179,29 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let store = store.lock().expect("store");
             conversations(&store, page.as_deref(), *filter, *json)
         }
-        Command::Messages { conversation_id, json } => {
+        Command::Messages {
+            conversation_id,
+            json,
+        } => {
             let store = store.lock().expect("store");
             messages(&store, conversation_id, *json)
         }
-        Command::Reply { conversation_id, text } => {
+        Command::Reply {
+            conversation_id,
+            text,
+        } => {
             let engine = build_engine(&cli.config()?, store.clone())?;
             reply(&engine, &store, conversation_id, text).await
         }
         Command::SpamSync { state, page } => {
             let config = cli.config()?;
             let mut store = store.lock().expect("store");
-            spam_sync(&config, &mut store, matches!(state, Switch::On), page.as_deref())
+            spam_sync(
+                &config,
+                &mut store,
+                matches!(state, Switch::On),
+                page.as_deref(),
+            )
         }
         Command::Doctor => doctor::run(&cli.config()?, &store).await,
         Command::Emulator { .. } | Command::Demo => unreachable!("handled above"),
@@ -200,13 +227,17 @@ pub fn report(outcomes: &[PageOutcome]) -> bool {
 
 async fn sync(engine: &Arc<Engine>, once: bool) -> Result<ExitCode> {
     if once {
-        let synced = report(&engine.cycle().await);
-        return Ok(if synced { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+        let synced = report(&engine.cycle(ReplyTiming::AllPending).await);
+        return Ok(if synced {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
     }
     let interval = engine.interval();
     loop {
         println!("{}", local_time(Utc::now()));
-        report(&engine.cycle().await);
+        report(&engine.cycle(ReplyTiming::Due).await);
         tokio::select! {
             _ = tokio::signal::ctrl_c() => return Ok(ExitCode::SUCCESS),
             () = tokio::time::sleep(interval) => {}
@@ -214,7 +245,12 @@ async fn sync(engine: &Arc<Engine>, once: bool) -> Result<ExitCode> {
     }
 }
 
-fn conversations(store: &Store, page: Option<&str>, filter: Filter, json: bool) -> Result<ExitCode> {
+fn conversations(
+    store: &Store,
+    page: Option<&str>,
+    filter: Filter,
+    json: bool,
+) -> Result<ExitCode> {
     let rows = store.conversations(page, filter)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
@@ -262,7 +298,10 @@ fn messages(store: &Store, conversation_id: &str, json: bool) -> Result<ExitCode
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{} · {}", conversation.customer_name, conversation.page_name);
+    println!(
+        "{} · {}",
+        conversation.customer_name, conversation.page_name
+    );
     if conversation.spam {
         println!("Facebook put this conversation in Spam: reply to remove the spam mark.");
     }
@@ -275,7 +314,9 @@ fn messages(store: &Store, conversation_id: &str, json: bool) -> Result<ExitCode
             (SendStatus::Sent, _) => String::new(),
             (SendStatus::Pending, None) => " (sending)".to_owned(),
             (SendStatus::Pending, Some(why)) => format!(" (pending: {why})"),
-            (SendStatus::Failed, why) => format!(" (failed: {})", why.as_deref().unwrap_or("unknown")),
+            (SendStatus::Failed, why) => {
+                format!(" (failed: {})", why.as_deref().unwrap_or("unknown"))
+            }
         };
         println!(
             "{} {arrow} {}: {}{state}",
@@ -294,17 +335,20 @@ async fn reply(
     text: &str,
 ) -> Result<ExitCode> {
     let text = crate::text::clean(text);
-    let message_id = store
-        .lock()
-        .expect("store")
-        .enqueue_reply(conversation_id, &text, Utc::now())?;
+    let message_id =
+        store
+            .lock()
+            .expect("store")
+            .enqueue_reply(conversation_id, &text, Utc::now())?;
     match engine.deliver(message_id).await? {
         Delivery::Sent(id) => {
             println!("Sent ({id}).");
             Ok(ExitCode::SUCCESS)
         }
         Delivery::Pending { reason, .. } => {
-            eprintln!("Not sent yet: {reason}. The reply is kept and `pagedesk sync` will deliver it.");
+            eprintln!(
+                "Not sent yet: {reason}. The reply is kept and `pagedesk sync` will deliver it."
+            );
             Ok(ExitCode::FAILURE)
         }
         Delivery::RateLimited { retry_at, .. } => {
@@ -328,7 +372,11 @@ fn spam_sync(config: &Config, store: &mut Store, on: bool, page: Option<&str>) -
         bail!("page {page} is not in the config");
     }
     let word = if on { "on" } else { "off" };
-    for configured in config.pages.iter().filter(|p| page.is_none_or(|id| id == p.id)) {
+    for configured in config
+        .pages
+        .iter()
+        .filter(|p| page.is_none_or(|id| id == p.id))
+    {
         store.set_spam_sync(&configured.id, on)?;
         let name = configured.name.as_deref().unwrap_or(&configured.id);
         println!("Spam sync {word} for {name} ({}).", configured.id);

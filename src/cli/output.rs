@@ -86,8 +86,14 @@ mod tests {
     #[test]
     fn relative_times_read_naturally() {
         let now = Utc::now();
-        assert_eq!(relative(now - chrono::Duration::minutes(3), now), "3 min ago");
-        assert_eq!(relative(now + chrono::Duration::minutes(2), now), "in 2 min");
+        assert_eq!(
+            relative(now - chrono::Duration::minutes(3), now),
+            "3 min ago"
+        );
+        assert_eq!(
+            relative(now + chrono::Duration::minutes(2), now),
+            "in 2 min"
+        );
         assert_eq!(relative(now - chrono::Duration::hours(5), now), "5 h ago");
     }
 }

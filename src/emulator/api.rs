@@ -72,9 +72,13 @@ fn caller(world: &World, headers: &HeaderMap, params: &Params) -> Result<Caller,
     if token == world.user_token {
         return Ok(Caller::User);
     }
-    let page = world
-        .page_by_token(&token)
-        .ok_or_else(|| FbError::new(190, None, "Invalid OAuth access token - Cannot parse access token"))?;
+    let page = world.page_by_token(&token).ok_or_else(|| {
+        FbError::new(
+            190,
+            None,
+            "Invalid OAuth access token - Cannot parse access token",
+        )
+    })?;
     if let Some(subcode) = page.token_error {
         return Err(FbError::new(
             190,
@@ -134,7 +138,11 @@ pub async fn get_node(
     answer((|| {
         check_version(&version)?;
         let Caller::Page(page) = caller(&world, &headers, &params)? else {
-            return Err(FbError::new(100, None, "(#100) Pass a Page access token for this node"));
+            return Err(FbError::new(
+                100,
+                None,
+                "(#100) Pass a Page access token for this node",
+            ));
         };
         let wanted = params.get("fields").map(String::as_str);
         if node == "me" || node == page.id {
@@ -144,7 +152,10 @@ pub async fn get_node(
         let conversation = owned_conversation(&world, &page, &node)?;
         let fields = fields::requested(wanted, &["id", "updated_time"]).map_err(invalid)?;
         let base = Link::new(&shared.base_url, &version, &[]);
-        Ok((render_conversation(conversation, &page, &fields, &base), Some(page)))
+        Ok((
+            render_conversation(conversation, &page, &fields, &base),
+            Some(page),
+        ))
     })())
 }
 
@@ -182,7 +193,10 @@ pub async fn get_edge(
             (Caller::Page(page), "messages") => {
                 let conversation = owned_conversation(&world, &page, &node)?;
                 let fields = fields::requested(wanted, &["id", "created_time"]).map_err(invalid)?;
-                Ok((render_messages(conversation, &page, &fields, &params, &link)?, Some(page)))
+                Ok((
+                    render_messages(conversation, &page, &fields, &params, &link)?,
+                    Some(page),
+                ))
             }
             _ => Err(FbError::new(100, None, "(#100) Unknown path components")),
         }
@@ -219,7 +233,11 @@ pub async fn post_edge(
     answer((|| {
         check_version(&version)?;
         let Caller::Page(page) = caller(&world, &headers, &params)? else {
-            return Err(FbError::new(100, None, "(#100) A Page access token is required"));
+            return Err(FbError::new(
+                100,
+                None,
+                "(#100) A Page access token is required",
+            ));
         };
         if edge != "messages" || !(node == "me" || node == page.id) {
             return Err(FbError::new(100, None, "(#100) Unknown path components"));
@@ -237,9 +255,17 @@ pub async fn post_edge(
                 ));
             }
         };
-        let (recipient_id, message_id) =
-            world.send(&page.id, &send.recipient.id, &send.message.text, kind, Utc::now())?;
-        Ok((json!({ "recipient_id": recipient_id, "message_id": message_id }), Some(page)))
+        let (recipient_id, message_id) = world.send(
+            &page.id,
+            &send.recipient.id,
+            &send.message.text,
+            kind,
+            Utc::now(),
+        )?;
+        Ok((
+            json!({ "recipient_id": recipient_id, "message_id": message_id }),
+            Some(page),
+        ))
     })())
 }
 
@@ -329,7 +355,10 @@ fn render_conversation(
                     field.children.clone()
                 };
                 let mut params = Params::new();
-                params.insert("limit".into(), field.limit.unwrap_or(DEFAULT_LIMIT).to_string());
+                params.insert(
+                    "limit".into(),
+                    field.limit.unwrap_or(DEFAULT_LIMIT).to_string(),
+                );
                 let link = Link::new(&link.base, &link.version, &[&conversation.id, "messages"])
                     .with_params(&params);
                 match render_messages(conversation, page, &children, &params, &link) {
@@ -352,7 +381,10 @@ fn render_messages(
     link: &Link,
 ) -> Result<Value, FbError> {
     let newest_first: Vec<&Message> = conversation.messages.iter().rev().collect();
-    let keys: Vec<Key> = newest_first.iter().map(|m| Key::new(m.created, &m.id)).collect();
+    let keys: Vec<Key> = newest_first
+        .iter()
+        .map(|m| Key::new(m.created, &m.id))
+        .collect();
     let window = paginate(&keys, params)?;
     let data = window
         .range
@@ -374,9 +406,15 @@ fn render_message(
 ) -> Value {
     let customer = &conversation.customer;
     let (from, to) = if message.from_page {
-        (person(&page.id, &page.name), person(&customer.id, &customer.name))
+        (
+            person(&page.id, &page.name),
+            person(&customer.id, &customer.name),
+        )
     } else {
-        (person(&customer.id, &customer.name), person(&page.id, &page.name))
+        (
+            person(&customer.id, &customer.name),
+            person(&page.id, &page.name),
+        )
     };
     let mut object = Map::new();
     for field in fields {
@@ -395,7 +433,8 @@ fn render_message(
                 Some(a) => {
                     let mut attachment = json!({ "id": format!("{}_a", message.id), "mime_type": a.mime_type, "name": a.name });
                     if a.mime_type.starts_with("image/") {
-                        attachment["image_data"] = json!({ "url": a.url, "width": 720, "height": 960 });
+                        attachment["image_data"] =
+                            json!({ "url": a.url, "width": 720, "height": 960 });
                     } else {
                         attachment["file_url"] = json!(a.url);
                     }
@@ -435,7 +474,11 @@ impl Key {
     fn from_cursor(cursor: &str) -> Option<Key> {
         let bytes: Option<Vec<u8>> = (0..cursor.len())
             .step_by(2)
-            .map(|i| cursor.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+            .map(|i| {
+                cursor
+                    .get(i..i + 2)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+            })
             .collect();
         let text = String::from_utf8(bytes?).ok()?;
         let (time, id) = text.split_once('|')?;
@@ -467,11 +510,17 @@ fn paginate(keys: &[Key], params: &Params) -> Result<Window, FbError> {
     let bad_cursor = || FbError::new(100, None, "(#100) The cursor is not valid");
     let range = if let Some(after) = params.get("after") {
         let key = Key::from_cursor(after).ok_or_else(bad_cursor)?;
-        let start = keys.iter().position(|k| key.comes_before(k)).unwrap_or(keys.len());
+        let start = keys
+            .iter()
+            .position(|k| key.comes_before(k))
+            .unwrap_or(keys.len());
         start..(start + limit).min(keys.len())
     } else if let Some(before) = params.get("before") {
         let key = Key::from_cursor(before).ok_or_else(bad_cursor)?;
-        let end = keys.iter().position(|k| !k.comes_before(&key)).unwrap_or(keys.len());
+        let end = keys
+            .iter()
+            .position(|k| !k.comes_before(&key))
+            .unwrap_or(keys.len());
         end.saturating_sub(limit)..end
     } else {
         0..limit.min(keys.len())
@@ -533,6 +582,12 @@ impl Link {
             query.append_pair(key, value);
         }
         query.append_pair(name, cursor);
-        format!("{}/{}/{}?{}", self.base, self.version, self.path, query.finish())
+        format!(
+            "{}/{}/{}?{}",
+            self.base,
+            self.version,
+            self.path,
+            query.finish()
+        )
     }
 }

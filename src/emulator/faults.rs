@@ -21,6 +21,9 @@ pub struct FaultRule {
     pub method: Option<String>,
     /// Only requests whose path contains this text; any when absent.
     pub path_contains: Option<String>,
+    /// How many matching requests pass untouched before the fault starts.
+    #[serde(default)]
+    pub skip: u32,
     /// How many matching requests get the fault.
     #[serde(default = "one")]
     pub count: u32,
@@ -55,6 +58,9 @@ pub enum Fault {
     Delay { ms: u64 },
     /// HTTP 200 with a body cut off in the middle of the JSON.
     Malformed,
+    /// The request is carried out (a send is delivered), but its answer is lost: the client
+    /// gets a proxy's HTTP 502 instead.
+    AnswerLost,
 }
 
 fn bad_request() -> u16 {
@@ -87,6 +93,10 @@ impl Shared {
                     .as_deref()
                     .is_none_or(|p| path.contains(p))
         })?;
+        if rules[index].skip > 0 {
+            rules[index].skip -= 1;
+            return None;
+        }
         let fault = rules[index].fault.clone();
         rules[index].count -= 1;
         if rules[index].count == 0 {
@@ -106,24 +116,44 @@ pub async fn inject(State(shared): State<Arc<Shared>>, request: Request, next: N
     let query: Vec<(String, String)> = request
         .uri()
         .query()
-        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
         .unwrap_or_default();
     let token = super::api::token_of(request.headers(), &query);
     let page_id = token.and_then(|t| {
         let world = shared.world.lock().expect("world");
         world.page_by_token(&t).map(|p| p.id.clone())
     });
-    shared.requests.lock().expect("request log").push(RequestRecord {
-        method: method.clone(),
-        path: path.clone(),
-        query: query.into_iter().filter(|(k, _)| k != "access_token").collect(),
-        page_id: page_id.clone(),
-    });
+    shared
+        .requests
+        .lock()
+        .expect("request log")
+        .push(RequestRecord {
+            method: method.clone(),
+            path: path.clone(),
+            query: query
+                .into_iter()
+                .filter(|(k, _)| k != "access_token")
+                .collect(),
+            page_id: page_id.clone(),
+        });
     match shared.take_fault(&method, &path) {
         None => next.run(request).await,
         Some(Fault::Delay { ms }) => {
             tokio::time::sleep(Duration::from_millis(ms)).await;
             next.run(request).await
+        }
+        Some(Fault::AnswerLost) => {
+            let _carried_out = next.run(request).await;
+            (
+                StatusCode::BAD_GATEWAY,
+                [("content-type", "text/html")],
+                "<html><body><h1>502 Bad Gateway</h1></body></html>",
+            )
+                .into_response()
         }
         Some(Fault::Malformed) => (
             StatusCode::OK,

@@ -36,7 +36,10 @@ pub fn parse(text: &str) -> Result<Vec<Field>, String> {
     };
     let fields = parser.list()?;
     if parser.at != parser.chars.len() {
-        return Err(format!("Syntax error in fields near position {}", parser.at));
+        return Err(format!(
+            "Syntax error in fields near position {}",
+            parser.at
+        ));
     }
     Ok(fields)
 }

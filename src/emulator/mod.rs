@@ -43,13 +43,19 @@ impl Emulator {
     /// Starts serving `scenario` on `listen` (port 0 picks a free one). Only loopback addresses
     /// are accepted unless `public` is set, so customer data is never served to the network by
     /// accident.
-    pub async fn start(scenario: Scenario, listen: SocketAddr, public: bool) -> anyhow::Result<Emulator> {
+    pub async fn start(
+        scenario: Scenario,
+        listen: SocketAddr,
+        public: bool,
+    ) -> anyhow::Result<Emulator> {
         if !public && !listen.ip().is_loopback() {
             anyhow::bail!(
                 "the emulator listens on loopback only; {listen} is not a loopback address (pass --public to allow it)"
             );
         }
-        let world = scenario.into_world(Utc::now()).map_err(anyhow::Error::msg)?;
+        let world = scenario
+            .into_world(Utc::now())
+            .map_err(anyhow::Error::msg)?;
         let listener = TcpListener::bind(listen).await?;
         let url = format!("http://{}", listener.local_addr()?);
         let shared = Arc::new(Shared {
@@ -97,15 +103,33 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/pages/{page}/token", post(control::token))
         .route("/pages/{page}/usage", post(control::usage))
         .route("/conversations/{id}", get(control::conversation))
-        .route("/conversations/{id}/page_messages", post(control::page_message))
-        .route("/conversations/{id}/folder", post(control::move_conversation))
+        .route(
+            "/conversations/{id}/page_messages",
+            post(control::page_message),
+        )
+        .route(
+            "/conversations/{id}/folder",
+            post(control::move_conversation),
+        )
         .route("/conversations/{id}/age", post(control::age))
-        .route("/faults", post(control::add_fault).delete(control::clear_faults))
-        .route("/requests", get(control::requests).delete(control::clear_requests));
+        .route(
+            "/faults",
+            post(control::add_fault).delete(control::clear_faults),
+        )
+        .route(
+            "/requests",
+            get(control::requests).delete(control::clear_requests),
+        );
     Router::new()
         .nest(CONTROL_PREFIX, control)
         .route("/{version}/{node}", get(api::get_node))
-        .route("/{version}/{node}/{edge}", get(api::get_edge).post(api::post_edge))
-        .layer(axum::middleware::from_fn_with_state(shared.clone(), faults::inject))
+        .route(
+            "/{version}/{node}/{edge}",
+            get(api::get_edge).post(api::post_edge),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            faults::inject,
+        ))
         .with_state(shared)
 }

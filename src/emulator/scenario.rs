@@ -103,10 +103,20 @@ mod tests {
 
     #[test]
     fn built_in_scenarios_load() {
-        let demo = Scenario::named("demo").unwrap().into_world(Utc::now()).unwrap();
+        let demo = Scenario::named("demo")
+            .unwrap()
+            .into_world(Utc::now())
+            .unwrap();
         assert!(demo.pages.len() >= 2);
-        assert!(demo.conversations.values().any(|c| c.folder == Folder::Spam));
-        let empty = Scenario::named("empty").unwrap().into_world(Utc::now()).unwrap();
+        assert!(
+            demo.conversations
+                .values()
+                .any(|c| c.folder == Folder::Spam)
+        );
+        let empty = Scenario::named("empty")
+            .unwrap()
+            .into_world(Utc::now())
+            .unwrap();
         assert!(empty.conversations.is_empty());
         assert!(Scenario::named("nope").is_err());
     }

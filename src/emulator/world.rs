@@ -202,7 +202,10 @@ impl World {
             }
         };
         let message_id = self.push_message(&conversation_id, false, content, at);
-        let conversation = self.conversations.get_mut(&conversation_id).expect("just found");
+        let conversation = self
+            .conversations
+            .get_mut(&conversation_id)
+            .expect("just found");
         if let Some(folder) = folder {
             conversation.folder = folder;
         }
@@ -221,7 +224,10 @@ impl World {
             return Err(format!("no conversation {conversation_id}"));
         }
         let id = self.push_message(conversation_id, true, Content::text(text), at);
-        let conversation = self.conversations.get_mut(conversation_id).expect("checked");
+        let conversation = self
+            .conversations
+            .get_mut(conversation_id)
+            .expect("checked");
         if conversation.folder == Folder::Spam {
             conversation.folder = Folder::Inbox;
         }
@@ -235,7 +241,10 @@ impl World {
         content: Content,
         at: DateTime<Utc>,
     ) -> String {
-        let id = format!("m_{:016x}", self.fresh_id().wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        let id = format!(
+            "m_{:016x}",
+            self.fresh_id().wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        );
         let conversation = self
             .conversations
             .get_mut(conversation_id)
@@ -263,11 +272,15 @@ impl World {
         kind: SendKind,
         now: DateTime<Utc>,
     ) -> Result<(String, String), FbError> {
-        let conversation = self.conversation_with(page_id, recipient_id).ok_or_else(|| {
-            FbError::new(100, Some(2018001), "(#100) No matching user found")
-        })?;
+        let conversation = self
+            .conversation_with(page_id, recipient_id)
+            .ok_or_else(|| FbError::new(100, Some(2018001), "(#100) No matching user found"))?;
         if text.is_empty() {
-            return Err(FbError::new(100, None, "(#100) param message must be non-empty"));
+            return Err(FbError::new(
+                100,
+                None,
+                "(#100) param message must be non-empty",
+            ));
         }
         if text.chars().count() > MAX_TEXT_CHARS {
             return Err(FbError::new(
@@ -336,9 +349,18 @@ mod tests {
         let mut world = World::new("user");
         world.add_page("1", "Shop", "tok", "Shop");
         let now = Utc::now();
-        let customer = Customer { id: "u1".into(), name: "Lan".into() };
+        let customer = Customer {
+            id: "u1".into(),
+            name: "Lan".into(),
+        };
         let (conversation, _) = world
-            .customer_writes("1", customer, Some(Folder::Spam), Content::text("còn hàng không"), now)
+            .customer_writes(
+                "1",
+                customer,
+                Some(Folder::Spam),
+                Content::text("còn hàng không"),
+                now,
+            )
             .unwrap();
         (world, conversation)
     }
@@ -347,7 +369,9 @@ mod tests {
     fn a_page_reply_moves_a_spam_conversation_to_the_inbox() {
         let (mut world, id) = world();
         assert_eq!(world.folder("1", Folder::Spam).len(), 1);
-        world.send("1", "u1", "Dạ còn ạ", SendKind::Response, Utc::now()).unwrap();
+        world
+            .send("1", "u1", "Dạ còn ạ", SendKind::Response, Utc::now())
+            .unwrap();
         assert_eq!(world.conversations[&id].folder, Folder::Inbox);
         assert!(world.folder("1", Folder::Spam).is_empty());
         assert_eq!(world.conversations[&id].unread(), 0);
@@ -357,16 +381,32 @@ mod tests {
     fn sends_follow_the_windows_and_the_length_limit() {
         let (mut world, id) = world();
         world.age(&id, Duration::hours(30)).unwrap();
-        let late = world.send("1", "u1", "x", SendKind::Response, Utc::now()).unwrap_err();
+        let late = world
+            .send("1", "u1", "x", SendKind::Response, Utc::now())
+            .unwrap_err();
         assert_eq!((late.code, late.subcode), (10, Some(2018278)));
-        world.send("1", "u1", "x", SendKind::HumanAgent, Utc::now()).unwrap();
+        world
+            .send("1", "u1", "x", SendKind::HumanAgent, Utc::now())
+            .unwrap();
         let (mut world, id) = self::world();
         world.age(&id, Duration::days(8)).unwrap();
-        assert!(world.send("1", "u1", "x", SendKind::HumanAgent, Utc::now()).is_err());
+        assert!(
+            world
+                .send("1", "u1", "x", SendKind::HumanAgent, Utc::now())
+                .is_err()
+        );
         let (mut world, _) = self::world();
         let long = "á".repeat(2001);
-        assert_eq!(world.send("1", "u1", &long, SendKind::Response, Utc::now()).unwrap_err().code, 100);
-        let nobody = world.send("1", "u9", "x", SendKind::Response, Utc::now()).unwrap_err();
+        assert_eq!(
+            world
+                .send("1", "u1", &long, SendKind::Response, Utc::now())
+                .unwrap_err()
+                .code,
+            100
+        );
+        let nobody = world
+            .send("1", "u9", "x", SendKind::Response, Utc::now())
+            .unwrap_err();
         assert_eq!(nobody.subcode, Some(2018001));
     }
 }

@@ -12,7 +12,10 @@ use serde::Deserialize;
 pub enum GraphError {
     /// Code 190: the token is expired, revoked or invalid. The user must fix it.
     #[error("{}", auth_words(*.subcode))]
-    Auth { subcode: Option<i64>, message: String },
+    Auth {
+        subcode: Option<i64>,
+        message: String,
+    },
     /// Codes 10 and 200-299 (other than the send-specific ones): the token lacks a permission.
     #[error("permission missing (Facebook error {code}): {message}")]
     Permission { code: i64, message: String },
@@ -160,8 +163,8 @@ impl Usage {
     pub fn from_headers(headers: &HeaderMap, page_id: Option<&str>) -> Usage {
         let mut usage = Usage::default();
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-        if let Some(app) = header("x-app-usage")
-            .and_then(|text| serde_json::from_str::<UsageNumbers>(text).ok())
+        if let Some(app) =
+            header("x-app-usage").and_then(|text| serde_json::from_str::<UsageNumbers>(text).ok())
         {
             usage.percent = Some(app.percent());
         }
@@ -177,7 +180,8 @@ impl Usage {
             usage.percent = Some(usage.percent.unwrap_or(0).max(entry.percent()));
             if entry.estimated_time_to_regain_access > 0 {
                 let wait = Duration::from_secs(entry.estimated_time_to_regain_access * 60);
-                usage.regain_access_after = Some(usage.regain_access_after.unwrap_or_default().max(wait));
+                usage.regain_access_after =
+                    Some(usage.regain_access_after.unwrap_or_default().max(wait));
             }
         }
         usage
@@ -189,7 +193,9 @@ mod tests {
     use super::*;
 
     fn error(code: i64, subcode: Option<i64>) -> Vec<u8> {
-        let sub = subcode.map(|s| format!(",\"error_subcode\":{s}")).unwrap_or_default();
+        let sub = subcode
+            .map(|s| format!(",\"error_subcode\":{s}"))
+            .unwrap_or_default();
         format!(r#"{{"error":{{"message":"(#{code}) x EAAtoken","type":"OAuthException","code":{code}{sub},"fbtrace_id":"A"}}}}"#)
             .into_bytes()
     }
@@ -206,26 +212,62 @@ mod tests {
 
     #[test]
     fn codes_fall_into_the_classes_the_engine_acts_on() {
-        assert!(matches!(classify_code(190, Some(463)), GraphError::Auth { subcode: Some(463), .. }));
+        assert!(matches!(
+            classify_code(190, Some(463)),
+            GraphError::Auth {
+                subcode: Some(463),
+                ..
+            }
+        ));
         for code in [4, 17, 32, 613, 80001, 80006] {
-            assert!(matches!(classify_code(code, None), GraphError::RateLimited { .. }), "{code}");
+            assert!(
+                matches!(classify_code(code, None), GraphError::RateLimited { .. }),
+                "{code}"
+            );
         }
         assert_eq!(classify_code(10, Some(2018278)), GraphError::WindowClosed);
-        assert!(matches!(classify_code(10, None), GraphError::Permission { .. }));
-        assert!(matches!(classify_code(230, None), GraphError::Permission { .. }));
-        assert!(matches!(classify_code(551, None), GraphError::RecipientUnavailable { .. }));
-        assert!(matches!(classify_code(200, Some(1545041)), GraphError::RecipientUnavailable { .. }));
+        assert!(matches!(
+            classify_code(10, None),
+            GraphError::Permission { .. }
+        ));
+        assert!(matches!(
+            classify_code(230, None),
+            GraphError::Permission { .. }
+        ));
+        assert!(matches!(
+            classify_code(551, None),
+            GraphError::RecipientUnavailable { .. }
+        ));
+        assert!(matches!(
+            classify_code(200, Some(1545041)),
+            GraphError::RecipientUnavailable { .. }
+        ));
         assert!(classify_code(1, None).is_transient());
         assert!(classify_code(2, None).is_transient());
-        assert!(matches!(classify_code(100, Some(2018001)), GraphError::Invalid { code: 100, .. }));
+        assert!(matches!(
+            classify_code(100, Some(2018001)),
+            GraphError::Invalid { code: 100, .. }
+        ));
     }
 
     #[test]
     fn bodies_that_are_not_graph_errors_are_classified_by_status() {
         let html = b"<html><body>502 Bad Gateway</body></html>";
-        let e = classify(StatusCode::BAD_GATEWAY, html, &HeaderMap::new(), None, str::to_owned);
+        let e = classify(
+            StatusCode::BAD_GATEWAY,
+            html,
+            &HeaderMap::new(),
+            None,
+            str::to_owned,
+        );
         assert!(e.is_transient());
-        let e = classify(StatusCode::NOT_FOUND, html, &HeaderMap::new(), None, str::to_owned);
+        let e = classify(
+            StatusCode::NOT_FOUND,
+            html,
+            &HeaderMap::new(),
+            None,
+            str::to_owned,
+        );
         assert!(matches!(e, GraphError::Invalid { .. }));
     }
 
@@ -234,13 +276,21 @@ mod tests {
         let e = classify_code(100, None);
         assert!(!e.to_string().contains("EAAtoken"), "{e}");
         let words = classify_code(190, Some(463)).to_string();
-        assert!(words.contains("expired") && words.contains("config"), "{words}");
+        assert!(
+            words.contains("expired") && words.contains("config"),
+            "{words}"
+        );
     }
 
     #[test]
     fn usage_headers_give_percent_and_time_to_regain_access() {
         let mut headers = HeaderMap::new();
-        headers.insert("x-app-usage", r#"{"call_count":28,"total_time":25,"total_cputime":25}"#.parse().unwrap());
+        headers.insert(
+            "x-app-usage",
+            r#"{"call_count":28,"total_time":25,"total_cputime":25}"#
+                .parse()
+                .unwrap(),
+        );
         headers.insert(
             "x-business-use-case-usage",
             r#"{"42":[{"type":"messenger","call_count":97,"total_cputime":23,"total_time":23,"estimated_time_to_regain_access":3}],"7":[{"type":"pages","call_count":100,"estimated_time_to_regain_access":9}]}"#
@@ -250,7 +300,19 @@ mod tests {
         let usage = Usage::from_headers(&headers, Some("42"));
         assert_eq!(usage.percent, Some(97));
         assert_eq!(usage.regain_access_after, Some(Duration::from_secs(180)));
-        let e = classify(StatusCode::BAD_REQUEST, &error(80006, None), &headers, Some("42"), str::to_owned);
-        assert_eq!(e, GraphError::RateLimited { code: 80006, retry_after: Some(Duration::from_secs(180)) });
+        let e = classify(
+            StatusCode::BAD_REQUEST,
+            &error(80006, None),
+            &headers,
+            Some("42"),
+            str::to_owned,
+        );
+        assert_eq!(
+            e,
+            GraphError::RateLimited {
+                code: 80006,
+                retry_after: Some(Duration::from_secs(180))
+            }
+        );
     }
 }

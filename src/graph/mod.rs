@@ -7,8 +7,8 @@ pub mod wire;
 use std::time::Duration;
 
 use reqwest::header::HeaderMap;
-use serde::{Deserialize, Serialize};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use url::Url;
 
 pub use error::{GraphError, Usage, classify};
@@ -176,7 +176,9 @@ impl GraphClient {
     /// `GET /{page-id}?fields=id,name`: a cheap check that the token works, and the page's name.
     pub async fn page(&self, page_id: &str, token: &AccessToken) -> Result<PageInfo, GraphError> {
         let url = self.url(&[page_id]);
-        let (page, _) = self.read(url, &[("fields", "id,name")], token, Some(page_id)).await?;
+        let (page, _) = self
+            .read(url, &[("fields", "id,name")], token, Some(page_id))
+            .await?;
         Ok(page)
     }
 
@@ -309,10 +311,14 @@ impl GraphClient {
             .await
             .map_err(|e| transport_error(&e, token))?;
         if !status.is_success() {
-            return Err(classify(status, &body, &headers, page_id, |t| token.redact(t)));
+            return Err(classify(status, &body, &headers, page_id, |t| {
+                token.redact(t)
+            }));
         }
         let value = serde_json::from_slice(&body).map_err(|e| {
-            GraphError::Transient(format!("Facebook sent a response pagedesk cannot read ({e})"))
+            GraphError::Transient(format!(
+                "Facebook sent a response pagedesk cannot read ({e})"
+            ))
         })?;
         Ok((value, Usage::from_headers(&headers, page_id)))
     }
@@ -348,7 +354,11 @@ fn transport_error(e: &reqwest::Error, token: &AccessToken) -> GraphError {
         "the request to Facebook failed".to_owned()
     };
     // The URL never holds the token (it goes in a header), but the text is redacted anyway.
-    let detail = token.redact(&std::error::Error::source(e).map(ToString::to_string).unwrap_or_default());
+    let detail = token.redact(
+        &std::error::Error::source(e)
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+    );
     if detail.is_empty() {
         GraphError::Transient(words)
     } else {

@@ -155,7 +155,10 @@ mod tests {
         let list: List<Conversation> = serde_json::from_str(body).unwrap();
         let conversation = &list.data[0];
         assert_eq!(conversation.customer("P").unwrap().id, "U");
-        assert_eq!(conversation.messages.data[0].sticker.as_deref(), Some("https://x/s.png"));
+        assert_eq!(
+            conversation.messages.data[0].sticker.as_deref(),
+            Some("https://x/s.png")
+        );
         assert!(list.paging.unwrap().next.is_some());
     }
 }

@@ -26,7 +26,9 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("no conversation {0} in the database: run `pagedesk sync --once` first")]
     NoConversation(String),
-    #[error("the database was written by a newer pagedesk (schema {found}, this one knows {known})")]
+    #[error(
+        "the database was written by a newer pagedesk (schema {found}, this one knows {known})"
+    )]
     TooNew { found: i64, known: i64 },
 }
 
@@ -253,7 +255,9 @@ impl Store {
     }
 
     pub fn pages(&self) -> Result<Vec<PageRow>> {
-        let mut stmt = self.conn.prepare("SELECT id, name FROM pages ORDER BY name, id")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, name FROM pages ORDER BY name, id")?;
         let rows = stmt.query_map([], |r| {
             Ok(PageRow {
                 id: r.get(0)?,
@@ -471,7 +475,12 @@ impl Store {
             .unwrap_or_default())
     }
 
-    pub fn save_folder_sync(&mut self, page_id: &str, folder: Folder, state: &FolderSync) -> Result<()> {
+    pub fn save_folder_sync(
+        &mut self,
+        page_id: &str,
+        folder: Folder,
+        state: &FolderSync,
+    ) -> Result<()> {
         let tx = self.write()?;
         tx.execute(
             "INSERT INTO folder_sync (page_id, folder, pass_complete, resume_after, backfilled)
@@ -539,7 +548,12 @@ impl Store {
     // Replies.
 
     /// Writes a reply to the database, pending, before anything is sent. Returns its message id.
-    pub fn enqueue_reply(&mut self, conversation_id: &str, text: &str, now: DateTime<Utc>) -> Result<i64> {
+    pub fn enqueue_reply(
+        &mut self,
+        conversation_id: &str,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
         let tx = self.write()?;
         let target: Option<(String, String, String)> = tx
             .query_row(
@@ -615,7 +629,12 @@ impl Store {
 
     /// Facebook accepted the reply: it gets Facebook's id, leaves the outbox, and the
     /// conversation loses its spam mark (Facebook moves it to the inbox) and its unread count.
-    pub fn mark_reply_sent(&mut self, message_id: i64, fb_id: &str, now: DateTime<Utc>) -> Result<()> {
+    pub fn mark_reply_sent(
+        &mut self,
+        message_id: i64,
+        fb_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let tx = self.write()?;
         // The sync may have stored the echo of this very reply already: keep one copy, ours.
         tx.execute(
@@ -675,7 +694,9 @@ impl Store {
     pub fn has_message(&self, fb_id: &str) -> Result<bool> {
         Ok(self
             .conn
-            .query_row("SELECT 1 FROM messages WHERE fb_id = ?1", [fb_id], |_| Ok(()))
+            .query_row("SELECT 1 FROM messages WHERE fb_id = ?1", [fb_id], |_| {
+                Ok(())
+            })
             .optional()?
             .is_some())
     }
@@ -690,7 +711,11 @@ impl Store {
     }
 
     /// Conversations, newest first.
-    pub fn conversations(&self, page_id: Option<&str>, filter: Filter) -> Result<Vec<ConversationRow>> {
+    pub fn conversations(
+        &self,
+        page_id: Option<&str>,
+        filter: Filter,
+    ) -> Result<Vec<ConversationRow>> {
         let filter = match filter {
             Filter::All => "1",
             Filter::Spam => "c.folder = 'spam'",
@@ -747,7 +772,11 @@ impl Store {
             Ok(MessageRow {
                 id: fb_id.unwrap_or_else(|| format!("local-{}", r.get::<_, i64>(0).unwrap_or(0))),
                 conversation_id: r.get(2)?,
-                direction: if direction == "out" { Direction::Out } else { Direction::In },
+                direction: if direction == "out" {
+                    Direction::Out
+                } else {
+                    Direction::In
+                },
                 from_id: r.get(4)?,
                 from_name: r.get(5)?,
                 text: r.get(6)?,
@@ -769,7 +798,10 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version > known {
-        return Err(StoreError::TooNew { found: version, known });
+        return Err(StoreError::TooNew {
+            found: version,
+            known,
+        });
     }
     for migration in &schema::MIGRATIONS[version as usize..] {
         tx.execute_batch(migration)?;

@@ -27,7 +27,10 @@ const MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(15 * 60);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SyncEvent {
     /// New conversations or messages were stored for a page.
-    PageChanged { page_id: String, new_messages: usize },
+    PageChanged {
+        page_id: String,
+        new_messages: usize,
+    },
     /// A page's sync state row changed (success, failure, rate limit).
     SyncStateChanged { page_id: String },
     /// A reply left the outbox, sent or failed.
@@ -45,7 +48,9 @@ pub enum PageError {
     Config(#[from] ConfigError),
     #[error("rate limited by Facebook until {}: not calling this page before then", local_hm(*.0))]
     RateLimitedUntil(DateTime<Utc>),
-    #[error("Facebook's paging cursor for the {0} folder repeats; stopped reading it to avoid a loop")]
+    #[error(
+        "Facebook's paging cursor for the {0} folder repeats; stopped reading it to avoid a loop"
+    )]
     CursorLoop(&'static str),
 }
 
@@ -68,6 +73,15 @@ impl PageError {
 
 pub fn local_hm(time: DateTime<Utc>) -> String {
     time.with_timezone(&Local).format("%H:%M").to_string()
+}
+
+/// Which pending replies a cycle tries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyTiming {
+    /// Those whose retry time has come (the running engine).
+    Due,
+    /// Every pending one, now (a sync a person asked for).
+    AllPending,
 }
 
 /// How one page fared in a cycle.
@@ -115,7 +129,9 @@ impl Engine {
     ) -> Result<T, StoreError> {
         let store = self.store.clone();
         tokio::task::spawn_blocking(move || {
-            let mut store = store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut store = store
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             f(&mut store)
         })
         .await
@@ -133,12 +149,12 @@ impl Engine {
     }
 
     /// Syncs every page concurrently, outbox first; one page failing never stops another.
-    pub async fn cycle(self: &Arc<Self>) -> Vec<PageOutcome> {
+    pub async fn cycle(self: &Arc<Self>, replies: ReplyTiming) -> Vec<PageOutcome> {
         let mut tasks = tokio::task::JoinSet::new();
         for (index, page) in self.pages.iter().enumerate() {
             let engine = self.clone();
             let page_id = page.id.clone();
-            tasks.spawn(async move { (index, engine.sync_page(&page_id).await) });
+            tasks.spawn(async move { (index, engine.sync_page(&page_id, replies).await) });
         }
         let mut outcomes: Vec<(usize, PageOutcome)> = Vec::new();
         while let Some(joined) = tasks.join_next().await {
@@ -163,16 +179,13 @@ impl Engine {
         stored.map_or_else(|| page_id.to_owned(), |p| p.name)
     }
 
-    async fn sync_page(&self, page_id: &str) -> PageOutcome {
+    async fn sync_page(&self, page_id: &str, replies: ReplyTiming) -> PageOutcome {
         let now = Utc::now();
         let id = page_id.to_owned();
-        let mut state = self
-            .db(move |s| s.page_sync(&id))
-            .await
-            .unwrap_or_default();
+        let mut state = self.db(move |s| s.page_sync(&id)).await.unwrap_or_default();
         let result = match state.rate_limited_until {
             Some(until) if until > now => Err(PageError::RateLimitedUntil(until)),
-            _ => self.sync_page_now(page_id).await,
+            _ => self.sync_page_now(page_id, replies).await,
         };
         state.last_attempt = Some(now);
         match &result {
@@ -205,9 +218,9 @@ impl Engine {
         });
         // A rate limit found while syncing is reported with the time it clears.
         let result = match result {
-            Err(PageError::Graph(GraphError::RateLimited { .. })) => Err(PageError::RateLimitedUntil(
-                state.rate_limited_until.unwrap_or(now),
-            )),
+            Err(PageError::Graph(GraphError::RateLimited { .. })) => Err(
+                PageError::RateLimitedUntil(state.rate_limited_until.unwrap_or(now)),
+            ),
             other => other,
         };
         PageOutcome {
@@ -219,13 +232,13 @@ impl Engine {
 
     /// One page: its outbox, its inbox, and its Spam folder when spam sync is on. Returns the
     /// number of new messages stored.
-    async fn sync_page_now(&self, page_id: &str) -> Result<usize, PageError> {
+    async fn sync_page_now(&self, page_id: &str, replies: ReplyTiming) -> Result<usize, PageError> {
         let page = self
             .page_config(page_id)
             .expect("cycle only syncs configured pages");
         let token = page.token()?;
         self.ensure_page(page, &token).await?;
-        self.deliver_due(page_id).await?;
+        self.deliver_due(page_id, replies).await?;
         let mut new_messages = self.sync_folder(page_id, &token, Folder::Inbox).await?;
         let id = page_id.to_owned();
         if self.db(move |s| s.spam_sync(&id)).await? {
@@ -265,7 +278,12 @@ impl Engine {
     /// Reads a folder newest first. Until one full pass has finished it reads on (resuming an
     /// interrupted pass) up to `backfill_conversations`; after that it stops at the first
     /// conversation already stored and unchanged.
-    async fn sync_folder(&self, page_id: &str, token: &AccessToken, folder: Folder) -> Result<usize, PageError> {
+    async fn sync_folder(
+        &self,
+        page_id: &str,
+        token: &AccessToken,
+        folder: Folder,
+    ) -> Result<usize, PageError> {
         let id = page_id.to_owned();
         let mut progress = self.db(move |s| s.folder_sync(&id, folder)).await?;
         let mut new_messages = 0;
@@ -304,12 +322,19 @@ impl Engine {
         loop {
             let listing = self
                 .graph
-                .conversations(page_id, token, folder, CONVERSATION_PAGE_SIZE, after.as_deref())
+                .conversations(
+                    page_id,
+                    token,
+                    folder,
+                    CONVERSATION_PAGE_SIZE,
+                    after.as_deref(),
+                )
                 .await?;
             let mut reached_known = false;
             for conversation in &listing.items {
                 listed.insert(conversation.id.clone());
-                let Some(update) = ingest::conversation_update(page_id, folder, conversation) else {
+                let Some(update) = ingest::conversation_update(page_id, folder, conversation)
+                else {
                     tracing::warn!(conversation = %conversation.id, "conversation without a customer skipped");
                     continue;
                 };
@@ -344,7 +369,8 @@ impl Engine {
                 progress.resume_after = next.clone();
                 let id = page_id.to_owned();
                 let saved = progress.clone();
-                self.db(move |s| s.save_folder_sync(&id, folder, &saved)).await?;
+                self.db(move |s| s.save_folder_sync(&id, folder, &saved))
+                    .await?;
             }
             match next {
                 Some(cursor) => after = Some(cursor),
@@ -361,7 +387,9 @@ impl Engine {
         known: bool,
     ) -> Result<usize, PageError> {
         if update.folder == Folder::Spam && !known {
-            let last = update.last_customer_message().unwrap_or(update.updated_time);
+            let last = update
+                .last_customer_message()
+                .unwrap_or(update.updated_time);
             let delay = chrono::Duration::from_std(self.settings.spam_delay).unwrap_or_default();
             let due = last + delay;
             if Utc::now() < due {
@@ -400,7 +428,8 @@ impl Engine {
                 .graph
                 .conversation(page_id, &due.conversation_id, token)
                 .await?;
-            if let Some(update) = ingest::conversation_update(page_id, Folder::Spam, &conversation) {
+            if let Some(update) = ingest::conversation_update(page_id, Folder::Spam, &conversation)
+            {
                 new_messages += self.store_conversation(update, false).await?;
             }
         }
@@ -410,7 +439,11 @@ impl Engine {
 
 /// When a rate-limited page may be called again: Facebook's estimate when it gave one, else a
 /// wait that doubles with each repeat.
-fn rate_limit_until(state: &PageSync, retry_after: Option<Duration>, now: DateTime<Utc>) -> (DateTime<Utc>, u32) {
+fn rate_limit_until(
+    state: &PageSync,
+    retry_after: Option<Duration>,
+    now: DateTime<Utc>,
+) -> (DateTime<Utc>, u32) {
     let streak = state.rate_limit_streak + 1;
     let wait = retry_after.unwrap_or_else(|| {
         FIRST_RATE_LIMIT_WAIT

@@ -4,8 +4,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Engine, PageError, SyncEvent, local_hm};
-use crate::graph::{GraphError, HUMAN_AGENT_WINDOW, MAX_TEXT_CHARS, MessagingType, STANDARD_WINDOW};
+use super::{Engine, PageError, ReplyTiming, SyncEvent, local_hm};
+use crate::graph::{
+    GraphError, HUMAN_AGENT_WINDOW, MAX_TEXT_CHARS, MessagingType, STANDARD_WINDOW,
+};
 use crate::store::QueuedReply;
 
 /// What became of a reply.
@@ -14,9 +16,15 @@ pub enum Delivery {
     /// Facebook accepted it, with this message id.
     Sent(String),
     /// Not sent yet; the engine tries again at the time given.
-    Pending { reason: String, retry_at: DateTime<Utc> },
+    Pending {
+        reason: String,
+        retry_at: DateTime<Utc>,
+    },
     /// Facebook rate-limits the page; the reply waits until the limit clears.
-    RateLimited { error: GraphError, retry_at: DateTime<Utc> },
+    RateLimited {
+        error: GraphError,
+        retry_at: DateTime<Utc>,
+    },
     /// It will not be sent; the reason is stored with the message.
     Failed(String),
 }
@@ -62,9 +70,16 @@ fn messaging_type(
 
 impl Engine {
     /// Tries the replies whose time has come, for one page.
-    pub(super) async fn deliver_due(&self, page_id: &str) -> Result<(), PageError> {
-        let now = Utc::now();
-        let due = self.db(move |s| s.due_replies(now)).await?;
+    pub(super) async fn deliver_due(
+        &self,
+        page_id: &str,
+        timing: ReplyTiming,
+    ) -> Result<(), PageError> {
+        let until = match timing {
+            ReplyTiming::Due => Utc::now(),
+            ReplyTiming::AllPending => DateTime::<Utc>::MAX_UTC,
+        };
+        let due = self.db(move |s| s.due_replies(until)).await?;
         for reply in due.into_iter().filter(|r| r.page_id == page_id) {
             // A rate limit stops the page's cycle: no more calls until it clears.
             if let Delivery::RateLimited { error, .. } = self.deliver_reply(reply).await? {
@@ -114,7 +129,13 @@ impl Engine {
         self.db(move |s| s.begin_attempt(message_id, now)).await?;
         let result = self
             .graph
-            .send(&reply.page_id, &token, &reply.recipient_id, &reply.text, kind)
+            .send(
+                &reply.page_id,
+                &token,
+                &reply.recipient_id,
+                &reply.text,
+                kind,
+            )
             .await;
         match result {
             Ok(sent) => self.sent(message_id, sent.message_id).await,
@@ -135,9 +156,10 @@ impl Engine {
             .await?;
         for message in recent {
             let from_page = message.from.as_ref().is_some_and(|f| f.id == reply.page_id);
-            let same_text = crate::text::clean(message.message.as_deref().unwrap_or_default()) == reply.text;
-            let after_attempt =
-                message.created_time >= first_attempt - chrono::Duration::seconds(CLOCK_SLACK_SECONDS);
+            let same_text =
+                crate::text::clean(message.message.as_deref().unwrap_or_default()) == reply.text;
+            let after_attempt = message.created_time
+                >= first_attempt - chrono::Duration::seconds(CLOCK_SLACK_SECONDS);
             if from_page && same_text && after_attempt {
                 let id = message.id.clone();
                 if !self.db(move |s| s.has_message(&id)).await.unwrap_or(true) {
@@ -191,7 +213,8 @@ impl Engine {
                 let wait = (FIRST_RETRY_SECONDS << reply.attempts.min(10)).min(MAX_RETRY_SECONDS);
                 let retry_at = now + chrono::Duration::seconds(wait);
                 let reason = format!("{error}; trying again at {}", local_hm(retry_at));
-                self.postpone(reply.message_id, retry_at, true, reason).await
+                self.postpone(reply.message_id, retry_at, true, reason)
+                    .await
             }
             GraphError::RateLimited { retry_after, .. } => {
                 let retry_at = now
@@ -199,7 +222,8 @@ impl Engine {
                         .and_then(|d| chrono::Duration::from_std(d).ok())
                         .unwrap_or(chrono::Duration::minutes(1));
                 let reason = format!("rate limited by Facebook until {}", local_hm(retry_at));
-                self.postpone(reply.message_id, retry_at, false, reason).await?;
+                self.postpone(reply.message_id, retry_at, false, reason)
+                    .await?;
                 Ok(Delivery::RateLimited { error, retry_at })
             }
             other => self.fail(reply.message_id, other.to_string()).await,

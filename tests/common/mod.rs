@@ -1,0 +1,224 @@
+//! A test world: the emulator on 127.0.0.1:0 in this process, a temp data dir and config, and the
+//! real `pagedesk` binary run against them.
+#![allow(dead_code)]
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::process::Output;
+
+use pagedesk::emulator::{Emulator, Scenario};
+use serde_json::{Value, json};
+
+pub struct TestWorld {
+    pub emulator: Emulator,
+    pub dir: tempfile::TempDir,
+    pub config_path: PathBuf,
+    pub data_dir: PathBuf,
+    /// (id, name, token) of each page.
+    pub pages: Vec<(String, String, String)>,
+    http: reqwest::Client,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(output: Output) -> Self {
+        Self {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
+    }
+}
+
+impl TestWorld {
+    /// The `empty` scenario (two pages, no conversations) and a config with both pages;
+    /// `sync_settings` is added under `[sync]`.
+    pub async fn start(sync_settings: &str) -> TestWorld {
+        let emulator = Emulator::start(
+            Scenario::named("empty").unwrap(),
+            "127.0.0.1:0".parse().unwrap(),
+            false,
+        )
+        .await
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let config_path = dir.path().join("config.toml");
+        let data_dir = dir.path().join("data");
+        let pages = emulator.pages();
+        let mut config = format!(
+            "[graph]\nbase_url = \"{}\"\ntimeout = \"3s\"\n\n[sync]\n{sync_settings}\n",
+            emulator.url
+        );
+        for (id, _, token) in &pages {
+            config.push_str(&format!(
+                "\n[[pages]]\nid = \"{id}\"\naccess_token = \"{token}\"\n"
+            ));
+        }
+        std::fs::write(&config_path, config).unwrap();
+        std::fs::set_permissions(&config_path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        TestWorld {
+            emulator,
+            dir,
+            config_path,
+            data_dir,
+            pages,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn page(&self, index: usize) -> &str {
+        &self.pages[index].0
+    }
+
+    pub fn page_name(&self, index: usize) -> &str {
+        &self.pages[index].1
+    }
+
+    pub async fn pagedesk(&self, args: &[&str]) -> Run {
+        let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_pagedesk"))
+            .arg("--config")
+            .arg(&self.config_path)
+            .arg("--data-dir")
+            .arg(&self.data_dir)
+            .args(args)
+            .env_remove("PAGEDESK_CONFIG")
+            .env_remove("PAGEDESK_DATA_DIR")
+            .output()
+            .await
+            .unwrap();
+        Run::from(output)
+    }
+
+    /// `pagedesk sync --once`, which must succeed.
+    pub async fn sync(&self) -> Run {
+        let run = self.pagedesk(&["sync", "--once"]).await;
+        assert_eq!(run.code, 0, "sync failed: {}\n{}", run.stdout, run.stderr);
+        run
+    }
+
+    pub async fn conversations(&self, extra: &[&str]) -> Vec<Value> {
+        let mut args = vec!["conversations", "--json"];
+        args.extend_from_slice(extra);
+        let run = self.pagedesk(&args).await;
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.json().as_array().unwrap().clone()
+    }
+
+    pub async fn messages(&self, conversation_id: &str) -> Vec<Value> {
+        let run = self
+            .pagedesk(&["messages", conversation_id, "--json"])
+            .await;
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.json().as_array().unwrap().clone()
+    }
+
+    pub async fn control(&self, path: &str, body: Value) -> Value {
+        let response = self
+            .http
+            .post(format!("{}/_emulator{path}", self.emulator.url))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "control {path}: {}",
+            response.status()
+        );
+        response.json().await.unwrap_or(Value::Null)
+    }
+
+    pub async fn control_get(&self, path: &str) -> Value {
+        self.http
+            .get(format!("{}/_emulator{path}", self.emulator.url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// A buyer writes to page `page`; returns the conversation id.
+    pub async fn buyer_writes(
+        &self,
+        page: usize,
+        name: &str,
+        text: &str,
+        folder: &str,
+        seconds_ago: i64,
+    ) -> String {
+        let page_id = self.page(page).to_owned();
+        let answer = self
+            .control(
+                &format!("/pages/{page_id}/buyer_messages"),
+                json!({ "customer_name": name, "text": text, "folder": folder, "seconds_ago": seconds_ago }),
+            )
+            .await;
+        answer["conversation_id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn age(&self, conversation_id: &str, seconds: i64) {
+        self.control(
+            &format!("/conversations/{conversation_id}/age"),
+            json!({ "seconds": seconds }),
+        )
+        .await;
+    }
+
+    pub async fn fault(&self, rule: Value) {
+        self.control("/faults", rule).await;
+    }
+
+    /// Every Graph request the emulator has seen.
+    pub async fn requests(&self) -> Vec<Value> {
+        self.control_get("/requests")
+            .await
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    pub async fn clear_requests(&self) {
+        self.http
+            .delete(format!("{}/_emulator/requests", self.emulator.url))
+            .send()
+            .await
+            .unwrap();
+    }
+
+    /// Graph requests of one page for one folder's conversation list.
+    pub async fn list_calls(&self, page: usize, folder: &str) -> usize {
+        let path = format!("/{}/conversations", self.page(page));
+        self.requests()
+            .await
+            .iter()
+            .filter(|r| {
+                r["path"].as_str().unwrap().ends_with(&path)
+                    && r["query"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|pair| pair[0] == "folder" && pair[1] == folder)
+            })
+            .count()
+    }
+
+    pub async fn emulated_conversation(&self, id: &str) -> Value {
+        self.control_get(&format!("/conversations/{id}")).await
+    }
+}
+
+pub fn find<'a>(conversations: &'a [Value], id: &str) -> Option<&'a Value> {
+    conversations.iter().find(|c| c["id"] == id)
+}
