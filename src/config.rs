@@ -282,6 +282,14 @@ mod tests {
     }
 
     #[test]
+    fn the_example_config_parses() {
+        let config = Config::parse(include_str!("../config.example.toml")).unwrap();
+        assert_eq!(config.pages.len(), 2);
+        assert!(config.quick_replies.len() >= 4);
+        assert_eq!(config.sync.spam_delay, Duration::from_secs(300));
+    }
+
+    #[test]
     fn a_config_readable_by_others_is_refused() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();

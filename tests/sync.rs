@@ -781,3 +781,20 @@ async fn a_config_readable_by_others_is_refused_with_the_fix() {
     assert_ne!(run.code, 0);
     assert!(run.stderr.contains("chmod 600"), "{}", run.stderr);
 }
+
+#[tokio::test]
+async fn what_buyers_write_is_stored_as_plain_text() {
+    let world = TestWorld::start("").await;
+    let name = "Lan\u{1b}]0;hacked\u{7}\u{202e}nóH";
+    let text = "gia\u{301} bao nhiêu?\u{1b}[2J\u{1b}[H\u{9b}31m\tok\0";
+    world.buyer_writes(0, name, text, "inbox", 60).await;
+    world.sync().await;
+    let conversations = world.conversations(&[]).await;
+    assert_eq!(conversations[0]["customer_name"], "LannóH");
+    let messages = world.messages(conversations[0]["id"].as_str().unwrap()).await;
+    assert_eq!(messages[0]["text"], "giá bao nhiêu?    ok", "NFC, no escapes, tab to spaces");
+    for args in [vec!["conversations"], vec!["messages", conversations[0]["id"].as_str().unwrap()]] {
+        let run = world.pagedesk(&args).await;
+        assert!(!run.stdout.contains('\u{1b}') && !run.stdout.contains('\u{9b}'), "{:?}", run.stdout);
+    }
+}
