@@ -791,10 +791,22 @@ async fn what_buyers_write_is_stored_as_plain_text() {
     world.sync().await;
     let conversations = world.conversations(&[]).await;
     assert_eq!(conversations[0]["customer_name"], "LannóH");
-    let messages = world.messages(conversations[0]["id"].as_str().unwrap()).await;
-    assert_eq!(messages[0]["text"], "giá bao nhiêu?    ok", "NFC, no escapes, tab to spaces");
-    for args in [vec!["conversations"], vec!["messages", conversations[0]["id"].as_str().unwrap()]] {
+    let messages = world
+        .messages(conversations[0]["id"].as_str().unwrap())
+        .await;
+    assert_eq!(
+        messages[0]["text"], "giá bao nhiêu?    ok",
+        "NFC, no escapes, tab to spaces"
+    );
+    for args in [
+        vec!["conversations"],
+        vec!["messages", conversations[0]["id"].as_str().unwrap()],
+    ] {
         let run = world.pagedesk(&args).await;
-        assert!(!run.stdout.contains('\u{1b}') && !run.stdout.contains('\u{9b}'), "{:?}", run.stdout);
+        assert!(
+            !run.stdout.contains('\u{1b}') && !run.stdout.contains('\u{9b}'),
+            "{:?}",
+            run.stdout
+        );
     }
 }
