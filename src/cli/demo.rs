@@ -64,7 +64,7 @@ pub async fn run(data_dir: Option<PathBuf>) -> Result<ExitCode> {
         data_dir.display()
     );
     let engine = build_engine(&config, store.clone())?;
-    report(&engine.cycle(crate::sync::ReplyTiming::Due).await);
+    report(&engine.cycle(crate::sync::ReplyTiming::Due).await, false);
     println!();
     let store = store.lock().expect("store");
     conversations(&store, None, Filter::All, false)?;

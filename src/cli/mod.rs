@@ -208,12 +208,19 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-/// Prints one line per page; failing pages go to stderr with the cause in words.
-pub fn report(outcomes: &[PageOutcome]) -> bool {
+/// Prints one line per page (with `only_news`, none for a page with nothing new); failing pages
+/// go to stderr with the cause in words. Returns whether every page synced.
+pub fn report(outcomes: &[PageOutcome], only_news: bool) -> bool {
     let mut all_synced = true;
+    let time = if only_news {
+        format!("{} ", local_time(Utc::now()))
+    } else {
+        String::new()
+    };
     for outcome in outcomes {
-        let page = format!("{} ({})", outcome.page_name, outcome.page_id);
+        let page = format!("{time}{} ({})", outcome.page_name, outcome.page_id);
         match &outcome.result {
+            Ok(0) if only_news => {}
             Ok(0) => println!("{page}: synced, nothing new"),
             Ok(n) => println!("{page}: synced, {n} new messages"),
             Err(error) => {
@@ -227,7 +234,7 @@ pub fn report(outcomes: &[PageOutcome]) -> bool {
 
 async fn sync(engine: &Arc<Engine>, once: bool) -> Result<ExitCode> {
     if once {
-        let synced = report(&engine.cycle(ReplyTiming::AllPending).await);
+        let synced = report(&engine.cycle(ReplyTiming::AllPending).await, false);
         return Ok(if synced {
             ExitCode::SUCCESS
         } else {
@@ -235,9 +242,9 @@ async fn sync(engine: &Arc<Engine>, once: bool) -> Result<ExitCode> {
         });
     }
     let interval = engine.interval();
+    println!("Syncing every {} s; Ctrl-C stops.", interval.as_secs());
     loop {
-        println!("{}", local_time(Utc::now()));
-        report(&engine.cycle(ReplyTiming::Due).await);
+        report(&engine.cycle(ReplyTiming::Due).await, true);
         tokio::select! {
             _ = tokio::signal::ctrl_c() => return Ok(ExitCode::SUCCESS),
             () = tokio::time::sleep(interval) => {}
