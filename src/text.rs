@@ -52,6 +52,19 @@ pub fn clean_line(raw: &str) -> String {
     clean(raw).replace('\n', " ")
 }
 
+/// Folds text for search: lower case, diacritics removed, `đ` as `d`, so that "gia" finds "Giá"
+/// and "dam" finds "đầm".
+pub fn fold(text: &str) -> String {
+    text.nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .map(|c| match c {
+            'đ' | 'Đ' => 'd',
+            c => c,
+        })
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
@@ -112,6 +125,12 @@ mod tests {
         let decomposed = "gia\u{301}";
         assert_eq!(clean(decomposed), "giá");
         assert_eq!(clean(decomposed).chars().count(), 3);
+    }
+
+    #[test]
+    fn folding_drops_vietnamese_diacritics() {
+        assert_eq!(fold("Giá ĐẦM đỏ"), "gia dam do");
+        assert_eq!(fold("Nguyễn Thị Lan"), "nguyen thi lan");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::Config;
 use crate::graph::GraphClient;
-use crate::store::{Direction, Filter, SendStatus, Store};
+use crate::store::{Direction, Filter, ListQuery, SendStatus, Store};
 use crate::sync::{Delivery, Engine, PageOutcome, ReplyTiming};
 use output::{fit, local_time, message_text};
 
@@ -258,7 +258,10 @@ fn conversations(
     filter: Filter,
     json: bool,
 ) -> Result<ExitCode> {
-    let rows = store.conversations(page, filter)?;
+    let rows = store.conversations(&ListQuery {
+        page_id: page.map(str::to_owned),
+        filter,
+    })?;
     if json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(ExitCode::SUCCESS);

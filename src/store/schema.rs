@@ -1,7 +1,7 @@
 //! The database schema, as a list of migrations applied in order and counted in `user_version`.
 
 /// Each entry moves the schema one version up. Never edit a released entry: add a new one.
-pub const MIGRATIONS: &[&str] = &[r"
+pub const MIGRATIONS: &[&str] = &[r#"
 CREATE TABLE pages (
     id   TEXT PRIMARY KEY,
     name TEXT NOT NULL
@@ -22,7 +22,11 @@ CREATE TABLE conversations (
     snippet                    TEXT NOT NULL,
     updated_time               INTEGER NOT NULL,
     unread_count               INTEGER NOT NULL,
-    last_customer_message_time INTEGER
+    last_customer_message_time INTEGER,
+    -- The customer wrote last (no reply after it that was not refused): "Unreplied".
+    customer_spoke_last        INTEGER NOT NULL DEFAULT 0,
+    -- The customer's name folded for search: lower case, no diacritics, đ as d.
+    search_name                TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX conversations_newest ON conversations(updated_time DESC, id DESC);
 CREATE INDEX conversations_of_page ON conversations(page_id, updated_time DESC, id DESC);
@@ -43,6 +47,12 @@ CREATE TABLE messages (
     error           TEXT
 );
 CREATE INDEX messages_of_conversation ON messages(conversation_id, created_time, id);
+
+-- Message text folded like search_name, by message id. unicode61 alone leaves đ as it is, so
+-- the folding is done by pagedesk and the table holds no content of its own.
+CREATE VIRTUAL TABLE message_search USING fts5(
+    folded, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2'
+);
 
 -- Replies waiting for delivery; the message row holds the text and the state shown to staff.
 CREATE TABLE outbox (
@@ -85,4 +95,4 @@ CREATE TABLE spam_waiting (
     last_customer_message_time INTEGER NOT NULL,
     due_time                   INTEGER NOT NULL
 );
-"];
+"#];

@@ -1,0 +1,319 @@
+//! What the sync engine writes: pages, settings, conversations and messages from Facebook,
+//! spam conversations waiting for their delay, and sync progress.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+use super::*;
+
+impl Store {
+    // Pages and settings.
+
+    pub fn upsert_page(&mut self, id: &str, name: &str) -> Result<()> {
+        let tx = self.write()?;
+        tx.execute(
+            "INSERT INTO pages (id, name) VALUES (?1, ?2)
+             ON CONFLICT(id) DO UPDATE SET name = excluded.name WHERE name <> excluded.name",
+            params![id, name],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn pages(&self) -> Result<Vec<PageRow>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, name FROM pages ORDER BY name, id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(PageRow {
+                id: r.get(0)?,
+                name: r.get(1)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn spam_sync(&self, page_id: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT spam_sync FROM page_settings WHERE page_id = ?1",
+                [page_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(false))
+    }
+
+    pub fn set_spam_sync(&mut self, page_id: &str, on: bool) -> Result<()> {
+        let tx = self.write()?;
+        tx.execute(
+            "INSERT INTO page_settings (page_id, spam_sync) VALUES (?1, ?2)
+             ON CONFLICT(page_id) DO UPDATE SET spam_sync = excluded.spam_sync",
+            params![page_id, on],
+        )?;
+        if !on {
+            tx.execute("DELETE FROM spam_waiting WHERE page_id = ?1", [page_id])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    // Conversations and messages from Facebook.
+
+    /// The updated time and snippet of a stored conversation, to tell whether Facebook's copy
+    /// changed since.
+    pub fn conversation_version(&self, id: &str) -> Result<Option<(DateTime<Utc>, String)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT updated_time, snippet FROM conversations WHERE id = ?1",
+                [id],
+                |r| Ok((to_time(r.get(0)?), r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// Stores a conversation and its messages in one transaction. Messages already stored (by
+    /// Facebook id) are left as they are, so a re-sync or the echo of our own reply adds nothing.
+    pub fn apply_conversation(&mut self, update: &ConversationUpdate) -> Result<Applied> {
+        let tx = self.write()?;
+        let existing: Option<(i64, i64)> = tx
+            .query_row(
+                "SELECT unread_count, updated_time FROM conversations WHERE id = ?1",
+                [&update.id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let mut applied = Applied {
+            new_conversation: existing.is_none(),
+            ..Applied::default()
+        };
+        let updated = update.updated_time.timestamp();
+        let last_customer = update.last_customer_message().map(|t| t.timestamp());
+        match existing {
+            None => {
+                tx.execute(
+                    "INSERT INTO conversations (id, page_id, folder, customer_id, customer_name,
+                        snippet, updated_time, unread_count, last_customer_message_time, search_name)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    params![
+                        update.id,
+                        update.page_id,
+                        update.folder.as_str(),
+                        update.customer_id,
+                        update.customer_name,
+                        update.snippet,
+                        updated,
+                        update.unread_estimate.max(0),
+                        last_customer,
+                        crate::text::fold(&update.customer_name),
+                    ],
+                )?;
+            }
+            Some((_, stored_updated)) => {
+                // A reply sent from pagedesk may have made our copy newer than Facebook's list.
+                let snippet_is_newer = updated >= stored_updated;
+                tx.execute(
+                    "UPDATE conversations SET folder = ?2, customer_name = ?3, search_name = ?8,
+                        snippet = CASE WHEN ?4 THEN ?5 ELSE snippet END,
+                        updated_time = MAX(updated_time, ?6),
+                        last_customer_message_time = COALESCE(MAX(last_customer_message_time, ?7), last_customer_message_time, ?7)
+                     WHERE id = ?1",
+                    params![
+                        update.id,
+                        update.folder.as_str(),
+                        update.customer_name,
+                        snippet_is_newer,
+                        update.snippet,
+                        updated,
+                        last_customer,
+                        crate::text::fold(&update.customer_name),
+                    ],
+                )?;
+            }
+        }
+        let mut unread = existing.map(|(unread, _)| unread);
+        for message in &update.messages {
+            let attachments = if message.attachments.is_empty() {
+                None
+            } else {
+                Some(serde_json::to_string(&message.attachments).unwrap_or_default())
+            };
+            let inserted = tx.execute(
+                "INSERT INTO messages (fb_id, conversation_id, direction, from_id, from_name, text,
+                    sticker, attachments, created_time, status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'sent')
+                 ON CONFLICT(fb_id) DO NOTHING",
+                params![
+                    message.fb_id,
+                    update.id,
+                    message.direction.as_str(),
+                    message.from_id,
+                    message.from_name,
+                    message.text,
+                    message.sticker,
+                    attachments,
+                    message.created_time.timestamp(),
+                ],
+            )?;
+            if inserted == 0 {
+                continue;
+            }
+            index_message(&tx, tx.last_insert_rowid(), &message.text)?;
+            applied.new_messages += 1;
+            // Unread: customer messages since staff last answered.
+            match message.direction {
+                Direction::In => {
+                    applied.new_customer_messages += 1;
+                    unread = unread.map(|n| n + 1);
+                }
+                Direction::Out => unread = unread.map(|_| 0),
+            }
+        }
+        if let Some(unread) = unread {
+            tx.execute(
+                "UPDATE conversations SET unread_count = ?2 WHERE id = ?1",
+                params![update.id, unread],
+            )?;
+        }
+        if applied.new_messages > 0 {
+            refresh_last_speaker(&tx, &update.id)?;
+        }
+        tx.execute(
+            "DELETE FROM spam_waiting WHERE conversation_id = ?1",
+            [&update.id],
+        )?;
+        tx.commit()?;
+        Ok(applied)
+    }
+
+    pub fn record_waiting(&mut self, waiting: &WaitingSpam) -> Result<()> {
+        let tx = self.write()?;
+        tx.execute(
+            "INSERT INTO spam_waiting (conversation_id, page_id, customer_name,
+                last_customer_message_time, due_time) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(conversation_id) DO UPDATE SET customer_name = excluded.customer_name,
+                last_customer_message_time = excluded.last_customer_message_time,
+                due_time = excluded.due_time",
+            params![
+                waiting.conversation_id,
+                waiting.page_id,
+                waiting.customer_name,
+                waiting.last_customer_message_time.timestamp(),
+                waiting.due_time.timestamp(),
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Spam conversations of a page waiting for their delay, the soonest due first.
+    pub fn waiting_spam(&self, page_id: &str) -> Result<Vec<WaitingSpam>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT conversation_id, page_id, customer_name, last_customer_message_time, due_time
+             FROM spam_waiting WHERE page_id = ?1 ORDER BY due_time, conversation_id",
+        )?;
+        let rows = stmt.query_map([page_id], |r| {
+            Ok(WaitingSpam {
+                conversation_id: r.get(0)?,
+                page_id: r.get(1)?,
+                customer_name: r.get(2)?,
+                last_customer_message_time: to_time(r.get(3)?),
+                due_time: to_time(r.get(4)?),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    // Sync progress and state.
+
+    pub fn folder_sync(&self, page_id: &str, folder: Folder) -> Result<FolderSync> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT pass_complete, resume_after, backfilled FROM folder_sync
+                 WHERE page_id = ?1 AND folder = ?2",
+                params![page_id, folder.as_str()],
+                |r| {
+                    Ok(FolderSync {
+                        pass_complete: r.get(0)?,
+                        resume_after: r.get(1)?,
+                        backfilled: r.get::<_, i64>(2)? as usize,
+                    })
+                },
+            )
+            .optional()?
+            .unwrap_or_default())
+    }
+
+    pub fn save_folder_sync(
+        &mut self,
+        page_id: &str,
+        folder: Folder,
+        state: &FolderSync,
+    ) -> Result<()> {
+        let tx = self.write()?;
+        tx.execute(
+            "INSERT INTO folder_sync (page_id, folder, pass_complete, resume_after, backfilled)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(page_id, folder) DO UPDATE SET pass_complete = excluded.pass_complete,
+                resume_after = excluded.resume_after, backfilled = excluded.backfilled",
+            params![
+                page_id,
+                folder.as_str(),
+                state.pass_complete,
+                state.resume_after,
+                state.backfilled as i64
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn page_sync(&self, page_id: &str) -> Result<PageSync> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT last_attempt, last_success, last_error, last_error_kind,
+                    rate_limited_until, rate_limit_streak FROM page_sync WHERE page_id = ?1",
+                [page_id],
+                |r| {
+                    Ok(PageSync {
+                        last_attempt: r.get::<_, Option<i64>>(0)?.map(to_time),
+                        last_success: r.get::<_, Option<i64>>(1)?.map(to_time),
+                        last_error: r.get(2)?,
+                        last_error_kind: r.get(3)?,
+                        rate_limited_until: r.get::<_, Option<i64>>(4)?.map(to_time),
+                        rate_limit_streak: r.get(5)?,
+                    })
+                },
+            )
+            .optional()?
+            .unwrap_or_default())
+    }
+
+    pub fn save_page_sync(&mut self, page_id: &str, state: &PageSync) -> Result<()> {
+        let tx = self.write()?;
+        tx.execute(
+            "INSERT INTO page_sync (page_id, last_attempt, last_success, last_error, last_error_kind,
+                rate_limited_until, rate_limit_streak) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT(page_id) DO UPDATE SET last_attempt = excluded.last_attempt,
+                last_success = excluded.last_success, last_error = excluded.last_error,
+                last_error_kind = excluded.last_error_kind,
+                rate_limited_until = excluded.rate_limited_until,
+                rate_limit_streak = excluded.rate_limit_streak",
+            params![
+                page_id,
+                state.last_attempt.map(|t| t.timestamp()),
+                state.last_success.map(|t| t.timestamp()),
+                state.last_error,
+                state.last_error_kind,
+                state.rate_limited_until.map(|t| t.timestamp()),
+                state.rate_limit_streak,
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,209 @@
+//! Replies: written before any network call, then marked sent, failed or postponed.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+use super::*;
+
+impl Store {
+    // Replies.
+
+    /// Writes a reply to the database, pending, before anything is sent. Returns its message id.
+    pub fn enqueue_reply(
+        &mut self,
+        conversation_id: &str,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        let tx = self.write()?;
+        let target: Option<(String, String, String)> = tx
+            .query_row(
+                "SELECT c.page_id, c.customer_id, p.name FROM conversations c
+                 JOIN pages p ON p.id = c.page_id WHERE c.id = ?1",
+                [conversation_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((page_id, customer_id, page_name)) = target else {
+            return Err(StoreError::NoConversation(conversation_id.to_owned()));
+        };
+        tx.execute(
+            "INSERT INTO messages (conversation_id, direction, from_id, from_name, text,
+                created_time, status) VALUES (?1, 'out', ?2, ?3, ?4, ?5, 'pending')",
+            params![conversation_id, page_id, page_name, text, now.timestamp()],
+        )?;
+        let message_id = tx.last_insert_rowid();
+        index_message(&tx, message_id, text)?;
+        refresh_last_speaker(&tx, conversation_id)?;
+        tx.execute(
+            "INSERT INTO outbox (message_id, page_id, recipient_id, next_attempt_at)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![message_id, page_id, customer_id, now.timestamp()],
+        )?;
+        tx.commit()?;
+        Ok(message_id)
+    }
+
+    fn queued_replies(&self, condition: &str, value: i64) -> Result<Vec<QueuedReply>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT o.message_id, m.conversation_id, o.page_id, o.recipient_id, m.text, o.attempts,
+                o.first_attempt_at, o.outcome_unknown, c.last_customer_message_time
+             FROM outbox o JOIN messages m ON m.id = o.message_id
+             JOIN conversations c ON c.id = m.conversation_id
+             WHERE {condition} ORDER BY o.message_id"
+        ))?;
+        let rows = stmt.query_map([value], |r| {
+            Ok(QueuedReply {
+                message_id: r.get(0)?,
+                conversation_id: r.get(1)?,
+                page_id: r.get(2)?,
+                recipient_id: r.get(3)?,
+                text: r.get(4)?,
+                attempts: r.get(5)?,
+                first_attempt_at: r.get::<_, Option<i64>>(6)?.map(to_time),
+                outcome_unknown: r.get(7)?,
+                last_customer_message_time: r.get::<_, Option<i64>>(8)?.map(to_time),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Replies whose next attempt is due, oldest first.
+    pub fn due_replies(&self, now: DateTime<Utc>) -> Result<Vec<QueuedReply>> {
+        self.queued_replies("o.next_attempt_at <= ?1", now.timestamp())
+    }
+
+    pub fn queued_reply(&self, message_id: i64) -> Result<Option<QueuedReply>> {
+        Ok(self.queued_replies("o.message_id = ?1", message_id)?.pop())
+    }
+
+    /// Notes an attempt before the request goes out, so a crash mid-send leaves a trace.
+    pub fn begin_attempt(&mut self, message_id: i64, now: DateTime<Utc>) -> Result<()> {
+        let tx = self.write()?;
+        tx.execute(
+            "UPDATE outbox SET attempts = attempts + 1,
+                first_attempt_at = COALESCE(first_attempt_at, ?2), outcome_unknown = 1
+             WHERE message_id = ?1",
+            params![message_id, now.timestamp()],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Facebook accepted the reply: it gets Facebook's id, leaves the outbox, and the
+    /// conversation loses its spam mark (Facebook moves it to the inbox) and its unread count.
+    pub fn mark_reply_sent(
+        &mut self,
+        message_id: i64,
+        fb_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.write()?;
+        // The sync may have stored the echo of this very reply already: keep one copy, ours.
+        let echo: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM messages WHERE fb_id = ?1 AND id <> ?2",
+                params![fb_id, message_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(echo) = echo {
+            tx.execute("DELETE FROM messages WHERE id = ?1", [echo])?;
+            tx.execute("DELETE FROM message_search WHERE rowid = ?1", [echo])?;
+        }
+        tx.execute(
+            "UPDATE messages SET fb_id = ?2, status = 'sent', error = NULL WHERE id = ?1",
+            params![message_id, fb_id],
+        )?;
+        tx.execute(
+            "UPDATE conversations SET folder = CASE WHEN folder = 'spam' THEN 'inbox' ELSE folder END,
+                unread_count = 0, updated_time = MAX(updated_time, ?2),
+                snippet = (SELECT text FROM messages WHERE id = ?1)
+             WHERE id = (SELECT conversation_id FROM messages WHERE id = ?1)",
+            params![message_id, now.timestamp()],
+        )?;
+        tx.execute("DELETE FROM outbox WHERE message_id = ?1", [message_id])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The reply cannot be delivered: it stays in the conversation, failed, with the reason.
+    pub fn mark_reply_failed(&mut self, message_id: i64, reason: &str) -> Result<()> {
+        let tx = self.write()?;
+        tx.execute(
+            "UPDATE messages SET status = 'failed', error = ?2 WHERE id = ?1",
+            params![message_id, reason],
+        )?;
+        tx.execute("DELETE FROM outbox WHERE message_id = ?1", [message_id])?;
+        let conversation: String = tx.query_row(
+            "SELECT conversation_id FROM messages WHERE id = ?1",
+            [message_id],
+            |r| r.get(0),
+        )?;
+        refresh_last_speaker(&tx, &conversation)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Staff ask to try a failed reply again: it goes back to the outbox, pending, due now.
+    /// Returns false when the message is not a failed reply.
+    pub fn retry_reply(&mut self, message_id: i64, now: DateTime<Utc>) -> Result<bool> {
+        let tx = self.write()?;
+        let target: Option<(String, String, String)> = tx
+            .query_row(
+                "SELECT m.conversation_id, c.page_id, c.customer_id FROM messages m
+                 JOIN conversations c ON c.id = m.conversation_id
+                 WHERE m.id = ?1 AND m.status = 'failed' AND m.direction = 'out'",
+                [message_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((conversation, page_id, customer_id)) = target else {
+            return Ok(false);
+        };
+        tx.execute(
+            "UPDATE messages SET status = 'pending', error = NULL WHERE id = ?1",
+            [message_id],
+        )?;
+        tx.execute(
+            "INSERT INTO outbox (message_id, page_id, recipient_id, next_attempt_at)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![message_id, page_id, customer_id, now.timestamp()],
+        )?;
+        refresh_last_speaker(&tx, &conversation)?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// The reply stays pending and is tried again at `next_attempt_at`.
+    pub fn postpone_reply(
+        &mut self,
+        message_id: i64,
+        next_attempt_at: DateTime<Utc>,
+        outcome_unknown: bool,
+        reason: &str,
+    ) -> Result<()> {
+        let tx = self.write()?;
+        tx.execute(
+            "UPDATE outbox SET next_attempt_at = ?2, outcome_unknown = ?3 WHERE message_id = ?1",
+            params![message_id, next_attempt_at.timestamp(), outcome_unknown],
+        )?;
+        tx.execute(
+            "UPDATE messages SET error = ?2 WHERE id = ?1",
+            params![message_id, reason],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Whether a Facebook message id is already stored.
+    pub fn has_message(&self, fb_id: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row("SELECT 1 FROM messages WHERE fb_id = ?1", [fb_id], |_| {
+                Ok(())
+            })
+            .optional()?
+            .is_some())
+    }
+}

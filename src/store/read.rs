@@ -1,0 +1,399 @@
+//! Reading for people: conversation lists (a window at a time), messages, counts and search.
+
+use rusqlite::{OptionalExtension, ToSql, params};
+
+use super::*;
+
+const CONVERSATION_COLUMNS: &str = "c.id, c.page_id, p.name, c.customer_id, c.customer_name,
+    c.snippet, c.updated_time, c.unread_count, c.folder, c.last_customer_message_time,
+    c.customer_spoke_last";
+
+fn conversation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationRow> {
+    let folder: String = r.get(8)?;
+    Ok(ConversationRow {
+        id: r.get(0)?,
+        page_id: r.get(1)?,
+        page_name: r.get(2)?,
+        customer_id: r.get(3)?,
+        customer_name: r.get(4)?,
+        snippet: r.get(5)?,
+        updated_time: to_time(r.get(6)?),
+        unread_count: r.get(7)?,
+        spam: folder == Folder::Spam.as_str(),
+        folder,
+        last_customer_message_time: r.get::<_, Option<i64>>(9)?.map(to_time),
+        customer_spoke_last: r.get(10)?,
+    })
+}
+
+impl ListQuery {
+    /// The WHERE clause, and its `:page` parameter when there is one.
+    fn condition(&self) -> (String, Vec<(&'static str, &dyn ToSql)>) {
+        match &self.page_id {
+            Some(page) => (
+                format!("c.page_id = :page AND {}", self.filter.condition()),
+                vec![(":page", page as &dyn ToSql)],
+            ),
+            None => (self.filter.condition().to_owned(), Vec::new()),
+        }
+    }
+}
+
+impl Store {
+    pub fn conversation(&self, id: &str) -> Result<Option<ConversationRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {CONVERSATION_COLUMNS} FROM conversations c
+                     JOIN pages p ON p.id = c.page_id WHERE c.id = ?1"
+                ),
+                [id],
+                conversation_row,
+            )
+            .optional()?)
+    }
+
+    /// Every conversation of a list, newest first.
+    pub fn conversations(&self, query: &ListQuery) -> Result<Vec<ConversationRow>> {
+        self.conversation_window(query, 0, usize::MAX)
+    }
+
+    /// `limit` conversations of a list from position `offset`, newest first: a screenful, so the
+    /// cost of a list does not grow with the inbox.
+    pub fn conversation_window(
+        &self,
+        query: &ListQuery,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<ConversationRow>> {
+        let (condition, params) = query.condition();
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations c JOIN pages p ON p.id = c.page_id
+             WHERE {condition} ORDER BY c.updated_time DESC, c.id DESC LIMIT {} OFFSET {offset}",
+            i64::try_from(limit).unwrap_or(i64::MAX)
+        ))?;
+        let rows = stmt.query_map(params.as_slice(), conversation_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Where a conversation stands in a list, if it is in it.
+    pub fn position_in(&self, query: &ListQuery, conversation_id: &str) -> Result<Option<usize>> {
+        let Some(target) = self.conversation(conversation_id)? else {
+            return Ok(None);
+        };
+        let (condition, mut params) = query.condition();
+        let time = target.updated_time.timestamp();
+        params.push((":id", &conversation_id));
+        params.push((":time", &time));
+        let (present, before): (i64, i64) = self.conn.query_row(
+            &format!(
+                "SELECT COALESCE(SUM(c.id = :id), 0),
+                    COALESCE(SUM((c.updated_time, c.id) > (:time, :id)), 0)
+                 FROM conversations c WHERE {condition}"
+            ),
+            params.as_slice(),
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok((present > 0).then_some(before as usize))
+    }
+
+    /// How many conversations each filter holds, for one page or all.
+    pub fn filter_counts(&self, page_id: Option<&str>) -> Result<FilterCounts> {
+        let sql = "SELECT COUNT(*), COALESCE(SUM(folder = 'spam'), 0),
+                COALESCE(SUM(unread_count > 0), 0), COALESCE(SUM(customer_spoke_last), 0)
+             FROM conversations WHERE ?1 IS NULL OR page_id = ?1";
+        Ok(self.conn.query_row(sql, [page_id], |r| {
+            Ok(FilterCounts {
+                all: r.get::<_, i64>(0)? as usize,
+                spam: r.get::<_, i64>(1)? as usize,
+                unread: r.get::<_, i64>(2)? as usize,
+                unreplied: r.get::<_, i64>(3)? as usize,
+            })
+        })?)
+    }
+
+    /// Per page, how many conversations have unread messages.
+    pub fn unread_by_page(&self) -> Result<Vec<(String, usize)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT page_id, COUNT(*) FROM conversations WHERE unread_count > 0 GROUP BY page_id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as usize)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Messages of a conversation, oldest first.
+    pub fn messages(&self, conversation_id: &str) -> Result<Vec<MessageRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, fb_id, conversation_id, direction, from_id, from_name, text, sticker,
+                attachments, created_time, status, error
+             FROM messages WHERE conversation_id = ?1 ORDER BY created_time, id",
+        )?;
+        let rows = stmt.query_map([conversation_id], |r| {
+            let row: i64 = r.get(0)?;
+            let fb_id: Option<String> = r.get(1)?;
+            let direction: String = r.get(3)?;
+            let attachments: Option<String> = r.get(8)?;
+            let status: String = r.get(10)?;
+            Ok(MessageRow {
+                row,
+                id: fb_id.unwrap_or_else(|| format!("local-{row}")),
+                conversation_id: r.get(2)?,
+                direction: if direction == "out" {
+                    Direction::Out
+                } else {
+                    Direction::In
+                },
+                from_id: r.get(4)?,
+                from_name: r.get(5)?,
+                text: r.get(6)?,
+                sticker: r.get(7)?,
+                attachments: attachments
+                    .and_then(|json| serde_json::from_str(&json).ok())
+                    .unwrap_or_default(),
+                created_time: to_time(r.get(9)?),
+                status: SendStatus::parse(&status),
+                error: r.get(11)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Conversations whose customer's name matches, then messages that match, newest first;
+    /// diacritics do not matter ("gia" finds "giá", "dam" finds "đầm").
+    pub fn search(&self, text: &str, limit: usize) -> Result<Vec<SearchHit>> {
+        let folded = crate::text::fold(text);
+        let words: Vec<String> = folded
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(|w| format!("\"{w}\"*"))
+            .collect();
+        if words.is_empty() {
+            return Ok(Vec::new());
+        }
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut hits = Vec::new();
+        let mut names = self.conn.prepare_cached(
+            "SELECT id FROM conversations WHERE search_name LIKE '%' || ?1 || '%' ESCAPE '\\'
+             ORDER BY updated_time DESC, id DESC LIMIT ?2",
+        )?;
+        let pattern = folded
+            .trim()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        for id in names.query_map(params![pattern, limit], |r| r.get::<_, String>(0))? {
+            hits.push(SearchHit {
+                conversation_id: id?,
+                message_row: None,
+            });
+        }
+        let mut messages = self.conn.prepare_cached(
+            "SELECT m.conversation_id, m.id FROM message_search s JOIN messages m ON m.id = s.rowid
+             WHERE message_search MATCH ?1 ORDER BY m.created_time DESC, m.id DESC LIMIT ?2",
+        )?;
+        let rows = messages.query_map(params![words.join(" "), limit], |r| {
+            Ok(SearchHit {
+                conversation_id: r.get(0)?,
+                message_row: Some(r.get(1)?),
+            })
+        })?;
+        for hit in rows {
+            hits.push(hit?);
+        }
+        Ok(hits)
+    }
+
+    /// A number that changes whenever another connection (another pagedesk, or this one's
+    /// engine) commits: the cue to read again.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
+    /// Staff opened the conversation: nothing in it is unread any more.
+    pub fn mark_read(&mut self, conversation_id: &str) -> Result<()> {
+        let tx = self.write()?;
+        tx.execute(
+            "UPDATE conversations SET unread_count = 0 WHERE id = ?1 AND unread_count <> 0",
+            [conversation_id],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    fn message(id: &str, direction: Direction, text: &str, minutes_ago: i64) -> NewMessage {
+        NewMessage {
+            fb_id: id.to_owned(),
+            direction,
+            from_id: if direction == Direction::In {
+                "u".into()
+            } else {
+                "p".into()
+            },
+            from_name: "x".into(),
+            text: text.to_owned(),
+            sticker: None,
+            attachments: Vec::new(),
+            created_time: Utc::now() - Duration::minutes(minutes_ago),
+        }
+    }
+
+    fn conversation(
+        id: &str,
+        name: &str,
+        folder: Folder,
+        messages: Vec<NewMessage>,
+    ) -> ConversationUpdate {
+        ConversationUpdate {
+            id: id.to_owned(),
+            page_id: "p".into(),
+            folder,
+            customer_id: format!("u-{id}"),
+            customer_name: name.to_owned(),
+            snippet: messages.last().map(|m| m.text.clone()).unwrap_or_default(),
+            updated_time: messages.last().map(|m| m.created_time).unwrap(),
+            unread_estimate: 1,
+            messages,
+        }
+    }
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        store.upsert_page("p", "Shop").unwrap();
+        store
+            .apply_conversation(&conversation(
+                "t_1",
+                "Nguyễn Thị Lan",
+                Folder::Inbox,
+                vec![message("m_1", Direction::In, "Giá đầm đỏ bao nhiêu?", 30)],
+            ))
+            .unwrap();
+        store
+            .apply_conversation(&conversation(
+                "t_2",
+                "Đặng Ngọc Ánh",
+                Folder::Spam,
+                vec![
+                    message("m_2", Direction::In, "Serum còn không?", 20),
+                    message("m_3", Direction::Out, "Dạ còn ạ", 10),
+                ],
+            ))
+            .unwrap();
+        store
+            .apply_conversation(&conversation(
+                "t_3",
+                "Trần Văn Minh",
+                Folder::Inbox,
+                vec![message("m_4", Direction::In, "Giao hàng mấy ngày?", 5)],
+            ))
+            .unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn search_ignores_diacritics_and_finds_names_and_messages() {
+        let (_dir, store) = store();
+        let hits = store.search("gia", 10).unwrap();
+        let conversations: Vec<&str> = hits.iter().map(|h| h.conversation_id.as_str()).collect();
+        // "Giao" (newest) and "Giá" both start with "gia".
+        assert_eq!(conversations, ["t_3", "t_1"]);
+        assert!(hits.iter().all(|h| h.message_row.is_some()));
+        let hits = store.search("dam do", 10).unwrap();
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].conversation_id, "t_1");
+        let by_name = store.search("ngoc anh", 10).unwrap();
+        assert_eq!(
+            by_name[0],
+            SearchHit {
+                conversation_id: "t_2".into(),
+                message_row: None
+            }
+        );
+        assert!(store.search("\"*", 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn filters_count_and_list_the_right_conversations() {
+        let (_dir, mut store) = store();
+        let counts = store.filter_counts(None).unwrap();
+        assert_eq!(
+            counts,
+            FilterCounts {
+                all: 3,
+                spam: 1,
+                unread: 3,
+                unreplied: 2
+            }
+        );
+        let unreplied = ListQuery {
+            page_id: None,
+            filter: Filter::Unreplied,
+        };
+        let ids: Vec<String> = store
+            .conversations(&unreplied)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(ids, ["t_3", "t_1"]);
+        store.mark_read("t_3").unwrap();
+        assert_eq!(store.filter_counts(Some("p")).unwrap().unread, 2);
+        // A reply makes it replied at once, even before it is sent.
+        store.enqueue_reply("t_1", "Dạ 350k ạ", Utc::now()).unwrap();
+        assert_eq!(store.filter_counts(None).unwrap().unreplied, 1);
+    }
+
+    #[test]
+    fn a_window_and_a_position_agree_with_the_whole_list() {
+        let (_dir, store) = store();
+        let all = ListQuery {
+            page_id: Some("p".into()),
+            filter: Filter::All,
+        };
+        let whole: Vec<String> = store
+            .conversations(&all)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        let window: Vec<String> = store
+            .conversation_window(&all, 1, 1)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(window, [whole[1].clone()]);
+        for (index, id) in whole.iter().enumerate() {
+            assert_eq!(store.position_in(&all, id).unwrap(), Some(index));
+        }
+        let spam = ListQuery {
+            page_id: None,
+            filter: Filter::Spam,
+        };
+        assert_eq!(store.position_in(&spam, "t_1").unwrap(), None);
+        assert_eq!(store.position_in(&spam, "t_2").unwrap(), Some(0));
+    }
+
+    #[test]
+    fn a_failed_reply_can_be_retried_once_and_leaves_the_customer_unanswered_while_failed() {
+        let (_dir, mut store) = store();
+        let id = store.enqueue_reply("t_1", "Dạ", Utc::now()).unwrap();
+        store.mark_reply_failed(id, "outside the window").unwrap();
+        assert_eq!(store.filter_counts(None).unwrap().unreplied, 2);
+        assert!(store.retry_reply(id, Utc::now()).unwrap());
+        assert!(
+            !store.retry_reply(id, Utc::now()).unwrap(),
+            "it is pending now, not failed"
+        );
+        assert_eq!(store.due_replies(Utc::now()).unwrap().len(), 1);
+    }
+}
