@@ -45,6 +45,15 @@ pub struct Config {
     pub pages: Vec<PageConfig>,
     #[serde(default)]
     pub quick_replies: Vec<QuickReply>,
+    /// `"en"` or `"vi"`; from `LANG` when absent.
+    pub language: Option<String>,
+    /// Ring the terminal bell when a customer writes.
+    #[serde(default = "yes")]
+    pub notify: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -185,6 +194,12 @@ impl Config {
         }
         if config.sync.backfill_conversations == 0 {
             return Err("[sync] backfill_conversations: must be at least 1".into());
+        }
+        if let Some(language) = &config.language
+            && language != "en"
+            && language != "vi"
+        {
+            return Err(format!("language: `{language}` is not \"en\" or \"vi\""));
         }
         url::Url::parse(&config.graph.base_url).map_err(|e| format!("[graph] base_url: {e}"))?;
         Ok(config)

@@ -7,6 +7,8 @@ pub mod cli;
 pub mod config;
 pub mod emulator;
 pub mod graph;
+pub mod i18n;
 pub mod store;
 pub mod sync;
 pub mod text;
+pub mod ui;

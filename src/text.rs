@@ -3,6 +3,7 @@
 //! nothing stored can move the cursor, retitle the terminal or reorder what staff read.
 
 use unicode_normalization::UnicodeNormalization;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 const ESC: char = '\u{1b}';
 const BEL: char = '\u{07}';
@@ -65,6 +66,26 @@ pub fn fold(text: &str) -> String {
         .collect()
 }
 
+/// `text` cut to `width` display columns (with `…` when cut) and padded to exactly `width`.
+pub fn fit(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut used = 0;
+    let total = text.width();
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        let room = if total > width { width - 1 } else { width };
+        if used + w > room {
+            out.push('…');
+            used += 1;
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(used)));
+    out
+}
+
 fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
@@ -125,6 +146,15 @@ mod tests {
         let decomposed = "gia\u{301}";
         assert_eq!(clean(decomposed), "giá");
         assert_eq!(clean(decomposed).chars().count(), 3);
+    }
+
+    #[test]
+    fn fit_counts_display_columns() {
+        assert_eq!(fit("abc", 5), "abc  ");
+        assert_eq!(fit("abcdef", 4), "abc…");
+        assert_eq!(fit("Nguyễn", 6), "Nguyễn");
+        assert_eq!(fit("chốt đơn 👍👍", 10), "chốt đơn …");
+        assert_eq!(fit("chốt đơn 👍👍", 10).width(), 10);
     }
 
     #[test]

@@ -45,7 +45,7 @@ async fn a_cycle_reports_new_messages_and_state_changes_as_events() {
         assert!(seen.contains(&SyncEvent::SyncStateChanged {
             page_id: id.clone()
         }));
-        assert!(seen.iter().any(|e| matches!(e, SyncEvent::PageChanged { page_id, new_messages } if *page_id == id && *new_messages > 0)));
+        assert!(seen.iter().any(|e| matches!(e, SyncEvent::PageChanged { page_id, news } if *page_id == id && news.customer_messages > 0)));
     }
     // Page names come from Facebook when the config has none.
     let names: Vec<String> = store

@@ -1,27 +1,24 @@
-//! The emulator as a command, and the demo: the emulator's Vietnamese shop pages synced through
-//! the same engine and HTTP client as production, into a throwaway data directory.
+//! The emulator as a command, and the demo: the inbox on the emulator's Vietnamese shop pages,
+//! through the same engine and HTTP client as production, with buyers who keep writing.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Result;
+use serde_json::json;
 
-use super::{build_engine, conversations, open_store, report};
+use super::{open_inbox, open_store, start_log};
 use crate::config::{Config, PageConfig};
-use crate::emulator::{Emulator, Scenario};
+use crate::emulator::{CONTROL_PREFIX, Emulator, Scenario};
 use crate::graph::AccessToken;
-use crate::store::Filter;
 
 pub async fn serve_emulator(listen: SocketAddr, scenario: &str, public: bool) -> Result<ExitCode> {
     let scenario = Scenario::named(scenario).map_err(anyhow::Error::msg)?;
     let emulator = Emulator::start(scenario, listen, public).await?;
     println!("Graph API emulator at {}", emulator.url);
-    println!(
-        "Control API at {}{}",
-        emulator.url,
-        crate::emulator::CONTROL_PREFIX
-    );
+    println!("Control API at {}{CONTROL_PREFIX}", emulator.url);
     println!("User token: {}", emulator.user_token());
     for (id, name, token) in emulator.pages() {
         println!("Page {id}  {name}  token {token}");
@@ -43,39 +40,123 @@ pub async fn run(data_dir: Option<PathBuf>) -> Result<ExitCode> {
     };
     let data_dir =
         data_dir.unwrap_or_else(|| throwaway.as_ref().expect("made above").path().to_owned());
-    let mut config = Config::parse("").map_err(anyhow::Error::msg)?;
+    let _log = start_log(&data_dir);
+    let mut config =
+        Config::parse(include_str!("../../config.example.toml")).map_err(anyhow::Error::msg)?;
     config.graph.base_url = emulator.url.clone();
+    // A lively demo: new messages show within seconds.
+    config.sync.interval = Duration::from_secs(5);
     config.pages = emulator
         .pages()
         .into_iter()
         .map(|(id, _, token)| PageConfig::new(&id, None, AccessToken::new(&token)))
         .collect();
-    let store = open_store(&data_dir)?;
     {
         // Spam sync on for the first page, off for the second: both cases are on show.
+        let store = open_store(&data_dir)?;
         let mut store = store.lock().expect("store");
         for (index, page) in config.pages.iter().enumerate() {
             store.set_spam_sync(&page.id, index == 0)?;
         }
     }
-    println!(
-        "Demo: Graph API emulator at {}, data in {}",
-        emulator.url,
-        data_dir.display()
-    );
-    let engine = build_engine(&config, store.clone())?;
-    report(&engine.cycle(crate::sync::ReplyTiming::Due).await, false);
-    println!();
-    let store = store.lock().expect("store");
-    conversations(&store, None, Filter::All, false)?;
-    for page in &config.pages {
-        for waiting in store.waiting_spam(&page.id)? {
-            println!(
-                "Waiting in Spam: {} (appears at {}, 5 minutes after the buyer's last message)",
-                waiting.customer_name,
-                super::output::local_time(waiting.due_time)
-            );
+    let buyers = tokio::spawn(keep_buyers_writing(
+        emulator.url.clone(),
+        config.pages.clone(),
+    ));
+    let result = open_inbox(&config, &data_dir).await;
+    buyers.abort();
+    result
+}
+
+const BUYERS: &[&str] = &[
+    "Nguyễn Thị Lan",
+    "Trần Văn Minh",
+    "Phạm Quốc Bảo",
+    "Hoàng Mỹ Linh",
+    "Bùi Thu Trang",
+    "Đỗ Hải Yến",
+    "Vũ Đức Anh",
+    "Lê Khánh Vy",
+    "Ngô Thanh Hương",
+    "Đinh Gia Bảo",
+];
+
+const QUESTIONS: &[&str] = &[
+    "Shop ơi mẫu này còn hàng không ạ?",
+    "Giá bao nhiêu vậy shop?",
+    "Ship về Cần Thơ mất mấy ngày ạ?",
+    "Mình lấy 2 cái được giảm giá không shop?",
+    "Có màu đen không shop? 🖤",
+    "Chốt đơn nha shop, giao giờ hành chính giúp mình",
+    "Size M có vừa người 52kg không ạ?",
+    "Shop có nhận COD không?",
+    "Đơn của mình giao chưa shop ơi",
+    "Cho mình xem thêm ảnh thật với ạ",
+];
+
+const STAFF_ANSWERS: &[&str] = &[
+    "Dạ còn ạ, chị lấy size nào ạ?",
+    "Dạ shop nhận COD toàn quốc ạ.",
+    "Dạ đơn của mình đã giao cho bên vận chuyển rồi ạ.",
+];
+
+/// A small deterministic-per-run random source; the demo needs variety, not quality.
+struct Dice(u64);
+
+impl Dice {
+    fn roll(&mut self, below: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % below as u64) as usize
+    }
+}
+
+/// Plays the world around the shop through the emulator's control API: buyers write every 20
+/// to 60 seconds (some land in Spam), and now and then staff answer in Facebook's own inbox.
+async fn keep_buyers_writing(url: String, pages: Vec<PageConfig>) {
+    let http = reqwest::Client::new();
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(7, |d| d.as_nanos() as u64)
+        | 1;
+    let mut dice = Dice(seed);
+    let mut conversations: Vec<String> = Vec::new();
+    loop {
+        tokio::time::sleep(Duration::from_secs(20 + dice.roll(41) as u64)).await;
+        if !conversations.is_empty() && dice.roll(5) == 0 {
+            let id = &conversations[dice.roll(conversations.len())];
+            let text = STAFF_ANSWERS[dice.roll(STAFF_ANSWERS.len())];
+            let _ = http
+                .post(format!(
+                    "{url}{CONTROL_PREFIX}/conversations/{id}/page_messages"
+                ))
+                .json(&json!({ "text": text }))
+                .send()
+                .await;
+            continue;
+        }
+        let page = &pages[dice.roll(pages.len())];
+        let folder = if dice.roll(4) == 0 { "spam" } else { "inbox" };
+        let body = json!({
+            "customer_name": BUYERS[dice.roll(BUYERS.len())],
+            "text": QUESTIONS[dice.roll(QUESTIONS.len())],
+            "folder": folder,
+        });
+        let answer = http
+            .post(format!(
+                "{url}{CONTROL_PREFIX}/pages/{}/buyer_messages",
+                page.id
+            ))
+            .json(&body)
+            .send()
+            .await;
+        if let Ok(answer) = answer
+            && let Ok(value) = answer.json::<serde_json::Value>().await
+            && let Some(id) = value["conversation_id"].as_str()
+            && !conversations.iter().any(|c| c == id)
+        {
+            conversations.push(id.to_owned());
         }
     }
-    Ok(ExitCode::SUCCESS)
 }

@@ -7,9 +7,10 @@ use std::sync::{Arc, Mutex};
 use anyhow::Result;
 use chrono::Utc;
 
-use super::output::{local_time, relative};
+use super::output::local_time;
 use crate::config::Config;
 use crate::graph::{Folder, GraphClient};
+use crate::i18n::{Lang, S, Tr};
 use crate::store::Store;
 
 pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode> {
@@ -19,6 +20,15 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
         config.graph.timeout,
     )?;
     let now = Utc::now();
+    let tr = Tr(Lang::En);
+    let relative = |time: chrono::DateTime<Utc>| {
+        let seconds = (time - now).num_seconds();
+        if seconds > 0 {
+            tr.f(S::In, &[&tr.span(seconds)])
+        } else {
+            tr.ago(time, now)
+        }
+    };
     let mut healthy = true;
     if config.pages.is_empty() {
         println!("No pages in the config: add a [[pages]] entry (see config.example.toml).");
@@ -103,20 +113,13 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
                 let when = if w.due_time <= now {
                     "due now: appears at the next sync".to_owned()
                 } else {
-                    format!(
-                        "due {} ({})",
-                        local_time(w.due_time),
-                        relative(w.due_time, now)
-                    )
+                    format!("due {} ({})", local_time(w.due_time), relative(w.due_time))
                 };
                 line("", &format!("{}: {when}", w.customer_name));
             }
         }
         match state.last_success {
-            Some(t) => line(
-                "last sync",
-                &format!("{} ({})", local_time(t), relative(t, now)),
-            ),
+            Some(t) => line("last sync", &format!("{} ({})", local_time(t), relative(t))),
             None => line("last sync", "never: run `pagedesk sync --once`"),
         }
         if let Some(error) = &state.last_error {
@@ -127,7 +130,7 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
             healthy = false;
             line(
                 "rate limited",
-                &format!("until {} ({})", local_time(until), relative(until, now)),
+                &format!("until {} ({})", local_time(until), relative(until)),
             );
         }
     }

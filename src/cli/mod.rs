@@ -14,9 +14,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::Config;
 use crate::graph::GraphClient;
+use crate::i18n::{Lang, Tr};
 use crate::store::{Direction, Filter, ListQuery, SendStatus, Store};
 use crate::sync::{Delivery, Engine, PageOutcome, ReplyTiming};
-use output::{fit, local_time, message_text};
+use crate::text::fit;
+use output::local_time;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -31,8 +33,9 @@ pub struct Cli {
     /// Where the database and the log live.
     #[arg(long, global = true, env = "PAGEDESK_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// Without a command: the inbox.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -82,7 +85,8 @@ enum Command {
         #[arg(long)]
         public: bool,
     },
-    /// The demo: the emulator with Vietnamese shop pages, synced once into a throwaway data dir.
+    /// The inbox on the emulator's Vietnamese shop pages, with buyers writing live; data in a
+    /// throwaway directory unless --data-dir is given.
     Demo,
 }
 
@@ -119,7 +123,7 @@ impl Cli {
 }
 
 /// Logs go to `pagedesk.log` in the data directory, never to the terminal.
-fn start_log(data_dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+pub fn start_log(data_dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     std::fs::create_dir_all(data_dir).ok()?;
     let appender = tracing_appender::rolling::never(data_dir, "pagedesk.log");
     let (writer, guard) = tracing_appender::non_blocking(appender);
@@ -140,7 +144,11 @@ pub fn open_store(data_dir: &Path) -> Result<Arc<Mutex<Store>>> {
     Ok(Arc::new(Mutex::new(store)))
 }
 
-pub fn build_engine(config: &Config, store: Arc<Mutex<Store>>) -> Result<Arc<Engine>> {
+pub fn build_engine(
+    config: &Config,
+    store: Arc<Mutex<Store>>,
+    events: Option<tokio::sync::mpsc::UnboundedSender<crate::sync::SyncEvent>>,
+) -> Result<Arc<Engine>> {
     let graph = GraphClient::new(
         &config.graph.base_url,
         &config.graph.version,
@@ -151,28 +159,56 @@ pub fn build_engine(config: &Config, store: Arc<Mutex<Store>>) -> Result<Arc<Eng
         graph,
         config.pages.clone(),
         config.sync.clone(),
-        None,
+        events,
     )))
 }
 
+/// The inbox, with the sync engine in the background. The engine and the inbox each have their
+/// own database connection.
+pub async fn open_inbox(config: &Config, data_dir: &Path) -> Result<ExitCode> {
+    let engine_store = open_store(data_dir)?;
+    let (events, received) = tokio::sync::mpsc::unbounded_channel();
+    let engine = build_engine(config, engine_store, Some(events))?;
+    let (commands, command_queue) = tokio::sync::mpsc::unbounded_channel();
+    let background = tokio::spawn(engine.run(command_queue));
+    let store = Store::open(data_dir)
+        .with_context(|| format!("cannot open the database in {}", data_dir.display()))?;
+    let app = crate::ui::App::new(
+        store,
+        crate::ui::UiSettings::from_config(config),
+        crate::ui::Theme::from_env(),
+        Some(commands),
+    );
+    let result = crate::ui::run(app, received).await;
+    background.abort();
+    result?;
+    Ok(ExitCode::SUCCESS)
+}
+
 pub async fn run(cli: Cli) -> Result<ExitCode> {
+    let Some(command) = &cli.command else {
+        let config = cli.config()?;
+        let data_dir = cli.data_dir()?;
+        let _log = start_log(&data_dir);
+        return open_inbox(&config, &data_dir).await;
+    };
     if let Command::Emulator {
         listen,
         scenario,
         public,
-    } = &cli.command
+    } = command
     {
         return demo::serve_emulator(*listen, scenario, *public).await;
     }
-    if let Command::Demo = &cli.command {
+    if let Command::Demo = command {
         return demo::run(cli.data_dir.clone()).await;
     }
     let data_dir = cli.data_dir()?;
     let _log = start_log(&data_dir);
     let store = open_store(&data_dir)?;
-    match &cli.command {
+    match command {
         Command::Sync { once } => {
-            let engine = build_engine(&cli.config()?, store)?;
+            let engine = build_engine(&cli.config()?, store, None)?;
             sync(&engine, *once).await
         }
         Command::Conversations { page, filter, json } => {
@@ -190,7 +226,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             conversation_id,
             text,
         } => {
-            let engine = build_engine(&cli.config()?, store.clone())?;
+            let engine = build_engine(&cli.config()?, store.clone(), None)?;
             reply(&engine, &store, conversation_id, text).await
         }
         Command::SpamSync { state, page } => {
@@ -220,9 +256,9 @@ pub fn report(outcomes: &[PageOutcome], only_news: bool) -> bool {
     for outcome in outcomes {
         let page = format!("{time}{} ({})", outcome.page_name, outcome.page_id);
         match &outcome.result {
-            Ok(0) if only_news => {}
-            Ok(0) => println!("{page}: synced, nothing new"),
-            Ok(n) => println!("{page}: synced, {n} new messages"),
+            Ok(news) if news.messages == 0 && only_news => {}
+            Ok(news) if news.messages == 0 => println!("{page}: synced, nothing new"),
+            Ok(news) => println!("{page}: synced, {} new messages", news.messages),
             Err(error) => {
                 all_synced = false;
                 eprintln!("{page}: {error}");
@@ -332,7 +368,7 @@ fn messages(store: &Store, conversation_id: &str, json: bool) -> Result<ExitCode
             "{} {arrow} {}: {}{state}",
             local_time(message.created_time),
             message.from_name,
-            message_text(&message)
+            Tr(Lang::En).message_text(&message)
         );
     }
     Ok(ExitCode::SUCCESS)

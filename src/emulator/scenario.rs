@@ -41,7 +41,8 @@ pub struct ScenarioMessage {
     /// `true` for the page (staff), `false` for the customer.
     #[serde(default)]
     pub from_page: bool,
-    pub minutes_ago: i64,
+    /// Minutes before the emulator starts; fractions allowed.
+    pub minutes_ago: f64,
     #[serde(flatten)]
     pub content: Content,
 }
@@ -70,7 +71,7 @@ impl Scenario {
             };
             let mut conversation_id = None;
             for message in conversation.messages {
-                let at = now - Duration::minutes(message.minutes_ago);
+                let at = now - Duration::milliseconds((message.minutes_ago * 60_000.0) as i64);
                 if message.from_page {
                     let id = conversation_id
                         .as_deref()

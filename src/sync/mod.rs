@@ -27,14 +27,32 @@ const MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(15 * 60);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SyncEvent {
     /// New conversations or messages were stored for a page.
-    PageChanged {
-        page_id: String,
-        new_messages: usize,
-    },
+    PageChanged { page_id: String, news: News },
     /// A page's sync state row changed (success, failure, rate limit).
     SyncStateChanged { page_id: String },
-    /// A reply left the outbox, sent or failed.
-    ReplyFinished { message_id: i64 },
+    /// A reply was sent, failed, or postponed.
+    ReplyUpdated { message_id: i64 },
+}
+
+/// What the UI asks of the engine running in the background.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EngineCommand {
+    /// Deliver this reply from the outbox now.
+    Deliver(i64),
+}
+
+/// How many messages a sync stored, and how many of them the customers wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct News {
+    pub messages: usize,
+    pub customer_messages: usize,
+}
+
+impl std::ops::AddAssign for News {
+    fn add_assign(&mut self, other: News) {
+        self.messages += other.messages;
+        self.customer_messages += other.customer_messages;
+    }
 }
 
 /// Why a page did not sync.
@@ -89,7 +107,7 @@ pub enum ReplyTiming {
 pub struct PageOutcome {
     pub page_id: String,
     pub page_name: String,
-    pub result: Result<usize, PageError>,
+    pub result: Result<News, PageError>,
 }
 
 pub struct Engine {
@@ -165,6 +183,29 @@ impl Engine {
         outcomes.into_iter().map(|(_, outcome)| outcome).collect()
     }
 
+    /// The engine in the background: a cycle every `interval`, and replies delivered as soon as
+    /// they are asked for. Ends when the command channel closes.
+    pub async fn run(self: Arc<Self>, mut commands: mpsc::UnboundedReceiver<EngineCommand>) {
+        let mut ticks = tokio::time::interval(self.settings.interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = ticks.tick() => {
+                    self.cycle(ReplyTiming::Due).await;
+                }
+                command = commands.recv() => match command {
+                    None => return,
+                    Some(EngineCommand::Deliver(message_id)) => {
+                        if let Err(error) = self.deliver(message_id).await {
+                            tracing::warn!(message_id, error = %error, "delivering a reply failed");
+                        }
+                        self.emit(SyncEvent::ReplyUpdated { message_id });
+                    }
+                },
+            }
+        }
+    }
+
     /// The name to show for a page: the config's, else the one Facebook gave, else the id.
     async fn page_name(&self, page_id: &str) -> String {
         if let Some(name) = self.page_config(page_id).and_then(|p| p.name.clone()) {
@@ -230,27 +271,26 @@ impl Engine {
         }
     }
 
-    /// One page: its outbox, its inbox, and its Spam folder when spam sync is on. Returns the
-    /// number of new messages stored.
-    async fn sync_page_now(&self, page_id: &str, replies: ReplyTiming) -> Result<usize, PageError> {
+    /// One page: its outbox, its inbox, and its Spam folder when spam sync is on.
+    async fn sync_page_now(&self, page_id: &str, replies: ReplyTiming) -> Result<News, PageError> {
         let page = self
             .page_config(page_id)
             .expect("cycle only syncs configured pages");
         let token = page.token()?;
         self.ensure_page(page, &token).await?;
         self.deliver_due(page_id, replies).await?;
-        let mut new_messages = self.sync_folder(page_id, &token, Folder::Inbox).await?;
+        let mut news = self.sync_folder(page_id, &token, Folder::Inbox).await?;
         let id = page_id.to_owned();
         if self.db(move |s| s.spam_sync(&id)).await? {
-            new_messages += self.sync_folder(page_id, &token, Folder::Spam).await?;
+            news += self.sync_folder(page_id, &token, Folder::Spam).await?;
         }
-        if new_messages > 0 {
+        if news.messages > 0 {
             self.emit(SyncEvent::PageChanged {
                 page_id: page_id.to_owned(),
-                new_messages,
+                news,
             });
         }
-        Ok(new_messages)
+        Ok(news)
     }
 
     /// Makes sure the page has a row; the first time, Facebook is asked for its name (which also
@@ -283,25 +323,25 @@ impl Engine {
         page_id: &str,
         token: &AccessToken,
         folder: Folder,
-    ) -> Result<usize, PageError> {
+    ) -> Result<News, PageError> {
         let id = page_id.to_owned();
         let mut progress = self.db(move |s| s.folder_sync(&id, folder)).await?;
-        let mut new_messages = 0;
+        let mut news = News::default();
         let mut listed = HashSet::new();
         let resumed = !progress.pass_complete && progress.resume_after.is_some();
-        new_messages += self
+        news += self
             .read_folder(page_id, token, folder, &mut progress, &mut listed)
             .await?;
         if resumed {
             // The resumed pass started in the middle: read the top too, for what came meanwhile.
-            new_messages += self
+            news += self
                 .read_folder(page_id, token, folder, &mut progress, &mut listed)
                 .await?;
         }
         if folder == Folder::Spam {
-            new_messages += self.pull_due_spam(page_id, token, &listed).await?;
+            news += self.pull_due_spam(page_id, token, &listed).await?;
         }
-        Ok(new_messages)
+        Ok(news)
     }
 
     async fn read_folder(
@@ -311,14 +351,14 @@ impl Engine {
         folder: Folder,
         progress: &mut FolderSync,
         listed: &mut HashSet<String>,
-    ) -> Result<usize, PageError> {
+    ) -> Result<News, PageError> {
         let mut after = if progress.pass_complete {
             None
         } else {
             progress.resume_after.clone()
         };
         let mut cursors_seen = HashSet::new();
-        let mut new_messages = 0;
+        let mut news = News::default();
         loop {
             let listing = self
                 .graph
@@ -348,7 +388,7 @@ impl Engine {
                     break;
                 }
                 if !unchanged {
-                    new_messages += self.store_conversation(update, stored.is_some()).await?;
+                    news += self.store_conversation(update, stored.is_some()).await?;
                 }
                 if !progress.pass_complete {
                     progress.backfilled += 1;
@@ -374,7 +414,7 @@ impl Engine {
             }
             match next {
                 Some(cursor) => after = Some(cursor),
-                None => return Ok(new_messages),
+                None => return Ok(news),
             }
         }
     }
@@ -385,7 +425,7 @@ impl Engine {
         &self,
         update: crate::store::ConversationUpdate,
         known: bool,
-    ) -> Result<usize, PageError> {
+    ) -> Result<News, PageError> {
         if update.folder == Folder::Spam && !known {
             let last = update
                 .last_customer_message()
@@ -401,11 +441,14 @@ impl Engine {
                     due_time: due,
                 };
                 self.db(move |s| s.record_waiting(&waiting)).await?;
-                return Ok(0);
+                return Ok(News::default());
             }
         }
         let applied = self.db(move |s| s.apply_conversation(&update)).await?;
-        Ok(applied.new_messages)
+        Ok(News {
+            messages: applied.new_messages,
+            customer_messages: applied.new_customer_messages,
+        })
     }
 
     /// Waiting spam conversations that are due but were not in this cycle's listing (the listing
@@ -415,11 +458,11 @@ impl Engine {
         page_id: &str,
         token: &AccessToken,
         listed: &HashSet<String>,
-    ) -> Result<usize, PageError> {
+    ) -> Result<News, PageError> {
         let id = page_id.to_owned();
         let waiting = self.db(move |s| s.waiting_spam(&id)).await?;
         let now = Utc::now();
-        let mut new_messages = 0;
+        let mut news = News::default();
         for due in waiting
             .into_iter()
             .filter(|w| w.due_time <= now && !listed.contains(&w.conversation_id))
@@ -430,10 +473,10 @@ impl Engine {
                 .await?;
             if let Some(update) = ingest::conversation_update(page_id, Folder::Spam, &conversation)
             {
-                new_messages += self.store_conversation(update, false).await?;
+                news += self.store_conversation(update, false).await?;
             }
         }
-        Ok(new_messages)
+        Ok(news)
     }
 }
 

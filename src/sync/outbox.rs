@@ -174,7 +174,7 @@ impl Engine {
         let id = fb_id.clone();
         self.db(move |s| s.mark_reply_sent(message_id, &id, Utc::now()))
             .await?;
-        self.emit(SyncEvent::ReplyFinished { message_id });
+        self.emit(SyncEvent::ReplyUpdated { message_id });
         Ok(Delivery::Sent(fb_id))
     }
 
@@ -182,7 +182,7 @@ impl Engine {
         let stored = reason.clone();
         self.db(move |s| s.mark_reply_failed(message_id, &stored))
             .await?;
-        self.emit(SyncEvent::ReplyFinished { message_id });
+        self.emit(SyncEvent::ReplyUpdated { message_id });
         Ok(Delivery::Failed(reason))
     }
 

@@ -1,0 +1,287 @@
+//! Every string people read, in English and Vietnamese, in one place. A template's `{}` are
+//! filled in order by [`Tr::f`].
+
+use chrono::{DateTime, Datelike, Local, Utc};
+
+use crate::store::MessageRow;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Vi,
+}
+
+impl Lang {
+    /// The config's choice, else `LANG` (Vietnamese for `vi*`), else English.
+    pub fn choose(configured: Option<&str>) -> Lang {
+        let from_env = std::env::var("LANG").unwrap_or_default();
+        match configured.unwrap_or(&from_env) {
+            l if l.starts_with("vi") => Lang::Vi,
+            _ => Lang::En,
+        }
+    }
+}
+
+macro_rules! strings {
+    ($($key:ident => $en:literal, $vi:literal;)*) => {
+        /// A string key.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum S { $($key),* }
+
+        impl S {
+            pub const ALL: &'static [S] = &[$(S::$key),*];
+
+            pub fn text(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $((S::$key, Lang::En) => $en, (S::$key, Lang::Vi) => $vi,)*
+                }
+            }
+        }
+    };
+}
+
+strings! {
+    Pages => "Pages", "Trang";
+    AllPages => "All pages", "Tất cả trang";
+    Filters => "Filters", "Bộ lọc";
+    FilterAll => "All", "Tất cả";
+    FilterSpam => "Spam", "Spam";
+    FilterUnread => "Unread", "Chưa đọc";
+    FilterUnreplied => "Unreplied", "Chưa trả lời";
+    Conversations => "Conversations", "Hội thoại";
+    NoConversations => "No conversations here.", "Không có hội thoại nào.";
+    NothingOpen => "Pick a conversation with j/k, open it with Enter.", "Chọn hội thoại bằng j/k, mở bằng Enter.";
+    SpamBanner => "Facebook put this conversation in Spam. Reply to remove the spam mark.", "Facebook đã đưa hội thoại này vào mục Spam. Trả lời để gỡ đánh dấu spam.";
+    Reply => "Reply", "Trả lời";
+    Sending => "sending…", "đang gửi…";
+    Sent => "sent", "đã gửi";
+    Pending => "not sent yet: {}", "chưa gửi được: {}";
+    Failed => "failed: {}", "lỗi: {}";
+    RetryHint => "r: retry", "r: gửi lại";
+    NewMessages => "{} new", "{} tin mới";
+    WindowLeft => "{} left", "còn {}";
+    WindowTag => "tag", "tag";
+    WindowClosed => "closed", "đã đóng";
+    SpamMark => "spam", "spam";
+    Today => "Today", "Hôm nay";
+    Yesterday => "Yesterday", "Hôm qua";
+    Now => "now", "vừa xong";
+    Minutes => "{}m", "{} phút";
+    Hours => "{}h", "{} giờ";
+    Days => "{}d", "{} ngày";
+    Ago => "{} ago", "{} trước";
+    In => "in {}", "sau {}";
+    Sticker => "[sticker]", "[nhãn dán]";
+    Image => "[image: {}]", "[ảnh: {}]";
+    Video => "[video: {}]", "[video: {}]";
+    Voice => "[voice message: {}]", "[tin nhắn thoại: {}]";
+    File => "[file: {}]", "[tệp: {}]";
+    Synced => "{}: synced {} ago", "{}: đồng bộ {} trước";
+    Seconds => "{} s", "{} giây";
+    NotSyncedYet => "{}: not synced yet", "{}: chưa đồng bộ";
+    RateLimited => "{}: rate limited until {}", "{}: Facebook giới hạn đến {}";
+    TokenProblem => "{}: token expired: fix the config", "{}: token hết hạn: sửa file cấu hình";
+    FacebookSlow => "{}: Facebook is not answering; retrying", "{}: Facebook không phản hồi; đang thử lại";
+    PermissionMissing => "{}: permission missing on the page", "{}: thiếu quyền trên trang";
+    SyncFailed => "{}: sync failed: {}", "{}: đồng bộ lỗi: {}";
+    TokenBanner => "{}: the access token no longer works. Put a new Page access token in the config.", "{}: token truy cập không còn dùng được. Hãy đặt token mới vào file cấu hình.";
+    SpamWaiting => "{} spam waiting, next at {}", "{} hội thoại spam đang chờ, tiếp theo lúc {}";
+    ReplyQueued => "Sending…", "Đang gửi…";
+    ReplySent => "Reply sent.", "Đã gửi trả lời.";
+    ReplyNotSent => "Reply not sent: {}", "Chưa gửi được: {}";
+    Retrying => "Trying again…", "Đang gửi lại…";
+    NothingToRetry => "No failed reply in this conversation.", "Hội thoại này không có tin lỗi.";
+    StoreError => "Database error: {}", "Lỗi cơ sở dữ liệu: {}";
+    SearchPrompt => "Search: ", "Tìm: ";
+    SearchHits => "Match {} of {} for “{}” (n/N)", "Kết quả {}/{} cho “{}” (n/N)";
+    SearchNone => "No match for “{}”.", "Không tìm thấy “{}”.";
+    Settings => "Settings", "Cài đặt";
+    Page => "Page", "Trang";
+    SpamSync => "Spam sync", "Đồng bộ Spam";
+    SpamDelay => "Spam delay", "Chờ spam";
+    HumanAgent => "HUMAN_AGENT (24 h–7 days)", "HUMAN_AGENT (24 giờ–7 ngày)";
+    On => "on", "bật";
+    Off => "off", "tắt";
+    SettingsNote => "Spam sync is saved at once and used by the next sync. The delay and HUMAN_AGENT come from the config file.", "Đồng bộ Spam được lưu ngay và dùng cho lần đồng bộ tới. Thời gian chờ và HUMAN_AGENT lấy từ file cấu hình.";
+    SpamSyncOn => "Spam sync on for {}.", "Đã bật đồng bộ Spam cho {}.";
+    SpamSyncOff => "Spam sync off for {}.", "Đã tắt đồng bộ Spam cho {}.";
+    Help => "Keys", "Phím tắt";
+    QuickReplies => "Quick replies", "Trả lời nhanh";
+    NoQuickReply => "No quick reply starts with “{}”.", "Không có trả lời nhanh nào bắt đầu bằng “{}”.";
+    HintSidebar => "j/k page & filter · Tab next pane · ? help · q quit", "j/k trang & bộ lọc · Tab khung sau · ? trợ giúp · q thoát";
+    HintList => "Enter open · 1-4 filter · / search · s settings · ? help · q quit", "Enter mở · 1-4 lọc · / tìm · s cài đặt · ? trợ giúp · q thoát";
+    HintChat => "PgUp/PgDn scroll · r retry · Tab reply · ? help", "PgUp/PgDn cuộn · r gửi lại · Tab trả lời · ? trợ giúp";
+    HintCompose => "Enter send · Alt-Enter new line · /shortcut quick reply · Esc leave", "Enter gửi · Alt-Enter xuống dòng · /mã trả lời nhanh · Esc thoát";
+    HintSearch => "Enter search · Esc cancel", "Enter tìm · Esc hủy";
+    HintOverlay => "Esc close", "Esc đóng";
+    HintSettings => "j/k move · Space toggle spam sync · Esc close", "j/k di chuyển · Space bật/tắt đồng bộ Spam · Esc đóng";
+    HintPicker => "Tab/Enter insert · ↑/↓ choose · Esc close", "Tab/Enter chèn · ↑/↓ chọn · Esc đóng";
+    KeyPanes => "next / previous pane", "khung sau / trước";
+    KeyMove => "move", "di chuyển";
+    KeyFirstLast => "first / last", "đầu / cuối";
+    KeyOpen => "open the conversation and write a reply", "mở hội thoại và viết trả lời";
+    KeyEsc => "leave the reply box (draft kept), close a window", "rời ô trả lời (giữ nháp), đóng cửa sổ";
+    KeySend => "in the reply box: send", "trong ô trả lời: gửi";
+    KeyNewline => "in the reply box: new line", "trong ô trả lời: xuống dòng";
+    KeyQuick => "at the start of the reply box: quick replies", "đầu ô trả lời: trả lời nhanh";
+    KeyFilters => "All · Spam · Unread · Unreplied", "Tất cả · Spam · Chưa đọc · Chưa trả lời";
+    KeyPageSwitch => "previous / next page", "trang trước / sau";
+    KeySearch => "search conversations and messages", "tìm hội thoại và tin nhắn";
+    KeyHits => "next / previous match", "kết quả sau / trước";
+    KeyScroll => "scroll the chat through its whole history", "cuộn toàn bộ lịch sử tin nhắn";
+    KeyRetry => "retry a failed reply", "gửi lại tin bị lỗi";
+    KeySettings => "settings (spam sync per page)", "cài đặt (đồng bộ Spam theo trang)";
+    KeyHelp => "this help", "trợ giúp này";
+    KeyQuit => "quit", "thoát";
+    KeyMouse => "click to select, wheel to scroll", "nhấp để chọn, lăn chuột để cuộn";
+}
+
+/// The strings of one language, with the formatting that differs between languages.
+#[derive(Debug, Clone, Copy)]
+pub struct Tr(pub Lang);
+
+impl Tr {
+    pub fn t(self, key: S) -> &'static str {
+        key.text(self.0)
+    }
+
+    /// A template with its `{}` filled in order.
+    pub fn f(self, key: S, values: &[&str]) -> String {
+        let mut out = String::new();
+        let mut values = values.iter();
+        let mut parts = self.t(key).split("{}").peekable();
+        while let Some(part) = parts.next() {
+            out.push_str(part);
+            if parts.peek().is_some() {
+                out.push_str(values.next().copied().unwrap_or(""));
+            }
+        }
+        out
+    }
+
+    /// A short span of time: "now", "5m", "3h", "2d".
+    pub fn span(self, seconds: i64) -> String {
+        let seconds = seconds.max(0);
+        match seconds {
+            0..=59 => self.t(S::Now).to_owned(),
+            60..=3599 => self.f(S::Minutes, &[&(seconds / 60).to_string()]),
+            3600..=86_399 => self.f(S::Hours, &[&(seconds / 3600).to_string()]),
+            _ => self.f(S::Days, &[&(seconds / 86_400).to_string()]),
+        }
+    }
+
+    /// A span to the second under a minute: "12 s", then as [`Tr::span`].
+    pub fn span_precise(self, seconds: i64) -> String {
+        if (0..60).contains(&seconds) {
+            self.f(S::Seconds, &[&seconds.to_string()])
+        } else {
+            self.span(seconds)
+        }
+    }
+
+    /// "5m ago" / "5 phút trước"; "now" alone.
+    pub fn ago(self, time: DateTime<Utc>, now: DateTime<Utc>) -> String {
+        let seconds = (now - time).num_seconds();
+        if seconds < 60 {
+            return self.t(S::Now).to_owned();
+        }
+        self.f(S::Ago, &[&self.span(seconds)])
+    }
+
+    /// A day heading: "Today", "Yesterday", or "Monday 23 Nov" / "Thứ Hai, 23/11".
+    pub fn day(self, time: DateTime<Utc>, now: DateTime<Utc>) -> String {
+        let day = time.with_timezone(&Local).date_naive();
+        let today = now.with_timezone(&Local).date_naive();
+        if day == today {
+            return self.t(S::Today).to_owned();
+        }
+        if Some(day) == today.pred_opt() {
+            return self.t(S::Yesterday).to_owned();
+        }
+        match self.0 {
+            Lang::En => day.format("%A %-d %b %Y").to_string(),
+            Lang::Vi => {
+                let weekday = match day.weekday().num_days_from_sunday() {
+                    0 => "Chủ Nhật",
+                    1 => "Thứ Hai",
+                    2 => "Thứ Ba",
+                    3 => "Thứ Tư",
+                    4 => "Thứ Năm",
+                    5 => "Thứ Sáu",
+                    _ => "Thứ Bảy",
+                };
+                format!("{weekday}, {}", day.format("%d/%m/%Y"))
+            }
+        }
+    }
+
+    /// A message as text: its words, then placeholders for a sticker or attachments.
+    pub fn message_text(self, message: &MessageRow) -> String {
+        let mut parts = Vec::new();
+        if !message.text.is_empty() {
+            parts.push(message.text.clone());
+        }
+        if message.sticker.is_some() {
+            parts.push(self.t(S::Sticker).to_owned());
+        }
+        for attachment in &message.attachments {
+            let kind = match attachment.mime_type.as_deref() {
+                Some(m) if m.starts_with("image/") => S::Image,
+                Some(m) if m.starts_with("video/") => S::Video,
+                Some(m) if m.starts_with("audio/") => S::Voice,
+                _ => S::File,
+            };
+            let name = attachment.name.as_deref().unwrap_or("");
+            parts.push(self.f(kind, &[name]).replace(": ]", "]"));
+        }
+        parts.join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_string_exists_in_both_languages_with_the_same_placeholders() {
+        for key in S::ALL {
+            let en = key.text(Lang::En);
+            let vi = key.text(Lang::Vi);
+            assert!(!en.trim().is_empty(), "{key:?} has no English");
+            assert!(!vi.trim().is_empty(), "{key:?} has no Vietnamese");
+            assert_eq!(
+                en.matches("{}").count(),
+                vi.matches("{}").count(),
+                "{key:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn templates_fill_in_order_and_times_read_naturally() {
+        let vi = Tr(Lang::Vi);
+        let en = Tr(Lang::En);
+        assert_eq!(
+            vi.f(S::RateLimited, &["Shop", "14:05"]),
+            "Shop: Facebook giới hạn đến 14:05"
+        );
+        let now = Utc::now();
+        assert_eq!(en.ago(now - chrono::Duration::minutes(5), now), "5m ago");
+        assert_eq!(
+            vi.ago(now - chrono::Duration::minutes(5), now),
+            "5 phút trước"
+        );
+        assert_eq!(vi.ago(now, now), "vừa xong");
+        assert_eq!(vi.day(now, now), "Hôm nay");
+        let long_ago = now - chrono::Duration::days(10);
+        assert!(
+            vi.day(long_ago, now).starts_with("Th") || vi.day(long_ago, now).starts_with("Chủ")
+        );
+    }
+
+    #[test]
+    fn the_language_comes_from_the_config_or_lang() {
+        assert_eq!(Lang::choose(Some("vi")), Lang::Vi);
+        assert_eq!(Lang::choose(Some("en")), Lang::En);
+    }
+}

@@ -1,0 +1,490 @@
+//! The inbox's state and what keys, the mouse and the engine's events do to it. No terminal
+//! here: the view draws an `App`, and tests drive one directly.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use ratatui::layout::Rect;
+use ratatui_textarea::TextArea;
+use tokio::sync::mpsc;
+
+use super::theme::Theme;
+use crate::config::{Config, QuickReply};
+use crate::i18n::{Lang, S, Tr};
+use crate::store::{
+    ConversationRow, Direction, Filter, FilterCounts, ListQuery, MessageRow, PageSync, SearchHit,
+    Store, WaitingSpam,
+};
+use crate::sync::EngineCommand;
+
+/// What the inbox takes from the config.
+#[derive(Debug, Clone)]
+pub struct UiSettings {
+    /// Configured pages in config order: id and the config's name, if any.
+    pub pages: Vec<(String, Option<String>)>,
+    pub quick_replies: Vec<QuickReply>,
+    pub notify: bool,
+    pub spam_delay: Duration,
+    pub human_agent_tag: bool,
+    pub lang: Lang,
+}
+
+impl UiSettings {
+    pub fn from_config(config: &Config) -> Self {
+        Self {
+            pages: config
+                .pages
+                .iter()
+                .map(|p| (p.id.clone(), p.name.clone()))
+                .collect(),
+            quick_replies: config.quick_replies.clone(),
+            notify: config.notify,
+            spam_delay: config.sync.spam_delay,
+            human_agent_tag: config.sync.human_agent_tag,
+            lang: Lang::choose(config.language.as_deref()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Sidebar,
+    List,
+    Chat,
+    Compose,
+}
+
+impl Pane {
+    pub(super) const ORDER: [Pane; 4] = [Pane::Sidebar, Pane::List, Pane::Chat, Pane::Compose];
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlay {
+    Help,
+    Settings { cursor: usize },
+}
+
+#[derive(Debug, Clone)]
+pub struct PageEntry {
+    pub id: String,
+    pub name: String,
+    /// Conversations with unread messages.
+    pub unread: usize,
+    pub spam_sync: bool,
+    pub sync: PageSync,
+    pub waiting: Vec<WaitingSpam>,
+}
+
+/// The conversation in the chat pane.
+#[derive(Debug, Clone)]
+pub struct Open {
+    pub conversation: ConversationRow,
+    pub messages: Vec<MessageRow>,
+    /// Index of the first message that was unread when it was opened.
+    pub new_from: Option<usize>,
+    /// Lines scrolled up from the bottom.
+    pub scroll: usize,
+    /// Scroll to the highlighted message at the next draw.
+    pub reveal_highlight: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    /// The query being typed, while the search line is open.
+    pub typing: Option<String>,
+    pub query: String,
+    pub hits: Vec<SearchHit>,
+    pub current: usize,
+}
+
+/// Where the panes were last drawn, for the mouse.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Areas {
+    pub sidebar: Rect,
+    pub list: Rect,
+    pub chat: Rect,
+    pub compose: Rect,
+}
+
+/// Rows of the conversation list per conversation.
+pub const ROW_HEIGHT: usize = 2;
+
+pub struct App {
+    store: Store,
+    pub settings: UiSettings,
+    pub tr: Tr,
+    pub theme: Theme,
+    pub pages: Vec<PageEntry>,
+    /// The selected page; `None` is "All pages".
+    pub page: Option<usize>,
+    pub filter: Filter,
+    pub counts: FilterCounts,
+    pub list_total: usize,
+    pub list_top: usize,
+    pub list_rows: Vec<ConversationRow>,
+    /// How many conversations the list pane shows, as last drawn.
+    pub list_capacity: usize,
+    pub selected: usize,
+    pub open: Option<Open>,
+    pub compose: TextArea<'static>,
+    drafts: HashMap<String, String>,
+    pub focus: Pane,
+    /// In the sidebar, the cursor is on the filters rather than the pages.
+    sidebar_on_filters: bool,
+    pub overlay: Option<Overlay>,
+    pub search: Search,
+    pub highlight: Option<i64>,
+    pub picker_selected: usize,
+    picker_dismissed: bool,
+    pub status: Option<String>,
+    engine: Option<mpsc::UnboundedSender<EngineCommand>>,
+    data_version: i64,
+    pub quit: bool,
+    pub areas: Areas,
+    /// A customer wrote: ring the bell at the next draw.
+    pub bell: bool,
+    /// The reply whose fate the status line reports when the engine is done with it.
+    pub(super) watched_reply: Option<i64>,
+}
+
+impl App {
+    pub fn new(
+        store: Store,
+        settings: UiSettings,
+        theme: Theme,
+        engine: Option<mpsc::UnboundedSender<EngineCommand>>,
+    ) -> App {
+        let tr = Tr(settings.lang);
+        let mut app = App {
+            store,
+            settings,
+            tr,
+            theme,
+            pages: Vec::new(),
+            page: None,
+            filter: Filter::All,
+            counts: FilterCounts::default(),
+            list_total: 0,
+            list_top: 0,
+            list_rows: Vec::new(),
+            list_capacity: 10,
+            selected: 0,
+            open: None,
+            compose: TextArea::default(),
+            drafts: HashMap::new(),
+            focus: Pane::List,
+            sidebar_on_filters: false,
+            overlay: None,
+            search: Search::default(),
+            highlight: None,
+            picker_selected: 0,
+            picker_dismissed: false,
+            status: None,
+            engine,
+            data_version: 0,
+            quit: false,
+            areas: Areas::default(),
+            bell: false,
+            watched_reply: None,
+        };
+        app.reload();
+        app
+    }
+
+    pub(super) fn store_ref(&self) -> &Store {
+        &self.store
+    }
+
+    pub(super) fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    pub(super) fn data_version(&self) -> i64 {
+        self.data_version
+    }
+
+    pub(super) fn ask_engine(&self, command: EngineCommand) {
+        if let Some(engine) = &self.engine {
+            let _ = engine.send(command);
+        }
+    }
+
+    pub(super) fn report_error(&mut self, result: crate::store::Result<()>) -> bool {
+        self.report_value(result).is_some()
+    }
+
+    /// The value, or `None` with the database error in the status line.
+    pub(super) fn report_value<T>(&mut self, result: crate::store::Result<T>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                tracing::error!(error = %error, "database");
+                self.status = Some(self.tr.f(S::StoreError, &[&error.to_string()]));
+                None
+            }
+        }
+    }
+
+    pub fn list_query(&self) -> ListQuery {
+        ListQuery {
+            page_id: self.page.map(|i| self.pages[i].id.clone()),
+            filter: self.filter,
+        }
+    }
+
+    /// Reads everything shown again from the database.
+    pub fn reload(&mut self) {
+        if let Ok(version) = self.store.data_version() {
+            self.data_version = version;
+        }
+        self.load_pages();
+        self.keep_selection_on_open_conversation();
+        self.load_list();
+        self.refresh_open();
+    }
+
+    /// New conversations move the list under the cursor: keep it on the conversation shown.
+    fn keep_selection_on_open_conversation(&mut self) {
+        let Some(id) = self.open.as_ref().map(|o| o.conversation.id.clone()) else {
+            return;
+        };
+        if let Ok(Some(position)) = self.store.position_in(&self.list_query(), &id) {
+            self.selected = position;
+        }
+    }
+
+    fn load_pages(&mut self) {
+        let stored = self.store.pages().unwrap_or_default();
+        let unread: HashMap<String, usize> = self
+            .store
+            .unread_by_page()
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        let mut pages = Vec::new();
+        for (id, configured_name) in &self.settings.pages {
+            let name = configured_name
+                .clone()
+                .or_else(|| stored.iter().find(|p| &p.id == id).map(|p| p.name.clone()))
+                .unwrap_or_else(|| id.clone());
+            pages.push(PageEntry {
+                id: id.clone(),
+                name,
+                unread: unread.get(id).copied().unwrap_or(0),
+                spam_sync: self.store.spam_sync(id).unwrap_or(false),
+                sync: self.store.page_sync(id).unwrap_or_default(),
+                waiting: self.store.waiting_spam(id).unwrap_or_default(),
+            });
+        }
+        self.pages = pages;
+        if self.page.is_some_and(|i| i >= self.pages.len()) {
+            self.page = None;
+        }
+    }
+
+    fn load_list(&mut self) {
+        let page_id = self.page.map(|i| self.pages[i].id.clone());
+        let Some(counts) = self.report_value(self.store.filter_counts(page_id.as_deref())) else {
+            return;
+        };
+        self.counts = counts;
+        self.list_total = counts.of(self.filter);
+        self.selected = self.selected.min(self.list_total.saturating_sub(1));
+        let capacity = self.list_capacity.max(1);
+        if self.selected < self.list_top {
+            self.list_top = self.selected;
+        } else if self.selected >= self.list_top + capacity {
+            self.list_top = self.selected + 1 - capacity;
+        }
+        self.list_top = self.list_top.min(self.list_total.saturating_sub(capacity));
+        let query = self.list_query();
+        if let Some(rows) = self.report_value(self.store.conversation_window(
+            &query,
+            self.list_top,
+            capacity,
+        )) {
+            self.list_rows = rows;
+        }
+    }
+
+    pub fn selected_conversation(&self) -> Option<&ConversationRow> {
+        self.list_rows
+            .get(self.selected.checked_sub(self.list_top)?)
+    }
+
+    /// The chat shows the selected conversation (without marking it read: that is opening).
+    fn show_selected(&mut self) {
+        let selected = self.selected_conversation().map(|c| c.id.clone());
+        let current = self.open.as_ref().map(|o| o.conversation.id.clone());
+        if selected == current {
+            return;
+        }
+        self.save_draft();
+        self.open = None;
+        self.highlight = None;
+        if let Some(id) = selected {
+            self.show_conversation(&id);
+        }
+    }
+
+    fn show_conversation(&mut self, id: &str) {
+        let Some(Some(conversation)) = self.report_value(self.store.conversation(id)) else {
+            return;
+        };
+        let Some(messages) = self.report_value(self.store.messages(id)) else {
+            return;
+        };
+        let new_from = first_unread(&messages, conversation.unread_count);
+        let draft = self.drafts.get(id).cloned().unwrap_or_default();
+        self.compose = TextArea::from(draft.lines());
+        self.compose
+            .move_cursor(ratatui_textarea::CursorMove::Bottom);
+        self.compose.move_cursor(ratatui_textarea::CursorMove::End);
+        self.picker_dismissed = false;
+        self.open = Some(Open {
+            conversation,
+            messages,
+            new_from,
+            scroll: 0,
+            reveal_highlight: false,
+        });
+    }
+
+    fn save_draft(&mut self) {
+        if let Some(open) = &self.open {
+            let text = self.compose.lines().join("\n");
+            if text.trim().is_empty() {
+                self.drafts.remove(&open.conversation.id);
+            } else {
+                self.drafts.insert(open.conversation.id.clone(), text);
+            }
+        }
+    }
+
+    fn refresh_open(&mut self) {
+        let Some(id) = self.open.as_ref().map(|o| o.conversation.id.clone()) else {
+            self.show_selected();
+            return;
+        };
+        let conversation = self.store.conversation(&id).ok().flatten();
+        let messages = self.store.messages(&id).ok();
+        if let (Some(open), Some(conversation), Some(messages)) =
+            (self.open.as_mut(), conversation, messages)
+        {
+            open.conversation = conversation;
+            open.messages = messages;
+        }
+        // Staff reading the conversation read what arrives in it.
+        if self.focus == Pane::Compose
+            && let Some(open) = &self.open
+            && open.conversation.unread_count > 0
+        {
+            let id = open.conversation.id.clone();
+            let marked = self.store.mark_read(&id);
+            self.report_value(marked);
+            self.load_pages();
+            self.load_list();
+        }
+    }
+
+    /// Opening a conversation marks it read and puts the cursor in the reply box.
+    pub(super) fn open_selected_conversation(&mut self) {
+        self.show_selected();
+        let Some(id) = self.open.as_ref().map(|o| o.conversation.id.clone()) else {
+            return;
+        };
+        let marked = self.store.mark_read(&id);
+        self.report_value(marked);
+        self.focus = Pane::Compose;
+        self.reload();
+    }
+
+    pub(super) fn select_index(&mut self, index: usize) {
+        self.selected = index.min(self.list_total.saturating_sub(1));
+        self.load_list();
+        self.show_selected();
+    }
+
+    /// Shows another page or filter, from its newest conversation.
+    pub(super) fn page_and_filter(&mut self, page: Option<usize>, filter: Filter) {
+        if page == self.page && filter == self.filter {
+            return;
+        }
+        self.page = page;
+        self.filter = filter;
+        self.selected = 0;
+        self.list_top = 0;
+        self.load_list();
+        self.show_selected();
+    }
+
+    pub(super) fn forget_draft(&mut self, conversation_id: &str) {
+        self.drafts.remove(conversation_id);
+    }
+
+    pub(super) fn picker_is_dismissed(&self) -> bool {
+        self.picker_dismissed
+    }
+
+    pub(super) fn dismiss_picker(&mut self) {
+        self.picker_dismissed = true;
+    }
+
+    pub(super) fn undismiss_picker(&mut self) {
+        self.picker_dismissed = false;
+    }
+
+    /// The sidebar's items: "All pages", each page, then the four filters.
+    pub fn sidebar_items(&self) -> usize {
+        1 + self.pages.len() + Filter::ALL.len()
+    }
+
+    pub fn sidebar_cursor(&self) -> usize {
+        if self.focus == Pane::Sidebar && self.sidebar_on_filters {
+            1 + self.pages.len()
+                + Filter::ALL
+                    .iter()
+                    .position(|f| *f == self.filter)
+                    .unwrap_or(0)
+        } else {
+            self.page.map_or(0, |i| i + 1)
+        }
+    }
+
+    pub(super) fn sidebar_pick(&mut self, item: usize) {
+        if item <= self.pages.len() {
+            self.sidebar_on_filters = false;
+            self.page_and_filter(item.checked_sub(1), self.filter);
+        } else if let Some(filter) = Filter::ALL.get(item - 1 - self.pages.len()) {
+            self.sidebar_on_filters = true;
+            self.page_and_filter(self.page, *filter);
+        }
+    }
+
+    /// A click on a line of the sidebar: the pages, a blank line, then the filters.
+    pub(super) fn click_sidebar(&mut self, line: usize) {
+        let pages_end = 1 + self.pages.len();
+        match line.cmp(&pages_end) {
+            std::cmp::Ordering::Less => self.sidebar_pick(line),
+            std::cmp::Ordering::Equal => {}
+            std::cmp::Ordering::Greater => self.sidebar_pick(line - 1),
+        }
+    }
+}
+
+/// Index of the first of the last `unread` customer messages.
+fn first_unread(messages: &[MessageRow], unread: i64) -> Option<usize> {
+    if unread <= 0 {
+        return None;
+    }
+    let mut remaining = unread;
+    for (index, message) in messages.iter().enumerate().rev() {
+        if message.direction == Direction::In {
+            remaining -= 1;
+            if remaining == 0 {
+                return Some(index);
+            }
+        }
+    }
+    messages.iter().position(|m| m.direction == Direction::In)
+}

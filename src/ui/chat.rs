@@ -1,0 +1,164 @@
+//! The chat pane's lines: day separators, the "new messages" divider, who wrote and when, send
+//! state, and text wrapped by display width (Vietnamese, emoji).
+
+use chrono::{DateTime, Local, Utc};
+use ratatui::text::{Line, Span};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+use super::theme::Theme;
+use crate::i18n::{S, Tr};
+use crate::store::{Direction, MessageRow, SendStatus};
+
+/// Splits `text` into lines at most `width` columns wide, at spaces where it can, inside a word
+/// where the word alone is wider than the line.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    for paragraph in text.split('\n') {
+        let mut line = String::new();
+        let mut used = 0;
+        for word in paragraph.split(' ') {
+            let word_width = word.width();
+            let gap = usize::from(!line.is_empty());
+            if used + gap + word_width <= width {
+                if gap == 1 {
+                    line.push(' ');
+                }
+                line.push_str(word);
+                used += gap + word_width;
+                continue;
+            }
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+                used = 0;
+            }
+            for c in word.chars() {
+                let w = c.width().unwrap_or(0);
+                if used + w > width && !line.is_empty() {
+                    lines.push(std::mem::take(&mut line));
+                    used = 0;
+                }
+                line.push(c);
+                used += w;
+            }
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+fn separator(label: &str, width: usize) -> String {
+    let label = format!(" {label} ");
+    let side = width.saturating_sub(label.width()) / 2;
+    format!("{}{label}{}", "─".repeat(side), "─".repeat(side))
+}
+
+/// The lines of a conversation, and the first line of the message to show (a search hit).
+pub struct ChatLines {
+    pub lines: Vec<Line<'static>>,
+    pub highlighted_line: Option<usize>,
+}
+
+pub struct ChatView<'a> {
+    pub messages: &'a [MessageRow],
+    /// Index of the first message that was unread when the conversation was opened.
+    pub new_from: Option<usize>,
+    /// Row of a message to highlight.
+    pub highlight: Option<i64>,
+    pub width: usize,
+    pub tr: Tr,
+    pub theme: Theme,
+    pub now: DateTime<Utc>,
+}
+
+impl ChatView<'_> {
+    pub fn lines(&self) -> ChatLines {
+        let (tr, theme) = (self.tr, self.theme);
+        let mut lines: Vec<Line<'static>> = Vec::new();
+        let mut highlighted_line = None;
+        let mut last_day = None;
+        for (index, message) in self.messages.iter().enumerate() {
+            let day = message.created_time.with_timezone(&Local).date_naive();
+            if last_day != Some(day) {
+                let label = tr.day(message.created_time, self.now);
+                lines.push(Line::styled(separator(&label, self.width), theme.dim()));
+                last_day = Some(day);
+            }
+            if self.new_from == Some(index) {
+                let count = (self.messages.len() - index).to_string();
+                let label = tr.f(S::NewMessages, &[&count]);
+                lines.push(Line::styled(separator(&label, self.width), theme.unread()));
+            }
+            let time = message
+                .created_time
+                .with_timezone(&Local)
+                .format("%H:%M")
+                .to_string();
+            let (arrow, style) = match message.direction {
+                Direction::In => ("←", theme.incoming()),
+                Direction::Out => ("→", theme.outgoing()),
+            };
+            let mut header = vec![
+                Span::styled(format!("{arrow} {}", message.from_name), style),
+                Span::styled(format!(" · {time}"), theme.dim()),
+            ];
+            if message.direction == Direction::Out {
+                let state = match (message.status, &message.error) {
+                    (SendStatus::Sent, _) => {
+                        Span::styled(format!(" ✓ {}", tr.t(S::Sent)), theme.ok())
+                    }
+                    (SendStatus::Pending, None) => {
+                        Span::styled(format!(" {}", tr.t(S::Sending)), theme.dim())
+                    }
+                    (SendStatus::Pending, Some(why)) => {
+                        Span::styled(format!(" {}", tr.f(S::Pending, &[why])), theme.spam())
+                    }
+                    (SendStatus::Failed, why) => Span::styled(
+                        format!(
+                            " ✗ {} · {}",
+                            tr.f(S::Failed, &[why.as_deref().unwrap_or("?")]),
+                            tr.t(S::RetryHint)
+                        ),
+                        theme.error(),
+                    ),
+                };
+                header.push(state);
+            }
+            if self.highlight == Some(message.row) {
+                highlighted_line = Some(lines.len());
+            }
+            lines.push(Line::from(header));
+            let body_style = if self.highlight == Some(message.row) {
+                theme.highlight()
+            } else {
+                theme.normal()
+            };
+            for text in wrap(&tr.message_text(message), self.width.saturating_sub(2)) {
+                lines.push(Line::styled(format!("  {text}"), body_style));
+            }
+        }
+        ChatLines {
+            lines,
+            highlighted_line,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapping_counts_display_columns_and_keeps_words_whole() {
+        assert_eq!(wrap("Dạ shop còn hàng ạ", 10), ["Dạ shop", "còn hàng ạ"]);
+        assert_eq!(wrap("👍👍👍👍👍", 4), ["👍👍", "👍👍", "👍"]);
+        assert_eq!(wrap("a\nb", 10), ["a", "b"]);
+        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        for line in wrap(
+            "Chúc mừng năm mới 🎉 shop ơi, áo khoác dạ còn size M không ạ?",
+            12,
+        ) {
+            assert!(line.width() <= 12, "{line}");
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! The inbox: a ratatui app over the store, with the sync engine running in the background.
+//! Data flows one way: the engine writes the store and sends events; the UI reads the store and
+//! puts replies in the outbox. The UI never calls the Graph API.
+
+mod app;
+mod chat;
+mod input;
+mod quick;
+mod theme;
+mod view;
+
+pub use app::{App, Pane, UiSettings};
+pub use theme::Theme;
+pub use view::draw;
+mod terminal;
+pub use terminal::run;

@@ -1,0 +1,91 @@
+//! The inbox on a real terminal: raw mode, alternate screen, mouse and bracketed paste, all
+//! restored on any exit and on a panic; one redraw per change, many events coalesced into it.
+
+use std::io::Write;
+use std::time::Duration;
+
+use anyhow::Result;
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
+    EventStream,
+};
+use crossterm::execute;
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+
+use super::app::App;
+use super::view::draw;
+use crate::sync::SyncEvent;
+
+/// Puts mouse reporting and bracketed paste back as they were; ratatui's own restore handles raw
+/// mode and the alternate screen.
+fn release_terminal() {
+    let _ = execute!(
+        std::io::stdout(),
+        DisableMouseCapture,
+        DisableBracketedPaste
+    );
+}
+
+/// Runs the inbox until the user quits. The terminal is restored however this ends.
+pub async fn run(app: App, events: mpsc::UnboundedReceiver<SyncEvent>) -> Result<()> {
+    let mut terminal = ratatui::init();
+    let ratatui_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        release_terminal();
+        ratatui_hook(info);
+    }));
+    execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste)?;
+    let result = event_loop(&mut terminal, app, events).await;
+    release_terminal();
+    ratatui::restore();
+    result
+}
+
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    mut app: App,
+    mut events: mpsc::UnboundedReceiver<SyncEvent>,
+) -> Result<()> {
+    let mut input = EventStream::new();
+    // Once a second: other processes' writes, and the "synced N s ago" clock.
+    let mut ticks = tokio::time::interval(Duration::from_secs(1));
+    let mut dirty = true;
+    loop {
+        if dirty {
+            terminal.draw(|frame| draw(frame, &mut app))?;
+            dirty = false;
+            if std::mem::take(&mut app.bell) {
+                let mut out = std::io::stdout();
+                out.write_all(b"\x07")?;
+                out.flush()?;
+            }
+        }
+        if app.quit {
+            return Ok(());
+        }
+        tokio::select! {
+            event = input.next() => match event {
+                Some(Ok(Event::Key(key))) => dirty |= app.on_key(key),
+                Some(Ok(Event::Mouse(mouse))) => dirty |= app.on_mouse(mouse),
+                Some(Ok(Event::Paste(text))) => dirty |= app.on_paste(&text),
+                Some(Ok(Event::Resize(..) | Event::FocusGained)) => dirty = true,
+                Some(Ok(_)) => {}
+                Some(Err(error)) => return Err(error.into()),
+                None => return Ok(()),
+            },
+            Some(event) = events.recv() => {
+                app.on_sync_event(&event);
+                // Coalesce a burst of events into one redraw.
+                while let Ok(event) = events.try_recv() {
+                    app.on_sync_event(&event);
+                }
+                dirty = true;
+            }
+            _ = ticks.tick() => {
+                app.poll_database();
+                dirty = true;
+            }
+        }
+    }
+}
