@@ -297,7 +297,7 @@ async fn spam_conversations_appear_five_minutes_after_the_buyers_last_message() 
         doctor.stdout
     );
     assert!(
-        doctor.stdout.contains("in 4 min") || doctor.stdout.contains("in 3 min"),
+        doctor.stdout.contains("in 4m") || doctor.stdout.contains("in 3m"),
         "{}",
         doctor.stdout
     );
