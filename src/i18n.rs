@@ -1,7 +1,7 @@
 //! Every string people read, in English and Vietnamese, in one place. A template's `{}` are
 //! filled in order by [`Tr::f`].
 
-use chrono::{DateTime, Datelike, Local, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use crate::store::MessageRow;
 
@@ -99,10 +99,11 @@ strings! {
     Page => "Page", "Trang";
     SpamSync => "Spam sync", "Đồng bộ Spam";
     SpamDelay => "Spam delay", "Chờ spam";
-    HumanAgent => "HUMAN_AGENT (24 h–7 days)", "HUMAN_AGENT (24 giờ–7 ngày)";
+    HumanAgent => "HUMAN_AGENT", "HUMAN_AGENT";
     On => "on", "bật";
     Off => "off", "tắt";
-    SettingsNote => "Spam sync is saved at once and used by the next sync. The delay and HUMAN_AGENT come from the config file.", "Đồng bộ Spam được lưu ngay và dùng cho lần đồng bộ tới. Thời gian chờ và HUMAN_AGENT lấy từ file cấu hình.";
+    SettingsNote => "Spam sync is saved at once and used by the next sync. A spam conversation appears once its buyer's last message is as old as the delay. HUMAN_AGENT: replies 24 hours to 7 days after the buyer's last message go with that tag. The delay and HUMAN_AGENT come from the config file.", "Đồng bộ Spam được lưu ngay và dùng cho lần đồng bộ tới. Hội thoại spam hiện ra khi tin cuối của khách đã cũ bằng thời gian chờ. HUMAN_AGENT: trả lời từ 24 giờ đến 7 ngày sau tin cuối của khách được gửi kèm tag này. Thời gian chờ và HUMAN_AGENT lấy từ file cấu hình.";
+    KeySpamMarker => "the page syncs its Spam folder", "trang đang đồng bộ mục Spam";
     SpamSyncOn => "Spam sync on for {}.", "Đã bật đồng bộ Spam cho {}.";
     SpamSyncOff => "Spam sync off for {}.", "Đã tắt đồng bộ Spam cho {}.";
     Help => "Keys", "Phím tắt";
@@ -189,9 +190,7 @@ impl Tr {
     }
 
     /// A day heading: "Today", "Yesterday", or "Monday 23 Nov" / "Thứ Hai, 23/11".
-    pub fn day(self, time: DateTime<Utc>, now: DateTime<Utc>) -> String {
-        let day = time.with_timezone(&Local).date_naive();
-        let today = now.with_timezone(&Local).date_naive();
+    pub fn day(self, day: NaiveDate, today: NaiveDate) -> String {
         if day == today {
             return self.t(S::Today).to_owned();
         }
@@ -272,10 +271,16 @@ mod tests {
             "5 phút trước"
         );
         assert_eq!(vi.ago(now, now), "vừa xong");
-        assert_eq!(vi.day(now, now), "Hôm nay");
-        let long_ago = now - chrono::Duration::days(10);
-        assert!(
-            vi.day(long_ago, now).starts_with("Th") || vi.day(long_ago, now).starts_with("Chủ")
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        assert_eq!(vi.day(today, today), "Hôm nay");
+        assert_eq!(en.day(today.pred_opt().unwrap(), today), "Yesterday");
+        assert_eq!(
+            vi.day(today - chrono::Days::new(10), today),
+            "Thứ Sáu, 13/11/2026"
+        );
+        assert_eq!(
+            en.day(today - chrono::Days::new(10), today),
+            "Friday 13 Nov 2026"
         );
     }
 

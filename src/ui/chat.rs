@@ -1,10 +1,10 @@
 //! The chat pane's lines: day separators, the "new messages" divider, who wrote and when, send
 //! state, and text wrapped by display width (Vietnamese, emoji).
 
-use chrono::{DateTime, Local, Utc};
 use ratatui::text::{Line, Span};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+use super::clock::Clock;
 use super::theme::Theme;
 use crate::i18n::{S, Tr};
 use crate::store::{Direction, MessageRow, SendStatus};
@@ -68,7 +68,7 @@ pub struct ChatView<'a> {
     pub width: usize,
     pub tr: Tr,
     pub theme: Theme,
-    pub now: DateTime<Utc>,
+    pub clock: Clock,
 }
 
 impl ChatView<'_> {
@@ -78,22 +78,22 @@ impl ChatView<'_> {
         let mut highlighted_line = None;
         let mut last_day = None;
         for (index, message) in self.messages.iter().enumerate() {
-            let day = message.created_time.with_timezone(&Local).date_naive();
+            let day = self.clock.date(message.created_time);
             if last_day != Some(day) {
-                let label = tr.day(message.created_time, self.now);
+                let label = tr.day(day, self.clock.today());
                 lines.push(Line::styled(separator(&label, self.width), theme.dim()));
                 last_day = Some(day);
             }
             if self.new_from == Some(index) {
-                let count = (self.messages.len() - index).to_string();
+                let count = self.messages[index..]
+                    .iter()
+                    .filter(|m| m.direction == Direction::In)
+                    .count()
+                    .to_string();
                 let label = tr.f(S::NewMessages, &[&count]);
                 lines.push(Line::styled(separator(&label, self.width), theme.unread()));
             }
-            let time = message
-                .created_time
-                .with_timezone(&Local)
-                .format("%H:%M")
-                .to_string();
+            let time = self.clock.hm(message.created_time);
             let (arrow, style) = match message.direction {
                 Direction::In => ("←", theme.incoming()),
                 Direction::Out => ("→", theme.outgoing()),
@@ -102,6 +102,8 @@ impl ChatView<'_> {
                 Span::styled(format!("{arrow} {}", message.from_name), style),
                 Span::styled(format!(" · {time}"), theme.dim()),
             ];
+            // The short state goes on the header; a reason, which may be long, under the text.
+            let mut reason = None;
             if message.direction == Direction::Out {
                 let state = match (message.status, &message.error) {
                     (SendStatus::Sent, _) => {
@@ -111,16 +113,14 @@ impl ChatView<'_> {
                         Span::styled(format!(" {}", tr.t(S::Sending)), theme.dim())
                     }
                     (SendStatus::Pending, Some(why)) => {
-                        Span::styled(format!(" {}", tr.f(S::Pending, &[why])), theme.spam())
+                        reason = Some((tr.f(S::Pending, &[why]), theme.spam()));
+                        Span::styled(format!(" {}", tr.t(S::Sending)), theme.spam())
                     }
-                    (SendStatus::Failed, why) => Span::styled(
-                        format!(
-                            " ✗ {} · {}",
-                            tr.f(S::Failed, &[why.as_deref().unwrap_or("?")]),
-                            tr.t(S::RetryHint)
-                        ),
-                        theme.error(),
-                    ),
+                    (SendStatus::Failed, why) => {
+                        let why = tr.f(S::Failed, &[why.as_deref().unwrap_or("?")]);
+                        reason = Some((format!("✗ {why} · {}", tr.t(S::RetryHint)), theme.error()));
+                        Span::styled(" ✗", theme.error())
+                    }
                 };
                 header.push(state);
             }
@@ -135,6 +135,11 @@ impl ChatView<'_> {
             };
             for text in wrap(&tr.message_text(message), self.width.saturating_sub(2)) {
                 lines.push(Line::styled(format!("  {text}"), body_style));
+            }
+            if let Some((reason, style)) = reason {
+                for text in wrap(&reason, self.width.saturating_sub(2)) {
+                    lines.push(Line::styled(format!("  {text}"), style));
+                }
             }
         }
         ChatLines {

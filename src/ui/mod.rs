@@ -4,13 +4,15 @@
 
 mod app;
 mod chat;
+mod clock;
 mod input;
 mod quick;
 mod theme;
 mod view;
 
 pub use app::{App, Pane, UiSettings};
+pub use clock::Clock;
 pub use theme::Theme;
-pub use view::draw;
+pub use view::{draw, draw_at};
 mod terminal;
 pub use terminal::run;

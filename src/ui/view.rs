@@ -2,7 +2,6 @@
 //! reply box, status and key hints, and the overlays. Narrow terminals fold the sidebar into a
 //! header line.
 
-use chrono::{DateTime, Local, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -12,6 +11,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::app::{App, Overlay, Pane, ROW_HEIGHT};
 use super::chat::ChatView;
+use super::clock::Clock;
 use crate::graph::{HUMAN_AGENT_WINDOW, STANDARD_WINDOW};
 use crate::i18n::{S, Tr};
 use crate::store::{ConversationRow, Filter};
@@ -24,7 +24,7 @@ const TWO_PANES_MIN_WIDTH: u16 = 60;
 const SIDEBAR_WIDTH: u16 = 28;
 
 pub fn draw(frame: &mut Frame, app: &mut App) {
-    draw_at(frame, app, Utc::now());
+    draw_at(frame, app, Clock::local());
 }
 
 fn filter_name(filter: Filter) -> S {
@@ -36,8 +36,8 @@ fn filter_name(filter: Filter) -> S {
     }
 }
 
-/// Draws as of `now`, so tests get the same screen every time.
-pub fn draw_at(frame: &mut Frame, app: &mut App, now: DateTime<Utc>) {
+/// Draws as of the clock's time and in its zone, so tests get the same screen every time.
+pub fn draw_at(frame: &mut Frame, app: &mut App, clock: Clock) {
     let area = frame.area();
     let banners = token_banners(app);
     let [banner_area, main, status_area, hint_area] = Layout::vertical([
@@ -79,12 +79,12 @@ pub fn draw_at(frame: &mut Frame, app: &mut App, now: DateTime<Utc>) {
     app.areas.chat = Rect::default();
     app.areas.compose = Rect::default();
     if let Some(list) = list_area {
-        draw_list(frame, app, list, now);
+        draw_list(frame, app, list, clock);
     }
     if let Some(chat) = chat_area {
-        draw_chat(frame, app, chat, now);
+        draw_chat(frame, app, chat, clock);
     }
-    draw_status(frame, app, status_area, now);
+    draw_status(frame, app, status_area, clock);
     draw_hints(frame, app, hint_area);
     match app.overlay {
         Some(Overlay::Help) => draw_help(frame, app),
@@ -158,7 +158,6 @@ fn draw_sidebar(frame: &mut Frame, app: &mut App, area: Rect) {
 
 fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     let tr = app.tr;
-    let mut spans = Vec::new();
     let chosen = |selected: bool| {
         if selected {
             app.theme.selected()
@@ -166,10 +165,31 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
             app.theme.normal()
         }
     };
-    spans.push(Span::styled(
-        format!(" {} ", tr.t(S::AllPages)),
+    let filters: Vec<(String, bool)> = Filter::ALL
+        .into_iter()
+        .enumerate()
+        .map(|(index, filter)| {
+            let label = format!(
+                " {} {} {} ",
+                index + 1,
+                tr.t(filter_name(filter)),
+                app.counts.of(filter)
+            );
+            (label, app.filter == filter)
+        })
+        .collect();
+    let filters_width: usize = filters
+        .iter()
+        .map(|(label, _)| label.width())
+        .sum::<usize>()
+        + 1;
+    // The pages share what the filters leave.
+    let room = usize::from(area.width).saturating_sub(filters_width);
+    let each = (room / (app.pages.len() + 1)).max(4);
+    let mut spans = vec![Span::styled(
+        fit(&format!(" {}", tr.t(S::AllPages)), each),
         chosen(app.page.is_none()),
-    ));
+    )];
     for (index, page) in app.pages.iter().enumerate() {
         let marker = if page.spam_sync { "⚑" } else { "" };
         let unread = if page.unread > 0 {
@@ -177,21 +197,22 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
         } else {
             String::new()
         };
+        let name_width = each.saturating_sub(unread.width() + marker.width() + 1);
+        let label = format!(
+            " {marker}{}{unread}",
+            fit(&page.name, name_width).trim_end()
+        );
         spans.push(Span::styled(
-            format!(" {marker}{}{unread} ", page.name),
+            fit(&label, each),
             chosen(app.page == Some(index)),
         ));
     }
     spans.push(Span::styled("│", app.theme.dim()));
-    for (index, filter) in Filter::ALL.into_iter().enumerate() {
-        let label = format!(
-            " {} {} {} ",
-            index + 1,
-            tr.t(filter_name(filter)),
-            app.counts.of(filter)
-        );
-        spans.push(Span::styled(label, chosen(app.filter == filter)));
-    }
+    spans.extend(
+        filters
+            .into_iter()
+            .map(|(label, selected)| Span::styled(label, chosen(selected))),
+    );
     let style = if app.focus == Pane::Sidebar {
         app.theme.focused_border()
     } else {
@@ -201,11 +222,11 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 /// Time left to reply as a plain `RESPONSE`, "tag" while only HUMAN_AGENT may, or "closed".
-fn reply_window(tr: Tr, conversation: &ConversationRow, now: DateTime<Utc>) -> String {
+fn reply_window(tr: Tr, conversation: &ConversationRow, clock: Clock) -> String {
     let Some(last) = conversation.last_customer_message_time else {
         return tr.t(S::WindowClosed).to_owned();
     };
-    let since = now - last;
+    let since = clock.now - last;
     if since <= STANDARD_WINDOW {
         tr.f(
             S::WindowLeft,
@@ -218,7 +239,7 @@ fn reply_window(tr: Tr, conversation: &ConversationRow, now: DateTime<Utc>) -> S
     }
 }
 
-fn draw_list(frame: &mut Frame, app: &mut App, area: Rect, now: DateTime<Utc>) {
+fn draw_list(frame: &mut Frame, app: &mut App, area: Rect, clock: Clock) {
     let tr = app.tr;
     let title = format!(
         "{} · {} ({})",
@@ -247,7 +268,7 @@ fn draw_list(frame: &mut Frame, app: &mut App, area: Rect, now: DateTime<Utc>) {
     for (offset, conversation) in app.list_rows.iter().enumerate() {
         let selected = app.list_top + offset == app.selected;
         let unread = conversation.unread_count > 0;
-        let time = tr.span((now - conversation.updated_time).num_seconds());
+        let time = tr.span(clock.since(conversation.updated_time));
         let spam = if conversation.spam {
             format!("{} ", tr.t(S::SpamMark))
         } else {
@@ -272,7 +293,7 @@ fn draw_list(frame: &mut Frame, app: &mut App, area: Rect, now: DateTime<Utc>) {
         } else {
             first.push(Span::styled(right, app.theme.dim()));
         }
-        let window = format!(" {}", reply_window(tr, conversation, now));
+        let window = format!(" {}", reply_window(tr, conversation, clock));
         let snippet_width = width.saturating_sub(window.width() + 2);
         let second = vec![
             Span::raw("  "),
@@ -290,7 +311,7 @@ fn draw_list(frame: &mut Frame, app: &mut App, area: Rect, now: DateTime<Utc>) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-fn draw_chat(frame: &mut Frame, app: &mut App, area: Rect, now: DateTime<Utc>) {
+fn draw_chat(frame: &mut Frame, app: &mut App, area: Rect, clock: Clock) {
     let tr = app.tr;
     let Some(open) = app.open.as_ref() else {
         let block = pane_block(app, String::new(), Pane::Chat);
@@ -334,7 +355,7 @@ fn draw_chat(frame: &mut Frame, app: &mut App, area: Rect, now: DateTime<Utc>) {
         width: usize::from(inner.width),
         tr,
         theme: app.theme,
-        now,
+        clock,
     };
     let chat = view.lines();
     let height = usize::from(inner.height);
@@ -422,12 +443,12 @@ fn draw_picker(frame: &mut Frame, app: &App, compose: Rect, matches: &[usize]) {
 }
 
 /// Each page's sync state in words.
-fn page_state(app: &App, index: usize, now: DateTime<Utc>) -> (String, bool) {
+fn page_state(app: &App, index: usize, clock: Clock) -> (String, bool) {
     let tr = app.tr;
     let page = &app.pages[index];
     let name = page.name.as_str();
-    if let Some(until) = page.sync.rate_limited_until.filter(|u| *u > now) {
-        let at = until.with_timezone(&Local).format("%H:%M").to_string();
+    if let Some(until) = page.sync.rate_limited_until.filter(|u| *u > clock.now) {
+        let at = clock.hm(until);
         return (tr.f(S::RateLimited, &[name, &at]), true);
     }
     match (page.sync.last_error_kind.as_deref(), &page.sync.last_error) {
@@ -439,17 +460,14 @@ fn page_state(app: &App, index: usize, now: DateTime<Utc>) -> (String, bool) {
     }
     match page.sync.last_success {
         Some(at) => (
-            tr.f(
-                S::Synced,
-                &[name, &tr.span_precise((now - at).num_seconds())],
-            ),
+            tr.f(S::Synced, &[name, &tr.span_precise(clock.since(at))]),
             false,
         ),
         None => (tr.f(S::NotSyncedYet, &[name]), false),
     }
 }
 
-fn draw_status(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
+fn draw_status(frame: &mut Frame, app: &App, area: Rect, clock: Clock) {
     let tr = app.tr;
     let width = usize::from(area.width);
     if let Some(typing) = &app.search.typing {
@@ -468,7 +486,7 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
         .collect();
     let right = match waiting.iter().map(|w| w.due_time).min() {
         Some(next) => {
-            let at = next.with_timezone(&Local).format("%H:%M").to_string();
+            let at = clock.hm(next);
             format!(
                 " {}",
                 tr.f(S::SpamWaiting, &[&waiting.len().to_string(), &at])
@@ -481,7 +499,7 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect, now: DateTime<Utc>) {
         Some(message) => (message.clone(), false),
         None => {
             let states: Vec<(String, bool)> = (0..app.pages.len())
-                .map(|i| page_state(app, i, now))
+                .map(|i| page_state(app, i, clock))
                 .collect();
             let warning = states.iter().any(|(_, w)| *w);
             (
@@ -552,6 +570,7 @@ pub const BINDINGS: &[(&str, S)] = &[
     ("?", S::KeyHelp),
     ("q  Ctrl-C", S::KeyQuit),
     ("mouse", S::KeyMouse),
+    ("⚑", S::KeySpamMarker),
 ];
 
 fn draw_help(frame: &mut Frame, app: &App) {

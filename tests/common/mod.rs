@@ -2,6 +2,8 @@
 //! real `pagedesk` binary run against them.
 #![allow(dead_code)]
 
+pub mod inbox;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::process::Output;

@@ -1,0 +1,365 @@
+//! The inbox driven key by key, checked against the database and the requests it makes of the
+//! engine: what staff would notice.
+
+mod common;
+
+use common::inbox::{BEAUTY, Inbox, SHOP};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use pagedesk::store::{Filter, ListQuery, SendStatus};
+use pagedesk::sync::EngineCommand;
+
+fn unread(inbox: &Inbox, id: &str) -> i64 {
+    inbox
+        .store()
+        .conversation(id)
+        .unwrap()
+        .unwrap()
+        .unread_count
+}
+
+#[test]
+fn enter_opens_the_conversation_marks_it_read_and_focuses_the_reply_box() {
+    let mut inbox = Inbox::new(100, 30);
+    assert_eq!(unread(&inbox, "t_lan"), 1);
+    inbox.key(KeyCode::Enter);
+    assert_eq!(unread(&inbox, "t_lan"), 0);
+    assert_eq!(inbox.app.focus, pagedesk::ui::Pane::Compose);
+    assert!(inbox.screen().contains("Enter send"));
+}
+
+#[test]
+fn a_reply_goes_to_the_outbox_and_the_engine_is_asked_to_deliver_it() {
+    let mut inbox = Inbox::new(100, 30);
+    inbox.key(KeyCode::Char('2'));
+    inbox.key(KeyCode::Enter);
+    inbox.keys("Dạ còn size M ạ");
+    inbox.key(KeyCode::Enter);
+    let messages = inbox.store().messages("t_thu").unwrap();
+    let reply = messages.last().unwrap();
+    assert_eq!(reply.text, "Dạ còn size M ạ");
+    assert_eq!(reply.status, SendStatus::Pending);
+    assert_eq!(
+        inbox.commands.try_recv().unwrap(),
+        EngineCommand::Deliver(reply.row)
+    );
+    let screen = inbox.screen();
+    assert!(
+        screen.contains("Dạ còn size M ạ") && screen.contains("sending…"),
+        "{screen}"
+    );
+    assert!(inbox.app.compose.is_empty());
+}
+
+#[test]
+fn alt_enter_writes_a_new_line_and_enter_sends_both_lines() {
+    let mut inbox = Inbox::new(100, 30);
+    inbox.key(KeyCode::Enter);
+    inbox.keys("Dạ xanh ạ");
+    inbox
+        .app
+        .on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::ALT));
+    inbox.keys("350k ạ");
+    inbox.key(KeyCode::Enter);
+    let reply = inbox.store().messages("t_lan").unwrap().pop().unwrap();
+    assert_eq!(reply.text, "Dạ xanh ạ\n350k ạ");
+}
+
+#[test]
+fn esc_keeps_the_draft_of_each_conversation() {
+    let mut inbox = Inbox::new(100, 30);
+    inbox.key(KeyCode::Enter);
+    inbox.keys("Dạ để em xem");
+    inbox.key(KeyCode::Esc);
+    inbox.key(KeyCode::Char('j'));
+    assert!(
+        inbox.app.compose.is_empty(),
+        "another conversation, another draft"
+    );
+    inbox.key(KeyCode::Char('k'));
+    assert_eq!(inbox.app.compose.lines(), ["Dạ để em xem"]);
+    assert!(
+        inbox
+            .store()
+            .messages("t_lan")
+            .unwrap()
+            .iter()
+            .all(|m| m.text != "Dạ để em xem"),
+        "not sent"
+    );
+}
+
+#[test]
+fn pasted_text_is_inserted_as_text_without_control_sequences() {
+    let mut inbox = Inbox::new(100, 30);
+    inbox.key(KeyCode::Enter);
+    assert!(inbox.app.on_paste("Địa chỉ: 12 Ngõ Huế\u{1b}[2J\nHà Nội"));
+    assert_eq!(inbox.app.compose.lines(), ["Địa chỉ: 12 Ngõ Huế", "Hà Nội"]);
+    assert_eq!(
+        inbox.store().messages("t_lan").unwrap().len(),
+        3,
+        "a newline in a paste does not send"
+    );
+}
+
+#[test]
+fn filters_and_pages_narrow_the_list() {
+    let mut inbox = Inbox::new(140, 40);
+    let titles = |inbox: &mut Inbox| {
+        inbox
+            .screen()
+            .lines()
+            .find(|l| l.contains("Conversations"))
+            .unwrap()
+            .to_owned()
+    };
+    assert!(titles(&mut inbox).contains("All (5)"));
+    inbox.key(KeyCode::Char('2'));
+    assert!(titles(&mut inbox).contains("Spam (2)"));
+    inbox.key(KeyCode::Char('3'));
+    assert!(titles(&mut inbox).contains("Unread (4)"));
+    inbox.key(KeyCode::Char('4'));
+    assert!(titles(&mut inbox).contains("Unreplied (4)"));
+    inbox.key(KeyCode::Char('1'));
+    inbox.key(KeyCode::Char(']'));
+    assert_eq!(
+        inbox.app.list_query(),
+        ListQuery {
+            page_id: Some(SHOP.into()),
+            filter: Filter::All
+        }
+    );
+    assert!(titles(&mut inbox).contains("All (4)"));
+    inbox.key(KeyCode::Char(']'));
+    assert_eq!(inbox.app.list_query().page_id.as_deref(), Some(BEAUTY));
+    assert!(inbox.screen().contains("Hoàng Mỹ Linh"));
+    assert!(!inbox.screen().contains("Trần Thị Thu"));
+}
+
+#[test]
+fn the_sidebar_moves_between_pages_and_filters() {
+    let mut inbox = Inbox::new(140, 40);
+    inbox.key(KeyCode::BackTab);
+    assert_eq!(inbox.app.focus, pagedesk::ui::Pane::Sidebar);
+    inbox.key(KeyCode::Char('j'));
+    assert_eq!(inbox.app.page, Some(0));
+    inbox.key(KeyCode::Char('G'));
+    assert_eq!(inbox.app.filter, Filter::Unreplied);
+}
+
+#[test]
+fn search_ignores_diacritics_and_n_walks_the_matches() {
+    let mut inbox = Inbox::new(100, 30);
+    inbox.key(KeyCode::Char('/'));
+    inbox.keys("gia");
+    inbox.key(KeyCode::Enter);
+    // "Giá bao nhiêu" (Nguyễn Thị Lan) and "giá sao" (Hoàng Mỹ Linh), newest first.
+    let screen = inbox.screen();
+    assert!(screen.contains("Match 1 of 2 for “gia”"), "{screen}");
+    assert_eq!(inbox.app.open.as_ref().unwrap().conversation.id, "t_lan");
+    inbox.key(KeyCode::Char('n'));
+    assert_eq!(inbox.app.open.as_ref().unwrap().conversation.id, "t_linh");
+    inbox.key(KeyCode::Char('n'));
+    assert_eq!(inbox.app.open.as_ref().unwrap().conversation.id, "t_lan");
+    inbox.key(KeyCode::Char('N'));
+    assert_eq!(inbox.app.open.as_ref().unwrap().conversation.id, "t_linh");
+    inbox.key(KeyCode::Char('/'));
+    inbox.keys("dam cong so");
+    inbox.key(KeyCode::Enter);
+    assert_eq!(
+        inbox.app.open.as_ref().unwrap().conversation.id,
+        "t_hoa",
+        "đầm found as dam"
+    );
+    inbox.key(KeyCode::Char('/'));
+    inbox.keys("xyz");
+    inbox.key(KeyCode::Enter);
+    assert!(inbox.screen().contains("No match for “xyz”"));
+}
+
+#[test]
+fn space_in_settings_saves_spam_sync_for_every_process() {
+    let mut inbox = Inbox::new(100, 30);
+    inbox.key(KeyCode::Char('s'));
+    inbox.key(KeyCode::Char('j'));
+    inbox.key(KeyCode::Char(' '));
+    assert!(
+        inbox.store().spam_sync(BEAUTY).unwrap(),
+        "saved in the database at once"
+    );
+    assert!(
+        inbox
+            .screen()
+            .contains("Spam sync on for Mỹ Phẩm Hồng Nhung.")
+    );
+    inbox.key(KeyCode::Char(' '));
+    assert!(!inbox.store().spam_sync(BEAUTY).unwrap());
+    inbox.key(KeyCode::Esc);
+    assert!(inbox.app.overlay.is_none());
+    // A change made by another pagedesk shows up without a key press.
+    inbox.store().set_spam_sync(BEAUTY, true).unwrap();
+    assert!(inbox.app.poll_database());
+    inbox.key(KeyCode::Char('s'));
+    assert!(inbox.screen().contains("[x] on         5m"));
+}
+
+#[test]
+fn a_quick_reply_is_inserted_with_the_customers_name_and_the_page() {
+    let mut inbox = Inbox::new(100, 30);
+    inbox.key(KeyCode::Enter);
+    inbox.keys("/cha");
+    inbox.key(KeyCode::Tab);
+    assert_eq!(
+        inbox.app.compose.lines(),
+        ["Dạ Thời Trang Mai Anh xin chào Lan ạ!"]
+    );
+    inbox.key(KeyCode::Enter);
+    let reply = inbox.store().messages("t_lan").unwrap().pop().unwrap();
+    assert_eq!(reply.text, "Dạ Thời Trang Mai Anh xin chào Lan ạ!");
+}
+
+#[test]
+fn esc_closes_the_picker_and_a_slash_message_can_still_be_sent() {
+    let mut inbox = Inbox::new(100, 30);
+    inbox.key(KeyCode::Enter);
+    inbox.keys("/ch");
+    assert!(inbox.app.picker_matches().is_some());
+    inbox.key(KeyCode::Esc);
+    assert!(inbox.app.picker_matches().is_none());
+    assert_eq!(inbox.app.focus, pagedesk::ui::Pane::Compose);
+    inbox.key(KeyCode::Enter);
+    assert_eq!(
+        inbox.store().messages("t_lan").unwrap().pop().unwrap().text,
+        "/ch"
+    );
+}
+
+#[test]
+fn r_retries_a_failed_reply() {
+    let mut inbox = Inbox::new(100, 30);
+    let mut store = inbox.store();
+    let reply = store
+        .enqueue_reply("t_lan", "Dạ", common::inbox::now())
+        .unwrap();
+    store
+        .mark_reply_failed(reply, "Facebook refused the request")
+        .unwrap();
+    inbox.app.poll_database();
+    inbox.key(KeyCode::Tab);
+    inbox.key(KeyCode::Char('r'));
+    assert_eq!(
+        inbox.commands.try_recv().unwrap(),
+        EngineCommand::Deliver(reply)
+    );
+    let message = inbox.store().messages("t_lan").unwrap().pop().unwrap();
+    assert_eq!(message.status, SendStatus::Pending);
+}
+
+#[test]
+fn new_customer_messages_ring_the_bell_and_appear_without_a_key() {
+    use pagedesk::sync::{News, SyncEvent};
+    let mut inbox = Inbox::new(100, 30);
+    let event = SyncEvent::PageChanged {
+        page_id: SHOP.into(),
+        news: News {
+            messages: 1,
+            customer_messages: 1,
+        },
+    };
+    inbox.app.on_sync_event(&event);
+    assert!(inbox.app.bell);
+    let config =
+        common::inbox::CONFIG.replace("language = \"en\"", "language = \"en\"\nnotify = false");
+    let mut silent = Inbox::with_config(100, 30, &config);
+    silent.app.on_sync_event(&event);
+    assert!(!silent.app.bell);
+}
+
+#[test]
+fn pgup_scrolls_back_through_the_whole_history() {
+    let mut inbox = Inbox::new(100, 30);
+    let mut store = inbox.store();
+    for i in 0..60 {
+        let id = store
+            .enqueue_reply("t_lan", &format!("tin nhắn số {i}"), common::inbox::now())
+            .unwrap();
+        store
+            .mark_reply_sent(id, &format!("m_x{i}"), common::inbox::now())
+            .unwrap();
+    }
+    inbox.app.poll_database();
+    let screen = inbox.screen();
+    assert!(
+        screen.contains("tin nhắn số 59") && !screen.contains("tin nhắn số 10 "),
+        "{screen}"
+    );
+    for _ in 0..10 {
+        inbox.key(KeyCode::PageUp);
+    }
+    let screen = inbox.screen();
+    assert!(
+        screen.contains("Chào shop, váy hoa nhí"),
+        "the oldest message: {screen}"
+    );
+    inbox.key(KeyCode::PageDown);
+    inbox.key(KeyCode::PageDown);
+    assert!(!inbox.screen().contains("Chào shop, váy hoa nhí"));
+}
+
+#[test]
+fn the_mouse_selects_and_scrolls() {
+    let mut inbox = Inbox::new(140, 40);
+    let list = inbox.app.areas.list;
+    let click = MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: list.x + 2,
+        row: list.y + 2,
+        modifiers: KeyModifiers::NONE,
+    };
+    assert!(inbox.app.on_mouse(click));
+    assert_eq!(
+        inbox.app.open.as_ref().unwrap().conversation.id,
+        "t_thu",
+        "second row"
+    );
+    let wheel = MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        ..click
+    };
+    inbox.app.on_mouse(wheel);
+    assert_eq!(inbox.app.selected, 2);
+    let compose = inbox.app.areas.compose;
+    inbox.app.on_mouse(MouseEvent {
+        column: compose.x + 2,
+        row: compose.y + 1,
+        ..click
+    });
+    assert_eq!(inbox.app.focus, pagedesk::ui::Pane::Compose);
+}
+
+#[test]
+fn q_and_ctrl_c_quit_but_q_in_the_reply_box_is_a_letter() {
+    let mut inbox = Inbox::new(100, 30);
+    inbox.key(KeyCode::Enter);
+    inbox.key(KeyCode::Char('q'));
+    assert!(!inbox.app.quit);
+    assert_eq!(inbox.app.compose.lines(), ["q"]);
+    inbox
+        .app
+        .on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert!(inbox.app.quit);
+    let mut other = Inbox::new(100, 30);
+    other.key(KeyCode::Char('q'));
+    assert!(other.app.quit);
+}
+
+#[test]
+fn without_colour_nothing_is_coloured() {
+    let mut inbox = Inbox::new(100, 30);
+    inbox.key(KeyCode::Char('2'));
+    inbox.key(KeyCode::Enter);
+    let buffer = inbox.terminal.backend().buffer().clone();
+    for cell in buffer.content() {
+        assert_eq!(cell.fg, ratatui::style::Color::Reset);
+        assert_eq!(cell.bg, ratatui::style::Color::Reset);
+    }
+}
