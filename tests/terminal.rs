@@ -1,0 +1,179 @@
+//! End to end on a real terminal: the `pagedesk` binary in a pseudo-terminal against the
+//! emulator, its screen read through a terminal parser, driven as a person would.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::TestWorld;
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+struct Terminal {
+    screen: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    // Dropping the master hangs up on the program.
+    _master: Box<dyn portable_pty::MasterPty + Send>,
+}
+
+impl Terminal {
+    fn start(world: &TestWorld, cols: u16, rows: u16) -> Terminal {
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_pagedesk"));
+        command.arg("--config");
+        command.arg(&world.config_path);
+        command.arg("--data-dir");
+        command.arg(&world.data_dir);
+        command.env("TERM", "xterm-256color");
+        command.env("LANG", "en_US.UTF-8");
+        command.env_remove("PAGEDESK_CONFIG");
+        command.env_remove("PAGEDESK_DATA_DIR");
+        let child = pty.slave.spawn_command(command).unwrap();
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().unwrap();
+        let writer = pty.master.take_writer().unwrap();
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(
+            rows.try_into().unwrap(),
+            cols.try_into().unwrap(),
+            0,
+        )));
+        let parser = screen.clone();
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buffer) {
+                if n == 0 {
+                    break;
+                }
+                parser.lock().unwrap().process(&buffer[..n]);
+            }
+        });
+        Terminal {
+            screen,
+            writer,
+            child,
+            _master: pty.master,
+        }
+    }
+
+    fn contents(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    fn type_text(&mut self, text: &str) {
+        self.writer.write_all(text.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    /// Waits until the screen shows what `done` looks for; fails with the screen after 20 s.
+    async fn wait_for(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let contents = self.contents();
+            if done(&contents) {
+                return contents;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "waited for {what}; the screen:\n{contents}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn wait_for_text(&self, text: &str) -> String {
+        self.wait_for(text, |screen| screen.contains(text)).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_answer_a_spam_buyer_and_the_spam_mark_goes() {
+    let world = TestWorld::start("interval = \"1s\"").await;
+    assert_eq!(
+        world
+            .pagedesk(&["spam-sync", "on", "--page", world.page(0)])
+            .await
+            .code,
+        0
+    );
+    let spam = world
+        .buyer_writes(
+            0,
+            "Trần Thị Thu",
+            "Áo khoác dạ còn size M không?",
+            "spam",
+            600,
+        )
+        .await;
+    world
+        .buyer_writes(
+            0,
+            "Nguyễn Thị Lan",
+            "Váy hoa nhí còn không shop?",
+            "inbox",
+            300,
+        )
+        .await;
+
+    let mut terminal = Terminal::start(&world, 100, 30);
+    terminal.wait_for_text("Trần Thị Thu").await;
+    terminal.type_text("2");
+    terminal.wait_for_text("Spam (1)").await;
+    terminal.type_text("\r");
+    terminal
+        .wait_for_text("Facebook put this conversation in Spam")
+        .await;
+    terminal.type_text("Dạ còn size M ạ");
+    terminal.wait_for_text("Dạ còn size M ạ").await;
+    terminal.type_text("\r");
+    let screen = terminal
+        .wait_for("the reply sent and the banner gone", |s| {
+            s.contains("✓ sent") && !s.contains("Facebook put this conversation in Spam")
+        })
+        .await;
+    assert!(
+        screen.contains("Spam (0)"),
+        "out of the Spam filter:\n{screen}"
+    );
+    assert_eq!(world.emulated_conversation(&spam).await["folder"], "inbox");
+
+    // A buyer writes while nobody touches a key: it shows up by itself.
+    terminal.type_text("\x1b");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    terminal.type_text("1");
+    terminal.wait_for_text("All (2)").await;
+    world
+        .buyer_writes(1, "Lê Khánh Vy", "Cho mình hỏi giá son", "inbox", 0)
+        .await;
+    terminal.wait_for_text("Lê Khánh Vy").await;
+
+    terminal.type_text("q");
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = terminal.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "q did not quit");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let parser = terminal.screen.lock().unwrap();
+    let screen = parser.screen();
+    assert!(!screen.alternate_screen(), "back on the main screen");
+    assert_eq!(
+        screen.mouse_protocol_mode(),
+        vt100::MouseProtocolMode::None,
+        "mouse released"
+    );
+    assert!(!screen.bracketed_paste(), "bracketed paste off");
+    assert!(!screen.hide_cursor(), "cursor shown again");
+}
