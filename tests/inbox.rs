@@ -363,3 +363,27 @@ fn without_colour_nothing_is_coloured() {
         assert_eq!(cell.bg, ratatui::style::Color::Reset);
     }
 }
+
+#[test]
+fn the_status_line_says_which_page_is_syncing_and_which_has_a_problem() {
+    use pagedesk::sync::SyncEvent;
+    let mut inbox = Inbox::new(140, 40);
+    let status = |inbox: &mut Inbox| inbox.screen().lines().rev().nth(1).unwrap().to_owned();
+    assert!(status(&mut inbox).contains("Thời Trang Mai Anh: synced 12 s ago"));
+    assert!(status(&mut inbox).contains("Mỹ Phẩm Hồng Nhung: token expired: fix the config"));
+    assert!(status(&mut inbox).contains("1 spam waiting, next at 17:33"));
+    inbox.app.on_sync_event(&SyncEvent::Syncing {
+        page_id: SHOP.into(),
+    });
+    assert!(status(&mut inbox).contains("Thời Trang Mai Anh: syncing…"));
+    inbox.app.on_sync_event(&SyncEvent::SyncStateChanged {
+        page_id: SHOP.into(),
+    });
+    assert!(!status(&mut inbox).contains("syncing"));
+    assert!(
+        inbox
+            .screen()
+            .starts_with("Mỹ Phẩm Hồng Nhung: the access token no longer works"),
+        "the banner"
+    );
+}

@@ -28,7 +28,9 @@ const MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(15 * 60);
 pub enum SyncEvent {
     /// New conversations or messages were stored for a page.
     PageChanged { page_id: String, news: News },
-    /// A page's sync state row changed (success, failure, rate limit).
+    /// A page's sync began.
+    Syncing { page_id: String },
+    /// A page's sync ended; its sync state row says how (success, failure, rate limit).
     SyncStateChanged { page_id: String },
     /// A reply was sent, failed, or postponed.
     ReplyUpdated { message_id: i64 },
@@ -221,6 +223,9 @@ impl Engine {
     }
 
     async fn sync_page(&self, page_id: &str, replies: ReplyTiming) -> PageOutcome {
+        self.emit(SyncEvent::Syncing {
+            page_id: page_id.to_owned(),
+        });
         let now = Utc::now();
         let id = page_id.to_owned();
         let mut state = self.db(move |s| s.page_sync(&id)).await.unwrap_or_default();

@@ -72,6 +72,8 @@ pub struct PageEntry {
     pub unread: usize,
     pub spam_sync: bool,
     pub sync: PageSync,
+    /// A sync of this page is under way.
+    pub syncing: bool,
     pub waiting: Vec<WaitingSpam>,
 }
 
@@ -262,6 +264,12 @@ impl App {
             .into_iter()
             .collect();
         let mut pages = Vec::new();
+        let syncing: Vec<String> = self
+            .pages
+            .iter()
+            .filter(|p| p.syncing)
+            .map(|p| p.id.clone())
+            .collect();
         for (id, configured_name) in &self.settings.pages {
             let name = configured_name
                 .clone()
@@ -273,6 +281,7 @@ impl App {
                 unread: unread.get(id).copied().unwrap_or(0),
                 spam_sync: self.store.spam_sync(id).unwrap_or(false),
                 sync: self.store.page_sync(id).unwrap_or_default(),
+                syncing: syncing.contains(id),
                 waiting: self.store.waiting_spam(id).unwrap_or_default(),
             });
         }

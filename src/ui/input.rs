@@ -447,6 +447,12 @@ impl App {
     /// The engine reported something: read again; ring for new customer messages; say what
     /// became of the reply staff just sent.
     pub fn on_sync_event(&mut self, event: &SyncEvent) {
+        if let SyncEvent::Syncing { page_id } | SyncEvent::SyncStateChanged { page_id } = event {
+            let started = matches!(event, SyncEvent::Syncing { .. });
+            for page in self.pages.iter_mut().filter(|p| &p.id == page_id) {
+                page.syncing = started;
+            }
+        }
         if let SyncEvent::PageChanged { news, .. } = event
             && news.customer_messages > 0
             && self.settings.notify

@@ -458,6 +458,9 @@ fn page_state(app: &App, index: usize, clock: Clock) -> (String, bool) {
         (Some(_), Some(error)) => return (tr.f(S::SyncFailed, &[name, error]), true),
         _ => {}
     }
+    if page.syncing {
+        return (tr.f(S::Syncing, &[name]), false);
+    }
     match page.sync.last_success {
         Some(at) => (
             tr.f(S::Synced, &[name, &tr.span_precise(clock.since(at))]),
