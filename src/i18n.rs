@@ -91,6 +91,7 @@ strings! {
     ReplySent => "Reply sent.", "Đã gửi trả lời.";
     ReplyNotSent => "Reply not sent: {}", "Chưa gửi được: {}";
     Retrying => "Trying again…", "Đang gửi lại…";
+    CannotRetry => "This reply cannot go through, even tried again: {}", "Tin này không thể gửi được, kể cả khi gửi lại: {}";
     NothingToRetry => "No failed reply in this conversation.", "Hội thoại này không có tin lỗi.";
     StoreError => "Database error: {}", "Lỗi cơ sở dữ liệu: {}";
     SearchPrompt => "Search: ", "Tìm: ";

@@ -241,7 +241,7 @@ fn r_retries_a_failed_reply() {
         .enqueue_reply("t_lan", "Dạ", common::inbox::now())
         .unwrap();
     store
-        .mark_reply_failed(reply, "Facebook refused the request")
+        .mark_reply_failed(reply, "the access token has expired", true)
         .unwrap();
     inbox.app.poll_database();
     inbox.key(KeyCode::Tab);
@@ -386,4 +386,27 @@ fn the_status_line_says_which_page_is_syncing_and_which_has_a_problem() {
             .starts_with("Mỹ Phẩm Hồng Nhung: the access token no longer works"),
         "the banner"
     );
+}
+
+#[test]
+fn r_does_not_offer_what_facebook_forbids() {
+    let mut inbox = Inbox::new(100, 30);
+    let mut store = inbox.store();
+    let reply = store
+        .enqueue_reply("t_hoa", "Dạ còn ạ", common::inbox::now())
+        .unwrap();
+    store
+        .mark_reply_failed(
+            reply,
+            "more than 7 days since the customer's last message: Facebook allows no reply",
+            false,
+        )
+        .unwrap();
+    inbox.app.poll_database();
+    inbox.key(KeyCode::Char('2'));
+    inbox.key(KeyCode::Char('j'));
+    assert!(!inbox.screen().contains("r: retry"));
+    inbox.key(KeyCode::Char('r'));
+    assert!(inbox.commands.try_recv().is_err(), "nothing sent");
+    assert!(inbox.screen().contains("cannot go through"));
 }

@@ -52,16 +52,16 @@ fn a_failed_reply_with_its_reason_and_retry_key() {
     let mut inbox = Inbox::new(100, 30);
     let mut store = inbox.store();
     let reply = store
-        .enqueue_reply("t_hoa", "Dạ còn ạ", common::inbox::now())
+        .enqueue_reply("t_thu", "Dạ còn ạ", common::inbox::now())
         .unwrap();
     store
         .mark_reply_failed(
             reply,
-            "more than 7 days since the customer's last message: Facebook allows no reply",
+            "this person isn't available right now (Facebook error 551)",
+            true,
         )
         .unwrap();
     inbox.key(KeyCode::Char('2'));
-    inbox.key(KeyCode::Char('j'));
     insta::assert_snapshot!(inbox.screen());
 }
 

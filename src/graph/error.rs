@@ -47,6 +47,12 @@ impl GraphError {
     pub fn is_transient(&self) -> bool {
         matches!(self, GraphError::Transient(_))
     }
+
+    /// Whether the same request could succeed later, once a token, a permission or the
+    /// recipient's state changes; not when Facebook's rules forbid it.
+    pub fn may_work_later(&self) -> bool {
+        !matches!(self, GraphError::WindowClosed | GraphError::Invalid { .. })
+    }
 }
 
 fn auth_words(subcode: Option<i64>) -> String {

@@ -219,6 +219,9 @@ pub struct MessageRow {
     pub status: SendStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// A failed reply that could go through if tried again.
+    #[serde(skip)]
+    pub retry_possible: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

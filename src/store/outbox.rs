@@ -127,12 +127,18 @@ impl Store {
         Ok(())
     }
 
-    /// The reply cannot be delivered: it stays in the conversation, failed, with the reason.
-    pub fn mark_reply_failed(&mut self, message_id: i64, reason: &str) -> Result<()> {
+    /// The reply was not delivered: it stays in the conversation, failed, with the reason, and
+    /// whether trying again could work.
+    pub fn mark_reply_failed(
+        &mut self,
+        message_id: i64,
+        reason: &str,
+        retry_possible: bool,
+    ) -> Result<()> {
         let tx = self.write()?;
         tx.execute(
-            "UPDATE messages SET status = 'failed', error = ?2 WHERE id = ?1",
-            params![message_id, reason],
+            "UPDATE messages SET status = 'failed', error = ?2, retry_possible = ?3 WHERE id = ?1",
+            params![message_id, reason, retry_possible],
         )?;
         tx.execute("DELETE FROM outbox WHERE message_id = ?1", [message_id])?;
         let conversation: String = tx.query_row(
@@ -153,7 +159,7 @@ impl Store {
             .query_row(
                 "SELECT m.conversation_id, c.page_id, c.customer_id FROM messages m
                  JOIN conversations c ON c.id = m.conversation_id
-                 WHERE m.id = ?1 AND m.status = 'failed' AND m.direction = 'out'",
+                 WHERE m.id = ?1 AND m.status = 'failed' AND m.direction = 'out' AND m.retry_possible",
                 [message_id],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
@@ -162,7 +168,7 @@ impl Store {
             return Ok(false);
         };
         tx.execute(
-            "UPDATE messages SET status = 'pending', error = NULL WHERE id = ?1",
+            "UPDATE messages SET status = 'pending', error = NULL, retry_possible = 0 WHERE id = ?1",
             [message_id],
         )?;
         tx.execute(

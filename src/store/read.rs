@@ -126,7 +126,7 @@ impl Store {
     pub fn messages(&self, conversation_id: &str) -> Result<Vec<MessageRow>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, fb_id, conversation_id, direction, from_id, from_name, text, sticker,
-                attachments, created_time, status, error
+                attachments, created_time, status, error, retry_possible
              FROM messages WHERE conversation_id = ?1 ORDER BY created_time, id",
         )?;
         let rows = stmt.query_map([conversation_id], |r| {
@@ -154,6 +154,7 @@ impl Store {
                 created_time: to_time(r.get(9)?),
                 status: SendStatus::parse(&status),
                 error: r.get(11)?,
+                retry_possible: r.get(12)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -387,7 +388,9 @@ mod tests {
     fn a_failed_reply_can_be_retried_once_and_leaves_the_customer_unanswered_while_failed() {
         let (_dir, mut store) = store();
         let id = store.enqueue_reply("t_1", "Dạ", Utc::now()).unwrap();
-        store.mark_reply_failed(id, "outside the window").unwrap();
+        store
+            .mark_reply_failed(id, "Facebook had a problem", true)
+            .unwrap();
         assert_eq!(store.filter_counts(None).unwrap().unreplied, 2);
         assert!(store.retry_reply(id, Utc::now()).unwrap());
         assert!(
@@ -395,5 +398,13 @@ mod tests {
             "it is pending now, not failed"
         );
         assert_eq!(store.due_replies(Utc::now()).unwrap().len(), 1);
+        let refused = store.enqueue_reply("t_3", "Dạ", Utc::now()).unwrap();
+        store
+            .mark_reply_failed(refused, "outside the messaging window", false)
+            .unwrap();
+        assert!(
+            !store.retry_reply(refused, Utc::now()).unwrap(),
+            "Facebook's rules forbid it"
+        );
     }
 }

@@ -44,7 +44,9 @@ CREATE TABLE messages (
     attachments     TEXT,
     created_time    INTEGER NOT NULL,
     status          TEXT NOT NULL CHECK (status IN ('sent', 'pending', 'failed')),
-    error           TEXT
+    error           TEXT,
+    -- A failed reply that could go through if tried again (not one Facebook's rules forbid).
+    retry_possible  INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX messages_of_conversation ON messages(conversation_id, created_time, id);
 

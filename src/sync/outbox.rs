@@ -103,11 +103,11 @@ impl Engine {
         let message_id = reply.message_id;
         let kind = match messaging_type(&reply, self.settings.human_agent_tag, now) {
             Ok(kind) => kind,
-            Err(reason) => return self.fail(message_id, reason).await,
+            Err(reason) => return self.fail(message_id, reason, false).await,
         };
         let Some(page) = self.page_config(&reply.page_id) else {
             let reason = format!("page {} is not in the config", reply.page_id);
-            return self.fail(message_id, reason).await;
+            return self.fail(message_id, reason, true).await;
         };
         let token = page.token()?;
         let page_id = reply.page_id.clone();
@@ -178,9 +178,14 @@ impl Engine {
         Ok(Delivery::Sent(fb_id))
     }
 
-    async fn fail(&self, message_id: i64, reason: String) -> Result<Delivery, PageError> {
+    async fn fail(
+        &self,
+        message_id: i64,
+        reason: String,
+        retry_possible: bool,
+    ) -> Result<Delivery, PageError> {
         let stored = reason.clone();
-        self.db(move |s| s.mark_reply_failed(message_id, &stored))
+        self.db(move |s| s.mark_reply_failed(message_id, &stored, retry_possible))
             .await?;
         self.emit(SyncEvent::ReplyUpdated { message_id });
         Ok(Delivery::Failed(reason))
@@ -226,7 +231,11 @@ impl Engine {
                     .await?;
                 Ok(Delivery::RateLimited { error, retry_at })
             }
-            other => self.fail(reply.message_id, other.to_string()).await,
+            other => {
+                let retry_possible = other.may_work_later();
+                self.fail(reply.message_id, other.to_string(), retry_possible)
+                    .await
+            }
         }
     }
 }

@@ -118,7 +118,12 @@ impl ChatView<'_> {
                     }
                     (SendStatus::Failed, why) => {
                         let why = tr.f(S::Failed, &[why.as_deref().unwrap_or("?")]);
-                        reason = Some((format!("✗ {why} · {}", tr.t(S::RetryHint)), theme.error()));
+                        let text = if message.retry_possible {
+                            format!("✗ {why} · {}", tr.t(S::RetryHint))
+                        } else {
+                            format!("✗ {why}")
+                        };
+                        reason = Some((text, theme.error()));
                         Span::styled(" ✗", theme.error())
                     }
                 };

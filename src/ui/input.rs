@@ -355,24 +355,30 @@ impl App {
         self.reload();
     }
 
-    /// Sends the most recent failed reply of the open conversation again.
+    /// Sends the most recent failed reply of the open conversation again, if trying again can
+    /// work.
     fn retry_failed(&mut self) {
         let failed = self.open.as_ref().and_then(|o| {
             o.messages
                 .iter()
                 .rev()
                 .find(|m| m.direction == Direction::Out && m.status == SendStatus::Failed)
-                .map(|m| m.row)
+                .cloned()
         });
-        let Some(row) = failed else {
+        let Some(failed) = failed else {
             self.status = Some(self.tr.t(S::NothingToRetry).to_owned());
             return;
         };
-        let retried = self.store_mut().retry_reply(row, Utc::now());
+        if !failed.retry_possible {
+            let reason = failed.error.unwrap_or_default();
+            self.status = Some(self.tr.f(S::CannotRetry, &[&reason]));
+            return;
+        }
+        let retried = self.store_mut().retry_reply(failed.row, Utc::now());
         if self.report_value(retried) == Some(true) {
-            self.watched_reply = Some(row);
+            self.watched_reply = Some(failed.row);
             self.status = Some(self.tr.t(S::Retrying).to_owned());
-            self.ask_engine(EngineCommand::Deliver(row));
+            self.ask_engine(EngineCommand::Deliver(failed.row));
         }
         self.reload();
     }
