@@ -79,6 +79,7 @@ strings! {
     Synced => "{}: synced {} ago", "{}: đồng bộ {} trước";
     Seconds => "{} s", "{} giây";
     Syncing => "{}: syncing…", "{}: đang đồng bộ…";
+    Standby => "sync by pagedesk pid {}", "pagedesk pid {} đang đồng bộ";
     NotSyncedYet => "{}: not synced yet", "{}: chưa đồng bộ";
     RateLimited => "{}: rate limited until {}", "{}: Facebook giới hạn đến {}";
     TokenProblem => "{}: token expired: fix the config", "{}: token hết hạn: sửa file cấu hình";

@@ -34,6 +34,12 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
         println!("No pages in the config: add a [[pages]] entry (see config.example.toml).");
         return Ok(ExitCode::FAILURE);
     }
+    match store.lock().expect("store").lease_holder(now)? {
+        Some(pid) => {
+            println!("Sync engine: pid {pid} (it syncs and delivers replies for this data dir)")
+        }
+        None => println!("Sync engine: none running (start `pagedesk` or `pagedesk sync`)"),
+    }
     for page in &config.pages {
         let (stored_name, spam_on, state, waiting) = {
             let store = store.lock().expect("store");

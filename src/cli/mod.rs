@@ -15,8 +15,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::config::Config;
 use crate::graph::GraphClient;
 use crate::i18n::{Lang, Tr};
-use crate::store::{Direction, Filter, ListQuery, SendStatus, Store};
-use crate::sync::{Delivery, Engine, PageOutcome, ReplyTiming};
+use crate::store::{Direction, Filter, Lease, ListQuery, SendStatus, Store};
+use crate::sync::{Delivery, Engine, PageOutcome, ReplyTiming, SyncEvent};
 use crate::text::fit;
 use output::local_time;
 
@@ -179,8 +179,15 @@ pub async fn open_inbox(config: &Config, data_dir: &Path) -> Result<ExitCode> {
         crate::ui::Theme::from_env(),
         Some(commands),
     );
+    // The app owns the command sender: when the inbox closes, the engine stops and gives up the
+    // lease, unless a cycle keeps it busy longer than a moment.
     let result = crate::ui::run(app, received).await;
-    background.abort();
+    if tokio::time::timeout(std::time::Duration::from_secs(2), background)
+        .await
+        .is_err()
+    {
+        tracing::info!("the engine was busy at exit; its lease expires on its own");
+    }
     result?;
     Ok(ExitCode::SUCCESS)
 }
@@ -207,10 +214,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     let _log = start_log(&data_dir);
     let store = open_store(&data_dir)?;
     match command {
-        Command::Sync { once } => {
+        Command::Sync { once: true } => {
             let engine = build_engine(&cli.config()?, store, None)?;
-            sync(&engine, *once).await
+            sync_once(&engine, &data_dir).await
         }
+        Command::Sync { once: false } => sync_service(&cli.config()?, store, &data_dir).await,
         Command::Conversations { page, filter, json } => {
             let store = store.lock().expect("store");
             conversations(&store, page.as_deref(), *filter, *json)
@@ -244,19 +252,13 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-/// Prints one line per page (with `only_news`, none for a page with nothing new); failing pages
-/// go to stderr with the cause in words. Returns whether every page synced.
-pub fn report(outcomes: &[PageOutcome], only_news: bool) -> bool {
+/// Prints one line per page; failing pages go to stderr with the cause in words. Returns
+/// whether every page synced.
+fn report(outcomes: &[PageOutcome]) -> bool {
     let mut all_synced = true;
-    let time = if only_news {
-        format!("{} ", local_time(Utc::now()))
-    } else {
-        String::new()
-    };
     for outcome in outcomes {
-        let page = format!("{time}{} ({})", outcome.page_name, outcome.page_id);
+        let page = format!("{} ({})", outcome.page_name, outcome.page_id);
         match &outcome.result {
-            Ok(news) if news.messages == 0 && only_news => {}
             Ok(news) if news.messages == 0 => println!("{page}: synced, nothing new"),
             Ok(news) => println!("{page}: synced, {} new messages", news.messages),
             Err(error) => {
@@ -268,23 +270,85 @@ pub fn report(outcomes: &[PageOutcome], only_news: bool) -> bool {
     all_synced
 }
 
-async fn sync(engine: &Arc<Engine>, once: bool) -> Result<ExitCode> {
-    if once {
-        let synced = report(&engine.cycle(ReplyTiming::AllPending).await, false);
-        return Ok(if synced {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::FAILURE
-        });
+/// One cycle, if no other pagedesk runs the engine of this data dir.
+async fn sync_once(engine: &Arc<Engine>, data_dir: &Path) -> Result<ExitCode> {
+    if let Lease::HeldBy { pid } = engine.hold_lease().await? {
+        eprintln!(
+            "Another pagedesk (pid {pid}) runs the sync engine of {}: it syncs and delivers replies; not syncing from here.",
+            data_dir.display()
+        );
+        return Ok(ExitCode::FAILURE);
     }
-    let interval = engine.interval();
-    println!("Syncing every {} s; Ctrl-C stops.", interval.as_secs());
+    let outcomes = engine.cycle(ReplyTiming::AllPending).await;
+    engine.release_lease().await;
+    Ok(if report(&outcomes) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// The engine as a service, until Ctrl-C: one line per page with news or trouble.
+async fn sync_service(
+    config: &Config,
+    store: Arc<Mutex<Store>>,
+    data_dir: &Path,
+) -> Result<ExitCode> {
+    let (events, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let engine = build_engine(config, store.clone(), Some(events))?;
+    let (commands, queue) = tokio::sync::mpsc::unbounded_channel();
+    let running = tokio::spawn(engine.clone().run(queue));
+    println!(
+        "Syncing every {} s; Ctrl-C stops.",
+        config.sync.interval.as_secs()
+    );
     loop {
-        report(&engine.cycle(ReplyTiming::Due).await, true);
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => return Ok(ExitCode::SUCCESS),
-            () = tokio::time::sleep(interval) => {}
+            _ = tokio::signal::ctrl_c() => break,
+            Some(event) = received.recv() => print_event(&event, &store, data_dir),
         }
+    }
+    drop(commands);
+    let _ = running.await;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_event(event: &SyncEvent, store: &Arc<Mutex<Store>>, data_dir: &Path) {
+    let time = local_time(Utc::now());
+    let page_name = |id: &str| {
+        let pages = store.lock().expect("store").pages().unwrap_or_default();
+        pages
+            .into_iter()
+            .find(|p| p.id == id)
+            .map_or_else(|| id.to_owned(), |p| p.name)
+    };
+    match event {
+        SyncEvent::Leading => println!(
+            "{time} This pagedesk now runs the sync engine of {}.",
+            data_dir.display()
+        ),
+        SyncEvent::Standby { pid } => println!(
+            "{time} pid {pid} runs the sync engine of {}; standing by.",
+            data_dir.display()
+        ),
+        SyncEvent::PageChanged { page_id, news } => {
+            println!(
+                "{time} {} ({page_id}): {} new messages",
+                page_name(page_id),
+                news.messages
+            );
+        }
+        SyncEvent::SyncStateChanged { page_id } => {
+            let state = store
+                .lock()
+                .expect("store")
+                .page_sync(page_id)
+                .unwrap_or_default();
+            if let Some(error) = state.last_error {
+                eprintln!("{time} {} ({page_id}): {error}", page_name(page_id));
+            }
+        }
+        SyncEvent::Syncing { .. } | SyncEvent::ReplyUpdated { .. } => {}
     }
 }
 

@@ -257,6 +257,13 @@ pub struct WaitingSpam {
     pub due_time: DateTime<Utc>,
 }
 
+/// Who runs the sync engine of a data directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lease {
+    Ours,
+    HeldBy { pid: u32 },
+}
+
 /// A reply in the outbox, with what delivering it needs.
 #[derive(Debug, Clone)]
 pub struct QueuedReply {

@@ -77,7 +77,33 @@ impl Store {
         Ok(self.queued_replies("o.message_id = ?1", message_id)?.pop())
     }
 
-    /// Notes an attempt before the request goes out, so a crash mid-send leaves a trace.
+    /// Claims a reply for sending by `holder` until `until`: false when another process holds
+    /// an unexpired claim, so that two pagedesks never send the same reply at once.
+    pub fn claim_reply(
+        &mut self,
+        message_id: i64,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool> {
+        let tx = self.write()?;
+        let claimed = tx.execute(
+            "UPDATE outbox SET claimed_by = ?2, claimed_until = ?4
+             WHERE message_id = ?1
+               AND (claimed_until IS NULL OR claimed_until < ?3 OR claimed_by = ?2)",
+            params![
+                message_id,
+                holder,
+                now.timestamp_millis(),
+                until.timestamp_millis()
+            ],
+        )?;
+        tx.commit()?;
+        Ok(claimed == 1)
+    }
+
+    /// Notes an attempt before the request goes out, so that after a crash mid-send the next
+    /// attempt first looks on Facebook for the reply.
     pub fn begin_attempt(&mut self, message_id: i64, now: DateTime<Utc>) -> Result<()> {
         let tx = self.write()?;
         tx.execute(
@@ -182,17 +208,18 @@ impl Store {
     }
 
     /// The reply stays pending and is tried again at `next_attempt_at`.
+    /// The claim is given up; whether an attempt went out stays recorded.
     pub fn postpone_reply(
         &mut self,
         message_id: i64,
         next_attempt_at: DateTime<Utc>,
-        outcome_unknown: bool,
         reason: &str,
     ) -> Result<()> {
         let tx = self.write()?;
         tx.execute(
-            "UPDATE outbox SET next_attempt_at = ?2, outcome_unknown = ?3 WHERE message_id = ?1",
-            params![message_id, next_attempt_at.timestamp(), outcome_unknown],
+            "UPDATE outbox SET next_attempt_at = ?2, claimed_by = NULL, claimed_until = NULL
+             WHERE message_id = ?1",
+            params![message_id, next_attempt_at.timestamp()],
         )?;
         tx.execute(
             "UPDATE messages SET error = ?2 WHERE id = ?1",
@@ -211,5 +238,60 @@ impl Store {
             })
             .optional()?
             .is_some())
+    }
+
+    /// Takes the engine lease for `holder` (or renews it) unless another holder's lease has not
+    /// expired; returns who holds it now.
+    pub fn take_lease(
+        &mut self,
+        holder: &str,
+        pid: u32,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Lease> {
+        let tx = self.write()?;
+        let current: Option<(String, u32, i64)> = tx
+            .query_row(
+                "SELECT holder, pid, expires_at FROM engine_lease WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let lease = match current {
+            Some((other, pid, expires)) if other != holder && expires >= now.timestamp_millis() => {
+                Lease::HeldBy { pid }
+            }
+            _ => {
+                tx.execute(
+                    "INSERT INTO engine_lease (id, holder, pid, expires_at) VALUES (1, ?1, ?2, ?3)
+                     ON CONFLICT(id) DO UPDATE SET holder = excluded.holder, pid = excluded.pid,
+                        expires_at = excluded.expires_at",
+                    params![holder, pid, until.timestamp_millis()],
+                )?;
+                Lease::Ours
+            }
+        };
+        tx.commit()?;
+        Ok(lease)
+    }
+
+    /// Gives the lease up, so another process need not wait for it to expire.
+    pub fn release_lease(&mut self, holder: &str) -> Result<()> {
+        let tx = self.write()?;
+        tx.execute("DELETE FROM engine_lease WHERE holder = ?1", [holder])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The process holding an unexpired lease, if any.
+    pub fn lease_holder(&self, now: DateTime<Utc>) -> Result<Option<u32>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT pid FROM engine_lease WHERE id = 1 AND expires_at >= ?1",
+                [now.timestamp_millis()],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 }

@@ -64,8 +64,20 @@ CREATE TABLE outbox (
     attempts         INTEGER NOT NULL DEFAULT 0,
     next_attempt_at  INTEGER NOT NULL,
     first_attempt_at INTEGER,
-    -- A send whose answer never came: Facebook may have delivered it.
-    outcome_unknown  INTEGER NOT NULL DEFAULT 0
+    -- A send was attempted and its answer may never have come: Facebook may have delivered
+    -- it, so the next attempt looks for it first.
+    outcome_unknown  INTEGER NOT NULL DEFAULT 0,
+    -- The pagedesk process sending it now, until when (unix ms): no other sends it meanwhile.
+    claimed_by       TEXT,
+    claimed_until    INTEGER
+);
+
+-- The one sync engine of this data directory: the process holding an unexpired lease.
+CREATE TABLE engine_lease (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    holder     TEXT NOT NULL,
+    pid        INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
 );
 
 CREATE TABLE page_sync (

@@ -3,6 +3,7 @@
 //! through the sync-state rows of the store.
 
 mod ingest;
+mod lease;
 mod outbox;
 
 use std::collections::HashSet;
@@ -34,6 +35,10 @@ pub enum SyncEvent {
     SyncStateChanged { page_id: String },
     /// A reply was sent, failed, or postponed.
     ReplyUpdated { message_id: i64 },
+    /// This process now runs the sync engine of its data directory.
+    Leading,
+    /// Another process (this pid) runs it; this one stands by.
+    Standby { pid: u32 },
 }
 
 /// What the UI asks of the engine running in the background.
@@ -118,6 +123,8 @@ pub struct Engine {
     pages: Vec<PageConfig>,
     settings: SyncSettings,
     events: Option<mpsc::UnboundedSender<SyncEvent>>,
+    /// Names this process in the engine lease and in reply claims.
+    instance: String,
 }
 
 impl Engine {
@@ -134,6 +141,7 @@ impl Engine {
             pages,
             settings,
             events,
+            instance: lease::instance_name(),
         }
     }
 
@@ -183,29 +191,6 @@ impl Engine {
         }
         outcomes.sort_by_key(|(index, _)| *index);
         outcomes.into_iter().map(|(_, outcome)| outcome).collect()
-    }
-
-    /// The engine in the background: a cycle every `interval`, and replies delivered as soon as
-    /// they are asked for. Ends when the command channel closes.
-    pub async fn run(self: Arc<Self>, mut commands: mpsc::UnboundedReceiver<EngineCommand>) {
-        let mut ticks = tokio::time::interval(self.settings.interval);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = ticks.tick() => {
-                    self.cycle(ReplyTiming::Due).await;
-                }
-                command = commands.recv() => match command {
-                    None => return,
-                    Some(EngineCommand::Deliver(message_id)) => {
-                        if let Err(error) = self.deliver(message_id).await {
-                            tracing::warn!(message_id, error = %error, "delivering a reply failed");
-                        }
-                        self.emit(SyncEvent::ReplyUpdated { message_id });
-                    }
-                },
-            }
-        }
     }
 
     /// The name to show for a page: the config's, else the one Facebook gave, else the id.

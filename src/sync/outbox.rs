@@ -32,6 +32,8 @@ pub enum Delivery {
 /// The first wait after a transient failure; it doubles per attempt up to 15 minutes.
 const FIRST_RETRY_SECONDS: i64 = 15;
 const MAX_RETRY_SECONDS: i64 = 15 * 60;
+/// How long a claim on a reply lasts: well past the request timeout.
+const CLAIM_SECONDS: i64 = 120;
 /// How far before the first attempt a message found in the conversation may be dated and still
 /// count as that attempt's delivery (clocks differ).
 const CLOCK_SLACK_SECONDS: i64 = 120;
@@ -114,7 +116,19 @@ impl Engine {
         let state = self.db(move |s| s.page_sync(&page_id)).await?;
         if let Some(until) = state.rate_limited_until.filter(|until| *until > now) {
             let reason = format!("rate limited by Facebook until {}", local_hm(until));
-            return self.postpone(message_id, until, false, reason).await;
+            return self.postpone(message_id, until, reason).await;
+        }
+        // Longer than any request may take: a claim outlives only a process that died mid-send.
+        let claim_until = now + chrono::Duration::seconds(CLAIM_SECONDS);
+        let holder = self.instance.clone();
+        if !self
+            .db(move |s| s.claim_reply(message_id, &holder, now, claim_until))
+            .await?
+        {
+            return Ok(Delivery::Pending {
+                reason: "being sent by another pagedesk".into(),
+                retry_at: claim_until,
+            });
         }
         if reply.outcome_unknown
             && let Some(first_attempt) = reply.first_attempt_at
@@ -195,11 +209,10 @@ impl Engine {
         &self,
         message_id: i64,
         retry_at: DateTime<Utc>,
-        outcome_unknown: bool,
         reason: String,
     ) -> Result<Delivery, PageError> {
         let stored = reason.clone();
-        self.db(move |s| s.postpone_reply(message_id, retry_at, outcome_unknown, &stored))
+        self.db(move |s| s.postpone_reply(message_id, retry_at, &stored))
             .await?;
         Ok(Delivery::Pending { reason, retry_at })
     }
@@ -218,8 +231,7 @@ impl Engine {
                 let wait = (FIRST_RETRY_SECONDS << reply.attempts.min(10)).min(MAX_RETRY_SECONDS);
                 let retry_at = now + chrono::Duration::seconds(wait);
                 let reason = format!("{error}; trying again at {}", local_hm(retry_at));
-                self.postpone(reply.message_id, retry_at, true, reason)
-                    .await
+                self.postpone(reply.message_id, retry_at, reason).await
             }
             GraphError::RateLimited { retry_after, .. } => {
                 let retry_at = now
@@ -227,8 +239,7 @@ impl Engine {
                         .and_then(|d| chrono::Duration::from_std(d).ok())
                         .unwrap_or(chrono::Duration::minutes(1));
                 let reason = format!("rate limited by Facebook until {}", local_hm(retry_at));
-                self.postpone(reply.message_id, retry_at, false, reason)
-                    .await?;
+                self.postpone(reply.message_id, retry_at, reason).await?;
                 Ok(Delivery::RateLimited { error, retry_at })
             }
             other => {

@@ -145,6 +145,8 @@ pub struct App {
     pub areas: Areas,
     /// A customer wrote: ring the bell at the next draw.
     pub bell: bool,
+    /// Another process (this pid) runs the sync engine.
+    pub standby: Option<u32>,
     /// The reply whose fate the status line reports when the engine is done with it.
     pub(super) watched_reply: Option<i64>,
 }
@@ -187,6 +189,7 @@ impl App {
             quit: false,
             areas: Areas::default(),
             bell: false,
+            standby: None,
             watched_reply: None,
         };
         app.reload();

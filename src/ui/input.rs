@@ -459,6 +459,11 @@ impl App {
                 page.syncing = started;
             }
         }
+        match event {
+            SyncEvent::Leading => self.standby = None,
+            SyncEvent::Standby { pid } => self.standby = Some(*pid),
+            _ => {}
+        }
         if let SyncEvent::PageChanged { news, .. } = event
             && news.customer_messages > 0
             && self.settings.notify

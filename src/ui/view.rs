@@ -505,14 +505,11 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect, clock: Clock) {
                 .map(|i| page_state(app, i, clock))
                 .collect();
             let warning = states.iter().any(|(_, w)| *w);
-            (
-                states
-                    .into_iter()
-                    .map(|(s, _)| s)
-                    .collect::<Vec<_>>()
-                    .join(" · "),
-                warning,
-            )
+            let mut parts: Vec<String> = states.into_iter().map(|(s, _)| s).collect();
+            if let Some(pid) = app.standby {
+                parts.insert(0, tr.f(S::Standby, &[&pid.to_string()]));
+            }
+            (parts.join(" · "), warning)
         }
     };
     let style = if warning {

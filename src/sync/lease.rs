@@ -1,0 +1,119 @@
+//! One sync engine per data directory. Every pagedesk on a data dir (each staff member's inbox,
+//! a `pagedesk sync` service) runs an engine, but only the holder of the lease in the database
+//! syncs; the lease is renewed every few seconds and taken over when its holder stops renewing.
+//! Replies are safe whoever sends them: each is claimed in the database first.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::{Engine, EngineCommand, ReplyTiming, SyncEvent};
+use crate::store::{Lease, StoreError};
+
+/// How long a lease lasts without renewal: a dead holder is replaced within this.
+const LEASE_SECONDS: i64 = 6;
+const RENEW_EVERY: Duration = Duration::from_secs(2);
+/// How often the leader looks in the outbox between cycles, for replies other processes wrote.
+const OUTBOX_EVERY: Duration = Duration::from_secs(1);
+
+/// This process among others on the same data dir: its pid and a start-time nonce (pids are
+/// reused).
+pub(super) fn instance_name() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!("{}-{nanos}", std::process::id())
+}
+
+impl Engine {
+    /// Takes or renews the lease.
+    pub async fn hold_lease(&self) -> Result<Lease, StoreError> {
+        let holder = self.instance.clone();
+        let now = Utc::now();
+        let until = now + chrono::Duration::seconds(LEASE_SECONDS);
+        self.db(move |s| s.take_lease(&holder, std::process::id(), now, until))
+            .await
+    }
+
+    pub async fn release_lease(&self) {
+        let holder = self.instance.clone();
+        if let Err(error) = self.db(move |s| s.release_lease(&holder)).await {
+            tracing::warn!(error = %error, "cannot release the engine lease");
+        }
+    }
+
+    /// The engine in the background: while it holds the lease, a cycle every `interval` and the
+    /// outbox every second; replies asked for are delivered at once either way. Ends, giving
+    /// the lease up, when the command channel closes.
+    pub async fn run(self: Arc<Self>, mut commands: mpsc::UnboundedReceiver<EngineCommand>) {
+        let leading = Arc::new(AtomicBool::new(false));
+        let renewer = tokio::spawn(self.clone().keep_lease(leading.clone()));
+        let mut ticks = tokio::time::interval(OUTBOX_EVERY);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut next_cycle = Instant::now();
+        loop {
+            tokio::select! {
+                _ = ticks.tick() => {
+                    if !leading.load(Ordering::Relaxed) {
+                        continue;
+                    }
+                    if Instant::now() >= next_cycle {
+                        self.cycle(ReplyTiming::Due).await;
+                        next_cycle = Instant::now() + self.settings.interval;
+                    } else {
+                        self.deliver_everywhere().await;
+                    }
+                }
+                command = commands.recv() => match command {
+                    None => break,
+                    Some(EngineCommand::Deliver(message_id)) => {
+                        if let Err(error) = self.deliver(message_id).await {
+                            tracing::warn!(message_id, error = %error, "delivering a reply failed");
+                        }
+                        self.emit(SyncEvent::ReplyUpdated { message_id });
+                    }
+                },
+            }
+        }
+        renewer.abort();
+        self.release_lease().await;
+    }
+
+    /// Renews (or waits to take) the lease, independently of how long a cycle takes.
+    async fn keep_lease(self: Arc<Self>, leading: Arc<AtomicBool>) {
+        let mut last: Option<Lease> = None;
+        loop {
+            match self.hold_lease().await {
+                Ok(lease) => {
+                    leading.store(lease == Lease::Ours, Ordering::Relaxed);
+                    if last != Some(lease) {
+                        self.emit(match lease {
+                            Lease::Ours => SyncEvent::Leading,
+                            Lease::HeldBy { pid } => SyncEvent::Standby { pid },
+                        });
+                        last = Some(lease);
+                    }
+                }
+                Err(error) => {
+                    // Unsure of the lease, stand by rather than risk two engines.
+                    leading.store(false, Ordering::Relaxed);
+                    tracing::warn!(error = %error, "cannot renew the engine lease");
+                }
+            }
+            tokio::time::sleep(RENEW_EVERY).await;
+        }
+    }
+
+    /// Delivers the due replies of every page (those written by other processes included).
+    async fn deliver_everywhere(&self) {
+        for page in &self.pages {
+            if let Err(error) = self.deliver_due(&page.id, ReplyTiming::Due).await {
+                tracing::warn!(page = %page.id, error = %error, "delivering replies failed");
+            }
+        }
+    }
+}
