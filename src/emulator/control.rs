@@ -233,3 +233,57 @@ pub async fn clear_requests(State(shared): State<Arc<Shared>>) -> StatusCode {
     shared.requests.lock().expect("request log").clear();
     StatusCode::NO_CONTENT
 }
+
+#[derive(Deserialize)]
+pub struct Generate {
+    conversations: usize,
+    #[serde(default = "two")]
+    messages_per_conversation: usize,
+    /// Every n-th conversation goes to Spam; 0 for none.
+    #[serde(default)]
+    spam_every: usize,
+}
+
+fn two() -> usize {
+    2
+}
+
+/// `POST /_emulator/pages/{page}/generate`: a page with many conversations at once.
+pub async fn generate(
+    State(shared): State<Arc<Shared>>,
+    Path(page_id): Path<String>,
+    Json(body): Json<Generate>,
+) -> Response {
+    let mut world = shared.world.lock().expect("world");
+    match world.generate(
+        &page_id,
+        body.conversations,
+        body.messages_per_conversation,
+        body.spam_every,
+        Utc::now(),
+    ) {
+        Ok(()) => Json(json!({ "conversations": world.conversations.len() })).into_response(),
+        Err(e) => not_found(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PageName {
+    name: String,
+}
+
+/// `POST /_emulator/pages/{page}/name`: the page's owner renames it.
+pub async fn rename_page(
+    State(shared): State<Arc<Shared>>,
+    Path(page_id): Path<String>,
+    Json(body): Json<PageName>,
+) -> Response {
+    let mut world = shared.world.lock().expect("world");
+    match world.pages.get_mut(&page_id) {
+        Some(page) => {
+            page.name = body.name;
+            Json(json!({ "name": page.name })).into_response()
+        }
+        None => not_found(format!("no page {page_id}")),
+    }
+}

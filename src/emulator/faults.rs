@@ -61,7 +61,16 @@ pub enum Fault {
     /// The request is carried out (a send is delivered), but its answer is lost: the client
     /// gets a proxy's HTTP 502 instead.
     AnswerLost,
+    /// The request is carried out at once; its answer comes this much later.
+    AnswerDelayed { ms: u64 },
+    /// The answer starts, then the connection drops halfway through the body.
+    DropMidBody,
+    /// The list answers the first page again, with the same `after` cursor every time.
+    CursorLoop,
 }
+
+/// The cursor a looping list keeps returning.
+const LOOPING_CURSOR: &str = "TE9PUElORw";
 
 fn bad_request() -> u16 {
     400
@@ -145,6 +154,62 @@ pub async fn inject(State(shared): State<Arc<Shared>>, request: Request, next: N
         Some(Fault::Delay { ms }) => {
             tokio::time::sleep(Duration::from_millis(ms)).await;
             next.run(request).await
+        }
+        Some(Fault::AnswerDelayed { ms }) => {
+            let response = next.run(request).await;
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            response
+        }
+        Some(Fault::DropMidBody) => {
+            let response = next.run(request).await;
+            let (parts, body) = response.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX)
+                .await
+                .unwrap_or_default();
+            let half = bytes.slice(..bytes.len() / 2);
+            // The first half goes out with the headers; a moment later the connection drops.
+            let body = futures_util::stream::unfold(Some(half), |half| async move {
+                match half {
+                    Some(half) => Some((Ok(half), None)),
+                    None => {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        let dropped = std::io::Error::other("connection dropped by the emulator");
+                        Some((Err::<axum::body::Bytes, _>(dropped), None))
+                    }
+                }
+            });
+            let mut response = Response::from_parts(parts, Body::from_stream(body));
+            response.headers_mut().remove("content-length");
+            response
+        }
+        Some(Fault::CursorLoop) => {
+            let mut request = request;
+            let query: Vec<(String, String)> =
+                url::form_urlencoded::parse(request.uri().query().unwrap_or("").as_bytes())
+                    .into_owned()
+                    .filter(|(k, _)| k != "after")
+                    .collect();
+            let query = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(&query)
+                .finish();
+            if let Ok(uri) = format!("{}?{query}", request.uri().path()).parse() {
+                *request.uri_mut() = uri;
+            }
+            let response = next.run(request).await;
+            let (parts, body) = response.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX)
+                .await
+                .unwrap_or_default();
+            let mut json: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+            if json.get("data").is_some() {
+                json["paging"] = serde_json::json!({
+                    "cursors": { "before": LOOPING_CURSOR, "after": LOOPING_CURSOR },
+                    "next": format!("{}{}?{query}&after={LOOPING_CURSOR}", shared.base_url, path),
+                });
+            }
+            let mut response = Response::from_parts(parts, Body::from(json.to_string()));
+            response.headers_mut().remove("content-length");
+            response
         }
         Some(Fault::AnswerLost) => {
             let _carried_out = next.run(request).await;

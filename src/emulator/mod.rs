@@ -102,6 +102,8 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/pages/{page}/buyer_messages", post(control::buyer_message))
         .route("/pages/{page}/token", post(control::token))
         .route("/pages/{page}/usage", post(control::usage))
+        .route("/pages/{page}/generate", post(control::generate))
+        .route("/pages/{page}/name", post(control::rename_page))
         .route("/conversations/{id}", get(control::conversation))
         .route(
             "/conversations/{id}/page_messages",

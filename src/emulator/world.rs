@@ -310,6 +310,58 @@ impl World {
         Ok((recipient_id.to_owned(), message_id))
     }
 
+    /// Fills a page with `count` conversations of `per_conversation` messages each, the newest
+    /// written `now`, one minute apart, every `spam_every`-th one in Spam (none when 0).
+    pub fn generate(
+        &mut self,
+        page_id: &str,
+        count: usize,
+        per_conversation: usize,
+        spam_every: usize,
+        now: DateTime<Utc>,
+    ) -> Result<(), String> {
+        const QUESTIONS: [&str; 5] = [
+            "Shop ơi mẫu này còn hàng không ạ?",
+            "Giá bao nhiêu vậy shop?",
+            "Ship về Huế mất mấy ngày ạ?",
+            "Có size L không shop?",
+            "Chốt đơn giúp mình nhé",
+        ];
+        const ANSWERS: [&str; 3] = ["Dạ còn ạ", "Dạ 250.000đ ạ", "Dạ 2-3 ngày ạ"];
+        let base = self.conversations.len();
+        for i in 0..count {
+            let customer = Customer {
+                id: format!("{}", 8_000_000_000_000_000u64 + (base + i) as u64),
+                name: format!("Khách hàng {}", base + i),
+            };
+            let folder =
+                (spam_every > 0 && i % spam_every == spam_every - 1).then_some(Folder::Spam);
+            let newest = now - Duration::minutes(i as i64);
+            for m in 0..per_conversation.max(1) {
+                let at = newest - Duration::seconds((per_conversation - m) as i64);
+                if m % 2 == 1 {
+                    let id = self
+                        .conversation_with(page_id, &customer.id)
+                        .expect("written first")
+                        .id
+                        .clone();
+                    let answer = ANSWERS[(i + m) % ANSWERS.len()];
+                    self.push_message(&id, true, Content::text(answer), at);
+                } else {
+                    let text = QUESTIONS[(i + m) % QUESTIONS.len()];
+                    self.customer_writes(
+                        page_id,
+                        customer.clone(),
+                        folder,
+                        Content::text(text),
+                        at,
+                    )?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Moves every message of a conversation `by` into the past.
     pub fn age(&mut self, conversation_id: &str, by: Duration) -> Result<(), String> {
         let conversation = self

@@ -345,23 +345,20 @@ fn next_cursor<T>(list: &List<T>) -> Option<String> {
 
 fn transport_error(e: &reqwest::Error, token: &AccessToken) -> GraphError {
     let words = if e.is_timeout() {
-        "Facebook did not answer in time".to_owned()
+        "Facebook did not answer in time"
     } else if e.is_connect() {
-        "cannot connect to Facebook".to_owned()
+        "cannot connect to Facebook"
     } else if e.is_body() || e.is_decode() {
-        "the connection to Facebook broke while reading the answer".to_owned()
+        "the connection to Facebook broke while reading the answer"
     } else {
-        "the request to Facebook failed".to_owned()
+        "the connection to Facebook broke"
     };
-    // The URL never holds the token (it goes in a header), but the text is redacted anyway.
-    let detail = token.redact(
-        &std::error::Error::source(e)
-            .map(ToString::to_string)
-            .unwrap_or_default(),
-    );
-    if detail.is_empty() {
-        GraphError::Transient(words)
-    } else {
-        GraphError::Transient(format!("{words}: {detail}"))
+    // The innermost cause says most ("connection closed before message completed"). The URL
+    // never holds the token (it goes in a header), but the text is redacted anyway.
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(source) = cause.source() {
+        cause = source;
     }
+    let detail = token.redact(&cause.to_string());
+    GraphError::Transient(format!("{words}: {detail}"))
 }

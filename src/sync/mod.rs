@@ -349,8 +349,9 @@ impl Engine {
         };
         let mut cursors_seen = HashSet::new();
         let mut news = News::default();
+        let mut resuming = after.is_some();
         loop {
-            let listing = self
+            let listing = match self
                 .graph
                 .conversations(
                     page_id,
@@ -359,7 +360,22 @@ impl Engine {
                     CONVERSATION_PAGE_SIZE,
                     after.as_deref(),
                 )
-                .await?;
+                .await
+            {
+                // A saved cursor can expire: the interrupted pass starts again from the top.
+                Err(GraphError::Invalid { .. }) if resuming => {
+                    tracing::info!(
+                        page = page_id,
+                        folder = folder.as_str(),
+                        "saved cursor refused; reading from the top"
+                    );
+                    resuming = false;
+                    after = None;
+                    continue;
+                }
+                listing => listing?,
+            };
+            resuming = false;
             let mut reached_known = false;
             for conversation in &listing.items {
                 listed.insert(conversation.id.clone());

@@ -46,6 +46,11 @@ impl TestWorld {
     /// The `empty` scenario (two pages, no conversations) and a config with both pages;
     /// `sync_settings` is added under `[sync]`.
     pub async fn start(sync_settings: &str) -> TestWorld {
+        Self::start_with_timeout(sync_settings, "3s").await
+    }
+
+    /// As [`TestWorld::start`], with the Graph API request timeout given.
+    pub async fn start_with_timeout(sync_settings: &str, timeout: &str) -> TestWorld {
         let emulator = Emulator::start(
             Scenario::named("empty").unwrap(),
             "127.0.0.1:0".parse().unwrap(),
@@ -58,7 +63,7 @@ impl TestWorld {
         let data_dir = dir.path().join("data");
         let pages = emulator.pages();
         let mut config = format!(
-            "[graph]\nbase_url = \"{}\"\ntimeout = \"3s\"\n\n[sync]\n{sync_settings}\n",
+            "[graph]\nbase_url = \"{}\"\ntimeout = \"{timeout}\"\n\n[sync]\n{sync_settings}\n",
             emulator.url
         );
         for (id, _, token) in &pages {
@@ -189,6 +194,14 @@ impl TestWorld {
             .as_array()
             .unwrap()
             .clone()
+    }
+
+    pub async fn clear_faults(&self) {
+        self.http
+            .delete(format!("{}/_emulator/faults", self.emulator.url))
+            .send()
+            .await
+            .unwrap();
     }
 
     pub async fn clear_requests(&self) {

@@ -1,0 +1,299 @@
+//! The fault matrix: for each fault Facebook (or the network) can throw at one page, the user
+//! reads which page and why, the other page keeps syncing, nothing stored is lost, and the next
+//! run recovers on its own once the fault clears.
+
+mod common;
+
+use common::TestWorld;
+use pagedesk::store::{SendStatus, Store};
+use serde_json::{Value, json};
+
+/// Syncs both pages, injects `fault` into page 0's conversation list calls (`count` of them),
+/// and checks the run fails naming page 0 with `words`, while page 1 still syncs; then clears
+/// the fault and checks page 0 catches up.
+async fn page_survives(fault: Value, count: u32, words: &str) {
+    let world = TestWorld::start_with_timeout("", "1s").await;
+    let first = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Váy còn không shop?", "inbox", 120)
+        .await;
+    world
+        .buyer_writes(1, "Hoàng Mỹ Linh", "Son còn không?", "inbox", 120)
+        .await;
+    world.sync().await;
+
+    world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Shop ơi?", "inbox", 0)
+        .await;
+    let other = world
+        .buyer_writes(1, "Võ Thanh Tùng", "Giá kem?", "inbox", 0)
+        .await;
+    let path = format!("/{}/conversations", world.page(0));
+    world
+        .fault(json!({ "path_contains": path, "count": count, "fault": fault }))
+        .await;
+    let run = world.pagedesk(&["sync", "--once"]).await;
+    assert_ne!(run.code, 0, "the run reports the failure");
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.contains(world.page(0)))
+        .unwrap_or_default();
+    assert!(
+        line.contains(words),
+        "expected «{words}» naming page 0 in:\n{}",
+        run.stderr
+    );
+    assert!(
+        line.starts_with(world.page_name(0)),
+        "names the page: {line}"
+    );
+    assert!(
+        !run.stderr.contains(world.page(1)),
+        "page 1 is fine: {}",
+        run.stderr
+    );
+    assert!(
+        common::find(&world.conversations(&[]).await, &other).is_some(),
+        "page 1 kept syncing"
+    );
+    assert_eq!(
+        world.messages(&first).await.len(),
+        1,
+        "what page 0 had is still there"
+    );
+    let doctor = world.pagedesk(&["doctor"]).await;
+    assert!(
+        doctor.stdout.contains(words),
+        "doctor shows the last error:\n{}",
+        doctor.stdout
+    );
+
+    world.clear_faults().await;
+    world.sync().await;
+    assert_eq!(world.messages(&first).await.len(), 2, "page 0 caught up");
+}
+
+macro_rules! fault_matrix {
+    ($($name:ident: $fault:expr, $count:expr, $words:expr;)*) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                page_survives($fault, $count, $words).await;
+            }
+        )*
+    };
+}
+
+// The client tries a failing read three times: three faults outlast one run.
+fault_matrix! {
+    http_500: json!({ "kind": "http", "http_status": 500, "body": "" }), 3, "HTTP 500";
+    http_502_html_page: json!({ "kind": "http", "http_status": 502, "body": "<html><body>Bad Gateway</body></html>" }), 3, "HTTP 502";
+    http_503: json!({ "kind": "http", "http_status": 503, "body": "Service Unavailable", "content_type": "text/plain" }), 3, "HTTP 503";
+    graph_error_1: json!({ "kind": "error", "code": 1, "http_status": 500, "message": "An unknown error occurred" }), 3, "temporary problem (error 1)";
+    graph_error_2: json!({ "kind": "error", "code": 2, "http_status": 503, "message": "Service temporarily unavailable" }), 3, "temporary problem (error 2)";
+    no_answer_in_time: json!({ "kind": "delay", "ms": 1500 }), 3, "did not answer in time";
+    connection_dropped_mid_body: json!({ "kind": "drop_mid_body" }), 3, "connection to Facebook broke";
+    malformed_json: json!({ "kind": "malformed" }), 3, "cannot read";
+    fields_missing: json!({ "kind": "http", "http_status": 200, "content_type": "application/json", "body": "{\"data\":[{\"updated_time\":\"2026-01-01T00:00:00+0000\"}]}" }), 3, "cannot read";
+    fields_of_the_wrong_type: json!({ "kind": "http", "http_status": 200, "content_type": "application/json", "body": "{\"data\":[{\"id\":5,\"updated_time\":7}]}" }), 3, "cannot read";
+    token_password_changed: json!({ "kind": "error", "code": 190, "error_subcode": 460 }), 1, "password changed";
+    token_expired: json!({ "kind": "error", "code": 190, "error_subcode": 463 }), 1, "expired";
+    token_invalid: json!({ "kind": "error", "code": 190, "error_subcode": 467 }), 1, "no longer valid";
+    token_user_lost_the_page: json!({ "kind": "error", "code": 190, "error_subcode": 492 }), 1, "no role on this page";
+    permission_10: json!({ "kind": "error", "code": 10, "message": "(#10) Requires pages_messaging permission" }), 1, "permission missing";
+    permission_200_range: json!({ "kind": "error", "code": 230, "message": "(#230) Requires pages_messaging permission to manage the object" }), 1, "permission missing";
+}
+
+/// A rate limit: named with the time it clears; no call to the page before then, in this run
+/// or the next process; the other page untouched.
+async fn rate_limit_is_honoured(code: i64) {
+    let world = TestWorld::start("").await;
+    world.buyer_writes(0, "Khách A", "alo", "inbox", 60).await;
+    world.buyer_writes(1, "Khách B", "alo", "inbox", 60).await;
+    let path = format!("/{}/conversations", world.page(0));
+    world
+        .fault(json!({ "path_contains": path, "fault": { "kind": "error", "code": code, "regain_minutes": 9 } }))
+        .await;
+    let run = world.pagedesk(&["sync", "--once"]).await;
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.contains(world.page(0)))
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        line.contains("rate limited by Facebook until"),
+        "{}",
+        run.stderr
+    );
+    let until = chrono::Local::now() + chrono::Duration::minutes(9);
+    assert!(
+        line.contains(&until.format("%H:%M").to_string())
+            || line.contains(
+                &(until - chrono::Duration::minutes(1))
+                    .format("%H:%M")
+                    .to_string()
+            ),
+        "the time from the usage header: {line}"
+    );
+    world.clear_requests().await;
+    world.pagedesk(&["sync", "--once"]).await;
+    let requests = world.requests().await;
+    assert!(
+        requests.iter().all(|r| r["page_id"] != world.page(0)),
+        "no call before it clears: {requests:?}"
+    );
+    assert!(requests.iter().any(|r| r["page_id"] == world.page(1)));
+}
+
+macro_rules! rate_limits {
+    ($($name:ident: $code:expr;)*) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                rate_limit_is_honoured($code).await;
+            }
+        )*
+    };
+}
+
+rate_limits! {
+    rate_limit_4_app: 4;
+    rate_limit_17_user: 17;
+    rate_limit_32_page: 32;
+    rate_limit_613_custom: 613;
+    rate_limit_80001_page_buc: 80001;
+    rate_limit_80006_messenger_buc: 80006;
+}
+
+#[tokio::test]
+async fn connection_refused_is_named_and_recovered_from() {
+    let world = TestWorld::start("").await;
+    world.buyer_writes(0, "Khách A", "alo", "inbox", 60).await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let config = std::fs::read_to_string(&world.config_path).unwrap();
+    std::fs::write(
+        &world.config_path,
+        config.replace(&world.emulator.url, &dead_url),
+    )
+    .unwrap();
+    let run = world.pagedesk(&["sync", "--once"]).await;
+    assert_ne!(run.code, 0);
+    for page in 0..2 {
+        let line = run
+            .stderr
+            .lines()
+            .find(|l| l.contains(world.page(page)))
+            .unwrap_or_default();
+        assert!(
+            line.contains("cannot connect to Facebook"),
+            "{}",
+            run.stderr
+        );
+    }
+    std::fs::write(&world.config_path, config).unwrap();
+    world.sync().await;
+    assert_eq!(world.conversations(&[]).await.len(), 1);
+}
+
+/// A reply Facebook refuses: kept, failed, with the reason in words; retry offered only where
+/// trying again could work.
+async fn send_error_is_kept(fault: Value, words: &str, retry_possible: bool) {
+    let world = TestWorld::start("").await;
+    let id = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Chốt đơn", "inbox", 60)
+        .await;
+    world.sync().await;
+    world
+        .fault(json!({ "method": "POST", "fault": fault }))
+        .await;
+    let run = world.pagedesk(&["reply", &id, "Dạ em lên đơn ạ"]).await;
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains(words), "{}", run.stderr);
+    let store = Store::open(&world.data_dir).unwrap();
+    let reply = store.messages(&id).unwrap().pop().unwrap();
+    assert_eq!(reply.text, "Dạ em lên đơn ạ", "the reply is kept");
+    assert_eq!(reply.status, SendStatus::Failed);
+    assert!(reply.error.unwrap().contains(words));
+    assert_eq!(reply.retry_possible, retry_possible);
+}
+
+#[tokio::test]
+async fn send_outside_the_window() {
+    send_error_is_kept(
+        json!({ "kind": "error", "code": 10, "error_subcode": 2018278 }),
+        "outside the messaging window",
+        false,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn send_to_someone_unavailable_551() {
+    send_error_is_kept(json!({ "kind": "error", "code": 551, "message": "This person isn't available right now." }), "isn't available right now", true).await;
+}
+
+#[tokio::test]
+async fn send_to_someone_unavailable_1545041() {
+    send_error_is_kept(json!({ "kind": "error", "code": 200, "error_subcode": 1545041, "message": "(#200) This person isn't available right now." }), "isn't available right now", true).await;
+}
+
+#[tokio::test]
+async fn send_to_no_matching_user() {
+    send_error_is_kept(json!({ "kind": "error", "code": 100, "error_subcode": 2018001, "message": "(#100) No matching user found" }), "No matching user found", false).await;
+}
+
+#[tokio::test]
+async fn send_while_another_app_controls_the_thread() {
+    send_error_is_kept(
+        json!({ "kind": "error", "code": 100, "message": "(#100) The thread is owned by another app" }),
+        "owned by another app",
+        false,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_next_cursor_that_loops_stops_with_a_message() {
+    let world = TestWorld::start("").await;
+    for i in 0..30 {
+        world
+            .buyer_writes(0, &format!("Khách {i}"), "alo", "inbox", 600 - i)
+            .await;
+    }
+    world
+        .buyer_writes(1, "Hoàng Mỹ Linh", "Son còn không?", "inbox", 120)
+        .await;
+    let path = format!("/{}/conversations", world.page(0));
+    world
+        .fault(json!({ "path_contains": path, "count": 10, "fault": { "kind": "cursor_loop" } }))
+        .await;
+    let run = world.pagedesk(&["sync", "--once"]).await;
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.contains(world.page(0)))
+        .unwrap_or_default();
+    assert!(
+        line.contains("paging cursor for the inbox folder repeats"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        world.list_calls(0, "inbox").await <= 3,
+        "it stopped at the first repeat"
+    );
+    assert_eq!(
+        world.conversations(&["--page", world.page(1)]).await.len(),
+        1,
+        "page 1 synced"
+    );
+    world.clear_faults().await;
+    world.sync().await;
+    assert_eq!(
+        world.conversations(&["--page", world.page(0)]).await.len(),
+        30
+    );
+}
