@@ -6,7 +6,7 @@ use pagedesk::config::{PageConfig, SyncSettings};
 use pagedesk::emulator::{Emulator, Scenario};
 use pagedesk::graph::{AccessToken, GraphClient};
 use pagedesk::store::Store;
-use pagedesk::sync::{Engine, ReplyTiming, SyncEvent};
+use pagedesk::sync::{Engine, SyncEvent, Trigger};
 
 #[tokio::test]
 async fn a_cycle_reports_new_messages_and_state_changes_as_events() {
@@ -35,7 +35,7 @@ async fn a_cycle_reports_new_messages_and_state_changes_as_events() {
         Some(events),
     ));
 
-    let outcomes = engine.cycle(ReplyTiming::Due).await;
+    let outcomes = engine.cycle(Trigger::Background).await;
     assert!(outcomes.iter().all(|o| o.result.is_ok()));
     let mut seen = Vec::new();
     while let Ok(event) = received.try_recv() {
@@ -61,11 +61,84 @@ async fn a_cycle_reports_new_messages_and_state_changes_as_events() {
         "{names:?}"
     );
 
-    engine.cycle(ReplyTiming::Due).await;
+    engine.cycle(Trigger::Background).await;
     while let Ok(event) = received.try_recv() {
         assert!(
             !matches!(event, SyncEvent::PageChanged { .. }),
             "nothing new: {event:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn background_syncs_slow_down_as_a_page_nears_its_usage_limit() {
+    let emulator = Emulator::start(
+        Scenario::named("empty").unwrap(),
+        "127.0.0.1:0".parse().unwrap(),
+        false,
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Mutex::new(Store::open(dir.path()).unwrap()));
+    let pages: Vec<PageConfig> = emulator
+        .pages()
+        .iter()
+        .map(|(id, _, token)| PageConfig::new(id, Some("Shop"), AccessToken::new(token)))
+        .collect();
+    let graph =
+        GraphClient::new(&emulator.url, "v25.0", std::time::Duration::from_secs(5)).unwrap();
+    let engine = Arc::new(Engine::new(
+        store,
+        graph,
+        pages.clone(),
+        SyncSettings::default(),
+        None,
+    ));
+    let http = reqwest::Client::new();
+    let control = |path: String, body: serde_json::Value| {
+        let http = http.clone();
+        let url = format!("{}/_emulator{path}", emulator.url);
+        async move { http.post(url).json(&body).send().await.unwrap() }
+    };
+    control(
+        format!("/pages/{}/usage", pages[0].id),
+        serde_json::json!({ "percent": 95 }),
+    )
+    .await;
+    let calls = |page: String| {
+        let http = http.clone();
+        let url = format!("{}/_emulator/requests", emulator.url);
+        async move {
+            let log: serde_json::Value = http.get(url).send().await.unwrap().json().await.unwrap();
+            log.as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| r["page_id"] == page.as_str())
+                .count()
+        }
+    };
+    engine.cycle(Trigger::Background).await;
+    let (busy, quiet) = (
+        calls(pages[0].id.clone()).await,
+        calls(pages[1].id.clone()).await,
+    );
+    assert_eq!((busy, quiet), (1, 1));
+    engine.cycle(Trigger::Background).await;
+    assert_eq!(
+        calls(pages[0].id.clone()).await,
+        1,
+        "the page at 95 % sits this cycle out"
+    );
+    assert_eq!(
+        calls(pages[1].id.clone()).await,
+        2,
+        "the other page does not"
+    );
+    engine.cycle(Trigger::Person).await;
+    assert_eq!(
+        calls(pages[0].id.clone()).await,
+        2,
+        "a person asking syncs it anyway"
+    );
 }

@@ -16,7 +16,7 @@ use crate::config::Config;
 use crate::graph::GraphClient;
 use crate::i18n::{Lang, Tr};
 use crate::store::{Direction, Filter, Lease, ListQuery, SendStatus, Store};
-use crate::sync::{Delivery, Engine, PageOutcome, ReplyTiming, SyncEvent};
+use crate::sync::{Delivery, Engine, PageOutcome, SyncEvent, Trigger};
 use crate::text::fit;
 use output::local_time;
 
@@ -279,7 +279,7 @@ async fn sync_once(engine: &Arc<Engine>, data_dir: &Path) -> Result<ExitCode> {
         );
         return Ok(ExitCode::FAILURE);
     }
-    let outcomes = engine.cycle(ReplyTiming::AllPending).await;
+    let outcomes = engine.cycle(Trigger::Person).await;
     engine.release_lease().await;
     Ok(if report(&outcomes) {
         ExitCode::SUCCESS

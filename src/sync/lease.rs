@@ -11,7 +11,7 @@ use chrono::Utc;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::{Engine, EngineCommand, ReplyTiming, SyncEvent};
+use super::{Engine, EngineCommand, SyncEvent, Trigger};
 use crate::store::{Lease, StoreError};
 
 /// How long a lease lasts without renewal: a dead holder is replaced within this.
@@ -62,7 +62,7 @@ impl Engine {
                         continue;
                     }
                     if Instant::now() >= next_cycle {
-                        self.cycle(ReplyTiming::Due).await;
+                        self.cycle(Trigger::Background).await;
                         next_cycle = Instant::now() + self.settings.interval;
                     } else {
                         self.deliver_everywhere().await;
@@ -111,7 +111,7 @@ impl Engine {
     /// Delivers the due replies of every page (those written by other processes included).
     async fn deliver_everywhere(&self) {
         for page in &self.pages {
-            if let Err(error) = self.deliver_due(&page.id, ReplyTiming::Due).await {
+            if let Err(error) = self.deliver_due(&page.id, Trigger::Background).await {
                 tracing::warn!(page = %page.id, error = %error, "delivering replies failed");
             }
         }

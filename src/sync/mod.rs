@@ -6,12 +6,13 @@ mod ingest;
 mod lease;
 mod outbox;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Local, Utc};
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 
 use crate::config::{ConfigError, PageConfig, SyncSettings};
 use crate::graph::{AccessToken, CONVERSATION_PAGE_SIZE, Folder, GraphClient, GraphError};
@@ -100,14 +101,20 @@ pub fn local_hm(time: DateTime<Utc>) -> String {
     time.with_timezone(&Local).format("%H:%M").to_string()
 }
 
-/// Which pending replies a cycle tries.
+/// Who asked for a cycle, which decides how patient it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReplyTiming {
-    /// Those whose retry time has come (the running engine).
-    Due,
-    /// Every pending one, now (a sync a person asked for).
-    AllPending,
+pub enum Trigger {
+    /// The running engine: replies whose retry time has come, and pages close to their usage
+    /// limit are synced less often.
+    Background,
+    /// A person (`pagedesk sync --once`): every pending reply, every page, now.
+    Person,
 }
+
+/// Usage (percent of the app's or page's limit) from which background syncs slow down, and
+/// from which they slow down more.
+const SLOW_DOWN_AT: u32 = 75;
+const SLOW_DOWN_MORE_AT: u32 = 90;
 
 /// How one page fared in a cycle.
 #[derive(Debug)]
@@ -125,6 +132,8 @@ pub struct Engine {
     events: Option<mpsc::UnboundedSender<SyncEvent>>,
     /// Names this process in the engine lease and in reply claims.
     instance: String,
+    /// Pages close to their usage limit, and when the background engine may call them again.
+    slowed_down: Mutex<HashMap<String, Instant>>,
 }
 
 impl Engine {
@@ -142,6 +151,7 @@ impl Engine {
             settings,
             events,
             instance: lease::instance_name(),
+            slowed_down: Mutex::new(HashMap::new()),
         }
     }
 
@@ -177,7 +187,7 @@ impl Engine {
     }
 
     /// Syncs every page concurrently, outbox first; one page failing never stops another.
-    pub async fn cycle(self: &Arc<Self>, replies: ReplyTiming) -> Vec<PageOutcome> {
+    pub async fn cycle(self: &Arc<Self>, replies: Trigger) -> Vec<PageOutcome> {
         let mut tasks = tokio::task::JoinSet::new();
         for (index, page) in self.pages.iter().enumerate() {
             let engine = self.clone();
@@ -207,13 +217,29 @@ impl Engine {
         stored.map_or_else(|| page_id.to_owned(), |p| p.name)
     }
 
-    async fn sync_page(&self, page_id: &str, replies: ReplyTiming) -> PageOutcome {
+    async fn sync_page(&self, page_id: &str, replies: Trigger) -> PageOutcome {
         self.emit(SyncEvent::Syncing {
             page_id: page_id.to_owned(),
         });
         let now = Utc::now();
         let id = page_id.to_owned();
         let mut state = self.db(move |s| s.page_sync(&id)).await.unwrap_or_default();
+        let slowed_until = self
+            .slowed_down
+            .lock()
+            .expect("slow-down map")
+            .get(page_id)
+            .copied();
+        if replies == Trigger::Background
+            && slowed_until.is_some_and(|until| Instant::now() < until)
+        {
+            // Close to the usage limit: skip this cycle quietly rather than hit the limit.
+            return PageOutcome {
+                page_id: page_id.to_owned(),
+                page_name: self.page_name(page_id).await,
+                result: Ok(News::default()),
+            };
+        }
         let result = match state.rate_limited_until {
             Some(until) if until > now => Err(PageError::RateLimitedUntil(until)),
             _ => self.sync_page_now(page_id, replies).await,
@@ -262,7 +288,7 @@ impl Engine {
     }
 
     /// One page: its outbox, its inbox, and its Spam folder when spam sync is on.
-    async fn sync_page_now(&self, page_id: &str, replies: ReplyTiming) -> Result<News, PageError> {
+    async fn sync_page_now(&self, page_id: &str, replies: Trigger) -> Result<News, PageError> {
         let page = self
             .page_config(page_id)
             .expect("cycle only syncs configured pages");
@@ -376,6 +402,7 @@ impl Engine {
                 listing => listing?,
             };
             resuming = false;
+            self.note_usage(page_id, listing.usage.percent);
             let mut reached_known = false;
             for conversation in &listing.items {
                 listed.insert(conversation.id.clone());
@@ -483,6 +510,26 @@ impl Engine {
             }
         }
         Ok(news)
+    }
+}
+
+impl Engine {
+    /// Slows the background syncs of a page down as its usage nears the limit: every other
+    /// cycle from 75 %, every fourth from 90 %.
+    fn note_usage(&self, page_id: &str, percent: Option<u32>) {
+        let Some(percent) = percent.filter(|p| *p >= SLOW_DOWN_AT) else {
+            return;
+        };
+        let cycles = if percent >= SLOW_DOWN_MORE_AT { 4 } else { 2 };
+        let until = Instant::now() + self.settings.interval * cycles;
+        tracing::info!(
+            page = page_id,
+            percent,
+            "usage near the limit: syncing less often"
+        );
+        let mut slowed = self.slowed_down.lock().expect("slow-down map");
+        let entry = slowed.entry(page_id.to_owned()).or_insert(until);
+        *entry = (*entry).max(until);
     }
 }
 

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Engine, PageError, ReplyTiming, SyncEvent, local_hm};
+use super::{Engine, PageError, SyncEvent, Trigger, local_hm};
 use crate::graph::{
     GraphError, HUMAN_AGENT_WINDOW, MAX_TEXT_CHARS, MessagingType, STANDARD_WINDOW,
 };
@@ -75,11 +75,11 @@ impl Engine {
     pub(super) async fn deliver_due(
         &self,
         page_id: &str,
-        timing: ReplyTiming,
+        timing: Trigger,
     ) -> Result<(), PageError> {
         let until = match timing {
-            ReplyTiming::Due => Utc::now(),
-            ReplyTiming::AllPending => DateTime::<Utc>::MAX_UTC,
+            Trigger::Background => Utc::now(),
+            Trigger::Person => DateTime::<Utc>::MAX_UTC,
         };
         let due = self.db(move |s| s.due_replies(until)).await?;
         for reply in due.into_iter().filter(|r| r.page_id == page_id) {
