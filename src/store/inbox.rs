@@ -2,7 +2,7 @@
 //! spam conversations waiting for their delay, and sync progress.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::*;
 
@@ -135,6 +135,10 @@ impl Store {
         }
         let mut unread = existing.map(|(unread, _)| unread);
         for message in &update.messages {
+            if message.direction == Direction::Out && adopt_own_reply(&tx, &update.id, message)? {
+                unread = unread.map(|_| 0);
+                continue;
+            }
             let attachments = if message.attachments.is_empty() {
                 None
             } else {
@@ -316,4 +320,52 @@ impl Store {
         tx.commit()?;
         Ok(())
     }
+}
+
+/// How much earlier than our first attempt Facebook may date a reply and it still be ours
+/// (the two clocks differ).
+const CLOCK_SLACK_SECONDS: i64 = 120;
+
+/// A page message from Facebook that is one of our own replies whose answer never came (the
+/// process died, or the answer was lost): the local reply takes Facebook's id and is sent,
+/// instead of the message being stored twice and, worse, sent again.
+fn adopt_own_reply(
+    tx: &Transaction<'_>,
+    conversation_id: &str,
+    message: &NewMessage,
+) -> rusqlite::Result<bool> {
+    if tx
+        .query_row(
+            "SELECT 1 FROM messages WHERE fb_id = ?1",
+            [&message.fb_id],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some()
+    {
+        return Ok(false);
+    }
+    let ours: Option<i64> = tx
+        .query_row(
+            "SELECT m.id FROM messages m JOIN outbox o ON o.message_id = m.id
+             WHERE m.conversation_id = ?1 AND m.fb_id IS NULL AND m.text = ?2
+               AND o.first_attempt_at IS NOT NULL AND o.first_attempt_at <= ?3
+             ORDER BY m.id LIMIT 1",
+            params![
+                conversation_id,
+                message.text,
+                message.created_time.timestamp() + CLOCK_SLACK_SECONDS
+            ],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(ours) = ours else {
+        return Ok(false);
+    };
+    tx.execute(
+        "UPDATE messages SET fb_id = ?2, status = 'sent', error = NULL, created_time = ?3 WHERE id = ?1",
+        params![ours, message.fb_id, message.created_time.timestamp()],
+    )?;
+    tx.execute("DELETE FROM outbox WHERE message_id = ?1", [ours])?;
+    Ok(true)
 }

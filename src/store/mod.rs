@@ -257,6 +257,14 @@ pub struct WaitingSpam {
     pub due_time: DateTime<Utc>,
 }
 
+/// A process asking for the engine lease or a reply: who it is, and how to tell whether the
+/// process holding it now is still alive (a dead holder's claim is void at once).
+pub struct Claimant<'a> {
+    pub holder: &'a str,
+    pub pid: u32,
+    pub alive: &'a (dyn Fn(u32) -> bool + Send + Sync),
+}
+
 /// Who runs the sync engine of a data directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lease {

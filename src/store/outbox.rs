@@ -82,24 +82,41 @@ impl Store {
     pub fn claim_reply(
         &mut self,
         message_id: i64,
-        holder: &str,
+        claimant: &Claimant<'_>,
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<bool> {
         let tx = self.write()?;
-        let claimed = tx.execute(
-            "UPDATE outbox SET claimed_by = ?2, claimed_until = ?4
-             WHERE message_id = ?1
-               AND (claimed_until IS NULL OR claimed_until < ?3 OR claimed_by = ?2)",
-            params![
-                message_id,
-                holder,
-                now.timestamp_millis(),
-                until.timestamp_millis()
-            ],
-        )?;
+        let current: Option<(Option<String>, Option<u32>, Option<i64>)> = tx
+            .query_row(
+                "SELECT claimed_by, claimed_pid, claimed_until FROM outbox WHERE message_id = ?1",
+                [message_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((by, pid, claimed_until)) = current else {
+            return Ok(false);
+        };
+        let free = match (by, pid, claimed_until) {
+            (Some(by), _, _) if by == claimant.holder => true,
+            (_, _, Some(until)) if until < now.timestamp_millis() => true,
+            (_, Some(pid), _) => !(claimant.alive)(pid),
+            _ => true,
+        };
+        if free {
+            tx.execute(
+                "UPDATE outbox SET claimed_by = ?2, claimed_pid = ?3, claimed_until = ?4
+                 WHERE message_id = ?1",
+                params![
+                    message_id,
+                    claimant.holder,
+                    claimant.pid,
+                    until.timestamp_millis()
+                ],
+            )?;
+        }
         tx.commit()?;
-        Ok(claimed == 1)
+        Ok(free)
     }
 
     /// Notes an attempt before the request goes out, so that after a crash mid-send the next
@@ -163,7 +180,8 @@ impl Store {
     ) -> Result<()> {
         let tx = self.write()?;
         tx.execute(
-            "UPDATE messages SET status = 'failed', error = ?2, retry_possible = ?3 WHERE id = ?1",
+            "UPDATE messages SET status = 'failed', error = ?2, retry_possible = ?3
+             WHERE id = ?1 AND status = 'pending'",
             params![message_id, reason, retry_possible],
         )?;
         tx.execute("DELETE FROM outbox WHERE message_id = ?1", [message_id])?;
@@ -217,12 +235,13 @@ impl Store {
     ) -> Result<()> {
         let tx = self.write()?;
         tx.execute(
-            "UPDATE outbox SET next_attempt_at = ?2, claimed_by = NULL, claimed_until = NULL
+            "UPDATE outbox SET next_attempt_at = ?2, claimed_by = NULL, claimed_pid = NULL,
+                claimed_until = NULL
              WHERE message_id = ?1",
             params![message_id, next_attempt_at.timestamp()],
         )?;
         tx.execute(
-            "UPDATE messages SET error = ?2 WHERE id = ?1",
+            "UPDATE messages SET error = ?2 WHERE id = ?1 AND status = 'pending'",
             params![message_id, reason],
         )?;
         tx.commit()?;
@@ -244,11 +263,11 @@ impl Store {
     /// expired; returns who holds it now.
     pub fn take_lease(
         &mut self,
-        holder: &str,
-        pid: u32,
+        claimant: &Claimant<'_>,
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<Lease> {
+        let (holder, pid) = (claimant.holder, claimant.pid);
         let tx = self.write()?;
         let current: Option<(String, u32, i64)> = tx
             .query_row(
@@ -258,7 +277,11 @@ impl Store {
             )
             .optional()?;
         let lease = match current {
-            Some((other, pid, expires)) if other != holder && expires >= now.timestamp_millis() => {
+            Some((other, pid, expires))
+                if other != holder
+                    && expires >= now.timestamp_millis()
+                    && (claimant.alive)(pid) =>
+            {
                 Lease::HeldBy { pid }
             }
             _ => {

@@ -213,6 +213,22 @@ impl Store {
             .query_row("PRAGMA data_version", [], |r| r.get(0))?)
     }
 
+    /// SQLite's own check of the database file: `["ok"]` when sound.
+    pub fn integrity_check(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// How many messages a conversation has (all of them when `None`).
+    pub fn message_count(&self, conversation_id: Option<&str>) -> Result<usize> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM messages WHERE ?1 IS NULL OR conversation_id = ?1",
+            [conversation_id],
+            |r| r.get::<_, i64>(0),
+        )? as usize)
+    }
+
     /// Staff opened the conversation: nothing in it is unread any more.
     pub fn mark_read(&mut self, conversation_id: &str) -> Result<()> {
         let tx = self.write()?;

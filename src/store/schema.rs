@@ -69,6 +69,7 @@ CREATE TABLE outbox (
     outcome_unknown  INTEGER NOT NULL DEFAULT 0,
     -- The pagedesk process sending it now, until when (unix ms): no other sends it meanwhile.
     claimed_by       TEXT,
+    claimed_pid      INTEGER,
     claimed_until    INTEGER
 );
 

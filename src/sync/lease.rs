@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::{Engine, EngineCommand, SyncEvent, Trigger};
-use crate::store::{Lease, StoreError};
+use crate::store::{Claimant, Lease, StoreError};
 
 /// How long a lease lasts without renewal: a dead holder is replaced within this.
 const LEASE_SECONDS: i64 = 6;
@@ -29,14 +29,30 @@ pub(super) fn instance_name() -> String {
     format!("{}-{nanos}", std::process::id())
 }
 
+/// Whether a process is running on this machine. Where `/proc` cannot tell, it is taken to be
+/// alive, and only time frees what it holds.
+pub(super) fn process_alive(pid: u32) -> bool {
+    if !std::path::Path::new("/proc/self").exists() {
+        return true;
+    }
+    std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
 impl Engine {
     /// Takes or renews the lease.
     pub async fn hold_lease(&self) -> Result<Lease, StoreError> {
         let holder = self.instance.clone();
         let now = Utc::now();
         let until = now + chrono::Duration::seconds(LEASE_SECONDS);
-        self.db(move |s| s.take_lease(&holder, std::process::id(), now, until))
-            .await
+        self.db(move |s| {
+            let claimant = Claimant {
+                holder: &holder,
+                pid: std::process::id(),
+                alive: &process_alive,
+            };
+            s.take_lease(&claimant, now, until)
+        })
+        .await
     }
 
     pub async fn release_lease(&self) {

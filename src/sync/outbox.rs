@@ -8,7 +8,7 @@ use super::{Engine, PageError, SyncEvent, Trigger, local_hm};
 use crate::graph::{
     GraphError, HUMAN_AGENT_WINDOW, MAX_TEXT_CHARS, MessagingType, STANDARD_WINDOW,
 };
-use crate::store::QueuedReply;
+use crate::store::{Claimant, QueuedReply};
 
 /// What became of a reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,10 +121,15 @@ impl Engine {
         // Longer than any request may take: a claim outlives only a process that died mid-send.
         let claim_until = now + chrono::Duration::seconds(CLAIM_SECONDS);
         let holder = self.instance.clone();
-        if !self
-            .db(move |s| s.claim_reply(message_id, &holder, now, claim_until))
-            .await?
-        {
+        let claimed = self.db(move |s| {
+            let claimant = Claimant {
+                holder: &holder,
+                pid: std::process::id(),
+                alive: &super::lease::process_alive,
+            };
+            s.claim_reply(message_id, &claimant, now, claim_until)
+        });
+        if !claimed.await? {
             return Ok(Delivery::Pending {
                 reason: "being sent by another pagedesk".into(),
                 retry_at: claim_until,

@@ -1,0 +1,187 @@
+//! Killed processes: replies are delivered exactly once after a SIGKILL mid-send, and a large
+//! sync killed half way resumes, with the database sound and nothing doubled. Real processes,
+//! real signals.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::TestWorld;
+use pagedesk::store::{Filter, ListQuery, SendStatus, Store};
+use serde_json::json;
+
+fn spawn(world: &TestWorld, args: &[&str]) -> tokio::process::Child {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_pagedesk"))
+        .arg("--config")
+        .arg(&world.config_path)
+        .arg("--data-dir")
+        .arg(&world.data_dir)
+        .args(args)
+        .env_remove("PAGEDESK_CONFIG")
+        .env_remove("PAGEDESK_DATA_DIR")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
+async fn until(what: &str, mut done: impl AsyncFnMut() -> bool) {
+    let start = Instant::now();
+    while !done().await {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "waited too long for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn page_messages(world: &TestWorld, conversation: &str) -> usize {
+    let state = world.emulated_conversation(conversation).await;
+    state["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["from_page"] == true)
+        .count()
+}
+
+#[tokio::test]
+async fn killed_after_facebook_took_the_reply_it_is_not_sent_again() {
+    let world = TestWorld::start("").await;
+    let id = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Chốt đơn nhé", "inbox", 60)
+        .await;
+    world.sync().await;
+    // Facebook takes the reply at once but its answer takes 3 s: the kill lands in between.
+    world
+        .fault(json!({ "method": "POST", "fault": { "kind": "answer_delayed", "ms": 3000 } }))
+        .await;
+    let mut reply = spawn(&world, &["reply", &id, "Dạ em lên đơn ạ"]);
+    until("Facebook to have the reply", async || {
+        page_messages(&world, &id).await == 1
+    })
+    .await;
+    reply.kill().await.unwrap();
+
+    let store = Store::open(&world.data_dir).unwrap();
+    let pending = store.messages(&id).unwrap().pop().unwrap();
+    assert_eq!(
+        (pending.text.as_str(), pending.status),
+        ("Dạ em lên đơn ạ", SendStatus::Pending)
+    );
+
+    world.clear_requests().await;
+    world.sync().await;
+    assert!(
+        world.requests().await.iter().all(|r| r["method"] != "POST"),
+        "not sent again"
+    );
+    assert_eq!(page_messages(&world, &id).await, 1);
+    let sent = store.messages(&id).unwrap().pop().unwrap();
+    assert_eq!(sent.status, SendStatus::Sent);
+    assert!(sent.id.starts_with("m_"));
+    assert_eq!(store.messages(&id).unwrap().len(), 2, "one copy");
+}
+
+#[tokio::test]
+async fn killed_before_facebook_took_the_reply_it_is_sent_once_after_restart() {
+    let world = TestWorld::start("").await;
+    let id = world
+        .buyer_writes(0, "Trần Văn Minh", "Còn áo XL không?", "inbox", 60)
+        .await;
+    world.sync().await;
+    // The request is held before Facebook acts on it; the process dies meanwhile.
+    world
+        .fault(json!({ "method": "POST", "fault": { "kind": "delay", "ms": 1500 } }))
+        .await;
+    let mut reply = spawn(&world, &["reply", &id, "Dạ còn ạ"]);
+    until("the send to be on its way", async || {
+        world.requests().await.iter().any(|r| r["method"] == "POST")
+    })
+    .await;
+    reply.kill().await.unwrap();
+    // Whatever Facebook does with the orphaned request, it has done it by now.
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+
+    world.sync().await;
+    assert_eq!(
+        page_messages(&world, &id).await,
+        1,
+        "delivered exactly once"
+    );
+    let store = Store::open(&world.data_dir).unwrap();
+    let messages = store.messages(&id).unwrap();
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[1].status, SendStatus::Sent);
+    world.sync().await;
+    assert_eq!(page_messages(&world, &id).await, 1);
+}
+
+#[tokio::test]
+async fn a_large_sync_killed_half_way_resumes_with_nothing_lost_or_doubled() {
+    let world = TestWorld::start("backfill_conversations = 5000").await;
+    let page = world.page(0).to_owned();
+    world
+        .control(
+            &format!("/pages/{page}/generate"),
+            json!({ "conversations": 3000, "messages_per_conversation": 2 }),
+        )
+        .await;
+    let mut sync = spawn(&world, &["sync", "--once"]);
+    let store = Store::open(&world.data_dir).unwrap();
+    until("a part of the inbox to be stored", async || {
+        store.filter_counts(None).map(|c| c.all).unwrap_or(0) >= 300
+    })
+    .await;
+    sync.kill().await.unwrap();
+    drop(store);
+    let store = Store::open(&world.data_dir).unwrap();
+    let stored = store.filter_counts(None).unwrap().all;
+    assert!(stored < 3000, "killed half way ({stored})");
+    assert_eq!(store.integrity_check().unwrap(), ["ok"]);
+    let all = ListQuery {
+        page_id: None,
+        filter: Filter::All,
+    };
+    for conversation in store.conversations(&all).unwrap() {
+        assert_eq!(
+            store.message_count(Some(&conversation.id)).unwrap(),
+            2,
+            "no half-written conversation"
+        );
+    }
+
+    world.clear_requests().await;
+    world.sync().await;
+    let first_list = world
+        .requests()
+        .await
+        .into_iter()
+        .find(|r| r["path"].as_str().unwrap().ends_with("/conversations"))
+        .unwrap();
+    assert!(
+        first_list["query"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p[0] == "after"),
+        "it resumed: {first_list}"
+    );
+    assert_eq!(store.filter_counts(None).unwrap().all, 3000);
+    assert_eq!(
+        store.message_count(None).unwrap(),
+        6000,
+        "no duplicate messages"
+    );
+    // A fresh connection: FTS5's integrity check reuses what a connection cached in an earlier
+    // check, and reports a false "malformed" after another process has written.
+    let store = Store::open(&world.data_dir).unwrap();
+    assert_eq!(store.integrity_check().unwrap(), ["ok"]);
+    assert_eq!(
+        store.search("gia", 5000).unwrap().len(),
+        600,
+        "the search index has every message"
+    );
+}
