@@ -1,0 +1,172 @@
+//! Several pagedesk processes on one data dir, as on a shared server: exactly one sync engine
+//! at a time, taken over within seconds when its holder is killed, every process seeing new
+//! data and settings, and nobody ever told "database is locked".
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::TestWorld;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+struct Service {
+    child: tokio::process::Child,
+    output: Arc<Mutex<String>>,
+}
+
+impl Service {
+    fn start(world: &TestWorld) -> Service {
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_pagedesk"))
+            .arg("--config")
+            .arg(&world.config_path)
+            .arg("--data-dir")
+            .arg(&world.data_dir)
+            .arg("sync")
+            .env_remove("PAGEDESK_CONFIG")
+            .env_remove("PAGEDESK_DATA_DIR")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let output = Arc::new(Mutex::new(String::new()));
+        for stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn tokio::io::AsyncRead + Unpin + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let output = output.clone();
+            tokio::spawn(async move {
+                let mut lines = BufReader::new(stream).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let mut output = output.lock().unwrap();
+                    output.push_str(&line);
+                    output.push('\n');
+                }
+            });
+        }
+        Service { child, output }
+    }
+
+    fn said(&self, text: &str) -> bool {
+        self.output.lock().unwrap().contains(text)
+    }
+
+    fn leads(&self) -> bool {
+        let output = self.output.lock().unwrap();
+        let led = output.rfind("now runs the sync engine");
+        let stood = output.rfind("standing by");
+        led > stood
+    }
+}
+
+async fn eventually(what: &str, within: Duration, mut done: impl AsyncFnMut() -> bool) {
+    let start = Instant::now();
+    while !done().await {
+        assert!(start.elapsed() < within, "not within {within:?}: {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_processes_one_engine_and_a_killed_leader_is_replaced() {
+    let world = TestWorld::start("interval = \"1s\"").await;
+    world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Váy còn không?", "inbox", 60)
+        .await;
+    world.sync().await;
+    let mut services: Vec<Service> = (0..3).map(|_| Service::start(&world)).collect();
+    eventually(
+        "every process to know its role",
+        Duration::from_secs(10),
+        async || {
+            services
+                .iter()
+                .all(|s| s.said("now runs the sync engine") || s.said("standing by"))
+        },
+    )
+    .await;
+    let leaders: Vec<usize> = (0..3).filter(|&i| services[i].leads()).collect();
+    assert_eq!(leaders.len(), 1, "exactly one engine");
+
+    // Only the leader calls Facebook: about one inbox call per page per second, not three.
+    world.clear_requests().await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let calls = world.list_calls(0, "inbox").await;
+    assert!((1..=5).contains(&calls), "{calls} inbox calls in 3 s");
+
+    let new = world
+        .buyer_writes(0, "Trần Văn Minh", "Áo XL còn không?", "inbox", 0)
+        .await;
+    eventually(
+        "the new conversation stored",
+        Duration::from_secs(5),
+        async || common::find(&world.conversations(&[]).await, &new).is_some(),
+    )
+    .await;
+
+    let leader = leaders[0];
+    services[leader].child.kill().await.unwrap();
+    eventually(
+        "another process to take over",
+        Duration::from_secs(10),
+        async || (0..3).filter(|&i| i != leader).any(|i| services[i].leads()),
+    )
+    .await;
+    let after = world
+        .buyer_writes(1, "Hoàng Mỹ Linh", "Son còn không?", "inbox", 0)
+        .await;
+    eventually(
+        "the new leader to sync",
+        Duration::from_secs(5),
+        async || common::find(&world.conversations(&[]).await, &after).is_some(),
+    )
+    .await;
+
+    // A settings change made by yet another process reaches the engine.
+    let spam = world
+        .buyer_writes(1, "Đặng Ngọc Ánh", "Serum còn không?", "spam", 600)
+        .await;
+    assert_eq!(
+        world
+            .pagedesk(&["spam-sync", "on", "--page", world.page(1)])
+            .await
+            .code,
+        0
+    );
+    eventually(
+        "the spam conversation after spam sync was turned on",
+        Duration::from_secs(5),
+        async || common::find(&world.conversations(&[]).await, &spam).is_some(),
+    )
+    .await;
+
+    let leaders = (0..3)
+        .filter(|&i| i != leader && services[i].leads())
+        .count();
+    assert_eq!(leaders, 1, "still exactly one engine");
+    for service in &services {
+        assert!(
+            !service.said("database is locked"),
+            "{}",
+            service.output.lock().unwrap()
+        );
+    }
+    // `sync --once` leaves a running engine alone, and says so.
+    let once = world.pagedesk(&["sync", "--once"]).await;
+    assert_ne!(once.code, 0);
+    assert!(
+        once.stderr.contains("runs the sync engine"),
+        "{}",
+        once.stderr
+    );
+    let doctor = world.pagedesk(&["doctor"]).await;
+    assert!(
+        doctor.stdout.contains("Sync engine: pid"),
+        "{}",
+        doctor.stdout
+    );
+    for service in &mut services {
+        let _ = service.child.kill().await;
+    }
+}
