@@ -159,7 +159,12 @@ async fn a_large_sync_killed_half_way_resumes_with_nothing_lost_or_doubled() {
         .requests()
         .await
         .into_iter()
-        .find(|r| r["path"].as_str().unwrap().ends_with("/conversations"))
+        .find(|r| {
+            r["path"]
+                .as_str()
+                .unwrap()
+                .ends_with(&format!("/{page}/conversations"))
+        })
         .unwrap();
     assert!(
         first_list["query"]

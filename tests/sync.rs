@@ -810,3 +810,37 @@ async fn what_buyers_write_is_stored_as_plain_text() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_interrupted_incremental_sync_leaves_no_gap() {
+    let world = TestWorld::start("").await;
+    world
+        .buyer_writes(0, "Khách cũ", "alo", "inbox", 7200)
+        .await;
+    world.sync().await;
+    // A day offline: 60 new conversations. The read stops after the first 25.
+    for i in 0..60 {
+        world
+            .buyer_writes(0, &format!("Khách {i}"), "alo", "inbox", 3600 - i)
+            .await;
+    }
+    let path = format!("/{}/conversations", world.page(0));
+    world
+        .fault(json!({ "path_contains": path, "skip": 1, "count": 3, "fault": { "kind": "http", "http_status": 503 } }))
+        .await;
+    assert_ne!(world.pagedesk(&["sync", "--once"]).await.code, 0);
+    assert_eq!(world.conversations(&[]).await.len(), 26);
+    world.sync().await;
+    assert_eq!(
+        world.conversations(&[]).await.len(),
+        61,
+        "the 35 below the interruption too"
+    );
+    world.clear_requests().await;
+    world.sync().await;
+    assert_eq!(
+        world.list_calls(0, "inbox").await,
+        1,
+        "and then quiet again"
+    );
+}

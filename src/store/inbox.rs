@@ -236,14 +236,16 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT pass_complete, resume_after, backfilled FROM folder_sync
-                 WHERE page_id = ?1 AND folder = ?2",
+                "SELECT pass_complete, resume_after, backfilled, pass_top, complete_through
+                 FROM folder_sync WHERE page_id = ?1 AND folder = ?2",
                 params![page_id, folder.as_str()],
                 |r| {
                     Ok(FolderSync {
                         pass_complete: r.get(0)?,
                         resume_after: r.get(1)?,
                         backfilled: r.get::<_, i64>(2)? as usize,
+                        pass_top: r.get(3)?,
+                        complete_through: r.get(4)?,
                     })
                 },
             )
@@ -259,16 +261,20 @@ impl Store {
     ) -> Result<()> {
         let tx = self.write()?;
         tx.execute(
-            "INSERT INTO folder_sync (page_id, folder, pass_complete, resume_after, backfilled)
-             VALUES (?1, ?2, ?3, ?4, ?5)
+            "INSERT INTO folder_sync (page_id, folder, pass_complete, resume_after, backfilled,
+                pass_top, complete_through)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT(page_id, folder) DO UPDATE SET pass_complete = excluded.pass_complete,
-                resume_after = excluded.resume_after, backfilled = excluded.backfilled",
+                resume_after = excluded.resume_after, backfilled = excluded.backfilled,
+                pass_top = excluded.pass_top, complete_through = excluded.complete_through",
             params![
                 page_id,
                 folder.as_str(),
                 state.pass_complete,
                 state.resume_after,
-                state.backfilled as i64
+                state.backfilled as i64,
+                state.pass_top,
+                state.complete_through,
             ],
         )?;
         tx.commit()?;

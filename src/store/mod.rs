@@ -25,7 +25,7 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("database error: {0}")]
+    #[error("database error: {}", sqlite_words(.0))]
     Sqlite(#[from] rusqlite::Error),
     #[error("no conversation {0} in the database: run `pagedesk sync --once` first")]
     NoConversation(String),
@@ -36,6 +36,29 @@ pub enum StoreError {
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// What a database failure means for the person reading it.
+fn sqlite_words(error: &rusqlite::Error) -> String {
+    use rusqlite::ErrorCode;
+    let what = match error.sqlite_error_code() {
+        Some(ErrorCode::DiskFull) => "the disk is full: free some space; nothing stored was lost",
+        Some(ErrorCode::ReadOnly) => {
+            "the database is read-only: check the permissions of the data directory"
+        }
+        Some(ErrorCode::SystemIoFailure) => {
+            "cannot write to the disk (full, or a file size limit?); nothing stored was lost"
+        }
+        Some(ErrorCode::CannotOpen) => "cannot open the database file: check the data directory",
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+            "another pagedesk kept the database busy for too long; try again"
+        }
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
+            "the database file is damaged"
+        }
+        _ => return error.to_string(),
+    };
+    format!("{what} ({error})")
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -224,6 +247,28 @@ pub struct MessageRow {
     pub retry_possible: bool,
 }
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_read_only_database_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(super::Store::open(dir.path()).unwrap());
+        let conn = rusqlite::Connection::open_with_flags(
+            dir.path().join(super::DATABASE_FILE),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .unwrap();
+        let error = conn
+            .execute("INSERT INTO pages (id, name) VALUES ('1', 'x')", [])
+            .unwrap_err();
+        let words = super::StoreError::from(error).to_string();
+        assert!(
+            words.contains("read-only: check the permissions"),
+            "{words}"
+        );
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageRow {
     pub id: String,
@@ -246,6 +291,10 @@ pub struct FolderSync {
     pub pass_complete: bool,
     pub resume_after: Option<String>,
     pub backfilled: usize,
+    /// The newest conversation's updated time (unix seconds) when the first pass began.
+    pub pass_top: Option<i64>,
+    /// Every conversation updated up to this time (unix seconds) is stored.
+    pub complete_through: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

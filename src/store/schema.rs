@@ -91,14 +91,19 @@ CREATE TABLE page_sync (
     rate_limit_streak  INTEGER NOT NULL DEFAULT 0
 );
 
--- pass_complete: one full pass over the folder has finished, so later passes may stop at the
--- first conversation already known and unchanged; until then resume_after continues it.
+-- pass_complete: one full pass over the folder has finished, so later reads may stop at a
+-- conversation already known and unchanged; until then resume_after continues it.
+-- pass_top: the newest conversation when that first pass began. complete_through: every
+-- conversation updated up to then is stored (a read that was interrupted leaves it as it was,
+-- so the next read does not stop at what the interrupted one stored above the gap).
 CREATE TABLE folder_sync (
-    page_id       TEXT NOT NULL,
-    folder        TEXT NOT NULL,
-    pass_complete INTEGER NOT NULL DEFAULT 0,
-    resume_after  TEXT,
-    backfilled    INTEGER NOT NULL DEFAULT 0,
+    page_id          TEXT NOT NULL,
+    folder           TEXT NOT NULL,
+    pass_complete    INTEGER NOT NULL DEFAULT 0,
+    resume_after     TEXT,
+    backfilled       INTEGER NOT NULL DEFAULT 0,
+    pass_top         INTEGER,
+    complete_through INTEGER,
     PRIMARY KEY (page_id, folder)
 );
 

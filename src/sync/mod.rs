@@ -376,6 +376,9 @@ impl Engine {
         let mut cursors_seen = HashSet::new();
         let mut news = News::default();
         let mut resuming = after.is_some();
+        // The newest conversation of a read from the top: once the read completes, everything
+        // up to it is in the store.
+        let mut top: Option<i64> = None;
         loop {
             let listing = match self
                 .graph
@@ -403,6 +406,17 @@ impl Engine {
             };
             resuming = false;
             self.note_usage(page_id, listing.usage.percent);
+            if after.is_none() {
+                top = listing
+                    .items
+                    .iter()
+                    .filter_map(|c| c.updated_time)
+                    .map(|t| t.timestamp())
+                    .max();
+                if !progress.pass_complete {
+                    progress.pass_top = top;
+                }
+            }
             let mut reached_known = false;
             for conversation in &listing.items {
                 listed.insert(conversation.id.clone());
@@ -416,7 +430,12 @@ impl Engine {
                 let unchanged = stored.as_ref().is_some_and(|(time, snippet)| {
                     *time == update.updated_time && *snippet == update.snippet
                 });
-                if progress.pass_complete && unchanged {
+                // Stop at what an earlier, completed read already covered; what an interrupted
+                // read stored above that is passed over, not taken as the end.
+                let covered = progress
+                    .complete_through
+                    .is_some_and(|through| update.updated_time.timestamp() <= through);
+                if progress.pass_complete && unchanged && covered {
                     reached_known = true;
                     break;
                 }
@@ -437,9 +456,20 @@ impl Engine {
             {
                 return Err(PageError::CursorLoop(folder.as_str()));
             }
-            if !progress.pass_complete {
-                progress.pass_complete = next.is_none();
+            let finished = next.is_none();
+            if finished {
+                let through = if progress.pass_complete {
+                    top
+                } else {
+                    progress.pass_top
+                };
+                progress.complete_through = progress.complete_through.max(through);
+                progress.pass_complete = true;
+                progress.resume_after = None;
+            } else if !progress.pass_complete {
                 progress.resume_after = next.clone();
+            }
+            if finished || !progress.pass_complete {
                 let id = page_id.to_owned();
                 let saved = progress.clone();
                 self.db(move |s| s.save_folder_sync(&id, folder, &saved))

@@ -1,0 +1,91 @@
+//! A full disk: the write fails with a clear message naming the page, nothing stored is lost or
+//! damaged, and the next run with room completes. The disk is made "full" with a file size
+//! limit on the process (RLIMIT_FSIZE), which needs no privileges.
+
+mod common;
+
+use std::os::unix::process::CommandExt;
+
+use common::TestWorld;
+use pagedesk::store::Store;
+use serde_json::json;
+
+#[tokio::test]
+async fn a_full_disk_fails_clearly_and_loses_nothing() {
+    let world = TestWorld::start("backfill_conversations = 5000").await;
+    world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Váy còn không?", "inbox", 60)
+        .await;
+    world.sync().await;
+    let page = world.page(1).to_owned();
+    world
+        .control(
+            &format!("/pages/{page}/generate"),
+            json!({ "conversations": 2000, "messages_per_conversation": 4 }),
+        )
+        .await;
+
+    let limit: libc::rlim_t = 300 * 1024;
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_pagedesk"));
+    command
+        .arg("--config")
+        .arg(&world.config_path)
+        .arg("--data-dir")
+        .arg(&world.data_dir)
+        .args(["sync", "--once"]);
+    // SAFETY: setrlimit is async-signal-safe; nothing else runs in the child before exec.
+    unsafe {
+        command.pre_exec(move || {
+            let rlimit = libc::rlimit {
+                rlim_cur: limit,
+                rlim_max: limit,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &rlimit) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+    let output = tokio::process::Command::from(command)
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_ne!(output.status.code(), Some(0), "{stderr}");
+    let line = stderr
+        .lines()
+        .find(|l| l.contains(&page))
+        .unwrap_or_default();
+    assert!(
+        line.contains("cannot write to the disk") || line.contains("disk is full"),
+        "{stderr}"
+    );
+
+    let store = Store::open(&world.data_dir).unwrap();
+    assert_eq!(store.integrity_check().unwrap(), ["ok"]);
+    assert_eq!(
+        world
+            .messages(
+                &world.conversations(&["--page", world.page(0)]).await[0]["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            )
+            .await
+            .len(),
+        1
+    );
+    drop(store);
+
+    let run = world.sync().await;
+    let store = Store::open(&world.data_dir).unwrap();
+    assert_eq!(
+        store.filter_counts(Some(&page)).unwrap().all,
+        2000,
+        "{}{}",
+        run.stdout,
+        run.stderr
+    );
+    assert_eq!(store.integrity_check().unwrap(), ["ok"]);
+}
