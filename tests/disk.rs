@@ -64,17 +64,12 @@ async fn a_full_disk_fails_clearly_and_loses_nothing() {
 
     let store = Store::open(&world.data_dir).unwrap();
     assert_eq!(store.integrity_check().unwrap(), ["ok"]);
+    let kept = world.conversations(&["--page", world.page(0)]).await;
+    let kept = kept[0]["id"].as_str().unwrap();
     assert_eq!(
-        world
-            .messages(
-                &world.conversations(&["--page", world.page(0)]).await[0]["id"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned()
-            )
-            .await
-            .len(),
-        1
+        world.messages(kept).await.len(),
+        1,
+        "what was stored before is intact"
     );
     drop(store);
 
