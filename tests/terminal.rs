@@ -10,8 +10,29 @@ use std::time::{Duration, Instant};
 use common::TestWorld;
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
+/// What the program asked of the terminal beyond drawing: window titles, clipboard writes.
+#[derive(Default)]
+struct Requests {
+    titles: Vec<String>,
+    clipboard_writes: usize,
+}
+
+impl vt100::Callbacks for Requests {
+    fn set_window_title(&mut self, _: &mut vt100::Screen, title: &[u8]) {
+        self.titles.push(String::from_utf8_lossy(title).into_owned());
+    }
+
+    fn set_window_icon_name(&mut self, _: &mut vt100::Screen, name: &[u8]) {
+        self.titles.push(String::from_utf8_lossy(name).into_owned());
+    }
+
+    fn copy_to_clipboard(&mut self, _: &mut vt100::Screen, _: &[u8], _: &[u8]) {
+        self.clipboard_writes += 1;
+    }
+}
+
 struct Terminal {
-    screen: Arc<Mutex<vt100::Parser>>,
+    screen: Arc<Mutex<vt100::Parser<Requests>>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
     // Dropping the master hangs up on the program.
@@ -41,10 +62,11 @@ impl Terminal {
         drop(pty.slave);
         let mut reader = pty.master.try_clone_reader().unwrap();
         let writer = pty.master.take_writer().unwrap();
-        let screen = Arc::new(Mutex::new(vt100::Parser::new(
+        let screen = Arc::new(Mutex::new(vt100::Parser::new_with_callbacks(
             rows.try_into().unwrap(),
             cols.try_into().unwrap(),
             0,
+            Requests::default(),
         )));
         let parser = screen.clone();
         std::thread::spawn(move || {
@@ -176,4 +198,51 @@ async fn staff_answer_a_spam_buyer_and_the_spam_mark_goes() {
     );
     assert!(!screen.bracketed_paste(), "bracketed paste off");
     assert!(!screen.hide_cursor(), "cursor shown again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_strangers_write_cannot_drive_the_terminal() {
+    let world = TestWorld::start("interval = \"1s\"").await;
+    let evil_page = "Shop\u{1b}]2;pwned-page\u{7} One";
+    world
+        .control(&format!("/pages/{}/name", world.page(0)), serde_json::json!({ "name": evil_page }))
+        .await;
+    let name = "Lan\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}[H\u{202e}nóH";
+    let long = "x".repeat(3000);
+    let text = format!(
+        "gia\u{301} \u{1b}[31mđỏ\u{1b}[0m \u{1b}P1$qm\u{1b}\\ \u{9b}2J \u{9d}0;pwn\u{9c} \u{0} end \u{1b}[?1049l\u{1b}[?1000l {long}"
+    );
+    world.buyer_writes(0, name, &text, "inbox", 60).await;
+
+    let mut terminal = Terminal::start(&world, 100, 30);
+    terminal.wait_for_text("LannóH").await;
+    terminal.type_text("\r");
+    let screen = terminal.wait_for_text("giá đỏ").await;
+    // Pasted text with its own escape sequences goes in as text.
+    terminal.type_text("\u{1b}[200~Địa chỉ\u{1b}]0;pwned-paste\u{7} 12 Ngõ Huế\u{1b}[201~");
+    let after_paste = terminal.wait_for_text("Địa chỉ 12 Ngõ Huế").await;
+    for screen in [&screen, &after_paste] {
+        assert!(screen.contains("Shop One"), "the page name, cleaned:\n{screen}");
+        assert!(screen.contains("Conversations") && screen.contains("Reply"), "nothing cleared the screen:\n{screen}");
+        assert!(!screen.contains("pwn"), "{screen}");
+    }
+    {
+        let parser = terminal.screen.lock().unwrap();
+        let state = parser.screen();
+        assert!(parser.callbacks().titles.is_empty(), "no title set: {:?}", parser.callbacks().titles);
+        assert_eq!(parser.callbacks().clipboard_writes, 0);
+        assert!(state.alternate_screen(), "still on the inbox's screen");
+        assert_ne!(state.mouse_protocol_mode(), vt100::MouseProtocolMode::None, "mouse still on");
+        // The frame's corners are where the inbox drew them: nothing moved the cursor elsewhere.
+        let first_row = state.rows(0, 100).next().unwrap();
+        assert!(first_row.contains("All pages") || first_row.starts_with('┌'), "{first_row}");
+    }
+    terminal.type_text("\u{1b}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    terminal.type_text("q");
+    let start = Instant::now();
+    while terminal.child.try_wait().unwrap().is_none() {
+        assert!(start.elapsed() < Duration::from_secs(10), "q did not quit");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

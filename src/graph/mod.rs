@@ -324,6 +324,60 @@ impl GraphClient {
     }
 }
 
+/// Reads a successful answer. A body that is not valid UTF-8, or carries a lone UTF-16
+/// surrogate escape (which serde rejects), is repaired with U+FFFD rather than lose the whole
+/// list over one bad name.
+pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, GraphError> {
+    let unreadable = |e: serde_json::Error| {
+        GraphError::Transient(format!("Facebook sent a response pagedesk cannot read ({e})"))
+    };
+    match serde_json::from_slice(body) {
+        Ok(value) => Ok(value),
+        Err(first) => {
+            let repaired = repair_lone_surrogates(&String::from_utf8_lossy(body));
+            serde_json::from_str(&repaired).map_err(|_| unreadable(first))
+        }
+    }
+}
+
+/// Replaces `\uD800`-`\uDFFF` escapes that do not form a surrogate pair with `\uFFFD`.
+fn repair_lone_surrogates(json: &str) -> String {
+    let chars: Vec<char> = json.chars().collect();
+    let escape_at = |i: usize| -> Option<u32> {
+        if chars.get(i) == Some(&'\\') && chars.get(i + 1) == Some(&'u') {
+            let hex: String = chars.get(i + 2..i + 6)?.iter().collect();
+            u32::from_str_radix(&hex, 16).ok()
+        } else {
+            None
+        }
+    };
+    let mut out = String::with_capacity(json.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] != '\\' {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        match escape_at(i) {
+            Some(0xD800..=0xDBFF) if escape_at(i + 6).is_some_and(|low| (0xDC00..=0xDFFF).contains(&low)) => {
+                out.extend(&chars[i..i + 12]);
+                i += 12;
+            }
+            Some(0xD800..=0xDFFF) => {
+                out.push_str("\\uFFFD");
+                i += 6;
+            }
+            _ => {
+                // Any other escape (\\, \", \n, a normal \u) is copied whole.
+                out.extend(chars.get(i..(i + 2).min(chars.len())).unwrap_or_default());
+                i += 2;
+            }
+        }
+    }
+    out
+}
+
 /// The cursor to the next page. The end of a list is the absence of `next`; the cursor is taken
 /// from `paging.cursors.after` (or, failing that, from the `next` URL) so that pagedesk never
 /// follows a URL to a host it was not configured with.
@@ -361,4 +415,21 @@ fn transport_error(e: &reqwest::Error, token: &AccessToken) -> GraphError {
     }
     let detail = token.redact(&cause.to_string());
     GraphError::Transient(format!("{words}: {detail}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lone_surrogates_and_bad_bytes_do_not_lose_the_list() {
+        let body = br#"{"data":[{"id":"t_1","snippet":"a\ud800b \ud83d\ude00 \\ud800"}]}"#;
+        let list: List<Conversation> = decode(body).unwrap();
+        assert_eq!(list.data[0].snippet.as_deref(), Some("a\u{fffd}b 😀 \\ud800"));
+        let mut bytes = br#"{"data":[{"id":"t_2","snippet":"x"}]}"#.to_vec();
+        bytes.insert(32, 0xff);
+        let list: List<Conversation> = decode(&bytes).unwrap();
+        assert_eq!(list.data[0].id, "t_2");
+        assert!(decode::<List<Conversation>>(b"{\"data\":[").is_err());
+    }
 }
