@@ -19,7 +19,8 @@ struct Requests {
 
 impl vt100::Callbacks for Requests {
     fn set_window_title(&mut self, _: &mut vt100::Screen, title: &[u8]) {
-        self.titles.push(String::from_utf8_lossy(title).into_owned());
+        self.titles
+            .push(String::from_utf8_lossy(title).into_owned());
     }
 
     fn set_window_icon_name(&mut self, _: &mut vt100::Screen, name: &[u8]) {
@@ -33,6 +34,8 @@ impl vt100::Callbacks for Requests {
 
 struct Terminal {
     screen: Arc<Mutex<vt100::Parser<Requests>>>,
+    /// Every byte the program wrote to the terminal.
+    raw: Arc<Mutex<Vec<u8>>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
     // Dropping the master hangs up on the program.
@@ -69,17 +72,21 @@ impl Terminal {
             Requests::default(),
         )));
         let parser = screen.clone();
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let written = raw.clone();
         std::thread::spawn(move || {
             let mut buffer = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buffer) {
                 if n == 0 {
                     break;
                 }
+                written.lock().unwrap().extend_from_slice(&buffer[..n]);
                 parser.lock().unwrap().process(&buffer[..n]);
             }
         });
         Terminal {
             screen,
+            raw,
             writer,
             child,
             _master: pty.master,
@@ -198,6 +205,23 @@ async fn staff_answer_a_spam_buyer_and_the_spam_mark_goes() {
     );
     assert!(!screen.bracketed_paste(), "bracketed paste off");
     assert!(!screen.hide_cursor(), "cursor shown again");
+    drop(parser);
+
+    // No token anywhere: not on the screen, not in the database, not in the log.
+    let output = String::from_utf8_lossy(&terminal.raw.lock().unwrap()).into_owned();
+    let mut files = String::new();
+    for entry in std::fs::read_dir(&world.data_dir).unwrap() {
+        files.push_str(&String::from_utf8_lossy(
+            &std::fs::read(entry.unwrap().path()).unwrap(),
+        ));
+    }
+    assert!(
+        files.contains("Trần Thị Thu"),
+        "the scan reads the database"
+    );
+    for (_, _, token) in &world.pages {
+        assert!(!output.contains(token.as_str()) && !files.contains(token.as_str()));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -205,7 +229,10 @@ async fn what_strangers_write_cannot_drive_the_terminal() {
     let world = TestWorld::start("interval = \"1s\"").await;
     let evil_page = "Shop\u{1b}]2;pwned-page\u{7} One";
     world
-        .control(&format!("/pages/{}/name", world.page(0)), serde_json::json!({ "name": evil_page }))
+        .control(
+            &format!("/pages/{}/name", world.page(0)),
+            serde_json::json!({ "name": evil_page }),
+        )
         .await;
     let name = "Lan\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}[H\u{202e}nóH";
     let long = "x".repeat(3000);
@@ -222,20 +249,37 @@ async fn what_strangers_write_cannot_drive_the_terminal() {
     terminal.type_text("\u{1b}[200~Địa chỉ\u{1b}]0;pwned-paste\u{7} 12 Ngõ Huế\u{1b}[201~");
     let after_paste = terminal.wait_for_text("Địa chỉ 12 Ngõ Huế").await;
     for screen in [&screen, &after_paste] {
-        assert!(screen.contains("Shop One"), "the page name, cleaned:\n{screen}");
-        assert!(screen.contains("Conversations") && screen.contains("Reply"), "nothing cleared the screen:\n{screen}");
+        assert!(
+            screen.contains("Shop One"),
+            "the page name, cleaned:\n{screen}"
+        );
+        assert!(
+            screen.contains("Conversations") && screen.contains("Reply"),
+            "nothing cleared the screen:\n{screen}"
+        );
         assert!(!screen.contains("pwn"), "{screen}");
     }
     {
         let parser = terminal.screen.lock().unwrap();
         let state = parser.screen();
-        assert!(parser.callbacks().titles.is_empty(), "no title set: {:?}", parser.callbacks().titles);
+        assert!(
+            parser.callbacks().titles.is_empty(),
+            "no title set: {:?}",
+            parser.callbacks().titles
+        );
         assert_eq!(parser.callbacks().clipboard_writes, 0);
         assert!(state.alternate_screen(), "still on the inbox's screen");
-        assert_ne!(state.mouse_protocol_mode(), vt100::MouseProtocolMode::None, "mouse still on");
+        assert_ne!(
+            state.mouse_protocol_mode(),
+            vt100::MouseProtocolMode::None,
+            "mouse still on"
+        );
         // The frame's corners are where the inbox drew them: nothing moved the cursor elsewhere.
         let first_row = state.rows(0, 100).next().unwrap();
-        assert!(first_row.contains("All pages") || first_row.starts_with('┌'), "{first_row}");
+        assert!(
+            first_row.contains("All pages") || first_row.starts_with('┌'),
+            "{first_row}"
+        );
     }
     terminal.type_text("\u{1b}");
     tokio::time::sleep(Duration::from_millis(200)).await;

@@ -329,7 +329,9 @@ impl GraphClient {
 /// list over one bad name.
 pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, GraphError> {
     let unreadable = |e: serde_json::Error| {
-        GraphError::Transient(format!("Facebook sent a response pagedesk cannot read ({e})"))
+        GraphError::Transient(format!(
+            "Facebook sent a response pagedesk cannot read ({e})"
+        ))
     };
     match serde_json::from_slice(body) {
         Ok(value) => Ok(value),
@@ -360,7 +362,9 @@ fn repair_lone_surrogates(json: &str) -> String {
             continue;
         }
         match escape_at(i) {
-            Some(0xD800..=0xDBFF) if escape_at(i + 6).is_some_and(|low| (0xDC00..=0xDFFF).contains(&low)) => {
+            Some(0xD800..=0xDBFF)
+                if escape_at(i + 6).is_some_and(|low| (0xDC00..=0xDFFF).contains(&low)) =>
+            {
                 out.extend(&chars[i..i + 12]);
                 i += 12;
             }
@@ -425,7 +429,10 @@ mod tests {
     fn lone_surrogates_and_bad_bytes_do_not_lose_the_list() {
         let body = br#"{"data":[{"id":"t_1","snippet":"a\ud800b \ud83d\ude00 \\ud800"}]}"#;
         let list: List<Conversation> = decode(body).unwrap();
-        assert_eq!(list.data[0].snippet.as_deref(), Some("a\u{fffd}b 😀 \\ud800"));
+        assert_eq!(
+            list.data[0].snippet.as_deref(),
+            Some("a\u{fffd}b 😀 \\ud800")
+        );
         let mut bytes = br#"{"data":[{"id":"t_2","snippet":"x"}]}"#.to_vec();
         bytes.insert(32, 0xff);
         let list: List<Conversation> = decode(&bytes).unwrap();

@@ -2,7 +2,7 @@
 //! rule, and outbox delivery. It never touches the terminal: it reports through events and
 //! through the sync-state rows of the store.
 
-mod ingest;
+pub mod ingest;
 mod lease;
 mod outbox;
 
