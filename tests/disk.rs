@@ -84,3 +84,80 @@ async fn a_full_disk_fails_clearly_and_loses_nothing() {
     );
     assert_eq!(store.integrity_check().unwrap(), ["ok"]);
 }
+
+#[tokio::test]
+async fn a_read_only_data_dir_fails_clearly_and_damages_nothing() {
+    use std::os::unix::fs::PermissionsExt;
+    let world = TestWorld::start("").await;
+    world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Váy còn không?", "inbox", 60)
+        .await;
+    world.sync().await;
+    world
+        .buyer_writes(0, "Trần Văn Minh", "Áo còn không?", "inbox", 0)
+        .await;
+
+    // Root writes through any permission, so as root the run is made as `nobody`, to whom the
+    // data dir is read-only; otherwise the data dir is made read-only.
+    let root = unsafe { libc::geteuid() } == 0;
+    let nobody: libc::uid_t = 65534;
+    for dir in [world.dir.path(), world.data_dir.as_path()] {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    if root {
+        let config = std::ffi::CString::new(world.config_path.to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::chown(config.as_ptr(), nobody, nobody) }, 0);
+    } else {
+        std::fs::set_permissions(&world.data_dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+    }
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_pagedesk"));
+    command
+        .arg("--config")
+        .arg(&world.config_path)
+        .arg("--data-dir")
+        .arg(&world.data_dir)
+        .args(["sync", "--once"]);
+    if root {
+        // SAFETY: setgid/setuid are async-signal-safe; nothing else runs before exec.
+        unsafe {
+            command.pre_exec(move || {
+                if libc::setgid(nobody) != 0 || libc::setuid(nobody) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+    let output = tokio::process::Command::from(command)
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_ne!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("read-only: check the permissions")
+            || stderr.contains("cannot open the database"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    std::fs::set_permissions(&world.data_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let store = Store::open(&world.data_dir).unwrap();
+    assert_eq!(store.integrity_check().unwrap(), ["ok"]);
+    assert_eq!(
+        store.filter_counts(None).unwrap().all,
+        1,
+        "what was stored is intact"
+    );
+    drop(store);
+    if root {
+        let config = std::ffi::CString::new(world.config_path.to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::chown(config.as_ptr(), 0, 0) }, 0);
+    }
+    world.sync().await;
+    assert_eq!(
+        world.conversations(&[]).await.len(),
+        2,
+        "writable again, it catches up"
+    );
+}

@@ -122,11 +122,29 @@ impl Cli {
     }
 }
 
-/// Logs go to `pagedesk.log` in the data directory, never to the terminal.
+const LOG_FILE: &str = "pagedesk.log";
+
+/// Logs go to `pagedesk.log` in the data directory, never to the terminal. A log that cannot be
+/// written is said once and done without.
 pub fn start_log(data_dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    std::fs::create_dir_all(data_dir).ok()?;
-    let appender = tracing_appender::rolling::never(data_dir, "pagedesk.log");
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let path = data_dir.join(LOG_FILE);
+    let file = std::fs::create_dir_all(data_dir).and_then(|()| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+    });
+    let file = match file {
+        Ok(file) => file,
+        Err(error) => {
+            eprintln!(
+                "pagedesk: cannot write the log {}: {error}; going on without it",
+                path.display()
+            );
+            return None;
+        }
+    };
+    let (writer, guard) = tracing_appender::non_blocking(file);
     let filter = tracing_subscriber::EnvFilter::try_from_env("PAGEDESK_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()
