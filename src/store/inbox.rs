@@ -77,117 +77,18 @@ impl Store {
     /// Stores a conversation and its messages in one transaction. Messages already stored (by
     /// Facebook id) are left as they are, so a re-sync or the echo of our own reply adds nothing.
     pub fn apply_conversation(&mut self, update: &ConversationUpdate) -> Result<Applied> {
+        Ok(self
+            .apply_conversations(std::slice::from_ref(update))?
+            .remove(0))
+    }
+
+    /// Stores conversations (a page of a listing) in one transaction: all or none.
+    pub fn apply_conversations(&mut self, updates: &[ConversationUpdate]) -> Result<Vec<Applied>> {
         let tx = self.write()?;
-        let existing: Option<(i64, i64)> = tx
-            .query_row(
-                "SELECT unread_count, updated_time FROM conversations WHERE id = ?1",
-                [&update.id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        let mut applied = Applied {
-            new_conversation: existing.is_none(),
-            ..Applied::default()
-        };
-        let updated = update.updated_time.timestamp();
-        let last_customer = update.last_customer_message().map(|t| t.timestamp());
-        match existing {
-            None => {
-                tx.execute(
-                    "INSERT INTO conversations (id, page_id, folder, customer_id, customer_name,
-                        snippet, updated_time, unread_count, last_customer_message_time, search_name)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                    params![
-                        update.id,
-                        update.page_id,
-                        update.folder.as_str(),
-                        update.customer_id,
-                        update.customer_name,
-                        update.snippet,
-                        updated,
-                        update.unread_estimate.max(0),
-                        last_customer,
-                        crate::text::fold(&update.customer_name),
-                    ],
-                )?;
-            }
-            Some((_, stored_updated)) => {
-                // A reply sent from pagedesk may have made our copy newer than Facebook's list.
-                let snippet_is_newer = updated >= stored_updated;
-                tx.execute(
-                    "UPDATE conversations SET folder = ?2, customer_name = ?3, search_name = ?8,
-                        snippet = CASE WHEN ?4 THEN ?5 ELSE snippet END,
-                        updated_time = MAX(updated_time, ?6),
-                        last_customer_message_time = COALESCE(MAX(last_customer_message_time, ?7), last_customer_message_time, ?7)
-                     WHERE id = ?1",
-                    params![
-                        update.id,
-                        update.folder.as_str(),
-                        update.customer_name,
-                        snippet_is_newer,
-                        update.snippet,
-                        updated,
-                        last_customer,
-                        crate::text::fold(&update.customer_name),
-                    ],
-                )?;
-            }
-        }
-        let mut unread = existing.map(|(unread, _)| unread);
-        for message in &update.messages {
-            if message.direction == Direction::Out && adopt_own_reply(&tx, &update.id, message)? {
-                unread = unread.map(|_| 0);
-                continue;
-            }
-            let attachments = if message.attachments.is_empty() {
-                None
-            } else {
-                Some(serde_json::to_string(&message.attachments).unwrap_or_default())
-            };
-            let inserted = tx.execute(
-                "INSERT INTO messages (fb_id, conversation_id, direction, from_id, from_name, text,
-                    sticker, attachments, created_time, status)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'sent')
-                 ON CONFLICT(fb_id) DO NOTHING",
-                params![
-                    message.fb_id,
-                    update.id,
-                    message.direction.as_str(),
-                    message.from_id,
-                    message.from_name,
-                    message.text,
-                    message.sticker,
-                    attachments,
-                    message.created_time.timestamp(),
-                ],
-            )?;
-            if inserted == 0 {
-                continue;
-            }
-            index_message(&tx, tx.last_insert_rowid(), &message.text)?;
-            applied.new_messages += 1;
-            // Unread: customer messages since staff last answered.
-            match message.direction {
-                Direction::In => {
-                    applied.new_customer_messages += 1;
-                    unread = unread.map(|n| n + 1);
-                }
-                Direction::Out => unread = unread.map(|_| 0),
-            }
-        }
-        if let Some(unread) = unread {
-            tx.execute(
-                "UPDATE conversations SET unread_count = ?2 WHERE id = ?1",
-                params![update.id, unread],
-            )?;
-        }
-        if applied.new_messages > 0 {
-            refresh_last_speaker(&tx, &update.id)?;
-        }
-        tx.execute(
-            "DELETE FROM spam_waiting WHERE conversation_id = ?1",
-            [&update.id],
-        )?;
+        let applied = updates
+            .iter()
+            .map(|update| apply_in(&tx, update))
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         tx.commit()?;
         Ok(applied)
     }
@@ -341,22 +242,21 @@ fn adopt_own_reply(
     message: &NewMessage,
 ) -> rusqlite::Result<bool> {
     if tx
-        .query_row(
-            "SELECT 1 FROM messages WHERE fb_id = ?1",
-            [&message.fb_id],
-            |_| Ok(()),
-        )
+        .prepare_cached("SELECT 1 FROM messages WHERE fb_id = ?1")?
+        .query_row([&message.fb_id], |_| Ok(()))
         .optional()?
         .is_some()
     {
         return Ok(false);
     }
     let ours: Option<i64> = tx
-        .query_row(
+        .prepare_cached(
             "SELECT m.id FROM messages m JOIN outbox o ON o.message_id = m.id
              WHERE m.conversation_id = ?1 AND m.fb_id IS NULL AND m.text = ?2
                AND o.first_attempt_at IS NOT NULL AND o.first_attempt_at <= ?3
              ORDER BY m.id LIMIT 1",
+        )?
+        .query_row(
             params![
                 conversation_id,
                 message.text,
@@ -368,10 +268,128 @@ fn adopt_own_reply(
     let Some(ours) = ours else {
         return Ok(false);
     };
-    tx.execute(
-        "UPDATE messages SET fb_id = ?2, status = 'sent', error = NULL, created_time = ?3 WHERE id = ?1",
+    tx.prepare_cached("UPDATE messages SET fb_id = ?2, status = 'sent', error = NULL, created_time = ?3 WHERE id = ?1")?.execute(
         params![ours, message.fb_id, message.created_time.timestamp()],
     )?;
-    tx.execute("DELETE FROM outbox WHERE message_id = ?1", [ours])?;
+    tx.prepare_cached("DELETE FROM outbox WHERE message_id = ?1")?
+        .execute([ours])?;
     Ok(true)
+}
+
+/// Stores one conversation inside the caller's transaction.
+fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Result<Applied> {
+    let existing: Option<(i64, i64)> = tx
+        .prepare_cached("SELECT unread_count, updated_time FROM conversations WHERE id = ?1")?
+        .query_row([&update.id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let mut applied = Applied {
+        new_conversation: existing.is_none(),
+        ..Applied::default()
+    };
+    let updated = update.updated_time.timestamp();
+    let last_customer = update.last_customer_message().map(|t| t.timestamp());
+    match existing {
+        None => {
+            tx.prepare_cached(
+                "INSERT INTO conversations (id, page_id, folder, customer_id, customer_name,
+                    snippet, updated_time, unread_count, last_customer_message_time, search_name)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                update.id,
+                update.page_id,
+                update.folder.as_str(),
+                update.customer_id,
+                update.customer_name,
+                update.snippet,
+                updated,
+                update.unread_estimate.max(0),
+                last_customer,
+                crate::text::fold(&update.customer_name),
+            ])?;
+        }
+        Some((_, stored_updated)) => {
+            // A reply sent from pagedesk may have made our copy newer than Facebook's list.
+            let snippet_is_newer = updated >= stored_updated;
+            tx.prepare_cached("UPDATE conversations SET folder = ?2, customer_name = ?3, search_name = ?8,
+                    snippet = CASE WHEN ?4 THEN ?5 ELSE snippet END,
+                    updated_time = MAX(updated_time, ?6),
+                    last_customer_message_time = COALESCE(MAX(last_customer_message_time, ?7), last_customer_message_time, ?7)
+                 WHERE id = ?1")?.execute(
+                params![
+                    update.id,
+                    update.folder.as_str(),
+                    update.customer_name,
+                    snippet_is_newer,
+                    update.snippet,
+                    updated,
+                    last_customer,
+                    crate::text::fold(&update.customer_name),
+                ],
+            )?;
+        }
+    }
+    let mut unread = existing.map(|(unread, _)| unread);
+    // Only a conversation with a reply whose answer may have been lost can hold one to adopt.
+    let awaiting_answer: bool = tx
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM outbox o JOIN messages m ON m.id = o.message_id
+             WHERE m.conversation_id = ?1 AND o.first_attempt_at IS NOT NULL)",
+        )?
+        .query_row([&update.id], |r| r.get(0))?;
+    for message in &update.messages {
+        if awaiting_answer
+            && message.direction == Direction::Out
+            && adopt_own_reply(tx, &update.id, message)?
+        {
+            unread = unread.map(|_| 0);
+            continue;
+        }
+        let attachments = if message.attachments.is_empty() {
+            None
+        } else {
+            Some(serde_json::to_string(&message.attachments).unwrap_or_default())
+        };
+        let inserted = tx
+            .prepare_cached(
+                "INSERT INTO messages (fb_id, conversation_id, direction, from_id, from_name, text,
+                sticker, attachments, created_time, status)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'sent')
+             ON CONFLICT(fb_id) DO NOTHING",
+            )?
+            .execute(params![
+                message.fb_id,
+                update.id,
+                message.direction.as_str(),
+                message.from_id,
+                message.from_name,
+                message.text,
+                message.sticker,
+                attachments,
+                message.created_time.timestamp(),
+            ])?;
+        if inserted == 0 {
+            continue;
+        }
+        index_message(tx, tx.last_insert_rowid(), &message.text)?;
+        applied.new_messages += 1;
+        // Unread: customer messages since staff last answered.
+        match message.direction {
+            Direction::In => {
+                applied.new_customer_messages += 1;
+                unread = unread.map(|n| n + 1);
+            }
+            Direction::Out => unread = unread.map(|_| 0),
+        }
+    }
+    if let Some(unread) = unread {
+        tx.prepare_cached("UPDATE conversations SET unread_count = ?2 WHERE id = ?1")?
+            .execute(params![update.id, unread])?;
+    }
+    if applied.new_messages > 0 {
+        refresh_last_speaker(tx, &update.id)?;
+    }
+    tx.prepare_cached("DELETE FROM spam_waiting WHERE conversation_id = ?1")?
+        .execute([&update.id])?;
+    Ok(applied)
 }

@@ -369,23 +369,21 @@ impl Store {
 /// Recomputes whether the customer spoke last in a conversation, from its messages (a refused
 /// reply does not count as an answer).
 fn refresh_last_speaker(tx: &Transaction<'_>, conversation_id: &str) -> rusqlite::Result<()> {
-    tx.execute(
+    tx.prepare_cached(
         "UPDATE conversations SET customer_spoke_last = COALESCE((
             SELECT direction = 'in' FROM messages
             WHERE conversation_id = ?1 AND status <> 'failed'
             ORDER BY created_time DESC, id DESC LIMIT 1), 0)
          WHERE id = ?1",
-        [conversation_id],
-    )?;
+    )?
+    .execute([conversation_id])?;
     Ok(())
 }
 
 /// Adds a message's text to the search index.
 fn index_message(tx: &Transaction<'_>, row: i64, text: &str) -> rusqlite::Result<()> {
-    tx.execute(
-        "INSERT INTO message_search (rowid, folded) VALUES (?1, ?2)",
-        rusqlite::params![row, crate::text::fold(text)],
-    )?;
+    tx.prepare_cached("INSERT INTO message_search (rowid, folded) VALUES (?1, ?2)")?
+        .execute(rusqlite::params![row, crate::text::fold(text)])?;
     Ok(())
 }
 
