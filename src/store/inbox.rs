@@ -4,6 +4,8 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use std::collections::HashMap;
+
 use super::*;
 
 impl Store {
@@ -61,17 +63,24 @@ impl Store {
 
     // Conversations and messages from Facebook.
 
-    /// The updated time and snippet of a stored conversation, to tell whether Facebook's copy
-    /// changed since.
-    pub fn conversation_version(&self, id: &str) -> Result<Option<(DateTime<Utc>, String)>> {
-        Ok(self
+    /// The stored versions (updated time, snippet) of those of `ids` that are stored.
+    pub fn conversation_versions(
+        &self,
+        ids: &[String],
+    ) -> Result<HashMap<String, (DateTime<Utc>, String)>> {
+        let mut stmt = self
             .conn
-            .query_row(
-                "SELECT updated_time, snippet FROM conversations WHERE id = ?1",
-                [id],
-                |r| Ok((to_time(r.get(0)?), r.get(1)?)),
-            )
-            .optional()?)
+            .prepare_cached("SELECT updated_time, snippet FROM conversations WHERE id = ?1")?;
+        let mut versions = HashMap::new();
+        for id in ids {
+            if let Some(version) = stmt
+                .query_row([id], |r| Ok((to_time(r.get(0)?), r.get(1)?)))
+                .optional()?
+            {
+                versions.insert(id.clone(), version);
+            }
+        }
+        Ok(versions)
     }
 
     /// Stores a conversation and its messages in one transaction. Messages already stored (by

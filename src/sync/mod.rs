@@ -16,7 +16,7 @@ use tokio::time::Instant;
 
 use crate::config::{ConfigError, PageConfig, SyncSettings};
 use crate::graph::{AccessToken, CONVERSATION_PAGE_SIZE, Folder, GraphClient, GraphError};
-use crate::store::{FolderSync, PageSync, Store, StoreError, WaitingSpam};
+use crate::store::{ConversationUpdate, FolderSync, PageSync, Store, StoreError, WaitingSpam};
 
 pub use outbox::Delivery;
 
@@ -417,17 +417,26 @@ impl Engine {
                     progress.pass_top = top;
                 }
             }
+            let updates: Vec<ConversationUpdate> = listing
+                .items
+                .iter()
+                .filter_map(|conversation| {
+                    let update = ingest::conversation_update(page_id, folder, conversation);
+                    if update.is_none() {
+                        tracing::warn!(conversation = %conversation.id, "conversation without a customer skipped");
+                    }
+                    update
+                })
+                .collect();
+            let ids: Vec<String> = updates.iter().map(|u| u.id.clone()).collect();
+            let stored = self.db(move |s| s.conversation_versions(&ids)).await?;
             let mut reached_known = false;
-            for conversation in &listing.items {
-                listed.insert(conversation.id.clone());
-                let Some(update) = ingest::conversation_update(page_id, folder, conversation)
-                else {
-                    tracing::warn!(conversation = %conversation.id, "conversation without a customer skipped");
-                    continue;
-                };
-                let id = update.id.clone();
-                let stored = self.db(move |s| s.conversation_version(&id)).await?;
-                let unchanged = stored.as_ref().is_some_and(|(time, snippet)| {
+            let mut changed = Vec::new();
+            for update in updates {
+                // Seen in this read: a waiting spam conversation below where it stops is not.
+                listed.insert(update.id.clone());
+                let version = stored.get(&update.id);
+                let unchanged = version.is_some_and(|(time, snippet)| {
                     *time == update.updated_time && *snippet == update.snippet
                 });
                 // Stop at what an earlier, completed read already covered; what an interrupted
@@ -440,7 +449,7 @@ impl Engine {
                     break;
                 }
                 if !unchanged {
-                    news += self.store_conversation(update, stored.is_some()).await?;
+                    changed.push((update, version.is_some()));
                 }
                 if !progress.pass_complete {
                     progress.backfilled += 1;
@@ -450,6 +459,7 @@ impl Engine {
                     }
                 }
             }
+            news += self.store_conversations(changed).await?;
             let next = listing.next_after.filter(|_| !reached_known);
             if let Some(cursor) = &next
                 && !cursors_seen.insert(cursor.clone())
@@ -482,36 +492,52 @@ impl Engine {
         }
     }
 
-    /// Stores a conversation, applying the spam rule to one not yet shown: it appears only once
-    /// the buyer's last message is `spam_delay` old, and waits (recorded, not shown) until then.
-    async fn store_conversation(
+    /// Stores conversations (with whether each is already known) in one transaction, applying
+    /// the spam rule to those not yet shown: one appears only once the buyer's last message is
+    /// `spam_delay` old, and waits (recorded, not shown) until then.
+    async fn store_conversations(
         &self,
-        update: crate::store::ConversationUpdate,
-        known: bool,
+        conversations: Vec<(ConversationUpdate, bool)>,
     ) -> Result<News, PageError> {
-        if update.folder == Folder::Spam && !known {
+        if conversations.is_empty() {
+            return Ok(News::default());
+        }
+        let delay = chrono::Duration::from_std(self.settings.spam_delay).unwrap_or_default();
+        let now = Utc::now();
+        let mut to_store = Vec::new();
+        let mut waiting = Vec::new();
+        for (update, known) in conversations {
             let last = update
                 .last_customer_message()
                 .unwrap_or(update.updated_time);
-            let delay = chrono::Duration::from_std(self.settings.spam_delay).unwrap_or_default();
-            let due = last + delay;
-            if Utc::now() < due {
-                let waiting = WaitingSpam {
+            if update.folder == Folder::Spam && !known && now < last + delay {
+                waiting.push(WaitingSpam {
                     conversation_id: update.id.clone(),
                     page_id: update.page_id.clone(),
                     customer_name: update.customer_name.clone(),
                     last_customer_message_time: last,
-                    due_time: due,
-                };
-                self.db(move |s| s.record_waiting(&waiting)).await?;
-                return Ok(News::default());
+                    due_time: last + delay,
+                });
+            } else {
+                to_store.push(update);
             }
         }
-        let applied = self.db(move |s| s.apply_conversation(&update)).await?;
-        Ok(News {
-            messages: applied.new_messages,
-            customer_messages: applied.new_customer_messages,
-        })
+        let applied = self
+            .db(move |s| {
+                for spam in &waiting {
+                    s.record_waiting(spam)?;
+                }
+                s.apply_conversations(&to_store)
+            })
+            .await?;
+        let mut news = News::default();
+        for applied in applied {
+            news += News {
+                messages: applied.new_messages,
+                customer_messages: applied.new_customer_messages,
+            };
+        }
+        Ok(news)
     }
 
     /// Waiting spam conversations that are due but were not in this cycle's listing (the listing
@@ -536,7 +562,7 @@ impl Engine {
                 .await?;
             if let Some(update) = ingest::conversation_update(page_id, Folder::Spam, &conversation)
             {
-                news += self.store_conversation(update, false).await?;
+                news += self.store_conversations(vec![(update, false)]).await?;
             }
         }
         Ok(news)
