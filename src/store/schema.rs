@@ -30,6 +30,13 @@ CREATE TABLE conversations (
 );
 CREATE INDEX conversations_newest ON conversations(updated_time DESC, id DESC);
 CREATE INDEX conversations_of_page ON conversations(page_id, updated_time DESC, id DESC);
+-- The filters' lists and counts read only their own conversations.
+CREATE INDEX conversations_spam ON conversations(page_id, updated_time DESC, id DESC)
+    WHERE folder = 'spam';
+CREATE INDEX conversations_unread ON conversations(page_id, updated_time DESC, id DESC)
+    WHERE unread_count > 0;
+CREATE INDEX conversations_unreplied ON conversations(page_id, updated_time DESC, id DESC)
+    WHERE customer_spoke_last = 1;
 
 -- fb_id is Facebook's message id; a reply not yet accepted has none.
 CREATE TABLE messages (

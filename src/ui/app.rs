@@ -243,6 +243,7 @@ impl App {
             self.data_version = version;
         }
         self.load_pages();
+        self.load_counts();
         self.keep_selection_on_open_conversation();
         self.load_list();
         self.refresh_open();
@@ -294,13 +295,18 @@ impl App {
         }
     }
 
-    fn load_list(&mut self) {
+    /// How many conversations each filter holds on the page shown: read when data or the page
+    /// changes, not on every move.
+    fn load_counts(&mut self) {
         let page_id = self.page.map(|i| self.pages[i].id.clone());
-        let Some(counts) = self.report_value(self.store.filter_counts(page_id.as_deref())) else {
-            return;
-        };
-        self.counts = counts;
-        self.list_total = counts.of(self.filter);
+        if let Some(counts) = self.report_value(self.store.filter_counts(page_id.as_deref())) {
+            self.counts = counts;
+        }
+    }
+
+    /// The screenful of the list around the selection: the only rows read.
+    fn load_list(&mut self) {
+        self.list_total = self.counts.of(self.filter);
         self.selected = self.selected.min(self.list_total.saturating_sub(1));
         let capacity = self.list_capacity.max(1);
         if self.selected < self.list_top {
@@ -395,6 +401,7 @@ impl App {
             let marked = self.store.mark_read(&id);
             self.report_value(marked);
             self.load_pages();
+            self.load_counts();
             self.load_list();
         }
     }
@@ -422,8 +429,12 @@ impl App {
         if page == self.page && filter == self.filter {
             return;
         }
+        let page_changed = page != self.page;
         self.page = page;
         self.filter = filter;
+        if page_changed {
+            self.load_counts();
+        }
         self.selected = 0;
         self.list_top = 0;
         self.load_list();
