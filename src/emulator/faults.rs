@@ -88,6 +88,8 @@ pub struct RequestRecord {
     pub query: Vec<(String, String)>,
     /// The page whose token the request carried, if any.
     pub page_id: Option<String>,
+    /// How long the emulator took to answer, in microseconds (faults' delays included).
+    pub micros: u64,
 }
 
 impl Shared {
@@ -136,11 +138,10 @@ pub async fn inject(State(shared): State<Arc<Shared>>, request: Request, next: N
         let world = shared.world.lock().expect("world");
         world.page_by_token(&t).map(|p| p.id.clone())
     });
-    shared
-        .requests
-        .lock()
-        .expect("request log")
-        .push(RequestRecord {
+    // Logged on arrival (a test may wait for a request still being answered), timed after.
+    let logged = {
+        let mut log = shared.requests.lock().expect("request log");
+        log.push(RequestRecord {
             method: method.clone(),
             path: path.clone(),
             query: query
@@ -148,8 +149,28 @@ pub async fn inject(State(shared): State<Arc<Shared>>, request: Request, next: N
                 .filter(|(k, _)| k != "access_token")
                 .collect(),
             page_id: page_id.clone(),
+            micros: 0,
         });
-    match shared.take_fault(&method, &path) {
+        log.len() - 1
+    };
+    let started = std::time::Instant::now();
+    let response = answer(&shared, request, next, &method, &path, page_id).await;
+    if let Some(record) = shared.requests.lock().expect("request log").get_mut(logged) {
+        record.micros = started.elapsed().as_micros() as u64;
+    }
+    response
+}
+
+/// The answer, with the first matching fault applied.
+async fn answer(
+    shared: &Arc<Shared>,
+    request: Request,
+    next: Next,
+    method: &str,
+    path: &str,
+    page_id: Option<String>,
+) -> Response {
+    match shared.take_fault(method, path) {
         None => next.run(request).await,
         Some(Fault::Delay { ms }) => {
             tokio::time::sleep(Duration::from_millis(ms)).await;
