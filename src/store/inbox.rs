@@ -380,7 +380,12 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
         if inserted == 0 {
             continue;
         }
-        index_message(tx, tx.last_insert_rowid(), &message.text)?;
+        index_message(
+            tx,
+            tx.last_insert_rowid(),
+            message.created_time.timestamp(),
+            &message.text,
+        )?;
         applied.new_messages += 1;
         // Unread: customer messages since staff last answered.
         match message.direction {

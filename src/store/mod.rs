@@ -380,10 +380,27 @@ fn refresh_last_speaker(tx: &Transaction<'_>, conversation_id: &str) -> rusqlite
     Ok(())
 }
 
-/// Adds a message's text to the search index.
-fn index_message(tx: &Transaction<'_>, row: i64, text: &str) -> rusqlite::Result<()> {
+/// Adds a message's text to the search index. The index's key orders by the message's time
+/// (seconds, then the low bits of the row), so a search reads its newest hits first and stops,
+/// however common the word; the message row keeps the key.
+fn index_message(
+    tx: &Transaction<'_>,
+    row: i64,
+    created_time: i64,
+    text: &str,
+) -> rusqlite::Result<()> {
+    let mut key = (created_time << 20) | (row & 0xF_FFFF);
+    // Two messages of one second whose rows differ by a multiple of 2^20 would share a key.
+    while tx
+        .prepare_cached("SELECT 1 FROM messages WHERE search_key = ?1")?
+        .exists([key])?
+    {
+        key += 1;
+    }
+    tx.prepare_cached("UPDATE messages SET search_key = ?2 WHERE id = ?1")?
+        .execute(rusqlite::params![row, key])?;
     tx.prepare_cached("INSERT INTO message_search (rowid, folded) VALUES (?1, ?2)")?
-        .execute(rusqlite::params![row, crate::text::fold(text)])?;
+        .execute(rusqlite::params![key, crate::text::fold(text)])?;
     Ok(())
 }
 

@@ -33,7 +33,7 @@ impl Store {
             params![conversation_id, page_id, page_name, text, now.timestamp()],
         )?;
         let message_id = tx.last_insert_rowid();
-        index_message(&tx, message_id, text)?;
+        index_message(&tx, message_id, now.timestamp(), text)?;
         refresh_last_speaker(&tx, conversation_id)?;
         tx.execute(
             "INSERT INTO outbox (message_id, page_id, recipient_id, next_attempt_at)
@@ -151,8 +151,11 @@ impl Store {
             )
             .optional()?;
         if let Some(echo) = echo {
+            tx.execute(
+                "DELETE FROM message_search WHERE rowid = (SELECT search_key FROM messages WHERE id = ?1)",
+                [echo],
+            )?;
             tx.execute("DELETE FROM messages WHERE id = ?1", [echo])?;
-            tx.execute("DELETE FROM message_search WHERE rowid = ?1", [echo])?;
         }
         tx.execute(
             "UPDATE messages SET fb_id = ?2, status = 'sent', error = NULL WHERE id = ?1",

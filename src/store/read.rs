@@ -100,17 +100,27 @@ impl Store {
 
     /// How many conversations each filter holds, for one page or all.
     pub fn filter_counts(&self, page_id: Option<&str>) -> Result<FilterCounts> {
-        let sql = "SELECT COUNT(*), COALESCE(SUM(folder = 'spam'), 0),
-                COALESCE(SUM(unread_count > 0), 0), COALESCE(SUM(customer_spoke_last), 0)
-             FROM conversations WHERE ?1 IS NULL OR page_id = ?1";
-        Ok(self.conn.query_row(sql, [page_id], |r| {
-            Ok(FilterCounts {
-                all: r.get::<_, i64>(0)? as usize,
-                spam: r.get::<_, i64>(1)? as usize,
-                unread: r.get::<_, i64>(2)? as usize,
-                unreplied: r.get::<_, i64>(3)? as usize,
-            })
-        })?)
+        // One count per filter, each worded like its partial index so that it counts only that
+        // index's entries rather than reading every conversation.
+        let count = |filter: Filter| -> Result<usize> {
+            let query = ListQuery {
+                page_id: page_id.map(str::to_owned),
+                filter,
+            };
+            let (condition, params) = query.condition();
+            let sql = format!("SELECT COUNT(*) FROM conversations c WHERE {condition}");
+            let n: i64 = self
+                .conn
+                .prepare_cached(&sql)?
+                .query_row(params.as_slice(), |r| r.get(0))?;
+            Ok(n as usize)
+        };
+        Ok(FilterCounts {
+            all: count(Filter::All)?,
+            spam: count(Filter::Spam)?,
+            unread: count(Filter::Unread)?,
+            unreplied: count(Filter::Unreplied)?,
+        })
     }
 
     /// Per page, how many conversations have unread messages.
@@ -190,8 +200,8 @@ impl Store {
             });
         }
         let mut messages = self.conn.prepare_cached(
-            "SELECT m.conversation_id, m.id FROM message_search s JOIN messages m ON m.id = s.rowid
-             WHERE message_search MATCH ?1 ORDER BY m.created_time DESC, m.id DESC LIMIT ?2",
+            "SELECT m.conversation_id, m.id FROM message_search s JOIN messages m ON m.search_key = s.rowid
+             WHERE message_search MATCH ?1 ORDER BY s.rowid DESC LIMIT ?2",
         )?;
         let rows = messages.query_map(params![words.join(" "), limit], |r| {
             Ok(SearchHit {

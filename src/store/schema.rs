@@ -30,12 +30,18 @@ CREATE TABLE conversations (
 );
 CREATE INDEX conversations_newest ON conversations(updated_time DESC, id DESC);
 CREATE INDEX conversations_of_page ON conversations(page_id, updated_time DESC, id DESC);
--- The filters' lists and counts read only their own conversations.
+-- The filters' lists and counts read only their own conversations, on one page or all.
 CREATE INDEX conversations_spam ON conversations(page_id, updated_time DESC, id DESC)
     WHERE folder = 'spam';
 CREATE INDEX conversations_unread ON conversations(page_id, updated_time DESC, id DESC)
     WHERE unread_count > 0;
 CREATE INDEX conversations_unreplied ON conversations(page_id, updated_time DESC, id DESC)
+    WHERE customer_spoke_last = 1;
+CREATE INDEX conversations_spam_newest ON conversations(updated_time DESC, id DESC)
+    WHERE folder = 'spam';
+CREATE INDEX conversations_unread_newest ON conversations(updated_time DESC, id DESC)
+    WHERE unread_count > 0;
+CREATE INDEX conversations_unreplied_newest ON conversations(updated_time DESC, id DESC)
     WHERE customer_spoke_last = 1;
 
 -- fb_id is Facebook's message id; a reply not yet accepted has none.
@@ -53,12 +59,14 @@ CREATE TABLE messages (
     status          TEXT NOT NULL CHECK (status IN ('sent', 'pending', 'failed')),
     error           TEXT,
     -- A failed reply that could go through if tried again (not one Facebook's rules forbid).
-    retry_possible  INTEGER NOT NULL DEFAULT 0
+    retry_possible  INTEGER NOT NULL DEFAULT 0,
+    -- The message's key in message_search: time-ordered, so searches read newest first.
+    search_key      INTEGER UNIQUE
 );
 CREATE INDEX messages_of_conversation ON messages(conversation_id, created_time, id);
 
--- Message text folded like search_name, by message id. unicode61 alone leaves đ as it is, so
--- the folding is done by pagedesk and the table holds no content of its own.
+-- Message text folded like search_name, keyed by messages.search_key. unicode61 alone leaves đ
+-- as it is, so the folding is done by pagedesk and the table holds no content of its own.
 CREATE VIRTUAL TABLE message_search USING fts5(
     folded, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2'
 );

@@ -409,13 +409,28 @@ impl App {
     /// Opening a conversation marks it read and puts the cursor in the reply box.
     pub(super) fn open_selected_conversation(&mut self) {
         self.show_selected();
-        let Some(id) = self.open.as_ref().map(|o| o.conversation.id.clone()) else {
+        let Some(open) = self.open.as_ref() else {
             return;
         };
-        let marked = self.store.mark_read(&id);
-        self.report_value(marked);
+        let (id, page_id) = (
+            open.conversation.id.clone(),
+            open.conversation.page_id.clone(),
+        );
+        let was_unread = open.conversation.unread_count > 0;
         self.focus = Pane::Compose;
-        self.reload();
+        if !was_unread {
+            return;
+        }
+        let marked = self.store.mark_read(&id);
+        if self.report_value(marked).is_some() {
+            // Exactly one conversation fewer is unread: no need to count them all again.
+            self.counts.unread = self.counts.unread.saturating_sub(1);
+            for page in self.pages.iter_mut().filter(|p| p.id == page_id) {
+                page.unread = page.unread.saturating_sub(1);
+            }
+        }
+        self.load_list();
+        self.refresh_open();
     }
 
     pub(super) fn select_index(&mut self, index: usize) {
