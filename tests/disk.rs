@@ -10,6 +10,18 @@ use common::TestWorld;
 use pagedesk::store::Store;
 use serde_json::json;
 
+/// `pagedesk sync --once` on the world, as a std command so that `pre_exec` can limit it.
+fn sync_once(world: &TestWorld) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_pagedesk"));
+    command
+        .arg("--config")
+        .arg(&world.config_path)
+        .arg("--data-dir")
+        .arg(&world.data_dir)
+        .args(["sync", "--once"]);
+    command
+}
+
 #[tokio::test]
 async fn a_full_disk_fails_clearly_and_loses_nothing() {
     let world = TestWorld::start("backfill_conversations = 5000").await;
@@ -26,13 +38,7 @@ async fn a_full_disk_fails_clearly_and_loses_nothing() {
         .await;
 
     let limit: libc::rlim_t = 300 * 1024;
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_pagedesk"));
-    command
-        .arg("--config")
-        .arg(&world.config_path)
-        .arg("--data-dir")
-        .arg(&world.data_dir)
-        .args(["sync", "--once"]);
+    let mut command = sync_once(&world);
     // SAFETY: setrlimit is async-signal-safe; nothing else runs in the child before exec.
     unsafe {
         command.pre_exec(move || {
@@ -110,13 +116,7 @@ async fn a_read_only_data_dir_fails_clearly_and_damages_nothing() {
     } else {
         std::fs::set_permissions(&world.data_dir, std::fs::Permissions::from_mode(0o555)).unwrap();
     }
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_pagedesk"));
-    command
-        .arg("--config")
-        .arg(&world.config_path)
-        .arg("--data-dir")
-        .arg(&world.data_dir)
-        .args(["sync", "--once"]);
+    let mut command = sync_once(&world);
     if root {
         // SAFETY: setgid/setuid are async-signal-safe; nothing else runs before exec.
         unsafe {

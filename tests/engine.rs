@@ -8,10 +8,20 @@ use pagedesk::graph::{AccessToken, GraphClient};
 use pagedesk::store::Store;
 use pagedesk::sync::{Engine, SyncEvent, Trigger};
 
-#[tokio::test]
-async fn a_cycle_reports_new_messages_and_state_changes_as_events() {
+/// An engine in this process over a scenario's pages (named in the config when `name` is
+/// given), with a fresh store and its event channel.
+struct InProcess {
+    emulator: Emulator,
+    _dir: tempfile::TempDir,
+    store: Arc<Mutex<Store>>,
+    pages: Vec<PageConfig>,
+    engine: Arc<Engine>,
+    received: tokio::sync::mpsc::UnboundedReceiver<SyncEvent>,
+}
+
+async fn in_process(scenario: &str, name: Option<&str>) -> InProcess {
     let emulator = Emulator::start(
-        Scenario::named("demo").unwrap(),
+        Scenario::named(scenario).unwrap(),
         "127.0.0.1:0".parse().unwrap(),
         false,
     )
@@ -22,11 +32,11 @@ async fn a_cycle_reports_new_messages_and_state_changes_as_events() {
     let pages: Vec<PageConfig> = emulator
         .pages()
         .iter()
-        .map(|(id, _, token)| PageConfig::new(id, None, AccessToken::new(token)))
+        .map(|(id, _, token)| PageConfig::new(id, name, AccessToken::new(token)))
         .collect();
     let graph =
         GraphClient::new(&emulator.url, "v25.0", std::time::Duration::from_secs(5)).unwrap();
-    let (events, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let (events, received) = tokio::sync::mpsc::unbounded_channel();
     let engine = Arc::new(Engine::new(
         store.clone(),
         graph,
@@ -34,6 +44,25 @@ async fn a_cycle_reports_new_messages_and_state_changes_as_events() {
         SyncSettings::default(),
         Some(events),
     ));
+    InProcess {
+        emulator,
+        _dir: dir,
+        store,
+        pages,
+        engine,
+        received,
+    }
+}
+
+#[tokio::test]
+async fn a_cycle_reports_new_messages_and_state_changes_as_events() {
+    let InProcess {
+        emulator,
+        store,
+        engine,
+        mut received,
+        ..
+    } = in_process("demo", None).await;
 
     let outcomes = engine.cycle(Trigger::Background).await;
     assert!(outcomes.iter().all(|o| o.result.is_ok()));
@@ -72,29 +101,12 @@ async fn a_cycle_reports_new_messages_and_state_changes_as_events() {
 
 #[tokio::test]
 async fn background_syncs_slow_down_as_a_page_nears_its_usage_limit() {
-    let emulator = Emulator::start(
-        Scenario::named("empty").unwrap(),
-        "127.0.0.1:0".parse().unwrap(),
-        false,
-    )
-    .await
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Mutex::new(Store::open(dir.path()).unwrap()));
-    let pages: Vec<PageConfig> = emulator
-        .pages()
-        .iter()
-        .map(|(id, _, token)| PageConfig::new(id, Some("Shop"), AccessToken::new(token)))
-        .collect();
-    let graph =
-        GraphClient::new(&emulator.url, "v25.0", std::time::Duration::from_secs(5)).unwrap();
-    let engine = Arc::new(Engine::new(
-        store,
-        graph,
-        pages.clone(),
-        SyncSettings::default(),
-        None,
-    ));
+    let InProcess {
+        emulator,
+        pages,
+        engine,
+        ..
+    } = in_process("empty", Some("Shop")).await;
     let http = reqwest::Client::new();
     let control = |path: String, body: serde_json::Value| {
         let http = http.clone();

@@ -89,6 +89,18 @@ fn caller(world: &World, headers: &HeaderMap, params: &Params) -> Result<Caller,
     Ok(Caller::Page(page.clone()))
 }
 
+/// The page whose token the request carries; a user token is refused here.
+fn page_caller(world: &World, headers: &HeaderMap, params: &Params) -> Result<Page, FbError> {
+    match caller(world, headers, params)? {
+        Caller::Page(page) => Ok(page),
+        Caller::User => Err(FbError::new(
+            100,
+            None,
+            "(#100) A Page access token is required",
+        )),
+    }
+}
+
 fn check_version(version: &str) -> Result<(), FbError> {
     let known = version
         .strip_prefix('v')
@@ -137,13 +149,7 @@ pub async fn get_node(
     let world = shared.world.lock().expect("world");
     answer((|| {
         check_version(&version)?;
-        let Caller::Page(page) = caller(&world, &headers, &params)? else {
-            return Err(FbError::new(
-                100,
-                None,
-                "(#100) Pass a Page access token for this node",
-            ));
-        };
+        let page = page_caller(&world, &headers, &params)?;
         let wanted = params.get("fields").map(String::as_str);
         if node == "me" || node == page.id {
             let fields = fields::requested(wanted, &["id", "name"]).map_err(invalid)?;
@@ -232,13 +238,7 @@ pub async fn post_edge(
     let mut world = shared.world.lock().expect("world");
     answer((|| {
         check_version(&version)?;
-        let Caller::Page(page) = caller(&world, &headers, &params)? else {
-            return Err(FbError::new(
-                100,
-                None,
-                "(#100) A Page access token is required",
-            ));
-        };
+        let page = page_caller(&world, &headers, &params)?;
         if edge != "messages" || !(node == "me" || node == page.id) {
             return Err(FbError::new(100, None, "(#100) Unknown path components"));
         }

@@ -13,12 +13,25 @@ use serde_json::{Value, json};
 
 use super::Shared;
 use super::faults::FaultRule;
-use super::world::{Content, Customer};
+use super::world::{Content, Customer, Page};
 use crate::graph::Folder;
 use crate::graph::wire::format_graph_time;
 
 fn not_found(message: String) -> Response {
     (StatusCode::NOT_FOUND, Json(json!({ "error": message }))).into_response()
+}
+
+/// Changes a page of the world, answering what `change` returns, or 404.
+fn change_page(
+    shared: &Shared,
+    page_id: &str,
+    change: impl FnOnce(&mut Page) -> Value,
+) -> Response {
+    let mut world = shared.world.lock().expect("world");
+    match world.pages.get_mut(page_id) {
+        Some(page) => Json(change(page)).into_response(),
+        None => not_found(format!("no page {page_id}")),
+    }
 }
 
 pub async fn summary(State(shared): State<Arc<Shared>>) -> Json<Value> {
@@ -181,14 +194,10 @@ pub async fn token(
     Path(page_id): Path<String>,
     Json(body): Json<TokenState>,
 ) -> Response {
-    let mut world = shared.world.lock().expect("world");
-    match world.pages.get_mut(&page_id) {
-        Some(page) => {
-            page.token_error = body.error_subcode;
-            Json(json!({ "error_subcode": body.error_subcode })).into_response()
-        }
-        None => not_found(format!("no page {page_id}")),
-    }
+    change_page(&shared, &page_id, |page| {
+        page.token_error = body.error_subcode;
+        json!({ "error_subcode": body.error_subcode })
+    })
 }
 
 #[derive(Deserialize)]
@@ -202,14 +211,10 @@ pub async fn usage(
     Path(page_id): Path<String>,
     Json(body): Json<UsageState>,
 ) -> Response {
-    let mut world = shared.world.lock().expect("world");
-    match world.pages.get_mut(&page_id) {
-        Some(page) => {
-            page.usage_percent = body.percent;
-            Json(json!({ "percent": body.percent })).into_response()
-        }
-        None => not_found(format!("no page {page_id}")),
-    }
+    change_page(&shared, &page_id, |page| {
+        page.usage_percent = body.percent;
+        json!({ "percent": body.percent })
+    })
 }
 
 /// `POST /_emulator/faults`: the next `count` matching Graph requests get the fault.
@@ -278,12 +283,8 @@ pub async fn rename_page(
     Path(page_id): Path<String>,
     Json(body): Json<PageName>,
 ) -> Response {
-    let mut world = shared.world.lock().expect("world");
-    match world.pages.get_mut(&page_id) {
-        Some(page) => {
-            page.name = body.name;
-            Json(json!({ "name": page.name })).into_response()
-        }
-        None => not_found(format!("no page {page_id}")),
-    }
+    change_page(&shared, &page_id, |page| {
+        page.name = body.name;
+        json!({ "name": page.name })
+    })
 }
