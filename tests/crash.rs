@@ -38,13 +38,8 @@ async fn until(what: &str, mut done: impl AsyncFnMut() -> bool) {
 }
 
 async fn page_messages(world: &TestWorld, conversation: &str) -> usize {
-    let state = world.emulated_conversation(conversation).await;
-    state["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["from_page"] == true)
-        .count()
+    let messages = world.messages_on_facebook(conversation).await;
+    messages.iter().filter(|m| m["from_page"] == true).count()
 }
 
 #[tokio::test]

@@ -229,6 +229,14 @@ impl TestWorld {
             .count()
     }
 
+    /// The messages of a conversation as Facebook holds them, oldest first.
+    pub async fn messages_on_facebook(&self, id: &str) -> Vec<Value> {
+        self.emulated_conversation(id).await["messages"]
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
     pub async fn emulated_conversation(&self, id: &str) -> Value {
         self.control_get(&format!("/conversations/{id}")).await
     }
