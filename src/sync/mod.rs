@@ -155,11 +155,6 @@ impl Engine {
         }
     }
 
-    /// Time between two cycles.
-    pub fn interval(&self) -> Duration {
-        self.settings.interval
-    }
-
     /// Runs `f` on the store off the async threads: SQLite calls block.
     async fn db<T: Send + 'static>(
         &self,
@@ -187,12 +182,12 @@ impl Engine {
     }
 
     /// Syncs every page concurrently, outbox first; one page failing never stops another.
-    pub async fn cycle(self: &Arc<Self>, replies: Trigger) -> Vec<PageOutcome> {
+    pub async fn cycle(self: &Arc<Self>, trigger: Trigger) -> Vec<PageOutcome> {
         let mut tasks = tokio::task::JoinSet::new();
         for (index, page) in self.pages.iter().enumerate() {
             let engine = self.clone();
             let page_id = page.id.clone();
-            tasks.spawn(async move { (index, engine.sync_page(&page_id, replies).await) });
+            tasks.spawn(async move { (index, engine.sync_page(&page_id, trigger).await) });
         }
         let mut outcomes: Vec<(usize, PageOutcome)> = Vec::new();
         while let Some(joined) = tasks.join_next().await {
@@ -217,7 +212,7 @@ impl Engine {
         stored.map_or_else(|| page_id.to_owned(), |p| p.name)
     }
 
-    async fn sync_page(&self, page_id: &str, replies: Trigger) -> PageOutcome {
+    async fn sync_page(&self, page_id: &str, trigger: Trigger) -> PageOutcome {
         self.emit(SyncEvent::Syncing {
             page_id: page_id.to_owned(),
         });
@@ -230,7 +225,7 @@ impl Engine {
             .expect("slow-down map")
             .get(page_id)
             .copied();
-        if replies == Trigger::Background
+        if trigger == Trigger::Background
             && slowed_until.is_some_and(|until| Instant::now() < until)
         {
             // Close to the usage limit: skip this cycle quietly rather than hit the limit.
@@ -242,7 +237,7 @@ impl Engine {
         }
         let result = match state.rate_limited_until {
             Some(until) if until > now => Err(PageError::RateLimitedUntil(until)),
-            _ => self.sync_page_now(page_id, replies).await,
+            _ => self.sync_page_now(page_id, trigger).await,
         };
         state.last_attempt = Some(now);
         match &result {
@@ -288,13 +283,13 @@ impl Engine {
     }
 
     /// One page: its outbox, its inbox, and its Spam folder when spam sync is on.
-    async fn sync_page_now(&self, page_id: &str, replies: Trigger) -> Result<News, PageError> {
+    async fn sync_page_now(&self, page_id: &str, trigger: Trigger) -> Result<News, PageError> {
         let page = self
             .page_config(page_id)
             .expect("cycle only syncs configured pages");
         let token = page.token()?;
         self.ensure_page(page, &token).await?;
-        self.deliver_due(page_id, replies).await?;
+        self.deliver_due(page_id, trigger).await?;
         let mut news = self.sync_folder(page_id, &token, Folder::Inbox).await?;
         let id = page_id.to_owned();
         if self.db(move |s| s.spam_sync(&id)).await? {

@@ -75,9 +75,9 @@ impl Engine {
     pub(super) async fn deliver_due(
         &self,
         page_id: &str,
-        timing: Trigger,
+        trigger: Trigger,
     ) -> Result<(), PageError> {
-        let until = match timing {
+        let until = match trigger {
             Trigger::Background => Utc::now(),
             Trigger::Person => DateTime::<Utc>::MAX_UTC,
         };
@@ -181,7 +181,11 @@ impl Engine {
                 >= first_attempt - chrono::Duration::seconds(CLOCK_SLACK_SECONDS);
             if from_page && same_text && after_attempt {
                 let id = message.id.clone();
-                if !self.db(move |s| s.has_message(&id)).await.unwrap_or(true) {
+                // Unsure whether it is stored, do not send: try again later.
+                let stored = self.db(move |s| s.has_message(&id)).await.map_err(|e| {
+                    GraphError::Transient(format!("cannot check the database: {e}"))
+                })?;
+                if !stored {
                     return Ok(Some(message.id));
                 }
             }
