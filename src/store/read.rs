@@ -85,17 +85,25 @@ impl Store {
         let (condition, mut params) = query.condition();
         let time = target.updated_time.timestamp();
         params.push((":id", &conversation_id));
+        let present = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT EXISTS (SELECT 1 FROM conversations c WHERE {condition} AND c.id = :id)"
+            ))?
+            .query_row(params.as_slice(), |r| r.get::<_, bool>(0))?;
+        if !present {
+            return Ok(None);
+        }
         params.push((":time", &time));
-        let (present, before): (i64, i64) = self.conn.query_row(
-            &format!(
-                "SELECT COALESCE(SUM(c.id = :id), 0),
-                    COALESCE(SUM((c.updated_time, c.id) > (:time, :id)), 0)
-                 FROM conversations c WHERE {condition}"
-            ),
-            params.as_slice(),
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        Ok((present > 0).then_some(before as usize))
+        // Only the rows above it are read (a range of the list's index), not the whole list.
+        let before: i64 = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT COUNT(*) FROM conversations c WHERE {condition}
+                   AND (c.updated_time > :time OR (c.updated_time = :time AND c.id > :id))"
+            ))?
+            .query_row(params.as_slice(), |r| r.get(0))?;
+        Ok(Some(before as usize))
     }
 
     /// How many conversations each filter holds, for one page or all.
