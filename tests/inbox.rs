@@ -410,3 +410,25 @@ fn r_does_not_offer_what_facebook_forbids() {
     assert!(inbox.commands.try_recv().is_err(), "nothing sent");
     assert!(inbox.screen().contains("cannot go through"));
 }
+
+#[test]
+fn a_draft_survives_closing_the_inbox() {
+    let mut inbox = Inbox::new(100, 30);
+    inbox.key(KeyCode::Enter);
+    inbox.keys("Dạ để em kiểm tra kho");
+    // The once-a-second tick saves what is being typed.
+    inbox.app.poll_database();
+    let config = pagedesk::config::Config::parse(common::inbox::CONFIG).unwrap();
+    let mut reopened = pagedesk::ui::App::new(
+        inbox.store(),
+        pagedesk::ui::UiSettings::from_config(&config),
+        pagedesk::ui::Theme::plain(),
+        None,
+    );
+    reopened.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    assert_eq!(reopened.open.as_ref().unwrap().conversation.id, "t_lan");
+    assert_eq!(reopened.compose.lines(), ["Dạ để em kiểm tra kho"]);
+    // Sending takes the draft with it.
+    reopened.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    assert_eq!(inbox.store().draft("t_lan").unwrap(), None);
+}

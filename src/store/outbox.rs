@@ -8,6 +8,36 @@ use super::*;
 impl Store {
     // Replies.
 
+    /// Keeps what staff typed in a conversation's reply box (an empty text removes it).
+    pub fn save_draft(&mut self, conversation_id: &str, text: &str) -> Result<()> {
+        let tx = self.write()?;
+        if text.trim().is_empty() {
+            tx.execute(
+                "DELETE FROM drafts WHERE conversation_id = ?1",
+                [conversation_id],
+            )?;
+        } else {
+            tx.execute(
+                "INSERT INTO drafts (conversation_id, text) VALUES (?1, ?2)
+                 ON CONFLICT(conversation_id) DO UPDATE SET text = excluded.text",
+                params![conversation_id, text],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn draft(&self, conversation_id: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT text FROM drafts WHERE conversation_id = ?1",
+                [conversation_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     /// Writes a reply to the database, pending, before anything is sent. Returns its message id.
     pub fn enqueue_reply(
         &mut self,
@@ -33,6 +63,10 @@ impl Store {
             params![conversation_id, page_id, page_name, text, now.timestamp()],
         )?;
         let message_id = tx.last_insert_rowid();
+        tx.execute(
+            "DELETE FROM drafts WHERE conversation_id = ?1",
+            [conversation_id],
+        )?;
         index_message(&tx, message_id, now.timestamp(), text)?;
         refresh_last_speaker(&tx, conversation_id)?;
         tx.execute(

@@ -88,6 +88,12 @@ CREATE TABLE outbox (
     claimed_until    INTEGER
 );
 
+-- What staff typed and have not sent yet, per conversation: it survives a closed inbox.
+CREATE TABLE drafts (
+    conversation_id TEXT PRIMARY KEY,
+    text            TEXT NOT NULL
+);
+
 -- The one sync engine of this data directory: the process holding an unexpired lease.
 CREATE TABLE engine_lease (
     id         INTEGER PRIMARY KEY CHECK (id = 1),

@@ -129,7 +129,8 @@ pub struct App {
     pub selected: usize,
     pub open: Option<Open>,
     pub compose: TextArea<'static>,
-    drafts: HashMap<String, String>,
+    /// The reply box changed since its draft was last saved.
+    pub(super) draft_unsaved: bool,
     pub focus: Pane,
     /// In the sidebar, the cursor is on the filters rather than the pages.
     sidebar_on_filters: bool,
@@ -175,7 +176,7 @@ impl App {
             selected: 0,
             open: None,
             compose: TextArea::default(),
-            drafts: HashMap::new(),
+            draft_unsaved: false,
             focus: Pane::List,
             sidebar_on_filters: false,
             overlay: None,
@@ -353,7 +354,7 @@ impl App {
             return;
         };
         let new_from = first_unread(&messages, conversation.unread_count);
-        let draft = self.drafts.get(id).cloned().unwrap_or_default();
+        let draft = self.store.draft(id).ok().flatten().unwrap_or_default();
         self.compose = TextArea::from(draft.lines());
         self.compose
             .move_cursor(ratatui_textarea::CursorMove::Bottom);
@@ -368,13 +369,17 @@ impl App {
         });
     }
 
-    fn save_draft(&mut self) {
-        if let Some(open) = &self.open {
+    /// Saves the reply box of the open conversation in the database, if it changed, so that
+    /// what staff typed survives leaving the conversation, closing the inbox or a crash.
+    pub fn save_draft(&mut self) {
+        if !self.draft_unsaved {
+            return;
+        }
+        if let Some(id) = self.open.as_ref().map(|o| o.conversation.id.clone()) {
             let text = self.compose.lines().join("\n");
-            if text.trim().is_empty() {
-                self.drafts.remove(&open.conversation.id);
-            } else {
-                self.drafts.insert(open.conversation.id.clone(), text);
+            let saved = self.store.save_draft(&id, &text);
+            if self.report_value(saved).is_some() {
+                self.draft_unsaved = false;
             }
         }
     }
@@ -454,10 +459,6 @@ impl App {
         self.list_top = 0;
         self.load_list();
         self.show_selected();
-    }
-
-    pub(super) fn forget_draft(&mut self, conversation_id: &str) {
-        self.drafts.remove(conversation_id);
     }
 
     pub(super) fn picker_is_dismissed(&self) -> bool {

@@ -162,6 +162,7 @@ impl App {
             }
             KeyCode::Enter if key.modifiers.contains(KeyModifiers::ALT) => {
                 self.compose.insert_newline();
+                self.draft_unsaved = true;
             }
             KeyCode::Enter if key.modifiers.is_empty() => self.send(),
             KeyCode::Tab => self.focus = Pane::Sidebar,
@@ -170,7 +171,7 @@ impl App {
                 self.scroll_chat_page(key.code == KeyCode::PageUp)
             }
             _ => {
-                self.compose.input(key);
+                self.draft_unsaved |= self.compose.input(key);
                 self.picker_selected = 0;
                 if self.compose.is_empty() {
                     self.undismiss_picker();
@@ -341,8 +342,9 @@ impl App {
         let Some(message_id) = self.report_value(queued) else {
             return;
         };
+        // Sent: the draft went with the reply, in the same transaction.
         self.compose = TextArea::default();
-        self.forget_draft(&id);
+        self.draft_unsaved = false;
         self.watched_reply = Some(message_id);
         self.status = Some(self.tr.t(S::ReplyQueued).to_owned());
         self.ask_engine(EngineCommand::Deliver(message_id));
@@ -394,6 +396,7 @@ impl App {
         }
         self.focus = Pane::Compose;
         self.compose.insert_str(clean(text));
+        self.draft_unsaved = true;
         true
     }
 
@@ -496,8 +499,10 @@ impl App {
         }
     }
 
-    /// Another process (or this one's engine) wrote to the database: read again.
+    /// Another process (or this one's engine) wrote to the database: read again. The draft
+    /// being typed is saved on the way.
     pub fn poll_database(&mut self) -> bool {
+        self.save_draft();
         match self.store_ref().data_version() {
             Ok(version) if version != self.data_version() => {
                 self.reload();

@@ -62,6 +62,7 @@ async fn event_loop(
             }
         }
         if app.quit {
+            app.save_draft();
             return Ok(());
         }
         tokio::select! {
