@@ -213,9 +213,6 @@ impl Engine {
     }
 
     async fn sync_page(&self, page_id: &str, trigger: Trigger) -> PageOutcome {
-        self.emit(SyncEvent::Syncing {
-            page_id: page_id.to_owned(),
-        });
         let now = Utc::now();
         let id = page_id.to_owned();
         let mut state = self.db(move |s| s.page_sync(&id)).await.unwrap_or_default();
@@ -235,6 +232,9 @@ impl Engine {
                 result: Ok(News::default()),
             };
         }
+        self.emit(SyncEvent::Syncing {
+            page_id: page_id.to_owned(),
+        });
         let result = match state.rate_limited_until {
             Some(until) if until > now => Err(PageError::RateLimitedUntil(until)),
             _ => self.sync_page_now(page_id, trigger).await,
