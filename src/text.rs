@@ -68,6 +68,9 @@ pub fn fold(text: &str) -> String {
 
 /// `text` cut to `width` display columns (with `…` when cut) and padded to exactly `width`.
 pub fn fit(text: &str, width: usize) -> String {
+    if width == 0 {
+        return String::new();
+    }
     let mut out = String::new();
     let mut used = 0;
     let total = text.width();
@@ -151,6 +154,7 @@ mod tests {
     #[test]
     fn fit_counts_display_columns() {
         assert_eq!(fit("abc", 5), "abc  ");
+        assert_eq!(fit("abc", 0), "");
         assert_eq!(fit("abcdef", 4), "abc…");
         assert_eq!(fit("Nguyễn", 6), "Nguyễn");
         assert_eq!(fit("chốt đơn 👍👍", 10), "chốt đơn …");

@@ -71,3 +71,30 @@ fn the_inbox_in_vietnamese() {
     let mut inbox = Inbox::with_config(100, 30, &config);
     insta::assert_snapshot!(inbox.screen());
 }
+
+#[test]
+fn any_terminal_size_draws_without_a_panic() {
+    for (width, height) in [
+        (1, 1),
+        (10, 3),
+        (20, 5),
+        (40, 10),
+        (59, 24),
+        (60, 12),
+        (109, 30),
+        (300, 80),
+    ] {
+        let mut inbox = Inbox::new(width, height);
+        for key in [
+            KeyCode::Char('?'),
+            KeyCode::Esc,
+            KeyCode::Char('s'),
+            KeyCode::Esc,
+            KeyCode::Enter,
+            KeyCode::Char('/'),
+        ] {
+            inbox.key(key);
+        }
+        inbox.screen();
+    }
+}
