@@ -120,6 +120,20 @@ strings! {
     HintOverlay => "Esc close", "Esc đóng";
     HintSettings => "j/k move · Space toggle spam sync · Esc close", "j/k di chuyển · Space bật/tắt đồng bộ Spam · Esc đóng";
     HintPicker => "Tab/Enter insert · ↑/↓ choose · Esc close", "Tab/Enter chèn · ↑/↓ chọn · Esc đóng";
+    ProblemTooLong => "the reply is {} characters long; Facebook accepts at most 2000", "tin dài {} ký tự; Facebook chỉ nhận tối đa 2000";
+    ProblemEmpty => "the reply is empty", "tin trả lời trống";
+    ProblemNeverWrote => "the customer has not written yet, so Facebook allows no reply", "khách chưa nhắn nên Facebook không cho trả lời";
+    ProblemAgentTagOff => "more than 24 hours since the customer's last message, and human_agent_tag is off in the config", "đã quá 24 giờ từ tin cuối của khách và human_agent_tag đang tắt trong cấu hình";
+    ProblemSevenDays => "more than 7 days since the customer's last message: Facebook allows no reply", "đã quá 7 ngày từ tin cuối của khách: Facebook không cho trả lời";
+    ProblemNotConfigured => "the page is not in the config", "trang không có trong file cấu hình";
+    ProblemWindow => "outside the messaging window: Facebook allows no more replies to this customer", "ngoài khung thời gian nhắn tin: Facebook không cho trả lời khách này nữa";
+    ProblemUnavailable => "this person isn't available right now", "người này hiện không nhận được tin";
+    ProblemToken => "the page's access token no longer works: fix the config", "token của trang không còn dùng được: sửa file cấu hình";
+    ProblemPermission => "a permission is missing on the page", "trang thiếu quyền gửi tin";
+    ProblemRefused => "Facebook refused the reply ({})", "Facebook từ chối tin ({})";
+    ProblemRateLimited => "rate limited by Facebook until {}", "Facebook giới hạn đến {}";
+    ProblemRetrying => "Facebook is not answering; trying again at {}", "Facebook không phản hồi; thử lại lúc {}";
+    ProblemFacebook => "Facebook had a problem; try again", "Facebook gặp sự cố; hãy thử lại";
     KeyPanes => "next / previous pane", "khung sau / trước";
     KeyMove => "move", "di chuyển";
     KeyFirstLast => "first / last", "đầu / cuối";
@@ -217,6 +231,33 @@ impl Tr {
         }
     }
 
+    /// Why a reply is not sent (yet), in this language, from the code the engine stored with
+    /// its English words; the words themselves when the code is unknown.
+    pub fn reply_problem(self, code: Option<&str>, words: &str) -> String {
+        let (kind, detail) = code
+            .unwrap_or_default()
+            .split_once(':')
+            .unwrap_or((code.unwrap_or_default(), ""));
+        let key = match kind {
+            "too_long" => S::ProblemTooLong,
+            "empty" => S::ProblemEmpty,
+            "never_wrote" => S::ProblemNeverWrote,
+            "agent_tag_off" => S::ProblemAgentTagOff,
+            "seven_days" => S::ProblemSevenDays,
+            "not_configured" => S::ProblemNotConfigured,
+            "window" => S::ProblemWindow,
+            "unavailable" => S::ProblemUnavailable,
+            "token" => S::ProblemToken,
+            "permission" => S::ProblemPermission,
+            "refused" => return self.f(S::ProblemRefused, &[words]),
+            "rate_limited" => S::ProblemRateLimited,
+            "retrying" => S::ProblemRetrying,
+            "facebook" => S::ProblemFacebook,
+            _ => return words.to_owned(),
+        };
+        self.f(key, &[detail])
+    }
+
     /// A message as text: its words, then placeholders for a sticker or attachments.
     pub fn message_text(self, message: &MessageRow) -> String {
         let mut parts = Vec::new();
@@ -284,6 +325,28 @@ mod tests {
         assert_eq!(
             en.day(today - chrono::Days::new(10), today),
             "Friday 13 Nov 2026"
+        );
+    }
+
+    #[test]
+    fn reply_problems_are_worded_in_the_staffs_language() {
+        let vi = Tr(Lang::Vi);
+        assert_eq!(
+            vi.reply_problem(Some("too_long:2001"), "x"),
+            "tin dài 2001 ký tự; Facebook chỉ nhận tối đa 2000"
+        );
+        assert_eq!(
+            vi.reply_problem(Some("rate_limited:14:05"), "x"),
+            "Facebook giới hạn đến 14:05"
+        );
+        assert_eq!(
+            vi.reply_problem(Some("refused"), "(#100) bad"),
+            "Facebook từ chối tin ((#100) bad)"
+        );
+        assert_eq!(vi.reply_problem(None, "older words"), "older words");
+        assert_eq!(
+            Tr(Lang::En).reply_problem(Some("seven_days"), "x"),
+            S::ProblemSevenDays.text(Lang::En)
         );
     }
 

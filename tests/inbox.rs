@@ -241,7 +241,7 @@ fn r_retries_a_failed_reply() {
         .enqueue_reply("t_lan", "Dạ", common::inbox::now())
         .unwrap();
     store
-        .mark_reply_failed(reply, "the access token has expired", true)
+        .mark_reply_failed(reply, "the access token has expired", "token", true)
         .unwrap();
     inbox.app.poll_database();
     inbox.key(KeyCode::Tab);
@@ -399,6 +399,7 @@ fn r_does_not_offer_what_facebook_forbids() {
         .mark_reply_failed(
             reply,
             "more than 7 days since the customer's last message: Facebook allows no reply",
+            "seven_days",
             false,
         )
         .unwrap();

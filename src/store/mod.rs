@@ -242,6 +242,9 @@ pub struct MessageRow {
     pub status: SendStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What the inbox words `error` from, in the staff's language.
+    #[serde(skip)]
+    pub error_code: Option<String>,
     /// A failed reply that could go through if tried again.
     #[serde(skip)]
     pub retry_possible: bool,

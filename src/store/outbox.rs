@@ -213,13 +213,14 @@ impl Store {
         &mut self,
         message_id: i64,
         reason: &str,
+        code: &str,
         retry_possible: bool,
     ) -> Result<()> {
         let tx = self.write()?;
         tx.execute(
-            "UPDATE messages SET status = 'failed', error = ?2, retry_possible = ?3
+            "UPDATE messages SET status = 'failed', error = ?2, error_code = ?3, retry_possible = ?4
              WHERE id = ?1 AND status = 'pending'",
-            params![message_id, reason, retry_possible],
+            params![message_id, reason, code, retry_possible],
         )?;
         tx.execute("DELETE FROM outbox WHERE message_id = ?1", [message_id])?;
         let conversation: String = tx.query_row(
@@ -249,7 +250,8 @@ impl Store {
             return Ok(false);
         };
         tx.execute(
-            "UPDATE messages SET status = 'pending', error = NULL, retry_possible = 0 WHERE id = ?1",
+            "UPDATE messages SET status = 'pending', error = NULL, error_code = NULL, retry_possible = 0
+             WHERE id = ?1",
             [message_id],
         )?;
         tx.execute(
@@ -269,6 +271,7 @@ impl Store {
         message_id: i64,
         next_attempt_at: DateTime<Utc>,
         reason: &str,
+        code: &str,
     ) -> Result<()> {
         let tx = self.write()?;
         tx.execute(
@@ -278,8 +281,8 @@ impl Store {
             params![message_id, next_attempt_at.timestamp()],
         )?;
         tx.execute(
-            "UPDATE messages SET error = ?2 WHERE id = ?1 AND status = 'pending'",
-            params![message_id, reason],
+            "UPDATE messages SET error = ?2, error_code = ?3 WHERE id = ?1 AND status = 'pending'",
+            params![message_id, reason, code],
         )?;
         tx.commit()?;
         Ok(())

@@ -144,7 +144,7 @@ impl Store {
     pub fn messages(&self, conversation_id: &str) -> Result<Vec<MessageRow>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, fb_id, conversation_id, direction, from_id, from_name, text, sticker,
-                attachments, created_time, status, error, retry_possible
+                attachments, created_time, status, error, retry_possible, error_code
              FROM messages WHERE conversation_id = ?1 ORDER BY created_time, id",
         )?;
         let rows = stmt.query_map([conversation_id], |r| {
@@ -173,6 +173,7 @@ impl Store {
                 status: SendStatus::parse(&status),
                 error: r.get(11)?,
                 retry_possible: r.get(12)?,
+                error_code: r.get(13)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -423,7 +424,7 @@ mod tests {
         let (_dir, mut store) = store();
         let id = store.enqueue_reply("t_1", "Dạ", Utc::now()).unwrap();
         store
-            .mark_reply_failed(id, "Facebook had a problem", true)
+            .mark_reply_failed(id, "Facebook had a problem", "facebook", true)
             .unwrap();
         assert_eq!(store.filter_counts(None).unwrap().unreplied, 2);
         assert!(store.retry_reply(id, Utc::now()).unwrap());
@@ -434,7 +435,7 @@ mod tests {
         assert_eq!(store.due_replies(Utc::now()).unwrap().len(), 1);
         let refused = store.enqueue_reply("t_3", "Dạ", Utc::now()).unwrap();
         store
-            .mark_reply_failed(refused, "outside the messaging window", false)
+            .mark_reply_failed(refused, "outside the messaging window", "window", false)
             .unwrap();
         assert!(
             !store.retry_reply(refused, Utc::now()).unwrap(),

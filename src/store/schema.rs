@@ -57,7 +57,9 @@ CREATE TABLE messages (
     attachments     TEXT,
     created_time    INTEGER NOT NULL,
     status          TEXT NOT NULL CHECK (status IN ('sent', 'pending', 'failed')),
+    -- Why a reply is not sent (yet): English words, and the code the inbox words them from.
     error           TEXT,
+    error_code      TEXT,
     -- A failed reply that could go through if tried again (not one Facebook's rules forbid).
     retry_possible  INTEGER NOT NULL DEFAULT 0,
     -- The message's key in message_search: time-ordered, so searches read newest first.

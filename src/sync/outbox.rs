@@ -38,23 +38,58 @@ const CLAIM_SECONDS: i64 = 120;
 /// count as that attempt's delivery (clocks differ).
 const CLOCK_SLACK_SECONDS: i64 = 120;
 
+/// Why a reply is not sent (yet): English words for the CLI and the log, and a code (a kind,
+/// then after a colon what the words need) from which the inbox words it in the staff's
+/// language (`i18n::Tr::reply_problem`).
+struct Problem {
+    code: String,
+    words: String,
+}
+
+impl Problem {
+    fn new(code: &str, words: impl Into<String>) -> Problem {
+        Problem {
+            code: code.to_owned(),
+            words: words.into(),
+        }
+    }
+
+    fn from_graph(error: &GraphError) -> Problem {
+        let code = match error {
+            GraphError::WindowClosed => "window",
+            GraphError::RecipientUnavailable { .. } => "unavailable",
+            GraphError::Auth { .. } => "token",
+            GraphError::Permission { .. } => "permission",
+            GraphError::RateLimited { .. } | GraphError::Transient(_) => "facebook",
+            GraphError::Invalid { .. } => "refused",
+        };
+        Problem::new(code, error.to_string())
+    }
+}
+
 /// Facebook's rules for a reply, checked before any call: how it may be sent, or why not.
 fn messaging_type(
     reply: &QueuedReply,
     human_agent_tag: bool,
     now: DateTime<Utc>,
-) -> Result<MessagingType, String> {
+) -> Result<MessagingType, Problem> {
     let chars = reply.text.chars().count();
     if chars > MAX_TEXT_CHARS {
-        return Err(format!(
-            "the reply is {chars} characters long; Facebook accepts at most {MAX_TEXT_CHARS}"
+        return Err(Problem::new(
+            &format!("too_long:{chars}"),
+            format!(
+                "the reply is {chars} characters long; Facebook accepts at most {MAX_TEXT_CHARS}"
+            ),
         ));
     }
     if reply.text.trim().is_empty() {
-        return Err("the reply is empty".into());
+        return Err(Problem::new("empty", "the reply is empty"));
     }
     let Some(last) = reply.last_customer_message_time else {
-        return Err("the customer has not written yet, so Facebook allows no reply".into());
+        return Err(Problem::new(
+            "never_wrote",
+            "the customer has not written yet, so Facebook allows no reply",
+        ));
     };
     let since = now - last;
     if since <= STANDARD_WINDOW {
@@ -63,10 +98,16 @@ fn messaging_type(
         if human_agent_tag {
             Ok(MessagingType::HumanAgent)
         } else {
-            Err("more than 24 hours since the customer's last message, and human_agent_tag is off in the config".into())
+            Err(Problem::new(
+                "agent_tag_off",
+                "more than 24 hours since the customer's last message, and human_agent_tag is off in the config",
+            ))
         }
     } else {
-        Err("more than 7 days since the customer's last message: Facebook allows no reply".into())
+        Err(Problem::new(
+            "seven_days",
+            "more than 7 days since the customer's last message: Facebook allows no reply",
+        ))
     }
 }
 
@@ -105,18 +146,24 @@ impl Engine {
         let message_id = reply.message_id;
         let kind = match messaging_type(&reply, self.settings.human_agent_tag, now) {
             Ok(kind) => kind,
-            Err(reason) => return self.fail(message_id, reason, false).await,
+            Err(problem) => return self.fail(message_id, problem, false).await,
         };
         let Some(page) = self.page_config(&reply.page_id) else {
-            let reason = format!("page {} is not in the config", reply.page_id);
-            return self.fail(message_id, reason, true).await;
+            let words = format!("page {} is not in the config", reply.page_id);
+            return self
+                .fail(message_id, Problem::new("not_configured", words), true)
+                .await;
         };
         let token = page.token()?;
         let page_id = reply.page_id.clone();
         let state = self.db(move |s| s.page_sync(&page_id)).await?;
         if let Some(until) = state.rate_limited_until.filter(|until| *until > now) {
-            let reason = format!("rate limited by Facebook until {}", local_hm(until));
-            return self.postpone(message_id, until, reason).await;
+            let hm = local_hm(until);
+            let problem = Problem::new(
+                &format!("rate_limited:{hm}"),
+                format!("rate limited by Facebook until {hm}"),
+            );
+            return self.postpone(message_id, until, problem).await;
         }
         // Longer than any request may take: a claim outlives only a process that died mid-send.
         let claim_until = now + chrono::Duration::seconds(CLAIM_SECONDS);
@@ -204,24 +251,26 @@ impl Engine {
     async fn fail(
         &self,
         message_id: i64,
-        reason: String,
+        problem: Problem,
         retry_possible: bool,
     ) -> Result<Delivery, PageError> {
-        let stored = reason.clone();
-        self.db(move |s| s.mark_reply_failed(message_id, &stored, retry_possible))
-            .await?;
+        let words = problem.words.clone();
+        self.db(move |s| {
+            s.mark_reply_failed(message_id, &problem.words, &problem.code, retry_possible)
+        })
+        .await?;
         self.emit(SyncEvent::ReplyUpdated { message_id });
-        Ok(Delivery::Failed(reason))
+        Ok(Delivery::Failed(words))
     }
 
     async fn postpone(
         &self,
         message_id: i64,
         retry_at: DateTime<Utc>,
-        reason: String,
+        problem: Problem,
     ) -> Result<Delivery, PageError> {
-        let stored = reason.clone();
-        self.db(move |s| s.postpone_reply(message_id, retry_at, &stored))
+        let reason = problem.words.clone();
+        self.db(move |s| s.postpone_reply(message_id, retry_at, &problem.words, &problem.code))
             .await?;
         Ok(Delivery::Pending { reason, retry_at })
     }
@@ -239,22 +288,34 @@ impl Engine {
             GraphError::Transient(_) => {
                 let wait = (FIRST_RETRY_SECONDS << reply.attempts.min(10)).min(MAX_RETRY_SECONDS);
                 let retry_at = now + chrono::Duration::seconds(wait);
-                let reason = format!("{error}; trying again at {}", local_hm(retry_at));
-                self.postpone(reply.message_id, retry_at, reason).await
+                let hm = local_hm(retry_at);
+                let problem = Problem::new(
+                    &format!("retrying:{hm}"),
+                    format!("{error}; trying again at {hm}"),
+                );
+                self.postpone(reply.message_id, retry_at, problem).await
             }
             GraphError::RateLimited { retry_after, .. } => {
                 let retry_at = now
                     + retry_after
                         .and_then(|d| chrono::Duration::from_std(d).ok())
                         .unwrap_or(chrono::Duration::minutes(1));
-                let reason = format!("rate limited by Facebook until {}", local_hm(retry_at));
-                self.postpone(reply.message_id, retry_at, reason).await?;
+                let hm = local_hm(retry_at);
+                let problem = Problem::new(
+                    &format!("rate_limited:{hm}"),
+                    format!("rate limited by Facebook until {hm}"),
+                );
+                self.postpone(reply.message_id, retry_at, problem).await?;
                 Ok(Delivery::RateLimited { error, retry_at })
             }
             other => {
                 let retry_possible = other.may_work_later();
-                self.fail(reply.message_id, other.to_string(), retry_possible)
-                    .await
+                self.fail(
+                    reply.message_id,
+                    Problem::from_graph(&other),
+                    retry_possible,
+                )
+                .await
             }
         }
     }

@@ -113,11 +113,16 @@ impl ChatView<'_> {
                         Span::styled(format!(" {}", tr.t(S::Sending)), theme.dim())
                     }
                     (SendStatus::Pending, Some(why)) => {
-                        reason = Some((tr.f(S::Pending, &[why]), theme.spam()));
+                        let why = tr.reply_problem(message.error_code.as_deref(), why);
+                        reason = Some((tr.f(S::Pending, &[&why]), theme.spam()));
                         Span::styled(format!(" {}", tr.t(S::Sending)), theme.spam())
                     }
                     (SendStatus::Failed, why) => {
-                        let why = tr.f(S::Failed, &[why.as_deref().unwrap_or("?")]);
+                        let why = tr.reply_problem(
+                            message.error_code.as_deref(),
+                            why.as_deref().unwrap_or("?"),
+                        );
+                        let why = tr.f(S::Failed, &[&why]);
                         let text = if message.retry_possible {
                             format!("✗ {why} · {}", tr.t(S::RetryHint))
                         } else {

@@ -372,7 +372,10 @@ impl App {
             return;
         };
         if !failed.retry_possible {
-            let reason = failed.error.unwrap_or_default();
+            let reason = self.tr.reply_problem(
+                failed.error_code.as_deref(),
+                failed.error.as_deref().unwrap_or_default(),
+            );
             self.status = Some(self.tr.f(S::CannotRetry, &[&reason]));
             return;
         }
@@ -491,7 +494,10 @@ impl App {
         };
         self.status = Some(match (message.status, &message.error) {
             (SendStatus::Sent, _) => self.tr.t(S::ReplySent).to_owned(),
-            (_, Some(why)) => self.tr.f(S::ReplyNotSent, &[why]),
+            (_, Some(why)) => {
+                let why = self.tr.reply_problem(message.error_code.as_deref(), why);
+                self.tr.f(S::ReplyNotSent, &[&why])
+            }
             (_, None) => return,
         });
         if message.status == SendStatus::Sent {
