@@ -29,7 +29,18 @@ fn release_terminal() {
 
 /// Runs the inbox until the user quits. The terminal is restored however this ends.
 pub async fn run(app: App, events: mpsc::UnboundedReceiver<SyncEvent>) -> Result<()> {
-    let mut terminal = ratatui::init();
+    if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        anyhow::bail!(
+            "the inbox needs a terminal; for scripts, use the commands in `pagedesk --help`"
+        );
+    }
+    let mut terminal = match ratatui::try_init() {
+        Ok(terminal) => terminal,
+        Err(error) => {
+            ratatui::restore();
+            return Err(error.into());
+        }
+    };
     let ratatui_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         release_terminal();
