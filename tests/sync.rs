@@ -820,3 +820,16 @@ async fn an_interrupted_incremental_sync_leaves_no_gap() {
         "and then quiet again"
     );
 }
+
+#[tokio::test]
+async fn the_inbox_without_a_terminal_says_so_instead_of_panicking() {
+    let world = TestWorld::start("").await;
+    let run = world.pagedesk(&[]).await;
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr.contains("the inbox needs a terminal"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+}
