@@ -150,25 +150,7 @@ async fn a_large_sync_killed_half_way_resumes_with_nothing_lost_or_doubled() {
 
     world.clear_requests().await;
     world.sync().await;
-    let first_list = world
-        .requests()
-        .await
-        .into_iter()
-        .find(|r| {
-            r["path"]
-                .as_str()
-                .unwrap()
-                .ends_with(&format!("/{page}/conversations"))
-        })
-        .unwrap();
-    assert!(
-        first_list["query"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|p| p[0] == "after"),
-        "it resumed: {first_list}"
-    );
+    assert!(world.first_list_call_resumed(0).await, "it resumed");
     assert_eq!(store.filter_counts(None).unwrap().all, 3000);
     assert_eq!(
         store.message_count(None).unwrap(),

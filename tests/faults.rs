@@ -27,17 +27,10 @@ async fn page_survives(fault: Value, count: u32, words: &str) {
     let other = world
         .buyer_writes(1, "Võ Thanh Tùng", "Giá kem?", "inbox", 0)
         .await;
-    let path = format!("/{}/conversations", world.page(0));
-    world
-        .fault(json!({ "path_contains": path, "count": count, "fault": fault }))
-        .await;
+    world.fault_page_lists(0, count, fault).await;
     let run = world.pagedesk(&["sync", "--once"]).await;
     assert_ne!(run.code, 0, "the run reports the failure");
-    let line = run
-        .stderr
-        .lines()
-        .find(|l| l.contains(world.page(0)))
-        .unwrap_or_default();
+    let line = run.line_about(world.page(0));
     assert!(
         line.contains(words),
         "expected «{words}» naming page 0 in:\n{}",
@@ -110,17 +103,15 @@ async fn rate_limit_is_honoured(code: i64) {
     let world = TestWorld::start("").await;
     world.buyer_writes(0, "Khách A", "alo", "inbox", 60).await;
     world.buyer_writes(1, "Khách B", "alo", "inbox", 60).await;
-    let path = format!("/{}/conversations", world.page(0));
     world
-        .fault(json!({ "path_contains": path, "fault": { "kind": "error", "code": code, "regain_minutes": 9 } }))
+        .fault_page_lists(
+            0,
+            1,
+            json!({ "kind": "error", "code": code, "regain_minutes": 9 }),
+        )
         .await;
     let run = world.pagedesk(&["sync", "--once"]).await;
-    let line = run
-        .stderr
-        .lines()
-        .find(|l| l.contains(world.page(0)))
-        .unwrap_or_default()
-        .to_owned();
+    let line = run.line_about(world.page(0));
     assert!(
         line.contains("rate limited by Facebook until"),
         "{}",
@@ -182,11 +173,7 @@ async fn connection_refused_is_named_and_recovered_from() {
     let run = world.pagedesk(&["sync", "--once"]).await;
     assert_ne!(run.code, 0);
     for page in 0..2 {
-        let line = run
-            .stderr
-            .lines()
-            .find(|l| l.contains(world.page(page)))
-            .unwrap_or_default();
+        let line = run.line_about(world.page(page));
         assert!(
             line.contains("cannot connect to Facebook"),
             "{}",
@@ -258,24 +245,15 @@ async fn send_while_another_app_controls_the_thread() {
 #[tokio::test]
 async fn a_next_cursor_that_loops_stops_with_a_message() {
     let world = TestWorld::start("").await;
-    for i in 0..30 {
-        world
-            .buyer_writes(0, &format!("Khách {i}"), "alo", "inbox", 600 - i)
-            .await;
-    }
+    world.buyers_write(0, 30, 600).await;
     world
         .buyer_writes(1, "Hoàng Mỹ Linh", "Son còn không?", "inbox", 120)
         .await;
-    let path = format!("/{}/conversations", world.page(0));
     world
-        .fault(json!({ "path_contains": path, "count": 10, "fault": { "kind": "cursor_loop" } }))
+        .fault_page_lists(0, 10, json!({ "kind": "cursor_loop" }))
         .await;
     let run = world.pagedesk(&["sync", "--once"]).await;
-    let line = run
-        .stderr
-        .lines()
-        .find(|l| l.contains(world.page(0)))
-        .unwrap_or_default();
+    let line = run.line_about(world.page(0));
     assert!(
         line.contains("paging cursor for the inbox folder repeats"),
         "{}",

@@ -9,17 +9,7 @@ use serde_json::json;
 #[tokio::test]
 async fn first_sync_pages_through_the_inbox_and_a_quiet_cycle_costs_one_call() {
     let world = TestWorld::start("").await;
-    for i in 0..60 {
-        world
-            .buyer_writes(
-                0,
-                &format!("Khách {i}"),
-                &format!("Hỏi giá mẫu {i}"),
-                "inbox",
-                3600 - i,
-            )
-            .await;
-    }
+    world.buyers_write(0, 60, 3600).await;
     world.sync().await;
     let conversations = world.conversations(&["--page", world.page(0)]).await;
     assert_eq!(conversations.len(), 60);
@@ -54,16 +44,9 @@ async fn first_sync_pages_through_the_inbox_and_a_quiet_cycle_costs_one_call() {
 #[tokio::test]
 async fn an_interrupted_first_sync_resumes_where_it_stopped() {
     let world = TestWorld::start("").await;
-    for i in 0..60 {
-        world
-            .buyer_writes(0, &format!("Khách {i}"), "alo", "inbox", 3600 - i)
-            .await;
-    }
+    world.buyers_write(0, 60, 3600).await;
     // The first list page comes through, then every try at the second fails.
-    let path = format!("/{}/conversations", world.page(0));
-    world
-        .fault(json!({ "path_contains": path, "skip": 1, "count": 3, "fault": { "kind": "http", "http_status": 503, "body": "<html>Service Unavailable</html>" } }))
-        .await;
+    world.fail_list_pages_after_the_first(0).await;
     let run = world.pagedesk(&["sync", "--once"]).await;
     assert_ne!(run.code, 0);
     assert!(
@@ -76,18 +59,9 @@ async fn an_interrupted_first_sync_resumes_where_it_stopped() {
     world.clear_requests().await;
     world.sync().await;
     assert_eq!(world.conversations(&[]).await.len(), 60);
-    let requests = world.requests().await;
-    let first_list = requests
-        .iter()
-        .find(|r| r["path"].as_str().unwrap().ends_with(&path))
-        .unwrap();
     assert!(
-        first_list["query"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|pair| pair[0] == "after"),
-        "the second run resumes from the saved cursor: {first_list}"
+        world.first_list_call_resumed(0).await,
+        "the second run resumes from the saved cursor"
     );
     // Resume (two pages) and a look at the top for anything new (one page).
     assert_eq!(world.list_calls(0, "inbox").await, 3);
@@ -96,11 +70,7 @@ async fn an_interrupted_first_sync_resumes_where_it_stopped() {
 #[tokio::test]
 async fn backfill_stops_at_the_configured_number_of_conversations() {
     let world = TestWorld::start("backfill_conversations = 30").await;
-    for i in 0..60 {
-        world
-            .buyer_writes(0, &format!("Khách {i}"), "alo", "inbox", 3600 - i)
-            .await;
-    }
+    world.buyers_write(0, 60, 3600).await;
     world.sync().await;
     let conversations = world.conversations(&[]).await;
     assert_eq!(conversations.len(), 30);
@@ -624,10 +594,7 @@ async fn a_reply_whose_answer_was_lost_is_found_on_facebook_and_not_sent_twice()
 async fn a_transient_failure_is_retried_within_the_run() {
     let world = TestWorld::start("").await;
     world.buyer_writes(0, "Khách", "alo", "inbox", 60).await;
-    let path = format!("/{}/conversations", world.page(0));
-    world
-        .fault(json!({ "path_contains": path, "fault": { "kind": "error", "code": 1, "http_status": 500, "message": "An unknown error occurred" } }))
-        .await;
+    world.fault_page_lists(0, 1, json!({ "kind": "error", "code": 1, "http_status": 500, "message": "An unknown error occurred" })).await;
     world.sync().await;
     assert_eq!(
         world.list_calls(0, "inbox").await,
@@ -642,17 +609,10 @@ async fn a_rate_limited_page_does_not_stop_the_other_and_is_left_alone_until_it_
     let world = TestWorld::start("").await;
     world.buyer_writes(0, "Khách A", "alo", "inbox", 60).await;
     world.buyer_writes(1, "Khách B", "alo", "inbox", 60).await;
-    let path = format!("/{}/conversations", world.page(0));
-    world
-        .fault(json!({ "path_contains": path, "fault": { "kind": "error", "code": 32, "message": "(#32) Page request limit reached", "regain_minutes": 7 } }))
-        .await;
+    world.fault_page_lists(0, 1, json!({ "kind": "error", "code": 32, "message": "(#32) Page request limit reached", "regain_minutes": 7 })).await;
     let run = world.pagedesk(&["sync", "--once"]).await;
     assert_ne!(run.code, 0);
-    let line = run
-        .stderr
-        .lines()
-        .find(|l| l.contains(world.page(0)))
-        .unwrap_or_default();
+    let line = run.line_about(world.page(0));
     assert!(
         line.contains("rate limited") && line.contains("until"),
         "{}",
@@ -693,11 +653,7 @@ async fn an_expired_token_is_named_and_does_not_stop_the_other_page() {
         .await;
     let run = world.pagedesk(&["sync", "--once"]).await;
     assert_ne!(run.code, 0);
-    let line = run
-        .stderr
-        .lines()
-        .find(|l| l.contains(world.page(0)))
-        .unwrap_or_default();
+    let line = run.line_about(world.page(0));
     assert!(line.contains("expired"), "{}", run.stderr);
     assert_eq!(world.conversations(&[]).await.len(), 1);
     let doctor = world.pagedesk(&["doctor"]).await;
@@ -795,15 +751,8 @@ async fn an_interrupted_incremental_sync_leaves_no_gap() {
         .await;
     world.sync().await;
     // A day offline: 60 new conversations. The read stops after the first 25.
-    for i in 0..60 {
-        world
-            .buyer_writes(0, &format!("Khách {i}"), "alo", "inbox", 3600 - i)
-            .await;
-    }
-    let path = format!("/{}/conversations", world.page(0));
-    world
-        .fault(json!({ "path_contains": path, "skip": 1, "count": 3, "fault": { "kind": "http", "http_status": 503 } }))
-        .await;
+    world.buyers_write(0, 60, 3600).await;
+    world.fail_list_pages_after_the_first(0).await;
     assert_ne!(world.pagedesk(&["sync", "--once"]).await.code, 0);
     assert_eq!(world.conversations(&[]).await.len(), 26);
     world.sync().await;

@@ -36,6 +36,15 @@ impl Run {
         }
     }
 
+    /// The stderr line about page `page_id` ("" when there is none).
+    pub fn line_about(&self, page_id: &str) -> String {
+        self.stderr
+            .lines()
+            .find(|l| l.contains(page_id))
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
@@ -175,12 +184,58 @@ impl TestWorld {
         answer["conversation_id"].as_str().unwrap().to_owned()
     }
 
+    /// `count` buyers, "Khách 0" to "Khách {count-1}", write "alo" to page `page`, one second
+    /// apart, the first `oldest_seconds_ago` ago: "Khách {count-1}" is the newest.
+    pub async fn buyers_write(&self, page: usize, count: i64, oldest_seconds_ago: i64) {
+        for i in 0..count {
+            self.buyer_writes(
+                page,
+                &format!("Khách {i}"),
+                "alo",
+                "inbox",
+                oldest_seconds_ago - i,
+            )
+            .await;
+        }
+    }
+
+    /// The first conversation list page of page `page` comes through; every try (three) at the
+    /// next one fails with HTTP 503.
+    pub async fn fail_list_pages_after_the_first(&self, page: usize) {
+        let path = format!("/{}/conversations", self.page(page));
+        self.fault(json!({ "path_contains": path, "skip": 1, "count": 3, "fault": { "kind": "http", "http_status": 503, "body": "<html>Service Unavailable</html>" } }))
+            .await;
+    }
+
+    /// Whether the first conversation list call made for page `page` since the log was cleared
+    /// continued from a saved cursor.
+    pub async fn first_list_call_resumed(&self, page: usize) -> bool {
+        let path = format!("/{}/conversations", self.page(page));
+        let requests = self.requests().await;
+        let first = requests
+            .iter()
+            .find(|r| r["path"].as_str().unwrap().ends_with(&path))
+            .expect("a list call");
+        first["query"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|pair| pair[0] == "after")
+    }
+
     pub async fn age(&self, conversation_id: &str, seconds: i64) {
         self.control(
             &format!("/conversations/{conversation_id}/age"),
             json!({ "seconds": seconds }),
         )
         .await;
+    }
+
+    /// Injects `fault` into the next `count` conversation list calls of page `page`.
+    pub async fn fault_page_lists(&self, page: usize, count: u32, fault: Value) {
+        let path = format!("/{}/conversations", self.page(page));
+        self.fault(json!({ "path_contains": path, "count": count, "fault": fault }))
+            .await;
     }
 
     pub async fn fault(&self, rule: Value) {
