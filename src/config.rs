@@ -165,9 +165,10 @@ impl Config {
         })
     }
 
-    /// Parses and checks a config; the message names the line and the key at fault.
+    /// Parses and checks a config; the message names the line and the key at fault, never the
+    /// value written there (a mistyped key can hold a token).
     pub fn parse(text: &str) -> Result<Self, String> {
-        let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        let config: Config = toml::from_str(text).map_err(|e| syntax_error(text, &e))?;
         let mut seen = std::collections::HashSet::new();
         for page in &config.pages {
             if page.id.trim().is_empty() {
@@ -206,6 +207,27 @@ impl Config {
     }
 }
 
+/// "line 3, `spam_delay`: what is wrong", without quoting the line: toml's own message shows
+/// the line, and serde's can quote the value.
+fn syntax_error(text: &str, error: &toml::de::Error) -> String {
+    let message = error.message().trim();
+    let Some(span) = error.span() else {
+        return message.to_owned();
+    };
+    let start = span.start.min(text.len());
+    let line_number = text[..start].matches('\n').count() + 1;
+    let line = text.lines().nth(line_number - 1).unwrap_or_default();
+    let (key, value) = line.split_once('=').unwrap_or((line, ""));
+    let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
+    let message = crate::graph::redact_secret(message, value);
+    let key = key.trim();
+    if key.is_empty() || key.starts_with('[') || key.len() > 60 {
+        format!("line {line_number}: {message}")
+    } else {
+        format!("line {line_number}, `{key}`: {message}")
+    }
+}
+
 #[cfg(unix)]
 fn refuse_open_permissions(path: &Path) -> Result<(), ConfigError> {
     use std::os::unix::fs::PermissionsExt;
@@ -229,18 +251,20 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit())
-        .ok_or_else(|| format!("`{text}` has no unit: write it like \"30s\", \"5m\" or \"1h\""))?;
+        .ok_or("no unit: write it like \"30s\", \"5m\" or \"1h\"")?;
     let (number, unit) = text.split_at(split);
     let number: u64 = number
         .parse()
-        .map_err(|_| format!("`{text}` does not start with a number"))?;
+        .map_err(|_| "a duration starts with a number: write it like \"30s\", \"5m\" or \"1h\"")?;
     let seconds = match unit {
-        "s" => number,
-        "m" => number * 60,
-        "h" => number * 3600,
-        _ => return Err(format!("`{text}`: the unit must be s, m or h")),
+        "s" => Some(number),
+        "m" => number.checked_mul(60),
+        "h" => number.checked_mul(3600),
+        _ => return Err("the unit must be s, m or h".into()),
     };
-    Ok(Duration::from_secs(seconds))
+    seconds
+        .map(Duration::from_secs)
+        .ok_or_else(|| "the duration is too long".into())
 }
 
 fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
@@ -270,6 +294,24 @@ mod tests {
         assert!(err.contains("spam_delay"), "{err}");
         let err = Config::parse("[sync]\nintervall = \"30s\"\n").unwrap_err();
         assert!(err.contains("intervall") && err.contains("line 2"), "{err}");
+        assert!(parse_duration("99999999999999999h").is_err());
+    }
+
+    #[test]
+    fn errors_never_quote_the_value_written() {
+        let token = "EAABsecretsecret1234567890";
+        for text in [
+            format!("[[pages]]\nid = \"1\"\nacess_token = \"{token}\"\n"),
+            format!("[[pages]]\nid = \"1\"\naccess_token = {token}\n"),
+            format!("notify = \"{token}\"\n"),
+            format!("[[pages]]\nid = \"1\"\naccess_token = [\"{token}\"]\n"),
+            format!("[sync]\ninterval = \"{token}\"\n"),
+        ] {
+            let err = Config::parse(&text).unwrap_err();
+            assert!(err.contains("line "), "{err}");
+            assert!(!err.contains("EAABsecret"), "{err}");
+            assert!(!err.contains("1234567890"), "{err}");
+        }
     }
 
     #[test]

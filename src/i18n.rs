@@ -80,6 +80,7 @@ strings! {
     Seconds => "{} s", "{} giây";
     Syncing => "{}: syncing…", "{}: đang đồng bộ…";
     Standby => "sync by pagedesk pid {}", "pagedesk pid {} đang đồng bộ";
+    EngineStopped => "sync stopped here after an internal error ({}); another pagedesk takes over, or restart this one", "đồng bộ ở đây đã dừng do lỗi nội bộ ({}); một pagedesk khác sẽ tiếp quản, hoặc hãy mở lại";
     NotSyncedYet => "{}: not synced yet", "{}: chưa đồng bộ";
     RateLimited => "{}: rate limited until {}", "{}: Facebook giới hạn đến {}";
     TokenProblem => "{}: token expired: fix the config", "{}: token hết hạn: sửa file cấu hình";

@@ -10,14 +10,32 @@ const BEL: char = '\u{07}';
 /// 8-bit C1 String Terminator.
 const ST: char = '\u{9c}';
 
+/// The longest text kept from one message (Messenger's own limit is 20,000 characters): a
+/// larger one is cut, so that a hostile answer cannot fill the disk or the screen.
+pub const MAX_TEXT_CHARS: usize = 20_000;
+/// The longest one-line text kept: a name, a snippet, an error message.
+pub const MAX_LINE_CHARS: usize = 1_000;
+
 /// Returns `raw` as plain text: NFC-normalised (Vietnamese often arrives decomposed), with
 /// terminal escape sequences (CSI, OSC, DCS, SOS, PM, APC, in 7-bit and 8-bit forms) and every
-/// other control character removed, newlines kept, tabs turned into spaces and bidi
-/// embedding/override/isolate characters removed.
+/// other control character removed, newlines kept (line and paragraph separators become
+/// newlines), tabs turned into spaces, and the invisible characters that can hide or reorder
+/// what staff read removed: bidi marks, embeddings, overrides and isolates, zero-width
+/// characters (a zero-width joiner is kept inside an emoji sequence), tag characters and Hangul
+/// fillers. Text longer than [`MAX_TEXT_CHARS`] is cut, with `…`.
 pub fn clean(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
+    clean_capped(raw, MAX_TEXT_CHARS)
+}
+
+fn clean_capped(raw: &str, max_chars: usize) -> String {
+    let mut out = String::with_capacity(raw.len().min(max_chars * 4));
     let mut chars = raw.chars().peekable();
+    let mut kept = 0;
     while let Some(c) = chars.next() {
+        if kept > max_chars {
+            break;
+        }
+        kept += 1;
         match c {
             ESC => match chars.next() {
                 Some('[') => skip_csi(&mut chars),
@@ -41,16 +59,30 @@ pub fn clean(raw: &str) -> String {
                 }
             }
             '\t' => out.push_str("    "),
-            c if c.is_control() || is_bidi_control(c) => {}
+            '\u{2028}' | '\u{2029}' => out.push('\n'),
+            // Inside an emoji sequence (👨‍👩‍👧) the joiner is part of the picture.
+            '\u{200d}'
+                if out.chars().next_back().is_some_and(is_pictograph)
+                    && chars.peek().copied().is_some_and(is_pictograph) =>
+            {
+                out.push('\u{200d}');
+            }
+            c if c.is_control() || is_invisible(c) => {}
             c => out.push(c),
         }
     }
-    out.nfc().collect()
+    let mut out: String = out.nfc().collect();
+    if let Some((cut, _)) = out.char_indices().nth(max_chars) {
+        out.truncate(cut);
+        out.push('…');
+    }
+    out
 }
 
-/// Cleans text that must stay on one line (a name, a snippet in a list): newlines become spaces.
+/// Cleans text that must stay on one line (a name, a snippet in a list, an error message):
+/// newlines become spaces, and it is cut at [`MAX_LINE_CHARS`].
 pub fn clean_line(raw: &str) -> String {
-    clean(raw).replace('\n', " ")
+    clean_capped(raw, MAX_LINE_CHARS).replace('\n', " ")
 }
 
 /// Folds text for search: lower case, diacritics removed, `đ` as `d`, so that "gia" finds "Giá"
@@ -89,8 +121,25 @@ pub fn fit(text: &str, width: usize) -> String {
     out
 }
 
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+/// Characters that show nothing but can hide text, fake a match or reorder a line.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        // Bidi marks (LRM, RLM, ALM), embeddings, overrides and isolates.
+        '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        // Zero-width space, non-joiner, joiner, word joiner, invisible operators, BOM.
+        | '\u{200b}'..='\u{200d}' | '\u{2060}'..='\u{2064}' | '\u{feff}'
+        // Tag characters.
+        | '\u{e0000}'..='\u{e007f}'
+        // Hangul fillers, which render as blank.
+        | '\u{115f}' | '\u{1160}' | '\u{3164}' | '\u{ffa0}'
+        // Soft hyphen, Mongolian vowel separator, interlinear annotation marks.
+        | '\u{ad}' | '\u{180e}' | '\u{fff9}'..='\u{fffb}')
+}
+
+/// Emoji and other pictographs (skin tones included), and the variation selector that makes a
+/// symbol one.
+fn is_pictograph(c: char) -> bool {
+    matches!(c, '\u{1f000}'..='\u{1faff}' | '\u{2600}'..='\u{27bf}' | '\u{fe0f}')
 }
 
 /// CSI: parameter and intermediate bytes up to a final byte in `@`..=`~`.
@@ -141,6 +190,29 @@ mod tests {
     fn keeps_newlines_turns_tabs_into_spaces_drops_other_controls() {
         assert_eq!(clean("a\r\nb\tc\0d\u{7f}e\u{85}f\u{8}"), "a\nb    cdef");
         assert_eq!(clean_line("dòng 1\ndòng 2"), "dòng 1 dòng 2");
+    }
+
+    #[test]
+    fn removes_invisible_characters_but_keeps_emoji_sequences() {
+        assert_eq!(
+            clean("a\u{200e}b\u{200f}c\u{61c}d\u{200b}e\u{2060}f\u{feff}g"),
+            "abcdefg"
+        );
+        assert_eq!(clean("x\u{e0041}\u{e007f}y\u{3164}\u{115f}z"), "xyz");
+        assert_eq!(clean("một\u{2028}hai\u{2029}ba"), "một\nhai\nba");
+        assert_eq!(clean("k\u{200d}a"), "ka");
+        let family = "👨\u{200d}👩\u{200d}👧";
+        assert_eq!(clean(family), family);
+    }
+
+    #[test]
+    fn long_text_is_cut() {
+        let long = "á".repeat(MAX_TEXT_CHARS + 10);
+        let cleaned = clean(&long);
+        assert_eq!(cleaned.chars().count(), MAX_TEXT_CHARS + 1);
+        assert!(cleaned.ends_with('…'));
+        assert_eq!(clean_line(&long).chars().count(), MAX_LINE_CHARS + 1);
+        assert_eq!(clean("ngắn"), "ngắn");
     }
 
     #[test]

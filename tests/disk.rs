@@ -103,19 +103,32 @@ async fn a_read_only_data_dir_fails_clearly_and_damages_nothing() {
         .buyer_writes(0, "Trần Văn Minh", "Áo còn không?", "inbox", 0)
         .await;
 
-    // Root writes through any permission, so as root the run is made as `nobody`, to whom the
-    // data dir is read-only; otherwise the data dir is made read-only.
+    // The data dir and its files belong to the user running pagedesk and are read-only to
+    // them: as root (who writes through any permission) that user is `nobody`.
     let root = unsafe { libc::geteuid() } == 0;
     let nobody: libc::uid_t = 65534;
-    for dir in [world.dir.path(), world.data_dir.as_path()] {
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
+    std::fs::set_permissions(world.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let owner_to = |uid: libc::uid_t| {
+        for path in std::fs::read_dir(&world.data_dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .chain([world.data_dir.clone(), world.config_path.clone()])
+        {
+            let path = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+            assert_eq!(unsafe { libc::chown(path.as_ptr(), uid, uid) }, 0);
+        }
+    };
     if root {
-        let config = std::ffi::CString::new(world.config_path.to_str().unwrap()).unwrap();
-        assert_eq!(unsafe { libc::chown(config.as_ptr(), nobody, nobody) }, 0);
-    } else {
-        std::fs::set_permissions(&world.data_dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+        owner_to(nobody);
     }
+    for entry in std::fs::read_dir(&world.data_dir).unwrap() {
+        std::fs::set_permissions(
+            entry.unwrap().path(),
+            std::fs::Permissions::from_mode(0o400),
+        )
+        .unwrap();
+    }
+    std::fs::set_permissions(&world.data_dir, std::fs::Permissions::from_mode(0o500)).unwrap();
     let mut command = sync_once(&world);
     if root {
         // SAFETY: setgid/setuid are async-signal-safe; nothing else runs before exec.
@@ -134,14 +147,24 @@ async fn a_read_only_data_dir_fails_clearly_and_damages_nothing() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_ne!(output.status.code(), Some(0), "{stderr}");
+    let data_dir = world.data_dir.display().to_string();
     assert!(
-        stderr.contains("read-only: check the permissions")
-            || stderr.contains("cannot open the database"),
+        stderr.contains("read-only: check the permissions") && stderr.contains(&data_dir),
         "{stderr}"
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 
-    std::fs::set_permissions(&world.data_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&world.data_dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    for entry in std::fs::read_dir(&world.data_dir).unwrap() {
+        std::fs::set_permissions(
+            entry.unwrap().path(),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .unwrap();
+    }
+    if root {
+        owner_to(0);
+    }
     let store = Store::open(&world.data_dir).unwrap();
     assert_eq!(store.integrity_check().unwrap(), ["ok"]);
     assert_eq!(
@@ -150,10 +173,6 @@ async fn a_read_only_data_dir_fails_clearly_and_damages_nothing() {
         "what was stored is intact"
     );
     drop(store);
-    if root {
-        let config = std::ffi::CString::new(world.config_path.to_str().unwrap()).unwrap();
-        assert_eq!(unsafe { libc::chown(config.as_ptr(), 0, 0) }, 0);
-    }
     world.sync().await;
     assert_eq!(
         world.conversations(&[]).await.len(),

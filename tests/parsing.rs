@@ -64,8 +64,11 @@ proptest! {
         for text in [raw, bytes.into_iter().collect::<String>()] {
             let cleaned = clean(&text);
             prop_assert!(cleaned.chars().all(|c| c == '\n' || !c.is_control()), "{cleaned:?}");
-            let bidi = cleaned.chars().any(|c| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'));
-            prop_assert!(!bidi, "{:?}", cleaned);
+            let hidden = cleaned.chars().any(|c| matches!(c,
+                '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{61c}'
+                | '\u{200b}' | '\u{200c}' | '\u{2060}' | '\u{feff}' | '\u{2028}' | '\u{2029}'
+                | '\u{e0000}'..='\u{e007f}' | '\u{3164}' | '\u{115f}' | '\u{1160}' | '\u{ffa0}'));
+            prop_assert!(!hidden, "{:?}", cleaned);
         }
     }
 }

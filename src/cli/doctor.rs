@@ -34,7 +34,9 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
         println!("No pages in the config: add a [[pages]] entry (see config.example.toml).");
         return Ok(ExitCode::FAILURE);
     }
-    match store.lock().expect("store").lease_holder(now)? {
+    let holder = store.lock().expect("store").lease_holder(now)?;
+    // A holder that died is named by no one: its lease is void.
+    match holder.filter(|pid| crate::sync::process_alive(*pid)) {
         Some(pid) => {
             println!("Sync engine: pid {pid} (it syncs and delivers replies for this data dir)")
         }

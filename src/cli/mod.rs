@@ -15,7 +15,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::config::Config;
 use crate::graph::GraphClient;
 use crate::i18n::{Lang, Tr};
-use crate::store::{Direction, Filter, Lease, ListQuery, SendStatus, Store};
+use crate::store::private::{self, LOG_FILE};
+use crate::store::{Direction, Filter, Lease, ListQuery, SendStatus, Store, StoreError};
 use crate::sync::{Delivery, Engine, PageOutcome, SyncEvent, Trigger};
 use crate::text::fit;
 use output::local_time;
@@ -122,19 +123,35 @@ impl Cli {
     }
 }
 
-const LOG_FILE: &str = "pagedesk.log";
+/// Makes the data directory private (see `store::private`) and says once what it tightened.
+/// A directory that cannot be made private stops pagedesk.
+pub fn secure_data_dir(data_dir: &Path) -> Result<()> {
+    match private::secure_data_dir(data_dir) {
+        Ok(tightened) => {
+            for path in tightened {
+                eprintln!(
+                    "pagedesk: {} could be read by other users of this machine; it is now yours alone",
+                    path.display()
+                );
+            }
+            Ok(())
+        }
+        // Read-only data: whatever can be read is shown; the store says what cannot be written.
+        Err(StoreError::DataDir { source, .. })
+            if source.kind() == std::io::ErrorKind::PermissionDenied
+                || source.raw_os_error() == Some(libc::EROFS) =>
+        {
+            Ok(())
+        }
+        Err(error) => Err(error.into()),
+    }
+}
 
 /// Logs go to `pagedesk.log` in the data directory, never to the terminal. A log that cannot be
 /// written is said once and done without.
 pub fn start_log(data_dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let path = data_dir.join(LOG_FILE);
-    let file = std::fs::create_dir_all(data_dir).and_then(|()| {
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-    });
-    let file = match file {
+    let file = match private::open_log(data_dir) {
         Ok(file) => file,
         Err(error) => {
             eprintln!(
@@ -214,6 +231,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     let Some(command) = &cli.command else {
         let config = cli.config()?;
         let data_dir = cli.data_dir()?;
+        secure_data_dir(&data_dir)?;
         let _log = start_log(&data_dir);
         return open_inbox(&config, &data_dir).await;
     };
@@ -229,6 +247,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         return demo::run(cli.data_dir.clone()).await;
     }
     let data_dir = cli.data_dir()?;
+    secure_data_dir(&data_dir)?;
     let _log = start_log(&data_dir);
     let store = open_store(&data_dir)?;
     match command {
@@ -297,7 +316,9 @@ async fn sync_once(engine: &Arc<Engine>, data_dir: &Path) -> Result<ExitCode> {
         );
         return Ok(ExitCode::FAILURE);
     }
-    let outcomes = engine.cycle(Trigger::Person).await;
+    let outcomes = engine
+        .while_holding_lease(engine.cycle(Trigger::Person))
+        .await;
     engine.release_lease().await;
     Ok(if report(&outcomes) {
         ExitCode::SUCCESS
@@ -315,15 +336,28 @@ async fn sync_service(
     let (events, mut received) = tokio::sync::mpsc::unbounded_channel();
     let engine = build_engine(config, store.clone(), Some(events))?;
     let (commands, queue) = tokio::sync::mpsc::unbounded_channel();
-    let running = tokio::spawn(engine.clone().run(queue));
+    let mut running = tokio::spawn(engine.clone().run(queue));
     println!(
         "Syncing every {} s; Ctrl-C stops.",
         config.sync.interval.as_secs()
     );
+    let mut stopped = false;
     loop {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => break,
-            Some(event) = received.recv() => print_event(&event, &store, data_dir),
+            Some(event) = received.recv() => {
+                stopped |= matches!(event, SyncEvent::Stopped { .. });
+                print_event(&event, &store, data_dir);
+            }
+            // The engine ended by itself: after an internal error. Its last words were printed;
+            // a service manager restarts the process.
+            _ = &mut running => {
+                while let Ok(event) = received.try_recv() {
+                    stopped |= matches!(event, SyncEvent::Stopped { .. });
+                    print_event(&event, &store, data_dir);
+                }
+                return Ok(if stopped { ExitCode::FAILURE } else { ExitCode::SUCCESS });
+            }
         }
     }
     drop(commands);
@@ -366,6 +400,11 @@ fn print_event(event: &SyncEvent, store: &Arc<Mutex<Store>>, data_dir: &Path) {
                 eprintln!("{time} {} ({page_id}): {error}", page_name(page_id));
             }
         }
+        SyncEvent::Stopped { reason } => eprintln!(
+            "{time} The sync engine stopped after an internal error ({reason}); it gave up the engine of {}. Details are in {}.",
+            data_dir.display(),
+            data_dir.join(LOG_FILE).display()
+        ),
         SyncEvent::Syncing { .. } | SyncEvent::ReplyUpdated { .. } => {}
     }
 }

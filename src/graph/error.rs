@@ -91,6 +91,11 @@ struct ErrorFields {
     error_user_msg: Option<String>,
 }
 
+/// Whether a body is a Graph error (`{"error":{...}}`), whatever the HTTP status.
+pub(super) fn is_error_body(body: &[u8]) -> bool {
+    serde_json::from_slice::<ErrorBody>(body).is_ok()
+}
+
 /// Classifies an unsuccessful answer from its HTTP status, body and headers. `redact` is applied
 /// to any text taken from the body, in case Facebook echoes the token back.
 pub fn classify(
@@ -111,7 +116,11 @@ pub fn classify(
             }
         };
     };
-    let message = redact(error.error_user_msg.as_deref().unwrap_or(&error.message));
+    // Facebook's words are untrusted text like any buyer's: cleaned (and cut) before they reach
+    // the terminal, the database or the log.
+    let message = redact(&crate::text::clean_line(
+        error.error_user_msg.as_deref().unwrap_or(&error.message),
+    ));
     let code = error.code.unwrap_or(0);
     match (code, error.error_subcode) {
         (190, subcode) => GraphError::Auth { subcode, message },
@@ -135,6 +144,10 @@ pub fn classify(
         },
     }
 }
+
+/// The longest wait taken from `estimated_time_to_regain_access`. Facebook's figures are
+/// minutes; a larger one is a fault, and after an hour the page is simply tried again.
+pub const MAX_REGAIN_MINUTES: u64 = 60;
 
 /// What the usage headers say about how close the app and the page are to their limits.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -185,7 +198,10 @@ impl Usage {
         for entry in entries {
             usage.percent = Some(usage.percent.unwrap_or(0).max(entry.percent()));
             if entry.estimated_time_to_regain_access > 0 {
-                let wait = Duration::from_secs(entry.estimated_time_to_regain_access * 60);
+                let minutes = entry
+                    .estimated_time_to_regain_access
+                    .min(MAX_REGAIN_MINUTES);
+                let wait = Duration::from_secs(minutes * 60);
                 usage.regain_access_after =
                     Some(usage.regain_access_after.unwrap_or_default().max(wait));
             }

@@ -64,14 +64,74 @@ impl AccessToken {
         &self.0
     }
 
-    /// Replaces every occurrence of this token in `text`.
+    /// Replaces every occurrence of this token in `text` (see [`redact_secret`]).
     pub fn redact(&self, text: &str) -> String {
-        if self.0.is_empty() {
-            text.to_owned()
+        redact_secret(text, &self.0)
+    }
+}
+
+/// Replaces `secret` in `text` whole, percent-encoded (as in a URL) or cut short (as Facebook's
+/// error texts quote a token): any run of at least [`REDACT_MIN_CHARS`] characters that is part
+/// of the secret or of an encoded form of it becomes `[redacted]`.
+pub fn redact_secret(text: &str, secret: &str) -> String {
+    if secret.is_empty() {
+        return text.to_owned();
+    }
+    let forms: Vec<Vec<char>> = [
+        secret.to_owned(),
+        url::form_urlencoded::byte_serialize(secret.as_bytes()).collect(),
+        percent_encode_all(secret, false),
+        percent_encode_all(secret, true),
+    ]
+    .iter()
+    .map(|form| form.chars().collect())
+    .collect();
+    let shortest = REDACT_MIN_CHARS.min(secret.chars().count());
+    let text: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        let longest = forms
+            .iter()
+            .map(|form| longest_piece_at(&text[i..], form))
+            .max()
+            .unwrap_or(0);
+        if longest >= shortest {
+            out.push_str("[redacted]");
+            i += longest;
         } else {
-            text.replace(&self.0, "[redacted]")
+            out.push(text[i]);
+            i += 1;
         }
     }
+    out
+}
+
+/// The shortest piece of a token that is redacted: long enough that ordinary words never match.
+pub const REDACT_MIN_CHARS: usize = 8;
+
+/// `text` with every byte that is not a letter or a digit written as `%XX` (or `%xx`).
+fn percent_encode_all(text: &str, lower_hex: bool) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b if b.is_ascii_alphanumeric() => (b as char).to_string(),
+            b if lower_hex => format!("%{b:02x}"),
+            b => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// How many characters from the start of `text` form a piece of `form` (a substring of it).
+fn longest_piece_at(text: &[char], form: &[char]) -> usize {
+    (0..form.len())
+        .map(|start| {
+            text.iter()
+                .zip(&form[start..])
+                .take_while(|(a, b)| a == b)
+                .count()
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 impl std::fmt::Debug for AccessToken {
@@ -151,6 +211,9 @@ impl GraphClient {
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("pagedesk/", env!("CARGO_PKG_VERSION")))
+            // The Graph API does not redirect; following one could hand data from another host
+            // to the sync as if Facebook had sent it.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| GraphError::Transient(format!("cannot set up HTTP: {e}")))?;
         Ok(Self {
@@ -300,28 +363,55 @@ impl GraphClient {
         token: &AccessToken,
         page_id: Option<&str>,
     ) -> Result<(T, Usage), GraphError> {
-        let response = request
+        let mut response = request
             .send()
             .await
             .map_err(|e| transport_error(&e, token))?;
         let status = response.status();
         let headers: HeaderMap = response.headers().clone();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| transport_error(&e, token))?;
-        if !status.is_success() {
-            return Err(classify(status, &body, &headers, page_id, |t| {
-                token.redact(t)
-            }));
+        if status.is_redirection() {
+            return Err(GraphError::Transient(format!(
+                "Facebook's answer was a redirect (HTTP {status}) to another address; pagedesk does not follow it"
+            )));
         }
-        let value = serde_json::from_slice(&body).map_err(|e| {
-            GraphError::Transient(format!(
-                "Facebook sent a response pagedesk cannot read ({e})"
-            ))
-        })?;
-        Ok((value, Usage::from_headers(&headers, page_id)))
+        let body = read_capped(&mut response, token).await?;
+        let classified = || classify(status, &body, &headers, page_id, |t| token.redact(t));
+        if !status.is_success() {
+            return Err(classified());
+        }
+        match decode(&body) {
+            Ok(value) => Ok((value, Usage::from_headers(&headers, page_id))),
+            // A Graph error can come with HTTP 200 too: it is an error all the same.
+            Err(_) if error::is_error_body(&body) => Err(classified()),
+            Err(unreadable) => Err(unreadable),
+        }
     }
+}
+
+/// The most pagedesk reads of one answer. Graph answers are small (a list page is some hundred
+/// kilobytes at most); anything far larger is a fault, and reading on would exhaust memory.
+pub const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
+
+/// Reads the body up to [`MAX_ANSWER_BYTES`].
+async fn read_capped(
+    response: &mut reqwest::Response,
+    token: &AccessToken,
+) -> Result<Vec<u8>, GraphError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| transport_error(&e, token))?
+    {
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(GraphError::Transient(format!(
+                "Facebook's answer is larger than {} MB; stopped reading it",
+                MAX_ANSWER_BYTES / (1024 * 1024)
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// Reads a successful answer. A body that is not valid UTF-8, or carries a lone UTF-16
@@ -329,8 +419,10 @@ impl GraphClient {
 /// list over one bad name.
 pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, GraphError> {
     let unreadable = |e: serde_json::Error| {
+        // serde quotes the value it could not take: Facebook's text, so it is cleaned.
         GraphError::Transient(format!(
-            "Facebook sent a response pagedesk cannot read ({e})"
+            "Facebook sent a response pagedesk cannot read ({})",
+            crate::text::clean_line(&e.to_string())
         ))
     };
     match serde_json::from_slice(body) {
@@ -424,6 +516,29 @@ fn transport_error(e: &reqwest::Error, token: &AccessToken) -> GraphError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokens_are_redacted_whole_encoded_and_cut_short() {
+        let token = AccessToken::new("EAAB+x/y=z12345678abcdefgh");
+        assert_eq!(format!("{token:?}"), "AccessToken([redacted])");
+        for leaked in [
+            "EAAB+x/y=z12345678abcdefgh",
+            "EAAB%2Bx%2Fy%3Dz12345678abcdefgh",
+            "EAAB%2bx%2fy%3dz12345678abcdefgh",
+            "EAAB+x/y=z1234",
+            "345678abcdefgh",
+        ] {
+            let said = token.redact(&format!("Cannot parse access token {leaked}, sorry"));
+            assert_eq!(
+                said, "Cannot parse access token [redacted], sorry",
+                "{leaked}"
+            );
+        }
+        assert_eq!(
+            token.redact("the token EAAB is short"),
+            "the token EAAB is short"
+        );
+    }
 
     #[test]
     fn lone_surrogates_and_bad_bytes_do_not_lose_the_list() {

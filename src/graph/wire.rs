@@ -4,10 +4,12 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
-/// A list response: `{"data":[...],"paging":{"cursors":{...},"next":"..."}}`.
+/// A list response: `{"data":[...],"paging":{"cursors":{...},"next":"..."}}`. `data` is
+/// required: an answer without it is not a list (an empty list is `"data":[]`), and taking it
+/// for one would end a sync early as if nothing were left. A nested edge with no data is
+/// omitted by Facebook, so the fields holding one default to an empty list.
 #[derive(Debug, Clone, Deserialize)]
 pub struct List<T> {
-    #[serde(default = "Vec::new")]
     pub data: Vec<T>,
     pub paging: Option<Paging>,
 }

@@ -4,6 +4,7 @@
 
 mod inbox;
 mod outbox;
+pub mod private;
 mod read;
 mod schema;
 
@@ -27,6 +28,14 @@ pub enum StoreError {
     },
     #[error("database error: {}", sqlite_words(.0))]
     Sqlite(#[from] rusqlite::Error),
+    #[error(
+        "the data directory {path} belongs to another user (uid {owner}): customers' messages are kept only in a directory of your own; pass --data-dir"
+    )]
+    NotOwner { path: PathBuf, owner: u32 },
+    #[error(
+        "the database in {0} is read-only: check the permissions of the data directory and its files"
+    )]
+    ReadOnly(PathBuf),
     #[error("no conversation {0} in the database: run `pagedesk sync --once` first")]
     NoConversation(String),
     #[error(
@@ -338,6 +347,16 @@ pub struct QueuedReply {
     pub last_customer_message_time: Option<DateTime<Utc>>,
 }
 
+/// What became of a reply, as the database holds it now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyState {
+    pub status: SendStatus,
+    /// Facebook's id, once sent.
+    pub fb_id: Option<String>,
+    /// Why it failed, or why it waits.
+    pub error: Option<String>,
+}
+
 pub struct Store {
     conn: Connection,
 }
@@ -345,12 +364,19 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the database in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Store> {
-        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
-            path: data_dir.to_owned(),
-            source,
-        })?;
-        let conn = Connection::open(data_dir.join(DATABASE_FILE))?;
-        Self::prepare(conn)
+        private::secure_data_dir(data_dir)?;
+        let database = data_dir.join(DATABASE_FILE);
+        Connection::open(&database)
+            .map_err(StoreError::from)
+            .and_then(Self::prepare)
+            .map_err(|error| {
+                // SQLite says "unable to open" for a database it may not write: say why.
+                if writable(data_dir) && writable(&database) {
+                    error
+                } else {
+                    StoreError::ReadOnly(data_dir.to_owned())
+                }
+            })
     }
 
     fn prepare(mut conn: Connection) -> Result<Store> {
@@ -367,6 +393,16 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?)
     }
+}
+
+/// Whether this process may write `path`.
+fn writable(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(path) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: `path` is a valid NUL-terminated string for the duration of the call.
+    unsafe { libc::access(path.as_ptr(), libc::W_OK) == 0 }
 }
 
 /// Recomputes whether the customer spoke last in a conversation, from its messages (a refused

@@ -288,6 +288,24 @@ impl Store {
         Ok(())
     }
 
+    /// A reply's send status, Facebook's id once sent, and why it failed or waits.
+    pub fn reply_state(&self, message_id: i64) -> Result<Option<ReplyState>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT status, fb_id, error FROM messages WHERE id = ?1 AND direction = 'out'",
+                [message_id],
+                |r| {
+                    Ok(ReplyState {
+                        status: SendStatus::parse(&r.get::<_, String>(0)?),
+                        fb_id: r.get(1)?,
+                        error: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
     /// Whether a Facebook message id is already stored.
     pub fn has_message(&self, fb_id: &str) -> Result<bool> {
         Ok(self

@@ -29,13 +29,31 @@ pub(super) fn instance_name() -> String {
     format!("{}-{nanos}", std::process::id())
 }
 
-/// Whether a process is running on this machine. Where `/proc` cannot tell, it is taken to be
-/// alive, and only time frees what it holds.
-pub(super) fn process_alive(pid: u32) -> bool {
+/// Whether a process is running on this machine. A zombie (exited, not yet reaped by its
+/// parent) is not. Where `/proc` cannot tell, it is taken to be alive, and only time frees what
+/// it holds.
+pub fn process_alive(pid: u32) -> bool {
     if !std::path::Path::new("/proc/self").exists() {
         return true;
     }
-    std::path::Path::new(&format!("/proc/{pid}")).exists()
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the command name, which is in parentheses and may hold anything.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_none_or(|state| state != "Z" && state != "X"),
+        Err(_) => false,
+    }
+}
+
+/// What a panic said, for the log and the people reading the status line.
+fn panic_words(payload: &(dyn std::any::Any + Send)) -> String {
+    let said = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_owned());
+    crate::text::clean_line(&said)
 }
 
 impl Engine {
@@ -64,10 +82,31 @@ impl Engine {
 
     /// The engine in the background: while it holds the lease, a cycle every `interval` and the
     /// outbox every second; replies asked for are delivered at once either way. Ends, giving
-    /// the lease up, when the command channel closes.
-    pub async fn run(self: Arc<Self>, mut commands: mpsc::UnboundedReceiver<EngineCommand>) {
+    /// the lease up, when the command channel closes, or when the work panics: then the lease
+    /// is given up too (no idle holder keeps others from syncing) and [`SyncEvent::Stopped`]
+    /// says why.
+    pub async fn run(self: Arc<Self>, commands: mpsc::UnboundedReceiver<EngineCommand>) {
         let leading = Arc::new(AtomicBool::new(false));
         let renewer = tokio::spawn(self.clone().keep_lease(leading.clone()));
+        let work = tokio::spawn(self.clone().work(commands, leading)).await;
+        renewer.abort();
+        // The renewer must be gone before the lease is released, or it could take it again.
+        let _ = renewer.await;
+        self.release_lease().await;
+        if let Err(failure) = work
+            && failure.is_panic()
+        {
+            let reason = panic_words(failure.into_panic().as_ref());
+            tracing::error!(reason, "the sync engine stopped after an internal error");
+            self.emit(SyncEvent::Stopped { reason });
+        }
+    }
+
+    async fn work(
+        self: Arc<Self>,
+        mut commands: mpsc::UnboundedReceiver<EngineCommand>,
+        leading: Arc<AtomicBool>,
+    ) {
         let mut ticks = tokio::time::interval(OUTBOX_EVERY);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut next_cycle = Instant::now();
@@ -85,7 +124,7 @@ impl Engine {
                     }
                 }
                 command = commands.recv() => match command {
-                    None => break,
+                    None => return,
                     Some(EngineCommand::Deliver(message_id)) => {
                         if let Err(error) = self.deliver(message_id).await {
                             tracing::warn!(message_id, error = %error, "delivering a reply failed");
@@ -95,8 +134,23 @@ impl Engine {
                 },
             }
         }
-        renewer.abort();
-        self.release_lease().await;
+    }
+
+    /// Renews the lease every [`RENEW_EVERY`] while `work` runs (`sync --once`): a slow cycle
+    /// must not let the lease lapse and a second engine start beside this one.
+    pub async fn while_holding_lease<T>(&self, work: impl std::future::Future<Output = T>) -> T {
+        let renew = async {
+            loop {
+                tokio::time::sleep(RENEW_EVERY).await;
+                if let Err(error) = self.hold_lease().await {
+                    tracing::warn!(error = %error, "cannot renew the engine lease");
+                }
+            }
+        };
+        tokio::select! {
+            result = work => result,
+            never = renew => never,
+        }
     }
 
     /// Renews (or waits to take) the lease, independently of how long a cycle takes.

@@ -4,6 +4,7 @@
 
 pub mod ingest;
 mod lease;
+pub use lease::process_alive;
 mod outbox;
 
 use std::collections::{HashMap, HashSet};
@@ -40,6 +41,8 @@ pub enum SyncEvent {
     Leading,
     /// Another process (this pid) runs it; this one stands by.
     Standby { pid: u32 },
+    /// The engine of this process stopped after an internal error and gave its lease up.
+    Stopped { reason: String },
 }
 
 /// What the UI asks of the engine running in the background.
@@ -78,6 +81,8 @@ pub enum PageError {
         "Facebook's paging cursor for the {0} folder repeats; stopped reading it to avoid a loop"
     )]
     CursorLoop(&'static str),
+    #[error("Facebook's list of the {folder} folder does not end: {why}; stopped reading it")]
+    EndlessList { folder: &'static str, why: String },
 }
 
 impl PageError {
@@ -90,7 +95,9 @@ impl PageError {
             }
             PageError::Graph(GraphError::Permission { .. }) => "permission",
             PageError::Graph(GraphError::Transient(_)) => "transient",
-            PageError::Graph(_) | PageError::CursorLoop(_) => "facebook",
+            PageError::Graph(_) | PageError::CursorLoop(_) | PageError::EndlessList { .. } => {
+                "facebook"
+            }
             PageError::Store(_) => "database",
             PageError::Config(_) => "config",
         }
@@ -110,6 +117,12 @@ pub enum Trigger {
     /// A person (`pagedesk sync --once`): every pending reply, every page, now.
     Person,
 }
+
+/// A read of a folder gives up after this many pages in a row with no conversation on them
+/// (each with a new cursor), or this many calls in all: Facebook's lists end, and one that
+/// does not would spend the page's call budget for nothing.
+const MAX_EMPTY_LIST_PAGES: usize = 3;
+const MAX_LIST_CALLS: usize = 2_000;
 
 /// Usage (percent of the app's or page's limit) from which background syncs slow down, and
 /// from which they slow down more.
@@ -369,6 +382,8 @@ impl Engine {
             progress.resume_after.clone()
         };
         let mut cursors_seen = HashSet::new();
+        let mut calls = 0;
+        let mut empty_in_a_row = 0;
         let mut news = News::default();
         let mut resuming = after.is_some();
         // The newest conversation of a read from the top: once the read completes, everything
@@ -400,6 +415,12 @@ impl Engine {
                 listing => listing?,
             };
             resuming = false;
+            calls += 1;
+            empty_in_a_row = if listing.items.is_empty() {
+                empty_in_a_row + 1
+            } else {
+                0
+            };
             self.note_usage(page_id, listing.usage.percent);
             if after.is_none() {
                 top = listing
@@ -456,10 +477,25 @@ impl Engine {
             }
             news += self.store_conversations(changed).await?;
             let next = listing.next_after.filter(|_| !reached_known);
-            if let Some(cursor) = &next
-                && !cursors_seen.insert(cursor.clone())
-            {
-                return Err(PageError::CursorLoop(folder.as_str()));
+            if let Some(cursor) = &next {
+                if !cursors_seen.insert(cursor.clone()) {
+                    return Err(PageError::CursorLoop(folder.as_str()));
+                }
+                let why = if empty_in_a_row >= MAX_EMPTY_LIST_PAGES {
+                    Some(format!(
+                        "{empty_in_a_row} pages in a row without a conversation"
+                    ))
+                } else if calls >= MAX_LIST_CALLS {
+                    Some(format!("{calls} pages read in one pass"))
+                } else {
+                    None
+                };
+                if let Some(why) = why {
+                    return Err(PageError::EndlessList {
+                        folder: folder.as_str(),
+                        why,
+                    });
+                }
             }
             let finished = next.is_none();
             if finished {
@@ -598,7 +634,7 @@ fn rate_limit_until(
             .min(MAX_RATE_LIMIT_WAIT)
     });
     let wait = chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::minutes(15));
-    (now + wait, streak)
+    (now.checked_add_signed(wait).unwrap_or(now), streak)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use super::{Engine, PageError, SyncEvent, Trigger, local_hm};
 use crate::graph::{
     GraphError, HUMAN_AGENT_WINDOW, MAX_TEXT_CHARS, MessagingType, STANDARD_WINDOW,
 };
-use crate::store::{Claimant, QueuedReply};
+use crate::store::{Claimant, QueuedReply, ReplyState, SendStatus};
 
 /// What became of a reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +34,8 @@ const FIRST_RETRY_SECONDS: i64 = 15;
 const MAX_RETRY_SECONDS: i64 = 15 * 60;
 /// How long a claim on a reply lasts: well past the request timeout.
 const CLAIM_SECONDS: i64 = 120;
+/// How long a reply waits for a page token that is missing (an unset environment variable).
+const TOKEN_RETRY_SECONDS: i64 = 60;
 /// How far before the first attempt a message found in the conversation may be dated and still
 /// count as that attempt's delivery (clocks differ).
 const CLOCK_SLACK_SECONDS: i64 = 120;
@@ -154,7 +156,16 @@ impl Engine {
                 .fail(message_id, Problem::new("not_configured", words), true)
                 .await;
         };
-        let token = page.token()?;
+        let token = match page.token() {
+            Ok(token) => token,
+            // Waits for the token (a variable set and pagedesk restarted); tried again in a
+            // minute, not every second.
+            Err(missing) => {
+                let retry_at = now + chrono::Duration::seconds(TOKEN_RETRY_SECONDS);
+                let problem = Problem::new("token", missing.to_string());
+                return self.postpone(message_id, retry_at, problem).await;
+            }
+        };
         let page_id = reply.page_id.clone();
         let state = self.db(move |s| s.page_sync(&page_id)).await?;
         if let Some(until) = state.rate_limited_until.filter(|until| *until > now) {
@@ -182,10 +193,17 @@ impl Engine {
                 retry_at: claim_until,
             });
         }
+        // What to do is decided from the database as it is now that the reply is ours: since
+        // `reply` was read, another pagedesk may have sent it, failed it, or tried it and lost
+        // the answer (or died mid-send).
+        let Some(reply) = self.db(move |s| s.queued_reply(message_id)).await? else {
+            return self.settled_elsewhere(message_id).await;
+        };
         if reply.outcome_unknown
             && let Some(first_attempt) = reply.first_attempt_at
         {
-            // An earlier attempt may have reached Facebook without us hearing back: look first.
+            // An earlier attempt may have reached Facebook without anyone hearing back: look
+            // first.
             match self.find_delivered(&reply, &token, first_attempt).await {
                 Ok(Some(fb_id)) => return self.sent(message_id, fb_id).await,
                 Ok(None) => {}
@@ -207,6 +225,22 @@ impl Engine {
             Ok(sent) => self.sent(message_id, sent.message_id).await,
             Err(error) => self.after_error(&reply, error).await,
         }
+    }
+
+    /// A reply that left the outbox while this process waited for it: what became of it.
+    async fn settled_elsewhere(&self, message_id: i64) -> Result<Delivery, PageError> {
+        let state = self.db(move |s| s.reply_state(message_id)).await?;
+        Ok(match state {
+            Some(ReplyState {
+                status: SendStatus::Sent,
+                fb_id: Some(fb_id),
+                ..
+            }) => Delivery::Sent(fb_id),
+            Some(ReplyState {
+                error: Some(error), ..
+            }) => Delivery::Failed(error),
+            _ => Delivery::Failed("the reply is not in the outbox".into()),
+        })
     }
 
     /// Looks in the conversation's recent messages for this reply, sent by an earlier attempt.

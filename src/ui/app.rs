@@ -148,6 +148,8 @@ pub struct App {
     pub bell: bool,
     /// Another process (this pid) runs the sync engine.
     pub standby: Option<u32>,
+    /// This process's sync engine stopped after an internal error, with what it said.
+    pub engine_stopped: Option<String>,
     /// The reply whose fate the status line reports when the engine is done with it.
     pub(super) watched_reply: Option<i64>,
 }
@@ -191,6 +193,7 @@ impl App {
             areas: Areas::default(),
             bell: false,
             standby: None,
+            engine_stopped: None,
             watched_reply: None,
         };
         app.reload();

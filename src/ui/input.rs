@@ -468,6 +468,7 @@ impl App {
         match event {
             SyncEvent::Leading => self.standby = None,
             SyncEvent::Standby { pid } => self.standby = Some(*pid),
+            SyncEvent::Stopped { reason } => self.engine_stopped = Some(reason.clone()),
             _ => {}
         }
         if let SyncEvent::PageChanged { news, .. } = event

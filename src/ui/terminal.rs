@@ -43,6 +43,12 @@ pub async fn run(app: App, events: mpsc::UnboundedReceiver<SyncEvent>) -> Result
     };
     let ratatui_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        // A panic in a background task (the sync engine) is caught and reported by the engine,
+        // which gives its lease up; the inbox goes on, on its screen.
+        if tokio::task::try_id().is_some() {
+            tracing::error!("a background task panicked: {info}");
+            return;
+        }
         release_terminal();
         ratatui_hook(info);
     }));

@@ -504,10 +504,13 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect, clock: Clock) {
             let states: Vec<(String, bool)> = (0..app.pages.len())
                 .map(|i| page_state(app, i, clock))
                 .collect();
-            let warning = states.iter().any(|(_, w)| *w);
+            let warning = states.iter().any(|(_, w)| *w) || app.engine_stopped.is_some();
             let mut parts: Vec<String> = states.into_iter().map(|(s, _)| s).collect();
             if let Some(pid) = app.standby {
                 parts.insert(0, tr.f(S::Standby, &[&pid.to_string()]));
+            }
+            if let Some(reason) = &app.engine_stopped {
+                parts.insert(0, tr.f(S::EngineStopped, &[reason]));
             }
             (parts.join(" · "), warning)
         }
