@@ -12,6 +12,8 @@ use crate::graph::AccessToken;
 
 pub const DEFAULT_GRAPH_BASE_URL: &str = "https://graph.facebook.com";
 pub const DEFAULT_GRAPH_VERSION: &str = "v25.0";
+/// The longest time between two sync cycles.
+const MAX_INTERVAL: Duration = Duration::from_secs(24 * 3600);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -193,6 +195,9 @@ impl Config {
                 _ => {}
             }
         }
+        if config.sync.interval > MAX_INTERVAL {
+            return Err("[sync] interval: at most \"24h\"".into());
+        }
         if config.sync.backfill_conversations == 0 {
             return Err("[sync] backfill_conversations: must be at least 1".into());
         }
@@ -295,6 +300,8 @@ mod tests {
         let err = Config::parse("[sync]\nintervall = \"30s\"\n").unwrap_err();
         assert!(err.contains("intervall") && err.contains("line 2"), "{err}");
         assert!(parse_duration("99999999999999999h").is_err());
+        let err = Config::parse("[sync]\ninterval = \"99999999999h\"\n").unwrap_err();
+        assert!(err.contains("at most"), "{err}");
     }
 
     #[test]

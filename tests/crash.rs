@@ -10,22 +10,6 @@ use common::TestWorld;
 use pagedesk::store::{Filter, ListQuery, SendStatus, Store};
 use serde_json::json;
 
-fn spawn(world: &TestWorld, args: &[&str]) -> tokio::process::Child {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_pagedesk"))
-        .arg("--config")
-        .arg(&world.config_path)
-        .arg("--data-dir")
-        .arg(&world.data_dir)
-        .args(args)
-        .env_remove("PAGEDESK_CONFIG")
-        .env_remove("PAGEDESK_DATA_DIR")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap()
-}
-
 async fn until(what: &str, mut done: impl AsyncFnMut() -> bool) {
     let start = Instant::now();
     while !done().await {
@@ -53,7 +37,7 @@ async fn killed_after_facebook_took_the_reply_it_is_not_sent_again() {
     world
         .fault(json!({ "method": "POST", "fault": { "kind": "answer_delayed", "ms": 3000 } }))
         .await;
-    let mut reply = spawn(&world, &["reply", &id, "Dạ em lên đơn ạ"]);
+    let mut reply = world.spawn(&["reply", &id, "Dạ em lên đơn ạ"]);
     until("Facebook to have the reply", async || {
         page_messages(&world, &id).await == 1
     })
@@ -91,7 +75,7 @@ async fn killed_before_facebook_took_the_reply_it_is_sent_once_after_restart() {
     world
         .fault(json!({ "method": "POST", "fault": { "kind": "delay", "ms": 1500 } }))
         .await;
-    let mut reply = spawn(&world, &["reply", &id, "Dạ còn ạ"]);
+    let mut reply = world.spawn(&["reply", &id, "Dạ còn ạ"]);
     until("the send to be on its way", async || {
         world.requests().await.iter().any(|r| r["method"] == "POST")
     })
@@ -124,7 +108,7 @@ async fn a_large_sync_killed_half_way_resumes_with_nothing_lost_or_doubled() {
             json!({ "conversations": 3000, "messages_per_conversation": 2 }),
         )
         .await;
-    let mut sync = spawn(&world, &["sync", "--once"]);
+    let mut sync = world.spawn(&["sync", "--once"]);
     let store = Store::open(&world.data_dir).unwrap();
     until("a part of the inbox to be stored", async || {
         store.filter_counts(None).map(|c| c.all).unwrap_or(0) >= 300

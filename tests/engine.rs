@@ -154,3 +154,54 @@ async fn background_syncs_slow_down_as_a_page_nears_its_usage_limit() {
         "a person asking syncs it anyway"
     );
 }
+
+#[tokio::test]
+async fn an_engine_that_panics_gives_its_lease_up_and_says_so() {
+    let InProcess {
+        emulator,
+        store,
+        pages,
+        ..
+    } = in_process("empty", None).await;
+    // Settings made in code skip the config's checks: an interval no clock can add up to makes
+    // the engine panic after its first cycle.
+    let settings = SyncSettings {
+        interval: std::time::Duration::MAX,
+        ..SyncSettings::default()
+    };
+    let graph =
+        GraphClient::new(&emulator.url, "v25.0", std::time::Duration::from_secs(5)).unwrap();
+    let (events, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let engine = Arc::new(Engine::new(
+        store.clone(),
+        graph,
+        pages,
+        settings,
+        Some(events),
+    ));
+    let (_commands, queue) = tokio::sync::mpsc::unbounded_channel();
+    tokio::time::timeout(std::time::Duration::from_secs(10), engine.run(queue))
+        .await
+        .expect("the engine ends instead of holding its lease idle");
+    let mut led = false;
+    let mut stopped = None;
+    while let Ok(event) = received.try_recv() {
+        match event {
+            SyncEvent::Leading => led = true,
+            SyncEvent::Stopped { reason } => stopped = Some(reason),
+            _ => {}
+        }
+    }
+    assert!(led, "it ran the engine");
+    let reason = stopped.expect("it said it stopped");
+    assert!(reason.contains("overflow"), "{reason}");
+    assert_eq!(
+        store
+            .lock()
+            .unwrap()
+            .lease_holder(chrono::Utc::now())
+            .unwrap(),
+        None,
+        "the lease is free for another pagedesk"
+    );
+}

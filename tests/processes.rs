@@ -4,61 +4,9 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::TestWorld;
-use tokio::io::{AsyncBufReadExt, BufReader};
-
-struct Service {
-    child: tokio::process::Child,
-    output: Arc<Mutex<String>>,
-}
-
-impl Service {
-    fn start(world: &TestWorld) -> Service {
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_pagedesk"))
-            .arg("--config")
-            .arg(&world.config_path)
-            .arg("--data-dir")
-            .arg(&world.data_dir)
-            .arg("sync")
-            .env_remove("PAGEDESK_CONFIG")
-            .env_remove("PAGEDESK_DATA_DIR")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let output = Arc::new(Mutex::new(String::new()));
-        for stream in [
-            Box::new(child.stdout.take().unwrap()) as Box<dyn tokio::io::AsyncRead + Unpin + Send>,
-            Box::new(child.stderr.take().unwrap()),
-        ] {
-            let output = output.clone();
-            tokio::spawn(async move {
-                let mut lines = BufReader::new(stream).lines();
-                while let Ok(Some(line)) = lines.next_line().await {
-                    let mut output = output.lock().unwrap();
-                    output.push_str(&line);
-                    output.push('\n');
-                }
-            });
-        }
-        Service { child, output }
-    }
-
-    fn said(&self, text: &str) -> bool {
-        self.output.lock().unwrap().contains(text)
-    }
-
-    fn leads(&self) -> bool {
-        let output = self.output.lock().unwrap();
-        let led = output.rfind("now runs the sync engine");
-        let stood = output.rfind("standing by");
-        led > stood
-    }
-}
+use common::{Service, TestWorld};
 
 async fn eventually(what: &str, within: Duration, mut done: impl AsyncFnMut() -> bool) {
     let start = Instant::now();

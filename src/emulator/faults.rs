@@ -53,6 +53,8 @@ pub enum Fault {
         body: String,
         #[serde(default = "html")]
         content_type: String,
+        /// A `Location` header, for a redirect.
+        location: Option<String>,
     },
     /// Hold the request this long, then answer it normally.
     Delay { ms: u64 },
@@ -67,6 +69,11 @@ pub enum Fault {
     DropMidBody,
     /// The list answers the first page again, with the same `after` cursor every time.
     CursorLoop,
+    /// A list page with no conversations and a `next` cursor never seen before.
+    EmptyPage,
+    /// HTTP 200 with a JSON list whose one snippet makes the body this many megabytes long,
+    /// streamed.
+    Oversized { mb: usize },
 }
 
 /// The cursor a looping list keeps returning.
@@ -88,6 +95,8 @@ pub struct RequestRecord {
     pub query: Vec<(String, String)>,
     /// The page whose token the request carried, if any.
     pub page_id: Option<String>,
+    /// Whether the token came as the `access_token` query parameter (not a header).
+    pub token_in_query: bool,
     /// How long the emulator took to answer, in microseconds (faults' delays included).
     pub micros: u64,
 }
@@ -133,6 +142,7 @@ pub async fn inject(State(shared): State<Arc<Shared>>, request: Request, next: N
                 .collect()
         })
         .unwrap_or_default();
+    let token_in_query = query.iter().any(|(k, _)| k == "access_token");
     let token = super::api::token_of(request.headers(), &query);
     let page_id = token.and_then(|t| {
         let world = shared.world.lock().expect("world");
@@ -149,6 +159,7 @@ pub async fn inject(State(shared): State<Arc<Shared>>, request: Request, next: N
                 .filter(|(k, _)| k != "access_token")
                 .collect(),
             page_id: page_id.clone(),
+            token_in_query,
             micros: 0,
         });
         log.len() - 1
@@ -232,6 +243,38 @@ async fn answer(
             response.headers_mut().remove("content-length");
             response
         }
+        Some(Fault::EmptyPage) => {
+            let cursor = format!(
+                "RU1QVFk{}",
+                shared.requests.lock().expect("request log").len()
+            );
+            axum::Json(serde_json::json!({
+                "data": [],
+                "paging": {
+                    "cursors": { "after": cursor },
+                    "next": format!("{}{path}?after={cursor}", shared.base_url),
+                },
+            }))
+            .into_response()
+        }
+        Some(Fault::Oversized { mb }) => {
+            const CHUNK: usize = 64 * 1024;
+            let head = axum::body::Bytes::from_static(br#"{"data":[{"id":"t_big","snippet":""#);
+            let tail = axum::body::Bytes::from_static(br#""}]}"#);
+            let filler = axum::body::Bytes::from(vec![b'a'; CHUNK]);
+            let chunks = (mb * 1024 * 1024).div_ceil(CHUNK);
+            let body = futures_util::stream::iter(
+                std::iter::once(head)
+                    .chain(std::iter::repeat_n(filler, chunks))
+                    .chain(std::iter::once(tail))
+                    .map(Ok::<_, std::io::Error>),
+            );
+            let mut response = Response::new(Body::from_stream(body));
+            response
+                .headers_mut()
+                .insert("content-type", HeaderValue::from_static("application/json"));
+            response
+        }
         Some(Fault::AnswerLost) => {
             let _carried_out = next.run(request).await;
             (
@@ -251,12 +294,15 @@ async fn answer(
             http_status,
             body,
             content_type,
+            location,
         }) => {
             let mut response = Response::new(Body::from(body));
             *response.status_mut() =
                 StatusCode::from_u16(http_status).unwrap_or(StatusCode::BAD_GATEWAY);
-            if let Ok(value) = HeaderValue::from_str(&content_type) {
-                response.headers_mut().insert("content-type", value);
+            for (name, value) in [("content-type", Some(content_type)), ("location", location)] {
+                if let Some(Ok(value)) = value.map(|v| HeaderValue::from_str(&v)) {
+                    response.headers_mut().insert(name, value);
+                }
             }
             response
         }

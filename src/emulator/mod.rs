@@ -121,7 +121,9 @@ fn router(shared: Arc<Shared>) -> Router {
         .route(
             "/requests",
             get(control::requests).delete(control::clear_requests),
-        );
+        )
+        // A test may have a buyer write a message of megabytes, to see what pagedesk keeps.
+        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024));
     Router::new()
         .nest(CONTROL_PREFIX, control)
         .route("/{version}/{node}", get(api::get_node))

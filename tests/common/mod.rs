@@ -7,6 +7,9 @@ pub mod inbox;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::process::Output;
+use std::sync::{Arc, Mutex};
+
+use tokio::io::{AsyncBufReadExt, BufReader};
 
 use pagedesk::emulator::{Emulator, Scenario};
 use serde_json::{Value, json};
@@ -100,19 +103,32 @@ impl TestWorld {
         &self.pages[index].1
     }
 
-    pub async fn pagedesk(&self, args: &[&str]) -> Run {
-        let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_pagedesk"))
+    /// `pagedesk` with this world's config and data dir, and `args`.
+    pub fn command(&self, args: &[&str]) -> tokio::process::Command {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_pagedesk"));
+        command
             .arg("--config")
             .arg(&self.config_path)
             .arg("--data-dir")
             .arg(&self.data_dir)
             .args(args)
             .env_remove("PAGEDESK_CONFIG")
-            .env_remove("PAGEDESK_DATA_DIR")
-            .output()
-            .await
-            .unwrap();
-        Run::from(output)
+            .env_remove("PAGEDESK_DATA_DIR");
+        command
+    }
+
+    pub async fn pagedesk(&self, args: &[&str]) -> Run {
+        Run::from(self.command(args).output().await.unwrap())
+    }
+
+    /// `pagedesk` started in the background, its output discarded; killed when dropped.
+    pub fn spawn(&self, args: &[&str]) -> tokio::process::Child {
+        self.command(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap()
     }
 
     /// `pagedesk sync --once`, which must succeed.
@@ -299,4 +315,49 @@ impl TestWorld {
 
 pub fn find<'a>(conversations: &'a [Value], id: &str) -> Option<&'a Value> {
     conversations.iter().find(|c| c["id"] == id)
+}
+
+/// A long-running `pagedesk sync` whose output (stdout and stderr) is collected as it comes.
+pub struct Service {
+    pub child: tokio::process::Child,
+    pub output: Arc<Mutex<String>>,
+}
+
+impl Service {
+    pub fn start(world: &TestWorld) -> Service {
+        let mut child = world
+            .command(&["sync"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let output = Arc::new(Mutex::new(String::new()));
+        for stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn tokio::io::AsyncRead + Unpin + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let output = output.clone();
+            tokio::spawn(async move {
+                let mut lines = BufReader::new(stream).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let mut output = output.lock().unwrap();
+                    output.push_str(&line);
+                    output.push('\n');
+                }
+            });
+        }
+        Service { child, output }
+    }
+
+    pub fn said(&self, text: &str) -> bool {
+        self.output.lock().unwrap().contains(text)
+    }
+
+    pub fn leads(&self) -> bool {
+        let output = self.output.lock().unwrap();
+        let led = output.rfind("now runs the sync engine");
+        let stood = output.rfind("standing by");
+        led > stood
+    }
 }
