@@ -12,6 +12,9 @@ use crate::graph::AccessToken;
 
 pub const DEFAULT_GRAPH_BASE_URL: &str = "https://graph.facebook.com";
 pub const DEFAULT_GRAPH_VERSION: &str = "v25.0";
+/// The longest a Graph request may take: well inside a reply's claim (two minutes), so a claim
+/// never lapses while its send still waits for an answer.
+const MAX_TIMEOUT: Duration = Duration::from_secs(60);
 /// The longest time between two sync cycles.
 const MAX_INTERVAL: Duration = Duration::from_secs(24 * 3600);
 
@@ -195,6 +198,9 @@ impl Config {
                 _ => {}
             }
         }
+        if config.graph.timeout > MAX_TIMEOUT {
+            return Err("[graph] timeout: at most \"60s\"".into());
+        }
         if config.sync.interval > MAX_INTERVAL {
             return Err("[sync] interval: at most \"24h\"".into());
         }
@@ -302,6 +308,8 @@ mod tests {
         assert!(parse_duration("99999999999999999h").is_err());
         let err = Config::parse("[sync]\ninterval = \"99999999999h\"\n").unwrap_err();
         assert!(err.contains("at most"), "{err}");
+        let err = Config::parse("[graph]\ntimeout = \"5m\"\n").unwrap_err();
+        assert!(err.contains("at most \"60s\""), "{err}");
     }
 
     #[test]

@@ -32,7 +32,8 @@ pub enum Delivery {
 /// The first wait after a transient failure; it doubles per attempt up to 15 minutes.
 const FIRST_RETRY_SECONDS: i64 = 15;
 const MAX_RETRY_SECONDS: i64 = 15 * 60;
-/// How long a claim on a reply lasts: well past the request timeout.
+/// How long a claim on a reply lasts: well past the longest request timeout the config allows
+/// (60 s).
 const CLAIM_SECONDS: i64 = 120;
 /// How long a reply waits for a page token that is missing (an unset environment variable).
 const TOKEN_RETRY_SECONDS: i64 = 60;

@@ -303,6 +303,12 @@ impl Inbox {
         lines.join("\n")
     }
 
+    /// The terminal becomes `width` x `height`; the next draw fits it.
+    pub fn resize(&mut self, width: u16, height: u16) {
+        self.terminal.backend_mut().resize(width, height);
+        self.draw();
+    }
+
     pub fn key(&mut self, code: KeyCode) {
         self.app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
         self.draw();
