@@ -481,6 +481,21 @@ async fn answers_messages_and_error_texts_of_any_size_are_cut() {
 }
 
 #[tokio::test]
+async fn a_snippet_facebook_cut_mid_emoji_does_not_stop_the_page() {
+    let world = TestWorld::start("").await;
+    // Facebook cuts the snippet at 100 UTF-16 units: here, inside the emoji.
+    let text = format!("{}😍 đẹp quá", "a".repeat(99));
+    let id = world.buyer_writes(0, "Hồng", &text, "inbox", 60).await;
+    world.sync().await;
+    let conversation = world.conversations(&[]).await[0].clone();
+    assert_eq!(
+        conversation["snippet"],
+        format!("{}\u{fffd}", "a".repeat(99))
+    );
+    assert_eq!(world.messages(&id).await[0]["text"], text.as_str());
+}
+
+#[tokio::test]
 async fn a_name_cut_mid_emoji_does_not_stop_the_page() {
     let world = TestWorld::start("").await;
     let page = world.page(0).to_owned();

@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 
 use super::Shared;
 use super::fields::{self, Field};
-use super::world::{Conversation, FbError, Message, Page, SendKind, World};
+use super::world::{CUT_IN_HALF, Conversation, FbError, Message, Page, SendKind, World};
 use crate::graph::Folder;
 use crate::graph::wire::format_graph_time;
 
@@ -134,9 +134,54 @@ fn with_usage(mut response: Response, page: &Page) -> Response {
 
 fn answer(result: Result<(Value, Option<Page>), FbError>) -> Response {
     match result {
-        Ok((value, Some(page))) => with_usage(Json(value).into_response(), &page),
-        Ok((value, None)) => Json(value).into_response(),
+        Ok((value, Some(page))) => with_usage(facebook_json(&value), &page),
+        Ok((value, None)) => facebook_json(&value),
         Err(error) => error_response(&error),
+    }
+}
+
+/// JSON as the Graph API writes it: every character outside ASCII as a `\uXXXX` escape of its
+/// UTF-16 code units, and a character marked [`CUT_IN_HALF`] as its first unit alone: the lone
+/// surrogate Facebook sends for an emoji it cut in half.
+pub fn facebook_json(value: &Value) -> Response {
+    let mut body = Vec::new();
+    let mut writer = serde_json::Serializer::with_formatter(&mut body, AsciiEscapes::default());
+    match serde::Serialize::serialize(value, &mut writer) {
+        Ok(()) => ([("content-type", "application/json; charset=UTF-8")], body).into_response(),
+        Err(e) => error_response(&FbError::new(2, None, &format!("(#2) {e}"))),
+    }
+}
+
+#[derive(Default)]
+struct AsciiEscapes {
+    cut_next: bool,
+}
+
+impl serde_json::ser::Formatter for AsciiEscapes {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        for c in fragment.chars() {
+            if c == CUT_IN_HALF {
+                self.cut_next = true;
+            } else if c.is_ascii() {
+                writer.write_all(&[c as u8])?;
+            } else {
+                let mut units = [0u16; 2];
+                let units = c.encode_utf16(&mut units);
+                let keep = if std::mem::take(&mut self.cut_next) {
+                    1
+                } else {
+                    units.len()
+                };
+                for unit in &units[..keep] {
+                    write!(writer, "\\u{unit:04x}")?;
+                }
+            }
+        }
+        Ok(())
     }
 }
 
