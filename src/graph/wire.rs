@@ -34,6 +34,12 @@ pub struct Cursors {
     pub after: Option<String>,
 }
 
+/// A conversation listed by id alone (`fields=id`): what a folder holds, cheaply.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConversationId {
+    pub id: String,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct PageInfo {
     pub id: String,

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::*;
 
@@ -100,6 +100,42 @@ impl Store {
             .collect::<rusqlite::Result<Vec<_>>>()?;
         tx.commit()?;
         Ok(applied)
+    }
+
+    /// Compares the stored folders of a page's conversations with the ids Facebook lists in
+    /// Spam now: returns the stored ones marked spam that left Spam, and the stored ones not
+    /// marked spam that are in Spam now.
+    pub fn spam_moves(
+        &self,
+        page_id: &str,
+        in_spam: &HashSet<String>,
+    ) -> Result<(Vec<String>, Vec<String>)> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, folder = 'spam' FROM conversations WHERE page_id = ?1")?;
+        let mut left = Vec::new();
+        let mut entered = Vec::new();
+        let rows = stmt.query_map([page_id], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))?;
+        for row in rows {
+            let (id, marked): (String, bool) = row?;
+            match (marked, in_spam.contains(&id)) {
+                (true, false) => left.push(id),
+                (false, true) => entered.push(id),
+                _ => {}
+            }
+        }
+        Ok((left, entered))
+    }
+
+    /// Files conversations in the folders Facebook moved them to (the spam mark is the folder).
+    pub fn move_conversations(&mut self, moves: &[(String, Folder)]) -> Result<()> {
+        let tx = self.write()?;
+        for (id, folder) in moves {
+            tx.prepare_cached("UPDATE conversations SET folder = ?2 WHERE id = ?1")?
+                .execute(params![id, folder.as_str()])?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     pub fn record_waiting(&mut self, waiting: &WaitingSpam) -> Result<()> {

@@ -129,6 +129,14 @@ const MAX_LIST_CALLS: usize = 2_000;
 const SLOW_DOWN_AT: u32 = 75;
 const SLOW_DOWN_MORE_AT: u32 = 90;
 
+/// What one read of a folder updates as it goes: the pass's progress, the conversations it
+/// listed, and the folder's every id when its first page held all of it.
+struct Read<'a> {
+    progress: &'a mut FolderSync,
+    listed: &'a mut HashSet<String>,
+    whole_folder: &'a mut Option<HashSet<String>>,
+}
+
 /// How one page fared in a cycle.
 #[derive(Debug)]
 pub struct PageOutcome {
@@ -303,10 +311,13 @@ impl Engine {
         let token = page.token()?;
         self.ensure_page(page, &token).await?;
         self.deliver_due(page_id, trigger).await?;
-        let mut news = self.sync_folder(page_id, &token, Folder::Inbox).await?;
+        let (mut news, _) = self.sync_folder(page_id, &token, Folder::Inbox).await?;
         let id = page_id.to_owned();
         if self.db(move |s| s.spam_sync(&id)).await? {
-            news += self.sync_folder(page_id, &token, Folder::Spam).await?;
+            let (spam_news, whole_folder) = self.sync_folder(page_id, &token, Folder::Spam).await?;
+            news += spam_news;
+            self.follow_folder_moves(page_id, &token, whole_folder)
+                .await?;
         }
         if news.messages > 0 {
             self.emit(SyncEvent::PageChanged {
@@ -342,30 +353,34 @@ impl Engine {
     /// Reads a folder newest first. Until one full pass has finished it reads on (resuming an
     /// interrupted pass) up to `backfill_conversations`; after that it stops at the first
     /// conversation already stored and unchanged.
+    ///
+    /// Also returns every id in the folder when its first page was the whole of it.
     async fn sync_folder(
         &self,
         page_id: &str,
         token: &AccessToken,
         folder: Folder,
-    ) -> Result<News, PageError> {
+    ) -> Result<(News, Option<HashSet<String>>), PageError> {
         let id = page_id.to_owned();
         let mut progress = self.db(move |s| s.folder_sync(&id, folder)).await?;
         let mut news = News::default();
         let mut listed = HashSet::new();
+        let mut whole_folder = None;
         let resumed = !progress.pass_complete && progress.resume_after.is_some();
-        news += self
-            .read_folder(page_id, token, folder, &mut progress, &mut listed)
-            .await?;
+        let mut read = Read {
+            progress: &mut progress,
+            listed: &mut listed,
+            whole_folder: &mut whole_folder,
+        };
+        news += self.read_folder(page_id, token, folder, &mut read).await?;
         if resumed {
             // The resumed pass started in the middle: read the top too, for what came meanwhile.
-            news += self
-                .read_folder(page_id, token, folder, &mut progress, &mut listed)
-                .await?;
+            news += self.read_folder(page_id, token, folder, &mut read).await?;
         }
         if folder == Folder::Spam {
             news += self.pull_due_spam(page_id, token, &listed).await?;
         }
-        Ok(news)
+        Ok((news, whole_folder))
     }
 
     async fn read_folder(
@@ -373,9 +388,13 @@ impl Engine {
         page_id: &str,
         token: &AccessToken,
         folder: Folder,
-        progress: &mut FolderSync,
-        listed: &mut HashSet<String>,
+        read: &mut Read<'_>,
     ) -> Result<News, PageError> {
+        let Read {
+            progress,
+            listed,
+            whole_folder,
+        } = read;
         let mut after = if progress.pass_complete {
             None
         } else {
@@ -422,6 +441,9 @@ impl Engine {
                 0
             };
             self.note_usage(page_id, listing.usage.percent);
+            if after.is_none() && listing.next_after.is_none() {
+                **whole_folder = Some(listing.items.iter().map(|c| c.id.clone()).collect());
+            }
             if after.is_none() {
                 top = listing
                     .items
@@ -569,6 +591,99 @@ impl Engine {
             };
         }
         Ok(news)
+    }
+
+    /// Staff can move a conversation in or out of Spam in Meta Business Suite without a new
+    /// message and without changing its `updated_time`, so no incremental read sees it: the
+    /// Spam folder's ids (a short list; no extra call when the read's first page held the whole
+    /// folder) are compared with the spam marks each cycle. One that left Spam is filed as Done
+    /// when the first page of Done lists it, else in the inbox.
+    async fn follow_folder_moves(
+        &self,
+        page_id: &str,
+        token: &AccessToken,
+        whole_spam_folder: Option<HashSet<String>>,
+    ) -> Result<(), PageError> {
+        let in_spam = match whole_spam_folder {
+            Some(ids) => ids,
+            None => self.folder_ids(page_id, token, Folder::Spam, false).await?,
+        };
+        let id = page_id.to_owned();
+        let (left, entered) = self.db(move |s| s.spam_moves(&id, &in_spam)).await?;
+        if left.is_empty() && entered.is_empty() {
+            return Ok(());
+        }
+        let done = if left.is_empty() {
+            HashSet::new()
+        } else {
+            self.folder_ids(page_id, token, Folder::PageDone, true)
+                .await?
+        };
+        let mut moves: Vec<(String, Folder)> = left
+            .into_iter()
+            .map(|id| {
+                let folder = if done.contains(&id) {
+                    Folder::PageDone
+                } else {
+                    Folder::Inbox
+                };
+                (id, folder)
+            })
+            .collect();
+        moves.extend(entered.into_iter().map(|id| (id, Folder::Spam)));
+        tracing::info!(
+            page = page_id,
+            moved = moves.len(),
+            "conversations moved on Facebook"
+        );
+        self.db(move |s| s.move_conversations(&moves)).await?;
+        Ok(())
+    }
+
+    /// The ids a folder lists: all of them (within the bounds every read keeps), or only the
+    /// first page.
+    async fn folder_ids(
+        &self,
+        page_id: &str,
+        token: &AccessToken,
+        folder: Folder,
+        first_page_only: bool,
+    ) -> Result<HashSet<String>, PageError> {
+        let mut ids = HashSet::new();
+        let mut after: Option<String> = None;
+        let mut cursors_seen = HashSet::new();
+        let mut empty_in_a_row = 0;
+        for _ in 0..MAX_LIST_CALLS {
+            let listing = self
+                .graph
+                .conversation_ids(page_id, token, folder, after.as_deref())
+                .await?;
+            self.note_usage(page_id, listing.usage.percent);
+            empty_in_a_row = if listing.items.is_empty() {
+                empty_in_a_row + 1
+            } else {
+                0
+            };
+            ids.extend(listing.items.into_iter().map(|c| c.id));
+            let Some(cursor) = listing.next_after.filter(|_| !first_page_only) else {
+                return Ok(ids);
+            };
+            if !cursors_seen.insert(cursor.clone()) {
+                return Err(PageError::CursorLoop(folder.as_str()));
+            }
+            if empty_in_a_row >= MAX_EMPTY_LIST_PAGES {
+                return Err(PageError::EndlessList {
+                    folder: folder.as_str(),
+                    why: format!("{empty_in_a_row} pages in a row without a conversation"),
+                });
+            }
+            after = Some(cursor);
+        }
+        // A list cut short would make every conversation past the cut look moved.
+        Err(PageError::EndlessList {
+            folder: folder.as_str(),
+            why: format!("{MAX_LIST_CALLS} pages read in one pass"),
+        })
     }
 
     /// Waiting spam conversations that are due but were not in this cycle's listing (the listing
