@@ -99,3 +99,42 @@ async fn a_long_spam_folder_is_compared_by_its_ids() {
         "one call for the 30 ids of Spam; one to tell Done from the inbox"
     );
 }
+
+/// The `limit` of each conversation list call of page `page`, in order.
+async fn list_limits(world: &TestWorld, page: usize) -> Vec<String> {
+    let path = format!("/{}/conversations", world.page(page));
+    world
+        .requests()
+        .await
+        .iter()
+        .filter(|r| r["path"].as_str().unwrap().ends_with(&path))
+        .filter_map(|r| {
+            let query = r["query"].as_array().unwrap();
+            let limit = query.iter().find(|pair| pair[0] == "limit")?;
+            Some(limit[1].as_str().unwrap().to_owned())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn asked_to_reduce_the_data_the_sync_asks_for_less_and_remembers() {
+    let world = TestWorld::start("").await;
+    world.buyers_write(0, 40, 3600).await;
+    // 25 conversations with 20 messages each is more than this page's calls may carry.
+    world
+        .control(
+            &format!("/pages/{}/data_limit", world.page(0)),
+            json!({ "max": 300 }),
+        )
+        .await;
+    world.sync().await;
+    assert_eq!(world.conversations(&[]).await.len(), 40);
+    assert_eq!(list_limits(&world, 0).await, ["25", "12", "12", "12", "12"]);
+
+    // The next run, another process, asks for what worked from the start.
+    world.buyer_writes(0, "Khách mới", "alo", "inbox", 0).await;
+    world.clear_requests().await;
+    world.sync().await;
+    assert_eq!(list_limits(&world, 0).await, ["12"]);
+    assert_eq!(world.conversations(&[]).await.len(), 41);
+}

@@ -83,7 +83,14 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
                 }
                 for folder in folders {
                     let label = format!("{} folder", folder.as_str());
-                    match graph.conversations(&page.id, &token, folder, 1, None).await {
+                    let one = crate::graph::ListSize {
+                        conversations: 1,
+                        messages: 1,
+                    };
+                    match graph
+                        .conversations(&page.id, &token, folder, one, None)
+                        .await
+                    {
                         Ok(_) => line(&label, "readable"),
                         Err(e) => {
                             healthy = false;

@@ -232,6 +232,7 @@ pub async fn get_edge(
                     })?,
                 };
                 let fields = fields::requested(wanted, &["id", "updated_time"]).map_err(invalid)?;
+                check_data_limit(&page, &params, &fields)?;
                 let list = world.folder(&page.id, folder);
                 let keys: Vec<Key> = list.iter().map(|c| Key::new(c.updated(), &c.id)).collect();
                 let window = paginate(&keys, &params)?;
@@ -544,14 +545,40 @@ struct Window {
 }
 
 /// The slice of a newest-first list that `limit` and `after`/`before` select.
-fn paginate(keys: &[Key], params: &Params) -> Result<Window, FbError> {
-    let limit = match params.get("limit") {
+/// Heavy list calls (many conversations, each with many nested messages) get code 1, as
+/// Facebook answers them, when the page has a data limit.
+fn check_data_limit(page: &Page, params: &Params, fields: &[Field]) -> Result<(), FbError> {
+    let Some(max) = page.data_limit else {
+        return Ok(());
+    };
+    let nested = fields
+        .iter()
+        .find(|f| f.name == "messages")
+        .map_or(0, |f| f.limit.unwrap_or(DEFAULT_LIMIT));
+    if list_limit(params)? * nested.max(1) > max {
+        return Err(FbError {
+            status: 500,
+            code: 1,
+            subcode: None,
+            message: "Please reduce the amount of data you're asking for, then retry your request"
+                .into(),
+        });
+    }
+    Ok(())
+}
+
+fn list_limit(params: &Params) -> Result<usize, FbError> {
+    Ok(match params.get("limit") {
         Some(text) => text
             .parse::<usize>()
             .map_err(|_| FbError::new(100, None, "(#100) Param limit must be a number"))?,
         None => DEFAULT_LIMIT,
     }
-    .clamp(1, MAX_LIMIT);
+    .clamp(1, MAX_LIMIT))
+}
+
+fn paginate(keys: &[Key], params: &Params) -> Result<Window, FbError> {
+    let limit = list_limit(params)?;
     let bad_cursor = || FbError::new(100, None, "(#100) The cursor is not valid");
     let range = if let Some(after) = params.get("after") {
         let key = Key::from_cursor(after).ok_or_else(bad_cursor)?;

@@ -217,6 +217,24 @@ pub async fn usage(
     })
 }
 
+#[derive(Deserialize)]
+pub struct DataLimit {
+    max: Option<usize>,
+}
+
+/// `POST /_emulator/pages/{page}/data_limit`: the most messages one list call of the page may
+/// carry before Facebook answers "reduce the amount of data" (`null`: no limit).
+pub async fn data_limit(
+    State(shared): State<Arc<Shared>>,
+    Path(page_id): Path<String>,
+    Json(body): Json<DataLimit>,
+) -> Response {
+    change_page(&shared, &page_id, |page| {
+        page.data_limit = body.max;
+        json!({ "max": body.max })
+    })
+}
+
 /// `POST /_emulator/faults`: the next `count` matching Graph requests get the fault.
 pub async fn add_fault(State(shared): State<Arc<Shared>>, Json(rule): Json<FaultRule>) -> Response {
     shared.faults.lock().expect("faults").push(rule);

@@ -102,6 +102,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/pages/{page}/buyer_messages", post(control::buyer_message))
         .route("/pages/{page}/token", post(control::token))
         .route("/pages/{page}/usage", post(control::usage))
+        .route("/pages/{page}/data_limit", post(control::data_limit))
         .route("/pages/{page}/generate", post(control::generate))
         .route("/pages/{page}/name", post(control::rename_page))
         .route("/conversations/{id}", get(control::conversation))

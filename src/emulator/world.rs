@@ -33,6 +33,9 @@ pub struct Page {
     pub token_error: Option<i64>,
     /// Usage percent reported in `X-Business-Use-Case-Usage` for this page.
     pub usage_percent: u32,
+    /// Set by the control API: the most messages one list call may carry (conversations times
+    /// nested messages); a heavier call gets code 1 "reduce the amount of data".
+    pub data_limit: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -170,6 +173,7 @@ impl World {
                 category: category.to_owned(),
                 token_error: None,
                 usage_percent: 0,
+                data_limit: None,
             },
         );
     }

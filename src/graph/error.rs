@@ -28,6 +28,10 @@ pub enum GraphError {
     /// Codes 1 and 2, HTTP 5xx, timeouts, connection failures, unreadable bodies: try again later.
     #[error("{0}")]
     Transient(String),
+    /// Code 1 "Please reduce the amount of data you're asking for": the same request fails
+    /// again; a smaller one works.
+    #[error("Facebook asks for less data per request (error 1: {0})")]
+    TooMuchData(String),
     /// Code 10, subcode 2018278: the messaging window is closed.
     #[error("outside the messaging window: Facebook allows no more replies to this customer")]
     WindowClosed,
@@ -131,6 +135,7 @@ pub fn classify(
         (10, Some(2018278)) => GraphError::WindowClosed,
         (551, _) | (200, Some(1545041)) => GraphError::RecipientUnavailable { code },
         (10 | 200..=299, _) => GraphError::Permission { code, message },
+        (1, _) if message.contains("reduce the amount of data") => GraphError::TooMuchData(message),
         (1 | 2, _) => GraphError::Transient(format!(
             "Facebook had a temporary problem (error {code}): {message}"
         )),

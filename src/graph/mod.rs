@@ -142,9 +142,54 @@ impl std::fmt::Debug for AccessToken {
     }
 }
 
-/// Fields asked of every conversation: the list call carries the 20 most recent messages, which
-/// is all Facebook details anyway, so a sync costs one call per 25 changed conversations.
-pub const CONVERSATION_FIELDS: &str = "id,updated_time,snippet,unread_count,message_count,can_reply,participants,messages.limit(20){id,created_time,message,from,to,sticker,attachments}";
+/// How much one conversation list call asks for: conversations per call, and the newest
+/// messages nested in each. By default 25 and 20 (all Facebook details), so a sync costs one call
+/// per 25 changed conversations; Facebook may answer "reduce the amount of data" to that, and
+/// then less is asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListSize {
+    pub conversations: usize,
+    pub messages: usize,
+}
+
+impl ListSize {
+    pub const FULL: ListSize = ListSize {
+        conversations: 25,
+        messages: 20,
+    };
+    const SMALLEST: ListSize = ListSize {
+        conversations: 5,
+        messages: 5,
+    };
+
+    /// The next size down: fewer conversations first (messages matter more), then fewer
+    /// messages; `None` below 5 and 5.
+    pub fn smaller(self) -> Option<ListSize> {
+        let halve = |n: usize, floor: usize| (n / 2).max(floor);
+        if self.conversations > Self::SMALLEST.conversations {
+            Some(ListSize {
+                conversations: halve(self.conversations, Self::SMALLEST.conversations),
+                ..self
+            })
+        } else if self.messages > Self::SMALLEST.messages {
+            Some(ListSize {
+                messages: halve(self.messages, Self::SMALLEST.messages),
+                ..self
+            })
+        } else {
+            None
+        }
+    }
+
+    /// The fields asked of each conversation.
+    fn fields(self) -> String {
+        format!(
+            "id,updated_time,snippet,unread_count,message_count,can_reply,participants,messages.limit({}){{{MESSAGE_FIELDS}}}",
+            self.messages
+        )
+    }
+}
+
 pub const MESSAGE_FIELDS: &str = "id,created_time,message,from,to,sticker,attachments";
 /// The longest text the Send API accepts, in characters (Unicode scalar values).
 pub const MAX_TEXT_CHARS: usize = 2000;
@@ -153,8 +198,6 @@ pub const STANDARD_WINDOW: chrono::Duration = chrono::Duration::hours(24);
 /// A `MESSAGE_TAG` + `HUMAN_AGENT` reply may be sent this long after it.
 pub const HUMAN_AGENT_WINDOW: chrono::Duration = chrono::Duration::days(7);
 
-/// Conversations asked for per list call.
-pub const CONVERSATION_PAGE_SIZE: usize = 25;
 /// Conversation ids asked for per list call (Facebook's largest page).
 pub const ID_PAGE_SIZE: usize = 100;
 
@@ -255,10 +298,11 @@ impl GraphClient {
         page_id: &str,
         token: &AccessToken,
         folder: Folder,
-        limit: usize,
+        size: ListSize,
         after: Option<&str>,
     ) -> Result<Listing<Conversation>, GraphError> {
-        self.list_folder(page_id, token, folder, CONVERSATION_FIELDS, limit, after)
+        let fields = size.fields();
+        self.list_folder(page_id, token, folder, &fields, size.conversations, after)
             .await
     }
 
@@ -309,9 +353,11 @@ impl GraphClient {
         page_id: &str,
         conversation_id: &str,
         token: &AccessToken,
+        size: ListSize,
     ) -> Result<Conversation, GraphError> {
         let url = self.url(&[conversation_id]);
-        let query = [("fields", CONVERSATION_FIELDS)];
+        let fields = size.fields();
+        let query = [("fields", fields.as_str())];
         let (conversation, _) = self.read(url, &query, token, Some(page_id)).await?;
         Ok(conversation)
     }

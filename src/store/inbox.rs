@@ -138,6 +138,31 @@ impl Store {
         Ok(())
     }
 
+    /// The list size that worked for a page after Facebook asked for less: (conversations per
+    /// call, messages nested in each).
+    pub fn request_size(&self, page_id: &str) -> Result<Option<(usize, usize)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT conversations, messages FROM request_size WHERE page_id = ?1",
+                [page_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    pub fn save_request_size(&mut self, page_id: &str, size: (usize, usize)) -> Result<()> {
+        let tx = self.write()?;
+        tx.execute(
+            "INSERT INTO request_size (page_id, conversations, messages) VALUES (?1, ?2, ?3)
+             ON CONFLICT(page_id) DO UPDATE SET conversations = excluded.conversations,
+                messages = excluded.messages",
+            params![page_id, size.0, size.1],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     pub fn record_waiting(&mut self, waiting: &WaitingSpam) -> Result<()> {
         let tx = self.write()?;
         tx.execute(

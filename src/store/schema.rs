@@ -1,7 +1,8 @@
 //! The database schema, as a list of migrations applied in order and counted in `user_version`.
 
 /// Each entry moves the schema one version up. Never edit a released entry: add a new one.
-pub const MIGRATIONS: &[&str] = &[r#"
+pub const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE pages (
     id   TEXT PRIMARY KEY,
     name TEXT NOT NULL
@@ -138,4 +139,14 @@ CREATE TABLE spam_waiting (
     last_customer_message_time INTEGER NOT NULL,
     due_time                   INTEGER NOT NULL
 );
-"#];
+"#,
+    r#"
+-- How much one list call of a page may ask for, when Facebook has said "reduce the amount of
+-- data" to more: conversations per call, and messages nested in each.
+CREATE TABLE request_size (
+    page_id       TEXT PRIMARY KEY,
+    conversations INTEGER NOT NULL,
+    messages      INTEGER NOT NULL
+);
+"#,
+];

@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::config::{ConfigError, PageConfig, SyncSettings};
-use crate::graph::{AccessToken, CONVERSATION_PAGE_SIZE, Folder, GraphClient, GraphError};
+use crate::graph::{AccessToken, Folder, GraphClient, GraphError, ListSize};
 use crate::store::{ConversationUpdate, FolderSync, PageSync, Store, StoreError, WaitingSpam};
 
 pub use outbox::Delivery;
@@ -400,6 +400,8 @@ impl Engine {
         } else {
             progress.resume_after.clone()
         };
+        let mut size = self.list_size(page_id).await?;
+        let mut size_shrunk = false;
         let mut cursors_seen = HashSet::new();
         let mut calls = 0;
         let mut empty_in_a_row = 0;
@@ -411,15 +413,19 @@ impl Engine {
         loop {
             let listing = match self
                 .graph
-                .conversations(
-                    page_id,
-                    token,
-                    folder,
-                    CONVERSATION_PAGE_SIZE,
-                    after.as_deref(),
-                )
+                .conversations(page_id, token, folder, size, after.as_deref())
                 .await
             {
+                // Asked for too much: the same cursor, a smaller request.
+                Err(GraphError::TooMuchData(words)) => match size.smaller() {
+                    Some(smaller) => {
+                        tracing::info!(page = page_id, ?smaller, "Facebook asked for less data");
+                        size = smaller;
+                        size_shrunk = true;
+                        continue;
+                    }
+                    None => return Err(GraphError::TooMuchData(words).into()),
+                },
                 // A saved cursor can expire: the interrupted pass starts again from the top.
                 Err(GraphError::Invalid { .. }) if resuming => {
                     tracing::info!(
@@ -435,6 +441,12 @@ impl Engine {
             };
             resuming = false;
             calls += 1;
+            if std::mem::take(&mut size_shrunk) {
+                // Remembered, so the next cycles (and other processes) ask for what works.
+                let id = page_id.to_owned();
+                let saved = (size.conversations, size.messages);
+                self.db(move |s| s.save_request_size(&id, saved)).await?;
+            }
             empty_in_a_row = if listing.items.is_empty() {
                 empty_in_a_row + 1
             } else {
@@ -593,6 +605,19 @@ impl Engine {
         Ok(news)
     }
 
+    /// What a list call of this page asks for: the full size, or what worked after Facebook
+    /// asked for less.
+    async fn list_size(&self, page_id: &str) -> Result<ListSize, PageError> {
+        let id = page_id.to_owned();
+        let stored = self.db(move |s| s.request_size(&id)).await?;
+        Ok(
+            stored.map_or(ListSize::FULL, |(conversations, messages)| ListSize {
+                conversations,
+                messages,
+            }),
+        )
+    }
+
     /// Staff can move a conversation in or out of Spam in Meta Business Suite without a new
     /// message and without changing its `updated_time`, so no incremental read sees it: the
     /// Spam folder's ids (a short list; no extra call when the read's first page held the whole
@@ -702,9 +727,10 @@ impl Engine {
             .into_iter()
             .filter(|w| w.due_time <= now && !listed.contains(&w.conversation_id))
         {
+            let size = self.list_size(page_id).await?;
             let conversation = self
                 .graph
-                .conversation(page_id, &due.conversation_id, token)
+                .conversation(page_id, &due.conversation_id, token, size)
                 .await?;
             if let Some(update) = ingest::conversation_update(page_id, Folder::Spam, &conversation)
             {

@@ -63,7 +63,9 @@ impl Problem {
             GraphError::RecipientUnavailable { .. } => "unavailable",
             GraphError::Auth { .. } => "token",
             GraphError::Permission { .. } => "permission",
-            GraphError::RateLimited { .. } | GraphError::Transient(_) => "facebook",
+            GraphError::RateLimited { .. }
+            | GraphError::Transient(_)
+            | GraphError::TooMuchData(_) => "facebook",
             GraphError::Invalid { .. } => "refused",
         };
         Problem::new(code, error.to_string())
