@@ -118,6 +118,7 @@ fn conversation(page: usize, n: usize) -> ConversationUpdate {
         snippet: messages.last().unwrap().text.clone(),
         updated_time: messages.last().unwrap().created_time,
         unread_estimate: (n % 3 == 0) as i64,
+        can_reply: true,
         messages,
     }
 }

@@ -129,6 +129,12 @@ strings! {
     ProblemNotConfigured => "the page is not in the config", "trang không có trong file cấu hình";
     ProblemWindow => "outside the messaging window: Facebook allows no more replies to this customer", "ngoài khung thời gian nhắn tin: Facebook không cho trả lời khách này nữa";
     ProblemUnavailable => "this person isn't available right now", "người này hiện không nhận được tin";
+    ProblemCannotMessage => "Facebook does not let the page message this person; trying again will not help", "Facebook không cho trang nhắn tin cho người này; gửi lại cũng không được";
+    ProblemPolicyBlock => "Facebook has blocked the page from sending for a while, for policy violations; try again later", "Facebook tạm chặn trang gửi tin do vi phạm chính sách; hãy thử lại sau";
+    ProblemNoUser => "Facebook knows no such person for this page; trying again will not help", "Facebook không tìm thấy người này cho trang; gửi lại cũng không được";
+    ProblemAgentPermission => "more than 24 hours since the customer's last message, and the app lacks Meta's Human Agent permission: set human_agent_tag = false in the config, or ask Meta for it", "đã quá 24 giờ từ tin cuối của khách và ứng dụng chưa được Meta cấp quyền Human Agent: đặt human_agent_tag = false trong cấu hình, hoặc xin Meta cấp quyền";
+    CannotReplyBanner => "Facebook does not let the page message this person any more.", "Facebook không còn cho trang nhắn tin cho người này.";
+    WindowCannot => "no reply", "không gửi được";
     ProblemToken => "the page's access token no longer works: fix the config", "token của trang không còn dùng được: sửa file cấu hình";
     ProblemPermission => "a permission is missing on the page", "trang thiếu quyền gửi tin";
     ProblemRefused => "Facebook refused the reply ({})", "Facebook từ chối tin ({})";
@@ -248,6 +254,10 @@ impl Tr {
             "not_configured" => S::ProblemNotConfigured,
             "window" => S::ProblemWindow,
             "unavailable" => S::ProblemUnavailable,
+            "cannot_message" => S::ProblemCannotMessage,
+            "policy_block" => S::ProblemPolicyBlock,
+            "no_user" => S::ProblemNoUser,
+            "agent_permission" => S::ProblemAgentPermission,
             "token" => S::ProblemToken,
             "permission" => S::ProblemPermission,
             "refused" => return self.f(S::ProblemRefused, &[words]),

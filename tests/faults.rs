@@ -94,7 +94,7 @@ fault_matrix! {
     token_invalid: json!({ "kind": "error", "code": 190, "error_subcode": 467 }), 1, "no longer valid";
     token_user_lost_the_page: json!({ "kind": "error", "code": 190, "error_subcode": 492 }), 1, "no role on this page";
     permission_10: json!({ "kind": "error", "code": 10, "message": "(#10) Requires pages_messaging permission" }), 1, "permission missing";
-    permission_200_range: json!({ "kind": "error", "code": 230, "message": "(#230) Requires pages_messaging permission to manage the object" }), 1, "permission missing";
+    permission_200_range: json!({ "kind": "error", "code": 299, "message": "(#299) Requires pages_messaging permission to manage the object" }), 1, "permission missing";
 }
 
 /// A rate limit: named with the time it clears; no call to the page before then, in this run

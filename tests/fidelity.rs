@@ -138,3 +138,159 @@ async fn asked_to_reduce_the_data_the_sync_asks_for_less_and_remembers() {
     assert_eq!(list_limits(&world, 0).await, ["12"]);
     assert_eq!(world.conversations(&[]).await.len(), 41);
 }
+
+/// A reply through the binary while Facebook answers the send with `fault`: what `reply`
+/// said, and the reply as stored (status, whether retrying is offered).
+async fn reply_against(
+    fault: Value,
+) -> (common::Run, pagedesk::store::SendStatus, bool, TestWorld) {
+    let world = TestWorld::start("").await;
+    let id = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Chốt đơn", "inbox", 60)
+        .await;
+    world.sync().await;
+    world
+        .fault(json!({ "method": "POST", "count": 3, "fault": fault }))
+        .await;
+    let run = world.pagedesk(&["reply", &id, "Dạ em gửi ạ"]).await;
+    let store = pagedesk::store::Store::open(&world.data_dir).unwrap();
+    let reply = store.messages(&id).unwrap().pop().unwrap();
+    (run, reply.status, reply.retry_possible, world)
+}
+
+#[tokio::test]
+async fn send_errors_are_worded_by_what_they_mean_and_retried_only_where_that_helps() {
+    use pagedesk::store::SendStatus::{Failed, Pending};
+    for (code, subcode, words, status, retry) in [
+        (
+            230,
+            None,
+            "does not let the page message this person",
+            Failed,
+            false,
+        ),
+        (
+            368,
+            None,
+            "temporarily blocked the page from sending for policy violations",
+            Failed,
+            true,
+        ),
+        (10900, None, "outside the messaging window", Failed, false),
+        (
+            10,
+            Some(10903),
+            "outside the messaging window",
+            Failed,
+            false,
+        ),
+        (
+            100,
+            Some(2018001),
+            "knows no such person for this page",
+            Failed,
+            false,
+        ),
+        (2022, None, "permission missing", Failed, true),
+        (613, None, "rate limited", Pending, false),
+    ] {
+        let (run, stored, retry_offered, _world) =
+            reply_against(json!({ "kind": "error", "code": code, "error_subcode": subcode })).await;
+        assert_eq!(run.code, 1, "{code}");
+        assert!(run.stderr.contains(words), "{code}: {}", run.stderr);
+        assert_eq!((stored, retry_offered), (status, retry), "{code}");
+    }
+}
+
+#[tokio::test]
+async fn facebooks_is_transient_decides_whether_a_send_is_tried_again() {
+    use pagedesk::store::SendStatus::{Failed, Pending};
+    let (run, stored, _, world) = reply_against(
+        json!({ "kind": "error", "code": 100, "message": "(#100) Try later", "is_transient": true }),
+    )
+    .await;
+    assert!(run.stderr.contains("Not sent yet"), "{}", run.stderr);
+    assert_eq!(stored, Pending, "kept to be tried again");
+    let posts = world
+        .requests()
+        .await
+        .iter()
+        .filter(|r| r["method"] == "POST")
+        .count();
+    assert_eq!(posts, 1, "a send is never retried inside one call");
+
+    let (run, stored, _, _) = reply_against(
+        json!({ "kind": "error", "code": 2, "http_status": 500, "is_transient": false }),
+    )
+    .await;
+    assert!(run.stderr.contains("will not help"), "{}", run.stderr);
+    assert_eq!(stored, Failed);
+}
+
+#[tokio::test]
+async fn a_person_the_page_cannot_message_is_shown_so_and_no_call_is_spent() {
+    let world = TestWorld::start("").await;
+    let id = world
+        .buyer_writes(0, "Trần Văn Minh", "Áo còn không?", "inbox", 60)
+        .await;
+    world
+        .control(
+            &format!("/conversations/{id}/can_reply"),
+            json!({ "can_reply": false }),
+        )
+        .await;
+    world.sync().await;
+    assert_eq!(
+        common::find(&world.conversations(&[]).await, &id).unwrap()["can_reply"],
+        false
+    );
+    world.clear_requests().await;
+    let run = world.pagedesk(&["reply", &id, "Dạ còn ạ"]).await;
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("can no longer message this person"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        world.requests().await.iter().all(|r| r["method"] != "POST"),
+        "refused before calling"
+    );
+}
+
+#[tokio::test]
+async fn without_metas_human_agent_permission_late_replies_are_explained_and_no_longer_offered() {
+    let world = TestWorld::start("").await;
+    let late = world
+        .buyer_writes(0, "Lê Thu Hà", "Shop ơi", "inbox", 2 * 24 * 3600)
+        .await;
+    let other = world
+        .buyer_writes(0, "Phạm Quốc Bảo", "Còn hàng?", "inbox", 3 * 24 * 3600)
+        .await;
+    world
+        .control(
+            &format!("/pages/{}/human_agent", world.page(0)),
+            json!({ "approved": false }),
+        )
+        .await;
+    world.sync().await;
+    let run = world.pagedesk(&["reply", &late, "Dạ em chào chị"]).await;
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("Human Agent permission") && run.stderr.contains("human_agent_tag"),
+        "{}",
+        run.stderr
+    );
+    // The next late reply of the page is refused before any call.
+    world.clear_requests().await;
+    let run = world.pagedesk(&["reply", &other, "Dạ"]).await;
+    assert!(
+        run.stderr.contains("Human Agent permission"),
+        "{}",
+        run.stderr
+    );
+    assert!(world.requests().await.iter().all(|r| r["method"] != "POST"));
+    let store = pagedesk::store::Store::open(&world.data_dir).unwrap();
+    let row = store.conversation(&other).unwrap().unwrap();
+    assert!(row.human_agent_refused, "the list no longer offers it");
+}

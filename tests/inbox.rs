@@ -433,3 +433,54 @@ fn a_draft_survives_closing_the_inbox() {
     reopened.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
     assert_eq!(inbox.store().draft("t_lan").unwrap(), None);
 }
+
+#[test]
+fn who_cannot_be_answered_is_shown_so_in_the_list_and_the_chat() {
+    use pagedesk::store::ConversationUpdate;
+    use pagedesk::sync::SyncEvent;
+    let mut inbox = Inbox::new(100, 30);
+    let before = inbox.screen();
+    assert!(before.contains("tag"), "{before}");
+    let changed = SyncEvent::SyncStateChanged {
+        page_id: SHOP.into(),
+    };
+
+    // Facebook reports the first conversation's person as no longer reachable.
+    let mut store = inbox.store();
+    let row = store.conversation("t_lan").unwrap().unwrap();
+    store
+        .apply_conversation(&ConversationUpdate {
+            id: row.id.clone(),
+            page_id: row.page_id.clone(),
+            folder: pagedesk::graph::Folder::Inbox,
+            customer_id: row.customer_id.clone(),
+            customer_name: row.customer_name.clone(),
+            snippet: row.snippet.clone(),
+            updated_time: row.updated_time,
+            unread_estimate: 0,
+            can_reply: false,
+            messages: Vec::new(),
+        })
+        .unwrap();
+    inbox.app.on_sync_event(&changed);
+    let screen = inbox.screen();
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("Màu xanh nha") && l.contains("no reply")),
+        "{screen}"
+    );
+    inbox.key(KeyCode::Enter);
+    assert!(
+        inbox
+            .screen()
+            .contains("Facebook does not let the page message this person"),
+        "{}",
+        inbox.screen()
+    );
+
+    // Facebook refused the page's HUMAN_AGENT replies: "tag" is no longer offered.
+    store.refuse_human_agent(SHOP).unwrap();
+    inbox.app.on_sync_event(&changed);
+    assert!(!inbox.screen().contains(" tag"), "{}", inbox.screen());
+}

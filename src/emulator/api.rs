@@ -35,6 +35,9 @@ pub fn error_response(error: &FbError) -> Response {
     if let Some(subcode) = error.subcode {
         body["error_subcode"] = json!(subcode);
     }
+    if let Some(transient) = error.is_transient {
+        body["is_transient"] = json!(transient);
+    }
     let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_REQUEST);
     (status, Json(json!({ "error": body }))).into_response()
 }
@@ -387,7 +390,7 @@ fn render_conversation(
             "snippet" => json!(conversation.snippet()),
             "message_count" => json!(conversation.messages.len()),
             "unread_count" => json!(conversation.unread()),
-            "can_reply" => json!(true),
+            "can_reply" => json!(conversation.can_reply),
             "is_subscribed" => json!(true),
             "link" => json!(format!("/{}/inbox/{}", page.id, conversation.id)),
             "participants" | "senders" => json!({ "data": [
@@ -562,6 +565,7 @@ fn check_data_limit(page: &Page, params: &Params, fields: &[Field]) -> Result<()
             subcode: None,
             message: "Please reduce the amount of data you're asking for, then retry your request"
                 .into(),
+            is_transient: None,
         });
     }
     Ok(())

@@ -218,6 +218,46 @@ pub async fn usage(
 }
 
 #[derive(Deserialize)]
+pub struct HumanAgent {
+    approved: bool,
+}
+
+/// `POST /_emulator/pages/{page}/human_agent`: whether Meta approved the app's Human Agent
+/// permission for this page's sends.
+pub async fn human_agent(
+    State(shared): State<Arc<Shared>>,
+    Path(page_id): Path<String>,
+    Json(body): Json<HumanAgent>,
+) -> Response {
+    change_page(&shared, &page_id, |page| {
+        page.human_agent_approved = body.approved;
+        json!({ "approved": body.approved })
+    })
+}
+
+#[derive(Deserialize)]
+pub struct CanReply {
+    can_reply: bool,
+}
+
+/// `POST /_emulator/conversations/{id}/can_reply`: whether the page may still message the
+/// person.
+pub async fn can_reply(
+    State(shared): State<Arc<Shared>>,
+    Path(conversation_id): Path<String>,
+    Json(body): Json<CanReply>,
+) -> Response {
+    let mut world = shared.world.lock().expect("world");
+    match world.conversations.get_mut(&conversation_id) {
+        Some(conversation) => {
+            conversation.can_reply = body.can_reply;
+            Json(json!({ "can_reply": body.can_reply })).into_response()
+        }
+        None => not_found(format!("no conversation {conversation_id}")),
+    }
+}
+
+#[derive(Deserialize)]
 pub struct DataLimit {
     max: Option<usize>,
 }

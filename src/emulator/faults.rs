@@ -45,6 +45,8 @@ pub enum Fault {
         http_status: u16,
         message: Option<String>,
         regain_minutes: Option<u64>,
+        /// Facebook's `is_transient` in the body.
+        is_transient: Option<bool>,
     },
     /// A bare HTTP answer, such as a proxy's HTML error page.
     Http {
@@ -312,12 +314,14 @@ async fn answer(
             http_status,
             message,
             regain_minutes,
+            is_transient,
         }) => {
             let error = FbError {
                 status: http_status,
                 code,
                 subcode: error_subcode,
                 message: message.unwrap_or_else(|| format!("(#{code}) Injected by the emulator")),
+                is_transient,
             };
             let mut response = error_response(&error);
             if let (Some(minutes), Some(page)) = (regain_minutes, page_id) {

@@ -103,6 +103,8 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/pages/{page}/token", post(control::token))
         .route("/pages/{page}/usage", post(control::usage))
         .route("/pages/{page}/data_limit", post(control::data_limit))
+        .route("/pages/{page}/human_agent", post(control::human_agent))
+        .route("/conversations/{id}/can_reply", post(control::can_reply))
         .route("/pages/{page}/generate", post(control::generate))
         .route("/pages/{page}/name", post(control::rename_page))
         .route("/conversations/{id}", get(control::conversation))

@@ -33,6 +33,9 @@ pub struct Page {
     pub token_error: Option<i64>,
     /// Usage percent reported in `X-Business-Use-Case-Usage` for this page.
     pub usage_percent: u32,
+    /// Whether Meta approved the app's Human Agent permission (set by the control API): without
+    /// it a HUMAN_AGENT tagged send fails with a permission error.
+    pub human_agent_approved: bool,
     /// Set by the control API: the most messages one list call may carry (conversations times
     /// nested messages); a heavier call gets code 1 "reduce the amount of data".
     pub data_limit: Option<usize>,
@@ -69,6 +72,9 @@ pub struct Conversation {
     pub folder: Folder,
     /// Oldest first.
     pub messages: Vec<Message>,
+    /// Facebook's `can_reply`: false once the page may no longer message the person (set by
+    /// the control API).
+    pub can_reply: bool,
 }
 
 impl Conversation {
@@ -127,6 +133,8 @@ pub struct FbError {
     pub code: i64,
     pub subcode: Option<i64>,
     pub message: String,
+    /// Facebook's `is_transient`, which it sends with some errors.
+    pub is_transient: Option<bool>,
 }
 
 impl FbError {
@@ -136,6 +144,7 @@ impl FbError {
             code,
             subcode,
             message: message.to_owned(),
+            is_transient: None,
         }
     }
 }
@@ -173,6 +182,7 @@ impl World {
                 category: category.to_owned(),
                 token_error: None,
                 usage_percent: 0,
+                human_agent_approved: true,
                 data_limit: None,
             },
         );
@@ -232,6 +242,7 @@ impl World {
                         customer: customer.clone(),
                         folder: folder.unwrap_or(Folder::Inbox),
                         messages: Vec::new(),
+                        can_reply: true,
                     },
                 );
                 id
@@ -323,6 +334,24 @@ impl World {
                 100,
                 None,
                 "(#100) Length of param message[text] must be less than or equal to 2000",
+            ));
+        }
+        if !conversation.can_reply {
+            return Err(FbError::new(
+                551,
+                None,
+                "(#551) This person isn't available right now.",
+            ));
+        }
+        let approved = self
+            .pages
+            .get(page_id)
+            .is_some_and(|p| p.human_agent_approved);
+        if kind == SendKind::HumanAgent && !approved {
+            return Err(FbError::new(
+                10,
+                None,
+                "(#10) Application does not have permission for this action",
             ));
         }
         let window = match kind {

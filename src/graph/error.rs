@@ -38,6 +38,17 @@ pub enum GraphError {
     /// Code 551 or 200/1545041.
     #[error("this person isn't available right now (Facebook error {code})")]
     RecipientUnavailable { code: i64 },
+    /// Code 230: Facebook does not let the page message this person.
+    #[error("Facebook does not let the page message this person (error {code}): {message}")]
+    CannotMessage { code: i64, message: String },
+    /// Code 368: the page is blocked from sending for a while, for policy violations.
+    #[error(
+        "Facebook has temporarily blocked the page from sending for policy violations (error {code}): {message}"
+    )]
+    PolicyBlocked { code: i64, message: String },
+    /// Code 100, subcode 2018001: no such person for this page.
+    #[error("Facebook knows no such person for this page (error 100/2018001): {message}")]
+    NoMatchingUser { message: String },
     /// Code 100 and anything else: the request itself was refused.
     #[error("Facebook refused the request (error {}): {message}", code_words(*.code, *.subcode))]
     Invalid {
@@ -55,7 +66,13 @@ impl GraphError {
     /// Whether the same request could succeed later, once a token, a permission or the
     /// recipient's state changes; not when Facebook's rules forbid it.
     pub fn may_work_later(&self) -> bool {
-        !matches!(self, GraphError::WindowClosed | GraphError::Invalid { .. })
+        !matches!(
+            self,
+            GraphError::WindowClosed
+                | GraphError::Invalid { .. }
+                | GraphError::CannotMessage { .. }
+                | GraphError::NoMatchingUser { .. }
+        )
     }
 }
 
@@ -93,6 +110,8 @@ struct ErrorFields {
     code: Option<i64>,
     error_subcode: Option<i64>,
     error_user_msg: Option<String>,
+    /// Facebook's own word on whether the same request may work if tried again.
+    is_transient: Option<bool>,
 }
 
 /// Whether a body is a Graph error (`{"error":{...}}`), whatever the HTTP status.
@@ -126,15 +145,20 @@ pub fn classify(
         error.error_user_msg.as_deref().unwrap_or(&error.message),
     ));
     let code = error.code.unwrap_or(0);
-    match (code, error.error_subcode) {
+    let class = match (code, error.error_subcode) {
         (190, subcode) => GraphError::Auth { subcode, message },
         (4 | 17 | 32 | 613 | 80001 | 80006, _) => GraphError::RateLimited {
             code,
             retry_after: Usage::from_headers(headers, page_id).regain_access_after,
         },
-        (10, Some(2018278)) => GraphError::WindowClosed,
+        (10, Some(2018278)) | (10900 | 10903, _) | (_, Some(10900 | 10903)) => {
+            GraphError::WindowClosed
+        }
         (551, _) | (200, Some(1545041)) => GraphError::RecipientUnavailable { code },
-        (10 | 200..=299, _) => GraphError::Permission { code, message },
+        (230, _) => GraphError::CannotMessage { code, message },
+        (368, _) => GraphError::PolicyBlocked { code, message },
+        (100, Some(2018001)) => GraphError::NoMatchingUser { message },
+        (10 | 200..=299 | 2022, _) => GraphError::Permission { code, message },
         (1, _) if message.contains("reduce the amount of data") => GraphError::TooMuchData(message),
         (1 | 2, _) => GraphError::Transient(format!(
             "Facebook had a temporary problem (error {code}): {message}"
@@ -147,6 +171,20 @@ pub fn classify(
             subcode,
             message,
         },
+    };
+    // Facebook's `is_transient`, where it sends one, decides whether trying again can help;
+    // a rate limit and a request too large have their own ways of being tried again.
+    match (error.is_transient, class) {
+        (_, class @ (GraphError::RateLimited { .. } | GraphError::TooMuchData(_))) => class,
+        (Some(true), class) if !class.is_transient() => {
+            GraphError::Transient(format!("{class} (Facebook says it is temporary)"))
+        }
+        (Some(false), GraphError::Transient(words)) => GraphError::Invalid {
+            code,
+            subcode: error.error_subcode,
+            message: format!("{words} (Facebook says trying again will not help)"),
+        },
+        (_, class) => class,
     }
 }
 
@@ -259,6 +297,20 @@ mod tests {
         ));
         assert!(matches!(
             classify_code(230, None),
+            GraphError::CannotMessage { code: 230, .. }
+        ));
+        assert!(matches!(
+            classify_code(368, None),
+            GraphError::PolicyBlocked { code: 368, .. }
+        ));
+        assert_eq!(classify_code(10900, None), GraphError::WindowClosed);
+        assert_eq!(classify_code(10, Some(10903)), GraphError::WindowClosed);
+        assert!(matches!(
+            classify_code(100, Some(2018001)),
+            GraphError::NoMatchingUser { .. }
+        ));
+        assert!(matches!(
+            classify_code(2022, None),
             GraphError::Permission { .. }
         ));
         assert!(matches!(
@@ -272,7 +324,7 @@ mod tests {
         assert!(classify_code(1, None).is_transient());
         assert!(classify_code(2, None).is_transient());
         assert!(matches!(
-            classify_code(100, Some(2018001)),
+            classify_code(100, None),
             GraphError::Invalid { code: 100, .. }
         ));
     }

@@ -61,6 +61,18 @@ impl Store {
         Ok(())
     }
 
+    /// Facebook refused a HUMAN_AGENT reply of the page for want of Meta's permission.
+    pub fn refuse_human_agent(&mut self, page_id: &str) -> Result<()> {
+        let tx = self.write()?;
+        tx.execute(
+            "INSERT INTO page_settings (page_id, human_agent_refused) VALUES (?1, 1)
+             ON CONFLICT(page_id) DO UPDATE SET human_agent_refused = 1",
+            [page_id],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     // Conversations and messages from Facebook.
 
     /// The stored versions (updated time, snippet) of those of `ids` that are stored.
@@ -362,8 +374,9 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
         None => {
             tx.prepare_cached(
                 "INSERT INTO conversations (id, page_id, folder, customer_id, customer_name,
-                    snippet, updated_time, unread_count, last_customer_message_time, search_name)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    snippet, updated_time, unread_count, last_customer_message_time, search_name,
+                    can_reply)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?
             .execute(params![
                 update.id,
@@ -376,12 +389,14 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
                 update.unread_estimate.max(0),
                 last_customer,
                 crate::text::fold(&update.customer_name),
+                update.can_reply,
             ])?;
         }
         Some((_, stored_updated)) => {
             // A reply sent from pagedesk may have made our copy newer than Facebook's list.
             let snippet_is_newer = updated >= stored_updated;
             tx.prepare_cached("UPDATE conversations SET folder = ?2, customer_name = ?3, search_name = ?8,
+                    can_reply = ?9,
                     snippet = CASE WHEN ?4 THEN ?5 ELSE snippet END,
                     updated_time = MAX(updated_time, ?6),
                     last_customer_message_time = COALESCE(MAX(last_customer_message_time, ?7), last_customer_message_time, ?7)
@@ -395,6 +410,7 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
                     updated,
                     last_customer,
                     crate::text::fold(&update.customer_name),
+                    update.can_reply,
                 ],
             )?;
         }

@@ -177,6 +177,8 @@ pub struct ConversationUpdate {
     pub updated_time: DateTime<Utc>,
     /// Facebook's unread estimate, used only when the conversation is new to pagedesk.
     pub unread_estimate: i64,
+    /// Whether the page may still message the person (Facebook's `can_reply`).
+    pub can_reply: bool,
     /// Oldest first.
     pub messages: Vec<NewMessage>,
 }
@@ -230,6 +232,11 @@ pub struct ConversationRow {
     pub last_customer_message_time: Option<DateTime<Utc>>,
     #[serde(skip)]
     pub customer_spoke_last: bool,
+    /// Facebook lets the page message the person.
+    pub can_reply: bool,
+    /// Facebook refused the page's HUMAN_AGENT replies: past 24 hours, nothing can be sent.
+    #[serde(skip)]
+    pub human_agent_refused: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -345,6 +352,8 @@ pub struct QueuedReply {
     pub first_attempt_at: Option<DateTime<Utc>>,
     pub outcome_unknown: bool,
     pub last_customer_message_time: Option<DateTime<Utc>>,
+    pub can_reply: bool,
+    pub human_agent_refused: bool,
 }
 
 /// What became of a reply, as the database holds it now.

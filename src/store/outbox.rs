@@ -81,7 +81,9 @@ impl Store {
     fn queued_replies(&self, condition: &str, value: i64) -> Result<Vec<QueuedReply>> {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT o.message_id, m.conversation_id, o.page_id, o.recipient_id, m.text, o.attempts,
-                o.first_attempt_at, o.outcome_unknown, c.last_customer_message_time
+                o.first_attempt_at, o.outcome_unknown, c.last_customer_message_time, c.can_reply,
+                COALESCE((SELECT s.human_agent_refused FROM page_settings s
+                    WHERE s.page_id = o.page_id), 0)
              FROM outbox o JOIN messages m ON m.id = o.message_id
              JOIN conversations c ON c.id = m.conversation_id
              WHERE {condition} ORDER BY o.message_id"
@@ -97,6 +99,8 @@ impl Store {
                 first_attempt_at: r.get::<_, Option<i64>>(6)?.map(to_time),
                 outcome_unknown: r.get(7)?,
                 last_customer_message_time: r.get::<_, Option<i64>>(8)?.map(to_time),
+                can_reply: r.get(9)?,
+                human_agent_refused: r.get(10)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

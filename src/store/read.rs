@@ -6,7 +6,8 @@ use super::*;
 
 const CONVERSATION_COLUMNS: &str = "c.id, c.page_id, p.name, c.customer_id, c.customer_name,
     c.snippet, c.updated_time, c.unread_count, c.folder, c.last_customer_message_time,
-    c.customer_spoke_last";
+    c.customer_spoke_last, c.can_reply,
+    COALESCE((SELECT s.human_agent_refused FROM page_settings s WHERE s.page_id = c.page_id), 0)";
 
 fn conversation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationRow> {
     let folder: String = r.get(8)?;
@@ -23,6 +24,8 @@ fn conversation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationRow> 
         folder,
         last_customer_message_time: r.get::<_, Option<i64>>(9)?.map(to_time),
         customer_spoke_last: r.get(10)?,
+        can_reply: r.get(11)?,
+        human_agent_refused: r.get(12)?,
     })
 }
 
@@ -297,6 +300,7 @@ mod tests {
             snippet: messages.last().map(|m| m.text.clone()).unwrap_or_default(),
             updated_time: messages.last().map(|m| m.created_time).unwrap(),
             unread_estimate: 1,
+            can_reply: true,
             messages,
         }
     }

@@ -148,5 +148,12 @@ CREATE TABLE request_size (
     conversations INTEGER NOT NULL,
     messages      INTEGER NOT NULL
 );
+
+-- Facebook's `can_reply`: false when the page can no longer message the person.
+ALTER TABLE conversations ADD COLUMN can_reply INTEGER NOT NULL DEFAULT 1;
+
+-- Facebook refused a HUMAN_AGENT reply of the page for want of Meta's permission: replies past
+-- 24 hours are not offered.
+ALTER TABLE page_settings ADD COLUMN human_agent_refused INTEGER NOT NULL DEFAULT 0;
 "#,
 ];

@@ -36,6 +36,7 @@ pub fn conversation_update(
             .or(newest)
             .unwrap_or(DateTime::UNIX_EPOCH),
         unread_estimate: conversation.unread_count.unwrap_or(0),
+        can_reply: conversation.can_reply.unwrap_or(true),
         messages,
     })
 }

@@ -61,6 +61,9 @@ impl Problem {
         let code = match error {
             GraphError::WindowClosed => "window",
             GraphError::RecipientUnavailable { .. } => "unavailable",
+            GraphError::CannotMessage { .. } => "cannot_message",
+            GraphError::PolicyBlocked { .. } => "policy_block",
+            GraphError::NoMatchingUser { .. } => "no_user",
             GraphError::Auth { .. } => "token",
             GraphError::Permission { .. } => "permission",
             GraphError::RateLimited { .. }
@@ -70,6 +73,13 @@ impl Problem {
         };
         Problem::new(code, error.to_string())
     }
+}
+
+fn human_agent_refused() -> Problem {
+    Problem::new(
+        "agent_permission",
+        "more than 24 hours since the customer's last message, and Facebook refuses the HUMAN_AGENT tag: the app lacks Meta's Human Agent permission (ask for it in the app's review, or set human_agent_tag = false under [sync] in the config)",
+    )
 }
 
 /// Facebook's rules for a reply, checked before any call: how it may be sent, or why not.
@@ -90,6 +100,12 @@ fn messaging_type(
     if reply.text.trim().is_empty() {
         return Err(Problem::new("empty", "the reply is empty"));
     }
+    if !reply.can_reply {
+        return Err(Problem::new(
+            "cannot_message",
+            "Facebook says the page can no longer message this person",
+        ));
+    }
     let Some(last) = reply.last_customer_message_time else {
         return Err(Problem::new(
             "never_wrote",
@@ -100,7 +116,9 @@ fn messaging_type(
     if since <= STANDARD_WINDOW {
         Ok(MessagingType::Response)
     } else if since <= HUMAN_AGENT_WINDOW {
-        if human_agent_tag {
+        if reply.human_agent_refused {
+            Err(human_agent_refused())
+        } else if human_agent_tag {
             Ok(MessagingType::HumanAgent)
         } else {
             Err(Problem::new(
@@ -210,7 +228,7 @@ impl Engine {
             match self.find_delivered(&reply, &token, first_attempt).await {
                 Ok(Some(fb_id)) => return self.sent(message_id, fb_id).await,
                 Ok(None) => {}
-                Err(error) => return self.after_error(&reply, error).await,
+                Err(error) => return self.after_error(&reply, kind, error).await,
             }
         }
         self.db(move |s| s.begin_attempt(message_id, now)).await?;
@@ -226,7 +244,7 @@ impl Engine {
             .await;
         match result {
             Ok(sent) => self.sent(message_id, sent.message_id).await,
-            Err(error) => self.after_error(&reply, error).await,
+            Err(error) => self.after_error(&reply, kind, error).await,
         }
     }
 
@@ -318,6 +336,7 @@ impl Engine {
     async fn after_error(
         &self,
         reply: &QueuedReply,
+        kind: MessagingType,
         error: GraphError,
     ) -> Result<Delivery, PageError> {
         let now = Utc::now();
@@ -344,6 +363,14 @@ impl Engine {
                 );
                 self.postpone(reply.message_id, retry_at, problem).await?;
                 Ok(Delivery::RateLimited { error, retry_at })
+            }
+            // Without Meta's Human Agent permission every tagged reply of the page fails the
+            // same way: the page is marked, and its late conversations shown as closed.
+            GraphError::Permission { .. } if kind == MessagingType::HumanAgent => {
+                let page_id = reply.page_id.clone();
+                self.db(move |s| s.refuse_human_agent(&page_id)).await?;
+                self.fail(reply.message_id, human_agent_refused(), false)
+                    .await
             }
             other => {
                 let retry_possible = other.may_work_later();

@@ -221,8 +221,17 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)).style(style), area);
 }
 
-/// Time left to reply as a plain `RESPONSE`, "tag" while only HUMAN_AGENT may, or "closed".
-fn reply_window(tr: Tr, conversation: &ConversationRow, clock: Clock) -> String {
+/// Time left to reply as a plain `RESPONSE`, "tag" while only HUMAN_AGENT may (and the page
+/// may use it), "closed" after, or "no reply" when Facebook says the person cannot be messaged.
+fn reply_window(
+    tr: Tr,
+    conversation: &ConversationRow,
+    human_agent_tag: bool,
+    clock: Clock,
+) -> String {
+    if !conversation.can_reply {
+        return tr.t(S::WindowCannot).to_owned();
+    }
     let Some(last) = conversation.last_customer_message_time else {
         return tr.t(S::WindowClosed).to_owned();
     };
@@ -232,7 +241,7 @@ fn reply_window(tr: Tr, conversation: &ConversationRow, clock: Clock) -> String 
             S::WindowLeft,
             &[&tr.span((STANDARD_WINDOW - since).num_seconds())],
         )
-    } else if since <= HUMAN_AGENT_WINDOW {
+    } else if since <= HUMAN_AGENT_WINDOW && human_agent_tag && !conversation.human_agent_refused {
         tr.t(S::WindowTag).to_owned()
     } else {
         tr.t(S::WindowClosed).to_owned()
@@ -293,7 +302,10 @@ fn draw_list(frame: &mut Frame, app: &mut App, area: Rect, clock: Clock) {
         } else {
             first.push(Span::styled(right, app.theme.dim()));
         }
-        let window = format!(" {}", reply_window(tr, conversation, clock));
+        let window = format!(
+            " {}",
+            reply_window(tr, conversation, app.settings.human_agent_tag, clock)
+        );
         let snippet_width = width.saturating_sub(window.width() + 2);
         let second = vec![
             Span::raw("  "),
@@ -336,12 +348,19 @@ fn draw_chat(frame: &mut Frame, app: &mut App, area: Rect, clock: Clock) {
     let block = pane_block(app, title, Pane::Chat);
     let mut inner = block.inner(chat_area);
     frame.render_widget(block, chat_area);
-    if spam {
+    let banner = if !open.conversation.can_reply {
+        Some((format!("⊘ {}", tr.t(S::CannotReplyBanner)), true))
+    } else if spam {
+        Some((format!("⚑ {}", tr.t(S::SpamBanner)), false))
+    } else {
+        None
+    };
+    if let Some((words, error)) = banner {
         let [banner, rest] =
             Layout::vertical([Constraint::Length(2), Constraint::Fill(1)]).areas(inner);
         frame.render_widget(
-            Paragraph::new(format!("⚑ {}", tr.t(S::SpamBanner)))
-                .style(app.theme.banner(false))
+            Paragraph::new(words)
+                .style(app.theme.banner(error))
                 .wrap(Wrap { trim: true }),
             banner,
         );

@@ -74,6 +74,7 @@ fn conversation(
         snippet: messages.last().map(|m| m.text.clone()).unwrap_or_default(),
         updated_time: messages.last().unwrap().created_time,
         unread_estimate: unread,
+        can_reply: true,
         messages,
     };
     store.apply_conversation(&update).unwrap();
