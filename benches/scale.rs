@@ -100,6 +100,7 @@ fn conversation(page: usize, n: usize) -> ConversationUpdate {
                 },
                 sticker: None,
                 attachments: Vec::new(),
+                shares: Vec::new(),
                 created_time: newest
                     - chrono::Duration::minutes((MESSAGES_PER_CONVERSATION - m) as i64),
             }

@@ -76,6 +76,7 @@ strings! {
     Video => "[video: {}]", "[video: {}]";
     Voice => "[voice message: {}]", "[tin nhắn thoại: {}]";
     File => "[file: {}]", "[tệp: {}]";
+    Link => "[link: {}]", "[liên kết: {}]";
     Synced => "{}: synced {} ago", "{}: đồng bộ {} trước";
     Seconds => "{} s", "{} giây";
     Syncing => "{}: syncing…", "{}: đang đồng bộ…";
@@ -287,6 +288,13 @@ impl Tr {
             };
             let name = attachment.name.as_deref().unwrap_or("");
             parts.push(self.f(kind, &[name]).replace(": ]", "]"));
+        }
+        for share in &message.shares {
+            let shown = match &share.name {
+                Some(name) => format!("{name} {}", share.link),
+                None => share.link.clone(),
+            };
+            parts.push(self.f(S::Link, &[&shown]));
         }
         parts.join(" ")
     }

@@ -294,3 +294,44 @@ async fn without_metas_human_agent_permission_late_replies_are_explained_and_no_
     let row = store.conversation(&other).unwrap().unwrap();
     assert!(row.human_agent_refused, "the list no longer offers it");
 }
+
+#[tokio::test]
+async fn a_shared_product_link_and_attachment_details_are_kept_and_shown() {
+    let world = TestWorld::start("").await;
+    let page = world.page(0).to_owned();
+    let shared = world
+        .control(
+            &format!("/pages/{page}/buyer_messages"),
+            json!({ "customer_name": "Lê Thu Hà", "text": "", "seconds_ago": 120,
+                "share": { "link": "https://www.facebook.com/shop/posts/123", "name": "Đầm maxi hoa nhí" } }),
+        )
+        .await["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    world
+        .control(
+            &format!("/pages/{page}/buyer_messages"),
+            json!({ "customer_name": "Lê Thu Hà", "seconds_ago": 60,
+                "attachment": { "name": "size.mp4", "mime_type": "video/mp4", "url": "https://video.xx.fbcdn.net/v/size.mp4?oe=1", "size": 1048576 } }),
+        )
+        .await;
+    world.sync().await;
+    let messages = world.messages(&shared).await;
+    assert_eq!(messages[0]["text"], "");
+    assert_eq!(
+        messages[0]["shares"],
+        json!([{ "link": "https://www.facebook.com/shop/posts/123", "name": "Đầm maxi hoa nhí" }])
+    );
+    let video = &messages[1]["attachments"][0];
+    assert_eq!(video["size"], 1048576);
+    assert_eq!(
+        video["video_data"]["url"],
+        "https://video.xx.fbcdn.net/v/size.mp4?oe=1"
+    );
+    let shown = world.pagedesk(&["messages", &shared]).await.stdout;
+    assert!(
+        shown.contains("[link: Đầm maxi hoa nhí https://www.facebook.com/shop/posts/123]"),
+        "{shown}"
+    );
+}

@@ -480,14 +480,24 @@ fn render_message(
             },
             "attachments" => match &message.attachment {
                 Some(a) => {
-                    let mut attachment = json!({ "id": format!("{}_a", message.id), "mime_type": a.mime_type, "name": a.name });
+                    let mut attachment = json!({ "id": format!("{}_a", message.id), "mime_type": a.mime_type, "name": a.name, "size": a.size });
+                    let preview = format!("{}?preview", a.url);
                     if a.mime_type.starts_with("image/") {
-                        attachment["image_data"] =
-                            json!({ "url": a.url, "width": 720, "height": 960 });
+                        attachment["image_data"] = json!({ "url": a.url, "preview_url": preview,
+                            "width": 720, "height": 960, "render_as_sticker": false });
+                    } else if a.mime_type.starts_with("video/") {
+                        attachment["video_data"] = json!({ "url": a.url, "preview_url": preview });
                     } else {
                         attachment["file_url"] = json!(a.url);
                     }
-                    json!({ "data": [attachment] })
+                    json!({ "data": [only_requested(attachment, &field.children)] })
+                }
+                None => continue,
+            },
+            "shares" => match &message.share {
+                Some(share) => {
+                    let share = json!({ "link": share.link, "name": share.name, "description": share.description });
+                    json!({ "data": [only_requested(share, &field.children)] })
                 }
                 None => continue,
             },
@@ -496,6 +506,25 @@ fn render_message(
         object.insert(field.name.clone(), value);
     }
     Value::Object(object)
+}
+
+/// Only the fields asked for (`attachments{id,image_data{url}}`), as Facebook answers; all
+/// of them when none are named. Fields without data are left out.
+fn only_requested(value: Value, fields: &[Field]) -> Value {
+    let Value::Object(object) = value else {
+        return value;
+    };
+    let kept = object.into_iter().filter(|(_, v)| !v.is_null());
+    if fields.is_empty() {
+        return Value::Object(kept.collect());
+    }
+    Value::Object(
+        kept.filter_map(|(key, v)| {
+            let field = fields.iter().find(|f| f.name == key)?;
+            Some((key, only_requested(v, &field.children)))
+        })
+        .collect(),
+    )
 }
 
 /// A list position: the sort time and id of an item, which a cursor encodes.

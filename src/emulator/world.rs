@@ -55,6 +55,7 @@ pub struct Message {
     pub text: String,
     pub sticker: Option<String>,
     pub attachment: Option<AttachmentSpec>,
+    pub share: Option<ShareSpec>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -62,6 +63,17 @@ pub struct AttachmentSpec {
     pub name: String,
     pub mime_type: String,
     pub url: String,
+    #[serde(default)]
+    pub size: u64,
+}
+
+/// A post or product link the buyer shared: the message's text is empty, the link is in the
+/// `shares` edge.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ShareSpec {
+    pub link: String,
+    pub name: Option<String>,
+    pub description: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -303,6 +315,7 @@ impl World {
             text: content.text,
             sticker: content.sticker,
             attachment: content.attachment,
+            share: content.share,
         };
         // Keep messages in time order even when a test writes one "in the past".
         let at = conversation.messages.partition_point(|m| m.created <= at);
@@ -447,6 +460,7 @@ pub struct Content {
     pub text: String,
     pub sticker: Option<String>,
     pub attachment: Option<AttachmentSpec>,
+    pub share: Option<ShareSpec>,
 }
 
 impl Content {

@@ -190,7 +190,9 @@ impl ListSize {
     }
 }
 
-pub const MESSAGE_FIELDS: &str = "id,created_time,message,from,to,sticker,attachments";
+/// Fields asked of every message: its text, who wrote it, and what came with it (pictures,
+/// videos and files with their details; links to posts or products shared).
+pub const MESSAGE_FIELDS: &str = "id,created_time,message,from,to,sticker,attachments{id,mime_type,name,size,image_data{url,preview_url,width,height,render_as_sticker},video_data{url,preview_url},file_url},shares{link,name,description}";
 /// The longest text the Send API accepts, in characters (Unicode scalar values).
 pub const MAX_TEXT_CHARS: usize = 2000;
 /// A `RESPONSE` may be sent this long after the customer's last message.

@@ -84,23 +84,55 @@ pub struct Message {
     pub sticker: Option<String>,
     #[serde(default)]
     pub attachments: List<Attachment>,
+    #[serde(default)]
+    pub shares: List<Share>,
+}
+
+/// A post or product link shared in a message (`shares{link,name,description}`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Share {
+    pub link: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 pub struct Attachment {
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mime_type: Option<String>,
+    /// Bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image_data: Option<ImageData>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub video_data: Option<VideoData>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 pub struct ImageData {
     pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preview_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub render_as_sticker: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+pub struct VideoData {
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preview_url: Option<String>,
 }
 
 /// The Send API's answer.

@@ -431,16 +431,15 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
             unread = unread.map(|_| 0);
             continue;
         }
-        let attachments = if message.attachments.is_empty() {
-            None
-        } else {
-            Some(serde_json::to_string(&message.attachments).unwrap_or_default())
-        };
+        let attachments = (!message.attachments.is_empty())
+            .then(|| serde_json::to_string(&message.attachments).unwrap_or_default());
+        let shares = (!message.shares.is_empty())
+            .then(|| serde_json::to_string(&message.shares).unwrap_or_default());
         let inserted = tx
             .prepare_cached(
                 "INSERT INTO messages (fb_id, conversation_id, direction, from_id, from_name, text,
-                sticker, attachments, created_time, status)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'sent')
+                sticker, attachments, created_time, status, shares)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'sent', ?10)
              ON CONFLICT(fb_id) DO NOTHING",
             )?
             .execute(params![
@@ -453,6 +452,7 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
                 message.sticker,
                 attachments,
                 message.created_time.timestamp(),
+                shares,
             ])?;
         if inserted == 0 {
             continue;

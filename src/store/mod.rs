@@ -195,6 +195,14 @@ impl ConversationUpdate {
     }
 }
 
+/// A link the buyer shared (a post, a product): where it points and what it is called.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct SharedLink {
+    pub link: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct NewMessage {
     pub fb_id: String,
@@ -204,6 +212,7 @@ pub struct NewMessage {
     pub text: String,
     pub sticker: Option<String>,
     pub attachments: Vec<Attachment>,
+    pub shares: Vec<SharedLink>,
     pub created_time: DateTime<Utc>,
 }
 
@@ -254,6 +263,8 @@ pub struct MessageRow {
     pub sticker: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub shares: Vec<SharedLink>,
     pub created_time: DateTime<Utc>,
     pub status: SendStatus,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -147,7 +147,7 @@ impl Store {
     pub fn messages(&self, conversation_id: &str) -> Result<Vec<MessageRow>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, fb_id, conversation_id, direction, from_id, from_name, text, sticker,
-                attachments, created_time, status, error, retry_possible, error_code
+                attachments, created_time, status, error, retry_possible, error_code, shares
              FROM messages WHERE conversation_id = ?1 ORDER BY created_time, id",
         )?;
         let rows = stmt.query_map([conversation_id], |r| {
@@ -155,6 +155,7 @@ impl Store {
             let fb_id: Option<String> = r.get(1)?;
             let direction: String = r.get(3)?;
             let attachments: Option<String> = r.get(8)?;
+            let shares: Option<String> = r.get(14)?;
             let status: String = r.get(10)?;
             Ok(MessageRow {
                 row,
@@ -170,6 +171,9 @@ impl Store {
                 text: r.get(6)?,
                 sticker: r.get(7)?,
                 attachments: attachments
+                    .and_then(|json| serde_json::from_str(&json).ok())
+                    .unwrap_or_default(),
+                shares: shares
                     .and_then(|json| serde_json::from_str(&json).ok())
                     .unwrap_or_default(),
                 created_time: to_time(r.get(9)?),
@@ -281,6 +285,7 @@ mod tests {
             text: text.to_owned(),
             sticker: None,
             attachments: Vec::new(),
+            shares: Vec::new(),
             created_time: Utc::now() - Duration::minutes(minutes_ago),
         }
     }

@@ -155,5 +155,8 @@ ALTER TABLE conversations ADD COLUMN can_reply INTEGER NOT NULL DEFAULT 1;
 -- Facebook refused a HUMAN_AGENT reply of the page for want of Meta's permission: replies past
 -- 24 hours are not offered.
 ALTER TABLE page_settings ADD COLUMN human_agent_refused INTEGER NOT NULL DEFAULT 0;
+
+-- Links the buyer shared with the message (a post, a product), as JSON.
+ALTER TABLE messages ADD COLUMN shares TEXT;
 "#,
 ];

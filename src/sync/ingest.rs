@@ -4,7 +4,7 @@
 use chrono::DateTime;
 
 use crate::graph::{self, Folder};
-use crate::store::{ConversationUpdate, Direction, NewMessage};
+use crate::store::{ConversationUpdate, Direction, NewMessage, SharedLink};
 use crate::text::{clean, clean_line};
 
 /// The conversation as the store will keep it, or `None` when Facebook sent no customer
@@ -60,6 +60,17 @@ fn message(page_id: &str, m: &graph::Message) -> Option<NewMessage> {
         text: clean(m.message.as_deref().unwrap_or_default()),
         sticker: m.sticker.clone(),
         attachments,
+        shares: m
+            .shares
+            .data
+            .iter()
+            .filter_map(|share| {
+                Some(SharedLink {
+                    link: clean_line(share.link.as_deref()?),
+                    name: share.name.as_deref().map(clean_line),
+                })
+            })
+            .collect(),
         created_time: m.created_time,
     })
 }

@@ -52,6 +52,7 @@ fn message(
         text: text.to_owned(),
         sticker: None,
         attachments: Vec::new(),
+        shares: Vec::new(),
         created_time: now() - Duration::minutes(minutes_ago),
     }
 }
