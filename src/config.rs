@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
 
-use crate::graph::AccessToken;
+use crate::graph::{AccessToken, AppSecret, GraphClient, GraphError};
 
 pub const DEFAULT_GRAPH_BASE_URL: &str = "https://graph.facebook.com";
 pub const DEFAULT_GRAPH_VERSION: &str = "v25.0";
@@ -37,6 +37,10 @@ pub enum ConfigError {
     Invalid { path: PathBuf, message: String },
     #[error("page {page}: no access token: the environment variable {var} is not set")]
     TokenEnvMissing { page: String, var: String },
+    #[error("[graph] app_secret_env: the environment variable {0} is not set")]
+    AppSecretEnvMissing(String),
+    #[error("cannot set up the Graph API client: {0}")]
+    Client(#[from] GraphError),
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -68,6 +72,36 @@ pub struct GraphSettings {
     pub version: String,
     #[serde(deserialize_with = "duration")]
     pub timeout: Duration,
+    /// The Meta app's id, for exchanging tokens (`pagedesk connect`).
+    pub app_id: Option<String>,
+    /// The app's secret: signs every call (`appsecret_proof`) and exchanges tokens. Or name an
+    /// environment variable holding it with `app_secret_env`.
+    pub app_secret: Option<AppSecret>,
+    pub app_secret_env: Option<String>,
+}
+
+impl GraphSettings {
+    /// The app secret from the config or the environment, when one is set.
+    pub fn app_secret(&self) -> Result<Option<AppSecret>, ConfigError> {
+        if let Some(secret) = &self.app_secret {
+            return Ok(Some(secret.clone()));
+        }
+        let Some(var) = &self.app_secret_env else {
+            return Ok(None);
+        };
+        match std::env::var(var) {
+            Ok(value) if !value.trim().is_empty() => Ok(Some(AppSecret::new(value.trim()))),
+            _ => Err(ConfigError::AppSecretEnvMissing(var.clone())),
+        }
+    }
+
+    /// The one Graph API client these settings describe.
+    pub fn client(&self) -> Result<GraphClient, ConfigError> {
+        Ok(
+            GraphClient::new(&self.base_url, &self.version, self.timeout)?
+                .with_app_secret(self.app_secret()?),
+        )
+    }
 }
 
 impl Default for GraphSettings {
@@ -76,6 +110,9 @@ impl Default for GraphSettings {
             base_url: DEFAULT_GRAPH_BASE_URL.to_owned(),
             version: DEFAULT_GRAPH_VERSION.to_owned(),
             timeout: Duration::from_secs(20),
+            app_id: None,
+            app_secret: None,
+            app_secret_env: None,
         }
     }
 }
@@ -197,6 +234,9 @@ impl Config {
                 }
                 _ => {}
             }
+        }
+        if config.graph.app_secret.is_some() && config.graph.app_secret_env.is_some() {
+            return Err("[graph]: give `app_secret` or `app_secret_env`, not both".into());
         }
         if config.graph.timeout > MAX_TIMEOUT {
             return Err("[graph] timeout: at most \"60s\"".into());

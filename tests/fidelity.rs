@@ -335,3 +335,60 @@ async fn a_shared_product_link_and_attachment_details_are_kept_and_shown() {
         "{shown}"
     );
 }
+
+/// Adds `line` under `[graph]` in the world's config.
+fn add_to_graph_settings(world: &TestWorld, line: &str) {
+    let config = std::fs::read_to_string(&world.config_path).unwrap();
+    let config = config.replacen("[graph]\n", &format!("[graph]\n{line}\n"), 1);
+    std::fs::write(&world.config_path, config).unwrap();
+}
+
+#[tokio::test]
+async fn an_app_that_requires_its_secret_gets_a_proof_on_every_call() {
+    let world = TestWorld::start("").await;
+    let id = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Váy còn không?", "inbox", 60)
+        .await;
+    world
+        .control("/app", json!({ "require_proof": true }))
+        .await;
+    let run = world.pagedesk(&["sync", "--once"]).await;
+    assert_eq!(run.code, 1);
+    let line = run.line_about(world.page(0));
+    assert!(
+        line.contains("appsecret_proof") && line.contains("app_secret"),
+        "{line}"
+    );
+
+    let (_, secret) = world.emulator.app();
+    let original = std::fs::read_to_string(&world.config_path).unwrap();
+    add_to_graph_settings(&world, "app_secret = \"not-the-secret\"");
+    let run = world.pagedesk(&["sync", "--once"]).await;
+    assert!(
+        run.line_about(world.page(0))
+            .contains("Invalid appsecret_proof"),
+        "{}",
+        run.stderr
+    );
+
+    std::fs::write(&world.config_path, original).unwrap();
+    add_to_graph_settings(&world, &format!("app_secret = \"{secret}\""));
+    world.clear_requests().await;
+    world.sync().await;
+    let run = world.pagedesk(&["reply", &id, "Dạ còn ạ"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let requests = world.requests().await;
+    assert!(requests.iter().any(|r| r["method"] == "POST"));
+    for request in requests {
+        assert!(
+            request["query"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|pair| pair[0] == "appsecret_proof"),
+            "{request}"
+        );
+    }
+    let doctor = world.pagedesk(&["doctor"]).await;
+    assert!(!doctor.stdout.contains(&secret) && !doctor.stderr.contains(&secret));
+}

@@ -9,16 +9,12 @@ use chrono::Utc;
 
 use super::output::local_time;
 use crate::config::Config;
-use crate::graph::{Folder, GraphClient};
+use crate::graph::Folder;
 use crate::i18n::{Lang, S, Tr};
 use crate::store::Store;
 
 pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode> {
-    let graph = GraphClient::new(
-        &config.graph.base_url,
-        &config.graph.version,
-        config.graph.timeout,
-    )?;
+    let graph = config.graph.client()?;
     let now = Utc::now();
     let tr = Tr(Lang::En);
     let relative = |time: chrono::DateTime<Utc>| {

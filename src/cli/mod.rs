@@ -13,7 +13,6 @@ use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::Config;
-use crate::graph::GraphClient;
 use crate::i18n::{Lang, Tr};
 use crate::store::private::{self, LOG_FILE};
 use crate::store::{Direction, Filter, Lease, ListQuery, SendStatus, Store, StoreError};
@@ -184,11 +183,7 @@ pub fn build_engine(
     store: Arc<Mutex<Store>>,
     events: Option<tokio::sync::mpsc::UnboundedSender<crate::sync::SyncEvent>>,
 ) -> Result<Arc<Engine>> {
-    let graph = GraphClient::new(
-        &config.graph.base_url,
-        &config.graph.version,
-        config.graph.timeout,
-    )?;
+    let graph = config.graph.client()?;
     Ok(Arc::new(Engine::new(
         store,
         graph,

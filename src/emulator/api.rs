@@ -72,6 +72,25 @@ fn caller(world: &World, headers: &HeaderMap, params: &Params) -> Result<Caller,
             "An access token is required to request this resource.",
         ));
     };
+    if world.app.require_proof {
+        match params.get("appsecret_proof") {
+            None => {
+                return Err(FbError::new(
+                    100,
+                    None,
+                    "API calls from the server require an appsecret_proof argument",
+                ));
+            }
+            Some(proof) if *proof != world.app.proof_for(&token) => {
+                return Err(FbError::new(
+                    100,
+                    None,
+                    "Invalid appsecret_proof provided in the API argument",
+                ));
+            }
+            Some(_) => {}
+        }
+    }
     if token == world.user_token {
         return Ok(Caller::User);
     }

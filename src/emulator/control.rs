@@ -41,7 +41,11 @@ pub async fn summary(State(shared): State<Arc<Shared>>) -> Json<Value> {
         .values()
         .map(|p| json!({ "id": p.id, "name": p.name, "access_token": p.token }))
         .collect();
-    Json(json!({ "url": shared.base_url, "user_token": world.user_token, "pages": pages }))
+    Json(
+        json!({ "url": shared.base_url, "user_token": world.user_token,
+        "app": { "id": world.app.id, "secret": world.app.secret, "require_proof": world.app.require_proof },
+        "pages": pages }),
+    )
 }
 
 #[derive(Deserialize)]
@@ -215,6 +219,18 @@ pub async fn usage(
         page.usage_percent = body.percent;
         json!({ "percent": body.percent })
     })
+}
+
+#[derive(Deserialize)]
+pub struct AppState {
+    require_proof: bool,
+}
+
+/// `POST /_emulator/app`: "Require App Secret" on or off for the app.
+pub async fn app(State(shared): State<Arc<Shared>>, Json(body): Json<AppState>) -> Response {
+    let mut world = shared.world.lock().expect("world");
+    world.app.require_proof = body.require_proof;
+    Json(json!({ "require_proof": body.require_proof })).into_response()
 }
 
 #[derive(Deserialize)]

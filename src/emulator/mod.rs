@@ -91,6 +91,12 @@ impl Emulator {
             .collect()
     }
 
+    /// The app's id and secret.
+    pub fn app(&self) -> (String, String) {
+        let world = self.shared.world.lock().expect("world");
+        (world.app.id.clone(), world.app.secret.clone())
+    }
+
     pub fn user_token(&self) -> String {
         self.shared.world.lock().expect("world").user_token.clone()
     }
@@ -104,6 +110,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/pages/{page}/usage", post(control::usage))
         .route("/pages/{page}/data_limit", post(control::data_limit))
         .route("/pages/{page}/human_agent", post(control::human_agent))
+        .route("/app", post(control::app))
         .route("/conversations/{id}/can_reply", post(control::can_reply))
         .route("/pages/{page}/generate", post(control::generate))
         .route("/pages/{page}/name", post(control::rename_page))

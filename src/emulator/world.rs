@@ -171,8 +171,44 @@ pub enum SendKind {
 pub struct World {
     pub pages: BTreeMap<String, Page>,
     pub user_token: String,
+    pub app: App,
     pub conversations: BTreeMap<String, Conversation>,
     next_id: u64,
+}
+
+/// The Meta app the tokens were issued to.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub id: String,
+    pub secret: String,
+    /// "Require App Secret": every call must carry `appsecret_proof` (set by the control API).
+    pub require_proof: bool,
+}
+
+impl Default for App {
+    fn default() -> Self {
+        Self {
+            id: "1789000000000001".into(),
+            secret: "emulated-app-secret-3f9c2b".into(),
+            require_proof: false,
+        }
+    }
+}
+
+impl App {
+    /// What Facebook expects as `appsecret_proof` for a token: the lowercase hex HMAC-SHA256
+    /// of the token, keyed by the app secret.
+    pub fn proof_for(&self, token: &str) -> String {
+        use hmac::Mac;
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(self.secret.as_bytes())
+            .expect("any key length");
+        mac.update(token.as_bytes());
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
 }
 
 impl World {

@@ -32,6 +32,12 @@ pub enum GraphError {
     /// again; a smaller one works.
     #[error("Facebook asks for less data per request (error 1: {0})")]
     TooMuchData(String),
+    /// Code 100 about `appsecret_proof`: the app requires every call signed with its secret,
+    /// and this one was not, or not rightly.
+    #[error(
+        "Facebook requires a valid appsecret_proof on every call of this app ({message}): put the app's secret in the config as app_secret (or app_secret_env) under [graph]"
+    )]
+    ProofRefused { message: String },
     /// Code 10, subcode 2018278: the messaging window is closed.
     #[error("outside the messaging window: Facebook allows no more replies to this customer")]
     WindowClosed,
@@ -158,6 +164,7 @@ pub fn classify(
         (230, _) => GraphError::CannotMessage { code, message },
         (368, _) => GraphError::PolicyBlocked { code, message },
         (100, Some(2018001)) => GraphError::NoMatchingUser { message },
+        (100, _) if message.contains("appsecret_proof") => GraphError::ProofRefused { message },
         (10 | 200..=299 | 2022, _) => GraphError::Permission { code, message },
         (1, _) if message.contains("reduce the amount of data") => GraphError::TooMuchData(message),
         (1 | 2, _) => GraphError::Transient(format!(

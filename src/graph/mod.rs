@@ -136,6 +136,42 @@ fn longest_piece_at(text: &[char], form: &[char]) -> usize {
         .unwrap_or(0)
 }
 
+/// A Meta app's secret: it signs each call (`appsecret_proof`) for apps that require it, and is
+/// never shown (`Debug` prints `[redacted]`).
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct AppSecret(String);
+
+impl AppSecret {
+    pub fn new(secret: &str) -> Self {
+        Self(secret.to_owned())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// `appsecret_proof` for a token: the lowercase hex HMAC-SHA256 of the token, keyed by the
+    /// app secret.
+    pub fn proof(&self, token: &AccessToken) -> String {
+        use hmac::Mac;
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(self.0.as_bytes())
+            .expect("HMAC takes a key of any length");
+        mac.update(token.expose().as_bytes());
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+impl std::fmt::Debug for AppSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AppSecret([redacted])")
+    }
+}
+
 impl std::fmt::Debug for AccessToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("AccessToken([redacted])")
@@ -222,6 +258,8 @@ pub enum MessagingType {
 pub struct GraphClient {
     http: reqwest::Client,
     base: Url,
+    /// Signs every call with `appsecret_proof` when the app requires it.
+    app_secret: Option<AppSecret>,
     /// Tries for a read that fails transiently, and the first pause between them (doubling).
     read_tries: u32,
     first_backoff: Duration,
@@ -268,9 +306,30 @@ impl GraphClient {
         Ok(Self {
             http,
             base,
+            app_secret: None,
             read_tries: 3,
             first_backoff: Duration::from_millis(500),
         })
+    }
+
+    /// Every call from now on carries `appsecret_proof`, signed with `secret`.
+    pub fn with_app_secret(mut self, secret: Option<AppSecret>) -> Self {
+        self.app_secret = secret;
+        self
+    }
+
+    /// The token in the `Authorization` header (never in the URL), and the app secret proof
+    /// when the app has a secret.
+    fn authorized(
+        &self,
+        request: reqwest::RequestBuilder,
+        token: &AccessToken,
+    ) -> reqwest::RequestBuilder {
+        let request = request.bearer_auth(token.expose());
+        match &self.app_secret {
+            Some(secret) => request.query(&[("appsecret_proof", secret.proof(token))]),
+            None => request,
+        }
     }
 
     fn url(&self, segments: &[&str]) -> Url {
@@ -398,9 +457,7 @@ impl GraphClient {
             message: SendText { text },
         };
         let request = self
-            .http
-            .post(self.url(&[page_id, "messages"]))
-            .bearer_auth(token.expose())
+            .authorized(self.http.post(self.url(&[page_id, "messages"])), token)
             .json(&body);
         let (sent, _) = self.exchange(request, token, Some(page_id)).await?;
         Ok(sent)
@@ -416,11 +473,7 @@ impl GraphClient {
         let mut backoff = self.first_backoff;
         let mut tries_left = self.read_tries;
         loop {
-            let request = self
-                .http
-                .get(url.clone())
-                .query(query)
-                .bearer_auth(token.expose());
+            let request = self.authorized(self.http.get(url.clone()).query(query), token);
             match self.exchange(request, token, page_id).await {
                 Err(e) if e.is_transient() && tries_left > 1 => {
                     tracing::debug!(path = url.path(), error = %e, "retrying a transient failure");
@@ -592,6 +645,17 @@ fn transport_error(e: &reqwest::Error, token: &AccessToken) -> GraphError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_app_secret_proof_is_the_hex_hmac_sha256_of_the_token() {
+        let secret = AppSecret::new("key");
+        let token = AccessToken::new("The quick brown fox jumps over the lazy dog");
+        assert_eq!(
+            secret.proof(&token),
+            "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"
+        );
+        assert_eq!(format!("{secret:?}"), "AppSecret([redacted])");
+    }
 
     #[test]
     fn tokens_are_redacted_whole_encoded_and_cut_short() {

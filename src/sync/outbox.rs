@@ -69,7 +69,7 @@ impl Problem {
             GraphError::RateLimited { .. }
             | GraphError::Transient(_)
             | GraphError::TooMuchData(_) => "facebook",
-            GraphError::Invalid { .. } => "refused",
+            GraphError::Invalid { .. } | GraphError::ProofRefused { .. } => "refused",
         };
         Problem::new(code, error.to_string())
     }
