@@ -392,3 +392,123 @@ async fn an_app_that_requires_its_secret_gets_a_proof_on_every_call() {
     let doctor = world.pagedesk(&["doctor"]).await;
     assert!(!doctor.stdout.contains(&secret) && !doctor.stderr.contains(&secret));
 }
+
+/// `pagedesk connect` with `stdin` on standard input and `args` after it.
+async fn connect(world: &TestWorld, stdin: &str, args: &[&str]) -> common::Run {
+    use tokio::io::AsyncWriteExt;
+    let mut all = vec!["connect"];
+    all.extend_from_slice(args);
+    let mut child = world
+        .command(&all)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.as_bytes()).await.unwrap();
+    drop(input);
+    common::Run::from(child.wait_with_output().await.unwrap())
+}
+
+#[tokio::test]
+async fn connect_writes_the_pages_the_user_can_message_into_the_config() {
+    use std::os::unix::fs::PermissionsExt;
+    let world = TestWorld::start("").await;
+    let (app_id, secret) = world.emulator.app();
+    let user_token = world.emulator.user_token();
+    let (shop, beauty) = (world.page(0).to_owned(), world.page(1).to_owned());
+    // The config as staff left it: a comment, the app, one page with a stale token.
+    std::fs::write(
+        &world.config_path,
+        format!(
+            "# Mai Anh's inbox\n[graph]\nbase_url = \"{}\"\napp_id = \"{app_id}\"\napp_secret = \"{secret}\"\n\n[[pages]]\nid = \"{shop}\"\naccess_token = \"EAA-stale\"\n",
+            world.emulator.url
+        ),
+    )
+    .unwrap();
+    world
+        .control(
+            &format!("/pages/{beauty}/tasks"),
+            json!({ "tasks": ["ANALYZE", "ADVERTISE"] }),
+        )
+        .await;
+
+    let run = connect(&world, &format!("{user_token}\n"), &[]).await;
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("long-lived"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains(&format!("Connected {} ({shop})", world.page_name(0))),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains(&format!("({beauty}): your user has no MESSAGING task")),
+        "{}",
+        run.stdout
+    );
+    for (_, _, token) in &world.pages {
+        assert!(!run.stdout.contains(token.as_str()) && !run.stderr.contains(token.as_str()));
+    }
+    assert!(!run.stdout.contains(&user_token) && !run.stderr.contains(&user_token));
+
+    let text = std::fs::read_to_string(&world.config_path).unwrap();
+    assert!(text.starts_with("# Mai Anh's inbox"), "{text}");
+    assert!(
+        text.contains(&world.pages[0].2) && !text.contains("EAA-stale"),
+        "{text}"
+    );
+    assert!(!text.contains(&beauty), "{text}");
+    let mode = std::fs::metadata(&world.config_path)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600);
+    // The exchange carried the app and the short-lived token; the pages were listed with the
+    // long-lived one.
+    let exchange = world
+        .requests()
+        .await
+        .into_iter()
+        .find(|r| r["path"].as_str().unwrap().ends_with("/oauth/access_token"))
+        .expect("the token was exchanged");
+    assert!(exchange["query"].to_string().contains(&app_id));
+    world.sync().await;
+    assert!(
+        world.conversations(&[]).await.is_empty(),
+        "synced with the new token"
+    );
+}
+
+#[tokio::test]
+async fn connect_says_what_is_wrong_without_a_token_or_with_a_bad_one() {
+    let world = TestWorld::start("").await;
+    let before = std::fs::read_to_string(&world.config_path).unwrap();
+    let run = connect(&world, "\n", &[]).await;
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr
+            .contains("no user access token on standard input"),
+        "{}",
+        run.stderr
+    );
+    let run = connect(&world, "EAA-not-a-token\n", &[]).await;
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr.contains("refused the user access token"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("EAA-not-a-token"));
+    let run = connect(&world, &world.emulator.user_token(), &["--page", "999"]).await;
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr.contains("Page 999 is not among"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&world.config_path).unwrap(), before);
+}

@@ -1,5 +1,6 @@
 //! The headless command line. Its output and exit codes are a contract other tests rely on.
 
+mod connect;
 mod demo;
 mod doctor;
 mod output;
@@ -75,6 +76,13 @@ enum Command {
     },
     /// Check each page: token, access to conversations, spam sync, waiting spam, last sync.
     Doctor,
+    /// Connect your Pages: reads a user access token on standard input, lists the pages you can
+    /// message and writes them, with their page tokens, into the config.
+    Connect {
+        /// Only these pages (repeatable); all you can message without it.
+        #[arg(long = "page")]
+        pages: Vec<String>,
+    },
     /// Serve the Graph API emulator on loopback.
     Emulator {
         #[arg(long, default_value = "127.0.0.1:8765")]
@@ -105,13 +113,15 @@ fn default_data_dir() -> Option<PathBuf> {
 }
 
 impl Cli {
-    fn config(&self) -> Result<Config> {
-        let path = self
-            .config
+    fn config_path(&self) -> Result<PathBuf> {
+        self.config
             .clone()
             .or_else(default_config_path)
-            .context("no config path: pass --config or set PAGEDESK_CONFIG")?;
-        Ok(Config::load(&path)?)
+            .context("no config path: pass --config or set PAGEDESK_CONFIG")
+    }
+
+    fn config(&self) -> Result<Config> {
+        Ok(Config::load(&self.config_path()?)?)
     }
 
     fn data_dir(&self) -> Result<PathBuf> {
@@ -241,6 +251,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     if let Command::Demo = command {
         return demo::run(cli.data_dir.clone()).await;
     }
+    if let Command::Connect { pages } = command {
+        return connect::run(&cli.config_path()?, pages).await;
+    }
     let data_dir = cli.data_dir()?;
     secure_data_dir(&data_dir)?;
     let _log = start_log(&data_dir);
@@ -280,7 +293,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             )
         }
         Command::Doctor => doctor::run(&cli.config()?, &store).await,
-        Command::Emulator { .. } | Command::Demo => unreachable!("handled above"),
+        Command::Emulator { .. } | Command::Demo | Command::Connect { .. } => {
+            unreachable!("handled above")
+        }
     }
 }
 

@@ -91,7 +91,7 @@ fn caller(world: &World, headers: &HeaderMap, params: &Params) -> Result<Caller,
             Some(_) => {}
         }
     }
-    if token == world.user_token {
+    if token == world.user_token || token == world.long_lived_user_token() {
         return Ok(Caller::User);
     }
     let page = world.page_by_token(&token).ok_or_else(|| {
@@ -241,6 +241,9 @@ pub async fn get_edge(
     let world = shared.world.lock().expect("world");
     answer((|| {
         check_version(&version)?;
+        if node == "oauth" && edge == "access_token" {
+            return Ok((exchange_token(&world, &params)?, None));
+        }
         let wanted = params.get("fields").map(String::as_str);
         let caller = caller(&world, &headers, &params)?;
         let link = Link::new(&shared.base_url, &version, &[&node, &edge]).with_params(&params);
@@ -373,6 +376,35 @@ fn render_page(page: &Page, fields: &[Field]) -> Value {
     Value::Object(object)
 }
 
+/// `GET /oauth/access_token?grant_type=fb_exchange_token&client_id&client_secret&fb_exchange_token`:
+/// a long-lived user token (about 60 days) for a short-lived one.
+fn exchange_token(world: &World, params: &Params) -> Result<Value, FbError> {
+    let param = |name: &str| params.get(name).map(String::as_str);
+    if param("grant_type") != Some("fb_exchange_token") {
+        return Err(FbError::new(100, None, "(#100) Unsupported grant_type"));
+    }
+    if param("client_id") != Some(world.app.id.as_str()) {
+        return Err(FbError::new(
+            101,
+            None,
+            "Error validating application. Invalid application ID.",
+        ));
+    }
+    if param("client_secret") != Some(world.app.secret.as_str()) {
+        return Err(FbError::new(1, None, "Error validating client secret."));
+    }
+    if param("fb_exchange_token") != Some(world.user_token.as_str()) {
+        return Err(FbError::new(
+            190,
+            None,
+            "Invalid OAuth access token - Cannot parse access token",
+        ));
+    }
+    Ok(
+        json!({ "access_token": world.long_lived_user_token(), "token_type": "bearer", "expires_in": 5_183_944 }),
+    )
+}
+
 fn render_accounts(world: &World) -> Value {
     let data: Vec<Value> = world
         .pages
@@ -384,7 +416,7 @@ fn render_accounts(world: &World) -> Value {
                 "category_list": [{"id": "2201", "name": p.category}],
                 "name": p.name,
                 "id": p.id,
-                "tasks": ["ADVERTISE", "ANALYZE", "CREATE_CONTENT", "MESSAGING", "MODERATE", "MANAGE"],
+                "tasks": p.tasks,
             })
         })
         .collect();

@@ -222,6 +222,24 @@ pub async fn usage(
 }
 
 #[derive(Deserialize)]
+pub struct Tasks {
+    tasks: Vec<String>,
+}
+
+/// `POST /_emulator/pages/{page}/tasks`: the user's tasks on the page, as `/me/accounts` lists
+/// them.
+pub async fn tasks(
+    State(shared): State<Arc<Shared>>,
+    Path(page_id): Path<String>,
+    Json(body): Json<Tasks>,
+) -> Response {
+    change_page(&shared, &page_id, |page| {
+        page.tasks = body.tasks.clone();
+        json!({ "tasks": body.tasks })
+    })
+}
+
+#[derive(Deserialize)]
 pub struct AppState {
     require_proof: bool,
 }

@@ -111,6 +111,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/pages/{page}/data_limit", post(control::data_limit))
         .route("/pages/{page}/human_agent", post(control::human_agent))
         .route("/app", post(control::app))
+        .route("/pages/{page}/tasks", post(control::tasks))
         .route("/conversations/{id}/can_reply", post(control::can_reply))
         .route("/pages/{page}/generate", post(control::generate))
         .route("/pages/{page}/name", post(control::rename_page))

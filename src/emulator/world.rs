@@ -33,6 +33,9 @@ pub struct Page {
     pub token_error: Option<i64>,
     /// Usage percent reported in `X-Business-Use-Case-Usage` for this page.
     pub usage_percent: u32,
+    /// The tasks the user has on the page, as `/me/accounts` lists them (set by the control
+    /// API); without MESSAGING the page's messages are out of the user's reach.
+    pub tasks: Vec<String>,
     /// Whether Meta approved the app's Human Agent permission (set by the control API): without
     /// it a HUMAN_AGENT tagged send fails with a permission error.
     pub human_agent_approved: bool,
@@ -212,6 +215,11 @@ impl App {
 }
 
 impl World {
+    /// The long-lived user token Facebook gives for the user token in exchange.
+    pub fn long_lived_user_token(&self) -> String {
+        format!("{}-LONG-LIVED", self.user_token)
+    }
+
     pub fn new(user_token: &str) -> Self {
         Self {
             user_token: user_token.to_owned(),
@@ -232,6 +240,16 @@ impl World {
                 usage_percent: 0,
                 human_agent_approved: true,
                 data_limit: None,
+                tasks: [
+                    "ADVERTISE",
+                    "ANALYZE",
+                    "CREATE_CONTENT",
+                    "MESSAGING",
+                    "MODERATE",
+                    "MANAGE",
+                ]
+                .map(String::from)
+                .to_vec(),
             },
         );
     }

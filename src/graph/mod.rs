@@ -13,7 +13,8 @@ use url::Url;
 
 pub use error::{GraphError, Usage, classify};
 pub use wire::{
-    Attachment, Conversation, ConversationId, List, Message, PageInfo, Person, SentMessage,
+    Attachment, Conversation, ConversationId, ExchangedToken, List, ManagedPage, Message, PageInfo,
+    Person, SentMessage,
 };
 
 /// The folders of a Page inbox, as named by the `folder` parameter.
@@ -238,6 +239,8 @@ pub const HUMAN_AGENT_WINDOW: chrono::Duration = chrono::Duration::days(7);
 
 /// Conversation ids asked for per list call (Facebook's largest page).
 pub const ID_PAGE_SIZE: usize = 100;
+/// The most pages of `/me/accounts` read.
+const MAX_ACCOUNT_PAGES: usize = 20;
 
 /// One page of a list, and the cursor to the next page when Facebook says there is one.
 #[derive(Debug)]
@@ -434,6 +437,55 @@ impl GraphClient {
         let query = [("fields", MESSAGE_FIELDS), ("limit", "20")];
         let (list, _): (List<Message>, _) = self.read(url, &query, token, Some(page_id)).await?;
         Ok(list.data)
+    }
+
+    /// `GET /oauth/access_token?grant_type=fb_exchange_token`: a long-lived user token (about
+    /// 60 days) for a short-lived one, with the app's id and secret.
+    pub async fn exchange_user_token(
+        &self,
+        app_id: &str,
+        secret: &AppSecret,
+        user_token: &AccessToken,
+    ) -> Result<AccessToken, GraphError> {
+        let request = self.http.get(self.url(&["oauth", "access_token"])).query(&[
+            ("grant_type", "fb_exchange_token"),
+            ("client_id", app_id),
+            ("client_secret", secret.expose()),
+            ("fb_exchange_token", user_token.expose()),
+        ]);
+        let (answer, _): (ExchangedToken, _) = self.exchange(request, user_token, None).await?;
+        Ok(answer.access_token)
+    }
+
+    /// `GET /me/accounts` with a user token: every page the user manages, with its page token
+    /// and the user's tasks on it.
+    pub async fn managed_pages(
+        &self,
+        user_token: &AccessToken,
+    ) -> Result<Vec<ManagedPage>, GraphError> {
+        let url = self.url(&["me", "accounts"]);
+        let limit = ID_PAGE_SIZE.to_string();
+        let mut pages = Vec::new();
+        let mut after: Option<String> = None;
+        // A user manages a handful of pages; the bound only stops a list that never ends.
+        for _ in 0..MAX_ACCOUNT_PAGES {
+            let mut query = vec![
+                ("fields", "id,name,access_token,tasks"),
+                ("limit", limit.as_str()),
+            ];
+            if let Some(after) = &after {
+                query.push(("after", after));
+            }
+            let (list, _): (List<ManagedPage>, _) =
+                self.read(url.clone(), &query, user_token, None).await?;
+            let next = next_cursor(&list);
+            pages.extend(list.data);
+            match next {
+                Some(cursor) if Some(&cursor) != after.as_ref() => after = Some(cursor),
+                _ => break,
+            }
+        }
+        Ok(pages)
     }
 
     /// `POST /{page-id}/messages`. Never retried here: whether a failed send reached the

@@ -40,6 +40,22 @@ pub struct ConversationId {
     pub id: String,
 }
 
+/// A page the user manages, from `GET /me/accounts`, with its page token and the user's tasks.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ManagedPage {
+    pub id: String,
+    pub name: Option<String>,
+    pub access_token: Option<crate::graph::AccessToken>,
+    #[serde(default)]
+    pub tasks: Vec<String>,
+}
+
+/// The answer of `GET /oauth/access_token`: a long-lived user token.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ExchangedToken {
+    pub access_token: crate::graph::AccessToken,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct PageInfo {
     pub id: String,
