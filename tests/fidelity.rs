@@ -512,3 +512,28 @@ async fn connect_says_what_is_wrong_without_a_token_or_with_a_bad_one() {
     );
     assert_eq!(std::fs::read_to_string(&world.config_path).unwrap(), before);
 }
+
+#[tokio::test]
+async fn doctor_says_what_kind_of_token_each_page_has_when_it_can_ask() {
+    let world = TestWorld::start("").await;
+    let doctor = world.pagedesk(&["doctor"]).await;
+    assert!(
+        doctor.stdout.contains("token           valid\n"),
+        "without the app, nothing to say: {}",
+        doctor.stdout
+    );
+    let (app_id, secret) = world.emulator.app();
+    add_to_graph_settings(
+        &world,
+        &format!("app_id = \"{app_id}\"\napp_secret = \"{secret}\""),
+    );
+    let doctor = world.pagedesk(&["doctor"]).await;
+    assert!(
+        doctor
+            .stdout
+            .contains("token           valid: a page token that does not expire"),
+        "{}",
+        doctor.stdout
+    );
+    assert!(!doctor.stdout.contains(&secret) && !doctor.stderr.contains(&secret));
+}

@@ -9,7 +9,7 @@ use chrono::Utc;
 
 use super::output::local_time;
 use crate::config::Config;
-use crate::graph::Folder;
+use crate::graph::{AccessToken, Folder, GraphClient};
 use crate::i18n::{Lang, S, Tr};
 use crate::store::Store;
 
@@ -67,7 +67,10 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
             }
             Ok(token) => {
                 match graph.page(&page.id, &token).await {
-                    Ok(_) => line("token", "valid"),
+                    Ok(_) => line(
+                        "token",
+                        &format!("valid{}", token_kind(config, &graph, &token).await),
+                    ),
                     Err(e) => {
                         healthy = false;
                         line("token", &format!("PROBLEM: {e}"));
@@ -150,4 +153,33 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// What kind of token a page has and whether it expires, when the config has the app's id and
+/// secret to ask Facebook (`debug_token`); nothing otherwise.
+async fn token_kind(config: &Config, graph: &GraphClient, token: &AccessToken) -> String {
+    let (Some(app_id), Ok(Some(secret))) = (&config.graph.app_id, config.graph.app_secret()) else {
+        return String::new();
+    };
+    match graph.debug_token(app_id, &secret, token).await {
+        Ok(data) if !data.is_valid => ", but Facebook says it is no longer valid".into(),
+        Ok(data) => {
+            let kind = match data.kind.as_deref() {
+                Some("PAGE") => "a page token",
+                Some("USER") => "a user token (put a page token here: pagedesk connect)",
+                _ => "a token",
+            };
+            match data.expires_at.filter(|at| *at > 0) {
+                None => format!(": {kind} that does not expire"),
+                Some(at) => {
+                    let when = chrono::DateTime::from_timestamp(at, 0)
+                        .map_or_else(|| at.to_string(), local_time);
+                    format!(
+                        ": {kind} that expires {when} (pagedesk connect with app_id and app_secret gives one that does not)"
+                    )
+                }
+            }
+        }
+        Err(e) => format!(" (its kind is unknown: {e})"),
+    }
 }

@@ -216,6 +216,9 @@ pub async fn get_node(
     let world = shared.world.lock().expect("world");
     answer((|| {
         check_version(&version)?;
+        if node == "debug_token" {
+            return Ok((debug_token(&world, &headers, &params)?, None));
+        }
         let page = page_caller(&world, &headers, &params)?;
         let wanted = params.get("fields").map(String::as_str);
         if node == "me" || node == page.id {
@@ -374,6 +377,38 @@ fn render_page(page: &Page, fields: &[Field]) -> Value {
         object.insert(field.name.clone(), value);
     }
     Value::Object(object)
+}
+
+/// `GET /debug_token?input_token=...` with the app's token (`APP_ID|APP_SECRET`): the kind of
+/// token and when it expires (page tokens here do not; a user token lives an hour, a
+/// long-lived one about 60 days).
+fn debug_token(world: &World, headers: &HeaderMap, params: &Params) -> Result<Value, FbError> {
+    let query: Vec<(String, String)> = params.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let app_token = format!("{}|{}", world.app.id, world.app.secret);
+    if token_of(headers, &query).as_deref() != Some(app_token.as_str()) {
+        return Err(FbError::new(
+            190,
+            None,
+            "Invalid OAuth access token - Cannot parse access token",
+        ));
+    }
+    let input = params
+        .get("input_token")
+        .map(String::as_str)
+        .unwrap_or_default();
+    let now = Utc::now().timestamp();
+    let (kind, expires_at) = if world.page_by_token(input).is_some() {
+        ("PAGE", 0)
+    } else if input == world.user_token {
+        ("USER", now + 3600)
+    } else if input == world.long_lived_user_token() {
+        ("USER", now + 5_183_944)
+    } else {
+        return Ok(json!({ "data": { "is_valid": false } }));
+    };
+    Ok(
+        json!({ "data": { "app_id": world.app.id, "type": kind, "expires_at": expires_at, "is_valid": true } }),
+    )
 }
 
 /// `GET /oauth/access_token?grant_type=fb_exchange_token&client_id&client_secret&fb_exchange_token`:

@@ -457,6 +457,34 @@ impl GraphClient {
         Ok(answer.access_token)
     }
 
+    /// `GET /debug_token?input_token=...` with the app's access token (`APP_ID|APP_SECRET`):
+    /// what kind of token `token` is and when it expires.
+    pub async fn debug_token(
+        &self,
+        app_id: &str,
+        secret: &AppSecret,
+        token: &AccessToken,
+    ) -> Result<wire::TokenData, GraphError> {
+        let app_token = AccessToken::new(&format!("{app_id}|{}", secret.expose()));
+        let url = self.url(&["debug_token"]);
+        let (info, _): (wire::TokenInfo, _) = self
+            .read(url, &[("input_token", token.expose())], &app_token, None)
+            .await
+            .map_err(|e| match e {
+                GraphError::Invalid {
+                    code,
+                    subcode,
+                    message,
+                } => GraphError::Invalid {
+                    code,
+                    subcode,
+                    message: token.redact(&message),
+                },
+                other => other,
+            })?;
+        Ok(info.data)
+    }
+
     /// `GET /me/accounts` with a user token: every page the user manages, with its page token
     /// and the user's tasks on it.
     pub async fn managed_pages(

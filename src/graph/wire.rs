@@ -50,6 +50,23 @@ pub struct ManagedPage {
     pub tasks: Vec<String>,
 }
 
+/// What `GET /debug_token` says of a token.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TokenInfo {
+    pub data: TokenData,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TokenData {
+    /// `PAGE`, `USER`, `APP`.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// Unix seconds; 0 when the token does not expire.
+    pub expires_at: Option<i64>,
+    #[serde(default)]
+    pub is_valid: bool,
+}
+
 /// The answer of `GET /oauth/access_token`: a long-lived user token.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ExchangedToken {
