@@ -188,11 +188,7 @@ async fn connection_refused_is_named_and_recovered_from() {
 /// A reply Facebook refuses: kept, failed, with the reason in words; retry offered only where
 /// trying again could work.
 async fn send_error_is_kept(fault: Value, words: &str, retry_possible: bool) {
-    let world = TestWorld::start("").await;
-    let id = world
-        .buyer_writes(0, "Nguyễn Thị Lan", "Chốt đơn", "inbox", 60)
-        .await;
-    world.sync().await;
+    let (world, id) = TestWorld::with_a_buyer("").await;
     world
         .fault(json!({ "method": "POST", "fault": fault }))
         .await;

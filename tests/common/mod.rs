@@ -267,6 +267,35 @@ impl TestWorld {
             .clone()
     }
 
+    /// How many sends (`POST`s) reached Facebook.
+    pub async fn sends(&self) -> usize {
+        self.requests()
+            .await
+            .iter()
+            .filter(|r| r["method"] == "POST")
+            .count()
+    }
+
+    /// What the page said in a conversation, as Facebook holds it, oldest first.
+    pub async fn page_texts_on_facebook(&self, conversation: &str) -> Vec<String> {
+        self.messages_on_facebook(conversation)
+            .await
+            .iter()
+            .filter(|m| m["from_page"] == true)
+            .map(|m| m["text"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    /// A world whose page 0 has one conversation, synced: Nguyễn Thị Lan wrote a minute ago.
+    pub async fn with_a_buyer(sync_settings: &str) -> (TestWorld, String) {
+        let world = TestWorld::start(sync_settings).await;
+        let id = world
+            .buyer_writes(0, "Nguyễn Thị Lan", "Chốt đơn nhé", "inbox", 60)
+            .await;
+        world.sync().await;
+        (world, id)
+    }
+
     pub async fn clear_faults(&self) {
         self.http
             .delete(format!("{}/_emulator/faults", self.emulator.url))
