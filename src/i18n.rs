@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
+use crate::model::ReplyProblem;
 use crate::store::MessageRow;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -241,33 +242,40 @@ impl Tr {
 
     /// Why a reply is not sent (yet), in this language, from the code the engine stored with
     /// its English words; the words themselves when the code is unknown.
-    pub fn reply_problem(self, code: Option<&str>, words: &str) -> String {
-        let (kind, detail) = code
-            .unwrap_or_default()
-            .split_once(':')
-            .unwrap_or((code.unwrap_or_default(), ""));
-        let key = match kind {
-            "too_long" => S::ProblemTooLong,
-            "empty" => S::ProblemEmpty,
-            "never_wrote" => S::ProblemNeverWrote,
-            "agent_tag_off" => S::ProblemAgentTagOff,
-            "seven_days" => S::ProblemSevenDays,
-            "not_configured" => S::ProblemNotConfigured,
-            "window" => S::ProblemWindow,
-            "unavailable" => S::ProblemUnavailable,
-            "cannot_message" => S::ProblemCannotMessage,
-            "policy_block" => S::ProblemPolicyBlock,
-            "no_user" => S::ProblemNoUser,
-            "agent_permission" => S::ProblemAgentPermission,
-            "token" => S::ProblemToken,
-            "permission" => S::ProblemPermission,
-            "refused" => return self.f(S::ProblemRefused, &[words]),
-            "rate_limited" => S::ProblemRateLimited,
-            "retrying" => S::ProblemRetrying,
-            "facebook" => S::ProblemFacebook,
-            _ => return words.to_owned(),
+    pub fn reply_problem(
+        self,
+        problem: Option<ReplyProblem>,
+        words: &str,
+        hm: impl Fn(DateTime<Utc>) -> String,
+    ) -> String {
+        let Some(problem) = problem else {
+            return words.to_owned();
         };
-        self.f(key, &[detail])
+        let key = match problem {
+            ReplyProblem::TooLong { chars } => {
+                return self.f(S::ProblemTooLong, &[&chars.to_string()]);
+            }
+            ReplyProblem::RateLimited { until } => {
+                return self.f(S::ProblemRateLimited, &[&hm(until)]);
+            }
+            ReplyProblem::Retrying { at } => return self.f(S::ProblemRetrying, &[&hm(at)]),
+            ReplyProblem::Refused => return self.f(S::ProblemRefused, &[words]),
+            ReplyProblem::Empty => S::ProblemEmpty,
+            ReplyProblem::NeverWrote => S::ProblemNeverWrote,
+            ReplyProblem::AgentTagOff => S::ProblemAgentTagOff,
+            ReplyProblem::SevenDays => S::ProblemSevenDays,
+            ReplyProblem::NotConfigured => S::ProblemNotConfigured,
+            ReplyProblem::Window => S::ProblemWindow,
+            ReplyProblem::Unavailable => S::ProblemUnavailable,
+            ReplyProblem::CannotMessage => S::ProblemCannotMessage,
+            ReplyProblem::PolicyBlock => S::ProblemPolicyBlock,
+            ReplyProblem::NoUser => S::ProblemNoUser,
+            ReplyProblem::AgentPermission => S::ProblemAgentPermission,
+            ReplyProblem::Token => S::ProblemToken,
+            ReplyProblem::Permission => S::ProblemPermission,
+            ReplyProblem::Facebook => S::ProblemFacebook,
+        };
+        self.t(key).to_owned()
     }
 
     /// A message as text: its words, then placeholders for a sticker or attachments.
@@ -350,21 +358,23 @@ mod tests {
     #[test]
     fn reply_problems_are_worded_in_the_staffs_language() {
         let vi = Tr(Lang::Vi);
+        let hm = |_: DateTime<Utc>| "14:05".to_owned();
+        let until = DateTime::from_timestamp(1_790_000_000, 0).unwrap();
         assert_eq!(
-            vi.reply_problem(Some("too_long:2001"), "x"),
+            vi.reply_problem(Some(ReplyProblem::TooLong { chars: 2001 }), "x", hm),
             "tin dài 2001 ký tự; Facebook chỉ nhận tối đa 2000"
         );
         assert_eq!(
-            vi.reply_problem(Some("rate_limited:14:05"), "x"),
+            vi.reply_problem(Some(ReplyProblem::RateLimited { until }), "x", hm),
             "Facebook giới hạn đến 14:05"
         );
         assert_eq!(
-            vi.reply_problem(Some("refused"), "(#100) bad"),
+            vi.reply_problem(Some(ReplyProblem::Refused), "(#100) bad", hm),
             "Facebook từ chối tin ((#100) bad)"
         );
-        assert_eq!(vi.reply_problem(None, "older words"), "older words");
+        assert_eq!(vi.reply_problem(None, "older words", hm), "older words");
         assert_eq!(
-            Tr(Lang::En).reply_problem(Some("seven_days"), "x"),
+            Tr(Lang::En).reply_problem(Some(ReplyProblem::SevenDays), "x", hm),
             S::ProblemSevenDays.text(Lang::En)
         );
     }

@@ -7,7 +7,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::TestWorld;
-use pagedesk::store::{Filter, ListQuery, SendStatus, Store};
+use pagedesk::model::{Filter, SendStatus};
+use pagedesk::store::{ListQuery, Store};
 use serde_json::json;
 
 async fn until(what: &str, mut done: impl AsyncFnMut() -> bool) {

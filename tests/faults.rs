@@ -5,7 +5,8 @@
 mod common;
 
 use common::TestWorld;
-use pagedesk::store::{SendStatus, Store};
+use pagedesk::model::SendStatus;
+use pagedesk::store::Store;
 use serde_json::{Value, json};
 
 /// Syncs both pages, injects `fault` into page 0's conversation list calls (`count` of them),

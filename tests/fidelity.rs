@@ -143,7 +143,7 @@ async fn asked_to_reduce_the_data_the_sync_asks_for_less_and_remembers() {
 /// said, and the reply as stored (status, whether retrying is offered).
 async fn reply_against(
     fault: Value,
-) -> (common::Run, pagedesk::store::SendStatus, bool, TestWorld) {
+) -> (common::Run, pagedesk::model::SendStatus, bool, TestWorld) {
     let (world, id) = TestWorld::with_a_buyer("").await;
     world
         .fault(json!({ "method": "POST", "count": 3, "fault": fault }))
@@ -156,7 +156,7 @@ async fn reply_against(
 
 #[tokio::test]
 async fn send_errors_are_worded_by_what_they_mean_and_retried_only_where_that_helps() {
-    use pagedesk::store::SendStatus::{Failed, Pending};
+    use pagedesk::model::SendStatus::{Failed, Pending};
     for (code, subcode, words, status, retry) in [
         (
             230,
@@ -200,7 +200,7 @@ async fn send_errors_are_worded_by_what_they_mean_and_retried_only_where_that_he
 
 #[tokio::test]
 async fn facebooks_is_transient_decides_whether_a_send_is_tried_again() {
-    use pagedesk::store::SendStatus::{Failed, Pending};
+    use pagedesk::model::SendStatus::{Failed, Pending};
     let (run, stored, _, world) = reply_against(
         json!({ "kind": "error", "code": 100, "message": "(#100) Try later", "is_transient": true }),
     )

@@ -5,7 +5,8 @@ mod common;
 
 use common::inbox::{BEAUTY, Inbox, SHOP};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-use pagedesk::store::{Filter, ListQuery, SendStatus};
+use pagedesk::model::{Filter, SendStatus};
+use pagedesk::store::ListQuery;
 use pagedesk::sync::EngineCommand;
 
 fn unread(inbox: &Inbox, id: &str) -> i64 {
@@ -241,7 +242,12 @@ fn r_retries_a_failed_reply() {
         .enqueue_reply("t_lan", "Dạ", common::inbox::now())
         .unwrap();
     store
-        .mark_reply_failed(reply, "the access token has expired", "token", true)
+        .mark_reply_failed(
+            reply,
+            "the access token has expired",
+            pagedesk::model::ReplyProblem::Token,
+            true,
+        )
         .unwrap();
     inbox.app.poll_database();
     inbox.key(KeyCode::Tab);
@@ -399,7 +405,7 @@ fn r_does_not_offer_what_facebook_forbids() {
         .mark_reply_failed(
             reply,
             "more than 7 days since the customer's last message: Facebook allows no reply",
-            "seven_days",
+            pagedesk::model::ReplyProblem::SevenDays,
             false,
         )
         .unwrap();
@@ -452,7 +458,7 @@ fn who_cannot_be_answered_is_shown_so_in_the_list_and_the_chat() {
         .apply_conversation(&ConversationUpdate {
             id: row.id.clone(),
             page_id: row.page_id.clone(),
-            folder: pagedesk::graph::Folder::Inbox,
+            folder: pagedesk::model::Folder::Inbox,
             customer_id: row.customer_id.clone(),
             customer_name: row.customer_name.clone(),
             snippet: row.snippet.clone(),

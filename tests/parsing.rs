@@ -1,7 +1,8 @@
 //! Random and mutated Graph API responses never panic the client, the classifier, the ingest
 //! step or the text cleaner, and cleaned text never carries a control character.
 
-use pagedesk::graph::{Conversation, Folder, List, classify, decode};
+use pagedesk::graph::{Conversation, List, classify, decode};
+use pagedesk::model::Folder;
 use pagedesk::sync::ingest::conversation_update;
 use pagedesk::text::clean;
 use proptest::prelude::*;

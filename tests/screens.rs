@@ -58,7 +58,7 @@ fn a_failed_reply_with_its_reason_and_retry_key() {
         .mark_reply_failed(
             reply,
             "this person isn't available right now (Facebook error 551)",
-            "unavailable",
+            pagedesk::model::ReplyProblem::Unavailable,
             true,
         )
         .unwrap();

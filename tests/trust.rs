@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use common::{Service, TestWorld};
 use pagedesk::config::Config;
-use pagedesk::store::{SendStatus, Store};
+use pagedesk::model::SendStatus;
+use pagedesk::store::Store;
 use pagedesk::sync::Delivery;
 use serde_json::json;
 
@@ -87,7 +88,7 @@ async fn a_reply_another_pagedesk_tried_meanwhile_is_looked_for_before_it_is_sen
         .messages(&id)
         .unwrap()
         .into_iter()
-        .filter(|m| m.direction == pagedesk::store::Direction::Out)
+        .filter(|m| m.direction == pagedesk::model::Direction::Out)
         .collect();
     assert_eq!(replies.len(), 2);
     assert!(

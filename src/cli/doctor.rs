@@ -9,8 +9,9 @@ use chrono::Utc;
 
 use super::output::local_time;
 use crate::config::Config;
-use crate::graph::{AccessToken, Folder, GraphClient};
+use crate::graph::{AccessToken, GraphClient};
 use crate::i18n::{Lang, S, Tr};
+use crate::model::Folder;
 use crate::store::Store;
 
 pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode> {

@@ -15,8 +15,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::Config;
 use crate::i18n::{Lang, Tr};
+use crate::model::{Direction, Filter, SendStatus};
 use crate::store::private::{self, LOG_FILE};
-use crate::store::{Direction, Filter, Lease, ListQuery, SendStatus, Store, StoreError};
+use crate::store::{Lease, ListQuery, Store, StoreError};
 use crate::sync::{Delivery, Engine, PageOutcome, SyncEvent, Trigger};
 use crate::text::fit;
 use output::local_time;

@@ -15,8 +15,8 @@ use serde_json::{Map, Value, json};
 use super::Shared;
 use super::fields::{self, Field};
 use super::world::{CUT_IN_HALF, Conversation, FbError, Message, Page, SendKind, World};
-use crate::graph::Folder;
 use crate::graph::wire::format_graph_time;
+use crate::model::Folder;
 
 /// Only the 20 most recent messages of a conversation have details.
 const DETAILED_MESSAGES: usize = 20;

@@ -14,8 +14,8 @@ use serde_json::{Value, json};
 use super::Shared;
 use super::faults::FaultRule;
 use super::world::{Content, Customer, Page};
-use crate::graph::Folder;
 use crate::graph::wire::format_graph_time;
+use crate::model::Folder;
 
 fn not_found(message: String) -> Response {
     (StatusCode::NOT_FOUND, Json(json!({ "error": message }))).into_response()

@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
 use super::world::{Content, Customer, World};
-use crate::graph::Folder;
+use crate::model::Folder;
 
 #[derive(Debug, Deserialize)]
 pub struct Scenario {

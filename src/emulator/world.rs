@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
-use crate::graph::Folder;
+use crate::model::Folder;
 
 // Facebook's rules, stated here from `shared/graph-api.md` and not borrowed from the client, so
 // that a wrong limit in the client is caught by its own tests instead of agreed with.

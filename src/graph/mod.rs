@@ -12,45 +12,12 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 pub use error::{GraphError, Usage, classify};
+
+use crate::model::Folder;
 pub use wire::{
     Attachment, Conversation, ConversationId, ExchangedToken, List, ManagedPage, Message, PageInfo,
     Person, SentMessage,
 };
-
-/// The folders of a Page inbox, as named by the `folder` parameter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Folder {
-    Inbox,
-    Other,
-    PageDone,
-    Pending,
-    Spam,
-}
-
-impl Folder {
-    pub const ALL: [Folder; 5] = [
-        Folder::Inbox,
-        Folder::Other,
-        Folder::PageDone,
-        Folder::Pending,
-        Folder::Spam,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Folder::Inbox => "inbox",
-            Folder::Other => "other",
-            Folder::PageDone => "page_done",
-            Folder::Pending => "pending",
-            Folder::Spam => "spam",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Folder> {
-        Folder::ALL.into_iter().find(|f| f.as_str() == text)
-    }
-}
 
 /// A Page access token. It is shown as `[redacted]` by `Debug` and can only be read through
 /// [`AccessToken::expose`], at the one place a request is built.
@@ -230,12 +197,6 @@ impl ListSize {
 /// Fields asked of every message: its text, who wrote it, and what came with it (pictures,
 /// videos and files with their details; links to posts or products shared).
 pub const MESSAGE_FIELDS: &str = "id,created_time,message,from,to,sticker,attachments{id,mime_type,name,size,image_data{url,preview_url,width,height,render_as_sticker},video_data{url,preview_url},file_url},shares{link,name,description}";
-/// The longest text the Send API accepts, in characters (Unicode scalar values).
-pub const MAX_TEXT_CHARS: usize = 2000;
-/// A `RESPONSE` may be sent this long after the customer's last message.
-pub const STANDARD_WINDOW: chrono::Duration = chrono::Duration::hours(24);
-/// A `MESSAGE_TAG` + `HUMAN_AGENT` reply may be sent this long after it.
-pub const HUMAN_AGENT_WINDOW: chrono::Duration = chrono::Duration::days(7);
 
 /// Conversation ids asked for per list call (Facebook's largest page).
 pub const ID_PAGE_SIZE: usize = 100;

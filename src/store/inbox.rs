@@ -276,7 +276,10 @@ impl Store {
                         last_attempt: r.get::<_, Option<i64>>(0)?.map(to_time),
                         last_success: r.get::<_, Option<i64>>(1)?.map(to_time),
                         last_error: r.get(2)?,
-                        last_error_kind: r.get(3)?,
+                        last_error_kind: r
+                            .get::<_, Option<String>>(3)?
+                            .as_deref()
+                            .and_then(SyncErrorKind::parse),
                         rate_limited_until: r.get::<_, Option<i64>>(4)?.map(to_time),
                         rate_limit_streak: r.get(5)?,
                     })
@@ -301,7 +304,7 @@ impl Store {
                 state.last_attempt.map(|t| t.timestamp()),
                 state.last_success.map(|t| t.timestamp()),
                 state.last_error,
-                state.last_error_kind,
+                state.last_error_kind.map(SyncErrorKind::as_str),
                 state.rate_limited_until.map(|t| t.timestamp()),
                 state.rate_limit_streak,
             ],

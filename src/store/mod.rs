@@ -15,7 +15,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use serde::Serialize;
 
-use crate::graph::{Attachment, Folder};
+use crate::graph::Attachment;
+use crate::model::{Direction, Filter, Folder, ReplyProblem, SendStatus, SyncErrorKind};
 
 pub const DATABASE_FILE: &str = "pagedesk.db";
 
@@ -69,60 +70,13 @@ fn sqlite_words(error: &rusqlite::Error) -> String {
     format!("{what} ({error})")
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Direction {
-    In,
-    Out,
-}
-
-impl Direction {
-    fn as_str(self) -> &'static str {
-        match self {
-            Direction::In => "in",
-            Direction::Out => "out",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SendStatus {
-    Sent,
-    Pending,
-    Failed,
-}
-
-impl SendStatus {
-    fn parse(text: &str) -> SendStatus {
-        match text {
-            "pending" => SendStatus::Pending,
-            "failed" => SendStatus::Failed,
-            _ => SendStatus::Sent,
-        }
-    }
-}
-
-/// Which conversations a list shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
-pub enum Filter {
-    All,
-    Spam,
-    Unread,
-    /// The customer wrote last.
-    Unreplied,
-}
-
-impl Filter {
-    pub const ALL: [Filter; 4] = [Filter::All, Filter::Spam, Filter::Unread, Filter::Unreplied];
-
-    fn condition(self) -> &'static str {
-        match self {
-            Filter::All => "1",
-            Filter::Spam => "c.folder = 'spam'",
-            Filter::Unread => "c.unread_count > 0",
-            Filter::Unreplied => "c.customer_spoke_last = 1",
-        }
+/// The SQL condition that selects a filter's conversations.
+fn filter_condition(filter: Filter) -> &'static str {
+    match filter {
+        Filter::All => "1",
+        Filter::Spam => "c.folder = 'spam'",
+        Filter::Unread => "c.unread_count > 0",
+        Filter::Unreplied => "c.customer_spoke_last = 1",
     }
 }
 
@@ -271,7 +225,7 @@ pub struct MessageRow {
     pub error: Option<String>,
     /// What the inbox words `error` from, in the staff's language.
     #[serde(skip)]
-    pub error_code: Option<String>,
+    pub problem: Option<ReplyProblem>,
     /// A failed reply that could go through if tried again.
     #[serde(skip)]
     pub retry_possible: bool,
@@ -311,7 +265,7 @@ pub struct PageSync {
     pub last_attempt: Option<DateTime<Utc>>,
     pub last_success: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
-    pub last_error_kind: Option<String>,
+    pub last_error_kind: Option<SyncErrorKind>,
     pub rate_limited_until: Option<DateTime<Utc>>,
     pub rate_limit_streak: u32,
 }

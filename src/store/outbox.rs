@@ -217,14 +217,14 @@ impl Store {
         &mut self,
         message_id: i64,
         reason: &str,
-        code: &str,
+        problem: ReplyProblem,
         retry_possible: bool,
     ) -> Result<()> {
         let tx = self.write()?;
         tx.execute(
             "UPDATE messages SET status = 'failed', error = ?2, error_code = ?3, retry_possible = ?4
              WHERE id = ?1 AND status = 'pending'",
-            params![message_id, reason, code, retry_possible],
+            params![message_id, reason, problem.code(), retry_possible],
         )?;
         tx.execute("DELETE FROM outbox WHERE message_id = ?1", [message_id])?;
         let conversation: String = tx.query_row(
@@ -275,7 +275,7 @@ impl Store {
         message_id: i64,
         next_attempt_at: DateTime<Utc>,
         reason: &str,
-        code: &str,
+        problem: ReplyProblem,
     ) -> Result<()> {
         let tx = self.write()?;
         tx.execute(
@@ -286,7 +286,7 @@ impl Store {
         )?;
         tx.execute(
             "UPDATE messages SET error = ?2, error_code = ?3 WHERE id = ?1 AND status = 'pending'",
-            params![message_id, reason, code],
+            params![message_id, reason, problem.code()],
         )?;
         tx.commit()?;
         Ok(())

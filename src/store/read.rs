@@ -34,10 +34,10 @@ impl ListQuery {
     fn condition(&self) -> (String, Vec<(&'static str, &dyn ToSql)>) {
         match &self.page_id {
             Some(page) => (
-                format!("c.page_id = :page AND {}", self.filter.condition()),
+                format!("c.page_id = :page AND {}", filter_condition(self.filter)),
                 vec![(":page", page as &dyn ToSql)],
             ),
-            None => (self.filter.condition().to_owned(), Vec::new()),
+            None => (filter_condition(self.filter).to_owned(), Vec::new()),
         }
     }
 }
@@ -180,7 +180,10 @@ impl Store {
                 status: SendStatus::parse(&status),
                 error: r.get(11)?,
                 retry_possible: r.get(12)?,
-                error_code: r.get(13)?,
+                problem: r
+                    .get::<_, Option<String>>(13)?
+                    .as_deref()
+                    .and_then(ReplyProblem::parse),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -433,7 +436,12 @@ mod tests {
         let (_dir, mut store) = store();
         let id = store.enqueue_reply("t_1", "Dạ", Utc::now()).unwrap();
         store
-            .mark_reply_failed(id, "Facebook had a problem", "facebook", true)
+            .mark_reply_failed(
+                id,
+                "Facebook had a problem",
+                crate::model::ReplyProblem::Facebook,
+                true,
+            )
             .unwrap();
         assert_eq!(store.filter_counts(None).unwrap().unreplied, 2);
         assert!(store.retry_reply(id, Utc::now()).unwrap());
@@ -444,7 +452,12 @@ mod tests {
         assert_eq!(store.due_replies(Utc::now()).unwrap().len(), 1);
         let refused = store.enqueue_reply("t_3", "Dạ", Utc::now()).unwrap();
         store
-            .mark_reply_failed(refused, "outside the messaging window", "window", false)
+            .mark_reply_failed(
+                refused,
+                "outside the messaging window",
+                crate::model::ReplyProblem::Window,
+                false,
+            )
             .unwrap();
         assert!(
             !store.retry_reply(refused, Utc::now()).unwrap(),

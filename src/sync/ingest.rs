@@ -3,8 +3,9 @@
 
 use chrono::DateTime;
 
-use crate::graph::{self, Folder};
-use crate::store::{ConversationUpdate, Direction, NewMessage, SharedLink};
+use crate::graph;
+use crate::model::{Direction, Folder};
+use crate::store::{ConversationUpdate, NewMessage, SharedLink};
 use crate::text::{clean, clean_line};
 
 /// The conversation as the store will keep it, or `None` when Facebook sent no customer

@@ -16,7 +16,8 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::config::{ConfigError, PageConfig, SyncSettings};
-use crate::graph::{AccessToken, Folder, GraphClient, GraphError, ListSize};
+use crate::graph::{AccessToken, GraphClient, GraphError, ListSize};
+use crate::model::{Folder, SyncErrorKind};
 use crate::store::{ConversationUpdate, FolderSync, PageSync, Store, StoreError, WaitingSpam};
 
 pub use outbox::Delivery;
@@ -86,20 +87,20 @@ pub enum PageError {
 }
 
 impl PageError {
-    /// A short word for the kind of failure, stored with the error.
-    fn kind(&self) -> &'static str {
+    /// The kind of failure, stored with the error for the screens to word.
+    fn kind(&self) -> SyncErrorKind {
         match self {
-            PageError::Graph(GraphError::Auth { .. }) => "token",
+            PageError::Graph(GraphError::Auth { .. }) => SyncErrorKind::Token,
             PageError::Graph(GraphError::RateLimited { .. }) | PageError::RateLimitedUntil(_) => {
-                "rate_limited"
+                SyncErrorKind::RateLimited
             }
-            PageError::Graph(GraphError::Permission { .. }) => "permission",
-            PageError::Graph(GraphError::Transient(_)) => "transient",
+            PageError::Graph(GraphError::Permission { .. }) => SyncErrorKind::Permission,
+            PageError::Graph(GraphError::Transient(_)) => SyncErrorKind::Transient,
             PageError::Graph(_) | PageError::CursorLoop(_) | PageError::EndlessList { .. } => {
-                "facebook"
+                SyncErrorKind::Facebook
             }
-            PageError::Store(_) => "database",
-            PageError::Config(_) => "config",
+            PageError::Store(_) => SyncErrorKind::Database,
+            PageError::Config(_) => SyncErrorKind::Config,
         }
     }
 }
@@ -277,7 +278,7 @@ impl Engine {
                     state.rate_limit_streak = streak;
                 }
                 state.last_error = Some(error.to_string());
-                state.last_error_kind = Some(error.kind().to_owned());
+                state.last_error_kind = Some(error.kind());
                 tracing::warn!(page = page_id, error = %error, "page sync failed");
             }
         }

@@ -5,10 +5,9 @@
 use chrono::{DateTime, Utc};
 
 use super::{Engine, PageError, SyncEvent, Trigger, local_hm};
-use crate::graph::{
-    GraphError, HUMAN_AGENT_WINDOW, MAX_TEXT_CHARS, MessagingType, STANDARD_WINDOW,
-};
-use crate::store::{Claimant, QueuedReply, ReplyState, SendStatus};
+use crate::graph::{GraphError, MessagingType};
+use crate::model::{MAX_REPLY_CHARS, ReplyProblem, ReplyWindow, SendStatus};
+use crate::store::{Claimant, QueuedReply, ReplyState};
 
 /// What became of a reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,43 +40,42 @@ const TOKEN_RETRY_SECONDS: i64 = 60;
 /// count as that attempt's delivery (clocks differ).
 const CLOCK_SLACK_SECONDS: i64 = 120;
 
-/// Why a reply is not sent (yet): English words for the CLI and the log, and a code (a kind,
-/// then after a colon what the words need) from which the inbox words it in the staff's
-/// language (`i18n::Tr::reply_problem`).
+/// Why a reply is not sent (yet): what the database keeps for the inbox to word in the staff's
+/// language, and English words for the CLI and the log.
 struct Problem {
-    code: String,
+    problem: ReplyProblem,
     words: String,
 }
 
 impl Problem {
-    fn new(code: &str, words: impl Into<String>) -> Problem {
+    fn new(problem: ReplyProblem, words: impl Into<String>) -> Problem {
         Problem {
-            code: code.to_owned(),
+            problem,
             words: words.into(),
         }
     }
 
     fn from_graph(error: &GraphError) -> Problem {
-        let code = match error {
-            GraphError::WindowClosed => "window",
-            GraphError::RecipientUnavailable { .. } => "unavailable",
-            GraphError::CannotMessage { .. } => "cannot_message",
-            GraphError::PolicyBlocked { .. } => "policy_block",
-            GraphError::NoMatchingUser { .. } => "no_user",
-            GraphError::Auth { .. } => "token",
-            GraphError::Permission { .. } => "permission",
+        let problem = match error {
+            GraphError::WindowClosed => ReplyProblem::Window,
+            GraphError::RecipientUnavailable { .. } => ReplyProblem::Unavailable,
+            GraphError::CannotMessage { .. } => ReplyProblem::CannotMessage,
+            GraphError::PolicyBlocked { .. } => ReplyProblem::PolicyBlock,
+            GraphError::NoMatchingUser { .. } => ReplyProblem::NoUser,
+            GraphError::Auth { .. } => ReplyProblem::Token,
+            GraphError::Permission { .. } => ReplyProblem::Permission,
             GraphError::RateLimited { .. }
             | GraphError::Transient(_)
-            | GraphError::TooMuchData(_) => "facebook",
-            GraphError::Invalid { .. } | GraphError::ProofRefused { .. } => "refused",
+            | GraphError::TooMuchData(_) => ReplyProblem::Facebook,
+            GraphError::Invalid { .. } | GraphError::ProofRefused { .. } => ReplyProblem::Refused,
         };
-        Problem::new(code, error.to_string())
+        Problem::new(problem, error.to_string())
     }
 }
 
 fn human_agent_refused() -> Problem {
     Problem::new(
-        "agent_permission",
+        ReplyProblem::AgentPermission,
         "more than 24 hours since the customer's last message, and Facebook refuses the HUMAN_AGENT tag: the app lacks Meta's Human Agent permission (ask for it in the app's review, or set human_agent_tag = false under [sync] in the config)",
     )
 }
@@ -89,48 +87,39 @@ fn messaging_type(
     now: DateTime<Utc>,
 ) -> Result<MessagingType, Problem> {
     let chars = reply.text.chars().count();
-    if chars > MAX_TEXT_CHARS {
+    if chars > MAX_REPLY_CHARS {
         return Err(Problem::new(
-            &format!("too_long:{chars}"),
+            ReplyProblem::TooLong { chars },
             format!(
-                "the reply is {chars} characters long; Facebook accepts at most {MAX_TEXT_CHARS}"
+                "the reply is {chars} characters long; Facebook accepts at most {MAX_REPLY_CHARS}"
             ),
         ));
     }
     if reply.text.trim().is_empty() {
-        return Err(Problem::new("empty", "the reply is empty"));
+        return Err(Problem::new(ReplyProblem::Empty, "the reply is empty"));
     }
     if !reply.can_reply {
         return Err(Problem::new(
-            "cannot_message",
+            ReplyProblem::CannotMessage,
             "Facebook says the page can no longer message this person",
         ));
     }
-    let Some(last) = reply.last_customer_message_time else {
-        return Err(Problem::new(
-            "never_wrote",
-            "the customer has not written yet, so Facebook allows no reply",
-        ));
-    };
-    let since = now - last;
-    if since <= STANDARD_WINDOW {
-        Ok(MessagingType::Response)
-    } else if since <= HUMAN_AGENT_WINDOW {
-        if reply.human_agent_refused {
-            Err(human_agent_refused())
-        } else if human_agent_tag {
-            Ok(MessagingType::HumanAgent)
-        } else {
-            Err(Problem::new(
-                "agent_tag_off",
-                "more than 24 hours since the customer's last message, and human_agent_tag is off in the config",
-            ))
-        }
-    } else {
-        Err(Problem::new(
-            "seven_days",
+    match ReplyWindow::at(reply.last_customer_message_time, now) {
+        ReplyWindow::Open { .. } => Ok(MessagingType::Response),
+        ReplyWindow::HumanAgentOnly if reply.human_agent_refused => Err(human_agent_refused()),
+        ReplyWindow::HumanAgentOnly if human_agent_tag => Ok(MessagingType::HumanAgent),
+        ReplyWindow::HumanAgentOnly => Err(Problem::new(
+            ReplyProblem::AgentTagOff,
+            "more than 24 hours since the customer's last message, and human_agent_tag is off in the config",
+        )),
+        ReplyWindow::Closed => Err(Problem::new(
+            ReplyProblem::SevenDays,
             "more than 7 days since the customer's last message: Facebook allows no reply",
-        ))
+        )),
+        ReplyWindow::NeverWrote => Err(Problem::new(
+            ReplyProblem::NeverWrote,
+            "the customer has not written yet, so Facebook allows no reply",
+        )),
     }
 }
 
@@ -174,7 +163,11 @@ impl Engine {
         let Some(page) = self.page_config(&reply.page_id) else {
             let words = format!("page {} is not in the config", reply.page_id);
             return self
-                .fail(message_id, Problem::new("not_configured", words), true)
+                .fail(
+                    message_id,
+                    Problem::new(ReplyProblem::NotConfigured, words),
+                    true,
+                )
                 .await;
         };
         let token = match page.token() {
@@ -183,17 +176,16 @@ impl Engine {
             // minute, not every second.
             Err(missing) => {
                 let retry_at = now + chrono::Duration::seconds(TOKEN_RETRY_SECONDS);
-                let problem = Problem::new("token", missing.to_string());
+                let problem = Problem::new(ReplyProblem::Token, missing.to_string());
                 return self.postpone(message_id, retry_at, problem).await;
             }
         };
         let page_id = reply.page_id.clone();
         let state = self.db(move |s| s.page_sync(&page_id)).await?;
         if let Some(until) = state.rate_limited_until.filter(|until| *until > now) {
-            let hm = local_hm(until);
             let problem = Problem::new(
-                &format!("rate_limited:{hm}"),
-                format!("rate limited by Facebook until {hm}"),
+                ReplyProblem::RateLimited { until },
+                format!("rate limited by Facebook until {}", local_hm(until)),
             );
             return self.postpone(message_id, until, problem).await;
         }
@@ -311,7 +303,7 @@ impl Engine {
     ) -> Result<Delivery, PageError> {
         let words = problem.words.clone();
         self.db(move |s| {
-            s.mark_reply_failed(message_id, &problem.words, &problem.code, retry_possible)
+            s.mark_reply_failed(message_id, &problem.words, problem.problem, retry_possible)
         })
         .await?;
         self.emit(SyncEvent::ReplyUpdated { message_id });
@@ -325,7 +317,7 @@ impl Engine {
         problem: Problem,
     ) -> Result<Delivery, PageError> {
         let reason = problem.words.clone();
-        self.db(move |s| s.postpone_reply(message_id, retry_at, &problem.words, &problem.code))
+        self.db(move |s| s.postpone_reply(message_id, retry_at, &problem.words, problem.problem))
             .await?;
         Ok(Delivery::Pending { reason, retry_at })
     }
@@ -344,10 +336,9 @@ impl Engine {
             GraphError::Transient(_) => {
                 let wait = (FIRST_RETRY_SECONDS << reply.attempts.min(10)).min(MAX_RETRY_SECONDS);
                 let retry_at = now + chrono::Duration::seconds(wait);
-                let hm = local_hm(retry_at);
                 let problem = Problem::new(
-                    &format!("retrying:{hm}"),
-                    format!("{error}; trying again at {hm}"),
+                    ReplyProblem::Retrying { at: retry_at },
+                    format!("{error}; trying again at {}", local_hm(retry_at)),
                 );
                 self.postpone(reply.message_id, retry_at, problem).await
             }
@@ -356,10 +347,9 @@ impl Engine {
                     + retry_after
                         .and_then(|d| chrono::Duration::from_std(d).ok())
                         .unwrap_or(chrono::Duration::minutes(1));
-                let hm = local_hm(retry_at);
                 let problem = Problem::new(
-                    &format!("rate_limited:{hm}"),
-                    format!("rate limited by Facebook until {hm}"),
+                    ReplyProblem::RateLimited { until: retry_at },
+                    format!("rate limited by Facebook until {}", local_hm(retry_at)),
                 );
                 self.postpone(reply.message_id, retry_at, problem).await?;
                 Ok(Delivery::RateLimited { error, retry_at })

@@ -11,9 +11,9 @@ use tokio::sync::mpsc;
 use super::theme::Theme;
 use crate::config::{Config, QuickReply};
 use crate::i18n::{Lang, S, Tr};
+use crate::model::{Direction, Filter};
 use crate::store::{
-    ConversationRow, Direction, Filter, FilterCounts, ListQuery, MessageRow, PageSync, SearchHit,
-    Store, WaitingSpam,
+    ConversationRow, FilterCounts, ListQuery, MessageRow, PageSync, SearchHit, Store, WaitingSpam,
 };
 use crate::sync::EngineCommand;
 

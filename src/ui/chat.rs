@@ -7,7 +7,8 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 use super::clock::Clock;
 use super::theme::Theme;
 use crate::i18n::{S, Tr};
-use crate::store::{Direction, MessageRow, SendStatus};
+use crate::model::{Direction, SendStatus};
+use crate::store::MessageRow;
 
 /// Splits `text` into lines at most `width` columns wide, at spaces where it can, inside a word
 /// where the word alone is wider than the line.
@@ -113,15 +114,15 @@ impl ChatView<'_> {
                         Span::styled(format!(" {}", tr.t(S::Sending)), theme.dim())
                     }
                     (SendStatus::Pending, Some(why)) => {
-                        let why = tr.reply_problem(message.error_code.as_deref(), why);
+                        let why = tr.reply_problem(message.problem, why, |t| self.clock.hm(t));
                         reason = Some((tr.f(S::Pending, &[&why]), theme.spam()));
                         Span::styled(format!(" {}", tr.t(S::Sending)), theme.spam())
                     }
                     (SendStatus::Failed, why) => {
-                        let why = tr.reply_problem(
-                            message.error_code.as_deref(),
-                            why.as_deref().unwrap_or("?"),
-                        );
+                        let why =
+                            tr.reply_problem(message.problem, why.as_deref().unwrap_or("?"), |t| {
+                                self.clock.hm(t)
+                            });
                         let why = tr.f(S::Failed, &[&why]);
                         let text = if message.retry_possible {
                             format!("✗ {why} · {}", tr.t(S::RetryHint))

@@ -6,9 +6,10 @@ use ratatui::layout::Position;
 use ratatui_textarea::TextArea;
 
 use super::app::{App, Overlay, Pane, ROW_HEIGHT};
+use super::clock::Clock;
 use super::quick;
 use crate::i18n::S;
-use crate::store::{Direction, Filter, SendStatus};
+use crate::model::{Direction, Filter, SendStatus};
 use crate::sync::{EngineCommand, SyncEvent};
 use crate::text::clean;
 
@@ -373,8 +374,9 @@ impl App {
         };
         if !failed.retry_possible {
             let reason = self.tr.reply_problem(
-                failed.error_code.as_deref(),
+                failed.problem,
                 failed.error.as_deref().unwrap_or_default(),
+                |t| Clock::local().hm(t),
             );
             self.status = Some(self.tr.f(S::CannotRetry, &[&reason]));
             return;
@@ -496,7 +498,9 @@ impl App {
         self.status = Some(match (message.status, &message.error) {
             (SendStatus::Sent, _) => self.tr.t(S::ReplySent).to_owned(),
             (_, Some(why)) => {
-                let why = self.tr.reply_problem(message.error_code.as_deref(), why);
+                let why = self
+                    .tr
+                    .reply_problem(message.problem, why, |t| Clock::local().hm(t));
                 self.tr.f(S::ReplyNotSent, &[&why])
             }
             (_, None) => return,

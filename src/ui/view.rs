@@ -12,9 +12,9 @@ use unicode_width::UnicodeWidthStr;
 use super::app::{App, Overlay, Pane, ROW_HEIGHT};
 use super::chat::ChatView;
 use super::clock::Clock;
-use crate::graph::{HUMAN_AGENT_WINDOW, STANDARD_WINDOW};
 use crate::i18n::{S, Tr};
-use crate::store::{ConversationRow, Filter};
+use crate::model::{Filter, ReplyWindow, SyncErrorKind};
+use crate::store::ConversationRow;
 use crate::text::fit;
 
 /// Below this width the sidebar folds into a header line.
@@ -96,7 +96,7 @@ pub fn draw_at(frame: &mut Frame, app: &mut App, clock: Clock) {
 fn token_banners(app: &App) -> Vec<Line<'static>> {
     app.pages
         .iter()
-        .filter(|p| p.sync.last_error_kind.as_deref() == Some("token"))
+        .filter(|p| p.sync.last_error_kind == Some(SyncErrorKind::Token))
         .map(|p| Line::styled(app.tr.f(S::TokenBanner, &[&p.name]), app.theme.banner(true)))
         .collect()
 }
@@ -232,19 +232,11 @@ fn reply_window(
     if !conversation.can_reply {
         return tr.t(S::WindowCannot).to_owned();
     }
-    let Some(last) = conversation.last_customer_message_time else {
-        return tr.t(S::WindowClosed).to_owned();
-    };
-    let since = clock.now - last;
-    if since <= STANDARD_WINDOW {
-        tr.f(
-            S::WindowLeft,
-            &[&tr.span((STANDARD_WINDOW - since).num_seconds())],
-        )
-    } else if since <= HUMAN_AGENT_WINDOW && human_agent_tag && !conversation.human_agent_refused {
-        tr.t(S::WindowTag).to_owned()
-    } else {
-        tr.t(S::WindowClosed).to_owned()
+    let tag_usable = human_agent_tag && !conversation.human_agent_refused;
+    match ReplyWindow::at(conversation.last_customer_message_time, clock.now) {
+        ReplyWindow::Open { left } => tr.f(S::WindowLeft, &[&tr.span(left.num_seconds())]),
+        ReplyWindow::HumanAgentOnly if tag_usable => tr.t(S::WindowTag).to_owned(),
+        _ => tr.t(S::WindowClosed).to_owned(),
     }
 }
 
@@ -470,10 +462,12 @@ fn page_state(app: &App, index: usize, clock: Clock) -> (String, bool) {
         let at = clock.hm(until);
         return (tr.f(S::RateLimited, &[name, &at]), true);
     }
-    match (page.sync.last_error_kind.as_deref(), &page.sync.last_error) {
-        (Some("token"), _) => return (tr.f(S::TokenProblem, &[name]), true),
-        (Some("transient"), _) => return (tr.f(S::FacebookSlow, &[name]), true),
-        (Some("permission"), _) => return (tr.f(S::PermissionMissing, &[name]), true),
+    match (page.sync.last_error_kind, &page.sync.last_error) {
+        (Some(SyncErrorKind::Token), _) => return (tr.f(S::TokenProblem, &[name]), true),
+        (Some(SyncErrorKind::Transient), _) => return (tr.f(S::FacebookSlow, &[name]), true),
+        (Some(SyncErrorKind::Permission), _) => {
+            return (tr.f(S::PermissionMissing, &[name]), true);
+        }
         (Some(_), Some(error)) => return (tr.f(S::SyncFailed, &[name, error]), true),
         _ => {}
     }

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use pagedesk::config::Config;
-use pagedesk::graph::Folder;
-use pagedesk::store::{ConversationUpdate, Direction, NewMessage, PageSync, Store, WaitingSpam};
+use pagedesk::model::{Direction, Folder};
+use pagedesk::store::{ConversationUpdate, NewMessage, PageSync, Store, WaitingSpam};
 use pagedesk::sync::EngineCommand;
 use pagedesk::ui::{App, Clock, Theme, UiSettings, draw_at};
 use ratatui::Terminal;
@@ -231,7 +231,7 @@ pub fn store_with_shop(dir: &std::path::Path) -> Store {
             BEAUTY,
             &PageSync {
                 last_error: Some("the access token has expired (Facebook error 190/463)".into()),
-                last_error_kind: Some("token".into()),
+                last_error_kind: Some(pagedesk::model::SyncErrorKind::Token),
                 ..PageSync::default()
             },
         )

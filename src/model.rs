@@ -1,0 +1,295 @@
+//! The domain every layer speaks: the folders of a Page inbox, which way a message went, where a
+//! reply stands, the conversation filters, the reply window, why a page did not sync and why a
+//! reply is not sent. It depends on nothing else of pagedesk.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The folders of a Page inbox, as named by the `folder` parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Folder {
+    Inbox,
+    Other,
+    PageDone,
+    Pending,
+    Spam,
+}
+
+impl Folder {
+    pub const ALL: [Folder; 5] = [
+        Folder::Inbox,
+        Folder::Other,
+        Folder::PageDone,
+        Folder::Pending,
+        Folder::Spam,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Folder::Inbox => "inbox",
+            Folder::Other => "other",
+            Folder::PageDone => "page_done",
+            Folder::Pending => "pending",
+            Folder::Spam => "spam",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Folder> {
+        Folder::ALL.into_iter().find(|f| f.as_str() == text)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    In,
+    Out,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::In => "in",
+            Direction::Out => "out",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SendStatus {
+    Sent,
+    Pending,
+    Failed,
+}
+
+impl SendStatus {
+    pub fn parse(text: &str) -> SendStatus {
+        match text {
+            "pending" => SendStatus::Pending,
+            "failed" => SendStatus::Failed,
+            _ => SendStatus::Sent,
+        }
+    }
+}
+
+/// Which conversations a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum Filter {
+    All,
+    Spam,
+    Unread,
+    /// The customer wrote last.
+    Unreplied,
+}
+
+impl Filter {
+    pub const ALL: [Filter; 4] = [Filter::All, Filter::Spam, Filter::Unread, Filter::Unreplied];
+}
+
+/// The longest text the Send API accepts, in characters (Unicode scalar values).
+pub const MAX_REPLY_CHARS: usize = 2000;
+
+/// Where a conversation stands for a reply, by the time since the customer last wrote: Facebook
+/// takes a plain `RESPONSE` within 24 hours, a `HUMAN_AGENT` tagged reply up to 7 days, nothing
+/// after (or before the customer has written at all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyWindow {
+    Open { left: Duration },
+    HumanAgentOnly,
+    Closed,
+    NeverWrote,
+}
+
+impl ReplyWindow {
+    pub const STANDARD: Duration = Duration::hours(24);
+    pub const HUMAN_AGENT: Duration = Duration::days(7);
+
+    pub fn at(last_customer_message: Option<DateTime<Utc>>, now: DateTime<Utc>) -> ReplyWindow {
+        let Some(last) = last_customer_message else {
+            return ReplyWindow::NeverWrote;
+        };
+        let since = now - last;
+        if since <= Self::STANDARD {
+            ReplyWindow::Open {
+                left: Self::STANDARD - since,
+            }
+        } else if since <= Self::HUMAN_AGENT {
+            ReplyWindow::HumanAgentOnly
+        } else {
+            ReplyWindow::Closed
+        }
+    }
+}
+
+/// Why a reply is not sent (yet). The database keeps it as a code ([`ReplyProblem::code`]);
+/// each screen words it in the staff's language, times in its own clock's zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyProblem {
+    TooLong { chars: usize },
+    Empty,
+    NeverWrote,
+    AgentTagOff,
+    SevenDays,
+    NotConfigured,
+    Window,
+    Unavailable,
+    CannotMessage,
+    PolicyBlock,
+    NoUser,
+    AgentPermission,
+    Token,
+    Permission,
+    Refused,
+    Facebook,
+    RateLimited { until: DateTime<Utc> },
+    Retrying { at: DateTime<Utc> },
+}
+
+impl ReplyProblem {
+    /// The kind, and after a colon what its words need (a count, a time in unix seconds).
+    pub fn code(self) -> String {
+        let kind = match self {
+            ReplyProblem::TooLong { chars } => return format!("too_long:{chars}"),
+            ReplyProblem::RateLimited { until } => {
+                return format!("rate_limited:{}", until.timestamp());
+            }
+            ReplyProblem::Retrying { at } => return format!("retrying:{}", at.timestamp()),
+            ReplyProblem::Empty => "empty",
+            ReplyProblem::NeverWrote => "never_wrote",
+            ReplyProblem::AgentTagOff => "agent_tag_off",
+            ReplyProblem::SevenDays => "seven_days",
+            ReplyProblem::NotConfigured => "not_configured",
+            ReplyProblem::Window => "window",
+            ReplyProblem::Unavailable => "unavailable",
+            ReplyProblem::CannotMessage => "cannot_message",
+            ReplyProblem::PolicyBlock => "policy_block",
+            ReplyProblem::NoUser => "no_user",
+            ReplyProblem::AgentPermission => "agent_permission",
+            ReplyProblem::Token => "token",
+            ReplyProblem::Permission => "permission",
+            ReplyProblem::Refused => "refused",
+            ReplyProblem::Facebook => "facebook",
+        };
+        kind.to_owned()
+    }
+
+    /// The problem a stored code names; `None` for a code this version does not know (the
+    /// stored English words are shown then).
+    pub fn parse(code: &str) -> Option<ReplyProblem> {
+        let (kind, detail) = code.split_once(':').unwrap_or((code, ""));
+        let time = || {
+            detail
+                .parse::<i64>()
+                .ok()
+                .and_then(|s| DateTime::from_timestamp(s, 0))
+        };
+        Some(match kind {
+            "too_long" => ReplyProblem::TooLong {
+                chars: detail.parse().ok()?,
+            },
+            "rate_limited" => ReplyProblem::RateLimited { until: time()? },
+            "retrying" => ReplyProblem::Retrying { at: time()? },
+            "empty" => ReplyProblem::Empty,
+            "never_wrote" => ReplyProblem::NeverWrote,
+            "agent_tag_off" => ReplyProblem::AgentTagOff,
+            "seven_days" => ReplyProblem::SevenDays,
+            "not_configured" => ReplyProblem::NotConfigured,
+            "window" => ReplyProblem::Window,
+            "unavailable" => ReplyProblem::Unavailable,
+            "cannot_message" => ReplyProblem::CannotMessage,
+            "policy_block" => ReplyProblem::PolicyBlock,
+            "no_user" => ReplyProblem::NoUser,
+            "agent_permission" => ReplyProblem::AgentPermission,
+            "token" => ReplyProblem::Token,
+            "permission" => ReplyProblem::Permission,
+            "refused" => ReplyProblem::Refused,
+            "facebook" => ReplyProblem::Facebook,
+            _ => return None,
+        })
+    }
+}
+
+/// Why a page did not sync, as the engine stores it and the screens word it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncErrorKind {
+    Token,
+    RateLimited,
+    Permission,
+    Transient,
+    Facebook,
+    Database,
+    Config,
+}
+
+impl SyncErrorKind {
+    const ALL: [SyncErrorKind; 7] = [
+        SyncErrorKind::Token,
+        SyncErrorKind::RateLimited,
+        SyncErrorKind::Permission,
+        SyncErrorKind::Transient,
+        SyncErrorKind::Facebook,
+        SyncErrorKind::Database,
+        SyncErrorKind::Config,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncErrorKind::Token => "token",
+            SyncErrorKind::RateLimited => "rate_limited",
+            SyncErrorKind::Permission => "permission",
+            SyncErrorKind::Transient => "transient",
+            SyncErrorKind::Facebook => "facebook",
+            SyncErrorKind::Database => "database",
+            SyncErrorKind::Config => "config",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<SyncErrorKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reply_window_follows_facebooks_rules() {
+        let now = Utc::now();
+        assert_eq!(ReplyWindow::at(None, now), ReplyWindow::NeverWrote);
+        assert_eq!(
+            ReplyWindow::at(Some(now - Duration::hours(23)), now),
+            ReplyWindow::Open {
+                left: Duration::hours(1)
+            }
+        );
+        assert_eq!(
+            ReplyWindow::at(Some(now - Duration::hours(25)), now),
+            ReplyWindow::HumanAgentOnly
+        );
+        assert_eq!(
+            ReplyWindow::at(Some(now - Duration::days(8)), now),
+            ReplyWindow::Closed
+        );
+    }
+
+    #[test]
+    fn reply_problems_keep_their_details_through_the_database() {
+        let until = DateTime::from_timestamp(1_790_000_000, 0).unwrap();
+        for problem in [
+            ReplyProblem::TooLong { chars: 2001 },
+            ReplyProblem::RateLimited { until },
+            ReplyProblem::Retrying { at: until },
+            ReplyProblem::AgentPermission,
+        ] {
+            assert_eq!(ReplyProblem::parse(&problem.code()), Some(problem));
+        }
+        assert_eq!(
+            ReplyProblem::parse("rate_limited:14:05"),
+            None,
+            "an old code"
+        );
+    }
+}
