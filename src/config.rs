@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer};
 
 use crate::graph::{AccessToken, AppSecret, GraphClient, GraphError};
+use crate::i18n::Lang;
 
 pub const DEFAULT_GRAPH_BASE_URL: &str = "https://graph.facebook.com";
 pub const DEFAULT_GRAPH_VERSION: &str = "v25.0";
@@ -55,7 +56,7 @@ pub struct Config {
     #[serde(default)]
     pub quick_replies: Vec<QuickReply>,
     /// `"en"` or `"vi"`; from `LANG` when absent.
-    pub language: Option<String>,
+    pub language: Option<Lang>,
     /// Ring the terminal bell when a customer writes.
     #[serde(default = "yes")]
     pub notify: bool,
@@ -246,12 +247,6 @@ impl Config {
         }
         if config.sync.backfill_conversations == 0 {
             return Err("[sync] backfill_conversations: must be at least 1".into());
-        }
-        if let Some(language) = &config.language
-            && language != "en"
-            && language != "vi"
-        {
-            return Err(format!("language: `{language}` is not \"en\" or \"vi\""));
         }
         url::Url::parse(&config.graph.base_url).map_err(|e| format!("[graph] base_url: {e}"))?;
         Ok(config)

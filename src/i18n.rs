@@ -6,7 +6,9 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use crate::model::ReplyProblem;
 use crate::store::MessageRow;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The staff's language: `language = "en"` or `"vi"` in the config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Lang {
     En,
     Vi,
@@ -14,12 +16,11 @@ pub enum Lang {
 
 impl Lang {
     /// The config's choice, else `LANG` (Vietnamese for `vi*`), else English.
-    pub fn choose(configured: Option<&str>) -> Lang {
-        let from_env = std::env::var("LANG").unwrap_or_default();
-        match configured.unwrap_or(&from_env) {
+    pub fn choose(configured: Option<Lang>) -> Lang {
+        configured.unwrap_or_else(|| match std::env::var("LANG").unwrap_or_default() {
             l if l.starts_with("vi") => Lang::Vi,
             _ => Lang::En,
-        }
+        })
     }
 }
 
@@ -381,7 +382,7 @@ mod tests {
 
     #[test]
     fn the_language_comes_from_the_config_or_lang() {
-        assert_eq!(Lang::choose(Some("vi")), Lang::Vi);
-        assert_eq!(Lang::choose(Some("en")), Lang::En);
+        assert_eq!(Lang::choose(Some(Lang::Vi)), Lang::Vi);
+        assert_eq!(Lang::choose(Some(Lang::En)), Lang::En);
     }
 }

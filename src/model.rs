@@ -6,8 +6,20 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The folders of a Page inbox, as named by the `folder` parameter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Folder {
     Inbox,
     Other,
@@ -17,26 +29,12 @@ pub enum Folder {
 }
 
 impl Folder {
-    pub const ALL: [Folder; 5] = [
-        Folder::Inbox,
-        Folder::Other,
-        Folder::PageDone,
-        Folder::Pending,
-        Folder::Spam,
-    ];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            Folder::Inbox => "inbox",
-            Folder::Other => "other",
-            Folder::PageDone => "page_done",
-            Folder::Pending => "pending",
-            Folder::Spam => "spam",
-        }
+        self.into()
     }
 
     pub fn parse(text: &str) -> Option<Folder> {
-        Folder::ALL.into_iter().find(|f| f.as_str() == text)
+        text.parse().ok()
     }
 }
 
@@ -86,6 +84,24 @@ pub enum Filter {
 
 impl Filter {
     pub const ALL: [Filter; 4] = [Filter::All, Filter::Spam, Filter::Unread, Filter::Unreplied];
+}
+
+/// A picture, video, voice message or file that came with a message, as pagedesk keeps it
+/// (whatever shape Facebook sent it in).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mime_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// Where the file is (Facebook's CDN links expire).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preview_url: Option<String>,
 }
 
 /// The longest text the Send API accepts, in characters (Unicode scalar values).
@@ -212,7 +228,8 @@ impl ReplyProblem {
 }
 
 /// Why a page did not sync, as the engine stores it and the screens word it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum SyncErrorKind {
     Token,
     RateLimited,
@@ -224,30 +241,12 @@ pub enum SyncErrorKind {
 }
 
 impl SyncErrorKind {
-    const ALL: [SyncErrorKind; 7] = [
-        SyncErrorKind::Token,
-        SyncErrorKind::RateLimited,
-        SyncErrorKind::Permission,
-        SyncErrorKind::Transient,
-        SyncErrorKind::Facebook,
-        SyncErrorKind::Database,
-        SyncErrorKind::Config,
-    ];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            SyncErrorKind::Token => "token",
-            SyncErrorKind::RateLimited => "rate_limited",
-            SyncErrorKind::Permission => "permission",
-            SyncErrorKind::Transient => "transient",
-            SyncErrorKind::Facebook => "facebook",
-            SyncErrorKind::Database => "database",
-            SyncErrorKind::Config => "config",
-        }
+        self.into()
     }
 
     pub fn parse(text: &str) -> Option<SyncErrorKind> {
-        Self::ALL.into_iter().find(|k| k.as_str() == text)
+        text.parse().ok()
     }
 }
 

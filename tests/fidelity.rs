@@ -316,10 +316,7 @@ async fn a_shared_product_link_and_attachment_details_are_kept_and_shown() {
     );
     let video = &messages[1]["attachments"][0];
     assert_eq!(video["size"], 1048576);
-    assert_eq!(
-        video["video_data"]["url"],
-        "https://video.xx.fbcdn.net/v/size.mp4?oe=1"
-    );
+    assert_eq!(video["url"], "https://video.xx.fbcdn.net/v/size.mp4?oe=1");
     let shown = world.pagedesk(&["messages", &shared]).await.stdout;
     assert!(
         shown.contains("[link: Đầm maxi hoa nhí https://www.facebook.com/shop/posts/123]"),

@@ -236,7 +236,7 @@ mod tests {
             "{text}"
         );
         let config = Config::parse(&text).unwrap();
-        assert_eq!(config.language.as_deref(), Some("vi"));
+        assert_eq!(config.language, Some(crate::i18n::Lang::Vi));
         assert_eq!(config.pages.len(), 2);
         assert_eq!(config.pages[0].name.as_deref(), Some("Mai Anh"));
         assert_eq!(config.pages[0].token().unwrap().expose(), "EAA-new");

@@ -2,7 +2,7 @@
 //! unless Facebook always sends it, because only requested fields with data come back.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer};
 
 /// A list response: `{"data":[...],"paging":{"cursors":{...},"next":"..."}}`. `data` is
 /// required: an answer without it is not a list (an empty list is `"data":[]`), and taking it
@@ -129,42 +129,31 @@ pub struct Share {
     pub description: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, PartialEq)]
 pub struct Attachment {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mime_type: Option<String>,
     /// Bytes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub image_data: Option<ImageData>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub video_data: Option<VideoData>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, PartialEq)]
 pub struct ImageData {
     pub url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub preview_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub width: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub height: Option<u32>,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default)]
     pub render_as_sticker: bool,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, PartialEq)]
 pub struct VideoData {
     pub url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub preview_url: Option<String>,
 }
 

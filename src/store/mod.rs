@@ -15,8 +15,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use serde::Serialize;
 
-use crate::graph::Attachment;
-use crate::model::{Direction, Filter, Folder, ReplyProblem, SendStatus, SyncErrorKind};
+use crate::model::{
+    Attachment, Direction, Filter, Folder, ReplyProblem, SendStatus, SyncErrorKind,
+};
 
 pub const DATABASE_FILE: &str = "pagedesk.db";
 

@@ -4,7 +4,7 @@
 use chrono::DateTime;
 
 use crate::graph;
-use crate::model::{Direction, Folder};
+use crate::model::{Attachment, Direction, Folder};
 use crate::store::{ConversationUpdate, NewMessage, SharedLink};
 use crate::text::{clean, clean_line};
 
@@ -45,10 +45,7 @@ pub fn conversation_update(
 fn message(page_id: &str, m: &graph::Message) -> Option<NewMessage> {
     // Without `from` a message has no details (Facebook details only the 20 most recent).
     let from = m.from.as_ref()?;
-    let mut attachments = m.attachments.data.clone();
-    for a in &mut attachments {
-        a.name = a.name.as_deref().map(clean_line);
-    }
+    let attachments = m.attachments.data.iter().map(attachment).collect();
     Some(NewMessage {
         fb_id: m.id.clone(),
         direction: if from.id == page_id {
@@ -74,4 +71,23 @@ fn message(page_id: &str, m: &graph::Message) -> Option<NewMessage> {
             .collect(),
         created_time: m.created_time,
     })
+}
+
+/// What came with a message, in the shape pagedesk keeps: one link and one preview, whichever
+/// of image, video or file data Facebook sent them in.
+fn attachment(a: &graph::Attachment) -> Attachment {
+    let image = a.image_data.as_ref();
+    let video = a.video_data.as_ref();
+    Attachment {
+        mime_type: a.mime_type.as_deref().map(clean_line),
+        name: a.name.as_deref().map(clean_line),
+        size: a.size,
+        url: image
+            .and_then(|i| i.url.clone())
+            .or_else(|| video.and_then(|v| v.url.clone()))
+            .or_else(|| a.file_url.clone()),
+        preview_url: image
+            .and_then(|i| i.preview_url.clone())
+            .or_else(|| video.and_then(|v| v.preview_url.clone())),
+    }
 }

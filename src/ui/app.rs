@@ -41,7 +41,7 @@ impl UiSettings {
             notify: config.notify,
             spam_delay: config.sync.spam_delay,
             human_agent_tag: config.sync.human_agent_tag,
-            lang: Lang::choose(config.language.as_deref()),
+            lang: Lang::choose(config.language),
         }
     }
 }
