@@ -104,6 +104,15 @@ pub struct Attachment {
     pub preview_url: Option<String>,
 }
 
+/// The name a page is shown by: the config's, else the one Facebook gave, else its id.
+pub fn page_name(configured: Option<&str>, from_facebook: Option<&str>, id: &str) -> String {
+    configured.or(from_facebook).unwrap_or(id).to_owned()
+}
+
+/// How much earlier than our first attempt Facebook may date one of our replies and it still
+/// count as that attempt's (the two clocks differ).
+pub const CLOCK_SLACK: Duration = Duration::seconds(120);
+
 /// The longest text the Send API accepts, in characters (Unicode scalar values).
 pub const MAX_REPLY_CHARS: usize = 2000;
 

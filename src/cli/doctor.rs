@@ -54,11 +54,7 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
                 store.waiting_spam(&page.id)?,
             )
         };
-        let name = page
-            .name
-            .clone()
-            .or(stored_name)
-            .unwrap_or_else(|| page.id.clone());
+        let name = crate::model::page_name(page.name.as_deref(), stored_name.as_deref(), &page.id);
         println!("{name} ({})", page.id);
         let line = |label: &str, value: &str| println!("  {label:<16}{value}");
         match page.token() {

@@ -380,10 +380,8 @@ fn print_event(event: &SyncEvent, store: &Arc<Mutex<Store>>, data_dir: &Path) {
     let time = local_time(Utc::now());
     let page_name = |id: &str| {
         let pages = store.lock().expect("store").pages().unwrap_or_default();
-        pages
-            .into_iter()
-            .find(|p| p.id == id)
-            .map_or_else(|| id.to_owned(), |p| p.name)
+        let stored = pages.iter().find(|p| p.id == id).map(|p| p.name.as_str());
+        crate::model::page_name(None, stored, id)
     };
     match event {
         SyncEvent::Leading => println!(

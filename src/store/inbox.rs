@@ -314,10 +314,6 @@ impl Store {
     }
 }
 
-/// How much earlier than our first attempt Facebook may date a reply and it still be ours
-/// (the two clocks differ).
-const CLOCK_SLACK_SECONDS: i64 = 120;
-
 /// A page message from Facebook that is one of our own replies whose answer never came (the
 /// process died, or the answer was lost): the local reply takes Facebook's id and is sent,
 /// instead of the message being stored twice and, worse, sent again.
@@ -345,7 +341,7 @@ fn adopt_own_reply(
             params![
                 conversation_id,
                 message.text,
-                message.created_time.timestamp() + CLOCK_SLACK_SECONDS
+                (message.created_time + crate::model::CLOCK_SLACK).timestamp()
             ],
             |r| r.get(0),
         )

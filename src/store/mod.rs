@@ -3,6 +3,7 @@
 //! No access token is ever stored.
 
 mod inbox;
+mod lease;
 mod outbox;
 pub mod private;
 mod read;

@@ -222,16 +222,18 @@ impl Engine {
 
     /// The name to show for a page: the config's, else the one Facebook gave, else the id.
     async fn page_name(&self, page_id: &str) -> String {
-        if let Some(name) = self.page_config(page_id).and_then(|p| p.name.clone()) {
-            return name;
-        }
         let id = page_id.to_owned();
         let stored = self
             .db(move |s| Ok(s.pages()?.into_iter().find(|p| p.id == id)))
             .await
             .ok()
             .flatten();
-        stored.map_or_else(|| page_id.to_owned(), |p| p.name)
+        let configured = self.page_config(page_id).and_then(|p| p.name.as_deref());
+        crate::model::page_name(
+            configured,
+            stored.as_ref().map(|p| p.name.as_str()),
+            page_id,
+        )
     }
 
     async fn sync_page(&self, page_id: &str, trigger: Trigger) -> PageOutcome {

@@ -36,9 +36,6 @@ const MAX_RETRY_SECONDS: i64 = 15 * 60;
 const CLAIM_SECONDS: i64 = 120;
 /// How long a reply waits for a page token that is missing (an unset environment variable).
 const TOKEN_RETRY_SECONDS: i64 = 60;
-/// How far before the first attempt a message found in the conversation may be dated and still
-/// count as that attempt's delivery (clocks differ).
-const CLOCK_SLACK_SECONDS: i64 = 120;
 
 /// Why a reply is not sent (yet): what the database keeps for the inbox to word in the staff's
 /// language, and English words for the CLI and the log.
@@ -271,8 +268,7 @@ impl Engine {
             let from_page = message.from.as_ref().is_some_and(|f| f.id == reply.page_id);
             let same_text =
                 crate::text::clean(message.message.as_deref().unwrap_or_default()) == reply.text;
-            let after_attempt = message.created_time
-                >= first_attempt - chrono::Duration::seconds(CLOCK_SLACK_SECONDS);
+            let after_attempt = message.created_time >= first_attempt - crate::model::CLOCK_SLACK;
             if from_page && same_text && after_attempt {
                 let id = message.id.clone();
                 // Unsure whether it is stored, do not send: try again later.

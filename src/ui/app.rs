@@ -279,10 +279,8 @@ impl App {
             .map(|p| p.id.clone())
             .collect();
         for (id, configured_name) in &self.settings.pages {
-            let name = configured_name
-                .clone()
-                .or_else(|| stored.iter().find(|p| &p.id == id).map(|p| p.name.clone()))
-                .unwrap_or_else(|| id.clone());
+            let from_facebook = stored.iter().find(|p| &p.id == id).map(|p| p.name.as_str());
+            let name = crate::model::page_name(configured_name.as_deref(), from_facebook, id);
             pages.push(PageEntry {
                 id: id.clone(),
                 name,

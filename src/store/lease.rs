@@ -1,0 +1,67 @@
+//! The engine lease: which one process syncs a data directory.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+use super::*;
+
+impl Store {
+    /// Takes the engine lease for `holder` (or renews it) unless another holder's lease has not
+    /// expired; returns who holds it now.
+    pub fn take_lease(
+        &mut self,
+        claimant: &Claimant<'_>,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Lease> {
+        let (holder, pid) = (claimant.holder, claimant.pid);
+        let tx = self.write()?;
+        let current: Option<(String, u32, i64)> = tx
+            .query_row(
+                "SELECT holder, pid, expires_at FROM engine_lease WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let lease = match current {
+            Some((other, pid, expires))
+                if other != holder
+                    && expires >= now.timestamp_millis()
+                    && (claimant.alive)(pid) =>
+            {
+                Lease::HeldBy { pid }
+            }
+            _ => {
+                tx.execute(
+                    "INSERT INTO engine_lease (id, holder, pid, expires_at) VALUES (1, ?1, ?2, ?3)
+                     ON CONFLICT(id) DO UPDATE SET holder = excluded.holder, pid = excluded.pid,
+                        expires_at = excluded.expires_at",
+                    params![holder, pid, until.timestamp_millis()],
+                )?;
+                Lease::Ours
+            }
+        };
+        tx.commit()?;
+        Ok(lease)
+    }
+
+    /// Gives the lease up, so another process need not wait for it to expire.
+    pub fn release_lease(&mut self, holder: &str) -> Result<()> {
+        let tx = self.write()?;
+        tx.execute("DELETE FROM engine_lease WHERE holder = ?1", [holder])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The process holding an unexpired lease, if any.
+    pub fn lease_holder(&self, now: DateTime<Utc>) -> Result<Option<u32>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT pid FROM engine_lease WHERE id = 1 AND expires_at >= ?1",
+                [now.timestamp_millis()],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+}
