@@ -21,6 +21,8 @@ use crate::model::{
 };
 
 pub const DATABASE_FILE: &str = "pagedesk.db";
+/// How often opening the database is tried when another process holds it at that moment.
+const OPEN_TRIES: u32 = 40;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -342,17 +344,33 @@ impl Store {
     pub fn open(data_dir: &Path) -> Result<Store> {
         private::secure_data_dir(data_dir)?;
         let database = data_dir.join(DATABASE_FILE);
-        Connection::open(&database)
-            .map_err(StoreError::from)
-            .and_then(Self::prepare)
-            .map_err(|error| {
-                // SQLite says "unable to open" for a database it may not write: say why.
-                if writable(data_dir) && writable(&database) {
-                    error
-                } else {
-                    StoreError::ReadOnly(data_dir.to_owned())
+        let mut tries = 0;
+        let opened = loop {
+            let opened = Connection::open(&database)
+                .map_err(StoreError::from)
+                .and_then(Self::prepare);
+            // Two pagedesks creating the database at once both switch it to WAL; SQLite answers
+            // one of them "busy" at once (its busy timeout cannot help a lock upgrade both
+            // want), so that one tries again.
+            match opened {
+                Err(StoreError::Sqlite(e))
+                    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                        && tries < OPEN_TRIES =>
+                {
+                    tries += 1;
+                    std::thread::sleep(Duration::from_millis(50));
                 }
-            })
+                opened => break opened,
+            }
+        };
+        opened.map_err(|error| {
+            // SQLite says "unable to open" for a database it may not write: say why.
+            if writable(data_dir) && writable(&database) {
+                error
+            } else {
+                StoreError::ReadOnly(data_dir.to_owned())
+            }
+        })
     }
 
     fn prepare(mut conn: Connection) -> Result<Store> {
