@@ -4,6 +4,7 @@ mod connect;
 mod demo;
 mod doctor;
 mod output;
+mod startup;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,11 +17,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::config::Config;
 use crate::i18n::{Lang, Tr};
 use crate::model::{Direction, Filter, SendStatus};
-use crate::store::private::{self, LOG_FILE};
-use crate::store::{Lease, ListQuery, Store, StoreError};
+use crate::store::private::LOG_FILE;
+use crate::store::{Lease, ListQuery, Store};
 use crate::sync::{Delivery, Engine, PageOutcome, SyncEvent, Trigger};
 use crate::text::fit;
 use output::local_time;
+pub use startup::{build_engine, open_inbox, open_store, secure_data_dir, start_log};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -131,106 +133,6 @@ impl Cli {
             .or_else(default_data_dir)
             .context("no data directory: pass --data-dir or set PAGEDESK_DATA_DIR")
     }
-}
-
-/// Makes the data directory private (see `store::private`) and says once what it tightened.
-/// A directory that cannot be made private stops pagedesk.
-pub fn secure_data_dir(data_dir: &Path) -> Result<()> {
-    match private::secure_data_dir(data_dir) {
-        Ok(tightened) => {
-            for path in tightened {
-                eprintln!(
-                    "pagedesk: {} could be read by other users of this machine; it is now yours alone",
-                    path.display()
-                );
-            }
-            Ok(())
-        }
-        // Read-only data: whatever can be read is shown; the store says what cannot be written.
-        Err(StoreError::DataDir { source, .. })
-            if source.kind() == std::io::ErrorKind::PermissionDenied
-                || source.raw_os_error() == Some(libc::EROFS) =>
-        {
-            Ok(())
-        }
-        Err(error) => Err(error.into()),
-    }
-}
-
-/// Logs go to `pagedesk.log` in the data directory, never to the terminal. A log that cannot be
-/// written is said once and done without.
-pub fn start_log(data_dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let path = data_dir.join(LOG_FILE);
-    let file = match private::open_log(data_dir) {
-        Ok(file) => file,
-        Err(error) => {
-            eprintln!(
-                "pagedesk: cannot write the log {}: {error}; going on without it",
-                path.display()
-            );
-            return None;
-        }
-    };
-    let (writer, guard) = tracing_appender::non_blocking(file);
-    let filter = tracing_subscriber::EnvFilter::try_from_env("PAGEDESK_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_writer(writer)
-        .with_ansi(false)
-        .with_env_filter(filter)
-        .try_init()
-        .ok()?;
-    Some(guard)
-}
-
-pub fn open_store(data_dir: &Path) -> Result<Arc<Mutex<Store>>> {
-    let store = Store::open(data_dir)
-        .with_context(|| format!("cannot open the database in {}", data_dir.display()))?;
-    Ok(Arc::new(Mutex::new(store)))
-}
-
-pub fn build_engine(
-    config: &Config,
-    store: Arc<Mutex<Store>>,
-    events: Option<tokio::sync::mpsc::UnboundedSender<crate::sync::SyncEvent>>,
-) -> Result<Arc<Engine>> {
-    let graph = config.graph.client()?;
-    Ok(Arc::new(Engine::new(
-        store,
-        graph,
-        config.pages.clone(),
-        config.sync.clone(),
-        events,
-    )))
-}
-
-/// The inbox, with the sync engine in the background. The engine and the inbox each have their
-/// own database connection.
-pub async fn open_inbox(config: &Config, data_dir: &Path) -> Result<ExitCode> {
-    let engine_store = open_store(data_dir)?;
-    let (events, received) = tokio::sync::mpsc::unbounded_channel();
-    let engine = build_engine(config, engine_store, Some(events))?;
-    let (commands, command_queue) = tokio::sync::mpsc::unbounded_channel();
-    let background = tokio::spawn(engine.run(command_queue));
-    let store = Store::open(data_dir)
-        .with_context(|| format!("cannot open the database in {}", data_dir.display()))?;
-    let app = crate::ui::App::new(
-        store,
-        crate::ui::UiSettings::from_config(config),
-        crate::ui::Theme::from_env(),
-        Some(commands),
-    );
-    // The app owns the command sender: when the inbox closes, the engine stops and gives up the
-    // lease, unless a cycle keeps it busy longer than a moment.
-    let result = crate::ui::run(app, received).await;
-    if tokio::time::timeout(std::time::Duration::from_secs(2), background)
-        .await
-        .is_err()
-    {
-        tracing::info!("the engine was busy at exit; its lease expires on its own");
-    }
-    result?;
-    Ok(ExitCode::SUCCESS)
 }
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {

@@ -4,8 +4,10 @@
 
 pub mod ingest;
 mod lease;
-pub use lease::process_alive;
 mod outbox;
+mod spam;
+
+pub use lease::process_alive;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -18,7 +20,7 @@ use tokio::time::Instant;
 use crate::config::{ConfigError, PageConfig, SyncSettings};
 use crate::graph::{AccessToken, GraphClient, GraphError, ListSize};
 use crate::model::{Folder, SyncErrorKind};
-use crate::store::{ConversationUpdate, FolderSync, PageSync, Store, StoreError, WaitingSpam};
+use crate::store::{ConversationUpdate, FolderSync, PageSync, Store, StoreError};
 
 pub use outbox::Delivery;
 
@@ -560,54 +562,6 @@ impl Engine {
         }
     }
 
-    /// Stores conversations (with whether each is already known) in one transaction, applying
-    /// the spam rule to those not yet shown: one appears only once the buyer's last message is
-    /// `spam_delay` old, and waits (recorded, not shown) until then.
-    async fn store_conversations(
-        &self,
-        conversations: Vec<(ConversationUpdate, bool)>,
-    ) -> Result<News, PageError> {
-        if conversations.is_empty() {
-            return Ok(News::default());
-        }
-        let delay = chrono::Duration::from_std(self.settings.spam_delay).unwrap_or_default();
-        let now = Utc::now();
-        let mut to_store = Vec::new();
-        let mut waiting = Vec::new();
-        for (update, known) in conversations {
-            let last = update
-                .last_customer_message()
-                .unwrap_or(update.updated_time);
-            if update.folder == Folder::Spam && !known && now < last + delay {
-                waiting.push(WaitingSpam {
-                    conversation_id: update.id.clone(),
-                    page_id: update.page_id.clone(),
-                    customer_name: update.customer_name.clone(),
-                    last_customer_message_time: last,
-                    due_time: last + delay,
-                });
-            } else {
-                to_store.push(update);
-            }
-        }
-        let applied = self
-            .db(move |s| {
-                for spam in &waiting {
-                    s.record_waiting(spam)?;
-                }
-                s.apply_conversations(&to_store)
-            })
-            .await?;
-        let mut news = News::default();
-        for applied in applied {
-            news += News {
-                messages: applied.new_messages,
-                customer_messages: applied.new_customer_messages,
-            };
-        }
-        Ok(news)
-    }
-
     /// What a list call of this page asks for: the full size, or what worked after Facebook
     /// asked for less.
     async fn list_size(&self, page_id: &str) -> Result<ListSize, PageError> {
@@ -619,128 +573,6 @@ impl Engine {
                 messages,
             }),
         )
-    }
-
-    /// Staff can move a conversation in or out of Spam in Meta Business Suite without a new
-    /// message and without changing its `updated_time`, so no incremental read sees it: the
-    /// Spam folder's ids (a short list; no extra call when the read's first page held the whole
-    /// folder) are compared with the spam marks each cycle. One that left Spam is filed as Done
-    /// when the first page of Done lists it, else in the inbox.
-    async fn follow_folder_moves(
-        &self,
-        page_id: &str,
-        token: &AccessToken,
-        whole_spam_folder: Option<HashSet<String>>,
-    ) -> Result<(), PageError> {
-        let in_spam = match whole_spam_folder {
-            Some(ids) => ids,
-            None => self.folder_ids(page_id, token, Folder::Spam, false).await?,
-        };
-        let id = page_id.to_owned();
-        let (left, entered) = self.db(move |s| s.spam_moves(&id, &in_spam)).await?;
-        if left.is_empty() && entered.is_empty() {
-            return Ok(());
-        }
-        let done = if left.is_empty() {
-            HashSet::new()
-        } else {
-            self.folder_ids(page_id, token, Folder::PageDone, true)
-                .await?
-        };
-        let mut moves: Vec<(String, Folder)> = left
-            .into_iter()
-            .map(|id| {
-                let folder = if done.contains(&id) {
-                    Folder::PageDone
-                } else {
-                    Folder::Inbox
-                };
-                (id, folder)
-            })
-            .collect();
-        moves.extend(entered.into_iter().map(|id| (id, Folder::Spam)));
-        tracing::info!(
-            page = page_id,
-            moved = moves.len(),
-            "conversations moved on Facebook"
-        );
-        self.db(move |s| s.move_conversations(&moves)).await?;
-        Ok(())
-    }
-
-    /// The ids a folder lists: all of them (within the bounds every read keeps), or only the
-    /// first page.
-    async fn folder_ids(
-        &self,
-        page_id: &str,
-        token: &AccessToken,
-        folder: Folder,
-        first_page_only: bool,
-    ) -> Result<HashSet<String>, PageError> {
-        let mut ids = HashSet::new();
-        let mut after: Option<String> = None;
-        let mut cursors_seen = HashSet::new();
-        let mut empty_in_a_row = 0;
-        for _ in 0..MAX_LIST_CALLS {
-            let listing = self
-                .graph
-                .conversation_ids(page_id, token, folder, after.as_deref())
-                .await?;
-            self.note_usage(page_id, listing.usage.percent);
-            empty_in_a_row = if listing.items.is_empty() {
-                empty_in_a_row + 1
-            } else {
-                0
-            };
-            ids.extend(listing.items.into_iter().map(|c| c.id));
-            let Some(cursor) = listing.next_after.filter(|_| !first_page_only) else {
-                return Ok(ids);
-            };
-            if !cursors_seen.insert(cursor.clone()) {
-                return Err(PageError::CursorLoop(folder.as_str()));
-            }
-            if empty_in_a_row >= MAX_EMPTY_LIST_PAGES {
-                return Err(PageError::EndlessList {
-                    folder: folder.as_str(),
-                    why: format!("{empty_in_a_row} pages in a row without a conversation"),
-                });
-            }
-            after = Some(cursor);
-        }
-        // A list cut short would make every conversation past the cut look moved.
-        Err(PageError::EndlessList {
-            folder: folder.as_str(),
-            why: format!("{MAX_LIST_CALLS} pages read in one pass"),
-        })
-    }
-
-    /// Waiting spam conversations that are due but were not in this cycle's listing (the listing
-    /// stopped above them) are fetched one by one.
-    async fn pull_due_spam(
-        &self,
-        page_id: &str,
-        token: &AccessToken,
-        listed: &HashSet<String>,
-    ) -> Result<News, PageError> {
-        let id = page_id.to_owned();
-        let waiting = self.db(move |s| s.waiting_spam(&id)).await?;
-        let now = Utc::now();
-        let mut news = News::default();
-        for due in waiting
-            .into_iter()
-            .filter(|w| w.due_time <= now && !listed.contains(&w.conversation_id))
-        {
-            let size = self.list_size(page_id).await?;
-            let conversation = self
-                .graph
-                .conversation(page_id, &due.conversation_id, token, size)
-                .await?;
-            if let Some(update) = ingest::conversation_update(page_id, Folder::Spam, &conversation)
-            {
-                news += self.store_conversations(vec![(update, false)]).await?;
-            }
-        }
-        Ok(news)
     }
 }
 
