@@ -1,0 +1,109 @@
+//! The conversation list: who wrote, what, when, the spam mark and the reply window.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
+
+use super::{filter_name, pane_block};
+use crate::i18n::{S, Tr};
+use crate::model::ReplyWindow;
+use crate::store::ConversationRow;
+use crate::text::fit;
+use crate::ui::app::{App, Pane, ROW_HEIGHT};
+use crate::ui::clock::Clock;
+
+/// Time left to reply as a plain `RESPONSE`, "tag" while only HUMAN_AGENT may (and the page
+/// may use it), "closed" after, or "no reply" when Facebook says the person cannot be messaged.
+pub(super) fn reply_window(
+    tr: Tr,
+    conversation: &ConversationRow,
+    human_agent_tag: bool,
+    clock: Clock,
+) -> String {
+    if !conversation.can_reply {
+        return tr.t(S::WindowCannot).to_owned();
+    }
+    let tag_usable = human_agent_tag && !conversation.human_agent_refused;
+    match ReplyWindow::at(conversation.last_customer_message_time, clock.now) {
+        ReplyWindow::Open { left } => tr.f(S::WindowLeft, &[&tr.span(left.num_seconds())]),
+        ReplyWindow::HumanAgentOnly if tag_usable => tr.t(S::WindowTag).to_owned(),
+        _ => tr.t(S::WindowClosed).to_owned(),
+    }
+}
+
+pub(super) fn draw_list(frame: &mut Frame, app: &mut App, area: Rect, clock: Clock) {
+    let tr = app.tr;
+    let title = format!(
+        "{} · {} ({})",
+        tr.t(S::Conversations),
+        tr.t(filter_name(app.filter)),
+        app.list_total
+    );
+    let block = pane_block(app, title, Pane::List);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    app.areas.list = inner;
+    let capacity = (usize::from(inner.height) / ROW_HEIGHT).max(1);
+    if capacity != app.list_capacity {
+        app.list_capacity = capacity;
+        app.reload();
+    }
+    if app.list_rows.is_empty() {
+        frame.render_widget(
+            Paragraph::new(tr.t(S::NoConversations)).style(app.theme.dim()),
+            inner,
+        );
+        return;
+    }
+    let width = usize::from(inner.width);
+    let mut lines = Vec::new();
+    for (offset, conversation) in app.list_rows.iter().enumerate() {
+        let selected = app.list_top + offset == app.selected;
+        let unread = conversation.unread_count > 0;
+        let time = tr.span(clock.since(conversation.updated_time));
+        let spam = if conversation.spam {
+            format!("{} ", tr.t(S::SpamMark))
+        } else {
+            String::new()
+        };
+        let right = format!(" {spam}{time}");
+        let dot = if unread { "● " } else { "  " };
+        let name_width = width.saturating_sub(right.width() + dot.width());
+        let name_style = if unread {
+            app.theme.bold()
+        } else {
+            app.theme.normal()
+        };
+        let mut first = vec![
+            Span::styled(dot, app.theme.unread()),
+            Span::styled(fit(&conversation.customer_name, name_width), name_style),
+        ];
+        if conversation.spam {
+            first.push(Span::raw(" "));
+            first.push(Span::styled(spam.trim_end().to_owned(), app.theme.spam()));
+            first.push(Span::styled(format!(" {time}"), app.theme.dim()));
+        } else {
+            first.push(Span::styled(right, app.theme.dim()));
+        }
+        let window = format!(
+            " {}",
+            reply_window(tr, conversation, app.settings.human_agent_tag, clock)
+        );
+        let snippet_width = width.saturating_sub(window.width() + 2);
+        let second = vec![
+            Span::raw("  "),
+            Span::styled(fit(&conversation.snippet, snippet_width), app.theme.dim()),
+            Span::styled(window, app.theme.dim()),
+        ];
+        let (mut first, mut second) = (Line::from(first), Line::from(second));
+        if selected {
+            first = first.style(app.theme.selected());
+            second = second.style(app.theme.selected());
+        }
+        lines.push(first);
+        lines.push(second);
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}

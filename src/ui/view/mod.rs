@@ -1,0 +1,111 @@
+//! Drawing the inbox: sidebar (pages and filters), conversation list, chat with its banner and
+//! reply box, status and key hints, and the overlays. Narrow terminals fold the sidebar into a
+//! header line.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::app::{App, Overlay, Pane};
+use super::clock::Clock;
+use crate::i18n::S;
+use crate::model::Filter;
+use chat_pane::draw_chat;
+use list::draw_list;
+use overlays::{draw_help, draw_settings};
+use sidebar::{draw_header, draw_sidebar, token_banners};
+use status::{draw_hints, draw_status};
+
+mod chat_pane;
+mod list;
+mod overlays;
+mod sidebar;
+mod status;
+
+/// Below this width the sidebar folds into a header line.
+const SIDEBAR_MIN_WIDTH: u16 = 110;
+/// Below this width only one of list and chat is shown.
+const TWO_PANES_MIN_WIDTH: u16 = 60;
+const SIDEBAR_WIDTH: u16 = 28;
+
+pub fn draw(frame: &mut Frame, app: &mut App) {
+    draw_at(frame, app, Clock::local());
+}
+
+fn filter_name(filter: Filter) -> S {
+    match filter {
+        Filter::All => S::FilterAll,
+        Filter::Spam => S::FilterSpam,
+        Filter::Unread => S::FilterUnread,
+        Filter::Unreplied => S::FilterUnreplied,
+    }
+}
+
+/// Draws as of the clock's time and in its zone, so tests get the same screen every time.
+pub fn draw_at(frame: &mut Frame, app: &mut App, clock: Clock) {
+    let area = frame.area();
+    let banners = token_banners(app);
+    let [banner_area, main, status_area, hint_area] = Layout::vertical([
+        Constraint::Length(banners.len() as u16),
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(banners), banner_area);
+
+    let (list_area, chat_area) = if area.width >= SIDEBAR_MIN_WIDTH {
+        let [sidebar, list, chat] = Layout::horizontal([
+            Constraint::Length(SIDEBAR_WIDTH),
+            Constraint::Percentage(38),
+            Constraint::Fill(1),
+        ])
+        .areas(main);
+        draw_sidebar(frame, app, sidebar);
+        (Some(list), Some(chat))
+    } else {
+        let [header, rest] =
+            Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(main);
+        draw_header(frame, app, header);
+        app.areas.sidebar = header;
+        if area.width >= TWO_PANES_MIN_WIDTH {
+            let list_width = (area.width * 2 / 5).max(30);
+            let [list, chat] =
+                Layout::horizontal([Constraint::Length(list_width), Constraint::Fill(1)])
+                    .areas(rest);
+            (Some(list), Some(chat))
+        } else if matches!(app.focus, Pane::Chat | Pane::Compose) {
+            (None, Some(rest))
+        } else {
+            (Some(rest), None)
+        }
+    };
+    app.areas.list = Rect::default();
+    app.areas.chat = Rect::default();
+    app.areas.compose = Rect::default();
+    if let Some(list) = list_area {
+        draw_list(frame, app, list, clock);
+    }
+    if let Some(chat) = chat_area {
+        draw_chat(frame, app, chat, clock);
+    }
+    draw_status(frame, app, status_area, clock);
+    draw_hints(frame, app, hint_area);
+    match app.overlay {
+        Some(Overlay::Help) => draw_help(frame, app),
+        Some(Overlay::Settings { cursor }) => draw_settings(frame, app, cursor),
+        None => {}
+    }
+}
+
+fn pane_block(app: &App, title: String, pane: Pane) -> Block<'static> {
+    let style = if app.focus == pane && app.overlay.is_none() {
+        app.theme.focused_border()
+    } else {
+        app.theme.border()
+    };
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(style)
+        .title(title)
+}
