@@ -153,10 +153,6 @@ impl Engine {
     async fn deliver_reply(&self, reply: QueuedReply) -> Result<Delivery, PageError> {
         let now = Utc::now();
         let message_id = reply.message_id;
-        let kind = match messaging_type(&reply, self.settings.human_agent_tag, now) {
-            Ok(kind) => kind,
-            Err(problem) => return self.fail(message_id, problem, false).await,
-        };
         let Some(page) = self.page_config(&reply.page_id) else {
             let words = format!("page {} is not in the config", reply.page_id);
             return self
@@ -208,6 +204,10 @@ impl Engine {
         // the answer (or died mid-send).
         let Some(reply) = self.db(move |s| s.queued_reply(message_id)).await? else {
             return self.settled_elsewhere(message_id).await;
+        };
+        let kind = match messaging_type(&reply, self.settings.human_agent_tag, now) {
+            Ok(kind) => kind,
+            Err(problem) => return self.fail(message_id, problem, false).await,
         };
         if reply.outcome_unknown
             && let Some(first_attempt) = reply.first_attempt_at
