@@ -137,6 +137,11 @@ async fn asked_to_reduce_the_data_the_sync_asks_for_less_and_remembers() {
     world.sync().await;
     assert_eq!(list_limits(&world, 0).await, ["12"]);
     assert_eq!(world.conversations(&[]).await.len(), 41);
+    let doctor = world.pagedesk(&["doctor"]).await.stdout;
+    assert!(
+        doctor.contains("list size       12 conversations with 20 messages each per call"),
+        "{doctor}"
+    );
 }
 
 /// A reply through the binary while Facebook answers the send with `fault`: what `reply`

@@ -40,7 +40,7 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
         None => println!("Sync engine: none running (start `pagedesk` or `pagedesk sync`)"),
     }
     for page in &config.pages {
-        let (stored_name, spam_on, state, waiting) = {
+        let (stored_name, spam_on, state, waiting, reduced) = {
             let store = store.lock().expect("store");
             let name = store
                 .pages()?
@@ -52,6 +52,7 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
                 store.spam_sync(&page.id)?,
                 store.page_sync(&page.id)?,
                 store.waiting_spam(&page.id)?,
+                store.request_size(&page.id)?,
             )
         };
         let name = crate::model::page_name(page.name.as_deref(), stored_name.as_deref(), &page.id);
@@ -95,6 +96,14 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
                     }
                 }
             }
+        }
+        if let Some((conversations, messages)) = reduced {
+            line(
+                "list size",
+                &format!(
+                    "{conversations} conversations with {messages} messages each per call (Facebook asked for less data)"
+                ),
+            );
         }
         if spam_on {
             line("spam sync", "on");
