@@ -5,6 +5,7 @@
 pub mod ingest;
 mod lease;
 mod outbox;
+mod pass;
 mod spam;
 
 pub use lease::process_alive;
@@ -21,6 +22,7 @@ use crate::config::{ConfigError, PageConfig, SyncSettings};
 use crate::graph::{AccessToken, GraphClient, GraphError, ListSize};
 use crate::model::{Folder, SyncErrorKind};
 use crate::store::{ConversationUpdate, FolderSync, PageSync, Store, StoreError};
+use pass::{FolderPass, Listed};
 
 pub use outbox::Delivery;
 
@@ -395,30 +397,19 @@ impl Engine {
         folder: Folder,
         read: &mut Read<'_>,
     ) -> Result<News, PageError> {
-        let Read {
-            progress,
-            listed,
-            whole_folder,
-        } = read;
-        let mut after = if progress.pass_complete {
-            None
-        } else {
-            progress.resume_after.clone()
-        };
+        let mut pass = FolderPass::new(
+            folder,
+            read.progress.clone(),
+            self.settings.backfill_conversations,
+        );
         let mut size = self.list_size(page_id).await?;
         let mut size_shrunk = false;
-        let mut cursors_seen = HashSet::new();
-        let mut calls = 0;
-        let mut empty_in_a_row = 0;
         let mut news = News::default();
-        let mut resuming = after.is_some();
-        // The newest conversation of a read from the top: once the read completes, everything
-        // up to it is in the store.
-        let mut top: Option<i64> = None;
         loop {
+            let from_top = pass.cursor().is_none();
             let listing = match self
                 .graph
-                .conversations(page_id, token, folder, size, after.as_deref())
+                .conversations(page_id, token, folder, size, pass.cursor())
                 .await
             {
                 // Asked for too much: the same cursor, a smaller request.
@@ -432,45 +423,26 @@ impl Engine {
                     None => return Err(GraphError::TooMuchData(words).into()),
                 },
                 // A saved cursor can expire: the interrupted pass starts again from the top.
-                Err(GraphError::Invalid { .. }) if resuming => {
+                Err(GraphError::Invalid { .. }) if pass.resuming() => {
                     tracing::info!(
                         page = page_id,
                         folder = folder.as_str(),
                         "saved cursor refused; reading from the top"
                     );
-                    resuming = false;
-                    after = None;
+                    pass.restart_from_top();
                     continue;
                 }
                 listing => listing?,
             };
-            resuming = false;
-            calls += 1;
             if std::mem::take(&mut size_shrunk) {
                 // Remembered, so the next cycles (and other processes) ask for what works.
                 let id = page_id.to_owned();
                 let saved = (size.conversations, size.messages);
                 self.db(move |s| s.save_request_size(&id, saved)).await?;
             }
-            empty_in_a_row = if listing.items.is_empty() {
-                empty_in_a_row + 1
-            } else {
-                0
-            };
             self.note_usage(page_id, listing.usage.percent);
-            if after.is_none() && listing.next_after.is_none() {
-                **whole_folder = Some(listing.items.iter().map(|c| c.id.clone()).collect());
-            }
-            if after.is_none() {
-                top = listing
-                    .items
-                    .iter()
-                    .filter_map(|c| c.updated_time)
-                    .map(|t| t.timestamp())
-                    .max();
-                if !progress.pass_complete {
-                    progress.pass_top = top;
-                }
+            if from_top && listing.next_after.is_none() {
+                *read.whole_folder = Some(listing.items.iter().map(|c| c.id.clone()).collect());
             }
             let updates: Vec<ConversationUpdate> = listing
                 .items
@@ -485,79 +457,39 @@ impl Engine {
                 .collect();
             let ids: Vec<String> = updates.iter().map(|u| u.id.clone()).collect();
             let stored = self.db(move |s| s.conversation_versions(&ids)).await?;
-            let mut reached_known = false;
-            let mut changed = Vec::new();
-            for update in updates {
-                // Seen in this read: a waiting spam conversation below where it stops is not.
-                listed.insert(update.id.clone());
-                let version = stored.get(&update.id);
-                let unchanged = version.is_some_and(|(time, snippet)| {
+            let unchanged = |update: &ConversationUpdate| {
+                stored.get(&update.id).is_some_and(|(time, snippet)| {
                     *time == update.updated_time && *snippet == update.snippet
-                });
-                // Stop at what an earlier, completed read already covered; what an interrupted
-                // read stored above that is passed over, not taken as the end.
-                let covered = progress
-                    .complete_through
-                    .is_some_and(|through| update.updated_time.timestamp() <= through);
-                if progress.pass_complete && unchanged && covered {
-                    reached_known = true;
-                    break;
-                }
-                if !unchanged {
-                    changed.push((update, version.is_some()));
-                }
-                if !progress.pass_complete {
-                    progress.backfilled += 1;
-                    if progress.backfilled >= self.settings.backfill_conversations {
-                        reached_known = true;
-                        break;
-                    }
+                })
+            };
+            let items: Vec<Listed> = updates
+                .iter()
+                .map(|update| Listed {
+                    updated_time: update.updated_time,
+                    unchanged: unchanged(update),
+                })
+                .collect();
+            let step = pass.page(&items, listing.next_after);
+            let mut changed = Vec::new();
+            for update in updates.into_iter().take(step.seen) {
+                // Seen in this read: a waiting spam conversation below where it stops is not.
+                read.listed.insert(update.id.clone());
+                if !unchanged(&update) {
+                    let known = stored.contains_key(&update.id);
+                    changed.push((update, known));
                 }
             }
             news += self.store_conversations(changed).await?;
-            let next = listing.next_after.filter(|_| !reached_known);
-            if let Some(cursor) = &next {
-                if !cursors_seen.insert(cursor.clone()) {
-                    return Err(PageError::CursorLoop(folder.as_str()));
-                }
-                let why = if empty_in_a_row >= MAX_EMPTY_LIST_PAGES {
-                    Some(format!(
-                        "{empty_in_a_row} pages in a row without a conversation"
-                    ))
-                } else if calls >= MAX_LIST_CALLS {
-                    Some(format!("{calls} pages read in one pass"))
-                } else {
-                    None
-                };
-                if let Some(why) = why {
-                    return Err(PageError::EndlessList {
-                        folder: folder.as_str(),
-                        why,
-                    });
-                }
-            }
-            let finished = next.is_none();
-            if finished {
-                let through = if progress.pass_complete {
-                    top
-                } else {
-                    progress.pass_top
-                };
-                progress.complete_through = progress.complete_through.max(through);
-                progress.pass_complete = true;
-                progress.resume_after = None;
-            } else if !progress.pass_complete {
-                progress.resume_after = next.clone();
-            }
-            if finished || !progress.pass_complete {
+            pass.check_it_ends()?;
+            *read.progress = pass.progress.clone();
+            if step.save {
                 let id = page_id.to_owned();
-                let saved = progress.clone();
+                let saved = pass.progress.clone();
                 self.db(move |s| s.save_folder_sync(&id, folder, &saved))
                     .await?;
             }
-            match next {
-                Some(cursor) => after = Some(cursor),
-                None => return Ok(news),
+            if step.next.is_none() {
+                return Ok(news);
             }
         }
     }
