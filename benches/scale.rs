@@ -209,6 +209,7 @@ fn first_frame(dir: &Path, report: &mut Report) {
         let started = Instant::now();
         let store = Store::open(dir).unwrap();
         let mut app = App::new(store, ui_settings(), Theme::plain(), None);
+        app.resize(120, 40);
         let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
         terminal.draw(|f| draw_at(f, &mut app, clock())).unwrap();
         samples.push(started.elapsed());
@@ -225,6 +226,7 @@ fn first_frame(dir: &Path, report: &mut Report) {
 fn ui_operations(dir: &Path, report: &mut Report) {
     let store = Store::open(dir).unwrap();
     let mut app = App::new(store, ui_settings(), Theme::plain(), None);
+    app.resize(120, 40);
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
     terminal.draw(|f| draw_at(f, &mut app, clock())).unwrap();
     let mut measure = |keys: &[KeyCode], rounds: usize| {

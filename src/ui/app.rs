@@ -126,6 +126,8 @@ pub struct App {
     pub list_rows: Vec<ConversationRow>,
     /// How many conversations the list pane shows, as last drawn.
     pub list_capacity: usize,
+    /// The terminal's size, which decides how many list rows are read.
+    pub size: Rect,
     pub selected: usize,
     pub open: Option<Open>,
     pub compose: TextArea<'static>,
@@ -175,6 +177,7 @@ impl App {
             list_top: 0,
             list_rows: Vec::new(),
             list_capacity: 10,
+            size: Rect::new(0, 0, 80, 24),
             selected: 0,
             open: None,
             compose: TextArea::default(),
@@ -242,11 +245,19 @@ impl App {
     }
 
     /// Reads everything shown again from the database.
+    /// The terminal is `width` x `height` now: as many list rows as fit are read.
+    pub fn resize(&mut self, width: u16, height: u16) {
+        self.size = Rect::new(0, 0, width, height);
+        self.reload();
+    }
+
     pub fn reload(&mut self) {
         if let Ok(version) = self.store.data_version() {
             self.data_version = version;
         }
         self.load_pages();
+        // The page rows decide the banners, and so how many list rows fit.
+        self.list_capacity = super::view::list_capacity(self, self.size);
         self.load_counts();
         self.keep_selection_on_open_conversation();
         self.load_list();

@@ -68,6 +68,8 @@ async fn event_loop(
     // Once a second: other processes' writes, and the "synced N s ago" clock.
     let mut ticks = tokio::time::interval(Duration::from_secs(1));
     let mut dirty = true;
+    let size = terminal.size()?;
+    app.resize(size.width, size.height);
     loop {
         if dirty {
             terminal.draw(|frame| draw(frame, &mut app))?;
@@ -87,7 +89,11 @@ async fn event_loop(
                 Some(Ok(Event::Key(key))) => dirty |= app.on_key(key),
                 Some(Ok(Event::Mouse(mouse))) => dirty |= app.on_mouse(mouse),
                 Some(Ok(Event::Paste(text))) => dirty |= app.on_paste(&text),
-                Some(Ok(Event::Resize(..) | Event::FocusGained)) => dirty = true,
+                Some(Ok(Event::Resize(width, height))) => {
+                    app.resize(width, height);
+                    dirty = true;
+                }
+                Some(Ok(Event::FocusGained)) => dirty = true,
                 Some(Ok(_)) => {}
                 Some(Err(error)) => return Err(error.into()),
                 None => return Ok(()),

@@ -270,6 +270,7 @@ impl Inbox {
             commands: queue,
             terminal: Terminal::new(TestBackend::new(width, height)).unwrap(),
         };
+        inbox.app.resize(width, height);
         inbox.draw();
         inbox
     }
@@ -308,6 +309,7 @@ impl Inbox {
     /// The terminal becomes `width` x `height`; the next draw fits it.
     pub fn resize(&mut self, width: u16, height: u16) {
         self.terminal.backend_mut().resize(width, height);
+        self.app.resize(width, height);
         self.draw();
     }
 

@@ -11,7 +11,7 @@ use crate::i18n::{S, Tr};
 use crate::model::ReplyWindow;
 use crate::store::ConversationRow;
 use crate::text::fit;
-use crate::ui::app::{App, Pane, ROW_HEIGHT};
+use crate::ui::app::{App, Pane};
 use crate::ui::clock::Clock;
 
 /// Time left to reply as a plain `RESPONSE`, "tag" while only HUMAN_AGENT may (and the page
@@ -45,11 +45,6 @@ pub(super) fn draw_list(frame: &mut Frame, app: &mut App, area: Rect, clock: Clo
     let inner = block.inner(area);
     frame.render_widget(block, area);
     app.areas.list = inner;
-    let capacity = (usize::from(inner.height) / ROW_HEIGHT).max(1);
-    if capacity != app.list_capacity {
-        app.list_capacity = capacity;
-        app.reload();
-    }
     if app.list_rows.is_empty() {
         frame.render_widget(
             Paragraph::new(tr.t(S::NoConversations)).style(app.theme.dim()),

@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::app::{App, Overlay, Pane};
+use super::app::{App, Overlay, Pane, ROW_HEIGHT};
 use super::clock::Clock;
 use crate::i18n::S;
 use crate::model::Filter;
@@ -41,56 +41,92 @@ fn filter_name(filter: Filter) -> S {
     }
 }
 
-/// Draws as of the clock's time and in its zone, so tests get the same screen every time.
-pub fn draw_at(frame: &mut Frame, app: &mut App, clock: Clock) {
-    let area = frame.area();
-    let banners = token_banners(app);
-    let [banner_area, main, status_area, hint_area] = Layout::vertical([
-        Constraint::Length(banners.len() as u16),
+/// Where each part of the inbox goes on a terminal of `area`. Drawing and knowing how many
+/// list rows to read (on a resize or a reload, never while drawing) both use it.
+pub(crate) struct Panes {
+    banner: Rect,
+    sidebar: Option<Rect>,
+    header: Option<Rect>,
+    pub list: Option<Rect>,
+    chat: Option<Rect>,
+    status: Rect,
+    hints: Rect,
+}
+
+pub(crate) fn panes(app: &App, area: Rect) -> Panes {
+    let banners = token_banners(app).len() as u16;
+    let [banner, main, status, hints] = Layout::vertical([
+        Constraint::Length(banners),
         Constraint::Min(3),
         Constraint::Length(1),
         Constraint::Length(1),
     ])
     .areas(area);
-    frame.render_widget(Paragraph::new(banners), banner_area);
-
-    let (list_area, chat_area) = if area.width >= SIDEBAR_MIN_WIDTH {
+    let mut panes = Panes {
+        banner,
+        sidebar: None,
+        header: None,
+        list: None,
+        chat: None,
+        status,
+        hints,
+    };
+    if area.width >= SIDEBAR_MIN_WIDTH {
         let [sidebar, list, chat] = Layout::horizontal([
             Constraint::Length(SIDEBAR_WIDTH),
             Constraint::Percentage(38),
             Constraint::Fill(1),
         ])
         .areas(main);
-        draw_sidebar(frame, app, sidebar);
-        (Some(list), Some(chat))
+        (panes.sidebar, panes.list, panes.chat) = (Some(sidebar), Some(list), Some(chat));
+        return panes;
+    }
+    let [header, rest] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(main);
+    panes.header = Some(header);
+    if area.width >= TWO_PANES_MIN_WIDTH {
+        let list_width = (area.width * 2 / 5).max(30);
+        let [list, chat] =
+            Layout::horizontal([Constraint::Length(list_width), Constraint::Fill(1)]).areas(rest);
+        (panes.list, panes.chat) = (Some(list), Some(chat));
+    } else if matches!(app.focus, Pane::Chat | Pane::Compose) {
+        panes.chat = Some(rest);
     } else {
-        let [header, rest] =
-            Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(main);
+        panes.list = Some(rest);
+    }
+    panes
+}
+
+/// How many conversations fit in the list on a terminal of `area`. On a terminal so narrow
+/// that the list and the chat take turns, the chat's place is the list's.
+pub(crate) fn list_capacity(app: &App, area: Rect) -> usize {
+    let panes = panes(app, area);
+    panes.list.or(panes.chat).map_or(1, |list| {
+        (usize::from(list.height.saturating_sub(2)) / ROW_HEIGHT).max(1)
+    })
+}
+
+/// Draws as of the clock's time and in its zone, so tests get the same screen every time.
+pub fn draw_at(frame: &mut Frame, app: &mut App, clock: Clock) {
+    let panes = panes(app, frame.area());
+    frame.render_widget(Paragraph::new(token_banners(app)), panes.banner);
+    if let Some(sidebar) = panes.sidebar {
+        draw_sidebar(frame, app, sidebar);
+    }
+    if let Some(header) = panes.header {
         draw_header(frame, app, header);
         app.areas.sidebar = header;
-        if area.width >= TWO_PANES_MIN_WIDTH {
-            let list_width = (area.width * 2 / 5).max(30);
-            let [list, chat] =
-                Layout::horizontal([Constraint::Length(list_width), Constraint::Fill(1)])
-                    .areas(rest);
-            (Some(list), Some(chat))
-        } else if matches!(app.focus, Pane::Chat | Pane::Compose) {
-            (None, Some(rest))
-        } else {
-            (Some(rest), None)
-        }
-    };
+    }
     app.areas.list = Rect::default();
     app.areas.chat = Rect::default();
     app.areas.compose = Rect::default();
-    if let Some(list) = list_area {
+    if let Some(list) = panes.list {
         draw_list(frame, app, list, clock);
     }
-    if let Some(chat) = chat_area {
+    if let Some(chat) = panes.chat {
         draw_chat(frame, app, chat, clock);
     }
-    draw_status(frame, app, status_area, clock);
-    draw_hints(frame, app, hint_area);
+    draw_status(frame, app, panes.status, clock);
+    draw_hints(frame, app, panes.hints);
     match app.overlay {
         Some(Overlay::Help) => draw_help(frame, app),
         Some(Overlay::Settings { cursor }) => draw_settings(frame, app, cursor),
