@@ -672,24 +672,3 @@ async fn tokens_travel_in_a_header_never_in_a_url() {
         assert_eq!(request["token_in_query"], false, "{request}");
     }
 }
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn staff_starting_pagedesk_at_once_on_a_new_data_dir_all_get_in() {
-    for _ in 0..5 {
-        let world = TestWorld::start("").await;
-        let starts: Vec<_> = (0..8)
-            .map(|_| {
-                world
-                    .command(&["conversations"])
-                    .stdout(std::process::Stdio::piped())
-                    .stderr(std::process::Stdio::piped())
-                    .spawn()
-                    .unwrap()
-            })
-            .collect();
-        for start in starts {
-            let run = common::Run::from(start.wait_with_output().await.unwrap());
-            assert_eq!(run.code, 0, "{}", run.stderr);
-        }
-    }
-}

@@ -456,7 +456,7 @@ fn spam_sync(config: &Config, store: &mut Store, on: bool, page: Option<&str>) -
         .filter(|p| page.is_none_or(|id| id == p.id))
     {
         store.set_spam_sync(&configured.id, on)?;
-        let name = configured.name.as_deref().unwrap_or(&configured.id);
+        let name = crate::model::page_name(configured.name.as_deref(), None, &configured.id);
         println!("Spam sync {word} for {name} ({}).", configured.id);
     }
     Ok(ExitCode::SUCCESS)

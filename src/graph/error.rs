@@ -69,6 +69,50 @@ impl GraphError {
         matches!(self, GraphError::Transient(_))
     }
 
+    /// The same error with `secret` redacted from every text it carries: for a call that sends
+    /// a secret besides its access token (an app secret, a token to look at).
+    pub fn redacted(self, secret: &str) -> GraphError {
+        let redact = |text: String| super::redact_secret(&text, secret);
+        match self {
+            GraphError::Auth { subcode, message } => GraphError::Auth {
+                subcode,
+                message: redact(message),
+            },
+            GraphError::Permission { code, message } => GraphError::Permission {
+                code,
+                message: redact(message),
+            },
+            GraphError::Transient(message) => GraphError::Transient(redact(message)),
+            GraphError::TooMuchData(message) => GraphError::TooMuchData(redact(message)),
+            GraphError::CannotMessage { code, message } => GraphError::CannotMessage {
+                code,
+                message: redact(message),
+            },
+            GraphError::PolicyBlocked { code, message } => GraphError::PolicyBlocked {
+                code,
+                message: redact(message),
+            },
+            GraphError::NoMatchingUser { message } => GraphError::NoMatchingUser {
+                message: redact(message),
+            },
+            GraphError::ProofRefused { message } => GraphError::ProofRefused {
+                message: redact(message),
+            },
+            GraphError::Invalid {
+                code,
+                subcode,
+                message,
+            } => GraphError::Invalid {
+                code,
+                subcode,
+                message: redact(message),
+            },
+            other @ (GraphError::RateLimited { .. }
+            | GraphError::WindowClosed
+            | GraphError::RecipientUnavailable { .. }) => other,
+        }
+    }
+
     /// Whether the same request could succeed later, once a token, a permission or the
     /// recipient's state changes; not when Facebook's rules forbid it.
     pub fn may_work_later(&self) -> bool {

@@ -414,7 +414,10 @@ impl GraphClient {
             ("client_secret", secret.expose()),
             ("fb_exchange_token", user_token.expose()),
         ]);
-        let (answer, _): (ExchangedToken, _) = self.exchange(request, user_token, None).await?;
+        let (answer, _): (ExchangedToken, _) = self
+            .exchange(request, user_token, None)
+            .await
+            .map_err(|e| e.redacted(secret.expose()))?;
         Ok(answer.access_token)
     }
 
@@ -431,18 +434,7 @@ impl GraphClient {
         let (info, _): (wire::TokenInfo, _) = self
             .read(url, &[("input_token", token.expose())], &app_token, None)
             .await
-            .map_err(|e| match e {
-                GraphError::Invalid {
-                    code,
-                    subcode,
-                    message,
-                } => GraphError::Invalid {
-                    code,
-                    subcode,
-                    message: token.redact(&message),
-                },
-                other => other,
-            })?;
+            .map_err(|e| e.redacted(token.expose()))?;
         Ok(info.data)
     }
 
@@ -696,6 +688,20 @@ mod tests {
             "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"
         );
         assert_eq!(format!("{secret:?}"), "AppSecret([redacted])");
+    }
+
+    #[test]
+    fn a_second_secret_is_redacted_from_any_error() {
+        let secret = "app-secret-0123456789";
+        let error = GraphError::Permission {
+            code: 10,
+            message: format!("bad client_secret {secret}"),
+        };
+        let said = error.redacted(secret).to_string();
+        assert!(
+            said.contains("[redacted]") && !said.contains("0123456789"),
+            "{said}"
+        );
     }
 
     #[test]

@@ -123,12 +123,6 @@ pub enum Trigger {
     Person,
 }
 
-/// A read of a folder gives up after this many pages in a row with no conversation on them
-/// (each with a new cursor), or this many calls in all: Facebook's lists end, and one that
-/// does not would spend the page's call budget for nothing.
-const MAX_EMPTY_LIST_PAGES: usize = 3;
-const MAX_LIST_CALLS: usize = 2_000;
-
 /// Usage (percent of the app's or page's limit) from which background syncs slow down, and
 /// from which they slow down more.
 const SLOW_DOWN_AT: u32 = 75;

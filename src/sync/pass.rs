@@ -8,9 +8,61 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
-use super::{MAX_EMPTY_LIST_PAGES, MAX_LIST_CALLS, PageError};
+use super::PageError;
 use crate::model::Folder;
 use crate::store::FolderSync;
+
+/// A read of a folder gives up after this many pages in a row with no conversation on them
+/// (each with a new cursor), or this many calls in all: Facebook's lists end, and one that
+/// does not would spend the page's call budget for nothing.
+const MAX_EMPTY_LIST_PAGES: usize = 3;
+const MAX_LIST_CALLS: usize = 2_000;
+
+/// Watches a read's pages for a list that does not end: a cursor seen before, empty page after
+/// empty page, or more calls than any folder needs.
+pub(super) struct EndGuard {
+    folder: Folder,
+    cursors_seen: HashSet<String>,
+    calls: usize,
+    empty_in_a_row: usize,
+}
+
+impl EndGuard {
+    pub fn new(folder: Folder) -> EndGuard {
+        EndGuard {
+            folder,
+            cursors_seen: HashSet::new(),
+            calls: 0,
+            empty_in_a_row: 0,
+        }
+    }
+
+    /// A page came, empty or not, with `next` the cursor the read would follow.
+    pub fn page(&mut self, empty: bool, next: Option<&str>) -> Result<(), PageError> {
+        self.calls += 1;
+        self.empty_in_a_row = if empty { self.empty_in_a_row + 1 } else { 0 };
+        let Some(cursor) = next else {
+            return Ok(());
+        };
+        if !self.cursors_seen.insert(cursor.to_owned()) {
+            return Err(PageError::CursorLoop(self.folder.as_str()));
+        }
+        let why = if self.empty_in_a_row >= MAX_EMPTY_LIST_PAGES {
+            format!(
+                "{} pages in a row without a conversation",
+                self.empty_in_a_row
+            )
+        } else if self.calls >= MAX_LIST_CALLS {
+            format!("{} pages read in one pass", self.calls)
+        } else {
+            return Ok(());
+        };
+        Err(PageError::EndlessList {
+            folder: self.folder.as_str(),
+            why,
+        })
+    }
+}
 
 /// A conversation on a listing page, as the pass needs it.
 pub(super) struct Listed {
@@ -32,14 +84,13 @@ pub(super) struct Step {
 }
 
 pub(super) struct FolderPass {
-    folder: Folder,
     pub progress: FolderSync,
     backfill: usize,
     after: Option<String>,
     resuming: bool,
-    cursors_seen: HashSet<String>,
-    calls: usize,
-    empty_in_a_row: usize,
+    /// Whether the last page was empty, for the end guard.
+    last_empty: bool,
+    guard: EndGuard,
     /// The newest conversation of a read from the top: once the read completes, everything up
     /// to it is in the store.
     top: Option<i64>,
@@ -53,14 +104,12 @@ impl FolderPass {
             progress.resume_after.clone()
         };
         FolderPass {
-            folder,
             resuming: after.is_some(),
             progress,
             backfill,
             after,
-            cursors_seen: HashSet::new(),
-            calls: 0,
-            empty_in_a_row: 0,
+            last_empty: false,
+            guard: EndGuard::new(folder),
             top: None,
         }
     }
@@ -85,12 +134,7 @@ impl FolderPass {
     /// list still looks like it ends is asked after the page is stored ([`Self::check_it_ends`]).
     pub fn page(&mut self, items: &[Listed], next: Option<String>) -> Step {
         self.resuming = false;
-        self.calls += 1;
-        self.empty_in_a_row = if items.is_empty() {
-            self.empty_in_a_row + 1
-        } else {
-            0
-        };
+        self.last_empty = items.is_empty();
         let progress = &mut self.progress;
         if self.after.is_none() {
             self.top = items.iter().map(|c| c.updated_time.timestamp()).max();
@@ -138,29 +182,9 @@ impl FolderPass {
         Step { seen, next, save }
     }
 
-    /// A list that repeats a cursor, or goes on empty page after empty page, or past
-    /// [`MAX_LIST_CALLS`], is given up before the next call.
+    /// Whether the list still looks like one that ends, asked before the next call.
     pub fn check_it_ends(&mut self) -> Result<(), PageError> {
-        let Some(cursor) = &self.after else {
-            return Ok(());
-        };
-        if !self.cursors_seen.insert(cursor.clone()) {
-            return Err(PageError::CursorLoop(self.folder.as_str()));
-        }
-        let why = if self.empty_in_a_row >= MAX_EMPTY_LIST_PAGES {
-            format!(
-                "{} pages in a row without a conversation",
-                self.empty_in_a_row
-            )
-        } else if self.calls >= MAX_LIST_CALLS {
-            format!("{} pages read in one pass", self.calls)
-        } else {
-            return Ok(());
-        };
-        Err(PageError::EndlessList {
-            folder: self.folder.as_str(),
-            why,
-        })
+        self.guard.page(self.last_empty, self.after.as_deref())
     }
 }
 

@@ -6,8 +6,8 @@ use std::collections::HashSet;
 
 use chrono::Utc;
 
+use super::pass::EndGuard;
 use super::{Engine, News, PageError, ingest};
-use super::{MAX_EMPTY_LIST_PAGES, MAX_LIST_CALLS};
 use crate::graph::AccessToken;
 use crate::model::Folder;
 use crate::store::{ConversationUpdate, WaitingSpam};
@@ -119,39 +119,23 @@ impl Engine {
     ) -> Result<HashSet<String>, PageError> {
         let mut ids = HashSet::new();
         let mut after: Option<String> = None;
-        let mut cursors_seen = HashSet::new();
-        let mut empty_in_a_row = 0;
-        for _ in 0..MAX_LIST_CALLS {
+        // A list cut short would make every conversation past the cut look moved: one that
+        // does not end is an error, never a partial answer.
+        let mut guard = EndGuard::new(folder);
+        loop {
             let listing = self
                 .graph
                 .conversation_ids(page_id, token, folder, after.as_deref())
                 .await?;
             self.note_usage(page_id, listing.usage.percent);
-            empty_in_a_row = if listing.items.is_empty() {
-                empty_in_a_row + 1
-            } else {
-                0
-            };
+            let empty = listing.items.is_empty();
             ids.extend(listing.items.into_iter().map(|c| c.id));
-            let Some(cursor) = listing.next_after.filter(|_| !first_page_only) else {
+            after = listing.next_after.filter(|_| !first_page_only);
+            guard.page(empty, after.as_deref())?;
+            if after.is_none() {
                 return Ok(ids);
-            };
-            if !cursors_seen.insert(cursor.clone()) {
-                return Err(PageError::CursorLoop(folder.as_str()));
             }
-            if empty_in_a_row >= MAX_EMPTY_LIST_PAGES {
-                return Err(PageError::EndlessList {
-                    folder: folder.as_str(),
-                    why: format!("{empty_in_a_row} pages in a row without a conversation"),
-                });
-            }
-            after = Some(cursor);
         }
-        // A list cut short would make every conversation past the cut look moved.
-        Err(PageError::EndlessList {
-            folder: folder.as_str(),
-            why: format!("{MAX_LIST_CALLS} pages read in one pass"),
-        })
     }
 
     /// Waiting spam conversations that are due but were not in this cycle's listing (the listing
