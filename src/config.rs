@@ -10,6 +10,7 @@ use serde::{Deserialize, Deserializer};
 
 use crate::graph::{AccessToken, AppSecret, GraphClient, GraphError};
 use crate::i18n::Lang;
+use crate::keymap::{KeyOverrides, Keymap};
 
 pub const DEFAULT_GRAPH_BASE_URL: &str = "https://graph.facebook.com";
 pub const DEFAULT_GRAPH_VERSION: &str = "v25.0";
@@ -60,6 +61,12 @@ pub struct Config {
     /// Ring the terminal bell when a customer writes.
     #[serde(default = "yes")]
     pub notify: bool,
+    /// `[keys.<mode>]`: the config's changes to the default bindings.
+    #[serde(default, rename = "keys")]
+    key_overrides: KeyOverrides,
+    /// The bindings in effect, checked when the config is read.
+    #[serde(skip)]
+    pub keymap: Keymap,
 }
 
 fn yes() -> bool {
@@ -211,7 +218,7 @@ impl Config {
     /// Parses and checks a config; the message names the line and the key at fault, never the
     /// value written there (a mistyped key can hold a token).
     pub fn parse(text: &str) -> Result<Self, String> {
-        let config: Config = toml::from_str(text).map_err(|e| syntax_error(text, &e))?;
+        let mut config: Config = toml::from_str(text).map_err(|e| syntax_error(text, &e))?;
         let mut seen = std::collections::HashSet::new();
         for page in &config.pages {
             if page.id.trim().is_empty() {
@@ -249,6 +256,7 @@ impl Config {
             return Err("[sync] backfill_conversations: must be at least 1".into());
         }
         url::Url::parse(&config.graph.base_url).map_err(|e| format!("[graph] base_url: {e}"))?;
+        config.keymap = Keymap::with(&config.key_overrides)?;
         Ok(config)
     }
 }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod emulator;
 pub mod graph;
 pub mod i18n;
+pub mod keymap;
 pub mod model;
 pub mod store;
 pub mod sync;

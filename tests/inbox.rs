@@ -490,3 +490,38 @@ fn who_cannot_be_answered_is_shown_so_in_the_list_and_the_chat() {
     inbox.app.on_sync_event(&changed);
     assert!(!inbox.screen().contains(" tag"), "{}", inbox.screen());
 }
+
+#[test]
+fn the_help_scrolls_to_its_last_binding_and_says_where_it_is() {
+    let mut inbox = Inbox::new(100, 30);
+    inbox.key(KeyCode::Char('?'));
+    let top = inbox.screen();
+    assert!(top.contains("Keys · 1-28/51"), "{top}");
+    assert!(!top.contains("Ctrl-C"), "{top}");
+    inbox.key(KeyCode::Char('G'));
+    let bottom = inbox.screen();
+    assert!(bottom.contains("Keys · 24-51/51"), "{bottom}");
+    assert!(
+        bottom.contains("Ctrl-C") && bottom.contains("Esc q ?"),
+        "{bottom}"
+    );
+    inbox.key(KeyCode::Char('k'));
+    assert!(inbox.screen().contains("Keys · 23-50/51"));
+    inbox.key(KeyCode::Char('q'));
+    assert!(!inbox.screen().contains("Keys ·"), "q closes the help");
+    assert!(!inbox.app.quit);
+}
+
+#[test]
+fn d_and_u_move_a_screenful_and_home_end_reach_the_ends() {
+    let mut inbox = Inbox::new(100, 30);
+    let last = inbox.app.list_total - 1;
+    inbox.key(KeyCode::End);
+    assert_eq!(inbox.app.selected, last);
+    inbox.key(KeyCode::Home);
+    assert_eq!(inbox.app.selected, 0);
+    inbox.key(KeyCode::Char('d'));
+    assert_eq!(inbox.app.selected, inbox.app.list_capacity.min(last));
+    inbox.key(KeyCode::Char('u'));
+    assert_eq!(inbox.app.selected, 0);
+}

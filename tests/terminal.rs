@@ -290,3 +290,74 @@ async fn what_strangers_write_cannot_drive_the_terminal() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_rebound_in_the_config_drive_the_inbox_and_its_help() {
+    let world = TestWorld::start("interval = \"1s\"").await;
+    let mut config = std::fs::read_to_string(&world.config_path).unwrap();
+    config.push_str("\n[keys.inbox]\nquit = \"x\"\n\n[keys.move]\ndown = [\"e\", \"Down\"]\n");
+    std::fs::write(&world.config_path, &config).unwrap();
+    world
+        .buyer_writes(
+            0,
+            "Nguyễn Thị Lan",
+            "Váy hoa nhí còn không shop?",
+            "inbox",
+            120,
+        )
+        .await;
+    world
+        .buyer_writes(0, "Trần Văn Minh", "Ship về Huế mấy ngày?", "inbox", 600)
+        .await;
+
+    let mut terminal = Terminal::start(&world, 100, 30);
+    terminal.wait_for_text("x quit").await;
+    terminal
+        .wait_for("the newest conversation shown", |s| {
+            s.contains("┌Nguyễn Thị Lan")
+        })
+        .await;
+    terminal.type_text("j");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        terminal.contents().contains("┌Nguyễn Thị Lan"),
+        "j is unbound"
+    );
+    terminal.type_text("e");
+    terminal
+        .wait_for("e moved down", |s| s.contains("┌Trần Văn Minh"))
+        .await;
+    terminal.type_text("q");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        terminal.child.try_wait().unwrap().is_none(),
+        "q no longer quits"
+    );
+    terminal.type_text("?");
+    let help = terminal.wait_for_text("Keys ·").await;
+    assert!(
+        help.lines()
+            .any(|l| l.contains("│x ") && l.contains("quit")),
+        "the help shows the binding in effect:\n{help}"
+    );
+    terminal.type_text("\u{1b}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    terminal.type_text("x");
+    let start = Instant::now();
+    while terminal.child.try_wait().unwrap().is_none() {
+        assert!(start.elapsed() < Duration::from_secs(10), "x did not quit");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // A key meaning two things at once is refused before anything starts, both named.
+    config.push_str("up = \"n\"\n");
+    std::fs::write(&world.config_path, &config).unwrap();
+    let run = world.pagedesk(&[]).await;
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr
+            .contains("`n` is bound to both inbox.next_match and move.up"),
+        "{}",
+        run.stderr
+    );
+}

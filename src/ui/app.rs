@@ -11,6 +11,7 @@ use tokio::sync::mpsc;
 use super::theme::Theme;
 use crate::config::{Config, QuickReply};
 use crate::i18n::{Lang, S, Tr};
+use crate::keymap::Keymap;
 use crate::model::{Direction, Filter};
 use crate::store::{
     ConversationRow, FilterCounts, ListQuery, MessageRow, PageSync, SearchHit, Store, WaitingSpam,
@@ -27,6 +28,7 @@ pub struct UiSettings {
     pub spam_delay: Duration,
     pub human_agent_tag: bool,
     pub lang: Lang,
+    pub keymap: Keymap,
 }
 
 impl UiSettings {
@@ -42,6 +44,7 @@ impl UiSettings {
             spam_delay: config.sync.spam_delay,
             human_agent_tag: config.sync.human_agent_tag,
             lang: Lang::choose(config.language),
+            keymap: config.keymap.clone(),
         }
     }
 }
@@ -60,8 +63,13 @@ impl Pane {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Overlay {
-    Help,
-    Settings { cursor: usize },
+    /// Every binding, scrolled down `top` lines.
+    Help {
+        top: usize,
+    },
+    Settings {
+        cursor: usize,
+    },
 }
 
 #[derive(Debug, Clone)]

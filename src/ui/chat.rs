@@ -67,6 +67,8 @@ pub struct ChatView<'a> {
     /// Row of a message to highlight.
     pub highlight: Option<i64>,
     pub width: usize,
+    /// The key that retries a failed reply, if any is bound.
+    pub retry_key: Option<String>,
     pub tr: Tr,
     pub theme: Theme,
     pub clock: Clock,
@@ -124,10 +126,11 @@ impl ChatView<'_> {
                                 self.clock.hm(t)
                             });
                         let why = tr.f(S::Failed, &[&why]);
-                        let text = if message.retry_possible {
-                            format!("✗ {why} · {}", tr.t(S::RetryHint))
-                        } else {
-                            format!("✗ {why}")
+                        let text = match &self.retry_key {
+                            Some(key) if message.retry_possible => {
+                                format!("✗ {why} · {}", tr.f(S::RetryHint, &[key]))
+                            }
+                            _ => format!("✗ {why}"),
                         };
                         reason = Some((text, theme.error()));
                         Span::styled(" ✗", theme.error())

@@ -9,6 +9,7 @@ use super::app::{App, Overlay, Pane, ROW_HEIGHT};
 use super::clock::Clock;
 use super::quick;
 use crate::i18n::S;
+use crate::keymap::{Action, Mode};
 use crate::model::{Direction, Filter, SendStatus};
 use crate::sync::{EngineCommand, SyncEvent};
 use crate::text::clean;
@@ -19,44 +20,86 @@ impl App {
         if key.kind == crossterm::event::KeyEventKind::Release {
             return false;
         }
+        // Ctrl-C quits from anywhere, whatever the config binds.
         if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
             self.quit = true;
             return true;
         }
-        if self.overlay.is_some() {
-            self.overlay_key(key);
-        } else if self.search.typing.is_some() {
-            self.search_key(key);
-        } else if self.focus == Pane::Compose {
-            self.compose_key(key);
-        } else {
-            self.browse_key(key);
+        let modes = self.key_modes();
+        match self.settings.keymap.action(modes, key) {
+            Some(action) => self.perform(action, key),
+            None => self.type_text(key),
         }
         true
     }
 
-    fn overlay_key(&mut self, key: KeyEvent) {
-        match (self.overlay, key.code) {
-            (_, KeyCode::Esc | KeyCode::Char('q')) => self.overlay = None,
-            (Some(Overlay::Help), KeyCode::Char('?')) => self.overlay = None,
-            (Some(Overlay::Settings { cursor }), code) => {
+    /// Where keys are read now, the first mode binding a key winning.
+    pub fn key_modes(&self) -> &'static [Mode] {
+        match (self.overlay, &self.search.typing, self.focus) {
+            (Some(Overlay::Help { .. }), _, _) => &[Mode::Help, Mode::Move],
+            (Some(Overlay::Settings { .. }), _, _) => &[Mode::Settings, Mode::Move],
+            (None, Some(_), _) => &[Mode::Search],
+            (None, None, Pane::Compose) if self.picker_matches().is_some() => {
+                &[Mode::QuickReplies, Mode::Reply]
+            }
+            (None, None, Pane::Compose) => &[Mode::Reply],
+            (None, None, _) => &[Mode::Move, Mode::Inbox],
+        }
+    }
+
+    fn perform(&mut self, action: Action, key: KeyEvent) {
+        match (self.overlay, action) {
+            (Some(_), Action::Close) => self.overlay = None,
+            (Some(Overlay::Help { top }), movement) => {
+                let top = match movement {
+                    Action::Down => top + 1,
+                    Action::Up => top.saturating_sub(1),
+                    Action::ScreenDown => top + usize::from(self.size.height / 2),
+                    Action::ScreenUp => top.saturating_sub(usize::from(self.size.height / 2)),
+                    Action::First => 0,
+                    Action::Last => usize::MAX,
+                    _ => top,
+                };
+                let top = top.min(super::view::help_scroll_limit(self));
+                self.overlay = Some(Overlay::Help { top });
+            }
+            (Some(Overlay::Settings { cursor }), action) => {
                 let last = self.pages.len().saturating_sub(1);
-                let cursor = match code {
-                    KeyCode::Char('j') | KeyCode::Down => (cursor + 1).min(last),
-                    KeyCode::Char('k') | KeyCode::Up => cursor.saturating_sub(1),
-                    KeyCode::Char(' ') | KeyCode::Enter => {
+                let cursor = match action {
+                    Action::Down => (cursor + 1).min(last),
+                    Action::Up => cursor.saturating_sub(1),
+                    Action::First => 0,
+                    Action::Last => last,
+                    Action::ToggleSpamSync => {
                         self.toggle_spam_sync(cursor);
                         cursor
-                    }
-                    KeyCode::Char('s') => {
-                        self.overlay = None;
-                        return;
                     }
                     _ => cursor,
                 };
                 self.overlay = Some(Overlay::Settings { cursor });
             }
-            _ => {}
+            (None, action) if self.search.typing.is_some() => self.search_action(action),
+            (None, action) if self.focus == Pane::Compose => self.reply_action(action, key),
+            (None, action) => self.inbox_action(action),
+        }
+    }
+
+    /// A key no binding claims: text, in the reply box or the search line.
+    fn type_text(&mut self, key: KeyEvent) {
+        if let Some(typing) = self.search.typing.as_mut() {
+            match key.code {
+                KeyCode::Backspace => {
+                    typing.pop();
+                }
+                KeyCode::Char(c) => typing.push(c),
+                _ => {}
+            }
+        } else if self.focus == Pane::Compose && self.overlay.is_none() {
+            self.draft_unsaved |= self.compose.input(key);
+            self.picker_selected = 0;
+            if self.compose.is_empty() {
+                self.undismiss_picker();
+            }
         }
     }
 
@@ -73,21 +116,13 @@ impl App {
         self.reload();
     }
 
-    fn search_key(&mut self, key: KeyEvent) {
-        let Some(typing) = self.search.typing.as_mut() else {
-            return;
-        };
-        match key.code {
-            KeyCode::Esc => self.search.typing = None,
-            KeyCode::Enter => {
-                let query = std::mem::take(typing);
-                self.search.typing = None;
+    fn search_action(&mut self, action: Action) {
+        match action {
+            Action::Close => self.search.typing = None,
+            Action::Submit => {
+                let query = self.search.typing.take().unwrap_or_default();
                 self.run_search(&query);
             }
-            KeyCode::Backspace => {
-                typing.pop();
-            }
-            KeyCode::Char(c) => typing.push(c),
             _ => {}
         }
     }
@@ -133,51 +168,42 @@ impl App {
         ));
     }
 
-    fn compose_key(&mut self, key: KeyEvent) {
+    fn reply_action(&mut self, action: Action, key: KeyEvent) {
         if let Some(matches) = self.picker_matches() {
             let last = matches.len().saturating_sub(1);
-            match key.code {
-                KeyCode::Up => {
-                    self.picker_selected = self.picker_selected.saturating_sub(1);
-                    return;
-                }
-                KeyCode::Down => {
-                    self.picker_selected = (self.picker_selected + 1).min(last);
-                    return;
-                }
-                KeyCode::Tab | KeyCode::Enter if !matches.is_empty() => {
+            match action {
+                Action::Up => self.picker_selected = self.picker_selected.saturating_sub(1),
+                Action::Down => self.picker_selected = (self.picker_selected + 1).min(last),
+                Action::Close => self.dismiss_picker(),
+                Action::Insert if !matches.is_empty() => {
                     let index = matches[self.picker_selected.min(last)];
                     self.insert_quick_reply(index);
-                    return;
                 }
-                KeyCode::Esc => {
-                    self.dismiss_picker();
-                    return;
-                }
-                _ => {}
+                // Nothing to insert: the key does what it does in the reply box.
+                Action::Insert => match self.settings.keymap.action(&[Mode::Reply], key) {
+                    Some(action) => self.reply_box_action(action),
+                    None => self.type_text(key),
+                },
+                other => self.reply_box_action(other),
             }
+        } else {
+            self.reply_box_action(action);
         }
-        match key.code {
-            KeyCode::Esc => {
-                self.focus = Pane::List;
-            }
-            KeyCode::Enter if key.modifiers.contains(KeyModifiers::ALT) => {
+    }
+
+    fn reply_box_action(&mut self, action: Action) {
+        match action {
+            Action::Leave => self.focus = Pane::List,
+            Action::NewLine => {
                 self.compose.insert_newline();
                 self.draft_unsaved = true;
             }
-            KeyCode::Enter if key.modifiers.is_empty() => self.send(),
-            KeyCode::Tab => self.focus = Pane::Sidebar,
-            KeyCode::BackTab => self.focus = Pane::Chat,
-            KeyCode::PageUp | KeyCode::PageDown => {
-                self.scroll_chat_page(key.code == KeyCode::PageUp)
-            }
-            _ => {
-                self.draft_unsaved |= self.compose.input(key);
-                self.picker_selected = 0;
-                if self.compose.is_empty() {
-                    self.undismiss_picker();
-                }
-            }
+            Action::Send => self.send(),
+            Action::NextPane => self.cycle_focus(true),
+            Action::PreviousPane => self.cycle_focus(false),
+            Action::ScrollUp => self.scroll_chat_page(true),
+            Action::ScrollDown => self.scroll_chat_page(false),
+            _ => {}
         }
     }
 
@@ -209,43 +235,42 @@ impl App {
         self.compose.move_cursor(ratatui_textarea::CursorMove::End);
     }
 
-    fn browse_key(&mut self, key: KeyEvent) {
-        match key.code {
-            KeyCode::Char('q') => self.quit = true,
-            KeyCode::Tab => self.cycle_focus(true),
-            KeyCode::BackTab => self.cycle_focus(false),
-            KeyCode::Char('?') => self.overlay = Some(Overlay::Help),
-            KeyCode::Char('s') => {
+    fn inbox_action(&mut self, action: Action) {
+        match action {
+            Action::Quit => self.quit = true,
+            Action::NextPane => self.cycle_focus(true),
+            Action::PreviousPane => self.cycle_focus(false),
+            Action::Help => self.overlay = Some(Overlay::Help { top: 0 }),
+            Action::Settings => {
                 self.overlay = Some(Overlay::Settings {
                     cursor: self.page.unwrap_or(0),
                 })
             }
-            KeyCode::Char('/') => self.search.typing = Some(String::new()),
-            KeyCode::Char('n') if !self.search.hits.is_empty() => {
+            Action::Search => self.search.typing = Some(String::new()),
+            Action::NextMatch if !self.search.hits.is_empty() => {
                 self.search.current = (self.search.current + 1) % self.search.hits.len();
                 self.jump_to_hit();
             }
-            KeyCode::Char('N') if !self.search.hits.is_empty() => {
+            Action::PreviousMatch if !self.search.hits.is_empty() => {
                 let total = self.search.hits.len();
                 self.search.current = (self.search.current + total - 1) % total;
                 self.jump_to_hit();
             }
-            KeyCode::Char(c @ '1'..='4') => {
-                let filter = Filter::ALL[(c as u8 - b'1') as usize];
-                self.page_and_filter(self.page, filter);
-            }
-            KeyCode::Char('[') => self.step_page(false),
-            KeyCode::Char(']') => self.step_page(true),
-            KeyCode::Char('r') => self.retry_failed(),
-            KeyCode::PageUp | KeyCode::PageDown => {
-                self.scroll_chat_page(key.code == KeyCode::PageUp)
-            }
-            KeyCode::Enter if self.focus == Pane::Sidebar => self.focus = Pane::List,
-            KeyCode::Enter => self.open_selected_conversation(),
-            code => match self.focus {
-                Pane::Sidebar => self.sidebar_move(code),
-                Pane::Chat => self.chat_move(code),
-                _ => self.list_move(code),
+            Action::FilterAll => self.page_and_filter(self.page, Filter::All),
+            Action::FilterSpam => self.page_and_filter(self.page, Filter::Spam),
+            Action::FilterUnread => self.page_and_filter(self.page, Filter::Unread),
+            Action::FilterUnreplied => self.page_and_filter(self.page, Filter::Unreplied),
+            Action::PreviousPage => self.step_page(false),
+            Action::NextPage => self.step_page(true),
+            Action::Retry => self.retry_failed(),
+            Action::ScrollUp => self.scroll_chat_page(true),
+            Action::ScrollDown => self.scroll_chat_page(false),
+            Action::Open if self.focus == Pane::Sidebar => self.focus = Pane::List,
+            Action::Open => self.open_selected_conversation(),
+            movement => match self.focus {
+                Pane::Sidebar => self.sidebar_move(movement),
+                Pane::Chat => self.chat_move(movement),
+                _ => self.list_move(movement),
             },
         }
     }
@@ -275,43 +300,48 @@ impl App {
         self.page_and_filter(next.checked_sub(1), self.filter);
     }
 
-    fn sidebar_move(&mut self, code: KeyCode) {
+    fn sidebar_move(&mut self, movement: Action) {
         let items = self.sidebar_items();
         let at = self.sidebar_cursor();
-        let next = match code {
-            KeyCode::Char('j') | KeyCode::Down => (at + 1).min(items - 1),
-            KeyCode::Char('k') | KeyCode::Up => at.saturating_sub(1),
-            KeyCode::Char('g') | KeyCode::Home => 0,
-            KeyCode::Char('G') | KeyCode::End => items - 1,
+        let next = match movement {
+            Action::Down => (at + 1).min(items - 1),
+            Action::Up => at.saturating_sub(1),
+            Action::First => 0,
+            Action::Last => items - 1,
             _ => return,
         };
         self.sidebar_pick(next);
     }
 
-    fn list_move(&mut self, code: KeyCode) {
+    fn list_move(&mut self, movement: Action) {
         let last = self.list_total.saturating_sub(1);
         let page = self.list_capacity.max(1);
-        let next = match code {
-            KeyCode::Char('j') | KeyCode::Down => (self.selected + 1).min(last),
-            KeyCode::Char('k') | KeyCode::Up => self.selected.saturating_sub(1),
-            KeyCode::Char('g') | KeyCode::Home => 0,
-            KeyCode::Char('G') | KeyCode::End => last,
-            KeyCode::Char('d') => (self.selected + page).min(last),
-            KeyCode::Char('u') => self.selected.saturating_sub(page),
+        let next = match movement {
+            Action::Down => (self.selected + 1).min(last),
+            Action::Up => self.selected.saturating_sub(1),
+            Action::First => 0,
+            Action::Last => last,
+            Action::ScreenDown => (self.selected + page).min(last),
+            Action::ScreenUp => self.selected.saturating_sub(page),
             _ => return,
         };
         self.select_index(next);
     }
 
-    fn chat_move(&mut self, code: KeyCode) {
+    fn chat_move(&mut self, movement: Action) {
+        match movement {
+            Action::ScreenUp => return self.scroll_chat_page(true),
+            Action::ScreenDown => return self.scroll_chat_page(false),
+            _ => {}
+        }
         let Some(open) = self.open.as_mut() else {
             return;
         };
-        match code {
-            KeyCode::Char('k') | KeyCode::Up => open.scroll += 1,
-            KeyCode::Char('j') | KeyCode::Down => open.scroll = open.scroll.saturating_sub(1),
-            KeyCode::Char('g') | KeyCode::Home => open.scroll = usize::MAX,
-            KeyCode::Char('G') | KeyCode::End => open.scroll = 0,
+        match movement {
+            Action::Up => open.scroll += 1,
+            Action::Down => open.scroll = open.scroll.saturating_sub(1),
+            Action::First => open.scroll = usize::MAX,
+            Action::Last => open.scroll = 0,
             _ => {}
         }
     }

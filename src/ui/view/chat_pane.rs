@@ -9,6 +9,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::pane_block;
 use crate::i18n::S;
+use crate::keymap::{Action, Mode};
 use crate::text::fit;
 use crate::ui::app::{App, Pane};
 use crate::ui::chat::ChatView;
@@ -63,6 +64,12 @@ pub(super) fn draw_chat(frame: &mut Frame, app: &mut App, area: Rect, clock: Clo
         new_from: open.new_from,
         highlight: app.highlight,
         width: usize::from(inner.width),
+        retry_key: app
+            .settings
+            .keymap
+            .keys(Mode::Inbox, Action::Retry)
+            .first()
+            .map(ToString::to_string),
         tr,
         theme: app.theme,
         clock,

@@ -12,6 +12,7 @@ use crate::i18n::S;
 use crate::model::Filter;
 use chat_pane::draw_chat;
 use list::draw_list;
+pub use overlays::help_scroll_limit;
 use overlays::{draw_help, draw_settings};
 use sidebar::{draw_header, draw_sidebar, token_banners};
 use status::{draw_hints, draw_status};
@@ -128,7 +129,7 @@ pub fn draw_at(frame: &mut Frame, app: &mut App, clock: Clock) {
     draw_status(frame, app, panes.status, clock);
     draw_hints(frame, app, panes.hints);
     match app.overlay {
-        Some(Overlay::Help) => draw_help(frame, app),
+        Some(Overlay::Help { top }) => draw_help(frame, app, top),
         Some(Overlay::Settings { cursor }) => draw_settings(frame, app, cursor),
         None => {}
     }

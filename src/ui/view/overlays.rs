@@ -5,7 +5,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
+use strum::IntoEnumIterator;
+
 use crate::i18n::S;
+use crate::keymap::Mode;
 use crate::text::fit;
 use crate::ui::app::App;
 
@@ -20,47 +23,71 @@ pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
-/// Every binding, for the help overlay.
-pub const BINDINGS: &[(&str, S)] = &[
-    ("Tab  Shift-Tab", S::KeyPanes),
-    ("j k  ↑ ↓", S::KeyMove),
-    ("g G", S::KeyFirstLast),
-    ("Enter", S::KeyOpen),
-    ("Esc", S::KeyEsc),
-    ("Enter", S::KeySend),
-    ("Alt-Enter", S::KeyNewline),
-    ("/shortcut", S::KeyQuick),
-    ("1 2 3 4", S::KeyFilters),
-    ("[ ]", S::KeyPageSwitch),
-    ("/", S::KeySearch),
-    ("n N", S::KeyHits),
-    ("PgUp PgDn", S::KeyScroll),
-    ("r", S::KeyRetry),
-    ("s", S::KeySettings),
-    ("?", S::KeyHelp),
-    ("q  Ctrl-C", S::KeyQuit),
-    ("mouse", S::KeyMouse),
-    ("⚑", S::KeySpamMarker),
-];
+/// The help window's size on a screen of `area`.
+fn help_area(area: Rect, lines: usize) -> Rect {
+    centered(area, 78, lines as u16 + 2)
+}
 
-pub(super) fn draw_help(frame: &mut Frame, app: &App) {
+/// Every binding in effect, by where it is read, then what holds everywhere.
+fn help_lines(app: &App) -> Vec<Line<'static>> {
     let tr = app.tr;
-    let area = centered(frame.area(), 72, BINDINGS.len() as u16 + 4);
-    let lines: Vec<Line> = BINDINGS
-        .iter()
-        .map(|(keys, what)| {
-            Line::from(vec![
-                Span::styled(fit(keys, 16), app.theme.bold()),
-                Span::raw(tr.t(*what)),
-            ])
-        })
-        .collect();
+    let keymap = &app.settings.keymap;
+    let row = |keys: String, what: &str| {
+        Line::from(vec![
+            Span::styled(fit(&keys, 13), app.theme.bold()),
+            Span::raw(what.to_owned()),
+        ])
+    };
+    let mut lines = Vec::new();
+    for mode in Mode::iter() {
+        lines.push(Line::styled(tr.t(mode.title()).to_owned(), app.theme.dim()));
+        for (_, action, keys) in keymap.bindings().filter(|b| b.0 == mode) {
+            let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
+            lines.push(row(keys.join(" "), tr.t(action.describe())));
+        }
+    }
+    lines.push(Line::styled(
+        tr.t(S::ModeAlways).to_owned(),
+        app.theme.dim(),
+    ));
+    lines.push(row("Ctrl-C".into(), tr.t(S::KeyQuit)));
+    lines.push(row("mouse".into(), tr.t(S::KeyMouse)));
+    lines.push(row("⚑".into(), tr.t(S::KeySpamMarker)));
+    lines
+}
+
+/// How far the help can scroll on this screen.
+pub fn help_scroll_limit(app: &App) -> usize {
+    let lines = help_lines(app).len();
+    let shown = usize::from(help_area(app.size, lines).height.saturating_sub(2));
+    lines.saturating_sub(shown)
+}
+
+pub(super) fn draw_help(frame: &mut Frame, app: &App, top: usize) {
+    let tr = app.tr;
+    let lines = help_lines(app);
+    let total = lines.len();
+    let area = help_area(frame.area(), total);
+    let shown = usize::from(area.height.saturating_sub(2));
+    let top = top.min(total.saturating_sub(shown));
+    let title = if shown < total {
+        format!(
+            "{} · {}-{}/{} · j/k · Esc",
+            tr.t(S::Help),
+            top + 1,
+            (top + shown).min(total),
+            total
+        )
+    } else {
+        format!("{} · Esc", tr.t(S::Help))
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(app.theme.focused_border())
-        .title(format!("{} · Esc", tr.t(S::Help)));
+        .title(title);
+    let visible: Vec<Line> = lines.into_iter().skip(top).take(shown).collect();
     frame.render_widget(Clear, area);
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    frame.render_widget(Paragraph::new(visible).block(block), area);
 }
 
 pub(super) fn draw_settings(frame: &mut Frame, app: &App, cursor: usize) {

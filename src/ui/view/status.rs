@@ -7,6 +7,7 @@ use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use crate::i18n::S;
+use crate::keymap::Action;
 use crate::model::SyncErrorKind;
 use crate::text::fit;
 use crate::ui::app::{App, Overlay, Pane};
@@ -99,17 +100,115 @@ pub(super) fn draw_status(frame: &mut Frame, app: &App, area: Rect, clock: Clock
     frame.render_widget(Paragraph::new(line), area);
 }
 
-pub(super) fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {
-    let key = match (app.overlay, &app.search.typing, app.focus) {
-        (Some(Overlay::Settings { .. }), _, _) => S::HintSettings,
-        (Some(Overlay::Help), _, _) => S::HintOverlay,
-        (None, Some(_), _) => S::HintSearch,
-        (None, None, Pane::Compose) if app.picker_matches().is_some() => S::HintPicker,
-        (None, None, Pane::Compose) => S::HintCompose,
-        (None, None, Pane::Chat) => S::HintChat,
-        (None, None, Pane::Sidebar) => S::HintSidebar,
-        (None, None, Pane::List) => S::HintList,
+/// One hint: the first `keys` keys of each action, and a word for them all. No actions: the
+/// word says its own key.
+struct Hint(&'static [Action], usize, S);
+
+const PAGES_HINTS: &[Hint] = &[
+    Hint(&[Action::Down, Action::Up], 1, S::HintPageFilter),
+    Hint(&[Action::NextPane], 1, S::HintNextPane),
+    Hint(&[Action::Help], 1, S::HintHelp),
+    Hint(&[Action::Quit], 1, S::HintQuit),
+];
+const LIST_HINTS: &[Hint] = &[
+    Hint(&[Action::Open], 1, S::HintOpen),
+    Hint(FILTERS, 1, S::HintFilter),
+    Hint(&[Action::Search], 1, S::HintSearch),
+    Hint(&[Action::Settings], 1, S::HintSettings),
+    Hint(&[Action::Help], 1, S::HintHelp),
+    Hint(&[Action::Quit], 1, S::HintQuit),
+];
+const FILTERS: &[Action] = &[
+    Action::FilterAll,
+    Action::FilterSpam,
+    Action::FilterUnread,
+    Action::FilterUnreplied,
+];
+const CHAT_HINTS: &[Hint] = &[
+    Hint(&[Action::ScrollUp, Action::ScrollDown], 1, S::HintScroll),
+    Hint(&[Action::Retry], 1, S::HintRetry),
+    Hint(&[Action::NextPane], 1, S::HintReply),
+    Hint(&[Action::Help], 1, S::HintHelp),
+];
+const REPLY_HINTS: &[Hint] = &[
+    Hint(&[Action::Send], 1, S::HintSend),
+    Hint(&[Action::NewLine], 1, S::HintNewLine),
+    Hint(&[], 0, S::HintQuickReply),
+    Hint(&[Action::Leave], 1, S::HintLeave),
+];
+const PICKER_HINTS: &[Hint] = &[
+    Hint(&[Action::Insert], 2, S::HintInsert),
+    Hint(&[Action::Up, Action::Down], 1, S::HintChoose),
+    Hint(&[Action::Close], 1, S::HintClose),
+];
+const SEARCH_HINTS: &[Hint] = &[
+    Hint(&[Action::Submit], 1, S::HintSearch),
+    Hint(&[Action::Close], 1, S::HintCancel),
+];
+const HELP_HINTS: &[Hint] = &[
+    Hint(&[Action::Down, Action::Up], 1, S::HintScroll),
+    Hint(&[Action::Close], 1, S::HintClose),
+];
+const SETTINGS_HINTS: &[Hint] = &[
+    Hint(&[Action::Down, Action::Up], 1, S::HintMove),
+    Hint(&[Action::ToggleSpamSync], 1, S::HintToggleSpamSync),
+    Hint(&[Action::Close], 1, S::HintClose),
+];
+
+/// The keys that matter here, read from the keymap in effect.
+fn hint_line(app: &App) -> String {
+    let hints = match (app.overlay, &app.search.typing, app.focus) {
+        (Some(Overlay::Settings { .. }), _, _) => SETTINGS_HINTS,
+        (Some(Overlay::Help { .. }), _, _) => HELP_HINTS,
+        (None, Some(_), _) => SEARCH_HINTS,
+        (None, None, Pane::Compose) if app.picker_matches().is_some() => PICKER_HINTS,
+        (None, None, Pane::Compose) => REPLY_HINTS,
+        (None, None, Pane::Chat) => CHAT_HINTS,
+        (None, None, Pane::Sidebar) => PAGES_HINTS,
+        (None, None, Pane::List) => LIST_HINTS,
     };
-    let text = fit(app.tr.t(key), usize::from(area.width));
+    let modes = app.key_modes();
+    let keymap = &app.settings.keymap;
+    let mut parts = Vec::new();
+    for Hint(actions, per_action, word) in hints {
+        let word = app.tr.t(*word);
+        if actions.is_empty() {
+            parts.push(word.to_owned());
+            continue;
+        }
+        let keys: Vec<String> = actions
+            .iter()
+            .flat_map(|action| {
+                let bound = modes
+                    .iter()
+                    .map(|mode| keymap.keys(*mode, *action))
+                    .find(|keys| !keys.is_empty())
+                    .unwrap_or_default();
+                bound.iter().take(*per_action).map(ToString::to_string)
+            })
+            .collect();
+        if !keys.is_empty() {
+            parts.push(format!("{} {word}", join_keys(&keys)));
+        }
+    }
+    parts.join(" · ")
+}
+
+/// `1-4` for a run of digits, else the keys with slashes: `j/k`, `Tab/Enter`.
+fn join_keys(keys: &[String]) -> String {
+    let digits: Vec<u32> = keys
+        .iter()
+        .filter_map(|k| k.parse::<u32>().ok().filter(|d| *d < 10))
+        .collect();
+    let consecutive = digits.windows(2).all(|pair| pair[1] == pair[0] + 1);
+    if keys.len() > 2 && digits.len() == keys.len() && consecutive {
+        format!("{}-{}", digits[0], digits[digits.len() - 1])
+    } else {
+        keys.join("/")
+    }
+}
+
+pub(super) fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {
+    let text = fit(&hint_line(app), usize::from(area.width));
     frame.render_widget(Paragraph::new(text).style(app.theme.dim()), area);
 }
