@@ -211,7 +211,7 @@ fn first_frame(dir: &Path, report: &mut Report) {
         let mut app = App::new(store, ui_settings(), Theme::plain(), None);
         app.resize(120, 40);
         let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
-        terminal.draw(|f| draw_at(f, &mut app, clock())).unwrap();
+        terminal.draw(|f| draw_at(f, &app, clock())).unwrap();
         samples.push(started.elapsed());
     }
     let median = percentile(&mut samples, 0.5);
@@ -228,14 +228,14 @@ fn ui_operations(dir: &Path, report: &mut Report) {
     let mut app = App::new(store, ui_settings(), Theme::plain(), None);
     app.resize(120, 40);
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    terminal.draw(|f| draw_at(f, &mut app, clock())).unwrap();
+    terminal.draw(|f| draw_at(f, &app, clock())).unwrap();
     let mut measure = |keys: &[KeyCode], rounds: usize| {
         let mut samples = Vec::new();
         for round in 0..rounds {
             let key = keys[round % keys.len()];
             let started = Instant::now();
             app.on_key(KeyEvent::new(key, KeyModifiers::NONE));
-            terminal.draw(|f| draw_at(f, &mut app, clock())).unwrap();
+            terminal.draw(|f| draw_at(f, &app, clock())).unwrap();
             samples.push(started.elapsed());
         }
         samples
@@ -261,7 +261,7 @@ fn ui_operations(dir: &Path, report: &mut Report) {
         };
         let started = Instant::now();
         app.on_sync_event(&event);
-        terminal.draw(|f| draw_at(f, &mut app, clock())).unwrap();
+        terminal.draw(|f| draw_at(f, &app, clock())).unwrap();
         reloads.push(started.elapsed());
     }
     let p99 = percentile(&mut reloads, 0.99);

@@ -314,7 +314,7 @@ fn pgup_scrolls_back_through_the_whole_history() {
 #[test]
 fn the_mouse_selects_and_scrolls() {
     let mut inbox = Inbox::new(140, 40);
-    let list = inbox.app.areas.list;
+    let list = inbox.app.areas().list;
     let click = MouseEvent {
         kind: MouseEventKind::Down(MouseButton::Left),
         column: list.x + 2,
@@ -333,7 +333,7 @@ fn the_mouse_selects_and_scrolls() {
     };
     inbox.app.on_mouse(wheel);
     assert_eq!(inbox.app.selected, 2);
-    let compose = inbox.app.areas.compose;
+    let compose = inbox.app.areas().compose;
     inbox.app.on_mouse(MouseEvent {
         column: compose.x + 2,
         row: compose.y + 1,

@@ -94,8 +94,6 @@ pub struct Open {
     pub new_from: Option<usize>,
     /// Lines scrolled up from the bottom.
     pub scroll: usize,
-    /// Scroll to the highlighted message at the next draw.
-    pub reveal_highlight: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -107,7 +105,7 @@ pub struct Search {
     pub current: usize,
 }
 
-/// Where the panes were last drawn, for the mouse.
+/// Where the panes' insides are, for the mouse.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Areas {
     pub sidebar: Rect,
@@ -153,7 +151,6 @@ pub struct App {
     engine: Option<mpsc::UnboundedSender<EngineCommand>>,
     data_version: i64,
     pub quit: bool,
-    pub areas: Areas,
     /// A customer wrote: ring the bell at the next draw.
     pub bell: bool,
     /// Another process (this pid) runs the sync engine.
@@ -201,7 +198,6 @@ impl App {
             engine,
             data_version: 0,
             quit: false,
-            areas: Areas::default(),
             bell: false,
             standby: None,
             engine_stopped: None,
@@ -217,6 +213,11 @@ impl App {
 
     pub(super) fn store_mut(&mut self) -> &mut Store {
         &mut self.store
+    }
+
+    /// Where the panes are on the terminal as it is now.
+    pub fn areas(&self) -> Areas {
+        super::view::areas(self)
     }
 
     pub(super) fn data_version(&self) -> i64 {
@@ -385,7 +386,6 @@ impl App {
             messages,
             new_from,
             scroll: 0,
-            reveal_highlight: false,
         });
     }
 

@@ -154,8 +154,9 @@ impl App {
             self.select_index(position);
         }
         self.highlight = hit.message_row;
-        if let Some(open) = self.open.as_mut() {
-            open.reveal_highlight = true;
+        let reveal = super::view::chat_scroll(self).and_then(|scroll| scroll.highlight);
+        if let (Some(open), Some(scroll)) = (self.open.as_mut(), reveal) {
+            open.scroll = scroll;
         }
         let (n, total) = (self.search.current + 1, self.search.hits.len());
         self.status = Some(self.tr.f(
@@ -330,31 +331,35 @@ impl App {
 
     fn chat_move(&mut self, movement: Action) {
         match movement {
-            Action::ScreenUp => return self.scroll_chat_page(true),
-            Action::ScreenDown => return self.scroll_chat_page(false),
-            _ => {}
-        }
-        let Some(open) = self.open.as_mut() else {
-            return;
-        };
-        match movement {
-            Action::Up => open.scroll += 1,
-            Action::Down => open.scroll = open.scroll.saturating_sub(1),
-            Action::First => open.scroll = usize::MAX,
-            Action::Last => open.scroll = 0,
+            Action::Up => self.scroll_chat(1, true),
+            Action::Down => self.scroll_chat(1, false),
+            Action::First => self.scroll_chat(usize::MAX, true),
+            Action::Last => self.scroll_chat(usize::MAX, false),
+            Action::ScreenUp => self.scroll_chat_page(true),
+            Action::ScreenDown => self.scroll_chat_page(false),
             _ => {}
         }
     }
 
-    fn scroll_chat_page(&mut self, up: bool) {
-        let step = usize::from(self.areas.chat.height.saturating_sub(2)).max(1);
+    /// Scrolls the chat `lines` towards older (`up`) or newer messages, no further than the
+    /// oldest message at the top.
+    fn scroll_chat(&mut self, lines: usize, up: bool) {
+        let Some(scroll) = super::view::chat_scroll(self) else {
+            return;
+        };
         if let Some(open) = self.open.as_mut() {
+            let from = open.scroll.min(scroll.max);
             open.scroll = if up {
-                open.scroll.saturating_add(step)
+                from.saturating_add(lines).min(scroll.max)
             } else {
-                open.scroll.saturating_sub(step)
+                from.saturating_sub(lines)
             };
         }
+    }
+
+    fn scroll_chat_page(&mut self, up: bool) {
+        let height = super::view::chat_scroll(self).map_or(1, |scroll| scroll.height);
+        self.scroll_chat(height.saturating_sub(2).max(1), up);
     }
 
     /// Puts the reply in the outbox (the database) and asks the engine to deliver it. The text
@@ -437,7 +442,7 @@ impl App {
 
     pub fn on_mouse(&mut self, mouse: MouseEvent) -> bool {
         let at = Position::new(mouse.column, mouse.row);
-        let areas = self.areas;
+        let areas = self.areas();
         match mouse.kind {
             MouseEventKind::Down(MouseButton::Left) => {
                 if self.overlay.is_some() {
@@ -465,13 +470,7 @@ impl App {
             MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
                 let up = mouse.kind == MouseEventKind::ScrollUp;
                 if areas.chat.contains(at) {
-                    if let Some(open) = self.open.as_mut() {
-                        open.scroll = if up {
-                            open.scroll + 3
-                        } else {
-                            open.scroll.saturating_sub(3)
-                        };
-                    }
+                    self.scroll_chat(3, up);
                 } else if areas.list.contains(at) {
                     let next = if up {
                         self.selected.saturating_sub(1)

@@ -72,7 +72,7 @@ async fn event_loop(
     app.resize(size.width, size.height);
     loop {
         if dirty {
-            terminal.draw(|frame| draw(frame, &mut app))?;
+            terminal.draw(|frame| draw(frame, &app))?;
             dirty = false;
             if std::mem::take(&mut app.bell) {
                 let mut out = std::io::stdout();

@@ -282,7 +282,7 @@ impl Inbox {
 
     pub fn draw(&mut self) {
         let clock = clock();
-        let app = &mut self.app;
+        let app = &self.app;
         self.terminal
             .draw(|frame| draw_at(frame, app, clock))
             .unwrap();

@@ -12,14 +12,113 @@ use crate::i18n::S;
 use crate::keymap::{Action, Mode};
 use crate::text::fit;
 use crate::ui::app::{App, Pane};
-use crate::ui::chat::ChatView;
+use crate::ui::chat::{ChatLines, ChatView};
 use crate::ui::clock::Clock;
 
-pub(super) fn draw_chat(frame: &mut Frame, app: &mut App, area: Rect, clock: Clock) {
+/// Where the open conversation's parts go in the chat pane's `area`.
+pub(super) struct ChatSplit {
+    /// The chat's frame (the whole pane when nothing is open).
+    pub frame: Rect,
+    pub banner: Option<Rect>,
+    /// Inside the frame, below the banner: the messages.
+    pub messages: Rect,
+    pub compose: Option<Rect>,
+}
+
+/// The banner over the open conversation, if it needs one, and whether it warns of an error.
+fn banner(app: &App) -> Option<(String, bool)> {
+    let open = app.open.as_ref()?;
     let tr = app.tr;
+    if !open.conversation.can_reply {
+        Some((format!("⊘ {}", tr.t(S::CannotReplyBanner)), true))
+    } else if open.conversation.spam {
+        Some((format!("⚑ {}", tr.t(S::SpamBanner)), false))
+    } else {
+        None
+    }
+}
+
+pub(super) fn split(app: &App, area: Rect) -> ChatSplit {
+    let framed = |area: Rect| Block::default().borders(Borders::ALL).inner(area);
+    if app.open.is_none() {
+        return ChatSplit {
+            frame: area,
+            banner: None,
+            messages: framed(area),
+            compose: None,
+        };
+    }
+    let compose_lines = app.compose.lines().len().clamp(1, 5) as u16;
+    let [frame, compose] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(compose_lines + 2)]).areas(area);
+    let inner = framed(frame);
+    let (banner, messages) = if banner(app).is_some() {
+        let [banner, rest] =
+            Layout::vertical([Constraint::Length(2), Constraint::Fill(1)]).areas(inner);
+        (Some(banner), rest)
+    } else {
+        (None, inner)
+    };
+    ChatSplit {
+        frame,
+        banner,
+        messages,
+        compose: Some(compose),
+    }
+}
+
+/// The open conversation's lines at `width` columns.
+fn chat_lines(app: &App, width: u16, clock: Clock) -> Option<ChatLines> {
+    let open = app.open.as_ref()?;
+    let view = ChatView {
+        messages: &open.messages,
+        new_from: open.new_from,
+        highlight: app.highlight,
+        width: usize::from(width),
+        retry_key: app
+            .settings
+            .keymap
+            .keys(Mode::Inbox, Action::Retry)
+            .first()
+            .map(ToString::to_string),
+        tr: app.tr,
+        theme: app.theme,
+        clock,
+    };
+    Some(view.lines())
+}
+
+/// How far the open conversation scrolls on the screen as it is: lines from the bottom.
+#[derive(Debug, Clone, Copy)]
+pub struct ChatScroll {
+    /// The oldest message at the top.
+    pub max: usize,
+    /// The highlighted message (a search hit) one line below the top.
+    pub highlight: Option<usize>,
+    /// Lines shown at once.
+    pub height: usize,
+}
+
+pub(super) fn chat_scroll(app: &App, area: Rect) -> Option<ChatScroll> {
+    let messages = split(app, area).messages;
+    let chat = chat_lines(app, messages.width, Clock::local())?;
+    let height = usize::from(messages.height);
+    let max = chat.lines.len().saturating_sub(height);
+    let highlight = chat
+        .highlighted_line
+        .map(|line| max - line.saturating_sub(1).min(max));
+    Some(ChatScroll {
+        max,
+        highlight,
+        height,
+    })
+}
+
+pub(super) fn draw_chat(frame: &mut Frame, app: &App, area: Rect, clock: Clock) {
+    let tr = app.tr;
+    let split = split(app, area);
     let Some(open) = app.open.as_ref() else {
         let block = pane_block(app, String::new(), Pane::Chat);
-        app.areas.chat = block.inner(area);
         frame.render_widget(
             Paragraph::new(tr.t(S::NothingOpen))
                 .style(app.theme.dim())
@@ -29,88 +128,51 @@ pub(super) fn draw_chat(frame: &mut Frame, app: &mut App, area: Rect, clock: Clo
         );
         return;
     };
-    let spam = open.conversation.spam;
     let title = format!(
         "{} · {}",
         open.conversation.customer_name, open.conversation.page_name
     );
-    let compose_lines = app.compose.lines().len().clamp(1, 5) as u16;
-    let [chat_area, compose_area] =
-        Layout::vertical([Constraint::Fill(1), Constraint::Length(compose_lines + 2)]).areas(area);
-    let block = pane_block(app, title, Pane::Chat);
-    let mut inner = block.inner(chat_area);
-    frame.render_widget(block, chat_area);
-    let banner = if !open.conversation.can_reply {
-        Some((format!("⊘ {}", tr.t(S::CannotReplyBanner)), true))
-    } else if spam {
-        Some((format!("⚑ {}", tr.t(S::SpamBanner)), false))
-    } else {
-        None
-    };
-    if let Some((words, error)) = banner {
-        let [banner, rest] =
-            Layout::vertical([Constraint::Length(2), Constraint::Fill(1)]).areas(inner);
+    frame.render_widget(pane_block(app, title, Pane::Chat), split.frame);
+    if let (Some((words, error)), Some(area)) = (banner(app), split.banner) {
         frame.render_widget(
             Paragraph::new(words)
                 .style(app.theme.banner(error))
                 .wrap(Wrap { trim: true }),
-            banner,
+            area,
         );
-        inner = rest;
     }
-    app.areas.chat = inner;
-    let view = ChatView {
-        messages: &open.messages,
-        new_from: open.new_from,
-        highlight: app.highlight,
-        width: usize::from(inner.width),
-        retry_key: app
-            .settings
-            .keymap
-            .keys(Mode::Inbox, Action::Retry)
-            .first()
-            .map(ToString::to_string),
-        tr,
-        theme: app.theme,
-        clock,
+    let inner = split.messages;
+    let Some(chat) = chat_lines(app, inner.width, clock) else {
+        return;
     };
-    let chat = view.lines();
     let height = usize::from(inner.height);
-    let total = chat.lines.len();
-    let max_scroll = total.saturating_sub(height);
-    let open = app.open.as_mut().expect("checked above");
-    if open.reveal_highlight {
-        open.reveal_highlight = false;
-        if let Some(line) = chat.highlighted_line {
-            let start = line.saturating_sub(1).min(max_scroll);
-            open.scroll = max_scroll - start;
-        }
-    }
-    open.scroll = open.scroll.min(max_scroll);
-    let start = max_scroll - open.scroll;
+    let max_scroll = chat.lines.len().saturating_sub(height);
+    let start = max_scroll - open.scroll.min(max_scroll);
     let visible: Vec<Line> = chat.lines.into_iter().skip(start).take(height).collect();
     frame.render_widget(Paragraph::new(visible), inner);
-    draw_compose(frame, app, compose_area);
+    if let Some(compose) = split.compose {
+        draw_compose(frame, app, compose);
+    }
 }
 
-pub(super) fn draw_compose(frame: &mut Frame, app: &mut App, area: Rect) {
+fn draw_compose(frame: &mut Frame, app: &App, area: Rect) {
     let tr = app.tr;
-    let block = pane_block(app, tr.t(S::Reply).to_owned(), Pane::Compose);
-    app.areas.compose = area;
-    app.compose.set_block(block);
-    app.compose.set_cursor_line_style(Style::default());
-    app.compose.set_cursor_style(if app.focus == Pane::Compose {
+    // The box is styled for this frame only: drawing changes nothing in the app.
+    let mut compose = app.compose.clone();
+    compose.set_block(pane_block(app, tr.t(S::Reply).to_owned(), Pane::Compose));
+    compose.set_cursor_line_style(Style::default());
+    compose.set_cursor_style(if app.focus == Pane::Compose {
         app.theme.selected()
     } else {
         Style::default()
     });
-    frame.render_widget(&app.compose, area);
+    frame.render_widget(&compose, area);
     if let Some(matches) = app.picker_matches() {
         draw_picker(frame, app, area, &matches);
     }
 }
 
-pub(super) fn draw_picker(frame: &mut Frame, app: &App, compose: Rect, matches: &[usize]) {
+fn draw_picker(frame: &mut Frame, app: &App, compose: Rect, matches: &[usize]) {
     let tr = app.tr;
     let rows = matches.len().clamp(1, 8) as u16;
     let height = rows + 2;

@@ -33,7 +33,7 @@ pub(super) fn reply_window(
     }
 }
 
-pub(super) fn draw_list(frame: &mut Frame, app: &mut App, area: Rect, clock: Clock) {
+pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) {
     let tr = app.tr;
     let title = format!(
         "{} · {} ({})",
@@ -44,7 +44,6 @@ pub(super) fn draw_list(frame: &mut Frame, app: &mut App, area: Rect, clock: Clo
     let block = pane_block(app, title, Pane::List);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    app.areas.list = inner;
     if app.list_rows.is_empty() {
         frame.render_widget(
             Paragraph::new(tr.t(S::NoConversations)).style(app.theme.dim()),

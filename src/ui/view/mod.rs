@@ -6,10 +6,11 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::app::{App, Overlay, Pane, ROW_HEIGHT};
+use super::app::{App, Areas, Overlay, Pane, ROW_HEIGHT};
 use super::clock::Clock;
 use crate::i18n::S;
 use crate::model::Filter;
+pub use chat_pane::ChatScroll;
 use chat_pane::draw_chat;
 use list::draw_list;
 pub use overlays::help_scroll_limit;
@@ -29,7 +30,7 @@ const SIDEBAR_MIN_WIDTH: u16 = 110;
 const TWO_PANES_MIN_WIDTH: u16 = 60;
 const SIDEBAR_WIDTH: u16 = 28;
 
-pub fn draw(frame: &mut Frame, app: &mut App) {
+pub fn draw(frame: &mut Frame, app: &App) {
     draw_at(frame, app, Clock::local());
 }
 
@@ -106,8 +107,37 @@ pub(crate) fn list_capacity(app: &App, area: Rect) -> usize {
     })
 }
 
+/// Where the panes' insides are on the terminal as it is now: for the mouse.
+pub fn areas(app: &App) -> Areas {
+    let panes = panes(app, app.size);
+    let framed = |area: Rect| Block::default().borders(Borders::ALL).inner(area);
+    let mut areas = Areas::default();
+    if let Some(sidebar) = panes.sidebar {
+        areas.sidebar = framed(sidebar);
+    }
+    if let Some(header) = panes.header {
+        areas.sidebar = header;
+    }
+    if let Some(list) = panes.list {
+        areas.list = framed(list);
+    }
+    if let Some(chat) = panes.chat {
+        let split = chat_pane::split(app, chat);
+        areas.chat = split.messages;
+        areas.compose = split.compose.unwrap_or_default();
+    }
+    areas
+}
+
+/// How the open conversation scrolls on the terminal as it is now, if one is open. On a
+/// terminal so narrow that the list and the chat take turns, the chat's place is the list's.
+pub fn chat_scroll(app: &App) -> Option<ChatScroll> {
+    let panes = panes(app, app.size);
+    chat_pane::chat_scroll(app, panes.chat.or(panes.list)?)
+}
+
 /// Draws as of the clock's time and in its zone, so tests get the same screen every time.
-pub fn draw_at(frame: &mut Frame, app: &mut App, clock: Clock) {
+pub fn draw_at(frame: &mut Frame, app: &App, clock: Clock) {
     let panes = panes(app, frame.area());
     frame.render_widget(Paragraph::new(token_banners(app)), panes.banner);
     if let Some(sidebar) = panes.sidebar {
@@ -115,11 +145,7 @@ pub fn draw_at(frame: &mut Frame, app: &mut App, clock: Clock) {
     }
     if let Some(header) = panes.header {
         draw_header(frame, app, header);
-        app.areas.sidebar = header;
     }
-    app.areas.list = Rect::default();
-    app.areas.chat = Rect::default();
-    app.areas.compose = Rect::default();
     if let Some(list) = panes.list {
         draw_list(frame, app, list, clock);
     }

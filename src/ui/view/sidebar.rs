@@ -21,11 +21,10 @@ pub(super) fn token_banners(app: &App) -> Vec<Line<'static>> {
         .collect()
 }
 
-pub(super) fn draw_sidebar(frame: &mut Frame, app: &mut App, area: Rect) {
+pub(super) fn draw_sidebar(frame: &mut Frame, app: &App, area: Rect) {
     let tr = app.tr;
     let block = pane_block(app, tr.t(S::Pages).to_owned(), Pane::Sidebar);
     let inner = block.inner(area);
-    app.areas.sidebar = inner;
     let width = usize::from(inner.width);
     let mut lines = Vec::new();
     let all_unread: usize = app.pages.iter().map(|p| p.unread).sum();
