@@ -426,8 +426,10 @@ fn a_draft_survives_closing_the_inbox() {
     // The once-a-second tick saves what is being typed.
     inbox.app.poll_database();
     let config = pagedesk::config::Config::parse(common::inbox::CONFIG).unwrap();
+    inbox.app.settle_writes();
     let mut reopened = pagedesk::ui::App::new(
         inbox.store(),
+        pagedesk::ui::Writer::start(inbox.store()),
         pagedesk::ui::UiSettings::from_config(&config),
         pagedesk::ui::Theme::plain(),
         None,
@@ -437,6 +439,7 @@ fn a_draft_survives_closing_the_inbox() {
     assert_eq!(reopened.compose.lines(), ["Dạ để em kiểm tra kho"]);
     // Sending takes the draft with it.
     reopened.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    reopened.settle_writes();
     assert_eq!(inbox.store().draft("t_lan").unwrap(), None);
 }
 
@@ -524,4 +527,101 @@ fn d_and_u_move_a_screenful_and_home_end_reach_the_ends() {
     assert_eq!(inbox.app.selected, inbox.app.list_capacity.min(last));
     inbox.key(KeyCode::Char('u'));
     assert_eq!(inbox.app.selected, 0);
+}
+
+/// Another process holding the database's write lock, as the engine does while it stores a
+/// large sync, until told to let go.
+fn hold_write_lock(inbox: &Inbox) -> (std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>) {
+    let database = inbox.dir.path().join("pagedesk.db");
+    let (locked, is_locked) = std::sync::mpsc::channel();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || {
+        let connection = rusqlite::Connection::open(database).unwrap();
+        connection
+            .execute_batch("BEGIN IMMEDIATE; UPDATE conversations SET unread_count = unread_count;")
+            .unwrap();
+        locked.send(()).unwrap();
+        let _ = released.recv();
+        connection.execute_batch("COMMIT").unwrap();
+    });
+    is_locked.recv().unwrap();
+    (release, holder)
+}
+
+#[test]
+fn keys_go_on_while_another_process_holds_the_write_lock_and_the_reply_is_stored_once_after() {
+    let mut inbox = Inbox::new(100, 30);
+    let (release, holder) = hold_write_lock(&inbox);
+    // Pressed straight on the app: nothing waits for the writer here.
+    let press = |inbox: &mut Inbox, code: KeyCode| {
+        inbox.app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
+    };
+    press(&mut inbox, KeyCode::Enter);
+    for c in "Dạ còn ạ".chars() {
+        press(&mut inbox, KeyCode::Char(c));
+    }
+    press(&mut inbox, KeyCode::Enter);
+    press(&mut inbox, KeyCode::Esc);
+    press(&mut inbox, KeyCode::Char('j'));
+    // Every key was taken while the lock is still held: the box is empty, the cursor moved,
+    // and nothing is in the database yet.
+    assert!(inbox.app.compose.is_empty());
+    assert_eq!(inbox.app.selected, 1);
+    let stored = |inbox: &Inbox| {
+        inbox
+            .store()
+            .messages("t_lan")
+            .unwrap()
+            .iter()
+            .filter(|m| m.text == "Dạ còn ạ")
+            .count()
+    };
+    assert_eq!(stored(&inbox), 0);
+    assert!(inbox.commands.try_recv().is_err(), "nothing to deliver yet");
+    release.send(()).unwrap();
+    holder.join().unwrap();
+    inbox.app.settle_writes();
+    assert_eq!(stored(&inbox), 1);
+    assert!(matches!(
+        inbox.commands.try_recv(),
+        Ok(EngineCommand::Deliver(_))
+    ));
+    assert_eq!(unread(&inbox, "t_lan"), 0);
+    assert_eq!(inbox.app.status.as_deref(), Some("Sending…"));
+}
+
+#[test]
+fn a_reply_the_database_refuses_comes_back_to_the_box_unsent() {
+    let mut inbox = Inbox::new(100, 30);
+    let database = inbox.dir.path().join("pagedesk.db");
+    let refuse = rusqlite::Connection::open(database).unwrap();
+    refuse
+        .execute_batch(
+            "CREATE TRIGGER refuse BEFORE INSERT ON messages \
+             BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;",
+        )
+        .unwrap();
+    inbox.key(KeyCode::Enter);
+    inbox.keys("Dạ còn size M ạ");
+    inbox.key(KeyCode::Enter);
+    assert_eq!(inbox.app.compose.lines(), ["Dạ còn size M ạ"]);
+    let screen = inbox.screen();
+    assert!(screen.contains("The reply was not stored"), "{screen}");
+    let status = inbox.app.status.clone().unwrap_or_default();
+    assert!(
+        status.contains("disk is full") && status.contains("back in the reply box, not sent"),
+        "{status}"
+    );
+    assert!(inbox.commands.try_recv().is_err(), "nothing to deliver");
+    refuse.execute_batch("DROP TRIGGER refuse").unwrap();
+    inbox.key(KeyCode::Enter);
+    assert!(inbox.app.compose.is_empty());
+    let sent: Vec<_> = inbox
+        .store()
+        .messages("t_lan")
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.text == "Dạ còn size M ạ")
+        .collect();
+    assert_eq!(sent.len(), 1);
 }

@@ -90,10 +90,13 @@ pub async fn open_inbox(config: &Config, data_dir: &Path) -> Result<ExitCode> {
     let engine = build_engine(config, engine_store, Some(events))?;
     let (commands, command_queue) = tokio::sync::mpsc::unbounded_channel();
     let background = tokio::spawn(engine.run(command_queue));
-    let store = Store::open(data_dir)
-        .with_context(|| format!("cannot open the database in {}", data_dir.display()))?;
+    let open = || {
+        Store::open(data_dir)
+            .with_context(|| format!("cannot open the database in {}", data_dir.display()))
+    };
     let app = crate::ui::App::new(
-        store,
+        open()?,
+        crate::ui::Writer::start(open()?),
         crate::ui::UiSettings::from_config(config),
         crate::ui::Theme::from_env(),
         Some(commands),

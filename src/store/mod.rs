@@ -41,6 +41,8 @@ pub enum StoreError {
         "the database in {0} is read-only: check the permissions of the data directory and its files"
     )]
     ReadOnly(PathBuf),
+    #[error("the inbox's database writer stopped; restart pagedesk (what you typed is kept)")]
+    WriterStopped,
     #[error("no conversation {0} in the database: run `pagedesk sync --once` first")]
     NoConversation(String),
     #[error(
@@ -462,6 +464,12 @@ fn index_message(
 
 fn migrate(conn: &mut Connection) -> Result<()> {
     let known = schema::MIGRATIONS.len() as i64;
+    // An up-to-date database is opened with a read: the engine may hold the write lock for a
+    // while (a large sync), and opening the inbox must not wait for it.
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current == known {
+        return Ok(());
+    }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version > known {

@@ -1,7 +1,7 @@
 //! The inbox's state and what keys, the mouse and the engine's events do to it. No terminal
 //! here: the view draws an `App`, and tests drive one directly.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use ratatui::layout::Rect;
@@ -9,6 +9,7 @@ use ratatui_textarea::TextArea;
 use tokio::sync::mpsc;
 
 use super::theme::Theme;
+use super::writer::{Write, Writer};
 use crate::config::{Config, QuickReply};
 use crate::i18n::{Lang, S, Tr};
 use crate::keymap::Keymap;
@@ -118,7 +119,16 @@ pub struct Areas {
 pub const ROW_HEIGHT: usize = 2;
 
 pub struct App {
+    /// Reads only: every write goes through `writer`.
     store: Store,
+    writer: Writer,
+    /// Drafts handed to the writer and not yet answered, by conversation: what reopening the
+    /// conversation shows meanwhile (or after the write failed).
+    pub(super) drafts_in_flight: HashMap<String, String>,
+    /// Spam-sync switches handed to the writer and not yet answered, by page.
+    pub(super) spam_sync_in_flight: HashMap<String, bool>,
+    /// Conversations being marked read.
+    pub(super) marking_read: HashSet<String>,
     pub settings: UiSettings,
     pub tr: Tr,
     pub theme: Theme,
@@ -162,8 +172,10 @@ pub struct App {
 }
 
 impl App {
+    /// An inbox reading with `store` and writing with `writer` (another connection).
     pub fn new(
         store: Store,
+        writer: Writer,
         settings: UiSettings,
         theme: Theme,
         engine: Option<mpsc::UnboundedSender<EngineCommand>>,
@@ -171,6 +183,10 @@ impl App {
         let tr = Tr(settings.lang);
         let mut app = App {
             store,
+            writer,
+            drafts_in_flight: HashMap::new(),
+            spam_sync_in_flight: HashMap::new(),
+            marking_read: HashSet::new(),
             settings,
             tr,
             theme,
@@ -211,8 +227,41 @@ impl App {
         &self.store
     }
 
-    pub(super) fn store_mut(&mut self) -> &mut Store {
-        &mut self.store
+    /// Hands `write` to the writer; its answer comes back through [`App::apply_writes`].
+    pub(super) fn write(&mut self, write: Write) {
+        self.writer.send(write);
+    }
+
+    /// Rung when the writer has answers for [`App::apply_writes`].
+    pub fn writes_ready(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        self.writer.wake()
+    }
+
+    /// Takes the writer's answers that are ready; returns whether there were any.
+    pub fn apply_writes(&mut self) -> bool {
+        let mut any = false;
+        while let Some(written) = self.writer.try_next() {
+            self.on_written(written);
+            any = true;
+        }
+        any
+    }
+
+    /// Waits until everything asked of the writer is written, and takes the answers: before
+    /// quitting, and in tests that read the database after a key.
+    pub fn settle_writes(&mut self) {
+        while let Some(written) = self.writer.wait_next() {
+            self.on_written(written);
+        }
+    }
+
+    /// Marks a conversation read, once while the write is under way.
+    pub(super) fn mark_read(&mut self, conversation_id: &str) {
+        if self.marking_read.insert(conversation_id.to_owned()) {
+            self.write(Write::MarkRead {
+                conversation_id: conversation_id.to_owned(),
+            });
+        }
     }
 
     /// Where the panes are on the terminal as it is now.
@@ -305,7 +354,10 @@ impl App {
                 id: id.clone(),
                 name,
                 unread: unread.get(id).copied().unwrap_or(0),
-                spam_sync: self.store.spam_sync(id).unwrap_or(false),
+                spam_sync: match self.spam_sync_in_flight.get(id) {
+                    Some(on) => *on,
+                    None => self.store.spam_sync(id).unwrap_or(false),
+                },
                 sync: self.store.page_sync(id).unwrap_or_default(),
                 syncing: syncing.contains(id),
                 waiting: self.store.waiting_spam(id).unwrap_or_default(),
@@ -375,7 +427,10 @@ impl App {
             return;
         };
         let new_from = first_unread(&messages, conversation.unread_count);
-        let draft = self.store.draft(id).ok().flatten().unwrap_or_default();
+        let draft = match self.drafts_in_flight.get(id) {
+            Some(text) => text.clone(),
+            None => self.store.draft(id).ok().flatten().unwrap_or_default(),
+        };
         self.compose = TextArea::from(draft.lines());
         self.compose
             .move_cursor(ratatui_textarea::CursorMove::Bottom);
@@ -397,10 +452,12 @@ impl App {
         }
         if let Some(id) = self.open.as_ref().map(|o| o.conversation.id.clone()) {
             let text = self.compose.lines().join("\n");
-            let saved = self.store.save_draft(&id, &text);
-            if self.report_value(saved).is_some() {
-                self.draft_unsaved = false;
-            }
+            self.drafts_in_flight.insert(id.clone(), text.clone());
+            self.write(Write::Draft {
+                conversation_id: id,
+                text,
+            });
+            self.draft_unsaved = false;
         }
     }
 
@@ -423,11 +480,7 @@ impl App {
             && open.conversation.unread_count > 0
         {
             let id = open.conversation.id.clone();
-            let marked = self.store.mark_read(&id);
-            self.report_value(marked);
-            self.load_pages();
-            self.load_counts();
-            self.load_list();
+            self.mark_read(&id);
         }
     }
 
@@ -446,16 +499,13 @@ impl App {
         if !was_unread {
             return;
         }
-        let marked = self.store.mark_read(&id);
-        if self.report_value(marked).is_some() {
-            // Exactly one conversation fewer is unread: no need to count them all again.
-            self.counts.unread = self.counts.unread.saturating_sub(1);
-            for page in self.pages.iter_mut().filter(|p| p.id == page_id) {
-                page.unread = page.unread.saturating_sub(1);
-            }
+        self.mark_read(&id);
+        // Exactly one conversation fewer is unread: the counts say so at once; the list shows
+        // it when the writer has written it.
+        self.counts.unread = self.counts.unread.saturating_sub(1);
+        for page in self.pages.iter_mut().filter(|p| p.id == page_id) {
+            page.unread = page.unread.saturating_sub(1);
         }
-        self.load_list();
-        self.refresh_open();
     }
 
     pub(super) fn select_index(&mut self, index: usize) {

@@ -8,9 +8,11 @@ use ratatui_textarea::TextArea;
 use super::app::{App, Overlay, Pane, ROW_HEIGHT};
 use super::clock::Clock;
 use super::quick;
+use super::writer::{Write, Written};
 use crate::i18n::S;
 use crate::keymap::{Action, Mode};
 use crate::model::{Direction, Filter, SendStatus};
+use crate::store::StoreError;
 use crate::sync::{EngineCommand, SyncEvent};
 use crate::text::clean;
 
@@ -108,11 +110,12 @@ impl App {
             return;
         };
         let on = !page.spam_sync;
-        let saved = self.store_mut().set_spam_sync(&page.id, on);
-        if self.report_error(saved) {
-            let key = if on { S::SpamSyncOn } else { S::SpamSyncOff };
-            self.status = Some(self.tr.f(key, &[&page.name]));
-        }
+        // Shown switched at once; the writer's answer confirms it or says why not.
+        self.spam_sync_in_flight.insert(page.id.clone(), on);
+        self.write(Write::SpamSync {
+            page_id: page.id,
+            on,
+        });
         self.reload();
     }
 
@@ -374,23 +377,21 @@ impl App {
         if text.trim().is_empty() {
             return;
         }
-        let queued = self.store_mut().enqueue_reply(&id, &text, Utc::now());
-        let Some(message_id) = self.report_value(queued) else {
-            return;
-        };
-        // Sent: the draft went with the reply, in the same transaction.
+        // The draft goes with the reply, in the same transaction; if the reply cannot be
+        // stored, its text comes back to the box (`on_written`).
+        self.drafts_in_flight.remove(&id);
+        self.write(Write::Reply {
+            conversation_id: id.clone(),
+            text,
+            at: Utc::now(),
+        });
         self.compose = TextArea::default();
         self.draft_unsaved = false;
-        self.watched_reply = Some(message_id);
-        self.status = Some(self.tr.t(S::ReplyQueued).to_owned());
-        self.ask_engine(EngineCommand::Deliver(message_id));
-        let marked = self.store_mut().mark_read(&id);
-        self.report_error(marked);
+        self.mark_read(&id);
         if let Some(open) = self.open.as_mut() {
             open.scroll = 0;
             open.new_from = None;
         }
-        self.reload();
     }
 
     /// Sends the most recent failed reply of the open conversation again, if trying again can
@@ -416,13 +417,10 @@ impl App {
             self.status = Some(self.tr.f(S::CannotRetry, &[&reason]));
             return;
         }
-        let retried = self.store_mut().retry_reply(failed.row, Utc::now());
-        if self.report_value(retried) == Some(true) {
-            self.watched_reply = Some(failed.row);
-            self.status = Some(self.tr.t(S::Retrying).to_owned());
-            self.ask_engine(EngineCommand::Deliver(failed.row));
-        }
-        self.reload();
+        self.write(Write::Retry {
+            message_id: failed.row,
+            at: Utc::now(),
+        });
     }
 
     /// Pasted text goes into the reply box, as text (never as keys).
@@ -513,6 +511,97 @@ impl App {
             && self.watched_reply == Some(*message_id)
         {
             self.report_reply(*message_id);
+        }
+    }
+
+    /// The writer answered: say what became of the write, and read again.
+    pub(super) fn on_written(&mut self, written: Written) {
+        match written {
+            Written::Draft {
+                conversation_id,
+                text,
+                result,
+            } => {
+                // Kept in memory if it failed: reopening the conversation shows it.
+                if result.is_ok() && self.drafts_in_flight.get(&conversation_id) == Some(&text) {
+                    self.drafts_in_flight.remove(&conversation_id);
+                }
+                self.report_error(result);
+            }
+            Written::MarkRead {
+                conversation_id,
+                result,
+            } => {
+                self.marking_read.remove(&conversation_id);
+                self.report_error(result);
+            }
+            Written::Reply {
+                conversation_id,
+                text,
+                result,
+            } => match result {
+                Ok(message_id) => {
+                    self.watched_reply = Some(message_id);
+                    self.status = Some(self.tr.t(S::ReplyQueued).to_owned());
+                    self.ask_engine(EngineCommand::Deliver(message_id));
+                }
+                Err(error) => self.keep_unstored_reply(&conversation_id, text, &error),
+            },
+            Written::Retry { message_id, result } => {
+                if self.report_value(result) == Some(true) {
+                    self.watched_reply = Some(message_id);
+                    self.status = Some(self.tr.t(S::Retrying).to_owned());
+                    self.ask_engine(EngineCommand::Deliver(message_id));
+                }
+            }
+            Written::SpamSync {
+                page_id,
+                on,
+                result,
+            } => {
+                if self.spam_sync_in_flight.get(&page_id) == Some(&on) {
+                    self.spam_sync_in_flight.remove(&page_id);
+                }
+                if self.report_error(result) {
+                    let name = self.pages.iter().find(|p| p.id == page_id);
+                    let name = name.map_or(page_id.as_str(), |p| p.name.as_str());
+                    let key = if on { S::SpamSyncOn } else { S::SpamSyncOff };
+                    self.status = Some(self.tr.f(key, &[name]));
+                }
+            }
+        }
+        self.reload();
+    }
+
+    /// A reply the database did not take goes back where it was typed, before anything typed
+    /// since, and the status line says why; nothing is sent.
+    fn keep_unstored_reply(&mut self, conversation_id: &str, text: String, error: &StoreError) {
+        tracing::error!(error = %error, "a reply could not be stored");
+        self.status = Some(self.tr.f(S::ReplyKept, &[&error.to_string()]));
+        let showing = self
+            .open
+            .as_ref()
+            .is_some_and(|o| o.conversation.id == conversation_id);
+        if showing {
+            let typed_since = self.compose.lines().join("\n");
+            let restored = if typed_since.trim().is_empty() {
+                text
+            } else {
+                format!("{text}\n{typed_since}")
+            };
+            self.compose = TextArea::from(restored.lines());
+            self.draft_unsaved = true;
+        } else {
+            let draft = match self.drafts_in_flight.get(conversation_id) {
+                Some(since) if !since.trim().is_empty() => format!("{text}\n{since}"),
+                _ => text,
+            };
+            self.drafts_in_flight
+                .insert(conversation_id.to_owned(), draft.clone());
+            self.write(Write::Draft {
+                conversation_id: conversation_id.to_owned(),
+                text: draft,
+            });
         }
     }
 

@@ -9,10 +9,12 @@ mod input;
 mod quick;
 mod theme;
 mod view;
+mod writer;
 
 pub use app::{App, Pane, UiSettings};
 pub use clock::Clock;
 pub use theme::Theme;
 pub use view::{draw, draw_at};
+pub use writer::Writer;
 mod terminal;
 pub use terminal::run;

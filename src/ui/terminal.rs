@@ -64,15 +64,29 @@ async fn event_loop(
     mut app: App,
     mut events: mpsc::UnboundedReceiver<SyncEvent>,
 ) -> Result<()> {
+    let result = serve(terminal, &mut app, &mut events).await;
+    // What staff typed and what is being written (a reply, a draft) is on disk before the
+    // inbox goes, however it ends.
+    app.save_draft();
+    tokio::task::block_in_place(|| app.settle_writes());
+    result
+}
+
+async fn serve(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+    events: &mut mpsc::UnboundedReceiver<SyncEvent>,
+) -> Result<()> {
     let mut input = EventStream::new();
     // Once a second: other processes' writes, and the "synced N s ago" clock.
     let mut ticks = tokio::time::interval(Duration::from_secs(1));
+    let writes_ready = app.writes_ready();
     let mut dirty = true;
     let size = terminal.size()?;
     app.resize(size.width, size.height);
     loop {
         if dirty {
-            terminal.draw(|frame| draw(frame, &app))?;
+            terminal.draw(|frame| draw(frame, app))?;
             dirty = false;
             if std::mem::take(&mut app.bell) {
                 let mut out = std::io::stdout();
@@ -81,10 +95,10 @@ async fn event_loop(
             }
         }
         if app.quit {
-            app.save_draft();
             return Ok(());
         }
         tokio::select! {
+            _ = writes_ready.notified() => dirty |= app.apply_writes(),
             event = input.next() => match event {
                 Some(Ok(Event::Key(key))) => dirty |= app.on_key(key),
                 Some(Ok(Event::Mouse(mouse))) => dirty |= app.on_mouse(mouse),

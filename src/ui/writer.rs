@@ -1,0 +1,250 @@
+//! The inbox's writes (drafts, read marks, replies into the outbox, spam-sync switches) on a
+//! thread of their own with its own connection. The engine can hold the database's write lock
+//! for a while (a first sync stores thousands of conversations, and SQLite lets one writer in
+//! at a time): a key must never wait for it. Writes are made in the order asked; each answer
+//! comes back to the inbox, which wakes on it.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
+
+use chrono::{DateTime, Utc};
+use tokio::sync::Notify;
+
+use crate::store::{Result, Store, StoreError};
+
+/// What the inbox asks to be stored.
+#[derive(Debug, Clone)]
+pub enum Write {
+    Draft {
+        conversation_id: String,
+        text: String,
+    },
+    MarkRead {
+        conversation_id: String,
+    },
+    /// A reply into the outbox (its draft goes with it), as typed at `at`.
+    Reply {
+        conversation_id: String,
+        text: String,
+        at: DateTime<Utc>,
+    },
+    Retry {
+        message_id: i64,
+        at: DateTime<Utc>,
+    },
+    SpamSync {
+        page_id: String,
+        on: bool,
+    },
+}
+
+/// What became of a write.
+#[derive(Debug)]
+pub enum Written {
+    Draft {
+        conversation_id: String,
+        text: String,
+        result: Result<()>,
+    },
+    MarkRead {
+        conversation_id: String,
+        result: Result<()>,
+    },
+    /// The reply's row in the outbox, or why it is not there: its text comes back to be kept.
+    Reply {
+        conversation_id: String,
+        text: String,
+        result: Result<i64>,
+    },
+    /// Whether the reply was put back in the outbox.
+    Retry {
+        message_id: i64,
+        result: Result<bool>,
+    },
+    SpamSync {
+        page_id: String,
+        on: bool,
+        result: Result<()>,
+    },
+}
+
+impl Write {
+    fn apply(self, store: &mut Store) -> Written {
+        match self {
+            Write::Draft {
+                conversation_id,
+                text,
+            } => Written::Draft {
+                result: store.save_draft(&conversation_id, &text),
+                conversation_id,
+                text,
+            },
+            Write::MarkRead { conversation_id } => Written::MarkRead {
+                result: store.mark_read(&conversation_id),
+                conversation_id,
+            },
+            Write::Reply {
+                conversation_id,
+                text,
+                at,
+            } => Written::Reply {
+                result: store.enqueue_reply(&conversation_id, &text, at),
+                conversation_id,
+                text,
+            },
+            Write::Retry { message_id, at } => Written::Retry {
+                result: store.retry_reply(message_id, at),
+                message_id,
+            },
+            Write::SpamSync { page_id, on } => Written::SpamSync {
+                result: store.set_spam_sync(&page_id, on),
+                page_id,
+                on,
+            },
+        }
+    }
+
+    /// The write's answer when it could not be made at all.
+    fn failed(self) -> Written {
+        let stopped = || Err(StoreError::WriterStopped);
+        match self {
+            Write::Draft {
+                conversation_id,
+                text,
+            } => Written::Draft {
+                conversation_id,
+                text,
+                result: stopped(),
+            },
+            Write::MarkRead { conversation_id } => Written::MarkRead {
+                conversation_id,
+                result: stopped(),
+            },
+            Write::Reply {
+                conversation_id,
+                text,
+                ..
+            } => Written::Reply {
+                conversation_id,
+                text,
+                result: Err(StoreError::WriterStopped),
+            },
+            Write::Retry { message_id, .. } => Written::Retry {
+                message_id,
+                result: Err(StoreError::WriterStopped),
+            },
+            Write::SpamSync { page_id, on } => Written::SpamSync {
+                page_id,
+                on,
+                result: stopped(),
+            },
+        }
+    }
+}
+
+/// The inbox's end of the writing thread.
+pub struct Writer {
+    queue: Sender<Write>,
+    answers: Receiver<Written>,
+    /// Rung after each answer, for the inbox's event loop.
+    wake: Arc<Notify>,
+    /// Asked and not yet answered, oldest first (answers come in the same order). Kept so that
+    /// if the thread ever dies, each comes back failed, a reply's text with it.
+    outstanding: VecDeque<Write>,
+    /// Answers made here, for writes the thread can no longer take.
+    undone: VecDeque<Written>,
+}
+
+impl Writer {
+    /// Starts the thread, writing with `store` (a connection of its own).
+    pub fn start(mut store: Store) -> Writer {
+        let (queue, writes) = channel::<Write>();
+        let (answer, answers) = channel();
+        let wake = Arc::new(Notify::new());
+        let ring = wake.clone();
+        let spawned = std::thread::Builder::new()
+            .name("pagedesk-writer".into())
+            .spawn(move || {
+                for write in writes {
+                    if answer.send(write.apply(&mut store)).is_err() {
+                        return;
+                    }
+                    ring.notify_one();
+                }
+            });
+        if let Err(error) = spawned {
+            // Every write will come back failed and said so; nothing typed is lost.
+            tracing::error!(error = %error, "cannot start the database writer");
+        }
+        Writer {
+            queue,
+            answers,
+            wake,
+            outstanding: VecDeque::new(),
+            undone: VecDeque::new(),
+        }
+    }
+
+    pub fn send(&mut self, write: Write) {
+        match self.queue.send(write.clone()) {
+            Ok(()) => self.outstanding.push_back(write),
+            Err(_) => self.give_up_on(write),
+        }
+    }
+
+    fn give_up_on(&mut self, write: Write) {
+        tracing::error!("the database writer stopped; a write comes back failed");
+        self.undone.push_back(write.failed());
+        self.wake.notify_one();
+    }
+
+    /// The thread is gone: what it had not answered comes back failed.
+    fn writer_gone(&mut self) {
+        while let Some(write) = self.outstanding.pop_front() {
+            self.give_up_on(write);
+        }
+    }
+
+    fn answered(&mut self, answer: Written) -> Written {
+        self.outstanding.pop_front();
+        answer
+    }
+
+    /// The next answer if one is ready.
+    pub fn try_next(&mut self) -> Option<Written> {
+        if let Some(undone) = self.undone.pop_front() {
+            return Some(undone);
+        }
+        match self.answers.try_recv() {
+            Ok(answer) => Some(self.answered(answer)),
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Disconnected) => {
+                self.writer_gone();
+                self.undone.pop_front()
+            }
+        }
+    }
+
+    /// The next answer, waiting for it; `None` once every write is answered.
+    pub fn wait_next(&mut self) -> Option<Written> {
+        if let Some(undone) = self.undone.pop_front() {
+            return Some(undone);
+        }
+        if self.outstanding.is_empty() {
+            return None;
+        }
+        match self.answers.recv() {
+            Ok(answer) => Some(self.answered(answer)),
+            Err(_) => {
+                self.writer_gone();
+                self.undone.pop_front()
+            }
+        }
+    }
+
+    /// Rung when an answer is ready.
+    pub fn wake(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+}
