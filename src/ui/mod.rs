@@ -2,9 +2,11 @@
 //! Data flows one way: the engine writes the store and sends events; the UI reads the store and
 //! puts replies in the outbox. The UI never calls the Graph API.
 
+mod actions;
 mod app;
 mod chat;
 mod clock;
+mod events;
 mod input;
 mod quick;
 mod theme;

@@ -1,0 +1,373 @@
+//! What each action does to the inbox: moving, filtering, searching, the reply box, sending
+//! and retrying. Writes go to the writer; nothing here waits for the database's write lock.
+
+use chrono::Utc;
+use crossterm::event::KeyEvent;
+use ratatui_textarea::TextArea;
+
+use super::app::{App, Overlay, Pane};
+use super::clock::Clock;
+use super::quick;
+use super::writer::Write;
+use crate::i18n::S;
+use crate::keymap::{Action, Mode};
+use crate::model::{Direction, Filter, SendStatus};
+use crate::text::clean;
+
+impl App {
+    /// Does what `action` means where the inbox is (`key` is what was pressed).
+    pub(super) fn perform(&mut self, action: Action, key: KeyEvent) {
+        match (self.overlay, action) {
+            (Some(_), Action::Close) => self.overlay = None,
+            (Some(Overlay::Help { top }), movement) => {
+                let top = match movement {
+                    Action::Down => top + 1,
+                    Action::Up => top.saturating_sub(1),
+                    Action::ScreenDown => top + usize::from(self.size.height / 2),
+                    Action::ScreenUp => top.saturating_sub(usize::from(self.size.height / 2)),
+                    Action::First => 0,
+                    Action::Last => usize::MAX,
+                    _ => top,
+                };
+                let top = top.min(super::view::help_scroll_limit(self));
+                self.overlay = Some(Overlay::Help { top });
+            }
+            (Some(Overlay::Settings { cursor }), action) => {
+                let last = self.pages.len().saturating_sub(1);
+                let cursor = match action {
+                    Action::Down => (cursor + 1).min(last),
+                    Action::Up => cursor.saturating_sub(1),
+                    Action::First => 0,
+                    Action::Last => last,
+                    Action::ToggleSpamSync => {
+                        self.toggle_spam_sync(cursor);
+                        cursor
+                    }
+                    _ => cursor,
+                };
+                self.overlay = Some(Overlay::Settings { cursor });
+            }
+            (None, action) if self.search.typing.is_some() => self.search_action(action),
+            (None, action) if self.focus == Pane::Compose => self.reply_action(action, key),
+            (None, action) => self.inbox_action(action),
+        }
+    }
+
+    fn toggle_spam_sync(&mut self, index: usize) {
+        let Some(page) = self.pages.get(index).cloned() else {
+            return;
+        };
+        let on = !page.spam_sync;
+        // Shown switched at once; the writer's answer confirms it or says why not.
+        self.spam_sync_in_flight.insert(page.id.clone(), on);
+        self.write(Write::SpamSync {
+            page_id: page.id,
+            on,
+        });
+        self.reload();
+    }
+
+    fn search_action(&mut self, action: Action) {
+        match action {
+            Action::Close => self.search.typing = None,
+            Action::Submit => {
+                let query = self.search.typing.take().unwrap_or_default();
+                self.run_search(&query);
+            }
+            _ => {}
+        }
+    }
+
+    fn run_search(&mut self, query: &str) {
+        let Some(hits) = self.report_value(self.store_ref().search(query, 500)) else {
+            return;
+        };
+        self.search.query = query.to_owned();
+        self.search.hits = hits;
+        self.search.current = 0;
+        if self.search.hits.is_empty() {
+            self.status = Some(self.tr.f(S::SearchNone, &[query]));
+            self.highlight = None;
+        } else {
+            self.jump_to_hit();
+        }
+    }
+
+    fn jump_to_hit(&mut self) {
+        let Some(hit) = self.search.hits.get(self.search.current).cloned() else {
+            return;
+        };
+        self.page_and_filter(None, Filter::All);
+        let query = self.list_query();
+        if let Some(Some(position)) =
+            self.report_value(self.store_ref().position_in(&query, &hit.conversation_id))
+        {
+            self.select_index(position);
+        }
+        self.highlight = hit.message_row;
+        let reveal = super::view::chat_scroll(self).and_then(|scroll| scroll.highlight);
+        if let (Some(open), Some(scroll)) = (self.open.as_mut(), reveal) {
+            open.scroll = scroll;
+        }
+        let (n, total) = (self.search.current + 1, self.search.hits.len());
+        self.status = Some(self.tr.f(
+            S::SearchHits,
+            &[
+                &n.to_string(),
+                &total.to_string(),
+                &self.search.query.clone(),
+            ],
+        ));
+    }
+
+    fn reply_action(&mut self, action: Action, key: KeyEvent) {
+        if let Some(matches) = self.picker_matches() {
+            let last = matches.len().saturating_sub(1);
+            match action {
+                Action::Up => self.picker_selected = self.picker_selected.saturating_sub(1),
+                Action::Down => self.picker_selected = (self.picker_selected + 1).min(last),
+                Action::Close => self.dismiss_picker(),
+                Action::Insert if !matches.is_empty() => {
+                    let index = matches[self.picker_selected.min(last)];
+                    self.insert_quick_reply(index);
+                }
+                // Nothing to insert: the key does what it does in the reply box.
+                Action::Insert => match self.settings.keymap.action(&[Mode::Reply], key) {
+                    Some(action) => self.reply_box_action(action),
+                    None => self.type_text(key),
+                },
+                other => self.reply_box_action(other),
+            }
+        } else {
+            self.reply_box_action(action);
+        }
+    }
+
+    fn reply_box_action(&mut self, action: Action) {
+        match action {
+            Action::Leave => self.focus = Pane::List,
+            Action::NewLine => {
+                self.compose.insert_newline();
+                self.draft_unsaved = true;
+            }
+            Action::Send => self.send(),
+            Action::NextPane => self.cycle_focus(true),
+            Action::PreviousPane => self.cycle_focus(false),
+            Action::ScrollUp => self.scroll_chat_page(true),
+            Action::ScrollDown => self.scroll_chat_page(false),
+            _ => {}
+        }
+    }
+
+    /// The quick replies that match `/letters` in the reply box, while the picker is open.
+    pub fn picker_matches(&self) -> Option<Vec<usize>> {
+        if self.focus != Pane::Compose
+            || self.picker_is_dismissed()
+            || self.compose.lines().len() != 1
+        {
+            return None;
+        }
+        let typed = quick::typed_shortcut(&self.compose.lines()[0])?;
+        Some(quick::matching(&self.settings.quick_replies, typed))
+    }
+
+    fn insert_quick_reply(&mut self, index: usize) {
+        let Some(open) = &self.open else {
+            return;
+        };
+        let template = &self.settings.quick_replies[index].text;
+        let text = quick::fill(
+            template,
+            &open.conversation.customer_name,
+            &open.conversation.page_name,
+        );
+        self.compose = TextArea::from(text.lines());
+        self.compose
+            .move_cursor(ratatui_textarea::CursorMove::Bottom);
+        self.compose.move_cursor(ratatui_textarea::CursorMove::End);
+    }
+
+    fn inbox_action(&mut self, action: Action) {
+        match action {
+            Action::Quit => self.quit = true,
+            Action::NextPane => self.cycle_focus(true),
+            Action::PreviousPane => self.cycle_focus(false),
+            Action::Help => self.overlay = Some(Overlay::Help { top: 0 }),
+            Action::Settings => {
+                self.overlay = Some(Overlay::Settings {
+                    cursor: self.page.unwrap_or(0),
+                })
+            }
+            Action::Search => self.search.typing = Some(String::new()),
+            Action::NextMatch if !self.search.hits.is_empty() => {
+                self.search.current = (self.search.current + 1) % self.search.hits.len();
+                self.jump_to_hit();
+            }
+            Action::PreviousMatch if !self.search.hits.is_empty() => {
+                let total = self.search.hits.len();
+                self.search.current = (self.search.current + total - 1) % total;
+                self.jump_to_hit();
+            }
+            Action::FilterAll => self.page_and_filter(self.page, Filter::All),
+            Action::FilterSpam => self.page_and_filter(self.page, Filter::Spam),
+            Action::FilterUnread => self.page_and_filter(self.page, Filter::Unread),
+            Action::FilterUnreplied => self.page_and_filter(self.page, Filter::Unreplied),
+            Action::PreviousPage => self.step_page(false),
+            Action::NextPage => self.step_page(true),
+            Action::Retry => self.retry_failed(),
+            Action::ScrollUp => self.scroll_chat_page(true),
+            Action::ScrollDown => self.scroll_chat_page(false),
+            Action::Open if self.focus == Pane::Sidebar => self.focus = Pane::List,
+            Action::Open => self.open_selected_conversation(),
+            movement => match self.focus {
+                Pane::Sidebar => self.sidebar_move(movement),
+                Pane::Chat => self.chat_move(movement),
+                _ => self.list_move(movement),
+            },
+        }
+    }
+
+    fn cycle_focus(&mut self, forward: bool) {
+        let order = Pane::ORDER;
+        let at = order.iter().position(|p| *p == self.focus).unwrap_or(0);
+        let next = if forward {
+            (at + 1) % order.len()
+        } else {
+            (at + order.len() - 1) % order.len()
+        };
+        self.focus = order[next];
+        if self.focus == Pane::Compose && self.open.is_none() {
+            self.focus = if forward { Pane::Sidebar } else { Pane::Chat };
+        }
+    }
+
+    fn step_page(&mut self, forward: bool) {
+        let count = self.pages.len() + 1;
+        let at = self.page.map_or(0, |i| i + 1);
+        let next = if forward {
+            (at + 1) % count
+        } else {
+            (at + count - 1) % count
+        };
+        self.page_and_filter(next.checked_sub(1), self.filter);
+    }
+
+    fn sidebar_move(&mut self, movement: Action) {
+        let items = self.sidebar_items();
+        let at = self.sidebar_cursor();
+        let next = match movement {
+            Action::Down => (at + 1).min(items - 1),
+            Action::Up => at.saturating_sub(1),
+            Action::First => 0,
+            Action::Last => items - 1,
+            _ => return,
+        };
+        self.sidebar_pick(next);
+    }
+
+    fn list_move(&mut self, movement: Action) {
+        let last = self.list_total.saturating_sub(1);
+        let page = self.list_capacity.max(1);
+        let next = match movement {
+            Action::Down => (self.selected + 1).min(last),
+            Action::Up => self.selected.saturating_sub(1),
+            Action::First => 0,
+            Action::Last => last,
+            Action::ScreenDown => (self.selected + page).min(last),
+            Action::ScreenUp => self.selected.saturating_sub(page),
+            _ => return,
+        };
+        self.select_index(next);
+    }
+
+    fn chat_move(&mut self, movement: Action) {
+        match movement {
+            Action::Up => self.scroll_chat(1, true),
+            Action::Down => self.scroll_chat(1, false),
+            Action::First => self.scroll_chat(usize::MAX, true),
+            Action::Last => self.scroll_chat(usize::MAX, false),
+            Action::ScreenUp => self.scroll_chat_page(true),
+            Action::ScreenDown => self.scroll_chat_page(false),
+            _ => {}
+        }
+    }
+
+    /// Scrolls the chat `lines` towards older (`up`) or newer messages, no further than the
+    /// oldest message at the top.
+    pub(super) fn scroll_chat(&mut self, lines: usize, up: bool) {
+        let Some(scroll) = super::view::chat_scroll(self) else {
+            return;
+        };
+        if let Some(open) = self.open.as_mut() {
+            let from = open.scroll.min(scroll.max);
+            open.scroll = if up {
+                from.saturating_add(lines).min(scroll.max)
+            } else {
+                from.saturating_sub(lines)
+            };
+        }
+    }
+
+    fn scroll_chat_page(&mut self, up: bool) {
+        let height = super::view::chat_scroll(self).map_or(1, |scroll| scroll.height);
+        self.scroll_chat(height.saturating_sub(2).max(1), up);
+    }
+
+    /// Puts the reply in the outbox (the database) and asks the engine to deliver it. The text
+    /// stays in the reply box if it cannot be stored.
+    fn send(&mut self) {
+        let Some(id) = self.open.as_ref().map(|o| o.conversation.id.clone()) else {
+            return;
+        };
+        let text = clean(&self.compose.lines().join("\n"))
+            .trim_end()
+            .to_owned();
+        if text.trim().is_empty() {
+            return;
+        }
+        // The draft goes with the reply, in the same transaction; if the reply cannot be
+        // stored, its text comes back to the box (`on_written`).
+        self.drafts_in_flight.remove(&id);
+        self.write(Write::Reply {
+            conversation_id: id.clone(),
+            text,
+            at: Utc::now(),
+        });
+        self.compose = TextArea::default();
+        self.draft_unsaved = false;
+        self.mark_read(&id);
+        if let Some(open) = self.open.as_mut() {
+            open.scroll = 0;
+            open.new_from = None;
+        }
+    }
+
+    /// Sends the most recent failed reply of the open conversation again, if trying again can
+    /// work.
+    fn retry_failed(&mut self) {
+        let failed = self.open.as_ref().and_then(|o| {
+            o.messages
+                .iter()
+                .rev()
+                .find(|m| m.direction == Direction::Out && m.status == SendStatus::Failed)
+                .cloned()
+        });
+        let Some(failed) = failed else {
+            self.status = Some(self.tr.t(S::NothingToRetry).to_owned());
+            return;
+        };
+        if !failed.retry_possible {
+            let reason = self.tr.reply_problem(
+                failed.problem,
+                failed.error.as_deref().unwrap_or_default(),
+                |t| Clock::local().hm(t),
+            );
+            self.status = Some(self.tr.f(S::CannotRetry, &[&reason]));
+            return;
+        }
+        self.write(Write::Retry {
+            message_id: failed.row,
+            at: Utc::now(),
+        });
+    }
+}

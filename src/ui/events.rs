@@ -1,0 +1,173 @@
+//! What the engine and the writer report, and other processes' writes: read again and say
+//! what became of a reply.
+
+use ratatui_textarea::TextArea;
+
+use super::app::App;
+use super::clock::Clock;
+use super::writer::{Write, Written};
+use crate::i18n::S;
+use crate::model::SendStatus;
+use crate::store::StoreError;
+use crate::sync::{EngineCommand, SyncEvent};
+
+impl App {
+    /// The engine reported something: read again; ring for new customer messages; say what
+    /// became of the reply staff just sent.
+    pub fn on_sync_event(&mut self, event: &SyncEvent) {
+        if let SyncEvent::Syncing { page_id } | SyncEvent::SyncStateChanged { page_id } = event {
+            let started = matches!(event, SyncEvent::Syncing { .. });
+            for page in self.pages.iter_mut().filter(|p| &p.id == page_id) {
+                page.syncing = started;
+            }
+        }
+        match event {
+            SyncEvent::Leading => self.standby = None,
+            SyncEvent::Standby { pid } => self.standby = Some(*pid),
+            SyncEvent::Stopped { reason } => self.engine_stopped = Some(reason.clone()),
+            _ => {}
+        }
+        if let SyncEvent::PageChanged { news, .. } = event
+            && news.customer_messages > 0
+            && self.settings.notify
+        {
+            self.bell = true;
+        }
+        self.reload();
+        if let SyncEvent::ReplyUpdated { message_id } = event
+            && self.watched_reply == Some(*message_id)
+        {
+            self.report_reply(*message_id);
+        }
+    }
+
+    /// The writer answered: say what became of the write, and read again.
+    pub(super) fn on_written(&mut self, written: Written) {
+        match written {
+            Written::Draft {
+                conversation_id,
+                text,
+                result,
+            } => {
+                // Kept in memory if it failed: reopening the conversation shows it.
+                if result.is_ok() && self.drafts_in_flight.get(&conversation_id) == Some(&text) {
+                    self.drafts_in_flight.remove(&conversation_id);
+                }
+                self.report_error(result);
+            }
+            Written::MarkRead {
+                conversation_id,
+                result,
+            } => {
+                self.marking_read.remove(&conversation_id);
+                self.report_error(result);
+            }
+            Written::Reply {
+                conversation_id,
+                text,
+                result,
+            } => match result {
+                Ok(message_id) => {
+                    self.watched_reply = Some(message_id);
+                    self.status = Some(self.tr.t(S::ReplyQueued).to_owned());
+                    self.ask_engine(EngineCommand::Deliver(message_id));
+                }
+                Err(error) => self.keep_unstored_reply(&conversation_id, text, &error),
+            },
+            Written::Retry { message_id, result } => {
+                if self.report_value(result) == Some(true) {
+                    self.watched_reply = Some(message_id);
+                    self.status = Some(self.tr.t(S::Retrying).to_owned());
+                    self.ask_engine(EngineCommand::Deliver(message_id));
+                }
+            }
+            Written::SpamSync {
+                page_id,
+                on,
+                result,
+            } => {
+                if self.spam_sync_in_flight.get(&page_id) == Some(&on) {
+                    self.spam_sync_in_flight.remove(&page_id);
+                }
+                if self.report_error(result) {
+                    let name = self.pages.iter().find(|p| p.id == page_id);
+                    let name = name.map_or(page_id.as_str(), |p| p.name.as_str());
+                    let key = if on { S::SpamSyncOn } else { S::SpamSyncOff };
+                    self.status = Some(self.tr.f(key, &[name]));
+                }
+            }
+        }
+        self.reload();
+    }
+
+    /// A reply the database did not take goes back where it was typed, before anything typed
+    /// since, and the status line says why; nothing is sent.
+    fn keep_unstored_reply(&mut self, conversation_id: &str, text: String, error: &StoreError) {
+        tracing::error!(error = %error, "a reply could not be stored");
+        self.status = Some(self.tr.f(S::ReplyKept, &[&error.to_string()]));
+        let showing = self
+            .open
+            .as_ref()
+            .is_some_and(|o| o.conversation.id == conversation_id);
+        if showing {
+            let typed_since = self.compose.lines().join("\n");
+            let restored = if typed_since.trim().is_empty() {
+                text
+            } else {
+                format!("{text}\n{typed_since}")
+            };
+            self.compose = TextArea::from(restored.lines());
+            self.draft_unsaved = true;
+        } else {
+            let draft = match self.drafts_in_flight.get(conversation_id) {
+                Some(since) if !since.trim().is_empty() => format!("{text}\n{since}"),
+                _ => text,
+            };
+            self.drafts_in_flight
+                .insert(conversation_id.to_owned(), draft.clone());
+            self.write(Write::Draft {
+                conversation_id: conversation_id.to_owned(),
+                text: draft,
+            });
+        }
+    }
+
+    fn report_reply(&mut self, row: i64) {
+        let Some(message) = self
+            .open
+            .as_ref()
+            .and_then(|o| o.messages.iter().find(|m| m.row == row))
+        else {
+            return;
+        };
+        self.status = Some(match (message.status, &message.error) {
+            (SendStatus::Sent, _) => self.tr.t(S::ReplySent).to_owned(),
+            (_, Some(why)) => {
+                let why = self
+                    .tr
+                    .reply_problem(message.problem, why, |t| Clock::local().hm(t));
+                self.tr.f(S::ReplyNotSent, &[&why])
+            }
+            (_, None) => return,
+        });
+        if message.status == SendStatus::Sent {
+            self.watched_reply = None;
+        }
+    }
+
+    /// Another process (or this one's engine) wrote to the database: read again. The draft
+    /// being typed is saved on the way.
+    pub fn poll_database(&mut self) -> bool {
+        self.save_draft();
+        match self.store_ref().data_version() {
+            Ok(version) if version != self.data_version() => {
+                self.reload();
+                if let Some(row) = self.watched_reply {
+                    self.report_reply(row);
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+}
