@@ -118,6 +118,21 @@ impl Terminal {
         }
     }
 
+    /// Waits for the program to end after `key`; fails if it has not within 10 s.
+    async fn exit(&mut self, key: &str) -> portable_pty::ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "{key} did not quit"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     async fn wait_for_text(&self, text: &str) -> String {
         self.wait_for(text, |screen| screen.contains(text)).await
     }
@@ -185,14 +200,7 @@ async fn staff_answer_a_spam_buyer_and_the_spam_mark_goes() {
     terminal.wait_for_text("Lê Khánh Vy").await;
 
     terminal.type_text("q");
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = terminal.child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(start.elapsed() < Duration::from_secs(10), "q did not quit");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let status = terminal.exit("q").await;
     assert!(status.success());
     tokio::time::sleep(Duration::from_millis(200)).await;
     let parser = terminal.screen.lock().unwrap();
@@ -284,11 +292,7 @@ async fn what_strangers_write_cannot_drive_the_terminal() {
     terminal.type_text("\u{1b}");
     tokio::time::sleep(Duration::from_millis(200)).await;
     terminal.type_text("q");
-    let start = Instant::now();
-    while terminal.child.try_wait().unwrap().is_none() {
-        assert!(start.elapsed() < Duration::from_secs(10), "q did not quit");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    terminal.exit("q").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -343,11 +347,7 @@ async fn keys_rebound_in_the_config_drive_the_inbox_and_its_help() {
     terminal.type_text("\u{1b}");
     tokio::time::sleep(Duration::from_millis(200)).await;
     terminal.type_text("x");
-    let start = Instant::now();
-    while terminal.child.try_wait().unwrap().is_none() {
-        assert!(start.elapsed() < Duration::from_secs(10), "x did not quit");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    assert!(terminal.exit("x").await.success());
 
     // A key meaning two things at once is refused before anything starts, both named.
     config.push_str("up = \"n\"\n");
