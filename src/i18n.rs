@@ -87,9 +87,10 @@ strings! {
     NotSyncedYet => "{}: not synced yet", "{}: chưa đồng bộ";
     RateLimited => "{}: rate limited until {}", "{}: Facebook giới hạn đến {}";
     TokenProblem => "{}: token expired: fix the config", "{}: token hết hạn: sửa file cấu hình";
-    FacebookSlow => "{}: Facebook is not answering; retrying", "{}: Facebook không phản hồi; đang thử lại";
-    PermissionMissing => "{}: permission missing on the page", "{}: thiếu quyền trên trang";
-    SyncFailed => "{}: sync failed: {}", "{}: đồng bộ lỗi: {}";
+    FacebookSlow => "{}: Facebook not answering since {}, retrying", "{}: Facebook không phản hồi từ {}, đang thử lại";
+    PermissionMissing => "{}: permission missing on the page since {}", "{}: thiếu quyền trên trang từ {}";
+    SyncFailed => "{}: not syncing since {}", "{}: không đồng bộ được từ {}";
+    WhyNotSyncing => "⚠ {}. Why: {}", "⚠ {}. Lý do: {}";
     TokenBanner => "{}: the access token no longer works. Put a new Page access token in the config.", "{}: token truy cập không còn dùng được. Hãy đặt token mới vào file cấu hình.";
     SpamWaiting => "{} spam waiting, next at {}", "{} hội thoại spam đang chờ, tiếp theo lúc {}";
     ReplyQueued => "Sending…", "Đang gửi…";

@@ -587,7 +587,7 @@ fn keys_go_on_while_another_process_holds_the_write_lock_and_the_reply_is_stored
         Ok(EngineCommand::Deliver(_))
     ));
     assert_eq!(unread(&inbox, "t_lan"), 0);
-    assert_eq!(inbox.app.status.as_deref(), Some("Sending…"));
+    assert_eq!(inbox.app.notice(), Some("Sending…"));
 }
 
 #[test]
@@ -607,7 +607,7 @@ fn a_reply_the_database_refuses_comes_back_to_the_box_unsent() {
     assert_eq!(inbox.app.compose.lines(), ["Dạ còn size M ạ"]);
     let screen = inbox.screen();
     assert!(screen.contains("The reply was not stored"), "{screen}");
-    let status = inbox.app.status.clone().unwrap_or_default();
+    let status = inbox.app.notice().unwrap_or_default().to_owned();
     assert!(
         status.contains("disk is full") && status.contains("back in the reply box, not sent"),
         "{status}"
@@ -624,4 +624,58 @@ fn a_reply_the_database_refuses_comes_back_to_the_box_unsent() {
         .filter(|m| m.text == "Dạ còn size M ạ")
         .collect();
     assert_eq!(sent.len(), 1);
+}
+
+#[test]
+fn a_notice_gives_way_to_the_sync_state_and_a_failing_page_says_why_whole_at_80x24() {
+    let mut inbox = Inbox::new(80, 24);
+    let reason = "Facebook did not answer in time (502 Bad Gateway from graph.facebook.com) \
+                  on the conversations of the inbox folder, three tries in a row; the next \
+                  cycle tries again";
+    inbox
+        .store()
+        .save_page_sync(
+            SHOP,
+            &pagedesk::store::PageSync {
+                last_attempt: Some(common::inbox::now()),
+                last_success: Some(common::inbox::now() - chrono::Duration::minutes(8)),
+                last_error: Some(reason.into()),
+                last_error_kind: Some(pagedesk::model::SyncErrorKind::Transient),
+                failing_since: Some(common::inbox::now() - chrono::Duration::minutes(7)),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    inbox.app.poll_database();
+    // A notice takes the status line for a while.
+    inbox.key(KeyCode::Char('/'));
+    inbox.keys("không có đâu");
+    inbox.key(KeyCode::Enter);
+    let status_line = |inbox: &mut Inbox| inbox.screen().lines().rev().nth(1).unwrap().to_owned();
+    assert!(status_line(&mut inbox).contains("No match"));
+    // Still there after 4 s; gone after 5 s, and the failing page shows with since when.
+    let said = inbox.app.notice.as_ref().unwrap().shown;
+    inbox.app.tick(said + std::time::Duration::from_secs(4));
+    assert!(status_line(&mut inbox).contains("No match"));
+    inbox.app.tick(said + std::time::Duration::from_secs(5));
+    let screen = inbox.screen();
+    assert!(
+        status_line(&mut inbox).starts_with("Thời Trang Mai Anh: Facebook not answering since"),
+        "{screen}"
+    );
+    // The state and the reason, whole, wrapped above the status line.
+    let words = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let expected = format!(
+        "⚠ Thời Trang Mai Anh: Facebook not answering since 17:23, retrying. Why: {}",
+        words(reason)
+    );
+    assert!(words(&screen).contains(&expected), "{screen}");
+    // Another page selected: its own state, not this page's reason.
+    inbox.key(KeyCode::Char(']'));
+    inbox.key(KeyCode::Char(']'));
+    assert!(
+        !inbox.screen().contains("502 Bad Gateway"),
+        "{}",
+        inbox.screen()
+    );
 }

@@ -361,3 +361,45 @@ async fn keys_rebound_in_the_config_drive_the_inbox_and_its_help() {
         run.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_notice_gives_way_to_facebook_failing_with_since_when() {
+    let world = TestWorld::start("interval = \"1s\"").await;
+    world
+        .buyer_writes(
+            0,
+            "Nguyễn Thị Lan",
+            "Váy hoa nhí còn không shop?",
+            "inbox",
+            60,
+        )
+        .await;
+    let mut terminal = Terminal::start(&world, 80, 24);
+    terminal.wait_for_text("Nguyễn Thị Lan").await;
+    // From now on Facebook answers the page's lists with 502s; sending still works.
+    world
+        .fault_page_lists(
+            0,
+            100_000,
+            serde_json::json!({ "kind": "http", "http_status": 502, "body": "<html>Bad Gateway</html>" }),
+        )
+        .await;
+    terminal.type_text("\r");
+    terminal.type_text("Dạ còn ạ");
+    terminal.wait_for_text("Dạ còn ạ").await;
+    terminal.type_text("\r");
+    terminal.wait_for_text("Reply sent").await;
+    let screen = terminal
+        .wait_for("the failing page back in the status line", |s| {
+            s.contains("Facebook not answering since") && !s.contains("Reply sent")
+        })
+        .await;
+    assert!(
+        screen.contains("Why:") && screen.contains("502"),
+        "{screen}"
+    );
+    terminal.type_text("\u{1b}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    terminal.type_text("q");
+    terminal.exit("q").await;
+}

@@ -269,7 +269,8 @@ impl Store {
             .conn
             .query_row(
                 "SELECT last_attempt, last_success, last_error, last_error_kind,
-                    rate_limited_until, rate_limit_streak FROM page_sync WHERE page_id = ?1",
+                    rate_limited_until, rate_limit_streak, failing_since
+                 FROM page_sync WHERE page_id = ?1",
                 [page_id],
                 |r| {
                     Ok(PageSync {
@@ -282,6 +283,7 @@ impl Store {
                             .and_then(SyncErrorKind::parse),
                         rate_limited_until: r.get::<_, Option<i64>>(4)?.map(to_time),
                         rate_limit_streak: r.get(5)?,
+                        failing_since: r.get::<_, Option<i64>>(6)?.map(to_time),
                     })
                 },
             )
@@ -293,12 +295,14 @@ impl Store {
         let tx = self.write()?;
         tx.execute(
             "INSERT INTO page_sync (page_id, last_attempt, last_success, last_error, last_error_kind,
-                rate_limited_until, rate_limit_streak) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                rate_limited_until, rate_limit_streak, failing_since)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT(page_id) DO UPDATE SET last_attempt = excluded.last_attempt,
                 last_success = excluded.last_success, last_error = excluded.last_error,
                 last_error_kind = excluded.last_error_kind,
                 rate_limited_until = excluded.rate_limited_until,
-                rate_limit_streak = excluded.rate_limit_streak",
+                rate_limit_streak = excluded.rate_limit_streak,
+                failing_since = excluded.failing_since",
             params![
                 page_id,
                 state.last_attempt.map(|t| t.timestamp()),
@@ -307,6 +311,7 @@ impl Store {
                 state.last_error_kind.map(SyncErrorKind::as_str),
                 state.rate_limited_until.map(|t| t.timestamp()),
                 state.rate_limit_streak,
+                state.failing_since.map(|t| t.timestamp()),
             ],
         )?;
         tx.commit()?;

@@ -294,6 +294,8 @@ pub struct PageSync {
     pub last_error_kind: Option<SyncErrorKind>,
     pub rate_limited_until: Option<DateTime<Utc>>,
     pub rate_limit_streak: u32,
+    /// The first failed attempt since the last success.
+    pub failing_since: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

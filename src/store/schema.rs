@@ -159,4 +159,8 @@ ALTER TABLE page_settings ADD COLUMN human_agent_refused INTEGER NOT NULL DEFAUL
 -- Links the buyer shared with the message (a post, a product), as JSON.
 ALTER TABLE messages ADD COLUMN shares TEXT;
 "#,
+    r#"
+-- When the page's syncs began failing (unix seconds), until one succeeds.
+ALTER TABLE page_sync ADD COLUMN failing_since INTEGER;
+"#,
 ];

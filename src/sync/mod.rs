@@ -269,9 +269,11 @@ impl Engine {
                 state.last_error_kind = None;
                 state.rate_limited_until = None;
                 state.rate_limit_streak = 0;
+                state.failing_since = None;
             }
             Err(PageError::RateLimitedUntil(_)) => {}
             Err(error) => {
+                state.failing_since.get_or_insert(now);
                 if let PageError::Graph(GraphError::RateLimited { retry_after, .. }) = error {
                     let (until, streak) = rate_limit_until(&state, *retry_after, Utc::now());
                     state.rate_limited_until = Some(until);

@@ -86,7 +86,7 @@ impl App {
         self.search.hits = hits;
         self.search.current = 0;
         if self.search.hits.is_empty() {
-            self.status = Some(self.tr.f(S::SearchNone, &[query]));
+            self.say(self.tr.f(S::SearchNone, &[query]));
             self.highlight = None;
         } else {
             self.jump_to_hit();
@@ -110,7 +110,7 @@ impl App {
             open.scroll = scroll;
         }
         let (n, total) = (self.search.current + 1, self.search.hits.len());
-        self.status = Some(self.tr.f(
+        self.say(self.tr.f(
             S::SearchHits,
             &[
                 &n.to_string(),
@@ -353,7 +353,7 @@ impl App {
                 .cloned()
         });
         let Some(failed) = failed else {
-            self.status = Some(self.tr.t(S::NothingToRetry).to_owned());
+            self.say(self.tr.t(S::NothingToRetry).to_owned());
             return;
         };
         if !failed.retry_possible {
@@ -362,7 +362,7 @@ impl App {
                 failed.error.as_deref().unwrap_or_default(),
                 |t| Clock::local().hm(t),
             );
-            self.status = Some(self.tr.f(S::CannotRetry, &[&reason]));
+            self.say(self.tr.f(S::CannotRetry, &[&reason]));
             return;
         }
         self.write(Write::Retry {

@@ -2,7 +2,7 @@
 //! here: the view draws an `App`, and tests drive one directly.
 
 use std::collections::{HashMap, HashSet};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ratatui::layout::Rect;
 use ratatui_textarea::TextArea;
@@ -115,6 +115,17 @@ pub struct Areas {
     pub compose: Rect,
 }
 
+/// Something the inbox says in the status line, in place of the pages' sync state, until it
+/// is a few seconds old: then the sync state shows again.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    pub text: String,
+    pub shown: Instant,
+}
+
+/// How long a notice stays.
+pub const NOTICE_LASTS: Duration = Duration::from_secs(5);
+
 /// Rows of the conversation list per conversation.
 pub const ROW_HEIGHT: usize = 2;
 
@@ -157,7 +168,8 @@ pub struct App {
     pub highlight: Option<i64>,
     pub picker_selected: usize,
     picker_dismissed: bool,
-    pub status: Option<String>,
+    /// What the inbox last said (a reply queued, a search's hits, an error), for a few seconds.
+    pub notice: Option<Notice>,
     engine: Option<mpsc::UnboundedSender<EngineCommand>>,
     data_version: i64,
     pub quit: bool,
@@ -210,7 +222,7 @@ impl App {
             highlight: None,
             picker_selected: 0,
             picker_dismissed: false,
-            status: None,
+            notice: None,
             engine,
             data_version: 0,
             quit: false,
@@ -225,6 +237,32 @@ impl App {
 
     pub(super) fn store_ref(&self) -> &Store {
         &self.store
+    }
+
+    /// Says `text` in the status line for a few seconds.
+    pub(super) fn say(&mut self, text: String) {
+        self.notice = Some(Notice {
+            text,
+            shown: Instant::now(),
+        });
+    }
+
+    /// What the status line says now in place of the sync state, if anything.
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_ref().map(|n| n.text.as_str())
+    }
+
+    /// Once a second: notices older than [`NOTICE_LASTS`] at `now` go, and other processes'
+    /// writes are read. Returns whether anything on screen may have changed.
+    pub fn tick(&mut self, now: Instant) -> bool {
+        let expired = self
+            .notice
+            .as_ref()
+            .is_some_and(|n| now.saturating_duration_since(n.shown) >= NOTICE_LASTS);
+        if expired {
+            self.notice = None;
+        }
+        self.poll_database() || expired
     }
 
     /// Hands `write` to the writer; its answer comes back through [`App::apply_writes`].
@@ -289,7 +327,7 @@ impl App {
             Ok(value) => Some(value),
             Err(error) => {
                 tracing::error!(error = %error, "database");
-                self.status = Some(self.tr.f(S::StoreError, &[&error.to_string()]));
+                self.say(self.tr.f(S::StoreError, &[&error.to_string()]));
                 None
             }
         }

@@ -69,7 +69,7 @@ impl App {
             } => match result {
                 Ok(message_id) => {
                     self.watched_reply = Some(message_id);
-                    self.status = Some(self.tr.t(S::ReplyQueued).to_owned());
+                    self.say(self.tr.t(S::ReplyQueued).to_owned());
                     self.ask_engine(EngineCommand::Deliver(message_id));
                 }
                 Err(error) => self.keep_unstored_reply(&conversation_id, text, &error),
@@ -77,7 +77,7 @@ impl App {
             Written::Retry { message_id, result } => {
                 if self.report_value(result) == Some(true) {
                     self.watched_reply = Some(message_id);
-                    self.status = Some(self.tr.t(S::Retrying).to_owned());
+                    self.say(self.tr.t(S::Retrying).to_owned());
                     self.ask_engine(EngineCommand::Deliver(message_id));
                 }
             }
@@ -93,7 +93,7 @@ impl App {
                     let name = self.pages.iter().find(|p| p.id == page_id);
                     let name = name.map_or(page_id.as_str(), |p| p.name.as_str());
                     let key = if on { S::SpamSyncOn } else { S::SpamSyncOff };
-                    self.status = Some(self.tr.f(key, &[name]));
+                    self.say(self.tr.f(key, &[name]));
                 }
             }
         }
@@ -104,7 +104,7 @@ impl App {
     /// since, and the status line says why; nothing is sent.
     fn keep_unstored_reply(&mut self, conversation_id: &str, text: String, error: &StoreError) {
         tracing::error!(error = %error, "a reply could not be stored");
-        self.status = Some(self.tr.f(S::ReplyKept, &[&error.to_string()]));
+        self.say(self.tr.f(S::ReplyKept, &[&error.to_string()]));
         let showing = self
             .open
             .as_ref()
@@ -140,7 +140,8 @@ impl App {
         else {
             return;
         };
-        self.status = Some(match (message.status, &message.error) {
+        let sent = message.status == SendStatus::Sent;
+        let words = match (message.status, &message.error) {
             (SendStatus::Sent, _) => self.tr.t(S::ReplySent).to_owned(),
             (_, Some(why)) => {
                 let why = self
@@ -149,8 +150,9 @@ impl App {
                 self.tr.f(S::ReplyNotSent, &[&why])
             }
             (_, None) => return,
-        });
-        if message.status == SendStatus::Sent {
+        };
+        self.say(words);
+        if sent {
             self.watched_reply = None;
         }
     }

@@ -16,7 +16,7 @@ use list::draw_list;
 pub use overlays::help_scroll_limit;
 use overlays::{draw_help, draw_settings};
 use sidebar::{draw_header, draw_sidebar, token_banners};
-use status::{draw_hints, draw_status};
+use status::{draw_hints, draw_problems, draw_status, problem_lines};
 
 mod chat_pane;
 mod list;
@@ -51,21 +51,27 @@ pub(crate) struct Panes {
     header: Option<Rect>,
     pub list: Option<Rect>,
     chat: Option<Rect>,
+    problems: Rect,
     status: Rect,
     hints: Rect,
 }
 
 pub(crate) fn panes(app: &App, area: Rect) -> Panes {
     let banners = token_banners(app).len() as u16;
-    let [banner, main, status, hints] = Layout::vertical([
+    // Why a page does not sync, whole, up to a quarter of the screen.
+    let problems = problem_lines(app, area.width, Clock::local()).len() as u16;
+    let problems = problems.min(area.height / 4);
+    let [banner, main, problems, status, hints] = Layout::vertical([
         Constraint::Length(banners),
         Constraint::Min(3),
+        Constraint::Length(problems),
         Constraint::Length(1),
         Constraint::Length(1),
     ])
     .areas(area);
     let mut panes = Panes {
         banner,
+        problems,
         sidebar: None,
         header: None,
         list: None,
@@ -152,6 +158,7 @@ pub fn draw_at(frame: &mut Frame, app: &App, clock: Clock) {
     if let Some(chat) = panes.chat {
         draw_chat(frame, app, chat, clock);
     }
+    draw_problems(frame, app, panes.problems, clock);
     draw_status(frame, app, panes.status, clock);
     draw_hints(frame, app, panes.hints);
     match app.overlay {

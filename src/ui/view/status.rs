@@ -22,14 +22,17 @@ pub(super) fn page_state(app: &App, index: usize, clock: Clock) -> (String, bool
         let at = clock.hm(until);
         return (tr.f(S::RateLimited, &[name, &at]), true);
     }
-    match (page.sync.last_error_kind, &page.sync.last_error) {
-        (Some(SyncErrorKind::Token), _) => return (tr.f(S::TokenProblem, &[name]), true),
-        (Some(SyncErrorKind::Transient), _) => return (tr.f(S::FacebookSlow, &[name]), true),
-        (Some(SyncErrorKind::Permission), _) => {
-            return (tr.f(S::PermissionMissing, &[name]), true);
+    let since = failing_since(app, index, clock);
+    match page.sync.last_error_kind {
+        Some(SyncErrorKind::Token) => return (tr.f(S::TokenProblem, &[name]), true),
+        Some(SyncErrorKind::Transient) => {
+            return (tr.f(S::FacebookSlow, &[name, &since]), true);
         }
-        (Some(_), Some(error)) => return (tr.f(S::SyncFailed, &[name, error]), true),
-        _ => {}
+        Some(SyncErrorKind::Permission) => {
+            return (tr.f(S::PermissionMissing, &[name, &since]), true);
+        }
+        Some(_) => return (tr.f(S::SyncFailed, &[name, &since]), true),
+        None => {}
     }
     if page.syncing {
         return (tr.f(S::Syncing, &[name]), false);
@@ -41,6 +44,48 @@ pub(super) fn page_state(app: &App, index: usize, clock: Clock) -> (String, bool
         ),
         None => (tr.f(S::NotSyncedYet, &[name]), false),
     }
+}
+
+/// Since when a failing page fails: its first failure after its last success (for a database
+/// from before that was kept: its last attempt).
+fn failing_since(app: &App, index: usize, clock: Clock) -> String {
+    let sync = &app.pages[index].sync;
+    sync.failing_since
+        .or(sync.last_attempt)
+        .map_or_else(|| "?".to_owned(), |at| clock.hm(at))
+}
+
+/// Why each failing page shown does not sync, whole: the selected page, or every page under
+/// All pages. A token problem has its banner at the top instead.
+pub(super) fn problem_details(app: &App, clock: Clock) -> Vec<String> {
+    (0..app.pages.len())
+        .filter(|i| app.page.is_none_or(|selected| selected == *i))
+        .filter_map(|i| {
+            let page = &app.pages[i];
+            let error = page.sync.last_error.as_deref()?;
+            if page.sync.last_error_kind == Some(SyncErrorKind::Token) {
+                return None;
+            }
+            let (state, _) = page_state(app, i, clock);
+            Some(app.tr.f(S::WhyNotSyncing, &[&state, error]))
+        })
+        .collect()
+}
+
+/// The details' lines at `width` columns.
+pub(super) fn problem_lines(app: &App, width: u16, clock: Clock) -> Vec<String> {
+    problem_details(app, clock)
+        .iter()
+        .flat_map(|text| crate::ui::chat::wrap(text, usize::from(width)))
+        .collect()
+}
+
+pub(super) fn draw_problems(frame: &mut Frame, app: &App, area: Rect, clock: Clock) {
+    let lines: Vec<Line> = problem_lines(app, area.width, clock)
+        .into_iter()
+        .map(Line::raw)
+        .collect();
+    frame.render_widget(Paragraph::new(lines).style(app.theme.error()), area);
 }
 
 pub(super) fn draw_status(frame: &mut Frame, app: &App, area: Rect, clock: Clock) {
@@ -71,8 +116,8 @@ pub(super) fn draw_status(frame: &mut Frame, app: &App, area: Rect, clock: Clock
         None => String::new(),
     };
     let left_width = width.saturating_sub(right.width());
-    let (left, warning) = match &app.status {
-        Some(message) => (message.clone(), false),
+    let (left, warning) = match app.notice() {
+        Some(message) => (message.to_owned(), false),
         None => {
             let states: Vec<(String, bool)> = (0..app.pages.len())
                 .map(|i| page_state(app, i, clock))
