@@ -50,7 +50,7 @@ impl Mode {
     }
 
     /// Whether a plain letter typed here is text: binding one would make it untypeable.
-    fn takes_text(self) -> bool {
+    pub fn takes_text(self) -> bool {
         matches!(self, Mode::Reply | Mode::QuickReplies | Mode::Search)
     }
 

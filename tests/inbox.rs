@@ -679,3 +679,27 @@ fn a_notice_gives_way_to_the_sync_state_and_a_failing_page_says_why_whole_at_80x
         inbox.screen()
     );
 }
+
+#[test]
+fn esc_and_a_key_arriving_together_are_esc_then_the_key_not_a_letter_in_the_reply() {
+    let mut inbox = Inbox::new(100, 30);
+    inbox.key(KeyCode::Enter);
+    inbox.keys("Dạ");
+    // Esc j, read by the terminal as Alt-j.
+    inbox
+        .app
+        .on_key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::ALT));
+    inbox.app.settle_writes();
+    assert_eq!(inbox.app.focus, pagedesk::ui::Pane::List);
+    assert_eq!(inbox.app.selected, 1, "j moved down the list");
+    assert_eq!(inbox.store().draft("t_lan").unwrap().as_deref(), Some("Dạ"));
+    // Alt-Enter is a binding: a new line, not Esc then Enter.
+    inbox.key(KeyCode::Enter);
+    inbox.keys("a");
+    inbox
+        .app
+        .on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::ALT));
+    inbox.keys("b");
+    assert_eq!(inbox.app.compose.lines(), ["a", "b"]);
+    assert_eq!(inbox.app.focus, pagedesk::ui::Pane::Compose);
+}

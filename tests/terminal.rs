@@ -403,3 +403,49 @@ async fn a_reply_notice_gives_way_to_facebook_failing_with_since_when() {
     terminal.type_text("q");
     terminal.exit("q").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn esc_and_j_in_one_burst_leave_the_reply_box_and_send_nothing() {
+    let world = TestWorld::start("interval = \"1s\"").await;
+    world
+        .buyer_writes(
+            0,
+            "Nguyễn Thị Lan",
+            "Váy hoa nhí còn không shop?",
+            "inbox",
+            120,
+        )
+        .await;
+    world
+        .buyer_writes(0, "Trần Văn Minh", "Ship về Huế mấy ngày?", "inbox", 600)
+        .await;
+    let mut terminal = Terminal::start(&world, 100, 30);
+    terminal.wait_for_text("Trần Văn Minh").await;
+    terminal.type_text("\r");
+    terminal.wait_for_text("Enter send").await;
+    // Esc and j as one read, as they often arrive over SSH; then Enter.
+    terminal.type_text("\u{1b}j");
+    terminal
+        .wait_for("the next conversation shown", |s| {
+            s.contains("┌Trần Văn Minh")
+        })
+        .await;
+    terminal.type_text("\r");
+    terminal.wait_for_text("Enter send").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let sent = world.control_get("/requests").await;
+    let sends = sent
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r["path"].as_str().unwrap_or_default().contains("/messages") && r["method"] == "POST"
+        })
+        .count();
+    assert_eq!(sends, 0, "nothing was sent to a buyer");
+    assert!(!terminal.contents().contains("✓ sent"));
+    terminal.type_text("\u{1b}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    terminal.type_text("q");
+    terminal.exit("q").await;
+}

@@ -21,6 +21,15 @@ impl App {
         let modes = self.key_modes();
         match self.settings.keymap.action(modes, key) {
             Some(action) => self.perform(action, key),
+            // Over SSH, Esc and the key after it often arrive together and read as Alt+key.
+            // Where letters are text, an Alt+letter nothing binds is that: Esc, then the letter.
+            None if modes[0].takes_text()
+                && key.modifiers.contains(KeyModifiers::ALT)
+                && matches!(key.code, KeyCode::Char(_)) =>
+            {
+                self.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+                self.on_key(KeyEvent::new(key.code, key.modifiers - KeyModifiers::ALT));
+            }
             None => self.type_text(key),
         }
         true
