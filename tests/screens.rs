@@ -96,3 +96,19 @@ fn any_terminal_size_draws_without_a_panic() {
         }
     }
 }
+
+#[test]
+fn the_inbox_at_its_minimum_70x20_with_a_page_chosen() {
+    let mut inbox = Inbox::new(70, 20);
+    inbox.key(KeyCode::Char(']'));
+    insta::assert_snapshot!(inbox.screen());
+}
+
+#[test]
+fn a_window_below_the_minimum_asks_for_more_room() {
+    let mut inbox = Inbox::new(60, 20);
+    insta::assert_snapshot!(inbox.screen());
+    let config = common::inbox::CONFIG.replace("language = \"en\"", "language = \"vi\"");
+    let mut vietnamese = Inbox::with_config(69, 30, &config);
+    insta::assert_snapshot!(vietnamese.screen());
+}

@@ -4,12 +4,14 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::app::{App, Areas, Overlay, Pane, ROW_HEIGHT};
 use super::clock::Clock;
 use crate::i18n::S;
 use crate::model::Filter;
+use crate::text::fit;
 pub use chat_pane::ChatScroll;
 use chat_pane::draw_chat;
 use list::draw_list;
@@ -26,9 +28,15 @@ mod status;
 
 /// Below this width the sidebar folds into a header line.
 const SIDEBAR_MIN_WIDTH: u16 = 110;
-/// Below this width only one of list and chat is shown.
-const TWO_PANES_MIN_WIDTH: u16 = 60;
 const SIDEBAR_WIDTH: u16 = 28;
+/// The smallest terminal the inbox is drawn in: the list, the chat, the header and the key
+/// hints all readable. Below it, one line asks for a bigger window.
+pub const MIN_WIDTH: u16 = 70;
+pub const MIN_HEIGHT: u16 = 20;
+
+fn too_small(area: Rect) -> bool {
+    area.width < MIN_WIDTH || area.height < MIN_HEIGHT
+}
 
 pub fn draw(frame: &mut Frame, app: &App) {
     draw_at(frame, app, Clock::local());
@@ -49,16 +57,17 @@ pub(crate) struct Panes {
     banner: Rect,
     sidebar: Option<Rect>,
     header: Option<Rect>,
-    pub list: Option<Rect>,
-    chat: Option<Rect>,
+    pub list: Rect,
+    chat: Rect,
     problems: Rect,
     status: Rect,
     hints: Rect,
 }
 
 pub(crate) fn panes(app: &App, area: Rect) -> Panes {
-    let banners = token_banners(app).len() as u16;
-    // Why a page does not sync, whole, up to a quarter of the screen.
+    // A page whose token stopped working, and why a page does not sync: whole, wrapped, up to
+    // a quarter of the screen.
+    let banners = (token_banners(app, area.width).len() as u16).min(area.height / 4);
     let problems = problem_lines(app, area.width, Clock::local()).len() as u16;
     let problems = problems.min(area.height / 4);
     let [banner, main, problems, status, hints] = Layout::vertical([
@@ -69,95 +78,93 @@ pub(crate) fn panes(app: &App, area: Rect) -> Panes {
         Constraint::Length(1),
     ])
     .areas(area);
-    let mut panes = Panes {
-        banner,
-        problems,
-        sidebar: None,
-        header: None,
-        list: None,
-        chat: None,
-        status,
-        hints,
-    };
-    if area.width >= SIDEBAR_MIN_WIDTH {
+    let (sidebar, header, [list, chat]) = if area.width >= SIDEBAR_MIN_WIDTH {
         let [sidebar, list, chat] = Layout::horizontal([
             Constraint::Length(SIDEBAR_WIDTH),
             Constraint::Percentage(38),
             Constraint::Fill(1),
         ])
         .areas(main);
-        (panes.sidebar, panes.list, panes.chat) = (Some(sidebar), Some(list), Some(chat));
-        return panes;
-    }
-    let [header, rest] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(main);
-    panes.header = Some(header);
-    if area.width >= TWO_PANES_MIN_WIDTH {
-        let list_width = (area.width * 2 / 5).max(30);
-        let [list, chat] =
-            Layout::horizontal([Constraint::Length(list_width), Constraint::Fill(1)]).areas(rest);
-        (panes.list, panes.chat) = (Some(list), Some(chat));
-    } else if matches!(app.focus, Pane::Chat | Pane::Compose) {
-        panes.chat = Some(rest);
+        (Some(sidebar), None, [list, chat])
     } else {
-        panes.list = Some(rest);
+        let [header, rest] =
+            Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(main);
+        let list_width = (area.width * 2 / 5).max(30);
+        let panes =
+            Layout::horizontal([Constraint::Length(list_width), Constraint::Fill(1)]).areas(rest);
+        (None, Some(header), panes)
+    };
+    Panes {
+        banner,
+        sidebar,
+        header,
+        list,
+        chat,
+        problems,
+        status,
+        hints,
     }
-    panes
 }
 
-/// How many conversations fit in the list on a terminal of `area`. On a terminal so narrow
-/// that the list and the chat take turns, the chat's place is the list's.
+/// How many conversations fit in the list on a terminal of `area`.
 pub(crate) fn list_capacity(app: &App, area: Rect) -> usize {
-    let panes = panes(app, area);
-    panes.list.or(panes.chat).map_or(1, |list| {
-        (usize::from(list.height.saturating_sub(2)) / ROW_HEIGHT).max(1)
-    })
+    let list = panes(app, area).list;
+    (usize::from(list.height.saturating_sub(2)) / ROW_HEIGHT).max(1)
 }
 
-/// Where the panes' insides are on the terminal as it is now: for the mouse.
+/// Where the panes' insides are on the terminal as it is now: for the mouse (nothing, on a
+/// terminal too small to draw in).
 pub fn areas(app: &App) -> Areas {
+    if too_small(app.size) {
+        return Areas::default();
+    }
     let panes = panes(app, app.size);
     let framed = |area: Rect| Block::default().borders(Borders::ALL).inner(area);
-    let mut areas = Areas::default();
-    if let Some(sidebar) = panes.sidebar {
-        areas.sidebar = framed(sidebar);
+    let split = chat_pane::split(app, panes.chat);
+    Areas {
+        sidebar: panes
+            .sidebar
+            .map(framed)
+            .or(panes.header)
+            .unwrap_or_default(),
+        list: framed(panes.list),
+        chat: split.messages,
+        compose: split.compose.unwrap_or_default(),
     }
-    if let Some(header) = panes.header {
-        areas.sidebar = header;
-    }
-    if let Some(list) = panes.list {
-        areas.list = framed(list);
-    }
-    if let Some(chat) = panes.chat {
-        let split = chat_pane::split(app, chat);
-        areas.chat = split.messages;
-        areas.compose = split.compose.unwrap_or_default();
-    }
-    areas
 }
 
-/// How the open conversation scrolls on the terminal as it is now, if one is open. On a
-/// terminal so narrow that the list and the chat take turns, the chat's place is the list's.
+/// How the open conversation scrolls on the terminal as it is now, if one is open.
 pub fn chat_scroll(app: &App) -> Option<ChatScroll> {
-    let panes = panes(app, app.size);
-    chat_pane::chat_scroll(app, panes.chat.or(panes.list)?)
+    chat_pane::chat_scroll(app, panes(app, app.size).chat)
 }
 
 /// Draws as of the clock's time and in its zone, so tests get the same screen every time.
 pub fn draw_at(frame: &mut Frame, app: &App, clock: Clock) {
-    let panes = panes(app, frame.area());
-    frame.render_widget(Paragraph::new(token_banners(app)), panes.banner);
+    let area = frame.area();
+    if too_small(area) {
+        let size = format!("{MIN_WIDTH}x{MIN_HEIGHT}");
+        let now = format!("{}x{}", area.width, area.height);
+        let ask = app.tr.f(S::WindowTooSmall, &[&size, &now]);
+        frame.render_widget(
+            Paragraph::new(fit(&ask, usize::from(area.width))).style(app.theme.bold()),
+            area,
+        );
+        return;
+    }
+    let panes = panes(app, area);
+    let banners: Vec<Line> = token_banners(app, area.width)
+        .into_iter()
+        .map(|line| Line::styled(line, app.theme.banner(true)))
+        .collect();
+    frame.render_widget(Paragraph::new(banners), panes.banner);
     if let Some(sidebar) = panes.sidebar {
         draw_sidebar(frame, app, sidebar);
     }
     if let Some(header) = panes.header {
         draw_header(frame, app, header);
     }
-    if let Some(list) = panes.list {
-        draw_list(frame, app, list, clock);
-    }
-    if let Some(chat) = panes.chat {
-        draw_chat(frame, app, chat, clock);
-    }
+    draw_list(frame, app, panes.list, clock);
+    draw_chat(frame, app, panes.chat, clock);
     draw_problems(frame, app, panes.problems, clock);
     draw_status(frame, app, panes.status, clock);
     draw_hints(frame, app, panes.hints);

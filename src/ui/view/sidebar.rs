@@ -1,5 +1,5 @@
-//! The pages and filters: a sidebar on wide terminals, a header line on narrow ones, and the
-//! banner for a page whose token stopped working.
+//! The pages and filters: a sidebar on wide terminals, a header line (the page shown and the
+//! filters) on narrow ones, and the banner for a page whose token stopped working.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -13,11 +13,14 @@ use crate::model::{Filter, SyncErrorKind};
 use crate::text::fit;
 use crate::ui::app::{App, Pane};
 
-pub(super) fn token_banners(app: &App) -> Vec<Line<'static>> {
+/// The banner of each page whose token stopped working, wrapped at `width` columns.
+pub(super) fn token_banners(app: &App, width: u16) -> Vec<String> {
     app.pages
         .iter()
         .filter(|p| p.sync.last_error_kind == Some(SyncErrorKind::Token))
-        .map(|p| Line::styled(app.tr.f(S::TokenBanner, &[&p.name]), app.theme.banner(true)))
+        .flat_map(|p| {
+            crate::ui::chat::wrap(&app.tr.f(S::TokenBanner, &[&p.name]), usize::from(width))
+        })
         .collect()
 }
 
@@ -72,7 +75,31 @@ pub(super) fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
             app.theme.normal()
         }
     };
-    let filters: Vec<(String, bool)> = Filter::ALL
+    let (name, marker, unread) = match app.page.map(|i| &app.pages[i]) {
+        Some(page) => (
+            page.name.as_str(),
+            if page.spam_sync { "⚑" } else { "" },
+            page.unread,
+        ),
+        None => (
+            tr.t(S::AllPages),
+            "",
+            app.pages.iter().map(|p| p.unread).sum(),
+        ),
+    };
+    let unread = if unread > 0 {
+        format!(" ({unread})")
+    } else {
+        String::new()
+    };
+    let position = format!(
+        " {}/{} ",
+        app.page.map_or(1, |i| i + 2),
+        app.pages.len() + 1
+    );
+    let page_width = 1 + marker.width() + name.width() + unread.width() + position.width();
+    // Every filter with its count; where that leaves the page's name no room, the chosen one.
+    let all_filters: Vec<(String, bool)> = Filter::ALL
         .into_iter()
         .enumerate()
         .map(|(index, filter)| {
@@ -85,35 +112,32 @@ pub(super) fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
             (label, app.filter == filter)
         })
         .collect();
+    let all_width: usize = all_filters.iter().map(|(label, _)| label.width()).sum();
+    let filters = if page_width + 1 + all_width <= usize::from(area.width) {
+        all_filters
+    } else {
+        let chosen = format!(
+            " {} {} ",
+            tr.t(filter_name(app.filter)),
+            app.counts.of(app.filter)
+        );
+        vec![(chosen, true), ("1-4 ".to_owned(), false)]
+    };
     let filters_width: usize = filters
         .iter()
         .map(|(label, _)| label.width())
         .sum::<usize>()
         + 1;
-    // The pages share what the filters leave.
+    // The page shown, whole if it fits, with where it is among the pages ([ and ] move).
     let room = usize::from(area.width).saturating_sub(filters_width);
-    let each = (room / (app.pages.len() + 1)).max(4);
-    let mut spans = vec![Span::styled(
-        fit(&format!(" {}", tr.t(S::AllPages)), each),
-        chosen(app.page.is_none()),
-    )];
-    for (index, page) in app.pages.iter().enumerate() {
-        let marker = if page.spam_sync { "⚑" } else { "" };
-        let unread = if page.unread > 0 {
-            format!("({})", page.unread)
-        } else {
-            String::new()
-        };
-        let name_width = each.saturating_sub(unread.width() + marker.width() + 1);
-        let label = format!(
-            " {marker}{}{unread}",
-            fit(&page.name, name_width).trim_end()
-        );
-        spans.push(Span::styled(
-            fit(&label, each),
-            chosen(app.page == Some(index)),
-        ));
-    }
+    let name_width = room.saturating_sub(1 + marker.width() + unread.width() + position.width());
+    let label = format!(" {marker}{}{unread}", fit(name, name_width).trim_end());
+    let gap = " ".repeat(room.saturating_sub(label.width() + position.width()));
+    let mut spans = vec![
+        Span::styled(label, app.theme.selected()),
+        Span::raw(gap),
+        Span::styled(position, app.theme.dim()),
+    ];
     spans.push(Span::styled("│", app.theme.dim()));
     spans.extend(
         filters
