@@ -4,6 +4,7 @@
 //! with the MESSAGING task are written into the config with their page tokens, comments and
 //! other entries kept.
 
+use super::output::out;
 use std::io::{BufRead, IsTerminal, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::Path;
@@ -34,7 +35,7 @@ pub async fn run(config_path: &Path, only: &[String]) -> Result<ExitCode> {
                 .exchange_user_token(app_id, &secret, &user_token)
                 .await
                 .map_err(refused_user_token)?;
-            println!(
+            out!(
                 "Exchanged the user token for a long-lived one: the page tokens it lists do not expire."
             );
             long_lived
@@ -58,7 +59,7 @@ pub async fn run(config_path: &Path, only: &[String]) -> Result<ExitCode> {
         let name = crate::text::clean_line(page.name.as_deref().unwrap_or(&page.id));
         match usable_token(&page) {
             Some(token) => connected.push((page.id.clone(), name, token)),
-            None => println!(
+            None => out!(
                 "Skipped {name} ({}): your user has no MESSAGING task on this page, so pagedesk could neither read nor answer its messages.",
                 page.id
             ),
@@ -77,7 +78,7 @@ pub async fn run(config_path: &Path, only: &[String]) -> Result<ExitCode> {
     }
     write_pages(config_path, &connected)?;
     for (id, name, _) in &connected {
-        println!(
+        out!(
             "Connected {name} ({id}): its page token is in {}.",
             config_path.display()
         );

@@ -1,6 +1,7 @@
 //! The emulator as a command, and the demo: the inbox on the emulator's Vietnamese shop pages,
 //! through the same engine and HTTP client as production, with buyers who keep writing.
 
+use super::output::out;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,13 +18,13 @@ use crate::graph::AccessToken;
 pub async fn serve_emulator(listen: SocketAddr, scenario: &str, public: bool) -> Result<ExitCode> {
     let scenario = Scenario::named(scenario).map_err(anyhow::Error::msg)?;
     let emulator = Emulator::start(scenario, listen, public).await?;
-    println!("Graph API emulator at {}", emulator.url);
-    println!("Control API at {}{CONTROL_PREFIX}", emulator.url);
-    println!("User token: {}", emulator.user_token());
+    out!("Graph API emulator at {}", emulator.url);
+    out!("Control API at {}{CONTROL_PREFIX}", emulator.url);
+    out!("User token: {}", emulator.user_token());
     for (id, name, token) in emulator.pages() {
-        println!("Page {id}  {name}  token {token}");
+        out!("Page {id}  {name}  token {token}");
     }
-    println!(
+    out!(
         "[graph] base_url = \"{}\" in the config points pagedesk at it. Ctrl-C stops it.",
         emulator.url
     );

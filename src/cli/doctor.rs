@@ -1,6 +1,7 @@
 //! `pagedesk doctor`: why a conversation is not there yet, page by page, instead of "contact
 //! support". Reads the sync state the engine stored and spends one cheap call per check.
 
+use super::output::out;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
@@ -28,16 +29,16 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
     };
     let mut healthy = true;
     if config.pages.is_empty() {
-        println!("No pages in the config: add a [[pages]] entry (see config.example.toml).");
+        out!("No pages in the config: add a [[pages]] entry (see config.example.toml).");
         return Ok(ExitCode::FAILURE);
     }
     let holder = store.lock().expect("store").lease_holder(now)?;
     // A holder that died is named by no one: its lease is void.
     match holder.filter(|pid| crate::sync::process_alive(*pid)) {
         Some(pid) => {
-            println!("Sync engine: pid {pid} (it syncs and delivers replies for this data dir)")
+            out!("Sync engine: pid {pid} (it syncs and delivers replies for this data dir)")
         }
-        None => println!("Sync engine: none running (start `pagedesk` or `pagedesk sync`)"),
+        None => out!("Sync engine: none running (start `pagedesk` or `pagedesk sync`)"),
     }
     for page in &config.pages {
         let (stored_name, spam_on, state, waiting, reduced) = {
@@ -56,8 +57,8 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
             )
         };
         let name = crate::model::page_name(page.name.as_deref(), stored_name.as_deref(), &page.id);
-        println!("{name} ({})", page.id);
-        let line = |label: &str, value: &str| println!("  {label:<16}{value}");
+        out!("{name} ({})", page.id);
+        let line = |label: &str, value: &str| out!("  {label:<16}{value}");
         match page.token() {
             Err(e) => {
                 healthy = false;

@@ -6,6 +6,7 @@ mod doctor;
 mod output;
 mod startup;
 
+use output::out;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
@@ -209,8 +210,8 @@ fn report(outcomes: &[PageOutcome]) -> bool {
     for outcome in outcomes {
         let page = format!("{} ({})", outcome.page_name, outcome.page_id);
         match &outcome.result {
-            Ok(news) if news.messages == 0 => println!("{page}: synced, nothing new"),
-            Ok(news) => println!("{page}: synced, {} new messages", news.messages),
+            Ok(news) if news.messages == 0 => out!("{page}: synced, nothing new"),
+            Ok(news) => out!("{page}: synced, {} new messages", news.messages),
             Err(error) => {
                 all_synced = false;
                 eprintln!("{page}: {error}");
@@ -250,7 +251,7 @@ async fn sync_service(
     let engine = build_engine(config, store.clone(), Some(events))?;
     let (commands, queue) = tokio::sync::mpsc::unbounded_channel();
     let mut running = tokio::spawn(engine.clone().run(queue));
-    println!(
+    out!(
         "Syncing every {} s; Ctrl-C stops.",
         config.sync.interval.as_secs()
     );
@@ -286,16 +287,16 @@ fn print_event(event: &SyncEvent, store: &Arc<Mutex<Store>>, data_dir: &Path) {
         crate::model::page_name(None, stored, id)
     };
     match event {
-        SyncEvent::Leading => println!(
+        SyncEvent::Leading => out!(
             "{time} This pagedesk now runs the sync engine of {}.",
             data_dir.display()
         ),
-        SyncEvent::Standby { pid } => println!(
+        SyncEvent::Standby { pid } => out!(
             "{time} pid {pid} runs the sync engine of {}; standing by.",
             data_dir.display()
         ),
         SyncEvent::PageChanged { page_id, news } => {
-            println!(
+            out!(
                 "{time} {} ({page_id}): {} new messages",
                 page_name(page_id),
                 news.messages
@@ -331,14 +332,14 @@ fn conversations(
         filter,
     })?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        out!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(ExitCode::SUCCESS);
     }
     if rows.is_empty() {
-        println!("No conversations. Run `pagedesk sync --once` to fetch them.");
+        out!("No conversations. Run `pagedesk sync --once` to fetch them.");
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    out!(
         "{} {} {} {} {} ID",
         fit("UPDATED", 11),
         fit("PAGE", 20),
@@ -354,7 +355,7 @@ fn conversations(
         if row.unread_count > 0 {
             flags.push(format!("{} new", row.unread_count));
         }
-        println!(
+        out!(
             "{} {} {} {} {} {}",
             fit(&local_time(row.updated_time), 11),
             fit(&row.page_name, 20),
@@ -373,15 +374,16 @@ fn messages(store: &Store, conversation_id: &str, json: bool) -> Result<ExitCode
     };
     let rows = store.messages(conversation_id)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        out!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    out!(
         "{} · {}",
-        conversation.customer_name, conversation.page_name
+        conversation.customer_name,
+        conversation.page_name
     );
     if conversation.spam {
-        println!("Facebook put this conversation in Spam: reply to remove the spam mark.");
+        out!("Facebook put this conversation in Spam: reply to remove the spam mark.");
     }
     for message in rows {
         let arrow = match message.direction {
@@ -396,7 +398,7 @@ fn messages(store: &Store, conversation_id: &str, json: bool) -> Result<ExitCode
                 format!(" (failed: {})", why.as_deref().unwrap_or("unknown"))
             }
         };
-        println!(
+        out!(
             "{} {arrow} {}: {}{state}",
             local_time(message.created_time),
             message.from_name,
@@ -420,7 +422,7 @@ async fn reply(
             .enqueue_reply(conversation_id, &text, Utc::now())?;
     match engine.deliver(message_id).await? {
         Delivery::Sent(id) => {
-            println!("Sent ({id}).");
+            out!("Sent ({id}).");
             Ok(ExitCode::SUCCESS)
         }
         Delivery::Pending { reason, .. } => {
@@ -457,7 +459,7 @@ fn spam_sync(config: &Config, store: &mut Store, on: bool, page: Option<&str>) -
     {
         store.set_spam_sync(&configured.id, on)?;
         let name = crate::model::page_name(configured.name.as_deref(), None, &configured.id);
-        println!("Spam sync {word} for {name} ({}).", configured.id);
+        out!("Spam sync {word} for {name} ({}).", configured.id);
     }
     Ok(ExitCode::SUCCESS)
 }

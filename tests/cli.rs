@@ -1,0 +1,43 @@
+//! The commands at their edges: a reader that goes away, the staff's language, a data dir that
+//! cannot be written.
+
+mod common;
+
+use std::process::Stdio;
+
+use common::TestWorld;
+
+#[tokio::test]
+async fn a_reader_that_stops_early_ends_the_listing_quietly() {
+    let world = TestWorld::start("").await;
+    for n in 0..30 {
+        world
+            .buyer_writes(
+                0,
+                &format!("Khách {n}"),
+                "Còn hàng không shop?",
+                "inbox",
+                60 + n,
+            )
+            .await;
+    }
+    world.sync().await;
+    for args in [
+        &["conversations"][..],
+        &["conversations", "--json"],
+        &["doctor"],
+    ] {
+        let mut child = world
+            .command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // `| head -0`: the reader is gone before the first line.
+        drop(child.stdout.take());
+        let output = child.wait_with_output().await.unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}
