@@ -41,3 +41,24 @@ async fn a_reader_that_stops_early_ends_the_listing_quietly() {
         assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
     }
 }
+
+#[tokio::test]
+async fn a_log_that_cannot_be_written_is_said_once_and_the_command_goes_on() {
+    let world = TestWorld::start("").await;
+    world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Còn hàng không shop?", "inbox", 60)
+        .await;
+    world.sync().await;
+    // Something else took the log's name.
+    std::fs::remove_file(world.data_dir.join("pagedesk.log")).unwrap();
+    std::fs::create_dir(world.data_dir.join("pagedesk.log")).unwrap();
+    let run = world.pagedesk(&["conversations"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("Nguyễn Thị Lan"), "{}", run.stdout);
+    assert_eq!(
+        run.stderr.matches("cannot write the log").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+}

@@ -153,6 +153,11 @@ async fn a_read_only_data_dir_fails_clearly_and_damages_nothing() {
         "{stderr}"
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(
+        stderr.matches(&data_dir).count(),
+        1,
+        "an unwritable data dir is said once:\n{stderr}"
+    );
 
     std::fs::set_permissions(&world.data_dir, std::fs::Permissions::from_mode(0o700)).unwrap();
     for entry in std::fs::read_dir(&world.data_dir).unwrap() {

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use crate::config::Config;
 use crate::store::private::{self, LOG_FILE};
@@ -41,6 +41,8 @@ pub fn start_log(data_dir: &Path) -> Option<tracing_appender::non_blocking::Work
     let path = data_dir.join(LOG_FILE);
     let file = match private::open_log(data_dir) {
         Ok(file) => file,
+        // A data directory that cannot be written is said once, by the database.
+        Err(_) if !crate::store::writable(data_dir) => return None,
         Err(error) => {
             eprintln!(
                 "pagedesk: cannot write the log {}: {error}; going on without it",
@@ -62,9 +64,19 @@ pub fn start_log(data_dir: &Path) -> Option<tracing_appender::non_blocking::Work
 }
 
 pub fn open_store(data_dir: &Path) -> Result<Arc<Mutex<Store>>> {
-    let store = Store::open(data_dir)
-        .with_context(|| format!("cannot open the database in {}", data_dir.display()))?;
-    Ok(Arc::new(Mutex::new(store)))
+    Ok(Arc::new(Mutex::new(open_database(data_dir)?)))
+}
+
+/// The database in `data_dir`; the error names the directory once.
+pub fn open_database(data_dir: &Path) -> Result<Store> {
+    match Store::open(data_dir) {
+        Ok(store) => Ok(store),
+        Err(error @ StoreError::ReadOnly(_)) => Err(error.into()),
+        Err(error) => Err(anyhow::Error::new(error).context(format!(
+            "cannot open the database in {}",
+            data_dir.display()
+        ))),
+    }
 }
 
 pub fn build_engine(
@@ -90,13 +102,9 @@ pub async fn open_inbox(config: &Config, data_dir: &Path) -> Result<ExitCode> {
     let engine = build_engine(config, engine_store, Some(events))?;
     let (commands, command_queue) = tokio::sync::mpsc::unbounded_channel();
     let background = tokio::spawn(engine.run(command_queue));
-    let open = || {
-        Store::open(data_dir)
-            .with_context(|| format!("cannot open the database in {}", data_dir.display()))
-    };
     let app = crate::ui::App::new(
-        open()?,
-        crate::ui::Writer::start(open()?),
+        open_database(data_dir)?,
+        crate::ui::Writer::start(open_database(data_dir)?),
         crate::ui::UiSettings::from_config(config),
         crate::ui::Theme::from_env(),
         Some(commands),

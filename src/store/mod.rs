@@ -417,7 +417,7 @@ impl Store {
 }
 
 /// Whether this process may write `path`.
-fn writable(path: &Path) -> bool {
+pub fn writable(path: &Path) -> bool {
     use std::os::unix::ffi::OsStrExt;
     let Ok(path) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
         return false;
