@@ -183,6 +183,12 @@ strings! {
     KeyScrollUp => "scroll the chat up a screen", "cuộn tin nhắn lên một trang";
     KeyScrollDown => "scroll the chat down a screen", "cuộn tin nhắn xuống một trang";
     KeyRetry => "retry a failed reply", "gửi lại tin bị lỗi";
+    KeyTakeBack => "take back the last reply not sent (cancel it, or delete a failed one)", "rút lại tin chưa gửi cuối cùng (hủy, hoặc xóa tin lỗi)";
+    KeyEditReply => "edit the last reply not sent: back into the reply box", "sửa tin chưa gửi cuối cùng: đưa lại vào ô trả lời";
+    ReplyTakenBack => "Reply taken back; nothing was sent.", "Đã rút lại tin; chưa gửi gì.";
+    ReplyBackInBox => "Reply taken back into the box; nothing was sent.", "Đã đưa tin trở lại ô trả lời; chưa gửi gì.";
+    ReplyTooLate => "Too late: that reply is being sent (or may already be with Facebook).", "Muộn rồi: tin đang được gửi (hoặc có thể đã tới Facebook).";
+    NothingToTakeBack => "No reply waiting or failed in this conversation.", "Hội thoại này không có tin đang chờ hay bị lỗi.";
     KeySettings => "settings (spam sync per page)", "cài đặt (đồng bộ Spam theo trang)";
     KeyHelp => "every key", "mọi phím tắt";
     KeyQuit => "quit", "thoát";

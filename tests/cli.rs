@@ -62,3 +62,33 @@ async fn a_log_that_cannot_be_written_is_said_once_and_the_command_goes_on() {
         run.stderr
     );
 }
+
+#[tokio::test]
+async fn a_blank_reply_is_refused_and_nothing_is_stored_or_sent() {
+    let world = TestWorld::start("").await;
+    let conversation = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Còn hàng không shop?", "inbox", 60)
+        .await;
+    world.sync().await;
+    let before = world.messages(&conversation).await.len();
+    for blank in ["", "   ", "\n\t ", "\u{200b}\u{200e}"] {
+        let run = world.pagedesk(&["reply", &conversation, blank]).await;
+        assert_ne!(run.code, 0, "{blank:?}");
+        assert!(
+            run.stderr
+                .contains("the reply is empty: nothing was stored or sent"),
+            "{blank:?}: {}",
+            run.stderr
+        );
+    }
+    assert_eq!(world.messages(&conversation).await.len(), before);
+    let requests = world.control_get("/requests").await;
+    assert!(
+        !requests
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["method"] == "POST"),
+        "nothing went to Facebook"
+    );
+}

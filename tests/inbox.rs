@@ -499,17 +499,17 @@ fn the_help_scrolls_to_its_last_binding_and_says_where_it_is() {
     let mut inbox = Inbox::new(100, 30);
     inbox.key(KeyCode::Char('?'));
     let top = inbox.screen();
-    assert!(top.contains("Keys · 1-28/51"), "{top}");
+    assert!(top.contains("Keys · 1-28/53"), "{top}");
     assert!(!top.contains("Ctrl-C"), "{top}");
     inbox.key(KeyCode::Char('G'));
     let bottom = inbox.screen();
-    assert!(bottom.contains("Keys · 24-51/51"), "{bottom}");
+    assert!(bottom.contains("Keys · 26-53/53"), "{bottom}");
     assert!(
         bottom.contains("Ctrl-C") && bottom.contains("Esc q ?"),
         "{bottom}"
     );
     inbox.key(KeyCode::Char('k'));
-    assert!(inbox.screen().contains("Keys · 23-50/51"));
+    assert!(inbox.screen().contains("Keys · 25-52/53"));
     inbox.key(KeyCode::Char('q'));
     assert!(!inbox.screen().contains("Keys ·"), "q closes the help");
     assert!(!inbox.app.quit);
@@ -702,4 +702,115 @@ fn esc_and_a_key_arriving_together_are_esc_then_the_key_not_a_letter_in_the_repl
     inbox.keys("b");
     assert_eq!(inbox.app.compose.lines(), ["a", "b"]);
     assert_eq!(inbox.app.focus, pagedesk::ui::Pane::Compose);
+}
+
+#[test]
+fn a_waiting_reply_can_be_taken_back_or_edited_until_it_is_being_sent() {
+    let mut inbox = Inbox::new(100, 30);
+    let mut store = inbox.store();
+    let typo = store
+        .enqueue_reply(
+            "t_lan",
+            "Dạ còn size S ạ, giá 35.000đ",
+            common::inbox::now(),
+        )
+        .unwrap();
+    inbox.app.poll_database();
+    inbox.key(KeyCode::Enter);
+    inbox.keys("chị ơi");
+    inbox.key(KeyCode::Esc);
+    // e: the waiting reply comes back into the box, before what was typed; nothing is stored.
+    inbox.key(KeyCode::Char('e'));
+    assert_eq!(
+        inbox.app.compose.lines(),
+        ["Dạ còn size S ạ, giá 35.000đ", "chị ơi"]
+    );
+    assert_eq!(inbox.app.focus, pagedesk::ui::Pane::Compose);
+    assert!(
+        store.reply_state(typo).unwrap().is_none(),
+        "gone from the outbox"
+    );
+    assert!(store.due_replies(common::inbox::now()).unwrap().is_empty());
+    assert_eq!(
+        inbox.app.notice(),
+        Some("Reply taken back into the box; nothing was sent.")
+    );
+    assert!(
+        inbox.store().search("35.000", 10).unwrap().is_empty(),
+        "nor in the search"
+    );
+
+    // x: a failed reply is deleted.
+    let failed = store
+        .enqueue_reply("t_lan", "Dạ hết hàng ạ", common::inbox::now())
+        .unwrap();
+    store
+        .mark_reply_failed(
+            failed,
+            "refused",
+            pagedesk::model::ReplyProblem::Refused,
+            false,
+        )
+        .unwrap();
+    inbox.app.poll_database();
+    inbox.key(KeyCode::Esc);
+    inbox.key(KeyCode::Char('x'));
+    assert!(store.reply_state(failed).unwrap().is_none());
+    assert!(!inbox.screen().contains("Dạ hết hàng ạ"));
+
+    // Once a pagedesk has claimed a reply to send it, it is too late.
+    let claimed = store
+        .enqueue_reply("t_lan", "Dạ vâng", common::inbox::now())
+        .unwrap();
+    let claimant = pagedesk::store::Claimant {
+        holder: "another pagedesk",
+        pid: std::process::id(),
+        alive: &|_| true,
+    };
+    assert!(
+        store
+            .claim_reply(
+                claimed,
+                &claimant,
+                chrono::Utc::now(),
+                chrono::Utc::now() + chrono::Duration::minutes(2)
+            )
+            .unwrap()
+    );
+    inbox.app.poll_database();
+    inbox.key(KeyCode::Char('x'));
+    assert!(store.reply_state(claimed).unwrap().is_some(), "still there");
+    assert!(inbox.app.notice().unwrap().starts_with("Too late"));
+    // And one whose send may have reached Facebook (its answer lost) is not taken back either.
+    store
+        .postpone_reply(
+            claimed,
+            common::inbox::now(),
+            "lost",
+            pagedesk::model::ReplyProblem::Facebook,
+        )
+        .unwrap();
+    store.begin_attempt(claimed, common::inbox::now()).unwrap();
+    inbox.app.poll_database();
+    inbox.key(KeyCode::Char('x'));
+    assert!(store.reply_state(claimed).unwrap().is_some(), "still there");
+}
+
+#[test]
+fn an_empty_reply_is_refused_without_storing_anything() {
+    let mut inbox = Inbox::new(100, 30);
+    let before = inbox.store().messages("t_lan").unwrap().len();
+    inbox.key(KeyCode::Enter);
+    inbox.keys("   ");
+    inbox.key(KeyCode::Enter);
+    assert_eq!(inbox.store().messages("t_lan").unwrap().len(), before);
+    assert!(inbox.commands.try_recv().is_err());
+    let refused = inbox
+        .store()
+        .enqueue_reply("t_lan", " \t\n ", common::inbox::now());
+    assert!(matches!(
+        refused,
+        Err(pagedesk::store::StoreError::EmptyReply)
+    ));
+    assert_eq!(inbox.store().messages("t_lan").unwrap().len(), before);
 }

@@ -43,6 +43,8 @@ pub enum StoreError {
     ReadOnly(PathBuf),
     #[error("the inbox's database writer stopped; restart pagedesk (what you typed is kept)")]
     WriterStopped,
+    #[error("the reply is empty: nothing was stored or sent")]
+    EmptyReply,
     #[error("no conversation {0} in the database: run `pagedesk sync --once` first")]
     NoConversation(String),
     #[error(
@@ -357,6 +359,17 @@ pub struct ReplyState {
     pub fb_id: Option<String>,
     /// Why it failed, or why it waits.
     pub error: Option<String>,
+}
+
+/// What became of taking a reply back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TakeBack {
+    /// Removed; its text.
+    Taken(String),
+    /// Being sent, or perhaps already with Facebook: it can no longer be taken back.
+    TooLate,
+    /// Sent, or not there.
+    Gone,
 }
 
 pub struct Store {

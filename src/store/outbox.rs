@@ -45,6 +45,9 @@ impl Store {
         text: &str,
         now: DateTime<Utc>,
     ) -> Result<i64> {
+        if text.trim().is_empty() {
+            return Err(StoreError::EmptyReply);
+        }
         let tx = self.write()?;
         let target: Option<(String, String, String)> = tx
             .query_row(
@@ -266,6 +269,44 @@ impl Store {
         refresh_last_speaker(&tx, &conversation)?;
         tx.commit()?;
         Ok(true)
+    }
+
+    /// Staff take a reply back: a pending one nobody is sending and that may not have reached
+    /// Facebook, or a failed one. It is removed, its text returned (to edit, or to drop).
+    pub fn take_back_reply(&mut self, message_id: i64, now: DateTime<Utc>) -> Result<TakeBack> {
+        let tx = self.write()?;
+        let found: Option<(String, String, String, Option<i64>, Option<bool>)> = tx
+            .query_row(
+                "SELECT m.conversation_id, m.text, m.status, o.claimed_until, o.outcome_unknown
+                 FROM messages m LEFT JOIN outbox o ON o.message_id = m.id
+                 WHERE m.id = ?1 AND m.direction = 'out'",
+                [message_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .optional()?;
+        let Some((conversation, text, status, claimed_until, outcome_unknown)) = found else {
+            return Ok(TakeBack::Gone);
+        };
+        match status.as_str() {
+            "failed" => {}
+            "pending" => {
+                let being_sent = claimed_until.is_some_and(|until| until >= now.timestamp_millis());
+                // An attempt whose answer never came may have reached the buyer.
+                if being_sent || outcome_unknown == Some(true) {
+                    return Ok(TakeBack::TooLate);
+                }
+            }
+            _ => return Ok(TakeBack::Gone),
+        }
+        tx.execute("DELETE FROM outbox WHERE message_id = ?1", [message_id])?;
+        tx.execute(
+            "DELETE FROM message_search WHERE rowid = (SELECT search_key FROM messages WHERE id = ?1)",
+            [message_id],
+        )?;
+        tx.execute("DELETE FROM messages WHERE id = ?1", [message_id])?;
+        refresh_last_speaker(&tx, &conversation)?;
+        tx.commit()?;
+        Ok(TakeBack::Taken(text))
     }
 
     /// The reply stays pending and is tried again at `next_attempt_at`.

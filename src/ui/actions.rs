@@ -215,6 +215,8 @@ impl App {
             Action::PreviousPage => self.step_page(false),
             Action::NextPage => self.step_page(true),
             Action::Retry => self.retry_failed(),
+            Action::TakeBack => self.take_back(false),
+            Action::EditReply => self.take_back(true),
             Action::ScrollUp => self.scroll_chat_page(true),
             Action::ScrollDown => self.scroll_chat_page(false),
             Action::Open if self.focus == Pane::Sidebar => self.focus = Pane::List,
@@ -340,6 +342,31 @@ impl App {
             open.scroll = 0;
             open.new_from = None;
         }
+    }
+
+    /// Takes back the open conversation's newest reply that is waiting or failed; `edit` puts
+    /// its text in the reply box. The writer decides whether it is still possible.
+    fn take_back(&mut self, edit: bool) {
+        let unsent = self.open.as_ref().and_then(|o| {
+            o.messages
+                .iter()
+                .rev()
+                .find(|m| {
+                    m.direction == Direction::Out
+                        && matches!(m.status, SendStatus::Pending | SendStatus::Failed)
+                })
+                .map(|m| (o.conversation.id.clone(), m.row))
+        });
+        let Some((conversation_id, message_id)) = unsent else {
+            self.say(self.tr.t(S::NothingToTakeBack).to_owned());
+            return;
+        };
+        self.write(Write::TakeBack {
+            conversation_id,
+            message_id,
+            edit,
+            at: Utc::now(),
+        });
     }
 
     /// Sends the most recent failed reply of the open conversation again, if trying again can

@@ -8,7 +8,7 @@ use super::clock::Clock;
 use super::writer::{Write, Written};
 use crate::i18n::S;
 use crate::model::SendStatus;
-use crate::store::StoreError;
+use crate::store::{StoreError, TakeBack};
 use crate::sync::{EngineCommand, SyncEvent};
 
 impl App {
@@ -96,8 +96,35 @@ impl App {
                     self.say(self.tr.f(key, &[name]));
                 }
             }
+            Written::TakeBack {
+                conversation_id,
+                edit,
+                result,
+            } => match self.report_value(result) {
+                Some(TakeBack::Taken(text)) if edit => {
+                    self.return_to_box(&conversation_id, text);
+                    self.say(self.tr.t(S::ReplyBackInBox).to_owned());
+                }
+                Some(TakeBack::Taken(_)) => self.say(self.tr.t(S::ReplyTakenBack).to_owned()),
+                Some(TakeBack::TooLate) => self.say(self.tr.t(S::ReplyTooLate).to_owned()),
+                Some(TakeBack::Gone) => self.say(self.tr.t(S::NothingToTakeBack).to_owned()),
+                None => {}
+            },
         }
         self.reload();
+    }
+
+    /// A reply's text goes back in the reply box, before anything typed there since.
+    fn put_back_in_box(&mut self, text: String) {
+        let typed_since = self.compose.lines().join("\n");
+        let restored = if typed_since.trim().is_empty() {
+            text
+        } else {
+            format!("{text}\n{typed_since}")
+        };
+        self.compose = TextArea::from(restored.lines());
+        self.draft_unsaved = true;
+        self.focus = super::app::Pane::Compose;
     }
 
     /// A reply the database did not take goes back where it was typed, before anything typed
@@ -105,31 +132,34 @@ impl App {
     fn keep_unstored_reply(&mut self, conversation_id: &str, text: String, error: &StoreError) {
         tracing::error!(error = %error, "a reply could not be stored");
         self.say(self.tr.f(S::ReplyKept, &[&error.to_string()]));
+        self.return_to_box(conversation_id, text);
+    }
+
+    /// A reply's text goes back to its conversation's reply box: the box on screen, or the
+    /// conversation's draft (before what it held) if another conversation is open now.
+    fn return_to_box(&mut self, conversation_id: &str, text: String) {
         let showing = self
             .open
             .as_ref()
             .is_some_and(|o| o.conversation.id == conversation_id);
         if showing {
-            let typed_since = self.compose.lines().join("\n");
-            let restored = if typed_since.trim().is_empty() {
-                text
-            } else {
-                format!("{text}\n{typed_since}")
-            };
-            self.compose = TextArea::from(restored.lines());
-            self.draft_unsaved = true;
-        } else {
-            let draft = match self.drafts_in_flight.get(conversation_id) {
-                Some(since) if !since.trim().is_empty() => format!("{text}\n{since}"),
-                _ => text,
-            };
-            self.drafts_in_flight
-                .insert(conversation_id.to_owned(), draft.clone());
-            self.write(Write::Draft {
-                conversation_id: conversation_id.to_owned(),
-                text: draft,
-            });
+            self.put_back_in_box(text);
+            return;
         }
+        let draft = match self.drafts_in_flight.get(conversation_id) {
+            Some(since) => Some(since.clone()),
+            None => self.store_ref().draft(conversation_id).ok().flatten(),
+        };
+        let draft = match draft {
+            Some(since) if !since.trim().is_empty() => format!("{text}\n{since}"),
+            _ => text,
+        };
+        self.drafts_in_flight
+            .insert(conversation_id.to_owned(), draft.clone());
+        self.write(Write::Draft {
+            conversation_id: conversation_id.to_owned(),
+            text: draft,
+        });
     }
 
     fn report_reply(&mut self, row: i64) {

@@ -11,7 +11,7 @@ use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
-use crate::store::{Result, Store, StoreError};
+use crate::store::{Result, Store, StoreError, TakeBack};
 
 /// What the inbox asks to be stored.
 #[derive(Debug, Clone)]
@@ -31,6 +31,13 @@ pub enum Write {
     },
     Retry {
         message_id: i64,
+        at: DateTime<Utc>,
+    },
+    /// Take a reply back; `edit`: to put its text in the reply box.
+    TakeBack {
+        conversation_id: String,
+        message_id: i64,
+        edit: bool,
         at: DateTime<Utc>,
     },
     SpamSync {
@@ -67,6 +74,11 @@ pub enum Written {
         on: bool,
         result: Result<()>,
     },
+    TakeBack {
+        conversation_id: String,
+        edit: bool,
+        result: Result<TakeBack>,
+    },
 }
 
 impl Write {
@@ -101,6 +113,16 @@ impl Write {
                 result: store.set_spam_sync(&page_id, on),
                 page_id,
                 on,
+            },
+            Write::TakeBack {
+                conversation_id,
+                message_id,
+                edit,
+                at,
+            } => Written::TakeBack {
+                result: store.take_back_reply(message_id, at),
+                conversation_id,
+                edit,
             },
         }
     }
@@ -138,6 +160,15 @@ impl Write {
                 page_id,
                 on,
                 result: stopped(),
+            },
+            Write::TakeBack {
+                conversation_id,
+                edit,
+                ..
+            } => Written::TakeBack {
+                conversation_id,
+                edit,
+                result: Err(StoreError::WriterStopped),
             },
         }
     }
