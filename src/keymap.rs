@@ -506,13 +506,13 @@ mod tests {
     #[test]
     fn a_rebound_action_answers_to_its_new_keys_only() {
         let keymap = Keymap::with(&overrides(
-            "[move]\ndown = [\"e\", \"Down\"]\n[reply]\nsend = \"Ctrl-s\"\n",
+            "[move]\ndown = [\"h\", \"Down\"]\n[reply]\nsend = \"Ctrl-s\"\n",
         ))
         .unwrap();
         let modes = [Mode::Move, Mode::Inbox];
-        let e = press(KeyCode::Char('e'), KeyModifiers::NONE);
+        let h = press(KeyCode::Char('h'), KeyModifiers::NONE);
         let j = press(KeyCode::Char('j'), KeyModifiers::NONE);
-        assert_eq!(keymap.action(&modes, e), Some(Action::Down));
+        assert_eq!(keymap.action(&modes, h), Some(Action::Down));
         assert_eq!(keymap.action(&modes, j), None);
         let ctrl_s = press(KeyCode::Char('s'), KeyModifiers::CONTROL);
         let enter = press(KeyCode::Enter, KeyModifiers::NONE);

@@ -299,7 +299,7 @@ async fn what_strangers_write_cannot_drive_the_terminal() {
 async fn keys_rebound_in_the_config_drive_the_inbox_and_its_help() {
     let world = TestWorld::start("interval = \"1s\"").await;
     let mut config = std::fs::read_to_string(&world.config_path).unwrap();
-    config.push_str("\n[keys.inbox]\nquit = \"x\"\n\n[keys.move]\ndown = [\"e\", \"Down\"]\n");
+    config.push_str("\n[keys.inbox]\nquit = \"x\"\n\n[keys.move]\ndown = [\"h\", \"Down\"]\n");
     std::fs::write(&world.config_path, &config).unwrap();
     world
         .buyer_writes(
@@ -327,9 +327,9 @@ async fn keys_rebound_in_the_config_drive_the_inbox_and_its_help() {
         terminal.contents().contains("┌Nguyễn Thị Lan"),
         "j is unbound"
     );
-    terminal.type_text("e");
+    terminal.type_text("h");
     terminal
-        .wait_for("e moved down", |s| s.contains("┌Trần Văn Minh"))
+        .wait_for("h moved down", |s| s.contains("┌Trần Văn Minh"))
         .await;
     terminal.type_text("q");
     tokio::time::sleep(Duration::from_millis(300)).await;

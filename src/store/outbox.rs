@@ -275,16 +275,38 @@ impl Store {
     /// Facebook, or a failed one. It is removed, its text returned (to edit, or to drop).
     pub fn take_back_reply(&mut self, message_id: i64, now: DateTime<Utc>) -> Result<TakeBack> {
         let tx = self.write()?;
-        let found: Option<(String, String, String, Option<i64>, Option<bool>)> = tx
+        struct Unsent {
+            conversation: String,
+            text: String,
+            status: String,
+            claimed_until: Option<i64>,
+            outcome_unknown: Option<bool>,
+        }
+        let found = tx
             .query_row(
                 "SELECT m.conversation_id, m.text, m.status, o.claimed_until, o.outcome_unknown
                  FROM messages m LEFT JOIN outbox o ON o.message_id = m.id
                  WHERE m.id = ?1 AND m.direction = 'out'",
                 [message_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                |r| {
+                    Ok(Unsent {
+                        conversation: r.get(0)?,
+                        text: r.get(1)?,
+                        status: r.get(2)?,
+                        claimed_until: r.get(3)?,
+                        outcome_unknown: r.get(4)?,
+                    })
+                },
             )
             .optional()?;
-        let Some((conversation, text, status, claimed_until, outcome_unknown)) = found else {
+        let Some(Unsent {
+            conversation,
+            text,
+            status,
+            claimed_until,
+            outcome_unknown,
+        }) = found
+        else {
             return Ok(TakeBack::Gone);
         };
         match status.as_str() {
