@@ -299,7 +299,7 @@ async fn what_strangers_write_cannot_drive_the_terminal() {
 async fn keys_rebound_in_the_config_drive_the_inbox_and_its_help() {
     let world = TestWorld::start("interval = \"1s\"").await;
     let mut config = std::fs::read_to_string(&world.config_path).unwrap();
-    config.push_str("\n[keys.inbox]\nquit = \"x\"\n\n[keys.move]\ndown = [\"h\", \"Down\"]\n");
+    config.push_str("\n[keys.inbox]\nquit = \"Q\"\n\n[keys.move]\ndown = [\"h\", \"Down\"]\n");
     std::fs::write(&world.config_path, &config).unwrap();
     world
         .buyer_writes(
@@ -315,7 +315,7 @@ async fn keys_rebound_in_the_config_drive_the_inbox_and_its_help() {
         .await;
 
     let mut terminal = Terminal::start(&world, 100, 30);
-    terminal.wait_for_text("x quit").await;
+    terminal.wait_for_text("Q quit").await;
     terminal
         .wait_for("the newest conversation shown", |s| {
             s.contains("┌Nguyễn Thị Lan")
@@ -341,13 +341,13 @@ async fn keys_rebound_in_the_config_drive_the_inbox_and_its_help() {
     let help = terminal.wait_for_text("Keys ·").await;
     assert!(
         help.lines()
-            .any(|l| l.contains("│x ") && l.contains("quit")),
+            .any(|l| l.contains("│Q ") && l.contains("quit")),
         "the help shows the binding in effect:\n{help}"
     );
     terminal.type_text("\u{1b}");
     tokio::time::sleep(Duration::from_millis(200)).await;
-    terminal.type_text("x");
-    assert!(terminal.exit("x").await.success());
+    terminal.type_text("Q");
+    assert!(terminal.exit("Q").await.success());
 
     // A key meaning two things at once is refused before anything starts, both named.
     config.push_str("up = \"n\"\n");
