@@ -17,7 +17,7 @@ use pagedesk::graph::{AccessToken, GraphClient};
 use pagedesk::model::{Direction, Folder};
 use pagedesk::store::{ConversationUpdate, NewMessage, Store};
 use pagedesk::sync::{Engine, SyncEvent, Trigger};
-use pagedesk::ui::{App, Clock, Theme, UiSettings, Writer, draw_at};
+use pagedesk::ui::{App, Clock, Theme, UiSettings, draw_at};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -208,7 +208,7 @@ fn first_frame(dir: &Path, report: &mut Report) {
     for _ in 0..10 {
         let started = Instant::now();
         let store = Store::open(dir).unwrap();
-        let writer = Writer::start(Store::open(dir).unwrap());
+        let writer = Store::open(dir).unwrap();
         let mut app = App::new(store, writer, ui_settings(), Theme::plain(), None);
         app.resize(120, 40);
         let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
@@ -226,7 +226,7 @@ fn first_frame(dir: &Path, report: &mut Report) {
 
 fn ui_operations(dir: &Path, report: &mut Report) {
     let store = Store::open(dir).unwrap();
-    let writer = Writer::start(Store::open(dir).unwrap());
+    let writer = Store::open(dir).unwrap();
     let mut app = App::new(store, writer, ui_settings(), Theme::plain(), None);
     app.resize(120, 40);
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
@@ -623,7 +623,7 @@ fn keys_during_first_sync(rt: &tokio::runtime::Runtime, report: &mut Report) {
 
     let mut config = Config::parse("language = \"en\"").unwrap();
     config.pages = vec![PageConfig::new(&id, Some("Shop"), AccessToken::new(&token))];
-    let writer = Writer::start(Store::open(dir.path()).unwrap());
+    let writer = Store::open(dir.path()).unwrap();
     let mut app = App::new(
         Store::open(dir.path()).unwrap(),
         writer,

@@ -61,6 +61,8 @@ pub struct Config {
     /// Ring the terminal bell when a customer writes.
     #[serde(default = "yes")]
     pub notify: bool,
+    /// The name other staff see on this person's replies and drafts; the login name if absent.
+    pub staff: Option<String>,
     /// `[keys.<mode>]`: the config's changes to the default bindings.
     #[serde(default, rename = "keys")]
     key_overrides: KeyOverrides,
@@ -258,6 +260,25 @@ impl Config {
         url::Url::parse(&config.graph.base_url).map_err(|e| format!("[graph] base_url: {e}"))?;
         config.keymap = Keymap::with(&config.key_overrides)?;
         Ok(config)
+    }
+}
+
+impl Config {
+    /// Who is using pagedesk: `staff` in the config, else the login name.
+    pub fn staff_name(&self) -> String {
+        let configured = self.staff.as_deref().map(crate::text::clean_line);
+        let login = || {
+            ["USER", "LOGNAME"]
+                .into_iter()
+                .find_map(|name| std::env::var(name).ok())
+                .map(|name| crate::text::clean_line(&name))
+        };
+        configured
+            .filter(|name| !name.trim().is_empty())
+            .or_else(login)
+            .filter(|name| !name.trim().is_empty())
+            // SAFETY: getuid has no preconditions and cannot fail.
+            .unwrap_or_else(|| format!("uid {}", unsafe { libc::getuid() }))
     }
 }
 

@@ -101,6 +101,8 @@ strings! {
     NothingToRetry => "No failed reply in this conversation.", "Hội thoại này không có tin lỗi.";
     StoreError => "Database error: {}", "Lỗi cơ sở dữ liệu: {}";
     WindowTooSmall => "Make the window at least {} for pagedesk (it is {}).", "Hãy mở rộng cửa sổ tối thiểu {} để dùng pagedesk (hiện là {}).";
+    OthersReplying => "{} replying…", "{} đang trả lời…";
+    OthersHaveItOpen => "{} has it open", "{} đang xem";
     ReplyKept => "The reply was not stored ({}); it is back in the reply box, not sent.", "Chưa lưu được tin trả lời ({}); tin đã trở lại ô trả lời, chưa gửi.";
     SearchPrompt => "Search: ", "Tìm: ";
     SearchHits => "Match {} of {} for “{}” (n/N)", "Kết quả {}/{} cho “{}” (n/N)";

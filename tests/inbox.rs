@@ -429,7 +429,7 @@ fn a_draft_survives_closing_the_inbox() {
     inbox.app.settle_writes();
     let mut reopened = pagedesk::ui::App::new(
         inbox.store(),
-        pagedesk::ui::Writer::start(inbox.store()),
+        inbox.store(),
         pagedesk::ui::UiSettings::from_config(&config),
         pagedesk::ui::Theme::plain(),
         None,
@@ -692,7 +692,8 @@ fn esc_and_a_key_arriving_together_are_esc_then_the_key_not_a_letter_in_the_repl
     inbox.app.settle_writes();
     assert_eq!(inbox.app.focus, pagedesk::ui::Pane::List);
     assert_eq!(inbox.app.selected, 1, "j moved down the list");
-    assert_eq!(inbox.store().draft("t_lan").unwrap().as_deref(), Some("Dạ"));
+    let mine = inbox.store().as_staff(&inbox.app.settings.staff);
+    assert_eq!(mine.draft("t_lan").unwrap().as_deref(), Some("Dạ"));
     // Alt-Enter is a binding: a new line, not Esc then Enter.
     inbox.key(KeyCode::Enter);
     inbox.keys("a");

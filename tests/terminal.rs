@@ -44,6 +44,11 @@ struct Terminal {
 
 impl Terminal {
     fn start(world: &TestWorld, cols: u16, rows: u16) -> Terminal {
+        Self::start_with(world, &world.config_path, cols, rows)
+    }
+
+    /// The inbox with another config on the same data dir: another staff member.
+    fn start_with(world: &TestWorld, config: &std::path::Path, cols: u16, rows: u16) -> Terminal {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -54,7 +59,7 @@ impl Terminal {
             .unwrap();
         let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_pagedesk"));
         command.arg("--config");
-        command.arg(&world.config_path);
+        command.arg(config);
         command.arg("--data-dir");
         command.arg(&world.data_dir);
         command.env("TERM", "xterm-256color");
@@ -448,4 +453,82 @@ async fn esc_and_j_in_one_burst_leave_the_reply_box_and_send_nothing() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     terminal.type_text("q");
     terminal.exit("q").await;
+}
+
+/// A copy of the world's config for the staff member `staff`.
+fn config_for(world: &TestWorld, staff: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = world
+        .config_path
+        .with_file_name(format!("config-{staff}.toml"));
+    let config = std::fs::read_to_string(&world.config_path).unwrap();
+    std::fs::write(&path, format!("staff = \"{staff}\"\n{config}")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_staff_on_one_data_dir_keep_their_own_drafts_and_see_each_other() {
+    let world = TestWorld::start("interval = \"1s\"").await;
+    world
+        .buyer_writes(
+            0,
+            "Nguyễn Thị Lan",
+            "Váy hoa nhí còn size M không shop?",
+            "inbox",
+            60,
+        )
+        .await;
+    let mut ha = Terminal::start_with(&world, &config_for(&world, "Hà"), 100, 30);
+    ha.wait_for_text("Nguyễn Thị Lan").await;
+    ha.type_text("\r");
+    ha.type_text("Dạ còn ạ");
+    ha.wait_for_text("Dạ còn ạ").await;
+
+    let mut minh = Terminal::start_with(&world, &config_for(&world, "Minh"), 100, 30);
+    minh.wait_for_text("Hà replying…").await;
+    minh.type_text("\r");
+    let screen = minh.wait_for_text("Enter send").await;
+    assert!(
+        !screen.contains("Dạ còn ạ"),
+        "Hà's draft is Hà's own:\n{screen}"
+    );
+    ha.wait_for_text("Minh has it open").await;
+    minh.type_text("Dạ size M còn 1 chiếc ạ");
+    minh.wait_for_text("Dạ size M còn 1 chiếc ạ").await;
+    minh.type_text("\r");
+    // Hà sees who sent it, and still has her own draft.
+    let screen = ha
+        .wait_for("Minh's reply, sent, with his name", |s| {
+            s.contains("(Minh)") && s.contains("Dạ size M còn 1 chiếc ạ")
+        })
+        .await;
+    assert!(
+        screen.contains("Dạ còn ạ"),
+        "Hà's draft is untouched:\n{screen}"
+    );
+    let conversations = world.conversations(&[]).await;
+    let conversation = conversations[0]["id"].as_str().unwrap();
+    let sent: Vec<_> = world
+        .messages(conversation)
+        .await
+        .into_iter()
+        .filter(|m| m["direction"] == "out")
+        .collect();
+    assert_eq!(sent.len(), 1, "only Minh's reply went out: {sent:?}");
+    assert_eq!(sent[0]["text"], "Dạ size M còn 1 chiếc ạ");
+    assert_eq!(sent[0]["sent_by"], "Minh");
+    // Minh closes: Hà no longer sees him.
+    minh.type_text("\u{1b}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    minh.type_text("q");
+    minh.exit("q").await;
+    ha.wait_for("Minh gone", |s| {
+        !s.contains("Minh has it open") && !s.contains("Minh replying")
+    })
+    .await;
+    ha.type_text("\u{1b}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    ha.type_text("q");
+    ha.exit("q").await;
 }

@@ -183,8 +183,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             conversation_id,
             text,
         } => {
-            let engine = build_engine(&cli.config()?, store.clone(), None)?;
-            reply(&engine, &store, conversation_id, text).await
+            let config = cli.config()?;
+            let engine = build_engine(&config, store.clone(), None)?;
+            // The reply is stored as this person's.
+            let mut writes = startup::open_database(&data_dir)?.as_staff(&config.staff_name());
+            reply(&engine, &mut writes, conversation_id, text).await
         }
         Command::SpamSync { state, page } => {
             let config = cli.config()?;
@@ -410,16 +413,12 @@ fn messages(store: &Store, conversation_id: &str, json: bool) -> Result<ExitCode
 
 async fn reply(
     engine: &Arc<Engine>,
-    store: &Arc<Mutex<Store>>,
+    writes: &mut Store,
     conversation_id: &str,
     text: &str,
 ) -> Result<ExitCode> {
     let text = crate::text::clean(text);
-    let message_id =
-        store
-            .lock()
-            .expect("store")
-            .enqueue_reply(conversation_id, &text, Utc::now())?;
+    let message_id = writes.enqueue_reply(conversation_id, &text, Utc::now())?;
     match engine.deliver(message_id).await? {
         Delivery::Sent(id) => {
             out!("Sent ({id}).");

@@ -104,7 +104,7 @@ pub async fn open_inbox(config: &Config, data_dir: &Path) -> Result<ExitCode> {
     let background = tokio::spawn(engine.run(command_queue));
     let app = crate::ui::App::new(
         open_database(data_dir)?,
-        crate::ui::Writer::start(open_database(data_dir)?),
+        open_database(data_dir)?,
         crate::ui::UiSettings::from_config(config),
         crate::ui::Theme::from_env(),
         Some(commands),

@@ -237,6 +237,16 @@ pub struct MessageRow {
     /// A failed reply that could go through if tried again.
     #[serde(skip)]
     pub retry_possible: bool,
+    /// The staff member who sent this reply from pagedesk.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sent_by: Option<String>,
+}
+
+/// Another inbox showing a conversation: who, and whether they are typing a reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Presence {
+    pub staff: String,
+    pub typing: bool,
 }
 
 #[cfg(test)]
@@ -374,6 +384,9 @@ pub enum TakeBack {
 
 pub struct Store {
     conn: Connection,
+    /// The staff member this connection writes drafts and replies for ('' when unknown: the
+    /// engine, and tools).
+    staff: String,
 }
 
 impl Store {
@@ -419,7 +432,16 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrate(&mut conn)?;
-        Ok(Store { conn })
+        Ok(Store {
+            conn,
+            staff: String::new(),
+        })
+    }
+
+    /// This connection writes drafts and replies as `staff`.
+    pub fn as_staff(mut self, staff: &str) -> Store {
+        self.staff = staff.to_owned();
+        self
     }
 
     fn write(&mut self) -> Result<Transaction<'_>> {

@@ -8,34 +8,86 @@ use super::*;
 impl Store {
     // Replies.
 
-    /// Keeps what staff typed in a conversation's reply box (an empty text removes it).
+    /// Keeps what this connection's staff member typed in a conversation's reply box (an
+    /// empty text removes it). A draft left from before drafts had owners is taken over.
     pub fn save_draft(&mut self, conversation_id: &str, text: &str) -> Result<()> {
+        let staff = self.staff.clone();
         let tx = self.write()?;
-        if text.trim().is_empty() {
+        tx.execute(
+            "DELETE FROM drafts WHERE conversation_id = ?1 AND staff IN (?2, '')",
+            params![conversation_id, staff],
+        )?;
+        if !text.trim().is_empty() {
             tx.execute(
-                "DELETE FROM drafts WHERE conversation_id = ?1",
-                [conversation_id],
-            )?;
-        } else {
-            tx.execute(
-                "INSERT INTO drafts (conversation_id, text) VALUES (?1, ?2)
-                 ON CONFLICT(conversation_id) DO UPDATE SET text = excluded.text",
-                params![conversation_id, text],
+                "INSERT INTO drafts (conversation_id, staff, text) VALUES (?1, ?2, ?3)",
+                params![conversation_id, staff, text],
             )?;
         }
         tx.commit()?;
         Ok(())
     }
 
+    /// This staff member's draft of a conversation, else one left from before drafts had
+    /// owners; never another staff member's.
     pub fn draft(&self, conversation_id: &str) -> Result<Option<String>> {
         Ok(self
             .conn
             .query_row(
-                "SELECT text FROM drafts WHERE conversation_id = ?1",
-                [conversation_id],
+                "SELECT text FROM drafts WHERE conversation_id = ?1 AND staff IN (?2, '')
+                 ORDER BY staff = ?2 DESC LIMIT 1",
+                params![conversation_id, self.staff],
                 |r| r.get(0),
             )
             .optional()?)
+    }
+
+    /// Says which conversation this inbox (`instance`) shows now and whether its staff member
+    /// is typing there; `None` when it shows none or closes.
+    pub fn set_presence(
+        &mut self,
+        instance: &str,
+        shown: Option<(&str, bool)>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let staff = self.staff.clone();
+        let tx = self.write()?;
+        match shown {
+            Some((conversation_id, typing)) => tx.execute(
+                "INSERT INTO presence (instance, staff, conversation_id, typing, seen_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(instance) DO UPDATE SET staff = excluded.staff,
+                    conversation_id = excluded.conversation_id, typing = excluded.typing,
+                    seen_at = excluded.seen_at",
+                params![instance, staff, conversation_id, typing, now.timestamp()],
+            )?,
+            None => tx.execute("DELETE FROM presence WHERE instance = ?1", [instance])?,
+        };
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The other inboxes showing a conversation that said so since `since`.
+    pub fn presence_in(
+        &self,
+        conversation_id: &str,
+        except_instance: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Presence>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT staff, MAX(typing) FROM presence
+             WHERE conversation_id = ?1 AND instance <> ?2 AND seen_at >= ?3
+             GROUP BY staff ORDER BY staff",
+        )?;
+        let rows = stmt.query_map(
+            params![conversation_id, except_instance, since.timestamp()],
+            |r| {
+                Ok(Presence {
+                    staff: r.get(0)?,
+                    typing: r.get(1)?,
+                })
+            },
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Writes a reply to the database, pending, before anything is sent. Returns its message id.
@@ -48,6 +100,7 @@ impl Store {
         if text.trim().is_empty() {
             return Err(StoreError::EmptyReply);
         }
+        let staff = self.staff.clone();
         let tx = self.write()?;
         let target: Option<(String, String, String)> = tx
             .query_row(
@@ -60,15 +113,23 @@ impl Store {
         let Some((page_id, customer_id, page_name)) = target else {
             return Err(StoreError::NoConversation(conversation_id.to_owned()));
         };
+        let sent_by = Some(staff.as_str()).filter(|s| !s.is_empty());
         tx.execute(
             "INSERT INTO messages (conversation_id, direction, from_id, from_name, text,
-                created_time, status) VALUES (?1, 'out', ?2, ?3, ?4, ?5, 'pending')",
-            params![conversation_id, page_id, page_name, text, now.timestamp()],
+                created_time, status, sent_by) VALUES (?1, 'out', ?2, ?3, ?4, ?5, 'pending', ?6)",
+            params![
+                conversation_id,
+                page_id,
+                page_name,
+                text,
+                now.timestamp(),
+                sent_by
+            ],
         )?;
         let message_id = tx.last_insert_rowid();
         tx.execute(
-            "DELETE FROM drafts WHERE conversation_id = ?1",
-            [conversation_id],
+            "DELETE FROM drafts WHERE conversation_id = ?1 AND staff IN (?2, '')",
+            params![conversation_id, staff],
         )?;
         index_message(&tx, message_id, now.timestamp(), text)?;
         refresh_last_speaker(&tx, conversation_id)?;

@@ -147,7 +147,8 @@ impl Store {
     pub fn messages(&self, conversation_id: &str) -> Result<Vec<MessageRow>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, fb_id, conversation_id, direction, from_id, from_name, text, sticker,
-                attachments, created_time, status, error, retry_possible, error_code, shares
+                attachments, created_time, status, error, retry_possible, error_code, shares,
+                sent_by
              FROM messages WHERE conversation_id = ?1 ORDER BY created_time, id",
         )?;
         let rows = stmt.query_map([conversation_id], |r| {
@@ -179,6 +180,7 @@ impl Store {
                 created_time: to_time(r.get(9)?),
                 status: SendStatus::parse(&status),
                 error: r.get(11)?,
+                sent_by: r.get(15)?,
                 retry_possible: r.get(12)?,
                 problem: r
                     .get::<_, Option<String>>(13)?

@@ -163,4 +163,30 @@ ALTER TABLE messages ADD COLUMN shares TEXT;
 -- When the page's syncs began failing (unix seconds), until one succeeds.
 ALTER TABLE page_sync ADD COLUMN failing_since INTEGER;
 "#,
+    r#"
+-- A draft belongs to the staff member typing it. Drafts from before ('') are taken over by
+-- whoever next edits or sends in that conversation.
+CREATE TABLE staff_drafts (
+    conversation_id TEXT NOT NULL,
+    staff           TEXT NOT NULL,
+    text            TEXT NOT NULL,
+    PRIMARY KEY (conversation_id, staff)
+);
+INSERT INTO staff_drafts (conversation_id, staff, text) SELECT conversation_id, '', text FROM drafts;
+DROP TABLE drafts;
+ALTER TABLE staff_drafts RENAME TO drafts;
+
+-- The staff member who sent a reply from pagedesk.
+ALTER TABLE messages ADD COLUMN sent_by TEXT;
+
+-- Each open inbox: who runs it, the conversation it shows, whether they are typing a reply
+-- there, and when it last said so (unix seconds); older than a few seconds means gone.
+CREATE TABLE presence (
+    instance        TEXT PRIMARY KEY,
+    staff           TEXT NOT NULL,
+    conversation_id TEXT,
+    typing          INTEGER NOT NULL DEFAULT 0,
+    seen_at         INTEGER NOT NULL
+);
+"#,
 ];

@@ -15,7 +15,8 @@ use crate::i18n::{Lang, S, Tr};
 use crate::keymap::Keymap;
 use crate::model::{Direction, Filter};
 use crate::store::{
-    ConversationRow, FilterCounts, ListQuery, MessageRow, PageSync, SearchHit, Store, WaitingSpam,
+    ConversationRow, FilterCounts, ListQuery, MessageRow, PageSync, Presence, SearchHit, Store,
+    WaitingSpam,
 };
 use crate::sync::EngineCommand;
 
@@ -30,6 +31,8 @@ pub struct UiSettings {
     pub human_agent_tag: bool,
     pub lang: Lang,
     pub keymap: Keymap,
+    /// Who is using this inbox, as other staff see it.
+    pub staff: String,
 }
 
 impl UiSettings {
@@ -46,6 +49,7 @@ impl UiSettings {
             human_agent_tag: config.sync.human_agent_tag,
             lang: Lang::choose(config.language),
             keymap: config.keymap.clone(),
+            staff: config.staff_name(),
         }
     }
 }
@@ -95,6 +99,8 @@ pub struct Open {
     pub new_from: Option<usize>,
     /// Lines scrolled up from the bottom.
     pub scroll: usize,
+    /// Other staff with this conversation open now.
+    pub others: Vec<Presence>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -181,21 +187,28 @@ pub struct App {
     pub engine_stopped: Option<String>,
     /// The reply whose fate the status line reports when the engine is done with it.
     pub(super) watched_reply: Option<i64>,
+    /// This inbox among the open ones, for presence.
+    pub(super) instance: String,
+    /// What this inbox last said of itself (the conversation shown, typing), and when.
+    pub(super) presence_said: Option<(Option<String>, bool, Instant)>,
+    /// When staff last typed in the reply box.
+    pub(super) last_typed: Option<Instant>,
 }
 
 impl App {
-    /// An inbox reading with `store` and writing with `writer` (another connection).
+    /// An inbox reading with `store` and writing with `writes` (another connection, used by
+    /// the inbox's writer thread), both as the staff member of `settings`.
     pub fn new(
         store: Store,
-        writer: Writer,
+        writes: Store,
         settings: UiSettings,
         theme: Theme,
         engine: Option<mpsc::UnboundedSender<EngineCommand>>,
     ) -> App {
         let tr = Tr(settings.lang);
         let mut app = App {
-            store,
-            writer,
+            store: store.as_staff(&settings.staff),
+            writer: Writer::start(writes.as_staff(&settings.staff)),
             drafts_in_flight: HashMap::new(),
             spam_sync_in_flight: HashMap::new(),
             marking_read: HashSet::new(),
@@ -230,6 +243,15 @@ impl App {
             standby: None,
             engine_stopped: None,
             watched_reply: None,
+            instance: format!(
+                "{}-{}",
+                std::process::id(),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos())
+            ),
+            presence_said: None,
+            last_typed: None,
         };
         app.reload();
         app
@@ -262,6 +284,7 @@ impl App {
         if expired {
             self.notice = None;
         }
+        self.update_presence(now);
         self.poll_database() || expired
     }
 
@@ -479,7 +502,9 @@ impl App {
             messages,
             new_from,
             scroll: 0,
+            others: Vec::new(),
         });
+        self.load_others();
     }
 
     /// Saves the reply box of the open conversation in the database, if it changed, so that
@@ -512,6 +537,7 @@ impl App {
             open.conversation = conversation;
             open.messages = messages;
         }
+        self.load_others();
         // Staff reading the conversation read what arrives in it.
         if self.focus == Pane::Compose
             && let Some(open) = &self.open

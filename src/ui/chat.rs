@@ -102,7 +102,13 @@ impl ChatView<'_> {
                 Direction::Out => ("→", theme.outgoing()),
             };
             let mut header = vec![
-                Span::styled(format!("{arrow} {}", message.from_name), style),
+                Span::styled(
+                    match &message.sent_by {
+                        Some(staff) => format!("{arrow} {} ({staff})", message.from_name),
+                        None => format!("{arrow} {}", message.from_name),
+                    },
+                    style,
+                ),
                 Span::styled(format!(" · {time}"), theme.dim()),
             ];
             // The short state goes on the header; a reason, which may be long, under the text.

@@ -96,6 +96,12 @@ impl App {
                     self.say(self.tr.f(key, &[name]));
                 }
             }
+            // Presence is a courtesy to other staff: a failure goes to the log, not the screen.
+            Written::Presence { result } => {
+                if let Err(error) = result {
+                    tracing::warn!(error = %error, "cannot say which conversation is open");
+                }
+            }
             Written::TakeBack {
                 conversation_id,
                 edit,

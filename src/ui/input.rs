@@ -32,6 +32,7 @@ impl App {
             }
             None => self.type_text(key),
         }
+        self.update_presence(std::time::Instant::now());
         true
     }
 
@@ -60,7 +61,11 @@ impl App {
                 _ => {}
             }
         } else if self.focus == Pane::Compose && self.overlay.is_none() {
-            self.draft_unsaved |= self.compose.input(key);
+            let changed = self.compose.input(key);
+            if changed {
+                self.typed(std::time::Instant::now());
+            }
+            self.draft_unsaved |= changed;
             self.picker_selected = 0;
             if self.compose.is_empty() {
                 self.undismiss_picker();
@@ -80,6 +85,7 @@ impl App {
         self.focus = Pane::Compose;
         self.compose.insert_str(clean(text));
         self.draft_unsaved = true;
+        self.typed(std::time::Instant::now());
         true
     }
 

@@ -66,8 +66,9 @@ async fn event_loop(
 ) -> Result<()> {
     let result = serve(terminal, &mut app, &mut events).await;
     // What staff typed and what is being written (a reply, a draft) is on disk before the
-    // inbox goes, however it ends.
+    // inbox goes, however it ends; other staff no longer see it here.
     app.save_draft();
+    app.leave();
     tokio::task::block_in_place(|| app.settle_writes());
     result
 }

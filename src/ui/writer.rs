@@ -33,6 +33,12 @@ pub enum Write {
         message_id: i64,
         at: DateTime<Utc>,
     },
+    /// This inbox shows a conversation (and whether staff type there), or none.
+    Presence {
+        instance: String,
+        shown: Option<(String, bool)>,
+        at: DateTime<Utc>,
+    },
     /// Take a reply back; `edit`: to put its text in the reply box.
     TakeBack {
         conversation_id: String,
@@ -79,6 +85,9 @@ pub enum Written {
         edit: bool,
         result: Result<TakeBack>,
     },
+    Presence {
+        result: Result<()>,
+    },
 }
 
 impl Write {
@@ -113,6 +122,17 @@ impl Write {
                 result: store.set_spam_sync(&page_id, on),
                 page_id,
                 on,
+            },
+            Write::Presence {
+                instance,
+                shown,
+                at,
+            } => Written::Presence {
+                result: store.set_presence(
+                    &instance,
+                    shown.as_ref().map(|(id, typing)| (id.as_str(), *typing)),
+                    at,
+                ),
             },
             Write::TakeBack {
                 conversation_id,
@@ -161,6 +181,7 @@ impl Write {
                 on,
                 result: stopped(),
             },
+            Write::Presence { .. } => Written::Presence { result: stopped() },
             Write::TakeBack {
                 conversation_id,
                 edit,

@@ -8,7 +8,7 @@ use pagedesk::config::Config;
 use pagedesk::model::{Direction, Folder};
 use pagedesk::store::{ConversationUpdate, NewMessage, PageSync, Store, WaitingSpam};
 use pagedesk::sync::EngineCommand;
-use pagedesk::ui::{App, Clock, Theme, UiSettings, Writer, draw_at};
+use pagedesk::ui::{App, Clock, Theme, UiSettings, draw_at};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tokio::sync::mpsc;
@@ -260,7 +260,7 @@ impl Inbox {
         let (commands, queue) = mpsc::unbounded_channel();
         let app = App::new(
             store,
-            Writer::start(Store::open(dir.path()).unwrap()),
+            Store::open(dir.path()).unwrap(),
             UiSettings::from_config(&config),
             Theme::plain(),
             Some(commands),

@@ -159,7 +159,26 @@ fn draw_compose(frame: &mut Frame, app: &App, area: Rect) {
     let tr = app.tr;
     // The box is styled for this frame only: drawing changes nothing in the app.
     let mut compose = app.compose.clone();
-    compose.set_block(pane_block(app, tr.t(S::Reply).to_owned(), Pane::Compose));
+    let mut title = tr.t(S::Reply).to_owned();
+    if let Some(open) = &app.open {
+        let names = |typing: bool| {
+            let names: Vec<&str> = open
+                .others
+                .iter()
+                .filter(|o| o.typing == typing)
+                .map(|o| o.staff.as_str())
+                .collect();
+            names.join(", ")
+        };
+        for (typing, key) in [(true, S::OthersReplying), (false, S::OthersHaveItOpen)] {
+            let names = names(typing);
+            if !names.is_empty() {
+                title.push_str(" · ");
+                title.push_str(&tr.f(key, &[&names]));
+            }
+        }
+    }
+    compose.set_block(pane_block(app, title, Pane::Compose));
     compose.set_cursor_line_style(Style::default());
     compose.set_cursor_style(if app.focus == Pane::Compose {
         app.theme.selected()

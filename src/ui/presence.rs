@@ -1,0 +1,70 @@
+//! Who else has the open conversation on screen, and whether they are typing a reply: each
+//! inbox says so in the database (a row per inbox, renewed every few seconds) and reads the
+//! others'. Two staff answering one buyer see each other before a reply mixes both.
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+
+use super::app::{App, Pane};
+use super::writer::Write;
+
+/// How often an inbox says again that it is there.
+const RENEW_EVERY: Duration = Duration::from_secs(5);
+/// An inbox not heard from for this long has gone (closed, killed, asleep).
+const GONE_AFTER: chrono::Duration = chrono::Duration::seconds(15);
+/// Typing in the reply box within this long is "replying".
+const TYPING_FOR: Duration = Duration::from_secs(8);
+
+impl App {
+    /// Staff typed in the reply box.
+    pub(super) fn typed(&mut self, now: Instant) {
+        self.last_typed = Some(now);
+    }
+
+    /// Says which conversation this inbox shows and whether staff are typing there, when that
+    /// changed or every few seconds.
+    pub fn update_presence(&mut self, now: Instant) {
+        let shown = self.open.as_ref().map(|o| o.conversation.id.clone());
+        let typing = self.focus == Pane::Compose
+            && !self.compose.is_empty()
+            && self
+                .last_typed
+                .is_some_and(|at| now.saturating_duration_since(at) < TYPING_FOR);
+        let unchanged = self.presence_said.as_ref().is_some_and(|(said, was, at)| {
+            *said == shown && *was == typing && now.saturating_duration_since(*at) < RENEW_EVERY
+        });
+        if unchanged {
+            return;
+        }
+        self.presence_said = Some((shown.clone(), typing, now));
+        self.write(Write::Presence {
+            instance: self.instance.clone(),
+            shown: shown.map(|id| (id, typing)),
+            at: Utc::now(),
+        });
+    }
+
+    /// This inbox closes: it shows nothing any more.
+    pub fn leave(&mut self) {
+        self.write(Write::Presence {
+            instance: self.instance.clone(),
+            shown: None,
+            at: Utc::now(),
+        });
+    }
+
+    /// Reads who else has the open conversation on screen.
+    pub(super) fn load_others(&mut self) {
+        let Some(id) = self.open.as_ref().map(|o| o.conversation.id.clone()) else {
+            return;
+        };
+        let others = self
+            .store_ref()
+            .presence_in(&id, &self.instance, Utc::now() - GONE_AFTER)
+            .unwrap_or_default();
+        if let Some(open) = self.open.as_mut() {
+            open.others = others;
+        }
+    }
+}
