@@ -103,6 +103,9 @@ strings! {
     WindowTooSmall => "Make the window at least {} for pagedesk (it is {}).", "Hãy mở rộng cửa sổ tối thiểu {} để dùng pagedesk (hiện là {}).";
     OthersReplying => "{} replying…", "{} đang trả lời…";
     OthersHaveItOpen => "{} has it open", "{} đang xem";
+    CannotSend => "Not sent: {}. The reply stays in the box.", "Chưa gửi: {}. Tin vẫn ở ô trả lời.";
+    ReplyFooter => "{} · {} characters left", "{} · còn {} ký tự";
+    ReplyFooterOver => "{} · {} characters over Facebook's 2000", "{} · quá {} ký tự so với giới hạn 2000 của Facebook";
     ReplyKept => "The reply was not stored ({}); it is back in the reply box, not sent.", "Chưa lưu được tin trả lời ({}); tin đã trở lại ô trả lời, chưa gửi.";
     SearchPrompt => "Search: ", "Tìm: ";
     SearchHits => "Match {} of {} for “{}” (n/N)", "Kết quả {}/{} cho “{}” (n/N)";

@@ -148,6 +148,57 @@ impl ReplyWindow {
     }
 }
 
+/// How a reply goes to Facebook: inside the 24 hours, or with the HUMAN_AGENT tag after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyKind {
+    Response,
+    HumanAgent,
+}
+
+/// What decides whether Facebook takes a reply to a conversation now.
+#[derive(Debug, Clone, Copy)]
+pub struct ReplyTo {
+    /// Facebook's `can_reply` for the person.
+    pub can_reply: bool,
+    pub last_customer_message: Option<DateTime<Utc>>,
+    /// `human_agent_tag` in the config.
+    pub human_agent_tag: bool,
+    /// Facebook refused the page's HUMAN_AGENT replies for want of the permission.
+    pub human_agent_refused: bool,
+}
+
+impl ReplyTo {
+    /// Facebook's rules for `text` sent at `now`, checked before any call (by the outbox, and
+    /// by the reply box before anything is stored): how it goes, or why it cannot.
+    pub fn kind(&self, text: &str, now: DateTime<Utc>) -> Result<ReplyKind, ReplyProblem> {
+        let chars = text.chars().count();
+        if chars > MAX_REPLY_CHARS {
+            return Err(ReplyProblem::TooLong { chars });
+        }
+        if text.trim().is_empty() {
+            return Err(ReplyProblem::Empty);
+        }
+        self.allowed(now)
+    }
+
+    /// Whether the page may message the person at all at `now`, and how.
+    pub fn allowed(&self, now: DateTime<Utc>) -> Result<ReplyKind, ReplyProblem> {
+        if !self.can_reply {
+            return Err(ReplyProblem::CannotMessage);
+        }
+        match ReplyWindow::at(self.last_customer_message, now) {
+            ReplyWindow::Open { .. } => Ok(ReplyKind::Response),
+            ReplyWindow::HumanAgentOnly if self.human_agent_refused => {
+                Err(ReplyProblem::AgentPermission)
+            }
+            ReplyWindow::HumanAgentOnly if self.human_agent_tag => Ok(ReplyKind::HumanAgent),
+            ReplyWindow::HumanAgentOnly => Err(ReplyProblem::AgentTagOff),
+            ReplyWindow::Closed => Err(ReplyProblem::SevenDays),
+            ReplyWindow::NeverWrote => Err(ReplyProblem::NeverWrote),
+        }
+    }
+}
+
 /// Why a reply is not sent (yet). The database keeps it as a code ([`ReplyProblem::code`]);
 /// each screen words it in the staff's language, times in its own clock's zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -815,3 +815,59 @@ fn an_empty_reply_is_refused_without_storing_anything() {
     ));
     assert_eq!(inbox.store().messages("t_lan").unwrap().len(), before);
 }
+
+#[test]
+fn the_reply_box_wraps_counts_down_to_2000_and_refuses_what_facebook_would() {
+    let mut inbox = Inbox::new(100, 30);
+    inbox.key(KeyCode::Enter);
+    let long = "Dạ chị ơi, mẫu váy hoa nhí này còn đủ size S M L, chất voan lụa hai lớp, \
+                giao trong ngày nội thành, đổi trả trong bảy ngày nếu không vừa ạ.";
+    inbox.keys(long);
+    let screen = inbox.screen();
+    // Wrapped inside the box, not scrolled sideways: its start and its end both show.
+    assert!(
+        screen.contains("Dạ chị ơi, mẫu váy hoa nhí") && screen.contains("không vừa ạ."),
+        "{screen}"
+    );
+    let left = 2000 - long.chars().count();
+    assert!(
+        screen.contains(&format!("23h left · {left} characters left")),
+        "{screen}"
+    );
+
+    // Over 2000: said before Enter, and Enter stores nothing.
+    let before = inbox.store().messages("t_lan").unwrap().len();
+    assert!(
+        inbox
+            .app
+            .on_paste(&"x".repeat(2000 - long.chars().count() + 5))
+    );
+    assert!(inbox.screen().contains("5 characters over Facebook's 2000"));
+    inbox.key(KeyCode::Enter);
+    assert_eq!(inbox.store().messages("t_lan").unwrap().len(), before);
+    assert!(
+        inbox
+            .app
+            .notice()
+            .unwrap()
+            .starts_with("Not sent: the reply is 2005 characters long")
+    );
+    assert!(inbox.commands.try_recv().is_err());
+
+    // A conversation past 7 days takes no reply: said in the box, refused on Enter.
+    inbox.key(KeyCode::Esc);
+    inbox.key(KeyCode::End);
+    inbox.key(KeyCode::Enter);
+    assert_eq!(inbox.app.open.as_ref().unwrap().conversation.id, "t_hoa");
+    assert!(inbox.screen().contains("closed · 2000 characters left"));
+    inbox.keys("Dạ còn ạ");
+    let before = inbox.store().messages("t_hoa").unwrap().len();
+    inbox.key(KeyCode::Enter);
+    assert_eq!(inbox.store().messages("t_hoa").unwrap().len(), before);
+    assert_eq!(inbox.app.compose.lines(), ["Dạ còn ạ"]);
+    assert!(
+        inbox.app.notice().unwrap().contains("more than 7 days"),
+        "{:?}",
+        inbox.app.notice()
+    );
+}

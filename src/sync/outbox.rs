@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Engine, PageError, SyncEvent, Trigger, local_hm};
 use crate::graph::{GraphError, MessagingType};
-use crate::model::{MAX_REPLY_CHARS, ReplyProblem, ReplyWindow, SendStatus};
+use crate::model::{MAX_REPLY_CHARS, ReplyKind, ReplyProblem, ReplyTo, SendStatus};
 use crate::store::{Claimant, QueuedReply, ReplyState};
 
 /// What became of a reply.
@@ -77,46 +77,41 @@ fn human_agent_refused() -> Problem {
     )
 }
 
-/// Facebook's rules for a reply, checked before any call: how it may be sent, or why not.
+/// Facebook's rules for a reply (`ReplyTo::kind`), checked before any call: how it may be
+/// sent, or why not, in the words kept with the reply.
 fn messaging_type(
     reply: &QueuedReply,
     human_agent_tag: bool,
     now: DateTime<Utc>,
 ) -> Result<MessagingType, Problem> {
-    let chars = reply.text.chars().count();
-    if chars > MAX_REPLY_CHARS {
-        return Err(Problem::new(
-            ReplyProblem::TooLong { chars },
-            format!(
-                "the reply is {chars} characters long; Facebook accepts at most {MAX_REPLY_CHARS}"
-            ),
-        ));
-    }
-    if reply.text.trim().is_empty() {
-        return Err(Problem::new(ReplyProblem::Empty, "the reply is empty"));
-    }
-    if !reply.can_reply {
-        return Err(Problem::new(
-            ReplyProblem::CannotMessage,
-            "Facebook says the page can no longer message this person",
-        ));
-    }
-    match ReplyWindow::at(reply.last_customer_message_time, now) {
-        ReplyWindow::Open { .. } => Ok(MessagingType::Response),
-        ReplyWindow::HumanAgentOnly if reply.human_agent_refused => Err(human_agent_refused()),
-        ReplyWindow::HumanAgentOnly if human_agent_tag => Ok(MessagingType::HumanAgent),
-        ReplyWindow::HumanAgentOnly => Err(Problem::new(
-            ReplyProblem::AgentTagOff,
-            "more than 24 hours since the customer's last message, and human_agent_tag is off in the config",
-        )),
-        ReplyWindow::Closed => Err(Problem::new(
-            ReplyProblem::SevenDays,
-            "more than 7 days since the customer's last message: Facebook allows no reply",
-        )),
-        ReplyWindow::NeverWrote => Err(Problem::new(
-            ReplyProblem::NeverWrote,
-            "the customer has not written yet, so Facebook allows no reply",
-        )),
+    let to = ReplyTo {
+        can_reply: reply.can_reply,
+        last_customer_message: reply.last_customer_message_time,
+        human_agent_tag,
+        human_agent_refused: reply.human_agent_refused,
+    };
+    match to.kind(&reply.text, now) {
+        Ok(ReplyKind::Response) => Ok(MessagingType::Response),
+        Ok(ReplyKind::HumanAgent) => Ok(MessagingType::HumanAgent),
+        Err(ReplyProblem::AgentPermission) => Err(human_agent_refused()),
+        Err(problem) => {
+            let words = match problem {
+                ReplyProblem::TooLong { chars } => format!(
+                    "the reply is {chars} characters long; Facebook accepts at most {MAX_REPLY_CHARS}"
+                ),
+                ReplyProblem::Empty => "the reply is empty".into(),
+                ReplyProblem::CannotMessage => {
+                    "Facebook says the page can no longer message this person".into()
+                }
+                ReplyProblem::AgentTagOff => "more than 24 hours since the customer's last message, and human_agent_tag is off in the config".into(),
+                ReplyProblem::SevenDays => "more than 7 days since the customer's last message: Facebook allows no reply".into(),
+                ReplyProblem::NeverWrote => {
+                    "the customer has not written yet, so Facebook allows no reply".into()
+                }
+                other => format!("refused before sending ({})", other.code()),
+            };
+            Err(Problem::new(problem, words))
+        }
     }
 }
 

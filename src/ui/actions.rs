@@ -327,6 +327,16 @@ impl App {
         if text.trim().is_empty() {
             return;
         }
+        // What Facebook would refuse is not stored: the text stays in the box, and why is said.
+        if let Some(open) = &self.open
+            && let Err(problem) = self.reply_to(&open.conversation).kind(&text, Utc::now())
+        {
+            let why = self
+                .tr
+                .reply_problem(Some(problem), "", |t| Clock::local().hm(t));
+            self.say(self.tr.f(S::CannotSend, &[&why]));
+            return;
+        }
         // The draft goes with the reply, in the same transaction; if the reply cannot be
         // stored, its text comes back to the box (`on_written`).
         self.drafts_in_flight.remove(&id);

@@ -13,7 +13,7 @@ use super::writer::{Write, Writer};
 use crate::config::{Config, QuickReply};
 use crate::i18n::{Lang, S, Tr};
 use crate::keymap::Keymap;
-use crate::model::{Direction, Filter};
+use crate::model::{Direction, Filter, ReplyTo};
 use crate::store::{
     ConversationRow, FilterCounts, ListQuery, MessageRow, PageSync, Presence, SearchHit, Store,
     WaitingSpam,
@@ -259,6 +259,16 @@ impl App {
 
     pub(super) fn store_ref(&self) -> &Store {
         &self.store
+    }
+
+    /// What decides whether Facebook takes a reply to `conversation` now.
+    pub fn reply_to(&self, conversation: &ConversationRow) -> ReplyTo {
+        ReplyTo {
+            can_reply: conversation.can_reply,
+            last_customer_message: conversation.last_customer_message_time,
+            human_agent_tag: self.settings.human_agent_tag,
+            human_agent_refused: conversation.human_agent_refused,
+        }
     }
 
     /// Says `text` in the status line for a few seconds.

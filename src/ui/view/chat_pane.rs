@@ -5,14 +5,17 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui_textarea::WrapMode;
 use unicode_width::UnicodeWidthStr;
 
+use super::list::reply_window;
 use super::pane_block;
 use crate::i18n::S;
 use crate::keymap::{Action, Mode};
+use crate::model::MAX_REPLY_CHARS;
 use crate::text::fit;
 use crate::ui::app::{App, Pane};
-use crate::ui::chat::{ChatLines, ChatView};
+use crate::ui::chat::{ChatLines, ChatView, wrap};
 use crate::ui::clock::Clock;
 
 /// Where the open conversation's parts go in the chat pane's `area`.
@@ -48,7 +51,15 @@ pub(super) fn split(app: &App, area: Rect) -> ChatSplit {
             compose: None,
         };
     }
-    let compose_lines = app.compose.lines().len().clamp(1, 5) as u16;
+    // The reply box grows with what is typed, wrapped at its width, up to five lines.
+    let width = usize::from(area.width.saturating_sub(2));
+    let compose_lines = app
+        .compose
+        .lines()
+        .iter()
+        .map(|line| wrap(line, width).len())
+        .sum::<usize>()
+        .clamp(1, 5) as u16;
     let [frame, compose] =
         Layout::vertical([Constraint::Fill(1), Constraint::Length(compose_lines + 2)]).areas(area);
     let inner = framed(frame);
@@ -151,11 +162,11 @@ pub(super) fn draw_chat(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
     let visible: Vec<Line> = chat.lines.into_iter().skip(start).take(height).collect();
     frame.render_widget(Paragraph::new(visible), inner);
     if let Some(compose) = split.compose {
-        draw_compose(frame, app, compose);
+        draw_compose(frame, app, compose, clock);
     }
 }
 
-fn draw_compose(frame: &mut Frame, app: &App, area: Rect) {
+fn draw_compose(frame: &mut Frame, app: &App, area: Rect, clock: Clock) {
     let tr = app.tr;
     // The box is styled for this frame only: drawing changes nothing in the app.
     let mut compose = app.compose.clone();
@@ -178,7 +189,37 @@ fn draw_compose(frame: &mut Frame, app: &App, area: Rect) {
             }
         }
     }
-    compose.set_block(pane_block(app, title, Pane::Compose));
+    let mut block = pane_block(app, title, Pane::Compose);
+    if let Some(open) = &app.open {
+        // The reply window, and how much room Facebook leaves for the reply.
+        let window = reply_window(tr, &open.conversation, app.settings.human_agent_tag, clock);
+        let typed: usize = app
+            .compose
+            .lines()
+            .iter()
+            .map(|l| l.chars().count())
+            .sum::<usize>()
+            + app.compose.lines().len().saturating_sub(1);
+        let (footer, over) = match MAX_REPLY_CHARS.checked_sub(typed) {
+            Some(left) => (tr.f(S::ReplyFooter, &[&window, &left.to_string()]), false),
+            None => (
+                tr.f(
+                    S::ReplyFooterOver,
+                    &[&window, &(typed - MAX_REPLY_CHARS).to_string()],
+                ),
+                true,
+            ),
+        };
+        let refused = app.reply_to(&open.conversation).allowed(clock.now).is_err();
+        let style = if over || refused {
+            app.theme.error()
+        } else {
+            app.theme.dim()
+        };
+        block = block.title_bottom(Line::styled(format!(" {footer} "), style).right_aligned());
+    }
+    compose.set_block(block);
+    compose.set_wrap_mode(WrapMode::WordOrGlyph);
     compose.set_cursor_line_style(Style::default());
     compose.set_cursor_style(if app.focus == Pane::Compose {
         app.theme.selected()
