@@ -532,3 +532,47 @@ async fn two_staff_on_one_data_dir_keep_their_own_drafts_and_see_each_other() {
     ha.type_text("q");
     ha.exit("q").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paste_without_bracketed_paste_is_one_reply_not_several() {
+    let world = TestWorld::start("interval = \"1s\"").await;
+    let conversation = world
+        .buyer_writes(
+            0,
+            "Nguyễn Thị Lan",
+            "Shop gửi địa chỉ giúp mình",
+            "inbox",
+            60,
+        )
+        .await;
+    let mut terminal = Terminal::start(&world, 100, 30);
+    terminal.wait_for_text("Nguyễn Thị Lan").await;
+    terminal.type_text("\r");
+    terminal.wait_for_text("Enter send").await;
+    // A terminal without bracketed paste types the clipboard, new lines as Enter, at once.
+    terminal.type_text("Địa chỉ: 12 Ngõ Huế\rHai Bà Trưng, Hà Nội\r");
+    terminal.wait_for_text("Hai Bà Trưng, Hà Nội").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let out = |messages: Vec<serde_json::Value>| {
+        messages
+            .into_iter()
+            .filter(|m| m["direction"] == "out")
+            .map(|m| m["text"].as_str().unwrap_or_default().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        out(world.messages(&conversation).await).is_empty(),
+        "nothing sent yet"
+    );
+    // Enter pressed by itself sends it, as one reply.
+    terminal.type_text("\r");
+    terminal.wait_for_text("✓ sent").await;
+    assert_eq!(
+        out(world.messages(&conversation).await),
+        ["Địa chỉ: 12 Ngõ Huế\nHai Bà Trưng, Hà Nội"]
+    );
+    terminal.type_text("\u{1b}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    terminal.type_text("q");
+    terminal.exit("q").await;
+}

@@ -1,10 +1,15 @@
 //! Keys, the mouse and pasted text, turned into actions through the keymap.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
 use ratatui::layout::Position;
 
 use super::app::{App, Overlay, Pane, ROW_HEIGHT};
 use crate::keymap::Mode;
+
+/// This many keys in one read are a paste, not typing.
+const BURST: usize = 3;
 use crate::text::clean;
 
 impl App {
@@ -34,6 +39,29 @@ impl App {
         }
         self.update_presence(std::time::Instant::now());
         true
+    }
+
+    /// Keys that arrived together, in one read from the terminal. Typing sends keys one by one;
+    /// a paste the terminal did not mark as one (no bracketed paste) comes as a burst: there, an
+    /// Enter in the reply box is a new line, so a pasted address never becomes several replies.
+    pub fn on_keys(&mut self, keys: &[KeyEvent]) -> bool {
+        let pasted = keys
+            .iter()
+            .filter(|k| k.kind != KeyEventKind::Release)
+            .count()
+            >= BURST;
+        let mut changed = false;
+        for key in keys {
+            let enter = key.code == KeyCode::Enter && key.modifiers.is_empty();
+            if pasted && enter && self.focus == Pane::Compose && self.overlay.is_none() {
+                self.compose.insert_newline();
+                self.draft_unsaved = true;
+                changed = true;
+            } else {
+                changed |= self.on_key(*key);
+            }
+        }
+        changed
     }
 
     /// Where keys are read now, the first mode binding a key winning.

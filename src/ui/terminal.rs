@@ -10,7 +10,7 @@ use crossterm::event::{
     EventStream,
 };
 use crossterm::execute;
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use tokio::sync::mpsc;
 
 use super::app::App;
@@ -101,7 +101,31 @@ async fn serve(
         tokio::select! {
             _ = writes_ready.notified() => dirty |= app.apply_writes(),
             event = input.next() => match event {
-                Some(Ok(Event::Key(key))) => dirty |= app.on_key(key),
+                Some(Ok(Event::Key(key))) => {
+                    // Keys already waiting came in one read with this one: a burst.
+                    let mut burst = vec![key];
+                    let mut after = None;
+                    while let Some(next) = input.next().now_or_never() {
+                        match next {
+                            Some(Ok(Event::Key(key))) => burst.push(key),
+                            other => {
+                                after = other;
+                                break;
+                            }
+                        }
+                    }
+                    dirty |= app.on_keys(&burst);
+                    match after {
+                        Some(Ok(Event::Paste(text))) => dirty |= app.on_paste(&text),
+                        Some(Ok(Event::Mouse(mouse))) => dirty |= app.on_mouse(mouse),
+                        Some(Ok(Event::Resize(width, height))) => {
+                            app.resize(width, height);
+                            dirty = true;
+                        }
+                        Some(Err(error)) => return Err(error.into()),
+                        _ => {}
+                    }
+                }
                 Some(Ok(Event::Mouse(mouse))) => dirty |= app.on_mouse(mouse),
                 Some(Ok(Event::Paste(text))) => dirty |= app.on_paste(&text),
                 Some(Ok(Event::Resize(width, height))) => {
