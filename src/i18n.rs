@@ -188,6 +188,8 @@ strings! {
     KeyScrollUp => "scroll the chat up a screen", "cuộn tin nhắn lên một trang";
     KeyScrollDown => "scroll the chat down a screen", "cuộn tin nhắn xuống một trang";
     KeyRetry => "retry a failed reply", "gửi lại tin bị lỗi";
+    KeyEditor => "write the reply in $EDITOR", "viết tin trong $EDITOR";
+    EditorFailed => "The editor did not finish ({}); the reply is as it was.", "Trình soạn thảo không xong ({}); tin vẫn như cũ.";
     KeyTakeBack => "take back the last reply not sent (cancel it, or delete a failed one)", "rút lại tin chưa gửi cuối cùng (hủy, hoặc xóa tin lỗi)";
     KeyEditReply => "edit the last reply not sent: back into the reply box", "sửa tin chưa gửi cuối cùng: đưa lại vào ô trả lời";
     ReplyTakenBack => "Reply taken back; nothing was sent.", "Đã rút lại tin; chưa gửi gì.";

@@ -44,11 +44,17 @@ struct Terminal {
 
 impl Terminal {
     fn start(world: &TestWorld, cols: u16, rows: u16) -> Terminal {
-        Self::start_with(world, &world.config_path, cols, rows)
+        Self::start_with(world, &world.config_path, cols, rows, &[])
     }
 
-    /// The inbox with another config on the same data dir: another staff member.
-    fn start_with(world: &TestWorld, config: &std::path::Path, cols: u16, rows: u16) -> Terminal {
+    /// The inbox with another config on the same data dir (another staff member), and `env`.
+    fn start_with(
+        world: &TestWorld,
+        config: &std::path::Path,
+        cols: u16,
+        rows: u16,
+        env: &[(&str, &str)],
+    ) -> Terminal {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -66,6 +72,9 @@ impl Terminal {
         command.env("LANG", "en_US.UTF-8");
         command.env_remove("PAGEDESK_CONFIG");
         command.env_remove("PAGEDESK_DATA_DIR");
+        for (name, value) in env {
+            command.env(name, value);
+        }
         let child = pty.slave.spawn_command(command).unwrap();
         drop(pty.slave);
         let mut reader = pty.master.try_clone_reader().unwrap();
@@ -479,13 +488,13 @@ async fn two_staff_on_one_data_dir_keep_their_own_drafts_and_see_each_other() {
             60,
         )
         .await;
-    let mut ha = Terminal::start_with(&world, &config_for(&world, "Hà"), 100, 30);
+    let mut ha = Terminal::start_with(&world, &config_for(&world, "Hà"), 100, 30, &[]);
     ha.wait_for_text("Nguyễn Thị Lan").await;
     ha.type_text("\r");
     ha.type_text("Dạ còn ạ");
     ha.wait_for_text("Dạ còn ạ").await;
 
-    let mut minh = Terminal::start_with(&world, &config_for(&world, "Minh"), 100, 30);
+    let mut minh = Terminal::start_with(&world, &config_for(&world, "Minh"), 100, 30, &[]);
     minh.wait_for_text("Hà replying…").await;
     minh.type_text("\r");
     let screen = minh.wait_for_text("Enter send").await;
@@ -571,6 +580,58 @@ async fn a_paste_without_bracketed_paste_is_one_reply_not_several() {
         out(world.messages(&conversation).await),
         ["Địa chỉ: 12 Ngõ Huế\nHai Bà Trưng, Hà Nội"]
     );
+    terminal.type_text("\u{1b}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    terminal.type_text("q");
+    terminal.exit("q").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_e_writes_the_reply_in_the_editor_and_brings_it_back() {
+    use std::os::unix::fs::PermissionsExt;
+    let world = TestWorld::start("interval = \"1s\"").await;
+    let conversation = world
+        .buyer_writes(
+            0,
+            "Nguyễn Thị Lan",
+            "Còn váy hoa nhí không shop?",
+            "inbox",
+            60,
+        )
+        .await;
+    // An editor that adds to what it is given, as staff would.
+    let editor = world.config_path.with_file_name("editor.sh");
+    std::fs::write(&editor, "#!/bin/sh\nprintf ' còn hàng ạ' >> \"$1\"\n").unwrap();
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let editor = editor.to_str().unwrap().to_owned();
+    let mut terminal = Terminal::start_with(
+        &world,
+        &world.config_path,
+        100,
+        30,
+        &[("EDITOR", editor.as_str()), ("VISUAL", "")],
+    );
+    terminal.wait_for_text("Nguyễn Thị Lan").await;
+    terminal.type_text("\r");
+    terminal.wait_for_text("Enter send").await;
+    terminal.type_text("Dạ");
+    terminal.wait_for_text("│Dạ").await;
+    terminal.type_text("\u{5}");
+    let screen = terminal.wait_for_text("Dạ còn hàng ạ").await;
+    assert!(
+        screen.contains("Conversations"),
+        "the inbox is back:\n{screen}"
+    );
+    terminal.type_text("\r");
+    terminal.wait_for_text("✓ sent").await;
+    let sent: Vec<_> = world
+        .messages(&conversation)
+        .await
+        .into_iter()
+        .filter(|m| m["direction"] == "out")
+        .map(|m| m["text"].clone())
+        .collect();
+    assert_eq!(sent, ["Dạ còn hàng ạ"]);
     terminal.type_text("\u{1b}");
     tokio::time::sleep(Duration::from_millis(200)).await;
     terminal.type_text("q");

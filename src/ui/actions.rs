@@ -151,6 +151,7 @@ impl App {
                 self.draft_unsaved = true;
             }
             Action::Send => self.send(),
+            Action::Editor => self.editor_requested = true,
             Action::NextPane => self.cycle_focus(true),
             Action::PreviousPane => self.cycle_focus(false),
             Action::ScrollUp => self.scroll_chat_page(true),

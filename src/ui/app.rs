@@ -193,6 +193,8 @@ pub struct App {
     pub(super) presence_said: Option<(Option<String>, bool, Instant)>,
     /// When staff last typed in the reply box.
     pub(super) last_typed: Option<Instant>,
+    /// Staff asked to write the reply in their editor: the terminal hands it over.
+    pub editor_requested: bool,
 }
 
 impl App {
@@ -252,6 +254,7 @@ impl App {
             ),
             presence_said: None,
             last_typed: None,
+            editor_requested: false,
         };
         app.reload();
         app
@@ -269,6 +272,22 @@ impl App {
             human_agent_tag: self.settings.human_agent_tag,
             human_agent_refused: conversation.human_agent_refused,
         }
+    }
+
+    /// The reply as saved in the editor replaces the box's text.
+    pub fn take_edited_reply(&mut self, text: &str) {
+        let text = crate::text::clean(text);
+        self.compose = TextArea::from(text.trim_end().lines());
+        self.compose
+            .move_cursor(ratatui_textarea::CursorMove::Bottom);
+        self.compose.move_cursor(ratatui_textarea::CursorMove::End);
+        self.draft_unsaved = true;
+        self.focus = Pane::Compose;
+    }
+
+    /// The editor did not finish: the box keeps what it had.
+    pub fn editor_failed(&mut self, why: &str) {
+        self.say(self.tr.f(S::EditorFailed, &[why]));
     }
 
     /// Says `text` in the status line for a few seconds.

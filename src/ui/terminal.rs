@@ -5,11 +5,13 @@ use std::io::Write;
 use std::time::Duration;
 
 use anyhow::Result;
+use crossterm::cursor::Show;
 use crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
     EventStream,
 };
 use crossterm::execute;
+use crossterm::terminal::{Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen};
 use futures_util::{FutureExt, StreamExt};
 use tokio::sync::mpsc;
 
@@ -100,43 +102,25 @@ async fn serve(
         }
         tokio::select! {
             _ = writes_ready.notified() => dirty |= app.apply_writes(),
-            event = input.next() => match event {
-                Some(Ok(Event::Key(key))) => {
-                    // Keys already waiting came in one read with this one: a burst.
-                    let mut burst = vec![key];
-                    let mut after = None;
-                    while let Some(next) = input.next().now_or_never() {
-                        match next {
-                            Some(Ok(Event::Key(key))) => burst.push(key),
-                            other => {
-                                after = other;
-                                break;
-                            }
-                        }
-                    }
-                    dirty |= app.on_keys(&burst);
-                    match after {
-                        Some(Ok(Event::Paste(text))) => dirty |= app.on_paste(&text),
-                        Some(Ok(Event::Mouse(mouse))) => dirty |= app.on_mouse(mouse),
-                        Some(Ok(Event::Resize(width, height))) => {
-                            app.resize(width, height);
-                            dirty = true;
-                        }
-                        Some(Err(error)) => return Err(error.into()),
-                        _ => {}
-                    }
+            event = input.next() => {
+                let Some(first) = event else {
+                    return Ok(());
+                };
+                // Events already waiting came in one read with this one: keys among them are
+                // a burst (see `App::on_keys`).
+                let mut batch = vec![first?];
+                while let Some(Some(next)) = input.next().now_or_never() {
+                    batch.push(next?);
                 }
-                Some(Ok(Event::Mouse(mouse))) => dirty |= app.on_mouse(mouse),
-                Some(Ok(Event::Paste(text))) => dirty |= app.on_paste(&text),
-                Some(Ok(Event::Resize(width, height))) => {
-                    app.resize(width, height);
+                dirty |= take_input(app, batch);
+                if std::mem::take(&mut app.editor_requested) {
+                    // The editor reads the terminal itself: nothing here may read it meanwhile.
+                    drop(input);
+                    edit_in_editor(terminal, app)?;
+                    input = EventStream::new();
                     dirty = true;
                 }
-                Some(Ok(Event::FocusGained)) => dirty = true,
-                Some(Ok(_)) => {}
-                Some(Err(error)) => return Err(error.into()),
-                None => return Ok(()),
-            },
+            }
             Some(event) = events.recv() => {
                 app.on_sync_event(&event);
                 // Coalesce a burst of events into one redraw.
@@ -152,4 +136,81 @@ async fn serve(
             }
         }
     }
+}
+
+/// What a batch of terminal events does to the inbox; whether the screen may have changed.
+fn take_input(app: &mut App, batch: Vec<Event>) -> bool {
+    let mut dirty = false;
+    let mut keys = Vec::new();
+    for event in batch {
+        if let Event::Key(key) = event {
+            keys.push(key);
+            continue;
+        }
+        if !keys.is_empty() {
+            dirty |= app.on_keys(&std::mem::take(&mut keys));
+        }
+        dirty |= match event {
+            Event::Mouse(mouse) => app.on_mouse(mouse),
+            Event::Paste(text) => app.on_paste(&text),
+            Event::Resize(width, height) => {
+                app.resize(width, height);
+                true
+            }
+            Event::FocusGained => true,
+            _ => false,
+        };
+    }
+    if !keys.is_empty() {
+        dirty |= app.on_keys(&keys);
+    }
+    dirty
+}
+
+/// Hands the reply to `$VISUAL` or `$EDITOR` (else `vi`) on the whole terminal, and takes back
+/// what was saved. The file is the owner's alone and removed after.
+fn edit_in_editor(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> Result<()> {
+    let mut file = tempfile::Builder::new()
+        .prefix("pagedesk-reply-")
+        .suffix(".txt")
+        .tempfile()?;
+    file.write_all(app.compose.lines().join("\n").as_bytes())?;
+    file.flush()?;
+    let editor = ["VISUAL", "EDITOR"]
+        .into_iter()
+        .find_map(|name| std::env::var(name).ok().filter(|e| !e.trim().is_empty()))
+        .unwrap_or_else(|| "vi".to_owned());
+    release_terminal();
+    execute!(std::io::stdout(), LeaveAlternateScreen, Show)?;
+    crossterm::terminal::disable_raw_mode()?;
+    // The editor's command may carry arguments ("code --wait"), as with git.
+    let status = tokio::task::block_in_place(|| {
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("{editor} \"$1\""))
+            .arg("sh")
+            .arg(file.path())
+            .status()
+    });
+    crossterm::terminal::enable_raw_mode()?;
+    execute!(
+        std::io::stdout(),
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste
+    )?;
+    // The screen is blank now: a blank frame brings the last drawn one in line with it, so
+    // that the next draws everything. (`Terminal::clear` would ask the terminal where its
+    // cursor is, which some never answer.)
+    execute!(std::io::stdout(), Clear(ClearType::All))?;
+    terminal.draw(|frame| frame.render_widget(ratatui::widgets::Clear, frame.area()))?;
+    match status {
+        Ok(status) if status.success() => match std::fs::read_to_string(file.path()) {
+            Ok(text) => app.take_edited_reply(&text),
+            Err(error) => app.editor_failed(&format!("{}: {error}", file.path().display())),
+        },
+        Ok(status) => app.editor_failed(&format!("{editor}: {status}")),
+        Err(error) => app.editor_failed(&format!("{editor}: {error}")),
+    }
+    Ok(())
 }
