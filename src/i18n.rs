@@ -190,6 +190,11 @@ strings! {
     KeyRetry => "retry a failed reply", "gửi lại tin bị lỗi";
     KeyEditor => "write the reply in $EDITOR", "viết tin trong $EDITOR";
     EditorFailed => "The editor did not finish ({}); the reply is as it was.", "Trình soạn thảo không xong ({}); tin vẫn như cũ.";
+    KeyNextUnread => "the next unread conversation", "hội thoại chưa đọc kế tiếp";
+    KeyLongestWaiting => "Unreplied, longest waiting first (again: newest first)", "Chưa trả lời, chờ lâu nhất trước (lần nữa: mới nhất trước)";
+    NoUnread => "No unread conversation here.", "Không còn hội thoại chưa đọc ở đây.";
+    Waiting => "waiting {}", "chờ {}";
+    LongestWaitingFirst => "longest wait first", "chờ lâu nhất trước";
     KeyTakeBack => "take back the last reply not sent (cancel it, or delete a failed one)", "rút lại tin chưa gửi cuối cùng (hủy, hoặc xóa tin lỗi)";
     KeyEditReply => "edit the last reply not sent: back into the reply box", "sửa tin chưa gửi cuối cùng: đưa lại vào ô trả lời";
     ReplyTakenBack => "Reply taken back; nothing was sent.", "Đã rút lại tin; chưa gửi gì.";

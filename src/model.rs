@@ -73,8 +73,9 @@ impl SendStatus {
 }
 
 /// Which conversations a list shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Filter {
+    #[default]
     All,
     Spam,
     Unread,

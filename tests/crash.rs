@@ -112,6 +112,7 @@ async fn a_large_sync_killed_half_way_resumes_with_nothing_lost_or_doubled() {
     let all = ListQuery {
         page_id: None,
         filter: Filter::All,
+        ..ListQuery::default()
     };
     for conversation in store.conversations(&all).unwrap() {
         assert_eq!(

@@ -126,7 +126,8 @@ fn filters_and_pages_narrow_the_list() {
         inbox.app.list_query(),
         ListQuery {
             page_id: Some(SHOP.into()),
-            filter: Filter::All
+            filter: Filter::All,
+            ..ListQuery::default()
         }
     );
     assert!(titles(&mut inbox).contains("All (4)"));
@@ -476,7 +477,7 @@ fn who_cannot_be_answered_is_shown_so_in_the_list_and_the_chat() {
     assert!(
         screen
             .lines()
-            .any(|l| l.contains("Màu xanh nha") && l.contains("no reply")),
+            .any(|l| l.contains("Màu xanh") && l.contains("no reply")),
         "{screen}"
     );
     inbox.key(KeyCode::Enter);
@@ -499,17 +500,17 @@ fn the_help_scrolls_to_its_last_binding_and_says_where_it_is() {
     let mut inbox = Inbox::new(100, 30);
     inbox.key(KeyCode::Char('?'));
     let top = inbox.screen();
-    assert!(top.contains("Keys · 1-28/54"), "{top}");
+    assert!(top.contains("Keys · 1-28/56"), "{top}");
     assert!(!top.contains("Ctrl-C"), "{top}");
     inbox.key(KeyCode::Char('G'));
     let bottom = inbox.screen();
-    assert!(bottom.contains("Keys · 27-54/54"), "{bottom}");
+    assert!(bottom.contains("Keys · 29-56/56"), "{bottom}");
     assert!(
         bottom.contains("Ctrl-C") && bottom.contains("Esc q ?"),
         "{bottom}"
     );
     inbox.key(KeyCode::Char('k'));
-    assert!(inbox.screen().contains("Keys · 26-53/54"));
+    assert!(inbox.screen().contains("Keys · 28-55/56"));
     inbox.key(KeyCode::Char('q'));
     assert!(!inbox.screen().contains("Keys ·"), "q closes the help");
     assert!(!inbox.app.quit);
@@ -869,5 +870,90 @@ fn the_reply_box_wraps_counts_down_to_2000_and_refuses_what_facebook_would() {
         inbox.app.notice().unwrap().contains("more than 7 days"),
         "{:?}",
         inbox.app.notice()
+    );
+}
+
+#[test]
+fn the_list_says_how_long_each_buyer_has_waited_and_finds_who_waited_longest() {
+    let mut inbox = Inbox::new(100, 30);
+    let screen = inbox.screen();
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("Nguyễn Thị Lan") && l.contains("waiting 3m")),
+        "{screen}"
+    );
+    // Answered: the last activity instead.
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("Trần Văn Minh") && l.contains(" 1d│")),
+        "{screen}"
+    );
+    // Under All pages, each row says its page.
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("Kem chống") && l.contains("Mỹ Phẩm")),
+        "{screen}"
+    );
+
+    // O: the Unreplied list, the customer waiting longest first.
+    inbox.key(KeyCode::Char('O'));
+    let names: Vec<String> = inbox
+        .app
+        .list_rows
+        .iter()
+        .map(|c| c.customer_name.clone())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Phạm Thị Hoa",
+            "Hoàng Mỹ Linh",
+            "Trần Thị Thu",
+            "Nguyễn Thị Lan"
+        ]
+    );
+    assert!(
+        inbox
+            .screen()
+            .contains("Unreplied (4) · longest wait first")
+    );
+    // The open conversation keeps its place in that order when the list is read again.
+    inbox.key(KeyCode::Char('j'));
+    inbox.app.poll_database();
+    inbox
+        .app
+        .on_sync_event(&pagedesk::sync::SyncEvent::SyncStateChanged {
+            page_id: SHOP.into(),
+        });
+    assert_eq!(
+        inbox.app.selected_conversation().unwrap().customer_name,
+        "Hoàng Mỹ Linh"
+    );
+    inbox.key(KeyCode::Char('O'));
+    assert_eq!(
+        inbox.app.list_rows[0].customer_name, "Nguyễn Thị Lan",
+        "newest first again"
+    );
+
+    // U: the next unread conversation, from the top again after the last.
+    inbox.key(KeyCode::Char('1'));
+    inbox.key(KeyCode::Char('j'));
+    inbox.key(KeyCode::Char('j'));
+    assert_eq!(
+        inbox.app.selected_conversation().unwrap().customer_name,
+        "Hoàng Mỹ Linh"
+    );
+    inbox.key(KeyCode::Char('U'));
+    assert_eq!(
+        inbox.app.selected_conversation().unwrap().customer_name,
+        "Phạm Thị Hoa"
+    );
+    inbox.key(KeyCode::Char('U'));
+    assert_eq!(
+        inbox.app.selected_conversation().unwrap().customer_name,
+        "Nguyễn Thị Lan"
     );
 }

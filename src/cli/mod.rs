@@ -333,6 +333,7 @@ fn conversations(
     let rows = store.conversations(&ListQuery {
         page_id: page.map(str::to_owned),
         filter,
+        ..ListQuery::default()
     })?;
     if json {
         out!("{}", serde_json::to_string_pretty(&rows)?);

@@ -89,10 +89,39 @@ fn filter_condition(filter: Filter) -> &'static str {
 }
 
 /// A conversation list: which page (all when `None`) and which filter.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListQuery {
     pub page_id: Option<String>,
     pub filter: Filter,
+    pub order: Order,
+}
+
+/// How a list is ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Order {
+    /// Newest activity first.
+    #[default]
+    Newest,
+    /// The customer waiting longest for an answer first (unanswered conversations only).
+    LongestWaiting,
+}
+
+impl Order {
+    /// ORDER BY, and the rows before a conversation whose key is `:key`, `:id`.
+    fn sql(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Order::Newest => (
+                "c.updated_time",
+                "c.updated_time DESC, c.id DESC",
+                "(c.updated_time > :key OR (c.updated_time = :key AND c.id > :id))",
+            ),
+            Order::LongestWaiting => (
+                "c.waiting_since",
+                "c.waiting_since ASC, c.id ASC",
+                "(c.waiting_since < :key OR (c.waiting_since = :key AND c.id < :id))",
+            ),
+        }
+    }
 }
 
 /// How many conversations each filter holds.
@@ -203,6 +232,9 @@ pub struct ConversationRow {
     pub last_customer_message_time: Option<DateTime<Utc>>,
     #[serde(skip)]
     pub customer_spoke_last: bool,
+    /// Since when the customer has waited for an answer, while they have.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting_since: Option<DateTime<Utc>>,
     /// Facebook lets the page message the person.
     pub can_reply: bool,
     /// Facebook refused the page's HUMAN_AGENT replies: past 24 hours, nothing can be sent.
@@ -469,6 +501,20 @@ fn refresh_last_speaker(tx: &Transaction<'_>, conversation_id: &str) -> rusqlite
             SELECT direction = 'in' FROM messages
             WHERE conversation_id = ?1 AND status <> 'failed'
             ORDER BY created_time DESC, id DESC LIMIT 1), 0)
+         WHERE id = ?1",
+    )?
+    .execute([conversation_id])?;
+    // How long the customer has waited counts from their first unanswered message.
+    tx.prepare_cached(
+        "UPDATE conversations SET waiting_since = CASE WHEN customer_spoke_last = 1 THEN
+            COALESCE((SELECT MIN(m.created_time) FROM messages m
+                WHERE m.conversation_id = ?1 AND m.direction = 'in'
+                  AND m.created_time > COALESCE((
+                      SELECT MAX(o.created_time) FROM messages o
+                      WHERE o.conversation_id = ?1 AND o.direction = 'out'
+                        AND o.status <> 'failed'), -1)),
+                last_customer_message_time, updated_time)
+            END
          WHERE id = ?1",
     )?
     .execute([conversation_id])?;

@@ -7,7 +7,8 @@ use super::*;
 const CONVERSATION_COLUMNS: &str = "c.id, c.page_id, p.name, c.customer_id, c.customer_name,
     c.snippet, c.updated_time, c.unread_count, c.folder, c.last_customer_message_time,
     c.customer_spoke_last, c.can_reply,
-    COALESCE((SELECT s.human_agent_refused FROM page_settings s WHERE s.page_id = c.page_id), 0)";
+    COALESCE((SELECT s.human_agent_refused FROM page_settings s WHERE s.page_id = c.page_id), 0),
+    c.waiting_since";
 
 fn conversation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationRow> {
     let folder: String = r.get(8)?;
@@ -26,6 +27,7 @@ fn conversation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationRow> 
         customer_spoke_last: r.get(10)?,
         can_reply: r.get(11)?,
         human_agent_refused: r.get(12)?,
+        waiting_since: r.get::<_, Option<i64>>(13)?.map(to_time),
     })
 }
 
@@ -71,9 +73,10 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<ConversationRow>> {
         let (condition, params) = query.condition();
+        let (_, order, _) = query.order.sql();
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {CONVERSATION_COLUMNS} FROM conversations c JOIN pages p ON p.id = c.page_id
-             WHERE {condition} ORDER BY c.updated_time DESC, c.id DESC LIMIT {} OFFSET {offset}",
+             WHERE {condition} ORDER BY {order} LIMIT {} OFFSET {offset}",
             i64::try_from(limit).unwrap_or(i64::MAX)
         ))?;
         let rows = stmt.query_map(params.as_slice(), conversation_row)?;
@@ -86,7 +89,11 @@ impl Store {
             return Ok(None);
         };
         let (condition, mut params) = query.condition();
-        let time = target.updated_time.timestamp();
+        let key = match query.order {
+            Order::Newest => target.updated_time.timestamp(),
+            Order::LongestWaiting => target.waiting_since.map_or(0, |t| t.timestamp()),
+        };
+        let (_, _, before_it) = query.order.sql();
         params.push((":id", &conversation_id));
         let present = self
             .conn
@@ -97,16 +104,50 @@ impl Store {
         if !present {
             return Ok(None);
         }
-        params.push((":time", &time));
+        params.push((":key", &key));
         // Only the rows above it are read (a range of the list's index), not the whole list.
         let before: i64 = self
             .conn
             .prepare_cached(&format!(
-                "SELECT COUNT(*) FROM conversations c WHERE {condition}
-                   AND (c.updated_time > :time OR (c.updated_time = :time AND c.id > :id))"
+                "SELECT COUNT(*) FROM conversations c WHERE {condition} AND {before_it}"
             ))?
             .query_row(params.as_slice(), |r| r.get(0))?;
         Ok(Some(before as usize))
+    }
+
+    /// The next conversation with unread messages after `current` in a list (from the top
+    /// when there is none after it, or no current one).
+    pub fn next_unread(&self, query: &ListQuery, current: Option<&str>) -> Result<Option<String>> {
+        let (condition, params) = query.condition();
+        let (_, order, before_it) = query.order.sql();
+        let first = |extra: &str, params: &[(&str, &dyn ToSql)]| -> Result<Option<String>> {
+            Ok(self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT c.id FROM conversations c WHERE {condition} AND c.unread_count > 0
+                       {extra} ORDER BY {order} LIMIT 1"
+                ))?
+                .query_row(params, |r| r.get(0))
+                .optional()?)
+        };
+        if let Some(current) = current
+            .map(|id| self.conversation(id))
+            .transpose()?
+            .flatten()
+        {
+            let key = match query.order {
+                Order::Newest => current.updated_time.timestamp(),
+                Order::LongestWaiting => current.waiting_since.map_or(0, |t| t.timestamp()),
+            };
+            let mut after = params.clone();
+            after.push((":key", &key));
+            after.push((":id", &current.id));
+            let extra = format!("AND NOT {before_it} AND c.id <> :id");
+            if let Some(next) = first(&extra, &after)? {
+                return Ok(Some(next));
+            }
+        }
+        first("", &params)
     }
 
     /// How many conversations each filter holds, for one page or all.
@@ -117,6 +158,7 @@ impl Store {
             let query = ListQuery {
                 page_id: page_id.map(str::to_owned),
                 filter,
+                ..ListQuery::default()
             };
             let (condition, params) = query.condition();
             let sql = format!("SELECT COUNT(*) FROM conversations c WHERE {condition}");
@@ -372,6 +414,43 @@ mod tests {
     }
 
     #[test]
+    fn a_customer_waits_from_their_first_unanswered_message_until_a_reply_stands() {
+        let (_dir, mut store) = store();
+        store
+            .apply_conversation(&conversation(
+                "t_9",
+                "Lê Thu Hà",
+                Folder::Inbox,
+                vec![
+                    message("m_91", Direction::In, "Còn size M không?", 60),
+                    message("m_92", Direction::Out, "Dạ còn ạ", 50),
+                    message("m_93", Direction::In, "Giá bao nhiêu?", 30),
+                    message("m_94", Direction::In, "Shop ơi?", 10),
+                ],
+            ))
+            .unwrap();
+        let waiting = |store: &Store| {
+            store
+                .conversation("t_9")
+                .unwrap()
+                .unwrap()
+                .waiting_since
+                .map(|t| ((Utc::now() - t).num_seconds() + 30) / 60)
+        };
+        assert_eq!(
+            waiting(&store),
+            Some(30),
+            "from the first of the two unanswered"
+        );
+        let reply = store.enqueue_reply("t_9", "Dạ 350k ạ", Utc::now()).unwrap();
+        assert_eq!(waiting(&store), None, "answered");
+        store
+            .mark_reply_failed(reply, "refused", ReplyProblem::Refused, false)
+            .unwrap();
+        assert_eq!(waiting(&store), Some(30), "a refused reply answers nothing");
+    }
+
+    #[test]
     fn filters_count_and_list_the_right_conversations() {
         let (_dir, mut store) = store();
         let counts = store.filter_counts(None).unwrap();
@@ -387,6 +466,7 @@ mod tests {
         let unreplied = ListQuery {
             page_id: None,
             filter: Filter::Unreplied,
+            ..ListQuery::default()
         };
         let ids: Vec<String> = store
             .conversations(&unreplied)
@@ -408,6 +488,7 @@ mod tests {
         let all = ListQuery {
             page_id: Some("p".into()),
             filter: Filter::All,
+            ..ListQuery::default()
         };
         let whole: Vec<String> = store
             .conversations(&all)
@@ -428,6 +509,7 @@ mod tests {
         let spam = ListQuery {
             page_id: None,
             filter: Filter::Spam,
+            ..ListQuery::default()
         };
         assert_eq!(store.position_in(&spam, "t_1").unwrap(), None);
         assert_eq!(store.position_in(&spam, "t_2").unwrap(), Some(0));

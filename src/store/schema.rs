@@ -189,4 +189,23 @@ CREATE TABLE presence (
     seen_at         INTEGER NOT NULL
 );
 "#,
+    r#"
+-- Since when the customer has waited for an answer (unix seconds): their first message after
+-- the page's last reply that was not refused; NULL once answered.
+ALTER TABLE conversations ADD COLUMN waiting_since INTEGER;
+UPDATE conversations SET waiting_since = COALESCE((
+    SELECT MIN(m.created_time) FROM messages m
+    WHERE m.conversation_id = conversations.id AND m.direction = 'in'
+      AND m.created_time > COALESCE((
+          SELECT MAX(o.created_time) FROM messages o
+          WHERE o.conversation_id = conversations.id AND o.direction = 'out'
+            AND o.status <> 'failed'), -1)),
+    last_customer_message_time, updated_time)
+WHERE customer_spoke_last = 1;
+-- The Unreplied list, longest waiting first.
+CREATE INDEX conversations_waiting ON conversations(page_id, waiting_since, id)
+    WHERE customer_spoke_last = 1;
+CREATE INDEX conversations_waiting_longest ON conversations(waiting_since, id)
+    WHERE customer_spoke_last = 1;
+"#,
 ];

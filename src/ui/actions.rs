@@ -215,6 +215,8 @@ impl App {
             Action::FilterUnreplied => self.page_and_filter(self.page, Filter::Unreplied),
             Action::PreviousPage => self.step_page(false),
             Action::NextPage => self.step_page(true),
+            Action::NextUnread => self.next_unread(),
+            Action::LongestWaiting => self.toggle_longest_waiting(),
             Action::Retry => self.retry_failed(),
             Action::TakeBack => self.take_back(false),
             Action::EditReply => self.take_back(true),

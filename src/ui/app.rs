@@ -15,8 +15,8 @@ use crate::i18n::{Lang, S, Tr};
 use crate::keymap::Keymap;
 use crate::model::{Direction, Filter, ReplyTo};
 use crate::store::{
-    ConversationRow, FilterCounts, ListQuery, MessageRow, PageSync, Presence, SearchHit, Store,
-    WaitingSpam,
+    ConversationRow, FilterCounts, ListQuery, MessageRow, Order, PageSync, Presence, SearchHit,
+    Store, WaitingSpam,
 };
 use crate::sync::EngineCommand;
 
@@ -153,6 +153,8 @@ pub struct App {
     /// The selected page; `None` is "All pages".
     pub page: Option<usize>,
     pub filter: Filter,
+    /// Newest first, or (Unreplied) the customer waiting longest first.
+    pub order: Order,
     pub counts: FilterCounts,
     pub list_total: usize,
     pub list_top: usize,
@@ -220,6 +222,7 @@ impl App {
             pages: Vec::new(),
             page: None,
             filter: Filter::All,
+            order: Order::Newest,
             counts: FilterCounts::default(),
             list_total: 0,
             list_top: 0,
@@ -389,6 +392,7 @@ impl App {
         ListQuery {
             page_id: self.page.map(|i| self.pages[i].id.clone()),
             filter: self.filter,
+            order: self.order,
         }
     }
 
@@ -612,6 +616,9 @@ impl App {
         if page == self.page && filter == self.filter {
             return;
         }
+        if filter != Filter::Unreplied {
+            self.order = Order::Newest;
+        }
         let page_changed = page != self.page;
         self.page = page;
         self.filter = filter;
@@ -622,6 +629,38 @@ impl App {
         self.list_top = 0;
         self.load_list();
         self.show_selected();
+    }
+
+    /// Lists the Unreplied conversations longest waiting first, or back to newest first.
+    pub(super) fn toggle_longest_waiting(&mut self) {
+        if self.order == Order::LongestWaiting {
+            self.order = Order::Newest;
+        } else {
+            self.page_and_filter(self.page, Filter::Unreplied);
+            self.order = Order::LongestWaiting;
+        }
+        self.selected = 0;
+        self.list_top = 0;
+        self.load_list();
+        self.show_selected();
+    }
+
+    /// Moves to the next conversation with unread messages in the list.
+    pub(super) fn next_unread(&mut self) {
+        let query = self.list_query();
+        let current = self.selected_conversation().map(|c| c.id.clone());
+        let next = self
+            .store
+            .next_unread(&query, current.as_deref())
+            .and_then(|next| match next {
+                Some(id) => self.store.position_in(&query, &id),
+                None => Ok(None),
+            });
+        match self.report_value(next) {
+            Some(Some(position)) => self.select_index(position),
+            Some(None) => self.say(self.tr.t(S::NoUnread).to_owned()),
+            None => {}
+        }
     }
 
     pub(super) fn picker_is_dismissed(&self) -> bool {

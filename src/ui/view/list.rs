@@ -9,7 +9,7 @@ use unicode_width::UnicodeWidthStr;
 use super::{filter_name, pane_block};
 use crate::i18n::{S, Tr};
 use crate::model::ReplyWindow;
-use crate::store::ConversationRow;
+use crate::store::{ConversationRow, Order};
 use crate::text::fit;
 use crate::ui::app::{App, Pane};
 use crate::ui::clock::Clock;
@@ -35,12 +35,11 @@ pub(super) fn reply_window(
 
 pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) {
     let tr = app.tr;
-    let title = format!(
-        "{} · {} ({})",
-        tr.t(S::Conversations),
-        tr.t(filter_name(app.filter)),
-        app.list_total
-    );
+    let listed = format!("{} ({})", tr.t(filter_name(app.filter)), app.list_total);
+    let title = match app.order {
+        Order::Newest => format!("{} · {listed}", tr.t(S::Conversations)),
+        Order::LongestWaiting => format!("{listed} · {}", tr.t(S::LongestWaitingFirst)),
+    };
     let block = pane_block(app, title, Pane::List);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -56,7 +55,11 @@ pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
     for (offset, conversation) in app.list_rows.iter().enumerate() {
         let selected = app.list_top + offset == app.selected;
         let unread = conversation.unread_count > 0;
-        let time = tr.span(clock.since(conversation.updated_time));
+        // An unanswered customer: how long they have waited; else the last activity.
+        let time = match conversation.waiting_since {
+            Some(since) => tr.f(S::Waiting, &[&tr.span(clock.since(since))]),
+            None => tr.span(clock.since(conversation.updated_time)),
+        };
         let spam = if conversation.spam {
             format!("{} ", tr.t(S::SpamMark))
         } else {
@@ -81,10 +84,16 @@ pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
         } else {
             first.push(Span::styled(right, app.theme.dim()));
         }
-        let window = format!(
-            " {}",
-            reply_window(tr, conversation, app.settings.human_agent_tag, clock)
-        );
+        let window = reply_window(tr, conversation, app.settings.human_agent_tag, clock);
+        // Under All pages, whose page each conversation is.
+        let window = if app.page.is_none() && app.pages.len() > 1 {
+            format!(
+                " {} · {window}",
+                fit(&conversation.page_name, 10).trim_end()
+            )
+        } else {
+            format!(" {window}")
+        };
         let snippet_width = width.saturating_sub(window.width() + 2);
         let second = vec![
             Span::raw("  "),
