@@ -106,6 +106,9 @@ strings! {
     CannotSend => "Not sent: {}. The reply stays in the box.", "Chưa gửi: {}. Tin vẫn ở ô trả lời.";
     ReplyFooter => "{} · {} characters left", "{} · còn {} ký tự";
     ReplyFooterOver => "{} · {} characters over Facebook's 2000", "{} · quá {} ký tự so với giới hạn 2000 của Facebook";
+    ConfigRead => "The config was read again: new tokens are used now.", "Đã đọc lại file cấu hình: token mới được dùng ngay.";
+    ConfigReadRestart => "The config was read again: new tokens are used now; pages added or removed need a restart.", "Đã đọc lại file cấu hình: token mới được dùng ngay; thêm hay bớt trang thì cần mở lại pagedesk.";
+    ConfigUnusable => "The config changed but cannot be used ({}); the one read before stays in use.", "File cấu hình đã đổi nhưng không dùng được ({}); vẫn dùng bản đọc trước đó.";
     ReplyKept => "The reply was not stored ({}); it is back in the reply box, not sent.", "Chưa lưu được tin trả lời ({}); tin đã trở lại ô trả lời, chưa gửi.";
     SearchPrompt => "Search: ", "Tìm: ";
     SearchHits => "Match {} of {} for “{}” (n/N)", "Kết quả {}/{} cho “{}” (n/N)";

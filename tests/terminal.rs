@@ -637,3 +637,43 @@ async fn ctrl_e_writes_the_reply_in_the_editor_and_brings_it_back() {
     terminal.type_text("q");
     terminal.exit("q").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_fixed_in_the_config_is_used_without_a_restart() {
+    let world = TestWorld::start("interval = \"1s\"").await;
+    world
+        .buyer_writes(
+            0,
+            "Nguyễn Thị Lan",
+            "Còn váy hoa nhí không shop?",
+            "inbox",
+            60,
+        )
+        .await;
+    let good = std::fs::read_to_string(&world.config_path).unwrap();
+    let token = world.pages[0].2.clone();
+    std::fs::write(
+        &world.config_path,
+        good.replace(&token, "EAAstaleTokenThatFacebookRefuses"),
+    )
+    .unwrap();
+    let mut terminal = Terminal::start(&world, 100, 30);
+    terminal.wait_for_text("access token no longer works").await;
+    assert!(!terminal.contents().contains("Nguyễn Thị Lan"));
+    // Staff put the right token in the config; pagedesk stays open.
+    std::fs::write(&world.config_path, &good).unwrap();
+    let screen = terminal
+        .wait_for("the page synced with the new token", |s| {
+            s.contains("Nguyễn Thị Lan") && !s.contains("access token no longer works")
+        })
+        .await;
+    assert!(
+        screen.contains("read again") || screen.contains("synced"),
+        "{screen}"
+    );
+    // A config broken while open is said, and the one read before stays in use.
+    std::fs::write(&world.config_path, "[[pages]\n").unwrap();
+    terminal.wait_for_text("cannot be used").await;
+    terminal.type_text("q");
+    terminal.exit("q").await;
+}

@@ -65,7 +65,7 @@ pub async fn run(data_dir: Option<PathBuf>) -> Result<ExitCode> {
         emulator.url.clone(),
         config.pages.clone(),
     ));
-    let result = open_inbox(&config, &data_dir).await;
+    let result = open_inbox(None, &config, &data_dir).await;
     buyers.abort();
     result
 }

@@ -142,7 +142,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         let data_dir = cli.data_dir()?;
         secure_data_dir(&data_dir)?;
         let _log = start_log(&data_dir);
-        return open_inbox(&config, &data_dir).await;
+        return open_inbox(Some(cli.config_path()?), &config, &data_dir).await;
     };
     if let Command::Emulator {
         listen,
@@ -167,7 +167,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let engine = build_engine(&cli.config()?, store, None)?;
             sync_once(&engine, &data_dir).await
         }
-        Command::Sync { once: false } => sync_service(&cli.config()?, store, &data_dir).await,
+        Command::Sync { once: false } => {
+            sync_service(cli.config_path()?, &cli.config()?, store, &data_dir).await
+        }
         Command::Conversations { page, filter, json } => {
             let store = store.lock().expect("store");
             conversations(&store, page.as_deref(), *filter, *json)
@@ -246,13 +248,16 @@ async fn sync_once(engine: &Arc<Engine>, data_dir: &Path) -> Result<ExitCode> {
 
 /// The engine as a service, until Ctrl-C: one line per page with news or trouble.
 async fn sync_service(
+    config_path: PathBuf,
     config: &Config,
     store: Arc<Mutex<Store>>,
     data_dir: &Path,
 ) -> Result<ExitCode> {
     let (events, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let events_to_print = events.clone();
     let engine = build_engine(config, store.clone(), Some(events))?;
     let (commands, queue) = tokio::sync::mpsc::unbounded_channel();
+    let _watch = startup::watch_config(config_path, commands.clone(), events_to_print);
     let mut running = tokio::spawn(engine.clone().run(queue));
     out!(
         "Syncing every {} s; Ctrl-C stops.",
@@ -315,6 +320,20 @@ fn print_event(event: &SyncEvent, store: &Arc<Mutex<Store>>, data_dir: &Path) {
                 eprintln!("{time} {} ({page_id}): {error}", page_name(page_id));
             }
         }
+        SyncEvent::ConfigRead {
+            problem: Some(problem),
+            ..
+        } => eprintln!(
+            "{time} The config changed but cannot be used ({problem}); the one read before stays in use."
+        ),
+        SyncEvent::ConfigRead { restart_needed, .. } => out!(
+            "{time} The config was read again: new tokens are used now{}.",
+            if *restart_needed {
+                "; pages added or removed need a restart"
+            } else {
+                ""
+            }
+        ),
         SyncEvent::Stopped { reason } => eprintln!(
             "{time} The sync engine stopped after an internal error ({reason}); it gave up the engine of {}. Details are in {}.",
             data_dir.display(),

@@ -1,6 +1,6 @@
 //! Starting pagedesk: a private data directory, the log, the database, the engine, the inbox.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
@@ -9,7 +9,9 @@ use anyhow::Result;
 use crate::config::Config;
 use crate::store::private::{self, LOG_FILE};
 use crate::store::{Store, StoreError};
-use crate::sync::Engine;
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::sync::{Engine, EngineCommand, SyncEvent};
 
 /// Makes the data directory private (see `store::private`) and says once what it tightened.
 /// A directory that cannot be made private stops pagedesk.
@@ -94,13 +96,65 @@ pub fn build_engine(
     )))
 }
 
+/// Reads the config again whenever its file changes (checked every 2 s): the engine takes the
+/// new pages' tokens; a config that cannot be used is said and the old one kept. The watch
+/// ends when the returned guard is dropped.
+pub fn watch_config(
+    path: PathBuf,
+    commands: UnboundedSender<EngineCommand>,
+    events: UnboundedSender<SyncEvent>,
+) -> AbortOnDrop {
+    let changed = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    let mut seen = changed(&path);
+    AbortOnDrop(tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            let now = changed(&path);
+            if now == seen {
+                continue;
+            }
+            seen = now;
+            let sent = match Config::load(&path) {
+                Ok(config) => commands
+                    .send(EngineCommand::ConfigChanged(config.pages))
+                    .is_ok(),
+                Err(error) => events
+                    .send(SyncEvent::ConfigRead {
+                        restart_needed: false,
+                        problem: Some(error.to_string()),
+                    })
+                    .is_ok(),
+            };
+            if !sent {
+                return;
+            }
+        }
+    }))
+}
+
+/// A background task that ends with its owner.
+pub struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// The inbox, with the sync engine in the background. The engine and the inbox each have their
 /// own database connection.
-pub async fn open_inbox(config: &Config, data_dir: &Path) -> Result<ExitCode> {
+/// The config is read again when its file (`config_path`, if it has one) changes.
+pub async fn open_inbox(
+    config_path: Option<PathBuf>,
+    config: &Config,
+    data_dir: &Path,
+) -> Result<ExitCode> {
     let engine_store = open_store(data_dir)?;
     let (events, received) = tokio::sync::mpsc::unbounded_channel();
+    let watch_events = events.clone();
     let engine = build_engine(config, engine_store, Some(events))?;
     let (commands, command_queue) = tokio::sync::mpsc::unbounded_channel();
+    let watch = config_path.map(|path| watch_config(path, commands.clone(), watch_events));
     let background = tokio::spawn(engine.run(command_queue));
     let app = crate::ui::App::new(
         open_database(data_dir)?,
@@ -112,6 +166,8 @@ pub async fn open_inbox(config: &Config, data_dir: &Path) -> Result<ExitCode> {
     // The app owns the command sender: when the inbox closes, the engine stops and gives up the
     // lease, unless a cycle keeps it busy longer than a moment.
     let result = crate::ui::run(app, received).await;
+    // The engine stops once no one can ask anything of it.
+    drop(watch);
     if tokio::time::timeout(std::time::Duration::from_secs(2), background)
         .await
         .is_err()

@@ -131,6 +131,12 @@ impl Engine {
                         }
                         self.emit(SyncEvent::ReplyUpdated { message_id });
                     }
+                    Some(EngineCommand::ConfigChanged(pages)) => {
+                        let restart_needed = self.take_new_tokens(&pages);
+                        self.emit(SyncEvent::ConfigRead { restart_needed, problem: None });
+                        // A fixed token is tried at once, not at the next interval.
+                        next_cycle = Instant::now();
+                    }
                 },
             }
         }
@@ -180,7 +186,7 @@ impl Engine {
 
     /// Delivers the due replies of every page (those written by other processes included).
     async fn deliver_everywhere(&self) {
-        for page in &self.pages {
+        for page in self.pages() {
             if let Err(error) = self.deliver_due(&page.id, Trigger::Background).await {
                 tracing::warn!(page = %page.id, error = %error, "delivering replies failed");
             }

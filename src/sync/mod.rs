@@ -48,6 +48,12 @@ pub enum SyncEvent {
     Standby { pid: u32 },
     /// The engine of this process stopped after an internal error and gave its lease up.
     Stopped { reason: String },
+    /// The config file changed and was read again: pages added or removed need a restart,
+    /// or it could not be used (what is wrong; the config read before stays in use).
+    ConfigRead {
+        restart_needed: bool,
+        problem: Option<String>,
+    },
 }
 
 /// What the UI asks of the engine running in the background.
@@ -55,6 +61,8 @@ pub enum SyncEvent {
 pub enum EngineCommand {
     /// Deliver this reply from the outbox now.
     Deliver(i64),
+    /// The config file changed: these are its pages now.
+    ConfigChanged(Vec<PageConfig>),
 }
 
 /// How many messages a sync stored, and how many of them the customers wrote.
@@ -88,6 +96,8 @@ pub enum PageError {
     CursorLoop(&'static str),
     #[error("Facebook's list of the {folder} folder does not end: {why}; stopped reading it")]
     EndlessList { folder: &'static str, why: String },
+    #[error("page {0} is no longer in the config")]
+    NotConfigured(String),
 }
 
 impl PageError {
@@ -104,6 +114,7 @@ impl PageError {
                 SyncErrorKind::Facebook
             }
             PageError::Store(_) => SyncErrorKind::Database,
+            PageError::NotConfigured(_) => SyncErrorKind::Config,
             PageError::Config(_) => SyncErrorKind::Config,
         }
     }
@@ -147,7 +158,8 @@ pub struct PageOutcome {
 pub struct Engine {
     store: Arc<Mutex<Store>>,
     graph: GraphClient,
-    pages: Vec<PageConfig>,
+    /// The configured pages; their tokens follow the config when it changes.
+    pages: std::sync::RwLock<Vec<PageConfig>>,
     settings: SyncSettings,
     events: Option<mpsc::UnboundedSender<SyncEvent>>,
     /// Names this process in the engine lease and in reply claims.
@@ -167,7 +179,7 @@ impl Engine {
         Self {
             store,
             graph,
-            pages,
+            pages: std::sync::RwLock::new(pages),
             settings,
             events,
             instance: lease::instance_name(),
@@ -197,14 +209,41 @@ impl Engine {
         }
     }
 
-    fn page_config(&self, page_id: &str) -> Option<&PageConfig> {
-        self.pages.iter().find(|p| p.id == page_id)
+    fn page_config(&self, page_id: &str) -> Option<PageConfig> {
+        self.pages().into_iter().find(|p| p.id == page_id)
+    }
+
+    fn pages(&self) -> Vec<PageConfig> {
+        self.pages
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// The config was read again: each page takes its new token (a token fixed there works
+    /// without a restart). Pages added or removed need a restart: returns whether they were.
+    pub fn take_new_tokens(&self, configured: &[PageConfig]) -> bool {
+        let mut pages = self
+            .pages
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for page in pages.iter_mut() {
+            if let Some(new) = configured.iter().find(|c| c.id == page.id) {
+                *page = new.clone();
+            }
+        }
+        let ids = |list: &[PageConfig]| {
+            let mut ids: Vec<String> = list.iter().map(|p| p.id.clone()).collect();
+            ids.sort();
+            ids
+        };
+        ids(&pages) != ids(configured)
     }
 
     /// Syncs every page concurrently, outbox first; one page failing never stops another.
     pub async fn cycle(self: &Arc<Self>, trigger: Trigger) -> Vec<PageOutcome> {
         let mut tasks = tokio::task::JoinSet::new();
-        for (index, page) in self.pages.iter().enumerate() {
+        for (index, page) in self.pages().iter().enumerate() {
             let engine = self.clone();
             let page_id = page.id.clone();
             tasks.spawn(async move { (index, engine.sync_page(&page_id, trigger).await) });
@@ -226,9 +265,9 @@ impl Engine {
             .await
             .ok()
             .flatten();
-        let configured = self.page_config(page_id).and_then(|p| p.name.as_deref());
+        let configured = self.page_config(page_id).and_then(|p| p.name);
         crate::model::page_name(
-            configured,
+            configured.as_deref(),
             stored.as_ref().map(|p| p.name.as_str()),
             page_id,
         )
@@ -308,11 +347,11 @@ impl Engine {
 
     /// One page: its outbox, its inbox, and its Spam folder when spam sync is on.
     async fn sync_page_now(&self, page_id: &str, trigger: Trigger) -> Result<News, PageError> {
-        let page = self
-            .page_config(page_id)
-            .expect("cycle only syncs configured pages");
+        let Some(page) = self.page_config(page_id) else {
+            return Err(PageError::NotConfigured(page_id.to_owned()));
+        };
         let token = page.token()?;
-        self.ensure_page(page, &token).await?;
+        self.ensure_page(&page, &token).await?;
         self.deliver_due(page_id, trigger).await?;
         let (mut news, _) = self.sync_folder(page_id, &token, Folder::Inbox).await?;
         let id = page_id.to_owned();

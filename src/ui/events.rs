@@ -25,6 +25,19 @@ impl App {
             SyncEvent::Leading => self.standby = None,
             SyncEvent::Standby { pid } => self.standby = Some(*pid),
             SyncEvent::Stopped { reason } => self.engine_stopped = Some(reason.clone()),
+            SyncEvent::ConfigRead {
+                problem: Some(problem),
+                ..
+            } => self.say(self.tr.f(S::ConfigUnusable, &[problem])),
+            SyncEvent::ConfigRead { restart_needed, .. } => self.say(
+                self.tr
+                    .t(if *restart_needed {
+                        S::ConfigReadRestart
+                    } else {
+                        S::ConfigRead
+                    })
+                    .to_owned(),
+            ),
             _ => {}
         }
         if let SyncEvent::PageChanged { news, .. } = event
