@@ -109,6 +109,7 @@ strings! {
     ConfigRead => "The config was read again: new tokens are used now.", "Đã đọc lại file cấu hình: token mới được dùng ngay.";
     ConfigReadRestart => "The config was read again: new tokens are used now; pages added or removed need a restart.", "Đã đọc lại file cấu hình: token mới được dùng ngay; thêm hay bớt trang thì cần mở lại pagedesk.";
     ConfigUnusable => "The config changed but cannot be used ({}); the one read before stays in use.", "File cấu hình đã đổi nhưng không dùng được ({}); vẫn dùng bản đọc trước đó.";
+    QuitWithWaiting => "{} replies are not sent yet: they stay in the outbox and the next pagedesk running here (the inbox or pagedesk sync) sends them. {} again quits.", "{} tin chưa gửi: tin vẫn nằm trong hộp thư đi và pagedesk chạy kế tiếp ở đây (hộp thư hoặc pagedesk sync) sẽ gửi. Nhấn {} lần nữa để thoát.";
     ReplyKept => "The reply was not stored ({}); it is back in the reply box, not sent.", "Chưa lưu được tin trả lời ({}); tin đã trở lại ô trả lời, chưa gửi.";
     SearchPrompt => "Search: ", "Tìm: ";
     SearchHits => "Match {} of {} for “{}” (n/N)", "Kết quả {}/{} cho “{}” (n/N)";

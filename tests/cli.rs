@@ -92,3 +92,44 @@ async fn a_blank_reply_is_refused_and_nothing_is_stored_or_sent() {
         "nothing went to Facebook"
     );
 }
+
+#[tokio::test]
+async fn doctor_lists_the_replies_not_sent_and_why() {
+    let world = TestWorld::start("").await;
+    let conversation = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Còn hàng không shop?", "inbox", 60)
+        .await;
+    world.sync().await;
+    {
+        let mut store = pagedesk::store::Store::open(&world.data_dir).unwrap();
+        store
+            .enqueue_reply(&conversation, "Dạ còn size M ạ", chrono::Utc::now())
+            .unwrap();
+        let failed = store
+            .enqueue_reply(&conversation, "Dạ hết rồi ạ", chrono::Utc::now())
+            .unwrap();
+        store
+            .mark_reply_failed(
+                failed,
+                "this person isn't available right now",
+                pagedesk::model::ReplyProblem::Unavailable,
+                true,
+            )
+            .unwrap();
+    }
+    let run = world.pagedesk(&["doctor"]).await;
+    assert!(run.stdout.contains("replies waiting 1"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("to Nguyễn Thị Lan: “Dạ còn size M ạ” — not tried yet"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("replies failed  1"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("“Dạ hết rồi ạ” — this person isn't available right now"),
+        "{}",
+        run.stdout
+    );
+}

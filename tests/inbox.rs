@@ -957,3 +957,21 @@ fn the_list_says_how_long_each_buyer_has_waited_and_finds_who_waited_longest() {
         "Nguyễn Thị Lan"
     );
 }
+
+#[test]
+fn quitting_with_a_reply_not_sent_says_it_will_still_go_out() {
+    let mut inbox = Inbox::new(100, 30);
+    inbox
+        .store()
+        .enqueue_reply("t_lan", "Dạ còn ạ", common::inbox::now())
+        .unwrap();
+    inbox.key(KeyCode::Char('q'));
+    assert!(!inbox.app.quit);
+    let notice = inbox.app.notice().unwrap().to_owned();
+    assert!(
+        notice.starts_with("1 replies are not sent yet") && notice.contains("q again quits"),
+        "{notice}"
+    );
+    inbox.key(KeyCode::Char('q'));
+    assert!(inbox.app.quit);
+}

@@ -509,7 +509,7 @@ async fn two_staff_on_one_data_dir_keep_their_own_drafts_and_see_each_other() {
     // Hà sees who sent it, and still has her own draft.
     let screen = ha
         .wait_for("Minh's reply, sent, with his name", |s| {
-            s.contains("(Minh)") && s.contains("Dạ size M còn 1 chiếc ạ")
+            s.contains("(Minh)") && s.contains("Dạ size M còn 1 chiếc ạ") && s.contains("✓ sent")
         })
         .await;
     assert!(

@@ -41,7 +41,7 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
         None => out!("Sync engine: none running (start `pagedesk` or `pagedesk sync`)"),
     }
     for page in &config.pages {
-        let (stored_name, spam_on, state, waiting, reduced) = {
+        let (stored_name, spam_on, state, waiting, reduced, unsent) = {
             let store = store.lock().expect("store");
             let name = store
                 .pages()?
@@ -54,6 +54,7 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
                 store.page_sync(&page.id)?,
                 store.waiting_spam(&page.id)?,
                 store.request_size(&page.id)?,
+                store.unsent_replies(&page.id)?,
             )
         };
         let name = crate::model::page_name(page.name.as_deref(), stored_name.as_deref(), &page.id);
@@ -137,6 +138,26 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
                     format!("due {} ({})", local_time(w.due_time), relative(w.due_time))
                 };
                 line("", &format!("{}: {when}", w.customer_name));
+            }
+        }
+        let (failed, pending): (Vec<_>, Vec<_>) = unsent.iter().partition(|r| r.failed);
+        for (label, replies) in [("replies waiting", &pending), ("replies failed", &failed)] {
+            if replies.is_empty() {
+                continue;
+            }
+            line(label, &replies.len().to_string());
+            for reply in replies {
+                let text = crate::text::fit(&reply.text.replace('\n', " "), 40);
+                let why = reply.why.as_deref().unwrap_or("not tried yet");
+                line(
+                    "",
+                    &format!(
+                        "{} to {}: “{}” — {why}",
+                        local_time(reply.written),
+                        reply.customer_name,
+                        text.trim_end()
+                    ),
+                );
             }
         }
         match state.last_success {

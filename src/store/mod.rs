@@ -403,6 +403,17 @@ pub struct ReplyState {
     pub error: Option<String>,
 }
 
+/// A reply not sent, as `doctor` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsentReply {
+    pub customer_name: String,
+    pub text: String,
+    /// Failed for good, rather than waiting to be sent.
+    pub failed: bool,
+    pub why: Option<String>,
+    pub written: DateTime<Utc>,
+}
+
 /// What became of taking a reply back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TakeBack {

@@ -332,6 +332,34 @@ impl Store {
         Ok(true)
     }
 
+    /// The page's replies not sent: waiting in the outbox or failed, oldest first.
+    pub fn unsent_replies(&self, page_id: &str) -> Result<Vec<UnsentReply>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT c.customer_name, m.text, m.status = 'failed', m.error, m.created_time
+             FROM messages m JOIN conversations c ON c.id = m.conversation_id
+             WHERE c.page_id = ?1 AND m.direction = 'out' AND m.status IN ('pending', 'failed')
+             ORDER BY m.created_time, m.id",
+        )?;
+        let rows = stmt.query_map([page_id], |r| {
+            Ok(UnsentReply {
+                customer_name: r.get(0)?,
+                text: r.get(1)?,
+                failed: r.get(2)?,
+                why: r.get(3)?,
+                written: to_time(r.get(4)?),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// How many replies wait in the outbox, all pages.
+    pub fn waiting_replies(&self) -> Result<usize> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))?;
+        Ok(n as usize)
+    }
+
     /// Staff take a reply back: a pending one nobody is sending and that may not have reached
     /// Facebook, or a failed one. It is removed, its text returned (to edit, or to drop).
     pub fn take_back_reply(&mut self, message_id: i64, now: DateTime<Utc>) -> Result<TakeBack> {

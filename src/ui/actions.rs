@@ -190,7 +190,7 @@ impl App {
 
     fn inbox_action(&mut self, action: Action) {
         match action {
-            Action::Quit => self.quit = true,
+            Action::Quit => self.quit_or_warn(),
             Action::NextPane => self.cycle_focus(true),
             Action::PreviousPane => self.cycle_focus(false),
             Action::Help => self.overlay = Some(Overlay::Help { top: 0 }),

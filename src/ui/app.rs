@@ -197,6 +197,8 @@ pub struct App {
     pub(super) last_typed: Option<Instant>,
     /// Staff asked to write the reply in their editor: the terminal hands it over.
     pub editor_requested: bool,
+    /// Staff were told that replies still wait to be sent: quitting again quits.
+    quit_warned: bool,
 }
 
 impl App {
@@ -258,6 +260,7 @@ impl App {
             presence_said: None,
             last_typed: None,
             editor_requested: false,
+            quit_warned: false,
         };
         app.reload();
         app
@@ -643,6 +646,25 @@ impl App {
         self.list_top = 0;
         self.load_list();
         self.show_selected();
+    }
+
+    /// Quits, unless replies still wait to be sent and staff were not told yet: then says they
+    /// will go out with the next pagedesk, and the next quit quits.
+    pub(super) fn quit_or_warn(&mut self) {
+        let waiting = self.store.waiting_replies().unwrap_or(0);
+        if waiting == 0 || self.quit_warned {
+            self.quit = true;
+            return;
+        }
+        self.quit_warned = true;
+        let key = self
+            .settings
+            .keymap
+            .keys(crate::keymap::Mode::Inbox, crate::keymap::Action::Quit)
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_else(|| "Ctrl-C".to_owned());
+        self.say(self.tr.f(S::QuitWithWaiting, &[&waiting.to_string(), &key]));
     }
 
     /// Moves to the next conversation with unread messages in the list.
