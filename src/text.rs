@@ -167,6 +167,61 @@ fn skip_string(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
     }
 }
 
+/// Vietnamese phone numbers in `text` as buyers write them (`0912 345 678`, `0912.345.678`,
+/// `+84 912 345 678`, `03x`, `05x`, `07x`, `08x`, `09x`): where each is, and its digits as one
+/// dials them (`0912345678`).
+pub fn phone_numbers(text: &str) -> Vec<(std::ops::Range<usize>, String)> {
+    let mut found = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some((start, c)) = chars.next() {
+        let international = c == '+';
+        if !(international || c == '0') {
+            continue;
+        }
+        // A number does not start inside a longer run of digits.
+        if text[..start]
+            .chars()
+            .next_back()
+            .is_some_and(|p| p.is_ascii_digit())
+        {
+            continue;
+        }
+        let mut digits = String::new();
+        if !international {
+            digits.push('0');
+        }
+        let mut end = start + c.len_utf8();
+        let mut scan = chars.clone();
+        while let Some(&(at, next)) = scan.peek() {
+            if next.is_ascii_digit() {
+                digits.push(next);
+                end = at + 1;
+            } else if !matches!(next, ' ' | '.' | '-') || digits.is_empty() {
+                break;
+            }
+            scan.next();
+        }
+        let national = match digits.strip_prefix("84") {
+            Some(rest) if international => format!("0{rest}"),
+            _ if international => continue,
+            _ => digits,
+        };
+        let valid = national.len() == 10
+            && matches!(national.as_bytes()[1], b'3' | b'5' | b'7' | b'8' | b'9')
+            && !text[end..]
+                .chars()
+                .next()
+                .is_some_and(|n| n.is_ascii_digit());
+        if valid {
+            found.push((start..end, national));
+            while chars.peek().is_some_and(|(at, _)| *at < end) {
+                chars.next();
+            }
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,5 +299,15 @@ mod tests {
         assert_eq!(clean("ok\u{1b}[12"), "ok");
         assert_eq!(clean("ok\u{1b}]title"), "ok");
         assert_eq!(clean("ok\u{1b}"), "ok");
+    }
+
+    #[test]
+    fn vietnamese_phone_numbers_are_found_however_they_are_written() {
+        let text = "Gọi mình 0912 345 678 hoặc 0987.654.321, Zalo +84 358 123 456; đơn 1234567890123; \
+                    mã 0123456789; giá 350.000đ; 09123";
+        let found: Vec<String> = phone_numbers(text).into_iter().map(|(_, n)| n).collect();
+        assert_eq!(found, ["0912345678", "0987654321", "0358123456"]);
+        let (range, _) = &phone_numbers("SĐT: 0912345678.")[0];
+        assert_eq!(&"SĐT: 0912345678."[range.clone()], "0912345678");
     }
 }

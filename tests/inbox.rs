@@ -500,17 +500,17 @@ fn the_help_scrolls_to_its_last_binding_and_says_where_it_is() {
     let mut inbox = Inbox::new(100, 30);
     inbox.key(KeyCode::Char('?'));
     let top = inbox.screen();
-    assert!(top.contains("Keys · 1-28/56"), "{top}");
+    assert!(top.contains("Keys · 1-28/60"), "{top}");
     assert!(!top.contains("Ctrl-C"), "{top}");
     inbox.key(KeyCode::Char('G'));
     let bottom = inbox.screen();
-    assert!(bottom.contains("Keys · 29-56/56"), "{bottom}");
+    assert!(bottom.contains("Keys · 33-60/60"), "{bottom}");
     assert!(
         bottom.contains("Ctrl-C") && bottom.contains("Esc q ?"),
         "{bottom}"
     );
     inbox.key(KeyCode::Char('k'));
-    assert!(inbox.screen().contains("Keys · 28-55/56"));
+    assert!(inbox.screen().contains("Keys · 32-59/60"));
     inbox.key(KeyCode::Char('q'));
     assert!(!inbox.screen().contains("Keys ·"), "q closes the help");
     assert!(!inbox.app.quit);

@@ -15,6 +15,8 @@ use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 struct Requests {
     titles: Vec<String>,
     clipboard_writes: usize,
+    /// What was put on the clipboard, decoded.
+    clipboard: Vec<String>,
 }
 
 impl vt100::Callbacks for Requests {
@@ -27,8 +29,14 @@ impl vt100::Callbacks for Requests {
         self.titles.push(String::from_utf8_lossy(name).into_owned());
     }
 
-    fn copy_to_clipboard(&mut self, _: &mut vt100::Screen, _: &[u8], _: &[u8]) {
+    fn copy_to_clipboard(&mut self, _: &mut vt100::Screen, _: &[u8], data: &[u8]) {
+        use base64::Engine;
         self.clipboard_writes += 1;
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .unwrap_or_default();
+        self.clipboard
+            .push(String::from_utf8_lossy(&decoded).into_owned());
     }
 }
 
@@ -674,6 +682,67 @@ async fn a_token_fixed_in_the_config_is_used_without_a_restart() {
     // A config broken while open is said, and the one read before stays in use.
     std::fs::write(&world.config_path, "[[pages]\n").unwrap();
     terminal.wait_for_text("cannot be used").await;
+    terminal.type_text("q");
+    terminal.exit("q").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_copy_a_message_a_phone_number_and_the_link_over_ssh() {
+    let world = TestWorld::start("interval = \"1s\"").await;
+    world
+        .buyer_writes(
+            0,
+            "Nguyễn Thị Lan",
+            "Giao giúp mình về 12 Ngõ Huế, sđt 0912.345.678 nhé",
+            "inbox",
+            60,
+        )
+        .await;
+    let mut terminal = Terminal::start(&world, 120, 30);
+    terminal.wait_for_text("Nguyễn Thị Lan").await;
+    terminal.type_text("y");
+    terminal.wait_for_text("Copied: Giao giúp mình").await;
+    terminal.type_text("P");
+    terminal.wait_for_text("Copied: 0912345678").await;
+    terminal.type_text("o");
+    terminal.wait_for_text("business.facebook.com").await;
+    {
+        let parser = terminal.screen.lock().unwrap();
+        let copied = &parser.callbacks().clipboard;
+        assert_eq!(
+            copied[0],
+            "Giao giúp mình về 12 Ngõ Huế, sđt 0912.345.678 nhé"
+        );
+        assert_eq!(copied[1], "0912345678");
+        assert!(
+            copied[2].starts_with("https://business.facebook.com/latest/inbox/all?asset_id=")
+                && copied[2].contains(world.page(0)),
+            "{copied:?}"
+        );
+    }
+    // M lets the terminal select text; M again takes the mouse back.
+    terminal.type_text("M");
+    terminal.wait_for_text("Mouse off").await;
+    assert_eq!(
+        terminal
+            .screen
+            .lock()
+            .unwrap()
+            .screen()
+            .mouse_protocol_mode(),
+        vt100::MouseProtocolMode::None
+    );
+    terminal.type_text("M");
+    terminal.wait_for_text("Mouse on.").await;
+    assert_ne!(
+        terminal
+            .screen
+            .lock()
+            .unwrap()
+            .screen()
+            .mouse_protocol_mode(),
+        vt100::MouseProtocolMode::None
+    );
     terminal.type_text("q");
     terminal.exit("q").await;
 }

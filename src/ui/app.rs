@@ -199,6 +199,10 @@ pub struct App {
     pub editor_requested: bool,
     /// Staff were told that replies still wait to be sent: quitting again quits.
     quit_warned: bool,
+    /// Text for the terminal to put on the clipboard (OSC 52) at the next draw.
+    pub clipboard: Option<String>,
+    /// The inbox reads the mouse; off, the terminal's own selection works.
+    pub mouse: bool,
 }
 
 impl App {
@@ -261,6 +265,8 @@ impl App {
             last_typed: None,
             editor_requested: false,
             quit_warned: false,
+            clipboard: None,
+            mouse: true,
         };
         app.reload();
         app

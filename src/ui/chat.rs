@@ -1,6 +1,7 @@
 //! The chat pane's lines: day separators, the "new messages" divider, who wrote and when, send
 //! state, and text wrapped by display width (Vietnamese, emoji).
 
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
@@ -154,7 +155,7 @@ impl ChatView<'_> {
                 theme.normal()
             };
             for text in wrap(&tr.message_text(message), self.width.saturating_sub(2)) {
-                lines.push(Line::styled(format!("  {text}"), body_style));
+                lines.push(with_phones(&format!("  {text}"), body_style, theme.phone()));
             }
             if let Some((reason, style)) = reason {
                 for text in wrap(&reason, self.width.saturating_sub(2)) {
@@ -167,6 +168,22 @@ impl ChatView<'_> {
             highlighted_line,
         }
     }
+}
+
+/// A line of a message with its phone numbers set apart (`P` copies the newest).
+fn with_phones(text: &str, style: Style, phone: Style) -> Line<'static> {
+    let mut spans = Vec::new();
+    let mut from = 0;
+    for (range, _) in crate::text::phone_numbers(text) {
+        spans.push(Span::styled(text[from..range.start].to_owned(), style));
+        spans.push(Span::styled(
+            text[range.clone()].to_owned(),
+            style.patch(phone),
+        ));
+        from = range.end;
+    }
+    spans.push(Span::styled(text[from..].to_owned(), style));
+    Line::from(spans)
 }
 
 #[cfg(test)]
@@ -185,5 +202,24 @@ mod tests {
         ) {
             assert!(line.width() <= 12, "{line}");
         }
+    }
+
+    #[test]
+    fn phone_numbers_in_a_message_stand_out_even_without_colour() {
+        let theme = Theme::plain();
+        let line = with_phones("  sđt 0912.345.678 nhé", theme.normal(), theme.phone());
+        let phone: Vec<&Span> = line
+            .spans
+            .iter()
+            .filter(|s| {
+                s.style
+                    .add_modifier
+                    .contains(ratatui::style::Modifier::UNDERLINED)
+            })
+            .collect();
+        assert_eq!(phone.len(), 1);
+        assert_eq!(phone[0].content, "0912.345.678");
+        let whole: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+        assert_eq!(whole, "  sđt 0912.345.678 nhé");
     }
 }

@@ -5,6 +5,7 @@
 mod actions;
 mod app;
 mod chat;
+mod clipboard;
 mod clock;
 mod events;
 mod input;

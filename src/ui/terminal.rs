@@ -5,6 +5,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use anyhow::Result;
+use base64::Engine;
 use crossterm::cursor::Show;
 use crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
@@ -84,6 +85,7 @@ async fn serve(
     // Once a second: other processes' writes, and the "synced N s ago" clock.
     let mut ticks = tokio::time::interval(Duration::from_secs(1));
     let writes_ready = app.writes_ready();
+    let mut mouse_captured = true;
     let mut dirty = true;
     let size = terminal.size()?;
     app.resize(size.width, size.height);
@@ -91,11 +93,24 @@ async fn serve(
         if dirty {
             terminal.draw(|frame| draw(frame, app))?;
             dirty = false;
+            let mut out = std::io::stdout();
             if std::mem::take(&mut app.bell) {
-                let mut out = std::io::stdout();
                 out.write_all(b"\x07")?;
-                out.flush()?;
             }
+            if let Some(text) = app.clipboard.take() {
+                // OSC 52: the terminal puts it on the clipboard, over SSH too.
+                let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+                write!(out, "\x1b]52;c;{encoded}\x07")?;
+            }
+            if app.mouse != mouse_captured {
+                mouse_captured = app.mouse;
+                if mouse_captured {
+                    execute!(out, EnableMouseCapture)?;
+                } else {
+                    execute!(out, DisableMouseCapture)?;
+                }
+            }
+            out.flush()?;
         }
         if app.quit {
             return Ok(());
@@ -196,9 +211,11 @@ fn edit_in_editor(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> Res
     execute!(
         std::io::stdout(),
         EnterAlternateScreen,
-        EnableMouseCapture,
         EnableBracketedPaste
     )?;
+    if app.mouse {
+        execute!(std::io::stdout(), EnableMouseCapture)?;
+    }
     // The screen is blank now: a blank frame brings the last drawn one in line with it, so
     // that the next draws everything. (`Terminal::clear` would ask the terminal where its
     // cursor is, which some never answer.)

@@ -76,6 +76,11 @@ impl Theme {
         self.fg(Color::Blue).add_modifier(Modifier::BOLD)
     }
 
+    /// A phone number in a message: underlined, so it shows without colour too.
+    pub fn phone(self) -> Style {
+        self.fg(Color::Cyan).add_modifier(Modifier::UNDERLINED)
+    }
+
     pub fn highlight(self) -> Style {
         self.fg(Color::Magenta).add_modifier(Modifier::UNDERLINED)
     }

@@ -1,0 +1,86 @@
+//! Copying for staff over SSH: a buyer's message, a phone number, the conversation's link in
+//! Meta Business Suite. The terminal puts it on the clipboard of the machine staff sit at
+//! (OSC 52), and the mouse can be let go so that the terminal's own selection works.
+
+use super::app::App;
+use crate::i18n::S;
+use crate::keymap::{Action, Mode};
+use crate::model::Direction;
+use crate::text::phone_numbers;
+
+impl App {
+    /// The search hit shown, else the buyer's newest message.
+    pub(super) fn copy_message(&mut self) {
+        let text = self.open.as_ref().and_then(|open| {
+            let chosen = open
+                .messages
+                .iter()
+                .find(|m| Some(m.row) == self.highlight)
+                .or_else(|| {
+                    open.messages
+                        .iter()
+                        .rev()
+                        .find(|m| m.direction == Direction::In && !m.text.is_empty())
+                });
+            chosen.map(|m| m.text.clone())
+        });
+        match text {
+            Some(text) => self.copy(text),
+            None => self.say(self.tr.t(S::NothingToCopy).to_owned()),
+        }
+    }
+
+    /// The newest phone number written in the open conversation, the buyer's first.
+    pub(super) fn copy_phone(&mut self) {
+        let number = self.open.as_ref().and_then(|open| {
+            let newest = |direction: Direction| {
+                open.messages
+                    .iter()
+                    .rev()
+                    .filter(|m| m.direction == direction)
+                    .find_map(|m| phone_numbers(&m.text).pop().map(|(_, number)| number))
+            };
+            newest(Direction::In).or_else(|| newest(Direction::Out))
+        });
+        match number {
+            Some(number) => self.copy(number),
+            None => self.say(self.tr.t(S::NoPhone).to_owned()),
+        }
+    }
+
+    /// The open conversation in Meta Business Suite's inbox: shown as a link, and copied.
+    pub(super) fn open_in_facebook(&mut self) {
+        let Some(open) = &self.open else {
+            self.say(self.tr.t(S::NothingToCopy).to_owned());
+            return;
+        };
+        let url = format!(
+            "https://business.facebook.com/latest/inbox/all?asset_id={}&selected_item_id={}",
+            open.conversation.page_id, open.conversation.customer_id
+        );
+        self.say(self.tr.f(S::OpenLink, &[&url]));
+        self.clipboard = Some(url);
+    }
+
+    pub(super) fn toggle_mouse(&mut self) {
+        self.mouse = !self.mouse;
+        if self.mouse {
+            self.say(self.tr.t(S::MouseOn).to_owned());
+        } else {
+            let key = self
+                .settings
+                .keymap
+                .keys(Mode::Inbox, Action::ToggleMouse)
+                .first()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            self.say(self.tr.f(S::MouseOff, &[&key]));
+        }
+    }
+
+    fn copy(&mut self, text: String) {
+        let shown = crate::text::fit(&text.replace('\n', " "), 60);
+        self.say(self.tr.f(S::Copied, &[shown.trim_end()]));
+        self.clipboard = Some(text);
+    }
+}
