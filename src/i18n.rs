@@ -110,6 +110,17 @@ strings! {
     ConfigReadRestart => "The config was read again: new tokens are used now; pages added or removed need a restart.", "Đã đọc lại file cấu hình: token mới được dùng ngay; thêm hay bớt trang thì cần mở lại pagedesk.";
     ConfigUnusable => "The config changed but cannot be used ({}); the one read before stays in use.", "File cấu hình đã đổi nhưng không dùng được ({}); vẫn dùng bản đọc trước đó.";
     QuitWithWaiting => "{} replies are not sent yet: they stay in the outbox and the next pagedesk running here (the inbox or pagedesk sync) sends them. {} again quits.", "{} tin chưa gửi: tin vẫn nằm trong hộp thư đi và pagedesk chạy kế tiếp ở đây (hộp thư hoặc pagedesk sync) sẽ gửi. Nhấn {} lần nữa để thoát.";
+    CliSyncedNothing => "{}: synced, nothing new", "{}: đã đồng bộ, không có gì mới";
+    CliSyncedNews => "{}: synced, {} new messages", "{}: đã đồng bộ, {} tin mới";
+    CliNoConversations => "No conversations. Run `pagedesk sync --once` to fetch them.", "Chưa có hội thoại. Chạy `pagedesk sync --once` để tải về.";
+    CliUpdated => "UPDATED", "CẬP NHẬT";
+    CliPage => "PAGE", "TRANG";
+    CliCustomer => "CUSTOMER", "KHÁCH";
+    CliLastMessage => "LAST MESSAGE", "TIN CUỐI";
+    CliUnreadFlag => "{} new", "{} mới";
+    CliSent => "Sent ({}).", "Đã gửi ({}).";
+    CliNotSentYet => "Not sent yet: {}. The reply is kept and `pagedesk sync` will deliver it.", "Chưa gửi được: {}. Tin được giữ lại và `pagedesk sync` sẽ gửi.";
+    CliNotSent => "Not sent: {}. The reply is kept in the conversation, marked failed.", "Không gửi được: {}. Tin vẫn nằm trong hội thoại, đánh dấu lỗi.";
     ReplyKept => "The reply was not stored ({}); it is back in the reply box, not sent.", "Chưa lưu được tin trả lời ({}); tin đã trở lại ô trả lời, chưa gửi.";
     SearchPrompt => "Search: ", "Tìm: ";
     SearchHits => "Match {} of {} for “{}” (n/N)", "Kết quả {}/{} cho “{}” (n/N)";

@@ -133,3 +133,41 @@ async fn doctor_lists_the_replies_not_sent_and_why() {
         run.stdout
     );
 }
+
+#[tokio::test]
+async fn the_commands_speak_the_configured_language() {
+    let world = TestWorld::start("").await;
+    let config = std::fs::read_to_string(&world.config_path).unwrap();
+    std::fs::write(&world.config_path, format!("language = \"vi\"\n{config}")).unwrap();
+    let conversation = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Còn hàng không shop?", "inbox", 60)
+        .await;
+    let run = world.pagedesk(&["sync", "--once"]).await;
+    assert!(
+        run.stdout.contains(": đã đồng bộ, 1 tin mới"),
+        "{}",
+        run.stdout
+    );
+    let run = world.pagedesk(&["conversations"]).await;
+    assert!(
+        run.stdout.contains("KHÁCH") && run.stdout.contains("TIN CUỐI"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("1 mới"), "{}", run.stdout);
+    let run = world.pagedesk(&["reply", &conversation, "Dạ còn ạ"]).await;
+    assert!(
+        run.stdout.starts_with("Đã gửi ("),
+        "{}{}",
+        run.stdout,
+        run.stderr
+    );
+    let run = world
+        .pagedesk(&["spam-sync", "on", "--page", world.page(0)])
+        .await;
+    assert!(
+        run.stdout.contains("Đã bật đồng bộ Spam cho"),
+        "{}",
+        run.stdout
+    );
+}

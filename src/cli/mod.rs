@@ -16,7 +16,7 @@ use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::Config;
-use crate::i18n::{Lang, Tr};
+use crate::i18n::{Lang, S, Tr};
 use crate::model::{Direction, Filter, SendStatus};
 use crate::store::private::LOG_FILE;
 use crate::store::{Lease, ListQuery, Store};
@@ -162,24 +162,26 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     secure_data_dir(&data_dir)?;
     let _log = start_log(&data_dir);
     let store = open_store(&data_dir)?;
+    // The staff's language, when the config says it (listings work without a config too).
+    let tr = Tr(Lang::choose(cli.config().ok().and_then(|c| c.language)));
     match command {
         Command::Sync { once: true } => {
             let engine = build_engine(&cli.config()?, store, None)?;
-            sync_once(&engine, &data_dir).await
+            sync_once(tr, &engine, &data_dir).await
         }
         Command::Sync { once: false } => {
             sync_service(cli.config_path()?, &cli.config()?, store, &data_dir).await
         }
         Command::Conversations { page, filter, json } => {
             let store = store.lock().expect("store");
-            conversations(&store, page.as_deref(), *filter, *json)
+            conversations(tr, &store, page.as_deref(), *filter, *json)
         }
         Command::Messages {
             conversation_id,
             json,
         } => {
             let store = store.lock().expect("store");
-            messages(&store, conversation_id, *json)
+            messages(tr, &store, conversation_id, *json)
         }
         Command::Reply {
             conversation_id,
@@ -189,12 +191,13 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let engine = build_engine(&config, store.clone(), None)?;
             // The reply is stored as this person's.
             let mut writes = startup::open_database(&data_dir)?.as_staff(&config.staff_name());
-            reply(&engine, &mut writes, conversation_id, text).await
+            reply(tr, &engine, &mut writes, conversation_id, text).await
         }
         Command::SpamSync { state, page } => {
             let config = cli.config()?;
             let mut store = store.lock().expect("store");
             spam_sync(
+                tr,
                 &config,
                 &mut store,
                 matches!(state, Switch::On),
@@ -210,13 +213,16 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
 
 /// Prints one line per page; failing pages go to stderr with the cause in words. Returns
 /// whether every page synced.
-fn report(outcomes: &[PageOutcome]) -> bool {
+fn report(tr: Tr, outcomes: &[PageOutcome]) -> bool {
     let mut all_synced = true;
     for outcome in outcomes {
         let page = format!("{} ({})", outcome.page_name, outcome.page_id);
         match &outcome.result {
-            Ok(news) if news.messages == 0 => out!("{page}: synced, nothing new"),
-            Ok(news) => out!("{page}: synced, {} new messages", news.messages),
+            Ok(news) if news.messages == 0 => out!("{}", tr.f(S::CliSyncedNothing, &[&page])),
+            Ok(news) => out!(
+                "{}",
+                tr.f(S::CliSyncedNews, &[&page, &news.messages.to_string()])
+            ),
             Err(error) => {
                 all_synced = false;
                 eprintln!("{page}: {error}");
@@ -227,7 +233,7 @@ fn report(outcomes: &[PageOutcome]) -> bool {
 }
 
 /// One cycle, if no other pagedesk runs the engine of this data dir.
-async fn sync_once(engine: &Arc<Engine>, data_dir: &Path) -> Result<ExitCode> {
+async fn sync_once(tr: Tr, engine: &Arc<Engine>, data_dir: &Path) -> Result<ExitCode> {
     if let Lease::HeldBy { pid } = engine.hold_lease().await? {
         eprintln!(
             "Another pagedesk (pid {pid}) runs the sync engine of {}: it syncs and delivers replies; not syncing from here.",
@@ -239,7 +245,7 @@ async fn sync_once(engine: &Arc<Engine>, data_dir: &Path) -> Result<ExitCode> {
         .while_holding_lease(engine.cycle(Trigger::Person))
         .await;
     engine.release_lease().await;
-    Ok(if report(&outcomes) {
+    Ok(if report(tr, &outcomes) {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
@@ -344,6 +350,7 @@ fn print_event(event: &SyncEvent, store: &Arc<Mutex<Store>>, data_dir: &Path) {
 }
 
 fn conversations(
+    tr: Tr,
     store: &Store,
     page: Option<&str>,
     filter: Filter,
@@ -359,24 +366,24 @@ fn conversations(
         return Ok(ExitCode::SUCCESS);
     }
     if rows.is_empty() {
-        out!("No conversations. Run `pagedesk sync --once` to fetch them.");
+        out!("{}", tr.t(S::CliNoConversations));
         return Ok(ExitCode::SUCCESS);
     }
     out!(
         "{} {} {} {} {} ID",
-        fit("UPDATED", 11),
-        fit("PAGE", 20),
-        fit("CUSTOMER", 22),
+        fit(tr.t(S::CliUpdated), 11),
+        fit(tr.t(S::CliPage), 20),
+        fit(tr.t(S::CliCustomer), 22),
         fit("", 10),
-        fit("LAST MESSAGE", 40)
+        fit(tr.t(S::CliLastMessage), 40)
     );
     for row in rows {
         let mut flags = Vec::new();
         if row.spam {
-            flags.push("spam".to_owned());
+            flags.push(tr.t(S::SpamMark).to_owned());
         }
         if row.unread_count > 0 {
-            flags.push(format!("{} new", row.unread_count));
+            flags.push(tr.f(S::CliUnreadFlag, &[&row.unread_count.to_string()]));
         }
         out!(
             "{} {} {} {} {} {}",
@@ -391,7 +398,7 @@ fn conversations(
     Ok(ExitCode::SUCCESS)
 }
 
-fn messages(store: &Store, conversation_id: &str, json: bool) -> Result<ExitCode> {
+fn messages(tr: Tr, store: &Store, conversation_id: &str, json: bool) -> Result<ExitCode> {
     let Some(conversation) = store.conversation(conversation_id)? else {
         bail!("no conversation {conversation_id} in the database");
     };
@@ -406,32 +413,37 @@ fn messages(store: &Store, conversation_id: &str, json: bool) -> Result<ExitCode
         conversation.page_name
     );
     if conversation.spam {
-        out!("Facebook put this conversation in Spam: reply to remove the spam mark.");
+        out!("{}", tr.t(S::SpamBanner));
     }
     for message in rows {
         let arrow = match message.direction {
             Direction::In => "←",
             Direction::Out => "→",
         };
+        let why = |why: &str| tr.reply_problem(message.problem, why, crate::sync::local_hm);
         let state = match (message.status, &message.error) {
             (SendStatus::Sent, _) => String::new(),
-            (SendStatus::Pending, None) => " (sending)".to_owned(),
-            (SendStatus::Pending, Some(why)) => format!(" (pending: {why})"),
-            (SendStatus::Failed, why) => {
-                format!(" (failed: {})", why.as_deref().unwrap_or("unknown"))
+            (SendStatus::Pending, None) => format!(" ({})", tr.t(S::Sending)),
+            (SendStatus::Pending, Some(error)) => {
+                format!(" ({})", tr.f(S::Pending, &[&why(error)]))
             }
+            (SendStatus::Failed, error) => format!(
+                " ({})",
+                tr.f(S::Failed, &[&why(error.as_deref().unwrap_or("?"))])
+            ),
         };
         out!(
             "{} {arrow} {}: {}{state}",
             local_time(message.created_time),
             message.from_name,
-            Tr(Lang::En).message_text(&message)
+            tr.message_text(&message)
         );
     }
     Ok(ExitCode::SUCCESS)
 }
 
 async fn reply(
+    tr: Tr,
     engine: &Arc<Engine>,
     writes: &mut Store,
     conversation_id: &str,
@@ -441,36 +453,39 @@ async fn reply(
     let message_id = writes.enqueue_reply(conversation_id, &text, Utc::now())?;
     match engine.deliver(message_id).await? {
         Delivery::Sent(id) => {
-            out!("Sent ({id}).");
+            out!("{}", tr.f(S::CliSent, &[&id]));
             Ok(ExitCode::SUCCESS)
         }
         Delivery::Pending { reason, .. } => {
-            eprintln!(
-                "Not sent yet: {reason}. The reply is kept and `pagedesk sync` will deliver it."
-            );
+            eprintln!("{}", tr.f(S::CliNotSentYet, &[&reason]));
             Ok(ExitCode::FAILURE)
         }
         Delivery::RateLimited { retry_at, .. } => {
-            eprintln!(
-                "Not sent yet: rate limited by Facebook until {}. The reply is kept and `pagedesk sync` will deliver it.",
-                crate::sync::local_hm(retry_at)
-            );
+            let until = crate::sync::local_hm(retry_at);
+            let why = tr.f(S::ProblemRateLimited, &[&until]);
+            eprintln!("{}", tr.f(S::CliNotSentYet, &[&why]));
             Ok(ExitCode::FAILURE)
         }
         Delivery::Failed(reason) => {
-            eprintln!("Not sent: {reason}. The reply is kept in the conversation, marked failed.");
+            eprintln!("{}", tr.f(S::CliNotSent, &[&reason]));
             Ok(ExitCode::FAILURE)
         }
     }
 }
 
-fn spam_sync(config: &Config, store: &mut Store, on: bool, page: Option<&str>) -> Result<ExitCode> {
+fn spam_sync(
+    tr: Tr,
+    config: &Config,
+    store: &mut Store,
+    on: bool,
+    page: Option<&str>,
+) -> Result<ExitCode> {
     if let Some(page) = page
         && !config.pages.iter().any(|p| p.id == page)
     {
         bail!("page {page} is not in the config");
     }
-    let word = if on { "on" } else { "off" };
+    let said = if on { S::SpamSyncOn } else { S::SpamSyncOff };
     for configured in config
         .pages
         .iter()
@@ -478,7 +493,7 @@ fn spam_sync(config: &Config, store: &mut Store, on: bool, page: Option<&str>) -
     {
         store.set_spam_sync(&configured.id, on)?;
         let name = crate::model::page_name(configured.name.as_deref(), None, &configured.id);
-        out!("Spam sync {word} for {name} ({}).", configured.id);
+        out!("{}", tr.f(said, &[&format!("{name} ({})", configured.id)]));
     }
     Ok(ExitCode::SUCCESS)
 }
