@@ -155,6 +155,14 @@ impl Terminal {
         }
     }
 
+    /// Esc out of wherever the inbox is, then q: it must end.
+    async fn leave_and_quit(&mut self) {
+        self.type_text("\u{1b}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        self.type_text("q");
+        self.exit("q").await;
+    }
+
     async fn wait_for_text(&self, text: &str) -> String {
         self.wait_for(text, |screen| screen.contains(text)).await
     }
@@ -311,10 +319,7 @@ async fn what_strangers_write_cannot_drive_the_terminal() {
             "{first_row}"
         );
     }
-    terminal.type_text("\u{1b}");
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    terminal.type_text("q");
-    terminal.exit("q").await;
+    terminal.leave_and_quit().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -323,18 +328,7 @@ async fn keys_rebound_in_the_config_drive_the_inbox_and_its_help() {
     let mut config = std::fs::read_to_string(&world.config_path).unwrap();
     config.push_str("\n[keys.inbox]\nquit = \"Q\"\n\n[keys.move]\ndown = [\"h\", \"Down\"]\n");
     std::fs::write(&world.config_path, &config).unwrap();
-    world
-        .buyer_writes(
-            0,
-            "Nguyễn Thị Lan",
-            "Váy hoa nhí còn không shop?",
-            "inbox",
-            120,
-        )
-        .await;
-    world
-        .buyer_writes(0, "Trần Văn Minh", "Ship về Huế mấy ngày?", "inbox", 600)
-        .await;
+    two_buyers(&world).await;
 
     let mut terminal = Terminal::start(&world, 100, 30);
     terminal.wait_for_text("Q quit").await;
@@ -420,27 +414,13 @@ async fn a_reply_notice_gives_way_to_facebook_failing_with_since_when() {
         screen.contains("Why:") && screen.contains("502"),
         "{screen}"
     );
-    terminal.type_text("\u{1b}");
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    terminal.type_text("q");
-    terminal.exit("q").await;
+    terminal.leave_and_quit().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn esc_and_j_in_one_burst_leave_the_reply_box_and_send_nothing() {
     let world = TestWorld::start("interval = \"1s\"").await;
-    world
-        .buyer_writes(
-            0,
-            "Nguyễn Thị Lan",
-            "Váy hoa nhí còn không shop?",
-            "inbox",
-            120,
-        )
-        .await;
-    world
-        .buyer_writes(0, "Trần Văn Minh", "Ship về Huế mấy ngày?", "inbox", 600)
-        .await;
+    two_buyers(&world).await;
     let mut terminal = Terminal::start(&world, 100, 30);
     terminal.wait_for_text("Trần Văn Minh").await;
     terminal.type_text("\r");
@@ -466,10 +446,23 @@ async fn esc_and_j_in_one_burst_leave_the_reply_box_and_send_nothing() {
         .count();
     assert_eq!(sends, 0, "nothing was sent to a buyer");
     assert!(!terminal.contents().contains("✓ sent"));
-    terminal.type_text("\u{1b}");
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    terminal.type_text("q");
-    terminal.exit("q").await;
+    terminal.leave_and_quit().await;
+}
+
+/// Lan (2 minutes ago, the newest) and Minh (10 minutes ago) wrote to the first page.
+async fn two_buyers(world: &TestWorld) {
+    world
+        .buyer_writes(
+            0,
+            "Nguyễn Thị Lan",
+            "Váy hoa nhí còn không shop?",
+            "inbox",
+            120,
+        )
+        .await;
+    world
+        .buyer_writes(0, "Trần Văn Minh", "Ship về Huế mấy ngày?", "inbox", 600)
+        .await;
 }
 
 /// A copy of the world's config for the staff member `staff`.
@@ -536,18 +529,12 @@ async fn two_staff_on_one_data_dir_keep_their_own_drafts_and_see_each_other() {
     assert_eq!(sent[0]["text"], "Dạ size M còn 1 chiếc ạ");
     assert_eq!(sent[0]["sent_by"], "Minh");
     // Minh closes: Hà no longer sees him.
-    minh.type_text("\u{1b}");
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    minh.type_text("q");
-    minh.exit("q").await;
+    minh.leave_and_quit().await;
     ha.wait_for("Minh gone", |s| {
         !s.contains("Minh has it open") && !s.contains("Minh replying")
     })
     .await;
-    ha.type_text("\u{1b}");
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    ha.type_text("q");
-    ha.exit("q").await;
+    ha.leave_and_quit().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -588,10 +575,7 @@ async fn a_paste_without_bracketed_paste_is_one_reply_not_several() {
         out(world.messages(&conversation).await),
         ["Địa chỉ: 12 Ngõ Huế\nHai Bà Trưng, Hà Nội"]
     );
-    terminal.type_text("\u{1b}");
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    terminal.type_text("q");
-    terminal.exit("q").await;
+    terminal.leave_and_quit().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -640,10 +624,7 @@ async fn ctrl_e_writes_the_reply_in_the_editor_and_brings_it_back() {
         .map(|m| m["text"].clone())
         .collect();
     assert_eq!(sent, ["Dạ còn hàng ạ"]);
-    terminal.type_text("\u{1b}");
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    terminal.type_text("q");
-    terminal.exit("q").await;
+    terminal.leave_and_quit().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
