@@ -112,3 +112,32 @@ fn a_window_below_the_minimum_asks_for_more_room() {
     let mut vietnamese = Inbox::with_config(69, 30, &config);
     insta::assert_snapshot!(vietnamese.screen());
 }
+
+/// A page Facebook has not answered for minutes, and another staff member typing in the open
+/// conversation, in Vietnamese.
+#[test]
+fn a_failing_page_and_a_colleague_replying_in_vietnamese() {
+    let config = common::inbox::CONFIG.replace("language = \"en\"", "language = \"vi\"");
+    let mut inbox = Inbox::with_config(100, 30, &config);
+    let mut store = inbox.store();
+    store
+        .save_page_sync(
+            common::inbox::SHOP,
+            &pagedesk::store::PageSync {
+                last_attempt: Some(common::inbox::now()),
+                last_success: Some(common::inbox::now() - chrono::Duration::minutes(9)),
+                last_error: Some("Facebook did not answer in time (HTTP 502)".into()),
+                last_error_kind: Some(pagedesk::model::SyncErrorKind::Transient),
+                failing_since: Some(common::inbox::now() - chrono::Duration::minutes(7)),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    store
+        .as_staff("Minh")
+        .set_presence("another-inbox", Some(("t_lan", true)), chrono::Utc::now())
+        .unwrap();
+    inbox.app.poll_database();
+    inbox.key(KeyCode::Enter);
+    insta::assert_snapshot!(inbox.screen());
+}
