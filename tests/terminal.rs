@@ -687,6 +687,12 @@ async fn staff_copy_a_message_a_phone_number_and_the_link_over_ssh() {
     terminal.wait_for_text("Copied: 0912345678").await;
     terminal.type_text("o");
     terminal.wait_for_text("business.facebook.com").await;
+    // A link the terminal opens on a click.
+    let written = String::from_utf8_lossy(&terminal.raw.lock().unwrap()).into_owned();
+    assert!(
+        written.contains("\u{1b}]8;;https://business.facebook.com/latest/inbox/all?asset_id="),
+        "no OSC 8 link"
+    );
     {
         let parser = terminal.screen.lock().unwrap();
         let copied = &parser.callbacks().clipboard;

@@ -201,6 +201,8 @@ pub struct App {
     quit_warned: bool,
     /// Text for the terminal to put on the clipboard (OSC 52) at the next draw.
     pub clipboard: Option<String>,
+    /// The link the notice shows: the terminal makes it clickable (OSC 8) where it is drawn.
+    pub link: Option<String>,
     /// The inbox reads the mouse; off, the terminal's own selection works.
     pub mouse: bool,
 }
@@ -266,6 +268,7 @@ impl App {
             editor_requested: false,
             quit_warned: false,
             clipboard: None,
+            link: None,
             mouse: true,
         };
         app.reload();
@@ -304,6 +307,7 @@ impl App {
 
     /// Says `text` in the status line for a few seconds.
     pub(super) fn say(&mut self, text: String) {
+        self.link = None;
         self.notice = Some(Notice {
             text,
             shown: Instant::now(),

@@ -59,6 +59,7 @@ impl App {
             open.conversation.page_id, open.conversation.customer_id
         );
         self.say(self.tr.f(S::OpenLink, &[&url]));
+        self.link = Some(url.clone());
         self.clipboard = Some(url);
     }
 

@@ -6,13 +6,14 @@ use std::time::Duration;
 
 use anyhow::Result;
 use base64::Engine;
+use crossterm::cursor::MoveTo;
 use crossterm::cursor::Show;
 use crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
     EventStream,
 };
-use crossterm::execute;
 use crossterm::terminal::{Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen};
+use crossterm::{execute, queue};
 use futures_util::{FutureExt, StreamExt};
 use tokio::sync::mpsc;
 
@@ -91,11 +92,26 @@ async fn serve(
     app.resize(size.width, size.height);
     loop {
         if dirty {
-            terminal.draw(|frame| draw(frame, app))?;
+            let drawn = terminal.draw(|frame| draw(frame, app))?;
+            // Where the notice's link was drawn, to make it clickable.
+            let link = app
+                .link
+                .clone()
+                .filter(|_| app.notice().is_some())
+                .and_then(|url| {
+                    let row = super::view::status_row(app);
+                    link_cells(drawn.buffer, row, &url).map(|(x, shown)| (x, row, url, shown))
+                });
             dirty = false;
             let mut out = std::io::stdout();
             if std::mem::take(&mut app.bell) {
                 out.write_all(b"\x07")?;
+            }
+            if let Some((x, y, url, shown)) = link {
+                // OSC 8 around the very characters drawn there: the screen stays as ratatui
+                // knows it, and a click opens the link.
+                queue!(out, MoveTo(x, y))?;
+                write!(out, "\x1b]8;;{url}\x1b\\{shown}\x1b]8;;\x1b\\")?;
             }
             if let Some(text) = app.clipboard.take() {
                 // OSC 52: the terminal puts it on the clipboard, over SSH too.
@@ -230,4 +246,52 @@ fn edit_in_editor(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> Res
         Err(error) => app.editor_failed(&format!("{editor}: {error}")),
     }
     Ok(())
+}
+
+/// Where on `row` the link `url` was drawn (as much of it as shows): its column and text.
+fn link_cells(buffer: &ratatui::buffer::Buffer, row: u16, url: &str) -> Option<(u16, String)> {
+    let area = buffer.area;
+    if row >= area.bottom() {
+        return None;
+    }
+    let cells: Vec<&str> = (area.left()..area.right())
+        .map(|x| buffer[(x, row)].symbol())
+        .collect();
+    let line: String = cells.concat();
+    let start = line.find(url.get(..24).unwrap_or(url))?;
+    // The cell where those bytes begin (a wide character's second cell holds nothing).
+    let mut bytes = 0;
+    let column = cells.iter().position(|cell| {
+        let here = bytes == start && !cell.is_empty();
+        bytes += cell.len();
+        here
+    })?;
+    let shown: String = line[start..]
+        .chars()
+        .take_while(|c| url.contains(*c) && *c != ' ')
+        .collect();
+    Some((area.left() + column as u16, shown))
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+
+    #[test]
+    fn the_link_is_found_where_it_was_drawn_after_any_text() {
+        let url = "https://business.facebook.com/latest/inbox/all?asset_id=1&selected_item_id=2";
+        let mut buffer = Buffer::empty(Rect::new(0, 0, 60, 2));
+        let prefix = "👍 Meta Business Suite (đã chép): ";
+        buffer.set_string(
+            0,
+            1,
+            format!("{prefix}{url}"),
+            ratatui::style::Style::default(),
+        );
+        let (column, shown) = super::link_cells(&buffer, 1, url).unwrap();
+        assert_eq!(column, 34, "the emoji is two columns, the rest one each");
+        assert_eq!(shown, "https://business.facebook.", "as much as fits");
+        assert!(super::link_cells(&buffer, 0, url).is_none());
+    }
 }

@@ -133,6 +133,11 @@ pub fn areas(app: &App) -> Areas {
     }
 }
 
+/// The row of the status line on the terminal as it is now.
+pub fn status_row(app: &App) -> u16 {
+    panes(app, app.size).status.y
+}
+
 /// How the open conversation scrolls on the terminal as it is now, if one is open.
 pub fn chat_scroll(app: &App) -> Option<ChatScroll> {
     chat_pane::chat_scroll(app, panes(app, app.size).chat)
