@@ -170,4 +170,10 @@ async fn the_commands_speak_the_configured_language() {
         "{}",
         run.stdout
     );
+    let run = world.pagedesk(&["doctor"]).await;
+    assert!(
+        run.stdout.contains("đồng bộ Spam    bật") && run.stdout.contains("đồng bộ gần nhất"),
+        "{}",
+        run.stdout
+    );
 }

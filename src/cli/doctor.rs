@@ -18,7 +18,7 @@ use crate::store::Store;
 pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode> {
     let graph = config.graph.client()?;
     let now = Utc::now();
-    let tr = Tr(Lang::En);
+    let tr = Tr(Lang::choose(config.language));
     let relative = |time: chrono::DateTime<Utc>| {
         let seconds = (time - now).num_seconds();
         if seconds > 0 {
@@ -29,16 +29,16 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
     };
     let mut healthy = true;
     if config.pages.is_empty() {
-        out!("No pages in the config: add a [[pages]] entry (see config.example.toml).");
+        out!("{}", tr.t(S::DrNoPages));
         return Ok(ExitCode::FAILURE);
     }
     let holder = store.lock().expect("store").lease_holder(now)?;
     // A holder that died is named by no one: its lease is void.
     match holder.filter(|pid| crate::sync::process_alive(*pid)) {
         Some(pid) => {
-            out!("Sync engine: pid {pid} (it syncs and delivers replies for this data dir)")
+            out!("{}", tr.f(S::DrEngine, &[&pid.to_string()]))
         }
-        None => out!("Sync engine: none running (start `pagedesk` or `pagedesk sync`)"),
+        None => out!("{}", tr.t(S::DrNoEngine)),
     }
     for page in &config.pages {
         let (stored_name, spam_on, state, waiting, reduced, unsent) = {
@@ -63,17 +63,17 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
         match page.token() {
             Err(e) => {
                 healthy = false;
-                line("token", &format!("PROBLEM: {e}"));
+                line(tr.t(S::DrToken), &tr.f(S::DrProblem, &[&e.to_string()]));
             }
             Ok(token) => {
                 match graph.page(&page.id, &token).await {
                     Ok(_) => line(
-                        "token",
-                        &format!("valid{}", token_kind(config, &graph, &token).await),
+                        tr.t(S::DrToken),
+                        &tr.f(S::DrValid, &[&token_kind(tr, config, &graph, &token).await]),
                     ),
                     Err(e) => {
                         healthy = false;
-                        line("token", &format!("PROBLEM: {e}"));
+                        line(tr.t(S::DrToken), &tr.f(S::DrProblem, &[&e.to_string()]));
                     }
                 }
                 let mut folders = vec![Folder::Inbox];
@@ -81,7 +81,7 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
                     folders.push(Folder::Spam);
                 }
                 for folder in folders {
-                    let label = format!("{} folder", folder.as_str());
+                    let label = tr.f(S::DrFolder, &[folder.as_str()]);
                     let one = crate::graph::ListSize {
                         conversations: 1,
                         messages: 1,
@@ -90,10 +90,10 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
                         .conversations(&page.id, &token, folder, one, None)
                         .await
                     {
-                        Ok(_) => line(&label, "readable"),
+                        Ok(_) => line(&label, tr.t(S::DrReadable)),
                         Err(e) => {
                             healthy = false;
-                            line(&label, &format!("PROBLEM: {e}"));
+                            line(&label, &tr.f(S::DrProblem, &[&e.to_string()]));
                         }
                     }
                 }
@@ -101,78 +101,81 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
         }
         if let Some((conversations, messages)) = reduced {
             line(
-                "list size",
-                &format!(
-                    "{conversations} conversations with {messages} messages each per call (Facebook asked for less data)"
+                tr.t(S::DrListSize),
+                &tr.f(
+                    S::DrListSizeValue,
+                    &[&conversations.to_string(), &messages.to_string()],
                 ),
             );
         }
         if spam_on {
-            line("spam sync", "on");
+            line(tr.t(S::DrSpamSync), tr.t(S::On));
         } else {
-            line(
-                "spam sync",
-                &format!(
-                    "off: conversations Facebook filed in Spam are not synced (turn on: pagedesk spam-sync on --page {})",
-                    page.id
-                ),
-            );
+            line(tr.t(S::DrSpamSync), &tr.f(S::DrSpamOff, &[&page.id]));
         }
         if spam_on {
             let delay = config.sync.spam_delay.as_secs() / 60;
             if waiting.is_empty() {
-                line("waiting spam", "none");
+                line(tr.t(S::DrWaitingSpam), tr.t(S::DrNone));
             } else {
                 line(
-                    "waiting spam",
-                    &format!(
-                        "{} (shown {delay} min after the buyer's last message)",
-                        waiting.len()
+                    tr.t(S::DrWaitingSpam),
+                    &tr.f(
+                        S::DrWaitingCount,
+                        &[&waiting.len().to_string(), &delay.to_string()],
                     ),
                 );
             }
             for w in &waiting {
                 let when = if w.due_time <= now {
-                    "due now: appears at the next sync".to_owned()
+                    tr.t(S::DrDueNow).to_owned()
                 } else {
-                    format!("due {} ({})", local_time(w.due_time), relative(w.due_time))
+                    let at = local_time(w.due_time);
+                    tr.f(S::DrDue, &[&at, &relative(w.due_time)])
                 };
                 line("", &format!("{}: {when}", w.customer_name));
             }
         }
         let (failed, pending): (Vec<_>, Vec<_>) = unsent.iter().partition(|r| r.failed);
-        for (label, replies) in [("replies waiting", &pending), ("replies failed", &failed)] {
+        for (label, replies) in [
+            (S::DrRepliesWaiting, &pending),
+            (S::DrRepliesFailed, &failed),
+        ] {
+            let label = tr.t(label);
             if replies.is_empty() {
                 continue;
             }
             line(label, &replies.len().to_string());
             for reply in replies {
                 let text = crate::text::fit(&reply.text.replace('\n', " "), 40);
-                let why = reply.why.as_deref().unwrap_or("not tried yet");
+                let why = reply.why.as_deref().unwrap_or(tr.t(S::DrNotTried));
+                let written = local_time(reply.written);
                 line(
                     "",
-                    &format!(
-                        "{} to {}: “{}” — {why}",
-                        local_time(reply.written),
-                        reply.customer_name,
-                        text.trim_end()
+                    &tr.f(
+                        S::DrReply,
+                        &[&written, &reply.customer_name, text.trim_end(), why],
                     ),
                 );
             }
         }
         match state.last_success {
-            Some(t) => line("last sync", &format!("{} ({})", local_time(t), relative(t))),
-            None => line("last sync", "never: run `pagedesk sync --once`"),
+            Some(t) => line(
+                tr.t(S::DrLastSync),
+                &format!("{} ({})", local_time(t), relative(t)),
+            ),
+            None => line(tr.t(S::DrLastSync), tr.t(S::DrNever)),
         }
         if let Some(error) = &state.last_error {
             let at = state.last_attempt.map(local_time).unwrap_or_default();
-            line("last error", &format!("{error} (at {at})"));
+            line(tr.t(S::DrLastError), &tr.f(S::DrAt, &[error, &at]));
         }
         if let Some(until) = state.rate_limited_until.filter(|u| *u > now) {
             healthy = false;
+            let at = local_time(until);
             line(
-                "rate limited",
-                &format!("until {} ({})", local_time(until), relative(until)),
+                tr.t(S::DrRateLimited),
+                &tr.f(S::DrUntil, &[&at, &relative(until)]),
             );
         }
     }
@@ -185,29 +188,27 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
 
 /// What kind of token a page has and whether it expires, when the config has the app's id and
 /// secret to ask Facebook (`debug_token`); nothing otherwise.
-async fn token_kind(config: &Config, graph: &GraphClient, token: &AccessToken) -> String {
+async fn token_kind(tr: Tr, config: &Config, graph: &GraphClient, token: &AccessToken) -> String {
     let (Some(app_id), Ok(Some(secret))) = (&config.graph.app_id, config.graph.app_secret()) else {
         return String::new();
     };
     match graph.debug_token(app_id, &secret, token).await {
-        Ok(data) if !data.is_valid => ", but Facebook says it is no longer valid".into(),
+        Ok(data) if !data.is_valid => tr.t(S::DrTokenInvalid).to_owned(),
         Ok(data) => {
-            let kind = match data.kind.as_deref() {
-                Some("PAGE") => "a page token",
-                Some("USER") => "a user token (put a page token here: pagedesk connect)",
-                _ => "a token",
-            };
+            let kind = tr.t(match data.kind.as_deref() {
+                Some("PAGE") => S::DrPageToken,
+                Some("USER") => S::DrUserToken,
+                _ => S::DrSomeToken,
+            });
             match data.expires_at.filter(|at| *at > 0) {
-                None => format!(": {kind} that does not expire"),
+                None => tr.f(S::DrNoExpiry, &[kind]),
                 Some(at) => {
                     let when = chrono::DateTime::from_timestamp(at, 0)
                         .map_or_else(|| at.to_string(), local_time);
-                    format!(
-                        ": {kind} that expires {when} (pagedesk connect with app_id and app_secret gives one that does not)"
-                    )
+                    tr.f(S::DrExpires, &[kind, &when])
                 }
             }
         }
-        Err(e) => format!(" (its kind is unknown: {e})"),
+        Err(e) => tr.f(S::DrKindUnknown, &[&e.to_string()]),
     }
 }
