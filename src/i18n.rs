@@ -155,6 +155,10 @@ strings! {
     DrNoExpiry => ": {} that does not expire", ": {} không hết hạn";
     DrExpires => ": {} that expires {} (pagedesk connect with app_id and app_secret gives one that does not)", ": {} hết hạn lúc {} (pagedesk connect với app_id và app_secret cho token không hết hạn)";
     DrKindUnknown => " (its kind is unknown: {})", " (không rõ loại token: {})";
+    CliLeading => "This pagedesk now runs the sync engine of {}.", "pagedesk này đang chạy bộ đồng bộ của {}.";
+    CliStandby => "pid {} runs the sync engine of {}; standing by.", "pid {} đang chạy bộ đồng bộ của {}; chờ sẵn.";
+    CliNews => "{}: {} new messages", "{}: {} tin mới";
+    CliStopped => "The sync engine stopped after an internal error ({}); it gave up the engine of {}. Details are in {}.", "Bộ đồng bộ dừng do lỗi nội bộ ({}); đã nhường bộ đồng bộ của {}. Chi tiết trong {}.";
     ReplyKept => "The reply was not stored ({}); it is back in the reply box, not sent.", "Chưa lưu được tin trả lời ({}); tin đã trở lại ô trả lời, chưa gửi.";
     SearchPrompt => "Search: ", "Tìm: ";
     SearchHits => "Match {} of {} for “{}” (n/N)", "Kết quả {}/{} cho “{}” (n/N)";

@@ -259,6 +259,7 @@ async fn sync_service(
     store: Arc<Mutex<Store>>,
     data_dir: &Path,
 ) -> Result<ExitCode> {
+    let tr = Tr(Lang::choose(config.language));
     let (events, mut received) = tokio::sync::mpsc::unbounded_channel();
     let events_to_print = events.clone();
     let engine = build_engine(config, store.clone(), Some(events))?;
@@ -275,14 +276,14 @@ async fn sync_service(
             _ = tokio::signal::ctrl_c() => break,
             Some(event) = received.recv() => {
                 stopped |= matches!(event, SyncEvent::Stopped { .. });
-                print_event(&event, &store, data_dir);
+                print_event(tr, &event, &store, data_dir);
             }
             // The engine ended by itself: after an internal error. Its last words were printed;
             // a service manager restarts the process.
             _ = &mut running => {
                 while let Ok(event) = received.try_recv() {
                     stopped |= matches!(event, SyncEvent::Stopped { .. });
-                    print_event(&event, &store, data_dir);
+                    print_event(tr, &event, &store, data_dir);
                 }
                 return Ok(if stopped { ExitCode::FAILURE } else { ExitCode::SUCCESS });
             }
@@ -293,28 +294,22 @@ async fn sync_service(
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_event(event: &SyncEvent, store: &Arc<Mutex<Store>>, data_dir: &Path) {
+fn print_event(tr: Tr, event: &SyncEvent, store: &Arc<Mutex<Store>>, data_dir: &Path) {
     let time = local_time(Utc::now());
     let page_name = |id: &str| {
         let pages = store.lock().expect("store").pages().unwrap_or_default();
         let stored = pages.iter().find(|p| p.id == id).map(|p| p.name.as_str());
-        crate::model::page_name(None, stored, id)
+        format!("{} ({id})", crate::model::page_name(None, stored, id))
     };
+    let dir = data_dir.display().to_string();
     match event {
-        SyncEvent::Leading => out!(
-            "{time} This pagedesk now runs the sync engine of {}.",
-            data_dir.display()
-        ),
-        SyncEvent::Standby { pid } => out!(
-            "{time} pid {pid} runs the sync engine of {}; standing by.",
-            data_dir.display()
-        ),
+        SyncEvent::Leading => out!("{time} {}", tr.f(S::CliLeading, &[&dir])),
+        SyncEvent::Standby { pid } => {
+            out!("{time} {}", tr.f(S::CliStandby, &[&pid.to_string(), &dir]));
+        }
         SyncEvent::PageChanged { page_id, news } => {
-            out!(
-                "{time} {} ({page_id}): {} new messages",
-                page_name(page_id),
-                news.messages
-            );
+            let news = news.messages.to_string();
+            out!("{time} {}", tr.f(S::CliNews, &[&page_name(page_id), &news]));
         }
         SyncEvent::SyncStateChanged { page_id } => {
             let state = store
@@ -323,28 +318,25 @@ fn print_event(event: &SyncEvent, store: &Arc<Mutex<Store>>, data_dir: &Path) {
                 .page_sync(page_id)
                 .unwrap_or_default();
             if let Some(error) = state.last_error {
-                eprintln!("{time} {} ({page_id}): {error}", page_name(page_id));
+                eprintln!("{time} {}: {error}", page_name(page_id));
             }
         }
         SyncEvent::ConfigRead {
             problem: Some(problem),
             ..
-        } => eprintln!(
-            "{time} The config changed but cannot be used ({problem}); the one read before stays in use."
-        ),
+        } => eprintln!("{time} {}", tr.f(S::ConfigUnusable, &[problem])),
         SyncEvent::ConfigRead { restart_needed, .. } => out!(
-            "{time} The config was read again: new tokens are used now{}.",
-            if *restart_needed {
-                "; pages added or removed need a restart"
+            "{time} {}",
+            tr.t(if *restart_needed {
+                S::ConfigReadRestart
             } else {
-                ""
-            }
+                S::ConfigRead
+            })
         ),
-        SyncEvent::Stopped { reason } => eprintln!(
-            "{time} The sync engine stopped after an internal error ({reason}); it gave up the engine of {}. Details are in {}.",
-            data_dir.display(),
-            data_dir.join(LOG_FILE).display()
-        ),
+        SyncEvent::Stopped { reason } => {
+            let log = data_dir.join(LOG_FILE).display().to_string();
+            eprintln!("{time} {}", tr.f(S::CliStopped, &[reason, &dir, &log]));
+        }
         SyncEvent::Syncing { .. } | SyncEvent::ReplyUpdated { .. } => {}
     }
 }
