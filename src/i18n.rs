@@ -159,6 +159,15 @@ strings! {
     CliStandby => "pid {} runs the sync engine of {}; standing by.", "pid {} đang chạy bộ đồng bộ của {}; chờ sẵn.";
     CliNews => "{}: {} new messages", "{}: {} tin mới";
     CliStopped => "The sync engine stopped after an internal error ({}); it gave up the engine of {}. Details are in {}.", "Bộ đồng bộ dừng do lỗi nội bộ ({}); đã nhường bộ đồng bộ của {}. Chi tiết trong {}.";
+    ConnectExchanged => "Exchanged the user token for a long-lived one: the page tokens it lists do not expire.", "Đã đổi token người dùng lấy token dài hạn: token trang lấy từ nó không hết hạn.";
+    ConnectNoApp => "No app_id and app_secret under [graph]: the user token is used as it is, and page tokens from a short-lived user token expire with it (within hours). Add them and run connect again for tokens that do not expire.", "Chưa có app_id và app_secret trong [graph]: token người dùng được dùng nguyên trạng, và token trang lấy từ token ngắn hạn sẽ hết hạn theo (trong vài giờ). Thêm chúng rồi chạy lại connect để có token không hết hạn.";
+    ConnectSkipped => "Skipped {}: your user has no MESSAGING task on this page, so pagedesk could neither read nor answer its messages.", "Bỏ qua {}: tài khoản của bạn không có quyền MESSAGING trên trang này, nên pagedesk không đọc hay trả lời tin được.";
+    ConnectNotAmong => "Page {} is not among the pages this user can message.", "Trang {} không nằm trong các trang tài khoản này nhắn tin được.";
+    ConnectNone => "No page connected; the config is unchanged.", "Không kết nối trang nào; file cấu hình giữ nguyên.";
+    ConnectConnected => "Connected {}: its page token is in {}.", "Đã kết nối {}: token trang nằm trong {}.";
+    ConnectRefused => "Facebook refused the user access token (error 190): get a new one in the Graph API Explorer and paste it again", "Facebook từ chối token người dùng (lỗi 190): lấy token mới trong Graph API Explorer rồi dán lại";
+    ConnectPaste => "Paste a user access token (Graph API Explorer: your app, with pages_messaging, pages_read_engagement and pages_manage_metadata), then Enter: ", "Dán token người dùng (Graph API Explorer: ứng dụng của bạn, với pages_messaging, pages_read_engagement và pages_manage_metadata), rồi Enter: ";
+    ConnectNoToken => "no user access token on standard input: pipe it in, e.g. `pagedesk connect < token.txt`", "không có token người dùng ở đầu vào chuẩn: truyền vào, ví dụ `pagedesk connect < token.txt`";
     ReplyKept => "The reply was not stored ({}); it is back in the reply box, not sent.", "Chưa lưu được tin trả lời ({}); tin đã trở lại ô trả lời, chưa gửi.";
     SearchPrompt => "Search: ", "Tìm: ";
     SearchHits => "Match {} of {} for “{}” (n/N)", "Kết quả {}/{} cho “{}” (n/N)";

@@ -14,6 +14,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::config::{Config, GraphSettings};
 use crate::graph::{AccessToken, GraphError, ManagedPage};
+use crate::i18n::{Lang, S, Tr};
 
 /// The task a user needs on a page to read and send its messages.
 const MESSAGING_TASK: &str = "MESSAGING";
@@ -27,30 +28,27 @@ pub async fn run(config_path: &Path, only: &[String]) -> Result<ExitCode> {
     let settings = existing
         .as_ref()
         .map_or_else(GraphSettings::default, |c| c.graph.clone());
-    let user_token = read_user_token()?;
+    let tr = Tr(Lang::choose(existing.as_ref().and_then(|c| c.language)));
+    let user_token = read_user_token(tr)?;
     let graph = settings.client()?;
     let user_token = match (&settings.app_id, settings.app_secret()?) {
         (Some(app_id), Some(secret)) => {
             let long_lived = graph
                 .exchange_user_token(app_id, &secret, &user_token)
                 .await
-                .map_err(refused_user_token)?;
-            out!(
-                "Exchanged the user token for a long-lived one: the page tokens it lists do not expire."
-            );
+                .map_err(|e| refused_user_token(tr, e))?;
+            out!("{}", tr.t(S::ConnectExchanged));
             long_lived
         }
         _ => {
-            eprintln!(
-                "No app_id and app_secret under [graph]: the user token is used as it is, and page tokens from a short-lived user token expire with it (within hours). Add them and run connect again for tokens that do not expire."
-            );
+            eprintln!("{}", tr.t(S::ConnectNoApp));
             user_token
         }
     };
     let managed = graph
         .managed_pages(&user_token)
         .await
-        .map_err(refused_user_token)?;
+        .map_err(|e| refused_user_token(tr, e))?;
     let mut connected = Vec::new();
     for page in managed
         .into_iter()
@@ -60,8 +58,8 @@ pub async fn run(config_path: &Path, only: &[String]) -> Result<ExitCode> {
         match usable_token(&page) {
             Some(token) => connected.push((page.id.clone(), name, token)),
             None => out!(
-                "Skipped {name} ({}): your user has no MESSAGING task on this page, so pagedesk could neither read nor answer its messages.",
-                page.id
+                "{}",
+                tr.f(S::ConnectSkipped, &[&format!("{name} ({})", page.id)])
             ),
         }
     }
@@ -70,18 +68,17 @@ pub async fn run(config_path: &Path, only: &[String]) -> Result<ExitCode> {
         .filter(|id| !connected.iter().any(|(found, _, _)| found == *id))
         .collect();
     for id in &missing {
-        eprintln!("Page {id} is not among the pages this user can message.");
+        eprintln!("{}", tr.f(S::ConnectNotAmong, &[id.as_str()]));
     }
     if connected.is_empty() {
-        eprintln!("No page connected; the config is unchanged.");
+        eprintln!("{}", tr.t(S::ConnectNone));
         return Ok(ExitCode::FAILURE);
     }
     write_pages(config_path, &connected)?;
     for (id, name, _) in &connected {
-        out!(
-            "Connected {name} ({id}): its page token is in {}.",
-            config_path.display()
-        );
+        let page = format!("{name} ({id})");
+        let path = config_path.display().to_string();
+        out!("{}", tr.f(S::ConnectConnected, &[&page, &path]));
     }
     Ok(if missing.is_empty() {
         ExitCode::SUCCESS
@@ -96,22 +93,18 @@ fn usable_token(page: &ManagedPage) -> Option<AccessToken> {
     page.access_token.clone().filter(|_| messaging)
 }
 
-fn refused_user_token(error: GraphError) -> anyhow::Error {
+fn refused_user_token(tr: Tr, error: GraphError) -> anyhow::Error {
     match error {
-        GraphError::Auth { .. } => anyhow::anyhow!(
-            "Facebook refused the user access token (error 190): get a new one in the Graph API Explorer and paste it again"
-        ),
+        GraphError::Auth { .. } => anyhow::anyhow!(tr.t(S::ConnectRefused)),
         other => other.into(),
     }
 }
 
 /// One line from standard input; on a terminal, after saying what to paste.
-fn read_user_token() -> Result<AccessToken> {
+fn read_user_token(tr: Tr) -> Result<AccessToken> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprint!(
-            "Paste a user access token (Graph API Explorer: your app, with pages_messaging, pages_read_engagement and pages_manage_metadata), then Enter: "
-        );
+        eprint!("{}", tr.t(S::ConnectPaste));
         std::io::stderr().flush().ok();
     }
     let mut line = String::new();
@@ -121,9 +114,7 @@ fn read_user_token() -> Result<AccessToken> {
         .context("cannot read the user access token from standard input")?;
     let token = line.trim();
     if token.is_empty() {
-        bail!(
-            "no user access token on standard input: pipe it in, e.g. `pagedesk connect < token.txt`"
-        );
+        bail!(tr.t(S::ConnectNoToken));
     }
     Ok(AccessToken::new(token))
 }
