@@ -465,6 +465,11 @@ impl Keymap {
             .map_or(&[], |b| &b.2)
     }
 
+    /// The first key that does `action` in `mode`, as staff are told to press it.
+    pub fn first_key(&self, mode: Mode, action: Action) -> Option<String> {
+        self.keys(mode, action).first().map(ToString::to_string)
+    }
+
     /// Every binding in help order, for the help and the README.
     pub fn bindings(&self) -> impl Iterator<Item = (Mode, Action, &[Key])> {
         self.bindings

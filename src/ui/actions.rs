@@ -414,4 +414,39 @@ impl App {
             at: Utc::now(),
         });
     }
+
+    /// Quits, unless replies still wait to be sent and staff were not told yet: then says they
+    /// will go out with the next pagedesk, and the next quit quits.
+    pub(super) fn quit_or_warn(&mut self) {
+        let waiting = self.store_ref().waiting_replies().unwrap_or(0);
+        if waiting == 0 || self.quit_warned {
+            self.quit = true;
+            return;
+        }
+        self.quit_warned = true;
+        let key = self
+            .settings
+            .keymap
+            .first_key(crate::keymap::Mode::Inbox, crate::keymap::Action::Quit)
+            .unwrap_or_else(|| "Ctrl-C".to_owned());
+        self.say(self.tr.f(S::QuitWithWaiting, &[&waiting.to_string(), &key]));
+    }
+
+    /// Moves to the next conversation with unread messages in the list.
+    pub(super) fn next_unread(&mut self) {
+        let query = self.list_query();
+        let current = self.selected_conversation().map(|c| c.id.clone());
+        let next = self
+            .store_ref()
+            .next_unread(&query, current.as_deref())
+            .and_then(|next| match next {
+                Some(id) => self.store_ref().position_in(&query, &id),
+                None => Ok(None),
+            });
+        match self.report_value(next) {
+            Some(Some(position)) => self.select_index(position),
+            Some(None) => self.say(self.tr.t(S::NoUnread).to_owned()),
+            None => {}
+        }
+    }
 }

@@ -198,7 +198,7 @@ pub struct App {
     /// Staff asked to write the reply in their editor: the terminal hands it over.
     pub editor_requested: bool,
     /// Staff were told that replies still wait to be sent: quitting again quits.
-    quit_warned: bool,
+    pub(super) quit_warned: bool,
     /// Text for the terminal to put on the clipboard (OSC 52) at the next draw.
     pub clipboard: Option<String>,
     /// The link the notice shows: the terminal makes it clickable (OSC 8) where it is drawn.
@@ -656,43 +656,6 @@ impl App {
         self.list_top = 0;
         self.load_list();
         self.show_selected();
-    }
-
-    /// Quits, unless replies still wait to be sent and staff were not told yet: then says they
-    /// will go out with the next pagedesk, and the next quit quits.
-    pub(super) fn quit_or_warn(&mut self) {
-        let waiting = self.store.waiting_replies().unwrap_or(0);
-        if waiting == 0 || self.quit_warned {
-            self.quit = true;
-            return;
-        }
-        self.quit_warned = true;
-        let key = self
-            .settings
-            .keymap
-            .keys(crate::keymap::Mode::Inbox, crate::keymap::Action::Quit)
-            .first()
-            .map(ToString::to_string)
-            .unwrap_or_else(|| "Ctrl-C".to_owned());
-        self.say(self.tr.f(S::QuitWithWaiting, &[&waiting.to_string(), &key]));
-    }
-
-    /// Moves to the next conversation with unread messages in the list.
-    pub(super) fn next_unread(&mut self) {
-        let query = self.list_query();
-        let current = self.selected_conversation().map(|c| c.id.clone());
-        let next = self
-            .store
-            .next_unread(&query, current.as_deref())
-            .and_then(|next| match next {
-                Some(id) => self.store.position_in(&query, &id),
-                None => Ok(None),
-            });
-        match self.report_value(next) {
-            Some(Some(position)) => self.select_index(position),
-            Some(None) => self.say(self.tr.t(S::NoUnread).to_owned()),
-            None => {}
-        }
     }
 
     pub(super) fn picker_is_dismissed(&self) -> bool {

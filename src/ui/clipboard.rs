@@ -71,9 +71,7 @@ impl App {
             let key = self
                 .settings
                 .keymap
-                .keys(Mode::Inbox, Action::ToggleMouse)
-                .first()
-                .map(ToString::to_string)
+                .first_key(Mode::Inbox, Action::ToggleMouse)
                 .unwrap_or_default();
             self.say(self.tr.f(S::MouseOff, &[&key]));
         }

@@ -86,12 +86,7 @@ fn chat_lines(app: &App, width: u16, clock: Clock) -> Option<ChatLines> {
         new_from: open.new_from,
         highlight: app.highlight,
         width: usize::from(width),
-        retry_key: app
-            .settings
-            .keymap
-            .keys(Mode::Inbox, Action::Retry)
-            .first()
-            .map(ToString::to_string),
+        retry_key: app.settings.keymap.first_key(Mode::Inbox, Action::Retry),
         tr: app.tr,
         theme: app.theme,
         clock,
