@@ -530,6 +530,12 @@ async fn two_staff_on_one_data_dir_keep_their_own_drafts_and_see_each_other() {
     assert_eq!(sent[0]["sent_by"], "Minh");
     // Minh closes: Hà no longer sees him.
     minh.leave_and_quit().await;
+    // Closing says so at once (not by going quiet for a while).
+    let here = pagedesk::store::Store::open(&world.data_dir)
+        .unwrap()
+        .presence_in(conversation, "", chrono::DateTime::UNIX_EPOCH)
+        .unwrap();
+    assert!(here.iter().all(|p| p.staff != "Minh"), "{here:?}");
     ha.wait_for("Minh gone", |s| {
         !s.contains("Minh has it open") && !s.contains("Minh replying")
     })

@@ -672,3 +672,53 @@ async fn tokens_travel_in_a_header_never_in_a_url() {
         assert_eq!(request["token_in_query"], false, "{request}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_taken_back_never_goes_out_and_one_being_sent_cannot_be_taken_back() {
+    let world = TestWorld::start_with_timeout("", "10s").await;
+    let id = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Chốt đơn nhé", "inbox", 60)
+        .await;
+    world.sync().await;
+    let (typo, slow) = {
+        let mut store = Store::open(&world.data_dir).unwrap();
+        (
+            store
+                .enqueue_reply(&id, "Dạ em gửi 35.000đ", Utc::now())
+                .unwrap(),
+            store
+                .enqueue_reply(&id, "Dạ em lên đơn ạ", Utc::now())
+                .unwrap(),
+        )
+    };
+    // Staff take the typo back before any pagedesk sends it.
+    let taken = Store::open(&world.data_dir)
+        .unwrap()
+        .take_back_reply(typo, Utc::now())
+        .unwrap();
+    assert_eq!(
+        taken,
+        pagedesk::store::TakeBack::Taken("Dạ em gửi 35.000đ".into())
+    );
+    // Another pagedesk sends what is left, Facebook slow to answer.
+    world
+        .fault(json!({ "method": "POST", "fault": { "kind": "delay", "ms": 3000 } }))
+        .await;
+    let sender = world.spawn(&["sync", "--once"]);
+    eventually("the send on its way", Duration::from_secs(10), async || {
+        world.sends().await > 0
+    })
+    .await;
+    // While it is on its way, taking it back is too late, and says so.
+    let late = Store::open(&world.data_dir)
+        .unwrap()
+        .take_back_reply(slow, Utc::now())
+        .unwrap();
+    assert_eq!(late, pagedesk::store::TakeBack::TooLate);
+    assert!(sender.wait_with_output().await.unwrap().status.success());
+    assert_eq!(
+        world.page_texts_on_facebook(&id).await,
+        ["Dạ em lên đơn ạ"],
+        "the typo never reached the buyer; the other went once"
+    );
+}
