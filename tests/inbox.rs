@@ -883,6 +883,13 @@ fn the_list_says_how_long_each_buyer_has_waited_and_finds_who_waited_longest() {
             .any(|l| l.contains("Nguyễn Thị Lan") && l.contains("waiting 3m")),
         "{screen}"
     );
+    // Written to twice since the page answered: when last, and waiting since the first.
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("Trần Thị Thu") && l.contains("12m · waiting 14m")),
+        "{screen}"
+    );
     // Answered: the last activity instead.
     assert!(
         screen

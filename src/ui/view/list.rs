@@ -65,8 +65,33 @@ pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
         } else {
             String::new()
         };
-        let right = format!(" {spam}{time}");
         let dot = if unread { "● " } else { "  " };
+        // When they last wrote too, if that was later than the wait began and there is room
+        // beside the whole name.
+        let last_wrote = match (
+            conversation.waiting_since,
+            conversation.last_customer_message_time,
+        ) {
+            (Some(since), Some(last)) if (last - since).num_seconds() >= 60 => {
+                Some(tr.span(clock.since(last)))
+            }
+            _ => None,
+        };
+        let time = match last_wrote {
+            Some(last)
+                if width
+                    >= dot.width()
+                        + conversation.customer_name.width()
+                        + spam.width()
+                        + time.width()
+                        + last.width()
+                        + 5 =>
+            {
+                format!("{last} · {time}")
+            }
+            _ => time,
+        };
+        let right = format!(" {spam}{time}");
         let name_width = width.saturating_sub(right.width() + dot.width());
         let name_style = if unread {
             app.theme.bold()
