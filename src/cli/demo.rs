@@ -37,7 +37,13 @@ pub async fn run(data_dir: Option<PathBuf>) -> Result<ExitCode> {
     let emulator = Emulator::start(scenario, "127.0.0.1:0".parse()?, false).await?;
     let throwaway = match data_dir {
         Some(_) => None,
-        None => Some(tempfile::tempdir()?),
+        // Private from its first byte, like every data dir.
+        None => Some({
+            use std::os::unix::fs::PermissionsExt;
+            tempfile::Builder::new()
+                .permissions(std::fs::Permissions::from_mode(0o700))
+                .tempdir()?
+        }),
     };
     let data_dir =
         data_dir.unwrap_or_else(|| throwaway.as_ref().expect("made above").path().to_owned());
