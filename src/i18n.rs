@@ -256,10 +256,10 @@ strings! {
     KeyLongestWaiting => "Unreplied, longest waiting first (again: newest first)", "Chưa trả lời, chờ lâu nhất trước (lần nữa: mới nhất trước)";
     NoUnread => "No unread conversation here.", "Không còn hội thoại chưa đọc ở đây.";
     Waiting => "waiting {}", "chờ {}";
-    LongestWaitingFirst => "longest wait first", "chờ lâu nhất trước";
-    KeyCopyMessage => "copy the buyer's last message (or the search hit) to the clipboard", "chép tin cuối của khách (hoặc kết quả tìm) vào bộ nhớ tạm";
+    LongestWaitingFirst => "oldest first", "lâu nhất trước";
+    KeyCopyMessage => "copy the buyer's last message (or the search hit)", "chép tin cuối của khách (hoặc kết quả tìm)";
     KeyCopyPhone => "copy the newest phone number in the conversation", "chép số điện thoại mới nhất trong hội thoại";
-    KeyOpenInFacebook => "open the conversation in Meta Business Suite (link shown and copied)", "mở hội thoại trong Meta Business Suite (hiện và chép đường dẫn)";
+    KeyOpenInFacebook => "Meta Business Suite link: shown, clickable, copied", "đường dẫn Meta Business Suite: hiện, bấm được, đã chép";
     KeyToggleMouse => "mouse off (the terminal selects text) / on", "tắt chuột (để chọn chữ trong terminal) / bật";
     Copied => "Copied: {}", "Đã chép: {}";
     NothingToCopy => "Nothing to copy here.", "Không có gì để chép.";
@@ -267,7 +267,7 @@ strings! {
     MouseOff => "Mouse off: select text with the terminal. Press {} to turn it back on.", "Đã tắt chuột: chọn chữ bằng terminal. Nhấn {} để bật lại.";
     MouseOn => "Mouse on.", "Đã bật chuột.";
     OpenLink => "Meta Business Suite (copied): {}", "Meta Business Suite (đã chép): {}";
-    KeyTakeBack => "take back the last reply not sent (cancel it, or delete a failed one)", "rút lại tin chưa gửi cuối cùng (hủy, hoặc xóa tin lỗi)";
+    KeyTakeBack => "take back the last unsent reply (cancel, or delete if failed)", "rút lại tin chưa gửi cuối cùng (hủy, hoặc xóa tin lỗi)";
     KeyEditReply => "edit the last reply not sent: back into the reply box", "sửa tin chưa gửi cuối cùng: đưa lại vào ô trả lời";
     ReplyTakenBack => "Reply taken back; nothing was sent.", "Đã rút lại tin; chưa gửi gì.";
     ReplyBackInBox => "Reply taken back into the box; nothing was sent.", "Đã đưa tin trở lại ô trả lời; chưa gửi gì.";
