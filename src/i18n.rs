@@ -233,7 +233,7 @@ strings! {
     ModeQuickReplies => "Quick replies (type /shortcut in the reply box)", "Trả lời nhanh (gõ /mã trong ô trả lời)";
     ModeSearch => "Search line", "Dòng tìm kiếm";
     ModeSettings => "Settings", "Cài đặt";
-    ModeHelp => "This help", "Trợ giúp này";
+    ModeHelp => "Windows (this help, why pages do not sync)", "Cửa sổ (trợ giúp này, lý do không đồng bộ)";
     ModeAlways => "Always", "Luôn luôn";
     KeyNextPane => "next pane", "khung sau";
     KeyPreviousPane => "previous pane", "khung trước";
@@ -267,6 +267,10 @@ strings! {
     MouseOff => "Mouse off: select text with the terminal. Press {} to turn it back on.", "Đã tắt chuột: chọn chữ bằng terminal. Nhấn {} để bật lại.";
     MouseOn => "Mouse on.", "Đã bật chuột.";
     OpenLink => "Meta Business Suite (copied): {}", "Meta Business Suite (đã chép): {}";
+    KeyWhy => "why the pages shown do not sync, in full", "lý do các trang đang xem không đồng bộ, đầy đủ";
+    WhyTitle => "Why pages do not sync", "Lý do trang không đồng bộ";
+    WhyInFull => "… {} shows why in full", "… {} xem lý do đầy đủ";
+    AllPagesSync => "Every page shown syncs.", "Mọi trang đang xem đều đồng bộ được.";
     KeyTakeBack => "take back the last unsent reply (cancel, or delete if failed)", "rút lại tin chưa gửi cuối cùng (hủy, hoặc xóa tin lỗi)";
     KeyEditReply => "edit the last reply not sent: back into the reply box", "sửa tin chưa gửi cuối cùng: đưa lại vào ô trả lời";
     ReplyTakenBack => "Reply taken back; nothing was sent.", "Đã rút lại tin; chưa gửi gì.";

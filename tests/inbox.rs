@@ -500,17 +500,17 @@ fn the_help_scrolls_to_its_last_binding_and_says_where_it_is() {
     let mut inbox = Inbox::new(100, 30);
     inbox.key(KeyCode::Char('?'));
     let top = inbox.screen();
-    assert!(top.contains("Keys · 1-28/60"), "{top}");
+    assert!(top.contains("Keys · 1-28/61"), "{top}");
     assert!(!top.contains("Ctrl-C"), "{top}");
     inbox.key(KeyCode::Char('G'));
     let bottom = inbox.screen();
-    assert!(bottom.contains("Keys · 33-60/60"), "{bottom}");
+    assert!(bottom.contains("Keys · 34-61/61"), "{bottom}");
     assert!(
         bottom.contains("Ctrl-C") && bottom.contains("Esc q ?"),
         "{bottom}"
     );
     inbox.key(KeyCode::Char('k'));
-    assert!(inbox.screen().contains("Keys · 32-59/60"));
+    assert!(inbox.screen().contains("Keys · 33-60/61"));
     inbox.key(KeyCode::Char('q'));
     assert!(!inbox.screen().contains("Keys ·"), "q closes the help");
     assert!(!inbox.app.quit);
@@ -977,4 +977,67 @@ fn quitting_with_a_reply_not_sent_says_it_will_still_go_out() {
     );
     inbox.key(KeyCode::Char('q'));
     assert!(inbox.app.quit);
+}
+
+#[test]
+fn a_reason_longer_than_the_screen_has_room_for_is_shown_whole_on_w() {
+    let mut inbox = Inbox::new(80, 24);
+    let reason: Vec<String> = (1..=16)
+        .map(|n| format!("part {n} of what Facebook answered (#2), an unexpected error;"))
+        .collect();
+    let reason = reason.join(" ");
+    inbox
+        .store()
+        .save_page_sync(
+            SHOP,
+            &pagedesk::store::PageSync {
+                last_attempt: Some(common::inbox::now()),
+                last_error: Some(reason.clone()),
+                last_error_kind: Some(pagedesk::model::SyncErrorKind::Facebook),
+                failing_since: Some(common::inbox::now() - chrono::Duration::minutes(7)),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    inbox.app.poll_database();
+    let screen = inbox.screen();
+    assert!(screen.contains("… w shows why in full"), "{screen}");
+    inbox.key(KeyCode::Char('w'));
+    // What the window holds, screen after screen (its lines between its borders).
+    let inside = |screen: &str| {
+        let lines: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
+        let top = lines
+            .iter()
+            .position(|l| {
+                l.iter()
+                    .collect::<String>()
+                    .contains("┌Why pages do not sync")
+            })
+            .expect("the window is open");
+        let left = lines[top].iter().position(|c| *c == '┌').unwrap();
+        let right = left + lines[top][left..].iter().position(|c| *c == '┐').unwrap();
+        lines[top + 1..]
+            .iter()
+            .take_while(|l| l.get(left) != Some(&'└'))
+            .map(|l| l[left + 1..right.min(l.len())].iter().collect::<String>())
+            .collect::<Vec<_>>()
+    };
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        for line in inside(&inbox.screen()) {
+            if !seen.contains(&line) {
+                seen.push(line);
+            }
+        }
+        inbox.key(KeyCode::Char('d'));
+    }
+    let words = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let shown = words(&seen.join(" "));
+    assert!(shown.contains(&words(&reason)), "{shown}");
+    assert!(
+        shown.starts_with("⚠ Thời Trang Mai Anh: not syncing since 17:23. Why:"),
+        "{shown}"
+    );
+    inbox.key(KeyCode::Esc);
+    assert!(inbox.app.overlay.is_none());
 }

@@ -19,7 +19,7 @@ impl App {
     pub(super) fn perform(&mut self, action: Action, key: KeyEvent) {
         match (self.overlay, action) {
             (Some(_), Action::Close) => self.overlay = None,
-            (Some(Overlay::Help { top }), movement) => {
+            (Some(overlay @ (Overlay::Help { top } | Overlay::Why { top })), movement) => {
                 let top = match movement {
                     Action::Down => top + 1,
                     Action::Up => top.saturating_sub(1),
@@ -29,8 +29,11 @@ impl App {
                     Action::Last => usize::MAX,
                     _ => top,
                 };
-                let top = top.min(super::view::help_scroll_limit(self));
-                self.overlay = Some(Overlay::Help { top });
+                let top = top.min(super::view::scroll_limit(self, overlay));
+                self.overlay = Some(match overlay {
+                    Overlay::Why { .. } => Overlay::Why { top },
+                    _ => Overlay::Help { top },
+                });
             }
             (Some(Overlay::Settings { cursor }), action) => {
                 let last = self.pages.len().saturating_sub(1);
@@ -194,6 +197,10 @@ impl App {
             Action::NextPane => self.cycle_focus(true),
             Action::PreviousPane => self.cycle_focus(false),
             Action::Help => self.overlay = Some(Overlay::Help { top: 0 }),
+            Action::Why if super::view::problems_shown(self) => {
+                self.overlay = Some(Overlay::Why { top: 0 })
+            }
+            Action::Why => self.say(self.tr.t(S::AllPagesSync).to_owned()),
             Action::Settings => {
                 self.overlay = Some(Overlay::Settings {
                     cursor: self.page.unwrap_or(0),

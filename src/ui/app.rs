@@ -72,6 +72,10 @@ pub enum Overlay {
     Help {
         top: usize,
     },
+    /// Why the pages shown do not sync, whole, scrolled down `top` lines.
+    Why {
+        top: usize,
+    },
     Settings {
         cursor: usize,
     },

@@ -67,7 +67,7 @@ impl App {
     /// Where keys are read now, the first mode binding a key winning.
     pub fn key_modes(&self) -> &'static [Mode] {
         match (self.overlay, &self.search.typing, self.focus) {
-            (Some(Overlay::Help { .. }), _, _) => &[Mode::Help, Mode::Move],
+            (Some(Overlay::Help { .. } | Overlay::Why { .. }), _, _) => &[Mode::Help, Mode::Move],
             (Some(Overlay::Settings { .. }), _, _) => &[Mode::Settings, Mode::Move],
             (None, Some(_), _) => &[Mode::Search],
             (None, None, Pane::Compose) if self.picker_matches().is_some() => {

@@ -15,8 +15,8 @@ use crate::text::fit;
 pub use chat_pane::ChatScroll;
 use chat_pane::draw_chat;
 use list::draw_list;
-pub use overlays::help_scroll_limit;
-use overlays::{draw_help, draw_settings};
+pub use overlays::scroll_limit;
+use overlays::{draw_settings, draw_window};
 use sidebar::{draw_header, draw_sidebar, token_banners};
 use status::{draw_hints, draw_problems, draw_status, problem_lines};
 
@@ -133,6 +133,11 @@ pub fn areas(app: &App) -> Areas {
     }
 }
 
+/// Whether a page shown fails to sync for a reason the details line (and `w`) give.
+pub fn problems_shown(app: &App) -> bool {
+    !status::problem_details(app, Clock::local()).is_empty()
+}
+
 /// The row of the status line on the terminal as it is now.
 pub fn status_row(app: &App) -> u16 {
     panes(app, app.size).status.y
@@ -174,7 +179,9 @@ pub fn draw_at(frame: &mut Frame, app: &App, clock: Clock) {
     draw_status(frame, app, panes.status, clock);
     draw_hints(frame, app, panes.hints);
     match app.overlay {
-        Some(Overlay::Help { top }) => draw_help(frame, app, top),
+        Some(overlay @ (Overlay::Help { top } | Overlay::Why { top })) => {
+            draw_window(frame, app, overlay, top, clock)
+        }
         Some(Overlay::Settings { cursor }) => draw_settings(frame, app, cursor),
         None => {}
     }

@@ -7,10 +7,12 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use strum::IntoEnumIterator;
 
+use super::status::problem_details;
 use crate::i18n::S;
 use crate::keymap::Mode;
 use crate::text::fit;
-use crate::ui::app::App;
+use crate::ui::app::{App, Overlay};
+use crate::ui::clock::Clock;
 
 pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let width = width.min(area.width);
@@ -23,8 +25,8 @@ pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
-/// The help window's size on a screen of `area`.
-fn help_area(area: Rect, lines: usize) -> Rect {
+/// A scrolling window's size on a screen of `area`.
+fn window_area(area: Rect, lines: usize) -> Rect {
     centered(area, 78, lines as u16 + 2)
 }
 
@@ -56,30 +58,62 @@ fn help_lines(app: &App) -> Vec<Line<'static>> {
     lines
 }
 
-/// How far the help can scroll on this screen.
-pub fn help_scroll_limit(app: &App) -> usize {
-    let lines = help_lines(app).len();
-    let shown = usize::from(help_area(app.size, lines).height.saturating_sub(2));
+/// Why the pages shown do not sync, whole, wrapped to the window on this screen.
+fn why_lines(app: &App, screen: Rect, clock: Clock) -> Vec<Line<'static>> {
+    let width = usize::from(window_area(screen, 0).width.saturating_sub(2));
+    let mut lines = Vec::new();
+    for reason in problem_details(app, clock) {
+        if !lines.is_empty() {
+            lines.push(Line::raw(""));
+        }
+        lines.extend(
+            crate::ui::chat::wrap(&reason, width)
+                .into_iter()
+                .map(|line| Line::styled(line, app.theme.error())),
+        );
+    }
+    lines
+}
+
+/// The lines of a scrolling window, and its title.
+fn window(app: &App, overlay: Overlay, screen: Rect, clock: Clock) -> (Vec<Line<'static>>, S) {
+    match overlay {
+        Overlay::Why { .. } => (why_lines(app, screen, clock), S::WhyTitle),
+        _ => (help_lines(app), S::Help),
+    }
+}
+
+/// How far a scrolling window (the help, why pages do not sync) can scroll on this screen.
+pub fn scroll_limit(app: &App, overlay: Overlay) -> usize {
+    let lines = window(app, overlay, app.size, Clock::local()).0.len();
+    let shown = usize::from(window_area(app.size, lines).height.saturating_sub(2));
     lines.saturating_sub(shown)
 }
 
-pub(super) fn draw_help(frame: &mut Frame, app: &App, top: usize) {
+/// A window over the inbox that scrolls: `top` is its first line shown.
+pub(super) fn draw_window(
+    frame: &mut Frame,
+    app: &App,
+    overlay: Overlay,
+    top: usize,
+    clock: Clock,
+) {
     let tr = app.tr;
-    let lines = help_lines(app);
+    let (lines, title) = window(app, overlay, frame.area(), clock);
+    let title = tr.t(title);
     let total = lines.len();
-    let area = help_area(frame.area(), total);
+    let area = window_area(frame.area(), total);
     let shown = usize::from(area.height.saturating_sub(2));
     let top = top.min(total.saturating_sub(shown));
     let title = if shown < total {
         format!(
-            "{} · {}-{}/{} · j/k · Esc",
-            tr.t(S::Help),
+            "{title} · {}-{}/{} · j/k · Esc",
             top + 1,
             (top + shown).min(total),
             total
         )
     } else {
-        format!("{} · Esc", tr.t(S::Help))
+        format!("{title} · Esc")
     };
     let block = Block::default()
         .borders(Borders::ALL)

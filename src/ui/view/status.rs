@@ -7,7 +7,7 @@ use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use crate::i18n::S;
-use crate::keymap::Action;
+use crate::keymap::{Action, Mode};
 use crate::model::SyncErrorKind;
 use crate::text::fit;
 use crate::ui::app::{App, Overlay, Pane};
@@ -81,10 +81,19 @@ pub(super) fn problem_lines(app: &App, width: u16, clock: Clock) -> Vec<String> 
 }
 
 pub(super) fn draw_problems(frame: &mut Frame, app: &App, area: Rect, clock: Clock) {
-    let lines: Vec<Line> = problem_lines(app, area.width, clock)
-        .into_iter()
-        .map(Line::raw)
-        .collect();
+    let mut lines = problem_lines(app, area.width, clock);
+    // More than the screen leaves room for: the last line says where it is whole.
+    let room = usize::from(area.height);
+    if lines.len() > room && room > 0 {
+        lines.truncate(room);
+        let key = app
+            .settings
+            .keymap
+            .first_key(Mode::Inbox, Action::Why)
+            .unwrap_or_default();
+        lines[room - 1] = fit(&app.tr.f(S::WhyInFull, &[&key]), usize::from(area.width));
+    }
+    let lines: Vec<Line> = lines.into_iter().map(Line::raw).collect();
     frame.render_widget(Paragraph::new(lines).style(app.theme.error()), area);
 }
 
@@ -204,7 +213,7 @@ const SETTINGS_HINTS: &[Hint] = &[
 fn hint_line(app: &App) -> String {
     let hints = match (app.overlay, &app.search.typing, app.focus) {
         (Some(Overlay::Settings { .. }), _, _) => SETTINGS_HINTS,
-        (Some(Overlay::Help { .. }), _, _) => HELP_HINTS,
+        (Some(Overlay::Help { .. } | Overlay::Why { .. }), _, _) => HELP_HINTS,
         (None, Some(_), _) => SEARCH_HINTS,
         (None, None, Pane::Compose) if app.picker_matches().is_some() => PICKER_HINTS,
         (None, None, Pane::Compose) => REPLY_HINTS,
