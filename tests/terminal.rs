@@ -155,6 +155,12 @@ impl Terminal {
         }
     }
 
+    /// Enter on the selected conversation: it opens, the cursor in the reply box.
+    async fn open_reply_box(&mut self) {
+        self.type_text("\r");
+        self.wait_for_text("Enter send").await;
+    }
+
     /// Esc out of wherever the inbox is, then q: it must end.
     async fn leave_and_quit(&mut self) {
         self.type_text("\u{1b}");
@@ -381,15 +387,7 @@ async fn keys_rebound_in_the_config_drive_the_inbox_and_its_help() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_notice_gives_way_to_facebook_failing_with_since_when() {
     let world = TestWorld::start("interval = \"1s\"").await;
-    world
-        .buyer_writes(
-            0,
-            "Nguyễn Thị Lan",
-            "Váy hoa nhí còn không shop?",
-            "inbox",
-            60,
-        )
-        .await;
+    lan_writes(&world, "Váy hoa nhí còn không shop?").await;
     let mut terminal = Terminal::start(&world, 80, 24);
     terminal.wait_for_text("Nguyễn Thị Lan").await;
     // From now on Facebook answers the page's lists with 502s; sending still works.
@@ -423,8 +421,7 @@ async fn esc_and_j_in_one_burst_leave_the_reply_box_and_send_nothing() {
     two_buyers(&world).await;
     let mut terminal = Terminal::start(&world, 100, 30);
     terminal.wait_for_text("Trần Văn Minh").await;
-    terminal.type_text("\r");
-    terminal.wait_for_text("Enter send").await;
+    terminal.open_reply_box().await;
     // Esc and j as one read, as they often arrive over SSH; then Enter.
     terminal.type_text("\u{1b}j");
     terminal
@@ -432,8 +429,7 @@ async fn esc_and_j_in_one_burst_leave_the_reply_box_and_send_nothing() {
             s.contains("┌Trần Văn Minh")
         })
         .await;
-    terminal.type_text("\r");
-    terminal.wait_for_text("Enter send").await;
+    terminal.open_reply_box().await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let sent = world.control_get("/requests").await;
     let sends = sent
@@ -447,6 +443,13 @@ async fn esc_and_j_in_one_burst_leave_the_reply_box_and_send_nothing() {
     assert_eq!(sends, 0, "nothing was sent to a buyer");
     assert!(!terminal.contents().contains("✓ sent"));
     terminal.leave_and_quit().await;
+}
+
+/// Nguyễn Thị Lan wrote `text` to the first page a minute ago: the conversation's id.
+async fn lan_writes(world: &TestWorld, text: &str) -> String {
+    world
+        .buyer_writes(0, "Nguyễn Thị Lan", text, "inbox", 60)
+        .await
 }
 
 /// Lan (2 minutes ago, the newest) and Minh (10 minutes ago) wrote to the first page.
@@ -480,15 +483,7 @@ fn config_for(world: &TestWorld, staff: &str) -> std::path::PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_staff_on_one_data_dir_keep_their_own_drafts_and_see_each_other() {
     let world = TestWorld::start("interval = \"1s\"").await;
-    world
-        .buyer_writes(
-            0,
-            "Nguyễn Thị Lan",
-            "Váy hoa nhí còn size M không shop?",
-            "inbox",
-            60,
-        )
-        .await;
+    lan_writes(&world, "Váy hoa nhí còn size M không shop?").await;
     let mut ha = Terminal::start_with(&world, &config_for(&world, "Hà"), 100, 30, &[]);
     ha.wait_for_text("Nguyễn Thị Lan").await;
     ha.type_text("\r");
@@ -546,19 +541,10 @@ async fn two_staff_on_one_data_dir_keep_their_own_drafts_and_see_each_other() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paste_without_bracketed_paste_is_one_reply_not_several() {
     let world = TestWorld::start("interval = \"1s\"").await;
-    let conversation = world
-        .buyer_writes(
-            0,
-            "Nguyễn Thị Lan",
-            "Shop gửi địa chỉ giúp mình",
-            "inbox",
-            60,
-        )
-        .await;
+    let conversation = lan_writes(&world, "Shop gửi địa chỉ giúp mình").await;
     let mut terminal = Terminal::start(&world, 100, 30);
     terminal.wait_for_text("Nguyễn Thị Lan").await;
-    terminal.type_text("\r");
-    terminal.wait_for_text("Enter send").await;
+    terminal.open_reply_box().await;
     // A terminal without bracketed paste types the clipboard, new lines as Enter, at once.
     terminal.type_text("Địa chỉ: 12 Ngõ Huế\rHai Bà Trưng, Hà Nội\r");
     terminal.wait_for_text("Hai Bà Trưng, Hà Nội").await;
@@ -588,15 +574,7 @@ async fn a_paste_without_bracketed_paste_is_one_reply_not_several() {
 async fn ctrl_e_writes_the_reply_in_the_editor_and_brings_it_back() {
     use std::os::unix::fs::PermissionsExt;
     let world = TestWorld::start("interval = \"1s\"").await;
-    let conversation = world
-        .buyer_writes(
-            0,
-            "Nguyễn Thị Lan",
-            "Còn váy hoa nhí không shop?",
-            "inbox",
-            60,
-        )
-        .await;
+    let conversation = lan_writes(&world, "Còn váy hoa nhí không shop?").await;
     // An editor that adds to what it is given, as staff would.
     let editor = world.config_path.with_file_name("editor.sh");
     std::fs::write(&editor, "#!/bin/sh\nprintf ' còn hàng ạ' >> \"$1\"\n").unwrap();
@@ -610,8 +588,7 @@ async fn ctrl_e_writes_the_reply_in_the_editor_and_brings_it_back() {
         &[("EDITOR", editor.as_str()), ("VISUAL", "")],
     );
     terminal.wait_for_text("Nguyễn Thị Lan").await;
-    terminal.type_text("\r");
-    terminal.wait_for_text("Enter send").await;
+    terminal.open_reply_box().await;
     terminal.type_text("Dạ");
     terminal.wait_for_text("│Dạ").await;
     terminal.type_text("\u{5}");
@@ -636,15 +613,7 @@ async fn ctrl_e_writes_the_reply_in_the_editor_and_brings_it_back() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_fixed_in_the_config_is_used_without_a_restart() {
     let world = TestWorld::start("interval = \"1s\"").await;
-    world
-        .buyer_writes(
-            0,
-            "Nguyễn Thị Lan",
-            "Còn váy hoa nhí không shop?",
-            "inbox",
-            60,
-        )
-        .await;
+    lan_writes(&world, "Còn váy hoa nhí không shop?").await;
     let good = std::fs::read_to_string(&world.config_path).unwrap();
     let token = world.pages[0].2.clone();
     std::fs::write(
@@ -676,15 +645,7 @@ async fn a_token_fixed_in_the_config_is_used_without_a_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_copy_a_message_a_phone_number_and_the_link_over_ssh() {
     let world = TestWorld::start("interval = \"1s\"").await;
-    world
-        .buyer_writes(
-            0,
-            "Nguyễn Thị Lan",
-            "Giao giúp mình về 12 Ngõ Huế, sđt 0912.345.678 nhé",
-            "inbox",
-            60,
-        )
-        .await;
+    lan_writes(&world, "Giao giúp mình về 12 Ngõ Huế, sđt 0912.345.678 nhé").await;
     let mut terminal = Terminal::start(&world, 120, 30);
     terminal.wait_for_text("Nguyễn Thị Lan").await;
     terminal.type_text("y");
