@@ -120,6 +120,7 @@ strings! {
     CliUnreadFlag => "{} new", "{} mới";
     CliSent => "Sent ({}).", "Đã gửi ({}).";
     CliNotSentYet => "Not sent yet: {}. The reply is kept and `pagedesk sync` will deliver it.", "Chưa gửi được: {}. Tin được giữ lại và `pagedesk sync` sẽ gửi.";
+    CliFileRefused => "Not attached: {}.", "Không đính kèm: {}.";
     CliNotSent => "Not sent: {}. The reply is kept in the conversation, marked failed.", "Không gửi được: {}. Tin vẫn nằm trong hội thoại, đánh dấu lỗi.";
     DrNoPages => "No pages in the config: add a [[pages]] entry (see config.example.toml).", "Chưa có trang nào trong file cấu hình: thêm mục [[pages]] (xem config.example.toml).";
     DrEngine => "Sync engine: pid {} (it syncs and delivers replies for this data dir)", "Bộ đồng bộ: pid {} (đồng bộ và gửi tin cho thư mục dữ liệu này)";
@@ -227,6 +228,7 @@ strings! {
     ProblemRateLimited => "rate limited by Facebook until {}", "Facebook giới hạn đến {}";
     ProblemRetrying => "Facebook is not answering; trying again at {}", "Facebook không phản hồi; thử lại lúc {}";
     ProblemFacebook => "Facebook had a problem; try again", "Facebook gặp sự cố; hãy thử lại";
+    ProblemFile => "the file cannot be sent: {}", "không gửi được tệp: {}";
     ModeInbox => "Pages, list and chat", "Trang, danh sách và tin nhắn";
     ModeMove => "Moving (pages, list, chat, windows)", "Di chuyển (trang, danh sách, tin nhắn, cửa sổ)";
     ModeReply => "Reply box", "Ô trả lời";
@@ -393,6 +395,7 @@ impl Tr {
             }
             ReplyProblem::Retrying { at } => return self.f(S::ProblemRetrying, &[&hm(at)]),
             ReplyProblem::Refused => return self.f(S::ProblemRefused, &[words]),
+            ReplyProblem::File => return self.f(S::ProblemFile, &[words]),
             ReplyProblem::Empty => S::ProblemEmpty,
             ReplyProblem::NeverWrote => S::ProblemNeverWrote,
             ReplyProblem::AgentTagOff => S::ProblemAgentTagOff,

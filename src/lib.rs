@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod config;
 pub mod emulator;
+pub mod files;
 pub mod graph;
 pub mod i18n;
 pub mod keymap;

@@ -220,6 +220,8 @@ pub enum ReplyProblem {
     Permission,
     Refused,
     Facebook,
+    /// The file of the message cannot be sent as attached (gone, changed, unreadable).
+    File,
     RateLimited { until: DateTime<Utc> },
     Retrying { at: DateTime<Utc> },
 }
@@ -248,6 +250,7 @@ impl ReplyProblem {
             ReplyProblem::Permission => "permission",
             ReplyProblem::Refused => "refused",
             ReplyProblem::Facebook => "facebook",
+            ReplyProblem::File => "file",
         };
         kind.to_owned()
     }
@@ -283,6 +286,7 @@ impl ReplyProblem {
             "permission" => ReplyProblem::Permission,
             "refused" => ReplyProblem::Refused,
             "facebook" => ReplyProblem::Facebook,
+            "file" => ReplyProblem::File,
             _ => return None,
         })
     }

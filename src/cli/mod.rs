@@ -16,6 +16,7 @@ use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::Config;
+use crate::files::OutgoingFile;
 use crate::i18n::{Lang, S, Tr};
 use crate::model::{Direction, Filter, SendStatus};
 use crate::store::private::LOG_FILE;
@@ -66,10 +67,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Reply to a conversation: stored first, then delivered at once.
+    /// Reply to a conversation: stored first, then delivered at once. Each file goes as a
+    /// message of its own, after the text, in order.
     Reply {
         conversation_id: String,
-        text: String,
+        /// The text (may be left out when files are attached).
+        text: Option<String>,
+        /// A picture, video, audio or document to send (repeatable; up to 25 MB each).
+        #[arg(long = "attach", value_name = "FILE")]
+        files: Vec<std::path::PathBuf>,
     },
     /// Turn syncing of the Spam folder on or off (every page without --page).
     SpamSync {
@@ -186,12 +192,14 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Reply {
             conversation_id,
             text,
+            files,
         } => {
             let config = cli.config()?;
             let engine = build_engine(&config, store.clone(), None)?;
             // The reply is stored as this person's.
             let mut writes = startup::open_database(&data_dir)?.as_staff(&config.staff_name());
-            reply(tr, &engine, &mut writes, conversation_id, text).await
+            let text = text.as_deref().unwrap_or_default();
+            reply(tr, &engine, &mut writes, conversation_id, text, files).await
         }
         Command::SpamSync { state, page } => {
             let config = cli.config()?;
@@ -434,35 +442,64 @@ fn messages(tr: Tr, store: &Store, conversation_id: &str, json: bool) -> Result<
     Ok(ExitCode::SUCCESS)
 }
 
+/// Stores the reply (the text, then each file that Facebook would take) and delivers its
+/// parts in order. Exit 0 only when every part was accepted; a file refused is named with why,
+/// and the rest of the reply still goes.
 async fn reply(
     tr: Tr,
     engine: &Arc<Engine>,
     writes: &mut Store,
     conversation_id: &str,
     text: &str,
+    paths: &[std::path::PathBuf],
 ) -> Result<ExitCode> {
     let text = crate::text::clean(text);
-    let message_id = writes.enqueue_reply(conversation_id, &text, Utc::now())?;
-    match engine.deliver(message_id).await? {
-        Delivery::Sent(id) => {
-            out!("{}", tr.f(S::CliSent, &[&id]));
-            Ok(ExitCode::SUCCESS)
-        }
-        Delivery::Pending { reason, .. } => {
-            eprintln!("{}", tr.f(S::CliNotSentYet, &[&reason]));
-            Ok(ExitCode::FAILURE)
-        }
-        Delivery::RateLimited { retry_at, .. } => {
-            let until = crate::sync::local_hm(retry_at);
-            let why = tr.f(S::ProblemRateLimited, &[&until]);
-            eprintln!("{}", tr.f(S::CliNotSentYet, &[&why]));
-            Ok(ExitCode::FAILURE)
-        }
-        Delivery::Failed(reason) => {
-            eprintln!("{}", tr.f(S::CliNotSent, &[&reason]));
-            Ok(ExitCode::FAILURE)
+    let mut refused = false;
+    let mut files = Vec::new();
+    for path in paths {
+        match OutgoingFile::check(path) {
+            Ok(file) => files.push(file),
+            Err(problem) => {
+                eprintln!("{}", tr.f(S::CliFileRefused, &[&problem.to_string()]));
+                refused = true;
+            }
         }
     }
+    if text.trim().is_empty() && files.is_empty() && refused {
+        return Ok(ExitCode::FAILURE);
+    }
+    let message_ids = writes.enqueue_reply_with_files(conversation_id, &text, &files, Utc::now())?;
+    for message_id in message_ids {
+        // The parts go in order: one not sent holds back those after it (kept in the outbox).
+        let sent = match engine.deliver(message_id).await? {
+            Delivery::Sent(id) => {
+                out!("{}", tr.f(S::CliSent, &[&id]));
+                true
+            }
+            Delivery::Pending { reason, .. } => {
+                eprintln!("{}", tr.f(S::CliNotSentYet, &[&reason]));
+                false
+            }
+            Delivery::RateLimited { retry_at, .. } => {
+                let until = crate::sync::local_hm(retry_at);
+                let why = tr.f(S::ProblemRateLimited, &[&until]);
+                eprintln!("{}", tr.f(S::CliNotSentYet, &[&why]));
+                false
+            }
+            Delivery::Failed(reason) => {
+                eprintln!("{}", tr.f(S::CliNotSent, &[&reason]));
+                false
+            }
+        };
+        if !sent {
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    Ok(if refused {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn spam_sync(

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -14,7 +14,10 @@ use serde_json::{Map, Value, json};
 
 use super::Shared;
 use super::fields::{self, Field};
-use super::world::{CUT_IN_HALF, Conversation, FbError, Message, Page, SendKind, World};
+use super::world::{
+    AttachmentSpec, CUT_IN_HALF, Content, Conversation, FbError, Media, Message, Page, SendKind,
+    World,
+};
 use crate::graph::wire::format_graph_time;
 use crate::model::Folder;
 
@@ -229,7 +232,7 @@ pub async fn get_node(
         let fields = fields::requested(wanted, &["id", "updated_time"]).map_err(invalid)?;
         let base = Link::new(&shared.base_url, &version, &[]);
         Ok((
-            render_conversation(conversation, &page, &fields, &base),
+            render_conversation(conversation, &page, &fields, &base, world.cdn_epoch),
             Some(page),
         ))
     })())
@@ -266,7 +269,7 @@ pub async fn get_edge(
                 let window = paginate(&keys, &params)?;
                 let data: Vec<Value> = list[window.range.clone()]
                     .iter()
-                    .map(|c| render_conversation(c, &page, &fields, &link))
+                    .map(|c| render_conversation(c, &page, &fields, &link, world.cdn_epoch))
                     .collect();
                 Ok((list_body(data, &window, &keys, &link), Some(page)))
             }
@@ -274,7 +277,7 @@ pub async fn get_edge(
                 let conversation = owned_conversation(&world, &page, &node)?;
                 let fields = fields::requested(wanted, &["id", "created_time"]).map_err(invalid)?;
                 Ok((
-                    render_messages(conversation, &page, &fields, &params, &link)?,
+                    render_messages(conversation, &page, &fields, &params, &link, world.cdn_epoch)?,
                     Some(page),
                 ))
             }
@@ -296,10 +299,104 @@ struct RecipientBody {
     id: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct MessageBody {
     #[serde(default)]
     text: String,
+    attachment: Option<AttachmentBody>,
+}
+
+#[derive(Deserialize)]
+struct AttachmentBody {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    payload: PayloadBody,
+}
+
+#[derive(Deserialize, Default)]
+struct PayloadBody {
+    attachment_id: Option<String>,
+    url: Option<String>,
+    #[serde(default)]
+    is_reusable: bool,
+}
+
+/// A file sent as `filedata` in a multipart body: its bytes, name and MIME type.
+struct FileData {
+    bytes: Vec<u8>,
+    name: String,
+    mime_type: String,
+}
+
+/// What a POST carried: its fields (JSON values as text, as in a multipart form), and the file.
+#[derive(Default)]
+struct Posted {
+    fields: HashMap<String, String>,
+    file: Option<FileData>,
+}
+
+/// Reads a POST body as Facebook does: JSON, or `multipart/form-data` (an upload).
+async fn posted(request: Request) -> Result<Posted, FbError> {
+    let multipart = request
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !multipart {
+        let body = Bytes::from_request(request, &())
+            .await
+            .map_err(|e| FbError::new(100, None, &format!("(#100) Unreadable body: {e}")))?;
+        let value: Map<String, Value> = serde_json::from_slice(&body)
+            .map_err(|e| FbError::new(100, None, &format!("(#100) Invalid JSON body: {e}")))?;
+        let fields = value
+            .into_iter()
+            .map(|(k, v)| (k, v.to_string()))
+            .collect();
+        return Ok(Posted { fields, file: None });
+    }
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        FbError::new(100, Some(2018047), &format!("(#100) Upload attachment failure: {e}"))
+    };
+    let mut form = Multipart::from_request(request, &())
+        .await
+        .map_err(|e| FbError::new(100, None, &format!("(#100) Unreadable form: {e}")))?;
+    let mut posted = Posted::default();
+    while let Some(field) = form.next_field().await.map_err(unreadable)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "filedata" {
+            let file_name = field.file_name().unwrap_or("file").to_owned();
+            let mime_type = field
+                .content_type()
+                .unwrap_or("application/octet-stream")
+                .to_owned();
+            let bytes = field.bytes().await.map_err(unreadable)?.to_vec();
+            posted.file = Some(FileData {
+                bytes,
+                name: file_name,
+                mime_type,
+            });
+        } else {
+            let text = field.text().await.map_err(unreadable)?;
+            posted.fields.insert(name, text);
+        }
+    }
+    Ok(posted)
+}
+
+impl Posted {
+    /// A JSON field: an object in a JSON body, a JSON text in a form.
+    fn json<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<Option<T>, FbError> {
+        let Some(text) = self.fields.get(name) else {
+            return Ok(None);
+        };
+        // A JSON body's field was written back to JSON text above; a form's field is JSON text
+        // for an object and the bare word for a string (`messaging_type=RESPONSE`).
+        serde_json::from_str(text)
+            .or_else(|_| serde_json::from_value(Value::String(text.clone())))
+            .map(Some)
+            .map_err(|e| FbError::new(100, None, &format!("(#100) Invalid parameter {name}: {e}")))
+    }
 }
 
 pub async fn post_edge(
@@ -307,40 +404,161 @@ pub async fn post_edge(
     Path((version, node, edge)): Path<(String, String, String)>,
     Query(params): Query<Params>,
     headers: HeaderMap,
-    body: Bytes,
+    request: Request,
 ) -> Response {
+    let posted = posted(request).await;
     let mut world = shared.world.lock().expect("world");
     answer((|| {
         check_version(&version)?;
         let page = page_caller(&world, &headers, &params)?;
-        if edge != "messages" || !(node == "me" || node == page.id) {
+        if !(node == "me" || node == page.id) {
             return Err(FbError::new(100, None, "(#100) Unknown path components"));
         }
-        let send: SendBody = serde_json::from_slice(&body)
-            .map_err(|e| FbError::new(100, None, &format!("(#100) Invalid JSON body: {e}")))?;
-        let kind = match (send.messaging_type.as_deref(), send.tag.as_deref()) {
-            (Some("RESPONSE") | None, None) => SendKind::Response,
-            (Some("MESSAGE_TAG"), Some("HUMAN_AGENT")) => SendKind::HumanAgent,
-            _ => {
-                return Err(FbError::new(
-                    100,
-                    None,
-                    "(#100) Unsupported messaging_type or tag",
-                ));
+        let posted = posted?;
+        match edge.as_str() {
+            "message_attachments" => {
+                let message: MessageBody = posted.json("message")?.unwrap_or_default();
+                let attachment = message.attachment.ok_or_else(|| {
+                    FbError::new(100, None, "(#100) param message[attachment] is required")
+                })?;
+                if !attachment.payload.is_reusable {
+                    return Err(FbError::new(
+                        100,
+                        None,
+                        "(#100) message_attachments takes only reusable attachments (payload.is_reusable)",
+                    ));
+                }
+                let id = keep_upload(&mut world, &page, &attachment, posted.file)?;
+                Ok((json!({ "attachment_id": id }), Some(page)))
             }
-        };
-        let (recipient_id, message_id) = world.send(
-            &page.id,
-            &send.recipient.id,
-            &send.message.text,
-            kind,
-            Utc::now(),
-        )?;
-        Ok((
-            json!({ "recipient_id": recipient_id, "message_id": message_id }),
-            Some(page),
-        ))
+            "messages" => {
+                let send = SendBody {
+                    recipient: posted.json("recipient")?.ok_or_else(|| {
+                        FbError::new(100, None, "(#100) param recipient is required")
+                    })?,
+                    messaging_type: posted.json("messaging_type")?,
+                    tag: posted.json("tag")?,
+                    message: posted.json("message")?.unwrap_or_default(),
+                };
+                let kind = match (send.messaging_type.as_deref(), send.tag.as_deref()) {
+                    (Some("RESPONSE") | None, None) => SendKind::Response,
+                    (Some("MESSAGE_TAG"), Some("HUMAN_AGENT")) => SendKind::HumanAgent,
+                    _ => {
+                        return Err(FbError::new(
+                            100,
+                            None,
+                            "(#100) Unsupported messaging_type or tag",
+                        ));
+                    }
+                };
+                let attachment = match send.message.attachment {
+                    None => None,
+                    Some(attachment) => {
+                        let media = match (&attachment.payload.attachment_id, posted.file) {
+                            (Some(id), _) => id.clone(),
+                            (None, Some(file)) => {
+                                keep_upload(&mut world, &page, &attachment, Some(file))?
+                            }
+                            (None, None) if attachment.payload.url.is_some() => {
+                                return Err(FbError::new(
+                                    100,
+                                    Some(2018047),
+                                    "(#100) Upload attachment failure: the emulator cannot fetch a URL",
+                                ));
+                            }
+                            (None, None) => {
+                                return Err(FbError::new(
+                                    100,
+                                    None,
+                                    "(#100) param message[attachment][payload] needs attachment_id, url or filedata",
+                                ));
+                            }
+                        };
+                        let kept = world.media.get(&media);
+                        Some(AttachmentSpec {
+                            name: kept.map(|m| m.name.clone()).unwrap_or_default(),
+                            mime_type: kept.map(|m| m.mime_type.clone()).unwrap_or_default(),
+                            size: kept.map_or(0, |m| m.bytes.len() as u64),
+                            url: None,
+                            media: Some(media),
+                        })
+                    }
+                };
+                let content = Content {
+                    text: send.message.text,
+                    attachment,
+                    ..Content::default()
+                };
+                let (recipient_id, message_id) =
+                    world.send(&page.id, &send.recipient.id, content, kind, Utc::now())?;
+                Ok((
+                    json!({ "recipient_id": recipient_id, "message_id": message_id }),
+                    Some(page),
+                ))
+            }
+            _ => Err(FbError::new(100, None, "(#100) Unknown path components")),
+        }
     })())
+}
+
+/// Keeps a file the page uploads (`filedata`) for the page.
+fn keep_upload(
+    world: &mut World,
+    page: &Page,
+    attachment: &AttachmentBody,
+    file: Option<FileData>,
+) -> Result<String, FbError> {
+    let file = file.ok_or_else(|| {
+        FbError::new(100, Some(2018047), "(#100) Upload attachment failure: no filedata")
+    })?;
+    world.keep_media(
+        &attachment.kind,
+        Media {
+            bytes: file.bytes,
+            mime_type: file.mime_type,
+            name: file.name,
+            page_id: Some(page.id.clone()),
+        },
+    )
+}
+
+/// `GET /scontent/{id}/{name}?oe=...`: a file at its CDN link. Links expire (a newer signature
+/// replaced theirs): those get 403, as Facebook's CDN answers, and the client must read the
+/// message again for a fresh one.
+pub async fn cdn(
+    State(shared): State<Arc<Shared>>,
+    Path((id, _name)): Path<(String, String)>,
+    Query(params): Query<Params>,
+) -> Response {
+    let world = shared.world.lock().expect("world");
+    if params.get("oe") != Some(&cdn_signature(world.cdn_epoch)) {
+        return (StatusCode::FORBIDDEN, "URL signature expired").into_response();
+    }
+    match world.media.get(&id) {
+        Some(media) => (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                HeaderValue::from_str(&media.mime_type)
+                    .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+            )],
+            media.bytes.clone(),
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "Content not found").into_response(),
+    }
+}
+
+fn cdn_signature(epoch: u64) -> String {
+    format!("{:08X}", 0x6700_0000_u64 + epoch)
+}
+
+/// The CDN link of a file the emulator holds, signed for now.
+fn cdn_link(base: &str, world_epoch: u64, id: &str, name: &str) -> String {
+    let name: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
+    format!(
+        "{base}/scontent/{id}/{name}?oe={}",
+        cdn_signature(world_epoch)
+    )
 }
 
 fn invalid(message: String) -> FbError {
@@ -467,6 +685,7 @@ fn render_conversation(
     page: &Page,
     fields: &[Field],
     link: &Link,
+    cdn_epoch: u64,
 ) -> Value {
     let mut object = Map::new();
     for field in fields {
@@ -496,7 +715,7 @@ fn render_conversation(
                 );
                 let link = Link::new(&link.base, &link.version, &[&conversation.id, "messages"])
                     .with_params(&params);
-                match render_messages(conversation, page, &children, &params, &link) {
+                match render_messages(conversation, page, &children, &params, &link, cdn_epoch) {
                     Ok(value) => value,
                     Err(_) => continue,
                 }
@@ -514,6 +733,7 @@ fn render_messages(
     fields: &[Field],
     params: &Params,
     link: &Link,
+    cdn_epoch: u64,
 ) -> Result<Value, FbError> {
     let newest_first: Vec<&Message> = conversation.messages.iter().rev().collect();
     let keys: Vec<Key> = newest_first
@@ -526,7 +746,9 @@ fn render_messages(
         .clone()
         .map(|index| {
             let detailed = index < DETAILED_MESSAGES;
-            render_message(newest_first[index], conversation, page, fields, detailed)
+            let message = newest_first[index];
+            let cdn = |id: &str, name: &str| cdn_link(&link.base, cdn_epoch, id, name);
+            render_message(message, conversation, page, fields, detailed, &cdn)
         })
         .collect();
     Ok(list_body(data, &window, &keys, link))
@@ -538,6 +760,7 @@ fn render_message(
     page: &Page,
     fields: &[Field],
     detailed: bool,
+    cdn: &dyn Fn(&str, &str) -> String,
 ) -> Value {
     let customer = &conversation.customer;
     let (from, to) = if message.from_page {
@@ -567,14 +790,19 @@ fn render_message(
             "attachments" => match &message.attachment {
                 Some(a) => {
                     let mut attachment = json!({ "id": format!("{}_a", message.id), "mime_type": a.mime_type, "name": a.name, "size": a.size });
-                    let preview = format!("{}?preview", a.url);
+                    // A file the emulator holds is at a CDN link signed for now.
+                    let url = match (&a.media, &a.url) {
+                        (Some(id), _) => cdn(id, &a.name),
+                        (None, Some(url)) => url.clone(),
+                        (None, None) => String::new(),
+                    };
                     if a.mime_type.starts_with("image/") {
-                        attachment["image_data"] = json!({ "url": a.url, "preview_url": preview,
+                        attachment["image_data"] = json!({ "url": url, "preview_url": url,
                             "width": 720, "height": 960, "render_as_sticker": false });
                     } else if a.mime_type.starts_with("video/") {
-                        attachment["video_data"] = json!({ "url": a.url, "preview_url": preview });
+                        attachment["video_data"] = json!({ "url": url, "preview_url": url });
                     } else {
-                        attachment["file_url"] = json!(a.url);
+                        attachment["file_url"] = json!(url);
                     }
                     json!({ "data": [only_requested(attachment, &field.children)] })
                 }

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::Shared;
 use super::faults::FaultRule;
-use super::world::{Content, Customer, Page};
+use super::world::{Content, Customer, Media, Page};
 use crate::graph::wire::format_graph_time;
 use crate::model::Folder;
 
@@ -74,7 +74,14 @@ pub async fn buyer_message(
     };
     let customer_id = customer.id.clone();
     let at = Utc::now() - Duration::seconds(body.seconds_ago);
-    match world.customer_writes(&page_id, customer, body.folder, body.content, at) {
+    let mut content = body.content;
+    // A file the emulator holds has its own size.
+    if let Some(attachment) = content.attachment.as_mut()
+        && let Some(media) = attachment.media.as_ref().and_then(|id| world.media.get(id))
+    {
+        attachment.size = media.bytes.len() as u64;
+    }
+    match world.customer_writes(&page_id, customer, body.folder, content, at) {
         Ok((conversation_id, message_id)) => Json(json!({
             "conversation_id": conversation_id,
             "message_id": message_id,
@@ -110,7 +117,7 @@ pub async fn page_message(
 ) -> Response {
     let mut world = shared.world.lock().expect("world");
     let at = Utc::now() - Duration::seconds(body.seconds_ago);
-    match world.page_writes(&conversation_id, &body.text, at) {
+    match world.page_writes(&conversation_id, Content::text(&body.text), at) {
         Ok(message_id) => Json(json!({ "message_id": message_id })).into_response(),
         Err(e) => not_found(e),
     }
@@ -168,10 +175,22 @@ pub async fn conversation(
         .messages
         .iter()
         .map(|m| {
+            // A file the message carries: its name, type, and the bytes held, base64.
+            let attachment = m.attachment.as_ref().map(|a| {
+                let bytes = a.media.as_ref().and_then(|id| world.media.get(id));
+                json!({
+                    "name": a.name,
+                    "mime_type": a.mime_type,
+                    "size": a.size,
+                    "media": a.media,
+                    "bytes_base64": bytes.map(|m| base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &m.bytes)),
+                })
+            });
             json!({
                 "id": m.id,
                 "from_page": m.from_page,
                 "text": m.text,
+                "attachment": attachment,
                 "created_time": format_graph_time(m.created),
             })
         })
@@ -379,4 +398,45 @@ pub async fn rename_page(
         page.name = body.name;
         json!({ "name": page.name })
     })
+}
+
+#[derive(Deserialize)]
+pub struct MediaParams {
+    name: String,
+    mime_type: String,
+}
+
+/// `POST /_emulator/media?name=...&mime_type=...` with the file as the body: a file for a buyer
+/// to send (`"attachment": {"media": ID, ...}` in a buyer message). Answers its id and size.
+pub async fn media(
+    State(shared): State<Arc<Shared>>,
+    axum::extract::Query(params): axum::extract::Query<MediaParams>,
+    body: axum::body::Bytes,
+) -> Response {
+    let mut world = shared.world.lock().expect("world");
+    let kind = match params.mime_type.split('/').next() {
+        Some(kind @ ("image" | "video" | "audio")) => kind.to_owned(),
+        _ => "file".to_owned(),
+    };
+    let size = body.len();
+    let kept = world.keep_media(
+        &kind,
+        Media {
+            bytes: body.to_vec(),
+            mime_type: params.mime_type,
+            name: params.name,
+            page_id: None,
+        },
+    );
+    match kept {
+        Ok(id) => Json(json!({ "media": id, "size": size })).into_response(),
+        Err(e) => (StatusCode::BAD_REQUEST, Json(json!({ "error": e.message }))).into_response(),
+    }
+}
+
+/// `POST /_emulator/cdn/expire`: every CDN link given out so far expires (Facebook's `oe=`);
+/// messages read from now on carry new ones.
+pub async fn expire_cdn_links(State(shared): State<Arc<Shared>>) -> StatusCode {
+    shared.world.lock().expect("world").cdn_epoch += 1;
+    StatusCode::NO_CONTENT
 }

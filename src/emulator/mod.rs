@@ -125,6 +125,8 @@ fn router(shared: Arc<Shared>) -> Router {
             post(control::move_conversation),
         )
         .route("/conversations/{id}/age", post(control::age))
+        .route("/media", post(control::media))
+        .route("/cdn/expire", post(control::expire_cdn_links))
         .route(
             "/faults",
             post(control::add_fault).delete(control::clear_faults),
@@ -142,6 +144,11 @@ fn router(shared: Arc<Shared>) -> Router {
             "/{version}/{node}/{edge}",
             get(api::get_edge).post(api::post_edge),
         )
+        // Facebook's CDN (scontent) serves the files of messages; here on the same address.
+        .route("/scontent/{id}/{name}", get(api::cdn))
+        // Uploads up to Facebook's 25 MB and a little over, so that the limit is Facebook's
+        // answer (code 2018294) and not the server's.
+        .layer(axum::extract::DefaultBodyLimit::max(32 * 1024 * 1024))
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             faults::inject,

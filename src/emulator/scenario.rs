@@ -76,7 +76,7 @@ impl Scenario {
                     let id = conversation_id
                         .as_deref()
                         .ok_or("a scenario conversation must start with the customer")?;
-                    world.page_writes(id, &message.content.text, at)?;
+                    world.page_writes(id, message.content, at)?;
                 } else {
                     let (id, _) = world.customer_writes(
                         &conversation.page,

@@ -19,6 +19,10 @@ const HUMAN_AGENT_TAG_WINDOW: Duration = Duration::days(7);
 /// Facebook cuts a conversation's snippet to about 100 UTF-16 code units, mid-emoji if that is
 /// where the cut falls (the length is UNCONFIRMED; the cut mid-pair is what deployments meet).
 const SNIPPET_UTF16_UNITS: usize = 100;
+/// The largest file a message may carry: 25 MB.
+const ATTACHMENT_BYTES_LIMIT: usize = 25 * 1024 * 1024;
+/// What `attachment.type` may say.
+const ATTACHMENT_TYPES: [&str; 4] = ["image", "video", "audio", "file"];
 /// Marks, in a snippet, a character of which Facebook sends only the first half (a lone high
 /// surrogate escape); `api::facebook_json` writes it so.
 pub const CUT_IN_HALF: char = '\u{fdd0}';
@@ -65,9 +69,24 @@ pub struct Message {
 pub struct AttachmentSpec {
     pub name: String,
     pub mime_type: String,
-    pub url: String,
+    /// Where the file is, for one the emulator does not hold (the demo's older links).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// A file the emulator holds ([`World::media`]): served at CDN links that expire.
+    #[serde(default)]
+    pub media: Option<String>,
     #[serde(default)]
     pub size: u64,
+}
+
+/// A file Facebook holds: a buyer's picture, or one a page uploaded.
+#[derive(Debug, Clone)]
+pub struct Media {
+    pub bytes: Vec<u8>,
+    pub mime_type: String,
+    pub name: String,
+    /// The page that uploaded it (`is_reusable`): only that page may send it by id.
+    pub page_id: Option<String>,
 }
 
 /// A post or product link the buyer shared: the message's text is empty, the link is in the
@@ -176,6 +195,10 @@ pub struct World {
     pub user_token: String,
     pub app: App,
     pub conversations: BTreeMap<String, Conversation>,
+    /// Files, by id (an attachment id for uploads).
+    pub media: BTreeMap<String, Media>,
+    /// The signature of the CDN's links (`oe=`): links made before it last changed expired.
+    pub cdn_epoch: u64,
     next_id: u64,
 }
 
@@ -330,13 +353,13 @@ impl World {
     pub fn page_writes(
         &mut self,
         conversation_id: &str,
-        text: &str,
+        content: Content,
         at: DateTime<Utc>,
     ) -> Result<String, String> {
         if !self.conversations.contains_key(conversation_id) {
             return Err(format!("no conversation {conversation_id}"));
         }
-        let id = self.push_message(conversation_id, true, Content::text(text), at);
+        let id = self.push_message(conversation_id, true, content, at);
         let conversation = self
             .conversations
             .get_mut(conversation_id)
@@ -377,24 +400,83 @@ impl World {
         id
     }
 
-    /// `POST /{page-id}/messages` with Facebook's rules. Returns (recipient id, message id).
+    /// Keeps a file a page uploads (`message_attachments`, or with a send) or a buyer sends;
+    /// returns its id. Facebook's rules for files: a known type, at most 25 MB.
+    pub fn keep_media(
+        &mut self,
+        kind: &str,
+        media: Media,
+    ) -> Result<String, FbError> {
+        if !ATTACHMENT_TYPES.contains(&kind) {
+            return Err(FbError::new(
+                100,
+                None,
+                "(#100) param message[attachment][type] must be one of {image, video, audio, file, template}",
+            ));
+        }
+        if media.bytes.is_empty() {
+            return Err(FbError::new(
+                100,
+                Some(2018047),
+                "(#100) Upload attachment failure.",
+            ));
+        }
+        if media.bytes.len() > ATTACHMENT_BYTES_LIMIT {
+            return Err(FbError::new(
+                100,
+                Some(2018294),
+                "(#100) Attachment size exceeds allowable limit",
+            ));
+        }
+        let id = format!("{}", 1_200_000_000_000_000 + self.fresh_id());
+        self.media.insert(id.clone(), media);
+        Ok(id)
+    }
+
+    /// `POST /{page-id}/messages` with Facebook's rules: text, or one file the page uploaded,
+    /// never both. Returns (recipient id, message id).
     pub fn send(
         &mut self,
         page_id: &str,
         recipient_id: &str,
-        text: &str,
+        content: Content,
         kind: SendKind,
         now: DateTime<Utc>,
     ) -> Result<(String, String), FbError> {
         let conversation = self
             .conversation_with(page_id, recipient_id)
             .ok_or_else(|| FbError::new(100, Some(2018001), "(#100) No matching user found"))?;
-        if text.is_empty() {
-            return Err(FbError::new(
-                100,
-                None,
-                "(#100) param message must be non-empty",
-            ));
+        let text = content.text.as_str();
+        match &content.attachment {
+            Some(_) if !text.is_empty() => {
+                return Err(FbError::new(
+                    100,
+                    None,
+                    "(#100) Only one of message[text] or message[attachment] may be set",
+                ));
+            }
+            Some(attachment) => {
+                let owned = attachment
+                    .media
+                    .as_ref()
+                    .and_then(|id| self.media.get(id))
+                    .is_some_and(|m| m.page_id.as_deref() == Some(page_id));
+                if !owned {
+                    return Err(FbError::new(
+                        100,
+                        None,
+                        "(#100) Invalid attachment_id: no such attachment for this page",
+                    ));
+                }
+            }
+            None if text.is_empty() => {
+                return Err(FbError::new(
+                    100,
+                    None,
+                    "(#100) param message must be non-empty",
+                ));
+            }
+            None => {}
         }
         if text.chars().count() > SEND_TEXT_LIMIT {
             return Err(FbError::new(
@@ -437,7 +519,7 @@ impl World {
         }
         let conversation_id = conversation.id.clone();
         let message_id = self
-            .page_writes(&conversation_id, text, now)
+            .page_writes(&conversation_id, content, now)
             .expect("conversation exists");
         Ok((recipient_id.to_owned(), message_id))
     }
@@ -555,7 +637,7 @@ mod tests {
         let (mut world, id) = world();
         assert_eq!(world.folder("1", Folder::Spam).len(), 1);
         world
-            .send("1", "u1", "Dạ còn ạ", SendKind::Response, Utc::now())
+            .send("1", "u1", Content::text("Dạ còn ạ"), SendKind::Response, Utc::now())
             .unwrap();
         assert_eq!(world.conversations[&id].folder, Folder::Inbox);
         assert!(world.folder("1", Folder::Spam).is_empty());
@@ -567,30 +649,30 @@ mod tests {
         let (mut world, id) = world();
         world.age(&id, Duration::hours(30)).unwrap();
         let late = world
-            .send("1", "u1", "x", SendKind::Response, Utc::now())
+            .send("1", "u1", Content::text("x"), SendKind::Response, Utc::now())
             .unwrap_err();
         assert_eq!((late.code, late.subcode), (10, Some(2018278)));
         world
-            .send("1", "u1", "x", SendKind::HumanAgent, Utc::now())
+            .send("1", "u1", Content::text("x"), SendKind::HumanAgent, Utc::now())
             .unwrap();
         let (mut world, id) = self::world();
         world.age(&id, Duration::days(8)).unwrap();
         assert!(
             world
-                .send("1", "u1", "x", SendKind::HumanAgent, Utc::now())
+                .send("1", "u1", Content::text("x"), SendKind::HumanAgent, Utc::now())
                 .is_err()
         );
         let (mut world, _) = self::world();
         let long = "á".repeat(2001);
         assert_eq!(
             world
-                .send("1", "u1", &long, SendKind::Response, Utc::now())
+                .send("1", "u1", Content::text(&long), SendKind::Response, Utc::now())
                 .unwrap_err()
                 .code,
             100
         );
         let nobody = world
-            .send("1", "u9", "x", SendKind::Response, Utc::now())
+            .send("1", "u9", Content::text("x"), SendKind::Response, Utc::now())
             .unwrap_err();
         assert_eq!(nobody.subcode, Some(2018001));
     }

@@ -13,6 +13,7 @@ use url::Url;
 
 pub use error::{GraphError, Usage, classify};
 
+use crate::files::FileKind;
 use crate::model::Folder;
 pub use wire::{
     Attachment, Conversation, ConversationId, ExchangedToken, List, ManagedPage, Message, PageInfo,
@@ -230,12 +231,12 @@ pub struct GraphClient {
 }
 
 #[derive(Serialize)]
-struct SendBody<'a> {
+struct SendBody<'a, M> {
     recipient: Recipient<'a>,
     messaging_type: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     tag: Option<&'static str>,
-    message: SendText<'a>,
+    message: M,
 }
 
 #[derive(Serialize)]
@@ -246,6 +247,37 @@ struct Recipient<'a> {
 #[derive(Serialize)]
 struct SendText<'a> {
     text: &'a str,
+}
+
+/// `message` of a send that carries a file Facebook keeps for the page.
+#[derive(Serialize)]
+struct SendAttachment<'a> {
+    attachment: AttachmentMessage<'a>,
+}
+
+#[derive(Serialize)]
+struct AttachmentMessage<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    payload: AttachmentPayload<'a>,
+}
+
+#[derive(Serialize)]
+struct AttachmentPayload<'a> {
+    attachment_id: &'a str,
+}
+
+/// A file to upload: its bytes, the name the buyer sees, its MIME type and Facebook's kind.
+pub struct Upload<'a> {
+    pub bytes: Vec<u8>,
+    pub name: &'a str,
+    pub mime_type: &'a str,
+    pub kind: FileKind,
+}
+
+#[derive(Deserialize)]
+struct UploadedAttachment {
+    attachment_id: String,
 }
 
 impl GraphClient {
@@ -479,6 +511,24 @@ impl GraphClient {
         text: &str,
         messaging_type: MessagingType,
     ) -> Result<SentMessage, GraphError> {
+        self.post_message(
+            page_id,
+            token,
+            recipient_id,
+            SendText { text },
+            messaging_type,
+        )
+        .await
+    }
+
+    async fn post_message<M: Serialize>(
+        &self,
+        page_id: &str,
+        token: &AccessToken,
+        recipient_id: &str,
+        message: M,
+        messaging_type: MessagingType,
+    ) -> Result<SentMessage, GraphError> {
         let (messaging_type, tag) = match messaging_type {
             MessagingType::Response => ("RESPONSE", None),
             MessagingType::HumanAgent => ("MESSAGE_TAG", Some("HUMAN_AGENT")),
@@ -487,13 +537,64 @@ impl GraphClient {
             recipient: Recipient { id: recipient_id },
             messaging_type,
             tag,
-            message: SendText { text },
+            message,
         };
         let request = self
             .authorized(self.http.post(self.url(&[page_id, "messages"])), token)
             .json(&body);
         let (sent, _) = self.exchange(request, token, Some(page_id)).await?;
         Ok(sent)
+    }
+
+    /// `POST /{page-id}/message_attachments`: uploads a file for Facebook to keep for the page
+    /// (`is_reusable`), and returns the id later sends name it by. The same file is then sent
+    /// to any number of buyers without being uploaded again.
+    pub async fn upload_attachment(
+        &self,
+        page_id: &str,
+        token: &AccessToken,
+        upload: Upload<'_>,
+    ) -> Result<String, GraphError> {
+        let message = serde_json::json!({
+            "attachment": { "type": upload.kind.as_str(), "payload": { "is_reusable": true } }
+        });
+        let part = reqwest::multipart::Part::bytes(upload.bytes)
+            .file_name(upload.name.to_owned())
+            .mime_str(upload.mime_type)
+            .map_err(|e| GraphError::Transient(format!("cannot prepare the upload: {e}")))?;
+        let form = reqwest::multipart::Form::new()
+            .text("message", message.to_string())
+            .part("filedata", part);
+        let request = self
+            .authorized(
+                self.http.post(self.url(&[page_id, "message_attachments"])),
+                token,
+            )
+            .multipart(form);
+        let (uploaded, _): (UploadedAttachment, _) =
+            self.exchange(request, token, Some(page_id)).await?;
+        Ok(uploaded.attachment_id)
+    }
+
+    /// `POST /{page-id}/messages` with a file uploaded before (its `attachment_id`): one
+    /// attachment per message, without text. Never retried here, as [`GraphClient::send`].
+    pub async fn send_attachment(
+        &self,
+        page_id: &str,
+        token: &AccessToken,
+        recipient_id: &str,
+        kind: FileKind,
+        attachment_id: &str,
+        messaging_type: MessagingType,
+    ) -> Result<SentMessage, GraphError> {
+        let message = SendAttachment {
+            attachment: AttachmentMessage {
+                kind: kind.as_str(),
+                payload: AttachmentPayload { attachment_id },
+            },
+        };
+        self.post_message(page_id, token, recipient_id, message, messaging_type)
+            .await
     }
 
     async fn read<T: DeserializeOwned>(

@@ -335,18 +335,21 @@ fn adopt_own_reply(
     {
         return Ok(false);
     }
+    // A file goes as a message of its own with no text: it is ours when we were sending a file.
     let ours: Option<i64> = tx
         .prepare_cached(
             "SELECT m.id FROM messages m JOIN outbox o ON o.message_id = m.id
              WHERE m.conversation_id = ?1 AND m.fb_id IS NULL AND m.text = ?2
                AND o.first_attempt_at IS NOT NULL AND o.first_attempt_at <= ?3
+               AND EXISTS (SELECT 1 FROM outgoing_files f WHERE f.message_id = m.id) = ?4
              ORDER BY m.id LIMIT 1",
         )?
         .query_row(
             params![
                 conversation_id,
                 message.text,
-                (message.created_time + crate::model::CLOCK_SLACK).timestamp()
+                (message.created_time + crate::model::CLOCK_SLACK).timestamp(),
+                !message.attachments.is_empty(),
             ],
             |r| r.get(0),
         )
@@ -354,8 +357,12 @@ fn adopt_own_reply(
     let Some(ours) = ours else {
         return Ok(false);
     };
-    tx.prepare_cached("UPDATE messages SET fb_id = ?2, status = 'sent', error = NULL, created_time = ?3 WHERE id = ?1")?.execute(
-        params![ours, message.fb_id, message.created_time.timestamp()],
+    // Facebook's copy says where the file now is (its link), which ours could not know.
+    let attachments = (!message.attachments.is_empty())
+        .then(|| serde_json::to_string(&message.attachments).unwrap_or_default());
+    tx.prepare_cached("UPDATE messages SET fb_id = ?2, status = 'sent', error = NULL, created_time = ?3,
+            attachments = COALESCE(?4, attachments) WHERE id = ?1")?.execute(
+        params![ours, message.fb_id, message.created_time.timestamp(), attachments],
     )?;
     tx.prepare_cached("DELETE FROM outbox WHERE message_id = ?1")?
         .execute([ours])?;
@@ -437,6 +444,14 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
         }
         let attachments = (!message.attachments.is_empty())
             .then(|| serde_json::to_string(&message.attachments).unwrap_or_default());
+        if let Some(attachments) = &attachments {
+            // Facebook's links to files change (CDN links expire; a file we sent gets one only
+            // from Facebook): the message keeps the newest.
+            tx.prepare_cached(
+                "UPDATE messages SET attachments = ?2 WHERE fb_id = ?1 AND attachments IS NOT ?2",
+            )?
+            .execute(params![message.fb_id, attachments])?;
+        }
         let shares = (!message.shares.is_empty())
             .then(|| serde_json::to_string(&message.shares).unwrap_or_default());
         let inserted = tx

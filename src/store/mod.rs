@@ -391,6 +391,11 @@ pub struct QueuedReply {
     pub last_customer_message_time: Option<DateTime<Utc>>,
     pub can_reply: bool,
     pub human_agent_refused: bool,
+    /// The file this message carries instead of text (a reply's files go one a message).
+    pub file: Option<crate::files::OutgoingFile>,
+    /// An earlier reply of the conversation is still in the outbox: this one waits for it, so
+    /// that the buyer reads the parts of a reply (text, then each file) in order.
+    pub waits_for_earlier: bool,
 }
 
 /// What became of a reply, as the database holds it now.

@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
 use super::*;
+use crate::files::{FileKind, OutgoingFile};
+use crate::model::Attachment;
 
 impl Store {
     // Replies.
@@ -97,7 +99,22 @@ impl Store {
         text: &str,
         now: DateTime<Utc>,
     ) -> Result<i64> {
-        if text.trim().is_empty() {
+        let ids = self.enqueue_reply_with_files(conversation_id, text, &[], now)?;
+        Ok(ids[0])
+    }
+
+    /// Writes a reply with files, pending, before anything is sent: the text (when there is
+    /// any), then each file as a message of its own, in order, in one transaction. Returns
+    /// their message ids in the order they go.
+    pub fn enqueue_reply_with_files(
+        &mut self,
+        conversation_id: &str,
+        text: &str,
+        files: &[OutgoingFile],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<i64>> {
+        let has_text = !text.trim().is_empty();
+        if !has_text && files.is_empty() {
             return Err(StoreError::EmptyReply);
         }
         let staff = self.staff.clone();
@@ -114,32 +131,72 @@ impl Store {
             return Err(StoreError::NoConversation(conversation_id.to_owned()));
         };
         let sent_by = Some(staff.as_str()).filter(|s| !s.is_empty());
-        tx.execute(
-            "INSERT INTO messages (conversation_id, direction, from_id, from_name, text,
-                created_time, status, sent_by) VALUES (?1, 'out', ?2, ?3, ?4, ?5, 'pending', ?6)",
-            params![
-                conversation_id,
-                page_id,
-                page_name,
-                text,
-                now.timestamp(),
-                sent_by
-            ],
-        )?;
-        let message_id = tx.last_insert_rowid();
+        let parts = has_text
+            .then_some(None)
+            .into_iter()
+            .chain(files.iter().map(Some));
+        let mut ids = Vec::new();
+        for file in parts {
+            let (text, attachments) = match file {
+                None => (text, None),
+                Some(file) => {
+                    let shown = Attachment {
+                        mime_type: Some(file.mime_type.clone()),
+                        name: Some(file.name.clone()),
+                        size: Some(file.size),
+                        url: None,
+                        preview_url: None,
+                    };
+                    let json = serde_json::to_string(&[shown]).unwrap_or_default();
+                    ("", Some(json))
+                }
+            };
+            tx.execute(
+                "INSERT INTO messages (conversation_id, direction, from_id, from_name, text,
+                    attachments, created_time, status, sent_by)
+                 VALUES (?1, 'out', ?2, ?3, ?4, ?5, ?6, 'pending', ?7)",
+                params![
+                    conversation_id,
+                    page_id,
+                    page_name,
+                    text,
+                    attachments,
+                    now.timestamp(),
+                    sent_by
+                ],
+            )?;
+            let message_id = tx.last_insert_rowid();
+            if let Some(file) = file {
+                tx.execute(
+                    "INSERT INTO outgoing_files (message_id, path, name, mime_type, kind, size, sha256)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![
+                        message_id,
+                        file.path.to_string_lossy(),
+                        file.name,
+                        file.mime_type,
+                        file.kind.as_str(),
+                        file.size,
+                        file.sha256
+                    ],
+                )?;
+            } else {
+                index_message(&tx, message_id, now.timestamp(), text)?;
+            }
+            tx.execute(
+                "INSERT INTO outbox (message_id, page_id, recipient_id, next_attempt_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![message_id, page_id, customer_id, now.timestamp()],
+            )?;
+            ids.push(message_id);
+        }
         tx.execute(
             "DELETE FROM drafts WHERE conversation_id = ?1 AND staff IN (?2, '')",
             params![conversation_id, staff],
         )?;
-        index_message(&tx, message_id, now.timestamp(), text)?;
         refresh_last_speaker(&tx, conversation_id)?;
-        tx.execute(
-            "INSERT INTO outbox (message_id, page_id, recipient_id, next_attempt_at)
-             VALUES (?1, ?2, ?3, ?4)",
-            params![message_id, page_id, customer_id, now.timestamp()],
-        )?;
         tx.commit()?;
-        Ok(message_id)
+        Ok(ids)
     }
 
     fn queued_replies(&self, condition: &str, value: i64) -> Result<Vec<QueuedReply>> {
@@ -147,13 +204,31 @@ impl Store {
             "SELECT o.message_id, m.conversation_id, o.page_id, o.recipient_id, m.text, o.attempts,
                 o.first_attempt_at, o.outcome_unknown, c.last_customer_message_time, c.can_reply,
                 COALESCE((SELECT s.human_agent_refused FROM page_settings s
-                    WHERE s.page_id = o.page_id), 0)
+                    WHERE s.page_id = o.page_id), 0),
+                f.path, f.name, f.mime_type, f.kind, f.size, f.sha256,
+                EXISTS (SELECT 1 FROM outbox e JOIN messages em ON em.id = e.message_id
+                    WHERE em.conversation_id = m.conversation_id AND e.message_id < o.message_id)
              FROM outbox o JOIN messages m ON m.id = o.message_id
              JOIN conversations c ON c.id = m.conversation_id
+             LEFT JOIN outgoing_files f ON f.message_id = o.message_id
              WHERE {condition} ORDER BY o.message_id"
         ))?;
         let rows = stmt.query_map([value], |r| {
+            let path: Option<String> = r.get(11)?;
+            let file = match path {
+                Some(path) => Some(OutgoingFile {
+                    path: path.into(),
+                    name: r.get(12)?,
+                    mime_type: r.get(13)?,
+                    kind: FileKind::parse(&r.get::<_, String>(14)?).unwrap_or(FileKind::File),
+                    size: r.get(15)?,
+                    sha256: r.get(16)?,
+                }),
+                None => None,
+            };
             Ok(QueuedReply {
+                file,
+                waits_for_earlier: r.get(17)?,
                 message_id: r.get(0)?,
                 conversation_id: r.get(1)?,
                 page_id: r.get(2)?,
@@ -170,9 +245,11 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Replies whose next attempt is due, oldest first.
+    /// Replies whose next attempt is due, oldest first (each reply of a conversation only once
+    /// those before it have left the outbox).
     pub fn due_replies(&self, now: DateTime<Utc>) -> Result<Vec<QueuedReply>> {
-        self.queued_replies("o.next_attempt_at <= ?1", now.timestamp())
+        let due = self.queued_replies("o.next_attempt_at <= ?1", now.timestamp())?;
+        Ok(due.into_iter().filter(|r| !r.waits_for_earlier).collect())
     }
 
     pub fn queued_reply(&self, message_id: i64) -> Result<Option<QueuedReply>> {
@@ -252,6 +329,15 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?;
+        // The echo of a file says where Facebook keeps it now; ours could not know.
+        let echo_attachments: Option<String> = match echo {
+            Some(echo) => tx.query_row(
+                "SELECT attachments FROM messages WHERE id = ?1",
+                [echo],
+                |r| r.get(0),
+            )?,
+            None => None,
+        };
         if let Some(echo) = echo {
             tx.execute(
                 "DELETE FROM message_search WHERE rowid = (SELECT search_key FROM messages WHERE id = ?1)",
@@ -260,8 +346,9 @@ impl Store {
             tx.execute("DELETE FROM messages WHERE id = ?1", [echo])?;
         }
         tx.execute(
-            "UPDATE messages SET fb_id = ?2, status = 'sent', error = NULL WHERE id = ?1",
-            params![message_id, fb_id],
+            "UPDATE messages SET fb_id = ?2, status = 'sent', error = NULL,
+                attachments = COALESCE(?3, attachments) WHERE id = ?1",
+            params![message_id, fb_id, echo_attachments],
         )?;
         tx.execute(
             "UPDATE conversations SET folder = CASE WHEN folder = 'spam' THEN 'inbox' ELSE folder END,
@@ -414,6 +501,10 @@ impl Store {
             "DELETE FROM message_search WHERE rowid = (SELECT search_key FROM messages WHERE id = ?1)",
             [message_id],
         )?;
+        tx.execute(
+            "DELETE FROM outgoing_files WHERE message_id = ?1",
+            [message_id],
+        )?;
         tx.execute("DELETE FROM messages WHERE id = ?1", [message_id])?;
         refresh_last_speaker(&tx, &conversation)?;
         tx.commit()?;
@@ -460,6 +551,43 @@ impl Store {
                 },
             )
             .optional()?)
+    }
+
+    /// The id under which Facebook keeps this file for the page, once uploaded reusable.
+    pub fn uploaded_attachment(&self, page_id: &str, sha256: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT attachment_id FROM uploads WHERE page_id = ?1 AND sha256 = ?2",
+                params![page_id, sha256],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Remembers a reusable upload (`None`: forgets it, when Facebook no longer takes the id).
+    pub fn remember_upload(
+        &mut self,
+        page_id: &str,
+        sha256: &str,
+        attachment_id: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.write()?;
+        match attachment_id {
+            Some(id) => tx.execute(
+                "INSERT INTO uploads (page_id, sha256, attachment_id, uploaded_at)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(page_id, sha256) DO UPDATE SET attachment_id = ?3, uploaded_at = ?4",
+                params![page_id, sha256, id, now.timestamp()],
+            )?,
+            None => tx.execute(
+                "DELETE FROM uploads WHERE page_id = ?1 AND sha256 = ?2",
+                params![page_id, sha256],
+            )?,
+        };
+        tx.commit()?;
+        Ok(())
     }
 
     /// Whether a Facebook message id is already stored.

@@ -208,4 +208,28 @@ CREATE INDEX conversations_waiting ON conversations(page_id, waiting_since, id)
 CREATE INDEX conversations_waiting_longest ON conversations(waiting_since, id)
     WHERE customer_spoke_last = 1;
 "#,
+    r#"
+-- A file staff send with a reply. Facebook takes one attachment per message and not with text,
+-- so each file is a message of its own, after the text, in the order attached. The file stays
+-- where it is until it is sent; its hash tells whether it changed meanwhile.
+CREATE TABLE outgoing_files (
+    message_id INTEGER PRIMARY KEY REFERENCES messages(id),
+    path       TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    mime_type  TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    size       INTEGER NOT NULL,
+    sha256     TEXT NOT NULL
+);
+
+-- Files Facebook keeps for a page (`is_reusable`), by content: the same product photo sent to a
+-- hundred buyers is uploaded once.
+CREATE TABLE uploads (
+    page_id       TEXT NOT NULL,
+    sha256        TEXT NOT NULL,
+    attachment_id TEXT NOT NULL,
+    uploaded_at   INTEGER NOT NULL,
+    PRIMARY KEY (page_id, sha256)
+);
+"#,
 ];

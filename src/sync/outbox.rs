@@ -5,7 +5,8 @@
 use chrono::{DateTime, Utc};
 
 use super::{Engine, PageError, SyncEvent, Trigger, local_hm};
-use crate::graph::{GraphError, MessagingType};
+use crate::files::OutgoingFile;
+use crate::graph::{GraphError, MessagingType, SentMessage, Upload};
 use crate::model::{MAX_REPLY_CHARS, ReplyKind, ReplyProblem, ReplyTo, SendStatus};
 use crate::store::{Claimant, QueuedReply, ReplyState};
 
@@ -26,6 +27,13 @@ pub enum Delivery {
     },
     /// It will not be sent; the reason is stored with the message.
     Failed(String),
+}
+
+/// How far sending a file went: Facebook answered the send (or the upload before it), or the
+/// reply was settled without a send.
+enum Attempt {
+    Answered(Result<SentMessage, GraphError>),
+    Settled(Delivery),
 }
 
 /// The first wait after a transient failure; it doubles per attempt up to 15 minutes.
@@ -90,7 +98,12 @@ fn messaging_type(
         human_agent_tag,
         human_agent_refused: reply.human_agent_refused,
     };
-    match to.kind(&reply.text, now) {
+    // A file goes without text: only whether the page may write to the person now counts.
+    let kind = match &reply.file {
+        Some(_) => to.allowed(now),
+        None => to.kind(&reply.text, now),
+    };
+    match kind {
         Ok(ReplyKind::Response) => Ok(MessagingType::Response),
         Ok(ReplyKind::HumanAgent) => Ok(MessagingType::HumanAgent),
         Err(ReplyProblem::AgentPermission) => Err(human_agent_refused()),
@@ -126,14 +139,23 @@ impl Engine {
             Trigger::Background => Utc::now(),
             Trigger::Person => DateTime::<Utc>::MAX_UTC,
         };
-        let due = self.db(move |s| s.due_replies(until)).await?;
-        for reply in due.into_iter().filter(|r| r.page_id == page_id) {
-            // A rate limit stops the page's cycle: no more calls until it clears.
-            if let Delivery::RateLimited { error, .. } = self.deliver_reply(reply).await? {
-                return Err(error.into());
+        // A reply settled (sent or failed) lets the next part of its conversation go: read the
+        // due ones again until a round settles nothing.
+        loop {
+            let due = self.db(move |s| s.due_replies(until)).await?;
+            let mut settled = false;
+            for reply in due.into_iter().filter(|r| r.page_id == page_id) {
+                match self.deliver_reply(reply).await? {
+                    // A rate limit stops the page's cycle: no more calls until it clears.
+                    Delivery::RateLimited { error, .. } => return Err(error.into()),
+                    Delivery::Sent(_) | Delivery::Failed(_) => settled = true,
+                    Delivery::Pending { .. } => {}
+                }
+            }
+            if !settled {
+                return Ok(());
             }
         }
-        Ok(())
     }
 
     /// Delivers one reply from the outbox now (the `reply` command's path).
@@ -168,6 +190,12 @@ impl Engine {
                 return self.postpone(message_id, retry_at, problem).await;
             }
         };
+        if reply.waits_for_earlier {
+            return Ok(Delivery::Pending {
+                reason: "waiting for the reply before it to be sent".into(),
+                retry_at: now,
+            });
+        }
         let page_id = reply.page_id.clone();
         let state = self.db(move |s| s.page_sync(&page_id)).await?;
         if let Some(until) = state.rate_limited_until.filter(|until| *until > now) {
@@ -177,18 +205,8 @@ impl Engine {
             );
             return self.postpone(message_id, until, problem).await;
         }
-        // Longer than any request may take: a claim outlives only a process that died mid-send.
         let claim_until = now + chrono::Duration::seconds(CLAIM_SECONDS);
-        let holder = self.instance.clone();
-        let claimed = self.db(move |s| {
-            let claimant = Claimant {
-                holder: &holder,
-                pid: std::process::id(),
-                alive: &super::lease::process_alive,
-            };
-            s.claim_reply(message_id, &claimant, now, claim_until)
-        });
-        if !claimed.await? {
+        if !self.claim(message_id, now).await? {
             return Ok(Delivery::Pending {
                 reason: "being sent by another pagedesk".into(),
                 retry_at: claim_until,
@@ -215,21 +233,145 @@ impl Engine {
                 Err(error) => return self.after_error(&reply, kind, error).await,
             }
         }
-        self.db(move |s| s.begin_attempt(message_id, now)).await?;
-        let result = self
-            .graph
-            .send(
-                &reply.page_id,
-                &token,
-                &reply.recipient_id,
-                &reply.text,
-                kind,
-            )
-            .await;
+        let result = match &reply.file {
+            None => {
+                self.db(move |s| s.begin_attempt(message_id, now)).await?;
+                self.graph
+                    .send(
+                        &reply.page_id,
+                        &token,
+                        &reply.recipient_id,
+                        &reply.text,
+                        kind,
+                    )
+                    .await
+            }
+            Some(file) => match self.send_file(&reply, file, &token, kind).await? {
+                Attempt::Answered(result) => result,
+                Attempt::Settled(delivery) => return Ok(delivery),
+            },
+        };
         match result {
             Ok(sent) => self.sent(message_id, sent.message_id).await,
             Err(error) => self.after_error(&reply, kind, error).await,
         }
+    }
+
+    /// Claims a reply for this process (a claim it holds already is renewed): false when
+    /// another pagedesk is sending it. A claim lasts longer than any request may take, so it
+    /// outlives only a process that died mid-send.
+    async fn claim(&self, message_id: i64, now: DateTime<Utc>) -> Result<bool, PageError> {
+        let claim_until = now + chrono::Duration::seconds(CLAIM_SECONDS);
+        let holder = self.instance.clone();
+        let claimed = self.db(move |s| {
+            let claimant = Claimant {
+                holder: &holder,
+                pid: std::process::id(),
+                alive: &super::lease::process_alive,
+            };
+            s.claim_reply(message_id, &claimant, now, claim_until)
+        });
+        Ok(claimed.await?)
+    }
+
+    /// Sends a file of a claimed reply: as it was when attached (else the reply fails, naming
+    /// the file), uploaded once per page and content (Facebook keeps it, `is_reusable`), then
+    /// sent by its attachment id.
+    async fn send_file(
+        &self,
+        reply: &QueuedReply,
+        file: &OutgoingFile,
+        token: &crate::graph::AccessToken,
+        kind: MessagingType,
+    ) -> Result<Attempt, PageError> {
+        let message_id = reply.message_id;
+        let attached = file.clone();
+        let read = tokio::task::spawn_blocking(move || attached.read_unchanged())
+            .await
+            .expect("reading a file panicked");
+        let bytes = match read {
+            Ok(bytes) => bytes,
+            Err(problem) => {
+                let retry_possible = problem.may_pass_later();
+                let problem = Problem::new(ReplyProblem::File, problem.to_string());
+                return Ok(Attempt::Settled(
+                    self.fail(message_id, problem, retry_possible).await?,
+                ));
+            }
+        };
+        let (page_id, sha256) = (reply.page_id.clone(), file.sha256.clone());
+        let kept = self
+            .db(move |s| s.uploaded_attachment(&page_id, &sha256))
+            .await?;
+        let mut fresh_upload = Some(bytes);
+        let attachment_id = match kept {
+            Some(id) => id,
+            None => match self.upload(reply, file, token, &mut fresh_upload).await? {
+                Ok(id) => id,
+                Err(attempt) => return Ok(attempt),
+            },
+        };
+        self.db(move |s| s.begin_attempt(message_id, Utc::now()))
+            .await?;
+        let send = |id: String| async move {
+            self.graph
+                .send_attachment(
+                    &reply.page_id,
+                    token,
+                    &reply.recipient_id,
+                    file.kind,
+                    &id,
+                    kind,
+                )
+                .await
+        };
+        match send(attachment_id).await {
+            // Facebook no longer knows the file kept from before (a refused send reached no
+            // one): it is uploaded again, once.
+            Err(GraphError::Invalid { .. }) if fresh_upload.is_some() => {
+                match self.upload(reply, file, token, &mut fresh_upload).await? {
+                    Ok(id) => Ok(Attempt::Answered(send(id).await)),
+                    Err(attempt) => Ok(attempt),
+                }
+            }
+            result => Ok(Attempt::Answered(result)),
+        }
+    }
+
+    /// Uploads the file (the bytes are taken) and remembers Facebook's id for the page; the
+    /// reply's claim is renewed, since a large upload takes time.
+    async fn upload(
+        &self,
+        reply: &QueuedReply,
+        file: &OutgoingFile,
+        token: &crate::graph::AccessToken,
+        bytes: &mut Option<Vec<u8>>,
+    ) -> Result<Result<String, Attempt>, PageError> {
+        let upload = Upload {
+            bytes: bytes.take().unwrap_or_default(),
+            name: &file.name,
+            mime_type: &file.mime_type,
+            kind: file.kind,
+        };
+        let uploaded = self
+            .graph
+            .upload_attachment(&reply.page_id, token, upload)
+            .await;
+        let id = match uploaded {
+            Ok(id) => id,
+            Err(error) => return Ok(Err(Attempt::Answered(Err(error)))),
+        };
+        let (page_id, sha256, kept) = (reply.page_id.clone(), file.sha256.clone(), id.clone());
+        self.db(move |s| s.remember_upload(&page_id, &sha256, Some(&kept), Utc::now()))
+            .await?;
+        let now = Utc::now();
+        if !self.claim(reply.message_id, now).await? {
+            return Ok(Err(Attempt::Settled(Delivery::Pending {
+                reason: "being sent by another pagedesk".into(),
+                retry_at: now + chrono::Duration::seconds(CLAIM_SECONDS),
+            })));
+        }
+        Ok(Ok(id))
     }
 
     /// A reply that left the outbox while this process waited for it: what became of it.
@@ -263,8 +405,10 @@ impl Engine {
             let from_page = message.from.as_ref().is_some_and(|f| f.id == reply.page_id);
             let same_text =
                 crate::text::clean(message.message.as_deref().unwrap_or_default()) == reply.text;
+            // A file goes as a message of its own with no text.
+            let same_kind = message.attachments.data.is_empty() == reply.file.is_none();
             let after_attempt = message.created_time >= first_attempt - crate::model::CLOCK_SLACK;
-            if from_page && same_text && after_attempt {
+            if from_page && same_text && same_kind && after_attempt {
                 let id = message.id.clone();
                 // Unsure whether it is stored, do not send: try again later.
                 let stored = self.db(move |s| s.has_message(&id)).await.map_err(|e| {

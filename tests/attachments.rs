@@ -1,0 +1,225 @@
+//! Pictures and files both ways, through the real binary against the emulator: what reached
+//! Facebook (uploads, sends, the bytes), and what the database shows.
+
+mod common;
+
+use base64::Engine as _;
+use common::TestWorld;
+use serde_json::{Value, json};
+
+/// A small file that stands for a product photo (the bytes only need to arrive unchanged).
+fn photo(dir: &std::path::Path, name: &str, bytes: &[u8]) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// The page's messages on Facebook: text, or `file:NAME` with the bytes Facebook holds.
+async fn page_messages(world: &TestWorld, conversation: &str) -> Vec<(String, Vec<u8>)> {
+    world
+        .messages_on_facebook(conversation)
+        .await
+        .iter()
+        .filter(|m| m["from_page"] == true)
+        .map(|m| match &m["attachment"] {
+            Value::Null => (m["text"].as_str().unwrap().to_owned(), Vec::new()),
+            a => (
+                format!("file:{}", a["name"].as_str().unwrap()),
+                base64::engine::general_purpose::STANDARD
+                    .decode(a["bytes_base64"].as_str().unwrap_or_default())
+                    .unwrap(),
+            ),
+        })
+        .collect()
+}
+
+async fn uploads(world: &TestWorld) -> usize {
+    world
+        .requests()
+        .await
+        .iter()
+        .filter(|r| {
+            r["method"] == "POST"
+                && r["path"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("/message_attachments")
+        })
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_product_photo_goes_after_the_text_and_is_uploaded_once_for_every_buyer() {
+    let world = TestWorld::start("").await;
+    let lan = world
+        .buyer_writes(0, "Lan", "Váy này còn màu đỏ không?", "inbox", 60)
+        .await;
+    let minh = world
+        .buyer_writes(0, "Minh", "Cho xem ảnh thật", "inbox", 50)
+        .await;
+    world.sync().await;
+    let dress = photo(world.dir.path(), "vay-do.jpg", b"\xff\xd8\xffred dress");
+    let price = photo(world.dir.path(), "bang-gia.pdf", b"%PDF-1.4 prices");
+
+    let run = world
+        .pagedesk(&[
+            "reply",
+            &lan,
+            "Dạ còn ạ, ảnh thật đây",
+            "--attach",
+            &dress,
+            "--attach",
+            &price,
+        ])
+        .await;
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        page_messages(&world, &lan).await,
+        vec![
+            ("Dạ còn ạ, ảnh thật đây".to_owned(), Vec::new()),
+            ("file:vay-do.jpg".to_owned(), b"\xff\xd8\xffred dress".to_vec()),
+            ("file:bang-gia.pdf".to_owned(), b"%PDF-1.4 prices".to_vec()),
+        ]
+    );
+    // Only pictures, and no text, to another buyer: the photo is not uploaded again.
+    let run = world.pagedesk(&["reply", &minh, "--attach", &dress]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        page_messages(&world, &minh).await,
+        vec![("file:vay-do.jpg".to_owned(), b"\xff\xd8\xffred dress".to_vec())]
+    );
+    assert_eq!(uploads(&world).await, 2, "the photo once, the price list once");
+
+    // The database shows each file as its own message, sent; a sync adds no copy.
+    world.sync().await;
+    let messages = world.messages(&lan).await;
+    let files: Vec<&Value> = messages
+        .iter()
+        .filter(|m| m["attachments"].is_array())
+        .collect();
+    assert_eq!(files.len(), 2, "{messages:#?}");
+    assert_eq!(files[0]["attachments"][0]["name"], "vay-do.jpg");
+    assert_eq!(files[0]["status"], "sent");
+    assert_eq!(messages.len(), 4, "no file twice: {messages:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn files_facebook_would_refuse_are_named_before_any_call_and_the_rest_goes() {
+    let (world, lan) = TestWorld::with_a_buyer("").await;
+    let big = world.dir.path().join("catalogue.pdf");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(26 * 1024 * 1024)
+        .unwrap();
+    let program = photo(world.dir.path(), "setup.exe", b"MZ");
+    let missing = world.dir.path().join("ao-thun.png");
+    let dress = photo(world.dir.path(), "vay.png", b"\x89PNG dress");
+    world.clear_requests().await;
+
+    let run = world
+        .pagedesk(&[
+            "reply",
+            &lan,
+            "Dạ shop gửi ảnh ạ",
+            "--attach",
+            big.to_str().unwrap(),
+            "--attach",
+            &program,
+            "--attach",
+            missing.to_str().unwrap(),
+            "--attach",
+            &dress,
+        ])
+        .await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("catalogue.pdf is 26.0 MB; Facebook takes files up to 25 MB"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("setup.exe: pagedesk sends pictures"));
+    assert!(run.stderr.contains("ao-thun.png: no such file"));
+    assert_eq!(
+        page_messages(&world, &lan).await,
+        vec![
+            ("Dạ shop gửi ảnh ạ".to_owned(), Vec::new()),
+            ("file:vay.png".to_owned(), b"\x89PNG dress".to_vec()),
+        ]
+    );
+    assert_eq!(uploads(&world).await, 1, "only the picture Facebook takes");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_waiting_file_survives_a_restart_and_fails_with_the_reason_when_changed() {
+    let (world, lan) = TestWorld::with_a_buyer("").await;
+    let dress = photo(world.dir.path(), "vay.jpg", b"\xff\xd8\xffdress v1");
+    let shoes = photo(world.dir.path(), "giay.jpg", b"\xff\xd8\xffshoes");
+    // Facebook is down for the uploads: the reply waits in the outbox.
+    world
+        .fault(json!({ "method": "POST", "path_contains": "message_attachments", "count": 3,
+            "fault": { "kind": "http", "http_status": 503, "body": "down" } }))
+        .await;
+    let run = world
+        .pagedesk(&["reply", &lan, "--attach", &dress, "--attach", &shoes])
+        .await;
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("Not sent yet"), "{}", run.stderr);
+    world.clear_faults().await;
+
+    // Staff overwrite the first photo before Facebook is back; a new process sends.
+    std::fs::write(&dress, b"\xff\xd8\xffdress v2").unwrap();
+    let run = world
+        .pagedesk(&["sync", "--once"])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let messages = world.messages(&lan).await;
+    let failed = messages
+        .iter()
+        .find(|m| m["status"] == "failed")
+        .expect("the changed photo failed");
+    assert_eq!(failed["attachments"][0]["name"], "vay.jpg");
+    assert!(
+        failed["error"]
+            .as_str()
+            .unwrap()
+            .contains("vay.jpg changed after it was attached"),
+        "{failed:#?}"
+    );
+    // The one after it still goes, once.
+    assert_eq!(
+        page_messages(&world, &lan).await,
+        vec![("file:giay.jpg".to_owned(), b"\xff\xd8\xffshoes".to_vec())]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_whose_answer_was_lost_is_found_on_facebook_not_sent_twice() {
+    let (world, lan) = TestWorld::with_a_buyer("").await;
+    let dress = photo(world.dir.path(), "vay.jpg", b"\xff\xd8\xffdress");
+    world
+        .fault(json!({ "method": "POST", "path_contains": "/messages",
+            "fault": { "kind": "answer_lost" } }))
+        .await;
+    let run = world.pagedesk(&["reply", &lan, "--attach", &dress]).await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    // Two processes try again at once (a staff member's sync and the service).
+    let (a, b) = tokio::join!(
+        world.pagedesk(&["sync", "--once"]),
+        world.pagedesk(&["sync", "--once"])
+    );
+    assert!(a.code == 0 || b.code == 0, "{}\n{}", a.stderr, b.stderr);
+    world.sync().await;
+    assert_eq!(
+        page_messages(&world, &lan).await,
+        vec![("file:vay.jpg".to_owned(), b"\xff\xd8\xffdress".to_vec())]
+    );
+    let messages = world.messages(&lan).await;
+    let ours: Vec<&Value> = messages
+        .iter()
+        .filter(|m| m["direction"] == "out")
+        .collect();
+    assert_eq!(ours.len(), 1, "{messages:#?}");
+    assert_eq!(ours[0]["status"], "sent");
+    assert_eq!(ours[0]["attachments"][0]["name"], "vay.jpg");
+}
