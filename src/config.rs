@@ -63,6 +63,8 @@ pub struct Config {
     pub notify: bool,
     /// The name other staff see on this person's replies and drafts; the login name if absent.
     pub staff: Option<String>,
+    #[serde(default)]
+    pub attachments: AttachmentSettings,
     /// `[keys.<mode>]`: the config's changes to the default bindings.
     #[serde(default, rename = "keys")]
     key_overrides: KeyOverrides,
@@ -150,6 +152,26 @@ impl Default for SyncSettings {
             backfill_conversations: 200,
             human_agent_tag: true,
         }
+    }
+}
+
+/// `[attachments]`: pictures and files.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AttachmentSettings {
+    /// How much the picture cache in the data directory may hold, in megabytes.
+    pub cache_mb: u64,
+}
+
+impl Default for AttachmentSettings {
+    fn default() -> Self {
+        Self { cache_mb: 200 }
+    }
+}
+
+impl AttachmentSettings {
+    pub fn cache_bytes(&self) -> u64 {
+        self.cache_mb.saturating_mul(1024 * 1024)
     }
 }
 

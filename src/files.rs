@@ -228,7 +228,7 @@ mod tests {
             (file.name.as_str(), file.mime_type.as_str(), file.kind),
             ("Áo thun.JPG", "image/jpeg", FileKind::Image)
         );
-        assert_eq!(file.size, 15);
+        assert_eq!(file.size, 14);
 
         let big = dir.path().join("catalogue.pdf");
         std::fs::File::create(&big)

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
-use crate::model::ReplyProblem;
-use crate::store::MessageRow;
+use crate::model::{Carried, ReplyProblem};
+use crate::store::{ConversationRow, MessageRow};
 
 /// The staff's language: `language = "en"` or `"vi"` in the config.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
@@ -79,6 +79,11 @@ strings! {
     Voice => "[voice message: {}]", "[tin nhắn thoại: {}]";
     File => "[file: {}]", "[tệp: {}]";
     Link => "[link: {}]", "[liên kết: {}]";
+    PreviewPhoto => "📷 Photo", "📷 Ảnh";
+    PreviewSticker => "Sticker", "Nhãn dán";
+    PreviewVideo => "🎬 Video", "🎬 Video";
+    PreviewVoice => "🎤 Voice message", "🎤 Tin nhắn thoại";
+    PreviewFile => "File: {}", "Tệp: {}";
     Synced => "{}: synced {} ago", "{}: đồng bộ {} trước";
     Seconds => "{} s", "{} giây";
     Syncing => "{}: syncing…", "{}: đang đồng bộ…";
@@ -261,6 +266,14 @@ strings! {
     LongestWaitingFirst => "oldest first", "lâu nhất trước";
     KeyCopyMessage => "copy the buyer's last message (or the search hit)", "chép tin cuối của khách (hoặc kết quả tìm)";
     KeyCopyPhone => "copy the newest phone number in the conversation", "chép số điện thoại mới nhất trong hội thoại";
+    KeyViewPicture => "the newest picture (or the search hit's), whole pane", "ảnh mới nhất (hoặc của kết quả tìm), cả khung";
+    KeyFileLink => "link of the newest file or picture: shown, clickable, copied", "đường dẫn tệp hoặc ảnh mới nhất: hiện, bấm được, đã chép";
+    NoPicture => "No picture in this conversation", "Hội thoại này không có ảnh";
+    FileLink => "File (copied): {}", "Tệp (đã chép): {}";
+    NoFileLink => "No file with a link in this conversation", "Hội thoại này không có tệp có đường dẫn";
+    PictureLoading => "loading the picture…", "đang tải ảnh…";
+    PictureFailed => "picture not shown: {}", "không hiện được ảnh: {}";
+    PictureTitle => "Picture", "Ảnh";
     KeyOpenInFacebook => "Meta Business Suite link: shown, clickable, copied", "đường dẫn Meta Business Suite: hiện, bấm được, đã chép";
     KeyToggleMouse => "mouse off (the terminal selects text) / on", "tắt chuột (để chọn chữ trong terminal) / bật";
     Copied => "Copied: {}", "Đã chép: {}";
@@ -412,6 +425,21 @@ impl Tr {
             ReplyProblem::Facebook => S::ProblemFacebook,
         };
         self.t(key).to_owned()
+    }
+
+    /// A conversation's line in a list: Facebook's snippet, or what its last message carried
+    /// when it had no words.
+    pub fn preview(self, conversation: &ConversationRow) -> String {
+        match (&conversation.carried, conversation.snippet.is_empty()) {
+            (Some(carried), true) => match carried {
+                Carried::Sticker => self.t(S::PreviewSticker).to_owned(),
+                Carried::Photo => self.t(S::PreviewPhoto).to_owned(),
+                Carried::Video => self.t(S::PreviewVideo).to_owned(),
+                Carried::Voice => self.t(S::PreviewVoice).to_owned(),
+                Carried::File(name) => self.f(S::PreviewFile, &[name]),
+            },
+            _ => conversation.snippet.clone(),
+        }
     }
 
     /// A message as text: its words, then placeholders for a sticker or attachments.

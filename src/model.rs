@@ -105,6 +105,63 @@ pub struct Attachment {
     pub preview_url: Option<String>,
 }
 
+/// What a message without words carried, as a list says it ("📷 Photo", "File: name").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Carried {
+    Sticker,
+    Photo,
+    Video,
+    Voice,
+    File(String),
+}
+
+impl Carried {
+    pub fn of(attachment: &Attachment) -> Carried {
+        match attachment.mime_type.as_deref() {
+            Some(m) if m.starts_with("image/") => Carried::Photo,
+            Some(m) if m.starts_with("video/") => Carried::Video,
+            Some(m) if m.starts_with("audio/") => Carried::Voice,
+            _ => Carried::File(attachment.name.clone().unwrap_or_default()),
+        }
+    }
+}
+
+/// A picture made small enough to draw in a terminal: rows of RGB pixels, top first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Thumbnail {
+    pub width: u32,
+    pub height: u32,
+    pub rgb: Vec<u8>,
+}
+
+impl Thumbnail {
+    /// The colour at (x, y), which must be inside.
+    pub fn pixel(&self, x: u32, y: u32) -> [u8; 3] {
+        let at = ((y * self.width + x) * 3) as usize;
+        [self.rgb[at], self.rgb[at + 1], self.rgb[at + 2]]
+    }
+}
+
+/// A picture of a message to show: which message (Facebook's id), which of its files (`None`:
+/// its sticker), and the link it was stored with (CDN links expire).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PictureWanted {
+    pub page_id: String,
+    pub message_id: String,
+    pub index: Option<usize>,
+    pub link: Option<String>,
+}
+
+impl PictureWanted {
+    /// What names the picture in the cache and on screen.
+    pub fn key(&self) -> String {
+        match self.index {
+            Some(index) => format!("{}/{index}", self.message_id),
+            None => format!("{}/sticker", self.message_id),
+        }
+    }
+}
+
 /// The name a page is shown by: the config's, else the one Facebook gave, else its id.
 pub fn page_name(configured: Option<&str>, from_facebook: Option<&str>, id: &str) -> String {
     configured.or(from_facebook).unwrap_or(id).to_owned()
@@ -204,7 +261,9 @@ impl ReplyTo {
 /// each screen words it in the staff's language, times in its own clock's zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReplyProblem {
-    TooLong { chars: usize },
+    TooLong {
+        chars: usize,
+    },
     Empty,
     NeverWrote,
     AgentTagOff,
@@ -222,8 +281,12 @@ pub enum ReplyProblem {
     Facebook,
     /// The file of the message cannot be sent as attached (gone, changed, unreadable).
     File,
-    RateLimited { until: DateTime<Utc> },
-    Retrying { at: DateTime<Utc> },
+    RateLimited {
+        until: DateTime<Utc>,
+    },
+    Retrying {
+        at: DateTime<Utc>,
+    },
 }
 
 impl ReplyProblem {

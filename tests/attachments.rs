@@ -77,7 +77,10 @@ async fn a_product_photo_goes_after_the_text_and_is_uploaded_once_for_every_buye
         page_messages(&world, &lan).await,
         vec![
             ("Dạ còn ạ, ảnh thật đây".to_owned(), Vec::new()),
-            ("file:vay-do.jpg".to_owned(), b"\xff\xd8\xffred dress".to_vec()),
+            (
+                "file:vay-do.jpg".to_owned(),
+                b"\xff\xd8\xffred dress".to_vec()
+            ),
             ("file:bang-gia.pdf".to_owned(), b"%PDF-1.4 prices".to_vec()),
         ]
     );
@@ -86,9 +89,16 @@ async fn a_product_photo_goes_after_the_text_and_is_uploaded_once_for_every_buye
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
         page_messages(&world, &minh).await,
-        vec![("file:vay-do.jpg".to_owned(), b"\xff\xd8\xffred dress".to_vec())]
+        vec![(
+            "file:vay-do.jpg".to_owned(),
+            b"\xff\xd8\xffred dress".to_vec()
+        )]
     );
-    assert_eq!(uploads(&world).await, 2, "the photo once, the price list once");
+    assert_eq!(
+        uploads(&world).await,
+        2,
+        "the photo once, the price list once"
+    );
 
     // The database shows each file as its own message, sent; a sync adds no copy.
     world.sync().await;
@@ -157,8 +167,10 @@ async fn a_waiting_file_survives_a_restart_and_fails_with_the_reason_when_change
     let shoes = photo(world.dir.path(), "giay.jpg", b"\xff\xd8\xffshoes");
     // Facebook is down for the uploads: the reply waits in the outbox.
     world
-        .fault(json!({ "method": "POST", "path_contains": "message_attachments", "count": 3,
-            "fault": { "kind": "http", "http_status": 503, "body": "down" } }))
+        .fault(
+            json!({ "method": "POST", "path_contains": "message_attachments", "count": 3,
+            "fault": { "kind": "http", "http_status": 503, "body": "down" } }),
+        )
         .await;
     let run = world
         .pagedesk(&["reply", &lan, "--attach", &dress, "--attach", &shoes])
@@ -169,9 +181,7 @@ async fn a_waiting_file_survives_a_restart_and_fails_with_the_reason_when_change
 
     // Staff overwrite the first photo before Facebook is back; a new process sends.
     std::fs::write(&dress, b"\xff\xd8\xffdress v2").unwrap();
-    let run = world
-        .pagedesk(&["sync", "--once"])
-        .await;
+    let run = world.pagedesk(&["sync", "--once"]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let messages = world.messages(&lan).await;
     let failed = messages

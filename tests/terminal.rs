@@ -254,10 +254,16 @@ async fn staff_answer_a_spam_buyer_and_the_spam_mark_goes() {
     // No token anywhere: not on the screen, not in the database, not in the log.
     let output = String::from_utf8_lossy(&terminal.raw.lock().unwrap()).into_owned();
     let mut files = String::new();
-    for entry in std::fs::read_dir(&world.data_dir).unwrap() {
-        files.push_str(&String::from_utf8_lossy(
-            &std::fs::read(entry.unwrap().path()).unwrap(),
-        ));
+    let mut folders = vec![world.data_dir.clone()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                files.push_str(&String::from_utf8_lossy(&std::fs::read(&path).unwrap()));
+            }
+        }
     }
     assert!(
         files.contains("Trần Thị Thu"),
@@ -699,4 +705,107 @@ async fn staff_copy_a_message_a_phone_number_and_the_link_over_ssh() {
     );
     terminal.type_text("q");
     terminal.exit("q").await;
+}
+
+/// A picture in PNG: red on its top half, blue on its bottom half.
+fn red_over_blue() -> Vec<u8> {
+    let picture = image::RgbImage::from_fn(40, 40, |_, y| {
+        if y < 20 {
+            image::Rgb([255, 0, 0])
+        } else {
+            image::Rgb([0, 0, 255])
+        }
+    });
+    let mut png = std::io::Cursor::new(Vec::new());
+    picture.write_to(&mut png, image::ImageFormat::Png).unwrap();
+    png.into_inner()
+}
+
+/// Cells drawn as half blocks in a colour (the top pixel's) on the screen.
+fn half_blocks_in(terminal: &Terminal, colour: vt100::Color) -> usize {
+    let parser = terminal.screen.lock().unwrap();
+    let screen = parser.screen();
+    let (rows, cols): (u16, u16) = (screen.size().0.into(), screen.size().1.into());
+    (0..rows)
+        .flat_map(|row| (0..cols).map(move |col| (row, col)))
+        .filter_map(|(row, col)| screen.cell(row, col))
+        .filter(|cell| cell.contents() == "▀" && cell.fgcolor() == colour)
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_buyers_photo_shows_in_the_chat_and_whole_pane_even_after_its_link_expired() {
+    let world = TestWorld::start("interval = \"1s\"").await;
+    world
+        .buyer_sends_file(
+            0,
+            "Nguyễn Thị Lan",
+            "mau-vay.png",
+            "image/png",
+            red_over_blue(),
+        )
+        .await;
+    world
+        .buyer_sends_file(
+            0,
+            "Trần Văn Minh",
+            "hong.jpg",
+            "image/jpeg",
+            b"not a jpeg".to_vec(),
+        )
+        .await;
+    world.sync().await;
+    // Facebook's CDN links expire: the one stored by the sync no longer works.
+    world.control("/cdn/expire", serde_json::json!({})).await;
+    world.clear_requests().await;
+
+    let mut terminal = Terminal::start(&world, 100, 30);
+    let screen = terminal.wait_for_text("Trần Văn Minh").await;
+    assert!(
+        screen.contains("📷 Photo"),
+        "the list says what came:\n{screen}"
+    );
+    // Minh's "photo" is not one: said, not drawn.
+    terminal.type_text("\r");
+    terminal
+        .wait_for_text("picture not shown: not a picture pagedesk can show")
+        .await;
+    terminal.type_text("\x1b");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    terminal.type_text("j");
+    terminal.wait_for_text("[image: mau-vay.png").await;
+    let red = vt100::Color::Rgb(255, 0, 0);
+    let start = Instant::now();
+    while half_blocks_in(&terminal, red) == 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no picture drawn:\n{}",
+            terminal.contents()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let in_chat = half_blocks_in(&terminal, red);
+    // Whole pane, larger.
+    terminal.type_text("v");
+    terminal.wait_for_text("Picture · Esc").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(half_blocks_in(&terminal, red) > in_chat * 2);
+    terminal.type_text("\x1b");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The expired link was replaced by reading the message again; the file came once.
+    let requests = world.requests().await;
+    let message_reads = requests
+        .iter()
+        .filter(|r| r["path"].as_str().unwrap().contains("/m_"))
+        .count();
+    assert!(message_reads >= 1, "{requests:#?}");
+    // The link of the file: shown, clickable, copied.
+    terminal.type_text("L");
+    terminal.wait_for_text("File (copied)").await;
+    terminal.type_text("q");
+    terminal.exit("q").await;
+    let cached = std::fs::read_dir(world.data_dir.join("pictures"))
+        .unwrap()
+        .count();
+    assert_eq!(cached, 2, "both files kept in the cache");
 }

@@ -345,7 +345,7 @@ fn print_event(tr: Tr, event: &SyncEvent, store: &Arc<Mutex<Store>>, data_dir: &
             let log = data_dir.join(LOG_FILE).display().to_string();
             eprintln!("{time} {}", tr.f(S::CliStopped, &[reason, &dir, &log]));
         }
-        SyncEvent::Syncing { .. } | SyncEvent::ReplyUpdated { .. } => {}
+        SyncEvent::Syncing { .. } | SyncEvent::ReplyUpdated { .. } | SyncEvent::Picture { .. } => {}
     }
 }
 
@@ -391,7 +391,7 @@ fn conversations(
             fit(&row.page_name, 20),
             fit(&row.customer_name, 22),
             fit(&flags.join(" "), 10),
-            fit(&row.snippet, 40),
+            fit(&tr.preview(&row), 40),
             row.id
         );
     }
@@ -468,7 +468,8 @@ async fn reply(
     if text.trim().is_empty() && files.is_empty() && refused {
         return Ok(ExitCode::FAILURE);
     }
-    let message_ids = writes.enqueue_reply_with_files(conversation_id, &text, &files, Utc::now())?;
+    let message_ids =
+        writes.enqueue_reply_with_files(conversation_id, &text, &files, Utc::now())?;
     for message_id in message_ids {
         // The parts go in order: one not sent holds back those after it (kept in the outbox).
         let sent = match engine.deliver(message_id).await? {

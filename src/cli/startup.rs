@@ -4,9 +4,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::config::Config;
+use crate::store::pictures::PictureCache;
 use crate::store::private::{self, LOG_FILE};
 use crate::store::{Store, StoreError};
 use tokio::sync::mpsc::UnboundedSender;
@@ -86,14 +87,22 @@ pub fn build_engine(
     store: Arc<Mutex<Store>>,
     events: Option<tokio::sync::mpsc::UnboundedSender<crate::sync::SyncEvent>>,
 ) -> Result<Arc<Engine>> {
+    Ok(Arc::new(engine(config, store, events)?))
+}
+
+fn engine(
+    config: &Config,
+    store: Arc<Mutex<Store>>,
+    events: Option<tokio::sync::mpsc::UnboundedSender<crate::sync::SyncEvent>>,
+) -> Result<Engine> {
     let graph = config.graph.client()?;
-    Ok(Arc::new(Engine::new(
+    Ok(Engine::new(
         store,
         graph,
         config.pages.clone(),
         config.sync.clone(),
         events,
-    )))
+    ))
 }
 
 /// Reads the config again whenever its file changes (checked every 2 s): the engine takes the
@@ -152,7 +161,9 @@ pub async fn open_inbox(
     let engine_store = open_store(data_dir)?;
     let (events, received) = tokio::sync::mpsc::unbounded_channel();
     let watch_events = events.clone();
-    let engine = build_engine(config, engine_store, Some(events))?;
+    let pictures = PictureCache::open(data_dir, config.attachments.cache_bytes())
+        .with_context(|| format!("cannot make the picture cache in {}", data_dir.display()))?;
+    let engine = Arc::new(engine(config, engine_store, Some(events))?.with_pictures(pictures));
     let (commands, command_queue) = tokio::sync::mpsc::unbounded_channel();
     let watch = config_path.map(|path| watch_config(path, commands.clone(), watch_events));
     let background = tokio::spawn(engine.run(command_queue));

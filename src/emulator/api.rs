@@ -228,9 +228,21 @@ pub async fn get_node(
             let fields = fields::requested(wanted, &["id", "name"]).map_err(invalid)?;
             return Ok((render_page(&page, &fields), Some(page)));
         }
+        let base = Link::new(&shared.base_url, &version, &[]);
+        // A message of the page's, by its id: its details (fresh file links among them).
+        let message = world
+            .conversations
+            .values()
+            .filter(|c| c.page_id == page.id)
+            .find_map(|c| Some((c, c.messages.iter().find(|m| m.id == node)?)));
+        if let Some((conversation, message)) = message {
+            let fields = fields::requested(wanted, &["id", "created_time"]).map_err(invalid)?;
+            let cdn = |id: &str, name: &str| cdn_link(&base.base, world.cdn_epoch, id, name);
+            let rendered = render_message(message, conversation, &page, &fields, true, &cdn);
+            return Ok((rendered, Some(page)));
+        }
         let conversation = owned_conversation(&world, &page, &node)?;
         let fields = fields::requested(wanted, &["id", "updated_time"]).map_err(invalid)?;
-        let base = Link::new(&shared.base_url, &version, &[]);
         Ok((
             render_conversation(conversation, &page, &fields, &base, world.cdn_epoch),
             Some(page),
@@ -277,7 +289,14 @@ pub async fn get_edge(
                 let conversation = owned_conversation(&world, &page, &node)?;
                 let fields = fields::requested(wanted, &["id", "created_time"]).map_err(invalid)?;
                 Ok((
-                    render_messages(conversation, &page, &fields, &params, &link, world.cdn_epoch)?,
+                    render_messages(
+                        conversation,
+                        &page,
+                        &fields,
+                        &params,
+                        &link,
+                        world.cdn_epoch,
+                    )?,
                     Some(page),
                 ))
             }
@@ -349,14 +368,15 @@ async fn posted(request: Request) -> Result<Posted, FbError> {
             .map_err(|e| FbError::new(100, None, &format!("(#100) Unreadable body: {e}")))?;
         let value: Map<String, Value> = serde_json::from_slice(&body)
             .map_err(|e| FbError::new(100, None, &format!("(#100) Invalid JSON body: {e}")))?;
-        let fields = value
-            .into_iter()
-            .map(|(k, v)| (k, v.to_string()))
-            .collect();
+        let fields = value.into_iter().map(|(k, v)| (k, v.to_string())).collect();
         return Ok(Posted { fields, file: None });
     }
     let unreadable = |e: axum::extract::multipart::MultipartError| {
-        FbError::new(100, Some(2018047), &format!("(#100) Upload attachment failure: {e}"))
+        FbError::new(
+            100,
+            Some(2018047),
+            &format!("(#100) Upload attachment failure: {e}"),
+        )
     };
     let mut form = Multipart::from_request(request, &())
         .await
@@ -509,7 +529,11 @@ fn keep_upload(
     file: Option<FileData>,
 ) -> Result<String, FbError> {
     let file = file.ok_or_else(|| {
-        FbError::new(100, Some(2018047), "(#100) Upload attachment failure: no filedata")
+        FbError::new(
+            100,
+            Some(2018047),
+            "(#100) Upload attachment failure: no filedata",
+        )
     })?;
     world.keep_media(
         &attachment.kind,

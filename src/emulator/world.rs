@@ -402,11 +402,7 @@ impl World {
 
     /// Keeps a file a page uploads (`message_attachments`, or with a send) or a buyer sends;
     /// returns its id. Facebook's rules for files: a known type, at most 25 MB.
-    pub fn keep_media(
-        &mut self,
-        kind: &str,
-        media: Media,
-    ) -> Result<String, FbError> {
+    pub fn keep_media(&mut self, kind: &str, media: Media) -> Result<String, FbError> {
         if !ATTACHMENT_TYPES.contains(&kind) {
             return Err(FbError::new(
                 100,
@@ -637,7 +633,13 @@ mod tests {
         let (mut world, id) = world();
         assert_eq!(world.folder("1", Folder::Spam).len(), 1);
         world
-            .send("1", "u1", Content::text("Dạ còn ạ"), SendKind::Response, Utc::now())
+            .send(
+                "1",
+                "u1",
+                Content::text("Dạ còn ạ"),
+                SendKind::Response,
+                Utc::now(),
+            )
             .unwrap();
         assert_eq!(world.conversations[&id].folder, Folder::Inbox);
         assert!(world.folder("1", Folder::Spam).is_empty());
@@ -649,30 +651,60 @@ mod tests {
         let (mut world, id) = world();
         world.age(&id, Duration::hours(30)).unwrap();
         let late = world
-            .send("1", "u1", Content::text("x"), SendKind::Response, Utc::now())
+            .send(
+                "1",
+                "u1",
+                Content::text("x"),
+                SendKind::Response,
+                Utc::now(),
+            )
             .unwrap_err();
         assert_eq!((late.code, late.subcode), (10, Some(2018278)));
         world
-            .send("1", "u1", Content::text("x"), SendKind::HumanAgent, Utc::now())
+            .send(
+                "1",
+                "u1",
+                Content::text("x"),
+                SendKind::HumanAgent,
+                Utc::now(),
+            )
             .unwrap();
         let (mut world, id) = self::world();
         world.age(&id, Duration::days(8)).unwrap();
         assert!(
             world
-                .send("1", "u1", Content::text("x"), SendKind::HumanAgent, Utc::now())
+                .send(
+                    "1",
+                    "u1",
+                    Content::text("x"),
+                    SendKind::HumanAgent,
+                    Utc::now()
+                )
                 .is_err()
         );
         let (mut world, _) = self::world();
         let long = "á".repeat(2001);
         assert_eq!(
             world
-                .send("1", "u1", Content::text(&long), SendKind::Response, Utc::now())
+                .send(
+                    "1",
+                    "u1",
+                    Content::text(&long),
+                    SendKind::Response,
+                    Utc::now()
+                )
                 .unwrap_err()
                 .code,
             100
         );
         let nobody = world
-            .send("1", "u9", Content::text("x"), SendKind::Response, Utc::now())
+            .send(
+                "1",
+                "u9",
+                Content::text("x"),
+                SendKind::Response,
+                Utc::now(),
+            )
             .unwrap_err();
         assert_eq!(nobody.subcode, Some(2018001));
     }

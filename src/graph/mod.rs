@@ -432,6 +432,62 @@ impl GraphClient {
         Ok(list.data)
     }
 
+    /// `GET /{message-id}`: one message with its details, for fresh links to its files
+    /// (Facebook's CDN links expire).
+    pub async fn message(
+        &self,
+        page_id: &str,
+        message_id: &str,
+        token: &AccessToken,
+    ) -> Result<Message, GraphError> {
+        let url = self.url(&[message_id]);
+        let (message, _) = self
+            .read(url, &[("fields", MESSAGE_FIELDS)], token, Some(page_id))
+            .await?;
+        Ok(message)
+    }
+
+    /// The bytes of a file at a CDN link from a message. The link is signed by Facebook: no
+    /// token goes with it (it is not a Graph call). `Ok(None)` when the link no longer works
+    /// (expired or gone), so that the message is read again for a fresh one.
+    pub async fn file(&self, link: &str) -> Result<Option<Vec<u8>>, GraphError> {
+        let url = Url::parse(link)
+            .map_err(|e| GraphError::Transient(format!("the file's link is not a URL: {e}")))?;
+        if !matches!(url.scheme(), "https" | "http") {
+            return Ok(None);
+        }
+        let no_token = AccessToken::new("");
+        let mut response = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| transport_error(&e, &no_token))?;
+        let status = response.status();
+        if matches!(status.as_u16(), 403 | 404 | 410) || status.is_redirection() {
+            return Ok(None);
+        }
+        if !status.is_success() {
+            return Err(GraphError::Transient(format!(
+                "Facebook's file server answered HTTP {status}"
+            )));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| transport_error(&e, &no_token))?
+        {
+            if (body.len() + chunk.len()) as u64 > crate::files::MAX_FILE_BYTES {
+                return Err(GraphError::Transient(
+                    "the file is larger than Facebook's 25 MB; stopped reading it".into(),
+                ));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Some(body))
+    }
+
     /// `GET /oauth/access_token?grant_type=fb_exchange_token`: a long-lived user token (about
     /// 60 days) for a short-lived one, with the app's id and secret.
     pub async fn exchange_user_token(

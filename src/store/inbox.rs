@@ -360,10 +360,16 @@ fn adopt_own_reply(
     // Facebook's copy says where the file now is (its link), which ours could not know.
     let attachments = (!message.attachments.is_empty())
         .then(|| serde_json::to_string(&message.attachments).unwrap_or_default());
-    tx.prepare_cached("UPDATE messages SET fb_id = ?2, status = 'sent', error = NULL, created_time = ?3,
-            attachments = COALESCE(?4, attachments) WHERE id = ?1")?.execute(
-        params![ours, message.fb_id, message.created_time.timestamp(), attachments],
-    )?;
+    tx.prepare_cached(
+        "UPDATE messages SET fb_id = ?2, status = 'sent', error = NULL, created_time = ?3,
+            attachments = COALESCE(?4, attachments) WHERE id = ?1",
+    )?
+    .execute(params![
+        ours,
+        message.fb_id,
+        message.created_time.timestamp(),
+        attachments
+    ])?;
     tx.prepare_cached("DELETE FROM outbox WHERE message_id = ?1")?
         .execute([ours])?;
     Ok(true)

@@ -5,6 +5,7 @@
 mod inbox;
 mod lease;
 mod outbox;
+pub mod pictures;
 pub mod private;
 mod read;
 mod schema;
@@ -240,6 +241,9 @@ pub struct ConversationRow {
     /// Facebook refused the page's HUMAN_AGENT replies: past 24 hours, nothing can be sent.
     #[serde(skip)]
     pub human_agent_refused: bool,
+    /// What the last message carried, when the snippet has no words.
+    #[serde(skip)]
+    pub carried: Option<crate::model::Carried>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -3,12 +3,16 @@
 use rusqlite::{OptionalExtension, ToSql, params};
 
 use super::*;
+use crate::model::{Attachment, Carried};
 
 const CONVERSATION_COLUMNS: &str = "c.id, c.page_id, p.name, c.customer_id, c.customer_name,
     c.snippet, c.updated_time, c.unread_count, c.folder, c.last_customer_message_time,
     c.customer_spoke_last, c.can_reply,
     COALESCE((SELECT s.human_agent_refused FROM page_settings s WHERE s.page_id = c.page_id), 0),
-    c.waiting_since";
+    c.waiting_since,
+    CASE WHEN c.snippet = '' THEN (SELECT CASE WHEN m.sticker IS NOT NULL THEN 'sticker'
+        ELSE m.attachments END FROM messages m WHERE m.conversation_id = c.id
+        ORDER BY m.created_time DESC, m.id DESC LIMIT 1) END";
 
 fn conversation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationRow> {
     let folder: String = r.get(8)?;
@@ -28,7 +32,19 @@ fn conversation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationRow> 
         can_reply: r.get(11)?,
         human_agent_refused: r.get(12)?,
         waiting_since: r.get::<_, Option<i64>>(13)?.map(to_time),
+        carried: carried(r.get::<_, Option<String>>(14)?.as_deref()),
     })
+}
+
+/// What the last message carried when the snippet has no words (a photo, a sticker).
+fn carried(stored: Option<&str>) -> Option<Carried> {
+    match stored? {
+        "sticker" => Some(Carried::Sticker),
+        json => serde_json::from_str::<Vec<Attachment>>(json)
+            .ok()?
+            .first()
+            .map(Carried::of),
+    }
 }
 
 impl ListQuery {

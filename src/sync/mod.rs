@@ -6,6 +6,7 @@ pub mod ingest;
 mod lease;
 mod outbox;
 mod pass;
+mod pictures;
 mod spam;
 
 pub use lease::process_alive;
@@ -20,11 +21,13 @@ use tokio::time::Instant;
 
 use crate::config::{ConfigError, PageConfig, SyncSettings};
 use crate::graph::{AccessToken, GraphClient, GraphError, ListSize};
-use crate::model::{Folder, SyncErrorKind};
+use crate::model::{Folder, PictureWanted, SyncErrorKind, Thumbnail};
+use crate::store::pictures::PictureCache;
 use crate::store::{ConversationUpdate, FolderSync, PageSync, Store, StoreError};
 use pass::{FolderPass, Listed};
 
 pub use outbox::Delivery;
+pub use pictures::thumbnail;
 
 /// Without `estimated_time_to_regain_access`, a rate-limited page waits this long, doubling on
 /// each repeat up to [`MAX_RATE_LIMIT_WAIT`].
@@ -54,6 +57,11 @@ pub enum SyncEvent {
         restart_needed: bool,
         problem: Option<String>,
     },
+    /// A picture asked for: ready to draw, or why it cannot be had.
+    Picture {
+        key: String,
+        picture: Result<Thumbnail, String>,
+    },
 }
 
 /// What the UI asks of the engine running in the background.
@@ -63,6 +71,8 @@ pub enum EngineCommand {
     Deliver(i64),
     /// The config file changed: these are its pages now.
     ConfigChanged(Vec<PageConfig>),
+    /// Fetch a picture to show (answered with [`SyncEvent::Picture`]).
+    FetchPicture(PictureWanted),
 }
 
 /// How many messages a sync stored, and how many of them the customers wrote.
@@ -166,6 +176,10 @@ pub struct Engine {
     instance: String,
     /// Pages close to their usage limit, and when the background engine may call them again.
     slowed_down: Mutex<HashMap<String, Instant>>,
+    /// Where the pictures of messages are kept once fetched (the inbox's engine has one).
+    pictures: Option<PictureCache>,
+    /// Turns for fetching pictures, so that a long conversation does not open dozens at once.
+    fetching: Arc<tokio::sync::Semaphore>,
 }
 
 impl Engine {
@@ -184,7 +198,15 @@ impl Engine {
             events,
             instance: lease::instance_name(),
             slowed_down: Mutex::new(HashMap::new()),
+            pictures: None,
+            fetching: Arc::new(tokio::sync::Semaphore::new(pictures::FETCHES_AT_ONCE)),
         }
+    }
+
+    /// Fetches the pictures the inbox asks for into `cache`.
+    pub fn with_pictures(mut self, cache: PictureCache) -> Self {
+        self.pictures = Some(cache);
+        self
     }
 
     /// Runs `f` on the store off the async threads: SQLite calls block.

@@ -19,6 +19,7 @@ impl App {
     pub(super) fn perform(&mut self, action: Action, key: KeyEvent) {
         match (self.overlay, action) {
             (Some(_), Action::Close) => self.overlay = None,
+            (Some(Overlay::Picture), _) => {}
             (Some(overlay @ (Overlay::Help { top } | Overlay::Why { top })), movement) => {
                 let top = match movement {
                     Action::Down => top + 1,
@@ -228,6 +229,8 @@ impl App {
             Action::CopyMessage => self.copy_message(),
             Action::CopyPhone => self.copy_phone(),
             Action::OpenInFacebook => self.open_in_facebook(),
+            Action::ViewPicture => self.view_picture(),
+            Action::FileLink => self.attachment_link(),
             Action::ToggleMouse => self.toggle_mouse(),
             Action::TakeBack => self.take_back(false),
             Action::EditReply => self.take_back(true),

@@ -79,6 +79,8 @@ pub enum Overlay {
     Settings {
         cursor: usize,
     },
+    /// A picture whole pane (`App::viewed_picture`).
+    Picture,
 }
 
 #[derive(Debug, Clone)]
@@ -209,6 +211,10 @@ pub struct App {
     pub link: Option<String>,
     /// The inbox reads the mouse; off, the terminal's own selection works.
     pub mouse: bool,
+    /// The pictures of the conversations shown, as the engine reported them.
+    pub pictures: super::pictures::Pictures,
+    /// The picture shown whole pane.
+    pub viewed_picture: Option<String>,
 }
 
 impl App {
@@ -274,6 +280,8 @@ impl App {
             clipboard: None,
             link: None,
             mouse: true,
+            pictures: Default::default(),
+            viewed_picture: None,
         };
         app.reload();
         app
@@ -554,6 +562,7 @@ impl App {
             scroll: 0,
             others: Vec::new(),
         });
+        self.want_pictures();
         self.load_others();
     }
 
@@ -587,6 +596,7 @@ impl App {
             open.conversation = conversation;
             open.messages = messages;
         }
+        self.want_pictures();
         self.load_others();
         // Staff reading the conversation read what arrives in it.
         if self.focus == Pane::Compose

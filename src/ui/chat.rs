@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::clock::Clock;
+use super::pictures::{PictureState, Pictures, half_blocks, pictures_of};
 use super::theme::Theme;
 use crate::i18n::{S, Tr};
 use crate::model::{Direction, SendStatus};
@@ -73,6 +74,9 @@ pub struct ChatView<'a> {
     pub tr: Tr,
     pub theme: Theme,
     pub clock: Clock,
+    /// The conversation's page, and the pictures the engine reported.
+    pub page_id: &'a str,
+    pub pictures: &'a Pictures,
 }
 
 impl ChatView<'_> {
@@ -157,6 +161,9 @@ impl ChatView<'_> {
             for text in wrap(&tr.message_text(message), self.width.saturating_sub(2)) {
                 lines.push(with_phones(&format!("  {text}"), body_style, theme.phone()));
             }
+            for picture in pictures_of(message, self.page_id) {
+                lines.extend(self.picture_lines(&picture.key()));
+            }
             if let Some((reason, style)) = reason {
                 for text in wrap(&reason, self.width.saturating_sub(2)) {
                     lines.push(Line::styled(format!("  {text}"), style));
@@ -169,6 +176,35 @@ impl ChatView<'_> {
         }
     }
 }
+
+impl ChatView<'_> {
+    /// A picture under its message: drawn when it is here and the terminal has colour, else
+    /// where it stands.
+    fn picture_lines(&self, key: &str) -> Vec<Line<'static>> {
+        let (tr, theme) = (self.tr, self.theme);
+        let said = |text: String| vec![Line::styled(format!("  {text}"), theme.dim())];
+        match self.pictures.get(key) {
+            Some(PictureState::Ready(picture)) if theme.has_colour() => {
+                let columns = self.width.saturating_sub(4).min(PICTURE_COLUMNS) as u16;
+                half_blocks(picture, columns, PICTURE_ROWS)
+                    .into_iter()
+                    .map(|line| {
+                        let mut spans = vec![Span::raw("  ")];
+                        spans.extend(line.spans);
+                        Line::from(spans)
+                    })
+                    .collect()
+            }
+            Some(PictureState::Ready(_)) => Vec::new(),
+            Some(PictureState::Failed(why)) => said(tr.f(S::PictureFailed, &[why])),
+            Some(PictureState::Loading) | None => said(tr.t(S::PictureLoading).to_owned()),
+        }
+    }
+}
+
+/// How large a picture is drawn in the chat, at most: a glance, with `v` for the whole pane.
+const PICTURE_COLUMNS: usize = 32;
+const PICTURE_ROWS: u16 = 8;
 
 /// A line of a message with its phone numbers set apart (`P` copies the newest).
 fn with_phones(text: &str, style: Style, phone: Style) -> Line<'static> {

@@ -15,6 +15,11 @@ impl App {
     /// The engine reported something: read again; ring for new customer messages; say what
     /// became of the reply staff just sent.
     pub fn on_sync_event(&mut self, event: &SyncEvent) {
+        // A picture changes nothing in the database: nothing to read again.
+        if let SyncEvent::Picture { key, picture } = event {
+            self.on_picture(key, picture);
+            return;
+        }
         if let SyncEvent::Syncing { page_id } | SyncEvent::SyncStateChanged { page_id } = event {
             let started = matches!(event, SyncEvent::Syncing { .. });
             for page in self.pages.iter_mut().filter(|p| &p.id == page_id) {

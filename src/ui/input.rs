@@ -68,6 +68,7 @@ impl App {
     pub fn key_modes(&self) -> &'static [Mode] {
         match (self.overlay, &self.search.typing, self.focus) {
             (Some(Overlay::Help { .. } | Overlay::Why { .. }), _, _) => &[Mode::Help, Mode::Move],
+            (Some(Overlay::Picture), _, _) => &[Mode::Help],
             (Some(Overlay::Settings { .. }), _, _) => &[Mode::Settings, Mode::Move],
             (None, Some(_), _) => &[Mode::Search],
             (None, None, Pane::Compose) if self.picker_matches().is_some() => {

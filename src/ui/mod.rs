@@ -9,6 +9,7 @@ mod clipboard;
 mod clock;
 mod events;
 mod input;
+mod pictures;
 mod presence;
 mod quick;
 mod theme;

@@ -19,6 +19,11 @@ impl Theme {
         Theme { color: false }
     }
 
+    /// Whether colours are drawn (pictures are colours only).
+    pub fn has_colour(self) -> bool {
+        self.color
+    }
+
     fn fg(self, color: Color) -> Style {
         if self.color {
             Style::default().fg(color)

@@ -200,6 +200,38 @@ impl TestWorld {
         answer["conversation_id"].as_str().unwrap().to_owned()
     }
 
+    /// A buyer sends a file (a photo, with `mime_type` image/...) to page `page`; returns the
+    /// conversation id.
+    pub async fn buyer_sends_file(
+        &self,
+        page: usize,
+        name: &str,
+        file_name: &str,
+        mime_type: &str,
+        bytes: Vec<u8>,
+    ) -> String {
+        let media: Value = self
+            .http
+            .post(format!("{}/_emulator/media", self.emulator.url))
+            .query(&[("name", file_name), ("mime_type", mime_type)])
+            .body(bytes)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let page_id = self.page(page).to_owned();
+        let answer = self
+            .control(
+                &format!("/pages/{page_id}/buyer_messages"),
+                json!({ "customer_name": name, "attachment": { "name": file_name,
+                    "mime_type": mime_type, "media": media["media"] } }),
+            )
+            .await;
+        answer["conversation_id"].as_str().unwrap().to_owned()
+    }
+
     /// `count` buyers, "Khách 0" to "Khách {count-1}", write "alo" to page `page`, one second
     /// apart, the first `oldest_seconds_ago` ago: "Khách {count-1}" is the newest.
     pub async fn buyers_write(&self, page: usize, count: i64, oldest_seconds_ago: i64) {

@@ -90,6 +90,8 @@ fn chat_lines(app: &App, width: u16, clock: Clock) -> Option<ChatLines> {
         tr: app.tr,
         theme: app.theme,
         clock,
+        page_id: &open.conversation.page_id,
+        pictures: &app.pictures,
     };
     Some(view.lines())
 }

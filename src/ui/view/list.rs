@@ -122,7 +122,10 @@ pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
         let snippet_width = width.saturating_sub(window.width() + 2);
         let second = vec![
             Span::raw("  "),
-            Span::styled(fit(&conversation.snippet, snippet_width), app.theme.dim()),
+            Span::styled(
+                fit(&tr.preview(conversation), snippet_width),
+                app.theme.dim(),
+            ),
             Span::styled(window, app.theme.dim()),
         ];
         let (mut first, mut second) = (Line::from(first), Line::from(second));

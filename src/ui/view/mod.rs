@@ -16,7 +16,7 @@ pub use chat_pane::ChatScroll;
 use chat_pane::draw_chat;
 use list::draw_list;
 pub use overlays::scroll_limit;
-use overlays::{draw_settings, draw_window};
+use overlays::{draw_picture, draw_settings, draw_window};
 use sidebar::{draw_header, draw_sidebar, token_banners};
 use status::{draw_hints, draw_problems, draw_status, problem_lines};
 
@@ -183,6 +183,7 @@ pub fn draw_at(frame: &mut Frame, app: &App, clock: Clock) {
             draw_window(frame, app, overlay, top, clock)
         }
         Some(Overlay::Settings { cursor }) => draw_settings(frame, app, cursor),
+        Some(Overlay::Picture) => draw_picture(frame, app),
         None => {}
     }
 }

@@ -13,6 +13,7 @@ use crate::keymap::Mode;
 use crate::text::fit;
 use crate::ui::app::{App, Overlay};
 use crate::ui::clock::Clock;
+use crate::ui::pictures::{PictureState, half_blocks};
 
 pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let width = width.min(area.width);
@@ -175,4 +176,37 @@ pub(super) fn draw_settings(frame: &mut Frame, app: &App, cursor: usize) {
         Paragraph::new(lines).wrap(Wrap { trim: true }).block(block),
         area,
     );
+}
+
+/// The picture staff chose, as large as the screen allows.
+pub(super) fn draw_picture(frame: &mut Frame, app: &App) {
+    let tr = app.tr;
+    let area = frame.area();
+    let area = centered(
+        area,
+        area.width.saturating_sub(2),
+        area.height.saturating_sub(2),
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.focused_border())
+        .title(format!("{} · Esc", tr.t(S::PictureTitle)));
+    let inner = block.inner(area);
+    frame.render_widget(Clear, area);
+    frame.render_widget(block, area);
+    let state = app
+        .viewed_picture
+        .as_ref()
+        .and_then(|key| app.pictures.get(key));
+    let lines = match state {
+        Some(PictureState::Ready(picture)) if app.theme.has_colour() => {
+            half_blocks(picture, inner.width, inner.height)
+        }
+        Some(PictureState::Ready(_)) => vec![Line::raw(tr.f(S::PictureFailed, &["NO_COLOR"]))],
+        Some(PictureState::Failed(why)) => vec![Line::raw(tr.f(S::PictureFailed, &[why]))],
+        Some(PictureState::Loading) | None => vec![Line::raw(tr.t(S::PictureLoading))],
+    };
+    let width = lines.first().map_or(0, |l| l.width() as u16);
+    let height = lines.len() as u16;
+    frame.render_widget(Paragraph::new(lines), centered(inner, width, height));
 }

@@ -1,0 +1,122 @@
+//! The picture cache: the files of messages (a buyer's photo, a sticker) once fetched, in the
+//! data directory's `pictures/`, private like the rest of it, and capped in size: when a new
+//! file takes it over the cap, the least recently used go first. Plain files, so that every
+//! pagedesk on the data directory shares them without the database.
+
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+const PICTURES_DIR: &str = "pictures";
+
+#[derive(Debug, Clone)]
+pub struct PictureCache {
+    dir: PathBuf,
+    cap_bytes: u64,
+}
+
+impl PictureCache {
+    /// The cache under `data_dir`, at most `cap_bytes` in all.
+    pub fn open(data_dir: &Path, cap_bytes: u64) -> std::io::Result<PictureCache> {
+        let dir = data_dir.join(PICTURES_DIR);
+        match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+        Ok(PictureCache { dir, cap_bytes })
+    }
+
+    fn path(&self, key: &str) -> PathBuf {
+        // Facebook's ids are not file names: the key's hash is.
+        self.dir.join(crate::files::sha256_hex(key.as_bytes()))
+    }
+
+    /// The bytes kept for `key`, marked as just used.
+    pub fn get(&self, key: &str) -> Option<Vec<u8>> {
+        let path = self.path(key);
+        let bytes = std::fs::read(&path).ok()?;
+        if let Ok(file) = std::fs::File::options().append(true).open(&path) {
+            let _ = file.set_modified(SystemTime::now());
+        }
+        Some(bytes)
+    }
+
+    /// Keeps `bytes` for `key` (written whole, then renamed into place, so that another
+    /// pagedesk never reads half a file), then makes room: least recently used first out.
+    pub fn put(&self, key: &str, bytes: &[u8]) -> std::io::Result<()> {
+        let path = self.path(key);
+        let partial = path.with_extension(format!("part-{}", std::process::id()));
+        let mut file = std::fs::File::options()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&partial)?;
+        let written = file.write_all(bytes).and_then(|()| file.sync_data());
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e);
+        }
+        std::fs::rename(&partial, &path)?;
+        self.make_room(&path)
+    }
+
+    /// Removes the least recently used files until the cache is within its cap; `keep` (the
+    /// file just written) stays even when it alone is over it.
+    fn make_room(&self, keep: &Path) -> std::io::Result<()> {
+        let mut files: Vec<(SystemTime, u64, PathBuf)> = std::fs::read_dir(&self.dir)?
+            .filter_map(|entry| {
+                let entry = entry.ok()?;
+                let metadata = entry.metadata().ok()?;
+                metadata.is_file().then(|| {
+                    let used = metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+                    (used, metadata.len(), entry.path())
+                })
+            })
+            .collect();
+        let mut total: u64 = files.iter().map(|(_, size, _)| size).sum();
+        files.sort();
+        for (_, size, path) in files {
+            if total <= self.cap_bytes {
+                break;
+            }
+            if path != keep && std::fs::remove_file(&path).is_ok() {
+                total -= size;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn the_least_recently_used_pictures_go_first_when_the_cap_is_reached() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = PictureCache::open(dir.path(), 100).unwrap();
+        for key in ["a", "b", "c"] {
+            cache.put(key, &[0; 30]).unwrap();
+            // Distinct times, oldest first, whatever the file system's resolution.
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        // "a" is looked at again: "b" is now the least recently used.
+        assert!(cache.get("a").is_some());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        cache.put("d", &[0; 30]).unwrap();
+        assert!(cache.get("b").is_none(), "the least recently used went");
+        for key in ["a", "c", "d"] {
+            assert!(cache.get(key).is_some(), "{key} kept");
+        }
+        // One picture over the cap alone is still kept (it is the one being looked at).
+        cache.put("big", &[0; 150]).unwrap();
+        assert_eq!(cache.get("big").unwrap().len(), 150);
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir.path().join(PICTURES_DIR)), 0o700);
+        assert_eq!(mode(&cache.path("big")), 0o600);
+    }
+}

@@ -1,0 +1,116 @@
+//! Fetching the pictures of messages (a buyer's photo, a sticker) for the inbox to draw: only
+//! those asked for (the messages being looked at), from the cache when it has them, else from
+//! Facebook's CDN link; a link that stopped working (they expire) is replaced by reading the
+//! message again. Never on the UI path: the inbox asks, and is told through an event.
+
+use std::sync::Arc;
+
+use super::{Engine, SyncEvent};
+use crate::graph::Message;
+use crate::model::{PictureWanted, Thumbnail};
+
+/// The largest side of a thumbnail, in pixels: a full pane of half blocks at 240 columns.
+const THUMBNAIL_PIXELS: u32 = 240;
+/// Pictures fetched at once; more wait their turn.
+pub(super) const FETCHES_AT_ONCE: usize = 4;
+
+impl Engine {
+    /// Fetches a picture in the background and reports it as [`SyncEvent::Picture`].
+    pub fn want_picture(self: &Arc<Self>, wanted: PictureWanted) {
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let Ok(_turn) = engine.fetching.clone().acquire_owned().await else {
+                return;
+            };
+            let key = wanted.key();
+            let picture = engine.picture(&wanted).await;
+            if let Err(why) = &picture {
+                tracing::info!(picture = %key, why, "a picture could not be had");
+            }
+            engine.emit(SyncEvent::Picture { key, picture });
+        });
+    }
+
+    async fn picture(&self, wanted: &PictureWanted) -> Result<Thumbnail, String> {
+        let Some(cache) = self.pictures.clone() else {
+            return Err("pictures are not fetched by this pagedesk".into());
+        };
+        let key = wanted.key();
+        let cached = {
+            let (cache, key) = (cache.clone(), key.clone());
+            tokio::task::spawn_blocking(move || cache.get(&key))
+                .await
+                .ok()
+                .flatten()
+        };
+        let bytes = match cached {
+            Some(bytes) => bytes,
+            None => {
+                let bytes = self.download(wanted).await?;
+                let (cache, kept) = (cache.clone(), bytes.clone());
+                let stored = tokio::task::spawn_blocking(move || cache.put(&key, &kept)).await;
+                if let Ok(Err(error)) = stored {
+                    // Shown all the same; it is fetched again next time.
+                    tracing::warn!(error = %error, "cannot keep a picture in the cache");
+                }
+                bytes
+            }
+        };
+        tokio::task::spawn_blocking(move || thumbnail(&bytes))
+            .await
+            .map_err(|_| "reading the picture failed".to_owned())?
+    }
+
+    /// The file's bytes: from the link stored with the message, else from a fresh link read
+    /// from the message on Facebook.
+    async fn download(&self, wanted: &PictureWanted) -> Result<Vec<u8>, String> {
+        if let Some(link) = &wanted.link
+            && let Some(bytes) = self.graph.file(link).await.map_err(|e| e.to_string())?
+        {
+            return Ok(bytes);
+        }
+        let page = self
+            .page_config(&wanted.page_id)
+            .ok_or_else(|| format!("page {} is not in the config", wanted.page_id))?;
+        let token = page.token().map_err(|e| e.to_string())?;
+        let message = self
+            .graph
+            .message(&wanted.page_id, &wanted.message_id, &token)
+            .await
+            .map_err(|e| e.to_string())?;
+        let fresh = link_of(&message, wanted.index)
+            .ok_or("Facebook no longer lists this file with the message")?;
+        self.graph
+            .file(&fresh)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| "Facebook's link to this file does not work".to_owned())
+    }
+}
+
+/// The link to a message's file (`None`: its sticker), as Facebook lists it now.
+fn link_of(message: &Message, index: Option<usize>) -> Option<String> {
+    let Some(index) = index else {
+        return message.sticker.clone();
+    };
+    let attachment = message.attachments.data.get(index)?;
+    attachment
+        .image_data
+        .as_ref()
+        .and_then(|i| i.url.clone())
+        .or_else(|| attachment.file_url.clone())
+}
+
+/// Decodes a picture (JPEG, PNG, GIF, WebP) and makes it small enough to draw.
+pub fn thumbnail(bytes: &[u8]) -> Result<Thumbnail, String> {
+    let image = image::load_from_memory(bytes)
+        .map_err(|e| format!("not a picture pagedesk can show ({e})"))?;
+    let small = image
+        .thumbnail(THUMBNAIL_PIXELS, THUMBNAIL_PIXELS)
+        .to_rgb8();
+    Ok(Thumbnail {
+        width: small.width(),
+        height: small.height(),
+        rgb: small.into_raw(),
+    })
+}

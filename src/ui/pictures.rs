@@ -1,0 +1,203 @@
+//! The pictures of the open conversation: asked of the engine for the newest messages (never
+//! fetched here), drawn as half-block art (two pixels a cell, top in the glyph's colour and
+//! bottom in its background), so they scroll with the chat in any terminal with colour.
+
+use std::collections::HashMap;
+
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+
+use super::app::{App, Overlay};
+use crate::i18n::S;
+use crate::model::{Attachment, PictureWanted, Thumbnail};
+use crate::store::MessageRow;
+use crate::sync::EngineCommand;
+
+/// How many of the newest messages have their pictures fetched when a conversation is shown:
+/// what is on screen, and what scrolling up a little reaches.
+const PICTURES_OF_NEWEST: usize = 20;
+/// Pictures kept in memory beyond those of the open conversation.
+const PICTURES_KEPT: usize = 64;
+
+/// Where a picture of a message stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PictureState {
+    Loading,
+    Ready(Thumbnail),
+    Failed(String),
+}
+
+/// Whether a file is a picture pagedesk draws.
+pub fn is_picture(attachment: &Attachment) -> bool {
+    attachment
+        .mime_type
+        .as_deref()
+        .is_some_and(|m| m.starts_with("image/"))
+}
+
+/// The pictures of a message, as the engine is asked for them. A reply not yet accepted has
+/// no Facebook id, and no picture on Facebook yet.
+pub fn pictures_of(message: &MessageRow, page_id: &str) -> Vec<PictureWanted> {
+    if message.id.starts_with("local-") {
+        return Vec::new();
+    }
+    let wanted = |index: Option<usize>, link: Option<String>| PictureWanted {
+        page_id: page_id.to_owned(),
+        message_id: message.id.clone(),
+        index,
+        link,
+    };
+    let mut pictures: Vec<PictureWanted> = message
+        .attachments
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| is_picture(a))
+        .map(|(index, a)| wanted(Some(index), a.url.clone()))
+        .collect();
+    if let Some(sticker) = &message.sticker {
+        pictures.push(wanted(None, Some(sticker.clone())));
+    }
+    pictures
+}
+
+impl App {
+    /// Asks the engine for the pictures of the open conversation's newest messages that it has
+    /// not been asked for yet; forgets others' when too many are kept.
+    pub(super) fn want_pictures(&mut self) {
+        let Some(open) = &self.open else {
+            return;
+        };
+        let page_id = open.conversation.page_id.clone();
+        let wanted: Vec<PictureWanted> = open
+            .messages
+            .iter()
+            .rev()
+            .take(PICTURES_OF_NEWEST)
+            .flat_map(|m| pictures_of(m, &page_id))
+            .collect();
+        if self.pictures.len() > PICTURES_KEPT {
+            let open_keys: Vec<String> = wanted.iter().map(PictureWanted::key).collect();
+            self.pictures.retain(|key, _| open_keys.contains(key));
+        }
+        for picture in wanted {
+            let key = picture.key();
+            if self.pictures.contains_key(&key) {
+                continue;
+            }
+            self.pictures.insert(key, PictureState::Loading);
+            self.ask_engine(EngineCommand::FetchPicture(picture));
+        }
+    }
+
+    pub(super) fn on_picture(&mut self, key: &str, picture: &Result<Thumbnail, String>) {
+        let state = match picture {
+            Ok(thumbnail) => PictureState::Ready(thumbnail.clone()),
+            Err(why) => PictureState::Failed(why.clone()),
+        };
+        self.pictures.insert(key.to_owned(), state);
+    }
+
+    /// The newest picture of the open conversation (or of the search hit), whole pane.
+    pub(super) fn view_picture(&mut self) {
+        let newest = self.open.as_ref().and_then(|open| {
+            let page_id = &open.conversation.page_id;
+            let chosen = open
+                .messages
+                .iter()
+                .find(|m| Some(m.row) == self.highlight)
+                .filter(|m| !pictures_of(m, page_id).is_empty());
+            chosen
+                .into_iter()
+                .chain(open.messages.iter().rev())
+                .find_map(|m| pictures_of(m, page_id).pop())
+        });
+        match newest {
+            Some(picture) => {
+                self.viewed_picture = Some(picture.key());
+                self.overlay = Some(Overlay::Picture);
+            }
+            None => self.say(self.tr.t(S::NoPicture).to_owned()),
+        }
+    }
+
+    /// The link of the newest file in the open conversation: shown (clickable), and copied.
+    pub(super) fn attachment_link(&mut self) {
+        let link = self.open.as_ref().and_then(|open| {
+            open.messages.iter().rev().find_map(|m| {
+                let files = m.attachments.iter().filter_map(|a| a.url.clone());
+                files.chain(m.sticker.clone()).last()
+            })
+        });
+        match link {
+            Some(url) => {
+                self.say(self.tr.f(S::FileLink, &[&url]));
+                self.link = Some(url.clone());
+                self.clipboard = Some(url);
+            }
+            None => self.say(self.tr.t(S::NoFileLink).to_owned()),
+        }
+    }
+}
+
+/// A picture as lines of half blocks, at most `columns` wide and `rows` tall, keeping its
+/// shape (a cell is about twice as tall as wide: two pixels a cell).
+pub fn half_blocks(picture: &Thumbnail, columns: u16, rows: u16) -> Vec<Line<'static>> {
+    if picture.width == 0 || picture.height == 0 || columns == 0 || rows == 0 {
+        return Vec::new();
+    }
+    let (w, h) = (picture.width as f64, picture.height as f64);
+    // Fit the picture's pixels (one column, half a row each) in the box.
+    let scale = (f64::from(columns) / w).min(f64::from(rows) * 2.0 / h);
+    let cols = ((w * scale).round() as u32).clamp(1, u32::from(columns));
+    let pixel_rows = ((h * scale).round() as u32).clamp(2, u32::from(rows) * 2);
+    let sample = |x: u32, y: u32| {
+        let px = (x * picture.width / cols).min(picture.width - 1);
+        let py = (y * picture.height / pixel_rows).min(picture.height - 1);
+        let [r, g, b] = picture.pixel(px, py);
+        Color::Rgb(r, g, b)
+    };
+    (0..pixel_rows.div_ceil(2))
+        .map(|row| {
+            let spans: Vec<Span<'static>> = (0..cols)
+                .map(|x| {
+                    let top = sample(x, row * 2);
+                    let bottom = sample(x, (row * 2 + 1).min(pixel_rows - 1));
+                    Span::styled("▀", Style::default().fg(top).bg(bottom))
+                })
+                .collect();
+            Line::from(spans)
+        })
+        .collect()
+}
+
+/// The pictures of a message, keyed as the engine reports them.
+pub type Pictures = HashMap<String, PictureState>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_picture_keeps_its_shape_within_the_box() {
+        // 4 x 2 pixels: red on top, blue below.
+        let mut rgb = Vec::new();
+        for _ in 0..4 {
+            rgb.extend([255, 0, 0]);
+        }
+        for _ in 0..4 {
+            rgb.extend([0, 0, 255]);
+        }
+        let picture = Thumbnail {
+            width: 4,
+            height: 2,
+            rgb,
+        };
+        let lines = half_blocks(&picture, 8, 8);
+        assert_eq!(lines.len(), 2, "8 columns wide, 4 pixels tall: 2 rows");
+        assert_eq!(lines[0].spans.len(), 8);
+        assert_eq!(lines[0].spans[0].style.fg, Some(Color::Rgb(255, 0, 0)));
+        assert_eq!(lines[1].spans[0].style.bg, Some(Color::Rgb(0, 0, 255)));
+        let narrow = half_blocks(&picture, 2, 8);
+        assert_eq!((narrow.len(), narrow[0].spans.len()), (1, 2));
+    }
+}
