@@ -161,11 +161,16 @@ impl Default for SyncSettings {
 pub struct AttachmentSettings {
     /// How much the picture cache in the data directory may hold, in megabytes.
     pub cache_mb: u64,
+    /// The folder of product photos the attach picker opens on (`~/` is the home folder).
+    pub library: Option<std::path::PathBuf>,
 }
 
 impl Default for AttachmentSettings {
     fn default() -> Self {
-        Self { cache_mb: 200 }
+        Self {
+            cache_mb: 200,
+            library: None,
+        }
     }
 }
 

@@ -266,6 +266,17 @@ strings! {
     LongestWaitingFirst => "oldest first", "lâu nhất trước";
     KeyCopyMessage => "copy the buyer's last message (or the search hit)", "chép tin cuối của khách (hoặc kết quả tìm)";
     KeyCopyPhone => "copy the newest phone number in the conversation", "chép số điện thoại mới nhất trong hội thoại";
+    HintAttach => "attach", "đính kèm";
+    HintComplete => "complete", "điền nốt";
+    KeyAttach => "attach a picture or file (the product-photo folder first)", "đính kèm ảnh hoặc tệp (thư mục ảnh sản phẩm trước)";
+    KeyChoose => "attach the file chosen (a folder: open it)", "đính kèm tệp đã chọn (thư mục: mở ra)";
+    KeyComplete => "complete the name (a folder: open it)", "điền nốt tên (thư mục: mở ra)";
+    ModeAttach => "Attaching a file", "Đính kèm tệp";
+    AttachTitle => "Attach · {} · type to search, / for a path", "Đính kèm · {} · gõ để tìm, / để nhập đường dẫn";
+    AttachNothing => "nothing here matches", "không có gì khớp";
+    Attached => "📎 {}", "📎 {}";
+    FileRefused => "Not attached: {}", "Không đính kèm: {}";
+    FolderUnreadable => "Cannot read {}: {}", "Không đọc được {}: {}";
     KeyViewPicture => "the newest picture (or the search hit's), whole pane", "ảnh mới nhất (hoặc của kết quả tìm), cả khung";
     KeyFileLink => "link of the newest file or picture: shown, clickable, copied", "đường dẫn tệp hoặc ảnh mới nhất: hiện, bấm được, đã chép";
     NoPicture => "No picture in this conversation", "Hội thoại này không có ảnh";
@@ -458,8 +469,17 @@ impl Tr {
                 Some(m) if m.starts_with("audio/") => S::Voice,
                 _ => S::File,
             };
-            let name = attachment.name.as_deref().unwrap_or("");
-            parts.push(self.f(kind, &[name]).replace(": ]", "]"));
+            // Name, type and size, as far as Facebook said them.
+            let mut about: Vec<String> = attachment.name.iter().cloned().collect();
+            if kind == S::File
+                && let Some(mime) = &attachment.mime_type
+            {
+                about.push(mime.clone());
+            }
+            if let Some(size) = attachment.size.filter(|s| *s > 0) {
+                about.push(file_size(size));
+            }
+            parts.push(self.f(kind, &[&about.join(", ")]).replace(": ]", "]"));
         }
         for share in &message.shares {
             let shown = match &share.name {
@@ -469,6 +489,15 @@ impl Tr {
             parts.push(self.f(S::Link, &[&shown]));
         }
         parts.join(" ")
+    }
+}
+
+/// A file's size as people read it: 820 B, 14 KB, 1.2 MB.
+pub fn file_size(bytes: u64) -> String {
+    match bytes {
+        0..1024 => format!("{bytes} B"),
+        1024..1_048_576 => format!("{} KB", bytes / 1024),
+        _ => format!("{:.1} MB", bytes as f64 / 1_048_576.0),
     }
 }
 

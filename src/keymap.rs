@@ -32,6 +32,7 @@ pub enum Mode {
     Reply,
     QuickReplies,
     Search,
+    Attach,
     Settings,
     Help,
 }
@@ -44,6 +45,7 @@ impl Mode {
             Mode::Reply => S::ModeReply,
             Mode::QuickReplies => S::ModeQuickReplies,
             Mode::Search => S::ModeSearch,
+            Mode::Attach => S::ModeAttach,
             Mode::Settings => S::ModeSettings,
             Mode::Help => S::ModeHelp,
         }
@@ -51,7 +53,10 @@ impl Mode {
 
     /// Whether a plain letter typed here is text: binding one would make it untypeable.
     pub fn takes_text(self) -> bool {
-        matches!(self, Mode::Reply | Mode::QuickReplies | Mode::Search)
+        matches!(
+            self,
+            Mode::Reply | Mode::QuickReplies | Mode::Search | Mode::Attach
+        )
     }
 
     /// The modes read together with this one, where the same key may not mean two things.
@@ -60,7 +65,7 @@ impl Mode {
             Mode::Inbox => &[Mode::Move],
             Mode::Move => &[Mode::Inbox, Mode::Settings, Mode::Help],
             Mode::Settings | Mode::Help => &[Mode::Move],
-            Mode::Reply | Mode::QuickReplies | Mode::Search => &[],
+            Mode::Reply | Mode::QuickReplies | Mode::Search | Mode::Attach => &[],
         }
     }
 }
@@ -117,6 +122,9 @@ pub enum Action {
     Send,
     NewLine,
     Editor,
+    Attach,
+    Choose,
+    Complete,
     Leave,
     Insert,
     Submit,
@@ -166,6 +174,9 @@ impl Action {
             Action::Send => S::KeySend,
             Action::NewLine => S::KeyNewline,
             Action::Editor => S::KeyEditor,
+            Action::Attach => S::KeyAttach,
+            Action::Complete => S::KeyComplete,
+            Action::Choose => S::KeyChoose,
             Action::Leave => S::KeyLeave,
             Action::Insert => S::KeyInsert,
             Action::Submit => S::KeySubmit,
@@ -215,6 +226,7 @@ const DEFAULTS: &[(Mode, Action, &[&str])] = &[
     (Mode::Reply, Action::Send, &["Enter"]),
     (Mode::Reply, Action::NewLine, &["Alt-Enter"]),
     (Mode::Reply, Action::Editor, &["Ctrl-e"]),
+    (Mode::Reply, Action::Attach, &["Ctrl-o"]),
     (Mode::Reply, Action::Leave, &["Esc"]),
     (Mode::Reply, Action::NextPane, &["Tab"]),
     (Mode::Reply, Action::PreviousPane, &["Shift-Tab"]),
@@ -226,6 +238,11 @@ const DEFAULTS: &[(Mode, Action, &[&str])] = &[
     (Mode::QuickReplies, Action::Close, &["Esc"]),
     (Mode::Search, Action::Submit, &["Enter"]),
     (Mode::Search, Action::Close, &["Esc"]),
+    (Mode::Attach, Action::Choose, &["Enter"]),
+    (Mode::Attach, Action::Complete, &["Tab"]),
+    (Mode::Attach, Action::Up, &["Up"]),
+    (Mode::Attach, Action::Down, &["Down"]),
+    (Mode::Attach, Action::Close, &["Esc"]),
     (Mode::Settings, Action::ToggleSpamSync, &["Space", "Enter"]),
     (Mode::Settings, Action::Close, &["Esc", "q", "s"]),
     (Mode::Help, Action::Close, &["Esc", "q", "?"]),

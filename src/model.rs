@@ -153,6 +153,11 @@ pub struct PictureWanted {
 }
 
 impl PictureWanted {
+    /// What names a file on this machine (a picture about to be attached) on screen.
+    pub fn file_key(path: &std::path::Path) -> String {
+        format!("file:{}", path.display())
+    }
+
     /// What names the picture in the cache and on screen.
     pub fn key(&self) -> String {
         match self.index {

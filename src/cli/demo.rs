@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::{open_inbox, open_store, start_log};
 use crate::config::{Config, PageConfig};
-use crate::emulator::{CONTROL_PREFIX, Emulator, Scenario};
+use crate::emulator::{CONTROL_PREFIX, Emulator, PICTURES, Scenario};
 use crate::graph::AccessToken;
 
 pub async fn serve_emulator(listen: SocketAddr, scenario: &str, public: bool) -> Result<ExitCode> {
@@ -54,6 +54,8 @@ pub async fn run(data_dir: Option<PathBuf>) -> Result<ExitCode> {
     config.graph.base_url = emulator.url.clone();
     // A lively demo: new messages show within seconds.
     config.sync.interval = Duration::from_secs(5);
+    // The shop's product photos, for Ctrl-O in the reply box.
+    config.attachments.library = Some(product_photos(&data_dir)?);
     config.pages = emulator
         .pages()
         .into_iter()
@@ -74,6 +76,16 @@ pub async fn run(data_dir: Option<PathBuf>) -> Result<ExitCode> {
     let result = open_inbox(None, &config, &data_dir).await;
     buyers.abort();
     result
+}
+
+/// The demo shop's product-photo folder, written into the demo's data directory.
+fn product_photos(data_dir: &std::path::Path) -> Result<PathBuf> {
+    let folder = data_dir.join("product-photos");
+    std::fs::create_dir_all(&folder)?;
+    for (name, bytes) in PICTURES.iter().filter(|(name, _)| *name != "like.png") {
+        std::fs::write(folder.join(name), bytes)?;
+    }
+    Ok(folder)
 }
 
 const BUYERS: &[&str] = &[
@@ -146,11 +158,22 @@ async fn keep_buyers_writing(url: String, pages: Vec<PageConfig>) {
         }
         let page = &pages[dice.roll(pages.len())];
         let folder = if dice.roll(4) == 0 { "spam" } else { "inbox" };
-        let body = json!({
-            "customer_name": BUYERS[dice.roll(BUYERS.len())],
-            "text": QUESTIONS[dice.roll(QUESTIONS.len())],
-            "folder": folder,
-        });
+        let customer_name = BUYERS[dice.roll(BUYERS.len())];
+        // One buyer in four sends a photo of what they want.
+        let body = if dice.roll(4) == 0 {
+            let (asset, _) = PICTURES[dice.roll(PICTURES.len() - 1)];
+            json!({
+                "customer_name": customer_name,
+                "attachment": { "name": "anh.png", "mime_type": "image/png", "asset": asset },
+                "folder": folder,
+            })
+        } else {
+            json!({
+                "customer_name": customer_name,
+                "text": QUESTIONS[dice.roll(QUESTIONS.len())],
+                "folder": folder,
+            })
+        };
         let answer = http
             .post(format!(
                 "{url}{CONTROL_PREFIX}/pages/{}/buyer_messages",

@@ -15,8 +15,8 @@ use serde_json::{Map, Value, json};
 use super::Shared;
 use super::fields::{self, Field};
 use super::world::{
-    AttachmentSpec, CUT_IN_HALF, Content, Conversation, FbError, Media, Message, Page, SendKind,
-    World,
+    AttachmentSpec, CUT_IN_HALF, Content, Conversation, FbError, Media, Message, Page,
+    STICKER_MEDIA, SendKind, World,
 };
 use crate::graph::wire::format_graph_time;
 use crate::model::Folder;
@@ -496,6 +496,7 @@ pub async fn post_edge(
                         };
                         let kept = world.media.get(&media);
                         Some(AttachmentSpec {
+                            asset: None,
                             name: kept.map(|m| m.name.clone()).unwrap_or_default(),
                             mime_type: kept.map(|m| m.mime_type.clone()).unwrap_or_default(),
                             size: kept.map_or(0, |m| m.bytes.len() as u64),
@@ -808,7 +809,10 @@ fn render_message(
             "from" => from.clone(),
             "to" => json!({ "data": [to.clone()] }),
             "sticker" => match &message.sticker {
-                Some(url) => json!(url),
+                Some(sticker) => match sticker.strip_prefix(STICKER_MEDIA) {
+                    Some(id) => json!(cdn(id, "sticker.png")),
+                    None => json!(sticker),
+                },
                 None => continue,
             },
             "attachments" => match &message.attachment {

@@ -75,6 +75,9 @@ pub async fn buyer_message(
     let customer_id = customer.id.clone();
     let at = Utc::now() - Duration::seconds(body.seconds_ago);
     let mut content = body.content;
+    if let Err(e) = world.hold_assets(&mut content) {
+        return not_found(e);
+    }
     // A file the emulator holds has its own size.
     if let Some(attachment) = content.attachment.as_mut()
         && let Some(media) = attachment.media.as_ref().and_then(|id| world.media.get(id))

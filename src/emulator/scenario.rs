@@ -6,6 +6,32 @@ use serde::Deserialize;
 use super::world::{Content, Customer, World};
 use crate::model::Folder;
 
+/// Pictures scenarios and the demo's buyers send (`"asset": NAME` in an attachment,
+/// `"sticker": "asset:NAME"`): the demo shop's product photos, and a sticker.
+pub const PICTURES: &[(&str, &[u8])] = &[
+    (
+        "vay-hoa-do.png",
+        include_bytes!("../../assets/product-photos/vay-hoa-do.png"),
+    ),
+    (
+        "vay-xanh-navy.png",
+        include_bytes!("../../assets/product-photos/vay-xanh-navy.png"),
+    ),
+    (
+        "ao-thun-trang.png",
+        include_bytes!("../../assets/product-photos/ao-thun-trang.png"),
+    ),
+    (
+        "giay-sneaker.png",
+        include_bytes!("../../assets/product-photos/giay-sneaker.png"),
+    ),
+    (
+        "tui-xach-nau.png",
+        include_bytes!("../../assets/product-photos/tui-xach-nau.png"),
+    ),
+    ("like.png", include_bytes!("../../assets/stickers/like.png")),
+];
+
 #[derive(Debug, Deserialize)]
 pub struct Scenario {
     pub user_token: String,
@@ -72,17 +98,19 @@ impl Scenario {
             let mut conversation_id = None;
             for message in conversation.messages {
                 let at = now - Duration::milliseconds((message.minutes_ago * 60_000.0) as i64);
+                let mut content = message.content;
+                world.hold_assets(&mut content)?;
                 if message.from_page {
                     let id = conversation_id
                         .as_deref()
                         .ok_or("a scenario conversation must start with the customer")?;
-                    world.page_writes(id, message.content, at)?;
+                    world.page_writes(id, content, at)?;
                 } else {
                     let (id, _) = world.customer_writes(
                         &conversation.page,
                         customer.clone(),
                         Some(conversation.folder),
-                        message.content,
+                        content,
                         at,
                     )?;
                     conversation_id = Some(id);

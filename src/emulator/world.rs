@@ -21,6 +21,8 @@ const HUMAN_AGENT_TAG_WINDOW: Duration = Duration::days(7);
 const SNIPPET_UTF16_UNITS: usize = 100;
 /// The largest file a message may carry: 25 MB.
 const ATTACHMENT_BYTES_LIMIT: usize = 25 * 1024 * 1024;
+/// Marks a sticker the emulator holds as media: `media:ID`, served at a CDN link.
+pub const STICKER_MEDIA: &str = "media:";
 /// What `attachment.type` may say.
 const ATTACHMENT_TYPES: [&str; 4] = ["image", "video", "audio", "file"];
 /// Marks, in a snippet, a character of which Facebook sends only the first half (a lone high
@@ -75,6 +77,9 @@ pub struct AttachmentSpec {
     /// A file the emulator holds ([`World::media`]): served at CDN links that expire.
     #[serde(default)]
     pub media: Option<String>,
+    /// One of the emulator's own pictures (`scenario::PICTURES`), held as media when sent.
+    #[serde(default)]
+    pub asset: Option<String>,
     #[serde(default)]
     pub size: u64,
 }
@@ -427,6 +432,41 @@ impl World {
         let id = format!("{}", 1_200_000_000_000_000 + self.fresh_id());
         self.media.insert(id.clone(), media);
         Ok(id)
+    }
+
+    /// Holds the emulator's own pictures a message names (`asset`, a sticker `asset:NAME`) as
+    /// media, so that they are served at CDN links like any file.
+    pub fn hold_assets(&mut self, content: &mut Content) -> Result<(), String> {
+        let hold = |world: &mut World, name: &str| -> Result<(String, u64), String> {
+            let (_, bytes) = super::scenario::PICTURES
+                .iter()
+                .find(|(asset, _)| *asset == name)
+                .ok_or_else(|| format!("no picture {name} in the emulator's assets"))?;
+            let media = Media {
+                bytes: bytes.to_vec(),
+                mime_type: "image/png".into(),
+                name: name.to_owned(),
+                page_id: None,
+            };
+            let id = world.keep_media("image", media).map_err(|e| e.message)?;
+            Ok((id, bytes.len() as u64))
+        };
+        if let Some(attachment) = content.attachment.as_mut()
+            && let Some(asset) = attachment.asset.take()
+        {
+            let (id, size) = hold(self, &asset)?;
+            attachment.media = Some(id);
+            attachment.size = size;
+        }
+        let sticker_asset = content
+            .sticker
+            .as_deref()
+            .and_then(|s| s.strip_prefix("asset:"));
+        if let Some(asset) = sticker_asset.map(str::to_owned) {
+            let (id, _) = hold(self, &asset)?;
+            content.sticker = Some(format!("{STICKER_MEDIA}{id}"));
+        }
+        Ok(())
     }
 
     /// `POST /{page-id}/messages` with Facebook's rules: text, or one file the page uploaded,

@@ -132,6 +132,7 @@ impl Engine {
                         self.emit(SyncEvent::ReplyUpdated { message_id });
                     }
                     Some(EngineCommand::FetchPicture(wanted)) => self.want_picture(wanted),
+                    Some(EngineCommand::PreviewFile(path)) => self.preview_file(path),
                     Some(EngineCommand::ConfigChanged(pages)) => {
                         let restart_needed = self.take_new_tokens(&pages);
                         self.emit(SyncEvent::ConfigRead { restart_needed, problem: None });

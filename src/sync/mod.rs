@@ -73,6 +73,8 @@ pub enum EngineCommand {
     ConfigChanged(Vec<PageConfig>),
     /// Fetch a picture to show (answered with [`SyncEvent::Picture`]).
     FetchPicture(PictureWanted),
+    /// Read a picture on this machine to preview it (answered with [`SyncEvent::Picture`]).
+    PreviewFile(std::path::PathBuf),
 }
 
 /// How many messages a sync stored, and how many of them the customers wrote.

@@ -31,6 +31,22 @@ impl Engine {
         });
     }
 
+    /// Reads a picture on this machine (one about to be attached) and reports its thumbnail.
+    pub fn preview_file(self: &Arc<Self>, path: std::path::PathBuf) {
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let key = PictureWanted::file_key(&path);
+            let read = tokio::task::spawn_blocking(move || {
+                let file = crate::files::OutgoingFile::check(&path).map_err(|e| e.to_string())?;
+                thumbnail(&file.read_unchanged().map_err(|e| e.to_string())?)
+            });
+            let picture = read
+                .await
+                .unwrap_or_else(|_| Err("reading the picture failed".into()));
+            engine.emit(SyncEvent::Picture { key, picture });
+        });
+    }
+
     async fn picture(&self, wanted: &PictureWanted) -> Result<Thumbnail, String> {
         let Some(cache) = self.pictures.clone() else {
             return Err("pictures are not fetched by this pagedesk".into());

@@ -20,6 +20,7 @@ impl App {
         match (self.overlay, action) {
             (Some(_), Action::Close) => self.overlay = None,
             (Some(Overlay::Picture), _) => {}
+            (Some(Overlay::Attach), action) => self.attach_action(action),
             (Some(overlay @ (Overlay::Help { top } | Overlay::Why { top })), movement) => {
                 let top = match movement {
                     Action::Down => top + 1,
@@ -156,6 +157,7 @@ impl App {
             }
             Action::Send => self.send(),
             Action::Editor => self.editor_requested = true,
+            Action::Attach => self.open_attach(),
             Action::NextPane => self.cycle_focus(true),
             Action::PreviousPane => self.cycle_focus(false),
             Action::ScrollUp => self.scroll_chat_page(true),
@@ -341,12 +343,17 @@ impl App {
         let text = clean(&self.compose.lines().join("\n"))
             .trim_end()
             .to_owned();
-        if text.trim().is_empty() {
+        let files = self.attached_here().to_vec();
+        if text.trim().is_empty() && files.is_empty() {
             return;
         }
         // What Facebook would refuse is not stored: the text stays in the box, and why is said.
+        // Files alone need only that the page may write to the person now.
         if let Some(open) = &self.open
-            && let Err(problem) = self.reply_to(&open.conversation).kind(&text, Utc::now())
+            && let Err(problem) = match text.trim().is_empty() {
+                true => self.reply_to(&open.conversation).allowed(Utc::now()),
+                false => self.reply_to(&open.conversation).kind(&text, Utc::now()),
+            }
         {
             let why = self
                 .tr
@@ -357,9 +364,11 @@ impl App {
         // The draft goes with the reply, in the same transaction; if the reply cannot be
         // stored, its text comes back to the box (`on_written`).
         self.drafts_in_flight.remove(&id);
+        self.attached.remove(&id);
         self.write(Write::Reply {
             conversation_id: id.clone(),
             text,
+            files,
             at: Utc::now(),
         });
         self.compose = TextArea::default();

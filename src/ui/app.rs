@@ -33,6 +33,8 @@ pub struct UiSettings {
     pub keymap: Keymap,
     /// Who is using this inbox, as other staff see it.
     pub staff: String,
+    /// The product-photo folder the attach picker opens on.
+    pub library: Option<std::path::PathBuf>,
 }
 
 impl UiSettings {
@@ -50,6 +52,7 @@ impl UiSettings {
             lang: Lang::choose(config.language),
             keymap: config.keymap.clone(),
             staff: config.staff_name(),
+            library: config.attachments.library.clone(),
         }
     }
 }
@@ -81,6 +84,8 @@ pub enum Overlay {
     },
     /// A picture whole pane (`App::viewed_picture`).
     Picture,
+    /// The attach picker (`App::attach`).
+    Attach,
 }
 
 #[derive(Debug, Clone)]
@@ -215,6 +220,10 @@ pub struct App {
     pub pictures: super::pictures::Pictures,
     /// The picture shown whole pane.
     pub viewed_picture: Option<String>,
+    /// The attach picker, while it is open.
+    pub attach: Option<super::attach::AttachPrompt>,
+    /// Files attached to each conversation's reply, not sent yet.
+    pub attached: HashMap<String, Vec<crate::files::OutgoingFile>>,
 }
 
 impl App {
@@ -282,6 +291,8 @@ impl App {
             mouse: true,
             pictures: Default::default(),
             viewed_picture: None,
+            attach: None,
+            attached: HashMap::new(),
         };
         app.reload();
         app

@@ -83,15 +83,32 @@ impl App {
             Written::Reply {
                 conversation_id,
                 text,
+                files,
                 result,
             } => match result {
-                Ok(message_id) => {
-                    self.watched_reply = Some(message_id);
+                Ok(message_ids) => {
+                    self.watched_reply = message_ids.last().copied();
                     self.say(self.tr.t(S::ReplyQueued).to_owned());
-                    self.ask_engine(EngineCommand::Deliver(message_id));
+                    // In order: each part goes once those before it have.
+                    for message_id in message_ids {
+                        self.ask_engine(EngineCommand::Deliver(message_id));
+                    }
                 }
-                Err(error) => self.keep_unstored_reply(&conversation_id, text, &error),
+                Err(error) => {
+                    if !files.is_empty() {
+                        self.attached
+                            .entry(conversation_id.clone())
+                            .or_default()
+                            .splice(0..0, files);
+                    }
+                    self.keep_unstored_reply(&conversation_id, text, &error);
+                }
             },
+            Written::FileChecked {
+                conversation_id,
+                result,
+            } => self.on_file_checked(conversation_id, result),
+            Written::Folder { folder, result } => self.on_folder(folder, result),
             Written::Retry { message_id, result } => {
                 if self.report_value(result) == Some(true) {
                     self.watched_reply = Some(message_id);

@@ -69,6 +69,7 @@ impl App {
         match (self.overlay, &self.search.typing, self.focus) {
             (Some(Overlay::Help { .. } | Overlay::Why { .. }), _, _) => &[Mode::Help, Mode::Move],
             (Some(Overlay::Picture), _, _) => &[Mode::Help],
+            (Some(Overlay::Attach), _, _) => &[Mode::Attach],
             (Some(Overlay::Settings { .. }), _, _) => &[Mode::Settings, Mode::Move],
             (None, Some(_), _) => &[Mode::Search],
             (None, None, Pane::Compose) if self.picker_matches().is_some() => {
@@ -81,7 +82,9 @@ impl App {
 
     /// A key no binding claims: text, in the reply box or the search line.
     pub(super) fn type_text(&mut self, key: KeyEvent) {
-        if let Some(typing) = self.search.typing.as_mut() {
+        if self.overlay == Some(Overlay::Attach) {
+            self.attach_type(key);
+        } else if let Some(typing) = self.search.typing.as_mut() {
             match key.code {
                 KeyCode::Backspace => {
                     typing.pop();
@@ -90,6 +93,10 @@ impl App {
                 _ => {}
             }
         } else if self.focus == Pane::Compose && self.overlay.is_none() {
+            // Backspace in an empty box takes the last file off the reply.
+            if key.code == KeyCode::Backspace && self.compose.is_empty() && self.unattach_last() {
+                return;
+            }
             let changed = self.compose.input(key);
             if changed {
                 self.typed(std::time::Instant::now());
@@ -104,6 +111,10 @@ impl App {
 
     /// Pasted text goes into the reply box, as text (never as keys).
     pub fn on_paste(&mut self, text: &str) -> bool {
+        if self.overlay == Some(Overlay::Attach) {
+            self.attach_paste(text);
+            return true;
+        }
         if self.open.is_none() || self.overlay.is_some() {
             return false;
         }

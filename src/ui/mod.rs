@@ -4,6 +4,7 @@
 
 mod actions;
 mod app;
+mod attach;
 mod chat;
 mod clipboard;
 mod clock;

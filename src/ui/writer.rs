@@ -1,5 +1,6 @@
 //! The inbox's writes (drafts, read marks, replies into the outbox, spam-sync switches) on a
-//! thread of their own with its own connection. The engine can hold the database's write lock
+//! thread of their own with its own connection, and the disk work of attaching a file (a
+//! folder listed, a file checked). The engine can hold the database's write lock
 //! for a while (a first sync stores thousands of conversations, and SQLite lets one writer in
 //! at a time): a key must never wait for it. Writes are made in the order asked; each answer
 //! comes back to the inbox, which wakes on it.
@@ -11,6 +12,9 @@ use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
+use std::path::PathBuf;
+
+use crate::files::{FileProblem, OutgoingFile};
 use crate::store::{Result, Store, StoreError, TakeBack};
 
 /// What the inbox asks to be stored.
@@ -23,11 +27,21 @@ pub enum Write {
     MarkRead {
         conversation_id: String,
     },
-    /// A reply into the outbox (its draft goes with it), as typed at `at`.
+    /// A reply into the outbox (its draft goes with it), as typed at `at`, with its files.
     Reply {
         conversation_id: String,
         text: String,
+        files: Vec<OutgoingFile>,
         at: DateTime<Utc>,
+    },
+    /// Check a file staff attach to a conversation's reply, as Facebook would take it.
+    CheckFile {
+        conversation_id: String,
+        path: PathBuf,
+    },
+    /// List a folder, for the attach picker.
+    ListFolder {
+        folder: PathBuf,
     },
     Retry {
         message_id: i64,
@@ -64,11 +78,22 @@ pub enum Written {
         conversation_id: String,
         result: Result<()>,
     },
-    /// The reply's row in the outbox, or why it is not there: its text comes back to be kept.
+    /// The rows of the reply's parts in the outbox, in order, or why they are not there: its
+    /// text and files come back to be kept.
     Reply {
         conversation_id: String,
         text: String,
-        result: Result<i64>,
+        files: Vec<OutgoingFile>,
+        result: Result<Vec<i64>>,
+    },
+    FileChecked {
+        conversation_id: String,
+        result: std::result::Result<OutgoingFile, FileProblem>,
+    },
+    /// A folder's entries (name, whether a folder), or why it cannot be read.
+    Folder {
+        folder: PathBuf,
+        result: std::result::Result<Vec<(String, bool)>, String>,
     },
     /// Whether the reply was put back in the outbox.
     Retry {
@@ -108,11 +133,24 @@ impl Write {
             Write::Reply {
                 conversation_id,
                 text,
+                files,
                 at,
             } => Written::Reply {
-                result: store.enqueue_reply(&conversation_id, &text, at),
+                result: store.enqueue_reply_with_files(&conversation_id, &text, &files, at),
                 conversation_id,
                 text,
+                files,
+            },
+            Write::CheckFile {
+                conversation_id,
+                path,
+            } => Written::FileChecked {
+                result: OutgoingFile::check(&path),
+                conversation_id,
+            },
+            Write::ListFolder { folder } => Written::Folder {
+                result: list_folder(&folder),
+                folder,
             },
             Write::Retry { message_id, at } => Written::Retry {
                 result: store.retry_reply(message_id, at),
@@ -166,11 +204,27 @@ impl Write {
             Write::Reply {
                 conversation_id,
                 text,
+                files,
                 ..
             } => Written::Reply {
                 conversation_id,
                 text,
+                files,
                 result: Err(StoreError::WriterStopped),
+            },
+            Write::CheckFile {
+                conversation_id,
+                path,
+            } => Written::FileChecked {
+                conversation_id,
+                result: Err(FileProblem::Unreadable {
+                    path: path.display().to_string(),
+                    why: StoreError::WriterStopped.to_string(),
+                }),
+            },
+            Write::ListFolder { folder } => Written::Folder {
+                folder,
+                result: Err(StoreError::WriterStopped.to_string()),
             },
             Write::Retry { message_id, .. } => Written::Retry {
                 message_id,
@@ -193,6 +247,22 @@ impl Write {
             },
         }
     }
+}
+
+/// A folder's entries for the attach picker: folders and files, hidden ones left out, folders
+/// first, then by name.
+fn list_folder(folder: &std::path::Path) -> std::result::Result<Vec<(String, bool)>, String> {
+    let entries = std::fs::read_dir(folder).map_err(|e| e.to_string())?;
+    let mut listed: Vec<(String, bool)> = entries
+        .filter_map(|entry| {
+            let entry = entry.ok()?;
+            let name = entry.file_name().to_str()?.to_owned();
+            let is_folder = entry.path().is_dir();
+            (!name.starts_with('.')).then_some((name, is_folder))
+        })
+        .collect();
+    listed.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(listed)
 }
 
 /// The inbox's end of the writing thread.

@@ -186,6 +186,16 @@ fn draw_compose(frame: &mut Frame, app: &App, area: Rect, clock: Clock) {
             }
         }
     }
+    // The files going with the reply, after its text.
+    let attached: Vec<String> = app
+        .attached_here()
+        .iter()
+        .map(|f| format!("{} ({})", f.name, crate::i18n::file_size(f.size)))
+        .collect();
+    if !attached.is_empty() {
+        title.push_str(" · ");
+        title.push_str(&tr.f(S::Attached, &[&attached.join(", ")]));
+    }
     let mut block = pane_block(app, title, Pane::Compose);
     if let Some(open) = &app.open {
         // The reply window, and how much room Facebook leaves for the reply.

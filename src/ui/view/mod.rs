@@ -16,7 +16,7 @@ pub use chat_pane::ChatScroll;
 use chat_pane::draw_chat;
 use list::draw_list;
 pub use overlays::scroll_limit;
-use overlays::{draw_picture, draw_settings, draw_window};
+use overlays::{draw_attach, draw_picture, draw_settings, draw_window};
 use sidebar::{draw_header, draw_sidebar, token_banners};
 use status::{draw_hints, draw_problems, draw_status, problem_lines};
 
@@ -184,6 +184,7 @@ pub fn draw_at(frame: &mut Frame, app: &App, clock: Clock) {
         }
         Some(Overlay::Settings { cursor }) => draw_settings(frame, app, cursor),
         Some(Overlay::Picture) => draw_picture(frame, app),
+        Some(Overlay::Attach) => draw_attach(frame, app),
         None => {}
     }
 }

@@ -1,7 +1,7 @@
 //! Windows over the inbox: every binding, and the settings.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
@@ -10,6 +10,7 @@ use strum::IntoEnumIterator;
 use super::status::problem_details;
 use crate::i18n::S;
 use crate::keymap::Mode;
+use crate::model::PictureWanted;
 use crate::text::fit;
 use crate::ui::app::{App, Overlay};
 use crate::ui::clock::Clock;
@@ -209,4 +210,64 @@ pub(super) fn draw_picture(frame: &mut Frame, app: &App) {
     let width = lines.first().map_or(0, |l| l.width() as u16);
     let height = lines.len() as u16;
     frame.render_widget(Paragraph::new(lines), centered(inner, width, height));
+}
+
+/// The attach picker: what is typed, the entries that match, and the chosen picture.
+pub(super) fn draw_attach(frame: &mut Frame, app: &App) {
+    let Some(prompt) = &app.attach else {
+        return;
+    };
+    let tr = app.tr;
+    let area = centered(frame.area(), 96, 22);
+    let (folder, _) = prompt.browsing();
+    let shown = fit(&folder.display().to_string(), 40);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.focused_border())
+        .title(tr.f(S::AttachTitle, &[shown.trim_end()]));
+    let inner = block.inner(area);
+    frame.render_widget(Clear, area);
+    frame.render_widget(block, area);
+    let [list_area, preview_area] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Length(34)]).areas(inner);
+    let mut lines = vec![Line::styled(
+        format!("> {}▏", prompt.typed),
+        app.theme.bold(),
+    )];
+    if let Some(problem) = &prompt.problem {
+        lines.push(Line::styled(problem.clone(), app.theme.error()));
+    }
+    let matches = prompt.matches();
+    if matches.is_empty() && prompt.listing.is_none() {
+        lines.push(Line::styled(
+            tr.t(S::AttachNothing).to_owned(),
+            app.theme.dim(),
+        ));
+    }
+    let room = usize::from(list_area.height).saturating_sub(lines.len());
+    let top = prompt.selected.saturating_sub(room.saturating_sub(1));
+    let width = usize::from(list_area.width);
+    for (index, (name, is_folder)) in matches.iter().enumerate().skip(top).take(room) {
+        let name = if *is_folder {
+            format!("{name}/")
+        } else {
+            name.clone()
+        };
+        let line = Line::raw(fit(&name, width));
+        lines.push(if index == prompt.selected {
+            line.style(app.theme.selected())
+        } else {
+            line
+        });
+    }
+    frame.render_widget(Paragraph::new(lines), list_area);
+    let preview = prompt
+        .chosen()
+        .and_then(|(path, _)| app.pictures.get(&PictureWanted::file_key(&path)));
+    if let Some(PictureState::Ready(picture)) = preview
+        && app.theme.has_colour()
+    {
+        let art = half_blocks(picture, preview_area.width, preview_area.height);
+        frame.render_widget(Paragraph::new(art), preview_area);
+    }
 }

@@ -204,6 +204,11 @@ const HELP_HINTS: &[Hint] = &[
     Hint(&[Action::Close], 1, S::HintClose),
 ];
 const PICTURE_HINTS: &[Hint] = &[Hint(&[Action::Close], 1, S::HintClose)];
+const ATTACH_HINTS: &[Hint] = &[
+    Hint(&[Action::Choose], 1, S::HintAttach),
+    Hint(&[Action::Complete], 1, S::HintComplete),
+    Hint(&[Action::Close], 1, S::HintClose),
+];
 const SETTINGS_HINTS: &[Hint] = &[
     Hint(&[Action::Down, Action::Up], 1, S::HintMove),
     Hint(&[Action::ToggleSpamSync], 1, S::HintToggleSpamSync),
@@ -216,6 +221,7 @@ fn hint_line(app: &App) -> String {
         (Some(Overlay::Settings { .. }), _, _) => SETTINGS_HINTS,
         (Some(Overlay::Help { .. } | Overlay::Why { .. }), _, _) => HELP_HINTS,
         (Some(Overlay::Picture), _, _) => PICTURE_HINTS,
+        (Some(Overlay::Attach), _, _) => ATTACH_HINTS,
         (None, Some(_), _) => SEARCH_HINTS,
         (None, None, Pane::Compose) if app.picker_matches().is_some() => PICKER_HINTS,
         (None, None, Pane::Compose) => REPLY_HINTS,
