@@ -275,6 +275,7 @@ strings! {
     AttachTitle => "Attach · {} · type to search, / for a path", "Đính kèm · {} · gõ để tìm, / để nhập đường dẫn";
     AttachNothing => "nothing here matches", "không có gì khớp";
     Attached => "📎 {}", "📎 {}";
+    AttachedFiles => "📎 {}: {}", "📎 {}: {}";
     FileRefused => "Not attached: {}", "Không đính kèm: {}";
     FolderUnreadable => "Cannot read {}: {}", "Không đọc được {}: {}";
     KeyViewPicture => "the newest picture (or the search hit's), whole pane", "ảnh mới nhất (hoặc của kết quả tìm), cả khung";

@@ -809,3 +809,84 @@ async fn a_buyers_photo_shows_in_the_chat_and_whole_pane_even_after_its_link_exp
         .count();
     assert_eq!(cached, 2, "both files kept in the cache");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_attach_product_photos_from_the_library_and_send_them_after_the_text() {
+    let world = TestWorld::start("interval = \"1s\"").await;
+    let library = world.dir.path().join("anh san pham");
+    std::fs::create_dir_all(library.join("giày")).unwrap();
+    std::fs::write(library.join("vay-hoa-do.png"), red_over_blue()).unwrap();
+    std::fs::write(library.join("ao-thun.png"), red_over_blue()).unwrap();
+    std::fs::write(library.join("giày").join("sneaker.png"), b"\x89PNG shoe").unwrap();
+    let big = library.join("catalogue.pdf");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(26 * 1024 * 1024)
+        .unwrap();
+    let config = std::fs::read_to_string(&world.config_path).unwrap();
+    std::fs::write(
+        &world.config_path,
+        format!(
+            "[attachments]\nlibrary = \"{}\"\n{config}",
+            library.display()
+        ),
+    )
+    .unwrap();
+    let lan = lan_writes(&world, "Cho xem ảnh váy hoa với shop").await;
+
+    let mut terminal = Terminal::start(&world, 110, 32);
+    terminal.wait_for_text("Nguyễn Thị Lan").await;
+    terminal.open_reply_box().await;
+    // Typed letters find the photo, accents and order as staff remember them.
+    terminal.type_text("\u{f}");
+    terminal.wait_for_text("anh san pham").await;
+    terminal.type_text("vhd");
+    let screen = terminal
+        .wait_for("only the dress", |s| {
+            s.contains("vay-hoa-do.png") && !s.contains("ao-thun.png")
+        })
+        .await;
+    assert!(screen.contains("> vhd"), "{screen}");
+    terminal.type_text("\r");
+    terminal.wait_for_text("📎 vay-hoa-do.png").await;
+    // A path into a folder, completed with Tab.
+    terminal.type_text("\u{f}");
+    terminal.wait_for_text("Attach").await;
+    terminal.type_text("gi");
+    terminal.wait_for_text("giày/").await;
+    terminal.type_text("\t");
+    terminal.wait_for_text("> giày/").await;
+    terminal.wait_for_text("sneaker.png").await;
+    terminal.type_text("\r");
+    terminal.wait_for_text("Reply · 📎 2: vay-hoa-do.png").await;
+    // Facebook's 25 MB: refused, naming the file; the rest of the reply is kept.
+    terminal.type_text("\u{f}");
+    terminal.wait_for_text("Attach").await;
+    terminal.type_text("catalogue");
+    terminal.wait_for_text("catalogue.pdf").await;
+    terminal.type_text("\r");
+    terminal
+        .wait_for_text("catalogue.pdf is 26.0 MB; Facebook takes files up to 25 MB")
+        .await;
+    terminal.type_text("Dạ ảnh thật đây ạ");
+    terminal.wait_for_text("Dạ ảnh thật đây ạ").await;
+    terminal.type_text("\r");
+    terminal
+        .wait_for("three parts sent", |s| s.matches("✓ sent").count() >= 3)
+        .await;
+    let on_facebook: Vec<String> = world
+        .messages_on_facebook(&lan)
+        .await
+        .iter()
+        .filter(|m| m["from_page"] == true)
+        .map(|m| match m["attachment"]["name"].as_str() {
+            Some(name) => format!("file:{name}"),
+            None => m["text"].as_str().unwrap().to_owned(),
+        })
+        .collect();
+    assert_eq!(
+        on_facebook,
+        ["Dạ ảnh thật đây ạ", "file:vay-hoa-do.png", "file:sneaker.png"]
+    );
+    terminal.leave_and_quit().await;
+}

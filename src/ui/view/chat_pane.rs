@@ -194,7 +194,9 @@ fn draw_compose(frame: &mut Frame, app: &App, area: Rect, clock: Clock) {
         .collect();
     if !attached.is_empty() {
         title.push_str(" · ");
-        title.push_str(&tr.f(S::Attached, &[&attached.join(", ")]));
+        // The count first: it shows even when the names are cut.
+        let count = attached.len().to_string();
+        title.push_str(&tr.f(S::AttachedFiles, &[&count, &attached.join(", ")]));
     }
     let mut block = pane_block(app, title, Pane::Compose);
     if let Some(open) = &app.open {
