@@ -141,3 +141,103 @@ fn a_failing_page_and_a_colleague_replying_in_vietnamese() {
     inbox.key(KeyCode::Enter);
     insta::assert_snapshot!(inbox.screen());
 }
+
+/// A buyer's two photos: one Facebook no longer has, one still being fetched; in a terminal
+/// without colour each is its name, size and where it stands.
+#[test]
+fn pictures_in_the_chat_say_where_they_stand_without_colour() {
+    use pagedesk::model::{Attachment, Direction, Folder};
+    use pagedesk::store::{ConversationUpdate, NewMessage};
+    use pagedesk::sync::{EngineCommand, SyncEvent};
+    let mut inbox = Inbox::new(100, 30);
+    let photo = |name: &str| Attachment {
+        mime_type: Some("image/jpeg".into()),
+        name: Some(name.into()),
+        size: Some(182_000),
+        url: Some(format!("https://scontent.xx.fbcdn.net/v/{name}?oe=6700")),
+        preview_url: None,
+    };
+    let at = common::inbox::now() - chrono::Duration::minutes(3);
+    let message = |id: &str, attachment: Attachment| NewMessage {
+        fb_id: id.into(),
+        direction: Direction::In,
+        from_id: "psid-yen".into(),
+        from_name: "Đỗ Hải Yến".into(),
+        text: String::new(),
+        sticker: None,
+        attachments: vec![attachment],
+        shares: Vec::new(),
+        created_time: at,
+    };
+    inbox
+        .store()
+        .apply_conversation(&ConversationUpdate {
+            id: "t_yen".into(),
+            page_id: common::inbox::SHOP.into(),
+            folder: Folder::Inbox,
+            customer_id: "psid-yen".into(),
+            customer_name: "Đỗ Hải Yến".into(),
+            snippet: String::new(),
+            updated_time: at,
+            unread_estimate: 2,
+            can_reply: true,
+            messages: vec![
+                message("m_yen_1", photo("vay-cuoi.jpg")),
+                message("m_yen_2", photo("mau-toc.jpg")),
+            ],
+        })
+        .unwrap();
+    inbox.app.reload();
+    inbox.key(KeyCode::Char('g'));
+    inbox.key(KeyCode::Enter);
+    // The inbox asked the engine for both, and the engine could not have the first.
+    let mut asked = Vec::new();
+    while let Ok(command) = inbox.commands.try_recv() {
+        if let EngineCommand::FetchPicture(wanted) = command {
+            asked.push(wanted.key());
+        }
+    }
+    assert_eq!(
+        asked,
+        ["m_yen_2/0", "m_yen_1/0"],
+        "the newest first:\n{}",
+        inbox.screen()
+    );
+    inbox.app.on_sync_event(&SyncEvent::Picture {
+        key: "m_yen_1/0".into(),
+        picture: Err("Facebook's link to this file does not work".into()),
+    });
+    insta::assert_snapshot!(inbox.screen());
+}
+
+/// The attach picker on the product-photo folder, searched by typing.
+#[test]
+fn the_attach_picker() {
+    let library = tempfile::tempdir().unwrap();
+    std::fs::create_dir(library.path().join("váy")).unwrap();
+    for name in [
+        "vay-hoa-do.png",
+        "vay-xanh.jpg",
+        "ao-thun.png",
+        "bang-gia.pdf",
+    ] {
+        std::fs::write(library.path().join(name), b"x").unwrap();
+    }
+    let config = format!(
+        "{}\n[attachments]\nlibrary = \"{}\"\n",
+        common::inbox::CONFIG,
+        library.path().display()
+    );
+    let mut inbox = Inbox::with_config(100, 30, &config);
+    inbox.key(KeyCode::Enter);
+    inbox.app.on_key(crossterm::event::KeyEvent::new(
+        KeyCode::Char('o'),
+        crossterm::event::KeyModifiers::CONTROL,
+    ));
+    inbox.app.settle_writes();
+    inbox.keys("va");
+    let screen = inbox.screen();
+    // The folder's name changes with each run: the snapshot is of the rest.
+    let screen = screen.replace(&library.path().display().to_string(), "LIBRARY");
+    insta::assert_snapshot!(screen);
+}

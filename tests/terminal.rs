@@ -342,7 +342,8 @@ async fn keys_rebound_in_the_config_drive_the_inbox_and_its_help() {
     std::fs::write(&world.config_path, &config).unwrap();
     two_buyers(&world).await;
 
-    let mut terminal = Terminal::start(&world, 100, 30);
+    // Tall enough that the help's first screen reaches the quit key.
+    let mut terminal = Terminal::start(&world, 100, 34);
     terminal.wait_for_text("Q quit").await;
     terminal
         .wait_for("the newest conversation shown", |s| {
@@ -886,7 +887,11 @@ async fn staff_attach_product_photos_from_the_library_and_send_them_after_the_te
         .collect();
     assert_eq!(
         on_facebook,
-        ["Dạ ảnh thật đây ạ", "file:vay-hoa-do.png", "file:sneaker.png"]
+        [
+            "Dạ ảnh thật đây ạ",
+            "file:vay-hoa-do.png",
+            "file:sneaker.png"
+        ]
     );
     terminal.leave_and_quit().await;
 }

@@ -182,7 +182,12 @@ impl ChatView<'_> {
     /// where it stands.
     fn picture_lines(&self, key: &str) -> Vec<Line<'static>> {
         let (tr, theme) = (self.tr, self.theme);
-        let said = |text: String| vec![Line::styled(format!("  {text}"), theme.dim())];
+        let said = |text: String| {
+            wrap(&text, self.width.saturating_sub(2))
+                .into_iter()
+                .map(|line| Line::styled(format!("  {line}"), theme.dim()))
+                .collect()
+        };
         match self.pictures.get(key) {
             Some(PictureState::Ready(picture)) if theme.has_colour() => {
                 let columns = self.width.saturating_sub(4).min(PICTURE_COLUMNS) as u16;
