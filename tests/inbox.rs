@@ -1041,3 +1041,41 @@ fn a_reason_longer_than_the_screen_has_room_for_is_shown_whole_on_w() {
     inbox.key(KeyCode::Esc);
     assert!(inbox.app.overlay.is_none());
 }
+
+#[test]
+fn a_waiting_file_taken_back_to_edit_goes_back_onto_the_reply() {
+    let mut inbox = Inbox::new(100, 30);
+    let photo = inbox.dir.path().join("vay-do.png");
+    std::fs::write(&photo, b"\x89PNG dress").unwrap();
+    let file = pagedesk::files::OutgoingFile::check(&photo).unwrap();
+    let ids = inbox
+        .store()
+        .enqueue_reply_with_files(
+            "t_lan",
+            "Dạ ảnh đây ạ",
+            &[file.clone()],
+            common::inbox::now(),
+        )
+        .unwrap();
+    assert_eq!(ids.len(), 2, "the text, then the file");
+    inbox.app.poll_database();
+    inbox.key(KeyCode::Enter);
+    inbox.key(KeyCode::Esc);
+    // e takes the newest part back: the file, onto the reply, not into the text.
+    inbox.key(KeyCode::Char('e'));
+    assert_eq!(inbox.app.attached_here(), [file]);
+    assert!(inbox.app.compose.is_empty());
+    let screen = inbox.screen();
+    assert!(
+        screen.contains("Reply · 📎 1: vay-do.png (10 B)"),
+        "{screen}"
+    );
+    let due = inbox.store().due_replies(common::inbox::now()).unwrap();
+    assert_eq!(
+        due.iter().map(|r| r.message_id).collect::<Vec<_>>(),
+        [ids[0]]
+    );
+    // Backspace in the empty box takes it off the reply.
+    inbox.key(KeyCode::Backspace);
+    assert!(inbox.app.attached_here().is_empty());
+}

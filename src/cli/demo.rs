@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::{open_inbox, open_store, start_log};
 use crate::config::{Config, PageConfig};
-use crate::emulator::{CONTROL_PREFIX, Emulator, PICTURES, Scenario};
+use crate::emulator::{CONTROL_PREFIX, Emulator, PRODUCT_PHOTOS, Scenario};
 use crate::graph::AccessToken;
 
 pub async fn serve_emulator(listen: SocketAddr, scenario: &str, public: bool) -> Result<ExitCode> {
@@ -82,7 +82,7 @@ pub async fn run(data_dir: Option<PathBuf>) -> Result<ExitCode> {
 fn product_photos(data_dir: &std::path::Path) -> Result<PathBuf> {
     let folder = data_dir.join("product-photos");
     std::fs::create_dir_all(&folder)?;
-    for (name, bytes) in PICTURES.iter().filter(|(name, _)| *name != "like.png") {
+    for (name, bytes) in PRODUCT_PHOTOS {
         std::fs::write(folder.join(name), bytes)?;
     }
     Ok(folder)
@@ -161,7 +161,7 @@ async fn keep_buyers_writing(url: String, pages: Vec<PageConfig>) {
         let customer_name = BUYERS[dice.roll(BUYERS.len())];
         // One buyer in four sends a photo of what they want.
         let body = if dice.roll(4) == 0 {
-            let (asset, _) = PICTURES[dice.roll(PICTURES.len() - 1)];
+            let (asset, _) = PRODUCT_PHOTOS[dice.roll(PRODUCT_PHOTOS.len())];
             json!({
                 "customer_name": customer_name,
                 "attachment": { "name": "anh.png", "mime_type": "image/png", "asset": asset },

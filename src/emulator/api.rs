@@ -337,8 +337,6 @@ struct AttachmentBody {
 struct PayloadBody {
     attachment_id: Option<String>,
     url: Option<String>,
-    #[serde(default)]
-    is_reusable: bool,
 }
 
 /// A file sent as `filedata` in a multipart body: its bytes, name and MIME type.
@@ -441,13 +439,6 @@ pub async fn post_edge(
                 let attachment = message.attachment.ok_or_else(|| {
                     FbError::new(100, None, "(#100) param message[attachment] is required")
                 })?;
-                if !attachment.payload.is_reusable {
-                    return Err(FbError::new(
-                        100,
-                        None,
-                        "(#100) message_attachments takes only reusable attachments (payload.is_reusable)",
-                    ));
-                }
                 let id = keep_upload(&mut world, &page, &attachment, posted.file)?;
                 Ok((json!({ "attachment_id": id }), Some(page)))
             }

@@ -20,7 +20,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 pub use faults::{Fault, FaultRule, RequestRecord};
-pub use scenario::{PICTURES, Scenario};
+pub use scenario::{PRODUCT_PHOTOS, Scenario};
 pub use world::World;
 
 pub const CONTROL_PREFIX: &str = "/_emulator";

@@ -8,7 +8,16 @@ use crate::model::Folder;
 
 /// Pictures scenarios and the demo's buyers send (`"asset": NAME` in an attachment,
 /// `"sticker": "asset:NAME"`): the demo shop's product photos, and a sticker.
-pub const PICTURES: &[(&str, &[u8])] = &[
+pub fn picture(name: &str) -> Option<&'static [u8]> {
+    PRODUCT_PHOTOS
+        .iter()
+        .chain(STICKERS)
+        .find(|(asset, _)| *asset == name)
+        .map(|(_, bytes)| *bytes)
+}
+
+/// The demo shop's product photos (its attach picker's folder).
+pub const PRODUCT_PHOTOS: &[(&str, &[u8])] = &[
     (
         "vay-hoa-do.png",
         include_bytes!("../../assets/product-photos/vay-hoa-do.png"),
@@ -29,8 +38,10 @@ pub const PICTURES: &[(&str, &[u8])] = &[
         "tui-xach-nau.png",
         include_bytes!("../../assets/product-photos/tui-xach-nau.png"),
     ),
-    ("like.png", include_bytes!("../../assets/stickers/like.png")),
 ];
+
+const STICKERS: &[(&str, &[u8])] =
+    &[("like.png", include_bytes!("../../assets/stickers/like.png"))];
 
 #[derive(Debug, Deserialize)]
 pub struct Scenario {

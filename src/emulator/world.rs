@@ -438,9 +438,7 @@ impl World {
     /// media, so that they are served at CDN links like any file.
     pub fn hold_assets(&mut self, content: &mut Content) -> Result<(), String> {
         let hold = |world: &mut World, name: &str| -> Result<(String, u64), String> {
-            let (_, bytes) = super::scenario::PICTURES
-                .iter()
-                .find(|(asset, _)| *asset == name)
+            let bytes = super::scenario::picture(name)
                 .ok_or_else(|| format!("no picture {name} in the emulator's assets"))?;
             let media = Media {
                 bytes: bytes.to_vec(),

@@ -426,8 +426,9 @@ pub struct UnsentReply {
 /// What became of taking a reply back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TakeBack {
-    /// Removed; its text.
+    /// Removed; its text, or the file it was to send.
     Taken(String),
+    TakenFile(crate::files::OutgoingFile),
     /// Being sent, or perhaps already with Facebook: it can no longer be taken back.
     TooLate,
     /// Sent, or not there.

@@ -7,6 +7,25 @@ use super::*;
 use crate::files::{FileKind, OutgoingFile};
 use crate::model::Attachment;
 
+/// The file a message of a reply carries, if it carries one.
+fn outgoing_file(conn: &Connection, message_id: i64) -> rusqlite::Result<Option<OutgoingFile>> {
+    conn.prepare_cached(
+        "SELECT path, name, mime_type, kind, size, sha256 FROM outgoing_files
+         WHERE message_id = ?1",
+    )?
+    .query_row([message_id], |r| {
+        Ok(OutgoingFile {
+            path: r.get::<_, String>(0)?.into(),
+            name: r.get(1)?,
+            mime_type: r.get(2)?,
+            kind: FileKind::parse(&r.get::<_, String>(3)?).unwrap_or(FileKind::File),
+            size: r.get(4)?,
+            sha256: r.get(5)?,
+        })
+    })
+    .optional()
+}
+
 impl Store {
     // Replies.
 
@@ -205,30 +224,16 @@ impl Store {
                 o.first_attempt_at, o.outcome_unknown, c.last_customer_message_time, c.can_reply,
                 COALESCE((SELECT s.human_agent_refused FROM page_settings s
                     WHERE s.page_id = o.page_id), 0),
-                f.path, f.name, f.mime_type, f.kind, f.size, f.sha256,
                 EXISTS (SELECT 1 FROM outbox e JOIN messages em ON em.id = e.message_id
                     WHERE em.conversation_id = m.conversation_id AND e.message_id < o.message_id)
              FROM outbox o JOIN messages m ON m.id = o.message_id
              JOIN conversations c ON c.id = m.conversation_id
-             LEFT JOIN outgoing_files f ON f.message_id = o.message_id
              WHERE {condition} ORDER BY o.message_id"
         ))?;
         let rows = stmt.query_map([value], |r| {
-            let path: Option<String> = r.get(11)?;
-            let file = match path {
-                Some(path) => Some(OutgoingFile {
-                    path: path.into(),
-                    name: r.get(12)?,
-                    mime_type: r.get(13)?,
-                    kind: FileKind::parse(&r.get::<_, String>(14)?).unwrap_or(FileKind::File),
-                    size: r.get(15)?,
-                    sha256: r.get(16)?,
-                }),
-                None => None,
-            };
             Ok(QueuedReply {
-                file,
-                waits_for_earlier: r.get(17)?,
+                file: outgoing_file(&self.conn, r.get(0)?)?,
+                waits_for_earlier: r.get(11)?,
                 message_id: r.get(0)?,
                 conversation_id: r.get(1)?,
                 page_id: r.get(2)?,
@@ -501,6 +506,7 @@ impl Store {
             "DELETE FROM message_search WHERE rowid = (SELECT search_key FROM messages WHERE id = ?1)",
             [message_id],
         )?;
+        let file = outgoing_file(&tx, message_id)?;
         tx.execute(
             "DELETE FROM outgoing_files WHERE message_id = ?1",
             [message_id],
@@ -508,7 +514,10 @@ impl Store {
         tx.execute("DELETE FROM messages WHERE id = ?1", [message_id])?;
         refresh_last_speaker(&tx, &conversation)?;
         tx.commit()?;
-        Ok(TakeBack::Taken(text))
+        Ok(match file {
+            Some(file) => TakeBack::TakenFile(file),
+            None => TakeBack::Taken(text),
+        })
     }
 
     /// The reply stays pending and is tried again at `next_attempt_at`.
@@ -565,27 +574,22 @@ impl Store {
             .optional()?)
     }
 
-    /// Remembers a reusable upload (`None`: forgets it, when Facebook no longer takes the id).
+    /// Remembers a reusable upload; a newer one of the same file replaces it (Facebook no
+    /// longer took the old id).
     pub fn remember_upload(
         &mut self,
         page_id: &str,
         sha256: &str,
-        attachment_id: Option<&str>,
+        attachment_id: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
         let tx = self.write()?;
-        match attachment_id {
-            Some(id) => tx.execute(
-                "INSERT INTO uploads (page_id, sha256, attachment_id, uploaded_at)
-                 VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(page_id, sha256) DO UPDATE SET attachment_id = ?3, uploaded_at = ?4",
-                params![page_id, sha256, id, now.timestamp()],
-            )?,
-            None => tx.execute(
-                "DELETE FROM uploads WHERE page_id = ?1 AND sha256 = ?2",
-                params![page_id, sha256],
-            )?,
-        };
+        tx.execute(
+            "INSERT INTO uploads (page_id, sha256, attachment_id, uploaded_at)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(page_id, sha256) DO UPDATE SET attachment_id = ?3, uploaded_at = ?4",
+            params![page_id, sha256, attachment_id, now.timestamp()],
+        )?;
         tx.commit()?;
         Ok(())
     }

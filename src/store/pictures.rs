@@ -70,7 +70,9 @@ impl PictureCache {
             .filter_map(|entry| {
                 let entry = entry.ok()?;
                 let metadata = entry.metadata().ok()?;
-                metadata.is_file().then(|| {
+                // Another pagedesk's file being written (`.part-PID`) is not the cache's yet.
+                let whole = entry.path().extension().is_none();
+                (metadata.is_file() && whole).then(|| {
                     let used = metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH);
                     (used, metadata.len(), entry.path())
                 })

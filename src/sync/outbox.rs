@@ -362,7 +362,7 @@ impl Engine {
             Err(error) => return Ok(Err(Attempt::Answered(Err(error)))),
         };
         let (page_id, sha256, kept) = (reply.page_id.clone(), file.sha256.clone(), id.clone());
-        self.db(move |s| s.remember_upload(&page_id, &sha256, Some(&kept), Utc::now()))
+        self.db(move |s| s.remember_upload(&page_id, &sha256, &kept, Utc::now()))
             .await?;
         let now = Utc::now();
         if !self.claim(reply.message_id, now).await? {

@@ -11,6 +11,10 @@ use crate::model::{PictureWanted, Thumbnail};
 
 /// The largest side of a thumbnail, in pixels: a full pane of half blocks at 240 columns.
 const THUMBNAIL_PIXELS: u32 = 240;
+/// The largest picture decoded: sides in pixels, and memory for its pixels. Phone photos are
+/// far smaller (4000 x 3000, 48 MB as RGBA).
+const MAX_PICTURE_SIDE: u32 = 12_000;
+const MAX_DECODED_BYTES: u64 = 256 * 1024 * 1024;
 /// Pictures fetched at once; more wait their turn.
 pub(super) const FETCHES_AT_ONCE: usize = 4;
 
@@ -117,10 +121,19 @@ fn link_of(message: &Message, index: Option<usize>) -> Option<String> {
         .or_else(|| attachment.file_url.clone())
 }
 
-/// Decodes a picture (JPEG, PNG, GIF, WebP) and makes it small enough to draw.
+/// Decodes a picture (JPEG, PNG, GIF, WebP) and makes it small enough to draw. A picture that
+/// claims huge dimensions (a decompression bomb) is refused before memory is spent on it.
 pub fn thumbnail(bytes: &[u8]) -> Result<Thumbnail, String> {
-    let image = image::load_from_memory(bytes)
+    let unreadable = |e: image::ImageError| format!("not a picture pagedesk can show ({e})");
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
         .map_err(|e| format!("not a picture pagedesk can show ({e})"))?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_PICTURE_SIDE);
+    limits.max_image_height = Some(MAX_PICTURE_SIDE);
+    limits.max_alloc = Some(MAX_DECODED_BYTES);
+    reader.limits(limits);
+    let image = reader.decode().map_err(unreadable)?;
     let small = image
         .thumbnail(THUMBNAIL_PIXELS, THUMBNAIL_PIXELS)
         .to_rgb8();

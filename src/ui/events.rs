@@ -146,7 +146,21 @@ impl App {
                     self.return_to_box(&conversation_id, text);
                     self.say(self.tr.t(S::ReplyBackInBox).to_owned());
                 }
-                Some(TakeBack::Taken(_)) => self.say(self.tr.t(S::ReplyTakenBack).to_owned()),
+                // A file taken back to edit goes back onto the reply.
+                Some(TakeBack::TakenFile(file)) if edit => {
+                    let showing = self
+                        .open
+                        .as_ref()
+                        .is_some_and(|o| o.conversation.id == conversation_id);
+                    if showing {
+                        self.focus = super::app::Pane::Compose;
+                    }
+                    self.attached.entry(conversation_id).or_default().push(file);
+                    self.say(self.tr.t(S::ReplyBackInBox).to_owned());
+                }
+                Some(TakeBack::Taken(_) | TakeBack::TakenFile(_)) => {
+                    self.say(self.tr.t(S::ReplyTakenBack).to_owned())
+                }
                 Some(TakeBack::TooLate) => self.say(self.tr.t(S::ReplyTooLate).to_owned()),
                 Some(TakeBack::Gone) => self.say(self.tr.t(S::NothingToTakeBack).to_owned()),
                 None => {}
