@@ -1053,7 +1053,7 @@ fn a_waiting_file_taken_back_to_edit_goes_back_onto_the_reply() {
         .enqueue_reply_with_files(
             "t_lan",
             "Dạ ảnh đây ạ",
-            &[file.clone()],
+            std::slice::from_ref(&file),
             common::inbox::now(),
         )
         .unwrap();
