@@ -178,6 +178,12 @@ async fn a_waiting_file_survives_a_restart_and_fails_with_the_reason_when_change
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("Not sent yet"), "{}", run.stderr);
     world.clear_faults().await;
+    let doctor = world.pagedesk(&["doctor"]).await;
+    assert!(
+        doctor.stdout.contains("“📎 vay.jpg”") && doctor.stdout.contains("“📎 giay.jpg”"),
+        "doctor names the files waiting:\n{}",
+        doctor.stdout
+    );
 
     // Staff overwrite the first photo before Facebook is back; a new process sends.
     std::fs::write(&dress, b"\xff\xd8\xffdress v2").unwrap();

@@ -427,7 +427,10 @@ impl Store {
     /// The page's replies not sent: waiting in the outbox or failed, oldest first.
     pub fn unsent_replies(&self, page_id: &str) -> Result<Vec<UnsentReply>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT c.customer_name, m.text, m.status = 'failed', m.error, m.created_time
+            "SELECT c.customer_name,
+                COALESCE(NULLIF(m.text, ''),
+                    (SELECT '📎 ' || f.name FROM outgoing_files f WHERE f.message_id = m.id), ''),
+                m.status = 'failed', m.error, m.created_time
              FROM messages m JOIN conversations c ON c.id = m.conversation_id
              WHERE c.page_id = ?1 AND m.direction = 'out' AND m.status IN ('pending', 'failed')
              ORDER BY m.created_time, m.id",
