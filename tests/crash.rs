@@ -141,3 +141,41 @@ async fn a_large_sync_killed_half_way_resumes_with_nothing_lost_or_doubled() {
         "the search index has every message"
     );
 }
+
+#[tokio::test]
+async fn killed_after_facebook_took_a_file_it_is_not_sent_again() {
+    let (world, id) = TestWorld::with_a_buyer("").await;
+    let photo = world.dir.path().join("vay-do.png");
+    std::fs::write(&photo, b"\x89PNG red dress").unwrap();
+    // Facebook takes the file's send at once but answers 3 s later: the kill lands in between
+    // (the upload before it answers at once).
+    world
+        .fault(json!({ "method": "POST", "path_contains": "/messages",
+            "fault": { "kind": "answer_delayed", "ms": 3000 } }))
+        .await;
+    let mut reply = world.spawn(&["reply", &id, "--attach", photo.to_str().unwrap()]);
+    let file_on_facebook = async || {
+        world
+            .messages_on_facebook(&id)
+            .await
+            .iter()
+            .filter(|m| m["from_page"] == true && m["attachment"]["name"] == "vay-do.png")
+            .count()
+    };
+    until("Facebook to have the file", async || {
+        file_on_facebook().await == 1
+    })
+    .await;
+    reply.kill().await.unwrap();
+
+    world.clear_requests().await;
+    world.sync().await;
+    assert_eq!(world.sends().await, 0, "neither uploaded nor sent again");
+    assert_eq!(file_on_facebook().await, 1);
+    let store = Store::open(&world.data_dir).unwrap();
+    let messages = store.messages(&id).unwrap();
+    assert_eq!(messages.len(), 2, "one copy: {messages:#?}");
+    let sent = messages.last().unwrap();
+    assert_eq!(sent.status, SendStatus::Sent);
+    assert_eq!(sent.attachments[0].name.as_deref(), Some("vay-do.png"));
+}

@@ -121,4 +121,19 @@ mod tests {
         assert_eq!(mode(&dir.path().join(PICTURES_DIR)), 0o700);
         assert_eq!(mode(&cache.path("big")), 0o600);
     }
+
+    #[test]
+    fn many_pictures_never_take_the_cache_over_its_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = PictureCache::open(dir.path(), 10_000).unwrap();
+        for n in 0..300 {
+            cache.put(&format!("m_{n}/0"), &[7; 700]).unwrap();
+        }
+        let held: u64 = std::fs::read_dir(dir.path().join(PICTURES_DIR))
+            .unwrap()
+            .map(|e| e.unwrap().metadata().unwrap().len())
+            .sum();
+        assert!(held <= 10_000, "{held} bytes held");
+        assert!(cache.get("m_299/0").is_some(), "the newest is kept");
+    }
 }
