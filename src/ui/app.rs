@@ -573,6 +573,10 @@ impl App {
             scroll: 0,
             others: Vec::new(),
         });
+        // A picture that could not be had is asked for again when its conversation is opened
+        // anew (Facebook may have been down).
+        self.pictures
+            .retain(|_, state| !matches!(state, super::pictures::PictureState::Failed(_)));
         self.want_pictures();
         self.load_others();
     }
