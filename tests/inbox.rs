@@ -1063,7 +1063,7 @@ fn a_waiting_file_taken_back_to_edit_goes_back_onto_the_reply() {
     inbox.key(KeyCode::Esc);
     // e takes the newest part back: the file, onto the reply, not into the text.
     inbox.key(KeyCode::Char('e'));
-    assert_eq!(inbox.app.attached_here(), [file]);
+    assert_eq!(inbox.app.attached_here(), std::slice::from_ref(&file));
     assert!(inbox.app.compose.is_empty());
     let screen = inbox.screen();
     assert!(
@@ -1075,7 +1075,24 @@ fn a_waiting_file_taken_back_to_edit_goes_back_onto_the_reply() {
         due.iter().map(|r| r.message_id).collect::<Vec<_>>(),
         [ids[0]]
     );
-    // Backspace in the empty box takes it off the reply.
+    // Kept like the draft: an inbox opened after this one closes has the file on the reply.
+    inbox.app.settle_writes();
+    let mut reopened = pagedesk::ui::App::new(
+        inbox.store(),
+        inbox.store(),
+        pagedesk::ui::UiSettings::from_config(
+            &pagedesk::config::Config::parse(common::inbox::CONFIG).unwrap(),
+        ),
+        pagedesk::ui::Theme::plain(),
+        None,
+    );
+    reopened.on_key(crossterm::event::KeyEvent::new(
+        KeyCode::Enter,
+        crossterm::event::KeyModifiers::NONE,
+    ));
+    assert_eq!(reopened.attached_here(), std::slice::from_ref(&file));
+    // Backspace in the empty box takes it off the reply, and out of the database.
     inbox.key(KeyCode::Backspace);
     assert!(inbox.app.attached_here().is_empty());
+    assert!(inbox.store().draft_files("t_lan").unwrap().is_empty());
 }

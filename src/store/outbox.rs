@@ -13,17 +13,20 @@ fn outgoing_file(conn: &Connection, message_id: i64) -> rusqlite::Result<Option<
         "SELECT path, name, mime_type, kind, size, sha256 FROM outgoing_files
          WHERE message_id = ?1",
     )?
-    .query_row([message_id], |r| {
-        Ok(OutgoingFile {
-            path: r.get::<_, String>(0)?.into(),
-            name: r.get(1)?,
-            mime_type: r.get(2)?,
-            kind: FileKind::parse(&r.get::<_, String>(3)?).unwrap_or(FileKind::File),
-            size: r.get(4)?,
-            sha256: r.get(5)?,
-        })
-    })
+    .query_row([message_id], file_row)
     .optional()
+}
+
+/// A file as `outgoing_files` and `draft_files` keep it: path, name, type, kind, size, hash.
+fn file_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutgoingFile> {
+    Ok(OutgoingFile {
+        path: r.get::<_, String>(0)?.into(),
+        name: r.get(1)?,
+        mime_type: r.get(2)?,
+        kind: FileKind::parse(&r.get::<_, String>(3)?).unwrap_or(FileKind::File),
+        size: r.get(4)?,
+        sha256: r.get(5)?,
+    })
 }
 
 impl Store {
@@ -46,6 +49,50 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// Keeps the files this connection's staff member attached to a conversation's reply (none:
+    /// removes them).
+    pub fn save_draft_files(
+        &mut self,
+        conversation_id: &str,
+        files: &[OutgoingFile],
+    ) -> Result<()> {
+        let staff = self.staff.clone();
+        let tx = self.write()?;
+        tx.execute(
+            "DELETE FROM draft_files WHERE conversation_id = ?1 AND staff = ?2",
+            params![conversation_id, staff],
+        )?;
+        for (position, file) in files.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO draft_files (conversation_id, staff, position, path, name, mime_type,
+                    kind, size, sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    conversation_id,
+                    staff,
+                    position,
+                    file.path.to_string_lossy(),
+                    file.name,
+                    file.mime_type,
+                    file.kind.as_str(),
+                    file.size,
+                    file.sha256
+                ],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The files this staff member attached to a conversation's reply and has not sent.
+    pub fn draft_files(&self, conversation_id: &str) -> Result<Vec<OutgoingFile>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT path, name, mime_type, kind, size, sha256 FROM draft_files
+             WHERE conversation_id = ?1 AND staff = ?2 ORDER BY position",
+        )?;
+        let rows = stmt.query_map(params![conversation_id, self.staff], file_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// This staff member's draft of a conversation, else one left from before drafts had
@@ -211,6 +258,10 @@ impl Store {
         }
         tx.execute(
             "DELETE FROM drafts WHERE conversation_id = ?1 AND staff IN (?2, '')",
+            params![conversation_id, staff],
+        )?;
+        tx.execute(
+            "DELETE FROM draft_files WHERE conversation_id = ?1 AND staff = ?2",
             params![conversation_id, staff],
         )?;
         refresh_last_speaker(&tx, conversation_id)?;

@@ -232,4 +232,20 @@ CREATE TABLE uploads (
     PRIMARY KEY (page_id, sha256)
 );
 "#,
+    r#"
+-- Files a staff member attached to a conversation's reply and has not sent yet, in order: like
+-- the draft's text, they survive a closed inbox.
+CREATE TABLE draft_files (
+    conversation_id TEXT NOT NULL,
+    staff           TEXT NOT NULL,
+    position        INTEGER NOT NULL,
+    path            TEXT NOT NULL,
+    name            TEXT NOT NULL,
+    mime_type       TEXT NOT NULL,
+    kind            TEXT NOT NULL,
+    size            INTEGER NOT NULL,
+    sha256          TEXT NOT NULL,
+    PRIMARY KEY (conversation_id, staff, position)
+);
+"#,
 ];

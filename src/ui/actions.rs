@@ -364,7 +364,9 @@ impl App {
         // The draft goes with the reply, in the same transaction; if the reply cannot be
         // stored, its text comes back to the box (`on_written`).
         self.drafts_in_flight.remove(&id);
-        self.attached.remove(&id);
+        // Empty, not absent: the files still in the database until the reply is stored must
+        // not be read back onto the box meanwhile.
+        self.attached.insert(id.clone(), Vec::new());
         self.write(Write::Reply {
             conversation_id: id.clone(),
             text,

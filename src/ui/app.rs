@@ -562,6 +562,11 @@ impl App {
             None => self.store.draft(id).ok().flatten().unwrap_or_default(),
         };
         self.compose = TextArea::from(draft.lines());
+        // Files attached before, in this inbox or a closed one.
+        if !self.attached.contains_key(id) {
+            let files = self.store.draft_files(id).ok().unwrap_or_default();
+            self.attached.insert(id.to_owned(), files);
+        }
         self.compose
             .move_cursor(ratatui_textarea::CursorMove::Bottom);
         self.compose.move_cursor(ratatui_textarea::CursorMove::End);

@@ -277,7 +277,11 @@ impl App {
         match result {
             Ok(file) => {
                 self.say(self.tr.f(S::Attached, &[&file.name]));
-                self.attached.entry(conversation_id).or_default().push(file);
+                self.attached
+                    .entry(conversation_id.clone())
+                    .or_default()
+                    .push(file);
+                self.keep_attached(&conversation_id);
             }
             Err(problem) => self.say(self.tr.f(S::FileRefused, &[&problem.to_string()])),
         }
@@ -297,7 +301,24 @@ impl App {
             return false;
         };
         let removed = self.attached.get_mut(&id).and_then(Vec::pop);
+        if removed.is_some() {
+            self.keep_attached(&id);
+        }
         removed.is_some()
+    }
+
+    /// The files on a conversation's reply go to the database, like its draft: they survive a
+    /// closed inbox.
+    pub(super) fn keep_attached(&mut self, conversation_id: &str) {
+        let files = self
+            .attached
+            .get(conversation_id)
+            .cloned()
+            .unwrap_or_default();
+        self.write(Write::DraftFiles {
+            conversation_id: conversation_id.to_owned(),
+            files,
+        });
     }
 }
 

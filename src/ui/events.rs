@@ -100,6 +100,7 @@ impl App {
                             .entry(conversation_id.clone())
                             .or_default()
                             .splice(0..0, files);
+                        self.keep_attached(&conversation_id);
                     }
                     self.keep_unstored_reply(&conversation_id, text, &error);
                 }
@@ -109,6 +110,9 @@ impl App {
                 result,
             } => self.on_file_checked(conversation_id, result),
             Written::Folder { folder, result } => self.on_folder(folder, result),
+            Written::DraftFiles { result } => {
+                self.report_error(result);
+            }
             Written::Retry { message_id, result } => {
                 if self.report_value(result) == Some(true) {
                     self.watched_reply = Some(message_id);
@@ -155,7 +159,11 @@ impl App {
                     if showing {
                         self.focus = super::app::Pane::Compose;
                     }
-                    self.attached.entry(conversation_id).or_default().push(file);
+                    self.attached
+                        .entry(conversation_id.clone())
+                        .or_default()
+                        .push(file);
+                    self.keep_attached(&conversation_id);
                     self.say(self.tr.t(S::ReplyBackInBox).to_owned());
                 }
                 Some(TakeBack::Taken(_) | TakeBack::TakenFile(_)) => {

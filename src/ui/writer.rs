@@ -34,6 +34,11 @@ pub enum Write {
         files: Vec<OutgoingFile>,
         at: DateTime<Utc>,
     },
+    /// The files attached to a conversation's reply, kept like its draft.
+    DraftFiles {
+        conversation_id: String,
+        files: Vec<OutgoingFile>,
+    },
     /// Check a file staff attach to a conversation's reply, as Facebook would take it.
     CheckFile {
         conversation_id: String,
@@ -89,6 +94,9 @@ pub enum Written {
     FileChecked {
         conversation_id: String,
         result: std::result::Result<OutgoingFile, FileProblem>,
+    },
+    DraftFiles {
+        result: Result<()>,
     },
     /// A folder's entries (name, whether a folder), or why it cannot be read.
     Folder {
@@ -147,6 +155,12 @@ impl Write {
             } => Written::FileChecked {
                 result: OutgoingFile::check(&path),
                 conversation_id,
+            },
+            Write::DraftFiles {
+                conversation_id,
+                files,
+            } => Written::DraftFiles {
+                result: store.save_draft_files(&conversation_id, &files),
             },
             Write::ListFolder { folder } => Written::Folder {
                 result: list_folder(&folder),
@@ -226,6 +240,7 @@ impl Write {
                 folder,
                 result: Err(StoreError::WriterStopped.to_string()),
             },
+            Write::DraftFiles { .. } => Written::DraftFiles { result: stopped() },
             Write::Retry { message_id, .. } => Written::Retry {
                 message_id,
                 result: Err(StoreError::WriterStopped),
