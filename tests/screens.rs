@@ -97,6 +97,37 @@ fn any_terminal_size_draws_without_a_panic() {
     }
 }
 
+/// The attach picker and a picture whole pane at sizes from tiny to large: no panic.
+#[test]
+fn the_attach_picker_and_a_picture_draw_at_any_size() {
+    use pagedesk::sync::SyncEvent;
+    let mut inbox = Inbox::new(80, 24);
+    inbox.key(KeyCode::Enter);
+    inbox.app.on_key(crossterm::event::KeyEvent::new(
+        KeyCode::Char('o'),
+        crossterm::event::KeyModifiers::CONTROL,
+    ));
+    inbox.app.settle_writes();
+    let picture = pagedesk::model::Thumbnail {
+        width: 3,
+        height: 5,
+        rgb: vec![200; 45],
+    };
+    for (width, height) in (1..=140).step_by(3).zip((1..=45).cycle()) {
+        inbox.resize(width, height);
+    }
+    inbox.key(KeyCode::Esc);
+    inbox.app.viewed_picture = Some("m_1/0".into());
+    inbox.app.on_sync_event(&SyncEvent::Picture {
+        key: "m_1/0".into(),
+        picture: Ok(picture),
+    });
+    inbox.app.overlay = Some(pagedesk::ui::Overlay::Picture);
+    for (width, height) in (1..=140).step_by(3).zip((1..=45).cycle()) {
+        inbox.resize(width, height);
+    }
+}
+
 #[test]
 fn the_inbox_at_its_minimum_70x20_with_a_page_chosen() {
     let mut inbox = Inbox::new(70, 20);

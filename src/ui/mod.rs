@@ -17,7 +17,7 @@ mod theme;
 mod view;
 mod writer;
 
-pub use app::{App, Pane, UiSettings};
+pub use app::{App, Overlay, Pane, UiSettings};
 pub use clock::Clock;
 pub use theme::Theme;
 pub use view::{draw, draw_at};
