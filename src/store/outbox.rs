@@ -1,7 +1,7 @@
 //! Replies: written before any network call, then marked sent, failed or postponed.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, ToSql, params};
 
 use super::*;
 use crate::files::{FileKind, OutgoingFile};
@@ -15,6 +15,41 @@ fn outgoing_file(conn: &Connection, message_id: i64) -> rusqlite::Result<Option<
     )?
     .query_row([message_id], file_row)
     .optional()
+}
+
+/// Stores a file in `outgoing_files` or `draft_files`: the row's key columns, then the file's
+/// columns, which both tables keep alike.
+fn insert_file(
+    tx: &Transaction<'_>,
+    table: &str,
+    keys: &[(&str, &dyn ToSql)],
+    file: &OutgoingFile,
+) -> rusqlite::Result<()> {
+    let path = file.path.to_string_lossy();
+    let kind = file.kind.as_str();
+    let columns: Vec<(&str, &dyn ToSql)> = keys
+        .iter()
+        .copied()
+        .chain([
+            ("path", &path as &dyn ToSql),
+            ("name", &file.name),
+            ("mime_type", &file.mime_type),
+            ("kind", &kind),
+            ("size", &file.size),
+            ("sha256", &file.sha256),
+        ])
+        .collect();
+    let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+    let marks: Vec<String> = (1..=columns.len()).map(|n| format!("?{n}")).collect();
+    tx.prepare_cached(&format!(
+        "INSERT INTO {table} ({}) VALUES ({})",
+        names.join(", "),
+        marks.join(", ")
+    ))?
+    .execute(rusqlite::params_from_iter(
+        columns.iter().map(|(_, value)| *value),
+    ))?;
+    Ok(())
 }
 
 /// A file as `outgoing_files` and `draft_files` keep it: path, name, type, kind, size, hash.
@@ -65,21 +100,12 @@ impl Store {
             params![conversation_id, staff],
         )?;
         for (position, file) in files.iter().enumerate() {
-            tx.execute(
-                "INSERT INTO draft_files (conversation_id, staff, position, path, name, mime_type,
-                    kind, size, sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    conversation_id,
-                    staff,
-                    position,
-                    file.path.to_string_lossy(),
-                    file.name,
-                    file.mime_type,
-                    file.kind.as_str(),
-                    file.size,
-                    file.sha256
-                ],
-            )?;
+            let keys: [(&str, &dyn ToSql); 3] = [
+                ("conversation_id", &conversation_id),
+                ("staff", &staff),
+                ("position", &position),
+            ];
+            insert_file(&tx, "draft_files", &keys, file)?;
         }
         tx.commit()?;
         Ok(())
@@ -233,19 +259,8 @@ impl Store {
             )?;
             let message_id = tx.last_insert_rowid();
             if let Some(file) = file {
-                tx.execute(
-                    "INSERT INTO outgoing_files (message_id, path, name, mime_type, kind, size, sha256)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    params![
-                        message_id,
-                        file.path.to_string_lossy(),
-                        file.name,
-                        file.mime_type,
-                        file.kind.as_str(),
-                        file.size,
-                        file.sha256
-                    ],
-                )?;
+                let keys: [(&str, &dyn ToSql); 1] = [("message_id", &message_id)];
+                insert_file(&tx, "outgoing_files", &keys, file)?;
             } else {
                 index_message(&tx, message_id, now.timestamp(), text)?;
             }

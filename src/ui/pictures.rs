@@ -28,7 +28,7 @@ pub enum PictureState {
 }
 
 /// Whether a file is a picture pagedesk draws.
-pub fn is_picture(attachment: &Attachment) -> bool {
+fn is_picture(attachment: &Attachment) -> bool {
     attachment
         .mime_type
         .as_deref()
