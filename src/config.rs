@@ -163,6 +163,23 @@ pub struct AttachmentSettings {
     pub cache_mb: u64,
     /// The folder of product photos the attach picker opens on (`~/` is the home folder).
     pub library: Option<std::path::PathBuf>,
+    /// How pictures are drawn: asked of the terminal when it opens, or said here.
+    pub graphics: Graphics,
+}
+
+/// How the terminal draws pictures.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Graphics {
+    /// Whatever the terminal answers it can draw (kitty, sixel, iTerm2), else half blocks.
+    #[default]
+    Auto,
+    /// Coloured half blocks, two pixels a cell: every terminal with colour, tmux without
+    /// passthrough, and nothing asked of the terminal at start.
+    HalfBlocks,
+    Kitty,
+    Sixel,
+    Iterm2,
 }
 
 impl Default for AttachmentSettings {
@@ -170,6 +187,7 @@ impl Default for AttachmentSettings {
         Self {
             cache_mb: 200,
             library: None,
+            graphics: Graphics::Auto,
         }
     }
 }

@@ -40,11 +40,17 @@ impl vt100::Callbacks for Requests {
     }
 }
 
+/// What a terminal without pictures answers (xterm's device attributes, status fine), as
+/// every terminal answers the status request at least.
+const PLAIN_TERMINAL: &str = "\x1b[?62;22c\x1b[0n";
+/// What kitty answers: its graphics protocol works, cells of 8 x 16 pixels.
+const KITTY: &str = "\x1b_Gi=31;OK\x1b\\\x1b[?62;22c\x1b[6;16;8t\x1b[0n";
+
 struct Terminal {
     screen: Arc<Mutex<vt100::Parser<Requests>>>,
     /// Every byte the program wrote to the terminal.
     raw: Arc<Mutex<Vec<u8>>>,
-    writer: Box<dyn Write + Send>,
+    writer: Arc<Mutex<Box<dyn Write + Send>>>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
     // Dropping the master hangs up on the program.
     _master: Box<dyn portable_pty::MasterPty + Send>,
@@ -62,6 +68,19 @@ impl Terminal {
         cols: u16,
         rows: u16,
         env: &[(&str, &str)],
+    ) -> Terminal {
+        Self::launch(world, config, cols, rows, env, PLAIN_TERMINAL)
+    }
+
+    /// The inbox on a terminal that answers what it is asked as `answers` says: after the
+    /// device status request (`ESC [5n`) that ends every question, `answers` is typed back.
+    fn launch(
+        world: &TestWorld,
+        config: &std::path::Path,
+        cols: u16,
+        rows: u16,
+        env: &[(&str, &str)],
+        answers: &'static str,
     ) -> Terminal {
         let pty = native_pty_system()
             .openpty(PtySize {
@@ -86,7 +105,7 @@ impl Terminal {
         let child = pty.slave.spawn_command(command).unwrap();
         drop(pty.slave);
         let mut reader = pty.master.try_clone_reader().unwrap();
-        let writer = pty.master.take_writer().unwrap();
+        let writer = Arc::new(Mutex::new(pty.master.take_writer().unwrap()));
         let screen = Arc::new(Mutex::new(vt100::Parser::new_with_callbacks(
             rows.try_into().unwrap(),
             cols.try_into().unwrap(),
@@ -96,13 +115,28 @@ impl Terminal {
         let parser = screen.clone();
         let raw = Arc::new(Mutex::new(Vec::new()));
         let written = raw.clone();
+        let answering = writer.clone();
         std::thread::spawn(move || {
             let mut buffer = [0u8; 8192];
+            let mut scanned = 0;
             while let Ok(n) = reader.read(&mut buffer) {
                 if n == 0 {
                     break;
                 }
-                written.lock().unwrap().extend_from_slice(&buffer[..n]);
+                let mut all = written.lock().unwrap();
+                all.extend_from_slice(&buffer[..n]);
+                // A question may come split over two reads: look from before this one.
+                let asked = all[scanned..]
+                    .windows(4)
+                    .filter(|w| w == b"\x1b[5n")
+                    .count();
+                scanned = all.len().saturating_sub(3);
+                drop(all);
+                for _ in 0..asked {
+                    let mut keyboard = answering.lock().unwrap();
+                    keyboard.write_all(answers.as_bytes()).unwrap();
+                    keyboard.flush().unwrap();
+                }
                 parser.lock().unwrap().process(&buffer[..n]);
             }
         });
@@ -120,8 +154,9 @@ impl Terminal {
     }
 
     fn type_text(&mut self, text: &str) {
-        self.writer.write_all(text.as_bytes()).unwrap();
-        self.writer.flush().unwrap();
+        let mut keyboard = self.writer.lock().unwrap();
+        keyboard.write_all(text.as_bytes()).unwrap();
+        keyboard.flush().unwrap();
     }
 
     /// Waits until the screen shows what `done` looks for; fails with the screen after 20 s.
@@ -809,6 +844,100 @@ async fn a_buyers_photo_shows_in_the_chat_and_whole_pane_even_after_its_link_exp
         .unwrap()
         .count();
     assert_eq!(cached, 2, "both files kept in the cache");
+}
+
+/// The pictures sent to the terminal in kitty's graphics protocol: for each, its size in
+/// pixels and its first pixel (RGBA).
+fn kitty_pictures(written: &str) -> Vec<((u32, u32), Vec<u8>)> {
+    use base64::Engine;
+    written
+        .split("\x1b_Gq=2,i=")
+        .skip(1)
+        .filter(|command| command.contains("a=T,U=1,f=32,"))
+        .map(|command| {
+            let field = |name: &str| -> u32 {
+                let from = command.find(name).unwrap() + name.len();
+                let digits: String = command[from..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
+                digits.parse().unwrap()
+            };
+            let data = &command[command.find(';').unwrap() + 1..];
+            let data = &data[..data.find('\x1b').unwrap()];
+            let pixels = base64::engine::general_purpose::STANDARD
+                .decode(&data[..8])
+                .unwrap();
+            ((field(",s="), field(",v=")), pixels[..4].to_vec())
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_kitty_the_buyers_photo_is_drawn_by_the_terminal_itself() {
+    let world = TestWorld::start("interval = \"1s\"").await;
+    world
+        .buyer_sends_file(
+            0,
+            "Nguyễn Thị Lan",
+            "mau-vay.png",
+            "image/png",
+            red_over_blue(),
+        )
+        .await;
+    world.sync().await;
+    let mut terminal = Terminal::launch(&world, &world.config_path, 100, 30, &[], KITTY);
+    terminal.wait_for_text("📷 Photo").await;
+    // The question was answered, and keys still reach the inbox.
+    terminal.type_text("\r");
+    terminal.wait_for_text("[image: mau-vay.png").await;
+    let start = Instant::now();
+    let in_chat = loop {
+        let written = String::from_utf8_lossy(&terminal.raw.lock().unwrap()).into_owned();
+        if let Some(picture) = kitty_pictures(&written).first() {
+            assert!(written.contains('\u{10EEEE}'), "no placeholder cells");
+            break picture.clone();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no kitty picture sent:\n{}",
+            terminal.contents()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // The buyer's photo, red at its top, in whole cells of 8 x 16 pixels; no half blocks.
+    let ((width, height), first_pixel) = in_chat;
+    assert_eq!(first_pixel, [255, 0, 0, 255]);
+    assert_eq!((width % 8, height % 16), (0, 0), "{width} x {height}");
+    assert_eq!(half_blocks_in(&terminal, vt100::Color::Rgb(255, 0, 0)), 0);
+    // Whole pane: sent again, larger.
+    terminal.type_text("\x1b");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    terminal.type_text("v");
+    terminal.wait_for_text("Picture · Esc").await;
+    let start = Instant::now();
+    loop {
+        let written = String::from_utf8_lossy(&terminal.raw.lock().unwrap()).into_owned();
+        let pictures = kitty_pictures(&written);
+        if pictures.len() >= 2 {
+            let ((w, h), first) = &pictures[1];
+            assert_eq!(first, &[255, 0, 0, 255]);
+            assert!(
+                w * h > width * height * 4,
+                "{w} x {h} after {width} x {height}"
+            );
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "not sent whole pane"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    terminal.type_text("\x1b");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    terminal.type_text("q");
+    terminal.exit("q").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -35,6 +35,8 @@ pub struct UiSettings {
     pub staff: String,
     /// The product-photo folder the attach picker opens on.
     pub library: Option<std::path::PathBuf>,
+    /// How pictures are drawn, as the config says.
+    pub graphics: crate::config::Graphics,
 }
 
 impl UiSettings {
@@ -53,6 +55,7 @@ impl UiSettings {
             keymap: config.keymap.clone(),
             staff: config.staff_name(),
             library: config.attachments.library.clone(),
+            graphics: config.attachments.graphics,
         }
     }
 }
@@ -220,6 +223,8 @@ pub struct App {
     pub pictures: super::pictures::Pictures,
     /// The picture shown whole pane.
     pub viewed_picture: Option<String>,
+    /// How this terminal draws pictures: half blocks until the terminal is asked.
+    pub graphics: super::graphics::Graphics,
     /// The attach picker, while it is open.
     pub attach: Option<super::attach::AttachPrompt>,
     /// Files attached to each conversation's reply, not sent yet.
@@ -291,6 +296,7 @@ impl App {
             mouse: true,
             pictures: Default::default(),
             viewed_picture: None,
+            graphics: Default::default(),
             attach: None,
             attached: HashMap::new(),
         };

@@ -60,6 +60,19 @@ fn separator(label: &str, width: usize) -> String {
 pub struct ChatLines {
     pub lines: Vec<Line<'static>>,
     pub highlighted_line: Option<usize>,
+    /// Where pictures are drawn as half blocks: a terminal that draws pictures itself puts
+    /// them over those cells.
+    pub pictures: Vec<PicturePlace>,
+}
+
+/// A picture's cells among the chat's lines: `rows` lines from `line`, `columns` wide after
+/// the two-column indent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PicturePlace {
+    pub key: String,
+    pub line: usize,
+    pub columns: u16,
+    pub rows: u16,
 }
 
 pub struct ChatView<'a> {
@@ -84,6 +97,7 @@ impl ChatView<'_> {
         let (tr, theme) = (self.tr, self.theme);
         let mut lines: Vec<Line<'static>> = Vec::new();
         let mut highlighted_line = None;
+        let mut pictures = Vec::new();
         let mut last_day = None;
         for (index, message) in self.messages.iter().enumerate() {
             let day = self.clock.date(message.created_time);
@@ -162,7 +176,20 @@ impl ChatView<'_> {
                 lines.push(with_phones(&format!("  {text}"), body_style, theme.phone()));
             }
             for picture in pictures_of(message, self.page_id) {
-                lines.extend(self.picture_lines(&picture.key()));
+                let key = picture.key();
+                let drawn = self.picture_lines(&key);
+                if let Some(Line { spans, .. }) = drawn.first()
+                    && matches!(self.pictures.get(&key), Some(PictureState::Ready(_)))
+                {
+                    // The indent is the first span; the picture's cells follow.
+                    pictures.push(PicturePlace {
+                        key,
+                        line: lines.len(),
+                        columns: spans.len().saturating_sub(1) as u16,
+                        rows: drawn.len() as u16,
+                    });
+                }
+                lines.extend(drawn);
             }
             if let Some((reason, style)) = reason {
                 for text in wrap(&reason, self.width.saturating_sub(2)) {
@@ -173,6 +200,7 @@ impl ChatView<'_> {
         ChatLines {
             lines,
             highlighted_line,
+            pictures,
         }
     }
 }

@@ -9,6 +9,7 @@ mod chat;
 mod clipboard;
 mod clock;
 mod events;
+mod graphics;
 mod input;
 mod pictures;
 mod presence;

@@ -32,7 +32,7 @@ fn release_terminal() {
 }
 
 /// Runs the inbox until the user quits. The terminal is restored however this ends.
-pub async fn run(app: App, events: mpsc::UnboundedReceiver<SyncEvent>) -> Result<()> {
+pub async fn run(mut app: App, events: mpsc::UnboundedReceiver<SyncEvent>) -> Result<()> {
     if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
         anyhow::bail!(
             "the inbox needs a terminal; for scripts, use the commands in `pagedesk --help`"
@@ -56,6 +56,10 @@ pub async fn run(app: App, events: mpsc::UnboundedReceiver<SyncEvent>) -> Result
         release_terminal();
         ratatui_hook(info);
     }));
+    // Asked before anything reads the terminal's input: the answer comes on it.
+    let graphics = app.settings.graphics;
+    app.graphics =
+        tokio::task::block_in_place(|| super::graphics::Graphics::ask_terminal(graphics));
     execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste)?;
     let result = event_loop(&mut terminal, app, events).await;
     release_terminal();

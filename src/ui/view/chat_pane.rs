@@ -17,6 +17,7 @@ use crate::text::fit;
 use crate::ui::app::{App, Pane};
 use crate::ui::chat::{ChatLines, ChatView, wrap};
 use crate::ui::clock::Clock;
+use crate::ui::pictures::PictureState;
 
 /// Where the open conversation's parts go in the chat pane's `area`.
 pub(super) struct ChatSplit {
@@ -158,6 +159,26 @@ pub(super) fn draw_chat(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
     let start = max_scroll - open.scroll.min(max_scroll);
     let visible: Vec<Line> = chat.lines.into_iter().skip(start).take(height).collect();
     frame.render_widget(Paragraph::new(visible), inner);
+    // Pictures wholly on screen drawn by the terminal, where it can; a picture cut by the
+    // pane's edge stays half blocks (a terminal picture cannot be cut).
+    for place in &chat.pictures {
+        let Some(PictureState::Ready(picture)) = app.pictures.get(&place.key) else {
+            continue;
+        };
+        let rows = usize::from(place.rows);
+        if place.line < start || place.line + rows > start + height {
+            continue;
+        }
+        let area = Rect::new(
+            inner.x + 2,
+            inner.y + (place.line - start) as u16,
+            place.columns,
+            place.rows,
+        )
+        .intersection(inner);
+        app.graphics
+            .draw(&place.key, picture, area, frame.buffer_mut(), false);
+    }
     if let Some(compose) = split.compose {
         draw_compose(frame, app, compose, clock);
     }

@@ -201,6 +201,13 @@ pub(super) fn draw_picture(frame: &mut Frame, app: &App) {
         .and_then(|key| app.pictures.get(key));
     let lines = match state {
         Some(PictureState::Ready(picture)) if app.theme.has_colour() => {
+            let key = app.viewed_picture.as_deref().unwrap_or_default();
+            if app
+                .graphics
+                .draw(key, picture, inner, frame.buffer_mut(), true)
+            {
+                return;
+            }
             half_blocks(picture, inner.width, inner.height)
         }
         Some(PictureState::Ready(_)) => vec![Line::raw(tr.f(S::PictureFailed, &["NO_COLOR"]))],
@@ -261,11 +268,17 @@ pub(super) fn draw_attach(frame: &mut Frame, app: &App) {
         });
     }
     frame.render_widget(Paragraph::new(lines), list_area);
-    let preview = prompt
+    let Some(key) = prompt
         .chosen()
-        .and_then(|(path, _)| app.pictures.get(&PictureWanted::file_key(&path)));
-    if let Some(PictureState::Ready(picture)) = preview
+        .map(|(path, _)| PictureWanted::file_key(&path))
+    else {
+        return;
+    };
+    if let Some(PictureState::Ready(picture)) = app.pictures.get(&key)
         && app.theme.has_colour()
+        && !app
+            .graphics
+            .draw(&key, picture, preview_area, frame.buffer_mut(), false)
     {
         let art = half_blocks(picture, preview_area.width, preview_area.height);
         frame.render_widget(Paragraph::new(art), preview_area);
