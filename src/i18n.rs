@@ -279,9 +279,10 @@ strings! {
     FileRefused => "Not attached: {}", "Không đính kèm: {}";
     FolderUnreadable => "Cannot read {}: {}", "Không đọc được {}: {}";
     KeyViewPicture => "the newest picture (or the search hit's), whole pane", "ảnh mới nhất (hoặc của kết quả tìm), cả khung";
-    KeyFileLink => "link of the newest file or picture: shown, clickable, copied", "đường dẫn tệp hoặc ảnh mới nhất: hiện, bấm được, đã chép";
+    KeyFileLink => "link of a file or picture, newest first, again for the one before: shown, clickable, copied", "đường dẫn tệp hoặc ảnh, mới nhất trước, bấm lại cho tệp trước đó: hiện, bấm được, đã chép";
     NoPicture => "No picture in this conversation", "Hội thoại này không có ảnh";
-    FileLink => "File (copied): {}", "Tệp (đã chép): {}";
+    FileLink => "{} ({}/{}, copied): {}", "{} ({}/{}, đã chép): {}";
+    FileUnnamed => "File", "Tệp";
     NoFileLink => "No file with a link in this conversation", "Hội thoại này không có tệp có đường dẫn";
     PictureLoading => "loading the picture…", "đang tải ảnh…";
     PictureFailed => "picture not shown: {}", "không hiện được ảnh: {}";

@@ -776,6 +776,15 @@ async fn a_buyers_photo_shows_in_the_chat_and_whole_pane_even_after_its_link_exp
         .buyer_sends_file(
             0,
             "Nguyễn Thị Lan",
+            "bang-gia.pdf",
+            "application/pdf",
+            b"%PDF-1.4 price list".to_vec(),
+        )
+        .await;
+    world
+        .buyer_sends_file(
+            0,
+            "Nguyễn Thị Lan",
             "mau-vay.png",
             "image/png",
             red_over_blue(),
@@ -835,9 +844,28 @@ async fn a_buyers_photo_shows_in_the_chat_and_whole_pane_even_after_its_link_exp
         .filter(|r| r["path"].as_str().unwrap().contains("/m_"))
         .count();
     assert!(message_reads >= 1, "{requests:#?}");
-    // The link of the file: shown, clickable, copied.
+    // Every file's link, the newest first: shown, clickable, copied.
     terminal.type_text("L");
-    terminal.wait_for_text("File (copied)").await;
+    terminal.wait_for_text("mau-vay.png (1/2, copied)").await;
+    terminal.type_text("L");
+    terminal.wait_for_text("bang-gia.pdf (2/2, copied)").await;
+    terminal.type_text("L");
+    terminal.wait_for_text("mau-vay.png (1/2, copied)").await;
+    let copied = terminal
+        .screen
+        .lock()
+        .unwrap()
+        .callbacks()
+        .clipboard
+        .clone();
+    assert_eq!(copied.len(), 3, "{copied:?}");
+    assert!(copied[0].contains("/mau-vay.png?"), "{copied:?}");
+    assert!(copied[1].contains("/bang-gia.pdf?"), "{copied:?}");
+    let written = String::from_utf8_lossy(&terminal.raw.lock().unwrap()).into_owned();
+    assert!(
+        written.contains(&format!("\u{1b}]8;;{}", copied[1])),
+        "the PDF's link is not clickable"
+    );
     terminal.type_text("q");
     terminal.exit("q").await;
     let cached = std::fs::read_dir(world.data_dir.join("pictures"))

@@ -98,6 +98,14 @@ impl App {
         }
     }
 
+    /// Scrolls the chat to the highlighted message, one line below the top.
+    pub(super) fn reveal_highlight(&mut self) {
+        let reveal = super::view::chat_scroll(self).and_then(|scroll| scroll.highlight);
+        if let (Some(open), Some(scroll)) = (self.open.as_mut(), reveal) {
+            open.scroll = scroll;
+        }
+    }
+
     fn jump_to_hit(&mut self) {
         let Some(hit) = self.search.hits.get(self.search.current).cloned() else {
             return;
@@ -110,10 +118,7 @@ impl App {
             self.select_index(position);
         }
         self.highlight = hit.message_row;
-        let reveal = super::view::chat_scroll(self).and_then(|scroll| scroll.highlight);
-        if let (Some(open), Some(scroll)) = (self.open.as_mut(), reveal) {
-            open.scroll = scroll;
-        }
+        self.reveal_highlight();
         let (n, total) = (self.search.current + 1, self.search.hits.len());
         self.say(self.tr.f(
             S::SearchHits,

@@ -217,6 +217,8 @@ pub struct App {
     pub clipboard: Option<String>,
     /// The link the notice shows: the terminal makes it clickable (OSC 8) where it is drawn.
     pub link: Option<String>,
+    /// Which file `L` showed last, counted from the newest (`L` again goes back from it).
+    pub file_walk: Option<usize>,
     /// The inbox reads the mouse; off, the terminal's own selection works.
     pub mouse: bool,
     /// The pictures of the conversations shown, as the engine reported them.
@@ -293,6 +295,7 @@ impl App {
             quit_warned: false,
             clipboard: None,
             link: None,
+            file_walk: None,
             mouse: true,
             pictures: Default::default(),
             viewed_picture: None,

@@ -120,22 +120,55 @@ impl App {
         }
     }
 
-    /// The link of the newest file in the open conversation: shown (clickable), and copied.
+    /// The link of a file in the open conversation, the newest first; `L` again while it is
+    /// shown gives the one before (after the oldest, the newest again). Its message is
+    /// highlighted and scrolled to (so `v` and `y` take it), its link shown (clickable) and
+    /// copied.
     pub(super) fn attachment_link(&mut self) {
-        let link = self.open.as_ref().and_then(|open| {
-            open.messages.iter().rev().find_map(|m| {
-                let files = m.attachments.iter().filter_map(|a| a.url.clone());
-                files.chain(m.sticker.clone()).last()
+        let Some(open) = &self.open else {
+            return;
+        };
+        let files: Vec<(i64, String, String)> = open
+            .messages
+            .iter()
+            .rev()
+            .flat_map(|m| {
+                let sticker = m
+                    .sticker
+                    .iter()
+                    .map(|url| (self.tr.t(S::PreviewSticker), url));
+                let attached = m.attachments.iter().filter_map(|a| {
+                    let unnamed = if is_picture(a) {
+                        S::PreviewPhoto
+                    } else {
+                        S::FileUnnamed
+                    };
+                    let name = a.name.as_deref().unwrap_or(self.tr.t(unnamed));
+                    a.url.as_ref().map(|url| (name, url))
+                });
+                sticker
+                    .chain(attached.rev())
+                    .map(|(name, url)| (m.row, name.to_owned(), url.clone()))
             })
-        });
-        match link {
-            Some(url) => {
-                self.say(self.tr.f(S::FileLink, &[&url]));
-                self.link = Some(url.clone());
-                self.clipboard = Some(url);
-            }
-            None => self.say(self.tr.t(S::NoFileLink).to_owned()),
+            .collect();
+        if files.is_empty() {
+            self.say(self.tr.t(S::NoFileLink).to_owned());
+            return;
         }
+        // Walking back only while the last one is still said.
+        let shown = self.link.as_ref().filter(|_| self.notice().is_some());
+        let index = match self.file_walk {
+            Some(i) if files.get(i).map(|(_, _, url)| url) == shown => (i + 1) % files.len(),
+            _ => 0,
+        };
+        let (row, name, url) = files[index].clone();
+        self.highlight = Some(row);
+        self.reveal_highlight();
+        let (n, total) = ((index + 1).to_string(), files.len().to_string());
+        self.say(self.tr.f(S::FileLink, &[&name, &n, &total, &url]));
+        self.file_walk = Some(index);
+        self.link = Some(url.clone());
+        self.clipboard = Some(url);
     }
 }
 
