@@ -531,14 +531,23 @@ async fn two_staff_on_one_data_dir_keep_their_own_drafts_and_see_each_other() {
     ha.type_text("\r");
     ha.type_text("Dạ còn ạ");
     ha.wait_for_text("Dạ còn ạ").await;
+    // A file on her draft, by its path.
+    let price_list = world.dir.path().join("bang-gia.pdf");
+    std::fs::write(&price_list, b"%PDF-1.4 price list").unwrap();
+    ha.type_text("\u{f}");
+    ha.wait_for_text("Attach").await;
+    ha.type_text(&price_list.display().to_string());
+    ha.wait_for_text("> /").await;
+    ha.type_text("\r");
+    ha.wait_for_text("📎 1: bang-gia.pdf").await;
 
     let mut minh = Terminal::start_with(&world, &config_for(&world, "Minh"), 100, 30, &[]);
     minh.wait_for_text("Hà replying…").await;
     minh.type_text("\r");
     let screen = minh.wait_for_text("Enter send").await;
     assert!(
-        !screen.contains("Dạ còn ạ"),
-        "Hà's draft is Hà's own:\n{screen}"
+        !screen.contains("Dạ còn ạ") && !screen.contains("📎"),
+        "Hà's draft and its file are Hà's own:\n{screen}"
     );
     ha.wait_for_text("Minh has it open").await;
     minh.type_text("Dạ size M còn 1 chiếc ạ");
@@ -577,6 +586,13 @@ async fn two_staff_on_one_data_dir_keep_their_own_drafts_and_see_each_other() {
         !s.contains("Minh has it open") && !s.contains("Minh replying")
     })
     .await;
+    ha.leave_and_quit().await;
+    // Her draft and its file wait for her in the next inbox she opens.
+    let mut ha = Terminal::start_with(&world, &config_for(&world, "Hà"), 100, 30, &[]);
+    ha.wait_for_text("Nguyễn Thị Lan").await;
+    ha.type_text("\r");
+    let screen = ha.wait_for_text("📎 1: bang-gia.pdf").await;
+    assert!(screen.contains("Dạ còn ạ"), "{screen}");
     ha.leave_and_quit().await;
 }
 
