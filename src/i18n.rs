@@ -279,7 +279,7 @@ strings! {
     FileRefused => "Not attached: {}", "Không đính kèm: {}";
     FolderUnreadable => "Cannot read {}: {}", "Không đọc được {}: {}";
     KeyViewPicture => "the newest picture (or the search hit's), whole pane", "ảnh mới nhất (hoặc của kết quả tìm), cả khung";
-    KeyFileLink => "link of a file or picture, newest first, again for the one before: shown, clickable, copied", "đường dẫn tệp hoặc ảnh, mới nhất trước, bấm lại cho tệp trước đó: hiện, bấm được, đã chép";
+    KeyFileLink => "link of a file, newest first (again: the one before), copied", "đường dẫn tệp, mới nhất trước (bấm lại: tệp trước), đã chép";
     NoPicture => "No picture in this conversation", "Hội thoại này không có ảnh";
     FileLink => "{} ({}/{}, copied): {}", "{} ({}/{}, đã chép): {}";
     FileUnnamed => "File", "Tệp";

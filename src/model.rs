@@ -150,6 +150,8 @@ pub struct PictureWanted {
     pub message_id: String,
     pub index: Option<usize>,
     pub link: Option<String>,
+    /// Large enough for a whole pane drawn by the terminal (kitty, sixel), not a glance.
+    pub whole: bool,
 }
 
 impl PictureWanted {
@@ -158,11 +160,21 @@ impl PictureWanted {
         format!("file:{}", path.display())
     }
 
-    /// What names the picture in the cache and on screen.
-    pub fn key(&self) -> String {
+    /// What names the file in the cache: the same bytes however large it is drawn.
+    pub fn file_in_cache(&self) -> String {
         match self.index {
             Some(index) => format!("{}/{index}", self.message_id),
             None => format!("{}/sticker", self.message_id),
+        }
+    }
+
+    /// What names the picture on screen.
+    pub fn key(&self) -> String {
+        let file = self.file_in_cache();
+        if self.whole {
+            format!("{file}#whole")
+        } else {
+            file
         }
     }
 }

@@ -27,7 +27,6 @@ use crate::store::{ConversationUpdate, FolderSync, PageSync, Store, StoreError};
 use pass::{FolderPass, Listed};
 
 pub use outbox::Delivery;
-pub use pictures::thumbnail;
 
 /// Without `estimated_time_to_regain_access`, a rate-limited page waits this long, doubling on
 /// each repeat up to [`MAX_RATE_LIMIT_WAIT`].

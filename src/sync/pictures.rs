@@ -11,6 +11,9 @@ use crate::model::{PictureWanted, Thumbnail};
 
 /// The largest side of a thumbnail, in pixels: a full pane of half blocks at 240 columns.
 const THUMBNAIL_PIXELS: u32 = 240;
+/// The largest side of a picture shown whole pane by the terminal itself: a full-screen pane
+/// of a large monitor.
+const WHOLE_PIXELS: u32 = 1600;
 /// The largest picture decoded: sides in pixels, and memory for its pixels. Phone photos are
 /// far smaller (4000 x 3000, 48 MB as RGBA).
 const MAX_PICTURE_SIDE: u32 = 12_000;
@@ -42,7 +45,10 @@ impl Engine {
             let key = PictureWanted::file_key(&path);
             let read = tokio::task::spawn_blocking(move || {
                 let file = crate::files::OutgoingFile::check(&path).map_err(|e| e.to_string())?;
-                thumbnail(&file.read_unchanged().map_err(|e| e.to_string())?)
+                thumbnail(
+                    &file.read_unchanged().map_err(|e| e.to_string())?,
+                    THUMBNAIL_PIXELS,
+                )
             });
             let picture = read
                 .await
@@ -55,7 +61,7 @@ impl Engine {
         let Some(cache) = self.pictures.clone() else {
             return Err("pictures are not fetched by this pagedesk".into());
         };
-        let key = wanted.key();
+        let key = wanted.file_in_cache();
         let cached = {
             let (cache, key) = (cache.clone(), key.clone());
             tokio::task::spawn_blocking(move || cache.get(&key))
@@ -76,7 +82,12 @@ impl Engine {
                 bytes
             }
         };
-        tokio::task::spawn_blocking(move || thumbnail(&bytes))
+        let side = if wanted.whole {
+            WHOLE_PIXELS
+        } else {
+            THUMBNAIL_PIXELS
+        };
+        tokio::task::spawn_blocking(move || thumbnail(&bytes, side))
             .await
             .map_err(|_| "reading the picture failed".to_owned())?
     }
@@ -121,9 +132,10 @@ fn link_of(message: &Message, index: Option<usize>) -> Option<String> {
         .or_else(|| attachment.file_url.clone())
 }
 
-/// Decodes a picture (JPEG, PNG, GIF, WebP) and makes it small enough to draw. A picture that
-/// claims huge dimensions (a decompression bomb) is refused before memory is spent on it.
-pub fn thumbnail(bytes: &[u8]) -> Result<Thumbnail, String> {
+/// Decodes a picture (JPEG, PNG, GIF, WebP) and makes it at most `side` pixels wide and tall
+/// (never larger than it is). A picture that claims huge dimensions (a decompression bomb) is
+/// refused before memory is spent on it.
+fn thumbnail(bytes: &[u8], side: u32) -> Result<Thumbnail, String> {
     let unreadable = |e: image::ImageError| format!("not a picture pagedesk can show ({e})");
     let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
@@ -134,12 +146,43 @@ pub fn thumbnail(bytes: &[u8]) -> Result<Thumbnail, String> {
     limits.max_alloc = Some(MAX_DECODED_BYTES);
     reader.limits(limits);
     let image = reader.decode().map_err(unreadable)?;
-    let small = image
-        .thumbnail(THUMBNAIL_PIXELS, THUMBNAIL_PIXELS)
-        .to_rgb8();
+    let small = if image.width() <= side && image.height() <= side {
+        image.to_rgb8()
+    } else {
+        image.thumbnail(side, side).to_rgb8()
+    };
     Ok(Thumbnail {
         width: small.width(),
         height: small.height(),
         rgb: small.into_raw(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(width: u32, height: u32) -> Vec<u8> {
+        let picture = image::RgbImage::from_pixel(width, height, image::Rgb([200, 30, 30]));
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        picture
+            .write_to(&mut bytes, image::ImageFormat::Png)
+            .unwrap();
+        bytes.into_inner()
+    }
+
+    #[test]
+    fn a_picture_is_made_small_for_a_glance_larger_for_the_whole_pane_never_larger_than_it_is() {
+        let photo = png(2000, 1000);
+        let glance = thumbnail(&photo, THUMBNAIL_PIXELS).unwrap();
+        assert_eq!((glance.width, glance.height), (240, 120));
+        let whole = thumbnail(&photo, WHOLE_PIXELS).unwrap();
+        assert_eq!((whole.width, whole.height), (1600, 800));
+        let icon = thumbnail(&png(40, 30), WHOLE_PIXELS).unwrap();
+        assert_eq!(
+            (icon.width, icon.height, icon.pixel(39, 29)),
+            (40, 30, [200, 30, 30])
+        );
+        assert!(thumbnail(b"GIF89a not really", THUMBNAIL_PIXELS).is_err());
+    }
 }

@@ -74,9 +74,9 @@ impl Graphics {
         self.picker.is_some()
     }
 
-    /// Draws `picture` in `area` with the terminal's protocol; false when it has none (or the
-    /// picture cannot be encoded), and the half blocks already there stay. `whole`: as large as
-    /// the area allows, centred; else fitted into the area's top left corner.
+    /// Draws `picture` as large as `area` allows with the terminal's protocol; false when it
+    /// has none (or the picture cannot be encoded), and the half blocks already there stay.
+    /// `whole`: centred; else in the area's top left corner.
     pub fn draw(
         &self,
         key: &str,
@@ -98,13 +98,9 @@ impl Graphics {
         let room = area.as_size();
         let protocol = encoded.entry((key.to_owned(), room)).or_insert_with(|| {
             let pixels = RgbImage::from_raw(picture.width, picture.height, picture.rgb.clone())?;
-            let resize = if whole {
-                Resize::Scale(None)
-            } else {
-                Resize::Fit(None)
-            };
+            // Scaled up too: a small picture takes the cells its half blocks would.
             picker
-                .new_protocol(DynamicImage::ImageRgb8(pixels), room, resize)
+                .new_protocol(DynamicImage::ImageRgb8(pixels), room, Resize::Scale(None))
                 .inspect_err(|e| tracing::warn!("picture {key} not encoded: {e}"))
                 .ok()
         });

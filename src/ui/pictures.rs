@@ -46,6 +46,7 @@ pub fn pictures_of(message: &MessageRow, page_id: &str) -> Vec<PictureWanted> {
         message_id: message.id.clone(),
         index,
         link,
+        whole: false,
     };
     let mut pictures: Vec<PictureWanted> = message
         .attachments
@@ -115,6 +116,23 @@ impl App {
             Some(picture) => {
                 self.viewed_picture = Some(picture.key());
                 self.overlay = Some(Overlay::Picture);
+                if self.graphics.draws_pictures() {
+                    // The terminal draws pixels: a larger copy for the pane, the glance
+                    // meanwhile. Only the one viewed is kept (they are large).
+                    let whole = PictureWanted {
+                        whole: true,
+                        ..picture
+                    };
+                    let key = whole.key();
+                    self.pictures
+                        .retain(|k, _| !k.ends_with("#whole") || *k == key);
+                    if let std::collections::hash_map::Entry::Vacant(entry) =
+                        self.pictures.entry(key)
+                    {
+                        entry.insert(PictureState::Loading);
+                        self.ask_engine(EngineCommand::FetchPicture(whole));
+                    }
+                }
             }
             None => self.say(self.tr.t(S::NoPicture).to_owned()),
         }

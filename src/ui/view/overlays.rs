@@ -195,13 +195,20 @@ pub(super) fn draw_picture(frame: &mut Frame, app: &App) {
     let inner = block.inner(area);
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
-    let state = app
-        .viewed_picture
-        .as_ref()
-        .and_then(|key| app.pictures.get(key));
-    let lines = match state {
+    let Some(key) = app.viewed_picture.as_deref() else {
+        return;
+    };
+    // The larger copy a terminal that draws pixels gets, once it is here.
+    let whole = format!("{key}#whole");
+    if let Some(PictureState::Ready(picture)) = app.pictures.get(&whole)
+        && app
+            .graphics
+            .draw(&whole, picture, inner, frame.buffer_mut(), true)
+    {
+        return;
+    }
+    let lines = match app.pictures.get(key) {
         Some(PictureState::Ready(picture)) if app.theme.has_colour() => {
-            let key = app.viewed_picture.as_deref().unwrap_or_default();
             if app
                 .graphics
                 .draw(key, picture, inner, frame.buffer_mut(), true)
