@@ -41,6 +41,16 @@ pub enum ConfigError {
     TokenEnvMissing { page: String, var: String },
     #[error("[graph] app_secret_env: the environment variable {0} is not set")]
     AppSecretEnvMissing(String),
+    #[error("[webhook] verify_token_env: the environment variable {0} is not set")]
+    VerifyTokenEnvMissing(String),
+    #[error(
+        "webhooks need [webhook] verify_token (or verify_token_env): the token the Meta app's webhook settings give Facebook"
+    )]
+    NoVerifyToken,
+    #[error(
+        "webhooks need [graph] app_secret (or app_secret_env): Facebook signs each event with it, and an unsigned event is refused"
+    )]
+    NoAppSecretForWebhooks,
     #[error("cannot set up the Graph API client: {0}")]
     Client(#[from] GraphError),
 }
@@ -65,6 +75,8 @@ pub struct Config {
     pub staff: Option<String>,
     #[serde(default)]
     pub attachments: AttachmentSettings,
+    #[serde(default)]
+    pub webhook: WebhookSettings,
     /// `[keys.<mode>]`: the config's changes to the default bindings.
     #[serde(default, rename = "keys")]
     key_overrides: KeyOverrides,
@@ -152,6 +164,74 @@ impl Default for SyncSettings {
             backfill_conversations: 200,
             human_agent_tag: true,
         }
+    }
+}
+
+/// `[webhook]`: Messenger webhooks received by `pagedesk serve`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookSettings {
+    /// The token Facebook's subscription handshake must offer (set in the Meta app's webhook
+    /// settings too). Or name an environment variable holding it with `verify_token_env`.
+    pub verify_token: Option<VerifyToken>,
+    pub verify_token_env: Option<String>,
+    /// How often the inbox folders are still polled while webhooks arrive (Spam folders are
+    /// polled every `[sync] interval` whatever comes).
+    #[serde(deserialize_with = "duration")]
+    pub poll_interval: Duration,
+    /// How long a request's body may take to arrive before it is refused.
+    #[serde(deserialize_with = "duration")]
+    pub body_timeout: Duration,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            verify_token: None,
+            verify_token_env: None,
+            poll_interval: Duration::from_secs(5 * 60),
+            body_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+impl WebhookSettings {
+    /// The verify token from the config or the environment.
+    pub fn verify_token(&self) -> Result<VerifyToken, ConfigError> {
+        if let Some(token) = &self.verify_token {
+            return Ok(token.clone());
+        }
+        let Some(var) = &self.verify_token_env else {
+            return Err(ConfigError::NoVerifyToken);
+        };
+        match std::env::var(var) {
+            Ok(value) if !value.trim().is_empty() => Ok(VerifyToken(value.trim().to_owned())),
+            _ => Err(ConfigError::VerifyTokenEnvMissing(var.clone())),
+        }
+    }
+}
+
+/// The secret Facebook's webhook handshake offers: compared in constant time, never shown.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct VerifyToken(String);
+
+impl VerifyToken {
+    pub fn matches(&self, offered: &str) -> bool {
+        let (ours, offered) = (self.0.as_bytes(), offered.as_bytes());
+        // Every byte compared whatever differs, so the time says nothing of where.
+        ours.len() == offered.len()
+            && ours
+                .iter()
+                .zip(offered)
+                .fold(0u8, |differ, (a, b)| differ | (a ^ b))
+                == 0
+    }
+}
+
+impl std::fmt::Debug for VerifyToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("VerifyToken([redacted])")
     }
 }
 

@@ -85,6 +85,8 @@ strings! {
     PreviewVoice => "🎤 Voice message", "🎤 Tin nhắn thoại";
     PreviewFile => "File: {}", "Tệp: {}";
     Synced => "{}: synced {} ago", "{}: đồng bộ {} trước";
+    SyncedLive => "{}: live (polled {} ago)", "{}: trực tiếp (hỏi {} trước)";
+    WebhooksMissed => "{}: polling, webhooks not arriving since {}", "{}: đang hỏi Facebook, webhook không đến từ {}";
     Seconds => "{} s", "{} giây";
     Syncing => "{}: syncing…", "{}: đang đồng bộ…";
     Standby => "sync by pagedesk pid {}", "pagedesk pid {} đang đồng bộ";
@@ -151,6 +153,10 @@ strings! {
     DrLastSync => "last sync", "đồng bộ gần nhất";
     DrNever => "never: run `pagedesk sync --once`", "chưa lần nào: chạy `pagedesk sync --once`";
     DrLastError => "last error", "lỗi gần nhất";
+    DrWebhooks => "webhooks", "webhook";
+    DrWebhooksNone => "none received: polled every {} (pagedesk serve receives them)", "chưa nhận: hỏi Facebook mỗi {} (pagedesk serve nhận webhook)";
+    DrWebhooksLive => "live: last event {} ({}); inbox polled every {} as a safety net", "đang nhận: sự kiện cuối {} ({}); hộp thư vẫn hỏi mỗi {} để chắc chắn";
+    DrWebhooksMissed => "not arriving since {} ({}): a poll found messages they did not bring; polled every {}", "không đến từ {} ({}): lần hỏi Facebook thấy tin webhook không mang đến; hỏi mỗi {}";
     DrAt => "{} (at {})", "{} (lúc {})";
     DrRateLimited => "rate limited", "bị giới hạn";
     DrUntil => "until {} ({})", "đến {} ({})";

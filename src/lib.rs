@@ -15,3 +15,4 @@ pub mod store;
 pub mod sync;
 pub mod text;
 pub mod ui;
+pub mod webhook;

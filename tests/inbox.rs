@@ -270,6 +270,7 @@ fn new_customer_messages_ring_the_bell_and_appear_without_a_key() {
         news: News {
             messages: 1,
             customer_messages: 1,
+            ..News::default()
         },
     };
     inbox.app.on_sync_event(&event);

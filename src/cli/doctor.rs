@@ -41,7 +41,7 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
         None => out!("{}", tr.t(S::DrNoEngine)),
     }
     for page in &config.pages {
-        let (stored_name, spam_on, state, waiting, reduced, unsent) = {
+        let (stored_name, spam_on, state, waiting, reduced, unsent, webhooks) = {
             let store = store.lock().expect("store");
             let name = store
                 .pages()?
@@ -55,6 +55,7 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
                 store.waiting_spam(&page.id)?,
                 store.request_size(&page.id)?,
                 store.unsent_replies(&page.id)?,
+                store.webhook_state(&page.id)?,
             )
         };
         let name = crate::model::page_name(page.name.as_deref(), stored_name.as_deref(), &page.id);
@@ -166,6 +167,25 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
             ),
             None => line(tr.t(S::DrLastSync), tr.t(S::DrNever)),
         }
+        let polled = tr.span_precise(config.sync.interval.as_secs() as i64);
+        let webhooks_line = match (webhooks.last_event, webhooks.missed_since) {
+            (None, _) => tr.f(S::DrWebhooksNone, &[&polled]),
+            (Some(last), None) => {
+                let slow = tr.span_precise(config.webhook.poll_interval.as_secs() as i64);
+                tr.f(
+                    S::DrWebhooksLive,
+                    &[&local_time(last), &relative(last), &slow],
+                )
+            }
+            (Some(last), Some(_)) => {
+                healthy = false;
+                tr.f(
+                    S::DrWebhooksMissed,
+                    &[&local_time(last), &relative(last), &polled],
+                )
+            }
+        };
+        line(tr.t(S::DrWebhooks), &webhooks_line);
         if let Some(error) = &state.last_error {
             let at = state.last_attempt.map(local_time).unwrap_or_default();
             line(tr.t(S::DrLastError), &tr.f(S::DrAt, &[error, &at]));

@@ -52,6 +52,13 @@ enum Command {
         #[arg(long)]
         once: bool,
     },
+    /// Sync as `sync` does, and receive Messenger webhooks at /webhook: a buyer's message shows
+    /// within a second, and the inbox folders are polled slower while events arrive.
+    Serve {
+        /// Where the endpoint listens; a TLS reverse proxy in front of it faces Facebook.
+        #[arg(long, default_value = "127.0.0.1:8787")]
+        listen: std::net::SocketAddr,
+    },
     /// List conversations, newest first.
     Conversations {
         #[arg(long)]
@@ -176,7 +183,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             sync_once(tr, &engine, &data_dir).await
         }
         Command::Sync { once: false } => {
-            sync_service(cli.config_path()?, &cli.config()?, store, &data_dir).await
+            sync_service(cli.config_path()?, &cli.config()?, store, &data_dir, None).await
+        }
+        Command::Serve { listen } => {
+            let config = cli.config()?;
+            sync_service(cli.config_path()?, &config, store, &data_dir, Some(*listen)).await
         }
         Command::Conversations { page, filter, json } => {
             let store = store.lock().expect("store");
@@ -260,17 +271,27 @@ async fn sync_once(tr: Tr, engine: &Arc<Engine>, data_dir: &Path) -> Result<Exit
     })
 }
 
-/// The engine as a service, until Ctrl-C: one line per page with news or trouble.
+/// The engine as a service, until Ctrl-C: one line per page with news or trouble. With
+/// `webhooks`, also the webhook endpoint listening there.
 async fn sync_service(
     config_path: PathBuf,
     config: &Config,
     store: Arc<Mutex<Store>>,
     data_dir: &Path,
+    webhooks: Option<std::net::SocketAddr>,
 ) -> Result<ExitCode> {
     let tr = Tr(Lang::choose(config.language));
     let (events, mut received) = tokio::sync::mpsc::unbounded_channel();
     let events_to_print = events.clone();
     let engine = build_engine(config, store.clone(), Some(events))?;
+    let _endpoint = match webhooks {
+        Some(listen) => {
+            let endpoint = startup::receive_webhooks(config, listen, &engine).await?;
+            out!("Receiving Messenger webhooks at http://{listen}/webhook");
+            Some(endpoint)
+        }
+        None => None,
+    };
     let (commands, queue) = tokio::sync::mpsc::unbounded_channel();
     let _watch = startup::watch_config(config_path, commands.clone(), events_to_print);
     let mut running = tokio::spawn(engine.clone().run(queue));

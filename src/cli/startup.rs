@@ -102,7 +102,8 @@ fn engine(
         config.pages.clone(),
         config.sync.clone(),
         events,
-    ))
+    )
+    .with_live_poll_interval(config.webhook.poll_interval))
 }
 
 /// Reads the config again whenever its file changes (checked every 2 s): the engine takes the
@@ -187,4 +188,49 @@ pub async fn open_inbox(
     }
     result?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The webhook endpoint on `listen`, its events followed by `engine`; it stops when the returned
+/// handle is dropped. Without the app secret (events are signed with it) or the verify token
+/// (the subscription's handshake), nothing listens.
+pub async fn receive_webhooks(
+    config: &Config,
+    listen: std::net::SocketAddr,
+    engine: &Arc<Engine>,
+) -> Result<Endpoint> {
+    let app_secret = config
+        .graph
+        .app_secret()?
+        .ok_or(crate::config::ConfigError::NoAppSecretForWebhooks)?;
+    let verify_token = config.webhook.verify_token()?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen for webhooks on {listen}"))?;
+    let (updates, received) = tokio::sync::mpsc::unbounded_channel();
+    let receiver = Arc::new(crate::webhook::Receiver {
+        verify_token,
+        app_secret,
+        body_timeout: config.webhook.body_timeout,
+        updates,
+    });
+    let follower = tokio::spawn(engine.clone().follow_webhooks(received));
+    let server = tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, crate::webhook::router(receiver)).await {
+            tracing::error!(error = %error, "the webhook endpoint stopped");
+        }
+    });
+    Ok(Endpoint { server, follower })
+}
+
+/// The running webhook endpoint and the engine's reading of its events.
+pub struct Endpoint {
+    server: tokio::task::JoinHandle<()>,
+    follower: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Endpoint {
+    fn drop(&mut self) {
+        self.server.abort();
+        self.follower.abort();
+    }
 }

@@ -276,7 +276,11 @@ pub async fn get_edge(
                 };
                 let fields = fields::requested(wanted, &["id", "updated_time"]).map_err(invalid)?;
                 check_data_limit(&page, &params, &fields)?;
-                let list = world.folder(&page.id, folder);
+                let mut list = world.folder(&page.id, folder);
+                // `user_id`: that person's conversation, if it is in this folder.
+                if let Some(person) = params.get("user_id") {
+                    list.retain(|c| c.customer.id == *person);
+                }
                 let keys: Vec<Key> = list.iter().map(|c| Key::new(c.updated(), &c.id)).collect();
                 let window = paginate(&keys, &params)?;
                 let data: Vec<Value> = list[window.range.clone()]
@@ -569,7 +573,7 @@ fn cdn_signature(epoch: u64) -> String {
 }
 
 /// The CDN link of a file the emulator holds, signed for now.
-fn cdn_link(base: &str, world_epoch: u64, id: &str, name: &str) -> String {
+pub(super) fn cdn_link(base: &str, world_epoch: u64, id: &str, name: &str) -> String {
     let name: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
     format!(
         "{base}/scontent/{id}/{name}?oe={}",

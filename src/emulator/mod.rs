@@ -8,6 +8,7 @@ mod control;
 mod faults;
 pub mod fields;
 mod scenario;
+mod webhooks;
 pub mod world;
 
 use std::net::SocketAddr;
@@ -30,6 +31,10 @@ pub(crate) struct Shared {
     faults: Mutex<Vec<FaultRule>>,
     requests: Mutex<Vec<RequestRecord>>,
     base_url: String,
+    /// Where webhooks go, once subscribed.
+    webhook_url: Mutex<Option<String>>,
+    /// What each webhook delivery carried and how the subscriber answered.
+    webhook_deliveries: Mutex<Vec<serde_json::Value>>,
 }
 
 /// A running emulator; dropping it stops the server.
@@ -63,7 +68,10 @@ impl Emulator {
             faults: Mutex::new(Vec::new()),
             requests: Mutex::new(Vec::new()),
             base_url: url.clone(),
+            webhook_url: Mutex::new(None),
+            webhook_deliveries: Mutex::new(Vec::new()),
         });
+        let deliverer = tokio::spawn(webhooks::deliver(shared.clone()));
         let app = router(shared.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -73,6 +81,7 @@ impl Emulator {
             if let Err(e) = server.await {
                 tracing::error!(error = %e, "emulator stopped");
             }
+            deliverer.abort();
         });
         Ok(Emulator {
             url,
@@ -127,6 +136,12 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/conversations/{id}/age", post(control::age))
         .route("/media", post(control::media))
         .route("/cdn/expire", post(control::expire_cdn_links))
+        .route(
+            "/webhooks",
+            post(webhooks::subscribe)
+                .get(webhooks::deliveries)
+                .delete(webhooks::unsubscribe),
+        )
         .route(
             "/faults",
             post(control::add_fault).delete(control::clear_faults),

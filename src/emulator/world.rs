@@ -204,8 +204,23 @@ pub struct World {
     pub media: BTreeMap<String, Media>,
     /// The signature of the CDN's links (`oe=`): links made before it last changed expired.
     pub cdn_epoch: u64,
+    /// Messages written since the webhook deliverer last looked, oldest first.
+    pub webhook_queue: Vec<Written>,
     next_id: u64,
 }
+
+/// A message as a webhook reports it: which, where, and through which app a page's was sent.
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub conversation_id: String,
+    pub message_id: String,
+    /// The app that sent a page's message: Facebook's Page inbox, or the app calling the Send
+    /// API. `None`: the buyer wrote it.
+    pub app_id: Option<String>,
+}
+
+/// The app id echoes carry for a message staff typed in Facebook's own Page inbox.
+pub const PAGE_INBOX_APP_ID: &str = "263902037430900";
 
 /// The Meta app the tokens were issued to.
 #[derive(Debug, Clone)]
@@ -402,6 +417,11 @@ impl World {
         // Keep messages in time order even when a test writes one "in the past".
         let at = conversation.messages.partition_point(|m| m.created <= at);
         conversation.messages.insert(at, message);
+        self.webhook_queue.push(Written {
+            conversation_id: conversation_id.to_owned(),
+            message_id: id.clone(),
+            app_id: from_page.then(|| PAGE_INBOX_APP_ID.to_owned()),
+        });
         id
     }
 
@@ -555,6 +575,10 @@ impl World {
         let message_id = self
             .page_writes(&conversation_id, content, now)
             .expect("conversation exists");
+        // Sent through the Send API: the echo names the app that called it.
+        if let Some(written) = self.webhook_queue.last_mut() {
+            written.app_id = Some(self.app.id.clone());
+        }
         Ok((recipient_id.to_owned(), message_id))
     }
 

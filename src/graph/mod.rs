@@ -135,6 +135,32 @@ impl AppSecret {
     }
 }
 
+impl AppSecret {
+    /// Whether `signature` (`X-Hub-Signature-256`: `sha256=` and lowercase hex) is the
+    /// HMAC-SHA256 of `body` keyed by this secret, as Facebook signs every webhook. Compared in
+    /// constant time.
+    pub fn signed(&self, body: &[u8], signature: &str) -> bool {
+        use hmac::Mac;
+        let Some(hex) = signature.strip_prefix("sha256=") else {
+            return false;
+        };
+        let bytes: Option<Vec<u8>> = (0..hex.len())
+            .step_by(2)
+            .map(|at| {
+                hex.get(at..at + 2)
+                    .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+            })
+            .collect();
+        let Some(bytes) = bytes else {
+            return false;
+        };
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(self.0.as_bytes())
+            .expect("HMAC takes a key of any length");
+        mac.update(body);
+        mac.verify_slice(&bytes).is_ok()
+    }
+}
+
 impl std::fmt::Debug for AppSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("AppSecret([redacted])")
@@ -375,6 +401,24 @@ impl GraphClient {
             .await
     }
 
+    /// One person's conversation with the page (`user_id`: their PSID), with the same fields
+    /// as the list, if it is in `folder`: how a webhook's event becomes a stored conversation,
+    /// with its folder known.
+    pub async fn conversation_with(
+        &self,
+        page_id: &str,
+        token: &AccessToken,
+        folder: Folder,
+        person: &str,
+        size: ListSize,
+    ) -> Result<Option<Conversation>, GraphError> {
+        let fields = size.fields();
+        let listing = self
+            .list(page_id, token, folder, &fields, 1, &[("user_id", person)])
+            .await?;
+        Ok(listing.items.into_iter().next())
+    }
+
     async fn list_folder<T: DeserializeOwned>(
         &self,
         page_id: &str,
@@ -384,6 +428,20 @@ impl GraphClient {
         limit: usize,
         after: Option<&str>,
     ) -> Result<Listing<T>, GraphError> {
+        let after: Vec<(&str, &str)> = after.map(|after| ("after", after)).into_iter().collect();
+        self.list(page_id, token, folder, fields, limit, &after)
+            .await
+    }
+
+    async fn list<T: DeserializeOwned>(
+        &self,
+        page_id: &str,
+        token: &AccessToken,
+        folder: Folder,
+        fields: &str,
+        limit: usize,
+        more: &[(&str, &str)],
+    ) -> Result<Listing<T>, GraphError> {
         let url = self.url(&[page_id, "conversations"]);
         let limit = limit.to_string();
         let mut query = vec![
@@ -392,9 +450,7 @@ impl GraphClient {
             ("fields", fields),
             ("limit", limit.as_str()),
         ];
-        if let Some(after) = after {
-            query.push(("after", after));
-        }
+        query.extend_from_slice(more);
         let (list, usage): (List<T>, _) = self.read(url, &query, token, Some(page_id)).await?;
         let next_after = next_cursor(&list);
         Ok(Listing {

@@ -493,6 +493,10 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
         match message.direction {
             Direction::In => {
                 applied.new_customer_messages += 1;
+                let oldest = applied
+                    .oldest_new_customer_message
+                    .get_or_insert(message.created_time);
+                *oldest = (*oldest).min(message.created_time);
                 unread = unread.map(|n| n + 1);
             }
             Direction::Out => unread = unread.map(|_| 0),

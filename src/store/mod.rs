@@ -9,6 +9,9 @@ pub mod pictures;
 pub mod private;
 mod read;
 mod schema;
+mod webhooks;
+
+pub use webhooks::WebhookState;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -214,6 +217,8 @@ pub struct Applied {
     pub new_conversation: bool,
     pub new_messages: usize,
     pub new_customer_messages: usize,
+    /// When the oldest of the new customer messages was written.
+    pub oldest_new_customer_message: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -248,4 +248,13 @@ CREATE TABLE draft_files (
     PRIMARY KEY (conversation_id, staff, position)
 );
 "#,
+    r#"
+-- Whether Facebook's webhooks reach `pagedesk serve` for a page: the last event received, and
+-- since when a poll found messages they did not bring (NULL while they are live).
+CREATE TABLE webhooks (
+    page_id       TEXT PRIMARY KEY,
+    last_event_at INTEGER NOT NULL,
+    missed_since  INTEGER
+);
+"#,
 ];

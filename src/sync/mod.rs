@@ -8,6 +8,7 @@ mod outbox;
 mod pass;
 mod pictures;
 mod spam;
+mod webhooks;
 
 pub use lease::process_alive;
 
@@ -27,6 +28,7 @@ use crate::store::{ConversationUpdate, FolderSync, PageSync, Store, StoreError};
 use pass::{FolderPass, Listed};
 
 pub use outbox::Delivery;
+pub use webhooks::Update;
 
 /// Without `estimated_time_to_regain_access`, a rate-limited page waits this long, doubling on
 /// each repeat up to [`MAX_RATE_LIMIT_WAIT`].
@@ -81,12 +83,19 @@ pub enum EngineCommand {
 pub struct News {
     pub messages: usize,
     pub customer_messages: usize,
+    /// When the oldest of the new customer messages was written.
+    pub oldest_customer_message: Option<DateTime<Utc>>,
 }
 
 impl std::ops::AddAssign for News {
     fn add_assign(&mut self, other: News) {
         self.messages += other.messages;
         self.customer_messages += other.customer_messages;
+        self.oldest_customer_message =
+            match (self.oldest_customer_message, other.oldest_customer_message) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
     }
 }
 
@@ -181,6 +190,10 @@ pub struct Engine {
     pictures: Option<PictureCache>,
     /// Turns for fetching pictures, so that a long conversation does not open dozens at once.
     fetching: Arc<tokio::sync::Semaphore>,
+    /// How often a page's inbox folder is polled while its webhooks are live.
+    live_poll_interval: Duration,
+    /// When each page's inbox folder was last polled by this engine.
+    inbox_polled: Mutex<HashMap<String, Instant>>,
 }
 
 impl Engine {
@@ -201,7 +214,15 @@ impl Engine {
             slowed_down: Mutex::new(HashMap::new()),
             pictures: None,
             fetching: Arc::new(tokio::sync::Semaphore::new(pictures::FETCHES_AT_ONCE)),
+            live_poll_interval: Duration::from_secs(5 * 60),
+            inbox_polled: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Polls a page's inbox folder only this often while its webhooks are live.
+    pub fn with_live_poll_interval(mut self, interval: Duration) -> Self {
+        self.live_poll_interval = interval;
+        self
     }
 
     /// Fetches the pictures the inbox asks for into `cache`.
@@ -376,7 +397,7 @@ impl Engine {
         let token = page.token()?;
         self.ensure_page(&page, &token).await?;
         self.deliver_due(page_id, trigger).await?;
-        let (mut news, _) = self.sync_folder(page_id, &token, Folder::Inbox).await?;
+        let mut news = self.poll_inbox(page_id, &token, trigger).await?;
         let id = page_id.to_owned();
         if self.db(move |s| s.spam_sync(&id)).await? {
             let (spam_news, whole_folder) = self.sync_folder(page_id, &token, Folder::Spam).await?;
@@ -389,6 +410,48 @@ impl Engine {
                 page_id: page_id.to_owned(),
                 news,
             });
+        }
+        Ok(news)
+    }
+
+    /// The inbox folder, when it is due: every cycle, or while the page's webhooks are live
+    /// only every `live_poll_interval` (a person's `sync --once` always). A poll that finds a
+    /// buyer's message no webhook brought marks them not arriving: the page is polled at the
+    /// cycle's pace until an event comes again.
+    async fn poll_inbox(
+        &self,
+        page_id: &str,
+        token: &AccessToken,
+        trigger: Trigger,
+    ) -> Result<News, PageError> {
+        let id = page_id.to_owned();
+        let webhooks = self.db(move |s| s.webhook_state(&id)).await?;
+        let last_poll = self
+            .inbox_polled
+            .lock()
+            .expect("inbox polls")
+            .get(page_id)
+            .copied();
+        let recent = last_poll.is_some_and(|at| at.elapsed() < self.live_poll_interval);
+        if trigger == Trigger::Background && webhooks.live() && recent {
+            return Ok(News::default());
+        }
+        let (news, _) = self.sync_folder(page_id, token, Folder::Inbox).await?;
+        self.inbox_polled
+            .lock()
+            .expect("inbox polls")
+            .insert(page_id.to_owned(), Instant::now());
+        let now = Utc::now();
+        let missed = news
+            .oldest_customer_message
+            .is_some_and(|written| now - written > webhooks::EVENTS_DUE_WITHIN);
+        if webhooks.live() && missed {
+            tracing::warn!(
+                page = page_id,
+                "a poll found buyers' messages no webhook brought: polling at the cycle's pace"
+            );
+            let id = page_id.to_owned();
+            self.db(move |s| s.webhooks_missed(&id, now)).await?;
         }
         Ok(news)
     }

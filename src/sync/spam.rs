@@ -56,6 +56,7 @@ impl Engine {
             news += News {
                 messages: applied.new_messages,
                 customer_messages: applied.new_customer_messages,
+                oldest_customer_message: applied.oldest_new_customer_message,
             };
         }
         Ok(news)

@@ -16,7 +16,7 @@ use crate::keymap::Keymap;
 use crate::model::{Direction, Filter, ReplyTo};
 use crate::store::{
     ConversationRow, FilterCounts, ListQuery, MessageRow, Order, PageSync, Presence, SearchHit,
-    Store, WaitingSpam,
+    Store, WaitingSpam, WebhookState,
 };
 use crate::sync::EngineCommand;
 
@@ -102,6 +102,8 @@ pub struct PageEntry {
     /// A sync of this page is under way.
     pub syncing: bool,
     pub waiting: Vec<WaitingSpam>,
+    /// Whether Facebook's webhooks reach `pagedesk serve` for this page.
+    pub webhooks: WebhookState,
 }
 
 /// The conversation in the chat pane.
@@ -500,6 +502,7 @@ impl App {
                 sync: self.store.page_sync(id).unwrap_or_default(),
                 syncing: syncing.contains(id),
                 waiting: self.store.waiting_spam(id).unwrap_or_default(),
+                webhooks: self.store.webhook_state(id).unwrap_or_default(),
             });
         }
         self.pages = pages;

@@ -386,8 +386,13 @@ pub struct Service {
 
 impl Service {
     pub fn start(world: &TestWorld) -> Service {
+        Self::run(world, &["sync"])
+    }
+
+    /// `pagedesk` with `args` (`sync`, `serve ...`), running until dropped.
+    pub fn run(world: &TestWorld, args: &[&str]) -> Service {
         let mut child = world
-            .command(&["sync"])
+            .command(args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .kill_on_drop(true)

@@ -37,7 +37,14 @@ pub(super) fn page_state(app: &App, index: usize, clock: Clock) -> (String, bool
     if page.syncing {
         return (tr.f(S::Syncing, &[name]), false);
     }
+    if let (Some(last), Some(_)) = (page.webhooks.last_event, page.webhooks.missed_since) {
+        return (tr.f(S::WebhooksMissed, &[name, &clock.hm(last)]), true);
+    }
     match page.sync.last_success {
+        Some(at) if page.webhooks.live() => (
+            tr.f(S::SyncedLive, &[name, &tr.span_precise(clock.since(at))]),
+            false,
+        ),
         Some(at) => (
             tr.f(S::Synced, &[name, &tr.span_precise(clock.since(at))]),
             false,

@@ -1,0 +1,181 @@
+//! The webhook endpoint of `pagedesk serve`: Facebook's subscription handshake, and signed
+//! events, each turned into an [`Update`] for the engine. Nothing unsigned is trusted: a
+//! request without the app secret's signature changes nothing and costs no call. The answer
+//! comes at once; reading Facebook is the engine's work, after.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use futures_util::StreamExt;
+use serde::Deserialize;
+use tokio::sync::mpsc;
+
+use crate::config::VerifyToken;
+use crate::graph::AppSecret;
+use crate::sync::Update;
+
+/// The largest event body taken: Facebook's batches are far smaller.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// What the endpoint needs: the secrets that prove a request is Facebook's, and where the
+/// events go.
+pub struct Receiver {
+    pub verify_token: VerifyToken,
+    pub app_secret: AppSecret,
+    /// How long a body may take to arrive.
+    pub body_timeout: Duration,
+    pub updates: mpsc::UnboundedSender<Update>,
+}
+
+/// `/webhook`: `GET` for the handshake, `POST` for events.
+pub fn router(receiver: Arc<Receiver>) -> Router {
+    Router::new()
+        .route("/webhook", get(handshake).post(events))
+        .with_state(receiver)
+}
+
+/// `GET /webhook?hub.mode=subscribe&hub.verify_token=T&hub.challenge=C`: `C` when `T` is ours.
+async fn handshake(
+    State(receiver): State<Arc<Receiver>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let subscribe = query.get("hub.mode").map(String::as_str) == Some("subscribe");
+    let token = query.get("hub.verify_token").map(String::as_str);
+    match query.get("hub.challenge") {
+        Some(challenge) if subscribe && token.is_some_and(|t| receiver.verify_token.matches(t)) => {
+            tracing::info!("Facebook's webhook subscription verified");
+            challenge.clone().into_response()
+        }
+        _ => {
+            tracing::warn!("webhook handshake refused: wrong or missing verify token");
+            StatusCode::FORBIDDEN.into_response()
+        }
+    }
+}
+
+/// Why a body was not read whole.
+enum Unread {
+    TooLarge,
+    Broken,
+}
+
+async fn read_body(body: Body) -> Result<Vec<u8>, Unread> {
+    let mut stream = body.into_data_stream();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| Unread::Broken)?;
+        if bytes.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(Unread::TooLarge);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
+/// `POST /webhook`: signed events; 200 as soon as they are handed on.
+async fn events(State(receiver): State<Arc<Receiver>>, headers: HeaderMap, body: Body) -> Response {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > MAX_BODY_BYTES) {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    }
+    let bytes = match tokio::time::timeout(receiver.body_timeout, read_body(body)).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(Unread::TooLarge)) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+        Ok(Err(Unread::Broken)) => return StatusCode::BAD_REQUEST.into_response(),
+        Err(_) => {
+            tracing::warn!("a webhook request's body did not arrive in time");
+            return StatusCode::REQUEST_TIMEOUT.into_response();
+        }
+    };
+    let signed = headers
+        .get("x-hub-signature-256")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|signature| receiver.app_secret.signed(&bytes, signature));
+    if !signed {
+        tracing::warn!("webhook request refused: missing or wrong X-Hub-Signature-256");
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let notification: Notification = match crate::graph::decode(&bytes) {
+        Ok(notification) => notification,
+        Err(error) => {
+            tracing::warn!(error = %error, "a signed webhook request is not an event Facebook sends");
+            return StatusCode::BAD_REQUEST.into_response();
+        }
+    };
+    for update in notification.updates() {
+        // The engine gone (the process is stopping): the polls bring it after a restart.
+        let _ = receiver.updates.send(update);
+    }
+    "EVENT_RECEIVED".into_response()
+}
+
+/// A webhook body: `{"object":"page","entry":[{"id","time","messaging":[...]}]}`.
+#[derive(Deserialize)]
+struct Notification {
+    object: String,
+    #[serde(default)]
+    entry: Vec<Entry>,
+}
+
+#[derive(Deserialize)]
+struct Entry {
+    id: String,
+    #[serde(default)]
+    messaging: Vec<Messaging>,
+}
+
+#[derive(Deserialize)]
+struct Messaging {
+    sender: Party,
+    recipient: Party,
+    message: Option<MessageEvent>,
+}
+
+#[derive(Deserialize)]
+struct Party {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct MessageEvent {
+    #[serde(default)]
+    is_echo: bool,
+}
+
+impl Notification {
+    /// Each message event as the page and the person: the sender of a buyer's message, the
+    /// recipient of an echo (the page's own message). Other fields (reads, deliveries) change
+    /// nothing shown.
+    fn updates(self) -> Vec<Update> {
+        if self.object != "page" {
+            return Vec::new();
+        }
+        self.entry
+            .into_iter()
+            .flat_map(|entry| {
+                let page_id = entry.id;
+                entry.messaging.into_iter().filter_map(move |event| {
+                    let message = event.message?;
+                    let person = if message.is_echo {
+                        event.recipient.id
+                    } else {
+                        event.sender.id
+                    };
+                    Some(Update {
+                        page_id: page_id.clone(),
+                        person,
+                    })
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,356 @@
+//! `pagedesk serve` against the emulator delivering Messenger webhooks as Facebook does: the
+//! handshake, what is refused, buyers' messages and echoes stored at once, the spam rule, and
+//! polling as the safety net.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Service, TestWorld, find};
+use hmac::Mac;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const VERIFY_TOKEN: &str = "vai-hoa-2026";
+
+/// A world whose config has the app secret, a verify token and `webhook` settings, `pagedesk
+/// serve` running on a free port, and the emulator subscribed to it. Returns the endpoint.
+async fn serving(sync: &str, webhook: &str) -> (TestWorld, Service, String) {
+    let world = world_for_webhooks(sync, webhook).await;
+    let (service, endpoint) = serve(&world).await;
+    (world, service, endpoint)
+}
+
+/// A world whose config has the app secret, a verify token and `webhook` settings.
+async fn world_for_webhooks(sync: &str, webhook: &str) -> TestWorld {
+    let world = TestWorld::start(sync).await;
+    let (_, secret) = world.emulator.app();
+    let config = std::fs::read_to_string(&world.config_path).unwrap();
+    let config = config.replacen(
+        "[graph]\n",
+        &format!("[graph]\napp_secret = \"{secret}\"\n"),
+        1,
+    );
+    std::fs::write(
+        &world.config_path,
+        format!("{config}\n[webhook]\nverify_token = \"{VERIFY_TOKEN}\"\n{webhook}\n"),
+    )
+    .unwrap();
+    world
+}
+
+/// `pagedesk serve` on a free port, the emulator subscribed to it once its first cycle is done.
+async fn serve(world: &TestWorld) -> (Service, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let service = Service::run(world, &["serve", "--listen", &listen]);
+    wait_until("serve listening", || {
+        service.said("Receiving Messenger webhooks")
+    })
+    .await;
+    // Its first cycle done, so that what follows is the webhooks' doing.
+    wait_until("first sync", || service.leads()).await;
+    let endpoint = format!("http://{listen}/webhook");
+    world.control("/webhooks", json!({ "url": endpoint })).await;
+    (service, endpoint)
+}
+
+async fn wait_until(what: &str, done: impl Fn() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "waited for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits for `done` on what `pagedesk conversations --json` lists; fails after 20 s.
+async fn wait_for_listing(world: &TestWorld, what: &str, done: impl Fn(&[Value]) -> bool) {
+    let start = Instant::now();
+    loop {
+        let listed = world.conversations(&[]).await;
+        if done(&listed) {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "waited for {what}: {listed:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The Graph calls that read one person's conversation (`user_id`).
+async fn person_reads(world: &TestWorld) -> Vec<Value> {
+    world
+        .requests()
+        .await
+        .into_iter()
+        .filter(|r| {
+            r["query"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|pair| pair[0] == "user_id")
+        })
+        .collect()
+}
+
+/// What the endpoint answers to `head`, with `body` written meanwhile (the answer may come
+/// before all of it is taken: writing stops quietly then). Fails after 10 s without one.
+async fn raw_request(address: &str, head: Vec<u8>, body: Vec<u8>) -> String {
+    let stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let (mut reading, mut writing) = stream.into_split();
+    writing.write_all(&head).await.unwrap();
+    let writer = tokio::spawn(async move {
+        let _ = writing.write_all(&body).await;
+        // Kept open: a half-sent request stays half-sent.
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    });
+    let mut answer = vec![0; 1024];
+    let read = tokio::time::timeout(Duration::from_secs(10), reading.read(&mut answer))
+        .await
+        .expect("answered, not kept waiting")
+        .unwrap();
+    writer.abort();
+    String::from_utf8_lossy(&answer[..read]).into_owned()
+}
+
+fn signature(secret: &str, body: &[u8]) -> String {
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body);
+    let hex: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("sha256={hex}")
+}
+
+/// A buyer's message event as Facebook sends it.
+fn event(page: &str, person: &str) -> Vec<u8> {
+    json!({ "object": "page", "entry": [{ "id": page, "time": 1, "messaging": [{
+        "sender": { "id": person }, "recipient": { "id": page }, "timestamp": 1,
+        "message": { "mid": "m_forged", "text": "alo" } }] }] })
+    .to_string()
+    .into_bytes()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_endpoint_answers_facebook_only_and_keeps_going_after_bad_requests() {
+    let (world, service, endpoint) = serving("interval = \"1h\"", "body_timeout = \"1s\"").await;
+    let http = reqwest::Client::new();
+    let handshake = |token: &str| {
+        http.get(&endpoint)
+            .query(&[
+                ("hub.mode", "subscribe"),
+                ("hub.verify_token", token),
+                ("hub.challenge", "1158201444"),
+            ])
+            .send()
+    };
+    let answer = handshake(VERIFY_TOKEN).await.unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.text().await.unwrap(), "1158201444");
+    assert_eq!(handshake("doan-mo").await.unwrap().status(), 403);
+    assert_eq!(http.get(&endpoint).send().await.unwrap().status(), 403);
+
+    // A buyer Facebook knows, so that a trusted event would cost a call.
+    world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Shop ơi", "inbox", 60)
+        .await;
+    wait_for_listing(&world, "Lan", |listed| !listed.is_empty()).await;
+    let lan = world.conversations(&[]).await;
+    let lan_id = lan[0]["customer_id"].as_str().unwrap().to_owned();
+    world.clear_requests().await;
+    let (_, secret) = world.emulator.app();
+    let body = event(world.page(0), &lan_id);
+    let post = |body: Vec<u8>, signature: Option<String>| {
+        let request = http
+            .post(&endpoint)
+            .header("content-type", "application/json")
+            .body(body);
+        match signature {
+            Some(signature) => request.header("x-hub-signature-256", signature),
+            None => request,
+        }
+        .send()
+    };
+    // Unsigned, signed with another secret, signed for another body: refused, nothing read.
+    assert_eq!(post(body.clone(), None).await.unwrap().status(), 403);
+    let wrong = signature("not-the-app-secret", &body);
+    assert_eq!(post(body.clone(), Some(wrong)).await.unwrap().status(), 403);
+    let other = signature(&secret, b"{}");
+    assert_eq!(post(body.clone(), Some(other)).await.unwrap().status(), 403);
+    // Over 1 MB, said in its length or not: 413, answered before the rest is read.
+    let address = endpoint
+        .trim_start_matches("http://")
+        .trim_end_matches("/webhook")
+        .to_owned();
+    let head = "POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
+    let declared = format!("{head}Content-Length: 2097152\r\n\r\n");
+    let answer = raw_request(&address, declared.into_bytes(), Vec::new()).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    let chunked = format!("{head}Transfer-Encoding: chunked\r\n\r\n");
+    let mut chunks = Vec::new();
+    for _ in 0..40 {
+        chunks.extend_from_slice(format!("{:x}\r\n", 64 * 1024).as_bytes());
+        chunks.extend(std::iter::repeat_n(b' ', 64 * 1024));
+        chunks.extend_from_slice(b"\r\n");
+    }
+    let answer = raw_request(&address, chunked.into_bytes(), chunks).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    // Garbage, signed: 400.
+    let garbage = b"{\"object\": \"page\", \"entry\": [".to_vec();
+    let garbage_signed = signature(&secret, &garbage);
+    assert_eq!(
+        post(garbage, Some(garbage_signed)).await.unwrap().status(),
+        400
+    );
+    // Half a body, then nothing: refused when the body timeout passes.
+    let half = format!("{head}Content-Length: 500\r\n\r\n{{\"object\":");
+    let answer = raw_request(&address, half.into_bytes(), Vec::new()).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        person_reads(&world).await.is_empty(),
+        "nothing untrusted costs a call"
+    );
+    // Still receiving: the buyer's next message comes by webhook.
+    world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Còn size M không ạ?", "inbox", 0)
+        .await;
+    wait_for_listing(&world, "Lan's new message", |listed| {
+        listed
+            .first()
+            .is_some_and(|c| c["snippet"].as_str().unwrap_or_default().contains("size M"))
+    })
+    .await;
+    assert!(!service.said("panicked"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn buyers_messages_and_echoes_come_by_webhook_with_the_next_poll_an_hour_away() {
+    let (world, _service, _) = serving("interval = \"1h\"", "").await;
+    let lan = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Váy hoa còn không shop?", "inbox", 0)
+        .await;
+    wait_for_listing(&world, "Lan's conversation", |listed| {
+        find(listed, &lan).is_some()
+    })
+    .await;
+    // Read as one person's conversation from the inbox folder.
+    let reads = person_reads(&world).await;
+    assert!(!reads.is_empty());
+    assert!(reads.iter().all(|r| {
+        r["query"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|pair| pair[0] == "folder" && pair[1] == "inbox")
+    }));
+    // Staff answer in Facebook's own Page inbox: the echo brings the reply.
+    world
+        .control(
+            &format!("/conversations/{lan}/page_messages"),
+            json!({ "text": "Dạ còn ạ, chị lấy size nào?" }),
+        )
+        .await;
+    let start = Instant::now();
+    loop {
+        let messages = world.messages(&lan).await;
+        if messages
+            .iter()
+            .any(|m| m["direction"] == "out" && m["text"] == "Dạ còn ạ, chị lấy size nào?")
+        {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "{messages:#?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // A burst from one buyer: every message stored, at most one read per event.
+    world.clear_requests().await;
+    let deliveries_before = world
+        .control_get("/webhooks")
+        .await
+        .as_array()
+        .unwrap()
+        .len();
+    for n in 1..=5 {
+        world
+            .buyer_writes(0, "Nguyễn Thị Lan", &format!("ảnh {n}"), "inbox", 0)
+            .await;
+    }
+    let start = Instant::now();
+    loop {
+        let texts: Vec<Value> = world
+            .messages(&lan)
+            .await
+            .into_iter()
+            .map(|m| m["text"].clone())
+            .collect();
+        if (1..=5).all(|n| texts.contains(&json!(format!("ảnh {n}")))) {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "{texts:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let deliveries = world.control_get("/webhooks").await;
+    let deliveries = &deliveries.as_array().unwrap()[deliveries_before..];
+    assert!(
+        deliveries.iter().all(|d| d["status"] == 200),
+        "{deliveries:?}"
+    );
+    let reads = person_reads(&world).await.len();
+    assert!(
+        (1..=deliveries.len()).contains(&reads),
+        "{reads} reads for {} deliveries of 5 events",
+        deliveries.len()
+    );
+    assert_eq!(
+        world.list_calls(0, "inbox").await - reads,
+        0,
+        "no poll of the inbox folder meanwhile"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_never_shows_a_conversation_facebook_keeps_in_spam() {
+    let world = world_for_webhooks("interval = \"1h\"", "").await;
+    let page = world.page(0).to_owned();
+    let on = world.pagedesk(&["spam-sync", "on", "--page", &page]).await;
+    assert_eq!(on.code, 0, "{}", on.stderr);
+    let (_service, _) = serve(&world).await;
+    let hoa = world
+        .buyer_writes(0, "Phạm Thị Hoa", "Shop còn đầm công sở không?", "spam", 0)
+        .await;
+    // Delivered and answered, read from the inbox folder where it is not: not shown.
+    let start = Instant::now();
+    while person_reads(&world).await.is_empty() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no read for the event"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(find(&world.conversations(&[]).await, &hoa).is_none());
+    // Staff answer her in Facebook's own inbox: the spam mark goes, the echo shows her.
+    world
+        .control(
+            &format!("/conversations/{hoa}/page_messages"),
+            json!({ "text": "Dạ còn ạ" }),
+        )
+        .await;
+    wait_for_listing(&world, "Hoa, out of Spam", |listed| {
+        find(listed, &hoa).is_some_and(|c| c["folder"] == "inbox")
+    })
+    .await;
+}
