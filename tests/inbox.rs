@@ -1097,3 +1097,35 @@ fn a_waiting_file_taken_back_to_edit_goes_back_onto_the_reply() {
     assert!(inbox.app.attached_here().is_empty());
     assert!(inbox.store().draft_files("t_lan").unwrap().is_empty());
 }
+
+#[test]
+fn the_status_line_says_live_while_webhooks_arrive_and_since_when_they_stopped() {
+    let mut inbox = Inbox::new(140, 40);
+    let status = |inbox: &mut Inbox| inbox.screen().lines().rev().nth(1).unwrap().to_owned();
+    let now = common::inbox::now();
+    inbox
+        .store()
+        .webhook_arrived(SHOP, now - chrono::Duration::minutes(10))
+        .unwrap();
+    inbox.app.poll_database();
+    assert!(
+        status(&mut inbox).contains("Thời Trang Mai Anh: live (polled 12 s ago)"),
+        "{}",
+        status(&mut inbox)
+    );
+    // A poll found what no event brought.
+    inbox.store().webhooks_missed(SHOP, now).unwrap();
+    inbox.app.poll_database();
+    let since = common::inbox::clock().hm(now - chrono::Duration::minutes(10));
+    assert!(
+        status(&mut inbox).contains(&format!(
+            "Thời Trang Mai Anh: polling, webhooks not arriving since {since}"
+        )),
+        "{}",
+        status(&mut inbox)
+    );
+    // An event again: live again.
+    inbox.store().webhook_arrived(SHOP, now).unwrap();
+    inbox.app.poll_database();
+    assert!(status(&mut inbox).contains("Thời Trang Mai Anh: live"));
+}

@@ -354,3 +354,97 @@ async fn a_webhook_never_shows_a_conversation_facebook_keeps_in_spam() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_webhooks_arrive_the_inbox_is_polled_slowly_and_other_pages_and_spam_as_before() {
+    let world = world_for_webhooks("interval = \"1s\"", "poll_interval = \"1h\"").await;
+    let page = world.page(0).to_owned();
+    let on = world.pagedesk(&["spam-sync", "on", "--page", &page]).await;
+    assert_eq!(on.code, 0, "{}", on.stderr);
+    let (_service, _) = serve(&world).await;
+    let lan = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "alo shop", "inbox", 0)
+        .await;
+    wait_for_listing(&world, "Lan", |listed| find(listed, &lan).is_some()).await;
+    let doctor = world.pagedesk(&["doctor"]).await;
+    assert!(
+        doctor.stdout.contains("webhooks        live: last event"),
+        "{}",
+        doctor.stdout
+    );
+    world.clear_requests().await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(
+        world.list_calls(0, "inbox").await,
+        0,
+        "page 0's inbox waits an hour"
+    );
+    assert!(
+        world.list_calls(0, "spam").await >= 2,
+        "Spam is polled every cycle"
+    );
+    assert!(
+        world.list_calls(1, "inbox").await >= 2,
+        "a page without events as before"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_webhooks_stop_a_poll_finds_what_they_missed_and_polling_takes_over() {
+    let (world, service, endpoint) = serving("interval = \"1s\"", "poll_interval = \"2s\"").await;
+    let lan = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "alo shop", "inbox", 60)
+        .await;
+    wait_for_listing(&world, "Lan", |listed| find(listed, &lan).is_some()).await;
+    // Facebook stops delivering; a buyer's message comes all the same, and the next poll of
+    // the inbox finds it half a minute after it was written.
+    reqwest::Client::new()
+        .delete(format!("{}/_emulator/webhooks", world.emulator.url))
+        .send()
+        .await
+        .unwrap();
+    let minh = world
+        .buyer_writes(0, "Trần Văn Minh", "Ship Đà Nẵng bao lâu?", "inbox", 30)
+        .await;
+    wait_for_listing(&world, "Minh, by a poll", |listed| {
+        find(listed, &minh).is_some()
+    })
+    .await;
+    let start = Instant::now();
+    loop {
+        let doctor = world.pagedesk(&["doctor"]).await;
+        if doctor.stdout.contains("webhooks        not arriving since") {
+            assert_eq!(doctor.code, 1, "doctor says something is wrong");
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{}",
+            doctor.stdout
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Polled every cycle now (a cycle every second or two).
+    world.clear_requests().await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert!(world.list_calls(0, "inbox").await >= 2);
+    // Events again: live again.
+    world.control("/webhooks", json!({ "url": endpoint })).await;
+    world
+        .buyer_writes(0, "Trần Văn Minh", "Cảm ơn shop", "inbox", 0)
+        .await;
+    let start = Instant::now();
+    loop {
+        let doctor = world.pagedesk(&["doctor"]).await;
+        if doctor.stdout.contains("webhooks        live") {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{}",
+            doctor.stdout
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(service.said("Receiving Messenger webhooks"));
+}
