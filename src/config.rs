@@ -530,6 +530,16 @@ mod tests {
     }
 
     #[test]
+    fn the_verify_token_matches_itself_only_and_is_never_shown() {
+        let token = VerifyToken("vai-hoa-2026".into());
+        assert!(token.matches("vai-hoa-2026"));
+        assert!(!token.matches("vai-hoa-2025"));
+        assert!(!token.matches("vai-hoa-20266"));
+        assert!(!token.matches(""));
+        assert_eq!(format!("{token:?}"), "VerifyToken([redacted])");
+    }
+
+    #[test]
     fn a_token_from_the_environment_names_the_variable_when_missing() {
         let config = Config::parse(
             "[[pages]]\nid = \"42\"\naccess_token_env = \"PAGEDESK_TEST_SURELY_UNSET\"\n",

@@ -893,6 +893,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_webhook_is_signed_only_by_the_hmac_of_its_own_body_with_the_app_secret() {
+        let secret = AppSecret::new("emulated-app-secret-3f9c2b");
+        let body = br#"{"object":"page","entry":[]}"#;
+        // Computed apart: printf '%s' "$body" | openssl dgst -sha256 -hmac "$secret"
+        let hex = "f38da1abfe81614e1bd1df111a872d4bd4d9532126c5dcbace5f752258476ae1";
+        assert!(secret.signed(body, &format!("sha256={hex}")));
+        assert!(
+            !secret.signed(b"{}", &format!("sha256={hex}")),
+            "another body"
+        );
+        assert!(!secret.signed(body, hex), "without sha256=");
+        assert!(!secret.signed(body, &format!("sha1={hex}")));
+        assert!(
+            !secret.signed(body, &format!("sha256={}", &hex[..62])),
+            "cut short"
+        );
+        assert!(!secret.signed(body, "sha256=zz"), "not hex");
+        assert!(!secret.signed(body, "sha256=é1"), "not ASCII");
+        assert!(!AppSecret::new("other").signed(body, &format!("sha256={hex}")));
+    }
+
+    #[test]
     fn the_app_secret_proof_is_the_hex_hmac_sha256_of_the_token() {
         let secret = AppSecret::new("key");
         let token = AccessToken::new("The quick brown fox jumps over the lazy dog");

@@ -254,6 +254,13 @@ impl App {
     /// being typed is saved on the way.
     pub fn poll_database(&mut self) -> bool {
         self.save_draft();
+        self.read_changes()
+    }
+
+    /// Reads the database again if another process (or this one's engine) wrote to it since:
+    /// one cheap query when nothing changed, so it runs often (a buyer's message received by
+    /// `pagedesk serve` shows within a fraction of a second).
+    pub fn read_changes(&mut self) -> bool {
         match self.store_ref().data_version() {
             Ok(version) if version != self.data_version() => {
                 self.reload();

@@ -89,6 +89,9 @@ async fn serve(
     let mut input = EventStream::new();
     // Once a second: other processes' writes, and the "synced N s ago" clock.
     let mut ticks = tokio::time::interval(Duration::from_secs(1));
+    // Between ticks: what other processes wrote (a message a webhook brought).
+    let mut changes = tokio::time::interval(Duration::from_millis(200));
+    changes.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let writes_ready = app.writes_ready();
     let mut mouse_captured = true;
     let mut dirty = true;
@@ -164,6 +167,7 @@ async fn serve(
                 }
                 dirty = true;
             }
+            _ = changes.tick() => dirty |= app.read_changes(),
             _ = ticks.tick() => {
                 app.tick(std::time::Instant::now());
                 // The "synced N s ago" clock moves on.
