@@ -179,9 +179,9 @@ pub struct WebhookSettings {
     /// polled every `[sync] interval` whatever comes).
     #[serde(deserialize_with = "duration")]
     pub poll_interval: Duration,
-    /// How long a request's body may take to arrive before it is refused.
+    /// How long a request's headers, then its body, may take to arrive.
     #[serde(deserialize_with = "duration")]
-    pub body_timeout: Duration,
+    pub request_timeout: Duration,
 }
 
 impl Default for WebhookSettings {
@@ -190,7 +190,7 @@ impl Default for WebhookSettings {
             verify_token: None,
             verify_token_env: None,
             poll_interval: Duration::from_secs(5 * 60),
-            body_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(10),
         }
     }
 }

@@ -29,13 +29,43 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct Receiver {
     pub verify_token: VerifyToken,
     pub app_secret: AppSecret,
-    /// How long a body may take to arrive.
-    pub body_timeout: Duration,
+    /// How long a request's headers, then its body, may take to arrive.
+    pub request_timeout: Duration,
     pub updates: mpsc::UnboundedSender<Update>,
 }
 
+/// Serves the endpoint on `listener` until the task is dropped. Each connection gets
+/// `request_timeout` for a request's headers (a client that sends them a byte at a time, or
+/// stops half-way, is cut off), and the handler the same again for the body.
+pub async fn serve(listener: tokio::net::TcpListener, receiver: Arc<Receiver>) {
+    let timeout = receiver.request_timeout;
+    let router = router(receiver);
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(error) => {
+                // Out of file descriptors, say: wait a little rather than spin.
+                tracing::warn!(error = %error, "cannot accept a webhook connection");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        tokio::spawn(async move {
+            let served = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(timeout)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .await;
+            if let Err(error) = served {
+                tracing::debug!(error = %error, "a webhook connection ended early");
+            }
+        });
+    }
+}
+
 /// `/webhook`: `GET` for the handshake, `POST` for events.
-pub fn router(receiver: Arc<Receiver>) -> Router {
+fn router(receiver: Arc<Receiver>) -> Router {
     Router::new()
         .route("/webhook", get(handshake).post(events))
         .with_state(receiver)
@@ -87,7 +117,7 @@ async fn events(State(receiver): State<Arc<Receiver>>, headers: HeaderMap, body:
     if declared.is_some_and(|length| length > MAX_BODY_BYTES) {
         return StatusCode::PAYLOAD_TOO_LARGE.into_response();
     }
-    let bytes = match tokio::time::timeout(receiver.body_timeout, read_body(body)).await {
+    let bytes = match tokio::time::timeout(receiver.request_timeout, read_body(body)).await {
         Ok(Ok(bytes)) => bytes,
         Ok(Err(Unread::TooLarge)) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
         Ok(Err(Unread::Broken)) => return StatusCode::BAD_REQUEST.into_response(),

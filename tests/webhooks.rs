@@ -145,7 +145,7 @@ fn event(page: &str, person: &str) -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_endpoint_answers_facebook_only_and_keeps_going_after_bad_requests() {
-    let (world, service, endpoint) = serving("interval = \"1h\"", "body_timeout = \"1s\"").await;
+    let (world, service, endpoint) = serving("interval = \"1h\"", "request_timeout = \"1s\"").await;
     let http = reqwest::Client::new();
     let handshake = |token: &str| {
         http.get(&endpoint)
@@ -218,6 +218,12 @@ async fn the_endpoint_answers_facebook_only_and_keeps_going_after_bad_requests()
     let half = format!("{head}Content-Length: 500\r\n\r\n{{\"object\":");
     let answer = raw_request(&address, half.into_bytes(), Vec::new()).await;
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    // Half the headers, then nothing: the connection is closed.
+    let answer = raw_request(&address, head.as_bytes().to_vec(), Vec::new()).await;
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(
         person_reads(&world).await.is_empty(),
@@ -447,4 +453,28 @@ async fn when_webhooks_stop_a_poll_finds_what_they_missed_and_polling_takes_over
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert!(service.said("Receiving Messenger webhooks"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_without_the_app_secret_or_a_verify_token_says_which_and_does_not_start() {
+    let world = TestWorld::start("interval = \"1h\"").await;
+    let run = world.pagedesk(&["serve", "--listen", "127.0.0.1:0"]).await;
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("[graph] app_secret"), "{}", run.stderr);
+    let (_, secret) = world.emulator.app();
+    let config = std::fs::read_to_string(&world.config_path).unwrap();
+    let config = config.replacen(
+        "[graph]\n",
+        &format!("[graph]\napp_secret = \"{secret}\"\n"),
+        1,
+    );
+    std::fs::write(&world.config_path, config).unwrap();
+    let run = world.pagedesk(&["serve", "--listen", "127.0.0.1:0"]).await;
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr.contains("[webhook] verify_token"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains(&secret) && !run.stdout.contains(&secret));
 }

@@ -210,15 +210,11 @@ pub async fn receive_webhooks(
     let receiver = Arc::new(crate::webhook::Receiver {
         verify_token,
         app_secret,
-        body_timeout: config.webhook.body_timeout,
+        request_timeout: config.webhook.request_timeout,
         updates,
     });
     let follower = tokio::spawn(engine.clone().follow_webhooks(received));
-    let server = tokio::spawn(async move {
-        if let Err(error) = axum::serve(listener, crate::webhook::router(receiver)).await {
-            tracing::error!(error = %error, "the webhook endpoint stopped");
-        }
-    });
+    let server = tokio::spawn(crate::webhook::serve(listener, receiver));
     Ok(Endpoint { server, follower })
 }
 
