@@ -1,5 +1,5 @@
 //! The webhook endpoint of `pagedesk serve`: Facebook's subscription handshake, and signed
-//! events, each turned into an [`Update`] for the engine. Nothing unsigned is trusted: a
+//! events, each turned into a [`WebhookEvent`] for the engine. Nothing unsigned is trusted: a
 //! request without the app secret's signature changes nothing and costs no call. The answer
 //! comes at once; reading Facebook is the engine's work, after.
 
@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 
 use crate::config::VerifyToken;
 use crate::graph::AppSecret;
-use crate::sync::Update;
+use crate::sync::WebhookEvent;
 
 /// The largest event body taken: Facebook's batches are far smaller.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -31,7 +31,7 @@ pub struct Receiver {
     pub app_secret: AppSecret,
     /// How long a request's headers, then its body, may take to arrive.
     pub request_timeout: Duration,
-    pub updates: mpsc::UnboundedSender<Update>,
+    pub events: mpsc::UnboundedSender<WebhookEvent>,
 }
 
 /// Serves the endpoint on `listener` until the task is dropped. Each connection gets
@@ -141,9 +141,9 @@ async fn events(State(receiver): State<Arc<Receiver>>, headers: HeaderMap, body:
             return StatusCode::BAD_REQUEST.into_response();
         }
     };
-    for update in notification.updates() {
+    for event in notification.events() {
         // The engine gone (the process is stopping): the polls bring it after a restart.
-        let _ = receiver.updates.send(update);
+        let _ = receiver.events.send(event);
     }
     "EVENT_RECEIVED".into_response()
 }
@@ -185,7 +185,7 @@ impl Notification {
     /// Each message event as the page and the person: the sender of a buyer's message, the
     /// recipient of an echo (the page's own message). Other fields (reads, deliveries) change
     /// nothing shown.
-    fn updates(self) -> Vec<Update> {
+    fn events(self) -> Vec<WebhookEvent> {
         if self.object != "page" {
             return Vec::new();
         }
@@ -200,7 +200,7 @@ impl Notification {
                     } else {
                         event.sender.id
                     };
-                    Some(Update {
+                    Some(WebhookEvent {
                         page_id: page_id.clone(),
                         person,
                     })

@@ -773,6 +773,19 @@ fn red_over_blue() -> Vec<u8> {
     png.into_inner()
 }
 
+/// Nguyễn Thị Lan sends a photo of the dress she wants (red over blue).
+async fn lan_sends_the_dress_photo(world: &TestWorld) {
+    world
+        .buyer_sends_file(
+            0,
+            "Nguyễn Thị Lan",
+            "mau-vay.png",
+            "image/png",
+            red_over_blue(),
+        )
+        .await;
+}
+
 /// Cells drawn as half blocks in a colour (the top pixel's) on the screen.
 fn half_blocks_in(terminal: &Terminal, colour: vt100::Color) -> usize {
     let parser = terminal.screen.lock().unwrap();
@@ -797,15 +810,7 @@ async fn a_buyers_photo_shows_in_the_chat_and_whole_pane_even_after_its_link_exp
             b"%PDF-1.4 price list".to_vec(),
         )
         .await;
-    world
-        .buyer_sends_file(
-            0,
-            "Nguyễn Thị Lan",
-            "mau-vay.png",
-            "image/png",
-            red_over_blue(),
-        )
-        .await;
+    lan_sends_the_dress_photo(&world).await;
     world
         .buyer_sends_file(
             0,
@@ -920,15 +925,7 @@ fn kitty_pictures(written: &str) -> Vec<((u32, u32), Vec<u8>)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_kitty_the_buyers_photo_is_drawn_by_the_terminal_itself() {
     let world = TestWorld::start("interval = \"1s\"").await;
-    world
-        .buyer_sends_file(
-            0,
-            "Nguyễn Thị Lan",
-            "mau-vay.png",
-            "image/png",
-            red_over_blue(),
-        )
-        .await;
+    lan_sends_the_dress_photo(&world).await;
     world.sync().await;
     let mut terminal = Terminal::launch(&world, &world.config_path, 100, 30, &[], KITTY);
     terminal.wait_for_text("📷 Photo").await;

@@ -21,6 +21,16 @@ async fn serving(sync: &str, webhook: &str) -> (TestWorld, Service, String) {
     (world, service, endpoint)
 }
 
+/// As [`serving`], with the Spam folder of page 0 synced.
+async fn serving_with_spam_sync(sync: &str, webhook: &str) -> (TestWorld, Service) {
+    let world = world_for_webhooks(sync, webhook).await;
+    let page = world.page(0).to_owned();
+    let on = world.pagedesk(&["spam-sync", "on", "--page", &page]).await;
+    assert_eq!(on.code, 0, "{}", on.stderr);
+    let (service, _) = serve(&world).await;
+    (world, service)
+}
+
 /// A world whose config has the app secret, a verify token and `webhook` settings.
 async fn world_for_webhooks(sync: &str, webhook: &str) -> TestWorld {
     let world = TestWorld::start(sync).await;
@@ -83,6 +93,23 @@ async fn wait_for_listing(world: &TestWorld, what: &str, done: impl Fn(&[Value])
             "waited for {what}: {listed:#?}"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Runs `pagedesk doctor` until its output says `text`; fails after 20 s.
+async fn wait_for_doctor(world: &TestWorld, text: &str) -> common::Run {
+    let start = Instant::now();
+    loop {
+        let doctor = world.pagedesk(&["doctor"]).await;
+        if doctor.stdout.contains(text) {
+            return doctor;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{}",
+            doctor.stdout
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 
@@ -329,11 +356,7 @@ async fn buyers_messages_and_echoes_come_by_webhook_with_the_next_poll_an_hour_a
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_webhook_never_shows_a_conversation_facebook_keeps_in_spam() {
-    let world = world_for_webhooks("interval = \"1h\"", "").await;
-    let page = world.page(0).to_owned();
-    let on = world.pagedesk(&["spam-sync", "on", "--page", &page]).await;
-    assert_eq!(on.code, 0, "{}", on.stderr);
-    let (_service, _) = serve(&world).await;
+    let (world, _service) = serving_with_spam_sync("interval = \"1h\"", "").await;
     let hoa = world
         .buyer_writes(0, "Phạm Thị Hoa", "Shop còn đầm công sở không?", "spam", 0)
         .await;
@@ -363,11 +386,8 @@ async fn a_webhook_never_shows_a_conversation_facebook_keeps_in_spam() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn while_webhooks_arrive_the_inbox_is_polled_slowly_and_other_pages_and_spam_as_before() {
-    let world = world_for_webhooks("interval = \"1s\"", "poll_interval = \"1h\"").await;
-    let page = world.page(0).to_owned();
-    let on = world.pagedesk(&["spam-sync", "on", "--page", &page]).await;
-    assert_eq!(on.code, 0, "{}", on.stderr);
-    let (_service, _) = serve(&world).await;
+    let (world, _service) =
+        serving_with_spam_sync("interval = \"1s\"", "poll_interval = \"1h\"").await;
     let lan = world
         .buyer_writes(0, "Nguyễn Thị Lan", "alo shop", "inbox", 0)
         .await;
@@ -416,20 +436,8 @@ async fn when_webhooks_stop_a_poll_finds_what_they_missed_and_polling_takes_over
         find(listed, &minh).is_some()
     })
     .await;
-    let start = Instant::now();
-    loop {
-        let doctor = world.pagedesk(&["doctor"]).await;
-        if doctor.stdout.contains("webhooks        not arriving since") {
-            assert_eq!(doctor.code, 1, "doctor says something is wrong");
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "{}",
-            doctor.stdout
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let doctor = wait_for_doctor(&world, "webhooks        not arriving since").await;
+    assert_eq!(doctor.code, 1, "doctor says something is wrong");
     // Polled every cycle now (a cycle every second or two).
     world.clear_requests().await;
     tokio::time::sleep(Duration::from_secs(5)).await;
@@ -439,19 +447,7 @@ async fn when_webhooks_stop_a_poll_finds_what_they_missed_and_polling_takes_over
     world
         .buyer_writes(0, "Trần Văn Minh", "Cảm ơn shop", "inbox", 0)
         .await;
-    let start = Instant::now();
-    loop {
-        let doctor = world.pagedesk(&["doctor"]).await;
-        if doctor.stdout.contains("webhooks        live") {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "{}",
-            doctor.stdout
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_for_doctor(&world, "webhooks        live").await;
     assert!(service.said("Receiving Messenger webhooks"));
 }
 

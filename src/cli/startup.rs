@@ -206,12 +206,12 @@ pub async fn receive_webhooks(
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen for webhooks on {listen}"))?;
-    let (updates, received) = tokio::sync::mpsc::unbounded_channel();
+    let (events, received) = tokio::sync::mpsc::unbounded_channel();
     let receiver = Arc::new(crate::webhook::Receiver {
         verify_token,
         app_secret,
         request_timeout: config.webhook.request_timeout,
-        updates,
+        events,
     });
     let follower = tokio::spawn(engine.clone().follow_webhooks(received));
     let server = tokio::spawn(crate::webhook::serve(listener, receiver));

@@ -105,6 +105,11 @@ fn longest_piece_at(text: &[char], form: &[char]) -> usize {
         .unwrap_or(0)
 }
 
+/// The query that continues a list after `cursor` (nothing from the top).
+fn after_cursor(cursor: Option<&str>) -> Vec<(&'static str, &str)> {
+    cursor.map(|cursor| ("after", cursor)).into_iter().collect()
+}
+
 /// A Meta app's secret: it signs each call (`appsecret_proof`) for apps that require it, and is
 /// never shown (`Debug` prints `[redacted]`).
 #[derive(Clone, PartialEq, Eq, Deserialize)]
@@ -385,8 +390,15 @@ impl GraphClient {
         after: Option<&str>,
     ) -> Result<Listing<Conversation>, GraphError> {
         let fields = size.fields();
-        self.list_folder(page_id, token, folder, &fields, size.conversations, after)
-            .await
+        self.list_folder(
+            page_id,
+            token,
+            folder,
+            &fields,
+            size.conversations,
+            &after_cursor(after),
+        )
+        .await
     }
 
     /// The ids of the conversations in a folder, newest first: a cheap way to see what moved.
@@ -397,8 +409,15 @@ impl GraphClient {
         folder: Folder,
         after: Option<&str>,
     ) -> Result<Listing<ConversationId>, GraphError> {
-        self.list_folder(page_id, token, folder, "id", ID_PAGE_SIZE, after)
-            .await
+        self.list_folder(
+            page_id,
+            token,
+            folder,
+            "id",
+            ID_PAGE_SIZE,
+            &after_cursor(after),
+        )
+        .await
     }
 
     /// One person's conversation with the page (`user_id`: their PSID), with the same fields
@@ -414,26 +433,13 @@ impl GraphClient {
     ) -> Result<Option<Conversation>, GraphError> {
         let fields = size.fields();
         let listing = self
-            .list(page_id, token, folder, &fields, 1, &[("user_id", person)])
+            .list_folder(page_id, token, folder, &fields, 1, &[("user_id", person)])
             .await?;
         Ok(listing.items.into_iter().next())
     }
 
+    /// A folder's list; `more` narrows it (`after` a cursor, `user_id` one person).
     async fn list_folder<T: DeserializeOwned>(
-        &self,
-        page_id: &str,
-        token: &AccessToken,
-        folder: Folder,
-        fields: &str,
-        limit: usize,
-        after: Option<&str>,
-    ) -> Result<Listing<T>, GraphError> {
-        let after: Vec<(&str, &str)> = after.map(|after| ("after", after)).into_iter().collect();
-        self.list(page_id, token, folder, fields, limit, &after)
-            .await
-    }
-
-    async fn list<T: DeserializeOwned>(
         &self,
         page_id: &str,
         token: &AccessToken,

@@ -28,7 +28,7 @@ use crate::store::{ConversationUpdate, FolderSync, PageSync, Store, StoreError};
 use pass::{FolderPass, Listed};
 
 pub use outbox::Delivery;
-pub use webhooks::Update;
+pub use webhooks::WebhookEvent;
 
 /// Without `estimated_time_to_regain_access`, a rate-limited page waits this long, doubling on
 /// each repeat up to [`MAX_RATE_LIMIT_WAIT`].

@@ -22,25 +22,28 @@ pub(super) const EVENTS_DUE_WITHIN: chrono::Duration = chrono::Duration::seconds
 
 /// An event of a webhook: a message between a page and a person (their PSID).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Update {
+pub struct WebhookEvent {
     pub page_id: String,
     pub person: String,
 }
 
 impl Engine {
-    /// Takes the receiver's updates until it goes; what arrives together is taken together.
-    pub async fn follow_webhooks(self: Arc<Self>, mut updates: mpsc::UnboundedReceiver<Update>) {
-        while let Some(first) = updates.recv().await {
+    /// Takes the receiver's events until it goes; what arrives together is taken together.
+    pub async fn follow_webhooks(
+        self: Arc<Self>,
+        mut events: mpsc::UnboundedReceiver<WebhookEvent>,
+    ) {
+        while let Some(first) = events.recv().await {
             tokio::time::sleep(BURST).await;
             let mut burst = vec![first];
-            while let Ok(more) = updates.try_recv() {
+            while let Ok(more) = events.try_recv() {
                 burst.push(more);
             }
-            self.take_updates(burst).await;
+            self.take_events(burst).await;
         }
     }
 
-    async fn take_updates(self: &Arc<Self>, burst: Vec<Update>) {
+    async fn take_events(self: &Arc<Self>, burst: Vec<WebhookEvent>) {
         let now = Utc::now();
         let pages: HashSet<String> = burst.iter().map(|u| u.page_id.clone()).collect();
         for page_id in pages {
@@ -52,27 +55,26 @@ impl Engine {
             if let Err(error) = self.db(move |s| s.webhook_arrived(&id, now)).await {
                 tracing::warn!(page = page_id, error = %error, "cannot note a webhook event");
             }
-            self.emit(SyncEvent::SyncStateChanged { page_id });
         }
-        let people: HashSet<Update> = burst.into_iter().collect();
+        let people: HashSet<WebhookEvent> = burst.into_iter().collect();
         let mut reads = tokio::task::JoinSet::new();
-        for update in people {
+        for event in people {
             let engine = self.clone();
             reads.spawn(async move {
-                let result = engine.read_person(&update).await;
-                (update, result)
+                let result = engine.read_person(&event).await;
+                (event, result)
             });
         }
-        while let Some(Ok((update, result))) = reads.join_next().await {
+        while let Some(Ok((event, result))) = reads.join_next().await {
             match result {
                 Ok(news) if news.messages > 0 => self.emit(SyncEvent::PageChanged {
-                    page_id: update.page_id,
+                    page_id: event.page_id,
                     news,
                 }),
                 Ok(_) => {}
                 // The next poll brings it: the event is not lost, only late.
                 Err(error) => tracing::warn!(
-                    page = update.page_id,
+                    page = event.page_id,
                     error = %error,
                     "a webhook's conversation could not be read; the next poll brings it"
                 ),
@@ -81,8 +83,8 @@ impl Engine {
     }
 
     /// The person's conversation with the page, if it is in the inbox, stored.
-    async fn read_person(&self, update: &Update) -> Result<News, PageError> {
-        let page_id = update.page_id.as_str();
+    async fn read_person(&self, event: &WebhookEvent) -> Result<News, PageError> {
+        let page_id = event.page_id.as_str();
         let Some(page) = self.page_config(page_id) else {
             return Err(PageError::NotConfigured(page_id.to_owned()));
         };
@@ -95,7 +97,7 @@ impl Engine {
         let size = self.list_size(page_id).await?;
         let Some(conversation) = self
             .graph
-            .conversation_with(page_id, &token, Folder::Inbox, &update.person, size)
+            .conversation_with(page_id, &token, Folder::Inbox, &event.person, size)
             .await?
         else {
             // In Spam or another folder: the polls decide when it shows.
