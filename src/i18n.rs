@@ -50,6 +50,7 @@ strings! {
     FilterSpam => "Spam", "Spam";
     FilterUnread => "Unread", "Chưa đọc";
     FilterUnreplied => "Unreplied", "Chưa trả lời";
+    FilterDone => "Done", "Đã xong";
     Conversations => "Conversations", "Hội thoại";
     NoConversations => "No conversations here.", "Không có hội thoại nào.";
     NothingOpen => "Pick a conversation with j/k, open it with Enter.", "Chọn hội thoại bằng j/k, mở bằng Enter.";
@@ -170,6 +171,8 @@ strings! {
     CliLeading => "This pagedesk now runs the sync engine of {}.", "pagedesk này đang chạy bộ đồng bộ của {}.";
     CliStandby => "pid {} runs the sync engine of {}; standing by.", "pid {} đang chạy bộ đồng bộ của {}; chờ sẵn.";
     CliNews => "{}: {} new messages", "{}: {} tin mới";
+    CliDone => "{}: done", "{}: đã xong";
+    CliNoConversation => "no conversation {} here (see pagedesk conversations)", "không có hội thoại {} (xem pagedesk conversations)";
     CliStopped => "The sync engine stopped after an internal error ({}); it gave up the engine of {}. Details are in {}.", "Bộ đồng bộ dừng do lỗi nội bộ ({}); đã nhường bộ đồng bộ của {}. Chi tiết trong {}.";
     ConnectExchanged => "Exchanged the user token for a long-lived one: the page tokens it lists do not expire.", "Đã đổi token người dùng lấy token dài hạn: token trang lấy từ nó không hết hạn.";
     ConnectNoApp => "No app_id and app_secret under [graph]: the user token is used as it is, and page tokens from a short-lived user token expire with it (within hours). Add them and run connect again for tokens that do not expire.", "Chưa có app_id và app_secret trong [graph]: token người dùng được dùng nguyên trạng, và token trang lấy từ token ngắn hạn sẽ hết hạn theo (trong vài giờ). Thêm chúng rồi chạy lại connect để có token không hết hạn.";
@@ -255,6 +258,10 @@ strings! {
     KeyFilterSpam => "filter: Spam", "lọc: Spam";
     KeyFilterUnread => "filter: Unread", "lọc: Chưa đọc";
     KeyFilterUnreplied => "filter: Unreplied", "lọc: Chưa trả lời";
+    KeyFilterDone => "filter: Done", "lọc: Đã xong";
+    KeyToggleDone => "mark the conversation done, or not done", "đánh dấu hội thoại đã xong, hoặc bỏ";
+    MarkedDone => "{}: done (D takes it back)", "{}: đã xong (D để bỏ)";
+    MarkedNotDone => "{}: not done", "{}: chưa xong";
     KeyPreviousPage => "previous page", "trang trước";
     KeyNextPage => "next page", "trang sau";
     KeySearch => "search conversations and messages", "tìm hội thoại và tin nhắn";

@@ -81,10 +81,18 @@ pub enum Filter {
     Unread,
     /// The customer wrote last.
     Unreplied,
+    /// Finished by staff, until the buyer writes again.
+    Done,
 }
 
 impl Filter {
-    pub const ALL: [Filter; 4] = [Filter::All, Filter::Spam, Filter::Unread, Filter::Unreplied];
+    pub const ALL: [Filter; 5] = [
+        Filter::All,
+        Filter::Spam,
+        Filter::Unread,
+        Filter::Unreplied,
+        Filter::Done,
+    ];
 }
 
 /// A picture, video, voice message or file that came with a message, as pagedesk keeps it

@@ -145,7 +145,7 @@ fn the_sidebar_moves_between_pages_and_filters() {
     inbox.key(KeyCode::Char('j'));
     assert_eq!(inbox.app.page, Some(0));
     inbox.key(KeyCode::Char('G'));
-    assert_eq!(inbox.app.filter, Filter::Unreplied);
+    assert_eq!(inbox.app.filter, Filter::Done);
 }
 
 #[test]
@@ -501,17 +501,17 @@ fn the_help_scrolls_to_its_last_binding_and_says_where_it_is() {
     let mut inbox = Inbox::new(100, 30);
     inbox.key(KeyCode::Char('?'));
     let top = inbox.screen();
-    assert!(top.contains("Keys · 1-28/70"), "{top}");
+    assert!(top.contains("Keys · 1-28/72"), "{top}");
     assert!(!top.contains("Ctrl-C"), "{top}");
     inbox.key(KeyCode::Char('G'));
     let bottom = inbox.screen();
-    assert!(bottom.contains("Keys · 43-70/70"), "{bottom}");
+    assert!(bottom.contains("Keys · 45-72/72"), "{bottom}");
     assert!(
         bottom.contains("Ctrl-C") && bottom.contains("Esc q ?"),
         "{bottom}"
     );
     inbox.key(KeyCode::Char('k'));
-    assert!(inbox.screen().contains("Keys · 42-69/70"));
+    assert!(inbox.screen().contains("Keys · 44-71/72"));
     inbox.key(KeyCode::Char('q'));
     assert!(!inbox.screen().contains("Keys ·"), "q closes the help");
     assert!(!inbox.app.quit);
@@ -1128,4 +1128,44 @@ fn the_status_line_says_live_while_webhooks_arrive_and_since_when_they_stopped()
     inbox.store().webhook_arrived(SHOP, now).unwrap();
     inbox.app.poll_database();
     assert!(status(&mut inbox).contains("Thời Trang Mai Anh: live"));
+}
+
+#[test]
+fn d_marks_the_conversation_done_5_shows_the_done_ones_and_d_takes_it_back() {
+    let mut inbox = Inbox::new(140, 40);
+    let first = inbox.app.selected_conversation().unwrap().clone();
+    let all_before = inbox.app.counts.all;
+    inbox.key(KeyCode::Char('D'));
+    let screen = inbox.screen();
+    assert!(
+        screen.contains(&format!("{}: done (D takes it back)", first.customer_name)),
+        "{screen}"
+    );
+    assert_eq!(inbox.app.counts.all, all_before - 1);
+    assert!(inbox.app.list_rows.iter().all(|c| c.id != first.id));
+    let stored = inbox.store().conversation(&first.id).unwrap().unwrap();
+    assert_eq!(
+        stored.done_by.as_deref(),
+        Some(inbox.app.settings.staff.as_str())
+    );
+    // Search finds it among the Done ones.
+    inbox.key(KeyCode::Char('/'));
+    inbox.keys(&first.customer_name);
+    inbox.key(KeyCode::Enter);
+    assert_eq!(inbox.app.filter, Filter::Done);
+    assert_eq!(inbox.app.open.as_ref().unwrap().conversation.id, first.id);
+    inbox.key(KeyCode::Char('1'));
+    inbox.key(KeyCode::Char('5'));
+    assert_eq!(inbox.app.filter, Filter::Done);
+    let ids: Vec<&str> = inbox.app.list_rows.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, [first.id.as_str()]);
+    assert!(inbox.screen().contains("Done (1)"), "{}", inbox.screen());
+    inbox.key(KeyCode::Char('D'));
+    assert!(
+        inbox
+            .screen()
+            .contains(&format!("{}: not done", first.customer_name))
+    );
+    assert!(inbox.app.list_rows.is_empty());
+    assert_eq!(inbox.app.counts.all, all_before);
 }

@@ -7,7 +7,7 @@ use common::{TestWorld, find};
 use serde_json::json;
 
 #[tokio::test]
-async fn first_sync_pages_through_the_inbox_and_a_quiet_cycle_costs_one_call() {
+async fn first_sync_pages_through_the_inbox_and_a_quiet_cycle_costs_two_calls_a_page() {
     let world = TestWorld::start("").await;
     world.buyers_write(0, 60, 3600).await;
     world.sync().await;
@@ -34,9 +34,14 @@ async fn first_sync_pages_through_the_inbox_and_a_quiet_cycle_costs_one_call() {
         "nothing new: one call for the inbox"
     );
     assert_eq!(
+        world.list_calls(0, "page_done").await,
+        1,
+        "Done's first page"
+    );
+    assert_eq!(
         world.requests().await.len(),
-        2,
-        "one call per page, spam sync being off"
+        4,
+        "the inbox and Done's first page, per page, spam sync being off"
     );
     assert_eq!(world.conversations(&[]).await.len(), 60);
 }

@@ -597,6 +597,25 @@ async fn two_staff_on_one_data_dir_keep_their_own_drafts_and_see_each_other() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_conversation_hà_marks_done_leaves_minhs_list_too() {
+    let world = TestWorld::start("interval = \"1s\"").await;
+    two_buyers(&world).await;
+    world.sync().await;
+    let mut ha = Terminal::start_with(&world, &config_for(&world, "Hà"), 100, 30, &[]);
+    let minh = Terminal::start_with(&world, &config_for(&world, "Minh"), 100, 30, &[]);
+    ha.wait_for_text("Trần Văn Minh").await;
+    minh.wait_for_text("Nguyễn Thị Lan").await;
+    // Lan's, the newest, is selected.
+    ha.type_text("D");
+    ha.wait_for_text("Nguyễn Thị Lan: done").await;
+    minh.wait_for("Lan gone from Minh's list", |s| {
+        !s.contains("Nguyễn Thị Lan") && s.contains("Done 1")
+    })
+    .await;
+    ha.leave_and_quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paste_without_bracketed_paste_is_one_reply_not_several() {
     let world = TestWorld::start("interval = \"1s\"").await;
     let conversation = lan_writes(&world, "Shop gửi địa chỉ giúp mình").await;

@@ -62,8 +62,15 @@ async fn serve(world: &TestWorld) -> (Service, String) {
         service.said("Receiving Messenger webhooks")
     })
     .await;
-    // Its first cycle done, so that what follows is the webhooks' doing.
-    wait_until("first sync", || service.leads()).await;
+    // Its first cycle done (each page's inbox read, then its Done folder's), so that what
+    // follows is the webhooks' doing.
+    wait_until("the engine", || service.leads()).await;
+    let start = Instant::now();
+    while world.list_calls(0, "page_done").await == 0 || world.list_calls(1, "page_done").await == 0
+    {
+        assert!(start.elapsed() < Duration::from_secs(20), "no first cycle");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let endpoint = format!("http://{listen}/webhook");
     world.control("/webhooks", json!({ "url": endpoint })).await;
     (service, endpoint)

@@ -91,6 +91,13 @@ enum Command {
         #[arg(long)]
         page: Option<String>,
     },
+    /// Mark a conversation done: it leaves All, Unread and Unreplied until the buyer writes
+    /// again (`--undo`: not done).
+    Done {
+        conversation_id: String,
+        #[arg(long)]
+        undo: bool,
+    },
     /// Check each page: token, access to conversations, spam sync, waiting spam, last sync.
     Doctor,
     /// Connect your Pages: reads a user access token on standard input, lists the pages you can
@@ -222,6 +229,25 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 matches!(state, Switch::On),
                 page.as_deref(),
             )
+        }
+        Command::Done {
+            conversation_id,
+            undo,
+        } => {
+            // Marked as this person's doing.
+            let staff = cli.config().map(|c| c.staff_name()).unwrap_or_default();
+            let mut writes = startup::open_database(&data_dir)?.as_staff(&staff);
+            let name = writes
+                .conversation(conversation_id)?
+                .map(|c| c.customer_name)
+                .unwrap_or_else(|| conversation_id.clone());
+            if !writes.mark_done(conversation_id, !undo, Utc::now())? {
+                eprintln!("{}", tr.f(S::CliNoConversation, &[conversation_id]));
+                return Ok(ExitCode::FAILURE);
+            }
+            let key = if *undo { S::MarkedNotDone } else { S::CliDone };
+            out!("{}", tr.f(key, &[&name]));
+            Ok(ExitCode::SUCCESS)
         }
         Command::Doctor => doctor::run(&cli.config()?, &store).await,
         Command::Emulator { .. } | Command::Demo | Command::Connect { .. } => {

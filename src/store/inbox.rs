@@ -8,6 +8,11 @@ use std::collections::{HashMap, HashSet};
 
 use super::*;
 
+/// A conversation Facebook's Done folder lists, newly: done, as Meta Business Suite's staff
+/// said (unless staff here already marked it).
+const DONE_IN_META_SQL: &str = "UPDATE conversations SET listed_done = 1,
+    done_at = COALESCE(done_at, ?2), done_by = COALESCE(done_by, ?3) WHERE id = ?1";
+
 impl Store {
     // Pages and settings.
 
@@ -142,9 +147,68 @@ impl Store {
     /// Files conversations in the folders Facebook moved them to (the spam mark is the folder).
     pub fn move_conversations(&mut self, moves: &[(String, Folder)]) -> Result<()> {
         let tx = self.write()?;
+        let now = Utc::now().timestamp();
         for (id, folder) in moves {
             tx.prepare_cached("UPDATE conversations SET folder = ?2 WHERE id = ?1")?
                 .execute(params![id, folder.as_str()])?;
+            if *folder == Folder::PageDone {
+                tx.prepare_cached(DONE_IN_META_SQL)?
+                    .execute(params![id, now, DONE_IN_META])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Staff marked a conversation done (`done`) or took it back; whether there was one.
+    pub fn mark_done(
+        &mut self,
+        conversation_id: &str,
+        done: bool,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let staff = self.staff.clone();
+        let tx = self.write()?;
+        let changed = if done {
+            tx.execute(
+                "UPDATE conversations SET done_at = COALESCE(done_at, ?2),
+                     done_by = COALESCE(done_by, ?3) WHERE id = ?1",
+                params![conversation_id, at.timestamp(), staff],
+            )?
+        } else {
+            tx.execute(
+                "UPDATE conversations SET done_at = NULL, done_by = NULL WHERE id = ?1",
+                [conversation_id],
+            )?
+        };
+        tx.commit()?;
+        Ok(changed > 0)
+    }
+
+    /// What Facebook's Done folder of a page lists now (its first page: where staff's latest
+    /// Done land). A conversation newly listed there is done, as Meta Business Suite's staff
+    /// said; one that left it is noted, so that it counts as new when it comes back.
+    pub fn listed_done(
+        &mut self,
+        page_id: &str,
+        listed: &HashSet<String>,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.write()?;
+        let before: Vec<String> = tx
+            .prepare_cached("SELECT id FROM conversations WHERE page_id = ?1 AND listed_done = 1")?
+            .query_map([page_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for id in before.iter().filter(|id| !listed.contains(*id)) {
+            tx.prepare_cached("UPDATE conversations SET listed_done = 0 WHERE id = ?1")?
+                .execute([id])?;
+        }
+        for id in listed.iter().filter(|id| !before.contains(id)) {
+            tx.prepare_cached(DONE_IN_META_SQL)?.execute(params![
+                id,
+                at.timestamp(),
+                DONE_IN_META
+            ])?;
         }
         tx.commit()?;
         Ok(())
@@ -433,6 +497,8 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
         }
     }
     let mut unread = existing.map(|(unread, _)| unread);
+    // A new message from the buyer opens a Done conversation again.
+    let mut reopened = false;
     // Only a conversation with a reply whose answer may have been lost can hold one to adopt.
     let awaiting_answer: bool = tx
         .prepare_cached(
@@ -492,6 +558,7 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
         // Unread: customer messages since staff last answered.
         match message.direction {
             Direction::In => {
+                reopened = true;
                 applied.new_customer_messages += 1;
                 let oldest = applied
                     .oldest_new_customer_message
@@ -501,6 +568,10 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
             }
             Direction::Out => unread = unread.map(|_| 0),
         }
+    }
+    if reopened {
+        tx.prepare_cached("UPDATE conversations SET done_at = NULL, done_by = NULL WHERE id = ?1")?
+            .execute([&update.id])?;
     }
     if let Some(unread) = unread {
         tx.prepare_cached("UPDATE conversations SET unread_count = ?2 WHERE id = ?1")?

@@ -83,12 +83,16 @@ fn sqlite_words(error: &rusqlite::Error) -> String {
 }
 
 /// The SQL condition that selects a filter's conversations.
+/// Who marked a conversation done when Meta Business Suite's staff did.
+pub const DONE_IN_META: &str = "Meta Business Suite";
+
 fn filter_condition(filter: Filter) -> &'static str {
     match filter {
-        Filter::All => "1",
+        Filter::All => "c.done_at IS NULL",
         Filter::Spam => "c.folder = 'spam'",
-        Filter::Unread => "c.unread_count > 0",
-        Filter::Unreplied => "c.customer_spoke_last = 1",
+        Filter::Unread => "c.unread_count > 0 AND c.done_at IS NULL",
+        Filter::Unreplied => "c.customer_spoke_last = 1 AND c.done_at IS NULL",
+        Filter::Done => "c.done_at IS NOT NULL",
     }
 }
 
@@ -135,6 +139,7 @@ pub struct FilterCounts {
     pub spam: usize,
     pub unread: usize,
     pub unreplied: usize,
+    pub done: usize,
 }
 
 impl FilterCounts {
@@ -144,6 +149,7 @@ impl FilterCounts {
             Filter::Spam => self.spam,
             Filter::Unread => self.unread,
             Filter::Unreplied => self.unreplied,
+            Filter::Done => self.done,
         }
     }
 }
@@ -249,6 +255,12 @@ pub struct ConversationRow {
     /// What the last message carried, when the snippet has no words.
     #[serde(skip)]
     pub carried: Option<crate::model::Carried>,
+    /// Finished by staff: when, and who (a staff member, or "Meta Business Suite").
+    pub done: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub done_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub done_by: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

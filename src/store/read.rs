@@ -12,7 +12,8 @@ const CONVERSATION_COLUMNS: &str = "c.id, c.page_id, p.name, c.customer_id, c.cu
     c.waiting_since,
     CASE WHEN c.snippet = '' THEN (SELECT CASE WHEN m.sticker IS NOT NULL THEN 'sticker'
         ELSE m.attachments END FROM messages m WHERE m.conversation_id = c.id
-        ORDER BY m.created_time DESC, m.id DESC LIMIT 1) END";
+        ORDER BY m.created_time DESC, m.id DESC LIMIT 1) END,
+    c.done_at, c.done_by";
 
 fn conversation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationRow> {
     let folder: String = r.get(8)?;
@@ -33,6 +34,9 @@ fn conversation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationRow> 
         human_agent_refused: r.get(12)?,
         waiting_since: r.get::<_, Option<i64>>(13)?.map(to_time),
         carried: carried(r.get::<_, Option<String>>(14)?.as_deref()),
+        done: r.get::<_, Option<i64>>(15)?.is_some(),
+        done_at: r.get::<_, Option<i64>>(15)?.map(to_time),
+        done_by: r.get(16)?,
     })
 }
 
@@ -189,6 +193,7 @@ impl Store {
             spam: count(Filter::Spam)?,
             unread: count(Filter::Unread)?,
             unreplied: count(Filter::Unreplied)?,
+            done: count(Filter::Done)?,
         })
     }
 
@@ -334,6 +339,7 @@ impl Store {
 mod tests {
     use super::*;
     use chrono::Duration;
+    use std::collections::HashSet;
 
     fn message(id: &str, direction: Direction, text: &str, minutes_ago: i64) -> NewMessage {
         NewMessage {
@@ -476,7 +482,8 @@ mod tests {
                 all: 3,
                 spam: 1,
                 unread: 3,
-                unreplied: 2
+                unreplied: 2,
+                done: 0,
             }
         );
         let unreplied = ListQuery {
@@ -496,6 +503,78 @@ mod tests {
         // A reply makes it replied at once, even before it is sent.
         store.enqueue_reply("t_1", "Dạ 350k ạ", Utc::now()).unwrap();
         assert_eq!(store.filter_counts(None).unwrap().unreplied, 1);
+    }
+
+    #[test]
+    fn a_done_conversation_leaves_all_unread_and_unreplied_until_the_buyer_writes_again() {
+        let (_dir, store) = store();
+        let mut store = store.as_staff("Hà");
+        assert!(store.mark_done("t_3", true, Utc::now()).unwrap());
+        let counts = store.filter_counts(None).unwrap();
+        assert_eq!(
+            (counts.all, counts.unread, counts.unreplied, counts.done),
+            (2, 2, 1, 1)
+        );
+        let done = store.conversation("t_3").unwrap().unwrap();
+        assert!(done.done);
+        assert_eq!(done.done_by.as_deref(), Some("Hà"));
+        let listed = |store: &Store, filter| -> Vec<String> {
+            let query = ListQuery {
+                filter,
+                ..ListQuery::default()
+            };
+            store
+                .conversations(&query)
+                .unwrap()
+                .into_iter()
+                .map(|c| c.id)
+                .collect()
+        };
+        assert_eq!(listed(&store, Filter::Done), ["t_3"]);
+        assert!(!listed(&store, Filter::All).contains(&"t_3".to_owned()));
+        // Our own reply keeps it done; the buyer writing again opens it.
+        store
+            .apply_conversation(&conversation(
+                "t_3",
+                "Trần Văn Minh",
+                Folder::Inbox,
+                vec![
+                    message("m_4", Direction::In, "Giao hàng mấy ngày?", 5),
+                    message("m_5", Direction::Out, "Dạ 2 ngày ạ", 4),
+                ],
+            ))
+            .unwrap();
+        assert!(store.conversation("t_3").unwrap().unwrap().done);
+        store
+            .apply_conversation(&conversation(
+                "t_3",
+                "Trần Văn Minh",
+                Folder::Inbox,
+                vec![message(
+                    "m_6",
+                    Direction::In,
+                    "Shop ơi đổi size được không?",
+                    1,
+                )],
+            ))
+            .unwrap();
+        let reopened = store.conversation("t_3").unwrap().unwrap();
+        assert!(!reopened.done && reopened.done_by.is_none());
+        assert_eq!(store.filter_counts(None).unwrap().done, 0);
+        // Marked done in Meta Business Suite: done when it comes into the Done folder, and
+        // staff taking it back here is not undone while it stays listed there.
+        let in_done: HashSet<String> = ["t_1".to_owned()].into();
+        store.listed_done("p", &in_done, Utc::now()).unwrap();
+        let t1 = store.conversation("t_1").unwrap().unwrap();
+        assert_eq!(t1.done_by.as_deref(), Some(DONE_IN_META));
+        assert!(store.mark_done("t_1", false, Utc::now()).unwrap());
+        store.listed_done("p", &in_done, Utc::now()).unwrap();
+        assert!(!store.conversation("t_1").unwrap().unwrap().done);
+        // Out of the Done folder and into it again: done again.
+        store.listed_done("p", &HashSet::new(), Utc::now()).unwrap();
+        store.listed_done("p", &in_done, Utc::now()).unwrap();
+        assert!(store.conversation("t_1").unwrap().unwrap().done);
+        assert!(!store.mark_done("t_404", true, Utc::now()).unwrap());
     }
 
     #[test]

@@ -257,4 +257,13 @@ CREATE TABLE webhooks (
     missed_since  INTEGER
 );
 "#,
+    r#"
+-- Done: staff finished the conversation (here, or in Meta Business Suite, whose Done folder
+-- listed it). A new message from the buyer opens it again.
+ALTER TABLE conversations ADD COLUMN done_at INTEGER;
+ALTER TABLE conversations ADD COLUMN done_by TEXT;
+-- Facebook's Done folder listed it at the last look: only a conversation newly listed there
+-- comes in as done, so staff taking it back here is not undone by the next sync.
+ALTER TABLE conversations ADD COLUMN listed_done INTEGER NOT NULL DEFAULT 0;
+"#,
 ];

@@ -398,11 +398,12 @@ impl Engine {
         self.ensure_page(&page, &token).await?;
         self.deliver_due(page_id, trigger).await?;
         let mut news = self.poll_inbox(page_id, &token, trigger).await?;
+        let done_folder = self.follow_done_folder(page_id, &token).await?;
         let id = page_id.to_owned();
         if self.db(move |s| s.spam_sync(&id)).await? {
             let (spam_news, whole_folder) = self.sync_folder(page_id, &token, Folder::Spam).await?;
             news += spam_news;
-            self.follow_folder_moves(page_id, &token, whole_folder)
+            self.follow_folder_moves(page_id, &token, whole_folder, &done_folder)
                 .await?;
         }
         if news.messages > 0 {

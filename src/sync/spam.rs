@@ -66,12 +66,13 @@ impl Engine {
     /// message and without changing its `updated_time`, so no incremental read sees it: the
     /// Spam folder's ids (a short list; no extra call when the read's first page held the whole
     /// folder) are compared with the spam marks each cycle. One that left Spam is filed as Done
-    /// when the first page of Done lists it, else in the inbox.
+    /// when `done_folder` (the first page of Done, read this cycle) lists it, else in the inbox.
     pub(super) async fn follow_folder_moves(
         &self,
         page_id: &str,
         token: &AccessToken,
         whole_spam_folder: Option<HashSet<String>>,
+        done_folder: &HashSet<String>,
     ) -> Result<(), PageError> {
         let in_spam = match whole_spam_folder {
             Some(ids) => ids,
@@ -82,12 +83,7 @@ impl Engine {
         if left.is_empty() && entered.is_empty() {
             return Ok(());
         }
-        let done = if left.is_empty() {
-            HashSet::new()
-        } else {
-            self.folder_ids(page_id, token, Folder::PageDone, true)
-                .await?
-        };
+        let done = done_folder;
         let mut moves: Vec<(String, Folder)> = left
             .into_iter()
             .map(|id| {
@@ -107,6 +103,22 @@ impl Engine {
         );
         self.db(move |s| s.move_conversations(&moves)).await?;
         Ok(())
+    }
+
+    /// Conversations staff marked Done in Meta Business Suite come in as done: the first page
+    /// of the page's Done folder (where the latest land), one call a cycle. Returns its ids.
+    pub(super) async fn follow_done_folder(
+        &self,
+        page_id: &str,
+        token: &AccessToken,
+    ) -> Result<HashSet<String>, PageError> {
+        let listed = self
+            .folder_ids(page_id, token, Folder::PageDone, true)
+            .await?;
+        let (id, ids) = (page_id.to_owned(), listed.clone());
+        self.db(move |s| s.listed_done(&id, &ids, Utc::now()))
+            .await?;
+        Ok(listed)
     }
 
     /// The ids a folder lists: all of them (within the bounds every read keeps), or only the

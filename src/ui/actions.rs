@@ -58,6 +58,23 @@ impl App {
         }
     }
 
+    /// The conversation shown (else the one selected) done, or not done any more.
+    fn toggle_done(&mut self) {
+        let conversation = match &self.open {
+            Some(open) => Some(&open.conversation),
+            None => self.selected_conversation(),
+        };
+        let Some(conversation) = conversation else {
+            return;
+        };
+        let (conversation_id, done) = (conversation.id.clone(), !conversation.done);
+        self.write(Write::Done {
+            conversation_id,
+            done,
+            at: Utc::now(),
+        });
+    }
+
     fn toggle_spam_sync(&mut self, index: usize) {
         let Some(page) = self.pages.get(index).cloned() else {
             return;
@@ -110,7 +127,14 @@ impl App {
         let Some(hit) = self.search.hits.get(self.search.current).cloned() else {
             return;
         };
-        self.page_and_filter(None, Filter::All);
+        // A hit in a finished conversation is shown among the Done ones.
+        let done = self
+            .store_ref()
+            .conversation(&hit.conversation_id)
+            .ok()
+            .flatten()
+            .is_some_and(|c| c.done);
+        self.page_and_filter(None, if done { Filter::Done } else { Filter::All });
         let query = self.list_query();
         if let Some(Some(position)) =
             self.report_value(self.store_ref().position_in(&query, &hit.conversation_id))
@@ -228,6 +252,8 @@ impl App {
             Action::FilterSpam => self.page_and_filter(self.page, Filter::Spam),
             Action::FilterUnread => self.page_and_filter(self.page, Filter::Unread),
             Action::FilterUnreplied => self.page_and_filter(self.page, Filter::Unreplied),
+            Action::FilterDone => self.page_and_filter(self.page, Filter::Done),
+            Action::ToggleDone => self.toggle_done(),
             Action::PreviousPage => self.step_page(false),
             Action::NextPage => self.step_page(true),
             Action::NextUnread => self.next_unread(),

@@ -464,12 +464,19 @@ impl App {
     }
 
     /// New conversations move the list under the cursor: keep it on the conversation shown.
+    /// One that left the list (marked done, here or in another inbox) and is only looked at
+    /// gives way to the one now under the cursor; one staff are reading or answering stays.
     fn keep_selection_on_open_conversation(&mut self) {
         let Some(id) = self.open.as_ref().map(|o| o.conversation.id.clone()) else {
             return;
         };
-        if let Ok(Some(position)) = self.store.position_in(&self.list_query(), &id) {
-            self.selected = position;
+        match self.store.position_in(&self.list_query(), &id) {
+            Ok(Some(position)) => self.selected = position,
+            Ok(None) if matches!(self.focus, Pane::List | Pane::Sidebar) => {
+                self.open = None;
+                self.highlight = None;
+            }
+            _ => {}
         }
     }
 

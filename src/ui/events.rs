@@ -120,6 +120,28 @@ impl App {
                     self.ask_engine(EngineCommand::Deliver(message_id));
                 }
             }
+            Written::Done {
+                conversation_id,
+                done,
+                result,
+            } => {
+                if self.report_value(result).is_some() {
+                    let name = self
+                        .store_ref()
+                        .conversation(&conversation_id)
+                        .ok()
+                        .flatten()
+                        .map(|c| c.customer_name)
+                        .unwrap_or(conversation_id);
+                    let key = if done {
+                        S::MarkedDone
+                    } else {
+                        S::MarkedNotDone
+                    };
+                    self.say(self.tr.f(key, &[&name]));
+                    self.reload();
+                }
+            }
             Written::SpamSync {
                 page_id,
                 on,

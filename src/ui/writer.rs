@@ -69,6 +69,12 @@ pub enum Write {
         page_id: String,
         on: bool,
     },
+    /// Mark a conversation done, or take it back.
+    Done {
+        conversation_id: String,
+        done: bool,
+        at: DateTime<Utc>,
+    },
 }
 
 /// What became of a write.
@@ -120,6 +126,11 @@ pub enum Written {
     },
     Presence {
         result: Result<()>,
+    },
+    Done {
+        conversation_id: String,
+        done: bool,
+        result: Result<bool>,
     },
 }
 
@@ -174,6 +185,15 @@ impl Write {
                 result: store.set_spam_sync(&page_id, on),
                 page_id,
                 on,
+            },
+            Write::Done {
+                conversation_id,
+                done,
+                at,
+            } => Written::Done {
+                result: store.mark_done(&conversation_id, done, at),
+                conversation_id,
+                done,
             },
             Write::Presence {
                 instance,
@@ -251,6 +271,15 @@ impl Write {
                 result: stopped(),
             },
             Write::Presence { .. } => Written::Presence { result: stopped() },
+            Write::Done {
+                conversation_id,
+                done,
+                ..
+            } => Written::Done {
+                conversation_id,
+                done,
+                result: Err(StoreError::WriterStopped),
+            },
             Write::TakeBack {
                 conversation_id,
                 edit,

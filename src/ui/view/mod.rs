@@ -48,6 +48,7 @@ fn filter_name(filter: Filter) -> S {
         Filter::Spam => S::FilterSpam,
         Filter::Unread => S::FilterUnread,
         Filter::Unreplied => S::FilterUnreplied,
+        Filter::Done => S::FilterDone,
     }
 }
 
