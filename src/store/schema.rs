@@ -265,5 +265,27 @@ ALTER TABLE conversations ADD COLUMN done_by TEXT;
 -- Facebook's Done folder listed it at the last look: only a conversation newly listed there
 -- comes in as done, so staff taking it back here is not undone by the next sync.
 ALTER TABLE conversations ADD COLUMN listed_done INTEGER NOT NULL DEFAULT 0;
+-- The filters leave done conversations out: their indexes too, so that a list or a count
+-- still reads only its own entries.
+CREATE INDEX conversations_open ON conversations(page_id, updated_time DESC, id DESC)
+    WHERE done_at IS NULL;
+CREATE INDEX conversations_open_newest ON conversations(updated_time DESC, id DESC)
+    WHERE done_at IS NULL;
+CREATE INDEX conversations_done ON conversations(page_id, updated_time DESC, id DESC)
+    WHERE done_at IS NOT NULL;
+CREATE INDEX conversations_done_newest ON conversations(updated_time DESC, id DESC)
+    WHERE done_at IS NOT NULL;
+DROP INDEX conversations_unread;
+DROP INDEX conversations_unread_newest;
+DROP INDEX conversations_unreplied;
+DROP INDEX conversations_unreplied_newest;
+CREATE INDEX conversations_unread ON conversations(page_id, updated_time DESC, id DESC)
+    WHERE unread_count > 0 AND done_at IS NULL;
+CREATE INDEX conversations_unread_newest ON conversations(updated_time DESC, id DESC)
+    WHERE unread_count > 0 AND done_at IS NULL;
+CREATE INDEX conversations_unreplied ON conversations(page_id, updated_time DESC, id DESC)
+    WHERE customer_spoke_last = 1 AND done_at IS NULL;
+CREATE INDEX conversations_unreplied_newest ON conversations(updated_time DESC, id DESC)
+    WHERE customer_spoke_last = 1 AND done_at IS NULL;
 "#,
 ];
