@@ -479,6 +479,7 @@ fn real_terminal(dir: &Path, report: &mut Report) {
     let mut child = pty.slave.spawn_command(command).unwrap();
     let pid = child.process_id().unwrap();
     let mut reader = pty.master.try_clone_reader().unwrap();
+    let mut keyboard = pty.master.take_writer().unwrap();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let output = seen.clone();
     std::thread::spawn(move || {
@@ -486,6 +487,10 @@ fn real_terminal(dir: &Path, report: &mut Report) {
         while let Ok(n) = reader.read(&mut buffer) {
             if n == 0 {
                 break;
+            }
+            // As a terminal does: the inbox asks at start what it can draw.
+            if buffer[..n].windows(4).any(|w| w == b"\x1b[5n") {
+                let _ = std::io::Write::write_all(&mut keyboard, b"\x1b[0n");
             }
             output.lock().unwrap().extend_from_slice(&buffer[..n]);
         }
