@@ -526,6 +526,9 @@ mod tests {
             (counts.all, counts.unread, counts.unreplied, counts.done),
             (2, 2, 1, 1)
         );
+        assert_eq!(store.unread_by_page().unwrap(), [("p".to_owned(), 2)]);
+        let on_the_page = store.filter_counts(Some("p")).unwrap();
+        assert_eq!((on_the_page.all, on_the_page.done), (2, 1));
         let done = store.conversation("t_3").unwrap().unwrap();
         assert!(done.done);
         assert_eq!(done.done_by.as_deref(), Some("Hà"));
