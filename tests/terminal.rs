@@ -915,28 +915,28 @@ async fn a_buyers_photo_shows_in_the_chat_and_whole_pane_even_after_its_link_exp
 }
 
 /// The pictures sent to the terminal in kitty's graphics protocol: for each, its size in
-/// pixels and its first pixel (RGBA).
+/// pixels and its first pixel (RGBA). One still arriving is not counted yet.
 fn kitty_pictures(written: &str) -> Vec<((u32, u32), Vec<u8>)> {
     use base64::Engine;
     written
         .split("\x1b_Gq=2,i=")
         .skip(1)
         .filter(|command| command.contains("a=T,U=1,f=32,"))
-        .map(|command| {
-            let field = |name: &str| -> u32 {
-                let from = command.find(name).unwrap() + name.len();
+        .filter_map(|command| {
+            let field = |name: &str| -> Option<u32> {
+                let from = command.find(name)? + name.len();
                 let digits: String = command[from..]
                     .chars()
                     .take_while(char::is_ascii_digit)
                     .collect();
-                digits.parse().unwrap()
+                digits.parse().ok()
             };
-            let data = &command[command.find(';').unwrap() + 1..];
-            let data = &data[..data.find('\x1b').unwrap()];
+            let data = &command[command.find(';')? + 1..];
+            let data = &data[..data.find('\x1b')?];
             let pixels = base64::engine::general_purpose::STANDARD
-                .decode(&data[..8])
-                .unwrap();
-            ((field(",s="), field(",v=")), pixels[..4].to_vec())
+                .decode(data.get(..8)?)
+                .ok()?;
+            Some(((field(",s=")?, field(",v=")?), pixels[..4].to_vec()))
         })
         .collect()
 }
@@ -954,8 +954,10 @@ async fn in_kitty_the_buyers_photo_is_drawn_by_the_terminal_itself() {
     let start = Instant::now();
     let in_chat = loop {
         let written = String::from_utf8_lossy(&terminal.raw.lock().unwrap()).into_owned();
-        if let Some(picture) = kitty_pictures(&written).first() {
-            assert!(written.contains('\u{10EEEE}'), "no placeholder cells");
+        // The picture is sent, then its placeholder cells (maybe in a later read).
+        if let Some(picture) = kitty_pictures(&written).first()
+            && written.contains('\u{10EEEE}')
+        {
             break picture.clone();
         }
         assert!(

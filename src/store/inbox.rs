@@ -497,8 +497,9 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
         }
     }
     let mut unread = existing.map(|(unread, _)| unread);
-    // A new message from the buyer opens a Done conversation again.
-    let mut reopened = false;
+    // A new message from the buyer opens a Done conversation again: one written after it was
+    // marked done (an older one a later read brings does not).
+    let mut newest_from_buyer: Option<i64> = None;
     // Only a conversation with a reply whose answer may have been lost can hold one to adopt.
     let awaiting_answer: bool = tx
         .prepare_cached(
@@ -558,7 +559,8 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
         // Unread: customer messages since staff last answered.
         match message.direction {
             Direction::In => {
-                reopened = true;
+                let written = message.created_time.timestamp();
+                newest_from_buyer = Some(newest_from_buyer.map_or(written, |n| n.max(written)));
                 applied.new_customer_messages += 1;
                 let oldest = applied
                     .oldest_new_customer_message
@@ -569,9 +571,12 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
             Direction::Out => unread = unread.map(|_| 0),
         }
     }
-    if reopened {
-        tx.prepare_cached("UPDATE conversations SET done_at = NULL, done_by = NULL WHERE id = ?1")?
-            .execute([&update.id])?;
+    if let Some(written) = newest_from_buyer {
+        tx.prepare_cached(
+            "UPDATE conversations SET done_at = NULL, done_by = NULL
+             WHERE id = ?1 AND done_at <= ?2",
+        )?
+        .execute(params![update.id, written])?;
     }
     if let Some(unread) = unread {
         tx.prepare_cached("UPDATE conversations SET unread_count = ?2 WHERE id = ?1")?

@@ -520,7 +520,12 @@ mod tests {
     fn a_done_conversation_leaves_all_unread_and_unreplied_until_the_buyer_writes_again() {
         let (_dir, store) = store();
         let mut store = store.as_staff("Hà");
-        assert!(store.mark_done("t_3", true, Utc::now()).unwrap());
+        // Marked done an hour ago: the fixture's messages are minutes old.
+        assert!(
+            store
+                .mark_done("t_3", true, Utc::now() - Duration::hours(1))
+                .unwrap()
+        );
         let counts = store.filter_counts(None).unwrap();
         assert_eq!(
             (counts.all, counts.unread, counts.unreplied, counts.done),
@@ -574,6 +579,18 @@ mod tests {
             .unwrap();
         let reopened = store.conversation("t_3").unwrap().unwrap();
         assert!(!reopened.done && reopened.done_by.is_none());
+        // An older message of the buyer's that a later read brings does not open it.
+        assert!(store.mark_done("t_3", true, Utc::now()).unwrap());
+        store
+            .apply_conversation(&conversation(
+                "t_3",
+                "Trần Văn Minh",
+                Folder::Inbox,
+                vec![message("m_0", Direction::In, "alo", 600)],
+            ))
+            .unwrap();
+        assert!(store.conversation("t_3").unwrap().unwrap().done);
+        assert!(store.mark_done("t_3", false, Utc::now()).unwrap());
         assert_eq!(store.filter_counts(None).unwrap().done, 0);
         // Marked done in Meta Business Suite: done when it comes into the Done folder, and
         // staff taking it back here is not undone while it stays listed there.
