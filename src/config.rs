@@ -71,8 +71,11 @@ pub struct Config {
     /// Ring the terminal bell when a customer writes.
     #[serde(default = "yes")]
     pub notify: bool,
-    /// The name other staff see on this person's replies and drafts; the login name if absent.
-    pub staff: Option<String>,
+    /// Who this person is (`staff = "Lan"`), or the team (`[[staff]]` entries, each matched to
+    /// a login name with `user`): the name other staff see on replies, drafts and assignments.
+    pub staff: Option<Staff>,
+    #[serde(default)]
+    pub assignment: AssignmentSettings,
     #[serde(default)]
     pub attachments: AttachmentSettings,
     #[serde(default)]
@@ -235,6 +238,40 @@ impl std::fmt::Debug for VerifyToken {
     }
 }
 
+/// `staff`: one name, this person's; or the team, as `[[staff]]` tables.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Staff {
+    Me(String),
+    Team(Vec<StaffMember>),
+}
+
+/// A `[[staff]]` entry: a name staff see, and the login names it is for on this server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffMember {
+    pub name: String,
+    #[serde(default)]
+    pub user: Option<String>,
+}
+
+/// `[assignment]`: who gets new conversations.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AssignmentSettings {
+    pub new_conversations: NewConversations,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NewConversations {
+    /// Staff take them themselves.
+    #[default]
+    Nobody,
+    /// In turn among the `[[staff]]` marked available (`pagedesk staff available`).
+    RoundRobin,
+}
+
 /// `[attachments]`: pictures and files.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -383,27 +420,62 @@ impl Config {
             return Err("[sync] backfill_conversations: must be at least 1".into());
         }
         url::Url::parse(&config.graph.base_url).map_err(|e| format!("[graph] base_url: {e}"))?;
+        if let Some(Staff::Team(team)) = &config.staff {
+            let mut names = std::collections::HashSet::new();
+            for member in team {
+                if member.name.trim().is_empty() {
+                    return Err("[[staff]]: `name` is empty".into());
+                }
+                if !names.insert(member.name.trim().to_lowercase()) {
+                    return Err(format!("[[staff]]: {} is listed twice", member.name.trim()));
+                }
+            }
+        }
         config.keymap = Keymap::with(&config.key_overrides)?;
         Ok(config)
     }
 }
 
 impl Config {
-    /// Who is using pagedesk: `staff` in the config, else the login name.
+    /// Who is using pagedesk: `staff = "…"` in the config, else `PAGEDESK_STAFF` (several
+    /// staff sharing one login set it in their own environment), else the `[[staff]]` entry
+    /// for the login name, else the login name.
     pub fn staff_name(&self) -> String {
-        let configured = self.staff.as_deref().map(crate::text::clean_line);
-        let login = || {
-            ["USER", "LOGNAME"]
-                .into_iter()
-                .find_map(|name| std::env::var(name).ok())
-                .map(|name| crate::text::clean_line(&name))
+        let login = ["USER", "LOGNAME"]
+            .into_iter()
+            .find_map(|name| std::env::var(name).ok())
+            .filter(|name| !name.trim().is_empty());
+        let named = match &self.staff {
+            Some(Staff::Me(name)) => Some(name.clone()),
+            _ => None,
         };
-        configured
+        let from_team = || match (&self.staff, &login) {
+            (Some(Staff::Team(team)), Some(login)) => team
+                .iter()
+                .find(|member| member.user.as_deref() == Some(login.as_str()))
+                .map(|member| member.name.clone()),
+            _ => None,
+        };
+        named
+            .or_else(|| std::env::var("PAGEDESK_STAFF").ok())
+            .map(|name| crate::text::clean_line(&name))
             .filter(|name| !name.trim().is_empty())
-            .or_else(login)
+            .or_else(|| from_team().map(|name| crate::text::clean_line(&name)))
+            .or_else(|| login.map(|name| crate::text::clean_line(&name)))
             .filter(|name| !name.trim().is_empty())
             // SAFETY: getuid has no preconditions and cannot fail.
             .unwrap_or_else(|| format!("uid {}", unsafe { libc::getuid() }))
+    }
+
+    /// The team's names, in the config's order (nobody when `staff` names only this person).
+    pub fn team(&self) -> Vec<String> {
+        match &self.staff {
+            Some(Staff::Team(team)) => team
+                .iter()
+                .map(|member| crate::text::clean_line(&member.name))
+                .collect(),
+            _ => Vec::new(),
+        }
     }
 }
 
@@ -451,7 +523,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit())
-        .ok_or("no unit: write it like \"30s\", \"5m\" or \"1h\"")?;
+        .ok_or("no unit: write it like \"30s\", \"5m\", \"1h\" or \"7d\"")?;
     let (number, unit) = text.split_at(split);
     let number: u64 = number
         .parse()
@@ -460,7 +532,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "s" => Some(number),
         "m" => number.checked_mul(60),
         "h" => number.checked_mul(3600),
-        _ => return Err("the unit must be s, m or h".into()),
+        "d" => number.checked_mul(86_400),
+        _ => return Err("the unit must be s, m, h or d".into()),
     };
     seconds
         .map(Duration::from_secs)
@@ -482,7 +555,8 @@ mod tests {
         assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
         assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
         assert!(parse_duration("5").is_err());
-        assert!(parse_duration("5d").is_err());
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(7 * 86_400)));
+        assert!(parse_duration("5w").is_err());
         assert!(parse_duration("m").is_err());
     }
 

@@ -33,6 +33,11 @@ pub enum Mode {
     QuickReplies,
     Search,
     Attach,
+    Labels,
+    Assign,
+    Customer,
+    Note,
+    Stats,
     Settings,
     Help,
 }
@@ -46,6 +51,11 @@ impl Mode {
             Mode::QuickReplies => S::ModeQuickReplies,
             Mode::Search => S::ModeSearch,
             Mode::Attach => S::ModeAttach,
+            Mode::Labels => S::ModeLabels,
+            Mode::Assign => S::ModeAssign,
+            Mode::Customer => S::ModeCustomer,
+            Mode::Note => S::ModeNote,
+            Mode::Stats => S::ModeStats,
             Mode::Settings => S::ModeSettings,
             Mode::Help => S::ModeHelp,
         }
@@ -55,7 +65,12 @@ impl Mode {
     pub fn takes_text(self) -> bool {
         matches!(
             self,
-            Mode::Reply | Mode::QuickReplies | Mode::Search | Mode::Attach
+            Mode::Reply
+                | Mode::QuickReplies
+                | Mode::Search
+                | Mode::Attach
+                | Mode::Labels
+                | Mode::Note
         )
     }
 
@@ -63,9 +78,23 @@ impl Mode {
     fn read_with(self) -> &'static [Mode] {
         match self {
             Mode::Inbox => &[Mode::Move],
-            Mode::Move => &[Mode::Inbox, Mode::Settings, Mode::Help],
-            Mode::Settings | Mode::Help => &[Mode::Move],
-            Mode::Reply | Mode::QuickReplies | Mode::Search | Mode::Attach => &[],
+            Mode::Move => &[
+                Mode::Inbox,
+                Mode::Settings,
+                Mode::Help,
+                Mode::Assign,
+                Mode::Customer,
+                Mode::Stats,
+            ],
+            Mode::Settings | Mode::Help | Mode::Assign | Mode::Customer | Mode::Stats => {
+                &[Mode::Move]
+            }
+            Mode::Reply
+            | Mode::QuickReplies
+            | Mode::Search
+            | Mode::Attach
+            | Mode::Labels
+            | Mode::Note => &[],
         }
     }
 }
@@ -96,7 +125,13 @@ pub enum Action {
     FilterUnread,
     FilterUnreplied,
     FilterDone,
+    FilterMine,
     ToggleDone,
+    Labels,
+    FilterLabels,
+    Assign,
+    Customer,
+    TeamStats,
     PreviousPage,
     NextPage,
     NextUnread,
@@ -131,6 +166,14 @@ pub enum Action {
     Insert,
     Submit,
     ToggleSpamSync,
+    ToggleLabel,
+    RenameLabel,
+    RecolourLabel,
+    DeleteLabel,
+    MatchAllLabels,
+    ChooseStaff,
+    WriteNote,
+    SaveNote,
     Close,
 }
 
@@ -151,6 +194,12 @@ impl Action {
             Action::FilterUnreplied => S::KeyFilterUnreplied,
             Action::FilterDone => S::KeyFilterDone,
             Action::ToggleDone => S::KeyToggleDone,
+            Action::FilterMine => S::KeyFilterMine,
+            Action::Labels => S::KeyLabels,
+            Action::FilterLabels => S::KeyFilterLabels,
+            Action::Assign => S::KeyAssign,
+            Action::Customer => S::KeyCustomer,
+            Action::TeamStats => S::KeyTeamStats,
             Action::PreviousPage => S::KeyPreviousPage,
             Action::NextPage => S::KeyNextPage,
             Action::NextUnread => S::KeyNextUnread,
@@ -185,6 +234,14 @@ impl Action {
             Action::Insert => S::KeyInsert,
             Action::Submit => S::KeySubmit,
             Action::ToggleSpamSync => S::KeyToggleSpamSync,
+            Action::ToggleLabel => S::KeyToggleLabel,
+            Action::RenameLabel => S::KeyRenameLabel,
+            Action::RecolourLabel => S::KeyRecolourLabel,
+            Action::DeleteLabel => S::KeyDeleteLabel,
+            Action::MatchAllLabels => S::KeyMatchAllLabels,
+            Action::ChooseStaff => S::KeyChooseStaff,
+            Action::WriteNote => S::KeyWriteNote,
+            Action::SaveNote => S::KeySaveNote,
             Action::Close => S::KeyClose,
         }
     }
@@ -200,7 +257,13 @@ const DEFAULTS: &[(Mode, Action, &[&str])] = &[
     (Mode::Inbox, Action::FilterUnread, &["3"]),
     (Mode::Inbox, Action::FilterUnreplied, &["4"]),
     (Mode::Inbox, Action::FilterDone, &["5"]),
+    (Mode::Inbox, Action::FilterMine, &["6"]),
     (Mode::Inbox, Action::ToggleDone, &["D"]),
+    (Mode::Inbox, Action::Labels, &["l"]),
+    (Mode::Inbox, Action::FilterLabels, &["f"]),
+    (Mode::Inbox, Action::Assign, &["a"]),
+    (Mode::Inbox, Action::Customer, &["c"]),
+    (Mode::Inbox, Action::TeamStats, &["T"]),
     (Mode::Inbox, Action::PreviousPage, &["["]),
     (Mode::Inbox, Action::NextPage, &["]"]),
     (Mode::Inbox, Action::NextUnread, &["U"]),
@@ -249,6 +312,21 @@ const DEFAULTS: &[(Mode, Action, &[&str])] = &[
     (Mode::Attach, Action::Up, &["Up"]),
     (Mode::Attach, Action::Down, &["Down"]),
     (Mode::Attach, Action::Close, &["Esc"]),
+    (Mode::Labels, Action::ToggleLabel, &["Enter"]),
+    (Mode::Labels, Action::MatchAllLabels, &["Tab"]),
+    (Mode::Labels, Action::RenameLabel, &["Ctrl-r"]),
+    (Mode::Labels, Action::RecolourLabel, &["Ctrl-k"]),
+    (Mode::Labels, Action::DeleteLabel, &["Ctrl-d"]),
+    (Mode::Labels, Action::Up, &["Up"]),
+    (Mode::Labels, Action::Down, &["Down"]),
+    (Mode::Labels, Action::Close, &["Esc"]),
+    (Mode::Assign, Action::ChooseStaff, &["Enter", "Space"]),
+    (Mode::Assign, Action::Close, &["Esc", "q"]),
+    (Mode::Customer, Action::WriteNote, &["Enter", "n"]),
+    (Mode::Customer, Action::Close, &["Esc", "q", "c"]),
+    (Mode::Note, Action::SaveNote, &["Enter"]),
+    (Mode::Note, Action::Close, &["Esc"]),
+    (Mode::Stats, Action::Close, &["Esc", "q", "T"]),
     (Mode::Settings, Action::ToggleSpamSync, &["Space", "Enter"]),
     (Mode::Settings, Action::Close, &["Esc", "q", "s"]),
     (Mode::Help, Action::Close, &["Esc", "q", "?"]),

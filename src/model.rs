@@ -83,16 +83,89 @@ pub enum Filter {
     Unreplied,
     /// Finished by staff, until the buyer writes again.
     Done,
+    /// Assigned to the staff member using pagedesk, and not done.
+    Mine,
 }
 
 impl Filter {
-    pub const ALL: [Filter; 5] = [
+    pub const ALL: [Filter; 6] = [
         Filter::All,
         Filter::Spam,
         Filter::Unread,
         Filter::Unreplied,
         Filter::Done,
+        Filter::Mine,
     ];
+}
+
+/// Whether a list narrowed to some labels shows conversations with any of them or all.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum LabelMatch {
+    #[default]
+    Any,
+    All,
+}
+
+/// The colours a label can have: named, so the database and the config say what staff see, and
+/// each terminal theme draws it as it can.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+    clap::ValueEnum,
+)]
+#[strum(serialize_all = "lowercase")]
+pub enum LabelColour {
+    Red,
+    Green,
+    Yellow,
+    Blue,
+    Magenta,
+    Cyan,
+    Orange,
+    Purple,
+}
+
+impl LabelColour {
+    /// A new label takes the colour after the last one's, so neighbours differ.
+    pub fn after(previous: Option<LabelColour>) -> LabelColour {
+        use strum::IntoEnumIterator;
+        let all: Vec<LabelColour> = LabelColour::iter().collect();
+        match previous.and_then(|p| all.iter().position(|c| *c == p)) {
+            Some(at) => all[(at + 1) % all.len()],
+            None => all[0],
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// A stored colour; one this pagedesk does not know (a newer one wrote it) is shown blue.
+    pub fn parse(text: &str) -> LabelColour {
+        text.parse().unwrap_or(LabelColour::Blue)
+    }
+}
+
+/// A label as a conversation carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Label {
+    #[serde(skip)]
+    pub id: i64,
+    pub name: String,
+    pub colour: String,
+}
+
+impl Label {
+    pub fn colour(&self) -> LabelColour {
+        LabelColour::parse(&self.colour)
+    }
 }
 
 /// A picture, video, voice message or file that came with a message, as pagedesk keeps it

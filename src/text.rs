@@ -222,6 +222,63 @@ pub fn phone_numbers(text: &str) -> Vec<(std::ops::Range<usize>, String)> {
     found
 }
 
+/// How well `name` matches `wanted` (both folded): its letters in order, `None` when they are
+/// not there; lower is better (a name starting with it first, then the tightest match).
+pub fn fuzzy_score(name: &str, wanted: &str) -> Option<usize> {
+    if wanted.is_empty() {
+        return Some(0);
+    }
+    let mut first = None;
+    let mut last = 0;
+    let mut letters = name.char_indices();
+    for w in wanted.chars() {
+        let (at, _) = letters.find(|(_, c)| *c == w)?;
+        first.get_or_insert(at);
+        last = at;
+    }
+    let first = first.unwrap_or(0);
+    let spread = last - first;
+    Some(if name.starts_with(wanted) {
+        0
+    } else {
+        1 + first + spread
+    })
+}
+
+/// Words that name a part of an address, folded ("đường" as "duong"): Vietnamese as buyers
+/// write them, abbreviations too, and a few English ones.
+const ADDRESS_WORDS: &[&str] = &[
+    "duong", "pho", "ngo", "ngach", "hem", "kiet", "phuong", "quan", "huyen", "xa", "thon", "ap",
+    "tinh", "tp", "thanh", "khu", "p", "q", "street", "road", "ward", "district", "city",
+];
+
+/// The lines of `text` that read like a delivery address: two of the words an address has
+/// ("ngõ", "phường", "quận", "TP"…), or one and a house number. A guess for staff to look at,
+/// never acted on.
+pub fn addresses(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|line| {
+            let folded = fold(line);
+            let words: Vec<&str> = folded
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect();
+            let mut named: Vec<&str> = words
+                .iter()
+                .copied()
+                .filter(|w| ADDRESS_WORDS.contains(w))
+                .collect();
+            named.dedup();
+            // A house or lane number is short; a phone number's groups do not make one.
+            let house_number = words
+                .iter()
+                .any(|w| w.len() <= 4 && w.chars().all(|c| c.is_ascii_digit()));
+            named.len() >= 2 || (named.len() == 1 && house_number && words.len() >= 3)
+        })
+        .map(|line| line.trim().to_owned())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,6 +356,34 @@ mod tests {
         assert_eq!(clean("ok\u{1b}[12"), "ok");
         assert_eq!(clean("ok\u{1b}]title"), "ok");
         assert_eq!(clean("ok\u{1b}"), "ok");
+    }
+
+    #[test]
+    fn names_match_by_letters_in_order_accents_ignored_prefix_first() {
+        assert_eq!(fuzzy_score(&fold("vay-do.jpg"), &fold("vay")), Some(0));
+        assert!(fuzzy_score(&fold("Áo khoác dạ.png"), &fold("aokhoac")).is_some());
+        assert!(fuzzy_score(&fold("ao-thun.png"), &fold("thun")) > Some(0));
+        assert_eq!(fuzzy_score(&fold("giay.jpg"), &fold("vay")), None);
+        assert!(
+            fuzzy_score(&fold("dam-xoe.jpg"), &fold("dx"))
+                < fuzzy_score(&fold("dam-ngan-xoe.jpg"), &fold("dx"))
+        );
+    }
+
+    #[test]
+    fn lines_that_read_like_an_address_are_found() {
+        let message = "Shop ơi gửi về: Số 12 ngõ 34 Nguyễn Trãi, Thanh Xuân, Hà Nội\nSđt 0912 345 678\nCảm ơn shop";
+        assert_eq!(
+            addresses(message),
+            ["Số 12 ngõ 34 Nguyễn Trãi, Thanh Xuân, Hà Nội"]
+        );
+        assert_eq!(
+            addresses("45 Lê Lợi, P. Bến Nghé, Q.1, TP.HCM"),
+            ["45 Lê Lợi, P. Bến Nghé, Q.1, TP.HCM"]
+        );
+        assert!(addresses("Áo này còn size M không shop?").is_empty());
+        assert!(addresses("Lấy 2 cái nhé").is_empty());
+        assert!(addresses("0912 345 678").is_empty());
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod demo;
 mod doctor;
 mod output;
 mod startup;
+mod team;
 
 use output::out;
 use std::path::{Path, PathBuf};
@@ -18,7 +19,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::config::Config;
 use crate::files::OutgoingFile;
 use crate::i18n::{Lang, S, Tr};
-use crate::model::{Direction, Filter, SendStatus};
+use crate::model::{Direction, Filter, LabelMatch, SendStatus};
 use crate::store::private::LOG_FILE;
 use crate::store::{Lease, ListQuery, Store};
 use crate::sync::{Delivery, Engine, PageOutcome, SyncEvent, Trigger};
@@ -65,6 +66,12 @@ enum Command {
         page: Option<String>,
         #[arg(long, value_enum, default_value = "all")]
         filter: Filter,
+        /// Only conversations with this label (repeatable: any of them).
+        #[arg(long = "label", value_name = "NAME")]
+        labels: Vec<String>,
+        /// With several --label: only conversations with all of them.
+        #[arg(long)]
+        all_labels: bool,
         #[arg(long)]
         json: bool,
     },
@@ -97,6 +104,46 @@ enum Command {
         conversation_id: String,
         #[arg(long)]
         undo: bool,
+    },
+    /// Put a label on a conversation (created when there is none of that name) or take it off.
+    Label {
+        conversation_id: String,
+        #[arg(value_enum)]
+        change: team::LabelChange,
+        name: String,
+    },
+    /// Every label with its colour and how many conversations carry it; rename or delete one.
+    Labels {
+        #[command(subcommand)]
+        command: Option<team::LabelsCommand>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give a conversation to a staff member of the config's [[staff]] (`nobody`: to no one).
+    Assign {
+        conversation_id: String,
+        staff: String,
+    },
+    /// Say that you (or --name) take new conversations now, or are away; without a state, who
+    /// is which.
+    Staff {
+        #[arg(value_enum)]
+        state: Option<team::Availability>,
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Write a note about a conversation's customer (internal: never sent).
+    Note {
+        conversation_id: String,
+        text: String,
+    },
+    /// How the team is doing: first-response times, replies, who waits, spam rescued.
+    Stats {
+        /// How far back: "24h", "7d", "30d".
+        #[arg(long, default_value = "7d")]
+        since: String,
+        #[arg(long)]
+        json: bool,
     },
     /// Check each page: token, access to conversations, spam sync, waiting spam, last sync.
     Doctor,
@@ -184,6 +231,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     let store = open_store(&data_dir)?;
     // The staff's language, when the config says it (listings work without a config too).
     let tr = Tr(Lang::choose(cli.config().ok().and_then(|c| c.language)));
+    // A connection writing as this person (who made a label, wrote a note).
+    let staff_store = || -> Result<Store> {
+        let staff = cli.config().map(|c| c.staff_name()).unwrap_or_default();
+        Ok(startup::open_database(&data_dir)?.as_staff(&staff))
+    };
     match command {
         Command::Sync { once: true } => {
             let engine = build_engine(&cli.config()?, store, None)?;
@@ -196,9 +248,37 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let config = cli.config()?;
             sync_service(cli.config_path()?, &config, store, &data_dir, Some(*listen)).await
         }
-        Command::Conversations { page, filter, json } => {
-            let store = store.lock().expect("store");
-            conversations(tr, &store, page.as_deref(), *filter, *json)
+        Command::Conversations {
+            page,
+            filter,
+            labels,
+            all_labels,
+            json,
+        } => {
+            // Mine is this person's.
+            let store = staff_store()?;
+            let mut ids = Vec::new();
+            for name in labels {
+                match store.label_named(name)? {
+                    Some(label) => ids.push(label.id),
+                    None => {
+                        eprintln!("{}", tr.f(S::CliNoLabel, &[name]));
+                        return Ok(ExitCode::FAILURE);
+                    }
+                }
+            }
+            let query = ListQuery {
+                page_id: page.clone(),
+                filter: *filter,
+                labels: ids,
+                label_match: if *all_labels {
+                    LabelMatch::All
+                } else {
+                    LabelMatch::Any
+                },
+                ..ListQuery::default()
+            };
+            conversations(tr, &store, &query, *json)
         }
         Command::Messages {
             conversation_id,
@@ -235,8 +315,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             undo,
         } => {
             // Marked as this person's doing.
-            let staff = cli.config().map(|c| c.staff_name()).unwrap_or_default();
-            let mut writes = startup::open_database(&data_dir)?.as_staff(&staff);
+            let mut writes = staff_store()?;
             let name = writes
                 .conversation(conversation_id)?
                 .map(|c| c.customer_name)
@@ -248,6 +327,32 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let key = if *undo { S::MarkedNotDone } else { S::CliDone };
             out!("{}", tr.f(key, &[&name]));
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Label {
+            conversation_id,
+            change,
+            name,
+        } => team::label(tr, &mut staff_store()?, conversation_id, *change, name),
+        Command::Labels { command, json } => {
+            team::labels(tr, &mut staff_store()?, command.as_ref(), *json)
+        }
+        Command::Assign {
+            conversation_id,
+            staff,
+        } => team::assign(tr, &cli.config()?, &mut staff_store()?, conversation_id, staff),
+        Command::Staff { state, name } => team::staff(
+            tr,
+            &cli.config()?,
+            &mut staff_store()?,
+            *state,
+            name.as_deref(),
+        ),
+        Command::Note {
+            conversation_id,
+            text,
+        } => team::note(tr, &mut staff_store()?, conversation_id, text),
+        Command::Stats { since, json } => {
+            team::stats(tr, &store.lock().expect("store"), since, *json)
         }
         Command::Doctor => doctor::run(&cli.config()?, &store).await,
         Command::Emulator { .. } | Command::Demo | Command::Connect { .. } => {
@@ -396,18 +501,8 @@ fn print_event(tr: Tr, event: &SyncEvent, store: &Arc<Mutex<Store>>, data_dir: &
     }
 }
 
-fn conversations(
-    tr: Tr,
-    store: &Store,
-    page: Option<&str>,
-    filter: Filter,
-    json: bool,
-) -> Result<ExitCode> {
-    let rows = store.conversations(&ListQuery {
-        page_id: page.map(str::to_owned),
-        filter,
-        ..ListQuery::default()
-    })?;
+fn conversations(tr: Tr, store: &Store, query: &ListQuery, json: bool) -> Result<ExitCode> {
+    let rows = store.conversations(query)?;
     if json {
         out!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(ExitCode::SUCCESS);

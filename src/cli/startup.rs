@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
 
-use crate::config::Config;
+use crate::config::{Config, NewConversations};
 use crate::store::pictures::PictureCache;
 use crate::store::private::{self, LOG_FILE};
 use crate::store::{Store, StoreError};
@@ -96,6 +96,10 @@ fn engine(
     events: Option<tokio::sync::mpsc::UnboundedSender<crate::sync::SyncEvent>>,
 ) -> Result<Engine> {
     let graph = config.graph.client()?;
+    let round_robin = match config.assignment.new_conversations {
+        NewConversations::RoundRobin => config.team(),
+        NewConversations::Nobody => Vec::new(),
+    };
     Ok(Engine::new(
         store,
         graph,
@@ -103,7 +107,8 @@ fn engine(
         config.sync.clone(),
         events,
     )
-    .with_live_poll_interval(config.webhook.poll_interval))
+    .with_live_poll_interval(config.webhook.poll_interval)
+    .with_round_robin(round_robin))
 }
 
 /// Reads the config again whenever its file changes (checked every 2 s): the engine takes the

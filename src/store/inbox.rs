@@ -449,6 +449,11 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
         new_conversation: existing.is_none(),
         ..Applied::default()
     };
+    // A page reply to a conversation in Spam takes it out: a buyer rescued.
+    let was_spam: bool = tx
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM conversations WHERE id = ?1 AND folder = 'spam')")?
+        .query_row([&update.id], |r| r.get(0))?;
+    let mut rescued_by: Option<&NewMessage> = None;
     let updated = update.updated_time.timestamp();
     let last_customer = update.last_customer_message().map(|t| t.timestamp());
     match existing {
@@ -513,6 +518,7 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
             && adopt_own_reply(tx, &update.id, message)?
         {
             unread = unread.map(|_| 0);
+            rescued_by = rescued_by.or(Some(message).filter(|_| was_spam));
             continue;
         }
         let attachments = (!message.attachments.is_empty())
@@ -568,8 +574,26 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
                 *oldest = (*oldest).min(message.created_time);
                 unread = unread.map(|n| n + 1);
             }
-            Direction::Out => unread = unread.map(|_| 0),
+            Direction::Out => {
+                unread = unread.map(|_| 0);
+                rescued_by = rescued_by.or(Some(message).filter(|_| was_spam));
+            }
         }
+    }
+    if let Some(reply) = rescued_by {
+        // Ours (adopted from its echo) names who sent it; one typed in Facebook, the Page inbox.
+        tx.prepare_cached(
+            "UPDATE conversations SET rescued_at = COALESCE(rescued_at, ?2),
+                rescued_by = COALESCE(rescued_by,
+                    (SELECT COALESCE(sent_by, ?4) FROM messages WHERE fb_id = ?3))
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            update.id,
+            reply.created_time.timestamp(),
+            reply.fb_id,
+            REPLIED_IN_FACEBOOK
+        ])?;
     }
     if let Some(written) = newest_from_buyer {
         tx.prepare_cached(

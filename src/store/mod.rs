@@ -9,7 +9,12 @@ pub mod pictures;
 pub mod private;
 mod read;
 mod schema;
+mod stats;
+mod team;
 mod webhooks;
+
+pub use stats::{Stats, StatsRow};
+pub use team::{Customer, LabelRow, Note, StaffStatus};
 
 pub use webhooks::WebhookState;
 
@@ -51,6 +56,12 @@ pub enum StoreError {
     EmptyReply,
     #[error("no conversation {0} in the database: run `pagedesk sync --once` first")]
     NoConversation(String),
+    #[error("a label needs a name")]
+    EmptyLabel,
+    #[error("there is a label named {0} already")]
+    LabelExists(String),
+    #[error("the note is empty: nothing was stored")]
+    EmptyNote,
     #[error(
         "the database was written by a newer pagedesk (schema {found}, this one knows {known})"
     )]
@@ -82,10 +93,13 @@ fn sqlite_words(error: &rusqlite::Error) -> String {
     format!("{what} ({error})")
 }
 
-/// The SQL condition that selects a filter's conversations.
 /// Who marked a conversation done when Meta Business Suite's staff did.
 pub const DONE_IN_META: &str = "Meta Business Suite";
+/// Who sent a page reply typed in Facebook's own Page inbox (Facebook does not say who).
+pub const REPLIED_IN_FACEBOOK: &str = "Facebook Page inbox";
 
+/// The SQL condition that selects a filter's conversations (Mine's names the staff member as
+/// `:me`).
 fn filter_condition(filter: Filter) -> &'static str {
     match filter {
         Filter::All => "c.done_at IS NULL",
@@ -93,15 +107,19 @@ fn filter_condition(filter: Filter) -> &'static str {
         Filter::Unread => "c.unread_count > 0 AND c.done_at IS NULL",
         Filter::Unreplied => "c.customer_spoke_last = 1 AND c.done_at IS NULL",
         Filter::Done => "c.done_at IS NOT NULL",
+        Filter::Mine => "c.assignee = :me AND c.assignee IS NOT NULL AND c.done_at IS NULL",
     }
 }
 
-/// A conversation list: which page (all when `None`) and which filter.
+/// A conversation list: which page (all when `None`), which filter, and the labels it is
+/// narrowed to (none: every conversation of the filter).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListQuery {
     pub page_id: Option<String>,
     pub filter: Filter,
     pub order: Order,
+    pub labels: Vec<i64>,
+    pub label_match: crate::model::LabelMatch,
 }
 
 /// How a list is ordered.
@@ -140,6 +158,7 @@ pub struct FilterCounts {
     pub unread: usize,
     pub unreplied: usize,
     pub done: usize,
+    pub mine: usize,
 }
 
 impl FilterCounts {
@@ -150,6 +169,7 @@ impl FilterCounts {
             Filter::Unread => self.unread,
             Filter::Unreplied => self.unreplied,
             Filter::Done => self.done,
+            Filter::Mine => self.mine,
         }
     }
 }
@@ -261,6 +281,10 @@ pub struct ConversationRow {
     pub done_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub done_by: Option<String>,
+    /// Staff's labels on it, by name.
+    pub labels: Vec<crate::model::Label>,
+    /// The staff member who has it.
+    pub assignee: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -3,7 +3,7 @@
 use rusqlite::{OptionalExtension, ToSql, params};
 
 use super::*;
-use crate::model::{Attachment, Carried};
+use crate::model::{Attachment, Carried, LabelMatch};
 
 const CONVERSATION_COLUMNS: &str = "c.id, c.page_id, p.name, c.customer_id, c.customer_name,
     c.snippet, c.updated_time, c.unread_count, c.folder, c.last_customer_message_time,
@@ -13,7 +13,12 @@ const CONVERSATION_COLUMNS: &str = "c.id, c.page_id, p.name, c.customer_id, c.cu
     CASE WHEN c.snippet = '' THEN (SELECT CASE WHEN m.sticker IS NOT NULL THEN 'sticker'
         ELSE m.attachments END FROM messages m WHERE m.conversation_id = c.id
         ORDER BY m.created_time DESC, m.id DESC LIMIT 1) END,
-    c.done_at, c.done_by";
+    c.done_at, c.done_by,
+    (SELECT json_group_array(json_array(l.id, l.name, l.colour)) FROM
+        (SELECT l.id, l.name, l.colour FROM conversation_labels cl
+         JOIN labels l ON l.id = cl.label_id WHERE cl.conversation_id = c.id
+         ORDER BY l.name COLLATE NOCASE) l),
+    c.assignee";
 
 fn conversation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationRow> {
     let folder: String = r.get(8)?;
@@ -37,7 +42,18 @@ fn conversation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationRow> 
         done: r.get::<_, Option<i64>>(15)?.is_some(),
         done_at: r.get::<_, Option<i64>>(15)?.map(to_time),
         done_by: r.get(16)?,
+        labels: labels(&r.get::<_, String>(17)?),
+        assignee: r.get(18)?,
     })
+}
+
+/// A conversation's labels as the list query reads them: `[[id, name, colour], ...]`.
+fn labels(json: &str) -> Vec<crate::model::Label> {
+    serde_json::from_str::<Vec<(i64, String, String)>>(json)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(id, name, colour)| crate::model::Label { id, name, colour })
+        .collect()
 }
 
 /// What the last message carried when the snippet has no words (a photo, a sticker).
@@ -52,15 +68,33 @@ fn carried(stored: Option<&str>) -> Option<Carried> {
 }
 
 impl ListQuery {
-    /// The WHERE clause, and its `:page` parameter when there is one.
-    fn condition(&self) -> (String, Vec<(&'static str, &dyn ToSql)>) {
-        match &self.page_id {
-            Some(page) => (
-                format!("c.page_id = :page AND {}", filter_condition(self.filter)),
-                vec![(":page", page as &dyn ToSql)],
-            ),
-            None => (filter_condition(self.filter).to_owned(), Vec::new()),
+    /// The WHERE clause and its parameters: `:page` when there is one, `:me` (the staff member
+    /// reading) for Mine. Label ids are numbers of ours, written into the SQL as they are.
+    fn condition<'a>(&'a self, me: &'a String) -> (String, Vec<(&'static str, &'a dyn ToSql)>) {
+        let mut parts = vec![filter_condition(self.filter).to_owned()];
+        let mut params: Vec<(&'static str, &dyn ToSql)> = Vec::new();
+        if let Some(page) = &self.page_id {
+            parts.insert(0, "c.page_id = :page".to_owned());
+            params.push((":page", page as &dyn ToSql));
         }
+        if self.filter == Filter::Mine {
+            params.push((":me", me as &dyn ToSql));
+        }
+        if !self.labels.is_empty() {
+            let ids: Vec<String> = self.labels.iter().map(i64::to_string).collect();
+            let ids = ids.join(", ");
+            parts.push(match self.label_match {
+                LabelMatch::Any => format!(
+                    "c.id IN (SELECT conversation_id FROM conversation_labels WHERE label_id IN ({ids}))"
+                ),
+                LabelMatch::All => format!(
+                    "(SELECT COUNT(*) FROM conversation_labels cl WHERE cl.conversation_id = c.id
+                        AND cl.label_id IN ({ids})) = {}",
+                    self.labels.len()
+                ),
+            });
+        }
+        (parts.join(" AND "), params)
     }
 }
 
@@ -92,7 +126,7 @@ impl Store {
         offset: usize,
         limit: usize,
     ) -> Result<Vec<ConversationRow>> {
-        let (condition, params) = query.condition();
+        let (condition, params) = query.condition(&self.staff);
         let (_, order, _) = query.order.sql();
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {CONVERSATION_COLUMNS} FROM conversations c JOIN pages p ON p.id = c.page_id
@@ -108,7 +142,7 @@ impl Store {
         let Some(target) = self.conversation(conversation_id)? else {
             return Ok(None);
         };
-        let (condition, mut params) = query.condition();
+        let (condition, mut params) = query.condition(&self.staff);
         let key = match query.order {
             Order::Newest => target.updated_time.timestamp(),
             Order::LongestWaiting => target.waiting_since.map_or(0, |t| t.timestamp()),
@@ -138,7 +172,7 @@ impl Store {
     /// The next conversation with unread messages after `current` in a list (from the top
     /// when there is none after it, or no current one).
     pub fn next_unread(&self, query: &ListQuery, current: Option<&str>) -> Result<Option<String>> {
-        let (condition, params) = query.condition();
+        let (condition, params) = query.condition(&self.staff);
         let (_, order, before_it) = query.order.sql();
         let first = |extra: &str, params: &[(&str, &dyn ToSql)]| -> Result<Option<String>> {
             Ok(self
@@ -172,6 +206,15 @@ impl Store {
 
     /// How many conversations each filter holds, for one page or all.
     pub fn filter_counts(&self, page_id: Option<&str>) -> Result<FilterCounts> {
+        self.filter_counts_in(&ListQuery {
+            page_id: page_id.map(str::to_owned),
+            ..ListQuery::default()
+        })
+    }
+
+    /// How many conversations each filter holds among those of `scope`'s page and labels (its
+    /// filter does not matter).
+    pub fn filter_counts_in(&self, scope: &ListQuery) -> Result<FilterCounts> {
         // One count per filter, each worded like its partial index so that it counts only that
         // index's entries rather than reading every conversation.
         let count_where = |condition: &str, params: &[(&str, &dyn ToSql)]| -> Result<usize> {
@@ -184,18 +227,18 @@ impl Store {
         };
         let count = |filter: Filter| -> Result<usize> {
             let query = ListQuery {
-                page_id: page_id.map(str::to_owned),
                 filter,
-                ..ListQuery::default()
+                ..scope.clone()
             };
-            let (condition, params) = query.condition();
+            let (condition, params) = query.condition(&self.staff);
             count_where(&condition, &params)
         };
         // Every conversation, counted from an index alone, less the done ones: reading whether
         // each is done would read every row.
-        let everything = match page_id {
-            Some(page) => count_where("c.page_id = :page", &[(":page", &page)])?,
-            None => count_where("1", &[])?,
+        let everything = match (&scope.page_id, scope.labels.is_empty()) {
+            (Some(page), true) => count_where("c.page_id = :page", &[(":page", page)])?,
+            (None, true) => count_where("1", &[])?,
+            (_, false) => count(Filter::All)? + count(Filter::Done)?,
         };
         let done = count(Filter::Done)?;
         Ok(FilterCounts {
@@ -204,6 +247,7 @@ impl Store {
             unread: count(Filter::Unread)?,
             unreplied: count(Filter::Unreplied)?,
             done,
+            mine: count(Filter::Mine)?,
         })
     }
 

@@ -288,4 +288,53 @@ CREATE INDEX conversations_unreplied ON conversations(page_id, updated_time DESC
 CREATE INDEX conversations_unreplied_newest ON conversations(updated_time DESC, id DESC)
     WHERE customer_spoke_last = 1 AND done_at IS NULL;
 "#,
+    r#"
+-- Labels staff put on conversations ("chờ chuyển khoản", "đã chốt"): one name each, whatever
+-- its case; renaming or deleting one changes every conversation that carries it.
+CREATE TABLE labels (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    colour     TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE conversation_labels (
+    label_id        INTEGER NOT NULL REFERENCES labels(id) ON DELETE CASCADE,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    added_by        TEXT NOT NULL,
+    added_at        INTEGER NOT NULL,
+    PRIMARY KEY (label_id, conversation_id)
+) WITHOUT ROWID;
+CREATE INDEX conversation_labels_of ON conversation_labels(conversation_id);
+-- Who has the conversation: a staff member's name, as the config's [[staff]] says it.
+ALTER TABLE conversations ADD COLUMN assignee TEXT;
+ALTER TABLE conversations ADD COLUMN assigned_at INTEGER;
+CREATE INDEX conversations_assigned ON conversations(assignee, updated_time DESC, id DESC)
+    WHERE assignee IS NOT NULL AND done_at IS NULL;
+-- A reply took the conversation out of Facebook's Spam folder: when, and who sent it.
+ALTER TABLE conversations ADD COLUMN rescued_at INTEGER;
+ALTER TABLE conversations ADD COLUMN rescued_by TEXT;
+-- Staff on shift take new conversations in turn (`pagedesk staff available|away`).
+CREATE TABLE staff_status (
+    name       TEXT PRIMARY KEY,
+    available  INTEGER NOT NULL,
+    changed_at INTEGER NOT NULL
+);
+-- Whose turn came last, so that the next new conversation goes to the one after.
+CREATE TABLE round_robin (
+    only           INTEGER PRIMARY KEY CHECK (only = 1),
+    last_assignee  TEXT NOT NULL
+);
+-- What staff know of a customer (internal: never sent). A customer is a page's PSID.
+CREATE TABLE customer_notes (
+    id          INTEGER PRIMARY KEY,
+    page_id     TEXT NOT NULL,
+    customer_id TEXT NOT NULL,
+    author      TEXT NOT NULL,
+    text        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+CREATE INDEX customer_notes_of ON customer_notes(page_id, customer_id, created_at);
+CREATE INDEX conversations_of_customer ON conversations(customer_id);
+"#,
 ];

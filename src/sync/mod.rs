@@ -194,6 +194,9 @@ pub struct Engine {
     live_poll_interval: Duration,
     /// When each page's inbox folder was last polled by this engine.
     inbox_polled: Mutex<HashMap<String, Instant>>,
+    /// The team new conversations go to in turn (`[assignment] new_conversations =
+    /// "round-robin"`); empty: to nobody.
+    round_robin: Vec<String>,
 }
 
 impl Engine {
@@ -216,7 +219,14 @@ impl Engine {
             fetching: Arc::new(tokio::sync::Semaphore::new(pictures::FETCHES_AT_ONCE)),
             live_poll_interval: Duration::from_secs(5 * 60),
             inbox_polled: Mutex::new(HashMap::new()),
+            round_robin: Vec::new(),
         }
+    }
+
+    /// Gives new conversations to `team`'s available staff in turn.
+    pub fn with_round_robin(mut self, team: Vec<String>) -> Self {
+        self.round_robin = team;
+        self
     }
 
     /// Polls a page's inbox folder only this often while its webhooks are live.

@@ -43,12 +43,34 @@ impl Engine {
                 to_store.push(update);
             }
         }
+        let team = self.round_robin.clone();
         let applied = self
             .db(move |s| {
                 for spam in &waiting {
                     s.record_waiting(spam)?;
                 }
-                s.apply_conversations(&to_store)
+                let applied = s.apply_conversations(&to_store)?;
+                if !team.is_empty() {
+                    // New conversations with a buyer to answer go to staff in turn: not the old
+                    // ones a first sync brings in, which nobody can answer as usual any more.
+                    let recent = now - chrono::Duration::hours(24);
+                    let new: Vec<String> = to_store
+                        .iter()
+                        .zip(&applied)
+                        .filter(|(update, applied)| {
+                            applied.new_conversation
+                                && update.messages.last().is_some_and(|m| {
+                                    m.direction == crate::model::Direction::In
+                                        && m.created_time >= recent
+                                })
+                        })
+                        .map(|(update, _)| update.id.clone())
+                        .collect();
+                    for (conversation, staff) in s.assign_in_turn(&new, &team, now)? {
+                        tracing::info!(conversation, staff, "assigned in turn");
+                    }
+                }
+                Ok(applied)
             })
             .await?;
         let mut news = News::default();

@@ -18,7 +18,18 @@ impl App {
     /// Does what `action` means where the inbox is (`key` is what was pressed).
     pub(super) fn perform(&mut self, action: Action, key: KeyEvent) {
         match (self.overlay, action) {
+            (Some(Overlay::Labels), action) => self.labels_action(action),
+            (Some(Overlay::Customer { .. }), action) if self.note_typing.is_some() => {
+                self.note_action(action)
+            }
+            (Some(Overlay::Customer { top }), action) => self.customer_action(top, action),
+            (Some(Overlay::Stats), Action::Close) => {
+                self.stats = None;
+                self.overlay = None;
+            }
             (Some(_), Action::Close) => self.overlay = None,
+            (Some(Overlay::Assign { cursor }), action) => self.assign_action(cursor, action),
+            (Some(Overlay::Stats), _) => {}
             (Some(Overlay::Picture), _) => {}
             (Some(Overlay::Attach), action) => self.attach_action(action),
             (Some(overlay @ (Overlay::Help { top } | Overlay::Why { top })), movement) => {
@@ -253,7 +264,13 @@ impl App {
             Action::FilterUnread => self.page_and_filter(self.page, Filter::Unread),
             Action::FilterUnreplied => self.page_and_filter(self.page, Filter::Unreplied),
             Action::FilterDone => self.page_and_filter(self.page, Filter::Done),
+            Action::FilterMine => self.page_and_filter(self.page, Filter::Mine),
             Action::ToggleDone => self.toggle_done(),
+            Action::Labels => self.open_conversation_labels(),
+            Action::FilterLabels => self.open_labels(super::team::LabelPurpose::ListFilter),
+            Action::Assign => self.open_assign(),
+            Action::Customer => self.open_customer(),
+            Action::TeamStats => self.open_stats(),
             Action::PreviousPage => self.step_page(false),
             Action::NextPage => self.step_page(true),
             Action::NextUnread => self.next_unread(),

@@ -13,10 +13,10 @@ use super::writer::{Write, Writer};
 use crate::config::{Config, QuickReply};
 use crate::i18n::{Lang, S, Tr};
 use crate::keymap::Keymap;
-use crate::model::{Direction, Filter, ReplyTo};
+use crate::model::{Direction, Filter, LabelMatch, ReplyTo};
 use crate::store::{
-    ConversationRow, FilterCounts, ListQuery, MessageRow, Order, PageSync, Presence, SearchHit,
-    Store, WaitingSpam, WebhookState,
+    ConversationRow, Customer, FilterCounts, LabelRow, ListQuery, MessageRow, Order, PageSync,
+    Presence, SearchHit, Stats, Store, WaitingSpam, WebhookState,
 };
 use crate::sync::EngineCommand;
 
@@ -37,6 +37,8 @@ pub struct UiSettings {
     pub library: Option<std::path::PathBuf>,
     /// How pictures are drawn, as the config says.
     pub graphics: crate::config::Graphics,
+    /// The `[[staff]]` conversations can be assigned to, in the config's order.
+    pub team: Vec<String>,
 }
 
 impl UiSettings {
@@ -56,6 +58,7 @@ impl UiSettings {
             staff: config.staff_name(),
             library: config.attachments.library.clone(),
             graphics: config.attachments.graphics,
+            team: config.team(),
         }
     }
 }
@@ -89,6 +92,14 @@ pub enum Overlay {
     Picture,
     /// The attach picker (`App::attach`).
     Attach,
+    /// The label picker (`App::label_picker`).
+    Labels,
+    /// Whom to give the conversation shown to: `cursor` on the team (the last: nobody).
+    Assign { cursor: usize },
+    /// The customer of the conversation shown (`App::customer`), scrolled down `top` lines.
+    Customer { top: usize },
+    /// How the team is doing (`App::stats`).
+    Stats,
 }
 
 #[derive(Debug, Clone)]
@@ -233,6 +244,19 @@ pub struct App {
     pub attach: Option<super::attach::AttachPrompt>,
     /// Files attached to each conversation's reply, not sent yet.
     pub attached: HashMap<String, Vec<crate::files::OutgoingFile>>,
+    /// Every label, as last read.
+    pub labels: Vec<LabelRow>,
+    /// The labels the list is narrowed to, and whether a conversation needs any or all.
+    pub label_filter: Vec<i64>,
+    pub label_match: LabelMatch,
+    /// The label picker, while it is open.
+    pub label_picker: Option<super::team::LabelPicker>,
+    /// The customer panel's customer, read again with the rest.
+    pub customer: Option<Customer>,
+    /// A note being written in the customer panel.
+    pub note_typing: Option<String>,
+    /// The team's numbers, while they are shown.
+    pub stats: Option<Stats>,
 }
 
 impl App {
@@ -304,6 +328,13 @@ impl App {
             graphics: Default::default(),
             attach: None,
             attached: HashMap::new(),
+            labels: Vec::new(),
+            label_filter: Vec::new(),
+            label_match: LabelMatch::Any,
+            label_picker: None,
+            customer: None,
+            note_typing: None,
+            stats: None,
         };
         app.reload();
         app
@@ -440,6 +471,8 @@ impl App {
             page_id: self.page.map(|i| self.pages[i].id.clone()),
             filter: self.filter,
             order: self.order,
+            labels: self.label_filter.clone(),
+            label_match: self.label_match,
         }
     }
 
@@ -455,6 +488,7 @@ impl App {
             self.data_version = version;
         }
         self.load_pages();
+        self.load_team();
         // The page rows decide the banners, and so how many list rows fit.
         self.list_capacity = super::view::list_capacity(self, self.size);
         self.load_counts();
@@ -520,9 +554,9 @@ impl App {
 
     /// How many conversations each filter holds on the page shown: read when data or the page
     /// changes, not on every move.
-    fn load_counts(&mut self) {
-        let page_id = self.page.map(|i| self.pages[i].id.clone());
-        if let Some(counts) = self.report_value(self.store.filter_counts(page_id.as_deref())) {
+    pub(super) fn load_counts(&mut self) {
+        let scope = self.list_query();
+        if let Some(counts) = self.report_value(self.store.filter_counts_in(&scope)) {
             self.counts = counts;
         }
     }
@@ -723,7 +757,7 @@ impl App {
         self.picker_dismissed = false;
     }
 
-    /// The sidebar's items: "All pages", each page, then the four filters.
+    /// The sidebar's items: "All pages", each page, then the filters.
     pub fn sidebar_items(&self) -> usize {
         1 + self.pages.len() + Filter::ALL.len()
     }

@@ -58,7 +58,7 @@ impl AttachPrompt {
         let mut scored: Vec<(usize, &(String, bool))> = entries
             .iter()
             .filter_map(|entry| {
-                fuzzy_score(&crate::text::fold(&entry.0), &wanted).map(|s| (s, entry))
+                crate::text::fuzzy_score(&crate::text::fold(&entry.0), &wanted).map(|s| (s, entry))
             })
             .collect();
         scored.sort_by_key(|(score, _)| *score);
@@ -89,29 +89,6 @@ fn user_home() -> PathBuf {
     directories::BaseDirs::new()
         .map(|dirs| dirs.home_dir().to_owned())
         .unwrap_or_else(|| PathBuf::from("/"))
-}
-
-/// How well `name` matches `wanted` (both folded): its letters in order, `None` when they are
-/// not there; lower is better (a name starting with it first, then the tightest match).
-fn fuzzy_score(name: &str, wanted: &str) -> Option<usize> {
-    if wanted.is_empty() {
-        return Some(0);
-    }
-    let mut first = None;
-    let mut last = 0;
-    let mut letters = name.char_indices();
-    for w in wanted.chars() {
-        let (at, _) = letters.find(|(_, c)| *c == w)?;
-        first.get_or_insert(at);
-        last = at;
-    }
-    let first = first.unwrap_or(0);
-    let spread = last - first;
-    Some(if name.starts_with(wanted) {
-        0
-    } else {
-        1 + first + spread
-    })
 }
 
 impl App {
@@ -319,23 +296,5 @@ impl App {
             conversation_id: conversation_id.to_owned(),
             files,
         });
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_match_by_letters_in_order_accents_ignored_prefix_first() {
-        let fold = crate::text::fold;
-        assert_eq!(fuzzy_score(&fold("vay-do.jpg"), &fold("vay")), Some(0));
-        assert!(fuzzy_score(&fold("Áo khoác dạ.png"), &fold("aokhoac")).is_some());
-        assert!(fuzzy_score(&fold("ao-thun.png"), &fold("thun")) > Some(0));
-        assert_eq!(fuzzy_score(&fold("giay.jpg"), &fold("vay")), None);
-        assert!(
-            fuzzy_score(&fold("dam-xoe.jpg"), &fold("dx"))
-                < fuzzy_score(&fold("dam-ngan-xoe.jpg"), &fold("dx"))
-        );
     }
 }

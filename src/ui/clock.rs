@@ -31,6 +31,11 @@ impl Clock {
         self.date(self.now)
     }
 
+    /// "Today 14:05", "Monday 23 Nov 09:12": a moment further back than a chat's day.
+    pub fn stamp(&self, tr: crate::i18n::Tr, time: DateTime<Utc>) -> String {
+        format!("{} {}", tr.day(self.date(time), self.today()), self.hm(time))
+    }
+
     /// Seconds from `time` to now.
     pub fn since(&self, time: DateTime<Utc>) -> i64 {
         (self.now - time).num_seconds()

@@ -142,6 +142,7 @@ impl App {
                     self.reload();
                 }
             }
+            Written::Team { change, result } => self.on_team_written(change, result),
             Written::SpamSync {
                 page_id,
                 on,

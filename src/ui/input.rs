@@ -70,6 +70,11 @@ impl App {
             (Some(Overlay::Help { .. } | Overlay::Why { .. }), _, _) => &[Mode::Help, Mode::Move],
             (Some(Overlay::Picture), _, _) => &[Mode::Help],
             (Some(Overlay::Attach), _, _) => &[Mode::Attach],
+            (Some(Overlay::Labels), _, _) => &[Mode::Labels],
+            (Some(Overlay::Assign { .. }), _, _) => &[Mode::Assign, Mode::Move],
+            (Some(Overlay::Customer { .. }), _, _) if self.note_typing.is_some() => &[Mode::Note],
+            (Some(Overlay::Customer { .. }), _, _) => &[Mode::Customer, Mode::Move],
+            (Some(Overlay::Stats), _, _) => &[Mode::Stats],
             (Some(Overlay::Settings { .. }), _, _) => &[Mode::Settings, Mode::Move],
             (None, Some(_), _) => &[Mode::Search],
             (None, None, Pane::Compose) if self.picker_matches().is_some() => {
@@ -84,6 +89,10 @@ impl App {
     pub(super) fn type_text(&mut self, key: KeyEvent) {
         if self.overlay == Some(Overlay::Attach) {
             self.attach_type(key);
+        } else if self.overlay == Some(Overlay::Labels) {
+            self.labels_type(key);
+        } else if self.note_typing.is_some() {
+            self.note_type(key);
         } else if let Some(typing) = self.search.typing.as_mut() {
             match key.code {
                 KeyCode::Backspace => {
@@ -113,6 +122,14 @@ impl App {
     pub fn on_paste(&mut self, text: &str) -> bool {
         if self.overlay == Some(Overlay::Attach) {
             self.attach_paste(text);
+            return true;
+        }
+        if self.overlay == Some(Overlay::Labels) {
+            self.labels_paste(text);
+            return true;
+        }
+        if self.note_typing.is_some() {
+            self.note_paste(text);
             return true;
         }
         if self.open.is_none() || self.overlay.is_some() {

@@ -14,6 +14,7 @@ mod input;
 mod pictures;
 mod presence;
 mod quick;
+mod team;
 mod theme;
 mod view;
 mod writer;

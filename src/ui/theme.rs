@@ -32,6 +32,21 @@ impl Theme {
         }
     }
 
+    /// A label in its colour (without colour, its brackets alone set it apart).
+    pub fn label(self, colour: crate::model::LabelColour) -> Style {
+        use crate::model::LabelColour;
+        self.fg(match colour {
+            LabelColour::Red => Color::Red,
+            LabelColour::Green => Color::Green,
+            LabelColour::Yellow => Color::Yellow,
+            LabelColour::Blue => Color::Blue,
+            LabelColour::Magenta => Color::Magenta,
+            LabelColour::Cyan => Color::Cyan,
+            LabelColour::Orange => Color::LightRed,
+            LabelColour::Purple => Color::LightMagenta,
+        })
+    }
+
     pub fn normal(self) -> Style {
         Style::default()
     }

@@ -75,6 +75,68 @@ pub enum Write {
         done: bool,
         at: DateTime<Utc>,
     },
+    /// A change to what the team shares.
+    Team { change: TeamChange, at: DateTime<Utc> },
+}
+
+/// What staff change of labels, assignment and notes.
+#[derive(Debug, Clone)]
+pub enum TeamChange {
+    /// A new label, put on the conversation `on` when there is one.
+    CreateLabel { name: String, on: Option<String> },
+    Label {
+        conversation_id: String,
+        label_id: i64,
+        on: bool,
+    },
+    RenameLabel { label_id: i64, name: String },
+    RecolourLabel {
+        label_id: i64,
+        colour: crate::model::LabelColour,
+    },
+    DeleteLabel { label_id: i64 },
+    Assign {
+        conversation_id: String,
+        staff: Option<String>,
+    },
+    Note { conversation_id: String, text: String },
+}
+
+impl TeamChange {
+    /// Makes the change; how many conversations a deleted label was on (else 0).
+    fn apply(&self, store: &mut Store, at: DateTime<Utc>) -> Result<usize> {
+        match self {
+            TeamChange::CreateLabel { name, on } => {
+                let label = store.create_label(name, None, at)?;
+                if let Some(conversation_id) = on {
+                    store.set_label(conversation_id, label.id, true, at)?;
+                }
+                Ok(0)
+            }
+            TeamChange::Label {
+                conversation_id,
+                label_id,
+                on,
+            } => store.set_label(conversation_id, *label_id, *on, at).map(|_| 0),
+            TeamChange::RenameLabel { label_id, name } => {
+                store.rename_label(*label_id, name).map(|_| 0)
+            }
+            TeamChange::RecolourLabel { label_id, colour } => {
+                store.recolour_label(*label_id, *colour).map(|_| 0)
+            }
+            TeamChange::DeleteLabel { label_id } => store.delete_label(*label_id),
+            TeamChange::Assign {
+                conversation_id,
+                staff,
+            } => store
+                .assign(conversation_id, staff.as_deref(), at)
+                .map(|_| 0),
+            TeamChange::Note {
+                conversation_id,
+                text,
+            } => store.add_note(conversation_id, text, at).map(|_| 0),
+        }
+    }
 }
 
 /// What became of a write.
@@ -131,6 +193,10 @@ pub enum Written {
         conversation_id: String,
         done: bool,
         result: Result<bool>,
+    },
+    Team {
+        change: TeamChange,
+        result: Result<usize>,
     },
 }
 
@@ -194,6 +260,10 @@ impl Write {
                 result: store.mark_done(&conversation_id, done, at),
                 conversation_id,
                 done,
+            },
+            Write::Team { change, at } => Written::Team {
+                result: change.apply(store, at),
+                change,
             },
             Write::Presence {
                 instance,
@@ -271,6 +341,10 @@ impl Write {
                 result: stopped(),
             },
             Write::Presence { .. } => Written::Presence { result: stopped() },
+            Write::Team { change, .. } => Written::Team {
+                change,
+                result: Err(StoreError::WriterStopped),
+            },
             Write::Done {
                 conversation_id,
                 done,

@@ -8,7 +8,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::{filter_name, pane_block};
 use crate::i18n::{S, Tr};
-use crate::model::ReplyWindow;
+use crate::model::{LabelMatch, ReplyWindow};
 use crate::store::{ConversationRow, Order};
 use crate::text::fit;
 use crate::ui::app::{App, Pane};
@@ -35,7 +35,21 @@ pub(super) fn reply_window(
 
 pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) {
     let tr = app.tr;
-    let listed = format!("{} ({})", tr.t(filter_name(app.filter)), app.list_total);
+    let mut listed = format!("{} ({})", tr.t(filter_name(app.filter)), app.list_total);
+    // Narrowed to labels: which, and whether any or all of them.
+    if !app.label_filter.is_empty() {
+        let names: Vec<&str> = app
+            .labels
+            .iter()
+            .filter(|l| app.label_filter.contains(&l.id))
+            .map(|l| l.name.as_str())
+            .collect();
+        let how = tr.t(match app.label_match {
+            LabelMatch::Any => S::LabelsAny,
+            LabelMatch::All => S::LabelsAll,
+        });
+        listed = format!("{listed} · {}", tr.f(S::LabelsFiltered, &[&names.join(", "), how]));
+    }
     let title = match app.order {
         Order::Newest => format!("{} · {listed}", tr.t(S::Conversations)),
         Order::LongestWaiting => format!("{listed} · {}", tr.t(S::LongestWaitingFirst)),
@@ -119,15 +133,43 @@ pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
         } else {
             format!(" {window}")
         };
-        let snippet_width = width.saturating_sub(window.width() + 2);
-        let second = vec![
+        // Who has it, and its labels, as far as half the row allows.
+        let assignee = conversation
+            .assignee
+            .as_ref()
+            .map(|name| format!(" →{}", fit(name, 10).trim_end()))
+            .unwrap_or_default();
+        let room = (width / 2).saturating_sub(assignee.width());
+        let mut labels = Vec::new();
+        let mut used = 0;
+        for (index, span) in super::team::label_spans(app, &conversation.labels)
+            .into_iter()
+            .enumerate()
+        {
+            let left = conversation.labels.len() - index;
+            let more = if left > 1 { 3 } else { 0 };
+            if used + 1 + span.width() + more > room {
+                let rest = format!(" +{left}");
+                used += rest.width();
+                labels.push(Span::styled(rest, app.theme.dim()));
+                break;
+            }
+            used += 1 + span.width();
+            labels.push(Span::raw(" "));
+            labels.push(span);
+        }
+        let snippet_width =
+            width.saturating_sub(window.width() + 2 + used + assignee.width());
+        let mut second = vec![
             Span::raw("  "),
             Span::styled(
                 fit(&tr.preview(conversation), snippet_width),
                 app.theme.dim(),
             ),
-            Span::styled(window, app.theme.dim()),
         ];
+        second.extend(labels);
+        second.push(Span::styled(assignee, app.theme.bold()));
+        second.push(Span::styled(window, app.theme.dim()));
         let (mut first, mut second) = (Line::from(first), Line::from(second));
         if selected {
             first = first.style(app.theme.selected());

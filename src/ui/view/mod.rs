@@ -25,6 +25,7 @@ mod list;
 mod overlays;
 mod sidebar;
 mod status;
+mod team;
 
 /// Below this width the sidebar folds into a header line.
 const SIDEBAR_MIN_WIDTH: u16 = 110;
@@ -49,6 +50,7 @@ fn filter_name(filter: Filter) -> S {
         Filter::Unread => S::FilterUnread,
         Filter::Unreplied => S::FilterUnreplied,
         Filter::Done => S::FilterDone,
+        Filter::Mine => S::FilterMine,
     }
 }
 
@@ -186,6 +188,10 @@ pub fn draw_at(frame: &mut Frame, app: &App, clock: Clock) {
         Some(Overlay::Settings { cursor }) => draw_settings(frame, app, cursor),
         Some(Overlay::Picture) => draw_picture(frame, app),
         Some(Overlay::Attach) => draw_attach(frame, app),
+        Some(Overlay::Labels) => team::draw_labels(frame, app),
+        Some(Overlay::Assign { cursor }) => team::draw_assign(frame, app, cursor),
+        Some(overlay @ Overlay::Customer { top }) => draw_window(frame, app, overlay, top, clock),
+        Some(Overlay::Stats) => team::draw_stats(frame, app, clock),
         None => {}
     }
 }

@@ -78,10 +78,24 @@ fn why_lines(app: &App, screen: Rect, clock: Clock) -> Vec<Line<'static>> {
 }
 
 /// The lines of a scrolling window, and its title.
-fn window(app: &App, overlay: Overlay, screen: Rect, clock: Clock) -> (Vec<Line<'static>>, S) {
+fn window(
+    app: &App,
+    overlay: Overlay,
+    screen: Rect,
+    clock: Clock,
+) -> (Vec<Line<'static>>, String) {
+    let tr = app.tr;
     match overlay {
-        Overlay::Why { .. } => (why_lines(app, screen, clock), S::WhyTitle),
-        _ => (help_lines(app), S::Help),
+        Overlay::Why { .. } => (why_lines(app, screen, clock), tr.t(S::WhyTitle).to_owned()),
+        Overlay::Customer { .. } => {
+            let width = usize::from(window_area(screen, 0).width.saturating_sub(2));
+            let name = app.customer.as_ref().map_or("", |c| c.name.as_str());
+            (
+                super::team::customer_lines(app, width, clock),
+                tr.f(S::CustomerTitle, &[fit(name, 30).trim_end()]),
+            )
+        }
+        _ => (help_lines(app), tr.t(S::Help).to_owned()),
     }
 }
 
@@ -102,7 +116,6 @@ pub(super) fn draw_window(
 ) {
     let tr = app.tr;
     let (lines, title) = window(app, overlay, frame.area(), clock);
-    let title = tr.t(title);
     let total = lines.len();
     let area = window_area(frame.area(), total);
     let shown = usize::from(area.height.saturating_sub(2));
@@ -117,10 +130,16 @@ pub(super) fn draw_window(
     } else {
         format!("{title} · Esc")
     };
-    let block = Block::default()
+    let mut block = Block::default()
         .borders(Borders::ALL)
         .border_style(app.theme.focused_border())
         .title(title);
+    // The note being written about the customer, on the window's bottom edge.
+    if let (Overlay::Customer { .. }, Some(typing)) = (overlay, &app.note_typing) {
+        let room = usize::from(area.width.saturating_sub(4));
+        let prompt = tr.f(S::NotePrompt, &[&format!("{typing}▏")]);
+        block = block.title_bottom(Line::styled(fit(&prompt, room), app.theme.bold()));
+    }
     let visible: Vec<Line> = lines.into_iter().skip(top).take(shown).collect();
     frame.render_widget(Clear, area);
     frame.render_widget(Paragraph::new(visible).block(block), area);

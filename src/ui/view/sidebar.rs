@@ -121,7 +121,7 @@ pub(super) fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
             tr.t(filter_name(app.filter)),
             app.counts.of(app.filter)
         );
-        vec![(chosen, true), ("1-4 ".to_owned(), false)]
+        vec![(chosen, true), (format!("1-{} ", Filter::ALL.len()), false)]
     };
     let filters_width: usize = filters
         .iter()

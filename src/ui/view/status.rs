@@ -175,6 +175,7 @@ const LIST_HINTS: &[Hint] = &[
     Hint(&[Action::Open], 1, S::HintOpen),
     Hint(FILTERS, 1, S::HintFilter),
     Hint(&[Action::Search], 1, S::HintSearch),
+    Hint(&[Action::Labels], 1, S::HintLabels),
     Hint(&[Action::Settings], 1, S::HintSettings),
     Hint(&[Action::Help], 1, S::HintHelp),
     Hint(&[Action::Quit], 1, S::HintQuit),
@@ -184,6 +185,8 @@ const FILTERS: &[Action] = &[
     Action::FilterSpam,
     Action::FilterUnread,
     Action::FilterUnreplied,
+    Action::FilterDone,
+    Action::FilterMine,
 ];
 const CHAT_HINTS: &[Hint] = &[
     Hint(&[Action::ScrollUp, Action::ScrollDown], 1, S::HintScroll),
@@ -216,6 +219,32 @@ const ATTACH_HINTS: &[Hint] = &[
     Hint(&[Action::Complete], 1, S::HintComplete),
     Hint(&[Action::Close], 1, S::HintClose),
 ];
+const LABELS_HINTS: &[Hint] = &[
+    Hint(&[Action::ToggleLabel], 1, S::HintToggleLabel),
+    Hint(&[Action::RenameLabel], 1, S::HintRename),
+    Hint(&[Action::RecolourLabel], 1, S::HintColour),
+    Hint(&[Action::DeleteLabel], 1, S::HintDelete),
+    Hint(&[Action::Close], 1, S::HintClose),
+];
+const LABEL_FILTER_HINTS: &[Hint] = &[
+    Hint(&[Action::ToggleLabel], 1, S::HintToggleLabel),
+    Hint(&[Action::MatchAllLabels], 1, S::HintAnyAll),
+    Hint(&[Action::Close], 1, S::HintClose),
+];
+const ASSIGN_HINTS: &[Hint] = &[
+    Hint(&[Action::Down, Action::Up], 1, S::HintMove),
+    Hint(&[Action::ChooseStaff], 1, S::HintAssign),
+    Hint(&[Action::Close], 1, S::HintClose),
+];
+const CUSTOMER_HINTS: &[Hint] = &[
+    Hint(&[Action::WriteNote], 2, S::HintNote),
+    Hint(&[Action::Down, Action::Up], 1, S::HintScroll),
+    Hint(&[Action::Close], 1, S::HintClose),
+];
+const NOTE_HINTS: &[Hint] = &[
+    Hint(&[Action::SaveNote], 1, S::HintSave),
+    Hint(&[Action::Close], 1, S::HintCancel),
+];
 const SETTINGS_HINTS: &[Hint] = &[
     Hint(&[Action::Down, Action::Up], 1, S::HintMove),
     Hint(&[Action::ToggleSpamSync], 1, S::HintToggleSpamSync),
@@ -229,6 +258,14 @@ fn hint_line(app: &App) -> String {
         (Some(Overlay::Help { .. } | Overlay::Why { .. }), _, _) => HELP_HINTS,
         (Some(Overlay::Picture), _, _) => PICTURE_HINTS,
         (Some(Overlay::Attach), _, _) => ATTACH_HINTS,
+        (Some(Overlay::Labels), _, _) => match app.label_picker.as_ref().map(|p| &p.purpose) {
+            Some(crate::ui::team::LabelPurpose::ListFilter) => LABEL_FILTER_HINTS,
+            _ => LABELS_HINTS,
+        },
+        (Some(Overlay::Assign { .. }), _, _) => ASSIGN_HINTS,
+        (Some(Overlay::Customer { .. }), _, _) if app.note_typing.is_some() => NOTE_HINTS,
+        (Some(Overlay::Customer { .. }), _, _) => CUSTOMER_HINTS,
+        (Some(Overlay::Stats), _, _) => PICTURE_HINTS,
         (None, Some(_), _) => SEARCH_HINTS,
         (None, None, Pane::Compose) if app.picker_matches().is_some() => PICKER_HINTS,
         (None, None, Pane::Compose) => REPLY_HINTS,

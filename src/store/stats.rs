@@ -1,0 +1,167 @@
+//! How the team is doing, from the messages themselves: how fast buyers get a first answer,
+//! how many replies went out, who waits now, and how many spam buyers were rescued.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Local, NaiveDate, Utc};
+use rusqlite::params;
+
+use super::*;
+
+/// One page's or one staff member's numbers over the period.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct StatsRow {
+    pub name: String,
+    /// Seconds from a buyer's first unanswered message to the answer: median and 90th
+    /// percentile, of the answers given in the period.
+    pub first_response_median_s: Option<i64>,
+    pub first_response_p90_s: Option<i64>,
+    pub answered: usize,
+    pub replies: usize,
+    /// Conversations whose buyer waits for an answer now (not done), and the longest wait.
+    pub waiting_now: usize,
+    pub longest_wait_s: Option<i64>,
+    /// Spam conversations a reply took out of Facebook's Spam folder.
+    pub spam_rescued: usize,
+    #[serde(skip)]
+    response_times: Vec<i64>,
+}
+
+/// The numbers of a period: per page, per staff member, and replies per day.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stats {
+    pub since: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    pub pages: Vec<StatsRow>,
+    pub staff: Vec<StatsRow>,
+    /// Replies sent each day of the period (the machine's local days), oldest first.
+    pub replies_per_day: Vec<(NaiveDate, usize)>,
+}
+
+/// The value at `share` (0.5, 0.9) of sorted values, by nearest rank.
+fn percentile(sorted: &[i64], share: f64) -> Option<i64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (share * sorted.len() as f64).ceil() as usize;
+    Some(sorted[rank.clamp(1, sorted.len()) - 1])
+}
+
+fn row<'a>(rows: &'a mut BTreeMap<String, StatsRow>, name: &str) -> &'a mut StatsRow {
+    rows.entry(name.to_owned()).or_insert_with(|| StatsRow {
+        name: name.to_owned(),
+        ..StatsRow::default()
+    })
+}
+
+fn finish(rows: BTreeMap<String, StatsRow>) -> Vec<StatsRow> {
+    rows.into_values()
+        .map(|mut row| {
+            row.response_times.sort_unstable();
+            row.first_response_median_s = percentile(&row.response_times, 0.5);
+            row.first_response_p90_s = percentile(&row.response_times, 0.9);
+            row.answered = row.response_times.len();
+            row
+        })
+        .collect()
+}
+
+impl Store {
+    /// The team's numbers from `since` to `until`. A page is named as pagedesk knows it; a
+    /// reply typed in Facebook's Page inbox counts for [`REPLIED_IN_FACEBOOK`].
+    pub fn stats(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<Stats> {
+        let mut pages: BTreeMap<String, StatsRow> = BTreeMap::new();
+        let mut staff: BTreeMap<String, StatsRow> = BTreeMap::new();
+        let mut days: BTreeMap<NaiveDate, usize> = BTreeMap::new();
+        let first_day = since.with_timezone(&Local).date_naive();
+        let last_day = until.with_timezone(&Local).date_naive();
+        let mut day = first_day;
+        while day <= last_day {
+            days.insert(day, 0);
+            match day.succ_opt() {
+                Some(next) => day = next,
+                None => break,
+            }
+        }
+        // A buyer's message starts a wait; the page's next reply ends it. Messages still being
+        // sent, or refused, are no answer.
+        let mut stmt = self.conn.prepare(
+            "SELECT m.conversation_id, p.name, m.direction, m.created_time, m.sent_by
+             FROM messages m JOIN conversations c ON c.id = m.conversation_id
+             JOIN pages p ON p.id = c.page_id
+             WHERE m.created_time >= ?1 AND m.created_time <= ?2 AND m.status = 'sent'
+             ORDER BY m.conversation_id, m.created_time, m.id",
+        )?;
+        let mut messages = stmt.query(params![since.timestamp(), until.timestamp()])?;
+        let mut conversation = String::new();
+        let mut waiting_from: Option<i64> = None;
+        while let Some(r) = messages.next()? {
+            let id: String = r.get(0)?;
+            if id != conversation {
+                conversation = id;
+                waiting_from = None;
+            }
+            let page: String = r.get(1)?;
+            let direction: String = r.get(2)?;
+            let at: i64 = r.get(3)?;
+            if direction == "in" {
+                waiting_from.get_or_insert(at);
+                continue;
+            }
+            let sender: Option<String> = r.get(4)?;
+            let sender = sender.as_deref().unwrap_or(REPLIED_IN_FACEBOOK);
+            row(&mut pages, &page).replies += 1;
+            row(&mut staff, sender).replies += 1;
+            *days
+                .entry(to_time(at).with_timezone(&Local).date_naive())
+                .or_default() += 1;
+            if let Some(from) = waiting_from.take() {
+                row(&mut pages, &page).response_times.push(at - from);
+                row(&mut staff, sender).response_times.push(at - from);
+            }
+        }
+        drop(messages);
+        // Who waits now, per page and per staff member who has them.
+        let mut waiting = self.conn.prepare(
+            "SELECT p.name, c.assignee, c.waiting_since FROM conversations c
+             JOIN pages p ON p.id = c.page_id
+             WHERE c.customer_spoke_last = 1 AND c.done_at IS NULL",
+        )?;
+        let mut rows = waiting.query([])?;
+        while let Some(r) = rows.next()? {
+            let page: String = r.get(0)?;
+            let assignee: Option<String> = r.get(1)?;
+            let wait = r
+                .get::<_, Option<i64>>(2)?
+                .map(|since| (until.timestamp() - since).max(0));
+            let count = |row: &mut StatsRow| {
+                row.waiting_now += 1;
+                row.longest_wait_s = row.longest_wait_s.max(wait);
+            };
+            count(row(&mut pages, &page));
+            if let Some(assignee) = assignee {
+                count(row(&mut staff, &assignee));
+            }
+        }
+        drop(rows);
+        let mut rescued = self.conn.prepare(
+            "SELECT p.name, c.rescued_by FROM conversations c JOIN pages p ON p.id = c.page_id
+             WHERE c.rescued_at >= ?1 AND c.rescued_at <= ?2",
+        )?;
+        let mut rows = rescued.query(params![since.timestamp(), until.timestamp()])?;
+        while let Some(r) = rows.next()? {
+            let page: String = r.get(0)?;
+            let by: Option<String> = r.get(1)?;
+            row(&mut pages, &page).spam_rescued += 1;
+            row(&mut staff, by.as_deref().unwrap_or(REPLIED_IN_FACEBOOK)).spam_rescued += 1;
+        }
+        drop(rows);
+        Ok(Stats {
+            since,
+            until,
+            pages: finish(pages),
+            staff: finish(staff),
+            replies_per_day: days.into_iter().collect(),
+        })
+    }
+}

@@ -1,0 +1,453 @@
+//! Team work in the inbox: the label picker (on a conversation, or narrowing the list), giving
+//! a conversation to a staff member, the customer panel with its notes, and the team's numbers.
+//! Every change goes to the writer; other inboxes see it at their next look at the database.
+
+use chrono::Utc;
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::app::{App, Overlay};
+use super::writer::{TeamChange, Write};
+use crate::i18n::S;
+use crate::keymap::Action;
+use crate::model::{LabelColour, LabelMatch};
+use crate::store::LabelRow;
+use crate::text::{fold, fuzzy_score};
+
+/// What the label picker changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LabelPurpose {
+    /// The labels of this conversation.
+    Conversation { id: String, name: String },
+    /// The labels the list is narrowed to.
+    ListFilter,
+}
+
+/// A row of the label picker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LabelChoice {
+    Label(LabelRow),
+    /// What is typed, as a new label.
+    Create(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct LabelPicker {
+    pub purpose: LabelPurpose,
+    pub typed: String,
+    pub selected: usize,
+    /// The label Ctrl-d was pressed on once: pressed again, it is deleted.
+    pub confirm_delete: Option<i64>,
+}
+
+impl LabelPicker {
+    /// The labels matching what is typed, best first; on a conversation, a label of that name
+    /// to create when none has it.
+    pub fn choices(&self, labels: &[LabelRow]) -> Vec<LabelChoice> {
+        let wanted = fold(self.typed.trim());
+        let mut scored: Vec<(usize, &LabelRow)> = labels
+            .iter()
+            .filter_map(|label| fuzzy_score(&fold(&label.name), &wanted).map(|s| (s, label)))
+            .collect();
+        scored.sort_by_key(|(score, _)| *score);
+        let mut choices: Vec<LabelChoice> = scored
+            .into_iter()
+            .map(|(_, label)| LabelChoice::Label(label.clone()))
+            .collect();
+        let typed = self.typed.trim();
+        let exists = labels.iter().any(|l| fold(&l.name) == wanted);
+        if matches!(self.purpose, LabelPurpose::Conversation { .. })
+            && !typed.is_empty()
+            && !exists
+        {
+            choices.push(LabelChoice::Create(typed.to_owned()));
+        }
+        choices
+    }
+}
+
+impl App {
+    /// The conversation shown, else the one selected: id and customer's name.
+    fn conversation_at_hand(&self) -> Option<(String, String)> {
+        let conversation = match &self.open {
+            Some(open) => Some(&open.conversation),
+            None => self.selected_conversation(),
+        }?;
+        Some((conversation.id.clone(), conversation.customer_name.clone()))
+    }
+
+    /// The labels of the conversation at hand carry (from the list row or the one shown).
+    pub fn labels_on_conversation(&self, id: &str) -> Vec<i64> {
+        let row = self
+            .open
+            .as_ref()
+            .map(|o| &o.conversation)
+            .filter(|c| c.id == id)
+            .or_else(|| self.list_rows.iter().find(|c| c.id == id));
+        row.map(|c| c.labels.iter().map(|l| l.id).collect())
+            .unwrap_or_default()
+    }
+
+    pub(super) fn open_labels(&mut self, purpose: LabelPurpose) {
+        self.label_picker = Some(LabelPicker {
+            purpose,
+            typed: String::new(),
+            selected: 0,
+            confirm_delete: None,
+        });
+        self.overlay = Some(Overlay::Labels);
+    }
+
+    pub(super) fn open_conversation_labels(&mut self) {
+        if let Some((id, name)) = self.conversation_at_hand() {
+            self.open_labels(LabelPurpose::Conversation { id, name });
+        }
+    }
+
+    pub(super) fn labels_action(&mut self, action: Action) {
+        let Some(picker) = self.label_picker.as_mut() else {
+            return;
+        };
+        let choices = picker.choices(&self.labels);
+        let chosen = choices.get(picker.selected).cloned();
+        if action != Action::DeleteLabel {
+            picker.confirm_delete = None;
+        }
+        match action {
+            Action::Close => {
+                self.label_picker = None;
+                self.overlay = None;
+            }
+            Action::Down => {
+                picker.selected = (picker.selected + 1).min(choices.len().saturating_sub(1))
+            }
+            Action::Up => picker.selected = picker.selected.saturating_sub(1),
+            Action::MatchAllLabels if picker.purpose == LabelPurpose::ListFilter => {
+                self.label_match = match self.label_match {
+                    LabelMatch::Any => LabelMatch::All,
+                    LabelMatch::All => LabelMatch::Any,
+                };
+                self.narrowed();
+            }
+            Action::ToggleLabel => self.toggle_chosen(chosen),
+            Action::RenameLabel => {
+                let name = picker.typed.trim().to_owned();
+                match chosen {
+                    Some(LabelChoice::Label(label)) if !name.is_empty() => {
+                        picker.typed.clear();
+                        picker.selected = 0;
+                        self.team_write(TeamChange::RenameLabel {
+                            label_id: label.id,
+                            name,
+                        });
+                    }
+                    _ => self.say(self.tr.t(S::LabelRenameEmpty).to_owned()),
+                }
+            }
+            Action::RecolourLabel => {
+                if let Some(LabelChoice::Label(label)) = chosen {
+                    let colour = LabelColour::after(Some(LabelColour::parse(&label.colour)));
+                    self.team_write(TeamChange::RecolourLabel {
+                        label_id: label.id,
+                        colour,
+                    });
+                }
+            }
+            Action::DeleteLabel => {
+                if let Some(LabelChoice::Label(label)) = chosen {
+                    if picker.confirm_delete == Some(label.id) {
+                        picker.confirm_delete = None;
+                        self.team_write(TeamChange::DeleteLabel { label_id: label.id });
+                    } else {
+                        picker.confirm_delete = Some(label.id);
+                        let count = label.conversations.to_string();
+                        self.say(self.tr.f(S::LabelDeleteConfirm, &[&label.name, &count]));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Enter on a picker row: the label on or off the conversation (or in or out of the list's
+    /// filter), or a new one created.
+    fn toggle_chosen(&mut self, chosen: Option<LabelChoice>) {
+        let Some(picker) = self.label_picker.as_mut() else {
+            return;
+        };
+        match (picker.purpose.clone(), chosen) {
+            (LabelPurpose::ListFilter, Some(LabelChoice::Label(label))) => {
+                match self.label_filter.iter().position(|id| *id == label.id) {
+                    Some(at) => {
+                        self.label_filter.remove(at);
+                    }
+                    None => self.label_filter.push(label.id),
+                }
+                self.narrowed();
+            }
+            (LabelPurpose::Conversation { id, .. }, Some(LabelChoice::Label(label))) => {
+                let on = !self.labels_on_conversation(&id).contains(&label.id);
+                self.team_write(TeamChange::Label {
+                    conversation_id: id,
+                    label_id: label.id,
+                    on,
+                });
+            }
+            (LabelPurpose::Conversation { id, .. }, Some(LabelChoice::Create(name))) => {
+                picker.typed.clear();
+                picker.selected = 0;
+                self.team_write(TeamChange::CreateLabel { name, on: Some(id) });
+            }
+            _ => {}
+        }
+    }
+
+    /// The list's labels changed: the counts and the list follow, from the top.
+    fn narrowed(&mut self) {
+        self.selected = 0;
+        self.list_top = 0;
+        self.reload();
+    }
+
+    /// A key no binding claims, typed into the label picker's line.
+    pub(super) fn labels_type(&mut self, key: KeyEvent) {
+        let Some(picker) = self.label_picker.as_mut() else {
+            return;
+        };
+        match key.code {
+            KeyCode::Backspace => {
+                picker.typed.pop();
+            }
+            KeyCode::Char(c) => picker.typed.push(c),
+            _ => return,
+        }
+        picker.selected = 0;
+        picker.confirm_delete = None;
+    }
+
+    pub(super) fn labels_paste(&mut self, text: &str) {
+        if let Some(picker) = self.label_picker.as_mut() {
+            picker.typed.push_str(&crate::text::clean_line(text));
+            picker.selected = 0;
+        }
+    }
+
+    /// Labels gone from the database (deleted in this inbox or another) leave the list's filter.
+    pub(super) fn load_team(&mut self) {
+        if let Ok(labels) = self.store_ref().labels() {
+            self.labels = labels;
+        }
+        let labels = &self.labels;
+        self.label_filter
+            .retain(|id| labels.iter().any(|label| label.id == *id));
+        if self.customer.is_some() {
+            self.load_customer();
+        }
+    }
+
+    // Assignment.
+
+    pub(super) fn open_assign(&mut self) {
+        let Some((id, _)) = self.conversation_at_hand() else {
+            return;
+        };
+        if self.settings.team.is_empty() {
+            self.say(self.tr.t(S::AssignNoTeam).to_owned());
+            return;
+        }
+        let assignee = self
+            .list_rows
+            .iter()
+            .chain(self.open.as_ref().map(|o| &o.conversation))
+            .find(|c| c.id == id)
+            .and_then(|c| c.assignee.clone());
+        let cursor = assignee
+            .and_then(|a| self.settings.team.iter().position(|n| *n == a))
+            .unwrap_or(0);
+        self.overlay = Some(Overlay::Assign { cursor });
+    }
+
+    pub(super) fn assign_action(&mut self, cursor: usize, action: Action) {
+        // The team, then "nobody".
+        let last = self.settings.team.len();
+        let cursor = match action {
+            Action::Down => (cursor + 1).min(last),
+            Action::Up => cursor.saturating_sub(1),
+            Action::First => 0,
+            Action::Last => last,
+            Action::ChooseStaff => {
+                if let Some((conversation_id, _)) = self.conversation_at_hand() {
+                    let staff = self.settings.team.get(cursor).cloned();
+                    self.team_write(TeamChange::Assign {
+                        conversation_id,
+                        staff,
+                    });
+                }
+                self.overlay = None;
+                return;
+            }
+            _ => cursor,
+        };
+        self.overlay = Some(Overlay::Assign { cursor });
+    }
+
+    // The customer.
+
+    pub(super) fn open_customer(&mut self) {
+        if self.conversation_at_hand().is_none() {
+            return;
+        }
+        self.load_customer();
+        if self.customer.is_some() {
+            self.overlay = Some(Overlay::Customer { top: 0 });
+        }
+    }
+
+    fn load_customer(&mut self) {
+        let Some((id, _)) = self.conversation_at_hand() else {
+            self.customer = None;
+            return;
+        };
+        self.customer = self.store_ref().customer(&id).ok().flatten();
+    }
+
+    pub(super) fn customer_action(&mut self, top: usize, action: Action) {
+        let top = match action {
+            Action::Close => {
+                self.customer = None;
+                self.overlay = None;
+                return;
+            }
+            Action::WriteNote => {
+                self.note_typing = Some(String::new());
+                top
+            }
+            Action::Down => top + 1,
+            Action::Up => top.saturating_sub(1),
+            Action::First => 0,
+            Action::Last => usize::MAX,
+            _ => top,
+        };
+        let top = top.min(super::view::scroll_limit(self, Overlay::Customer { top }));
+        self.overlay = Some(Overlay::Customer { top });
+    }
+
+    pub(super) fn note_action(&mut self, action: Action) {
+        match action {
+            Action::Close => self.note_typing = None,
+            Action::SaveNote => {
+                let text = self.note_typing.take().unwrap_or_default();
+                if let (false, Some((conversation_id, _))) =
+                    (text.trim().is_empty(), self.conversation_at_hand())
+                {
+                    self.team_write(TeamChange::Note {
+                        conversation_id,
+                        text,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A key typed into the note being written.
+    pub(super) fn note_type(&mut self, key: KeyEvent) {
+        if let Some(typing) = self.note_typing.as_mut() {
+            match key.code {
+                KeyCode::Backspace => {
+                    typing.pop();
+                }
+                KeyCode::Char(c) => typing.push(c),
+                _ => {}
+            }
+        }
+    }
+
+    pub(super) fn note_paste(&mut self, text: &str) {
+        if let Some(typing) = self.note_typing.as_mut() {
+            typing.push_str(&crate::text::clean_line(text));
+        }
+    }
+
+    // The team's numbers.
+
+    pub(super) fn open_stats(&mut self) {
+        let until = Utc::now();
+        let since = until - chrono::Duration::days(7);
+        if let Some(stats) = self.report_value(self.store_ref().stats(since, until)) {
+            self.stats = Some(stats);
+            self.overlay = Some(Overlay::Stats);
+        }
+    }
+
+    fn team_write(&mut self, change: TeamChange) {
+        self.write(Write::Team {
+            change,
+            at: Utc::now(),
+        });
+    }
+
+    /// The writer made a team change: said, and everything read again.
+    pub(super) fn on_team_written(&mut self, change: TeamChange, result: crate::store::Result<usize>) {
+        let Some(carried) = self.report_value(result) else {
+            return;
+        };
+        let customer_name = |app: &App, id: &str| {
+            app.store_ref()
+                .conversation(id)
+                .ok()
+                .flatten()
+                .map(|c| c.customer_name)
+                .unwrap_or_else(|| id.to_owned())
+        };
+        let label_name = |app: &App, id: i64| {
+            app.store_ref()
+                .labels()
+                .ok()
+                .and_then(|labels| labels.into_iter().find(|l| l.id == id))
+                .map(|l| l.name)
+                .unwrap_or_default()
+        };
+        let said = match &change {
+            TeamChange::CreateLabel { name, .. } => self.tr.f(S::LabelCreated, &[name]),
+            TeamChange::Label {
+                conversation_id,
+                label_id,
+                on,
+            } => {
+                let key = if *on { S::LabelOn } else { S::LabelOff };
+                let label = label_name(self, *label_id);
+                self.tr
+                    .f(key, &[&customer_name(self, conversation_id), &label])
+            }
+            TeamChange::RenameLabel { name, .. } => self.tr.f(S::LabelRenamed, &[name]),
+            TeamChange::RecolourLabel { label_id, colour } => self
+                .tr
+                .f(S::LabelRecoloured, &[&label_name(self, *label_id), colour.as_str()]),
+            TeamChange::DeleteLabel { label_id } => {
+                // Read before the reload below: the catalogue still has it.
+                let name = self
+                    .labels
+                    .iter()
+                    .find(|l| l.id == *label_id)
+                    .map(|l| l.name.clone())
+                    .unwrap_or_default();
+                self.tr.f(S::LabelDeleted, &[&name, &carried.to_string()])
+            }
+            TeamChange::Assign {
+                conversation_id,
+                staff,
+            } => {
+                let name = customer_name(self, conversation_id);
+                match staff {
+                    Some(staff) => self.tr.f(S::Assigned, &[&name, staff]),
+                    None => self.tr.f(S::Unassigned, &[&name]),
+                }
+            }
+            TeamChange::Note {
+                conversation_id, ..
+            } => self.tr.f(S::NoteSaved, &[&customer_name(self, conversation_id)]),
+        };
+        self.say(said);
+        self.reload();
+    }
+}

@@ -1,0 +1,319 @@
+//! The team's windows: the label picker, whom to assign to, the customer panel and the team's
+//! numbers with a bar chart of replies per day.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Clear, Paragraph};
+
+use super::overlays::centered;
+use crate::i18n::{S, Tr};
+use crate::model::{Label, LabelMatch};
+use crate::store::StatsRow;
+use crate::text::fit;
+use crate::ui::app::App;
+use crate::ui::clock::Clock;
+use crate::ui::team::{LabelChoice, LabelPurpose};
+
+/// Labels as a list row or the panel shows them: `[name]` in its colour, each.
+pub(super) fn label_spans(app: &App, labels: &[Label]) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    for label in labels {
+        spans.push(Span::styled(
+            format!("[{}]", label.name),
+            app.theme.label(label.colour()),
+        ));
+    }
+    spans
+}
+
+pub(super) fn draw_labels(frame: &mut Frame, app: &App) {
+    let Some(picker) = &app.label_picker else {
+        return;
+    };
+    let tr = app.tr;
+    let area = centered(frame.area(), 60, 18);
+    let (title, on): (String, Vec<i64>) = match &picker.purpose {
+        LabelPurpose::Conversation { id, name } => (
+            tr.f(S::LabelsTitle, &[fit(name, 20).trim_end()]),
+            app.labels_on_conversation(id),
+        ),
+        LabelPurpose::ListFilter => {
+            let how = match app.label_match {
+                LabelMatch::Any => S::LabelsAny,
+                LabelMatch::All => S::LabelsAll,
+            };
+            (
+                tr.f(S::LabelsFilterTitle, &[tr.t(how)]),
+                app.label_filter.clone(),
+            )
+        }
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.focused_border())
+        .title(title);
+    let inner = block.inner(area);
+    frame.render_widget(Clear, area);
+    frame.render_widget(block, area);
+    let mut lines = vec![Line::styled(
+        format!("> {}▏", picker.typed),
+        app.theme.bold(),
+    )];
+    let choices = picker.choices(&app.labels);
+    if choices.is_empty() {
+        let none = match picker.purpose {
+            LabelPurpose::Conversation { .. } => S::LabelsNone,
+            LabelPurpose::ListFilter => S::LabelsNoneToFilter,
+        };
+        lines.push(Line::styled(tr.t(none).to_owned(), app.theme.dim()));
+    }
+    let room = usize::from(inner.height).saturating_sub(1);
+    let top = picker.selected.saturating_sub(room.saturating_sub(1));
+    let width = usize::from(inner.width);
+    for (index, choice) in choices.iter().enumerate().skip(top).take(room) {
+        let mut line = match choice {
+            LabelChoice::Label(label) => {
+                let mark = if on.contains(&label.id) { "[x] " } else { "[ ] " };
+                let count = format!(" {}", label.conversations);
+                let name_width = width.saturating_sub(mark.len() + count.len());
+                Line::from(vec![
+                    Span::raw(mark),
+                    Span::styled(
+                        fit(&label.name, name_width),
+                        app.theme.label(label.label().colour()),
+                    ),
+                    Span::styled(count, app.theme.dim()),
+                ])
+            }
+            LabelChoice::Create(name) => Line::raw(fit(&tr.f(S::LabelCreate, &[name]), width)),
+        };
+        if index == picker.selected {
+            line = line.style(app.theme.selected());
+        }
+        lines.push(line);
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+pub(super) fn draw_assign(frame: &mut Frame, app: &App, cursor: usize) {
+    let tr = app.tr;
+    let team = &app.settings.team;
+    let name = app
+        .open
+        .as_ref()
+        .map(|o| &o.conversation)
+        .or_else(|| app.selected_conversation())
+        .map(|c| c.customer_name.clone())
+        .unwrap_or_default();
+    let area = centered(frame.area(), 44, team.len() as u16 + 3);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.focused_border())
+        .title(tr.f(S::AssignTitle, &[fit(&name, 20).trim_end()]));
+    let inner = block.inner(area);
+    frame.render_widget(Clear, area);
+    frame.render_widget(block, area);
+    let status = app.store_ref().staff_status().unwrap_or_default();
+    let mut lines = Vec::new();
+    for (index, member) in team.iter().enumerate() {
+        let available = status.iter().any(|s| s.name == *member && s.available);
+        let word = tr.t(if available {
+            S::StaffAvailable
+        } else {
+            S::StaffAway
+        });
+        let line = Line::from(vec![
+            Span::raw(fit(member, usize::from(inner.width).saturating_sub(12))),
+            Span::styled(format!(" {word}"), app.theme.dim()),
+        ]);
+        lines.push(if index == cursor {
+            line.style(app.theme.selected())
+        } else {
+            line
+        });
+    }
+    let nobody = Line::styled(tr.t(S::AssignNobody).to_owned(), app.theme.dim());
+    lines.push(if cursor == team.len() {
+        nobody.style(app.theme.selected())
+    } else {
+        nobody
+    });
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The customer panel's lines, wrapped to `width`.
+pub(super) fn customer_lines(app: &App, width: usize, clock: Clock) -> Vec<Line<'static>> {
+    let tr = app.tr;
+    let Some(customer) = &app.customer else {
+        return Vec::new();
+    };
+    let field = |name: S, value: String| {
+        Line::from(vec![
+            Span::styled(format!("{}: ", tr.t(name)), app.theme.dim()),
+            Span::raw(value),
+        ])
+    };
+    let none = || tr.t(S::CustomerNone).to_owned();
+    let list = |items: &[String]| {
+        if items.is_empty() {
+            none()
+        } else {
+            items.join(", ")
+        }
+    };
+    let mut lines = vec![
+        Line::styled(customer.name.clone(), app.theme.bold()),
+        field(S::CustomerPsid, customer.psid.clone()),
+        field(S::CustomerPage, customer.page_name.clone()),
+    ];
+    if !customer.same_name_elsewhere.is_empty() {
+        let pages: Vec<String> = customer
+            .same_name_elsewhere
+            .iter()
+            .map(|(page, _)| page.clone())
+            .collect();
+        lines.push(field(S::CustomerSameName, pages.join(", ")));
+    }
+    lines.push(field(
+        S::CustomerFirstContact,
+        customer
+            .first_contact
+            .map_or_else(none, |t| clock.stamp(tr, t)),
+    ));
+    lines.push(field(S::CustomerPhones, list(&customer.phones)));
+    lines.push(Line::styled(
+        format!("{}:", tr.t(S::CustomerAddresses)),
+        app.theme.dim(),
+    ));
+    if customer.addresses.is_empty() {
+        lines.push(Line::raw(format!("  {}", none())));
+    }
+    for address in &customer.addresses {
+        for line in crate::ui::chat::wrap(address, width.saturating_sub(2)) {
+            lines.push(Line::raw(format!("  {line}")));
+        }
+    }
+    let mut labels = vec![Span::styled(
+        format!("{}: ", tr.t(S::CustomerLabels)),
+        app.theme.dim(),
+    )];
+    if customer.labels.is_empty() {
+        labels.push(Span::raw(none()));
+    }
+    labels.extend(label_spans(app, &customer.labels));
+    lines.push(Line::from(labels));
+    lines.push(field(
+        S::CustomerAssignee,
+        customer
+            .assignee
+            .clone()
+            .unwrap_or_else(|| tr.t(S::AssignNobody).to_owned()),
+    ));
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        tr.t(S::CustomerNotes).to_owned(),
+        app.theme.dim(),
+    ));
+    if customer.notes.is_empty() {
+        lines.push(Line::styled(
+            format!("  {}", tr.t(S::CustomerNoNotes)),
+            app.theme.dim(),
+        ));
+    }
+    for note in &customer.notes {
+        let text = tr.f(
+            S::NoteBy,
+            &[&clock.stamp(tr, note.created_at), &note.author, &note.text],
+        );
+        for line in crate::ui::chat::wrap(&text, width.saturating_sub(2)) {
+            lines.push(Line::raw(format!("  {line}")));
+        }
+    }
+    lines
+}
+
+/// One row of numbers: first answer median / 90 %, replies, waiting (longest), rescued.
+fn stats_line(tr: Tr, row: &StatsRow) -> String {
+    let span = |seconds: Option<i64>| {
+        seconds.map_or_else(|| tr.t(S::NotApplicable).to_owned(), |s| tr.span(s))
+    };
+    tr.f(
+        S::StatsLine,
+        &[
+            &row.name,
+            &span(row.first_response_median_s),
+            &span(row.first_response_p90_s),
+            &row.replies.to_string(),
+            &row.waiting_now.to_string(),
+            &span(row.longest_wait_s),
+            &row.spam_rescued.to_string(),
+        ],
+    )
+}
+
+pub(super) fn draw_stats(frame: &mut Frame, app: &App, clock: Clock) {
+    let Some(stats) = &app.stats else {
+        return;
+    };
+    let tr = app.tr;
+    let screen = frame.area();
+    let area = centered(
+        screen,
+        screen.width.saturating_sub(4).min(100),
+        screen.height.saturating_sub(2),
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.focused_border())
+        .title(format!(
+            "{} · Esc",
+            tr.f(S::StatsTitle, &[&clock.stamp(tr, stats.since)])
+        ));
+    let inner = block.inner(area);
+    frame.render_widget(Clear, area);
+    frame.render_widget(block, area);
+    let width = usize::from(inner.width);
+    let mut lines = vec![Line::styled(
+        fit(tr.t(S::StatsHeader), width),
+        app.theme.dim(),
+    )];
+    for (title, rows) in [(S::StatsPages, &stats.pages), (S::StatsStaff, &stats.staff)] {
+        lines.push(Line::styled(tr.t(title).to_owned(), app.theme.bold()));
+        if rows.is_empty() {
+            lines.push(Line::styled(
+                format!("  {}", tr.t(S::StatsNothing)),
+                app.theme.dim(),
+            ));
+        }
+        for row in rows {
+            lines.push(Line::raw(fit(&format!("  {}", stats_line(tr, row)), width)));
+        }
+    }
+    let [text_area, chart_area] =
+        Layout::vertical([Constraint::Length(lines.len() as u16), Constraint::Fill(1)])
+            .areas(inner);
+    frame.render_widget(Paragraph::new(lines), text_area);
+    if chart_area.height < 4 {
+        return;
+    }
+    let bars: Vec<Bar> = stats
+        .replies_per_day
+        .iter()
+        .map(|(day, replies)| {
+            Bar::default()
+                .value(*replies as u64)
+                .label(Line::raw(day.format("%d/%m").to_string()))
+                .text_value(replies.to_string())
+        })
+        .collect();
+    let days = bars.len().max(1) as u16;
+    let bar_width = (chart_area.width / days).saturating_sub(1).clamp(1, 7);
+    let chart = BarChart::default()
+        .block(Block::default().title(tr.t(S::StatsPerDay)))
+        .data(BarGroup::default().bars(&bars))
+        .bar_width(bar_width)
+        .bar_gap(1)
+        .bar_style(app.theme.focused_border());
+    frame.render_widget(chart, chart_area);
+}
