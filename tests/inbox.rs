@@ -1169,3 +1169,4 @@ fn d_marks_the_conversation_done_5_shows_the_done_ones_and_d_takes_it_back() {
     assert!(inbox.app.list_rows.is_empty());
     assert_eq!(inbox.app.counts.all, all_before);
 }
+

@@ -272,3 +272,70 @@ fn the_attach_picker() {
     let screen = screen.replace(&library.path().display().to_string(), "LIBRARY");
     insta::assert_snapshot!(screen);
 }
+
+/// A typed line into the inbox, then Enter.
+fn enter(inbox: &mut Inbox, text: &str) {
+    inbox.keys(text);
+    inbox.key(KeyCode::Enter);
+}
+
+#[test]
+fn labels_in_the_picker_and_on_the_list_row() {
+    let mut inbox = Inbox::new(140, 40);
+    // Lan's, the newest, is selected: two labels created from the picker and put on it.
+    inbox.key(KeyCode::Char('l'));
+    enter(&mut inbox, "chờ chuyển khoản");
+    enter(&mut inbox, "đã chốt");
+    inbox.keys("gi");
+    let picker = inbox.screen();
+    assert!(picker.contains("+ new label \"gi\""), "{picker}");
+    insta::assert_snapshot!("the_label_picker", picker);
+    inbox.key(KeyCode::Esc);
+    let list = inbox.screen();
+    assert!(list.contains("[chờ chuyển …] +1"), "{list}");
+    insta::assert_snapshot!("labels_on_the_list_row", list);
+    let row = inbox.store().conversation("t_lan").unwrap().unwrap();
+    let names: Vec<&str> = row.labels.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, ["chờ chuyển khoản", "đã chốt"]);
+}
+
+#[test]
+fn the_customer_panel_with_phone_address_and_a_note() {
+    let config = format!("staff = \"Hà\"\n{}", common::inbox::CONFIG);
+    let mut inbox = Inbox::with_config(100, 30, &config);
+    let mut store = inbox.store();
+    common::inbox::conversation(
+        &mut store,
+        "t_lan",
+        common::inbox::SHOP,
+        "Nguyễn Thị Lan",
+        pagedesk::model::Folder::Inbox,
+        0,
+        vec![common::inbox::message(
+            "m_addr",
+            common::inbox::SHOP,
+            false,
+            "Nguyễn Thị Lan",
+            "Gửi về Số 12 ngõ 34 Nguyễn Trãi, Thanh Xuân, Hà Nội\nSđt 0912 345 678",
+            1,
+        )],
+    );
+    inbox.app.poll_database();
+    inbox.key(KeyCode::Char('c'));
+    inbox.key(KeyCode::Char('n'));
+    enter(&mut inbox, "Khách quen, hay đổi size");
+    let screen = inbox.screen();
+    assert!(screen.contains("0912345678"), "{screen}");
+    assert!(screen.contains("Số 12 ngõ 34 Nguyễn Trãi"), "{screen}");
+    assert!(screen.contains("Hà: Khách quen, hay đổi size"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn the_team_stats_overlay() {
+    let mut inbox = Inbox::new(100, 30);
+    inbox.key(KeyCode::Char('T'));
+    let screen = inbox.screen();
+    assert!(screen.contains("Replies per day"), "{screen}");
+    insta::assert_snapshot!(screen);
+}

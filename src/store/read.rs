@@ -539,6 +539,7 @@ mod tests {
                 unread: 3,
                 unreplied: 2,
                 done: 0,
+                mine: 0,
             }
         );
         let unreplied = ListQuery {
@@ -650,6 +651,101 @@ mod tests {
         store.listed_done("p", &in_done, Utc::now()).unwrap();
         assert!(store.conversation("t_1").unwrap().unwrap().done);
         assert!(!store.mark_done("t_404", true, Utc::now()).unwrap());
+    }
+
+    #[test]
+    fn labels_narrow_a_list_to_any_or_all_of_them_and_rename_and_delete_everywhere() {
+        let (_dir, store) = store();
+        let mut store = store.as_staff("Hà");
+        let now = Utc::now();
+        let waiting = store.create_label("chờ chuyển khoản", None, now).unwrap();
+        let closed = store.create_label("đã chốt", None, now).unwrap();
+        assert_ne!(waiting.colour, closed.colour, "neighbours differ");
+        assert!(matches!(
+            store.create_label("Đã Chốt", None, now),
+            Err(StoreError::LabelExists(_))
+        ));
+        assert!(matches!(
+            store.create_label(" \u{1b}[2J ", None, now),
+            Err(StoreError::EmptyLabel)
+        ));
+        assert!(store.set_label("t_1", waiting.id, true, now).unwrap());
+        assert!(!store.set_label("t_1", waiting.id, true, now).unwrap());
+        store.set_label("t_1", closed.id, true, now).unwrap();
+        store.set_label("t_2", waiting.id, true, now).unwrap();
+        let listed = |store: &Store, labels: Vec<i64>, label_match| -> Vec<String> {
+            let query = ListQuery {
+                labels,
+                label_match,
+                ..ListQuery::default()
+            };
+            store
+                .conversations(&query)
+                .unwrap()
+                .into_iter()
+                .map(|c| c.id)
+                .collect()
+        };
+        let both = vec![waiting.id, closed.id];
+        assert_eq!(listed(&store, both.clone(), LabelMatch::Any), ["t_1", "t_2"]);
+        assert_eq!(listed(&store, both.clone(), LabelMatch::All), ["t_1"]);
+        let scope = ListQuery {
+            labels: vec![waiting.id],
+            ..ListQuery::default()
+        };
+        let counts = store.filter_counts_in(&scope).unwrap();
+        assert_eq!((counts.all, counts.spam, counts.done), (2, 1, 0));
+        let row = store.conversation("t_1").unwrap().unwrap();
+        let names: Vec<&str> = row.labels.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(names, ["chờ chuyển khoản", "đã chốt"]);
+        // Renamed: every conversation carries the new name.
+        store.rename_label(waiting.id, "chờ CK").unwrap();
+        assert_eq!(
+            store.conversation("t_2").unwrap().unwrap().labels[0].name,
+            "chờ CK"
+        );
+        assert!(matches!(
+            store.rename_label(waiting.id, "ĐÃ CHỐT"),
+            Err(StoreError::LabelExists(_))
+        ));
+        // Deleted: off every conversation.
+        assert_eq!(store.delete_label(waiting.id).unwrap(), 2);
+        assert!(store.conversation("t_2").unwrap().unwrap().labels.is_empty());
+        assert_eq!(listed(&store, both, LabelMatch::Any), ["t_1"]);
+        assert_eq!(store.labels().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn new_conversations_go_in_turn_to_the_staff_on_shift_and_mine_lists_them() {
+        let (_dir, mut store) = store();
+        let team: Vec<String> = ["Hà", "Minh", "Lan"].map(String::from).into();
+        let ids: Vec<String> = ["t_1", "t_2", "t_3"].map(String::from).into();
+        let now = Utc::now();
+        // Nobody on shift: nobody gets one.
+        assert!(store.assign_in_turn(&ids, &team, now).unwrap().is_empty());
+        store.set_available("Hà", true, now).unwrap();
+        store.set_available("Lan", true, now).unwrap();
+        let given = store.assign_in_turn(&ids[..2], &team, now).unwrap();
+        assert_eq!(
+            given,
+            [("t_1".into(), "Hà".into()), ("t_2".into(), "Lan".into())]
+        );
+        // The next turn is Hà's again; one already assigned is not given twice.
+        let given = store.assign_in_turn(&ids, &team, now).unwrap();
+        assert_eq!(given, [("t_3".to_owned(), "Hà".to_owned())]);
+        let hà = store.as_staff("Hà");
+        let mine = ListQuery {
+            filter: Filter::Mine,
+            ..ListQuery::default()
+        };
+        let listed: Vec<String> = hà.conversations(&mine).unwrap().into_iter().map(|c| c.id).collect();
+        assert_eq!(listed, ["t_3", "t_1"]);
+        assert_eq!(hà.filter_counts(None).unwrap().mine, 2);
+        let mut hà = hà;
+        hà.mark_done("t_3", true, now).unwrap();
+        assert_eq!(hà.filter_counts(None).unwrap().mine, 1);
+        hà.assign("t_1", None, now).unwrap();
+        assert_eq!(hà.conversation("t_1").unwrap().unwrap().assignee, None);
     }
 
     #[test]

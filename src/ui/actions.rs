@@ -1,7 +1,6 @@
 //! What each action does to the inbox: moving, filtering, searching, the reply box, sending
 //! and retrying. Writes go to the writer; nothing here waits for the database's write lock.
 
-use chrono::Utc;
 use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
 
@@ -82,7 +81,7 @@ impl App {
         self.write(Write::Done {
             conversation_id,
             done,
-            at: Utc::now(),
+            at: self.now(),
         });
     }
 
@@ -399,8 +398,8 @@ impl App {
         // Files alone need only that the page may write to the person now.
         if let Some(open) = &self.open
             && let Err(problem) = match text.trim().is_empty() {
-                true => self.reply_to(&open.conversation).allowed(Utc::now()),
-                false => self.reply_to(&open.conversation).kind(&text, Utc::now()),
+                true => self.reply_to(&open.conversation).allowed(self.now()),
+                false => self.reply_to(&open.conversation).kind(&text, self.now()),
             }
         {
             let why = self
@@ -419,7 +418,7 @@ impl App {
             conversation_id: id.clone(),
             text,
             files,
-            at: Utc::now(),
+            at: self.now(),
         });
         self.compose = TextArea::default();
         self.draft_unsaved = false;
@@ -451,7 +450,7 @@ impl App {
             conversation_id,
             message_id,
             edit,
-            at: Utc::now(),
+            at: self.now(),
         });
     }
 
@@ -480,7 +479,7 @@ impl App {
         }
         self.write(Write::Retry {
             message_id: failed.row,
-            at: Utc::now(),
+            at: self.now(),
         });
     }
 

@@ -39,6 +39,9 @@ pub struct UiSettings {
     pub graphics: crate::config::Graphics,
     /// The `[[staff]]` conversations can be assigned to, in the config's order.
     pub team: Vec<String>,
+    /// What time it is: the reply window is judged by it, and replies and marks are stamped
+    /// with it (a test's inbox lives at a fixed time).
+    pub clock: fn() -> chrono::DateTime<chrono::Utc>,
 }
 
 impl UiSettings {
@@ -59,6 +62,7 @@ impl UiSettings {
             library: config.attachments.library.clone(),
             graphics: config.attachments.graphics,
             team: config.team(),
+            clock: chrono::Utc::now,
         }
     }
 }
@@ -338,6 +342,11 @@ impl App {
         };
         app.reload();
         app
+    }
+
+    /// The time now, as this inbox's clock says.
+    pub(super) fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        (self.settings.clock)()
     }
 
     pub(super) fn store_ref(&self) -> &Store {

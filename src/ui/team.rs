@@ -2,7 +2,6 @@
 //! a conversation to a staff member, the customer panel with its notes, and the team's numbers.
 //! Every change goes to the writer; other inboxes see it at their next look at the database.
 
-use chrono::Utc;
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::app::{App, Overlay};
@@ -371,7 +370,7 @@ impl App {
     // The team's numbers.
 
     pub(super) fn open_stats(&mut self) {
-        let until = Utc::now();
+        let until = self.now();
         let since = until - chrono::Duration::days(7);
         if let Some(stats) = self.report_value(self.store_ref().stats(since, until)) {
             self.stats = Some(stats);
@@ -382,7 +381,7 @@ impl App {
     fn team_write(&mut self, change: TeamChange) {
         self.write(Write::Team {
             change,
-            at: Utc::now(),
+            at: self.now(),
         });
     }
 

@@ -28,7 +28,7 @@ pub fn clock() -> Clock {
     }
 }
 
-fn message(
+pub fn message(
     id: &str,
     page: &str,
     from_page: bool,
@@ -57,7 +57,7 @@ fn message(
     }
 }
 
-fn conversation(
+pub fn conversation(
     store: &mut Store,
     id: &str,
     page: &str,
@@ -261,7 +261,10 @@ impl Inbox {
         let app = App::new(
             store,
             Store::open(dir.path()).unwrap(),
-            UiSettings::from_config(&config),
+            UiSettings {
+                clock: now,
+                ..UiSettings::from_config(&config)
+            },
             Theme::plain(),
             Some(commands),
         );

@@ -139,7 +139,11 @@ pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
             .as_ref()
             .map(|name| format!(" →{}", fit(name, 10).trim_end()))
             .unwrap_or_default();
-        let room = (width / 2).saturating_sub(assignee.width());
+        // Labels never take the words' last 8 columns, nor more than half the row.
+        let room = width
+            .saturating_sub(window.width() + 2 + 8)
+            .min(width / 2)
+            .saturating_sub(assignee.width());
         let mut labels = Vec::new();
         let mut used = 0;
         for (index, span) in super::team::label_spans(app, &conversation.labels)
@@ -148,6 +152,13 @@ pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
         {
             let left = conversation.labels.len() - index;
             let more = if left > 1 { 3 } else { 0 };
+            // The first label cut to the room there is rather than none at all.
+            let span = if index == 0 && 1 + span.width() + more > room && room > more + 6 {
+                let cut = fit(&span.content, room - more - 3);
+                Span::styled(format!("{}]", cut.trim_end()), span.style)
+            } else {
+                span
+            };
             if used + 1 + span.width() + more > room {
                 let rest = format!(" +{left}");
                 used += rest.width();
