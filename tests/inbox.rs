@@ -145,7 +145,7 @@ fn the_sidebar_moves_between_pages_and_filters() {
     inbox.key(KeyCode::Char('j'));
     assert_eq!(inbox.app.page, Some(0));
     inbox.key(KeyCode::Char('G'));
-    assert_eq!(inbox.app.filter, Filter::Done);
+    assert_eq!(inbox.app.filter, Filter::Mine);
 }
 
 #[test]
@@ -501,17 +501,17 @@ fn the_help_scrolls_to_its_last_binding_and_says_where_it_is() {
     let mut inbox = Inbox::new(100, 30);
     inbox.key(KeyCode::Char('?'));
     let top = inbox.screen();
-    assert!(top.contains("Keys · 1-28/72"), "{top}");
+    assert!(top.contains("Keys · 1-28/98"), "{top}");
     assert!(!top.contains("Ctrl-C"), "{top}");
     inbox.key(KeyCode::Char('G'));
     let bottom = inbox.screen();
-    assert!(bottom.contains("Keys · 45-72/72"), "{bottom}");
+    assert!(bottom.contains("Keys · 71-98/98"), "{bottom}");
     assert!(
         bottom.contains("Ctrl-C") && bottom.contains("Esc q ?"),
         "{bottom}"
     );
     inbox.key(KeyCode::Char('k'));
-    assert!(inbox.screen().contains("Keys · 44-71/72"));
+    assert!(inbox.screen().contains("Keys · 70-97/98"));
     inbox.key(KeyCode::Char('q'));
     assert!(!inbox.screen().contains("Keys ·"), "q closes the help");
     assert!(!inbox.app.quit);
@@ -1169,4 +1169,3 @@ fn d_marks_the_conversation_done_5_shows_the_done_ones_and_d_takes_it_back() {
     assert!(inbox.app.list_rows.is_empty());
     assert_eq!(inbox.app.counts.all, all_before);
 }
-

@@ -70,3 +70,216 @@ async fn done_leaves_the_inbox_until_the_buyer_writes_and_meta_business_suites_d
         run.stderr
     );
 }
+
+/// A team of three in the config, new conversations given in turn.
+const TEAM: &str = "
+[assignment]
+new_conversations = \"round-robin\"
+
+[[staff]]
+name = \"Hà\"
+[[staff]]
+name = \"Minh\"
+[[staff]]
+name = \"Lan\"
+";
+
+/// `pagedesk` as a staff member of the team.
+async fn as_staff(world: &TestWorld, staff: &str, args: &[&str]) -> common::Run {
+    let output = world
+        .command(args)
+        .env("PAGEDESK_STAFF", staff)
+        .output()
+        .await
+        .unwrap();
+    common::Run::from(output)
+}
+
+#[tokio::test]
+async fn labels_assignment_and_notes_through_the_binary_and_new_buyers_in_turn() {
+    let world = TestWorld::start(TEAM).await;
+    // Hà and Lan are on shift; Minh is away.
+    for (staff, state) in [("Hà", "available"), ("Lan", "available"), ("Minh", "away")] {
+        let run = as_staff(&world, staff, &["staff", state]).await;
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    let listed = world.pagedesk(&["staff"]).await;
+    assert!(listed.stdout.contains("Minh"), "{}", listed.stdout);
+    let lan = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Váy này còn không shop?", "inbox", 120)
+        .await;
+    let minh = world
+        .buyer_writes(0, "Trần Văn Minh", "Ship COD nhé", "inbox", 60)
+        .await;
+    let thu = world
+        .buyer_writes(1, "Trần Thị Thu", "Cho mình hỏi giá", "inbox", 30)
+        .await;
+    world.sync().await;
+    let all = world.conversations(&[]).await;
+    let mut given: Vec<String> = [&lan, &minh, &thu]
+        .iter()
+        .map(|id| {
+            find(&all, id).unwrap()["assignee"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    given.sort();
+    // Three new buyers, two on shift: one of them has two, the other one, Minh none.
+    assert_eq!(
+        given.iter().filter(|n| *n == "Hà").count() + given.iter().filter(|n| *n == "Lan").count(),
+        3
+    );
+    assert!(given.contains(&"Hà".to_owned()) && given.contains(&"Lan".to_owned()));
+
+    // Minh takes Lan's conversation by hand; Mine lists it for him only.
+    let run = world.pagedesk(&["assign", &lan, "Minh"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mine = as_staff(
+        &world,
+        "Minh",
+        &["conversations", "--filter", "mine", "--json"],
+    )
+    .await;
+    let mine: Vec<serde_json::Value> = serde_json::from_str(&mine.stdout).unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0]["id"], lan.as_str());
+    let run = world.pagedesk(&["assign", &lan, "Tuấn"]).await;
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("Tuấn is not in the config's [[staff]]"),
+        "{}",
+        run.stderr
+    );
+
+    // Labels: created on first use, listed, filtered any/all, renamed and deleted everywhere.
+    for (id, label) in [
+        (&lan, "chờ chuyển khoản"),
+        (&lan, "đã chốt"),
+        (&minh, "chờ chuyển khoản"),
+    ] {
+        let run = as_staff(&world, "Hà", &["label", id, "add", label]).await;
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    let waiting = world.conversations(&["--label", "chờ chuyển khoản"]).await;
+    assert_eq!(waiting.len(), 2);
+    let both = world
+        .conversations(&[
+            "--label",
+            "chờ chuyển khoản",
+            "--label",
+            "đã chốt",
+            "--all-labels",
+        ])
+        .await;
+    assert_eq!(both.len(), 1);
+    assert_eq!(both[0]["labels"][1]["name"], "đã chốt");
+    let run = world
+        .pagedesk(&["labels", "rename", "chờ chuyển khoản", "chờ CK"])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let all = world.conversations(&[]).await;
+    assert_eq!(find(&all, &minh).unwrap()["labels"][0]["name"], "chờ CK");
+    let run = world.pagedesk(&["label", &minh, "remove", "chờ CK"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = world.pagedesk(&["labels", "delete", "đã chốt"]).await;
+    assert!(
+        run.stdout.contains("from 1 conversations"),
+        "{}",
+        run.stdout
+    );
+    let all = world.conversations(&[]).await;
+    assert_eq!(
+        find(&all, &lan).unwrap()["labels"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let run = world
+        .pagedesk(&["label", &minh, "remove", "không có"])
+        .await;
+    assert_eq!(run.code, 1);
+
+    // A note about Lan, with who wrote it; an empty one is refused.
+    let run = as_staff(&world, "Hà", &["note", &lan, "Khách quen, hay đổi size"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = world.pagedesk(&["note", &lan, "  "]).await;
+    assert_eq!(run.code, 1);
+    let data = pagedesk::store::Store::open(&world.data_dir).unwrap();
+    let customer = data.customer(&lan).unwrap().unwrap();
+    assert_eq!(customer.notes.len(), 1);
+    assert_eq!(customer.notes[0].author, "Hà");
+}
+
+#[tokio::test]
+async fn stats_of_a_known_history() {
+    let world = TestWorld::start(TEAM).await;
+    let run = world
+        .pagedesk(&["spam-sync", "on", "--page", world.page(0)])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Two buyers answered in Facebook's Page inbox after 10 minutes and 2 minutes; one waits
+    // two hours; one in Spam (15 minutes) rescued by Hà's reply from pagedesk.
+    let lan = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Còn size S không?", "inbox", 3600)
+        .await;
+    world
+        .control(
+            &format!("/conversations/{lan}/page_messages"),
+            json!({ "text": "Dạ còn ạ", "seconds_ago": 3000 }),
+        )
+        .await;
+    let minh = world
+        .buyer_writes(0, "Trần Văn Minh", "Ship COD nhé", "inbox", 1800)
+        .await;
+    world
+        .control(
+            &format!("/conversations/{minh}/page_messages"),
+            json!({ "text": "Dạ được ạ", "seconds_ago": 1680 }),
+        )
+        .await;
+    world
+        .buyer_writes(0, "Phạm Thị Hoa", "Đầm đen còn không?", "inbox", 7200)
+        .await;
+    let thu = world
+        .buyer_writes(0, "Trần Thị Thu", "Giá bao nhiêu ạ?", "spam", 900)
+        .await;
+    world.sync().await;
+    let run = as_staff(&world, "Hà", &["reply", &thu, "Dạ 250k ạ"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    world.sync().await;
+
+    let run = world.pagedesk(&["stats", "--since", "1d", "--json"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let stats = run.json();
+    let page = &stats["pages"][0];
+    assert_eq!(page["name"], world.page_name(0));
+    assert_eq!(page["replies"], 3);
+    assert_eq!(page["answered"], 3);
+    assert_eq!(page["first_response_median_s"], 600);
+    let p90 = page["first_response_p90_s"].as_i64().unwrap();
+    assert!((895..=960).contains(&p90), "{p90}");
+    assert_eq!(page["waiting_now"], 1);
+    let longest = page["longest_wait_s"].as_i64().unwrap();
+    assert!((7200..7260).contains(&longest), "{longest}");
+    assert_eq!(page["spam_rescued"], 1);
+    let staff = stats["staff"].as_array().unwrap();
+    let of = |name: &str| staff.iter().find(|s| s["name"] == name).unwrap().clone();
+    let facebook = of("Facebook Page inbox");
+    assert_eq!(facebook["replies"], 2);
+    assert_eq!(facebook["first_response_median_s"], 120);
+    assert_eq!(facebook["first_response_p90_s"], 600);
+    let ha = of("Hà");
+    assert_eq!(
+        (ha["replies"].as_i64(), ha["spam_rescued"].as_i64()),
+        (Some(1), Some(1))
+    );
+    let days = stats["replies_per_day"].as_array().unwrap();
+    let total: i64 = days.iter().map(|d| d[1].as_i64().unwrap()).sum();
+    assert_eq!(total, 3);
+    // And in words.
+    let run = world.pagedesk(&["stats"]).await;
+    assert!(run.stdout.contains("Facebook Page inbox"), "{}", run.stdout);
+}

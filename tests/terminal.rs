@@ -378,7 +378,7 @@ async fn keys_rebound_in_the_config_drive_the_inbox_and_its_help() {
     two_buyers(&world).await;
 
     // Tall enough that the help's first screen reaches the quit key.
-    let mut terminal = Terminal::start(&world, 100, 34);
+    let mut terminal = Terminal::start(&world, 100, 42);
     terminal.wait_for_text("Q quit").await;
     terminal
         .wait_for("the newest conversation shown", |s| {
@@ -612,6 +612,28 @@ async fn a_conversation_hà_marks_done_leaves_minhs_list_too() {
         !s.contains("Nguyễn Thị Lan") && s.contains("Done 1")
     })
     .await;
+    ha.leave_and_quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_label_hà_puts_on_shows_in_minhs_list() {
+    let world = TestWorld::start("interval = \"1s\"").await;
+    two_buyers(&world).await;
+    world.sync().await;
+    let mut ha = Terminal::start_with(&world, &config_for(&world, "Hà"), 140, 30, &[]);
+    let minh = Terminal::start_with(&world, &config_for(&world, "Minh"), 140, 30, &[]);
+    ha.wait_for_text("Trần Văn Minh").await;
+    minh.wait_for_text("Nguyễn Thị Lan").await;
+    // Lan's, the newest, is selected: a new label created and put on it from the picker.
+    ha.type_text("l");
+    ha.wait_for_text("Labels of Nguyễn Thị Lan").await;
+    ha.type_text("đã chốt");
+    ha.wait_for_text("+ new label \"đã chốt\"").await;
+    ha.type_text("\r");
+    ha.wait_for_text("Label đã chốt created").await;
+    // Minh's inbox reads other processes' writes every 200 ms (how soon: the latency bench).
+    minh.wait_for_text("[đã chốt]").await;
+    ha.type_text("\x1b");
     ha.leave_and_quit().await;
 }
 

@@ -11,7 +11,7 @@ use anyhow::Result;
 use serde_json::json;
 
 use super::{open_inbox, open_store, start_log};
-use crate::config::{Config, PageConfig};
+use crate::config::{Config, NewConversations, PageConfig, Staff, StaffMember};
 use crate::emulator::{CONTROL_PREFIX, Emulator, PRODUCT_PHOTOS, Scenario};
 use crate::graph::AccessToken;
 
@@ -61,12 +61,27 @@ pub async fn run(data_dir: Option<PathBuf>) -> Result<ExitCode> {
         .into_iter()
         .map(|(id, _, token)| PageConfig::new(&id, None, AccessToken::new(&token)))
         .collect();
+    // A team of three, you among them, all on shift: new buyers are given out in turn.
+    let me = config.staff_name();
+    config.staff = Some(Staff::Team(
+        [me.as_str(), "Minh", "Lan"]
+            .into_iter()
+            .map(|name| StaffMember {
+                name: name.to_owned(),
+                user: None,
+            })
+            .collect(),
+    ));
+    config.assignment.new_conversations = NewConversations::RoundRobin;
     {
         // Spam sync on for the first page, off for the second: both cases are on show.
         let store = open_store(&data_dir)?;
         let mut store = store.lock().expect("store");
         for (index, page) in config.pages.iter().enumerate() {
             store.set_spam_sync(&page.id, index == 0)?;
+        }
+        for name in config.team() {
+            store.set_available(&name, true, chrono::Utc::now())?;
         }
     }
     let buyers = tokio::spawn(keep_buyers_writing(

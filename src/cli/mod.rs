@@ -339,7 +339,13 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Assign {
             conversation_id,
             staff,
-        } => team::assign(tr, &cli.config()?, &mut staff_store()?, conversation_id, staff),
+        } => team::assign(
+            tr,
+            &cli.config()?,
+            &mut staff_store()?,
+            conversation_id,
+            staff,
+        ),
         Command::Staff { state, name } => team::staff(
             tr,
             &cli.config()?,

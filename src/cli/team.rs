@@ -234,10 +234,7 @@ fn print_stats(tr: Tr, stats: &Stats) {
             row.spam_rescued
         )
     };
-    out!(
-        "{}",
-        tr.f(S::StatsTitle, &[&local_time(stats.since)])
-    );
+    out!("{}", tr.f(S::StatsTitle, &[&local_time(stats.since)]));
     out!("{}", tr.t(S::StatsHeader));
     for (title, rows) in [(S::StatsPages, &stats.pages), (S::StatsStaff, &stats.staff)] {
         out!("{}", tr.t(title));

@@ -451,7 +451,9 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
     };
     // A page reply to a conversation in Spam takes it out: a buyer rescued.
     let was_spam: bool = tx
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM conversations WHERE id = ?1 AND folder = 'spam')")?
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM conversations WHERE id = ?1 AND folder = 'spam')",
+        )?
         .query_row([&update.id], |r| r.get(0))?;
     let mut rescued_by: Option<&NewMessage> = None;
     let updated = update.updated_time.timestamp();

@@ -70,7 +70,7 @@ fn carried(stored: Option<&str>) -> Option<Carried> {
 impl ListQuery {
     /// The WHERE clause and its parameters: `:page` when there is one, `:me` (the staff member
     /// reading) for Mine. Label ids are numbers of ours, written into the SQL as they are.
-    fn condition<'a>(&'a self, me: &'a String) -> (String, Vec<(&'static str, &'a dyn ToSql)>) {
+    fn condition<'a>(&'a self, me: &'a dyn ToSql) -> (String, Vec<(&'static str, &'a dyn ToSql)>) {
         let mut parts = vec![filter_condition(self.filter).to_owned()];
         let mut params: Vec<(&'static str, &dyn ToSql)> = Vec::new();
         if let Some(page) = &self.page_id {
@@ -78,7 +78,7 @@ impl ListQuery {
             params.push((":page", page as &dyn ToSql));
         }
         if self.filter == Filter::Mine {
-            params.push((":me", me as &dyn ToSql));
+            params.push((":me", me));
         }
         if !self.labels.is_empty() {
             let ids: Vec<String> = self.labels.iter().map(i64::to_string).collect();
@@ -687,7 +687,10 @@ mod tests {
                 .collect()
         };
         let both = vec![waiting.id, closed.id];
-        assert_eq!(listed(&store, both.clone(), LabelMatch::Any), ["t_1", "t_2"]);
+        assert_eq!(
+            listed(&store, both.clone(), LabelMatch::Any),
+            ["t_2", "t_1"]
+        );
         assert_eq!(listed(&store, both.clone(), LabelMatch::All), ["t_1"]);
         let scope = ListQuery {
             labels: vec![waiting.id],
@@ -710,7 +713,14 @@ mod tests {
         ));
         // Deleted: off every conversation.
         assert_eq!(store.delete_label(waiting.id).unwrap(), 2);
-        assert!(store.conversation("t_2").unwrap().unwrap().labels.is_empty());
+        assert!(
+            store
+                .conversation("t_2")
+                .unwrap()
+                .unwrap()
+                .labels
+                .is_empty()
+        );
         assert_eq!(listed(&store, both, LabelMatch::Any), ["t_1"]);
         assert_eq!(store.labels().unwrap().len(), 1);
     }
@@ -738,7 +748,12 @@ mod tests {
             filter: Filter::Mine,
             ..ListQuery::default()
         };
-        let listed: Vec<String> = hà.conversations(&mine).unwrap().into_iter().map(|c| c.id).collect();
+        let listed: Vec<String> = hà
+            .conversations(&mine)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
         assert_eq!(listed, ["t_3", "t_1"]);
         assert_eq!(hà.filter_counts(None).unwrap().mine, 2);
         let mut hà = hà;

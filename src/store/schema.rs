@@ -293,7 +293,9 @@ CREATE INDEX conversations_unreplied_newest ON conversations(updated_time DESC, 
 -- its case; renaming or deleting one changes every conversation that carries it.
 CREATE TABLE labels (
     id         INTEGER PRIMARY KEY,
-    name       TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    name       TEXT NOT NULL,
+    -- The name in lower case (Vietnamese letters too, which NOCASE does not fold).
+    name_key   TEXT NOT NULL UNIQUE,
     colour     TEXT NOT NULL,
     created_by TEXT NOT NULL,
     created_at INTEGER NOT NULL

@@ -94,9 +94,14 @@ fn label_name(typed: &str) -> Result<String> {
     Ok(name)
 }
 
+/// What makes two names one label: the same letters, whatever their case.
+fn label_key(name: &str) -> String {
+    crate::text::clean_line(name).trim().to_lowercase()
+}
+
 fn label_taken(tx: &Transaction<'_>, name: &str, except: i64) -> rusqlite::Result<bool> {
-    tx.prepare_cached("SELECT 1 FROM labels WHERE name = ?1 COLLATE NOCASE AND id <> ?2")?
-        .exists(params![name, except])
+    tx.prepare_cached("SELECT 1 FROM labels WHERE name_key = ?1 AND id <> ?2")?
+        .exists(params![label_key(name), except])
 }
 
 impl Store {
@@ -116,9 +121,9 @@ impl Store {
         Ok(self
             .conn
             .prepare_cached(&format!(
-                "SELECT {LABEL_COLUMNS} FROM labels l WHERE l.name = ?1 COLLATE NOCASE"
+                "SELECT {LABEL_COLUMNS} FROM labels l WHERE l.name_key = ?1"
             ))?
-            .query_row([name.trim()], label_row)
+            .query_row([label_key(name)], label_row)
             .optional()?)
     }
 
@@ -140,16 +145,25 @@ impl Store {
             Some(colour) => colour,
             None => {
                 let newest: Option<String> = tx
-                    .query_row("SELECT colour FROM labels ORDER BY id DESC LIMIT 1", [], |r| {
-                        r.get(0)
-                    })
+                    .query_row(
+                        "SELECT colour FROM labels ORDER BY id DESC LIMIT 1",
+                        [],
+                        |r| r.get(0),
+                    )
                     .optional()?;
                 LabelColour::after(newest.as_deref().map(LabelColour::parse))
             }
         };
         tx.execute(
-            "INSERT INTO labels (name, colour, created_by, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![name, colour.as_str(), staff, at.timestamp()],
+            "INSERT INTO labels (name, name_key, colour, created_by, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                name,
+                label_key(&name),
+                colour.as_str(),
+                staff,
+                at.timestamp()
+            ],
         )?;
         let id = tx.last_insert_rowid();
         tx.commit()?;
@@ -202,8 +216,8 @@ impl Store {
             return Err(StoreError::LabelExists(name));
         }
         tx.execute(
-            "UPDATE labels SET name = ?2 WHERE id = ?1",
-            params![label_id, name],
+            "UPDATE labels SET name = ?2, name_key = ?3 WHERE id = ?1",
+            params![label_id, name, label_key(&name)],
         )?;
         tx.commit()?;
         Ok(name)

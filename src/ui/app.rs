@@ -99,9 +99,13 @@ pub enum Overlay {
     /// The label picker (`App::label_picker`).
     Labels,
     /// Whom to give the conversation shown to: `cursor` on the team (the last: nobody).
-    Assign { cursor: usize },
+    Assign {
+        cursor: usize,
+    },
     /// The customer of the conversation shown (`App::customer`), scrolled down `top` lines.
-    Customer { top: usize },
+    Customer {
+        top: usize,
+    },
     /// How the team is doing (`App::stats`).
     Stats,
 }

@@ -33,7 +33,11 @@ impl Clock {
 
     /// "Today 14:05", "Monday 23 Nov 09:12": a moment further back than a chat's day.
     pub fn stamp(&self, tr: crate::i18n::Tr, time: DateTime<Utc>) -> String {
-        format!("{} {}", tr.day(self.date(time), self.today()), self.hm(time))
+        format!(
+            "{} {}",
+            tr.day(self.date(time), self.today()),
+            self.hm(time)
+        )
     }
 
     /// Seconds from `time` to now.

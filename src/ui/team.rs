@@ -54,9 +54,7 @@ impl LabelPicker {
             .collect();
         let typed = self.typed.trim();
         let exists = labels.iter().any(|l| fold(&l.name) == wanted);
-        if matches!(self.purpose, LabelPurpose::Conversation { .. })
-            && !typed.is_empty()
-            && !exists
+        if matches!(self.purpose, LabelPurpose::Conversation { .. }) && !typed.is_empty() && !exists
         {
             choices.push(LabelChoice::Create(typed.to_owned()));
         }
@@ -386,7 +384,11 @@ impl App {
     }
 
     /// The writer made a team change: said, and everything read again.
-    pub(super) fn on_team_written(&mut self, change: TeamChange, result: crate::store::Result<usize>) {
+    pub(super) fn on_team_written(
+        &mut self,
+        change: TeamChange,
+        result: crate::store::Result<usize>,
+    ) {
         let Some(carried) = self.report_value(result) else {
             return;
         };
@@ -419,9 +421,10 @@ impl App {
                     .f(key, &[&customer_name(self, conversation_id), &label])
             }
             TeamChange::RenameLabel { name, .. } => self.tr.f(S::LabelRenamed, &[name]),
-            TeamChange::RecolourLabel { label_id, colour } => self
-                .tr
-                .f(S::LabelRecoloured, &[&label_name(self, *label_id), colour.as_str()]),
+            TeamChange::RecolourLabel { label_id, colour } => self.tr.f(
+                S::LabelRecoloured,
+                &[&label_name(self, *label_id), colour.as_str()],
+            ),
             TeamChange::DeleteLabel { label_id } => {
                 // Read before the reload below: the catalogue still has it.
                 let name = self
@@ -444,7 +447,9 @@ impl App {
             }
             TeamChange::Note {
                 conversation_id, ..
-            } => self.tr.f(S::NoteSaved, &[&customer_name(self, conversation_id)]),
+            } => self
+                .tr
+                .f(S::NoteSaved, &[&customer_name(self, conversation_id)]),
         };
         self.say(said);
         self.reload();

@@ -76,30 +76,44 @@ pub enum Write {
         at: DateTime<Utc>,
     },
     /// A change to what the team shares.
-    Team { change: TeamChange, at: DateTime<Utc> },
+    Team {
+        change: TeamChange,
+        at: DateTime<Utc>,
+    },
 }
 
 /// What staff change of labels, assignment and notes.
 #[derive(Debug, Clone)]
 pub enum TeamChange {
     /// A new label, put on the conversation `on` when there is one.
-    CreateLabel { name: String, on: Option<String> },
+    CreateLabel {
+        name: String,
+        on: Option<String>,
+    },
     Label {
         conversation_id: String,
         label_id: i64,
         on: bool,
     },
-    RenameLabel { label_id: i64, name: String },
+    RenameLabel {
+        label_id: i64,
+        name: String,
+    },
     RecolourLabel {
         label_id: i64,
         colour: crate::model::LabelColour,
     },
-    DeleteLabel { label_id: i64 },
+    DeleteLabel {
+        label_id: i64,
+    },
     Assign {
         conversation_id: String,
         staff: Option<String>,
     },
-    Note { conversation_id: String, text: String },
+    Note {
+        conversation_id: String,
+        text: String,
+    },
 }
 
 impl TeamChange {
@@ -117,7 +131,9 @@ impl TeamChange {
                 conversation_id,
                 label_id,
                 on,
-            } => store.set_label(conversation_id, *label_id, *on, at).map(|_| 0),
+            } => store
+                .set_label(conversation_id, *label_id, *on, at)
+                .map(|_| 0),
             TeamChange::RenameLabel { label_id, name } => {
                 store.rename_label(*label_id, name).map(|_| 0)
             }

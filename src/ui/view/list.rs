@@ -48,7 +48,10 @@ pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
             LabelMatch::Any => S::LabelsAny,
             LabelMatch::All => S::LabelsAll,
         });
-        listed = format!("{listed} · {}", tr.f(S::LabelsFiltered, &[&names.join(", "), how]));
+        listed = format!(
+            "{listed} · {}",
+            tr.f(S::LabelsFiltered, &[&names.join(", "), how])
+        );
     }
     let title = match app.order {
         Order::Newest => format!("{} · {listed}", tr.t(S::Conversations)),
@@ -169,8 +172,7 @@ pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
             labels.push(Span::raw(" "));
             labels.push(span);
         }
-        let snippet_width =
-            width.saturating_sub(window.width() + 2 + used + assignee.width());
+        let snippet_width = width.saturating_sub(window.width() + 2 + used + assignee.width());
         let mut second = vec![
             Span::raw("  "),
             Span::styled(

@@ -78,12 +78,7 @@ fn why_lines(app: &App, screen: Rect, clock: Clock) -> Vec<Line<'static>> {
 }
 
 /// The lines of a scrolling window, and its title.
-fn window(
-    app: &App,
-    overlay: Overlay,
-    screen: Rect,
-    clock: Clock,
-) -> (Vec<Line<'static>>, String) {
+fn window(app: &App, overlay: Overlay, screen: Rect, clock: Clock) -> (Vec<Line<'static>>, String) {
     let tr = app.tr;
     match overlay {
         Overlay::Why { .. } => (why_lines(app, screen, clock), tr.t(S::WhyTitle).to_owned()),

@@ -32,7 +32,7 @@ pub(super) fn draw_labels(frame: &mut Frame, app: &App) {
         return;
     };
     let tr = app.tr;
-    let area = centered(frame.area(), 60, 18);
+    let area = centered(frame.area(), 72, 18);
     let (title, on): (String, Vec<i64>) = match &picker.purpose {
         LabelPurpose::Conversation { id, name } => (
             tr.f(S::LabelsTitle, &[fit(name, 20).trim_end()]),
@@ -74,7 +74,11 @@ pub(super) fn draw_labels(frame: &mut Frame, app: &App) {
     for (index, choice) in choices.iter().enumerate().skip(top).take(room) {
         let mut line = match choice {
             LabelChoice::Label(label) => {
-                let mark = if on.contains(&label.id) { "[x] " } else { "[ ] " };
+                let mark = if on.contains(&label.id) {
+                    "[x] "
+                } else {
+                    "[ ] "
+                };
                 let count = format!(" {}", label.conversations);
                 let name_width = width.saturating_sub(mark.len() + count.len());
                 Line::from(vec![
