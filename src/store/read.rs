@@ -434,6 +434,16 @@ mod tests {
         }
     }
 
+    /// The ids of a list, in its order.
+    fn ids(store: &Store, query: &ListQuery) -> Vec<String> {
+        store
+            .conversations(query)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect()
+    }
+
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(dir.path()).unwrap();
@@ -582,17 +592,14 @@ mod tests {
         let done = store.conversation("t_3").unwrap().unwrap();
         assert!(done.done);
         assert_eq!(done.done_by.as_deref(), Some("Hà"));
-        let listed = |store: &Store, filter| -> Vec<String> {
-            let query = ListQuery {
-                filter,
-                ..ListQuery::default()
-            };
-            store
-                .conversations(&query)
-                .unwrap()
-                .into_iter()
-                .map(|c| c.id)
-                .collect()
+        let listed = |store: &Store, filter| {
+            ids(
+                store,
+                &ListQuery {
+                    filter,
+                    ..ListQuery::default()
+                },
+            )
         };
         assert_eq!(listed(&store, Filter::Done), ["t_3"]);
         assert!(!listed(&store, Filter::All).contains(&"t_3".to_owned()));
@@ -673,18 +680,15 @@ mod tests {
         assert!(!store.set_label("t_1", waiting.id, true, now).unwrap());
         store.set_label("t_1", closed.id, true, now).unwrap();
         store.set_label("t_2", waiting.id, true, now).unwrap();
-        let listed = |store: &Store, labels: Vec<i64>, label_match| -> Vec<String> {
-            let query = ListQuery {
-                labels,
-                label_match,
-                ..ListQuery::default()
-            };
-            store
-                .conversations(&query)
-                .unwrap()
-                .into_iter()
-                .map(|c| c.id)
-                .collect()
+        let listed = |store: &Store, labels: Vec<i64>, label_match| {
+            ids(
+                store,
+                &ListQuery {
+                    labels,
+                    label_match,
+                    ..ListQuery::default()
+                },
+            )
         };
         let both = vec![waiting.id, closed.id];
         assert_eq!(
@@ -729,32 +733,26 @@ mod tests {
     fn new_conversations_go_in_turn_to_the_staff_on_shift_and_mine_lists_them() {
         let (_dir, mut store) = store();
         let team: Vec<String> = ["Hà", "Minh", "Lan"].map(String::from).into();
-        let ids: Vec<String> = ["t_1", "t_2", "t_3"].map(String::from).into();
+        let new: Vec<String> = ["t_1", "t_2", "t_3"].map(String::from).into();
         let now = Utc::now();
         // Nobody on shift: nobody gets one.
-        assert!(store.assign_in_turn(&ids, &team, now).unwrap().is_empty());
+        assert!(store.assign_in_turn(&new, &team, now).unwrap().is_empty());
         store.set_available("Hà", true, now).unwrap();
         store.set_available("Lan", true, now).unwrap();
-        let given = store.assign_in_turn(&ids[..2], &team, now).unwrap();
+        let given = store.assign_in_turn(&new[..2], &team, now).unwrap();
         assert_eq!(
             given,
             [("t_1".into(), "Hà".into()), ("t_2".into(), "Lan".into())]
         );
         // The next turn is Hà's again; one already assigned is not given twice.
-        let given = store.assign_in_turn(&ids, &team, now).unwrap();
+        let given = store.assign_in_turn(&new, &team, now).unwrap();
         assert_eq!(given, [("t_3".to_owned(), "Hà".to_owned())]);
         let hà = store.as_staff("Hà");
         let mine = ListQuery {
             filter: Filter::Mine,
             ..ListQuery::default()
         };
-        let listed: Vec<String> = hà
-            .conversations(&mine)
-            .unwrap()
-            .into_iter()
-            .map(|c| c.id)
-            .collect();
-        assert_eq!(listed, ["t_3", "t_1"]);
+        assert_eq!(ids(&hà, &mine), ["t_3", "t_1"]);
         assert_eq!(hà.filter_counts(None).unwrap().mine, 2);
         let mut hà = hà;
         hà.mark_done("t_3", true, now).unwrap();
