@@ -550,6 +550,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_team_is_the_staff_entries_and_who_is_using_pagedesk_is_found_in_it() {
+        let config = Config::parse(
+            "[[staff]]\nname = \"Hà\"\nuser = \"ha\"\n[[staff]]\nname = \"Minh\"\n\
+             [assignment]\nnew_conversations = \"round-robin\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.team(), ["Hà", "Minh"]);
+        assert_eq!(
+            config.assignment.new_conversations,
+            NewConversations::RoundRobin
+        );
+        let named = Config::parse("staff = \"Lan\"\n").unwrap();
+        assert_eq!(named.staff_name(), "Lan");
+        assert!(named.team().is_empty());
+        let twice = Config::parse("[[staff]]\nname = \"Hà\"\n[[staff]]\nname = \"hà\"\n");
+        assert!(twice.unwrap_err().contains("listed twice"));
+        assert!(Config::parse("[[staff]]\nname = \" \"\n").is_err());
+    }
+
+    #[test]
     fn durations_take_seconds_minutes_hours() {
         assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
         assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));

@@ -1169,3 +1169,46 @@ fn d_marks_the_conversation_done_5_shows_the_done_ones_and_d_takes_it_back() {
     assert!(inbox.app.list_rows.is_empty());
     assert_eq!(inbox.app.counts.all, all_before);
 }
+
+#[test]
+fn a_gives_the_conversation_to_a_staff_member_and_f_narrows_the_list_to_a_label() {
+    let config = format!(
+        "{}\n[[staff]]\nname = \"Hà\"\n[[staff]]\nname = \"Minh\"\n",
+        common::inbox::CONFIG
+    );
+    let mut inbox = Inbox::with_config(140, 40, &config);
+    // Lan's, the newest, is selected.
+    inbox.key(KeyCode::Char('a'));
+    assert!(inbox.screen().contains("Assign Nguyễn Thị Lan to"));
+    inbox.key(KeyCode::Char('j'));
+    inbox.key(KeyCode::Enter);
+    let lan = inbox.store().conversation("t_lan").unwrap().unwrap();
+    assert_eq!(lan.assignee.as_deref(), Some("Minh"));
+    let screen = inbox.screen();
+    assert!(screen.contains("→Minh"), "{screen}");
+    assert!(screen.contains("Nguyễn Thị Lan: assigned to Minh"), "{screen}");
+    // Back to nobody: the last row of the picker.
+    inbox.key(KeyCode::Char('a'));
+    inbox.key(KeyCode::Char('G'));
+    inbox.key(KeyCode::Enter);
+    let lan = inbox.store().conversation("t_lan").unwrap().unwrap();
+    assert_eq!(lan.assignee, None);
+
+    inbox.key(KeyCode::Char('l'));
+    inbox.keys("gấp");
+    inbox.key(KeyCode::Enter);
+    inbox.key(KeyCode::Esc);
+    inbox.key(KeyCode::Char('f'));
+    inbox.keys("gap");
+    inbox.key(KeyCode::Enter);
+    inbox.key(KeyCode::Esc);
+    let screen = inbox.screen();
+    assert!(screen.contains("All (1) · Labels: gấp (any)"), "{screen}");
+    assert_eq!(inbox.app.list_total, 1);
+    assert!(!screen.contains("Trần Thị Thu"), "{screen}");
+    // Taken out of the filter again: the whole list.
+    inbox.key(KeyCode::Char('f'));
+    inbox.key(KeyCode::Enter);
+    inbox.key(KeyCode::Esc);
+    assert_eq!(inbox.app.list_total, 5);
+}

@@ -321,15 +321,16 @@ impl Store {
         let last: Option<String> = tx
             .query_row("SELECT last_assignee FROM round_robin", [], |r| r.get(0))
             .optional()?;
-        // The turn after the last one's place in the team, even if they left the shift.
-        let mut turn = last
-            .and_then(|last| team.iter().position(|n| *n == last))
-            .map_or(0, |at| {
-                available
-                    .iter()
-                    .position(|name| team.iter().position(|n| n == name) > Some(at))
-                    .unwrap_or(0)
-            });
+        // The first on shift after whoever had the last turn, in the team's order (even if
+        // that one has left the shift since).
+        let place = |name: &str| team.iter().position(|n| n == name);
+        let mut turn = match last.as_deref().and_then(place) {
+            Some(at) => available
+                .iter()
+                .position(|name| place(name) > Some(at))
+                .unwrap_or(0),
+            None => 0,
+        };
         for id in conversation_ids {
             let name = &available[turn % available.len()];
             let changed = tx

@@ -16,7 +16,7 @@ use crate::keymap::Keymap;
 use crate::model::{Direction, Filter, LabelMatch, ReplyTo};
 use crate::store::{
     ConversationRow, Customer, FilterCounts, LabelRow, ListQuery, MessageRow, Order, PageSync,
-    Presence, SearchHit, Stats, Store, WaitingSpam, WebhookState,
+    Presence, SearchHit, StaffStatus, Stats, Store, WaitingSpam, WebhookState,
 };
 use crate::sync::EngineCommand;
 
@@ -254,6 +254,8 @@ pub struct App {
     pub attached: HashMap<String, Vec<crate::files::OutgoingFile>>,
     /// Every label, as last read.
     pub labels: Vec<LabelRow>,
+    /// Who said they are available or away, as last read.
+    pub staff_status: Vec<StaffStatus>,
     /// The labels the list is narrowed to, and whether a conversation needs any or all.
     pub label_filter: Vec<i64>,
     pub label_match: LabelMatch,
@@ -337,6 +339,7 @@ impl App {
             attach: None,
             attached: HashMap::new(),
             labels: Vec::new(),
+            staff_status: Vec::new(),
             label_filter: Vec::new(),
             label_match: LabelMatch::Any,
             label_picker: None,

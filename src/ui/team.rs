@@ -228,10 +228,14 @@ impl App {
         }
     }
 
-    /// Labels gone from the database (deleted in this inbox or another) leave the list's filter.
+    /// What the team shares, read again. Labels gone from the database (deleted in this inbox
+    /// or another) leave the list's filter.
     pub(super) fn load_team(&mut self) {
         if let Ok(labels) = self.store_ref().labels() {
             self.labels = labels;
+        }
+        if let Ok(status) = self.store_ref().staff_status() {
+            self.staff_status = status;
         }
         let labels = &self.labels;
         self.label_filter

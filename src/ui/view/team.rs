@@ -118,10 +118,12 @@ pub(super) fn draw_assign(frame: &mut Frame, app: &App, cursor: usize) {
     let inner = block.inner(area);
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
-    let status = app.store_ref().staff_status().unwrap_or_default();
     let mut lines = Vec::new();
     for (index, member) in team.iter().enumerate() {
-        let available = status.iter().any(|s| s.name == *member && s.available);
+        let available = app
+            .staff_status
+            .iter()
+            .any(|s| s.name == *member && s.available);
         let word = tr.t(if available {
             S::StaffAvailable
         } else {
