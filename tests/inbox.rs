@@ -1186,7 +1186,10 @@ fn a_gives_the_conversation_to_a_staff_member_and_f_narrows_the_list_to_a_label(
     assert_eq!(lan.assignee.as_deref(), Some("Minh"));
     let screen = inbox.screen();
     assert!(screen.contains("→Minh"), "{screen}");
-    assert!(screen.contains("Nguyễn Thị Lan: assigned to Minh"), "{screen}");
+    assert!(
+        screen.contains("Nguyễn Thị Lan: assigned to Minh"),
+        "{screen}"
+    );
     // Back to nobody: the last row of the picker.
     inbox.key(KeyCode::Char('a'));
     inbox.key(KeyCode::Char('G'));
