@@ -292,7 +292,10 @@ fn labels_in_the_picker_and_on_the_list_row() {
     insta::assert_snapshot!("the_label_picker", picker);
     inbox.key(KeyCode::Esc);
     let list = inbox.screen();
-    assert!(list.contains("[chờ chuyển …] +1"), "{list}");
+    assert!(
+        list.contains("Nguyễn Thị Lan   [chờ chuyển khoản] +1 waiting"),
+        "{list}"
+    );
     insta::assert_snapshot!("labels_on_the_list_row", list);
     let row = inbox.store().conversation("t_lan").unwrap().unwrap();
     let names: Vec<&str> = row.labels.iter().map(|l| l.name.as_str()).collect();

@@ -33,6 +33,42 @@ pub(super) fn reply_window(
     }
 }
 
+/// A conversation's labels in `room` columns, each after a space: the first cut rather than
+/// left out, then `+N` for those that do not fit. Returns the spans and the columns they take.
+fn label_chips(
+    app: &App,
+    labels: &[crate::model::Label],
+    room: usize,
+) -> (Vec<Span<'static>>, usize) {
+    let mut chips = Vec::new();
+    let mut used = 0;
+    for (index, span) in super::team::label_spans(app, labels)
+        .into_iter()
+        .enumerate()
+    {
+        let left = labels.len() - index;
+        let more = if left > 1 { 3 } else { 0 };
+        let span = if index == 0 && 1 + span.width() + more > room && room > more + 6 {
+            let cut = fit(&span.content, room - more - 3);
+            Span::styled(format!("{}]", cut.trim_end()), span.style)
+        } else {
+            span
+        };
+        if used + 1 + span.width() + more > room {
+            let rest = format!(" +{left}");
+            if used + rest.width() <= room {
+                used += rest.width();
+                chips.push(Span::styled(rest, app.theme.dim()));
+            }
+            break;
+        }
+        used += 1 + span.width();
+        chips.push(Span::raw(" "));
+        chips.push(span);
+    }
+    (chips, used)
+}
+
 pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) {
     let tr = app.tr;
     let mut listed = format!("{} ({})", tr.t(filter_name(app.filter)), app.list_total);
@@ -109,7 +145,11 @@ pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
             _ => time,
         };
         let right = format!(" {spam}{time}");
-        let name_width = width.saturating_sub(right.width() + dot.width());
+        // Its labels between the whole name and the time, as many as fit.
+        let free =
+            width.saturating_sub(right.width() + dot.width() + conversation.customer_name.width());
+        let (chips, used) = label_chips(app, &conversation.labels, free);
+        let name_width = width.saturating_sub(right.width() + dot.width() + used);
         let name_style = if unread {
             app.theme.bold()
         } else {
@@ -119,6 +159,7 @@ pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
             Span::styled(dot, app.theme.unread()),
             Span::styled(fit(&conversation.customer_name, name_width), name_style),
         ];
+        first.extend(chips);
         if conversation.spam {
             first.push(Span::raw(" "));
             first.push(Span::styled(spam.trim_end().to_owned(), app.theme.spam()));
@@ -136,43 +177,13 @@ pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
         } else {
             format!(" {window}")
         };
-        // Who has it, and its labels, as far as half the row allows.
+        // Who has it.
         let assignee = conversation
             .assignee
             .as_ref()
             .map(|name| format!(" →{}", fit(name, 10).trim_end()))
             .unwrap_or_default();
-        // Labels never take the words' last 8 columns, nor more than half the row.
-        let room = width
-            .saturating_sub(window.width() + 2 + 8)
-            .min(width / 2)
-            .saturating_sub(assignee.width());
-        let mut labels = Vec::new();
-        let mut used = 0;
-        for (index, span) in super::team::label_spans(app, &conversation.labels)
-            .into_iter()
-            .enumerate()
-        {
-            let left = conversation.labels.len() - index;
-            let more = if left > 1 { 3 } else { 0 };
-            // The first label cut to the room there is rather than none at all.
-            let span = if index == 0 && 1 + span.width() + more > room && room > more + 6 {
-                let cut = fit(&span.content, room - more - 3);
-                Span::styled(format!("{}]", cut.trim_end()), span.style)
-            } else {
-                span
-            };
-            if used + 1 + span.width() + more > room {
-                let rest = format!(" +{left}");
-                used += rest.width();
-                labels.push(Span::styled(rest, app.theme.dim()));
-                break;
-            }
-            used += 1 + span.width();
-            labels.push(Span::raw(" "));
-            labels.push(span);
-        }
-        let snippet_width = width.saturating_sub(window.width() + 2 + used + assignee.width());
+        let snippet_width = width.saturating_sub(window.width() + 2 + assignee.width());
         let mut second = vec![
             Span::raw("  "),
             Span::styled(
@@ -180,7 +191,6 @@ pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
                 app.theme.dim(),
             ),
         ];
-        second.extend(labels);
         second.push(Span::styled(assignee, app.theme.bold()));
         second.push(Span::styled(window, app.theme.dim()));
         let (mut first, mut second) = (Line::from(first), Line::from(second));
