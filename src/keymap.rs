@@ -84,17 +84,15 @@ impl Mode {
                 Mode::Help,
                 Mode::Assign,
                 Mode::Customer,
-                Mode::Stats,
             ],
-            Mode::Settings | Mode::Help | Mode::Assign | Mode::Customer | Mode::Stats => {
-                &[Mode::Move]
-            }
+            Mode::Settings | Mode::Help | Mode::Assign | Mode::Customer => &[Mode::Move],
             Mode::Reply
             | Mode::QuickReplies
             | Mode::Search
             | Mode::Attach
             | Mode::Labels
-            | Mode::Note => &[],
+            | Mode::Note
+            | Mode::Stats => &[],
         }
     }
 }
