@@ -349,6 +349,49 @@ mod tests {
     }
 
     #[test]
+    fn a_database_from_before_team_work_keeps_its_conversations_and_takes_labels() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            // The schema as the pagedesk before labels left it, with a conversation in it.
+            let mut conn =
+                rusqlite::Connection::open(dir.path().join(super::DATABASE_FILE)).unwrap();
+            let before = super::schema::MIGRATIONS.len() - 1;
+            let tx = conn.transaction().unwrap();
+            for migration in &super::schema::MIGRATIONS[..before] {
+                tx.execute_batch(migration).unwrap();
+            }
+            tx.execute_batch(
+                "INSERT INTO pages (id, name) VALUES ('p', 'Shop');
+                 INSERT INTO conversations (id, page_id, folder, customer_id, customer_name,
+                    snippet, updated_time, unread_count, done_at, done_by)
+                 VALUES ('t_1', 'p', 'inbox', 'u', 'Nguyễn Thị Lan', 'Còn size S không?',
+                    1700000000, 1, 1700000100, 'Hà');
+                 INSERT INTO messages (fb_id, conversation_id, direction, from_id, from_name,
+                    text, created_time, status)
+                 VALUES ('m_1', 't_1', 'in', 'u', 'Nguyễn Thị Lan', 'Còn size S không?',
+                    1700000000, 'sent');",
+            )
+            .unwrap();
+            tx.pragma_update(None, "user_version", before as i64)
+                .unwrap();
+            tx.commit().unwrap();
+        }
+        let mut store = super::Store::open(dir.path()).unwrap().as_staff("Hà");
+        let kept = store.conversation("t_1").unwrap().unwrap();
+        assert_eq!(kept.customer_name, "Nguyễn Thị Lan");
+        assert_eq!(kept.done_by.as_deref(), Some("Hà"));
+        assert!(kept.labels.is_empty() && kept.assignee.is_none());
+        assert_eq!(store.messages("t_1").unwrap().len(), 1);
+        let label = store
+            .create_label("đã chốt", None, chrono::Utc::now())
+            .unwrap();
+        store
+            .set_label("t_1", label.id, true, chrono::Utc::now())
+            .unwrap();
+        assert_eq!(store.conversation("t_1").unwrap().unwrap().labels.len(), 1);
+    }
+
+    #[test]
     fn a_read_only_database_says_so() {
         let dir = tempfile::tempdir().unwrap();
         drop(super::Store::open(dir.path()).unwrap());
