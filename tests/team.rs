@@ -196,6 +196,13 @@ async fn labels_assignment_and_notes_through_the_binary_and_new_buyers_in_turn()
     assert_eq!(run.code, 0, "{}", run.stderr);
     let all = world.conversations(&[]).await;
     assert_eq!(find(&all, &minh).unwrap()["labels"][0]["name"], "chờ CK");
+    let listed = world.pagedesk(&["conversations"]).await;
+    let minh_line = listed
+        .stdout
+        .lines()
+        .find(|l| l.contains(minh.as_str()))
+        .unwrap_or_default();
+    assert!(minh_line.contains("[chờ CK] Ship COD nhé"), "{minh_line}");
     let run = world.pagedesk(&["label", &minh, "remove", "chờ CK"]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let run = world.pagedesk(&["labels", "delete", "đã chốt"]).await;

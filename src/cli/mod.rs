@@ -533,13 +533,22 @@ fn conversations(tr: Tr, store: &Store, query: &ListQuery, json: bool) -> Result
         if row.unread_count > 0 {
             flags.push(tr.f(S::CliUnreadFlag, &[&row.unread_count.to_string()]));
         }
+        if let Some(assignee) = &row.assignee {
+            flags.push(format!("→{assignee}"));
+        }
+        // Labels go before the last message's words, in brackets.
+        let labels: String = row
+            .labels
+            .iter()
+            .map(|l| format!("[{}] ", l.name))
+            .collect();
         out!(
             "{} {} {} {} {} {}",
             fit(&local_time(row.updated_time), 11),
             fit(&row.page_name, 20),
             fit(&row.customer_name, 22),
             fit(&flags.join(" "), 10),
-            fit(&tr.preview(&row), 40),
+            fit(&format!("{labels}{}", tr.preview(&row)), 40),
             row.id
         );
     }
