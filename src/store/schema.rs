@@ -337,6 +337,8 @@ CREATE TABLE customer_notes (
     created_at  INTEGER NOT NULL
 );
 CREATE INDEX customer_notes_of ON customer_notes(page_id, customer_id, created_at);
+-- The customer panel: a person's conversations on the page, and the same name on others.
 CREATE INDEX conversations_of_customer ON conversations(customer_id);
+CREATE INDEX conversations_by_name ON conversations(customer_name);
 "#,
 ];
