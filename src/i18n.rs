@@ -302,7 +302,7 @@ strings! {
     KeyCustomer => "the customer: details, phone numbers, addresses, notes", "khách hàng: thông tin, số điện thoại, địa chỉ, ghi chú";
     KeyTeamStats => "how the team is doing (last 7 days)", "đội đang làm thế nào (7 ngày qua)";
     KeyToggleLabel => "put the label on or take it off (nothing matches: create it)", "gắn hoặc gỡ nhãn (không có: tạo mới)";
-    KeyRenameLabel => "rename the label chosen to what is typed", "đổi tên nhãn đang chọn thành chữ đã gõ";
+    KeyRenameLabel => "rename the label chosen (Enter saves the new name)", "đổi tên nhãn đang chọn (Enter để lưu tên mới)";
     KeyRecolourLabel => "the label chosen in its next colour", "đổi màu nhãn đang chọn";
     KeyDeleteLabel => "delete the label chosen, everywhere (press twice)", "xoá nhãn đang chọn ở mọi nơi (bấm hai lần)";
     KeyMatchAllLabels => "list filter: any of the labels chosen, or all of them", "lọc: có một trong các nhãn, hoặc có tất cả";
@@ -328,7 +328,7 @@ strings! {
     LabelRecoloured => "Label {}: {}", "Nhãn {}: {}";
     LabelDeleteConfirm => "Delete label {} from {} conversations? Ctrl-d again", "Xoá nhãn {} khỏi {} hội thoại? Bấm Ctrl-d lần nữa";
     LabelDeleted => "Label {} deleted from {} conversations", "Đã xoá nhãn {} khỏi {} hội thoại";
-    LabelRenameEmpty => "Type the new name first, then Ctrl-r", "Gõ tên mới trước, rồi Ctrl-r";
+    LabelRenaming => "Rename {} · Enter saves, Esc keeps the old", "Đổi tên {} · Enter để lưu, Esc giữ tên cũ";
     LabelsFiltered => "Labels: {} ({})", "Nhãn: {} ({})";
     AssignTitle => "Assign {} to", "Giao {} cho";
     AssignNobody => "nobody", "không ai";

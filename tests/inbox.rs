@@ -1214,4 +1214,20 @@ fn a_gives_the_conversation_to_a_staff_member_and_f_narrows_the_list_to_a_label(
     inbox.key(KeyCode::Enter);
     inbox.key(KeyCode::Esc);
     assert_eq!(inbox.app.list_total, 5);
+    // Renamed from its old name; Esc while renaming keeps it.
+    let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+    inbox.key(KeyCode::Char('l'));
+    inbox.app.on_key(ctrl('r'));
+    assert!(inbox.screen().contains("Rename gấp · Enter saves"));
+    inbox.key(KeyCode::Esc);
+    assert!(inbox.screen().contains("Labels of Nguyễn Thị Lan"));
+    inbox.app.on_key(ctrl('r'));
+    for _ in 0.."gấp".chars().count() {
+        inbox.key(KeyCode::Backspace);
+    }
+    inbox.keys("giao gấp");
+    inbox.key(KeyCode::Enter);
+    let labels = inbox.store().labels().unwrap();
+    assert_eq!(labels[0].name, "giao gấp");
+    assert!(inbox.screen().contains("Label renamed: giao gấp"));
 }

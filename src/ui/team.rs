@@ -36,12 +36,17 @@ pub struct LabelPicker {
     pub selected: usize,
     /// The label Ctrl-d was pressed on once: pressed again, it is deleted.
     pub confirm_delete: Option<i64>,
+    /// The label being renamed: what is typed is its new name, Enter saves it, Esc keeps the old.
+    pub renaming: Option<LabelRow>,
 }
 
 impl LabelPicker {
     /// The labels matching what is typed, best first; on a conversation, a label of that name
     /// to create when none has it.
     pub fn choices(&self, labels: &[LabelRow]) -> Vec<LabelChoice> {
+        if let Some(label) = &self.renaming {
+            return vec![LabelChoice::Label(label.clone())];
+        }
         let wanted = fold(self.typed.trim());
         let mut scored: Vec<(usize, &LabelRow)> = labels
             .iter()
@@ -90,6 +95,7 @@ impl App {
             typed: String::new(),
             selected: 0,
             confirm_delete: None,
+            renaming: None,
         });
         self.overlay = Some(Overlay::Labels);
     }
@@ -110,6 +116,23 @@ impl App {
             picker.confirm_delete = None;
         }
         match action {
+            // Renaming: Esc keeps the old name, Enter (or Ctrl-r again) saves the new one.
+            Action::Close if picker.renaming.is_some() => {
+                picker.renaming = None;
+                picker.typed.clear();
+            }
+            Action::ToggleLabel | Action::RenameLabel if picker.renaming.is_some() => {
+                let label = picker.renaming.take().expect("renaming");
+                let name = std::mem::take(&mut picker.typed).trim().to_owned();
+                picker.selected = 0;
+                if name.is_empty() || name == label.name {
+                    return;
+                }
+                self.team_write(TeamChange::RenameLabel {
+                    label_id: label.id,
+                    name,
+                });
+            }
             Action::Close => {
                 self.label_picker = None;
                 self.overlay = None;
@@ -126,18 +149,12 @@ impl App {
                 self.narrowed();
             }
             Action::ToggleLabel => self.toggle_chosen(chosen),
+            // The label chosen is renamed from its name as it is.
             Action::RenameLabel => {
-                let name = picker.typed.trim().to_owned();
-                match chosen {
-                    Some(LabelChoice::Label(label)) if !name.is_empty() => {
-                        picker.typed.clear();
-                        picker.selected = 0;
-                        self.team_write(TeamChange::RenameLabel {
-                            label_id: label.id,
-                            name,
-                        });
-                    }
-                    _ => self.say(self.tr.t(S::LabelRenameEmpty).to_owned()),
+                if let Some(LabelChoice::Label(label)) = chosen {
+                    picker.typed = label.name.clone();
+                    picker.selected = 0;
+                    picker.renaming = Some(label);
                 }
             }
             Action::RecolourLabel => {

@@ -49,6 +49,10 @@ pub(super) fn draw_labels(frame: &mut Frame, app: &App) {
             )
         }
     };
+    let title = match &picker.renaming {
+        Some(label) => tr.f(S::LabelRenaming, &[fit(&label.name, 20).trim_end()]),
+        None => title,
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(app.theme.focused_border())
