@@ -47,15 +47,18 @@ fn percentile(sorted: &[i64], share: f64) -> Option<i64> {
     Some(sorted[rank.clamp(1, sorted.len()) - 1])
 }
 
-fn row<'a>(rows: &'a mut BTreeMap<String, StatsRow>, name: &str) -> &'a mut StatsRow {
-    rows.entry(name.to_owned()).or_insert_with(|| StatsRow {
+/// The row of `key` (a page's id, a staff member's name), named `name`.
+fn row<'a>(rows: &'a mut BTreeMap<String, StatsRow>, key: &str, name: &str) -> &'a mut StatsRow {
+    rows.entry(key.to_owned()).or_insert_with(|| StatsRow {
         name: name.to_owned(),
         ..StatsRow::default()
     })
 }
 
+/// The rows by name, their response times summed up.
 fn finish(rows: BTreeMap<String, StatsRow>) -> Vec<StatsRow> {
-    rows.into_values()
+    let mut rows: Vec<StatsRow> = rows
+        .into_values()
         .map(|mut row| {
             row.response_times.sort_unstable();
             row.first_response_median_s = percentile(&row.response_times, 0.5);
@@ -63,7 +66,9 @@ fn finish(rows: BTreeMap<String, StatsRow>) -> Vec<StatsRow> {
             row.answered = row.response_times.len();
             row
         })
-        .collect()
+        .collect();
+    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    rows
 }
 
 impl Store {
@@ -86,7 +91,7 @@ impl Store {
         // A buyer's message starts a wait; the page's next reply ends it. Messages still being
         // sent, or refused, are no answer.
         let mut stmt = self.conn.prepare(
-            "SELECT m.conversation_id, p.name, m.direction, m.created_time, m.sent_by
+            "SELECT m.conversation_id, p.name, m.direction, m.created_time, m.sent_by, p.id
              FROM messages m JOIN conversations c ON c.id = m.conversation_id
              JOIN pages p ON p.id = c.page_id
              WHERE m.created_time >= ?1 AND m.created_time <= ?2 AND m.status = 'sent'
@@ -110,20 +115,25 @@ impl Store {
             }
             let sender: Option<String> = r.get(4)?;
             let sender = sender.as_deref().unwrap_or(REPLIED_IN_FACEBOOK);
-            row(&mut pages, &page).replies += 1;
-            row(&mut staff, sender).replies += 1;
+            let page_id: String = r.get(5)?;
+            row(&mut pages, &page_id, &page).replies += 1;
+            row(&mut staff, sender, sender).replies += 1;
             *days
                 .entry(to_time(at).with_timezone(&Local).date_naive())
                 .or_default() += 1;
             if let Some(from) = waiting_from.take() {
-                row(&mut pages, &page).response_times.push(at - from);
-                row(&mut staff, sender).response_times.push(at - from);
+                row(&mut pages, &page_id, &page)
+                    .response_times
+                    .push(at - from);
+                row(&mut staff, sender, sender)
+                    .response_times
+                    .push(at - from);
             }
         }
         drop(messages);
         // Who waits now, per page and per staff member who has them.
         let mut waiting = self.conn.prepare(
-            "SELECT p.name, c.assignee, c.waiting_since FROM conversations c
+            "SELECT p.name, c.assignee, c.waiting_since, p.id FROM conversations c
              JOIN pages p ON p.id = c.page_id
              WHERE c.customer_spoke_last = 1 AND c.done_at IS NULL",
         )?;
@@ -138,22 +148,25 @@ impl Store {
                 row.waiting_now += 1;
                 row.longest_wait_s = row.longest_wait_s.max(wait);
             };
-            count(row(&mut pages, &page));
+            let page_id: String = r.get(3)?;
+            count(row(&mut pages, &page_id, &page));
             if let Some(assignee) = assignee {
-                count(row(&mut staff, &assignee));
+                count(row(&mut staff, &assignee, &assignee));
             }
         }
         drop(rows);
         let mut rescued = self.conn.prepare(
-            "SELECT p.name, c.rescued_by FROM conversations c JOIN pages p ON p.id = c.page_id
+            "SELECT p.name, c.rescued_by, p.id FROM conversations c JOIN pages p ON p.id = c.page_id
              WHERE c.rescued_at >= ?1 AND c.rescued_at <= ?2",
         )?;
         let mut rows = rescued.query(params![since.timestamp(), until.timestamp()])?;
         while let Some(r) = rows.next()? {
             let page: String = r.get(0)?;
             let by: Option<String> = r.get(1)?;
-            row(&mut pages, &page).spam_rescued += 1;
-            row(&mut staff, by.as_deref().unwrap_or(REPLIED_IN_FACEBOOK)).spam_rescued += 1;
+            let page_id: String = r.get(2)?;
+            let by = by.as_deref().unwrap_or(REPLIED_IN_FACEBOOK);
+            row(&mut pages, &page_id, &page).spam_rescued += 1;
+            row(&mut staff, by, by).spam_rescued += 1;
         }
         drop(rows);
         Ok(Stats {
