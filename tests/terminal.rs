@@ -125,10 +125,13 @@ impl Terminal {
                 }
                 let mut all = written.lock().unwrap();
                 all.extend_from_slice(&buffer[..n]);
-                // A question may come split over two reads: look from before this one.
-                let asked = all[scanned..]
-                    .windows(4)
-                    .filter(|w| w == b"\x1b[5n")
+                // A question may come split over two reads: look from before this one. One
+                // escaped for tmux to pass through (ESC ESC [5n) is the outer terminal's to
+                // answer: like tmux with no terminal attached, nobody does.
+                let asked = (scanned..all.len().saturating_sub(3))
+                    .filter(|&at| {
+                        &all[at..at + 4] == b"\x1b[5n" && (at == 0 || all[at - 1] != 0x1b)
+                    })
                     .count();
                 scanned = all.len().saturating_sub(3);
                 drop(all);
@@ -961,6 +964,28 @@ fn kitty_pictures(written: &str) -> Vec<((u32, u32), Vec<u8>)> {
             Some(((field(",s=")?, field(",v=")?), pixels[..4].to_vec()))
         })
         .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_tmux_with_nobody_to_answer_the_first_key_still_reaches_the_inbox() {
+    let world = TestWorld::start("interval = \"1s\"").await;
+    two_buyers(&world).await;
+    world.sync().await;
+    // ratatui-image asks through tmux's passthrough; nothing outside answers it, and its reader
+    // of the answer used to take the first key typed.
+    let mut terminal = Terminal::launch(
+        &world,
+        &world.config_path,
+        100,
+        30,
+        &[("TERM", "tmux-256color")],
+        PLAIN_TERMINAL,
+    );
+    terminal.wait_for_text("Trần Văn Minh").await;
+    terminal.type_text("c");
+    terminal.wait_for_text("Customer · Nguyễn Thị Lan").await;
+    terminal.type_text("\x1b");
+    terminal.leave_and_quit().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

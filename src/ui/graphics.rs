@@ -9,6 +9,7 @@ use image::{DynamicImage, RgbImage};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Rect, Size};
 use ratatui::widgets::Widget;
+use ratatui_image::picker::cap_parser::QueryStdioOptions;
 use ratatui_image::picker::{Picker, ProtocolType};
 use ratatui_image::protocol::Protocol;
 use ratatui_image::{Image, Resize};
@@ -18,6 +19,23 @@ use crate::model::Thumbnail;
 
 /// Pictures kept encoded for the terminal; more and the oldest are encoded again when shown.
 const ENCODED_KEPT: usize = 48;
+
+/// How long the terminal gets to say what it draws (over SSH too) before half blocks are used.
+const QUESTION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+/// How long the terminal gets to answer the status request that ends an unanswered question.
+const STATUS_ANSWER_WAIT: std::time::Duration = std::time::Duration::from_millis(150);
+
+/// The question went unanswered (tmux with no terminal attached, or one that drops what it may
+/// not pass through), yet ratatui-image's reader of the answer still waits on the terminal's
+/// input and would take staff's first key as it. A status request asked plainly, which the
+/// terminal itself (tmux too) answers, ends that reader before the inbox reads its keys.
+fn end_unanswered_question() {
+    use std::io::Write;
+    let mut out = std::io::stdout();
+    if out.write_all(b"\x1b[5n").and_then(|()| out.flush()).is_ok() {
+        std::thread::sleep(STATUS_ANSWER_WAIT);
+    }
+}
 
 /// How this terminal draws pictures, and the pictures encoded for it by size.
 #[derive(Default)]
@@ -48,13 +66,24 @@ impl Graphics {
             Setting::Sixel => Some(ProtocolType::Sixel),
             Setting::Iterm2 => Some(ProtocolType::Iterm2),
         };
-        let mut picker = match Picker::from_query_stdio() {
+        let options = QueryStdioOptions {
+            timeout: QUESTION_TIMEOUT,
+            ..QueryStdioOptions::default()
+        };
+        let asked = std::time::Instant::now();
+        let mut picker = match Picker::from_query_stdio_with_options(options) {
             Ok(picker) => picker,
             Err(error) => {
                 tracing::warn!("the terminal did not say how it draws pictures: {error}");
                 Picker::halfblocks()
             }
         };
+        // Unanswered, ratatui-image falls back to half blocks and says so only by the time
+        // it took.
+        if asked.elapsed() >= QUESTION_TIMEOUT {
+            tracing::warn!("the terminal did not answer what it draws; half blocks");
+            end_unanswered_question();
+        }
         if let Some(protocol) = forced {
             picker.set_protocol_type(protocol);
         }
