@@ -97,6 +97,48 @@ fn any_terminal_size_draws_without_a_panic() {
     }
 }
 
+/// The team's windows (labels with one on, assigning, the customer with a note, the numbers)
+/// at every width up to 140, each at heights from 1 to 45: no panic.
+#[test]
+fn the_team_windows_draw_at_any_size() {
+    let config = format!(
+        "{}\n[[staff]]\nname = \"Hà\"\n[[staff]]\nname = \"Minh\"\n",
+        common::inbox::CONFIG
+    );
+    let mut inbox = Inbox::with_config(80, 24, &config);
+    inbox.key(KeyCode::Char('l'));
+    enter(&mut inbox, "chờ chuyển khoản rất dài để cắt bớt");
+    inbox.key(KeyCode::Esc);
+    inbox.key(KeyCode::Char('c'));
+    inbox.key(KeyCode::Char('n'));
+    enter(
+        &mut inbox,
+        "Ghi chú dài về khách hàng này, nhiều chữ để xuống dòng nhiều lần",
+    );
+    inbox.key(KeyCode::Esc);
+    let windows: [&[KeyCode]; 5] = [
+        &[KeyCode::Char('l')],
+        &[KeyCode::Char('f')],
+        &[KeyCode::Char('a')],
+        &[KeyCode::Char('c'), KeyCode::Char('n'), KeyCode::Char('x')],
+        &[KeyCode::Char('T')],
+    ];
+    for keys in windows {
+        for key in keys {
+            inbox.key(*key);
+        }
+        for width in 1..=140 {
+            for height in [1, 2, 3, 4, 6, 9, 14, 20, 24, 31, 45] {
+                inbox.resize(width, height);
+            }
+        }
+        // Out of the window (and of a note being written) before the next.
+        inbox.key(KeyCode::Esc);
+        inbox.key(KeyCode::Esc);
+        inbox.resize(80, 24);
+    }
+}
+
 /// The attach picker and a picture whole pane at sizes from tiny to large: no panic.
 #[test]
 fn the_attach_picker_and_a_picture_draw_at_any_size() {
