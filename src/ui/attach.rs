@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::app::{App, Overlay};
 use super::writer::Write;
@@ -167,12 +167,8 @@ impl App {
         let Some(prompt) = self.attach.as_mut() else {
             return;
         };
-        match key.code {
-            KeyCode::Backspace => {
-                prompt.typed.pop();
-            }
-            KeyCode::Char(c) => prompt.typed.push(c),
-            _ => return,
+        if !super::input::type_into(&mut prompt.typed, key) {
+            return;
         }
         prompt.selected = 0;
         self.list_browsed_folder();

@@ -12,6 +12,19 @@ use crate::keymap::Mode;
 const BURST: usize = 3;
 use crate::text::clean;
 
+/// A key typed into a one-line prompt (search, a picker, a note): a letter added, Backspace
+/// taking the last off; whether it changed anything.
+pub(super) fn type_into(line: &mut String, key: KeyEvent) -> bool {
+    match key.code {
+        KeyCode::Backspace => line.pop().is_some(),
+        KeyCode::Char(c) => {
+            line.push(c);
+            true
+        }
+        _ => false,
+    }
+}
+
 impl App {
     /// Handles a key; returns whether anything on screen may have changed.
     pub fn on_key(&mut self, key: KeyEvent) -> bool {
@@ -94,13 +107,7 @@ impl App {
         } else if self.note_typing.is_some() {
             self.note_type(key);
         } else if let Some(typing) = self.search.typing.as_mut() {
-            match key.code {
-                KeyCode::Backspace => {
-                    typing.pop();
-                }
-                KeyCode::Char(c) => typing.push(c),
-                _ => {}
-            }
+            type_into(typing, key);
         } else if self.focus == Pane::Compose && self.overlay.is_none() {
             // Backspace in an empty box takes the last file off the reply.
             if key.code == KeyCode::Backspace && self.compose.is_empty() && self.unattach_last() {

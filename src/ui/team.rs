@@ -2,7 +2,7 @@
 //! a conversation to a staff member, the customer panel with its notes, and the team's numbers.
 //! Every change goes to the writer; other inboxes see it at their next look at the database.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::app::{App, Overlay};
 use super::writer::{TeamChange, Write};
@@ -227,15 +227,10 @@ impl App {
         let Some(picker) = self.label_picker.as_mut() else {
             return;
         };
-        match key.code {
-            KeyCode::Backspace => {
-                picker.typed.pop();
-            }
-            KeyCode::Char(c) => picker.typed.push(c),
-            _ => return,
+        if super::input::type_into(&mut picker.typed, key) {
+            picker.selected = 0;
+            picker.confirm_delete = None;
         }
-        picker.selected = 0;
-        picker.confirm_delete = None;
     }
 
     pub(super) fn labels_paste(&mut self, text: &str) {
@@ -370,13 +365,7 @@ impl App {
     /// A key typed into the note being written.
     pub(super) fn note_type(&mut self, key: KeyEvent) {
         if let Some(typing) = self.note_typing.as_mut() {
-            match key.code {
-                KeyCode::Backspace => {
-                    typing.pop();
-                }
-                KeyCode::Char(c) => typing.push(c),
-                _ => {}
-            }
+            super::input::type_into(typing, key);
         }
     }
 
