@@ -359,6 +359,7 @@ strings! {
     StatsLine => "{}: {} / {} · {} · {} ({}) · {}", "{}: {} / {} · {} · {} ({}) · {}";
     StatsPerDay => "Replies per day", "Tin trả lời mỗi ngày";
     StatsNothing => "nothing in this period", "không có gì trong thời gian này";
+    StatsReading => "reading the messages of the last 7 days…", "đang đọc tin nhắn 7 ngày qua…";
     NotApplicable => "–", "–";
     CliLabelOn => "{}: label {}", "{}: đã gắn nhãn {}";
     CliNoLabel => "no label {} (pagedesk label ID add NAME creates it)", "không có nhãn {} (pagedesk label ID add TÊN sẽ tạo)";

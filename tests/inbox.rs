@@ -1231,3 +1231,74 @@ fn a_gives_the_conversation_to_a_staff_member_and_f_narrows_the_list_to_a_label(
     assert_eq!(labels[0].name, "giao gấp");
     assert!(inbox.screen().contains("Label renamed: giao gấp"));
 }
+
+#[test]
+fn a_note_goes_to_the_customer_the_panel_shows_even_if_the_list_moved_meanwhile() {
+    let mut inbox = Inbox::new(140, 40);
+    // Lan's, the newest, is selected: her panel opens and a note is begun.
+    inbox.key(KeyCode::Char('c'));
+    assert!(inbox.screen().contains("Customer · Nguyễn Thị Lan"));
+    inbox.key(KeyCode::Char('n'));
+    inbox.keys("Chị Lan hẹn chiều chuyển khoản");
+    // Meanwhile a colleague marks Lan's conversation done: it leaves the list under the panel.
+    inbox
+        .store()
+        .as_staff("Minh")
+        .mark_done("t_lan", true, common::inbox::now())
+        .unwrap();
+    inbox.app.poll_database();
+    assert_ne!(
+        inbox.app.selected_conversation().map(|c| c.id.as_str()),
+        Some("t_lan")
+    );
+    inbox.key(KeyCode::Enter);
+    let store = inbox.store();
+    let lan = store.customer("t_lan").unwrap().unwrap();
+    assert_eq!(lan.notes.len(), 1, "the note is Lan's");
+    assert_eq!(lan.notes[0].text, "Chị Lan hẹn chiều chuyển khoản");
+    let now_selected = inbox.app.selected_conversation().unwrap().id.clone();
+    assert!(
+        store
+            .customer(&now_selected)
+            .unwrap()
+            .unwrap()
+            .notes
+            .is_empty()
+    );
+    assert!(inbox.screen().contains("Customer · Nguyễn Thị Lan"));
+}
+
+#[test]
+fn the_conversation_being_assigned_stays_the_one_chosen_when_the_list_moves() {
+    let config = format!(
+        "{}\n[[staff]]\nname = \"Hà\"\n[[staff]]\nname = \"Minh\"\n",
+        common::inbox::CONFIG
+    );
+    let mut inbox = Inbox::with_config(140, 40, &config);
+    inbox.key(KeyCode::Char('a'));
+    inbox.key(KeyCode::Char('j'));
+    // A colleague marks Lan's done meanwhile: another conversation comes under the cursor.
+    inbox
+        .store()
+        .as_staff("Hà")
+        .mark_done("t_lan", true, common::inbox::now())
+        .unwrap();
+    inbox.app.poll_database();
+    assert!(inbox.screen().contains("Assign Nguyễn Thị Lan to"));
+    inbox.key(KeyCode::Enter);
+    let store = inbox.store();
+    assert_eq!(
+        store
+            .conversation("t_lan")
+            .unwrap()
+            .unwrap()
+            .assignee
+            .as_deref(),
+        Some("Minh")
+    );
+    let now_selected = inbox.app.selected_conversation().unwrap().id.clone();
+    assert_eq!(
+        store.conversation(&now_selected).unwrap().unwrap().assignee,
+        None
+    );
+}

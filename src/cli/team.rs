@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use chrono::Utc;
+use chrono::{Offset, Utc};
 use clap::{Subcommand, ValueEnum};
 
 use super::output::{local_time, out};
@@ -209,7 +209,8 @@ pub fn stats(tr: Tr, store: &Store, since: &str, json: bool) -> Result<ExitCode>
         .map_err(|why| anyhow::anyhow!("--since {since}: {why}"))?;
     let until = Utc::now();
     let since = until - chrono::Duration::from_std(period)?;
-    let stats = store.stats(since, until)?;
+    let zone = chrono::Local::now().offset().fix();
+    let stats = store.stats(since, until, zone)?;
     if json {
         out!("{}", serde_json::to_string_pretty(&stats)?);
         return Ok(ExitCode::SUCCESS);

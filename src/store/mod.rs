@@ -60,6 +60,8 @@ pub enum StoreError {
     EmptyLabel,
     #[error("there is a label named {0} already")]
     LabelExists(String),
+    #[error("that label was deleted (by someone else?)")]
+    NoLabel,
     #[error("the note is empty: nothing was stored")]
     EmptyNote,
     #[error(

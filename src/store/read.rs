@@ -715,8 +715,18 @@ mod tests {
             store.rename_label(waiting.id, "ĐÃ CHỐT"),
             Err(StoreError::LabelExists(_))
         ));
-        // Deleted: off every conversation.
+        // A name longer than is kept is found by what is kept.
+        let long = "giao lại đơn cho khách ở tỉnh xa, chờ xác nhận địa chỉ mới";
+        let kept = store.create_label(long, None, now).unwrap();
+        assert_eq!(kept.name.chars().count(), 40);
+        assert_eq!(store.label_named(long).unwrap().unwrap().id, kept.id);
+        store.delete_label(kept.id).unwrap();
+        // Deleted: off every conversation, and putting it on says so.
         assert_eq!(store.delete_label(waiting.id).unwrap(), 2);
+        assert!(matches!(
+            store.set_label("t_1", waiting.id, true, now),
+            Err(StoreError::NoLabel)
+        ));
         assert!(
             store
                 .conversation("t_2")

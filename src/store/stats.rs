@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Local, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use rusqlite::params;
 
 use super::*;
@@ -34,7 +34,7 @@ pub struct Stats {
     pub until: DateTime<Utc>,
     pub pages: Vec<StatsRow>,
     pub staff: Vec<StatsRow>,
-    /// Replies sent each day of the period (the machine's local days), oldest first.
+    /// Replies sent each day of the period (days in the zone asked for), oldest first.
     pub replies_per_day: Vec<(NaiveDate, usize)>,
 }
 
@@ -72,14 +72,20 @@ fn finish(rows: BTreeMap<String, StatsRow>) -> Vec<StatsRow> {
 }
 
 impl Store {
-    /// The team's numbers from `since` to `until`. A page is named as pagedesk knows it; a
-    /// reply typed in Facebook's Page inbox counts for [`REPLIED_IN_FACEBOOK`].
-    pub fn stats(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<Stats> {
+    /// The team's numbers from `since` to `until`, replies counted by day in `zone`. A page is
+    /// named as pagedesk knows it; a reply typed in Facebook's Page inbox counts for
+    /// [`REPLIED_IN_FACEBOOK`].
+    pub fn stats(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        zone: FixedOffset,
+    ) -> Result<Stats> {
         let mut pages: BTreeMap<String, StatsRow> = BTreeMap::new();
         let mut staff: BTreeMap<String, StatsRow> = BTreeMap::new();
         let mut days: BTreeMap<NaiveDate, usize> = BTreeMap::new();
-        let first_day = since.with_timezone(&Local).date_naive();
-        let last_day = until.with_timezone(&Local).date_naive();
+        let first_day = since.with_timezone(&zone).date_naive();
+        let last_day = until.with_timezone(&zone).date_naive();
         let mut day = first_day;
         while day <= last_day {
             days.insert(day, 0);
@@ -119,7 +125,7 @@ impl Store {
             row(&mut pages, &page_id, &page).replies += 1;
             row(&mut staff, sender, sender).replies += 1;
             *days
-                .entry(to_time(at).with_timezone(&Local).date_naive())
+                .entry(to_time(at).with_timezone(&zone).date_naive())
                 .or_default() += 1;
             if let Some(from) = waiting_from.take() {
                 row(&mut pages, &page_id, &page)

@@ -21,16 +21,6 @@ pub struct LabelRow {
     pub conversations: usize,
 }
 
-impl LabelRow {
-    pub fn label(&self) -> Label {
-        Label {
-            id: self.id,
-            name: self.name.clone(),
-            colour: self.colour.clone(),
-        }
-    }
-}
-
 /// Whether a staff member takes new conversations now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StaffStatus {
@@ -48,18 +38,19 @@ pub struct Note {
 }
 
 /// Everything pagedesk knows of the person behind a conversation.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Customer {
+    /// The conversation they were looked up from: notes written in the panel go to them.
+    pub conversation_id: String,
     pub name: String,
     /// The page-scoped id Facebook gives the person (a PSID).
     pub psid: String,
-    pub page_id: String,
     pub page_name: String,
     /// Their first message (or the page's first to them) that pagedesk has.
     pub first_contact: Option<DateTime<Utc>>,
-    /// Other pages' conversations with someone of the same name: Facebook gives each page its
-    /// own id for a person, so a name is all that links them (maybe the same buyer).
-    pub same_name_elsewhere: Vec<(String, String)>,
+    /// Other pages where someone of the same name wrote: Facebook gives each page its own id
+    /// for a person, so a name is all that links them (maybe the same buyer).
+    pub same_name_elsewhere: Vec<String>,
     /// Phone numbers and addresses found in their messages, newest first.
     pub phones: Vec<String>,
     pub addresses: Vec<String>,
@@ -81,7 +72,8 @@ fn label_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LabelRow> {
 const LABEL_COLUMNS: &str = "l.id, l.name, l.colour,
     (SELECT COUNT(*) FROM conversation_labels cl WHERE cl.label_id = l.id)";
 
-/// A label's name as staff typed it, cleaned of what a terminal would act on.
+/// A label's name as staff typed it, cleaned of what a terminal would act on, and as long as
+/// it is kept.
 fn label_name(typed: &str) -> Result<String> {
     let name: String = crate::text::clean_line(typed)
         .trim()
@@ -94,9 +86,9 @@ fn label_name(typed: &str) -> Result<String> {
     Ok(name)
 }
 
-/// What makes two names one label: the same letters, whatever their case.
-fn label_key(name: &str) -> String {
-    crate::text::clean_line(name).trim().to_lowercase()
+/// What makes two names one label: the same letters as kept, whatever their case.
+fn label_key(typed: &str) -> String {
+    label_name(typed).unwrap_or_default().to_lowercase()
 }
 
 fn label_taken(tx: &Transaction<'_>, name: &str, except: i64) -> rusqlite::Result<bool> {
@@ -191,11 +183,17 @@ impl Store {
         {
             return Err(StoreError::NoConversation(conversation_id.to_owned()));
         }
+        // Deleted meanwhile, in another inbox: said rather than nothing done silently.
+        if !tx
+            .prepare_cached("SELECT 1 FROM labels WHERE id = ?1")?
+            .exists([label_id])?
+        {
+            return Err(StoreError::NoLabel);
+        }
         let changed = if on {
             tx.execute(
                 "INSERT INTO conversation_labels (label_id, conversation_id, added_by, added_at)
-                 SELECT id, ?2, ?3, ?4 FROM labels WHERE id = ?1
-                 ON CONFLICT DO NOTHING",
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
                 params![label_id, conversation_id, staff, at.timestamp()],
             )?
         } else {
@@ -390,12 +388,12 @@ impl Store {
         let same_name_elsewhere = self
             .conn
             .prepare_cached(
-                "SELECT p.name, c.id FROM conversations c JOIN pages p ON p.id = c.page_id
-                 WHERE c.customer_name = ?1 AND c.page_id <> ?2 ORDER BY c.updated_time DESC",
+                "SELECT DISTINCT p.name FROM conversations c JOIN pages p ON p.id = c.page_id
+                 WHERE c.customer_name = ?1 AND c.page_id <> ?2 ORDER BY p.name",
             )?
             .query_map(
                 params![conversation.customer_name, conversation.page_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| r.get(0),
             )?
             .collect::<rusqlite::Result<_>>()?;
         let said: Vec<String> = self
@@ -442,9 +440,9 @@ impl Store {
             )?
             .collect::<rusqlite::Result<_>>()?;
         Ok(Some(Customer {
+            conversation_id: conversation.id,
             name: conversation.customer_name,
             psid: conversation.customer_id,
-            page_id: conversation.page_id,
             page_name: conversation.page_name,
             first_contact: first_contact.map(to_time),
             same_name_elsewhere,

@@ -26,8 +26,8 @@ impl App {
                 self.stats = None;
                 self.overlay = None;
             }
+            (Some(Overlay::Assign), action) => self.assign_action(action),
             (Some(_), Action::Close) => self.overlay = None,
-            (Some(Overlay::Assign { cursor }), action) => self.assign_action(cursor, action),
             (Some(Overlay::Stats), _) => {}
             (Some(Overlay::Picture), _) => {}
             (Some(Overlay::Attach), action) => self.attach_action(action),
@@ -70,11 +70,7 @@ impl App {
 
     /// The conversation shown (else the one selected) done, or not done any more.
     fn toggle_done(&mut self) {
-        let conversation = match &self.open {
-            Some(open) => Some(&open.conversation),
-            None => self.selected_conversation(),
-        };
-        let Some(conversation) = conversation else {
+        let Some(conversation) = self.conversation_at_hand() else {
             return;
         };
         let (conversation_id, done) = (conversation.id.clone(), !conversation.done);

@@ -39,9 +39,10 @@ pub struct UiSettings {
     pub graphics: crate::config::Graphics,
     /// The `[[staff]]` conversations can be assigned to, in the config's order.
     pub team: Vec<String>,
-    /// What time it is: the reply window is judged by it, and replies and marks are stamped
-    /// with it (a test's inbox lives at a fixed time).
-    pub clock: fn() -> chrono::DateTime<chrono::Utc>,
+    /// What time it is, and in which zone: the reply window is judged by it, replies and marks
+    /// are stamped with it, the team's numbers counted by its days (a test's inbox lives at a
+    /// fixed time).
+    pub clock: fn() -> super::clock::Clock,
 }
 
 impl UiSettings {
@@ -62,7 +63,7 @@ impl UiSettings {
             library: config.attachments.library.clone(),
             graphics: config.attachments.graphics,
             team: config.team(),
-            clock: chrono::Utc::now,
+            clock: super::clock::Clock::local,
         }
     }
 }
@@ -98,10 +99,8 @@ pub enum Overlay {
     Attach,
     /// The label picker (`App::label_picker`).
     Labels,
-    /// Whom to give the conversation shown to: `cursor` on the team (the last: nobody).
-    Assign {
-        cursor: usize,
-    },
+    /// Whom to give a conversation to (`App::assigning`).
+    Assign,
     /// The customer of the conversation shown (`App::customer`), scrolled down `top` lines.
     Customer {
         top: usize,
@@ -261,6 +260,8 @@ pub struct App {
     pub label_match: LabelMatch,
     /// The label picker, while it is open.
     pub label_picker: Option<super::team::LabelPicker>,
+    /// Whom to give a conversation to, while that is asked.
+    pub assigning: Option<super::team::AssignPrompt>,
     /// The customer panel's customer, read again with the rest.
     pub customer: Option<Customer>,
     /// A note being written in the customer panel.
@@ -343,6 +344,7 @@ impl App {
             label_filter: Vec::new(),
             label_match: LabelMatch::Any,
             label_picker: None,
+            assigning: None,
             customer: None,
             note_typing: None,
             stats: None,
@@ -353,7 +355,15 @@ impl App {
 
     /// The time now, as this inbox's clock says.
     pub(super) fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        (self.settings.clock)()
+        (self.settings.clock)().now
+    }
+
+    /// The conversation shown, else the one selected.
+    pub(super) fn conversation_at_hand(&self) -> Option<&ConversationRow> {
+        match &self.open {
+            Some(open) => Some(&open.conversation),
+            None => self.selected_conversation(),
+        }
     }
 
     pub(super) fn store_ref(&self) -> &Store {

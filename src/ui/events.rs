@@ -143,6 +143,7 @@ impl App {
                 }
             }
             Written::Team { change, result } => self.on_team_written(change, result),
+            Written::Stats { result } => self.on_stats(result),
             Written::SpamSync {
                 page_id,
                 on,

@@ -38,6 +38,17 @@ pub struct LabelPicker {
     pub confirm_delete: Option<i64>,
     /// The label being renamed: what is typed is its new name, Enter saves it, Esc keeps the old.
     pub renaming: Option<LabelRow>,
+    /// The labels checked: the conversation's (read again with the rest), or the list's.
+    pub on: Vec<i64>,
+}
+
+/// Whom to give a conversation to: the team, then nobody.
+#[derive(Debug, Clone)]
+pub struct AssignPrompt {
+    pub conversation_id: String,
+    pub customer_name: String,
+    /// On the team's member of that index; the team's length is "nobody".
+    pub cursor: usize,
 }
 
 impl LabelPicker {
@@ -68,27 +79,6 @@ impl LabelPicker {
 }
 
 impl App {
-    /// The conversation shown, else the one selected: id and customer's name.
-    fn conversation_at_hand(&self) -> Option<(String, String)> {
-        let conversation = match &self.open {
-            Some(open) => Some(&open.conversation),
-            None => self.selected_conversation(),
-        }?;
-        Some((conversation.id.clone(), conversation.customer_name.clone()))
-    }
-
-    /// The labels of the conversation at hand carry (from the list row or the one shown).
-    pub fn labels_on_conversation(&self, id: &str) -> Vec<i64> {
-        let row = self
-            .open
-            .as_ref()
-            .map(|o| &o.conversation)
-            .filter(|c| c.id == id)
-            .or_else(|| self.list_rows.iter().find(|c| c.id == id));
-        row.map(|c| c.labels.iter().map(|l| l.id).collect())
-            .unwrap_or_default()
-    }
-
     pub(super) fn open_labels(&mut self, purpose: LabelPurpose) {
         self.label_picker = Some(LabelPicker {
             purpose,
@@ -96,13 +86,34 @@ impl App {
             selected: 0,
             confirm_delete: None,
             renaming: None,
+            on: Vec::new(),
         });
         self.overlay = Some(Overlay::Labels);
+        self.load_checked_labels();
     }
 
     pub(super) fn open_conversation_labels(&mut self) {
-        if let Some((id, name)) = self.conversation_at_hand() {
+        if let Some(conversation) = self.conversation_at_hand() {
+            let (id, name) = (conversation.id.clone(), conversation.customer_name.clone());
             self.open_labels(LabelPurpose::Conversation { id, name });
+        }
+    }
+
+    /// The picker's checks, as the database has them now.
+    fn load_checked_labels(&mut self) {
+        let on = match self.label_picker.as_ref().map(|p| &p.purpose) {
+            Some(LabelPurpose::Conversation { id, .. }) => self
+                .store_ref()
+                .conversation(id)
+                .ok()
+                .flatten()
+                .map(|c| c.labels.iter().map(|l| l.id).collect())
+                .unwrap_or_default(),
+            Some(LabelPurpose::ListFilter) => self.label_filter.clone(),
+            None => return,
+        };
+        if let Some(picker) = self.label_picker.as_mut() {
+            picker.on = on;
         }
     }
 
@@ -199,7 +210,7 @@ impl App {
                 self.narrowed();
             }
             (LabelPurpose::Conversation { id, .. }, Some(LabelChoice::Label(label))) => {
-                let on = !self.labels_on_conversation(&id).contains(&label.id);
+                let on = !picker.on.contains(&label.id);
                 self.team_write(TeamChange::Label {
                     conversation_id: id,
                     label_id: label.id,
@@ -252,75 +263,71 @@ impl App {
         let labels = &self.labels;
         self.label_filter
             .retain(|id| labels.iter().any(|label| label.id == *id));
-        if self.customer.is_some() {
-            self.load_customer();
+        self.load_checked_labels();
+        // The customer shown stays the one shown, whatever the list does meanwhile.
+        if let Some(id) = self.customer.as_ref().map(|c| c.conversation_id.clone()) {
+            self.customer = self.store_ref().customer(&id).ok().flatten();
         }
     }
 
     // Assignment.
 
     pub(super) fn open_assign(&mut self) {
-        let Some((id, _)) = self.conversation_at_hand() else {
+        let Some(conversation) = self.conversation_at_hand() else {
             return;
         };
         if self.settings.team.is_empty() {
             self.say(self.tr.t(S::AssignNoTeam).to_owned());
             return;
         }
-        let assignee = self
-            .list_rows
-            .iter()
-            .chain(self.open.as_ref().map(|o| &o.conversation))
-            .find(|c| c.id == id)
-            .and_then(|c| c.assignee.clone());
-        let cursor = assignee
-            .and_then(|a| self.settings.team.iter().position(|n| *n == a))
+        let cursor = conversation
+            .assignee
+            .as_ref()
+            .and_then(|a| self.settings.team.iter().position(|n| n == a))
             .unwrap_or(0);
-        self.overlay = Some(Overlay::Assign { cursor });
+        self.assigning = Some(AssignPrompt {
+            conversation_id: conversation.id.clone(),
+            customer_name: conversation.customer_name.clone(),
+            cursor,
+        });
+        self.overlay = Some(Overlay::Assign);
     }
 
-    pub(super) fn assign_action(&mut self, cursor: usize, action: Action) {
-        // The team, then "nobody".
+    pub(super) fn assign_action(&mut self, action: Action) {
+        let Some(prompt) = self.assigning.as_mut() else {
+            return;
+        };
         let last = self.settings.team.len();
-        let cursor = match action {
-            Action::Down => (cursor + 1).min(last),
-            Action::Up => cursor.saturating_sub(1),
+        prompt.cursor = match action {
+            Action::Down => (prompt.cursor + 1).min(last),
+            Action::Up => prompt.cursor.saturating_sub(1),
             Action::First => 0,
             Action::Last => last,
-            Action::ChooseStaff => {
-                if let Some((conversation_id, _)) = self.conversation_at_hand() {
-                    let staff = self.settings.team.get(cursor).cloned();
-                    self.team_write(TeamChange::Assign {
-                        conversation_id,
-                        staff,
-                    });
-                }
-                self.overlay = None;
-                return;
-            }
-            _ => cursor,
+            _ => prompt.cursor,
         };
-        self.overlay = Some(Overlay::Assign { cursor });
+        if matches!(action, Action::ChooseStaff | Action::Close) {
+            let prompt = self.assigning.take().expect("assigning");
+            self.overlay = None;
+            if action == Action::ChooseStaff {
+                let staff = self.settings.team.get(prompt.cursor).cloned();
+                self.team_write(TeamChange::Assign {
+                    conversation_id: prompt.conversation_id,
+                    staff,
+                });
+            }
+        }
     }
 
     // The customer.
 
     pub(super) fn open_customer(&mut self) {
-        if self.conversation_at_hand().is_none() {
+        let Some(id) = self.conversation_at_hand().map(|c| c.id.clone()) else {
             return;
-        }
-        self.load_customer();
+        };
+        self.customer = self.report_value(self.store_ref().customer(&id)).flatten();
         if self.customer.is_some() {
             self.overlay = Some(Overlay::Customer { top: 0 });
         }
-    }
-
-    fn load_customer(&mut self) {
-        let Some((id, _)) = self.conversation_at_hand() else {
-            self.customer = None;
-            return;
-        };
-        self.customer = self.store_ref().customer(&id).ok().flatten();
     }
 
     pub(super) fn customer_action(&mut self, top: usize, action: Action) {
@@ -349,9 +356,9 @@ impl App {
             Action::Close => self.note_typing = None,
             Action::SaveNote => {
                 let text = self.note_typing.take().unwrap_or_default();
-                if let (false, Some((conversation_id, _))) =
-                    (text.trim().is_empty(), self.conversation_at_hand())
-                {
+                // About the customer the panel shows.
+                if let (false, Some(customer)) = (text.trim().is_empty(), &self.customer) {
+                    let conversation_id = customer.conversation_id.clone();
                     self.team_write(TeamChange::Note {
                         conversation_id,
                         text,
@@ -377,12 +384,28 @@ impl App {
 
     // The team's numbers.
 
+    /// The last 7 days' numbers, read on the writer's thread; the window says so meanwhile.
     pub(super) fn open_stats(&mut self) {
-        let until = self.now();
-        let since = until - chrono::Duration::days(7);
-        if let Some(stats) = self.report_value(self.store_ref().stats(since, until)) {
+        let clock = (self.settings.clock)();
+        self.stats = None;
+        self.overlay = Some(Overlay::Stats);
+        self.write(Write::Stats {
+            since: clock.now - chrono::Duration::days(7),
+            until: clock.now,
+            zone: clock.zone,
+        });
+    }
+
+    /// The numbers read, for the window still open (closed meanwhile: dropped).
+    pub(super) fn on_stats(&mut self, result: crate::store::Result<crate::store::Stats>) {
+        let Some(stats) = self.report_value(result) else {
+            if self.overlay == Some(Overlay::Stats) {
+                self.overlay = None;
+            }
+            return;
+        };
+        if self.overlay == Some(Overlay::Stats) {
             self.stats = Some(stats);
-            self.overlay = Some(Overlay::Stats);
         }
     }
 
@@ -410,12 +433,12 @@ impl App {
                 .map(|c| c.customer_name)
                 .unwrap_or_else(|| id.to_owned())
         };
+        // The catalogue before the reload below: a deleted label is still in it.
         let label_name = |app: &App, id: i64| {
-            app.store_ref()
-                .labels()
-                .ok()
-                .and_then(|labels| labels.into_iter().find(|l| l.id == id))
-                .map(|l| l.name)
+            app.labels
+                .iter()
+                .find(|l| l.id == id)
+                .map(|l| l.name.clone())
                 .unwrap_or_default()
         };
         let said = match &change {
@@ -435,16 +458,10 @@ impl App {
                 S::LabelRecoloured,
                 &[&label_name(self, *label_id), colour.as_str()],
             ),
-            TeamChange::DeleteLabel { label_id } => {
-                // Read before the reload below: the catalogue still has it.
-                let name = self
-                    .labels
-                    .iter()
-                    .find(|l| l.id == *label_id)
-                    .map(|l| l.name.clone())
-                    .unwrap_or_default();
-                self.tr.f(S::LabelDeleted, &[&name, &carried.to_string()])
-            }
+            TeamChange::DeleteLabel { label_id } => self.tr.f(
+                S::LabelDeleted,
+                &[&label_name(self, *label_id), &carried.to_string()],
+            ),
             TeamChange::Assign {
                 conversation_id,
                 staff,

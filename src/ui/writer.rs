@@ -1,6 +1,6 @@
 //! The inbox's writes (drafts, read marks, replies into the outbox, spam-sync switches) on a
 //! thread of their own with its own connection, and the disk work of attaching a file (a
-//! folder listed, a file checked). The engine can hold the database's write lock
+//! folder listed, a file checked) and of the team's numbers. The engine can hold the database's write lock
 //! for a while (a first sync stores thousands of conversations, and SQLite lets one writer in
 //! at a time): a key must never wait for it. Writes are made in the order asked; each answer
 //! comes back to the inbox, which wakes on it.
@@ -47,6 +47,13 @@ pub enum Write {
     /// List a folder, for the attach picker.
     ListFolder {
         folder: PathBuf,
+    },
+    /// Read the team's numbers: a read of every message of the period, too long for a key to
+    /// wait on.
+    Stats {
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        zone: chrono::FixedOffset,
     },
     Retry {
         message_id: i64,
@@ -158,6 +165,9 @@ impl TeamChange {
 /// What became of a write.
 #[derive(Debug)]
 pub enum Written {
+    Stats {
+        result: Result<crate::store::Stats>,
+    },
     Draft {
         conversation_id: String,
         text: String,
@@ -255,6 +265,9 @@ impl Write {
             } => Written::DraftFiles {
                 result: store.save_draft_files(&conversation_id, &files),
             },
+            Write::Stats { since, until, zone } => Written::Stats {
+                result: store.stats(since, until, zone),
+            },
             Write::ListFolder { folder } => Written::Folder {
                 result: list_folder(&folder),
                 folder,
@@ -345,6 +358,9 @@ impl Write {
             Write::ListFolder { folder } => Written::Folder {
                 folder,
                 result: Err(StoreError::WriterStopped.to_string()),
+            },
+            Write::Stats { .. } => Written::Stats {
+                result: Err(StoreError::WriterStopped),
             },
             Write::DraftFiles { .. } => Written::DraftFiles { result: stopped() },
             Write::Retry { message_id, .. } => Written::Retry {

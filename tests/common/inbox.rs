@@ -262,7 +262,7 @@ impl Inbox {
             store,
             Store::open(dir.path()).unwrap(),
             UiSettings {
-                clock: now,
+                clock,
                 ..UiSettings::from_config(&config)
             },
             Theme::plain(),

@@ -262,7 +262,7 @@ fn hint_line(app: &App) -> String {
             Some(crate::ui::team::LabelPurpose::ListFilter) => LABEL_FILTER_HINTS,
             _ => LABELS_HINTS,
         },
-        (Some(Overlay::Assign { .. }), _, _) => ASSIGN_HINTS,
+        (Some(Overlay::Assign), _, _) => ASSIGN_HINTS,
         (Some(Overlay::Customer { .. }), _, _) if app.note_typing.is_some() => NOTE_HINTS,
         (Some(Overlay::Customer { .. }), _, _) => CUSTOMER_HINTS,
         (Some(Overlay::Stats), _, _) => PICTURE_HINTS,

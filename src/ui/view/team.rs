@@ -8,7 +8,7 @@ use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Clear, Paragraph
 
 use super::overlays::centered;
 use crate::i18n::{S, Tr};
-use crate::model::{Label, LabelMatch};
+use crate::model::{Label, LabelColour, LabelMatch};
 use crate::store::StatsRow;
 use crate::text::fit;
 use crate::ui::app::App;
@@ -33,20 +33,16 @@ pub(super) fn draw_labels(frame: &mut Frame, app: &App) {
     };
     let tr = app.tr;
     let area = centered(frame.area(), 72, 18);
-    let (title, on): (String, Vec<i64>) = match &picker.purpose {
-        LabelPurpose::Conversation { id, name } => (
-            tr.f(S::LabelsTitle, &[fit(name, 20).trim_end()]),
-            app.labels_on_conversation(id),
-        ),
+    let title = match &picker.purpose {
+        LabelPurpose::Conversation { name, .. } => {
+            tr.f(S::LabelsTitle, &[fit(name, 20).trim_end()])
+        }
         LabelPurpose::ListFilter => {
             let how = match app.label_match {
                 LabelMatch::Any => S::LabelsAny,
                 LabelMatch::All => S::LabelsAll,
             };
-            (
-                tr.f(S::LabelsFilterTitle, &[tr.t(how)]),
-                app.label_filter.clone(),
-            )
+            tr.f(S::LabelsFilterTitle, &[tr.t(how)])
         }
     };
     let title = match &picker.renaming {
@@ -78,7 +74,7 @@ pub(super) fn draw_labels(frame: &mut Frame, app: &App) {
     for (index, choice) in choices.iter().enumerate().skip(top).take(room) {
         let mut line = match choice {
             LabelChoice::Label(label) => {
-                let mark = if on.contains(&label.id) {
+                let mark = if picker.on.contains(&label.id) {
                     "[x] "
                 } else {
                     "[ ] "
@@ -89,7 +85,7 @@ pub(super) fn draw_labels(frame: &mut Frame, app: &App) {
                     Span::raw(mark),
                     Span::styled(
                         fit(&label.name, name_width),
-                        app.theme.label(label.label().colour()),
+                        app.theme.label(LabelColour::parse(&label.colour)),
                     ),
                     Span::styled(count, app.theme.dim()),
                 ])
@@ -104,16 +100,12 @@ pub(super) fn draw_labels(frame: &mut Frame, app: &App) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-pub(super) fn draw_assign(frame: &mut Frame, app: &App, cursor: usize) {
-    let tr = app.tr;
+pub(super) fn draw_assign(frame: &mut Frame, app: &App) {
+    let Some(prompt) = &app.assigning else {
+        return;
+    };
+    let (tr, cursor, name) = (app.tr, prompt.cursor, &prompt.customer_name);
     let team = &app.settings.team;
-    let name = app
-        .open
-        .as_ref()
-        .map(|o| &o.conversation)
-        .or_else(|| app.selected_conversation())
-        .map(|c| c.customer_name.clone())
-        .unwrap_or_default();
     let area = centered(frame.area(), 44, team.len() as u16 + 3);
     let block = Block::default()
         .borders(Borders::ALL)
@@ -178,12 +170,10 @@ pub(super) fn customer_lines(app: &App, width: usize, clock: Clock) -> Vec<Line<
         field(S::CustomerPage, customer.page_name.clone()),
     ];
     if !customer.same_name_elsewhere.is_empty() {
-        let pages: Vec<String> = customer
-            .same_name_elsewhere
-            .iter()
-            .map(|(page, _)| page.clone())
-            .collect();
-        lines.push(field(S::CustomerSameName, pages.join(", ")));
+        lines.push(field(
+            S::CustomerSameName,
+            customer.same_name_elsewhere.join(", "),
+        ));
     }
     lines.push(field(
         S::CustomerFirstContact,
@@ -263,9 +253,6 @@ fn stats_line(tr: Tr, row: &StatsRow) -> String {
 }
 
 pub(super) fn draw_stats(frame: &mut Frame, app: &App, clock: Clock) {
-    let Some(stats) = &app.stats else {
-        return;
-    };
     let tr = app.tr;
     let screen = frame.area();
     let area = centered(
@@ -273,16 +260,25 @@ pub(super) fn draw_stats(frame: &mut Frame, app: &App, clock: Clock) {
         screen.width.saturating_sub(4).min(100),
         screen.height.saturating_sub(2),
     );
+    let title = match &app.stats {
+        Some(stats) => tr.f(S::StatsTitle, &[&clock.stamp(tr, stats.since)]),
+        None => tr.t(S::ModeStats).to_owned(),
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(app.theme.focused_border())
-        .title(format!(
-            "{} · Esc",
-            tr.f(S::StatsTitle, &[&clock.stamp(tr, stats.since)])
-        ));
+        .title(format!("{title} · Esc"));
     let inner = block.inner(area);
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
+    // Read on the writer's thread: until it answers, this says so.
+    let Some(stats) = &app.stats else {
+        frame.render_widget(
+            Paragraph::new(tr.t(S::StatsReading)).style(app.theme.dim()),
+            inner,
+        );
+        return;
+    };
     let width = usize::from(inner.width);
     let mut lines = vec![Line::styled(
         fit(tr.t(S::StatsHeader), width),
