@@ -110,7 +110,7 @@ pub(super) fn draw_assign(frame: &mut Frame, app: &App) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(app.theme.focused_border())
-        .title(tr.f(S::AssignTitle, &[fit(&name, 20).trim_end()]));
+        .title(tr.f(S::AssignTitle, &[fit(name, 20).trim_end()]));
     let inner = block.inner(area);
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
