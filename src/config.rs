@@ -441,10 +441,11 @@ impl Config {
     /// staff sharing one login set it in their own environment), else the `[[staff]]` entry
     /// for the login name, else the login name.
     pub fn staff_name(&self) -> String {
+        let given = |name: &str| !name.trim().is_empty();
         let login = ["USER", "LOGNAME"]
             .into_iter()
             .find_map(|name| std::env::var(name).ok())
-            .filter(|name| !name.trim().is_empty());
+            .filter(|name| given(name));
         let named = match &self.staff {
             Some(Staff::Me(name)) => Some(name.clone()),
             _ => None,
@@ -457,12 +458,16 @@ impl Config {
             _ => None,
         };
         named
-            .or_else(|| std::env::var("PAGEDESK_STAFF").ok())
+            .filter(|name| given(name))
+            .or_else(|| {
+                std::env::var("PAGEDESK_STAFF")
+                    .ok()
+                    .filter(|name| given(name))
+            })
+            .or_else(from_team)
+            .or(login)
             .map(|name| crate::text::clean_line(&name))
-            .filter(|name| !name.trim().is_empty())
-            .or_else(|| from_team().map(|name| crate::text::clean_line(&name)))
-            .or_else(|| login.map(|name| crate::text::clean_line(&name)))
-            .filter(|name| !name.trim().is_empty())
+            .filter(|name| given(name))
             // SAFETY: getuid has no preconditions and cannot fail.
             .unwrap_or_else(|| format!("uid {}", unsafe { libc::getuid() }))
     }

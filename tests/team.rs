@@ -119,7 +119,23 @@ async fn labels_assignment_and_notes_through_the_binary_and_new_buyers_in_turn()
         minh_login.stderr
     );
     let listed = world.pagedesk(&["staff"]).await;
-    assert!(listed.stdout.contains("Minh"), "{}", listed.stdout);
+    let state_of = |name: &str| {
+        let line = listed.stdout.lines().find(|l| l.starts_with(name));
+        line.and_then(|l| l.split_whitespace().nth(1))
+            .map(str::to_owned)
+    };
+    assert_eq!(
+        state_of("Hà").as_deref(),
+        Some("available"),
+        "{}",
+        listed.stdout
+    );
+    assert_eq!(
+        state_of("Minh").as_deref(),
+        Some("away"),
+        "{}",
+        listed.stdout
+    );
     let lan = world
         .buyer_writes(0, "Nguyễn Thị Lan", "Váy này còn không shop?", "inbox", 120)
         .await;

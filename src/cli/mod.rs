@@ -231,9 +231,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     let store = open_store(&data_dir)?;
     // The staff's language, when the config says it (listings work without a config too).
     let tr = Tr(Lang::choose(cli.config().ok().and_then(|c| c.language)));
-    // A connection writing as this person (who made a label, wrote a note).
+    // A connection writing as this person (who marked it done, made a label, wrote a note):
+    // without a config that says who, nothing is written.
     let staff_store = || -> Result<Store> {
-        let staff = cli.config().map(|c| c.staff_name()).unwrap_or_default();
+        let staff = cli.config()?.staff_name();
         Ok(startup::open_database(&data_dir)?.as_staff(&staff))
     };
     match command {
@@ -255,8 +256,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             all_labels,
             json,
         } => {
-            // Mine is this person's.
-            let store = staff_store()?;
+            // Mine is this person's; the lists work without a config too.
+            let staff = cli.config().map(|c| c.staff_name()).unwrap_or_default();
+            let store = startup::open_database(&data_dir)?.as_staff(&staff);
             let mut ids = Vec::new();
             for name in labels {
                 match store.label_named(name)? {

@@ -772,6 +772,46 @@ mod tests {
     }
 
     #[test]
+    fn two_connections_at_once_give_each_new_conversation_once() {
+        let (dir, mut store) = store();
+        let team: Vec<String> = ["Hà", "Minh"].map(String::from).into();
+        store.set_available("Hà", true, Utc::now()).unwrap();
+        store.set_available("Minh", true, Utc::now()).unwrap();
+        let new: Vec<String> = ["t_1", "t_2", "t_3"].map(String::from).into();
+        // Two connections at once, as the inbox's engine and `pagedesk serve`'s webhooks.
+        let start = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let given: Vec<Vec<(String, String)>> = (0..2)
+            .map(|_| {
+                let (path, start, new, team) = (
+                    dir.path().to_owned(),
+                    start.clone(),
+                    new.clone(),
+                    team.clone(),
+                );
+                std::thread::spawn(move || {
+                    let mut other = Store::open(&path).unwrap();
+                    start.wait();
+                    other.assign_in_turn(&new, &team, Utc::now()).unwrap()
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|t| t.join().unwrap())
+            .collect();
+        let mut all: Vec<String> = given.concat().into_iter().map(|(id, _)| id).collect();
+        all.sort();
+        assert_eq!(all, new, "each once, by one of them");
+        let count = |name: &str| {
+            new.iter()
+                .filter(|id| {
+                    store.conversation(id).unwrap().unwrap().assignee.as_deref() == Some(name)
+                })
+                .count()
+        };
+        assert_eq!((count("Hà"), count("Minh")), (2, 1));
+    }
+
+    #[test]
     fn a_window_and_a_position_agree_with_the_whole_list() {
         let (_dir, store) = store();
         let all = ListQuery {

@@ -8,7 +8,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::{filter_name, pane_block};
 use crate::i18n::{S, Tr};
-use crate::model::{LabelMatch, ReplyWindow};
+use crate::model::ReplyWindow;
 use crate::store::{ConversationRow, Order};
 use crate::text::fit;
 use crate::ui::app::{App, Pane};
@@ -80,10 +80,7 @@ pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
             .filter(|l| app.label_filter.contains(&l.id))
             .map(|l| l.name.as_str())
             .collect();
-        let how = tr.t(match app.label_match {
-            LabelMatch::Any => S::LabelsAny,
-            LabelMatch::All => S::LabelsAll,
-        });
+        let how = tr.t(super::label_match_name(app.label_match));
         listed = format!(
             "{listed} · {}",
             tr.f(S::LabelsFiltered, &[&names.join(", "), how])

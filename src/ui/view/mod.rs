@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use super::app::{App, Areas, Overlay, Pane, ROW_HEIGHT};
 use super::clock::Clock;
 use crate::i18n::S;
-use crate::model::Filter;
+use crate::model::{Filter, LabelMatch};
 use crate::text::fit;
 pub use chat_pane::ChatScroll;
 use chat_pane::draw_chat;
@@ -51,6 +51,14 @@ fn filter_name(filter: Filter) -> S {
         Filter::Unreplied => S::FilterUnreplied,
         Filter::Done => S::FilterDone,
         Filter::Mine => S::FilterMine,
+    }
+}
+
+/// "any" or "all" of the labels the list is narrowed to.
+fn label_match_name(label_match: LabelMatch) -> S {
+    match label_match {
+        LabelMatch::Any => S::LabelsAny,
+        LabelMatch::All => S::LabelsAll,
     }
 }
 

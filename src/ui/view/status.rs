@@ -213,7 +213,7 @@ const HELP_HINTS: &[Hint] = &[
     Hint(&[Action::Down, Action::Up], 1, S::HintScroll),
     Hint(&[Action::Close], 1, S::HintClose),
 ];
-const PICTURE_HINTS: &[Hint] = &[Hint(&[Action::Close], 1, S::HintClose)];
+const CLOSE_HINTS: &[Hint] = &[Hint(&[Action::Close], 1, S::HintClose)];
 const ATTACH_HINTS: &[Hint] = &[
     Hint(&[Action::Choose], 1, S::HintAttach),
     Hint(&[Action::Complete], 1, S::HintComplete),
@@ -256,7 +256,7 @@ fn hint_line(app: &App) -> String {
     let hints = match (app.overlay, &app.search.typing, app.focus) {
         (Some(Overlay::Settings { .. }), _, _) => SETTINGS_HINTS,
         (Some(Overlay::Help { .. } | Overlay::Why { .. }), _, _) => HELP_HINTS,
-        (Some(Overlay::Picture), _, _) => PICTURE_HINTS,
+        (Some(Overlay::Picture), _, _) => CLOSE_HINTS,
         (Some(Overlay::Attach), _, _) => ATTACH_HINTS,
         (Some(Overlay::Labels), _, _) => match app.label_picker.as_ref().map(|p| &p.purpose) {
             Some(crate::ui::team::LabelPurpose::ListFilter) => LABEL_FILTER_HINTS,
@@ -265,7 +265,7 @@ fn hint_line(app: &App) -> String {
         (Some(Overlay::Assign), _, _) => ASSIGN_HINTS,
         (Some(Overlay::Customer { .. }), _, _) if app.note_typing.is_some() => NOTE_HINTS,
         (Some(Overlay::Customer { .. }), _, _) => CUSTOMER_HINTS,
-        (Some(Overlay::Stats), _, _) => PICTURE_HINTS,
+        (Some(Overlay::Stats), _, _) => CLOSE_HINTS,
         (None, Some(_), _) => SEARCH_HINTS,
         (None, None, Pane::Compose) if app.picker_matches().is_some() => PICKER_HINTS,
         (None, None, Pane::Compose) => REPLY_HINTS,

@@ -8,7 +8,7 @@ use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Clear, Paragraph
 
 use super::overlays::centered;
 use crate::i18n::{S, Tr};
-use crate::model::{Label, LabelColour, LabelMatch};
+use crate::model::{Label, LabelColour};
 use crate::store::StatsRow;
 use crate::text::fit;
 use crate::ui::app::App;
@@ -37,13 +37,10 @@ pub(super) fn draw_labels(frame: &mut Frame, app: &App) {
         LabelPurpose::Conversation { name, .. } => {
             tr.f(S::LabelsTitle, &[fit(name, 20).trim_end()])
         }
-        LabelPurpose::ListFilter => {
-            let how = match app.label_match {
-                LabelMatch::Any => S::LabelsAny,
-                LabelMatch::All => S::LabelsAll,
-            };
-            tr.f(S::LabelsFilterTitle, &[tr.t(how)])
-        }
+        LabelPurpose::ListFilter => tr.f(
+            S::LabelsFilterTitle,
+            &[tr.t(super::label_match_name(app.label_match))],
+        ),
     };
     let title = match &picker.renaming {
         Some(label) => tr.f(S::LabelRenaming, &[fit(&label.name, 20).trim_end()]),
