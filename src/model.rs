@@ -99,26 +99,17 @@ impl Filter {
 }
 
 /// Whether a list narrowed to some labels shows conversations with any of them or all.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum LabelMatch {
     #[default]
     Any,
     All,
 }
 
-/// The colours a label can have: named, so the database and the config say what staff see, and
-/// each terminal theme draws it as it can.
+/// The colours a label can have: named in the database, and drawn by the theme as the
+/// terminal can.
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::EnumIter,
-    clap::ValueEnum,
+    Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr, strum::EnumIter,
 )]
 #[strum(serialize_all = "lowercase")]
 pub enum LabelColour {

@@ -9,8 +9,8 @@ use chrono::Utc;
 use super::pass::EndGuard;
 use super::{Engine, News, PageError, ingest};
 use crate::graph::AccessToken;
-use crate::model::Folder;
-use crate::store::{ConversationUpdate, WaitingSpam};
+use crate::model::{Direction, Folder};
+use crate::store::{Applied, ConversationUpdate, WaitingSpam};
 
 impl Engine {
     /// Stores conversations (with whether each is already known) in one transaction, applying
@@ -51,21 +51,7 @@ impl Engine {
                 }
                 let applied = s.apply_conversations(&to_store)?;
                 if !team.is_empty() {
-                    // New conversations with a buyer to answer go to staff in turn: not the old
-                    // ones a first sync brings in, which nobody can answer as usual any more.
-                    let recent = now - chrono::Duration::hours(24);
-                    let new: Vec<String> = to_store
-                        .iter()
-                        .zip(&applied)
-                        .filter(|(update, applied)| {
-                            applied.new_conversation
-                                && update.messages.last().is_some_and(|m| {
-                                    m.direction == crate::model::Direction::In
-                                        && m.created_time >= recent
-                                })
-                        })
-                        .map(|(update, _)| update.id.clone())
-                        .collect();
+                    let new = new_buyers(&to_store, &applied, now);
                     for (conversation, staff) in s.assign_in_turn(&new, &team, now)? {
                         tracing::info!(conversation, staff, "assigned in turn");
                     }
@@ -201,4 +187,27 @@ impl Engine {
         }
         Ok(news)
     }
+}
+
+/// The conversations stored for the first time whose buyer wrote last, within the day: what
+/// staff on shift are given in turn. Not the old ones a first sync brings in, which nobody can
+/// answer as usual any more.
+fn new_buyers(
+    stored: &[ConversationUpdate],
+    applied: &[Applied],
+    now: chrono::DateTime<Utc>,
+) -> Vec<String> {
+    let recent = now - chrono::Duration::hours(24);
+    stored
+        .iter()
+        .zip(applied)
+        .filter(|(update, applied)| {
+            applied.new_conversation
+                && update
+                    .messages
+                    .last()
+                    .is_some_and(|m| m.direction == Direction::In && m.created_time >= recent)
+        })
+        .map(|(update, _)| update.id.clone())
+        .collect()
 }
