@@ -104,6 +104,7 @@ fn conversation(page: usize, n: usize) -> ConversationUpdate {
                 shares: Vec::new(),
                 created_time: newest
                     - chrono::Duration::minutes((MESSAGES_PER_CONVERSATION - m) as i64),
+                unavailable: false,
             }
         })
         .collect();

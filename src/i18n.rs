@@ -157,6 +157,10 @@ strings! {
     DrWebhooks => "webhooks", "webhook";
     DrWebhooksNone => "none received: polled every {} (pagedesk serve receives them)", "chưa nhận: hỏi Facebook mỗi {} (pagedesk serve nhận webhook)";
     DrWebhooksLive => "live: last event {} ({}); inbox polled every {} as a safety net", "đang nhận: sự kiện cuối {} ({}); hộp thư vẫn hỏi mỗi {} để chắc chắn";
+    DrGaps => "not in full", "tin không đầy đủ";
+    DrGapsValue => "{} conversations have messages Facebook no longer shows in full (read them in Meta Business Suite): {}", "{} cuộc trò chuyện có tin Facebook không còn cho xem đầy đủ (xem trong Meta Business Suite): {}";
+    DrEventsWaiting => "webhook messages", "tin từ webhook";
+    DrEventsWaitingValue => "{} kept, waiting for their conversation (in Spam or another folder pagedesk does not show yet)", "{} tin đã giữ, đang chờ cuộc trò chuyện của chúng (ở mục Spam hoặc mục khác pagedesk chưa hiện)";
     DrWebhooksMissed => "not arriving since {} ({}): a poll found messages they did not bring; polled every {}", "không đến từ {} ({}): lần hỏi Facebook thấy tin webhook không mang đến; hỏi mỗi {}";
     DrAt => "{} (at {})", "{} (lúc {})";
     DrRateLimited => "rate limited", "bị giới hạn";

@@ -52,6 +52,15 @@ impl Direction {
             Direction::Out => "out",
         }
     }
+
+    /// As the database keeps it: anything but "out" is the buyer's.
+    pub fn parse(text: &str) -> Direction {
+        if text == "out" {
+            Direction::Out
+        } else {
+            Direction::In
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -1,7 +1,8 @@
 //! The webhook endpoint of `pagedesk serve`: Facebook's subscription handshake, and signed
-//! events, each turned into a [`WebhookEvent`] for the engine. Nothing unsigned is trusted: a
-//! request without the app secret's signature changes nothing and costs no call. The answer
-//! comes at once; reading Facebook is the engine's work, after.
+//! events, whose messages are kept in the database before Facebook is answered (an event
+//! answered 200 survives a kill), then handed to the engine. Nothing unsigned is trusted: a
+//! request without the app secret's signature changes nothing and costs no call. Reading
+//! Facebook is the engine's work, after the answer.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,12 +15,11 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use futures_util::StreamExt;
-use serde::Deserialize;
 use tokio::sync::mpsc;
 
 use crate::config::VerifyToken;
 use crate::graph::AppSecret;
-use crate::sync::WebhookEvent;
+use crate::sync::{Engine, Kept, WebhookEvent};
 
 /// The largest event body taken: Facebook's batches are far smaller.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -31,6 +31,9 @@ pub struct Receiver {
     pub app_secret: AppSecret,
     /// How long a request's headers, then its body, may take to arrive.
     pub request_timeout: Duration,
+    /// Keeps what events carry, before they are answered.
+    pub engine: Arc<Engine>,
+    /// Tells the engine's follower which people events came for.
     pub events: mpsc::UnboundedSender<WebhookEvent>,
 }
 
@@ -134,78 +137,29 @@ async fn events(State(receiver): State<Arc<Receiver>>, headers: HeaderMap, body:
         tracing::warn!("webhook request refused: missing or wrong X-Hub-Signature-256");
         return StatusCode::FORBIDDEN.into_response();
     }
-    let notification: Notification = match crate::graph::decode(&bytes) {
-        Ok(notification) => notification,
+    // Any signed JSON is answered 200 (what pagedesk has no use for is skipped item by item):
+    // Facebook retries a body it sees refused, and in the end unsubscribes the app.
+    let body: serde_json::Value = match crate::graph::decode(&bytes) {
+        Ok(body) => body,
         Err(error) => {
-            tracing::warn!(error = %error, "a signed webhook request is not an event Facebook sends");
+            tracing::warn!(error = %error, "a signed webhook request is not JSON");
             return StatusCode::BAD_REQUEST.into_response();
         }
     };
-    for event in notification.events() {
-        // The engine gone (the process is stopping): the polls bring it after a restart.
-        let _ = receiver.events.send(event);
-    }
-    "EVENT_RECEIVED".into_response()
-}
-
-/// A webhook body: `{"object":"page","entry":[{"id","time","messaging":[...]}]}`.
-#[derive(Deserialize)]
-struct Notification {
-    object: String,
-    #[serde(default)]
-    entry: Vec<Entry>,
-}
-
-#[derive(Deserialize)]
-struct Entry {
-    id: String,
-    #[serde(default)]
-    messaging: Vec<Messaging>,
-}
-
-#[derive(Deserialize)]
-struct Messaging {
-    sender: Party,
-    recipient: Party,
-    message: Option<MessageEvent>,
-}
-
-#[derive(Deserialize)]
-struct Party {
-    id: String,
-}
-
-#[derive(Deserialize)]
-struct MessageEvent {
-    #[serde(default)]
-    is_echo: bool,
-}
-
-impl Notification {
-    /// Each message event as the page and the person: the sender of a buyer's message, the
-    /// recipient of an echo (the page's own message). Other fields (reads, deliveries) change
-    /// nothing shown.
-    fn events(self) -> Vec<WebhookEvent> {
-        if self.object != "page" {
-            return Vec::new();
+    let messages = crate::graph::event_messages(&body);
+    match receiver.engine.keep_events(messages).await {
+        Kept::Events(people) => {
+            for event in people {
+                // The engine gone (the process is stopping): what was kept is taken at the
+                // next start.
+                let _ = receiver.events.send(event);
+            }
+            "EVENT_RECEIVED".into_response()
         }
-        self.entry
-            .into_iter()
-            .flat_map(|entry| {
-                let page_id = entry.id;
-                entry.messaging.into_iter().filter_map(move |event| {
-                    let message = event.message?;
-                    let person = if message.is_echo {
-                        event.recipient.id
-                    } else {
-                        event.sender.id
-                    };
-                    Some(WebhookEvent {
-                        page_id: page_id.clone(),
-                        person,
-                    })
-                })
-            })
-            .collect()
+        // Not kept, so not acknowledged: Facebook sends it again.
+        Kept::Failed(error) => {
+            tracing::error!(error = %error, "cannot keep webhook events; Facebook will send them again");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
     }
 }

@@ -118,3 +118,100 @@ async fn three_processes_one_engine_and_a_killed_leader_is_replaced() {
         let _ = service.child.kill().await;
     }
 }
+
+/// Sends `signal` to a running service and waits for it to end: exit 0 within a few seconds,
+/// and no engine lease left behind (another pagedesk syncs at once, not after it expires).
+async fn stops_cleanly(world: &TestWorld, mut service: Service, signal: i32) {
+    let pid = service.child.id().expect("running") as i32;
+    // SAFETY: a plain kill(2) of our own child.
+    assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+    let status = tokio::time::timeout(Duration::from_secs(7), service.child.wait())
+        .await
+        .unwrap_or_else(|_| panic!("still running 7 s after signal {signal}"))
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{}", service.output.lock().unwrap());
+    let store = pagedesk::store::Store::open(&world.data_dir).unwrap();
+    assert_eq!(
+        store.lease_holder(chrono::Utc::now()).unwrap(),
+        None,
+        "the lease was given up"
+    );
+}
+
+async fn leading(world: &TestWorld, args: &[&str]) -> Service {
+    let service = Service::run(world, args);
+    eventually("the service to lead", Duration::from_secs(10), async || {
+        service.leads()
+    })
+    .await;
+    service
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_stops_on_ctrl_c_and_on_sigterm_while_idle() {
+    let (world, _) = TestWorld::with_a_buyer("interval = \"1s\"").await;
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        let service = leading(&world, &["sync"]).await;
+        // A config change read meanwhile (the watch holds a sender to the engine).
+        let config = std::fs::read_to_string(&world.config_path).unwrap();
+        std::fs::write(&world.config_path, format!("{config}\n")).unwrap();
+        eventually(
+            "the config read again",
+            Duration::from_secs(6),
+            async || service.said("config was read again"),
+        )
+        .await;
+        stops_cleanly(&world, service, signal).await;
+    }
+}
+
+/// A reply being sent when the service is told to stop: a quick answer is waited for and the
+/// reply marked sent; a slow one is left, claimable, and the next pagedesk finds it on
+/// Facebook instead of sending it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_stopped_mid_send_finishes_the_reply_or_leaves_it_to_be_found_once() {
+    let (world, conversation) = TestWorld::with_a_buyer("interval = \"1s\"").await;
+    for (signal, answer_ms, text) in [
+        (libc::SIGTERM, 1500, "Dạ còn size M ạ"),
+        (libc::SIGINT, 30_000, "Dạ shop gửi ảnh thật ạ"),
+    ] {
+        world.clear_faults().await;
+        world
+            .fault(serde_json::json!({
+                "method": "POST", "path_contains": "/messages", "count": 1,
+                "fault": { "kind": "answer_delayed", "ms": answer_ms }
+            }))
+            .await;
+        let sent_before = world.sends().await;
+        let service = leading(&world, &["sync"]).await;
+        let message_id = pagedesk::store::Store::open(&world.data_dir)
+            .unwrap()
+            .enqueue_reply(&conversation, text, chrono::Utc::now())
+            .unwrap();
+        eventually(
+            "the send to reach Facebook",
+            Duration::from_secs(10),
+            async || world.sends().await == sent_before + 1,
+        )
+        .await;
+        stops_cleanly(&world, service, signal).await;
+        let state = |id| {
+            pagedesk::store::Store::open(&world.data_dir)
+                .unwrap()
+                .reply_state(id)
+                .unwrap()
+                .unwrap()
+                .status
+        };
+        if answer_ms < 4000 {
+            assert_eq!(state(message_id), pagedesk::model::SendStatus::Sent);
+        } else {
+            let run = world.pagedesk(&["sync", "--once"]).await;
+            assert_eq!(run.code, 0, "{}", run.stderr);
+            assert_eq!(state(message_id), pagedesk::model::SendStatus::Sent);
+        }
+        assert_eq!(world.sends().await, sent_before + 1, "sent once");
+        let texts = world.page_texts_on_facebook(&conversation).await;
+        assert_eq!(texts.iter().filter(|t| *t == text).count(), 1, "{texts:?}");
+    }
+}

@@ -241,6 +241,7 @@ fn pictures_in_the_chat_say_where_they_stand_without_colour() {
         attachments: vec![attachment],
         shares: Vec::new(),
         created_time: at,
+        unavailable: false,
     };
     inbox
         .store()

@@ -787,3 +787,75 @@ async fn the_inbox_without_a_terminal_says_so_instead_of_panicking() {
     );
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
 }
+
+/// A buyer who writes more than the 20 messages Facebook details between two reads loses none:
+/// the 20 newest are read in full, the older ones kept as marks with their time (Facebook no
+/// longer shows them in full), for a conversation already known and for a new one; `doctor`
+/// says which conversations have such marks. A read with nothing new costs no extra call.
+#[tokio::test]
+async fn a_buyer_writing_more_than_twenty_messages_between_two_reads_loses_none() {
+    let (world, lan) = TestWorld::with_a_buyer("").await;
+    let mut ha = String::new();
+    for i in 1..=30 {
+        world
+            .buyer_writes(0, "Nguyễn Thị Lan", &format!("Lan {i}"), "inbox", 40 - i)
+            .await;
+        ha = world
+            .buyer_writes(0, "Phạm Thu Hà", &format!("Hà {i}"), "inbox", 40 - i)
+            .await;
+    }
+    let run = world.sync().await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for (conversation, name, before) in [(&lan, "Lan", vec!["Chốt đơn nhé"]), (&ha, "Hà", vec![])]
+    {
+        let messages = world.messages(conversation).await;
+        assert_eq!(
+            messages.len(),
+            before.len() + 30,
+            "every message of {name} accounted for: {messages:#?}"
+        );
+        let marks: Vec<&serde_json::Value> = messages
+            .iter()
+            .filter(|m| m["unavailable"] == true)
+            .collect();
+        assert_eq!(marks.len(), 10, "{name}");
+        let texts: Vec<&str> = messages
+            .iter()
+            .filter(|m| m["unavailable"] != true)
+            .map(|m| m["text"].as_str().unwrap())
+            .collect();
+        let newest: Vec<String> = (11..=30).map(|i| format!("{name} {i}")).collect();
+        let mut expected: Vec<&str> = before.clone();
+        expected.extend(newest.iter().map(String::as_str));
+        assert_eq!(texts, expected, "{name}");
+        // The marks are the ten oldest new ones, each with its time, before the rest.
+        let on_facebook = world.messages_on_facebook(conversation).await;
+        let first_new = before.len();
+        for (mark, original) in marks.iter().zip(&on_facebook[first_new..first_new + 10]) {
+            assert_eq!(mark["id"], original["id"]);
+        }
+    }
+    let doctor = world.pagedesk(&["doctor"]).await;
+    assert!(
+        doctor
+            .stdout
+            .contains("2 conversations have messages Facebook no longer shows in full"),
+        "{}",
+        doctor.stdout
+    );
+    // Nothing new: no call to read back.
+    world.clear_requests().await;
+    world.sync().await;
+    let read_back = world
+        .requests()
+        .await
+        .iter()
+        .filter(|r| {
+            r["path"]
+                .as_str()
+                .unwrap_or_default()
+                .ends_with("/messages")
+        })
+        .count();
+    assert_eq!(read_back, 0);
+}

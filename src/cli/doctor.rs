@@ -41,7 +41,7 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
         None => out!("{}", tr.t(S::DrNoEngine)),
     }
     for page in &config.pages {
-        let (stored_name, spam_on, state, waiting, reduced, unsent, webhooks) = {
+        let (stored_name, spam_on, state, waiting, reduced, unsent, webhooks, gaps, kept) = {
             let store = store.lock().expect("store");
             let name = store
                 .pages()?
@@ -56,6 +56,8 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
                 store.request_size(&page.id)?,
                 store.unsent_replies(&page.id)?,
                 store.webhook_state(&page.id)?,
+                store.conversations_with_gaps(&page.id)?,
+                store.waiting_event_messages(&page.id)?,
             )
         };
         let name = crate::model::page_name(page.name.as_deref(), stored_name.as_deref(), &page.id);
@@ -186,6 +188,19 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
             }
         };
         line(tr.t(S::DrWebhooks), &webhooks_line);
+        if kept > 0 {
+            line(
+                tr.t(S::DrEventsWaiting),
+                &tr.f(S::DrEventsWaitingValue, &[&kept.to_string()]),
+            );
+        }
+        if !gaps.is_empty() {
+            let names = gaps.join(", ");
+            line(
+                tr.t(S::DrGaps),
+                &tr.f(S::DrGapsValue, &[&gaps.len().to_string(), &names]),
+            );
+        }
         if let Some(error) = &state.last_error {
             let at = state.last_attempt.map(local_time).unwrap_or_default();
             line(tr.t(S::DrLastError), &tr.f(S::DrAt, &[error, &at]));

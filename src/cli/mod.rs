@@ -22,7 +22,7 @@ use crate::i18n::{Lang, S, Tr};
 use crate::model::{Direction, Filter, LabelMatch, SendStatus};
 use crate::store::private::LOG_FILE;
 use crate::store::{Lease, ListQuery, Store};
-use crate::sync::{Delivery, Engine, PageOutcome, SyncEvent, Trigger};
+use crate::sync::{Delivery, Engine, EngineCommand, PageOutcome, SyncEvent, Trigger};
 use crate::text::fit;
 use output::local_time;
 pub use startup::{build_engine, open_inbox, open_store, secure_data_dir, start_log};
@@ -439,9 +439,10 @@ async fn sync_service(
         config.sync.interval.as_secs()
     );
     let mut stopped = false;
+    let mut told_to_stop = std::pin::pin!(stop_signal());
     loop {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => break,
+            _ = &mut told_to_stop => break,
             Some(event) = received.recv() => {
                 stopped |= matches!(event, SyncEvent::Stopped { .. });
                 print_event(tr, &event, &store, data_dir);
@@ -457,9 +458,48 @@ async fn sync_service(
             }
         }
     }
-    drop(commands);
-    let _ = running.await;
+    // The config watch holds a sender too: the engine is told to stop, not left to notice.
+    let _ = commands.send(EngineCommand::Stop);
+    let ended = tokio::select! {
+        _ = &mut running => true,
+        // A reply half-sent when time is up stays claimable: its claim names this process,
+        // which is gone, and the next attempt looks on Facebook for it before sending.
+        _ = tokio::time::sleep(STOP_WITHIN) => {
+            tracing::warn!("the engine did not stop in time; stopping it mid-work");
+            false
+        }
+        _ = stop_signal() => {
+            tracing::warn!("told to stop again; stopping at once");
+            false
+        }
+    };
+    if !ended {
+        running.abort();
+        let _ = running.await;
+        engine.release_lease().await;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// How long a stopping service lets the work under way (a reply being sent) finish.
+const STOP_WITHIN: std::time::Duration = std::time::Duration::from_secs(4);
+
+/// Ctrl-C, or SIGTERM (systemd, `docker stop`, `kill`).
+async fn stop_signal() {
+    let mut terminate =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let terminated = async {
+        match terminate.as_mut() {
+            Some(signal) => {
+                signal.recv().await;
+            }
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminated => {}
+    }
 }
 
 fn print_event(tr: Tr, event: &SyncEvent, store: &Arc<Mutex<Store>>, data_dir: &Path) {

@@ -12,7 +12,7 @@ use crate::store::private::{self, LOG_FILE};
 use crate::store::{Store, StoreError};
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::sync::{Engine, EngineCommand, SyncEvent};
+use crate::sync::{AbortOnDrop, Engine, EngineCommand, SyncEvent};
 
 /// Makes the data directory private (see `store::private`) and says once what it tightened.
 /// A directory that cannot be made private stops pagedesk.
@@ -147,15 +147,6 @@ pub fn watch_config(
     }))
 }
 
-/// A background task that ends with its owner.
-pub struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
 /// The inbox, with the sync engine in the background. The engine and the inbox each have their
 /// own database connection.
 /// The config is read again when its file (`config_path`, if it has one) changes.
@@ -216,6 +207,7 @@ pub async fn receive_webhooks(
         verify_token,
         app_secret,
         request_timeout: config.webhook.request_timeout,
+        engine: engine.clone(),
         events,
     });
     let follower = tokio::spawn(engine.clone().follow_webhooks(received));

@@ -16,8 +16,8 @@ pub use error::{GraphError, Usage, classify};
 use crate::files::FileKind;
 use crate::model::Folder;
 pub use wire::{
-    Attachment, Conversation, ConversationId, ExchangedToken, List, ManagedPage, Message, PageInfo,
-    Person, SentMessage,
+    Attachment, Conversation, ConversationId, EventAttachment, EventMessage, ExchangedToken, List,
+    ManagedPage, Message, PageInfo, Person, SentMessage, event_messages,
 };
 
 /// A Page access token. It is shown as `[redacted]` by `Debug` and can only be read through
@@ -481,17 +481,29 @@ impl GraphClient {
         Ok(conversation)
     }
 
-    /// `GET /{conversation-id}/messages`: the 20 most recent messages, newest first.
-    pub async fn recent_messages(
+    /// `GET /{conversation-id}/messages`: `limit` messages newest first, after the cursor
+    /// `after`. Only a conversation's 20 most recent come with details; older ones have their
+    /// id and time alone.
+    pub async fn messages(
         &self,
         page_id: &str,
         conversation_id: &str,
         token: &AccessToken,
-    ) -> Result<Vec<Message>, GraphError> {
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<Listing<Message>, GraphError> {
         let url = self.url(&[conversation_id, "messages"]);
-        let query = [("fields", MESSAGE_FIELDS), ("limit", "20")];
-        let (list, _): (List<Message>, _) = self.read(url, &query, token, Some(page_id)).await?;
-        Ok(list.data)
+        let limit = limit.to_string();
+        let mut query = vec![("fields", MESSAGE_FIELDS), ("limit", limit.as_str())];
+        query.extend(after_cursor(after));
+        let (list, usage): (List<Message>, _) =
+            self.read(url, &query, token, Some(page_id)).await?;
+        let next_after = next_cursor(&list);
+        Ok(Listing {
+            items: list.data,
+            next_after,
+            usage,
+        })
     }
 
     /// `GET /{message-id}`: one message with its details, for fresh links to its files

@@ -163,6 +163,120 @@ pub struct SentMessage {
     pub message_id: String,
 }
 
+/// One message of a webhook event (a `messaging` or `standby` item), as Facebook sent it:
+/// untrusted, cleaned where it is stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventMessage {
+    pub page_id: String,
+    /// The buyer: the sender of their message, the recipient of the page's echo.
+    pub person_id: String,
+    /// Sent by the page (from pagedesk, another app, or Facebook's Page inbox).
+    pub echo: bool,
+    pub mid: String,
+    pub text: Option<String>,
+    pub attachments: Vec<EventAttachment>,
+    pub sent_at: DateTime<Utc>,
+}
+
+/// `{"type":"image|video|audio|file|sticker|...","payload":{"url","sticker_id","title"}}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventAttachment {
+    pub kind: String,
+    pub url: Option<String>,
+    /// A sticker: its own `type` since June 2026, an `image` with `sticker_id` before.
+    pub sticker: bool,
+    pub title: Option<String>,
+}
+
+/// The messages a webhook body carries, each `entry` and item on its own: an item pagedesk has
+/// no use for (reads, deliveries, `policy_enforcement` without a sender, anything unknown or
+/// malformed) is skipped without costing the others. Ids may come as JSON numbers.
+pub fn event_messages(body: &serde_json::Value) -> Vec<EventMessage> {
+    use serde_json::Value;
+    let id = |value: &Value| match value {
+        Value::String(text) if !text.is_empty() => Some(text.clone()),
+        Value::Number(number) => Some(number.to_string()),
+        _ => None,
+    };
+    if body.get("object").and_then(Value::as_str) != Some("page") {
+        return Vec::new();
+    }
+    let entries = body.get("entry").and_then(Value::as_array);
+    let mut messages = Vec::new();
+    for entry in entries.into_iter().flatten() {
+        let Some(page_id) = entry.get("id").and_then(id) else {
+            continue;
+        };
+        let items = ["messaging", "standby"]
+            .into_iter()
+            .filter_map(|field| entry.get(field).and_then(Value::as_array))
+            .flatten();
+        for item in items {
+            let Some(message) = item.get("message").filter(|m| m.is_object()) else {
+                continue;
+            };
+            let party = |field: &str| item.get(field).and_then(|p| p.get("id")).and_then(id);
+            let echo = message.get("is_echo").and_then(Value::as_bool) == Some(true);
+            let person = if echo {
+                party("recipient")
+            } else {
+                party("sender")
+            };
+            let (Some(person_id), Some(mid)) = (person, message.get("mid").and_then(id)) else {
+                continue;
+            };
+            // An unsent message carries its `mid` alone: nothing to keep here.
+            if message.get("is_deleted").and_then(Value::as_bool) == Some(true) {
+                continue;
+            }
+            let sent_at = item
+                .get("timestamp")
+                .and_then(Value::as_i64)
+                .and_then(DateTime::from_timestamp_millis)
+                .unwrap_or_else(Utc::now);
+            let attachments = message
+                .get("attachments")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|a| {
+                    let kind = a.get("type")?.as_str()?.to_owned();
+                    let payload = a.get("payload").filter(|p| p.is_object());
+                    let field = |name: &str| {
+                        payload
+                            .and_then(|p| p.get(name))
+                            .and_then(Value::as_str)
+                            .map(str::to_owned)
+                    };
+                    let sticker = kind == "sticker"
+                        || payload
+                            .is_some_and(|p| p.get("sticker_id").is_some_and(|s| !s.is_null()));
+                    Some(EventAttachment {
+                        url: field("url"),
+                        title: field("title")
+                            .or_else(|| a.get("title")?.as_str().map(str::to_owned)),
+                        sticker,
+                        kind,
+                    })
+                })
+                .collect();
+            messages.push(EventMessage {
+                page_id: page_id.clone(),
+                person_id,
+                echo,
+                mid,
+                text: message
+                    .get("text")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                attachments,
+                sent_at,
+            });
+        }
+    }
+    messages
+}
+
 /// Parses Graph times, which come as `2019-04-24T10:38:15+0000` (no colon in the offset, which a
 /// strict RFC 3339 parser rejects); RFC 3339 is accepted too.
 pub fn parse_graph_time(text: &str) -> Option<DateTime<Utc>> {

@@ -102,6 +102,20 @@ impl Store {
 
     /// Stores a conversation and its messages in one transaction. Messages already stored (by
     /// Facebook id) are left as they are, so a re-sync or the echo of our own reply adds nothing.
+    /// Which of these Facebook message ids are stored.
+    pub fn stored_message_ids(&self, ids: &[String]) -> Result<HashSet<String>> {
+        let mut statement = self
+            .conn
+            .prepare_cached("SELECT 1 FROM messages WHERE fb_id = ?1")?;
+        let mut stored = HashSet::new();
+        for id in ids {
+            if statement.exists([id])? {
+                stored.insert(id.clone());
+            }
+        }
+        Ok(stored)
+    }
+
     pub fn apply_conversation(&mut self, update: &ConversationUpdate) -> Result<Applied> {
         Ok(self
             .apply_conversations(std::slice::from_ref(update))?
@@ -455,9 +469,21 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
             "SELECT EXISTS (SELECT 1 FROM conversations WHERE id = ?1 AND folder = 'spam')",
         )?
         .query_row([&update.id], |r| r.get(0))?;
+    // What webhook events brought for this person waits for their conversation: it joins it
+    // now, Facebook's own copy of a message first.
+    let messages = with_queued(tx, update)?;
     let mut rescued_by: Option<&NewMessage> = None;
-    let updated = update.updated_time.timestamp();
-    let last_customer = update.last_customer_message().map(|t| t.timestamp());
+    let updated = messages
+        .last()
+        .map_or(update.updated_time, |m| {
+            m.created_time.max(update.updated_time)
+        })
+        .timestamp();
+    let last_customer = messages
+        .iter()
+        .filter(|m| m.direction == Direction::In && !m.unavailable)
+        .map(|m| m.created_time.timestamp())
+        .max();
     match existing {
         None => {
             tx.prepare_cached(
@@ -514,7 +540,7 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
              WHERE m.conversation_id = ?1 AND o.first_attempt_at IS NOT NULL)",
         )?
         .query_row([&update.id], |r| r.get(0))?;
-    for message in &update.messages {
+    for message in &messages {
         if awaiting_answer
             && message.direction == Direction::Out
             && adopt_own_reply(tx, &update.id, message)?
@@ -535,35 +561,54 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
         }
         let shares = (!message.shares.is_empty())
             .then(|| serde_json::to_string(&message.shares).unwrap_or_default());
-        let inserted = tx
-            .prepare_cached(
-                "INSERT INTO messages (fb_id, conversation_id, direction, from_id, from_name, text,
-                sticker, attachments, created_time, status, shares)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'sent', ?10)
-             ON CONFLICT(fb_id) DO NOTHING",
-            )?
-            .execute(params![
-                message.fb_id,
-                update.id,
-                message.direction.as_str(),
-                message.from_id,
-                message.from_name,
-                message.text,
-                message.sticker,
-                attachments,
-                message.created_time.timestamp(),
-                shares,
-            ])?;
-        if inserted == 0 {
+        let columns = params![
+            message.fb_id,
+            update.id,
+            message.direction.as_str(),
+            message.from_id,
+            message.from_name,
+            message.text,
+            message.sticker,
+            attachments,
+            message.created_time.timestamp(),
+            shares,
+            message.unavailable,
+        ];
+        // A message known only as a mark takes its words when they come (from an event).
+        let completed = !message.unavailable
+            && tx
+                .prepare_cached(
+                    "UPDATE messages SET direction = ?3, from_id = ?4, from_name = ?5, text = ?6,
+                        sticker = ?7, attachments = ?8, created_time = ?9, shares = ?10,
+                        unavailable = ?11
+                     WHERE fb_id = ?1 AND conversation_id = ?2 AND unavailable = 1",
+                )?
+                .execute(columns)?
+                > 0;
+        let row = if completed {
+            tx.prepare_cached("SELECT id FROM messages WHERE fb_id = ?1")?
+                .query_row([&message.fb_id], |r| r.get::<_, i64>(0))?
+        } else {
+            let inserted = tx
+                .prepare_cached(
+                    "INSERT INTO messages (fb_id, conversation_id, direction, from_id, from_name,
+                        text, sticker, attachments, created_time, status, shares, unavailable)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'sent', ?10, ?11)
+                     ON CONFLICT(fb_id) DO NOTHING",
+                )?
+                .execute(columns)?;
+            if inserted == 0 {
+                continue;
+            }
+            tx.last_insert_rowid()
+        };
+        applied.new_messages += 1;
+        if message.unavailable {
+            // Nothing to search, and not known to be the buyer's: no unread, no news.
+            applied.unavailable_messages += 1;
             continue;
         }
-        index_message(
-            tx,
-            tx.last_insert_rowid(),
-            message.created_time.timestamp(),
-            &message.text,
-        )?;
-        applied.new_messages += 1;
+        index_message(tx, row, message.created_time.timestamp(), &message.text)?;
         // Unread: customer messages since staff last answered.
         match message.direction {
             Direction::In => {
@@ -613,5 +658,32 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
     }
     tx.prepare_cached("DELETE FROM spam_waiting WHERE conversation_id = ?1")?
         .execute([&update.id])?;
+    tx.prepare_cached("DELETE FROM webhook_messages WHERE page_id = ?1 AND person_id = ?2")?
+        .execute([&update.page_id, &update.customer_id])?;
     Ok(applied)
+}
+
+/// The update's messages with those webhook events kept for its person, oldest first. Facebook's
+/// copy of a message wins over the event's, unless Facebook no longer shows it in full.
+fn with_queued(
+    tx: &Transaction<'_>,
+    update: &ConversationUpdate,
+) -> rusqlite::Result<Vec<NewMessage>> {
+    let queued = super::webhooks::queued_messages(tx, update)?;
+    if queued.is_empty() {
+        return Ok(update.messages.clone());
+    }
+    let mut messages: Vec<NewMessage> = update
+        .messages
+        .iter()
+        .filter(|m| !(m.unavailable && queued.iter().any(|q| q.fb_id == m.fb_id)))
+        .cloned()
+        .collect();
+    for message in queued {
+        if !messages.iter().any(|m| m.fb_id == message.fb_id) {
+            messages.push(message);
+        }
+    }
+    messages.sort_by_key(|m| m.created_time);
+    Ok(messages)
 }

@@ -16,7 +16,7 @@ mod webhooks;
 pub use stats::{Stats, StatsRow};
 pub use team::{Customer, LabelRow, Note, StaffStatus};
 
-pub use webhooks::WebhookState;
+pub use webhooks::{QueuedMessage, WebhookState};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -237,6 +237,8 @@ pub struct NewMessage {
     pub attachments: Vec<Attachment>,
     pub shares: Vec<SharedLink>,
     pub created_time: DateTime<Utc>,
+    /// Facebook no longer shows this message in full: only its id and time are known.
+    pub unavailable: bool,
 }
 
 /// What storing a conversation changed.
@@ -247,6 +249,8 @@ pub struct Applied {
     pub new_customer_messages: usize,
     /// When the oldest of the new customer messages was written.
     pub oldest_new_customer_message: Option<DateTime<Utc>>,
+    /// New marks of messages Facebook no longer shows in full.
+    pub unavailable_messages: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -319,6 +323,9 @@ pub struct MessageRow {
     /// The staff member who sent this reply from pagedesk.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_by: Option<String>,
+    /// Facebook no longer shows this message in full: only its time is known here.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unavailable: bool,
 }
 
 /// Another inbox showing a conversation: who, and whether they are typing a reply.

@@ -261,12 +261,27 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The customers of a page's conversations that hold messages Facebook no longer shows in
+    /// full, newest first.
+    pub fn conversations_with_gaps(&self, page_id: &str) -> Result<Vec<String>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT c.customer_name FROM conversations c
+             WHERE c.page_id = ?1 AND EXISTS (SELECT 1 FROM messages m
+                 WHERE m.conversation_id = c.id AND m.unavailable = 1)
+             ORDER BY c.updated_time DESC",
+        )?;
+        let names = statement
+            .query_map([page_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(names)
+    }
+
     /// Messages of a conversation, oldest first.
     pub fn messages(&self, conversation_id: &str) -> Result<Vec<MessageRow>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, fb_id, conversation_id, direction, from_id, from_name, text, sticker,
                 attachments, created_time, status, error, retry_possible, error_code, shares,
-                sent_by
+                sent_by, unavailable
              FROM messages WHERE conversation_id = ?1 ORDER BY created_time, id",
         )?;
         let rows = stmt.query_map([conversation_id], |r| {
@@ -280,11 +295,7 @@ impl Store {
                 row,
                 id: fb_id.unwrap_or_else(|| format!("local-{row}")),
                 conversation_id: r.get(2)?,
-                direction: if direction == "out" {
-                    Direction::Out
-                } else {
-                    Direction::In
-                },
+                direction: Direction::parse(&direction),
                 from_id: r.get(4)?,
                 from_name: r.get(5)?,
                 text: r.get(6)?,
@@ -299,6 +310,7 @@ impl Store {
                 status: SendStatus::parse(&status),
                 error: r.get(11)?,
                 sent_by: r.get(15)?,
+                unavailable: r.get(16)?,
                 retry_possible: r.get(12)?,
                 problem: r
                     .get::<_, Option<String>>(13)?
@@ -411,6 +423,7 @@ mod tests {
             attachments: Vec::new(),
             shares: Vec::new(),
             created_time: Utc::now() - Duration::minutes(minutes_ago),
+            unavailable: false,
         }
     }
 

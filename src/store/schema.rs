@@ -341,4 +341,26 @@ CREATE INDEX customer_notes_of ON customer_notes(page_id, customer_id, created_a
 CREATE INDEX conversations_of_customer ON conversations(customer_id);
 CREATE INDEX conversations_by_name ON conversations(customer_name);
 "#,
+    r#"
+-- A message Facebook no longer shows in full (past a conversation's 20 newest when pagedesk
+-- first read it): kept as a mark with its time, so that staff see something is missing and
+-- where to read it, instead of it vanishing.
+ALTER TABLE messages ADD COLUMN unavailable INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX messages_unavailable ON messages(conversation_id) WHERE unavailable = 1;
+-- What webhook events carried, kept before Facebook is answered, so that an acknowledged event
+-- survives a kill. Each waits here until its conversation is stored (at once when it is known;
+-- a new one once read; one in Spam after its 5 minutes), then becomes a message.
+CREATE TABLE webhook_messages (
+    mid          TEXT PRIMARY KEY,
+    page_id      TEXT NOT NULL,
+    person_id    TEXT NOT NULL,
+    direction    TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+    text         TEXT NOT NULL,
+    sticker      TEXT,
+    attachments  TEXT,
+    created_time INTEGER NOT NULL,
+    received_at  INTEGER NOT NULL
+);
+CREATE INDEX webhook_messages_of ON webhook_messages(page_id, person_id);
+"#,
 ];

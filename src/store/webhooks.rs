@@ -3,9 +3,10 @@
 //! poll slower while they are live, and by `doctor` and the inbox to say so.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::{Result, Store, to_time};
+use super::{Applied, ConversationUpdate, NewMessage, Result, Store, to_time};
+use crate::model::{Direction, Folder};
 
 /// Where a page's webhooks stand.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -60,4 +61,160 @@ impl Store {
             .optional()?
             .unwrap_or_default())
     }
+}
+
+/// A message a webhook event carried, cleaned, for the person it was between the page and.
+#[derive(Debug, Clone)]
+pub struct QueuedMessage {
+    pub page_id: String,
+    /// The buyer's PSID (the sender of their message, the recipient of the page's echo).
+    pub person_id: String,
+    pub message: NewMessage,
+}
+
+impl Store {
+    /// Keeps what events carried, in one transaction, before Facebook is answered: once this
+    /// returns, a kill loses none of it. An event Facebook sends again is kept once.
+    pub fn keep_event_messages(
+        &mut self,
+        messages: &[QueuedMessage],
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.write()?;
+        for queued in messages {
+            let m = &queued.message;
+            let attachments = (!m.attachments.is_empty())
+                .then(|| serde_json::to_string(&m.attachments).unwrap_or_default());
+            tx.prepare_cached(
+                "INSERT INTO webhook_messages (mid, page_id, person_id, direction, text, sticker,
+                    attachments, created_time, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT (mid) DO NOTHING",
+            )?
+            .execute(params![
+                m.fb_id,
+                queued.page_id,
+                queued.person_id,
+                m.direction.as_str(),
+                m.text,
+                m.sticker,
+                attachments,
+                m.created_time.timestamp(),
+                at.timestamp(),
+            ])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The people whose kept messages still wait for their conversation to be stored, by page.
+    pub fn queued_people(&self) -> Result<Vec<(String, String)>> {
+        let mut statement = self.conn.prepare(
+            "SELECT DISTINCT q.page_id, q.person_id FROM webhook_messages q
+             WHERE NOT EXISTS (SELECT 1 FROM conversations c
+                               WHERE c.page_id = q.page_id AND c.customer_id = q.person_id)",
+        )?;
+        let people = statement
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(people)
+    }
+
+    /// Messages kept from events whose conversation is stored join it now, each conversation as
+    /// if Facebook had listed it with them (the folder and the spam rule are the conversation's
+    /// own). Returns the page of each conversation changed, with what changed.
+    pub fn merge_event_messages(&mut self) -> Result<Vec<(String, Applied)>> {
+        let known: Vec<ConversationUpdate> = {
+            let mut statement = self.conn.prepare(
+                // The newest kept message's words become the snippet, as on Facebook.
+                "SELECT c.id, c.page_id, c.folder, c.customer_id, c.customer_name,
+                    COALESCE((SELECT NULLIF(substr(replace(q.text, char(10), ' '), 1, 1000), '')
+                        FROM webhook_messages q
+                        WHERE q.page_id = c.page_id AND q.person_id = c.customer_id
+                          AND q.created_time >= c.updated_time
+                        ORDER BY q.created_time DESC, q.rowid DESC LIMIT 1), c.snippet),
+                    c.updated_time, c.can_reply
+                 FROM conversations c
+                 WHERE EXISTS (SELECT 1 FROM webhook_messages q
+                     WHERE q.page_id = c.page_id AND q.person_id = c.customer_id)",
+            )?;
+            statement
+                .query_map([], |r| {
+                    Ok(ConversationUpdate {
+                        id: r.get(0)?,
+                        page_id: r.get(1)?,
+                        folder: Folder::parse(&r.get::<_, String>(2)?).unwrap_or(Folder::Inbox),
+                        customer_id: r.get(3)?,
+                        customer_name: r.get(4)?,
+                        snippet: r.get(5)?,
+                        updated_time: to_time(r.get(6)?),
+                        unread_estimate: 0,
+                        can_reply: r.get(7)?,
+                        messages: Vec::new(),
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        if known.is_empty() {
+            return Ok(Vec::new());
+        }
+        let applied = self.apply_conversations(&known)?;
+        Ok(known
+            .into_iter()
+            .map(|update| update.page_id)
+            .zip(applied)
+            .collect())
+    }
+
+    /// How many kept event messages wait for a conversation not stored (in a folder pagedesk
+    /// does not show yet), per page.
+    pub fn waiting_event_messages(&self, page_id: &str) -> Result<usize> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM webhook_messages q WHERE q.page_id = ?1
+               AND NOT EXISTS (SELECT 1 FROM conversations c
+                               WHERE c.page_id = q.page_id AND c.customer_id = q.person_id)",
+            [page_id],
+            |r| r.get::<_, i64>(0),
+        )? as usize)
+    }
+}
+
+/// The messages kept from events for an update's person, oldest first, as the store keeps
+/// messages: the buyer's named as the update names them, the page's as the page is named.
+pub(super) fn queued_messages(
+    tx: &Transaction<'_>,
+    update: &ConversationUpdate,
+) -> rusqlite::Result<Vec<NewMessage>> {
+    let page_name: String = tx
+        .prepare_cached("SELECT name FROM pages WHERE id = ?1")?
+        .query_row([&update.page_id], |r| r.get(0))
+        .optional()?
+        .unwrap_or_else(|| update.page_id.clone());
+    let mut statement = tx.prepare_cached(
+        "SELECT mid, direction, text, sticker, attachments, created_time FROM webhook_messages
+         WHERE page_id = ?1 AND person_id = ?2 ORDER BY created_time, rowid",
+    )?;
+    let rows = statement.query_map([&update.page_id, &update.customer_id], |r| {
+        let direction = Direction::parse(&r.get::<_, String>(1)?);
+        let (from_id, from_name) = match direction {
+            Direction::In => (update.customer_id.clone(), update.customer_name.clone()),
+            Direction::Out => (update.page_id.clone(), page_name.clone()),
+        };
+        Ok(NewMessage {
+            fb_id: r.get(0)?,
+            direction,
+            from_id,
+            from_name,
+            text: r.get(2)?,
+            sticker: r.get(3)?,
+            attachments: r
+                .get::<_, Option<String>>(4)?
+                .and_then(|json| serde_json::from_str(&json).ok())
+                .unwrap_or_default(),
+            shares: Vec::new(),
+            created_time: to_time(r.get(5)?),
+            unavailable: false,
+        })
+    })?;
+    rows.collect()
 }

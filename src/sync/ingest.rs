@@ -5,7 +5,7 @@ use chrono::DateTime;
 
 use crate::graph;
 use crate::model::{Attachment, Direction, Folder};
-use crate::store::{ConversationUpdate, NewMessage, SharedLink};
+use crate::store::{ConversationUpdate, NewMessage, QueuedMessage, SharedLink};
 use crate::text::{clean, clean_line};
 
 /// The conversation as the store will keep it, or `None` when Facebook sent no customer
@@ -20,7 +20,7 @@ pub fn conversation_update(
         .messages
         .data
         .iter()
-        .filter_map(|m| message(page_id, m))
+        .map(|m| message(page_id, m))
         .collect();
     // Facebook lists newest first; the store wants them in the order they were written.
     messages.reverse();
@@ -42,11 +42,25 @@ pub fn conversation_update(
     })
 }
 
-fn message(page_id: &str, m: &graph::Message) -> Option<NewMessage> {
-    // Without `from` a message has no details (Facebook details only the 20 most recent).
-    let from = m.from.as_ref()?;
+/// A message as the store keeps it. Without `from` it has no details (Facebook details only a
+/// conversation's 20 most recent): it is kept as a mark that says so, with its time.
+pub fn message(page_id: &str, m: &graph::Message) -> NewMessage {
+    let Some(from) = m.from.as_ref() else {
+        return NewMessage {
+            fb_id: clean_line(&m.id),
+            direction: Direction::In,
+            from_id: String::new(),
+            from_name: String::new(),
+            text: String::new(),
+            sticker: None,
+            attachments: Vec::new(),
+            shares: Vec::new(),
+            created_time: m.created_time,
+            unavailable: true,
+        };
+    };
     let attachments = m.attachments.data.iter().map(attachment).collect();
-    Some(NewMessage {
+    NewMessage {
         fb_id: m.id.clone(),
         direction: if from.id == page_id {
             Direction::Out
@@ -70,7 +84,8 @@ fn message(page_id: &str, m: &graph::Message) -> Option<NewMessage> {
             })
             .collect(),
         created_time: m.created_time,
-    })
+        unavailable: false,
+    }
 }
 
 /// What came with a message, in the shape pagedesk keeps: one link and one preview, whichever
@@ -89,5 +104,52 @@ fn attachment(a: &graph::Attachment) -> Attachment {
         preview_url: image
             .and_then(|i| i.preview_url.clone())
             .or_else(|| video.and_then(|v| v.preview_url.clone())),
+    }
+}
+
+/// A message a webhook event carried, as it waits for its conversation. Names are the
+/// conversation's to give (events carry none); the event says only what kind of file came, so
+/// the MIME type is the kind's (`image/*`) until Facebook's own copy is read.
+pub fn event_message(event: &graph::EventMessage) -> QueuedMessage {
+    let mut sticker = None;
+    let mut attachments = Vec::new();
+    for a in &event.attachments {
+        let url = a.url.as_deref().map(clean_line);
+        if a.sticker {
+            sticker = sticker.or(url);
+            continue;
+        }
+        let mime_type = match a.kind.as_str() {
+            kind @ ("image" | "video" | "audio") => Some(format!("{kind}/*")),
+            _ => None,
+        };
+        attachments.push(Attachment {
+            mime_type,
+            name: a.title.as_deref().map(clean_line),
+            size: None,
+            url,
+            preview_url: None,
+        });
+    }
+    let (direction, from_id) = if event.echo {
+        (Direction::Out, event.page_id.clone())
+    } else {
+        (Direction::In, event.person_id.clone())
+    };
+    QueuedMessage {
+        page_id: clean_line(&event.page_id),
+        person_id: clean_line(&event.person_id),
+        message: NewMessage {
+            fb_id: clean_line(&event.mid),
+            direction,
+            from_id: clean_line(&from_id),
+            from_name: String::new(),
+            text: clean(event.text.as_deref().unwrap_or_default()),
+            sticker,
+            attachments,
+            shares: Vec::new(),
+            created_time: event.sent_at,
+            unavailable: false,
+        },
     }
 }

@@ -11,7 +11,7 @@ use chrono::Utc;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::{Engine, EngineCommand, SyncEvent, Trigger};
+use super::{AbortOnDrop, Engine, EngineCommand, SyncEvent, Trigger};
 use crate::store::{Claimant, Lease, StoreError};
 
 /// How long a lease lasts without renewal: a dead holder is replaced within this.
@@ -85,13 +85,17 @@ impl Engine {
     /// the lease up, when the command channel closes, or when the work panics: then the lease
     /// is given up too (no idle holder keeps others from syncing) and [`SyncEvent::Stopped`]
     /// says why.
+    ///
+    /// Dropped before it ends (a service stopping while a cycle takes too long), it takes the
+    /// renewer and the work with it; the caller then gives the lease up.
     pub async fn run(self: Arc<Self>, commands: mpsc::UnboundedReceiver<EngineCommand>) {
         let leading = Arc::new(AtomicBool::new(false));
-        let renewer = tokio::spawn(self.clone().keep_lease(leading.clone()));
-        let work = tokio::spawn(self.clone().work(commands, leading)).await;
-        renewer.abort();
+        let mut renewer = AbortOnDrop(tokio::spawn(self.clone().keep_lease(leading.clone())));
+        let mut work = AbortOnDrop(tokio::spawn(self.clone().work(commands, leading)));
+        let work = (&mut work.0).await;
+        renewer.0.abort();
         // The renewer must be gone before the lease is released, or it could take it again.
-        let _ = renewer.await;
+        let _ = (&mut renewer.0).await;
         self.release_lease().await;
         if let Err(failure) = work
             && failure.is_panic()
@@ -124,7 +128,7 @@ impl Engine {
                     }
                 }
                 command = commands.recv() => match command {
-                    None => return,
+                    None | Some(EngineCommand::Stop) => return,
                     Some(EngineCommand::Deliver(message_id)) => {
                         if let Err(error) = self.deliver(message_id).await {
                             tracing::warn!(message_id, error = %error, "delivering a reply failed");

@@ -2,6 +2,7 @@
 //! rule, and outbox delivery. It never touches the terminal: it reports through events and
 //! through the sync-state rows of the store.
 
+mod history;
 pub mod ingest;
 mod lease;
 mod outbox;
@@ -28,7 +29,7 @@ use crate::store::{ConversationUpdate, FolderSync, PageSync, Store, StoreError};
 use pass::{FolderPass, Listed};
 
 pub use outbox::Delivery;
-pub use webhooks::WebhookEvent;
+pub use webhooks::{Kept, WebhookEvent};
 
 /// Without `estimated_time_to_regain_access`, a rate-limited page waits this long, doubling on
 /// each repeat up to [`MAX_RATE_LIMIT_WAIT`].
@@ -76,6 +77,9 @@ pub enum EngineCommand {
     FetchPicture(PictureWanted),
     /// Read a picture on this machine to preview it (answered with [`SyncEvent::Picture`]).
     PreviewFile(std::path::PathBuf),
+    /// Stop (the service was told to, by Ctrl-C or SIGTERM): the work under way ends, the
+    /// lease is given up.
+    Stop,
 }
 
 /// How many messages a sync stored, and how many of them the customers wrote.
@@ -85,6 +89,16 @@ pub struct News {
     pub customer_messages: usize,
     /// When the oldest of the new customer messages was written.
     pub oldest_customer_message: Option<DateTime<Utc>>,
+}
+
+impl From<crate::store::Applied> for News {
+    fn from(applied: crate::store::Applied) -> News {
+        News {
+            messages: applied.new_messages,
+            customer_messages: applied.new_customer_messages,
+            oldest_customer_message: applied.oldest_new_customer_message,
+        }
+    }
 }
 
 impl std::ops::AddAssign for News {
@@ -137,6 +151,15 @@ impl PageError {
             PageError::NotConfigured(_) => SyncErrorKind::Config,
             PageError::Config(_) => SyncErrorKind::Config,
         }
+    }
+}
+
+/// A background task that ends with its owner.
+pub struct AbortOnDrop(pub tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -576,6 +599,7 @@ impl Engine {
             if from_top && listing.next_after.is_none() {
                 *read.whole_folder = Some(listing.items.iter().map(|c| c.id.clone()).collect());
             }
+            let mut may_hold_older = HashSet::new();
             let updates: Vec<ConversationUpdate> = listing
                 .items
                 .iter()
@@ -583,6 +607,9 @@ impl Engine {
                     let update = ingest::conversation_update(page_id, folder, conversation);
                     if update.is_none() {
                         tracing::warn!(conversation = %conversation.id, "conversation without a customer skipped");
+                    }
+                    if history::may_hold_older(conversation, size.messages) {
+                        may_hold_older.insert(conversation.id.clone());
                     }
                     update
                 })
@@ -602,12 +629,20 @@ impl Engine {
                 })
                 .collect();
             let step = pass.page(&items, listing.next_after);
+            let began = read
+                .progress
+                .pass_complete
+                .then_some(read.progress.pass_top);
             let mut changed = Vec::new();
-            for update in updates.into_iter().take(step.seen) {
+            for mut update in updates.into_iter().take(step.seen) {
                 // Seen in this read: a waiting spam conversation below where it stops is not.
                 read.listed.insert(update.id.clone());
                 if !unchanged(&update) {
                     let known = stored.contains_key(&update.id);
+                    if may_hold_older.contains(&update.id) {
+                        let since = history::since(known, began.flatten());
+                        self.account_for_older(token, &mut update, since).await?;
+                    }
                     changed.push((update, known));
                 }
             }

@@ -399,9 +399,9 @@ impl Engine {
     ) -> Result<Option<String>, GraphError> {
         let recent = self
             .graph
-            .recent_messages(&reply.page_id, &reply.conversation_id, token)
+            .messages(&reply.page_id, &reply.conversation_id, token, 20, None)
             .await?;
-        for message in recent {
+        for message in recent.items {
             let from_page = message.from.as_ref().is_some_and(|f| f.id == reply.page_id);
             let same_text =
                 crate::text::clean(message.message.as_deref().unwrap_or_default()) == reply.text;

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use chrono::Utc;
 
 use super::pass::EndGuard;
-use super::{Engine, News, PageError, ingest};
+use super::{Engine, News, PageError, history, ingest};
 use crate::graph::AccessToken;
 use crate::model::{Direction, Folder};
 use crate::store::{Applied, ConversationUpdate, WaitingSpam};
@@ -61,11 +61,7 @@ impl Engine {
             .await?;
         let mut news = News::default();
         for applied in applied {
-            news += News {
-                messages: applied.new_messages,
-                customer_messages: applied.new_customer_messages,
-                oldest_customer_message: applied.oldest_new_customer_message,
-            };
+            news += News::from(applied);
         }
         Ok(news)
     }
@@ -180,8 +176,13 @@ impl Engine {
                 .graph
                 .conversation(page_id, &due.conversation_id, token, size)
                 .await?;
-            if let Some(update) = ingest::conversation_update(page_id, Folder::Spam, &conversation)
+            if let Some(mut update) =
+                ingest::conversation_update(page_id, Folder::Spam, &conversation)
             {
+                if history::may_hold_older(&conversation, size.messages) {
+                    let since = self.since_new(page_id, Folder::Spam).await?;
+                    self.account_for_older(token, &mut update, since).await?;
+                }
                 news += self.store_conversations(vec![(update, false)]).await?;
             }
         }

@@ -1,66 +1,178 @@
 //! What Facebook's webhooks tell (received by `pagedesk serve`): a person wrote to a page, or the
-//! page wrote to them. The engine reads that person's conversation from the inbox folder (one
-//! call per conversation however many events a burst held) and stores it as a poll would. A
-//! conversation not in the inbox (in Spam) is left to the Spam folder's polls and their
-//! 5-minute rule: a webhook never shows what a poll would not.
+//! page wrote to them. The receiver keeps each message an event carries in the database before
+//! it answers Facebook; the engine then joins them to their conversations. A known
+//! conversation takes them at once; a new one is read from the inbox folder (one call per
+//! person however many events a burst held) and stored as a poll would. A conversation not in
+//! the inbox (in Spam) is left to the Spam folder's polls and their 5-minute rule: its messages
+//! wait, kept, and a webhook never shows what a poll would not.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
 use tokio::sync::mpsc;
 
-use super::{Engine, News, PageError, SyncEvent, ingest};
+use super::{Engine, News, PageError, SyncEvent, history, ingest};
+use crate::graph::EventMessage;
 use crate::model::Folder;
+use crate::store::StoreError;
 
 /// How long the engine waits after an event for the rest of its burst.
 const BURST: Duration = Duration::from_millis(30);
 /// Facebook delivers an event within seconds of the message: a buyer's message older than
 /// this that a poll finds new was missed by the webhooks (a newer one may be on its way).
 pub(super) const EVENTS_DUE_WITHIN: chrono::Duration = chrono::Duration::seconds(10);
+/// People read from Facebook at once after a burst: a body naming thousands of unknown people
+/// must not open thousands of calls (and files) together.
+const READS_AT_ONCE: usize = 8;
 
-/// An event of a webhook: a message between a page and a person (their PSID).
+/// An event of a webhook: a message between a page and a person (their PSID), kept.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct WebhookEvent {
     pub page_id: String,
     pub person: String,
+    /// A file came: the event says only its kind and link; Facebook's copy has its name, type
+    /// and size, so the conversation is read back even when it is known.
+    pub read_back: bool,
+}
+
+/// What keeping a body's messages came to.
+#[derive(Debug)]
+pub enum Kept {
+    /// Kept (and the engine told): these events, one per page and person.
+    Events(Vec<WebhookEvent>),
+    /// The database could not keep them: Facebook must be told to send them again.
+    Failed(StoreError),
 }
 
 impl Engine {
+    /// Keeps the messages of a body's events for the configured pages, durably, before the
+    /// receiver answers Facebook. Pages not in the config are left out (said once per body).
+    pub async fn keep_events(&self, events: Vec<EventMessage>) -> Kept {
+        let configured: Vec<String> = self.pages().into_iter().map(|p| p.id).collect();
+        let (ours, others): (Vec<_>, Vec<_>) =
+            events.iter().partition(|e| configured.contains(&e.page_id));
+        if let Some(other) = others.first() {
+            tracing::info!(
+                page = %crate::text::clean_line(&other.page_id),
+                events = others.len(),
+                "webhook events for a page not in the config: not kept"
+            );
+        }
+        let queued: Vec<_> = ours.into_iter().map(ingest::event_message).collect();
+        let mut people: Vec<WebhookEvent> = Vec::new();
+        for q in &queued {
+            let read_back = !q.message.attachments.is_empty();
+            match people
+                .iter_mut()
+                .find(|e| e.page_id == q.page_id && e.person == q.person_id)
+            {
+                Some(event) => event.read_back |= read_back,
+                None => people.push(WebhookEvent {
+                    page_id: q.page_id.clone(),
+                    person: q.person_id.clone(),
+                    read_back,
+                }),
+            }
+        }
+        if queued.is_empty() {
+            return Kept::Events(people);
+        }
+        match self
+            .db(move |s| s.keep_event_messages(&queued, Utc::now()))
+            .await
+        {
+            Ok(()) => Kept::Events(people),
+            Err(error) => Kept::Failed(error),
+        }
+    }
+
     /// Takes the receiver's events until it goes; what arrives together is taken together.
+    /// What was kept before this process started (a restart after a kill) is taken first.
     pub async fn follow_webhooks(
         self: Arc<Self>,
         mut events: mpsc::UnboundedReceiver<WebhookEvent>,
     ) {
+        let waiting = match self.db(|s| s.queued_people()).await {
+            Ok(people) => people
+                .into_iter()
+                .map(|(page_id, person)| WebhookEvent {
+                    page_id,
+                    person,
+                    read_back: false,
+                })
+                .collect(),
+            Err(error) => {
+                tracing::warn!(error = %error, "cannot read the webhook messages kept");
+                Vec::new()
+            }
+        };
+        self.take_events(waiting, false).await;
         while let Some(first) = events.recv().await {
             tokio::time::sleep(BURST).await;
             let mut burst = vec![first];
             while let Ok(more) = events.try_recv() {
                 burst.push(more);
             }
-            self.take_events(burst).await;
+            self.take_events(burst, true).await;
         }
     }
 
-    async fn take_events(self: &Arc<Self>, burst: Vec<WebhookEvent>) {
+    /// Joins kept messages to their stored conversations, then reads the people whose
+    /// conversation is not stored yet. `arrived`: the events came just now (the page's
+    /// webhooks are live).
+    async fn take_events(self: &Arc<Self>, burst: Vec<WebhookEvent>, arrived: bool) {
         let now = Utc::now();
-        let pages: HashSet<String> = burst.iter().map(|u| u.page_id.clone()).collect();
-        for page_id in pages {
-            if self.page_config(&page_id).is_none() {
-                tracing::info!(page = page_id, "webhook event for a page not in the config");
-                continue;
-            }
-            let id = page_id.clone();
-            if let Err(error) = self.db(move |s| s.webhook_arrived(&id, now)).await {
-                tracing::warn!(page = page_id, error = %error, "cannot note a webhook event");
+        if arrived {
+            let pages: HashSet<String> = burst.iter().map(|u| u.page_id.clone()).collect();
+            for page_id in pages {
+                let id = page_id.clone();
+                if let Err(error) = self.db(move |s| s.webhook_arrived(&id, now)).await {
+                    tracing::warn!(page = page_id, error = %error, "cannot note a webhook event");
+                }
             }
         }
-        let people: HashSet<WebhookEvent> = burst.into_iter().collect();
+        match self.db(|s| s.merge_event_messages()).await {
+            Ok(merged) => {
+                for (page_id, applied) in merged {
+                    if applied.new_messages > 0 {
+                        self.emit(SyncEvent::PageChanged {
+                            page_id,
+                            news: News::from(applied),
+                        });
+                    }
+                }
+            }
+            Err(error) => tracing::warn!(error = %error, "cannot store kept webhook messages"),
+        }
+        // One read per person however many events, read back if any of them asks.
+        let mut people: HashMap<(String, String), bool> = HashMap::new();
+        for event in burst {
+            *people.entry((event.page_id, event.person)).or_default() |= event.read_back;
+        }
+        let unknown = match self.db(|s| s.queued_people()).await {
+            Ok(waiting) => waiting,
+            Err(error) => {
+                tracing::warn!(error = %error, "cannot read the webhook messages kept");
+                return;
+            }
+        };
+        let turns = Arc::new(tokio::sync::Semaphore::new(READS_AT_ONCE));
         let mut reads = tokio::task::JoinSet::new();
-        for event in people {
+        let to_read = people
+            .into_iter()
+            .filter(|(person, read_back)| *read_back || unknown.contains(person));
+        for ((page_id, person), read_back) in to_read {
+            let event = WebhookEvent {
+                page_id,
+                person,
+                read_back,
+            };
             let engine = self.clone();
+            let turns = turns.clone();
             reads.spawn(async move {
+                let _turn = turns.acquire_owned().await;
                 let result = engine.read_person(&event).await;
                 (event, result)
             });
@@ -72,17 +184,18 @@ impl Engine {
                     news,
                 }),
                 Ok(_) => {}
-                // The next poll brings it: the event is not lost, only late.
+                // Its messages stay kept; the next poll stores the conversation and them.
                 Err(error) => tracing::warn!(
                     page = event.page_id,
                     error = %error,
-                    "a webhook's conversation could not be read; the next poll brings it"
+                    "a webhook's conversation could not be read; its messages wait for the next poll"
                 ),
             }
         }
     }
 
-    /// The person's conversation with the page, if it is in the inbox, stored.
+    /// The person's conversation with the page, if it is in the inbox, stored (with what the
+    /// events kept for them).
     async fn read_person(&self, event: &WebhookEvent) -> Result<News, PageError> {
         let page_id = event.page_id.as_str();
         let Some(page) = self.page_config(page_id) else {
@@ -103,19 +216,20 @@ impl Engine {
             // In Spam or another folder: the polls decide when it shows.
             return Ok(News::default());
         };
-        let Some(update) = ingest::conversation_update(page_id, Folder::Inbox, &conversation)
+        let Some(mut update) = ingest::conversation_update(page_id, Folder::Inbox, &conversation)
         else {
             return Ok(News::default());
         };
         let ids = vec![update.id.clone()];
         let stored = self.db(move |s| s.conversation_versions(&ids)).await?;
-        let known = match stored.get(&update.id) {
-            Some((time, snippet)) if *time == update.updated_time && *snippet == update.snippet => {
-                return Ok(News::default());
-            }
-            Some(_) => true,
-            None => false,
-        };
+        let known = stored.contains_key(&update.id);
+        if history::may_hold_older(&conversation, size.messages) {
+            let since = match known {
+                true => history::Since::Known,
+                false => self.since_new(page_id, Folder::Inbox).await?,
+            };
+            self.account_for_older(&token, &mut update, since).await?;
+        }
         self.store_conversations(vec![(update, known)]).await
     }
 }

@@ -54,6 +54,7 @@ pub fn message(
         attachments: Vec::new(),
         shares: Vec::new(),
         created_time: now() - Duration::minutes(minutes_ago),
+        unavailable: false,
     }
 }
 
