@@ -74,6 +74,7 @@ strings! {
     Days => "{}d", "{} ngày";
     Ago => "{} ago", "{} trước";
     In => "in {}", "sau {}";
+    Unavailable => "a message Facebook no longer shows in full: read it in Meta Business Suite", "một tin Facebook không còn cho xem đầy đủ: xem trong Meta Business Suite";
     Sticker => "[sticker]", "[nhãn dán]";
     Image => "[image: {}]", "[ảnh: {}]";
     Video => "[video: {}]", "[video: {}]";
@@ -157,6 +158,8 @@ strings! {
     DrWebhooks => "webhooks", "webhook";
     DrWebhooksNone => "none received: polled every {} (pagedesk serve receives them)", "chưa nhận: hỏi Facebook mỗi {} (pagedesk serve nhận webhook)";
     DrWebhooksLive => "live: last event {} ({}); inbox polled every {} as a safety net", "đang nhận: sự kiện cuối {} ({}); hộp thư vẫn hỏi mỗi {} để chắc chắn";
+    DrNotConfigured => "replies", "tin trả lời";
+    DrNotConfiguredValue => "the page is no longer in the config: {} replies cannot be sent (put the page back in the config, or take them back with x in the inbox)", "trang không còn trong file cấu hình: {} tin trả lời không gửi được (thêm trang lại vào file cấu hình, hoặc rút tin lại bằng phím x trong hộp thư)";
     DrGaps => "not in full", "tin không đầy đủ";
     DrGapsValue => "{} conversations have messages Facebook no longer shows in full (read them in Meta Business Suite): {}", "{} cuộc trò chuyện có tin Facebook không còn cho xem đầy đủ (xem trong Meta Business Suite): {}";
     DrEventsWaiting => "webhook messages", "tin từ webhook";
@@ -555,6 +558,9 @@ impl Tr {
 
     /// A message as text: its words, then placeholders for a sticker or attachments.
     pub fn message_text(self, message: &MessageRow) -> String {
+        if message.unavailable {
+            return format!("[{}]", self.t(S::Unavailable));
+        }
         let mut parts = Vec::new();
         if !message.text.is_empty() {
             parts.push(message.text.clone());

@@ -6,6 +6,7 @@ mod common;
 use std::process::Stdio;
 
 use common::TestWorld;
+use serde_json::json;
 
 #[tokio::test]
 async fn a_reader_that_stops_early_ends_the_listing_quietly() {
@@ -176,4 +177,55 @@ async fn the_commands_speak_the_configured_language() {
         "{}",
         run.stdout
     );
+}
+
+/// A reply waiting for a page then taken out of the config fails with that reason at the next
+/// cycle (not "trying again at" a time long past), and `doctor` names the page and what to do.
+#[tokio::test]
+async fn a_reply_for_a_page_taken_out_of_the_config_says_so() {
+    let world = TestWorld::start("").await;
+    let minh = world
+        .buyer_writes(1, "Trần Văn Minh", "Ship Đà Nẵng bao lâu?", "inbox", 60)
+        .await;
+    world.sync().await;
+    // Facebook down when it was written: it waits for a retry.
+    world
+        .fault(json!({ "method": "POST", "count": 100,
+            "fault": { "kind": "http", "http_status": 503, "body": "down" } }))
+        .await;
+    let run = world.pagedesk(&["reply", &minh, "Dạ 2 ngày ạ"]).await;
+    assert_ne!(run.code, 0);
+    world.clear_faults().await;
+    let config = std::fs::read_to_string(&world.config_path).unwrap();
+    let page_1 = format!(
+        "\n[[pages]]\nid = \"{}\"\naccess_token = \"{}\"\n",
+        world.page(1),
+        world.pages[1].2
+    );
+    assert!(config.contains(&page_1));
+    std::fs::write(&world.config_path, config.replace(&page_1, "")).unwrap();
+    world.sync().await;
+    let reply = world
+        .messages(&minh)
+        .await
+        .into_iter()
+        .find(|m| m["text"] == "Dạ 2 ngày ạ")
+        .unwrap();
+    assert_eq!(reply["status"], "failed", "{reply:#}");
+    assert!(
+        reply["error"]
+            .as_str()
+            .unwrap()
+            .contains("not in the config"),
+        "{reply:#}"
+    );
+    let doctor = world.pagedesk(&["doctor"]).await;
+    assert!(
+        doctor
+            .stdout
+            .contains("the page is no longer in the config: 1 replies cannot be sent"),
+        "{}",
+        doctor.stdout
+    );
+    assert_eq!(world.sends().await, 1, "only the attempt before");
 }

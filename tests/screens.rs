@@ -385,3 +385,53 @@ fn the_team_stats_overlay() {
     assert!(screen.contains("Replies per day"), "{screen}");
     insta::assert_snapshot!(screen);
 }
+
+/// A message Facebook no longer shows in full stands in the chat with its time and where to
+/// read it, between the messages around it.
+#[test]
+fn a_message_facebook_no_longer_shows_in_full_says_so_in_the_chat() {
+    use pagedesk::model::{Direction, Folder};
+    use pagedesk::store::{ConversationUpdate, NewMessage};
+    let mut inbox = Inbox::new(100, 30);
+    let at = |minutes: i64| common::inbox::now() - chrono::Duration::minutes(minutes);
+    let message = |id: &str, text: &str, minutes: i64, unavailable: bool| NewMessage {
+        fb_id: id.into(),
+        direction: Direction::In,
+        from_id: if unavailable { "" } else { "psid-yen" }.into(),
+        from_name: if unavailable { "" } else { "Đỗ Hải Yến" }.into(),
+        text: text.into(),
+        sticker: None,
+        attachments: Vec::new(),
+        shares: Vec::new(),
+        created_time: at(minutes),
+        unavailable,
+    };
+    inbox
+        .store()
+        .apply_conversation(&ConversationUpdate {
+            id: "t_yen".into(),
+            page_id: common::inbox::SHOP.into(),
+            folder: Folder::Inbox,
+            customer_id: "psid-yen".into(),
+            customer_name: "Đỗ Hải Yến".into(),
+            snippet: "Size M nhé".into(),
+            updated_time: at(3),
+            unread_estimate: 1,
+            can_reply: true,
+            messages: vec![
+                message("m_yen_1", "Shop ơi", 9, false),
+                message("m_yen_2", "", 8, true),
+                message("m_yen_3", "Size M nhé", 3, false),
+            ],
+        })
+        .unwrap();
+    inbox.app.reload();
+    inbox.key(KeyCode::Char('g'));
+    inbox.key(KeyCode::Enter);
+    let screen = inbox.screen();
+    assert!(
+        screen.contains("a message Facebook no longer shows in full"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(screen);
+}

@@ -214,6 +214,24 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
             );
         }
     }
+    // Replies of a page taken out of the config wait for nothing: said, with what to do.
+    let store = store.lock().expect("store");
+    for page in store.pages()? {
+        if config.pages.iter().any(|c| c.id == page.id) {
+            continue;
+        }
+        let unsent = store.unsent_replies(&page.id)?;
+        if unsent.is_empty() {
+            continue;
+        }
+        healthy = false;
+        out!("{} ({})", page.name, page.id);
+        out!(
+            "  {:<16}{}",
+            tr.t(S::DrNotConfigured),
+            tr.f(S::DrNotConfiguredValue, &[&unsent.len().to_string()])
+        );
+    }
     Ok(if healthy {
         ExitCode::SUCCESS
     } else {

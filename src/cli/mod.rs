@@ -616,6 +616,7 @@ fn messages(tr: Tr, store: &Store, conversation_id: &str, json: bool) -> Result<
     }
     for message in rows {
         let arrow = match message.direction {
+            _ if message.unavailable => "?",
             Direction::In => "←",
             Direction::Out => "→",
         };

@@ -319,6 +319,9 @@ impl Engine {
 
     /// Syncs every page concurrently, outbox first; one page failing never stops another.
     pub async fn cycle(self: &Arc<Self>, trigger: Trigger) -> Vec<PageOutcome> {
+        if let Err(error) = self.fail_unconfigured().await {
+            tracing::warn!(error = %error, "cannot settle replies of pages not configured");
+        }
         let mut tasks = tokio::task::JoinSet::new();
         for (index, page) in self.pages().iter().enumerate() {
             let engine = self.clone();

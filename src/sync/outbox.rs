@@ -158,6 +158,18 @@ impl Engine {
         }
     }
 
+    /// Replies waiting for a page no longer in the config can never go: each is failed with
+    /// that reason (retried if the page comes back), instead of waiting on a time long past.
+    pub(super) async fn fail_unconfigured(&self) -> Result<(), PageError> {
+        let configured: Vec<String> = self.pages().into_iter().map(|p| p.id).collect();
+        let all = DateTime::<Utc>::MAX_UTC;
+        let due = self.db(move |s| s.due_replies(all)).await?;
+        for reply in due.into_iter().filter(|r| !configured.contains(&r.page_id)) {
+            self.deliver_reply(reply).await?;
+        }
+        Ok(())
+    }
+
     /// Delivers one reply from the outbox now (the `reply` command's path).
     pub async fn deliver(&self, message_id: i64) -> Result<Delivery, PageError> {
         let reply = self.db(move |s| s.queued_reply(message_id)).await?;

@@ -116,6 +116,14 @@ impl ChatView<'_> {
                 lines.push(Line::styled(separator(&label, self.width), theme.unread()));
             }
             let time = self.clock.hm(message.created_time);
+            if message.unavailable {
+                // Nobody known to have written it: only its time, and where to read it.
+                let text = format!("{time} {}", tr.message_text(message));
+                for text in wrap(&text, self.width.saturating_sub(2)) {
+                    lines.push(Line::styled(format!("  {text}"), theme.spam()));
+                }
+                continue;
+            }
             let (arrow, style) = match message.direction {
                 Direction::In => ("←", theme.incoming()),
                 Direction::Out => ("→", theme.outgoing()),
