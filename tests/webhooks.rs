@@ -712,3 +712,42 @@ async fn an_event_pagedesk_cannot_use_does_not_cost_the_others() {
         Vec::<(String, String)>::new()
     );
 }
+
+/// A body naming hundreds of people pagedesk does not know costs a bounded number of Graph
+/// reads at once (not one connection and file per person together), and each is read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_naming_many_unknown_people_reads_them_a_few_at_a_time() {
+    let (world, _service, endpoint) = serving("interval = \"1h\"", "poll_interval = \"1h\"").await;
+    world.clear_requests().await;
+    world
+        .fault(json!({ "method": "GET", "path_contains": "/conversations", "count": 10000,
+            "fault": { "kind": "delay", "ms": 1000 } }))
+        .await;
+    let page = world.page(0).to_owned();
+    let now = chrono::Utc::now().timestamp_millis();
+    let items: Vec<Value> = (0..300)
+        .map(|n| {
+            json!({ "sender": { "id": format!("9{n:08}") }, "recipient": { "id": page },
+                "timestamp": now, "message": { "mid": format!("m_many_{n}"), "text": "alo" } })
+        })
+        .collect();
+    let body = json!({ "object": "page", "entry": [{ "id": page, "time": now, "messaging": items }] })
+        .to_string()
+        .into_bytes();
+    let (_, secret) = world.emulator.app();
+    let answer = reqwest::Client::new()
+        .post(&endpoint)
+        .header("content-type", "application/json")
+        .header("x-hub-signature-256", signature(&secret, &body))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let started = person_reads(&world).await.len();
+    assert!((1..=8).contains(&started), "{started} reads at once");
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    let later = person_reads(&world).await.len();
+    assert!(later > started && later <= 3 * 8, "{later} reads after 3 rounds");
+}
