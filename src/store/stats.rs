@@ -101,6 +101,7 @@ impl Store {
              FROM messages m JOIN conversations c ON c.id = m.conversation_id
              JOIN pages p ON p.id = c.page_id
              WHERE m.created_time >= ?1 AND m.created_time <= ?2 AND m.status = 'sent'
+               AND m.unavailable = 0
              ORDER BY m.conversation_id, m.created_time, m.id",
         )?;
         let mut messages = stmt.query(params![since.timestamp(), until.timestamp()])?;
