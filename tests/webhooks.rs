@@ -720,8 +720,10 @@ async fn a_body_naming_many_unknown_people_reads_them_a_few_at_a_time() {
     let (world, _service, endpoint) = serving("interval = \"1h\"", "poll_interval = \"1h\"").await;
     world.clear_requests().await;
     world
-        .fault(json!({ "method": "GET", "path_contains": "/conversations", "count": 10000,
-            "fault": { "kind": "delay", "ms": 1000 } }))
+        .fault(
+            json!({ "method": "GET", "path_contains": "/conversations", "count": 10000,
+            "fault": { "kind": "delay", "ms": 1000 } }),
+        )
         .await;
     let page = world.page(0).to_owned();
     let now = chrono::Utc::now().timestamp_millis();
@@ -731,9 +733,10 @@ async fn a_body_naming_many_unknown_people_reads_them_a_few_at_a_time() {
                 "timestamp": now, "message": { "mid": format!("m_many_{n}"), "text": "alo" } })
         })
         .collect();
-    let body = json!({ "object": "page", "entry": [{ "id": page, "time": now, "messaging": items }] })
-        .to_string()
-        .into_bytes();
+    let body =
+        json!({ "object": "page", "entry": [{ "id": page, "time": now, "messaging": items }] })
+            .to_string()
+            .into_bytes();
     let (_, secret) = world.emulator.app();
     let answer = reqwest::Client::new()
         .post(&endpoint)
@@ -749,5 +752,8 @@ async fn a_body_naming_many_unknown_people_reads_them_a_few_at_a_time() {
     assert!((1..=8).contains(&started), "{started} reads at once");
     tokio::time::sleep(Duration::from_millis(2000)).await;
     let later = person_reads(&world).await.len();
-    assert!(later > started && later <= 3 * 8, "{later} reads after 3 rounds");
+    assert!(
+        later > started && later <= 3 * 8,
+        "{later} reads after 3 rounds"
+    );
 }

@@ -132,20 +132,96 @@ fn link_of(message: &Message, index: Option<usize>) -> Option<String> {
         .or_else(|| attachment.file_url.clone())
 }
 
+/// Memory for decoded pixels, shared by every decode of this process: pictures that are small
+/// as files can be huge as pixels (an 8000 x 7900 PNG of 259 KB is 250 MB decoded), and four
+/// decoded at once must not take the inbox to a gigabyte. A decode waits until its pixels fit.
+pub(crate) struct PixelBudget {
+    bytes: u64,
+    reserved: std::sync::Mutex<Reserved>,
+    freed: std::sync::Condvar,
+}
+
+#[derive(Default)]
+struct Reserved {
+    now: u64,
+    /// The most ever reserved at once (what the tests check).
+    most: u64,
+}
+
+impl PixelBudget {
+    pub(crate) const fn new(bytes: u64) -> PixelBudget {
+        PixelBudget {
+            bytes,
+            reserved: std::sync::Mutex::new(Reserved { now: 0, most: 0 }),
+            freed: std::sync::Condvar::new(),
+        }
+    }
+
+    /// Waits until `bytes` (at most the whole budget) fit, and holds them until the guard goes.
+    fn reserve(&self, bytes: u64) -> Reservation<'_> {
+        let bytes = bytes.min(self.bytes);
+        let mut reserved = self.reserved.lock().unwrap_or_else(|p| p.into_inner());
+        while reserved.now + bytes > self.bytes {
+            reserved = self.freed.wait(reserved).unwrap_or_else(|p| p.into_inner());
+        }
+        reserved.now += bytes;
+        reserved.most = reserved.most.max(reserved.now);
+        Reservation {
+            budget: self,
+            bytes,
+        }
+    }
+
+    #[cfg(test)]
+    fn most_reserved(&self) -> u64 {
+        self.reserved.lock().unwrap().most
+    }
+}
+
+struct Reservation<'a> {
+    budget: &'a PixelBudget,
+    bytes: u64,
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        let mut reserved = self
+            .budget
+            .reserved
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        reserved.now -= self.bytes;
+        self.budget.freed.notify_all();
+    }
+}
+
+/// Every decode of this process shares this much memory for pixels.
+static PIXELS: PixelBudget = PixelBudget::new(MAX_DECODED_BYTES);
+
 /// Decodes a picture (JPEG, PNG, GIF, WebP) and makes it at most `side` pixels wide and tall
 /// (never larger than it is). A picture that claims huge dimensions (a decompression bomb) is
 /// refused before memory is spent on it.
 fn thumbnail(bytes: &[u8], side: u32) -> Result<Thumbnail, String> {
+    thumbnail_within(bytes, side, &PIXELS)
+}
+
+fn thumbnail_within(bytes: &[u8], side: u32, budget: &PixelBudget) -> Result<Thumbnail, String> {
     let unreadable = |e: image::ImageError| format!("not a picture pagedesk can show ({e})");
-    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| format!("not a picture pagedesk can show ({e})"))?;
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(MAX_PICTURE_SIDE);
-    limits.max_image_height = Some(MAX_PICTURE_SIDE);
-    limits.max_alloc = Some(MAX_DECODED_BYTES);
-    reader.limits(limits);
-    let image = reader.decode().map_err(unreadable)?;
+    let reader = || {
+        let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(|e| format!("not a picture pagedesk can show ({e})"))?;
+        let mut limits = image::Limits::default();
+        limits.max_image_width = Some(MAX_PICTURE_SIDE);
+        limits.max_image_height = Some(MAX_PICTURE_SIDE);
+        limits.max_alloc = Some(MAX_DECODED_BYTES);
+        reader.limits(limits);
+        Ok::<_, String>(reader)
+    };
+    let (width, height) = reader()?.into_dimensions().map_err(unreadable)?;
+    // Up to four bytes a pixel (RGBA), decoded.
+    let _pixels = budget.reserve(u64::from(width) * u64::from(height) * 4);
+    let image = reader()?.decode().map_err(unreadable)?;
     let small = if image.width() <= side && image.height() <= side {
         image.to_rgb8()
     } else {
@@ -184,5 +260,22 @@ mod tests {
             (40, 30, [200, 30, 30])
         );
         assert!(thumbnail(b"GIF89a not really", THUMBNAIL_PIXELS).is_err());
+    }
+
+    /// Six pictures decoded at once hold no more pixels together than the budget: each waits
+    /// for the memory of those before it (the budget here is two pictures' worth).
+    #[test]
+    fn pictures_decoded_at_once_share_one_budget_of_memory() {
+        let one = 600 * 500 * 4;
+        let budget = PixelBudget::new(2 * one);
+        let photo = png(600, 500);
+        std::thread::scope(|threads| {
+            for _ in 0..6 {
+                threads.spawn(|| thumbnail_within(&photo, THUMBNAIL_PIXELS, &budget).unwrap());
+            }
+        });
+        let most = budget.most_reserved();
+        assert!(most >= one && most <= 2 * one, "{most} bytes at once");
+        assert_eq!(budget.reserved.lock().unwrap().now, 0, "all given back");
     }
 }
