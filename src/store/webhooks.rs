@@ -135,8 +135,8 @@ impl Store {
                         ORDER BY q.created_time DESC, q.rowid DESC LIMIT 1), c.snippet),
                     c.updated_time, c.can_reply
                  FROM conversations c
-                 WHERE EXISTS (SELECT 1 FROM webhook_messages q
-                     WHERE q.page_id = c.page_id AND q.person_id = c.customer_id)",
+                 WHERE c.id IN (SELECT k.id FROM webhook_messages q CROSS JOIN conversations k
+                     ON k.customer_id = q.person_id AND k.page_id = q.page_id)",
             )?;
             statement
                 .query_map([], |r| {
@@ -185,6 +185,12 @@ pub(super) fn queued_messages(
     tx: &Transaction<'_>,
     update: &ConversationUpdate,
 ) -> rusqlite::Result<Vec<NewMessage>> {
+    let kept = tx
+        .prepare_cached("SELECT 1 FROM webhook_messages WHERE page_id = ?1 AND person_id = ?2")?
+        .exists([&update.page_id, &update.customer_id])?;
+    if !kept {
+        return Ok(Vec::new());
+    }
     let page_name: String = tx
         .prepare_cached("SELECT name FROM pages WHERE id = ?1")?
         .query_row([&update.page_id], |r| r.get(0))
