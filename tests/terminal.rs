@@ -1165,15 +1165,7 @@ async fn staff_attach_product_photos_from_the_library_and_send_them_after_the_te
         .unwrap()
         .set_len(26 * 1024 * 1024)
         .unwrap();
-    let config = std::fs::read_to_string(&world.config_path).unwrap();
-    std::fs::write(
-        &world.config_path,
-        format!(
-            "[attachments]\nlibrary = \"{}\"\n{config}",
-            library.display()
-        ),
-    )
-    .unwrap();
+    use_library(&world, &library);
     let lan = lan_writes(&world, "Cho xem ảnh váy hoa với shop").await;
 
     let mut terminal = Terminal::start(&world, 110, 32);
@@ -1235,4 +1227,56 @@ async fn staff_attach_product_photos_from_the_library_and_send_them_after_the_te
         ]
     );
     terminal.leave_and_quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pipe_chosen_in_the_attach_picker_is_refused_and_the_inbox_goes_on() {
+    let world = TestWorld::start("interval = \"1s\"").await;
+    let library = world.dir.path().join("anh san pham");
+    std::fs::create_dir_all(&library).unwrap();
+    // Opening a named pipe to read waits until something writes to it: nothing ever will.
+    common::fifo(&library.join("vay-moi.jpg"));
+    use_library(&world, &library);
+    let lan = lan_writes(&world, "Cho xem ảnh váy mới với shop").await;
+
+    let mut terminal = Terminal::start(&world, 110, 32);
+    terminal.wait_for_text("Nguyễn Thị Lan").await;
+    terminal.open_reply_box().await;
+    terminal.type_text("Dạ ảnh váy mới đây ạ");
+    terminal.wait_for_text("Dạ ảnh váy mới đây ạ").await;
+    terminal.type_text("\u{f}");
+    terminal.wait_for_text("anh san pham").await;
+    terminal.type_text("vay");
+    terminal.wait_for_text("vay-moi.jpg").await;
+    terminal.type_text("\r");
+    let screen = terminal.wait_for_text("Not attached: ").await;
+    assert!(
+        screen.contains("vay-moi.jpg is not a file"),
+        "the pipe is named with why:\n{screen}"
+    );
+    assert!(
+        screen.contains("Dạ ảnh váy mới đây ạ"),
+        "the reply typed is still in the box:\n{screen}"
+    );
+    // The inbox still stores and sends: the reply goes, without the pipe.
+    terminal.type_text("\r");
+    terminal.wait_for_text("✓ sent").await;
+    assert_eq!(
+        world.page_texts_on_facebook(&lan).await,
+        ["Dạ ảnh váy mới đây ạ"]
+    );
+    terminal.leave_and_quit().await;
+}
+
+/// The config's product-photo folder (`[attachments] library`) is `library`.
+fn use_library(world: &TestWorld, library: &std::path::Path) {
+    let config = std::fs::read_to_string(&world.config_path).unwrap();
+    std::fs::write(
+        &world.config_path,
+        format!(
+            "[attachments]\nlibrary = \"{}\"\n{config}",
+            library.display()
+        ),
+    )
+    .unwrap();
 }
