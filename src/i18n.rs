@@ -353,6 +353,7 @@ strings! {
     NoteBy => "{} · {}: {}", "{} · {}: {}";
     NotePrompt => "Note: {}", "Ghi chú: {}";
     NoteSaved => "Note saved about {}", "Đã lưu ghi chú về {}";
+    NoteTooLong => "The note is longer than {} characters, the most a note takes: nothing was saved.", "Ghi chú dài hơn {} ký tự, mức tối đa của một ghi chú: chưa lưu gì.";
     StatsTitle => "How the team is doing · since {}", "Tình hình của đội · từ {}";
     StatsPages => "Pages", "Trang";
     StatsStaff => "Staff", "Nhân viên";
@@ -361,6 +362,7 @@ strings! {
     StatsPerDay => "Replies per day", "Tin trả lời mỗi ngày";
     StatsNothing => "nothing in this period", "không có gì trong thời gian này";
     StatsReading => "reading the messages of the last 7 days…", "đang đọc tin nhắn 7 ngày qua…";
+    StatsPeriodTooLong => "--since {}: the numbers cover at most {} days", "--since {}: số liệu chỉ tính được tối đa {} ngày";
     NotApplicable => "–", "–";
     CliLabelOn => "{}: label {}", "{}: đã gắn nhãn {}";
     CliNoLabel => "no label {} (pagedesk label ID add NAME creates it)", "không có nhãn {} (pagedesk label ID add TÊN sẽ tạo)";
