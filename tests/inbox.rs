@@ -1334,3 +1334,46 @@ fn the_conversation_being_assigned_stays_the_one_chosen_when_the_list_moves() {
         None
     );
 }
+
+#[test]
+fn a_file_link_stored_before_links_were_cleaned_is_offered_encoded_or_not_at_all() {
+    let mut inbox = Inbox::new(120, 30);
+    let file = |name: &str, url: &str| pagedesk::model::Attachment {
+        mime_type: Some("application/pdf".into()),
+        name: Some(name.into()),
+        size: None,
+        url: Some(url.into()),
+        preview_url: None,
+    };
+    let mut old = common::inbox::message("m_mai", SHOP, false, "Đỗ Thị Mai", "", 0);
+    old.attachments = vec![
+        file(
+            "bang-gia.pdf",
+            "https://cdn.example/bang-gia.pdf?x=1\u{1b}\\\u{1b}]0;pwned\u{7}",
+        ),
+        file("giam-gia.pdf", "javascript:alert(1)"),
+    ];
+    let mut store = inbox.store();
+    common::inbox::conversation(
+        &mut store,
+        "t_mai",
+        SHOP,
+        "Đỗ Thị Mai",
+        pagedesk::model::Folder::Inbox,
+        1,
+        vec![old],
+    );
+    inbox.app.poll_database();
+    inbox.key(KeyCode::Char('g'));
+    inbox.key(KeyCode::Enter);
+    inbox.key(KeyCode::Esc);
+    inbox.key(KeyCode::Char('L'));
+    let link = "https://cdn.example/bang-gia.pdf?x=1%1B\\%1B]0;pwned";
+    assert!(
+        inbox.screen().contains("bang-gia.pdf (1/1, copied)"),
+        "only the web link is offered:\n{}",
+        inbox.screen()
+    );
+    assert_eq!(inbox.app.link.as_deref(), Some(link));
+    assert_eq!(inbox.app.clipboard.as_deref(), Some(link));
+}
