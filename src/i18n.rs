@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
+use crate::files::{FileProblem, MAX_FILE_BYTES, READ_TIMEOUT};
 use crate::model::{Carried, ReplyProblem};
 use crate::store::{ConversationRow, MessageRow};
 
@@ -359,6 +360,7 @@ strings! {
     NoteBy => "{} · {}: {}", "{} · {}: {}";
     NotePrompt => "Note: {}", "Ghi chú: {}";
     NoteSaved => "Note saved about {}", "Đã lưu ghi chú về {}";
+    NoteTooLong => "The note is longer than {} characters, the most a note takes: nothing was saved.", "Ghi chú dài hơn {} ký tự, mức tối đa của một ghi chú: chưa lưu gì.";
     StatsTitle => "How the team is doing · since {}", "Tình hình của đội · từ {}";
     StatsPages => "Pages", "Trang";
     StatsStaff => "Staff", "Nhân viên";
@@ -367,6 +369,7 @@ strings! {
     StatsPerDay => "Replies per day", "Tin trả lời mỗi ngày";
     StatsNothing => "nothing in this period", "không có gì trong thời gian này";
     StatsReading => "reading the messages of the last 7 days…", "đang đọc tin nhắn 7 ngày qua…";
+    StatsPeriodTooLong => "--since {}: the numbers cover at most {} days", "--since {}: số liệu chỉ tính được tối đa {} ngày";
     NotApplicable => "–", "–";
     CliLabelOn => "{}: label {}", "{}: đã gắn nhãn {}";
     CliNoLabel => "no label {} (pagedesk label ID add NAME creates it)", "không có nhãn {} (pagedesk label ID add TÊN sẽ tạo)";
@@ -378,6 +381,16 @@ strings! {
     Attached => "📎 {}", "📎 {}";
     AttachedFiles => "📎 {}: {}", "📎 {}: {}";
     FileRefused => "Not attached: {}", "Không đính kèm: {}";
+    FileMissing => "{}: no such file", "{}: không có tệp này";
+    FileNotRegular => "{} is not a file (a folder, a pipe or a device)", "{} không phải là tệp (mà là thư mục, đường ống hoặc thiết bị)";
+    FileUnreadable => "{} cannot be read: {}", "Không đọc được {}: {}";
+    FileNoPermission => "{} cannot be read: no permission", "Không đọc được {}: không có quyền đọc";
+    FileOutsideFolder => "{} is a link to a file outside its folder (the config, perhaps): attach the file itself", "{} là lối tắt trỏ ra ngoài thư mục của nó (có thể tới file cấu hình): hãy đính kèm chính tệp đó";
+    FileTooLarge => "{} is {}; Facebook takes files up to {} MB", "{} nặng {}; Facebook chỉ nhận tệp tối đa {} MB";
+    FileUnsupported => "{}: pagedesk sends pictures (jpg, png, gif, webp), videos (mp4, mov), audio (mp3, m4a, aac, wav, ogg) and documents (pdf, txt, csv, doc, xls, ppt and their x forms)", "{}: pagedesk chỉ gửi ảnh (jpg, png, gif, webp), video (mp4, mov), âm thanh (mp3, m4a, aac, wav, ogg) và tài liệu (pdf, txt, csv, doc, xls, ppt và bản có chữ x)";
+    FileNotWhatItsNameSays => "{}: its name ends in .{} but what it holds is not such a file", "{}: tên có đuôi .{} nhưng nội dung không phải loại tệp đó";
+    FileTimedOut => "{} was not read within {} s (a network disk not answering?)", "Không đọc xong {} trong {} giây (ổ đĩa mạng không phản hồi?)";
+    FileChanged => "{} changed after it was attached; attach it again to send it as it is now", "{} đã thay đổi sau khi đính kèm; hãy đính kèm lại để gửi bản hiện tại";
     FolderUnreadable => "Cannot read {}: {}", "Không đọc được {}: {}";
     KeyViewPicture => "the newest picture (or the search hit's), whole pane", "ảnh mới nhất (hoặc của kết quả tìm), cả khung";
     KeyFileLink => "link of a file, newest first (again: the one before), copied", "đường dẫn tệp, mới nhất trước (bấm lại: tệp trước), đã chép";
@@ -539,6 +552,34 @@ impl Tr {
             ReplyProblem::Facebook => S::ProblemFacebook,
         };
         self.t(key).to_owned()
+    }
+
+    /// Why a file cannot be sent, naming it.
+    pub fn file_problem(self, problem: &FileProblem) -> String {
+        match problem {
+            FileProblem::Missing { path } => self.f(S::FileMissing, &[path]),
+            FileProblem::NotAFile { path } => self.f(S::FileNotRegular, &[path]),
+            FileProblem::Unreadable { path, why } => self.f(S::FileUnreadable, &[path, why]),
+            FileProblem::NoPermission { path } => self.f(S::FileNoPermission, &[path]),
+            FileProblem::OutsideFolder { path } => self.f(S::FileOutsideFolder, &[path]),
+            FileProblem::TooLarge { path, size } => self.f(
+                S::FileTooLarge,
+                &[
+                    path,
+                    &file_size(*size),
+                    &(MAX_FILE_BYTES / (1024 * 1024)).to_string(),
+                ],
+            ),
+            FileProblem::Unsupported { path } => self.f(S::FileUnsupported, &[path]),
+            FileProblem::NotWhatItsNameSays { path, ending } => {
+                self.f(S::FileNotWhatItsNameSays, &[path, ending])
+            }
+            FileProblem::TimedOut { path } => {
+                let seconds = READ_TIMEOUT.as_secs().to_string();
+                self.f(S::FileTimedOut, &[path, &seconds])
+            }
+            FileProblem::Changed { path } => self.f(S::FileChanged, &[path]),
+        }
     }
 
     /// A conversation's line in a list: Facebook's snippet, or what its last message carried

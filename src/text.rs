@@ -85,6 +85,34 @@ pub fn clean_line(raw: &str) -> String {
     clean_capped(raw, MAX_LINE_CHARS).replace('\n', " ")
 }
 
+/// The longest link kept from outside: Facebook's CDN links are a few hundred bytes.
+const MAX_LINK_BYTES: usize = 8 * 1024;
+
+/// A link from outside (a file's CDN link, a sticker's) as it may be stored, shown, opened and
+/// put in a terminal's hyperlink (OSC 8): an http or https URL as the URL parser writes it, with
+/// any byte outside printable ASCII percent-encoded, so that nothing in it can end an escape
+/// sequence or start one. Anything else is no link at all: `None`.
+pub fn web_link(raw: &str) -> Option<String> {
+    if raw.len() > MAX_LINK_BYTES {
+        return None;
+    }
+    let url = url::Url::parse(raw).ok()?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    // The parser's own encoding already leaves only printable ASCII; the terminal is where a
+    // byte it let through would cost, so it is not taken on trust.
+    let mut link = String::with_capacity(url.as_str().len());
+    for byte in url.as_str().bytes() {
+        if byte.is_ascii_graphic() {
+            link.push(char::from(byte));
+        } else {
+            link.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    Some(link)
+}
+
 /// Folds text for search: lower case, diacritics removed, `đ` as `d`, so that "gia" finds "Giá"
 /// and "dam" finds "đầm".
 pub fn fold(text: &str) -> String {
@@ -297,6 +325,37 @@ mod tests {
         assert_eq!(clean("a\u{9d}0;t\u{9c}b"), "ab");
         assert_eq!(clean("a\u{1b}(Bb"), "ab");
         assert_eq!(clean("a\u{1b}7b"), "ab");
+    }
+
+    #[test]
+    fn a_link_from_outside_is_a_web_url_with_nothing_that_can_end_an_escape_sequence() {
+        let evil = "https://cdn.example/a.png?x=1\u{1b}\\\u{1b}]0;pwned\u{7}\u{1b}]52;c;cHduZWQ=\u{7}\u{1b}[2J\u{9c}é #frag ment";
+        let link = web_link(evil).unwrap();
+        assert!(
+            link.starts_with("https://cdn.example/a.png?x=1%1B"),
+            "{link}"
+        );
+        assert!(link.bytes().all(|b| b.is_ascii_graphic()), "{link}");
+        assert!(
+            !link.contains('\u{7}') && !link.contains('\u{1b}'),
+            "{link}"
+        );
+        assert!(link.contains("%C2%9C") && link.contains("%C3%A9"), "{link}");
+        assert_eq!(
+            web_link("https://cdn.example/sticker.png").as_deref(),
+            Some("https://cdn.example/sticker.png")
+        );
+        for refused in [
+            "javascript:alert(1)",
+            "file:///home/lan/.config/pagedesk/config.toml",
+            "not a link",
+            "https://cdn\u{1b}]0;pwned\u{7}.example/a.png",
+            "",
+        ] {
+            assert_eq!(web_link(refused), None, "{refused:?}");
+        }
+        let long = format!("https://cdn.example/{}", "a".repeat(MAX_LINK_BYTES));
+        assert_eq!(web_link(&long), None);
     }
 
     #[test]

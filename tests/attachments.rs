@@ -161,6 +161,70 @@ async fn files_facebook_would_refuse_are_named_before_any_call_and_the_rest_goes
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_pipe_a_link_out_of_its_folder_and_a_fake_photo_are_refused_and_nothing_goes() {
+    let (world, lan) = TestWorld::with_a_buyer("").await;
+    let shop = world.dir.path().join("anh san pham");
+    std::fs::create_dir(&shop).unwrap();
+    let pipe = shop.join("vay-moi.jpg");
+    common::fifo(&pipe);
+    // Named as a price list, it leads to the config with the pages' tokens.
+    let link = shop.join("link-to-config.pdf");
+    std::os::unix::fs::symlink(&world.config_path, &link).unwrap();
+    let fake = photo(&shop, "ao-thun.jpg", b"app_secret = \"not a photo\"\n");
+    world.clear_requests().await;
+
+    for (file, said) in [
+        (
+            &pipe,
+            "vay-moi.jpg is not a file (a folder, a pipe or a device)",
+        ),
+        (
+            &link,
+            "link-to-config.pdf is a link to a file outside its folder",
+        ),
+        (
+            &std::path::PathBuf::from(&fake),
+            "ao-thun.jpg: its name ends in .jpg but what it holds is not such a file",
+        ),
+    ] {
+        let asked = std::time::Instant::now();
+        let run = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            world.pagedesk(&["reply", &lan, "--attach", file.to_str().unwrap()]),
+        )
+        .await
+        .expect("reply --attach returns");
+        assert!(asked.elapsed() < std::time::Duration::from_secs(5));
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        assert!(run.stderr.contains(said), "{}", run.stderr);
+    }
+    // Vietnamese staff read why in Vietnamese.
+    let vietnamese = world
+        .command(&["reply", &lan, "--attach", link.to_str().unwrap()])
+        .env("LANG", "vi_VN.UTF-8")
+        .output()
+        .await
+        .unwrap();
+    let vietnamese = String::from_utf8_lossy(&vietnamese.stderr).into_owned();
+    assert!(
+        vietnamese.contains(&format!(
+            "Không đính kèm: {}/link-to-config.pdf là lối tắt trỏ ra ngoài thư mục của nó",
+            shop.display()
+        )),
+        "{vietnamese}"
+    );
+    // Nothing stored, nothing uploaded or sent.
+    let messages = world.messages(&lan).await;
+    assert!(
+        messages.iter().all(|m| m["direction"] == "in"),
+        "{messages:#?}"
+    );
+    assert_eq!(uploads(&world).await, 0);
+    assert_eq!(world.sends().await, 0);
+    assert!(world.page_texts_on_facebook(&lan).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_waiting_file_survives_a_restart_and_fails_with_the_reason_when_changed() {
     let (world, lan) = TestWorld::with_a_buyer("").await;
     let dress = photo(world.dir.path(), "vay.jpg", b"\xff\xd8\xffdress v1");

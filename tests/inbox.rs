@@ -1269,6 +1269,38 @@ fn a_note_goes_to_the_customer_the_panel_shows_even_if_the_list_moved_meanwhile(
 }
 
 #[test]
+fn a_pasted_note_is_saved_whole_or_refused_whole_and_kept_in_the_box() {
+    let mut inbox = Inbox::new(140, 40);
+    inbox.key(KeyCode::Char('c'));
+    inbox.key(KeyCode::Char('n'));
+    // An order's details pasted: longer than a line, kept whole.
+    let order = "Đơn 1: váy hoa size M, giao 12 Ngõ Huế.\n".repeat(40);
+    assert!(order.chars().count() > 1_500);
+    inbox.app.on_paste(&order);
+    inbox.key(KeyCode::Enter);
+    let lan = inbox.store().customer("t_lan").unwrap().unwrap();
+    assert_eq!(lan.notes.len(), 1);
+    assert_eq!(lan.notes[0].text, order.replace('\n', " ").trim_end());
+    // 100 KB: refused with the limit named, still in the box, nothing stored.
+    inbox.key(KeyCode::Char('n'));
+    inbox
+        .app
+        .on_paste(&"Khách quen, hay đổi size. ".repeat(4_000));
+    inbox.key(KeyCode::Enter);
+    let screen = inbox.screen();
+    assert!(
+        screen.contains("The note is longer than 20000 characters"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Note: Khách quen, hay đổi size."),
+        "{screen}"
+    );
+    let lan = inbox.store().customer("t_lan").unwrap().unwrap();
+    assert_eq!(lan.notes.len(), 1, "nothing more stored");
+}
+
+#[test]
 fn the_conversation_being_assigned_stays_the_one_chosen_when_the_list_moves() {
     let config = format!(
         "{}\n[[staff]]\nname = \"Hà\"\n[[staff]]\nname = \"Minh\"\n",
@@ -1301,4 +1333,47 @@ fn the_conversation_being_assigned_stays_the_one_chosen_when_the_list_moves() {
         store.conversation(&now_selected).unwrap().unwrap().assignee,
         None
     );
+}
+
+#[test]
+fn a_file_link_stored_before_links_were_cleaned_is_offered_encoded_or_not_at_all() {
+    let mut inbox = Inbox::new(120, 30);
+    let file = |name: &str, url: &str| pagedesk::model::Attachment {
+        mime_type: Some("application/pdf".into()),
+        name: Some(name.into()),
+        size: None,
+        url: Some(url.into()),
+        preview_url: None,
+    };
+    let mut old = common::inbox::message("m_mai", SHOP, false, "Đỗ Thị Mai", "", 0);
+    old.attachments = vec![
+        file(
+            "bang-gia.pdf",
+            "https://cdn.example/bang-gia.pdf?x=1\u{1b}\\\u{1b}]0;pwned\u{7}",
+        ),
+        file("giam-gia.pdf", "javascript:alert(1)"),
+    ];
+    let mut store = inbox.store();
+    common::inbox::conversation(
+        &mut store,
+        "t_mai",
+        SHOP,
+        "Đỗ Thị Mai",
+        pagedesk::model::Folder::Inbox,
+        1,
+        vec![old],
+    );
+    inbox.app.poll_database();
+    inbox.key(KeyCode::Char('g'));
+    inbox.key(KeyCode::Enter);
+    inbox.key(KeyCode::Esc);
+    inbox.key(KeyCode::Char('L'));
+    let link = "https://cdn.example/bang-gia.pdf?x=1%1B\\%1B]0;pwned";
+    assert!(
+        inbox.screen().contains("bang-gia.pdf (1/1, copied)"),
+        "only the web link is offered:\n{}",
+        inbox.screen()
+    );
+    assert_eq!(inbox.app.link.as_deref(), Some(link));
+    assert_eq!(inbox.app.clipboard.as_deref(), Some(link));
 }

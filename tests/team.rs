@@ -252,6 +252,68 @@ async fn labels_assignment_and_notes_through_the_binary_and_new_buyers_in_turn()
 }
 
 #[tokio::test]
+async fn a_note_too_long_is_refused_whole_and_one_at_the_limit_is_saved_whole() {
+    let (world, lan) = TestWorld::with_a_buyer("").await;
+    // 100 KB pasted into the command line.
+    let long = "Khach quen, hay doi size. ".repeat(4_000);
+    let run = world.pagedesk(&["note", &lan, &long]).await;
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stderr.contains(
+            "The note is longer than 20000 characters, the most a note takes: nothing was saved."
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains("saved"), "{}", run.stdout);
+    let at_the_limit = "a".repeat(20_000);
+    let run = world.pagedesk(&["note", &lan, &at_the_limit]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let data = pagedesk::store::Store::open(&world.data_dir).unwrap();
+    let notes = data.customer(&lan).unwrap().unwrap().notes;
+    assert_eq!(notes.len(), 1, "only the one that fits");
+    assert_eq!(notes[0].text, at_the_limit, "saved whole");
+}
+
+#[tokio::test]
+async fn stats_over_a_year_are_refused_and_no_number_panics() {
+    let (world, _) = TestWorld::with_a_buyer("").await;
+    for since in [
+        "3650d",
+        "99999999d",
+        "367d",
+        "18446744073709551615s",
+        "9000000h",
+    ] {
+        let run = world.pagedesk(&["stats", "--since", since]).await;
+        assert_eq!(run.code, 1, "{since}: {}", run.stdout);
+        assert!(
+            run.stderr.contains(&format!(
+                "--since {since}: the numbers cover at most 366 days"
+            )),
+            "{since}: {}",
+            run.stderr
+        );
+        assert!(run.stdout.is_empty(), "{since}: {}", run.stdout);
+    }
+    // Too large to be a number at all: said, no panic.
+    let run = world
+        .pagedesk(&["stats", "--since", "99999999999999999999999d"])
+        .await;
+    assert_ne!(run.code, 0);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert!(run.stderr.contains("--since"), "{}", run.stderr);
+    let run = world.pagedesk(&["stats", "--since", "366d"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let days = run
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("Replies per day"))
+        .count();
+    assert!(days <= 368, "{days} lines");
+}
+
+#[tokio::test]
 async fn stats_of_a_known_history() {
     let world = TestWorld::start(TEAM).await;
     let run = world

@@ -373,6 +373,109 @@ async fn what_strangers_write_cannot_drive_the_terminal() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_and_ids_from_facebook_cannot_drive_the_terminal() {
+    use base64::Engine;
+    let world = TestWorld::start("interval = \"1s\"").await;
+    // What each link and the PSID carry after an `ESC \` that would end the link: a window
+    // title, the staff member's clipboard replaced, the screen cleared.
+    let clip = base64::engine::general_purpose::STANDARD.encode("pwned-clip");
+    let payload =
+        |what: &str| format!("\u{1b}\\\u{1b}]0;pwned-{what}\u{7}\u{1b}]52;c;{clip}\u{7}\u{1b}[2J");
+    // Nothing answers there: the sticker's picture fails at once.
+    let file_link = format!("http://127.0.0.1:1/bang-gia.pdf?oh=1{}", payload("file"));
+    let sticker_link = format!("http://127.0.0.1:1/sticker.png?oh=2{}", payload("sticker"));
+    let psid = format!("9001{}", payload("psid"));
+    let page = world.page(0).to_owned();
+    for (content, seconds_ago) in [
+        (
+            serde_json::json!({ "attachment": { "name": "bang-gia.pdf",
+                "mime_type": "application/pdf", "url": file_link } }),
+            90,
+        ),
+        (serde_json::json!({ "sticker": sticker_link }), 60),
+    ] {
+        let mut body = serde_json::json!({ "customer_name": "Nguyễn Thị Lan",
+            "customer_id": psid, "folder": "inbox", "seconds_ago": seconds_ago });
+        body.as_object_mut()
+            .unwrap()
+            .extend(content.as_object().unwrap().clone());
+        world
+            .control(&format!("/pages/{page}/buyer_messages"), body)
+            .await;
+    }
+    world.sync().await;
+
+    let mut terminal = Terminal::start(&world, 120, 30);
+    terminal.wait_for_text("Nguyễn Thị Lan").await;
+    terminal.type_text("\r");
+    terminal.wait_for_text("[file: bang-gia.pdf").await;
+    terminal.type_text("\x1b");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let clears_before = count(&terminal.raw.lock().unwrap(), b"\x1b[2J");
+    // Each link shown, clickable and copied: the sticker's, the file's, Meta Business Suite's.
+    terminal.type_text("L");
+    terminal.wait_for_text("Sticker (1/2, copied)").await;
+    terminal.type_text("L");
+    terminal.wait_for_text("bang-gia.pdf (2/2, copied)").await;
+    terminal.type_text("o");
+    let screen = terminal.wait_for_text("business.facebook.com").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let written = terminal.raw.lock().unwrap().clone();
+    assert_eq!(
+        count(&written, b"\x1b[2J"),
+        clears_before,
+        "a link cleared the screen"
+    );
+    for smuggled in [&b"\x1b]0;"[..], format!("\x1b]52;c;{clip}").as_bytes()] {
+        assert_eq!(
+            count(&written, smuggled),
+            0,
+            "{:?} reached the terminal",
+            String::from_utf8_lossy(smuggled)
+        );
+    }
+    let written = String::from_utf8_lossy(&written).into_owned();
+    // The links are there, encoded: the file's as it came, the PSID cleaned where it entered.
+    assert!(
+        written.contains("\u{1b}]8;;http://127.0.0.1:1/bang-gia.pdf?oh=1%1B"),
+        "the file's link is not there, encoded"
+    );
+    assert!(
+        written.contains("\u{1b}]8;;http://127.0.0.1:1/sticker.png?oh=2%1B"),
+        "the sticker's link is not there, encoded"
+    );
+    assert!(
+        written.contains(&format!(
+            "\u{1b}]8;;https://business.facebook.com/latest/inbox/all?asset_id={page}&selected_item_id=9001\u{1b}\\"
+        )),
+        "the Meta Business Suite link"
+    );
+    assert!(
+        screen.contains("Conversations") && screen.contains("Reply"),
+        "nothing cleared the screen:\n{screen}"
+    );
+    {
+        let parser = terminal.screen.lock().unwrap();
+        let requests = parser.callbacks();
+        assert!(requests.titles.is_empty(), "{:?}", requests.titles);
+        assert_eq!(requests.clipboard.len(), 3, "{:?}", requests.clipboard);
+        assert!(
+            requests.clipboard.iter().all(|c| c != "pwned-clip"),
+            "{:?}",
+            requests.clipboard
+        );
+    }
+    terminal.type_text("q");
+    terminal.exit("q").await;
+}
+
+/// How many times `what` occurs in `bytes`.
+fn count(bytes: &[u8], what: &[u8]) -> usize {
+    bytes.windows(what.len()).filter(|w| *w == what).count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_rebound_in_the_config_drive_the_inbox_and_its_help() {
     let world = TestWorld::start("interval = \"1s\"").await;
     let mut config = std::fs::read_to_string(&world.config_path).unwrap();
@@ -1062,15 +1165,7 @@ async fn staff_attach_product_photos_from_the_library_and_send_them_after_the_te
         .unwrap()
         .set_len(26 * 1024 * 1024)
         .unwrap();
-    let config = std::fs::read_to_string(&world.config_path).unwrap();
-    std::fs::write(
-        &world.config_path,
-        format!(
-            "[attachments]\nlibrary = \"{}\"\n{config}",
-            library.display()
-        ),
-    )
-    .unwrap();
+    use_library(&world, &library);
     let lan = lan_writes(&world, "Cho xem ảnh váy hoa với shop").await;
 
     let mut terminal = Terminal::start(&world, 110, 32);
@@ -1132,4 +1227,56 @@ async fn staff_attach_product_photos_from_the_library_and_send_them_after_the_te
         ]
     );
     terminal.leave_and_quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pipe_chosen_in_the_attach_picker_is_refused_and_the_inbox_goes_on() {
+    let world = TestWorld::start("interval = \"1s\"").await;
+    let library = world.dir.path().join("anh san pham");
+    std::fs::create_dir_all(&library).unwrap();
+    // Opening a named pipe to read waits until something writes to it: nothing ever will.
+    common::fifo(&library.join("vay-moi.jpg"));
+    use_library(&world, &library);
+    let lan = lan_writes(&world, "Cho xem ảnh váy mới với shop").await;
+
+    let mut terminal = Terminal::start(&world, 110, 32);
+    terminal.wait_for_text("Nguyễn Thị Lan").await;
+    terminal.open_reply_box().await;
+    terminal.type_text("Dạ ảnh váy mới đây ạ");
+    terminal.wait_for_text("Dạ ảnh váy mới đây ạ").await;
+    terminal.type_text("\u{f}");
+    terminal.wait_for_text("anh san pham").await;
+    terminal.type_text("vay");
+    terminal.wait_for_text("vay-moi.jpg").await;
+    terminal.type_text("\r");
+    let screen = terminal.wait_for_text("Not attached: ").await;
+    assert!(
+        screen.contains("vay-moi.jpg is not a file"),
+        "the pipe is named with why:\n{screen}"
+    );
+    assert!(
+        screen.contains("Dạ ảnh váy mới đây ạ"),
+        "the reply typed is still in the box:\n{screen}"
+    );
+    // The inbox still stores and sends: the reply goes, without the pipe.
+    terminal.type_text("\r");
+    terminal.wait_for_text("✓ sent").await;
+    assert_eq!(
+        world.page_texts_on_facebook(&lan).await,
+        ["Dạ ảnh váy mới đây ạ"]
+    );
+    terminal.leave_and_quit().await;
+}
+
+/// The config's product-photo folder (`[attachments] library`) is `library`.
+fn use_library(world: &TestWorld, library: &std::path::Path) {
+    let config = std::fs::read_to_string(&world.config_path).unwrap();
+    std::fs::write(
+        &world.config_path,
+        format!(
+            "[attachments]\nlibrary = \"{}\"\n{config}",
+            library.display()
+        ),
+    )
+    .unwrap();
 }

@@ -660,7 +660,7 @@ async fn reply(
         match OutgoingFile::check(path) {
             Ok(file) => files.push(file),
             Err(problem) => {
-                eprintln!("{}", tr.f(S::CliFileRefused, &[&problem.to_string()]));
+                eprintln!("{}", tr.f(S::CliFileRefused, &[&tr.file_problem(&problem)]));
                 refused = true;
             }
         }

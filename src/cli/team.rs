@@ -195,6 +195,11 @@ pub fn note(tr: Tr, store: &mut Store, conversation_id: &str, text: &str) -> Res
             eprintln!("{}", StoreError::EmptyNote);
             Ok(ExitCode::FAILURE)
         }
+        Err(StoreError::NoteTooLong) => {
+            let limit = crate::text::MAX_TEXT_CHARS.to_string();
+            eprintln!("{}", tr.f(S::NoteTooLong, &[&limit]));
+            Ok(ExitCode::FAILURE)
+        }
         done => {
             done?;
             out!("{}", tr.f(S::CliNoteSaved, &[&customer]));
@@ -203,10 +208,19 @@ pub fn note(tr: Tr, store: &mut Store, conversation_id: &str, text: &str) -> Res
     }
 }
 
+/// The longest period `pagedesk stats` covers: a year, leap day included. Longer reads every
+/// message ever and prints a line a day.
+const MAX_STATS_DAYS: u64 = 366;
+
 /// `pagedesk stats [--since 7d] [--json]`.
 pub fn stats(tr: Tr, store: &Store, since: &str, json: bool) -> Result<ExitCode> {
     let period = crate::config::parse_duration(since)
         .map_err(|why| anyhow::anyhow!("--since {since}: {why}"))?;
+    if period > std::time::Duration::from_secs(MAX_STATS_DAYS * 86_400) {
+        let days = MAX_STATS_DAYS.to_string();
+        eprintln!("{}", tr.f(S::StatsPeriodTooLong, &[since, &days]));
+        return Ok(ExitCode::FAILURE);
+    }
     let until = Utc::now();
     let since = until - chrono::Duration::from_std(period)?;
     let zone = chrono::Local::now().offset().fix();

@@ -65,6 +65,11 @@ pub enum StoreError {
     #[error("the note is empty: nothing was stored")]
     EmptyNote,
     #[error(
+        "the note is longer than {} characters, the most a note takes: nothing was stored",
+        crate::text::MAX_TEXT_CHARS
+    )]
+    NoteTooLong,
+    #[error(
         "the database was written by a newer pagedesk (schema {found}, this one knows {known})"
     )]
     TooNew { found: i64, known: i64 },

@@ -355,7 +355,13 @@ impl Store {
 
     /// Writes a note about the customer of a conversation.
     pub fn add_note(&mut self, conversation_id: &str, text: &str, at: DateTime<Utc>) -> Result<()> {
-        let text = crate::text::clean(text).trim().to_owned();
+        // Cleaning cuts a longer text at the limit and marks the cut (`…`): such a note is
+        // refused whole rather than kept cut.
+        let cleaned = crate::text::clean(text);
+        if cleaned.chars().count() > crate::text::MAX_TEXT_CHARS {
+            return Err(StoreError::NoteTooLong);
+        }
+        let text = cleaned.trim().to_owned();
         if text.is_empty() {
             return Err(StoreError::EmptyNote);
         }

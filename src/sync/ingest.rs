@@ -6,7 +6,7 @@ use chrono::DateTime;
 use crate::graph;
 use crate::model::{Attachment, Direction, Folder};
 use crate::store::{ConversationUpdate, NewMessage, QueuedMessage, SharedLink};
-use crate::text::{clean, clean_line};
+use crate::text::{clean, clean_line, web_link};
 
 /// The conversation as the store will keep it, or `None` when Facebook sent no customer
 /// (a conversation with no participant other than the page cannot be answered).
@@ -29,7 +29,8 @@ pub fn conversation_update(
         id: conversation.id.clone(),
         page_id: page_id.to_owned(),
         folder,
-        customer_id: customer.id.clone(),
+        // PSIDs are Facebook's digits; whatever else comes is untrusted text.
+        customer_id: clean_line(&customer.id),
         customer_name: clean_line(customer.name.as_deref().unwrap_or(&customer.id)),
         snippet: clean_line(conversation.snippet.as_deref().unwrap_or_default()),
         updated_time: conversation
@@ -47,7 +48,7 @@ pub fn conversation_update(
 pub fn message(page_id: &str, m: &graph::Message) -> NewMessage {
     let Some(from) = m.from.as_ref() else {
         return NewMessage {
-            fb_id: clean_line(&m.id),
+            fb_id: m.id.clone(),
             direction: Direction::In,
             from_id: String::new(),
             from_name: String::new(),
@@ -67,10 +68,10 @@ pub fn message(page_id: &str, m: &graph::Message) -> NewMessage {
         } else {
             Direction::In
         },
-        from_id: from.id.clone(),
+        from_id: clean_line(&from.id),
         from_name: clean_line(from.name.as_deref().unwrap_or(&from.id)),
         text: clean(m.message.as_deref().unwrap_or_default()),
-        sticker: m.sticker.clone(),
+        sticker: m.sticker.as_deref().and_then(web_link),
         attachments,
         shares: m
             .shares
@@ -89,7 +90,7 @@ pub fn message(page_id: &str, m: &graph::Message) -> NewMessage {
 }
 
 /// What came with a message, in the shape pagedesk keeps: one link and one preview, whichever
-/// of image, video or file data Facebook sent them in.
+/// of image, video or file data Facebook sent them in; a link that is no web link is dropped.
 fn attachment(a: &graph::Attachment) -> Attachment {
     let image = a.image_data.as_ref();
     let video = a.video_data.as_ref();
@@ -98,12 +99,14 @@ fn attachment(a: &graph::Attachment) -> Attachment {
         name: a.name.as_deref().map(clean_line),
         size: a.size,
         url: image
-            .and_then(|i| i.url.clone())
-            .or_else(|| video.and_then(|v| v.url.clone()))
-            .or_else(|| a.file_url.clone()),
+            .and_then(|i| i.url.as_deref())
+            .or_else(|| video.and_then(|v| v.url.as_deref()))
+            .or(a.file_url.as_deref())
+            .and_then(web_link),
         preview_url: image
-            .and_then(|i| i.preview_url.clone())
-            .or_else(|| video.and_then(|v| v.preview_url.clone())),
+            .and_then(|i| i.preview_url.as_deref())
+            .or_else(|| video.and_then(|v| v.preview_url.as_deref()))
+            .and_then(web_link),
     }
 }
 
@@ -114,7 +117,7 @@ pub fn event_message(event: &graph::EventMessage) -> QueuedMessage {
     let mut sticker = None;
     let mut attachments = Vec::new();
     for a in &event.attachments {
-        let url = a.url.as_deref().map(clean_line);
+        let url = a.url.as_deref().and_then(web_link);
         if a.sticker {
             sticker = sticker.or(url);
             continue;
@@ -140,7 +143,8 @@ pub fn event_message(event: &graph::EventMessage) -> QueuedMessage {
         page_id: clean_line(&event.page_id),
         person_id: clean_line(&event.person_id),
         message: NewMessage {
-            fb_id: clean_line(&event.mid),
+            // As Facebook's own copy names it, so that the two are one message.
+            fb_id: event.mid.clone(),
             direction,
             from_id: clean_line(&from_id),
             from_name: String::new(),

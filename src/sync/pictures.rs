@@ -122,14 +122,15 @@ impl Engine {
 /// The link to a message's file (`None`: its sticker), as Facebook lists it now.
 fn link_of(message: &Message, index: Option<usize>) -> Option<String> {
     let Some(index) = index else {
-        return message.sticker.clone();
+        return message.sticker.as_deref().and_then(crate::text::web_link);
     };
     let attachment = message.attachments.data.get(index)?;
     attachment
         .image_data
         .as_ref()
-        .and_then(|i| i.url.clone())
-        .or_else(|| attachment.file_url.clone())
+        .and_then(|i| i.url.as_deref())
+        .or(attachment.file_url.as_deref())
+        .and_then(crate::text::web_link)
 }
 
 /// Memory for decoded pixels, shared by every decode of this process: pictures that are small

@@ -429,6 +429,12 @@ impl App {
         self.writer.send(write);
     }
 
+    /// Hands a file staff attach to the writer to be checked; the answer comes back through
+    /// [`App::apply_writes`].
+    pub(super) fn check_file(&mut self, conversation_id: String, path: std::path::PathBuf) {
+        self.writer.check_file(conversation_id, path);
+    }
+
     /// Rung when the writer has answers for [`App::apply_writes`].
     pub fn writes_ready(&self) -> std::sync::Arc<tokio::sync::Notify> {
         self.writer.wake()

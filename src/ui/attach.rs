@@ -2,7 +2,7 @@
 //! config's `[attachments] library`, else the home folder), searched by typing (letters in
 //! order, accents ignored), a path typed with `/` browsing elsewhere, Tab completing, and a
 //! preview of the picture chosen. The disk work (listing, checking a file as Facebook would)
-//! is the writer thread's and the preview the engine's: no key waits on the disk.
+//! is the writer's and the preview the engine's: no key waits on the disk.
 
 use std::path::{Path, PathBuf};
 
@@ -126,10 +126,7 @@ impl App {
                         return;
                     };
                     let conversation_id = open.conversation.id.clone();
-                    self.write(Write::CheckFile {
-                        conversation_id,
-                        path,
-                    });
+                    self.check_file(conversation_id, path);
                     self.close_attach();
                 }
                 None => {}
@@ -256,7 +253,10 @@ impl App {
                     .push(file);
                 self.keep_attached(&conversation_id);
             }
-            Err(problem) => self.say(self.tr.f(S::FileRefused, &[&problem.to_string()])),
+            Err(problem) => self.say(
+                self.tr
+                    .f(S::FileRefused, &[&self.tr.file_problem(&problem)]),
+            ),
         }
     }
 

@@ -54,10 +54,13 @@ impl App {
             self.say(self.tr.t(S::NothingToCopy).to_owned());
             return;
         };
-        let url = format!(
-            "https://business.facebook.com/latest/inbox/all?asset_id={}&selected_item_id={}",
-            open.conversation.page_id, open.conversation.customer_id
-        );
+        // The ids are Facebook's: written as query values (encoded), not pasted into the link.
+        let mut link = url::Url::parse("https://business.facebook.com/latest/inbox/all")
+            .expect("a fixed, valid link");
+        link.query_pairs_mut()
+            .append_pair("asset_id", &open.conversation.page_id)
+            .append_pair("selected_item_id", &open.conversation.customer_id);
+        let url = link.to_string();
         self.say(self.tr.f(S::OpenLink, &[&url]));
         self.link = Some(url.clone());
         self.clipboard = Some(url);

@@ -141,7 +141,8 @@ impl App {
     /// The link of a file in the open conversation, the newest first; `L` again while it is
     /// shown gives the one before (after the oldest, the newest again). Its message is
     /// highlighted and scrolled to (so `v` and `y` take it), its link shown (clickable) and
-    /// copied.
+    /// copied. Only a web link is offered, as [`crate::text::web_link`] writes it (a row stored
+    /// before links were cleaned where they enter may hold anything).
     pub(super) fn attachment_link(&mut self) {
         let Some(open) = &self.open else {
             return;
@@ -164,9 +165,9 @@ impl App {
                     let name = a.name.as_deref().unwrap_or(self.tr.t(unnamed));
                     a.url.as_ref().map(|url| (name, url))
                 });
-                sticker
-                    .chain(attached.rev())
-                    .map(|(name, url)| (m.row, name.to_owned(), url.clone()))
+                sticker.chain(attached.rev()).filter_map(|(name, url)| {
+                    Some((m.row, name.to_owned(), crate::text::web_link(url)?))
+                })
             })
             .collect();
         if files.is_empty() {

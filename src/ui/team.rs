@@ -355,6 +355,16 @@ impl App {
         match action {
             Action::Close => self.note_typing = None,
             Action::SaveNote => {
+                // Too long, it is refused whole and stays in the box, as the store would.
+                let too_long = self
+                    .note_typing
+                    .as_ref()
+                    .is_some_and(|t| t.chars().count() > crate::text::MAX_TEXT_CHARS);
+                if too_long {
+                    let limit = crate::text::MAX_TEXT_CHARS.to_string();
+                    self.say(self.tr.f(S::NoteTooLong, &[&limit]));
+                    return;
+                }
                 let text = self.note_typing.take().unwrap_or_default();
                 // About the customer the panel shows.
                 if let (false, Some(customer)) = (text.trim().is_empty(), &self.customer) {
@@ -376,9 +386,11 @@ impl App {
         }
     }
 
+    /// Pasted text goes in on one line, whole up to a note's limit (a longer paste is cut there
+    /// and marked, and saving then says so): never cut short silently.
     pub(super) fn note_paste(&mut self, text: &str) {
         if let Some(typing) = self.note_typing.as_mut() {
-            typing.push_str(&crate::text::clean_line(text));
+            typing.push_str(&crate::text::clean(text).replace('\n', " "));
         }
     }
 

@@ -114,11 +114,13 @@ async fn serve(
             if std::mem::take(&mut app.bell) {
                 out.write_all(b"\x07")?;
             }
-            if let Some((x, y, url, shown)) = link {
-                // OSC 8 around the very characters drawn there: the screen stays as ratatui
-                // knows it, and a click opens the link.
+            if let Some((x, y, linked)) =
+                link.and_then(|(x, y, url, shown)| Some((x, y, hyperlink(&url, &shown)?)))
+            {
+                // Around the very characters drawn there: the screen stays as ratatui knows
+                // it, and a click opens the link.
                 queue!(out, MoveTo(x, y))?;
-                write!(out, "\x1b]8;;{url}\x1b\\{shown}\x1b]8;;\x1b\\")?;
+                out.write_all(linked.as_bytes())?;
             }
             if let Some(text) = app.clipboard.take() {
                 // OSC 52: the terminal puts it on the clipboard, over SSH too.
@@ -256,6 +258,16 @@ fn edit_in_editor(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> Res
     Ok(())
 }
 
+/// OSC 8: `shown` as a link a click opens, or `None` when `url` is no web link. The link
+/// comes from Facebook's data (a file's CDN link, a buyer's PSID in a Meta Business Suite
+/// link): it goes in as [`crate::text::web_link`] writes it, so nothing in it can end the
+/// sequence and run what follows.
+fn hyperlink(url: &str, shown: &str) -> Option<String> {
+    let target = crate::text::web_link(url)?;
+    let shown: String = shown.chars().filter(|c| !c.is_control()).collect();
+    Some(format!("\x1b]8;;{target}\x1b\\{shown}\x1b]8;;\x1b\\"))
+}
+
 /// Where on `row` the link `url` was drawn (as much of it as shows): its column and text.
 fn link_cells(buffer: &ratatui::buffer::Buffer, row: u16, url: &str) -> Option<(u16, String)> {
     let area = buffer.area;
@@ -301,5 +313,29 @@ mod tests {
         assert_eq!(column, 34, "the emoji is two columns, the rest one each");
         assert_eq!(shown, "https://business.facebook.", "as much as fits");
         assert!(super::link_cells(&buffer, 0, url).is_none());
+    }
+
+    #[test]
+    fn a_hyperlink_holds_one_link_and_nothing_a_url_could_smuggle_in() {
+        let evil = "https://cdn.example/a.png?x=1\u{1b}\\\u{1b}]0;pwned\u{7}\u{1b}]52;c;cHduZWQ=\u{7}\u{1b}[2J";
+        let linked = super::hyperlink(evil, "a.png\u{1b}[2J").unwrap();
+        // Exactly the link's opening and closing: two OSC 8, each ended by ESC \.
+        assert_eq!(linked.matches('\u{1b}').count(), 4, "{linked:?}");
+        assert_eq!(linked.matches("\u{1b}]8;;").count(), 2, "{linked:?}");
+        let target = linked
+            .strip_prefix("\u{1b}]8;;")
+            .and_then(|rest| rest.strip_suffix("\u{1b}\\a.png[2J\u{1b}]8;;\u{1b}\\"))
+            .unwrap_or_else(|| panic!("{linked:?}"));
+        assert!(
+            target.starts_with("https://cdn.example/a.png?x=1%1B")
+                && target.bytes().all(|b| b.is_ascii_graphic()),
+            "{target:?}"
+        );
+        assert!(!linked.contains('\u{7}'));
+        assert_eq!(super::hyperlink("javascript:alert(1)", "x"), None);
+        assert_eq!(
+            super::hyperlink("https://cdn\u{1b}]0;x\u{7}.example/", "x"),
+            None
+        );
     }
 }

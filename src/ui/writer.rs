@@ -1,6 +1,7 @@
 //! The inbox's writes (drafts, read marks, replies into the outbox, spam-sync switches) on a
 //! thread of their own with its own connection, and the disk work of attaching a file (a
-//! folder listed, a file checked) and of the team's numbers. The engine can hold the database's write lock
+//! folder listed there; a file checked on a thread of its own, so that a file slow to read
+//! holds up no write) and of the team's numbers. The engine can hold the database's write lock
 //! for a while (a first sync stores thousands of conversations, and SQLite lets one writer in
 //! at a time): a key must never wait for it. Writes are made in the order asked; each answer
 //! comes back to the inbox, which wakes on it.
@@ -38,11 +39,6 @@ pub enum Write {
     DraftFiles {
         conversation_id: String,
         files: Vec<OutgoingFile>,
-    },
-    /// Check a file staff attach to a conversation's reply, as Facebook would take it.
-    CheckFile {
-        conversation_id: String,
-        path: PathBuf,
     },
     /// List a folder, for the attach picker.
     ListFolder {
@@ -252,13 +248,6 @@ impl Write {
                 text,
                 files,
             },
-            Write::CheckFile {
-                conversation_id,
-                path,
-            } => Written::FileChecked {
-                result: OutgoingFile::check(&path),
-                conversation_id,
-            },
             Write::DraftFiles {
                 conversation_id,
                 files,
@@ -345,16 +334,6 @@ impl Write {
                 files,
                 result: Err(StoreError::WriterStopped),
             },
-            Write::CheckFile {
-                conversation_id,
-                path,
-            } => Written::FileChecked {
-                conversation_id,
-                result: Err(FileProblem::Unreadable {
-                    path: path.display().to_string(),
-                    why: StoreError::WriterStopped.to_string(),
-                }),
-            },
             Write::ListFolder { folder } => Written::Folder {
                 folder,
                 result: Err(StoreError::WriterStopped.to_string()),
@@ -426,6 +405,9 @@ pub struct Writer {
     outstanding: VecDeque<Write>,
     /// Answers made here, for writes the thread can no longer take.
     undone: VecDeque<Written>,
+    /// Files checked, each on a thread of its own (see [`Writer::check_file`]).
+    checks: Sender<Written>,
+    checked: Receiver<Written>,
 }
 
 impl Writer {
@@ -435,6 +417,7 @@ impl Writer {
         let (answer, answers) = channel();
         let wake = Arc::new(Notify::new());
         let ring = wake.clone();
+        let (checks, checked) = channel();
         let spawned = std::thread::Builder::new()
             .name("pagedesk-writer".into())
             .spawn(move || {
@@ -455,6 +438,42 @@ impl Writer {
             wake,
             outstanding: VecDeque::new(),
             undone: VecDeque::new(),
+            checks,
+            checked,
+        }
+    }
+
+    /// Checks a file staff attach to a conversation's reply, as Facebook would take it, on a
+    /// thread of its own: reading it (up to 25 MB, from a disk that may be slow or stop
+    /// answering) holds up no write, and quitting waits for no check. Its answer comes with
+    /// the writes' answers.
+    pub fn check_file(&mut self, conversation_id: String, path: PathBuf) {
+        let (answer, ring) = (self.checks.clone(), self.wake.clone());
+        let asked = (conversation_id.clone(), path.clone());
+        let spawned = std::thread::Builder::new()
+            .name("pagedesk-attach".into())
+            .spawn(move || {
+                let result = OutgoingFile::check(&path);
+                if answer
+                    .send(Written::FileChecked {
+                        conversation_id,
+                        result,
+                    })
+                    .is_ok()
+                {
+                    ring.notify_one();
+                }
+            });
+        if let Err(error) = spawned {
+            let (conversation_id, path) = asked;
+            self.undone.push_back(Written::FileChecked {
+                conversation_id,
+                result: Err(FileProblem::Unreadable {
+                    path: path.display().to_string(),
+                    why: error.to_string(),
+                }),
+            });
+            self.wake.notify_one();
         }
     }
 
@@ -487,6 +506,9 @@ impl Writer {
     pub fn try_next(&mut self) -> Option<Written> {
         if let Some(undone) = self.undone.pop_front() {
             return Some(undone);
+        }
+        if let Ok(checked) = self.checked.try_recv() {
+            return Some(checked);
         }
         match self.answers.try_recv() {
             Ok(answer) => Some(self.answered(answer)),

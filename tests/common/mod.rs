@@ -374,6 +374,12 @@ impl TestWorld {
     }
 }
 
+/// A named pipe at `path`, as `mkfifo` makes it: opening it to read waits for a writer.
+pub fn fifo(path: &std::path::Path) {
+    let c_path = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+}
+
 pub fn find<'a>(conversations: &'a [Value], id: &str) -> Option<&'a Value> {
     conversations.iter().find(|c| c["id"] == id)
 }
