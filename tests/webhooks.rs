@@ -757,3 +757,46 @@ async fn a_body_naming_many_unknown_people_reads_them_a_few_at_a_time() {
         "{later} reads after 3 rounds"
     );
 }
+
+/// A file or a sticker an event brings shows at once from the event (its kind and link), then
+/// takes Facebook's own copy: a photo its name and type, a sticker as a sticker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_from_events_are_completed_from_facebooks_copy() {
+    let (world, _service, _) = serving("interval = \"1h\"", "poll_interval = \"1h\"").await;
+    let lan = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Shop ơi", "inbox", 0)
+        .await;
+    wait_for_texts(
+        &world,
+        &lan,
+        &["Shop ơi".to_owned()],
+        Duration::from_secs(20),
+    )
+    .await;
+    world
+        .control(
+            &format!("/pages/{}/buyer_messages", world.page(0)),
+            json!({ "customer_name": "Nguyễn Thị Lan", "text": "", "sticker": "asset:like.png" }),
+        )
+        .await;
+    let photo = std::fs::read("assets/product-photos/vay-hoa-do.png").unwrap();
+    world
+        .buyer_sends_file(0, "Nguyễn Thị Lan", "vay-hoa-do.png", "image/png", photo)
+        .await;
+    let start = Instant::now();
+    loop {
+        let messages = world.messages(&lan).await;
+        let sticker = messages
+            .iter()
+            .any(|m| m["sticker"].is_string() && m["attachments"].is_null());
+        let named = messages.iter().any(|m| {
+            m["attachments"][0]["name"] == "vay-hoa-do.png"
+                && m["attachments"][0]["mime_type"] == "image/png"
+        });
+        if sticker && named && messages.len() == 3 {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "{messages:#?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

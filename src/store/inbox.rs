@@ -471,7 +471,7 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
         .query_row([&update.id], |r| r.get(0))?;
     // What webhook events brought for this person waits for their conversation: it joins it
     // now, Facebook's own copy of a message first.
-    let messages = with_queued(tx, update)?;
+    let (messages, from_events) = with_queued(tx, update)?;
     let mut rescued_by: Option<&NewMessage> = None;
     let updated = messages
         .last()
@@ -551,13 +551,16 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
         }
         let attachments = (!message.attachments.is_empty())
             .then(|| serde_json::to_string(&message.attachments).unwrap_or_default());
-        if let Some(attachments) = &attachments {
+        let facebooks_copy = !message.unavailable && !from_events.contains(&message.fb_id);
+        if facebooks_copy && (attachments.is_some() || message.sticker.is_some()) {
             // Facebook's links to files change (CDN links expire; a file we sent gets one only
-            // from Facebook): the message keeps the newest.
+            // from Facebook), and its copy says more than an event did (a file's name, type and
+            // size; a sticker as a sticker): the message keeps Facebook's newest.
             tx.prepare_cached(
-                "UPDATE messages SET attachments = ?2 WHERE fb_id = ?1 AND attachments IS NOT ?2",
+                "UPDATE messages SET attachments = ?2, sticker = ?3
+                 WHERE fb_id = ?1 AND (attachments IS NOT ?2 OR sticker IS NOT ?3)",
             )?
-            .execute(params![message.fb_id, attachments])?;
+            .execute(params![message.fb_id, attachments, message.sticker])?;
         }
         let shares = (!message.shares.is_empty())
             .then(|| serde_json::to_string(&message.shares).unwrap_or_default());
@@ -665,13 +668,14 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
 
 /// The update's messages with those webhook events kept for its person, oldest first. Facebook's
 /// copy of a message wins over the event's, unless Facebook no longer shows it in full.
+/// Also returns the ids of those that came from events.
 fn with_queued(
     tx: &Transaction<'_>,
     update: &ConversationUpdate,
-) -> rusqlite::Result<Vec<NewMessage>> {
+) -> rusqlite::Result<(Vec<NewMessage>, HashSet<String>)> {
     let queued = super::webhooks::queued_messages(tx, update)?;
     if queued.is_empty() {
-        return Ok(update.messages.clone());
+        return Ok((update.messages.clone(), HashSet::new()));
     }
     let mut messages: Vec<NewMessage> = update
         .messages
@@ -679,11 +683,13 @@ fn with_queued(
         .filter(|m| !(m.unavailable && queued.iter().any(|q| q.fb_id == m.fb_id)))
         .cloned()
         .collect();
+    let mut from_events = HashSet::new();
     for message in queued {
         if !messages.iter().any(|m| m.fb_id == message.fb_id) {
+            from_events.insert(message.fb_id.clone());
             messages.push(message);
         }
     }
     messages.sort_by_key(|m| m.created_time);
-    Ok(messages)
+    Ok((messages, from_events))
 }
