@@ -639,3 +639,56 @@ async fn connections_held_open_by_a_stranger_keep_neither_facebook_nor_the_hands
     );
     assert!(!service.said("panicked"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_unsigned_requests_leaves_the_log_small_and_sums_it_up_once_a_minute() {
+    let (world, service, endpoint) = serving("interval = \"1h\"", "").await;
+    let log_path = world.data_dir.join("pagedesk.log");
+    let at_start = std::fs::metadata(&log_path).unwrap().len();
+    // 5,000 unsigned requests, from 20 clients at once.
+    let http = reqwest::Client::new();
+    let mut clients = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let (http, endpoint) = (http.clone(), endpoint.clone());
+        clients.spawn(async move {
+            for _ in 0..250 {
+                let answer = http.post(&endpoint).body("{}").send().await.unwrap();
+                assert_eq!(answer.status(), 403);
+            }
+        });
+    }
+    while let Some(client) = clients.join_next().await {
+        client.unwrap();
+    }
+    let refusal = "missing or wrong X-Hub-Signature-256";
+    // The first 5 logged, the rest counted.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    let grown = log.len() as u64 - at_start;
+    assert!(grown < 4 * 1024, "the log grew by {grown} bytes");
+    assert_eq!(log.matches(refusal).count(), 5);
+    // Once the minute is over (and the summing up, every 5 s, has seen it): one line for them all.
+    let start = Instant::now();
+    let log = loop {
+        let log = std::fs::read_to_string(&log_path).unwrap();
+        if log.contains("5000 times in the last") {
+            break log;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(90),
+            "no summary: {log}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    let grown = log.len() as u64 - at_start;
+    // 5 refusals logged in full and the summary: about 1 KB (each of the 5,000 logged would be
+    // 600 KB).
+    assert!(grown < 8 * 1024, "the log grew by {grown} bytes:\n{log}");
+    assert_eq!(log.matches(refusal).count(), 5 + 1, "{log}");
+    let summary = log.lines().find(|l| l.contains("5000 times")).unwrap();
+    assert!(
+        summary.contains("the first 5 logged") && summary.contains(refusal),
+        "{summary}"
+    );
+    assert!(!service.said("panicked"));
+}
