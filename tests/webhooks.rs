@@ -523,11 +523,18 @@ async fn connections_held_open_by_a_stranger_keep_neither_facebook_nor_the_hands
 
     // Clients that never read their answers: each is closed once an answer has waited the
     // request timeout (3 s) for them. What was sent before comes, then the end (never in time
-    // when the endpoint still serves them: it waits 3 s for a next request).
+    // when the endpoint still serves them: it waits 3 s for a next request). So are a client
+    // that sent one request and left its answer unread (kept alive, idle), and a silent one.
     let mut unread = Vec::new();
     for _ in 0..10 {
         unread.push(stop_reading(&address).await);
     }
+    let mut idle = tokio::net::TcpStream::connect(&address).await.unwrap();
+    idle.write_all(b"GET /webhook HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    unread.push(idle);
+    unread.push(tokio::net::TcpStream::connect(&address).await.unwrap());
     tokio::time::sleep(Duration::from_secs(6)).await;
     for mut stream in unread {
         let drained = tokio::time::timeout(Duration::from_secs(2), async {
@@ -627,9 +634,10 @@ async fn connections_held_open_by_a_stranger_keep_neither_facebook_nor_the_hands
     .await;
     most_open = most_open.max(open_files(pid));
     flood.abort();
-    // 256 connections at most, and what `serve` had open at rest.
+    // 256 connections at most, what `serve` had open at rest, and those closed to make room
+    // whose tasks have not run yet (a burst's worth at most).
     assert!(
-        most_open <= at_rest + 256 + 16,
+        most_open <= at_rest + 256 + 50,
         "{most_open} files open, {at_rest} at rest"
     );
     let log = std::fs::read_to_string(world.data_dir.join("pagedesk.log")).unwrap();
