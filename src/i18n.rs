@@ -135,6 +135,8 @@ strings! {
     DrNoPages => "No pages in the config: add a [[pages]] entry (see config.example.toml).", "Chưa có trang nào trong file cấu hình: thêm mục [[pages]] (xem config.example.toml).";
     DrEngine => "Sync engine: pid {} (it syncs and delivers replies for this data dir)", "Bộ đồng bộ: pid {} (đồng bộ và gửi tin cho thư mục dữ liệu này)";
     DrNoEngine => "Sync engine: none running (start `pagedesk` or `pagedesk sync`)", "Bộ đồng bộ: không chạy (mở `pagedesk` hoặc `pagedesk sync`)";
+    DrDisk => "Disk: {} free ({})", "Ổ đĩa: còn trống {} ({})";
+    DrDiskLow => "Disk: PROBLEM: only {} free ({}), below {}: free some space, or new messages and replies can no longer be saved (the log has stopped)", "Ổ đĩa: LỖI: chỉ còn trống {} ({}), dưới mức {}: hãy xoá bớt tệp cho trống chỗ, nếu không tin nhắn mới và tin trả lời sẽ không lưu được (nhật ký đã ngừng ghi)";
     DrToken => "token", "token";
     DrProblem => "PROBLEM: {}", "LỖI: {}";
     DrValid => "valid{}", "dùng được{}";
@@ -179,6 +181,8 @@ strings! {
     CliLeading => "This pagedesk now runs the sync engine of {}.", "pagedesk này đang chạy bộ đồng bộ của {}.";
     CliStandby => "pid {} runs the sync engine of {}; standing by.", "pid {} đang chạy bộ đồng bộ của {}; chờ sẵn.";
     CliNews => "{}: {} new messages", "{}: {} tin mới";
+    CliDiskLow => "Only {} free on the disk of {} (below {}): free some space, or new messages and replies can no longer be saved. The log has stopped until there is room.", "Chỉ còn trống {} trên ổ đĩa của {} (dưới mức {}): hãy xoá bớt tệp cho trống chỗ, nếu không tin nhắn mới và tin trả lời sẽ không lưu được. Nhật ký ngừng ghi cho đến khi có chỗ trống.";
+    CliDiskRoom => "The disk of {} has room again ({} free); the log goes on.", "Ổ đĩa của {} đã có chỗ trống ({} còn trống); nhật ký ghi tiếp.";
     CliDone => "{}: done", "{}: đã xong";
     CliNoConversation => "no conversation {} here (see pagedesk conversations)", "không có hội thoại {} (xem pagedesk conversations)";
     CliStopped => "The sync engine stopped after an internal error ({}); it gave up the engine of {}. Details are in {}.", "Bộ đồng bộ dừng do lỗi nội bộ ({}); đã nhường bộ đồng bộ của {}. Chi tiết trong {}.";
@@ -639,12 +643,13 @@ impl Tr {
     }
 }
 
-/// A file's size as people read it: 820 B, 14 KB, 1.2 MB.
+/// A size as people read it: 820 B, 14 KB, 1.2 MB, 37.5 GB (a disk's free space).
 pub fn file_size(bytes: u64) -> String {
     match bytes {
         0..1024 => format!("{bytes} B"),
         1024..1_048_576 => format!("{} KB", bytes / 1024),
-        _ => format!("{:.1} MB", bytes as f64 / 1_048_576.0),
+        1_048_576..1_073_741_824 => format!("{:.1} MB", bytes as f64 / 1_048_576.0),
+        _ => format!("{:.1} GB", bytes as f64 / 1_073_741_824.0),
     }
 }
 

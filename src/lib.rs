@@ -10,6 +10,8 @@ pub mod files;
 pub mod graph;
 pub mod i18n;
 pub mod keymap;
+pub mod log_file;
+pub mod log_repeats;
 pub mod model;
 pub mod store;
 pub mod sync;

@@ -21,6 +21,8 @@ use crate::config::VerifyToken;
 use crate::graph::AppSecret;
 use crate::sync::{Engine, Kept, WebhookEvent};
 
+mod connections;
+
 /// The largest event body taken: Facebook's batches are far smaller.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
@@ -37,34 +39,13 @@ pub struct Receiver {
     pub events: mpsc::UnboundedSender<WebhookEvent>,
 }
 
-/// Serves the endpoint on `listener` until the task is dropped. Each connection gets
-/// `request_timeout` for a request's headers (a client that sends them a byte at a time, or
-/// stops half-way, is cut off), and the handler the same again for the body.
+/// Serves the endpoint on `listener` until the task is dropped, on at most
+/// [`connections::MAX_CONNECTIONS`] connections at once. Each gets `request_timeout` for a
+/// request's headers (a client that sends them a byte at a time, or stops half-way, is cut off)
+/// and for each answer to be read; the handler the same again for the body.
 pub async fn serve(listener: tokio::net::TcpListener, receiver: Arc<Receiver>) {
     let timeout = receiver.request_timeout;
-    let router = router(receiver);
-    loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
-            Err(error) => {
-                // Out of file descriptors, say: wait a little rather than spin.
-                tracing::warn!(error = %error, "cannot accept a webhook connection");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            }
-        };
-        let service = hyper_util::service::TowerToHyperService::new(router.clone());
-        tokio::spawn(async move {
-            let served = hyper::server::conn::http1::Builder::new()
-                .timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(timeout)
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                .await;
-            if let Err(error) = served {
-                tracing::debug!(error = %error, "a webhook connection ended early");
-            }
-        });
-    }
+    connections::serve(listener, router(receiver), timeout).await;
 }
 
 /// `/webhook`: `GET` for the handshake, `POST` for events.

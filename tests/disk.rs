@@ -1,12 +1,13 @@
 //! A full disk: the write fails with a clear message naming the page, nothing stored is lost or
 //! damaged, and the next run with room completes. The disk is made "full" with a file size
-//! limit on the process (RLIMIT_FSIZE), which needs no privileges.
+//! limit on the process (RLIMIT_FSIZE), which needs no privileges. A nearly full one is said
+//! before: its floor is raised above what the disk has free (`PAGEDESK_MIN_FREE_MB`).
 
 mod common;
 
 use std::os::unix::process::CommandExt;
 
-use common::TestWorld;
+use common::{Run, Service, TestWorld};
 use pagedesk::store::Store;
 use serde_json::json;
 
@@ -184,4 +185,72 @@ async fn a_read_only_data_dir_fails_clearly_and_damages_nothing() {
         2,
         "writable again, it catches up"
     );
+}
+
+#[tokio::test]
+async fn a_nearly_full_disk_is_said_by_doctor_and_the_service_and_the_log_stops_first() {
+    let world = TestWorld::start("interval = \"1s\"").await;
+    world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Shop ơi", "inbox", 60)
+        .await;
+    let doctor = world.pagedesk(&["doctor"]).await;
+    assert!(doctor.stdout.contains("Disk: "), "{}", doctor.stdout);
+    assert!(!doctor.stdout.contains("PROBLEM"), "{}", doctor.stdout);
+    assert_eq!(doctor.code, 0, "{}", doctor.stdout);
+    // A floor above what any disk has free (10^12 MB): as a disk that is nearly full.
+    let floor = ("PAGEDESK_MIN_FREE_MB", "1000000000000");
+    let doctor = world.command(&["doctor"]).env(floor.0, floor.1).output();
+    let doctor = Run::from(doctor.await.unwrap());
+    let dir = world.data_dir.display().to_string();
+    let line = doctor
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("Disk: PROBLEM: only"))
+        .unwrap_or_else(|| panic!("{}", doctor.stdout));
+    assert!(line.contains(&dir), "{line}");
+    assert!(line.contains("below 976562500.0 GB"), "{line}");
+    assert_eq!(doctor.code, 1);
+    // Page 1 failing: each cycle logs a warning, as the first run shows.
+    world
+        .fault_page_lists(
+            1,
+            1000,
+            json!({ "kind": "http", "http_status": 503, "body": "busy" }),
+        )
+        .await;
+    world.pagedesk(&["sync", "--once"]).await;
+    let log_path = world.data_dir.join("pagedesk.log");
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(log.contains("page sync failed"), "{log}");
+    // The service says the disk is nearly full at start; the log says it stops, and stops,
+    // while the database still takes what the sync brings.
+    let mut command = world.command(&["sync"]);
+    command.env(floor.0, floor.1);
+    let service = Service::spawn(command);
+    let start = std::time::Instant::now();
+    while !service.said("free some space") {
+        let output = service.output.lock().unwrap().clone();
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "{output}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(service.said(&format!("on the disk of {dir}")));
+    let start = std::time::Instant::now();
+    while world.conversations(&[]).await.is_empty() {
+        let waited = start.elapsed();
+        assert!(
+            waited < std::time::Duration::from_secs(20),
+            "nothing stored"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // Cycles of page 1 failing meanwhile, not logged.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    let stops = log
+        .rfind("the log stops")
+        .unwrap_or_else(|| panic!("{log}"));
+    assert_eq!(log[stops..].lines().count(), 1, "{log}");
 }

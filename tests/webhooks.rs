@@ -800,3 +800,222 @@ async fn files_from_events_are_completed_from_facebooks_copy() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// Opens a connection that sends request after request without reading an answer, until the
+/// endpoint stops taking them (its buffers, and then ours, are full); returns it unread.
+async fn stop_reading(address: &str) -> tokio::net::TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    // A small window, so that the answers back up sooner.
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut stream = socket.connect(address.parse().unwrap()).await.unwrap();
+    let requests = "GET /webhook HTTP/1.1\r\nHost: x\r\n\r\n".repeat(100);
+    let mut sent = 0;
+    while tokio::time::timeout(
+        Duration::from_millis(500),
+        stream.write_all(requests.as_bytes()),
+    )
+    .await
+    .is_ok()
+    {
+        sent += requests.len();
+        assert!(sent < 32 << 20, "the endpoint took 32 MB of requests");
+    }
+    stream
+}
+
+/// The open files of process `pid`.
+fn open_files(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_held_open_by_a_stranger_keep_neither_facebook_nor_the_handshake_out() {
+    let (world, service, endpoint) = serving("interval = \"1h\"", "request_timeout = \"3s\"").await;
+    let address = endpoint
+        .trim_start_matches("http://")
+        .trim_end_matches("/webhook")
+        .to_owned();
+    let pid = service.child.id().unwrap();
+    let at_rest = open_files(pid);
+
+    // Clients that never read their answers: each is closed once an answer has waited the
+    // request timeout (3 s) for them. What was sent before comes, then the end (never in time
+    // when the endpoint still serves them: it waits 3 s for a next request). So are a client
+    // that sent one request and left its answer unread (kept alive, idle), and a silent one.
+    let mut unread = Vec::new();
+    for _ in 0..10 {
+        unread.push(stop_reading(&address).await);
+    }
+    let mut idle = tokio::net::TcpStream::connect(&address).await.unwrap();
+    idle.write_all(b"GET /webhook HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    unread.push(idle);
+    unread.push(tokio::net::TcpStream::connect(&address).await.unwrap());
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    for mut stream in unread {
+        let drained = tokio::time::timeout(Duration::from_secs(2), async {
+            let mut answers = vec![0; 64 * 1024];
+            while let Ok(1..) = stream.read(&mut answers).await {}
+        })
+        .await;
+        assert!(
+            drained.is_ok(),
+            "a client that reads nothing is still served"
+        );
+    }
+    let open = open_files(pid);
+    assert!(open < at_rest + 5, "{open} files open, {at_rest} at rest");
+
+    // A stranger keeps hundreds of connections open, half with a request whose answer they
+    // never read, half silent, opening 50 more every 100 ms (staying under this test's own
+    // limit of open files).
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit fills the struct it is given.
+    assert_eq!(
+        unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
+        0
+    );
+    let held = 600.min(limit.rlim_cur.saturating_sub(200) as usize);
+    assert!(
+        held > 300,
+        "ulimit -n is {}: too few to test",
+        limit.rlim_cur
+    );
+    let flood_address = address.clone();
+    let flood = tokio::spawn(async move {
+        let mut open = std::collections::VecDeque::new();
+        for round in 0u64.. {
+            for n in 0..50 {
+                let Ok(mut stream) = tokio::net::TcpStream::connect(&flood_address).await else {
+                    continue;
+                };
+                if (round + n) % 2 == 0 {
+                    let request = "GET /webhook?hub.mode=subscribe&hub.verify_token=doan-mo&hub.challenge=1 HTTP/1.1\r\nHost: x\r\n\r\n";
+                    let _ = stream.write_all(request.as_bytes()).await;
+                }
+                open.push_back(stream);
+                if open.len() > held {
+                    open.pop_front();
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let mut most_open = 0;
+    for _ in 0..3 {
+        most_open = most_open.max(open_files(pid));
+        // The handshake and a signed event are answered at once all the same.
+        let started = Instant::now();
+        let answer = http
+            .get(&endpoint)
+            .query(&[
+                ("hub.mode", "subscribe"),
+                ("hub.verify_token", VERIFY_TOKEN),
+                ("hub.challenge", "1158201444"),
+            ])
+            .send()
+            .await
+            .expect("the handshake answered within 5 s");
+        assert_eq!(answer.status(), 200);
+        assert_eq!(answer.text().await.unwrap(), "1158201444");
+        let (_, secret) = world.emulator.app();
+        let body = event(world.page(0), "0");
+        let answer = http
+            .post(&endpoint)
+            .header("x-hub-signature-256", signature(&secret, &body))
+            .body(body)
+            .send()
+            .await
+            .expect("a signed event answered within 5 s");
+        assert_eq!(answer.status(), 200);
+        assert!(started.elapsed() < Duration::from_secs(5));
+        most_open = most_open.max(open_files(pid));
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    // A buyer's message, delivered by Facebook meanwhile, is stored.
+    let lan = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Shop ơi", "inbox", 0)
+        .await;
+    wait_for_listing(&world, "Lan, by webhook", |listed| {
+        find(listed, &lan).is_some()
+    })
+    .await;
+    most_open = most_open.max(open_files(pid));
+    flood.abort();
+    // 256 connections at most, what `serve` had open at rest, and those closed to make room
+    // whose tasks have not run yet (a burst's worth at most).
+    assert!(
+        most_open <= at_rest + 256 + 50,
+        "{most_open} files open, {at_rest} at rest"
+    );
+    let log = std::fs::read_to_string(world.data_dir.join("pagedesk.log")).unwrap();
+    assert!(
+        log.contains("256 webhook connections open: the one idle longest is closed"),
+        "{log}"
+    );
+    assert!(!service.said("panicked"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_unsigned_requests_leaves_the_log_small_and_sums_it_up_once_a_minute() {
+    let (world, service, endpoint) = serving("interval = \"1h\"", "").await;
+    let log_path = world.data_dir.join("pagedesk.log");
+    let at_start = std::fs::metadata(&log_path).unwrap().len();
+    // 5,000 unsigned requests, from 20 clients at once.
+    let http = reqwest::Client::new();
+    let mut clients = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let (http, endpoint) = (http.clone(), endpoint.clone());
+        clients.spawn(async move {
+            for _ in 0..250 {
+                let answer = http.post(&endpoint).body("{}").send().await.unwrap();
+                assert_eq!(answer.status(), 403);
+            }
+        });
+    }
+    while let Some(client) = clients.join_next().await {
+        client.unwrap();
+    }
+    let refusal = "missing or wrong X-Hub-Signature-256";
+    // The first 5 logged, the rest counted.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    let grown = log.len() as u64 - at_start;
+    assert!(grown < 4 * 1024, "the log grew by {grown} bytes");
+    assert_eq!(log.matches(refusal).count(), 5);
+    // Once the minute is over (and the summing up, every 5 s, has seen it): one line for them all.
+    let start = Instant::now();
+    let log = loop {
+        let log = std::fs::read_to_string(&log_path).unwrap();
+        if log.contains("5000 times in the last") {
+            break log;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(90),
+            "no summary: {log}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    let grown = log.len() as u64 - at_start;
+    // 5 refusals logged in full and the summary: about 1 KB (each of the 5,000 logged would be
+    // 600 KB).
+    assert!(grown < 8 * 1024, "the log grew by {grown} bytes:\n{log}");
+    assert_eq!(log.matches(refusal).count(), 5 + 1, "{log}");
+    let summary = log.lines().find(|l| l.contains("5000 times")).unwrap();
+    assert!(
+        summary.contains("the first 5 logged") && summary.contains(refusal),
+        "{summary}"
+    );
+    assert!(!service.said("panicked"));
+}

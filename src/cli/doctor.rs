@@ -2,6 +2,7 @@
 //! support". Reads the sync state the engine stored and spends one cheap call per check.
 
 use super::output::out;
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
@@ -11,11 +12,12 @@ use chrono::Utc;
 use super::output::local_time;
 use crate::config::Config;
 use crate::graph::{AccessToken, GraphClient};
-use crate::i18n::{Lang, S, Tr};
+use crate::i18n::{Lang, S, Tr, file_size};
 use crate::model::Folder;
 use crate::store::Store;
+use crate::store::space::{Floor, free_bytes};
 
-pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode> {
+pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) -> Result<ExitCode> {
     let graph = config.graph.client()?;
     let now = Utc::now();
     let tr = Tr(Lang::choose(config.language));
@@ -40,6 +42,7 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
         }
         None => out!("{}", tr.t(S::DrNoEngine)),
     }
+    healthy &= disk(tr, data_dir);
     for page in &config.pages {
         let (stored_name, spam_on, state, waiting, reduced, unsent, webhooks, gaps, kept) = {
             let store = store.lock().expect("store");
@@ -237,6 +240,23 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>) -> Result<ExitCode>
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The room left on the data directory's disk; below the floor (`store::space`) a problem.
+/// Returns whether there is room (a disk that cannot be asked is left to the database to name).
+fn disk(tr: Tr, data_dir: &Path) -> bool {
+    let Ok(free) = free_bytes(data_dir) else {
+        return true;
+    };
+    let floor = Floor::from_env().bytes();
+    let dir = data_dir.display().to_string();
+    if free < floor {
+        let line = tr.f(S::DrDiskLow, &[&file_size(free), &dir, &file_size(floor)]);
+        out!("{line}");
+        return false;
+    }
+    out!("{}", tr.f(S::DrDisk, &[&file_size(free), &dir]));
+    true
 }
 
 /// What kind of token a page has and whether it expires, when the config has the app's id and

@@ -243,10 +243,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             sync_once(tr, &engine, &data_dir).await
         }
         Command::Sync { once: false } => {
+            let _disk = startup::watch_disk(data_dir.clone(), tr);
             sync_service(cli.config_path()?, &cli.config()?, store, &data_dir, None).await
         }
         Command::Serve { listen } => {
             let config = cli.config()?;
+            let _disk = startup::watch_disk(data_dir.clone(), tr);
             sync_service(cli.config_path()?, &config, store, &data_dir, Some(*listen)).await
         }
         Command::Conversations {
@@ -362,7 +364,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Stats { since, json } => {
             team::stats(tr, &store.lock().expect("store"), since, *json)
         }
-        Command::Doctor => doctor::run(&cli.config()?, &store).await,
+        Command::Doctor => doctor::run(&cli.config()?, &store, &data_dir).await,
         Command::Emulator { .. } | Command::Demo | Command::Connect { .. } => {
             unreachable!("handled above")
         }

@@ -6,12 +6,19 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
 
+use tokio::sync::mpsc::UnboundedSender;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+use super::output::local_time;
 use crate::config::{Config, NewConversations};
+use crate::i18n::{S, Tr, file_size};
+use crate::log_file::{self, LogFile};
+use crate::log_repeats::Repeats;
 use crate::store::pictures::PictureCache;
 use crate::store::private::{self, LOG_FILE};
+use crate::store::space::{Floor, free_bytes};
 use crate::store::{Store, StoreError};
-use tokio::sync::mpsc::UnboundedSender;
-
 use crate::sync::{AbortOnDrop, Engine, EngineCommand, SyncEvent};
 
 /// Makes the data directory private (see `store::private`) and says once what it tightened.
@@ -38,11 +45,12 @@ pub fn secure_data_dir(data_dir: &Path) -> Result<()> {
     }
 }
 
-/// Logs go to `pagedesk.log` in the data directory, never to the terminal. A log that cannot be
-/// written is said once and done without.
-pub fn start_log(data_dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+/// Logs go to `pagedesk.log` in the data directory, never to the terminal: private, rotated by
+/// size, stopped while the disk is nearly full (`log_file`), each repeated warning summed up
+/// (`log_repeats`). A log that cannot be written is said once and done without.
+pub fn start_log(data_dir: &Path) -> Option<Log> {
     let path = data_dir.join(LOG_FILE);
-    let file = match private::open_log(data_dir) {
+    let file = match LogFile::open(data_dir, log_file::MAX_BYTES, Floor::from_env()) {
         Ok(file) => file,
         // A data directory that cannot be written is said once, by the database.
         Err(_) if !crate::store::writable(data_dir) => return None,
@@ -57,13 +65,45 @@ pub fn start_log(data_dir: &Path) -> Option<tracing_appender::non_blocking::Work
     let (writer, guard) = tracing_appender::non_blocking(file);
     let filter = tracing_subscriber::EnvFilter::try_from_env("PAGEDESK_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_writer(writer)
-        .with_ansi(false)
-        .with_env_filter(filter)
+    let repeats = Repeats::default();
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(repeats.clone())
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(writer)
+                .with_ansi(false),
+        )
         .try_init()
         .ok()?;
-    Some(guard)
+    let summing = repeats.clone();
+    // Ends with the process; a window is summed up at most 5 s after it is over. Without the
+    // thread, what was counted is summed up at exit.
+    let _ = std::thread::Builder::new()
+        .name("log summaries".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(5));
+                summing.summarise(false);
+            }
+        });
+    Some(Log {
+        repeats,
+        _writer: guard,
+    })
+}
+
+/// The running log. Dropped at exit, it sums up the warnings still being counted, then writes
+/// out every line queued.
+pub struct Log {
+    repeats: Repeats,
+    _writer: tracing_appender::non_blocking::WorkerGuard,
+}
+
+impl Drop for Log {
+    fn drop(&mut self) {
+        self.repeats.summarise(true);
+    }
 }
 
 pub fn open_store(data_dir: &Path) -> Result<Arc<Mutex<Store>>> {
@@ -143,6 +183,34 @@ pub fn watch_config(
             if !sent {
                 return;
             }
+        }
+    }))
+}
+
+/// Says on stderr when the data directory's disk goes below the floor (`store::space`), where
+/// the log stops, and when it has room again: checked at start and every 30 s, so that the
+/// service's manager (and whoever reads its journal) hears of it before the database cannot
+/// write. The watch ends when the returned guard is dropped.
+pub fn watch_disk(data_dir: PathBuf, tr: Tr) -> AbortOnDrop {
+    let floor = Floor::from_env();
+    AbortOnDrop(tokio::spawn(async move {
+        let mut low = false;
+        loop {
+            // A disk that cannot be asked is left to the database to name.
+            if let Ok(free) = free_bytes(&data_dir) {
+                let short = free < floor.bytes();
+                if short != low {
+                    low = short;
+                    let (free, dir) = (file_size(free), data_dir.display().to_string());
+                    let line = if short {
+                        tr.f(S::CliDiskLow, &[&free, &dir, &file_size(floor.bytes())])
+                    } else {
+                        tr.f(S::CliDiskRoom, &[&dir, &free])
+                    };
+                    eprintln!("{} {line}", local_time(chrono::Utc::now()));
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(30)).await;
         }
     }))
 }

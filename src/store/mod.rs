@@ -9,6 +9,7 @@ pub mod pictures;
 pub mod private;
 mod read;
 mod schema;
+pub mod space;
 mod stats;
 mod team;
 mod webhooks;

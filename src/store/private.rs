@@ -11,12 +11,14 @@ use super::{DATABASE_FILE, Result, StoreError};
 
 /// The log, beside the database.
 pub const LOG_FILE: &str = "pagedesk.log";
+/// Earlier logs kept beside it when it grows too large: `pagedesk.log.1`, `pagedesk.log.2`.
+pub const ROTATED_LOGS: usize = 2;
 
 const PRIVATE_DIR: u32 = 0o700;
 const PRIVATE_FILE: u32 = 0o600;
 
 /// Makes `data_dir` private: creates it (0700) and the database file (0600) when missing, and
-/// tightens the directory, the database, its `-wal` and `-shm` files and the log where group or
+/// tightens the directory, the database, its `-wal` and `-shm` files and the logs where group or
 /// others could read them. Returns the paths it tightened.
 pub fn secure_data_dir(data_dir: &Path) -> Result<Vec<PathBuf>> {
     let fail = |source: std::io::Error| StoreError::DataDir {
@@ -51,12 +53,16 @@ pub fn secure_data_dir(data_dir: &Path) -> Result<Vec<PathBuf>> {
         Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(fail(e)),
         _ => {}
     }
+    let rotated_logs = (1..=ROTATED_LOGS).map(|n| format!("{LOG_FILE}.{n}"));
     for name in [
         DATABASE_FILE.to_owned(),
         format!("{DATABASE_FILE}-wal"),
         format!("{DATABASE_FILE}-shm"),
         LOG_FILE.to_owned(),
-    ] {
+    ]
+    .into_iter()
+    .chain(rotated_logs)
+    {
         tighten(&data_dir.join(name), PRIVATE_FILE, &mut tightened).map_err(fail)?;
     }
     Ok(tightened)

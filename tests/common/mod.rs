@@ -397,8 +397,12 @@ impl Service {
 
     /// `pagedesk` with `args` (`sync`, `serve ...`), running until dropped.
     pub fn run(world: &TestWorld, args: &[&str]) -> Service {
-        let mut child = world
-            .command(args)
+        Self::spawn(world.command(args))
+    }
+
+    /// `command` (made by [`TestWorld::command`]), running until dropped.
+    pub fn spawn(mut command: tokio::process::Command) -> Service {
+        let mut child = command
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .kill_on_drop(true)
