@@ -119,25 +119,6 @@ async fn three_processes_one_engine_and_a_killed_leader_is_replaced() {
     }
 }
 
-/// Sends `signal` to a running service and waits for it to end: exit 0 within a few seconds,
-/// and no engine lease left behind (another pagedesk syncs at once, not after it expires).
-async fn stops_cleanly(world: &TestWorld, mut service: Service, signal: i32) {
-    let pid = service.child.id().expect("running") as i32;
-    // SAFETY: a plain kill(2) of our own child.
-    assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
-    let status = tokio::time::timeout(Duration::from_secs(7), service.child.wait())
-        .await
-        .unwrap_or_else(|_| panic!("still running 7 s after signal {signal}"))
-        .unwrap();
-    assert_eq!(status.code(), Some(0), "{}", service.output.lock().unwrap());
-    let store = pagedesk::store::Store::open(&world.data_dir).unwrap();
-    assert_eq!(
-        store.lease_holder(chrono::Utc::now()).unwrap(),
-        None,
-        "the lease was given up"
-    );
-}
-
 async fn leading(world: &TestWorld, args: &[&str]) -> Service {
     let service = Service::run(world, args);
     eventually("the service to lead", Duration::from_secs(10), async || {
@@ -161,7 +142,7 @@ async fn sync_stops_on_ctrl_c_and_on_sigterm_while_idle() {
             async || service.said("config was read again"),
         )
         .await;
-        stops_cleanly(&world, service, signal).await;
+        service.stops_cleanly(&world, signal).await;
     }
 }
 
@@ -194,7 +175,7 @@ async fn a_service_stopped_mid_send_finishes_the_reply_or_leaves_it_to_be_found_
             async || world.sends().await == sent_before + 1,
         )
         .await;
-        stops_cleanly(&world, service, signal).await;
+        service.stops_cleanly(&world, signal).await;
         let state = |id| {
             pagedesk::store::Store::open(&world.data_dir)
                 .unwrap()

@@ -490,23 +490,14 @@ async fn serve_without_the_app_secret_or_a_verify_token_says_which_and_does_not_
 async fn serve_stops_on_ctrl_c_and_on_sigterm() {
     let world = world_for_webhooks("interval = \"1s\"", "").await;
     for signal in [libc::SIGINT, libc::SIGTERM] {
-        let (mut service, _) = serve(&world).await;
+        let (service, _) = serve(&world).await;
         let config = std::fs::read_to_string(&world.config_path).unwrap();
         std::fs::write(&world.config_path, format!("{config}\n")).unwrap();
         wait_until("the config read again", || {
             service.said("config was read again")
         })
         .await;
-        let pid = service.child.id().unwrap() as i32;
-        // SAFETY: a plain kill(2) of our own child.
-        assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
-        let status = tokio::time::timeout(Duration::from_secs(7), service.child.wait())
-            .await
-            .unwrap_or_else(|_| panic!("serve still running 7 s after signal {signal}"))
-            .unwrap();
-        assert_eq!(status.code(), Some(0), "{}", service.output.lock().unwrap());
-        let store = pagedesk::store::Store::open(&world.data_dir).unwrap();
-        assert_eq!(store.lease_holder(chrono::Utc::now()).unwrap(), None);
+        service.stops_cleanly(&world, signal).await;
     }
 }
 
@@ -543,6 +534,21 @@ async fn wait_for_texts(world: &TestWorld, conversation: &str, texts: &[String],
     }
 }
 
+/// Nguyễn Thị Lan writes "Shop ơi" and her conversation is stored: a buyer pagedesk knows.
+async fn lan_is_known(world: &TestWorld) -> String {
+    let lan = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Shop ơi", "inbox", 0)
+        .await;
+    wait_for_texts(
+        world,
+        &lan,
+        &["Shop ơi".to_owned()],
+        Duration::from_secs(20),
+    )
+    .await;
+    lan
+}
+
 /// Every delivery so far answered 200, and how many events they carried.
 async fn acknowledged(world: &TestWorld) -> u64 {
     let deliveries = world.control_get("/webhooks").await;
@@ -562,16 +568,7 @@ async fn acknowledged(world: &TestWorld) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sixty_messages_by_webhook_with_a_slow_facebook_are_all_kept_with_their_words() {
     let (world, _service, _) = serving("interval = \"1h\"", "poll_interval = \"1h\"").await;
-    let lan = world
-        .buyer_writes(0, "Nguyễn Thị Lan", "Shop ơi", "inbox", 0)
-        .await;
-    wait_for_texts(
-        &world,
-        &lan,
-        &["Shop ơi".to_owned()],
-        Duration::from_secs(20),
-    )
-    .await;
+    let lan = lan_is_known(&world).await;
     world
         .fault(json!({ "method": "GET", "count": 10000, "fault": { "kind": "delay", "ms": 400 } }))
         .await;
@@ -590,16 +587,7 @@ async fn sixty_messages_by_webhook_with_a_slow_facebook_are_all_kept_with_their_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_acknowledged_before_a_kill_are_kept_and_taken_at_the_restart() {
     let (world, mut service, _) = serving("interval = \"1h\"", "poll_interval = \"1h\"").await;
-    let lan = world
-        .buyer_writes(0, "Nguyễn Thị Lan", "Shop ơi", "inbox", 0)
-        .await;
-    wait_for_texts(
-        &world,
-        &lan,
-        &["Shop ơi".to_owned()],
-        Duration::from_secs(20),
-    )
-    .await;
+    let lan = lan_is_known(&world).await;
     let before = acknowledged(&world).await;
     // Facebook fails every read: nothing an event names can be read back.
     let failing = json!({ "method": "GET", "count": 100000,
@@ -638,16 +626,7 @@ async fn events_acknowledged_before_a_kill_are_kept_and_taken_at_the_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_event_pagedesk_cannot_use_does_not_cost_the_others() {
     let (world, _service, endpoint) = serving("interval = \"1h\"", "poll_interval = \"1h\"").await;
-    let lan = world
-        .buyer_writes(0, "Nguyễn Thị Lan", "Shop ơi", "inbox", 0)
-        .await;
-    wait_for_texts(
-        &world,
-        &lan,
-        &["Shop ơi".to_owned()],
-        Duration::from_secs(20),
-    )
-    .await;
+    let lan = lan_is_known(&world).await;
     let person = world.conversations(&[]).await[0]["customer_id"]
         .as_str()
         .unwrap()
@@ -763,16 +742,7 @@ async fn a_body_naming_many_unknown_people_reads_them_a_few_at_a_time() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_from_events_are_completed_from_facebooks_copy() {
     let (world, _service, _) = serving("interval = \"1h\"", "poll_interval = \"1h\"").await;
-    let lan = world
-        .buyer_writes(0, "Nguyễn Thị Lan", "Shop ơi", "inbox", 0)
-        .await;
-    wait_for_texts(
-        &world,
-        &lan,
-        &["Shop ơi".to_owned()],
-        Duration::from_secs(20),
-    )
-    .await;
+    let lan = lan_is_known(&world).await;
     world
         .control(
             &format!("/pages/{}/buyer_messages", world.page(0)),

@@ -426,6 +426,25 @@ impl Service {
         Service { child, output }
     }
 
+    /// Sends `signal` and waits for the service to end: exit 0 within a few seconds, and no
+    /// engine lease left behind (another pagedesk syncs at once, not after it expires).
+    pub async fn stops_cleanly(mut self, world: &TestWorld, signal: i32) {
+        let pid = self.child.id().expect("running") as i32;
+        // SAFETY: a plain kill(2) of our own child.
+        assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+        let status = tokio::time::timeout(std::time::Duration::from_secs(7), self.child.wait())
+            .await
+            .unwrap_or_else(|_| panic!("still running 7 s after signal {signal}"))
+            .unwrap();
+        assert_eq!(status.code(), Some(0), "{}", self.output.lock().unwrap());
+        let store = pagedesk::store::Store::open(&world.data_dir).unwrap();
+        assert_eq!(
+            store.lease_holder(chrono::Utc::now()).unwrap(),
+            None,
+            "the lease was given up"
+        );
+    }
+
     pub fn said(&self, text: &str) -> bool {
         self.output.lock().unwrap().contains(text)
     }
