@@ -75,6 +75,7 @@ strings! {
     Days => "{}d", "{} ngày";
     Ago => "{} ago", "{} trước";
     In => "in {}", "sau {}";
+    UnavailableMany => "{} messages Facebook no longer shows in full: read them in Meta Business Suite", "{} tin Facebook không còn cho xem đầy đủ: xem trong Meta Business Suite";
     Unavailable => "a message Facebook no longer shows in full: read it in Meta Business Suite", "một tin Facebook không còn cho xem đầy đủ: xem trong Meta Business Suite";
     Sticker => "[sticker]", "[nhãn dán]";
     Image => "[image: {}]", "[ảnh: {}]";
@@ -162,11 +163,11 @@ strings! {
     DrWebhooksNone => "none received: polled every {} (pagedesk serve receives them)", "chưa nhận: hỏi Facebook mỗi {} (pagedesk serve nhận webhook)";
     DrWebhooksLive => "live: last event {} ({}); inbox polled every {} as a safety net", "đang nhận: sự kiện cuối {} ({}); hộp thư vẫn hỏi mỗi {} để chắc chắn";
     DrNotConfigured => "replies", "tin trả lời";
-    DrNotConfiguredValue => "the page is no longer in the config: {} replies cannot be sent (put the page back in the config, or take them back with x in the inbox)", "trang không còn trong file cấu hình: {} tin trả lời không gửi được (thêm trang lại vào file cấu hình, hoặc rút tin lại bằng phím x trong hộp thư)";
+    DrNotConfiguredValue => "the page is no longer in the config; replies that cannot be sent: {} (put the page back in the config, or take them back with x in the inbox)", "trang không còn trong file cấu hình; số tin trả lời không gửi được: {} (thêm trang lại vào file cấu hình, hoặc rút tin lại bằng phím x trong hộp thư)";
     DrGaps => "not in full", "tin không đầy đủ";
-    DrGapsValue => "{} conversations have messages Facebook no longer shows in full (read them in Meta Business Suite): {}", "{} cuộc trò chuyện có tin Facebook không còn cho xem đầy đủ (xem trong Meta Business Suite): {}";
+    DrGapsValue => "messages Facebook no longer shows in full, in the conversations with {} (read them in Meta Business Suite)", "có tin Facebook không còn cho xem đầy đủ, trong cuộc trò chuyện với {} (xem trong Meta Business Suite)";
     DrEventsWaiting => "webhook messages", "tin từ webhook";
-    DrEventsWaitingValue => "{} kept, waiting for their conversation (in Spam or another folder pagedesk does not show yet)", "{} tin đã giữ, đang chờ cuộc trò chuyện của chúng (ở mục Spam hoặc mục khác pagedesk chưa hiện)";
+    DrEventsWaitingValue => "kept, waiting for their conversation (in Spam or another folder pagedesk does not show yet): {}", "đã giữ, đang chờ cuộc trò chuyện của chúng (ở mục Spam hoặc mục khác pagedesk chưa hiện): {}";
     DrWebhooksMissed => "not arriving since {} ({}): a poll found messages they did not bring; polled every {}", "không đến từ {} ({}): lần hỏi Facebook thấy tin webhook không mang đến; hỏi mỗi {}";
     DrAt => "{} (at {})", "{} (lúc {})";
     DrRateLimited => "rate limited", "bị giới hạn";

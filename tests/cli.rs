@@ -223,7 +223,7 @@ async fn a_reply_for_a_page_taken_out_of_the_config_says_so() {
     assert!(
         doctor
             .stdout
-            .contains("the page is no longer in the config: 1 replies cannot be sent"),
+            .contains("the page is no longer in the config; replies that cannot be sent: 1"),
         "{}",
         doctor.stdout
     );

@@ -386,8 +386,8 @@ fn the_team_stats_overlay() {
     insta::assert_snapshot!(screen);
 }
 
-/// A message Facebook no longer shows in full stands in the chat with its time and where to
-/// read it, between the messages around it.
+/// Messages Facebook no longer shows in full stand in the chat as one line per run, with their
+/// times and where to read them, between the messages around them.
 #[test]
 fn a_message_facebook_no_longer_shows_in_full_says_so_in_the_chat() {
     use pagedesk::model::{Direction, Folder};
@@ -421,7 +421,8 @@ fn a_message_facebook_no_longer_shows_in_full_says_so_in_the_chat() {
             messages: vec![
                 message("m_yen_1", "Shop ơi", 9, false),
                 message("m_yen_2", "", 8, true),
-                message("m_yen_3", "Size M nhé", 3, false),
+                message("m_yen_3", "", 7, true),
+                message("m_yen_4", "Size M nhé", 3, false),
             ],
         })
         .unwrap();
@@ -430,7 +431,7 @@ fn a_message_facebook_no_longer_shows_in_full_says_so_in_the_chat() {
     inbox.key(KeyCode::Enter);
     let screen = inbox.screen();
     assert!(
-        screen.contains("a message Facebook no longer shows in full"),
+        screen.contains("17:22–17:23 [2 messages Facebook no longer shows in"),
         "{screen}"
     );
     insta::assert_snapshot!(screen);

@@ -549,6 +549,16 @@ async fn lan_is_known(world: &TestWorld) -> String {
     lan
 }
 
+/// The words of a conversation's messages, in the order the chat shows them.
+async fn texts_in_order(world: &TestWorld, conversation: &str) -> Vec<String> {
+    world
+        .messages(conversation)
+        .await
+        .iter()
+        .filter_map(|m| m["text"].as_str().map(str::to_owned))
+        .collect()
+}
+
 /// Every delivery so far answered 200, and how many events they carried.
 async fn acknowledged(world: &TestWorld) -> u64 {
     let deliveries = world.control_get("/webhooks").await;
@@ -579,6 +589,8 @@ async fn sixty_messages_by_webhook_with_a_slow_facebook_are_all_kept_with_their_
             .await;
     }
     wait_for_texts(&world, &lan, &texts, Duration::from_secs(30)).await;
+    // Written within a second or two, shown as written.
+    assert_eq!(texts_in_order(&world, &lan).await[1..], texts[..]);
 }
 
 /// Events answered 200 survive a SIGKILL of `serve` that comes before any of them could be
@@ -617,6 +629,11 @@ async fn events_acknowledged_before_a_kill_are_kept_and_taken_at_the_restart() {
     world.clear_faults().await;
     let (_third, _) = serve(&world).await;
     wait_for_texts(&world, &minh, &minhs, Duration::from_secs(20)).await;
+    assert_eq!(
+        texts_in_order(&world, &minh).await,
+        minhs,
+        "in the order written"
+    );
 }
 
 /// One body, several entries: what pagedesk has no use for (a `policy_enforcement` item

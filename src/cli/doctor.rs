@@ -65,7 +65,8 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
         };
         let name = crate::model::page_name(page.name.as_deref(), stored_name.as_deref(), &page.id);
         out!("{name} ({})", page.id);
-        let line = |label: &str, value: &str| out!("  {label:<16}{value}");
+        // A label as long as the column still leaves a space before its value.
+        let line = |label: &str, value: &str| out!("  {label:<15} {value}");
         match page.token() {
             Err(e) => {
                 healthy = false;
@@ -198,11 +199,7 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
             );
         }
         if !gaps.is_empty() {
-            let names = gaps.join(", ");
-            line(
-                tr.t(S::DrGaps),
-                &tr.f(S::DrGapsValue, &[&gaps.len().to_string(), &names]),
-            );
+            line(tr.t(S::DrGaps), &tr.f(S::DrGapsValue, &[&gaps.join(", ")]));
         }
         if let Some(error) = &state.last_error {
             let at = state.last_attempt.map(local_time).unwrap_or_default();
@@ -230,7 +227,7 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
         healthy = false;
         out!("{} ({})", page.name, page.id);
         out!(
-            "  {:<16}{}",
+            "  {:<15} {}",
             tr.t(S::DrNotConfigured),
             tr.f(S::DrNotConfiguredValue, &[&unsent.len().to_string()])
         );

@@ -677,19 +677,35 @@ fn with_queued(
     if queued.is_empty() {
         return Ok((update.messages.clone(), HashSet::new()));
     }
+    let twin = |m: &NewMessage| queued.iter().find(|q| q.fb_id == m.fb_id);
     let mut messages: Vec<NewMessage> = update
         .messages
         .iter()
-        .filter(|m| !(m.unavailable && queued.iter().any(|q| q.fb_id == m.fb_id)))
-        .cloned()
+        .filter(|m| !(m.unavailable && twin(m).is_some()))
+        .map(|m| {
+            // Facebook's copy says the second; the event the millisecond, which orders a
+            // buyer's burst (30 messages in one second) as it was written.
+            let mut m = m.clone();
+            if let Some(twin) = twin(&m) {
+                m.created_time = twin.created_time;
+            }
+            m
+        })
         .collect();
     let mut from_events = HashSet::new();
-    for message in queued {
+    for message in &queued {
         if !messages.iter().any(|m| m.fb_id == message.fb_id) {
             from_events.insert(message.fb_id.clone());
-            messages.push(message);
+            messages.push(message.clone());
         }
     }
-    messages.sort_by_key(|m| m.created_time);
+    // Events arrive in the order written: within one millisecond that order decides.
+    let arrival = |m: &NewMessage| {
+        queued
+            .iter()
+            .position(|q| q.fb_id == m.fb_id)
+            .unwrap_or(usize::MAX)
+    };
+    messages.sort_by_cached_key(|m| (m.created_time, arrival(m)));
     Ok((messages, from_events))
 }

@@ -358,6 +358,7 @@ CREATE TABLE webhook_messages (
     text         TEXT NOT NULL,
     sticker      TEXT,
     attachments  TEXT,
+    -- Milliseconds, as the event says: it orders a burst written within one second.
     created_time INTEGER NOT NULL,
     received_at  INTEGER NOT NULL
 );

@@ -99,7 +99,7 @@ impl Store {
                 m.text,
                 m.sticker,
                 attachments,
-                m.created_time.timestamp(),
+                m.created_time.timestamp_millis(),
                 at.timestamp(),
             ])?;
         }
@@ -131,7 +131,7 @@ impl Store {
                     COALESCE((SELECT NULLIF(substr(replace(q.text, char(10), ' '), 1, 1000), '')
                         FROM webhook_messages q
                         WHERE q.page_id = c.page_id AND q.person_id = c.customer_id
-                          AND q.created_time >= c.updated_time
+                          AND q.created_time >= c.updated_time * 1000
                         ORDER BY q.created_time DESC, q.rowid DESC LIMIT 1), c.snippet),
                     c.updated_time, c.can_reply
                  FROM conversations c
@@ -218,7 +218,8 @@ pub(super) fn queued_messages(
                 .and_then(|json| serde_json::from_str(&json).ok())
                 .unwrap_or_default(),
             shares: Vec::new(),
-            created_time: to_time(r.get(5)?),
+            created_time: DateTime::from_timestamp_millis(r.get(5)?)
+                .unwrap_or(DateTime::UNIX_EPOCH),
             unavailable: false,
         })
     })?;

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use super::{Engine, PageError, ingest};
 use crate::graph::{self, AccessToken};
 use crate::model::Folder;
-use crate::store::ConversationUpdate;
+use crate::store::{ConversationUpdate, FolderSync};
 
 /// Messages asked for per call when reading back (Facebook's largest page).
 const PAGE_SIZE: usize = 100;
@@ -30,14 +30,21 @@ pub(super) enum Since {
     New(Option<DateTime<Utc>>),
 }
 
-/// How far back to read a conversation: `known` (stored already), else from `began` (unix
-/// seconds: the newest conversation when pagedesk's first read of the folder began).
-pub(super) fn since(known: bool, began: Option<i64>) -> Since {
+/// How far back to read a conversation: `known` (stored already), else from when pagedesk's
+/// first read of its folder began (`first_read`: that read, once complete).
+pub(super) fn since(known: bool, first_read: &FolderSync) -> Since {
     if known {
-        Since::Known
-    } else {
-        Since::New(began.and_then(|seconds| DateTime::from_timestamp(seconds, 0)))
+        return Since::Known;
     }
+    if !first_read.pass_complete {
+        return Since::New(None);
+    }
+    // The newest conversation when that read began; a folder empty then: everything is new.
+    let began = first_read
+        .pass_top
+        .and_then(|seconds| DateTime::from_timestamp(seconds, 0))
+        .unwrap_or(DateTime::UNIX_EPOCH);
+    Since::New(Some(began))
 }
 
 /// Whether a listed conversation may hold messages older than the ones nested in it: Facebook
@@ -118,6 +125,8 @@ impl Engine {
             older = older.len(),
             "messages past the newest ones read back"
         );
+        // Facebook listed them newest first; messages of one second keep its order.
+        older.reverse();
         older.append(&mut update.messages);
         older.sort_by_key(|m| m.created_time);
         update.messages = older;
@@ -133,11 +142,7 @@ impl Engine {
     ) -> Result<Since, PageError> {
         let id = page_id.to_owned();
         let progress = self.db(move |s| s.folder_sync(&id, folder)).await?;
-        let began = progress
-            .pass_complete
-            .then_some(progress.pass_top)
-            .flatten();
-        Ok(since(false, began))
+        Ok(since(false, &progress))
     }
 
     /// Which of these Facebook message ids are stored.

@@ -632,10 +632,7 @@ impl Engine {
                 })
                 .collect();
             let step = pass.page(&items, listing.next_after);
-            let began = read
-                .progress
-                .pass_complete
-                .then_some(read.progress.pass_top);
+            let first_read = read.progress.clone();
             let mut changed = Vec::new();
             for mut update in updates.into_iter().take(step.seen) {
                 // Seen in this read: a waiting spam conversation below where it stops is not.
@@ -643,7 +640,7 @@ impl Engine {
                 if !unchanged(&update) {
                     let known = stored.contains_key(&update.id);
                     if may_hold_older.contains(&update.id) {
-                        let since = history::since(known, began.flatten());
+                        let since = history::since(known, &first_read);
                         self.account_for_older(token, &mut update, since).await?;
                     }
                     changed.push((update, known));

@@ -100,6 +100,10 @@ impl ChatView<'_> {
         let mut pictures = Vec::new();
         let mut last_day = None;
         for (index, message) in self.messages.iter().enumerate() {
+            // Marks of messages Facebook no longer details stand as one line per run.
+            if message.unavailable && index > 0 && self.messages[index - 1].unavailable {
+                continue;
+            }
             let day = self.clock.date(message.created_time);
             if last_day != Some(day) {
                 let label = tr.day(day, self.clock.today());
@@ -117,8 +121,17 @@ impl ChatView<'_> {
             }
             let time = self.clock.hm(message.created_time);
             if message.unavailable {
-                // Nobody known to have written it: only its time, and where to read it.
-                let text = format!("{time} {}", tr.message_text(message));
+                // Nobody known to have written them: only their times, and where to read them.
+                let run = &self.messages[index..];
+                let count = run.iter().take_while(|m| m.unavailable).count();
+                let text = match count {
+                    1 => format!("{time} {}", tr.message_text(message)),
+                    _ => {
+                        let last = self.clock.hm(run[count - 1].created_time);
+                        let many = tr.f(S::UnavailableMany, &[&count.to_string()]);
+                        format!("{time}–{last} [{many}]")
+                    }
+                };
                 for text in wrap(&text, self.width.saturating_sub(2)) {
                     lines.push(Line::styled(format!("  {text}"), theme.spam()));
                 }
