@@ -754,21 +754,43 @@ async fn a_body_naming_many_unknown_people_reads_them_a_few_at_a_time() {
     );
 }
 
-/// A file or a sticker an event brings shows at once from the event (its kind and link), then
-/// takes Facebook's own copy: a photo its name and type, a sticker as a sticker.
+/// A file or a sticker an event brings shows at once from the event (its kind and link, even
+/// while Facebook cannot be read), then takes Facebook's own copy when it is read: a photo its
+/// name and type, a sticker as a sticker.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_from_events_are_completed_from_facebooks_copy() {
     let (world, _service, _) = serving("interval = \"1h\"", "poll_interval = \"1h\"").await;
     let lan = lan_is_known(&world).await;
+    // Facebook cannot be read: the photo shows from its event, a picture with its link.
+    world
+        .fault(json!({ "method": "GET", "count": 100000,
+            "fault": { "kind": "error", "code": 2, "http_status": 500, "message": "down" } }))
+        .await;
+    let photo = std::fs::read("assets/product-photos/vay-hoa-do.png").unwrap();
+    world
+        .buyer_sends_file(0, "Nguyễn Thị Lan", "vay-hoa-do.png", "image/png", photo)
+        .await;
+    let start = Instant::now();
+    loop {
+        let messages = world.messages(&lan).await;
+        let from_event = messages.iter().any(|m| {
+            m["attachments"][0]["mime_type"] == "image/*"
+                && m["attachments"][0]["url"]
+                    .as_str()
+                    .is_some_and(|url| url.contains("vay-hoa-do.png"))
+        });
+        if from_event {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "{messages:#?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    world.clear_faults().await;
     world
         .control(
             &format!("/pages/{}/buyer_messages", world.page(0)),
             json!({ "customer_name": "Nguyễn Thị Lan", "text": "", "sticker": "asset:like.png" }),
         )
-        .await;
-    let photo = std::fs::read("assets/product-photos/vay-hoa-do.png").unwrap();
-    world
-        .buyer_sends_file(0, "Nguyễn Thị Lan", "vay-hoa-do.png", "image/png", photo)
         .await;
     let start = Instant::now();
     loop {
