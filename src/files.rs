@@ -261,7 +261,9 @@ impl OutgoingFile {
             });
         }
         Ok(OutgoingFile {
-            path: path.to_owned(),
+            // Whoever sends it (the engine of another process, in another folder) finds the
+            // same file: a path typed relative to this process's folder is made whole.
+            path: std::path::absolute(path).unwrap_or_else(|_| path.to_owned()),
             name,
             mime_type: (*mime_type).to_owned(),
             kind: *kind,

@@ -303,3 +303,42 @@ async fn a_file_whose_answer_was_lost_is_found_on_facebook_not_sent_twice() {
     assert_eq!(ours[0]["status"], "sent");
     assert_eq!(ours[0]["attachments"][0]["name"], "vay.jpg");
 }
+
+/// A file attached by a path relative to where `reply` ran is found by whoever sends it later:
+/// here `sync --once` run from another folder, after Facebook refused the first try.
+#[tokio::test]
+async fn a_file_attached_by_a_relative_path_is_sent_from_anywhere() {
+    let (world, conversation) = TestWorld::with_a_buyer("").await;
+    let shop = world.dir.path().join("shop");
+    std::fs::create_dir_all(shop.join("anh")).unwrap();
+    let png = b"\x89PNG\r\n\x1a\n relative";
+    photo(&shop.join("anh"), "vay.png", png);
+    world
+        .fault(json!({ "method": "POST", "count": 100,
+            "fault": { "kind": "http", "http_status": 503, "body": "down" } }))
+        .await;
+    let run = world
+        .command(&["reply", &conversation, "--attach", "anh/vay.png"])
+        .current_dir(&shop)
+        .output()
+        .await
+        .unwrap();
+    assert_ne!(run.status.code(), Some(0), "Facebook refused it: it waits");
+    world.clear_faults().await;
+    let elsewhere = world.dir.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let run = world
+        .command(&["sync", "--once"])
+        .current_dir(&elsewhere)
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let sent = page_messages(&world, &conversation).await;
+    assert_eq!(sent, vec![("file:vay.png".to_owned(), png.to_vec())]);
+}
