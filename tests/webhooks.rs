@@ -1028,3 +1028,55 @@ async fn a_flood_of_unsigned_requests_leaves_the_log_small_and_sums_it_up_once_a
     );
     assert!(!service.said("panicked"));
 }
+
+/// A stranger filling every connection with a body sent a byte at a time does not keep
+/// Facebook out: the connection whose request has waited longest makes room, and the handshake
+/// and a signed event are answered at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_bodies_on_every_connection_keep_neither_facebook_nor_the_handshake_out() {
+    let (world, _service, endpoint) =
+        serving("interval = \"1h\"", "request_timeout = \"30s\"").await;
+    let address = endpoint
+        .trim_start_matches("http://")
+        .trim_end_matches("/webhook")
+        .to_owned();
+    let mut held = Vec::new();
+    for _ in 0..300 {
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        stream
+            .write_all(b"POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
+            .await
+            .unwrap();
+        held.push(stream);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        let answer = http
+            .get(&endpoint)
+            .query(&[
+                ("hub.mode", "subscribe"),
+                ("hub.verify_token", VERIFY_TOKEN),
+                ("hub.challenge", "42"),
+            ])
+            .send()
+            .await
+            .expect("the handshake answered");
+        assert_eq!(answer.status(), 200);
+        let body = event(world.page(0), "12345");
+        let (_, secret) = world.emulator.app();
+        let answer = http
+            .post(&endpoint)
+            .header("content-type", "application/json")
+            .header("x-hub-signature-256", signature(&secret, &body))
+            .body(body)
+            .send()
+            .await
+            .expect("a signed event answered");
+        assert_eq!(answer.status(), 200);
+    }
+    drop(held);
+}

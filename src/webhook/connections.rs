@@ -6,8 +6,10 @@
 //! descriptor and buffers, so they are capped; at the cap, the connection idle longest (no
 //! request in its handler: waiting for headers that may never come, or for its client to read)
 //! is closed to let the new one in, so a flood of idle connections cannot keep Facebook's
-//! deliveries or the subscription handshake out. A new connection is closed at once only while
-//! every open one has a request in its handler, which lasts at most the request timeout.
+//! deliveries or the subscription handshake out. While every open one has a request in its
+//! handler, the one whose request has been there longest makes room: Facebook's requests are
+//! handled in milliseconds, a stranger's body sent a byte at a time lasts up to the request
+//! timeout, so it is the stranger who goes.
 //!
 //! Time limits: hyper cuts off a request's headers (also the wait for the next request on a
 //! kept-alive connection) after the request timeout, the handler the body; here, writing an
@@ -51,12 +53,7 @@ pub async fn serve(listener: TcpListener, router: Router, timeout: Duration) {
                 continue;
             }
         };
-        let Some((slot, closed)) = open.admit() else {
-            tracing::warn!(
-                "{MAX_CONNECTIONS} webhook connections open, each with a request in hand: a new one is closed"
-            );
-            continue;
-        };
+        let (slot, closed) = open.admit();
         tokio::spawn(connection(stream, router.clone(), timeout, slot, closed));
     }
 }
@@ -110,6 +107,8 @@ struct Table {
 struct Entry {
     /// Requests in the connection's handler now.
     handling: usize,
+    /// Since when a request has been in its handler (while one is).
+    busy_since: Option<std::time::Instant>,
     /// Dropped to close the connection.
     _close: oneshot::Sender<()>,
 }
@@ -120,19 +119,33 @@ impl Open {
     }
 
     /// A place for a new connection, and what tells it to close; at the cap, the connection
-    /// idle longest is closed for it. `None` when every open connection is handling a request.
-    fn admit(&self) -> Option<(Slot, oneshot::Receiver<()>)> {
+    /// idle longest is closed for it, or when none is idle, the one busy longest.
+    fn admit(&self) -> (Slot, oneshot::Receiver<()>) {
         let mut table = self.table();
         if table.open.len() >= MAX_CONNECTIONS {
             let idle = table
                 .open
                 .iter()
                 .find(|(_, entry)| entry.handling == 0)
-                .map(|(id, _)| *id)?;
-            table.open.remove(&idle);
-            tracing::warn!(
-                "{MAX_CONNECTIONS} webhook connections open: the one idle longest is closed to let a new one in"
-            );
+                .map(|(id, _)| *id);
+            let room = idle.or_else(|| {
+                table
+                    .open
+                    .iter()
+                    .min_by_key(|(_, entry)| entry.busy_since)
+                    .map(|(id, _)| *id)
+            });
+            if let Some(id) = room {
+                table.open.remove(&id);
+            }
+            match idle {
+                Some(_) => tracing::warn!(
+                    "{MAX_CONNECTIONS} webhook connections open: the one idle longest is closed to let a new one in"
+                ),
+                None => tracing::warn!(
+                    "{MAX_CONNECTIONS} webhook connections open, each with a request in hand: the one handling its request longest is closed to let a new one in"
+                ),
+            }
         }
         let (close, closed) = oneshot::channel();
         let id = table.next;
@@ -141,16 +154,17 @@ impl Open {
             id,
             Entry {
                 handling: 0,
+                busy_since: None,
                 _close: close,
             },
         );
-        Some((
+        (
             Slot {
                 id,
                 open: self.clone(),
             },
             closed,
-        ))
+        )
     }
 }
 
@@ -165,6 +179,7 @@ impl Slot {
     fn handling(&self) -> Handling {
         if let Some(entry) = self.open.table().open.get_mut(&self.id) {
             entry.handling += 1;
+            entry.busy_since.get_or_insert_with(std::time::Instant::now);
         }
         Handling {
             id: self.id,
@@ -188,6 +203,9 @@ impl Drop for Handling {
     fn drop(&mut self) {
         if let Some(entry) = self.open.table().open.get_mut(&self.id) {
             entry.handling -= 1;
+            if entry.handling == 0 {
+                entry.busy_since = None;
+            }
         }
     }
 }
@@ -289,27 +307,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn at_the_cap_the_connection_idle_longest_makes_room_and_busy_ones_stay() {
+    fn at_the_cap_the_connection_idle_longest_makes_room_then_the_one_busy_longest() {
         let open = Open::default();
-        let (mut slots, mut closed): (Vec<_>, Vec<_>) =
-            (0..MAX_CONNECTIONS).map(|_| open.admit().unwrap()).unzip();
+        let (slots, mut closed): (Vec<_>, Vec<_>) =
+            (0..MAX_CONNECTIONS).map(|_| open.admit()).unzip();
         // The oldest is handling a request: the second oldest is the one closed.
-        let busy = slots[0].handling();
-        let _newest = open.admit().unwrap();
+        let first_busy = slots[0].handling();
+        let newest = open.admit();
         let gone = Err(oneshot::error::TryRecvError::Closed);
+        let still = Err(oneshot::error::TryRecvError::Empty);
         assert_eq!(closed[1].try_recv(), gone);
-        assert_eq!(
-            closed[0].try_recv(),
-            Err(oneshot::error::TryRecvError::Empty)
-        );
-        drop(busy);
-        // Every connection handling a request: no room.
-        for entry in open.table().open.values_mut() {
-            entry.handling += 1;
-        }
-        assert!(open.admit().is_none());
-        // One ends: its place is free.
-        slots.pop();
-        assert!(open.admit().is_some());
+        assert_eq!(closed[0].try_recv(), still);
+        // Every connection handling a request (a stranger's slow bodies, then Facebook's on
+        // the newest): the one handling its request longest goes, not the newest.
+        let busy: Vec<Handling> = slots[2..].iter().map(Slot::handling).collect();
+        let newest_busy = newest.0.handling();
+        let _third = open.admit();
+        assert_eq!(closed[0].try_recv(), gone);
+        assert_eq!(closed[2].try_recv(), still);
+        drop((first_busy, busy, newest_busy));
     }
 }
