@@ -668,6 +668,10 @@ async fn an_event_pagedesk_cannot_use_does_not_cost_the_others() {
           "standby": [
             { "sender": { "id": person }, "recipient": { "id": page }, "timestamp": now + 1,
               "message": { "mid": "m_standby", "text": "Em muốn đổi màu" } } ] },
+        { "id": page, "time": now, "messaging": [
+            { "sender": { "id": person }, "recipient": { "id": page },
+              "timestamp": 4_102_444_800_000_i64,
+              "message": { "mid": "m_from_2100", "text": "Đồng hồ máy em sai" } } ] },
     ] })
     .to_string()
     .into_bytes();
@@ -687,10 +691,21 @@ async fn an_event_pagedesk_cannot_use_does_not_cost_the_others() {
         &[
             "Còn size L không shop?".to_owned(),
             "Em muốn đổi màu".to_owned(),
+            "Đồng hồ máy em sai".to_owned(),
         ],
         Duration::from_secs(10),
     )
     .await;
+    // A time in the future is taken as the time it came.
+    let future = world
+        .messages(&lan)
+        .await
+        .into_iter()
+        .find(|m| m["id"] == "m_from_2100")
+        .unwrap();
+    let written: chrono::DateTime<chrono::Utc> =
+        future["created_time"].as_str().unwrap().parse().unwrap();
+    assert!(written <= chrono::Utc::now(), "{future:#}");
     let other = json!({ "object": "instagram", "entry": [] })
         .to_string()
         .into_bytes();

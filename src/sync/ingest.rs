@@ -152,7 +152,9 @@ pub fn event_message(event: &graph::EventMessage) -> QueuedMessage {
             sticker,
             attachments,
             shares: Vec::new(),
-            created_time: event.sent_at,
+            // A time in the future (a wrong clock, odd data) would keep the conversation on
+            // top and its reply window open for years: never later than it came.
+            created_time: event.sent_at.min(chrono::Utc::now()),
             unavailable: false,
         },
     }

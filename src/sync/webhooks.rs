@@ -54,7 +54,8 @@ impl Engine {
         let (ours, others): (Vec<_>, Vec<_>) =
             events.iter().partition(|e| configured.contains(&e.page_id));
         if let Some(other) = others.first() {
-            tracing::info!(
+            // A warning, so that a stream of them is summed up rather than fill the log.
+            tracing::warn!(
                 page = %crate::text::clean_line(&other.page_id),
                 events = others.len(),
                 "webhook events for a page not in the config: not kept"
