@@ -179,6 +179,9 @@ strings! {
     DrNoExpiry => ": {} that does not expire", ": {} không hết hạn";
     DrExpires => ": {} that expires {} (pagedesk connect with app_id and app_secret gives one that does not)", ": {} hết hạn lúc {} (pagedesk connect với app_id và app_secret cho token không hết hạn)";
     DrKindUnknown => " (its kind is unknown: {})", " (không rõ loại token: {})";
+    CliSyncingEvery => "Syncing every {}; Ctrl-C stops.", "Đồng bộ mỗi {}; nhấn Ctrl-C để dừng.";
+    CliReceivingWebhooks => "Receiving Messenger webhooks at {}", "Đang nhận webhook Messenger tại {}";
+    CliEngineElsewhere => "Another pagedesk (pid {}) runs the sync engine of {}: it syncs and delivers replies; not syncing from here.", "Một pagedesk khác (pid {}) đang chạy bộ đồng bộ của {}: nó đồng bộ và gửi tin trả lời; không đồng bộ từ đây nữa.";
     CliLeading => "This pagedesk now runs the sync engine of {}.", "pagedesk này đang chạy bộ đồng bộ của {}.";
     CliStandby => "pid {} runs the sync engine of {}; standing by.", "pid {} đang chạy bộ đồng bộ của {}; chờ sẵn.";
     CliNews => "{}: {} new messages", "{}: {} tin mới";

@@ -395,10 +395,8 @@ fn report(tr: Tr, outcomes: &[PageOutcome]) -> bool {
 /// One cycle, if no other pagedesk runs the engine of this data dir.
 async fn sync_once(tr: Tr, engine: &Arc<Engine>, data_dir: &Path) -> Result<ExitCode> {
     if let Lease::HeldBy { pid } = engine.hold_lease().await? {
-        eprintln!(
-            "Another pagedesk (pid {pid}) runs the sync engine of {}: it syncs and delivers replies; not syncing from here.",
-            data_dir.display()
-        );
+        let (pid, dir) = (pid.to_string(), data_dir.display().to_string());
+        eprintln!("{}", tr.f(S::CliEngineElsewhere, &[&pid, &dir]));
         return Ok(ExitCode::FAILURE);
     }
     let outcomes = engine
@@ -428,7 +426,8 @@ async fn sync_service(
     let _endpoint = match webhooks {
         Some(listen) => {
             let endpoint = startup::receive_webhooks(config, listen, &engine).await?;
-            out!("Receiving Messenger webhooks at http://{listen}/webhook");
+            let url = format!("http://{listen}/webhook");
+            out!("{}", tr.f(S::CliReceivingWebhooks, &[&url]));
             Some(endpoint)
         }
         None => None,
@@ -436,10 +435,8 @@ async fn sync_service(
     let (commands, queue) = tokio::sync::mpsc::unbounded_channel();
     let _watch = startup::watch_config(config_path, commands.clone(), events_to_print);
     let mut running = tokio::spawn(engine.clone().run(queue));
-    out!(
-        "Syncing every {} s; Ctrl-C stops.",
-        config.sync.interval.as_secs()
-    );
+    let every = tr.span_precise(config.sync.interval.as_secs() as i64);
+    out!("{}", tr.f(S::CliSyncingEvery, &[&every]));
     let mut stopped = false;
     let mut told_to_stop = std::pin::pin!(stop_signal());
     loop {
