@@ -152,8 +152,8 @@ impl Engine {
         for event in burst {
             *people.entry((event.page_id, event.person)).or_default() |= event.read_back;
         }
-        let unknown = match self.db(|s| s.queued_people()).await {
-            Ok(waiting) => waiting,
+        let unknown: HashSet<(String, String)> = match self.db(|s| s.queued_people()).await {
+            Ok(waiting) => waiting.into_iter().collect(),
             Err(error) => {
                 tracing::warn!(error = %error, "cannot read the webhook messages kept");
                 return;
