@@ -263,6 +263,39 @@ mod tests {
         assert!(thumbnail(b"GIF89a not really", THUMBNAIL_PIXELS).is_err());
     }
 
+    /// A PNG whose header claims 100,000 x 100,000 pixels (40 GB decoded) in a few bytes is
+    /// refused before any memory is spent on its pixels.
+    #[test]
+    fn a_picture_claiming_huge_sides_is_refused_before_decoding() {
+        let mut bomb = png(1, 1);
+        // IHDR's width and height: the 4-byte fields after the signature, length and type.
+        bomb[16..20].copy_from_slice(&100_000u32.to_be_bytes());
+        bomb[20..24].copy_from_slice(&100_000u32.to_be_bytes());
+        let crc = crc32(&bomb[12..29]);
+        bomb[29..33].copy_from_slice(&crc.to_be_bytes());
+        let refused = thumbnail(&bomb, THUMBNAIL_PIXELS).unwrap_err();
+        assert!(
+            refused.contains("not a picture pagedesk can show"),
+            "{refused}"
+        );
+    }
+
+    /// The PNG chunk checksum (CRC-32, as zlib computes it).
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for byte in bytes {
+            crc ^= u32::from(*byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
     /// Six pictures decoded at once hold no more pixels together than the budget: each waits
     /// for the memory of those before it (the budget here is two pictures' worth).
     #[test]
