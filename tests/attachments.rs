@@ -342,3 +342,53 @@ async fn a_file_attached_by_a_relative_path_is_sent_from_anywhere() {
     let sent = page_messages(&world, &conversation).await;
     assert_eq!(sent, vec![("file:vay.png".to_owned(), png.to_vec())]);
 }
+
+/// A file behind a link in a message is read up to Facebook's 25 MB and no further (a CDN, or
+/// something posing as one, that sends more is cut off with that said); a file within it comes
+/// whole.
+#[tokio::test]
+async fn a_file_link_is_read_up_to_25_mb_and_no_further() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = server.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let (mut stream, _) = server.accept().await.unwrap();
+            tokio::spawn(async move {
+                let mut request = vec![0; 4096];
+                let read = stream.read(&mut request).await.unwrap_or(0);
+                let large = String::from_utf8_lossy(&request[..read]).contains("/large");
+                let size: usize = if large { 40 << 20 } else { 1 << 20 };
+                let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {size}\r\n\r\n");
+                let _ = stream.write_all(head.as_bytes()).await;
+                let chunk = vec![7u8; 64 * 1024];
+                for _ in 0..size / chunk.len() {
+                    if stream.write_all(&chunk).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let graph = pagedesk::graph::GraphClient::new(
+        "http://127.0.0.1:9",
+        "v25.0",
+        std::time::Duration::from_secs(30),
+    )
+    .unwrap();
+    let small = graph
+        .file(&format!("http://{address}/small.pdf"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(small.len(), 1 << 20);
+    let refused = graph
+        .file(&format!("http://{address}/large.pdf"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("larger than Facebook's 25 MB"),
+        "{refused}"
+    );
+}
