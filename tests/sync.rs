@@ -339,16 +339,13 @@ async fn a_spam_buyer_at_4m50s_stays_hidden_and_one_at_5m10s_shows() {
         .buyer_writes(0, "Lê Văn Nam", "Giá bao nhiêu ạ?", "spam", 5 * 60 + 10)
         .await;
     world.sync().await;
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(9),
-        "the sync came too late to tell 4m50s from 5m: {:?}",
-        started.elapsed()
-    );
+    // The sync read them within 10 s, unless the machine is that slow (said below).
+    let elapsed = started.elapsed();
     let all = world.conversations(&[]).await;
     assert!(find(&all, &due).is_some(), "5m10s: shown: {all:?}");
     assert!(
         find(&all, &early).is_none(),
-        "4m50s: still waiting: {all:?}"
+        "4m50s: still waiting ({elapsed:?} after it was written): {all:?}"
     );
     // Waiting, not dropped: doctor says when it is due.
     let doctor = world.pagedesk(&["doctor"]).await;
