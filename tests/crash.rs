@@ -142,6 +142,54 @@ async fn a_large_sync_killed_half_way_resumes_with_nothing_lost_or_doubled() {
     );
 }
 
+/// The cursor past a list page is saved only once that page's conversations are stored: a first
+/// sync whose second page cannot be stored (a trigger refusing one of its conversations, as a
+/// crash between the two writes would) resumes at that page, and every conversation arrives.
+#[tokio::test]
+async fn a_first_sync_whose_second_page_is_not_stored_resumes_at_that_page() {
+    let world = TestWorld::start("").await;
+    let mut ids = Vec::new();
+    for i in 0..60 {
+        let name = format!("Khách {i}");
+        ids.push(world.buyer_writes(0, &name, "alo", "inbox", 3600 - i).await);
+    }
+    // Newest first, 25 a page: the second page holds Khách 34 down to Khách 10.
+    drop(Store::open(&world.data_dir).unwrap());
+    let database = rusqlite::Connection::open(world.data_dir.join("pagedesk.db")).unwrap();
+    database
+        .execute_batch(&format!(
+            "CREATE TRIGGER refuse BEFORE INSERT ON conversations WHEN NEW.id = '{}' \
+             BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END;",
+            ids[20]
+        ))
+        .unwrap();
+    let run = world.pagedesk(&["sync", "--once"]).await;
+    assert_ne!(run.code, 0, "{}", run.stderr);
+    assert!(
+        !run.line_about(world.page(0)).is_empty(),
+        "the page is named: {}",
+        run.stderr
+    );
+    assert_eq!(
+        world.conversations(&[]).await.len(),
+        25,
+        "the first page stored, the second not"
+    );
+
+    database.execute_batch("DROP TRIGGER refuse").unwrap();
+    world.sync().await;
+    let all = world.conversations(&[]).await;
+    let missing: Vec<&String> = ids
+        .iter()
+        .filter(|id| common::find(&all, id).is_none())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "every conversation, missing {missing:?}"
+    );
+    assert_eq!(all.len(), 60);
+}
+
 #[tokio::test]
 async fn killed_after_facebook_took_a_file_it_is_not_sent_again() {
     let (world, id) = TestWorld::with_a_buyer("").await;

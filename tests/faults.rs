@@ -272,3 +272,50 @@ async fn a_next_cursor_that_loops_stops_with_a_message() {
         30
     );
 }
+
+/// A rate limit lasts as long as Facebook says, no longer: once its minutes have passed (the
+/// stored time moved that far into the past, as the clock would), the next run calls the page
+/// again and stores what waited, and `doctor` no longer says it is rate limited.
+#[tokio::test]
+async fn once_facebooks_wait_is_over_the_page_syncs_again_and_doctor_clears() {
+    let world = TestWorld::start("").await;
+    let id = world.buyer_writes(0, "Khách A", "alo", "inbox", 60).await;
+    world
+        .fault_page_lists(
+            0,
+            1,
+            json!({ "kind": "error", "code": 32, "regain_minutes": 3 }),
+        )
+        .await;
+    let run = world.pagedesk(&["sync", "--once"]).await;
+    assert!(
+        run.line_about(world.page(0)).contains("rate limited"),
+        "{}",
+        run.stderr
+    );
+    let doctor = world.pagedesk(&["doctor"]).await;
+    assert_ne!(doctor.code, 0);
+    assert!(doctor.stdout.contains("rate limited"), "{}", doctor.stdout);
+
+    // Facebook's 3 minutes (and a few seconds) pass.
+    let database = rusqlite::Connection::open(world.data_dir.join("pagedesk.db")).unwrap();
+    let aged = database
+        .execute(
+            "UPDATE page_sync SET rate_limited_until = rate_limited_until - 3 * 60 - 5 \
+             WHERE page_id = ?1 AND rate_limited_until IS NOT NULL",
+            [world.page(0)],
+        )
+        .unwrap();
+    assert_eq!(aged, 1, "a rate limit stored for the page");
+    world.clear_requests().await;
+    world.sync().await;
+    let requests = world.requests().await;
+    assert!(
+        requests.iter().any(|r| r["page_id"] == world.page(0)),
+        "calls to the page resume: {requests:?}"
+    );
+    assert!(common::find(&world.conversations(&[]).await, &id).is_some());
+    let doctor = world.pagedesk(&["doctor"]).await;
+    assert!(!doctor.stdout.contains("rate limited"), "{}", doctor.stdout);
+    assert_eq!(doctor.code, 0, "{}", doctor.stdout);
+}

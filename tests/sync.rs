@@ -317,6 +317,50 @@ async fn the_delay_counts_from_the_buyers_last_message_not_the_pages() {
     assert!(world.conversations(&[]).await.is_empty());
 }
 
+/// The boundary itself: 10 s before the 5 minutes a spam buyer is still hidden, 10 s after one
+/// shows (a delay 20 s off either way fails this).
+#[tokio::test]
+async fn a_spam_buyer_at_4m50s_stays_hidden_and_one_at_5m10s_shows() {
+    let world = TestWorld::start("").await;
+    world
+        .pagedesk(&["spam-sync", "on", "--page", world.page(0)])
+        .await;
+    let started = std::time::Instant::now();
+    let early = world
+        .buyer_writes(
+            0,
+            "Bùi Thị Hoa",
+            "Còn hàng không shop?",
+            "spam",
+            4 * 60 + 50,
+        )
+        .await;
+    let due = world
+        .buyer_writes(0, "Lê Văn Nam", "Giá bao nhiêu ạ?", "spam", 5 * 60 + 10)
+        .await;
+    world.sync().await;
+    // The sync read them within 10 s, unless the machine is that slow (said below).
+    let elapsed = started.elapsed();
+    let all = world.conversations(&[]).await;
+    assert!(find(&all, &due).is_some(), "5m10s: shown: {all:?}");
+    assert!(
+        find(&all, &early).is_none(),
+        "4m50s: still waiting ({elapsed:?} after it was written): {all:?}"
+    );
+    // Waiting, not dropped: doctor says when it is due.
+    let doctor = world.pagedesk(&["doctor"]).await;
+    assert!(
+        doctor.stdout.contains("Bùi Thị Hoa: due"),
+        "{}",
+        doctor.stdout
+    );
+    assert!(
+        !doctor.stdout.contains("Lê Văn Nam: due"),
+        "{}",
+        doctor.stdout
+    );
+}
+
 #[tokio::test]
 async fn a_waiting_spam_conversation_below_the_stop_point_is_still_pulled_when_due() {
     let world = TestWorld::start("spam_delay = \"2s\"").await;

@@ -71,6 +71,47 @@ async fn done_leaves_the_inbox_until_the_buyer_writes_and_meta_business_suites_d
     );
 }
 
+/// Done holds against a buyer's message written before it was marked, that a later sync brings
+/// (Facebook had not listed it yet); one written after reopens it. Through the binary.
+#[tokio::test]
+async fn a_buyers_message_from_before_the_done_mark_keeps_it_done_and_a_newer_one_reopens_it() {
+    let world = TestWorld::start("").await;
+    let lan = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Cảm ơn shop nhé", "inbox", 180)
+        .await;
+    world.sync().await;
+    let run = world.pagedesk(&["done", &lan]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // A message the buyer wrote a minute before the mark, brought by the sync after it.
+    world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Nhận hàng rồi ạ", "inbox", 60)
+        .await;
+    world.sync().await;
+    assert_eq!(world.messages(&lan).await.len(), 2, "the sync brought it");
+    let done = world.conversations(&["--filter", "done"]).await;
+    assert_eq!(
+        find(&done, &lan).map(|c| &c["done"]),
+        Some(&json!(true)),
+        "still done: {done:?}"
+    );
+    assert!(find(&world.conversations(&[]).await, &lan).is_none());
+
+    // Written after the mark: open again.
+    world
+        .buyer_writes(
+            0,
+            "Nguyễn Thị Lan",
+            "Shop ơi, đổi size được không?",
+            "inbox",
+            0,
+        )
+        .await;
+    world.sync().await;
+    let all = world.conversations(&[]).await;
+    assert_eq!(find(&all, &lan).unwrap()["done"], false);
+    assert!(world.conversations(&["--filter", "done"]).await.is_empty());
+}
+
 /// A team of three in the config, new conversations given in turn.
 const TEAM: &str = "
 [assignment]
