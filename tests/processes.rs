@@ -129,19 +129,30 @@ async fn leading(world: &TestWorld, args: &[&str]) -> Service {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sync_stops_on_ctrl_c_and_on_sigterm_while_idle() {
+async fn sync_takes_a_fixed_token_and_stops_on_ctrl_c_and_on_sigterm() {
     let (world, _) = TestWorld::with_a_buyer("interval = \"1s\"").await;
-    for signal in [libc::SIGINT, libc::SIGTERM] {
+    let config = std::fs::read_to_string(&world.config_path).unwrap();
+    let token = world.pages[1].2.clone();
+    for (signal, buyer) in [
+        (libc::SIGINT, "Trần Văn Minh"),
+        (libc::SIGTERM, "Lê Thị Hồng"),
+    ] {
+        // Page 1's token is wrong when the service starts, and fixed while it runs: the
+        // config read again is used (the watch holds a sender to the engine all along).
+        let wrong = config.replace(&token, "EAA-sai-token");
+        std::fs::write(&world.config_path, wrong).unwrap();
         let service = leading(&world, &["sync"]).await;
-        // A config change read meanwhile (the watch holds a sender to the engine).
-        let config = std::fs::read_to_string(&world.config_path).unwrap();
-        std::fs::write(&world.config_path, format!("{config}\n")).unwrap();
+        let conversation = world
+            .buyer_writes(1, buyer, "Ship COD không?", "inbox", 0)
+            .await;
+        std::fs::write(&world.config_path, &config).unwrap();
         eventually(
-            "the config read again",
-            Duration::from_secs(6),
-            async || service.said("config was read again"),
+            "the fixed token used",
+            Duration::from_secs(10),
+            async || common::find(&world.conversations(&[]).await, &conversation).is_some(),
         )
         .await;
+        assert!(service.said("config was read again"));
         service.stops_cleanly(&world, signal).await;
     }
 }
