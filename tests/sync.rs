@@ -926,3 +926,43 @@ async fn a_buyer_writing_more_than_twenty_messages_between_two_reads_loses_none(
         .count();
     assert_eq!(read_back, 0);
 }
+
+/// A conversation older than pagedesk's first read (past what the first read brought) that
+/// comes back to life: what the buyer writes from then on is all accounted for, and what they
+/// wrote before pagedesk began is Facebook's history, not marked as lost.
+#[tokio::test]
+async fn history_from_before_pagedesk_is_not_marked_as_lost() {
+    let world = TestWorld::start("backfill_conversations = 1").await;
+    let mut hoa = String::new();
+    for i in 1..=25 {
+        hoa = world
+            .buyer_writes(0, "Phạm Thị Hoa", &format!("cũ {i}"), "inbox", 3000 - i)
+            .await;
+    }
+    world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Shop ơi", "inbox", 600)
+        .await;
+    world.sync().await;
+    assert!(
+        find(&world.conversations(&[]).await, &hoa).is_none(),
+        "past the first read"
+    );
+    for i in 1..=30 {
+        world
+            .buyer_writes(0, "Phạm Thị Hoa", &format!("mới {i}"), "inbox", 40 - i)
+            .await;
+    }
+    world.sync().await;
+    let messages = world.messages(&hoa).await;
+    let marks = messages.iter().filter(|m| m["unavailable"] == true).count();
+    let new: Vec<&str> = messages
+        .iter()
+        .filter_map(|m| m["text"].as_str())
+        .filter(|t| t.starts_with("mới"))
+        .collect();
+    assert_eq!(new.len(), 20, "{messages:#?}");
+    assert_eq!(
+        marks, 10,
+        "the ten new ones Facebook no longer details, no more: {messages:#?}"
+    );
+}
