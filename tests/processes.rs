@@ -23,7 +23,12 @@ async fn three_processes_one_engine_and_a_killed_leader_is_replaced() {
         .buyer_writes(0, "Nguyễn Thị Lan", "Váy còn không?", "inbox", 60)
         .await;
     world.sync().await;
-    let mut services: Vec<Service> = (0..3).map(|_| Service::start(&world)).collect();
+    // Each calls its own Graph API version: the emulator's log tells who called.
+    let versions = ["v23.0", "v24.0", "v25.0"];
+    let mut services: Vec<Service> = versions
+        .iter()
+        .map(|v| sync_calling_version(&world, v))
+        .collect();
     eventually(
         "every process to know its role",
         Duration::from_secs(10),
@@ -42,6 +47,14 @@ async fn three_processes_one_engine_and_a_killed_leader_is_replaced() {
     tokio::time::sleep(Duration::from_secs(3)).await;
     let calls = world.list_calls(0, "inbox").await;
     assert!((1..=5).contains(&calls), "{calls} inbox calls in 3 s");
+    for (i, version) in versions.iter().enumerate() {
+        let calls = list_calls_of(&world, version).await;
+        assert_eq!(
+            calls > 0,
+            i == leaders[0],
+            "{calls} list calls by process {i}"
+        );
+    }
 
     let new = world
         .buyer_writes(0, "Trần Văn Minh", "Áo XL còn không?", "inbox", 0)
@@ -89,10 +102,20 @@ async fn three_processes_one_engine_and_a_killed_leader_is_replaced() {
     )
     .await;
 
-    let leaders = (0..3)
+    let leaders: Vec<usize> = (0..3)
         .filter(|&i| i != leader && services[i].leads())
-        .count();
-    assert_eq!(leaders, 1, "still exactly one engine");
+        .collect();
+    assert_eq!(leaders.len(), 1, "still exactly one engine");
+    world.clear_requests().await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    for (i, version) in versions.iter().enumerate() {
+        let calls = list_calls_of(&world, version).await;
+        assert_eq!(
+            calls > 0,
+            i == leaders[0],
+            "{calls} list calls by process {i}"
+        );
+    }
     for service in &services {
         assert!(
             !service.said("database is locked"),
