@@ -753,6 +753,86 @@ async fn no_access_token_reaches_the_database_the_log_or_the_output() {
     }
 }
 
+/// Every text the database holds (each column of each table, virtual ones included).
+fn database_text(world: &TestWorld) -> String {
+    let db = rusqlite::Connection::open(world.data_dir.join("pagedesk.db")).unwrap();
+    let tables: Vec<String> = db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    let mut text = String::new();
+    for table in tables {
+        let mut rows = db.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
+        let columns = rows.column_count();
+        let mut rows = rows.query([]).unwrap();
+        while let Some(row) = rows.next().unwrap() {
+            for column in 0..columns {
+                match row.get_ref(column).unwrap() {
+                    rusqlite::types::ValueRef::Text(bytes)
+                    | rusqlite::types::ValueRef::Blob(bytes) => {
+                        text.push_str(&String::from_utf8_lossy(bytes));
+                        text.push('\n');
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    text
+}
+
+/// Facebook quoting the page's token in errors whose words pagedesk shows (not error 190, which
+/// pagedesk words itself): code 100 on a list call, a temporary error on a send, code 100 to
+/// `doctor`'s checks. Facebook's words are shown, the token is not: not in the output of sync,
+/// reply or doctor, not anywhere in the database, not in the log.
+#[tokio::test]
+async fn a_token_facebook_quotes_in_words_that_are_shown_reaches_no_one() {
+    let world = TestWorld::start("").await;
+    let id = world.buyer_writes(0, "Khách", "alo", "inbox", 60).await;
+    world.sync().await;
+    let (page, token) = (world.page(0).to_owned(), world.pages[0].2.clone());
+    let quoting = format!("the access token {token} may not do this");
+    let error = |code: u32| json!({ "kind": "error", "code": code, "message": quoting });
+    let mut runs = Vec::new();
+    let lists = format!("/{page}/conversations");
+    world
+        .fault(json!({ "path_contains": lists, "count": 1, "fault": error(100) }))
+        .await;
+    runs.push(("sync", world.pagedesk(&["sync", "--once"]).await));
+    world
+        .fault(json!({ "method": "POST", "count": 1, "fault": error(2) }))
+        .await;
+    runs.push(("reply", world.pagedesk(&["reply", &id, "Dạ"]).await));
+    world
+        .fault(json!({ "path_contains": format!("/{page}"), "count": 2, "fault": error(100) }))
+        .await;
+    runs.push(("doctor", world.pagedesk(&["doctor"]).await));
+
+    let database = database_text(&world);
+    let log = std::fs::read_to_string(world.data_dir.join("pagedesk.log")).unwrap();
+    for (what, run) in &runs {
+        let said = format!("{}{}", run.stdout, run.stderr);
+        assert!(
+            !said.contains(&token),
+            "the token in the output of {what}: {said}"
+        );
+        assert!(
+            said.contains("the access token [redacted] may not do this"),
+            "{what} shows Facebook's words: {said}"
+        );
+    }
+    assert!(database.contains("Khách"), "the database is read");
+    assert!(!database.contains(&token), "the token is in the database");
+    assert!(!log.contains(&token), "the token is in the log: {log}");
+    assert!(
+        database.contains("the access token [redacted] may not do this"),
+        "the database keeps Facebook's words"
+    );
+}
+
 #[tokio::test]
 async fn a_config_readable_by_others_is_refused_with_the_fix() {
     use std::os::unix::fs::PermissionsExt;

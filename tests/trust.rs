@@ -35,21 +35,30 @@ fn data_dir_text(world: &TestWorld) -> String {
     files
 }
 
+/// `sync --once` reads two replies (two conversations) as due, and while its first send is held
+/// by a slow Facebook, another pagedesk tries the second and loses the answer. When `sync --once`
+/// comes to that reply it must decide from the database after its claim (the attempt is there),
+/// not from what it read before: it looks on Facebook and adopts the reply instead of sending
+/// it again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_another_pagedesk_tried_meanwhile_is_looked_for_before_it_is_sent() {
     let world = TestWorld::start_with_timeout("", "10s").await;
-    let id = world
+    let lan = world
         .buyer_writes(0, "Nguyễn Thị Lan", "Chốt đơn nhé", "inbox", 60)
         .await;
+    let minh = world
+        .buyer_writes(0, "Trần Văn Minh", "Áo XL còn không?", "inbox", 50)
+        .await;
     world.sync().await;
-    // Two replies wait in the outbox, written by staff while Facebook was down.
+    // Two replies wait in the outbox, one in each conversation, written by staff while
+    // Facebook was down: both are due at once.
     let second = {
         let mut store = Store::open(&world.data_dir).unwrap();
         store
-            .enqueue_reply(&id, "Dạ em chào chị", Utc::now())
+            .enqueue_reply(&lan, "Dạ em chào chị", Utc::now())
             .unwrap();
         store
-            .enqueue_reply(&id, "Em lên đơn nhé", Utc::now())
+            .enqueue_reply(&minh, "Dạ còn size XL ạ", Utc::now())
             .unwrap()
     };
     // The first send takes 4 s; the second is carried out but its answer is lost.
@@ -73,29 +82,91 @@ async fn a_reply_another_pagedesk_tried_meanwhile_is_looked_for_before_it_is_sen
     let engine = pagedesk::cli::build_engine(&config, store, None).unwrap();
     let delivery = engine.deliver(second).await.unwrap();
     assert!(matches!(delivery, Delivery::Pending { .. }), "{delivery:?}");
+    assert_eq!(
+        world.sends().await,
+        2,
+        "the leader is still on its first send"
+    );
 
     let finished = leader.wait_with_output().await.unwrap();
     assert!(finished.status.success());
-    let mut texts = world.page_texts_on_facebook(&id).await;
-    texts.sort();
+    assert_eq!(world.page_texts_on_facebook(&lan).await, ["Dạ em chào chị"]);
     assert_eq!(
-        texts,
-        ["Dạ em chào chị", "Em lên đơn nhé"],
-        "each reply reached the buyer once"
+        world.page_texts_on_facebook(&minh).await,
+        ["Dạ còn size XL ạ"],
+        "the reply another pagedesk tried reached the buyer once"
     );
     let store = Store::open(&world.data_dir).unwrap();
-    let replies: Vec<_> = store
+    for conversation in [&lan, &minh] {
+        let replies: Vec<_> = store
+            .messages(conversation)
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.direction == pagedesk::model::Direction::Out)
+            .collect();
+        assert_eq!(replies.len(), 1, "{replies:?}");
+        assert!(replies[0].status == SendStatus::Sent && replies[0].id.starts_with("m_"));
+    }
+}
+
+/// Two pagedesks on the same reply at the same moment: `reply` is sending it (Facebook holds
+/// the send 4 s before carrying it out) when `sync --once` reads it as due. The claim keeps the
+/// second off it; without the claim it would look on Facebook, find nothing yet, and send it
+/// again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_pagedesks_on_the_same_reply_at_the_same_moment_send_it_once() {
+    let world = TestWorld::start_with_timeout("", "10s").await;
+    let id = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Chốt đơn nhé", "inbox", 60)
+        .await;
+    world.sync().await;
+    world
+        .fault(json!({ "method": "POST", "fault": { "kind": "delay", "ms": 4000 } }))
+        .await;
+    let first = world
+        .command(&["reply", &id, "Dạ em lên đơn ạ"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    eventually("the send on its way", Duration::from_secs(10), async || {
+        world.sends().await > 0
+    })
+    .await;
+    // The same reply, due, in the outbox of the second pagedesk while the first sends it.
+    let second = world.pagedesk(&["sync", "--once"]).await;
+    // The first send was still unanswered (the emulator times a request once answered).
+    let first_send_unanswered = world
+        .requests()
+        .await
+        .iter()
+        .find(|r| r["method"] == "POST")
+        .is_some_and(|r| r["micros"] == 0);
+    assert_eq!(second.code, 0, "{}\n{}", second.stdout, second.stderr);
+    let first = common::Run::from(first.wait_with_output().await.unwrap());
+    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+    assert!(
+        first_send_unanswered,
+        "the second pagedesk came while the first was still sending"
+    );
+    assert_eq!(
+        world.page_texts_on_facebook(&id).await,
+        ["Dạ em lên đơn ạ"],
+        "the buyer got the reply once: {}\n{}",
+        second.stdout,
+        second.stderr
+    );
+    assert_eq!(world.sends().await, 1, "one send reached Facebook");
+    let replies: Vec<_> = Store::open(&world.data_dir)
+        .unwrap()
         .messages(&id)
         .unwrap()
         .into_iter()
         .filter(|m| m.direction == pagedesk::model::Direction::Out)
         .collect();
-    assert_eq!(replies.len(), 2);
-    assert!(
-        replies
-            .iter()
-            .all(|r| r.status == SendStatus::Sent && r.id.starts_with("m_"))
-    );
+    assert_eq!(replies.len(), 1, "{replies:?}");
+    assert!(replies[0].status == SendStatus::Sent && replies[0].id.starts_with("m_"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
