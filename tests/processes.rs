@@ -298,7 +298,6 @@ async fn a_stopped_leader_is_replaced_and_stands_by_when_it_continues() {
 
 /// As above, and not even the moment it continues does the old leader sync beside the new one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known bug: a continued leader runs one whole cycle (its `leading` flag is stale) before it stands by"]
 async fn a_continued_leader_never_syncs_beside_the_new_one() {
     stopped_leader(true).await;
 }

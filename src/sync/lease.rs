@@ -4,7 +4,6 @@
 //! Replies are safe whoever sends them: each is claimed in the database first.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -19,6 +18,34 @@ const LEASE_SECONDS: i64 = 6;
 const RENEW_EVERY: Duration = Duration::from_secs(2);
 /// How often the leader looks in the outbox between cycles, for replies other processes wrote.
 const OUTBOX_EVERY: Duration = Duration::from_secs(1);
+
+/// Whether this process leads, as its last renewal of the lease said, and when that was. A
+/// renewal too long ago is no lead: a process stopped (SIGSTOP, a suspended machine) and then
+/// continued must not run a cycle on what it knew before the stop, while another process has
+/// taken the lease over meanwhile; it waits for its next renewal to say.
+#[derive(Default)]
+struct Leadership {
+    renewed: std::sync::Mutex<Option<Instant>>,
+}
+
+impl Leadership {
+    /// A renewal: the lease is ours now (`true`), or not.
+    fn renewed(&self, ours: bool) {
+        *self.renewed.lock().unwrap_or_else(|p| p.into_inner()) = ours.then(Instant::now);
+    }
+
+    /// The lease was ours at a renewal recent enough that no one else can hold it yet.
+    fn holds(&self) -> bool {
+        self.renewed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some_and(|at| at.elapsed() < LEASE_TRUSTED_FOR)
+    }
+}
+
+/// How long a renewal that found the lease ours is trusted: less than the lease lasts
+/// unrenewed, so that the lease cannot have passed to another meanwhile.
+const LEASE_TRUSTED_FOR: Duration = Duration::from_secs(LEASE_SECONDS as u64 - 2);
 
 /// This process among others on the same data dir: its pid and a start-time nonce (pids are
 /// reused).
@@ -89,7 +116,7 @@ impl Engine {
     /// Dropped before it ends (a service stopping while a cycle takes too long), it takes the
     /// renewer and the work with it; the caller then gives the lease up.
     pub async fn run(self: Arc<Self>, commands: mpsc::UnboundedReceiver<EngineCommand>) {
-        let leading = Arc::new(AtomicBool::new(false));
+        let leading = Arc::new(Leadership::default());
         let mut renewer = AbortOnDrop(tokio::spawn(self.clone().keep_lease(leading.clone())));
         let mut work = AbortOnDrop(tokio::spawn(self.clone().work(commands, leading)));
         let work = (&mut work.0).await;
@@ -109,7 +136,7 @@ impl Engine {
     async fn work(
         self: Arc<Self>,
         mut commands: mpsc::UnboundedReceiver<EngineCommand>,
-        leading: Arc<AtomicBool>,
+        leading: Arc<Leadership>,
     ) {
         let mut ticks = tokio::time::interval(OUTBOX_EVERY);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -117,7 +144,7 @@ impl Engine {
         loop {
             tokio::select! {
                 _ = ticks.tick() => {
-                    if !leading.load(Ordering::Relaxed) {
+                    if !leading.holds() {
                         continue;
                     }
                     if Instant::now() >= next_cycle {
@@ -166,12 +193,12 @@ impl Engine {
     }
 
     /// Renews (or waits to take) the lease, independently of how long a cycle takes.
-    async fn keep_lease(self: Arc<Self>, leading: Arc<AtomicBool>) {
+    async fn keep_lease(self: Arc<Self>, leading: Arc<Leadership>) {
         let mut last: Option<Lease> = None;
         loop {
             match self.hold_lease().await {
                 Ok(lease) => {
-                    leading.store(lease == Lease::Ours, Ordering::Relaxed);
+                    leading.renewed(lease == Lease::Ours);
                     if last != Some(lease) {
                         self.emit(match lease {
                             Lease::Ours => SyncEvent::Leading,
@@ -182,7 +209,7 @@ impl Engine {
                 }
                 Err(error) => {
                     // Unsure of the lease, stand by rather than risk two engines.
-                    leading.store(false, Ordering::Relaxed);
+                    leading.renewed(false);
                     tracing::warn!(error = %error, "cannot renew the engine lease");
                 }
             }
