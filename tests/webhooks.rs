@@ -1139,3 +1139,47 @@ async fn slow_bodies_on_every_connection_keep_neither_facebook_nor_the_handshake
     }
     drop(held);
 }
+
+/// While Facebook rate-limits a page, an event for a new buyer costs no call: its message is
+/// kept and waits; once the limit is over, the next event reads the buyer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limited_page_is_not_read_for_events_until_the_limit_is_over() {
+    let (world, _service, _) = serving("interval = \"1h\"", "poll_interval = \"1h\"").await;
+    let database = rusqlite::Connection::open(world.data_dir.join("pagedesk.db")).unwrap();
+    let limit = |until: i64| {
+        database
+            .execute(
+                "UPDATE page_sync SET rate_limited_until = ?2 WHERE page_id = ?1",
+                rusqlite::params![world.page(0), until],
+            )
+            .unwrap()
+    };
+    assert_eq!(limit(chrono::Utc::now().timestamp() + 3600), 1);
+    world.clear_requests().await;
+    let minh = world
+        .buyer_writes(0, "Trần Văn Minh", "Áo khoác còn không?", "inbox", 0)
+        .await;
+    let start = Instant::now();
+    loop {
+        let kept = pagedesk::store::Store::open(&world.data_dir)
+            .unwrap()
+            .queued_people()
+            .unwrap();
+        if !kept.is_empty() {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "not kept");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        person_reads(&world).await.is_empty(),
+        "no call while limited"
+    );
+    limit(chrono::Utc::now().timestamp() - 1);
+    world
+        .buyer_writes(0, "Trần Văn Minh", "Size L nha", "inbox", 0)
+        .await;
+    let both = ["Áo khoác còn không?".to_owned(), "Size L nha".to_owned()];
+    wait_for_texts(&world, &minh, &both, Duration::from_secs(10)).await;
+}
