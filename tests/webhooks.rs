@@ -374,7 +374,7 @@ async fn buyers_messages_and_echoes_come_by_webhook_with_the_next_poll_an_hour_a
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_webhook_never_shows_a_conversation_facebook_keeps_in_spam() {
-    let (world, _service) = serving_with_spam_sync("interval = \"1h\"", "").await;
+    let (world, service) = serving_with_spam_sync("interval = \"1h\"", "").await;
     let hoa = world
         .buyer_writes(0, "Phạm Thị Hoa", "Shop còn đầm công sở không?", "spam", 0)
         .await;
@@ -389,6 +389,12 @@ async fn a_webhook_never_shows_a_conversation_facebook_keeps_in_spam() {
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(find(&world.conversations(&[]).await, &hoa).is_none());
+    // Nothing stored, nothing said.
+    assert!(
+        !service.said("new messages"),
+        "{}",
+        service.output.lock().unwrap()
+    );
     // Staff answer her in Facebook's own inbox: the spam mark goes, the echo shows her.
     world
         .control(
