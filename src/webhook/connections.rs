@@ -2,14 +2,13 @@
 //! client that stops reading its answers, and room kept for Facebook while anyone else holds
 //! connections open.
 //!
-//! Anyone who can reach the port can open connections and leave them be. Each costs a file
-//! descriptor and buffers, so they are capped; at the cap, the connection idle longest (no
-//! request in its handler: waiting for headers that may never come, or for its client to read)
-//! is closed to let the new one in, so a flood of idle connections cannot keep Facebook's
-//! deliveries or the subscription handshake out. While every open one has a request in its
-//! handler, the one whose request has been there longest makes room: Facebook's requests are
-//! handled in milliseconds, a stranger's body sent a byte at a time lasts up to the request
-//! timeout, so it is the stranger who goes.
+//! Anyone who can reach the port can open connections and leave them be, or feed a request a
+//! byte at a time. Each costs a file descriptor and buffers, so they are capped; at the cap, the
+//! connection quiet longest (no request begun or answered on it for the longest time) is closed
+//! to let the new one in. Facebook's requests are answered in milliseconds and its kept-alive
+//! connections were last used a moment ago; a stranger's connection that sends nothing, or a
+//! body that never ends, has been quiet since it began: it is the stranger who goes, however
+//! many connections they open.
 //!
 //! Time limits: hyper cuts off a request's headers (also the wait for the next request on a
 //! kept-alive connection) after the request timeout, the handler the body; here, writing an
@@ -20,7 +19,7 @@ use std::io;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use hyper::service::Service;
@@ -105,10 +104,8 @@ struct Table {
 }
 
 struct Entry {
-    /// Requests in the connection's handler now.
-    handling: usize,
-    /// Since when a request has been in its handler (while one is).
-    busy_since: Option<std::time::Instant>,
+    /// When a request last began or was answered on it (or it was opened).
+    last_seen: Instant,
     /// Dropped to close the connection.
     _close: oneshot::Sender<()>,
 }
@@ -119,33 +116,21 @@ impl Open {
     }
 
     /// A place for a new connection, and what tells it to close; at the cap, the connection
-    /// idle longest is closed for it, or when none is idle, the one busy longest.
+    /// quiet longest is closed for it.
     fn admit(&self) -> (Slot, oneshot::Receiver<()>) {
         let mut table = self.table();
         if table.open.len() >= MAX_CONNECTIONS {
-            let idle = table
+            let quiet = table
                 .open
                 .iter()
-                .find(|(_, entry)| entry.handling == 0)
+                .min_by_key(|(id, entry)| (entry.last_seen, **id))
                 .map(|(id, _)| *id);
-            let room = idle.or_else(|| {
-                table
-                    .open
-                    .iter()
-                    .min_by_key(|(_, entry)| entry.busy_since)
-                    .map(|(id, _)| *id)
-            });
-            if let Some(id) = room {
+            if let Some(id) = quiet {
                 table.open.remove(&id);
             }
-            match idle {
-                Some(_) => tracing::warn!(
-                    "{MAX_CONNECTIONS} webhook connections open: the one idle longest is closed to let a new one in"
-                ),
-                None => tracing::warn!(
-                    "{MAX_CONNECTIONS} webhook connections open, each with a request in hand: the one handling its request longest is closed to let a new one in"
-                ),
-            }
+            tracing::warn!(
+                "{MAX_CONNECTIONS} webhook connections open: the one quiet longest is closed to let a new one in"
+            );
         }
         let (close, closed) = oneshot::channel();
         let id = table.next;
@@ -153,8 +138,7 @@ impl Open {
         table.open.insert(
             id,
             Entry {
-                handling: 0,
-                busy_since: None,
+                last_seen: Instant::now(),
                 _close: close,
             },
         );
@@ -166,6 +150,13 @@ impl Open {
             closed,
         )
     }
+
+    /// A request began or was answered on the connection.
+    fn seen(&self, id: u64) {
+        if let Some(entry) = self.table().open.get_mut(&id) {
+            entry.last_seen = Instant::now();
+        }
+    }
 }
 
 /// A connection's place among the open ones, given back when it ends.
@@ -175,12 +166,10 @@ struct Slot {
 }
 
 impl Slot {
-    /// Marks a request as in the handler until the returned guard is dropped.
+    /// A request begins: the connection is seen now, and again when the returned guard goes
+    /// (the request answered).
     fn handling(&self) -> Handling {
-        if let Some(entry) = self.open.table().open.get_mut(&self.id) {
-            entry.handling += 1;
-            entry.busy_since.get_or_insert_with(std::time::Instant::now);
-        }
+        self.open.seen(self.id);
         Handling {
             id: self.id,
             open: self.open.clone(),
@@ -201,12 +190,7 @@ struct Handling {
 
 impl Drop for Handling {
     fn drop(&mut self) {
-        if let Some(entry) = self.open.table().open.get_mut(&self.id) {
-            entry.handling -= 1;
-            if entry.handling == 0 {
-                entry.busy_since = None;
-            }
-        }
+        self.open.seen(self.id);
     }
 }
 
@@ -307,24 +291,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn at_the_cap_the_connection_idle_longest_makes_room_then_the_one_busy_longest() {
+    fn at_the_cap_the_connection_quiet_longest_makes_room() {
         let open = Open::default();
-        let (slots, mut closed): (Vec<_>, Vec<_>) =
-            (0..MAX_CONNECTIONS).map(|_| open.admit()).unzip();
-        // The oldest is handling a request: the second oldest is the one closed.
-        let first_busy = slots[0].handling();
-        let newest = open.admit();
+        let (slots, mut closed): (Vec<_>, Vec<_>) = (0..MAX_CONNECTIONS)
+            .map(|_| {
+                // Instants a little apart, as connections come.
+                std::thread::sleep(Duration::from_micros(10));
+                open.admit()
+            })
+            .unzip();
         let gone = Err(oneshot::error::TryRecvError::Closed);
         let still = Err(oneshot::error::TryRecvError::Empty);
+        // The oldest has just begun a request (Facebook's, kept alive): the second oldest, quiet
+        // since it opened, goes.
+        let answering = slots[0].handling();
+        let _newest = open.admit();
         assert_eq!(closed[1].try_recv(), gone);
         assert_eq!(closed[0].try_recv(), still);
-        // Every connection handling a request (a stranger's slow bodies, then Facebook's on
-        // the newest): the one handling its request longest goes, not the newest.
-        let busy: Vec<Handling> = slots[2..].iter().map(Slot::handling).collect();
-        let newest_busy = newest.0.handling();
-        let _third = open.admit();
+        // Every other one begins a request too (a stranger's slow bodies): the one whose
+        // request began first goes, however recent the connection.
+        let slow: Vec<Handling> = slots[2..].iter().map(Slot::handling).collect();
+        let _another = open.admit();
         assert_eq!(closed[0].try_recv(), gone);
         assert_eq!(closed[2].try_recv(), still);
-        drop((first_busy, busy, newest_busy));
+        // A request answered makes its connection seen again: it stays, the next quiet goes.
+        drop(slow);
+        let _third = open.admit();
+        assert_eq!(closed[2].try_recv(), still);
+        drop(answering);
     }
 }
