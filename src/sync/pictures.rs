@@ -136,7 +136,7 @@ fn link_of(message: &Message, index: Option<usize>) -> Option<String> {
 /// Memory for decoded pixels, shared by every decode of this process: pictures that are small
 /// as files can be huge as pixels (an 8000 x 7900 PNG of 259 KB is 250 MB decoded), and four
 /// decoded at once must not take the inbox to a gigabyte. A decode waits until its pixels fit.
-pub(crate) struct PixelBudget {
+struct PixelBudget {
     bytes: u64,
     reserved: std::sync::Mutex<Reserved>,
     freed: std::sync::Condvar,
@@ -150,7 +150,7 @@ struct Reserved {
 }
 
 impl PixelBudget {
-    pub(crate) const fn new(bytes: u64) -> PixelBudget {
+    const fn new(bytes: u64) -> PixelBudget {
         PixelBudget {
             bytes,
             reserved: std::sync::Mutex::new(Reserved { now: 0, most: 0 }),
