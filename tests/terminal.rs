@@ -646,6 +646,27 @@ async fn two_staff_on_one_data_dir_keep_their_own_drafts_and_see_each_other() {
     ha.wait_for_text("> /").await;
     ha.type_text("\r");
     ha.wait_for_text("📎 1: bang-gia.pdf").await;
+    // Her draft is in the database before Minh opens: only then does his box being empty
+    // show that drafts are each one's own.
+    let conversation = world.conversations(&[]).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let start = Instant::now();
+    while pagedesk::store::Store::open(&world.data_dir)
+        .unwrap()
+        .as_staff("Hà")
+        .draft(&conversation)
+        .unwrap()
+        .as_deref()
+        != Some("Dạ còn ạ")
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "Hà's draft not saved"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     let mut minh = Terminal::start_with(&world, &config_for(&world, "Minh"), 100, 30, &[]);
     minh.wait_for_text("Hà replying…").await;
@@ -669,10 +690,8 @@ async fn two_staff_on_one_data_dir_keep_their_own_drafts_and_see_each_other() {
         screen.contains("Dạ còn ạ"),
         "Hà's draft is untouched:\n{screen}"
     );
-    let conversations = world.conversations(&[]).await;
-    let conversation = conversations[0]["id"].as_str().unwrap();
     let sent: Vec<_> = world
-        .messages(conversation)
+        .messages(&conversation)
         .await
         .into_iter()
         .filter(|m| m["direction"] == "out")
@@ -685,7 +704,7 @@ async fn two_staff_on_one_data_dir_keep_their_own_drafts_and_see_each_other() {
     // Closing says so at once (not by going quiet for a while).
     let here = pagedesk::store::Store::open(&world.data_dir)
         .unwrap()
-        .presence_in(conversation, "", chrono::DateTime::UNIX_EPOCH)
+        .presence_in(&conversation, "", chrono::DateTime::UNIX_EPOCH)
         .unwrap();
     assert!(here.iter().all(|p| p.staff != "Minh"), "{here:?}");
     ha.wait_for("Minh gone", |s| {
