@@ -25,22 +25,8 @@ async fn three_processes_one_engine_and_a_killed_leader_is_replaced() {
     world.sync().await;
     // Each calls its own Graph API version: the emulator's log tells who called.
     let versions = ["v23.0", "v24.0", "v25.0"];
-    let mut services: Vec<Service> = versions
-        .iter()
-        .map(|v| sync_calling_version(&world, v))
-        .collect();
-    eventually(
-        "every process to know its role",
-        Duration::from_secs(10),
-        async || {
-            services
-                .iter()
-                .all(|s| s.said("now runs the sync engine") || s.said("standing by"))
-        },
-    )
-    .await;
-    let leaders: Vec<usize> = (0..3).filter(|&i| services[i].leads()).collect();
-    assert_eq!(leaders.len(), 1, "exactly one engine");
+    let (mut services, first_leader) = one_engine_among(&world, &versions).await;
+    let leaders = [first_leader];
 
     // Only the leader calls Facebook: about one inbox call per page per second, not three.
     world.clear_requests().await;
@@ -252,6 +238,30 @@ impl Drop for StoppedProcess {
 
 /// `pagedesk sync` on the world's data dir, calling Facebook's Graph API `version`: the
 /// emulator's request log then tells which process made a call.
+/// A `sync` service per Graph API version, once each knows its role; exactly one leads: its
+/// index.
+async fn one_engine_among(world: &TestWorld, versions: &[&str]) -> (Vec<Service>, usize) {
+    let services: Vec<Service> = versions
+        .iter()
+        .map(|v| sync_calling_version(world, v))
+        .collect();
+    eventually(
+        "every process to know its role",
+        Duration::from_secs(10),
+        async || {
+            services
+                .iter()
+                .all(|s| s.said("now runs the sync engine") || s.said("standing by"))
+        },
+    )
+    .await;
+    let leaders: Vec<usize> = (0..services.len())
+        .filter(|&i| services[i].leads())
+        .collect();
+    assert_eq!(leaders.len(), 1, "exactly one engine");
+    (services, leaders[0])
+}
+
 fn sync_calling_version(world: &TestWorld, version: &str) -> Service {
     use std::os::unix::fs::PermissionsExt;
     let config = std::fs::read_to_string(&world.config_path)
@@ -311,23 +321,8 @@ async fn stopped_leader(from_the_moment_it_continues: bool) {
         .await;
     world.sync().await;
     let versions = ["v24.0", "v25.0"];
-    let services: Vec<Service> = versions
-        .iter()
-        .map(|v| sync_calling_version(&world, v))
-        .collect();
-    eventually(
-        "every process to know its role",
-        Duration::from_secs(10),
-        async || {
-            services
-                .iter()
-                .all(|s| s.said("now runs the sync engine") || s.said("standing by"))
-        },
-    )
-    .await;
-    let leaders: Vec<usize> = (0..2).filter(|&i| services[i].leads()).collect();
-    assert_eq!(leaders.len(), 1, "exactly one engine");
-    let (leader, other) = (leaders[0], 1 - leaders[0]);
+    let (services, leader) = one_engine_among(&world, &versions).await;
+    let other = 1 - leader;
 
     let stopped = StoppedProcess::stop(services[leader].child.id().unwrap() as i32);
     let since = Instant::now();

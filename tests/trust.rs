@@ -98,15 +98,20 @@ async fn a_reply_another_pagedesk_tried_meanwhile_is_looked_for_before_it_is_sen
     );
     let store = Store::open(&world.data_dir).unwrap();
     for conversation in [&lan, &minh] {
-        let replies: Vec<_> = store
-            .messages(conversation)
-            .unwrap()
-            .into_iter()
-            .filter(|m| m.direction == pagedesk::model::Direction::Out)
-            .collect();
-        assert_eq!(replies.len(), 1, "{replies:?}");
-        assert!(replies[0].status == SendStatus::Sent && replies[0].id.starts_with("m_"));
+        one_reply_sent(&store, conversation);
     }
+}
+
+/// The conversation holds one reply, sent, with Facebook's id.
+fn one_reply_sent(store: &Store, conversation: &str) {
+    let replies: Vec<_> = store
+        .messages(conversation)
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.direction == pagedesk::model::Direction::Out)
+        .collect();
+    assert_eq!(replies.len(), 1, "{replies:?}");
+    assert!(replies[0].status == SendStatus::Sent && replies[0].id.starts_with("m_"));
 }
 
 /// Two pagedesks on the same reply at the same moment: `reply` is sending it (Facebook holds
@@ -158,15 +163,7 @@ async fn two_pagedesks_on_the_same_reply_at_the_same_moment_send_it_once() {
         second.stderr
     );
     assert_eq!(world.sends().await, 1, "one send reached Facebook");
-    let replies: Vec<_> = Store::open(&world.data_dir)
-        .unwrap()
-        .messages(&id)
-        .unwrap()
-        .into_iter()
-        .filter(|m| m.direction == pagedesk::model::Direction::Out)
-        .collect();
-    assert_eq!(replies.len(), 1, "{replies:?}");
-    assert!(replies[0].status == SendStatus::Sent && replies[0].id.starts_with("m_"));
+    one_reply_sent(&Store::open(&world.data_dir).unwrap(), &id);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
