@@ -161,6 +161,44 @@ async fn files_facebook_would_refuse_are_named_before_any_call_and_the_rest_goes
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_file_staff_may_not_read_is_refused_by_name_and_nothing_goes() {
+    use std::os::unix::fs::PermissionsExt;
+    let (world, lan) = TestWorld::with_a_buyer("").await;
+    let invoice = photo(world.dir.path(), "hoa-don.pdf", b"%PDF-1.4 invoice");
+    std::fs::set_permissions(&invoice, std::fs::Permissions::from_mode(0o000)).unwrap();
+    world.clear_requests().await;
+    let mut command = world.command(&["reply", &lan, "--attach", &invoice]);
+    // Root reads past a file's mode: this run keeps root's files (the config, the data) as
+    // their owner but drops the powers to read others' (CAP_DAC_OVERRIDE 1,
+    // CAP_DAC_READ_SEARCH 2), as a shop's own user is.
+    unsafe {
+        command.pre_exec(|| {
+            for capability in [1, 2] {
+                libc::prctl(libc::PR_CAPBSET_DROP, capability, 0, 0, 0);
+            }
+            Ok(())
+        });
+    }
+    let run = common::Run::from(command.output().await.unwrap());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("hoa-don.pdf cannot be read: no permission"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(uploads(&world).await, 0);
+    assert_eq!(world.sends().await, 0);
+    assert!(
+        world
+            .messages(&lan)
+            .await
+            .iter()
+            .all(|m| m["direction"] == "in")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_pipe_a_link_out_of_its_folder_and_a_fake_photo_are_refused_and_nothing_goes() {
     let (world, lan) = TestWorld::with_a_buyer("").await;
     let shop = world.dir.path().join("anh san pham");

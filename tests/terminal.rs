@@ -214,7 +214,8 @@ impl Terminal {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_answer_a_spam_buyer_and_the_spam_mark_goes() {
-    let world = TestWorld::start("interval = \"1s\"").await;
+    // The next sync is an hour away: what takes the mark off is the reply itself.
+    let world = TestWorld::start("interval = \"1h\"").await;
     assert_eq!(
         world
             .pagedesk(&["spam-sync", "on", "--page", world.page(0)])
@@ -251,6 +252,15 @@ async fn staff_answer_a_spam_buyer_and_the_spam_mark_goes() {
         .await;
     terminal.type_text("Dạ còn size M ạ");
     terminal.wait_for_text("Dạ còn size M ạ").await;
+    let folder_reads = || async {
+        world
+            .requests()
+            .await
+            .iter()
+            .filter(|r| r["path"].as_str().unwrap().ends_with("/conversations"))
+            .count()
+    };
+    let reads_before = folder_reads().await;
     terminal.type_text("\r");
     let screen = terminal
         .wait_for("the reply sent and the banner gone", |s| {
@@ -262,17 +272,14 @@ async fn staff_answer_a_spam_buyer_and_the_spam_mark_goes() {
         "out of the Spam filter:\n{screen}"
     );
     assert_eq!(world.emulated_conversation(&spam).await["folder"], "inbox");
+    assert_eq!(
+        folder_reads().await,
+        reads_before,
+        "no folder read since the reply: the reply took the mark off"
+    );
 
-    // A buyer writes while nobody touches a key: it shows up by itself.
     terminal.type_text("\x1b");
     tokio::time::sleep(Duration::from_millis(200)).await;
-    terminal.type_text("1");
-    terminal.wait_for_text("All (2)").await;
-    world
-        .buyer_writes(1, "Lê Khánh Vy", "Cho mình hỏi giá son", "inbox", 0)
-        .await;
-    terminal.wait_for_text("Lê Khánh Vy").await;
-
     terminal.type_text("q");
     let status = terminal.exit("q").await;
     assert!(status.success());
@@ -313,6 +320,20 @@ async fn staff_answer_a_spam_buyer_and_the_spam_mark_goes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_buyer_who_writes_while_nobody_touches_a_key_shows_up_by_itself() {
+    let world = TestWorld::start("interval = \"1s\"").await;
+    lan_writes(&world, "Váy hoa nhí còn không shop?").await;
+    let mut terminal = Terminal::start(&world, 100, 30);
+    terminal.wait_for_text("All (1)").await;
+    world
+        .buyer_writes(1, "Lê Khánh Vy", "Cho mình hỏi giá son", "inbox", 0)
+        .await;
+    terminal.wait_for_text("Lê Khánh Vy").await;
+    terminal.wait_for_text("All (2)").await;
+    terminal.leave_and_quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_strangers_write_cannot_drive_the_terminal() {
     let world = TestWorld::start("interval = \"1s\"").await;
     let evil_page = "Shop\u{1b}]2;pwned-page\u{7} One";
@@ -332,6 +353,8 @@ async fn what_strangers_write_cannot_drive_the_terminal() {
     let mut terminal = Terminal::start(&world, 100, 30);
     terminal.wait_for_text("LannóH").await;
     terminal.type_text("\r");
+    // The list row shows the words too: the reply box's keys say the chat has the focus.
+    terminal.wait_for_text("Enter send").await;
     let screen = terminal.wait_for_text("giá đỏ").await;
     // Pasted text with its own escape sequences goes in as text.
     terminal.type_text("\u{1b}[200~Địa chỉ\u{1b}]0;pwned-paste\u{7} 12 Ngõ Huế\u{1b}[201~");
@@ -763,6 +786,43 @@ async fn a_label_hà_puts_on_shows_in_minhs_list() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_conversation_hà_assigns_to_minh_shows_as_his_in_his_inbox() {
+    let world = TestWorld::start("interval = \"1s\"").await;
+    two_buyers(&world).await;
+    world.sync().await;
+    // The team in the config; each of them says who they are in their own environment.
+    let config = std::fs::read_to_string(&world.config_path).unwrap();
+    std::fs::write(
+        &world.config_path,
+        format!("{config}\n[[staff]]\nname = \"Hà\"\n[[staff]]\nname = \"Minh\"\n"),
+    )
+    .unwrap();
+    let as_staff = |name| [("PAGEDESK_STAFF", name)];
+    let mut ha = Terminal::start_with(&world, &world.config_path, 100, 30, &as_staff("Hà"));
+    let mut minh = Terminal::start_with(&world, &world.config_path, 100, 30, &as_staff("Minh"));
+    ha.wait_for_text("Trần Văn Minh").await;
+    minh.wait_for_text("Mine 0").await;
+    // Lan's, the newest, is selected: the picker lists the team in order, Minh second.
+    ha.type_text("a");
+    ha.wait_for_text("Assign Nguyễn Thị Lan to").await;
+    ha.type_text("j");
+    ha.type_text("\r");
+    ha.wait_for_text("Nguyễn Thị Lan: assigned to Minh").await;
+    minh.wait_for("Lan's row says Minh has her", |s| {
+        s.contains("→Minh") && s.contains("Mine 1")
+    })
+    .await;
+    minh.type_text("6");
+    let screen = minh.wait_for_text("Mine (1)").await;
+    assert!(
+        screen.contains("Nguyễn Thị Lan") && !screen.contains("Trần Văn Minh"),
+        "only Lan's is Minh's:\n{screen}"
+    );
+    ha.leave_and_quit().await;
+    minh.leave_and_quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paste_without_bracketed_paste_is_one_reply_not_several() {
     let world = TestWorld::start("interval = \"1s\"").await;
     let conversation = lan_writes(&world, "Shop gửi địa chỉ giúp mình").await;
@@ -1059,6 +1119,80 @@ async fn a_buyers_photo_shows_in_the_chat_and_whole_pane_even_after_its_link_exp
         .unwrap()
         .count();
     assert_eq!(cached, 2, "both files kept in the cache");
+}
+
+/// A photo of `width` x `height` pixels of noise, which PNG cannot make much smaller: about
+/// 3 bytes a pixel.
+fn noise_photo(width: u32, height: u32, seed: u32) -> Vec<u8> {
+    let mut state = seed;
+    let picture = image::RgbImage::from_fn(width, height, |_, _| {
+        // A linear congruential generator: noise enough, and the same at every run.
+        state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        let [r, g, b, _] = state.to_be_bytes();
+        image::Rgb([r, g, b])
+    });
+    let mut png = std::io::Cursor::new(Vec::new());
+    picture.write_to(&mut png, image::ImageFormat::Png).unwrap();
+    png.into_inner()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_picture_cache_keeps_no_more_than_the_config_allows() {
+    let world = TestWorld::start("interval = \"1h\"").await;
+    let config = std::fs::read_to_string(&world.config_path).unwrap();
+    std::fs::write(
+        &world.config_path,
+        format!("[attachments]\ncache_mb = 1\n{config}"),
+    )
+    .unwrap();
+    // Three photos of over half a megabyte: two together are over the cache's 1 MB.
+    let mut sizes = Vec::new();
+    for seed in 1..=3 {
+        let photo = noise_photo(600, 320, seed);
+        sizes.push(photo.len());
+        world
+            .buyer_sends_file(
+                0,
+                "Nguyễn Thị Lan",
+                &format!("mau-{seed}.png"),
+                "image/png",
+                photo,
+            )
+            .await;
+    }
+    assert!(sizes.iter().all(|&size| size > 512 * 1024), "{sizes:?}");
+    let mut terminal = Terminal::start(&world, 100, 60);
+    terminal.wait_for_text("Nguyễn Thị Lan").await;
+    let start = Instant::now();
+    loop {
+        let fetched = world
+            .requests()
+            .await
+            .iter()
+            .filter(|r| r["path"].as_str().unwrap().contains("/mau-"))
+            .count();
+        if fetched >= 3 {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the three photos are not all fetched ({fetched}):\n{}",
+            terminal.contents()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // A fetched photo is kept in the cache before it is drawn.
+    terminal.wait_for_text("[image: mau-1.png").await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let kept: Vec<u64> = std::fs::read_dir(world.data_dir.join("pictures"))
+        .unwrap()
+        .map(|entry| entry.unwrap().metadata().unwrap().len())
+        .collect();
+    assert!(
+        !kept.is_empty() && kept.iter().sum::<u64>() <= 1024 * 1024,
+        "the cache holds {kept:?} bytes"
+    );
+    terminal.leave_and_quit().await;
 }
 
 /// The pictures sent to the terminal in kitty's graphics protocol: for each, its size in
