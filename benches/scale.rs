@@ -105,6 +105,7 @@ fn conversation(page: usize, n: usize) -> ConversationUpdate {
                 created_time: newest
                     - chrono::Duration::minutes((MESSAGES_PER_CONVERSATION - m) as i64),
                 unavailable: false,
+                reply_to: None,
             }
         })
         .collect();

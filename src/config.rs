@@ -436,16 +436,42 @@ impl Config {
     }
 }
 
+/// The login name of this process's user, from the user database (`/etc/passwd`, or NSS):
+/// a service or `su -c` may start pagedesk without `USER` or `LOGNAME`.
+fn login_name() -> Option<String> {
+    let mut record: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut buffer = vec![0 as libc::c_char; 16 * 1024];
+    let mut found: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: `record` and `buffer` outlive the call, `buffer`'s length is passed, and the
+    // strings `record` points at live in `buffer`, read below before it is dropped.
+    let status = unsafe {
+        libc::getpwuid_r(
+            libc::getuid(),
+            &mut record,
+            buffer.as_mut_ptr(),
+            buffer.len(),
+            &mut found,
+        )
+    };
+    if status != 0 || found.is_null() || record.pw_name.is_null() {
+        return None;
+    }
+    // SAFETY: getpwuid_r succeeded, so `pw_name` is a NUL-terminated string inside `buffer`.
+    let name = unsafe { std::ffi::CStr::from_ptr(record.pw_name) };
+    Some(name.to_string_lossy().into_owned()).filter(|name| !name.trim().is_empty())
+}
+
 impl Config {
     /// Who is using pagedesk: `staff = "…"` in the config, else `PAGEDESK_STAFF` (several
     /// staff sharing one login set it in their own environment), else the `[[staff]]` entry
-    /// for the login name, else the login name.
+    /// for the login name, else the login name (from the environment, else the user database).
     pub fn staff_name(&self) -> String {
         let given = |name: &str| !name.trim().is_empty();
         let login = ["USER", "LOGNAME"]
             .into_iter()
             .find_map(|name| std::env::var(name).ok())
-            .filter(|name| given(name));
+            .filter(|name| given(name))
+            .or_else(login_name);
         let named = match &self.staff {
             Some(Staff::Me(name)) => Some(name.clone()),
             _ => None,

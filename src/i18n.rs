@@ -4,7 +4,7 @@
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use crate::files::{FileProblem, MAX_FILE_BYTES, READ_TIMEOUT};
-use crate::model::{Carried, ReplyProblem};
+use crate::model::{AttachmentKind, Carried, Referral, ReplyProblem};
 use crate::store::{ConversationRow, MessageRow};
 
 /// The staff's language: `language = "en"` or `"vi"` in the config.
@@ -88,6 +88,21 @@ strings! {
     PreviewVideo => "🎬 Video", "🎬 Video";
     PreviewVoice => "🎤 Voice message", "🎤 Tin nhắn thoại";
     PreviewFile => "File: {}", "Tệp: {}";
+    PreviewPlace => "📍 {}", "📍 {}";
+    PreviewLink => "🔗 {}", "🔗 {}";
+    PreviewRemoved => "Message unsent", "Tin nhắn đã thu hồi";
+    Place => "[place: {}]", "[vị trí: {}]";
+    Removed => "[the buyer unsent this message]", "[khách đã thu hồi tin nhắn này]";
+    Edited => "edited", "đã sửa";
+    Answering => "↩ answering {}: {}", "↩ trả lời {}: {}";
+    AnsweringEarlier => "↩ answering an earlier message", "↩ trả lời một tin nhắn trước đó";
+    FromAd => "📣 Came from the ad \"{}\" · {}", "📣 Khách đến từ quảng cáo \"{}\" · {}";
+    FromAdUntitled => "📣 Came from an ad (id {}) · {}", "📣 Khách đến từ một quảng cáo (mã {}) · {}";
+    FromLink => "📣 Came from a link (ref {}) · {}", "📣 Khách đến từ đường liên kết (ref {}) · {}";
+    AdPhoto => "the ad's photo:", "ảnh của quảng cáo:";
+    FromSource => "📣 Came from {} · {}", "📣 Khách đến từ {} · {}";
+    HeldByApp => "🤖 The app {} has this conversation since {}: a chatbot may answer the buyer too, and Facebook may refuse replies from here", "🤖 Ứng dụng {} đang giữ hội thoại này từ {}: chatbot có thể trả lời khách, và Facebook có thể từ chối tin gửi từ đây";
+    HeldByUnnamed => "🤖 Another app has this conversation since {}: a chatbot may answer the buyer too, and Facebook may refuse replies from here", "🤖 Một ứng dụng khác đang giữ hội thoại này từ {}: chatbot có thể trả lời khách, và Facebook có thể từ chối tin gửi từ đây";
     Synced => "{}: synced {} ago", "{}: đồng bộ {} trước";
     SyncedLive => "{}: live (polled {} ago)", "{}: trực tiếp (hỏi {} trước)";
     WebhooksMissed => "{}: polling, webhooks not arriving since {}", "{}: đang hỏi Facebook, webhook không đến từ {}";
@@ -166,6 +181,10 @@ strings! {
     DrNotConfiguredValue => "the page is no longer in the config; replies that cannot be sent: {} (put the page back in the config, or take them back with x in the inbox)", "trang không còn trong file cấu hình; số tin trả lời không gửi được: {} (thêm trang lại vào file cấu hình, hoặc rút tin lại bằng phím x trong hộp thư)";
     DrGaps => "not in full", "tin không đầy đủ";
     DrGapsValue => "messages Facebook no longer shows in full, in the conversations with {} (read them in Meta Business Suite)", "có tin Facebook không còn cho xem đầy đủ, trong cuộc trò chuyện với {} (xem trong Meta Business Suite)";
+    DrHeldElsewhere => "other apps", "ứng dụng khác";
+    DrHeldElsewhereValue => "{} conversations are held by another app (a chatbot, through conversation routing): it may answer the buyers too", "{} hội thoại đang do ứng dụng khác giữ (chatbot, qua định tuyến hội thoại): ứng dụng đó có thể trả lời khách";
+    DrSendingRestricted => "sending", "gửi tin";
+    DrSendingRestrictedValue => "Facebook restricted the page from sending messages (error 10/1893063); replies wait until {} ({}): see the page's quality in Meta Business Suite", "Facebook tạm hạn chế trang gửi tin nhắn (lỗi 10/1893063); tin trả lời chờ đến {} ({}): xem Chất lượng Trang trong Meta Business Suite";
     DrEventsWaiting => "webhook messages", "tin từ webhook";
     DrEventsWaitingValue => "kept, waiting for their conversation (in Spam or another folder pagedesk does not show yet): {}", "đã giữ, đang chờ cuộc trò chuyện của chúng (ở mục Spam hoặc mục khác pagedesk chưa hiện): {}";
     DrWebhooksMissed => "not arriving since {} ({}): a poll found messages they did not bring; polled every {}", "không đến từ {} ({}): lần hỏi Facebook thấy tin webhook không mang đến; hỏi mỗi {}";
@@ -264,6 +283,7 @@ strings! {
     ProblemToken => "the page's access token no longer works: fix the config", "token của trang không còn dùng được: sửa file cấu hình";
     ProblemPermission => "a permission is missing on the page", "trang thiếu quyền gửi tin";
     ProblemRefused => "Facebook refused the reply ({})", "Facebook từ chối tin ({})";
+    ProblemSendingRestricted => "Facebook has restricted the page from sending messages for a while; pagedesk tries again at {} (the page's quality is in Meta Business Suite)", "Facebook đang tạm hạn chế trang gửi tin nhắn; pagedesk sẽ gửi lại lúc {} (xem Chất lượng Trang trong Meta Business Suite)";
     ProblemRateLimited => "rate limited by Facebook until {}", "Facebook giới hạn đến {}";
     ProblemRetrying => "Facebook is not answering; trying again at {}", "Facebook không phản hồi; thử lại lúc {}";
     ProblemFacebook => "Facebook had a problem; try again", "Facebook gặp sự cố; hãy thử lại";
@@ -372,6 +392,7 @@ strings! {
     StatsTitle => "How the team is doing · since {}", "Tình hình của đội · từ {}";
     StatsPages => "Pages", "Trang";
     StatsStaff => "Staff", "Nhân viên";
+    StatsAds => "Conversations from ads (by the ad the buyer clicked)", "Hội thoại từ quảng cáo (theo quảng cáo khách đã bấm)";
     StatsHeader => "first answer: median / 90% · replies · waiting now (longest) · spam rescued", "trả lời đầu: trung vị / 90% · tin trả lời · đang chờ (lâu nhất) · cứu khỏi spam";
     StatsLine => "{}: {} / {} · {} · {} ({}) · {}", "{}: {} / {} · {} · {} ({}) · {}";
     StatsPerDay => "Replies per day", "Tin trả lời mỗi ngày";
@@ -542,6 +563,9 @@ impl Tr {
                 return self.f(S::ProblemRateLimited, &[&hm(until)]);
             }
             ReplyProblem::Retrying { at } => return self.f(S::ProblemRetrying, &[&hm(at)]),
+            ReplyProblem::SendingRestricted { until } => {
+                return self.f(S::ProblemSendingRestricted, &[&hm(until)]);
+            }
             ReplyProblem::Refused => return self.f(S::ProblemRefused, &[words]),
             ReplyProblem::File => return self.f(S::ProblemFile, &[words]),
             ReplyProblem::Empty => S::ProblemEmpty,
@@ -600,8 +624,21 @@ impl Tr {
                 Carried::Video => self.t(S::PreviewVideo).to_owned(),
                 Carried::Voice => self.t(S::PreviewVoice).to_owned(),
                 Carried::File(name) => self.f(S::PreviewFile, &[name]),
+                Carried::Place(name) => self.f(S::PreviewPlace, &[name]),
+                Carried::Link(name) => self.f(S::PreviewLink, &[name]),
+                Carried::Removed => self.t(S::PreviewRemoved).to_owned(),
             },
             _ => conversation.snippet.clone(),
+        }
+    }
+
+    /// Where a buyer came from, with when (`at`, as the screen shows times).
+    pub fn referral(self, referral: &Referral, at: &str) -> String {
+        match (&referral.ad_title, &referral.ad_id, &referral.reference) {
+            (Some(title), _, _) => self.f(S::FromAd, &[title, at]),
+            (None, Some(ad), _) => self.f(S::FromAdUntitled, &[ad, at]),
+            (None, None, Some(reference)) => self.f(S::FromLink, &[reference, at]),
+            (None, None, None) => self.f(S::FromSource, &[&referral.source, at]),
         }
     }
 
@@ -609,6 +646,9 @@ impl Tr {
     pub fn message_text(self, message: &MessageRow) -> String {
         if message.unavailable {
             return format!("[{}]", self.t(S::Unavailable));
+        }
+        if message.removed {
+            return self.t(S::Removed).to_owned();
         }
         let mut parts = Vec::new();
         if !message.text.is_empty() {
@@ -618,6 +658,22 @@ impl Tr {
             parts.push(self.t(S::Sticker).to_owned());
         }
         for attachment in &message.attachments {
+            let name = attachment.name.clone().unwrap_or_default();
+            match attachment.kind {
+                Some(AttachmentKind::Place) => {
+                    let place = [Some(name), attachment.place.clone()];
+                    let place: Vec<String> = place.into_iter().flatten().collect();
+                    parts.push(self.f(S::Place, &[&place.join(" ")]));
+                    continue;
+                }
+                Some(AttachmentKind::Link) => {
+                    let link = [Some(name), attachment.url.clone()];
+                    let link: Vec<String> = link.into_iter().flatten().collect();
+                    parts.push(self.f(S::Link, &[link.join(" ").trim()]));
+                    continue;
+                }
+                None => {}
+            }
             let kind = match attachment.mime_type.as_deref() {
                 Some(m) if m.starts_with("image/") => S::Image,
                 Some(m) if m.starts_with("video/") => S::Video,

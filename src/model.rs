@@ -184,6 +184,20 @@ pub struct Attachment {
     pub url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub preview_url: Option<String>,
+    /// What Facebook sent that is not a file: a place, or a link (a template, a product, a
+    /// `fallback`), named by `name` and opened at `url`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<AttachmentKind>,
+    /// A place's latitude and longitude, as "21.02850, 105.85420".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AttachmentKind {
+    Place,
+    Link,
 }
 
 /// What a message without words carried, as a list says it ("📷 Photo", "File: name").
@@ -194,17 +208,59 @@ pub enum Carried {
     Video,
     Voice,
     File(String),
+    Place(String),
+    Link(String),
+    /// The buyer unsent it.
+    Removed,
 }
 
 impl Carried {
     pub fn of(attachment: &Attachment) -> Carried {
+        let name = || attachment.name.clone().unwrap_or_default();
+        match attachment.kind {
+            Some(AttachmentKind::Place) => return Carried::Place(name()),
+            Some(AttachmentKind::Link) => return Carried::Link(name()),
+            None => {}
+        }
         match attachment.mime_type.as_deref() {
             Some(m) if m.starts_with("image/") => Carried::Photo,
             Some(m) if m.starts_with("video/") => Carried::Video,
             Some(m) if m.starts_with("audio/") => Carried::Voice,
-            _ => Carried::File(attachment.name.clone().unwrap_or_default()),
+            _ => Carried::File(name()),
         }
     }
+}
+
+/// Where a buyer came from to the conversation: an ad they clicked (Click-to-Messenger), an
+/// m.me link, a chat plugin.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Referral {
+    /// Facebook's `source`: `ADS`, `SHORTLINK`, `CUSTOMER_CHAT_PLUGIN`, ...
+    pub source: String,
+    /// An m.me link's `ref`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ad_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ad_title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub photo_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub post_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product_id: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// Another app has the conversation under conversation routing (a chatbot, say): it may answer
+/// the buyer too, and Facebook may refuse pagedesk's replies meanwhile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HeldBy {
+    /// The app, when Facebook named it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<String>,
+    pub since: DateTime<Utc>,
 }
 
 /// A picture made small enough to draw in a terminal: rows of RGB pixels, top first.
@@ -382,6 +438,10 @@ pub enum ReplyProblem {
     RateLimited {
         until: DateTime<Utc>,
     },
+    /// Facebook restricted the page from sending (error 10/1893063): tried again then.
+    SendingRestricted {
+        until: DateTime<Utc>,
+    },
     Retrying {
         at: DateTime<Utc>,
     },
@@ -396,6 +456,9 @@ impl ReplyProblem {
                 return format!("rate_limited:{}", until.timestamp());
             }
             ReplyProblem::Retrying { at } => return format!("retrying:{}", at.timestamp()),
+            ReplyProblem::SendingRestricted { until } => {
+                return format!("restricted:{}", until.timestamp());
+            }
             ReplyProblem::Empty => "empty",
             ReplyProblem::NeverWrote => "never_wrote",
             ReplyProblem::AgentTagOff => "agent_tag_off",
@@ -432,6 +495,7 @@ impl ReplyProblem {
             },
             "rate_limited" => ReplyProblem::RateLimited { until: time()? },
             "retrying" => ReplyProblem::Retrying { at: time()? },
+            "restricted" => ReplyProblem::SendingRestricted { until: time()? },
             "empty" => ReplyProblem::Empty,
             "never_wrote" => ReplyProblem::NeverWrote,
             "agent_tag_off" => ReplyProblem::AgentTagOff,
@@ -507,6 +571,7 @@ mod tests {
             ReplyProblem::TooLong { chars: 2001 },
             ReplyProblem::RateLimited { until },
             ReplyProblem::Retrying { at: until },
+            ReplyProblem::SendingRestricted { until },
             ReplyProblem::AgentPermission,
         ] {
             assert_eq!(ReplyProblem::parse(&problem.code()), Some(problem));

@@ -127,8 +127,8 @@ async fn events(State(receiver): State<Arc<Receiver>>, headers: HeaderMap, body:
             return StatusCode::BAD_REQUEST.into_response();
         }
     };
-    let messages = crate::graph::event_messages(&body);
-    match receiver.engine.keep_events(messages).await {
+    let events = crate::graph::webhook_events(&body);
+    match receiver.engine.keep_events(events).await {
         Kept::Events(people) => {
             for event in people {
                 // The engine gone (the process is stopping): what was kept is taken at the

@@ -1344,6 +1344,8 @@ fn a_file_link_stored_before_links_were_cleaned_is_offered_encoded_or_not_at_all
         size: None,
         url: Some(url.into()),
         preview_url: None,
+        kind: None,
+        place: None,
     };
     let mut old = common::inbox::message("m_mai", SHOP, false, "Đỗ Thị Mai", "", 0);
     old.attachments = vec![

@@ -229,6 +229,8 @@ fn pictures_in_the_chat_say_where_they_stand_without_colour() {
         size: Some(182_000),
         url: Some(format!("https://scontent.xx.fbcdn.net/v/{name}?oe=6700")),
         preview_url: None,
+        kind: None,
+        place: None,
     };
     let at = common::inbox::now() - chrono::Duration::minutes(3);
     let message = |id: &str, attachment: Attachment| NewMessage {
@@ -242,6 +244,7 @@ fn pictures_in_the_chat_say_where_they_stand_without_colour() {
         shares: Vec::new(),
         created_time: at,
         unavailable: false,
+        reply_to: None,
     };
     inbox
         .store()
@@ -405,6 +408,7 @@ fn a_message_facebook_no_longer_shows_in_full_says_so_in_the_chat() {
         shares: Vec::new(),
         created_time: at(minutes),
         unavailable,
+        reply_to: None,
     };
     inbox
         .store()

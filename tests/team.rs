@@ -435,3 +435,27 @@ async fn stats_of_a_known_history() {
     let run = world.pagedesk(&["stats"]).await;
     assert!(run.stdout.contains("Facebook Page inbox"), "{}", run.stdout);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_user_or_logname_a_reply_carries_the_login_name_from_the_user_database() {
+    let (world, lan) = TestWorld::with_a_buyer("").await;
+    let output = world
+        .command(&["reply", &lan, "Dạ shop chào chị ạ"])
+        .env_remove("USER")
+        .env_remove("LOGNAME")
+        .env_remove("PAGEDESK_STAFF")
+        .output()
+        .await
+        .unwrap();
+    let run = common::Run::from(output);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let login = std::process::Command::new("id").arg("-un").output().unwrap();
+    let login = String::from_utf8(login.stdout).unwrap().trim().to_owned();
+    let sent: Vec<_> = world
+        .messages(&lan)
+        .await
+        .into_iter()
+        .filter(|m| m["direction"] == "out")
+        .collect();
+    assert_eq!(sent[0]["sent_by"], login.as_str(), "{sent:?}");
+}

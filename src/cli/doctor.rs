@@ -44,7 +44,7 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
     }
     healthy &= disk(tr, data_dir);
     for page in &config.pages {
-        let (stored_name, spam_on, state, waiting, reduced, unsent, webhooks, gaps, kept) = {
+        let (stored_name, spam_on, state, waiting, reduced, unsent, webhooks, gaps, kept, origin) = {
             let store = store.lock().expect("store");
             let name = store
                 .pages()?
@@ -61,8 +61,13 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
                 store.webhook_state(&page.id)?,
                 store.conversations_with_gaps(&page.id)?,
                 store.waiting_event_messages(&page.id)?,
+                (
+                    store.sending_restricted_until(&page.id)?,
+                    store.held_elsewhere(&page.id)?,
+                ),
             )
         };
+        let (restricted, held_elsewhere) = origin;
         let name = crate::model::page_name(page.name.as_deref(), stored_name.as_deref(), &page.id);
         out!("{name} ({})", page.id);
         // A label as long as the column still leaves a space before its value.
@@ -200,6 +205,19 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
         }
         if !gaps.is_empty() {
             line(tr.t(S::DrGaps), &tr.f(S::DrGapsValue, &[&gaps.join(", ")]));
+        }
+        if held_elsewhere > 0 {
+            line(
+                tr.t(S::DrHeldElsewhere),
+                &tr.f(S::DrHeldElsewhereValue, &[&held_elsewhere.to_string()]),
+            );
+        }
+        if let Some(until) = restricted {
+            healthy = false;
+            line(
+                tr.t(S::DrSendingRestricted),
+                &tr.f(S::DrSendingRestrictedValue, &[&local_time(until), &relative(until)]),
+            );
         }
         if let Some(error) = &state.last_error {
             let at = state.last_attempt.map(local_time).unwrap_or_default();

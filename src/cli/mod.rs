@@ -686,6 +686,12 @@ async fn reply(
                 eprintln!("{}", tr.f(S::CliNotSentYet, &[&why]));
                 false
             }
+            Delivery::Restricted { until } => {
+                let until = crate::sync::local_hm(until);
+                let why = tr.f(S::ProblemSendingRestricted, &[&until]);
+                eprintln!("{}", tr.f(S::CliNotSentYet, &[&why]));
+                false
+            }
             Delivery::Failed(reason) => {
                 eprintln!("{}", tr.f(S::CliNotSent, &[&reason]));
                 false

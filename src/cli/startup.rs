@@ -148,7 +148,8 @@ fn engine(
         events,
     )
     .with_live_poll_interval(config.webhook.poll_interval)
-    .with_round_robin(round_robin))
+    .with_round_robin(round_robin)
+    .with_app_id(config.graph.app_id.clone()))
 }
 
 /// Reads the config again whenever its file changes (checked every 2 s): the engine takes the

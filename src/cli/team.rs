@@ -262,4 +262,11 @@ fn print_stats(tr: Tr, stats: &Stats) {
     for (day, replies) in &stats.replies_per_day {
         out!("  {} {replies}", day.format("%d/%m"));
     }
+    if !stats.ads.is_empty() {
+        out!("{}", tr.t(S::StatsAds));
+        for ad in &stats.ads {
+            let name = ad.title.as_deref().unwrap_or(&ad.ad_id);
+            out!("  {} {}", fit(name, 40), ad.conversations);
+        }
+    }
 }

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::Shared;
 use super::faults::FaultRule;
-use super::world::{Content, Customer, Media, Page};
+use super::world::{Content, Customer, Media, Page, ReferralSpec};
 use crate::graph::wire::format_graph_time;
 use crate::model::Folder;
 
@@ -442,4 +442,118 @@ pub async fn media(
 pub async fn expire_cdn_links(State(shared): State<Arc<Shared>>) -> StatusCode {
     shared.world.lock().expect("world").cdn_epoch += 1;
     StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+pub struct SendingRestricted {
+    restricted: bool,
+}
+
+/// `POST /_emulator/pages/{page}/sending_restricted {"restricted"}`: Facebook restricts the
+/// page from sending (Page quality), or lifts it.
+pub async fn sending_restricted(
+    State(shared): State<Arc<Shared>>,
+    Path(page_id): Path<String>,
+    Json(body): Json<SendingRestricted>,
+) -> Response {
+    change_page(&shared, &page_id, |page| {
+        page.sending_restricted = body.restricted;
+        json!({ "restricted": body.restricted })
+    })
+}
+
+/// What a buyer's change to one of their messages comes to.
+fn changed(result: Result<(), String>) -> Response {
+    match result {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => not_found(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Edit {
+    text: String,
+}
+
+/// `POST /_emulator/messages/{mid}/edit {"text"}`: the buyer edits their message.
+pub async fn edit_message(
+    State(shared): State<Arc<Shared>>,
+    Path(mid): Path<String>,
+    Json(body): Json<Edit>,
+) -> Response {
+    changed(shared.world.lock().expect("world").buyer_edits(&mid, &body.text))
+}
+
+/// `POST /_emulator/messages/{mid}/unsend`: the buyer unsends their message.
+pub async fn unsend_message(
+    State(shared): State<Arc<Shared>>,
+    Path(mid): Path<String>,
+) -> Response {
+    changed(shared.world.lock().expect("world").buyer_unsends(&mid))
+}
+
+#[derive(Deserialize)]
+pub struct Reaction {
+    /// `None`: the reaction is taken off.
+    emoji: Option<String>,
+    #[serde(default)]
+    reaction: String,
+}
+
+/// `POST /_emulator/messages/{mid}/reaction {"emoji", "reaction"}`: the buyer reacts to a
+/// message (`"emoji": null` takes it off).
+pub async fn react(
+    State(shared): State<Arc<Shared>>,
+    Path(mid): Path<String>,
+    Json(body): Json<Reaction>,
+) -> Response {
+    let reaction = body.emoji.as_deref().map(|e| (e, body.reaction.as_str()));
+    changed(shared.world.lock().expect("world").buyer_reacts(&mid, reaction))
+}
+
+#[derive(Deserialize)]
+pub struct Referral {
+    customer_name: String,
+    #[serde(flatten)]
+    referral: ReferralSpec,
+}
+
+/// `POST /_emulator/pages/{page}/referrals {"customer_name", "source", "ad_id", ...}`: a
+/// person opens a conversation from an ad or a link, before writing.
+pub async fn referral(
+    State(shared): State<Arc<Shared>>,
+    Path(page_id): Path<String>,
+    Json(body): Json<Referral>,
+) -> Response {
+    let person = psid_for(&page_id, &body.customer_name);
+    let result = shared
+        .world
+        .lock()
+        .expect("world")
+        .referral(&page_id, &person, &body.referral);
+    match result {
+        Ok(()) => Json(json!({ "customer_id": person })).into_response(),
+        Err(e) => not_found(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Routing {
+    /// The app that takes the conversation; `None`: it is passed back to pagedesk's app.
+    taken_by: Option<String>,
+}
+
+/// `POST /_emulator/conversations/{id}/routing {"taken_by"}`: conversation routing.
+pub async fn routing(
+    State(shared): State<Arc<Shared>>,
+    Path(conversation_id): Path<String>,
+    Json(body): Json<Routing>,
+) -> Response {
+    changed(
+        shared
+            .world
+            .lock()
+            .expect("world")
+            .route(&conversation_id, body.taken_by.as_deref()),
+    )
 }

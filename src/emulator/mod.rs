@@ -119,6 +119,15 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/pages/{page}/usage", post(control::usage))
         .route("/pages/{page}/data_limit", post(control::data_limit))
         .route("/pages/{page}/human_agent", post(control::human_agent))
+        .route(
+            "/pages/{page}/sending_restricted",
+            post(control::sending_restricted),
+        )
+        .route("/pages/{page}/referrals", post(control::referral))
+        .route("/messages/{mid}/edit", post(control::edit_message))
+        .route("/messages/{mid}/unsend", post(control::unsend_message))
+        .route("/messages/{mid}/reaction", post(control::react))
+        .route("/conversations/{id}/routing", post(control::routing))
         .route("/app", post(control::app))
         .route("/pages/{page}/tasks", post(control::tasks))
         .route("/conversations/{id}/can_reply", post(control::can_reply))

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 use super::Shared;
 use super::api::cdn_link;
-use super::world::{World, Written};
+use super::world::{SharedSpec, WebhookItem, World, Written, referral_json};
 
 /// How often the deliverer looks for new messages.
 const LOOK_EVERY: Duration = Duration::from_millis(50);
@@ -33,7 +33,11 @@ pub struct Subscribe {
 /// `POST /_emulator/webhooks {"url"}`: the app's callback URL, subscribed to `messages` and
 /// `message_echoes`. Messages written before are not sent.
 pub async fn subscribe(State(shared): State<Arc<Shared>>, Json(body): Json<Subscribe>) -> Response {
-    shared.world.lock().expect("world").webhook_queue.clear();
+    {
+        let mut world = shared.world.lock().expect("world");
+        world.webhook_queue.clear();
+        world.webhook_items.clear();
+    }
     *shared.webhook_url.lock().expect("webhook url") = Some(body.url.clone());
     Json(json!({ "url": body.url })).into_response()
 }
@@ -66,12 +70,13 @@ pub(super) async fn deliver(shared: Arc<Shared>) {
         let (url, body, secret, events) = {
             let mut world = shared.world.lock().expect("world");
             let written = std::mem::take(&mut world.webhook_queue);
+            let items = std::mem::take(&mut world.webhook_items);
             let url = shared.webhook_url.lock().expect("webhook url").clone();
-            let Some(url) = url.filter(|_| !written.is_empty()) else {
+            let Some(url) = url.filter(|_| !written.is_empty() || !items.is_empty()) else {
                 continue;
             };
-            let body = payload(&world, &written, &shared.base_url);
-            (url, body, world.app.secret.clone(), written.len())
+            let body = payload(&world, &written, &items, &shared.base_url);
+            (url, body, world.app.secret.clone(), written.len() + items.len())
         };
         let body = body.to_string();
         let mut mac =
@@ -102,16 +107,32 @@ pub(super) async fn deliver(shared: Arc<Shared>) {
     }
 }
 
-/// The body of one delivery: an entry per page, each message as Messenger reports it.
-fn payload(world: &World, written: &[Written], base_url: &str) -> Value {
-    let mut entries: Vec<(String, Vec<Value>)> = Vec::new();
+/// The body of one delivery: an entry per page, each message as Messenger reports it, then
+/// the other items queued (edits, reactions, ...). A buyer writing after the page's message
+/// read it first: a `read` item comes too, which a subscriber has no use for.
+fn payload(world: &World, written: &[Written], items: &[WebhookItem], base_url: &str) -> Value {
+    let mut entries: Vec<(String, Vec<Value>, Vec<Value>)> = Vec::new();
+    let mut entry = |page: &str, field: &str, item: Value| {
+        let at = match entries.iter().position(|(id, _, _)| id == page) {
+            Some(at) => at,
+            None => {
+                entries.push((page.to_owned(), Vec::new(), Vec::new()));
+                entries.len() - 1
+            }
+        };
+        match field {
+            "standby" => entries[at].2.push(item),
+            _ => entries[at].1.push(item),
+        }
+    };
     for w in written {
         let Some(conversation) = world.conversations.get(&w.conversation_id) else {
             continue;
         };
-        let Some(message) = conversation.messages.iter().find(|m| m.id == w.message_id) else {
+        let Some(at) = conversation.messages.iter().position(|m| m.id == w.message_id) else {
             continue;
         };
+        let message = &conversation.messages[at];
         let (page, buyer) = (&conversation.page_id, &conversation.customer.id);
         let mut body = json!({ "mid": message.id });
         if !message.text.is_empty() {
@@ -119,7 +140,9 @@ fn payload(world: &World, written: &[Written], base_url: &str) -> Value {
         }
         let mut attachments = Vec::new();
         if let Some(sticker) = &message.sticker {
-            attachments.push(json!({ "type": "image", "payload": { "url": sticker } }));
+            // Stickers have their own type since June 2026 (Messenger's changelog).
+            attachments.push(json!({ "type": "sticker",
+                "payload": { "url": sticker, "sticker_id": 369_239_263_222_822_u64 } }));
         }
         if let Some(file) = &message.attachment {
             let kind = match file.mime_type.split('/').next() {
@@ -134,8 +157,17 @@ fn payload(world: &World, written: &[Written], base_url: &str) -> Value {
             };
             attachments.push(json!({ "type": kind, "payload": { "url": url } }));
         }
+        if let Some(shared) = &message.shared {
+            attachments.push(shared_json(shared));
+        }
         if !attachments.is_empty() {
             body["attachments"] = Value::Array(attachments);
+        }
+        if let Some(answered) = &message.reply_to {
+            body["reply_to"] = json!({ "mid": answered });
+        }
+        if let Some(referral) = &message.referral {
+            body["referral"] = referral_json(referral);
         }
         let (sender, recipient) = match &w.app_id {
             Some(app_id) => {
@@ -146,21 +178,70 @@ fn payload(world: &World, written: &[Written], base_url: &str) -> Value {
             }
             None => (buyer, page),
         };
-        let event = json!({
-            "sender": { "id": sender },
-            "recipient": { "id": recipient },
-            "timestamp": message.created.timestamp_millis(),
-            "message": body,
-        });
-        match entries.iter_mut().find(|(id, _)| id == page) {
-            Some((_, events)) => events.push(event),
-            None => entries.push((page.clone(), vec![event])),
+        let timestamp = message.created.timestamp_millis();
+        if w.app_id.is_none()
+            && let Some(before) = at.checked_sub(1).map(|b| &conversation.messages[b])
+            && before.from_page
+        {
+            entry(
+                page,
+                "messaging",
+                json!({ "sender": { "id": buyer }, "recipient": { "id": page },
+                    "timestamp": timestamp, "read": { "watermark": before.created.timestamp_millis() } }),
+            );
         }
+        let field = match conversation.held_by {
+            Some(_) => "standby",
+            None => "messaging",
+        };
+        entry(
+            page,
+            field,
+            json!({
+                "sender": { "id": sender },
+                "recipient": { "id": recipient },
+                "timestamp": timestamp,
+                "message": body,
+            }),
+        );
+    }
+    for item in items {
+        entry(&item.page_id, item.field, item.item.clone());
     }
     let now = Utc::now().timestamp_millis();
     let entries: Vec<Value> = entries
         .into_iter()
-        .map(|(id, messaging)| json!({ "id": id, "time": now, "messaging": messaging }))
+        .map(|(id, messaging, standby)| {
+            let mut entry = json!({ "id": id, "time": now });
+            if !messaging.is_empty() {
+                entry["messaging"] = Value::Array(messaging);
+            }
+            if !standby.is_empty() {
+                entry["standby"] = Value::Array(standby);
+            }
+            entry
+        })
         .collect();
     json!({ "object": "page", "entry": entries })
+}
+
+/// A place, template or fallback as a webhook attachment.
+fn shared_json(shared: &SharedSpec) -> Value {
+    match shared {
+        SharedSpec::Location { title, lat, long } => json!({
+            "type": "location", "title": title,
+            "url": format!("https://www.bing.com/maps/default.aspx?v=2&pc=FACEBK&mid=8100&where1={lat}%2C+{long}"),
+            "payload": { "coordinates": { "lat": lat, "long": long } },
+        }),
+        SharedSpec::Template { title, url } => json!({
+            "type": "template",
+            "payload": { "template_type": "generic", "elements": [{
+                "title": title, "default_action": { "type": "web_url", "url": url },
+                "buttons": [{ "type": "web_url", "url": url, "title": "Xem" }],
+            }] },
+        }),
+        SharedSpec::Fallback { title, url } => json!({
+            "type": "fallback", "title": title, "URL": url, "payload": null,
+        }),
+    }
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
+use serde_json::Value;
 
 use crate::model::Folder;
 
@@ -48,6 +49,9 @@ pub struct Page {
     /// Set by the control API: the most messages one list call may carry (conversations times
     /// nested messages); a heavier call gets code 1 "reduce the amount of data".
     pub data_limit: Option<usize>,
+    /// Set by the control API: Facebook restricted the page from sending (Page quality);
+    /// every send fails with error 10/1893063.
+    pub sending_restricted: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -65,6 +69,63 @@ pub struct Message {
     pub sticker: Option<String>,
     pub attachment: Option<AttachmentSpec>,
     pub share: Option<ShareSpec>,
+    /// A place, a template or a `fallback` sent through Messenger: in webhook events only
+    /// (how the Graph API details them is not documented; it lists the message's words).
+    pub shared: Option<SharedSpec>,
+    /// The earlier message this one answers.
+    pub reply_to: Option<String>,
+    /// The ad or link the buyer came from, with their first message.
+    pub referral: Option<ReferralSpec>,
+    /// How many times the buyer edited it.
+    pub edits: i64,
+    /// The buyer unsent it. Whether the Graph API still details an unsent message is not
+    /// documented: the emulator keeps listing it as written, the harder case for a client
+    /// (the words must not come back).
+    pub unsent: bool,
+}
+
+/// What Messenger sends that is not a file, as webhook attachments carry it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum SharedSpec {
+    Location {
+        title: String,
+        lat: f64,
+        long: f64,
+    },
+    /// A generic template (a product card): its title, and where it leads.
+    Template { title: String, url: String },
+    /// What Messenger cannot show as anything else (a link preview, say).
+    Fallback { title: String, url: String },
+}
+
+/// A referral as webhooks carry it.
+pub fn referral_json(r: &ReferralSpec) -> Value {
+    let mut referral = serde_json::json!({ "source": r.source, "type": "OPEN_THREAD" });
+    if let Some(reference) = &r.reference {
+        referral["ref"] = serde_json::json!(reference);
+    }
+    if let Some(ad) = &r.ad_id {
+        referral["ad_id"] = serde_json::json!(ad);
+        referral["ads_context_data"] = serde_json::json!({
+            "ad_title": r.ad_title, "photo_url": r.photo_url,
+            "post_id": r.post_id, "product_id": r.product_id,
+        });
+    }
+    referral
+}
+
+/// Where a buyer came from: `source` (`ADS`, `SHORTLINK`, ...), and an ad's details.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ReferralSpec {
+    pub source: String,
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
+    pub ad_id: Option<String>,
+    pub ad_title: Option<String>,
+    pub photo_url: Option<String>,
+    pub post_id: Option<String>,
+    pub product_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -114,6 +175,9 @@ pub struct Conversation {
     /// Facebook's `can_reply`: false once the page may no longer message the person (set by
     /// the control API).
     pub can_reply: bool,
+    /// Another app has the conversation (conversation routing): the app's events come to the
+    /// subscriber as `standby` items.
+    pub held_by: Option<String>,
 }
 
 impl Conversation {
@@ -206,6 +270,9 @@ pub struct World {
     pub cdn_epoch: u64,
     /// Messages written since the webhook deliverer last looked, oldest first.
     pub webhook_queue: Vec<Written>,
+    /// Other webhook items since then (edits, unsends, reactions, referrals, routing), by
+    /// page and field (`messaging` or `standby`), oldest first.
+    pub webhook_items: Vec<WebhookItem>,
     next_id: u64,
 }
 
@@ -217,6 +284,14 @@ pub struct Written {
     /// The app that sent a page's message: Facebook's Page inbox, or the app calling the Send
     /// API. `None`: the buyer wrote it.
     pub app_id: Option<String>,
+}
+
+/// A webhook item that is not a message as written: for page `page_id`, in `field`.
+#[derive(Debug, Clone)]
+pub struct WebhookItem {
+    pub page_id: String,
+    pub field: &'static str,
+    pub item: serde_json::Value,
 }
 
 /// The app id echoes carry for a message staff typed in Facebook's own Page inbox.
@@ -282,6 +357,7 @@ impl World {
                 token_error: None,
                 usage_percent: 0,
                 human_agent_approved: true,
+                sending_restricted: false,
                 data_limit: None,
                 tasks: [
                     "ADVERTISE",
@@ -352,6 +428,7 @@ impl World {
                         folder: folder.unwrap_or(Folder::Inbox),
                         messages: Vec::new(),
                         can_reply: true,
+                        held_by: None,
                     },
                 );
                 id
@@ -413,6 +490,11 @@ impl World {
             sticker: content.sticker,
             attachment: content.attachment,
             share: content.share,
+            shared: content.shared,
+            reply_to: content.reply_to,
+            referral: content.referral,
+            edits: 0,
+            unsent: false,
         };
         // Keep messages in time order even when a test writes one "in the past".
         let at = conversation.messages.partition_point(|m| m.created <= at);
@@ -423,6 +505,158 @@ impl World {
             app_id: from_page.then(|| PAGE_INBOX_APP_ID.to_owned()),
         });
         id
+    }
+
+    /// The conversation holding message `mid`, and the message's place in it.
+    fn message_at(&mut self, mid: &str) -> Result<(&mut Conversation, usize), String> {
+        self.conversations
+            .values_mut()
+            .find_map(|c| {
+                let at = c.messages.iter().position(|m| m.id == mid)?;
+                Some((c, at))
+            })
+            .ok_or_else(|| format!("no message {mid}"))
+    }
+
+    /// Queues a webhook item about a person of a conversation, in `standby` while another
+    /// app has the conversation.
+    fn queue_item(&mut self, conversation_id: &str, from_page: bool, body: (&str, Value)) {
+        let Some(conversation) = self.conversations.get(conversation_id) else {
+            return;
+        };
+        let (page, buyer) = (&conversation.page_id, &conversation.customer.id);
+        let (sender, recipient) = if from_page {
+            (page, buyer)
+        } else {
+            (buyer, page)
+        };
+        let mut item = serde_json::json!({
+            "sender": { "id": sender },
+            "recipient": { "id": recipient },
+            "timestamp": Utc::now().timestamp_millis(),
+        });
+        item[body.0] = body.1;
+        let field = if conversation.held_by.is_some() {
+            "standby"
+        } else {
+            "messaging"
+        };
+        self.webhook_items.push(WebhookItem {
+            page_id: page.clone(),
+            field,
+            item,
+        });
+    }
+
+    /// The buyer edits their message: its words change, and `message_edit` tells it.
+    pub fn buyer_edits(&mut self, mid: &str, text: &str) -> Result<(), String> {
+        let (conversation, at) = self.message_at(mid)?;
+        let message = &mut conversation.messages[at];
+        if message.from_page || message.unsent {
+            return Err(format!("{mid} is not a buyer's message that can be edited"));
+        }
+        message.text = text.to_owned();
+        message.edits += 1;
+        let (id, edits) = (conversation.id.clone(), message.edits);
+        self.queue_item(
+            &id,
+            false,
+            (
+                "message_edit",
+                serde_json::json!({ "mid": mid, "text": text, "num_edit": edits }),
+            ),
+        );
+        Ok(())
+    }
+
+    /// The buyer unsends their message: a `message` item with `is_deleted` and its id alone.
+    pub fn buyer_unsends(&mut self, mid: &str) -> Result<(), String> {
+        let (conversation, at) = self.message_at(mid)?;
+        let message = &mut conversation.messages[at];
+        if message.from_page {
+            return Err(format!("{mid} is the page's message"));
+        }
+        message.unsent = true;
+        let id = conversation.id.clone();
+        self.queue_item(
+            &id,
+            false,
+            (
+                "message",
+                serde_json::json!({ "mid": mid, "is_deleted": true }),
+            ),
+        );
+        Ok(())
+    }
+
+    /// The buyer reacts to a message (`emoji` and its name), or takes their reaction off.
+    pub fn buyer_reacts(
+        &mut self,
+        mid: &str,
+        reaction: Option<(&str, &str)>,
+    ) -> Result<(), String> {
+        let (conversation, _) = self.message_at(mid)?;
+        let id = conversation.id.clone();
+        let body = match reaction {
+            Some((emoji, name)) => serde_json::json!({ "mid": mid, "action": "react",
+                "emoji": emoji, "reaction": name }),
+            None => serde_json::json!({ "mid": mid, "action": "unreact" }),
+        };
+        self.queue_item(&id, false, ("reaction", body));
+        Ok(())
+    }
+
+    /// A person opens the conversation from an ad or a link without writing yet
+    /// (`messaging_referrals`).
+    pub fn referral(
+        &mut self,
+        page_id: &str,
+        person_id: &str,
+        referral: &ReferralSpec,
+    ) -> Result<(), String> {
+        if !self.pages.contains_key(page_id) {
+            return Err(format!("no page {page_id}"));
+        }
+        self.webhook_items.push(WebhookItem {
+            page_id: page_id.to_owned(),
+            field: "messaging",
+            item: serde_json::json!({
+                "sender": { "id": person_id },
+                "recipient": { "id": page_id },
+                "timestamp": Utc::now().timestamp_millis(),
+                "referral": referral_json(referral),
+            }),
+        });
+        Ok(())
+    }
+
+    /// Conversation routing: `app_id` takes the conversation from the subscriber's app
+    /// (`take_thread_control`, told to the app it was taken from), or it is passed back to the
+    /// subscriber's app (`pass_thread_control`, told to the app receiving it).
+    pub fn route(&mut self, conversation_id: &str, taken_by: Option<&str>) -> Result<(), String> {
+        let ours = self.app.id.clone();
+        let conversation = self
+            .conversations
+            .get_mut(conversation_id)
+            .ok_or_else(|| format!("no conversation {conversation_id}"))?;
+        let body = match taken_by {
+            Some(app) => {
+                conversation.held_by = None;
+                let body = serde_json::json!({ "previous_owner_app_id": ours,
+                    "metadata": "taken by the shop's chatbot" });
+                self.queue_item(conversation_id, false, ("take_thread_control", body));
+                if let Some(c) = self.conversations.get_mut(conversation_id) {
+                    c.held_by = Some(app.to_owned());
+                }
+                return Ok(());
+            }
+            None => {
+                conversation.held_by = None;
+                serde_json::json!({ "new_owner_app_id": ours, "metadata": "back to the shop" })
+            }
+        };
+        self.queue_item(conversation_id, false, ("pass_thread_control", body));
+        Ok(())
     }
 
     /// Keeps a file a page uploads (`message_attachments`, or with a send) or a buyer sends;
@@ -497,6 +731,13 @@ impl World {
         kind: SendKind,
         now: DateTime<Utc>,
     ) -> Result<(String, String), FbError> {
+        if self.pages.get(page_id).is_some_and(|p| p.sending_restricted) {
+            return Err(FbError::new(
+                10,
+                Some(1893063),
+                "(#10) This Page is temporarily restricted from sending messages.",
+            ));
+        }
         let conversation = self
             .conversation_with(page_id, recipient_id)
             .ok_or_else(|| FbError::new(100, Some(2018001), "(#100) No matching user found"))?;
@@ -655,6 +896,9 @@ pub struct Content {
     pub sticker: Option<String>,
     pub attachment: Option<AttachmentSpec>,
     pub share: Option<ShareSpec>,
+    pub shared: Option<SharedSpec>,
+    pub reply_to: Option<String>,
+    pub referral: Option<ReferralSpec>,
 }
 
 impl Content {

@@ -52,6 +52,12 @@ pub enum GraphError {
         "Facebook has temporarily blocked the page from sending for policy violations (error {code}): {message}"
     )]
     PolicyBlocked { code: i64, message: String },
+    /// Code 10, subcode 1893063: Facebook restricted the page from sending for a while (Page
+    /// quality); every send fails until it lifts.
+    #[error(
+        "Facebook has temporarily restricted the page from sending messages (error 10/1893063): {message}"
+    )]
+    SendingRestricted { message: String },
     /// Code 100, subcode 2018001: no such person for this page.
     #[error("Facebook knows no such person for this page (error 100/2018001): {message}")]
     NoMatchingUser { message: String },
@@ -93,6 +99,9 @@ impl GraphError {
                 message: redact(message),
             },
             GraphError::NoMatchingUser { message } => GraphError::NoMatchingUser {
+                message: redact(message),
+            },
+            GraphError::SendingRestricted { message } => GraphError::SendingRestricted {
                 message: redact(message),
             },
             GraphError::ProofRefused { message } => GraphError::ProofRefused {
@@ -206,6 +215,7 @@ pub fn classify(
         }
         (551, _) | (200, Some(1545041)) => GraphError::RecipientUnavailable { code },
         (230, _) => GraphError::CannotMessage { code, message },
+        (10, Some(1893063)) => GraphError::SendingRestricted { message },
         (368, _) => GraphError::PolicyBlocked { code, message },
         (100, Some(2018001)) => GraphError::NoMatchingUser { message },
         (100, _) if message.contains("appsecret_proof") => GraphError::ProofRefused { message },
@@ -226,7 +236,12 @@ pub fn classify(
     // Facebook's `is_transient`, where it sends one, decides whether trying again can help;
     // a rate limit and a request too large have their own ways of being tried again.
     match (error.is_transient, class) {
-        (_, class @ (GraphError::RateLimited { .. } | GraphError::TooMuchData(_))) => class,
+        (
+            _,
+            class @ (GraphError::RateLimited { .. }
+            | GraphError::TooMuchData(_)
+            | GraphError::SendingRestricted { .. }),
+        ) => class,
         (Some(true), class) if !class.is_transient() => {
             GraphError::Transient(format!("{class} (Facebook says it is temporary)"))
         }

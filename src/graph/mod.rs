@@ -2,6 +2,7 @@
 //! it asks for the fields it needs, follows cursors, classifies errors and keeps tokens secret.
 
 mod error;
+pub mod events;
 pub mod wire;
 
 use std::time::Duration;
@@ -15,9 +16,13 @@ pub use error::{GraphError, Usage, classify};
 
 use crate::files::FileKind;
 use crate::model::Folder;
+pub use events::{
+    Change, EventAttachment, EventChange, EventMessage, EventReferral, WebhookEvents,
+    webhook_events,
+};
 pub use wire::{
-    Attachment, Conversation, ConversationId, EventAttachment, EventMessage, ExchangedToken, List,
-    ManagedPage, Message, PageInfo, Person, SentMessage, event_messages,
+    Attachment, Conversation, ConversationId, ExchangedToken, List, ManagedPage, Message,
+    PageInfo, Person, SentMessage,
 };
 
 /// A Page access token. It is shown as `[redacted]` by `Debug` and can only be read through

@@ -78,6 +78,32 @@ impl Store {
         Ok(())
     }
 
+    /// Facebook restricted the page from sending: its replies wait until `until`.
+    pub fn restrict_sending(&mut self, page_id: &str, until: DateTime<Utc>) -> Result<()> {
+        let tx = self.write()?;
+        tx.execute(
+            "INSERT INTO page_settings (page_id, send_restricted_until) VALUES (?1, ?2)
+             ON CONFLICT(page_id) DO UPDATE SET send_restricted_until = ?2",
+            params![page_id, until.timestamp()],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Until when Facebook's restriction keeps the page's replies, while it does.
+    pub fn sending_restricted_until(&self, page_id: &str) -> Result<Option<DateTime<Utc>>> {
+        let until: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT send_restricted_until FROM page_settings WHERE page_id = ?1",
+                [page_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
+        Ok(until.map(to_time).filter(|until| *until > Utc::now()))
+    }
+
     // Conversations and messages from Facebook.
 
     /// The stored versions (updated time, snippet) of those of `ids` that are stored.
@@ -576,6 +602,7 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
             message.created_time.timestamp(),
             shares,
             message.unavailable,
+            message.reply_to,
         ];
         // A message known only as a mark takes its words when they come (from an event).
         let completed = !message.unavailable
@@ -583,7 +610,7 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
                 .prepare_cached(
                     "UPDATE messages SET direction = ?3, from_id = ?4, from_name = ?5, text = ?6,
                         sticker = ?7, attachments = ?8, created_time = ?9, shares = ?10,
-                        unavailable = ?11
+                        unavailable = ?11, reply_to = COALESCE(?12, reply_to)
                      WHERE fb_id = ?1 AND conversation_id = ?2 AND unavailable = 1",
                 )?
                 .execute(columns)?
@@ -595,12 +622,28 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
             let inserted = tx
                 .prepare_cached(
                     "INSERT INTO messages (fb_id, conversation_id, direction, from_id, from_name,
-                        text, sticker, attachments, created_time, status, shares, unavailable)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'sent', ?10, ?11)
+                        text, sticker, attachments, created_time, status, shares, unavailable,
+                        reply_to)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'sent', ?10, ?11, ?12)
                      ON CONFLICT(fb_id) DO NOTHING",
                 )?
                 .execute(columns)?;
             if inserted == 0 {
+                if let Some(answered) = &message.reply_to {
+                    // Only events say which message a message answers.
+                    tx.prepare_cached(
+                        "UPDATE messages SET reply_to = ?2 WHERE fb_id = ?1 AND reply_to IS NULL",
+                    )?
+                    .execute(params![message.fb_id, answered])?;
+                }
+                if facebooks_copy {
+                    super::changes::edited_on_facebook(
+                        tx,
+                        &message.fb_id,
+                        &message.text,
+                        chrono::Utc::now(),
+                    )?;
+                }
                 continue;
             }
             tx.last_insert_rowid()
@@ -612,6 +655,8 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
             continue;
         }
         index_message(tx, row, message.created_time.timestamp(), &message.text)?;
+        // An edit or unsend told before the message was stored.
+        super::changes::amend_message(tx, &message.fb_id)?;
         // Unread: customer messages since staff last answered.
         match message.direction {
             Direction::In => {
@@ -659,6 +704,13 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
     if applied.new_messages > 0 {
         refresh_last_speaker(tx, &update.id)?;
     }
+    // Facebook's snippet may still quote a message the buyer unsent.
+    tx.prepare_cached(
+        "UPDATE conversations SET snippet = '' WHERE id = ?1 AND snippet != ''
+            AND (SELECT removed FROM messages WHERE conversation_id = ?1
+                 ORDER BY created_time DESC, id DESC LIMIT 1) = 1",
+    )?
+    .execute([&update.id])?;
     tx.prepare_cached("DELETE FROM spam_waiting WHERE conversation_id = ?1")?
         .execute([&update.id])?;
     tx.prepare_cached("DELETE FROM webhook_messages WHERE page_id = ?1 AND person_id = ?2")?
@@ -688,6 +740,7 @@ fn with_queued(
             let mut m = m.clone();
             if let Some(twin) = twin(&m) {
                 m.created_time = twin.created_time;
+                m.reply_to = m.reply_to.or_else(|| twin.reply_to.clone());
             }
             m
         })

@@ -2,6 +2,7 @@
 //! `BEGIN IMMEDIATE`, so a second writer waits for the lock instead of failing), readers in WAL.
 //! No access token is ever stored.
 
+mod changes;
 mod inbox;
 mod lease;
 mod outbox;
@@ -14,9 +15,10 @@ mod stats;
 mod team;
 mod webhooks;
 
-pub use stats::{Stats, StatsRow};
+pub use stats::{AdRow, Stats, StatsRow};
 pub use team::{Customer, LabelRow, Note, StaffStatus};
 
+pub use changes::{Amend, KeptChange};
 pub use webhooks::{QueuedMessage, WebhookState};
 
 use std::path::{Path, PathBuf};
@@ -245,6 +247,8 @@ pub struct NewMessage {
     pub created_time: DateTime<Utc>,
     /// Facebook no longer shows this message in full: only its id and time are known.
     pub unavailable: bool,
+    /// The earlier message (Facebook's id) this one answers.
+    pub reply_to: Option<String>,
 }
 
 /// What storing a conversation changed.
@@ -297,6 +301,12 @@ pub struct ConversationRow {
     pub labels: Vec<crate::model::Label>,
     /// The staff member who has it.
     pub assignee: Option<String>,
+    /// Where the buyer came from, the newest (an ad, an m.me link).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub referral: Option<crate::model::Referral>,
+    /// Another app has the conversation (conversation routing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_by: Option<crate::model::HeldBy>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -332,6 +342,32 @@ pub struct MessageRow {
     /// Facebook no longer shows this message in full: only its time is known here.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub unavailable: bool,
+    /// How many times the buyer edited it.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub edit_count: i64,
+    /// The buyer unsent it: its words and files are gone.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub removed: bool,
+    /// The earlier message this one answers, as far as it is stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<Quoted>,
+    /// Emoji people put on it, oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<String>,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+/// The message another answers: its id, and as much of it as is stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Quoted {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
 }
 
 /// Another inbox showing a conversation: who, and whether they are typing a reply.
@@ -662,6 +698,24 @@ fn index_message(
         .execute(rusqlite::params![row, key])?;
     tx.prepare_cached("INSERT INTO message_search (rowid, folded) VALUES (?1, ?2)")?
         .execute(rusqlite::params![key, crate::text::fold(text)])?;
+    Ok(())
+}
+
+/// Replaces a message's words in the search index; empty words (an unsent message) are found
+/// no more.
+fn reindex_message(tx: &Transaction<'_>, row: i64, text: &str) -> rusqlite::Result<()> {
+    let key: Option<i64> = tx
+        .prepare_cached("SELECT search_key FROM messages WHERE id = ?1")?
+        .query_row([row], |r| r.get(0))?;
+    let Some(key) = key else {
+        return Ok(());
+    };
+    tx.prepare_cached("DELETE FROM message_search WHERE rowid = ?1")?
+        .execute([key])?;
+    if !text.is_empty() {
+        tx.prepare_cached("INSERT INTO message_search (rowid, folded) VALUES (?1, ?2)")?
+            .execute(rusqlite::params![key, crate::text::fold(text)])?;
+    }
     Ok(())
 }
 

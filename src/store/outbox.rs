@@ -238,6 +238,8 @@ impl Store {
                         size: Some(file.size),
                         url: None,
                         preview_url: None,
+                        kind: None,
+                        place: None,
                     };
                     let json = serde_json::to_string(&[shown]).unwrap_or_default();
                     ("", Some(json))
@@ -319,7 +321,13 @@ impl Store {
     /// Replies whose next attempt is due, oldest first (each reply of a conversation only once
     /// those before it have left the outbox).
     pub fn due_replies(&self, now: DateTime<Utc>) -> Result<Vec<QueuedReply>> {
-        let due = self.queued_replies("o.next_attempt_at <= ?1", now.timestamp())?;
+        // A page Facebook restricted from sending keeps its replies until the restriction's
+        // time is over, even when staff ask for a send now.
+        let due = self.queued_replies(
+            "o.next_attempt_at <= ?1 AND NOT EXISTS (SELECT 1 FROM page_settings s
+                WHERE s.page_id = o.page_id AND s.send_restricted_until > unixepoch())",
+            now.timestamp(),
+        )?;
         Ok(due.into_iter().filter(|r| !r.waits_for_earlier).collect())
     }
 
@@ -392,6 +400,13 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let tx = self.write()?;
+        // A page that sends again is no longer restricted.
+        tx.execute(
+            "UPDATE page_settings SET send_restricted_until = NULL
+             WHERE page_id = (SELECT page_id FROM outbox WHERE message_id = ?1)
+               AND send_restricted_until IS NOT NULL",
+            [message_id],
+        )?;
         // The sync may have stored the echo of this very reply already: keep one copy, ours.
         let echo: Option<i64> = tx
             .query_row(

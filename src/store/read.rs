@@ -10,7 +10,9 @@ const CONVERSATION_COLUMNS: &str = "c.id, c.page_id, p.name, c.customer_id, c.cu
     c.customer_spoke_last, c.can_reply,
     COALESCE((SELECT s.human_agent_refused FROM page_settings s WHERE s.page_id = c.page_id), 0),
     c.waiting_since,
-    CASE WHEN c.snippet = '' THEN (SELECT CASE WHEN m.sticker IS NOT NULL THEN 'sticker'
+    CASE WHEN c.snippet = '' THEN (SELECT CASE WHEN m.removed THEN 'removed'
+        WHEN m.sticker IS NOT NULL THEN 'sticker'
+        WHEN m.attachments IS NULL AND m.shares IS NOT NULL THEN 'shares:' || m.shares
         ELSE m.attachments END FROM messages m WHERE m.conversation_id = c.id
         ORDER BY m.created_time DESC, m.id DESC LIMIT 1) END,
     c.done_at, c.done_by,
@@ -44,6 +46,8 @@ fn conversation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationRow> 
         done_by: r.get(16)?,
         labels: labels(&r.get::<_, String>(17)?),
         assignee: r.get(18)?,
+        referral: None,
+        held_by: None,
     })
 }
 
@@ -60,6 +64,12 @@ fn labels(json: &str) -> Vec<crate::model::Label> {
 fn carried(stored: Option<&str>) -> Option<Carried> {
     match stored? {
         "sticker" => Some(Carried::Sticker),
+        "removed" => Some(Carried::Removed),
+        json if json.starts_with("shares:") => {
+            let shares: Vec<SharedLink> = serde_json::from_str(&json["shares:".len()..]).ok()?;
+            let first = shares.into_iter().next()?;
+            Some(Carried::Link(first.name.unwrap_or(first.link)))
+        }
         json => serde_json::from_str::<Vec<Attachment>>(json)
             .ok()?
             .first()
@@ -99,8 +109,9 @@ impl ListQuery {
 }
 
 impl Store {
+    /// A conversation with where its buyer came from and which app has it.
     pub fn conversation(&self, id: &str) -> Result<Option<ConversationRow>> {
-        Ok(self
+        let row = self
             .conn
             .query_row(
                 &format!(
@@ -110,12 +121,22 @@ impl Store {
                 [id],
                 conversation_row,
             )
-            .optional()?)
+            .optional()?;
+        row.map(|row| self.with_origin(row)).transpose()
     }
 
-    /// Every conversation of a list, newest first.
+    fn with_origin(&self, mut row: ConversationRow) -> Result<ConversationRow> {
+        row.referral = super::changes::referral_of(&self.conn, &row.page_id, &row.customer_id)?;
+        row.held_by = super::changes::held_by(&self.conn, &row.page_id, &row.customer_id)?;
+        Ok(row)
+    }
+
+    /// Every conversation of a list, newest first, with where each buyer came from.
     pub fn conversations(&self, query: &ListQuery) -> Result<Vec<ConversationRow>> {
-        self.conversation_window(query, 0, usize::MAX)
+        self.conversation_window(query, 0, usize::MAX)?
+            .into_iter()
+            .map(|row| self.with_origin(row))
+            .collect()
     }
 
     /// `limit` conversations of a list from position `offset`, newest first: a screenful, so the
@@ -281,7 +302,9 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, fb_id, conversation_id, direction, from_id, from_name, text, sticker,
                 attachments, created_time, status, error, retry_possible, error_code, shares,
-                sent_by, unavailable
+                sent_by, unavailable, edit_count, removed, reply_to,
+                (SELECT json_group_array(x.emoji) FROM (SELECT emoji FROM message_reactions
+                    WHERE mid = messages.fb_id ORDER BY reacted_at, reactor_id) x)
              FROM messages WHERE conversation_id = ?1 ORDER BY created_time, id",
         )?;
         let rows = stmt.query_map([conversation_id], |r| {
@@ -311,6 +334,14 @@ impl Store {
                 error: r.get(11)?,
                 sent_by: r.get(15)?,
                 unavailable: r.get(16)?,
+                edit_count: r.get(17)?,
+                removed: r.get(18)?,
+                reply_to: r.get::<_, Option<String>>(19)?.map(|id| Quoted {
+                    id,
+                    from_name: None,
+                    text: None,
+                }),
+                reactions: serde_json::from_str(&r.get::<_, String>(20)?).unwrap_or_default(),
                 retry_possible: r.get(12)?,
                 problem: r
                     .get::<_, Option<String>>(13)?
@@ -318,7 +349,28 @@ impl Store {
                     .and_then(ReplyProblem::parse),
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut messages: Vec<MessageRow> = rows.collect::<rusqlite::Result<_>>()?;
+        // What each answered, from the messages at hand (one answered before them is looked
+        // up: a conversation holds few).
+        let quoted: Vec<Option<Quoted>> = messages
+            .iter()
+            .map(|m| {
+                let id = &m.reply_to.as_ref()?.id;
+                let (from_name, text) = match messages.iter().find(|o| &o.id == id) {
+                    Some(o) => (Some(o.from_name.clone()), Some(o.text.clone())),
+                    None => (None, None),
+                };
+                Some(Quoted {
+                    id: id.clone(),
+                    from_name,
+                    text,
+                })
+            })
+            .collect();
+        for (message, quoted) in messages.iter_mut().zip(quoted) {
+            message.reply_to = quoted;
+        }
+        Ok(messages)
     }
 
     /// Conversations whose customer's name matches, then messages that match, newest first;
@@ -424,6 +476,7 @@ mod tests {
             shares: Vec::new(),
             created_time: Utc::now() - Duration::minutes(minutes_ago),
             unavailable: false,
+            reply_to: None,
         }
     }
 

@@ -364,4 +364,57 @@ CREATE TABLE webhook_messages (
 );
 CREATE INDEX webhook_messages_of ON webhook_messages(page_id, person_id);
 "#,
+    r#"
+-- Facebook restricted the page from sending (error 10/1893063): its replies wait until then.
+ALTER TABLE page_settings ADD COLUMN send_restricted_until INTEGER;
+-- What a buyer changes after writing: an edit (the newest words, how many edits), an unsend
+-- (the words and files leave; the message stays as "removed"), the message answered.
+ALTER TABLE messages ADD COLUMN edit_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN reply_to TEXT;
+ALTER TABLE webhook_messages ADD COLUMN reply_to TEXT;
+-- Edits and unsends by Facebook's message id, whether or not the message is stored yet: one
+-- stored later (read back, out of Spam) takes them, and an unsent message's words never come
+-- back with a later read.
+CREATE TABLE message_amends (
+    mid        TEXT PRIMARY KEY,
+    text       TEXT,
+    edit_count INTEGER NOT NULL DEFAULT 0,
+    removed    INTEGER NOT NULL DEFAULT 0,
+    changed_at INTEGER NOT NULL
+);
+-- One reaction per person per message (Messenger's rule), by message id.
+CREATE TABLE message_reactions (
+    mid        TEXT NOT NULL,
+    reactor_id TEXT NOT NULL,
+    emoji      TEXT NOT NULL,
+    reacted_at INTEGER NOT NULL,
+    PRIMARY KEY (mid, reactor_id)
+);
+-- Where a person came from (an ad, an m.me link), newest last; by page and PSID, because the
+-- referral comes before their conversation exists.
+CREATE TABLE referrals (
+    id          INTEGER PRIMARY KEY,
+    page_id     TEXT NOT NULL,
+    person_id   TEXT NOT NULL,
+    source      TEXT NOT NULL,
+    reference   TEXT,
+    ad_id       TEXT,
+    ad_title    TEXT,
+    photo_url   TEXT,
+    post_id     TEXT,
+    product_id  TEXT,
+    referred_at INTEGER NOT NULL
+);
+CREATE INDEX referrals_of ON referrals(page_id, person_id, referred_at);
+-- Another app has the conversation (conversation routing): which, when the events named it,
+-- and since when. No row: pagedesk's app has it.
+CREATE TABLE thread_holders (
+    page_id   TEXT NOT NULL,
+    person_id TEXT NOT NULL,
+    app_id    TEXT,
+    since     INTEGER NOT NULL,
+    PRIMARY KEY (page_id, person_id)
+);
+"#,
 ];

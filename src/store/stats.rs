@@ -36,6 +36,17 @@ pub struct Stats {
     pub staff: Vec<StatsRow>,
     /// Replies sent each day of the period (days in the zone asked for), oldest first.
     pub replies_per_day: Vec<(NaiveDate, usize)>,
+    /// Conversations that came from each ad in the period (by the buyer's referral), most
+    /// first.
+    pub ads: Vec<AdRow>,
+}
+
+/// An ad buyers clicked to write: its title as Facebook gave it (else its id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AdRow {
+    pub ad_id: String,
+    pub title: Option<String>,
+    pub conversations: usize,
 }
 
 /// The value at `share` (0.5, 0.9) of sorted values, by nearest rank.
@@ -176,12 +187,31 @@ impl Store {
             row(&mut staff, by, by).spam_rescued += 1;
         }
         drop(rows);
+        // A buyer who clicked one ad twice counts once; one who clicked two ads, for each.
+        let mut ads = self.conn.prepare(
+            "SELECT r.ad_id, (SELECT t.ad_title FROM referrals t WHERE t.ad_id = r.ad_id
+                    AND t.ad_title IS NOT NULL ORDER BY t.referred_at DESC LIMIT 1),
+                COUNT(DISTINCT r.page_id || '/' || r.person_id)
+             FROM referrals r
+             WHERE r.ad_id IS NOT NULL AND r.referred_at >= ?1 AND r.referred_at <= ?2
+             GROUP BY r.ad_id ORDER BY 3 DESC, r.ad_id",
+        )?;
+        let ads = ads
+            .query_map(params![since.timestamp(), until.timestamp()], |r| {
+                Ok(AdRow {
+                    ad_id: r.get(0)?,
+                    title: r.get(1)?,
+                    conversations: r.get::<_, i64>(2)? as usize,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(Stats {
             since,
             until,
             pages: finish(pages),
             staff: finish(staff),
             replies_per_day: days.into_iter().collect(),
+            ads,
         })
     }
 }

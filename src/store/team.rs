@@ -56,6 +56,8 @@ pub struct Customer {
     pub addresses: Vec<String>,
     pub labels: Vec<Label>,
     pub assignee: Option<String>,
+    /// Where they came from, the newest (an ad, a link).
+    pub referral: Option<crate::model::Referral>,
     /// Oldest first.
     pub notes: Vec<Note>,
 }
@@ -456,6 +458,7 @@ impl Store {
             addresses,
             labels: conversation.labels,
             assignee: conversation.assignee,
+            referral: conversation.referral,
             notes,
         }))
     }

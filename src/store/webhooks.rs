@@ -72,41 +72,40 @@ pub struct QueuedMessage {
     pub message: NewMessage,
 }
 
-impl Store {
-    /// Keeps what events carried, in one transaction, before Facebook is answered: once this
-    /// returns, a kill loses none of it. An event Facebook sends again is kept once.
-    pub fn keep_event_messages(
-        &mut self,
-        messages: &[QueuedMessage],
-        at: DateTime<Utc>,
-    ) -> Result<()> {
-        let tx = self.write()?;
-        for queued in messages {
-            let m = &queued.message;
-            let attachments = (!m.attachments.is_empty())
-                .then(|| serde_json::to_string(&m.attachments).unwrap_or_default());
-            tx.prepare_cached(
-                "INSERT INTO webhook_messages (mid, page_id, person_id, direction, text, sticker,
-                    attachments, created_time, received_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                 ON CONFLICT (mid) DO NOTHING",
-            )?
-            .execute(params![
-                m.fb_id,
-                queued.page_id,
-                queued.person_id,
-                m.direction.as_str(),
-                m.text,
-                m.sticker,
-                attachments,
-                m.created_time.timestamp_millis(),
-                at.timestamp(),
-            ])?;
-        }
-        tx.commit()?;
-        Ok(())
+/// Keeps the messages events carried, in the caller's transaction. An event Facebook sends
+/// again is kept once.
+pub(super) fn keep_messages(
+    tx: &Transaction<'_>,
+    messages: &[QueuedMessage],
+    at: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    for queued in messages {
+        let m = &queued.message;
+        let attachments = (!m.attachments.is_empty())
+            .then(|| serde_json::to_string(&m.attachments).unwrap_or_default());
+        tx.prepare_cached(
+            "INSERT INTO webhook_messages (mid, page_id, person_id, direction, text, sticker,
+                attachments, created_time, received_at, reply_to)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT (mid) DO NOTHING",
+        )?
+        .execute(params![
+            m.fb_id,
+            queued.page_id,
+            queued.person_id,
+            m.direction.as_str(),
+            m.text,
+            m.sticker,
+            attachments,
+            m.created_time.timestamp_millis(),
+            at.timestamp(),
+            m.reply_to,
+        ])?;
     }
+    Ok(())
+}
 
+impl Store {
     /// The people whose kept messages still wait for their conversation to be stored, by page.
     pub fn queued_people(&self) -> Result<Vec<(String, String)>> {
         let mut statement = self.conn.prepare(
@@ -197,7 +196,8 @@ pub(super) fn queued_messages(
         .optional()?
         .unwrap_or_else(|| update.page_id.clone());
     let mut statement = tx.prepare_cached(
-        "SELECT mid, direction, text, sticker, attachments, created_time FROM webhook_messages
+        "SELECT mid, direction, text, sticker, attachments, created_time, reply_to
+         FROM webhook_messages
          WHERE page_id = ?1 AND person_id = ?2 ORDER BY created_time, rowid",
     )?;
     let rows = statement.query_map([&update.page_id, &update.customer_id], |r| {
@@ -221,6 +221,7 @@ pub(super) fn queued_messages(
             created_time: DateTime::from_timestamp_millis(r.get(5)?)
                 .unwrap_or(DateTime::UNIX_EPOCH),
             unavailable: false,
+            reply_to: r.get(6)?,
         })
     })?;
     rows.collect()

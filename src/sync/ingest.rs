@@ -4,8 +4,8 @@
 use chrono::DateTime;
 
 use crate::graph;
-use crate::model::{Attachment, Direction, Folder};
-use crate::store::{ConversationUpdate, NewMessage, QueuedMessage, SharedLink};
+use crate::model::{Attachment, AttachmentKind, Direction, Folder, Referral};
+use crate::store::{Amend, ConversationUpdate, KeptChange, NewMessage, QueuedMessage, SharedLink};
 use crate::text::{clean, clean_line, web_link};
 
 /// The conversation as the store will keep it, or `None` when Facebook sent no customer
@@ -58,9 +58,20 @@ pub fn message(page_id: &str, m: &graph::Message) -> NewMessage {
             shares: Vec::new(),
             created_time: m.created_time,
             unavailable: true,
+            reply_to: None,
         };
     };
-    let attachments = m.attachments.data.iter().map(attachment).collect();
+    // A sticker may come as a picture Facebook says to draw as a sticker.
+    let (stickers, files): (Vec<_>, Vec<_>) = m.attachments.data.iter().partition(|a| {
+        a.image_data
+            .as_ref()
+            .is_some_and(|i| i.render_as_sticker && i.url.is_some())
+    });
+    let drawn_as_sticker = stickers
+        .first()
+        .and_then(|a| a.image_data.as_ref()?.url.as_deref())
+        .and_then(web_link);
+    let attachments = files.into_iter().map(attachment).collect();
     NewMessage {
         fb_id: m.id.clone(),
         direction: if from.id == page_id {
@@ -71,7 +82,7 @@ pub fn message(page_id: &str, m: &graph::Message) -> NewMessage {
         from_id: clean_line(&from.id),
         from_name: clean_line(from.name.as_deref().unwrap_or(&from.id)),
         text: clean(m.message.as_deref().unwrap_or_default()),
-        sticker: m.sticker.as_deref().and_then(web_link),
+        sticker: m.sticker.as_deref().and_then(web_link).or(drawn_as_sticker),
         attachments,
         shares: m
             .shares
@@ -86,6 +97,7 @@ pub fn message(page_id: &str, m: &graph::Message) -> NewMessage {
             .collect(),
         created_time: m.created_time,
         unavailable: false,
+        reply_to: None,
     }
 }
 
@@ -107,6 +119,8 @@ fn attachment(a: &graph::Attachment) -> Attachment {
             .and_then(|i| i.preview_url.as_deref())
             .or_else(|| video.and_then(|v| v.preview_url.as_deref()))
             .and_then(web_link),
+        kind: None,
+        place: None,
     }
 }
 
@@ -126,12 +140,24 @@ pub fn event_message(event: &graph::EventMessage) -> QueuedMessage {
             kind @ ("image" | "video" | "audio") => Some(format!("{kind}/*")),
             _ => None,
         };
+        // What is not a file is named by its title and opened at its link: a place, or a
+        // template, product or `fallback` (a shared link).
+        let kind = match a.kind.as_str() {
+            "location" => Some(AttachmentKind::Place),
+            "template" | "fallback" | "product" => Some(AttachmentKind::Link),
+            _ => None,
+        };
         attachments.push(Attachment {
             mime_type,
             name: a.title.as_deref().map(clean_line),
             size: None,
             url,
             preview_url: None,
+            kind,
+            place: a
+                .coordinates
+                .filter(|(lat, long)| lat.is_finite() && long.is_finite())
+                .map(|(lat, long)| format!("{lat:.5}, {long:.5}")),
         });
     }
     let (direction, from_id) = if event.echo {
@@ -156,6 +182,71 @@ pub fn event_message(event: &graph::EventMessage) -> QueuedMessage {
             // top and its reply window open for years: never later than it came.
             created_time: event.sent_at.min(chrono::Utc::now()),
             unavailable: false,
+            reply_to: event.reply_to.as_deref().map(clean_line),
         },
+    }
+}
+
+/// A change an event told, cleaned, for the store; `our_app`: this pagedesk's app id, when
+/// the config names it (conversation routing says which app has a conversation).
+pub fn event_change(event: &graph::EventChange, our_app: Option<&str>) -> KeptChange {
+    let change = match &event.change {
+        graph::Change::Edited {
+            mid,
+            text,
+            edit_count,
+        } => Amend::Edited {
+            mid: clean_line(mid),
+            text: clean(text),
+            edit_count: *edit_count,
+        },
+        graph::Change::Unsent { mid } => Amend::Unsent {
+            mid: clean_line(mid),
+        },
+        graph::Change::Reacted {
+            mid,
+            by_page,
+            emoji,
+        } => Amend::Reacted {
+            mid: clean_line(mid),
+            reactor: clean_line(if *by_page {
+                &event.page_id
+            } else {
+                &event.person_id
+            }),
+            emoji: emoji.as_deref().map(clean_line).filter(|e| !e.is_empty()),
+        },
+        graph::Change::Referred(r) => Amend::Referred(Referral {
+            source: clean_line(&r.source),
+            reference: r.reference.as_deref().map(clean_line),
+            ad_id: r.ad_id.as_deref().map(clean_line),
+            ad_title: r.ad_title.as_deref().map(clean_line),
+            photo_url: r.photo_url.as_deref().and_then(web_link),
+            post_id: r.post_id.as_deref().map(clean_line),
+            product_id: r.product_id.as_deref().map(clean_line),
+            at: event.at.min(chrono::Utc::now()),
+        }),
+        // Facebook tells the app a conversation is passed to: this one, unless the config
+        // names this app and the event names another.
+        graph::Change::Passed { to } => {
+            let app = to.as_deref().map(clean_line);
+            Amend::Routed {
+                ours: match (our_app, &app) {
+                    (Some(ours), Some(to)) => ours == to,
+                    _ => true,
+                },
+                app_id: app,
+            }
+        }
+        graph::Change::HeldElsewhere { by } => Amend::Routed {
+            app_id: by.as_deref().map(clean_line),
+            ours: false,
+        },
+    };
+    KeptChange {
+        page_id: clean_line(&event.page_id),
+        person_id: clean_line(&event.person_id),
+        at: event.at.min(chrono::Utc::now()),
+        change,
     }
 }

@@ -220,6 +220,9 @@ pub struct Engine {
     /// The team new conversations go to in turn (`[assignment] new_conversations =
     /// "round-robin"`); empty: to nobody.
     round_robin: Vec<String>,
+    /// This pagedesk's Meta app (`[graph] app_id`), when the config names it: conversation
+    /// routing events name the app a conversation goes to.
+    app_id: Option<String>,
 }
 
 impl Engine {
@@ -243,7 +246,14 @@ impl Engine {
             live_poll_interval: Duration::from_secs(5 * 60),
             inbox_polled: Mutex::new(HashMap::new()),
             round_robin: Vec::new(),
+            app_id: None,
         }
+    }
+
+    /// Knows this pagedesk's app by `app_id`.
+    pub fn with_app_id(mut self, app_id: Option<String>) -> Self {
+        self.app_id = app_id;
+        self
     }
 
     /// Gives new conversations to `team`'s available staff in turn.

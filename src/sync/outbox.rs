@@ -25,6 +25,8 @@ pub enum Delivery {
         error: GraphError,
         retry_at: DateTime<Utc>,
     },
+    /// Facebook restricted the page from sending; its replies wait until then.
+    Restricted { until: DateTime<Utc> },
     /// It will not be sent; the reason is stored with the message.
     Failed(String),
 }
@@ -38,6 +40,9 @@ enum Attempt {
 
 /// The first wait after a transient failure; it doubles per attempt up to 15 minutes.
 const FIRST_RETRY_SECONDS: i64 = 15;
+/// How long a page Facebook restricted from sending waits before trying again: Facebook does
+/// not say, and such restrictions are counted in days.
+const SENDING_RESTRICTED_FOR: chrono::Duration = chrono::Duration::hours(24);
 const MAX_RETRY_SECONDS: i64 = 15 * 60;
 /// How long a claim on a reply lasts: well past the longest request timeout the config allows
 /// (60 s).
@@ -66,6 +71,8 @@ impl Problem {
             GraphError::RecipientUnavailable { .. } => ReplyProblem::Unavailable,
             GraphError::CannotMessage { .. } => ReplyProblem::CannotMessage,
             GraphError::PolicyBlocked { .. } => ReplyProblem::PolicyBlock,
+            // Handled before: the reply waits for the restriction to lift.
+            GraphError::SendingRestricted { .. } => ReplyProblem::Facebook,
             GraphError::NoMatchingUser { .. } => ReplyProblem::NoUser,
             GraphError::Auth { .. } => ReplyProblem::Token,
             GraphError::Permission { .. } => ReplyProblem::Permission,
@@ -148,6 +155,8 @@ impl Engine {
                 match self.deliver_reply(reply).await? {
                     // A rate limit stops the page's cycle: no more calls until it clears.
                     Delivery::RateLimited { error, .. } => return Err(error.into()),
+                    // The page's other replies wait with it (`due_replies` leaves them out).
+                    Delivery::Restricted { .. } => return Ok(()),
                     Delivery::Sent(_) | Delivery::Failed(_) => settled = true,
                     Delivery::Pending { .. } => {}
                 }
@@ -500,6 +509,19 @@ impl Engine {
                 );
                 self.postpone(reply.message_id, retry_at, problem).await?;
                 Ok(Delivery::RateLimited { error, retry_at })
+            }
+            // Every send of the page fails until the restriction lifts, and Facebook does not
+            // say when: the page's replies wait a day, and the page is marked.
+            GraphError::SendingRestricted { .. } => {
+                let until = now + SENDING_RESTRICTED_FOR;
+                let page_id = reply.page_id.clone();
+                self.db(move |s| s.restrict_sending(&page_id, until)).await?;
+                let problem = Problem::new(
+                    ReplyProblem::SendingRestricted { until },
+                    format!("{error}; trying again at {}", local_hm(until)),
+                );
+                self.postpone(reply.message_id, until, problem).await?;
+                Ok(Delivery::Restricted { until })
             }
             // Without Meta's Human Agent permission every tagged reply of the page fails the
             // same way: the page is marked, and its late conversations shown as closed.

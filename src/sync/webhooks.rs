@@ -14,7 +14,7 @@ use chrono::Utc;
 use tokio::sync::mpsc;
 
 use super::{Engine, News, PageError, SyncEvent, history, ingest};
-use crate::graph::EventMessage;
+use crate::graph::WebhookEvents;
 use crate::model::Folder;
 use crate::store::StoreError;
 
@@ -47,41 +47,56 @@ pub enum Kept {
 }
 
 impl Engine {
-    /// Keeps the messages of a body's events for the configured pages, durably, before the
-    /// receiver answers Facebook. Pages not in the config are left out (said once per body).
-    pub async fn keep_events(&self, events: Vec<EventMessage>) -> Kept {
+    /// Keeps what a body's events carry for the configured pages (messages, and what buyers
+    /// changed), durably, before the receiver answers Facebook. Pages not in the config are
+    /// left out (said once per body).
+    pub async fn keep_events(&self, events: WebhookEvents) -> Kept {
         let configured: Vec<String> = self.pages().into_iter().map(|p| p.id).collect();
-        let (ours, others): (Vec<_>, Vec<_>) =
-            events.iter().partition(|e| configured.contains(&e.page_id));
-        if let Some(other) = others.first() {
+        let ours = |page: &str| configured.iter().any(|id| id == page);
+        let others = events.messages.iter().filter(|e| !ours(&e.page_id)).count()
+            + events.changes.iter().filter(|e| !ours(&e.page_id)).count();
+        let other = (events.messages.iter().map(|e| &e.page_id))
+            .chain(events.changes.iter().map(|e| &e.page_id))
+            .find(|page| !ours(page));
+        if let Some(other) = other {
             // A warning, so that a stream of them is summed up rather than fill the log.
             tracing::warn!(
-                page = %crate::text::clean_line(&other.page_id),
-                events = others.len(),
+                page = %crate::text::clean_line(other),
+                events = others,
                 "webhook events for a page not in the config: not kept"
             );
         }
-        let queued: Vec<_> = ours.into_iter().map(ingest::event_message).collect();
+        let queued: Vec<_> = (events.messages.iter())
+            .filter(|e| ours(&e.page_id))
+            .map(ingest::event_message)
+            .collect();
+        let our_app = self.app_id.clone();
+        let changes: Vec<_> = (events.changes.iter())
+            .filter(|e| ours(&e.page_id))
+            .map(|e| ingest::event_change(e, our_app.as_deref()))
+            .collect();
         let mut people: Vec<WebhookEvent> = Vec::new();
-        for q in &queued {
-            let read_back = !q.message.attachments.is_empty();
+        let told = (queued.iter())
+            .map(|q| (&q.page_id, &q.person_id, !q.message.attachments.is_empty()))
+            .chain(changes.iter().map(|c| (&c.page_id, &c.person_id, false)));
+        for (page_id, person, read_back) in told {
             match people
                 .iter_mut()
-                .find(|e| e.page_id == q.page_id && e.person == q.person_id)
+                .find(|e| &e.page_id == page_id && &e.person == person)
             {
                 Some(event) => event.read_back |= read_back,
                 None => people.push(WebhookEvent {
-                    page_id: q.page_id.clone(),
-                    person: q.person_id.clone(),
+                    page_id: page_id.clone(),
+                    person: person.clone(),
                     read_back,
                 }),
             }
         }
-        if queued.is_empty() {
+        if queued.is_empty() && changes.is_empty() {
             return Kept::Events(people);
         }
         match self
-            .db(move |s| s.keep_event_messages(&queued, Utc::now()))
+            .db(move |s| s.keep_events(&queued, &changes, Utc::now()))
             .await
         {
             Ok(()) => Kept::Events(people),

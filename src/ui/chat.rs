@@ -90,6 +90,8 @@ pub struct ChatView<'a> {
     /// The conversation's page, and the pictures the engine reported.
     pub page_id: &'a str,
     pub pictures: &'a Pictures,
+    /// Where the buyer came from (an ad, a link), worded: the chat's first line.
+    pub origin: Option<String>,
 }
 
 impl ChatView<'_> {
@@ -99,6 +101,11 @@ impl ChatView<'_> {
         let mut highlighted_line = None;
         let mut pictures = Vec::new();
         let mut last_day = None;
+        if let Some(origin) = &self.origin {
+            for text in wrap(origin, self.width.saturating_sub(2)) {
+                lines.push(Line::styled(format!("  {text}"), theme.unread()));
+            }
+        }
         for (index, message) in self.messages.iter().enumerate() {
             // Marks of messages Facebook no longer details stand as one line per run.
             if message.unavailable && index > 0 && self.messages[index - 1].unavailable {
@@ -151,6 +158,9 @@ impl ChatView<'_> {
                 ),
                 Span::styled(format!(" · {time}"), theme.dim()),
             ];
+            if message.edit_count > 0 && !message.removed {
+                header.push(Span::styled(format!(" · {}", tr.t(S::Edited)), theme.dim()));
+            }
             // The short state goes on the header; a reason, which may be long, under the text.
             let mut reason = None;
             if message.direction == Direction::Out {
@@ -188,13 +198,37 @@ impl ChatView<'_> {
                 highlighted_line = Some(lines.len());
             }
             lines.push(Line::from(header));
+            if let Some(quoted) = &message.reply_to {
+                let answering = match (&quoted.from_name, &quoted.text) {
+                    (Some(from), Some(text)) if !text.is_empty() => {
+                        let text = crate::text::fit(&text.replace('\n', " "), 50);
+                        tr.f(S::Answering, &[from, text.trim_end()])
+                    }
+                    _ => tr.t(S::AnsweringEarlier).to_owned(),
+                };
+                for text in wrap(&answering, self.width.saturating_sub(2)) {
+                    lines.push(Line::styled(format!("  {text}"), theme.dim()));
+                }
+            }
             let body_style = if self.highlight == Some(message.row) {
                 theme.highlight()
             } else {
                 theme.normal()
             };
-            for text in wrap(&tr.message_text(message), self.width.saturating_sub(2)) {
+            let body = tr.message_text(message);
+            let body_style = if message.removed {
+                theme.dim()
+            } else {
+                body_style
+            };
+            for text in wrap(&body, self.width.saturating_sub(2)) {
                 lines.push(with_phones(&format!("  {text}"), body_style, theme.phone()));
+            }
+            if !message.reactions.is_empty() {
+                lines.push(Line::styled(
+                    format!("  {}", message.reactions.join(" ")),
+                    theme.dim(),
+                ));
             }
             for picture in pictures_of(message, self.page_id) {
                 let key = picture.key();

@@ -55,6 +55,7 @@ pub fn message(
         shares: Vec::new(),
         created_time: now() - Duration::minutes(minutes_ago),
         unavailable: false,
+        reply_to: None,
     }
 }
 

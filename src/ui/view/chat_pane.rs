@@ -38,7 +38,12 @@ fn banner(app: &App) -> Option<(String, bool)> {
     } else if open.conversation.spam {
         Some((format!("⚑ {}", tr.t(S::SpamBanner)), false))
     } else {
-        None
+        let held = open.conversation.held_by.as_ref()?;
+        let since = Clock::local().hm(held.since);
+        Some(match &held.app_id {
+            Some(app) => (tr.f(S::HeldByApp, &[app, &since]), false),
+            None => (tr.f(S::HeldByUnnamed, &[&since]), false),
+        })
     }
 }
 
@@ -93,6 +98,11 @@ fn chat_lines(app: &App, width: u16, clock: Clock) -> Option<ChatLines> {
         clock,
         page_id: &open.conversation.page_id,
         pictures: &app.pictures,
+        origin: open
+            .conversation
+            .referral
+            .as_ref()
+            .map(|r| app.tr.referral(r, &clock.hm(r.at))),
     };
     Some(view.lines())
 }

@@ -207,6 +207,20 @@ pub(super) fn customer_lines(app: &App, width: usize, clock: Clock) -> Vec<Line<
             .clone()
             .unwrap_or_else(|| tr.t(S::AssignNobody).to_owned()),
     ));
+    if let Some(referral) = &customer.referral {
+        let origin = tr.referral(referral, &clock.stamp(tr, referral.at));
+        for line in crate::ui::chat::wrap(&origin, width) {
+            lines.push(Line::raw(line));
+        }
+        if let Some(photo) = &referral.photo_url {
+            // The ad's photo, a click (or a copy) away.
+            lines.push(Line::from(Span::styled(
+                format!("  {}", tr.t(S::AdPhoto)),
+                app.theme.dim(),
+            )));
+            lines.push(Line::raw(format!("  {}", crate::text::fit(photo, width.saturating_sub(2)).trim_end())));
+        }
+    }
     lines.push(Line::raw(""));
     lines.push(Line::styled(
         tr.t(S::CustomerNotes).to_owned(),

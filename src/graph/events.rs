@@ -1,0 +1,306 @@
+//! Webhook bodies as Facebook sends them (`object: "page"`): each `entry` and each of its
+//! `messaging` or `standby` items on its own. What pagedesk keeps: messages and echoes, what a
+//! buyer changes afterwards (an edit, an unsend, a reaction), where they came from (an ad, a
+//! link), and which app has the conversation under conversation routing. Everything here is
+//! untrusted and cleaned where it is stored; an item pagedesk has no use for (reads,
+//! deliveries, `policy_enforcement` without a sender, anything unknown or malformed) is skipped
+//! without costing the others. Ids may come as JSON numbers in old payloads.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+/// One message of a webhook event, as Facebook sent it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventMessage {
+    pub page_id: String,
+    /// The buyer: the sender of their message, the recipient of the page's echo.
+    pub person_id: String,
+    /// Sent by the page (from pagedesk, another app, or Facebook's Page inbox).
+    pub echo: bool,
+    pub mid: String,
+    pub text: Option<String>,
+    pub attachments: Vec<EventAttachment>,
+    /// `reply_to.mid`: the earlier message this one answers.
+    pub reply_to: Option<String>,
+    pub sent_at: DateTime<Utc>,
+}
+
+/// `{"type":"image|video|audio|file|sticker|template|fallback|location","payload":{...}}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventAttachment {
+    pub kind: String,
+    pub url: Option<String>,
+    /// A sticker: its own `type` since June 2026, an `image` with `sticker_id` before.
+    pub sticker: bool,
+    pub title: Option<String>,
+    /// A location's `coordinates` (latitude, longitude).
+    pub coordinates: Option<(f64, f64)>,
+}
+
+/// Where a person came from to the conversation: `referral`, alone (`messaging_referrals`) or
+/// with their first message.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EventReferral {
+    /// `ADS`, `SHORTLINK` (an m.me link), `CUSTOMER_CHAT_PLUGIN`, ...
+    pub source: String,
+    /// An m.me link's `ref`.
+    pub reference: Option<String>,
+    pub ad_id: Option<String>,
+    pub ad_title: Option<String>,
+    pub photo_url: Option<String>,
+    pub post_id: Option<String>,
+    pub product_id: Option<String>,
+}
+
+/// What an item says besides a message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// `message_edit`: the buyer changed a message's words (`num_edit` times so far).
+    Edited {
+        mid: String,
+        text: String,
+        edit_count: i64,
+    },
+    /// A `message` with `is_deleted`: the buyer unsent it.
+    Unsent { mid: String },
+    /// `reaction`: an emoji put on a message (by the page, when `by_page`); `None`: taken off.
+    Reacted {
+        mid: String,
+        by_page: bool,
+        emoji: Option<String>,
+    },
+    Referred(EventReferral),
+    /// Conversation routing, `pass_thread_control`: the conversation was given to `to`
+    /// (Facebook tells the app that receives it, so this one, usually).
+    Passed { to: Option<String> },
+    /// Another app has the conversation: `take_thread_control` took it from this one, or a
+    /// `standby` item came (named when that app's own message is the item).
+    HeldElsewhere { by: Option<String> },
+}
+
+/// A change, for the page and the person (the buyer's PSID) it is about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventChange {
+    pub page_id: String,
+    pub person_id: String,
+    pub at: DateTime<Utc>,
+    pub change: Change,
+}
+
+/// Everything a body carries that pagedesk keeps.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WebhookEvents {
+    pub messages: Vec<EventMessage>,
+    pub changes: Vec<EventChange>,
+}
+
+/// The app id of Facebook's own Page inbox, whose echoes (staff typing in Meta Business Suite)
+/// say nothing of who has the conversation.
+const PAGE_INBOX_APP: &str = "263902037430900";
+
+fn id(value: &Value) -> Option<String> {
+    match value {
+        Value::String(text) if !text.is_empty() => Some(text.clone()),
+        Value::Number(number) => Some(number.to_string()),
+        _ => None,
+    }
+}
+
+fn text(value: Option<&Value>) -> Option<String> {
+    value
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+}
+
+pub fn webhook_events(body: &Value) -> WebhookEvents {
+    let mut events = WebhookEvents::default();
+    if body.get("object").and_then(Value::as_str) != Some("page") {
+        return events;
+    }
+    let entries = body.get("entry").and_then(Value::as_array);
+    for entry in entries.into_iter().flatten() {
+        let Some(page_id) = entry.get("id").and_then(id) else {
+            continue;
+        };
+        for field in ["messaging", "standby"] {
+            let items = entry.get(field).and_then(Value::as_array);
+            for item in items.into_iter().flatten() {
+                read_item(&page_id, item, field == "standby", &mut events);
+            }
+        }
+    }
+    events
+}
+
+fn read_item(page_id: &str, item: &Value, standby: bool, events: &mut WebhookEvents) {
+    let party = |field: &str| item.get(field).and_then(|p| p.get("id")).and_then(id);
+    let (Some(sender), Some(recipient)) = (party("sender"), party("recipient")) else {
+        return;
+    };
+    // The person is whoever is not the page: the sender of their message or reaction, the
+    // recipient of the page's echo.
+    let by_page = sender == page_id;
+    let person_id = if by_page { recipient } else { sender };
+    let at = item
+        .get("timestamp")
+        .and_then(Value::as_i64)
+        .and_then(DateTime::from_timestamp_millis)
+        .unwrap_or_else(Utc::now);
+    let mut change = |change: Change| {
+        events.changes.push(EventChange {
+            page_id: page_id.to_owned(),
+            person_id: person_id.clone(),
+            at,
+            change,
+        });
+    };
+    if standby {
+        // Another app has the conversation: its own messages (echoes) name it.
+        let to = item
+            .get("message")
+            .filter(|m| m.get("is_echo").and_then(Value::as_bool) == Some(true))
+            .and_then(|m| m.get("app_id"))
+            .and_then(id)
+            .filter(|app| app != PAGE_INBOX_APP);
+        change(Change::HeldElsewhere { by: to });
+    }
+    if let Some(referral) = item
+        .get("referral")
+        .or_else(|| item.get("message")?.get("referral"))
+        .or_else(|| item.get("postback")?.get("referral"))
+        .and_then(referral)
+    {
+        change(Change::Referred(referral));
+    }
+    if let Some(edit) = item.get("message_edit")
+        && let (Some(mid), Some(text)) = (edit.get("mid").and_then(id), text(edit.get("text")))
+    {
+        let edit_count = edit.get("num_edit").and_then(Value::as_i64).unwrap_or(1);
+        change(Change::Edited {
+            mid,
+            text,
+            edit_count,
+        });
+    }
+    if let Some(reaction) = item.get("reaction")
+        && let Some(mid) = reaction.get("mid").and_then(id)
+    {
+        let emoji = match reaction.get("action").and_then(Value::as_str) {
+            Some("unreact") => None,
+            _ => text(reaction.get("emoji"))
+                .or_else(|| reaction_emoji(reaction.get("reaction")?.as_str()?)),
+        };
+        change(Change::Reacted {
+            mid,
+            by_page,
+            emoji,
+        });
+    }
+    if let Some(pass) = item.get("pass_thread_control") {
+        let to = pass.get("new_owner_app_id").and_then(id);
+        change(Change::HeldElsewhere { by: to });
+    }
+    if item.get("take_thread_control").is_some() {
+        change(Change::HeldElsewhere { by: None });
+    }
+    let Some(message) = item.get("message").filter(|m| m.is_object()) else {
+        return;
+    };
+    let Some(mid) = message.get("mid").and_then(id) else {
+        return;
+    };
+    if message.get("is_deleted").and_then(Value::as_bool) == Some(true) {
+        change(Change::Unsent { mid });
+        return;
+    }
+    let echo = message.get("is_echo").and_then(Value::as_bool) == Some(true);
+    let attachments = message
+        .get("attachments")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(attachment)
+        .collect();
+    events.messages.push(EventMessage {
+        page_id: page_id.to_owned(),
+        person_id,
+        echo,
+        mid,
+        text: message
+            .get("text")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        attachments,
+        reply_to: message
+            .get("reply_to")
+            .and_then(|r| r.get("mid"))
+            .and_then(id),
+        sent_at: at,
+    });
+}
+
+/// A reaction Facebook names without its emoji.
+fn reaction_emoji(name: &str) -> Option<String> {
+    let emoji = match name {
+        "love" => "❤",
+        "smile" => "😆",
+        "wow" => "😮",
+        "sad" => "😢",
+        "angry" => "😠",
+        "like" => "👍",
+        _ => return None,
+    };
+    Some(emoji.to_owned())
+}
+
+fn attachment(a: &Value) -> Option<EventAttachment> {
+    let kind = a.get("type")?.as_str()?.to_owned();
+    // A `fallback` may carry `payload: null` or a string: only an object has fields.
+    let payload = a.get("payload").filter(|p| p.is_object());
+    let field = |name: &str| text(payload.and_then(|p| p.get(name)));
+    let sticker =
+        kind == "sticker" || payload.is_some_and(|p| p.get("sticker_id").is_some_and(|s| !s.is_null()));
+    // A template's first element (a product template's under `product`) names what was sent.
+    let element = payload
+        .and_then(|p| p.get("elements").or_else(|| p.get("product")?.get("elements")))
+        .and_then(Value::as_array)
+        .and_then(|elements| elements.first());
+    let element_link = element.and_then(|e| {
+        text(e.get("default_action").and_then(|d| d.get("url"))).or_else(|| {
+            e.get("buttons")?
+                .as_array()?
+                .iter()
+                .find_map(|b| text(b.get("url")))
+        })
+    });
+    let coordinates = payload
+        .and_then(|p| p.get("coordinates"))
+        .and_then(|c| Some((c.get("lat")?.as_f64()?, c.get("long")?.as_f64()?)));
+    Some(EventAttachment {
+        url: field("url")
+            .or(element_link)
+            .or_else(|| text(a.get("url")))
+            .or_else(|| text(a.get("URL"))),
+        title: field("title")
+            .or_else(|| text(element?.get("title")))
+            .or_else(|| text(a.get("title"))),
+        sticker,
+        coordinates,
+        kind,
+    })
+}
+
+fn referral(r: &Value) -> Option<EventReferral> {
+    let context = r.get("ads_context_data");
+    let of_ad = |name: &str| text(context.and_then(|c| c.get(name))).or_else(|| context?.get(name).and_then(id));
+    Some(EventReferral {
+        source: text(r.get("source"))?,
+        reference: text(r.get("ref")),
+        ad_id: r.get("ad_id").and_then(id),
+        ad_title: of_ad("ad_title"),
+        photo_url: of_ad("photo_url"),
+        post_id: of_ad("post_id"),
+        product_id: of_ad("product_id"),
+    })
+}

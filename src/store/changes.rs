@@ -1,0 +1,304 @@
+//! What buyers and Facebook change after a message is written, as webhook events tell it: an
+//! edit, an unsend, a reaction, where a buyer came from, which app has the conversation. Kept
+//! with the event's messages before Facebook is answered; an edit or unsend waits by message id
+//! for a message not stored yet, and an unsent message's words and files leave the database.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::{QueuedMessage, Result, Store, to_time};
+use crate::model::{HeldBy, Referral};
+
+/// A change an event told, cleaned, for the page and the person (the buyer's PSID).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeptChange {
+    pub page_id: String,
+    pub person_id: String,
+    pub at: DateTime<Utc>,
+    pub change: Amend,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Amend {
+    Edited {
+        mid: String,
+        text: String,
+        edit_count: i64,
+    },
+    Unsent {
+        mid: String,
+    },
+    /// `reactor`: whoever reacted (the buyer, or the page); `emoji` `None`: taken off.
+    Reacted {
+        mid: String,
+        reactor: String,
+        emoji: Option<String>,
+    },
+    Referred(Referral),
+    /// `app_id`: the app that has the conversation now, when Facebook named it; `ours`: it is
+    /// this pagedesk's app.
+    Routed {
+        app_id: Option<String>,
+        ours: bool,
+    },
+}
+
+impl Store {
+    /// Keeps what a body's events carried, messages and changes, in one transaction, before
+    /// Facebook is answered: once this returns, a kill loses none of it. An event Facebook
+    /// sends again is kept once.
+    pub fn keep_events(
+        &mut self,
+        messages: &[QueuedMessage],
+        changes: &[KeptChange],
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.write()?;
+        super::webhooks::keep_messages(&tx, messages, at)?;
+        for change in changes {
+            keep_change(&tx, change)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Conversations of the page another app has (conversation routing).
+    pub fn held_elsewhere(&self, page_id: &str) -> Result<usize> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM thread_holders h JOIN conversations c
+                ON c.page_id = h.page_id AND c.customer_id = h.person_id
+             WHERE h.page_id = ?1",
+            [page_id],
+            |r| r.get::<_, i64>(0),
+        )? as usize)
+    }
+}
+
+fn keep_change(tx: &Transaction<'_>, kept: &KeptChange) -> rusqlite::Result<()> {
+    let at = kept.at.timestamp();
+    match &kept.change {
+        Amend::Edited {
+            mid,
+            text,
+            edit_count,
+        } => {
+            // Edits may arrive out of order: the one with the most edits is the newest.
+            tx.prepare_cached(
+                "INSERT INTO message_amends (mid, text, edit_count, changed_at)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (mid) DO UPDATE SET text = excluded.text,
+                    edit_count = excluded.edit_count, changed_at = excluded.changed_at
+                 WHERE removed = 0 AND excluded.edit_count >= edit_count",
+            )?
+            .execute(params![mid, text, edit_count.max(&1), at])?;
+            amend_message(tx, mid)?;
+        }
+        Amend::Unsent { mid } => {
+            tx.prepare_cached(
+                "INSERT INTO message_amends (mid, removed, changed_at) VALUES (?1, 1, ?2)
+                 ON CONFLICT (mid) DO UPDATE SET removed = 1, text = NULL,
+                    changed_at = excluded.changed_at",
+            )?
+            .execute(params![mid, at])?;
+            // Kept from its event and not joined yet: its words leave now too.
+            tx.prepare_cached(
+                "UPDATE webhook_messages SET text = '', sticker = NULL, attachments = NULL
+                 WHERE mid = ?1",
+            )?
+            .execute([mid])?;
+            amend_message(tx, mid)?;
+        }
+        Amend::Reacted {
+            mid,
+            reactor,
+            emoji: Some(emoji),
+        } => {
+            tx.prepare_cached(
+                "INSERT INTO message_reactions (mid, reactor_id, emoji, reacted_at)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (mid, reactor_id) DO UPDATE SET emoji = excluded.emoji,
+                    reacted_at = excluded.reacted_at
+                 WHERE excluded.reacted_at >= reacted_at",
+            )?
+            .execute(params![mid, reactor, emoji, at])?;
+        }
+        Amend::Reacted {
+            mid,
+            reactor,
+            emoji: None,
+        } => {
+            tx.prepare_cached(
+                "DELETE FROM message_reactions WHERE mid = ?1 AND reactor_id = ?2
+                    AND reacted_at <= ?3",
+            )?
+            .execute(params![mid, reactor, at])?;
+        }
+        Amend::Referred(referral) => {
+            // Facebook may send one event twice: the same referral at the same time is one.
+            tx.prepare_cached(
+                "INSERT INTO referrals (page_id, person_id, source, reference, ad_id, ad_title,
+                    photo_url, post_id, product_id, referred_at)
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10
+                 WHERE NOT EXISTS (SELECT 1 FROM referrals WHERE page_id = ?1 AND person_id = ?2
+                    AND referred_at = ?10 AND source = ?3 AND ad_id IS ?5 AND reference IS ?4)",
+            )?
+            .execute(params![
+                kept.page_id,
+                kept.person_id,
+                referral.source,
+                referral.reference,
+                referral.ad_id,
+                referral.ad_title,
+                referral.photo_url,
+                referral.post_id,
+                referral.product_id,
+                at,
+            ])?;
+        }
+        Amend::Routed { ours: true, .. } => {
+            tx.prepare_cached("DELETE FROM thread_holders WHERE page_id = ?1 AND person_id = ?2")?
+                .execute(params![kept.page_id, kept.person_id])?;
+        }
+        Amend::Routed {
+            app_id,
+            ours: false,
+        } => {
+            // An app named before stays named when a later event does not name it.
+            tx.prepare_cached(
+                "INSERT INTO thread_holders (page_id, person_id, app_id, since)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (page_id, person_id) DO UPDATE SET
+                    app_id = COALESCE(excluded.app_id, app_id),
+                    since = CASE WHEN excluded.app_id IS NOT app_id AND excluded.app_id IS NOT NULL
+                        THEN excluded.since ELSE since END",
+            )?
+            .execute(params![kept.page_id, kept.person_id, app_id, at])?;
+        }
+    }
+    Ok(())
+}
+
+/// Brings a stored message in line with what is known of its edits and unsend. Returns
+/// whether it changed.
+pub(super) fn amend_message(tx: &Transaction<'_>, mid: &str) -> rusqlite::Result<bool> {
+    let amend: Option<(Option<String>, i64, bool)> = tx
+        .prepare_cached("SELECT text, edit_count, removed FROM message_amends WHERE mid = ?1")?
+        .query_row([mid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    let Some((text, edit_count, removed)) = amend else {
+        return Ok(false);
+    };
+    let stored: Option<(i64, i64, bool, String)> = tx
+        .prepare_cached(
+            "SELECT id, edit_count, removed, conversation_id FROM messages WHERE fb_id = ?1",
+        )?
+        .query_row([mid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()?;
+    let Some((row, stored_edits, stored_removed, conversation)) = stored else {
+        return Ok(false);
+    };
+    let words = if removed {
+        if stored_removed {
+            return Ok(false);
+        }
+        tx.prepare_cached(
+            "UPDATE messages SET text = '', sticker = NULL, attachments = NULL, shares = NULL,
+                removed = 1 WHERE id = ?1",
+        )?
+        .execute([row])?;
+        String::new()
+    } else {
+        let Some(text) = text.filter(|_| edit_count > stored_edits && !stored_removed) else {
+            return Ok(false);
+        };
+        tx.prepare_cached("UPDATE messages SET text = ?2, edit_count = ?3 WHERE id = ?1")?
+            .execute(params![row, text, edit_count])?;
+        text
+    };
+    super::reindex_message(tx, row, &words)?;
+    // The list shows the newest message's words: an edit or unsend of it shows there too.
+    tx.prepare_cached(
+        "UPDATE conversations SET snippet = substr(replace(?2, char(10), ' '), 1, 1000)
+         WHERE id = ?1 AND ?3 = (SELECT id FROM messages WHERE conversation_id = ?1
+            ORDER BY created_time DESC, id DESC LIMIT 1)",
+    )?
+    .execute(params![conversation, words, row])?;
+    Ok(true)
+}
+
+/// A poll found Facebook's copy of a buyer's message with other words than stored: an edit
+/// (when no event told of one; the events' edits are the newer).
+pub(super) fn edited_on_facebook(
+    tx: &Transaction<'_>,
+    mid: &str,
+    text: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    let stored: Option<(String, i64, bool)> = tx
+        .prepare_cached(
+            "SELECT text, edit_count, removed FROM messages
+             WHERE fb_id = ?1 AND direction = 'in' AND unavailable = 0",
+        )?
+        .query_row([mid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    let Some((stored_text, edits, removed)) = stored else {
+        return Ok(());
+    };
+    if removed || stored_text == text || text.is_empty() {
+        return Ok(());
+    }
+    let inserted = tx
+        .prepare_cached(
+            "INSERT INTO message_amends (mid, text, edit_count, changed_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (mid) DO NOTHING",
+        )?
+        .execute(params![mid, text, edits + 1, now.timestamp()])?;
+    if inserted > 0 {
+        amend_message(tx, mid)?;
+    }
+    Ok(())
+}
+
+/// The newest referral of a person on a page.
+pub(super) fn referral_of(
+    conn: &rusqlite::Connection,
+    page_id: &str,
+    person_id: &str,
+) -> rusqlite::Result<Option<Referral>> {
+    conn.prepare_cached(
+        "SELECT source, reference, ad_id, ad_title, photo_url, post_id, product_id, referred_at
+         FROM referrals WHERE page_id = ?1 AND person_id = ?2
+         ORDER BY referred_at DESC, id DESC LIMIT 1",
+    )?
+    .query_row([page_id, person_id], |r| {
+        Ok(Referral {
+            source: r.get(0)?,
+            reference: r.get(1)?,
+            ad_id: r.get(2)?,
+            ad_title: r.get(3)?,
+            photo_url: r.get(4)?,
+            post_id: r.get(5)?,
+            product_id: r.get(6)?,
+            at: to_time(r.get(7)?),
+        })
+    })
+    .optional()
+}
+
+/// The app that has a person's conversation on a page, if it is not pagedesk's.
+pub(super) fn held_by(
+    conn: &rusqlite::Connection,
+    page_id: &str,
+    person_id: &str,
+) -> rusqlite::Result<Option<HeldBy>> {
+    conn.prepare_cached(
+        "SELECT app_id, since FROM thread_holders WHERE page_id = ?1 AND person_id = ?2",
+    )?
+    .query_row([page_id, person_id], |r| {
+        Ok(HeldBy {
+            app_id: r.get(0)?,
+            since: to_time(r.get(1)?),
+        })
+    })
+    .optional()
+}
