@@ -101,8 +101,8 @@ strings! {
     FromLink => "📣 Came from a link (ref {}) · {}", "📣 Khách đến từ đường liên kết (ref {}) · {}";
     AdPhoto => "the ad's photo:", "ảnh của quảng cáo:";
     FromSource => "📣 Came from {} · {}", "📣 Khách đến từ {} · {}";
-    HeldByApp => "🤖 The app {} has this conversation since {}: a chatbot may answer the buyer too, and Facebook may refuse replies from here", "🤖 Ứng dụng {} đang giữ hội thoại này từ {}: chatbot có thể trả lời khách, và Facebook có thể từ chối tin gửi từ đây";
-    HeldByUnnamed => "🤖 Another app has this conversation since {}: a chatbot may answer the buyer too, and Facebook may refuse replies from here", "🤖 Một ứng dụng khác đang giữ hội thoại này từ {}: chatbot có thể trả lời khách, và Facebook có thể từ chối tin gửi từ đây";
+    HeldByApp => "🤖 App {} holds this conversation since {}: a chatbot may answer too, and replies from here may be refused", "🤖 Ứng dụng {} giữ hội thoại từ {}: chatbot có thể trả lời khách, tin gửi từ đây có thể bị từ chối";
+    HeldByUnnamed => "🤖 Another app holds this conversation since {}: a chatbot may answer too, and replies from here may be refused", "🤖 Một ứng dụng khác giữ hội thoại từ {}: chatbot có thể trả lời khách, tin gửi từ đây có thể bị từ chối";
     Synced => "{}: synced {} ago", "{}: đồng bộ {} trước";
     SyncedLive => "{}: live (polled {} ago)", "{}: trực tiếp (hỏi {} trước)";
     WebhooksMissed => "{}: polling, webhooks not arriving since {}", "{}: đang hỏi Facebook, webhook không đến từ {}";

@@ -319,3 +319,80 @@ async fn once_facebooks_wait_is_over_the_page_syncs_again_and_doctor_clears() {
     assert!(!doctor.stdout.contains("rate limited"), "{}", doctor.stdout);
     assert_eq!(doctor.code, 0, "{}", doctor.stdout);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_facebook_restricts_from_sending_keeps_its_replies_until_then_and_doctor_says_so() {
+    let (world, lan) = TestWorld::with_a_buyer("").await;
+    world
+        .control(
+            &format!("/pages/{}/sending_restricted", world.page(0)),
+            json!({ "restricted": true }),
+        )
+        .await;
+    let first = world.pagedesk(&["reply", &lan, "Dạ còn ạ"]).await;
+    assert_eq!(first.code, 1);
+    assert!(
+        first
+            .stderr
+            .contains("restricted the page from sending messages")
+            && first.stderr.contains("tries again at"),
+        "{}",
+        first.stderr
+    );
+    assert_eq!(world.sends().await, 1);
+    // Neither a reply to another buyer of the page nor a sync calls Facebook meanwhile.
+    let minh = world
+        .buyer_writes(0, "Trần Văn Minh", "Áo còn không?", "inbox", 0)
+        .await;
+    world.sync().await;
+    let second = world.pagedesk(&["reply", &minh, "Dạ còn ạ"]).await;
+    assert_eq!(second.code, 1);
+    assert!(second.stderr.contains("restricted"), "{}", second.stderr);
+    world.sync().await;
+    assert_eq!(
+        world.sends().await,
+        1,
+        "no send while the page is restricted"
+    );
+    let doctor = world.pagedesk(&["doctor"]).await;
+    assert_ne!(doctor.code, 0);
+    assert!(
+        doctor
+            .stdout
+            .contains("restricted the page from sending messages (error 10/1893063)"),
+        "{}",
+        doctor.stdout
+    );
+    // Vietnamese staff read it in Vietnamese.
+    let vietnamese = world
+        .command(&["doctor"])
+        .env("LANG", "vi_VN.UTF-8")
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&vietnamese.stdout)
+            .contains("Facebook tạm hạn chế trang gửi tin nhắn"),
+        "{}",
+        String::from_utf8_lossy(&vietnamese.stdout)
+    );
+    // Facebook lifts it, and the day passes: both go, in order, and doctor clears.
+    world
+        .control(
+            &format!("/pages/{}/sending_restricted", world.page(0)),
+            json!({ "restricted": false }),
+        )
+        .await;
+    let database = rusqlite::Connection::open(world.data_dir.join("pagedesk.db")).unwrap();
+    database
+        .execute_batch(
+            "UPDATE page_settings SET send_restricted_until = send_restricted_until - 86405;
+             UPDATE outbox SET next_attempt_at = next_attempt_at - 86405;",
+        )
+        .unwrap();
+    world.sync().await;
+    assert_eq!(world.page_texts_on_facebook(&lan).await, ["Dạ còn ạ"]);
+    assert_eq!(world.page_texts_on_facebook(&minh).await, ["Dạ còn ạ"]);
+    let doctor = world.pagedesk(&["doctor"]).await;
+    assert!(!doctor.stdout.contains("restricted"), "{}", doctor.stdout);
+}

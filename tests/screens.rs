@@ -440,3 +440,179 @@ fn a_message_facebook_no_longer_shows_in_full_says_so_in_the_chat() {
     );
     insta::assert_snapshot!(screen);
 }
+
+/// Lan came from an ad; she answered the shop's reply, edited her question, loved the reply,
+/// sent a place and a product card, and unsent her husband's number; a chatbot has the
+/// conversation. Kept as `pagedesk serve` keeps what the events say, then her conversation
+/// stored.
+fn lan_changed_things(inbox: &Inbox) {
+    use pagedesk::model::{Attachment, AttachmentKind, Direction, Folder, Referral};
+    use pagedesk::store::{Amend, ConversationUpdate, KeptChange, NewMessage, QueuedMessage};
+    let at = |minutes: i64| common::inbox::now() - chrono::Duration::minutes(minutes);
+    let lan = "psid-lan-ad";
+    let message = |id: &str, direction: Direction, text: &str, minutes: i64| QueuedMessage {
+        page_id: common::inbox::SHOP.into(),
+        person_id: lan.into(),
+        message: NewMessage {
+            fb_id: id.into(),
+            direction,
+            from_id: lan.into(),
+            from_name: String::new(),
+            text: text.into(),
+            sticker: None,
+            attachments: Vec::new(),
+            shares: Vec::new(),
+            created_time: at(minutes),
+            unavailable: false,
+            reply_to: None,
+        },
+    };
+    let card =
+        |kind: AttachmentKind, name: &str, url: Option<&str>, place: Option<&str>| Attachment {
+            mime_type: None,
+            name: Some(name.into()),
+            size: None,
+            url: url.map(Into::into),
+            preview_url: None,
+            kind: Some(kind),
+            place: place.map(Into::into),
+        };
+    let mut answering = message("m_ad_3", Direction::In, "Vậy lấy cho em 1 chiếc", 6);
+    answering.message.reply_to = Some("m_ad_2".into());
+    let mut place = message("m_ad_4", Direction::In, "", 5);
+    place.message.attachments = vec![card(
+        AttachmentKind::Place,
+        "Chợ Bến Thành",
+        None,
+        Some("10.77250, 106.69810"),
+    )];
+    let mut product = message("m_ad_5", Direction::In, "", 4);
+    product.message.attachments = vec![card(
+        AttachmentKind::Link,
+        "Váy hoa nhí 350k",
+        Some("https://shop.example/vay-hoa-nhi"),
+        None,
+    )];
+    let messages = [
+        message("m_ad_1", Direction::In, "Váy hoa còn size M không?", 9),
+        message("m_ad_2", Direction::Out, "Dạ còn ạ", 8),
+        answering,
+        place,
+        product,
+        message("m_ad_6", Direction::In, "Chồng em số 0912 345 678", 3),
+    ];
+    let change = |minutes: i64, change: Amend| KeptChange {
+        page_id: common::inbox::SHOP.into(),
+        person_id: lan.into(),
+        at: at(minutes),
+        change,
+    };
+    let changes = [
+        change(
+            10,
+            Amend::Referred(Referral {
+                source: "ADS".into(),
+                ad_id: Some("120210".into()),
+                ad_title: Some("Váy hoa nhí giảm 30%".into()),
+                at: at(10),
+                ..Referral::default()
+            }),
+        ),
+        change(
+            7,
+            Amend::Edited {
+                mid: "m_ad_1".into(),
+                text: "Váy hoa còn size L không?".into(),
+                edit_count: 1,
+            },
+        ),
+        change(
+            7,
+            Amend::Reacted {
+                mid: "m_ad_2".into(),
+                reactor: lan.into(),
+                emoji: Some("❤".into()),
+            },
+        ),
+        change(
+            2,
+            Amend::Unsent {
+                mid: "m_ad_6".into(),
+            },
+        ),
+        change(
+            1,
+            Amend::Routed {
+                app_id: Some("777000111".into()),
+                ours: false,
+            },
+        ),
+    ];
+    let mut store = inbox.store();
+    store
+        .keep_events(&messages, &changes, common::inbox::now())
+        .unwrap();
+    store
+        .apply_conversation(&ConversationUpdate {
+            id: "t_lan_ad".into(),
+            page_id: common::inbox::SHOP.into(),
+            folder: Folder::Inbox,
+            customer_id: lan.into(),
+            customer_name: "Nguyễn Thị Lan".into(),
+            snippet: String::new(),
+            updated_time: at(3),
+            unread_estimate: 1,
+            can_reply: true,
+            messages: Vec::new(),
+        })
+        .unwrap();
+}
+
+#[test]
+fn what_a_buyer_changed_and_where_she_came_from_show_in_the_chat() {
+    let mut inbox = Inbox::new(100, 34);
+    lan_changed_things(&inbox);
+    inbox.app.reload();
+    inbox.key(KeyCode::Char('g'));
+    inbox.key(KeyCode::Enter);
+    let screen = inbox.screen();
+    for shown in [
+        "📣 Came from the ad \"Váy hoa nhí giảm 30%\"",
+        "🤖 App 777000111 holds this conversation since 17:29",
+        "Váy hoa còn size L không?",
+        "· edited",
+        "↩ answering Thời Trang Mai Anh: Dạ còn ạ",
+        "❤",
+        "[place: Chợ Bến Thành 10.77250, 106.69810]",
+        "[link: Váy hoa nhí 350k",
+        "https://shop.example/vay-hoa-nhi]",
+        "[the buyer unsent this message]",
+        "Message unsent",
+    ] {
+        assert!(screen.contains(shown), "{shown:?} not shown:\n{screen}");
+    }
+    assert!(!screen.contains("0912"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn what_a_buyer_changed_reads_in_vietnamese() {
+    let config = common::inbox::CONFIG.replace("language = \"en\"", "language = \"vi\"");
+    let mut inbox = Inbox::with_config(100, 34, &config);
+    lan_changed_things(&inbox);
+    inbox.app.reload();
+    inbox.key(KeyCode::Char('g'));
+    inbox.key(KeyCode::Enter);
+    let screen = inbox.screen();
+    for shown in [
+        "📣 Khách đến từ quảng cáo \"Váy hoa nhí giảm 30%\"",
+        "🤖 Ứng dụng 777000111 giữ hội thoại từ 17:29",
+        "· đã sửa",
+        "↩ trả lời",
+        "[vị trí: Chợ Bến Thành",
+        "[khách đã thu hồi tin nhắn này]",
+        "Tin nhắn đã",
+    ] {
+        assert!(screen.contains(shown), "{shown:?} not shown:\n{screen}");
+    }
+}

@@ -1046,3 +1046,41 @@ async fn history_from_before_pagedesk_is_not_marked_as_lost() {
         "the ten new ones Facebook no longer details, no more: {messages:#?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_edit_facebook_shows_at_the_next_read_changes_the_words_and_says_edited() {
+    let world = TestWorld::start("").await;
+    let lan = world
+        .buyer_writes(
+            0,
+            "Nguyễn Thị Lan",
+            "Váy hoa còn size M không?",
+            "inbox",
+            60,
+        )
+        .await;
+    world.sync().await;
+    let question = world.messages(&lan).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // No webhooks: the edit is seen when the conversation is read again (she writes again).
+    world
+        .control(
+            &format!("/messages/{question}/edit"),
+            serde_json::json!({ "text": "Váy hoa còn size L không?" }),
+        )
+        .await;
+    world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Shop ơi?", "inbox", 0)
+        .await;
+    world.sync().await;
+    let messages = world.messages(&lan).await;
+    assert_eq!(messages[0]["text"], "Váy hoa còn size L không?");
+    assert_eq!(messages[0]["edit_count"], 1);
+    assert_eq!(messages[1]["text"], "Shop ơi?");
+    assert!(messages[1].get("edit_count").is_none());
+    // Read again unchanged: still one edit.
+    world.sync().await;
+    assert_eq!(world.messages(&lan).await[0]["edit_count"], 1);
+}

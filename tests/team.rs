@@ -449,7 +449,10 @@ async fn without_user_or_logname_a_reply_carries_the_login_name_from_the_user_da
         .unwrap();
     let run = common::Run::from(output);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let login = std::process::Command::new("id").arg("-un").output().unwrap();
+    let login = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
     let login = String::from_utf8(login.stdout).unwrap().trim().to_owned();
     let sent: Vec<_> = world
         .messages(&lan)

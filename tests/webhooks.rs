@@ -1177,3 +1177,333 @@ async fn a_rate_limited_page_is_not_read_for_events_until_the_limit_is_over() {
     let both = ["Áo khoác còn không?".to_owned(), "Size L nha".to_owned()];
     wait_for_texts(&world, &minh, &both, Duration::from_secs(10)).await;
 }
+
+/// Waits until Lan's messages, as `messages --json` lists them, pass `done`; fails after 20 s.
+async fn wait_for_messages(
+    world: &TestWorld,
+    conversation: &str,
+    what: &str,
+    done: impl Fn(&[Value]) -> bool,
+) -> Vec<Value> {
+    let start = Instant::now();
+    loop {
+        // Until the conversation is stored, there is nothing to list.
+        let listed = world.pagedesk(&["messages", conversation, "--json"]).await;
+        let messages = match listed.code {
+            0 => listed.json().as_array().unwrap().clone(),
+            _ => Vec::new(),
+        };
+        if done(&messages) {
+            return messages;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "waited for {what}: {messages:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The message of `messages` with these words.
+fn with_text<'a>(messages: &'a [Value], text: &str) -> &'a Value {
+    messages
+        .iter()
+        .find(|m| m["text"] == text)
+        .unwrap_or_else(|| panic!("no message {text:?}: {messages:#?}"))
+}
+
+/// Every byte pagedesk keeps in its data directory, once SQLite's log is folded in.
+fn data_dir_bytes(world: &TestWorld) -> Vec<u8> {
+    let database = rusqlite::Connection::open(world.data_dir.join("pagedesk.db")).unwrap();
+    database
+        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .unwrap();
+    drop(database);
+    let mut bytes = Vec::new();
+    for entry in std::fs::read_dir(&world.data_dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            bytes.extend(std::fs::read(&path).unwrap());
+        }
+    }
+    bytes
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn what_a_buyer_changes_afterwards_reaches_the_inbox_and_an_unsent_message_leaves() {
+    let (world, service, _) = serving("interval = \"1h\"", "").await;
+    let page = world.page(0).to_owned();
+    let lan = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Váy hoa còn size M không?", "inbox", 0)
+        .await;
+    let messages = wait_for_messages(&world, &lan, "Lan's question", |m| m.len() == 1).await;
+    let question = messages[0]["id"].as_str().unwrap().to_owned();
+    let reply = world.pagedesk(&["reply", &lan, "Dạ còn ạ"]).await;
+    assert_eq!(reply.code, 0, "{}", reply.stderr);
+    // She answers the shop's reply, edits her question, loves the reply, and sends her phone
+    // number by mistake, then unsends it.
+    let messages = world.messages(&lan).await;
+    let answer = with_text(&messages, "Dạ còn ạ")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    world
+        .control(
+            &format!("/pages/{page}/buyer_messages"),
+            json!({ "customer_name": "Nguyễn Thị Lan", "text": "Vậy lấy cho em 1 chiếc",
+                    "reply_to": answer }),
+        )
+        .await;
+    world
+        .control(
+            &format!("/messages/{question}/edit"),
+            json!({ "text": "Váy hoa còn size L không?" }),
+        )
+        .await;
+    world
+        .control(
+            &format!("/messages/{answer}/reaction"),
+            json!({ "emoji": "❤", "reaction": "love" }),
+        )
+        .await;
+    let mistake = world
+        .control(
+            &format!("/pages/{page}/buyer_messages"),
+            json!({ "customer_name": "Nguyễn Thị Lan", "text": "Chồng em số 0912 345 678" }),
+        )
+        .await["message_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    wait_for_messages(&world, &lan, "the number kept", |m| {
+        m.iter().any(|m| m["id"] == mistake.as_str())
+    })
+    .await;
+    world
+        .control(&format!("/messages/{mistake}/unsend"), json!({}))
+        .await;
+    let messages = wait_for_messages(&world, &lan, "every change", |m| {
+        m.iter().any(|m| m["removed"] == true)
+            && m.iter().any(|m| m["edit_count"] == 1)
+            && m.iter().any(|m| m["reactions"] == json!(["❤"]))
+    })
+    .await;
+    let question = with_text(&messages, "Váy hoa còn size L không?");
+    assert_eq!(question["edit_count"], 1);
+    assert_eq!(with_text(&messages, "Dạ còn ạ")["reactions"], json!(["❤"]));
+    let answering = with_text(&messages, "Vậy lấy cho em 1 chiếc");
+    assert_eq!(answering["reply_to"]["id"], answer.as_str());
+    assert_eq!(answering["reply_to"]["text"], "Dạ còn ạ");
+    let removed = messages
+        .iter()
+        .find(|m| m["id"] == mistake.as_str())
+        .unwrap();
+    assert_eq!(
+        (removed["removed"].clone(), removed["text"].clone()),
+        (json!(true), json!(""))
+    );
+
+    // Facebook's copy, read by a poll, neither brings the words back nor undoes the edit.
+    service.stops_cleanly(&world, libc::SIGTERM).await;
+    world.sync().await;
+    let messages = world.messages(&lan).await;
+    let removed = messages
+        .iter()
+        .find(|m| m["id"] == mistake.as_str())
+        .unwrap();
+    assert_eq!(removed["text"], "");
+    with_text(&messages, "Váy hoa còn size L không?");
+    // Gone from search and from every file of the data directory.
+    let store = pagedesk::store::Store::open(&world.data_dir).unwrap();
+    assert!(store.search("0912", 10).unwrap().is_empty());
+    assert!(!store.search("size L", 10).unwrap().is_empty());
+    drop(store);
+    let bytes = data_dir_bytes(&world);
+    let kept = |text: &str| bytes.windows(text.len()).any(|w| w == text.as_bytes());
+    assert!(kept("size L"), "the scan reads the database");
+    assert!(
+        !kept("345 678") && !kept("0912"),
+        "the unsent number is still on disk"
+    );
+    // Her reaction taken off.
+    let (_service, _) = serve(&world).await;
+    world
+        .control(
+            &format!("/messages/{answer}/reaction"),
+            json!({ "emoji": null }),
+        )
+        .await;
+    wait_for_messages(&world, &lan, "the reaction off", |m| {
+        m.iter().all(|m| m.get("reactions").is_none())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stickers_places_templates_and_links_show_what_they_are() {
+    let (world, service, _) = serving("interval = \"1h\"", "").await;
+    let page = world.page(0).to_owned();
+    let lan = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Shop ơi", "inbox", 0)
+        .await;
+    wait_for_messages(&world, &lan, "Lan known", |m| m.len() == 1).await;
+    let write = |content: Value| {
+        let mut body = json!({ "customer_name": "Nguyễn Thị Lan" });
+        body.as_object_mut()
+            .unwrap()
+            .extend(content.as_object().unwrap().clone());
+        body
+    };
+    for content in [
+        json!({ "sticker": "https://scontent.xx.fbcdn.net/v/t39.1997-6/like.png" }),
+        json!({ "shared": { "type": "location", "title": "Chợ Bến Thành",
+                            "lat": 10.772_5, "long": 106.698_1 } }),
+        json!({ "shared": { "type": "template", "title": "Váy hoa nhí 350k",
+                            "url": "https://shop.example/vay-hoa-nhi" } }),
+        json!({ "shared": { "type": "fallback", "title": "Bảng size áo",
+                            "url": "https://shop.example/bang-size" } }),
+    ] {
+        world
+            .control(&format!("/pages/{page}/buyer_messages"), write(content))
+            .await;
+    }
+    let messages = wait_for_messages(&world, &lan, "four more", |m| m.len() == 5).await;
+    assert_eq!(
+        messages[1]["sticker"],
+        "https://scontent.xx.fbcdn.net/v/t39.1997-6/like.png"
+    );
+    assert!(
+        messages[1].get("attachments").is_none(),
+        "{:#?}",
+        messages[1]
+    );
+    let place = &messages[2]["attachments"][0];
+    assert_eq!(place["kind"], "place");
+    assert_eq!(place["name"], "Chợ Bến Thành");
+    assert_eq!(place["place"], "10.77250, 106.69810");
+    for (message, title, link) in [
+        (
+            &messages[3],
+            "Váy hoa nhí 350k",
+            "https://shop.example/vay-hoa-nhi",
+        ),
+        (
+            &messages[4],
+            "Bảng size áo",
+            "https://shop.example/bang-size",
+        ),
+    ] {
+        let link_card = &message["attachments"][0];
+        assert_eq!(
+            (&link_card["kind"], &link_card["name"], &link_card["url"]),
+            (&json!("link"), &json!(title), &json!(link)),
+            "{message:#?}"
+        );
+    }
+    // Facebook's copy (read by a poll) lists only the words: what the events said stays.
+    service.stops_cleanly(&world, libc::SIGTERM).await;
+    world.sync().await;
+    let again = world.messages(&lan).await;
+    assert_eq!(again[2]["attachments"], messages[2]["attachments"]);
+    assert_eq!(again[1]["sticker"], messages[1]["sticker"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_buyer_from_an_ad_is_shown_with_the_ad_and_counted_per_ad() {
+    let (world, _service, _) = serving("interval = \"1h\"", "").await;
+    let page = world.page(0).to_owned();
+    // Lan opens Messenger from the ad before writing; Minh's first message carries an m.me
+    // link's referral.
+    world
+        .control(
+            &format!("/pages/{page}/referrals"),
+            json!({ "customer_name": "Nguyễn Thị Lan", "source": "ADS", "ad_id": "120210",
+                    "ad_title": "Váy hoa nhí giảm 30%",
+                    "photo_url": "https://scontent.xx.fbcdn.net/v/ad-vay.jpg",
+                    "post_id": "555_777", "product_id": "8800" }),
+        )
+        .await;
+    let lan = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Váy này còn không shop?", "inbox", 0)
+        .await;
+    let minh = world
+        .control(
+            &format!("/pages/{page}/buyer_messages"),
+            json!({ "customer_name": "Trần Văn Minh", "text": "Shop ơi",
+                    "referral": { "source": "SHORTLINK", "ref": "livestream-12-12" } }),
+        )
+        .await["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    wait_for_listing(&world, "both with where they came from", |listed| {
+        [&lan, &minh]
+            .iter()
+            .all(|id| find(listed, id).is_some_and(|c| c.get("referral").is_some()))
+    })
+    .await;
+    let listed = world.conversations(&[]).await;
+    let from_ad = &find(&listed, &lan).unwrap()["referral"];
+    assert_eq!(from_ad["source"], "ADS");
+    assert_eq!(from_ad["ad_title"], "Váy hoa nhí giảm 30%");
+    assert_eq!(
+        from_ad["photo_url"],
+        "https://scontent.xx.fbcdn.net/v/ad-vay.jpg"
+    );
+    assert_eq!(from_ad["product_id"], "8800");
+    assert_eq!(
+        find(&listed, &minh).unwrap()["referral"]["reference"],
+        "livestream-12-12"
+    );
+    let stats = world.pagedesk(&["stats", "--json"]).await;
+    assert_eq!(stats.code, 0, "{}", stats.stderr);
+    assert_eq!(
+        stats.json()["ads"],
+        json!([{ "ad_id": "120210", "title": "Váy hoa nhí giảm 30%", "conversations": 1 }])
+    );
+    let words = world.pagedesk(&["stats"]).await.stdout;
+    assert!(words.contains("Váy hoa nhí giảm 30%"), "{words}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_chatbot_holding_a_conversation_is_shown_and_its_standby_messages_are_kept() {
+    let (world, _service, _) = serving("interval = \"1h\"", "").await;
+    let lan = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Shop ơi", "inbox", 0)
+        .await;
+    wait_for_listing(&world, "Lan known", |listed| find(listed, &lan).is_some()).await;
+    world
+        .control(
+            &format!("/conversations/{lan}/routing"),
+            json!({ "taken_by": "777000111" }),
+        )
+        .await;
+    wait_for_listing(&world, "Lan's held by another app", |listed| {
+        find(listed, &lan).is_some_and(|c| c.get("held_by").is_some())
+    })
+    .await;
+    // While the chatbot has it, her messages come as standby: kept all the same.
+    world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Cho em gặp nhân viên", "inbox", 0)
+        .await;
+    wait_for_messages(&world, &lan, "the standby message", |m| m.len() == 2).await;
+    let doctor = wait_for_doctor(&world, "held by another app").await;
+    assert!(doctor.stdout.contains("other apps"), "{}", doctor.stdout);
+    // Passed back to pagedesk's app: nobody else has it.
+    world
+        .control(
+            &format!("/conversations/{lan}/routing"),
+            json!({ "taken_by": null }),
+        )
+        .await;
+    wait_for_listing(&world, "Lan's back", |listed| {
+        find(listed, &lan).is_some_and(|c| c.get("held_by").is_none())
+    })
+    .await;
+    let doctor = world.pagedesk(&["doctor"]).await;
+    assert!(
+        !doctor.stdout.contains("held by another app"),
+        "{}",
+        doctor.stdout
+    );
+}

@@ -216,7 +216,10 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
             healthy = false;
             line(
                 tr.t(S::DrSendingRestricted),
-                &tr.f(S::DrSendingRestrictedValue, &[&local_time(until), &relative(until)]),
+                &tr.f(
+                    S::DrSendingRestrictedValue,
+                    &[&local_time(until), &relative(until)],
+                ),
             );
         }
         if let Some(error) = &state.last_error {

@@ -481,7 +481,13 @@ pub async fn edit_message(
     Path(mid): Path<String>,
     Json(body): Json<Edit>,
 ) -> Response {
-    changed(shared.world.lock().expect("world").buyer_edits(&mid, &body.text))
+    changed(
+        shared
+            .world
+            .lock()
+            .expect("world")
+            .buyer_edits(&mid, &body.text),
+    )
 }
 
 /// `POST /_emulator/messages/{mid}/unsend`: the buyer unsends their message.
@@ -508,7 +514,13 @@ pub async fn react(
     Json(body): Json<Reaction>,
 ) -> Response {
     let reaction = body.emoji.as_deref().map(|e| (e, body.reaction.as_str()));
-    changed(shared.world.lock().expect("world").buyer_reacts(&mid, reaction))
+    changed(
+        shared
+            .world
+            .lock()
+            .expect("world")
+            .buyer_reacts(&mid, reaction),
+    )
 }
 
 #[derive(Deserialize)]

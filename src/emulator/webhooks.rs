@@ -76,7 +76,12 @@ pub(super) async fn deliver(shared: Arc<Shared>) {
                 continue;
             };
             let body = payload(&world, &written, &items, &shared.base_url);
-            (url, body, world.app.secret.clone(), written.len() + items.len())
+            (
+                url,
+                body,
+                world.app.secret.clone(),
+                written.len() + items.len(),
+            )
         };
         let body = body.to_string();
         let mut mac =
@@ -129,7 +134,11 @@ fn payload(world: &World, written: &[Written], items: &[WebhookItem], base_url: 
         let Some(conversation) = world.conversations.get(&w.conversation_id) else {
             continue;
         };
-        let Some(at) = conversation.messages.iter().position(|m| m.id == w.message_id) else {
+        let Some(at) = conversation
+            .messages
+            .iter()
+            .position(|m| m.id == w.message_id)
+        else {
             continue;
         };
         let message = &conversation.messages[at];

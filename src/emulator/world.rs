@@ -94,9 +94,15 @@ pub enum SharedSpec {
         long: f64,
     },
     /// A generic template (a product card): its title, and where it leads.
-    Template { title: String, url: String },
+    Template {
+        title: String,
+        url: String,
+    },
     /// What Messenger cannot show as anything else (a link preview, say).
-    Fallback { title: String, url: String },
+    Fallback {
+        title: String,
+        url: String,
+    },
 }
 
 /// A referral as webhooks carry it.
@@ -731,7 +737,11 @@ impl World {
         kind: SendKind,
         now: DateTime<Utc>,
     ) -> Result<(String, String), FbError> {
-        if self.pages.get(page_id).is_some_and(|p| p.sending_restricted) {
+        if self
+            .pages
+            .get(page_id)
+            .is_some_and(|p| p.sending_restricted)
+        {
             return Err(FbError::new(
                 10,
                 Some(1893063),

@@ -62,7 +62,9 @@ pub enum Change {
         edit_count: i64,
     },
     /// A `message` with `is_deleted`: the buyer unsent it.
-    Unsent { mid: String },
+    Unsent {
+        mid: String,
+    },
     /// `reaction`: an emoji put on a message (by the page, when `by_page`); `None`: taken off.
     Reacted {
         mid: String,
@@ -72,10 +74,14 @@ pub enum Change {
     Referred(EventReferral),
     /// Conversation routing, `pass_thread_control`: the conversation was given to `to`
     /// (Facebook tells the app that receives it, so this one, usually).
-    Passed { to: Option<String> },
+    Passed {
+        to: Option<String>,
+    },
     /// Another app has the conversation: `take_thread_control` took it from this one, or a
     /// `standby` item came (named when that app's own message is the item).
-    HeldElsewhere { by: Option<String> },
+    HeldElsewhere {
+        by: Option<String>,
+    },
 }
 
 /// A change, for the page and the person (the buyer's PSID) it is about.
@@ -199,7 +205,7 @@ fn read_item(page_id: &str, item: &Value, standby: bool, events: &mut WebhookEve
     }
     if let Some(pass) = item.get("pass_thread_control") {
         let to = pass.get("new_owner_app_id").and_then(id);
-        change(Change::HeldElsewhere { by: to });
+        change(Change::Passed { to });
     }
     if item.get("take_thread_control").is_some() {
         change(Change::HeldElsewhere { by: None });
@@ -259,11 +265,14 @@ fn attachment(a: &Value) -> Option<EventAttachment> {
     // A `fallback` may carry `payload: null` or a string: only an object has fields.
     let payload = a.get("payload").filter(|p| p.is_object());
     let field = |name: &str| text(payload.and_then(|p| p.get(name)));
-    let sticker =
-        kind == "sticker" || payload.is_some_and(|p| p.get("sticker_id").is_some_and(|s| !s.is_null()));
+    let sticker = kind == "sticker"
+        || payload.is_some_and(|p| p.get("sticker_id").is_some_and(|s| !s.is_null()));
     // A template's first element (a product template's under `product`) names what was sent.
     let element = payload
-        .and_then(|p| p.get("elements").or_else(|| p.get("product")?.get("elements")))
+        .and_then(|p| {
+            p.get("elements")
+                .or_else(|| p.get("product")?.get("elements"))
+        })
         .and_then(Value::as_array)
         .and_then(|elements| elements.first());
     let element_link = element.and_then(|e| {
@@ -293,7 +302,9 @@ fn attachment(a: &Value) -> Option<EventAttachment> {
 
 fn referral(r: &Value) -> Option<EventReferral> {
     let context = r.get("ads_context_data");
-    let of_ad = |name: &str| text(context.and_then(|c| c.get(name))).or_else(|| context?.get(name).and_then(id));
+    let of_ad = |name: &str| {
+        text(context.and_then(|c| c.get(name))).or_else(|| context?.get(name).and_then(id))
+    };
     Some(EventReferral {
         source: text(r.get("source"))?,
         reference: text(r.get("ref")),
@@ -303,4 +314,108 @@ fn referral(r: &Value) -> Option<EventReferral> {
         post_id: of_ad("post_id"),
         product_id: of_ad("product_id"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn item(body: (&str, Value)) -> Value {
+        let mut item = json!({ "sender": { "id": "U1" }, "recipient": { "id": "P1" },
+            "timestamp": 1_767_000_000_000_i64 });
+        item[body.0] = body.1;
+        item
+    }
+
+    #[test]
+    fn every_kind_of_item_is_read_and_the_rest_skipped() {
+        let body = json!({ "object": "page", "entry": [
+            { "id": "P1", "time": 1, "messaging": [
+                item(("read", json!({ "watermark": 1 }))),
+                item(("message_edit", json!({ "mid": "m_1", "text": "size L", "num_edit": 2 }))),
+                item(("message", json!({ "mid": "m_2", "is_deleted": true }))),
+                item(("reaction", json!({ "mid": "m_3", "action": "react", "reaction": "love" }))),
+                item(("reaction", json!({ "mid": "m_3", "action": "unreact", "emoji": "❤" }))),
+                item(("referral", json!({ "source": "ADS", "type": "OPEN_THREAD", "ad_id": 42,
+                    "ads_context_data": { "ad_title": "Váy", "photo_url": "https://x/a.jpg" } }))),
+                item(("pass_thread_control", json!({ "new_owner_app_id": "99" }))),
+                item(("take_thread_control", json!({ "previous_owner_app_id": "99" }))),
+                item(("message", json!({ "mid": "m_4", "text": "ok", "reply_to": { "mid": "m_1" },
+                    "attachments": [
+                        { "type": "sticker", "payload": { "url": "https://x/s.png", "sticker_id": 1 } },
+                        { "type": "location", "title": "Chợ", "payload": { "coordinates": { "lat": 1.5, "long": 2.5 } } },
+                        { "type": "fallback", "title": "Bảng giá", "URL": "https://x/gia", "payload": null },
+                        { "type": "template", "payload": { "template_type": "generic", "elements": [
+                            { "title": "Váy", "default_action": { "url": "https://x/vay" } }] } },
+                    ] }))),
+            ] },
+            { "id": "P1", "time": 1, "standby": [
+                item(("message", json!({ "mid": "m_5", "text": "bot", "is_echo": true, "app_id": 777 }))),
+            ] },
+        ] });
+        let events = webhook_events(&body);
+        let changes: Vec<&Change> = events.changes.iter().map(|c| &c.change).collect();
+        assert_eq!(
+            changes,
+            [
+                &Change::Edited {
+                    mid: "m_1".into(),
+                    text: "size L".into(),
+                    edit_count: 2
+                },
+                &Change::Unsent { mid: "m_2".into() },
+                &Change::Reacted {
+                    mid: "m_3".into(),
+                    by_page: false,
+                    emoji: Some("❤".into())
+                },
+                &Change::Reacted {
+                    mid: "m_3".into(),
+                    by_page: false,
+                    emoji: None
+                },
+                &Change::Referred(EventReferral {
+                    source: "ADS".into(),
+                    ad_id: Some("42".into()),
+                    ad_title: Some("Váy".into()),
+                    photo_url: Some("https://x/a.jpg".into()),
+                    ..EventReferral::default()
+                }),
+                &Change::Passed {
+                    to: Some("99".into())
+                },
+                &Change::HeldElsewhere { by: None },
+                &Change::HeldElsewhere {
+                    by: Some("777".into())
+                },
+            ]
+        );
+        assert!(events.changes.iter().all(|c| c.person_id == "U1"));
+        assert_eq!(events.messages.len(), 2);
+        let message = &events.messages[0];
+        assert_eq!(message.reply_to.as_deref(), Some("m_1"));
+        let kinds: Vec<(&str, bool, Option<&str>, Option<&str>)> = message
+            .attachments
+            .iter()
+            .map(|a| {
+                (
+                    a.kind.as_str(),
+                    a.sticker,
+                    a.title.as_deref(),
+                    a.url.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("sticker", true, None, Some("https://x/s.png")),
+                ("location", false, Some("Chợ"), None),
+                ("fallback", false, Some("Bảng giá"), Some("https://x/gia")),
+                ("template", false, Some("Váy"), Some("https://x/vay")),
+            ]
+        );
+        assert_eq!(message.attachments[1].coordinates, Some((1.5, 2.5)));
+    }
 }

@@ -21,8 +21,8 @@ pub use events::{
     webhook_events,
 };
 pub use wire::{
-    Attachment, Conversation, ConversationId, ExchangedToken, List, ManagedPage, Message,
-    PageInfo, Person, SentMessage,
+    Attachment, Conversation, ConversationId, ExchangedToken, List, ManagedPage, Message, PageInfo,
+    Person, SentMessage,
 };
 
 /// A Page access token. It is shown as `[redacted]` by `Debug` and can only be read through

@@ -216,6 +216,12 @@ pub(super) fn amend_message(tx: &Transaction<'_>, mid: &str) -> rusqlite::Result
         text
     };
     super::reindex_message(tx, row, &words)?;
+    if removed {
+        // A deleted entry's words stay in the index's segments until they are merged: merged
+        // now, so that the unsent words leave the file (`secure_delete` zeroes what is freed).
+        tx.prepare_cached("INSERT INTO message_search (message_search) VALUES ('optimize')")?
+            .execute([])?;
+    }
     // The list shows the newest message's words: an edit or unsend of it shows there too.
     tx.prepare_cached(
         "UPDATE conversations SET snippet = substr(replace(?2, char(10), ' '), 1, 1000)

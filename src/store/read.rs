@@ -510,6 +510,23 @@ mod tests {
             .collect()
     }
 
+    #[test]
+    fn a_last_message_that_is_only_a_shared_link_is_carried_as_that_link() {
+        let (_dir, mut store) = store();
+        let mut shared = message("m_share", Direction::In, "", 1);
+        shared.shares = vec![SharedLink {
+            link: "https://shop.example/vay".into(),
+            name: Some("Váy hoa nhí".into()),
+        }];
+        store
+            .apply_conversation(&conversation("t_share", "Lan", Folder::Inbox, vec![shared]))
+            .unwrap();
+        let row = store.conversation("t_share").unwrap().unwrap();
+        assert_eq!(row.carried, Some(Carried::Link("Váy hoa nhí".into())));
+        let tr = crate::i18n::Tr(crate::i18n::Lang::En);
+        assert_eq!(tr.preview(&row), "🔗 Váy hoa nhí");
+    }
+
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(dir.path()).unwrap();

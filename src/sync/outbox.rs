@@ -226,6 +226,21 @@ impl Engine {
             );
             return self.postpone(message_id, until, problem).await;
         }
+        let page_id = reply.page_id.clone();
+        if let Some(until) = self
+            .db(move |s| s.sending_restricted_until(&page_id))
+            .await?
+        {
+            let problem = Problem::new(
+                ReplyProblem::SendingRestricted { until },
+                format!(
+                    "Facebook has temporarily restricted the page from sending messages; trying again at {}",
+                    local_hm(until)
+                ),
+            );
+            self.postpone(message_id, until, problem).await?;
+            return Ok(Delivery::Restricted { until });
+        }
         let claim_until = now + chrono::Duration::seconds(CLAIM_SECONDS);
         if !self.claim(message_id, now).await? {
             return Ok(Delivery::Pending {
@@ -515,7 +530,8 @@ impl Engine {
             GraphError::SendingRestricted { .. } => {
                 let until = now + SENDING_RESTRICTED_FOR;
                 let page_id = reply.page_id.clone();
-                self.db(move |s| s.restrict_sending(&page_id, until)).await?;
+                self.db(move |s| s.restrict_sending(&page_id, until))
+                    .await?;
                 let problem = Problem::new(
                     ReplyProblem::SendingRestricted { until },
                     format!("{error}; trying again at {}", local_hm(until)),

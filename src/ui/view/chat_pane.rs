@@ -30,7 +30,7 @@ pub(super) struct ChatSplit {
 }
 
 /// The banner over the open conversation, if it needs one, and whether it warns of an error.
-fn banner(app: &App) -> Option<(String, bool)> {
+fn banner(app: &App, clock: Clock) -> Option<(String, bool)> {
     let open = app.open.as_ref()?;
     let tr = app.tr;
     if !open.conversation.can_reply {
@@ -39,7 +39,7 @@ fn banner(app: &App) -> Option<(String, bool)> {
         Some((format!("⚑ {}", tr.t(S::SpamBanner)), false))
     } else {
         let held = open.conversation.held_by.as_ref()?;
-        let since = Clock::local().hm(held.since);
+        let since = clock.hm(held.since);
         Some(match &held.app_id {
             Some(app) => (tr.f(S::HeldByApp, &[app, &since]), false),
             None => (tr.f(S::HeldByUnnamed, &[&since]), false),
@@ -69,9 +69,11 @@ pub(super) fn split(app: &App, area: Rect) -> ChatSplit {
     let [frame, compose] =
         Layout::vertical([Constraint::Fill(1), Constraint::Length(compose_lines + 2)]).areas(area);
     let inner = framed(frame);
-    let (banner, messages) = if banner(app).is_some() {
+    let (banner, messages) = if let Some((words, _)) = banner(app, Clock::local()) {
+        // As many lines as the words take, up to three.
+        let lines = wrap(&words, usize::from(inner.width)).len().clamp(1, 3) as u16;
         let [banner, rest] =
-            Layout::vertical([Constraint::Length(2), Constraint::Fill(1)]).areas(inner);
+            Layout::vertical([Constraint::Length(lines), Constraint::Fill(1)]).areas(inner);
         (Some(banner), rest)
     } else {
         (None, inner)
@@ -152,7 +154,7 @@ pub(super) fn draw_chat(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
         open.conversation.customer_name, open.conversation.page_name
     );
     frame.render_widget(pane_block(app, title, Pane::Chat), split.frame);
-    if let (Some((words, error)), Some(area)) = (banner(app), split.banner) {
+    if let (Some((words, error)), Some(area)) = (banner(app, clock), split.banner) {
         frame.render_widget(
             Paragraph::new(words)
                 .style(app.theme.banner(error))

@@ -218,7 +218,10 @@ pub(super) fn customer_lines(app: &App, width: usize, clock: Clock) -> Vec<Line<
                 format!("  {}", tr.t(S::AdPhoto)),
                 app.theme.dim(),
             )));
-            lines.push(Line::raw(format!("  {}", crate::text::fit(photo, width.saturating_sub(2)).trim_end())));
+            lines.push(Line::raw(format!(
+                "  {}",
+                crate::text::fit(photo, width.saturating_sub(2)).trim_end()
+            )));
         }
     }
     lines.push(Line::raw(""));
