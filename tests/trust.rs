@@ -15,7 +15,7 @@ use pagedesk::config::Config;
 use pagedesk::model::SendStatus;
 use pagedesk::store::Store;
 use pagedesk::sync::Delivery;
-use serde_json::json;
+use serde_json::{Value, json};
 
 async fn eventually(what: &str, within: Duration, mut done: impl AsyncFnMut() -> bool) {
     let start = Instant::now();
@@ -789,4 +789,169 @@ async fn a_reply_taken_back_never_goes_out_and_one_being_sent_cannot_be_taken_ba
         ["Dạ em lên đơn ạ"],
         "the typo never reached the buyer; the other went once"
     );
+}
+
+/// A send whose answer never came is looked for on Facebook before it is sent again; what is
+/// there meanwhile and is not it (the buyer writing the same words, the page writing other
+/// words in Facebook's inbox) is not taken for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_looked_for_after_a_lost_answer_is_not_mistaken_for_other_messages() {
+    let world = TestWorld::start("").await;
+    let id = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Chốt đơn nhé", "inbox", 60)
+        .await;
+    world.sync().await;
+    // A proxy answers 502: Facebook may or may not have it.
+    world
+        .fault(json!({ "method": "POST", "count": 1,
+            "fault": { "kind": "http", "http_status": 502, "body": "<html>Bad Gateway</html>" } }))
+        .await;
+    let first = world.pagedesk(&["reply", &id, "Dạ em lên đơn ạ"]).await;
+    assert_eq!(first.code, 1, "{}", first.stderr);
+    // Meanwhile the buyer writes the same words, and a colleague writes in Facebook's inbox.
+    world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Dạ em lên đơn ạ", "inbox", 0)
+        .await;
+    world
+        .control(
+            &format!("/conversations/{id}/page_messages"),
+            json!({ "text": "Chị chờ em chút nhé" }),
+        )
+        .await;
+    let database = rusqlite::Connection::open(world.data_dir.join("pagedesk.db")).unwrap();
+    database
+        .execute("UPDATE outbox SET next_attempt_at = 0", [])
+        .unwrap();
+    drop(database);
+    world.sync().await;
+    assert_eq!(
+        world.page_texts_on_facebook(&id).await,
+        ["Chị chờ em chút nhé", "Dạ em lên đơn ạ"],
+        "the reply went, once"
+    );
+}
+
+/// A reply whose file is being uploaded is on its way: too late to take back. A failed one
+/// can be taken back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_whose_file_is_uploading_cannot_be_taken_back_and_a_failed_one_can() {
+    let world = TestWorld::start_with_timeout("", "10s").await;
+    let id = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Gửi em ảnh váy", "inbox", 60)
+        .await;
+    world.sync().await;
+    let photo = world.dir.path().join("vay.png");
+    std::fs::write(&photo, b"\x89PNG dress").unwrap();
+    let file = pagedesk::files::OutgoingFile::check(&photo).unwrap();
+    let failed = Store::open(&world.data_dir)
+        .unwrap()
+        .enqueue_reply(&id, &"x".repeat(2001), Utc::now())
+        .unwrap();
+    // The overlong one fails before any call.
+    world.sync().await;
+    let taken = Store::open(&world.data_dir)
+        .unwrap()
+        .take_back_reply(failed, Utc::now())
+        .unwrap();
+    assert!(
+        matches!(taken, pagedesk::store::TakeBack::Taken(_)),
+        "{taken:?}"
+    );
+    let uploading = Store::open(&world.data_dir)
+        .unwrap()
+        .enqueue_reply_with_files(&id, "", &[file], Utc::now())
+        .unwrap()[0];
+    world
+        .fault(json!({ "method": "POST", "fault": { "kind": "delay", "ms": 3000 } }))
+        .await;
+    let sender = world.spawn(&["sync", "--once"]);
+    eventually(
+        "the upload on its way",
+        Duration::from_secs(10),
+        async || world.requests().await.iter().any(|r| r["method"] == "POST"),
+    )
+    .await;
+    let late = Store::open(&world.data_dir)
+        .unwrap()
+        .take_back_reply(uploading, Utc::now())
+        .unwrap();
+    assert_eq!(late, pagedesk::store::TakeBack::TooLate);
+    assert!(sender.wait_with_output().await.unwrap().status.success());
+}
+
+/// A reply Facebook took is marked sent with Facebook's id at once, not left for a later sync
+/// to find; that sync sends nothing more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_facebook_took_is_marked_sent_at_once() {
+    let (world, lan) = TestWorld::with_a_buyer("").await;
+    let run = world.pagedesk(&["reply", &lan, "Dạ em lên đơn ạ"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let sent: Vec<Value> = world
+        .messages(&lan)
+        .await
+        .into_iter()
+        .filter(|m| m["direction"] == "out")
+        .collect();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["status"], "sent");
+    assert!(
+        run.stdout.contains(sent[0]["id"].as_str().unwrap()),
+        "{}",
+        run.stdout
+    );
+    world.clear_requests().await;
+    world.sync().await;
+    assert_eq!(world.sends().await, 0);
+}
+
+/// A pagedesk stopped (Ctrl-Z, a frozen VM) in the middle of a send keeps its claim only until
+/// the claim's time is over: another then finds the reply on Facebook and marks it, and the
+/// stopped one, continued, sends nothing again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_held_by_a_stopped_pagedesk_lapses_and_the_reply_is_found_not_resent() {
+    let (world, lan) = TestWorld::with_a_buyer("").await;
+    world
+        .fault(json!({ "method": "POST", "fault": { "kind": "delay", "ms": 2000 } }))
+        .await;
+    let stopped = world
+        .command(&["reply", &lan, "Dạ em lên đơn ạ"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let pid = stopped.id().unwrap() as i32;
+    eventually("the send on its way", Duration::from_secs(10), async || {
+        world.sends().await > 0
+    })
+    .await;
+    // SAFETY: kill has no memory effects; the child is ours and alive.
+    unsafe { libc::kill(pid, libc::SIGSTOP) };
+    eventually(
+        "Facebook carried it out",
+        Duration::from_secs(10),
+        async || !world.page_texts_on_facebook(&lan).await.is_empty(),
+    )
+    .await;
+    // The claim's two minutes pass.
+    let database = rusqlite::Connection::open(world.data_dir.join("pagedesk.db")).unwrap();
+    database
+        .execute(
+            "UPDATE outbox SET claimed_until = 0, next_attempt_at = 0",
+            [],
+        )
+        .unwrap();
+    drop(database);
+    world.sync().await;
+    one_reply_sent(&Store::open(&world.data_dir).unwrap(), &lan);
+    // SAFETY: as above.
+    unsafe { libc::kill(pid, libc::SIGCONT) };
+    let continued = common::Run::from(stopped.wait_with_output().await.unwrap());
+    assert_eq!(continued.code, 0, "{}", continued.stderr);
+    assert_eq!(
+        world.page_texts_on_facebook(&lan).await,
+        ["Dạ em lên đơn ạ"]
+    );
+    assert_eq!(world.sends().await, 1);
+    one_reply_sent(&Store::open(&world.data_dir).unwrap(), &lan);
 }
