@@ -904,35 +904,36 @@ async fn a_reply_facebook_took_is_marked_sent_at_once() {
     assert_eq!(world.sends().await, 0);
 }
 
-/// A pagedesk stopped (Ctrl-Z, a frozen VM) in the middle of a send keeps its claim only until
-/// the claim's time is over: another then finds the reply on Facebook and marks it, and the
+/// A pagedesk stopped (Ctrl-Z, a frozen VM) while it holds a reply (uploading its file) keeps
+/// its claim only until the claim's time is over: another then sends the reply, and the
 /// stopped one, continued, sends nothing again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_claim_held_by_a_stopped_pagedesk_lapses_and_the_reply_is_found_not_resent() {
+async fn a_claim_held_by_a_stopped_pagedesk_lapses_and_the_reply_goes_once() {
     let (world, lan) = TestWorld::with_a_buyer("").await;
+    let photo = world.dir.path().join("vay.png");
+    std::fs::write(&photo, b"\x89PNG dress").unwrap();
     world
-        .fault(json!({ "method": "POST", "fault": { "kind": "delay", "ms": 2000 } }))
+        .fault(
+            json!({ "method": "POST", "path_contains": "message_attachments", "count": 1,
+            "fault": { "kind": "delay", "ms": 2000 } }),
+        )
         .await;
     let stopped = world
-        .command(&["reply", &lan, "Dạ em lên đơn ạ"])
+        .command(&["reply", &lan, "--attach", photo.to_str().unwrap()])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .unwrap();
     let pid = stopped.id().unwrap() as i32;
-    eventually("the send on its way", Duration::from_secs(10), async || {
-        world.sends().await > 0
-    })
+    eventually(
+        "the upload on its way",
+        Duration::from_secs(10),
+        async || world.sends().await > 0,
+    )
     .await;
     // SAFETY: kill has no memory effects; the child is ours and alive.
     unsafe { libc::kill(pid, libc::SIGSTOP) };
-    eventually(
-        "Facebook carried it out",
-        Duration::from_secs(10),
-        async || !world.page_texts_on_facebook(&lan).await.is_empty(),
-    )
-    .await;
     // The claim's two minutes pass.
     let database = rusqlite::Connection::open(world.data_dir.join("pagedesk.db")).unwrap();
     database
@@ -947,11 +948,21 @@ async fn a_claim_held_by_a_stopped_pagedesk_lapses_and_the_reply_is_found_not_re
     // SAFETY: as above.
     unsafe { libc::kill(pid, libc::SIGCONT) };
     let continued = common::Run::from(stopped.wait_with_output().await.unwrap());
-    assert_eq!(continued.code, 0, "{}", continued.stderr);
+    let messages_sent = world
+        .requests()
+        .await
+        .iter()
+        .filter(|r| r["method"] == "POST" && r["path"].as_str().unwrap().ends_with("/messages"))
+        .count();
+    assert_eq!(messages_sent, 1, "{}", continued.stderr);
+    let on_facebook = world.messages_on_facebook(&lan).await;
     assert_eq!(
-        world.page_texts_on_facebook(&lan).await,
-        ["Dạ em lên đơn ạ"]
+        on_facebook
+            .iter()
+            .filter(|m| m["from_page"] == true)
+            .count(),
+        1,
+        "{on_facebook:#?}"
     );
-    assert_eq!(world.sends().await, 1);
     one_reply_sent(&Store::open(&world.data_dir).unwrap(), &lan);
 }
