@@ -1,8 +1,10 @@
 //! Webhooks as Facebook sends them. Once a subscriber URL is given (`POST /_emulator/webhooks`),
 //! every message written (a buyer's; the page's, as an echo naming the app that sent it) is
-//! POSTed there, signed with the app secret (`X-Hub-Signature-256`); updates waiting at the same
-//! moment go in one request, as Facebook batches them. Whether messages filtered into Spam make
-//! events is not documented: the emulator sends them, the harder case for a receiver.
+//! POSTed there, signed with the app secret (`X-Hub-Signature-256`), with what buyers and
+//! Facebook change (edits, unsends, reactions, referrals, conversation routing); updates
+//! waiting at the same moment go in one request, as Facebook batches them. Whether messages
+//! filtered into Spam make events is not documented: the emulator sends them, the harder case
+//! for a receiver.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,8 +32,8 @@ pub struct Subscribe {
     url: String,
 }
 
-/// `POST /_emulator/webhooks {"url"}`: the app's callback URL, subscribed to `messages` and
-/// `message_echoes`. Messages written before are not sent.
+/// `POST /_emulator/webhooks {"url"}`: the app's callback URL, subscribed to every field
+/// pagedesk uses. What was written before is not sent.
 pub async fn subscribe(State(shared): State<Arc<Shared>>, Json(body): Json<Subscribe>) -> Response {
     {
         let mut world = shared.world.lock().expect("world");
