@@ -155,6 +155,7 @@ impl Store {
             .iter()
             .map(|update| apply_in(&tx, update))
             .collect::<rusqlite::Result<Vec<_>>>()?;
+        super::changes::purge_removed_words(&tx)?;
         tx.commit()?;
         Ok(applied)
     }
