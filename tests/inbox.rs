@@ -729,6 +729,12 @@ fn a_waiting_reply_can_be_taken_back_or_edited_until_it_is_being_sent() {
         ["Dạ còn size S ạ, giá 35.000đ", "chị ơi"]
     );
     assert_eq!(inbox.app.focus, pagedesk::ui::Pane::Compose);
+    // The cursor waits at the end of the reply taken back: typing goes on after it.
+    inbox.keys(" nhé");
+    assert_eq!(
+        inbox.app.compose.lines(),
+        ["Dạ còn size S ạ, giá 35.000đ nhé", "chị ơi"]
+    );
     assert!(
         store.reply_state(typo).unwrap().is_none(),
         "gone from the outbox"

@@ -854,6 +854,81 @@ async fn a_paste_without_bracketed_paste_is_one_reply_not_several() {
     terminal.leave_and_quit().await;
 }
 
+/// The replies sent to a conversation, as `messages --json` lists them.
+async fn replies_of(world: &TestWorld, conversation: &str) -> Vec<String> {
+    world
+        .messages(conversation)
+        .await
+        .into_iter()
+        .filter(|m| m["direction"] == "out")
+        .map(|m| m["text"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+async fn wait_for_replies(world: &TestWorld, conversation: &str, count: usize) -> Vec<String> {
+    let start = Instant::now();
+    loop {
+        let replies = replies_of(world, conversation).await;
+        if replies.len() >= count {
+            return replies;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "waited for {count} replies: {replies:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enter_typed_with_its_word_or_20_to_50_ms_after_it_sends() {
+    let world = TestWorld::start("interval = \"1h\"").await;
+    let conversation = lan_writes(&world, "Shop kiểm tra đơn giúp em").await;
+    let mut terminal = Terminal::start(&world, 100, 30);
+    terminal.wait_for_text("Nguyễn Thị Lan").await;
+    terminal.open_reply_box().await;
+    // Typed letter by letter, then an input method (Unikey, EVKey) commits the last word and
+    // its Enter in one write.
+    for c in "Dạ shop kiểm tra đơn ".chars() {
+        terminal.type_text(&c.to_string());
+        tokio::time::sleep(Duration::from_millis(15)).await;
+    }
+    terminal.type_text("xong\r");
+    assert_eq!(
+        wait_for_replies(&world, &conversation, 1).await,
+        ["Dạ shop kiểm tra đơn xong"]
+    );
+    // A fast typist: letters and Enter 20 to 50 ms apart.
+    for (i, c) in "Dạ vâng ạ\r".chars().enumerate() {
+        terminal.type_text(&c.to_string());
+        tokio::time::sleep(Duration::from_millis(20 + (i as u64 * 7) % 31)).await;
+    }
+    assert_eq!(
+        wait_for_replies(&world, &conversation, 2).await,
+        ["Dạ shop kiểm tra đơn xong", "Dạ vâng ạ"]
+    );
+    // A paste with Enters inside, from a terminal without bracketed paste, stays one text.
+    terminal.type_text("Địa chỉ: 12 Ngõ Huế\rHai Bà Trưng\r");
+    terminal.wait_for_text("Hai Bà Trưng").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(replies_of(&world, &conversation).await.len(), 2);
+    terminal.type_text("\r");
+    assert_eq!(
+        wait_for_replies(&world, &conversation, 3).await[2],
+        "Địa chỉ: 12 Ngõ Huế\nHai Bà Trưng"
+    );
+    // Once the terminal has marked a paste as one, keys arriving together are typing: an
+    // Enter among them sends what was typed before it.
+    terminal.type_text("\u{1b}[200~mã đơn\u{1b}[201~");
+    terminal.wait_for_text("mã đơn").await;
+    terminal.type_text(" 123\rcảm ơn chị\r");
+    assert_eq!(
+        wait_for_replies(&world, &conversation, 5).await[3..],
+        ["mã đơn 123", "cảm ơn chị"]
+    );
+    terminal.leave_and_quit().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_e_writes_the_reply_in_the_editor_and_brings_it_back() {
     use std::os::unix::fs::PermissionsExt;

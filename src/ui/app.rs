@@ -202,6 +202,8 @@ pub struct App {
     pub compose: TextArea<'static>,
     /// The reply box changed since its draft was last saved.
     pub(super) draft_unsaved: bool,
+    /// The terminal has marked a paste as one (bracketed paste): a burst of keys is typing.
+    pub(super) bracketed_paste_seen: bool,
     pub focus: Pane,
     /// In the sidebar, the cursor is on the filters rather than the pages.
     sidebar_on_filters: bool,
@@ -304,6 +306,7 @@ impl App {
             open: None,
             compose: TextArea::default(),
             draft_unsaved: false,
+            bracketed_paste_seen: false,
             focus: Pane::List,
             sidebar_on_filters: false,
             overlay: None,

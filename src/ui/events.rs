@@ -203,6 +203,9 @@ impl App {
 
     /// A reply's text goes back in the reply box, before anything typed there since.
     fn put_back_in_box(&mut self, text: String) {
+        // Staff go on where the reply taken back ends.
+        let last_row = text.lines().count().saturating_sub(1);
+        let last_column = text.lines().last().map_or(0, |line| line.chars().count());
         let typed_since = self.compose.lines().join("\n");
         let restored = if typed_since.trim().is_empty() {
             text
@@ -210,6 +213,10 @@ impl App {
             format!("{text}\n{typed_since}")
         };
         self.compose = TextArea::from(restored.lines());
+        self.compose.move_cursor(ratatui_textarea::CursorMove::Jump(
+            u16::try_from(last_row).unwrap_or(u16::MAX),
+            u16::try_from(last_column).unwrap_or(u16::MAX),
+        ));
         self.draft_unsaved = true;
         self.focus = super::app::Pane::Compose;
     }

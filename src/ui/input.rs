@@ -54,18 +54,23 @@ impl App {
         true
     }
 
-    /// Keys that arrived together, in one read from the terminal. Typing sends keys one by one;
-    /// a paste the terminal did not mark as one (no bracketed paste) comes as a burst: there, an
+    /// Keys that arrived together, in one read from the terminal. A paste the terminal did not
+    /// mark as one (no bracketed paste) comes as a burst with Enters inside it: there every
     /// Enter in the reply box is a new line, so a pasted address never becomes several replies.
+    /// A burst whose only Enter is its last key is typing (an input method committing a word
+    /// with its Enter, or keys that queued while the inbox drew): that Enter sends. A terminal
+    /// that has marked a paste as one has bracketed paste, and its bursts are always typing.
     pub fn on_keys(&mut self, keys: &[KeyEvent]) -> bool {
-        let pasted = keys
+        let pressed: Vec<&KeyEvent> = keys
             .iter()
             .filter(|k| k.kind != KeyEventKind::Release)
-            .count()
-            >= BURST;
+            .collect();
+        let is_enter = |k: &KeyEvent| k.code == KeyCode::Enter && k.modifiers.is_empty();
+        let enter_inside = pressed.iter().rev().skip(1).any(|k| is_enter(k));
+        let pasted = !self.bracketed_paste_seen && pressed.len() >= BURST && enter_inside;
         let mut changed = false;
         for key in keys {
-            let enter = key.code == KeyCode::Enter && key.modifiers.is_empty();
+            let enter = is_enter(key);
             if pasted && enter && self.focus == Pane::Compose && self.overlay.is_none() {
                 self.compose.insert_newline();
                 self.draft_unsaved = true;
@@ -127,6 +132,7 @@ impl App {
 
     /// Pasted text goes into the reply box, as text (never as keys).
     pub fn on_paste(&mut self, text: &str) -> bool {
+        self.bracketed_paste_seen = true;
         if self.overlay == Some(Overlay::Attach) {
             self.attach_paste(text);
             return true;
