@@ -176,6 +176,7 @@ strings! {
     DrLastError => "last error", "lỗi gần nhất";
     DrWebhooks => "webhooks", "webhook";
     DrWebhooksNone => "none received: polled every {} (pagedesk serve receives them)", "chưa nhận: hỏi Facebook mỗi {} (pagedesk serve nhận webhook)";
+    DrWebhooksNoReceiver => "not received now: the engine is not `pagedesk serve` (last event {} ({})); polled every {}", "hiện không nhận: bộ đồng bộ đang chạy không phải `pagedesk serve` (sự kiện cuối {} ({})); hỏi Facebook mỗi {}";
     DrWebhooksLive => "live: last event {} ({}); inbox polled every {} as a safety net", "đang nhận: sự kiện cuối {} ({}); hộp thư vẫn hỏi mỗi {} để chắc chắn";
     DrNotConfigured => "replies", "tin trả lời";
     DrNotConfiguredValue => "the page is no longer in the config; replies that cannot be sent: {} (put the page back in the config, or take them back with x in the inbox)", "trang không còn trong file cấu hình; số tin trả lời không gửi được: {} (thêm trang lại vào file cấu hình, hoặc rút tin lại bằng phím x trong hộp thư)";

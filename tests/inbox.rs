@@ -1109,6 +1109,25 @@ fn the_status_line_says_live_while_webhooks_arrive_and_since_when_they_stopped()
     let mut inbox = Inbox::new(140, 40);
     let status = |inbox: &mut Inbox| inbox.screen().lines().rev().nth(1).unwrap().to_owned();
     let now = common::inbox::now();
+    // `pagedesk serve` runs the engine: it receives the webhooks.
+    let engine = |store: pagedesk::store::Store, holder: &str, receives_webhooks: bool| {
+        let mut store = store;
+        let claimant = pagedesk::store::Claimant {
+            holder,
+            pid: std::process::id(),
+            alive: &|_| true,
+        };
+        let real_now = chrono::Utc::now();
+        store
+            .take_lease(
+                &claimant,
+                receives_webhooks,
+                real_now,
+                real_now + chrono::Duration::seconds(6),
+            )
+            .unwrap()
+    };
+    engine(inbox.store(), "serve", true);
     inbox
         .store()
         .webhook_arrived(SHOP, now - chrono::Duration::minutes(10))
@@ -1134,6 +1153,15 @@ fn the_status_line_says_live_while_webhooks_arrive_and_since_when_they_stopped()
     inbox.store().webhook_arrived(SHOP, now).unwrap();
     inbox.app.poll_database();
     assert!(status(&mut inbox).contains("Thời Trang Mai Anh: live"));
+    // `serve` stops; an inbox's engine, which receives none, takes over: it polls, and says so.
+    inbox.store().release_lease("serve").unwrap();
+    engine(inbox.store(), "an inbox", false);
+    inbox.app.poll_database();
+    let line = status(&mut inbox);
+    assert!(
+        line.contains("Thời Trang Mai Anh: synced 12 s ago") && !line.contains("live"),
+        "{line}"
+    );
 }
 
 #[test]

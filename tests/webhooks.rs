@@ -1507,3 +1507,40 @@ async fn a_chatbot_holding_a_conversation_is_shown_and_its_standby_messages_are_
         doctor.stdout
     );
 }
+
+/// "Live" is a fact of the engine that receives the webhooks: once `serve` stops and an engine
+/// without them takes over, the inbox folder is polled every cycle and nobody says live.
+#[tokio::test(flavor = "multi_thread")]
+async fn once_serve_stops_the_engine_taking_over_polls_and_nobody_says_live() {
+    let (world, service, _) = serving("interval = \"1s\"", "poll_interval = \"5m\"").await;
+    let lan = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Shop ơi", "inbox", 0)
+        .await;
+    wait_for_listing(&world, "Lan by webhook", |listed| {
+        find(listed, &lan).is_some()
+    })
+    .await;
+    wait_for_doctor(&world, "live: last event").await;
+    service.stops_cleanly(&world, libc::SIGTERM).await;
+    let polled_by_serve = world.list_calls(0, "inbox").await;
+    let sync = Service::run(&world, &["sync"]);
+    wait_until("the sync engine", || sync.leads()).await;
+    // Its first cycle polled the inbox folder, and cycles go on.
+    let start = Instant::now();
+    while world.list_calls(0, "inbox").await == polled_by_serve {
+        assert!(start.elapsed() < Duration::from_secs(20), "no first poll");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Webhooks go nowhere now; Minh's message comes by the next poll, not 5 minutes later.
+    let minh = world
+        .buyer_writes(0, "Trần Văn Minh", "Áo còn không?", "inbox", 0)
+        .await;
+    wait_for_listing(&world, "Minh by a poll", |listed| {
+        find(listed, &minh).is_some()
+    })
+    .await;
+    let doctor = wait_for_doctor(&world, "not received now").await;
+    assert!(!doctor.stdout.contains("live:"), "{}", doctor.stdout);
+    sync.stops_cleanly(&world, libc::SIGINT).await;
+}

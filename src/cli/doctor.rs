@@ -43,6 +43,7 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
         None => out!("{}", tr.t(S::DrNoEngine)),
     }
     healthy &= disk(tr, data_dir);
+    let received = store.lock().expect("store").engine_receives_webhooks(now)?;
     for page in &config.pages {
         let (stored_name, spam_on, state, waiting, reduced, unsent, webhooks, gaps, kept, origin) = {
             let store = store.lock().expect("store");
@@ -181,6 +182,11 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
         let polled = tr.span_precise(config.sync.interval.as_secs() as i64);
         let webhooks_line = match (webhooks.last_event, webhooks.missed_since) {
             (None, _) => tr.f(S::DrWebhooksNone, &[&polled]),
+            // Events went to a `serve` that no longer runs the engine: nothing arrives here.
+            (Some(last), _) if !received => tr.f(
+                S::DrWebhooksNoReceiver,
+                &[&local_time(last), &relative(last), &polled],
+            ),
             (Some(last), None) => {
                 let slow = tr.span_precise(config.webhook.poll_interval.as_secs() as i64);
                 tr.f(

@@ -11,6 +11,7 @@ impl Store {
     pub fn take_lease(
         &mut self,
         claimant: &Claimant<'_>,
+        receives_webhooks: bool,
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<Lease> {
@@ -33,10 +34,12 @@ impl Store {
             }
             _ => {
                 tx.execute(
-                    "INSERT INTO engine_lease (id, holder, pid, expires_at) VALUES (1, ?1, ?2, ?3)
+                    "INSERT INTO engine_lease (id, holder, pid, expires_at, receives_webhooks)
+                     VALUES (1, ?1, ?2, ?3, ?4)
                      ON CONFLICT(id) DO UPDATE SET holder = excluded.holder, pid = excluded.pid,
-                        expires_at = excluded.expires_at",
-                    params![holder, pid, until.timestamp_millis()],
+                        expires_at = excluded.expires_at,
+                        receives_webhooks = excluded.receives_webhooks",
+                    params![holder, pid, until.timestamp_millis(), receives_webhooks],
                 )?;
                 Lease::Ours
             }
@@ -51,6 +54,20 @@ impl Store {
         tx.execute("DELETE FROM engine_lease WHERE holder = ?1", [holder])?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// Whether the engine of this data directory (the unexpired lease's holder) receives
+    /// webhooks: a fact of that process, which the inboxes and `doctor` show.
+    pub fn engine_receives_webhooks(&self, now: DateTime<Utc>) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT receives_webhooks FROM engine_lease WHERE id = 1 AND expires_at >= ?1",
+                [now.timestamp_millis()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(false))
     }
 
     /// The process holding an unexpired lease, if any.

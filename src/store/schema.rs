@@ -365,6 +365,9 @@ CREATE TABLE webhook_messages (
 CREATE INDEX webhook_messages_of ON webhook_messages(page_id, person_id);
 "#,
     r#"
+-- The engine holding the lease receives webhooks (`pagedesk serve`): only then are a page's
+-- webhooks live for the inboxes and `doctor`, and its inbox folder polled slowly.
+ALTER TABLE engine_lease ADD COLUMN receives_webhooks INTEGER NOT NULL DEFAULT 0;
 -- Facebook restricted the page from sending (error 10/1893063): its replies wait until then.
 ALTER TABLE page_settings ADD COLUMN send_restricted_until INTEGER;
 -- What a buyer changes after writing: an edit (the newest words, how many edits), an unsend

@@ -89,13 +89,14 @@ impl Engine {
         let holder = self.instance.clone();
         let now = Utc::now();
         let until = now + chrono::Duration::seconds(LEASE_SECONDS);
+        let receiving = self.receiving_webhooks();
         self.db(move |s| {
             let claimant = Claimant {
                 holder: &holder,
                 pid: std::process::id(),
                 alive: &process_alive,
             };
-            s.take_lease(&claimant, now, until)
+            s.take_lease(&claimant, receiving, now, until)
         })
         .await
     }

@@ -220,6 +220,9 @@ pub struct Engine {
     /// The team new conversations go to in turn (`[assignment] new_conversations =
     /// "round-robin"`); empty: to nobody.
     round_robin: Vec<String>,
+    /// This process receives webhooks (`pagedesk serve` follows them): only then may a page's
+    /// inbox folder be polled slowly while events arrive, and only then are they said live.
+    receiving_webhooks: std::sync::atomic::AtomicBool,
     /// This pagedesk's Meta app (`[graph] app_id`), when the config names it: conversation
     /// routing events name the app a conversation goes to.
     app_id: Option<String>,
@@ -246,8 +249,15 @@ impl Engine {
             live_poll_interval: Duration::from_secs(5 * 60),
             inbox_polled: Mutex::new(HashMap::new()),
             round_robin: Vec::new(),
+            receiving_webhooks: std::sync::atomic::AtomicBool::new(false),
             app_id: None,
         }
+    }
+
+    /// Whether this process receives webhooks now.
+    pub fn receiving_webhooks(&self) -> bool {
+        self.receiving_webhooks
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Knows this pagedesk's app by `app_id`.
@@ -480,7 +490,9 @@ impl Engine {
             .get(page_id)
             .copied();
         let recent = last_poll.is_some_and(|at| at.elapsed() < self.live_poll_interval);
-        if trigger == Trigger::Background && webhooks.live() && recent {
+        // Events arriving at another process (a `serve` since stopped) bring nothing here.
+        let live = self.receiving_webhooks() && webhooks.live();
+        if trigger == Trigger::Background && live && recent {
             return Ok(News::default());
         }
         let (news, _) = self.sync_folder(page_id, token, Folder::Inbox).await?;
@@ -492,7 +504,7 @@ impl Engine {
         let missed = news
             .oldest_customer_message
             .is_some_and(|written| now - written > webhooks::EVENTS_DUE_WITHIN);
-        if webhooks.live() && missed {
+        if live && missed {
             tracing::warn!(
                 page = page_id,
                 "a poll found buyers' messages no webhook brought: polling at the cycle's pace"

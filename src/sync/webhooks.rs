@@ -37,6 +37,26 @@ pub struct WebhookEvent {
     pub read_back: bool,
 }
 
+/// This process receives webhooks while one lives.
+struct Receiving<'a>(&'a Engine);
+
+impl<'a> Receiving<'a> {
+    fn start(engine: &'a Engine) -> Self {
+        engine
+            .receiving_webhooks
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        Receiving(engine)
+    }
+}
+
+impl Drop for Receiving<'_> {
+    fn drop(&mut self) {
+        self.0
+            .receiving_webhooks
+            .store(false, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// What keeping a body's messages came to.
 #[derive(Debug)]
 pub enum Kept {
@@ -110,6 +130,8 @@ impl Engine {
         self: Arc<Self>,
         mut events: mpsc::UnboundedReceiver<WebhookEvent>,
     ) {
+        // Receiving from now until this task ends (the endpoint closed, the process stopping).
+        let _receiving = Receiving::start(&self);
         let waiting = match self.db(|s| s.queued_people()).await {
             Ok(people) => people
                 .into_iter()

@@ -558,6 +558,12 @@ impl App {
             .into_iter()
             .collect();
         let mut pages = Vec::new();
+        // Webhooks are live only for the engine that receives them: one that does not (an
+        // inbox's, after `serve` stopped) polls, and the status line says so.
+        let received = self
+            .store
+            .engine_receives_webhooks(chrono::Utc::now())
+            .unwrap_or(false);
         let syncing: Vec<String> = self
             .pages
             .iter()
@@ -578,7 +584,10 @@ impl App {
                 sync: self.store.page_sync(id).unwrap_or_default(),
                 syncing: syncing.contains(id),
                 waiting: self.store.waiting_spam(id).unwrap_or_default(),
-                webhooks: self.store.webhook_state(id).unwrap_or_default(),
+                webhooks: match received {
+                    true => self.store.webhook_state(id).unwrap_or_default(),
+                    false => WebhookState::default(),
+                },
             });
         }
         self.pages = pages;
