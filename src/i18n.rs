@@ -147,6 +147,8 @@ strings! {
     CliSent => "Sent ({}).", "Đã gửi ({}).";
     CliNotSentYet => "Not sent yet: {}. The reply is kept and `pagedesk sync` will deliver it.", "Chưa gửi được: {}. Tin được giữ lại và `pagedesk sync` sẽ gửi.";
     CliFileRefused => "Not attached: {}.", "Không đính kèm: {}.";
+    CliSendingRestricted => "Facebook has restricted the page from sending messages for a while; the reply waits until {}", "Facebook đang tạm hạn chế trang gửi tin nhắn; tin trả lời chờ đến {}";
+    CliRefused => "Not sent, and nothing stored: {}.", "Chưa gửi, và không lưu gì: {}.";
     CliNotSent => "Not sent: {}. The reply is kept in the conversation, marked failed.", "Không gửi được: {}. Tin vẫn nằm trong hội thoại, đánh dấu lỗi.";
     DrNoPages => "No pages in the config: add a [[pages]] entry (see config.example.toml).", "Chưa có trang nào trong file cấu hình: thêm mục [[pages]] (xem config.example.toml).";
     DrEngine => "Sync engine: pid {} (it syncs and delivers replies for this data dir)", "Bộ đồng bộ: pid {} (đồng bộ và gửi tin cho thư mục dữ liệu này)";
@@ -284,7 +286,7 @@ strings! {
     ProblemToken => "the page's access token no longer works: fix the config", "token của trang không còn dùng được: sửa file cấu hình";
     ProblemPermission => "a permission is missing on the page", "trang thiếu quyền gửi tin";
     ProblemRefused => "Facebook refused the reply ({})", "Facebook từ chối tin ({})";
-    ProblemSendingRestricted => "Facebook has restricted the page from sending messages for a while; pagedesk tries again at {} (the page's quality is in Meta Business Suite)", "Facebook đang tạm hạn chế trang gửi tin nhắn; pagedesk sẽ gửi lại lúc {} (xem Chất lượng Trang trong Meta Business Suite)";
+    ProblemSendingRestricted => "Facebook has restricted the page from sending messages for a while; pagedesk tries again on {} (r: now, once Meta Business Suite shows it lifted)", "Facebook đang tạm hạn chế trang gửi tin nhắn; pagedesk sẽ gửi lại lúc {} (r: gửi ngay, khi Meta Business Suite báo đã hết hạn chế)";
     ProblemRateLimited => "rate limited by Facebook until {}", "Facebook giới hạn đến {}";
     ProblemRetrying => "Facebook is not answering; trying again at {}", "Facebook không phản hồi; thử lại lúc {}";
     ProblemFacebook => "Facebook had a problem; try again", "Facebook gặp sự cố; hãy thử lại";
@@ -564,8 +566,13 @@ impl Tr {
                 return self.f(S::ProblemRateLimited, &[&hm(until)]);
             }
             ReplyProblem::Retrying { at } => return self.f(S::ProblemRetrying, &[&hm(at)]),
+            // A day later: the day is said.
             ReplyProblem::SendingRestricted { until } => {
-                return self.f(S::ProblemSendingRestricted, &[&hm(until)]);
+                let day = until.with_timezone(&chrono::Local).format("%d/%m");
+                return self.f(
+                    S::ProblemSendingRestricted,
+                    &[&format!("{day} {}", hm(until))],
+                );
             }
             ReplyProblem::Refused => return self.f(S::ProblemRefused, &[words]),
             ReplyProblem::File => return self.f(S::ProblemFile, &[words]),

@@ -331,11 +331,14 @@ async fn a_page_facebook_restricts_from_sending_keeps_its_replies_until_then_and
         .await;
     let first = world.pagedesk(&["reply", &lan, "Dạ còn ạ"]).await;
     assert_eq!(first.code, 1);
+    let tomorrow = (chrono::Local::now() + chrono::Duration::days(1))
+        .format("%d/%m")
+        .to_string();
     assert!(
         first
             .stderr
             .contains("restricted the page from sending messages")
-            && first.stderr.contains("tries again at"),
+            && first.stderr.contains(&format!("waits until {tomorrow}")),
         "{}",
         first.stderr
     );
@@ -376,23 +379,62 @@ async fn a_page_facebook_restricts_from_sending_keeps_its_replies_until_then_and
         "{}",
         String::from_utf8_lossy(&vietnamese.stdout)
     );
-    // Facebook lifts it, and the day passes: both go, in order, and doctor clears.
+    // Minh's reply never reached Facebook, Lan's Facebook refused: staff may still take either
+    // back (Minh's goes, to be written again below).
+    let taken = Store::open(&world.data_dir)
+        .unwrap()
+        .take_back_reply(second_reply(&world, &minh).await, chrono::Utc::now())
+        .unwrap();
+    assert!(
+        matches!(taken, pagedesk::store::TakeBack::Taken(_)),
+        "{taken:?}"
+    );
+    let again = world.pagedesk(&["reply", &minh, "Dạ còn ạ"]).await;
+    assert_eq!(again.code, 1);
+    // Facebook lifts it and staff see so in Meta Business Suite: r on Lan's reply sends the
+    // page's replies now, in order, and doctor clears.
     world
         .control(
             &format!("/pages/{}/sending_restricted", world.page(0)),
             json!({ "restricted": false }),
         )
         .await;
+    let lan_reply = second_reply(&world, &lan).await;
     let database = rusqlite::Connection::open(world.data_dir.join("pagedesk.db")).unwrap();
-    database
-        .execute_batch(
-            "UPDATE page_settings SET send_restricted_until = send_restricted_until - 86405;
-             UPDATE outbox SET next_attempt_at = next_attempt_at - 86405;",
+    let unknown: bool = database
+        .query_row(
+            "SELECT outcome_unknown FROM outbox WHERE message_id = ?1",
+            [lan_reply],
+            |r| r.get(0),
         )
         .unwrap();
+    assert!(
+        !unknown,
+        "Facebook's refusal says it did not go: it can be taken back"
+    );
+    drop(database);
+    assert!(
+        Store::open(&world.data_dir)
+            .unwrap()
+            .retry_reply(lan_reply, chrono::Utc::now())
+            .unwrap()
+    );
     world.sync().await;
     assert_eq!(world.page_texts_on_facebook(&lan).await, ["Dạ còn ạ"]);
     assert_eq!(world.page_texts_on_facebook(&minh).await, ["Dạ còn ạ"]);
     let doctor = world.pagedesk(&["doctor"]).await;
     assert!(!doctor.stdout.contains("restricted"), "{}", doctor.stdout);
+}
+
+/// The database row of the conversation's newest reply.
+async fn second_reply(world: &TestWorld, conversation: &str) -> i64 {
+    Store::open(&world.data_dir)
+        .unwrap()
+        .messages(conversation)
+        .unwrap()
+        .into_iter()
+        .rev()
+        .find(|m| m.direction == pagedesk::model::Direction::Out)
+        .unwrap()
+        .row
 }

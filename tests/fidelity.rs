@@ -258,7 +258,9 @@ async fn a_person_the_page_cannot_message_is_shown_so_and_no_call_is_spent() {
     let run = world.pagedesk(&["reply", &id, "Dạ còn ạ"]).await;
     assert_eq!(run.code, 1);
     assert!(
-        run.stderr.contains("can no longer message this person"),
+        run.stderr
+            .contains("does not let the page message this person")
+            && run.stderr.contains("nothing stored"),
         "{}",
         run.stderr
     );

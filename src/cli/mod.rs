@@ -301,7 +301,14 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             // The reply is stored as this person's.
             let mut writes = startup::open_database(&data_dir)?.as_staff(&config.staff_name());
             let text = text.as_deref().unwrap_or_default();
-            reply(tr, &engine, &mut writes, conversation_id, text, files).await
+            let human_agent_tag = config.sync.human_agent_tag;
+            let reply_to = Reply {
+                conversation_id,
+                text,
+                files,
+                human_agent_tag,
+            };
+            reply(tr, &engine, &mut writes, reply_to).await
         }
         Command::SpamSync { state, page } => {
             let config = cli.config()?;
@@ -641,18 +648,46 @@ fn messages(tr: Tr, store: &Store, conversation_id: &str, json: bool) -> Result<
     Ok(ExitCode::SUCCESS)
 }
 
+/// A reply as `pagedesk reply` is given it.
+struct Reply<'a> {
+    conversation_id: &'a str,
+    text: &'a str,
+    files: &'a [std::path::PathBuf],
+    /// `human_agent_tag` in the config.
+    human_agent_tag: bool,
+}
+
 /// Stores the reply (the text, then each file that Facebook would take) and delivers its
-/// parts in order. Exit 0 only when every part was accepted; a file refused is named with why,
-/// and the rest of the reply still goes.
+/// parts in order. What Facebook's rules refuse (too long, the window closed) is refused before
+/// anything is stored, as the reply box refuses it. Exit 0 only when every part was accepted;
+/// a file refused is named with why, and the rest of the reply still goes.
 async fn reply(
     tr: Tr,
     engine: &Arc<Engine>,
     writes: &mut Store,
-    conversation_id: &str,
-    text: &str,
-    paths: &[std::path::PathBuf],
+    reply: Reply<'_>,
 ) -> Result<ExitCode> {
-    let text = crate::text::clean(text);
+    let Reply {
+        conversation_id,
+        text,
+        files: paths,
+        human_agent_tag,
+    } = reply;
+    let text = crate::text::clean(text).trim_end().to_owned();
+    let Some(conversation) = writes.conversation(conversation_id)? else {
+        eprintln!("{}", tr.f(S::CliNoConversation, &[conversation_id]));
+        return Ok(ExitCode::FAILURE);
+    };
+    let rules = conversation.reply_to(human_agent_tag);
+    let allowed = match text.trim().is_empty() {
+        true => rules.allowed(Utc::now()),
+        false => rules.kind(&text, Utc::now()),
+    };
+    if let Err(problem) = allowed {
+        let why = tr.reply_problem(Some(problem), "", crate::sync::local_hm);
+        eprintln!("{}", tr.f(S::CliRefused, &[&why]));
+        return Ok(ExitCode::FAILURE);
+    }
     let mut refused = false;
     let mut files = Vec::new();
     for path in paths {
@@ -687,8 +722,8 @@ async fn reply(
                 false
             }
             Delivery::Restricted { until } => {
-                let until = crate::sync::local_hm(until);
-                let why = tr.f(S::ProblemSendingRestricted, &[&until]);
+                let until = crate::sync::local_day_hm(until);
+                let why = tr.f(S::CliSendingRestricted, &[&until]);
                 eprintln!("{}", tr.f(S::CliNotSentYet, &[&why]));
                 false
             }

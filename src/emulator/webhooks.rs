@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 
 use super::Shared;
 use super::api::cdn_link;
-use super::world::{SharedSpec, WebhookItem, World, Written, referral_json};
+use super::world::{STICKER_MEDIA, SharedSpec, WebhookItem, World, Written, referral_json};
 
 /// How often the deliverer looks for new messages.
 const LOOK_EVERY: Duration = Duration::from_millis(50);
@@ -151,9 +151,13 @@ fn payload(world: &World, written: &[Written], items: &[WebhookItem], base_url: 
         }
         let mut attachments = Vec::new();
         if let Some(sticker) = &message.sticker {
+            let url = match sticker.strip_prefix(STICKER_MEDIA) {
+                Some(id) => cdn_link(base_url, world.cdn_epoch, id, "sticker.png"),
+                None => sticker.clone(),
+            };
             // Stickers have their own type since June 2026 (Messenger's changelog).
             attachments.push(json!({ "type": "sticker",
-                "payload": { "url": sticker, "sticker_id": 369_239_263_222_822_u64 } }));
+                "payload": { "url": url, "sticker_id": 369_239_263_222_822_u64 } }));
         }
         if let Some(file) = &message.attachment {
             let kind = match file.mime_type.split('/').next() {

@@ -373,6 +373,9 @@ mod tests {
                 now,
             )
             .unwrap();
+        // Kept while its conversation is not stored yet (a new buyer, one in Spam): without
+        // its words already.
+        assert!(!words_on_disk(dir.path(), b"0912"));
         store
             .apply_conversation(&ConversationUpdate {
                 id: "t_1".into(),
@@ -392,13 +395,102 @@ mod tests {
         assert!(messages[1].removed && messages[1].text.is_empty());
         assert_eq!(store.conversation("t_1").unwrap().unwrap().snippet, "");
         assert!(store.search("0912", 10).unwrap().is_empty());
-        let path = dir.path().join(crate::store::DATABASE_FILE);
+        drop(store);
+        assert!(!words_on_disk(dir.path(), b"0912"));
+    }
+
+    /// Whether `words` are anywhere in the database file, once its log is folded in.
+    fn words_on_disk(data_dir: &std::path::Path, words: &[u8]) -> bool {
+        let path = data_dir.join(crate::store::DATABASE_FILE);
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
             .unwrap();
         drop(conn);
-        drop(store);
         let bytes = std::fs::read(&path).unwrap();
-        assert!(!bytes.windows(4).any(|w| w == b"0912"));
+        bytes.windows(words.len()).any(|w| w == words)
+    }
+
+    fn lan(messages: Vec<NewMessage>) -> ConversationUpdate {
+        ConversationUpdate {
+            id: "t_1".into(),
+            page_id: "p".into(),
+            folder: Folder::Inbox,
+            customer_id: "u".into(),
+            customer_name: "Lan".into(),
+            snippet: String::new(),
+            updated_time: Utc::now(),
+            unread_estimate: 1,
+            can_reply: true,
+            messages,
+        }
+    }
+
+    fn photo() -> crate::model::Attachment {
+        crate::model::Attachment {
+            mime_type: Some("image/png".into()),
+            name: Some("anh.png".into()),
+            size: Some(10),
+            url: Some("https://scontent.example/anh.png".into()),
+            preview_url: None,
+            kind: None,
+            place: None,
+        }
+    }
+
+    /// Facebook's copy of an unsent photo (which it may keep listing) never brings it back.
+    #[test]
+    fn an_unsent_photo_stays_gone_when_facebooks_copy_is_read_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        store.upsert_page("p", "Shop").unwrap();
+        let now = Utc::now();
+        let mut copy = kept("m_1", "", now).message;
+        copy.from_name = "Lan".into();
+        copy.attachments = vec![photo()];
+        store.apply_conversation(&lan(vec![copy.clone()])).unwrap();
+        let unsent = KeptChange {
+            page_id: "p".into(),
+            person_id: "u".into(),
+            at: now,
+            change: Amend::Unsent { mid: "m_1".into() },
+        };
+        store.keep_events(&[], &[unsent], now).unwrap();
+        store.apply_conversation(&lan(vec![copy])).unwrap();
+        let message = &store.messages("t_1").unwrap()[0];
+        assert!(
+            message.removed && message.attachments.is_empty(),
+            "{message:?}"
+        );
+    }
+
+    /// Facebook's copy came first, without the place the event names (the Graph API lists
+    /// only words): the event's place fills it in.
+    #[test]
+    fn an_events_place_fills_facebooks_copy_that_came_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        store.upsert_page("p", "Shop").unwrap();
+        let now = Utc::now();
+        let mut copy = kept("m_1", "", now).message;
+        copy.from_name = "Lan".into();
+        store.apply_conversation(&lan(vec![copy])).unwrap();
+        let mut event = kept("m_1", "", now);
+        event.message.attachments = vec![crate::model::Attachment {
+            kind: Some(crate::model::AttachmentKind::Place),
+            name: Some("Chợ Bến Thành".into()),
+            place: Some("10.77250, 106.69810".into()),
+            mime_type: None,
+            size: None,
+            url: None,
+            preview_url: None,
+        }];
+        store.keep_events(&[event], &[], now).unwrap();
+        store.merge_event_messages().unwrap();
+        let message = &store.messages("t_1").unwrap()[0];
+        assert_eq!(
+            message.attachments[0].name.as_deref(),
+            Some("Chợ Bến Thành"),
+            "{message:?}"
+        );
     }
 }

@@ -585,7 +585,7 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
             // size; a sticker as a sticker): the message keeps Facebook's newest.
             tx.prepare_cached(
                 "UPDATE messages SET attachments = ?2, sticker = ?3
-                 WHERE fb_id = ?1 AND (attachments IS NOT ?2 OR sticker IS NOT ?3)",
+                 WHERE fb_id = ?1 AND removed = 0 AND (attachments IS NOT ?2 OR sticker IS NOT ?3)",
             )?
             .execute(params![message.fb_id, attachments, message.sticker])?;
         }
@@ -636,6 +636,23 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
                         "UPDATE messages SET reply_to = ?2 WHERE fb_id = ?1 AND reply_to IS NULL",
                     )?
                     .execute(params![message.fb_id, answered])?;
+                }
+                if from_events.contains(&message.fb_id)
+                    && (attachments.is_some() || message.sticker.is_some())
+                {
+                    // Facebook's copy came first and lists no place, template or link (the
+                    // Graph API does not): what the event says of them fills it in.
+                    tx.prepare_cached(
+                        "UPDATE messages SET attachments = COALESCE(attachments, ?2),
+                            sticker = COALESCE(sticker, ?3)
+                         WHERE fb_id = ?1 AND removed = 0 AND attachments IS NULL
+                            AND sticker IS NULL",
+                    )?
+                    .execute(params![
+                        message.fb_id,
+                        attachments,
+                        message.sticker
+                    ])?;
                 }
                 if facebooks_copy {
                     super::changes::edited_on_facebook(

@@ -29,7 +29,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use serde::Serialize;
 
 use crate::model::{
-    Attachment, Direction, Filter, Folder, ReplyProblem, SendStatus, SyncErrorKind,
+    Attachment, Direction, Filter, Folder, ReplyProblem, ReplyTo, SendStatus, SyncErrorKind,
 };
 
 pub const DATABASE_FILE: &str = "pagedesk.db";
@@ -307,6 +307,20 @@ pub struct ConversationRow {
     /// Another app has the conversation (conversation routing).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub held_by: Option<crate::model::HeldBy>,
+}
+
+impl ConversationRow {
+    /// What decides whether Facebook takes a reply to this conversation now (`human_agent_tag`
+    /// from the config): checked by the reply box and `pagedesk reply` before anything is
+    /// stored, and by the outbox before any call.
+    pub fn reply_to(&self, human_agent_tag: bool) -> ReplyTo {
+        ReplyTo {
+            can_reply: self.can_reply,
+            last_customer_message: self.last_customer_message_time,
+            human_agent_tag,
+            human_agent_refused: self.human_agent_refused,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -391,6 +391,18 @@ impl Store {
         Ok(())
     }
 
+    /// Facebook answered an attempt with an error: the reply did not reach the buyer, so it
+    /// may be taken back until the next attempt begins.
+    pub fn attempt_refused(&mut self, message_id: i64) -> Result<()> {
+        let tx = self.write()?;
+        tx.execute(
+            "UPDATE outbox SET outcome_unknown = 0 WHERE message_id = ?1",
+            [message_id],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Facebook accepted the reply: it gets Facebook's id, leaves the outbox, and the
     /// conversation loses its spam mark (Facebook moves it to the inbox) and its unread count.
     pub fn mark_reply_sent(
@@ -482,6 +494,28 @@ impl Store {
     /// Returns false when the message is not a failed reply.
     pub fn retry_reply(&mut self, message_id: i64, now: DateTime<Utc>) -> Result<bool> {
         let tx = self.write()?;
+        // Waiting for Facebook's restriction of its page: staff say it is lifted (Meta
+        // Business Suite shows it), and the page's waiting replies go now.
+        let restricted_page: Option<String> = tx
+            .query_row(
+                "SELECT o.page_id FROM outbox o JOIN messages m ON m.id = o.message_id
+                 WHERE o.message_id = ?1 AND m.error_code LIKE 'restricted:%'",
+                [message_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(page_id) = restricted_page {
+            tx.execute(
+                "UPDATE page_settings SET send_restricted_until = NULL WHERE page_id = ?1",
+                [&page_id],
+            )?;
+            tx.execute(
+                "UPDATE outbox SET next_attempt_at = ?2 WHERE page_id = ?1 AND next_attempt_at > ?2",
+                params![page_id, now.timestamp()],
+            )?;
+            tx.commit()?;
+            return Ok(true);
+        }
         let target: Option<(String, String, String)> = tx
             .query_row(
                 "SELECT m.conversation_id, c.page_id, c.customer_id FROM messages m

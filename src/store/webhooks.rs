@@ -81,8 +81,21 @@ pub(super) fn keep_messages(
 ) -> rusqlite::Result<()> {
     for queued in messages {
         let m = &queued.message;
-        let attachments = (!m.attachments.is_empty())
-            .then(|| serde_json::to_string(&m.attachments).unwrap_or_default());
+        // Unsent before it came (another body, a retry): its words are never written.
+        let unsent: bool = tx
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM message_amends WHERE mid = ?1 AND removed = 1)",
+            )?
+            .query_row([&m.fb_id], |r| r.get(0))?;
+        let (text, sticker, attachments) = match unsent {
+            true => ("", None, None),
+            false => (
+                m.text.as_str(),
+                m.sticker.as_deref(),
+                (!m.attachments.is_empty())
+                    .then(|| serde_json::to_string(&m.attachments).unwrap_or_default()),
+            ),
+        };
         tx.prepare_cached(
             "INSERT INTO webhook_messages (mid, page_id, person_id, direction, text, sticker,
                 attachments, created_time, received_at, reply_to)
@@ -94,8 +107,8 @@ pub(super) fn keep_messages(
             queued.page_id,
             queued.person_id,
             m.direction.as_str(),
-            m.text,
-            m.sticker,
+            text,
+            sticker,
             attachments,
             m.created_time.timestamp_millis(),
             at.timestamp(),

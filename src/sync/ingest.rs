@@ -178,9 +178,7 @@ pub fn event_message(event: &graph::EventMessage) -> QueuedMessage {
             sticker,
             attachments,
             shares: Vec::new(),
-            // A time in the future (a wrong clock, odd data) would keep the conversation on
-            // top and its reply window open for years: never later than it came.
-            created_time: event.sent_at.min(chrono::Utc::now()),
+            created_time: believable(event.sent_at),
             unavailable: false,
             reply_to: event.reply_to.as_deref().map(clean_line),
         },
@@ -224,7 +222,7 @@ pub fn event_change(event: &graph::EventChange, our_app: Option<&str>) -> KeptCh
             photo_url: r.photo_url.as_deref().and_then(web_link),
             post_id: r.post_id.as_deref().map(clean_line),
             product_id: r.product_id.as_deref().map(clean_line),
-            at: event.at.min(chrono::Utc::now()),
+            at: believable(event.at),
         }),
         // Facebook tells the app a conversation is passed to: this one, unless the config
         // names this app and the event names another.
@@ -246,7 +244,60 @@ pub fn event_change(event: &graph::EventChange, our_app: Option<&str>) -> KeptCh
     KeptChange {
         page_id: clean_line(&event.page_id),
         person_id: clean_line(&event.person_id),
-        at: event.at.min(chrono::Utc::now()),
+        at: believable(event.at),
         change,
+    }
+}
+
+/// How far back an event's time is believed: Facebook delivers within seconds, and retries a
+/// failed delivery for hours, not weeks.
+const EVENTS_COME_WITHIN: chrono::Duration = chrono::Duration::days(7);
+
+/// An event's time as kept. One in the future (a wrong clock, odd data) would keep the
+/// conversation on top and its reply window open for years; one from before Facebook could
+/// still be delivering it (1970, year 0) would put it first in the chat and make a buyer wait
+/// for decades: either is taken as the time it came.
+fn believable(at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    let now = chrono::Utc::now();
+    if at > now || at < now - EVENTS_COME_WITHIN {
+        now
+    } else {
+        at
+    }
+}
+
+#[cfg(test)]
+mod event_time_tests {
+    use super::*;
+
+    fn sent_at(at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+        let event = graph::EventMessage {
+            page_id: "p".into(),
+            person_id: "u".into(),
+            echo: false,
+            mid: "m_1".into(),
+            text: Some("alo".into()),
+            attachments: Vec::new(),
+            reply_to: None,
+            sent_at: at,
+        };
+        event_message(&event).message.created_time
+    }
+
+    #[test]
+    fn an_event_time_facebook_could_not_be_delivering_now_is_taken_as_its_arrival() {
+        let now = chrono::Utc::now();
+        let near = |t: chrono::DateTime<chrono::Utc>| (t - now).num_seconds().abs() < 5;
+        assert!(near(sent_at(chrono::DateTime::UNIX_EPOCH)), "1970");
+        assert!(
+            near(sent_at(now + chrono::Duration::days(3650))),
+            "the future"
+        );
+        assert!(
+            near(sent_at(now - chrono::Duration::days(30))),
+            "a month ago"
+        );
+        let an_hour_ago = now - chrono::Duration::hours(1);
+        assert_eq!(sent_at(an_hour_ago), an_hour_ago, "a retried delivery");
     }
 }

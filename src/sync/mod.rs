@@ -167,6 +167,11 @@ pub fn local_hm(time: DateTime<Utc>) -> String {
     time.with_timezone(&Local).format("%H:%M").to_string()
 }
 
+/// A time of another day, in this machine's zone: 03/12 14:05.
+pub fn local_day_hm(time: DateTime<Utc>) -> String {
+    time.with_timezone(&Local).format("%d/%m %H:%M").to_string()
+}
+
 /// Who asked for a cycle, which decides how patient it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trigger {

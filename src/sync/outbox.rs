@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Engine, PageError, SyncEvent, Trigger, local_hm};
+use super::{Engine, PageError, SyncEvent, Trigger, local_day_hm, local_hm};
 use crate::files::OutgoingFile;
 use crate::graph::{GraphError, MessagingType, SentMessage, Upload};
 use crate::model::{MAX_REPLY_CHARS, ReplyKind, ReplyProblem, ReplyTo, SendStatus};
@@ -234,8 +234,8 @@ impl Engine {
             let problem = Problem::new(
                 ReplyProblem::SendingRestricted { until },
                 format!(
-                    "Facebook has temporarily restricted the page from sending messages; trying again at {}",
-                    local_hm(until)
+                    "Facebook has temporarily restricted the page from sending messages; trying again on {}",
+                    local_day_hm(until)
                 ),
             );
             self.postpone(message_id, until, problem).await?;
@@ -503,6 +503,12 @@ impl Engine {
         error: GraphError,
     ) -> Result<Delivery, PageError> {
         let now = Utc::now();
+        // Facebook's own refusal says the reply did not go; a transient failure (a timeout, a
+        // proxy's answer) leaves it unknown, and the next attempt looks first.
+        if !error.is_transient() {
+            let message_id = reply.message_id;
+            self.db(move |s| s.attempt_refused(message_id)).await?;
+        }
         match error {
             GraphError::Transient(_) => {
                 let wait = (FIRST_RETRY_SECONDS << reply.attempts.min(10)).min(MAX_RETRY_SECONDS);
@@ -534,7 +540,7 @@ impl Engine {
                     .await?;
                 let problem = Problem::new(
                     ReplyProblem::SendingRestricted { until },
-                    format!("{error}; trying again at {}", local_hm(until)),
+                    format!("{error}; trying again on {}", local_day_hm(until)),
                 );
                 self.postpone(reply.message_id, until, problem).await?;
                 Ok(Delivery::Restricted { until })

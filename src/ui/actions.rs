@@ -457,14 +457,22 @@ impl App {
             o.messages
                 .iter()
                 .rev()
-                .find(|m| m.direction == Direction::Out && m.status == SendStatus::Failed)
+                .find(|m| {
+                    m.direction == Direction::Out
+                        && (m.status == SendStatus::Failed
+                            || matches!(
+                                m.problem,
+                                Some(crate::model::ReplyProblem::SendingRestricted { .. })
+                            ))
+                })
                 .cloned()
         });
         let Some(failed) = failed else {
             self.say(self.tr.t(S::NothingToRetry).to_owned());
             return;
         };
-        if !failed.retry_possible {
+        let restricted = failed.status == SendStatus::Pending;
+        if !failed.retry_possible && !restricted {
             let reason = self.tr.reply_problem(
                 failed.problem,
                 failed.error.as_deref().unwrap_or_default(),

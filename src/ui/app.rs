@@ -375,12 +375,7 @@ impl App {
 
     /// What decides whether Facebook takes a reply to `conversation` now.
     pub fn reply_to(&self, conversation: &ConversationRow) -> ReplyTo {
-        ReplyTo {
-            can_reply: conversation.can_reply,
-            last_customer_message: conversation.last_customer_message_time,
-            human_agent_tag: self.settings.human_agent_tag,
-            human_agent_refused: conversation.human_agent_refused,
-        }
+        conversation.reply_to(self.settings.human_agent_tag)
     }
 
     /// The reply as saved in the editor replaces the box's text.
