@@ -185,7 +185,8 @@ strings! {
     DrGaps => "not in full", "tin không đầy đủ";
     DrGapsValue => "messages Facebook no longer shows in full, in the conversations with {} (read them in Meta Business Suite)", "có tin Facebook không còn cho xem đầy đủ, trong cuộc trò chuyện với {} (xem trong Meta Business Suite)";
     DrHeldElsewhere => "other apps", "ứng dụng khác";
-    DrHeldElsewhereValue => "{} conversations are held by another app (a chatbot, through conversation routing): it may answer the buyers too", "{} hội thoại đang do ứng dụng khác giữ (chatbot, qua định tuyến hội thoại): ứng dụng đó có thể trả lời khách";
+    DrHeldElsewhereValue => "another app (a chatbot, through conversation routing) holds the conversations with {}: it may answer them too", "ứng dụng khác (chatbot, qua định tuyến hội thoại) đang giữ hội thoại với {}: ứng dụng đó có thể trả lời khách";
+    DrHeldBy => "{} (app {})", "{} (ứng dụng {})";
     DrSendingRestricted => "sending", "gửi tin";
     DrSendingRestrictedValue => "Facebook restricted the page from sending messages (error 10/1893063); replies wait until {} ({}): see the page's quality in Meta Business Suite", "Facebook tạm hạn chế trang gửi tin nhắn (lỗi 10/1893063); tin trả lời chờ đến {} ({}): xem Chất lượng Trang trong Meta Business Suite";
     DrEventsWaiting => "webhook messages", "tin từ webhook";

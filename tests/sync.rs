@@ -1092,6 +1092,11 @@ async fn an_edit_facebook_shows_at_the_next_read_changes_the_words_and_says_edit
     assert_eq!(messages[0]["edit_count"], 1);
     assert_eq!(messages[1]["text"], "Shop ơi?");
     assert!(messages[1].get("edit_count").is_none());
+    let text = world.pagedesk(&["messages", &lan]).await.stdout;
+    assert!(
+        text.contains("Váy hoa còn size L không? (edited)"),
+        "{text}"
+    );
     // Read again unchanged: still one edit.
     world.sync().await;
     assert_eq!(world.messages(&lan).await[0]["edit_count"], 1);

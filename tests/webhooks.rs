@@ -1487,7 +1487,7 @@ async fn a_chatbot_holding_a_conversation_is_shown_and_its_standby_messages_are_
         .buyer_writes(0, "Nguyễn Thị Lan", "Cho em gặp nhân viên", "inbox", 0)
         .await;
     wait_for_messages(&world, &lan, "the standby message", |m| m.len() == 2).await;
-    let doctor = wait_for_doctor(&world, "held by another app").await;
+    let doctor = wait_for_doctor(&world, "holds the conversations with Nguyễn Thị Lan").await;
     assert!(doctor.stdout.contains("other apps"), "{}", doctor.stdout);
     // Passed back to pagedesk's app: nobody else has it.
     world
@@ -1502,7 +1502,7 @@ async fn a_chatbot_holding_a_conversation_is_shown_and_its_standby_messages_are_
     .await;
     let doctor = world.pagedesk(&["doctor"]).await;
     assert!(
-        !doctor.stdout.contains("held by another app"),
+        !doctor.stdout.contains("holds the conversations"),
         "{}",
         doctor.stdout
     );

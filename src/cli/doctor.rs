@@ -212,10 +212,17 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
         if !gaps.is_empty() {
             line(tr.t(S::DrGaps), &tr.f(S::DrGapsValue, &[&gaps.join(", ")]));
         }
-        if held_elsewhere > 0 {
+        if !held_elsewhere.is_empty() {
+            let held: Vec<String> = held_elsewhere
+                .iter()
+                .map(|(buyer, app)| match app {
+                    Some(app) => tr.f(S::DrHeldBy, &[buyer, app]),
+                    None => buyer.clone(),
+                })
+                .collect();
             line(
                 tr.t(S::DrHeldElsewhere),
-                &tr.f(S::DrHeldElsewhereValue, &[&held_elsewhere.to_string()]),
+                &tr.f(S::DrHeldElsewhereValue, &[&held.join(", ")]),
             );
         }
         if let Some(until) = restricted {

@@ -638,8 +638,12 @@ fn messages(tr: Tr, store: &Store, conversation_id: &str, json: bool) -> Result<
                 tr.f(S::Failed, &[&why(error.as_deref().unwrap_or("?"))])
             ),
         };
+        let edited = match message.edit_count > 0 && !message.removed {
+            true => format!(" ({})", tr.t(S::Edited)),
+            false => String::new(),
+        };
         out!(
-            "{} {arrow} {}: {}{state}",
+            "{} {arrow} {}: {}{edited}{state}",
             local_time(message.created_time),
             message.from_name,
             tr.message_text(&message)

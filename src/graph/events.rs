@@ -179,7 +179,8 @@ fn read_item(page_id: &str, item: &Value, standby: bool, events: &mut WebhookEve
     {
         change(Change::Referred(referral));
     }
-    if let Some(edit) = item.get("message_edit")
+    // Only a buyer edits or unsends their own messages: the same from the page is not theirs.
+    if let Some(edit) = item.get("message_edit").filter(|_| !by_page)
         && let (Some(mid), Some(text)) = (edit.get("mid").and_then(id), text(edit.get("text")))
     {
         let edit_count = edit.get("num_edit").and_then(Value::as_i64).unwrap_or(1);
@@ -217,7 +218,9 @@ fn read_item(page_id: &str, item: &Value, standby: bool, events: &mut WebhookEve
         return;
     };
     if message.get("is_deleted").and_then(Value::as_bool) == Some(true) {
-        change(Change::Unsent { mid });
+        if !by_page {
+            change(Change::Unsent { mid });
+        }
         return;
     }
     let echo = message.get("is_echo").and_then(Value::as_bool) == Some(true);

@@ -63,15 +63,18 @@ impl Store {
         Ok(())
     }
 
-    /// Conversations of the page another app has (conversation routing).
-    pub fn held_elsewhere(&self, page_id: &str) -> Result<usize> {
-        Ok(self.conn.query_row(
-            "SELECT COUNT(*) FROM thread_holders h JOIN conversations c
+    /// The buyers whose conversation with the page another app has (conversation routing),
+    /// with the app when Facebook named it, newest first.
+    pub fn held_elsewhere(&self, page_id: &str) -> Result<Vec<(String, Option<String>)>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT c.customer_name, h.app_id FROM thread_holders h JOIN conversations c
                 ON c.page_id = h.page_id AND c.customer_id = h.person_id
-             WHERE h.page_id = ?1",
-            [page_id],
-            |r| r.get::<_, i64>(0),
-        )? as usize)
+             WHERE h.page_id = ?1 ORDER BY h.since DESC",
+        )?;
+        let held = statement
+            .query_map([page_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(held)
     }
 }
 
@@ -85,28 +88,36 @@ fn keep_change(tx: &Transaction<'_>, kept: &KeptChange) -> rusqlite::Result<()> 
         } => {
             // Edits may arrive out of order: the one with the most edits is the newest.
             tx.prepare_cached(
-                "INSERT INTO message_amends (mid, text, edit_count, changed_at)
-                 VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (mid) DO UPDATE SET text = excluded.text,
+                "INSERT INTO message_amends (mid, page_id, person_id, text, edit_count, changed_at)
+                 VALUES (?1, ?5, ?6, ?2, ?3, ?4)
+                 ON CONFLICT (mid, page_id, person_id) DO UPDATE SET text = excluded.text,
                     edit_count = excluded.edit_count, changed_at = excluded.changed_at
                  WHERE removed = 0 AND excluded.edit_count >= edit_count",
             )?
-            .execute(params![mid, text, edit_count.max(&1), at])?;
+            .execute(params![
+                mid,
+                text,
+                edit_count.max(&1),
+                at,
+                kept.page_id,
+                kept.person_id
+            ])?;
             amend_message(tx, mid)?;
         }
         Amend::Unsent { mid } => {
             tx.prepare_cached(
-                "INSERT INTO message_amends (mid, removed, changed_at) VALUES (?1, 1, ?2)
-                 ON CONFLICT (mid) DO UPDATE SET removed = 1, text = NULL,
+                "INSERT INTO message_amends (mid, page_id, person_id, removed, changed_at)
+                 VALUES (?1, ?3, ?4, 1, ?2)
+                 ON CONFLICT (mid, page_id, person_id) DO UPDATE SET removed = 1, text = NULL,
                     changed_at = excluded.changed_at",
             )?
-            .execute(params![mid, at])?;
+            .execute(params![mid, at, kept.page_id, kept.person_id])?;
             // Kept from its event and not joined yet: its words leave now too.
             tx.prepare_cached(
                 "UPDATE webhook_messages SET text = '', sticker = NULL, attachments = NULL
-                 WHERE mid = ?1",
+                 WHERE mid = ?1 AND page_id = ?2 AND person_id = ?3 AND direction = 'in'",
             )?
-            .execute([mid])?;
+            .execute([mid, &kept.page_id, &kept.person_id])?;
             amend_message(tx, mid)?;
         }
         Amend::Reacted {
@@ -182,20 +193,31 @@ fn keep_change(tx: &Transaction<'_>, kept: &KeptChange) -> rusqlite::Result<()> 
 /// Brings a stored message in line with what is known of its edits and unsend. Returns
 /// whether it changed.
 pub(super) fn amend_message(tx: &Transaction<'_>, mid: &str) -> rusqlite::Result<bool> {
-    let amend: Option<(Option<String>, i64, bool)> = tx
-        .prepare_cached("SELECT text, edit_count, removed FROM message_amends WHERE mid = ?1")?
-        .query_row([mid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .optional()?;
-    let Some((text, edit_count, removed)) = amend else {
-        return Ok(false);
-    };
-    let stored: Option<(i64, i64, bool, String)> = tx
+    // Only what the buyer told of their own message, in their conversation with that page.
+    type Amended = (Option<String>, i64, bool, i64, i64, bool, String);
+    let found: Option<Amended> = tx
         .prepare_cached(
-            "SELECT id, edit_count, removed, conversation_id FROM messages WHERE fb_id = ?1",
+            "SELECT a.text, a.edit_count, a.removed, m.id, m.edit_count, m.removed,
+                m.conversation_id
+             FROM messages m JOIN conversations c ON c.id = m.conversation_id
+             JOIN message_amends a ON a.mid = m.fb_id AND a.page_id = c.page_id
+                AND a.person_id = c.customer_id
+             WHERE m.fb_id = ?1 AND m.direction = 'in'",
         )?
-        .query_row([mid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .query_row([mid], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        })
         .optional()?;
-    let Some((row, stored_edits, stored_removed, conversation)) = stored else {
+    let Some((text, edit_count, removed, row, stored_edits, stored_removed, conversation)) = found
+    else {
         return Ok(false);
     };
     let words = if removed {
@@ -253,14 +275,17 @@ pub(super) fn edited_on_facebook(
     text: &str,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<()> {
-    let stored: Option<(String, i64, bool)> = tx
+    let stored: Option<(String, i64, bool, String, String)> = tx
         .prepare_cached(
-            "SELECT text, edit_count, removed FROM messages
-             WHERE fb_id = ?1 AND direction = 'in' AND unavailable = 0",
+            "SELECT m.text, m.edit_count, m.removed, c.page_id, c.customer_id FROM messages m
+             JOIN conversations c ON c.id = m.conversation_id
+             WHERE m.fb_id = ?1 AND m.direction = 'in' AND m.unavailable = 0",
         )?
-        .query_row([mid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_row([mid], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
         .optional()?;
-    let Some((stored_text, edits, removed)) = stored else {
+    let Some((stored_text, edits, removed, page_id, person_id)) = stored else {
         return Ok(());
     };
     if removed || stored_text == text || text.is_empty() {
@@ -268,10 +293,18 @@ pub(super) fn edited_on_facebook(
     }
     let inserted = tx
         .prepare_cached(
-            "INSERT INTO message_amends (mid, text, edit_count, changed_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (mid) DO NOTHING",
+            "INSERT INTO message_amends (mid, page_id, person_id, text, edit_count, changed_at)
+             VALUES (?1, ?5, ?6, ?2, ?3, ?4)
+             ON CONFLICT (mid, page_id, person_id) DO NOTHING",
         )?
-        .execute(params![mid, text, edits + 1, now.timestamp()])?;
+        .execute(params![
+            mid,
+            text,
+            edits + 1,
+            now.timestamp(),
+            page_id,
+            person_id
+        ])?;
     if inserted > 0 {
         amend_message(tx, mid)?;
     }
@@ -491,6 +524,56 @@ mod tests {
             message.attachments[0].name.as_deref(),
             Some("Chợ Bến Thành"),
             "{message:?}"
+        );
+    }
+
+    /// Only the conversation's buyer changes their messages: another person's edit, unsend or
+    /// reaction naming them changes nothing that is shown.
+    #[test]
+    fn another_person_cannot_edit_unsend_or_react_to_a_buyers_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        store.upsert_page("p", "Shop").unwrap();
+        let now = Utc::now();
+        let mut copy = kept("m_1", "Váy hoa còn không?", now).message;
+        copy.from_name = "Lan".into();
+        store.apply_conversation(&lan(vec![copy])).unwrap();
+        let stranger = |change: Amend| KeptChange {
+            page_id: "p".into(),
+            person_id: "v".into(),
+            at: now,
+            change,
+        };
+        let changes = [
+            stranger(Amend::Edited {
+                mid: "m_1".into(),
+                text: "bị sửa".into(),
+                edit_count: 1,
+            }),
+            stranger(Amend::Reacted {
+                mid: "m_1".into(),
+                reactor: "v".into(),
+                emoji: Some("😠".into()),
+            }),
+            stranger(Amend::Unsent { mid: "m_1".into() }),
+        ];
+        store.keep_events(&[], &changes, now).unwrap();
+        let message = &store.messages("t_1").unwrap()[0];
+        assert_eq!(message.text, "Váy hoa còn không?");
+        assert!(!message.removed && message.edit_count == 0 && message.reactions.is_empty());
+        // Her own edit still goes through.
+        let hers = KeptChange {
+            person_id: "u".into(),
+            ..stranger(Amend::Edited {
+                mid: "m_1".into(),
+                text: "Váy hoa còn size L không?".into(),
+                edit_count: 1,
+            })
+        };
+        store.keep_events(&[], &[hers], now).unwrap();
+        assert_eq!(
+            store.messages("t_1").unwrap()[0].text,
+            "Váy hoa còn size L không?"
         );
     }
 }

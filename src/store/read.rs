@@ -303,8 +303,10 @@ impl Store {
             "SELECT id, fb_id, conversation_id, direction, from_id, from_name, text, sticker,
                 attachments, created_time, status, error, retry_possible, error_code, shares,
                 sent_by, unavailable, edit_count, removed, reply_to,
-                (SELECT json_group_array(x.emoji) FROM (SELECT emoji FROM message_reactions
-                    WHERE mid = messages.fb_id ORDER BY reacted_at, reactor_id) x)
+                (SELECT json_group_array(x.emoji) FROM (SELECT r.emoji FROM message_reactions r
+                    JOIN conversations c ON c.id = messages.conversation_id
+                    WHERE r.mid = messages.fb_id AND r.reactor_id IN (c.customer_id, c.page_id)
+                    ORDER BY r.reacted_at, r.reactor_id) x)
              FROM messages WHERE conversation_id = ?1 ORDER BY created_time, id",
         )?;
         let rows = stmt.query_map([conversation_id], |r| {

@@ -379,12 +379,16 @@ ALTER TABLE webhook_messages ADD COLUMN reply_to TEXT;
 -- Edits and unsends by Facebook's message id, whether or not the message is stored yet: one
 -- stored later (read back, out of Spam) takes them, and an unsent message's words never come
 -- back with a later read.
+-- Only the buyer of the conversation (page and PSID) changes their own messages.
 CREATE TABLE message_amends (
-    mid        TEXT PRIMARY KEY,
+    mid        TEXT NOT NULL,
+    page_id    TEXT NOT NULL,
+    person_id  TEXT NOT NULL,
     text       TEXT,
     edit_count INTEGER NOT NULL DEFAULT 0,
     removed    INTEGER NOT NULL DEFAULT 0,
-    changed_at INTEGER NOT NULL
+    changed_at INTEGER NOT NULL,
+    PRIMARY KEY (mid, page_id, person_id)
 );
 -- One reaction per person per message (Messenger's rule), by message id.
 -- An unsent message's words were taken out of the search index in this transaction: the

@@ -84,9 +84,10 @@ pub(super) fn keep_messages(
         // Unsent before it came (another body, a retry): its words are never written.
         let unsent: bool = tx
             .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM message_amends WHERE mid = ?1 AND removed = 1)",
+                "SELECT EXISTS (SELECT 1 FROM message_amends WHERE mid = ?1 AND removed = 1
+                    AND page_id = ?2 AND person_id = ?3)",
             )?
-            .query_row([&m.fb_id], |r| r.get(0))?;
+            .query_row([&m.fb_id, &queued.page_id, &queued.person_id], |r| r.get(0))?;
         let (text, sticker, attachments) = match unsent {
             true => ("", None, None),
             false => (
