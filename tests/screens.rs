@@ -514,6 +514,7 @@ fn lan_changed_things(inbox: &Inbox) {
                 source: "ADS".into(),
                 ad_id: Some("120210".into()),
                 ad_title: Some("Váy hoa nhí giảm 30%".into()),
+                photo_url: Some("https://scontent.xx.fbcdn.net/v/ad-vay-hoa.jpg".into()),
                 at: at(10),
                 ..Referral::default()
             }),
@@ -570,11 +571,50 @@ fn lan_changed_things(inbox: &Inbox) {
 
 #[test]
 fn what_a_buyer_changed_and_where_she_came_from_show_in_the_chat() {
-    let mut inbox = Inbox::new(100, 34);
+    use pagedesk::sync::{EngineCommand, SyncEvent};
+    let mut inbox = Inbox::new(100, 40);
     lan_changed_things(&inbox);
     inbox.app.reload();
     inbox.key(KeyCode::Char('g'));
     inbox.key(KeyCode::Enter);
+    // The ad's photo is asked of the engine like a message's, by its link.
+    let mut asked = Vec::new();
+    while let Ok(command) = inbox.commands.try_recv() {
+        if let EngineCommand::FetchPicture(wanted) = command {
+            asked.push((wanted.key(), wanted.link));
+        }
+    }
+    assert!(
+        asked.contains(&(
+            "ad-of-t_lan_ad/0".to_owned(),
+            Some("https://scontent.xx.fbcdn.net/v/ad-vay-hoa.jpg".to_owned())
+        )),
+        "{asked:?}"
+    );
+    // Under the line, where it is drawn (here: said, as the inbox says where a picture stands
+    // without colour).
+    let below_origin = |screen: &str| {
+        let lines: Vec<&str> = screen.lines().collect();
+        let origin = lines
+            .iter()
+            .position(|l| l.contains("📣 Came from the ad"))
+            .unwrap();
+        lines[origin + 1].to_owned()
+    };
+    assert!(
+        below_origin(&inbox.screen()).contains("loading the picture"),
+        "{}",
+        inbox.screen()
+    );
+    inbox.app.on_sync_event(&SyncEvent::Picture {
+        key: "ad-of-t_lan_ad/0".into(),
+        picture: Err("Facebook's link to this file does not work".into()),
+    });
+    assert!(
+        below_origin(&inbox.screen()).contains("picture not shown"),
+        "{}",
+        inbox.screen()
+    );
     let screen = inbox.screen();
     for shown in [
         "📣 Came from the ad \"Váy hoa nhí giảm 30%\"",

@@ -90,8 +90,10 @@ pub struct ChatView<'a> {
     /// The conversation's page, and the pictures the engine reported.
     pub page_id: &'a str,
     pub pictures: &'a Pictures,
-    /// Where the buyer came from (an ad, a link), worded: the chat's first line.
+    /// Where the buyer came from (an ad, a link), worded: the chat's first line, and the ad's
+    /// photo under it.
     pub origin: Option<String>,
+    pub origin_photo: Option<crate::model::PictureWanted>,
 }
 
 impl ChatView<'_> {
@@ -104,6 +106,9 @@ impl ChatView<'_> {
         if let Some(origin) = &self.origin {
             for text in wrap(origin, self.width.saturating_sub(2)) {
                 lines.push(Line::styled(format!("  {text}"), theme.unread()));
+            }
+            if let Some(photo) = &self.origin_photo {
+                self.place_picture(&photo.key(), &mut lines, &mut pictures);
             }
         }
         for (index, message) in self.messages.iter().enumerate() {
@@ -231,20 +236,7 @@ impl ChatView<'_> {
                 ));
             }
             for picture in pictures_of(message, self.page_id) {
-                let key = picture.key();
-                let drawn = self.picture_lines(&key);
-                if let Some(Line { spans, .. }) = drawn.first()
-                    && matches!(self.pictures.get(&key), Some(PictureState::Ready(_)))
-                {
-                    // The indent is the first span; the picture's cells follow.
-                    pictures.push(PicturePlace {
-                        key,
-                        line: lines.len(),
-                        columns: spans.len().saturating_sub(1) as u16,
-                        rows: drawn.len() as u16,
-                    });
-                }
-                lines.extend(drawn);
+                self.place_picture(&picture.key(), &mut lines, &mut pictures);
             }
             if let Some((reason, style)) = reason {
                 for text in wrap(&reason, self.width.saturating_sub(2)) {
@@ -261,6 +253,28 @@ impl ChatView<'_> {
 }
 
 impl ChatView<'_> {
+    /// Adds a picture's lines, and where a terminal that draws pictures puts it.
+    fn place_picture(
+        &self,
+        key: &str,
+        lines: &mut Vec<Line<'static>>,
+        pictures: &mut Vec<PicturePlace>,
+    ) {
+        let drawn = self.picture_lines(key);
+        if let Some(Line { spans, .. }) = drawn.first()
+            && matches!(self.pictures.get(key), Some(PictureState::Ready(_)))
+        {
+            // The indent is the first span; the picture's cells follow.
+            pictures.push(PicturePlace {
+                key: key.to_owned(),
+                line: lines.len(),
+                columns: spans.len().saturating_sub(1) as u16,
+                rows: drawn.len() as u16,
+            });
+        }
+        lines.extend(drawn);
+    }
+
     /// A picture under its message: drawn when it is here and the terminal has colour, else
     /// where it stands.
     fn picture_lines(&self, key: &str) -> Vec<Line<'static>> {

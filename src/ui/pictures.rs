@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use super::app::{App, Overlay};
 use crate::i18n::S;
 use crate::model::{Attachment, PictureWanted, Thumbnail};
-use crate::store::MessageRow;
+use crate::store::{ConversationRow, MessageRow};
 use crate::sync::EngineCommand;
 
 /// How many of the newest messages have their pictures fetched when a conversation is shown:
@@ -61,6 +61,19 @@ pub fn pictures_of(message: &MessageRow, page_id: &str) -> Vec<PictureWanted> {
     pictures
 }
 
+/// The photo of the ad a buyer came from, drawn under the chat's first line. Named as the
+/// conversation's, so that it is kept and fetched like a message's picture.
+pub fn ad_photo(conversation: &ConversationRow) -> Option<PictureWanted> {
+    let photo = conversation.referral.as_ref()?.photo_url.clone()?;
+    Some(PictureWanted {
+        page_id: conversation.page_id.clone(),
+        message_id: format!("ad-of-{}", conversation.id),
+        index: Some(0),
+        link: Some(photo),
+        whole: false,
+    })
+}
+
 impl App {
     /// Asks the engine for the pictures of the open conversation's newest messages that it has
     /// not been asked for yet; forgets others' when too many are kept.
@@ -75,6 +88,7 @@ impl App {
             .rev()
             .take(PICTURES_OF_NEWEST)
             .flat_map(|m| pictures_of(m, &page_id))
+            .chain(ad_photo(&open.conversation))
             .collect();
         if self.pictures.len() > PICTURES_KEPT {
             let open_keys: Vec<String> = wanted.iter().map(PictureWanted::key).collect();

@@ -105,6 +105,7 @@ fn chat_lines(app: &App, width: u16, clock: Clock) -> Option<ChatLines> {
             .referral
             .as_ref()
             .map(|r| app.tr.referral(r, &clock.hm(r.at))),
+        origin_photo: crate::ui::pictures::ad_photo(&open.conversation),
     };
     Some(view.lines())
 }
