@@ -542,3 +542,32 @@ async fn doctor_says_what_kind_of_token_each_page_has_when_it_can_ask() {
     );
     assert!(!doctor.stdout.contains(&secret) && !doctor.stderr.contains(&secret));
 }
+
+/// A send refused with 551 ("this person isn't available right now") reads the conversation
+/// again: Facebook's `can_reply` of now is shown, and no more replies are offered.
+#[tokio::test]
+async fn a_reply_refused_with_551_learns_that_the_page_can_no_longer_message_the_person() {
+    let world = TestWorld::start("").await;
+    let id = world
+        .buyer_writes(0, "Trần Văn Minh", "Áo còn không?", "inbox", 60)
+        .await;
+    world.sync().await;
+    world
+        .control(
+            &format!("/conversations/{id}/can_reply"),
+            json!({ "can_reply": false }),
+        )
+        .await;
+    let run = world.pagedesk(&["reply", &id, "Dạ còn ạ"]).await;
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("isn't available"), "{}", run.stderr);
+    assert_eq!(
+        common::find(&world.conversations(&[]).await, &id).unwrap()["can_reply"],
+        false
+    );
+    world.clear_requests().await;
+    let again = world.pagedesk(&["reply", &id, "Chị ơi"]).await;
+    assert_eq!(again.code, 1);
+    assert!(again.stderr.contains("nothing stored"), "{}", again.stderr);
+    assert_eq!(world.sends().await, 0, "refused before any call");
+}

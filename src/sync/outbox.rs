@@ -458,6 +458,31 @@ impl Engine {
         Ok(None)
     }
 
+    /// The reply's conversation as Facebook has it now, stored over ours.
+    async fn read_conversation_again(&self, reply: &QueuedReply) -> Result<(), PageError> {
+        let Some(page) = self.page_config(&reply.page_id) else {
+            return Ok(());
+        };
+        let token = page.token()?;
+        let size = self.list_size(&reply.page_id).await?;
+        let conversation = self
+            .graph
+            .conversation(&reply.page_id, &reply.conversation_id, &token, size)
+            .await?;
+        let id = reply.conversation_id.clone();
+        let folder = self
+            .db(move |s| s.conversation(&id))
+            .await?
+            .and_then(|stored| crate::model::Folder::parse(&stored.folder))
+            .unwrap_or(crate::model::Folder::Inbox);
+        if let Some(update) =
+            super::ingest::conversation_update(&reply.page_id, folder, &conversation)
+        {
+            self.store_conversations(vec![(update, true)]).await?;
+        }
+        Ok(())
+    }
+
     async fn sent(&self, message_id: i64, fb_id: String) -> Result<Delivery, PageError> {
         let id = fb_id.clone();
         self.db(move |s| s.mark_reply_sent(message_id, &id, Utc::now()))
@@ -544,6 +569,21 @@ impl Engine {
                 );
                 self.postpone(reply.message_id, until, problem).await?;
                 Ok(Delivery::Restricted { until })
+            }
+            // What Facebook says of the person now (`can_reply`) is read again, so that the list
+            // and the reply box stop offering what cannot go.
+            GraphError::RecipientUnavailable { .. } => {
+                let failed = self
+                    .fail(reply.message_id, Problem::from_graph(&error), true)
+                    .await;
+                if let Err(error) = self.read_conversation_again(reply).await {
+                    tracing::warn!(
+                        page = reply.page_id,
+                        error = %error,
+                        "cannot read again a conversation whose reply Facebook refused"
+                    );
+                }
+                failed
             }
             // Without Meta's Human Agent permission every tagged reply of the page fails the
             // same way: the page is marked, and its late conversations shown as closed.
