@@ -104,7 +104,7 @@ strings! {
     HeldByApp => "🤖 App {} holds this conversation since {}: a chatbot may answer too, and replies from here may be refused", "🤖 Ứng dụng {} giữ hội thoại từ {}: chatbot có thể trả lời khách, tin gửi từ đây có thể bị từ chối";
     HeldByUnnamed => "🤖 Another app holds this conversation since {}: a chatbot may answer too, and replies from here may be refused", "🤖 Một ứng dụng khác giữ hội thoại từ {}: chatbot có thể trả lời khách, tin gửi từ đây có thể bị từ chối";
     Synced => "{}: synced {} ago", "{}: đồng bộ {} trước";
-    SyncedLive => "{}: live (polled {} ago)", "{}: trực tiếp (hỏi {} trước)";
+    SyncedLive => "{}: live (polled {} ago)", "{}: đang nhận tin tức thì (kiểm tra {} trước)";
     WebhooksMissed => "{}: polling, webhooks not arriving since {}", "{}: đang hỏi Facebook, webhook không đến từ {}";
     Seconds => "{} s", "{} giây";
     Syncing => "{}: syncing…", "{}: đang đồng bộ…";
@@ -136,8 +136,10 @@ strings! {
     ConfigReadRestart => "The config was read again: new tokens are used now; pages added or removed need a restart.", "Đã đọc lại file cấu hình: token mới được dùng ngay; thêm hay bớt trang thì cần mở lại pagedesk.";
     ConfigUnusable => "The config changed but cannot be used ({}); the one read before stays in use.", "File cấu hình đã đổi nhưng không dùng được ({}); vẫn dùng bản đọc trước đó.";
     QuitWithWaiting => "{} replies are not sent yet: they stay in the outbox and the next pagedesk running here (the inbox or pagedesk sync) sends them. {} again quits.", "{} tin chưa gửi: tin vẫn nằm trong hộp thư đi và pagedesk chạy kế tiếp ở đây (hộp thư hoặc pagedesk sync) sẽ gửi. Nhấn {} lần nữa để thoát.";
+    QuitWithWaitingOne => "{} reply is not sent yet: it stays in the outbox and the next pagedesk running here (the inbox or pagedesk sync) sends it. {} again quits.", "{} tin chưa gửi: tin vẫn nằm trong hộp thư đi và pagedesk chạy kế tiếp ở đây (hộp thư hoặc pagedesk sync) sẽ gửi. Nhấn {} lần nữa để thoát.";
     CliSyncedNothing => "{}: synced, nothing new", "{}: đã đồng bộ, không có gì mới";
     CliSyncedNews => "{}: synced, {} new messages", "{}: đã đồng bộ, {} tin mới";
+    CliSyncedNewsOne => "{}: synced, {} new message", "{}: đã đồng bộ, {} tin mới";
     CliNoConversations => "No conversations. Run `pagedesk sync --once` to fetch them.", "Chưa có hội thoại. Chạy `pagedesk sync --once` để tải về.";
     CliUpdated => "UPDATED", "CẬP NHẬT";
     CliPage => "PAGE", "TRANG";
@@ -208,6 +210,7 @@ strings! {
     CliLeading => "This pagedesk now runs the sync engine of {}.", "pagedesk này đang chạy bộ đồng bộ của {}.";
     CliStandby => "pid {} runs the sync engine of {}; standing by.", "pid {} đang chạy bộ đồng bộ của {}; chờ sẵn.";
     CliNews => "{}: {} new messages", "{}: {} tin mới";
+    CliNewsOne => "{}: {} new message", "{}: {} tin mới";
     CliDiskLow => "Only {} free on the disk of {} (below {}): free some space, or new messages and replies can no longer be saved. The log has stopped until there is room.", "Chỉ còn trống {} trên ổ đĩa của {} (dưới mức {}): hãy xoá bớt tệp cho trống chỗ, nếu không tin nhắn mới và tin trả lời sẽ không lưu được. Nhật ký ngừng ghi cho đến khi có chỗ trống.";
     CliDiskRoom => "The disk of {} has room again ({} free); the log goes on.", "Ổ đĩa của {} đã có chỗ trống ({} còn trống); nhật ký ghi tiếp.";
     CliDone => "{}: done", "{}: đã xong";
@@ -263,7 +266,7 @@ strings! {
     HintColour => "colour", "màu";
     HintDelete => "delete", "xoá";
     HintAnyAll => "any/all", "một/tất cả";
-    HintAssign => "assign", "giao";
+    HintAssign => "assign", "phân công";
     HintNote => "note", "ghi chú";
     HintSave => "save", "lưu";
     HintMove => "move", "di chuyển";
@@ -325,6 +328,7 @@ strings! {
     KeyLongestWaiting => "Unreplied, longest waiting first (again: newest first)", "Chưa trả lời, chờ lâu nhất trước (lần nữa: mới nhất trước)";
     NoUnread => "No unread conversation here.", "Không còn hội thoại chưa đọc ở đây.";
     Waiting => "waiting {}", "chờ {}";
+    WaitingJustNow => "just wrote", "vừa nhắn";
     LongestWaitingFirst => "oldest first", "lâu nhất trước";
     KeyCopyMessage => "copy the buyer's last message (or the search hit)", "chép tin cuối của khách (hoặc kết quả tìm)";
     KeyCopyPhone => "copy the newest phone number in the conversation", "chép số điện thoại mới nhất trong hội thoại";
@@ -335,22 +339,22 @@ strings! {
     KeyComplete => "complete the name (a folder: open it)", "điền nốt tên (thư mục: mở ra)";
     ModeAttach => "Attaching a file", "Đính kèm tệp";
     FilterMine => "Mine", "Của tôi";
-    KeyFilterMine => "filter: Mine (assigned to you)", "lọc: Của tôi (giao cho bạn)";
+    KeyFilterMine => "filter: Mine (assigned to you)", "lọc: Của tôi (phân công cho bạn)";
     KeyLabels => "labels of the conversation: put on, take off, create", "nhãn của hội thoại: gắn, gỡ, tạo";
     KeyFilterLabels => "show only conversations with some labels", "chỉ hiện hội thoại có nhãn nào đó";
-    KeyAssign => "assign the conversation to a staff member", "giao hội thoại cho nhân viên";
+    KeyAssign => "assign the conversation to a staff member", "phân công hội thoại cho nhân viên";
     KeyCustomer => "the customer: details, phone numbers, addresses, notes", "khách hàng: thông tin, số điện thoại, địa chỉ, ghi chú";
-    KeyTeamStats => "how the team is doing (last 7 days)", "đội đang làm thế nào (7 ngày qua)";
+    KeyTeamStats => "how the team is doing (last 7 days)", "tình hình làm việc của nhóm (7 ngày qua)";
     KeyToggleLabel => "put the label on or take it off (nothing matches: create it)", "gắn hoặc gỡ nhãn (không có: tạo mới)";
     KeyRenameLabel => "rename the label chosen (Enter saves the new name)", "đổi tên nhãn đang chọn (Enter để lưu tên mới)";
     KeyRecolourLabel => "the label chosen in its next colour", "đổi màu nhãn đang chọn";
     KeyDeleteLabel => "delete the label chosen, everywhere (press twice)", "xoá nhãn đang chọn ở mọi nơi (bấm hai lần)";
     KeyMatchAllLabels => "list filter: any of the labels chosen, or all of them", "lọc: có một trong các nhãn, hoặc có tất cả";
-    KeyChooseStaff => "give it to the staff member chosen", "giao cho nhân viên đang chọn";
+    KeyChooseStaff => "give it to the staff member chosen", "phân công cho nhân viên đang chọn";
     KeyWriteNote => "write a note about the customer", "viết ghi chú về khách";
     KeySaveNote => "save the note", "lưu ghi chú";
     ModeLabels => "Labels", "Nhãn";
-    ModeAssign => "Assigning", "Giao việc";
+    ModeAssign => "Assigning", "Phân công";
     ModeCustomer => "The customer", "Khách hàng";
     ModeNote => "Writing a note", "Viết ghi chú";
     ModeStats => "How the team is doing", "Tình hình của đội";
@@ -368,24 +372,25 @@ strings! {
     LabelRecoloured => "Label {}: {}", "Nhãn {}: {}";
     LabelDeleteConfirm => "Delete label {} from {} conversations? Ctrl-d again", "Xoá nhãn {} khỏi {} hội thoại? Bấm Ctrl-d lần nữa";
     LabelDeleted => "Label {} deleted from {} conversations", "Đã xoá nhãn {} khỏi {} hội thoại";
+    LabelDeletedOne => "Label {} deleted from {} conversation", "Đã xoá nhãn {} khỏi {} hội thoại";
     LabelRenaming => "Rename {} · Enter saves, Esc keeps the old", "Đổi tên {} · Enter để lưu, Esc giữ tên cũ";
     LabelsFiltered => "Labels: {} ({})", "Nhãn: {} ({})";
-    AssignTitle => "Assign {} to", "Giao {} cho";
+    AssignTitle => "Assign {} to", "Phân công {} cho";
     AssignNobody => "nobody", "không ai";
-    AssignNoTeam => "No [[staff]] in the config: add the team there to assign", "Chưa có [[staff]] trong cấu hình: thêm nhân viên vào đó để giao việc";
-    Assigned => "{}: assigned to {}", "{}: đã giao cho {}";
-    Unassigned => "{}: nobody has it now", "{}: chưa giao cho ai";
+    AssignNoTeam => "No [[staff]] in the config: add the team there to assign", "Chưa có [[staff]] trong cấu hình: thêm nhân viên vào đó để phân công";
+    Assigned => "{}: assigned to {}", "{}: đã phân công cho {}";
+    Unassigned => "{}: nobody has it now", "{}: chưa phân công cho ai";
     StaffAway => "away", "vắng";
     StaffAvailable => "available", "sẵn sàng";
     CustomerTitle => "Customer · {}", "Khách hàng · {}";
     CustomerPsid => "PSID (this page's id for them)", "PSID (mã của trang cho khách)";
     CustomerPage => "Page", "Trang";
     CustomerSameName => "Same name on", "Cùng tên ở";
-    CustomerFirstContact => "First contact", "Liên hệ đầu";
+    CustomerFirstContact => "First contact", "Nhắn lần đầu";
     CustomerPhones => "Phone numbers", "Số điện thoại";
     CustomerAddresses => "Addresses", "Địa chỉ";
     CustomerLabels => "Labels", "Nhãn";
-    CustomerAssignee => "Assigned to", "Giao cho";
+    CustomerAssignee => "Assigned to", "Người phụ trách";
     CustomerNotes => "Notes (internal, never sent)", "Ghi chú (nội bộ, không gửi đi)";
     CustomerNone => "none found", "chưa thấy";
     CustomerNoNotes => "none yet: n writes one", "chưa có: bấm n để viết";
@@ -397,7 +402,7 @@ strings! {
     StatsPages => "Pages", "Trang";
     StatsStaff => "Staff", "Nhân viên";
     StatsAds => "Conversations from ads (by the ad the buyer clicked)", "Hội thoại từ quảng cáo (theo quảng cáo khách đã bấm)";
-    StatsHeader => "first answer: median / 90% · replies · waiting now (longest) · spam rescued", "trả lời đầu: trung vị / 90% · tin trả lời · đang chờ (lâu nhất) · cứu khỏi spam";
+    StatsHeader => "first answer: median / 90% · replies · waiting now (longest) · spam rescued", "trả lời lần đầu: thường mất / 90% số lần dưới · tin trả lời · đang chờ (lâu nhất) · cứu khỏi spam";
     StatsLine => "{}: {} / {} · {} · {} ({}) · {}", "{}: {} / {} · {} · {} ({}) · {}";
     StatsPerDay => "Replies per day", "Tin trả lời mỗi ngày";
     StatsNothing => "nothing in this period", "không có gì trong thời gian này";
@@ -446,7 +451,7 @@ strings! {
     WhyTitle => "Why pages do not sync", "Lý do trang không đồng bộ";
     WhyInFull => "… {} shows why in full", "… {} xem lý do đầy đủ";
     AllPagesSync => "Every page shown syncs.", "Mọi trang đang xem đều đồng bộ được.";
-    KeyTakeBack => "take back the last unsent reply (cancel, or delete if failed)", "rút lại tin chưa gửi cuối cùng (hủy, hoặc xóa tin lỗi)";
+    KeyTakeBack => "take back the last unsent reply (cancel, or delete if failed)", "rút lại tin chưa gửi cuối cùng (hủy, hoặc xoá tin lỗi)";
     KeyEditReply => "edit the last reply not sent: back into the reply box", "sửa tin chưa gửi cuối cùng: đưa lại vào ô trả lời";
     ReplyTakenBack => "Reply taken back; nothing was sent.", "Đã rút lại tin; chưa gửi gì.";
     ReplyBackInBox => "Reply taken back into the box; nothing was sent.", "Đã đưa tin trở lại ô trả lời; chưa gửi gì.";
@@ -481,6 +486,14 @@ impl Tr {
     }
 
     /// A template with its `{}` filled in order.
+    /// The template for `count` things: `one` for 1, else `many` ("1 reply", "2 replies").
+    pub fn counted(self, count: usize, one: S, many: S) -> S {
+        match count {
+            1 => one,
+            _ => many,
+        }
+    }
+
     pub fn f(self, key: S, values: &[&str]) -> String {
         let mut out = String::new();
         let mut values = values.iter();

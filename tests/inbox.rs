@@ -979,7 +979,7 @@ fn quitting_with_a_reply_not_sent_says_it_will_still_go_out() {
     assert!(!inbox.app.quit);
     let notice = inbox.app.notice().unwrap().to_owned();
     assert!(
-        notice.starts_with("1 replies are not sent yet") && notice.contains("q again quits"),
+        notice.starts_with("1 reply is not sent yet") && notice.contains("q again quits"),
         "{notice}"
     );
     inbox.key(KeyCode::Char('q'));

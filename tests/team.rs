@@ -264,7 +264,7 @@ async fn labels_assignment_and_notes_through_the_binary_and_new_buyers_in_turn()
     assert_eq!(run.code, 0, "{}", run.stderr);
     let run = world.pagedesk(&["labels", "delete", "đã chốt"]).await;
     assert!(
-        run.stdout.contains("from 1 conversations"),
+        run.stdout.contains("from 1 conversation\n"),
         "{}",
         run.stdout
     );

@@ -388,7 +388,10 @@ fn report(tr: Tr, outcomes: &[PageOutcome]) -> bool {
             Ok(news) if news.messages == 0 => out!("{}", tr.f(S::CliSyncedNothing, &[&page])),
             Ok(news) => out!(
                 "{}",
-                tr.f(S::CliSyncedNews, &[&page, &news.messages.to_string()])
+                tr.f(
+                    tr.counted(news.messages, S::CliSyncedNewsOne, S::CliSyncedNews),
+                    &[&page, &news.messages.to_string()],
+                )
             ),
             Err(error) => {
                 all_synced = false;
@@ -522,8 +525,9 @@ fn print_event(tr: Tr, event: &SyncEvent, store: &Arc<Mutex<Store>>, data_dir: &
             out!("{time} {}", tr.f(S::CliStandby, &[&pid.to_string(), &dir]));
         }
         SyncEvent::PageChanged { page_id, news } => {
+            let words = tr.counted(news.messages, S::CliNewsOne, S::CliNews);
             let news = news.messages.to_string();
-            out!("{time} {}", tr.f(S::CliNews, &[&page_name(page_id), &news]));
+            out!("{time} {}", tr.f(words, &[&page_name(page_id), &news]));
         }
         SyncEvent::SyncStateChanged { page_id } => {
             let state = store

@@ -100,7 +100,10 @@ pub fn labels(
             let carried = store.delete_label(label.id)?;
             out!(
                 "{}",
-                tr.f(S::LabelDeleted, &[&label.name, &carried.to_string()])
+                tr.f(
+                    tr.counted(carried, S::LabelDeletedOne, S::LabelDeleted),
+                    &[&label.name, &carried.to_string()],
+                )
             );
         }
         None if json => out!("{}", serde_json::to_string_pretty(&store.labels()?)?),

@@ -501,7 +501,10 @@ impl App {
             .keymap
             .first_key(crate::keymap::Mode::Inbox, crate::keymap::Action::Quit)
             .unwrap_or_else(|| "Ctrl-C".to_owned());
-        self.say(self.tr.f(S::QuitWithWaiting, &[&waiting.to_string(), &key]));
+        let words = self
+            .tr
+            .counted(waiting, S::QuitWithWaitingOne, S::QuitWithWaiting);
+        self.say(self.tr.f(words, &[&waiting.to_string(), &key]));
     }
 
     /// Moves to the next conversation with unread messages in the list.

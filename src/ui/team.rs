@@ -471,7 +471,8 @@ impl App {
                 &[&label_name(self, *label_id), colour.as_str()],
             ),
             TeamChange::DeleteLabel { label_id } => self.tr.f(
-                S::LabelDeleted,
+                self.tr
+                    .counted(carried, S::LabelDeletedOne, S::LabelDeleted),
                 &[&label_name(self, *label_id), &carried.to_string()],
             ),
             TeamChange::Assign {

@@ -107,6 +107,8 @@ pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
         let unread = conversation.unread_count > 0;
         // An unanswered customer: how long they have waited; else the last activity.
         let time = match conversation.waiting_since {
+            // Under a minute, the buyer has just written.
+            Some(since) if clock.since(since) < 60 => tr.t(S::WaitingJustNow).to_owned(),
             Some(since) => tr.f(S::Waiting, &[&tr.span(clock.since(since))]),
             None => tr.span(clock.since(conversation.updated_time)),
         };
