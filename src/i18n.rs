@@ -117,7 +117,7 @@ strings! {
     PermissionMissing => "{}: permission missing on the page since {}", "{}: thiếu quyền trên trang từ {}";
     SyncFailed => "{}: not syncing since {}", "{}: không đồng bộ được từ {}";
     WhyNotSyncing => "⚠ {}. Why: {}", "⚠ {}. Lý do: {}";
-    TokenBanner => "{}: the access token no longer works. Put a new Page access token in the config.", "{}: token truy cập không còn dùng được. Hãy đặt token mới vào file cấu hình.";
+    TokenBanner => "{}: the access token no longer works. Run `pagedesk connect` (or put a new Page access token in the config).", "{}: token truy cập không còn dùng được. Hãy chạy `pagedesk connect` (hoặc đặt token trang mới vào file cấu hình).";
     SpamWaiting => "{} spam waiting, next at {}", "{} hội thoại spam đang chờ, tiếp theo lúc {}";
     ReplyQueued => "Sending…", "Đang gửi…";
     ReplySent => "Reply sent.", "Đã gửi trả lời.";

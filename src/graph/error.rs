@@ -145,7 +145,7 @@ fn auth_words(subcode: Option<i64>) -> String {
         _ => "the access token is not valid",
     };
     format!(
-        "{what} (Facebook error {}): put a new Page access token in the config",
+        "{what} (Facebook error {}): run `pagedesk connect`, or put a new Page access token in the config",
         code_words(190, subcode)
     )
 }
