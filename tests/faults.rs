@@ -373,11 +373,16 @@ async fn a_page_facebook_restricts_from_sending_keeps_its_replies_until_then_and
         .output()
         .await
         .unwrap();
+    let vietnamese = String::from_utf8_lossy(&vietnamese.stdout).into_owned();
     assert!(
-        String::from_utf8_lossy(&vietnamese.stdout)
-            .contains("Facebook tạm hạn chế trang gửi tin nhắn"),
-        "{}",
-        String::from_utf8_lossy(&vietnamese.stdout)
+        vietnamese.contains("Facebook tạm hạn chế trang gửi tin nhắn")
+            && vietnamese
+                .contains("Facebook đang tạm hạn chế trang gửi tin nhắn; pagedesk sẽ gửi lại lúc"),
+        "the page and each waiting reply, in Vietnamese:\n{vietnamese}"
+    );
+    assert!(
+        !vietnamese.contains("has temporarily restricted"),
+        "{vietnamese}"
     );
     // Minh's reply never reached Facebook, Lan's Facebook refused: staff may still take either
     // back (Minh's goes, to be written again below).

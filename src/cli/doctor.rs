@@ -161,13 +161,18 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
             line(label, &replies.len().to_string());
             for reply in replies {
                 let text = crate::text::fit(&reply.text.replace('\n', " "), 40);
-                let why = reply.why.as_deref().unwrap_or(tr.t(S::DrNotTried));
+                // In the staff's words, from what the problem is (Facebook's own words stay in
+                // the log and `messages --json`).
+                let why = match (&reply.why, reply.problem) {
+                    (Some(why), problem) => tr.reply_problem(problem, why, crate::sync::local_hm),
+                    (None, _) => tr.t(S::DrNotTried).to_owned(),
+                };
                 let written = local_time(reply.written);
                 line(
                     "",
                     &tr.f(
                         S::DrReply,
-                        &[&written, &reply.customer_name, text.trim_end(), why],
+                        &[&written, &reply.customer_name, text.trim_end(), &why],
                     ),
                 );
             }

@@ -60,6 +60,12 @@ impl Store {
         }
         purge_removed_words(&tx)?;
         tx.commit()?;
+        // An unsent picture leaves the picture cache too (it was fetched to be shown).
+        for change in changes {
+            if let Amend::Unsent { mid } = &change.change {
+                super::pictures::forget_message(&self.data_dir, mid);
+            }
+        }
         Ok(())
     }
 
@@ -575,5 +581,80 @@ mod tests {
             store.messages("t_1").unwrap()[0].text,
             "Váy hoa còn size L không?"
         );
+    }
+
+    /// A new buyer's first message is a place: the event is kept, then their conversation is
+    /// read from Facebook, whose copy lists only words; the place stands.
+    #[test]
+    fn a_new_buyers_first_place_stands_when_their_conversation_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        store.upsert_page("p", "Shop").unwrap();
+        let now = Utc::now();
+        let mut event = kept("m_1", "", now);
+        event.message.attachments = vec![crate::model::Attachment {
+            kind: Some(crate::model::AttachmentKind::Place),
+            name: Some("Chợ Bến Thành".into()),
+            place: Some("10.77250, 106.69810".into()),
+            mime_type: None,
+            size: None,
+            url: None,
+            preview_url: None,
+        }];
+        store.keep_events(&[event], &[], now).unwrap();
+        let mut copy = kept("m_1", "", now).message;
+        copy.from_name = "Lan".into();
+        store.apply_conversation(&lan(vec![copy])).unwrap();
+        let message = &store.messages("t_1").unwrap()[0];
+        assert_eq!(
+            message.attachments[0].name.as_deref(),
+            Some("Chợ Bến Thành")
+        );
+        let row = store.conversation("t_1").unwrap().unwrap();
+        assert_eq!(
+            row.carried,
+            Some(crate::model::Carried::Place("Chợ Bến Thành".into()))
+        );
+    }
+
+    /// A known buyer's sticker, from its event: the list says "Sticker", not her last words.
+    #[test]
+    fn a_known_buyers_sticker_is_what_the_list_says() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        store.upsert_page("p", "Shop").unwrap();
+        let earlier = Utc::now() - chrono::Duration::minutes(5);
+        let mut first = kept("m_1", "Shop ơi", earlier).message;
+        first.from_name = "Lan".into();
+        let mut update = lan(vec![first]);
+        update.snippet = "Shop ơi".into();
+        update.updated_time = earlier;
+        store.apply_conversation(&update).unwrap();
+        let mut sticker = kept("m_2", "", Utc::now());
+        sticker.message.sticker = Some("https://scontent.example/like.png".into());
+        store.keep_events(&[sticker], &[], Utc::now()).unwrap();
+        store.merge_event_messages().unwrap();
+        let row = store.conversation("t_1").unwrap().unwrap();
+        assert_eq!(row.snippet, "");
+        assert_eq!(row.carried, Some(crate::model::Carried::Sticker));
+    }
+
+    /// An unsent photo leaves the picture cache too.
+    #[test]
+    fn an_unsent_photo_leaves_the_picture_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let cache = crate::store::pictures::PictureCache::open(dir.path(), 1 << 20).unwrap();
+        cache.put("m_1/0", b"\x89PNG the photo").unwrap();
+        cache.put("m_2/0", b"\x89PNG another").unwrap();
+        let unsent = KeptChange {
+            page_id: "p".into(),
+            person_id: "u".into(),
+            at: Utc::now(),
+            change: Amend::Unsent { mid: "m_1".into() },
+        };
+        store.keep_events(&[], &[unsent], Utc::now()).unwrap();
+        assert!(cache.get("m_1/0").is_none());
+        assert!(cache.get("m_2/0").is_some(), "others stay");
     }
 }

@@ -759,6 +759,11 @@ fn with_queued(
             if let Some(twin) = twin(&m) {
                 m.created_time = twin.created_time;
                 m.reply_to = m.reply_to.or_else(|| twin.reply_to.clone());
+                // The Graph API lists no place, template or link: the event's stand.
+                if m.attachments.is_empty() && m.sticker.is_none() && m.shares.is_empty() {
+                    m.attachments = twin.attachments.clone();
+                    m.sticker = twin.sticker.clone();
+                }
             }
             m
         })

@@ -569,6 +569,8 @@ pub struct UnsentReply {
     /// Failed for good, rather than waiting to be sent.
     pub failed: bool,
     pub why: Option<String>,
+    /// What the screens word `why` from, in the staff's language.
+    pub problem: Option<ReplyProblem>,
     pub written: DateTime<Utc>,
 }
 
@@ -586,6 +588,8 @@ pub enum TakeBack {
 
 pub struct Store {
     conn: Connection,
+    /// The data directory: the picture cache beside the database forgets unsent files.
+    data_dir: PathBuf,
     /// The staff member this connection writes drafts and replies for ('' when unknown: the
     /// engine, and tools).
     staff: String,
@@ -603,7 +607,7 @@ impl Store {
         let opened = loop {
             let opened = Connection::open(&database)
                 .map_err(StoreError::from)
-                .and_then(Self::prepare);
+                .and_then(|conn| Self::prepare(conn, data_dir));
             // Two pagedesks creating the database at once both switch it to WAL; SQLite answers
             // one of them "busy" at once (its busy timeout cannot help a lock upgrade both
             // want), so that one tries again.
@@ -628,7 +632,7 @@ impl Store {
         })
     }
 
-    fn prepare(mut conn: Connection) -> Result<Store> {
+    fn prepare(mut conn: Connection, data_dir: &Path) -> Result<Store> {
         conn.busy_timeout(Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -639,6 +643,7 @@ impl Store {
         migrate(&mut conn)?;
         Ok(Store {
             conn,
+            data_dir: data_dir.to_owned(),
             staff: String::new(),
         })
     }

@@ -549,7 +549,7 @@ impl Store {
             "SELECT c.customer_name,
                 COALESCE(NULLIF(m.text, ''),
                     (SELECT '📎 ' || f.name FROM outgoing_files f WHERE f.message_id = m.id), ''),
-                m.status = 'failed', m.error, m.created_time
+                m.status = 'failed', m.error, m.created_time, m.error_code
              FROM messages m JOIN conversations c ON c.id = m.conversation_id
              WHERE c.page_id = ?1 AND m.direction = 'out' AND m.status IN ('pending', 'failed')
              ORDER BY m.created_time, m.id",
@@ -560,6 +560,10 @@ impl Store {
                 text: r.get(1)?,
                 failed: r.get(2)?,
                 why: r.get(3)?,
+                problem: r
+                    .get::<_, Option<String>>(5)?
+                    .as_deref()
+                    .and_then(ReplyProblem::parse),
                 written: to_time(r.get(4)?),
             })
         })?;

@@ -92,6 +92,26 @@ impl PictureCache {
     }
 }
 
+/// The most files one message carries that the cache may hold (Messenger sends up to 10).
+const FILES_PER_MESSAGE: usize = 10;
+
+/// Removes every file of message `mid` from the cache in `data_dir` (a buyer unsent it): its
+/// attachments and its sticker.
+pub fn forget_message(data_dir: &Path, mid: &str) {
+    let dir = data_dir.join(PICTURES_DIR);
+    let keys = (0..FILES_PER_MESSAGE)
+        .map(|index| format!("{mid}/{index}"))
+        .chain(std::iter::once(format!("{mid}/sticker")));
+    for key in keys {
+        let path = dir.join(crate::files::sha256_hex(key.as_bytes()));
+        match std::fs::remove_file(&path) {
+            Ok(()) => tracing::info!("an unsent picture left the cache"),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => tracing::warn!(error = %e, "cannot remove an unsent picture from the cache"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -139,9 +139,10 @@ impl Store {
     pub fn merge_event_messages(&mut self) -> Result<Vec<(String, Applied)>> {
         let known: Vec<ConversationUpdate> = {
             let mut statement = self.conn.prepare(
-                // The newest kept message's words become the snippet, as on Facebook.
+                // The newest kept message's words become the snippet, as on Facebook (none for
+                // a sticker or a file: the list says what it carried).
                 "SELECT c.id, c.page_id, c.folder, c.customer_id, c.customer_name,
-                    COALESCE((SELECT NULLIF(substr(replace(q.text, char(10), ' '), 1, 1000), '')
+                    COALESCE((SELECT substr(replace(q.text, char(10), ' '), 1, 1000)
                         FROM webhook_messages q
                         WHERE q.page_id = c.page_id AND q.person_id = c.customer_id
                           AND q.created_time >= c.updated_time * 1000
