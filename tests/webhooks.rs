@@ -297,7 +297,7 @@ async fn buyers_messages_and_echoes_come_by_webhook_with_the_next_poll_an_hour_a
     let news_lines = || {
         let output = service.output.lock().unwrap();
         assert!(!output.contains(": 0 new messages"), "{output}");
-        output.matches("new messages").count()
+        output.matches(" new message").count()
     };
     let lan = world
         .buyer_writes(0, "Nguyễn Thị Lan", "Váy hoa còn không shop?", "inbox", 0)
@@ -405,7 +405,7 @@ async fn a_webhook_never_shows_a_conversation_facebook_keeps_in_spam() {
     assert!(find(&world.conversations(&[]).await, &hoa).is_none());
     // Nothing stored, nothing said.
     assert!(
-        !service.said("new messages"),
+        !service.said(" new message"),
         "{}",
         service.output.lock().unwrap()
     );
