@@ -524,6 +524,12 @@ fn syntax_error(text: &str, error: &toml::de::Error) -> String {
     let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
     let message = crate::graph::redact_secret(message, value);
     let key = key.trim();
+    // TOML's "duplicate key" says nothing a shop can act on: the two ways of naming staff.
+    if message.contains("duplicate key") && (key == "staff" || line.trim() == "[[staff]]") {
+        return format!(
+            "line {line_number}: `staff = \"…\"` and `[[staff]]` cannot both be in the config: keep the team under [[staff]] and say who you are with each entry's `user` (your login name) or PAGEDESK_STAFF=Name"
+        );
+    }
     if key.is_empty() || key.starts_with('[') || key.len() > 60 {
         format!("line {line_number}: {message}")
     } else {
@@ -579,6 +585,16 @@ fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::E
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn staff_named_beside_the_team_says_which_to_keep() {
+        let both = Config::parse("staff = \"Minh\"\n[[staff]]\nname = \"Hà\"\n").unwrap_err();
+        assert!(
+            both.contains("`staff = \"…\"` and `[[staff]]` cannot both be in the config")
+                && both.contains("PAGEDESK_STAFF"),
+            "{both}"
+        );
+    }
 
     #[test]
     fn the_team_is_the_staff_entries_and_who_is_using_pagedesk_is_found_in_it() {
