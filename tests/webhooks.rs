@@ -247,14 +247,27 @@ async fn the_endpoint_answers_facebook_only_and_keeps_going_after_bad_requests()
     let answer = raw_request(&address, declared.into_bytes(), Vec::new()).await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     let chunked = format!("{head}Transfer-Encoding: chunked\r\n\r\n");
-    let mut chunks = Vec::new();
-    for _ in 0..40 {
-        chunks.extend_from_slice(format!("{:x}\r\n", 64 * 1024).as_bytes());
-        chunks.extend(std::iter::repeat_n(b' ', 64 * 1024));
-        chunks.extend_from_slice(b"\r\n");
-    }
-    let answer = raw_request(&address, chunked.into_bytes(), chunks).await;
+    // Chunks whose sizes add up past 1 MB without ever making it exactly.
+    let chunks_of = |sizes: &[usize]| {
+        let mut chunks = Vec::new();
+        for &size in sizes {
+            chunks.extend_from_slice(format!("{size:x}\r\n").as_bytes());
+            chunks.extend(std::iter::repeat_n(b' ', size));
+            chunks.extend_from_slice(b"\r\n");
+        }
+        chunks.extend_from_slice(b"0\r\n\r\n");
+        chunks
+    };
+    let answer = raw_request(
+        &address,
+        chunked.clone().into_bytes(),
+        chunks_of(&[100_000; 25]),
+    )
+    .await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    // Exactly 1 MB is read (and, unsigned, refused for that).
+    let answer = raw_request(&address, chunked.into_bytes(), chunks_of(&[65_536; 16])).await;
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
     // Garbage, signed: 400.
     let garbage = b"{\"object\": \"page\", \"entry\": [".to_vec();
     let garbage_signed = signature(&secret, &garbage);
