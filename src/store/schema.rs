@@ -390,11 +390,11 @@ CREATE TABLE message_amends (
     changed_at INTEGER NOT NULL,
     PRIMARY KEY (mid, page_id, person_id)
 );
--- One reaction per person per message (Messenger's rule), by message id.
 -- An unsent message's words were taken out of the search index in this transaction: the
 -- index is merged before it commits, so that they leave the file (a deleted entry's words stay
 -- in the index's segments until they are merged). One row at most.
 CREATE TABLE search_purge_due (id INTEGER PRIMARY KEY CHECK (id = 1));
+-- One reaction per person per message (Messenger's rule), by message id.
 CREATE TABLE message_reactions (
     mid        TEXT NOT NULL,
     reactor_id TEXT NOT NULL,
