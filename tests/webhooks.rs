@@ -265,7 +265,10 @@ async fn the_endpoint_answers_facebook_only_and_keeps_going_after_bad_requests()
     )
     .await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
-    // Exactly 1 MB is read (and, unsigned, refused for that).
+    // Exactly 1 MB is read (and, unsigned, refused for that), said in its length or not.
+    let exactly = format!("{head}Content-Length: 1048576\r\n\r\n");
+    let answer = raw_request(&address, exactly.into_bytes(), vec![b' '; 1_048_576]).await;
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
     let answer = raw_request(&address, chunked.into_bytes(), chunks_of(&[65_536; 16])).await;
     assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
     // Garbage, signed: 400.
