@@ -373,6 +373,9 @@ mod tests {
         assert_eq!(clean("x\u{e0041}\u{e007f}y\u{3164}\u{115f}z"), "xyz");
         assert_eq!(clean("một\u{2028}hai\u{2029}ba"), "một\nhai\nba");
         assert_eq!(clean("k\u{200d}a"), "ka");
+        // Beside one emoji only, it joins nothing: it hides between an emoji and a letter.
+        assert_eq!(clean("❤\u{200d}a"), "❤a");
+        assert_eq!(clean("a\u{200d}❤"), "a❤");
         let family = "👨\u{200d}👩\u{200d}👧";
         assert_eq!(clean(family), family);
     }
