@@ -1256,13 +1256,24 @@ async fn the_picture_cache_keeps_no_more_than_the_config_allows() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    // A fetched photo is kept in the cache before it is drawn.
+    // A fetched photo is kept in the cache before it is drawn: once none is loading any more,
+    // every one was kept (and the oldest made room for the next).
     terminal.wait_for_text("[image: mau-1.png").await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let kept: Vec<u64> = std::fs::read_dir(world.data_dir.join("pictures"))
-        .unwrap()
-        .map(|entry| entry.unwrap().metadata().unwrap().len())
-        .collect();
+    terminal
+        .wait_for("every photo drawn", |s| !s.contains("loading the picture"))
+        .await;
+    let kept = || -> Vec<u64> {
+        std::fs::read_dir(world.data_dir.join("pictures"))
+            .unwrap()
+            .map(|entry| entry.unwrap().metadata().unwrap().len())
+            .collect()
+    };
+    let start = Instant::now();
+    while kept().is_empty() && start.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let kept = kept();
     assert!(
         !kept.is_empty() && kept.iter().sum::<u64>() <= 1024 * 1024,
         "the cache holds {kept:?} bytes"

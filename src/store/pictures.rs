@@ -14,6 +14,9 @@ const PICTURES_DIR: &str = "pictures";
 pub struct PictureCache {
     dir: PathBuf,
     cap_bytes: u64,
+    /// Making room one put at a time: two at once would each remove the file the other keeps,
+    /// and empty the cache.
+    making_room: std::sync::Arc<std::sync::Mutex<()>>,
 }
 
 impl PictureCache {
@@ -25,7 +28,11 @@ impl PictureCache {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(e),
         }
-        Ok(PictureCache { dir, cap_bytes })
+        Ok(PictureCache {
+            dir,
+            cap_bytes,
+            making_room: std::sync::Arc::default(),
+        })
     }
 
     fn path(&self, key: &str) -> PathBuf {
@@ -66,6 +73,10 @@ impl PictureCache {
     /// Removes the least recently used files until the cache is within its cap; `keep` (the
     /// file just written) stays even when it alone is over it.
     fn make_room(&self, keep: &Path) -> std::io::Result<()> {
+        let _turn = self
+            .making_room
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut files: Vec<(SystemTime, u64, PathBuf)> = std::fs::read_dir(&self.dir)?
             .filter_map(|entry| {
                 let entry = entry.ok()?;
@@ -155,5 +166,32 @@ mod tests {
             .sum();
         assert!(held <= 10_000, "{held} bytes held");
         assert!(cache.get("m_299/0").is_some(), "the newest is kept");
+    }
+
+    /// Pictures fetched at once (four at a time in the inbox), each over half the cap: the
+    /// cache ends holding one, never none.
+    #[test]
+    fn pictures_kept_at_once_leave_the_newest_not_an_empty_cache() {
+        for _ in 0..100 {
+            let dir = tempfile::tempdir().unwrap();
+            let cache = PictureCache::open(dir.path(), 1000).unwrap();
+            let start = std::sync::Arc::new(std::sync::Barrier::new(4));
+            let puts: Vec<_> = (0..4)
+                .map(|n| {
+                    let (cache, start) = (cache.clone(), start.clone());
+                    std::thread::spawn(move || {
+                        start.wait();
+                        cache.put(&format!("m_{n}/0"), &[b'x'; 600]).unwrap();
+                    })
+                })
+                .collect();
+            for put in puts {
+                put.join().unwrap();
+            }
+            let kept = std::fs::read_dir(dir.path().join(PICTURES_DIR))
+                .unwrap()
+                .count();
+            assert_eq!(kept, 1);
+        }
     }
 }
