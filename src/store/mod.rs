@@ -33,6 +33,8 @@ use crate::model::{
 };
 
 pub const DATABASE_FILE: &str = "pagedesk.db";
+/// Prepared statements a connection keeps.
+const STATEMENTS_KEPT: usize = 128;
 /// How often opening the database is tried when another process holds it at that moment.
 const OPEN_TRIES: u32 = 40;
 
@@ -634,6 +636,9 @@ impl Store {
 
     fn prepare(mut conn: Connection, data_dir: &Path) -> Result<Store> {
         conn.busy_timeout(Duration::from_secs(10))?;
+        // Storing a conversation runs a few dozen statements per message: all stay prepared
+        // (rusqlite keeps 16 by default; past that each is compiled again, every time).
+        conn.set_prepared_statement_cache_capacity(STATEMENTS_KEPT);
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
