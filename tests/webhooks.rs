@@ -1560,3 +1560,49 @@ async fn once_serve_stops_the_engine_taking_over_polls_and_nobody_says_live() {
     assert!(!doctor.stdout.contains("live:"), "{}", doctor.stdout);
     sync.stops_cleanly(&world, libc::SIGINT).await;
 }
+
+/// Through `serve`: another person's edit, unsend or reaction naming a buyer's message (a body
+/// Facebook signed, but not hers) changes nothing shown; her own edit still goes through.
+#[tokio::test(flavor = "multi_thread")]
+async fn another_persons_changes_to_a_buyers_message_change_nothing() {
+    let (world, _service, endpoint) = serving("interval = \"1h\"", "").await;
+    let page = world.page(0).to_owned();
+    let lan = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Váy hoa còn size M không?", "inbox", 0)
+        .await;
+    let messages = wait_for_messages(&world, &lan, "Lan's question", |m| m.len() == 1).await;
+    let question = messages[0]["id"].as_str().unwrap().to_owned();
+    let stranger = |item: (&str, Value)| {
+        let mut item_json = json!({ "sender": { "id": "7000000000000099" },
+            "recipient": { "id": page }, "timestamp": chrono::Utc::now().timestamp_millis() });
+        item_json[item.0] = item.1;
+        json!({ "object": "page", "entry": [{ "id": page, "time": 1, "messaging": [item_json] }] })
+            .to_string()
+            .into_bytes()
+    };
+    for body in [
+        stranger((
+            "message_edit",
+            json!({ "mid": question, "text": "bị sửa", "num_edit": 1 }),
+        )),
+        stranger((
+            "reaction",
+            json!({ "mid": question, "action": "react", "emoji": "😠" }),
+        )),
+        stranger(("message", json!({ "mid": question, "is_deleted": true }))),
+    ] {
+        assert_eq!(post_signed(&world, &endpoint, body).await, 200);
+    }
+    world
+        .control(
+            &format!("/messages/{question}/edit"),
+            json!({ "text": "Váy hoa còn size L không?" }),
+        )
+        .await;
+    let messages = wait_for_messages(&world, &lan, "her own edit", |m| {
+        m.first().is_some_and(|m| m["edit_count"] == 1)
+    })
+    .await;
+    assert_eq!(messages[0]["text"], "Váy hoa còn size L không?");
+    assert!(messages[0].get("removed").is_none() && messages[0].get("reactions").is_none());
+}

@@ -395,13 +395,32 @@ mod tests {
         }
     }
 
+    /// A data directory with the page "p".
+    fn shop() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        store.upsert_page("p", "Shop").unwrap();
+        (dir, store)
+    }
+
+    /// A place a buyer sent (in an event: the Graph API does not list it).
+    fn place() -> crate::model::Attachment {
+        crate::model::Attachment {
+            kind: Some(crate::model::AttachmentKind::Place),
+            name: Some("Chợ Bến Thành".into()),
+            place: Some("10.77250, 106.69810".into()),
+            mime_type: None,
+            size: None,
+            url: None,
+            preview_url: None,
+        }
+    }
+
     /// Facebook may deliver the unsend before the message (another body, a retry): the message
     /// is stored without its words, and they never reach the search index or the file.
     #[test]
     fn a_message_unsent_before_it_came_is_stored_without_its_words() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path()).unwrap();
-        store.upsert_page("p", "Shop").unwrap();
+        let (dir, mut store) = shop();
         let now = Utc::now();
         let unsent = KeptChange {
             page_id: "p".into(),
@@ -487,9 +506,7 @@ mod tests {
     /// Facebook's copy of an unsent photo (which it may keep listing) never brings it back.
     #[test]
     fn an_unsent_photo_stays_gone_when_facebooks_copy_is_read_again() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path()).unwrap();
-        store.upsert_page("p", "Shop").unwrap();
+        let (_dir, mut store) = shop();
         let now = Utc::now();
         let mut copy = kept("m_1", "", now).message;
         copy.from_name = "Lan".into();
@@ -514,23 +531,13 @@ mod tests {
     /// only words): the event's place fills it in.
     #[test]
     fn an_events_place_fills_facebooks_copy_that_came_first() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path()).unwrap();
-        store.upsert_page("p", "Shop").unwrap();
+        let (_dir, mut store) = shop();
         let now = Utc::now();
         let mut copy = kept("m_1", "", now).message;
         copy.from_name = "Lan".into();
         store.apply_conversation(&lan(vec![copy])).unwrap();
         let mut event = kept("m_1", "", now);
-        event.message.attachments = vec![crate::model::Attachment {
-            kind: Some(crate::model::AttachmentKind::Place),
-            name: Some("Chợ Bến Thành".into()),
-            place: Some("10.77250, 106.69810".into()),
-            mime_type: None,
-            size: None,
-            url: None,
-            preview_url: None,
-        }];
+        event.message.attachments = vec![place()];
         store.keep_events(&[event], &[], now).unwrap();
         store.merge_event_messages().unwrap();
         let message = &store.messages("t_1").unwrap()[0];
@@ -545,9 +552,7 @@ mod tests {
     /// reaction naming them changes nothing that is shown.
     #[test]
     fn another_person_cannot_edit_unsend_or_react_to_a_buyers_message() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path()).unwrap();
-        store.upsert_page("p", "Shop").unwrap();
+        let (_dir, mut store) = shop();
         let now = Utc::now();
         let mut copy = kept("m_1", "Váy hoa còn không?", now).message;
         copy.from_name = "Lan".into();
@@ -595,20 +600,10 @@ mod tests {
     /// read from Facebook, whose copy lists only words; the place stands.
     #[test]
     fn a_new_buyers_first_place_stands_when_their_conversation_is_read() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path()).unwrap();
-        store.upsert_page("p", "Shop").unwrap();
+        let (_dir, mut store) = shop();
         let now = Utc::now();
         let mut event = kept("m_1", "", now);
-        event.message.attachments = vec![crate::model::Attachment {
-            kind: Some(crate::model::AttachmentKind::Place),
-            name: Some("Chợ Bến Thành".into()),
-            place: Some("10.77250, 106.69810".into()),
-            mime_type: None,
-            size: None,
-            url: None,
-            preview_url: None,
-        }];
+        event.message.attachments = vec![place()];
         store.keep_events(&[event], &[], now).unwrap();
         let mut copy = kept("m_1", "", now).message;
         copy.from_name = "Lan".into();
@@ -628,9 +623,7 @@ mod tests {
     /// A known buyer's sticker, from its event: the list says "Sticker", not her last words.
     #[test]
     fn a_known_buyers_sticker_is_what_the_list_says() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path()).unwrap();
-        store.upsert_page("p", "Shop").unwrap();
+        let (_dir, mut store) = shop();
         let earlier = Utc::now() - chrono::Duration::minutes(5);
         let mut first = kept("m_1", "Shop ơi", earlier).message;
         first.from_name = "Lan".into();
