@@ -38,10 +38,10 @@ pub struct WebhookEvent {
 }
 
 /// This process receives webhooks while one lives.
-struct Receiving<'a>(&'a Engine);
+struct Receiving(Arc<Engine>);
 
-impl<'a> Receiving<'a> {
-    fn start(engine: &'a Engine) -> Self {
+impl Receiving {
+    fn start(engine: Arc<Engine>) -> Self {
         engine
             .receiving_webhooks
             .store(true, std::sync::atomic::Ordering::Relaxed);
@@ -49,7 +49,7 @@ impl<'a> Receiving<'a> {
     }
 }
 
-impl Drop for Receiving<'_> {
+impl Drop for Receiving {
     fn drop(&mut self) {
         self.0
             .receiving_webhooks
@@ -126,12 +126,22 @@ impl Engine {
 
     /// Takes the receiver's events until it goes; what arrives together is taken together.
     /// What was kept before this process started (a restart after a kill) is taken first.
-    pub async fn follow_webhooks(
+    ///
+    /// The engine counts as receiving from the call, not from the task's first poll: the lease
+    /// taken meanwhile would otherwise tell `doctor` and the inbox that nobody receives.
+    pub fn follow_webhooks(
         self: Arc<Self>,
         mut events: mpsc::UnboundedReceiver<WebhookEvent>,
-    ) {
-        // Receiving from now until this task ends (the endpoint closed, the process stopping).
-        let _receiving = Receiving::start(&self);
+    ) -> impl std::future::Future<Output = ()> {
+        // Receiving from now until the task ends (the endpoint closed, the process stopping).
+        let receiving = Receiving::start(self.clone());
+        async move {
+            let _receiving = receiving;
+            self.follow(&mut events).await;
+        }
+    }
+
+    async fn follow(self: &Arc<Self>, events: &mut mpsc::UnboundedReceiver<WebhookEvent>) {
         let waiting = match self.db(|s| s.queued_people()).await {
             Ok(people) => people
                 .into_iter()
