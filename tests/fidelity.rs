@@ -64,6 +64,71 @@ async fn a_move_made_on_facebook_without_a_message_is_seen_within_one_cycle() {
     );
 }
 
+/// Whether `conversation` shows under the Done filter.
+async fn shown_done(world: &TestWorld, conversation: &str) -> bool {
+    find(
+        &world.conversations(&["--filter", "done"]).await,
+        conversation,
+    )
+    .is_some()
+}
+
+#[tokio::test]
+async fn done_moved_back_to_the_inbox_in_business_suite_opens_within_one_cycle() {
+    let world = TestWorld::start("").await;
+    let lan = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Váy còn không?", "inbox", 7200)
+        .await;
+    world.sync().await;
+    move_on_facebook(&world, &lan, "page_done").await;
+    world.sync().await;
+    assert!(shown_done(&world, &lan).await);
+
+    // Newer Done ones push her off the Done folder's first page: still done.
+    let mut others = Vec::new();
+    for i in 0..100 {
+        let other = world
+            .buyer_writes(0, &format!("Khách {i}"), "alo", "inbox", 3600 - i)
+            .await;
+        others.push(other);
+    }
+    world.sync().await;
+    for other in &others {
+        move_on_facebook(&world, other, "page_done").await;
+    }
+    world.sync().await;
+    assert!(shown_done(&world, &lan).await, "only pushed down");
+
+    // "Move to inbox" on two of the latest Done: no message, no new updated_time, far below
+    // where an inbox read stops; one call each to see where they went.
+    for other in &others[98..] {
+        move_on_facebook(&world, other, "inbox").await;
+    }
+    world.clear_requests().await;
+    world.sync().await;
+    let listed = world.conversations(&[]).await;
+    for other in &others[98..] {
+        assert_eq!(folder_of(&listed, other), ("inbox".into(), false));
+        assert!(!shown_done(&world, other).await);
+    }
+    assert!(shown_done(&world, &others[97]).await);
+    assert!(shown_done(&world, &lan).await);
+    let lookups = world
+        .requests()
+        .await
+        .iter()
+        .filter(|r| {
+            r["query"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|pair| pair[0] == "user_id")
+        })
+        .count();
+    assert_eq!(lookups, 2);
+    assert!(shown_done(&world, &others[2]).await);
+}
+
 #[tokio::test]
 async fn a_long_spam_folder_is_compared_by_its_ids() {
     let world = TestWorld::start("").await;

@@ -443,6 +443,20 @@ impl GraphClient {
         Ok(listing.items.into_iter().next())
     }
 
+    /// Whether one person's conversation with the page is in `folder` now (one id asked for).
+    pub async fn in_folder(
+        &self,
+        page_id: &str,
+        token: &AccessToken,
+        folder: Folder,
+        person: &str,
+    ) -> Result<bool, GraphError> {
+        let listing: Listing<ConversationId> = self
+            .list_folder(page_id, token, folder, "id", 1, &[("user_id", person)])
+            .await?;
+        Ok(!listing.items.is_empty())
+    }
+
     /// A folder's list; `more` narrows it (`after` a cursor, `user_id` one person).
     async fn list_folder<T: DeserializeOwned>(
         &self,

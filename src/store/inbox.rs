@@ -229,10 +229,12 @@ impl Store {
     /// What Facebook's Done folder of a page lists now (its first page: where staff's latest
     /// Done land). A conversation newly listed there is done, as Meta Business Suite's staff
     /// said; one that left it is noted, so that it counts as new when it comes back.
+    /// `to_inbox`: those staff moved back to the inbox there, open again.
     pub fn listed_done(
         &mut self,
         page_id: &str,
         listed: &HashSet<String>,
+        to_inbox: &[String],
         at: DateTime<Utc>,
     ) -> Result<()> {
         let tx = self.write()?;
@@ -251,8 +253,38 @@ impl Store {
                 DONE_IN_META
             ])?;
         }
+        for id in to_inbox {
+            tx.prepare_cached(
+                "UPDATE conversations SET folder = 'inbox', done_at = NULL, done_by = NULL
+                 WHERE id = ?1",
+            )?
+            .execute([id])?;
+        }
         tx.commit()?;
         Ok(())
+    }
+
+    /// The done conversations last seen in the Done folder's first page that `listed` lacks:
+    /// moved back to the inbox, or only pushed down by newer Done ones.
+    pub fn left_done(&self, page_id: &str, listed: &HashSet<String>) -> Result<Vec<LeftDone>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, customer_id FROM conversations
+             WHERE page_id = ?1 AND listed_done = 1 AND done_at IS NOT NULL",
+        )?;
+        let rows = stmt.query_map([page_id], |r| {
+            Ok(LeftDone {
+                conversation: r.get(0)?,
+                person: r.get(1)?,
+            })
+        })?;
+        let mut left = Vec::new();
+        for row in rows {
+            let row = row?;
+            if !listed.contains(&row.conversation) {
+                left.push(row);
+            }
+        }
+        Ok(left)
     }
 
     /// The list size that worked for a page after Facebook asked for less: (conversations per

@@ -228,6 +228,14 @@ impl ConversationUpdate {
     }
 }
 
+/// A done conversation that left the first page of Facebook's Done folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeftDone {
+    pub conversation: String,
+    /// The buyer's PSID: how Facebook is asked where the conversation is now.
+    pub person: String,
+}
+
 /// A link the buyer shared (a post, a product): where it points and what it is called.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct SharedLink {

@@ -732,15 +732,17 @@ mod tests {
         // Marked done in Meta Business Suite: done when it comes into the Done folder, and
         // staff taking it back here is not undone while it stays listed there.
         let in_done: HashSet<String> = ["t_1".to_owned()].into();
-        store.listed_done("p", &in_done, Utc::now()).unwrap();
+        store.listed_done("p", &in_done, &[], Utc::now()).unwrap();
         let t1 = store.conversation("t_1").unwrap().unwrap();
         assert_eq!(t1.done_by.as_deref(), Some(DONE_IN_META));
         assert!(store.mark_done("t_1", false, Utc::now()).unwrap());
-        store.listed_done("p", &in_done, Utc::now()).unwrap();
+        store.listed_done("p", &in_done, &[], Utc::now()).unwrap();
         assert!(!store.conversation("t_1").unwrap().unwrap().done);
         // Out of the Done folder and into it again: done again.
-        store.listed_done("p", &HashSet::new(), Utc::now()).unwrap();
-        store.listed_done("p", &in_done, Utc::now()).unwrap();
+        store
+            .listed_done("p", &HashSet::new(), &[], Utc::now())
+            .unwrap();
+        store.listed_done("p", &in_done, &[], Utc::now()).unwrap();
         assert!(store.conversation("t_1").unwrap().unwrap().done);
         assert!(!store.mark_done("t_404", true, Utc::now()).unwrap());
     }

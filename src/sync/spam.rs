@@ -111,6 +111,11 @@ impl Engine {
 
     /// Conversations staff marked Done in Meta Business Suite come in as done: the first page
     /// of the page's Done folder (where the latest land), one call a cycle. Returns its ids.
+    ///
+    /// "Move to inbox" there adds no message and keeps `updated_time`, so no inbox read sees
+    /// it (and under webhooks the inbox is read seldom): a done one that left the first page is
+    /// looked for in the inbox by its buyer, one call each time one leaves. Not there, it was
+    /// only pushed down by newer Done ones and stays done.
     pub(super) async fn follow_done_folder(
         &self,
         page_id: &str,
@@ -120,7 +125,27 @@ impl Engine {
             .folder_ids(page_id, token, Folder::PageDone, true)
             .await?;
         let (id, ids) = (page_id.to_owned(), listed.clone());
-        self.db(move |s| s.listed_done(&id, &ids, Utc::now()))
+        let left = self.db(move |s| s.left_done(&id, &ids)).await?;
+        // Looked up before the listing is kept: a failed lookup is tried again next cycle.
+        let mut moved = Vec::new();
+        for done in left {
+            if self
+                .graph
+                .in_folder(page_id, token, Folder::Inbox, &done.person)
+                .await?
+            {
+                moved.push(done.conversation);
+            }
+        }
+        if !moved.is_empty() {
+            tracing::info!(
+                page = page_id,
+                moved = moved.len(),
+                "done conversations moved back to the inbox"
+            );
+        }
+        let (id, ids) = (page_id.to_owned(), listed.clone());
+        self.db(move |s| s.listed_done(&id, &ids, &moved, Utc::now()))
             .await?;
         Ok(listed)
     }
