@@ -190,6 +190,8 @@ strings! {
     DrHeldElsewhereValue => "another app (a chatbot, through conversation routing) holds the conversations with {}: it may answer them too", "ứng dụng khác (chatbot, qua định tuyến hội thoại) đang giữ hội thoại với {}: ứng dụng đó có thể trả lời khách";
     DrHeldBy => "{} (app {})", "{} (ứng dụng {})";
     DrSendingRestricted => "sending", "gửi tin";
+    DrHumanAgent => "HUMAN_AGENT", "HUMAN_AGENT";
+    DrHumanAgentRefused => "refused by Facebook: the app lacks Meta's Human Agent permission, so replies 24 hours to 7 days after the buyer's last message are not offered; once Meta approves it: pagedesk human-agent-approved --page {}", "Facebook từ chối: ứng dụng chưa được Meta cấp quyền Human Agent, nên không trả lời được khách sau 24 giờ (đến 7 ngày) kể từ tin cuối của khách; khi Meta đã cấp quyền: pagedesk human-agent-approved --page {}";
     DrSendingRestrictedValue => "Facebook restricted the page from sending messages (error 10/1893063); replies wait until {} ({}): see the page's quality in Meta Business Suite", "Facebook tạm hạn chế trang gửi tin nhắn (lỗi 10/1893063); tin trả lời chờ đến {} ({}): xem Chất lượng Trang trong Meta Business Suite";
     DrEventsWaiting => "webhook messages", "tin từ webhook";
     DrEventsWaitingValue => "kept, waiting for their conversation (in Spam or another folder pagedesk does not show yet): {}", "đã giữ, đang chờ cuộc trò chuyện của chúng (ở mục Spam hoặc mục khác pagedesk chưa hiện): {}";
@@ -240,6 +242,9 @@ strings! {
     KeySpamMarker => "the page syncs its Spam folder", "trang đang đồng bộ mục Spam";
     SpamSyncOn => "Spam sync on for {}.", "Đã bật đồng bộ Spam cho {}.";
     SpamSyncOff => "Spam sync off for {}.", "Đã tắt đồng bộ Spam cho {}.";
+    TagAgain => "{}: late replies go with the HUMAN_AGENT tag again; if Facebook still refuses it, the next one says so.", "{}: tin trả lời muộn lại được gửi kèm tag HUMAN_AGENT; nếu Facebook vẫn từ chối, lần gửi sau sẽ báo.";
+    TagNotRefused => "{}: Facebook has not refused the HUMAN_AGENT tag; nothing to change.", "{}: Facebook chưa từ chối tag HUMAN_AGENT; không cần đổi gì.";
+    TagRefused => "refused by Facebook (h: try again)", "Facebook từ chối (h: thử lại)";
     Help => "Keys", "Phím tắt";
     QuickReplies => "Quick replies", "Trả lời nhanh";
     NoQuickReply => "No quick reply starts with “{}”.", "Không có trả lời nhanh nào bắt đầu bằng “{}”.";
@@ -284,7 +289,7 @@ strings! {
     ProblemCannotMessage => "Facebook does not let the page message this person; trying again will not help", "Facebook không cho trang nhắn tin cho người này; gửi lại cũng không được";
     ProblemPolicyBlock => "Facebook has blocked the page from sending for a while, for policy violations; try again later", "Facebook tạm chặn trang gửi tin do vi phạm chính sách; hãy thử lại sau";
     ProblemNoUser => "Facebook knows no such person for this page; trying again will not help", "Facebook không tìm thấy người này cho trang; gửi lại cũng không được";
-    ProblemAgentPermission => "more than 24 hours since the customer's last message, and the app lacks Meta's Human Agent permission: set human_agent_tag = false in the config, or ask Meta for it", "đã quá 24 giờ từ tin cuối của khách và ứng dụng chưa được Meta cấp quyền Human Agent: đặt human_agent_tag = false trong cấu hình, hoặc xin Meta cấp quyền";
+    ProblemAgentPermission => "more than 24 hours since the customer's last message, and the app lacks Meta's Human Agent permission: set human_agent_tag = false in the config, or ask Meta for it (once approved: h in settings)", "đã quá 24 giờ từ tin cuối của khách và ứng dụng chưa được Meta cấp quyền Human Agent: đặt human_agent_tag = false trong cấu hình, hoặc xin Meta cấp quyền (khi đã được cấp: nhấn h trong Cài đặt)";
     CannotReplyBanner => "Facebook does not let the page message this person any more.", "Facebook không còn cho trang nhắn tin cho người này.";
     WindowCannot => "no reply", "không gửi được";
     ProblemToken => "the page's access token no longer works: fix the config", "token của trang không còn dùng được: sửa file cấu hình";
@@ -472,6 +477,7 @@ strings! {
     KeyInsert => "insert the quick reply", "chèn trả lời nhanh";
     KeySubmit => "search for what is typed", "tìm nội dung đã gõ";
     KeyToggleSpamSync => "turn the page's Spam sync on or off", "bật/tắt đồng bộ Spam của trang";
+    KeyTagAgain => "Meta approved the Human Agent permission: late replies go with the tag again", "Meta đã cấp quyền Human Agent: tin trả lời muộn lại được gửi kèm tag";
     KeyClose => "close", "đóng";
     KeyMouse => "click to select, wheel to scroll", "nhấp để chọn, lăn chuột để cuộn";
 }

@@ -164,6 +164,7 @@ pub enum Action {
     Insert,
     Submit,
     ToggleSpamSync,
+    TagAgain,
     ToggleLabel,
     RenameLabel,
     RecolourLabel,
@@ -232,6 +233,7 @@ impl Action {
             Action::Insert => S::KeyInsert,
             Action::Submit => S::KeySubmit,
             Action::ToggleSpamSync => S::KeyToggleSpamSync,
+            Action::TagAgain => S::KeyTagAgain,
             Action::ToggleLabel => S::KeyToggleLabel,
             Action::RenameLabel => S::KeyRenameLabel,
             Action::RecolourLabel => S::KeyRecolourLabel,
@@ -326,6 +328,7 @@ const DEFAULTS: &[(Mode, Action, &[&str])] = &[
     (Mode::Note, Action::Close, &["Esc"]),
     (Mode::Stats, Action::Close, &["Esc", "q", "T"]),
     (Mode::Settings, Action::ToggleSpamSync, &["Space", "Enter"]),
+    (Mode::Settings, Action::TagAgain, &["h"]),
     (Mode::Settings, Action::Close, &["Esc", "q", "s"]),
     (Mode::Help, Action::Close, &["Esc", "q", "?"]),
 ];

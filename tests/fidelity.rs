@@ -367,6 +367,58 @@ async fn without_metas_human_agent_permission_late_replies_are_explained_and_no_
     let store = pagedesk::store::Store::open(&world.data_dir).unwrap();
     let row = store.conversation(&other).unwrap().unwrap();
     assert!(row.human_agent_refused, "the list no longer offers it");
+    let page = world.page(0).to_owned();
+    let doctor = world.pagedesk(&["doctor"]).await.stdout;
+    assert!(
+        doctor.contains(&format!(
+            "  HUMAN_AGENT     refused by Facebook: the app lacks Meta's Human Agent permission, \
+             so replies 24 hours to 7 days after the buyer's last message are not offered; once \
+             Meta approves it: pagedesk human-agent-approved --page {page}"
+        )),
+        "{doctor}"
+    );
+
+    // Meta approves the permission; staff say so, as doctor said: late replies go tagged.
+    world
+        .control(
+            &format!("/pages/{page}/human_agent"),
+            json!({ "approved": true }),
+        )
+        .await;
+    let approved = world.pagedesk(&["human-agent-approved"]).await;
+    assert_eq!(approved.code, 0, "{}", approved.stderr);
+    assert!(
+        approved.stdout.contains(&format!(
+            "({page}): late replies go with the HUMAN_AGENT tag again"
+        )),
+        "{}",
+        approved.stdout
+    );
+    assert!(
+        approved
+            .stdout
+            .contains("Facebook has not refused the HUMAN_AGENT tag; nothing to change"),
+        "the other page: {}",
+        approved.stdout
+    );
+    assert!(
+        !store
+            .conversation(&other)
+            .unwrap()
+            .unwrap()
+            .human_agent_refused
+    );
+    // Three days late: Facebook (as the emulator) takes it only with the tag.
+    let run = world
+        .pagedesk(&["reply", &other, "Dạ shop còn hàng ạ"])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        world.page_texts_on_facebook(&other).await,
+        ["Dạ shop còn hàng ạ"]
+    );
+    let doctor = world.pagedesk(&["doctor"]).await.stdout;
+    assert!(!doctor.contains("HUMAN_AGENT "), "{doctor}");
 }
 
 #[tokio::test]

@@ -291,7 +291,7 @@ fn pgup_scrolls_back_through_the_whole_history() {
             .enqueue_reply("t_lan", &format!("tin nhắn số {i}"), common::inbox::now())
             .unwrap();
         store
-            .mark_reply_sent(id, &format!("m_x{i}"), common::inbox::now())
+            .mark_reply_sent(id, &format!("m_x{i}"), false, common::inbox::now())
             .unwrap();
     }
     inbox.app.poll_database();
@@ -490,10 +490,31 @@ fn who_cannot_be_answered_is_shown_so_in_the_list_and_the_chat() {
         inbox.screen()
     );
 
-    // Facebook refused the page's HUMAN_AGENT replies: "tag" is no longer offered.
+    // Facebook refused the page's HUMAN_AGENT replies: "tag" is no longer offered, and
+    // settings say so.
     store.refuse_human_agent(SHOP).unwrap();
     inbox.app.on_sync_event(&changed);
     assert!(!inbox.screen().contains(" tag"), "{}", inbox.screen());
+    inbox.key(KeyCode::Esc);
+    inbox.key(KeyCode::Char('s'));
+    let settings = inbox.screen();
+    assert!(
+        settings.lines().any(|l| l.contains("Thời Trang Mai Anh")
+            && l.contains("refused by Facebook (h: try again)")),
+        "{settings}"
+    );
+    // Meta approved the permission: `h` offers late replies again, in every inbox.
+    inbox.key(KeyCode::Char('h'));
+    inbox.app.settle_writes();
+    assert!(!store.human_agent_refused(SHOP).unwrap());
+    let settings = inbox.screen();
+    assert!(
+        settings.contains("Thời Trang Mai Anh: late replies go with the HUMAN_AGENT tag again"),
+        "{settings}"
+    );
+    assert!(!settings.contains("refused by Facebook"), "{settings}");
+    inbox.key(KeyCode::Esc);
+    assert!(inbox.screen().contains(" tag"), "{}", inbox.screen());
 }
 
 #[test]
@@ -501,17 +522,17 @@ fn the_help_scrolls_to_its_last_binding_and_says_where_it_is() {
     let mut inbox = Inbox::new(100, 30);
     inbox.key(KeyCode::Char('?'));
     let top = inbox.screen();
-    assert!(top.contains("Keys · 1-28/98"), "{top}");
+    assert!(top.contains("Keys · 1-28/99"), "{top}");
     assert!(!top.contains("Ctrl-C"), "{top}");
     inbox.key(KeyCode::Char('G'));
     let bottom = inbox.screen();
-    assert!(bottom.contains("Keys · 71-98/98"), "{bottom}");
+    assert!(bottom.contains("Keys · 72-99/99"), "{bottom}");
     assert!(
         bottom.contains("Ctrl-C") && bottom.contains("Esc q ?"),
         "{bottom}"
     );
     inbox.key(KeyCode::Char('k'));
-    assert!(inbox.screen().contains("Keys · 70-97/98"));
+    assert!(inbox.screen().contains("Keys · 71-98/99"));
     inbox.key(KeyCode::Char('q'));
     assert!(!inbox.screen().contains("Keys ·"), "q closes the help");
     assert!(!inbox.app.quit);

@@ -40,6 +40,21 @@ fn the_settings_screen() {
 }
 
 #[test]
+fn the_settings_screen_when_facebook_refused_the_human_agent_tag_in_both_languages() {
+    for language in ["en", "vi"] {
+        let config = common::inbox::CONFIG
+            .replace("language = \"en\"", &format!("language = \"{language}\""));
+        let mut inbox = Inbox::with_config(100, 30, &config);
+        inbox
+            .store()
+            .refuse_human_agent(common::inbox::SHOP)
+            .unwrap();
+        inbox.key(KeyCode::Char('s'));
+        insta::assert_snapshot!(format!("settings_tag_refused_{language}"), inbox.screen());
+    }
+}
+
+#[test]
 fn the_quick_reply_picker() {
     let mut inbox = Inbox::new(100, 30);
     inbox.key(KeyCode::Enter);

@@ -65,10 +65,11 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
                 (
                     store.sending_restricted_until(&page.id)?,
                     store.held_elsewhere(&page.id)?,
+                    store.human_agent_refused(&page.id)?,
                 ),
             )
         };
-        let (restricted, held_elsewhere) = origin;
+        let (restricted, held_elsewhere, tag_refused) = origin;
         let name = crate::model::page_name(page.name.as_deref(), stored_name.as_deref(), &page.id);
         out!("{name} ({})", page.id);
         // A label as long as the column still leaves a space before its value.
@@ -238,6 +239,12 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
                     S::DrSendingRestrictedValue,
                     &[&local_time(until), &relative(until)],
                 ),
+            );
+        }
+        if tag_refused && config.sync.human_agent_tag {
+            line(
+                tr.t(S::DrHumanAgent),
+                &tr.f(S::DrHumanAgentRefused, &[&page.id]),
             );
         }
         if let Some(error) = &state.last_error {

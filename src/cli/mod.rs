@@ -98,6 +98,13 @@ enum Command {
         #[arg(long)]
         page: Option<String>,
     },
+    /// Facebook refused the HUMAN_AGENT tag and Meta has since approved the app's Human Agent
+    /// permission: replies 24 hours to 7 days late are offered and tagged again (every page
+    /// without --page).
+    HumanAgentApproved {
+        #[arg(long)]
+        page: Option<String>,
+    },
     /// Mark a conversation done: it leaves All, Unread and Unreplied until the buyer writes
     /// again (`--undo`: not done).
     Done {
@@ -320,6 +327,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 matches!(state, Switch::On),
                 page.as_deref(),
             )
+        }
+        Command::HumanAgentApproved { page } => {
+            let config = cli.config()?;
+            let mut store = store.lock().expect("store");
+            human_agent_approved(tr, &config, &mut store, page.as_deref())
         }
         Command::Done {
             conversation_id,
@@ -758,20 +770,47 @@ fn spam_sync(
     on: bool,
     page: Option<&str>,
 ) -> Result<ExitCode> {
+    let said = if on { S::SpamSyncOn } else { S::SpamSyncOff };
+    for (configured, name) in pages_named(config, page)? {
+        store.set_spam_sync(&configured.id, on)?;
+        out!("{}", tr.f(said, &[&name]));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn human_agent_approved(
+    tr: Tr,
+    config: &Config,
+    store: &mut Store,
+    page: Option<&str>,
+) -> Result<ExitCode> {
+    for (configured, name) in pages_named(config, page)? {
+        let said = match store.lift_human_agent_refusal(&configured.id)? {
+            true => S::TagAgain,
+            false => S::TagNotRefused,
+        };
+        out!("{}", tr.f(said, &[&name]));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The configured pages `--page` names (every one without it), each with "name (id)".
+fn pages_named<'a>(
+    config: &'a Config,
+    page: Option<&str>,
+) -> Result<Vec<(&'a crate::config::PageConfig, String)>> {
     if let Some(page) = page
         && !config.pages.iter().any(|p| p.id == page)
     {
         bail!("page {page} is not in the config");
     }
-    let said = if on { S::SpamSyncOn } else { S::SpamSyncOff };
-    for configured in config
+    Ok(config
         .pages
         .iter()
         .filter(|p| page.is_none_or(|id| id == p.id))
-    {
-        store.set_spam_sync(&configured.id, on)?;
-        let name = crate::model::page_name(configured.name.as_deref(), None, &configured.id);
-        out!("{}", tr.f(said, &[&format!("{name} ({})", configured.id)]));
-    }
-    Ok(ExitCode::SUCCESS)
+        .map(|p| {
+            let name = crate::model::page_name(p.name.as_deref(), None, &p.id);
+            (p, format!("{name} ({})", p.id))
+        })
+        .collect())
 }

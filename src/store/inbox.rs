@@ -66,6 +66,32 @@ impl Store {
         Ok(())
     }
 
+    /// Whether Facebook refused the page's HUMAN_AGENT replies (late replies are not offered).
+    pub fn human_agent_refused(&self, page_id: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT human_agent_refused FROM page_settings WHERE page_id = ?1",
+                [page_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(false))
+    }
+
+    /// Staff say Meta approved the permission: late replies of the page go with the tag again
+    /// (a refusal marks the page again). Whether the page was marked.
+    pub fn lift_human_agent_refusal(&mut self, page_id: &str) -> Result<bool> {
+        let tx = self.write()?;
+        let lifted = tx.execute(
+            "UPDATE page_settings SET human_agent_refused = 0
+             WHERE page_id = ?1 AND human_agent_refused = 1",
+            [page_id],
+        )?;
+        tx.commit()?;
+        Ok(lifted > 0)
+    }
+
     /// Facebook refused a HUMAN_AGENT reply of the page for want of Meta's permission.
     pub fn refuse_human_agent(&mut self, page_id: &str) -> Result<()> {
         let tx = self.write()?;

@@ -409,6 +409,7 @@ impl Store {
         &mut self,
         message_id: i64,
         fb_id: &str,
+        tagged: bool,
         now: DateTime<Utc>,
     ) -> Result<()> {
         let tx = self.write()?;
@@ -419,6 +420,16 @@ impl Store {
                AND send_restricted_until IS NOT NULL",
             [message_id],
         )?;
+        // A HUMAN_AGENT reply Facebook took: the permission is there (another pagedesk may have
+        // seen a refusal before Meta approved it).
+        if tagged {
+            tx.execute(
+                "UPDATE page_settings SET human_agent_refused = 0
+                 WHERE page_id = (SELECT page_id FROM outbox WHERE message_id = ?1)
+                   AND human_agent_refused = 1",
+                [message_id],
+            )?;
+        }
         // The sync may have stored the echo of this very reply already: keep one copy, ours.
         let echo: Option<i64> = tx
             .query_row(

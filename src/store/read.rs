@@ -932,6 +932,29 @@ mod tests {
     }
 
     #[test]
+    fn a_tagged_reply_facebook_took_lifts_the_pages_human_agent_refusal() {
+        let (_dir, mut store) = store();
+        store.refuse_human_agent("p").unwrap();
+        let plain = store.enqueue_reply("t_1", "Dạ", Utc::now()).unwrap();
+        store
+            .mark_reply_sent(plain, "m_plain", false, Utc::now())
+            .unwrap();
+        assert!(
+            store.human_agent_refused("p").unwrap(),
+            "a plain reply says nothing"
+        );
+        let tagged = store.enqueue_reply("t_3", "Dạ", Utc::now()).unwrap();
+        store
+            .mark_reply_sent(tagged, "m_tagged", true, Utc::now())
+            .unwrap();
+        assert!(!store.human_agent_refused("p").unwrap());
+        assert!(
+            !store.lift_human_agent_refusal("p").unwrap(),
+            "nothing left to lift"
+        );
+    }
+
+    #[test]
     fn a_failed_reply_can_be_retried_once_and_leaves_the_customer_unanswered_while_failed() {
         let (_dir, mut store) = store();
         let id = store.enqueue_reply("t_1", "Dạ", Utc::now()).unwrap();

@@ -264,7 +264,7 @@ impl Engine {
             // An earlier attempt may have reached Facebook without anyone hearing back: look
             // first.
             match self.find_delivered(&reply, &token, first_attempt).await {
-                Ok(Some(fb_id)) => return self.sent(message_id, fb_id).await,
+                Ok(Some(fb_id)) => return self.sent(message_id, fb_id, kind).await,
                 Ok(None) => {}
                 Err(error) => return self.after_error(&reply, kind, error).await,
             }
@@ -288,7 +288,7 @@ impl Engine {
             },
         };
         match result {
-            Ok(sent) => self.sent(message_id, sent.message_id).await,
+            Ok(sent) => self.sent(message_id, sent.message_id, kind).await,
             Err(error) => self.after_error(&reply, kind, error).await,
         }
     }
@@ -483,9 +483,15 @@ impl Engine {
         Ok(())
     }
 
-    async fn sent(&self, message_id: i64, fb_id: String) -> Result<Delivery, PageError> {
+    async fn sent(
+        &self,
+        message_id: i64,
+        fb_id: String,
+        kind: MessagingType,
+    ) -> Result<Delivery, PageError> {
         let id = fb_id.clone();
-        self.db(move |s| s.mark_reply_sent(message_id, &id, Utc::now()))
+        let tagged = kind == MessagingType::HumanAgent;
+        self.db(move |s| s.mark_reply_sent(message_id, &id, tagged, Utc::now()))
             .await?;
         self.emit(SyncEvent::ReplyUpdated { message_id });
         Ok(Delivery::Sent(fb_id))

@@ -58,6 +58,13 @@ impl App {
                         self.toggle_spam_sync(cursor);
                         cursor
                     }
+                    Action::TagAgain => {
+                        if let Some(page) = self.pages.get(cursor) {
+                            let page_id = page.id.clone();
+                            self.write(Write::TagAgain { page_id });
+                        }
+                        cursor
+                    }
                     _ => cursor,
                 };
                 self.overlay = Some(Overlay::Settings { cursor });

@@ -122,6 +122,8 @@ pub struct PageEntry {
     pub waiting: Vec<WaitingSpam>,
     /// Whether Facebook's webhooks reach `pagedesk serve` for this page.
     pub webhooks: WebhookState,
+    /// Facebook refused the page's HUMAN_AGENT replies: late ones are not offered.
+    pub human_agent_refused: bool,
 }
 
 /// The conversation in the chat pane.
@@ -579,6 +581,7 @@ impl App {
                 sync: self.store.page_sync(id).unwrap_or_default(),
                 syncing: syncing.contains(id),
                 waiting: self.store.waiting_spam(id).unwrap_or_default(),
+                human_agent_refused: self.store.human_agent_refused(id).unwrap_or(false),
                 webhooks: match received {
                     true => self.store.webhook_state(id).unwrap_or_default(),
                     false => WebhookState::default(),

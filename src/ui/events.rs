@@ -159,6 +159,19 @@ impl App {
                     self.say(self.tr.f(key, &[name]));
                 }
             }
+            Written::TagAgain { page_id, result } => {
+                if let Some(lifted) = self.report_value(result) {
+                    let name = self.pages.iter().find(|p| p.id == page_id);
+                    let name = name.map_or(page_id.as_str(), |p| p.name.as_str());
+                    let key = if lifted {
+                        S::TagAgain
+                    } else {
+                        S::TagNotRefused
+                    };
+                    self.say(self.tr.f(key, &[name]));
+                    self.reload();
+                }
+            }
             // Presence is a courtesy to other staff: a failure goes to the log, not the screen.
             Written::Presence { result } => {
                 if let Err(error) = result {

@@ -72,6 +72,10 @@ pub enum Write {
         page_id: String,
         on: bool,
     },
+    /// Meta approved the Human Agent permission: the page's late replies go tagged again.
+    TagAgain {
+        page_id: String,
+    },
     /// Mark a conversation done, or take it back.
     Done {
         conversation_id: String,
@@ -203,6 +207,11 @@ pub enum Written {
         on: bool,
         result: Result<()>,
     },
+    /// Whether the page was marked refused.
+    TagAgain {
+        page_id: String,
+        result: Result<bool>,
+    },
     TakeBack {
         conversation_id: String,
         edit: bool,
@@ -269,6 +278,10 @@ impl Write {
                 result: store.set_spam_sync(&page_id, on),
                 page_id,
                 on,
+            },
+            Write::TagAgain { page_id } => Written::TagAgain {
+                result: store.lift_human_agent_refusal(&page_id),
+                page_id,
             },
             Write::Done {
                 conversation_id,
@@ -350,6 +363,10 @@ impl Write {
                 page_id,
                 on,
                 result: stopped(),
+            },
+            Write::TagAgain { page_id } => Written::TagAgain {
+                page_id,
+                result: Err(StoreError::WriterStopped),
             },
             Write::Presence { .. } => Written::Presence { result: stopped() },
             Write::Team { change, .. } => Written::Team {

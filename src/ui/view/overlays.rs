@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use strum::IntoEnumIterator;
 
@@ -15,6 +15,7 @@ use crate::text::fit;
 use crate::ui::app::{App, Overlay};
 use crate::ui::clock::Clock;
 use crate::ui::pictures::{PictureState, half_blocks};
+use unicode_width::UnicodeWidthStr;
 
 pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let width = width.min(area.width);
@@ -142,19 +143,39 @@ pub(super) fn draw_window(
 
 pub(super) fn draw_settings(frame: &mut Frame, app: &App, cursor: usize) {
     let tr = app.tr;
-    let area = centered(frame.area(), 90, app.pages.len() as u16 + 8);
+    let agents: Vec<S> = app
+        .pages
+        .iter()
+        .map(
+            |page| match (app.settings.human_agent_tag, page.human_agent_refused) {
+                (false, _) => S::Off,
+                (true, true) => S::TagRefused,
+                (true, false) => S::On,
+            },
+        )
+        .collect();
+    // The last column as wide as its longest value; the page name takes the rest.
+    let agent_width = agents
+        .iter()
+        .map(|agent| tr.t(*agent).width())
+        .chain([tr.t(S::HumanAgent).width()])
+        .max()
+        .unwrap_or(0);
+    let width = 90.min(frame.area().width);
+    let inner_width = usize::from(width.saturating_sub(2));
+    let note = crate::ui::chat::wrap(tr.t(S::SettingsNote), inner_width);
+    let height = app.pages.len() + note.len() + 4;
+    let area = centered(
+        frame.area(),
+        width,
+        u16::try_from(height).unwrap_or(u16::MAX),
+    );
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(app.theme.focused_border())
         .title(format!("{} · Esc", tr.t(S::Settings)));
-    let inner = block.inner(area);
-    let name_width = usize::from(inner.width).saturating_sub(44).max(10);
+    let name_width = inner_width.saturating_sub(agent_width + 27).max(10);
     let delay = tr.span(app.settings.spam_delay.as_secs() as i64);
-    let agent = tr.t(if app.settings.human_agent_tag {
-        S::On
-    } else {
-        S::Off
-    });
     let mut lines = vec![Line::styled(
         format!(
             "{} {} {} {}",
@@ -165,7 +186,7 @@ pub(super) fn draw_settings(frame: &mut Frame, app: &App, cursor: usize) {
         ),
         app.theme.bold(),
     )];
-    for (index, page) in app.pages.iter().enumerate() {
+    for (index, (page, agent)) in app.pages.iter().zip(&agents).enumerate() {
         let state = if page.spam_sync {
             format!("[x] {}", tr.t(S::On))
         } else {
@@ -176,7 +197,7 @@ pub(super) fn draw_settings(frame: &mut Frame, app: &App, cursor: usize) {
             fit(&page.name, name_width),
             fit(&state, 14),
             fit(&delay, 10),
-            agent
+            fit(tr.t(*agent), agent_width)
         ));
         lines.push(if index == cursor {
             line.style(app.theme.selected())
@@ -185,12 +206,12 @@ pub(super) fn draw_settings(frame: &mut Frame, app: &App, cursor: usize) {
         });
     }
     lines.push(Line::raw(""));
-    lines.push(Line::styled(tr.t(S::SettingsNote), app.theme.dim()));
-    frame.render_widget(Clear, area);
-    frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: true }).block(block),
-        area,
+    lines.extend(
+        note.into_iter()
+            .map(|line| Line::styled(line, app.theme.dim())),
     );
+    frame.render_widget(Clear, area);
+    frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
 /// The picture staff chose, as large as the screen allows.
