@@ -244,7 +244,7 @@ strings! {
     SpamSyncOff => "Spam sync off for {}.", "Đã tắt đồng bộ Spam cho {}.";
     TagAgain => "{}: late replies go with the HUMAN_AGENT tag again; if Facebook still refuses it, the next one says so.", "{}: tin trả lời muộn lại được gửi kèm tag HUMAN_AGENT; nếu Facebook vẫn từ chối, lần gửi sau sẽ báo.";
     TagNotRefused => "{}: Facebook has not refused the HUMAN_AGENT tag; nothing to change.", "{}: Facebook chưa từ chối tag HUMAN_AGENT; không cần đổi gì.";
-    TagRefused => "refused by Facebook (h: try again)", "Facebook từ chối (h: thử lại)";
+    TagRefused => "refused by Facebook (t: try again)", "Facebook từ chối (t: thử lại)";
     Help => "Keys", "Phím tắt";
     QuickReplies => "Quick replies", "Trả lời nhanh";
     NoQuickReply => "No quick reply starts with “{}”.", "Không có trả lời nhanh nào bắt đầu bằng “{}”.";
@@ -289,7 +289,7 @@ strings! {
     ProblemCannotMessage => "Facebook does not let the page message this person; trying again will not help", "Facebook không cho trang nhắn tin cho người này; gửi lại cũng không được";
     ProblemPolicyBlock => "Facebook has blocked the page from sending for a while, for policy violations; try again later", "Facebook tạm chặn trang gửi tin do vi phạm chính sách; hãy thử lại sau";
     ProblemNoUser => "Facebook knows no such person for this page; trying again will not help", "Facebook không tìm thấy người này cho trang; gửi lại cũng không được";
-    ProblemAgentPermission => "more than 24 hours since the customer's last message, and the app lacks Meta's Human Agent permission: set human_agent_tag = false in the config, or ask Meta for it (once approved: h in settings)", "đã quá 24 giờ từ tin cuối của khách và ứng dụng chưa được Meta cấp quyền Human Agent: đặt human_agent_tag = false trong cấu hình, hoặc xin Meta cấp quyền (khi đã được cấp: nhấn h trong Cài đặt)";
+    ProblemAgentPermission => "more than 24 hours since the customer's last message, and the app lacks Meta's Human Agent permission: set human_agent_tag = false in the config, or ask Meta for it (once approved: t in settings)", "đã quá 24 giờ từ tin cuối của khách và ứng dụng chưa được Meta cấp quyền Human Agent: đặt human_agent_tag = false trong cấu hình, hoặc xin Meta cấp quyền (khi đã được cấp: nhấn t trong Cài đặt)";
     CannotReplyBanner => "Facebook does not let the page message this person any more.", "Facebook không còn cho trang nhắn tin cho người này.";
     WindowCannot => "no reply", "không gửi được";
     ProblemToken => "the page's access token no longer works: fix the config", "token của trang không còn dùng được: sửa file cấu hình";

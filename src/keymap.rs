@@ -328,7 +328,7 @@ const DEFAULTS: &[(Mode, Action, &[&str])] = &[
     (Mode::Note, Action::Close, &["Esc"]),
     (Mode::Stats, Action::Close, &["Esc", "q", "T"]),
     (Mode::Settings, Action::ToggleSpamSync, &["Space", "Enter"]),
-    (Mode::Settings, Action::TagAgain, &["h"]),
+    (Mode::Settings, Action::TagAgain, &["t"]),
     (Mode::Settings, Action::Close, &["Esc", "q", "s"]),
     (Mode::Help, Action::Close, &["Esc", "q", "?"]),
 ];

@@ -500,11 +500,11 @@ fn who_cannot_be_answered_is_shown_so_in_the_list_and_the_chat() {
     let settings = inbox.screen();
     assert!(
         settings.lines().any(|l| l.contains("Thời Trang Mai Anh")
-            && l.contains("refused by Facebook (h: try again)")),
+            && l.contains("refused by Facebook (t: try again)")),
         "{settings}"
     );
-    // Meta approved the permission: `h` offers late replies again, in every inbox.
-    inbox.key(KeyCode::Char('h'));
+    // Meta approved the permission: `t` offers late replies again, in every inbox.
+    inbox.key(KeyCode::Char('t'));
     inbox.app.settle_writes();
     assert!(!store.human_agent_refused(SHOP).unwrap());
     let settings = inbox.screen();
