@@ -603,6 +603,21 @@ async fn connect_writes_the_pages_the_user_can_message_into_the_config() {
         world.conversations(&[]).await.is_empty(),
         "synced with the new token"
     );
+    // Spam sync starts off, and connect says so with the way to turn it on; once on, not.
+    let spam_off = format!(
+        "Spam sync is off for {} ({shop}): buyers Facebook files in Spam stay unseen. Turn it \
+         on: pagedesk spam-sync on --page {shop}",
+        world.page_name(0)
+    );
+    assert!(run.stdout.contains(&spam_off), "{}", run.stdout);
+    world.pagedesk(&["spam-sync", "on", "--page", &shop]).await;
+    let again = connect(&world, &format!("{user_token}\n"), &[]).await;
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        !again.stdout.contains("Spam sync is off"),
+        "{}",
+        again.stdout
+    );
 }
 
 #[tokio::test]
@@ -633,6 +648,36 @@ async fn connect_says_what_is_wrong_without_a_token_or_with_a_bad_one() {
         run.stderr
     );
     assert_eq!(std::fs::read_to_string(&world.config_path).unwrap(), before);
+
+    // A Page token pasted instead of a user token: said as such, with the app (Facebook's
+    // debug_token tells) and without (the pages it manages cannot be listed with it).
+    let page_token = format!("{}\n", world.pages[0].2);
+    let run = connect(&world, &page_token, &[]).await;
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr
+            .contains("This is a Page access token: connect needs a user access token"),
+        "{}",
+        run.stderr
+    );
+    let (app_id, secret) = world.emulator.app();
+    add_to_graph_settings(
+        &world,
+        &format!("app_id = \"{app_id}\"\napp_secret = \"{secret}\""),
+    );
+    let with_app = std::fs::read_to_string(&world.config_path).unwrap();
+    let run = connect(&world, &page_token, &[]).await;
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr.contains("This is a Page access token"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains(&world.pages[0].2));
+    assert_eq!(
+        std::fs::read_to_string(&world.config_path).unwrap(),
+        with_app
+    );
 }
 
 #[tokio::test]

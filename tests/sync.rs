@@ -394,6 +394,48 @@ async fn a_waiting_spam_conversation_below_the_stop_point_is_still_pulled_when_d
 }
 
 #[tokio::test]
+async fn a_spam_buyer_shown_after_the_delay_arrives_on_top_of_the_list_as_new() {
+    let world = TestWorld::start("spam_delay = \"2s\"").await;
+    world
+        .pagedesk(&["spam-sync", "on", "--page", world.page(0)])
+        .await;
+    let tung = world
+        .buyer_writes(0, "Võ Thanh Tùng", "Còn hàng không?", "spam", 0)
+        .await;
+    world.sync().await;
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    // Lan wrote after Tùng, but Tùng only arrives now: he is the newest here.
+    let lan = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Váy còn không?", "inbox", 1)
+        .await;
+    world.sync().await;
+    let ids = |listed: &[serde_json::Value]| -> Vec<String> {
+        listed
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let listed = world.conversations(&[]).await;
+    assert_eq!(ids(&listed), [tung.clone(), lan.clone()]);
+    assert!(
+        listed[0]["unread_count"].as_i64().unwrap() > 0,
+        "marked new"
+    );
+    // The next sync keeps it there; a buyer writing later goes above it.
+    world.sync().await;
+    assert_eq!(
+        ids(&world.conversations(&[]).await),
+        [tung.clone(), lan.clone()]
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Còn size M không shop?", "inbox", 0)
+        .await;
+    world.sync().await;
+    assert_eq!(ids(&world.conversations(&[]).await), [lan, tung]);
+}
+
+#[tokio::test]
 async fn spam_sync_is_per_page_and_off_until_turned_on() {
     let world = TestWorld::start("").await;
     let a = world

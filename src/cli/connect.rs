@@ -19,7 +19,8 @@ use crate::i18n::{Lang, S, Tr};
 /// The task a user needs on a page to read and send its messages.
 const MESSAGING_TASK: &str = "MESSAGING";
 
-pub async fn run(config_path: &Path, only: &[String]) -> Result<ExitCode> {
+/// `data_dir`: where the pages' settings are kept, if known (to say which sync their Spam).
+pub async fn run(config_path: &Path, data_dir: Option<&Path>, only: &[String]) -> Result<ExitCode> {
     let existing = if config_path.exists() {
         Some(Config::load(config_path)?)
     } else {
@@ -33,6 +34,12 @@ pub async fn run(config_path: &Path, only: &[String]) -> Result<ExitCode> {
     let graph = settings.client()?;
     let user_token = match (&settings.app_id, settings.app_secret()?) {
         (Some(app_id), Some(secret)) => {
+            // A Page token pasted by mistake: said as such, not as a refused user token.
+            if let Ok(info) = graph.debug_token(app_id, &secret, &user_token).await
+                && info.kind.as_deref() == Some("PAGE")
+            {
+                bail!(tr.t(S::ConnectPageToken));
+            }
             let long_lived = graph
                 .exchange_user_token(app_id, &secret, &user_token)
                 .await
@@ -75,10 +82,20 @@ pub async fn run(config_path: &Path, only: &[String]) -> Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     write_pages(config_path, &connected)?;
+    let store = data_dir
+        .filter(|dir| dir.join(crate::store::DATABASE_FILE).exists())
+        .and_then(|dir| crate::store::Store::open(dir).ok());
     for (id, name, _) in &connected {
         let page = format!("{name} ({id})");
         let path = config_path.display().to_string();
         out!("{}", tr.f(S::ConnectConnected, &[&page, &path]));
+        // Spam sync is what pagedesk is for, and it starts off: said where staff look first.
+        let spam_on = store
+            .as_ref()
+            .is_some_and(|s| s.spam_sync(id).unwrap_or(false));
+        if !spam_on {
+            out!("{}", tr.f(S::ConnectSpamOff, &[&page, id]));
+        }
     }
     Ok(if missing.is_empty() {
         ExitCode::SUCCESS
@@ -96,6 +113,12 @@ fn usable_token(page: &ManagedPage) -> Option<AccessToken> {
 fn refused_user_token(tr: Tr, error: GraphError) -> anyhow::Error {
     match error {
         GraphError::Auth { .. } => anyhow::anyhow!(tr.t(S::ConnectRefused)),
+        // `/me/accounts` asked with a Page token: a page has no such edge.
+        GraphError::Invalid {
+            code: 100, message, ..
+        } if message.contains("node type (Page)") => {
+            anyhow::anyhow!(tr.t(S::ConnectPageToken))
+        }
         other => other.into(),
     }
 }

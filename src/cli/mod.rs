@@ -230,7 +230,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         return demo::run(cli.data_dir.clone()).await;
     }
     if let Command::Connect { pages } = command {
-        return connect::run(&cli.config_path()?, pages).await;
+        return connect::run(&cli.config_path()?, cli.data_dir().ok().as_deref(), pages).await;
     }
     let data_dir = cli.data_dir()?;
     secure_data_dir(&data_dir)?;

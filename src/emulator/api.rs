@@ -267,6 +267,12 @@ pub async fn get_edge(
         let link = Link::new(&shared.base_url, &version, &[&node, &edge]).with_params(&params);
         match (caller, edge.as_str()) {
             (Caller::User, "accounts") if node == "me" => Ok((render_accounts(&world), None)),
+            // Facebook's answer to a Page token asking for the pages it manages.
+            (Caller::Page(_), "accounts") if node == "me" => Err(FbError::new(
+                100,
+                None,
+                "(#100) Tried accessing nonexisting field (accounts) on node type (Page)",
+            )),
             (Caller::Page(page), "conversations") if node == "me" || node == page.id => {
                 let folder = match params.get("folder") {
                     None => Folder::Inbox,

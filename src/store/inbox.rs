@@ -787,6 +787,12 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
                  ORDER BY created_time DESC, id DESC LIMIT 1) = 1",
     )?
     .execute([&update.id])?;
+    // A Spam conversation that waited out its delay arrives now: listed on top, as new.
+    tx.prepare_cached(
+        "UPDATE conversations SET shown_at = ?2 WHERE id = ?1
+            AND EXISTS (SELECT 1 FROM spam_waiting WHERE conversation_id = ?1)",
+    )?
+    .execute(params![update.id, Utc::now().timestamp()])?;
     tx.prepare_cached("DELETE FROM spam_waiting WHERE conversation_id = ?1")?
         .execute([&update.id])?;
     tx.prepare_cached("DELETE FROM webhook_messages WHERE page_id = ?1 AND person_id = ?2")?

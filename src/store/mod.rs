@@ -149,9 +149,9 @@ impl Order {
     fn sql(self) -> (&'static str, &'static str, &'static str) {
         match self {
             Order::Newest => (
-                "c.updated_time",
-                "c.updated_time DESC, c.id DESC",
-                "(c.updated_time > :key OR (c.updated_time = :key AND c.id > :id))",
+                "c.listed_time",
+                "c.listed_time DESC, c.id DESC",
+                "(c.listed_time > :key OR (c.listed_time = :key AND c.id > :id))",
             ),
             Order::LongestWaiting => (
                 "c.waiting_since",
@@ -311,6 +311,9 @@ pub struct ConversationRow {
     pub labels: Vec<crate::model::Label>,
     /// The staff member who has it.
     pub assignee: Option<String>,
+    /// Where the list puts it: its last message, or when it arrived from Spam if later.
+    #[serde(skip)]
+    pub listed_time: DateTime<Utc>,
     /// Where the buyer came from, the newest (an ad, an m.me link).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub referral: Option<crate::model::Referral>,

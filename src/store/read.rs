@@ -20,7 +20,7 @@ const CONVERSATION_COLUMNS: &str = "c.id, c.page_id, p.name, c.customer_id, c.cu
         (SELECT l.id, l.name, l.colour FROM conversation_labels cl
          JOIN labels l ON l.id = cl.label_id WHERE cl.conversation_id = c.id
          ORDER BY l.name COLLATE NOCASE) l),
-    c.assignee";
+    c.assignee, c.listed_time";
 
 fn conversation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationRow> {
     let folder: String = r.get(8)?;
@@ -46,6 +46,7 @@ fn conversation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationRow> 
         done_by: r.get(16)?,
         labels: labels(&r.get::<_, String>(17)?),
         assignee: r.get(18)?,
+        listed_time: to_time(r.get(19)?),
         referral: None,
         held_by: None,
     })
@@ -165,7 +166,7 @@ impl Store {
         };
         let (condition, mut params) = query.condition(&self.staff);
         let key = match query.order {
-            Order::Newest => target.updated_time.timestamp(),
+            Order::Newest => target.listed_time.timestamp(),
             Order::LongestWaiting => target.waiting_since.map_or(0, |t| t.timestamp()),
         };
         let (_, _, before_it) = query.order.sql();
@@ -211,7 +212,7 @@ impl Store {
             .flatten()
         {
             let key = match query.order {
-                Order::Newest => current.updated_time.timestamp(),
+                Order::Newest => current.listed_time.timestamp(),
                 Order::LongestWaiting => current.waiting_since.map_or(0, |t| t.timestamp()),
             };
             let mut after = params.clone();

@@ -428,4 +428,48 @@ CREATE TABLE thread_holders (
     PRIMARY KEY (page_id, person_id)
 );
 "#,
+    r#"
+-- A Spam conversation shown only once its buyer's last message is 5 minutes old arrived here
+-- then: it is listed by that time (on top, as new), until the buyer writes again.
+ALTER TABLE conversations ADD COLUMN shown_at INTEGER;
+ALTER TABLE conversations ADD COLUMN listed_time INTEGER
+    GENERATED ALWAYS AS (MAX(updated_time, COALESCE(shown_at, 0))) VIRTUAL;
+DROP INDEX conversations_newest;
+DROP INDEX conversations_of_page;
+DROP INDEX conversations_spam;
+DROP INDEX conversations_spam_newest;
+DROP INDEX conversations_open;
+DROP INDEX conversations_open_newest;
+DROP INDEX conversations_done;
+DROP INDEX conversations_done_newest;
+DROP INDEX conversations_unread;
+DROP INDEX conversations_unread_newest;
+DROP INDEX conversations_unreplied;
+DROP INDEX conversations_unreplied_newest;
+DROP INDEX conversations_assigned;
+CREATE INDEX conversations_newest ON conversations(listed_time DESC, id DESC);
+CREATE INDEX conversations_of_page ON conversations(page_id, listed_time DESC, id DESC);
+CREATE INDEX conversations_spam ON conversations(page_id, listed_time DESC, id DESC)
+    WHERE folder = 'spam';
+CREATE INDEX conversations_spam_newest ON conversations(listed_time DESC, id DESC)
+    WHERE folder = 'spam';
+CREATE INDEX conversations_open ON conversations(page_id, listed_time DESC, id DESC)
+    WHERE done_at IS NULL;
+CREATE INDEX conversations_open_newest ON conversations(listed_time DESC, id DESC)
+    WHERE done_at IS NULL;
+CREATE INDEX conversations_done ON conversations(page_id, listed_time DESC, id DESC)
+    WHERE done_at IS NOT NULL;
+CREATE INDEX conversations_done_newest ON conversations(listed_time DESC, id DESC)
+    WHERE done_at IS NOT NULL;
+CREATE INDEX conversations_unread ON conversations(page_id, listed_time DESC, id DESC)
+    WHERE unread_count > 0 AND done_at IS NULL;
+CREATE INDEX conversations_unread_newest ON conversations(listed_time DESC, id DESC)
+    WHERE unread_count > 0 AND done_at IS NULL;
+CREATE INDEX conversations_unreplied ON conversations(page_id, listed_time DESC, id DESC)
+    WHERE customer_spoke_last = 1 AND done_at IS NULL;
+CREATE INDEX conversations_unreplied_newest ON conversations(listed_time DESC, id DESC)
+    WHERE customer_spoke_last = 1 AND done_at IS NULL;
+CREATE INDEX conversations_assigned ON conversations(assignee, listed_time DESC, id DESC)
+    WHERE assignee IS NOT NULL AND done_at IS NULL;
+"#,
 ];
