@@ -111,8 +111,8 @@ strings! {
     Standby => "sync by pagedesk pid {}", "pagedesk pid {} đang đồng bộ";
     EngineStopped => "sync stopped here after an internal error ({}); another pagedesk takes over, or restart this one", "đồng bộ ở đây đã dừng do lỗi nội bộ ({}); một pagedesk khác sẽ tiếp quản, hoặc hãy mở lại";
     NotSyncedYet => "{}: not synced yet", "{}: chưa đồng bộ";
-    RateLimited => "{}: rate limited until {}", "{}: Facebook giới hạn đến {}";
-    TokenProblem => "{}: token expired: fix the config", "{}: token hết hạn: sửa file cấu hình";
+    RateLimited => "{}: Facebook asks to wait until {}; new buyers may be waiting unseen", "{}: Facebook bắt chờ đến {}; có thể có khách mới đang chờ mà chưa hiện";
+    TokenProblem => "{}: token no longer works: run pagedesk connect", "{}: token không còn dùng được: chạy pagedesk connect";
     FacebookSlow => "{}: Facebook not answering since {}, retrying", "{}: Facebook không phản hồi từ {}, đang thử lại";
     PermissionMissing => "{}: permission missing on the page since {}", "{}: thiếu quyền trên trang từ {}";
     SyncFailed => "{}: not syncing since {}", "{}: không đồng bộ được từ {}";
@@ -332,8 +332,11 @@ strings! {
     KeyEditor => "write the reply in $EDITOR", "viết tin trong $EDITOR";
     EditorFailed => "The editor did not finish ({}); the reply is as it was.", "Trình soạn thảo không xong ({}); tin vẫn như cũ.";
     KeyNextUnread => "the next unread conversation", "hội thoại chưa đọc kế tiếp";
+    KeyNextFailed => "the next conversation with a reply not sent", "hội thoại kế tiếp có tin trả lời gửi lỗi";
     KeyLongestWaiting => "Unreplied, longest waiting first (again: newest first)", "Chưa trả lời, chờ lâu nhất trước (lần nữa: mới nhất trước)";
     NoUnread => "No unread conversation here.", "Không còn hội thoại chưa đọc ở đây.";
+    NoFailedReply => "No reply waiting to be sent again here.", "Không có tin trả lời gửi lỗi nào ở đây.";
+    FailedMark => "✗ not sent", "✗ gửi lỗi";
     Waiting => "waiting {}", "chờ {}";
     WaitingJustNow => "just wrote", "vừa nhắn";
     LongestWaitingFirst => "oldest first", "lâu nhất trước";

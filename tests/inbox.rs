@@ -378,7 +378,10 @@ fn the_status_line_says_which_page_is_syncing_and_which_has_a_problem() {
     let mut inbox = Inbox::new(140, 40);
     let status = |inbox: &mut Inbox| inbox.screen().lines().rev().nth(1).unwrap().to_owned();
     assert!(status(&mut inbox).contains("Thời Trang Mai Anh: synced 12 s ago"));
-    assert!(status(&mut inbox).contains("Mỹ Phẩm Hồng Nhung: token expired: fix the config"));
+    assert!(
+        status(&mut inbox)
+            .contains("Mỹ Phẩm Hồng Nhung: token no longer works: run pagedesk connect")
+    );
     assert!(status(&mut inbox).contains("1 spam waiting, next at 17:33"));
     inbox.app.on_sync_event(&SyncEvent::Syncing {
         page_id: SHOP.into(),
@@ -393,6 +396,31 @@ fn the_status_line_says_which_page_is_syncing_and_which_has_a_problem() {
             .screen()
             .starts_with("Mỹ Phẩm Hồng Nhung: the access token no longer works"),
         "the banner"
+    );
+    // `w` names every page that fails, the one whose token died too.
+    inbox.key(KeyCode::Char('w'));
+    let why = inbox.screen();
+    assert!(
+        why.lines()
+            .any(|l| l.contains("│Mỹ Phẩm Hồng Nhung: the access token no longer works")),
+        "{why}"
+    );
+    inbox.key(KeyCode::Esc);
+    // Rate limited: nothing comes in meanwhile, and the line says so.
+    let mut store = inbox.store();
+    let mut state = store.page_sync(SHOP).unwrap();
+    state.rate_limited_until = Some(common::inbox::now() + chrono::Duration::minutes(30));
+    state.last_error = Some("Facebook asks to slow down (error 613)".into());
+    store.save_page_sync(SHOP, &state).unwrap();
+    inbox.app.on_sync_event(&SyncEvent::SyncStateChanged {
+        page_id: SHOP.into(),
+    });
+    assert!(
+        status(&mut inbox).contains(
+            "Thời Trang Mai Anh: Facebook asks to wait until 18:00; new buyers may be waiting unseen"
+        ),
+        "{}",
+        status(&mut inbox)
     );
 }
 
@@ -522,17 +550,17 @@ fn the_help_scrolls_to_its_last_binding_and_says_where_it_is() {
     let mut inbox = Inbox::new(100, 30);
     inbox.key(KeyCode::Char('?'));
     let top = inbox.screen();
-    assert!(top.contains("Keys · 1-28/99"), "{top}");
+    assert!(top.contains("Keys · 1-28/100"), "{top}");
     assert!(!top.contains("Ctrl-C"), "{top}");
     inbox.key(KeyCode::Char('G'));
     let bottom = inbox.screen();
-    assert!(bottom.contains("Keys · 72-99/99"), "{bottom}");
+    assert!(bottom.contains("Keys · 73-100/100"), "{bottom}");
     assert!(
         bottom.contains("Ctrl-C") && bottom.contains("Esc q ?"),
         "{bottom}"
     );
     inbox.key(KeyCode::Char('k'));
-    assert!(inbox.screen().contains("Keys · 71-98/99"));
+    assert!(inbox.screen().contains("Keys · 72-99/100"));
     inbox.key(KeyCode::Char('q'));
     assert!(!inbox.screen().contains("Keys ·"), "q closes the help");
     assert!(!inbox.app.quit);
@@ -925,11 +953,18 @@ fn the_list_says_how_long_each_buyer_has_waited_and_finds_who_waited_longest() {
             .any(|l| l.contains("Trần Văn Minh") && l.contains(" 1d│")),
         "{screen}"
     );
-    // Under All pages, each row says its page.
+    // Under All pages, each row says its page where the buyer's words leave room; where they
+    // do not, the words win (the chat's header names the page).
     assert!(
         screen
             .lines()
-            .any(|l| l.contains("Kem chống") && l.contains("Mỹ Phẩm")),
+            .any(|l| l.contains("Shop ơi? 👋") && l.contains("Thời Tran… · 23h left")),
+        "{screen}"
+    );
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("Kem chống nắng cho da dầu") && !l.contains("Mỹ Phẩm")),
         "{screen}"
     );
 
@@ -990,6 +1025,67 @@ fn the_list_says_how_long_each_buyer_has_waited_and_finds_who_waited_longest() {
 }
 
 #[test]
+fn a_reply_facebook_did_not_take_marks_its_row_and_bang_goes_to_the_next_one() {
+    let mut inbox = Inbox::new(140, 40);
+    inbox.key(KeyCode::Char('!'));
+    assert!(
+        inbox
+            .screen()
+            .contains("No reply waiting to be sent again here."),
+        "{}",
+        inbox.screen()
+    );
+    let mut store = inbox.store();
+    for conversation in ["t_thu", "t_hoa"] {
+        let reply = store
+            .enqueue_reply(conversation, "Dạ còn ạ", common::inbox::now())
+            .unwrap();
+        store
+            .mark_reply_failed(
+                reply,
+                "this person isn't available right now (Facebook error 551)",
+                pagedesk::model::ReplyProblem::Unavailable,
+                true,
+            )
+            .unwrap();
+    }
+    inbox
+        .app
+        .on_sync_event(&pagedesk::sync::SyncEvent::SyncStateChanged {
+            page_id: SHOP.into(),
+        });
+    let screen = inbox.screen();
+    for name in ["Trần Thị Thu", "Phạm Thị Hoa"] {
+        assert!(
+            screen
+                .lines()
+                .any(|l| l.contains(name) && l.contains("✗ not sent")),
+            "{screen}"
+        );
+    }
+    assert!(
+        !screen
+            .lines()
+            .any(|l| l.contains("Nguyễn Thị Lan") && l.contains("✗")),
+        "{screen}"
+    );
+    let selected = |inbox: &Inbox| {
+        inbox
+            .app
+            .selected_conversation()
+            .unwrap()
+            .customer_name
+            .clone()
+    };
+    inbox.key(KeyCode::Char('!'));
+    assert_eq!(selected(&inbox), "Trần Thị Thu");
+    inbox.key(KeyCode::Char('!'));
+    assert_eq!(selected(&inbox), "Phạm Thị Hoa");
+    inbox.key(KeyCode::Char('!'));
+    assert_eq!(selected(&inbox), "Trần Thị Thu", "from the top again");
+}
+
+#[test]
 fn quitting_with_a_reply_not_sent_says_it_will_still_go_out() {
     let mut inbox = Inbox::new(100, 30);
     inbox
@@ -1005,6 +1101,22 @@ fn quitting_with_a_reply_not_sent_says_it_will_still_go_out() {
     );
     inbox.key(KeyCode::Char('q'));
     assert!(inbox.app.quit);
+
+    // In Vietnamese the warning is longer than the line: wrapped, its key read whole.
+    let config = common::inbox::CONFIG.replace("language = \"en\"", "language = \"vi\"");
+    let mut inbox = Inbox::with_config(100, 30, &config);
+    inbox
+        .store()
+        .enqueue_reply("t_lan", "Dạ còn ạ", common::inbox::now())
+        .unwrap();
+    inbox.key(KeyCode::Char('q'));
+    let screen = inbox.screen();
+    let bottom: Vec<&str> = screen.lines().rev().skip(1).take(2).collect();
+    assert!(
+        bottom[0].trim_end().ends_with("Nhấn q lần nữa để thoát.")
+            && bottom[1].starts_with("1 tin chưa gửi: tin vẫn nằm trong hộp thư đi"),
+        "{screen}"
+    );
 }
 
 #[test]

@@ -82,6 +82,26 @@ fn a_failed_reply_with_its_reason_and_retry_key() {
 }
 
 #[test]
+fn a_failed_reply_marks_its_row_in_vietnamese() {
+    let config = common::inbox::CONFIG.replace("language = \"en\"", "language = \"vi\"");
+    let mut inbox = Inbox::with_config(140, 30, &config);
+    let mut store = inbox.store();
+    let reply = store
+        .enqueue_reply("t_thu", "Dạ còn ạ", common::inbox::now())
+        .unwrap();
+    store
+        .mark_reply_failed(
+            reply,
+            "this person isn't available right now (Facebook error 551)",
+            pagedesk::model::ReplyProblem::Unavailable,
+            true,
+        )
+        .unwrap();
+    inbox.key(KeyCode::Char('2'));
+    insta::assert_snapshot!(inbox.screen());
+}
+
+#[test]
 fn the_inbox_in_vietnamese() {
     let config = common::inbox::CONFIG.replace("language = \"en\"", "language = \"vi\"");
     let mut inbox = Inbox::with_config(100, 30, &config);

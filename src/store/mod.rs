@@ -228,6 +228,14 @@ impl ConversationUpdate {
     }
 }
 
+/// What a jump through a list looks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Marked {
+    Unread,
+    /// A reply Facebook did not take, waiting for staff.
+    FailedReply,
+}
+
 /// A done conversation that left the first page of Facebook's Done folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LeftDone {
@@ -314,6 +322,8 @@ pub struct ConversationRow {
     /// Where the list puts it: its last message, or when it arrived from Spam if later.
     #[serde(skip)]
     pub listed_time: DateTime<Utc>,
+    /// A reply to it failed and waits for staff (retry, or take it back).
+    pub failed_reply: bool,
     /// Where the buyer came from, the newest (an ad, an m.me link).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub referral: Option<crate::model::Referral>,

@@ -20,7 +20,8 @@ const CONVERSATION_COLUMNS: &str = "c.id, c.page_id, p.name, c.customer_id, c.cu
         (SELECT l.id, l.name, l.colour FROM conversation_labels cl
          JOIN labels l ON l.id = cl.label_id WHERE cl.conversation_id = c.id
          ORDER BY l.name COLLATE NOCASE) l),
-    c.assignee, c.listed_time";
+    c.assignee, c.listed_time,
+    EXISTS (SELECT 1 FROM messages f WHERE f.conversation_id = c.id AND f.status = 'failed')";
 
 fn conversation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationRow> {
     let folder: String = r.get(8)?;
@@ -47,6 +48,7 @@ fn conversation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationRow> 
         labels: labels(&r.get::<_, String>(17)?),
         assignee: r.get(18)?,
         listed_time: to_time(r.get(19)?),
+        failed_reply: r.get(20)?,
         referral: None,
         held_by: None,
     })
@@ -191,16 +193,28 @@ impl Store {
         Ok(Some(before as usize))
     }
 
-    /// The next conversation with unread messages after `current` in a list (from the top
-    /// when there is none after it, or no current one).
-    pub fn next_unread(&self, query: &ListQuery, current: Option<&str>) -> Result<Option<String>> {
+    /// The next conversation `marked` so after `current` in a list (from the top when there is
+    /// none after it, or no current one).
+    pub fn next_marked(
+        &self,
+        query: &ListQuery,
+        current: Option<&str>,
+        marked: Marked,
+    ) -> Result<Option<String>> {
         let (condition, params) = query.condition(&self.staff);
         let (_, order, before_it) = query.order.sql();
+        let mark = match marked {
+            Marked::Unread => "c.unread_count > 0",
+            Marked::FailedReply => {
+                "EXISTS (SELECT 1 FROM messages f WHERE f.conversation_id = c.id
+                    AND f.status = 'failed')"
+            }
+        };
         let first = |extra: &str, params: &[(&str, &dyn ToSql)]| -> Result<Option<String>> {
             Ok(self
                 .conn
                 .prepare_cached(&format!(
-                    "SELECT c.id FROM conversations c WHERE {condition} AND c.unread_count > 0
+                    "SELECT c.id FROM conversations c WHERE {condition} AND {mark}
                        {extra} ORDER BY {order} LIMIT 1"
                 ))?
                 .query_row(params, |r| r.get(0))

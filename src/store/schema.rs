@@ -471,5 +471,7 @@ CREATE INDEX conversations_unreplied_newest ON conversations(listed_time DESC, i
     WHERE customer_spoke_last = 1 AND done_at IS NULL;
 CREATE INDEX conversations_assigned ON conversations(assignee, listed_time DESC, id DESC)
     WHERE assignee IS NOT NULL AND done_at IS NULL;
+-- A reply Facebook did not take marks its conversation's row in every list: found at once.
+CREATE INDEX messages_failed ON messages(conversation_id) WHERE status = 'failed';
 "#,
 ];

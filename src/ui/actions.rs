@@ -275,7 +275,8 @@ impl App {
             Action::TeamStats => self.open_stats(),
             Action::PreviousPage => self.step_page(false),
             Action::NextPage => self.step_page(true),
-            Action::NextUnread => self.next_unread(),
+            Action::NextUnread => self.next_marked(crate::store::Marked::Unread),
+            Action::NextFailed => self.next_marked(crate::store::Marked::FailedReply),
             Action::LongestWaiting => self.toggle_longest_waiting(),
             Action::Retry => self.retry_failed(),
             Action::CopyMessage => self.copy_message(),
@@ -515,19 +516,27 @@ impl App {
     }
 
     /// Moves to the next conversation with unread messages in the list.
-    pub(super) fn next_unread(&mut self) {
+    /// Selects the next conversation `marked` so in the list, or says there is none.
+    pub(super) fn next_marked(&mut self, marked: crate::store::Marked) {
         let query = self.list_query();
         let current = self.selected_conversation().map(|c| c.id.clone());
         let next = self
             .store_ref()
-            .next_unread(&query, current.as_deref())
+            .next_marked(&query, current.as_deref(), marked)
             .and_then(|next| match next {
                 Some(id) => self.store_ref().position_in(&query, &id),
                 None => Ok(None),
             });
         match self.report_value(next) {
             Some(Some(position)) => self.select_index(position),
-            Some(None) => self.say(self.tr.t(S::NoUnread).to_owned()),
+            Some(None) => self.say(
+                self.tr
+                    .t(match marked {
+                        crate::store::Marked::Unread => S::NoUnread,
+                        crate::store::Marked::FailedReply => S::NoFailedReply,
+                    })
+                    .to_owned(),
+            ),
             None => {}
         }
     }

@@ -14,6 +14,45 @@ use crate::text::fit;
 use crate::ui::app::{App, Pane};
 use crate::ui::clock::Clock;
 
+/// What follows the buyer's words on a row's second line: who has it (bold) and, under All
+/// pages, whose page, then the reply window. The buyer's words come first: they keep three
+/// fifths of the row (or all they need), the page name giving way first (the chat's header says
+/// it too), then the assignee's name shrinking.
+fn row_tail(
+    app: &App,
+    conversation: &ConversationRow,
+    window: &str,
+    preview: &str,
+    width: usize,
+) -> (String, String) {
+    let room = width.saturating_sub(2);
+    let wanted = preview.width().min(room * 3 / 5);
+    let page = (app.page.is_none() && app.pages.len() > 1)
+        .then(|| fit(&conversation.page_name, 10).trim_end().to_owned());
+    let assignee = |most: usize| {
+        conversation
+            .assignee
+            .as_ref()
+            .map(|name| format!(" →{}", fit(name, most).trim_end()))
+            .unwrap_or_default()
+    };
+    let with_page = |page: Option<&String>| match page {
+        Some(page) => format!(" {page} · {window}"),
+        None => format!(" {window}"),
+    };
+    let tails = [
+        (assignee(10), with_page(page.as_ref())),
+        (assignee(10), with_page(None)),
+        (assignee(4), with_page(None)),
+    ];
+    let fits = |(assignee, window): &(String, String)| {
+        room.saturating_sub(assignee.width() + window.width()) >= wanted
+    };
+    let [.., narrowest] = &tails;
+    let chosen = tails.iter().find(|tail| fits(tail)).unwrap_or(narrowest);
+    chosen.clone()
+}
+
 /// Time left to reply as a plain `RESPONSE`, "tag" while only HUMAN_AGENT may (and the page
 /// may use it), "closed" after, or "no reply" when Facebook says the person cannot be messaged.
 pub(super) fn reply_window(
@@ -118,6 +157,11 @@ pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
             String::new()
         };
         let dot = if unread { "● " } else { "  " };
+        // A reply Facebook did not take: said on the row, in full where the name keeps its room.
+        let failed = match conversation.failed_reply {
+            true => format!(" {}", tr.t(S::FailedMark)),
+            false => String::new(),
+        };
         // When they last wrote too, if that was later than the wait began and there is room
         // beside the whole name.
         let last_wrote = match (
@@ -134,6 +178,7 @@ pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
                 if width
                     >= dot.width()
                         + conversation.customer_name.width()
+                        + failed.width()
                         + spam.width()
                         + time.width()
                         + last.width()
@@ -143,7 +188,16 @@ pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
             }
             _ => time,
         };
-        let right = format!(" {spam}{time}");
+        let name_room = |failed: &str| {
+            width.saturating_sub(failed.width() + spam.width() + time.width() + dot.width() + 1)
+        };
+        let failed = match failed.is_empty() {
+            false if name_room(&failed) < conversation.customer_name.width().min(14) => {
+                " ✗".to_owned()
+            }
+            _ => failed,
+        };
+        let right = format!("{failed} {spam}{time}");
         // Its labels between the whole name and the time, as many as fit.
         let free =
             width.saturating_sub(right.width() + dot.width() + conversation.customer_name.width());
@@ -159,6 +213,9 @@ pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
             Span::styled(fit(&conversation.customer_name, name_width), name_style),
         ];
         first.extend(chips);
+        if !failed.is_empty() {
+            first.push(Span::styled(failed, app.theme.error()));
+        }
         if conversation.spam {
             first.push(Span::raw(" "));
             first.push(Span::styled(spam.trim_end().to_owned(), app.theme.spam()));
@@ -167,28 +224,12 @@ pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
             first.push(Span::styled(right, app.theme.dim()));
         }
         let window = reply_window(tr, conversation, app.settings.human_agent_tag, clock);
-        // Under All pages, whose page each conversation is.
-        let window = if app.page.is_none() && app.pages.len() > 1 {
-            format!(
-                " {} · {window}",
-                fit(&conversation.page_name, 10).trim_end()
-            )
-        } else {
-            format!(" {window}")
-        };
-        // Who has it.
-        let assignee = conversation
-            .assignee
-            .as_ref()
-            .map(|name| format!(" →{}", fit(name, 10).trim_end()))
-            .unwrap_or_default();
+        let preview = tr.preview(conversation);
+        let (assignee, window) = row_tail(app, conversation, &window, &preview, width);
         let snippet_width = width.saturating_sub(window.width() + 2 + assignee.width());
         let mut second = vec![
             Span::raw("  "),
-            Span::styled(
-                fit(&tr.preview(conversation), snippet_width),
-                app.theme.dim(),
-            ),
+            Span::styled(fit(&preview, snippet_width), app.theme.dim()),
         ];
         second.push(Span::styled(assignee, app.theme.bold()));
         second.push(Span::styled(window, app.theme.dim()));

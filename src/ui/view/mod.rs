@@ -81,11 +81,13 @@ pub(crate) fn panes(app: &App, area: Rect) -> Panes {
     let banners = (token_banners(app, area.width).len() as u16).min(area.height / 4);
     let problems = problem_lines(app, area.width, Clock::local()).len() as u16;
     let problems = problems.min(area.height / 4);
+    let status_height =
+        status::wrapped_notice(app, area.width, Clock::local()).map_or(1, |l| l.len());
     let [banner, main, problems, status, hints] = Layout::vertical([
         Constraint::Length(banners),
         Constraint::Min(3),
         Constraint::Length(problems),
-        Constraint::Length(1),
+        Constraint::Length(status_height as u16),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -146,7 +148,7 @@ pub fn areas(app: &App) -> Areas {
 
 /// Whether a page shown fails to sync for a reason the details line (and `w`) give.
 pub fn problems_shown(app: &App) -> bool {
-    !status::problem_details(app, Clock::local()).is_empty()
+    !status::why_details(app, Clock::local()).is_empty()
 }
 
 /// The row of the status line on the terminal as it is now.

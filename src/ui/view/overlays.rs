@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use strum::IntoEnumIterator;
 
-use super::status::problem_details;
+use super::status::why_details;
 use crate::i18n::S;
 use crate::keymap::Mode;
 use crate::model::PictureWanted;
@@ -65,7 +65,7 @@ fn help_lines(app: &App) -> Vec<Line<'static>> {
 fn why_lines(app: &App, screen: Rect, clock: Clock) -> Vec<Line<'static>> {
     let width = usize::from(window_area(screen, 0).width.saturating_sub(2));
     let mut lines = Vec::new();
-    for reason in problem_details(app, clock) {
+    for reason in why_details(app, clock) {
         if !lines.is_empty() {
             lines.push(Line::raw(""));
         }

@@ -55,8 +55,15 @@ pub(super) fn draw_sidebar(frame: &mut Frame, app: &App, area: Rect) {
             app.page == Some(index),
         ));
     }
+    // A rule with the heading in it: the rule fills the padding, not the heading's spaces.
+    let heading = fit(&format!("── {} ", tr.t(S::Filters)), width);
+    let words = heading.trim_end().width();
     lines.push(Line::styled(
-        fit(&format!("── {} ", tr.t(S::Filters)), width).replace(' ', "─"),
+        format!(
+            "{} {}",
+            heading.trim_end(),
+            "─".repeat(width.saturating_sub(words + 1))
+        ),
         app.theme.dim(),
     ));
     for (index, filter) in Filter::ALL.into_iter().enumerate() {
@@ -98,23 +105,32 @@ pub(super) fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
         app.pages.len() + 1
     );
     let page_width = 1 + marker.width() + name.width() + unread.width() + position.width();
-    // Every filter with its count; where that leaves the page's name no room, the chosen one.
-    let all_filters: Vec<(String, bool)> = Filter::ALL
-        .into_iter()
-        .enumerate()
-        .map(|(index, filter)| {
-            let label = format!(
-                " {} {} {} ",
-                index + 1,
-                tr.t(filter_name(filter)),
-                app.counts.of(filter)
-            );
-            (label, app.filter == filter)
-        })
-        .collect();
-    let all_width: usize = all_filters.iter().map(|(label, _)| label.width()).sum();
-    let filters = if page_width + 1 + all_width <= usize::from(area.width) {
+    // Every filter with its count; where that leaves the page's name no room, every count
+    // with the chosen filter named (Vietnamese names are longer); else the chosen one alone.
+    let labelled = |named: &dyn Fn(Filter) -> bool| -> Vec<(String, bool)> {
+        Filter::ALL
+            .into_iter()
+            .enumerate()
+            .map(|(index, filter)| {
+                let count = app.counts.of(filter);
+                let label = match named(filter) {
+                    true => format!(" {} {} {count} ", index + 1, tr.t(filter_name(filter))),
+                    false => format!(" {}:{count} ", index + 1),
+                };
+                (label, app.filter == filter)
+            })
+            .collect()
+    };
+    let fits = |filters: &[(String, bool)]| {
+        let width: usize = filters.iter().map(|(label, _)| label.width()).sum();
+        page_width + 1 + width <= usize::from(area.width)
+    };
+    let all_filters = labelled(&|_| true);
+    let counts = labelled(&|filter| filter == app.filter);
+    let filters = if fits(&all_filters) {
         all_filters
+    } else if fits(&counts) {
+        counts
     } else {
         let chosen = format!(
             " {} {} ",

@@ -65,13 +65,22 @@ fn failing_since(app: &App, index: usize, clock: Clock) -> String {
 /// Why each failing page shown does not sync, whole: the selected page, or every page under
 /// All pages. A token problem has its banner at the top instead.
 pub(super) fn problem_details(app: &App, clock: Clock) -> Vec<String> {
+    page_problems(app, clock, false)
+}
+
+/// Why each failing page shown does not sync, token problems included: what `w` lists.
+pub(super) fn why_details(app: &App, clock: Clock) -> Vec<String> {
+    page_problems(app, clock, true)
+}
+
+fn page_problems(app: &App, clock: Clock, with_tokens: bool) -> Vec<String> {
     (0..app.pages.len())
         .filter(|i| app.page.is_none_or(|selected| selected == *i))
         .filter_map(|i| {
             let page = &app.pages[i];
             let error = page.sync.last_error.as_deref()?;
             if page.sync.last_error_kind == Some(SyncErrorKind::Token) {
-                return None;
+                return with_tokens.then(|| app.tr.f(S::TokenBanner, &[&page.name]));
             }
             let (state, _) = page_state(app, i, clock);
             Some(app.tr.f(S::WhyNotSyncing, &[&state, error]))
@@ -104,6 +113,46 @@ pub(super) fn draw_problems(frame: &mut Frame, app: &App, area: Rect, clock: Clo
     frame.render_widget(Paragraph::new(lines).style(app.theme.error()), area);
 }
 
+/// The most lines a notice takes: a warning longer than the line (quitting with replies not
+/// sent, in Vietnamese) is read whole, its key included.
+const NOTICE_LINES: usize = 3;
+
+/// A notice too long for the status line beside what it shows on the right, wrapped over the
+/// whole width; `None` when it fits (or there is none). One carrying a link stays on its line,
+/// where the link is made clickable whole.
+pub(super) fn wrapped_notice(app: &App, width: u16, clock: Clock) -> Option<Vec<String>> {
+    let notice = app
+        .notice()
+        .filter(|_| app.search.typing.is_none() && app.link.is_none())?;
+    let width = usize::from(width);
+    if notice.width() + status_right(app, clock).width() <= width {
+        return None;
+    }
+    let mut lines = crate::ui::chat::wrap(notice, width);
+    lines.truncate(NOTICE_LINES);
+    Some(lines)
+}
+
+/// The status line's right end: the spam conversations waiting, and when the next is due.
+fn status_right(app: &App, clock: Clock) -> String {
+    let waiting: Vec<_> = app
+        .pages
+        .iter()
+        .filter(|p| p.spam_sync)
+        .flat_map(|p| p.waiting.iter())
+        .collect();
+    match waiting.iter().map(|w| w.due_time).min() {
+        Some(next) => {
+            let at = clock.hm(next);
+            format!(
+                " {}",
+                app.tr.f(S::SpamWaiting, &[&waiting.len().to_string(), &at])
+            )
+        }
+        None => String::new(),
+    }
+}
+
 pub(super) fn draw_status(frame: &mut Frame, app: &App, area: Rect, clock: Clock) {
     let tr = app.tr;
     let width = usize::from(area.width);
@@ -115,22 +164,12 @@ pub(super) fn draw_status(frame: &mut Frame, app: &App, area: Rect, clock: Clock
         );
         return;
     }
-    let waiting: Vec<_> = app
-        .pages
-        .iter()
-        .filter(|p| p.spam_sync)
-        .flat_map(|p| p.waiting.iter())
-        .collect();
-    let right = match waiting.iter().map(|w| w.due_time).min() {
-        Some(next) => {
-            let at = clock.hm(next);
-            format!(
-                " {}",
-                tr.f(S::SpamWaiting, &[&waiting.len().to_string(), &at])
-            )
-        }
-        None => String::new(),
-    };
+    if let Some(lines) = wrapped_notice(app, area.width, clock) {
+        let lines: Vec<Line> = lines.into_iter().map(Line::raw).collect();
+        frame.render_widget(Paragraph::new(lines), area);
+        return;
+    }
+    let right = status_right(app, clock);
     let left_width = width.saturating_sub(right.width());
     let (left, warning) = match app.notice() {
         Some(message) => (message.to_owned(), false),
