@@ -232,6 +232,7 @@ strings! {
     ReplyKept => "The reply was not stored ({}); it is back in the reply box, not sent.", "Chưa lưu được tin trả lời ({}); tin đã trở lại ô trả lời, chưa gửi.";
     SearchPrompt => "Search: ", "Tìm: ";
     SearchHits => "Match {} of {} for “{}” (n/N)", "Kết quả {}/{} cho “{}” (n/N)";
+    SearchHitsDone => "Match {} of {} for “{}” (n/N), in a conversation marked done: shown under Done", "Kết quả {}/{} cho “{}” (n/N), trong hội thoại đã xong: hiện ở mục Đã xong";
     SearchNone => "No match for “{}”.", "Không tìm thấy “{}”.";
     Settings => "Settings", "Cài đặt";
     Page => "Page", "Trang";

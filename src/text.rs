@@ -126,6 +126,76 @@ pub fn fold(text: &str) -> String {
         .collect()
 }
 
+/// What the search index holds for a message: its folded words, and each phone number in it as
+/// one dials it, so that "0987.654.321" and "+84 987 654 321" find each other.
+pub fn search_words(text: &str) -> String {
+    let mut words = fold(text);
+    for (_, number) in phone_numbers(text) {
+        words.push(' ');
+        words.push_str(&number);
+    }
+    words
+}
+
+/// A search typed by staff: its phone numbers as one dials them, the rest as typed.
+pub fn search_query(typed: &str) -> String {
+    let mut query = String::new();
+    let mut from = 0;
+    for (range, number) in phone_numbers(typed) {
+        query.push_str(&typed[from..range.start]);
+        query.push_str(&number);
+        from = range.end;
+    }
+    query.push_str(&typed[from..]);
+    query
+}
+
+/// The marks a word carries (tone, hat, horn, breve, đ's stroke), in no order: what tells
+/// "Đà" from "đá" once both fold to "da". Vietnamese puts a tone on either vowel ("hoà",
+/// "hòa"), so only which marks, not where, counts.
+fn marks(word: &str) -> Vec<char> {
+    let mut marks: Vec<char> = word
+        .nfd()
+        .filter_map(|c| match c {
+            'đ' | 'Đ' => Some('đ'),
+            c if unicode_normalization::char::is_combining_mark(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    marks.sort_unstable();
+    marks
+}
+
+/// Whether `text` has a word the typed `wanted` word starts, its marks too: a word typed with
+/// diacritics finds only words that carry them ("Nẵng" not "nắng"); one typed without finds
+/// every spelling.
+pub fn has_word_marked(text: &str, wanted: &str) -> bool {
+    let wanted_folded = fold(wanted);
+    let wanted_marks = marks(wanted);
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|word| fold(word).starts_with(&wanted_folded))
+        .any(|word| {
+            let mut carried = marks(word);
+            wanted_marks
+                .iter()
+                .all(|mark| match carried.iter().position(|c| c == mark) {
+                    Some(at) => {
+                        carried.remove(at);
+                        true
+                    }
+                    None => false,
+                })
+        })
+}
+
+/// The words of a search typed with diacritics, which hits must carry as typed.
+pub fn marked_words(query: &str) -> Vec<&str> {
+    query
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty() && !marks(word).is_empty())
+        .collect()
+}
+
 /// `text` cut to `width` display columns (with `…` when cut) and padded to exactly `width`.
 pub fn fit(text: &str, width: usize) -> String {
     if width == 0 {
@@ -310,6 +380,29 @@ pub fn addresses(text: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_word_typed_with_marks_finds_only_words_that_carry_them() {
+        use super::has_word_marked;
+        assert!(has_word_marked("ship về Đà Nẵng", "Nẵng"));
+        assert!(
+            has_word_marked("ship về Đà Nẵng", "nẵ"),
+            "a word being typed"
+        );
+        assert!(!has_word_marked("trời nắng quá", "Nẵng"));
+        assert!(!has_word_marked("đá bóng", "Đà"));
+        assert!(!has_word_marked("da bò", "đà"), "đ is a mark of its own");
+        assert!(
+            has_word_marked("giao hoà tốc", "hòa"),
+            "the tone on either vowel"
+        );
+        assert!(has_word_marked("GIÁ BAO NHIÊU", "giá"));
+        assert_eq!(super::marked_words("Đà Nang 0912"), ["Đà"]);
+        assert_eq!(
+            super::search_query("sđt +84 912 345 678 nha"),
+            "sđt 0912345678 nha"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -179,6 +179,55 @@ fn search_ignores_diacritics_and_n_walks_the_matches() {
 }
 
 #[test]
+fn search_respects_diacritics_typed_and_finds_phone_numbers_however_written() {
+    let mut inbox = Inbox::new(100, 30);
+    let search = |inbox: &mut Inbox, typed: &str| {
+        inbox.key(KeyCode::Char('/'));
+        inbox.keys(typed);
+        inbox.key(KeyCode::Enter);
+        inbox.screen()
+    };
+    // "ship về Đà Nẵng" (Trần Thị Thu), not "Kem chống nắng cho da dầu" (Hoàng Mỹ Linh).
+    let screen = search(&mut inbox, "Đà Nẵng");
+    assert!(screen.contains("Match 1 of 1 for “Đà Nẵng”"), "{screen}");
+    assert_eq!(inbox.app.open.as_ref().unwrap().conversation.id, "t_thu");
+    // Typed without them: every spelling.
+    let screen = search(&mut inbox, "da nang");
+    assert!(screen.contains("Match 1 of 2 for “da nang”"), "{screen}");
+    // A tone on the other vowel is the same word ("hoà", "hòa").
+    let mut store = inbox.store();
+    let reply = store
+        .enqueue_reply(
+            "t_minh",
+            "Dạ shop gửi hoà tốc cho anh, sđt shop 0912.345.678",
+            common::inbox::now(),
+        )
+        .unwrap();
+    store
+        .mark_reply_sent(reply, "m_hoa_toc", false, common::inbox::now())
+        .unwrap();
+    let screen = search(&mut inbox, "hòa tốc");
+    assert!(screen.contains("Match 1 of 1 for “hòa tốc”"), "{screen}");
+    for typed in ["0912345678", "+84 912 345 678", "0912 345 678"] {
+        let screen = search(&mut inbox, typed);
+        assert!(
+            screen.contains(&format!("Match 1 of 1 for “{typed}”")),
+            "{screen}"
+        );
+        assert_eq!(inbox.app.open.as_ref().unwrap().conversation.id, "t_minh");
+    }
+    // A hit in a conversation marked done says where it is shown.
+    store
+        .mark_done("t_thu", true, common::inbox::now())
+        .unwrap();
+    let screen = search(&mut inbox, "Đà Nẵng");
+    assert!(
+        screen.contains("in a conversation marked done: shown under Done"),
+        "{screen}"
+    );
+}
+
+#[test]
 fn space_in_settings_saves_spam_sync_for_every_process() {
     let mut inbox = Inbox::new(100, 30);
     inbox.key(KeyCode::Char('s'));

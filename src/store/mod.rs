@@ -480,6 +480,42 @@ mod tests {
     }
 
     #[test]
+    fn a_database_from_before_phone_search_finds_its_numbers_however_written() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            // As pagedesk left it before migration 13: words folded, numbers as written.
+            let mut conn =
+                rusqlite::Connection::open(dir.path().join(super::DATABASE_FILE)).unwrap();
+            let before = super::schema::PHONES_INDEXED as usize - 1;
+            let tx = conn.transaction().unwrap();
+            for migration in &super::schema::MIGRATIONS[..before] {
+                tx.execute_batch(migration).unwrap();
+            }
+            tx.execute_batch(
+                "INSERT INTO pages (id, name) VALUES ('p', 'Shop');
+                 INSERT INTO conversations (id, page_id, folder, customer_id, customer_name,
+                    snippet, updated_time, unread_count)
+                 VALUES ('t_1', 'p', 'inbox', 'u', 'Nguyễn Thị Lan', 'sdt', 1700000000, 1);
+                 INSERT INTO messages (fb_id, conversation_id, direction, from_id, from_name,
+                    text, created_time, status, search_key)
+                 VALUES ('m_1', 't_1', 'in', 'u', 'Nguyễn Thị Lan', 'Sdt em 0987.654.321 nha',
+                    1700000000, 'sent', 7);
+                 INSERT INTO message_search (rowid, folded) VALUES (7, 'sdt em 0987.654.321 nha');",
+            )
+            .unwrap();
+            tx.pragma_update(None, "user_version", before as i64)
+                .unwrap();
+            tx.commit().unwrap();
+        }
+        let store = super::Store::open(dir.path()).unwrap();
+        for typed in ["0987654321", "+84 987 654 321", "0987 654 321", "sdt em"] {
+            assert_eq!(store.search(typed, 10).unwrap().len(), 1, "{typed}");
+        }
+        let listed = store.conversations(&super::ListQuery::default()).unwrap();
+        assert_eq!(listed[0].listed_time.timestamp(), 1700000000);
+    }
+
+    #[test]
     fn a_read_only_database_says_so() {
         let dir = tempfile::tempdir().unwrap();
         drop(super::Store::open(dir.path()).unwrap());
@@ -745,7 +781,7 @@ fn index_message(
     tx.prepare_cached("UPDATE messages SET search_key = ?2 WHERE id = ?1")?
         .execute(rusqlite::params![row, key])?;
     tx.prepare_cached("INSERT INTO message_search (rowid, folded) VALUES (?1, ?2)")?
-        .execute(rusqlite::params![key, crate::text::fold(text)])?;
+        .execute(rusqlite::params![key, crate::text::search_words(text)])?;
     Ok(())
 }
 
@@ -762,7 +798,7 @@ fn reindex_message(tx: &Transaction<'_>, row: i64, text: &str) -> rusqlite::Resu
         .execute([key])?;
     if !text.is_empty() {
         tx.prepare_cached("INSERT INTO message_search (rowid, folded) VALUES (?1, ?2)")?
-            .execute(rusqlite::params![key, crate::text::fold(text)])?;
+            .execute(rusqlite::params![key, crate::text::search_words(text)])?;
     }
     Ok(())
 }
@@ -785,6 +821,16 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     }
     for migration in &schema::MIGRATIONS[version as usize..] {
         tx.execute_batch(migration)?;
+    }
+    // Phone numbers joined the index's words in migration 13: older messages are indexed again.
+    if (1..schema::PHONES_INDEXED).contains(&version) {
+        let messages: Vec<(i64, String)> = tx
+            .prepare("SELECT id, text FROM messages WHERE search_key IS NOT NULL AND text <> ''")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (row, text) in messages {
+            reindex_message(&tx, row, &text)?;
+        }
     }
     tx.pragma_update(None, "user_version", known)?;
     tx.commit()?;

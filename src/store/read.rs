@@ -1,6 +1,6 @@
 //! Reading for people: conversation lists (a window at a time), messages, counts and search.
 
-use rusqlite::{OptionalExtension, ToSql, params};
+use rusqlite::{OptionalExtension, ToSql};
 
 use super::*;
 use crate::model::{Attachment, Carried, LabelMatch};
@@ -393,7 +393,8 @@ impl Store {
     /// Conversations whose customer's name matches, then messages that match, newest first;
     /// diacritics do not matter ("gia" finds "giá", "dam" finds "đầm").
     pub fn search(&self, text: &str, limit: usize) -> Result<Vec<SearchHit>> {
-        let folded = crate::text::fold(text);
+        let typed = crate::text::search_query(text);
+        let folded = crate::text::fold(&typed);
         let words: Vec<String> = folded
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
@@ -402,35 +403,53 @@ impl Store {
         if words.is_empty() {
             return Ok(Vec::new());
         }
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        // Words typed with diacritics: a hit must carry them (the index knows only the folded).
+        let marked = crate::text::marked_words(&typed);
+        let carries = |text: &str| {
+            marked
+                .iter()
+                .all(|word| crate::text::has_word_marked(text, word))
+        };
         let mut hits = Vec::new();
         let mut names = self.conn.prepare_cached(
-            "SELECT id FROM conversations WHERE search_name LIKE '%' || ?1 || '%' ESCAPE '\\'
-             ORDER BY updated_time DESC, id DESC LIMIT ?2",
+            "SELECT id, customer_name FROM conversations
+             WHERE search_name LIKE '%' || ?1 || '%' ESCAPE '\\'
+             ORDER BY updated_time DESC, id DESC",
         )?;
         let pattern = folded
             .trim()
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_");
-        for id in names.query_map(params![pattern, limit], |r| r.get::<_, String>(0))? {
-            hits.push(SearchHit {
-                conversation_id: id?,
-                message_row: None,
-            });
+        let mut rows = names.query([pattern])?;
+        while let Some(row) = rows.next()? {
+            if hits.len() >= limit {
+                break;
+            }
+            if carries(&row.get::<_, String>(1)?) {
+                hits.push(SearchHit {
+                    conversation_id: row.get(0)?,
+                    message_row: None,
+                });
+            }
         }
+        let names_found = hits.len();
         let mut messages = self.conn.prepare_cached(
-            "SELECT m.conversation_id, m.id FROM message_search s JOIN messages m ON m.search_key = s.rowid
-             WHERE message_search MATCH ?1 ORDER BY s.rowid DESC LIMIT ?2",
+            "SELECT m.conversation_id, m.id, m.text FROM message_search s
+             JOIN messages m ON m.search_key = s.rowid
+             WHERE message_search MATCH ?1 ORDER BY s.rowid DESC",
         )?;
-        let rows = messages.query_map(params![words.join(" "), limit], |r| {
-            Ok(SearchHit {
-                conversation_id: r.get(0)?,
-                message_row: Some(r.get(1)?),
-            })
-        })?;
-        for hit in rows {
-            hits.push(hit?);
+        let mut rows = messages.query([words.join(" ")])?;
+        while let Some(row) = rows.next()? {
+            if hits.len() - names_found >= limit {
+                break;
+            }
+            if carries(&row.get::<_, String>(2)?) {
+                hits.push(SearchHit {
+                    conversation_id: row.get(0)?,
+                    message_row: Some(row.get(1)?),
+                });
+            }
         }
         Ok(hits)
     }

@@ -158,7 +158,11 @@ impl App {
         self.reveal_highlight();
         let (n, total) = (self.search.current + 1, self.search.hits.len());
         self.say(self.tr.f(
-            S::SearchHits,
+            if done {
+                S::SearchHitsDone
+            } else {
+                S::SearchHits
+            },
             &[
                 &n.to_string(),
                 &total.to_string(),
