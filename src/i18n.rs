@@ -157,7 +157,7 @@ strings! {
     DrNoEngine => "Sync engine: none running (start `pagedesk` or `pagedesk sync`)", "Bộ đồng bộ: không chạy (mở `pagedesk` hoặc `pagedesk sync`)";
     DrDisk => "Disk: {} free ({})", "Ổ đĩa: còn trống {} ({})";
     DrDiskLow => "Disk: PROBLEM: only {} free ({}), below {}: free some space, or new messages and replies can no longer be saved (the log has stopped)", "Ổ đĩa: LỖI: chỉ còn trống {} ({}), dưới mức {}: hãy xoá bớt tệp cho trống chỗ, nếu không tin nhắn mới và tin trả lời sẽ không lưu được (nhật ký đã ngừng ghi)";
-    DrToken => "token", "token";
+    DrToken => "token", "mã truy cập";
     DrProblem => "PROBLEM: {}", "LỖI: {}";
     DrValid => "valid{}", "dùng được{}";
     DrFolder => "{} folder", "mục {}";
@@ -178,7 +178,14 @@ strings! {
     DrLastSync => "last sync", "đồng bộ gần nhất";
     DrNever => "never: run `pagedesk sync --once`", "chưa lần nào: chạy `pagedesk sync --once`";
     DrLastError => "last error", "lỗi gần nhất";
-    DrWebhooks => "webhooks", "webhook";
+    DrWebhooks => "webhooks", "tin tức thì";
+    DrInboxFolder => "inbox", "Hộp thư";
+    DrGraphAuth => "{}", "Facebook không nhận mã truy cập (hết hạn hoặc bị thu hồi), chi tiết: {}";
+    DrGraphPermission => "{}", "mã truy cập thiếu quyền, chi tiết: {}";
+    DrGraphRateLimited => "{}", "Facebook đang giới hạn số lần gọi, chi tiết: {}";
+    DrGraphTransient => "{}", "Facebook không phản hồi, chi tiết: {}";
+    DrGraphProof => "{}", "ứng dụng bắt buộc ký mọi lần gọi: đặt app_secret trong [graph] của file cấu hình, chi tiết: {}";
+    DrGraphRefused => "{}", "Facebook từ chối yêu cầu, chi tiết: {}";
     DrWebhooksNone => "none received: polled every {} (pagedesk serve receives them)", "chưa nhận: hỏi Facebook mỗi {} (pagedesk serve nhận webhook)";
     DrWebhooksNoReceiver => "not received now: the engine is not `pagedesk serve` (last event {} ({})); polled every {}", "hiện không nhận: bộ đồng bộ đang chạy không phải `pagedesk serve` (sự kiện cuối {} ({})); hỏi Facebook mỗi {}";
     DrWebhooksLive => "live: last event {} ({}); inbox polled every {} as a safety net", "đang nhận: sự kiện cuối {} ({}); hộp thư vẫn hỏi mỗi {} để chắc chắn";
@@ -265,7 +272,7 @@ strings! {
     HintSend => "send", "gửi";
     HintNewLine => "new line", "xuống dòng";
     HintQuickReply => "/shortcut quick reply", "/mã trả lời nhanh";
-    HintLeave => "leave", "thoát";
+    HintLeave => "leave", "rời ô trả lời";
     HintCancel => "cancel", "hủy";
     HintClose => "close", "đóng";
     HintLabels => "labels", "nhãn";
@@ -376,15 +383,15 @@ strings! {
     LabelCreate => "+ new label \"{}\"", "+ nhãn mới \"{}\"";
     LabelsNone => "No labels yet: type a name, Enter creates it", "Chưa có nhãn: gõ tên, Enter để tạo";
     LabelsNoneToFilter => "No labels yet (l on a conversation creates one)", "Chưa có nhãn (bấm l trên hội thoại để tạo)";
-    LabelOn => "{}: label {}", "{}: đã gắn nhãn {}";
-    LabelOff => "{}: label {} taken off", "{}: đã gỡ nhãn {}";
-    LabelCreated => "Label {} created", "Đã tạo nhãn {}";
+    LabelOn => "{}: label “{}”", "{}: đã gắn nhãn “{}”";
+    LabelOff => "{}: label “{}” taken off", "{}: đã gỡ nhãn “{}”";
+    LabelCreated => "Label “{}” created", "Đã tạo nhãn “{}”";
     LabelRenamed => "Label renamed: {}", "Đã đổi tên nhãn: {}";
-    LabelRecoloured => "Label {}: {}", "Nhãn {}: {}";
-    LabelDeleteConfirm => "Delete label {} from {} conversations? Ctrl-d again", "Xoá nhãn {} khỏi {} hội thoại? Bấm Ctrl-d lần nữa";
-    LabelDeleted => "Label {} deleted from {} conversations", "Đã xoá nhãn {} khỏi {} hội thoại";
-    LabelDeletedOne => "Label {} deleted from {} conversation", "Đã xoá nhãn {} khỏi {} hội thoại";
-    LabelRenaming => "Rename {} · Enter saves, Esc keeps the old", "Đổi tên {} · Enter để lưu, Esc giữ tên cũ";
+    LabelRecoloured => "Label “{}”: {}", "Nhãn “{}”: {}";
+    LabelDeleteConfirm => "Delete label “{}” from {} conversations? Ctrl-d again", "Xoá nhãn “{}” khỏi {} hội thoại? Bấm Ctrl-d lần nữa";
+    LabelDeleted => "Label “{}” deleted from {} conversations", "Đã xoá nhãn “{}” khỏi {} hội thoại";
+    LabelDeletedOne => "Label “{}” deleted from {} conversation", "Đã xoá nhãn “{}” khỏi {} hội thoại";
+    LabelRenaming => "Rename “{}” · Enter saves, Esc keeps the old", "Đổi tên “{}” · Enter để lưu, Esc giữ tên cũ";
     LabelsFiltered => "Labels: {} ({})", "Nhãn: {} ({})";
     AssignTitle => "Assign {} to", "Phân công {} cho";
     AssignNobody => "nobody", "không ai";
@@ -420,8 +427,8 @@ strings! {
     StatsReading => "reading the messages of the last 7 days…", "đang đọc tin nhắn 7 ngày qua…";
     StatsPeriodTooLong => "--since {}: the numbers cover at most {} days", "--since {}: số liệu chỉ tính được tối đa {} ngày";
     NotApplicable => "–", "–";
-    CliLabelOn => "{}: label {}", "{}: đã gắn nhãn {}";
-    CliNoLabel => "no label {} (pagedesk label ID add NAME creates it)", "không có nhãn {} (pagedesk label ID add TÊN sẽ tạo)";
+    CliLabelOn => "{}: label “{}”", "{}: đã gắn nhãn “{}”";
+    CliNoLabel => "no label “{}” (pagedesk label ID add NAME creates it)", "không có nhãn “{}” (pagedesk label ID add TÊN sẽ tạo)";
     CliNoStaff => "{} is not in the config's [[staff]] ({})", "{} không có trong [[staff]] của cấu hình ({})";
     CliStaffNow => "{}: {}", "{}: {}";
     CliNoteSaved => "Note saved about {}", "Đã lưu ghi chú về {}";
@@ -772,7 +779,7 @@ mod tests {
         let en = Tr(Lang::En);
         assert_eq!(
             vi.f(S::RateLimited, &["Shop", "14:05"]),
-            "Shop: Facebook giới hạn đến 14:05"
+            "Shop: Facebook bắt chờ đến 14:05; có thể có khách mới đang chờ mà chưa hiện"
         );
         let now = Utc::now();
         assert_eq!(en.ago(now - chrono::Duration::minutes(5), now), "5m ago");

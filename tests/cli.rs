@@ -177,6 +177,31 @@ async fn the_commands_speak_the_configured_language() {
         "{}",
         run.stdout
     );
+    assert!(
+        run.stdout.contains("  mục Hộp thư     đọc được")
+            && run.stdout.contains("  mã truy cập     dùng được")
+            && run.stdout.contains("  tin tức thì     chưa nhận"),
+        "{}",
+        run.stdout
+    );
+    // Facebook's refusal: a Vietnamese sentence first, its own words once after it.
+    world
+        .fault(json!({ "method": "GET", "count": 1,
+            "fault": { "kind": "error", "code": 190, "error_subcode": 463 } }))
+        .await;
+    let run = world.pagedesk(&["doctor"]).await;
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("  mã truy cập"))
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        line.contains("LỖI: Facebook không nhận mã truy cập (hết hạn hoặc bị thu hồi), chi tiết: ")
+            && line.matches("expired").count() == 1,
+        "{}",
+        run.stdout
+    );
 }
 
 /// A reply waiting for a page then taken out of the config fails with that reason at the next

@@ -1434,7 +1434,7 @@ fn a_gives_the_conversation_to_a_staff_member_and_f_narrows_the_list_to_a_label(
     let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
     inbox.key(KeyCode::Char('l'));
     inbox.app.on_key(ctrl('r'));
-    assert!(inbox.screen().contains("Rename gấp · Enter saves"));
+    assert!(inbox.screen().contains("Rename “gấp” · Enter saves"));
     inbox.key(KeyCode::Esc);
     assert!(inbox.screen().contains("Labels of Nguyễn Thị Lan"));
     inbox.app.on_key(ctrl('r'));

@@ -778,7 +778,7 @@ async fn a_label_hà_puts_on_shows_in_minhs_list() {
     ha.type_text("đã chốt");
     ha.wait_for_text("+ new label \"đã chốt\"").await;
     ha.type_text("\r");
-    ha.wait_for_text("Label đã chốt created").await;
+    ha.wait_for_text("Label “đã chốt” created").await;
     // Minh's inbox reads other processes' writes every 200 ms (how soon: the latency bench).
     minh.wait_for_text("[đã chốt]").await;
     ha.type_text("\x1b");

@@ -87,7 +87,7 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
                     ),
                     Err(e) => {
                         healthy = false;
-                        line(tr.t(S::DrToken), &tr.f(S::DrProblem, &[&e.to_string()]));
+                        line(tr.t(S::DrToken), &tr.f(S::DrProblem, &[&problem(tr, &e)]));
                     }
                 }
                 let mut folders = vec![Folder::Inbox];
@@ -95,7 +95,11 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
                     folders.push(Folder::Spam);
                 }
                 for folder in folders {
-                    let label = tr.f(S::DrFolder, &[folder.as_str()]);
+                    let name = match folder {
+                        Folder::Inbox => tr.t(S::DrInboxFolder),
+                        other => other.as_str(),
+                    };
+                    let label = tr.f(S::DrFolder, &[name]);
                     let one = crate::graph::ListSize {
                         conversations: 1,
                         messages: 1,
@@ -107,7 +111,7 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
                         Ok(_) => line(&label, tr.t(S::DrReadable)),
                         Err(e) => {
                             healthy = false;
-                            line(&label, &tr.f(S::DrProblem, &[&e.to_string()]));
+                            line(&label, &tr.f(S::DrProblem, &[&problem(tr, &e)]));
                         }
                     }
                 }
@@ -304,6 +308,21 @@ fn disk(tr: Tr, data_dir: &Path) -> bool {
 
 /// What kind of token a page has and whether it expires, when the config has the app's id and
 /// secret to ask Facebook (`debug_token`); nothing otherwise.
+/// Facebook's refusal in the staff's language: a sentence first, Facebook's own words (English)
+/// once, after it.
+fn problem(tr: Tr, error: &crate::graph::GraphError) -> String {
+    use crate::graph::GraphError as E;
+    let sentence = match error {
+        E::Auth { .. } => S::DrGraphAuth,
+        E::Permission { .. } => S::DrGraphPermission,
+        E::RateLimited { .. } => S::DrGraphRateLimited,
+        E::Transient(_) | E::TooMuchData(_) => S::DrGraphTransient,
+        E::ProofRefused { .. } => S::DrGraphProof,
+        _ => S::DrGraphRefused,
+    };
+    tr.f(sentence, &[&error.to_string()])
+}
+
 async fn token_kind(tr: Tr, config: &Config, graph: &GraphClient, token: &AccessToken) -> String {
     let (Some(app_id), Ok(Some(secret))) = (&config.graph.app_id, config.graph.app_secret()) else {
         return String::new();
