@@ -349,7 +349,8 @@ strings! {
     WaitingJustNow => "just wrote", "vừa nhắn";
     LongestWaitingFirst => "oldest first", "lâu nhất trước";
     KeyCopyMessage => "copy the buyer's last message (or the search hit)", "chép tin cuối của khách (hoặc kết quả tìm)";
-    KeyCopyPhone => "copy the newest phone number in the conversation", "chép số điện thoại mới nhất trong hội thoại";
+    KeyCopyPhone => "copy a phone number or address the buyer wrote (one: at once; several: pick)", "chép số điện thoại hoặc địa chỉ khách đã gửi (một: chép ngay; nhiều: chọn)";
+    NoPhoneOrAddress => "No phone number or address in this conversation.", "Hội thoại này không có số điện thoại hay địa chỉ nào.";
     HintAttach => "attach", "đính kèm";
     HintComplete => "complete", "điền nốt";
     KeyAttach => "attach a picture or file (the product-photo folder first)", "đính kèm ảnh hoặc tệp (thư mục ảnh sản phẩm trước)";
@@ -373,6 +374,10 @@ strings! {
     KeySaveNote => "save the note", "lưu ghi chú";
     ModeLabels => "Labels", "Nhãn";
     ModeAssign => "Assigning", "Phân công";
+    ModeCopy => "Copying a number or address", "Chép số điện thoại hoặc địa chỉ";
+    CopyTitle => "Copy: numbers and addresses {} wrote, newest first", "Chép: số điện thoại và địa chỉ {} đã gửi, mới nhất trước";
+    HintCopy => "copy", "chép";
+    KeyCopyChosen => "copy the number or address chosen", "chép số hoặc địa chỉ đã chọn";
     ModeCustomer => "The customer", "Khách hàng";
     ModeNote => "Writing a note", "Viết ghi chú";
     ModeStats => "How the team is doing", "Tình hình của đội";
@@ -461,7 +466,6 @@ strings! {
     KeyToggleMouse => "mouse off (the terminal selects text) / on", "tắt chuột (để chọn chữ trong terminal) / bật";
     Copied => "Copied: {}", "Đã chép: {}";
     NothingToCopy => "Nothing to copy here.", "Không có gì để chép.";
-    NoPhone => "No phone number in this conversation.", "Hội thoại này không có số điện thoại.";
     MouseOff => "Mouse off: select text with the terminal. Press {} to turn it back on.", "Đã tắt chuột: chọn chữ bằng terminal. Nhấn {} để bật lại.";
     MouseOn => "Mouse on.", "Đã bật chuột.";
     OpenLink => "Meta Business Suite (copied): {}", "Meta Business Suite (đã chép): {}";

@@ -35,6 +35,7 @@ pub enum Mode {
     Attach,
     Labels,
     Assign,
+    Copy,
     Customer,
     Note,
     Stats,
@@ -53,6 +54,7 @@ impl Mode {
             Mode::Attach => S::ModeAttach,
             Mode::Labels => S::ModeLabels,
             Mode::Assign => S::ModeAssign,
+            Mode::Copy => S::ModeCopy,
             Mode::Customer => S::ModeCustomer,
             Mode::Note => S::ModeNote,
             Mode::Stats => S::ModeStats,
@@ -83,9 +85,12 @@ impl Mode {
                 Mode::Settings,
                 Mode::Help,
                 Mode::Assign,
+                Mode::Copy,
                 Mode::Customer,
             ],
-            Mode::Settings | Mode::Help | Mode::Assign | Mode::Customer => &[Mode::Move],
+            Mode::Settings | Mode::Help | Mode::Assign | Mode::Copy | Mode::Customer => {
+                &[Mode::Move]
+            }
             Mode::Reply
             | Mode::QuickReplies
             | Mode::Search
@@ -172,6 +177,7 @@ pub enum Action {
     DeleteLabel,
     MatchAllLabels,
     ChooseStaff,
+    CopyChosen,
     WriteNote,
     SaveNote,
     Close,
@@ -242,6 +248,7 @@ impl Action {
             Action::DeleteLabel => S::KeyDeleteLabel,
             Action::MatchAllLabels => S::KeyMatchAllLabels,
             Action::ChooseStaff => S::KeyChooseStaff,
+            Action::CopyChosen => S::KeyCopyChosen,
             Action::WriteNote => S::KeyWriteNote,
             Action::SaveNote => S::KeySaveNote,
             Action::Close => S::KeyClose,
@@ -325,6 +332,8 @@ const DEFAULTS: &[(Mode, Action, &[&str])] = &[
     (Mode::Labels, Action::Close, &["Esc"]),
     (Mode::Assign, Action::ChooseStaff, &["Enter", "Space"]),
     (Mode::Assign, Action::Close, &["Esc", "q"]),
+    (Mode::Copy, Action::CopyChosen, &["Enter", "Space"]),
+    (Mode::Copy, Action::Close, &["Esc", "q", "P"]),
     (Mode::Customer, Action::WriteNote, &["Enter", "n"]),
     (Mode::Customer, Action::Close, &["Esc", "q", "c"]),
     (Mode::Note, Action::SaveNote, &["Enter"]),

@@ -350,9 +350,72 @@ const ADDRESS_WORDS: &[&str] = &[
     "tinh", "tp", "thanh", "khu", "p", "q", "street", "road", "ward", "district", "city",
 ];
 
-/// The lines of `text` that read like a delivery address: two of the words an address has
-/// ("ngõ", "phường", "quận", "TP"…), or one and a house number. A guess for staff to look at,
-/// never acted on.
+/// Words buyers put around an address ("… nha shop", "cảm ơn ạ"), folded: not part of it.
+const AROUND_ADDRESS: &[&str] = &[
+    "nha", "nhe", "nhen", "a", "ah", "shop", "em", "chi", "anh", "ban", "voi", "luon", "giup",
+    "cam", "on", "sdt", "so", "dt", "dien", "thoai", "la",
+];
+
+/// The address in a line that reads like one, without what the buyer said around it: from its
+/// house number (with the word before it when that names a part of an address: "Số 12",
+/// "Phường 5", "Q.1") or, without one, its first address word; to before a phone number, the
+/// polite words after it left out.
+fn address_part(line: &str) -> String {
+    // Phone numbers end the address (their digit groups would look like house numbers).
+    let end = phone_numbers(line)
+        .into_iter()
+        .map(|(range, _)| range.start)
+        .next()
+        .unwrap_or(line.len());
+    let head = &line[..end];
+    let words: Vec<(usize, &str)> = head
+        .split_terminator(|c: char| !(c.is_alphanumeric() || c == '/'))
+        .scan(0, |at, word| {
+            let start = *at;
+            *at += word.len()
+                + head[start + word.len()..]
+                    .chars()
+                    .next()
+                    .map_or(0, char::len_utf8);
+            Some((start, word))
+        })
+        .filter(|(_, word)| !word.is_empty())
+        .collect();
+    let numeric = |word: &str| {
+        word.chars().any(|c| c.is_ascii_digit())
+            && word.chars().all(|c| c.is_ascii_digit() || c == '/')
+            && word.len() <= 6
+    };
+    let names_part = |word: &str| {
+        let folded = fold(word);
+        folded == "so" || ADDRESS_WORDS.contains(&folded.as_str())
+    };
+    let start = match words.iter().position(|(_, word)| numeric(word)) {
+        Some(0) => Some(0),
+        Some(at) if names_part(words[at - 1].1) => Some(at - 1),
+        Some(at) => Some(at),
+        None => words
+            .iter()
+            .position(|(_, word)| ADDRESS_WORDS.contains(&fold(word).as_str())),
+    };
+    let Some(start) = start else {
+        return line.trim().to_owned();
+    };
+    let mut kept = &words[start..];
+    while let [rest @ .., (_, last)] = kept {
+        if rest.is_empty() || !AROUND_ADDRESS.contains(&fold(last).as_str()) {
+            break;
+        }
+        kept = rest;
+    }
+    let from = kept.first().map_or(0, |(at, _)| *at);
+    let to = kept.last().map_or(head.len(), |(at, word)| at + word.len());
+    head[from..to].to_owned()
+}
+
+/// The delivery addresses written in `text`, one per line that reads like one: two of the
+/// words an address has ("ngõ", "phường", "quận", "TP"…), or one and a house number. The
+/// address alone, without the words around it. A guess for staff to look at, never acted on.
 pub fn addresses(text: &str) -> Vec<String> {
     text.lines()
         .filter(|line| {
@@ -374,7 +437,7 @@ pub fn addresses(text: &str) -> Vec<String> {
                 .any(|w| w.len() <= 4 && w.chars().all(|c| c.is_ascii_digit()));
             named.len() >= 2 || (named.len() == 1 && house_number && words.len() >= 3)
         })
-        .map(|line| line.trim().to_owned())
+        .map(address_part)
         .collect()
 }
 
@@ -531,8 +594,15 @@ mod tests {
         let message = "Shop ơi gửi về: Số 12 ngõ 34 Nguyễn Trãi, Thanh Xuân, Hà Nội\nSđt 0912 345 678\nCảm ơn shop";
         assert_eq!(
             addresses(message),
-            ["Shop ơi gửi về: Số 12 ngõ 34 Nguyễn Trãi, Thanh Xuân, Hà Nội"]
+            ["Số 12 ngõ 34 Nguyễn Trãi, Thanh Xuân, Hà Nội"]
         );
+        assert_eq!(
+            addresses(
+                "Giao giúp mình về 45/2 Lê Lợi, P. Bến Nghé, Q.1, TP.HCM nha shop, sđt 0912 345 678"
+            ),
+            ["45/2 Lê Lợi, P. Bến Nghé, Q.1, TP.HCM"]
+        );
+        assert_eq!(addresses("Em ở Phường 5, Quận 3 ạ"), ["Phường 5, Quận 3"]);
         assert_eq!(
             addresses("45 Lê Lợi, P. Bến Nghé, Q.1, TP.HCM"),
             ["45 Lê Lợi, P. Bến Nghé, Q.1, TP.HCM"]

@@ -1009,8 +1009,27 @@ async fn staff_copy_a_message_a_phone_number_and_the_link_over_ssh() {
     terminal.wait_for_text("Nguyễn Thị Lan").await;
     terminal.type_text("y");
     terminal.wait_for_text("Copied: Giao giúp mình").await;
+    // A number and an address: offered to pick, newest first, the address alone.
     terminal.type_text("P");
+    let picker = terminal.wait_for_text("Copy: numbers and addresses").await;
+    let row = |offer: &str| {
+        picker
+            .lines()
+            .position(|l| l.contains(&format!("│{offer}  ")))
+    };
+    let (number, address) = (row("0912345678"), row("12 Ngõ Huế"));
+    assert!(
+        number.is_some() && address == number.map(|n| n + 1),
+        "the number, then the address alone: {picker}"
+    );
+    terminal.type_text("\r");
     terminal.wait_for_text("Copied: 0912345678").await;
+    terminal.type_text("P");
+    terminal.wait_for_text("Copy: numbers and addresses").await;
+    terminal.type_text("j");
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    terminal.type_text("\r");
+    terminal.wait_for_text("Copied: 12 Ngõ Huế").await;
     terminal.type_text("o");
     terminal.wait_for_text("business.facebook.com").await;
     // A link the terminal opens on a click.
@@ -1027,9 +1046,10 @@ async fn staff_copy_a_message_a_phone_number_and_the_link_over_ssh() {
             "Giao giúp mình về 12 Ngõ Huế, sđt 0912.345.678 nhé"
         );
         assert_eq!(copied[1], "0912345678");
+        assert_eq!(copied[2], "12 Ngõ Huế");
         assert!(
-            copied[2].starts_with("https://business.facebook.com/latest/inbox/all?asset_id=")
-                && copied[2].contains(world.page(0)),
+            copied[3].starts_with("https://business.facebook.com/latest/inbox/all?asset_id=")
+                && copied[3].contains(world.page(0)),
             "{copied:?}"
         );
     }

@@ -27,6 +27,7 @@ impl App {
                 self.overlay = None;
             }
             (Some(Overlay::Assign), action) => self.assign_action(action),
+            (Some(Overlay::Copy { cursor }), action) => self.copy_action(cursor, action),
             (Some(_), Action::Close) => self.overlay = None,
             (Some(Overlay::Stats), _) => {}
             (Some(Overlay::Picture), _) => {}

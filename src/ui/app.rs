@@ -101,6 +101,10 @@ pub enum Overlay {
     Labels,
     /// Whom to give a conversation to (`App::assigning`).
     Assign,
+    /// The numbers and addresses of the conversation to copy one of (`App::copying`).
+    Copy {
+        cursor: usize,
+    },
     /// The customer of the conversation shown (`App::customer`), scrolled down `top` lines.
     Customer {
         top: usize,
@@ -266,6 +270,8 @@ pub struct App {
     pub label_picker: Option<super::team::LabelPicker>,
     /// Whom to give a conversation to, while that is asked.
     pub assigning: Option<super::team::AssignPrompt>,
+    /// The phone numbers and addresses offered to copy, newest first, while that is asked.
+    pub copying: Vec<String>,
     /// The customer panel's customer, read again with the rest.
     pub customer: Option<Customer>,
     /// A note being written in the customer panel.
@@ -350,6 +356,7 @@ impl App {
             label_match: LabelMatch::Any,
             label_picker: None,
             assigning: None,
+            copying: Vec::new(),
             customer: None,
             note_typing: None,
             stats: None,

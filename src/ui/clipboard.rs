@@ -6,7 +6,7 @@ use super::app::App;
 use crate::i18n::S;
 use crate::keymap::{Action, Mode};
 use crate::model::Direction;
-use crate::text::phone_numbers;
+use crate::text::{addresses, phone_numbers};
 
 impl App {
     /// The search hit shown, else the buyer's newest message.
@@ -30,21 +30,66 @@ impl App {
         }
     }
 
-    /// The newest phone number written in the open conversation, the buyer's first.
+    /// The phone numbers and addresses written in the open conversation, newest first (the
+    /// buyer's numbers before the page's): one is copied at once, several are offered to pick.
     pub(super) fn copy_phone(&mut self) {
-        let number = self.open.as_ref().and_then(|open| {
-            let newest = |direction: Direction| {
+        let mut choices: Vec<String> = Vec::new();
+        if let Some(open) = &self.open {
+            let newest_first = |direction: Direction| {
                 open.messages
                     .iter()
                     .rev()
-                    .filter(|m| m.direction == direction)
-                    .find_map(|m| phone_numbers(&m.text).pop().map(|(_, number)| number))
+                    .filter(move |m| m.direction == direction)
             };
-            newest(Direction::In).or_else(|| newest(Direction::Out))
-        });
-        match number {
-            Some(number) => self.copy(number),
-            None => self.say(self.tr.t(S::NoPhone).to_owned()),
+            let mut offer = |found: String| {
+                if !choices.contains(&found) {
+                    choices.push(found);
+                }
+            };
+            for direction in [Direction::In, Direction::Out] {
+                for message in newest_first(direction) {
+                    for (_, number) in phone_numbers(&message.text).into_iter().rev() {
+                        offer(number);
+                    }
+                }
+            }
+            for message in newest_first(Direction::In) {
+                for address in addresses(&message.text).into_iter().rev() {
+                    offer(address);
+                }
+            }
+        }
+        match choices.len() {
+            0 => self.say(self.tr.t(S::NoPhoneOrAddress).to_owned()),
+            1 => self.copy(choices.remove(0)),
+            _ => {
+                self.copying = choices;
+                self.overlay = Some(super::app::Overlay::Copy { cursor: 0 });
+            }
+        }
+    }
+
+    /// Keys while a number or address is being picked: Enter copies the one chosen.
+    pub(super) fn copy_action(&mut self, cursor: usize, action: Action) {
+        let last = self.copying.len().saturating_sub(1);
+        let cursor = match action {
+            Action::Down => (cursor + 1).min(last),
+            Action::Up => cursor.saturating_sub(1),
+            Action::First => 0,
+            Action::Last => last,
+            _ => cursor,
+        };
+        match action {
+            Action::CopyChosen | Action::Close => {
+                let choices = std::mem::take(&mut self.copying);
+                self.overlay = None;
+                if let (Action::CopyChosen, Some(chosen)) =
+                    (action, choices.into_iter().nth(cursor))
+                {
+                    self.copy(chosen);
+                }
+            }
+            _ => self.overlay = Some(super::app::Overlay::Copy { cursor }),
         }
     }
 

@@ -90,6 +90,7 @@ impl App {
             (Some(Overlay::Attach), _, _) => &[Mode::Attach],
             (Some(Overlay::Labels), _, _) => &[Mode::Labels],
             (Some(Overlay::Assign), _, _) => &[Mode::Assign, Mode::Move],
+            (Some(Overlay::Copy { .. }), _, _) => &[Mode::Copy, Mode::Move],
             (Some(Overlay::Customer { .. }), _, _) if self.note_typing.is_some() => &[Mode::Note],
             (Some(Overlay::Customer { .. }), _, _) => &[Mode::Customer, Mode::Move],
             (Some(Overlay::Stats), _, _) => &[Mode::Stats],

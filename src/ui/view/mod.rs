@@ -200,6 +200,7 @@ pub fn draw_at(frame: &mut Frame, app: &App, clock: Clock) {
         Some(Overlay::Attach) => draw_attach(frame, app),
         Some(Overlay::Labels) => team::draw_labels(frame, app),
         Some(Overlay::Assign) => team::draw_assign(frame, app),
+        Some(Overlay::Copy { cursor }) => team::draw_copy(frame, app, cursor),
         Some(overlay @ Overlay::Customer { top }) => draw_window(frame, app, overlay, top, clock),
         Some(Overlay::Stats) => team::draw_stats(frame, app, clock),
         None => {}

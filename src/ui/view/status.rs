@@ -275,6 +275,11 @@ const ASSIGN_HINTS: &[Hint] = &[
     Hint(&[Action::ChooseStaff], 1, S::HintAssign),
     Hint(&[Action::Close], 1, S::HintClose),
 ];
+const COPY_HINTS: &[Hint] = &[
+    Hint(&[Action::Down, Action::Up], 1, S::HintMove),
+    Hint(&[Action::CopyChosen], 1, S::HintCopy),
+    Hint(&[Action::Close], 1, S::HintClose),
+];
 const CUSTOMER_HINTS: &[Hint] = &[
     Hint(&[Action::WriteNote], 2, S::HintNote),
     Hint(&[Action::Down, Action::Up], 1, S::HintScroll),
@@ -302,6 +307,7 @@ fn hint_line(app: &App) -> String {
             _ => LABELS_HINTS,
         },
         (Some(Overlay::Assign), _, _) => ASSIGN_HINTS,
+        (Some(Overlay::Copy { .. }), _, _) => COPY_HINTS,
         (Some(Overlay::Customer { .. }), _, _) if app.note_typing.is_some() => NOTE_HINTS,
         (Some(Overlay::Customer { .. }), _, _) => CUSTOMER_HINTS,
         (Some(Overlay::Stats), _, _) => CLOSE_HINTS,

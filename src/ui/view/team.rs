@@ -141,6 +141,38 @@ pub(super) fn draw_assign(frame: &mut Frame, app: &App) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
+/// The numbers and addresses to copy one of, newest first.
+pub(super) fn draw_copy(frame: &mut Frame, app: &App, cursor: usize) {
+    let tr = app.tr;
+    let name = app
+        .open
+        .as_ref()
+        .map_or("", |open| open.conversation.customer_name.as_str());
+    let height = u16::try_from(app.copying.len() + 2).unwrap_or(u16::MAX);
+    let area = centered(frame.area(), 72, height);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.focused_border())
+        .title(tr.f(S::CopyTitle, &[fit(name, 20).trim_end()]));
+    let inner = block.inner(area);
+    frame.render_widget(Clear, area);
+    frame.render_widget(block, area);
+    let lines: Vec<Line> = app
+        .copying
+        .iter()
+        .enumerate()
+        .map(|(index, choice)| {
+            let line = Line::raw(fit(choice, usize::from(inner.width)));
+            if index == cursor {
+                line.style(app.theme.selected())
+            } else {
+                line
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
 /// The customer panel's lines, wrapped to `width`.
 pub(super) fn customer_lines(app: &App, width: usize, clock: Clock) -> Vec<Line<'static>> {
     let tr = app.tr;
