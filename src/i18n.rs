@@ -56,6 +56,7 @@ strings! {
     NoConversations => "No conversations here.", "Không có hội thoại nào.";
     NothingOpen => "Pick a conversation with j/k, open it with Enter.", "Chọn hội thoại bằng j/k, mở bằng Enter.";
     SpamBanner => "Facebook put this conversation in Spam. Reply to remove the spam mark.", "Facebook đã đưa hội thoại này vào mục Spam. Trả lời để gỡ đánh dấu spam.";
+    SpamBannerClosed => "Facebook put this conversation in Spam. Its reply window has closed, so no reply can remove the mark.", "Facebook đã đưa hội thoại này vào mục Spam. Đã quá thời hạn trả lời nên không thể gỡ đánh dấu spam bằng tin trả lời.";
     Reply => "Reply", "Trả lời";
     Sending => "sending…", "đang gửi…";
     Sent => "sent", "đã gửi";
@@ -339,6 +340,7 @@ strings! {
     KeyRetry => "retry a failed reply", "gửi lại tin bị lỗi";
     KeyEditor => "write the reply in $EDITOR", "viết tin trong $EDITOR";
     EditorFailed => "The editor did not finish ({}); the reply is as it was.", "Trình soạn thảo không xong ({}); tin vẫn như cũ.";
+    EditorGuessed => "No $VISUAL or $EDITOR set: the reply was written in {} (set EDITOR in your shell to choose another).", "Chưa đặt $VISUAL hay $EDITOR: tin được soạn bằng {} (đặt EDITOR trong shell để chọn trình khác).";
     KeyNextUnread => "the next unread conversation", "hội thoại chưa đọc kế tiếp";
     KeyNextFailed => "the next conversation with a reply not sent", "hội thoại kế tiếp có tin trả lời gửi lỗi";
     KeyLongestWaiting => "Unreplied, longest waiting first (again: newest first)", "Chưa trả lời, chờ lâu nhất trước (lần nữa: mới nhất trước)";
@@ -494,6 +496,12 @@ strings! {
     KeyInsert => "insert the quick reply", "chèn trả lời nhanh";
     KeySubmit => "search for what is typed", "tìm nội dung đã gõ";
     KeyToggleSpamSync => "turn the page's Spam sync on or off", "bật/tắt đồng bộ Spam của trang";
+    EditWord => "a word back or on", "lùi hoặc tiến một từ";
+    EditLineEnds => "the start or end of the line", "đầu hoặc cuối dòng";
+    EditDeleteWord => "delete the word before the cursor", "xoá từ trước con trỏ";
+    EditDeleteLine => "delete to the end or the start of the line", "xoá đến cuối hoặc đầu dòng";
+    EditUndo => "undo, redo", "hoàn tác, làm lại";
+    EditPaste => "put back what was deleted", "dán lại phần vừa xoá";
     KeyTagAgain => "Meta approved the Human Agent permission: late replies go with the tag again", "Meta đã cấp quyền Human Agent: tin trả lời muộn lại được gửi kèm tag";
     KeyClose => "close", "đóng";
     KeyMouse => "click to select, wheel to scroll", "nhấp để chọn, lăn chuột để cuộn";

@@ -599,17 +599,17 @@ fn the_help_scrolls_to_its_last_binding_and_says_where_it_is() {
     let mut inbox = Inbox::new(100, 30);
     inbox.key(KeyCode::Char('?'));
     let top = inbox.screen();
-    assert!(top.contains("Keys · 1-28/103"), "{top}");
+    assert!(top.contains("Keys · 1-28/109"), "{top}");
     assert!(!top.contains("Ctrl-C"), "{top}");
     inbox.key(KeyCode::Char('G'));
     let bottom = inbox.screen();
-    assert!(bottom.contains("Keys · 76-103/103"), "{bottom}");
+    assert!(bottom.contains("Keys · 82-109/109"), "{bottom}");
     assert!(
         bottom.contains("Ctrl-C") && bottom.contains("Esc q ?"),
         "{bottom}"
     );
     inbox.key(KeyCode::Char('k'));
-    assert!(inbox.screen().contains("Keys · 75-102/103"));
+    assert!(inbox.screen().contains("Keys · 81-108/109"));
     inbox.key(KeyCode::Char('q'));
     assert!(!inbox.screen().contains("Keys ·"), "q closes the help");
     assert!(!inbox.app.quit);
@@ -1132,6 +1132,126 @@ fn a_reply_facebook_did_not_take_marks_its_row_and_bang_goes_to_the_next_one() {
     assert_eq!(selected(&inbox), "Phạm Thị Hoa");
     inbox.key(KeyCode::Char('!'));
     assert_eq!(selected(&inbox), "Trần Thị Thu", "from the top again");
+}
+
+#[test]
+fn a_buyers_messages_within_a_minute_share_one_header() {
+    use common::inbox::{conversation, message};
+    let mut inbox = Inbox::new(100, 30);
+    let mut store = inbox.store();
+    let at = |id: &str, text: &str, seconds_ago: i64| {
+        let mut m = message(id, SHOP, false, "Lê Thu Hà", text, 0);
+        m.created_time = common::inbox::now() - chrono::Duration::seconds(seconds_ago);
+        m
+    };
+    conversation(
+        &mut store,
+        "t_ha",
+        SHOP,
+        "Lê Thu Hà",
+        pagedesk::model::Folder::Inbox,
+        0,
+        vec![
+            at("m_h1", "Shop ơi", 200),
+            at("m_h2", "Váy hoa còn không", 190),
+            at("m_h3", "Size M nha", 170),
+            at("m_h4", "Shop ơi??", 60),
+        ],
+    );
+    inbox.app.poll_database();
+    inbox.key(KeyCode::Char('g'));
+    inbox.key(KeyCode::Enter);
+    let screen = inbox.screen();
+    assert_eq!(inbox.app.open.as_ref().unwrap().conversation.id, "t_ha");
+    let headers = screen.matches("← Lê Thu Hà ·").count();
+    assert_eq!(
+        headers, 2,
+        "three within a minute, then one later: {screen}"
+    );
+    for text in ["Shop ơi", "Váy hoa còn không", "Size M nha", "Shop ơi??"] {
+        assert!(screen.contains(text), "{screen}");
+    }
+}
+
+#[test]
+fn the_spam_banner_asks_for_a_reply_only_where_one_can_be_sent() {
+    let mut inbox = Inbox::new(100, 30);
+    inbox.key(KeyCode::Char('2'));
+    inbox.key(KeyCode::Enter);
+    assert!(
+        inbox.screen().contains("Reply to remove"),
+        "Trần Thị Thu wrote 12 minutes ago: {}",
+        inbox.screen()
+    );
+    inbox.key(KeyCode::Esc);
+    while inbox.app.focus != pagedesk::ui::Pane::List {
+        inbox.key(KeyCode::Tab);
+    }
+    inbox.key(KeyCode::Char('j'));
+    inbox.key(KeyCode::Enter);
+    let screen = inbox.screen();
+    assert_eq!(inbox.app.open.as_ref().unwrap().conversation.id, "t_hoa");
+    assert!(
+        screen.contains("Its reply window") && !screen.contains("Reply to remove"),
+        "Phạm Thị Hoa wrote 8 days ago: {screen}"
+    );
+}
+
+#[test]
+fn the_reply_boxs_editing_keys_work_and_are_in_the_help() {
+    let mut inbox = Inbox::new(100, 30);
+    inbox.key(KeyCode::Enter);
+    inbox.keys("Dạ còn hàng");
+    let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+    inbox.app.on_key(ctrl('w'));
+    assert_eq!(inbox.app.compose.lines(), ["Dạ còn "]);
+    inbox.app.on_key(ctrl('u'));
+    assert_eq!(inbox.app.compose.lines(), ["Dạ còn hàng"], "undone");
+    inbox.key(KeyCode::Esc);
+    inbox.key(KeyCode::Char('?'));
+    let mut help = String::new();
+    for _ in 0..5 {
+        help.push_str(&inbox.screen());
+        inbox.key(KeyCode::Char('d'));
+    }
+    assert!(
+        help.contains("Ctrl-W       delete the word before the cursor"),
+        "{help}"
+    );
+}
+
+#[test]
+fn passing_over_a_conversation_in_the_list_does_not_tell_colleagues_it_is_open() {
+    use std::time::{Duration, Instant};
+    let mut inbox = Inbox::new(100, 30);
+    let here = |inbox: &Inbox, conversation: &str| {
+        inbox
+            .store()
+            .presence_in(conversation, "", chrono::DateTime::UNIX_EPOCH)
+            .unwrap()
+            .len()
+    };
+    while inbox.app.focus != pagedesk::ui::Pane::List {
+        inbox.key(KeyCode::Tab);
+    }
+    inbox.key(KeyCode::Char('j'));
+    let passing = inbox.app.open.as_ref().unwrap().conversation.id.clone();
+    let start = Instant::now();
+    inbox.app.update_presence(start);
+    inbox.app.settle_writes();
+    assert_eq!(here(&inbox, &passing), 0, "shown in passing");
+    // Staying on it a few seconds: looked at.
+    inbox.app.update_presence(start + Duration::from_secs(4));
+    inbox.app.settle_writes();
+    assert_eq!(here(&inbox, &passing), 1);
+    // Going into another (Enter): at once.
+    inbox.key(KeyCode::Char('j'));
+    inbox.key(KeyCode::Enter);
+    let opened = inbox.app.open.as_ref().unwrap().conversation.id.clone();
+    assert_ne!(opened, passing);
+    inbox.app.update_presence(Instant::now());
+    inbox.app.settle_writes();
+    assert_eq!((here(&inbox, &passing), here(&inbox, &opened)), (0, 1));
 }
 
 #[test]

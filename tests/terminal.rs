@@ -970,6 +970,41 @@ async fn ctrl_e_writes_the_reply_in_the_editor_and_brings_it_back() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_e_without_an_editor_set_uses_nano_and_says_so() {
+    use std::os::unix::fs::PermissionsExt;
+    let world = TestWorld::start("interval = \"1s\"").await;
+    lan_writes(&world, "Còn váy hoa nhí không shop?").await;
+    // nano as the machine has it (here: one that adds to what it is given).
+    let bin = world.config_path.with_file_name("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let nano = bin.join("nano");
+    std::fs::write(&nano, "#!/bin/sh\nprintf ' size M ạ' >> \"$1\"\n").unwrap();
+    std::fs::set_permissions(&nano, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut terminal = Terminal::start_with(
+        &world,
+        &world.config_path,
+        100,
+        30,
+        &[("EDITOR", ""), ("VISUAL", ""), ("PATH", path.as_str())],
+    );
+    terminal.wait_for_text("Nguyễn Thị Lan").await;
+    terminal.open_reply_box().await;
+    terminal.type_text("Dạ còn");
+    terminal.wait_for_text("│Dạ còn").await;
+    terminal.type_text("\u{5}");
+    terminal.wait_for_text("Dạ còn size M ạ").await;
+    terminal
+        .wait_for_text("No $VISUAL or $EDITOR set: the reply was written in nano")
+        .await;
+    terminal.leave_and_quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_fixed_in_the_config_is_used_without_a_restart() {
     let world = TestWorld::start("interval = \"1s\"").await;
     lan_writes(&world, "Còn váy hoa nhí không shop?").await;

@@ -529,6 +529,37 @@ async fn serve_without_the_app_secret_or_a_verify_token_says_which_and_does_not_
     assert!(!run.stderr.contains(&secret) && !run.stdout.contains(&secret));
 }
 
+/// A second `serve` on the port the first listens on says which pagedesk has it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_on_a_port_in_use_names_the_pagedesk_holding_it() {
+    let (world, service, endpoint) = serving("interval = \"1h\"", "").await;
+    let listen = endpoint
+        .trim_start_matches("http://")
+        .trim_end_matches("/webhook")
+        .to_owned();
+    let second = world.pagedesk(&["serve", "--listen", &listen]).await;
+    assert_ne!(second.code, 0);
+    assert!(
+        second.stderr.contains(&format!(
+            "cannot listen for webhooks on {listen}, the port is in use: pagedesk (pid {}",
+            service.child.id().unwrap()
+        )) && second.stderr.contains("serve --listen"),
+        "{}",
+        second.stderr
+    );
+    // Something else on a port: named by its pid.
+    let other = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = other.local_addr().unwrap().to_string();
+    let third = world.pagedesk(&["serve", "--listen", &taken]).await;
+    assert!(
+        third
+            .stderr
+            .contains(&format!("the port is in use: pid {} (", std::process::id())),
+        "{}",
+        third.stderr
+    );
+}
+
 /// `serve` stops on Ctrl-C and on SIGTERM (systemd, `docker stop`) within seconds with exit 0,
 /// giving the engine lease up, also after reading its config again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

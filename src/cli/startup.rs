@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 
 use tokio::sync::mpsc::UnboundedSender;
 use tracing_subscriber::layer::SubscriberExt;
@@ -268,9 +268,22 @@ pub async fn receive_webhooks(
         .app_secret()?
         .ok_or(crate::config::ConfigError::NoAppSecretForWebhooks)?;
     let verify_token = config.webhook.verify_token()?;
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("cannot listen for webhooks on {listen}"))?;
+    let listener = match tokio::net::TcpListener::bind(listen).await {
+        Ok(listener) => listener,
+        Err(error) if error.kind() == std::io::ErrorKind::AddrInUse => {
+            let holder = match listening_process(listen.port()) {
+                Some((pid, command)) if command.contains("pagedesk") => {
+                    format!(": pagedesk (pid {pid}: {command}) listens there already")
+                }
+                Some((pid, command)) => format!(": pid {pid} ({command}) listens there"),
+                None => String::new(),
+            };
+            bail!("cannot listen for webhooks on {listen}, the port is in use{holder}")
+        }
+        Err(error) => {
+            return Err(error).with_context(|| format!("cannot listen for webhooks on {listen}"));
+        }
+    };
     let (events, received) = tokio::sync::mpsc::unbounded_channel();
     let receiver = Arc::new(crate::webhook::Receiver {
         verify_token,
@@ -282,6 +295,62 @@ pub async fn receive_webhooks(
     let follower = tokio::spawn(engine.clone().follow_webhooks(received));
     let server = tokio::spawn(crate::webhook::serve(listener, receiver));
     Ok(Endpoint { server, follower })
+}
+
+/// The process listening on TCP `port` (Linux: from /proc), with its command line: who holds a
+/// port `serve` wants. `None` where /proc does not say (another user's process, no /proc).
+fn listening_process(port: u16) -> Option<(u32, String)> {
+    const LISTEN: &str = "0A";
+    let port = format!("{port:04X}");
+    let inodes: Vec<String> = ["/proc/net/tcp", "/proc/net/tcp6"]
+        .iter()
+        .filter_map(|table| std::fs::read_to_string(table).ok())
+        .flat_map(|table| {
+            table
+                .lines()
+                .skip(1)
+                .filter_map(|line| {
+                    let fields: Vec<&str> = line.split_whitespace().collect();
+                    let local_port = fields.get(1)?.rsplit(':').next()?;
+                    let inode = fields.get(9)?;
+                    (local_port == port && *fields.get(3)? == LISTEN)
+                        .then(|| format!("socket:[{inode}]"))
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    if inodes.is_empty() {
+        return None;
+    }
+    for process in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Some(pid) = process
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(fds) = std::fs::read_dir(process.path().join("fd")) else {
+            continue;
+        };
+        let holds = fds.flatten().any(|fd| {
+            std::fs::read_link(fd.path()).is_ok_and(|target| {
+                inodes
+                    .iter()
+                    .any(|inode| target.as_os_str() == inode.as_str())
+            })
+        });
+        if holds {
+            let command = std::fs::read(process.path().join("cmdline")).unwrap_or_default();
+            let command: Vec<String> = command
+                .split(|b| *b == 0)
+                .filter(|part| !part.is_empty())
+                .map(|part| crate::text::clean_line(&String::from_utf8_lossy(part)))
+                .collect();
+            return Some((pid, command.join(" ")));
+        }
+    }
+    None
 }
 
 /// The running webhook endpoint and the engine's reading of its events.

@@ -141,6 +141,8 @@ pub struct Open {
     pub scroll: usize,
     /// Other staff with this conversation open now.
     pub others: Vec<Presence>,
+    /// When the chat began showing it (passing over it in the list shows it too).
+    pub shown_at: std::time::Instant,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -396,6 +398,11 @@ impl App {
         self.compose.move_cursor(ratatui_textarea::CursorMove::End);
         self.draft_unsaved = true;
         self.focus = Pane::Compose;
+    }
+
+    /// No editor was set: which one was used, and how to choose.
+    pub fn editor_guessed(&mut self, editor: &str) {
+        self.say(self.tr.f(S::EditorGuessed, &[editor]));
     }
 
     /// The editor did not finish: the box keeps what it had.
@@ -679,6 +686,7 @@ impl App {
             new_from,
             scroll: 0,
             others: Vec::new(),
+            shown_at: std::time::Instant::now(),
         });
         // A picture that could not be had is asked for again when its conversation is opened
         // anew (Facebook may have been down).

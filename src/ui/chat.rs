@@ -149,6 +149,18 @@ impl ChatView<'_> {
                 }
                 continue;
             }
+            // A buyer writing several messages in a row within a minute: one header for them.
+            let continues = index > 0 && {
+                let before = &self.messages[index - 1];
+                message.direction == Direction::In
+                    && before.direction == Direction::In
+                    && !before.unavailable
+                    && before.from_name == message.from_name
+                    && message.edit_count == 0
+                    && self.new_from != Some(index)
+                    && self.clock.date(before.created_time) == day
+                    && (message.created_time - before.created_time).num_seconds() < 60
+            };
             let (arrow, style) = match message.direction {
                 Direction::In => ("←", theme.incoming()),
                 Direction::Out => ("→", theme.outgoing()),
@@ -202,7 +214,9 @@ impl ChatView<'_> {
             if self.highlight == Some(message.row) {
                 highlighted_line = Some(lines.len());
             }
-            lines.push(Line::from(header));
+            if !continues {
+                lines.push(Line::from(header));
+            }
             if let Some(quoted) = &message.reply_to {
                 let answering = match (&quoted.from_name, &quoted.text) {
                     (Some(from), Some(text)) if !text.is_empty() => {

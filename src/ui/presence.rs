@@ -15,6 +15,9 @@ const RENEW_EVERY: Duration = Duration::from_secs(5);
 const GONE_AFTER: chrono::Duration = chrono::Duration::seconds(15);
 /// Typing in the reply box within this long is "replying".
 const TYPING_FOR: Duration = Duration::from_secs(8);
+/// A conversation shown while staff move through the list is open for colleagues only once it
+/// stayed this long (or staff went into it): passing over it tells nobody.
+const LOOKED_AT_AFTER: Duration = Duration::from_secs(3);
 
 impl App {
     /// Staff typed in the reply box.
@@ -25,7 +28,15 @@ impl App {
     /// Says which conversation this inbox shows and whether staff are typing there, when that
     /// changed or every few seconds.
     pub fn update_presence(&mut self, now: Instant) {
-        let shown = self.open.as_ref().map(|o| o.conversation.id.clone());
+        let looked_at = |open: &&super::app::Open| {
+            self.focus != Pane::List
+                || now.saturating_duration_since(open.shown_at) >= LOOKED_AT_AFTER
+        };
+        let shown = self
+            .open
+            .as_ref()
+            .filter(looked_at)
+            .map(|o| o.conversation.id.clone());
         let typing = self.focus == Pane::Compose
             && !self.compose.is_empty()
             && self

@@ -208,8 +208,22 @@ fn take_input(app: &mut App, batch: Vec<Event>) -> bool {
     dirty
 }
 
-/// Hands the reply to `$VISUAL` or `$EDITOR` (else `vi`) on the whole terminal, and takes back
-/// what was saved. The file is the owner's alone and removed after.
+/// The editor staff chose (`$VISUAL`, then `$EDITOR`), else `nano` where it is installed (vi
+/// traps newcomers), else `vi`; and whether it was guessed.
+fn chosen_editor() -> (String, bool) {
+    if let Some(chosen) = ["VISUAL", "EDITOR"]
+        .into_iter()
+        .find_map(|name| std::env::var(name).ok().filter(|e| !e.trim().is_empty()))
+    {
+        return (chosen, false);
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let nano = std::env::split_paths(&path).any(|dir| dir.join("nano").is_file());
+    ((if nano { "nano" } else { "vi" }).to_owned(), true)
+}
+
+/// Hands the reply to the editor (`chosen_editor`) on the whole terminal, and takes back what
+/// was saved. The file is the owner's alone and removed after.
 fn edit_in_editor(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> Result<()> {
     let mut file = tempfile::Builder::new()
         .prefix("pagedesk-reply-")
@@ -217,10 +231,7 @@ fn edit_in_editor(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> Res
         .tempfile()?;
     file.write_all(app.compose.lines().join("\n").as_bytes())?;
     file.flush()?;
-    let editor = ["VISUAL", "EDITOR"]
-        .into_iter()
-        .find_map(|name| std::env::var(name).ok().filter(|e| !e.trim().is_empty()))
-        .unwrap_or_else(|| "vi".to_owned());
+    let (editor, guessed) = chosen_editor();
     release_terminal();
     execute!(std::io::stdout(), LeaveAlternateScreen, Show)?;
     crossterm::terminal::disable_raw_mode()?;
@@ -249,7 +260,12 @@ fn edit_in_editor(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> Res
     terminal.draw(|frame| frame.render_widget(ratatui::widgets::Clear, frame.area()))?;
     match status {
         Ok(status) if status.success() => match std::fs::read_to_string(file.path()) {
-            Ok(text) => app.take_edited_reply(&text),
+            Ok(text) => {
+                app.take_edited_reply(&text);
+                if guessed {
+                    app.editor_guessed(&editor);
+                }
+            }
             Err(error) => app.editor_failed(&format!("{}: {error}", file.path().display())),
         },
         Ok(status) => app.editor_failed(&format!("{editor}: {status}")),

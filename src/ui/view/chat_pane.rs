@@ -36,7 +36,18 @@ fn banner(app: &App, clock: Clock) -> Option<(String, bool)> {
     if !open.conversation.can_reply {
         Some((format!("⊘ {}", tr.t(S::CannotReplyBanner)), true))
     } else if open.conversation.spam {
-        Some((format!("⚑ {}", tr.t(S::SpamBanner)), false))
+        // Asking for a reply only where one can be sent.
+        let answerable = open
+            .conversation
+            .reply_to(app.settings.human_agent_tag)
+            .allowed(clock.now)
+            .is_ok();
+        let words = if answerable {
+            S::SpamBanner
+        } else {
+            S::SpamBannerClosed
+        };
+        Some((format!("⚑ {}", tr.t(words)), false))
     } else {
         let held = open.conversation.held_by.as_ref()?;
         let since = clock.hm(held.since);
@@ -47,7 +58,7 @@ fn banner(app: &App, clock: Clock) -> Option<(String, bool)> {
     }
 }
 
-pub(super) fn split(app: &App, area: Rect) -> ChatSplit {
+pub(super) fn split(app: &App, area: Rect, clock: Clock) -> ChatSplit {
     let framed = |area: Rect| Block::default().borders(Borders::ALL).inner(area);
     if app.open.is_none() {
         return ChatSplit {
@@ -69,7 +80,7 @@ pub(super) fn split(app: &App, area: Rect) -> ChatSplit {
     let [frame, compose] =
         Layout::vertical([Constraint::Fill(1), Constraint::Length(compose_lines + 2)]).areas(area);
     let inner = framed(frame);
-    let (banner, messages) = if let Some((words, _)) = banner(app, Clock::local()) {
+    let (banner, messages) = if let Some((words, _)) = banner(app, clock) {
         // As many lines as the words take, up to three.
         let lines = wrap(&words, usize::from(inner.width)).len().clamp(1, 3) as u16;
         let [banner, rest] =
@@ -122,8 +133,9 @@ pub struct ChatScroll {
 }
 
 pub(super) fn chat_scroll(app: &App, area: Rect) -> Option<ChatScroll> {
-    let messages = split(app, area).messages;
-    let chat = chat_lines(app, messages.width, Clock::local())?;
+    let clock = Clock::local();
+    let messages = split(app, area, clock).messages;
+    let chat = chat_lines(app, messages.width, clock)?;
     let height = usize::from(messages.height);
     let max = chat.lines.len().saturating_sub(height);
     let highlight = chat
@@ -138,7 +150,7 @@ pub(super) fn chat_scroll(app: &App, area: Rect) -> Option<ChatScroll> {
 
 pub(super) fn draw_chat(frame: &mut Frame, app: &App, area: Rect, clock: Clock) {
     let tr = app.tr;
-    let split = split(app, area);
+    let split = split(app, area, clock);
     let Some(open) = app.open.as_ref() else {
         let block = pane_block(app, String::new(), Pane::Chat);
         frame.render_widget(

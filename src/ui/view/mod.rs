@@ -133,7 +133,7 @@ pub fn areas(app: &App) -> Areas {
     }
     let panes = panes(app, app.size);
     let framed = |area: Rect| Block::default().borders(Borders::ALL).inner(area);
-    let split = chat_pane::split(app, panes.chat);
+    let split = chat_pane::split(app, panes.chat, Clock::local());
     Areas {
         sidebar: panes
             .sidebar

@@ -34,6 +34,16 @@ fn window_area(area: Rect, lines: usize) -> Rect {
 }
 
 /// Every binding in effect, by where it is read, then what holds everywhere.
+/// Editing in the reply box, as the text box does it.
+const REPLY_EDITING: &[(&str, S)] = &[
+    ("Ctrl-← Ctrl-→", S::EditWord),
+    ("Home End", S::EditLineEnds),
+    ("Ctrl-W", S::EditDeleteWord),
+    ("Ctrl-K Ctrl-J", S::EditDeleteLine),
+    ("Ctrl-U Ctrl-R", S::EditUndo),
+    ("Ctrl-Y", S::EditPaste),
+];
+
 fn help_lines(app: &App) -> Vec<Line<'static>> {
     let tr = app.tr;
     let keymap = &app.settings.keymap;
@@ -49,6 +59,12 @@ fn help_lines(app: &App) -> Vec<Line<'static>> {
         for (_, action, keys) in keymap.bindings().filter(|b| b.0 == mode) {
             let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
             lines.push(row(keys.join(" "), tr.t(action.describe())));
+        }
+        // The text box's own editing keys (ratatui-textarea's), where no binding takes them.
+        if mode == Mode::Reply {
+            for (keys, what) in REPLY_EDITING {
+                lines.push(row((*keys).to_owned(), tr.t(*what)));
+            }
         }
     }
     lines.push(Line::styled(
