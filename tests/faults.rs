@@ -186,6 +186,59 @@ async fn connection_refused_is_named_and_recovered_from() {
     assert_eq!(world.conversations(&[]).await.len(), 1);
 }
 
+/// A reply whose every attempt found no connection to Facebook never left: staff can take it
+/// back between attempts; one whose attempt Facebook's front answered with a 503 may have gone,
+/// and waits for the look before the next attempt.
+#[tokio::test]
+async fn a_reply_that_never_reached_facebook_can_be_taken_back_between_attempts() {
+    use pagedesk::store::TakeBack;
+    let (world, id) = TestWorld::with_a_buyer("").await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let config = std::fs::read_to_string(&world.config_path).unwrap();
+    std::fs::write(
+        &world.config_path,
+        config.replace(&world.emulator.url, &dead_url),
+    )
+    .unwrap();
+    let run = world.pagedesk(&["reply", &id, "Dạ mai em giao ạ"]).await;
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr.contains("cannot connect to Facebook"),
+        "{}",
+        run.stderr
+    );
+    let mut store = Store::open(&world.data_dir).unwrap();
+    let reply = store.messages(&id).unwrap().pop().unwrap();
+    assert_eq!(reply.status, SendStatus::Pending);
+    assert_eq!(
+        store
+            .take_back_reply(reply.row, chrono::Utc::now())
+            .unwrap(),
+        TakeBack::Taken("Dạ mai em giao ạ".into())
+    );
+    // Facebook back: nothing goes.
+    std::fs::write(&world.config_path, &config).unwrap();
+    world.sync().await;
+    assert_eq!(world.sends().await, 0);
+
+    world
+        .fault(json!({ "method": "POST", "count": 1, "fault": { "kind": "http", "http_status": 503, "body": "<html>Service Unavailable</html>" } }))
+        .await;
+    let run = world
+        .pagedesk(&["reply", &id, "Dạ em giao chiều nay ạ"])
+        .await;
+    assert_ne!(run.code, 0);
+    let reply = store.messages(&id).unwrap().pop().unwrap();
+    assert_eq!(
+        store
+            .take_back_reply(reply.row, chrono::Utc::now())
+            .unwrap(),
+        TakeBack::TooLate
+    );
+}
+
 /// A reply Facebook refuses: kept, failed, with the reason in words; retry offered only where
 /// trying again could work.
 async fn send_error_is_kept(fault: Value, words: &str, retry_possible: bool) {

@@ -316,7 +316,7 @@ fn problem(tr: Tr, error: &crate::graph::GraphError) -> String {
         E::Auth { .. } => S::DrGraphAuth,
         E::Permission { .. } => S::DrGraphPermission,
         E::RateLimited { .. } => S::DrGraphRateLimited,
-        E::Transient(_) | E::TooMuchData(_) => S::DrGraphTransient,
+        E::Transient(_) | E::Unreached(_) | E::TooMuchData(_) => S::DrGraphTransient,
         E::ProofRefused { .. } => S::DrGraphProof,
         _ => S::DrGraphRefused,
     };

@@ -25,9 +25,13 @@ pub enum GraphError {
         code: i64,
         retry_after: Option<Duration>,
     },
-    /// Codes 1 and 2, HTTP 5xx, timeouts, connection failures, unreadable bodies: try again later.
+    /// Codes 1 and 2, HTTP 5xx, timeouts, broken connections, unreadable bodies: try again
+    /// later. Whether a send got to Facebook is not known.
     #[error("{0}")]
     Transient(String),
+    /// No connection to Facebook could be made: nothing was sent. Try again later.
+    #[error("{0}")]
+    Unreached(String),
     /// Code 1 "Please reduce the amount of data you're asking for": the same request fails
     /// again; a smaller one works.
     #[error("Facebook asks for less data per request (error 1: {0})")]
@@ -72,7 +76,14 @@ pub enum GraphError {
 
 impl GraphError {
     pub fn is_transient(&self) -> bool {
-        matches!(self, GraphError::Transient(_))
+        matches!(self, GraphError::Transient(_) | GraphError::Unreached(_))
+    }
+
+    /// Facebook answered, or no connection was made: either way a send is known not to have
+    /// reached the buyer unless Facebook said it was taken. (A timeout or a broken connection
+    /// leaves it unknown.)
+    pub fn outcome_known(&self) -> bool {
+        !matches!(self, GraphError::Transient(_))
     }
 
     /// The same error with `secret` redacted from every text it carries: for a call that sends
@@ -89,6 +100,7 @@ impl GraphError {
                 message: redact(message),
             },
             GraphError::Transient(message) => GraphError::Transient(redact(message)),
+            GraphError::Unreached(message) => GraphError::Unreached(redact(message)),
             GraphError::TooMuchData(message) => GraphError::TooMuchData(redact(message)),
             GraphError::CannotMessage { code, message } => GraphError::CannotMessage {
                 code,

@@ -922,6 +922,10 @@ fn transport_error(e: &reqwest::Error, token: &AccessToken) -> GraphError {
         cause = source;
     }
     let detail = token.redact(&cause.to_string());
+    // A connection never made carried nothing: a send through it is known not to have gone.
+    if e.is_connect() && !e.is_timeout() {
+        return GraphError::Unreached(format!("{words}: {detail}"));
+    }
     GraphError::Transient(format!("{words}: {detail}"))
 }
 

@@ -143,7 +143,9 @@ impl PageError {
                 SyncErrorKind::RateLimited
             }
             PageError::Graph(GraphError::Permission { .. }) => SyncErrorKind::Permission,
-            PageError::Graph(GraphError::Transient(_)) => SyncErrorKind::Transient,
+            PageError::Graph(GraphError::Transient(_) | GraphError::Unreached(_)) => {
+                SyncErrorKind::Transient
+            }
             PageError::Graph(_) | PageError::CursorLoop(_) | PageError::EndlessList { .. } => {
                 SyncErrorKind::Facebook
             }

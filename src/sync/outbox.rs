@@ -78,6 +78,7 @@ impl Problem {
             GraphError::Permission { .. } => ReplyProblem::Permission,
             GraphError::RateLimited { .. }
             | GraphError::Transient(_)
+            | GraphError::Unreached(_)
             | GraphError::TooMuchData(_) => ReplyProblem::Facebook,
             GraphError::Invalid { .. } | GraphError::ProofRefused { .. } => ReplyProblem::Refused,
         };
@@ -534,14 +535,15 @@ impl Engine {
         error: GraphError,
     ) -> Result<Delivery, PageError> {
         let now = Utc::now();
-        // Facebook's own refusal says the reply did not go; a transient failure (a timeout, a
-        // proxy's answer) leaves it unknown, and the next attempt looks first.
-        if !error.is_transient() {
+        // Facebook's own refusal says the reply did not go, and so does a connection never
+        // made; a timeout or a proxy's answer leaves it unknown, and the next attempt looks
+        // first.
+        if error.outcome_known() {
             let message_id = reply.message_id;
             self.db(move |s| s.attempt_refused(message_id)).await?;
         }
         match error {
-            GraphError::Transient(_) => {
+            GraphError::Transient(_) | GraphError::Unreached(_) => {
                 let wait = (FIRST_RETRY_SECONDS << reply.attempts.min(10)).min(MAX_RETRY_SECONDS);
                 let retry_at = now + chrono::Duration::seconds(wait);
                 let problem = Problem::new(
