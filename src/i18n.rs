@@ -479,7 +479,12 @@ strings! {
     KeyEditReply => "edit the last reply not sent: back into the reply box", "sửa tin chưa gửi cuối cùng: đưa lại vào ô trả lời";
     ReplyTakenBack => "Reply taken back; nothing was sent.", "Đã rút lại tin; chưa gửi gì.";
     ReplyBackInBox => "Reply taken back into the box; nothing was sent.", "Đã đưa tin trở lại ô trả lời; chưa gửi gì.";
-    ReplyTooLate => "Too late: that reply is being sent (or may already be with Facebook).", "Muộn rồi: tin đang được gửi (hoặc có thể đã tới Facebook).";
+    ReplyTooLate => "Too late: that reply is being sent right now.", "Muộn rồi: tin đang được gửi ngay lúc này.";
+    CliWithdrawn => "Taken back in an inbox, and not on Facebook: not sent.", "Đã rút lại trong hộp thư, Facebook không có tin này: chưa gửi.";
+    ReplyChecking => "Taken back: it will not be tried again. Facebook may have got the last try before it stopped answering; pagedesk looks, and if it is there it shows as sent.", "Đã rút lại: tin sẽ không được gửi lại. Facebook có thể đã nhận lần gửi trước khi ngừng phản hồi; pagedesk sẽ kiểm tra, nếu tin đã tới thì sẽ hiện là đã gửi.";
+    ReplyCheckingInBox => "Back in the box. The last try may have reached the buyer: pagedesk looks, and if it did, it shows as sent.", "Tin đã về ô trả lời. Lần gửi trước có thể đã tới khách: pagedesk sẽ kiểm tra, nếu đã tới thì sẽ hiện là đã gửi.";
+    Withdrawn => "taken back", "đã rút lại";
+    WithdrawnWhy => "looking whether Facebook got the last try: if it did, it shows as sent", "đang kiểm tra Facebook đã nhận lần gửi trước chưa: nếu đã nhận, tin sẽ hiện là đã gửi";
     NothingToTakeBack => "No reply waiting or failed in this conversation.", "Hội thoại này không có tin đang chờ hay bị lỗi.";
     KeySettings => "settings (spam sync per page)", "cài đặt (đồng bộ Spam theo trang)";
     KeyHelp => "every key", "mọi phím tắt";

@@ -231,11 +231,55 @@ async fn a_reply_that_never_reached_facebook_can_be_taken_back_between_attempts(
         .await;
     assert_ne!(run.code, 0);
     let reply = store.messages(&id).unwrap().pop().unwrap();
+    // Taken back all the same: never tried again, only looked for once Facebook answers.
     assert_eq!(
         store
             .take_back_reply(reply.row, chrono::Utc::now())
             .unwrap(),
-        TakeBack::TooLate
+        TakeBack::Checking("Dạ em giao chiều nay ạ".into())
+    );
+    assert!(store.messages(&id).unwrap().pop().unwrap().withdrawn);
+    world.clear_requests().await;
+    world.sync().await;
+    assert_eq!(world.sends().await, 0, "looked for, not sent");
+    assert!(
+        store
+            .messages(&id)
+            .unwrap()
+            .iter()
+            .all(|m| m.text != "Dạ em giao chiều nay ạ"),
+        "not on Facebook: gone"
+    );
+}
+
+/// A reply taken back after an attempt whose answer was lost, though Facebook took it: the
+/// look finds it, and it shows as sent, once.
+#[tokio::test]
+async fn a_reply_taken_back_that_had_reached_the_buyer_shows_as_sent_once() {
+    use pagedesk::store::TakeBack;
+    let (world, id) = TestWorld::with_a_buyer("").await;
+    world
+        .fault(json!({ "method": "POST", "count": 1, "fault": { "kind": "answer_lost" } }))
+        .await;
+    let run = world.pagedesk(&["reply", &id, "Dạ em lên đơn ạ"]).await;
+    assert_ne!(run.code, 0);
+    let mut store = Store::open(&world.data_dir).unwrap();
+    let reply = store.messages(&id).unwrap().pop().unwrap();
+    assert_eq!(
+        store
+            .take_back_reply(reply.row, chrono::Utc::now())
+            .unwrap(),
+        TakeBack::Checking("Dạ em lên đơn ạ".into())
+    );
+    world.clear_requests().await;
+    world.sync().await;
+    assert_eq!(world.sends().await, 0);
+    let kept = store.messages(&id).unwrap().pop().unwrap();
+    assert_eq!((kept.status, kept.withdrawn), (SendStatus::Sent, false));
+    assert_eq!(
+        world.page_texts_on_facebook(&id).await,
+        ["Dạ em lên đơn ạ"],
+        "once"
     );
 }
 

@@ -888,7 +888,8 @@ fn a_waiting_reply_can_be_taken_back_or_edited_until_it_is_being_sent() {
     inbox.key(KeyCode::Char('x'));
     assert!(store.reply_state(claimed).unwrap().is_some(), "still there");
     assert!(inbox.app.notice().unwrap().starts_with("Too late"));
-    // And one whose send may have reached Facebook (its answer lost) is not taken back either.
+    // One whose send may have reached Facebook (its answer lost) is taken back from the outbox
+    // but stays, looked for on Facebook, until the engine knows.
     store
         .postpone_reply(
             claimed,
@@ -901,6 +902,20 @@ fn a_waiting_reply_can_be_taken_back_or_edited_until_it_is_being_sent() {
     inbox.app.poll_database();
     inbox.key(KeyCode::Char('x'));
     assert!(store.reply_state(claimed).unwrap().is_some(), "still there");
+    assert!(
+        inbox
+            .app
+            .notice()
+            .unwrap()
+            .starts_with("Taken back: it will not be tried again."),
+        "{:?}",
+        inbox.app.notice()
+    );
+    assert!(
+        inbox.screen().contains("17:30 ⟲ taken back"),
+        "{}",
+        inbox.screen()
+    );
 }
 
 #[test]

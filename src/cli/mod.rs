@@ -751,6 +751,10 @@ async fn reply(
                 eprintln!("{}", tr.f(S::CliNotSent, &[&reason]));
                 false
             }
+            Delivery::Withdrawn => {
+                eprintln!("{}", tr.t(S::CliWithdrawn));
+                false
+            }
         };
         if !sent {
             return Ok(ExitCode::FAILURE);

@@ -391,6 +391,9 @@ pub struct MessageRow {
     /// Emoji people put on it, oldest first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<String>,
+    /// Staff took it back while an attempt may have reached Facebook: being looked for there.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub withdrawn: bool,
 }
 
 fn is_zero(n: &i64) -> bool {
@@ -608,6 +611,8 @@ pub struct QueuedReply {
     /// An earlier reply of the conversation is still in the outbox: this one waits for it, so
     /// that the buyer reads the parts of a reply (text, then each file) in order.
     pub waits_for_earlier: bool,
+    /// Staff took it back while an attempt may have reached Facebook: looked for, never sent.
+    pub withdrawn: bool,
 }
 
 /// What became of a reply, as the database holds it now.
@@ -639,7 +644,11 @@ pub enum TakeBack {
     /// Removed; its text, or the file it was to send.
     Taken(String),
     TakenFile(crate::files::OutgoingFile),
-    /// Being sent, or perhaps already with Facebook: it can no longer be taken back.
+    /// An attempt may have reached Facebook (its answer never came): never tried again, and
+    /// looked for on Facebook; if it is there it shows as sent. Its text, or its file.
+    Checking(String),
+    CheckingFile(crate::files::OutgoingFile),
+    /// Being sent now: it can no longer be taken back.
     TooLate,
     /// Sent, or not there.
     Gone,

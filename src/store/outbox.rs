@@ -8,6 +8,28 @@ use crate::files::{FileKind, OutgoingFile};
 use crate::model::Attachment;
 
 /// The file a message of a reply carries, if it carries one.
+/// Takes an unsent reply out of the outbox, the chat and the search: the file it was to send,
+/// if it carried one.
+fn remove_reply(
+    tx: &Transaction<'_>,
+    message_id: i64,
+    conversation: &str,
+) -> Result<Option<crate::files::OutgoingFile>> {
+    tx.execute("DELETE FROM outbox WHERE message_id = ?1", [message_id])?;
+    tx.execute(
+        "DELETE FROM message_search WHERE rowid = (SELECT search_key FROM messages WHERE id = ?1)",
+        [message_id],
+    )?;
+    let file = outgoing_file(tx, message_id)?;
+    tx.execute(
+        "DELETE FROM outgoing_files WHERE message_id = ?1",
+        [message_id],
+    )?;
+    tx.execute("DELETE FROM messages WHERE id = ?1", [message_id])?;
+    refresh_last_speaker(tx, conversation)?;
+    Ok(file)
+}
+
 fn outgoing_file(conn: &Connection, message_id: i64) -> rusqlite::Result<Option<OutgoingFile>> {
     conn.prepare_cached(
         "SELECT path, name, mime_type, kind, size, sha256 FROM outgoing_files
@@ -293,7 +315,8 @@ impl Store {
                 COALESCE((SELECT s.human_agent_refused FROM page_settings s
                     WHERE s.page_id = o.page_id), 0),
                 EXISTS (SELECT 1 FROM outbox e JOIN messages em ON em.id = e.message_id
-                    WHERE em.conversation_id = m.conversation_id AND e.message_id < o.message_id)
+                    WHERE em.conversation_id = m.conversation_id AND e.message_id < o.message_id),
+                o.withdrawn_at IS NOT NULL
              FROM outbox o JOIN messages m ON m.id = o.message_id
              JOIN conversations c ON c.id = m.conversation_id
              WHERE {condition} ORDER BY o.message_id"
@@ -302,6 +325,7 @@ impl Store {
             Ok(QueuedReply {
                 file: outgoing_file(&self.conn, r.get(0)?)?,
                 waits_for_earlier: r.get(11)?,
+                withdrawn: r.get(12)?,
                 message_id: r.get(0)?,
                 conversation_id: r.get(1)?,
                 page_id: r.get(2)?,
@@ -630,31 +654,53 @@ impl Store {
         match status.as_str() {
             "failed" => {}
             "pending" => {
-                let being_sent = claimed_until.is_some_and(|until| until >= now.timestamp_millis());
-                // An attempt whose answer never came may have reached the buyer.
-                if being_sent || outcome_unknown == Some(true) {
+                if claimed_until.is_some_and(|until| until >= now.timestamp_millis()) {
                     return Ok(TakeBack::TooLate);
+                }
+                // An attempt whose answer never came may have reached the buyer: not sent
+                // again, but looked for at once; found, it is marked sent.
+                if outcome_unknown == Some(true) {
+                    tx.execute(
+                        "UPDATE outbox SET withdrawn_at = COALESCE(withdrawn_at, ?2),
+                            next_attempt_at = ?2 WHERE message_id = ?1",
+                        params![message_id, now.timestamp()],
+                    )?;
+                    let file = outgoing_file(&tx, message_id)?;
+                    tx.commit()?;
+                    return Ok(match file {
+                        Some(file) => TakeBack::CheckingFile(file),
+                        None => TakeBack::Checking(text),
+                    });
                 }
             }
             _ => return Ok(TakeBack::Gone),
         }
-        tx.execute("DELETE FROM outbox WHERE message_id = ?1", [message_id])?;
-        tx.execute(
-            "DELETE FROM message_search WHERE rowid = (SELECT search_key FROM messages WHERE id = ?1)",
-            [message_id],
-        )?;
-        let file = outgoing_file(&tx, message_id)?;
-        tx.execute(
-            "DELETE FROM outgoing_files WHERE message_id = ?1",
-            [message_id],
-        )?;
-        tx.execute("DELETE FROM messages WHERE id = ?1", [message_id])?;
-        refresh_last_speaker(&tx, &conversation)?;
+        let file = remove_reply(&tx, message_id, &conversation)?;
         tx.commit()?;
         Ok(match file {
             Some(file) => TakeBack::TakenFile(file),
             None => TakeBack::Taken(text),
         })
+    }
+
+    /// A reply staff took back was looked for on Facebook and is not there: it goes, as a
+    /// reply taken back does. False when it is no longer waiting for that look.
+    pub fn drop_withdrawn_reply(&mut self, message_id: i64) -> Result<bool> {
+        let tx = self.write()?;
+        let conversation: Option<String> = tx
+            .query_row(
+                "SELECT m.conversation_id FROM messages m JOIN outbox o ON o.message_id = m.id
+                 WHERE m.id = ?1 AND o.withdrawn_at IS NOT NULL AND m.status = 'pending'",
+                [message_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(conversation) = conversation else {
+            return Ok(false);
+        };
+        remove_reply(&tx, message_id, &conversation)?;
+        tx.commit()?;
+        Ok(true)
     }
 
     /// The reply stays pending and is tried again at `next_attempt_at`.

@@ -321,7 +321,9 @@ impl Store {
                 (SELECT json_group_array(x.emoji) FROM (SELECT r.emoji FROM message_reactions r
                     JOIN conversations c ON c.id = messages.conversation_id
                     WHERE r.mid = messages.fb_id AND r.reactor_id IN (c.customer_id, c.page_id)
-                    ORDER BY r.reacted_at, r.reactor_id) x)
+                    ORDER BY r.reacted_at, r.reactor_id) x),
+                EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = messages.id
+                    AND o.withdrawn_at IS NOT NULL)
              FROM messages WHERE conversation_id = ?1 ORDER BY created_time, id",
         )?;
         let rows = stmt.query_map([conversation_id], |r| {
@@ -359,6 +361,7 @@ impl Store {
                     text: None,
                 }),
                 reactions: serde_json::from_str(&r.get::<_, String>(20)?).unwrap_or_default(),
+                withdrawn: r.get(21)?,
                 retry_possible: r.get(12)?,
                 problem: r
                     .get::<_, Option<String>>(13)?

@@ -476,5 +476,8 @@ CREATE INDEX conversations_assigned ON conversations(assignee, listed_time DESC,
     WHERE assignee IS NOT NULL AND done_at IS NULL;
 -- A reply Facebook did not take marks its conversation's row in every list: found at once.
 CREATE INDEX messages_failed ON messages(conversation_id) WHERE status = 'failed';
+-- Staff took back a reply whose last attempt may have reached Facebook (a timeout, a 503):
+-- never tried again; the engine looks on Facebook, and it is sent if it is there, else gone.
+ALTER TABLE outbox ADD COLUMN withdrawn_at INTEGER;
 "#,
 ];

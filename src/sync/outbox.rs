@@ -29,6 +29,8 @@ pub enum Delivery {
     Restricted { until: DateTime<Utc> },
     /// It will not be sent; the reason is stored with the message.
     Failed(String),
+    /// Staff took it back and Facebook, looked at, does not have it: gone, never sent.
+    Withdrawn,
 }
 
 /// How far sending a file went: Facebook answered the send (or the upload before it), or the
@@ -158,7 +160,7 @@ impl Engine {
                     Delivery::RateLimited { error, .. } => return Err(error.into()),
                     // The page's other replies wait with it (`due_replies` leaves them out).
                     Delivery::Restricted { .. } => return Ok(()),
-                    Delivery::Sent(_) | Delivery::Failed(_) => settled = true,
+                    Delivery::Sent(_) | Delivery::Failed(_) | Delivery::Withdrawn => settled = true,
                     Delivery::Pending { .. } => {}
                 }
             }
@@ -255,6 +257,9 @@ impl Engine {
         let Some(reply) = self.db(move |s| s.queued_reply(message_id)).await? else {
             return self.settled_elsewhere(message_id).await;
         };
+        if reply.withdrawn {
+            return self.look_for_withdrawn(&reply, &token, now).await;
+        }
         let kind = match messaging_type(&reply, self.settings.human_agent_tag, now) {
             Ok(kind) => kind,
             Err(problem) => return self.fail(message_id, problem, false).await,
@@ -511,6 +516,40 @@ impl Engine {
         .await?;
         self.emit(SyncEvent::ReplyUpdated { message_id });
         Ok(Delivery::Failed(words))
+    }
+
+    /// A reply staff took back after an attempt whose answer never came: never sent again, only
+    /// looked for. On Facebook, it is marked sent; not there, it goes; Facebook not answering,
+    /// it is looked for again later.
+    async fn look_for_withdrawn(
+        &self,
+        reply: &QueuedReply,
+        token: &crate::graph::AccessToken,
+        now: DateTime<Utc>,
+    ) -> Result<Delivery, PageError> {
+        let message_id = reply.message_id;
+        let first_attempt = reply.first_attempt_at.unwrap_or(now);
+        match self.find_delivered(reply, token, first_attempt).await {
+            Ok(Some(fb_id)) => self.sent(message_id, fb_id, MessagingType::Response).await,
+            Ok(None) => {
+                self.db(move |s| s.drop_withdrawn_reply(message_id)).await?;
+                tracing::info!(
+                    page = reply.page_id,
+                    "a reply taken back was not on Facebook: dropped"
+                );
+                self.emit(SyncEvent::ReplyUpdated { message_id });
+                Ok(Delivery::Withdrawn)
+            }
+            Err(error) => {
+                let wait = (FIRST_RETRY_SECONDS << reply.attempts.min(10)).min(MAX_RETRY_SECONDS);
+                let retry_at = now + chrono::Duration::seconds(wait);
+                let problem = Problem::new(
+                    ReplyProblem::Retrying { at: retry_at },
+                    format!("{error}; looking again at {}", local_hm(retry_at)),
+                );
+                self.postpone(message_id, retry_at, problem).await
+            }
+        }
     }
 
     async fn postpone(

@@ -185,6 +185,10 @@ impl ChatView<'_> {
                     (SendStatus::Sent, _) => {
                         Span::styled(format!(" ✓ {}", tr.t(S::Sent)), theme.ok())
                     }
+                    (SendStatus::Pending, _) if message.withdrawn => {
+                        reason = Some((format!("⟲ {}", tr.t(S::WithdrawnWhy)), theme.dim()));
+                        Span::styled(format!(" ⟲ {}", tr.t(S::Withdrawn)), theme.dim())
+                    }
                     (SendStatus::Pending, None) => {
                         Span::styled(format!(" {}", tr.t(S::Sending)), theme.dim())
                     }

@@ -187,6 +187,13 @@ impl App {
                     self.return_to_box(&conversation_id, text);
                     self.say(self.tr.t(S::ReplyBackInBox).to_owned());
                 }
+                Some(TakeBack::Checking(text)) if edit => {
+                    self.return_to_box(&conversation_id, text);
+                    self.say(self.tr.t(S::ReplyCheckingInBox).to_owned());
+                }
+                Some(TakeBack::Checking(_) | TakeBack::CheckingFile(_)) => {
+                    self.say(self.tr.t(S::ReplyChecking).to_owned())
+                }
                 // A file taken back to edit goes back onto the reply.
                 Some(TakeBack::TakenFile(file)) if edit => {
                     let showing = self
