@@ -59,6 +59,7 @@ strings! {
     SpamBannerClosed => "Facebook put this conversation in Spam. Its reply window has closed, so no reply can remove the mark.", "Facebook đã đưa hội thoại này vào mục Spam. Đã quá thời hạn trả lời nên không thể gỡ đánh dấu spam bằng tin trả lời.";
     Reply => "Reply", "Trả lời";
     Sending => "sending…", "đang gửi…";
+    WaitingToSend => "waiting to be sent", "đang chờ gửi";
     Sent => "sent", "đã gửi";
     Pending => "not sent yet: {}", "chưa gửi được: {}";
     Failed => "failed: {}", "lỗi: {}";
@@ -169,7 +170,7 @@ strings! {
     DrSpamOff => "off: conversations Facebook filed in Spam are not synced (turn on: pagedesk spam-sync on --page {})", "tắt: hội thoại Facebook xếp vào Spam không được đồng bộ (bật: pagedesk spam-sync on --page {})";
     DrWaitingSpam => "waiting spam", "spam đang chờ";
     DrNone => "none", "không có";
-    DrWaitingCount => "{} (shown {} min after the buyer's last message)", "{} (hiện {} phút sau tin cuối của khách)";
+    DrWaitingCount => "{} (shown {} after the buyer's last message)", "{} (hiện {} sau tin cuối của khách)";
     DrDueNow => "due now: appears at the next sync", "đến hạn: hiện ở lần đồng bộ tới";
     DrDue => "due {} ({})", "đến hạn {} ({})";
     DrRepliesWaiting => "replies waiting", "tin chờ gửi";
@@ -287,6 +288,7 @@ strings! {
     HintSave => "save", "lưu";
     HintMove => "move", "di chuyển";
     HintToggleSpamSync => "toggle spam sync", "bật/tắt đồng bộ Spam";
+    HintTagAgain => "HUMAN_AGENT again", "dùng lại HUMAN_AGENT";
     HintInsert => "insert", "chèn";
     HintChoose => "choose", "chọn";
     ProblemTooLong => "the reply is {} characters long; Facebook accepts at most 2000", "tin dài {} ký tự; Facebook chỉ nhận tối đa 2000";

@@ -353,50 +353,99 @@ const ADDRESS_WORDS: &[&str] = &[
 /// Words buyers put around an address ("… nha shop", "cảm ơn ạ"), folded: not part of it.
 const AROUND_ADDRESS: &[&str] = &[
     "nha", "nhe", "nhen", "a", "ah", "shop", "em", "chi", "anh", "ban", "voi", "luon", "giup",
-    "cam", "on", "sdt", "so", "dt", "dien", "thoai", "la",
+    "cam", "on", "sdt", "so", "dt", "dien", "thoai", "la", "minh",
 ];
 
-/// The address in a line that reads like one, without what the buyer said around it: from its
-/// house number (with the word before it when that names a part of an address: "Số 12",
-/// "Phường 5", "Q.1") or, without one, its first address word; to before a phone number, the
-/// polite words after it left out.
+/// Words between "địa chỉ" and the address ("địa chỉ nhận hàng là: …"), folded.
+const ADDRESS_LEAD: &[&str] = &["nhan", "hang", "giao", "cua", "minh", "em", "la", "o"];
+
+/// The words of `text` with where each starts: letters, digits and '/' (a house number "12/3").
+fn words_at(text: &str) -> Vec<(usize, &str)> {
+    let mut words = Vec::new();
+    let mut start = None;
+    for (at, c) in text.char_indices() {
+        let in_word = c.is_alphanumeric() || c == '/';
+        match (in_word, start) {
+            (true, None) => start = Some(at),
+            (false, Some(from)) => {
+                words.push((from, &text[from..at]));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(from) = start {
+        words.push((from, &text[from..]));
+    }
+    words
+}
+
+/// A house or lane number: digits, perhaps with '/' ("45", "12/3"), short.
+fn house_number(word: &str) -> bool {
+    word.chars().any(|c| c.is_ascii_digit())
+        && word.chars().all(|c| c.is_ascii_digit() || c == '/')
+        && word.len() <= 7
+}
+
+fn names_part(word: &str) -> bool {
+    ADDRESS_WORDS.contains(&fold(word).as_str())
+}
+
+/// The address in a line that reads like one, without what the buyer said around it: after
+/// "địa chỉ (nhận hàng):" when the buyer says so; else, in the stretch between phone numbers
+/// with most address words, from the house number that a street name follows ("45 Lê Lợi",
+/// not "1 cái"), with the word before it when that names a part ("Số 12", "Phường 5"), or the
+/// first address word; to the end of the stretch, the polite words after it left out.
 fn address_part(line: &str) -> String {
-    // Phone numbers end the address (their digit groups would look like house numbers).
-    let end = phone_numbers(line)
-        .into_iter()
-        .map(|(range, _)| range.start)
-        .next()
-        .unwrap_or(line.len());
-    let head = &line[..end];
-    let words: Vec<(usize, &str)> = head
-        .split_terminator(|c: char| !(c.is_alphanumeric() || c == '/'))
-        .scan(0, |at, word| {
-            let start = *at;
-            *at += word.len()
-                + head[start + word.len()..]
-                    .chars()
-                    .next()
-                    .map_or(0, char::len_utf8);
-            Some((start, word))
-        })
-        .filter(|(_, word)| !word.is_empty())
-        .collect();
-    let numeric = |word: &str| {
-        word.chars().any(|c| c.is_ascii_digit())
-            && word.chars().all(|c| c.is_ascii_digit() || c == '/')
-            && word.len() <= 6
-    };
-    let names_part = |word: &str| {
-        let folded = fold(word);
-        folded == "so" || ADDRESS_WORDS.contains(&folded.as_str())
-    };
-    let start = match words.iter().position(|(_, word)| numeric(word)) {
-        Some(0) => Some(0),
-        Some(at) if names_part(words[at - 1].1) => Some(at - 1),
-        Some(at) => Some(at),
-        None => words
+    // Phone numbers end a stretch (their digit groups would look like house numbers).
+    let mut stretches = Vec::new();
+    let mut from = 0;
+    for (range, _) in phone_numbers(line) {
+        stretches.push(from..range.start);
+        from = range.end;
+    }
+    stretches.push(from..line.len());
+    let score = |text: &str| {
+        words_at(text)
             .iter()
-            .position(|(_, word)| ADDRESS_WORDS.contains(&fold(word).as_str())),
+            .filter(|(_, w)| names_part(w) || house_number(w))
+            .count()
+    };
+    let said = stretches.iter().find_map(|range| {
+        let words = words_at(&line[range.clone()]);
+        let at = words
+            .windows(2)
+            .position(|pair| fold(pair[0].1) == "dia" && fold(pair[1].1) == "chi")?;
+        let after = words[at + 2..]
+            .iter()
+            .find(|(_, w)| !ADDRESS_LEAD.contains(&fold(w).as_str()))?;
+        Some(range.start + after.0..range.end)
+    });
+    let stretch = said.clone().unwrap_or_else(|| {
+        stretches
+            .iter()
+            .max_by_key(|range| score(&line[(*range).clone()]))
+            .cloned()
+            .unwrap_or(0..line.len())
+    });
+    let text = &line[stretch];
+    let words = words_at(text);
+    let street_follows = |at: usize| {
+        words.get(at + 1).is_some_and(|(_, next)| {
+            names_part(next) || next.chars().next().is_some_and(char::is_uppercase)
+        })
+    };
+    let numbered = words
+        .iter()
+        .enumerate()
+        .position(|(at, (_, w))| house_number(w) && (street_follows(at) || at == 0));
+    let start = match numbered {
+        Some(at) if at > 0 && (names_part(words[at - 1].1) || fold(words[at - 1].1) == "so") => {
+            Some(at - 1)
+        }
+        Some(at) => Some(at),
+        None if said.is_some() => Some(0),
+        None => words.iter().position(|(_, w)| names_part(w)),
     };
     let Some(start) = start else {
         return line.trim().to_owned();
@@ -409,33 +458,40 @@ fn address_part(line: &str) -> String {
         kept = rest;
     }
     let from = kept.first().map_or(0, |(at, _)| *at);
-    let to = kept.last().map_or(head.len(), |(at, word)| at + word.len());
-    head[from..to].to_owned()
+    let to = kept.last().map_or(text.len(), |(at, word)| at + word.len());
+    text[from..to].to_owned()
 }
 
-/// The delivery addresses written in `text`, one per line that reads like one: two of the
-/// words an address has ("ngõ", "phường", "quận", "TP"…), or one and a house number. The
-/// address alone, without the words around it. A guess for staff to look at, never acted on.
+/// The delivery addresses written in `text`, one per line that reads like one: "địa chỉ"
+/// said, two of the words an address has ("ngõ", "phường", "quận", "TP"…), or one and a house
+/// number. The address alone, without the words around it. A guess for staff to look at,
+/// never acted on.
 pub fn addresses(text: &str) -> Vec<String> {
     text.lines()
         .filter(|line| {
-            let folded = fold(line);
-            let words: Vec<&str> = folded
-                .split(|c: char| !c.is_alphanumeric())
-                .filter(|w| !w.is_empty())
-                .collect();
+            let words: Vec<String> = words_at(line).iter().map(|(_, w)| fold(w)).collect();
+            let said = words
+                .windows(2)
+                .any(|pair| pair[0] == "dia" && pair[1] == "chi");
             let mut named: Vec<&str> = words
                 .iter()
-                .copied()
+                .map(String::as_str)
                 .filter(|w| ADDRESS_WORDS.contains(w))
                 .collect();
             named.sort_unstable();
             named.dedup();
-            // A house or lane number is short; a phone number's groups do not make one.
-            let house_number = words
+            // A phone number's digit groups do not make a house number.
+            let without_phones = phone_numbers(line).into_iter().rev().fold(
+                line.to_string(),
+                |mut text, (range, _)| {
+                    text.replace_range(range, " ");
+                    text
+                },
+            );
+            let numbered = words_at(&without_phones)
                 .iter()
-                .any(|w| w.len() <= 4 && w.chars().all(|c| c.is_ascii_digit()));
-            named.len() >= 2 || (named.len() == 1 && house_number && words.len() >= 3)
+                .any(|(_, w)| house_number(w) && w.len() <= 5);
+            said || named.len() >= 2 || (named.len() == 1 && numbered && words.len() >= 3)
         })
         .map(address_part)
         .collect()
@@ -603,6 +659,26 @@ mod tests {
             ["45/2 Lê Lợi, P. Bến Nghé, Q.1, TP.HCM"]
         );
         assert_eq!(addresses("Em ở Phường 5, Quận 3 ạ"), ["Phường 5, Quận 3"]);
+        // The phone first, then the address.
+        assert_eq!(
+            addresses(
+                "SĐT mình 0987.654.321, giao giúp mình về 45 Lê Lợi, phường Bến Nghé, Quận 1, TP.HCM nhé shop, mình cảm ơn"
+            ),
+            ["45 Lê Lợi, phường Bến Nghé, Quận 1, TP.HCM"]
+        );
+        // "Địa chỉ" said, after an order's quantity.
+        assert_eq!(
+            addresses("1 cái. Địa chỉ: 12 Ngõ Huế, Hai Bà Trưng, Hà Nội"),
+            ["12 Ngõ Huế, Hai Bà Trưng, Hà Nội"]
+        );
+        assert_eq!(
+            addresses("Sđt 0912345678. Địa chỉ nhận hàng: 78/3 Trần Hưng Đạo, Hải Châu, Đà Nẵng"),
+            ["78/3 Trần Hưng Đạo, Hải Châu, Đà Nẵng"]
+        );
+        assert_eq!(
+            addresses("Giao giúp mình về 12 Ngõ Huế, sđt 0912.345.678 nhé"),
+            ["12 Ngõ Huế"]
+        );
         assert_eq!(
             addresses("45 Lê Lợi, P. Bến Nghé, Q.1, TP.HCM"),
             ["45 Lê Lợi, P. Bến Nghé, Q.1, TP.HCM"]

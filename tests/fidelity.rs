@@ -419,6 +419,16 @@ async fn without_metas_human_agent_permission_late_replies_are_explained_and_no_
     );
     let doctor = world.pagedesk(&["doctor"]).await.stdout;
     assert!(!doctor.contains("HUMAN_AGENT "), "{doctor}");
+    // The reply Facebook refused before may be sent again now (r), and goes.
+    let mut store = store;
+    let refused = store.messages(&late).unwrap().pop().unwrap();
+    assert!(refused.retry_possible, "{refused:?}");
+    assert!(store.retry_reply(refused.row, chrono::Utc::now()).unwrap());
+    world.sync().await;
+    assert_eq!(
+        world.page_texts_on_facebook(&late).await,
+        ["Dạ em chào chị"]
+    );
 }
 
 #[tokio::test]

@@ -1123,10 +1123,36 @@ fn a_reply_facebook_did_not_take_marks_its_row_and_bang_goes_to_the_next_one() {
         assert!(
             screen
                 .lines()
-                .any(|l| l.contains(name) && l.contains("✗ not sent")),
+                .any(|l| l.contains(name) && l.matches("✗ not sent").count() == 1),
             "{screen}"
         );
     }
+    // Narrower, and for a buyer outside Spam: once, with the wait kept whole.
+    let reply = store
+        .enqueue_reply("t_linh", "Dạ còn ạ", common::inbox::now())
+        .unwrap();
+    store
+        .mark_reply_failed(
+            reply,
+            "this person isn't available right now (Facebook error 551)",
+            pagedesk::model::ReplyProblem::Unavailable,
+            true,
+        )
+        .unwrap();
+    for width in [70, 80, 100] {
+        inbox.resize(width, 40);
+        inbox.app.poll_database();
+        let screen = inbox.screen();
+        let row = screen
+            .lines()
+            .find(|l| l.contains("Hoàng Mỹ"))
+            .unwrap_or_default();
+        assert!(
+            row.matches('✗').count() == 1 && row.contains("waiting 40m│"),
+            "{width}: {screen}"
+        );
+    }
+    inbox.resize(140, 40);
     assert!(
         !screen
             .lines()
@@ -1143,6 +1169,8 @@ fn a_reply_facebook_did_not_take_marks_its_row_and_bang_goes_to_the_next_one() {
     };
     inbox.key(KeyCode::Char('!'));
     assert_eq!(selected(&inbox), "Trần Thị Thu");
+    inbox.key(KeyCode::Char('!'));
+    assert_eq!(selected(&inbox), "Hoàng Mỹ Linh");
     inbox.key(KeyCode::Char('!'));
     assert_eq!(selected(&inbox), "Phạm Thị Hoa");
     inbox.key(KeyCode::Char('!'));
@@ -1230,7 +1258,8 @@ fn the_reply_boxs_editing_keys_work_and_are_in_the_help() {
         inbox.key(KeyCode::Char('d'));
     }
     assert!(
-        help.contains("Ctrl-W       delete the word before the cursor"),
+        help.contains("Ctrl-W        delete the word before the cursor")
+            && help.contains("Ctrl-K Ctrl-J delete to the end"),
         "{help}"
     );
 }
@@ -1270,6 +1299,43 @@ fn passing_over_a_conversation_in_the_list_does_not_tell_colleagues_it_is_open()
 }
 
 #[test]
+fn a_replys_failure_is_said_once_and_goes_like_any_notice() {
+    use std::time::{Duration, Instant};
+    let mut inbox = Inbox::new(100, 30);
+    inbox.key(KeyCode::Enter);
+    inbox.keys("Dạ còn ạ");
+    inbox.key(KeyCode::Enter);
+    inbox.app.settle_writes();
+    let mut store = inbox.store();
+    let reply = store.messages("t_lan").unwrap().pop().unwrap();
+    store
+        .mark_reply_failed(
+            reply.row,
+            "this person isn't available right now (Facebook error 551)",
+            pagedesk::model::ReplyProblem::Unavailable,
+            true,
+        )
+        .unwrap();
+    inbox.app.poll_database();
+    assert!(
+        inbox
+            .app
+            .notice()
+            .is_some_and(|n| n.starts_with("Reply not sent")),
+        "{:?}",
+        inbox.app.notice()
+    );
+    inbox.app.tick(Instant::now() + Duration::from_secs(6));
+    assert_eq!(inbox.app.notice(), None);
+    // Other processes keep writing (presence, syncs): it is not said again.
+    for on in [true, false] {
+        store.set_spam_sync(SHOP, on).unwrap();
+        inbox.app.poll_database();
+        assert_eq!(inbox.app.notice(), None);
+    }
+}
+
+#[test]
 fn quitting_with_a_reply_not_sent_says_it_will_still_go_out() {
     let mut inbox = Inbox::new(100, 30);
     inbox
@@ -1283,6 +1349,19 @@ fn quitting_with_a_reply_not_sent_says_it_will_still_go_out() {
         notice.starts_with("1 reply is not sent yet") && notice.contains("q again quits"),
         "{notice}"
     );
+    inbox.key(KeyCode::Char('q'));
+    assert!(inbox.app.quit);
+
+    // Once the warning has gone from the screen, q warns again rather than quitting.
+    let mut inbox = Inbox::new(100, 30);
+    inbox
+        .store()
+        .enqueue_reply("t_lan", "Dạ còn ạ", common::inbox::now())
+        .unwrap();
+    inbox.key(KeyCode::Char('q'));
+    inbox.key(KeyCode::Char('!'));
+    inbox.key(KeyCode::Char('q'));
+    assert!(!inbox.app.quit, "warned again");
     inbox.key(KeyCode::Char('q'));
     assert!(inbox.app.quit);
 

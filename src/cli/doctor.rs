@@ -24,7 +24,7 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
     let relative = |time: chrono::DateTime<Utc>| {
         let seconds = (time - now).num_seconds();
         if seconds > 0 {
-            tr.f(S::In, &[&tr.span(seconds)])
+            tr.f(S::In, &[&tr.span_precise(seconds)])
         } else {
             tr.ago(time, now)
         }
@@ -132,16 +132,13 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
             line(tr.t(S::DrSpamSync), &tr.f(S::DrSpamOff, &[&page.id]));
         }
         if spam_on {
-            let delay = config.sync.spam_delay.as_secs() / 60;
+            let delay = tr.span_precise(config.sync.spam_delay.as_secs() as i64);
             if waiting.is_empty() {
                 line(tr.t(S::DrWaitingSpam), tr.t(S::DrNone));
             } else {
                 line(
                     tr.t(S::DrWaitingSpam),
-                    &tr.f(
-                        S::DrWaitingCount,
-                        &[&waiting.len().to_string(), &delay.to_string()],
-                    ),
+                    &tr.f(S::DrWaitingCount, &[&waiting.len().to_string(), &delay]),
                 );
             }
             for w in &waiting {

@@ -80,13 +80,20 @@ impl Store {
     }
 
     /// Staff say Meta approved the permission: late replies of the page go with the tag again
-    /// (a refusal marks the page again). Whether the page was marked.
+    /// (a refusal marks the page again), and those refused for it may be sent again (`r`).
+    /// Whether the page was marked.
     pub fn lift_human_agent_refusal(&mut self, page_id: &str) -> Result<bool> {
         let tx = self.write()?;
         let lifted = tx.execute(
             "UPDATE page_settings SET human_agent_refused = 0
              WHERE page_id = ?1 AND human_agent_refused = 1",
             [page_id],
+        )?;
+        tx.execute(
+            "UPDATE messages SET retry_possible = 1
+             WHERE status = 'failed' AND error_code = ?2 AND direction = 'out'
+               AND conversation_id IN (SELECT id FROM conversations WHERE page_id = ?1)",
+            params![page_id, crate::model::ReplyProblem::AgentPermission.code()],
         )?;
         tx.commit()?;
         Ok(lifted > 0)

@@ -504,11 +504,10 @@ impl App {
     /// will go out with the next pagedesk, and the next quit quits.
     pub(super) fn quit_or_warn(&mut self) {
         let waiting = self.store_ref().waiting_replies().unwrap_or(0);
-        if waiting == 0 || self.quit_warned {
+        if waiting == 0 {
             self.quit = true;
             return;
         }
-        self.quit_warned = true;
         let key = self
             .settings
             .keymap
@@ -517,7 +516,13 @@ impl App {
         let words = self
             .tr
             .counted(waiting, S::QuitWithWaitingOne, S::QuitWithWaiting);
-        self.say(self.tr.f(words, &[&waiting.to_string(), &key]));
+        let warning = self.tr.f(words, &[&waiting.to_string(), &key]);
+        // Quitting again while the warning is on the screen: staff have read it.
+        if self.notice() == Some(warning.as_str()) {
+            self.quit = true;
+            return;
+        }
+        self.say(warning);
     }
 
     /// Moves to the next conversation with unread messages in the list.

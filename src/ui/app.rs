@@ -233,6 +233,9 @@ pub struct App {
     pub engine_stopped: Option<String>,
     /// The reply whose fate the status line reports when the engine is done with it.
     pub(super) watched_reply: Option<i64>,
+    /// What was last said of it: said again only when that changes (every write anywhere
+    /// reads the database again, and a notice said again would never go).
+    pub(super) watched_said: Option<String>,
     /// This inbox among the open ones, for presence.
     pub(super) instance: String,
     /// What this inbox last said of itself (the conversation shown, typing), and when.
@@ -241,8 +244,6 @@ pub struct App {
     pub(super) last_typed: Option<Instant>,
     /// Staff asked to write the reply in their editor: the terminal hands it over.
     pub editor_requested: bool,
-    /// Staff were told that replies still wait to be sent: quitting again quits.
-    pub(super) quit_warned: bool,
     /// Text for the terminal to put on the clipboard (OSC 52) at the next draw.
     pub clipboard: Option<String>,
     /// The link the notice shows: the terminal makes it clickable (OSC 8) where it is drawn.
@@ -332,6 +333,7 @@ impl App {
             standby: None,
             engine_stopped: None,
             watched_reply: None,
+            watched_said: None,
             instance: format!(
                 "{}-{}",
                 std::process::id(),
@@ -342,7 +344,6 @@ impl App {
             presence_said: None,
             last_typed: None,
             editor_requested: false,
-            quit_warned: false,
             clipboard: None,
             link: None,
             file_walk: None,

@@ -195,7 +195,8 @@ impl ChatView<'_> {
                     (SendStatus::Pending, Some(why)) => {
                         let why = tr.reply_problem(message.problem, why, |t| self.clock.hm(t));
                         reason = Some((tr.f(S::Pending, &[&why]), theme.spam()));
-                        Span::styled(format!(" {}", tr.t(S::Sending)), theme.spam())
+                        // Held back (Facebook down, a limit, a restriction): not on its way yet.
+                        Span::styled(format!(" {}", tr.t(S::WaitingToSend)), theme.spam())
                     }
                     (SendStatus::Failed, why) => {
                         let why =

@@ -88,6 +88,7 @@ impl App {
             } => match result {
                 Ok(message_ids) => {
                     self.watched_reply = message_ids.last().copied();
+                    self.watched_said = None;
                     self.say(self.tr.t(S::ReplyQueued).to_owned());
                     // In order: each part goes once those before it have.
                     for message_id in message_ids {
@@ -116,6 +117,7 @@ impl App {
             Written::Retry { message_id, result } => {
                 if self.report_value(result) == Some(true) {
                     self.watched_reply = Some(message_id);
+                    self.watched_said = None;
                     self.say(self.tr.t(S::Retrying).to_owned());
                     self.ask_engine(EngineCommand::Deliver(message_id));
                 }
@@ -285,6 +287,7 @@ impl App {
             return;
         };
         let sent = message.status == SendStatus::Sent;
+        let failed = message.status == SendStatus::Failed;
         let words = match (message.status, &message.error) {
             (SendStatus::Sent, _) => self.tr.t(S::ReplySent).to_owned(),
             (_, Some(why)) => {
@@ -295,9 +298,15 @@ impl App {
             }
             (_, None) => return,
         };
+        if self.watched_said.as_ref() == Some(&words) {
+            return;
+        }
+        self.watched_said = Some(words.clone());
         self.say(words);
-        if sent {
+        // Sent or failed, it is settled: nothing more to say of it.
+        if sent || failed {
             self.watched_reply = None;
+            self.watched_said = None;
         }
     }
 

@@ -221,7 +221,7 @@ pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
             first.push(Span::styled(spam.trim_end().to_owned(), app.theme.spam()));
             first.push(Span::styled(format!(" {time}"), app.theme.dim()));
         } else {
-            first.push(Span::styled(right, app.theme.dim()));
+            first.push(Span::styled(format!(" {time}"), app.theme.dim()));
         }
         let window = reply_window(tr, conversation, app.settings.human_agent_tag, clock);
         let preview = tr.preview(conversation);

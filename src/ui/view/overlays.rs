@@ -47,9 +47,21 @@ const REPLY_EDITING: &[(&str, S)] = &[
 fn help_lines(app: &App) -> Vec<Line<'static>> {
     let tr = app.tr;
     let keymap = &app.settings.keymap;
+    // The keys' column as wide as the widest keys, so that none runs into what it does.
+    let keys_width = keymap
+        .bindings()
+        .map(|(_, _, keys)| {
+            keys.iter()
+                .map(|k| k.to_string().width() + 1)
+                .sum::<usize>()
+        })
+        .chain(REPLY_EDITING.iter().map(|(keys, _)| keys.width() + 1))
+        .max()
+        .unwrap_or(13)
+        .clamp(13, 24);
     let row = |keys: String, what: &str| {
         Line::from(vec![
-            Span::styled(fit(&keys, 13), app.theme.bold()),
+            Span::styled(fit(&keys, keys_width), app.theme.bold()),
             Span::raw(what.to_owned()),
         ])
     };
@@ -191,7 +203,7 @@ pub(super) fn draw_settings(frame: &mut Frame, app: &App, cursor: usize) {
         .border_style(app.theme.focused_border())
         .title(format!("{} · Esc", tr.t(S::Settings)));
     let name_width = inner_width.saturating_sub(agent_width + 27).max(10);
-    let delay = tr.span(app.settings.spam_delay.as_secs() as i64);
+    let delay = tr.span_precise(app.settings.spam_delay.as_secs() as i64);
     let mut lines = vec![Line::styled(
         format!(
             "{} {} {} {}",
