@@ -106,7 +106,7 @@ strings! {
     HeldByApp => "🤖 App {} holds this conversation since {}: a chatbot may answer too, and replies from here may be refused", "🤖 Ứng dụng {} giữ hội thoại từ {}: chatbot có thể trả lời khách, tin gửi từ đây có thể bị từ chối";
     HeldByUnnamed => "🤖 Another app holds this conversation since {}: a chatbot may answer too, and replies from here may be refused", "🤖 Một ứng dụng khác giữ hội thoại từ {}: chatbot có thể trả lời khách, tin gửi từ đây có thể bị từ chối";
     Synced => "{}: synced {} ago", "{}: đồng bộ {} trước";
-    SyncedLive => "{}: live (polled {} ago)", "{}: đang nhận tin tức thì (kiểm tra {} trước)";
+    SyncedLive => "{}: live (polled {} ago)", "{}: tin về ngay (kiểm tra {} trước)";
     WebhooksMissed => "{}: polling, webhooks not arriving since {}", "{}: đang hỏi Facebook, webhook không đến từ {}";
     Seconds => "{} s", "{} giây";
     Syncing => "{}: syncing…", "{}: đang đồng bộ…";
@@ -180,7 +180,7 @@ strings! {
     DrLastSync => "last sync", "đồng bộ gần nhất";
     DrNever => "never: run `pagedesk sync --once`", "chưa lần nào: chạy `pagedesk sync --once`";
     DrLastError => "last error", "lỗi gần nhất";
-    DrWebhooks => "webhooks", "tin tức thì";
+    DrWebhooks => "webhooks", "tin về ngay";
     DrInboxFolder => "inbox", "Hộp thư";
     DrGraphAuth => "{}", "Facebook không nhận mã truy cập (hết hạn hoặc bị thu hồi), chi tiết: {}";
     DrGraphPermission => "{}", "mã truy cập thiếu quyền, chi tiết: {}";
@@ -302,7 +302,7 @@ strings! {
     ProblemCannotMessage => "Facebook does not let the page message this person; trying again will not help", "Facebook không cho trang nhắn tin cho người này; gửi lại cũng không được";
     ProblemPolicyBlock => "Facebook has blocked the page from sending for a while, for policy violations; try again later", "Facebook tạm chặn trang gửi tin do vi phạm chính sách; hãy thử lại sau";
     ProblemNoUser => "Facebook knows no such person for this page; trying again will not help", "Facebook không tìm thấy người này cho trang; gửi lại cũng không được";
-    ProblemAgentPermission => "more than 24 hours since the customer's last message, and the app lacks Meta's Human Agent permission: set human_agent_tag = false in the config, or ask Meta for it (once approved: t in settings)", "đã quá 24 giờ từ tin cuối của khách và ứng dụng chưa được Meta cấp quyền Human Agent: đặt human_agent_tag = false trong cấu hình, hoặc xin Meta cấp quyền (khi đã được cấp: nhấn t trong Cài đặt)";
+    ProblemAgentPermission => "more than 24 hours since the customer's last message, and the app lacks Meta's Human Agent permission: ask Meta for it in the app's review, and once it is approved press t in settings, then r here", "đã quá 24 giờ từ tin cuối của khách và ứng dụng chưa được Meta cấp quyền Human Agent: xin Meta cấp quyền trong phần xét duyệt ứng dụng, khi đã được cấp thì nhấn t trong Cài đặt, rồi nhấn r ở đây";
     CannotReplyBanner => "Facebook does not let the page message this person any more.", "Facebook không còn cho trang nhắn tin cho người này.";
     WindowCannot => "no reply", "không gửi được";
     ProblemToken => "the page's access token no longer works: fix the config", "token của trang không còn dùng được: sửa file cấu hình";

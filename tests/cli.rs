@@ -180,7 +180,7 @@ async fn the_commands_speak_the_configured_language() {
     assert!(
         run.stdout.contains("  mục Hộp thư     đọc được")
             && run.stdout.contains("  mã truy cập     dùng được")
-            && run.stdout.contains("  tin tức thì     chưa nhận"),
+            && run.stdout.contains("  tin về ngay     chưa nhận"),
         "{}",
         run.stdout
     );
