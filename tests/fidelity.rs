@@ -64,6 +64,64 @@ async fn a_move_made_on_facebook_without_a_message_is_seen_within_one_cycle() {
     );
 }
 
+#[tokio::test]
+async fn a_message_request_moved_into_the_inbox_is_taken_though_older_than_what_is_stored() {
+    let world = TestWorld::start("").await;
+    let request = world
+        .buyer_writes(0, "Đỗ Thị Mai", "Shop ơi cho mình hỏi giá", "pending", 900)
+        .await;
+    world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Váy còn không?", "inbox", 600)
+        .await;
+    world.sync().await;
+    world
+        .buyer_writes(0, "Trần Văn Minh", "Ship Đà Nẵng bao lâu?", "inbox", 0)
+        .await;
+    world.sync().await;
+    assert!(find(&world.conversations(&[]).await, &request).is_none());
+    // Accepted in Meta Business Suite: in the inbox now, its time unchanged, below the newest.
+    move_on_facebook(&world, &request, "inbox").await;
+    world.sync().await;
+    let listed = world.conversations(&[]).await;
+    assert_eq!(folder_of(&listed, &request), ("inbox".into(), false));
+}
+
+/// A buyer writing to a conversation Meta Business Suite's staff marked Done: Facebook moves it
+/// back to the inbox, and it opens here again.
+#[tokio::test]
+async fn a_buyer_writing_into_a_conversation_done_in_business_suite_opens_it() {
+    let world = TestWorld::start("").await;
+    let lan = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Váy còn không?", "inbox", 600)
+        .await;
+    world.sync().await;
+    move_on_facebook(&world, &lan, "page_done").await;
+    world.sync().await;
+    assert!(shown_done(&world, &lan).await);
+    // As Facebook delivers it: no folder said.
+    let customer = world.emulated_conversation(&lan).await["customer_id"].clone();
+    world
+        .control(
+            &format!("/pages/{}/buyer_messages", world.page(0)),
+            json!({ "customer_name": "Nguyễn Thị Lan", "customer_id": customer,
+                "text": "Shop ơi còn size M không?" }),
+        )
+        .await;
+    assert_eq!(world.emulated_conversation(&lan).await["folder"], "inbox");
+    world.sync().await;
+    assert!(!shown_done(&world, &lan).await);
+    let texts: Vec<String> = world
+        .messages(&lan)
+        .await
+        .iter()
+        .map(|m| m["text"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(
+        texts.contains(&"Shop ơi còn size M không?".to_owned()),
+        "{texts:?}"
+    );
+}
+
 /// Whether `conversation` shows under the Done filter.
 async fn shown_done(world: &TestWorld, conversation: &str) -> bool {
     find(

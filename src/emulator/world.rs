@@ -445,8 +445,12 @@ impl World {
             .conversations
             .get_mut(&conversation_id)
             .expect("just found");
-        if let Some(folder) = folder {
-            conversation.folder = folder;
+        match folder {
+            Some(folder) => conversation.folder = folder,
+            // Done is staff's mark until the person writes again: Facebook moves the
+            // conversation back to the inbox (Meta Business Suite's Done folder).
+            None if conversation.folder == Folder::PageDone => conversation.folder = Folder::Inbox,
+            None => {}
         }
         Ok((conversation_id, message_id))
     }

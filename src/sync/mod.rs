@@ -663,7 +663,19 @@ impl Engine {
             let step = pass.page(&items, listing.next_after);
             let first_read = read.progress.clone();
             let mut changed = Vec::new();
-            for mut update in updates.into_iter().take(step.seen) {
+            // A conversation moved into the inbox on Facebook (a message request accepted, Spam
+            // not synced here) keeps its old `updated_time` and lies below where the read stops:
+            // one the page lists and the database lacks is taken all the same.
+            let moved_in = |index: usize, update: &ConversationUpdate| {
+                index >= step.seen && folder == Folder::Inbox && !stored.contains_key(&update.id)
+            };
+            let taken: Vec<ConversationUpdate> = updates
+                .into_iter()
+                .enumerate()
+                .filter(|(index, update)| *index < step.seen || moved_in(*index, update))
+                .map(|(_, update)| update)
+                .collect();
+            for mut update in taken {
                 // Seen in this read: a waiting spam conversation below where it stops is not.
                 read.listed.insert(update.id.clone());
                 if !unchanged(&update) {
