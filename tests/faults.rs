@@ -158,10 +158,9 @@ rate_limits! {
     rate_limit_80006_messenger_buc: 80006;
 }
 
-#[tokio::test]
-async fn connection_refused_is_named_and_recovered_from() {
-    let world = TestWorld::start("").await;
-    world.buyer_writes(0, "Khách A", "alo", "inbox", 60).await;
+/// Points the config at a port nobody listens on: no connection to Facebook can be made.
+/// Returns the config as it was.
+fn facebook_unreachable(world: &TestWorld) -> String {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let dead_url = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
@@ -171,6 +170,14 @@ async fn connection_refused_is_named_and_recovered_from() {
         config.replace(&world.emulator.url, &dead_url),
     )
     .unwrap();
+    config
+}
+
+#[tokio::test]
+async fn connection_refused_is_named_and_recovered_from() {
+    let world = TestWorld::start("").await;
+    world.buyer_writes(0, "Khách A", "alo", "inbox", 60).await;
+    let config = facebook_unreachable(&world);
     let run = world.pagedesk(&["sync", "--once"]).await;
     assert_ne!(run.code, 0);
     for page in 0..2 {
@@ -193,15 +200,7 @@ async fn connection_refused_is_named_and_recovered_from() {
 async fn a_reply_that_never_reached_facebook_can_be_taken_back_between_attempts() {
     use pagedesk::store::TakeBack;
     let (world, id) = TestWorld::with_a_buyer("").await;
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let dead_url = format!("http://{}", closed.local_addr().unwrap());
-    drop(closed);
-    let config = std::fs::read_to_string(&world.config_path).unwrap();
-    std::fs::write(
-        &world.config_path,
-        config.replace(&world.emulator.url, &dead_url),
-    )
-    .unwrap();
+    let config = facebook_unreachable(&world);
     let run = world.pagedesk(&["reply", &id, "Dạ mai em giao ạ"]).await;
     assert_ne!(run.code, 0);
     assert!(

@@ -1101,17 +1101,7 @@ fn a_reply_facebook_did_not_take_marks_its_row_and_bang_goes_to_the_next_one() {
     );
     let mut store = inbox.store();
     for conversation in ["t_thu", "t_hoa"] {
-        let reply = store
-            .enqueue_reply(conversation, "Dạ còn ạ", common::inbox::now())
-            .unwrap();
-        store
-            .mark_reply_failed(
-                reply,
-                "this person isn't available right now (Facebook error 551)",
-                pagedesk::model::ReplyProblem::Unavailable,
-                true,
-            )
-            .unwrap();
+        common::inbox::fail_a_reply(&mut store, conversation);
     }
     inbox
         .app
@@ -1128,17 +1118,7 @@ fn a_reply_facebook_did_not_take_marks_its_row_and_bang_goes_to_the_next_one() {
         );
     }
     // Narrower, and for a buyer outside Spam: once, with the wait kept whole.
-    let reply = store
-        .enqueue_reply("t_linh", "Dạ còn ạ", common::inbox::now())
-        .unwrap();
-    store
-        .mark_reply_failed(
-            reply,
-            "this person isn't available right now (Facebook error 551)",
-            pagedesk::model::ReplyProblem::Unavailable,
-            true,
-        )
-        .unwrap();
+    common::inbox::fail_a_reply(&mut store, "t_linh");
     for width in [70, 80, 100] {
         inbox.resize(width, 40);
         inbox.app.poll_database();

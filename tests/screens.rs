@@ -66,17 +66,7 @@ fn the_quick_reply_picker() {
 fn a_failed_reply_with_its_reason_and_retry_key() {
     let mut inbox = Inbox::new(100, 30);
     let mut store = inbox.store();
-    let reply = store
-        .enqueue_reply("t_thu", "Dạ còn ạ", common::inbox::now())
-        .unwrap();
-    store
-        .mark_reply_failed(
-            reply,
-            "this person isn't available right now (Facebook error 551)",
-            pagedesk::model::ReplyProblem::Unavailable,
-            true,
-        )
-        .unwrap();
+    common::inbox::fail_a_reply(&mut store, "t_thu");
     inbox.key(KeyCode::Char('2'));
     insta::assert_snapshot!(inbox.screen());
 }
@@ -86,17 +76,7 @@ fn a_failed_reply_marks_its_row_in_vietnamese() {
     let config = common::inbox::CONFIG.replace("language = \"en\"", "language = \"vi\"");
     let mut inbox = Inbox::with_config(140, 30, &config);
     let mut store = inbox.store();
-    let reply = store
-        .enqueue_reply("t_thu", "Dạ còn ạ", common::inbox::now())
-        .unwrap();
-    store
-        .mark_reply_failed(
-            reply,
-            "this person isn't available right now (Facebook error 551)",
-            pagedesk::model::ReplyProblem::Unavailable,
-            true,
-        )
-        .unwrap();
+    common::inbox::fail_a_reply(&mut store, "t_thu");
     inbox.key(KeyCode::Char('2'));
     insta::assert_snapshot!(inbox.screen());
 }

@@ -70,11 +70,8 @@ impl Store {
     pub fn human_agent_refused(&self, page_id: &str) -> Result<bool> {
         Ok(self
             .conn
-            .query_row(
-                "SELECT human_agent_refused FROM page_settings WHERE page_id = ?1",
-                [page_id],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT human_agent_refused FROM page_settings WHERE page_id = ?1")?
+            .query_row([page_id], |r| r.get(0))
             .optional()?
             .unwrap_or(false))
     }

@@ -666,8 +666,13 @@ impl Engine {
             // A conversation moved into the inbox on Facebook (a message request accepted, Spam
             // not synced here) keeps its old `updated_time` and lies below where the read stops:
             // one the page lists and the database lacks is taken all the same.
+            // (Before the first full pass ends, what lies below the stop is the backfill's
+            // limit, not a move.)
             let moved_in = |index: usize, update: &ConversationUpdate| {
-                index >= step.seen && folder == Folder::Inbox && !stored.contains_key(&update.id)
+                index >= step.seen
+                    && folder == Folder::Inbox
+                    && first_read.pass_complete
+                    && !stored.contains_key(&update.id)
             };
             let taken: Vec<ConversationUpdate> = updates
                 .into_iter()

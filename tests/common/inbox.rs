@@ -332,3 +332,20 @@ impl Inbox {
         }
     }
 }
+
+/// A reply to `conversation` that Facebook refused: the person is not available (551), which
+/// trying again may get past.
+pub fn fail_a_reply(store: &mut Store, conversation: &str) -> i64 {
+    let reply = store
+        .enqueue_reply(conversation, "Dạ còn ạ", now())
+        .unwrap();
+    store
+        .mark_reply_failed(
+            reply,
+            "this person isn't available right now (Facebook error 551)",
+            pagedesk::model::ReplyProblem::Unavailable,
+            true,
+        )
+        .unwrap();
+    reply
+}
