@@ -7,7 +7,6 @@ use super::*;
 use crate::files::{FileKind, OutgoingFile};
 use crate::model::Attachment;
 
-/// The file a message of a reply carries, if it carries one.
 /// Takes an unsent reply out of the outbox, the chat and the search: the file it was to send,
 /// if it carried one.
 fn remove_reply(
@@ -30,6 +29,7 @@ fn remove_reply(
     Ok(file)
 }
 
+/// The file a message of a reply carries, if it carries one.
 fn outgoing_file(conn: &Connection, message_id: i64) -> rusqlite::Result<Option<OutgoingFile>> {
     conn.prepare_cached(
         "SELECT path, name, mime_type, kind, size, sha256 FROM outgoing_files
