@@ -254,3 +254,32 @@ async fn a_reply_for_a_page_taken_out_of_the_config_says_so() {
     );
     assert_eq!(world.sends().await, 1, "only the attempt before");
 }
+
+/// The per-page commands say when the config has no pages, and echo no terminal control from
+/// what was typed.
+#[tokio::test]
+async fn page_commands_name_a_missing_page_plainly_and_an_empty_config() {
+    let world = TestWorld::start("").await;
+    let run = world
+        .pagedesk(&["human-agent-approved", "--page", "\u{1b}]0;X\u{7}1"])
+        .await;
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr.contains("is not in the config"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains('\u{1b}') && !run.stderr.contains('\u{7}'));
+    let config = std::fs::read_to_string(&world.config_path).unwrap();
+    let graph_only = config.split("[[pages]]").next().unwrap().to_owned();
+    std::fs::write(&world.config_path, graph_only).unwrap();
+    for command in [&["human-agent-approved"][..], &["spam-sync", "on"][..]] {
+        let run = world.pagedesk(command).await;
+        assert_ne!(run.code, 0, "{command:?}");
+        assert!(
+            run.stderr.contains("No pages in the config"),
+            "{}",
+            run.stderr
+        );
+    }
+}

@@ -1316,6 +1316,26 @@ fn a_replys_failure_is_said_once_and_goes_like_any_notice() {
 }
 
 #[test]
+fn a_done_conversation_is_not_shown_as_waiting() {
+    let mut inbox = Inbox::new(100, 30);
+    inbox
+        .store()
+        .mark_done("t_linh", true, common::inbox::now())
+        .unwrap();
+    inbox.app.poll_database();
+    inbox.key(KeyCode::Char('5'));
+    let screen = inbox.screen();
+    let row = screen
+        .lines()
+        .find(|l| l.contains("│● Hoàng Mỹ Linh"))
+        .unwrap_or_default();
+    assert!(
+        !row.contains("waiting") && row.contains(" 40m│"),
+        "{screen}"
+    );
+}
+
+#[test]
 fn quitting_with_a_reply_not_sent_says_it_will_still_go_out() {
     let mut inbox = Inbox::new(100, 30);
     inbox

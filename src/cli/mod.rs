@@ -775,7 +775,7 @@ fn spam_sync(
     page: Option<&str>,
 ) -> Result<ExitCode> {
     let said = if on { S::SpamSyncOn } else { S::SpamSyncOff };
-    for (configured, name) in pages_named(config, page)? {
+    for (configured, name) in pages_named(tr, config, page)? {
         store.set_spam_sync(&configured.id, on)?;
         out!("{}", tr.f(said, &[&name]));
     }
@@ -788,7 +788,7 @@ fn human_agent_approved(
     store: &mut Store,
     page: Option<&str>,
 ) -> Result<ExitCode> {
-    for (configured, name) in pages_named(config, page)? {
+    for (configured, name) in pages_named(tr, config, page)? {
         let said = match store.lift_human_agent_refusal(&configured.id)? {
             true => S::TagAgain,
             false => S::TagNotRefused,
@@ -800,13 +800,21 @@ fn human_agent_approved(
 
 /// The configured pages `--page` names (every one without it), each with "name (id)".
 fn pages_named<'a>(
+    tr: Tr,
     config: &'a Config,
     page: Option<&str>,
 ) -> Result<Vec<(&'a crate::config::PageConfig, String)>> {
+    if config.pages.is_empty() {
+        bail!(tr.t(S::DrNoPages));
+    }
     if let Some(page) = page
         && !config.pages.iter().any(|p| p.id == page)
     {
-        bail!("page {page} is not in the config");
+        // What was typed, as a line: no terminal control in an error message.
+        bail!(
+            "page {} is not in the config",
+            crate::text::clean_line(page)
+        );
     }
     Ok(config
         .pages

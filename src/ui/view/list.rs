@@ -144,8 +144,10 @@ pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
     for (offset, conversation) in app.list_rows.iter().enumerate() {
         let selected = app.list_top + offset == app.selected;
         let unread = conversation.unread_count > 0;
-        // An unanswered customer: how long they have waited; else the last activity.
-        let time = match conversation.waiting_since {
+        // An unanswered customer: how long they have waited; else (or done: staff said nothing
+        // more is owed) the last activity.
+        let waiting_since = conversation.waiting_since.filter(|_| !conversation.done);
+        let time = match waiting_since {
             // Under a minute, the buyer has just written.
             Some(since) if clock.since(since) < 60 => tr.t(S::WaitingJustNow).to_owned(),
             Some(since) => tr.f(S::Waiting, &[&tr.span(clock.since(since))]),
@@ -164,10 +166,7 @@ pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
         };
         // When they last wrote too, if that was later than the wait began and there is room
         // beside the whole name.
-        let last_wrote = match (
-            conversation.waiting_since,
-            conversation.last_customer_message_time,
-        ) {
+        let last_wrote = match (waiting_since, conversation.last_customer_message_time) {
             (Some(since), Some(last)) if (last - since).num_seconds() >= 60 => {
                 Some(tr.span(clock.since(last)))
             }
