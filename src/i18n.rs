@@ -363,6 +363,8 @@ strings! {
     ModeAttach => "Attaching a file", "Đính kèm tệp";
     FilterMine => "Mine", "Của tôi";
     KeyFilterMine => "filter: Mine (assigned to you)", "lọc: Của tôi (phân công cho bạn)";
+    FilterNotSent => "Not sent", "Gửi lỗi";
+    KeyFilterNotSent => "filter: Not sent (a reply Facebook did not take)", "lọc: Gửi lỗi (tin trả lời Facebook không nhận)";
     KeyLabels => "labels of the conversation: put on, take off, create", "nhãn của hội thoại: gắn, gỡ, tạo";
     KeyFilterLabels => "show only conversations with some labels", "chỉ hiện hội thoại có nhãn nào đó";
     KeyAssign => "assign the conversation to a staff member", "phân công hội thoại cho nhân viên";

@@ -94,16 +94,19 @@ pub enum Filter {
     Done,
     /// Assigned to the staff member using pagedesk, and not done.
     Mine,
+    /// With a reply Facebook did not take, waiting for staff (retry, or take it back).
+    NotSent,
 }
 
 impl Filter {
-    pub const ALL: [Filter; 6] = [
+    pub const ALL: [Filter; 7] = [
         Filter::All,
         Filter::Spam,
         Filter::Unread,
         Filter::Unreplied,
         Filter::Done,
         Filter::Mine,
+        Filter::NotSent,
     ];
 }
 

@@ -145,7 +145,7 @@ fn the_sidebar_moves_between_pages_and_filters() {
     inbox.key(KeyCode::Char('j'));
     assert_eq!(inbox.app.page, Some(0));
     inbox.key(KeyCode::Char('G'));
-    assert_eq!(inbox.app.filter, Filter::Mine);
+    assert_eq!(inbox.app.filter, Filter::NotSent);
 }
 
 #[test]
@@ -599,17 +599,17 @@ fn the_help_scrolls_to_its_last_binding_and_says_where_it_is() {
     let mut inbox = Inbox::new(100, 30);
     inbox.key(KeyCode::Char('?'));
     let top = inbox.screen();
-    assert!(top.contains("Keys · 1-28/109"), "{top}");
+    assert!(top.contains("Keys · 1-28/110"), "{top}");
     assert!(!top.contains("Ctrl-C"), "{top}");
     inbox.key(KeyCode::Char('G'));
     let bottom = inbox.screen();
-    assert!(bottom.contains("Keys · 82-109/109"), "{bottom}");
+    assert!(bottom.contains("Keys · 83-110/110"), "{bottom}");
     assert!(
         bottom.contains("Ctrl-C") && bottom.contains("Esc q ?"),
         "{bottom}"
     );
     inbox.key(KeyCode::Char('k'));
-    assert!(inbox.screen().contains("Keys · 81-108/109"));
+    assert!(inbox.screen().contains("Keys · 82-109/110"));
     inbox.key(KeyCode::Char('q'));
     assert!(!inbox.screen().contains("Keys ·"), "q closes the help");
     assert!(!inbox.app.quit);
@@ -1155,6 +1155,17 @@ fn a_reply_facebook_did_not_take_marks_its_row_and_bang_goes_to_the_next_one() {
     assert_eq!(selected(&inbox), "Phạm Thị Hoa");
     inbox.key(KeyCode::Char('!'));
     assert_eq!(selected(&inbox), "Trần Thị Thu", "from the top again");
+    // 7: only those, first.
+    inbox.key(KeyCode::Char('7'));
+    let names: Vec<&str> = inbox
+        .app
+        .list_rows
+        .iter()
+        .map(|c| c.customer_name.as_str())
+        .collect();
+    assert_eq!(names, ["Trần Thị Thu", "Hoàng Mỹ Linh", "Phạm Thị Hoa"]);
+    assert_eq!(inbox.app.counts.not_sent, 3);
+    assert!(inbox.screen().contains("7 Not sent"), "{}", inbox.screen());
 }
 
 #[test]

@@ -120,22 +120,6 @@ async fn wait_for_doctor(world: &TestWorld, text: &str) -> common::Run {
     }
 }
 
-/// The Graph calls that read one person's conversation (`user_id`).
-async fn person_reads(world: &TestWorld) -> Vec<Value> {
-    world
-        .requests()
-        .await
-        .into_iter()
-        .filter(|r| {
-            r["query"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|pair| pair[0] == "user_id")
-        })
-        .collect()
-}
-
 /// What the endpoint answers to `head`, with `body` written meanwhile (the answer may come
 /// before all of it is taken: writing stops quietly then). Fails after 10 s without one.
 async fn raw_request(address: &str, head: Vec<u8>, body: Vec<u8>) -> String {
@@ -290,7 +274,7 @@ async fn the_endpoint_answers_facebook_only_and_keeps_going_after_bad_requests()
     );
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(
-        person_reads(&world).await.is_empty(),
+        world.person_reads().await.is_empty(),
         "nothing untrusted costs a call"
     );
     // Still receiving: the buyer's next message comes by webhook.
@@ -325,7 +309,7 @@ async fn buyers_messages_and_echoes_come_by_webhook_with_the_next_poll_an_hour_a
     // Read as one person's conversation from the inbox folder, and said.
     wait_until("the news said", || news_lines() > 0).await;
     let said_before_the_burst = news_lines();
-    let reads = person_reads(&world).await;
+    let reads = world.person_reads().await;
     assert!(!reads.is_empty());
     assert!(reads.iter().all(|r| {
         r["query"]
@@ -388,7 +372,7 @@ async fn buyers_messages_and_echoes_come_by_webhook_with_the_next_poll_an_hour_a
     );
     // A known buyer's words come in the events themselves: nothing to read back; said.
     wait_until("the burst said", || news_lines() > said_before_the_burst).await;
-    let reads = person_reads(&world).await.len();
+    let reads = world.person_reads().await.len();
     assert_eq!(
         reads,
         0,
@@ -410,7 +394,7 @@ async fn a_webhook_never_shows_a_conversation_facebook_keeps_in_spam() {
         .await;
     // Delivered and answered, read from the inbox folder where it is not: not shown.
     let start = Instant::now();
-    while person_reads(&world).await.is_empty() {
+    while world.person_reads().await.is_empty() {
         assert!(
             start.elapsed() < Duration::from_secs(20),
             "no read for the event"
@@ -818,10 +802,10 @@ async fn a_body_naming_many_unknown_people_reads_them_a_few_at_a_time() {
             .into_bytes();
     assert_eq!(post_signed(&world, &endpoint, body).await, 200);
     tokio::time::sleep(Duration::from_millis(700)).await;
-    let started = person_reads(&world).await.len();
+    let started = world.person_reads().await.len();
     assert!((1..=8).contains(&started), "{started} reads at once");
     tokio::time::sleep(Duration::from_millis(2000)).await;
-    let later = person_reads(&world).await.len();
+    let later = world.person_reads().await.len();
     assert!(
         later > started && later <= 3 * 8,
         "{later} reads after 3 rounds"
@@ -1214,7 +1198,7 @@ async fn a_rate_limited_page_is_not_read_for_events_until_the_limit_is_over() {
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(
-        person_reads(&world).await.is_empty(),
+        world.person_reads().await.is_empty(),
         "no call while limited"
     );
     limit(chrono::Utc::now().timestamp() - 1);
@@ -1276,15 +1260,22 @@ fn data_dir_bytes(world: &TestWorld) -> Vec<u8> {
     bytes
 }
 
+/// Nguyễn Thị Lan asks a question, which comes in by webhook: her conversation and the
+/// question's message id.
+async fn lan_asks(world: &TestWorld) -> (String, String) {
+    let lan = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Váy hoa còn size M không?", "inbox", 0)
+        .await;
+    let messages = wait_for_messages(world, &lan, "Lan's question", |m| m.len() == 1).await;
+    let question = messages[0]["id"].as_str().unwrap().to_owned();
+    (lan, question)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn what_a_buyer_changes_afterwards_reaches_the_inbox_and_an_unsent_message_leaves() {
     let (world, service, _) = serving("interval = \"1h\"", "").await;
     let page = world.page(0).to_owned();
-    let lan = world
-        .buyer_writes(0, "Nguyễn Thị Lan", "Váy hoa còn size M không?", "inbox", 0)
-        .await;
-    let messages = wait_for_messages(&world, &lan, "Lan's question", |m| m.len() == 1).await;
-    let question = messages[0]["id"].as_str().unwrap().to_owned();
+    let (lan, question) = lan_asks(&world).await;
     let reply = world.pagedesk(&["reply", &lan, "Dạ còn ạ"]).await;
     assert_eq!(reply.code, 0, "{}", reply.stderr);
     // She answers the shop's reply, edits her question, loves the reply, and sends her phone
@@ -1598,11 +1589,7 @@ async fn once_serve_stops_the_engine_taking_over_polls_and_nobody_says_live() {
 async fn another_persons_changes_to_a_buyers_message_change_nothing() {
     let (world, _service, endpoint) = serving("interval = \"1h\"", "").await;
     let page = world.page(0).to_owned();
-    let lan = world
-        .buyer_writes(0, "Nguyễn Thị Lan", "Váy hoa còn size M không?", "inbox", 0)
-        .await;
-    let messages = wait_for_messages(&world, &lan, "Lan's question", |m| m.len() == 1).await;
-    let question = messages[0]["id"].as_str().unwrap().to_owned();
+    let (lan, question) = lan_asks(&world).await;
     let stranger = |item: (&str, Value)| {
         let mut item_json = json!({ "sender": { "id": "7000000000000099" },
             "recipient": { "id": page }, "timestamp": chrono::Utc::now().timestamp_millis() });

@@ -120,6 +120,10 @@ fn filter_condition(filter: Filter) -> &'static str {
         Filter::Unreplied => "c.customer_spoke_last = 1 AND c.done_at IS NULL",
         Filter::Done => "c.done_at IS NOT NULL",
         Filter::Mine => "c.assignee = :me AND c.assignee IS NOT NULL AND c.done_at IS NULL",
+        // From the failed replies' own index: few, so the list and its count read only them.
+        Filter::NotSent => {
+            "c.id IN (SELECT f.conversation_id FROM messages f WHERE f.status = 'failed')"
+        }
     }
 }
 
@@ -171,6 +175,7 @@ pub struct FilterCounts {
     pub unreplied: usize,
     pub done: usize,
     pub mine: usize,
+    pub not_sent: usize,
 }
 
 impl FilterCounts {
@@ -182,6 +187,7 @@ impl FilterCounts {
             Filter::Unreplied => self.unreplied,
             Filter::Done => self.done,
             Filter::Mine => self.mine,
+            Filter::NotSent => self.not_sent,
         }
     }
 }

@@ -284,6 +284,7 @@ impl Store {
             unreplied: count(Filter::Unreplied)?,
             done,
             mine: count(Filter::Mine)?,
+            not_sent: count(Filter::NotSent)?,
         })
     }
 
@@ -672,6 +673,7 @@ mod tests {
                 unreplied: 2,
                 done: 0,
                 mine: 0,
+                not_sent: 0,
             }
         );
         let unreplied = ListQuery {

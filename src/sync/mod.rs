@@ -658,26 +658,16 @@ impl Engine {
                 .map(|update| Listed {
                     updated_time: update.updated_time,
                     unchanged: unchanged(update),
+                    known: stored.contains_key(&update.id),
                 })
                 .collect();
             let step = pass.page(&items, listing.next_after);
             let first_read = read.progress.clone();
             let mut changed = Vec::new();
-            // A conversation moved into the inbox on Facebook (a message request accepted, Spam
-            // not synced here) keeps its old `updated_time` and lies below where the read stops:
-            // one the page lists and the database lacks is taken all the same.
-            // (Before the first full pass ends, what lies below the stop is the backfill's
-            // limit, not a move.)
-            let moved_in = |index: usize, update: &ConversationUpdate| {
-                index >= step.seen
-                    && folder == Folder::Inbox
-                    && first_read.pass_complete
-                    && !stored.contains_key(&update.id)
-            };
             let taken: Vec<ConversationUpdate> = updates
                 .into_iter()
                 .enumerate()
-                .filter(|(index, update)| *index < step.seen || moved_in(*index, update))
+                .filter(|(index, _)| *index < step.seen || step.moved_in.contains(index))
                 .map(|(_, update)| update)
                 .collect();
             for mut update in taken {

@@ -69,6 +69,8 @@ pub(super) struct Listed {
     pub updated_time: DateTime<Utc>,
     /// Stored already, with the same `updated_time` and snippet.
     pub unchanged: bool,
+    /// Stored already, changed or not.
+    pub known: bool,
 }
 
 /// What a listing page means for the read.
@@ -81,6 +83,10 @@ pub(super) struct Step {
     pub next: Option<String>,
     /// The progress changed in a way that must be saved now.
     pub save: bool,
+    /// Below where the read stops, the page's inbox conversations the store lacks: moved into
+    /// the inbox on Facebook (a message request accepted, Spam not synced here) with their old
+    /// `updated_time`, taken all the same.
+    pub moved_in: Vec<usize>,
 }
 
 pub(super) struct FolderPass {
@@ -91,6 +97,7 @@ pub(super) struct FolderPass {
     /// Whether the last page was empty, for the end guard.
     last_empty: bool,
     guard: EndGuard,
+    folder: Folder,
     /// The newest conversation of a read from the top: once the read completes, everything up
     /// to it is in the store.
     top: Option<i64>,
@@ -110,6 +117,7 @@ impl FolderPass {
             after,
             last_empty: false,
             guard: EndGuard::new(folder),
+            folder,
             top: None,
         }
     }
@@ -144,6 +152,7 @@ impl FolderPass {
         }
         let mut seen = 0;
         let mut stop = false;
+        let mut moved_in = Vec::new();
         for item in items {
             // Stop at what an earlier, completed read already covered; what an interrupted read
             // stored above that is passed over, not taken as the end.
@@ -152,6 +161,9 @@ impl FolderPass {
                 .is_some_and(|through| item.updated_time.timestamp() <= through);
             if progress.pass_complete && item.unchanged && covered {
                 stop = true;
+                if self.folder == Folder::Inbox {
+                    moved_in = (seen..items.len()).filter(|i| !items[*i].known).collect();
+                }
                 break;
             }
             seen += 1;
@@ -179,7 +191,12 @@ impl FolderPass {
         }
         let save = finished || !progress.pass_complete;
         self.after = next.clone();
-        Step { seen, next, save }
+        Step {
+            seen,
+            next,
+            save,
+            moved_in,
+        }
     }
 
     /// Whether the list still looks like one that ends, asked before the next call.
@@ -196,6 +213,7 @@ mod tests {
         Listed {
             updated_time: DateTime::from_timestamp(1_790_000_000 - minutes_ago * 60, 0).unwrap(),
             unchanged,
+            known: unchanged,
         }
     }
 
@@ -208,7 +226,8 @@ mod tests {
             Step {
                 seen: 2,
                 next: Some("c1".into()),
-                save: true
+                save: true,
+                moved_in: Vec::new(),
             }
         );
         assert_eq!(pass.progress.resume_after.as_deref(), Some("c1"));
@@ -253,6 +272,29 @@ mod tests {
             pass.progress.complete_through,
             Some(at(1, false).updated_time.timestamp())
         );
+    }
+
+    #[test]
+    fn below_where_an_inbox_read_stops_what_the_store_lacks_was_moved_in() {
+        let covered = FolderSync {
+            pass_complete: true,
+            complete_through: Some(at(1, true).updated_time.timestamp()),
+            ..FolderSync::default()
+        };
+        let moved = Listed {
+            known: false,
+            ..at(20, false)
+        };
+        let page = [at(0, false), at(1, true), moved, at(30, true)];
+        let mut inbox = FolderPass::new(Folder::Inbox, covered.clone(), 200);
+        let step = inbox.page(&page, None);
+        assert_eq!((step.seen, step.moved_in), (1, vec![2]));
+        // Spam below the stop waits for its delay (pulled when due), and a first pass stops at
+        // its backfill, not at a move.
+        let mut spam = FolderPass::new(Folder::Spam, covered, 200);
+        assert!(spam.page(&page, None).moved_in.is_empty());
+        let mut first = FolderPass::new(Folder::Inbox, FolderSync::default(), 1);
+        assert!(first.page(&page, None).moved_in.is_empty());
     }
 
     #[test]

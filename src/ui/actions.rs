@@ -272,6 +272,7 @@ impl App {
             Action::FilterUnreplied => self.page_and_filter(self.page, Filter::Unreplied),
             Action::FilterDone => self.page_and_filter(self.page, Filter::Done),
             Action::FilterMine => self.page_and_filter(self.page, Filter::Mine),
+            Action::FilterNotSent => self.page_and_filter(self.page, Filter::NotSent),
             Action::ToggleDone => self.toggle_done(),
             Action::Labels => self.open_conversation_labels(),
             Action::FilterLabels => self.open_labels(super::team::LabelPurpose::ListFilter),

@@ -290,6 +290,21 @@ impl TestWorld {
         self.control("/faults", rule).await;
     }
 
+    /// The Graph calls that read one person's conversation (`user_id`).
+    pub async fn person_reads(&self) -> Vec<Value> {
+        self.requests()
+            .await
+            .into_iter()
+            .filter(|r| {
+                r["query"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|pair| pair[0] == "user_id")
+            })
+            .collect()
+    }
+
     /// Every Graph request the emulator has seen.
     pub async fn requests(&self) -> Vec<Value> {
         self.control_get("/requests")

@@ -51,6 +51,7 @@ fn filter_name(filter: Filter) -> S {
         Filter::Unreplied => S::FilterUnreplied,
         Filter::Done => S::FilterDone,
         Filter::Mine => S::FilterMine,
+        Filter::NotSent => S::FilterNotSent,
     }
 }
 

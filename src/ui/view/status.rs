@@ -226,6 +226,7 @@ const FILTERS: &[Action] = &[
     Action::FilterUnreplied,
     Action::FilterDone,
     Action::FilterMine,
+    Action::FilterNotSent,
 ];
 const CHAT_HINTS: &[Hint] = &[
     Hint(&[Action::ScrollUp, Action::ScrollDown], 1, S::HintScroll),
