@@ -3,94 +3,19 @@
 //! By webhook: `pagedesk serve` receiving the emulator's signed events. By poll: the inbox's own
 //! engine at the default 30 s interval. `cargo bench --bench latency` prints a Markdown table.
 
-use std::io::Read;
-use std::sync::{Arc, Mutex};
+mod common;
+
 use std::time::{Duration, Instant};
 
 use pagedesk::emulator::{Emulator, Scenario};
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use common::{Inbox, percentile};
 use serde_json::json;
 
 const VERIFY_TOKEN: &str = "bench-verify-token";
 const BY_WEBHOOK: usize = 20;
 const BY_POLL: usize = 6;
-
-struct Inbox {
-    screen: Arc<Mutex<vt100::Parser>>,
-    _child: Box<dyn portable_pty::Child + Send + Sync>,
-    _master: Box<dyn portable_pty::MasterPty + Send>,
-}
-
-impl Inbox {
-    fn start(config: &std::path::Path, data_dir: &std::path::Path) -> Inbox {
-        let pty = native_pty_system()
-            .openpty(PtySize {
-                rows: 70,
-                cols: 140,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
-        let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_pagedesk"));
-        command.args(["--config", config.to_str().unwrap()]);
-        command.args(["--data-dir", data_dir.to_str().unwrap()]);
-        command.env("TERM", "xterm-256color");
-        command.env("LANG", "en_US.UTF-8");
-        let child = pty.slave.spawn_command(command).unwrap();
-        let mut reader = pty.master.try_clone_reader().unwrap();
-        let mut keyboard = pty.master.take_writer().unwrap();
-        let screen = Arc::new(Mutex::new(vt100::Parser::new(
-            70.try_into().unwrap(),
-            140.try_into().unwrap(),
-            0,
-        )));
-        let parser = screen.clone();
-        std::thread::spawn(move || {
-            let mut buffer = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buffer) {
-                if n == 0 {
-                    break;
-                }
-                // A terminal answers the status request the inbox asks at start.
-                if buffer[..n].windows(4).any(|w| w == b"\x1b[5n") {
-                    let _ = std::io::Write::write_all(&mut keyboard, b"\x1b[0n");
-                }
-                parser.lock().unwrap().process(&buffer[..n]);
-            }
-        });
-        Inbox {
-            screen,
-            _child: child,
-            _master: pty.master,
-        }
-    }
-
-    fn shows(&self, text: &str) -> bool {
-        self.screen
-            .lock()
-            .unwrap()
-            .screen()
-            .contents()
-            .contains(text)
-    }
-
-    /// How long until the screen shows `text`.
-    fn wait_for(&self, text: &str, since: Instant) -> Duration {
-        while !self.shows(text) {
-            assert!(
-                since.elapsed() < Duration::from_secs(120),
-                "{text} never shown"
-            );
-            std::thread::sleep(Duration::from_millis(2));
-        }
-        since.elapsed()
-    }
-}
-
-fn percentile(samples: &mut [Duration], p: f64) -> Duration {
-    samples.sort();
-    samples[((samples.len() - 1) as f64 * p).round() as usize]
-}
+/// Past this a message is taken as never shown.
+const WITHIN: Duration = Duration::from_secs(120);
 
 fn main() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -152,8 +77,8 @@ fn main() {
             );
             KillOnDrop(child)
         });
-        let inbox = Inbox::start(&config_path, &data_dir);
-        inbox.wait_for("Conversations", Instant::now());
+        let inbox = Inbox::start(&config_path, &data_dir, 70, 140);
+        inbox.wait_for("Conversations", Instant::now(), WITHIN);
         std::thread::sleep(Duration::from_secs(2));
         let count = if by_webhook { BY_WEBHOOK } else { BY_POLL };
         let mut samples = Vec::new();
@@ -166,7 +91,7 @@ fn main() {
                 &format!("/pages/{}/buyer_messages", page.0),
                 json!({ "customer_name": name, "text": "alo shop" }),
             );
-            samples.push(inbox.wait_for(&name, written));
+            samples.push(inbox.wait_for(&name, written, WITHIN));
         }
         let mean = samples.iter().sum::<Duration>() / samples.len() as u32;
         let (p50, p90) = (percentile(&mut samples, 0.5), percentile(&mut samples, 0.9));

@@ -4,12 +4,14 @@
 //! a Markdown table; BENCHMARKS.md holds a run. Set PAGEDESK_BENCH_DIR to keep the data
 //! elsewhere than target/bench-data.
 
-use std::io::Read;
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
+use common::percentile;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use pagedesk::config::{Config, PageConfig, SyncSettings};
 use pagedesk::emulator::{Emulator, Scenario};
@@ -162,11 +164,6 @@ fn large_inbox() -> PathBuf {
     );
     std::fs::write(done, "").unwrap();
     dir
-}
-
-fn percentile(samples: &mut [Duration], p: f64) -> Duration {
-    samples.sort();
-    samples[((samples.len() as f64 - 1.0) * p).round() as usize]
 }
 
 fn ms(d: Duration) -> String {
@@ -443,7 +440,6 @@ fn ingest(report: &mut Report) {
 
 /// The real binary on the large data dir in a pseudo-terminal: first frame, memory, idle CPU.
 fn real_terminal(dir: &Path, report: &mut Report) {
-    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
     let config_dir = tempfile::tempdir().unwrap();
     let config_path = config_dir.path().join("config.toml");
     // Facebook unreachable (a closed port): the engine runs, fails fast, and the UI idles.
@@ -461,49 +457,10 @@ fn real_terminal(dir: &Path, report: &mut Report) {
     )
     .unwrap();
 
-    let pty = native_pty_system()
-        .openpty(PtySize {
-            rows: 40,
-            cols: 120,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
-    let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_pagedesk"));
-    command.args([
-        "--config",
-        config_path.to_str().unwrap(),
-        "--data-dir",
-        dir.to_str().unwrap(),
-    ]);
-    command.env("TERM", "xterm-256color");
     let started = Instant::now();
-    let mut child = pty.slave.spawn_command(command).unwrap();
-    let pid = child.process_id().unwrap();
-    let mut reader = pty.master.try_clone_reader().unwrap();
-    let mut keyboard = pty.master.take_writer().unwrap();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let output = seen.clone();
-    std::thread::spawn(move || {
-        let mut buffer = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buffer) {
-            if n == 0 {
-                break;
-            }
-            // As a terminal does: the inbox asks at start what it can draw.
-            if buffer[..n].windows(4).any(|w| w == b"\x1b[5n") {
-                let _ = std::io::Write::write_all(&mut keyboard, b"\x1b[0n");
-            }
-            output.lock().unwrap().extend_from_slice(&buffer[..n]);
-        }
-    });
-    let first_frame = loop {
-        if String::from_utf8_lossy(&seen.lock().unwrap()).contains("Conversations") {
-            break started.elapsed();
-        }
-        assert!(started.elapsed() < Duration::from_secs(10), "no frame");
-        std::thread::sleep(Duration::from_millis(1));
-    };
+    let inbox = common::Inbox::start(&config_path, dir, 40, 120);
+    let pid = inbox.pid();
+    let first_frame = inbox.wait_for("Conversations", started, Duration::from_secs(10));
     report.row(
         "start of the binary to first frame on the terminal",
         ms(first_frame),
@@ -545,7 +502,6 @@ fn real_terminal(dir: &Path, report: &mut Report) {
         "near 0 %",
         percent < 2.0,
     );
-    child.kill().unwrap();
 }
 
 /// API calls and the time of a first sync of 10,000 conversations from the emulator, with how
