@@ -5,7 +5,6 @@ use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
 
 use super::app::{App, Overlay, Pane};
-use super::clock::Clock;
 use super::quick;
 use super::writer::Write;
 use crate::i18n::S;
@@ -414,7 +413,7 @@ impl App {
         {
             let why = self
                 .tr
-                .reply_problem(Some(problem), "", |t| Clock::local().hm(t));
+                .reply_problem(Some(problem), "", |t| self.clock().hm(t));
             self.say(self.tr.f(S::CannotSend, &[&why]));
             return;
         }
@@ -490,7 +489,7 @@ impl App {
             let reason = self.tr.reply_problem(
                 failed.problem,
                 failed.error.as_deref().unwrap_or_default(),
-                |t| Clock::local().hm(t),
+                |t| self.clock().hm(t),
             );
             self.say(self.tr.f(S::CannotRetry, &[&reason]));
             return;

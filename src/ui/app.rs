@@ -369,8 +369,13 @@ impl App {
     }
 
     /// The time now, as this inbox's clock says.
+    /// The time, and the zone times are shown in: every reading of it goes through here.
+    pub fn clock(&self) -> super::clock::Clock {
+        (self.settings.clock)()
+    }
+
     pub(super) fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        (self.settings.clock)().now
+        self.clock().now
     }
 
     /// The conversation shown, else the one selected.

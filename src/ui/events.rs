@@ -4,7 +4,6 @@
 use ratatui_textarea::TextArea;
 
 use super::app::App;
-use super::clock::Clock;
 use super::writer::{Write, Written};
 use crate::i18n::S;
 use crate::model::SendStatus;
@@ -293,7 +292,7 @@ impl App {
             (_, Some(why)) => {
                 let why = self
                     .tr
-                    .reply_problem(message.problem, why, |t| Clock::local().hm(t));
+                    .reply_problem(message.problem, why, |t| self.clock().hm(t));
                 self.tr.f(S::ReplyNotSent, &[&why])
             }
             (_, None) => return,

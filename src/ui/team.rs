@@ -398,7 +398,7 @@ impl App {
 
     /// The last 7 days' numbers, read on the writer's thread; the window says so meanwhile.
     pub(super) fn open_stats(&mut self) {
-        let clock = (self.settings.clock)();
+        let clock = self.clock();
         self.stats = None;
         self.overlay = Some(Overlay::Stats);
         self.write(Write::Stats {

@@ -133,7 +133,7 @@ pub struct ChatScroll {
 }
 
 pub(super) fn chat_scroll(app: &App, area: Rect) -> Option<ChatScroll> {
-    let clock = Clock::local();
+    let clock = app.clock();
     let messages = split(app, area, clock).messages;
     let chat = chat_lines(app, messages.width, clock)?;
     let height = usize::from(messages.height);

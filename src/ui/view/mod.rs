@@ -40,7 +40,7 @@ fn too_small(area: Rect) -> bool {
 }
 
 pub fn draw(frame: &mut Frame, app: &App) {
-    draw_at(frame, app, Clock::local());
+    draw_at(frame, app, app.clock());
 }
 
 fn filter_name(filter: Filter) -> S {
@@ -80,10 +80,10 @@ pub(crate) fn panes(app: &App, area: Rect) -> Panes {
     // A page whose token stopped working, and why a page does not sync: whole, wrapped, up to
     // a quarter of the screen.
     let banners = (token_banners(app, area.width).len() as u16).min(area.height / 4);
-    let problems = problem_lines(app, area.width, Clock::local()).len() as u16;
+    let problems = problem_lines(app, area.width, app.clock()).len() as u16;
     let problems = problems.min(area.height / 4);
     let status_height =
-        status::wrapped_notice(app, area.width, Clock::local()).map_or(1, |l| l.len());
+        status::wrapped_notice(app, area.width, app.clock()).map_or(1, |l| l.len());
     let [banner, main, problems, status, hints] = Layout::vertical([
         Constraint::Length(banners),
         Constraint::Min(3),
@@ -134,7 +134,7 @@ pub fn areas(app: &App) -> Areas {
     }
     let panes = panes(app, app.size);
     let framed = |area: Rect| Block::default().borders(Borders::ALL).inner(area);
-    let split = chat_pane::split(app, panes.chat, Clock::local());
+    let split = chat_pane::split(app, panes.chat, app.clock());
     Areas {
         sidebar: panes
             .sidebar
@@ -149,7 +149,7 @@ pub fn areas(app: &App) -> Areas {
 
 /// Whether a page shown fails to sync for a reason the details line (and `w`) give.
 pub fn problems_shown(app: &App) -> bool {
-    !status::why_details(app, Clock::local()).is_empty()
+    !status::why_details(app, app.clock()).is_empty()
 }
 
 /// The row of the status line on the terminal as it is now.

@@ -125,7 +125,7 @@ fn window(app: &App, overlay: Overlay, screen: Rect, clock: Clock) -> (Vec<Line<
 
 /// How far a scrolling window (the help, why pages do not sync) can scroll on this screen.
 pub fn scroll_limit(app: &App, overlay: Overlay) -> usize {
-    let lines = window(app, overlay, app.size, Clock::local()).0.len();
+    let lines = window(app, overlay, app.size, app.clock()).0.len();
     let shown = usize::from(window_area(app.size, lines).height.saturating_sub(2));
     lines.saturating_sub(shown)
 }
