@@ -7,8 +7,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use pagedesk::emulator::{Emulator, Scenario};
 use common::{Inbox, percentile};
+use pagedesk_emulator::{Emulator, Scenario};
 use serde_json::json;
 
 const VERIFY_TOKEN: &str = "bench-verify-token";
@@ -26,17 +26,7 @@ fn main() {
             false,
         ))
         .unwrap();
-    let control = |path: &str, body: serde_json::Value| {
-        runtime.block_on(async {
-            let answer = reqwest::Client::new()
-                .post(format!("{}/_emulator{path}", emulator.url))
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            assert!(answer.status().is_success(), "{path}");
-        });
-    };
+    let control = emulator.control();
     let (_, secret) = emulator.app();
     let page = emulator.pages()[0].clone();
     let dir = tempfile::tempdir().unwrap();
@@ -71,10 +61,11 @@ fn main() {
                 .spawn()
                 .unwrap();
             std::thread::sleep(Duration::from_secs(2));
-            control(
-                "/webhooks",
-                json!({ "url": format!("http://127.0.0.1:{port}/webhook") }),
-            );
+            runtime
+                .block_on(control.subscribe_webhooks(
+                    json!({ "url": format!("http://127.0.0.1:{port}/webhook") }),
+                ))
+                .unwrap();
             KillOnDrop(child)
         });
         let inbox = Inbox::start(&config_path, &data_dir, 70, 140);
@@ -87,10 +78,12 @@ fn main() {
             std::thread::sleep(Duration::from_millis(300 + (i as u64 * 7_919) % 4_000));
             let name = format!("Khach {}{i:03}", if by_webhook { "W" } else { "P" });
             let written = Instant::now();
-            control(
-                &format!("/pages/{}/buyer_messages", page.0),
-                json!({ "customer_name": name, "text": "alo shop" }),
-            );
+            runtime
+                .block_on(control.buyer_message(
+                    &page.0,
+                    json!({ "customer_name": name, "text": "alo shop" }),
+                ))
+                .unwrap();
             samples.push(inbox.wait_for(&name, written, WITHIN));
         }
         let mean = samples.iter().sum::<Duration>() / samples.len() as u32;

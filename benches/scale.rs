@@ -14,12 +14,12 @@ use chrono::{TimeZone, Utc};
 use common::percentile;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use pagedesk::config::{Config, PageConfig, SyncSettings};
-use pagedesk::emulator::{Emulator, Scenario};
 use pagedesk::graph::{AccessToken, GraphClient};
 use pagedesk::model::{Direction, Folder};
 use pagedesk::store::{ConversationUpdate, NewMessage, Store};
 use pagedesk::sync::{Engine, SyncEvent, Trigger};
 use pagedesk::ui::{App, Clock, Theme, UiSettings, draw_at};
+use pagedesk_emulator::{Emulator, Scenario};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -510,12 +510,8 @@ fn first_sync(rt: &tokio::runtime::Runtime, report: &mut Report) {
     rt.block_on(async {
         let emulator = Emulator::start(Scenario::named("empty").unwrap(), "127.0.0.1:0".parse().unwrap(), false).await.unwrap();
         let (id, _, token) = emulator.pages()[0].clone();
-        let http = reqwest::Client::new();
-        http.post(format!("{}/_emulator/pages/{id}/generate", emulator.url))
-            .json(&serde_json::json!({ "conversations": 10000, "messages_per_conversation": 10, "spam_every": 20 }))
-            .send()
-            .await
-            .unwrap();
+        let control = emulator.control();
+        control.generate(&id, serde_json::json!({ "conversations": 10000, "messages_per_conversation": 10, "spam_every": 20 })).await.unwrap();
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(Mutex::new(Store::open(dir.path()).unwrap()));
         store.lock().unwrap().set_spam_sync(&id, true).unwrap();
@@ -527,8 +523,7 @@ fn first_sync(rt: &tokio::runtime::Runtime, report: &mut Report) {
         let outcome = engine.cycle(Trigger::Person).await;
         let took = started.elapsed();
         assert!(outcome[0].result.is_ok(), "{:?}", outcome[0].result);
-        let log: serde_json::Value = http.get(format!("{}/_emulator/requests", emulator.url)).send().await.unwrap().json().await.unwrap();
-        let log = log.as_array().unwrap();
+        let log = control.requests().await.unwrap();
         let calls = log.len();
         let emulator_micros: u64 = log.iter().map(|r| r["micros"].as_u64().unwrap()).sum();
         let stored = store.lock().unwrap().filter_counts(None).unwrap().all;
@@ -545,10 +540,9 @@ fn first_sync(rt: &tokio::runtime::Runtime, report: &mut Report) {
             "measured",
             true,
         );
-        http.delete(format!("{}/_emulator/requests", emulator.url)).send().await.unwrap();
+        control.clear_requests().await.unwrap();
         engine.cycle(Trigger::Person).await;
-        let log: serde_json::Value = http.get(format!("{}/_emulator/requests", emulator.url)).send().await.unwrap().json().await.unwrap();
-        let quiet = log.as_array().unwrap().len();
+        let quiet = control.requests().await.unwrap().len();
         // Moves made in Meta Business Suite are followed through Spam's ids (100 per call) and
         // the first page of Done's.
         report.row("a cycle with nothing new (inbox + spam folder, Spam's 500 ids and Done's first page for moves)", format!("{quiet} calls"), "1 per folder + 500/100 + 1 = 8", quiet == 8);
@@ -568,12 +562,7 @@ fn keys_during_first_sync(rt: &tokio::runtime::Runtime, report: &mut Report) {
         .unwrap();
     let (id, _, token) = emulator.pages()[0].clone();
     rt.block_on(async {
-        reqwest::Client::new()
-            .post(format!("{}/_emulator/pages/{id}/generate", emulator.url))
-            .json(&serde_json::json!({ "conversations": 10000, "messages_per_conversation": 10, "spam_every": 20 }))
-            .send()
-            .await
-            .unwrap();
+        emulator.control().generate(&id, serde_json::json!({ "conversations": 10000, "messages_per_conversation": 10, "spam_every": 20 })).await.unwrap();
     });
     let dir = tempfile::tempdir().unwrap();
     let engine_store = Arc::new(Mutex::new(Store::open(dir.path()).unwrap()));

@@ -5,7 +5,6 @@
 
 pub mod cli;
 pub mod config;
-pub mod emulator;
 pub mod files;
 pub mod graph;
 pub mod i18n;

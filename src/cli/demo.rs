@@ -12,8 +12,8 @@ use serde_json::json;
 
 use super::{open_inbox, open_store, start_log};
 use crate::config::{Config, NewConversations, PageConfig, Staff, StaffMember};
-use crate::emulator::{CONTROL_PREFIX, Emulator, PRODUCT_PHOTOS, Scenario};
 use crate::graph::AccessToken;
+use pagedesk_emulator::{CONTROL_PREFIX, Control, Emulator, PRODUCT_PHOTOS, Scenario};
 
 pub async fn serve_emulator(listen: SocketAddr, scenario: &str, public: bool) -> Result<ExitCode> {
     let scenario = Scenario::named(scenario).map_err(anyhow::Error::msg)?;
@@ -85,7 +85,7 @@ pub async fn run(data_dir: Option<PathBuf>) -> Result<ExitCode> {
         }
     }
     let buyers = tokio::spawn(keep_buyers_writing(
-        emulator.url.clone(),
+        emulator.control(),
         config.pages.clone(),
     ));
     let result = open_inbox(None, &config, &data_dir).await;
@@ -149,8 +149,7 @@ impl Dice {
 
 /// Plays the world around the shop through the emulator's control API: buyers write every 20
 /// to 60 seconds (some land in Spam), and now and then staff answer in Facebook's own inbox.
-async fn keep_buyers_writing(url: String, pages: Vec<PageConfig>) {
-    let http = reqwest::Client::new();
+async fn keep_buyers_writing(control: Control, pages: Vec<PageConfig>) {
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(7, |d| d.as_nanos() as u64)
@@ -162,13 +161,7 @@ async fn keep_buyers_writing(url: String, pages: Vec<PageConfig>) {
         if !conversations.is_empty() && dice.roll(5) == 0 {
             let id = &conversations[dice.roll(conversations.len())];
             let text = STAFF_ANSWERS[dice.roll(STAFF_ANSWERS.len())];
-            let _ = http
-                .post(format!(
-                    "{url}{CONTROL_PREFIX}/conversations/{id}/page_messages"
-                ))
-                .json(&json!({ "text": text }))
-                .send()
-                .await;
+            let _ = control.page_message(id, json!({ "text": text })).await;
             continue;
         }
         let page = &pages[dice.roll(pages.len())];
@@ -189,16 +182,7 @@ async fn keep_buyers_writing(url: String, pages: Vec<PageConfig>) {
                 "folder": folder,
             })
         };
-        let answer = http
-            .post(format!(
-                "{url}{CONTROL_PREFIX}/pages/{}/buyer_messages",
-                page.id
-            ))
-            .json(&body)
-            .send()
-            .await;
-        if let Ok(answer) = answer
-            && let Ok(value) = answer.json::<serde_json::Value>().await
+        if let Ok(value) = control.buyer_message(&page.id, body).await
             && let Some(id) = value["conversation_id"].as_str()
             && !conversations.iter().any(|c| c == id)
         {

@@ -6,7 +6,7 @@ use crate::common;
 use std::process::Stdio;
 
 use common::TestWorld;
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn a_reader_that_stops_early_ends_the_listing_quietly() {
@@ -83,7 +83,7 @@ async fn a_blank_reply_is_refused_and_nothing_is_stored_or_sent() {
         );
     }
     assert_eq!(world.messages(&conversation).await.len(), before);
-    let requests = world.control_get("/requests").await;
+    let requests = Value::Array(world.requests().await);
     assert!(
         !requests
             .as_array()

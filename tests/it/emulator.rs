@@ -1,7 +1,7 @@
 //! The emulator on the wire: the shapes of `shared/graph-api.md`, checked with a plain HTTP
 //! client, so that the pagedesk client is tested against what Facebook sends.
 
-use pagedesk::emulator::{Emulator, Scenario};
+use pagedesk_emulator::{Emulator, Scenario};
 use serde_json::{Value, json};
 
 struct Wire {
@@ -43,17 +43,13 @@ impl Wire {
     }
 
     async fn buyer(&self, name: &str, text: &str, seconds_ago: i64) -> String {
-        let answer: Value = self
-            .http
-            .post(format!(
-                "{}/_emulator/pages/{}/buyer_messages",
-                self.emulator.url, self.page
-            ))
-            .json(&json!({ "customer_name": name, "text": text, "seconds_ago": seconds_ago }))
-            .send()
-            .await
-            .unwrap()
-            .json()
+        let answer = self
+            .emulator
+            .control()
+            .buyer_message(
+                &self.page,
+                json!({ "customer_name": name, "text": text, "seconds_ago": seconds_ago }),
+            )
             .await
             .unwrap();
         answer["conversation_id"].as_str().unwrap().to_owned()
@@ -260,10 +256,9 @@ async fn the_send_api_follows_the_windows() {
 #[tokio::test]
 async fn a_rate_limit_fault_comes_with_the_usage_header() {
     let wire = Wire::start().await;
-    wire.http
-        .post(format!("{}/_emulator/faults", wire.emulator.url))
-        .json(&json!({ "fault": { "kind": "error", "code": 80006, "regain_minutes": 4 } }))
-        .send()
+    wire.emulator
+        .control()
+        .add_fault(json!({ "fault": { "kind": "error", "code": 80006, "regain_minutes": 4 } }))
         .await
         .unwrap();
     let (status, body, headers) = wire.get(&format!("{}/conversations", wire.page)).await;

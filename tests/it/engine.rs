@@ -3,10 +3,10 @@
 use std::sync::{Arc, Mutex};
 
 use pagedesk::config::{PageConfig, SyncSettings};
-use pagedesk::emulator::{Emulator, Scenario};
 use pagedesk::graph::{AccessToken, GraphClient};
 use pagedesk::store::Store;
 use pagedesk::sync::{Engine, SyncEvent, Trigger};
+use pagedesk_emulator::{Emulator, Scenario};
 
 /// An engine in this process over a scenario's pages (named in the config when `name` is
 /// given), with a fresh store and its event channel.
@@ -107,23 +107,17 @@ async fn background_syncs_slow_down_as_a_page_nears_its_usage_limit() {
         engine,
         ..
     } = in_process("empty", Some("Shop")).await;
-    let http = reqwest::Client::new();
-    let control = |path: String, body: serde_json::Value| {
-        let http = http.clone();
-        let url = format!("{}/_emulator{path}", emulator.url);
-        async move { http.post(url).json(&body).send().await.unwrap() }
-    };
-    control(
-        format!("/pages/{}/usage", pages[0].id),
-        serde_json::json!({ "percent": 95 }),
-    )
-    .await;
+    let control = emulator.control();
+    control
+        .usage(&pages[0].id, serde_json::json!({ "percent": 95 }))
+        .await
+        .unwrap();
     let calls = |page: String| {
-        let http = http.clone();
-        let url = format!("{}/_emulator/requests", emulator.url);
+        let control = control.clone();
         async move {
-            let log: serde_json::Value = http.get(url).send().await.unwrap().json().await.unwrap();
-            log.as_array()
+            control
+                .requests()
+                .await
                 .unwrap()
                 .iter()
                 .filter(|r| r["page_id"] == page.as_str())

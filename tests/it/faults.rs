@@ -420,11 +420,10 @@ async fn once_facebooks_wait_is_over_the_page_syncs_again_and_doctor_clears() {
 async fn a_page_facebook_restricts_from_sending_keeps_its_replies_until_then_and_doctor_says_so() {
     let (world, lan) = TestWorld::with_a_buyer("").await;
     world
-        .control(
-            &format!("/pages/{}/sending_restricted", world.page(0)),
-            json!({ "restricted": true }),
-        )
-        .await;
+        .control
+        .sending_restricted(world.page(0), json!({ "restricted": true }))
+        .await
+        .unwrap();
     let first = world.pagedesk(&["reply", &lan, "Dạ còn ạ"]).await;
     assert_eq!(first.code, 1);
     let tomorrow = (chrono::Local::now() + chrono::Duration::days(1))
@@ -495,11 +494,10 @@ async fn a_page_facebook_restricts_from_sending_keeps_its_replies_until_then_and
     // Facebook lifts it and staff see so in Meta Business Suite: r on Lan's reply sends the
     // page's replies now, in order, and doctor clears.
     world
-        .control(
-            &format!("/pages/{}/sending_restricted", world.page(0)),
-            json!({ "restricted": false }),
-        )
-        .await;
+        .control
+        .sending_restricted(world.page(0), json!({ "restricted": false }))
+        .await
+        .unwrap();
     let lan_reply = second_reply(&world, &lan).await;
     let database = rusqlite::Connection::open(world.data_dir.join("pagedesk.db")).unwrap();
     let unknown: bool = database

@@ -8,11 +8,10 @@ use serde_json::{Value, json};
 
 async fn move_on_facebook(world: &TestWorld, conversation: &str, folder: &str) {
     world
-        .control(
-            &format!("/conversations/{conversation}/folder"),
-            json!({ "folder": folder }),
-        )
-        .await;
+        .control
+        .move_conversation(conversation, json!({ "folder": folder }))
+        .await
+        .unwrap();
 }
 
 fn folder_of(conversations: &[Value], id: &str) -> (String, bool) {
@@ -101,12 +100,14 @@ async fn a_buyer_writing_into_a_conversation_done_in_business_suite_opens_it() {
     // As Facebook delivers it: no folder said.
     let customer = world.emulated_conversation(&lan).await["customer_id"].clone();
     world
-        .control(
-            &format!("/pages/{}/buyer_messages", world.page(0)),
+        .control
+        .buyer_message(
+            world.page(0),
             json!({ "customer_name": "Nguyễn Thị Lan", "customer_id": customer,
                 "text": "Shop ơi còn size M không?" }),
         )
-        .await;
+        .await
+        .unwrap();
     assert_eq!(world.emulated_conversation(&lan).await["folder"], "inbox");
     world.sync().await;
     assert!(!shown_done(&world, &lan).await);
@@ -244,11 +245,10 @@ async fn asked_to_reduce_the_data_the_sync_asks_for_less_and_remembers() {
     world.buyers_write(0, 40, 3600).await;
     // 25 conversations with 20 messages each is more than this page's calls may carry.
     world
-        .control(
-            &format!("/pages/{}/data_limit", world.page(0)),
-            json!({ "max": 300 }),
-        )
-        .await;
+        .control
+        .data_limit(world.page(0), json!({ "max": 300 }))
+        .await
+        .unwrap();
     world.sync().await;
     assert_eq!(world.conversations(&[]).await.len(), 40);
     assert_eq!(list_limits(&world, 0).await, ["25", "12", "12", "12", "12"]);
@@ -355,11 +355,10 @@ async fn a_person_the_page_cannot_message_is_shown_so_and_no_call_is_spent() {
         .buyer_writes(0, "Trần Văn Minh", "Áo còn không?", "inbox", 60)
         .await;
     world
-        .control(
-            &format!("/conversations/{id}/can_reply"),
-            json!({ "can_reply": false }),
-        )
-        .await;
+        .control
+        .can_reply(&id, json!({ "can_reply": false }))
+        .await
+        .unwrap();
     world.sync().await;
     assert_eq!(
         common::find(&world.conversations(&[]).await, &id).unwrap()["can_reply"],
@@ -388,11 +387,10 @@ async fn without_metas_human_agent_permission_late_replies_are_explained_and_no_
         .buyer_writes(0, "Phạm Quốc Bảo", "Còn hàng?", "inbox", 3 * 24 * 3600)
         .await;
     world
-        .control(
-            &format!("/pages/{}/human_agent", world.page(0)),
-            json!({ "approved": false }),
-        )
-        .await;
+        .control
+        .human_agent(world.page(0), json!({ "approved": false }))
+        .await
+        .unwrap();
     world.sync().await;
     let run = world.pagedesk(&["reply", &late, "Dạ em chào chị"]).await;
     assert_eq!(run.code, 1);
@@ -426,11 +424,10 @@ async fn without_metas_human_agent_permission_late_replies_are_explained_and_no_
 
     // Meta approves the permission; staff say so, as doctor said: late replies go tagged.
     world
-        .control(
-            &format!("/pages/{page}/human_agent"),
-            json!({ "approved": true }),
-        )
-        .await;
+        .control
+        .human_agent(&page, json!({ "approved": true }))
+        .await
+        .unwrap();
     let approved = world.pagedesk(&["human-agent-approved"]).await;
     assert_eq!(approved.code, 0, "{}", approved.stderr);
     assert!(
@@ -481,23 +478,13 @@ async fn without_metas_human_agent_permission_late_replies_are_explained_and_no_
 async fn a_shared_product_link_and_attachment_details_are_kept_and_shown() {
     let world = TestWorld::start("").await;
     let page = world.page(0).to_owned();
-    let shared = world
-        .control(
-            &format!("/pages/{page}/buyer_messages"),
-            json!({ "customer_name": "Lê Thu Hà", "text": "", "seconds_ago": 120,
-                "share": { "link": "https://www.facebook.com/shop/posts/123", "name": "Đầm maxi hoa nhí" } }),
-        )
-        .await["conversation_id"]
+    let shared = world.control.buyer_message(&page, json!({ "customer_name": "Lê Thu Hà", "text": "", "seconds_ago": 120,
+                "share": { "link": "https://www.facebook.com/shop/posts/123", "name": "Đầm maxi hoa nhí" } })).await.unwrap()["conversation_id"]
         .as_str()
         .unwrap()
         .to_owned();
-    world
-        .control(
-            &format!("/pages/{page}/buyer_messages"),
-            json!({ "customer_name": "Lê Thu Hà", "seconds_ago": 60,
-                "attachment": { "name": "size.mp4", "mime_type": "video/mp4", "url": "https://video.xx.fbcdn.net/v/size.mp4?oe=1", "size": 1048576 } }),
-        )
-        .await;
+    world.control.buyer_message(&page, json!({ "customer_name": "Lê Thu Hà", "seconds_ago": 60,
+                "attachment": { "name": "size.mp4", "mime_type": "video/mp4", "url": "https://video.xx.fbcdn.net/v/size.mp4?oe=1", "size": 1048576 } })).await.unwrap();
     world.sync().await;
     let messages = world.messages(&shared).await;
     assert_eq!(messages[0]["text"], "");
@@ -529,8 +516,10 @@ async fn an_app_that_requires_its_secret_gets_a_proof_on_every_call() {
         .buyer_writes(0, "Nguyễn Thị Lan", "Váy còn không?", "inbox", 60)
         .await;
     world
-        .control("/app", json!({ "require_proof": true }))
-        .await;
+        .control
+        .app(json!({ "require_proof": true }))
+        .await
+        .unwrap();
     let run = world.pagedesk(&["sync", "--once"]).await;
     assert_eq!(run.code, 1);
     let line = run.line_about(world.page(0));
@@ -606,11 +595,10 @@ async fn connect_writes_the_pages_the_user_can_message_into_the_config() {
     )
     .unwrap();
     world
-        .control(
-            &format!("/pages/{beauty}/tasks"),
-            json!({ "tasks": ["ANALYZE", "ADVERTISE"] }),
-        )
-        .await;
+        .control
+        .tasks(&beauty, json!({ "tasks": ["ANALYZE", "ADVERTISE"] }))
+        .await
+        .unwrap();
 
     let run = connect(&world, &format!("{user_token}\n"), &[]).await;
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
@@ -771,11 +759,10 @@ async fn a_reply_refused_with_551_learns_that_the_page_can_no_longer_message_the
         .await;
     world.sync().await;
     world
-        .control(
-            &format!("/conversations/{id}/can_reply"),
-            json!({ "can_reply": false }),
-        )
-        .await;
+        .control
+        .can_reply(&id, json!({ "can_reply": false }))
+        .await
+        .unwrap();
     let run = world.pagedesk(&["reply", &id, "Dạ còn ạ"]).await;
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("isn't available"), "{}", run.stderr);

@@ -4,7 +4,7 @@ use pagedesk::i18n::{Lang, Tr};
 use pagedesk::keymap::{Keymap, Mode};
 use strum::IntoEnumIterator;
 
-const START: &str = "<!-- keys: the keymap's defaults; tests/readme.rs checks this table -->";
+const START: &str = "<!-- keys: the keymap's defaults; tests/it/readme.rs checks this table -->";
 const END: &str = "<!-- /keys -->";
 
 fn table(keymap: &Keymap) -> String {

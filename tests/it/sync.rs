@@ -104,11 +104,10 @@ async fn conversations_and_messages_come_out_as_documented() {
         )
         .await;
     world
-        .control(
-            &format!("/conversations/{id}/page_messages"),
-            json!({ "text": "Dạ còn ạ", "seconds_ago": 60 }),
-        )
-        .await;
+        .control
+        .page_message(&id, json!({ "text": "Dạ còn ạ", "seconds_ago": 60 }))
+        .await
+        .unwrap();
     world
         .buyer_writes(0, "Nguyễn Thị Lan", "Mình lấy 1 cái", "inbox", 30)
         .await;
@@ -205,18 +204,15 @@ async fn stickers_and_attachments_are_kept_with_empty_text() {
     let world = TestWorld::start("").await;
     let page = world.page(0).to_owned();
     let answer = world
-        .control(
-            &format!("/pages/{page}/buyer_messages"),
+        .control
+        .buyer_message(
+            &page,
             json!({ "customer_name": "Lê Thu Hà", "sticker": "https://cdn.example/like.png" }),
         )
-        .await;
+        .await
+        .unwrap();
     let id = answer["conversation_id"].as_str().unwrap().to_owned();
-    world
-        .control(
-            &format!("/pages/{page}/buyer_messages"),
-            json!({ "customer_name": "Lê Thu Hà", "attachment": { "name": "mau-ao.jpg", "mime_type": "image/jpeg", "url": "https://cdn.example/mau-ao.jpg" } }),
-        )
-        .await;
+    world.control.buyer_message(&page, json!({ "customer_name": "Lê Thu Hà", "attachment": { "name": "mau-ao.jpg", "mime_type": "image/jpeg", "url": "https://cdn.example/mau-ao.jpg" } })).await.unwrap();
     world.sync().await;
     let messages = world.messages(&id).await;
     assert_eq!(messages[0]["text"], "");
@@ -520,11 +516,13 @@ async fn replies_typed_in_facebooks_own_inbox_show_up() {
         .await;
     world.sync().await;
     world
-        .control(
-            &format!("/conversations/{id}/page_messages"),
+        .control
+        .page_message(
+            &id,
             json!({ "text": "Dạ có ạ, anh để lại số điện thoại nhé" }),
         )
-        .await;
+        .await
+        .unwrap();
     world.sync().await;
     let messages = world.messages(&id).await;
     assert_eq!(messages.len(), 2);
@@ -749,11 +747,10 @@ async fn an_expired_token_is_named_and_does_not_stop_the_other_page() {
     let world = TestWorld::start("").await;
     world.buyer_writes(1, "Khách B", "alo", "inbox", 60).await;
     world
-        .control(
-            &format!("/pages/{}/token", world.page(0)),
-            json!({ "error_subcode": 463 }),
-        )
-        .await;
+        .control
+        .token(world.page(0), json!({ "error_subcode": 463 }))
+        .await
+        .unwrap();
     let run = world.pagedesk(&["sync", "--once"]).await;
     assert_ne!(run.code, 0);
     let line = run.line_about(world.page(0));
@@ -764,11 +761,10 @@ async fn an_expired_token_is_named_and_does_not_stop_the_other_page() {
     assert!(doctor.stdout.contains("expired"), "{}", doctor.stdout);
     // Fixed on Facebook's side: the next run syncs.
     world
-        .control(
-            &format!("/pages/{}/token", world.page(0)),
-            json!({ "error_subcode": null }),
-        )
-        .await;
+        .control
+        .token(world.page(0), json!({ "error_subcode": null }))
+        .await
+        .unwrap();
     world.sync().await;
 }
 
@@ -1120,11 +1116,13 @@ async fn an_edit_facebook_shows_at_the_next_read_changes_the_words_and_says_edit
         .to_owned();
     // No webhooks: the edit is seen when the conversation is read again (she writes again).
     world
-        .control(
-            &format!("/messages/{question}/edit"),
+        .control
+        .edit_message(
+            &question,
             serde_json::json!({ "text": "Váy hoa còn size L không?" }),
         )
-        .await;
+        .await
+        .unwrap();
     world
         .buyer_writes(0, "Nguyễn Thị Lan", "Shop ơi?", "inbox", 0)
         .await;

@@ -42,11 +42,10 @@ async fn done_leaves_the_inbox_until_the_buyer_writes_and_meta_business_suites_d
 
     // Staff click Done in Meta Business Suite: done here at the next sync, by them.
     world
-        .control(
-            &format!("/conversations/{minh}/folder"),
-            json!({ "folder": "page_done" }),
-        )
-        .await;
+        .control
+        .move_conversation(&minh, json!({ "folder": "page_done" }))
+        .await
+        .unwrap();
     world.sync().await;
     let done = world.conversations(&["--filter", "done"]).await;
     assert_eq!(
@@ -367,20 +366,18 @@ async fn stats_of_a_known_history() {
         .buyer_writes(0, "Nguyễn Thị Lan", "Còn size S không?", "inbox", 3600)
         .await;
     world
-        .control(
-            &format!("/conversations/{lan}/page_messages"),
-            json!({ "text": "Dạ còn ạ", "seconds_ago": 3000 }),
-        )
-        .await;
+        .control
+        .page_message(&lan, json!({ "text": "Dạ còn ạ", "seconds_ago": 3000 }))
+        .await
+        .unwrap();
     let minh = world
         .buyer_writes(0, "Trần Văn Minh", "Ship COD nhé", "inbox", 1800)
         .await;
     world
-        .control(
-            &format!("/conversations/{minh}/page_messages"),
-            json!({ "text": "Dạ được ạ", "seconds_ago": 1680 }),
-        )
-        .await;
+        .control
+        .page_message(&minh, json!({ "text": "Dạ được ạ", "seconds_ago": 1680 }))
+        .await
+        .unwrap();
     world
         .buyer_writes(0, "Phạm Thị Hoa", "Đầm đen còn không?", "inbox", 7200)
         .await;
@@ -395,11 +392,10 @@ async fn stats_of_a_known_history() {
     let run = as_staff(&world, "Hà", &["reply", &thu, "Dạ 250k ạ"]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     world
-        .control(
-            &format!("/conversations/{hung}/page_messages"),
-            json!({ "text": "Dạ 320k ạ" }),
-        )
-        .await;
+        .control
+        .page_message(&hung, json!({ "text": "Dạ 320k ạ" }))
+        .await
+        .unwrap();
     world.sync().await;
 
     let run = world.pagedesk(&["stats", "--since", "1d", "--json"]).await;

@@ -338,11 +338,10 @@ async fn what_strangers_write_cannot_drive_the_terminal() {
     let world = TestWorld::start("interval = \"1s\"").await;
     let evil_page = "Shop\u{1b}]2;pwned-page\u{7} One";
     world
-        .control(
-            &format!("/pages/{}/name", world.page(0)),
-            serde_json::json!({ "name": evil_page }),
-        )
-        .await;
+        .control
+        .rename_page(world.page(0), serde_json::json!({ "name": evil_page }))
+        .await
+        .unwrap();
     let name = "Lan\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}[H\u{202e}nóH";
     let long = "x".repeat(3000);
     let text = format!(
@@ -422,9 +421,7 @@ async fn links_and_ids_from_facebook_cannot_drive_the_terminal() {
         body.as_object_mut()
             .unwrap()
             .extend(content.as_object().unwrap().clone());
-        world
-            .control(&format!("/pages/{page}/buyer_messages"), body)
-            .await;
+        world.control.buyer_message(&page, body).await.unwrap();
     }
     world.sync().await;
 
@@ -602,7 +599,7 @@ async fn esc_and_j_in_one_burst_leave_the_reply_box_and_send_nothing() {
         .await;
     terminal.open_reply_box().await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let sent = world.control_get("/requests").await;
+    let sent = serde_json::Value::Array(world.requests().await);
     let sends = sent
         .as_array()
         .unwrap()
@@ -1178,7 +1175,7 @@ async fn a_buyers_photo_shows_in_the_chat_and_whole_pane_even_after_its_link_exp
         .await;
     world.sync().await;
     // Facebook's CDN links expire: the one stored by the sync no longer works.
-    world.control("/cdn/expire", serde_json::json!({})).await;
+    world.control.expire_cdn_links().await.unwrap();
     world.clear_requests().await;
 
     let mut terminal = Terminal::start(&world, 100, 30);

@@ -700,8 +700,8 @@ async fn a_reply_waiting_for_a_missing_token_variable_waits_quietly() {
 async fn a_redirect_to_another_host_is_refused() {
     let world = TestWorld::start("").await;
     // Another host that would answer with a list of its own.
-    let other = pagedesk::emulator::Emulator::start(
-        pagedesk::emulator::Scenario::named("demo").unwrap(),
+    let other = pagedesk_emulator::Emulator::start(
+        pagedesk_emulator::Scenario::named("demo").unwrap(),
         "127.0.0.1:0".parse().unwrap(),
         false,
     )
@@ -813,11 +813,10 @@ async fn a_reply_looked_for_after_a_lost_answer_is_not_mistaken_for_other_messag
         .buyer_writes(0, "Nguyễn Thị Lan", "Dạ em lên đơn ạ", "inbox", 0)
         .await;
     world
-        .control(
-            &format!("/conversations/{id}/page_messages"),
-            json!({ "text": "Chị chờ em chút nhé" }),
-        )
-        .await;
+        .control
+        .page_message(&id, json!({ "text": "Chị chờ em chút nhé" }))
+        .await
+        .unwrap();
     let database = rusqlite::Connection::open(world.data_dir.join("pagedesk.db")).unwrap();
     database
         .execute("UPDATE outbox SET next_attempt_at = 0", [])

@@ -72,7 +72,11 @@ async fn serve(world: &TestWorld) -> (Service, String) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let endpoint = format!("http://{listen}/webhook");
-    world.control("/webhooks", json!({ "url": endpoint })).await;
+    world
+        .control
+        .subscribe_webhooks(json!({ "url": endpoint }))
+        .await
+        .unwrap();
     (service, endpoint)
 }
 
@@ -320,11 +324,10 @@ async fn buyers_messages_and_echoes_come_by_webhook_with_the_next_poll_an_hour_a
     }));
     // Staff answer in Facebook's own Page inbox: the echo brings the reply.
     world
-        .control(
-            &format!("/conversations/{lan}/page_messages"),
-            json!({ "text": "Dạ còn ạ, chị lấy size nào?" }),
-        )
-        .await;
+        .control
+        .page_message(&lan, json!({ "text": "Dạ còn ạ, chị lấy size nào?" }))
+        .await
+        .unwrap();
     let start = Instant::now();
     loop {
         let messages = world.messages(&lan).await;
@@ -340,8 +343,10 @@ async fn buyers_messages_and_echoes_come_by_webhook_with_the_next_poll_an_hour_a
     // A burst from one buyer: every message stored, at most one read per event.
     world.clear_requests().await;
     let deliveries_before = world
-        .control_get("/webhooks")
+        .control
+        .webhook_deliveries()
         .await
+        .unwrap()
         .as_array()
         .unwrap()
         .len();
@@ -364,7 +369,7 @@ async fn buyers_messages_and_echoes_come_by_webhook_with_the_next_poll_an_hour_a
         assert!(start.elapsed() < Duration::from_secs(20), "{texts:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let deliveries = world.control_get("/webhooks").await;
+    let deliveries = world.control.webhook_deliveries().await.unwrap();
     let deliveries = &deliveries.as_array().unwrap()[deliveries_before..];
     assert!(
         deliveries.iter().all(|d| d["status"] == 200),
@@ -411,11 +416,10 @@ async fn a_webhook_never_shows_a_conversation_facebook_keeps_in_spam() {
     );
     // Staff answer her in Facebook's own inbox: the spam mark goes, the echo shows her.
     world
-        .control(
-            &format!("/conversations/{hoa}/page_messages"),
-            json!({ "text": "Dạ còn ạ" }),
-        )
-        .await;
+        .control
+        .page_message(&hoa, json!({ "text": "Dạ còn ạ" }))
+        .await
+        .unwrap();
     wait_for_listing(&world, "Hoa, out of Spam", |listed| {
         find(listed, &hoa).is_some_and(|c| c["folder"] == "inbox")
     })
@@ -462,11 +466,7 @@ async fn when_webhooks_stop_a_poll_finds_what_they_missed_and_polling_takes_over
     wait_for_listing(&world, "Lan", |listed| find(listed, &lan).is_some()).await;
     // Facebook stops delivering; a buyer's message comes all the same, and the next poll of
     // the inbox finds it half a minute after it was written.
-    reqwest::Client::new()
-        .delete(format!("{}/_emulator/webhooks", world.emulator.url))
-        .send()
-        .await
-        .unwrap();
+    world.control.unsubscribe_webhooks().await.unwrap();
     let minh = world
         .buyer_writes(0, "Trần Văn Minh", "Ship Đà Nẵng bao lâu?", "inbox", 30)
         .await;
@@ -481,7 +481,11 @@ async fn when_webhooks_stop_a_poll_finds_what_they_missed_and_polling_takes_over
     tokio::time::sleep(Duration::from_secs(5)).await;
     assert!(world.list_calls(0, "inbox").await >= 2);
     // Events again: live again.
-    world.control("/webhooks", json!({ "url": endpoint })).await;
+    world
+        .control
+        .subscribe_webhooks(json!({ "url": endpoint }))
+        .await
+        .unwrap();
     world
         .buyer_writes(0, "Trần Văn Minh", "Cảm ơn shop", "inbox", 0)
         .await;
@@ -621,7 +625,7 @@ async fn texts_in_order(world: &TestWorld, conversation: &str) -> Vec<String> {
 
 /// Every delivery so far answered 200, and how many events they carried.
 async fn acknowledged(world: &TestWorld) -> u64 {
-    let deliveries = world.control_get("/webhooks").await;
+    let deliveries = world.control.webhook_deliveries().await.unwrap();
     let deliveries = deliveries.as_array().unwrap();
     assert!(
         deliveries.iter().all(|d| d["status"] == 200),
@@ -825,7 +829,8 @@ async fn files_from_events_are_completed_from_facebooks_copy() {
         .fault(json!({ "method": "GET", "count": 100000,
             "fault": { "kind": "error", "code": 100, "http_status": 400, "message": "(#100) Invalid parameter" } }))
         .await;
-    let photo = std::fs::read("assets/product-photos/vay-hoa-do.png").unwrap();
+    let photo =
+        std::fs::read("crates/pagedesk-emulator/assets/product-photos/vay-hoa-do.png").unwrap();
     world
         .buyer_sends_file(0, "Nguyễn Thị Lan", "vay-hoa-do.png", "image/png", photo)
         .await;
@@ -848,13 +853,9 @@ async fn files_from_events_are_completed_from_facebooks_copy() {
     // Words, then a sticker sent the old way (an `image`, as before June 2026), in one body
     // (as Facebook batches what comes together): the file asks for a read back whatever came
     // before it, and Facebook's copy says it is a sticker.
-    reqwest::Client::new()
-        .delete(format!("{}/_emulator/webhooks", world.emulator.url))
-        .send()
-        .await
-        .unwrap();
-    let buyer_messages = format!("/pages/{}/buyer_messages", world.page(0));
-    let written = |body: Value| world.control(&buyer_messages, body);
+    world.control.unsubscribe_webhooks().await.unwrap();
+    let page = world.page(0);
+    let written = async |body: Value| world.control.buyer_message(page, body).await.unwrap();
     let words = written(json!({ "customer_name": "Nguyễn Thị Lan", "text": "Mẫu này nè" })).await;
     let sticker = written(
         json!({ "customer_name": "Nguyễn Thị Lan", "text": "", "sticker": "asset:like.png" }),
@@ -1286,30 +1287,32 @@ async fn what_a_buyer_changes_afterwards_reaches_the_inbox_and_an_unsent_message
         .unwrap()
         .to_owned();
     world
-        .control(
-            &format!("/pages/{page}/buyer_messages"),
+        .control
+        .buyer_message(
+            &page,
             json!({ "customer_name": "Nguyễn Thị Lan", "text": "Vậy lấy cho em 1 chiếc",
                     "reply_to": answer }),
         )
-        .await;
+        .await
+        .unwrap();
     world
-        .control(
-            &format!("/messages/{question}/edit"),
-            json!({ "text": "Váy hoa còn size L không?" }),
-        )
-        .await;
+        .control
+        .edit_message(&question, json!({ "text": "Váy hoa còn size L không?" }))
+        .await
+        .unwrap();
     world
-        .control(
-            &format!("/messages/{answer}/reaction"),
-            json!({ "emoji": "❤", "reaction": "love" }),
-        )
-        .await;
+        .control
+        .react(&answer, json!({ "emoji": "❤", "reaction": "love" }))
+        .await
+        .unwrap();
     let mistake = world
-        .control(
-            &format!("/pages/{page}/buyer_messages"),
+        .control
+        .buyer_message(
+            &page,
             json!({ "customer_name": "Nguyễn Thị Lan", "text": "Chồng em số 0912 345 678" }),
         )
-        .await["message_id"]
+        .await
+        .unwrap()["message_id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -1317,9 +1320,7 @@ async fn what_a_buyer_changes_afterwards_reaches_the_inbox_and_an_unsent_message
         m.iter().any(|m| m["id"] == mistake.as_str())
     })
     .await;
-    world
-        .control(&format!("/messages/{mistake}/unsend"), json!({}))
-        .await;
+    world.control.unsend_message(&mistake).await.unwrap();
     let messages = wait_for_messages(&world, &lan, "every change", |m| {
         m.iter().any(|m| m["removed"] == true)
             && m.iter().any(|m| m["edit_count"] == 1)
@@ -1366,11 +1367,10 @@ async fn what_a_buyer_changes_afterwards_reaches_the_inbox_and_an_unsent_message
     // Her reaction taken off.
     let (_service, _) = serve(&world).await;
     world
-        .control(
-            &format!("/messages/{answer}/reaction"),
-            json!({ "emoji": null }),
-        )
-        .await;
+        .control
+        .react(&answer, json!({ "emoji": null }))
+        .await
+        .unwrap();
     wait_for_messages(&world, &lan, "the reaction off", |m| {
         m.iter().all(|m| m.get("reactions").is_none())
     })
@@ -1402,8 +1402,10 @@ async fn stickers_places_templates_and_links_show_what_they_are() {
                             "url": "https://shop.example/bang-size" } }),
     ] {
         world
-            .control(&format!("/pages/{page}/buyer_messages"), write(content))
-            .await;
+            .control
+            .buyer_message(&page, write(content))
+            .await
+            .unwrap();
     }
     let messages = wait_for_messages(&world, &lan, "four more", |m| m.len() == 5).await;
     assert_eq!(
@@ -1453,24 +1455,28 @@ async fn a_buyer_from_an_ad_is_shown_with_the_ad_and_counted_per_ad() {
     // Lan opens Messenger from the ad before writing; Minh's first message carries an m.me
     // link's referral.
     world
-        .control(
-            &format!("/pages/{page}/referrals"),
+        .control
+        .referral(
+            &page,
             json!({ "customer_name": "Nguyễn Thị Lan", "source": "ADS", "ad_id": "120210",
                     "ad_title": "Váy hoa nhí giảm 30%",
                     "photo_url": "https://scontent.xx.fbcdn.net/v/ad-vay.jpg",
                     "post_id": "555_777", "product_id": "8800" }),
         )
-        .await;
+        .await
+        .unwrap();
     let lan = world
         .buyer_writes(0, "Nguyễn Thị Lan", "Váy này còn không shop?", "inbox", 0)
         .await;
     let minh = world
-        .control(
-            &format!("/pages/{page}/buyer_messages"),
+        .control
+        .buyer_message(
+            &page,
             json!({ "customer_name": "Trần Văn Minh", "text": "Shop ơi",
                     "referral": { "source": "SHORTLINK", "ref": "livestream-12-12" } }),
         )
-        .await["conversation_id"]
+        .await
+        .unwrap()["conversation_id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -1511,11 +1517,10 @@ async fn a_chatbot_holding_a_conversation_is_shown_and_its_standby_messages_are_
         .await;
     wait_for_listing(&world, "Lan known", |listed| find(listed, &lan).is_some()).await;
     world
-        .control(
-            &format!("/conversations/{lan}/routing"),
-            json!({ "taken_by": "777000111" }),
-        )
-        .await;
+        .control
+        .routing(&lan, json!({ "taken_by": "777000111" }))
+        .await
+        .unwrap();
     wait_for_listing(&world, "Lan's held by another app", |listed| {
         find(listed, &lan).is_some_and(|c| c.get("held_by").is_some())
     })
@@ -1529,11 +1534,10 @@ async fn a_chatbot_holding_a_conversation_is_shown_and_its_standby_messages_are_
     assert!(doctor.stdout.contains("other apps"), "{}", doctor.stdout);
     // Passed back to pagedesk's app: nobody else has it.
     world
-        .control(
-            &format!("/conversations/{lan}/routing"),
-            json!({ "taken_by": null }),
-        )
-        .await;
+        .control
+        .routing(&lan, json!({ "taken_by": null }))
+        .await
+        .unwrap();
     wait_for_listing(&world, "Lan's back", |listed| {
         find(listed, &lan).is_some_and(|c| c.get("held_by").is_none())
     })
@@ -1612,11 +1616,10 @@ async fn another_persons_changes_to_a_buyers_message_change_nothing() {
         assert_eq!(post_signed(&world, &endpoint, body).await, 200);
     }
     world
-        .control(
-            &format!("/messages/{question}/edit"),
-            json!({ "text": "Váy hoa còn size L không?" }),
-        )
-        .await;
+        .control
+        .edit_message(&question, json!({ "text": "Váy hoa còn size L không?" }))
+        .await
+        .unwrap();
     let messages = wait_for_messages(&world, &lan, "her own edit", |m| {
         m.first().is_some_and(|m| m["edit_count"] == 1)
     })

@@ -82,8 +82,7 @@ pub(crate) fn panes(app: &App, area: Rect) -> Panes {
     let banners = (token_banners(app, area.width).len() as u16).min(area.height / 4);
     let problems = problem_lines(app, area.width, app.clock()).len() as u16;
     let problems = problems.min(area.height / 4);
-    let status_height =
-        status::wrapped_notice(app, area.width, app.clock()).map_or(1, |l| l.len());
+    let status_height = status::wrapped_notice(app, area.width, app.clock()).map_or(1, |l| l.len());
     let [banner, main, problems, status, hints] = Layout::vertical([
         Constraint::Length(banners),
         Constraint::Min(3),

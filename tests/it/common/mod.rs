@@ -11,11 +11,13 @@ use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use pagedesk::emulator::{Emulator, Scenario};
+use pagedesk_emulator::{Control, Emulator, Scenario};
 use serde_json::{Value, json};
 
 pub struct TestWorld {
     pub emulator: Emulator,
+    /// The emulator's control API: the world around Facebook, played by the test.
+    pub control: Control,
     pub dir: tempfile::TempDir,
     pub config_path: PathBuf,
     pub data_dir: PathBuf,
@@ -86,6 +88,7 @@ impl TestWorld {
         std::fs::write(&config_path, config).unwrap();
         std::fs::set_permissions(&config_path, std::fs::Permissions::from_mode(0o600)).unwrap();
         TestWorld {
+            control: emulator.control(),
             emulator,
             dir,
             config_path,
@@ -154,33 +157,6 @@ impl TestWorld {
         run.json().as_array().unwrap().clone()
     }
 
-    pub async fn control(&self, path: &str, body: Value) -> Value {
-        let response = self
-            .http
-            .post(format!("{}/_emulator{path}", self.emulator.url))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            response.status().is_success(),
-            "control {path}: {}",
-            response.status()
-        );
-        response.json().await.unwrap_or(Value::Null)
-    }
-
-    pub async fn control_get(&self, path: &str) -> Value {
-        self.http
-            .get(format!("{}/_emulator{path}", self.emulator.url))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    }
-
     /// A buyer writes to page `page`; returns the conversation id.
     pub async fn buyer_writes(
         &self,
@@ -191,12 +167,7 @@ impl TestWorld {
         seconds_ago: i64,
     ) -> String {
         let page_id = self.page(page).to_owned();
-        let answer = self
-            .control(
-                &format!("/pages/{page_id}/buyer_messages"),
-                json!({ "customer_name": name, "text": text, "folder": folder, "seconds_ago": seconds_ago }),
-            )
-            .await;
+        let answer = self.control.buyer_message(&page_id, json!({ "customer_name": name, "text": text, "folder": folder, "seconds_ago": seconds_ago })).await.unwrap();
         answer["conversation_id"].as_str().unwrap().to_owned()
     }
 
@@ -210,25 +181,21 @@ impl TestWorld {
         mime_type: &str,
         bytes: Vec<u8>,
     ) -> String {
-        let media: Value = self
-            .http
-            .post(format!("{}/_emulator/media", self.emulator.url))
-            .query(&[("name", file_name), ("mime_type", mime_type)])
-            .body(bytes)
-            .send()
-            .await
-            .unwrap()
-            .json()
+        let media = self
+            .control
+            .media(file_name, mime_type, bytes)
             .await
             .unwrap();
         let page_id = self.page(page).to_owned();
         let answer = self
-            .control(
-                &format!("/pages/{page_id}/buyer_messages"),
+            .control
+            .buyer_message(
+                &page_id,
                 json!({ "customer_name": name, "attachment": { "name": file_name,
                     "mime_type": mime_type, "media": media["media"] } }),
             )
-            .await;
+            .await
+            .unwrap();
         answer["conversation_id"].as_str().unwrap().to_owned()
     }
 
@@ -272,11 +239,10 @@ impl TestWorld {
     }
 
     pub async fn age(&self, conversation_id: &str, seconds: i64) {
-        self.control(
-            &format!("/conversations/{conversation_id}/age"),
-            json!({ "seconds": seconds }),
-        )
-        .await;
+        self.control
+            .age(conversation_id, json!({ "seconds": seconds }))
+            .await
+            .unwrap();
     }
 
     /// Injects `fault` into the next `count` conversation list calls of page `page`.
@@ -287,7 +253,7 @@ impl TestWorld {
     }
 
     pub async fn fault(&self, rule: Value) {
-        self.control("/faults", rule).await;
+        self.control.add_fault(rule).await.unwrap();
     }
 
     /// The Graph calls that read one person's conversation (`user_id`).
@@ -307,11 +273,7 @@ impl TestWorld {
 
     /// Every Graph request the emulator has seen.
     pub async fn requests(&self) -> Vec<Value> {
-        self.control_get("/requests")
-            .await
-            .as_array()
-            .unwrap()
-            .clone()
+        self.control.requests().await.unwrap()
     }
 
     /// How many sends (`POST`s) reached Facebook.
@@ -344,19 +306,11 @@ impl TestWorld {
     }
 
     pub async fn clear_faults(&self) {
-        self.http
-            .delete(format!("{}/_emulator/faults", self.emulator.url))
-            .send()
-            .await
-            .unwrap();
+        self.control.clear_faults().await.unwrap();
     }
 
     pub async fn clear_requests(&self) {
-        self.http
-            .delete(format!("{}/_emulator/requests", self.emulator.url))
-            .send()
-            .await
-            .unwrap();
+        self.control.clear_requests().await.unwrap();
     }
 
     /// Graph requests of one page for one folder's conversation list.
@@ -385,7 +339,7 @@ impl TestWorld {
     }
 
     pub async fn emulated_conversation(&self, id: &str) -> Value {
-        self.control_get(&format!("/conversations/{id}")).await
+        self.control.conversation(id).await.unwrap()
     }
 }
 

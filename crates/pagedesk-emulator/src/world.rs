@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::model::Folder;
+use crate::folder::Folder;
 
 // Facebook's rules, stated here from `shared/graph-api.md` and not borrowed from the client, so
 // that a wrong limit in the client is caught by its own tests instead of agreed with.

@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
 use super::world::{Content, Customer, World};
-use crate::model::Folder;
+use crate::folder::Folder;
 
 /// Pictures scenarios and the demo's buyers send (`"asset": NAME` in an attachment,
 /// `"sticker": "asset:NAME"`): the demo shop's product photos, and a sticker.
@@ -20,28 +20,27 @@ pub fn picture(name: &str) -> Option<&'static [u8]> {
 pub const PRODUCT_PHOTOS: &[(&str, &[u8])] = &[
     (
         "vay-hoa-do.png",
-        include_bytes!("../../assets/product-photos/vay-hoa-do.png"),
+        include_bytes!("../assets/product-photos/vay-hoa-do.png"),
     ),
     (
         "vay-xanh-navy.png",
-        include_bytes!("../../assets/product-photos/vay-xanh-navy.png"),
+        include_bytes!("../assets/product-photos/vay-xanh-navy.png"),
     ),
     (
         "ao-thun-trang.png",
-        include_bytes!("../../assets/product-photos/ao-thun-trang.png"),
+        include_bytes!("../assets/product-photos/ao-thun-trang.png"),
     ),
     (
         "giay-sneaker.png",
-        include_bytes!("../../assets/product-photos/giay-sneaker.png"),
+        include_bytes!("../assets/product-photos/giay-sneaker.png"),
     ),
     (
         "tui-xach-nau.png",
-        include_bytes!("../../assets/product-photos/tui-xach-nau.png"),
+        include_bytes!("../assets/product-photos/tui-xach-nau.png"),
     ),
 ];
 
-const STICKERS: &[(&str, &[u8])] =
-    &[("like.png", include_bytes!("../../assets/stickers/like.png"))];
+const STICKERS: &[(&str, &[u8])] = &[("like.png", include_bytes!("../assets/stickers/like.png"))];
 
 #[derive(Debug, Deserialize)]
 pub struct Scenario {
@@ -88,8 +87,8 @@ impl Scenario {
     /// A built-in scenario by name: `empty` or `demo`.
     pub fn named(name: &str) -> Result<Scenario, String> {
         let text = match name {
-            "empty" => include_str!("../../assets/scenarios/empty.json"),
-            "demo" => include_str!("../../assets/scenarios/demo.json"),
+            "empty" => include_str!("../assets/scenarios/empty.json"),
+            "demo" => include_str!("../assets/scenarios/demo.json"),
             other => return Err(format!("no scenario `{other}`: use `empty` or `demo`")),
         };
         serde_json::from_str(text).map_err(|e| format!("scenario `{name}` is broken: {e}"))

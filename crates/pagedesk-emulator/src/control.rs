@@ -14,8 +14,8 @@ use serde_json::{Value, json};
 use super::Shared;
 use super::faults::FaultRule;
 use super::world::{Content, Customer, Media, Page, ReferralSpec};
-use crate::graph::wire::format_graph_time;
-use crate::model::Folder;
+use crate::folder::Folder;
+use crate::folder::graph_time;
 
 fn not_found(message: String) -> Response {
     (StatusCode::NOT_FOUND, Json(json!({ "error": message }))).into_response()
@@ -194,7 +194,7 @@ pub async fn conversation(
                 "from_page": m.from_page,
                 "text": m.text,
                 "attachment": attachment,
-                "created_time": format_graph_time(m.created),
+                "created_time": graph_time(m.created),
             })
         })
         .collect();

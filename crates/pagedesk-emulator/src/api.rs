@@ -18,8 +18,8 @@ use super::world::{
     AttachmentSpec, CUT_IN_HALF, Content, Conversation, FbError, Media, Message, Page,
     STICKER_MEDIA, SendKind, World,
 };
-use crate::graph::wire::format_graph_time;
-use crate::model::Folder;
+use crate::folder::Folder;
+use crate::folder::graph_time;
 
 /// Only the 20 most recent messages of a conversation have details.
 const DETAILED_MESSAGES: usize = 20;
@@ -717,7 +717,7 @@ fn render_conversation(
     for field in fields {
         let value = match field.name.as_str() {
             "id" => json!(conversation.id),
-            "updated_time" => json!(format_graph_time(conversation.updated())),
+            "updated_time" => json!(graph_time(conversation.updated())),
             "snippet" => json!(conversation.snippet()),
             "message_count" => json!(conversation.messages.len()),
             "unread_count" => json!(conversation.unread()),
@@ -804,7 +804,7 @@ fn render_message(
     for field in fields {
         let value = match field.name.as_str() {
             "id" => json!(message.id),
-            "created_time" => json!(format_graph_time(message.created)),
+            "created_time" => json!(graph_time(message.created)),
             _ if !detailed => continue,
             "message" => json!(message.text),
             "from" => from.clone(),

@@ -4,9 +4,11 @@
 //! See `docs/emulator.md`.
 
 mod api;
+mod client;
 mod control;
 mod faults;
 pub mod fields;
+mod folder;
 mod scenario;
 mod webhooks;
 pub mod world;
@@ -20,7 +22,9 @@ use chrono::Utc;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+pub use client::Control;
 pub use faults::{Fault, FaultRule, RequestRecord};
+pub use folder::Folder;
 pub use scenario::{PRODUCT_PHOTOS, Scenario};
 pub use world::World;
 
@@ -104,6 +108,11 @@ impl Emulator {
     pub fn app(&self) -> (String, String) {
         let world = self.shared.world.lock().expect("world");
         (world.app.id.clone(), world.app.secret.clone())
+    }
+
+    /// The control API of this emulator, each route a method.
+    pub fn control(&self) -> Control {
+        Control::new(&self.url)
     }
 
     pub fn user_token(&self) -> String {
