@@ -4,8 +4,7 @@
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use crate::files::{FileProblem, MAX_FILE_BYTES, READ_TIMEOUT};
-use crate::model::{AttachmentKind, Carried, Referral, ReplyProblem};
-use crate::store::{ConversationRow, MessageRow};
+use crate::model::{Referral, ReplyProblem};
 
 /// The staff's language: `language = "en"` or `"vi"` in the config.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
@@ -400,6 +399,7 @@ strings! {
     LabelRenamed => "Label renamed: {}", "Đã đổi tên nhãn: {}";
     LabelRecoloured => "Label “{}”: {}", "Nhãn “{}”: {}";
     LabelDeleteConfirm => "Delete label “{}” from {} conversations? Ctrl-d again", "Xoá nhãn “{}” khỏi {} hội thoại? Bấm Ctrl-d lần nữa";
+    LabelDeleteConfirmOne => "Delete label “{}” from {} conversation? Ctrl-d again", "Xoá nhãn “{}” khỏi {} hội thoại? Bấm Ctrl-d lần nữa";
     LabelDeleted => "Label “{}” deleted from {} conversations", "Đã xoá nhãn “{}” khỏi {} hội thoại";
     LabelDeletedOne => "Label “{}” deleted from {} conversation", "Đã xoá nhãn “{}” khỏi {} hội thoại";
     LabelRenaming => "Rename “{}” · Enter saves, Esc keeps the old", "Đổi tên “{}” · Enter để lưu, Esc giữ tên cũ";
@@ -525,7 +525,6 @@ impl Tr {
         key.text(self.0)
     }
 
-    /// A template with its `{}` filled in order.
     /// The template for `count` things: `one` for 1, else `many` ("1 reply", "2 replies").
     pub fn counted(self, count: usize, one: S, many: S) -> S {
         match count {
@@ -534,14 +533,19 @@ impl Tr {
         }
     }
 
-    pub fn f(self, key: S, values: &[&str]) -> String {
+    /// A template with its `{}` filled in order, each value as it displays (a number needs no
+    /// `to_string` first).
+    pub fn f(self, key: S, values: &[&dyn std::fmt::Display]) -> String {
+        use std::fmt::Write;
         let mut out = String::new();
         let mut values = values.iter();
         let mut parts = self.t(key).split("{}").peekable();
         while let Some(part) = parts.next() {
             out.push_str(part);
-            if parts.peek().is_some() {
-                out.push_str(values.next().copied().unwrap_or(""));
+            if parts.peek().is_some()
+                && let Some(value) = values.next()
+            {
+                let _ = write!(out, "{value}");
             }
         }
         out
@@ -552,16 +556,16 @@ impl Tr {
         let seconds = seconds.max(0);
         match seconds {
             0..=59 => self.t(S::Now).to_owned(),
-            60..=3599 => self.f(S::Minutes, &[&(seconds / 60).to_string()]),
-            3600..=86_399 => self.f(S::Hours, &[&(seconds / 3600).to_string()]),
-            _ => self.f(S::Days, &[&(seconds / 86_400).to_string()]),
+            60..=3599 => self.f(S::Minutes, &[&(seconds / 60)]),
+            3600..=86_399 => self.f(S::Hours, &[&(seconds / 3600)]),
+            _ => self.f(S::Days, &[&(seconds / 86_400)]),
         }
     }
 
     /// A span to the second under a minute: "12 s", then as [`Tr::span`].
     pub fn span_precise(self, seconds: i64) -> String {
         if (0..60).contains(&seconds) {
-            self.f(S::Seconds, &[&seconds.to_string()])
+            self.f(S::Seconds, &[&seconds])
         } else {
             self.span(seconds)
         }
@@ -614,7 +618,7 @@ impl Tr {
         };
         let key = match problem {
             ReplyProblem::TooLong { chars } => {
-                return self.f(S::ProblemTooLong, &[&chars.to_string()]);
+                return self.f(S::ProblemTooLong, &[&chars]);
             }
             ReplyProblem::RateLimited { until } => {
                 return self.f(S::ProblemRateLimited, &[&hm(until)]);
@@ -628,8 +632,8 @@ impl Tr {
                     &[&format!("{day} {}", hm(until))],
                 );
             }
-            ReplyProblem::Refused => return self.f(S::ProblemRefused, &[words]),
-            ReplyProblem::File => return self.f(S::ProblemFile, &[words]),
+            ReplyProblem::Refused => return self.f(S::ProblemRefused, &[&words]),
+            ReplyProblem::File => return self.f(S::ProblemFile, &[&words]),
             ReplyProblem::Empty => S::ProblemEmpty,
             ReplyProblem::NeverWrote => S::ProblemNeverWrote,
             ReplyProblem::AgentTagOff => S::ProblemAgentTagOff,
@@ -676,92 +680,14 @@ impl Tr {
         }
     }
 
-    /// A conversation's line in a list: Facebook's snippet, or what its last message carried
-    /// when it had no words.
-    pub fn preview(self, conversation: &ConversationRow) -> String {
-        match (&conversation.carried, conversation.snippet.is_empty()) {
-            (Some(carried), true) => match carried {
-                Carried::Sticker => self.t(S::PreviewSticker).to_owned(),
-                Carried::Photo => self.t(S::PreviewPhoto).to_owned(),
-                Carried::Video => self.t(S::PreviewVideo).to_owned(),
-                Carried::Voice => self.t(S::PreviewVoice).to_owned(),
-                Carried::File(name) => self.f(S::PreviewFile, &[name]),
-                Carried::Place(name) => self.f(S::PreviewPlace, &[name]),
-                Carried::Link(name) => self.f(S::PreviewLink, &[name]),
-                Carried::Removed => self.t(S::PreviewRemoved).to_owned(),
-            },
-            _ => conversation.snippet.clone(),
-        }
-    }
-
     /// Where a buyer came from, with when (`at`, as the screen shows times).
     pub fn referral(self, referral: &Referral, at: &str) -> String {
         match (&referral.ad_title, &referral.ad_id, &referral.reference) {
-            (Some(title), _, _) => self.f(S::FromAd, &[title, at]),
-            (None, Some(ad), _) => self.f(S::FromAdUntitled, &[ad, at]),
-            (None, None, Some(reference)) => self.f(S::FromLink, &[reference, at]),
-            (None, None, None) => self.f(S::FromSource, &[&referral.source, at]),
+            (Some(title), _, _) => self.f(S::FromAd, &[title, &at]),
+            (None, Some(ad), _) => self.f(S::FromAdUntitled, &[ad, &at]),
+            (None, None, Some(reference)) => self.f(S::FromLink, &[reference, &at]),
+            (None, None, None) => self.f(S::FromSource, &[&referral.source, &at]),
         }
-    }
-
-    /// A message as text: its words, then placeholders for a sticker or attachments.
-    pub fn message_text(self, message: &MessageRow) -> String {
-        if message.unavailable {
-            return format!("[{}]", self.t(S::Unavailable));
-        }
-        if message.removed {
-            return self.t(S::Removed).to_owned();
-        }
-        let mut parts = Vec::new();
-        if !message.text.is_empty() {
-            parts.push(message.text.clone());
-        }
-        if message.sticker.is_some() {
-            parts.push(self.t(S::Sticker).to_owned());
-        }
-        for attachment in &message.attachments {
-            let name = attachment.name.clone().unwrap_or_default();
-            match attachment.kind {
-                Some(AttachmentKind::Place) => {
-                    let place = [Some(name), attachment.place.clone()];
-                    let place: Vec<String> = place.into_iter().flatten().collect();
-                    parts.push(self.f(S::Place, &[&place.join(" ")]));
-                    continue;
-                }
-                Some(AttachmentKind::Link) => {
-                    let link = [Some(name), attachment.url.clone()];
-                    let link: Vec<String> = link.into_iter().flatten().collect();
-                    parts.push(self.f(S::Link, &[link.join(" ").trim()]));
-                    continue;
-                }
-                None => {}
-            }
-            let kind = match attachment.mime_type.as_deref() {
-                Some(m) if m.starts_with("image/") => S::Image,
-                Some(m) if m.starts_with("video/") => S::Video,
-                Some(m) if m.starts_with("audio/") => S::Voice,
-                _ => S::File,
-            };
-            // Name, type and size, as far as Facebook said them.
-            let mut about: Vec<String> = attachment.name.iter().cloned().collect();
-            if kind == S::File
-                && let Some(mime) = &attachment.mime_type
-            {
-                about.push(mime.clone());
-            }
-            if let Some(size) = attachment.size.filter(|s| *s > 0) {
-                about.push(file_size(size));
-            }
-            parts.push(self.f(kind, &[&about.join(", ")]).replace(": ]", "]"));
-        }
-        for share in &message.shares {
-            let shown = match &share.name {
-                Some(name) => format!("{name} {}", share.link),
-                None => share.link.clone(),
-            };
-            parts.push(self.f(S::Link, &[&shown]));
-        }
-        parts.join(" ")
     }
 }
 
@@ -799,7 +725,7 @@ mod tests {
         let vi = Tr(Lang::Vi);
         let en = Tr(Lang::En);
         assert_eq!(
-            vi.f(S::RateLimited, &["Shop", "14:05"]),
+            vi.f(S::RateLimited, &[&"Shop", &"14:05"]),
             "Shop: Facebook bắt chờ đến 14:05; có thể có khách mới đang chờ mà chưa hiện"
         );
         let now = Utc::now();

@@ -75,7 +75,7 @@ pub async fn run(config_path: &Path, data_dir: Option<&Path>, only: &[String]) -
         .filter(|id| !connected.iter().any(|(found, _, _)| found == *id))
         .collect();
     for id in &missing {
-        eprintln!("{}", tr.f(S::ConnectNotAmong, &[id.as_str()]));
+        eprintln!("{}", tr.f(S::ConnectNotAmong, &[&id.as_str()]));
     }
     if connected.is_empty() {
         eprintln!("{}", tr.t(S::ConnectNone));

@@ -38,7 +38,7 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
     // A holder that died is named by no one: its lease is void.
     match holder.filter(|pid| crate::sync::process_alive(*pid)) {
         Some(pid) => {
-            out!("{}", tr.f(S::DrEngine, &[&pid.to_string()]))
+            out!("{}", tr.f(S::DrEngine, &[&pid]))
         }
         None => out!("{}", tr.t(S::DrNoEngine)),
     }
@@ -77,7 +77,7 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
         match page.token() {
             Err(e) => {
                 healthy = false;
-                line(tr.t(S::DrToken), &tr.f(S::DrProblem, &[&e.to_string()]));
+                line(tr.t(S::DrToken), &tr.f(S::DrProblem, &[&e]));
             }
             Ok(token) => {
                 match graph.page(&page.id, &token).await {
@@ -99,7 +99,7 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
                         Folder::Inbox => tr.t(S::DrInboxFolder),
                         other => other.as_str(),
                     };
-                    let label = tr.f(S::DrFolder, &[name]);
+                    let label = tr.f(S::DrFolder, &[&name]);
                     let one = crate::graph::ListSize {
                         conversations: 1,
                         messages: 1,
@@ -120,10 +120,7 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
         if let Some((conversations, messages)) = reduced {
             line(
                 tr.t(S::DrListSize),
-                &tr.f(
-                    S::DrListSizeValue,
-                    &[&conversations.to_string(), &messages.to_string()],
-                ),
+                &tr.f(S::DrListSizeValue, &[&conversations, &messages]),
             );
         }
         if spam_on {
@@ -138,7 +135,7 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
             } else {
                 line(
                     tr.t(S::DrWaitingSpam),
-                    &tr.f(S::DrWaitingCount, &[&waiting.len().to_string(), &delay]),
+                    &tr.f(S::DrWaitingCount, &[&waiting.len(), &delay]),
                 );
             }
             for w in &waiting {
@@ -174,7 +171,7 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
                     "",
                     &tr.f(
                         S::DrReply,
-                        &[&written, &reply.customer_name, text.trim_end(), &why],
+                        &[&written, &reply.customer_name, &text.trim_end(), &why],
                     ),
                 );
             }
@@ -213,7 +210,7 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
         if kept > 0 {
             line(
                 tr.t(S::DrEventsWaiting),
-                &tr.f(S::DrEventsWaitingValue, &[&kept.to_string()]),
+                &tr.f(S::DrEventsWaitingValue, &[&kept]),
             );
         }
         if !gaps.is_empty() {
@@ -276,7 +273,7 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
         out!(
             "  {:<15} {}",
             tr.t(S::DrNotConfigured),
-            tr.f(S::DrNotConfiguredValue, &[&unsent.len().to_string()])
+            tr.f(S::DrNotConfiguredValue, &[&unsent.len()])
         );
     }
     Ok(if healthy {
@@ -317,7 +314,7 @@ fn problem(tr: Tr, error: &crate::graph::GraphError) -> String {
         E::ProofRefused { .. } => S::DrGraphProof,
         _ => S::DrGraphRefused,
     };
-    tr.f(sentence, &[&error.to_string()])
+    tr.f(sentence, &[&error])
 }
 
 async fn token_kind(tr: Tr, config: &Config, graph: &GraphClient, token: &AccessToken) -> String {
@@ -333,14 +330,14 @@ async fn token_kind(tr: Tr, config: &Config, graph: &GraphClient, token: &Access
                 _ => S::DrSomeToken,
             });
             match data.expires_at.filter(|at| *at > 0) {
-                None => tr.f(S::DrNoExpiry, &[kind]),
+                None => tr.f(S::DrNoExpiry, &[&kind]),
                 Some(at) => {
                     let when = chrono::DateTime::from_timestamp(at, 0)
                         .map_or_else(|| at.to_string(), local_time);
-                    tr.f(S::DrExpires, &[kind, &when])
+                    tr.f(S::DrExpires, &[&kind, &when])
                 }
             }
         }
-        Err(e) => tr.f(S::DrKindUnknown, &[&e.to_string()]),
+        Err(e) => tr.f(S::DrKindUnknown, &[&e]),
     }
 }

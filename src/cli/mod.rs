@@ -402,7 +402,7 @@ fn report(tr: Tr, outcomes: &[PageOutcome]) -> bool {
                 "{}",
                 tr.f(
                     tr.counted(news.messages, S::CliSyncedNewsOne, S::CliSyncedNews),
-                    &[&page, &news.messages.to_string()],
+                    &[&page, &news.messages],
                 )
             ),
             Err(error) => {
@@ -534,12 +534,14 @@ fn print_event(tr: Tr, event: &SyncEvent, store: &Arc<Mutex<Store>>, data_dir: &
     match event {
         SyncEvent::Leading => out!("{time} {}", tr.f(S::CliLeading, &[&dir])),
         SyncEvent::Standby { pid } => {
-            out!("{time} {}", tr.f(S::CliStandby, &[&pid.to_string(), &dir]));
+            out!("{time} {}", tr.f(S::CliStandby, &[&pid, &dir]));
         }
         SyncEvent::PageChanged { page_id, news } => {
             let words = tr.counted(news.messages, S::CliNewsOne, S::CliNews);
-            let news = news.messages.to_string();
-            out!("{time} {}", tr.f(words, &[&page_name(page_id), &news]));
+            out!(
+                "{time} {}",
+                tr.f(words, &[&page_name(page_id), &news.messages])
+            );
         }
         SyncEvent::SyncStateChanged { page_id } => {
             let state = store
@@ -595,7 +597,7 @@ fn conversations(tr: Tr, store: &Store, query: &ListQuery, json: bool) -> Result
             flags.push(tr.t(S::SpamMark).to_owned());
         }
         if row.unread_count > 0 {
-            flags.push(tr.f(S::CliUnreadFlag, &[&row.unread_count.to_string()]));
+            flags.push(tr.f(S::CliUnreadFlag, &[&row.unread_count]));
         }
         if let Some(assignee) = &row.assignee {
             flags.push(format!("→{assignee}"));
@@ -612,7 +614,10 @@ fn conversations(tr: Tr, store: &Store, query: &ListQuery, json: bool) -> Result
             fit(&row.page_name, 20),
             fit(&row.customer_name, 22),
             fit(&flags.join(" "), 10),
-            fit(&format!("{labels}{}", tr.preview(&row)), 40),
+            fit(
+                &format!("{labels}{}", crate::ui::words::preview(tr, &row)),
+                40
+            ),
             row.id
         );
     }
@@ -662,7 +667,7 @@ fn messages(tr: Tr, store: &Store, conversation_id: &str, json: bool) -> Result<
             "{} {arrow} {}: {}{edited}{state}",
             local_time(message.created_time),
             message.from_name,
-            tr.message_text(&message)
+            crate::ui::words::message_text(tr, &message)
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -695,7 +700,7 @@ async fn reply(
     } = reply;
     let text = crate::text::clean(text).trim_end().to_owned();
     let Some(conversation) = writes.conversation(conversation_id)? else {
-        eprintln!("{}", tr.f(S::CliNoConversation, &[conversation_id]));
+        eprintln!("{}", tr.f(S::CliNoConversation, &[&conversation_id]));
         return Ok(ExitCode::FAILURE);
     };
     let rules = conversation.reply_to(human_agent_tag);

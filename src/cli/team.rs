@@ -40,7 +40,7 @@ fn customer_name(store: &Store, conversation_id: &str) -> Result<Option<String>>
 }
 
 fn no_conversation(tr: Tr, conversation_id: &str) -> Result<ExitCode> {
-    eprintln!("{}", tr.f(S::CliNoConversation, &[conversation_id]));
+    eprintln!("{}", tr.f(S::CliNoConversation, &[&conversation_id]));
     Ok(ExitCode::FAILURE)
 }
 
@@ -60,7 +60,7 @@ pub fn label(
         (Some(label), _) => label,
         (None, LabelChange::Add) => store.create_label(name, None, now)?,
         (None, LabelChange::Remove) => {
-            eprintln!("{}", tr.f(S::CliNoLabel, &[name]));
+            eprintln!("{}", tr.f(S::CliNoLabel, &[&name]));
             return Ok(ExitCode::FAILURE);
         }
     };
@@ -81,7 +81,7 @@ pub fn labels(
     let named = |store: &Store, name: &str| -> Result<Option<crate::store::LabelRow>> {
         let found = store.label_named(name)?;
         if found.is_none() {
-            eprintln!("{}", tr.f(S::CliNoLabel, &[name]));
+            eprintln!("{}", tr.f(S::CliNoLabel, &[&name]));
         }
         Ok(found)
     };
@@ -102,7 +102,7 @@ pub fn labels(
                 "{}",
                 tr.f(
                     tr.counted(carried, S::LabelDeletedOne, S::LabelDeleted),
-                    &[&label.name, &carried.to_string()],
+                    &[&label.name, &carried],
                 )
             );
         }
@@ -133,7 +133,7 @@ pub fn assign(
     let nobody = staff.eq_ignore_ascii_case("nobody");
     let member = team.iter().find(|n| n.eq_ignore_ascii_case(staff.trim()));
     if !nobody && member.is_none() {
-        eprintln!("{}", tr.f(S::CliNoStaff, &[staff, &team.join(", ")]));
+        eprintln!("{}", tr.f(S::CliNoStaff, &[&staff, &team.join(", ")]));
         return Ok(ExitCode::FAILURE);
     }
     let Some(customer) = customer_name(store, conversation_id)? else {
@@ -161,7 +161,7 @@ pub fn staff(
         let me = config.staff_name();
         let name = name.unwrap_or(&me);
         let Some(member) = team.iter().find(|n| n.eq_ignore_ascii_case(name.trim())) else {
-            eprintln!("{}", tr.f(S::CliNoStaff, &[name, &team.join(", ")]));
+            eprintln!("{}", tr.f(S::CliNoStaff, &[&name, &team.join(", ")]));
             return Ok(ExitCode::FAILURE);
         };
         let available = matches!(state, Availability::Available);
@@ -171,7 +171,7 @@ pub fn staff(
         } else {
             S::StaffAway
         };
-        out!("{}", tr.f(S::CliStaffNow, &[member, tr.t(word)]));
+        out!("{}", tr.f(S::CliStaffNow, &[member, &tr.t(word)]));
         return Ok(ExitCode::SUCCESS);
     }
     let status = store.staff_status()?;
@@ -199,7 +199,7 @@ pub fn note(tr: Tr, store: &mut Store, conversation_id: &str, text: &str) -> Res
             Ok(ExitCode::FAILURE)
         }
         Err(StoreError::NoteTooLong) => {
-            let limit = crate::text::MAX_TEXT_CHARS.to_string();
+            let limit = crate::text::MAX_TEXT_CHARS;
             eprintln!("{}", tr.f(S::NoteTooLong, &[&limit]));
             Ok(ExitCode::FAILURE)
         }
@@ -220,8 +220,8 @@ pub fn stats(tr: Tr, store: &Store, since: &str, json: bool) -> Result<ExitCode>
     let period = crate::config::parse_duration(since)
         .map_err(|why| anyhow::anyhow!("--since {since}: {why}"))?;
     if period > std::time::Duration::from_secs(MAX_STATS_DAYS * 86_400) {
-        let days = MAX_STATS_DAYS.to_string();
-        eprintln!("{}", tr.f(S::StatsPeriodTooLong, &[since, &days]));
+        let days = MAX_STATS_DAYS;
+        eprintln!("{}", tr.f(S::StatsPeriodTooLong, &[&since, &days]));
         return Ok(ExitCode::FAILURE);
     }
     let until = Utc::now();

@@ -4,7 +4,7 @@
 use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
 
-use super::app::{App, Overlay, Pane};
+use super::app::{App, Effect, Overlay, Pane};
 use super::quick;
 use super::writer::Write;
 use crate::i18n::S;
@@ -15,23 +15,18 @@ use crate::text::clean;
 impl App {
     /// Does what `action` means where the inbox is (`key` is what was pressed).
     pub(super) fn perform(&mut self, action: Action, key: KeyEvent) {
-        match (self.overlay, action) {
-            (Some(Overlay::Labels), action) => self.labels_action(action),
-            (Some(Overlay::Customer { .. }), action) if self.note_typing.is_some() => {
-                self.note_action(action)
-            }
-            (Some(Overlay::Customer { top }), action) => self.customer_action(top, action),
-            (Some(Overlay::Stats), Action::Close) => {
-                self.stats = None;
-                self.overlay = None;
-            }
-            (Some(Overlay::Assign), action) => self.assign_action(action),
-            (Some(Overlay::Copy { cursor }), action) => self.copy_action(cursor, action),
+        match (&self.overlay, action) {
+            (Some(Overlay::Labels(_)), action) => self.labels_action(action),
+            (Some(Overlay::Customer { note: Some(_), .. }), action) => self.note_action(action),
+            (Some(Overlay::Customer { top, .. }), action) => self.customer_action(*top, action),
+            (Some(Overlay::Assign(_)), action) => self.assign_action(action),
+            (Some(Overlay::Copy { cursor, .. }), action) => self.copy_action(*cursor, action),
             (Some(_), Action::Close) => self.overlay = None,
-            (Some(Overlay::Stats), _) => {}
-            (Some(Overlay::Picture), _) => {}
-            (Some(Overlay::Attach), action) => self.attach_action(action),
-            (Some(overlay @ (Overlay::Help { top } | Overlay::Why { top })), movement) => {
+            (Some(Overlay::Stats { .. } | Overlay::Picture { .. }), _) => {}
+            (Some(Overlay::Attach(_)), action) => self.attach_action(action),
+            (Some(Overlay::Help { top } | Overlay::Why { top }), movement) => {
+                let why = matches!(self.overlay, Some(Overlay::Why { .. }));
+                let top = *top;
                 let top = match movement {
                     Action::Down => top + 1,
                     Action::Up => top.saturating_sub(1),
@@ -41,13 +36,18 @@ impl App {
                     Action::Last => usize::MAX,
                     _ => top,
                 };
-                let top = top.min(super::view::scroll_limit(self, overlay));
-                self.overlay = Some(match overlay {
-                    Overlay::Why { .. } => Overlay::Why { top },
-                    _ => Overlay::Help { top },
+                let overlay = match why {
+                    true => Overlay::Why { top },
+                    false => Overlay::Help { top },
+                };
+                let top = top.min(super::windows::scroll_limit(self, &overlay));
+                self.overlay = Some(match why {
+                    true => Overlay::Why { top },
+                    false => Overlay::Help { top },
                 });
             }
             (Some(Overlay::Settings { cursor }), action) => {
+                let cursor = *cursor;
                 let last = self.pages.len().saturating_sub(1);
                 let cursor = match action {
                     Action::Down => (cursor + 1).min(last),
@@ -121,7 +121,7 @@ impl App {
         self.search.hits = hits;
         self.search.current = 0;
         if self.search.hits.is_empty() {
-            self.say(self.tr.f(S::SearchNone, &[query]));
+            self.say(self.tr.f(S::SearchNone, &[&query]));
             self.highlight = None;
         } else {
             self.jump_to_hit();
@@ -130,7 +130,7 @@ impl App {
 
     /// Scrolls the chat to the highlighted message, one line below the top.
     pub(super) fn reveal_highlight(&mut self) {
-        let reveal = super::view::chat_scroll(self).and_then(|scroll| scroll.highlight);
+        let reveal = self.chat_scroll().and_then(|scroll| scroll.highlight);
         if let (Some(open), Some(scroll)) = (self.open.as_mut(), reveal) {
             open.scroll = scroll;
         }
@@ -163,11 +163,7 @@ impl App {
             } else {
                 S::SearchHits
             },
-            &[
-                &n.to_string(),
-                &total.to_string(),
-                &self.search.query.clone(),
-            ],
+            &[&n, &total, &self.search.query.clone()],
         ));
     }
 
@@ -202,7 +198,7 @@ impl App {
                 self.draft_unsaved = true;
             }
             Action::Send => self.send(),
-            Action::Editor => self.editor_requested = true,
+            Action::Editor => self.ask(Effect::Editor),
             Action::Attach => self.open_attach(),
             Action::NextPane => self.cycle_focus(true),
             Action::PreviousPane => self.cycle_focus(false),
@@ -246,9 +242,7 @@ impl App {
             Action::NextPane => self.cycle_focus(true),
             Action::PreviousPane => self.cycle_focus(false),
             Action::Help => self.overlay = Some(Overlay::Help { top: 0 }),
-            Action::Why if super::view::problems_shown(self) => {
-                self.overlay = Some(Overlay::Why { top: 0 })
-            }
+            Action::Why if self.problems_shown() => self.overlay = Some(Overlay::Why { top: 0 }),
             Action::Why => self.say(self.tr.t(S::AllPagesSync).to_owned()),
             Action::Settings => {
                 self.overlay = Some(Overlay::Settings {
@@ -372,7 +366,7 @@ impl App {
     /// Scrolls the chat `lines` towards older (`up`) or newer messages, no further than the
     /// oldest message at the top.
     pub(super) fn scroll_chat(&mut self, lines: usize, up: bool) {
-        let Some(scroll) = super::view::chat_scroll(self) else {
+        let Some(scroll) = self.chat_scroll() else {
             return;
         };
         if let Some(open) = self.open.as_mut() {
@@ -386,7 +380,7 @@ impl App {
     }
 
     fn scroll_chat_page(&mut self, up: bool) {
-        let height = super::view::chat_scroll(self).map_or(1, |scroll| scroll.height);
+        let height = self.chat_scroll().map_or(1, |scroll| scroll.height);
         self.scroll_chat(height.saturating_sub(2).max(1), up);
     }
 
@@ -505,7 +499,7 @@ impl App {
     pub(super) fn quit_or_warn(&mut self) {
         let waiting = self.store_ref().waiting_replies().unwrap_or(0);
         if waiting == 0 {
-            self.quit = true;
+            self.ask(Effect::Quit);
             return;
         }
         let key = self
@@ -516,10 +510,10 @@ impl App {
         let words = self
             .tr
             .counted(waiting, S::QuitWithWaitingOne, S::QuitWithWaiting);
-        let warning = self.tr.f(words, &[&waiting.to_string(), &key]);
+        let warning = self.tr.f(words, &[&waiting, &key]);
         // Quitting again while the warning is on the screen: staff have read it.
         if self.notice() == Some(warning.as_str()) {
-            self.quit = true;
+            self.ask(Effect::Quit);
             return;
         }
         self.say(warning);

@@ -80,7 +80,8 @@ impl Pane {
     pub(super) const ORDER: [Pane; 4] = [Pane::Sidebar, Pane::List, Pane::Chat, Pane::Compose];
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The window over the inbox, with what it alone needs: closing it drops that too.
+#[derive(Debug, Clone)]
 pub enum Overlay {
     /// Every binding, scrolled down `top` lines.
     Help {
@@ -93,24 +94,30 @@ pub enum Overlay {
     Settings {
         cursor: usize,
     },
-    /// A picture whole pane (`App::viewed_picture`).
-    Picture,
-    /// The attach picker (`App::attach`).
-    Attach,
-    /// The label picker (`App::label_picker`).
-    Labels,
-    /// Whom to give a conversation to (`App::assigning`).
-    Assign,
-    /// The numbers and addresses of the conversation to copy one of (`App::copying`).
+    /// A picture whole pane, by its key among the pictures.
+    Picture {
+        key: String,
+    },
+    Attach(super::attach::AttachPrompt),
+    Labels(super::team::LabelPicker),
+    /// Whom to give a conversation to.
+    Assign(super::team::AssignPrompt),
+    /// The phone numbers and addresses offered to copy, newest first.
     Copy {
+        choices: Vec<String>,
         cursor: usize,
     },
-    /// The customer of the conversation shown (`App::customer`), scrolled down `top` lines.
+    /// The customer of the conversation shown (read again with the rest), scrolled down `top`
+    /// lines, with the note being written about them.
     Customer {
+        customer: Option<Box<Customer>>,
         top: usize,
+        note: Option<String>,
     },
-    /// How the team is doing (`App::stats`).
-    Stats,
+    /// How the team is doing: `None` while the numbers are read.
+    Stats {
+        stats: Option<Stats>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -163,6 +170,20 @@ pub struct Areas {
     pub compose: Rect,
 }
 
+/// What the inbox asks of the terminal it runs in: the loop carries each out, in order, after
+/// drawing (the state never writes to the terminal itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// A customer wrote: ring the bell.
+    Bell,
+    /// Put this text on the clipboard (OSC 52, which works over SSH too).
+    Clipboard(String),
+    /// Hand the terminal to the staff's editor to write the reply in.
+    Editor,
+    /// Leave the inbox.
+    Quit,
+}
+
 /// Something the inbox says in the status line, in place of the pages' sync state, until it
 /// is a few seconds old: then the sync state shows again.
 #[derive(Debug, Clone)]
@@ -173,9 +194,6 @@ pub struct Notice {
 
 /// How long a notice stays.
 pub const NOTICE_LASTS: Duration = Duration::from_secs(5);
-
-/// Rows of the conversation list per conversation.
-pub const ROW_HEIGHT: usize = 2;
 
 pub struct App {
     /// Reads only: every write goes through `writer`.
@@ -224,9 +242,8 @@ pub struct App {
     pub notice: Option<Notice>,
     engine: Option<mpsc::UnboundedSender<EngineCommand>>,
     data_version: i64,
-    pub quit: bool,
-    /// A customer wrote: ring the bell at the next draw.
-    pub bell: bool,
+    /// What the inbox asked of the terminal since the loop last carried it out, in order.
+    effects: Vec<Effect>,
     /// Another process (this pid) runs the sync engine.
     pub standby: Option<u32>,
     /// This process's sync engine stopped after an internal error, with what it said.
@@ -242,10 +259,6 @@ pub struct App {
     pub(super) presence_said: Option<(Option<String>, bool, Instant)>,
     /// When staff last typed in the reply box.
     pub(super) last_typed: Option<Instant>,
-    /// Staff asked to write the reply in their editor: the terminal hands it over.
-    pub editor_requested: bool,
-    /// Text for the terminal to put on the clipboard (OSC 52) at the next draw.
-    pub clipboard: Option<String>,
     /// The link the notice shows: the terminal makes it clickable (OSC 8) where it is drawn.
     pub link: Option<String>,
     /// Which file `L` showed last, counted from the newest (`L` again goes back from it).
@@ -254,12 +267,8 @@ pub struct App {
     pub mouse: bool,
     /// The pictures of the conversations shown, as the engine reported them.
     pub pictures: super::pictures::Pictures,
-    /// The picture shown whole pane.
-    pub viewed_picture: Option<String>,
     /// How this terminal draws pictures: half blocks until the terminal is asked.
     pub graphics: super::graphics::Graphics,
-    /// The attach picker, while it is open.
-    pub attach: Option<super::attach::AttachPrompt>,
     /// Files attached to each conversation's reply, not sent yet.
     pub attached: HashMap<String, Vec<crate::files::OutgoingFile>>,
     /// Every label, as last read.
@@ -269,18 +278,6 @@ pub struct App {
     /// The labels the list is narrowed to, and whether a conversation needs any or all.
     pub label_filter: Vec<i64>,
     pub label_match: LabelMatch,
-    /// The label picker, while it is open.
-    pub label_picker: Option<super::team::LabelPicker>,
-    /// Whom to give a conversation to, while that is asked.
-    pub assigning: Option<super::team::AssignPrompt>,
-    /// The phone numbers and addresses offered to copy, newest first, while that is asked.
-    pub copying: Vec<String>,
-    /// The customer panel's customer, read again with the rest.
-    pub customer: Option<Customer>,
-    /// A note being written in the customer panel.
-    pub note_typing: Option<String>,
-    /// The team's numbers, while they are shown.
-    pub stats: Option<Stats>,
 }
 
 impl App {
@@ -328,8 +325,7 @@ impl App {
             notice: None,
             engine,
             data_version: 0,
-            quit: false,
-            bell: false,
+            effects: Vec::new(),
             standby: None,
             engine_stopped: None,
             watched_reply: None,
@@ -343,32 +339,42 @@ impl App {
             ),
             presence_said: None,
             last_typed: None,
-            editor_requested: false,
-            clipboard: None,
             link: None,
             file_walk: None,
             mouse: true,
             pictures: Default::default(),
-            viewed_picture: None,
             graphics: Default::default(),
-            attach: None,
             attached: HashMap::new(),
             labels: Vec::new(),
             staff_status: Vec::new(),
             label_filter: Vec::new(),
             label_match: LabelMatch::Any,
-            label_picker: None,
-            assigning: None,
-            copying: Vec::new(),
-            customer: None,
-            note_typing: None,
-            stats: None,
         };
         app.reload();
         app
     }
 
     /// The time now, as this inbox's clock says.
+    /// Asks the terminal for `effect` (see [`Effect`]).
+    pub(super) fn ask(&mut self, effect: Effect) {
+        self.effects.push(effect);
+    }
+
+    /// What was asked of the terminal and not carried out yet.
+    pub fn effects(&self) -> &[Effect] {
+        &self.effects
+    }
+
+    /// What was asked of the terminal, for the loop to carry out.
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.effects)
+    }
+
+    /// Whether a note about the customer is being written.
+    pub(super) fn writing_note(&self) -> bool {
+        matches!(self.overlay, Some(Overlay::Customer { note: Some(_), .. }))
+    }
+
     /// The time, and the zone times are shown in: every reading of it goes through here.
     pub fn clock(&self) -> super::clock::Clock {
         (self.settings.clock)()
@@ -408,12 +414,12 @@ impl App {
 
     /// No editor was set: which one was used, and how to choose.
     pub fn editor_guessed(&mut self, editor: &str) {
-        self.say(self.tr.f(S::EditorGuessed, &[editor]));
+        self.say(self.tr.f(S::EditorGuessed, &[&editor]));
     }
 
     /// The editor did not finish: the box keeps what it had.
     pub fn editor_failed(&mut self, why: &str) {
-        self.say(self.tr.f(S::EditorFailed, &[why]));
+        self.say(self.tr.f(S::EditorFailed, &[&why]));
     }
 
     /// Says `text` in the status line for a few seconds.
@@ -487,11 +493,6 @@ impl App {
         }
     }
 
-    /// Where the panes are on the terminal as it is now.
-    pub fn areas(&self) -> Areas {
-        super::view::areas(self)
-    }
-
     pub(super) fn data_version(&self) -> i64 {
         self.data_version
     }
@@ -512,7 +513,7 @@ impl App {
             Ok(value) => Some(value),
             Err(error) => {
                 tracing::error!(error = %error, "database");
-                self.say(self.tr.f(S::StoreError, &[&error.to_string()]));
+                self.say(self.tr.f(S::StoreError, &[&error]));
                 None
             }
         }
@@ -542,7 +543,7 @@ impl App {
         self.load_pages();
         self.load_team();
         // The page rows decide the banners, and so how many list rows fit.
-        self.list_capacity = super::view::list_capacity(self, self.size);
+        self.list_capacity = self.list_capacity_at(self.size);
         self.load_counts();
         self.keep_selection_on_open_conversation();
         self.load_list();
@@ -579,7 +580,7 @@ impl App {
         // inbox's, after `serve` stopped) polls, and the status line says so.
         let received = self
             .store
-            .engine_receives_webhooks(chrono::Utc::now())
+            .engine_receives_webhooks(self.now())
             .unwrap_or(false);
         let syncing: Vec<String> = self
             .pages

@@ -101,16 +101,15 @@ impl App {
             Some(library) => resolve(&user_home(), &library.to_string_lossy()),
             None => user_home(),
         };
-        self.attach = Some(AttachPrompt {
+        self.overlay = Some(Overlay::Attach(AttachPrompt {
             home,
             ..AttachPrompt::default()
-        });
-        self.overlay = Some(Overlay::Attach);
+        }));
         self.list_browsed_folder();
     }
 
     pub(super) fn attach_action(&mut self, action: Action) {
-        let Some(prompt) = self.attach.as_mut() else {
+        let Some(Overlay::Attach(prompt)) = self.overlay.as_mut() else {
             return;
         };
         let count = prompt.matches().len();
@@ -137,13 +136,12 @@ impl App {
     }
 
     fn close_attach(&mut self) {
-        self.attach = None;
         self.overlay = None;
     }
 
     /// The typed text becomes the chosen entry's path (a folder's, with `/` to browse it).
     fn complete_chosen(&mut self) {
-        let Some(prompt) = self.attach.as_mut() else {
+        let Some(Overlay::Attach(prompt)) = self.overlay.as_mut() else {
             return;
         };
         let Some((name, is_folder)) = prompt.matches().get(prompt.selected).cloned() else {
@@ -161,7 +159,7 @@ impl App {
 
     /// A key no binding claims, typed into the picker's line.
     pub(super) fn attach_type(&mut self, key: KeyEvent) {
-        let Some(prompt) = self.attach.as_mut() else {
+        let Some(Overlay::Attach(prompt)) = self.overlay.as_mut() else {
             return;
         };
         if !super::input::type_into(&mut prompt.typed, key) {
@@ -173,7 +171,7 @@ impl App {
     }
 
     pub(super) fn attach_paste(&mut self, text: &str) {
-        if let Some(prompt) = self.attach.as_mut() {
+        if let Some(Overlay::Attach(prompt)) = self.overlay.as_mut() {
             prompt.typed.push_str(&crate::text::clean_line(text));
             prompt.selected = 0;
         }
@@ -182,7 +180,7 @@ impl App {
 
     /// Asks the writer for the folder browsed, unless it is listed or being listed.
     fn list_browsed_folder(&mut self) {
-        let Some(prompt) = self.attach.as_mut() else {
+        let Some(Overlay::Attach(prompt)) = self.overlay.as_mut() else {
             return;
         };
         let (folder, _) = prompt.browsing();
@@ -199,7 +197,7 @@ impl App {
         folder: PathBuf,
         result: Result<Vec<(String, bool)>, String>,
     ) {
-        let Some(prompt) = self.attach.as_mut() else {
+        let Some(Overlay::Attach(prompt)) = self.overlay.as_mut() else {
             return;
         };
         if prompt.listing.as_ref() == Some(&folder) {
@@ -221,7 +219,10 @@ impl App {
 
     /// A picture chosen in the picker is shown beside it: the engine reads it.
     fn preview_chosen(&mut self) {
-        let Some((path, false)) = self.attach.as_ref().and_then(AttachPrompt::chosen) else {
+        let Some(Overlay::Attach(prompt)) = &self.overlay else {
+            return;
+        };
+        let Some((path, false)) = prompt.chosen() else {
             return;
         };
         let is_picture = path

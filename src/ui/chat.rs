@@ -5,10 +5,12 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+use super::app::App;
 use super::clock::Clock;
 use super::pictures::{PictureState, Pictures, half_blocks, pictures_of};
 use super::theme::Theme;
 use crate::i18n::{S, Tr};
+use crate::keymap::{Action, Mode};
 use crate::model::{Direction, SendStatus};
 use crate::store::MessageRow;
 
@@ -137,10 +139,10 @@ impl ChatView<'_> {
                 let run = &self.messages[index..];
                 let count = run.iter().take_while(|m| m.unavailable).count();
                 let text = match count {
-                    1 => format!("{time} {}", tr.message_text(message)),
+                    1 => format!("{time} {}", super::words::message_text(tr, message)),
                     _ => {
                         let last = self.clock.hm(run[count - 1].created_time);
-                        let many = tr.f(S::UnavailableMany, &[&count.to_string()]);
+                        let many = tr.f(S::UnavailableMany, &[&count]);
                         format!("{time}–{last} [{many}]")
                     }
                 };
@@ -226,7 +228,7 @@ impl ChatView<'_> {
                 let answering = match (&quoted.from_name, &quoted.text) {
                     (Some(from), Some(text)) if !text.is_empty() => {
                         let text = crate::text::fit(&text.replace('\n', " "), 50);
-                        tr.f(S::Answering, &[from, text.trim_end()])
+                        tr.f(S::Answering, &[from, &text.trim_end()])
                     }
                     _ => tr.t(S::AnsweringEarlier).to_owned(),
                 };
@@ -239,7 +241,7 @@ impl ChatView<'_> {
             } else {
                 theme.normal()
             };
-            let body = tr.message_text(message);
+            let body = super::words::message_text(tr, message);
             let body_style = if message.removed {
                 theme.dim()
             } else {
@@ -379,4 +381,39 @@ mod tests {
         let whole: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
         assert_eq!(whole, "  sđt 0912.345.678 nhé");
     }
+}
+
+/// The open conversation's lines at `width` columns.
+pub fn chat_lines(app: &App, width: u16, clock: Clock) -> Option<ChatLines> {
+    let open = app.open.as_ref()?;
+    let view = ChatView {
+        messages: &open.messages,
+        new_from: open.new_from,
+        highlight: app.highlight,
+        width: usize::from(width),
+        retry_key: app.settings.keymap.first_key(Mode::Inbox, Action::Retry),
+        tr: app.tr,
+        theme: app.theme,
+        clock,
+        page_id: &open.conversation.page_id,
+        pictures: &app.pictures,
+        origin: open
+            .conversation
+            .referral
+            .as_ref()
+            .map(|r| app.tr.referral(r, &clock.hm(r.at))),
+        origin_photo: super::pictures::ad_photo(&open.conversation),
+    };
+    Some(view.lines())
+}
+
+/// How far the open conversation scrolls on the screen as it is: lines from the bottom.
+#[derive(Debug, Clone, Copy)]
+pub struct ChatScroll {
+    /// The oldest message at the top.
+    pub max: usize,
+    /// The highlighted message (a search hit) one line below the top.
+    pub highlight: Option<usize>,
+    /// Lines shown at once.
+    pub height: usize,
 }

@@ -2,7 +2,7 @@
 //! Meta Business Suite. The terminal puts it on the clipboard of the machine staff sit at
 //! (OSC 52), and the mouse can be let go so that the terminal's own selection works.
 
-use super::app::App;
+use super::app::{App, Effect, Overlay};
 use crate::i18n::S;
 use crate::keymap::{Action, Mode};
 use crate::model::Direction;
@@ -63,15 +63,17 @@ impl App {
             0 => self.say(self.tr.t(S::NoPhoneOrAddress).to_owned()),
             1 => self.copy(choices.remove(0)),
             _ => {
-                self.copying = choices;
-                self.overlay = Some(super::app::Overlay::Copy { cursor: 0 });
+                self.overlay = Some(Overlay::Copy { choices, cursor: 0 });
             }
         }
     }
 
     /// Keys while a number or address is being picked: Enter copies the one chosen.
     pub(super) fn copy_action(&mut self, cursor: usize, action: Action) {
-        let last = self.copying.len().saturating_sub(1);
+        let Some(Overlay::Copy { choices, .. }) = &mut self.overlay else {
+            return;
+        };
+        let last = choices.len().saturating_sub(1);
         let cursor = match action {
             Action::Down => (cursor + 1).min(last),
             Action::Up => cursor.saturating_sub(1),
@@ -81,7 +83,7 @@ impl App {
         };
         match action {
             Action::CopyChosen | Action::Close => {
-                let choices = std::mem::take(&mut self.copying);
+                let choices = std::mem::take(choices);
                 self.overlay = None;
                 if let (Action::CopyChosen, Some(chosen)) =
                     (action, choices.into_iter().nth(cursor))
@@ -89,7 +91,10 @@ impl App {
                     self.copy(chosen);
                 }
             }
-            _ => self.overlay = Some(super::app::Overlay::Copy { cursor }),
+            _ => {
+                let choices = std::mem::take(choices);
+                self.overlay = Some(Overlay::Copy { choices, cursor });
+            }
         }
     }
 
@@ -108,7 +113,7 @@ impl App {
         let url = link.to_string();
         self.say(self.tr.f(S::OpenLink, &[&url]));
         self.link = Some(url.clone());
-        self.clipboard = Some(url);
+        self.ask(Effect::Clipboard(url));
     }
 
     pub(super) fn toggle_mouse(&mut self) {
@@ -127,7 +132,7 @@ impl App {
 
     fn copy(&mut self, text: String) {
         let shown = crate::text::fit(&text.replace('\n', " "), 60);
-        self.say(self.tr.f(S::Copied, &[shown.trim_end()]));
-        self.clipboard = Some(text);
+        self.say(self.tr.f(S::Copied, &[&shown.trim_end()]));
+        self.ask(Effect::Clipboard(text));
     }
 }

@@ -3,7 +3,7 @@
 
 use ratatui_textarea::TextArea;
 
-use super::app::App;
+use super::app::{App, Effect};
 use super::writer::{Write, Written};
 use crate::i18n::S;
 use crate::model::SendStatus;
@@ -48,7 +48,7 @@ impl App {
             && news.customer_messages > 0
             && self.settings.notify
         {
-            self.bell = true;
+            self.ask(Effect::Bell);
         }
         self.reload();
         if let SyncEvent::ReplyUpdated { message_id } = event
@@ -157,7 +157,7 @@ impl App {
                     let name = self.pages.iter().find(|p| p.id == page_id);
                     let name = name.map_or(page_id.as_str(), |p| p.name.as_str());
                     let key = if on { S::SpamSyncOn } else { S::SpamSyncOff };
-                    self.say(self.tr.f(key, &[name]));
+                    self.say(self.tr.f(key, &[&name]));
                 }
             }
             Written::TagAgain { page_id, result } => {
@@ -169,7 +169,7 @@ impl App {
                     } else {
                         S::TagNotRefused
                     };
-                    self.say(self.tr.f(key, &[name]));
+                    self.say(self.tr.f(key, &[&name]));
                     self.reload();
                 }
             }
@@ -246,7 +246,7 @@ impl App {
     /// since, and the status line says why; nothing is sent.
     fn keep_unstored_reply(&mut self, conversation_id: &str, text: String, error: &StoreError) {
         tracing::error!(error = %error, "a reply could not be stored");
-        self.say(self.tr.f(S::ReplyKept, &[&error.to_string()]));
+        self.say(self.tr.f(S::ReplyKept, &[&error]));
         self.return_to_box(conversation_id, text);
     }
 

@@ -5,7 +5,8 @@ use crossterm::event::{
 };
 use ratatui::layout::Position;
 
-use super::app::{App, Overlay, Pane, ROW_HEIGHT};
+use super::app::{App, Effect, Overlay, Pane};
+use super::layout::ROW_HEIGHT;
 use crate::keymap::Mode;
 
 /// This many keys in one read are a paste, not typing.
@@ -33,7 +34,7 @@ impl App {
         }
         // Ctrl-C quits from anywhere, whatever the config binds.
         if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
-            self.quit = true;
+            self.ask(Effect::Quit);
             return true;
         }
         let modes = self.key_modes();
@@ -84,16 +85,16 @@ impl App {
 
     /// Where keys are read now, the first mode binding a key winning.
     pub fn key_modes(&self) -> &'static [Mode] {
-        match (self.overlay, &self.search.typing, self.focus) {
+        match (&self.overlay, &self.search.typing, self.focus) {
             (Some(Overlay::Help { .. } | Overlay::Why { .. }), _, _) => &[Mode::Help, Mode::Move],
-            (Some(Overlay::Picture), _, _) => &[Mode::Help],
-            (Some(Overlay::Attach), _, _) => &[Mode::Attach],
-            (Some(Overlay::Labels), _, _) => &[Mode::Labels],
-            (Some(Overlay::Assign), _, _) => &[Mode::Assign, Mode::Move],
+            (Some(Overlay::Picture { .. }), _, _) => &[Mode::Help],
+            (Some(Overlay::Attach(_)), _, _) => &[Mode::Attach],
+            (Some(Overlay::Labels(_)), _, _) => &[Mode::Labels],
+            (Some(Overlay::Assign(_)), _, _) => &[Mode::Assign, Mode::Move],
             (Some(Overlay::Copy { .. }), _, _) => &[Mode::Copy, Mode::Move],
-            (Some(Overlay::Customer { .. }), _, _) if self.note_typing.is_some() => &[Mode::Note],
+            (Some(Overlay::Customer { note: Some(_), .. }), _, _) => &[Mode::Note],
             (Some(Overlay::Customer { .. }), _, _) => &[Mode::Customer, Mode::Move],
-            (Some(Overlay::Stats), _, _) => &[Mode::Stats],
+            (Some(Overlay::Stats { .. }), _, _) => &[Mode::Stats],
             (Some(Overlay::Settings { .. }), _, _) => &[Mode::Settings, Mode::Move],
             (None, Some(_), _) => &[Mode::Search],
             (None, None, Pane::Compose) if self.picker_matches().is_some() => {
@@ -106,11 +107,11 @@ impl App {
 
     /// A key no binding claims: text, in the reply box or the search line.
     pub(super) fn type_text(&mut self, key: KeyEvent) {
-        if self.overlay == Some(Overlay::Attach) {
+        if matches!(self.overlay, Some(Overlay::Attach(_))) {
             self.attach_type(key);
-        } else if self.overlay == Some(Overlay::Labels) {
+        } else if matches!(self.overlay, Some(Overlay::Labels(_))) {
             self.labels_type(key);
-        } else if self.note_typing.is_some() {
+        } else if self.writing_note() {
             self.note_type(key);
         } else if let Some(typing) = self.search.typing.as_mut() {
             type_into(typing, key);
@@ -134,15 +135,15 @@ impl App {
     /// Pasted text goes into the reply box, as text (never as keys).
     pub fn on_paste(&mut self, text: &str) -> bool {
         self.bracketed_paste_seen = true;
-        if self.overlay == Some(Overlay::Attach) {
+        if matches!(self.overlay, Some(Overlay::Attach(_))) {
             self.attach_paste(text);
             return true;
         }
-        if self.overlay == Some(Overlay::Labels) {
+        if matches!(self.overlay, Some(Overlay::Labels(_))) {
             self.labels_paste(text);
             return true;
         }
-        if self.note_typing.is_some() {
+        if self.writing_note() {
             self.note_paste(text);
             return true;
         }

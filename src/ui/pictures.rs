@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 
-use super::app::{App, Overlay};
+use super::app::{App, Effect, Overlay};
 use crate::i18n::S;
 use crate::model::{Attachment, PictureWanted, Thumbnail};
 use crate::store::{ConversationRow, MessageRow};
@@ -128,8 +128,7 @@ impl App {
         });
         match newest {
             Some(picture) => {
-                self.viewed_picture = Some(picture.key());
-                self.overlay = Some(Overlay::Picture);
+                self.overlay = Some(Overlay::Picture { key: picture.key() });
                 if self.graphics.draws_pictures() {
                     // The terminal draws pixels: a larger copy for the pane, the glance
                     // meanwhile. Only the one viewed is kept (they are large).
@@ -201,7 +200,7 @@ impl App {
         self.say(self.tr.f(S::FileLink, &[&name, &n, &total, &url]));
         self.file_walk = Some(index);
         self.link = Some(url.clone());
-        self.clipboard = Some(url);
+        self.ask(Effect::Clipboard(url));
     }
 }
 

@@ -4,8 +4,6 @@
 
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
-
 use super::app::{App, Pane};
 use super::writer::Write;
 
@@ -52,7 +50,7 @@ impl App {
         self.write(Write::Presence {
             instance: self.instance.clone(),
             shown: shown.map(|id| (id, typing)),
-            at: Utc::now(),
+            at: self.now(),
         });
     }
 
@@ -61,7 +59,7 @@ impl App {
         self.write(Write::Presence {
             instance: self.instance.clone(),
             shown: None,
-            at: Utc::now(),
+            at: self.now(),
         });
     }
 
@@ -72,7 +70,7 @@ impl App {
         };
         let others = self
             .store_ref()
-            .presence_in(&id, &self.instance, Utc::now() - GONE_AFTER)
+            .presence_in(&id, &self.instance, self.now() - GONE_AFTER)
             .unwrap_or_default();
         if let Some(open) = self.open.as_mut() {
             open.others = others;

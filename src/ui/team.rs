@@ -80,15 +80,14 @@ impl LabelPicker {
 
 impl App {
     pub(super) fn open_labels(&mut self, purpose: LabelPurpose) {
-        self.label_picker = Some(LabelPicker {
+        self.overlay = Some(Overlay::Labels(LabelPicker {
             purpose,
             typed: String::new(),
             selected: 0,
             confirm_delete: None,
             renaming: None,
             on: Vec::new(),
-        });
-        self.overlay = Some(Overlay::Labels);
+        }));
         self.load_checked_labels();
     }
 
@@ -101,24 +100,26 @@ impl App {
 
     /// The picker's checks, as the database has them now.
     fn load_checked_labels(&mut self) {
-        let on = match self.label_picker.as_ref().map(|p| &p.purpose) {
-            Some(LabelPurpose::Conversation { id, .. }) => self
+        let Some(Overlay::Labels(picker)) = &self.overlay else {
+            return;
+        };
+        let on = match &picker.purpose {
+            LabelPurpose::Conversation { id, .. } => self
                 .store_ref()
                 .conversation(id)
                 .ok()
                 .flatten()
                 .map(|c| c.labels.iter().map(|l| l.id).collect())
                 .unwrap_or_default(),
-            Some(LabelPurpose::ListFilter) => self.label_filter.clone(),
-            None => return,
+            LabelPurpose::ListFilter => self.label_filter.clone(),
         };
-        if let Some(picker) = self.label_picker.as_mut() {
+        if let Some(Overlay::Labels(picker)) = self.overlay.as_mut() {
             picker.on = on;
         }
     }
 
     pub(super) fn labels_action(&mut self, action: Action) {
-        let Some(picker) = self.label_picker.as_mut() else {
+        let Some(Overlay::Labels(picker)) = self.overlay.as_mut() else {
             return;
         };
         let choices = picker.choices(&self.labels);
@@ -144,10 +145,7 @@ impl App {
                     name,
                 });
             }
-            Action::Close => {
-                self.label_picker = None;
-                self.overlay = None;
-            }
+            Action::Close => self.overlay = None,
             Action::Down => {
                 picker.selected = (picker.selected + 1).min(choices.len().saturating_sub(1))
             }
@@ -184,8 +182,11 @@ impl App {
                         self.team_write(TeamChange::DeleteLabel { label_id: label.id });
                     } else {
                         picker.confirm_delete = Some(label.id);
-                        let count = label.conversations.to_string();
-                        self.say(self.tr.f(S::LabelDeleteConfirm, &[&label.name, &count]));
+                        let count = label.conversations;
+                        let words =
+                            self.tr
+                                .counted(count, S::LabelDeleteConfirmOne, S::LabelDeleteConfirm);
+                        self.say(self.tr.f(words, &[&label.name, &count]));
                     }
                 }
             }
@@ -196,7 +197,7 @@ impl App {
     /// Enter on a picker row: the label on or off the conversation (or in or out of the list's
     /// filter), or a new one created.
     fn toggle_chosen(&mut self, chosen: Option<LabelChoice>) {
-        let Some(picker) = self.label_picker.as_mut() else {
+        let Some(Overlay::Labels(picker)) = self.overlay.as_mut() else {
             return;
         };
         match (picker.purpose.clone(), chosen) {
@@ -235,7 +236,7 @@ impl App {
 
     /// A key no binding claims, typed into the label picker's line.
     pub(super) fn labels_type(&mut self, key: KeyEvent) {
-        let Some(picker) = self.label_picker.as_mut() else {
+        let Some(Overlay::Labels(picker)) = self.overlay.as_mut() else {
             return;
         };
         if super::input::type_into(&mut picker.typed, key) {
@@ -245,7 +246,7 @@ impl App {
     }
 
     pub(super) fn labels_paste(&mut self, text: &str) {
-        if let Some(picker) = self.label_picker.as_mut() {
+        if let Some(Overlay::Labels(picker)) = self.overlay.as_mut() {
             picker.typed.push_str(&crate::text::clean_line(text));
             picker.selected = 0;
         }
@@ -265,8 +266,19 @@ impl App {
             .retain(|id| labels.iter().any(|label| label.id == *id));
         self.load_checked_labels();
         // The customer shown stays the one shown, whatever the list does meanwhile.
-        if let Some(id) = self.customer.as_ref().map(|c| c.conversation_id.clone()) {
-            self.customer = self.store_ref().customer(&id).ok().flatten();
+        if let Some(Overlay::Customer {
+            customer: Some(shown),
+            ..
+        }) = &self.overlay
+        {
+            let read = self
+                .store_ref()
+                .customer(&shown.conversation_id)
+                .ok()
+                .flatten();
+            if let Some(Overlay::Customer { customer, .. }) = self.overlay.as_mut() {
+                *customer = read.map(Box::new);
+            }
         }
     }
 
@@ -285,16 +297,15 @@ impl App {
             .as_ref()
             .and_then(|a| self.settings.team.iter().position(|n| n == a))
             .unwrap_or(0);
-        self.assigning = Some(AssignPrompt {
+        self.overlay = Some(Overlay::Assign(AssignPrompt {
             conversation_id: conversation.id.clone(),
             customer_name: conversation.customer_name.clone(),
             cursor,
-        });
-        self.overlay = Some(Overlay::Assign);
+        }));
     }
 
     pub(super) fn assign_action(&mut self, action: Action) {
-        let Some(prompt) = self.assigning.as_mut() else {
+        let Some(Overlay::Assign(prompt)) = self.overlay.as_mut() else {
             return;
         };
         let last = self.settings.team.len();
@@ -306,8 +317,9 @@ impl App {
             _ => prompt.cursor,
         };
         if matches!(action, Action::ChooseStaff | Action::Close) {
-            let prompt = self.assigning.take().expect("assigning");
-            self.overlay = None;
+            let Some(Overlay::Assign(prompt)) = self.overlay.take() else {
+                return;
+            };
             if action == Action::ChooseStaff {
                 let staff = self.settings.team.get(prompt.cursor).cloned();
                 self.team_write(TeamChange::Assign {
@@ -324,22 +336,27 @@ impl App {
         let Some(id) = self.conversation_at_hand().map(|c| c.id.clone()) else {
             return;
         };
-        self.customer = self.report_value(self.store_ref().customer(&id)).flatten();
-        if self.customer.is_some() {
-            self.overlay = Some(Overlay::Customer { top: 0 });
+        let customer = self.report_value(self.store_ref().customer(&id)).flatten();
+        if customer.is_some() {
+            self.overlay = Some(Overlay::Customer {
+                customer: customer.map(Box::new),
+                top: 0,
+                note: None,
+            });
         }
     }
 
     pub(super) fn customer_action(&mut self, top: usize, action: Action) {
         let top = match action {
             Action::Close => {
-                self.customer = None;
                 self.overlay = None;
                 return;
             }
             Action::WriteNote => {
-                self.note_typing = Some(String::new());
-                top
+                if let Some(Overlay::Customer { note, .. }) = self.overlay.as_mut() {
+                    *note = Some(String::new());
+                }
+                return;
             }
             Action::Down => top + 1,
             Action::Up => top.saturating_sub(1),
@@ -347,27 +364,40 @@ impl App {
             Action::Last => usize::MAX,
             _ => top,
         };
-        let top = top.min(super::view::scroll_limit(self, Overlay::Customer { top }));
-        self.overlay = Some(Overlay::Customer { top });
+        let Some(Overlay::Customer { customer, note, .. }) = self.overlay.take() else {
+            return;
+        };
+        let mut overlay = Overlay::Customer {
+            customer,
+            top,
+            note,
+        };
+        let limit = super::windows::scroll_limit(self, &overlay);
+        if let Overlay::Customer { top, .. } = &mut overlay {
+            *top = (*top).min(limit);
+        }
+        self.overlay = Some(overlay);
     }
 
     pub(super) fn note_action(&mut self, action: Action) {
+        let Some(Overlay::Customer { customer, note, .. }) = self.overlay.as_mut() else {
+            return;
+        };
         match action {
-            Action::Close => self.note_typing = None,
+            Action::Close => *note = None,
             Action::SaveNote => {
                 // Too long, it is refused whole and stays in the box, as the store would.
-                let too_long = self
-                    .note_typing
+                let too_long = note
                     .as_ref()
                     .is_some_and(|t| t.chars().count() > crate::text::MAX_TEXT_CHARS);
                 if too_long {
-                    let limit = crate::text::MAX_TEXT_CHARS.to_string();
+                    let limit = crate::text::MAX_TEXT_CHARS;
                     self.say(self.tr.f(S::NoteTooLong, &[&limit]));
                     return;
                 }
-                let text = self.note_typing.take().unwrap_or_default();
+                let text = note.take().unwrap_or_default();
                 // About the customer the panel shows.
-                if let (false, Some(customer)) = (text.trim().is_empty(), &self.customer) {
+                if let (false, Some(customer)) = (text.trim().is_empty(), customer) {
                     let conversation_id = customer.conversation_id.clone();
                     self.team_write(TeamChange::Note {
                         conversation_id,
@@ -379,9 +409,17 @@ impl App {
         }
     }
 
+    /// The note being written, if one is.
+    fn note_typing(&mut self) -> Option<&mut String> {
+        match self.overlay.as_mut() {
+            Some(Overlay::Customer { note, .. }) => note.as_mut(),
+            _ => None,
+        }
+    }
+
     /// A key typed into the note being written.
     pub(super) fn note_type(&mut self, key: KeyEvent) {
-        if let Some(typing) = self.note_typing.as_mut() {
+        if let Some(typing) = self.note_typing() {
             super::input::type_into(typing, key);
         }
     }
@@ -389,7 +427,7 @@ impl App {
     /// Pasted text goes in on one line, whole up to a note's limit (a longer paste is cut there
     /// and marked, and saving then says so): never cut short silently.
     pub(super) fn note_paste(&mut self, text: &str) {
-        if let Some(typing) = self.note_typing.as_mut() {
+        if let Some(typing) = self.note_typing() {
             typing.push_str(&crate::text::clean(text).replace('\n', " "));
         }
     }
@@ -399,8 +437,7 @@ impl App {
     /// The last 7 days' numbers, read on the writer's thread; the window says so meanwhile.
     pub(super) fn open_stats(&mut self) {
         let clock = self.clock();
-        self.stats = None;
-        self.overlay = Some(Overlay::Stats);
+        self.overlay = Some(Overlay::Stats { stats: None });
         self.write(Write::Stats {
             since: clock.now - chrono::Duration::days(7),
             until: clock.now,
@@ -410,14 +447,13 @@ impl App {
 
     /// The numbers read, for the window still open (closed meanwhile: dropped).
     pub(super) fn on_stats(&mut self, result: crate::store::Result<crate::store::Stats>) {
-        let Some(stats) = self.report_value(result) else {
-            if self.overlay == Some(Overlay::Stats) {
-                self.overlay = None;
-            }
+        let read = self.report_value(result);
+        let Some(Overlay::Stats { stats }) = self.overlay.as_mut() else {
             return;
         };
-        if self.overlay == Some(Overlay::Stats) {
-            self.stats = Some(stats);
+        match read {
+            Some(read) => *stats = Some(read),
+            None => self.overlay = None,
         }
     }
 
@@ -468,12 +504,12 @@ impl App {
             TeamChange::RenameLabel { name, .. } => self.tr.f(S::LabelRenamed, &[name]),
             TeamChange::RecolourLabel { label_id, colour } => self.tr.f(
                 S::LabelRecoloured,
-                &[&label_name(self, *label_id), colour.as_str()],
+                &[&label_name(self, *label_id), &colour.as_str()],
             ),
             TeamChange::DeleteLabel { label_id } => self.tr.f(
                 self.tr
                     .counted(carried, S::LabelDeletedOne, S::LabelDeleted),
-                &[&label_name(self, *label_id), &carried.to_string()],
+                &[&label_name(self, *label_id), &carried],
             ),
             TeamChange::Assign {
                 conversation_id,

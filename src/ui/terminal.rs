@@ -17,7 +17,7 @@ use crossterm::{execute, queue};
 use futures_util::{FutureExt, StreamExt};
 use tokio::sync::mpsc;
 
-use super::app::App;
+use super::app::{App, Effect};
 use super::view::draw;
 use crate::sync::SyncEvent;
 
@@ -106,14 +106,11 @@ async fn serve(
                 .clone()
                 .filter(|_| app.notice().is_some())
                 .and_then(|url| {
-                    let row = super::view::status_row(app);
+                    let row = app.status_row();
                     link_cells(drawn.buffer, row, &url).map(|(x, shown)| (x, row, url, shown))
                 });
             dirty = false;
             let mut out = std::io::stdout();
-            if std::mem::take(&mut app.bell) {
-                out.write_all(b"\x07")?;
-            }
             if let Some((x, y, linked)) =
                 link.and_then(|(x, y, url, shown)| Some((x, y, hyperlink(&url, &shown)?)))
             {
@@ -121,11 +118,6 @@ async fn serve(
                 // it, and a click opens the link.
                 queue!(out, MoveTo(x, y))?;
                 out.write_all(linked.as_bytes())?;
-            }
-            if let Some(text) = app.clipboard.take() {
-                // OSC 52: the terminal puts it on the clipboard, over SSH too.
-                let encoded = base64::engine::general_purpose::STANDARD.encode(text);
-                write!(out, "\x1b]52;c;{encoded}\x07")?;
             }
             if app.mouse != mouse_captured {
                 mouse_captured = app.mouse;
@@ -137,8 +129,28 @@ async fn serve(
             }
             out.flush()?;
         }
-        if app.quit {
-            return Ok(());
+        for effect in app.take_effects() {
+            let mut out = std::io::stdout();
+            match effect {
+                Effect::Bell => out.write_all(b"\x07")?,
+                Effect::Clipboard(text) => {
+                    // OSC 52: the terminal puts it on the clipboard, over SSH too.
+                    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+                    write!(out, "\x1b]52;c;{encoded}\x07")?;
+                }
+                Effect::Quit => return Ok(()),
+                Effect::Editor => {
+                    // The editor reads the terminal itself: nothing here may read it meanwhile.
+                    drop(input);
+                    edit_in_editor(terminal, app)?;
+                    input = EventStream::new();
+                    dirty = true;
+                }
+            }
+            out.flush()?;
+        }
+        if dirty {
+            continue;
         }
         tokio::select! {
             _ = writes_ready.notified() => dirty |= app.apply_writes(),
@@ -153,13 +165,6 @@ async fn serve(
                     batch.push(next?);
                 }
                 dirty |= take_input(app, batch);
-                if std::mem::take(&mut app.editor_requested) {
-                    // The editor reads the terminal itself: nothing here may read it meanwhile.
-                    drop(input);
-                    edit_in_editor(terminal, app)?;
-                    input = EventStream::new();
-                    dirty = true;
-                }
             }
             Some(event) = events.recv() => {
                 app.on_sync_event(&event);

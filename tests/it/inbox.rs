@@ -8,6 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent,
 use pagedesk::model::{Filter, SendStatus};
 use pagedesk::store::ListQuery;
 use pagedesk::sync::EngineCommand;
+use pagedesk::ui::Effect;
 
 fn unread(inbox: &Inbox, id: &str) -> i64 {
     inbox
@@ -323,12 +324,12 @@ fn new_customer_messages_ring_the_bell_and_appear_without_a_key() {
         },
     };
     inbox.app.on_sync_event(&event);
-    assert!(inbox.app.bell);
+    assert!(inbox.app.effects().contains(&Effect::Bell));
     let config =
         common::inbox::CONFIG.replace("language = \"en\"", "language = \"en\"\nnotify = false");
     let mut silent = Inbox::with_config(100, 30, &config);
     silent.app.on_sync_event(&event);
-    assert!(!silent.app.bell);
+    assert!(!silent.app.effects().contains(&Effect::Bell));
 }
 
 #[test]
@@ -398,15 +399,15 @@ fn q_and_ctrl_c_quit_but_q_in_the_reply_box_is_a_letter() {
     let mut inbox = Inbox::new(100, 30);
     inbox.key(KeyCode::Enter);
     inbox.key(KeyCode::Char('q'));
-    assert!(!inbox.app.quit);
+    assert!(!inbox.app.effects().contains(&Effect::Quit));
     assert_eq!(inbox.app.compose.lines(), ["q"]);
     inbox
         .app
         .on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
-    assert!(inbox.app.quit);
+    assert!(inbox.app.effects().contains(&Effect::Quit));
     let mut other = Inbox::new(100, 30);
     other.key(KeyCode::Char('q'));
-    assert!(other.app.quit);
+    assert!(other.app.effects().contains(&Effect::Quit));
 }
 
 #[test]
@@ -612,7 +613,7 @@ fn the_help_scrolls_to_its_last_binding_and_says_where_it_is() {
     assert!(inbox.screen().contains("Keys · 82-109/110"));
     inbox.key(KeyCode::Char('q'));
     assert!(!inbox.screen().contains("Keys ·"), "q closes the help");
-    assert!(!inbox.app.quit);
+    assert!(!inbox.app.effects().contains(&Effect::Quit));
 }
 
 #[test]
@@ -1354,14 +1355,14 @@ fn quitting_with_a_reply_not_sent_says_it_will_still_go_out() {
         .enqueue_reply("t_lan", "Dạ còn ạ", common::inbox::now())
         .unwrap();
     inbox.key(KeyCode::Char('q'));
-    assert!(!inbox.app.quit);
+    assert!(!inbox.app.effects().contains(&Effect::Quit));
     let notice = inbox.app.notice().unwrap().to_owned();
     assert!(
         notice.starts_with("1 reply is not sent yet") && notice.contains("q again quits"),
         "{notice}"
     );
     inbox.key(KeyCode::Char('q'));
-    assert!(inbox.app.quit);
+    assert!(inbox.app.effects().contains(&Effect::Quit));
 
     // Once the warning has gone from the screen, q warns again rather than quitting.
     let mut inbox = Inbox::new(100, 30);
@@ -1372,9 +1373,9 @@ fn quitting_with_a_reply_not_sent_says_it_will_still_go_out() {
     inbox.key(KeyCode::Char('q'));
     inbox.key(KeyCode::Char('!'));
     inbox.key(KeyCode::Char('q'));
-    assert!(!inbox.app.quit, "warned again");
+    assert!(!inbox.app.effects().contains(&Effect::Quit), "warned again");
     inbox.key(KeyCode::Char('q'));
-    assert!(inbox.app.quit);
+    assert!(inbox.app.effects().contains(&Effect::Quit));
 
     // In Vietnamese the warning is longer than the line: wrapped, its key read whole.
     let config = common::inbox::CONFIG.replace("language = \"en\"", "language = \"vi\"");
@@ -1671,6 +1672,15 @@ fn a_gives_the_conversation_to_a_staff_member_and_f_narrows_the_list_to_a_label(
     let labels = inbox.store().labels().unwrap();
     assert_eq!(labels[0].name, "giao gấp");
     assert!(inbox.screen().contains("Label renamed: giao gấp"));
+    // Deleting asks first, saying how many conversations carry it (one: not "conversations").
+    inbox.app.on_key(ctrl('d'));
+    assert!(
+        inbox
+            .screen()
+            .contains("Delete label “giao gấp” from 1 conversation? Ctrl-d again"),
+        "{}",
+        inbox.screen()
+    );
 }
 
 #[test]
@@ -1818,5 +1828,36 @@ fn a_file_link_stored_before_links_were_cleaned_is_offered_encoded_or_not_at_all
         inbox.screen()
     );
     assert_eq!(inbox.app.link.as_deref(), Some(link));
-    assert_eq!(inbox.app.clipboard.as_deref(), Some(link));
+    assert!(
+        inbox
+            .app
+            .effects()
+            .contains(&Effect::Clipboard(link.to_owned()))
+    );
+}
+
+/// A buyer whose newest message only shares a link: her row in the list names the link.
+#[test]
+fn a_last_message_that_only_shares_a_link_names_it_on_the_row() {
+    let mut inbox = Inbox::new(100, 30);
+    let mut shared = common::inbox::message("m_mai", SHOP, false, "Đỗ Thị Mai", "", 0);
+    shared.shares = vec![pagedesk::store::SharedLink {
+        link: "https://shop.example/vay".into(),
+        name: Some("Váy hoa nhí".into()),
+    }];
+    common::inbox::conversation(
+        &mut inbox.store(),
+        "t_mai",
+        SHOP,
+        "Đỗ Thị Mai",
+        pagedesk::model::Folder::Inbox,
+        1,
+        vec![shared],
+    );
+    inbox.app.poll_database();
+    assert!(
+        inbox.screen().contains("🔗 Váy hoa nhí"),
+        "{}",
+        inbox.screen()
+    );
 }

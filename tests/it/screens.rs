@@ -174,12 +174,13 @@ fn the_attach_picker_and_a_picture_draw_at_any_size() {
         inbox.resize(width, height);
     }
     inbox.key(KeyCode::Esc);
-    inbox.app.viewed_picture = Some("m_1/0".into());
     inbox.app.on_sync_event(&SyncEvent::Picture {
         key: "m_1/0".into(),
         picture: Ok(picture),
     });
-    inbox.app.overlay = Some(pagedesk::ui::Overlay::Picture);
+    inbox.app.overlay = Some(pagedesk::ui::Overlay::Picture {
+        key: "m_1/0".into(),
+    });
     for (width, height) in (1..=140).step_by(3).zip((1..=45).cycle()) {
         inbox.resize(width, height);
     }
@@ -223,7 +224,7 @@ fn a_failing_page_and_a_colleague_replying_in_vietnamese() {
         .unwrap();
     store
         .as_staff("Minh")
-        .set_presence("another-inbox", Some(("t_lan", true)), chrono::Utc::now())
+        .set_presence("another-inbox", Some(("t_lan", true)), common::inbox::now())
         .unwrap();
     inbox.app.poll_database();
     inbox.key(KeyCode::Enter);

@@ -1,7 +1,7 @@
 //! The open conversation: its banner, its messages, the reply box and the quick-reply picker.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
@@ -11,146 +11,17 @@ use unicode_width::UnicodeWidthStr;
 use super::list::reply_window;
 use super::pane_block;
 use crate::i18n::S;
-use crate::keymap::{Action, Mode};
 use crate::model::MAX_REPLY_CHARS;
 use crate::text::fit;
 use crate::ui::app::{App, Pane};
-use crate::ui::chat::{ChatLines, ChatView, wrap};
+use crate::ui::chat::chat_lines;
 use crate::ui::clock::Clock;
 use crate::ui::pictures::PictureState;
-
-/// Where the open conversation's parts go in the chat pane's `area`.
-pub(super) struct ChatSplit {
-    /// The chat's frame (the whole pane when nothing is open).
-    pub frame: Rect,
-    pub banner: Option<Rect>,
-    /// Inside the frame, below the banner: the messages.
-    pub messages: Rect,
-    pub compose: Option<Rect>,
-}
-
-/// The banner over the open conversation, if it needs one, and whether it warns of an error.
-fn banner(app: &App, clock: Clock) -> Option<(String, bool)> {
-    let open = app.open.as_ref()?;
-    let tr = app.tr;
-    if !open.conversation.can_reply {
-        Some((format!("⊘ {}", tr.t(S::CannotReplyBanner)), true))
-    } else if open.conversation.spam {
-        // Asking for a reply only where one can be sent.
-        let answerable = open
-            .conversation
-            .reply_to(app.settings.human_agent_tag)
-            .allowed(clock.now)
-            .is_ok();
-        let words = if answerable {
-            S::SpamBanner
-        } else {
-            S::SpamBannerClosed
-        };
-        Some((format!("⚑ {}", tr.t(words)), false))
-    } else {
-        let held = open.conversation.held_by.as_ref()?;
-        let since = clock.hm(held.since);
-        Some(match &held.app_id {
-            Some(app) => (tr.f(S::HeldByApp, &[app, &since]), false),
-            None => (tr.f(S::HeldByUnnamed, &[&since]), false),
-        })
-    }
-}
-
-pub(super) fn split(app: &App, area: Rect, clock: Clock) -> ChatSplit {
-    let framed = |area: Rect| Block::default().borders(Borders::ALL).inner(area);
-    if app.open.is_none() {
-        return ChatSplit {
-            frame: area,
-            banner: None,
-            messages: framed(area),
-            compose: None,
-        };
-    }
-    // The reply box grows with what is typed, wrapped at its width, up to five lines.
-    let width = usize::from(area.width.saturating_sub(2));
-    let compose_lines = app
-        .compose
-        .lines()
-        .iter()
-        .map(|line| wrap(line, width).len())
-        .sum::<usize>()
-        .clamp(1, 5) as u16;
-    let [frame, compose] =
-        Layout::vertical([Constraint::Fill(1), Constraint::Length(compose_lines + 2)]).areas(area);
-    let inner = framed(frame);
-    let (banner, messages) = if let Some((words, _)) = banner(app, clock) {
-        // As many lines as the words take, up to three.
-        let lines = wrap(&words, usize::from(inner.width)).len().clamp(1, 3) as u16;
-        let [banner, rest] =
-            Layout::vertical([Constraint::Length(lines), Constraint::Fill(1)]).areas(inner);
-        (Some(banner), rest)
-    } else {
-        (None, inner)
-    };
-    ChatSplit {
-        frame,
-        banner,
-        messages,
-        compose: Some(compose),
-    }
-}
-
-/// The open conversation's lines at `width` columns.
-fn chat_lines(app: &App, width: u16, clock: Clock) -> Option<ChatLines> {
-    let open = app.open.as_ref()?;
-    let view = ChatView {
-        messages: &open.messages,
-        new_from: open.new_from,
-        highlight: app.highlight,
-        width: usize::from(width),
-        retry_key: app.settings.keymap.first_key(Mode::Inbox, Action::Retry),
-        tr: app.tr,
-        theme: app.theme,
-        clock,
-        page_id: &open.conversation.page_id,
-        pictures: &app.pictures,
-        origin: open
-            .conversation
-            .referral
-            .as_ref()
-            .map(|r| app.tr.referral(r, &clock.hm(r.at))),
-        origin_photo: crate::ui::pictures::ad_photo(&open.conversation),
-    };
-    Some(view.lines())
-}
-
-/// How far the open conversation scrolls on the screen as it is: lines from the bottom.
-#[derive(Debug, Clone, Copy)]
-pub struct ChatScroll {
-    /// The oldest message at the top.
-    pub max: usize,
-    /// The highlighted message (a search hit) one line below the top.
-    pub highlight: Option<usize>,
-    /// Lines shown at once.
-    pub height: usize,
-}
-
-pub(super) fn chat_scroll(app: &App, area: Rect) -> Option<ChatScroll> {
-    let clock = app.clock();
-    let messages = split(app, area, clock).messages;
-    let chat = chat_lines(app, messages.width, clock)?;
-    let height = usize::from(messages.height);
-    let max = chat.lines.len().saturating_sub(height);
-    let highlight = chat
-        .highlighted_line
-        .map(|line| max - line.saturating_sub(1).min(max));
-    Some(ChatScroll {
-        max,
-        highlight,
-        height,
-    })
-}
+use crate::ui::said::chat_banner;
 
 pub(super) fn draw_chat(frame: &mut Frame, app: &App, area: Rect, clock: Clock) {
     let tr = app.tr;
-    let split = split(app, area, clock);
+    let split = app.chat_split(area);
     let Some(open) = app.open.as_ref() else {
         let block = pane_block(app, String::new(), Pane::Chat);
         frame.render_widget(
@@ -167,7 +38,7 @@ pub(super) fn draw_chat(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
         open.conversation.customer_name, open.conversation.page_name
     );
     frame.render_widget(pane_block(app, title, Pane::Chat), split.frame);
-    if let (Some((words, error)), Some(area)) = (banner(app, clock), split.banner) {
+    if let (Some((words, error)), Some(area)) = (chat_banner(app, clock), split.banner) {
         frame.render_widget(
             Paragraph::new(words)
                 .style(app.theme.banner(error))
@@ -241,7 +112,7 @@ fn draw_compose(frame: &mut Frame, app: &App, area: Rect, clock: Clock) {
     if !attached.is_empty() {
         title.push_str(" · ");
         // The count first: it shows even when the names are cut.
-        let count = attached.len().to_string();
+        let count = attached.len();
         title.push_str(&tr.f(S::AttachedFiles, &[&count, &attached.join(", ")]));
     }
     let mut block = pane_block(app, title, Pane::Compose);
@@ -256,12 +127,9 @@ fn draw_compose(frame: &mut Frame, app: &App, area: Rect, clock: Clock) {
             .sum::<usize>()
             + app.compose.lines().len().saturating_sub(1);
         let (footer, over) = match MAX_REPLY_CHARS.checked_sub(typed) {
-            Some(left) => (tr.f(S::ReplyFooter, &[&window, &left.to_string()]), false),
+            Some(left) => (tr.f(S::ReplyFooter, &[&window, &left]), false),
             None => (
-                tr.f(
-                    S::ReplyFooterOver,
-                    &[&window, &(typed - MAX_REPLY_CHARS).to_string()],
-                ),
+                tr.f(S::ReplyFooterOver, &[&window, &(typed - MAX_REPLY_CHARS)]),
                 true,
             ),
         };

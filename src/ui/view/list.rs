@@ -81,7 +81,7 @@ fn label_chips(
 ) -> (Vec<Span<'static>>, usize) {
     let mut chips = Vec::new();
     let mut used = 0;
-    for (index, span) in super::team::label_spans(app, labels)
+    for (index, span) in crate::ui::windows::label_spans(app, labels)
         .into_iter()
         .enumerate()
     {
@@ -122,7 +122,7 @@ pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
         let how = tr.t(super::label_match_name(app.label_match));
         listed = format!(
             "{listed} · {}",
-            tr.f(S::LabelsFiltered, &[&names.join(", "), how])
+            tr.f(S::LabelsFiltered, &[&names.join(", "), &how])
         );
     }
     let title = match app.order {
@@ -223,7 +223,7 @@ pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
             first.push(Span::styled(format!(" {time}"), app.theme.dim()));
         }
         let window = reply_window(tr, conversation, app.settings.human_agent_tag, clock);
-        let preview = tr.preview(conversation);
+        let preview = crate::ui::words::preview(tr, conversation);
         let (assignee, window) = row_tail(app, conversation, &window, &preview, width);
         let snippet_width = width.saturating_sub(window.width() + 2 + assignee.width());
         let mut second = vec![

@@ -1,140 +1,26 @@
 //! Windows over the inbox: every binding, and the settings.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
+use ratatui::layout::{Constraint, Layout};
+use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use strum::IntoEnumIterator;
-
-use super::status::why_details;
 use crate::i18n::S;
-use crate::keymap::Mode;
 use crate::model::PictureWanted;
 use crate::text::fit;
 use crate::ui::app::{App, Overlay};
+use crate::ui::attach::AttachPrompt;
 use crate::ui::clock::Clock;
+use crate::ui::layout::{centered, window_area};
 use crate::ui::pictures::{PictureState, half_blocks};
+use crate::ui::windows::window;
 use unicode_width::UnicodeWidthStr;
-
-pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let width = width.min(area.width);
-    let height = height.min(area.height);
-    Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    }
-}
-
-/// A scrolling window's size on a screen of `area`.
-fn window_area(area: Rect, lines: usize) -> Rect {
-    centered(area, 78, lines as u16 + 2)
-}
-
-/// Every binding in effect, by where it is read, then what holds everywhere.
-/// Editing in the reply box, as the text box does it.
-const REPLY_EDITING: &[(&str, S)] = &[
-    ("Ctrl-← Ctrl-→", S::EditWord),
-    ("Home End", S::EditLineEnds),
-    ("Ctrl-W", S::EditDeleteWord),
-    ("Ctrl-K Ctrl-J", S::EditDeleteLine),
-    ("Ctrl-U Ctrl-R", S::EditUndo),
-    ("Ctrl-Y", S::EditPaste),
-];
-
-fn help_lines(app: &App) -> Vec<Line<'static>> {
-    let tr = app.tr;
-    let keymap = &app.settings.keymap;
-    // The keys' column as wide as the widest keys, so that none runs into what it does.
-    let keys_width = keymap
-        .bindings()
-        .map(|(_, _, keys)| {
-            keys.iter()
-                .map(|k| k.to_string().width() + 1)
-                .sum::<usize>()
-        })
-        .chain(REPLY_EDITING.iter().map(|(keys, _)| keys.width() + 1))
-        .max()
-        .unwrap_or(13)
-        .clamp(13, 24);
-    let row = |keys: String, what: &str| {
-        Line::from(vec![
-            Span::styled(fit(&keys, keys_width), app.theme.bold()),
-            Span::raw(what.to_owned()),
-        ])
-    };
-    let mut lines = Vec::new();
-    for mode in Mode::iter() {
-        lines.push(Line::styled(tr.t(mode.title()).to_owned(), app.theme.dim()));
-        for (_, action, keys) in keymap.bindings().filter(|b| b.0 == mode) {
-            let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
-            lines.push(row(keys.join(" "), tr.t(action.describe())));
-        }
-        // The text box's own editing keys (ratatui-textarea's), where no binding takes them.
-        if mode == Mode::Reply {
-            for (keys, what) in REPLY_EDITING {
-                lines.push(row((*keys).to_owned(), tr.t(*what)));
-            }
-        }
-    }
-    lines.push(Line::styled(
-        tr.t(S::ModeAlways).to_owned(),
-        app.theme.dim(),
-    ));
-    lines.push(row("Ctrl-C".into(), tr.t(S::KeyQuit)));
-    lines.push(row("mouse".into(), tr.t(S::KeyMouse)));
-    lines.push(row("⚑".into(), tr.t(S::KeySpamMarker)));
-    lines
-}
-
-/// Why the pages shown do not sync, whole, wrapped to the window on this screen.
-fn why_lines(app: &App, screen: Rect, clock: Clock) -> Vec<Line<'static>> {
-    let width = usize::from(window_area(screen, 0).width.saturating_sub(2));
-    let mut lines = Vec::new();
-    for reason in why_details(app, clock) {
-        if !lines.is_empty() {
-            lines.push(Line::raw(""));
-        }
-        lines.extend(
-            crate::ui::chat::wrap(&reason, width)
-                .into_iter()
-                .map(|line| Line::styled(line, app.theme.error())),
-        );
-    }
-    lines
-}
-
-/// The lines of a scrolling window, and its title.
-fn window(app: &App, overlay: Overlay, screen: Rect, clock: Clock) -> (Vec<Line<'static>>, String) {
-    let tr = app.tr;
-    match overlay {
-        Overlay::Why { .. } => (why_lines(app, screen, clock), tr.t(S::WhyTitle).to_owned()),
-        Overlay::Customer { .. } => {
-            let width = usize::from(window_area(screen, 0).width.saturating_sub(2));
-            let name = app.customer.as_ref().map_or("", |c| c.name.as_str());
-            (
-                super::team::customer_lines(app, width, clock),
-                tr.f(S::CustomerTitle, &[fit(name, 30).trim_end()]),
-            )
-        }
-        _ => (help_lines(app), tr.t(S::Help).to_owned()),
-    }
-}
-
-/// How far a scrolling window (the help, why pages do not sync) can scroll on this screen.
-pub fn scroll_limit(app: &App, overlay: Overlay) -> usize {
-    let lines = window(app, overlay, app.size, app.clock()).0.len();
-    let shown = usize::from(window_area(app.size, lines).height.saturating_sub(2));
-    lines.saturating_sub(shown)
-}
 
 /// A window over the inbox that scrolls: `top` is its first line shown.
 pub(super) fn draw_window(
     frame: &mut Frame,
     app: &App,
-    overlay: Overlay,
+    overlay: &Overlay,
     top: usize,
     clock: Clock,
 ) {
@@ -159,7 +45,10 @@ pub(super) fn draw_window(
         .border_style(app.theme.focused_border())
         .title(title);
     // The note being written about the customer, on the window's bottom edge.
-    if let (Overlay::Customer { .. }, Some(typing)) = (overlay, &app.note_typing) {
+    if let Overlay::Customer {
+        note: Some(typing), ..
+    } = overlay
+    {
         let room = usize::from(area.width.saturating_sub(4));
         let prompt = tr.f(S::NotePrompt, &[&format!("{typing}▏")]);
         block = block.title_bottom(Line::styled(fit(&prompt, room), app.theme.bold()));
@@ -243,7 +132,7 @@ pub(super) fn draw_settings(frame: &mut Frame, app: &App, cursor: usize) {
 }
 
 /// The picture staff chose, as large as the screen allows.
-pub(super) fn draw_picture(frame: &mut Frame, app: &App) {
+pub(super) fn draw_picture(frame: &mut Frame, app: &App, key: &str) {
     let tr = app.tr;
     let area = frame.area();
     let area = centered(
@@ -258,9 +147,6 @@ pub(super) fn draw_picture(frame: &mut Frame, app: &App) {
     let inner = block.inner(area);
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
-    let Some(key) = app.viewed_picture.as_deref() else {
-        return;
-    };
     // The larger copy a terminal that draws pixels gets, once it is here.
     let whole = format!("{key}#whole");
     if let Some(PictureState::Ready(picture)) = app.pictures.get(&whole)
@@ -280,7 +166,7 @@ pub(super) fn draw_picture(frame: &mut Frame, app: &App) {
             }
             half_blocks(picture, inner.width, inner.height)
         }
-        Some(PictureState::Ready(_)) => vec![Line::raw(tr.f(S::PictureFailed, &["NO_COLOR"]))],
+        Some(PictureState::Ready(_)) => vec![Line::raw(tr.f(S::PictureFailed, &[&"NO_COLOR"]))],
         Some(PictureState::Failed(why)) => vec![Line::raw(tr.f(S::PictureFailed, &[why]))],
         Some(PictureState::Loading) | None => vec![Line::raw(tr.t(S::PictureLoading))],
     };
@@ -290,10 +176,7 @@ pub(super) fn draw_picture(frame: &mut Frame, app: &App) {
 }
 
 /// The attach picker: what is typed, the entries that match, and the chosen picture.
-pub(super) fn draw_attach(frame: &mut Frame, app: &App) {
-    let Some(prompt) = &app.attach else {
-        return;
-    };
+pub(super) fn draw_attach(frame: &mut Frame, app: &App, prompt: &AttachPrompt) {
     let tr = app.tr;
     let area = centered(frame.area(), 96, 22);
     let (folder, _) = prompt.browsing();
@@ -301,7 +184,7 @@ pub(super) fn draw_attach(frame: &mut Frame, app: &App) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(app.theme.focused_border())
-        .title(tr.f(S::AttachTitle, &[shown.trim_end()]));
+        .title(tr.f(S::AttachTitle, &[&shown.trim_end()]));
     let inner = block.inner(area);
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);

@@ -9,20 +9,9 @@ use unicode_width::UnicodeWidthStr;
 
 use super::{filter_name, pane_block};
 use crate::i18n::S;
-use crate::model::{Filter, SyncErrorKind};
+use crate::model::Filter;
 use crate::text::fit;
 use crate::ui::app::{App, Pane};
-
-/// The banner of each page whose token stopped working, wrapped at `width` columns.
-pub(super) fn token_banners(app: &App, width: u16) -> Vec<String> {
-    app.pages
-        .iter()
-        .filter(|p| p.sync.last_error_kind == Some(SyncErrorKind::Token))
-        .flat_map(|p| {
-            crate::ui::chat::wrap(&app.tr.f(S::TokenBanner, &[&p.name]), usize::from(width))
-        })
-        .collect()
-}
 
 pub(super) fn draw_sidebar(frame: &mut Frame, app: &App, area: Rect) {
     let tr = app.tr;

@@ -8,93 +8,10 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::i18n::S;
 use crate::keymap::{Action, Mode};
-use crate::model::SyncErrorKind;
 use crate::text::fit;
 use crate::ui::app::{App, Overlay, Pane};
 use crate::ui::clock::Clock;
-
-/// Each page's sync state in words.
-pub(super) fn page_state(app: &App, index: usize, clock: Clock) -> (String, bool) {
-    let tr = app.tr;
-    let page = &app.pages[index];
-    let name = page.name.as_str();
-    if let Some(until) = page.sync.rate_limited_until.filter(|u| *u > clock.now) {
-        let at = clock.hm(until);
-        return (tr.f(S::RateLimited, &[name, &at]), true);
-    }
-    let since = failing_since(app, index, clock);
-    match page.sync.last_error_kind {
-        Some(SyncErrorKind::Token) => return (tr.f(S::TokenProblem, &[name]), true),
-        Some(SyncErrorKind::Transient) => {
-            return (tr.f(S::FacebookSlow, &[name, &since]), true);
-        }
-        Some(SyncErrorKind::Permission) => {
-            return (tr.f(S::PermissionMissing, &[name, &since]), true);
-        }
-        Some(_) => return (tr.f(S::SyncFailed, &[name, &since]), true),
-        None => {}
-    }
-    if page.syncing {
-        return (tr.f(S::Syncing, &[name]), false);
-    }
-    if let (Some(last), Some(_)) = (page.webhooks.last_event, page.webhooks.missed_since) {
-        return (tr.f(S::WebhooksMissed, &[name, &clock.hm(last)]), true);
-    }
-    match page.sync.last_success {
-        Some(at) if page.webhooks.live() => (
-            tr.f(S::SyncedLive, &[name, &tr.span_precise(clock.since(at))]),
-            false,
-        ),
-        Some(at) => (
-            tr.f(S::Synced, &[name, &tr.span_precise(clock.since(at))]),
-            false,
-        ),
-        None => (tr.f(S::NotSyncedYet, &[name]), false),
-    }
-}
-
-/// Since when a failing page fails: its first failure after its last success (for a database
-/// from before that was kept: its last attempt).
-fn failing_since(app: &App, index: usize, clock: Clock) -> String {
-    let sync = &app.pages[index].sync;
-    sync.failing_since
-        .or(sync.last_attempt)
-        .map_or_else(|| "?".to_owned(), |at| clock.hm(at))
-}
-
-/// Why each failing page shown does not sync, whole: the selected page, or every page under
-/// All pages. A token problem has its banner at the top instead.
-pub(super) fn problem_details(app: &App, clock: Clock) -> Vec<String> {
-    page_problems(app, clock, false)
-}
-
-/// Why each failing page shown does not sync, token problems included: what `w` lists.
-pub(super) fn why_details(app: &App, clock: Clock) -> Vec<String> {
-    page_problems(app, clock, true)
-}
-
-fn page_problems(app: &App, clock: Clock, with_tokens: bool) -> Vec<String> {
-    (0..app.pages.len())
-        .filter(|i| app.page.is_none_or(|selected| selected == *i))
-        .filter_map(|i| {
-            let page = &app.pages[i];
-            let error = page.sync.last_error.as_deref()?;
-            if page.sync.last_error_kind == Some(SyncErrorKind::Token) {
-                return with_tokens.then(|| app.tr.f(S::TokenBanner, &[&page.name]));
-            }
-            let (state, _) = page_state(app, i, clock);
-            Some(app.tr.f(S::WhyNotSyncing, &[&state, error]))
-        })
-        .collect()
-}
-
-/// The details' lines at `width` columns.
-pub(super) fn problem_lines(app: &App, width: u16, clock: Clock) -> Vec<String> {
-    problem_details(app, clock)
-        .iter()
-        .flat_map(|text| crate::ui::chat::wrap(text, usize::from(width)))
-        .collect()
-}
+use crate::ui::said::{page_state, problem_lines, status_right, wrapped_notice};
 
 pub(super) fn draw_problems(frame: &mut Frame, app: &App, area: Rect, clock: Clock) {
     let mut lines = problem_lines(app, area.width, clock);
@@ -111,46 +28,6 @@ pub(super) fn draw_problems(frame: &mut Frame, app: &App, area: Rect, clock: Clo
     }
     let lines: Vec<Line> = lines.into_iter().map(Line::raw).collect();
     frame.render_widget(Paragraph::new(lines).style(app.theme.error()), area);
-}
-
-/// The most lines a notice takes: a warning longer than the line (quitting with replies not
-/// sent, in Vietnamese) is read whole, its key included.
-const NOTICE_LINES: usize = 3;
-
-/// A notice too long for the status line beside what it shows on the right, wrapped over the
-/// whole width; `None` when it fits (or there is none). One carrying a link stays on its line,
-/// where the link is made clickable whole.
-pub(super) fn wrapped_notice(app: &App, width: u16, clock: Clock) -> Option<Vec<String>> {
-    let notice = app
-        .notice()
-        .filter(|_| app.search.typing.is_none() && app.link.is_none())?;
-    let width = usize::from(width);
-    if notice.width() + status_right(app, clock).width() <= width {
-        return None;
-    }
-    let mut lines = crate::ui::chat::wrap(notice, width);
-    lines.truncate(NOTICE_LINES);
-    Some(lines)
-}
-
-/// The status line's right end: the spam conversations waiting, and when the next is due.
-fn status_right(app: &App, clock: Clock) -> String {
-    let waiting: Vec<_> = app
-        .pages
-        .iter()
-        .filter(|p| p.spam_sync)
-        .flat_map(|p| p.waiting.iter())
-        .collect();
-    match waiting.iter().map(|w| w.due_time).min() {
-        Some(next) => {
-            let at = clock.hm(next);
-            format!(
-                " {}",
-                app.tr.f(S::SpamWaiting, &[&waiting.len().to_string(), &at])
-            )
-        }
-        None => String::new(),
-    }
 }
 
 pub(super) fn draw_status(frame: &mut Frame, app: &App, area: Rect, clock: Clock) {
@@ -180,7 +57,7 @@ pub(super) fn draw_status(frame: &mut Frame, app: &App, area: Rect, clock: Clock
             let warning = states.iter().any(|(_, w)| *w) || app.engine_stopped.is_some();
             let mut parts: Vec<String> = states.into_iter().map(|(s, _)| s).collect();
             if let Some(pid) = app.standby {
-                parts.insert(0, tr.f(S::Standby, &[&pid.to_string()]));
+                parts.insert(0, tr.f(S::Standby, &[&pid]));
             }
             if let Some(reason) = &app.engine_stopped {
                 parts.insert(0, tr.f(S::EngineStopped, &[reason]));
@@ -299,20 +176,20 @@ const SETTINGS_HINTS: &[Hint] = &[
 
 /// The keys that matter here, read from the keymap in effect.
 fn hint_line(app: &App) -> String {
-    let hints = match (app.overlay, &app.search.typing, app.focus) {
+    let hints = match (&app.overlay, &app.search.typing, app.focus) {
         (Some(Overlay::Settings { .. }), _, _) => SETTINGS_HINTS,
         (Some(Overlay::Help { .. } | Overlay::Why { .. }), _, _) => HELP_HINTS,
-        (Some(Overlay::Picture), _, _) => CLOSE_HINTS,
-        (Some(Overlay::Attach), _, _) => ATTACH_HINTS,
-        (Some(Overlay::Labels), _, _) => match app.label_picker.as_ref().map(|p| &p.purpose) {
-            Some(crate::ui::team::LabelPurpose::ListFilter) => LABEL_FILTER_HINTS,
+        (Some(Overlay::Picture { .. }), _, _) => CLOSE_HINTS,
+        (Some(Overlay::Attach(_)), _, _) => ATTACH_HINTS,
+        (Some(Overlay::Labels(picker)), _, _) => match picker.purpose {
+            crate::ui::team::LabelPurpose::ListFilter => LABEL_FILTER_HINTS,
             _ => LABELS_HINTS,
         },
-        (Some(Overlay::Assign), _, _) => ASSIGN_HINTS,
+        (Some(Overlay::Assign(_)), _, _) => ASSIGN_HINTS,
         (Some(Overlay::Copy { .. }), _, _) => COPY_HINTS,
-        (Some(Overlay::Customer { .. }), _, _) if app.note_typing.is_some() => NOTE_HINTS,
+        (Some(Overlay::Customer { note: Some(_), .. }), _, _) => NOTE_HINTS,
         (Some(Overlay::Customer { .. }), _, _) => CUSTOMER_HINTS,
-        (Some(Overlay::Stats), _, _) => CLOSE_HINTS,
+        (Some(Overlay::Stats { .. }), _, _) => CLOSE_HINTS,
         (None, Some(_), _) => SEARCH_HINTS,
         (None, None, Pane::Compose) if app.picker_matches().is_some() => PICKER_HINTS,
         (None, None, Pane::Compose) => REPLY_HINTS,

@@ -6,44 +6,29 @@ use ratatui::layout::{Constraint, Layout};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Clear, Paragraph};
 
-use super::overlays::centered;
 use crate::i18n::{S, Tr};
-use crate::model::{Label, LabelColour};
-use crate::store::StatsRow;
+use crate::model::LabelColour;
+use crate::store::{Stats, StatsRow};
 use crate::text::fit;
 use crate::ui::app::App;
 use crate::ui::clock::Clock;
-use crate::ui::team::{LabelChoice, LabelPurpose};
+use crate::ui::layout::centered;
+use crate::ui::team::{AssignPrompt, LabelChoice, LabelPicker, LabelPurpose};
 
-/// Labels as a list row or the panel shows them: `[name]` in its colour, each.
-pub(super) fn label_spans(app: &App, labels: &[Label]) -> Vec<Span<'static>> {
-    let mut spans = Vec::new();
-    for label in labels {
-        spans.push(Span::styled(
-            format!("[{}]", label.name),
-            app.theme.label(label.colour()),
-        ));
-    }
-    spans
-}
-
-pub(super) fn draw_labels(frame: &mut Frame, app: &App) {
-    let Some(picker) = &app.label_picker else {
-        return;
-    };
+pub(super) fn draw_labels(frame: &mut Frame, app: &App, picker: &LabelPicker) {
     let tr = app.tr;
     let area = centered(frame.area(), 72, 18);
     let title = match &picker.purpose {
         LabelPurpose::Conversation { name, .. } => {
-            tr.f(S::LabelsTitle, &[fit(name, 20).trim_end()])
+            tr.f(S::LabelsTitle, &[&fit(name, 20).trim_end()])
         }
         LabelPurpose::ListFilter => tr.f(
             S::LabelsFilterTitle,
-            &[tr.t(super::label_match_name(app.label_match))],
+            &[&tr.t(super::label_match_name(app.label_match))],
         ),
     };
     let title = match &picker.renaming {
-        Some(label) => tr.f(S::LabelRenaming, &[fit(&label.name, 20).trim_end()]),
+        Some(label) => tr.f(S::LabelRenaming, &[&fit(&label.name, 20).trim_end()]),
         None => title,
     };
     let block = Block::default()
@@ -97,17 +82,14 @@ pub(super) fn draw_labels(frame: &mut Frame, app: &App) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-pub(super) fn draw_assign(frame: &mut Frame, app: &App) {
-    let Some(prompt) = &app.assigning else {
-        return;
-    };
+pub(super) fn draw_assign(frame: &mut Frame, app: &App, prompt: &AssignPrompt) {
     let (tr, cursor, name) = (app.tr, prompt.cursor, &prompt.customer_name);
     let team = &app.settings.team;
     let area = centered(frame.area(), 44, team.len() as u16 + 3);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(app.theme.focused_border())
-        .title(tr.f(S::AssignTitle, &[fit(name, 20).trim_end()]));
+        .title(tr.f(S::AssignTitle, &[&fit(name, 20).trim_end()]));
     let inner = block.inner(area);
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
@@ -142,23 +124,22 @@ pub(super) fn draw_assign(frame: &mut Frame, app: &App) {
 }
 
 /// The numbers and addresses to copy one of, newest first.
-pub(super) fn draw_copy(frame: &mut Frame, app: &App, cursor: usize) {
+pub(super) fn draw_copy(frame: &mut Frame, app: &App, choices: &[String], cursor: usize) {
     let tr = app.tr;
     let name = app
         .open
         .as_ref()
         .map_or("", |open| open.conversation.customer_name.as_str());
-    let height = u16::try_from(app.copying.len() + 2).unwrap_or(u16::MAX);
+    let height = u16::try_from(choices.len() + 2).unwrap_or(u16::MAX);
     let area = centered(frame.area(), 72, height);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(app.theme.focused_border())
-        .title(tr.f(S::CopyTitle, &[fit(name, 20).trim_end()]));
+        .title(tr.f(S::CopyTitle, &[&fit(name, 20).trim_end()]));
     let inner = block.inner(area);
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
-    let lines: Vec<Line> = app
-        .copying
+    let lines: Vec<Line> = choices
         .iter()
         .enumerate()
         .map(|(index, choice)| {
@@ -173,112 +154,6 @@ pub(super) fn draw_copy(frame: &mut Frame, app: &App, cursor: usize) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-/// The customer panel's lines, wrapped to `width`.
-pub(super) fn customer_lines(app: &App, width: usize, clock: Clock) -> Vec<Line<'static>> {
-    let tr = app.tr;
-    let Some(customer) = &app.customer else {
-        return Vec::new();
-    };
-    let field = |name: S, value: String| {
-        Line::from(vec![
-            Span::styled(format!("{}: ", tr.t(name)), app.theme.dim()),
-            Span::raw(value),
-        ])
-    };
-    let none = || tr.t(S::CustomerNone).to_owned();
-    let list = |items: &[String]| {
-        if items.is_empty() {
-            none()
-        } else {
-            items.join(", ")
-        }
-    };
-    let mut lines = vec![
-        Line::styled(customer.name.clone(), app.theme.bold()),
-        field(S::CustomerPsid, customer.psid.clone()),
-        field(S::CustomerPage, customer.page_name.clone()),
-    ];
-    if !customer.same_name_elsewhere.is_empty() {
-        lines.push(field(
-            S::CustomerSameName,
-            customer.same_name_elsewhere.join(", "),
-        ));
-    }
-    lines.push(field(
-        S::CustomerFirstContact,
-        customer
-            .first_contact
-            .map_or_else(none, |t| clock.stamp(tr, t)),
-    ));
-    lines.push(field(S::CustomerPhones, list(&customer.phones)));
-    lines.push(Line::styled(
-        format!("{}:", tr.t(S::CustomerAddresses)),
-        app.theme.dim(),
-    ));
-    if customer.addresses.is_empty() {
-        lines.push(Line::raw(format!("  {}", none())));
-    }
-    for address in &customer.addresses {
-        for line in crate::ui::chat::wrap(address, width.saturating_sub(2)) {
-            lines.push(Line::raw(format!("  {line}")));
-        }
-    }
-    let mut labels = vec![Span::styled(
-        format!("{}: ", tr.t(S::CustomerLabels)),
-        app.theme.dim(),
-    )];
-    if customer.labels.is_empty() {
-        labels.push(Span::raw(none()));
-    }
-    labels.extend(label_spans(app, &customer.labels));
-    lines.push(Line::from(labels));
-    lines.push(field(
-        S::CustomerAssignee,
-        customer
-            .assignee
-            .clone()
-            .unwrap_or_else(|| tr.t(S::AssignNobody).to_owned()),
-    ));
-    if let Some(referral) = &customer.referral {
-        let origin = tr.referral(referral, &clock.stamp(tr, referral.at));
-        for line in crate::ui::chat::wrap(&origin, width) {
-            lines.push(Line::raw(line));
-        }
-        if let Some(photo) = &referral.photo_url {
-            // The ad's photo, a click (or a copy) away.
-            lines.push(Line::from(Span::styled(
-                format!("  {}", tr.t(S::AdPhoto)),
-                app.theme.dim(),
-            )));
-            lines.push(Line::raw(format!(
-                "  {}",
-                crate::text::fit(photo, width.saturating_sub(2)).trim_end()
-            )));
-        }
-    }
-    lines.push(Line::raw(""));
-    lines.push(Line::styled(
-        tr.t(S::CustomerNotes).to_owned(),
-        app.theme.dim(),
-    ));
-    if customer.notes.is_empty() {
-        lines.push(Line::styled(
-            format!("  {}", tr.t(S::CustomerNoNotes)),
-            app.theme.dim(),
-        ));
-    }
-    for note in &customer.notes {
-        let text = tr.f(
-            S::NoteBy,
-            &[&clock.stamp(tr, note.created_at), &note.author, &note.text],
-        );
-        for line in crate::ui::chat::wrap(&text, width.saturating_sub(2)) {
-            lines.push(Line::raw(format!("  {line}")));
-        }
-    }
-    lines
-}
-
 /// One row of numbers: first answer median / 90 %, replies, waiting (longest), rescued.
 fn stats_line(tr: Tr, row: &StatsRow) -> String {
     let span = |seconds: Option<i64>| {
@@ -290,15 +165,15 @@ fn stats_line(tr: Tr, row: &StatsRow) -> String {
             &row.name,
             &span(row.first_response_median_s),
             &span(row.first_response_p90_s),
-            &row.replies.to_string(),
-            &row.waiting_now.to_string(),
+            &row.replies,
+            &row.waiting_now,
             &span(row.longest_wait_s),
-            &row.spam_rescued.to_string(),
+            &row.spam_rescued,
         ],
     )
 }
 
-pub(super) fn draw_stats(frame: &mut Frame, app: &App, clock: Clock) {
+pub(super) fn draw_stats(frame: &mut Frame, app: &App, stats: Option<&Stats>, clock: Clock) {
     let tr = app.tr;
     let screen = frame.area();
     let area = centered(
@@ -306,7 +181,7 @@ pub(super) fn draw_stats(frame: &mut Frame, app: &App, clock: Clock) {
         screen.width.saturating_sub(4).min(100),
         screen.height.saturating_sub(2),
     );
-    let title = match &app.stats {
+    let title = match stats {
         Some(stats) => tr.f(S::StatsTitle, &[&clock.stamp(tr, stats.since)]),
         None => tr.t(S::ModeStats).to_owned(),
     };
@@ -318,7 +193,7 @@ pub(super) fn draw_stats(frame: &mut Frame, app: &App, clock: Clock) {
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
     // Read on the writer's thread: until it answers, this says so.
-    let Some(stats) = &app.stats else {
+    let Some(stats) = stats else {
         frame.render_widget(
             Paragraph::new(tr.t(S::StatsReading)).style(app.theme.dim()),
             inner,

@@ -1,0 +1,84 @@
+//! What a stored conversation or message looks like in words, for the inbox and the CLI's
+//! listings alike: the strings are `i18n`'s, the shapes the store's.
+
+use crate::i18n::{S, Tr, file_size};
+use crate::model::{AttachmentKind, Carried};
+use crate::store::{ConversationRow, MessageRow};
+
+/// A conversation's line in a list: Facebook's snippet, or what its last message carried
+/// when it had no words.
+pub fn preview(tr: Tr, conversation: &ConversationRow) -> String {
+    match (&conversation.carried, conversation.snippet.is_empty()) {
+        (Some(carried), true) => match carried {
+            Carried::Sticker => tr.t(S::PreviewSticker).to_owned(),
+            Carried::Photo => tr.t(S::PreviewPhoto).to_owned(),
+            Carried::Video => tr.t(S::PreviewVideo).to_owned(),
+            Carried::Voice => tr.t(S::PreviewVoice).to_owned(),
+            Carried::File(name) => tr.f(S::PreviewFile, &[name]),
+            Carried::Place(name) => tr.f(S::PreviewPlace, &[name]),
+            Carried::Link(name) => tr.f(S::PreviewLink, &[name]),
+            Carried::Removed => tr.t(S::PreviewRemoved).to_owned(),
+        },
+        _ => conversation.snippet.clone(),
+    }
+}
+
+/// A message as text: its words, then placeholders for a sticker or attachments.
+pub fn message_text(tr: Tr, message: &MessageRow) -> String {
+    if message.unavailable {
+        return format!("[{}]", tr.t(S::Unavailable));
+    }
+    if message.removed {
+        return tr.t(S::Removed).to_owned();
+    }
+    let mut parts = Vec::new();
+    if !message.text.is_empty() {
+        parts.push(message.text.clone());
+    }
+    if message.sticker.is_some() {
+        parts.push(tr.t(S::Sticker).to_owned());
+    }
+    for attachment in &message.attachments {
+        let name = attachment.name.clone().unwrap_or_default();
+        match attachment.kind {
+            Some(AttachmentKind::Place) => {
+                let place = [Some(name), attachment.place.clone()];
+                let place: Vec<String> = place.into_iter().flatten().collect();
+                parts.push(tr.f(S::Place, &[&place.join(" ")]));
+                continue;
+            }
+            Some(AttachmentKind::Link) => {
+                let link = [Some(name), attachment.url.clone()];
+                let link: Vec<String> = link.into_iter().flatten().collect();
+                parts.push(tr.f(S::Link, &[&link.join(" ").trim()]));
+                continue;
+            }
+            None => {}
+        }
+        let kind = match attachment.mime_type.as_deref() {
+            Some(m) if m.starts_with("image/") => S::Image,
+            Some(m) if m.starts_with("video/") => S::Video,
+            Some(m) if m.starts_with("audio/") => S::Voice,
+            _ => S::File,
+        };
+        // Name, type and size, as far as Facebook said them.
+        let mut about: Vec<String> = attachment.name.iter().cloned().collect();
+        if kind == S::File
+            && let Some(mime) = &attachment.mime_type
+        {
+            about.push(mime.clone());
+        }
+        if let Some(size) = attachment.size.filter(|s| *s > 0) {
+            about.push(file_size(size));
+        }
+        parts.push(tr.f(kind, &[&about.join(", ")]).replace(": ]", "]"));
+    }
+    for share in &message.shares {
+        let shown = match &share.name {
+            Some(name) => format!("{name} {}", share.link),
+            None => share.link.clone(),
+        };
+        parts.push(tr.f(S::Link, &[&shown]));
+    }
+    parts.join(" ")
+}
