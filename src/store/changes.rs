@@ -211,8 +211,8 @@ pub(super) fn amend_message(tx: &Transaction<'_>, mid: &str) -> rusqlite::Result
     type Amended = (Option<String>, i64, bool, i64, i64, bool, String);
     let found: Option<Amended> = tx
         .prepare_cached(
-            "SELECT a.text, a.edit_count, a.removed, m.id, m.edit_count, m.removed,
-                m.conversation_id
+            "SELECT a.text AS amended_text, a.edit_count AS amended_edits,
+                a.removed AS amended_removed, m.id, m.edit_count, m.removed, m.conversation_id
              FROM messages m JOIN conversations c ON c.id = m.conversation_id
              JOIN message_amends a ON a.mid = m.fb_id AND a.page_id = c.page_id
                 AND a.person_id = c.customer_id
@@ -220,13 +220,13 @@ pub(super) fn amend_message(tx: &Transaction<'_>, mid: &str) -> rusqlite::Result
         )?
         .query_row([mid], |r| {
             Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
+                r.get("amended_text")?,
+                r.get("amended_edits")?,
+                r.get("amended_removed")?,
+                r.get("id")?,
+                r.get("edit_count")?,
+                r.get("removed")?,
+                r.get("conversation_id")?,
             ))
         })
         .optional()?;
@@ -296,7 +296,13 @@ pub(super) fn edited_on_facebook(
              WHERE m.fb_id = ?1 AND m.direction = 'in' AND m.unavailable = 0",
         )?
         .query_row([mid], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            Ok((
+                r.get("text")?,
+                r.get("edit_count")?,
+                r.get("removed")?,
+                r.get("page_id")?,
+                r.get("customer_id")?,
+            ))
         })
         .optional()?;
     let Some((stored_text, edits, removed, page_id, person_id)) = stored else {
@@ -338,14 +344,14 @@ pub(super) fn referral_of(
     )?
     .query_row([page_id, person_id], |r| {
         Ok(Referral {
-            source: r.get(0)?,
-            reference: r.get(1)?,
-            ad_id: r.get(2)?,
-            ad_title: r.get(3)?,
-            photo_url: r.get(4)?,
-            post_id: r.get(5)?,
-            product_id: r.get(6)?,
-            at: to_time(r.get(7)?),
+            source: r.get("source")?,
+            reference: r.get("reference")?,
+            ad_id: r.get("ad_id")?,
+            ad_title: r.get("ad_title")?,
+            photo_url: r.get("photo_url")?,
+            post_id: r.get("post_id")?,
+            product_id: r.get("product_id")?,
+            at: to_time(r.get("referred_at")?),
         })
     })
     .optional()

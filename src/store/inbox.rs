@@ -370,11 +370,11 @@ impl Store {
         )?;
         let rows = stmt.query_map([page_id], |r| {
             Ok(WaitingSpam {
-                conversation_id: r.get(0)?,
-                page_id: r.get(1)?,
-                customer_name: r.get(2)?,
-                last_customer_message_time: to_time(r.get(3)?),
-                due_time: to_time(r.get(4)?),
+                conversation_id: r.get("conversation_id")?,
+                page_id: r.get("page_id")?,
+                customer_name: r.get("customer_name")?,
+                last_customer_message_time: to_time(r.get("last_customer_message_time")?),
+                due_time: to_time(r.get("due_time")?),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -391,11 +391,11 @@ impl Store {
                 params![page_id, folder.as_str()],
                 |r| {
                     Ok(FolderSync {
-                        pass_complete: r.get(0)?,
-                        resume_after: r.get(1)?,
-                        backfilled: r.get::<_, i64>(2)? as usize,
-                        pass_top: r.get(3)?,
-                        complete_through: r.get(4)?,
+                        pass_complete: r.get("pass_complete")?,
+                        resume_after: r.get("resume_after")?,
+                        backfilled: r.get::<_, i64>("backfilled")? as usize,
+                        pass_top: r.get("pass_top")?,
+                        complete_through: r.get("complete_through")?,
                     })
                 },
             )
@@ -441,16 +441,18 @@ impl Store {
                 [page_id],
                 |r| {
                     Ok(PageSync {
-                        last_attempt: r.get::<_, Option<i64>>(0)?.map(to_time),
-                        last_success: r.get::<_, Option<i64>>(1)?.map(to_time),
-                        last_error: r.get(2)?,
+                        last_attempt: r.get::<_, Option<i64>>("last_attempt")?.map(to_time),
+                        last_success: r.get::<_, Option<i64>>("last_success")?.map(to_time),
+                        last_error: r.get("last_error")?,
                         last_error_kind: r
-                            .get::<_, Option<String>>(3)?
+                            .get::<_, Option<String>>("last_error_kind")?
                             .as_deref()
                             .and_then(SyncErrorKind::parse),
-                        rate_limited_until: r.get::<_, Option<i64>>(4)?.map(to_time),
-                        rate_limit_streak: r.get(5)?,
-                        failing_since: r.get::<_, Option<i64>>(6)?.map(to_time),
+                        rate_limited_until: r
+                            .get::<_, Option<i64>>("rate_limited_until")?
+                            .map(to_time),
+                        rate_limit_streak: r.get("rate_limit_streak")?,
+                        failing_since: r.get::<_, Option<i64>>("failing_since")?.map(to_time),
                     })
                 },
             )

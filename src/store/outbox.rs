@@ -77,12 +77,12 @@ fn insert_file(
 /// A file as `outgoing_files` and `draft_files` keep it: path, name, type, kind, size, hash.
 fn file_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutgoingFile> {
     Ok(OutgoingFile {
-        path: r.get::<_, String>(0)?.into(),
-        name: r.get(1)?,
-        mime_type: r.get(2)?,
-        kind: FileKind::parse(&r.get::<_, String>(3)?).unwrap_or(FileKind::File),
-        size: r.get(4)?,
-        sha256: r.get(5)?,
+        path: r.get::<_, String>("path")?.into(),
+        name: r.get("name")?,
+        mime_type: r.get("mime_type")?,
+        kind: FileKind::parse(&r.get::<_, String>("kind")?).unwrap_or(FileKind::File),
+        size: r.get("size")?,
+        sha256: r.get("sha256")?,
     })
 }
 
@@ -313,30 +313,33 @@ impl Store {
             "SELECT o.message_id, m.conversation_id, o.page_id, o.recipient_id, m.text, o.attempts,
                 o.first_attempt_at, o.outcome_unknown, c.last_customer_message_time, c.can_reply,
                 COALESCE((SELECT s.human_agent_refused FROM page_settings s
-                    WHERE s.page_id = o.page_id), 0),
+                    WHERE s.page_id = o.page_id), 0) AS human_agent_refused,
                 EXISTS (SELECT 1 FROM outbox e JOIN messages em ON em.id = e.message_id
-                    WHERE em.conversation_id = m.conversation_id AND e.message_id < o.message_id),
-                o.withdrawn_at IS NOT NULL
+                    WHERE em.conversation_id = m.conversation_id AND e.message_id < o.message_id)
+                    AS waits_for_earlier,
+                o.withdrawn_at IS NOT NULL AS withdrawn
              FROM outbox o JOIN messages m ON m.id = o.message_id
              JOIN conversations c ON c.id = m.conversation_id
              WHERE {condition} ORDER BY o.message_id"
         ))?;
         let rows = stmt.query_map([value], |r| {
             Ok(QueuedReply {
-                file: outgoing_file(&self.conn, r.get(0)?)?,
-                waits_for_earlier: r.get(11)?,
-                withdrawn: r.get(12)?,
-                message_id: r.get(0)?,
-                conversation_id: r.get(1)?,
-                page_id: r.get(2)?,
-                recipient_id: r.get(3)?,
-                text: r.get(4)?,
-                attempts: r.get(5)?,
-                first_attempt_at: r.get::<_, Option<i64>>(6)?.map(to_time),
-                outcome_unknown: r.get(7)?,
-                last_customer_message_time: r.get::<_, Option<i64>>(8)?.map(to_time),
-                can_reply: r.get(9)?,
-                human_agent_refused: r.get(10)?,
+                file: outgoing_file(&self.conn, r.get("message_id")?)?,
+                waits_for_earlier: r.get("waits_for_earlier")?,
+                withdrawn: r.get("withdrawn")?,
+                message_id: r.get("message_id")?,
+                conversation_id: r.get("conversation_id")?,
+                page_id: r.get("page_id")?,
+                recipient_id: r.get("recipient_id")?,
+                text: r.get("text")?,
+                attempts: r.get("attempts")?,
+                first_attempt_at: r.get::<_, Option<i64>>("first_attempt_at")?.map(to_time),
+                outcome_unknown: r.get("outcome_unknown")?,
+                last_customer_message_time: r
+                    .get::<_, Option<i64>>("last_customer_message_time")?
+                    .map(to_time),
+                can_reply: r.get("can_reply")?,
+                human_agent_refused: r.get("human_agent_refused")?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -583,23 +586,24 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT c.customer_name,
                 COALESCE(NULLIF(m.text, ''),
-                    (SELECT '📎 ' || f.name FROM outgoing_files f WHERE f.message_id = m.id), ''),
-                m.status = 'failed', m.error, m.created_time, m.error_code
+                    (SELECT '📎 ' || f.name FROM outgoing_files f WHERE f.message_id = m.id), '')
+                    AS text,
+                m.status = 'failed' AS failed, m.error, m.created_time, m.error_code
              FROM messages m JOIN conversations c ON c.id = m.conversation_id
              WHERE c.page_id = ?1 AND m.direction = 'out' AND m.status IN ('pending', 'failed')
              ORDER BY m.created_time, m.id",
         )?;
         let rows = stmt.query_map([page_id], |r| {
             Ok(UnsentReply {
-                customer_name: r.get(0)?,
-                text: r.get(1)?,
-                failed: r.get(2)?,
-                why: r.get(3)?,
+                customer_name: r.get("customer_name")?,
+                text: r.get("text")?,
+                failed: r.get("failed")?,
+                why: r.get("error")?,
                 problem: r
-                    .get::<_, Option<String>>(5)?
+                    .get::<_, Option<String>>("error_code")?
                     .as_deref()
                     .and_then(ReplyProblem::parse),
-                written: to_time(r.get(4)?),
+                written: to_time(r.get("created_time")?),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -632,11 +636,11 @@ impl Store {
                 [message_id],
                 |r| {
                     Ok(Unsent {
-                        conversation: r.get(0)?,
-                        text: r.get(1)?,
-                        status: r.get(2)?,
-                        claimed_until: r.get(3)?,
-                        outcome_unknown: r.get(4)?,
+                        conversation: r.get("conversation_id")?,
+                        text: r.get("text")?,
+                        status: r.get("status")?,
+                        claimed_until: r.get("claimed_until")?,
+                        outcome_unknown: r.get("outcome_unknown")?,
                     })
                 },
             )

@@ -108,7 +108,8 @@ impl Store {
         // A buyer's message starts a wait; the page's next reply ends it. Messages still being
         // sent, or refused, are no answer.
         let mut stmt = self.conn.prepare(
-            "SELECT m.conversation_id, p.name, m.direction, m.created_time, m.sent_by, p.id
+            "SELECT m.conversation_id, p.name AS page_name, m.direction, m.created_time, m.sent_by,
+                p.id AS page_id
              FROM messages m JOIN conversations c ON c.id = m.conversation_id
              JOIN pages p ON p.id = c.page_id
              WHERE m.created_time >= ?1 AND m.created_time <= ?2 AND m.status = 'sent'
@@ -119,21 +120,21 @@ impl Store {
         let mut conversation = String::new();
         let mut waiting_from: Option<i64> = None;
         while let Some(r) = messages.next()? {
-            let id: String = r.get(0)?;
+            let id: String = r.get("conversation_id")?;
             if id != conversation {
                 conversation = id;
                 waiting_from = None;
             }
-            let page: String = r.get(1)?;
-            let direction: String = r.get(2)?;
-            let at: i64 = r.get(3)?;
+            let page: String = r.get("page_name")?;
+            let direction: String = r.get("direction")?;
+            let at: i64 = r.get("created_time")?;
             if direction == "in" {
                 waiting_from.get_or_insert(at);
                 continue;
             }
-            let sender: Option<String> = r.get(4)?;
+            let sender: Option<String> = r.get("sent_by")?;
             let sender = sender.as_deref().unwrap_or(REPLIED_IN_FACEBOOK);
-            let page_id: String = r.get(5)?;
+            let page_id: String = r.get("page_id")?;
             row(&mut pages, &page_id, &page).replies += 1;
             row(&mut staff, sender, sender).replies += 1;
             *days
@@ -151,22 +152,23 @@ impl Store {
         drop(messages);
         // Who waits now, per page and per staff member who has them.
         let mut waiting = self.conn.prepare(
-            "SELECT p.name, c.assignee, c.waiting_since, p.id FROM conversations c
+            "SELECT p.name AS page_name, c.assignee, c.waiting_since, p.id AS page_id
+             FROM conversations c
              JOIN pages p ON p.id = c.page_id
              WHERE c.customer_spoke_last = 1 AND c.done_at IS NULL",
         )?;
         let mut rows = waiting.query([])?;
         while let Some(r) = rows.next()? {
-            let page: String = r.get(0)?;
-            let assignee: Option<String> = r.get(1)?;
+            let page: String = r.get("page_name")?;
+            let assignee: Option<String> = r.get("assignee")?;
             let wait = r
-                .get::<_, Option<i64>>(2)?
+                .get::<_, Option<i64>>("waiting_since")?
                 .map(|since| (until.timestamp() - since).max(0));
             let count = |row: &mut StatsRow| {
                 row.waiting_now += 1;
                 row.longest_wait_s = row.longest_wait_s.max(wait);
             };
-            let page_id: String = r.get(3)?;
+            let page_id: String = r.get("page_id")?;
             count(row(&mut pages, &page_id, &page));
             if let Some(assignee) = assignee {
                 count(row(&mut staff, &assignee, &assignee));

@@ -64,15 +64,16 @@ pub struct Customer {
 
 fn label_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LabelRow> {
     Ok(LabelRow {
-        id: r.get(0)?,
-        name: r.get(1)?,
-        colour: r.get(2)?,
-        conversations: r.get::<_, i64>(3)? as usize,
+        id: r.get("id")?,
+        name: r.get("name")?,
+        colour: r.get("colour")?,
+        conversations: r.get::<_, i64>("conversations")? as usize,
     })
 }
 
+/// What a label row is read from, each column named as `label_row` reads it.
 const LABEL_COLUMNS: &str = "l.id, l.name, l.colour,
-    (SELECT COUNT(*) FROM conversation_labels cl WHERE cl.label_id = l.id)";
+    (SELECT COUNT(*) FROM conversation_labels cl WHERE cl.label_id = l.id) AS conversations";
 
 /// A label's name as staff typed it, cleaned of what a terminal would act on, and as long as
 /// it is kept.

@@ -146,7 +146,8 @@ impl Store {
                         FROM webhook_messages q
                         WHERE q.page_id = c.page_id AND q.person_id = c.customer_id
                           AND q.created_time >= c.updated_time * 1000
-                        ORDER BY q.created_time DESC, q.rowid DESC LIMIT 1), c.snippet),
+                        ORDER BY q.created_time DESC, q.rowid DESC LIMIT 1), c.snippet)
+                        AS snippet,
                     c.updated_time, c.can_reply
                  FROM conversations c
                  WHERE c.id IN (SELECT k.id FROM webhook_messages q CROSS JOIN conversations k
@@ -155,15 +156,16 @@ impl Store {
             statement
                 .query_map([], |r| {
                     Ok(ConversationUpdate {
-                        id: r.get(0)?,
-                        page_id: r.get(1)?,
-                        folder: Folder::parse(&r.get::<_, String>(2)?).unwrap_or(Folder::Inbox),
-                        customer_id: r.get(3)?,
-                        customer_name: r.get(4)?,
-                        snippet: r.get(5)?,
-                        updated_time: to_time(r.get(6)?),
+                        id: r.get("id")?,
+                        page_id: r.get("page_id")?,
+                        folder: Folder::parse(&r.get::<_, String>("folder")?)
+                            .unwrap_or(Folder::Inbox),
+                        customer_id: r.get("customer_id")?,
+                        customer_name: r.get("customer_name")?,
+                        snippet: r.get("snippet")?,
+                        updated_time: to_time(r.get("updated_time")?),
                         unread_estimate: 0,
-                        can_reply: r.get(7)?,
+                        can_reply: r.get("can_reply")?,
                         messages: Vec::new(),
                     })
                 })?
@@ -216,27 +218,27 @@ pub(super) fn queued_messages(
          WHERE page_id = ?1 AND person_id = ?2 ORDER BY created_time, rowid",
     )?;
     let rows = statement.query_map([&update.page_id, &update.customer_id], |r| {
-        let direction = Direction::parse(&r.get::<_, String>(1)?);
+        let direction = Direction::parse(&r.get::<_, String>("direction")?);
         let (from_id, from_name) = match direction {
             Direction::In => (update.customer_id.clone(), update.customer_name.clone()),
             Direction::Out => (update.page_id.clone(), page_name.clone()),
         };
         Ok(NewMessage {
-            fb_id: r.get(0)?,
+            fb_id: r.get("mid")?,
             direction,
             from_id,
             from_name,
-            text: r.get(2)?,
-            sticker: r.get(3)?,
+            text: r.get("text")?,
+            sticker: r.get("sticker")?,
             attachments: r
-                .get::<_, Option<String>>(4)?
+                .get::<_, Option<String>>("attachments")?
                 .and_then(|json| serde_json::from_str(&json).ok())
                 .unwrap_or_default(),
             shares: Vec::new(),
-            created_time: DateTime::from_timestamp_millis(r.get(5)?)
+            created_time: DateTime::from_timestamp_millis(r.get("created_time")?)
                 .unwrap_or(DateTime::UNIX_EPOCH),
             unavailable: false,
-            reply_to: r.get(6)?,
+            reply_to: r.get("reply_to")?,
         })
     })?;
     rows.collect()
