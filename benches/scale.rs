@@ -112,14 +112,14 @@ fn conversation(page: usize, n: usize) -> ConversationUpdate {
         })
         .collect();
     ConversationUpdate {
-        id: format!("t_{page}_{n}"),
+        id: format!("t_{page}_{n}").into(),
         page_id: page_id.clone(),
         folder: if n % 20 == 7 {
             Folder::Spam
         } else {
             Folder::Inbox
         },
-        customer_id,
+        customer_id: customer_id.into(),
         customer_name,
         snippet: messages.last().unwrap().text.clone(),
         updated_time: messages.last().unwrap().created_time,

@@ -19,7 +19,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::config::Config;
 use crate::files::OutgoingFile;
 use crate::i18n::{Lang, S, Tr};
-use crate::model::{Direction, Filter, LabelMatch, SendStatus};
+use crate::model::{ConversationId, Direction, Filter, LabelMatch, SendStatus};
 use crate::store::private::LOG_FILE;
 use crate::store::{Lease, ListQuery, Store};
 use crate::sync::{Delivery, Engine, EngineCommand, PageOutcome, SyncEvent, Trigger};
@@ -77,14 +77,14 @@ enum Command {
     },
     /// Show a conversation's messages, oldest first.
     Messages {
-        conversation_id: String,
+        conversation_id: ConversationId,
         #[arg(long)]
         json: bool,
     },
     /// Reply to a conversation: stored first, then delivered at once. Each file goes as a
     /// message of its own, after the text, in order.
     Reply {
-        conversation_id: String,
+        conversation_id: ConversationId,
         /// The text (may be left out when files are attached).
         text: Option<String>,
         /// A picture, video, audio or document to send (repeatable; up to 25 MB each).
@@ -108,13 +108,13 @@ enum Command {
     /// Mark a conversation done: it leaves All, Unread and Unreplied until the buyer writes
     /// again (`--undo`: not done).
     Done {
-        conversation_id: String,
+        conversation_id: ConversationId,
         #[arg(long)]
         undo: bool,
     },
     /// Put a label on a conversation (created when there is none of that name) or take it off.
     Label {
-        conversation_id: String,
+        conversation_id: ConversationId,
         #[arg(value_enum)]
         change: team::LabelChange,
         name: String,
@@ -128,7 +128,7 @@ enum Command {
     },
     /// Give a conversation to a staff member of the config's [[staff]] (`nobody`: to no one).
     Assign {
-        conversation_id: String,
+        conversation_id: ConversationId,
         staff: String,
     },
     /// Say that you (or --name) take new conversations now, or are away; without a state, who
@@ -141,7 +141,7 @@ enum Command {
     },
     /// Write a note about a conversation's customer (internal: never sent).
     Note {
-        conversation_id: String,
+        conversation_id: ConversationId,
         text: String,
     },
     /// How the team is doing: first-response times, replies, who waits, spam rescued.
@@ -342,7 +342,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let name = writes
                 .conversation(conversation_id)?
                 .map(|c| c.customer_name)
-                .unwrap_or_else(|| conversation_id.clone());
+                .unwrap_or_else(|| conversation_id.to_string());
             if !writes.mark_done(conversation_id, !undo, Utc::now())? {
                 eprintln!("{}", tr.f(S::CliNoConversation, &[conversation_id]));
                 return Ok(ExitCode::FAILURE);
@@ -624,7 +624,12 @@ fn conversations(tr: Tr, store: &Store, query: &ListQuery, json: bool) -> Result
     Ok(ExitCode::SUCCESS)
 }
 
-fn messages(tr: Tr, store: &Store, conversation_id: &str, json: bool) -> Result<ExitCode> {
+fn messages(
+    tr: Tr,
+    store: &Store,
+    conversation_id: &ConversationId,
+    json: bool,
+) -> Result<ExitCode> {
     let Some(conversation) = store.conversation(conversation_id)? else {
         bail!("no conversation {conversation_id} in the database");
     };
@@ -675,7 +680,7 @@ fn messages(tr: Tr, store: &Store, conversation_id: &str, json: bool) -> Result<
 
 /// A reply as `pagedesk reply` is given it.
 struct Reply<'a> {
-    conversation_id: &'a str,
+    conversation_id: &'a ConversationId,
     text: &'a str,
     files: &'a [std::path::PathBuf],
     /// `human_agent_tag` in the config.

@@ -9,6 +9,7 @@ use clap::{Subcommand, ValueEnum};
 use super::output::{local_time, out};
 use crate::config::Config;
 use crate::i18n::{S, Tr};
+use crate::model::ConversationId;
 use crate::store::{Stats, StatsRow, Store, StoreError};
 use crate::text::fit;
 
@@ -33,13 +34,13 @@ pub enum Availability {
 }
 
 /// The customer's name of a conversation, else its id.
-fn customer_name(store: &Store, conversation_id: &str) -> Result<Option<String>> {
+fn customer_name(store: &Store, conversation_id: &ConversationId) -> Result<Option<String>> {
     Ok(store
         .conversation(conversation_id)?
         .map(|c| c.customer_name))
 }
 
-fn no_conversation(tr: Tr, conversation_id: &str) -> Result<ExitCode> {
+fn no_conversation(tr: Tr, conversation_id: &ConversationId) -> Result<ExitCode> {
     eprintln!("{}", tr.f(S::CliNoConversation, &[&conversation_id]));
     Ok(ExitCode::FAILURE)
 }
@@ -48,7 +49,7 @@ fn no_conversation(tr: Tr, conversation_id: &str) -> Result<ExitCode> {
 pub fn label(
     tr: Tr,
     store: &mut Store,
-    conversation_id: &str,
+    conversation_id: &ConversationId,
     change: LabelChange,
     name: &str,
 ) -> Result<ExitCode> {
@@ -126,7 +127,7 @@ pub fn assign(
     tr: Tr,
     config: &Config,
     store: &mut Store,
-    conversation_id: &str,
+    conversation_id: &ConversationId,
     staff: &str,
 ) -> Result<ExitCode> {
     let team = config.team();
@@ -189,7 +190,12 @@ pub fn staff(
 }
 
 /// `pagedesk note ID TEXT`: a note about the conversation's customer.
-pub fn note(tr: Tr, store: &mut Store, conversation_id: &str, text: &str) -> Result<ExitCode> {
+pub fn note(
+    tr: Tr,
+    store: &mut Store,
+    conversation_id: &ConversationId,
+    text: &str,
+) -> Result<ExitCode> {
     let Some(customer) = customer_name(store, conversation_id)? else {
         return no_conversation(tr, conversation_id);
     };

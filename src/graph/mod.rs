@@ -15,14 +15,14 @@ use url::Url;
 pub use error::{GraphError, Usage, classify};
 
 use crate::files::FileKind;
-use crate::model::Folder;
+use crate::model::{ConversationId, Folder, Psid};
 pub use events::{
     Change, EventAttachment, EventChange, EventMessage, EventReferral, WebhookEvents,
     webhook_events,
 };
 pub use wire::{
-    Attachment, Conversation, ConversationId, ExchangedToken, List, ManagedPage, Message, PageInfo,
-    Person, SentMessage,
+    Attachment, Conversation, ExchangedToken, List, ListedConversation, ManagedPage, Message,
+    PageInfo, Person, SentMessage,
 };
 
 /// A Page access token. It is shown as `[redacted]` by `Debug` and can only be read through
@@ -413,7 +413,7 @@ impl GraphClient {
         token: &AccessToken,
         folder: Folder,
         after: Option<&str>,
-    ) -> Result<Listing<ConversationId>, GraphError> {
+    ) -> Result<Listing<ListedConversation>, GraphError> {
         self.list_folder(
             page_id,
             token,
@@ -433,12 +433,19 @@ impl GraphClient {
         page_id: &str,
         token: &AccessToken,
         folder: Folder,
-        person: &str,
+        person: &Psid,
         size: ListSize,
     ) -> Result<Option<Conversation>, GraphError> {
         let fields = size.fields();
         let listing = self
-            .list_folder(page_id, token, folder, &fields, 1, &[("user_id", person)])
+            .list_folder(
+                page_id,
+                token,
+                folder,
+                &fields,
+                1,
+                &[("user_id", person.as_str())],
+            )
             .await?;
         Ok(listing.items.into_iter().next())
     }
@@ -449,10 +456,17 @@ impl GraphClient {
         page_id: &str,
         token: &AccessToken,
         folder: Folder,
-        person: &str,
+        person: &Psid,
     ) -> Result<bool, GraphError> {
-        let listing: Listing<ConversationId> = self
-            .list_folder(page_id, token, folder, "id", 1, &[("user_id", person)])
+        let listing: Listing<ListedConversation> = self
+            .list_folder(
+                page_id,
+                token,
+                folder,
+                "id",
+                1,
+                &[("user_id", person.as_str())],
+            )
             .await?;
         Ok(!listing.items.is_empty())
     }
@@ -489,11 +503,11 @@ impl GraphClient {
     pub async fn conversation(
         &self,
         page_id: &str,
-        conversation_id: &str,
+        conversation_id: &ConversationId,
         token: &AccessToken,
         size: ListSize,
     ) -> Result<Conversation, GraphError> {
-        let url = self.url(&[conversation_id]);
+        let url = self.url(&[conversation_id.as_str()]);
         let fields = size.fields();
         let query = [("fields", fields.as_str())];
         let (conversation, _) = self.read(url, &query, token, Some(page_id)).await?;
@@ -506,12 +520,12 @@ impl GraphClient {
     pub async fn messages(
         &self,
         page_id: &str,
-        conversation_id: &str,
+        conversation_id: &ConversationId,
         token: &AccessToken,
         limit: usize,
         after: Option<&str>,
     ) -> Result<Listing<Message>, GraphError> {
-        let url = self.url(&[conversation_id, "messages"]);
+        let url = self.url(&[conversation_id.as_str(), "messages"]);
         let limit = limit.to_string();
         let mut query = vec![("fields", MESSAGE_FIELDS), ("limit", limit.as_str())];
         query.extend(after_cursor(after));
@@ -656,14 +670,14 @@ impl GraphClient {
         &self,
         page_id: &str,
         token: &AccessToken,
-        recipient_id: &str,
+        recipient_id: &Psid,
         text: &str,
         messaging_type: MessagingType,
     ) -> Result<SentMessage, GraphError> {
         self.post_message(
             page_id,
             token,
-            recipient_id,
+            recipient_id.as_str(),
             SendText { text },
             messaging_type,
         )
@@ -731,7 +745,7 @@ impl GraphClient {
         &self,
         page_id: &str,
         token: &AccessToken,
-        recipient_id: &str,
+        recipient_id: &Psid,
         kind: FileKind,
         attachment_id: &str,
         messaging_type: MessagingType,
@@ -742,8 +756,14 @@ impl GraphClient {
                 payload: AttachmentPayload { attachment_id },
             },
         };
-        self.post_message(page_id, token, recipient_id, message, messaging_type)
-            .await
+        self.post_message(
+            page_id,
+            token,
+            recipient_id.as_str(),
+            message,
+            messaging_type,
+        )
+        .await
     }
 
     async fn read<T: DeserializeOwned>(

@@ -36,8 +36,8 @@ pub struct Cursors {
 
 /// A conversation listed by id alone (`fields=id`): what a folder holds, cheaply.
 #[derive(Debug, Clone, Deserialize)]
-pub struct ConversationId {
-    pub id: String,
+pub struct ListedConversation {
+    pub id: crate::model::ConversationId,
 }
 
 /// A page the user manages, from `GET /me/accounts`, with its page token and the user's tasks.
@@ -81,7 +81,7 @@ pub struct PageInfo {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Conversation {
-    pub id: String,
+    pub id: crate::model::ConversationId,
     #[serde(default, deserialize_with = "optional_graph_time")]
     pub updated_time: Option<DateTime<Utc>>,
     pub snippet: Option<String>,

@@ -7,13 +7,13 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{QueuedMessage, Result, Store, to_time};
-use crate::model::{HeldBy, Referral};
+use crate::model::{HeldBy, Psid, Referral};
 
 /// A change an event told, cleaned, for the page and the person (the buyer's PSID).
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeptChange {
     pub page_id: String,
-    pub person_id: String,
+    pub person_id: Psid,
     pub at: DateTime<Utc>,
     pub change: Amend,
 }
@@ -123,7 +123,7 @@ fn keep_change(tx: &Transaction<'_>, kept: &KeptChange) -> rusqlite::Result<()> 
                 "UPDATE webhook_messages SET text = '', sticker = NULL, attachments = NULL
                  WHERE mid = ?1 AND page_id = ?2 AND person_id = ?3 AND direction = 'in'",
             )?
-            .execute([mid, &kept.page_id, &kept.person_id])?;
+            .execute(params![mid, kept.page_id, kept.person_id])?;
             amend_message(tx, mid)?;
         }
         Amend::Reacted {
@@ -335,14 +335,14 @@ pub(super) fn edited_on_facebook(
 pub(super) fn referral_of(
     conn: &rusqlite::Connection,
     page_id: &str,
-    person_id: &str,
+    person_id: &Psid,
 ) -> rusqlite::Result<Option<Referral>> {
     conn.prepare_cached(
         "SELECT source, reference, ad_id, ad_title, photo_url, post_id, product_id, referred_at
          FROM referrals WHERE page_id = ?1 AND person_id = ?2
          ORDER BY referred_at DESC, id DESC LIMIT 1",
     )?
-    .query_row([page_id, person_id], |r| {
+    .query_row(rusqlite::params![page_id, person_id], |r| {
         Ok(Referral {
             source: r.get("source")?,
             reference: r.get("reference")?,
@@ -361,12 +361,12 @@ pub(super) fn referral_of(
 pub(super) fn held_by(
     conn: &rusqlite::Connection,
     page_id: &str,
-    person_id: &str,
+    person_id: &Psid,
 ) -> rusqlite::Result<Option<HeldBy>> {
     conn.prepare_cached(
         "SELECT app_id, since FROM thread_holders WHERE page_id = ?1 AND person_id = ?2",
     )?
-    .query_row([page_id, person_id], |r| {
+    .query_row(rusqlite::params![page_id, person_id], |r| {
         Ok(HeldBy {
             app_id: r.get(0)?,
             since: to_time(r.get(1)?),
@@ -462,10 +462,13 @@ mod tests {
                 messages: Vec::new(),
             })
             .unwrap();
-        let messages = store.messages("t_1").unwrap();
+        let messages = store.messages(&"t_1".into()).unwrap();
         assert_eq!(messages.len(), 2);
         assert!(messages[1].removed && messages[1].text.is_empty());
-        assert_eq!(store.conversation("t_1").unwrap().unwrap().snippet, "");
+        assert_eq!(
+            store.conversation(&"t_1".into()).unwrap().unwrap().snippet,
+            ""
+        );
         assert!(store.search("0912", 10).unwrap().is_empty());
         drop(store);
         assert!(!words_on_disk(dir.path(), b"0912"));
@@ -526,7 +529,7 @@ mod tests {
         };
         store.keep_events(&[], &[unsent], now).unwrap();
         store.apply_conversation(&lan(vec![copy])).unwrap();
-        let message = &store.messages("t_1").unwrap()[0];
+        let message = &store.messages(&"t_1".into()).unwrap()[0];
         assert!(
             message.removed && message.attachments.is_empty(),
             "{message:?}"
@@ -546,7 +549,7 @@ mod tests {
         event.message.attachments = vec![place()];
         store.keep_events(&[event], &[], now).unwrap();
         store.merge_event_messages().unwrap();
-        let message = &store.messages("t_1").unwrap()[0];
+        let message = &store.messages(&"t_1".into()).unwrap()[0];
         assert_eq!(
             message.attachments[0].name.as_deref(),
             Some("Chợ Bến Thành"),
@@ -583,7 +586,7 @@ mod tests {
             stranger(Amend::Unsent { mid: "m_1".into() }),
         ];
         store.keep_events(&[], &changes, now).unwrap();
-        let message = &store.messages("t_1").unwrap()[0];
+        let message = &store.messages(&"t_1".into()).unwrap()[0];
         assert_eq!(message.text, "Váy hoa còn không?");
         assert!(!message.removed && message.edit_count == 0 && message.reactions.is_empty());
         // Her own edit still goes through.
@@ -597,7 +600,7 @@ mod tests {
         };
         store.keep_events(&[], &[hers], now).unwrap();
         assert_eq!(
-            store.messages("t_1").unwrap()[0].text,
+            store.messages(&"t_1".into()).unwrap()[0].text,
             "Váy hoa còn size L không?"
         );
     }
@@ -614,12 +617,12 @@ mod tests {
         let mut copy = kept("m_1", "", now).message;
         copy.from_name = "Lan".into();
         store.apply_conversation(&lan(vec![copy])).unwrap();
-        let message = &store.messages("t_1").unwrap()[0];
+        let message = &store.messages(&"t_1".into()).unwrap()[0];
         assert_eq!(
             message.attachments[0].name.as_deref(),
             Some("Chợ Bến Thành")
         );
-        let row = store.conversation("t_1").unwrap().unwrap();
+        let row = store.conversation(&"t_1".into()).unwrap().unwrap();
         assert_eq!(
             row.carried,
             Some(crate::model::Carried::Place("Chợ Bến Thành".into()))
@@ -641,7 +644,7 @@ mod tests {
         sticker.message.sticker = Some("https://scontent.example/like.png".into());
         store.keep_events(&[sticker], &[], Utc::now()).unwrap();
         store.merge_event_messages().unwrap();
-        let row = store.conversation("t_1").unwrap().unwrap();
+        let row = store.conversation(&"t_1".into()).unwrap().unwrap();
         assert_eq!(row.snippet, "");
         assert_eq!(row.carried, Some(crate::model::Carried::Sticker));
     }

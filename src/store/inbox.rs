@@ -139,8 +139,8 @@ impl Store {
     /// The stored versions (updated time, snippet) of those of `ids` that are stored.
     pub fn conversation_versions(
         &self,
-        ids: &[String],
-    ) -> Result<HashMap<String, (DateTime<Utc>, String)>> {
+        ids: &[ConversationId],
+    ) -> Result<HashMap<ConversationId, (DateTime<Utc>, String)>> {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT updated_time, snippet FROM conversations WHERE id = ?1")?;
@@ -196,16 +196,16 @@ impl Store {
     pub fn spam_moves(
         &self,
         page_id: &str,
-        in_spam: &HashSet<String>,
-    ) -> Result<(Vec<String>, Vec<String>)> {
+        in_spam: &HashSet<ConversationId>,
+    ) -> Result<(Vec<ConversationId>, Vec<ConversationId>)> {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT id, folder = 'spam' FROM conversations WHERE page_id = ?1")?;
         let mut left = Vec::new();
         let mut entered = Vec::new();
-        let rows = stmt.query_map([page_id], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))?;
+        let rows = stmt.query_map([page_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
         for row in rows {
-            let (id, marked): (String, bool) = row?;
+            let (id, marked): (ConversationId, bool) = row?;
             match (marked, in_spam.contains(&id)) {
                 (true, false) => left.push(id),
                 (false, true) => entered.push(id),
@@ -216,7 +216,7 @@ impl Store {
     }
 
     /// Files conversations in the folders Facebook moved them to (the spam mark is the folder).
-    pub fn move_conversations(&mut self, moves: &[(String, Folder)]) -> Result<()> {
+    pub fn move_conversations(&mut self, moves: &[(ConversationId, Folder)]) -> Result<()> {
         let tx = self.write()?;
         let now = Utc::now().timestamp();
         for (id, folder) in moves {
@@ -234,7 +234,7 @@ impl Store {
     /// Staff marked a conversation done (`done`) or took it back; whether there was one.
     pub fn mark_done(
         &mut self,
-        conversation_id: &str,
+        conversation_id: &ConversationId,
         done: bool,
         at: DateTime<Utc>,
     ) -> Result<bool> {
@@ -263,12 +263,12 @@ impl Store {
     pub fn listed_done(
         &mut self,
         page_id: &str,
-        listed: &HashSet<String>,
-        to_inbox: &[String],
+        listed: &HashSet<ConversationId>,
+        to_inbox: &[ConversationId],
         at: DateTime<Utc>,
     ) -> Result<()> {
         let tx = self.write()?;
-        let before: Vec<String> = tx
+        let before: Vec<ConversationId> = tx
             .prepare_cached("SELECT id FROM conversations WHERE page_id = ?1 AND listed_done = 1")?
             .query_map([page_id], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
@@ -296,7 +296,11 @@ impl Store {
 
     /// The done conversations last seen in the Done folder's first page that `listed` lacks:
     /// moved back to the inbox, or only pushed down by newer Done ones.
-    pub fn left_done(&self, page_id: &str, listed: &HashSet<String>) -> Result<Vec<LeftDone>> {
+    pub fn left_done(
+        &self,
+        page_id: &str,
+        listed: &HashSet<ConversationId>,
+    ) -> Result<Vec<LeftDone>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, customer_id FROM conversations
              WHERE page_id = ?1 AND listed_done = 1 AND done_at IS NOT NULL",
@@ -493,7 +497,7 @@ impl Store {
 /// instead of the message being stored twice and, worse, sent again.
 fn adopt_own_reply(
     tx: &Transaction<'_>,
-    conversation_id: &str,
+    conversation_id: &ConversationId,
     message: &NewMessage,
 ) -> rusqlite::Result<bool> {
     if tx
@@ -802,7 +806,7 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
     tx.prepare_cached("DELETE FROM spam_waiting WHERE conversation_id = ?1")?
         .execute([&update.id])?;
     tx.prepare_cached("DELETE FROM webhook_messages WHERE page_id = ?1 AND person_id = ?2")?
-        .execute([&update.page_id, &update.customer_id])?;
+        .execute(params![update.page_id, update.customer_id])?;
     Ok(applied)
 }
 

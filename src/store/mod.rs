@@ -29,7 +29,8 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use serde::Serialize;
 
 use crate::model::{
-    Attachment, Direction, Filter, Folder, ReplyProblem, ReplyTo, SendStatus, SyncErrorKind,
+    Attachment, ConversationId, Direction, Filter, Folder, Psid, ReplyProblem, ReplyTo, SendStatus,
+    SyncErrorKind,
 };
 
 pub const DATABASE_FILE: &str = "pagedesk.db";
@@ -195,7 +196,7 @@ impl FilterCounts {
 /// A search result: a conversation, and the message that matched (none for a name match).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchHit {
-    pub conversation_id: String,
+    pub conversation_id: ConversationId,
     pub message_row: Option<i64>,
 }
 
@@ -207,10 +208,10 @@ fn to_time(seconds: i64) -> DateTime<Utc> {
 /// store.
 #[derive(Debug, Clone)]
 pub struct ConversationUpdate {
-    pub id: String,
+    pub id: ConversationId,
     pub page_id: String,
     pub folder: Folder,
-    pub customer_id: String,
+    pub customer_id: Psid,
     pub customer_name: String,
     pub snippet: String,
     pub updated_time: DateTime<Utc>,
@@ -245,9 +246,9 @@ pub enum Marked {
 /// A done conversation that left the first page of Facebook's Done folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LeftDone {
-    pub conversation: String,
+    pub conversation: ConversationId,
     /// The buyer's PSID: how Facebook is asked where the conversation is now.
-    pub person: String,
+    pub person: Psid,
 }
 
 /// A link the buyer shared (a post, a product): where it points and what it is called.
@@ -289,11 +290,11 @@ pub struct Applied {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ConversationRow {
-    pub id: String,
+    pub id: ConversationId,
     pub page_id: String,
     #[serde(skip)]
     pub page_name: String,
-    pub customer_id: String,
+    pub customer_id: Psid,
     pub customer_name: String,
     pub snippet: String,
     pub updated_time: DateTime<Utc>,
@@ -358,7 +359,7 @@ pub struct MessageRow {
     #[serde(skip)]
     pub row: i64,
     pub id: String,
-    pub conversation_id: String,
+    pub conversation_id: ConversationId,
     pub direction: Direction,
     pub from_id: String,
     pub from_name: String,
@@ -474,18 +475,26 @@ mod tests {
             tx.commit().unwrap();
         }
         let mut store = super::Store::open(dir.path()).unwrap().as_staff("Hà");
-        let kept = store.conversation("t_1").unwrap().unwrap();
+        let kept = store.conversation(&"t_1".into()).unwrap().unwrap();
         assert_eq!(kept.customer_name, "Nguyễn Thị Lan");
         assert_eq!(kept.done_by.as_deref(), Some("Hà"));
         assert!(kept.labels.is_empty() && kept.assignee.is_none());
-        assert_eq!(store.messages("t_1").unwrap().len(), 1);
+        assert_eq!(store.messages(&"t_1".into()).unwrap().len(), 1);
         let label = store
             .create_label("đã chốt", None, chrono::Utc::now())
             .unwrap();
         store
-            .set_label("t_1", label.id, true, chrono::Utc::now())
+            .set_label(&"t_1".into(), label.id, true, chrono::Utc::now())
             .unwrap();
-        assert_eq!(store.conversation("t_1").unwrap().unwrap().labels.len(), 1);
+        assert_eq!(
+            store
+                .conversation(&"t_1".into())
+                .unwrap()
+                .unwrap()
+                .labels
+                .len(),
+            1
+        );
     }
 
     #[test]
@@ -576,7 +585,7 @@ pub struct FolderSync {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WaitingSpam {
-    pub conversation_id: String,
+    pub conversation_id: ConversationId,
     pub page_id: String,
     pub customer_name: String,
     pub last_customer_message_time: DateTime<Utc>,
@@ -602,9 +611,9 @@ pub enum Lease {
 #[derive(Debug, Clone)]
 pub struct QueuedReply {
     pub message_id: i64,
-    pub conversation_id: String,
+    pub conversation_id: ConversationId,
     pub page_id: String,
-    pub recipient_id: String,
+    pub recipient_id: Psid,
     pub text: String,
     pub attempts: u32,
     pub first_attempt_at: Option<DateTime<Utc>>,
@@ -750,7 +759,10 @@ pub fn writable(path: &Path) -> bool {
 
 /// Recomputes whether the customer spoke last in a conversation, from its messages (a refused
 /// reply does not count as an answer).
-fn refresh_last_speaker(tx: &Transaction<'_>, conversation_id: &str) -> rusqlite::Result<()> {
+fn refresh_last_speaker(
+    tx: &Transaction<'_>,
+    conversation_id: &ConversationId,
+) -> rusqlite::Result<()> {
     tx.prepare_cached(
         "UPDATE conversations SET customer_spoke_last = COALESCE((
             SELECT direction = 'in' FROM messages
@@ -851,3 +863,22 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     tx.commit()?;
     Ok(())
 }
+
+/// Facebook's ids are kept as the text Facebook sends.
+macro_rules! id_column {
+    ($($name:ty),*) => {$(
+        impl rusqlite::ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(rusqlite::types::ToSqlOutput::from(self.as_str()))
+            }
+        }
+
+        impl rusqlite::types::FromSql for $name {
+            fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+                String::column_result(value).map(<$name>::from)
+            }
+        }
+    )*};
+}
+
+id_column!(ConversationId, Psid);

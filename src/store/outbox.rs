@@ -12,7 +12,7 @@ use crate::model::Attachment;
 fn remove_reply(
     tx: &Transaction<'_>,
     message_id: i64,
-    conversation: &str,
+    conversation: &ConversationId,
 ) -> Result<Option<crate::files::OutgoingFile>> {
     tx.execute("DELETE FROM outbox WHERE message_id = ?1", [message_id])?;
     tx.execute(
@@ -91,7 +91,7 @@ impl Store {
 
     /// Keeps what this connection's staff member typed in a conversation's reply box (an
     /// empty text removes it). A draft left from before drafts had owners is taken over.
-    pub fn save_draft(&mut self, conversation_id: &str, text: &str) -> Result<()> {
+    pub fn save_draft(&mut self, conversation_id: &ConversationId, text: &str) -> Result<()> {
         let staff = self.staff.clone();
         let tx = self.write()?;
         tx.execute(
@@ -112,7 +112,7 @@ impl Store {
     /// removes them).
     pub fn save_draft_files(
         &mut self,
-        conversation_id: &str,
+        conversation_id: &ConversationId,
         files: &[OutgoingFile],
     ) -> Result<()> {
         let staff = self.staff.clone();
@@ -134,7 +134,7 @@ impl Store {
     }
 
     /// The files this staff member attached to a conversation's reply and has not sent.
-    pub fn draft_files(&self, conversation_id: &str) -> Result<Vec<OutgoingFile>> {
+    pub fn draft_files(&self, conversation_id: &ConversationId) -> Result<Vec<OutgoingFile>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT path, name, mime_type, kind, size, sha256 FROM draft_files
              WHERE conversation_id = ?1 AND staff = ?2 ORDER BY position",
@@ -145,7 +145,7 @@ impl Store {
 
     /// This staff member's draft of a conversation, else one left from before drafts had
     /// owners; never another staff member's.
-    pub fn draft(&self, conversation_id: &str) -> Result<Option<String>> {
+    pub fn draft(&self, conversation_id: &ConversationId) -> Result<Option<String>> {
         Ok(self
             .conn
             .query_row(
@@ -162,7 +162,7 @@ impl Store {
     pub fn set_presence(
         &mut self,
         instance: &str,
-        shown: Option<(&str, bool)>,
+        shown: Option<(&ConversationId, bool)>,
         now: DateTime<Utc>,
     ) -> Result<()> {
         let staff = self.staff.clone();
@@ -185,7 +185,7 @@ impl Store {
     /// The other inboxes showing a conversation that said so since `since`.
     pub fn presence_in(
         &self,
-        conversation_id: &str,
+        conversation_id: &ConversationId,
         except_instance: &str,
         since: DateTime<Utc>,
     ) -> Result<Vec<Presence>> {
@@ -209,7 +209,7 @@ impl Store {
     /// Writes a reply to the database, pending, before anything is sent. Returns its message id.
     pub fn enqueue_reply(
         &mut self,
-        conversation_id: &str,
+        conversation_id: &ConversationId,
         text: &str,
         now: DateTime<Utc>,
     ) -> Result<i64> {
@@ -222,7 +222,7 @@ impl Store {
     /// their message ids in the order they go.
     pub fn enqueue_reply_with_files(
         &mut self,
-        conversation_id: &str,
+        conversation_id: &ConversationId,
         text: &str,
         files: &[OutgoingFile],
         now: DateTime<Utc>,
@@ -233,7 +233,7 @@ impl Store {
         }
         let staff = self.staff.clone();
         let tx = self.write()?;
-        let target: Option<(String, String, String)> = tx
+        let target: Option<(ConversationId, String, Psid)> = tx
             .query_row(
                 "SELECT c.page_id, c.customer_id, p.name FROM conversations c
                  JOIN pages p ON p.id = c.page_id WHERE c.id = ?1",
@@ -242,7 +242,7 @@ impl Store {
             )
             .optional()?;
         let Some((page_id, customer_id, page_name)) = target else {
-            return Err(StoreError::NoConversation(conversation_id.to_owned()));
+            return Err(StoreError::NoConversation(conversation_id.to_string()));
         };
         let sent_by = Some(staff.as_str()).filter(|s| !s.is_empty());
         let parts = has_text
@@ -518,7 +518,7 @@ impl Store {
             params![message_id, reason, problem.code(), retry_possible],
         )?;
         tx.execute("DELETE FROM outbox WHERE message_id = ?1", [message_id])?;
-        let conversation: String = tx.query_row(
+        let conversation: ConversationId = tx.query_row(
             "SELECT conversation_id FROM messages WHERE id = ?1",
             [message_id],
             |r| r.get(0),
@@ -554,7 +554,7 @@ impl Store {
             tx.commit()?;
             return Ok(true);
         }
-        let target: Option<(String, String, String)> = tx
+        let target: Option<(ConversationId, String, Psid)> = tx
             .query_row(
                 "SELECT m.conversation_id, c.page_id, c.customer_id FROM messages m
                  JOIN conversations c ON c.id = m.conversation_id
@@ -622,7 +622,7 @@ impl Store {
     pub fn take_back_reply(&mut self, message_id: i64, now: DateTime<Utc>) -> Result<TakeBack> {
         let tx = self.write()?;
         struct Unsent {
-            conversation: String,
+            conversation: ConversationId,
             text: String,
             status: String,
             claimed_until: Option<i64>,
@@ -691,7 +691,7 @@ impl Store {
     /// reply taken back does. False when it is no longer waiting for that look.
     pub fn drop_withdrawn_reply(&mut self, message_id: i64) -> Result<bool> {
         let tx = self.write()?;
-        let conversation: Option<String> = tx
+        let conversation: Option<ConversationId> = tx
             .query_row(
                 "SELECT m.conversation_id FROM messages m JOIN outbox o ON o.message_id = m.id
                  WHERE m.id = ?1 AND o.withdrawn_at IS NOT NULL AND m.status = 'pending'",

@@ -119,7 +119,7 @@ impl ListQuery {
 
 impl Store {
     /// A conversation with where its buyer came from and which app has it.
-    pub fn conversation(&self, id: &str) -> Result<Option<ConversationRow>> {
+    pub fn conversation(&self, id: &ConversationId) -> Result<Option<ConversationRow>> {
         let row = self
             .conn
             .query_row(
@@ -168,7 +168,11 @@ impl Store {
     }
 
     /// Where a conversation stands in a list, if it is in it.
-    pub fn position_in(&self, query: &ListQuery, conversation_id: &str) -> Result<Option<usize>> {
+    pub fn position_in(
+        &self,
+        query: &ListQuery,
+        conversation_id: &ConversationId,
+    ) -> Result<Option<usize>> {
         let Some(target) = self.conversation(conversation_id)? else {
             return Ok(None);
         };
@@ -204,9 +208,9 @@ impl Store {
     pub fn next_marked(
         &self,
         query: &ListQuery,
-        current: Option<&str>,
+        current: Option<&ConversationId>,
         marked: Marked,
-    ) -> Result<Option<String>> {
+    ) -> Result<Option<ConversationId>> {
         let (condition, params) = query.condition(&self.staff);
         let (_, order, before_it) = query.order.sql();
         let mark = match marked {
@@ -216,16 +220,17 @@ impl Store {
                     AND f.status = 'failed')"
             }
         };
-        let first = |extra: &str, params: &[(&str, &dyn ToSql)]| -> Result<Option<String>> {
-            Ok(self
-                .conn
-                .prepare_cached(&format!(
-                    "SELECT c.id FROM conversations c WHERE {condition} AND {mark}
+        let first =
+            |extra: &str, params: &[(&str, &dyn ToSql)]| -> Result<Option<ConversationId>> {
+                Ok(self
+                    .conn
+                    .prepare_cached(&format!(
+                        "SELECT c.id FROM conversations c WHERE {condition} AND {mark}
                        {extra} ORDER BY {order} LIMIT 1"
-                ))?
-                .query_row(params, |r| r.get(0))
-                .optional()?)
-        };
+                    ))?
+                    .query_row(params, |r| r.get(0))
+                    .optional()?)
+            };
         if let Some(current) = current
             .map(|id| self.conversation(id))
             .transpose()?
@@ -320,7 +325,7 @@ impl Store {
     }
 
     /// Messages of a conversation, oldest first.
-    pub fn messages(&self, conversation_id: &str) -> Result<Vec<MessageRow>> {
+    pub fn messages(&self, conversation_id: &ConversationId) -> Result<Vec<MessageRow>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, fb_id, conversation_id, direction, from_id, from_name, text, sticker,
                 attachments, created_time, status, error, retry_possible, error_code, shares,
@@ -481,7 +486,7 @@ impl Store {
     }
 
     /// How many messages a conversation has (all of them when `None`).
-    pub fn message_count(&self, conversation_id: Option<&str>) -> Result<usize> {
+    pub fn message_count(&self, conversation_id: Option<&ConversationId>) -> Result<usize> {
         Ok(self.conn.query_row(
             "SELECT COUNT(*) FROM messages WHERE ?1 IS NULL OR conversation_id = ?1",
             [conversation_id],
@@ -490,7 +495,7 @@ impl Store {
     }
 
     /// Staff opened the conversation: nothing in it is unread any more.
-    pub fn mark_read(&mut self, conversation_id: &str) -> Result<()> {
+    pub fn mark_read(&mut self, conversation_id: &ConversationId) -> Result<()> {
         let tx = self.write()?;
         tx.execute(
             "UPDATE conversations SET unread_count = 0 WHERE id = ?1 AND unread_count <> 0",
@@ -534,10 +539,10 @@ mod tests {
         messages: Vec<NewMessage>,
     ) -> ConversationUpdate {
         ConversationUpdate {
-            id: id.to_owned(),
+            id: id.to_owned().into(),
             page_id: "p".into(),
             folder,
-            customer_id: format!("u-{id}"),
+            customer_id: format!("u-{id}").into(),
             customer_name: name.to_owned(),
             snippet: messages.last().map(|m| m.text.clone()).unwrap_or_default(),
             updated_time: messages.last().map(|m| m.created_time).unwrap(),
@@ -553,7 +558,7 @@ mod tests {
             .conversations(query)
             .unwrap()
             .into_iter()
-            .map(|c| c.id)
+            .map(|c| c.id.to_string())
             .collect()
     }
 
@@ -568,7 +573,7 @@ mod tests {
         store
             .apply_conversation(&conversation("t_share", "Lan", Folder::Inbox, vec![shared]))
             .unwrap();
-        let row = store.conversation("t_share").unwrap().unwrap();
+        let row = store.conversation(&"t_share".into()).unwrap().unwrap();
         assert_eq!(row.carried, Some(Carried::Link("Váy hoa nhí".into())));
     }
 
@@ -646,7 +651,7 @@ mod tests {
             .unwrap();
         let waiting = |store: &Store| {
             store
-                .conversation("t_9")
+                .conversation(&"t_9".into())
                 .unwrap()
                 .unwrap()
                 .waiting_since
@@ -657,7 +662,9 @@ mod tests {
             Some(30),
             "from the first of the two unanswered"
         );
-        let reply = store.enqueue_reply("t_9", "Dạ 350k ạ", Utc::now()).unwrap();
+        let reply = store
+            .enqueue_reply(&"t_9".into(), "Dạ 350k ạ", Utc::now())
+            .unwrap();
         assert_eq!(waiting(&store), None, "answered");
         store
             .mark_reply_failed(reply, "refused", ReplyProblem::Refused, false)
@@ -690,13 +697,15 @@ mod tests {
             .conversations(&unreplied)
             .unwrap()
             .into_iter()
-            .map(|c| c.id)
+            .map(|c| c.id.to_string())
             .collect();
         assert_eq!(ids, ["t_3", "t_1"]);
-        store.mark_read("t_3").unwrap();
+        store.mark_read(&"t_3".into()).unwrap();
         assert_eq!(store.filter_counts(Some("p")).unwrap().unread, 2);
         // A reply makes it replied at once, even before it is sent.
-        store.enqueue_reply("t_1", "Dạ 350k ạ", Utc::now()).unwrap();
+        store
+            .enqueue_reply(&"t_1".into(), "Dạ 350k ạ", Utc::now())
+            .unwrap();
         assert_eq!(store.filter_counts(None).unwrap().unreplied, 1);
     }
 
@@ -707,7 +716,7 @@ mod tests {
         // Marked done an hour ago: the fixture's messages are minutes old.
         assert!(
             store
-                .mark_done("t_3", true, Utc::now() - Duration::hours(1))
+                .mark_done(&"t_3".into(), true, Utc::now() - Duration::hours(1))
                 .unwrap()
         );
         let counts = store.filter_counts(None).unwrap();
@@ -718,7 +727,7 @@ mod tests {
         assert_eq!(store.unread_by_page().unwrap(), [("p".to_owned(), 2)]);
         let on_the_page = store.filter_counts(Some("p")).unwrap();
         assert_eq!((on_the_page.all, on_the_page.done), (2, 1));
-        let done = store.conversation("t_3").unwrap().unwrap();
+        let done = store.conversation(&"t_3".into()).unwrap().unwrap();
         assert!(done.done);
         assert_eq!(done.done_by.as_deref(), Some("Hà"));
         let listed = |store: &Store, filter| {
@@ -744,7 +753,7 @@ mod tests {
                 ],
             ))
             .unwrap();
-        assert!(store.conversation("t_3").unwrap().unwrap().done);
+        assert!(store.conversation(&"t_3".into()).unwrap().unwrap().done);
         store
             .apply_conversation(&conversation(
                 "t_3",
@@ -758,10 +767,10 @@ mod tests {
                 )],
             ))
             .unwrap();
-        let reopened = store.conversation("t_3").unwrap().unwrap();
+        let reopened = store.conversation(&"t_3".into()).unwrap().unwrap();
         assert!(!reopened.done && reopened.done_by.is_none());
         // An older message of the buyer's that a later read brings does not open it.
-        assert!(store.mark_done("t_3", true, Utc::now()).unwrap());
+        assert!(store.mark_done(&"t_3".into(), true, Utc::now()).unwrap());
         store
             .apply_conversation(&conversation(
                 "t_3",
@@ -770,25 +779,25 @@ mod tests {
                 vec![message("m_0", Direction::In, "alo", 600)],
             ))
             .unwrap();
-        assert!(store.conversation("t_3").unwrap().unwrap().done);
-        assert!(store.mark_done("t_3", false, Utc::now()).unwrap());
+        assert!(store.conversation(&"t_3".into()).unwrap().unwrap().done);
+        assert!(store.mark_done(&"t_3".into(), false, Utc::now()).unwrap());
         assert_eq!(store.filter_counts(None).unwrap().done, 0);
         // Marked done in Meta Business Suite: done when it comes into the Done folder, and
         // staff taking it back here is not undone while it stays listed there.
-        let in_done: HashSet<String> = ["t_1".to_owned()].into();
+        let in_done: HashSet<ConversationId> = ["t_1".into()].into();
         store.listed_done("p", &in_done, &[], Utc::now()).unwrap();
-        let t1 = store.conversation("t_1").unwrap().unwrap();
+        let t1 = store.conversation(&"t_1".into()).unwrap().unwrap();
         assert_eq!(t1.done_by.as_deref(), Some(DONE_IN_META));
-        assert!(store.mark_done("t_1", false, Utc::now()).unwrap());
+        assert!(store.mark_done(&"t_1".into(), false, Utc::now()).unwrap());
         store.listed_done("p", &in_done, &[], Utc::now()).unwrap();
-        assert!(!store.conversation("t_1").unwrap().unwrap().done);
+        assert!(!store.conversation(&"t_1".into()).unwrap().unwrap().done);
         // Out of the Done folder and into it again: done again.
         store
             .listed_done("p", &HashSet::new(), &[], Utc::now())
             .unwrap();
         store.listed_done("p", &in_done, &[], Utc::now()).unwrap();
-        assert!(store.conversation("t_1").unwrap().unwrap().done);
-        assert!(!store.mark_done("t_404", true, Utc::now()).unwrap());
+        assert!(store.conversation(&"t_1".into()).unwrap().unwrap().done);
+        assert!(!store.mark_done(&"t_404".into(), true, Utc::now()).unwrap());
     }
 
     #[test]
@@ -807,10 +816,22 @@ mod tests {
             store.create_label(" \u{1b}[2J ", None, now),
             Err(StoreError::EmptyLabel)
         ));
-        assert!(store.set_label("t_1", waiting.id, true, now).unwrap());
-        assert!(!store.set_label("t_1", waiting.id, true, now).unwrap());
-        store.set_label("t_1", closed.id, true, now).unwrap();
-        store.set_label("t_2", waiting.id, true, now).unwrap();
+        assert!(
+            store
+                .set_label(&"t_1".into(), waiting.id, true, now)
+                .unwrap()
+        );
+        assert!(
+            !store
+                .set_label(&"t_1".into(), waiting.id, true, now)
+                .unwrap()
+        );
+        store
+            .set_label(&"t_1".into(), closed.id, true, now)
+            .unwrap();
+        store
+            .set_label(&"t_2".into(), waiting.id, true, now)
+            .unwrap();
         let listed = |store: &Store, labels: Vec<i64>, label_match| {
             ids(
                 store,
@@ -833,13 +854,13 @@ mod tests {
         };
         let counts = store.filter_counts_in(&scope).unwrap();
         assert_eq!((counts.all, counts.spam, counts.done), (2, 1, 0));
-        let row = store.conversation("t_1").unwrap().unwrap();
+        let row = store.conversation(&"t_1".into()).unwrap().unwrap();
         let names: Vec<&str> = row.labels.iter().map(|l| l.name.as_str()).collect();
         assert_eq!(names, ["chờ chuyển khoản", "đã chốt"]);
         // Renamed: every conversation carries the new name.
         store.rename_label(waiting.id, "chờ CK").unwrap();
         assert_eq!(
-            store.conversation("t_2").unwrap().unwrap().labels[0].name,
+            store.conversation(&"t_2".into()).unwrap().unwrap().labels[0].name,
             "chờ CK"
         );
         assert!(matches!(
@@ -855,12 +876,12 @@ mod tests {
         // Deleted: off every conversation, and putting it on says so.
         assert_eq!(store.delete_label(waiting.id).unwrap(), 2);
         assert!(matches!(
-            store.set_label("t_1", waiting.id, true, now),
+            store.set_label(&"t_1".into(), waiting.id, true, now),
             Err(StoreError::NoLabel)
         ));
         assert!(
             store
-                .conversation("t_2")
+                .conversation(&"t_2".into())
                 .unwrap()
                 .unwrap()
                 .labels
@@ -874,7 +895,7 @@ mod tests {
     fn new_conversations_go_in_turn_to_the_staff_on_shift_and_mine_lists_them() {
         let (_dir, mut store) = store();
         let team: Vec<String> = ["Hà", "Minh", "Lan"].map(String::from).into();
-        let new: Vec<String> = ["t_1", "t_2", "t_3"].map(String::from).into();
+        let new: Vec<ConversationId> = ["t_1", "t_2", "t_3"].map(ConversationId::from).into();
         let now = Utc::now();
         // Nobody on shift: nobody gets one.
         assert!(store.assign_in_turn(&new, &team, now).unwrap().is_empty());
@@ -887,7 +908,7 @@ mod tests {
         );
         // The next turn is Hà's again; one already assigned is not given twice.
         let given = store.assign_in_turn(&new, &team, now).unwrap();
-        assert_eq!(given, [("t_3".to_owned(), "Hà".to_owned())]);
+        assert_eq!(given, [("t_3".into(), "Hà".to_owned())]);
         let hà = store.as_staff("Hà");
         let mine = ListQuery {
             filter: Filter::Mine,
@@ -896,10 +917,13 @@ mod tests {
         assert_eq!(ids(&hà, &mine), ["t_3", "t_1"]);
         assert_eq!(hà.filter_counts(None).unwrap().mine, 2);
         let mut hà = hà;
-        hà.mark_done("t_3", true, now).unwrap();
+        hà.mark_done(&"t_3".into(), true, now).unwrap();
         assert_eq!(hà.filter_counts(None).unwrap().mine, 1);
-        hà.assign("t_1", None, now).unwrap();
-        assert_eq!(hà.conversation("t_1").unwrap().unwrap().assignee, None);
+        hà.assign(&"t_1".into(), None, now).unwrap();
+        assert_eq!(
+            hà.conversation(&"t_1".into()).unwrap().unwrap().assignee,
+            None
+        );
     }
 
     #[test]
@@ -908,10 +932,10 @@ mod tests {
         let team: Vec<String> = ["Hà", "Minh"].map(String::from).into();
         store.set_available("Hà", true, Utc::now()).unwrap();
         store.set_available("Minh", true, Utc::now()).unwrap();
-        let new: Vec<String> = ["t_1", "t_2", "t_3"].map(String::from).into();
+        let new: Vec<ConversationId> = ["t_1", "t_2", "t_3"].map(ConversationId::from).into();
         // Two connections at once, as the inbox's engine and `pagedesk serve`'s webhooks.
         let start = std::sync::Arc::new(std::sync::Barrier::new(2));
-        let given: Vec<Vec<(String, String)>> = (0..2)
+        let given: Vec<Vec<(ConversationId, String)>> = (0..2)
             .map(|_| {
                 let (path, start, new, team) = (
                     dir.path().to_owned(),
@@ -929,7 +953,7 @@ mod tests {
             .into_iter()
             .map(|t| t.join().unwrap())
             .collect();
-        let mut all: Vec<String> = given.concat().into_iter().map(|(id, _)| id).collect();
+        let mut all: Vec<ConversationId> = given.concat().into_iter().map(|(id, _)| id).collect();
         all.sort();
         assert_eq!(all, new, "each once, by one of them");
         let count = |name: &str| {
@@ -954,32 +978,34 @@ mod tests {
             .conversations(&all)
             .unwrap()
             .into_iter()
-            .map(|c| c.id)
+            .map(|c| c.id.to_string())
             .collect();
         let window: Vec<String> = store
             .conversation_window(&all, 1, 1)
             .unwrap()
             .into_iter()
-            .map(|c| c.id)
+            .map(|c| c.id.to_string())
             .collect();
         assert_eq!(window, [whole[1].clone()]);
         for (index, id) in whole.iter().enumerate() {
-            assert_eq!(store.position_in(&all, id).unwrap(), Some(index));
+            assert_eq!(store.position_in(&all, &id.into()).unwrap(), Some(index));
         }
         let spam = ListQuery {
             page_id: None,
             filter: Filter::Spam,
             ..ListQuery::default()
         };
-        assert_eq!(store.position_in(&spam, "t_1").unwrap(), None);
-        assert_eq!(store.position_in(&spam, "t_2").unwrap(), Some(0));
+        assert_eq!(store.position_in(&spam, &"t_1".into()).unwrap(), None);
+        assert_eq!(store.position_in(&spam, &"t_2".into()).unwrap(), Some(0));
     }
 
     #[test]
     fn a_tagged_reply_facebook_took_lifts_the_pages_human_agent_refusal() {
         let (_dir, mut store) = store();
         store.refuse_human_agent("p").unwrap();
-        let plain = store.enqueue_reply("t_1", "Dạ", Utc::now()).unwrap();
+        let plain = store
+            .enqueue_reply(&"t_1".into(), "Dạ", Utc::now())
+            .unwrap();
         store
             .mark_reply_sent(plain, "m_plain", false, Utc::now())
             .unwrap();
@@ -987,7 +1013,9 @@ mod tests {
             store.human_agent_refused("p").unwrap(),
             "a plain reply says nothing"
         );
-        let tagged = store.enqueue_reply("t_3", "Dạ", Utc::now()).unwrap();
+        let tagged = store
+            .enqueue_reply(&"t_3".into(), "Dạ", Utc::now())
+            .unwrap();
         store
             .mark_reply_sent(tagged, "m_tagged", true, Utc::now())
             .unwrap();
@@ -1001,7 +1029,9 @@ mod tests {
     #[test]
     fn a_failed_reply_can_be_retried_once_and_leaves_the_customer_unanswered_while_failed() {
         let (_dir, mut store) = store();
-        let id = store.enqueue_reply("t_1", "Dạ", Utc::now()).unwrap();
+        let id = store
+            .enqueue_reply(&"t_1".into(), "Dạ", Utc::now())
+            .unwrap();
         store
             .mark_reply_failed(
                 id,
@@ -1017,7 +1047,9 @@ mod tests {
             "it is pending now, not failed"
         );
         assert_eq!(store.due_replies(Utc::now()).unwrap().len(), 1);
-        let refused = store.enqueue_reply("t_3", "Dạ", Utc::now()).unwrap();
+        let refused = store
+            .enqueue_reply(&"t_3".into(), "Dạ", Utc::now())
+            .unwrap();
         store
             .mark_reply_failed(
                 refused,

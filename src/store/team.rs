@@ -41,10 +41,10 @@ pub struct Note {
 #[derive(Debug, Clone)]
 pub struct Customer {
     /// The conversation they were looked up from: notes written in the panel go to them.
-    pub conversation_id: String,
+    pub conversation_id: ConversationId,
     pub name: String,
     /// The page-scoped id Facebook gives the person (a PSID).
-    pub psid: String,
+    pub psid: Psid,
     pub page_name: String,
     /// Their first message (or the page's first to them) that pagedesk has.
     pub first_contact: Option<DateTime<Utc>>,
@@ -173,7 +173,7 @@ impl Store {
     /// Puts the label on the conversation (`on`) or takes it off; whether that changed anything.
     pub fn set_label(
         &mut self,
-        conversation_id: &str,
+        conversation_id: &ConversationId,
         label_id: i64,
         on: bool,
         at: DateTime<Utc>,
@@ -184,7 +184,7 @@ impl Store {
             .prepare_cached("SELECT 1 FROM conversations WHERE id = ?1")?
             .exists([conversation_id])?
         {
-            return Err(StoreError::NoConversation(conversation_id.to_owned()));
+            return Err(StoreError::NoConversation(conversation_id.to_string()));
         }
         // Deleted meanwhile, in another inbox: said rather than nothing done silently.
         if !tx
@@ -253,7 +253,7 @@ impl Store {
     /// Gives the conversation to `staff` (nobody when `None`); whether there was one.
     pub fn assign(
         &mut self,
-        conversation_id: &str,
+        conversation_id: &ConversationId,
         staff: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<bool> {
@@ -299,10 +299,10 @@ impl Store {
     /// given to whom. Nobody available: nothing is given.
     pub fn assign_in_turn(
         &mut self,
-        conversation_ids: &[String],
+        conversation_ids: &[ConversationId],
         team: &[String],
         at: DateTime<Utc>,
-    ) -> Result<Vec<(String, String)>> {
+    ) -> Result<Vec<(ConversationId, String)>> {
         let tx = self.write()?;
         let available: Vec<String> = {
             let mut stmt =
@@ -357,7 +357,12 @@ impl Store {
     // Customers.
 
     /// Writes a note about the customer of a conversation.
-    pub fn add_note(&mut self, conversation_id: &str, text: &str, at: DateTime<Utc>) -> Result<()> {
+    pub fn add_note(
+        &mut self,
+        conversation_id: &ConversationId,
+        text: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         // Cleaning cuts a longer text at the limit and marks the cut (`…`): such a note is
         // refused whole rather than kept cut.
         let cleaned = crate::text::clean(text);
@@ -376,14 +381,14 @@ impl Store {
             params![conversation_id, staff, text, at.timestamp()],
         )?;
         if inserted == 0 {
-            return Err(StoreError::NoConversation(conversation_id.to_owned()));
+            return Err(StoreError::NoConversation(conversation_id.to_string()));
         }
         tx.commit()?;
         Ok(())
     }
 
     /// The person behind a conversation, as far as pagedesk knows them.
-    pub fn customer(&self, conversation_id: &str) -> Result<Option<Customer>> {
+    pub fn customer(&self, conversation_id: &ConversationId) -> Result<Option<Customer>> {
         let Some(conversation) = self.conversation(conversation_id)? else {
             return Ok(None);
         };

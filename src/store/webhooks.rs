@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{Applied, ConversationUpdate, NewMessage, Result, Store, to_time};
-use crate::model::{Direction, Folder};
+use crate::model::{Direction, Folder, Psid};
 
 /// Where a page's webhooks stand.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -68,7 +68,7 @@ impl Store {
 pub struct QueuedMessage {
     pub page_id: String,
     /// The buyer's PSID (the sender of their message, the recipient of the page's echo).
-    pub person_id: String,
+    pub person_id: Psid,
     pub message: NewMessage,
 }
 
@@ -87,7 +87,9 @@ pub(super) fn keep_messages(
                 "SELECT EXISTS (SELECT 1 FROM message_amends WHERE mid = ?1 AND removed = 1
                     AND page_id = ?2 AND person_id = ?3)",
             )?
-            .query_row([&m.fb_id, &queued.page_id, &queued.person_id], |r| r.get(0))?;
+            .query_row(params![m.fb_id, queued.page_id, queued.person_id], |r| {
+                r.get(0)
+            })?;
         let (text, sticker, attachments) = match unsent {
             true => ("", None, None),
             false => (
@@ -121,7 +123,7 @@ pub(super) fn keep_messages(
 
 impl Store {
     /// The people whose kept messages still wait for their conversation to be stored, by page.
-    pub fn queued_people(&self) -> Result<Vec<(String, String)>> {
+    pub fn queued_people(&self) -> Result<Vec<(String, Psid)>> {
         let mut statement = self.conn.prepare(
             "SELECT DISTINCT q.page_id, q.person_id FROM webhook_messages q
              WHERE NOT EXISTS (SELECT 1 FROM conversations c
@@ -203,7 +205,7 @@ pub(super) fn queued_messages(
 ) -> rusqlite::Result<Vec<NewMessage>> {
     let kept = tx
         .prepare_cached("SELECT 1 FROM webhook_messages WHERE page_id = ?1 AND person_id = ?2")?
-        .exists([&update.page_id, &update.customer_id])?;
+        .exists(params![update.page_id, update.customer_id])?;
     if !kept {
         return Ok(Vec::new());
     }
@@ -217,10 +219,10 @@ pub(super) fn queued_messages(
          FROM webhook_messages
          WHERE page_id = ?1 AND person_id = ?2 ORDER BY created_time, rowid",
     )?;
-    let rows = statement.query_map([&update.page_id, &update.customer_id], |r| {
+    let rows = statement.query_map(params![update.page_id, update.customer_id], |r| {
         let direction = Direction::parse(&r.get::<_, String>("direction")?);
         let (from_id, from_name) = match direction {
-            Direction::In => (update.customer_id.clone(), update.customer_name.clone()),
+            Direction::In => (update.customer_id.to_string(), update.customer_name.clone()),
             Direction::Out => (update.page_id.clone(), page_name.clone()),
         };
         Ok(NewMessage {

@@ -30,7 +30,7 @@ pub fn conversation_update(
         page_id: page_id.to_owned(),
         folder,
         // PSIDs are Facebook's digits; whatever else comes is untrusted text.
-        customer_id: clean_line(&customer.id),
+        customer_id: clean_line(&customer.id).into(),
         customer_name: clean_line(customer.name.as_deref().unwrap_or(&customer.id)),
         snippet: clean_line(conversation.snippet.as_deref().unwrap_or_default()),
         updated_time: conversation
@@ -167,7 +167,7 @@ pub fn event_message(event: &graph::EventMessage) -> QueuedMessage {
     };
     QueuedMessage {
         page_id: clean_line(&event.page_id),
-        person_id: clean_line(&event.person_id),
+        person_id: clean_line(&event.person_id).into(),
         message: NewMessage {
             // As Facebook's own copy names it, so that the two are one message.
             fb_id: event.mid.clone(),
@@ -243,7 +243,7 @@ pub fn event_change(event: &graph::EventChange, our_app: Option<&str>) -> KeptCh
     };
     KeptChange {
         page_id: clean_line(&event.page_id),
-        person_id: clean_line(&event.person_id),
+        person_id: clean_line(&event.person_id).into(),
         at: believable(event.at),
         change,
     }

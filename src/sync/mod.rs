@@ -23,7 +23,7 @@ use tokio::time::Instant;
 
 use crate::config::{ConfigError, PageConfig, SyncSettings};
 use crate::graph::{AccessToken, GraphClient, GraphError, ListSize};
-use crate::model::{Folder, PictureWanted, SyncErrorKind, Thumbnail};
+use crate::model::{ConversationId, Folder, PictureWanted, SyncErrorKind, Thumbnail};
 use crate::store::pictures::PictureCache;
 use crate::store::{ConversationUpdate, FolderSync, PageSync, Store, StoreError};
 use pass::{FolderPass, Listed};
@@ -193,8 +193,8 @@ const SLOW_DOWN_MORE_AT: u32 = 90;
 /// listed, and the folder's every id when its first page held all of it.
 struct Read<'a> {
     progress: &'a mut FolderSync,
-    listed: &'a mut HashSet<String>,
-    whole_folder: &'a mut Option<HashSet<String>>,
+    listed: &'a mut HashSet<ConversationId>,
+    whole_folder: &'a mut Option<HashSet<ConversationId>>,
 }
 
 /// How one page fared in a cycle.
@@ -554,7 +554,7 @@ impl Engine {
         page_id: &str,
         token: &AccessToken,
         folder: Folder,
-    ) -> Result<(News, Option<HashSet<String>>), PageError> {
+    ) -> Result<(News, Option<HashSet<ConversationId>>), PageError> {
         let id = page_id.to_owned();
         let mut progress = self.db(move |s| s.folder_sync(&id, folder)).await?;
         let mut news = News::default();
@@ -646,7 +646,7 @@ impl Engine {
                     update
                 })
                 .collect();
-            let ids: Vec<String> = updates.iter().map(|u| u.id.clone()).collect();
+            let ids: Vec<ConversationId> = updates.iter().map(|u| u.id.clone()).collect();
             let stored = self.db(move |s| s.conversation_versions(&ids)).await?;
             let unchanged = |update: &ConversationUpdate| {
                 stored.get(&update.id).is_some_and(|(time, snippet)| {

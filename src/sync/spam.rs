@@ -9,7 +9,7 @@ use chrono::Utc;
 use super::pass::EndGuard;
 use super::{Engine, News, PageError, history, ingest};
 use crate::graph::AccessToken;
-use crate::model::{Direction, Folder};
+use crate::model::{ConversationId, Direction, Folder};
 use crate::store::{Applied, ConversationUpdate, WaitingSpam};
 
 impl Engine {
@@ -53,7 +53,7 @@ impl Engine {
                 if !team.is_empty() {
                     let new = new_buyers(&to_store, &applied, now);
                     for (conversation, staff) in s.assign_in_turn(&new, &team, now)? {
-                        tracing::info!(conversation, staff, "assigned in turn");
+                        tracing::info!(%conversation, staff, "assigned in turn");
                     }
                 }
                 Ok(applied)
@@ -75,8 +75,8 @@ impl Engine {
         &self,
         page_id: &str,
         token: &AccessToken,
-        whole_spam_folder: Option<HashSet<String>>,
-        done_folder: &HashSet<String>,
+        whole_spam_folder: Option<HashSet<ConversationId>>,
+        done_folder: &HashSet<ConversationId>,
     ) -> Result<(), PageError> {
         let in_spam = match whole_spam_folder {
             Some(ids) => ids,
@@ -88,7 +88,7 @@ impl Engine {
             return Ok(());
         }
         let done = done_folder;
-        let mut moves: Vec<(String, Folder)> = left
+        let mut moves: Vec<(ConversationId, Folder)> = left
             .into_iter()
             .map(|id| {
                 let folder = if done.contains(&id) {
@@ -120,7 +120,7 @@ impl Engine {
         &self,
         page_id: &str,
         token: &AccessToken,
-    ) -> Result<HashSet<String>, PageError> {
+    ) -> Result<HashSet<ConversationId>, PageError> {
         let listed = self
             .folder_ids(page_id, token, Folder::PageDone, true)
             .await?;
@@ -158,7 +158,7 @@ impl Engine {
         token: &AccessToken,
         folder: Folder,
         first_page_only: bool,
-    ) -> Result<HashSet<String>, PageError> {
+    ) -> Result<HashSet<ConversationId>, PageError> {
         let mut ids = HashSet::new();
         let mut after: Option<String> = None;
         // A list cut short would make every conversation past the cut look moved: one that
@@ -186,7 +186,7 @@ impl Engine {
         &self,
         page_id: &str,
         token: &AccessToken,
-        listed: &HashSet<String>,
+        listed: &HashSet<ConversationId>,
     ) -> Result<News, PageError> {
         let id = page_id.to_owned();
         let waiting = self.db(move |s| s.waiting_spam(&id)).await?;
@@ -222,7 +222,7 @@ fn new_buyers(
     stored: &[ConversationUpdate],
     applied: &[Applied],
     now: chrono::DateTime<Utc>,
-) -> Vec<String> {
+) -> Vec<ConversationId> {
     let recent = now - chrono::Duration::hours(24);
     stored
         .iter()

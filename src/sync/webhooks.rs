@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 
 use super::{Engine, News, PageError, SyncEvent, history, ingest};
 use crate::graph::WebhookEvents;
-use crate::model::Folder;
+use crate::model::{Folder, Psid};
 use crate::store::StoreError;
 
 /// How long the engine waits after an event for the rest of its burst.
@@ -31,7 +31,7 @@ const READS_AT_ONCE: usize = 8;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct WebhookEvent {
     pub page_id: String,
-    pub person: String,
+    pub person: Psid,
     /// A file came: the event says only its kind and link; Facebook's copy has its name, type
     /// and size, so the conversation is read back even when it is known.
     pub read_back: bool,
@@ -195,11 +195,11 @@ impl Engine {
             Err(error) => tracing::warn!(error = %error, "cannot store kept webhook messages"),
         }
         // One read per person however many events, read back if any of them asks.
-        let mut people: HashMap<(String, String), bool> = HashMap::new();
+        let mut people: HashMap<(String, Psid), bool> = HashMap::new();
         for event in burst {
             *people.entry((event.page_id, event.person)).or_default() |= event.read_back;
         }
-        let unknown: HashSet<(String, String)> = match self.db(|s| s.queued_people()).await {
+        let unknown: HashSet<(String, Psid)> = match self.db(|s| s.queued_people()).await {
             Ok(waiting) => waiting.into_iter().collect(),
             Err(error) => {
                 tracing::warn!(error = %error, "cannot read the webhook messages kept");

@@ -122,7 +122,7 @@ impl App {
         self.search.current = 0;
         if self.search.hits.is_empty() {
             self.say(self.tr.f(S::SearchNone, &[&query]));
-            self.highlight = None;
+            self.chat.highlight = None;
         } else {
             self.jump_to_hit();
         }
@@ -131,7 +131,7 @@ impl App {
     /// Scrolls the chat to the highlighted message, one line below the top.
     pub(super) fn reveal_highlight(&mut self) {
         let reveal = self.chat_scroll().and_then(|scroll| scroll.highlight);
-        if let (Some(open), Some(scroll)) = (self.open.as_mut(), reveal) {
+        if let (Some(open), Some(scroll)) = (self.chat.open.as_mut(), reveal) {
             open.scroll = scroll;
         }
     }
@@ -154,7 +154,7 @@ impl App {
         {
             self.select_index(position);
         }
-        self.highlight = hit.message_row;
+        self.chat.highlight = hit.message_row;
         self.reveal_highlight();
         let (n, total) = (self.search.current + 1, self.search.hits.len());
         self.say(self.tr.f(
@@ -171,11 +171,15 @@ impl App {
         if let Some(matches) = self.picker_matches() {
             let last = matches.len().saturating_sub(1);
             match action {
-                Action::Up => self.picker_selected = self.picker_selected.saturating_sub(1),
-                Action::Down => self.picker_selected = (self.picker_selected + 1).min(last),
-                Action::Close => self.dismiss_picker(),
+                Action::Up => {
+                    self.chat.picker_selected = self.chat.picker_selected.saturating_sub(1)
+                }
+                Action::Down => {
+                    self.chat.picker_selected = (self.chat.picker_selected + 1).min(last)
+                }
+                Action::Close => self.chat.picker_dismissed = true,
                 Action::Insert if !matches.is_empty() => {
-                    let index = matches[self.picker_selected.min(last)];
+                    let index = matches[self.chat.picker_selected.min(last)];
                     self.insert_quick_reply(index);
                 }
                 // Nothing to insert: the key does what it does in the reply box.
@@ -194,8 +198,8 @@ impl App {
         match action {
             Action::Leave => self.focus = Pane::List,
             Action::NewLine => {
-                self.compose.insert_newline();
-                self.draft_unsaved = true;
+                self.chat.compose.insert_newline();
+                self.chat.draft_unsaved = true;
             }
             Action::Send => self.send(),
             Action::Editor => self.ask(Effect::Editor),
@@ -211,17 +215,17 @@ impl App {
     /// The quick replies that match `/letters` in the reply box, while the picker is open.
     pub fn picker_matches(&self) -> Option<Vec<usize>> {
         if self.focus != Pane::Compose
-            || self.picker_is_dismissed()
-            || self.compose.lines().len() != 1
+            || self.chat.picker_dismissed
+            || self.chat.compose.lines().len() != 1
         {
             return None;
         }
-        let typed = quick::typed_shortcut(&self.compose.lines()[0])?;
+        let typed = quick::typed_shortcut(&self.chat.compose.lines()[0])?;
         Some(quick::matching(&self.settings.quick_replies, typed))
     }
 
     fn insert_quick_reply(&mut self, index: usize) {
-        let Some(open) = &self.open else {
+        let Some(open) = &self.chat.open else {
             return;
         };
         let template = &self.settings.quick_replies[index].text;
@@ -230,10 +234,13 @@ impl App {
             &open.conversation.customer_name,
             &open.conversation.page_name,
         );
-        self.compose = TextArea::from(text.lines());
-        self.compose
+        self.chat.compose = TextArea::from(text.lines());
+        self.chat
+            .compose
             .move_cursor(ratatui_textarea::CursorMove::Bottom);
-        self.compose.move_cursor(ratatui_textarea::CursorMove::End);
+        self.chat
+            .compose
+            .move_cursor(ratatui_textarea::CursorMove::End);
     }
 
     fn inbox_action(&mut self, action: Action) {
@@ -307,7 +314,7 @@ impl App {
             (at + order.len() - 1) % order.len()
         };
         self.focus = order[next];
-        if self.focus == Pane::Compose && self.open.is_none() {
+        if self.focus == Pane::Compose && self.chat.open.is_none() {
             self.focus = if forward { Pane::Sidebar } else { Pane::Chat };
         }
     }
@@ -320,7 +327,7 @@ impl App {
         } else {
             (at + count - 1) % count
         };
-        self.page_and_filter(next.checked_sub(1), self.filter);
+        self.page_and_filter(next.checked_sub(1), self.list.filter);
     }
 
     fn sidebar_move(&mut self, movement: Action) {
@@ -337,18 +344,9 @@ impl App {
     }
 
     fn list_move(&mut self, movement: Action) {
-        let last = self.list_total.saturating_sub(1);
-        let page = self.list_capacity.max(1);
-        let next = match movement {
-            Action::Down => (self.selected + 1).min(last),
-            Action::Up => self.selected.saturating_sub(1),
-            Action::First => 0,
-            Action::Last => last,
-            Action::ScreenDown => (self.selected + page).min(last),
-            Action::ScreenUp => self.selected.saturating_sub(page),
-            _ => return,
-        };
-        self.select_index(next);
+        if let Some(next) = self.list.cursor_after(movement) {
+            self.select_index(next);
+        }
     }
 
     fn chat_move(&mut self, movement: Action) {
@@ -369,14 +367,7 @@ impl App {
         let Some(scroll) = self.chat_scroll() else {
             return;
         };
-        if let Some(open) = self.open.as_mut() {
-            let from = open.scroll.min(scroll.max);
-            open.scroll = if up {
-                from.saturating_add(lines).min(scroll.max)
-            } else {
-                from.saturating_sub(lines)
-            };
-        }
+        self.chat.scroll(lines, up, scroll.max);
     }
 
     fn scroll_chat_page(&mut self, up: bool) {
@@ -387,10 +378,10 @@ impl App {
     /// Puts the reply in the outbox (the database) and asks the engine to deliver it. The text
     /// stays in the reply box if it cannot be stored.
     fn send(&mut self) {
-        let Some(id) = self.open.as_ref().map(|o| o.conversation.id.clone()) else {
+        let Some(id) = self.chat.open.as_ref().map(|o| o.conversation.id.clone()) else {
             return;
         };
-        let text = clean(&self.compose.lines().join("\n"))
+        let text = clean(&self.chat.compose.lines().join("\n"))
             .trim_end()
             .to_owned();
         let files = self.attached_here().to_vec();
@@ -399,7 +390,7 @@ impl App {
         }
         // What Facebook would refuse is not stored: the text stays in the box, and why is said.
         // Files alone need only that the page may write to the person now.
-        if let Some(open) = &self.open
+        if let Some(open) = &self.chat.open
             && let Err(problem) = match text.trim().is_empty() {
                 true => self.reply_to(&open.conversation).allowed(self.now()),
                 false => self.reply_to(&open.conversation).kind(&text, self.now()),
@@ -413,20 +404,20 @@ impl App {
         }
         // The draft goes with the reply, in the same transaction; if the reply cannot be
         // stored, its text comes back to the box (`on_written`).
-        self.drafts_in_flight.remove(&id);
+        self.chat.drafts_in_flight.remove(&id);
         // Empty, not absent: the files still in the database until the reply is stored must
         // not be read back onto the box meanwhile.
-        self.attached.insert(id.clone(), Vec::new());
+        self.chat.attached.insert(id.clone(), Vec::new());
         self.write(Write::Reply {
             conversation_id: id.clone(),
             text,
             files,
             at: self.now(),
         });
-        self.compose = TextArea::default();
-        self.draft_unsaved = false;
+        self.chat.compose = TextArea::default();
+        self.chat.draft_unsaved = false;
         self.mark_read(&id);
-        if let Some(open) = self.open.as_mut() {
+        if let Some(open) = self.chat.open.as_mut() {
             open.scroll = 0;
             open.new_from = None;
         }
@@ -435,7 +426,7 @@ impl App {
     /// Takes back the open conversation's newest reply that is waiting or failed; `edit` puts
     /// its text in the reply box. The writer decides whether it is still possible.
     fn take_back(&mut self, edit: bool) {
-        let unsent = self.open.as_ref().and_then(|o| {
+        let unsent = self.chat.open.as_ref().and_then(|o| {
             o.messages
                 .iter()
                 .rev()
@@ -460,7 +451,7 @@ impl App {
     /// Sends the most recent failed reply of the open conversation again, if trying again can
     /// work.
     fn retry_failed(&mut self) {
-        let failed = self.open.as_ref().and_then(|o| {
+        let failed = self.chat.open.as_ref().and_then(|o| {
             o.messages
                 .iter()
                 .rev()
@@ -526,7 +517,7 @@ impl App {
         let current = self.selected_conversation().map(|c| c.id.clone());
         let next = self
             .store_ref()
-            .next_marked(&query, current.as_deref(), marked)
+            .next_marked(&query, current.as_ref(), marked)
             .and_then(|next| match next {
                 Some(id) => self.store_ref().position_in(&query, &id),
                 None => Ok(None),

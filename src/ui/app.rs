@@ -8,15 +8,16 @@ use ratatui::layout::Rect;
 use ratatui_textarea::TextArea;
 use tokio::sync::mpsc;
 
+use super::panes::{Chat, ConversationList};
 use super::theme::Theme;
 use super::writer::{Write, Writer};
 use crate::config::{Config, QuickReply};
 use crate::i18n::{Lang, S, Tr};
 use crate::keymap::Keymap;
-use crate::model::{Direction, Filter, LabelMatch, ReplyTo};
+use crate::model::{ConversationId, Direction, Filter, ReplyTo};
 use crate::store::{
-    ConversationRow, Customer, FilterCounts, LabelRow, ListQuery, MessageRow, Order, PageSync,
-    Presence, SearchHit, StaffStatus, Stats, Store, WaitingSpam, WebhookState,
+    ConversationRow, Customer, LabelRow, ListQuery, MessageRow, Order, PageSync, Presence,
+    SearchHit, StaffStatus, Stats, Store, WaitingSpam, WebhookState,
 };
 use crate::sync::EngineCommand;
 
@@ -199,35 +200,22 @@ pub struct App {
     /// Reads only: every write goes through `writer`.
     store: Store,
     writer: Writer,
-    /// Drafts handed to the writer and not yet answered, by conversation: what reopening the
-    /// conversation shows meanwhile (or after the write failed).
-    pub(super) drafts_in_flight: HashMap<String, String>,
     /// Spam-sync switches handed to the writer and not yet answered, by page.
     pub(super) spam_sync_in_flight: HashMap<String, bool>,
     /// Conversations being marked read.
-    pub(super) marking_read: HashSet<String>,
+    pub(super) marking_read: HashSet<ConversationId>,
     pub settings: UiSettings,
     pub tr: Tr,
     pub theme: Theme,
     pub pages: Vec<PageEntry>,
     /// The selected page; `None` is "All pages".
     pub page: Option<usize>,
-    pub filter: Filter,
-    /// Newest first, or (Unreplied) the customer waiting longest first.
-    pub order: Order,
-    pub counts: FilterCounts,
-    pub list_total: usize,
-    pub list_top: usize,
-    pub list_rows: Vec<ConversationRow>,
-    /// How many conversations the list pane shows, as last drawn.
-    pub list_capacity: usize,
+    /// The conversation list.
+    pub list: ConversationList,
+    /// The conversation shown, and the reply being written.
+    pub chat: Chat,
     /// The terminal's size, which decides how many list rows are read.
     pub size: Rect,
-    pub selected: usize,
-    pub open: Option<Open>,
-    pub compose: TextArea<'static>,
-    /// The reply box changed since its draft was last saved.
-    pub(super) draft_unsaved: bool,
     /// The terminal has marked a paste as one (bracketed paste): a burst of keys is typing.
     pub(super) bracketed_paste_seen: bool,
     pub focus: Pane,
@@ -235,9 +223,6 @@ pub struct App {
     sidebar_on_filters: bool,
     pub overlay: Option<Overlay>,
     pub search: Search,
-    pub highlight: Option<i64>,
-    pub picker_selected: usize,
-    picker_dismissed: bool,
     /// What the inbox last said (a reply queued, a search's hits, an error), for a few seconds.
     pub notice: Option<Notice>,
     engine: Option<mpsc::UnboundedSender<EngineCommand>>,
@@ -256,28 +241,19 @@ pub struct App {
     /// This inbox among the open ones, for presence.
     pub(super) instance: String,
     /// What this inbox last said of itself (the conversation shown, typing), and when.
-    pub(super) presence_said: Option<(Option<String>, bool, Instant)>,
-    /// When staff last typed in the reply box.
-    pub(super) last_typed: Option<Instant>,
+    pub(super) presence_said: Option<(Option<ConversationId>, bool, Instant)>,
     /// The link the notice shows: the terminal makes it clickable (OSC 8) where it is drawn.
     pub link: Option<String>,
-    /// Which file `L` showed last, counted from the newest (`L` again goes back from it).
-    pub file_walk: Option<usize>,
     /// The inbox reads the mouse; off, the terminal's own selection works.
     pub mouse: bool,
     /// The pictures of the conversations shown, as the engine reported them.
     pub pictures: super::pictures::Pictures,
     /// How this terminal draws pictures: half blocks until the terminal is asked.
     pub graphics: super::graphics::Graphics,
-    /// Files attached to each conversation's reply, not sent yet.
-    pub attached: HashMap<String, Vec<crate::files::OutgoingFile>>,
     /// Every label, as last read.
     pub labels: Vec<LabelRow>,
     /// Who said they are available or away, as last read.
     pub staff_status: Vec<StaffStatus>,
-    /// The labels the list is narrowed to, and whether a conversation needs any or all.
-    pub label_filter: Vec<i64>,
-    pub label_match: LabelMatch,
 }
 
 impl App {
@@ -294,7 +270,6 @@ impl App {
         let mut app = App {
             store: store.as_staff(&settings.staff),
             writer: Writer::start(writes.as_staff(&settings.staff)),
-            drafts_in_flight: HashMap::new(),
             spam_sync_in_flight: HashMap::new(),
             marking_read: HashSet::new(),
             settings,
@@ -302,26 +277,14 @@ impl App {
             theme,
             pages: Vec::new(),
             page: None,
-            filter: Filter::All,
-            order: Order::Newest,
-            counts: FilterCounts::default(),
-            list_total: 0,
-            list_top: 0,
-            list_rows: Vec::new(),
-            list_capacity: 10,
+            list: ConversationList::default(),
+            chat: Chat::default(),
             size: Rect::new(0, 0, 80, 24),
-            selected: 0,
-            open: None,
-            compose: TextArea::default(),
-            draft_unsaved: false,
             bracketed_paste_seen: false,
             focus: Pane::List,
             sidebar_on_filters: false,
             overlay: None,
             search: Search::default(),
-            highlight: None,
-            picker_selected: 0,
-            picker_dismissed: false,
             notice: None,
             engine,
             data_version: 0,
@@ -338,17 +301,12 @@ impl App {
                     .map_or(0, |d| d.as_nanos())
             ),
             presence_said: None,
-            last_typed: None,
             link: None,
-            file_walk: None,
             mouse: true,
             pictures: Default::default(),
             graphics: Default::default(),
-            attached: HashMap::new(),
             labels: Vec::new(),
             staff_status: Vec::new(),
-            label_filter: Vec::new(),
-            label_match: LabelMatch::Any,
         };
         app.reload();
         app
@@ -386,7 +344,7 @@ impl App {
 
     /// The conversation shown, else the one selected.
     pub(super) fn conversation_at_hand(&self) -> Option<&ConversationRow> {
-        match &self.open {
+        match &self.chat.open {
             Some(open) => Some(&open.conversation),
             None => self.selected_conversation(),
         }
@@ -404,11 +362,14 @@ impl App {
     /// The reply as saved in the editor replaces the box's text.
     pub fn take_edited_reply(&mut self, text: &str) {
         let text = crate::text::clean(text);
-        self.compose = TextArea::from(text.trim_end().lines());
-        self.compose
+        self.chat.compose = TextArea::from(text.trim_end().lines());
+        self.chat
+            .compose
             .move_cursor(ratatui_textarea::CursorMove::Bottom);
-        self.compose.move_cursor(ratatui_textarea::CursorMove::End);
-        self.draft_unsaved = true;
+        self.chat
+            .compose
+            .move_cursor(ratatui_textarea::CursorMove::End);
+        self.chat.draft_unsaved = true;
         self.focus = Pane::Compose;
     }
 
@@ -457,7 +418,7 @@ impl App {
 
     /// Hands a file staff attach to the writer to be checked; the answer comes back through
     /// [`App::apply_writes`].
-    pub(super) fn check_file(&mut self, conversation_id: String, path: std::path::PathBuf) {
+    pub(super) fn check_file(&mut self, conversation_id: ConversationId, path: std::path::PathBuf) {
         self.writer.check_file(conversation_id, path);
     }
 
@@ -485,7 +446,7 @@ impl App {
     }
 
     /// Marks a conversation read, once while the write is under way.
-    pub(super) fn mark_read(&mut self, conversation_id: &str) {
+    pub(super) fn mark_read(&mut self, conversation_id: &ConversationId) {
         if self.marking_read.insert(conversation_id.to_owned()) {
             self.write(Write::MarkRead {
                 conversation_id: conversation_id.to_owned(),
@@ -520,13 +481,7 @@ impl App {
     }
 
     pub fn list_query(&self) -> ListQuery {
-        ListQuery {
-            page_id: self.page.map(|i| self.pages[i].id.clone()),
-            filter: self.filter,
-            order: self.order,
-            labels: self.label_filter.clone(),
-            label_match: self.label_match,
-        }
+        self.list.query(self.page.map(|i| self.pages[i].id.clone()))
     }
 
     /// Reads everything shown again from the database.
@@ -543,7 +498,7 @@ impl App {
         self.load_pages();
         self.load_team();
         // The page rows decide the banners, and so how many list rows fit.
-        self.list_capacity = self.list_capacity_at(self.size);
+        self.list.capacity = self.list_capacity_at(self.size);
         self.load_counts();
         self.keep_selection_on_open_conversation();
         self.load_list();
@@ -554,14 +509,14 @@ impl App {
     /// One that left the list (marked done, here or in another inbox) and is only looked at
     /// gives way to the one now under the cursor; one staff are reading or answering stays.
     fn keep_selection_on_open_conversation(&mut self) {
-        let Some(id) = self.open.as_ref().map(|o| o.conversation.id.clone()) else {
+        let Some(id) = self.chat.open.as_ref().map(|o| o.conversation.id.clone()) else {
             return;
         };
         match self.store.position_in(&self.list_query(), &id) {
-            Ok(Some(position)) => self.selected = position,
+            Ok(Some(position)) => self.list.selected = position,
             Ok(None) if matches!(self.focus, Pane::List | Pane::Sidebar) => {
-                self.open = None;
-                self.highlight = None;
+                self.chat.open = None;
+                self.chat.highlight = None;
             }
             _ => {}
         }
@@ -620,52 +575,40 @@ impl App {
     pub(super) fn load_counts(&mut self) {
         let scope = self.list_query();
         if let Some(counts) = self.report_value(self.store.filter_counts_in(&scope)) {
-            self.counts = counts;
+            self.list.counts = counts;
         }
     }
 
     /// The screenful of the list around the selection: the only rows read.
     fn load_list(&mut self) {
-        self.list_total = self.counts.of(self.filter);
-        self.selected = self.selected.min(self.list_total.saturating_sub(1));
-        let capacity = self.list_capacity.max(1);
-        if self.selected < self.list_top {
-            self.list_top = self.selected;
-        } else if self.selected >= self.list_top + capacity {
-            self.list_top = self.selected + 1 - capacity;
-        }
-        self.list_top = self.list_top.min(self.list_total.saturating_sub(capacity));
+        let (top, capacity) = self.list.window();
         let query = self.list_query();
-        if let Some(rows) = self.report_value(self.store.conversation_window(
-            &query,
-            self.list_top,
-            capacity,
-        )) {
-            self.list_rows = rows;
+        if let Some(rows) = self.report_value(self.store.conversation_window(&query, top, capacity))
+        {
+            self.list.rows = rows;
         }
     }
 
     pub fn selected_conversation(&self) -> Option<&ConversationRow> {
-        self.list_rows
-            .get(self.selected.checked_sub(self.list_top)?)
+        self.list.selected_row()
     }
 
     /// The chat shows the selected conversation (without marking it read: that is opening).
     fn show_selected(&mut self) {
         let selected = self.selected_conversation().map(|c| c.id.clone());
-        let current = self.open.as_ref().map(|o| o.conversation.id.clone());
+        let current = self.chat.open.as_ref().map(|o| o.conversation.id.clone());
         if selected == current {
             return;
         }
         self.save_draft();
-        self.open = None;
-        self.highlight = None;
+        self.chat.open = None;
+        self.chat.highlight = None;
         if let Some(id) = selected {
             self.show_conversation(&id);
         }
     }
 
-    fn show_conversation(&mut self, id: &str) {
+    fn show_conversation(&mut self, id: &ConversationId) {
         let Some(Some(conversation)) = self.report_value(self.store.conversation(id)) else {
             return;
         };
@@ -673,21 +616,24 @@ impl App {
             return;
         };
         let new_from = first_unread(&messages, conversation.unread_count);
-        let draft = match self.drafts_in_flight.get(id) {
+        let draft = match self.chat.drafts_in_flight.get(id) {
             Some(text) => text.clone(),
             None => self.store.draft(id).ok().flatten().unwrap_or_default(),
         };
-        self.compose = TextArea::from(draft.lines());
+        self.chat.compose = TextArea::from(draft.lines());
         // Files attached before, in this inbox or a closed one.
-        if !self.attached.contains_key(id) {
+        if !self.chat.attached.contains_key(id) {
             let files = self.store.draft_files(id).ok().unwrap_or_default();
-            self.attached.insert(id.to_owned(), files);
+            self.chat.attached.insert(id.to_owned(), files);
         }
-        self.compose
+        self.chat
+            .compose
             .move_cursor(ratatui_textarea::CursorMove::Bottom);
-        self.compose.move_cursor(ratatui_textarea::CursorMove::End);
-        self.picker_dismissed = false;
-        self.open = Some(Open {
+        self.chat
+            .compose
+            .move_cursor(ratatui_textarea::CursorMove::End);
+        self.chat.picker_dismissed = false;
+        self.chat.open = Some(Open {
             conversation,
             messages,
             new_from,
@@ -706,29 +652,29 @@ impl App {
     /// Saves the reply box of the open conversation in the database, if it changed, so that
     /// what staff typed survives leaving the conversation, closing the inbox or a crash.
     pub fn save_draft(&mut self) {
-        if !self.draft_unsaved {
+        if !self.chat.draft_unsaved {
             return;
         }
-        if let Some(id) = self.open.as_ref().map(|o| o.conversation.id.clone()) {
-            let text = self.compose.lines().join("\n");
-            self.drafts_in_flight.insert(id.clone(), text.clone());
+        if let Some(id) = self.chat.open.as_ref().map(|o| o.conversation.id.clone()) {
+            let text = self.chat.compose.lines().join("\n");
+            self.chat.drafts_in_flight.insert(id.clone(), text.clone());
             self.write(Write::Draft {
                 conversation_id: id,
                 text,
             });
-            self.draft_unsaved = false;
+            self.chat.draft_unsaved = false;
         }
     }
 
     fn refresh_open(&mut self) {
-        let Some(id) = self.open.as_ref().map(|o| o.conversation.id.clone()) else {
+        let Some(id) = self.chat.open.as_ref().map(|o| o.conversation.id.clone()) else {
             self.show_selected();
             return;
         };
         let conversation = self.store.conversation(&id).ok().flatten();
         let messages = self.store.messages(&id).ok();
         if let (Some(open), Some(conversation), Some(messages)) =
-            (self.open.as_mut(), conversation, messages)
+            (self.chat.open.as_mut(), conversation, messages)
         {
             open.conversation = conversation;
             open.messages = messages;
@@ -737,7 +683,7 @@ impl App {
         self.load_others();
         // Staff reading the conversation read what arrives in it.
         if self.focus == Pane::Compose
-            && let Some(open) = &self.open
+            && let Some(open) = &self.chat.open
             && open.conversation.unread_count > 0
         {
             let id = open.conversation.id.clone();
@@ -748,7 +694,7 @@ impl App {
     /// Opening a conversation marks it read and puts the cursor in the reply box.
     pub(super) fn open_selected_conversation(&mut self) {
         self.show_selected();
-        let Some(open) = self.open.as_ref() else {
+        let Some(open) = self.chat.open.as_ref() else {
             return;
         };
         let (id, page_id) = (
@@ -763,62 +709,48 @@ impl App {
         self.mark_read(&id);
         // Exactly one conversation fewer is unread: the counts say so at once; the list shows
         // it when the writer has written it.
-        self.counts.unread = self.counts.unread.saturating_sub(1);
+        self.list.counts.unread = self.list.counts.unread.saturating_sub(1);
         for page in self.pages.iter_mut().filter(|p| p.id == page_id) {
             page.unread = page.unread.saturating_sub(1);
         }
     }
 
     pub(super) fn select_index(&mut self, index: usize) {
-        self.selected = index.min(self.list_total.saturating_sub(1));
+        self.list.selected = index.min(self.list.total.saturating_sub(1));
         self.load_list();
         self.show_selected();
     }
 
     /// Shows another page or filter, from its newest conversation.
     pub(super) fn page_and_filter(&mut self, page: Option<usize>, filter: Filter) {
-        if page == self.page && filter == self.filter {
+        if page == self.page && filter == self.list.filter {
             return;
         }
         if filter != Filter::Unreplied {
-            self.order = Order::Newest;
+            self.list.order = Order::Newest;
         }
         let page_changed = page != self.page;
         self.page = page;
-        self.filter = filter;
+        self.list.filter = filter;
         if page_changed {
             self.load_counts();
         }
-        self.selected = 0;
-        self.list_top = 0;
+        self.list.back_to_top();
         self.load_list();
         self.show_selected();
     }
 
     /// Lists the Unreplied conversations longest waiting first, or back to newest first.
     pub(super) fn toggle_longest_waiting(&mut self) {
-        if self.order == Order::LongestWaiting {
-            self.order = Order::Newest;
+        if self.list.order == Order::LongestWaiting {
+            self.list.order = Order::Newest;
         } else {
             self.page_and_filter(self.page, Filter::Unreplied);
-            self.order = Order::LongestWaiting;
+            self.list.order = Order::LongestWaiting;
         }
-        self.selected = 0;
-        self.list_top = 0;
+        self.list.back_to_top();
         self.load_list();
         self.show_selected();
-    }
-
-    pub(super) fn picker_is_dismissed(&self) -> bool {
-        self.picker_dismissed
-    }
-
-    pub(super) fn dismiss_picker(&mut self) {
-        self.picker_dismissed = true;
-    }
-
-    pub(super) fn undismiss_picker(&mut self) {
-        self.picker_dismissed = false;
     }
 
     /// The sidebar's items: "All pages", each page, then the filters.
@@ -831,7 +763,7 @@ impl App {
             1 + self.pages.len()
                 + Filter::ALL
                     .iter()
-                    .position(|f| *f == self.filter)
+                    .position(|f| *f == self.list.filter)
                     .unwrap_or(0)
         } else {
             self.page.map_or(0, |i| i + 1)
@@ -841,7 +773,7 @@ impl App {
     pub(super) fn sidebar_pick(&mut self, item: usize) {
         if item <= self.pages.len() {
             self.sidebar_on_filters = false;
-            self.page_and_filter(item.checked_sub(1), self.filter);
+            self.page_and_filter(item.checked_sub(1), self.list.filter);
         } else if let Some(filter) = Filter::ALL.get(item - 1 - self.pages.len()) {
             self.sidebar_on_filters = true;
             self.page_and_filter(self.page, *filter);

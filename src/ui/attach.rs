@@ -13,7 +13,7 @@ use super::writer::Write;
 use crate::files::{FileKind, OutgoingFile, sendable_type};
 use crate::i18n::S;
 use crate::keymap::Action;
-use crate::model::PictureWanted;
+use crate::model::{ConversationId, PictureWanted};
 use crate::sync::EngineCommand;
 
 /// The attach picker's state.
@@ -94,7 +94,7 @@ fn user_home() -> PathBuf {
 impl App {
     /// Opens the picker on the product-photo folder (else the home folder).
     pub(super) fn open_attach(&mut self) {
-        if self.open.is_none() {
+        if self.chat.open.is_none() {
             return;
         }
         let home = match &self.settings.library {
@@ -121,7 +121,7 @@ impl App {
             Action::Choose => match prompt.chosen() {
                 Some((_, true)) => self.complete_chosen(),
                 Some((path, false)) => {
-                    let Some(open) = &self.open else {
+                    let Some(open) = &self.chat.open else {
                         return;
                     };
                     let conversation_id = open.conversation.id.clone();
@@ -242,13 +242,14 @@ impl App {
     /// not, naming the file.
     pub(super) fn on_file_checked(
         &mut self,
-        conversation_id: String,
+        conversation_id: ConversationId,
         result: Result<OutgoingFile, crate::files::FileProblem>,
     ) {
         match result {
             Ok(file) => {
                 self.say(self.tr.f(S::Attached, &[&file.name]));
-                self.attached
+                self.chat
+                    .attached
                     .entry(conversation_id.clone())
                     .or_default()
                     .push(file);
@@ -263,18 +264,19 @@ impl App {
 
     /// The files attached to the open conversation's reply.
     pub fn attached_here(&self) -> &[OutgoingFile] {
-        self.open
+        self.chat
+            .open
             .as_ref()
-            .and_then(|o| self.attached.get(&o.conversation.id))
+            .and_then(|o| self.chat.attached.get(&o.conversation.id))
             .map_or(&[], Vec::as_slice)
     }
 
     /// Backspace in an empty reply box takes the last file off the reply.
     pub(super) fn unattach_last(&mut self) -> bool {
-        let Some(id) = self.open.as_ref().map(|o| o.conversation.id.clone()) else {
+        let Some(id) = self.chat.open.as_ref().map(|o| o.conversation.id.clone()) else {
             return false;
         };
-        let removed = self.attached.get_mut(&id).and_then(Vec::pop);
+        let removed = self.chat.attached.get_mut(&id).and_then(Vec::pop);
         if removed.is_some() {
             self.keep_attached(&id);
         }
@@ -283,8 +285,9 @@ impl App {
 
     /// The files on a conversation's reply go to the database, like its draft: they survive a
     /// closed inbox.
-    pub(super) fn keep_attached(&mut self, conversation_id: &str) {
+    pub(super) fn keep_attached(&mut self, conversation_id: &ConversationId) {
         let files = self
+            .chat
             .attached
             .get(conversation_id)
             .cloned()

@@ -385,11 +385,11 @@ mod tests {
 
 /// The open conversation's lines at `width` columns.
 pub fn chat_lines(app: &App, width: u16, clock: Clock) -> Option<ChatLines> {
-    let open = app.open.as_ref()?;
+    let open = app.chat.open.as_ref()?;
     let view = ChatView {
         messages: &open.messages,
         new_from: open.new_from,
-        highlight: app.highlight,
+        highlight: app.chat.highlight,
         width: usize::from(width),
         retry_key: app.settings.keymap.first_key(Mode::Inbox, Action::Retry),
         tr: app.tr,

@@ -11,11 +11,11 @@ use crate::text::{addresses, phone_numbers};
 impl App {
     /// The search hit shown, else the buyer's newest message.
     pub(super) fn copy_message(&mut self) {
-        let text = self.open.as_ref().and_then(|open| {
+        let text = self.chat.open.as_ref().and_then(|open| {
             let chosen = open
                 .messages
                 .iter()
-                .find(|m| Some(m.row) == self.highlight)
+                .find(|m| Some(m.row) == self.chat.highlight)
                 .or_else(|| {
                     open.messages
                         .iter()
@@ -34,7 +34,7 @@ impl App {
     /// buyer's numbers before the page's): one is copied at once, several are offered to pick.
     pub(super) fn copy_phone(&mut self) {
         let mut choices: Vec<String> = Vec::new();
-        if let Some(open) = &self.open {
+        if let Some(open) = &self.chat.open {
             let newest_first = |direction: Direction| {
                 open.messages
                     .iter()
@@ -100,7 +100,7 @@ impl App {
 
     /// The open conversation in Meta Business Suite's inbox: shown as a link, and copied.
     pub(super) fn open_in_facebook(&mut self) {
-        let Some(open) = &self.open else {
+        let Some(open) = &self.chat.open else {
             self.say(self.tr.t(S::NothingToCopy).to_owned());
             return;
         };
@@ -109,7 +109,7 @@ impl App {
             .expect("a fixed, valid link");
         link.query_pairs_mut()
             .append_pair("asset_id", &open.conversation.page_id)
-            .append_pair("selected_item_id", &open.conversation.customer_id);
+            .append_pair("selected_item_id", open.conversation.customer_id.as_str());
         let url = link.to_string();
         self.say(self.tr.f(S::OpenLink, &[&url]));
         self.link = Some(url.clone());

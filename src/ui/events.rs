@@ -6,7 +6,7 @@ use ratatui_textarea::TextArea;
 use super::app::{App, Effect};
 use super::writer::{Write, Written};
 use crate::i18n::S;
-use crate::model::SendStatus;
+use crate::model::{ConversationId, SendStatus};
 use crate::store::{StoreError, TakeBack};
 use crate::sync::{EngineCommand, SyncEvent};
 
@@ -67,8 +67,9 @@ impl App {
                 result,
             } => {
                 // Kept in memory if it failed: reopening the conversation shows it.
-                if result.is_ok() && self.drafts_in_flight.get(&conversation_id) == Some(&text) {
-                    self.drafts_in_flight.remove(&conversation_id);
+                if result.is_ok() && self.chat.drafts_in_flight.get(&conversation_id) == Some(&text)
+                {
+                    self.chat.drafts_in_flight.remove(&conversation_id);
                 }
                 self.report_error(result);
             }
@@ -96,7 +97,8 @@ impl App {
                 }
                 Err(error) => {
                     if !files.is_empty() {
-                        self.attached
+                        self.chat
+                            .attached
                             .entry(conversation_id.clone())
                             .or_default()
                             .splice(0..0, files);
@@ -133,7 +135,7 @@ impl App {
                         .ok()
                         .flatten()
                         .map(|c| c.customer_name)
-                        .unwrap_or(conversation_id);
+                        .unwrap_or_else(|| conversation_id.to_string());
                     let key = if done {
                         S::MarkedDone
                     } else {
@@ -198,13 +200,15 @@ impl App {
                 // A file taken back to edit goes back onto the reply.
                 Some(TakeBack::TakenFile(file)) if edit => {
                     let showing = self
+                        .chat
                         .open
                         .as_ref()
                         .is_some_and(|o| o.conversation.id == conversation_id);
                     if showing {
                         self.focus = super::app::Pane::Compose;
                     }
-                    self.attached
+                    self.chat
+                        .attached
                         .entry(conversation_id.clone())
                         .or_default()
                         .push(file);
@@ -227,24 +231,31 @@ impl App {
         // Staff go on where the reply taken back ends.
         let last_row = text.lines().count().saturating_sub(1);
         let last_column = text.lines().last().map_or(0, |line| line.chars().count());
-        let typed_since = self.compose.lines().join("\n");
+        let typed_since = self.chat.compose.lines().join("\n");
         let restored = if typed_since.trim().is_empty() {
             text
         } else {
             format!("{text}\n{typed_since}")
         };
-        self.compose = TextArea::from(restored.lines());
-        self.compose.move_cursor(ratatui_textarea::CursorMove::Jump(
-            u16::try_from(last_row).unwrap_or(u16::MAX),
-            u16::try_from(last_column).unwrap_or(u16::MAX),
-        ));
-        self.draft_unsaved = true;
+        self.chat.compose = TextArea::from(restored.lines());
+        self.chat
+            .compose
+            .move_cursor(ratatui_textarea::CursorMove::Jump(
+                u16::try_from(last_row).unwrap_or(u16::MAX),
+                u16::try_from(last_column).unwrap_or(u16::MAX),
+            ));
+        self.chat.draft_unsaved = true;
         self.focus = super::app::Pane::Compose;
     }
 
     /// A reply the database did not take goes back where it was typed, before anything typed
     /// since, and the status line says why; nothing is sent.
-    fn keep_unstored_reply(&mut self, conversation_id: &str, text: String, error: &StoreError) {
+    fn keep_unstored_reply(
+        &mut self,
+        conversation_id: &ConversationId,
+        text: String,
+        error: &StoreError,
+    ) {
         tracing::error!(error = %error, "a reply could not be stored");
         self.say(self.tr.f(S::ReplyKept, &[&error]));
         self.return_to_box(conversation_id, text);
@@ -252,16 +263,17 @@ impl App {
 
     /// A reply's text goes back to its conversation's reply box: the box on screen, or the
     /// conversation's draft (before what it held) if another conversation is open now.
-    fn return_to_box(&mut self, conversation_id: &str, text: String) {
+    fn return_to_box(&mut self, conversation_id: &ConversationId, text: String) {
         let showing = self
+            .chat
             .open
             .as_ref()
-            .is_some_and(|o| o.conversation.id == conversation_id);
+            .is_some_and(|o| &o.conversation.id == conversation_id);
         if showing {
             self.put_back_in_box(text);
             return;
         }
-        let draft = match self.drafts_in_flight.get(conversation_id) {
+        let draft = match self.chat.drafts_in_flight.get(conversation_id) {
             Some(since) => Some(since.clone()),
             None => self.store_ref().draft(conversation_id).ok().flatten(),
         };
@@ -269,7 +281,8 @@ impl App {
             Some(since) if !since.trim().is_empty() => format!("{text}\n{since}"),
             _ => text,
         };
-        self.drafts_in_flight
+        self.chat
+            .drafts_in_flight
             .insert(conversation_id.to_owned(), draft.clone());
         self.write(Write::Draft {
             conversation_id: conversation_id.to_owned(),
@@ -279,6 +292,7 @@ impl App {
 
     fn report_reply(&mut self, row: i64) {
         let Some(message) = self
+            .chat
             .open
             .as_ref()
             .and_then(|o| o.messages.iter().find(|m| m.row == row))

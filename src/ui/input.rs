@@ -73,8 +73,8 @@ impl App {
         for key in keys {
             let enter = is_enter(key);
             if pasted && enter && self.focus == Pane::Compose && self.overlay.is_none() {
-                self.compose.insert_newline();
-                self.draft_unsaved = true;
+                self.chat.compose.insert_newline();
+                self.chat.draft_unsaved = true;
                 changed = true;
             } else {
                 changed |= self.on_key(*key);
@@ -117,17 +117,20 @@ impl App {
             type_into(typing, key);
         } else if self.focus == Pane::Compose && self.overlay.is_none() {
             // Backspace in an empty box takes the last file off the reply.
-            if key.code == KeyCode::Backspace && self.compose.is_empty() && self.unattach_last() {
+            if key.code == KeyCode::Backspace
+                && self.chat.compose.is_empty()
+                && self.unattach_last()
+            {
                 return;
             }
-            let changed = self.compose.input(key);
+            let changed = self.chat.compose.input(key);
             if changed {
                 self.typed(std::time::Instant::now());
             }
-            self.draft_unsaved |= changed;
-            self.picker_selected = 0;
-            if self.compose.is_empty() {
-                self.undismiss_picker();
+            self.chat.draft_unsaved |= changed;
+            self.chat.picker_selected = 0;
+            if self.chat.compose.is_empty() {
+                self.chat.picker_dismissed = false;
             }
         }
     }
@@ -147,7 +150,7 @@ impl App {
             self.note_paste(text);
             return true;
         }
-        if self.open.is_none() || self.overlay.is_some() {
+        if self.chat.open.is_none() || self.overlay.is_some() {
             return false;
         }
         if let Some(typing) = self.search.typing.as_mut() {
@@ -155,8 +158,8 @@ impl App {
             return true;
         }
         self.focus = Pane::Compose;
-        self.compose.insert_str(clean(text));
-        self.draft_unsaved = true;
+        self.chat.compose.insert_str(clean(text));
+        self.chat.draft_unsaved = true;
         self.typed(std::time::Instant::now());
         true
     }
@@ -176,10 +179,10 @@ impl App {
                 } else if areas.list.contains(at) {
                     self.focus = Pane::List;
                     let row = usize::from(at.y - areas.list.y) / ROW_HEIGHT;
-                    if self.list_top + row < self.list_total {
-                        self.select_index(self.list_top + row);
+                    if self.list.top + row < self.list.total {
+                        self.select_index(self.list.top + row);
                     }
-                } else if areas.compose.contains(at) && self.open.is_some() {
+                } else if areas.compose.contains(at) && self.chat.open.is_some() {
                     self.focus = Pane::Compose;
                 } else if areas.chat.contains(at) {
                     self.focus = Pane::Chat;
@@ -194,9 +197,9 @@ impl App {
                     self.scroll_chat(3, up);
                 } else if areas.list.contains(at) {
                     let next = if up {
-                        self.selected.saturating_sub(1)
+                        self.list.selected.saturating_sub(1)
                     } else {
-                        self.selected + 1
+                        self.list.selected + 1
                     };
                     self.select_index(next);
                 } else {

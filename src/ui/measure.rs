@@ -25,9 +25,10 @@ impl App {
     /// The chat pane `area` split for the open conversation: its banner, its messages, the
     /// reply box as high as what is typed.
     pub(crate) fn chat_split(&self, area: Rect) -> ChatSplit {
-        let open = self.open.as_ref().map(|_| {
+        let open = self.chat.open.as_ref().map(|_| {
             let width = usize::from(area.width.saturating_sub(2));
             let compose_lines = self
+                .chat
                 .compose
                 .lines()
                 .iter()

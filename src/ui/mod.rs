@@ -13,6 +13,7 @@ mod graphics;
 mod input;
 mod layout;
 mod measure;
+mod panes;
 mod pictures;
 mod presence;
 mod quick;

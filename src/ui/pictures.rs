@@ -78,7 +78,7 @@ impl App {
     /// Asks the engine for the pictures of the open conversation's newest messages that it has
     /// not been asked for yet; forgets others' when too many are kept.
     pub(super) fn want_pictures(&mut self) {
-        let Some(open) = &self.open else {
+        let Some(open) = &self.chat.open else {
             return;
         };
         let page_id = open.conversation.page_id.clone();
@@ -114,12 +114,12 @@ impl App {
 
     /// The newest picture of the open conversation (or of the search hit), whole pane.
     pub(super) fn view_picture(&mut self) {
-        let newest = self.open.as_ref().and_then(|open| {
+        let newest = self.chat.open.as_ref().and_then(|open| {
             let page_id = &open.conversation.page_id;
             let chosen = open
                 .messages
                 .iter()
-                .find(|m| Some(m.row) == self.highlight)
+                .find(|m| Some(m.row) == self.chat.highlight)
                 .filter(|m| !pictures_of(m, page_id).is_empty());
             chosen
                 .into_iter()
@@ -157,7 +157,7 @@ impl App {
     /// copied. Only a web link is offered, as [`crate::text::web_link`] writes it (a row stored
     /// before links were cleaned where they enter may hold anything).
     pub(super) fn attachment_link(&mut self) {
-        let Some(open) = &self.open else {
+        let Some(open) = &self.chat.open else {
             return;
         };
         let files: Vec<(i64, String, String)> = open
@@ -189,16 +189,16 @@ impl App {
         }
         // Walking back only while the last one is still said.
         let shown = self.link.as_ref().filter(|_| self.notice().is_some());
-        let index = match self.file_walk {
+        let index = match self.chat.file_walk {
             Some(i) if files.get(i).map(|(_, _, url)| url) == shown => (i + 1) % files.len(),
             _ => 0,
         };
         let (row, name, url) = files[index].clone();
-        self.highlight = Some(row);
+        self.chat.highlight = Some(row);
         self.reveal_highlight();
         let (n, total) = ((index + 1).to_string(), files.len().to_string());
         self.say(self.tr.f(S::FileLink, &[&name, &n, &total, &url]));
-        self.file_walk = Some(index);
+        self.chat.file_walk = Some(index);
         self.link = Some(url.clone());
         self.ask(Effect::Clipboard(url));
     }

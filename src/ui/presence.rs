@@ -20,7 +20,7 @@ const LOOKED_AT_AFTER: Duration = Duration::from_secs(3);
 impl App {
     /// Staff typed in the reply box.
     pub(super) fn typed(&mut self, now: Instant) {
-        self.last_typed = Some(now);
+        self.chat.last_typed = Some(now);
     }
 
     /// Says which conversation this inbox shows and whether staff are typing there, when that
@@ -31,13 +31,15 @@ impl App {
                 || now.saturating_duration_since(open.shown_at) >= LOOKED_AT_AFTER
         };
         let shown = self
+            .chat
             .open
             .as_ref()
             .filter(looked_at)
             .map(|o| o.conversation.id.clone());
         let typing = self.focus == Pane::Compose
-            && !self.compose.is_empty()
+            && !self.chat.compose.is_empty()
             && self
+                .chat
                 .last_typed
                 .is_some_and(|at| now.saturating_duration_since(at) < TYPING_FOR);
         let unchanged = self.presence_said.as_ref().is_some_and(|(said, was, at)| {
@@ -65,14 +67,14 @@ impl App {
 
     /// Reads who else has the open conversation on screen.
     pub(super) fn load_others(&mut self) {
-        let Some(id) = self.open.as_ref().map(|o| o.conversation.id.clone()) else {
+        let Some(id) = self.chat.open.as_ref().map(|o| o.conversation.id.clone()) else {
             return;
         };
         let others = self
             .store_ref()
             .presence_in(&id, &self.instance, self.now() - GONE_AFTER)
             .unwrap_or_default();
-        if let Some(open) = self.open.as_mut() {
+        if let Some(open) = self.chat.open.as_mut() {
             open.others = others;
         }
     }

@@ -143,7 +143,7 @@ pub fn token_banners(app: &App, width: u16) -> Vec<String> {
 
 /// The banner over the open conversation, if it needs one, and whether it warns of an error.
 pub fn chat_banner(app: &App, clock: Clock) -> Option<(String, bool)> {
-    let open = app.open.as_ref()?;
+    let open = app.chat.open.as_ref()?;
     let tr = app.tr;
     if !open.conversation.can_reply {
         Some((format!("⊘ {}", tr.t(S::CannotReplyBanner)), true))

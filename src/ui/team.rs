@@ -8,7 +8,7 @@ use super::app::{App, Overlay};
 use super::writer::{TeamChange, Write};
 use crate::i18n::S;
 use crate::keymap::Action;
-use crate::model::{LabelColour, LabelMatch};
+use crate::model::{ConversationId, LabelColour, LabelMatch};
 use crate::store::LabelRow;
 use crate::text::{fold, fuzzy_score};
 
@@ -16,7 +16,7 @@ use crate::text::{fold, fuzzy_score};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LabelPurpose {
     /// The labels of this conversation.
-    Conversation { id: String, name: String },
+    Conversation { id: ConversationId, name: String },
     /// The labels the list is narrowed to.
     ListFilter,
 }
@@ -45,7 +45,7 @@ pub struct LabelPicker {
 /// Whom to give a conversation to: the team, then nobody.
 #[derive(Debug, Clone)]
 pub struct AssignPrompt {
-    pub conversation_id: String,
+    pub conversation_id: ConversationId,
     pub customer_name: String,
     /// On the team's member of that index; the team's length is "nobody".
     pub cursor: usize,
@@ -111,7 +111,7 @@ impl App {
                 .flatten()
                 .map(|c| c.labels.iter().map(|l| l.id).collect())
                 .unwrap_or_default(),
-            LabelPurpose::ListFilter => self.label_filter.clone(),
+            LabelPurpose::ListFilter => self.list.label_filter.clone(),
         };
         if let Some(Overlay::Labels(picker)) = self.overlay.as_mut() {
             picker.on = on;
@@ -151,7 +151,7 @@ impl App {
             }
             Action::Up => picker.selected = picker.selected.saturating_sub(1),
             Action::MatchAllLabels if picker.purpose == LabelPurpose::ListFilter => {
-                self.label_match = match self.label_match {
+                self.list.label_match = match self.list.label_match {
                     LabelMatch::Any => LabelMatch::All,
                     LabelMatch::All => LabelMatch::Any,
                 };
@@ -202,11 +202,11 @@ impl App {
         };
         match (picker.purpose.clone(), chosen) {
             (LabelPurpose::ListFilter, Some(LabelChoice::Label(label))) => {
-                match self.label_filter.iter().position(|id| *id == label.id) {
+                match self.list.label_filter.iter().position(|id| *id == label.id) {
                     Some(at) => {
-                        self.label_filter.remove(at);
+                        self.list.label_filter.remove(at);
                     }
-                    None => self.label_filter.push(label.id),
+                    None => self.list.label_filter.push(label.id),
                 }
                 self.narrowed();
             }
@@ -229,8 +229,7 @@ impl App {
 
     /// The list's labels changed: the counts and the list follow, from the top.
     fn narrowed(&mut self) {
-        self.selected = 0;
-        self.list_top = 0;
+        self.list.back_to_top();
         self.reload();
     }
 
@@ -262,7 +261,8 @@ impl App {
             self.staff_status = status;
         }
         let labels = &self.labels;
-        self.label_filter
+        self.list
+            .label_filter
             .retain(|id| labels.iter().any(|label| label.id == *id));
         self.load_checked_labels();
         // The customer shown stays the one shown, whatever the list does meanwhile.
@@ -473,13 +473,13 @@ impl App {
         let Some(carried) = self.report_value(result) else {
             return;
         };
-        let customer_name = |app: &App, id: &str| {
+        let customer_name = |app: &App, id: &ConversationId| {
             app.store_ref()
                 .conversation(id)
                 .ok()
                 .flatten()
                 .map(|c| c.customer_name)
-                .unwrap_or_else(|| id.to_owned())
+                .unwrap_or_else(|| id.to_string())
         };
         // The catalogue before the reload below: a deleted label is still in it.
         let label_name = |app: &App, id: i64| {

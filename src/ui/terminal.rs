@@ -234,7 +234,7 @@ fn edit_in_editor(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> Res
         .prefix("pagedesk-reply-")
         .suffix(".txt")
         .tempfile()?;
-    file.write_all(app.compose.lines().join("\n").as_bytes())?;
+    file.write_all(app.chat.compose.lines().join("\n").as_bytes())?;
     file.flush()?;
     let (editor, guessed) = chosen_editor();
     release_terminal();

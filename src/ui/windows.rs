@@ -155,7 +155,7 @@ pub fn customer_lines(
     };
     let mut lines = vec![
         Line::styled(customer.name.clone(), app.theme.bold()),
-        field(S::CustomerPsid, customer.psid.clone()),
+        field(S::CustomerPsid, customer.psid.to_string()),
         field(S::CustomerPage, customer.page_name.clone()),
     ];
     if !customer.same_name_elsewhere.is_empty() {

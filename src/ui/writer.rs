@@ -16,28 +16,29 @@ use tokio::sync::Notify;
 use std::path::PathBuf;
 
 use crate::files::{FileProblem, OutgoingFile};
+use crate::model::ConversationId;
 use crate::store::{Result, Store, StoreError, TakeBack};
 
 /// What the inbox asks to be stored.
 #[derive(Debug, Clone)]
 pub enum Write {
     Draft {
-        conversation_id: String,
+        conversation_id: ConversationId,
         text: String,
     },
     MarkRead {
-        conversation_id: String,
+        conversation_id: ConversationId,
     },
     /// A reply into the outbox (its draft goes with it), as typed at `at`, with its files.
     Reply {
-        conversation_id: String,
+        conversation_id: ConversationId,
         text: String,
         files: Vec<OutgoingFile>,
         at: DateTime<Utc>,
     },
     /// The files attached to a conversation's reply, kept like its draft.
     DraftFiles {
-        conversation_id: String,
+        conversation_id: ConversationId,
         files: Vec<OutgoingFile>,
     },
     /// List a folder, for the attach picker.
@@ -58,12 +59,12 @@ pub enum Write {
     /// This inbox shows a conversation (and whether staff type there), or none.
     Presence {
         instance: String,
-        shown: Option<(String, bool)>,
+        shown: Option<(ConversationId, bool)>,
         at: DateTime<Utc>,
     },
     /// Take a reply back; `edit`: to put its text in the reply box.
     TakeBack {
-        conversation_id: String,
+        conversation_id: ConversationId,
         message_id: i64,
         edit: bool,
         at: DateTime<Utc>,
@@ -78,7 +79,7 @@ pub enum Write {
     },
     /// Mark a conversation done, or take it back.
     Done {
-        conversation_id: String,
+        conversation_id: ConversationId,
         done: bool,
         at: DateTime<Utc>,
     },
@@ -95,10 +96,10 @@ pub enum TeamChange {
     /// A new label, put on the conversation `on` when there is one.
     CreateLabel {
         name: String,
-        on: Option<String>,
+        on: Option<ConversationId>,
     },
     Label {
-        conversation_id: String,
+        conversation_id: ConversationId,
         label_id: i64,
         on: bool,
     },
@@ -114,11 +115,11 @@ pub enum TeamChange {
         label_id: i64,
     },
     Assign {
-        conversation_id: String,
+        conversation_id: ConversationId,
         staff: Option<String>,
     },
     Note {
-        conversation_id: String,
+        conversation_id: ConversationId,
         text: String,
     },
 }
@@ -169,24 +170,24 @@ pub enum Written {
         result: Result<crate::store::Stats>,
     },
     Draft {
-        conversation_id: String,
+        conversation_id: ConversationId,
         text: String,
         result: Result<()>,
     },
     MarkRead {
-        conversation_id: String,
+        conversation_id: ConversationId,
         result: Result<()>,
     },
     /// The rows of the reply's parts in the outbox, in order, or why they are not there: its
     /// text and files come back to be kept.
     Reply {
-        conversation_id: String,
+        conversation_id: ConversationId,
         text: String,
         files: Vec<OutgoingFile>,
         result: Result<Vec<i64>>,
     },
     FileChecked {
-        conversation_id: String,
+        conversation_id: ConversationId,
         result: std::result::Result<OutgoingFile, FileProblem>,
     },
     DraftFiles {
@@ -213,7 +214,7 @@ pub enum Written {
         result: Result<bool>,
     },
     TakeBack {
-        conversation_id: String,
+        conversation_id: ConversationId,
         edit: bool,
         result: Result<TakeBack>,
     },
@@ -221,7 +222,7 @@ pub enum Written {
         result: Result<()>,
     },
     Done {
-        conversation_id: String,
+        conversation_id: ConversationId,
         done: bool,
         result: Result<bool>,
     },
@@ -303,7 +304,7 @@ impl Write {
             } => Written::Presence {
                 result: store.set_presence(
                     &instance,
-                    shown.as_ref().map(|(id, typing)| (id.as_str(), *typing)),
+                    shown.as_ref().map(|(id, typing)| (id, *typing)),
                     at,
                 ),
             },
@@ -464,7 +465,7 @@ impl Writer {
     /// thread of its own: reading it (up to 25 MB, from a disk that may be slow or stop
     /// answering) holds up no write, and quitting waits for no check. Its answer comes with
     /// the writes' answers.
-    pub fn check_file(&mut self, conversation_id: String, path: PathBuf) {
+    pub fn check_file(&mut self, conversation_id: ConversationId, path: PathBuf) {
         let (answer, ring) = (self.checks.clone(), self.wake.clone());
         let asked = (conversation_id.clone(), path.clone());
         let spawned = std::thread::Builder::new()

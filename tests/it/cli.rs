@@ -104,10 +104,14 @@ async fn doctor_lists_the_replies_not_sent_and_why() {
     {
         let mut store = pagedesk::store::Store::open(&world.data_dir).unwrap();
         store
-            .enqueue_reply(&conversation, "Dạ còn size M ạ", chrono::Utc::now())
+            .enqueue_reply(
+                &(&conversation).into(),
+                "Dạ còn size M ạ",
+                chrono::Utc::now(),
+            )
             .unwrap();
         let failed = store
-            .enqueue_reply(&conversation, "Dạ hết rồi ạ", chrono::Utc::now())
+            .enqueue_reply(&(&conversation).into(), "Dạ hết rồi ạ", chrono::Utc::now())
             .unwrap();
         store
             .mark_reply_failed(

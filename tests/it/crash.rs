@@ -37,7 +37,7 @@ async fn killed_after_facebook_took_the_reply_it_is_not_sent_again() {
     reply.kill().await.unwrap();
 
     let store = Store::open(&world.data_dir).unwrap();
-    let pending = store.messages(&id).unwrap().pop().unwrap();
+    let pending = store.messages(&(&id).into()).unwrap().pop().unwrap();
     assert_eq!(
         (pending.text.as_str(), pending.status),
         ("Dạ em lên đơn ạ", SendStatus::Pending)
@@ -47,10 +47,10 @@ async fn killed_after_facebook_took_the_reply_it_is_not_sent_again() {
     world.sync().await;
     assert!(world.sends().await == 0, "not sent again");
     assert_eq!(world.page_texts_on_facebook(&id).await.len(), 1);
-    let sent = store.messages(&id).unwrap().pop().unwrap();
+    let sent = store.messages(&(&id).into()).unwrap().pop().unwrap();
     assert_eq!(sent.status, SendStatus::Sent);
     assert!(sent.id.starts_with("m_"));
-    assert_eq!(store.messages(&id).unwrap().len(), 2, "one copy");
+    assert_eq!(store.messages(&(&id).into()).unwrap().len(), 2, "one copy");
 }
 
 #[tokio::test]
@@ -80,7 +80,7 @@ async fn killed_before_facebook_took_the_reply_it_is_sent_once_after_restart() {
         "delivered exactly once"
     );
     let store = Store::open(&world.data_dir).unwrap();
-    let messages = store.messages(&id).unwrap();
+    let messages = store.messages(&(&id).into()).unwrap();
     assert_eq!(messages.len(), 2);
     assert_eq!(messages[1].status, SendStatus::Sent);
     world.sync().await;
@@ -223,7 +223,7 @@ async fn killed_after_facebook_took_a_file_it_is_not_sent_again() {
     assert_eq!(world.sends().await, 0, "neither uploaded nor sent again");
     assert_eq!(file_on_facebook().await, 1);
     let store = Store::open(&world.data_dir).unwrap();
-    let messages = store.messages(&id).unwrap();
+    let messages = store.messages(&(&id).into()).unwrap();
     assert_eq!(messages.len(), 2, "one copy: {messages:#?}");
     let sent = messages.last().unwrap();
     assert_eq!(sent.status, SendStatus::Sent);

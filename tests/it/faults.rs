@@ -209,7 +209,7 @@ async fn a_reply_that_never_reached_facebook_can_be_taken_back_between_attempts(
         run.stderr
     );
     let mut store = Store::open(&world.data_dir).unwrap();
-    let reply = store.messages(&id).unwrap().pop().unwrap();
+    let reply = store.messages(&(&id).into()).unwrap().pop().unwrap();
     assert_eq!(reply.status, SendStatus::Pending);
     assert_eq!(
         store
@@ -229,7 +229,7 @@ async fn a_reply_that_never_reached_facebook_can_be_taken_back_between_attempts(
         .pagedesk(&["reply", &id, "Dạ em giao chiều nay ạ"])
         .await;
     assert_ne!(run.code, 0);
-    let reply = store.messages(&id).unwrap().pop().unwrap();
+    let reply = store.messages(&(&id).into()).unwrap().pop().unwrap();
     // Taken back all the same: never tried again, only looked for once Facebook answers.
     assert_eq!(
         store
@@ -237,13 +237,20 @@ async fn a_reply_that_never_reached_facebook_can_be_taken_back_between_attempts(
             .unwrap(),
         TakeBack::Checking("Dạ em giao chiều nay ạ".into())
     );
-    assert!(store.messages(&id).unwrap().pop().unwrap().withdrawn);
+    assert!(
+        store
+            .messages(&(&id).into())
+            .unwrap()
+            .pop()
+            .unwrap()
+            .withdrawn
+    );
     world.clear_requests().await;
     world.sync().await;
     assert_eq!(world.sends().await, 0, "looked for, not sent");
     assert!(
         store
-            .messages(&id)
+            .messages(&(&id).into())
             .unwrap()
             .iter()
             .all(|m| m.text != "Dạ em giao chiều nay ạ"),
@@ -263,7 +270,7 @@ async fn a_reply_taken_back_that_had_reached_the_buyer_shows_as_sent_once() {
     let run = world.pagedesk(&["reply", &id, "Dạ em lên đơn ạ"]).await;
     assert_ne!(run.code, 0);
     let mut store = Store::open(&world.data_dir).unwrap();
-    let reply = store.messages(&id).unwrap().pop().unwrap();
+    let reply = store.messages(&(&id).into()).unwrap().pop().unwrap();
     assert_eq!(
         store
             .take_back_reply(reply.row, chrono::Utc::now())
@@ -273,7 +280,7 @@ async fn a_reply_taken_back_that_had_reached_the_buyer_shows_as_sent_once() {
     world.clear_requests().await;
     world.sync().await;
     assert_eq!(world.sends().await, 0);
-    let kept = store.messages(&id).unwrap().pop().unwrap();
+    let kept = store.messages(&(&id).into()).unwrap().pop().unwrap();
     assert_eq!((kept.status, kept.withdrawn), (SendStatus::Sent, false));
     assert_eq!(
         world.page_texts_on_facebook(&id).await,
@@ -293,7 +300,7 @@ async fn send_error_is_kept(fault: Value, words: &str, retry_possible: bool) {
     assert_ne!(run.code, 0);
     assert!(run.stderr.contains(words), "{}", run.stderr);
     let store = Store::open(&world.data_dir).unwrap();
-    let reply = store.messages(&id).unwrap().pop().unwrap();
+    let reply = store.messages(&(&id).into()).unwrap().pop().unwrap();
     assert_eq!(reply.text, "Dạ em lên đơn ạ", "the reply is kept");
     assert_eq!(reply.status, SendStatus::Failed);
     assert!(reply.error.unwrap().contains(words));
@@ -529,7 +536,7 @@ async fn a_page_facebook_restricts_from_sending_keeps_its_replies_until_then_and
 async fn second_reply(world: &TestWorld, conversation: &str) -> i64 {
     Store::open(&world.data_dir)
         .unwrap()
-        .messages(conversation)
+        .messages(&conversation.into())
         .unwrap()
         .into_iter()
         .rev()

@@ -277,7 +277,7 @@ async fn reply_against(
         .await;
     let run = world.pagedesk(&["reply", &id, "Dạ em gửi ạ"]).await;
     let store = pagedesk::store::Store::open(&world.data_dir).unwrap();
-    let reply = store.messages(&id).unwrap().pop().unwrap();
+    let reply = store.messages(&(&id).into()).unwrap().pop().unwrap();
     (run, reply.status, reply.retry_possible, world)
 }
 
@@ -409,7 +409,7 @@ async fn without_metas_human_agent_permission_late_replies_are_explained_and_no_
     );
     assert!(world.sends().await == 0);
     let store = pagedesk::store::Store::open(&world.data_dir).unwrap();
-    let row = store.conversation(&other).unwrap().unwrap();
+    let row = store.conversation(&(&other).into()).unwrap().unwrap();
     assert!(row.human_agent_refused, "the list no longer offers it");
     let page = world.page(0).to_owned();
     let doctor = world.pagedesk(&["doctor"]).await.stdout;
@@ -446,7 +446,7 @@ async fn without_metas_human_agent_permission_late_replies_are_explained_and_no_
     );
     assert!(
         !store
-            .conversation(&other)
+            .conversation(&(&other).into())
             .unwrap()
             .unwrap()
             .human_agent_refused
@@ -464,7 +464,7 @@ async fn without_metas_human_agent_permission_late_replies_are_explained_and_no_
     assert!(!doctor.contains("HUMAN_AGENT "), "{doctor}");
     // The reply Facebook refused before may be sent again now (r), and goes.
     let mut store = store;
-    let refused = store.messages(&late).unwrap().pop().unwrap();
+    let refused = store.messages(&(&late).into()).unwrap().pop().unwrap();
     assert!(refused.retry_possible, "{refused:?}");
     assert!(store.retry_reply(refused.row, chrono::Utc::now()).unwrap());
     world.sync().await;

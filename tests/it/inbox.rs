@@ -5,7 +5,7 @@ use crate::common;
 
 use common::inbox::{BEAUTY, Inbox, SHOP};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-use pagedesk::model::{Filter, SendStatus};
+use pagedesk::model::{ConversationId, Filter, SendStatus};
 use pagedesk::store::ListQuery;
 use pagedesk::sync::EngineCommand;
 use pagedesk::ui::Effect;
@@ -13,7 +13,7 @@ use pagedesk::ui::Effect;
 fn unread(inbox: &Inbox, id: &str) -> i64 {
     inbox
         .store()
-        .conversation(id)
+        .conversation(&id.into())
         .unwrap()
         .unwrap()
         .unread_count
@@ -36,7 +36,7 @@ fn a_reply_goes_to_the_outbox_and_the_engine_is_asked_to_deliver_it() {
     inbox.key(KeyCode::Enter);
     inbox.keys("Dạ còn size M ạ");
     inbox.key(KeyCode::Enter);
-    let messages = inbox.store().messages("t_thu").unwrap();
+    let messages = inbox.store().messages(&"t_thu".into()).unwrap();
     let reply = messages.last().unwrap();
     assert_eq!(reply.text, "Dạ còn size M ạ");
     assert_eq!(reply.status, SendStatus::Pending);
@@ -49,7 +49,7 @@ fn a_reply_goes_to_the_outbox_and_the_engine_is_asked_to_deliver_it() {
         screen.contains("Dạ còn size M ạ") && screen.contains("sending…"),
         "{screen}"
     );
-    assert!(inbox.app.compose.is_empty());
+    assert!(inbox.app.chat.compose.is_empty());
 }
 
 #[test]
@@ -62,7 +62,12 @@ fn alt_enter_writes_a_new_line_and_enter_sends_both_lines() {
         .on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::ALT));
     inbox.keys("350k ạ");
     inbox.key(KeyCode::Enter);
-    let reply = inbox.store().messages("t_lan").unwrap().pop().unwrap();
+    let reply = inbox
+        .store()
+        .messages(&"t_lan".into())
+        .unwrap()
+        .pop()
+        .unwrap();
     assert_eq!(reply.text, "Dạ xanh ạ\n350k ạ");
 }
 
@@ -74,15 +79,15 @@ fn esc_keeps_the_draft_of_each_conversation() {
     inbox.key(KeyCode::Esc);
     inbox.key(KeyCode::Char('j'));
     assert!(
-        inbox.app.compose.is_empty(),
+        inbox.app.chat.compose.is_empty(),
         "another conversation, another draft"
     );
     inbox.key(KeyCode::Char('k'));
-    assert_eq!(inbox.app.compose.lines(), ["Dạ để em xem"]);
+    assert_eq!(inbox.app.chat.compose.lines(), ["Dạ để em xem"]);
     assert!(
         inbox
             .store()
-            .messages("t_lan")
+            .messages(&"t_lan".into())
             .unwrap()
             .iter()
             .all(|m| m.text != "Dạ để em xem"),
@@ -95,9 +100,12 @@ fn pasted_text_is_inserted_as_text_without_control_sequences() {
     let mut inbox = Inbox::new(100, 30);
     inbox.key(KeyCode::Enter);
     assert!(inbox.app.on_paste("Địa chỉ: 12 Ngõ Huế\u{1b}[2J\nHà Nội"));
-    assert_eq!(inbox.app.compose.lines(), ["Địa chỉ: 12 Ngõ Huế", "Hà Nội"]);
     assert_eq!(
-        inbox.store().messages("t_lan").unwrap().len(),
+        inbox.app.chat.compose.lines(),
+        ["Địa chỉ: 12 Ngõ Huế", "Hà Nội"]
+    );
+    assert_eq!(
+        inbox.store().messages(&"t_lan".into()).unwrap().len(),
         3,
         "a newline in a paste does not send"
     );
@@ -146,7 +154,7 @@ fn the_sidebar_moves_between_pages_and_filters() {
     inbox.key(KeyCode::Char('j'));
     assert_eq!(inbox.app.page, Some(0));
     inbox.key(KeyCode::Char('G'));
-    assert_eq!(inbox.app.filter, Filter::NotSent);
+    assert_eq!(inbox.app.list.filter, Filter::NotSent);
 }
 
 #[test]
@@ -158,18 +166,30 @@ fn search_ignores_diacritics_and_n_walks_the_matches() {
     // "Giá bao nhiêu" (Nguyễn Thị Lan) and "giá sao" (Hoàng Mỹ Linh), newest first.
     let screen = inbox.screen();
     assert!(screen.contains("Match 1 of 2 for “gia”"), "{screen}");
-    assert_eq!(inbox.app.open.as_ref().unwrap().conversation.id, "t_lan");
+    assert_eq!(
+        inbox.app.chat.open.as_ref().unwrap().conversation.id,
+        "t_lan"
+    );
     inbox.key(KeyCode::Char('n'));
-    assert_eq!(inbox.app.open.as_ref().unwrap().conversation.id, "t_linh");
+    assert_eq!(
+        inbox.app.chat.open.as_ref().unwrap().conversation.id,
+        "t_linh"
+    );
     inbox.key(KeyCode::Char('n'));
-    assert_eq!(inbox.app.open.as_ref().unwrap().conversation.id, "t_lan");
+    assert_eq!(
+        inbox.app.chat.open.as_ref().unwrap().conversation.id,
+        "t_lan"
+    );
     inbox.key(KeyCode::Char('N'));
-    assert_eq!(inbox.app.open.as_ref().unwrap().conversation.id, "t_linh");
+    assert_eq!(
+        inbox.app.chat.open.as_ref().unwrap().conversation.id,
+        "t_linh"
+    );
     inbox.key(KeyCode::Char('/'));
     inbox.keys("dam cong so");
     inbox.key(KeyCode::Enter);
     assert_eq!(
-        inbox.app.open.as_ref().unwrap().conversation.id,
+        inbox.app.chat.open.as_ref().unwrap().conversation.id,
         "t_hoa",
         "đầm found as dam"
     );
@@ -191,7 +211,10 @@ fn search_respects_diacritics_typed_and_finds_phone_numbers_however_written() {
     // "ship về Đà Nẵng" (Trần Thị Thu), not "Kem chống nắng cho da dầu" (Hoàng Mỹ Linh).
     let screen = search(&mut inbox, "Đà Nẵng");
     assert!(screen.contains("Match 1 of 1 for “Đà Nẵng”"), "{screen}");
-    assert_eq!(inbox.app.open.as_ref().unwrap().conversation.id, "t_thu");
+    assert_eq!(
+        inbox.app.chat.open.as_ref().unwrap().conversation.id,
+        "t_thu"
+    );
     // Typed without them: every spelling.
     let screen = search(&mut inbox, "da nang");
     assert!(screen.contains("Match 1 of 2 for “da nang”"), "{screen}");
@@ -199,7 +222,7 @@ fn search_respects_diacritics_typed_and_finds_phone_numbers_however_written() {
     let mut store = inbox.store();
     let reply = store
         .enqueue_reply(
-            "t_minh",
+            &"t_minh".into(),
             "Dạ shop gửi hoà tốc cho anh, sđt shop 0912.345.678",
             common::inbox::now(),
         )
@@ -215,11 +238,14 @@ fn search_respects_diacritics_typed_and_finds_phone_numbers_however_written() {
             screen.contains(&format!("Match 1 of 1 for “{typed}”")),
             "{screen}"
         );
-        assert_eq!(inbox.app.open.as_ref().unwrap().conversation.id, "t_minh");
+        assert_eq!(
+            inbox.app.chat.open.as_ref().unwrap().conversation.id,
+            "t_minh"
+        );
     }
     // A hit in a conversation marked done says where it is shown.
     store
-        .mark_done("t_thu", true, common::inbox::now())
+        .mark_done(&"t_thu".into(), true, common::inbox::now())
         .unwrap();
     let screen = search(&mut inbox, "Đà Nẵng");
     assert!(
@@ -261,11 +287,16 @@ fn a_quick_reply_is_inserted_with_the_customers_name_and_the_page() {
     inbox.keys("/cha");
     inbox.key(KeyCode::Tab);
     assert_eq!(
-        inbox.app.compose.lines(),
+        inbox.app.chat.compose.lines(),
         ["Dạ Thời Trang Mai Anh xin chào Lan ạ!"]
     );
     inbox.key(KeyCode::Enter);
-    let reply = inbox.store().messages("t_lan").unwrap().pop().unwrap();
+    let reply = inbox
+        .store()
+        .messages(&"t_lan".into())
+        .unwrap()
+        .pop()
+        .unwrap();
     assert_eq!(reply.text, "Dạ Thời Trang Mai Anh xin chào Lan ạ!");
 }
 
@@ -280,7 +311,13 @@ fn esc_closes_the_picker_and_a_slash_message_can_still_be_sent() {
     assert_eq!(inbox.app.focus, pagedesk::ui::Pane::Compose);
     inbox.key(KeyCode::Enter);
     assert_eq!(
-        inbox.store().messages("t_lan").unwrap().pop().unwrap().text,
+        inbox
+            .store()
+            .messages(&"t_lan".into())
+            .unwrap()
+            .pop()
+            .unwrap()
+            .text,
         "/ch"
     );
 }
@@ -290,7 +327,7 @@ fn r_retries_a_failed_reply() {
     let mut inbox = Inbox::new(100, 30);
     let mut store = inbox.store();
     let reply = store
-        .enqueue_reply("t_lan", "Dạ", common::inbox::now())
+        .enqueue_reply(&"t_lan".into(), "Dạ", common::inbox::now())
         .unwrap();
     store
         .mark_reply_failed(
@@ -307,7 +344,12 @@ fn r_retries_a_failed_reply() {
         inbox.commands.try_recv().unwrap(),
         EngineCommand::Deliver(reply)
     );
-    let message = inbox.store().messages("t_lan").unwrap().pop().unwrap();
+    let message = inbox
+        .store()
+        .messages(&"t_lan".into())
+        .unwrap()
+        .pop()
+        .unwrap();
     assert_eq!(message.status, SendStatus::Pending);
 }
 
@@ -338,7 +380,11 @@ fn pgup_scrolls_back_through_the_whole_history() {
     let mut store = inbox.store();
     for i in 0..60 {
         let id = store
-            .enqueue_reply("t_lan", &format!("tin nhắn số {i}"), common::inbox::now())
+            .enqueue_reply(
+                &"t_lan".into(),
+                &format!("tin nhắn số {i}"),
+                common::inbox::now(),
+            )
             .unwrap();
         store
             .mark_reply_sent(id, &format!("m_x{i}"), false, common::inbox::now())
@@ -375,7 +421,7 @@ fn the_mouse_selects_and_scrolls() {
     };
     assert!(inbox.app.on_mouse(click));
     assert_eq!(
-        inbox.app.open.as_ref().unwrap().conversation.id,
+        inbox.app.chat.open.as_ref().unwrap().conversation.id,
         "t_thu",
         "second row"
     );
@@ -384,7 +430,7 @@ fn the_mouse_selects_and_scrolls() {
         ..click
     };
     inbox.app.on_mouse(wheel);
-    assert_eq!(inbox.app.selected, 2);
+    assert_eq!(inbox.app.list.selected, 2);
     let compose = inbox.app.areas().compose;
     inbox.app.on_mouse(MouseEvent {
         column: compose.x + 2,
@@ -400,7 +446,7 @@ fn q_and_ctrl_c_quit_but_q_in_the_reply_box_is_a_letter() {
     inbox.key(KeyCode::Enter);
     inbox.key(KeyCode::Char('q'));
     assert!(!inbox.app.effects().contains(&Effect::Quit));
-    assert_eq!(inbox.app.compose.lines(), ["q"]);
+    assert_eq!(inbox.app.chat.compose.lines(), ["q"]);
     inbox
         .app
         .on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
@@ -479,7 +525,7 @@ fn r_does_not_offer_what_facebook_forbids() {
     let mut inbox = Inbox::new(100, 30);
     let mut store = inbox.store();
     let reply = store
-        .enqueue_reply("t_hoa", "Dạ còn ạ", common::inbox::now())
+        .enqueue_reply(&"t_hoa".into(), "Dạ còn ạ", common::inbox::now())
         .unwrap();
     store
         .mark_reply_failed(
@@ -515,12 +561,15 @@ fn a_draft_survives_closing_the_inbox() {
         None,
     );
     reopened.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
-    assert_eq!(reopened.open.as_ref().unwrap().conversation.id, "t_lan");
-    assert_eq!(reopened.compose.lines(), ["Dạ để em kiểm tra kho"]);
+    assert_eq!(
+        reopened.chat.open.as_ref().unwrap().conversation.id,
+        "t_lan"
+    );
+    assert_eq!(reopened.chat.compose.lines(), ["Dạ để em kiểm tra kho"]);
     // Sending takes the draft with it.
     reopened.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
     reopened.settle_writes();
-    assert_eq!(inbox.store().draft("t_lan").unwrap(), None);
+    assert_eq!(inbox.store().draft(&"t_lan".into()).unwrap(), None);
 }
 
 #[test]
@@ -536,7 +585,7 @@ fn who_cannot_be_answered_is_shown_so_in_the_list_and_the_chat() {
 
     // Facebook reports the first conversation's person as no longer reachable.
     let mut store = inbox.store();
-    let row = store.conversation("t_lan").unwrap().unwrap();
+    let row = store.conversation(&"t_lan".into()).unwrap().unwrap();
     store
         .apply_conversation(&ConversationUpdate {
             id: row.id.clone(),
@@ -619,15 +668,15 @@ fn the_help_scrolls_to_its_last_binding_and_says_where_it_is() {
 #[test]
 fn d_and_u_move_a_screenful_and_home_end_reach_the_ends() {
     let mut inbox = Inbox::new(100, 30);
-    let last = inbox.app.list_total - 1;
+    let last = inbox.app.list.total - 1;
     inbox.key(KeyCode::End);
-    assert_eq!(inbox.app.selected, last);
+    assert_eq!(inbox.app.list.selected, last);
     inbox.key(KeyCode::Home);
-    assert_eq!(inbox.app.selected, 0);
+    assert_eq!(inbox.app.list.selected, 0);
     inbox.key(KeyCode::Char('d'));
-    assert_eq!(inbox.app.selected, inbox.app.list_capacity.min(last));
+    assert_eq!(inbox.app.list.selected, inbox.app.list.capacity.min(last));
     inbox.key(KeyCode::Char('u'));
-    assert_eq!(inbox.app.selected, 0);
+    assert_eq!(inbox.app.list.selected, 0);
 }
 
 /// Another process holding the database's write lock, as the engine does while it stores a
@@ -666,12 +715,12 @@ fn keys_go_on_while_another_process_holds_the_write_lock_and_the_reply_is_stored
     press(&mut inbox, KeyCode::Char('j'));
     // Every key was taken while the lock is still held: the box is empty, the cursor moved,
     // and nothing is in the database yet.
-    assert!(inbox.app.compose.is_empty());
-    assert_eq!(inbox.app.selected, 1);
+    assert!(inbox.app.chat.compose.is_empty());
+    assert_eq!(inbox.app.list.selected, 1);
     let stored = |inbox: &Inbox| {
         inbox
             .store()
-            .messages("t_lan")
+            .messages(&"t_lan".into())
             .unwrap()
             .iter()
             .filter(|m| m.text == "Dạ còn ạ")
@@ -705,7 +754,7 @@ fn a_reply_the_database_refuses_comes_back_to_the_box_unsent() {
     inbox.key(KeyCode::Enter);
     inbox.keys("Dạ còn size M ạ");
     inbox.key(KeyCode::Enter);
-    assert_eq!(inbox.app.compose.lines(), ["Dạ còn size M ạ"]);
+    assert_eq!(inbox.app.chat.compose.lines(), ["Dạ còn size M ạ"]);
     let screen = inbox.screen();
     assert!(screen.contains("The reply was not stored"), "{screen}");
     let status = inbox.app.notice().unwrap_or_default().to_owned();
@@ -716,10 +765,10 @@ fn a_reply_the_database_refuses_comes_back_to_the_box_unsent() {
     assert!(inbox.commands.try_recv().is_err(), "nothing to deliver");
     refuse.execute_batch("DROP TRIGGER refuse").unwrap();
     inbox.key(KeyCode::Enter);
-    assert!(inbox.app.compose.is_empty());
+    assert!(inbox.app.chat.compose.is_empty());
     let sent: Vec<_> = inbox
         .store()
-        .messages("t_lan")
+        .messages(&"t_lan".into())
         .unwrap()
         .into_iter()
         .filter(|m| m.text == "Dạ còn size M ạ")
@@ -792,9 +841,9 @@ fn esc_and_a_key_arriving_together_are_esc_then_the_key_not_a_letter_in_the_repl
         .on_key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::ALT));
     inbox.app.settle_writes();
     assert_eq!(inbox.app.focus, pagedesk::ui::Pane::List);
-    assert_eq!(inbox.app.selected, 1, "j moved down the list");
+    assert_eq!(inbox.app.list.selected, 1, "j moved down the list");
     let mine = inbox.store().as_staff(&inbox.app.settings.staff);
-    assert_eq!(mine.draft("t_lan").unwrap().as_deref(), Some("Dạ"));
+    assert_eq!(mine.draft(&"t_lan".into()).unwrap().as_deref(), Some("Dạ"));
     // Alt-Enter is a binding: a new line, not Esc then Enter.
     inbox.key(KeyCode::Enter);
     inbox.keys("a");
@@ -802,7 +851,7 @@ fn esc_and_a_key_arriving_together_are_esc_then_the_key_not_a_letter_in_the_repl
         .app
         .on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::ALT));
     inbox.keys("b");
-    assert_eq!(inbox.app.compose.lines(), ["a", "b"]);
+    assert_eq!(inbox.app.chat.compose.lines(), ["a", "b"]);
     assert_eq!(inbox.app.focus, pagedesk::ui::Pane::Compose);
 }
 
@@ -812,7 +861,7 @@ fn a_waiting_reply_can_be_taken_back_or_edited_until_it_is_being_sent() {
     let mut store = inbox.store();
     let typo = store
         .enqueue_reply(
-            "t_lan",
+            &"t_lan".into(),
             "Dạ còn size S ạ, giá 35.000đ",
             common::inbox::now(),
         )
@@ -824,14 +873,14 @@ fn a_waiting_reply_can_be_taken_back_or_edited_until_it_is_being_sent() {
     // e: the waiting reply comes back into the box, before what was typed; nothing is stored.
     inbox.key(KeyCode::Char('e'));
     assert_eq!(
-        inbox.app.compose.lines(),
+        inbox.app.chat.compose.lines(),
         ["Dạ còn size S ạ, giá 35.000đ", "chị ơi"]
     );
     assert_eq!(inbox.app.focus, pagedesk::ui::Pane::Compose);
     // The cursor waits at the end of the reply taken back: typing goes on after it.
     inbox.keys(" nhé");
     assert_eq!(
-        inbox.app.compose.lines(),
+        inbox.app.chat.compose.lines(),
         ["Dạ còn size S ạ, giá 35.000đ nhé", "chị ơi"]
     );
     assert!(
@@ -850,7 +899,7 @@ fn a_waiting_reply_can_be_taken_back_or_edited_until_it_is_being_sent() {
 
     // x: a failed reply is deleted.
     let failed = store
-        .enqueue_reply("t_lan", "Dạ hết hàng ạ", common::inbox::now())
+        .enqueue_reply(&"t_lan".into(), "Dạ hết hàng ạ", common::inbox::now())
         .unwrap();
     store
         .mark_reply_failed(
@@ -868,7 +917,7 @@ fn a_waiting_reply_can_be_taken_back_or_edited_until_it_is_being_sent() {
 
     // Once a pagedesk has claimed a reply to send it, it is too late.
     let claimed = store
-        .enqueue_reply("t_lan", "Dạ vâng", common::inbox::now())
+        .enqueue_reply(&"t_lan".into(), "Dạ vâng", common::inbox::now())
         .unwrap();
     let claimant = pagedesk::store::Claimant {
         holder: "another pagedesk",
@@ -922,20 +971,26 @@ fn a_waiting_reply_can_be_taken_back_or_edited_until_it_is_being_sent() {
 #[test]
 fn an_empty_reply_is_refused_without_storing_anything() {
     let mut inbox = Inbox::new(100, 30);
-    let before = inbox.store().messages("t_lan").unwrap().len();
+    let before = inbox.store().messages(&"t_lan".into()).unwrap().len();
     inbox.key(KeyCode::Enter);
     inbox.keys("   ");
     inbox.key(KeyCode::Enter);
-    assert_eq!(inbox.store().messages("t_lan").unwrap().len(), before);
+    assert_eq!(
+        inbox.store().messages(&"t_lan".into()).unwrap().len(),
+        before
+    );
     assert!(inbox.commands.try_recv().is_err());
     let refused = inbox
         .store()
-        .enqueue_reply("t_lan", " \t\n ", common::inbox::now());
+        .enqueue_reply(&"t_lan".into(), " \t\n ", common::inbox::now());
     assert!(matches!(
         refused,
         Err(pagedesk::store::StoreError::EmptyReply)
     ));
-    assert_eq!(inbox.store().messages("t_lan").unwrap().len(), before);
+    assert_eq!(
+        inbox.store().messages(&"t_lan".into()).unwrap().len(),
+        before
+    );
 }
 
 #[test]
@@ -958,7 +1013,7 @@ fn the_reply_box_wraps_counts_down_to_2000_and_refuses_what_facebook_would() {
     );
 
     // Over 2000: said before Enter, and Enter stores nothing.
-    let before = inbox.store().messages("t_lan").unwrap().len();
+    let before = inbox.store().messages(&"t_lan".into()).unwrap().len();
     assert!(
         inbox
             .app
@@ -966,7 +1021,10 @@ fn the_reply_box_wraps_counts_down_to_2000_and_refuses_what_facebook_would() {
     );
     assert!(inbox.screen().contains("5 characters over Facebook's 2000"));
     inbox.key(KeyCode::Enter);
-    assert_eq!(inbox.store().messages("t_lan").unwrap().len(), before);
+    assert_eq!(
+        inbox.store().messages(&"t_lan".into()).unwrap().len(),
+        before
+    );
     assert!(
         inbox
             .app
@@ -980,13 +1038,19 @@ fn the_reply_box_wraps_counts_down_to_2000_and_refuses_what_facebook_would() {
     inbox.key(KeyCode::Esc);
     inbox.key(KeyCode::End);
     inbox.key(KeyCode::Enter);
-    assert_eq!(inbox.app.open.as_ref().unwrap().conversation.id, "t_hoa");
+    assert_eq!(
+        inbox.app.chat.open.as_ref().unwrap().conversation.id,
+        "t_hoa"
+    );
     assert!(inbox.screen().contains("closed · 2000 characters left"));
     inbox.keys("Dạ còn ạ");
-    let before = inbox.store().messages("t_hoa").unwrap().len();
+    let before = inbox.store().messages(&"t_hoa".into()).unwrap().len();
     inbox.key(KeyCode::Enter);
-    assert_eq!(inbox.store().messages("t_hoa").unwrap().len(), before);
-    assert_eq!(inbox.app.compose.lines(), ["Dạ còn ạ"]);
+    assert_eq!(
+        inbox.store().messages(&"t_hoa".into()).unwrap().len(),
+        before
+    );
+    assert_eq!(inbox.app.chat.compose.lines(), ["Dạ còn ạ"]);
     assert!(
         inbox.app.notice().unwrap().contains("more than 7 days"),
         "{:?}",
@@ -1037,7 +1101,8 @@ fn the_list_says_how_long_each_buyer_has_waited_and_finds_who_waited_longest() {
     inbox.key(KeyCode::Char('O'));
     let names: Vec<String> = inbox
         .app
-        .list_rows
+        .list
+        .rows
         .iter()
         .map(|c| c.customer_name.clone())
         .collect();
@@ -1065,7 +1130,7 @@ fn the_list_says_how_long_each_buyer_has_waited_and_finds_who_waited_longest() {
     );
     inbox.key(KeyCode::Char('O'));
     assert_eq!(
-        inbox.app.list_rows[0].customer_name, "Nguyễn Thị Lan",
+        inbox.app.list.rows[0].customer_name, "Nguyễn Thị Lan",
         "newest first again"
     );
 
@@ -1160,12 +1225,13 @@ fn a_reply_facebook_did_not_take_marks_its_row_and_bang_goes_to_the_next_one() {
     inbox.key(KeyCode::Char('7'));
     let names: Vec<&str> = inbox
         .app
-        .list_rows
+        .list
+        .rows
         .iter()
         .map(|c| c.customer_name.as_str())
         .collect();
     assert_eq!(names, ["Trần Thị Thu", "Hoàng Mỹ Linh", "Phạm Thị Hoa"]);
-    assert_eq!(inbox.app.counts.not_sent, 3);
+    assert_eq!(inbox.app.list.counts.not_sent, 3);
     assert!(inbox.screen().contains("7 Not sent"), "{}", inbox.screen());
 }
 
@@ -1197,7 +1263,10 @@ fn a_buyers_messages_within_a_minute_share_one_header() {
     inbox.key(KeyCode::Char('g'));
     inbox.key(KeyCode::Enter);
     let screen = inbox.screen();
-    assert_eq!(inbox.app.open.as_ref().unwrap().conversation.id, "t_ha");
+    assert_eq!(
+        inbox.app.chat.open.as_ref().unwrap().conversation.id,
+        "t_ha"
+    );
     let headers = screen.matches("← Lê Thu Hà ·").count();
     assert_eq!(
         headers, 2,
@@ -1225,7 +1294,10 @@ fn the_spam_banner_asks_for_a_reply_only_where_one_can_be_sent() {
     inbox.key(KeyCode::Char('j'));
     inbox.key(KeyCode::Enter);
     let screen = inbox.screen();
-    assert_eq!(inbox.app.open.as_ref().unwrap().conversation.id, "t_hoa");
+    assert_eq!(
+        inbox.app.chat.open.as_ref().unwrap().conversation.id,
+        "t_hoa"
+    );
     assert!(
         screen.contains("Its reply window") && !screen.contains("Reply to remove"),
         "Phạm Thị Hoa wrote 8 days ago: {screen}"
@@ -1239,9 +1311,9 @@ fn the_reply_boxs_editing_keys_work_and_are_in_the_help() {
     inbox.keys("Dạ còn hàng");
     let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
     inbox.app.on_key(ctrl('w'));
-    assert_eq!(inbox.app.compose.lines(), ["Dạ còn "]);
+    assert_eq!(inbox.app.chat.compose.lines(), ["Dạ còn "]);
     inbox.app.on_key(ctrl('u'));
-    assert_eq!(inbox.app.compose.lines(), ["Dạ còn hàng"], "undone");
+    assert_eq!(inbox.app.chat.compose.lines(), ["Dạ còn hàng"], "undone");
     inbox.key(KeyCode::Esc);
     inbox.key(KeyCode::Char('?'));
     let mut help = String::new();
@@ -1260,7 +1332,7 @@ fn the_reply_boxs_editing_keys_work_and_are_in_the_help() {
 fn passing_over_a_conversation_in_the_list_does_not_tell_colleagues_it_is_open() {
     use std::time::{Duration, Instant};
     let mut inbox = Inbox::new(100, 30);
-    let here = |inbox: &Inbox, conversation: &str| {
+    let here = |inbox: &Inbox, conversation: &ConversationId| {
         inbox
             .store()
             .presence_in(conversation, "", chrono::DateTime::UNIX_EPOCH)
@@ -1271,7 +1343,15 @@ fn passing_over_a_conversation_in_the_list_does_not_tell_colleagues_it_is_open()
         inbox.key(KeyCode::Tab);
     }
     inbox.key(KeyCode::Char('j'));
-    let passing = inbox.app.open.as_ref().unwrap().conversation.id.clone();
+    let passing = inbox
+        .app
+        .chat
+        .open
+        .as_ref()
+        .unwrap()
+        .conversation
+        .id
+        .clone();
     let start = Instant::now();
     inbox.app.update_presence(start);
     inbox.app.settle_writes();
@@ -1283,7 +1363,15 @@ fn passing_over_a_conversation_in_the_list_does_not_tell_colleagues_it_is_open()
     // Going into another (Enter): at once.
     inbox.key(KeyCode::Char('j'));
     inbox.key(KeyCode::Enter);
-    let opened = inbox.app.open.as_ref().unwrap().conversation.id.clone();
+    let opened = inbox
+        .app
+        .chat
+        .open
+        .as_ref()
+        .unwrap()
+        .conversation
+        .id
+        .clone();
     assert_ne!(opened, passing);
     inbox.app.update_presence(Instant::now());
     inbox.app.settle_writes();
@@ -1299,7 +1387,7 @@ fn a_replys_failure_is_said_once_and_goes_like_any_notice() {
     inbox.key(KeyCode::Enter);
     inbox.app.settle_writes();
     let mut store = inbox.store();
-    let reply = store.messages("t_lan").unwrap().pop().unwrap();
+    let reply = store.messages(&"t_lan".into()).unwrap().pop().unwrap();
     store
         .mark_reply_failed(
             reply.row,
@@ -1332,7 +1420,7 @@ fn a_done_conversation_is_not_shown_as_waiting() {
     let mut inbox = Inbox::new(100, 30);
     inbox
         .store()
-        .mark_done("t_linh", true, common::inbox::now())
+        .mark_done(&"t_linh".into(), true, common::inbox::now())
         .unwrap();
     inbox.app.poll_database();
     inbox.key(KeyCode::Char('5'));
@@ -1352,7 +1440,7 @@ fn quitting_with_a_reply_not_sent_says_it_will_still_go_out() {
     let mut inbox = Inbox::new(100, 30);
     inbox
         .store()
-        .enqueue_reply("t_lan", "Dạ còn ạ", common::inbox::now())
+        .enqueue_reply(&"t_lan".into(), "Dạ còn ạ", common::inbox::now())
         .unwrap();
     inbox.key(KeyCode::Char('q'));
     assert!(!inbox.app.effects().contains(&Effect::Quit));
@@ -1368,7 +1456,7 @@ fn quitting_with_a_reply_not_sent_says_it_will_still_go_out() {
     let mut inbox = Inbox::new(100, 30);
     inbox
         .store()
-        .enqueue_reply("t_lan", "Dạ còn ạ", common::inbox::now())
+        .enqueue_reply(&"t_lan".into(), "Dạ còn ạ", common::inbox::now())
         .unwrap();
     inbox.key(KeyCode::Char('q'));
     inbox.key(KeyCode::Char('!'));
@@ -1382,7 +1470,7 @@ fn quitting_with_a_reply_not_sent_says_it_will_still_go_out() {
     let mut inbox = Inbox::with_config(100, 30, &config);
     inbox
         .store()
-        .enqueue_reply("t_lan", "Dạ còn ạ", common::inbox::now())
+        .enqueue_reply(&"t_lan".into(), "Dạ còn ạ", common::inbox::now())
         .unwrap();
     inbox.key(KeyCode::Char('q'));
     let screen = inbox.screen();
@@ -1466,7 +1554,7 @@ fn a_waiting_file_taken_back_to_edit_goes_back_onto_the_reply() {
     let ids = inbox
         .store()
         .enqueue_reply_with_files(
-            "t_lan",
+            &"t_lan".into(),
             "Dạ ảnh đây ạ",
             std::slice::from_ref(&file),
             common::inbox::now(),
@@ -1479,7 +1567,7 @@ fn a_waiting_file_taken_back_to_edit_goes_back_onto_the_reply() {
     // e takes the newest part back: the file, onto the reply, not into the text.
     inbox.key(KeyCode::Char('e'));
     assert_eq!(inbox.app.attached_here(), std::slice::from_ref(&file));
-    assert!(inbox.app.compose.is_empty());
+    assert!(inbox.app.chat.compose.is_empty());
     let screen = inbox.screen();
     assert!(
         screen.contains("Reply · 📎 1: vay-do.png (10 B)"),
@@ -1509,7 +1597,13 @@ fn a_waiting_file_taken_back_to_edit_goes_back_onto_the_reply() {
     // Backspace in the empty box takes it off the reply, and out of the database.
     inbox.key(KeyCode::Backspace);
     assert!(inbox.app.attached_here().is_empty());
-    assert!(inbox.store().draft_files("t_lan").unwrap().is_empty());
+    assert!(
+        inbox
+            .store()
+            .draft_files(&"t_lan".into())
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -1576,15 +1670,15 @@ fn the_status_line_says_live_while_webhooks_arrive_and_since_when_they_stopped()
 fn d_marks_the_conversation_done_5_shows_the_done_ones_and_d_takes_it_back() {
     let mut inbox = Inbox::new(140, 40);
     let first = inbox.app.selected_conversation().unwrap().clone();
-    let all_before = inbox.app.counts.all;
+    let all_before = inbox.app.list.counts.all;
     inbox.key(KeyCode::Char('D'));
     let screen = inbox.screen();
     assert!(
         screen.contains(&format!("{}: done (D takes it back)", first.customer_name)),
         "{screen}"
     );
-    assert_eq!(inbox.app.counts.all, all_before - 1);
-    assert!(inbox.app.list_rows.iter().all(|c| c.id != first.id));
+    assert_eq!(inbox.app.list.counts.all, all_before - 1);
+    assert!(inbox.app.list.rows.iter().all(|c| c.id != first.id));
     let stored = inbox.store().conversation(&first.id).unwrap().unwrap();
     assert_eq!(
         stored.done_by.as_deref(),
@@ -1594,12 +1688,15 @@ fn d_marks_the_conversation_done_5_shows_the_done_ones_and_d_takes_it_back() {
     inbox.key(KeyCode::Char('/'));
     inbox.keys(&first.customer_name);
     inbox.key(KeyCode::Enter);
-    assert_eq!(inbox.app.filter, Filter::Done);
-    assert_eq!(inbox.app.open.as_ref().unwrap().conversation.id, first.id);
+    assert_eq!(inbox.app.list.filter, Filter::Done);
+    assert_eq!(
+        inbox.app.chat.open.as_ref().unwrap().conversation.id,
+        first.id
+    );
     inbox.key(KeyCode::Char('1'));
     inbox.key(KeyCode::Char('5'));
-    assert_eq!(inbox.app.filter, Filter::Done);
-    let ids: Vec<&str> = inbox.app.list_rows.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(inbox.app.list.filter, Filter::Done);
+    let ids: Vec<&str> = inbox.app.list.rows.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, [first.id.as_str()]);
     assert!(inbox.screen().contains("Done (1)"), "{}", inbox.screen());
     inbox.key(KeyCode::Char('D'));
@@ -1608,8 +1705,8 @@ fn d_marks_the_conversation_done_5_shows_the_done_ones_and_d_takes_it_back() {
             .screen()
             .contains(&format!("{}: not done", first.customer_name))
     );
-    assert!(inbox.app.list_rows.is_empty());
-    assert_eq!(inbox.app.counts.all, all_before);
+    assert!(inbox.app.list.rows.is_empty());
+    assert_eq!(inbox.app.list.counts.all, all_before);
 }
 
 #[test]
@@ -1624,7 +1721,11 @@ fn a_gives_the_conversation_to_a_staff_member_and_f_narrows_the_list_to_a_label(
     assert!(inbox.screen().contains("Assign Nguyễn Thị Lan to"));
     inbox.key(KeyCode::Char('j'));
     inbox.key(KeyCode::Enter);
-    let lan = inbox.store().conversation("t_lan").unwrap().unwrap();
+    let lan = inbox
+        .store()
+        .conversation(&"t_lan".into())
+        .unwrap()
+        .unwrap();
     assert_eq!(lan.assignee.as_deref(), Some("Minh"));
     let screen = inbox.screen();
     assert!(screen.contains("→Minh"), "{screen}");
@@ -1636,7 +1737,11 @@ fn a_gives_the_conversation_to_a_staff_member_and_f_narrows_the_list_to_a_label(
     inbox.key(KeyCode::Char('a'));
     inbox.key(KeyCode::Char('G'));
     inbox.key(KeyCode::Enter);
-    let lan = inbox.store().conversation("t_lan").unwrap().unwrap();
+    let lan = inbox
+        .store()
+        .conversation(&"t_lan".into())
+        .unwrap()
+        .unwrap();
     assert_eq!(lan.assignee, None);
 
     inbox.key(KeyCode::Char('l'));
@@ -1649,13 +1754,13 @@ fn a_gives_the_conversation_to_a_staff_member_and_f_narrows_the_list_to_a_label(
     inbox.key(KeyCode::Esc);
     let screen = inbox.screen();
     assert!(screen.contains("All (1) · Labels: gấp (any)"), "{screen}");
-    assert_eq!(inbox.app.list_total, 1);
+    assert_eq!(inbox.app.list.total, 1);
     assert!(!screen.contains("Trần Thị Thu"), "{screen}");
     // Taken out of the filter again: the whole list.
     inbox.key(KeyCode::Char('f'));
     inbox.key(KeyCode::Enter);
     inbox.key(KeyCode::Esc);
-    assert_eq!(inbox.app.list_total, 5);
+    assert_eq!(inbox.app.list.total, 5);
     // Renamed from its old name; Esc while renaming keeps it.
     let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
     inbox.key(KeyCode::Char('l'));
@@ -1695,7 +1800,7 @@ fn a_note_goes_to_the_customer_the_panel_shows_even_if_the_list_moved_meanwhile(
     inbox
         .store()
         .as_staff("Minh")
-        .mark_done("t_lan", true, common::inbox::now())
+        .mark_done(&"t_lan".into(), true, common::inbox::now())
         .unwrap();
     inbox.app.poll_database();
     assert_ne!(
@@ -1704,7 +1809,7 @@ fn a_note_goes_to_the_customer_the_panel_shows_even_if_the_list_moved_meanwhile(
     );
     inbox.key(KeyCode::Enter);
     let store = inbox.store();
-    let lan = store.customer("t_lan").unwrap().unwrap();
+    let lan = store.customer(&"t_lan".into()).unwrap().unwrap();
     assert_eq!(lan.notes.len(), 1, "the note is Lan's");
     assert_eq!(lan.notes[0].text, "Chị Lan hẹn chiều chuyển khoản");
     let now_selected = inbox.app.selected_conversation().unwrap().id.clone();
@@ -1729,7 +1834,7 @@ fn a_pasted_note_is_saved_whole_or_refused_whole_and_kept_in_the_box() {
     assert!(order.chars().count() > 1_500);
     inbox.app.on_paste(&order);
     inbox.key(KeyCode::Enter);
-    let lan = inbox.store().customer("t_lan").unwrap().unwrap();
+    let lan = inbox.store().customer(&"t_lan".into()).unwrap().unwrap();
     assert_eq!(lan.notes.len(), 1);
     assert_eq!(lan.notes[0].text, order.replace('\n', " ").trim_end());
     // 100 KB: refused with the limit named, still in the box, nothing stored.
@@ -1747,7 +1852,7 @@ fn a_pasted_note_is_saved_whole_or_refused_whole_and_kept_in_the_box() {
         screen.contains("Note: Khách quen, hay đổi size."),
         "{screen}"
     );
-    let lan = inbox.store().customer("t_lan").unwrap().unwrap();
+    let lan = inbox.store().customer(&"t_lan".into()).unwrap().unwrap();
     assert_eq!(lan.notes.len(), 1, "nothing more stored");
 }
 
@@ -1764,7 +1869,7 @@ fn the_conversation_being_assigned_stays_the_one_chosen_when_the_list_moves() {
     inbox
         .store()
         .as_staff("Hà")
-        .mark_done("t_lan", true, common::inbox::now())
+        .mark_done(&"t_lan".into(), true, common::inbox::now())
         .unwrap();
     inbox.app.poll_database();
     assert!(inbox.screen().contains("Assign Nguyễn Thị Lan to"));
@@ -1772,7 +1877,7 @@ fn the_conversation_being_assigned_stays_the_one_chosen_when_the_list_moves() {
     let store = inbox.store();
     assert_eq!(
         store
-            .conversation("t_lan")
+            .conversation(&"t_lan".into())
             .unwrap()
             .unwrap()
             .assignee

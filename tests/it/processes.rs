@@ -187,7 +187,7 @@ async fn a_service_stopped_mid_send_finishes_the_reply_or_leaves_it_to_be_found_
         let service = leading(&world, &["sync"]).await;
         let message_id = pagedesk::store::Store::open(&world.data_dir)
             .unwrap()
-            .enqueue_reply(&conversation, text, chrono::Utc::now())
+            .enqueue_reply(&(&conversation).into(), text, chrono::Utc::now())
             .unwrap();
         eventually(
             "the send to reach Facebook",

@@ -224,7 +224,11 @@ fn a_failing_page_and_a_colleague_replying_in_vietnamese() {
         .unwrap();
     store
         .as_staff("Minh")
-        .set_presence("another-inbox", Some(("t_lan", true)), common::inbox::now())
+        .set_presence(
+            "another-inbox",
+            Some((&"t_lan".into(), true)),
+            common::inbox::now(),
+        )
         .unwrap();
     inbox.app.poll_database();
     inbox.key(KeyCode::Enter);
@@ -359,7 +363,11 @@ fn labels_in_the_picker_and_on_the_list_row() {
         "{list}"
     );
     insta::assert_snapshot!("labels_on_the_list_row", list);
-    let row = inbox.store().conversation("t_lan").unwrap().unwrap();
+    let row = inbox
+        .store()
+        .conversation(&"t_lan".into())
+        .unwrap()
+        .unwrap();
     let names: Vec<&str> = row.labels.iter().map(|l| l.name.as_str()).collect();
     assert_eq!(names, ["chờ chuyển khoản", "đã chốt"]);
 }

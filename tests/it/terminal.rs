@@ -676,7 +676,7 @@ async fn two_staff_on_one_data_dir_keep_their_own_drafts_and_see_each_other() {
     while pagedesk::store::Store::open(&world.data_dir)
         .unwrap()
         .as_staff("Hà")
-        .draft(&conversation)
+        .draft(&(&conversation).into())
         .unwrap()
         .as_deref()
         != Some("Dạ còn ạ")
@@ -724,7 +724,7 @@ async fn two_staff_on_one_data_dir_keep_their_own_drafts_and_see_each_other() {
     // Closing says so at once (not by going quiet for a while).
     let here = pagedesk::store::Store::open(&world.data_dir)
         .unwrap()
-        .presence_in(&conversation, "", chrono::DateTime::UNIX_EPOCH)
+        .presence_in(&(&conversation).into(), "", chrono::DateTime::UNIX_EPOCH)
         .unwrap();
     assert!(here.iter().all(|p| p.staff != "Minh"), "{here:?}");
     ha.wait_for("Minh gone", |s| {

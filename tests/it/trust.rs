@@ -55,10 +55,10 @@ async fn a_reply_another_pagedesk_tried_meanwhile_is_looked_for_before_it_is_sen
     let second = {
         let mut store = Store::open(&world.data_dir).unwrap();
         store
-            .enqueue_reply(&lan, "Dạ em chào chị", Utc::now())
+            .enqueue_reply(&(&lan).into(), "Dạ em chào chị", Utc::now())
             .unwrap();
         store
-            .enqueue_reply(&minh, "Dạ còn size XL ạ", Utc::now())
+            .enqueue_reply(&(&minh).into(), "Dạ còn size XL ạ", Utc::now())
             .unwrap()
     };
     // The first send takes 4 s; the second is carried out but its answer is lost.
@@ -105,7 +105,7 @@ async fn a_reply_another_pagedesk_tried_meanwhile_is_looked_for_before_it_is_sen
 /// The conversation holds one reply, sent, with Facebook's id.
 fn one_reply_sent(store: &Store, conversation: &str) {
     let replies: Vec<_> = store
-        .messages(conversation)
+        .messages(&conversation.into())
         .unwrap()
         .into_iter()
         .filter(|m| m.direction == pagedesk::model::Direction::Out)
@@ -332,7 +332,12 @@ async fn a_zombie_holds_neither_the_engine_nor_a_reply() {
     assert_eq!(world.page_texts_on_facebook(&id).await, ["Dạ còn ạ"]);
     let store = Store::open(&world.data_dir).unwrap();
     assert_eq!(
-        store.messages(&id).unwrap().last().unwrap().status,
+        store
+            .messages(&(&id).into())
+            .unwrap()
+            .last()
+            .unwrap()
+            .status,
         SendStatus::Sent
     );
     service.wait().unwrap();
@@ -644,7 +649,13 @@ async fn facebooks_error_text_reaches_no_one_with_a_token_or_a_control_in_it() {
     let store = Store::open(&world.data_dir).unwrap();
     let stored = [
         store.page_sync(world.page(0)).unwrap().last_error.unwrap(),
-        store.messages(&id).unwrap().pop().unwrap().error.unwrap(),
+        store
+            .messages(&(&id).into())
+            .unwrap()
+            .pop()
+            .unwrap()
+            .error
+            .unwrap(),
         std::fs::read_to_string(world.data_dir.join("pagedesk.log")).unwrap(),
     ];
     assert!(stored[1].contains("bad token [redacted]"), "{}", stored[1]);
@@ -664,7 +675,7 @@ async fn a_reply_waiting_for_a_missing_token_variable_waits_quietly() {
     world.sync().await;
     Store::open(&world.data_dir)
         .unwrap()
-        .enqueue_reply(&id, "Dạ", Utc::now())
+        .enqueue_reply(&(&id).into(), "Dạ", Utc::now())
         .unwrap();
     let config = std::fs::read_to_string(&world.config_path).unwrap();
     let config = config.replacen(
@@ -682,7 +693,7 @@ async fn a_reply_waiting_for_a_missing_token_variable_waits_quietly() {
     assert!(warnings <= 2, "{warnings} warnings in 5 s:\n{log}");
     let reply = Store::open(&world.data_dir)
         .unwrap()
-        .messages(&id)
+        .messages(&(&id).into())
         .unwrap()
         .pop()
         .unwrap();
@@ -752,10 +763,10 @@ async fn a_reply_taken_back_never_goes_out_and_one_being_sent_cannot_be_taken_ba
         let mut store = Store::open(&world.data_dir).unwrap();
         (
             store
-                .enqueue_reply(&id, "Dạ em gửi 35.000đ", Utc::now())
+                .enqueue_reply(&(&id).into(), "Dạ em gửi 35.000đ", Utc::now())
                 .unwrap(),
             store
-                .enqueue_reply(&id, "Dạ em lên đơn ạ", Utc::now())
+                .enqueue_reply(&(&id).into(), "Dạ em lên đơn ạ", Utc::now())
                 .unwrap(),
         )
     };
@@ -844,7 +855,7 @@ async fn a_reply_whose_file_is_uploading_cannot_be_taken_back_and_a_failed_one_c
     let file = pagedesk::files::OutgoingFile::check(&photo).unwrap();
     let failed = Store::open(&world.data_dir)
         .unwrap()
-        .enqueue_reply(&id, &"x".repeat(2001), Utc::now())
+        .enqueue_reply(&(&id).into(), &"x".repeat(2001), Utc::now())
         .unwrap();
     // The overlong one fails before any call.
     world.sync().await;
@@ -858,7 +869,7 @@ async fn a_reply_whose_file_is_uploading_cannot_be_taken_back_and_a_failed_one_c
     );
     let uploading = Store::open(&world.data_dir)
         .unwrap()
-        .enqueue_reply_with_files(&id, "", &[file], Utc::now())
+        .enqueue_reply_with_files(&(&id).into(), "", &[file], Utc::now())
         .unwrap()[0];
     world
         .fault(json!({ "method": "POST", "fault": { "kind": "delay", "ms": 3000 } }))

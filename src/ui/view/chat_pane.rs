@@ -22,7 +22,7 @@ use crate::ui::said::chat_banner;
 pub(super) fn draw_chat(frame: &mut Frame, app: &App, area: Rect, clock: Clock) {
     let tr = app.tr;
     let split = app.chat_split(area);
-    let Some(open) = app.open.as_ref() else {
+    let Some(open) = app.chat.open.as_ref() else {
         let block = pane_block(app, String::new(), Pane::Chat);
         frame.render_widget(
             Paragraph::new(tr.t(S::NothingOpen))
@@ -83,9 +83,9 @@ pub(super) fn draw_chat(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
 fn draw_compose(frame: &mut Frame, app: &App, area: Rect, clock: Clock) {
     let tr = app.tr;
     // The box is styled for this frame only: drawing changes nothing in the app.
-    let mut compose = app.compose.clone();
+    let mut compose = app.chat.compose.clone();
     let mut title = tr.t(S::Reply).to_owned();
-    if let Some(open) = &app.open {
+    if let Some(open) = &app.chat.open {
         let names = |typing: bool| {
             let names: Vec<&str> = open
                 .others
@@ -116,16 +116,17 @@ fn draw_compose(frame: &mut Frame, app: &App, area: Rect, clock: Clock) {
         title.push_str(&tr.f(S::AttachedFiles, &[&count, &attached.join(", ")]));
     }
     let mut block = pane_block(app, title, Pane::Compose);
-    if let Some(open) = &app.open {
+    if let Some(open) = &app.chat.open {
         // The reply window, and how much room Facebook leaves for the reply.
         let window = reply_window(tr, &open.conversation, app.settings.human_agent_tag, clock);
         let typed: usize = app
+            .chat
             .compose
             .lines()
             .iter()
             .map(|l| l.chars().count())
             .sum::<usize>()
-            + app.compose.lines().len().saturating_sub(1);
+            + app.chat.compose.lines().len().saturating_sub(1);
         let (footer, over) = match MAX_REPLY_CHARS.checked_sub(typed) {
             Some(left) => (tr.f(S::ReplyFooter, &[&window, &left]), false),
             None => (
@@ -167,7 +168,9 @@ fn draw_picker(frame: &mut Frame, app: &App, compose: Rect, matches: &[usize]) {
     };
     let width = usize::from(area.width.saturating_sub(2));
     let lines: Vec<Line> = if matches.is_empty() {
-        let typed = app.compose.lines()[0].trim_start_matches('/').to_owned();
+        let typed = app.chat.compose.lines()[0]
+            .trim_start_matches('/')
+            .to_owned();
         vec![Line::styled(
             tr.f(S::NoQuickReply, &[&typed]),
             app.theme.dim(),
@@ -188,7 +191,7 @@ fn draw_picker(frame: &mut Frame, app: &App, compose: Rect, matches: &[usize]) {
                     Span::styled(shortcut, app.theme.bold()),
                     Span::raw(text),
                 ]);
-                if position == app.picker_selected.min(matches.len() - 1) {
+                if position == app.chat.picker_selected.min(matches.len() - 1) {
                     line.style(app.theme.selected())
                 } else {
                     line

@@ -110,29 +110,33 @@ fn label_chips(
 
 pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) {
     let tr = app.tr;
-    let mut listed = format!("{} ({})", tr.t(filter_name(app.filter)), app.list_total);
+    let mut listed = format!(
+        "{} ({})",
+        tr.t(filter_name(app.list.filter)),
+        app.list.total
+    );
     // Narrowed to labels: which, and whether any or all of them.
-    if !app.label_filter.is_empty() {
+    if !app.list.label_filter.is_empty() {
         let names: Vec<&str> = app
             .labels
             .iter()
-            .filter(|l| app.label_filter.contains(&l.id))
+            .filter(|l| app.list.label_filter.contains(&l.id))
             .map(|l| l.name.as_str())
             .collect();
-        let how = tr.t(super::label_match_name(app.label_match));
+        let how = tr.t(super::label_match_name(app.list.label_match));
         listed = format!(
             "{listed} · {}",
             tr.f(S::LabelsFiltered, &[&names.join(", "), &how])
         );
     }
-    let title = match app.order {
+    let title = match app.list.order {
         Order::Newest => format!("{} · {listed}", tr.t(S::Conversations)),
         Order::LongestWaiting => format!("{listed} · {}", tr.t(S::LongestWaitingFirst)),
     };
     let block = pane_block(app, title, Pane::List);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    if app.list_rows.is_empty() {
+    if app.list.rows.is_empty() {
         frame.render_widget(
             Paragraph::new(tr.t(S::NoConversations)).style(app.theme.dim()),
             inner,
@@ -141,8 +145,8 @@ pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
     }
     let width = usize::from(inner.width);
     let mut lines = Vec::new();
-    for (offset, conversation) in app.list_rows.iter().enumerate() {
-        let selected = app.list_top + offset == app.selected;
+    for (offset, conversation) in app.list.rows.iter().enumerate() {
+        let selected = app.list.top + offset == app.list.selected;
         let unread = conversation.unread_count > 0;
         // An unanswered customer: how long they have waited; else (or done: staff said nothing
         // more is owed) the last activity.

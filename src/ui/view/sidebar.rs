@@ -57,7 +57,11 @@ pub(super) fn draw_sidebar(frame: &mut Frame, app: &App, area: Rect) {
     ));
     for (index, filter) in Filter::ALL.into_iter().enumerate() {
         let label = format!("{} {}", index + 1, tr.t(filter_name(filter)));
-        lines.push(item(&label, app.counts.of(filter), app.filter == filter));
+        lines.push(item(
+            &label,
+            app.list.counts.of(filter),
+            app.list.filter == filter,
+        ));
     }
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
@@ -101,12 +105,12 @@ pub(super) fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
             .into_iter()
             .enumerate()
             .map(|(index, filter)| {
-                let count = app.counts.of(filter);
+                let count = app.list.counts.of(filter);
                 let label = match named(filter) {
                     true => format!(" {} {} {count} ", index + 1, tr.t(filter_name(filter))),
                     false => format!(" {}:{count} ", index + 1),
                 };
-                (label, app.filter == filter)
+                (label, app.list.filter == filter)
             })
             .collect()
     };
@@ -115,7 +119,7 @@ pub(super) fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
         page_width + 1 + width <= usize::from(area.width)
     };
     let all_filters = labelled(&|_| true);
-    let counts = labelled(&|filter| filter == app.filter);
+    let counts = labelled(&|filter| filter == app.list.filter);
     let filters = if fits(&all_filters) {
         all_filters
     } else if fits(&counts) {
@@ -123,8 +127,8 @@ pub(super) fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     } else {
         let chosen = format!(
             " {} {} ",
-            tr.t(filter_name(app.filter)),
-            app.counts.of(app.filter)
+            tr.t(filter_name(app.list.filter)),
+            app.list.counts.of(app.list.filter)
         );
         vec![(chosen, true), (format!("1-{} ", Filter::ALL.len()), false)]
     };

@@ -24,7 +24,7 @@ pub(super) fn draw_labels(frame: &mut Frame, app: &App, picker: &LabelPicker) {
         }
         LabelPurpose::ListFilter => tr.f(
             S::LabelsFilterTitle,
-            &[&tr.t(super::label_match_name(app.label_match))],
+            &[&tr.t(super::label_match_name(app.list.label_match))],
         ),
     };
     let title = match &picker.renaming {
@@ -127,6 +127,7 @@ pub(super) fn draw_assign(frame: &mut Frame, app: &App, prompt: &AssignPrompt) {
 pub(super) fn draw_copy(frame: &mut Frame, app: &App, choices: &[String], cursor: usize) {
     let tr = app.tr;
     let name = app
+        .chat
         .open
         .as_ref()
         .map_or("", |open| open.conversation.customer_name.as_str());

@@ -69,10 +69,10 @@ pub fn conversation(
     messages: Vec<NewMessage>,
 ) {
     let update = ConversationUpdate {
-        id: id.to_owned(),
+        id: id.to_owned().into(),
         page_id: page.to_owned(),
         folder,
-        customer_id: format!("psid-{customer}"),
+        customer_id: format!("psid-{customer}").into(),
         customer_name: customer.to_owned(),
         snippet: messages.last().map(|m| m.text.clone()).unwrap_or_default(),
         updated_time: messages.last().unwrap().created_time,
@@ -337,7 +337,7 @@ impl Inbox {
 /// trying again may get past.
 pub fn fail_a_reply(store: &mut Store, conversation: &str) -> i64 {
     let reply = store
-        .enqueue_reply(conversation, "Dạ còn ạ", now())
+        .enqueue_reply(&conversation.into(), "Dạ còn ạ", now())
         .unwrap();
     store
         .mark_reply_failed(
