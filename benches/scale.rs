@@ -113,7 +113,7 @@ fn conversation(page: usize, n: usize) -> ConversationUpdate {
         .collect();
     ConversationUpdate {
         id: format!("t_{page}_{n}").into(),
-        page_id: page_id.clone(),
+        page_id: page_id.clone().into(),
         folder: if n % 20 == 7 {
             Folder::Spam
         } else {
@@ -149,7 +149,7 @@ fn large_inbox() -> PathBuf {
             .upsert_page(&page_id(page), &format!("Shop {page}"))
             .unwrap();
         if page % 2 == 0 {
-            store.set_spam_sync(&page_id(page), true).unwrap();
+            store.set_spam_sync(&(&page_id(page)).into(), true).unwrap();
         }
         let updates: Vec<ConversationUpdate> = (0..CONVERSATIONS_PER_PAGE)
             .map(|n| conversation(page, n))
@@ -258,7 +258,7 @@ fn ui_operations(dir: &Path, report: &mut Report) {
     let mut reloads = Vec::new();
     for round in 0..200 {
         let event = SyncEvent::SyncStateChanged {
-            page_id: page_id(round % PAGES),
+            page_id: page_id(round % PAGES).into(),
         };
         let started = Instant::now();
         app.on_sync_event(&event);
@@ -514,7 +514,7 @@ fn first_sync(rt: &tokio::runtime::Runtime, report: &mut Report) {
         control.generate(&id, serde_json::json!({ "conversations": 10000, "messages_per_conversation": 10, "spam_every": 20 })).await.unwrap();
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(Mutex::new(Store::open(dir.path()).unwrap()));
-        store.lock().unwrap().set_spam_sync(&id, true).unwrap();
+        store.lock().unwrap().set_spam_sync(&(&id).into(), true).unwrap();
         let settings = SyncSettings { backfill_conversations: 10_000, ..SyncSettings::default() };
         let graph = GraphClient::new(&emulator.url, "v25.0", Duration::from_secs(30)).unwrap();
         let pages = vec![PageConfig::new(&id, Some("Shop"), AccessToken::new(&token))];

@@ -11,6 +11,7 @@ use serde::{Deserialize, Deserializer};
 use crate::graph::{AccessToken, AppSecret, GraphClient, GraphError};
 use crate::i18n::Lang;
 use crate::keymap::{KeyOverrides, Keymap};
+use crate::model::PageId;
 
 pub const DEFAULT_GRAPH_BASE_URL: &str = "https://graph.facebook.com";
 pub const DEFAULT_GRAPH_VERSION: &str = "v25.0";
@@ -318,7 +319,7 @@ impl AttachmentSettings {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PageConfig {
-    pub id: String,
+    pub id: PageId,
     pub name: Option<String>,
     access_token: Option<AccessToken>,
     access_token_env: Option<String>,
@@ -327,7 +328,7 @@ pub struct PageConfig {
 impl PageConfig {
     pub fn new(id: &str, name: Option<&str>, token: AccessToken) -> Self {
         Self {
-            id: id.to_owned(),
+            id: id.to_owned().into(),
             name: name.map(str::to_owned),
             access_token: Some(token),
             access_token_env: None,
@@ -344,7 +345,7 @@ impl PageConfig {
         match std::env::var(&var) {
             Ok(value) if !value.trim().is_empty() => Ok(AccessToken::new(value.trim())),
             _ => Err(ConfigError::TokenEnvMissing {
-                page: self.id.clone(),
+                page: self.id.clone().to_string(),
                 var,
             }),
         }
@@ -385,7 +386,7 @@ impl Config {
         let mut config: Config = toml::from_str(text).map_err(|e| syntax_error(text, &e))?;
         let mut seen = std::collections::HashSet::new();
         for page in &config.pages {
-            if page.id.trim().is_empty() {
+            if page.id.as_str().trim().is_empty() {
                 return Err("[[pages]]: `id` is empty".into());
             }
             if !seen.insert(page.id.as_str()) {

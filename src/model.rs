@@ -79,6 +79,10 @@ facebook_id!(
     ConversationId
 );
 facebook_id!(
+    /// A Facebook Page: the shop's, whose inbox this is.
+    PageId
+);
+facebook_id!(
     /// A person as one Page knows them: the page-scoped id (PSID), different on each Page.
     Psid
 );
@@ -364,7 +368,7 @@ impl Thumbnail {
 /// its sticker), and the link it was stored with (CDN links expire).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PictureWanted {
-    pub page_id: String,
+    pub page_id: PageId,
     pub message_id: String,
     pub index: Option<usize>,
     pub link: Option<String>,

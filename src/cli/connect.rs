@@ -92,7 +92,7 @@ pub async fn run(config_path: &Path, data_dir: Option<&Path>, only: &[String]) -
         // Spam sync is what pagedesk is for, and it starts off: said where staff look first.
         let spam_on = store
             .as_ref()
-            .is_some_and(|s| s.spam_sync(id).unwrap_or(false));
+            .is_some_and(|s| s.spam_sync(&id.into()).unwrap_or(false));
         if !spam_on {
             out!("{}", tr.f(S::ConnectSpamOff, &[&page, id]));
         }

@@ -182,7 +182,7 @@ async fn keep_buyers_writing(control: Control, pages: Vec<PageConfig>) {
                 "folder": folder,
             })
         };
-        if let Ok(value) = control.buyer_message(&page.id, body).await
+        if let Ok(value) = control.buyer_message(page.id.as_str(), body).await
             && let Some(id) = value["conversation_id"].as_str()
             && !conversations.iter().any(|c| c == id)
         {

@@ -70,7 +70,11 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
             )
         };
         let (restricted, held_elsewhere, tag_refused) = origin;
-        let name = crate::model::page_name(page.name.as_deref(), stored_name.as_deref(), &page.id);
+        let name = crate::model::page_name(
+            page.name.as_deref(),
+            stored_name.as_deref(),
+            page.id.as_str(),
+        );
         out!("{name} ({})", page.id);
         // A label as long as the column still leaves a space before its value.
         let line = |label: &str, value: &str| out!("  {label:<15} {value}");

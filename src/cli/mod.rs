@@ -19,6 +19,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::config::Config;
 use crate::files::OutgoingFile;
 use crate::i18n::{Lang, S, Tr};
+use crate::model::PageId;
 use crate::model::{ConversationId, Direction, Filter, LabelMatch, SendStatus};
 use crate::store::private::LOG_FILE;
 use crate::store::{Lease, ListQuery, Store};
@@ -279,7 +280,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
             let query = ListQuery {
-                page_id: page.clone(),
+                page_id: page.clone().map(PageId::from),
                 filter: *filter,
                 labels: ids,
                 label_match: if *all_labels {
@@ -540,7 +541,7 @@ fn print_event(tr: Tr, event: &SyncEvent, store: &Arc<Mutex<Store>>, data_dir: &
             let words = tr.counted(news.messages, S::CliNewsOne, S::CliNews);
             out!(
                 "{time} {}",
-                tr.f(words, &[&page_name(page_id), &news.messages])
+                tr.f(words, &[&page_name(page_id.as_str()), &news.messages])
             );
         }
         SyncEvent::SyncStateChanged { page_id } => {
@@ -550,7 +551,7 @@ fn print_event(tr: Tr, event: &SyncEvent, store: &Arc<Mutex<Store>>, data_dir: &
                 .page_sync(page_id)
                 .unwrap_or_default();
             if let Some(error) = state.last_error {
-                eprintln!("{time} {}: {error}", page_name(page_id));
+                eprintln!("{time} {}: {error}", page_name(page_id.as_str()));
             }
         }
         SyncEvent::ConfigRead {
@@ -829,9 +830,9 @@ fn pages_named<'a>(
     Ok(config
         .pages
         .iter()
-        .filter(|p| page.is_none_or(|id| id == p.id))
+        .filter(|p| page.is_none_or(|id| p.id == id))
         .map(|p| {
-            let name = crate::model::page_name(p.name.as_deref(), None, &p.id);
+            let name = crate::model::page_name(p.name.as_deref(), None, p.id.as_str());
             (p, format!("{name} ({})", p.id))
         })
         .collect())

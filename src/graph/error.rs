@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::model::PageId;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde::Deserialize;
@@ -196,7 +197,7 @@ pub fn classify(
     status: StatusCode,
     body: &[u8],
     headers: &HeaderMap,
-    page_id: Option<&str>,
+    page_id: Option<&PageId>,
     redact: impl Fn(&str) -> String,
 ) -> GraphError {
     let Ok(ErrorBody { error }) = serde_json::from_slice::<ErrorBody>(body) else {
@@ -300,7 +301,7 @@ impl UsageNumbers {
 impl Usage {
     /// Reads `X-App-Usage` and, for `page_id`, `X-Business-Use-Case-Usage`. Unreadable headers
     /// count as absent: they only ever slow us down, never stop a sync.
-    pub fn from_headers(headers: &HeaderMap, page_id: Option<&str>) -> Usage {
+    pub fn from_headers(headers: &HeaderMap, page_id: Option<&PageId>) -> Usage {
         let mut usage = Usage::default();
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
         if let Some(app) =
@@ -314,7 +315,7 @@ impl Usage {
         let entries = business
             .into_iter()
             .flatten()
-            .filter(|(id, _)| page_id.is_none_or(|page| page == id))
+            .filter(|(id, _)| page_id.is_none_or(|page| page.as_str() == id))
             .flat_map(|(_, entries)| entries);
         for entry in entries {
             usage.percent = Some(usage.percent.unwrap_or(0).max(entry.percent()));
@@ -454,14 +455,14 @@ mod tests {
                 .parse()
                 .unwrap(),
         );
-        let usage = Usage::from_headers(&headers, Some("42"));
+        let usage = Usage::from_headers(&headers, Some(&"42".into()));
         assert_eq!(usage.percent, Some(97));
         assert_eq!(usage.regain_access_after, Some(Duration::from_secs(180)));
         let e = classify(
             StatusCode::BAD_REQUEST,
             &error(80006, None),
             &headers,
-            Some("42"),
+            Some(&"42".into()),
             str::to_owned,
         );
         assert_eq!(

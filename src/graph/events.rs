@@ -6,13 +6,14 @@
 //! deliveries, `policy_enforcement` without a sender, anything unknown or malformed) is skipped
 //! without costing the others. Ids may come as JSON numbers in old payloads.
 
+use crate::model::PageId;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 /// One message of a webhook event, as Facebook sent it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventMessage {
-    pub page_id: String,
+    pub page_id: PageId,
     /// The buyer: the sender of their message, the recipient of the page's echo.
     pub person_id: String,
     /// Sent by the page (from pagedesk, another app, or Facebook's Page inbox).
@@ -87,7 +88,7 @@ pub enum Change {
 /// A change, for the page and the person (the buyer's PSID) it is about.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventChange {
-    pub page_id: String,
+    pub page_id: PageId,
     pub person_id: String,
     pub at: DateTime<Utc>,
     pub change: Change,
@@ -132,21 +133,26 @@ pub fn webhook_events(body: &Value) -> WebhookEvents {
         for field in ["messaging", "standby"] {
             let items = entry.get(field).and_then(Value::as_array);
             for item in items.into_iter().flatten() {
-                read_item(&page_id, item, field == "standby", &mut events);
+                read_item(
+                    &PageId::from(&page_id),
+                    item,
+                    field == "standby",
+                    &mut events,
+                );
             }
         }
     }
     events
 }
 
-fn read_item(page_id: &str, item: &Value, standby: bool, events: &mut WebhookEvents) {
+fn read_item(page_id: &PageId, item: &Value, standby: bool, events: &mut WebhookEvents) {
     let party = |field: &str| item.get(field).and_then(|p| p.get("id")).and_then(id);
     let (Some(sender), Some(recipient)) = (party("sender"), party("recipient")) else {
         return;
     };
     // The person is whoever is not the page: the sender of their message or reaction, the
     // recipient of the page's echo.
-    let by_page = sender == page_id;
+    let by_page = page_id == sender.as_str();
     let person_id = if by_page { recipient } else { sender };
     let at = item
         .get("timestamp")

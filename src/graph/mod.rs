@@ -15,6 +15,7 @@ use url::Url;
 pub use error::{GraphError, Usage, classify};
 
 use crate::files::FileKind;
+use crate::model::PageId;
 use crate::model::{ConversationId, Folder, Psid};
 pub use events::{
     Change, EventAttachment, EventChange, EventMessage, EventReferral, WebhookEvents,
@@ -377,8 +378,12 @@ impl GraphClient {
     }
 
     /// `GET /{page-id}?fields=id,name`: a cheap check that the token works, and the page's name.
-    pub async fn page(&self, page_id: &str, token: &AccessToken) -> Result<PageInfo, GraphError> {
-        let url = self.url(&[page_id]);
+    pub async fn page(
+        &self,
+        page_id: &PageId,
+        token: &AccessToken,
+    ) -> Result<PageInfo, GraphError> {
+        let url = self.url(&[page_id.as_str()]);
         let (page, _) = self
             .read(url, &[("fields", "id,name")], token, Some(page_id))
             .await?;
@@ -388,7 +393,7 @@ impl GraphClient {
     /// `GET /{page-id}/conversations` for one folder, newest first, starting after `after`.
     pub async fn conversations(
         &self,
-        page_id: &str,
+        page_id: &PageId,
         token: &AccessToken,
         folder: Folder,
         size: ListSize,
@@ -409,7 +414,7 @@ impl GraphClient {
     /// The ids of the conversations in a folder, newest first: a cheap way to see what moved.
     pub async fn conversation_ids(
         &self,
-        page_id: &str,
+        page_id: &PageId,
         token: &AccessToken,
         folder: Folder,
         after: Option<&str>,
@@ -430,7 +435,7 @@ impl GraphClient {
     /// with its folder known.
     pub async fn conversation_with(
         &self,
-        page_id: &str,
+        page_id: &PageId,
         token: &AccessToken,
         folder: Folder,
         person: &Psid,
@@ -453,7 +458,7 @@ impl GraphClient {
     /// Whether one person's conversation with the page is in `folder` now (one id asked for).
     pub async fn in_folder(
         &self,
-        page_id: &str,
+        page_id: &PageId,
         token: &AccessToken,
         folder: Folder,
         person: &Psid,
@@ -474,14 +479,14 @@ impl GraphClient {
     /// A folder's list; `more` narrows it (`after` a cursor, `user_id` one person).
     async fn list_folder<T: DeserializeOwned>(
         &self,
-        page_id: &str,
+        page_id: &PageId,
         token: &AccessToken,
         folder: Folder,
         fields: &str,
         limit: usize,
         more: &[(&str, &str)],
     ) -> Result<Listing<T>, GraphError> {
-        let url = self.url(&[page_id, "conversations"]);
+        let url = self.url(&[page_id.as_str(), "conversations"]);
         let limit = limit.to_string();
         let mut query = vec![
             ("platform", "messenger"),
@@ -502,7 +507,7 @@ impl GraphClient {
     /// `GET /{conversation-id}` with the same fields as the list, for one conversation.
     pub async fn conversation(
         &self,
-        page_id: &str,
+        page_id: &PageId,
         conversation_id: &ConversationId,
         token: &AccessToken,
         size: ListSize,
@@ -519,7 +524,7 @@ impl GraphClient {
     /// id and time alone.
     pub async fn messages(
         &self,
-        page_id: &str,
+        page_id: &PageId,
         conversation_id: &ConversationId,
         token: &AccessToken,
         limit: usize,
@@ -543,7 +548,7 @@ impl GraphClient {
     /// (Facebook's CDN links expire).
     pub async fn message(
         &self,
-        page_id: &str,
+        page_id: &PageId,
         message_id: &str,
         token: &AccessToken,
     ) -> Result<Message, GraphError> {
@@ -668,7 +673,7 @@ impl GraphClient {
     /// customer is for the outbox to find out before it sends again.
     pub async fn send(
         &self,
-        page_id: &str,
+        page_id: &PageId,
         token: &AccessToken,
         recipient_id: &Psid,
         text: &str,
@@ -686,7 +691,7 @@ impl GraphClient {
 
     async fn post_message<M: Serialize>(
         &self,
-        page_id: &str,
+        page_id: &PageId,
         token: &AccessToken,
         recipient_id: &str,
         message: M,
@@ -703,7 +708,10 @@ impl GraphClient {
             message,
         };
         let request = self
-            .authorized(self.http.post(self.url(&[page_id, "messages"])), token)
+            .authorized(
+                self.http.post(self.url(&[page_id.as_str(), "messages"])),
+                token,
+            )
             .json(&body);
         let (sent, _) = self.exchange(request, token, Some(page_id)).await?;
         Ok(sent)
@@ -714,7 +722,7 @@ impl GraphClient {
     /// to any number of buyers without being uploaded again.
     pub async fn upload_attachment(
         &self,
-        page_id: &str,
+        page_id: &PageId,
         token: &AccessToken,
         upload: Upload<'_>,
     ) -> Result<String, GraphError> {
@@ -730,7 +738,8 @@ impl GraphClient {
             .part("filedata", part);
         let request = self
             .authorized(
-                self.http.post(self.url(&[page_id, "message_attachments"])),
+                self.http
+                    .post(self.url(&[page_id.as_str(), "message_attachments"])),
                 token,
             )
             .multipart(form);
@@ -743,7 +752,7 @@ impl GraphClient {
     /// attachment per message, without text. Never retried here, as [`GraphClient::send`].
     pub async fn send_attachment(
         &self,
-        page_id: &str,
+        page_id: &PageId,
         token: &AccessToken,
         recipient_id: &Psid,
         kind: FileKind,
@@ -771,7 +780,7 @@ impl GraphClient {
         url: Url,
         query: &[(&str, &str)],
         token: &AccessToken,
-        page_id: Option<&str>,
+        page_id: Option<&PageId>,
     ) -> Result<(T, Usage), GraphError> {
         let mut backoff = self.first_backoff;
         let mut tries_left = self.read_tries;
@@ -793,7 +802,7 @@ impl GraphClient {
         &self,
         request: reqwest::RequestBuilder,
         token: &AccessToken,
-        page_id: Option<&str>,
+        page_id: Option<&PageId>,
     ) -> Result<(T, Usage), GraphError> {
         let mut response = request
             .send()

@@ -1,6 +1,7 @@
 //! The Graph API's JSON shapes, as documented in `shared/graph-api.md`. Every field is optional
 //! unless Facebook always sends it, because only requested fields with data come back.
 
+use crate::model::PageId;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
 
@@ -96,8 +97,11 @@ pub struct Conversation {
 
 impl Conversation {
     /// The customer: the participant who is not the page.
-    pub fn customer(&self, page_id: &str) -> Option<&Person> {
-        self.participants.data.iter().find(|p| p.id != page_id)
+    pub fn customer(&self, page_id: &PageId) -> Option<&Person> {
+        self.participants
+            .data
+            .iter()
+            .find(|p| page_id != p.id.as_str())
     }
 }
 
@@ -216,7 +220,7 @@ mod tests {
             "paging":{"cursors":{"before":"b","after":"c"},"next":"https://graph.facebook.com/v25.0/P/conversations?after=c"}}"#;
         let list: List<Conversation> = serde_json::from_str(body).unwrap();
         let conversation = &list.data[0];
-        assert_eq!(conversation.customer("P").unwrap().id, "U");
+        assert_eq!(conversation.customer(&"P".into()).unwrap().id, "U");
         assert_eq!(
             conversation.messages.data[0].sticker.as_deref(),
             Some("https://x/s.png")

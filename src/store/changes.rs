@@ -7,12 +7,13 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{QueuedMessage, Result, Store, to_time};
+use crate::model::PageId;
 use crate::model::{HeldBy, Psid, Referral};
 
 /// A change an event told, cleaned, for the page and the person (the buyer's PSID).
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeptChange {
-    pub page_id: String,
+    pub page_id: PageId,
     pub person_id: Psid,
     pub at: DateTime<Utc>,
     pub change: Amend,
@@ -71,7 +72,7 @@ impl Store {
 
     /// The buyers whose conversation with the page another app has (conversation routing),
     /// with the app when Facebook named it, newest first.
-    pub fn held_elsewhere(&self, page_id: &str) -> Result<Vec<(String, Option<String>)>> {
+    pub fn held_elsewhere(&self, page_id: &PageId) -> Result<Vec<(String, Option<String>)>> {
         let mut statement = self.conn.prepare_cached(
             "SELECT c.customer_name, h.app_id FROM thread_holders h JOIN conversations c
                 ON c.page_id = h.page_id AND c.customer_id = h.person_id
@@ -334,7 +335,7 @@ pub(super) fn edited_on_facebook(
 /// The newest referral of a person on a page.
 pub(super) fn referral_of(
     conn: &rusqlite::Connection,
-    page_id: &str,
+    page_id: &PageId,
     person_id: &Psid,
 ) -> rusqlite::Result<Option<Referral>> {
     conn.prepare_cached(
@@ -360,7 +361,7 @@ pub(super) fn referral_of(
 /// The app that has a person's conversation on a page, if it is not pagedesk's.
 pub(super) fn held_by(
     conn: &rusqlite::Connection,
-    page_id: &str,
+    page_id: &PageId,
     person_id: &Psid,
 ) -> rusqlite::Result<Option<HeldBy>> {
     conn.prepare_cached(

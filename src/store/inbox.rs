@@ -7,6 +7,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::{HashMap, HashSet};
 
 use super::*;
+use crate::model::PageId;
 
 /// A conversation Facebook's Done folder lists, newly: done, as Meta Business Suite's staff
 /// said (unless staff here already marked it).
@@ -40,7 +41,7 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    pub fn spam_sync(&self, page_id: &str) -> Result<bool> {
+    pub fn spam_sync(&self, page_id: &PageId) -> Result<bool> {
         Ok(self
             .conn
             .query_row(
@@ -52,7 +53,7 @@ impl Store {
             .unwrap_or(false))
     }
 
-    pub fn set_spam_sync(&mut self, page_id: &str, on: bool) -> Result<()> {
+    pub fn set_spam_sync(&mut self, page_id: &PageId, on: bool) -> Result<()> {
         let tx = self.write()?;
         tx.execute(
             "INSERT INTO page_settings (page_id, spam_sync) VALUES (?1, ?2)
@@ -67,7 +68,7 @@ impl Store {
     }
 
     /// Whether Facebook refused the page's HUMAN_AGENT replies (late replies are not offered).
-    pub fn human_agent_refused(&self, page_id: &str) -> Result<bool> {
+    pub fn human_agent_refused(&self, page_id: &PageId) -> Result<bool> {
         Ok(self
             .conn
             .prepare_cached("SELECT human_agent_refused FROM page_settings WHERE page_id = ?1")?
@@ -79,7 +80,7 @@ impl Store {
     /// Staff say Meta approved the permission: late replies of the page go with the tag again
     /// (a refusal marks the page again), and those refused for it may be sent again (`r`).
     /// Whether the page was marked.
-    pub fn lift_human_agent_refusal(&mut self, page_id: &str) -> Result<bool> {
+    pub fn lift_human_agent_refusal(&mut self, page_id: &PageId) -> Result<bool> {
         let tx = self.write()?;
         let lifted = tx.execute(
             "UPDATE page_settings SET human_agent_refused = 0
@@ -97,7 +98,7 @@ impl Store {
     }
 
     /// Facebook refused a HUMAN_AGENT reply of the page for want of Meta's permission.
-    pub fn refuse_human_agent(&mut self, page_id: &str) -> Result<()> {
+    pub fn refuse_human_agent(&mut self, page_id: &PageId) -> Result<()> {
         let tx = self.write()?;
         tx.execute(
             "INSERT INTO page_settings (page_id, human_agent_refused) VALUES (?1, 1)
@@ -109,7 +110,7 @@ impl Store {
     }
 
     /// Facebook restricted the page from sending: its replies wait until `until`.
-    pub fn restrict_sending(&mut self, page_id: &str, until: DateTime<Utc>) -> Result<()> {
+    pub fn restrict_sending(&mut self, page_id: &PageId, until: DateTime<Utc>) -> Result<()> {
         let tx = self.write()?;
         tx.execute(
             "INSERT INTO page_settings (page_id, send_restricted_until) VALUES (?1, ?2)
@@ -121,7 +122,7 @@ impl Store {
     }
 
     /// Until when Facebook's restriction keeps the page's replies, while it does.
-    pub fn sending_restricted_until(&self, page_id: &str) -> Result<Option<DateTime<Utc>>> {
+    pub fn sending_restricted_until(&self, page_id: &PageId) -> Result<Option<DateTime<Utc>>> {
         let until: Option<i64> = self
             .conn
             .query_row(
@@ -195,7 +196,7 @@ impl Store {
     /// marked spam that are in Spam now.
     pub fn spam_moves(
         &self,
-        page_id: &str,
+        page_id: &PageId,
         in_spam: &HashSet<ConversationId>,
     ) -> Result<(Vec<ConversationId>, Vec<ConversationId>)> {
         let mut stmt = self
@@ -262,7 +263,7 @@ impl Store {
     /// `to_inbox`: those staff moved back to the inbox there, open again.
     pub fn listed_done(
         &mut self,
-        page_id: &str,
+        page_id: &PageId,
         listed: &HashSet<ConversationId>,
         to_inbox: &[ConversationId],
         at: DateTime<Utc>,
@@ -298,7 +299,7 @@ impl Store {
     /// moved back to the inbox, or only pushed down by newer Done ones.
     pub fn left_done(
         &self,
-        page_id: &str,
+        page_id: &PageId,
         listed: &HashSet<ConversationId>,
     ) -> Result<Vec<LeftDone>> {
         let mut stmt = self.conn.prepare_cached(
@@ -323,7 +324,7 @@ impl Store {
 
     /// The list size that worked for a page after Facebook asked for less: (conversations per
     /// call, messages nested in each).
-    pub fn request_size(&self, page_id: &str) -> Result<Option<(usize, usize)>> {
+    pub fn request_size(&self, page_id: &PageId) -> Result<Option<(usize, usize)>> {
         Ok(self
             .conn
             .query_row(
@@ -334,7 +335,7 @@ impl Store {
             .optional()?)
     }
 
-    pub fn save_request_size(&mut self, page_id: &str, size: (usize, usize)) -> Result<()> {
+    pub fn save_request_size(&mut self, page_id: &PageId, size: (usize, usize)) -> Result<()> {
         let tx = self.write()?;
         tx.execute(
             "INSERT INTO request_size (page_id, conversations, messages) VALUES (?1, ?2, ?3)
@@ -367,7 +368,7 @@ impl Store {
     }
 
     /// Spam conversations of a page waiting for their delay, the soonest due first.
-    pub fn waiting_spam(&self, page_id: &str) -> Result<Vec<WaitingSpam>> {
+    pub fn waiting_spam(&self, page_id: &PageId) -> Result<Vec<WaitingSpam>> {
         let mut stmt = self.conn.prepare(
             "SELECT conversation_id, page_id, customer_name, last_customer_message_time, due_time
              FROM spam_waiting WHERE page_id = ?1 ORDER BY due_time, conversation_id",
@@ -386,7 +387,7 @@ impl Store {
 
     // Sync progress and state.
 
-    pub fn folder_sync(&self, page_id: &str, folder: Folder) -> Result<FolderSync> {
+    pub fn folder_sync(&self, page_id: &PageId, folder: Folder) -> Result<FolderSync> {
         Ok(self
             .conn
             .query_row(
@@ -409,7 +410,7 @@ impl Store {
 
     pub fn save_folder_sync(
         &mut self,
-        page_id: &str,
+        page_id: &PageId,
         folder: Folder,
         state: &FolderSync,
     ) -> Result<()> {
@@ -435,7 +436,7 @@ impl Store {
         Ok(())
     }
 
-    pub fn page_sync(&self, page_id: &str) -> Result<PageSync> {
+    pub fn page_sync(&self, page_id: &PageId) -> Result<PageSync> {
         Ok(self
             .conn
             .query_row(
@@ -464,7 +465,7 @@ impl Store {
             .unwrap_or_default())
     }
 
-    pub fn save_page_sync(&mut self, page_id: &str, state: &PageSync) -> Result<()> {
+    pub fn save_page_sync(&mut self, page_id: &PageId, state: &PageSync) -> Result<()> {
         let tx = self.write()?;
         tx.execute(
             "INSERT INTO page_sync (page_id, last_attempt, last_success, last_error, last_error_kind,

@@ -28,6 +28,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use serde::Serialize;
 
+use crate::model::PageId;
 use crate::model::{
     Attachment, ConversationId, Direction, Filter, Folder, Psid, ReplyProblem, ReplyTo, SendStatus,
     SyncErrorKind,
@@ -132,7 +133,7 @@ fn filter_condition(filter: Filter) -> &'static str {
 /// narrowed to (none: every conversation of the filter).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListQuery {
-    pub page_id: Option<String>,
+    pub page_id: Option<PageId>,
     pub filter: Filter,
     pub order: Order,
     pub labels: Vec<i64>,
@@ -209,7 +210,7 @@ fn to_time(seconds: i64) -> DateTime<Utc> {
 #[derive(Debug, Clone)]
 pub struct ConversationUpdate {
     pub id: ConversationId,
-    pub page_id: String,
+    pub page_id: PageId,
     pub folder: Folder,
     pub customer_id: Psid,
     pub customer_name: String,
@@ -291,7 +292,7 @@ pub struct Applied {
 #[derive(Debug, Clone, Serialize)]
 pub struct ConversationRow {
     pub id: ConversationId,
-    pub page_id: String,
+    pub page_id: PageId,
     #[serde(skip)]
     pub page_name: String,
     pub customer_id: Psid,
@@ -555,7 +556,7 @@ mod tests {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageRow {
-    pub id: String,
+    pub id: PageId,
     pub name: String,
 }
 
@@ -586,7 +587,7 @@ pub struct FolderSync {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WaitingSpam {
     pub conversation_id: ConversationId,
-    pub page_id: String,
+    pub page_id: PageId,
     pub customer_name: String,
     pub last_customer_message_time: DateTime<Utc>,
     pub due_time: DateTime<Utc>,
@@ -612,7 +613,7 @@ pub enum Lease {
 pub struct QueuedReply {
     pub message_id: i64,
     pub conversation_id: ConversationId,
-    pub page_id: String,
+    pub page_id: PageId,
     pub recipient_id: Psid,
     pub text: String,
     pub attempts: u32,
@@ -881,4 +882,4 @@ macro_rules! id_column {
     )*};
 }
 
-id_column!(ConversationId, Psid);
+id_column!(ConversationId, PageId, Psid);

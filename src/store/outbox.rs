@@ -6,6 +6,7 @@ use rusqlite::{OptionalExtension, ToSql, params};
 use super::*;
 use crate::files::{FileKind, OutgoingFile};
 use crate::model::Attachment;
+use crate::model::PageId;
 
 /// Takes an unsent reply out of the outbox, the chat and the search: the file it was to send,
 /// if it carried one.
@@ -582,7 +583,7 @@ impl Store {
     }
 
     /// The page's replies not sent: waiting in the outbox or failed, oldest first.
-    pub fn unsent_replies(&self, page_id: &str) -> Result<Vec<UnsentReply>> {
+    pub fn unsent_replies(&self, page_id: &PageId) -> Result<Vec<UnsentReply>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT c.customer_name,
                 COALESCE(NULLIF(m.text, ''),
@@ -750,7 +751,7 @@ impl Store {
     }
 
     /// The id under which Facebook keeps this file for the page, once uploaded reusable.
-    pub fn uploaded_attachment(&self, page_id: &str, sha256: &str) -> Result<Option<String>> {
+    pub fn uploaded_attachment(&self, page_id: &PageId, sha256: &str) -> Result<Option<String>> {
         Ok(self
             .conn
             .query_row(
@@ -765,7 +766,7 @@ impl Store {
     /// longer took the old id).
     pub fn remember_upload(
         &mut self,
-        page_id: &str,
+        page_id: &PageId,
         sha256: &str,
         attachment_id: &str,
         now: DateTime<Utc>,

@@ -3,6 +3,7 @@
 use rusqlite::{OptionalExtension, ToSql};
 
 use super::*;
+use crate::model::PageId;
 use crate::model::{Attachment, Carried, LabelMatch};
 
 /// What a conversation row is read from, each column named as `conversation_row` reads it.
@@ -252,9 +253,9 @@ impl Store {
     }
 
     /// How many conversations each filter holds, for one page or all.
-    pub fn filter_counts(&self, page_id: Option<&str>) -> Result<FilterCounts> {
+    pub fn filter_counts(&self, page_id: Option<&PageId>) -> Result<FilterCounts> {
         self.filter_counts_in(&ListQuery {
-            page_id: page_id.map(str::to_owned),
+            page_id: page_id.cloned(),
             ..ListQuery::default()
         })
     }
@@ -300,7 +301,7 @@ impl Store {
     }
 
     /// Per page, how many conversations have unread messages.
-    pub fn unread_by_page(&self) -> Result<Vec<(String, usize)>> {
+    pub fn unread_by_page(&self) -> Result<Vec<(PageId, usize)>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT page_id, COUNT(*) FROM conversations
              WHERE unread_count > 0 AND done_at IS NULL GROUP BY page_id",
@@ -311,7 +312,7 @@ impl Store {
 
     /// The customers of a page's conversations that hold messages Facebook no longer shows in
     /// full, newest first.
-    pub fn conversations_with_gaps(&self, page_id: &str) -> Result<Vec<String>> {
+    pub fn conversations_with_gaps(&self, page_id: &PageId) -> Result<Vec<String>> {
         let mut statement = self.conn.prepare_cached(
             "SELECT c.customer_name FROM conversations c
              WHERE c.page_id = ?1 AND EXISTS (SELECT 1 FROM messages m
@@ -701,7 +702,7 @@ mod tests {
             .collect();
         assert_eq!(ids, ["t_3", "t_1"]);
         store.mark_read(&"t_3".into()).unwrap();
-        assert_eq!(store.filter_counts(Some("p")).unwrap().unread, 2);
+        assert_eq!(store.filter_counts(Some(&"p".into())).unwrap().unread, 2);
         // A reply makes it replied at once, even before it is sent.
         store
             .enqueue_reply(&"t_1".into(), "Dạ 350k ạ", Utc::now())
@@ -724,8 +725,8 @@ mod tests {
             (counts.all, counts.unread, counts.unreplied, counts.done),
             (2, 2, 1, 1)
         );
-        assert_eq!(store.unread_by_page().unwrap(), [("p".to_owned(), 2)]);
-        let on_the_page = store.filter_counts(Some("p")).unwrap();
+        assert_eq!(store.unread_by_page().unwrap(), [("p".into(), 2)]);
+        let on_the_page = store.filter_counts(Some(&"p".into())).unwrap();
         assert_eq!((on_the_page.all, on_the_page.done), (2, 1));
         let done = store.conversation(&"t_3".into()).unwrap().unwrap();
         assert!(done.done);
@@ -785,17 +786,23 @@ mod tests {
         // Marked done in Meta Business Suite: done when it comes into the Done folder, and
         // staff taking it back here is not undone while it stays listed there.
         let in_done: HashSet<ConversationId> = ["t_1".into()].into();
-        store.listed_done("p", &in_done, &[], Utc::now()).unwrap();
+        store
+            .listed_done(&"p".into(), &in_done, &[], Utc::now())
+            .unwrap();
         let t1 = store.conversation(&"t_1".into()).unwrap().unwrap();
         assert_eq!(t1.done_by.as_deref(), Some(DONE_IN_META));
         assert!(store.mark_done(&"t_1".into(), false, Utc::now()).unwrap());
-        store.listed_done("p", &in_done, &[], Utc::now()).unwrap();
+        store
+            .listed_done(&"p".into(), &in_done, &[], Utc::now())
+            .unwrap();
         assert!(!store.conversation(&"t_1".into()).unwrap().unwrap().done);
         // Out of the Done folder and into it again: done again.
         store
-            .listed_done("p", &HashSet::new(), &[], Utc::now())
+            .listed_done(&"p".into(), &HashSet::new(), &[], Utc::now())
             .unwrap();
-        store.listed_done("p", &in_done, &[], Utc::now()).unwrap();
+        store
+            .listed_done(&"p".into(), &in_done, &[], Utc::now())
+            .unwrap();
         assert!(store.conversation(&"t_1".into()).unwrap().unwrap().done);
         assert!(!store.mark_done(&"t_404".into(), true, Utc::now()).unwrap());
     }
@@ -1002,7 +1009,7 @@ mod tests {
     #[test]
     fn a_tagged_reply_facebook_took_lifts_the_pages_human_agent_refusal() {
         let (_dir, mut store) = store();
-        store.refuse_human_agent("p").unwrap();
+        store.refuse_human_agent(&"p".into()).unwrap();
         let plain = store
             .enqueue_reply(&"t_1".into(), "Dạ", Utc::now())
             .unwrap();
@@ -1010,7 +1017,7 @@ mod tests {
             .mark_reply_sent(plain, "m_plain", false, Utc::now())
             .unwrap();
         assert!(
-            store.human_agent_refused("p").unwrap(),
+            store.human_agent_refused(&"p".into()).unwrap(),
             "a plain reply says nothing"
         );
         let tagged = store
@@ -1019,9 +1026,9 @@ mod tests {
         store
             .mark_reply_sent(tagged, "m_tagged", true, Utc::now())
             .unwrap();
-        assert!(!store.human_agent_refused("p").unwrap());
+        assert!(!store.human_agent_refused(&"p".into()).unwrap());
         assert!(
-            !store.lift_human_agent_refusal("p").unwrap(),
+            !store.lift_human_agent_refusal(&"p".into()).unwrap(),
             "nothing left to lift"
         );
     }

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{Applied, ConversationUpdate, NewMessage, Result, Store, to_time};
+use crate::model::PageId;
 use crate::model::{Direction, Folder, Psid};
 
 /// Where a page's webhooks stand.
@@ -26,7 +27,7 @@ impl WebhookState {
 
 impl Store {
     /// An event for the page came: its webhooks are live (again).
-    pub fn webhook_arrived(&self, page_id: &str, at: DateTime<Utc>) -> Result<()> {
+    pub fn webhook_arrived(&self, page_id: &PageId, at: DateTime<Utc>) -> Result<()> {
         self.conn.execute(
             "INSERT INTO webhooks (page_id, last_event_at, missed_since) VALUES (?1, ?2, NULL)
              ON CONFLICT (page_id) DO UPDATE SET last_event_at = ?2, missed_since = NULL",
@@ -37,7 +38,7 @@ impl Store {
 
     /// A poll found a message no event brought: the page's webhooks are not arriving. Only a
     /// page that had events is marked; the first time found is kept.
-    pub fn webhooks_missed(&self, page_id: &str, at: DateTime<Utc>) -> Result<()> {
+    pub fn webhooks_missed(&self, page_id: &PageId, at: DateTime<Utc>) -> Result<()> {
         self.conn.execute(
             "UPDATE webhooks SET missed_since = ?2 WHERE page_id = ?1 AND missed_since IS NULL",
             params![page_id, at.timestamp()],
@@ -45,7 +46,7 @@ impl Store {
         Ok(())
     }
 
-    pub fn webhook_state(&self, page_id: &str) -> Result<WebhookState> {
+    pub fn webhook_state(&self, page_id: &PageId) -> Result<WebhookState> {
         Ok(self
             .conn
             .query_row(
@@ -66,7 +67,7 @@ impl Store {
 /// A message a webhook event carried, cleaned, for the person it was between the page and.
 #[derive(Debug, Clone)]
 pub struct QueuedMessage {
-    pub page_id: String,
+    pub page_id: PageId,
     /// The buyer's PSID (the sender of their message, the recipient of the page's echo).
     pub person_id: Psid,
     pub message: NewMessage,
@@ -123,7 +124,7 @@ pub(super) fn keep_messages(
 
 impl Store {
     /// The people whose kept messages still wait for their conversation to be stored, by page.
-    pub fn queued_people(&self) -> Result<Vec<(String, Psid)>> {
+    pub fn queued_people(&self) -> Result<Vec<(PageId, Psid)>> {
         let mut statement = self.conn.prepare(
             "SELECT DISTINCT q.page_id, q.person_id FROM webhook_messages q
              WHERE NOT EXISTS (SELECT 1 FROM conversations c
@@ -138,7 +139,7 @@ impl Store {
     /// Messages kept from events whose conversation is stored join it now, each conversation as
     /// if Facebook had listed it with them (the folder and the spam rule are the conversation's
     /// own). Returns the page of each conversation changed, with what changed.
-    pub fn merge_event_messages(&mut self) -> Result<Vec<(String, Applied)>> {
+    pub fn merge_event_messages(&mut self) -> Result<Vec<(PageId, Applied)>> {
         let known: Vec<ConversationUpdate> = {
             let mut statement = self.conn.prepare(
                 // The newest kept message's words become the snippet, as on Facebook (none for
@@ -186,7 +187,7 @@ impl Store {
 
     /// How many kept event messages wait for a conversation not stored (in a folder pagedesk
     /// does not show yet), per page.
-    pub fn waiting_event_messages(&self, page_id: &str) -> Result<usize> {
+    pub fn waiting_event_messages(&self, page_id: &PageId) -> Result<usize> {
         Ok(self.conn.query_row(
             "SELECT COUNT(*) FROM webhook_messages q WHERE q.page_id = ?1
                AND NOT EXISTS (SELECT 1 FROM conversations c
@@ -213,7 +214,8 @@ pub(super) fn queued_messages(
         .prepare_cached("SELECT name FROM pages WHERE id = ?1")?
         .query_row([&update.page_id], |r| r.get(0))
         .optional()?
-        .unwrap_or_else(|| update.page_id.clone());
+        .unwrap_or_else(|| update.page_id.clone())
+        .to_string();
     let mut statement = tx.prepare_cached(
         "SELECT mid, direction, text, sticker, attachments, created_time, reply_to
          FROM webhook_messages
@@ -223,7 +225,7 @@ pub(super) fn queued_messages(
         let direction = Direction::parse(&r.get::<_, String>("direction")?);
         let (from_id, from_name) = match direction {
             Direction::In => (update.customer_id.to_string(), update.customer_name.clone()),
-            Direction::Out => (update.page_id.clone(), page_name.clone()),
+            Direction::Out => (update.page_id.to_string(), page_name.clone()),
         };
         Ok(NewMessage {
             fb_id: r.get("mid")?,

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use super::{Engine, PageError, ingest};
 use crate::graph::{self, AccessToken};
 use crate::model::Folder;
+use crate::model::PageId;
 use crate::store::{ConversationUpdate, FolderSync};
 
 /// Messages asked for per call when reading back (Facebook's largest page).
@@ -137,7 +138,7 @@ impl Engine {
     /// (a webhook's person, a spam conversation come due).
     pub(super) async fn since_new(
         &self,
-        page_id: &str,
+        page_id: &PageId,
         folder: Folder,
     ) -> Result<Since, PageError> {
         let id = page_id.to_owned();

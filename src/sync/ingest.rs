@@ -4,6 +4,7 @@
 use chrono::DateTime;
 
 use crate::graph;
+use crate::model::PageId;
 use crate::model::{Attachment, AttachmentKind, Direction, Folder, Referral};
 use crate::store::{Amend, ConversationUpdate, KeptChange, NewMessage, QueuedMessage, SharedLink};
 use crate::text::{clean, clean_line, web_link};
@@ -11,7 +12,7 @@ use crate::text::{clean, clean_line, web_link};
 /// The conversation as the store will keep it, or `None` when Facebook sent no customer
 /// (a conversation with no participant other than the page cannot be answered).
 pub fn conversation_update(
-    page_id: &str,
+    page_id: &PageId,
     folder: Folder,
     conversation: &graph::Conversation,
 ) -> Option<ConversationUpdate> {
@@ -45,7 +46,7 @@ pub fn conversation_update(
 
 /// A message as the store keeps it. Without `from` it has no details (Facebook details only a
 /// conversation's 20 most recent): it is kept as a mark that says so, with its time.
-pub fn message(page_id: &str, m: &graph::Message) -> NewMessage {
+pub fn message(page_id: &PageId, m: &graph::Message) -> NewMessage {
     let Some(from) = m.from.as_ref() else {
         return NewMessage {
             fb_id: m.id.clone(),
@@ -74,7 +75,7 @@ pub fn message(page_id: &str, m: &graph::Message) -> NewMessage {
     let attachments = files.into_iter().map(attachment).collect();
     NewMessage {
         fb_id: m.id.clone(),
-        direction: if from.id == page_id {
+        direction: if page_id == from.id.as_str() {
             Direction::Out
         } else {
             Direction::In
@@ -161,12 +162,12 @@ pub fn event_message(event: &graph::EventMessage) -> QueuedMessage {
         });
     }
     let (direction, from_id) = if event.echo {
-        (Direction::Out, event.page_id.clone())
+        (Direction::Out, event.page_id.to_string())
     } else {
         (Direction::In, event.person_id.clone())
     };
     QueuedMessage {
-        page_id: clean_line(&event.page_id),
+        page_id: clean_line(event.page_id.as_str()).into(),
         person_id: clean_line(&event.person_id).into(),
         message: NewMessage {
             // As Facebook's own copy names it, so that the two are one message.
@@ -208,7 +209,7 @@ pub fn event_change(event: &graph::EventChange, our_app: Option<&str>) -> KeptCh
         } => Amend::Reacted {
             mid: clean_line(mid),
             reactor: clean_line(if *by_page {
-                &event.page_id
+                event.page_id.as_str()
             } else {
                 &event.person_id
             }),
@@ -242,7 +243,7 @@ pub fn event_change(event: &graph::EventChange, our_app: Option<&str>) -> KeptCh
         },
     };
     KeptChange {
-        page_id: clean_line(&event.page_id),
+        page_id: clean_line(event.page_id.as_str()).into(),
         person_id: clean_line(&event.person_id).into(),
         at: believable(event.at),
         change,

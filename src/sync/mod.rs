@@ -23,6 +23,7 @@ use tokio::time::Instant;
 
 use crate::config::{ConfigError, PageConfig, SyncSettings};
 use crate::graph::{AccessToken, GraphClient, GraphError, ListSize};
+use crate::model::PageId;
 use crate::model::{ConversationId, Folder, PictureWanted, SyncErrorKind, Thumbnail};
 use crate::store::pictures::PictureCache;
 use crate::store::{ConversationUpdate, FolderSync, PageSync, Store, StoreError};
@@ -40,11 +41,11 @@ const MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(15 * 60);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SyncEvent {
     /// New conversations or messages were stored for a page.
-    PageChanged { page_id: String, news: News },
+    PageChanged { page_id: PageId, news: News },
     /// A page's sync began.
-    Syncing { page_id: String },
+    Syncing { page_id: PageId },
     /// A page's sync ended; its sync state row says how (success, failure, rate limit).
-    SyncStateChanged { page_id: String },
+    SyncStateChanged { page_id: PageId },
     /// A reply was sent, failed, or postponed.
     ReplyUpdated { message_id: i64 },
     /// This process now runs the sync engine of its data directory.
@@ -200,7 +201,7 @@ struct Read<'a> {
 /// How one page fared in a cycle.
 #[derive(Debug)]
 pub struct PageOutcome {
-    pub page_id: String,
+    pub page_id: PageId,
     pub page_name: String,
     pub result: Result<News, PageError>,
 }
@@ -215,7 +216,7 @@ pub struct Engine {
     /// Names this process in the engine lease and in reply claims.
     instance: String,
     /// Pages close to their usage limit, and when the background engine may call them again.
-    slowed_down: Mutex<HashMap<String, Instant>>,
+    slowed_down: Mutex<HashMap<PageId, Instant>>,
     /// Where the pictures of messages are kept once fetched (the inbox's engine has one).
     pictures: Option<PictureCache>,
     /// Turns for fetching pictures, so that a long conversation does not open dozens at once.
@@ -223,7 +224,7 @@ pub struct Engine {
     /// How often a page's inbox folder is polled while its webhooks are live.
     live_poll_interval: Duration,
     /// When each page's inbox folder was last polled by this engine.
-    inbox_polled: Mutex<HashMap<String, Instant>>,
+    inbox_polled: Mutex<HashMap<PageId, Instant>>,
     /// The team new conversations go to in turn (`[assignment] new_conversations =
     /// "round-robin"`); empty: to nobody.
     round_robin: Vec<String>,
@@ -313,8 +314,8 @@ impl Engine {
         }
     }
 
-    fn page_config(&self, page_id: &str) -> Option<PageConfig> {
-        self.pages().into_iter().find(|p| p.id == page_id)
+    fn page_config(&self, page_id: &PageId) -> Option<PageConfig> {
+        self.pages().into_iter().find(|p| &p.id == page_id)
     }
 
     fn pages(&self) -> Vec<PageConfig> {
@@ -337,7 +338,7 @@ impl Engine {
             }
         }
         let ids = |list: &[PageConfig]| {
-            let mut ids: Vec<String> = list.iter().map(|p| p.id.clone()).collect();
+            let mut ids: Vec<PageId> = list.iter().map(|p| p.id.clone()).collect();
             ids.sort();
             ids
         };
@@ -365,7 +366,7 @@ impl Engine {
     }
 
     /// The name to show for a page: the config's, else the one Facebook gave, else the id.
-    async fn page_name(&self, page_id: &str) -> String {
+    async fn page_name(&self, page_id: &PageId) -> String {
         let id = page_id.to_owned();
         let stored = self
             .db(move |s| Ok(s.pages()?.into_iter().find(|p| p.id == id)))
@@ -376,11 +377,11 @@ impl Engine {
         crate::model::page_name(
             configured.as_deref(),
             stored.as_ref().map(|p| p.name.as_str()),
-            page_id,
+            page_id.as_str(),
         )
     }
 
-    async fn sync_page(&self, page_id: &str, trigger: Trigger) -> PageOutcome {
+    async fn sync_page(&self, page_id: &PageId, trigger: Trigger) -> PageOutcome {
         let now = Utc::now();
         let id = page_id.to_owned();
         let mut state = self.db(move |s| s.page_sync(&id)).await.unwrap_or_default();
@@ -427,13 +428,13 @@ impl Engine {
                 }
                 state.last_error = Some(error.to_string());
                 state.last_error_kind = Some(error.kind());
-                tracing::warn!(page = page_id, error = %error, "page sync failed");
+                tracing::warn!(page = %page_id, error = %error, "page sync failed");
             }
         }
         let id = page_id.to_owned();
         let saved = state.clone();
         if let Err(e) = self.db(move |s| s.save_page_sync(&id, &saved)).await {
-            tracing::error!(page = page_id, error = %e, "cannot save the sync state");
+            tracing::error!(page = %page_id, error = %e, "cannot save the sync state");
         }
         self.emit(SyncEvent::SyncStateChanged {
             page_id: page_id.to_owned(),
@@ -453,9 +454,9 @@ impl Engine {
     }
 
     /// One page: its outbox, its inbox, and its Spam folder when spam sync is on.
-    async fn sync_page_now(&self, page_id: &str, trigger: Trigger) -> Result<News, PageError> {
+    async fn sync_page_now(&self, page_id: &PageId, trigger: Trigger) -> Result<News, PageError> {
         let Some(page) = self.page_config(page_id) else {
-            return Err(PageError::NotConfigured(page_id.to_owned()));
+            return Err(PageError::NotConfigured(page_id.to_owned().to_string()));
         };
         let token = page.token()?;
         self.ensure_page(&page, &token).await?;
@@ -484,7 +485,7 @@ impl Engine {
     /// cycle's pace until an event comes again.
     async fn poll_inbox(
         &self,
-        page_id: &str,
+        page_id: &PageId,
         token: &AccessToken,
         trigger: Trigger,
     ) -> Result<News, PageError> {
@@ -506,14 +507,14 @@ impl Engine {
         self.inbox_polled
             .lock()
             .expect("inbox polls")
-            .insert(page_id.to_owned(), Instant::now());
+            .insert(page_id.to_owned().to_string().into(), Instant::now());
         let now = Utc::now();
         let missed = news
             .oldest_customer_message
             .is_some_and(|written| now - written > webhooks::EVENTS_DUE_WITHIN);
         if live && missed {
             tracing::warn!(
-                page = page_id,
+                page = %page_id,
                 "a poll found buyers' messages no webhook brought: polling at the cycle's pace"
             );
             let id = page_id.to_owned();
@@ -536,11 +537,11 @@ impl Engine {
             Some(name) => name.clone(),
             None => {
                 let info = self.graph.page(&page.id, token).await?;
-                crate::text::clean_line(info.name.as_deref().unwrap_or(&page.id))
+                crate::text::clean_line(info.name.as_deref().unwrap_or(page.id.as_str()))
             }
         };
         let id = page.id.clone();
-        self.db(move |s| s.upsert_page(&id, &name)).await?;
+        self.db(move |s| s.upsert_page(id.as_str(), &name)).await?;
         Ok(())
     }
 
@@ -551,7 +552,7 @@ impl Engine {
     /// Also returns every id in the folder when its first page was the whole of it.
     async fn sync_folder(
         &self,
-        page_id: &str,
+        page_id: &PageId,
         token: &AccessToken,
         folder: Folder,
     ) -> Result<(News, Option<HashSet<ConversationId>>), PageError> {
@@ -579,7 +580,7 @@ impl Engine {
 
     async fn read_folder(
         &self,
-        page_id: &str,
+        page_id: &PageId,
         token: &AccessToken,
         folder: Folder,
         read: &mut Read<'_>,
@@ -602,7 +603,7 @@ impl Engine {
                 // Asked for too much: the same cursor, a smaller request.
                 Err(GraphError::TooMuchData(words)) => match size.smaller() {
                     Some(smaller) => {
-                        tracing::info!(page = page_id, ?smaller, "Facebook asked for less data");
+                        tracing::info!(page = %page_id, ?smaller, "Facebook asked for less data");
                         size = smaller;
                         size_shrunk = true;
                         continue;
@@ -612,7 +613,7 @@ impl Engine {
                 // A saved cursor can expire: the interrupted pass starts again from the top.
                 Err(GraphError::Invalid { .. }) if pass.resuming() => {
                     tracing::info!(
-                        page = page_id,
+                        page = %page_id,
                         folder = folder.as_str(),
                         "saved cursor refused; reading from the top"
                     );
@@ -699,7 +700,7 @@ impl Engine {
 
     /// What a list call of this page asks for: the full size, or what worked after Facebook
     /// asked for less.
-    async fn list_size(&self, page_id: &str) -> Result<ListSize, PageError> {
+    async fn list_size(&self, page_id: &PageId) -> Result<ListSize, PageError> {
         let id = page_id.to_owned();
         let stored = self.db(move |s| s.request_size(&id)).await?;
         Ok(
@@ -714,19 +715,19 @@ impl Engine {
 impl Engine {
     /// Slows the background syncs of a page down as its usage nears the limit: every other
     /// cycle from 75 %, every fourth from 90 %.
-    fn note_usage(&self, page_id: &str, percent: Option<u32>) {
+    fn note_usage(&self, page_id: &PageId, percent: Option<u32>) {
         let Some(percent) = percent.filter(|p| *p >= SLOW_DOWN_AT) else {
             return;
         };
         let cycles = if percent >= SLOW_DOWN_MORE_AT { 4 } else { 2 };
         let until = Instant::now() + self.settings.interval * cycles;
         tracing::info!(
-            page = page_id,
+            page = %page_id,
             percent,
             "usage near the limit: syncing less often"
         );
         let mut slowed = self.slowed_down.lock().expect("slow-down map");
-        let entry = slowed.entry(page_id.to_owned()).or_insert(until);
+        let entry = slowed.entry(page_id.clone()).or_insert(until);
         *entry = (*entry).max(until);
     }
 }

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use super::{Engine, PageError, SyncEvent, Trigger, local_day_hm, local_hm};
 use crate::files::OutgoingFile;
 use crate::graph::{GraphError, MessagingType, SentMessage, Upload};
+use crate::model::PageId;
 use crate::model::{MAX_REPLY_CHARS, ReplyKind, ReplyProblem, ReplyTo, SendStatus};
 use crate::store::{Claimant, QueuedReply, ReplyState};
 
@@ -142,7 +143,7 @@ impl Engine {
     /// Tries the replies whose time has come, for one page.
     pub(super) async fn deliver_due(
         &self,
-        page_id: &str,
+        page_id: &PageId,
         trigger: Trigger,
     ) -> Result<(), PageError> {
         let until = match trigger {
@@ -154,7 +155,7 @@ impl Engine {
         loop {
             let due = self.db(move |s| s.due_replies(until)).await?;
             let mut settled = false;
-            for reply in due.into_iter().filter(|r| r.page_id == page_id) {
+            for reply in due.into_iter().filter(|r| &r.page_id == page_id) {
                 match self.deliver_reply(reply).await? {
                     // A rate limit stops the page's cycle: no more calls until it clears.
                     Delivery::RateLimited { error, .. } => return Err(error.into()),
@@ -173,7 +174,7 @@ impl Engine {
     /// Replies waiting for a page no longer in the config can never go: each is failed with
     /// that reason (retried if the page comes back), instead of waiting on a time long past.
     pub(super) async fn fail_unconfigured(&self) -> Result<(), PageError> {
-        let configured: Vec<String> = self.pages().into_iter().map(|p| p.id).collect();
+        let configured: Vec<PageId> = self.pages().into_iter().map(|p| p.id).collect();
         let all = DateTime::<Utc>::MAX_UTC;
         let due = self.db(move |s| s.due_replies(all)).await?;
         for reply in due.into_iter().filter(|r| !configured.contains(&r.page_id)) {
@@ -444,7 +445,10 @@ impl Engine {
             .messages(&reply.page_id, &reply.conversation_id, token, 20, None)
             .await?;
         for message in recent.items {
-            let from_page = message.from.as_ref().is_some_and(|f| f.id == reply.page_id);
+            let from_page = message
+                .from
+                .as_ref()
+                .is_some_and(|f| reply.page_id == f.id.as_str());
             let same_text =
                 crate::text::clean(message.message.as_deref().unwrap_or_default()) == reply.text;
             // A file goes as a message of its own with no text.
@@ -534,7 +538,7 @@ impl Engine {
             Ok(None) => {
                 self.db(move |s| s.drop_withdrawn_reply(message_id)).await?;
                 tracing::info!(
-                    page = reply.page_id,
+                    page = %reply.page_id,
                     "a reply taken back was not on Facebook: dropped"
                 );
                 self.emit(SyncEvent::ReplyUpdated { message_id });
@@ -625,7 +629,7 @@ impl Engine {
                     .await;
                 if let Err(error) = self.read_conversation_again(reply).await {
                     tracing::warn!(
-                        page = reply.page_id,
+                        page = %reply.page_id,
                         error = %error,
                         "cannot read again a conversation whose reply Facebook refused"
                     );

@@ -9,6 +9,7 @@ use chrono::Utc;
 use super::pass::EndGuard;
 use super::{Engine, News, PageError, history, ingest};
 use crate::graph::AccessToken;
+use crate::model::PageId;
 use crate::model::{ConversationId, Direction, Folder};
 use crate::store::{Applied, ConversationUpdate, WaitingSpam};
 
@@ -73,7 +74,7 @@ impl Engine {
     /// when `done_folder` (the first page of Done, read this cycle) lists it, else in the inbox.
     pub(super) async fn follow_folder_moves(
         &self,
-        page_id: &str,
+        page_id: &PageId,
         token: &AccessToken,
         whole_spam_folder: Option<HashSet<ConversationId>>,
         done_folder: &HashSet<ConversationId>,
@@ -101,7 +102,7 @@ impl Engine {
             .collect();
         moves.extend(entered.into_iter().map(|id| (id, Folder::Spam)));
         tracing::info!(
-            page = page_id,
+            page = %page_id,
             moved = moves.len(),
             "conversations moved on Facebook"
         );
@@ -118,7 +119,7 @@ impl Engine {
     /// only pushed down by newer Done ones and stays done.
     pub(super) async fn follow_done_folder(
         &self,
-        page_id: &str,
+        page_id: &PageId,
         token: &AccessToken,
     ) -> Result<HashSet<ConversationId>, PageError> {
         let listed = self
@@ -139,7 +140,7 @@ impl Engine {
         }
         if !moved.is_empty() {
             tracing::info!(
-                page = page_id,
+                page = %page_id,
                 moved = moved.len(),
                 "done conversations moved back to the inbox"
             );
@@ -154,7 +155,7 @@ impl Engine {
     /// first page.
     async fn folder_ids(
         &self,
-        page_id: &str,
+        page_id: &PageId,
         token: &AccessToken,
         folder: Folder,
         first_page_only: bool,
@@ -184,7 +185,7 @@ impl Engine {
     /// stopped above them) are fetched one by one.
     pub(super) async fn pull_due_spam(
         &self,
-        page_id: &str,
+        page_id: &PageId,
         token: &AccessToken,
         listed: &HashSet<ConversationId>,
     ) -> Result<News, PageError> {

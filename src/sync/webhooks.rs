@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 
 use super::{Engine, News, PageError, SyncEvent, history, ingest};
 use crate::graph::WebhookEvents;
+use crate::model::PageId;
 use crate::model::{Folder, Psid};
 use crate::store::StoreError;
 
@@ -30,7 +31,7 @@ const READS_AT_ONCE: usize = 8;
 /// An event of a webhook: a message between a page and a person (their PSID), kept.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct WebhookEvent {
-    pub page_id: String,
+    pub page_id: PageId,
     pub person: Psid,
     /// A file came: the event says only its kind and link; Facebook's copy has its name, type
     /// and size, so the conversation is read back even when it is known.
@@ -71,28 +72,36 @@ impl Engine {
     /// changed), durably, before the receiver answers Facebook. Pages not in the config are
     /// left out (said once per body).
     pub async fn keep_events(&self, events: WebhookEvents) -> Kept {
-        let configured: Vec<String> = self.pages().into_iter().map(|p| p.id).collect();
+        let configured: Vec<PageId> = self.pages().into_iter().map(|p| p.id).collect();
         let ours = |page: &str| configured.iter().any(|id| id == page);
-        let others = events.messages.iter().filter(|e| !ours(&e.page_id)).count()
-            + events.changes.iter().filter(|e| !ours(&e.page_id)).count();
+        let others = events
+            .messages
+            .iter()
+            .filter(|e| !ours(e.page_id.as_str()))
+            .count()
+            + events
+                .changes
+                .iter()
+                .filter(|e| !ours(e.page_id.as_str()))
+                .count();
         let other = (events.messages.iter().map(|e| &e.page_id))
             .chain(events.changes.iter().map(|e| &e.page_id))
-            .find(|page| !ours(page));
+            .find(|page| !ours(page.as_str()));
         if let Some(other) = other {
             // A warning, so that a stream of them is summed up rather than fill the log.
             tracing::warn!(
-                page = %crate::text::clean_line(other),
+                page = %crate::text::clean_line(other.as_str()),
                 events = others,
                 "webhook events for a page not in the config: not kept"
             );
         }
         let queued: Vec<_> = (events.messages.iter())
-            .filter(|e| ours(&e.page_id))
+            .filter(|e| ours(e.page_id.as_str()))
             .map(ingest::event_message)
             .collect();
         let our_app = self.app_id.clone();
         let changes: Vec<_> = (events.changes.iter())
-            .filter(|e| ours(&e.page_id))
+            .filter(|e| ours(e.page_id.as_str()))
             .map(|e| ingest::event_change(e, our_app.as_deref()))
             .collect();
         let mut people: Vec<WebhookEvent> = Vec::new();
@@ -173,11 +182,11 @@ impl Engine {
     async fn take_events(self: &Arc<Self>, burst: Vec<WebhookEvent>, arrived: bool) {
         let now = Utc::now();
         if arrived {
-            let pages: HashSet<String> = burst.iter().map(|u| u.page_id.clone()).collect();
+            let pages: HashSet<PageId> = burst.iter().map(|u| u.page_id.clone()).collect();
             for page_id in pages {
                 let id = page_id.clone();
                 if let Err(error) = self.db(move |s| s.webhook_arrived(&id, now)).await {
-                    tracing::warn!(page = page_id, error = %error, "cannot note a webhook event");
+                    tracing::warn!(page = %page_id, error = %error, "cannot note a webhook event");
                 }
             }
         }
@@ -195,11 +204,13 @@ impl Engine {
             Err(error) => tracing::warn!(error = %error, "cannot store kept webhook messages"),
         }
         // One read per person however many events, read back if any of them asks.
-        let mut people: HashMap<(String, Psid), bool> = HashMap::new();
+        let mut people: HashMap<(PageId, Psid), bool> = HashMap::new();
         for event in burst {
-            *people.entry((event.page_id, event.person)).or_default() |= event.read_back;
+            *people
+                .entry((event.page_id.to_string().into(), event.person))
+                .or_default() |= event.read_back;
         }
-        let unknown: HashSet<(String, Psid)> = match self.db(|s| s.queued_people()).await {
+        let unknown: HashSet<(PageId, Psid)> = match self.db(|s| s.queued_people()).await {
             Ok(waiting) => waiting.into_iter().collect(),
             Err(error) => {
                 tracing::warn!(error = %error, "cannot read the webhook messages kept");
@@ -234,7 +245,7 @@ impl Engine {
                 Ok(_) => {}
                 // Its messages stay kept; the next poll stores the conversation and them.
                 Err(error) => tracing::warn!(
-                    page = event.page_id,
+                    page = %event.page_id,
                     error = %error,
                     "a webhook's conversation could not be read; its messages wait for the next poll"
                 ),
@@ -245,11 +256,11 @@ impl Engine {
     /// The person's conversation with the page, if it is in the inbox, stored (with what the
     /// events kept for them).
     async fn read_person(&self, event: &WebhookEvent) -> Result<News, PageError> {
-        let page_id = event.page_id.as_str();
+        let page_id = &event.page_id;
         let Some(page) = self.page_config(page_id) else {
-            return Err(PageError::NotConfigured(page_id.to_owned()));
+            return Err(PageError::NotConfigured(page_id.to_string()));
         };
-        let id = page_id.to_owned();
+        let id = page_id.clone();
         let state = self.db(move |s| s.page_sync(&id)).await?;
         if let Some(until) = state.rate_limited_until.filter(|until| *until > Utc::now()) {
             return Err(PageError::RateLimitedUntil(until));

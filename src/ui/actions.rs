@@ -94,7 +94,8 @@ impl App {
         };
         let on = !page.spam_sync;
         // Shown switched at once; the writer's answer confirms it or says why not.
-        self.spam_sync_in_flight.insert(page.id.clone(), on);
+        self.spam_sync_in_flight
+            .insert(page.id.clone().to_string().into(), on);
         self.write(Write::SpamSync {
             page_id: page.id,
             on,

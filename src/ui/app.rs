@@ -14,6 +14,7 @@ use super::writer::{Write, Writer};
 use crate::config::{Config, QuickReply};
 use crate::i18n::{Lang, S, Tr};
 use crate::keymap::Keymap;
+use crate::model::PageId;
 use crate::model::{ConversationId, Direction, Filter, ReplyTo};
 use crate::store::{
     ConversationRow, Customer, LabelRow, ListQuery, MessageRow, Order, PageSync, Presence,
@@ -25,7 +26,7 @@ use crate::sync::EngineCommand;
 #[derive(Debug, Clone)]
 pub struct UiSettings {
     /// Configured pages in config order: id and the config's name, if any.
-    pub pages: Vec<(String, Option<String>)>,
+    pub pages: Vec<(PageId, Option<String>)>,
     pub quick_replies: Vec<QuickReply>,
     pub notify: bool,
     pub spam_delay: Duration,
@@ -123,7 +124,7 @@ pub enum Overlay {
 
 #[derive(Debug, Clone)]
 pub struct PageEntry {
-    pub id: String,
+    pub id: PageId,
     pub name: String,
     /// Conversations with unread messages.
     pub unread: usize,
@@ -201,7 +202,7 @@ pub struct App {
     store: Store,
     writer: Writer,
     /// Spam-sync switches handed to the writer and not yet answered, by page.
-    pub(super) spam_sync_in_flight: HashMap<String, bool>,
+    pub(super) spam_sync_in_flight: HashMap<PageId, bool>,
     /// Conversations being marked read.
     pub(super) marking_read: HashSet<ConversationId>,
     pub settings: UiSettings,
@@ -312,7 +313,6 @@ impl App {
         app
     }
 
-    /// The time now, as this inbox's clock says.
     /// Asks the terminal for `effect` (see [`Effect`]).
     pub(super) fn ask(&mut self, effect: Effect) {
         self.effects.push(effect);
@@ -338,6 +338,7 @@ impl App {
         (self.settings.clock)()
     }
 
+    /// The time now, as this inbox's clock says.
     pub(super) fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock().now
     }
@@ -484,13 +485,13 @@ impl App {
         self.list.query(self.page.map(|i| self.pages[i].id.clone()))
     }
 
-    /// Reads everything shown again from the database.
     /// The terminal is `width` x `height` now: as many list rows as fit are read.
     pub fn resize(&mut self, width: u16, height: u16) {
         self.size = Rect::new(0, 0, width, height);
         self.reload();
     }
 
+    /// Reads everything shown again from the database.
     pub fn reload(&mut self) {
         if let Ok(version) = self.store.data_version() {
             self.data_version = version;
@@ -524,7 +525,7 @@ impl App {
 
     fn load_pages(&mut self) {
         let stored = self.store.pages().unwrap_or_default();
-        let unread: HashMap<String, usize> = self
+        let unread: HashMap<PageId, usize> = self
             .store
             .unread_by_page()
             .unwrap_or_default()
@@ -537,7 +538,7 @@ impl App {
             .store
             .engine_receives_webhooks(self.now())
             .unwrap_or(false);
-        let syncing: Vec<String> = self
+        let syncing: Vec<PageId> = self
             .pages
             .iter()
             .filter(|p| p.syncing)
@@ -545,7 +546,8 @@ impl App {
             .collect();
         for (id, configured_name) in &self.settings.pages {
             let from_facebook = stored.iter().find(|p| &p.id == id).map(|p| p.name.as_str());
-            let name = crate::model::page_name(configured_name.as_deref(), from_facebook, id);
+            let name =
+                crate::model::page_name(configured_name.as_deref(), from_facebook, id.as_str());
             pages.push(PageEntry {
                 id: id.clone(),
                 name,

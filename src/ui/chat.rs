@@ -11,6 +11,7 @@ use super::pictures::{PictureState, Pictures, half_blocks, pictures_of};
 use super::theme::Theme;
 use crate::i18n::{S, Tr};
 use crate::keymap::{Action, Mode};
+use crate::model::PageId;
 use crate::model::{Direction, SendStatus};
 use crate::store::MessageRow;
 
@@ -90,7 +91,7 @@ pub struct ChatView<'a> {
     pub theme: Theme,
     pub clock: Clock,
     /// The conversation's page, and the pictures the engine reported.
-    pub page_id: &'a str,
+    pub page_id: &'a PageId,
     pub pictures: &'a Pictures,
     /// Where the buyer came from (an ad, a link), worded: the chat's first line, and the ad's
     /// photo under it.

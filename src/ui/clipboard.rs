@@ -108,7 +108,7 @@ impl App {
         let mut link = url::Url::parse("https://business.facebook.com/latest/inbox/all")
             .expect("a fixed, valid link");
         link.query_pairs_mut()
-            .append_pair("asset_id", &open.conversation.page_id)
+            .append_pair("asset_id", open.conversation.page_id.as_str())
             .append_pair("selected_item_id", open.conversation.customer_id.as_str());
         let url = link.to_string();
         self.say(self.tr.f(S::OpenLink, &[&url]));

@@ -11,7 +11,7 @@ use ratatui_textarea::TextArea;
 
 use super::app::Open;
 use crate::keymap::Action;
-use crate::model::{ConversationId, Filter, LabelMatch};
+use crate::model::{ConversationId, Filter, LabelMatch, PageId};
 use crate::store::{ConversationRow, FilterCounts, ListQuery, Order};
 
 /// The conversation list.
@@ -56,7 +56,7 @@ impl Default for ConversationList {
 
 impl ConversationList {
     /// Which conversations the list shows, on the page `page_id` (`None`: all pages).
-    pub fn query(&self, page_id: Option<String>) -> ListQuery {
+    pub fn query(&self, page_id: Option<PageId>) -> ListQuery {
         ListQuery {
             page_id,
             filter: self.filter,

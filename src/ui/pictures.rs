@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 
 use super::app::{App, Effect, Overlay};
 use crate::i18n::S;
+use crate::model::PageId;
 use crate::model::{Attachment, PictureWanted, Thumbnail};
 use crate::store::{ConversationRow, MessageRow};
 use crate::sync::EngineCommand;
@@ -37,7 +38,7 @@ fn is_picture(attachment: &Attachment) -> bool {
 
 /// The pictures of a message, as the engine is asked for them. A reply not yet accepted has
 /// no Facebook id, and no picture on Facebook yet.
-pub fn pictures_of(message: &MessageRow, page_id: &str) -> Vec<PictureWanted> {
+pub fn pictures_of(message: &MessageRow, page_id: &PageId) -> Vec<PictureWanted> {
     if message.id.starts_with("local-") {
         return Vec::new();
     }

@@ -17,6 +17,7 @@ use std::path::PathBuf;
 
 use crate::files::{FileProblem, OutgoingFile};
 use crate::model::ConversationId;
+use crate::model::PageId;
 use crate::store::{Result, Store, StoreError, TakeBack};
 
 /// What the inbox asks to be stored.
@@ -70,12 +71,12 @@ pub enum Write {
         at: DateTime<Utc>,
     },
     SpamSync {
-        page_id: String,
+        page_id: PageId,
         on: bool,
     },
     /// Meta approved the Human Agent permission: the page's late replies go tagged again.
     TagAgain {
-        page_id: String,
+        page_id: PageId,
     },
     /// Mark a conversation done, or take it back.
     Done {
@@ -204,13 +205,13 @@ pub enum Written {
         result: Result<bool>,
     },
     SpamSync {
-        page_id: String,
+        page_id: PageId,
         on: bool,
         result: Result<()>,
     },
     /// Whether the page was marked refused.
     TagAgain {
-        page_id: String,
+        page_id: PageId,
         result: Result<bool>,
     },
     TakeBack {

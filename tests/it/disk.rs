@@ -85,7 +85,7 @@ async fn a_full_disk_fails_clearly_and_loses_nothing() {
     let run = world.sync().await;
     let store = Store::open(&world.data_dir).unwrap();
     assert_eq!(
-        store.filter_counts(Some(&page)).unwrap().all,
+        store.filter_counts(Some(&(&page).into())).unwrap().all,
         2000,
         "{}{}",
         run.stdout,

@@ -72,9 +72,9 @@ async fn a_cycle_reports_new_messages_and_state_changes_as_events() {
     }
     for (id, _, _) in emulator.pages() {
         assert!(seen.contains(&SyncEvent::SyncStateChanged {
-            page_id: id.clone()
+            page_id: id.clone().into()
         }));
-        assert!(seen.iter().any(|e| matches!(e, SyncEvent::PageChanged { page_id, news } if *page_id == id && news.customer_messages > 0)));
+        assert!(seen.iter().any(|e| matches!(e, SyncEvent::PageChanged { page_id, news } if page_id.as_str() == id && news.customer_messages > 0)));
     }
     // Page names come from Facebook when the config has none.
     let names: Vec<String> = store
@@ -109,7 +109,7 @@ async fn background_syncs_slow_down_as_a_page_nears_its_usage_limit() {
     } = in_process("empty", Some("Shop")).await;
     let control = emulator.control();
     control
-        .usage(&pages[0].id, serde_json::json!({ "percent": 95 }))
+        .usage(pages[0].id.as_str(), serde_json::json!({ "percent": 95 }))
         .await
         .unwrap();
     let calls = |page: String| {
@@ -126,25 +126,25 @@ async fn background_syncs_slow_down_as_a_page_nears_its_usage_limit() {
     };
     engine.cycle(Trigger::Background).await;
     let (busy, quiet) = (
-        calls(pages[0].id.clone()).await,
-        calls(pages[1].id.clone()).await,
+        calls(pages[0].id.clone().to_string()).await,
+        calls(pages[1].id.clone().to_string()).await,
     );
     // A cycle lists the inbox folder and the first page of the Done folder.
     assert_eq!((busy, quiet), (2, 2));
     engine.cycle(Trigger::Background).await;
     assert_eq!(
-        calls(pages[0].id.clone()).await,
+        calls(pages[0].id.clone().to_string()).await,
         2,
         "the page at 95 % sits this cycle out"
     );
     assert_eq!(
-        calls(pages[1].id.clone()).await,
+        calls(pages[1].id.clone().to_string()).await,
         4,
         "the other page does not"
     );
     engine.cycle(Trigger::Person).await;
     assert_eq!(
-        calls(pages[0].id.clone()).await,
+        calls(pages[0].id.clone().to_string()).await,
         4,
         "a person asking syncs it anyway"
     );

@@ -141,7 +141,7 @@ fn filters_and_pages_narrow_the_list() {
     );
     assert!(titles(&mut inbox).contains("All (4)"));
     inbox.key(KeyCode::Char(']'));
-    assert_eq!(inbox.app.list_query().page_id.as_deref(), Some(BEAUTY));
+    assert_eq!(inbox.app.list_query().page_id, Some(BEAUTY.into()));
     assert!(inbox.screen().contains("Hoàng Mỹ Linh"));
     assert!(!inbox.screen().contains("Trần Thị Thu"));
 }
@@ -261,7 +261,7 @@ fn space_in_settings_saves_spam_sync_for_every_process() {
     inbox.key(KeyCode::Char('j'));
     inbox.key(KeyCode::Char(' '));
     assert!(
-        inbox.store().spam_sync(BEAUTY).unwrap(),
+        inbox.store().spam_sync(&BEAUTY.into()).unwrap(),
         "saved in the database at once"
     );
     assert!(
@@ -270,11 +270,11 @@ fn space_in_settings_saves_spam_sync_for_every_process() {
             .contains("Spam sync on for Mỹ Phẩm Hồng Nhung.")
     );
     inbox.key(KeyCode::Char(' '));
-    assert!(!inbox.store().spam_sync(BEAUTY).unwrap());
+    assert!(!inbox.store().spam_sync(&BEAUTY.into()).unwrap());
     inbox.key(KeyCode::Esc);
     assert!(inbox.app.overlay.is_none());
     // A change made by another pagedesk shows up without a key press.
-    inbox.store().set_spam_sync(BEAUTY, true).unwrap();
+    inbox.store().set_spam_sync(&BEAUTY.into(), true).unwrap();
     assert!(inbox.app.poll_database());
     inbox.key(KeyCode::Char('s'));
     assert!(inbox.screen().contains("[x] on         5m"));
@@ -504,10 +504,10 @@ fn the_status_line_says_which_page_is_syncing_and_which_has_a_problem() {
     inbox.key(KeyCode::Esc);
     // Rate limited: nothing comes in meanwhile, and the line says so.
     let mut store = inbox.store();
-    let mut state = store.page_sync(SHOP).unwrap();
+    let mut state = store.page_sync(&SHOP.into()).unwrap();
     state.rate_limited_until = Some(common::inbox::now() + chrono::Duration::minutes(30));
     state.last_error = Some("Facebook asks to slow down (error 613)".into());
-    store.save_page_sync(SHOP, &state).unwrap();
+    store.save_page_sync(&SHOP.into(), &state).unwrap();
     inbox.app.on_sync_event(&SyncEvent::SyncStateChanged {
         page_id: SHOP.into(),
     });
@@ -619,7 +619,7 @@ fn who_cannot_be_answered_is_shown_so_in_the_list_and_the_chat() {
 
     // Facebook refused the page's HUMAN_AGENT replies: "tag" is no longer offered, and
     // settings say so.
-    store.refuse_human_agent(SHOP).unwrap();
+    store.refuse_human_agent(&SHOP.into()).unwrap();
     inbox.app.on_sync_event(&changed);
     assert!(!inbox.screen().contains(" tag"), "{}", inbox.screen());
     inbox.key(KeyCode::Esc);
@@ -633,7 +633,7 @@ fn who_cannot_be_answered_is_shown_so_in_the_list_and_the_chat() {
     // Meta approved the permission: `t` offers late replies again, in every inbox.
     inbox.key(KeyCode::Char('t'));
     inbox.app.settle_writes();
-    assert!(!store.human_agent_refused(SHOP).unwrap());
+    assert!(!store.human_agent_refused(&SHOP.into()).unwrap());
     let settings = inbox.screen();
     assert!(
         settings.contains("Thời Trang Mai Anh: late replies go with the HUMAN_AGENT tag again"),
@@ -785,7 +785,7 @@ fn a_notice_gives_way_to_the_sync_state_and_a_failing_page_says_why_whole_at_80x
     inbox
         .store()
         .save_page_sync(
-            SHOP,
+            &SHOP.into(),
             &pagedesk::store::PageSync {
                 last_attempt: Some(common::inbox::now()),
                 last_success: Some(common::inbox::now() - chrono::Duration::minutes(8)),
@@ -1409,7 +1409,7 @@ fn a_replys_failure_is_said_once_and_goes_like_any_notice() {
     assert_eq!(inbox.app.notice(), None);
     // Other processes keep writing (presence, syncs): it is not said again.
     for on in [true, false] {
-        store.set_spam_sync(SHOP, on).unwrap();
+        store.set_spam_sync(&SHOP.into(), on).unwrap();
         inbox.app.poll_database();
         assert_eq!(inbox.app.notice(), None);
     }
@@ -1492,7 +1492,7 @@ fn a_reason_longer_than_the_screen_has_room_for_is_shown_whole_on_w() {
     inbox
         .store()
         .save_page_sync(
-            SHOP,
+            &SHOP.into(),
             &pagedesk::store::PageSync {
                 last_attempt: Some(common::inbox::now()),
                 last_error: Some(reason.clone()),
@@ -1632,7 +1632,7 @@ fn the_status_line_says_live_while_webhooks_arrive_and_since_when_they_stopped()
     engine(inbox.store(), "serve", true);
     inbox
         .store()
-        .webhook_arrived(SHOP, now - chrono::Duration::minutes(10))
+        .webhook_arrived(&SHOP.into(), now - chrono::Duration::minutes(10))
         .unwrap();
     inbox.app.poll_database();
     assert!(
@@ -1641,7 +1641,7 @@ fn the_status_line_says_live_while_webhooks_arrive_and_since_when_they_stopped()
         status(&mut inbox)
     );
     // A poll found what no event brought.
-    inbox.store().webhooks_missed(SHOP, now).unwrap();
+    inbox.store().webhooks_missed(&SHOP.into(), now).unwrap();
     inbox.app.poll_database();
     let since = common::inbox::clock().hm(now - chrono::Duration::minutes(10));
     assert!(
@@ -1652,7 +1652,7 @@ fn the_status_line_says_live_while_webhooks_arrive_and_since_when_they_stopped()
         status(&mut inbox)
     );
     // An event again: live again.
-    inbox.store().webhook_arrived(SHOP, now).unwrap();
+    inbox.store().webhook_arrived(&SHOP.into(), now).unwrap();
     inbox.app.poll_database();
     assert!(status(&mut inbox).contains("Thời Trang Mai Anh: live"));
     // `serve` stops; an inbox's engine, which receives none, takes over: it polls, and says so.

@@ -47,7 +47,7 @@ fn the_settings_screen_when_facebook_refused_the_human_agent_tag_in_both_languag
         let mut inbox = Inbox::with_config(100, 30, &config);
         inbox
             .store()
-            .refuse_human_agent(common::inbox::SHOP)
+            .refuse_human_agent(&common::inbox::SHOP.into())
             .unwrap();
         inbox.key(KeyCode::Char('s'));
         insta::assert_snapshot!(format!("settings_tag_refused_{language}"), inbox.screen());
@@ -211,7 +211,7 @@ fn a_failing_page_and_a_colleague_replying_in_vietnamese() {
     let mut store = inbox.store();
     store
         .save_page_sync(
-            common::inbox::SHOP,
+            &common::inbox::SHOP.into(),
             &pagedesk::store::PageSync {
                 last_attempt: Some(common::inbox::now()),
                 last_success: Some(common::inbox::now() - chrono::Duration::minutes(9)),

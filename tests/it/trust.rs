@@ -213,14 +213,14 @@ async fn a_huge_wait_from_facebook_neither_panics_nor_stops_the_service() {
         Duration::from_secs(20),
         async || {
             Store::open(&world.data_dir)
-                .and_then(|s| s.page_sync(&page))
+                .and_then(|s| s.page_sync(&(&page).into()))
                 .is_ok_and(|state| state.rate_limited_until.is_some())
         },
     )
     .await;
     let until = Store::open(&world.data_dir)
         .unwrap()
-        .page_sync(&page)
+        .page_sync(&(&page).into())
         .unwrap()
         .rate_limited_until
         .unwrap();
@@ -534,7 +534,7 @@ async fn answers_messages_and_error_texts_of_any_size_are_cut() {
     assert!(run.stderr.len() < 2_000, "{} bytes", run.stderr.len());
     let state = Store::open(&world.data_dir)
         .unwrap()
-        .page_sync(world.page(0))
+        .page_sync(&world.page(0).into())
         .unwrap();
     assert!(state.last_error.unwrap().len() < 2_000);
 }
@@ -648,7 +648,11 @@ async fn facebooks_error_text_reaches_no_one_with_a_token_or_a_control_in_it() {
     );
     let store = Store::open(&world.data_dir).unwrap();
     let stored = [
-        store.page_sync(world.page(0)).unwrap().last_error.unwrap(),
+        store
+            .page_sync(&world.page(0).into())
+            .unwrap()
+            .last_error
+            .unwrap(),
         store
             .messages(&(&id).into())
             .unwrap()

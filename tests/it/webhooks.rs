@@ -776,7 +776,7 @@ async fn an_event_pagedesk_cannot_use_does_not_cost_the_others() {
     );
     assert_eq!(
         store.queued_people().unwrap(),
-        Vec::<(String, pagedesk::model::Psid)>::new()
+        Vec::<(pagedesk::model::PageId, pagedesk::model::Psid)>::new()
     );
 }
 

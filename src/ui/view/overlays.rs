@@ -1,4 +1,5 @@
-//! Windows over the inbox: every binding, and the settings.
+//! Windows over the inbox: the scrolling ones (every binding, why pages do not sync, the
+//! customer), the settings, a picture whole pane and the attach picker.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};

@@ -1,5 +1,5 @@
 //! The pages and filters: a sidebar on wide terminals, a header line (the page shown and the
-//! filters) on narrow ones, and the banner for a page whose token stopped working.
+//! filters) on narrow ones.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;

@@ -1,4 +1,4 @@
-//! The team's windows: the label picker, whom to assign to, the customer panel and the team's
+//! The team's windows: the label picker, whom to assign to, the numbers to copy and the team's
 //! numbers with a bar chart of replies per day.
 
 use ratatui::Frame;

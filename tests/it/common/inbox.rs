@@ -70,7 +70,7 @@ pub fn conversation(
 ) {
     let update = ConversationUpdate {
         id: id.to_owned().into(),
-        page_id: page.to_owned(),
+        page_id: page.to_owned().into(),
         folder,
         customer_id: format!("psid-{customer}").into(),
         customer_name: customer.to_owned(),
@@ -113,7 +113,7 @@ pub fn store_with_shop(dir: &std::path::Path) -> Store {
     let mut store = Store::open(dir).unwrap();
     store.upsert_page(SHOP, "Thời Trang Mai Anh").unwrap();
     store.upsert_page(BEAUTY, "Mỹ Phẩm Hồng Nhung").unwrap();
-    store.set_spam_sync(SHOP, true).unwrap();
+    store.set_spam_sync(&SHOP.into(), true).unwrap();
     let shop = "Thời Trang Mai Anh";
     conversation(
         &mut store,
@@ -221,7 +221,7 @@ pub fn store_with_shop(dir: &std::path::Path) -> Store {
     );
     store
         .save_page_sync(
-            SHOP,
+            &SHOP.into(),
             &PageSync {
                 last_success: Some(now() - Duration::seconds(12)),
                 ..PageSync::default()
@@ -230,7 +230,7 @@ pub fn store_with_shop(dir: &std::path::Path) -> Store {
         .unwrap();
     store
         .save_page_sync(
-            BEAUTY,
+            &BEAUTY.into(),
             &PageSync {
                 last_error: Some("the access token has expired (Facebook error 190/463)".into()),
                 last_error_kind: Some(pagedesk::model::SyncErrorKind::Token),
