@@ -113,8 +113,13 @@ impl App {
                 .unwrap_or_default(),
             LabelPurpose::ListFilter => self.list.label_filter.clone(),
         };
+        let labels = &self.labels;
         if let Some(Overlay::Labels(picker)) = self.overlay.as_mut() {
             picker.on = on;
+            // A label gone (deleted here or in another inbox) takes its row: the cursor stays
+            // on one that is there.
+            let last = picker.choices(labels).len().saturating_sub(1);
+            picker.selected = picker.selected.min(last);
         }
     }
 
@@ -179,7 +184,10 @@ impl App {
                 if let Some(LabelChoice::Label(label)) = chosen {
                     if picker.confirm_delete == Some(label.id) {
                         picker.confirm_delete = None;
-                        self.team_write(TeamChange::DeleteLabel { label_id: label.id });
+                        self.team_write(TeamChange::DeleteLabel {
+                            label_id: label.id,
+                            name: label.name,
+                        });
                     } else {
                         picker.confirm_delete = Some(label.id);
                         let count = label.conversations;
@@ -506,10 +514,10 @@ impl App {
                 S::LabelRecoloured,
                 &[&label_name(self, *label_id), &colour.as_str()],
             ),
-            TeamChange::DeleteLabel { label_id } => self.tr.f(
+            TeamChange::DeleteLabel { name, .. } => self.tr.f(
                 self.tr
                     .counted(carried, S::LabelDeletedOne, S::LabelDeleted),
-                &[&label_name(self, *label_id), &carried],
+                &[name, &carried],
             ),
             TeamChange::Assign {
                 conversation_id,

@@ -114,6 +114,9 @@ pub enum TeamChange {
     },
     DeleteLabel {
         label_id: i64,
+        /// Its name when staff deleted it: what is said once it is gone (the catalogue read
+        /// again meanwhile no longer has it).
+        name: String,
     },
     Assign {
         conversation_id: ConversationId,
@@ -149,7 +152,7 @@ impl TeamChange {
             TeamChange::RecolourLabel { label_id, colour } => {
                 store.recolour_label(*label_id, *colour).map(|_| 0)
             }
-            TeamChange::DeleteLabel { label_id } => store.delete_label(*label_id),
+            TeamChange::DeleteLabel { label_id, .. } => store.delete_label(*label_id),
             TeamChange::Assign {
                 conversation_id,
                 staff,

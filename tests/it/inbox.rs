@@ -1786,6 +1786,35 @@ fn a_gives_the_conversation_to_a_staff_member_and_f_narrows_the_list_to_a_label(
         "{}",
         inbox.screen()
     );
+    // A colleague creates another label, listed first; the last row is chosen and deleted.
+    // The inbox reads the database again (that colleague writing) before the writer's answer
+    // comes, so the catalogue no longer has it: the notice still names it, and the cursor
+    // moves onto the row that is left.
+    inbox
+        .store()
+        .create_label("an toàn", None, common::inbox::now())
+        .unwrap();
+    inbox.app.read_changes();
+    inbox.key(KeyCode::Down);
+    inbox.app.on_key(ctrl('d'));
+    inbox.app.settle_writes();
+    inbox.app.on_key(ctrl('d'));
+    let start = std::time::Instant::now();
+    while inbox.store().labels().unwrap().len() > 1 {
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    inbox.app.read_changes();
+    inbox.app.settle_writes();
+    let screen = inbox.screen();
+    assert!(
+        screen.contains("Label “giao gấp” deleted from 1 conversation"),
+        "{screen}"
+    );
+    let Some(pagedesk::ui::Overlay::Labels(picker)) = &inbox.app.overlay else {
+        panic!("the picker stays open");
+    };
+    assert_eq!(picker.selected, 0, "on the one row left");
 }
 
 #[test]
