@@ -15,8 +15,7 @@ use url::Url;
 pub use error::{GraphError, Usage, classify};
 
 use crate::files::FileKind;
-use crate::model::PageId;
-use crate::model::{ConversationId, Folder, Psid};
+use crate::model::{ConversationId, Folder, PageId, Psid};
 pub use events::{
     Change, EventAttachment, EventChange, EventMessage, EventReferral, WebhookEvents,
     webhook_events,

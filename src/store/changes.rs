@@ -7,8 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{QueuedMessage, Result, Store, to_time};
-use crate::model::PageId;
-use crate::model::{HeldBy, Psid, Referral};
+use crate::model::{HeldBy, PageId, Psid, Referral};
 
 /// A change an event told, cleaned, for the page and the person (the buyer's PSID).
 #[derive(Debug, Clone, PartialEq)]

@@ -28,10 +28,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use serde::Serialize;
 
-use crate::model::PageId;
 use crate::model::{
-    Attachment, ConversationId, Direction, Filter, Folder, Psid, ReplyProblem, ReplyTo, SendStatus,
-    SyncErrorKind,
+    Attachment, ConversationId, Direction, Filter, Folder, PageId, Psid, ReplyProblem, ReplyTo,
+    SendStatus, SyncErrorKind,
 };
 
 pub const DATABASE_FILE: &str = "pagedesk.db";

@@ -5,8 +5,7 @@ use rusqlite::{OptionalExtension, ToSql, params};
 
 use super::*;
 use crate::files::{FileKind, OutgoingFile};
-use crate::model::Attachment;
-use crate::model::PageId;
+use crate::model::{Attachment, PageId};
 
 /// Takes an unsent reply out of the outbox, the chat and the search: the file it was to send,
 /// if it carried one.

@@ -3,8 +3,7 @@
 use rusqlite::{OptionalExtension, ToSql};
 
 use super::*;
-use crate::model::PageId;
-use crate::model::{Attachment, Carried, LabelMatch};
+use crate::model::{Attachment, Carried, LabelMatch, PageId};
 
 /// What a conversation row is read from, each column named as `conversation_row` reads it.
 const CONVERSATION_COLUMNS: &str = "c.id, c.page_id, p.name AS page_name, c.customer_id,

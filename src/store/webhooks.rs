@@ -6,8 +6,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{Applied, ConversationUpdate, NewMessage, Result, Store, to_time};
-use crate::model::PageId;
-use crate::model::{Direction, Folder, Psid};
+use crate::model::{Direction, Folder, PageId, Psid};
 
 /// Where a page's webhooks stand.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

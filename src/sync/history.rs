@@ -11,8 +11,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Engine, PageError, ingest};
 use crate::graph::{self, AccessToken};
-use crate::model::Folder;
-use crate::model::PageId;
+use crate::model::{Folder, PageId};
 use crate::store::{ConversationUpdate, FolderSync};
 
 /// Messages asked for per call when reading back (Facebook's largest page).

@@ -4,8 +4,7 @@
 use chrono::DateTime;
 
 use crate::graph;
-use crate::model::PageId;
-use crate::model::{Attachment, AttachmentKind, Direction, Folder, Referral};
+use crate::model::{Attachment, AttachmentKind, Direction, Folder, PageId, Referral};
 use crate::store::{Amend, ConversationUpdate, KeptChange, NewMessage, QueuedMessage, SharedLink};
 use crate::text::{clean, clean_line, web_link};
 

@@ -23,8 +23,7 @@ use tokio::time::Instant;
 
 use crate::config::{ConfigError, PageConfig, SyncSettings};
 use crate::graph::{AccessToken, GraphClient, GraphError, ListSize};
-use crate::model::PageId;
-use crate::model::{ConversationId, Folder, PictureWanted, SyncErrorKind, Thumbnail};
+use crate::model::{ConversationId, Folder, PageId, PictureWanted, SyncErrorKind, Thumbnail};
 use crate::store::pictures::PictureCache;
 use crate::store::{ConversationUpdate, FolderSync, PageSync, Store, StoreError};
 use pass::{FolderPass, Listed};

@@ -7,8 +7,7 @@ use chrono::{DateTime, Utc};
 use super::{Engine, PageError, SyncEvent, Trigger, local_day_hm, local_hm};
 use crate::files::OutgoingFile;
 use crate::graph::{GraphError, MessagingType, SentMessage, Upload};
-use crate::model::PageId;
-use crate::model::{MAX_REPLY_CHARS, ReplyKind, ReplyProblem, ReplyTo, SendStatus};
+use crate::model::{MAX_REPLY_CHARS, PageId, ReplyKind, ReplyProblem, ReplyTo, SendStatus};
 use crate::store::{Claimant, QueuedReply, ReplyState};
 
 /// What became of a reply.

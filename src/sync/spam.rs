@@ -9,8 +9,7 @@ use chrono::Utc;
 use super::pass::EndGuard;
 use super::{Engine, News, PageError, history, ingest};
 use crate::graph::AccessToken;
-use crate::model::PageId;
-use crate::model::{ConversationId, Direction, Folder};
+use crate::model::{ConversationId, Direction, Folder, PageId};
 use crate::store::{Applied, ConversationUpdate, WaitingSpam};
 
 impl Engine {

@@ -15,8 +15,7 @@ use tokio::sync::mpsc;
 
 use super::{Engine, News, PageError, SyncEvent, history, ingest};
 use crate::graph::WebhookEvents;
-use crate::model::PageId;
-use crate::model::{Folder, Psid};
+use crate::model::{Folder, PageId, Psid};
 use crate::store::StoreError;
 
 /// How long the engine waits after an event for the rest of its burst.

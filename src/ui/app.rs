@@ -14,8 +14,7 @@ use super::writer::{Write, Writer};
 use crate::config::{Config, QuickReply};
 use crate::i18n::{Lang, S, Tr};
 use crate::keymap::Keymap;
-use crate::model::PageId;
-use crate::model::{ConversationId, Direction, Filter, ReplyTo};
+use crate::model::{ConversationId, Direction, Filter, PageId, ReplyTo};
 use crate::store::{
     ConversationRow, Customer, LabelRow, ListQuery, MessageRow, Order, PageSync, Presence,
     SearchHit, StaffStatus, Stats, Store, WaitingSpam, WebhookState,

@@ -11,8 +11,7 @@ use super::pictures::{PictureState, Pictures, half_blocks, pictures_of};
 use super::theme::Theme;
 use crate::i18n::{S, Tr};
 use crate::keymap::{Action, Mode};
-use crate::model::PageId;
-use crate::model::{Direction, SendStatus};
+use crate::model::{Direction, PageId, SendStatus};
 use crate::store::MessageRow;
 
 /// Splits `text` into lines at most `width` columns wide, at spaces where it can, inside a word

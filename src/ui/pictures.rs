@@ -9,8 +9,7 @@ use ratatui::text::{Line, Span};
 
 use super::app::{App, Effect, Overlay};
 use crate::i18n::S;
-use crate::model::PageId;
-use crate::model::{Attachment, PictureWanted, Thumbnail};
+use crate::model::{Attachment, PageId, PictureWanted, Thumbnail};
 use crate::store::{ConversationRow, MessageRow};
 use crate::sync::EngineCommand;
 

@@ -16,8 +16,7 @@ use tokio::sync::Notify;
 use std::path::PathBuf;
 
 use crate::files::{FileProblem, OutgoingFile};
-use crate::model::ConversationId;
-use crate::model::PageId;
+use crate::model::{ConversationId, PageId};
 use crate::store::{Result, Store, StoreError, TakeBack};
 
 /// What the inbox asks to be stored.
