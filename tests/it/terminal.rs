@@ -10,16 +10,22 @@ use std::time::{Duration, Instant};
 use common::TestWorld;
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
-/// What the program asked of the terminal beyond drawing: window titles, clipboard writes.
+/// What the program asked of the terminal beyond drawing: window titles, clipboard writes,
+/// the bell.
 #[derive(Default)]
 struct Requests {
     titles: Vec<String>,
+    bells: usize,
     clipboard_writes: usize,
     /// What was put on the clipboard, decoded.
     clipboard: Vec<String>,
 }
 
 impl vt100::Callbacks for Requests {
+    fn audible_bell(&mut self, _: &mut vt100::Screen) {
+        self.bells += 1;
+    }
+
     fn set_window_title(&mut self, _: &mut vt100::Screen, title: &[u8]) {
         self.titles
             .push(String::from_utf8_lossy(title).into_owned());
@@ -209,6 +215,32 @@ impl Terminal {
 
     async fn wait_for_text(&self, text: &str) -> String {
         self.wait_for(text, |screen| screen.contains(text)).await
+    }
+}
+
+/// A buyer writing while the inbox is open rings the terminal's bell (once for her message),
+/// and not with `notify = false`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_buyer_writing_rings_the_bell_unless_notify_is_off() {
+    for notify in [true, false] {
+        let world = TestWorld::start("interval = \"1s\"").await;
+        lan_writes(&world, "Váy hoa nhí còn không shop?").await;
+        let config = std::fs::read_to_string(&world.config_path).unwrap();
+        std::fs::write(&world.config_path, format!("notify = {notify}\n{config}")).unwrap();
+        let mut terminal = Terminal::start(&world, 100, 30);
+        terminal.wait_for_text("Nguyễn Thị Lan").await;
+        // Whatever the first sync rang has rung.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let before = terminal.screen.lock().unwrap().callbacks().bells;
+        world
+            .buyer_writes(0, "Trần Văn Minh", "Shop ơi ship COD không?", "inbox", 0)
+            .await;
+        terminal.wait_for_text("Trần Văn Minh").await;
+        // The bell goes with the redraw that shows him (or the loop's next turn).
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let rung = terminal.screen.lock().unwrap().callbacks().bells - before;
+        assert_eq!(rung, usize::from(notify), "notify = {notify}");
+        terminal.leave_and_quit().await;
     }
 }
 
