@@ -717,7 +717,7 @@ impl App {
     }
 
     pub(super) fn select_index(&mut self, index: usize) {
-        self.list.selected = index.min(self.list.total.saturating_sub(1));
+        self.list.selected = index.min(self.list.total().saturating_sub(1));
         self.load_list();
         self.show_selected();
     }

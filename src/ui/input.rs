@@ -179,7 +179,7 @@ impl App {
                 } else if areas.list.contains(at) {
                     self.focus = Pane::List;
                     let row = usize::from(at.y - areas.list.y) / ROW_HEIGHT;
-                    if self.list.top + row < self.list.total {
+                    if self.list.top + row < self.list.total() {
                         self.select_index(self.list.top + row);
                     }
                 } else if areas.compose.contains(at) && self.chat.open.is_some() {

@@ -25,8 +25,6 @@ pub struct ConversationList {
     pub label_match: LabelMatch,
     /// How many conversations each filter holds on the page shown.
     pub counts: FilterCounts,
-    /// Conversations in the list as it is filtered.
-    pub total: usize,
     /// The first conversation of the screenful read.
     pub top: usize,
     /// The screenful read, from `top`.
@@ -45,7 +43,6 @@ impl Default for ConversationList {
             label_filter: Vec::new(),
             label_match: LabelMatch::Any,
             counts: FilterCounts::default(),
-            total: 0,
             top: 0,
             rows: Vec::new(),
             capacity: 10,
@@ -66,6 +63,11 @@ impl ConversationList {
         }
     }
 
+    /// Conversations in the list as it is filtered.
+    pub fn total(&self) -> usize {
+        self.counts.of(self.filter)
+    }
+
     /// The conversation under the cursor, if it is in the screenful read.
     pub fn selected_row(&self) -> Option<&ConversationRow> {
         self.rows.get(self.selected.checked_sub(self.top)?)
@@ -74,22 +76,22 @@ impl ConversationList {
     /// The cursor kept within the list, and the screenful moved to show it: the rows to read,
     /// as (first, how many).
     pub fn window(&mut self) -> (usize, usize) {
-        self.total = self.counts.of(self.filter);
-        self.selected = self.selected.min(self.total.saturating_sub(1));
+        let total = self.total();
+        self.selected = self.selected.min(total.saturating_sub(1));
         let capacity = self.capacity.max(1);
         if self.selected < self.top {
             self.top = self.selected;
         } else if self.selected >= self.top + capacity {
             self.top = self.selected + 1 - capacity;
         }
-        self.top = self.top.min(self.total.saturating_sub(capacity));
+        self.top = self.top.min(total.saturating_sub(capacity));
         (self.top, capacity)
     }
 
     /// Where `movement` takes the cursor (a screen is as many conversations as the pane
     /// shows); `None` for an action that does not move it.
     pub fn cursor_after(&self, movement: Action) -> Option<usize> {
-        let last = self.total.saturating_sub(1);
+        let last = self.total().saturating_sub(1);
         let screen = self.capacity.max(1);
         Some(match movement {
             Action::Down => (self.selected + 1).min(last),

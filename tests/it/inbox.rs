@@ -668,7 +668,7 @@ fn the_help_scrolls_to_its_last_binding_and_says_where_it_is() {
 #[test]
 fn d_and_u_move_a_screenful_and_home_end_reach_the_ends() {
     let mut inbox = Inbox::new(100, 30);
-    let last = inbox.app.list.total - 1;
+    let last = inbox.app.list.total() - 1;
     inbox.key(KeyCode::End);
     assert_eq!(inbox.app.list.selected, last);
     inbox.key(KeyCode::Home);
@@ -1754,13 +1754,13 @@ fn a_gives_the_conversation_to_a_staff_member_and_f_narrows_the_list_to_a_label(
     inbox.key(KeyCode::Esc);
     let screen = inbox.screen();
     assert!(screen.contains("All (1) · Labels: gấp (any)"), "{screen}");
-    assert_eq!(inbox.app.list.total, 1);
+    assert_eq!(inbox.app.list.total(), 1);
     assert!(!screen.contains("Trần Thị Thu"), "{screen}");
     // Taken out of the filter again: the whole list.
     inbox.key(KeyCode::Char('f'));
     inbox.key(KeyCode::Enter);
     inbox.key(KeyCode::Esc);
-    assert_eq!(inbox.app.list.total, 5);
+    assert_eq!(inbox.app.list.total(), 5);
     // Renamed from its old name; Esc while renaming keeps it.
     let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
     inbox.key(KeyCode::Char('l'));

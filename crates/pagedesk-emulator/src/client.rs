@@ -32,6 +32,16 @@ impl Control {
         if let Some(body) = body {
             request = request.json(&body);
         }
+        self.send(request, method, path).await
+    }
+
+    /// Sends `request` (`method` on `path`, named in errors) and reads its JSON answer, if any.
+    async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+        method: Method,
+        path: &str,
+    ) -> anyhow::Result<Value> {
         let response = request
             .send()
             .await
@@ -177,22 +187,12 @@ impl Control {
         mime_type: &str,
         bytes: Vec<u8>,
     ) -> anyhow::Result<Value> {
-        let response = self
+        let request = self
             .http
             .post(format!("{}/media", self.base))
             .query(&[("name", name), ("mime_type", mime_type)])
-            .body(bytes)
-            .send()
-            .await
-            .context("POST /media")?;
-        let status = response.status();
-        if !status.is_success() {
-            bail!(
-                "POST /media: {status}: {}",
-                response.text().await.unwrap_or_default()
-            );
-        }
-        Ok(response.json().await?)
+            .body(bytes);
+        self.send(request, Method::POST, "/media").await
     }
 
     /// Facebook's file links stop working, as its CDN's signed links do.

@@ -113,7 +113,7 @@ pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
     let mut listed = format!(
         "{} ({})",
         tr.t(filter_name(app.list.filter)),
-        app.list.total
+        app.list.total()
     );
     // Narrowed to labels: which, and whether any or all of them.
     if !app.list.label_filter.is_empty() {
