@@ -80,7 +80,7 @@ fn conversation(page: usize, n: usize) -> ConversationUpdate {
         .map(|m| {
             let from_page = m % 2 == 1;
             NewMessage {
-                fb_id: format!("m_{page}_{n}_{m}"),
+                fb_id: format!("m_{page}_{n}_{m}").into(),
                 direction: if from_page {
                     Direction::Out
                 } else {

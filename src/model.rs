@@ -60,6 +60,12 @@ macro_rules! facebook_id {
             }
         }
 
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
         impl PartialEq<str> for $name {
             fn eq(&self, other: &str) -> bool {
                 self.0 == other
@@ -86,6 +92,23 @@ facebook_id!(
     /// A person as one Page knows them: the page-scoped id (PSID), different on each Page.
     Psid
 );
+facebook_id!(
+    /// A message (`m_...`). A reply not yet taken by Facebook has a stand-in of pagedesk's
+    /// own (`local-` and its row) until Facebook's id replaces it.
+    MessageId
+);
+
+impl MessageId {
+    /// The stand-in of a reply stored as row `row` and not yet taken by Facebook.
+    pub fn stand_in(row: i64) -> Self {
+        MessageId(format!("local-{row}"))
+    }
+
+    /// Whether this is a stand-in: Facebook has no message by it.
+    pub fn is_stand_in(&self) -> bool {
+        self.0.starts_with("local-")
+    }
+}
 
 /// The folders of a Page inbox, as named by the `folder` parameter.
 #[derive(
@@ -364,16 +387,35 @@ impl Thumbnail {
     }
 }
 
-/// A picture of a message to show: which message (Facebook's id), which of its files (`None`:
-/// its sticker), and the link it was stored with (CDN links expire).
+/// A picture to show: whose it is, which of its files (`None`: a message's sticker), and the
+/// link it was stored with (CDN links expire).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PictureWanted {
     pub page_id: PageId,
-    pub message_id: String,
+    pub of: PictureOf,
     pub index: Option<usize>,
     pub link: Option<String>,
     /// Large enough for a whole pane drawn by the terminal (kitty, sixel), not a glance.
     pub whole: bool,
+}
+
+/// Whose picture it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PictureOf {
+    /// A message's file or sticker: Facebook gives a fresh link to it when the stored one
+    /// expired.
+    Message(MessageId),
+    /// The photo of the ad a conversation came from: only its stored link leads to it.
+    Ad(ConversationId),
+}
+
+impl std::fmt::Display for PictureOf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PictureOf::Message(id) => write!(f, "{id}"),
+            PictureOf::Ad(conversation) => write!(f, "ad-of-{conversation}"),
+        }
+    }
 }
 
 impl PictureWanted {
@@ -385,8 +427,8 @@ impl PictureWanted {
     /// What names the file in the cache: the same bytes however large it is drawn.
     pub fn file_in_cache(&self) -> String {
         match self.index {
-            Some(index) => format!("{}/{index}", self.message_id),
-            None => format!("{}/sticker", self.message_id),
+            Some(index) => format!("{}/{index}", self.of),
+            None => format!("{}/sticker", self.of),
         }
     }
 
@@ -666,5 +708,24 @@ mod tests {
             None,
             "an old code"
         );
+    }
+
+    #[test]
+    fn a_picture_is_named_in_the_cache_by_whose_it_is() {
+        let wanted = |of: PictureOf, index: Option<usize>| PictureWanted {
+            page_id: "p".into(),
+            of,
+            index,
+            link: None,
+            whole: false,
+        };
+        let message = wanted(PictureOf::Message("m_1".into()), Some(2));
+        assert_eq!(message.file_in_cache(), "m_1/2");
+        let sticker = wanted(PictureOf::Message("m_1".into()), None);
+        assert_eq!(sticker.file_in_cache(), "m_1/sticker");
+        // The names a cache filled before the two were told apart.
+        let ad = wanted(PictureOf::Ad("t_1".into()), Some(0));
+        assert_eq!(ad.file_in_cache(), "ad-of-t_1/0");
+        assert!(MessageId::stand_in(7).is_stand_in() && !MessageId::from("m_7").is_stand_in());
     }
 }

@@ -6,7 +6,7 @@
 //! deliveries, `policy_enforcement` without a sender, anything unknown or malformed) is skipped
 //! without costing the others. Ids may come as JSON numbers in old payloads.
 
-use crate::model::PageId;
+use crate::model::{MessageId, PageId, Psid};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
@@ -15,14 +15,14 @@ use serde_json::Value;
 pub struct EventMessage {
     pub page_id: PageId,
     /// The buyer: the sender of their message, the recipient of the page's echo.
-    pub person_id: String,
+    pub person_id: Psid,
     /// Sent by the page (from pagedesk, another app, or Facebook's Page inbox).
     pub echo: bool,
-    pub mid: String,
+    pub mid: MessageId,
     pub text: Option<String>,
     pub attachments: Vec<EventAttachment>,
     /// `reply_to.mid`: the earlier message this one answers.
-    pub reply_to: Option<String>,
+    pub reply_to: Option<MessageId>,
     pub sent_at: DateTime<Utc>,
 }
 
@@ -58,17 +58,17 @@ pub struct EventReferral {
 pub enum Change {
     /// `message_edit`: the buyer changed a message's words (`num_edit` times so far).
     Edited {
-        mid: String,
+        mid: MessageId,
         text: String,
         edit_count: i64,
     },
     /// A `message` with `is_deleted`: the buyer unsent it.
     Unsent {
-        mid: String,
+        mid: MessageId,
     },
     /// `reaction`: an emoji put on a message (by the page, when `by_page`); `None`: taken off.
     Reacted {
-        mid: String,
+        mid: MessageId,
         by_page: bool,
         emoji: Option<String>,
     },
@@ -89,7 +89,7 @@ pub enum Change {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventChange {
     pub page_id: PageId,
-    pub person_id: String,
+    pub person_id: Psid,
     pub at: DateTime<Utc>,
     pub change: Change,
 }
@@ -153,7 +153,7 @@ fn read_item(page_id: &PageId, item: &Value, standby: bool, events: &mut Webhook
     // The person is whoever is not the page: the sender of their message or reaction, the
     // recipient of the page's echo.
     let by_page = page_id == sender.as_str();
-    let person_id = if by_page { recipient } else { sender };
+    let person_id = Psid::from(if by_page { recipient } else { sender });
     let at = item
         .get("timestamp")
         .and_then(Value::as_i64)
@@ -187,7 +187,10 @@ fn read_item(page_id: &PageId, item: &Value, standby: bool, events: &mut Webhook
     }
     // Only a buyer edits or unsends their own messages: the same from the page is not theirs.
     if let Some(edit) = item.get("message_edit").filter(|_| !by_page)
-        && let (Some(mid), Some(text)) = (edit.get("mid").and_then(id), text(edit.get("text")))
+        && let (Some(mid), Some(text)) = (
+            edit.get("mid").and_then(id).map(MessageId::from),
+            text(edit.get("text")),
+        )
     {
         let edit_count = edit.get("num_edit").and_then(Value::as_i64).unwrap_or(1);
         change(Change::Edited {
@@ -197,7 +200,7 @@ fn read_item(page_id: &PageId, item: &Value, standby: bool, events: &mut Webhook
         });
     }
     if let Some(reaction) = item.get("reaction")
-        && let Some(mid) = reaction.get("mid").and_then(id)
+        && let Some(mid) = reaction.get("mid").and_then(id).map(MessageId::from)
     {
         let emoji = match reaction.get("action").and_then(Value::as_str) {
             Some("unreact") => None,
@@ -220,7 +223,7 @@ fn read_item(page_id: &PageId, item: &Value, standby: bool, events: &mut Webhook
     let Some(message) = item.get("message").filter(|m| m.is_object()) else {
         return;
     };
-    let Some(mid) = message.get("mid").and_then(id) else {
+    let Some(mid) = message.get("mid").and_then(id).map(MessageId::from) else {
         return;
     };
     if message.get("is_deleted").and_then(Value::as_bool) == Some(true) {
@@ -250,7 +253,8 @@ fn read_item(page_id: &PageId, item: &Value, standby: bool, events: &mut Webhook
         reply_to: message
             .get("reply_to")
             .and_then(|r| r.get("mid"))
-            .and_then(id),
+            .and_then(id)
+            .map(MessageId::from),
         sent_at: at,
     });
 }
@@ -403,7 +407,7 @@ mod tests {
         assert!(events.changes.iter().all(|c| c.person_id == "U1"));
         assert_eq!(events.messages.len(), 2);
         let message = &events.messages[0];
-        assert_eq!(message.reply_to.as_deref(), Some("m_1"));
+        assert_eq!(message.reply_to.as_ref().map(|id| id.as_str()), Some("m_1"));
         let kinds: Vec<(&str, bool, Option<&str>, Option<&str>)> = message
             .attachments
             .iter()

@@ -15,7 +15,7 @@ use url::Url;
 pub use error::{GraphError, Usage, classify};
 
 use crate::files::FileKind;
-use crate::model::{ConversationId, Folder, PageId, Psid};
+use crate::model::{ConversationId, Folder, MessageId, PageId, Psid};
 pub use events::{
     Change, EventAttachment, EventChange, EventMessage, EventReferral, WebhookEvents,
     webhook_events,
@@ -548,10 +548,10 @@ impl GraphClient {
     pub async fn message(
         &self,
         page_id: &PageId,
-        message_id: &str,
+        message_id: &MessageId,
         token: &AccessToken,
     ) -> Result<Message, GraphError> {
-        let url = self.url(&[message_id]);
+        let url = self.url(&[message_id.as_str()]);
         let (message, _) = self
             .read(url, &[("fields", MESSAGE_FIELDS)], token, Some(page_id))
             .await?;

@@ -113,7 +113,7 @@ pub struct Person {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Message {
-    pub id: String,
+    pub id: crate::model::MessageId,
     #[serde(deserialize_with = "graph_time")]
     pub created_time: DateTime<Utc>,
     pub message: Option<String>,
@@ -164,7 +164,7 @@ pub struct VideoData {
 /// The Send API's answer.
 #[derive(Debug, Clone, Deserialize)]
 pub struct SentMessage {
-    pub message_id: String,
+    pub message_id: crate::model::MessageId,
 }
 
 /// Parses Graph times, which come as `2019-04-24T10:38:15+0000` (no colon in the offset, which a

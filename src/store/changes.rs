@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{QueuedMessage, Result, Store, to_time};
-use crate::model::{HeldBy, PageId, Psid, Referral};
+use crate::model::{HeldBy, MessageId, PageId, Psid, Referral};
 
 /// A change an event told, cleaned, for the page and the person (the buyer's PSID).
 #[derive(Debug, Clone, PartialEq)]
@@ -21,16 +21,16 @@ pub struct KeptChange {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Amend {
     Edited {
-        mid: String,
+        mid: MessageId,
         text: String,
         edit_count: i64,
     },
     Unsent {
-        mid: String,
+        mid: MessageId,
     },
     /// `reactor`: whoever reacted (the buyer, or the page); `emoji` `None`: taken off.
     Reacted {
-        mid: String,
+        mid: MessageId,
         reactor: String,
         emoji: Option<String>,
     },
@@ -198,7 +198,7 @@ fn keep_change(tx: &Transaction<'_>, kept: &KeptChange) -> rusqlite::Result<()> 
 
 /// Brings a stored message in line with what is known of its edits and unsend. Returns
 /// whether it changed.
-pub(super) fn amend_message(tx: &Transaction<'_>, mid: &str) -> rusqlite::Result<bool> {
+pub(super) fn amend_message(tx: &Transaction<'_>, mid: &MessageId) -> rusqlite::Result<bool> {
     // Nearly every message stored has none: one probe of the amends' key says so (storing a
     // first sync's messages must not pay for the join below).
     let amended: bool = tx
@@ -285,7 +285,7 @@ pub(super) fn purge_removed_words(tx: &Transaction<'_>) -> rusqlite::Result<()> 
 /// (when no event told of one; the events' edits are the newer).
 pub(super) fn edited_on_facebook(
     tx: &Transaction<'_>,
-    mid: &str,
+    mid: &MessageId,
     text: &str,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<()> {

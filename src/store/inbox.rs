@@ -160,7 +160,7 @@ impl Store {
     /// Stores a conversation and its messages in one transaction. Messages already stored (by
     /// Facebook id) are left as they are, so a re-sync or the echo of our own reply adds nothing.
     /// Which of these Facebook message ids are stored.
-    pub fn stored_message_ids(&self, ids: &[String]) -> Result<HashSet<String>> {
+    pub fn stored_message_ids(&self, ids: &[MessageId]) -> Result<HashSet<MessageId>> {
         let mut statement = self
             .conn
             .prepare_cached("SELECT 1 FROM messages WHERE fb_id = ?1")?;
@@ -817,7 +817,7 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
 fn with_queued(
     tx: &Transaction<'_>,
     update: &ConversationUpdate,
-) -> rusqlite::Result<(Vec<NewMessage>, HashSet<String>)> {
+) -> rusqlite::Result<(Vec<NewMessage>, HashSet<MessageId>)> {
     let queued = super::webhooks::queued_messages(tx, update)?;
     if queued.is_empty() {
         return Ok((update.messages.clone(), HashSet::new()));

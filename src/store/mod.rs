@@ -29,8 +29,8 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use serde::Serialize;
 
 use crate::model::{
-    Attachment, ConversationId, Direction, Filter, Folder, PageId, Psid, ReplyProblem, ReplyTo,
-    SendStatus, SyncErrorKind,
+    Attachment, ConversationId, Direction, Filter, Folder, MessageId, PageId, Psid, ReplyProblem,
+    ReplyTo, SendStatus, SyncErrorKind,
 };
 
 pub const DATABASE_FILE: &str = "pagedesk.db";
@@ -261,7 +261,7 @@ pub struct SharedLink {
 
 #[derive(Debug, Clone)]
 pub struct NewMessage {
-    pub fb_id: String,
+    pub fb_id: MessageId,
     pub direction: Direction,
     pub from_id: String,
     pub from_name: String,
@@ -272,8 +272,8 @@ pub struct NewMessage {
     pub created_time: DateTime<Utc>,
     /// Facebook no longer shows this message in full: only its id and time are known.
     pub unavailable: bool,
-    /// The earlier message (Facebook's id) this one answers.
-    pub reply_to: Option<String>,
+    /// The earlier message this one answers.
+    pub reply_to: Option<MessageId>,
 }
 
 /// What storing a conversation changed.
@@ -358,7 +358,7 @@ pub struct MessageRow {
     /// The database row, for retrying a reply and pointing at a search hit.
     #[serde(skip)]
     pub row: i64,
-    pub id: String,
+    pub id: MessageId,
     pub conversation_id: ConversationId,
     pub direction: Direction,
     pub from_id: String,
@@ -410,7 +410,7 @@ fn is_zero(n: &i64) -> bool {
 /// The message another answers: its id, and as much of it as is stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Quoted {
-    pub id: String,
+    pub id: MessageId,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -635,7 +635,7 @@ pub struct QueuedReply {
 pub struct ReplyState {
     pub status: SendStatus,
     /// Facebook's id, once sent.
-    pub fb_id: Option<String>,
+    pub fb_id: Option<MessageId>,
     /// Why it failed, or why it waits.
     pub error: Option<String>,
 }
@@ -881,4 +881,4 @@ macro_rules! id_column {
     )*};
 }
 
-id_column!(ConversationId, PageId, Psid);
+id_column!(ConversationId, MessageId, PageId, Psid);

@@ -435,7 +435,7 @@ impl Store {
     pub fn mark_reply_sent(
         &mut self,
         message_id: i64,
-        fb_id: &str,
+        fb_id: &MessageId,
         tagged: bool,
         now: DateTime<Utc>,
     ) -> Result<()> {
@@ -782,7 +782,7 @@ impl Store {
     }
 
     /// Whether a Facebook message id is already stored.
-    pub fn has_message(&self, fb_id: &str) -> Result<bool> {
+    pub fn has_message(&self, fb_id: &MessageId) -> Result<bool> {
         Ok(self
             .conn
             .query_row("SELECT 1 FROM messages WHERE fb_id = ?1", [fb_id], |_| {

@@ -108,7 +108,7 @@ const FILES_PER_MESSAGE: usize = 10;
 
 /// Removes every file of message `mid` from the cache in `data_dir` (a buyer unsent it): its
 /// attachments and its sticker.
-pub fn forget_message(data_dir: &Path, mid: &str) {
+pub fn forget_message(data_dir: &Path, mid: &crate::model::MessageId) {
     let dir = data_dir.join(PICTURES_DIR);
     let keys = (0..FILES_PER_MESSAGE)
         .map(|index| format!("{mid}/{index}"))

@@ -3,7 +3,7 @@
 use rusqlite::{OptionalExtension, ToSql};
 
 use super::*;
-use crate::model::{Attachment, Carried, LabelMatch, PageId};
+use crate::model::{Attachment, Carried, LabelMatch, MessageId, PageId};
 
 /// What a conversation row is read from, each column named as `conversation_row` reads it.
 const CONVERSATION_COLUMNS: &str = "c.id, c.page_id, p.name AS page_name, c.customer_id,
@@ -340,14 +340,14 @@ impl Store {
         )?;
         let rows = stmt.query_map([conversation_id], |r| {
             let row: i64 = r.get("id")?;
-            let fb_id: Option<String> = r.get("fb_id")?;
+            let fb_id: Option<MessageId> = r.get("fb_id")?;
             let direction: String = r.get("direction")?;
             let attachments: Option<String> = r.get("attachments")?;
             let shares: Option<String> = r.get("shares")?;
             let status: String = r.get("status")?;
             Ok(MessageRow {
                 row,
-                id: fb_id.unwrap_or_else(|| format!("local-{row}")),
+                id: fb_id.unwrap_or_else(|| MessageId::stand_in(row)),
                 conversation_id: r.get("conversation_id")?,
                 direction: Direction::parse(&direction),
                 from_id: r.get("from_id")?,
@@ -367,7 +367,7 @@ impl Store {
                 unavailable: r.get("unavailable")?,
                 edit_count: r.get("edit_count")?,
                 removed: r.get("removed")?,
-                reply_to: r.get::<_, Option<String>>("reply_to")?.map(|id| Quoted {
+                reply_to: r.get::<_, Option<MessageId>>("reply_to")?.map(|id| Quoted {
                     id,
                     from_name: None,
                     text: None,
@@ -514,7 +514,7 @@ mod tests {
 
     fn message(id: &str, direction: Direction, text: &str, minutes_ago: i64) -> NewMessage {
         NewMessage {
-            fb_id: id.to_owned(),
+            fb_id: id.into(),
             direction,
             from_id: if direction == Direction::In {
                 "u".into()
@@ -1013,7 +1013,7 @@ mod tests {
             .enqueue_reply(&"t_1".into(), "Dạ", Utc::now())
             .unwrap();
         store
-            .mark_reply_sent(plain, "m_plain", false, Utc::now())
+            .mark_reply_sent(plain, &"m_plain".into(), false, Utc::now())
             .unwrap();
         assert!(
             store.human_agent_refused(&"p".into()).unwrap(),
@@ -1023,7 +1023,7 @@ mod tests {
             .enqueue_reply(&"t_3".into(), "Dạ", Utc::now())
             .unwrap();
         store
-            .mark_reply_sent(tagged, "m_tagged", true, Utc::now())
+            .mark_reply_sent(tagged, &"m_tagged".into(), true, Utc::now())
             .unwrap();
         assert!(!store.human_agent_refused(&"p".into()).unwrap());
         assert!(

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Engine, PageError, ingest};
 use crate::graph::{self, AccessToken};
-use crate::model::{Folder, PageId};
+use crate::model::{Folder, MessageId, PageId};
 use crate::store::{ConversationUpdate, FolderSync};
 
 /// Messages asked for per call when reading back (Facebook's largest page).
@@ -68,7 +68,7 @@ impl Engine {
             Since::New(Some(began)) => Some(began),
             Since::New(None) => return Ok(()),
         };
-        let nested: Vec<String> = update.messages.iter().map(|m| m.fb_id.clone()).collect();
+        let nested: Vec<MessageId> = update.messages.iter().map(|m| m.fb_id.clone()).collect();
         if nested.is_empty()
             || matches!(since, Since::Known) && !self.stored_of(nested).await?.is_empty()
         {
@@ -93,7 +93,7 @@ impl Engine {
                 )
                 .await?;
             self.note_usage(&update.page_id, listing.usage.percent);
-            let ids: Vec<String> = listing.items.iter().map(|m| m.id.clone()).collect();
+            let ids: Vec<MessageId> = listing.items.iter().map(|m| m.id.clone()).collect();
             let stored = self.stored_of(ids).await?;
             for message in &listing.items {
                 let reached_floor = floor.is_some_and(|floor| message.created_time <= floor);
@@ -146,7 +146,7 @@ impl Engine {
     }
 
     /// Which of these Facebook message ids are stored.
-    async fn stored_of(&self, ids: Vec<String>) -> Result<HashSet<String>, PageError> {
+    async fn stored_of(&self, ids: Vec<MessageId>) -> Result<HashSet<MessageId>, PageError> {
         Ok(self.db(move |s| s.stored_message_ids(&ids)).await?)
     }
 }

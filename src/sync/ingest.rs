@@ -163,11 +163,11 @@ pub fn event_message(event: &graph::EventMessage) -> QueuedMessage {
     let (direction, from_id) = if event.echo {
         (Direction::Out, event.page_id.to_string())
     } else {
-        (Direction::In, event.person_id.clone())
+        (Direction::In, event.person_id.to_string())
     };
     QueuedMessage {
-        page_id: clean_line(event.page_id.as_str()).into(),
-        person_id: clean_line(&event.person_id).into(),
+        page_id: clean_id(&event.page_id),
+        person_id: clean_id(&event.person_id),
         message: NewMessage {
             // As Facebook's own copy names it, so that the two are one message.
             fb_id: event.mid.clone(),
@@ -180,7 +180,7 @@ pub fn event_message(event: &graph::EventMessage) -> QueuedMessage {
             shares: Vec::new(),
             created_time: believable(event.sent_at),
             unavailable: false,
-            reply_to: event.reply_to.as_deref().map(clean_line),
+            reply_to: event.reply_to.as_ref().map(clean_id),
         },
     }
 }
@@ -194,23 +194,21 @@ pub fn event_change(event: &graph::EventChange, our_app: Option<&str>) -> KeptCh
             text,
             edit_count,
         } => Amend::Edited {
-            mid: clean_line(mid),
+            mid: clean_id(mid),
             text: clean(text),
             edit_count: *edit_count,
         },
-        graph::Change::Unsent { mid } => Amend::Unsent {
-            mid: clean_line(mid),
-        },
+        graph::Change::Unsent { mid } => Amend::Unsent { mid: clean_id(mid) },
         graph::Change::Reacted {
             mid,
             by_page,
             emoji,
         } => Amend::Reacted {
-            mid: clean_line(mid),
+            mid: clean_id(mid),
             reactor: clean_line(if *by_page {
                 event.page_id.as_str()
             } else {
-                &event.person_id
+                event.person_id.as_str()
             }),
             emoji: emoji.as_deref().map(clean_line).filter(|e| !e.is_empty()),
         },
@@ -242,8 +240,8 @@ pub fn event_change(event: &graph::EventChange, our_app: Option<&str>) -> KeptCh
         },
     };
     KeptChange {
-        page_id: clean_line(event.page_id.as_str()).into(),
-        person_id: clean_line(&event.person_id).into(),
+        page_id: clean_id(&event.page_id),
+        person_id: clean_id(&event.person_id),
         at: believable(event.at),
         change,
     }
@@ -257,6 +255,11 @@ const EVENTS_COME_WITHIN: chrono::Duration = chrono::Duration::days(7);
 /// conversation on top and its reply window open for years; one from before Facebook could
 /// still be delivering it (1970, year 0) would put it first in the chat and make a buyer wait
 /// for decades: either is taken as the time it came.
+/// An id as Facebook sent it, cleaned like any text a buyer controls.
+fn clean_id<I: AsRef<str> + From<String>>(id: &I) -> I {
+    clean_line(id.as_ref()).into()
+}
+
 fn believable(at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
     let now = chrono::Utc::now();
     if at > now || at < now - EVENTS_COME_WITHIN {

@@ -7,14 +7,16 @@ use chrono::{DateTime, Utc};
 use super::{Engine, PageError, SyncEvent, Trigger, local_day_hm, local_hm};
 use crate::files::OutgoingFile;
 use crate::graph::{GraphError, MessagingType, SentMessage, Upload};
-use crate::model::{MAX_REPLY_CHARS, PageId, ReplyKind, ReplyProblem, ReplyTo, SendStatus};
+use crate::model::{
+    MAX_REPLY_CHARS, MessageId, PageId, ReplyKind, ReplyProblem, ReplyTo, SendStatus,
+};
 use crate::store::{Claimant, QueuedReply, ReplyState};
 
 /// What became of a reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Delivery {
     /// Facebook accepted it, with this message id.
-    Sent(String),
+    Sent(MessageId),
     /// Not sent yet; the engine tries again at the time given.
     Pending {
         reason: String,
@@ -438,7 +440,7 @@ impl Engine {
         reply: &QueuedReply,
         token: &crate::graph::AccessToken,
         first_attempt: DateTime<Utc>,
-    ) -> Result<Option<String>, GraphError> {
+    ) -> Result<Option<MessageId>, GraphError> {
         let recent = self
             .graph
             .messages(&reply.page_id, &reply.conversation_id, token, 20, None)
@@ -495,7 +497,7 @@ impl Engine {
     async fn sent(
         &self,
         message_id: i64,
-        fb_id: String,
+        fb_id: MessageId,
         kind: MessagingType,
     ) -> Result<Delivery, PageError> {
         let id = fb_id.clone();

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::{Engine, SyncEvent};
 use crate::graph::Message;
-use crate::model::{PictureWanted, Thumbnail};
+use crate::model::{PictureOf, PictureWanted, Thumbnail};
 
 /// The largest side of a thumbnail, in pixels: a full pane of half blocks at 240 columns.
 const THUMBNAIL_PIXELS: u32 = 240;
@@ -100,13 +100,16 @@ impl Engine {
         {
             return Ok(bytes);
         }
+        let PictureOf::Message(message_id) = &wanted.of else {
+            return Err("the ad's photo is no longer at its link".to_owned());
+        };
         let page = self
             .page_config(&wanted.page_id)
             .ok_or_else(|| format!("page {} is not in the config", wanted.page_id))?;
         let token = page.token().map_err(|e| e.to_string())?;
         let message = self
             .graph
-            .message(&wanted.page_id, &wanted.message_id, &token)
+            .message(&wanted.page_id, message_id, &token)
             .await
             .map_err(|e| e.to_string())?;
         let fresh = link_of(&message, wanted.index)

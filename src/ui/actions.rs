@@ -48,7 +48,7 @@ impl App {
             }
             (Some(Overlay::Settings { cursor }), action) => {
                 let cursor = *cursor;
-                let last = self.pages.len().saturating_sub(1);
+                let last = self.sidebar.pages.len().saturating_sub(1);
                 let cursor = match action {
                     Action::Down => (cursor + 1).min(last),
                     Action::Up => cursor.saturating_sub(1),
@@ -59,7 +59,7 @@ impl App {
                         cursor
                     }
                     Action::TagAgain => {
-                        if let Some(page) = self.pages.get(cursor) {
+                        if let Some(page) = self.sidebar.pages.get(cursor) {
                             let page_id = page.id.clone();
                             self.write(Write::TagAgain { page_id });
                         }
@@ -89,13 +89,12 @@ impl App {
     }
 
     fn toggle_spam_sync(&mut self, index: usize) {
-        let Some(page) = self.pages.get(index).cloned() else {
+        let Some(page) = self.sidebar.pages.get(index).cloned() else {
             return;
         };
         let on = !page.spam_sync;
         // Shown switched at once; the writer's answer confirms it or says why not.
-        self.spam_sync_in_flight
-            .insert(page.id.clone().to_string().into(), on);
+        self.sidebar.spam_sync_in_flight.insert(page.id.clone(), on);
         self.write(Write::SpamSync {
             page_id: page.id,
             on,
@@ -254,7 +253,7 @@ impl App {
             Action::Why => self.say(self.tr.t(S::AllPagesSync).to_owned()),
             Action::Settings => {
                 self.overlay = Some(Overlay::Settings {
-                    cursor: self.page.unwrap_or(0),
+                    cursor: self.sidebar.page.unwrap_or(0),
                 })
             }
             Action::Search => self.search.typing = Some(String::new()),
@@ -267,13 +266,13 @@ impl App {
                 self.search.current = (self.search.current + total - 1) % total;
                 self.jump_to_hit();
             }
-            Action::FilterAll => self.page_and_filter(self.page, Filter::All),
-            Action::FilterSpam => self.page_and_filter(self.page, Filter::Spam),
-            Action::FilterUnread => self.page_and_filter(self.page, Filter::Unread),
-            Action::FilterUnreplied => self.page_and_filter(self.page, Filter::Unreplied),
-            Action::FilterDone => self.page_and_filter(self.page, Filter::Done),
-            Action::FilterMine => self.page_and_filter(self.page, Filter::Mine),
-            Action::FilterNotSent => self.page_and_filter(self.page, Filter::NotSent),
+            Action::FilterAll => self.page_and_filter(self.sidebar.page, Filter::All),
+            Action::FilterSpam => self.page_and_filter(self.sidebar.page, Filter::Spam),
+            Action::FilterUnread => self.page_and_filter(self.sidebar.page, Filter::Unread),
+            Action::FilterUnreplied => self.page_and_filter(self.sidebar.page, Filter::Unreplied),
+            Action::FilterDone => self.page_and_filter(self.sidebar.page, Filter::Done),
+            Action::FilterMine => self.page_and_filter(self.sidebar.page, Filter::Mine),
+            Action::FilterNotSent => self.page_and_filter(self.sidebar.page, Filter::NotSent),
             Action::ToggleDone => self.toggle_done(),
             Action::Labels => self.open_conversation_labels(),
             Action::FilterLabels => self.open_labels(super::team::LabelPurpose::ListFilter),
@@ -321,8 +320,8 @@ impl App {
     }
 
     fn step_page(&mut self, forward: bool) {
-        let count = self.pages.len() + 1;
-        let at = self.page.map_or(0, |i| i + 1);
+        let count = self.sidebar.pages.len() + 1;
+        let at = self.sidebar.page.map_or(0, |i| i + 1);
         let next = if forward {
             (at + 1) % count
         } else {
@@ -332,7 +331,7 @@ impl App {
     }
 
     fn sidebar_move(&mut self, movement: Action) {
-        let items = self.sidebar_items();
+        let items = self.sidebar.items();
         let at = self.sidebar_cursor();
         let next = match movement {
             Action::Down => (at + 1).min(items - 1),

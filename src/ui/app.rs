@@ -1,14 +1,14 @@
 //! The inbox's state and what keys, the mouse and the engine's events do to it. No terminal
 //! here: the view draws an `App`, and tests drive one directly.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use ratatui::layout::Rect;
 use ratatui_textarea::TextArea;
 use tokio::sync::mpsc;
 
-use super::panes::{Chat, ConversationList};
+use super::panes::{Chat, ConversationList, PageEntry, Sidebar, SidebarItem, Status};
 use super::theme::Theme;
 use super::writer::{Write, Writer};
 use crate::config::{Config, QuickReply};
@@ -16,8 +16,8 @@ use crate::i18n::{Lang, S, Tr};
 use crate::keymap::Keymap;
 use crate::model::{ConversationId, Direction, Filter, PageId, ReplyTo};
 use crate::store::{
-    ConversationRow, Customer, LabelRow, ListQuery, MessageRow, Order, PageSync, Presence,
-    SearchHit, StaffStatus, Stats, Store, WaitingSpam, WebhookState,
+    ConversationRow, Customer, LabelRow, ListQuery, MessageRow, Order, Presence, SearchHit,
+    StaffStatus, Stats, Store, WebhookState,
 };
 use crate::sync::EngineCommand;
 
@@ -121,23 +121,6 @@ pub enum Overlay {
     },
 }
 
-#[derive(Debug, Clone)]
-pub struct PageEntry {
-    pub id: PageId,
-    pub name: String,
-    /// Conversations with unread messages.
-    pub unread: usize,
-    pub spam_sync: bool,
-    pub sync: PageSync,
-    /// A sync of this page is under way.
-    pub syncing: bool,
-    pub waiting: Vec<WaitingSpam>,
-    /// Whether Facebook's webhooks reach `pagedesk serve` for this page.
-    pub webhooks: WebhookState,
-    /// Facebook refused the page's HUMAN_AGENT replies: late ones are not offered.
-    pub human_agent_refused: bool,
-}
-
 /// The conversation in the chat pane.
 #[derive(Debug, Clone)]
 pub struct Open {
@@ -185,31 +168,15 @@ pub enum Effect {
     Quit,
 }
 
-/// Something the inbox says in the status line, in place of the pages' sync state, until it
-/// is a few seconds old: then the sync state shows again.
-#[derive(Debug, Clone)]
-pub struct Notice {
-    pub text: String,
-    pub shown: Instant,
-}
-
-/// How long a notice stays.
-pub const NOTICE_LASTS: Duration = Duration::from_secs(5);
-
 pub struct App {
     /// Reads only: every write goes through `writer`.
     store: Store,
     writer: Writer,
-    /// Spam-sync switches handed to the writer and not yet answered, by page.
-    pub(super) spam_sync_in_flight: HashMap<PageId, bool>,
-    /// Conversations being marked read.
-    pub(super) marking_read: HashSet<ConversationId>,
     pub settings: UiSettings,
     pub tr: Tr,
     pub theme: Theme,
-    pub pages: Vec<PageEntry>,
-    /// The selected page; `None` is "All pages".
-    pub page: Option<usize>,
+    /// The pages, and which is shown.
+    pub sidebar: Sidebar,
     /// The conversation list.
     pub list: ConversationList,
     /// The conversation shown, and the reply being written.
@@ -219,31 +186,16 @@ pub struct App {
     /// The terminal has marked a paste as one (bracketed paste): a burst of keys is typing.
     pub(super) bracketed_paste_seen: bool,
     pub focus: Pane,
-    /// In the sidebar, the cursor is on the filters rather than the pages.
-    sidebar_on_filters: bool,
     pub overlay: Option<Overlay>,
     pub search: Search,
-    /// What the inbox last said (a reply queued, a search's hits, an error), for a few seconds.
-    pub notice: Option<Notice>,
+    /// What the status line says besides the pages' sync state.
+    pub status: Status,
     engine: Option<mpsc::UnboundedSender<EngineCommand>>,
     data_version: i64,
     /// What the inbox asked of the terminal since the loop last carried it out, in order.
     effects: Vec<Effect>,
-    /// Another process (this pid) runs the sync engine.
-    pub standby: Option<u32>,
-    /// This process's sync engine stopped after an internal error, with what it said.
-    pub engine_stopped: Option<String>,
-    /// The reply whose fate the status line reports when the engine is done with it.
-    pub(super) watched_reply: Option<i64>,
-    /// What was last said of it: said again only when that changes (every write anywhere
-    /// reads the database again, and a notice said again would never go).
-    pub(super) watched_said: Option<String>,
-    /// This inbox among the open ones, for presence.
-    pub(super) instance: String,
-    /// What this inbox last said of itself (the conversation shown, typing), and when.
-    pub(super) presence_said: Option<(Option<ConversationId>, bool, Instant)>,
-    /// The link the notice shows: the terminal makes it clickable (OSC 8) where it is drawn.
-    pub link: Option<String>,
+    /// What this inbox tells the other open ones of itself.
+    pub(super) presence: super::presence::OwnPresence,
     /// The inbox reads the mouse; off, the terminal's own selection works.
     pub mouse: bool,
     /// The pictures of the conversations shown, as the engine reported them.
@@ -270,38 +222,22 @@ impl App {
         let mut app = App {
             store: store.as_staff(&settings.staff),
             writer: Writer::start(writes.as_staff(&settings.staff)),
-            spam_sync_in_flight: HashMap::new(),
-            marking_read: HashSet::new(),
             settings,
             tr,
             theme,
-            pages: Vec::new(),
-            page: None,
+            sidebar: Sidebar::default(),
             list: ConversationList::default(),
             chat: Chat::default(),
             size: Rect::new(0, 0, 80, 24),
             bracketed_paste_seen: false,
             focus: Pane::List,
-            sidebar_on_filters: false,
             overlay: None,
             search: Search::default(),
-            notice: None,
+            status: Status::default(),
             engine,
             data_version: 0,
             effects: Vec::new(),
-            standby: None,
-            engine_stopped: None,
-            watched_reply: None,
-            watched_said: None,
-            instance: format!(
-                "{}-{}",
-                std::process::id(),
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_nanos())
-            ),
-            presence_said: None,
-            link: None,
+            presence: super::presence::OwnPresence::default(),
             mouse: true,
             pictures: Default::default(),
             graphics: Default::default(),
@@ -385,28 +321,18 @@ impl App {
 
     /// Says `text` in the status line for a few seconds.
     pub(super) fn say(&mut self, text: String) {
-        self.link = None;
-        self.notice = Some(Notice {
-            text,
-            shown: Instant::now(),
-        });
+        self.status.say(text, Instant::now());
     }
 
     /// What the status line says now in place of the sync state, if anything.
     pub fn notice(&self) -> Option<&str> {
-        self.notice.as_ref().map(|n| n.text.as_str())
+        self.status.notice()
     }
 
-    /// Once a second: notices older than [`NOTICE_LASTS`] at `now` go, and other processes'
-    /// writes are read. Returns whether anything on screen may have changed.
+    /// Once a second: a notice a few seconds old at `now` goes, and other processes' writes
+    /// are read. Returns whether anything on screen may have changed.
     pub fn tick(&mut self, now: Instant) -> bool {
-        let expired = self
-            .notice
-            .as_ref()
-            .is_some_and(|n| now.saturating_duration_since(n.shown) >= NOTICE_LASTS);
-        if expired {
-            self.notice = None;
-        }
+        let expired = self.status.expire(now);
         self.update_presence(now);
         self.poll_database() || expired
     }
@@ -447,7 +373,7 @@ impl App {
 
     /// Marks a conversation read, once while the write is under way.
     pub(super) fn mark_read(&mut self, conversation_id: &ConversationId) {
-        if self.marking_read.insert(conversation_id.to_owned()) {
+        if self.list.marking_read.insert(conversation_id.to_owned()) {
             self.write(Write::MarkRead {
                 conversation_id: conversation_id.to_owned(),
             });
@@ -481,7 +407,7 @@ impl App {
     }
 
     pub fn list_query(&self) -> ListQuery {
-        self.list.query(self.page.map(|i| self.pages[i].id.clone()))
+        self.list.query(self.sidebar.page_id())
     }
 
     /// The terminal is `width` x `height` now: as many list rows as fit are read.
@@ -538,6 +464,7 @@ impl App {
             .engine_receives_webhooks(self.now())
             .unwrap_or(false);
         let syncing: Vec<PageId> = self
+            .sidebar
             .pages
             .iter()
             .filter(|p| p.syncing)
@@ -551,7 +478,7 @@ impl App {
                 id: id.clone(),
                 name,
                 unread: unread.get(id).copied().unwrap_or(0),
-                spam_sync: match self.spam_sync_in_flight.get(id) {
+                spam_sync: match self.sidebar.spam_sync_in_flight.get(id) {
                     Some(on) => *on,
                     None => self.store.spam_sync(id).unwrap_or(false),
                 },
@@ -565,10 +492,7 @@ impl App {
                 },
             });
         }
-        self.pages = pages;
-        if self.page.is_some_and(|i| i >= self.pages.len()) {
-            self.page = None;
-        }
+        self.sidebar.replace_pages(pages);
     }
 
     /// How many conversations each filter holds on the page shown: read when data or the page
@@ -711,7 +635,7 @@ impl App {
         // Exactly one conversation fewer is unread: the counts say so at once; the list shows
         // it when the writer has written it.
         self.list.counts.unread = self.list.counts.unread.saturating_sub(1);
-        for page in self.pages.iter_mut().filter(|p| p.id == page_id) {
+        for page in self.sidebar.pages.iter_mut().filter(|p| p.id == page_id) {
             page.unread = page.unread.saturating_sub(1);
         }
     }
@@ -724,14 +648,14 @@ impl App {
 
     /// Shows another page or filter, from its newest conversation.
     pub(super) fn page_and_filter(&mut self, page: Option<usize>, filter: Filter) {
-        if page == self.page && filter == self.list.filter {
+        if page == self.sidebar.page && filter == self.list.filter {
             return;
         }
         if filter != Filter::Unreplied {
             self.list.order = Order::Newest;
         }
-        let page_changed = page != self.page;
-        self.page = page;
+        let page_changed = page != self.sidebar.page;
+        self.sidebar.page = page;
         self.list.filter = filter;
         if page_changed {
             self.load_counts();
@@ -746,7 +670,7 @@ impl App {
         if self.list.order == Order::LongestWaiting {
             self.list.order = Order::Newest;
         } else {
-            self.page_and_filter(self.page, Filter::Unreplied);
+            self.page_and_filter(self.sidebar.page, Filter::Unreplied);
             self.list.order = Order::LongestWaiting;
         }
         self.list.back_to_top();
@@ -754,40 +678,31 @@ impl App {
         self.show_selected();
     }
 
-    /// The sidebar's items: "All pages", each page, then the filters.
-    pub fn sidebar_items(&self) -> usize {
-        1 + self.pages.len() + Filter::ALL.len()
-    }
-
+    /// The sidebar's item under its cursor.
     pub fn sidebar_cursor(&self) -> usize {
-        if self.focus == Pane::Sidebar && self.sidebar_on_filters {
-            1 + self.pages.len()
-                + Filter::ALL
-                    .iter()
-                    .position(|f| *f == self.list.filter)
-                    .unwrap_or(0)
-        } else {
-            self.page.map_or(0, |i| i + 1)
-        }
+        self.sidebar
+            .cursor(self.focus == Pane::Sidebar, self.list.filter)
     }
 
+    /// Shows what sidebar item `item` stands for.
     pub(super) fn sidebar_pick(&mut self, item: usize) {
-        if item <= self.pages.len() {
-            self.sidebar_on_filters = false;
-            self.page_and_filter(item.checked_sub(1), self.list.filter);
-        } else if let Some(filter) = Filter::ALL.get(item - 1 - self.pages.len()) {
-            self.sidebar_on_filters = true;
-            self.page_and_filter(self.page, *filter);
+        match self.sidebar.item(item) {
+            Some(SidebarItem::Page(page)) => {
+                self.sidebar.on_filters = false;
+                self.page_and_filter(page, self.list.filter);
+            }
+            Some(SidebarItem::Filter(filter)) => {
+                self.sidebar.on_filters = true;
+                self.page_and_filter(self.sidebar.page, filter);
+            }
+            None => {}
         }
     }
 
-    /// A click on a line of the sidebar: the pages, a blank line, then the filters.
+    /// A click on a line of the sidebar.
     pub(super) fn click_sidebar(&mut self, line: usize) {
-        let pages_end = 1 + self.pages.len();
-        match line.cmp(&pages_end) {
-            std::cmp::Ordering::Less => self.sidebar_pick(line),
-            std::cmp::Ordering::Equal => {}
-            std::cmp::Ordering::Greater => self.sidebar_pick(line - 1),
+        if let Some(item) = self.sidebar.item_on_line(line) {
+            self.sidebar_pick(item);
         }
     }
 }

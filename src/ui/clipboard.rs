@@ -112,7 +112,7 @@ impl App {
             .append_pair("selected_item_id", open.conversation.customer_id.as_str());
         let url = link.to_string();
         self.say(self.tr.f(S::OpenLink, &[&url]));
-        self.link = Some(url.clone());
+        self.status.link = Some(url.clone());
         self.ask(Effect::Clipboard(url));
     }
 

@@ -21,14 +21,14 @@ impl App {
         }
         if let SyncEvent::Syncing { page_id } | SyncEvent::SyncStateChanged { page_id } = event {
             let started = matches!(event, SyncEvent::Syncing { .. });
-            for page in self.pages.iter_mut().filter(|p| &p.id == page_id) {
+            for page in self.sidebar.pages.iter_mut().filter(|p| &p.id == page_id) {
                 page.syncing = started;
             }
         }
         match event {
-            SyncEvent::Leading => self.standby = None,
-            SyncEvent::Standby { pid } => self.standby = Some(*pid),
-            SyncEvent::Stopped { reason } => self.engine_stopped = Some(reason.clone()),
+            SyncEvent::Leading => self.status.standby = None,
+            SyncEvent::Standby { pid } => self.status.standby = Some(*pid),
+            SyncEvent::Stopped { reason } => self.status.engine_stopped = Some(reason.clone()),
             SyncEvent::ConfigRead {
                 problem: Some(problem),
                 ..
@@ -52,7 +52,7 @@ impl App {
         }
         self.reload();
         if let SyncEvent::ReplyUpdated { message_id } = event
-            && self.watched_reply == Some(*message_id)
+            && self.status.watched_reply == Some(*message_id)
         {
             self.report_reply(*message_id);
         }
@@ -77,7 +77,7 @@ impl App {
                 conversation_id,
                 result,
             } => {
-                self.marking_read.remove(&conversation_id);
+                self.list.marking_read.remove(&conversation_id);
                 self.report_error(result);
             }
             Written::Reply {
@@ -87,8 +87,7 @@ impl App {
                 result,
             } => match result {
                 Ok(message_ids) => {
-                    self.watched_reply = message_ids.last().copied();
-                    self.watched_said = None;
+                    self.status.watch_reply(message_ids.last().copied());
                     self.say(self.tr.t(S::ReplyQueued).to_owned());
                     // In order: each part goes once those before it have.
                     for message_id in message_ids {
@@ -117,8 +116,7 @@ impl App {
             }
             Written::Retry { message_id, result } => {
                 if self.report_value(result) == Some(true) {
-                    self.watched_reply = Some(message_id);
-                    self.watched_said = None;
+                    self.status.watch_reply(Some(message_id));
                     self.say(self.tr.t(S::Retrying).to_owned());
                     self.ask_engine(EngineCommand::Deliver(message_id));
                 }
@@ -152,11 +150,11 @@ impl App {
                 on,
                 result,
             } => {
-                if self.spam_sync_in_flight.get(&page_id) == Some(&on) {
-                    self.spam_sync_in_flight.remove(&page_id);
+                if self.sidebar.spam_sync_in_flight.get(&page_id) == Some(&on) {
+                    self.sidebar.spam_sync_in_flight.remove(&page_id);
                 }
                 if self.report_error(result) {
-                    let name = self.pages.iter().find(|p| p.id == page_id);
+                    let name = self.sidebar.pages.iter().find(|p| p.id == page_id);
                     let name = name.map_or(page_id.as_str(), |p| p.name.as_str());
                     let key = if on { S::SpamSyncOn } else { S::SpamSyncOff };
                     self.say(self.tr.f(key, &[&name]));
@@ -164,7 +162,7 @@ impl App {
             }
             Written::TagAgain { page_id, result } => {
                 if let Some(lifted) = self.report_value(result) {
-                    let name = self.pages.iter().find(|p| p.id == page_id);
+                    let name = self.sidebar.pages.iter().find(|p| p.id == page_id);
                     let name = name.map_or(page_id.as_str(), |p| p.name.as_str());
                     let key = if lifted {
                         S::TagAgain
@@ -311,15 +309,14 @@ impl App {
             }
             (_, None) => return,
         };
-        if self.watched_said.as_ref() == Some(&words) {
+        if self.status.watched_said.as_ref() == Some(&words) {
             return;
         }
-        self.watched_said = Some(words.clone());
+        self.status.watched_said = Some(words.clone());
         self.say(words);
         // Sent or failed, it is settled: nothing more to say of it.
         if sent || failed {
-            self.watched_reply = None;
-            self.watched_said = None;
+            self.status.watch_reply(None);
         }
     }
 
@@ -337,7 +334,7 @@ impl App {
         match self.store_ref().data_version() {
             Ok(version) if version != self.data_version() => {
                 self.reload();
-                if let Some(row) = self.watched_reply {
+                if let Some(row) = self.status.watched_reply {
                     self.report_reply(row);
                 }
                 true

@@ -1,18 +1,112 @@
-//! The two panes that hold state of their own: the conversation list (which conversations,
-//! their counts, the screenful read, the cursor) and the chat (the conversation shown, the
-//! reply box and what is on its way to the database). `App` keeps them beside the overlay and
-//! the shared context; each pane's own rules (scrolling the list around its cursor, the reply
-//! box's picker) live here.
+//! The parts of the screen that hold state of their own: the sidebar (the pages, the one
+//! shown, its cursor), the conversation list (which conversations, their counts, the screenful
+//! read, the cursor), the chat (the conversation shown, the reply box and what is on its way to
+//! the database) and the status line (what the inbox says, what it knows of its engine). `App`
+//! keeps them beside the overlay and the shared context; each part's own rules (scrolling the
+//! list around its cursor, a notice's few seconds) live here.
 
-use std::collections::HashMap;
-use std::time::Instant;
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
 
 use ratatui_textarea::TextArea;
 
 use super::app::Open;
 use crate::keymap::Action;
 use crate::model::{ConversationId, Filter, LabelMatch, PageId};
-use crate::store::{ConversationRow, FilterCounts, ListQuery, Order};
+use crate::store::{
+    ConversationRow, FilterCounts, ListQuery, Order, PageSync, WaitingSpam, WebhookState,
+};
+
+/// A configured page, as the sidebar and the status line show it.
+#[derive(Debug, Clone)]
+pub struct PageEntry {
+    pub id: PageId,
+    pub name: String,
+    /// Conversations with unread messages.
+    pub unread: usize,
+    pub spam_sync: bool,
+    pub sync: PageSync,
+    /// A sync of this page is under way.
+    pub syncing: bool,
+    pub waiting: Vec<WaitingSpam>,
+    /// Whether Facebook's webhooks reach `pagedesk serve` for this page.
+    pub webhooks: WebhookState,
+    /// Facebook refused the page's HUMAN_AGENT replies: late ones are not offered.
+    pub human_agent_refused: bool,
+}
+
+/// The sidebar: "All pages", each configured page, then the filters.
+#[derive(Debug, Clone, Default)]
+pub struct Sidebar {
+    /// The configured pages, in the config's order.
+    pub pages: Vec<PageEntry>,
+    /// The page shown; `None` is "All pages".
+    pub page: Option<usize>,
+    /// The cursor is on the filters rather than the pages.
+    pub on_filters: bool,
+    /// Spam-sync switches handed to the writer and not yet answered, by page: shown switched
+    /// until the answer comes.
+    pub spam_sync_in_flight: HashMap<PageId, bool>,
+}
+
+/// What a sidebar line stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SidebarItem {
+    /// A page (`None`: all of them).
+    Page(Option<usize>),
+    Filter(Filter),
+}
+
+impl Sidebar {
+    /// The page shown, `None` for all of them.
+    pub fn page_id(&self) -> Option<PageId> {
+        self.page.map(|i| self.pages[i].id.clone())
+    }
+
+    /// The pages as read anew: the one shown stays shown while it is configured.
+    pub fn replace_pages(&mut self, pages: Vec<PageEntry>) {
+        self.pages = pages;
+        if self.page.is_some_and(|i| i >= self.pages.len()) {
+            self.page = None;
+        }
+    }
+
+    /// How many items it lists.
+    pub fn items(&self) -> usize {
+        1 + self.pages.len() + Filter::ALL.len()
+    }
+
+    /// The item under the cursor, with the list showing `filter`: the filter while the
+    /// sidebar has the cursor on the filters, else the page shown.
+    pub fn cursor(&self, focused: bool, filter: Filter) -> usize {
+        if focused && self.on_filters {
+            1 + self.pages.len() + Filter::ALL.iter().position(|f| *f == filter).unwrap_or(0)
+        } else {
+            self.page.map_or(0, |i| i + 1)
+        }
+    }
+
+    /// What item `item` (counted as [`Sidebar::cursor`] counts) stands for.
+    pub fn item(&self, item: usize) -> Option<SidebarItem> {
+        if item <= self.pages.len() {
+            Some(SidebarItem::Page(item.checked_sub(1)))
+        } else {
+            Filter::ALL
+                .get(item - 1 - self.pages.len())
+                .map(|f| SidebarItem::Filter(*f))
+        }
+    }
+
+    /// The item drawn on `line`: the pages, a blank line, then the filters.
+    pub fn item_on_line(&self, line: usize) -> Option<usize> {
+        let pages_end = 1 + self.pages.len();
+        match line.cmp(&pages_end) {
+            std::cmp::Ordering::Less => Some(line),
+            std::cmp::Ordering::Equal => None,
+            std::cmp::Ordering::Greater => Some(line - 1),
+        }
+    }
+}
 
 /// The conversation list.
 #[derive(Debug, Clone)]
@@ -33,6 +127,8 @@ pub struct ConversationList {
     pub capacity: usize,
     /// The cursor, counted from the first conversation of the whole list.
     pub selected: usize,
+    /// Conversations handed to the writer to be marked read, not yet answered.
+    pub marking_read: HashSet<ConversationId>,
 }
 
 impl Default for ConversationList {
@@ -47,6 +143,7 @@ impl Default for ConversationList {
             rows: Vec::new(),
             capacity: 10,
             selected: 0,
+            marking_read: HashSet::new(),
         }
     }
 }
@@ -147,6 +244,66 @@ impl Chat {
                 from.saturating_sub(lines)
             };
         }
+    }
+}
+
+/// Something the inbox says in the status line, in place of the pages' sync state, until it
+/// is [`NOTICE_LASTS`] old: then the sync state shows again.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    pub text: String,
+    pub shown: Instant,
+}
+
+/// How long a notice stays.
+pub const NOTICE_LASTS: Duration = Duration::from_secs(5);
+
+/// The status line: what the inbox says, and what this process knows of its sync engine.
+#[derive(Debug, Clone, Default)]
+pub struct Status {
+    /// What the inbox last said (a reply queued, a search's hits, an error), for a few seconds.
+    pub notice: Option<Notice>,
+    /// The link the notice shows: the terminal makes it clickable (OSC 8) where it is drawn.
+    pub link: Option<String>,
+    /// Another process (this pid) runs the sync engine.
+    pub standby: Option<u32>,
+    /// This process's sync engine stopped after an internal error, with what it said.
+    pub engine_stopped: Option<String>,
+    /// The reply whose fate the status line reports when the engine is done with it.
+    pub watched_reply: Option<i64>,
+    /// What was last said of it: said again only when that changes (every write anywhere
+    /// reads the database again, and a notice said again would never go).
+    pub watched_said: Option<String>,
+}
+
+impl Status {
+    /// Says `text` from `now` on, in place of any link.
+    pub fn say(&mut self, text: String, now: Instant) {
+        self.link = None;
+        self.notice = Some(Notice { text, shown: now });
+    }
+
+    /// What is said now in place of the sync state, if anything.
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_ref().map(|n| n.text.as_str())
+    }
+
+    /// The notice goes once it is [`NOTICE_LASTS`] old at `now`; returns whether it went.
+    pub fn expire(&mut self, now: Instant) -> bool {
+        let expired = self
+            .notice
+            .as_ref()
+            .is_some_and(|n| now.saturating_duration_since(n.shown) >= NOTICE_LASTS);
+        if expired {
+            self.notice = None;
+        }
+        expired
+    }
+
+    /// Starts reporting the fate of reply `row`, afresh.
+    pub fn watch_reply(&mut self, row: Option<i64>) {
+        self.watched_reply = row;
+        self.watched_said = None;
     }
 }
 

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 
 use super::app::{App, Effect, Overlay};
 use crate::i18n::S;
-use crate::model::{Attachment, PageId, PictureWanted, Thumbnail};
+use crate::model::{Attachment, PageId, PictureOf, PictureWanted, Thumbnail};
 use crate::store::{ConversationRow, MessageRow};
 use crate::sync::EngineCommand;
 
@@ -38,12 +38,12 @@ fn is_picture(attachment: &Attachment) -> bool {
 /// The pictures of a message, as the engine is asked for them. A reply not yet accepted has
 /// no Facebook id, and no picture on Facebook yet.
 pub fn pictures_of(message: &MessageRow, page_id: &PageId) -> Vec<PictureWanted> {
-    if message.id.starts_with("local-") {
+    if message.id.is_stand_in() {
         return Vec::new();
     }
     let wanted = |index: Option<usize>, link: Option<String>| PictureWanted {
         page_id: page_id.to_owned(),
-        message_id: message.id.clone(),
+        of: PictureOf::Message(message.id.clone()),
         index,
         link,
         whole: false,
@@ -67,7 +67,7 @@ pub fn ad_photo(conversation: &ConversationRow) -> Option<PictureWanted> {
     let photo = conversation.referral.as_ref()?.photo_url.clone()?;
     Some(PictureWanted {
         page_id: conversation.page_id.clone(),
-        message_id: format!("ad-of-{}", conversation.id),
+        of: PictureOf::Ad(conversation.id.clone()),
         index: Some(0),
         link: Some(photo),
         whole: false,
@@ -188,7 +188,11 @@ impl App {
             return;
         }
         // Walking back only while the last one is still said.
-        let shown = self.link.as_ref().filter(|_| self.notice().is_some());
+        let shown = self
+            .status
+            .link
+            .as_ref()
+            .filter(|_| self.notice().is_some());
         let index = match self.chat.file_walk {
             Some(i) if files.get(i).map(|(_, _, url)| url) == shown => (i + 1) % files.len(),
             _ => 0,
@@ -199,7 +203,7 @@ impl App {
         let (n, total) = ((index + 1).to_string(), files.len().to_string());
         self.say(self.tr.f(S::FileLink, &[&name, &n, &total, &url]));
         self.chat.file_walk = Some(index);
-        self.link = Some(url.clone());
+        self.status.link = Some(url.clone());
         self.ask(Effect::Clipboard(url));
     }
 }

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::app::{App, Pane};
 use super::writer::Write;
+use crate::model::ConversationId;
 
 /// How often an inbox says again that it is there.
 const RENEW_EVERY: Duration = Duration::from_secs(5);
@@ -16,6 +17,30 @@ const TYPING_FOR: Duration = Duration::from_secs(8);
 /// A conversation shown while staff move through the list is open for colleagues only once it
 /// stayed this long (or staff went into it): passing over it tells nobody.
 const LOOKED_AT_AFTER: Duration = Duration::from_secs(3);
+
+/// What this inbox tells the other open ones of itself.
+#[derive(Debug, Clone)]
+pub struct OwnPresence {
+    /// This inbox among the open ones.
+    instance: String,
+    /// What it last said (the conversation shown, typing), and when.
+    said: Option<(Option<ConversationId>, bool, Instant)>,
+}
+
+impl Default for OwnPresence {
+    fn default() -> Self {
+        OwnPresence {
+            instance: format!(
+                "{}-{}",
+                std::process::id(),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos())
+            ),
+            said: None,
+        }
+    }
+}
 
 impl App {
     /// Staff typed in the reply box.
@@ -42,15 +67,15 @@ impl App {
                 .chat
                 .last_typed
                 .is_some_and(|at| now.saturating_duration_since(at) < TYPING_FOR);
-        let unchanged = self.presence_said.as_ref().is_some_and(|(said, was, at)| {
+        let unchanged = self.presence.said.as_ref().is_some_and(|(said, was, at)| {
             *said == shown && *was == typing && now.saturating_duration_since(*at) < RENEW_EVERY
         });
         if unchanged {
             return;
         }
-        self.presence_said = Some((shown.clone(), typing, now));
+        self.presence.said = Some((shown.clone(), typing, now));
         self.write(Write::Presence {
-            instance: self.instance.clone(),
+            instance: self.presence.instance.clone(),
             shown: shown.map(|id| (id, typing)),
             at: self.now(),
         });
@@ -59,7 +84,7 @@ impl App {
     /// This inbox closes: it shows nothing any more.
     pub fn leave(&mut self) {
         self.write(Write::Presence {
-            instance: self.instance.clone(),
+            instance: self.presence.instance.clone(),
             shown: None,
             at: self.now(),
         });
@@ -72,7 +97,7 @@ impl App {
         };
         let others = self
             .store_ref()
-            .presence_in(&id, &self.instance, self.now() - GONE_AFTER)
+            .presence_in(&id, &self.presence.instance, self.now() - GONE_AFTER)
             .unwrap_or_default();
         if let Some(open) = self.chat.open.as_mut() {
             open.others = others;

@@ -13,7 +13,7 @@ use crate::model::SyncErrorKind;
 /// Each page's sync state in words.
 pub fn page_state(app: &App, index: usize, clock: Clock) -> (String, bool) {
     let tr = app.tr;
-    let page = &app.pages[index];
+    let page = &app.sidebar.pages[index];
     let name = page.name.as_str();
     if let Some(until) = page.sync.rate_limited_until.filter(|u| *u > clock.now) {
         let at = clock.hm(until);
@@ -53,7 +53,7 @@ pub fn page_state(app: &App, index: usize, clock: Clock) -> (String, bool) {
 /// Since when a failing page fails: its first failure after its last success (for a database
 /// from before that was kept: its last attempt).
 fn failing_since(app: &App, index: usize, clock: Clock) -> String {
-    let sync = &app.pages[index].sync;
+    let sync = &app.sidebar.pages[index].sync;
     sync.failing_since
         .or(sync.last_attempt)
         .map_or_else(|| "?".to_owned(), |at| clock.hm(at))
@@ -71,10 +71,10 @@ pub fn why_details(app: &App, clock: Clock) -> Vec<String> {
 }
 
 fn page_problems(app: &App, clock: Clock, with_tokens: bool) -> Vec<String> {
-    (0..app.pages.len())
-        .filter(|i| app.page.is_none_or(|selected| selected == *i))
+    (0..app.sidebar.pages.len())
+        .filter(|i| app.sidebar.page.is_none_or(|selected| selected == *i))
         .filter_map(|i| {
-            let page = &app.pages[i];
+            let page = &app.sidebar.pages[i];
             let error = page.sync.last_error.as_deref()?;
             if page.sync.last_error_kind == Some(SyncErrorKind::Token) {
                 return with_tokens.then(|| app.tr.f(S::TokenBanner, &[&page.name]));
@@ -103,7 +103,7 @@ const NOTICE_LINES: usize = 3;
 pub fn wrapped_notice(app: &App, width: u16, clock: Clock) -> Option<Vec<String>> {
     let notice = app
         .notice()
-        .filter(|_| app.search.typing.is_none() && app.link.is_none())?;
+        .filter(|_| app.search.typing.is_none() && app.status.link.is_none())?;
     let width = usize::from(width);
     if notice.width() + status_right(app, clock).width() <= width {
         return None;
@@ -116,6 +116,7 @@ pub fn wrapped_notice(app: &App, width: u16, clock: Clock) -> Option<Vec<String>
 /// The status line's right end: the spam conversations waiting, and when the next is due.
 pub fn status_right(app: &App, clock: Clock) -> String {
     let waiting: Vec<_> = app
+        .sidebar
         .pages
         .iter()
         .filter(|p| p.spam_sync)
@@ -132,7 +133,8 @@ pub fn status_right(app: &App, clock: Clock) -> String {
 
 /// The banner of each page whose token stopped working, wrapped at `width` columns.
 pub fn token_banners(app: &App, width: u16) -> Vec<String> {
-    app.pages
+    app.sidebar
+        .pages
         .iter()
         .filter(|p| p.sync.last_error_kind == Some(SyncErrorKind::Token))
         .flat_map(|p| {

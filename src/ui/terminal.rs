@@ -102,6 +102,7 @@ async fn serve(
             let drawn = terminal.draw(|frame| draw(frame, app))?;
             // Where the notice's link was drawn, to make it clickable.
             let link = app
+                .status
                 .link
                 .clone()
                 .filter(|_| app.notice().is_some())

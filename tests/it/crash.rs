@@ -49,7 +49,7 @@ async fn killed_after_facebook_took_the_reply_it_is_not_sent_again() {
     assert_eq!(world.page_texts_on_facebook(&id).await.len(), 1);
     let sent = store.messages(&(&id).into()).unwrap().pop().unwrap();
     assert_eq!(sent.status, SendStatus::Sent);
-    assert!(sent.id.starts_with("m_"));
+    assert!(sent.id.as_str().starts_with("m_"));
     assert_eq!(store.messages(&(&id).into()).unwrap().len(), 2, "one copy");
 }
 

@@ -152,7 +152,7 @@ fn the_sidebar_moves_between_pages_and_filters() {
     inbox.key(KeyCode::BackTab);
     assert_eq!(inbox.app.focus, pagedesk::ui::Pane::Sidebar);
     inbox.key(KeyCode::Char('j'));
-    assert_eq!(inbox.app.page, Some(0));
+    assert_eq!(inbox.app.sidebar.page, Some(0));
     inbox.key(KeyCode::Char('G'));
     assert_eq!(inbox.app.list.filter, Filter::NotSent);
 }
@@ -228,7 +228,7 @@ fn search_respects_diacritics_typed_and_finds_phone_numbers_however_written() {
         )
         .unwrap();
     store
-        .mark_reply_sent(reply, "m_hoa_toc", false, common::inbox::now())
+        .mark_reply_sent(reply, &"m_hoa_toc".into(), false, common::inbox::now())
         .unwrap();
     let screen = search(&mut inbox, "hòa tốc");
     assert!(screen.contains("Match 1 of 1 for “hòa tốc”"), "{screen}");
@@ -387,7 +387,7 @@ fn pgup_scrolls_back_through_the_whole_history() {
             )
             .unwrap();
         store
-            .mark_reply_sent(id, &format!("m_x{i}"), false, common::inbox::now())
+            .mark_reply_sent(id, &format!("m_x{i}").into(), false, common::inbox::now())
             .unwrap();
     }
     inbox.app.poll_database();
@@ -804,7 +804,7 @@ fn a_notice_gives_way_to_the_sync_state_and_a_failing_page_says_why_whole_at_80x
     let status_line = |inbox: &mut Inbox| inbox.screen().lines().rev().nth(1).unwrap().to_owned();
     assert!(status_line(&mut inbox).contains("No match"));
     // Still there after 4 s; gone after 5 s, and the failing page shows with since when.
-    let said = inbox.app.notice.as_ref().unwrap().shown;
+    let said = inbox.app.status.notice.as_ref().unwrap().shown;
     inbox.app.tick(said + std::time::Duration::from_secs(4));
     assert!(status_line(&mut inbox).contains("No match"));
     inbox.app.tick(said + std::time::Duration::from_secs(5));
@@ -1961,7 +1961,7 @@ fn a_file_link_stored_before_links_were_cleaned_is_offered_encoded_or_not_at_all
         "only the web link is offered:\n{}",
         inbox.screen()
     );
-    assert_eq!(inbox.app.link.as_deref(), Some(link));
+    assert_eq!(inbox.app.status.link.as_deref(), Some(link));
     assert!(
         inbox
             .app

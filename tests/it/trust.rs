@@ -111,7 +111,7 @@ fn one_reply_sent(store: &Store, conversation: &str) {
         .filter(|m| m.direction == pagedesk::model::Direction::Out)
         .collect();
     assert_eq!(replies.len(), 1, "{replies:?}");
-    assert!(replies[0].status == SendStatus::Sent && replies[0].id.starts_with("m_"));
+    assert!(replies[0].status == SendStatus::Sent && replies[0].id.as_str().starts_with("m_"));
 }
 
 /// Two pagedesks on the same reply at the same moment: `reply` is sending it (Facebook holds

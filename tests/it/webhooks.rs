@@ -772,7 +772,7 @@ async fn an_event_pagedesk_cannot_use_does_not_cost_the_others() {
         !store
             .stored_message_ids(&["m_other_page".into()])
             .unwrap()
-            .contains("m_other_page")
+            .contains(&"m_other_page".into())
     );
     assert_eq!(
         store.queued_people().unwrap(),

@@ -27,7 +27,7 @@ fn row_tail(
 ) -> (String, String) {
     let room = width.saturating_sub(2);
     let wanted = preview.width().min(room * 3 / 5);
-    let page = (app.page.is_none() && app.pages.len() > 1)
+    let page = (app.sidebar.page.is_none() && app.sidebar.pages.len() > 1)
         .then(|| fit(&conversation.page_name, 10).trim_end().to_owned());
     let assignee = |most: usize| {
         conversation

@@ -62,6 +62,7 @@ pub(super) fn draw_window(
 pub(super) fn draw_settings(frame: &mut Frame, app: &App, cursor: usize) {
     let tr = app.tr;
     let agents: Vec<S> = app
+        .sidebar
         .pages
         .iter()
         .map(
@@ -82,7 +83,7 @@ pub(super) fn draw_settings(frame: &mut Frame, app: &App, cursor: usize) {
     let width = 90.min(frame.area().width);
     let inner_width = usize::from(width.saturating_sub(2));
     let note = crate::ui::chat::wrap(tr.t(S::SettingsNote), inner_width);
-    let height = app.pages.len() + note.len() + 4;
+    let height = app.sidebar.pages.len() + note.len() + 4;
     let area = centered(
         frame.area(),
         width,
@@ -104,7 +105,7 @@ pub(super) fn draw_settings(frame: &mut Frame, app: &App, cursor: usize) {
         ),
         app.theme.bold(),
     )];
-    for (index, (page, agent)) in app.pages.iter().zip(&agents).enumerate() {
+    for (index, (page, agent)) in app.sidebar.pages.iter().zip(&agents).enumerate() {
         let state = if page.spam_sync {
             format!("[x] {}", tr.t(S::On))
         } else {

@@ -19,7 +19,7 @@ pub(super) fn draw_sidebar(frame: &mut Frame, app: &App, area: Rect) {
     let inner = block.inner(area);
     let width = usize::from(inner.width);
     let mut lines = Vec::new();
-    let all_unread: usize = app.pages.iter().map(|p| p.unread).sum();
+    let all_unread: usize = app.sidebar.pages.iter().map(|p| p.unread).sum();
     let item = |label: &str, count: usize, selected: bool| {
         let count = if count > 0 {
             count.to_string()
@@ -35,13 +35,17 @@ pub(super) fn draw_sidebar(frame: &mut Frame, app: &App, area: Rect) {
         };
         Line::styled(text, style)
     };
-    lines.push(item(tr.t(S::AllPages), all_unread, app.page.is_none()));
-    for (index, page) in app.pages.iter().enumerate() {
+    lines.push(item(
+        tr.t(S::AllPages),
+        all_unread,
+        app.sidebar.page.is_none(),
+    ));
+    for (index, page) in app.sidebar.pages.iter().enumerate() {
         let marker = if page.spam_sync { "⚑" } else { " " };
         lines.push(item(
             &format!("{marker}{}", page.name),
             page.unread,
-            app.page == Some(index),
+            app.sidebar.page == Some(index),
         ));
     }
     // A rule with the heading in it: the rule fills the padding, not the heading's spaces.
@@ -75,7 +79,7 @@ pub(super) fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
             app.theme.normal()
         }
     };
-    let (name, marker, unread) = match app.page.map(|i| &app.pages[i]) {
+    let (name, marker, unread) = match app.sidebar.page.map(|i| &app.sidebar.pages[i]) {
         Some(page) => (
             page.name.as_str(),
             if page.spam_sync { "⚑" } else { "" },
@@ -84,7 +88,7 @@ pub(super) fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
         None => (
             tr.t(S::AllPages),
             "",
-            app.pages.iter().map(|p| p.unread).sum(),
+            app.sidebar.pages.iter().map(|p| p.unread).sum(),
         ),
     };
     let unread = if unread > 0 {
@@ -94,8 +98,8 @@ pub(super) fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     };
     let position = format!(
         " {}/{} ",
-        app.page.map_or(1, |i| i + 2),
-        app.pages.len() + 1
+        app.sidebar.page.map_or(1, |i| i + 2),
+        app.sidebar.pages.len() + 1
     );
     let page_width = 1 + marker.width() + name.width() + unread.width() + position.width();
     // Every filter with its count; where that leaves the page's name no room, every count

@@ -51,15 +51,15 @@ pub(super) fn draw_status(frame: &mut Frame, app: &App, area: Rect, clock: Clock
     let (left, warning) = match app.notice() {
         Some(message) => (message.to_owned(), false),
         None => {
-            let states: Vec<(String, bool)> = (0..app.pages.len())
+            let states: Vec<(String, bool)> = (0..app.sidebar.pages.len())
                 .map(|i| page_state(app, i, clock))
                 .collect();
-            let warning = states.iter().any(|(_, w)| *w) || app.engine_stopped.is_some();
+            let warning = states.iter().any(|(_, w)| *w) || app.status.engine_stopped.is_some();
             let mut parts: Vec<String> = states.into_iter().map(|(s, _)| s).collect();
-            if let Some(pid) = app.standby {
+            if let Some(pid) = app.status.standby {
                 parts.insert(0, tr.f(S::Standby, &[&pid]));
             }
-            if let Some(reason) = &app.engine_stopped {
+            if let Some(reason) = &app.status.engine_stopped {
                 parts.insert(0, tr.f(S::EngineStopped, &[reason]));
             }
             (parts.join(" · "), warning)

@@ -37,7 +37,7 @@ pub fn message(
     minutes_ago: i64,
 ) -> NewMessage {
     NewMessage {
-        fb_id: id.to_owned(),
+        fb_id: id.into(),
         direction: if from_page {
             Direction::Out
         } else {
