@@ -62,9 +62,7 @@ fn main() {
                 .unwrap();
             std::thread::sleep(Duration::from_secs(2));
             runtime
-                .block_on(control.subscribe_webhooks(
-                    json!({ "url": format!("http://127.0.0.1:{port}/webhook") }),
-                ))
+                .block_on(control.subscribe_webhooks(&format!("http://127.0.0.1:{port}/webhook")))
                 .unwrap();
             KillOnDrop(child)
         });

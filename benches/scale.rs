@@ -511,7 +511,7 @@ fn first_sync(rt: &tokio::runtime::Runtime, report: &mut Report) {
         let emulator = Emulator::start(Scenario::named("empty").unwrap(), "127.0.0.1:0".parse().unwrap(), false).await.unwrap();
         let (id, _, token) = emulator.pages()[0].clone();
         let control = emulator.control();
-        control.generate(&id, serde_json::json!({ "conversations": 10000, "messages_per_conversation": 10, "spam_every": 20 })).await.unwrap();
+        control.generate(&id, 10000, 10, 20).await.unwrap();
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(Mutex::new(Store::open(dir.path()).unwrap()));
         store.lock().unwrap().set_spam_sync(&(&id).into(), true).unwrap();
@@ -562,7 +562,11 @@ fn keys_during_first_sync(rt: &tokio::runtime::Runtime, report: &mut Report) {
         .unwrap();
     let (id, _, token) = emulator.pages()[0].clone();
     rt.block_on(async {
-        emulator.control().generate(&id, serde_json::json!({ "conversations": 10000, "messages_per_conversation": 10, "spam_every": 20 })).await.unwrap();
+        emulator
+            .control()
+            .generate(&id, 10000, 10, 20)
+            .await
+            .unwrap();
     });
     let dir = tempfile::tempdir().unwrap();
     let engine_store = Arc::new(Mutex::new(Store::open(dir.path()).unwrap()));

@@ -161,7 +161,7 @@ async fn keep_buyers_writing(control: Control, pages: Vec<PageConfig>) {
         if !conversations.is_empty() && dice.roll(5) == 0 {
             let id = &conversations[dice.roll(conversations.len())];
             let text = STAFF_ANSWERS[dice.roll(STAFF_ANSWERS.len())];
-            let _ = control.page_message(id, json!({ "text": text })).await;
+            let _ = control.page_message(id, text, 0).await;
             continue;
         }
         let page = &pages[dice.roll(pages.len())];

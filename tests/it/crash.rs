@@ -91,14 +91,7 @@ async fn killed_before_facebook_took_the_reply_it_is_sent_once_after_restart() {
 async fn a_large_sync_killed_half_way_resumes_with_nothing_lost_or_doubled() {
     let world = TestWorld::start("backfill_conversations = 5000").await;
     let page = world.page(0).to_owned();
-    world
-        .control
-        .generate(
-            &page,
-            json!({ "conversations": 3000, "messages_per_conversation": 2 }),
-        )
-        .await
-        .unwrap();
+    world.control.generate(&page, 3000, 2, 0).await.unwrap();
     let mut sync = world.spawn(&["sync", "--once"]);
     let store = Store::open(&world.data_dir).unwrap();
     until("a part of the inbox to be stored", async || {

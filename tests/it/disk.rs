@@ -31,14 +31,7 @@ async fn a_full_disk_fails_clearly_and_loses_nothing() {
         .await;
     world.sync().await;
     let page = world.page(1).to_owned();
-    world
-        .control
-        .generate(
-            &page,
-            json!({ "conversations": 2000, "messages_per_conversation": 4 }),
-        )
-        .await
-        .unwrap();
+    world.control.generate(&page, 2000, 4, 0).await.unwrap();
 
     let limit: libc::rlim_t = 300 * 1024;
     let mut command = sync_once(&world);

@@ -108,10 +108,7 @@ async fn background_syncs_slow_down_as_a_page_nears_its_usage_limit() {
         ..
     } = in_process("empty", Some("Shop")).await;
     let control = emulator.control();
-    control
-        .usage(pages[0].id.as_str(), serde_json::json!({ "percent": 95 }))
-        .await
-        .unwrap();
+    control.usage(pages[0].id.as_str(), 95).await.unwrap();
     let calls = |page: String| {
         let control = control.clone();
         async move {

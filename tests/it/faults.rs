@@ -428,7 +428,7 @@ async fn a_page_facebook_restricts_from_sending_keeps_its_replies_until_then_and
     let (world, lan) = TestWorld::with_a_buyer("").await;
     world
         .control
-        .sending_restricted(world.page(0), json!({ "restricted": true }))
+        .sending_restricted(world.page(0), true)
         .await
         .unwrap();
     let first = world.pagedesk(&["reply", &lan, "Dạ còn ạ"]).await;
@@ -502,7 +502,7 @@ async fn a_page_facebook_restricts_from_sending_keeps_its_replies_until_then_and
     // page's replies now, in order, and doctor clears.
     world
         .control
-        .sending_restricted(world.page(0), json!({ "restricted": false }))
+        .sending_restricted(world.page(0), false)
         .await
         .unwrap();
     let lan_reply = second_reply(&world, &lan).await;

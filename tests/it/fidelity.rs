@@ -4,12 +4,13 @@
 use crate::common;
 
 use common::{TestWorld, find};
+use pagedesk_emulator::Folder;
 use serde_json::{Value, json};
 
-async fn move_on_facebook(world: &TestWorld, conversation: &str, folder: &str) {
+async fn move_on_facebook(world: &TestWorld, conversation: &str, folder: Folder) {
     world
         .control
-        .move_conversation(conversation, json!({ "folder": folder }))
+        .move_conversation(conversation, folder)
         .await
         .unwrap();
 }
@@ -40,8 +41,8 @@ async fn a_move_made_on_facebook_without_a_message_is_seen_within_one_cycle() {
 
     // Staff click "Move to inbox" on one and "Mark as spam" on the other in Meta Business
     // Suite: no message, no new updated_time.
-    move_on_facebook(&world, &spam, "inbox").await;
-    move_on_facebook(&world, &inbox, "spam").await;
+    move_on_facebook(&world, &spam, Folder::Inbox).await;
+    move_on_facebook(&world, &inbox, Folder::Spam).await;
     assert_eq!(
         world.emulated_conversation(&spam).await["updated_time"],
         before
@@ -52,7 +53,7 @@ async fn a_move_made_on_facebook_without_a_message_is_seen_within_one_cycle() {
     assert_eq!(folder_of(&listed, &inbox), ("spam".into(), true));
 
     // "Done" moves it out of Spam into the Done folder: done here too.
-    move_on_facebook(&world, &inbox, "page_done").await;
+    move_on_facebook(&world, &inbox, Folder::PageDone).await;
     world.sync().await;
     assert!(find(&world.conversations(&[]).await, &inbox).is_none());
     let listed = world.conversations(&["--filter", "done"]).await;
@@ -79,7 +80,7 @@ async fn a_message_request_moved_into_the_inbox_is_taken_though_older_than_what_
     world.sync().await;
     assert!(find(&world.conversations(&[]).await, &request).is_none());
     // Accepted in Meta Business Suite: in the inbox now, its time unchanged, below the newest.
-    move_on_facebook(&world, &request, "inbox").await;
+    move_on_facebook(&world, &request, Folder::Inbox).await;
     world.sync().await;
     let listed = world.conversations(&[]).await;
     assert_eq!(folder_of(&listed, &request), ("inbox".into(), false));
@@ -94,7 +95,7 @@ async fn a_buyer_writing_into_a_conversation_done_in_business_suite_opens_it() {
         .buyer_writes(0, "Nguyễn Thị Lan", "Váy còn không?", "inbox", 600)
         .await;
     world.sync().await;
-    move_on_facebook(&world, &lan, "page_done").await;
+    move_on_facebook(&world, &lan, Folder::PageDone).await;
     world.sync().await;
     assert!(shown_done(&world, &lan).await);
     // As Facebook delivers it: no folder said.
@@ -139,7 +140,7 @@ async fn done_moved_back_to_the_inbox_in_business_suite_opens_within_one_cycle()
         .buyer_writes(0, "Nguyễn Thị Lan", "Váy còn không?", "inbox", 7200)
         .await;
     world.sync().await;
-    move_on_facebook(&world, &lan, "page_done").await;
+    move_on_facebook(&world, &lan, Folder::PageDone).await;
     world.sync().await;
     assert!(shown_done(&world, &lan).await);
 
@@ -153,7 +154,7 @@ async fn done_moved_back_to_the_inbox_in_business_suite_opens_within_one_cycle()
     }
     world.sync().await;
     for other in &others {
-        move_on_facebook(&world, other, "page_done").await;
+        move_on_facebook(&world, other, Folder::PageDone).await;
     }
     world.sync().await;
     assert!(shown_done(&world, &lan).await, "only pushed down");
@@ -161,7 +162,7 @@ async fn done_moved_back_to_the_inbox_in_business_suite_opens_within_one_cycle()
     // "Move to inbox" on two of the latest Done: no message, no new updated_time, far below
     // where an inbox read stops; one call each to see where they went.
     for other in &others[98..] {
-        move_on_facebook(&world, other, "inbox").await;
+        move_on_facebook(&world, other, Folder::Inbox).await;
     }
     world.clear_requests().await;
     world.sync().await;
@@ -191,7 +192,7 @@ async fn a_long_spam_folder_is_compared_by_its_ids() {
     world.sync().await;
     assert_eq!(world.conversations(&["--filter", "spam"]).await.len(), 30);
     // The oldest, far below where an incremental read stops.
-    move_on_facebook(&world, &ids[0], "inbox").await;
+    move_on_facebook(&world, &ids[0], Folder::Inbox).await;
     world.clear_requests().await;
     world.sync().await;
     let listed = world.conversations(&[]).await;
@@ -246,7 +247,7 @@ async fn asked_to_reduce_the_data_the_sync_asks_for_less_and_remembers() {
     // 25 conversations with 20 messages each is more than this page's calls may carry.
     world
         .control
-        .data_limit(world.page(0), json!({ "max": 300 }))
+        .data_limit(world.page(0), Some(300))
         .await
         .unwrap();
     world.sync().await;
@@ -354,11 +355,7 @@ async fn a_person_the_page_cannot_message_is_shown_so_and_no_call_is_spent() {
     let id = world
         .buyer_writes(0, "Trần Văn Minh", "Áo còn không?", "inbox", 60)
         .await;
-    world
-        .control
-        .can_reply(&id, json!({ "can_reply": false }))
-        .await
-        .unwrap();
+    world.control.can_reply(&id, false).await.unwrap();
     world.sync().await;
     assert_eq!(
         common::find(&world.conversations(&[]).await, &id).unwrap()["can_reply"],
@@ -388,7 +385,7 @@ async fn without_metas_human_agent_permission_late_replies_are_explained_and_no_
         .await;
     world
         .control
-        .human_agent(world.page(0), json!({ "approved": false }))
+        .human_agent(world.page(0), false)
         .await
         .unwrap();
     world.sync().await;
@@ -423,11 +420,7 @@ async fn without_metas_human_agent_permission_late_replies_are_explained_and_no_
     );
 
     // Meta approves the permission; staff say so, as doctor said: late replies go tagged.
-    world
-        .control
-        .human_agent(&page, json!({ "approved": true }))
-        .await
-        .unwrap();
+    world.control.human_agent(&page, true).await.unwrap();
     let approved = world.pagedesk(&["human-agent-approved"]).await;
     assert_eq!(approved.code, 0, "{}", approved.stderr);
     assert!(
@@ -515,11 +508,7 @@ async fn an_app_that_requires_its_secret_gets_a_proof_on_every_call() {
     let id = world
         .buyer_writes(0, "Nguyễn Thị Lan", "Váy còn không?", "inbox", 60)
         .await;
-    world
-        .control
-        .app(json!({ "require_proof": true }))
-        .await
-        .unwrap();
+    world.control.require_proof(true).await.unwrap();
     let run = world.pagedesk(&["sync", "--once"]).await;
     assert_eq!(run.code, 1);
     let line = run.line_about(world.page(0));
@@ -596,7 +585,7 @@ async fn connect_writes_the_pages_the_user_can_message_into_the_config() {
     .unwrap();
     world
         .control
-        .tasks(&beauty, json!({ "tasks": ["ANALYZE", "ADVERTISE"] }))
+        .tasks(&beauty, &["ANALYZE", "ADVERTISE"])
         .await
         .unwrap();
 
@@ -758,11 +747,7 @@ async fn a_reply_refused_with_551_learns_that_the_page_can_no_longer_message_the
         .buyer_writes(0, "Trần Văn Minh", "Áo còn không?", "inbox", 60)
         .await;
     world.sync().await;
-    world
-        .control
-        .can_reply(&id, json!({ "can_reply": false }))
-        .await
-        .unwrap();
+    world.control.can_reply(&id, false).await.unwrap();
     let run = world.pagedesk(&["reply", &id, "Dạ còn ạ"]).await;
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("isn't available"), "{}", run.stderr);

@@ -105,7 +105,7 @@ async fn conversations_and_messages_come_out_as_documented() {
         .await;
     world
         .control
-        .page_message(&id, json!({ "text": "Dạ còn ạ", "seconds_ago": 60 }))
+        .page_message(&id, "Dạ còn ạ", 60)
         .await
         .unwrap();
     world
@@ -517,10 +517,7 @@ async fn replies_typed_in_facebooks_own_inbox_show_up() {
     world.sync().await;
     world
         .control
-        .page_message(
-            &id,
-            json!({ "text": "Dạ có ạ, anh để lại số điện thoại nhé" }),
-        )
+        .page_message(&id, "Dạ có ạ, anh để lại số điện thoại nhé", 0)
         .await
         .unwrap();
     world.sync().await;
@@ -746,11 +743,7 @@ async fn a_rate_limited_page_does_not_stop_the_other_and_is_left_alone_until_it_
 async fn an_expired_token_is_named_and_does_not_stop_the_other_page() {
     let world = TestWorld::start("").await;
     world.buyer_writes(1, "Khách B", "alo", "inbox", 60).await;
-    world
-        .control
-        .token(world.page(0), json!({ "error_subcode": 463 }))
-        .await
-        .unwrap();
+    world.control.token(world.page(0), Some(463)).await.unwrap();
     let run = world.pagedesk(&["sync", "--once"]).await;
     assert_ne!(run.code, 0);
     let line = run.line_about(world.page(0));
@@ -760,11 +753,7 @@ async fn an_expired_token_is_named_and_does_not_stop_the_other_page() {
     assert_ne!(doctor.code, 0);
     assert!(doctor.stdout.contains("expired"), "{}", doctor.stdout);
     // Fixed on Facebook's side: the next run syncs.
-    world
-        .control
-        .token(world.page(0), json!({ "error_subcode": null }))
-        .await
-        .unwrap();
+    world.control.token(world.page(0), None).await.unwrap();
     world.sync().await;
 }
 
@@ -1117,10 +1106,7 @@ async fn an_edit_facebook_shows_at_the_next_read_changes_the_words_and_says_edit
     // No webhooks: the edit is seen when the conversation is read again (she writes again).
     world
         .control
-        .edit_message(
-            &question,
-            serde_json::json!({ "text": "Váy hoa còn size L không?" }),
-        )
+        .edit_message(&question, "Váy hoa còn size L không?")
         .await
         .unwrap();
     world

@@ -3,6 +3,7 @@
 use crate::common;
 
 use common::{TestWorld, find};
+use pagedesk_emulator::Folder;
 use serde_json::json;
 
 #[tokio::test]
@@ -43,7 +44,7 @@ async fn done_leaves_the_inbox_until_the_buyer_writes_and_meta_business_suites_d
     // Staff click Done in Meta Business Suite: done here at the next sync, by them.
     world
         .control
-        .move_conversation(&minh, json!({ "folder": "page_done" }))
+        .move_conversation(&minh, Folder::PageDone)
         .await
         .unwrap();
     world.sync().await;
@@ -367,7 +368,7 @@ async fn stats_of_a_known_history() {
         .await;
     world
         .control
-        .page_message(&lan, json!({ "text": "Dạ còn ạ", "seconds_ago": 3000 }))
+        .page_message(&lan, "Dạ còn ạ", 3000)
         .await
         .unwrap();
     let minh = world
@@ -375,7 +376,7 @@ async fn stats_of_a_known_history() {
         .await;
     world
         .control
-        .page_message(&minh, json!({ "text": "Dạ được ạ", "seconds_ago": 1680 }))
+        .page_message(&minh, "Dạ được ạ", 1680)
         .await
         .unwrap();
     world
@@ -393,7 +394,7 @@ async fn stats_of_a_known_history() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     world
         .control
-        .page_message(&hung, json!({ "text": "Dạ 320k ạ" }))
+        .page_message(&hung, "Dạ 320k ạ", 0)
         .await
         .unwrap();
     world.sync().await;

@@ -371,7 +371,7 @@ async fn what_strangers_write_cannot_drive_the_terminal() {
     let evil_page = "Shop\u{1b}]2;pwned-page\u{7} One";
     world
         .control
-        .rename_page(world.page(0), serde_json::json!({ "name": evil_page }))
+        .rename_page(world.page(0), evil_page)
         .await
         .unwrap();
     let name = "Lan\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}[H\u{202e}nóH";

@@ -829,7 +829,7 @@ async fn a_reply_looked_for_after_a_lost_answer_is_not_mistaken_for_other_messag
         .await;
     world
         .control
-        .page_message(&id, json!({ "text": "Chị chờ em chút nhé" }))
+        .page_message(&id, "Chị chờ em chút nhé", 0)
         .await
         .unwrap();
     let database = rusqlite::Connection::open(world.data_dir.join("pagedesk.db")).unwrap();

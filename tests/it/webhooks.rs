@@ -72,11 +72,7 @@ async fn serve(world: &TestWorld) -> (Service, String) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let endpoint = format!("http://{listen}/webhook");
-    world
-        .control
-        .subscribe_webhooks(json!({ "url": endpoint }))
-        .await
-        .unwrap();
+    world.control.subscribe_webhooks(&endpoint).await.unwrap();
     (service, endpoint)
 }
 
@@ -325,7 +321,7 @@ async fn buyers_messages_and_echoes_come_by_webhook_with_the_next_poll_an_hour_a
     // Staff answer in Facebook's own Page inbox: the echo brings the reply.
     world
         .control
-        .page_message(&lan, json!({ "text": "Dạ còn ạ, chị lấy size nào?" }))
+        .page_message(&lan, "Dạ còn ạ, chị lấy size nào?", 0)
         .await
         .unwrap();
     let start = Instant::now();
@@ -417,7 +413,7 @@ async fn a_webhook_never_shows_a_conversation_facebook_keeps_in_spam() {
     // Staff answer her in Facebook's own inbox: the spam mark goes, the echo shows her.
     world
         .control
-        .page_message(&hoa, json!({ "text": "Dạ còn ạ" }))
+        .page_message(&hoa, "Dạ còn ạ", 0)
         .await
         .unwrap();
     wait_for_listing(&world, "Hoa, out of Spam", |listed| {
@@ -481,11 +477,7 @@ async fn when_webhooks_stop_a_poll_finds_what_they_missed_and_polling_takes_over
     tokio::time::sleep(Duration::from_secs(5)).await;
     assert!(world.list_calls(0, "inbox").await >= 2);
     // Events again: live again.
-    world
-        .control
-        .subscribe_webhooks(json!({ "url": endpoint }))
-        .await
-        .unwrap();
+    world.control.subscribe_webhooks(&endpoint).await.unwrap();
     world
         .buyer_writes(0, "Trần Văn Minh", "Cảm ơn shop", "inbox", 0)
         .await;
@@ -1297,12 +1289,12 @@ async fn what_a_buyer_changes_afterwards_reaches_the_inbox_and_an_unsent_message
         .unwrap();
     world
         .control
-        .edit_message(&question, json!({ "text": "Váy hoa còn size L không?" }))
+        .edit_message(&question, "Váy hoa còn size L không?")
         .await
         .unwrap();
     world
         .control
-        .react(&answer, json!({ "emoji": "❤", "reaction": "love" }))
+        .react(&answer, Some(("❤", "love")))
         .await
         .unwrap();
     let mistake = world
@@ -1366,11 +1358,7 @@ async fn what_a_buyer_changes_afterwards_reaches_the_inbox_and_an_unsent_message
     );
     // Her reaction taken off.
     let (_service, _) = serve(&world).await;
-    world
-        .control
-        .react(&answer, json!({ "emoji": null }))
-        .await
-        .unwrap();
+    world.control.react(&answer, None).await.unwrap();
     wait_for_messages(&world, &lan, "the reaction off", |m| {
         m.iter().all(|m| m.get("reactions").is_none())
     })
@@ -1518,7 +1506,7 @@ async fn a_chatbot_holding_a_conversation_is_shown_and_its_standby_messages_are_
     wait_for_listing(&world, "Lan known", |listed| find(listed, &lan).is_some()).await;
     world
         .control
-        .routing(&lan, json!({ "taken_by": "777000111" }))
+        .routing(&lan, Some("777000111"))
         .await
         .unwrap();
     wait_for_listing(&world, "Lan's held by another app", |listed| {
@@ -1533,11 +1521,7 @@ async fn a_chatbot_holding_a_conversation_is_shown_and_its_standby_messages_are_
     let doctor = wait_for_doctor(&world, "holds the conversations with Nguyễn Thị Lan").await;
     assert!(doctor.stdout.contains("other apps"), "{}", doctor.stdout);
     // Passed back to pagedesk's app: nobody else has it.
-    world
-        .control
-        .routing(&lan, json!({ "taken_by": null }))
-        .await
-        .unwrap();
+    world.control.routing(&lan, None).await.unwrap();
     wait_for_listing(&world, "Lan's back", |listed| {
         find(listed, &lan).is_some_and(|c| c.get("held_by").is_none())
     })
@@ -1617,7 +1601,7 @@ async fn another_persons_changes_to_a_buyers_message_change_nothing() {
     }
     world
         .control
-        .edit_message(&question, json!({ "text": "Váy hoa còn size L không?" }))
+        .edit_message(&question, "Váy hoa còn size L không?")
         .await
         .unwrap();
     let messages = wait_for_messages(&world, &lan, "her own edit", |m| {

@@ -5,7 +5,9 @@
 
 use anyhow::{Context, bail};
 use reqwest::Method;
-use serde_json::Value;
+use serde_json::{Value, json};
+
+use crate::folder::Folder;
 
 use crate::CONTROL_PREFIX;
 
@@ -77,11 +79,17 @@ impl Control {
             .await
     }
 
-    /// Staff write from Facebook itself (Meta Business Suite), not through pagedesk.
-    pub async fn page_message(&self, conversation: &str, message: Value) -> anyhow::Result<Value> {
+    /// Staff write `text` from Facebook itself (Meta Business Suite), not through pagedesk,
+    /// `seconds_ago`; the answer names the message.
+    pub async fn page_message(
+        &self,
+        conversation: &str,
+        text: &str,
+        seconds_ago: i64,
+    ) -> anyhow::Result<Value> {
         self.post(
             &format!("/conversations/{conversation}/page_messages"),
-            message,
+            json!({ "text": text, "seconds_ago": seconds_ago }),
         )
         .await
     }
@@ -91,30 +99,53 @@ impl Control {
     }
 
     /// Moves a conversation to another folder, as staff or Facebook's filter would.
-    pub async fn move_conversation(&self, conversation: &str, to: Value) -> anyhow::Result<Value> {
-        self.post(&format!("/conversations/{conversation}/folder"), to)
-            .await
+    pub async fn move_conversation(&self, conversation: &str, to: Folder) -> anyhow::Result<()> {
+        self.post(
+            &format!("/conversations/{conversation}/folder"),
+            json!({ "folder": to }),
+        )
+        .await
+        .map(drop)
     }
 
-    /// Makes a conversation's messages older by a number of seconds.
-    pub async fn age(&self, conversation: &str, by: Value) -> anyhow::Result<Value> {
-        self.post(&format!("/conversations/{conversation}/age"), by)
-            .await
+    /// Makes a conversation's messages older by `seconds`.
+    pub async fn age(&self, conversation: &str, seconds: i64) -> anyhow::Result<()> {
+        self.post(
+            &format!("/conversations/{conversation}/age"),
+            json!({ "seconds": seconds }),
+        )
+        .await
+        .map(drop)
     }
 
-    pub async fn can_reply(&self, conversation: &str, rule: Value) -> anyhow::Result<Value> {
-        self.post(&format!("/conversations/{conversation}/can_reply"), rule)
-            .await
+    /// Whether the page may still message the person.
+    pub async fn can_reply(&self, conversation: &str, can_reply: bool) -> anyhow::Result<()> {
+        self.post(
+            &format!("/conversations/{conversation}/can_reply"),
+            json!({ "can_reply": can_reply }),
+        )
+        .await
+        .map(drop)
     }
 
-    /// Another app takes the conversation, or hands it back.
-    pub async fn routing(&self, conversation: &str, change: Value) -> anyhow::Result<Value> {
-        self.post(&format!("/conversations/{conversation}/routing"), change)
-            .await
+    /// Another app (`taken_by`) takes the conversation, or (`None`) hands it back.
+    pub async fn routing(&self, conversation: &str, taken_by: Option<&str>) -> anyhow::Result<()> {
+        self.post(
+            &format!("/conversations/{conversation}/routing"),
+            json!({ "taken_by": taken_by }),
+        )
+        .await
+        .map(drop)
     }
 
-    pub async fn edit_message(&self, message: &str, edit: Value) -> anyhow::Result<Value> {
-        self.post(&format!("/messages/{message}/edit"), edit).await
+    /// The buyer changes their message's words to `text`.
+    pub async fn edit_message(&self, message: &str, text: &str) -> anyhow::Result<()> {
+        self.post(
+            &format!("/messages/{message}/edit"),
+            json!({ "text": text }),
+        )
+        .await
+        .map(drop)
     }
 
     pub async fn unsend_message(&self, message: &str) -> anyhow::Result<Value> {
@@ -122,36 +153,65 @@ impl Control {
             .await
     }
 
-    pub async fn react(&self, message: &str, reaction: Value) -> anyhow::Result<Value> {
-        self.post(&format!("/messages/{message}/reaction"), reaction)
+    /// The buyer puts `emoji` (Facebook's name for it: `reaction`) on a message, or (`None`)
+    /// takes theirs off.
+    pub async fn react(&self, message: &str, emoji: Option<(&str, &str)>) -> anyhow::Result<()> {
+        let body = match emoji {
+            Some((emoji, reaction)) => json!({ "emoji": emoji, "reaction": reaction }),
+            None => json!({ "emoji": null }),
+        };
+        self.post(&format!("/messages/{message}/reaction"), body)
             .await
+            .map(drop)
     }
 
-    /// The page's token expires, is revoked or works again.
-    pub async fn token(&self, page: &str, state: Value) -> anyhow::Result<Value> {
-        self.post(&format!("/pages/{page}/token"), state).await
+    /// The page's token fails from now on with error 190 and `subcode` (463 expired, 460
+    /// password changed...), or (`None`) works again.
+    pub async fn token(&self, page: &str, subcode: Option<i64>) -> anyhow::Result<()> {
+        self.post(
+            &format!("/pages/{page}/token"),
+            json!({ "error_subcode": subcode }),
+        )
+        .await
+        .map(drop)
     }
 
-    /// The usage Facebook reports for the page (`X-Business-Use-Case-Usage`).
-    pub async fn usage(&self, page: &str, usage: Value) -> anyhow::Result<Value> {
-        self.post(&format!("/pages/{page}/usage"), usage).await
+    /// The usage Facebook reports for the page (`X-Business-Use-Case-Usage`), in percent.
+    pub async fn usage(&self, page: &str, percent: u32) -> anyhow::Result<()> {
+        self.post(
+            &format!("/pages/{page}/usage"),
+            json!({ "percent": percent }),
+        )
+        .await
+        .map(drop)
     }
 
-    /// Facebook asks for less data per call (error 1 "reduce the amount of data").
-    pub async fn data_limit(&self, page: &str, limit: Value) -> anyhow::Result<Value> {
-        self.post(&format!("/pages/{page}/data_limit"), limit).await
-    }
-
-    /// Whether the page may send with the HUMAN_AGENT tag.
-    pub async fn human_agent(&self, page: &str, allowed: Value) -> anyhow::Result<Value> {
-        self.post(&format!("/pages/{page}/human_agent"), allowed)
+    /// Facebook asks for less data per call (error 1 "reduce the amount of data") above `max`
+    /// messages in one listing, or (`None`) never.
+    pub async fn data_limit(&self, page: &str, max: Option<usize>) -> anyhow::Result<()> {
+        self.post(&format!("/pages/{page}/data_limit"), json!({ "max": max }))
             .await
+            .map(drop)
+    }
+
+    /// Whether Meta approved the page's sends with the HUMAN_AGENT tag.
+    pub async fn human_agent(&self, page: &str, approved: bool) -> anyhow::Result<()> {
+        self.post(
+            &format!("/pages/{page}/human_agent"),
+            json!({ "approved": approved }),
+        )
+        .await
+        .map(drop)
     }
 
     /// Facebook restricts the page from sending (error 10, subcode 1893063), or lifts it.
-    pub async fn sending_restricted(&self, page: &str, state: Value) -> anyhow::Result<Value> {
-        self.post(&format!("/pages/{page}/sending_restricted"), state)
-            .await
+    pub async fn sending_restricted(&self, page: &str, restricted: bool) -> anyhow::Result<()> {
+        self.post(
+            &format!("/pages/{page}/sending_restricted"),
+            json!({ "restricted": restricted }),
+        )
+        .await
+        .map(drop)
     }
 
     /// A buyer comes from an ad or an m.me link.
@@ -160,24 +220,41 @@ impl Control {
             .await
     }
 
-    /// The tasks the token's person may do on the page.
-    pub async fn tasks(&self, page: &str, tasks: Value) -> anyhow::Result<Value> {
-        self.post(&format!("/pages/{page}/tasks"), tasks).await
-    }
-
-    /// Many conversations at once, for scale.
-    pub async fn generate(&self, page: &str, how_many: Value) -> anyhow::Result<Value> {
-        self.post(&format!("/pages/{page}/generate"), how_many)
+    /// The tasks the token's person may do on the page (`MESSAGING`, `ANALYZE`...).
+    pub async fn tasks(&self, page: &str, tasks: &[&str]) -> anyhow::Result<()> {
+        self.post(&format!("/pages/{page}/tasks"), json!({ "tasks": tasks }))
             .await
+            .map(drop)
     }
 
-    pub async fn rename_page(&self, page: &str, name: Value) -> anyhow::Result<Value> {
-        self.post(&format!("/pages/{page}/name"), name).await
+    /// `conversations` more at once, for scale, of `messages_per_conversation` messages each
+    /// (every `spam_every`-th in Spam; 0: none).
+    pub async fn generate(
+        &self,
+        page: &str,
+        conversations: usize,
+        messages_per_conversation: usize,
+        spam_every: usize,
+    ) -> anyhow::Result<()> {
+        let body = json!({ "conversations": conversations,
+            "messages_per_conversation": messages_per_conversation, "spam_every": spam_every });
+        self.post(&format!("/pages/{page}/generate"), body)
+            .await
+            .map(drop)
     }
 
-    /// The app's id and secret change (what signs webhooks).
-    pub async fn app(&self, app: Value) -> anyhow::Result<Value> {
-        self.post("/app", app).await
+    /// The page's name on Facebook becomes `name`.
+    pub async fn rename_page(&self, page: &str, name: &str) -> anyhow::Result<()> {
+        self.post(&format!("/pages/{page}/name"), json!({ "name": name }))
+            .await
+            .map(drop)
+    }
+
+    /// "Require App Secret" on or off for the app.
+    pub async fn require_proof(&self, on: bool) -> anyhow::Result<()> {
+        self.post("/app", json!({ "require_proof": on }))
+            .await
+            .map(drop)
     }
 
     /// A file buyers can send, by its bytes: the answer names it for `buyer_message`.
@@ -200,9 +277,11 @@ impl Control {
         self.call(Method::POST, "/cdn/expire", None).await
     }
 
-    /// Webhooks go to `subscription`'s URL, signed with the app secret.
-    pub async fn subscribe_webhooks(&self, subscription: Value) -> anyhow::Result<Value> {
-        self.post("/webhooks", subscription).await
+    /// Webhooks go to `url`, signed with the app secret.
+    pub async fn subscribe_webhooks(&self, url: &str) -> anyhow::Result<()> {
+        self.post("/webhooks", json!({ "url": url }))
+            .await
+            .map(drop)
     }
 
     /// What each webhook delivery carried and how the subscriber answered.

@@ -239,10 +239,7 @@ impl TestWorld {
     }
 
     pub async fn age(&self, conversation_id: &str, seconds: i64) {
-        self.control
-            .age(conversation_id, json!({ "seconds": seconds }))
-            .await
-            .unwrap();
+        self.control.age(conversation_id, seconds).await.unwrap();
     }
 
     /// Injects `fault` into the next `count` conversation list calls of page `page`.
