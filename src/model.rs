@@ -98,6 +98,15 @@ facebook_id!(
     MessageId
 );
 
+facebook_id!(
+    /// A post of a Page (`{page-id}_{n}`).
+    PostId
+);
+facebook_id!(
+    /// A comment under a post, or a reply to one (`{n}_{m}`).
+    CommentId
+);
+
 impl MessageId {
     /// The stand-in of a reply stored as row `row` and not yet taken by Facebook.
     pub fn stand_in(row: i64) -> Self {

@@ -1,6 +1,7 @@
 //! A typed client for the parts of the Graph API that pagedesk uses. It knows nothing of SQLite;
 //! it asks for the fields it needs, follows cursors, classifies errors and keeps tokens secret.
 
+pub mod comments;
 mod error;
 pub mod events;
 pub mod wire;

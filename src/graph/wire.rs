@@ -181,13 +181,15 @@ pub fn format_graph_time(time: DateTime<Utc>) -> String {
     time.format("%Y-%m-%dT%H:%M:%S+0000").to_string()
 }
 
-fn graph_time<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+pub(super) fn graph_time<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
     let text = String::deserialize(d)?;
     parse_graph_time(&text)
         .ok_or_else(|| serde::de::Error::custom(format!("not a Graph API time: {text:?}")))
 }
 
-fn optional_graph_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+pub(super) fn optional_graph_time<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<DateTime<Utc>>, D::Error> {
     match Option::<String>::deserialize(d)? {
         None => Ok(None),
         Some(text) => parse_graph_time(&text)

@@ -7,7 +7,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::{HashMap, HashSet};
 
 use super::*;
-use crate::model::PageId;
+use crate::model::{PageId, PostId};
 
 /// A conversation Facebook's Done folder lists, newly: done, as Meta Business Suite's staff
 /// said (unless staff here already marked it).
@@ -551,6 +551,17 @@ fn adopt_own_reply(
 
 /// Stores one conversation inside the caller's transaction.
 fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Result<Applied> {
+    apply_thread(tx, update, None)
+}
+
+/// Stores a Messenger conversation (`post`: `None`) or a thread of comments under `post`:
+/// the same rules of unread, answered and Done hold for both. Messenger's webhook events wait
+/// for a Messenger conversation only.
+pub(super) fn apply_thread(
+    tx: &Transaction<'_>,
+    update: &ConversationUpdate,
+    post: Option<&PostId>,
+) -> rusqlite::Result<Applied> {
     let existing: Option<(i64, i64)> = tx
         .prepare_cached("SELECT unread_count, updated_time FROM conversations WHERE id = ?1")?
         .query_row([&update.id], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -567,7 +578,10 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
         .query_row([&update.id], |r| r.get(0))?;
     // What webhook events brought for this person waits for their conversation: it joins it
     // now, Facebook's own copy of a message first.
-    let (messages, from_events) = with_queued(tx, update)?;
+    let (messages, from_events) = match post {
+        None => with_queued(tx, update)?,
+        Some(_) => (update.messages.clone(), HashSet::new()),
+    };
     let mut rescued_by: Option<&NewMessage> = None;
     let updated = messages
         .last()
@@ -601,6 +615,12 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
                 crate::text::fold(&update.customer_name),
                 update.can_reply,
             ])?;
+            if let Some(post) = post {
+                tx.prepare_cached(
+                    "UPDATE conversations SET channel = 'comments', post_id = ?2 WHERE id = ?1",
+                )?
+                .execute(params![update.id, post])?;
+            }
         }
         Some((_, stored_updated)) => {
             // A reply sent from pagedesk may have made our copy newer than Facebook's list.

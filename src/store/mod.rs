@@ -3,6 +3,7 @@
 //! No access token is ever stored.
 
 mod changes;
+pub mod comments;
 mod inbox;
 mod lease;
 mod outbox;
@@ -29,8 +30,8 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use serde::Serialize;
 
 use crate::model::{
-    Attachment, ConversationId, Direction, Filter, Folder, MessageId, PageId, Psid, ReplyProblem,
-    ReplyTo, SendStatus, SyncErrorKind,
+    Attachment, CommentId, ConversationId, Direction, Filter, Folder, MessageId, PageId, PostId,
+    Psid, ReplyProblem, ReplyTo, SendStatus, SyncErrorKind,
 };
 
 pub const DATABASE_FILE: &str = "pagedesk.db";
@@ -881,4 +882,4 @@ macro_rules! id_column {
     )*};
 }
 
-id_column!(ConversationId, MessageId, PageId, Psid);
+id_column!(CommentId, ConversationId, MessageId, PageId, PostId, Psid);

@@ -480,4 +480,36 @@ CREATE INDEX messages_failed ON messages(conversation_id) WHERE status = 'failed
 -- never tried again; the engine looks on Facebook, and it is sent if it is there, else gone.
 ALTER TABLE outbox ADD COLUMN withdrawn_at INTEGER;
 "#,
+    r#"
+-- Comments under the page's posts live beside conversations: one person's comments under one
+-- post (and the page's answers to them) are a thread, a conversation whose channel is
+-- 'comments' and whose id is `{post-id}/{psid}`; its comments are its messages (fb_id the
+-- comment's id). Lists, labels, assignment, Done and search hold for both.
+ALTER TABLE conversations ADD COLUMN channel TEXT NOT NULL DEFAULT 'messenger';
+ALTER TABLE conversations ADD COLUMN post_id TEXT;
+CREATE INDEX conversations_comments ON conversations(page_id, listed_time DESC, id DESC)
+    WHERE channel = 'comments' AND done_at IS NULL;
+CREATE INDEX conversations_comments_newest ON conversations(listed_time DESC, id DESC)
+    WHERE channel = 'comments' AND done_at IS NULL;
+CREATE TABLE posts (
+    id           TEXT PRIMARY KEY,
+    page_id      TEXT NOT NULL,
+    message      TEXT NOT NULL,
+    created_time INTEGER NOT NULL,
+    -- Facebook's updated_time of the post when its comments were last read: unchanged,
+    -- nothing was written under it since.
+    read_through INTEGER,
+    permalink    TEXT,
+    picture      TEXT
+);
+CREATE INDEX posts_of_page ON posts(page_id, created_time DESC);
+CREATE TABLE comments (
+    id        TEXT PRIMARY KEY,
+    post_id   TEXT NOT NULL,
+    -- The top-level comment this one answers.
+    parent_id TEXT,
+    hidden    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX comments_of_post ON comments(post_id);
+"#,
 ];

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::Shared;
+use super::feed;
 use super::fields::{self, Field};
 use super::world::{
     AttachmentSpec, CUT_IN_HALF, Content, Conversation, FbError, Media, Message, Page,
@@ -23,10 +24,10 @@ use crate::folder::graph_time;
 
 /// Only the 20 most recent messages of a conversation have details.
 const DETAILED_MESSAGES: usize = 20;
-const DEFAULT_LIMIT: usize = 25;
+pub(crate) const DEFAULT_LIMIT: usize = 25;
 const MAX_LIMIT: usize = 100;
 
-type Params = HashMap<String, String>;
+pub(crate) type Params = HashMap<String, String>;
 
 pub fn error_response(error: &FbError) -> Response {
     let mut body = json!({
@@ -229,6 +230,20 @@ pub async fn get_node(
             return Ok((render_page(&page, &fields), Some(page)));
         }
         let base = Link::new(&shared.base_url, &version, &[]);
+        if let Some(post) = world.posts.get(&node).filter(|p| p.page_id == page.id) {
+            let defaults = ["id", "message", "created_time"];
+            let fields = fields::requested(wanted, &defaults).map_err(invalid)?;
+            let rendered = feed::render_post(&world, post, &page, &fields, &base)?;
+            return Ok((rendered, Some(page)));
+        }
+        if let Some((post, comment)) = world.comment(&node).filter(|(p, _)| p.page_id == page.id) {
+            let defaults = ["id", "message", "from", "created_time"];
+            let fields = fields::requested(wanted, &defaults).map_err(invalid)?;
+            return Ok((
+                feed::render_comment(post, comment, &page, &fields),
+                Some(page),
+            ));
+        }
         // A message of the page's, by its id: its details (fresh file links among them).
         let message = world
             .conversations
@@ -295,6 +310,31 @@ pub async fn get_edge(
                     .collect();
                 Ok((list_body(data, &window, &keys, &link), Some(page)))
             }
+            (Caller::Page(page), "feed" | "published_posts") if node == "me" || node == page.id => {
+                let fields = fields::requested(wanted, &["id", "message", "created_time"])
+                    .map_err(invalid)?;
+                Ok((
+                    feed::render_feed(&world, &page, &fields, &params, &link)?,
+                    Some(page),
+                ))
+            }
+            (Caller::Page(page), "comments") => {
+                let (post, parent) = match world.posts.get(&node) {
+                    Some(post) => (post, None),
+                    None => match world.comment(&node) {
+                        Some((post, _)) => (post, Some(node.as_str())),
+                        None => return Err(unknown_object(&node)),
+                    },
+                };
+                if post.page_id != page.id {
+                    return Err(unknown_object(&node));
+                }
+                let fields = fields::requested(wanted, &[]).map_err(invalid)?;
+                Ok((
+                    feed::render_comments(post, parent, &page, &fields, &params, &link)?,
+                    Some(page),
+                ))
+            }
             (Caller::Page(page), "messages") => {
                 let conversation = owned_conversation(&world, &page, &node)?;
                 let fields = fields::requested(wanted, &["id", "created_time"]).map_err(invalid)?;
@@ -323,9 +363,11 @@ struct SendBody {
     message: MessageBody,
 }
 
+/// Whom a message goes to: a person (`id`), or the author of a comment, privately.
 #[derive(Deserialize)]
 struct RecipientBody {
-    id: String,
+    id: Option<String>,
+    comment_id: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -439,10 +481,27 @@ pub async fn post_edge(
     answer((|| {
         check_version(&version)?;
         let page = page_caller(&world, &headers, &params)?;
-        if !(node == "me" || node == page.id) {
-            return Err(FbError::new(100, None, "(#100) Unknown path components"));
-        }
         let posted = posted?;
+        if world
+            .comment(&node)
+            .is_some_and(|(post, _)| post.page_id == page.id)
+        {
+            return match edge.as_str() {
+                "comments" => {
+                    let message: String = posted.json("message")?.unwrap_or_default();
+                    let id = world.page_answers(&page.id, &node, &message, Utc::now())?;
+                    Ok((json!({ "id": id }), Some(page)))
+                }
+                "likes" => {
+                    world.like_comment(&page.id, &node)?;
+                    Ok((json!({ "success": true }), Some(page)))
+                }
+                _ => Err(FbError::new(100, None, "(#100) Unknown path components")),
+            };
+        }
+        if !(node == "me" || node == page.id) {
+            return Err(unknown_object(&node));
+        }
         match edge.as_str() {
             "message_attachments" => {
                 let message: MessageBody = posted.json("message")?.unwrap_or_default();
@@ -472,6 +531,21 @@ pub async fn post_edge(
                         ));
                     }
                 };
+                if let Some(comment_id) = &send.recipient.comment_id {
+                    let (recipient_id, message_id) = world.private_reply(
+                        &page.id,
+                        comment_id,
+                        &send.message.text,
+                        Utc::now(),
+                    )?;
+                    return Ok((
+                        json!({ "recipient_id": recipient_id, "message_id": message_id }),
+                        Some(page),
+                    ));
+                }
+                let recipient = send.recipient.id.clone().ok_or_else(|| {
+                    FbError::new(100, None, "(#100) param recipient[id] is required")
+                })?;
                 let attachment = match send.message.attachment {
                     None => None,
                     Some(attachment) => {
@@ -512,7 +586,7 @@ pub async fn post_edge(
                     ..Content::default()
                 };
                 let (recipient_id, message_id) =
-                    world.send(&page.id, &send.recipient.id, content, kind, Utc::now())?;
+                    world.send(&page.id, &recipient, content, kind, Utc::now())?;
                 Ok((
                     json!({ "recipient_id": recipient_id, "message_id": message_id }),
                     Some(page),
@@ -521,6 +595,45 @@ pub async fn post_edge(
             _ => Err(FbError::new(100, None, "(#100) Unknown path components")),
         }
     })())
+}
+
+/// `POST /{comment-id}` with `is_hidden`: the page hides a comment, or shows it again.
+pub async fn post_node(
+    State(shared): State<Arc<Shared>>,
+    Path((version, node)): Path<(String, String)>,
+    Query(params): Query<Params>,
+    headers: HeaderMap,
+    request: Request,
+) -> Response {
+    let posted = posted(request).await;
+    let mut world = shared.world.lock().expect("world");
+    answer((|| {
+        check_version(&version)?;
+        let page = page_caller(&world, &headers, &params)?;
+        let posted = posted?;
+        if world
+            .comment(&node)
+            .is_none_or(|(post, _)| post.page_id != page.id)
+        {
+            return Err(unknown_object(&node));
+        }
+        let hidden: bool = posted.json("is_hidden")?.ok_or_else(|| {
+            FbError::new(100, None, "(#100) Nothing to update: is_hidden is required")
+        })?;
+        world.hide_comment(&page.id, &node, hidden)?;
+        Ok((json!({ "success": true }), Some(page)))
+    })())
+}
+
+/// Facebook's answer for an id the token cannot reach.
+pub(crate) fn unknown_object(id: &str) -> FbError {
+    FbError::new(
+        100,
+        Some(33),
+        &format!(
+            "Unsupported get request. Object with ID '{id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation."
+        ),
+    )
 }
 
 /// Keeps a file the page uploads (`filedata`) for the page.
@@ -579,7 +692,7 @@ fn cdn_signature(epoch: u64) -> String {
 }
 
 /// The CDN link of a file the emulator holds, signed for now.
-pub(super) fn cdn_link(base: &str, world_epoch: u64, id: &str, name: &str) -> String {
+pub(crate) fn cdn_link(base: &str, world_epoch: u64, id: &str, name: &str) -> String {
     let name: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
     format!(
         "{base}/scontent/{id}/{name}?oe={}",
@@ -587,7 +700,7 @@ pub(super) fn cdn_link(base: &str, world_epoch: u64, id: &str, name: &str) -> St
     )
 }
 
-fn invalid(message: String) -> FbError {
+pub(crate) fn invalid(message: String) -> FbError {
     FbError::new(100, None, &format!("(#100) {message}"))
 }
 
@@ -853,7 +966,7 @@ fn render_message(
 
 /// Only the fields asked for (`attachments{id,image_data{url}}`), as Facebook answers; all
 /// of them when none are named. Fields without data are left out.
-fn only_requested(value: Value, fields: &[Field]) -> Value {
+pub(crate) fn only_requested(value: Value, fields: &[Field]) -> Value {
     let Value::Object(object) = value else {
         return value;
     };
@@ -872,16 +985,27 @@ fn only_requested(value: Value, fields: &[Field]) -> Value {
 
 /// A list position: the sort time and id of an item, which a cursor encodes.
 #[derive(Clone, PartialEq)]
-struct Key {
+pub(crate) struct Key {
     time: i64,
     id: String,
+    /// The list runs oldest first (comments in `chronological` order), not newest first.
+    rising: bool,
 }
 
 impl Key {
-    fn new(time: DateTime<Utc>, id: &str) -> Self {
+    pub(crate) fn new(time: DateTime<Utc>, id: &str) -> Self {
         Self {
             time: time.timestamp(),
             id: id.to_owned(),
+            rising: false,
+        }
+    }
+
+    /// A position in a list that runs oldest first.
+    pub(crate) fn rising(time: DateTime<Utc>, id: &str) -> Self {
+        Self {
+            rising: true,
+            ..Key::new(time, id)
         }
     }
 
@@ -906,17 +1030,23 @@ impl Key {
         Some(Key {
             time: time.parse().ok()?,
             id: id.to_owned(),
+            rising: false,
         })
     }
 
-    /// Newest first: a later time, or the same time and a greater id, comes first.
+    /// Newest first: a later time, or the same time and a greater id, comes first; in a
+    /// rising list, the earlier.
     fn comes_before(&self, other: &Key) -> bool {
-        (self.time, &self.id) > (other.time, &other.id)
+        if other.rising {
+            (self.time, &self.id) < (other.time, &other.id)
+        } else {
+            (self.time, &self.id) > (other.time, &other.id)
+        }
     }
 }
 
-struct Window {
-    range: std::ops::Range<usize>,
+pub(crate) struct Window {
+    pub(crate) range: std::ops::Range<usize>,
 }
 
 /// The slice of a newest-first list that `limit` and `after`/`before` select.
@@ -943,7 +1073,7 @@ fn check_data_limit(page: &Page, params: &Params, fields: &[Field]) -> Result<()
     Ok(())
 }
 
-fn list_limit(params: &Params) -> Result<usize, FbError> {
+pub(crate) fn list_limit(params: &Params) -> Result<usize, FbError> {
     Ok(match params.get("limit") {
         Some(text) => text
             .parse::<usize>()
@@ -953,18 +1083,24 @@ fn list_limit(params: &Params) -> Result<usize, FbError> {
     .clamp(1, MAX_LIMIT))
 }
 
-fn paginate(keys: &[Key], params: &Params) -> Result<Window, FbError> {
+pub(crate) fn paginate(keys: &[Key], params: &Params) -> Result<Window, FbError> {
     let limit = list_limit(params)?;
     let bad_cursor = || FbError::new(100, None, "(#100) The cursor is not valid");
+    let rising = keys.first().is_some_and(|k| k.rising);
+    let cursor = |text: &String| {
+        Key::from_cursor(text)
+            .map(|key| Key { rising, ..key })
+            .ok_or_else(bad_cursor)
+    };
     let range = if let Some(after) = params.get("after") {
-        let key = Key::from_cursor(after).ok_or_else(bad_cursor)?;
+        let key = cursor(after)?;
         let start = keys
             .iter()
             .position(|k| key.comes_before(k))
             .unwrap_or(keys.len());
         start..(start + limit).min(keys.len())
     } else if let Some(before) = params.get("before") {
-        let key = Key::from_cursor(before).ok_or_else(bad_cursor)?;
+        let key = cursor(before)?;
         let end = keys
             .iter()
             .position(|k| !k.comes_before(&key))
@@ -976,7 +1112,7 @@ fn paginate(keys: &[Key], params: &Params) -> Result<Window, FbError> {
     Ok(Window { range })
 }
 
-fn list_body(data: Vec<Value>, window: &Window, keys: &[Key], link: &Link) -> Value {
+pub(crate) fn list_body(data: Vec<Value>, window: &Window, keys: &[Key], link: &Link) -> Value {
     let mut body = json!({ "data": data });
     if window.range.is_empty() {
         return body;
@@ -996,15 +1132,15 @@ fn list_body(data: Vec<Value>, window: &Window, keys: &[Key], link: &Link) -> Va
 
 /// The URL of a list, for `next` and `previous`: the same request with another cursor. As on
 /// Facebook, a token that came in the query stays in it; one sent in a header does not appear.
-struct Link {
-    base: String,
-    version: String,
+pub(crate) struct Link {
+    pub(crate) base: String,
+    pub(crate) version: String,
     path: String,
     params: Vec<(String, String)>,
 }
 
 impl Link {
-    fn new(base: &str, version: &str, segments: &[&str]) -> Self {
+    pub(crate) fn new(base: &str, version: &str, segments: &[&str]) -> Self {
         Self {
             base: base.to_owned(),
             version: version.to_owned(),
@@ -1013,7 +1149,7 @@ impl Link {
         }
     }
 
-    fn with_params(mut self, params: &Params) -> Self {
+    pub(crate) fn with_params(mut self, params: &Params) -> Self {
         let mut params: Vec<(String, String)> = params
             .iter()
             .filter(|(k, _)| k.as_str() != "after" && k.as_str() != "before")

@@ -79,6 +79,75 @@ impl Control {
             .await
     }
 
+    /// The page publishes a post, with one of the emulator's pictures (`asset:...`), written
+    /// `seconds_ago`; returns its id.
+    pub async fn publish(
+        &self,
+        page: &str,
+        message: &str,
+        picture: Option<&str>,
+        seconds_ago: i64,
+    ) -> anyhow::Result<String> {
+        let body = json!({ "message": message, "picture": picture, "seconds_ago": seconds_ago });
+        let answer = self.post(&format!("/pages/{page}/posts"), body).await?;
+        id_in(&answer, "post_id")
+    }
+
+    /// A buyer (by name, as for messages: the same name is the same PSID) comments on a post,
+    /// or answers `parent`, `seconds_ago`; returns the comment's id.
+    pub async fn buyer_comment(
+        &self,
+        post: &str,
+        customer_name: &str,
+        text: &str,
+        parent: Option<&str>,
+        seconds_ago: i64,
+    ) -> anyhow::Result<String> {
+        let body = json!({ "customer_name": customer_name, "text": text, "parent_id": parent,
+            "seconds_ago": seconds_ago });
+        let answer = self.post(&format!("/posts/{post}/comments"), body).await?;
+        id_in(&answer, "comment_id")
+    }
+
+    /// The buyer changes their comment's words.
+    pub async fn edit_comment(&self, comment: &str, text: &str) -> anyhow::Result<()> {
+        self.post(
+            &format!("/comments/{comment}/edit"),
+            json!({ "text": text }),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// The buyer deletes their comment.
+    pub async fn remove_comment(&self, comment: &str) -> anyhow::Result<()> {
+        self.call(Method::POST, &format!("/comments/{comment}/remove"), None)
+            .await
+            .map(drop)
+    }
+
+    /// A post and its comments as Facebook holds them (hidden, liked, answered privately).
+    pub async fn post_on_facebook(&self, post: &str) -> anyhow::Result<Value> {
+        self.get(&format!("/posts/{post}")).await
+    }
+
+    /// The permissions the page's token was granted (`pages_manage_engagement`...).
+    pub async fn permissions(&self, page: &str, granted: &[&str]) -> anyhow::Result<()> {
+        self.post(
+            &format!("/pages/{page}/permissions"),
+            json!({ "permissions": granted }),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// The `feed` webhook names a comment's author the older way (`sender_id`, `sender_name`).
+    pub async fn older_feed_shape(&self, older: bool) -> anyhow::Result<()> {
+        self.post("/feed_shape", json!({ "older": older }))
+            .await
+            .map(drop)
+    }
+
     /// Staff write `text` from Facebook itself (Meta Business Suite), not through pagedesk,
     /// `seconds_ago`; the answer names the message.
     pub async fn page_message(
@@ -310,4 +379,12 @@ impl Control {
     pub async fn clear_requests(&self) -> anyhow::Result<Value> {
         self.delete("/requests").await
     }
+}
+
+/// The id `name` in an answer of the control API.
+fn id_in(answer: &Value, name: &str) -> anyhow::Result<String> {
+    answer[name]
+        .as_str()
+        .map(str::to_owned)
+        .with_context(|| format!("no {name} in {answer}"))
 }

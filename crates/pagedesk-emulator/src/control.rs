@@ -17,7 +17,7 @@ use super::world::{Content, Customer, Media, Page, ReferralSpec};
 use crate::folder::Folder;
 use crate::folder::graph_time;
 
-fn not_found(message: String) -> Response {
+pub(crate) fn not_found(message: String) -> Response {
     (StatusCode::NOT_FOUND, Json(json!({ "error": message }))).into_response()
 }
 
@@ -96,7 +96,7 @@ pub async fn buyer_message(
 }
 
 /// A stable PSID for a named customer, so repeated posts by name land in one conversation.
-fn psid_for(page_id: &str, name: &str) -> String {
+pub(crate) fn psid_for(page_id: &str, name: &str) -> String {
     let hash = format!("{page_id}/{name}")
         .bytes()
         .fold(1_469_598_103_934_665_603_u64, |h, b| {

@@ -4,6 +4,8 @@
 pub struct Field {
     pub name: String,
     pub limit: Option<usize>,
+    /// The other modifiers, as written: `summary(true)`, `filter(stream)`, `order(...)`.
+    pub modifiers: Vec<(String, String)>,
     pub children: Vec<Field>,
 }
 
@@ -12,8 +14,17 @@ impl Field {
         Field {
             name: name.to_owned(),
             limit: None,
+            modifiers: Vec::new(),
             children: Vec::new(),
         }
+    }
+
+    /// What modifier `name` says, if it is given.
+    pub fn modifier(&self, name: &str) -> Option<&str> {
+        self.modifiers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -107,6 +118,8 @@ impl Parser {
                         .parse()
                         .map_err(|_| format!("limit({argument}) is not a number"))?,
                 );
+            } else {
+                field.modifiers.push((modifier, argument));
             }
         }
         if self.eat('{') {
@@ -130,6 +143,10 @@ mod tests {
         let messages = find(&fields, "messages").unwrap();
         assert_eq!(messages.limit, Some(20));
         assert_eq!(messages.children.len(), 3);
+        let comments = parse("comments.summary(true).filter(stream).limit(5){id}").unwrap();
+        assert_eq!(comments[0].modifier("filter"), Some("stream"));
+        assert_eq!(comments[0].modifier("summary"), Some("true"));
+        assert_eq!(comments[0].limit, Some(5));
         assert!(parse("id,{").is_err());
         assert!(parse("messages.limit(x)").is_err());
         assert_eq!(requested(None, &["id"]).unwrap(), vec![Field::leaf("id")]);

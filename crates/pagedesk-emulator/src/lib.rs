@@ -6,9 +6,12 @@
 mod api;
 mod client;
 mod control;
+mod control_posts;
 mod faults;
+mod feed;
 pub mod fields;
 mod folder;
+mod posts;
 mod scenario;
 mod webhooks;
 pub mod world;
@@ -152,6 +155,16 @@ fn router(shared: Arc<Shared>) -> Router {
             post(control::move_conversation),
         )
         .route("/conversations/{id}/age", post(control::age))
+        .route("/pages/{page}/posts", post(control_posts::publish))
+        .route(
+            "/pages/{page}/permissions",
+            post(control_posts::permissions),
+        )
+        .route("/posts/{post}", get(control_posts::post))
+        .route("/posts/{post}/comments", post(control_posts::comment))
+        .route("/comments/{id}/edit", post(control_posts::edit))
+        .route("/comments/{id}/remove", post(control_posts::remove))
+        .route("/feed_shape", post(control_posts::feed_shape))
         .route("/media", post(control::media))
         .route("/cdn/expire", post(control::expire_cdn_links))
         .route(
@@ -172,7 +185,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024));
     Router::new()
         .nest(CONTROL_PREFIX, control)
-        .route("/{version}/{node}", get(api::get_node))
+        .route("/{version}/{node}", get(api::get_node).post(api::post_node))
         .route(
             "/{version}/{node}/{edge}",
             get(api::get_edge).post(api::post_edge),

@@ -118,17 +118,22 @@ pub(super) async fn deliver(shared: Arc<Shared>) {
 /// the other items queued (edits, reactions, ...). A buyer writing after the page's message
 /// read it first: a `read` item comes too, which a subscriber has no use for.
 fn payload(world: &World, written: &[Written], items: &[WebhookItem], base_url: &str) -> Value {
-    let mut entries: Vec<(String, Vec<Value>, Vec<Value>)> = Vec::new();
+    // Per page: its `messaging` items, its `standby` items, its `changes` (the feed's).
+    type Entry = (String, Vec<Value>, Vec<Value>, Vec<Value>);
+    let mut entries: Vec<Entry> = Vec::new();
     let mut entry = |page: &str, field: &str, item: Value| {
-        let at = match entries.iter().position(|(id, _, _)| id == page) {
+        let at = match entries.iter().position(|(id, ..)| id == page) {
             Some(at) => at,
             None => {
-                entries.push((page.to_owned(), Vec::new(), Vec::new()));
+                entries.push((page.to_owned(), Vec::new(), Vec::new(), Vec::new()));
                 entries.len() - 1
             }
         };
         match field {
             "standby" => entries[at].2.push(item),
+            "feed" => entries[at]
+                .3
+                .push(json!({ "field": "feed", "value": item })),
             _ => entries[at].1.push(item),
         }
     };
@@ -226,7 +231,7 @@ fn payload(world: &World, written: &[Written], items: &[WebhookItem], base_url: 
     let now = Utc::now().timestamp_millis();
     let entries: Vec<Value> = entries
         .into_iter()
-        .map(|(id, messaging, standby)| {
+        .flat_map(|(id, messaging, standby, changes)| {
             let mut entry = json!({ "id": id, "time": now });
             if !messaging.is_empty() {
                 entry["messaging"] = Value::Array(messaging);
@@ -234,7 +239,12 @@ fn payload(world: &World, written: &[Written], items: &[WebhookItem], base_url: 
             if !standby.is_empty() {
                 entry["standby"] = Value::Array(standby);
             }
-            entry
+            // The feed's changes come in an entry of their own, as Facebook sends them.
+            let feed =
+                (!changes.is_empty()).then(|| json!({ "id": id, "time": now, "changes": changes }));
+            let messenger = (entry.get("messaging").is_some() || entry.get("standby").is_some())
+                .then_some(entry);
+            messenger.into_iter().chain(feed)
         })
         .collect();
     json!({ "object": "page", "entry": entries })

@@ -52,6 +52,9 @@ pub struct Page {
     /// Set by the control API: Facebook restricted the page from sending (Page quality);
     /// every send fails with error 10/1893063.
     pub sending_restricted: bool,
+    /// The permissions the page's token was granted (set by the control API): answering and
+    /// hiding comments need `pages_manage_engagement`.
+    pub permissions: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -279,6 +282,11 @@ pub struct World {
     /// Other webhook items since then (edits, unsends, reactions, referrals, routing), by
     /// page and field (`messaging` or `standby`), oldest first.
     pub webhook_items: Vec<WebhookItem>,
+    /// The page's posts and their comments, by post id.
+    pub posts: BTreeMap<String, crate::posts::Post>,
+    /// The `feed` webhook names a comment's author the older way (`sender_id`, `sender_name`)
+    /// instead of `from` (set by the control API).
+    pub older_feed_shape: bool,
     next_id: u64,
 }
 
@@ -375,11 +383,21 @@ impl World {
                 ]
                 .map(String::from)
                 .to_vec(),
+                permissions: [
+                    "pages_messaging",
+                    "pages_show_list",
+                    "pages_manage_metadata",
+                    "pages_read_engagement",
+                    "pages_read_user_content",
+                    crate::posts::ENGAGEMENT,
+                ]
+                .map(String::from)
+                .to_vec(),
             },
         );
     }
 
-    fn fresh_id(&mut self) -> u64 {
+    pub(crate) fn fresh_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
     }
@@ -423,22 +441,7 @@ impl World {
             .map(|c| c.id.clone());
         let conversation_id = match existing {
             Some(id) => id,
-            None => {
-                let id = format!("t_{}", 100_000 + self.fresh_id());
-                self.conversations.insert(
-                    id.clone(),
-                    Conversation {
-                        id: id.clone(),
-                        page_id: page_id.to_owned(),
-                        customer: customer.clone(),
-                        folder: folder.unwrap_or(Folder::Inbox),
-                        messages: Vec::new(),
-                        can_reply: true,
-                        held_by: None,
-                    },
-                );
-                id
-            }
+            None => self.start_conversation(page_id, customer, folder.unwrap_or(Folder::Inbox)),
         };
         let message_id = self.push_message(&conversation_id, false, content, at);
         let conversation = self
@@ -453,6 +456,29 @@ impl World {
             None => {}
         }
         Ok((conversation_id, message_id))
+    }
+
+    /// A new conversation of the page with `customer`, in `folder`, with no message yet.
+    pub(crate) fn start_conversation(
+        &mut self,
+        page_id: &str,
+        customer: Customer,
+        folder: Folder,
+    ) -> String {
+        let id = format!("t_{}", 100_000 + self.fresh_id());
+        self.conversations.insert(
+            id.clone(),
+            Conversation {
+                id: id.clone(),
+                page_id: page_id.to_owned(),
+                customer,
+                folder,
+                messages: Vec::new(),
+                can_reply: true,
+                held_by: None,
+            },
+        );
+        id
     }
 
     /// A message from the page, as staff typing in Facebook's own Page inbox would send it: a
@@ -701,22 +727,10 @@ impl World {
     /// Holds the emulator's own pictures a message names (`asset`, a sticker `asset:NAME`) as
     /// media, so that they are served at CDN links like any file.
     pub fn hold_assets(&mut self, content: &mut Content) -> Result<(), String> {
-        let hold = |world: &mut World, name: &str| -> Result<(String, u64), String> {
-            let bytes = super::scenario::picture(name)
-                .ok_or_else(|| format!("no picture {name} in the emulator's assets"))?;
-            let media = Media {
-                bytes: bytes.to_vec(),
-                mime_type: "image/png".into(),
-                name: name.to_owned(),
-                page_id: None,
-            };
-            let id = world.keep_media("image", media).map_err(|e| e.message)?;
-            Ok((id, bytes.len() as u64))
-        };
         if let Some(attachment) = content.attachment.as_mut()
             && let Some(asset) = attachment.asset.take()
         {
-            let (id, size) = hold(self, &asset)?;
+            let (id, size) = self.hold_asset(&asset)?;
             attachment.media = Some(id);
             attachment.size = size;
         }
@@ -725,10 +739,24 @@ impl World {
             .as_deref()
             .and_then(|s| s.strip_prefix("asset:"));
         if let Some(asset) = sticker_asset.map(str::to_owned) {
-            let (id, _) = hold(self, &asset)?;
+            let (id, _) = self.hold_asset(&asset)?;
             content.sticker = Some(format!("{STICKER_MEDIA}{id}"));
         }
         Ok(())
+    }
+
+    /// One of the emulator's own pictures, held as media: its id and size.
+    pub fn hold_asset(&mut self, name: &str) -> Result<(String, u64), String> {
+        let bytes = super::scenario::picture(name)
+            .ok_or_else(|| format!("no picture {name} in the emulator's assets"))?;
+        let media = Media {
+            bytes: bytes.to_vec(),
+            mime_type: "image/png".into(),
+            name: name.to_owned(),
+            page_id: None,
+        };
+        let id = self.keep_media("image", media).map_err(|e| e.message)?;
+        Ok((id, bytes.len() as u64))
     }
 
     /// `POST /{page-id}/messages` with Facebook's rules: text, or one file the page uploaded,
