@@ -81,6 +81,8 @@ pub struct Config {
     pub attachments: AttachmentSettings,
     #[serde(default)]
     pub webhook: WebhookSettings,
+    #[serde(default)]
+    pub comments: CommentSettings,
     /// `[keys.<mode>]`: the config's changes to the default bindings.
     #[serde(default, rename = "keys")]
     key_overrides: KeyOverrides,
@@ -167,6 +169,26 @@ impl Default for SyncSettings {
             spam_delay: Duration::from_secs(5 * 60),
             backfill_conversations: 200,
             human_agent_tag: true,
+        }
+    }
+}
+
+/// `[comments]`: the comments under the pages' posts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CommentSettings {
+    /// Read the comments at all.
+    pub read: bool,
+    /// Posts of the last this many days are read with their comments (7: as long as a
+    /// comment may be answered privately).
+    pub days: u32,
+}
+
+impl Default for CommentSettings {
+    fn default() -> Self {
+        Self {
+            read: true,
+            days: 7,
         }
     }
 }

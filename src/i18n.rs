@@ -54,6 +54,12 @@ strings! {
     Conversations => "Conversations", "Hội thoại";
     NoConversations => "No conversations here.", "Không có hội thoại nào.";
     NothingOpen => "Pick a conversation with j/k, open it with Enter.", "Chọn hội thoại bằng j/k, mở bằng Enter.";
+    HiddenMark => "hidden", "đã ẩn";
+    PrivateMark => "privately, in Messenger", "nhắn riêng qua Messenger";
+    CommentPreview => "Comment: {}", "Bình luận: {}";
+    ReplyInPublic => "Answer in public", "Trả lời công khai";
+    NoWindowUnderPost => "under the post", "dưới bài viết";
+    ThreadBanner => "💬 Comments under the post “{}”. Enter: answer in public · Ctrl-T: privately in Messenger · H: hide or show", "💬 Bình luận dưới bài “{}”. Enter: trả lời công khai · Ctrl-T: nhắn riêng qua Messenger · H: ẩn hoặc hiện";
     SpamBanner => "Facebook put this conversation in Spam. Reply to remove the spam mark.", "Facebook đã đưa hội thoại này vào mục Spam. Trả lời để gỡ đánh dấu spam.";
     SpamBannerClosed => "Facebook put this conversation in Spam. Its reply window has closed, so no reply can remove the mark.", "Facebook đã đưa hội thoại này vào mục Spam. Đã quá thời hạn trả lời nên không thể gỡ đánh dấu spam bằng tin trả lời.";
     Reply => "Reply", "Trả lời";
@@ -152,6 +158,19 @@ strings! {
     CliFileRefused => "Not attached: {}.", "Không đính kèm: {}.";
     CliSendingRestricted => "Facebook has restricted the page from sending messages for a while; the reply waits until {}", "Facebook đang tạm hạn chế trang gửi tin nhắn; tin trả lời chờ đến {}";
     CliRefused => "Not sent, and nothing stored: {}.", "Chưa gửi, và không lưu gì: {}.";
+    KeyHideComments => "under a post: hide the person's comments (they still see them), or show them again", "dưới bài viết: ẩn bình luận của khách (khách vẫn thấy), hoặc hiện lại";
+    NothingToModerate => "No comment to change here.", "Không có bình luận nào cần đổi.";
+    HidingComments => "Hiding {} comment(s)…", "Đang ẩn {} bình luận…";
+    ShowingComments => "Showing {} comment(s) again…", "Đang hiện lại {} bình luận…";
+    NotComments => "Only comments under a post can be hidden.", "Chỉ ẩn được bình luận dưới bài viết.";
+    CliNotAThread => "{} is a Messenger conversation, not comments: answer it with `pagedesk reply`.", "{} là hội thoại Messenger, không phải bình luận: trả lời bằng `pagedesk reply`.";
+    CliNothingToModerate => "No comment to change in {}.", "Không có bình luận nào cần đổi trong {}.";
+    CliHiding => "Hiding {} comment(s): done at the next sync.", "Đang ẩn {} bình luận: xong ở lần đồng bộ tới.";
+    CliShowing => "Showing {} comment(s) again: done at the next sync.", "Đang hiện lại {} bình luận: xong ở lần đồng bộ tới.";
+    RefusedFilesInComments => "a comment is answered with words only: send files in Messenger", "trả lời bình luận chỉ gửi được chữ: gửi ảnh, tệp qua Messenger";
+    RefusedNoComment => "there is no comment of theirs left to answer", "khách không còn bình luận nào để trả lời";
+    RefusedAnsweredPrivately => "this comment was answered privately already: Facebook takes only one private reply", "bình luận này đã được nhắn riêng rồi: Facebook chỉ cho nhắn riêng một lần";
+    RefusedTooOld => "this comment is more than 7 days old: Facebook no longer takes a private reply", "bình luận này đã quá 7 ngày: Facebook không cho nhắn riêng nữa";
     CliNotSent => "Not sent: {}. The reply is kept in the conversation, marked failed.", "Không gửi được: {}. Tin vẫn nằm trong hội thoại, đánh dấu lỗi.";
     DrNoPages => "No pages in the config: add a [[pages]] entry (see config.example.toml).", "Chưa có trang nào trong file cấu hình: thêm mục [[pages]] (xem config.example.toml).";
     DrEngine => "Sync engine: pid {} (it syncs and delivers replies for this data dir)", "Bộ đồng bộ: pid {} (đồng bộ và gửi tin cho thư mục dữ liệu này)";
@@ -364,6 +383,8 @@ strings! {
     KeyFilterMine => "filter: Mine (assigned to you)", "lọc: Của tôi (phân công cho bạn)";
     FilterNotSent => "Not sent", "Gửi lỗi";
     KeyFilterNotSent => "filter: Not sent (a reply Facebook did not take)", "lọc: Gửi lỗi (tin trả lời Facebook không nhận)";
+    FilterComments => "Comments", "Bình luận";
+    KeyFilterComments => "filter: Comments (under the pages' posts)", "lọc: Bình luận (dưới bài viết của trang)";
     KeyLabels => "labels of the conversation: put on, take off, create", "nhãn của hội thoại: gắn, gỡ, tạo";
     KeyFilterLabels => "show only conversations with some labels", "chỉ hiện hội thoại có nhãn nào đó";
     KeyAssign => "assign the conversation to a staff member", "phân công hội thoại cho nhân viên";
@@ -500,6 +521,7 @@ strings! {
     KeyScreenDown => "a screen down", "xuống một trang";
     KeyScreenUp => "a screen up", "lên một trang";
     KeySend => "send", "gửi";
+    KeySendPrivately => "under a post: answer privately in Messenger (once per comment, within 7 days)", "dưới bài viết: nhắn riêng qua Messenger (mỗi bình luận một lần, trong 7 ngày)";
     KeyNewline => "new line", "xuống dòng";
     KeyLeave => "leave the reply box (the draft is kept)", "rời ô trả lời (giữ bản nháp)";
     KeyInsert => "insert the quick reply", "chèn trả lời nhanh";
@@ -603,6 +625,18 @@ impl Tr {
                 format!("{weekday}, {}", day.format("%d/%m/%Y"))
             }
         }
+    }
+
+    /// Why a reply to a comment is refused before it is stored, in this language.
+    pub fn comment_refusal(self, refusal: crate::model::CommentRefusal) -> String {
+        use crate::model::CommentRefusal;
+        self.t(match refusal {
+            CommentRefusal::Files => S::RefusedFilesInComments,
+            CommentRefusal::NoComment => S::RefusedNoComment,
+            CommentRefusal::AnsweredPrivately => S::RefusedAnsweredPrivately,
+            CommentRefusal::TooOld => S::RefusedTooOld,
+        })
+        .to_owned()
     }
 
     /// Why a reply is not sent (yet), in this language, from the code the engine stored with

@@ -119,6 +119,53 @@ impl MessageId {
     }
 }
 
+/// Where a reply goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    /// To the person in Messenger (`POST /{page-id}/messages`).
+    Messenger,
+    /// Under comment `.0`, in public (`POST /{comment-id}/comments`).
+    Comment(CommentId),
+    /// To the author of comment `.0`, privately in Messenger: once per comment, within 7 days.
+    Private(CommentId),
+}
+
+impl Via {
+    /// As the outbox keeps it: the way, and the comment.
+    pub fn columns(&self) -> (&'static str, Option<&CommentId>) {
+        match self {
+            Via::Messenger => ("messenger", None),
+            Via::Comment(id) => ("comment", Some(id)),
+            Via::Private(id) => ("private", Some(id)),
+        }
+    }
+
+    pub fn from_columns(way: &str, target: Option<CommentId>) -> Via {
+        match (way, target) {
+            ("comment", Some(id)) => Via::Comment(id),
+            ("private", Some(id)) => Via::Private(id),
+            _ => Via::Messenger,
+        }
+    }
+}
+
+/// Why a reply to a comment is refused before it is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CommentRefusal {
+    /// Comments take words only here.
+    #[error("a comment is answered with words only: files go in Messenger")]
+    Files,
+    /// The person has no comment left in the thread to answer.
+    #[error("there is no comment of theirs to answer")]
+    NoComment,
+    /// The comment was answered privately already (Facebook takes one private reply).
+    #[error("this comment was answered privately already: Facebook takes only one private reply")]
+    AnsweredPrivately,
+    /// The comment is more than 7 days old.
+    #[error("this comment is more than 7 days old: Facebook no longer takes a private reply")]
+    TooOld,
+}
+
 /// The folders of a Page inbox, as named by the `folder` parameter.
 #[derive(
     Debug,
@@ -210,10 +257,12 @@ pub enum Filter {
     Mine,
     /// With a reply Facebook did not take, waiting for staff (retry, or take it back).
     NotSent,
+    /// Threads of comments under the pages' posts, not done.
+    Comments,
 }
 
 impl Filter {
-    pub const ALL: [Filter; 7] = [
+    pub const ALL: [Filter; 8] = [
         Filter::All,
         Filter::Spam,
         Filter::Unread,
@@ -221,6 +270,7 @@ impl Filter {
         Filter::Done,
         Filter::Mine,
         Filter::NotSent,
+        Filter::Comments,
     ];
 }
 

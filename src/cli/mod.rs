@@ -19,9 +19,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::config::Config;
 use crate::files::OutgoingFile;
 use crate::i18n::{Lang, S, Tr};
-use crate::model::{ConversationId, Direction, Filter, LabelMatch, PageId, SendStatus};
+use crate::model::{
+    CommentId, ConversationId, Direction, Filter, LabelMatch, PageId, PostId, SendStatus,
+};
 use crate::store::private::LOG_FILE;
-use crate::store::{Lease, ListQuery, Store};
+use crate::store::{Lease, ListQuery, Store, StoreError};
 use crate::sync::{Delivery, Engine, EngineCommand, PageOutcome, SyncEvent, Trigger};
 use crate::text::fit;
 use output::local_time;
@@ -90,6 +92,28 @@ enum Command {
         /// A picture, video, audio or document to send (repeatable; up to 25 MB each).
         #[arg(long = "attach", value_name = "FILE")]
         files: Vec<std::path::PathBuf>,
+    },
+    /// List the threads of comments under the pages' posts, newest first: one per person per
+    /// post, with the page's answers.
+    Comments {
+        #[arg(long)]
+        page: Option<String>,
+        /// Only the threads under this post.
+        #[arg(long)]
+        post: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Answer a thread of comments (its person's newest comment) in public (`reply`) or once
+    /// privately in Messenger (`private`), or hide its person's comments or show them again
+    /// (`hide`, `show`; a comment's id: that comment alone).
+    Comment {
+        #[arg(value_enum)]
+        action: CommentAction,
+        /// The thread, as `pagedesk comments` lists it (or, to hide or show, a comment).
+        id: String,
+        /// The words of a reply.
+        text: Option<String>,
     },
     /// Turn syncing of the Spam folder on or off (every page without --page).
     SpamSync {
@@ -174,6 +198,14 @@ enum Command {
     /// The inbox on the emulator's Vietnamese shop pages, with buyers writing live; data in a
     /// throwaway directory unless --data-dir is given.
     Demo,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CommentAction {
+    Reply,
+    Private,
+    Hide,
+    Show,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -291,6 +323,38 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             };
             conversations(tr, &store, &query, *json)
         }
+        Command::Comments { page, post, json } => {
+            let store = store.lock().expect("store");
+            let query = ListQuery {
+                page_id: page.clone().map(PageId::from),
+                filter: crate::model::Filter::Comments,
+                post_id: post.clone().map(PostId::from),
+                ..ListQuery::default()
+            };
+            conversations(tr, &store, &query, *json)
+        }
+        Command::Comment { action, id, text } => {
+            let config = cli.config()?;
+            let mut writes = startup::open_database(&data_dir)?.as_staff(&config.staff_name());
+            match action {
+                CommentAction::Hide | CommentAction::Show => {
+                    let hidden = *action == CommentAction::Hide;
+                    moderate(tr, &mut writes, id, hidden)
+                }
+                CommentAction::Reply | CommentAction::Private => {
+                    let engine = build_engine(&config, store.clone(), None)?;
+                    let thread = ConversationId::from(id.as_str());
+                    let reply_to = Reply {
+                        conversation_id: &thread,
+                        text: text.as_deref().unwrap_or_default(),
+                        files: &[],
+                        human_agent_tag: config.sync.human_agent_tag,
+                        privately: *action == CommentAction::Private,
+                    };
+                    reply(tr, &engine, &mut writes, reply_to).await
+                }
+            }
+        }
         Command::Messages {
             conversation_id,
             json,
@@ -314,6 +378,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 text,
                 files,
                 human_agent_tag,
+                privately: false,
             };
             reply(tr, &engine, &mut writes, reply_to).await
         }
@@ -685,6 +750,8 @@ struct Reply<'a> {
     files: &'a [std::path::PathBuf],
     /// `human_agent_tag` in the config.
     human_agent_tag: bool,
+    /// A thread of comments answered privately in Messenger, not in public.
+    privately: bool,
 }
 
 /// Stores the reply (the text, then each file that Facebook would take) and delivers its
@@ -702,16 +769,28 @@ async fn reply(
         text,
         files: paths,
         human_agent_tag,
+        privately,
     } = reply;
     let text = crate::text::clean(text).trim_end().to_owned();
     let Some(conversation) = writes.conversation(conversation_id)? else {
         eprintln!("{}", tr.f(S::CliNoConversation, &[&conversation_id]));
         return Ok(ExitCode::FAILURE);
     };
-    let rules = conversation.reply_to(human_agent_tag);
-    let allowed = match text.trim().is_empty() {
-        true => rules.allowed(Utc::now()),
-        false => rules.kind(&text, Utc::now()),
+    if privately && conversation.post_id.is_none() {
+        eprintln!("{}", tr.f(S::CliNotAThread, &[&conversation_id]));
+        return Ok(ExitCode::FAILURE);
+    }
+    // Messenger's windows do not bound an answer to a comment.
+    let allowed = match (&conversation.post_id, text.trim().is_empty()) {
+        (Some(_), _) => Ok(()),
+        (None, true) => conversation
+            .reply_to(human_agent_tag)
+            .allowed(Utc::now())
+            .map(drop),
+        (None, false) => conversation
+            .reply_to(human_agent_tag)
+            .kind(&text, Utc::now())
+            .map(drop),
     };
     if let Err(problem) = allowed {
         let why = tr.reply_problem(Some(problem), "", crate::sync::local_hm);
@@ -732,8 +811,20 @@ async fn reply(
     if text.trim().is_empty() && files.is_empty() && refused {
         return Ok(ExitCode::FAILURE);
     }
-    let message_ids =
-        writes.enqueue_reply_with_files(conversation_id, &text, &files, Utc::now())?;
+    let stored = match privately {
+        true => writes
+            .enqueue_private_reply(conversation_id, &text, Utc::now())
+            .map(|id| vec![id]),
+        false => writes.enqueue_reply_with_files(conversation_id, &text, &files, Utc::now()),
+    };
+    let message_ids = match stored {
+        Ok(ids) => ids,
+        Err(StoreError::CommentReply(refusal)) => {
+            eprintln!("{}", tr.f(S::CliRefused, &[&tr.comment_refusal(refusal)]));
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(error) => return Err(error.into()),
+    };
     for message_id in message_ids {
         // The parts go in order: one not sent holds back those after it (kept in the outbox).
         let sent = match engine.deliver(message_id).await? {
@@ -835,4 +926,21 @@ fn pages_named<'a>(
             (p, format!("{name} ({})", p.id))
         })
         .collect())
+}
+
+/// Asks for a thread's comments (or one comment) to be hidden or shown again; the engine that
+/// syncs the page carries it out (`pagedesk sync`, or the running one within seconds).
+fn moderate(tr: Tr, writes: &mut Store, id: &str, hidden: bool) -> Result<ExitCode> {
+    let now = Utc::now();
+    let asked = match writes.moderate_comment(&CommentId::from(id), hidden, now)? {
+        true => 1,
+        false => writes.moderate_thread(&ConversationId::from(id), hidden, now)?,
+    };
+    let said = match (asked, hidden) {
+        (0, _) => tr.f(S::CliNothingToModerate, &[&id]),
+        (_, true) => tr.f(S::CliHiding, &[&asked]),
+        (_, false) => tr.f(S::CliShowing, &[&asked]),
+    };
+    out!("{said}");
+    Ok(ExitCode::SUCCESS)
 }

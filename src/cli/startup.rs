@@ -149,6 +149,7 @@ fn engine(
     )
     .with_live_poll_interval(config.webhook.poll_interval)
     .with_round_robin(round_robin)
+    .with_comments(config.comments.clone())
     .with_app_id(config.graph.app_id.clone()))
 }
 

@@ -46,6 +46,12 @@ pub enum GraphError {
     /// Code 10, subcode 2018278: the messaging window is closed.
     #[error("outside the messaging window: Facebook allows no more replies to this customer")]
     WindowClosed,
+    /// Code 10900 (UNCONFIRMED, widely cited): the comment has its one private reply already.
+    #[error("Facebook says this comment was answered privately already (error 10900)")]
+    AlreadyRepliedPrivately,
+    /// Code 10903: too late for a private reply to the comment (7 days).
+    #[error("Facebook no longer takes a private reply to this comment (error 10903)")]
+    PrivateReplyTooLate,
     /// Code 551 or 200/1545041.
     #[error("this person isn't available right now (Facebook error {code})")]
     RecipientUnavailable { code: i64 },
@@ -131,6 +137,8 @@ impl GraphError {
             },
             other @ (GraphError::RateLimited { .. }
             | GraphError::WindowClosed
+            | GraphError::AlreadyRepliedPrivately
+            | GraphError::PrivateReplyTooLate
             | GraphError::RecipientUnavailable { .. }) => other,
         }
     }
@@ -141,6 +149,8 @@ impl GraphError {
         !matches!(
             self,
             GraphError::WindowClosed
+                | GraphError::AlreadyRepliedPrivately
+                | GraphError::PrivateReplyTooLate
                 | GraphError::Invalid { .. }
                 | GraphError::CannotMessage { .. }
                 | GraphError::NoMatchingUser { .. }
@@ -223,9 +233,10 @@ pub fn classify(
             code,
             retry_after: Usage::from_headers(headers, page_id).regain_access_after,
         },
-        (10, Some(2018278)) | (10900 | 10903, _) | (_, Some(10900 | 10903)) => {
-            GraphError::WindowClosed
-        }
+        (10, Some(2018278)) => GraphError::WindowClosed,
+        // Cited for private replies to comments (shared/graph-api.md), not the message window.
+        (10900, _) | (_, Some(10900)) => GraphError::AlreadyRepliedPrivately,
+        (10903, _) | (_, Some(10903)) => GraphError::PrivateReplyTooLate,
         (551, _) | (200, Some(1545041)) => GraphError::RecipientUnavailable { code },
         (230, _) => GraphError::CannotMessage { code, message },
         (10, Some(1893063)) => GraphError::SendingRestricted { message },
@@ -382,8 +393,14 @@ mod tests {
             classify_code(368, None),
             GraphError::PolicyBlocked { code: 368, .. }
         ));
-        assert_eq!(classify_code(10900, None), GraphError::WindowClosed);
-        assert_eq!(classify_code(10, Some(10903)), GraphError::WindowClosed);
+        assert_eq!(
+            classify_code(10900, None),
+            GraphError::AlreadyRepliedPrivately
+        );
+        assert_eq!(
+            classify_code(10, Some(10903)),
+            GraphError::PrivateReplyTooLate
+        );
         assert!(matches!(
             classify_code(100, Some(2018001)),
             GraphError::NoMatchingUser { .. }

@@ -75,6 +75,7 @@ impl Store {
         let mut statement = self.conn.prepare_cached(
             "SELECT c.customer_name, h.app_id FROM thread_holders h JOIN conversations c
                 ON c.page_id = h.page_id AND c.customer_id = h.person_id
+                AND c.channel = 'messenger'
              WHERE h.page_id = ?1 ORDER BY h.since DESC",
         )?;
         let held = statement

@@ -10,7 +10,9 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::inbox::apply_thread;
 use super::{Applied, ConversationUpdate, NewMessage, Result, Store, to_time};
-use crate::model::{CommentId, ConversationId, Direction, Folder, PageId, PostId, Psid};
+use crate::model::{
+    CommentId, CommentRefusal, ConversationId, Direction, Folder, PageId, PostId, Psid, Via,
+};
 
 /// A post as read from Facebook, with the comments read of it.
 #[derive(Debug, Clone)]
@@ -21,6 +23,8 @@ pub struct PostRead {
     pub created_time: DateTime<Utc>,
     /// Facebook's `updated_time`: its last comment's time.
     pub updated_time: Option<DateTime<Utc>>,
+    /// How many comments Facebook says it has.
+    pub comment_count: Option<u64>,
     pub permalink: Option<String>,
     pub picture: Option<String>,
     /// Oldest first.
@@ -53,23 +57,46 @@ pub struct PostRow {
     pub picture: Option<String>,
 }
 
+/// A post as it was when its comments were last read: Facebook's `updated_time`, and how
+/// many comments it said the post had.
+pub type ReadThrough = (Option<DateTime<Utc>>, Option<u64>);
+
 /// The thread of `person` under `post`.
 pub fn thread_id(post: &PostId, person: &Psid) -> ConversationId {
     format!("{post}/{person}").into()
 }
 
 impl Store {
-    /// Facebook's `updated_time` of the post when its comments were last read.
-    pub fn post_read_through(&self, post: &PostId) -> Result<Option<DateTime<Utc>>> {
-        let read: Option<Option<i64>> = self
+    /// Facebook's `updated_time` of the post and its count of comments when its comments
+    /// were last read.
+    pub fn post_read_through(&self, post: &PostId) -> Result<Option<ReadThrough>> {
+        Ok(self
             .conn
             .query_row(
-                "SELECT read_through FROM posts WHERE id = ?1",
+                "SELECT read_through, comment_count FROM posts WHERE id = ?1",
                 [post],
-                |r| r.get(0),
+                |r| {
+                    Ok((
+                        r.get::<_, Option<i64>>(0)?.map(to_time),
+                        r.get::<_, Option<i64>>(1)?.map(|n| n as u64),
+                    ))
+                },
             )
-            .optional()?;
-        Ok(read.flatten().map(to_time))
+            .optional()?)
+    }
+
+    /// Which of these comments are stored.
+    pub fn stored_comment_ids(&self, ids: &[CommentId]) -> Result<HashSet<CommentId>> {
+        let mut statement = self
+            .conn
+            .prepare_cached("SELECT 1 FROM comments WHERE id = ?1")?;
+        let mut stored = HashSet::new();
+        for id in ids {
+            if statement.exists([id])? {
+                stored.insert(id.clone());
+            }
+        }
+        Ok(stored)
     }
 
     /// The post a thread is under.
@@ -99,11 +126,11 @@ impl Store {
         let tx = self.write()?;
         tx.prepare_cached(
             "INSERT INTO posts (id, page_id, message, created_time, read_through, permalink,
-                picture)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                picture, comment_count)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (id) DO UPDATE SET message = excluded.message,
                 read_through = excluded.read_through, permalink = excluded.permalink,
-                picture = excluded.picture",
+                picture = excluded.picture, comment_count = excluded.comment_count",
         )?
         .execute(params![
             post.id,
@@ -113,6 +140,7 @@ impl Store {
             post.updated_time.map(|t| t.timestamp()),
             post.permalink,
             post.picture,
+            post.comment_count.map(|n| n as i64),
         ])?;
         for comment in &post.comments {
             tx.prepare_cached(
@@ -247,3 +275,206 @@ fn gone_from_facebook(tx: &Transaction<'_>, post: &PostRead) -> rusqlite::Result
     }
     Ok(())
 }
+
+/// The person's newest comment in thread `thread`, which a public reply answers.
+pub(super) fn newest_comment(
+    tx: &Transaction<'_>,
+    thread: &ConversationId,
+) -> std::result::Result<CommentId, super::StoreError> {
+    let newest: Option<CommentId> = tx
+        .prepare_cached(
+            "SELECT fb_id FROM messages WHERE conversation_id = ?1 AND direction = 'in'
+                AND removed = 0 AND fb_id IS NOT NULL
+             ORDER BY created_time DESC, id DESC LIMIT 1",
+        )?
+        .query_row([thread], |r| r.get(0))
+        .optional()?;
+    newest.ok_or(super::StoreError::CommentReply(CommentRefusal::NoComment))
+}
+
+impl Store {
+    /// Writes the one private reply to the person's newest comment in thread `thread`, pending,
+    /// before anything is sent; refused, with nothing stored, when Facebook would refuse it (a
+    /// comment answered privately already, or more than 7 days old). Returns its message id.
+    pub fn enqueue_private_reply(
+        &mut self,
+        thread: &ConversationId,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        if text.trim().is_empty() {
+            return Err(super::StoreError::EmptyReply);
+        }
+        let staff = self.staff.clone();
+        let tx = self.write()?;
+        let target: Option<(PageId, String, Psid)> = tx
+            .query_row(
+                "SELECT c.page_id, p.name, c.customer_id FROM conversations c
+                 JOIN pages p ON p.id = c.page_id WHERE c.id = ?1 AND c.post_id IS NOT NULL",
+                [thread],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((page_id, page_name, person)) = target else {
+            return Err(super::StoreError::NoConversation(thread.to_string()));
+        };
+        let comment = newest_comment(&tx, thread)?;
+        let (written, answered): (i64, Option<i64>) = tx.query_row(
+            "SELECT m.created_time, k.private_reply FROM messages m
+             JOIN comments k ON k.id = m.fb_id WHERE m.fb_id = ?1",
+            [&comment],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        if answered.is_some() {
+            return Err(super::StoreError::CommentReply(
+                CommentRefusal::AnsweredPrivately,
+            ));
+        }
+        if now - to_time(written) > PRIVATE_REPLY_WITHIN {
+            return Err(super::StoreError::CommentReply(CommentRefusal::TooOld));
+        }
+        let sent_by = Some(staff.as_str()).filter(|s| !s.is_empty());
+        tx.execute(
+            "INSERT INTO messages (conversation_id, direction, from_id, from_name, text,
+                created_time, status, sent_by)
+             VALUES (?1, 'out', ?2, ?3, ?4, ?5, 'pending', ?6)",
+            params![thread, page_id, page_name, text, now.timestamp(), sent_by],
+        )?;
+        let message_id = tx.last_insert_rowid();
+        super::index_message(&tx, message_id, now.timestamp(), text)?;
+        tx.execute(
+            "UPDATE comments SET private_reply = ?2 WHERE id = ?1",
+            params![comment, message_id],
+        )?;
+        let via = Via::Private(comment);
+        let (via, target) = via.columns();
+        tx.execute(
+            "INSERT INTO outbox (message_id, page_id, recipient_id, next_attempt_at, via, target)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![message_id, page_id, person, now.timestamp(), via, target],
+        )?;
+        tx.execute(
+            "DELETE FROM drafts WHERE conversation_id = ?1 AND staff IN (?2, '')",
+            params![thread, staff],
+        )?;
+        super::refresh_last_speaker(&tx, thread)?;
+        tx.commit()?;
+        Ok(message_id)
+    }
+
+    /// Facebook took the private reply to `comment` as message `message_id` (the person's
+    /// Messenger conversation holds it).
+    pub fn note_private_reply(&mut self, comment: &CommentId, message_id: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE comments SET private_message_id = ?2 WHERE id = ?1",
+            params![comment, message_id],
+        )?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Asks for the person's comments in thread `thread` to be hidden (`hidden`) or shown again:
+    /// those not so already. Returns how many.
+    pub fn moderate_thread(
+        &mut self,
+        thread: &ConversationId,
+        hidden: bool,
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        let tx = self.write()?;
+        let asked = tx.execute(
+            "INSERT INTO comment_moderation (comment_id, page_id, hidden, requested_at)
+             SELECT k.id, c.page_id, ?2, ?3 FROM messages m
+             JOIN conversations c ON c.id = m.conversation_id
+             JOIN comments k ON k.id = m.fb_id
+             WHERE m.conversation_id = ?1 AND m.direction = 'in' AND m.removed = 0
+               AND k.hidden != ?2
+             ON CONFLICT (comment_id) DO UPDATE SET hidden = excluded.hidden,
+                requested_at = excluded.requested_at, error = NULL",
+            params![thread, hidden, now.timestamp()],
+        )?;
+        tx.commit()?;
+        Ok(asked)
+    }
+
+    /// Asks for one comment to be hidden or shown again; false when no such comment is stored.
+    pub fn moderate_comment(
+        &mut self,
+        comment: &CommentId,
+        hidden: bool,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let tx = self.write()?;
+        let asked = tx.execute(
+            "INSERT INTO comment_moderation (comment_id, page_id, hidden, requested_at)
+             SELECT k.id, p.page_id, ?2, ?3 FROM comments k JOIN posts p ON p.id = k.post_id
+             WHERE k.id = ?1
+             ON CONFLICT (comment_id) DO UPDATE SET hidden = excluded.hidden,
+                requested_at = excluded.requested_at, error = NULL",
+            params![comment, hidden, now.timestamp()],
+        )?;
+        tx.commit()?;
+        Ok(asked > 0)
+    }
+
+    /// The hides and shows asked of a page and not refused, oldest first.
+    pub fn moderation_due(&self, page: &PageId) -> Result<Vec<(CommentId, bool)>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT comment_id, hidden FROM comment_moderation
+             WHERE page_id = ?1 AND error IS NULL ORDER BY requested_at, comment_id",
+        )?;
+        let due = statement
+            .query_map([page], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(due)
+    }
+
+    /// Facebook hid or showed the comment (`Ok`), or refused, with why.
+    pub fn moderated(
+        &mut self,
+        comment: &CommentId,
+        hidden: bool,
+        outcome: std::result::Result<(), String>,
+    ) -> Result<()> {
+        let tx = self.write()?;
+        match outcome {
+            Ok(()) => {
+                tx.execute(
+                    "UPDATE comments SET hidden = ?2 WHERE id = ?1",
+                    params![comment, hidden],
+                )?;
+                tx.execute(
+                    "DELETE FROM comment_moderation WHERE comment_id = ?1 AND hidden = ?2",
+                    params![comment, hidden],
+                )?;
+            }
+            Err(why) => {
+                tx.execute(
+                    "UPDATE comment_moderation SET error = ?2 WHERE comment_id = ?1",
+                    params![comment, why],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Why Facebook refused to hide or show a comment of thread `thread`, if it did.
+    pub fn moderation_refused(&self, thread: &ConversationId) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT d.error FROM comment_moderation d
+                 JOIN messages m ON m.fb_id = d.comment_id
+                 WHERE m.conversation_id = ?1 AND d.error IS NOT NULL
+                 ORDER BY d.requested_at DESC LIMIT 1",
+                [thread],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+}
+
+/// Facebook takes a private reply up to 7 days after the comment.
+pub const PRIVATE_REPLY_WITHIN: chrono::Duration = chrono::Duration::days(7);

@@ -63,6 +63,8 @@ pub enum StoreError {
     EmptyReply,
     #[error("no conversation {0} in the database: run `pagedesk sync --once` first")]
     NoConversation(String),
+    #[error("{0}")]
+    CommentReply(crate::model::CommentRefusal),
     #[error("a label needs a name")]
     EmptyLabel,
     #[error("there is a label named {0} already")]
@@ -126,6 +128,7 @@ fn filter_condition(filter: Filter) -> &'static str {
         Filter::NotSent => {
             "c.id IN (SELECT f.conversation_id FROM messages f WHERE f.status = 'failed')"
         }
+        Filter::Comments => "c.channel = 'comments' AND c.done_at IS NULL",
     }
 }
 
@@ -138,6 +141,8 @@ pub struct ListQuery {
     pub order: Order,
     pub labels: Vec<i64>,
     pub label_match: crate::model::LabelMatch,
+    /// Only the threads of comments under this post.
+    pub post_id: Option<PostId>,
 }
 
 /// How a list is ordered.
@@ -178,6 +183,7 @@ pub struct FilterCounts {
     pub done: usize,
     pub mine: usize,
     pub not_sent: usize,
+    pub comments: usize,
 }
 
 impl FilterCounts {
@@ -190,6 +196,7 @@ impl FilterCounts {
             Filter::Done => self.done,
             Filter::Mine => self.mine,
             Filter::NotSent => self.not_sent,
+            Filter::Comments => self.comments,
         }
     }
 }
@@ -338,6 +345,9 @@ pub struct ConversationRow {
     /// Another app has the conversation (conversation routing).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub held_by: Option<crate::model::HeldBy>,
+    /// A thread of comments under this post, not a Messenger conversation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub post_id: Option<PostId>,
 }
 
 impl ConversationRow {
@@ -402,6 +412,12 @@ pub struct MessageRow {
     /// Staff took it back while an attempt may have reached Facebook: being looked for there.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub withdrawn: bool,
+    /// A comment the page hid: seen by its author and their friends only.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub hidden: bool,
+    /// The page's private reply to a comment, sent to the person in Messenger.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub private_reply: bool,
 }
 
 fn is_zero(n: &i64) -> bool {
@@ -629,6 +645,8 @@ pub struct QueuedReply {
     pub waits_for_earlier: bool,
     /// Staff took it back while an attempt may have reached Facebook: looked for, never sent.
     pub withdrawn: bool,
+    /// Where it goes: Messenger, or a comment.
+    pub via: crate::model::Via,
 }
 
 /// What became of a reply, as the database holds it now.

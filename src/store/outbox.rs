@@ -5,7 +5,7 @@ use rusqlite::{OptionalExtension, ToSql, params};
 
 use super::*;
 use crate::files::{FileKind, OutgoingFile};
-use crate::model::{Attachment, PageId};
+use crate::model::{Attachment, CommentId, CommentRefusal, PageId, PostId, Via};
 
 /// Takes an unsent reply out of the outbox, the chat and the search: the file it was to send,
 /// if it carried one.
@@ -15,6 +15,11 @@ fn remove_reply(
     conversation: &ConversationId,
 ) -> Result<Option<crate::files::OutgoingFile>> {
     tx.execute("DELETE FROM outbox WHERE message_id = ?1", [message_id])?;
+    // A private reply never sent leaves its comment free to get one.
+    tx.execute(
+        "UPDATE comments SET private_reply = NULL WHERE private_reply = ?1",
+        [message_id],
+    )?;
     tx.execute(
         "DELETE FROM message_search WHERE rowid = (SELECT search_key FROM messages WHERE id = ?1)",
         [message_id],
@@ -233,16 +238,24 @@ impl Store {
         }
         let staff = self.staff.clone();
         let tx = self.write()?;
-        let target: Option<(ConversationId, String, Psid)> = tx
+        let target: Option<(ConversationId, String, Psid, Option<PostId>)> = tx
             .query_row(
-                "SELECT c.page_id, c.customer_id, p.name FROM conversations c
+                "SELECT c.page_id, c.customer_id, p.name, c.post_id FROM conversations c
                  JOIN pages p ON p.id = c.page_id WHERE c.id = ?1",
                 [conversation_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()?;
-        let Some((page_id, customer_id, page_name)) = target else {
+        let Some((page_id, customer_id, page_name, post)) = target else {
             return Err(StoreError::NoConversation(conversation_id.to_string()));
+        };
+        // Under a post, the reply answers the person's newest comment in public.
+        let via = match post {
+            None => Via::Messenger,
+            Some(_) if !files.is_empty() => {
+                return Err(StoreError::CommentReply(CommentRefusal::Files));
+            }
+            Some(_) => Via::Comment(super::comments::newest_comment(&tx, conversation_id)?),
         };
         let sent_by = Some(staff.as_str()).filter(|s| !s.is_empty());
         let parts = has_text
@@ -288,10 +301,19 @@ impl Store {
             } else {
                 index_message(&tx, message_id, now.timestamp(), text)?;
             }
+            let (via_name, via_target) = via.columns();
             tx.execute(
-                "INSERT INTO outbox (message_id, page_id, recipient_id, next_attempt_at)
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![message_id, page_id, customer_id, now.timestamp()],
+                "INSERT INTO outbox (message_id, page_id, recipient_id, next_attempt_at, via,
+                    target)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    message_id,
+                    page_id,
+                    customer_id,
+                    now.timestamp(),
+                    via_name,
+                    via_target
+                ],
             )?;
             ids.push(message_id);
         }
@@ -317,7 +339,7 @@ impl Store {
                 EXISTS (SELECT 1 FROM outbox e JOIN messages em ON em.id = e.message_id
                     WHERE em.conversation_id = m.conversation_id AND e.message_id < o.message_id)
                     AS waits_for_earlier,
-                o.withdrawn_at IS NOT NULL AS withdrawn
+                o.withdrawn_at IS NOT NULL AS withdrawn, o.via, o.target
              FROM outbox o JOIN messages m ON m.id = o.message_id
              JOIN conversations c ON c.id = m.conversation_id
              WHERE {condition} ORDER BY o.message_id"
@@ -340,6 +362,10 @@ impl Store {
                     .map(to_time),
                 can_reply: r.get("can_reply")?,
                 human_agent_refused: r.get("human_agent_refused")?,
+                via: crate::model::Via::from_columns(
+                    &r.get::<_, String>("via")?,
+                    r.get::<_, Option<CommentId>>("target")?,
+                ),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -24,7 +24,8 @@ const CONVERSATION_COLUMNS: &str = "c.id, c.page_id, p.name AS page_name, c.cust
          ORDER BY l.name COLLATE NOCASE) l) AS labels,
     c.assignee, c.listed_time,
     EXISTS (SELECT 1 FROM messages f WHERE f.conversation_id = c.id AND f.status = 'failed')
-        AS failed_reply";
+        AS failed_reply,
+    c.post_id";
 
 fn conversation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationRow> {
     let folder: String = r.get("folder")?;
@@ -57,6 +58,7 @@ fn conversation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationRow> 
         failed_reply: r.get("failed_reply")?,
         referral: None,
         held_by: None,
+        post_id: r.get("post_id")?,
     })
 }
 
@@ -99,6 +101,10 @@ impl ListQuery {
         if self.filter == Filter::Mine {
             params.push((":me", me));
         }
+        if let Some(post) = &self.post_id {
+            parts.push("c.post_id = :post".to_owned());
+            params.push((":post", post as &dyn ToSql));
+        }
         if !self.labels.is_empty() {
             let ids: Vec<String> = self.labels.iter().map(i64::to_string).collect();
             let ids = ids.join(", ");
@@ -135,6 +141,10 @@ impl Store {
     }
 
     fn with_origin(&self, mut row: ConversationRow) -> Result<ConversationRow> {
+        // A thread of comments came from its post; Messenger's routing is not about it.
+        if row.post_id.is_some() {
+            return Ok(row);
+        }
         row.referral = super::changes::referral_of(&self.conn, &row.page_id, &row.customer_id)?;
         row.held_by = super::changes::held_by(&self.conn, &row.page_id, &row.customer_id)?;
         Ok(row)
@@ -296,6 +306,7 @@ impl Store {
             done,
             mine: count(Filter::Mine)?,
             not_sent: count(Filter::NotSent)?,
+            comments: count(Filter::Comments)?,
         })
     }
 
@@ -335,7 +346,12 @@ impl Store {
                     WHERE r.mid = messages.fb_id AND r.reactor_id IN (c.customer_id, c.page_id)
                     ORDER BY r.reacted_at, r.reactor_id) x) AS reactions,
                 EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = messages.id
-                    AND o.withdrawn_at IS NOT NULL) AS withdrawn
+                    AND o.withdrawn_at IS NOT NULL) AS withdrawn,
+                EXISTS (SELECT 1 FROM comments k WHERE k.id = messages.fb_id AND k.hidden)
+                    AS hidden,
+                EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = messages.id
+                        AND o.via = 'private')
+                    OR COALESCE(messages.fb_id LIKE '%#private', 0) AS private_reply
              FROM messages WHERE conversation_id = ?1 ORDER BY created_time, id",
         )?;
         let rows = stmt.query_map([conversation_id], |r| {
@@ -375,6 +391,8 @@ impl Store {
                 reactions: serde_json::from_str(&r.get::<_, String>("reactions")?)
                     .unwrap_or_default(),
                 withdrawn: r.get("withdrawn")?,
+                hidden: r.get("hidden")?,
+                private_reply: r.get("private_reply")?,
                 retry_possible: r.get("retry_possible")?,
                 problem: r
                     .get::<_, Option<String>>("error_code")?
@@ -686,6 +704,7 @@ mod tests {
                 done: 0,
                 mine: 0,
                 not_sent: 0,
+                comments: 0,
             }
         );
         let unreplied = ListQuery {

@@ -496,9 +496,10 @@ CREATE TABLE posts (
     page_id      TEXT NOT NULL,
     message      TEXT NOT NULL,
     created_time INTEGER NOT NULL,
-    -- Facebook's updated_time of the post when its comments were last read: unchanged,
-    -- nothing was written under it since.
+    -- Facebook's updated_time of the post, and how many comments it had, when its comments
+    -- were last read: both unchanged, nothing was written under it or removed since.
     read_through INTEGER,
+    comment_count INTEGER,
     permalink    TEXT,
     picture      TEXT
 );
@@ -511,5 +512,22 @@ CREATE TABLE comments (
     hidden    INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX comments_of_post ON comments(post_id);
+-- A reply goes to Messenger, or answers comment `target` in public ('comment') or privately
+-- ('private').
+ALTER TABLE outbox ADD COLUMN via TEXT NOT NULL DEFAULT 'messenger';
+ALTER TABLE outbox ADD COLUMN target TEXT;
+-- A comment's one private reply, from the moment it is stored: a second is refused before it
+-- is stored, whatever became of the first. Facebook's message id once it is sent.
+ALTER TABLE comments ADD COLUMN private_reply INTEGER;
+ALTER TABLE comments ADD COLUMN private_message_id TEXT;
+-- Hiding a comment or showing it again, asked by staff in any pagedesk and carried out by the
+-- engine that syncs the page; `error` says why Facebook refused.
+CREATE TABLE comment_moderation (
+    comment_id   TEXT PRIMARY KEY,
+    page_id      TEXT NOT NULL,
+    hidden       INTEGER NOT NULL,
+    requested_at INTEGER NOT NULL,
+    error        TEXT
+);
 "#,
 ];

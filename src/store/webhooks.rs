@@ -127,7 +127,8 @@ impl Store {
         let mut statement = self.conn.prepare(
             "SELECT DISTINCT q.page_id, q.person_id FROM webhook_messages q
              WHERE NOT EXISTS (SELECT 1 FROM conversations c
-                               WHERE c.page_id = q.page_id AND c.customer_id = q.person_id)",
+                               WHERE c.page_id = q.page_id AND c.customer_id = q.person_id
+                                 AND c.channel = 'messenger')",
         )?;
         let people = statement
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -153,7 +154,8 @@ impl Store {
                     c.updated_time, c.can_reply
                  FROM conversations c
                  WHERE c.id IN (SELECT k.id FROM webhook_messages q CROSS JOIN conversations k
-                     ON k.customer_id = q.person_id AND k.page_id = q.page_id)",
+                     ON k.customer_id = q.person_id AND k.page_id = q.page_id
+                     AND k.channel = 'messenger')",
             )?;
             statement
                 .query_map([], |r| {
@@ -190,7 +192,8 @@ impl Store {
         Ok(self.conn.query_row(
             "SELECT COUNT(*) FROM webhook_messages q WHERE q.page_id = ?1
                AND NOT EXISTS (SELECT 1 FROM conversations c
-                               WHERE c.page_id = q.page_id AND c.customer_id = q.person_id)",
+                               WHERE c.page_id = q.page_id AND c.customer_id = q.person_id
+                                 AND c.channel = 'messenger')",
             [page_id],
             |r| r.get::<_, i64>(0),
         )? as usize)

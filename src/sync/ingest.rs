@@ -5,6 +5,7 @@ use chrono::DateTime;
 
 use crate::graph;
 use crate::model::{Attachment, AttachmentKind, Direction, Folder, PageId, Referral};
+use crate::store::comments::{CommentRead, PostRead};
 use crate::store::{Amend, ConversationUpdate, KeptChange, NewMessage, QueuedMessage, SharedLink};
 use crate::text::{clean, clean_line, web_link};
 
@@ -255,9 +256,61 @@ const EVENTS_COME_WITHIN: chrono::Duration = chrono::Duration::days(7);
 /// conversation on top and its reply window open for years; one from before Facebook could
 /// still be delivering it (1970, year 0) would put it first in the chat and make a buyer wait
 /// for decades: either is taken as the time it came.
+/// A post as read with its comments (newest first, as listed), cleaned for the store: every
+/// word and name in it is a buyer's or the page's, untrusted.
+pub fn post(
+    page_id: &PageId,
+    post: &graph::comments::Post,
+    comments: &[graph::comments::Comment],
+    complete: bool,
+) -> PostRead {
+    let mut comments: Vec<CommentRead> = comments
+        .iter()
+        .map(|c| {
+            let (from_id, from_name) = match &c.from {
+                Some(author) => (
+                    clean_line(&author.id),
+                    clean_line(author.name.as_deref().unwrap_or(&author.id)),
+                ),
+                // Facebook names the author only to the post's page: unnamed, it is someone.
+                None => (String::new(), String::new()),
+            };
+            CommentRead {
+                id: clean_id(&c.id),
+                parent: c.parent.as_ref().map(|p| clean_line(&p.id).into()),
+                from_id,
+                from_name,
+                message: clean(c.message.as_deref().unwrap_or_default()),
+                created_time: not_ahead(c.created_time),
+                hidden: c.is_hidden,
+            }
+        })
+        .filter(|c| !c.from_id.is_empty())
+        .collect();
+    comments.sort_by_key(|c| c.created_time);
+    PostRead {
+        id: clean_id(&post.id),
+        page_id: page_id.clone(),
+        message: clean(post.message.as_deref().unwrap_or_default()),
+        created_time: not_ahead(post.created_time),
+        updated_time: post.updated_time,
+        comment_count: post.comments.summary.as_ref().and_then(|s| s.total_count),
+        permalink: post.permalink_url.as_deref().and_then(web_link),
+        picture: post.full_picture.as_deref().and_then(web_link),
+        comments,
+        complete,
+    }
+}
+
 /// An id as Facebook sent it, cleaned like any text a buyer controls.
 fn clean_id<I: AsRef<str> + From<String>>(id: &I) -> I {
     clean_line(id.as_ref()).into()
+}
+
+/// A time Facebook lists, no later than now (its clock and ours differ; a post or comment of
+/// any age is as old as it says).
+fn not_ahead(at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    at.min(chrono::Utc::now())
 }
 
 fn believable(at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {

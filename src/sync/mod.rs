@@ -2,6 +2,7 @@
 //! rule, and outbox delivery. It never touches the terminal: it reports through events and
 //! through the sync-state rows of the store.
 
+mod comments;
 mod history;
 pub mod ingest;
 mod lease;
@@ -233,6 +234,8 @@ pub struct Engine {
     /// This pagedesk's Meta app (`[graph] app_id`), when the config names it: conversation
     /// routing events name the app a conversation goes to.
     app_id: Option<String>,
+    /// How the comments under the pages' posts are read; `None`: they are not.
+    comments: Option<crate::config::CommentSettings>,
 }
 
 impl Engine {
@@ -258,7 +261,14 @@ impl Engine {
             round_robin: Vec::new(),
             receiving_webhooks: std::sync::atomic::AtomicBool::new(false),
             app_id: None,
+            comments: None,
         }
+    }
+
+    /// Reads the comments under the pages' posts as `settings` say.
+    pub fn with_comments(mut self, settings: crate::config::CommentSettings) -> Self {
+        self.comments = settings.read.then_some(settings);
+        self
     }
 
     /// Whether this process receives webhooks now.
@@ -461,6 +471,7 @@ impl Engine {
         self.ensure_page(&page, &token).await?;
         self.deliver_due(page_id, trigger).await?;
         let mut news = self.poll_inbox(page_id, &token, trigger).await?;
+        news += self.read_comments(page_id, &token).await?;
         let done_folder = self.follow_done_folder(page_id, &token).await?;
         let id = page_id.to_owned();
         if self.db(move |s| s.spam_sync(&id)).await? {

@@ -8,7 +8,8 @@ use super::{Engine, PageError, SyncEvent, Trigger, local_day_hm, local_hm};
 use crate::files::OutgoingFile;
 use crate::graph::{GraphError, MessagingType, SentMessage, Upload};
 use crate::model::{
-    MAX_REPLY_CHARS, MessageId, PageId, ReplyKind, ReplyProblem, ReplyTo, SendStatus,
+    CommentId, MAX_REPLY_CHARS, MessageId, PageId, ReplyKind, ReplyProblem, ReplyTo, SendStatus,
+    Via,
 };
 use crate::store::{Claimant, QueuedReply, ReplyState};
 
@@ -71,7 +72,8 @@ impl Problem {
 
     fn from_graph(error: &GraphError) -> Problem {
         let problem = match error {
-            GraphError::WindowClosed => ReplyProblem::Window,
+            GraphError::WindowClosed | GraphError::PrivateReplyTooLate => ReplyProblem::Window,
+            GraphError::AlreadyRepliedPrivately => ReplyProblem::Refused,
             GraphError::RecipientUnavailable { .. } => ReplyProblem::Unavailable,
             GraphError::CannotMessage { .. } => ReplyProblem::CannotMessage,
             GraphError::PolicyBlocked { .. } => ReplyProblem::PolicyBlock,
@@ -167,9 +169,10 @@ impl Engine {
                 }
             }
             if !settled {
-                return Ok(());
+                break;
             }
         }
+        self.moderate(page_id).await
     }
 
     /// Replies waiting for a page no longer in the config can never go: each is failed with
@@ -262,9 +265,13 @@ impl Engine {
         if reply.withdrawn {
             return self.look_for_withdrawn(&reply, &token, now).await;
         }
-        let kind = match messaging_type(&reply, self.settings.human_agent_tag, now) {
-            Ok(kind) => kind,
-            Err(problem) => return self.fail(message_id, problem, false).await,
+        // Messenger's windows do not bound an answer to a comment.
+        let kind = match reply.via {
+            Via::Messenger => match messaging_type(&reply, self.settings.human_agent_tag, now) {
+                Ok(kind) => kind,
+                Err(problem) => return self.fail(message_id, problem, false).await,
+            },
+            Via::Comment(_) | Via::Private(_) => MessagingType::Response,
         };
         if reply.outcome_unknown
             && let Some(first_attempt) = reply.first_attempt_at
@@ -277,8 +284,33 @@ impl Engine {
                 Err(error) => return self.after_error(&reply, kind, error).await,
             }
         }
-        let result = match &reply.file {
-            None => {
+        let result = match (&reply.via, &reply.file) {
+            (Via::Comment(comment), _) => {
+                self.db(move |s| s.begin_attempt(message_id, now)).await?;
+                self.graph
+                    .answer_comment(&reply.page_id, comment, &token, &reply.text)
+                    .await
+                    .map(|id| MessageId::from(id.as_str()))
+            }
+            (Via::Private(comment), _) => {
+                self.db(move |s| s.begin_attempt(message_id, now)).await?;
+                let sent = self
+                    .graph
+                    .private_reply(&reply.page_id, comment, &token, &reply.text)
+                    .await;
+                match sent {
+                    Ok(sent) => {
+                        let (noted, mid) = (comment.clone(), sent.message_id.to_string());
+                        self.db(move |s| s.note_private_reply(&noted, &mid)).await?;
+                        Ok(private_stand_in(comment))
+                    }
+                    // Facebook says the comment has its one private reply: it was sent (by
+                    // an attempt whose answer was lost, or from elsewhere). Never a second.
+                    Err(GraphError::AlreadyRepliedPrivately) => Ok(private_stand_in(comment)),
+                    Err(error) => Err(error),
+                }
+            }
+            (Via::Messenger, None) => {
                 self.db(move |s| s.begin_attempt(message_id, now)).await?;
                 self.graph
                     .send(
@@ -289,14 +321,17 @@ impl Engine {
                         kind,
                     )
                     .await
+                    .map(|sent| sent.message_id)
             }
-            Some(file) => match self.send_file(&reply, file, &token, kind).await? {
-                Attempt::Answered(result) => result,
-                Attempt::Settled(delivery) => return Ok(delivery),
-            },
+            (Via::Messenger, Some(file)) => {
+                match self.send_file(&reply, file, &token, kind).await? {
+                    Attempt::Answered(result) => result.map(|sent| sent.message_id),
+                    Attempt::Settled(delivery) => return Ok(delivery),
+                }
+            }
         };
         match result {
-            Ok(sent) => self.sent(message_id, sent.message_id, kind).await,
+            Ok(fb_id) => self.sent(message_id, fb_id, kind).await,
             Err(error) => self.after_error(&reply, kind, error).await,
         }
     }
@@ -434,8 +469,44 @@ impl Engine {
         })
     }
 
-    /// Looks in the conversation's recent messages for this reply, sent by an earlier attempt.
+    /// Looks on Facebook for this reply, sent by an earlier attempt whose answer was lost:
+    /// among the conversation's recent messages, the comment's answers, or (a private reply)
+    /// whether the comment has its one.
     async fn find_delivered(
+        &self,
+        reply: &QueuedReply,
+        token: &crate::graph::AccessToken,
+        first_attempt: DateTime<Utc>,
+    ) -> Result<Option<MessageId>, GraphError> {
+        match &reply.via {
+            Via::Messenger => self.find_sent_message(reply, token, first_attempt).await,
+            Via::Comment(comment) => {
+                let answers = self.graph.answers(&reply.page_id, comment, token).await?;
+                Ok(answers
+                    .items
+                    .into_iter()
+                    .find(|answer| {
+                        answer
+                            .from
+                            .as_ref()
+                            .is_some_and(|f| reply.page_id == f.id.as_str())
+                            && crate::text::clean(answer.message.as_deref().unwrap_or_default())
+                                == reply.text
+                            && answer.created_time >= first_attempt - crate::model::CLOCK_SLACK
+                    })
+                    .map(|answer| MessageId::from(answer.id.as_str())))
+            }
+            Via::Private(comment) => {
+                let now = self.graph.comment(&reply.page_id, comment, token).await?;
+                let answered = now.private_reply_conversation.is_some()
+                    || now.can_reply_privately == Some(false);
+                Ok(answered.then(|| private_stand_in(comment)))
+            }
+        }
+    }
+
+    /// Looks in the conversation's recent messages for this reply, sent by an earlier attempt.
+    async fn find_sent_message(
         &self,
         reply: &QueuedReply,
         token: &crate::graph::AccessToken,
@@ -656,4 +727,10 @@ impl Engine {
             }
         }
     }
+}
+
+/// What a private reply is known by in its comment thread: its Messenger message lives in the
+/// person's conversation, where the inbox shows it under Facebook's own id.
+fn private_stand_in(comment: &CommentId) -> MessageId {
+    MessageId::from(format!("{comment}#private"))
 }

@@ -9,7 +9,7 @@ use super::quick;
 use super::writer::Write;
 use crate::i18n::S;
 use crate::keymap::{Action, Mode};
-use crate::model::{Direction, Filter, SendStatus};
+use crate::model::{CommentRefusal, Direction, Filter, SendStatus};
 use crate::text::clean;
 
 impl App {
@@ -201,7 +201,8 @@ impl App {
                 self.chat.compose.insert_newline();
                 self.chat.draft_unsaved = true;
             }
-            Action::Send => self.send(),
+            Action::Send => self.send(false),
+            Action::SendPrivately => self.send(true),
             Action::Editor => self.ask(Effect::Editor),
             Action::Attach => self.open_attach(),
             Action::NextPane => self.cycle_focus(true),
@@ -273,7 +274,9 @@ impl App {
             Action::FilterDone => self.page_and_filter(self.sidebar.page, Filter::Done),
             Action::FilterMine => self.page_and_filter(self.sidebar.page, Filter::Mine),
             Action::FilterNotSent => self.page_and_filter(self.sidebar.page, Filter::NotSent),
+            Action::FilterComments => self.page_and_filter(self.sidebar.page, Filter::Comments),
             Action::ToggleDone => self.toggle_done(),
+            Action::HideComments => self.hide_or_show_comments(),
             Action::Labels => self.open_conversation_labels(),
             Action::FilterLabels => self.open_labels(super::team::LabelPurpose::ListFilter),
             Action::Assign => self.open_assign(),
@@ -377,10 +380,40 @@ impl App {
 
     /// Puts the reply in the outbox (the database) and asks the engine to deliver it. The text
     /// stays in the reply box if it cannot be stored.
-    fn send(&mut self) {
+    /// Hides the open thread's comments from everyone but their author; shows them again
+    /// when all are hidden.
+    fn hide_or_show_comments(&mut self) {
+        let Some(open) = self
+            .chat
+            .open
+            .as_ref()
+            .filter(|o| o.conversation.post_id.is_some())
+        else {
+            self.say(self.tr.t(S::NotComments).to_owned());
+            return;
+        };
+        let hidden = open
+            .messages
+            .iter()
+            .any(|m| m.direction == Direction::In && !m.removed && !m.hidden);
+        self.write(Write::Moderate {
+            conversation_id: open.conversation.id.clone(),
+            hidden,
+            at: self.now(),
+        });
+    }
+
+    /// Sends what the reply box holds: to Messenger, or (a thread of comments) in public
+    /// under the person's newest comment, or `privately` to them in Messenger.
+    fn send(&mut self, privately: bool) {
         let Some(id) = self.chat.open.as_ref().map(|o| o.conversation.id.clone()) else {
             return;
         };
+        let thread = self
+            .chat
+            .open
+            .as_ref()
+            .is_some_and(|o| o.conversation.post_id.is_some());
         let text = clean(&self.chat.compose.lines().join("\n"))
             .trim_end()
             .to_owned();
@@ -388,9 +421,18 @@ impl App {
         if text.trim().is_empty() && files.is_empty() {
             return;
         }
+        if thread && !files.is_empty() {
+            let why = self.tr.comment_refusal(CommentRefusal::Files);
+            self.say(self.tr.f(S::CannotSend, &[&why]));
+            return;
+        }
+        if privately && !thread {
+            return;
+        }
         // What Facebook would refuse is not stored: the text stays in the box, and why is said.
-        // Files alone need only that the page may write to the person now.
-        if let Some(open) = &self.chat.open
+        // Files alone need only that the page may write to the person now. Messenger's
+        // windows do not bound an answer to a comment.
+        if let Some(open) = self.chat.open.as_ref().filter(|_| !thread)
             && let Err(problem) = match text.trim().is_empty() {
                 true => self.reply_to(&open.conversation).allowed(self.now()),
                 false => self.reply_to(&open.conversation).kind(&text, self.now()),
@@ -413,6 +455,7 @@ impl App {
             text,
             files,
             at: self.now(),
+            privately,
         });
         self.chat.compose = TextArea::default();
         self.chat.draft_unsaved = false;

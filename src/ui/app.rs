@@ -134,6 +134,8 @@ pub struct Open {
     pub others: Vec<Presence>,
     /// When the chat began showing it (passing over it in the list shows it too).
     pub shown_at: std::time::Instant,
+    /// The post a thread of comments is under.
+    pub post: Option<crate::store::comments::PostRow>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -565,6 +567,7 @@ impl App {
             scroll: 0,
             others: Vec::new(),
             shown_at: std::time::Instant::now(),
+            post: self.store.post_of(id).ok().flatten(),
         });
         // A picture that could not be had is asked for again when its conversation is opened
         // anew (Facebook may have been down).

@@ -177,6 +177,18 @@ impl ChatView<'_> {
                 ),
                 Span::styled(format!(" · {time}"), theme.dim()),
             ];
+            if message.hidden && !message.removed {
+                header.push(Span::styled(
+                    format!(" · {}", tr.t(S::HiddenMark)),
+                    theme.dim(),
+                ));
+            }
+            if message.private_reply {
+                header.push(Span::styled(
+                    format!(" · {}", tr.t(S::PrivateMark)),
+                    theme.dim(),
+                ));
+            }
             if message.edit_count > 0 && !message.removed {
                 header.push(Span::styled(format!(" · {}", tr.t(S::Edited)), theme.dim()));
             }

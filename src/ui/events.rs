@@ -80,6 +80,16 @@ impl App {
                 self.list.marking_read.remove(&conversation_id);
                 self.report_error(result);
             }
+            Written::Moderate { hidden, result } => {
+                if let Some(asked) = self.report_value(result) {
+                    let said = match (asked, hidden) {
+                        (0, _) => S::NothingToModerate,
+                        (_, true) => S::HidingComments,
+                        (_, false) => S::ShowingComments,
+                    };
+                    self.say(self.tr.f(said, &[&asked]));
+                }
+            }
             Written::Reply {
                 conversation_id,
                 text,
@@ -254,8 +264,14 @@ impl App {
         text: String,
         error: &StoreError,
     ) {
-        tracing::error!(error = %error, "a reply could not be stored");
-        self.say(self.tr.f(S::ReplyKept, &[&error]));
+        let why = match error {
+            StoreError::CommentReply(refusal) => self.tr.comment_refusal(*refusal),
+            error => {
+                tracing::error!(error = %error, "a reply could not be stored");
+                error.to_string()
+            }
+        };
+        self.say(self.tr.f(S::ReplyKept, &[&why]));
         self.return_to_box(conversation_id, text);
     }
 

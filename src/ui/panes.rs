@@ -157,6 +157,7 @@ impl ConversationList {
             order: self.order,
             labels: self.label_filter.clone(),
             label_match: self.label_match,
+            post_id: None,
         }
     }
 

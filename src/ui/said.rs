@@ -144,9 +144,17 @@ pub fn token_banners(app: &App, width: u16) -> Vec<String> {
 }
 
 /// The banner over the open conversation, if it needs one, and whether it warns of an error.
+/// How much of a post a thread's banner shows, in characters.
+const POST_WORDS: usize = 60;
+
 pub fn chat_banner(app: &App, clock: Clock) -> Option<(String, bool)> {
     let open = app.chat.open.as_ref()?;
     let tr = app.tr;
+    if let Some(post) = &open.post {
+        let one_line = post.message.replace('\n', " ");
+        let words = crate::text::fit(&one_line, POST_WORDS);
+        return Some((tr.f(S::ThreadBanner, &[&words.trim_end()]), false));
+    }
     if !open.conversation.can_reply {
         Some((format!("⊘ {}", tr.t(S::CannotReplyBanner)), true))
     } else if open.conversation.spam {

@@ -29,12 +29,20 @@ pub enum Write {
     MarkRead {
         conversation_id: ConversationId,
     },
+    /// Hide a thread's comments (`hidden`), or show them again: the engine does it on Facebook.
+    Moderate {
+        conversation_id: ConversationId,
+        hidden: bool,
+        at: DateTime<Utc>,
+    },
     /// A reply into the outbox (its draft goes with it), as typed at `at`, with its files.
     Reply {
         conversation_id: ConversationId,
         text: String,
         files: Vec<OutgoingFile>,
         at: DateTime<Utc>,
+        /// A thread of comments answered privately in Messenger, not in public.
+        privately: bool,
     },
     /// The files attached to a conversation's reply, kept like its draft.
     DraftFiles {
@@ -181,6 +189,11 @@ pub enum Written {
         conversation_id: ConversationId,
         result: Result<()>,
     },
+    /// How many comments are to be hidden or shown again.
+    Moderate {
+        hidden: bool,
+        result: Result<usize>,
+    },
     /// The rows of the reply's parts in the outbox, in order, or why they are not there: its
     /// text and files come back to be kept.
     Reply {
@@ -250,13 +263,27 @@ impl Write {
                 result: store.mark_read(&conversation_id),
                 conversation_id,
             },
+            Write::Moderate {
+                conversation_id,
+                hidden,
+                at,
+            } => Written::Moderate {
+                hidden,
+                result: store.moderate_thread(&conversation_id, hidden, at),
+            },
             Write::Reply {
                 conversation_id,
                 text,
                 files,
                 at,
+                privately,
             } => Written::Reply {
-                result: store.enqueue_reply_with_files(&conversation_id, &text, &files, at),
+                result: match privately {
+                    true => store
+                        .enqueue_private_reply(&conversation_id, &text, at)
+                        .map(|id| vec![id]),
+                    false => store.enqueue_reply_with_files(&conversation_id, &text, &files, at),
+                },
                 conversation_id,
                 text,
                 files,
@@ -339,6 +366,10 @@ impl Write {
             Write::MarkRead { conversation_id } => Written::MarkRead {
                 conversation_id,
                 result: stopped(),
+            },
+            Write::Moderate { hidden, .. } => Written::Moderate {
+                hidden,
+                result: Err(StoreError::WriterStopped),
             },
             Write::Reply {
                 conversation_id,

@@ -300,11 +300,12 @@ async fn send_errors_are_worded_by_what_they_mean_and_retried_only_where_that_he
             Failed,
             true,
         ),
-        (10900, None, "outside the messaging window", Failed, false),
+        // Cited for private replies to comments (shared/graph-api.md), not the window.
+        (10900, None, "answered privately already", Failed, false),
         (
             10,
             Some(10903),
-            "outside the messaging window",
+            "no longer takes a private reply",
             Failed,
             false,
         ),

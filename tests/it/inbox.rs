@@ -154,7 +154,7 @@ fn the_sidebar_moves_between_pages_and_filters() {
     inbox.key(KeyCode::Char('j'));
     assert_eq!(inbox.app.sidebar.page, Some(0));
     inbox.key(KeyCode::Char('G'));
-    assert_eq!(inbox.app.list.filter, Filter::NotSent);
+    assert_eq!(inbox.app.list.filter, Filter::Comments);
 }
 
 #[test]
@@ -649,17 +649,17 @@ fn the_help_scrolls_to_its_last_binding_and_says_where_it_is() {
     let mut inbox = Inbox::new(100, 30);
     inbox.key(KeyCode::Char('?'));
     let top = inbox.screen();
-    assert!(top.contains("Keys · 1-28/110"), "{top}");
+    assert!(top.contains("Keys · 1-28/113"), "{top}");
     assert!(!top.contains("Ctrl-C"), "{top}");
     inbox.key(KeyCode::Char('G'));
     let bottom = inbox.screen();
-    assert!(bottom.contains("Keys · 83-110/110"), "{bottom}");
+    assert!(bottom.contains("Keys · 86-113/113"), "{bottom}");
     assert!(
         bottom.contains("Ctrl-C") && bottom.contains("Esc q ?"),
         "{bottom}"
     );
     inbox.key(KeyCode::Char('k'));
-    assert!(inbox.screen().contains("Keys · 82-109/110"));
+    assert!(inbox.screen().contains("Keys · 85-112/113"));
     inbox.key(KeyCode::Char('q'));
     assert!(!inbox.screen().contains("Keys ·"), "q closes the help");
     assert!(!inbox.app.effects().contains(&Effect::Quit));

@@ -5,6 +5,7 @@ mod common;
 
 mod attachments;
 mod cli;
+mod comments;
 mod crash;
 mod disk;
 mod emulator;

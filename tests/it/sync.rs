@@ -7,7 +7,7 @@ use common::{TestWorld, find};
 use serde_json::json;
 
 #[tokio::test]
-async fn first_sync_pages_through_the_inbox_and_a_quiet_cycle_costs_two_calls_a_page() {
+async fn first_sync_pages_through_the_inbox_and_a_quiet_cycle_costs_three_calls_a_page() {
     let world = TestWorld::start("").await;
     world.buyers_write(0, 60, 3600).await;
     world.sync().await;
@@ -40,8 +40,9 @@ async fn first_sync_pages_through_the_inbox_and_a_quiet_cycle_costs_two_calls_a_
     );
     assert_eq!(
         world.requests().await.len(),
-        4,
-        "the inbox and Done's first page, per page, spam sync being off"
+        6,
+        "the inbox, Done's first page and the recent posts with their newest comments, per \
+         page, spam sync being off"
     );
     assert_eq!(world.conversations(&[]).await.len(), 60);
 }

@@ -536,7 +536,7 @@ async fn keys_rebound_in_the_config_drive_the_inbox_and_its_help() {
     two_buyers(&world).await;
 
     // Tall enough that the help's first screen reaches the quit key.
-    let mut terminal = Terminal::start(&world, 100, 42);
+    let mut terminal = Terminal::start(&world, 100, 45);
     terminal.wait_for_text("Q quit").await;
     terminal
         .wait_for("the newest conversation shown", |s| {
@@ -786,7 +786,7 @@ async fn a_conversation_hà_marks_done_leaves_minhs_list_too() {
     ha.type_text("D");
     ha.wait_for_text("Nguyễn Thị Lan: done").await;
     minh.wait_for("Lan gone from Minh's list", |s| {
-        !s.contains("Nguyễn Thị Lan") && s.contains("Done 1")
+        !s.contains("Nguyễn Thị Lan") && s.contains("5:1")
     })
     .await;
     ha.leave_and_quit().await;
@@ -830,7 +830,7 @@ async fn a_conversation_hà_assigns_to_minh_shows_as_his_in_his_inbox() {
     let mut ha = Terminal::start_with(&world, &world.config_path, 100, 30, &as_staff("Hà"));
     let mut minh = Terminal::start_with(&world, &world.config_path, 100, 30, &as_staff("Minh"));
     ha.wait_for_text("Trần Văn Minh").await;
-    minh.wait_for_text("Mine 0").await;
+    minh.wait_for_text("6:0").await;
     // Lan's, the newest, is selected: the picker lists the team in order, Minh second.
     ha.type_text("a");
     ha.wait_for_text("Assign Nguyễn Thị Lan to").await;
@@ -838,7 +838,7 @@ async fn a_conversation_hà_assigns_to_minh_shows_as_his_in_his_inbox() {
     ha.type_text("\r");
     ha.wait_for_text("Nguyễn Thị Lan: assigned to Minh").await;
     minh.wait_for("Lan's row says Minh has her", |s| {
-        s.contains("→Minh") && s.contains("Mine 1")
+        s.contains("→Minh") && s.contains("6:1")
     })
     .await;
     minh.type_text("6");

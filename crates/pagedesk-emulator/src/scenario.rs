@@ -48,6 +48,28 @@ pub struct Scenario {
     pub pages: Vec<ScenarioPage>,
     #[serde(default)]
     pub conversations: Vec<ScenarioConversation>,
+    #[serde(default)]
+    pub posts: Vec<ScenarioPost>,
+}
+
+/// A post of a page, with one of the emulator's pictures and the comments under it.
+#[derive(Debug, Deserialize)]
+pub struct ScenarioPost {
+    pub page: String,
+    pub message: String,
+    pub picture: Option<String>,
+    pub minutes_ago: f64,
+    #[serde(default)]
+    pub comments: Vec<ScenarioComment>,
+}
+
+/// A comment: by a buyer, or (`customer_name` absent) the page answering the one before.
+#[derive(Debug, Deserialize)]
+pub struct ScenarioComment {
+    pub customer_id: Option<String>,
+    pub customer_name: Option<String>,
+    pub minutes_ago: f64,
+    pub text: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -130,6 +152,30 @@ impl Scenario {
             // the scenario says where it is now.
             if let Some(id) = conversation_id {
                 world.conversations.get_mut(&id).expect("just made").folder = conversation.folder;
+            }
+        }
+        let ago = |minutes: f64| now - Duration::milliseconds((minutes * 60_000.0) as i64);
+        for post in self.posts {
+            let picture = match &post.picture {
+                Some(name) => Some(world.hold_asset(name)?.0),
+                None => None,
+            };
+            let post_id =
+                world.publish(&post.page, &post.message, picture, ago(post.minutes_ago))?;
+            let mut last = None;
+            for comment in post.comments {
+                let at = ago(comment.minutes_ago);
+                let id = match (comment.customer_id, comment.customer_name) {
+                    (Some(id), Some(name)) => {
+                        let buyer = Customer { id, name };
+                        world.write_comment(&post_id, None, Some(buyer), &comment.text, at)?
+                    }
+                    _ => {
+                        let answered = last.as_deref().ok_or("a page's comment must answer one")?;
+                        world.write_comment(&post_id, Some(answered), None, &comment.text, at)?
+                    }
+                };
+                last = Some(id);
             }
         }
         Ok(world)

@@ -84,7 +84,15 @@ fn draw_compose(frame: &mut Frame, app: &App, area: Rect, clock: Clock) {
     let tr = app.tr;
     // The box is styled for this frame only: drawing changes nothing in the app.
     let mut compose = app.chat.compose.clone();
-    let mut title = tr.t(S::Reply).to_owned();
+    let thread = app
+        .chat
+        .open
+        .as_ref()
+        .is_some_and(|o| o.conversation.post_id.is_some());
+    // Under a post, Enter answers in public (Ctrl-T privately, said in the banner).
+    let mut title = tr
+        .t(if thread { S::ReplyInPublic } else { S::Reply })
+        .to_owned();
     if let Some(open) = &app.chat.open {
         let names = |typing: bool| {
             let names: Vec<&str> = open
@@ -118,7 +126,10 @@ fn draw_compose(frame: &mut Frame, app: &App, area: Rect, clock: Clock) {
     let mut block = pane_block(app, title, Pane::Compose);
     if let Some(open) = &app.chat.open {
         // The reply window, and how much room Facebook leaves for the reply.
-        let window = reply_window(tr, &open.conversation, app.settings.human_agent_tag, clock);
+        let window = match thread {
+            true => tr.t(S::NoWindowUnderPost).to_owned(),
+            false => reply_window(tr, &open.conversation, app.settings.human_agent_tag, clock),
+        };
         let typed: usize = app
             .chat
             .compose
@@ -134,7 +145,7 @@ fn draw_compose(frame: &mut Frame, app: &App, area: Rect, clock: Clock) {
                 true,
             ),
         };
-        let refused = app.reply_to(&open.conversation).allowed(clock.now).is_err();
+        let refused = !thread && app.reply_to(&open.conversation).allowed(clock.now).is_err();
         let style = if over || refused {
             app.theme.error()
         } else {

@@ -36,9 +36,10 @@ fn row_tail(
             .map(|name| format!(" →{}", fit(name, most).trim_end()))
             .unwrap_or_default()
     };
-    let with_page = |page: Option<&String>| match page {
-        Some(page) => format!(" {page} · {window}"),
-        None => format!(" {window}"),
+    let with_page = |page: Option<&String>| match (page, window.is_empty()) {
+        (Some(page), false) => format!(" {page} · {window}"),
+        (Some(page), true) => format!(" {page}"),
+        (None, _) => format!(" {window}"),
     };
     let tails = [
         (assignee(10), with_page(page.as_ref())),
@@ -226,8 +227,20 @@ pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
         } else {
             first.push(Span::styled(format!(" {time}"), app.theme.dim()));
         }
-        let window = reply_window(tr, conversation, app.settings.human_agent_tag, clock);
-        let preview = crate::ui::words::preview(tr, conversation);
+        // A thread of comments is answered under its post, where no window closes.
+        let (window, preview) = match conversation.post_id {
+            Some(_) => (
+                String::new(),
+                tr.f(
+                    S::CommentPreview,
+                    &[&crate::ui::words::preview(tr, conversation)],
+                ),
+            ),
+            None => (
+                reply_window(tr, conversation, app.settings.human_agent_tag, clock),
+                crate::ui::words::preview(tr, conversation),
+            ),
+        };
         let (assignee, window) = row_tail(app, conversation, &window, &preview, width);
         let snippet_width = width.saturating_sub(window.width() + 2 + assignee.width());
         let mut second = vec![

@@ -39,6 +39,7 @@ fn filter_name(filter: Filter) -> S {
         Filter::Done => S::FilterDone,
         Filter::Mine => S::FilterMine,
         Filter::NotSent => S::FilterNotSent,
+        Filter::Comments => S::FilterComments,
     }
 }
 

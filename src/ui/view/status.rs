@@ -104,6 +104,7 @@ const FILTERS: &[Action] = &[
     Action::FilterDone,
     Action::FilterMine,
     Action::FilterNotSent,
+    Action::FilterComments,
 ];
 const CHAT_HINTS: &[Hint] = &[
     Hint(&[Action::ScrollUp, Action::ScrollDown], 1, S::HintScroll),

@@ -1,0 +1,148 @@
+//! The comments under the pages' recent posts, read by polling: per cycle, one listing of the
+//! posts of the last `[comments] days` with their newest comments; a post is paged further
+//! only when Facebook's `updated_time` says something was written under it since it was last
+//! read, and only until the comments are ones already stored.
+
+use std::collections::HashSet;
+
+use chrono::Utc;
+
+use super::{Engine, News, PageError, ingest};
+use crate::graph::comments::{Comment, NESTED_COMMENTS, Post};
+use crate::graph::{AccessToken, GraphError};
+use crate::model::{CommentId, PageId};
+
+/// The most pages of posts, and of one post's comments, read in one cycle.
+const MOST_PAGES: usize = 40;
+
+impl Engine {
+    /// Reads the page's recent posts and what was written under them.
+    pub(super) async fn read_comments(
+        &self,
+        page_id: &PageId,
+        token: &AccessToken,
+    ) -> Result<News, PageError> {
+        let Some(settings) = &self.comments else {
+            return Ok(News::default());
+        };
+        let since = Utc::now() - chrono::Duration::days(i64::from(settings.days));
+        let mut news = News::default();
+        let mut after: Option<String> = None;
+        for _ in 0..MOST_PAGES {
+            let listing = self
+                .graph
+                .posts(page_id, token, since, after.as_deref())
+                .await?;
+            self.note_usage(page_id, listing.usage.percent);
+            for post in &listing.items {
+                news += self.read_post(page_id, token, post).await?;
+            }
+            match listing.next_after {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        Ok(news)
+    }
+
+    /// One post: nothing when nothing was written under it or removed since it was last read
+    /// (its time and its count of comments the same); else its newest comments, and more of
+    /// them until the ones already stored. An edit alone changes neither: the `feed` webhook
+    /// tells it, or the next read of the post brings it.
+    async fn read_post(
+        &self,
+        page_id: &PageId,
+        token: &AccessToken,
+        post: &Post,
+    ) -> Result<News, PageError> {
+        let id = post.id.clone();
+        let read_through = self.db(move |s| s.post_read_through(&id)).await?;
+        let count = post.comments.summary.as_ref().and_then(|s| s.total_count);
+        if read_through == Some((post.updated_time, count)) && post.updated_time.is_some() {
+            return Ok(News::default());
+        }
+        let nested = &post.comments.data;
+        let total = count.map(|n| n as usize);
+        let (comments, complete) = match total {
+            Some(total) if total <= nested.len() => (nested.clone(), true),
+            _ if nested.len() < NESTED_COMMENTS => (nested.clone(), false),
+            _ => self.page_comments(page_id, token, post).await?,
+        };
+        let read = ingest::post(page_id, post, &comments, complete);
+        let applied = self.db(move |s| s.apply_post(&read)).await?;
+        let mut news = News::default();
+        for applied in applied {
+            news += News::from(applied);
+        }
+        Ok(news)
+    }
+
+    /// Hides or shows again the comments staff asked for. Facebook's refusal (the page lacks
+    /// `pages_manage_engagement`, say) is kept for staff to see; trouble reaching it leaves
+    /// the request for the next round.
+    pub(super) async fn moderate(&self, page_id: &PageId) -> Result<(), PageError> {
+        let id = page_id.to_owned();
+        let due = self.db(move |s| s.moderation_due(&id)).await?;
+        if due.is_empty() {
+            return Ok(());
+        }
+        let Some(page) = self.page_config(page_id) else {
+            return Ok(());
+        };
+        // Without its token the page waits, as its replies do.
+        let Ok(token) = page.token() else {
+            return Ok(());
+        };
+        for (comment, hidden) in due {
+            let outcome = self
+                .graph
+                .hide_comment(page_id, &comment, &token, hidden)
+                .await;
+            let outcome = match outcome {
+                Ok(()) => Ok(()),
+                Err(error) if error.is_transient() => return Ok(()),
+                Err(GraphError::RateLimited { .. }) => return Ok(()),
+                Err(error) => Err(error.to_string()),
+            };
+            if let Err(why) = &outcome {
+                tracing::warn!(page = %page_id, comment = %comment, error = %why, "Facebook refused to hide or show a comment");
+            }
+            self.db(move |s| s.moderated(&comment, hidden, outcome))
+                .await?;
+        }
+        self.emit(super::SyncEvent::PageChanged {
+            page_id: page_id.to_owned(),
+            news: News::default(),
+        });
+        Ok(())
+    }
+
+    /// A post's comments, newest first, until a page of them holds only stored ones; whether
+    /// that is every comment it has.
+    async fn page_comments(
+        &self,
+        page_id: &PageId,
+        token: &AccessToken,
+        post: &Post,
+    ) -> Result<(Vec<Comment>, bool), PageError> {
+        let mut comments = Vec::new();
+        let mut after: Option<String> = None;
+        for _ in 0..MOST_PAGES {
+            let listing = self
+                .graph
+                .comments(page_id, &post.id, token, after.as_deref())
+                .await?;
+            self.note_usage(page_id, listing.usage.percent);
+            let ids: Vec<CommentId> = listing.items.iter().map(|c| c.id.clone()).collect();
+            let stored: HashSet<CommentId> = self.db(move |s| s.stored_comment_ids(&ids)).await?;
+            let all_stored = listing.items.iter().all(|c| stored.contains(&c.id));
+            comments.extend(listing.items);
+            match listing.next_after {
+                Some(next) if !all_stored => after = Some(next),
+                Some(_) => return Ok((comments, false)),
+                None => return Ok((comments, true)),
+            }
+        }
+        Ok((comments, false))
+    }
+}

@@ -1,0 +1,307 @@
+//! Comments under the pages' posts, through the binary against the emulator: read into threads,
+//! answered in public and once privately (exactly once whatever Facebook answers), hidden and
+//! shown, edited and removed on Facebook.
+
+use crate::common;
+
+use common::TestWorld;
+use serde_json::{Value, json};
+
+/// Page 0 publishes a post; returns its id.
+async fn post(world: &TestWorld) -> String {
+    world
+        .control
+        .publish(
+            world.page(0),
+            "Váy hoa nhí mùa hè, 350k. Comment \"ib\" để shop tư vấn ạ!",
+            Some("asset:vay-hoa-do.png"),
+            3600,
+        )
+        .await
+        .unwrap()
+}
+
+/// The threads `pagedesk comments --json` lists.
+async fn threads(world: &TestWorld) -> Vec<Value> {
+    let run = world.pagedesk(&["comments", "--json"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.json().as_array().unwrap().clone()
+}
+
+/// The thread of `name`, synced.
+async fn thread_of(world: &TestWorld, name: &str) -> String {
+    world.sync().await;
+    let threads = threads(world).await;
+    let thread = threads
+        .iter()
+        .find(|t| t["customer_name"] == name)
+        .unwrap_or_else(|| panic!("no thread of {name}: {threads:?}"));
+    thread["id"].as_str().unwrap().to_owned()
+}
+
+/// The page's comments under `post` as Facebook holds them.
+async fn page_comments_on_facebook(world: &TestWorld, post: &str) -> Vec<Value> {
+    let post = world.control.post_on_facebook(post).await.unwrap();
+    post["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["from"].is_null())
+        .cloned()
+        .collect()
+}
+
+fn posts_to(requests: &[Value], path_end: &str) -> usize {
+    requests
+        .iter()
+        .filter(|r| r["method"] == "POST" && r["path"].as_str().unwrap().ends_with(path_end))
+        .count()
+}
+
+#[tokio::test]
+async fn comments_become_one_thread_per_person_per_post_with_the_pages_answers() {
+    let world = TestWorld::start("").await;
+    let post = post(&world).await;
+    let control = &world.control;
+    let asked = control
+        .buyer_comment(&post, "Nguyễn Thị Lan", "giá?", None, 600)
+        .await
+        .unwrap();
+    control
+        .buyer_comment(&post, "Trần Văn Minh", "size M 0901 234 567", None, 300)
+        .await
+        .unwrap();
+    world.sync().await;
+    let listed = threads(&world).await;
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    let lan = listed
+        .iter()
+        .find(|t| t["customer_name"] == "Nguyễn Thị Lan")
+        .unwrap();
+    assert_eq!(lan["post_id"], post.as_str());
+    assert_eq!(lan["snippet"], "giá?");
+    assert!(lan["unread_count"].as_i64().unwrap() > 0);
+    let messages = world.messages(lan["id"].as_str().unwrap()).await;
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0]["id"], asked.as_str());
+    assert_eq!(messages[0]["direction"], "in");
+    // The comments also count under Messenger's All, and only they under Comments.
+    let comments = world.conversations(&["--filter", "comments"]).await;
+    assert_eq!(comments.len(), 2);
+
+    // A quiet cycle reads the posts once and no post's comments again.
+    world.clear_requests().await;
+    world.sync().await;
+    let requests = world.requests().await;
+    let reads: Vec<&str> = requests
+        .iter()
+        .map(|r| r["path"].as_str().unwrap())
+        .filter(|p| p.contains("published_posts") || p.ends_with("/comments"))
+        .collect();
+    // One listing of posts per page, and no post's comments read again.
+    assert!(
+        reads.len() == 2 && reads.iter().all(|p| p.ends_with("/published_posts")),
+        "{reads:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_public_answer_goes_once_though_facebooks_answer_to_it_is_lost() {
+    let world = TestWorld::start("").await;
+    let post = post(&world).await;
+    world
+        .control
+        .buyer_comment(&post, "Nguyễn Thị Lan", "giá?", None, 600)
+        .await
+        .unwrap();
+    let thread = thread_of(&world, "Nguyễn Thị Lan").await;
+    world.clear_requests().await;
+    world
+        .fault(json!({ "method": "POST", "path_contains": "/comments",
+            "fault": { "kind": "answer_lost" } }))
+        .await;
+    world
+        .pagedesk(&["comment", "reply", &thread, "Dạ 350k ạ, chị ib shop nhé"])
+        .await;
+    world.sync().await;
+    world.sync().await;
+    let answers = page_comments_on_facebook(&world, &post).await;
+    assert_eq!(answers.len(), 1, "{answers:?}");
+    assert_eq!(answers[0]["message"], "Dạ 350k ạ, chị ib shop nhé");
+    assert_eq!(posts_to(&world.requests().await, "/comments"), 1);
+    let messages = world.messages(&thread).await;
+    let out: Vec<&Value> = messages
+        .iter()
+        .filter(|m| m["direction"] == "out")
+        .collect();
+    assert_eq!(out.len(), 1, "{messages:?}");
+    assert_eq!(out[0]["status"], "sent");
+    assert_eq!(out[0]["id"], answers[0]["id"]);
+}
+
+#[tokio::test]
+async fn a_comment_gets_one_private_reply_and_a_second_is_refused_before_it_is_stored() {
+    let world = TestWorld::start("").await;
+    let post = post(&world).await;
+    let comment = world
+        .control
+        .buyer_comment(&post, "Trần Văn Minh", "size M 0901 234 567", None, 600)
+        .await
+        .unwrap();
+    let thread = thread_of(&world, "Trần Văn Minh").await;
+    world.clear_requests().await;
+    // Facebook takes the first; its answer is lost on the way back.
+    world
+        .fault(json!({ "method": "POST", "path_contains": "/messages",
+            "fault": { "kind": "answer_lost" } }))
+        .await;
+    world
+        .pagedesk(&["comment", "private", &thread, "Dạ shop đã inbox anh ạ"])
+        .await;
+    world.sync().await;
+    world.sync().await;
+    assert_eq!(posts_to(&world.requests().await, "/messages"), 1);
+    let on_facebook = world.control.post_on_facebook(&post).await.unwrap();
+    let replied = on_facebook["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == comment.as_str())
+        .unwrap();
+    let conversation = replied["private_reply_conversation"].as_str().unwrap();
+    assert_eq!(
+        world.page_texts_on_facebook(conversation).await,
+        ["Dạ shop đã inbox anh ạ"]
+    );
+    let messages = world.messages(&thread).await;
+    let out: Vec<&Value> = messages
+        .iter()
+        .filter(|m| m["direction"] == "out")
+        .collect();
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0]["status"], "sent");
+    assert_eq!(out[0]["private_reply"], true);
+
+    let again = world
+        .pagedesk(&["comment", "private", &thread, "Dạ anh ơi"])
+        .await;
+    assert_ne!(again.code, 0);
+    assert!(
+        again.stderr.contains("only one private reply"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(
+        world.messages(&thread).await.len(),
+        messages.len(),
+        "nothing stored"
+    );
+    assert_eq!(
+        posts_to(&world.requests().await, "/messages"),
+        1,
+        "nothing sent"
+    );
+    // The Messenger conversation it started is the person's own, beside the thread.
+    let conversations = world.conversations(&[]).await;
+    assert!(
+        conversations
+            .iter()
+            .any(|c| c["id"] == conversation && c["customer_name"] == "Trần Văn Minh"),
+        "{conversations:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_comment_older_than_seven_days_is_not_answered_privately() {
+    let world = TestWorld::start("").await;
+    let post = world
+        .control
+        .publish(world.page(0), "Áo thun trắng", None, 60)
+        .await
+        .unwrap();
+    // Read within the window of posts, written 8 days ago by Facebook's clock.
+    world
+        .control
+        .buyer_comment(&post, "Lê Thu Hà", "còn không shop", None, 8 * 24 * 3600)
+        .await
+        .unwrap();
+    let thread = thread_of(&world, "Lê Thu Hà").await;
+    let refused = world
+        .pagedesk(&["comment", "private", &thread, "Dạ còn ạ"])
+        .await;
+    assert_ne!(refused.code, 0);
+    assert!(
+        refused.stderr.contains("more than 7 days"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(posts_to(&world.requests().await, "/messages"), 0);
+    // In public it goes.
+    let public = world
+        .pagedesk(&["comment", "reply", &thread, "Dạ còn ạ"])
+        .await;
+    assert_eq!(public.code, 0, "{}", public.stderr);
+    assert_eq!(page_comments_on_facebook(&world, &post).await.len(), 1);
+}
+
+#[tokio::test]
+async fn hiding_a_thread_hides_its_comments_on_facebook_and_a_refusal_is_kept() {
+    let world = TestWorld::start("").await;
+    let post = post(&world).await;
+    let comment = world
+        .control
+        .buyer_comment(&post, "Trần Văn Minh", "0901 234 567 gọi em", None, 600)
+        .await
+        .unwrap();
+    let thread = thread_of(&world, "Trần Văn Minh").await;
+    let asked = world.pagedesk(&["comment", "hide", &thread]).await;
+    assert_eq!(asked.code, 0, "{}", asked.stderr);
+    world.sync().await;
+    let hidden = |post: Value| {
+        post["comments"].as_array().unwrap()[0]["is_hidden"]
+            .as_bool()
+            .unwrap()
+    };
+    assert!(hidden(world.control.post_on_facebook(&post).await.unwrap()));
+    assert_eq!(world.messages(&thread).await[0]["hidden"], true);
+
+    // Without the engagement permission Facebook refuses: the comment stays hidden.
+    world
+        .control
+        .permissions(world.page(0), &["pages_messaging", "pages_read_engagement"])
+        .await
+        .unwrap();
+    world.pagedesk(&["comment", "show", &comment]).await;
+    world.sync().await;
+    assert!(hidden(world.control.post_on_facebook(&post).await.unwrap()));
+    assert_eq!(world.messages(&thread).await[0]["hidden"], true);
+}
+
+#[tokio::test]
+async fn a_comment_edited_or_removed_on_facebook_changes_or_goes_here() {
+    let world = TestWorld::start("").await;
+    let post = post(&world).await;
+    let control = &world.control;
+    let first = control
+        .buyer_comment(&post, "Nguyễn Thị Lan", "size S", None, 600)
+        .await
+        .unwrap();
+    let second = control
+        .buyer_comment(&post, "Nguyễn Thị Lan", "0912 345 678", None, 500)
+        .await
+        .unwrap();
+    let thread = thread_of(&world, "Nguyễn Thị Lan").await;
+    control.edit_comment(&first, "size M nha").await.unwrap();
+    control.remove_comment(&second).await.unwrap();
+    world.sync().await;
+    let messages = world.messages(&thread).await;
+    assert_eq!(messages[0]["text"], "size M nha");
+    assert_eq!(messages[1]["removed"], true);
+    assert_eq!(messages[1]["text"], "");
+    let store = pagedesk::store::Store::open(&world.data_dir).unwrap();
+    assert!(
+        store.search("0912", 10).unwrap().is_empty(),
+        "its words left the search"
+    );
+    assert_eq!(store.search("size M", 10).unwrap().len(), 1);
+}
