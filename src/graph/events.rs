@@ -6,7 +6,7 @@
 //! deliveries, `policy_enforcement` without a sender, anything unknown or malformed) is skipped
 //! without costing the others. Ids may come as JSON numbers in old payloads.
 
-use crate::model::{MessageId, PageId, Psid};
+use crate::model::{CommentId, MessageId, PageId, PostId, Psid};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
@@ -99,6 +99,34 @@ pub struct EventChange {
 pub struct WebhookEvents {
     pub messages: Vec<EventMessage>,
     pub changes: Vec<EventChange>,
+    /// Comments under the page's posts (`changes` of the `feed` field).
+    pub comments: Vec<EventComment>,
+}
+
+/// A comment under a page's post, as the `feed` webhook tells it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventComment {
+    pub page_id: PageId,
+    pub post_id: PostId,
+    pub comment_id: CommentId,
+    /// The comment it answers; `None` for one on the post itself.
+    pub parent_id: Option<CommentId>,
+    /// Who wrote it (`from`, or `sender_id`/`sender_name` in older payloads).
+    pub from_id: Option<String>,
+    pub from_name: Option<String>,
+    pub message: Option<String>,
+    pub created_time: Option<DateTime<Utc>>,
+    pub verb: CommentVerb,
+}
+
+/// What happened to the comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommentVerb {
+    Add,
+    Edited,
+    Remove,
+    Hide,
+    Unhide,
 }
 
 /// The app id of Facebook's own Page inbox, whose echoes (staff typing in Meta Business Suite)
@@ -141,8 +169,69 @@ pub fn webhook_events(body: &Value) -> WebhookEvents {
                 );
             }
         }
+        let changes = entry.get("changes").and_then(Value::as_array);
+        for change in changes.into_iter().flatten() {
+            if change.get("field").and_then(Value::as_str) != Some("feed") {
+                continue;
+            }
+            if let Some(comment) = change
+                .get("value")
+                .and_then(|value| comment_change(&PageId::from(&page_id), value))
+            {
+                events.comments.push(comment);
+            }
+        }
     }
     events
+}
+
+/// A `feed` change about a comment; reactions, shares and posts come through the same field
+/// and are left out.
+fn comment_change(page_id: &PageId, value: &Value) -> Option<EventComment> {
+    if value.get("item").and_then(Value::as_str) != Some("comment") {
+        return None;
+    }
+    let verb = match value.get("verb").and_then(Value::as_str)? {
+        "add" => CommentVerb::Add,
+        "edited" => CommentVerb::Edited,
+        "remove" => CommentVerb::Remove,
+        "hide" => CommentVerb::Hide,
+        "unhide" => CommentVerb::Unhide,
+        _ => return None,
+    };
+    let post_id = value.get("post_id").and_then(id)?;
+    let parent_id = value
+        .get("parent_id")
+        .and_then(id)
+        .filter(|parent| *parent != post_id)
+        .map(CommentId::from);
+    let from = value.get("from");
+    let from_id = from
+        .and_then(|f| f.get("id"))
+        .or_else(|| value.get("sender_id"))
+        .and_then(id);
+    let from_name = from
+        .and_then(|f| f.get("name"))
+        .or_else(|| value.get("sender_name"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    Some(EventComment {
+        page_id: page_id.clone(),
+        post_id: post_id.into(),
+        comment_id: value.get("comment_id").and_then(id)?.into(),
+        parent_id,
+        from_id,
+        from_name,
+        message: value
+            .get("message")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        created_time: value
+            .get("created_time")
+            .and_then(Value::as_i64)
+            .and_then(|s| DateTime::from_timestamp(s, 0)),
+        verb,
+    })
 }
 
 fn read_item(page_id: &PageId, item: &Value, standby: bool, events: &mut WebhookEvents) {
@@ -430,5 +519,32 @@ mod tests {
             ]
         );
         assert_eq!(message.attachments[1].coordinates, Some((1.5, 2.5)));
+    }
+
+    #[test]
+    fn feed_comments_are_read_in_both_shapes_and_other_items_left_out() {
+        let body = serde_json::json!({ "object": "page", "entry": [{ "id": "1", "time": 0,
+            "changes": [
+                { "field": "feed", "value": { "item": "comment", "verb": "add",
+                    "comment_id": "5_9", "post_id": "1_5", "parent_id": "1_5",
+                    "from": { "id": "u1", "name": "Lan" }, "message": "giá?",
+                    "created_time": 1_700_000_000 } },
+                { "field": "feed", "value": { "item": "comment", "verb": "edited",
+                    "comment_id": "5_10", "post_id": "1_5", "parent_id": "5_9",
+                    "sender_id": 42, "sender_name": "Minh", "message": "ib" } },
+                { "field": "feed", "value": { "item": "reaction", "verb": "add",
+                    "post_id": "1_5" } },
+                { "field": "mention", "value": { "item": "comment", "verb": "add",
+                    "comment_id": "x", "post_id": "y" } },
+            ] }] });
+        let comments = webhook_events(&body).comments;
+        assert_eq!(comments.len(), 2, "{comments:?}");
+        assert_eq!(comments[0].verb, CommentVerb::Add);
+        assert_eq!(comments[0].parent_id, None, "on the post itself");
+        assert_eq!(comments[0].from_id.as_deref(), Some("u1"));
+        assert_eq!(comments[1].verb, CommentVerb::Edited);
+        assert_eq!(comments[1].parent_id, Some("5_9".into()));
+        assert_eq!(comments[1].from_id.as_deref(), Some("42"));
+        assert_eq!(comments[1].from_name.as_deref(), Some("Minh"));
     }
 }

@@ -18,8 +18,8 @@ pub use error::{GraphError, Usage, classify};
 use crate::files::FileKind;
 use crate::model::{ConversationId, Folder, MessageId, PageId, Psid};
 pub use events::{
-    Change, EventAttachment, EventChange, EventMessage, EventReferral, WebhookEvents,
-    webhook_events,
+    Change, CommentVerb, EventAttachment, EventChange, EventComment, EventMessage, EventReferral,
+    WebhookEvents, webhook_events,
 };
 pub use wire::{
     Attachment, Conversation, ExchangedToken, List, ListedConversation, ManagedPage, Message,

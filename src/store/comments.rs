@@ -47,6 +47,15 @@ pub struct CommentRead {
     pub hidden: bool,
 }
 
+/// A comment the `feed` webhook told of, and what happened to it.
+#[derive(Debug, Clone)]
+pub struct CommentEvent {
+    pub page_id: PageId,
+    pub post_id: PostId,
+    pub verb: crate::graph::CommentVerb,
+    pub comment: CommentRead,
+}
+
 /// A post, as the inbox shows it above a thread.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PostRow {
@@ -97,6 +106,70 @@ impl Store {
             }
         }
         Ok(stored)
+    }
+
+    /// Keeps what the `feed` webhook told, in one transaction: a comment written or edited
+    /// joins its thread (its post stored bare until the next poll reads it whole), a removed
+    /// one goes as a buyer's unsent message goes, a hidden one is marked. Returns what changed
+    /// in each thread, by page.
+    pub fn apply_comment_events(
+        &mut self,
+        events: &[CommentEvent],
+    ) -> Result<Vec<(PageId, Applied)>> {
+        use crate::graph::CommentVerb;
+        let tx = self.write()?;
+        let mut applied = Vec::new();
+        for event in events {
+            let comment = &event.comment;
+            match event.verb {
+                CommentVerb::Add | CommentVerb::Edited if !comment.from_id.is_empty() => {
+                    // Bare, and never read through: the next poll reads it whole.
+                    tx.prepare_cached(
+                        "INSERT INTO posts (id, page_id, message, created_time)
+                         VALUES (?1, ?2, '', ?3) ON CONFLICT (id) DO NOTHING",
+                    )?
+                    .execute(params![
+                        event.post_id,
+                        event.page_id,
+                        comment.created_time.timestamp()
+                    ])?;
+                    tx.prepare_cached(
+                        "INSERT INTO comments (id, post_id, parent_id) VALUES (?1, ?2, ?3)
+                         ON CONFLICT (id) DO NOTHING",
+                    )?
+                    .execute(params![
+                        comment.id,
+                        event.post_id,
+                        comment.parent
+                    ])?;
+                    let read = PostRead {
+                        id: event.post_id.clone(),
+                        page_id: event.page_id.clone(),
+                        message: String::new(),
+                        created_time: comment.created_time,
+                        updated_time: None,
+                        comment_count: None,
+                        permalink: None,
+                        picture: None,
+                        comments: vec![comment.clone()],
+                        complete: false,
+                    };
+                    for update in threads(&tx, &read)? {
+                        let changed = apply_thread(&tx, &update, Some(&event.post_id))?;
+                        applied.push((event.page_id.clone(), changed));
+                    }
+                }
+                CommentVerb::Add | CommentVerb::Edited => {}
+                CommentVerb::Remove => remove_comment(&tx, &comment.id)?,
+                CommentVerb::Hide | CommentVerb::Unhide => {
+                    tx.prepare_cached("UPDATE comments SET hidden = ?2 WHERE id = ?1")?
+                        .execute(params![comment.id, event.verb == CommentVerb::Hide])?;
+                }
+            }
+        }
+        super::changes::purge_removed_words(&tx)?;
+        tx.commit()?;
+        Ok(applied)
     }
 
     /// The post a thread is under.
@@ -251,28 +324,42 @@ fn author(
 /// as a buyer's unsent message goes (its words, from the search too).
 fn gone_from_facebook(tx: &Transaction<'_>, post: &PostRead) -> rusqlite::Result<()> {
     let listed: HashSet<&str> = post.comments.iter().map(|c| c.id.as_str()).collect();
-    let stored: Vec<(CommentId, String, Psid)> = tx
+    let stored: Vec<CommentId> = tx
         .prepare_cached(
-            "SELECT m.fb_id, c.page_id, c.customer_id FROM messages m
-             JOIN conversations c ON c.id = m.conversation_id
+            "SELECT m.fb_id FROM messages m JOIN conversations c ON c.id = m.conversation_id
              WHERE c.post_id = ?1 AND m.removed = 0 AND m.fb_id IS NOT NULL",
         )?
-        .query_map([&post.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .query_map([&post.id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    let now = Utc::now().timestamp();
-    for (id, page, person) in stored {
-        if listed.contains(id.as_str()) {
-            continue;
+    for id in stored {
+        if !listed.contains(id.as_str()) {
+            remove_comment(tx, &id)?;
         }
-        tx.prepare_cached(
-            "INSERT INTO message_amends (mid, page_id, person_id, removed, changed_at)
-             VALUES (?1, ?2, ?3, 1, ?4)
-             ON CONFLICT (mid, page_id, person_id) DO UPDATE SET removed = 1, text = NULL,
-                changed_at = excluded.changed_at",
-        )?
-        .execute(params![id, page, person, now])?;
-        super::changes::amend_message(tx, &id.as_str().into())?;
     }
+    Ok(())
+}
+
+/// A comment removed on Facebook goes as a buyer's unsent message goes: its words from the
+/// chat and the search.
+fn remove_comment(tx: &Transaction<'_>, id: &CommentId) -> rusqlite::Result<()> {
+    let owner: Option<(PageId, Psid)> = tx
+        .prepare_cached(
+            "SELECT c.page_id, c.customer_id FROM messages m
+             JOIN conversations c ON c.id = m.conversation_id WHERE m.fb_id = ?1",
+        )?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((page, person)) = owner else {
+        return Ok(());
+    };
+    tx.prepare_cached(
+        "INSERT INTO message_amends (mid, page_id, person_id, removed, changed_at)
+         VALUES (?1, ?2, ?3, 1, ?4)
+         ON CONFLICT (mid, page_id, person_id) DO UPDATE SET removed = 1, text = NULL,
+            changed_at = excluded.changed_at",
+    )?
+    .execute(params![id, page, person, Utc::now().timestamp()])?;
+    super::changes::amend_message(tx, &id.as_str().into())?;
     Ok(())
 }
 

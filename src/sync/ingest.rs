@@ -5,7 +5,7 @@ use chrono::DateTime;
 
 use crate::graph;
 use crate::model::{Attachment, AttachmentKind, Direction, Folder, PageId, Referral};
-use crate::store::comments::{CommentRead, PostRead};
+use crate::store::comments::{CommentEvent, CommentRead, PostRead};
 use crate::store::{Amend, ConversationUpdate, KeptChange, NewMessage, QueuedMessage, SharedLink};
 use crate::text::{clean, clean_line, web_link};
 
@@ -299,6 +299,30 @@ pub fn post(
         picture: post.full_picture.as_deref().and_then(web_link),
         comments,
         complete,
+    }
+}
+
+/// A comment the `feed` webhook told of, cleaned for the store.
+pub fn event_comment(event: &graph::EventComment) -> CommentEvent {
+    CommentEvent {
+        page_id: clean_id(&event.page_id),
+        post_id: clean_id(&event.post_id),
+        verb: event.verb,
+        comment: CommentRead {
+            id: clean_id(&event.comment_id),
+            parent: event.parent_id.as_ref().map(clean_id),
+            from_id: clean_line(event.from_id.as_deref().unwrap_or_default()),
+            from_name: clean_line(
+                event
+                    .from_name
+                    .as_deref()
+                    .or(event.from_id.as_deref())
+                    .unwrap_or_default(),
+            ),
+            message: clean(event.message.as_deref().unwrap_or_default()),
+            created_time: believable(event.created_time.unwrap_or_else(chrono::Utc::now)),
+            hidden: event.verb == graph::CommentVerb::Hide,
+        },
     }
 }
 

@@ -85,6 +85,7 @@ impl Engine {
                 .count();
         let other = (events.messages.iter().map(|e| &e.page_id))
             .chain(events.changes.iter().map(|e| &e.page_id))
+            .chain(events.comments.iter().map(|e| &e.page_id))
             .find(|page| !ours(page.as_str()));
         if let Some(other) = other {
             // A warning, so that a stream of them is summed up rather than fill the log.
@@ -118,6 +119,23 @@ impl Engine {
                     person: person.clone(),
                     read_back,
                 }),
+            }
+        }
+        let comments: Vec<_> = (events.comments.iter())
+            .filter(|e| ours(e.page_id.as_str()))
+            .map(ingest::event_comment)
+            .collect();
+        if !comments.is_empty() {
+            match self.db(move |s| s.apply_comment_events(&comments)).await {
+                Ok(applied) => {
+                    for (page_id, applied) in applied {
+                        self.emit(SyncEvent::PageChanged {
+                            page_id,
+                            news: News::from(applied),
+                        });
+                    }
+                }
+                Err(error) => return Kept::Failed(error),
             }
         }
         if queued.is_empty() && changes.is_empty() {

@@ -1611,3 +1611,70 @@ async fn another_persons_changes_to_a_buyers_message_change_nothing() {
     assert_eq!(messages[0]["text"], "Váy hoa còn size L không?");
     assert!(messages[0].get("removed").is_none() && messages[0].get("reactions").is_none());
 }
+
+#[tokio::test]
+async fn comments_come_by_the_feed_webhook_in_either_shape_and_a_removal_follows() {
+    // A cycle an hour: what comes, comes by the webhook.
+    let world = world_for_webhooks("interval = \"1h\"", "").await;
+    let post = world
+        .control
+        .publish(world.page(0), "Váy hoa nhí 350k", None, 600)
+        .await
+        .unwrap();
+    let (_service, _) = serve(&world).await;
+    let post_reads = || async {
+        world
+            .requests()
+            .await
+            .iter()
+            .filter(|r| r["path"].as_str().unwrap().ends_with("/published_posts"))
+            .count()
+    };
+    let reads = post_reads().await;
+    let threads = || async {
+        let run = world.pagedesk(&["comments", "--json"]).await;
+        run.json().as_array().unwrap().clone()
+    };
+    let lan = world
+        .control
+        .buyer_comment(&post, "Nguyễn Thị Lan", "size M 0901 234 567", None, 0)
+        .await
+        .unwrap();
+    world.control.older_feed_shape(true).await.unwrap();
+    world
+        .control
+        .buyer_comment(&post, "Trần Văn Minh", "ib", None, 0)
+        .await
+        .unwrap();
+    let start = Instant::now();
+    let listed = loop {
+        let listed = threads().await;
+        if listed.len() == 2 {
+            break listed;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "{listed:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let names: Vec<&str> = listed
+        .iter()
+        .map(|t| t["customer_name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"Nguyễn Thị Lan") && names.contains(&"Trần Văn Minh"),
+        "{names:?}"
+    );
+    assert_eq!(post_reads().await, reads, "no poll brought them");
+    let thread = listed
+        .iter()
+        .find(|t| t["customer_name"] == "Nguyễn Thị Lan")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    world.control.remove_comment(&lan).await.unwrap();
+    wait_for_messages(&world, &thread, "Lan's comment removed", |m| {
+        m.first()
+            .is_some_and(|m| m["removed"] == true && m["text"] == "")
+    })
+    .await;
+}
