@@ -182,6 +182,14 @@ pub struct CommentSettings {
     /// Posts of the last this many days are read with their comments (7: as long as a
     /// comment may be answered privately).
     pub days: u32,
+    /// Hide every new comment that holds a phone number as soon as it is read, so that the
+    /// buyer is not handed to competitors (off until turned on).
+    pub hide_phone_numbers: bool,
+    /// Sent once, privately in Messenger, to the author of a comment hidden for its phone
+    /// number ("Dạ shop đã inbox chị ạ").
+    pub private_reply: Option<String>,
+    /// Answered in public under it ("Shop đã inbox ạ").
+    pub public_reply: Option<String>,
 }
 
 impl Default for CommentSettings {
@@ -189,6 +197,25 @@ impl Default for CommentSettings {
         Self {
             read: true,
             days: 7,
+            hide_phone_numbers: false,
+            private_reply: None,
+            public_reply: None,
+        }
+    }
+}
+
+impl CommentSettings {
+    /// What is done with a new comment that holds a phone number.
+    pub fn protection(&self) -> crate::store::comments::Protection {
+        let template = |text: &Option<String>| {
+            text.as_deref()
+                .map(crate::text::clean)
+                .filter(|t| !t.trim().is_empty())
+        };
+        crate::store::comments::Protection {
+            hide: self.hide_phone_numbers,
+            private_reply: template(&self.private_reply).filter(|_| self.hide_phone_numbers),
+            public_reply: template(&self.public_reply).filter(|_| self.hide_phone_numbers),
         }
     }
 }

@@ -55,6 +55,7 @@ strings! {
     NoConversations => "No conversations here.", "Không có hội thoại nào.";
     NothingOpen => "Pick a conversation with j/k, open it with Enter.", "Chọn hội thoại bằng j/k, mở bằng Enter.";
     HiddenMark => "hidden", "đã ẩn";
+    HiddenForPhoneMark => "hidden: it holds a phone number", "đã ẩn vì có số điện thoại";
     PrivateMark => "privately, in Messenger", "nhắn riêng qua Messenger";
     CommentPreview => "Comment: {}", "Bình luận: {}";
     ReplyInPublic => "Answer in public", "Trả lời công khai";

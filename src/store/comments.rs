@@ -56,6 +56,18 @@ pub struct CommentEvent {
     pub comment: CommentRead,
 }
 
+/// What is done with a buyer's new comment that holds a phone number: hidden, and answered
+/// privately and in public from the config's words. Nothing when `hide` is off.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Protection {
+    pub hide: bool,
+    pub private_reply: Option<String>,
+    pub public_reply: Option<String>,
+}
+
+/// Who a reply pagedesk sends by itself is from, on its row.
+const SENT_BY_PAGEDESK: &str = "pagedesk";
+
 /// A post, as the inbox shows it above a thread.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PostRow {
@@ -115,6 +127,7 @@ impl Store {
     pub fn apply_comment_events(
         &mut self,
         events: &[CommentEvent],
+        protection: &Protection,
     ) -> Result<Vec<(PageId, Applied)>> {
         use crate::graph::CommentVerb;
         let tx = self.write()?;
@@ -133,15 +146,13 @@ impl Store {
                         event.page_id,
                         comment.created_time.timestamp()
                     ])?;
-                    tx.prepare_cached(
-                        "INSERT INTO comments (id, post_id, parent_id) VALUES (?1, ?2, ?3)
-                         ON CONFLICT (id) DO NOTHING",
-                    )?
-                    .execute(params![
-                        comment.id,
-                        event.post_id,
-                        comment.parent
-                    ])?;
+                    let new = tx
+                        .prepare_cached(
+                            "INSERT INTO comments (id, post_id, parent_id) VALUES (?1, ?2, ?3)
+                             ON CONFLICT (id) DO NOTHING",
+                        )?
+                        .execute(params![comment.id, event.post_id, comment.parent])?
+                        > 0;
                     let read = PostRead {
                         id: event.post_id.clone(),
                         page_id: event.page_id.clone(),
@@ -157,6 +168,9 @@ impl Store {
                     for update in threads(&tx, &read)? {
                         let changed = apply_thread(&tx, &update, Some(&event.post_id))?;
                         applied.push((event.page_id.clone(), changed));
+                    }
+                    if new {
+                        protect(&tx, &event.page_id, comment, protection)?;
                     }
                 }
                 CommentVerb::Add | CommentVerb::Edited => {}
@@ -195,7 +209,7 @@ impl Store {
 
     /// Stores a post and the comments read of it, each in its person's thread, in one
     /// transaction. Returns what changed in each thread.
-    pub fn apply_post(&mut self, post: &PostRead) -> Result<Vec<Applied>> {
+    pub fn apply_post(&mut self, post: &PostRead, protection: &Protection) -> Result<Vec<Applied>> {
         let tx = self.write()?;
         tx.prepare_cached(
             "INSERT INTO posts (id, page_id, message, created_time, read_through, permalink,
@@ -215,16 +229,26 @@ impl Store {
             post.picture,
             post.comment_count.map(|n| n as i64),
         ])?;
+        let mut new = Vec::new();
         for comment in &post.comments {
+            let known: bool = tx
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM comments WHERE id = ?1)")?
+                .query_row([&comment.id], |r| r.get(0))?;
             tx.prepare_cached(
                 "INSERT INTO comments (id, post_id, parent_id, hidden) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (id) DO UPDATE SET hidden = excluded.hidden",
             )?
             .execute(params![comment.id, post.id, comment.parent, comment.hidden])?;
+            if !known {
+                new.push(comment);
+            }
         }
         let mut applied = Vec::new();
         for update in threads(&tx, post)? {
             applied.push(apply_thread(&tx, &update, Some(&post.id))?);
+        }
+        for comment in new {
+            protect(&tx, &post.page_id, comment, protection)?;
         }
         if post.complete {
             gone_from_facebook(&tx, post)?;
@@ -304,6 +328,79 @@ fn threads(tx: &Transaction<'_>, post: &PostRead) -> rusqlite::Result<Vec<Conver
             }
         })
         .collect())
+}
+
+/// A buyer's new comment that holds a phone number, with protection on: hidden (the engine
+/// does it on Facebook), and answered privately and in public from the config's words, each
+/// queued as staff's replies are (the private one only within its 7 days).
+fn protect(
+    tx: &Transaction<'_>,
+    page: &PageId,
+    comment: &CommentRead,
+    protection: &Protection,
+) -> rusqlite::Result<()> {
+    if !protection.hide
+        || comment.from_id == page.as_str()
+        || crate::text::phone_numbers(&comment.message).is_empty()
+    {
+        return Ok(());
+    }
+    let now = Utc::now();
+    tx.prepare_cached(
+        "INSERT INTO comment_moderation (comment_id, page_id, hidden, requested_at)
+         VALUES (?1, ?2, 1, ?3)
+         ON CONFLICT (comment_id) DO NOTHING",
+    )?
+    .execute(params![comment.id, page, now.timestamp()])?;
+    tx.prepare_cached("UPDATE comments SET for_phone = 1 WHERE id = ?1")?
+        .execute([&comment.id])?;
+    let thread: Option<ConversationId> = tx
+        .prepare_cached("SELECT conversation_id FROM messages WHERE fb_id = ?1")?
+        .query_row([&comment.id], |r| r.get(0))
+        .optional()?;
+    let Some(thread) = thread else {
+        return Ok(());
+    };
+    if let Some(text) = &protection.private_reply
+        && now - comment.created_time <= PRIVATE_REPLY_WITHIN
+    {
+        let row = queue_reply(tx, &thread, text, Via::Private(comment.id.clone()), now)?;
+        tx.prepare_cached(
+            "UPDATE comments SET private_reply = ?2 WHERE id = ?1 AND private_reply IS NULL",
+        )?
+        .execute(params![comment.id, row])?;
+    }
+    if let Some(text) = &protection.public_reply {
+        queue_reply(tx, &thread, text, Via::Comment(comment.id.clone()), now)?;
+    }
+    super::refresh_last_speaker(tx, &thread)?;
+    Ok(())
+}
+
+/// A reply pagedesk writes by itself into the outbox, pending, as staff's are: its row.
+fn queue_reply(
+    tx: &Transaction<'_>,
+    thread: &ConversationId,
+    text: &str,
+    via: Via,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<i64> {
+    tx.execute(
+        "INSERT INTO messages (conversation_id, direction, from_id, from_name, text,
+            created_time, status, sent_by)
+         SELECT c.id, 'out', c.page_id, p.name, ?2, ?3, 'pending', ?4
+         FROM conversations c JOIN pages p ON p.id = c.page_id WHERE c.id = ?1",
+        params![thread, text, now.timestamp(), SENT_BY_PAGEDESK],
+    )?;
+    let row = tx.last_insert_rowid();
+    super::index_message(tx, row, now.timestamp(), text)?;
+    let (way, target) = via.columns();
+    tx.execute(
+        "INSERT INTO outbox (message_id, page_id, recipient_id, next_attempt_at, via, target)
+         SELECT ?1, c.page_id, c.customer_id, ?2, ?3, ?4 FROM conversations c WHERE c.id = ?5",
+        params![row, now.timestamp(), way, target, thread],
+    )?;
+    Ok(row)
 }
 
 /// Who wrote comment `id` of `post`, from this read or as stored.

@@ -415,6 +415,9 @@ pub struct MessageRow {
     /// A comment the page hid: seen by its author and their friends only.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub hidden: bool,
+    /// pagedesk hides it (or hid it) by itself, for the phone number in it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub hidden_for_phone: bool,
     /// The page's private reply to a comment, sent to the person in Messenger.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub private_reply: bool,

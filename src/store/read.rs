@@ -349,6 +349,8 @@ impl Store {
                     AND o.withdrawn_at IS NOT NULL) AS withdrawn,
                 EXISTS (SELECT 1 FROM comments k WHERE k.id = messages.fb_id AND k.hidden)
                     AS hidden,
+                EXISTS (SELECT 1 FROM comments k WHERE k.id = messages.fb_id AND k.for_phone)
+                    AS for_phone,
                 EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = messages.id
                         AND o.via = 'private')
                     OR COALESCE(messages.fb_id LIKE '%#private', 0) AS private_reply
@@ -392,6 +394,7 @@ impl Store {
                     .unwrap_or_default(),
                 withdrawn: r.get("withdrawn")?,
                 hidden: r.get("hidden")?,
+                hidden_for_phone: r.get("for_phone")?,
                 private_reply: r.get("private_reply")?,
                 retry_possible: r.get("retry_possible")?,
                 problem: r

@@ -520,6 +520,8 @@ ALTER TABLE outbox ADD COLUMN target TEXT;
 -- is stored, whatever became of the first. Facebook's message id once it is sent.
 ALTER TABLE comments ADD COLUMN private_reply INTEGER;
 ALTER TABLE comments ADD COLUMN private_message_id TEXT;
+-- Hidden by pagedesk because it held a phone number (`[comments] hide_phone_numbers`).
+ALTER TABLE comments ADD COLUMN for_phone INTEGER NOT NULL DEFAULT 0;
 -- Hiding a comment or showing it again, asked by staff in any pagedesk and carried out by the
 -- engine that syncs the page; `error` says why Facebook refused.
 CREATE TABLE comment_moderation (

@@ -69,12 +69,21 @@ impl Engine {
             _ => self.page_comments(page_id, token, post).await?,
         };
         let read = ingest::post(page_id, post, &comments, complete);
-        let applied = self.db(move |s| s.apply_post(&read)).await?;
+        let protection = self.protection();
+        let applied = self.db(move |s| s.apply_post(&read, &protection)).await?;
         let mut news = News::default();
         for applied in applied {
             news += News::from(applied);
         }
         Ok(news)
+    }
+
+    /// What is done with a new comment that holds a phone number.
+    pub(super) fn protection(&self) -> crate::store::comments::Protection {
+        self.comments
+            .as_ref()
+            .map(|settings| settings.protection())
+            .unwrap_or_default()
     }
 
     /// Hides or shows again the comments staff asked for. Facebook's refusal (the page lacks

@@ -126,7 +126,11 @@ impl Engine {
             .map(ingest::event_comment)
             .collect();
         if !comments.is_empty() {
-            match self.db(move |s| s.apply_comment_events(&comments)).await {
+            let protection = self.protection();
+            match self
+                .db(move |s| s.apply_comment_events(&comments, &protection))
+                .await
+            {
                 Ok(applied) => {
                     for (page_id, applied) in applied {
                         self.emit(SyncEvent::PageChanged {

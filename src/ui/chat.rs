@@ -177,11 +177,14 @@ impl ChatView<'_> {
                 ),
                 Span::styled(format!(" · {time}"), theme.dim()),
             ];
-            if message.hidden && !message.removed {
-                header.push(Span::styled(
-                    format!(" · {}", tr.t(S::HiddenMark)),
-                    theme.dim(),
-                ));
+            let hidden = match (message.removed, message.hidden_for_phone, message.hidden) {
+                (true, _, _) => None,
+                (false, true, _) => Some(S::HiddenForPhoneMark),
+                (false, false, true) => Some(S::HiddenMark),
+                (false, false, false) => None,
+            };
+            if let Some(mark) = hidden {
+                header.push(Span::styled(format!(" · {}", tr.t(mark)), theme.dim()));
             }
             if message.private_reply {
                 header.push(Span::styled(

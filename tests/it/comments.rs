@@ -305,3 +305,71 @@ async fn a_comment_edited_or_removed_on_facebook_changes_or_goes_here() {
     );
     assert_eq!(store.search("size M", 10).unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_comment_with_a_phone_number_is_hidden_and_answered_once_when_turned_on() {
+    let world = TestWorld::start("").await;
+    let mut config = std::fs::read_to_string(&world.config_path).unwrap();
+    config.push_str(
+        "\n[comments]\nhide_phone_numbers = true\nprivate_reply = \"Dạ shop đã inbox chị ạ\"\n\
+         public_reply = \"Shop đã inbox ạ\"\n",
+    );
+    std::fs::write(&world.config_path, config).unwrap();
+    let post = post(&world).await;
+    let phone = world
+        .control
+        .buyer_comment(
+            &post,
+            "Lê Thị Hồng",
+            "size M 0901.234.567 ship Đà Nẵng",
+            None,
+            120,
+        )
+        .await
+        .unwrap();
+    world
+        .control
+        .buyer_comment(&post, "Nguyễn Thị Lan", "giá?", None, 60)
+        .await
+        .unwrap();
+    world.sync().await;
+    world.sync().await;
+    let on_facebook = world.control.post_on_facebook(&post).await.unwrap();
+    let comments = on_facebook["comments"].as_array().unwrap();
+    let hong = comments.iter().find(|c| c["id"] == phone.as_str()).unwrap();
+    assert_eq!(hong["is_hidden"], true);
+    let conversation = hong["private_reply_conversation"].as_str().unwrap();
+    assert_eq!(
+        world.page_texts_on_facebook(conversation).await,
+        ["Dạ shop đã inbox chị ạ"]
+    );
+    let answers = page_comments_on_facebook(&world, &post).await;
+    assert_eq!(answers.len(), 1, "{answers:?}");
+    assert_eq!(answers[0]["message"], "Shop đã inbox ạ");
+    assert_eq!(answers[0]["parent_id"], phone.as_str());
+    let lan = comments.iter().find(|c| c["message"] == "giá?").unwrap();
+    assert_eq!(lan["is_hidden"], false, "no number, nothing done");
+    // The thread says why; the next cycles do nothing more.
+    let thread = thread_of(&world, "Lê Thị Hồng").await;
+    let messages = world.messages(&thread).await;
+    assert_eq!(messages[0]["hidden_for_phone"], true);
+    world.sync().await;
+    let requests = world.requests().await;
+    assert_eq!(posts_to(&requests, "/messages"), 1);
+    assert_eq!(posts_to(&requests, "/comments"), 1);
+}
+
+#[tokio::test]
+async fn comments_with_phone_numbers_are_left_alone_until_turned_on() {
+    let world = TestWorld::start("").await;
+    let post = post(&world).await;
+    world
+        .control
+        .buyer_comment(&post, "Lê Thị Hồng", "0901 234 567", None, 60)
+        .await
+        .unwrap();
+    world.sync().await;
+    let on_facebook = world.control.post_on_facebook(&post).await.unwrap();
+    assert_eq!(on_facebook["comments"][0]["is_hidden"], false);
+    assert_eq!(posts_to(&world.requests().await, ""), 0, "nothing sent");
+}
