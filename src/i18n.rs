@@ -56,10 +56,12 @@ strings! {
     NothingOpen => "Pick a conversation with j/k, open it with Enter.", "Chọn hội thoại bằng j/k, mở bằng Enter.";
     HiddenMark => "hidden", "đã ẩn";
     HiddenForPhoneMark => "hidden: it holds a phone number", "đã ẩn vì có số điện thoại";
-    PrivateMark => "privately, in Messenger", "nhắn riêng qua Messenger";
+    PrivateMark => "private", "nhắn riêng";
+    PublicMark => "public", "công khai";
     CommentPreview => "Comment: {}", "Bình luận: {}";
     ReplyInPublic => "Answer in public", "Trả lời công khai";
     NoWindowUnderPost => "under the post", "dưới bài viết";
+    HideRefused => "⊘ Facebook did not hide or show these comments: {}. H: try again", "⊘ Facebook chưa ẩn hoặc hiện được bình luận: {}. H: thử lại";
     ThreadBanner => "💬 Comments under the post “{}”. Enter: answer in public · Ctrl-T: privately in Messenger · H: hide or show", "💬 Bình luận dưới bài “{}”. Enter: trả lời công khai · Ctrl-T: nhắn riêng qua Messenger · H: ẩn hoặc hiện";
     SpamBanner => "Facebook put this conversation in Spam. Reply to remove the spam mark.", "Facebook đã đưa hội thoại này vào mục Spam. Trả lời để gỡ đánh dấu spam.";
     SpamBannerClosed => "Facebook put this conversation in Spam. Its reply window has closed, so no reply can remove the mark.", "Facebook đã đưa hội thoại này vào mục Spam. Đã quá thời hạn trả lời nên không thể gỡ đánh dấu spam bằng tin trả lời.";
@@ -101,6 +103,7 @@ strings! {
     PreviewRemoved => "Message unsent", "Tin nhắn đã thu hồi";
     Place => "[place: {}]", "[vị trí: {}]";
     Removed => "[the buyer unsent this message]", "[khách đã thu hồi tin nhắn này]";
+    CommentRemoved => "[the buyer deleted this comment]", "[khách đã xoá bình luận này]";
     Edited => "edited", "đã sửa";
     Answering => "↩ answering {}: {}", "↩ trả lời {}: {}";
     AnsweringEarlier => "↩ answering an earlier message", "↩ trả lời một tin nhắn trước đó";
@@ -326,6 +329,7 @@ strings! {
     WindowCannot => "no reply", "không gửi được";
     ProblemToken => "the page's access token no longer works: fix the config", "token của trang không còn dùng được: sửa file cấu hình";
     ProblemPermission => "a permission is missing on the page", "trang thiếu quyền gửi tin";
+    ProblemCommentPermission => "the page may not answer or hide comments (pages_manage_engagement is missing)", "trang chưa được cấp quyền trả lời, ẩn bình luận (pages_manage_engagement)";
     ProblemRefused => "Facebook refused the reply ({})", "Facebook từ chối tin ({})";
     ProblemSendingRestricted => "Facebook has restricted the page from sending messages for a while; pagedesk tries again on {} (r: now, once Meta Business Suite shows it lifted)", "Facebook đang tạm hạn chế trang gửi tin nhắn; pagedesk sẽ gửi lại lúc {} (r: gửi ngay, khi Meta Business Suite báo đã hết hạn chế)";
     ProblemRateLimited => "rate limited by Facebook until {}", "Facebook giới hạn đến {}";
@@ -682,6 +686,7 @@ impl Tr {
             ReplyProblem::AgentPermission => S::ProblemAgentPermission,
             ReplyProblem::Token => S::ProblemToken,
             ReplyProblem::Permission => S::ProblemPermission,
+            ReplyProblem::CommentPermission => S::ProblemCommentPermission,
             ReplyProblem::Facebook => S::ProblemFacebook,
         };
         self.t(key).to_owned()

@@ -617,6 +617,8 @@ pub enum ReplyProblem {
     AgentPermission,
     Token,
     Permission,
+    /// Answering comments needs `pages_manage_engagement`, which the page's token lacks.
+    CommentPermission,
     Refused,
     Facebook,
     /// The file of the message cannot be sent as attached (gone, changed, unreadable).
@@ -658,6 +660,7 @@ impl ReplyProblem {
             ReplyProblem::AgentPermission => "agent_permission",
             ReplyProblem::Token => "token",
             ReplyProblem::Permission => "permission",
+            ReplyProblem::CommentPermission => "comment_permission",
             ReplyProblem::Refused => "refused",
             ReplyProblem::Facebook => "facebook",
             ReplyProblem::File => "file",
@@ -695,6 +698,7 @@ impl ReplyProblem {
             "agent_permission" => ReplyProblem::AgentPermission,
             "token" => ReplyProblem::Token,
             "permission" => ReplyProblem::Permission,
+            "comment_permission" => ReplyProblem::CommentPermission,
             "refused" => ReplyProblem::Refused,
             "facebook" => ReplyProblem::Facebook,
             "file" => ReplyProblem::File,

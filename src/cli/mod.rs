@@ -20,7 +20,8 @@ use crate::config::Config;
 use crate::files::OutgoingFile;
 use crate::i18n::{Lang, S, Tr};
 use crate::model::{
-    CommentId, ConversationId, Direction, Filter, LabelMatch, PageId, PostId, SendStatus,
+    CommentId, ConversationId, Direction, Filter, LabelMatch, PageId, PostId, ReplyProblem,
+    SendStatus,
 };
 use crate::store::private::LOG_FILE;
 use crate::store::{Lease, ListQuery, Store, StoreError};
@@ -350,6 +351,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                         files: &[],
                         human_agent_tag: config.sync.human_agent_tag,
                         privately: *action == CommentAction::Private,
+                        comment: true,
                     };
                     reply(tr, &engine, &mut writes, reply_to).await
                 }
@@ -379,6 +381,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 files,
                 human_agent_tag,
                 privately: false,
+                comment: false,
             };
             reply(tr, &engine, &mut writes, reply_to).await
         }
@@ -752,6 +755,9 @@ struct Reply<'a> {
     human_agent_tag: bool,
     /// A thread of comments answered privately in Messenger, not in public.
     privately: bool,
+    /// Asked as an answer to comments (`pagedesk comment`): refused for a Messenger
+    /// conversation.
+    comment: bool,
 }
 
 /// Stores the reply (the text, then each file that Facebook would take) and delivers its
@@ -770,18 +776,25 @@ async fn reply(
         files: paths,
         human_agent_tag,
         privately,
+        comment,
     } = reply;
     let text = crate::text::clean(text).trim_end().to_owned();
     let Some(conversation) = writes.conversation(conversation_id)? else {
         eprintln!("{}", tr.f(S::CliNoConversation, &[&conversation_id]));
         return Ok(ExitCode::FAILURE);
     };
-    if privately && conversation.post_id.is_none() {
+    if comment && conversation.post_id.is_none() {
         eprintln!("{}", tr.f(S::CliNotAThread, &[&conversation_id]));
         return Ok(ExitCode::FAILURE);
     }
-    // Messenger's windows do not bound an answer to a comment.
+    // Messenger's windows do not bound an answer to a comment; its length is bound as a
+    // reply's.
     let allowed = match (&conversation.post_id, text.trim().is_empty()) {
+        (Some(_), _) if text.chars().count() > crate::model::MAX_REPLY_CHARS => {
+            Err(ReplyProblem::TooLong {
+                chars: text.chars().count(),
+            })
+        }
         (Some(_), _) => Ok(()),
         (None, true) => conversation
             .reply_to(human_agent_tag)

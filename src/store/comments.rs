@@ -320,7 +320,7 @@ fn threads(tx: &Transaction<'_>, post: &PostRead) -> rusqlite::Result<Vec<Conver
                 folder: Folder::Inbox,
                 customer_id: person,
                 customer_name: name,
-                snippet: newest.text.clone(),
+                snippet: newest.text.replace('\n', " "),
                 updated_time: newest.created_time,
                 unread_estimate: unread,
                 can_reply: true,
@@ -364,37 +364,42 @@ fn protect(
     if let Some(text) = &protection.private_reply
         && now - comment.created_time <= PRIVATE_REPLY_WITHIN
     {
-        let row = queue_reply(tx, &thread, text, Via::Private(comment.id.clone()), now)?;
+        let via = Via::Private(comment.id.clone());
+        let row = queue_reply(tx, &thread, text, &via, now, Some(SENT_BY_PAGEDESK))?;
         tx.prepare_cached(
             "UPDATE comments SET private_reply = ?2 WHERE id = ?1 AND private_reply IS NULL",
         )?
         .execute(params![comment.id, row])?;
     }
     if let Some(text) = &protection.public_reply {
-        queue_reply(tx, &thread, text, Via::Comment(comment.id.clone()), now)?;
+        let top = comment.parent.clone().unwrap_or_else(|| comment.id.clone());
+        let via = Via::Comment(top);
+        queue_reply(tx, &thread, text, &via, now, Some(SENT_BY_PAGEDESK))?;
     }
     super::refresh_last_speaker(tx, &thread)?;
     Ok(())
 }
 
-/// A reply pagedesk writes by itself into the outbox, pending, as staff's are: its row.
+/// A reply to a thread's comment into the outbox, pending, before anything is sent: its row,
+/// which keeps where it goes (a retry sends it the same way).
 fn queue_reply(
     tx: &Transaction<'_>,
     thread: &ConversationId,
     text: &str,
-    via: Via,
+    via: &Via,
     now: DateTime<Utc>,
+    sent_by: Option<&str>,
 ) -> rusqlite::Result<i64> {
+    let (way, target) = via.columns();
     tx.execute(
         "INSERT INTO messages (conversation_id, direction, from_id, from_name, text,
-            created_time, status, sent_by)
-         SELECT c.id, 'out', c.page_id, p.name, ?2, ?3, 'pending', ?4
+            created_time, status, sent_by, via, via_target)
+         SELECT c.id, 'out', c.page_id, p.name, ?2, ?3, 'pending', ?4, ?5, ?6
          FROM conversations c JOIN pages p ON p.id = c.page_id WHERE c.id = ?1",
-        params![thread, text, now.timestamp(), SENT_BY_PAGEDESK],
+        params![thread, text, now.timestamp(), sent_by, way, target],
     )?;
     let row = tx.last_insert_rowid();
     super::index_message(tx, row, now.timestamp(), text)?;
-    let (way, target) = via.columns();
     tx.execute(
         "INSERT INTO outbox (message_id, page_id, recipient_id, next_attempt_at, via, target)
          SELECT ?1, c.page_id, c.customer_id, ?2, ?3, ?4 FROM conversations c WHERE c.id = ?5",
@@ -460,7 +465,7 @@ fn remove_comment(tx: &Transaction<'_>, id: &CommentId) -> rusqlite::Result<()> 
     Ok(())
 }
 
-/// The person's newest comment in thread `thread`, which a public reply answers.
+/// The person's newest comment in thread `thread`, which a private reply answers.
 pub(super) fn newest_comment(
     tx: &Transaction<'_>,
     thread: &ConversationId,
@@ -474,6 +479,21 @@ pub(super) fn newest_comment(
         .query_row([thread], |r| r.get(0))
         .optional()?;
     newest.ok_or(super::StoreError::CommentReply(CommentRefusal::NoComment))
+}
+
+/// The comment a public answer to thread `thread` goes under: the top-level comment of the
+/// person's newest one, where Facebook puts it (and where a lost answer is looked for).
+pub(super) fn answered_comment(
+    tx: &Transaction<'_>,
+    thread: &ConversationId,
+) -> std::result::Result<CommentId, super::StoreError> {
+    let newest = newest_comment(tx, thread)?;
+    let parent: Option<CommentId> = tx
+        .prepare_cached("SELECT parent_id FROM comments WHERE id = ?1")?
+        .query_row([&newest], |r| r.get(0))
+        .optional()?
+        .flatten();
+    Ok(parent.unwrap_or(newest))
 }
 
 impl Store {
@@ -491,17 +511,14 @@ impl Store {
         }
         let staff = self.staff.clone();
         let tx = self.write()?;
-        let target: Option<(PageId, String, Psid)> = tx
-            .query_row(
-                "SELECT c.page_id, p.name, c.customer_id FROM conversations c
-                 JOIN pages p ON p.id = c.page_id WHERE c.id = ?1 AND c.post_id IS NOT NULL",
-                [thread],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?;
-        let Some((page_id, page_name, person)) = target else {
+        let thread_exists: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM conversations WHERE id = ?1 AND post_id IS NOT NULL)",
+            [thread],
+            |r| r.get(0),
+        )?;
+        if !thread_exists {
             return Err(super::StoreError::NoConversation(thread.to_string()));
-        };
+        }
         let comment = newest_comment(&tx, thread)?;
         let (written, answered): (i64, Option<i64>) = tx.query_row(
             "SELECT m.created_time, k.private_reply FROM messages m
@@ -518,24 +535,11 @@ impl Store {
             return Err(super::StoreError::CommentReply(CommentRefusal::TooOld));
         }
         let sent_by = Some(staff.as_str()).filter(|s| !s.is_empty());
-        tx.execute(
-            "INSERT INTO messages (conversation_id, direction, from_id, from_name, text,
-                created_time, status, sent_by)
-             VALUES (?1, 'out', ?2, ?3, ?4, ?5, 'pending', ?6)",
-            params![thread, page_id, page_name, text, now.timestamp(), sent_by],
-        )?;
-        let message_id = tx.last_insert_rowid();
-        super::index_message(&tx, message_id, now.timestamp(), text)?;
+        let via = Via::Private(comment.clone());
+        let message_id = queue_reply(&tx, thread, text, &via, now, sent_by)?;
         tx.execute(
             "UPDATE comments SET private_reply = ?2 WHERE id = ?1",
             params![comment, message_id],
-        )?;
-        let via = Via::Private(comment);
-        let (via, target) = via.columns();
-        tx.execute(
-            "INSERT INTO outbox (message_id, page_id, recipient_id, next_attempt_at, via, target)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![message_id, page_id, person, now.timestamp(), via, target],
         )?;
         tx.execute(
             "DELETE FROM drafts WHERE conversation_id = ?1 AND staff IN (?2, '')",
@@ -573,7 +577,8 @@ impl Store {
              JOIN conversations c ON c.id = m.conversation_id
              JOIN comments k ON k.id = m.fb_id
              WHERE m.conversation_id = ?1 AND m.direction = 'in' AND m.removed = 0
-               AND k.hidden != ?2
+               AND (k.hidden != ?2 OR EXISTS (SELECT 1 FROM comment_moderation d
+                    WHERE d.comment_id = k.id AND d.hidden != ?2))
              ON CONFLICT (comment_id) DO UPDATE SET hidden = excluded.hidden,
                 requested_at = excluded.requested_at, error = NULL",
             params![thread, hidden, now.timestamp()],

@@ -415,12 +415,18 @@ pub struct MessageRow {
     /// A comment the page hid: seen by its author and their friends only.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub hidden: bool,
+    /// A comment under a post, not a Messenger message.
+    #[serde(skip)]
+    pub comment: bool,
     /// pagedesk hides it (or hid it) by itself, for the phone number in it.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub hidden_for_phone: bool,
     /// The page's private reply to a comment, sent to the person in Messenger.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub private_reply: bool,
+    /// The page's public answer under a comment.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub public_reply: bool,
 }
 
 fn is_zero(n: &i64) -> bool {

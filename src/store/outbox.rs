@@ -255,13 +255,14 @@ impl Store {
             Some(_) if !files.is_empty() => {
                 return Err(StoreError::CommentReply(CommentRefusal::Files));
             }
-            Some(_) => Via::Comment(super::comments::newest_comment(&tx, conversation_id)?),
+            Some(_) => Via::Comment(super::comments::answered_comment(&tx, conversation_id)?),
         };
         let sent_by = Some(staff.as_str()).filter(|s| !s.is_empty());
         let parts = has_text
             .then_some(None)
             .into_iter()
             .chain(files.iter().map(Some));
+        let (via_name, via_target) = via.columns();
         let mut ids = Vec::new();
         for file in parts {
             let (text, attachments) = match file {
@@ -282,8 +283,8 @@ impl Store {
             };
             tx.execute(
                 "INSERT INTO messages (conversation_id, direction, from_id, from_name, text,
-                    attachments, created_time, status, sent_by)
-                 VALUES (?1, 'out', ?2, ?3, ?4, ?5, ?6, 'pending', ?7)",
+                    attachments, created_time, status, sent_by, via, via_target)
+                 VALUES (?1, 'out', ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8, ?9)",
                 params![
                     conversation_id,
                     page_id,
@@ -291,7 +292,9 @@ impl Store {
                     text,
                     attachments,
                     now.timestamp(),
-                    sent_by
+                    sent_by,
+                    via_name,
+                    via_target
                 ],
             )?;
             let message_id = tx.last_insert_rowid();
@@ -301,7 +304,6 @@ impl Store {
             } else {
                 index_message(&tx, message_id, now.timestamp(), text)?;
             }
-            let (via_name, via_target) = via.columns();
             tx.execute(
                 "INSERT INTO outbox (message_id, page_id, recipient_id, next_attempt_at, via,
                     target)
@@ -597,9 +599,11 @@ impl Store {
              WHERE id = ?1",
             [message_id],
         )?;
+        // It goes the way it went first: to Messenger, or under its comment, or privately.
         tx.execute(
-            "INSERT INTO outbox (message_id, page_id, recipient_id, next_attempt_at)
-             VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO outbox (message_id, page_id, recipient_id, next_attempt_at, via, target)
+             SELECT ?1, ?2, ?3, ?4, COALESCE(m.via, 'messenger'), m.via_target
+             FROM messages m WHERE m.id = ?1",
             params![message_id, page_id, customer_id, now.timestamp()],
         )?;
         refresh_last_speaker(&tx, &conversation)?;

@@ -351,9 +351,9 @@ impl Store {
                     AS hidden,
                 EXISTS (SELECT 1 FROM comments k WHERE k.id = messages.fb_id AND k.for_phone)
                     AS for_phone,
-                EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = messages.id
-                        AND o.via = 'private')
-                    OR COALESCE(messages.fb_id LIKE '%#private', 0) AS private_reply
+                EXISTS (SELECT 1 FROM comments k WHERE k.id = messages.fb_id) AS comment,
+                COALESCE(messages.via = 'private', 0) AS private_reply,
+                COALESCE(messages.via = 'comment', 0) AS public_reply
              FROM messages WHERE conversation_id = ?1 ORDER BY created_time, id",
         )?;
         let rows = stmt.query_map([conversation_id], |r| {
@@ -395,7 +395,9 @@ impl Store {
                 withdrawn: r.get("withdrawn")?,
                 hidden: r.get("hidden")?,
                 hidden_for_phone: r.get("for_phone")?,
+                comment: r.get("comment")?,
                 private_reply: r.get("private_reply")?,
+                public_reply: r.get("public_reply")?,
                 retry_possible: r.get("retry_possible")?,
                 problem: r
                     .get::<_, Option<String>>("error_code")?

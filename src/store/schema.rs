@@ -516,6 +516,10 @@ CREATE INDEX comments_of_post ON comments(post_id);
 -- ('private').
 ALTER TABLE outbox ADD COLUMN via TEXT NOT NULL DEFAULT 'messenger';
 ALTER TABLE outbox ADD COLUMN target TEXT;
+-- The same on the reply's row, which outlives its outbox row: a retry goes the same way, and
+-- the chat says which.
+ALTER TABLE messages ADD COLUMN via TEXT;
+ALTER TABLE messages ADD COLUMN via_target TEXT;
 -- A comment's one private reply, from the moment it is stored: a second is refused before it
 -- is stored, whatever became of the first. Facebook's message id once it is sent.
 ALTER TABLE comments ADD COLUMN private_reply INTEGER;

@@ -10,7 +10,7 @@ use chrono::Utc;
 use super::{Engine, News, PageError, ingest};
 use crate::graph::comments::{Comment, NESTED_COMMENTS, Post};
 use crate::graph::{AccessToken, GraphError};
-use crate::model::{CommentId, PageId};
+use crate::model::{CommentId, PageId, ReplyProblem};
 
 /// The most pages of posts, and of one post's comments, read in one cycle.
 const MOST_PAGES: usize = 40;
@@ -68,7 +68,14 @@ impl Engine {
             _ if nested.len() < NESTED_COMMENTS => (nested.clone(), false),
             _ => self.page_comments(page_id, token, post).await?,
         };
-        let read = ingest::post(page_id, post, &comments, complete);
+        let mut read = ingest::post(page_id, post, &comments, complete);
+        // Stopped short of what is stored (more comments than one cycle reads): not read
+        // through, so the next cycle reads the post again.
+        let reached_stored =
+            complete || nested.len() < NESTED_COMMENTS || self.reached_stored(&comments).await?;
+        if !reached_stored {
+            read.updated_time = None;
+        }
         let protection = self.protection();
         let applied = self.db(move |s| s.apply_post(&read, &protection)).await?;
         let mut news = News::default();
@@ -111,6 +118,8 @@ impl Engine {
                 Ok(()) => Ok(()),
                 Err(error) if error.is_transient() => return Ok(()),
                 Err(GraphError::RateLimited { .. }) => return Ok(()),
+                // Said to staff in their language by its kind; other refusals in Facebook's words.
+                Err(GraphError::Permission { .. }) => Err(ReplyProblem::CommentPermission.code()),
                 Err(error) => Err(error.to_string()),
             };
             if let Err(why) = &outcome {
@@ -126,6 +135,17 @@ impl Engine {
         Ok(())
     }
 
+    /// Whether the oldest of `comments` is stored: the read met what an earlier one read.
+    async fn reached_stored(&self, comments: &[Comment]) -> Result<bool, PageError> {
+        let Some(oldest) = comments.last().map(|c| c.id.clone()) else {
+            return Ok(true);
+        };
+        let stored = self
+            .db(move |s| s.stored_comment_ids(std::slice::from_ref(&oldest)))
+            .await?;
+        Ok(!stored.is_empty())
+    }
+
     /// A post's comments, newest first, until a page of them holds only stored ones; whether
     /// that is every comment it has.
     async fn page_comments(
@@ -136,11 +156,21 @@ impl Engine {
     ) -> Result<(Vec<Comment>, bool), PageError> {
         let mut comments = Vec::new();
         let mut after: Option<String> = None;
+        let mut seen = HashSet::new();
         for _ in 0..MOST_PAGES {
             let listing = self
                 .graph
                 .comments(page_id, &post.id, token, after.as_deref())
                 .await?;
+            // A cursor given twice would read the same comments forever: the post is read
+            // again, whole, at the next cycle (it is not marked read).
+            if listing
+                .next_after
+                .as_ref()
+                .is_some_and(|next| !seen.insert(next.clone()))
+            {
+                return Err(PageError::CursorLoop("comments"));
+            }
             self.note_usage(page_id, listing.usage.percent);
             let ids: Vec<CommentId> = listing.items.iter().map(|c| c.id.clone()).collect();
             let stored: HashSet<CommentId> = self.db(move |s| s.stored_comment_ids(&ids)).await?;

@@ -471,7 +471,15 @@ impl Engine {
         self.ensure_page(&page, &token).await?;
         self.deliver_due(page_id, trigger).await?;
         let mut news = self.poll_inbox(page_id, &token, trigger).await?;
-        news += self.read_comments(page_id, &token).await?;
+        // Comments that cannot be read (a permission the token lacks, say) leave Messenger as
+        // it is: the page's sync goes on, and the log says why. A rate limit is the page's.
+        match self.read_comments(page_id, &token).await {
+            Ok(comments) => news += comments,
+            Err(error @ PageError::Graph(GraphError::RateLimited { .. })) => return Err(error),
+            Err(error) => {
+                tracing::warn!(page = %page_id, error = %error, "cannot read the page's comments");
+            }
+        }
         let done_folder = self.follow_done_folder(page_id, &token).await?;
         let id = page_id.to_owned();
         if self.db(move |s| s.spam_sync(&id)).await? {

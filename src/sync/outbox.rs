@@ -482,19 +482,29 @@ impl Engine {
             Via::Messenger => self.find_sent_message(reply, token, first_attempt).await,
             Via::Comment(comment) => {
                 let answers = self.graph.answers(&reply.page_id, comment, token).await?;
-                Ok(answers
-                    .items
-                    .into_iter()
-                    .find(|answer| {
-                        answer
-                            .from
-                            .as_ref()
-                            .is_some_and(|f| reply.page_id == f.id.as_str())
-                            && crate::text::clean(answer.message.as_deref().unwrap_or_default())
-                                == reply.text
-                            && answer.created_time >= first_attempt - crate::model::CLOCK_SLACK
-                    })
-                    .map(|answer| MessageId::from(answer.id.as_str())))
+                for answer in answers.items {
+                    let same = answer
+                        .from
+                        .as_ref()
+                        .is_some_and(|f| reply.page_id == f.id.as_str())
+                        && crate::text::clean(answer.message.as_deref().unwrap_or_default())
+                            == reply.text
+                        && answer.created_time >= first_attempt - crate::model::CLOCK_SLACK;
+                    if !same {
+                        continue;
+                    }
+                    // An answer with the same words stored already is an earlier one, not
+                    // this (staff may answer the same words twice).
+                    let id = MessageId::from(answer.id.as_str());
+                    let known = id.clone();
+                    let stored = self.db(move |s| s.has_message(&known)).await.map_err(|e| {
+                        GraphError::Transient(format!("cannot check the database: {e}"))
+                    })?;
+                    if !stored {
+                        return Ok(Some(id));
+                    }
+                }
+                Ok(None)
             }
             Via::Private(comment) => {
                 let now = self.graph.comment(&reply.page_id, comment, token).await?;
@@ -718,12 +728,12 @@ impl Engine {
             }
             other => {
                 let retry_possible = other.may_work_later();
-                self.fail(
-                    reply.message_id,
-                    Problem::from_graph(&other),
-                    retry_possible,
-                )
-                .await
+                let mut problem = Problem::from_graph(&other);
+                // What a comment's answer lacks is the permission to manage comments.
+                if reply.via != Via::Messenger && problem.problem == ReplyProblem::Permission {
+                    problem.problem = ReplyProblem::CommentPermission;
+                }
+                self.fail(reply.message_id, problem, retry_possible).await
             }
         }
     }

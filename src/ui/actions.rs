@@ -429,6 +429,15 @@ impl App {
         if privately && !thread {
             return;
         }
+        let chars = text.chars().count();
+        if thread && chars > crate::model::MAX_REPLY_CHARS {
+            let problem = crate::model::ReplyProblem::TooLong { chars };
+            let why = self
+                .tr
+                .reply_problem(Some(problem), "", |t| self.clock().hm(t));
+            self.say(self.tr.f(S::CannotSend, &[&why]));
+            return;
+        }
         // What Facebook would refuse is not stored: the text stays in the box, and why is said.
         // Files alone need only that the page may write to the person now. Messenger's
         // windows do not bound an answer to a comment.

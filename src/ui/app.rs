@@ -136,6 +136,8 @@ pub struct Open {
     pub shown_at: std::time::Instant,
     /// The post a thread of comments is under.
     pub post: Option<crate::store::comments::PostRow>,
+    /// Why Facebook refused to hide or show the thread's comments, when it did.
+    pub moderation_refused: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -568,6 +570,7 @@ impl App {
             others: Vec::new(),
             shown_at: std::time::Instant::now(),
             post: self.store.post_of(id).ok().flatten(),
+            moderation_refused: self.store.moderation_refused(id).ok().flatten(),
         });
         // A picture that could not be had is asked for again when its conversation is opened
         // anew (Facebook may have been down).
@@ -601,11 +604,13 @@ impl App {
         };
         let conversation = self.store.conversation(&id).ok().flatten();
         let messages = self.store.messages(&id).ok();
+        let refused = self.store.moderation_refused(&id).ok().flatten();
         if let (Some(open), Some(conversation), Some(messages)) =
             (self.chat.open.as_mut(), conversation, messages)
         {
             open.conversation = conversation;
             open.messages = messages;
+            open.moderation_refused = refused;
         }
         self.want_pictures();
         self.load_others();

@@ -186,11 +186,13 @@ impl ChatView<'_> {
             if let Some(mark) = hidden {
                 header.push(Span::styled(format!(" · {}", tr.t(mark)), theme.dim()));
             }
-            if message.private_reply {
-                header.push(Span::styled(
-                    format!(" · {}", tr.t(S::PrivateMark)),
-                    theme.dim(),
-                ));
+            let way = match (message.private_reply, message.public_reply) {
+                (true, _) => Some(S::PrivateMark),
+                (false, true) => Some(S::PublicMark),
+                (false, false) => None,
+            };
+            if let Some(way) = way {
+                header.push(Span::styled(format!(" · {}", tr.t(way)), theme.dim()));
             }
             if message.edit_count > 0 && !message.removed {
                 header.push(Span::styled(format!(" · {}", tr.t(S::Edited)), theme.dim()));

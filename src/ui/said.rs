@@ -150,6 +150,13 @@ const POST_WORDS: usize = 60;
 pub fn chat_banner(app: &App, clock: Clock) -> Option<(String, bool)> {
     let open = app.chat.open.as_ref()?;
     let tr = app.tr;
+    if let Some(why) = &open.moderation_refused {
+        let why = match crate::model::ReplyProblem::parse(why) {
+            Some(problem) => tr.reply_problem(Some(problem), why, |t| clock.hm(t)),
+            None => why.clone(),
+        };
+        return Some((tr.f(S::HideRefused, &[&why]), true));
+    }
     if let Some(post) = &open.post {
         let one_line = post.message.replace('\n', " ");
         let words = crate::text::fit(&one_line, POST_WORDS);

@@ -28,6 +28,9 @@ pub fn message_text(tr: Tr, message: &MessageRow) -> String {
     if message.unavailable {
         return format!("[{}]", tr.t(S::Unavailable));
     }
+    if message.removed && message.comment {
+        return tr.t(S::CommentRemoved).to_owned();
+    }
     if message.removed {
         return tr.t(S::Removed).to_owned();
     }

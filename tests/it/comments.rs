@@ -275,6 +275,15 @@ async fn hiding_a_thread_hides_its_comments_on_facebook_and_a_refusal_is_kept() 
     world.sync().await;
     assert!(hidden(world.control.post_on_facebook(&post).await.unwrap()));
     assert_eq!(world.messages(&thread).await[0]["hidden"], true);
+    // The thread says why, in the staff's words (the inbox's banner).
+    let store = pagedesk::store::Store::open(&world.data_dir).unwrap();
+    assert_eq!(
+        store
+            .moderation_refused(&thread.as_str().into())
+            .unwrap()
+            .as_deref(),
+        Some("comment_permission")
+    );
 }
 
 #[tokio::test]
@@ -360,6 +369,24 @@ async fn a_comment_with_a_phone_number_is_hidden_and_answered_once_when_turned_o
 }
 
 #[tokio::test]
+async fn comments_that_cannot_be_read_leave_messenger_syncing() {
+    let world = TestWorld::start("").await;
+    world
+        .fault(
+            json!({ "method": "GET", "path_contains": "/published_posts", "count": 100,
+            "fault": { "kind": "error", "code": 10, "http_status": 403,
+                "message": "(#10) This endpoint requires the pages_read_engagement permission" } }),
+        )
+        .await;
+    let lan = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Chốt đơn nhé", "inbox", 60)
+        .await;
+    let run = world.pagedesk(&["sync", "--once"]).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(world.messages(&lan).await.len(), 1);
+}
+
+#[tokio::test]
 async fn comments_with_phone_numbers_are_left_alone_until_turned_on() {
     let world = TestWorld::start("").await;
     let post = post(&world).await;
@@ -371,5 +398,124 @@ async fn comments_with_phone_numbers_are_left_alone_until_turned_on() {
     world.sync().await;
     let on_facebook = world.control.post_on_facebook(&post).await.unwrap();
     assert_eq!(on_facebook["comments"][0]["is_hidden"], false);
+    assert_eq!(posts_to(&world.requests().await, ""), 0, "nothing sent");
+}
+
+#[tokio::test]
+async fn an_answer_to_a_reply_is_looked_for_where_facebook_puts_it_and_goes_once() {
+    let world = TestWorld::start("").await;
+    let post = post(&world).await;
+    let control = &world.control;
+    let top = control
+        .buyer_comment(&post, "Trần Văn Minh", "còn size L không?", None, 600)
+        .await
+        .unwrap();
+    // Lan answers Minh's comment: her newest comment is a reply, under his.
+    control
+        .buyer_comment(
+            &post,
+            "Nguyễn Thị Lan",
+            "mình cũng hỏi size L",
+            Some(&top),
+            300,
+        )
+        .await
+        .unwrap();
+    let thread = thread_of(&world, "Nguyễn Thị Lan").await;
+    world
+        .fault(json!({ "method": "POST", "path_contains": "/comments",
+            "fault": { "kind": "answer_lost" } }))
+        .await;
+    world
+        .pagedesk(&["comment", "reply", &thread, "Dạ size L còn ạ"])
+        .await;
+    world.sync().await;
+    world.sync().await;
+    let answers = page_comments_on_facebook(&world, &post).await;
+    assert_eq!(answers.len(), 1, "{answers:?}");
+    assert_eq!(answers[0]["parent_id"], top.as_str());
+    let out = world.messages(&thread).await;
+    assert_eq!(out.iter().filter(|m| m["direction"] == "out").count(), 1);
+}
+
+#[tokio::test]
+async fn the_same_words_answered_twice_go_twice_though_the_second_attempt_failed_unheard() {
+    let world = TestWorld::start("").await;
+    let post = post(&world).await;
+    world
+        .control
+        .buyer_comment(&post, "Nguyễn Thị Lan", "giá?", None, 600)
+        .await
+        .unwrap();
+    let thread = thread_of(&world, "Nguyễn Thị Lan").await;
+    let first = world
+        .pagedesk(&["comment", "reply", &thread, "Dạ ok ạ"])
+        .await;
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    // A proxy's 503: Facebook never had it, but pagedesk cannot know, and looks first.
+    world
+        .fault(json!({ "method": "POST", "path_contains": "/comments",
+            "fault": { "kind": "http", "http_status": 503, "body": "x",
+                "content_type": "text/plain" } }))
+        .await;
+    world
+        .pagedesk(&["comment", "reply", &thread, "Dạ ok ạ"])
+        .await;
+    world.sync().await;
+    let answers = page_comments_on_facebook(&world, &post).await;
+    assert_eq!(
+        answers.len(),
+        2,
+        "the earlier answer is not taken for this one: {answers:?}"
+    );
+    let out: Vec<Value> = world
+        .messages(&thread)
+        .await
+        .into_iter()
+        .filter(|m| m["direction"] == "out")
+        .collect();
+    assert_eq!(out.len(), 2);
+    assert!(out.iter().all(|m| m["status"] == "sent"), "{out:?}");
+    assert_ne!(out[0]["id"], out[1]["id"]);
+}
+
+#[tokio::test]
+async fn hiding_then_showing_before_the_engine_comes_leaves_them_shown() {
+    let world = TestWorld::start("").await;
+    let post = post(&world).await;
+    world
+        .control
+        .buyer_comment(&post, "Lê Thị Hồng", "0901 234 567", None, 60)
+        .await
+        .unwrap();
+    let thread = thread_of(&world, "Lê Thị Hồng").await;
+    world.pagedesk(&["comment", "hide", &thread]).await;
+    let show = world.pagedesk(&["comment", "show", &thread]).await;
+    assert_eq!(show.code, 0, "{}", show.stderr);
+    world.sync().await;
+    let on_facebook = world.control.post_on_facebook(&post).await.unwrap();
+    assert_eq!(on_facebook["comments"][0]["is_hidden"], false);
+}
+
+#[tokio::test]
+async fn the_comment_commands_refuse_a_messenger_conversation_and_a_reply_too_long() {
+    let (world, lan) = TestWorld::with_a_buyer("").await;
+    let refused = world.pagedesk(&["comment", "reply", &lan, "Dạ"]).await;
+    assert_ne!(refused.code, 0);
+    assert!(
+        refused.stderr.contains("Messenger conversation"),
+        "{}",
+        refused.stderr
+    );
+    let post = post(&world).await;
+    world
+        .control
+        .buyer_comment(&post, "Lê Thị Hồng", "giá?", None, 60)
+        .await
+        .unwrap();
+    let thread = thread_of(&world, "Lê Thị Hồng").await;
+    let long = "a".repeat(2001);
+    let refused = world.pagedesk(&["comment", "reply", &thread, &long]).await;
+    assert_ne!(refused.code, 0);
     assert_eq!(posts_to(&world.requests().await, ""), 0, "nothing sent");
 }

@@ -1603,3 +1603,64 @@ fn use_library(world: &TestWorld, library: &std::path::Path) {
     )
     .unwrap();
 }
+
+#[tokio::test]
+async fn a_failed_public_answer_retried_with_r_goes_under_its_comment_again() {
+    let world = TestWorld::start("interval = \"1s\"").await;
+    let page = world.page(0).to_owned();
+    let post = world
+        .control
+        .publish(&page, "Váy hoa nhí 350k", None, 600)
+        .await
+        .unwrap();
+    let comment = world
+        .control
+        .buyer_comment(&post, "Lê Thị Hồng", "còn size M không shop?", None, 60)
+        .await
+        .unwrap();
+    world.sync().await;
+    // The page lost the permission to answer comments.
+    world
+        .control
+        .permissions(&page, &["pages_messaging", "pages_read_engagement"])
+        .await
+        .unwrap();
+    let mut terminal = Terminal::start(&world, 100, 30);
+    terminal.wait_for_text("Lê Thị Hồng").await;
+    terminal.type_text("8");
+    terminal.wait_for_text("Comments (1)").await;
+    terminal.type_text("\r");
+    terminal.wait_for_text("Answer in public").await;
+    terminal.type_text("Dạ còn ạ");
+    terminal.wait_for_text("Dạ còn ạ").await;
+    terminal.type_text("\r");
+    terminal.wait_for_text("r: retry").await;
+    world
+        .control
+        .permissions(&page, &["pages_messaging", "pages_manage_engagement"])
+        .await
+        .unwrap();
+    terminal.type_text("\u{1b}");
+    terminal.type_text("r");
+    terminal
+        .wait_for("the answer sent", |s| s.contains("✓ sent"))
+        .await;
+    let on_facebook = world.control.post_on_facebook(&post).await.unwrap();
+    let answers: Vec<&serde_json::Value> = on_facebook["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["from"].is_null())
+        .collect();
+    assert_eq!(answers.len(), 1, "{on_facebook}");
+    assert_eq!(answers[0]["parent_id"], comment.as_str());
+    assert_eq!(answers[0]["message"], "Dạ còn ạ");
+    let to_messenger = world
+        .requests()
+        .await
+        .iter()
+        .filter(|r| r["method"] == "POST" && r["path"].as_str().unwrap().ends_with("/messages"))
+        .count();
+    assert_eq!(to_messenger, 0, "nothing went to Messenger");
+    terminal.leave_and_quit().await;
+}

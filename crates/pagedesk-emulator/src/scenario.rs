@@ -198,6 +198,22 @@ mod tests {
                 .values()
                 .any(|c| c.folder == Folder::Spam)
         );
+        // Buyers comment under the demo's posts; a PSID is one person: a commenter who also
+        // writes in Messenger has one name.
+        assert!(demo.posts.values().any(|p| p.comments.len() >= 3));
+        for comment in demo.posts.values().flat_map(|p| p.comments.iter()) {
+            let Some(person) = &comment.from else {
+                continue;
+            };
+            assert!(
+                demo.conversations
+                    .values()
+                    .filter(|c| c.customer.id == person.id)
+                    .all(|c| c.customer.name == person.name),
+                "{} is two people",
+                person.id
+            );
+        }
         let empty = Scenario::named("empty")
             .unwrap()
             .into_world(Utc::now())
