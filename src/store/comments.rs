@@ -106,6 +106,15 @@ impl Store {
             .optional()?)
     }
 
+    /// How many of the post's comments are stored (those removed on Facebook not counted).
+    pub fn stored_comment_count(&self, post: &PostId) -> Result<u64> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM comments WHERE post_id = ?1",
+            [post],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
+    }
+
     /// Which of these comments are stored.
     pub fn stored_comment_ids(&self, ids: &[CommentId]) -> Result<HashSet<CommentId>> {
         let mut statement = self
@@ -444,6 +453,9 @@ fn gone_from_facebook(tx: &Transaction<'_>, post: &PostRead) -> rusqlite::Result
 /// A comment removed on Facebook goes as a buyer's unsent message goes: its words from the
 /// chat and the search.
 fn remove_comment(tx: &Transaction<'_>, id: &CommentId) -> rusqlite::Result<()> {
+    // Counted no more among the post's comments (a count lower than Facebook's says one went).
+    tx.prepare_cached("DELETE FROM comments WHERE id = ?1")?
+        .execute([id])?;
     let owner: Option<(PageId, Psid)> = tx
         .prepare_cached(
             "SELECT c.page_id, c.customer_id FROM messages m

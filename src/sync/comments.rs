@@ -15,6 +15,15 @@ use crate::model::{CommentId, PageId, ReplyProblem};
 /// The most pages of posts, and of one post's comments, read in one cycle.
 const MOST_PAGES: usize = 40;
 
+/// How far a post's comments are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Until {
+    /// To the first page of comments already stored.
+    Stored,
+    /// To the end: every comment it has.
+    End,
+}
+
 impl Engine {
     /// Reads the page's recent posts and what was written under them.
     pub(super) async fn read_comments(
@@ -63,10 +72,19 @@ impl Engine {
         }
         let nested = &post.comments.data;
         let total = count.map(|n| n as usize);
+        // Fewer comments on Facebook than stored: one was removed, wherever it is; only a
+        // whole read finds which.
+        let id = post.id.clone();
+        let stored = self.db(move |s| s.stored_comment_count(&id)).await?;
+        let fewer = count.is_some_and(|n| n < stored);
         let (comments, complete) = match total {
             Some(total) if total <= nested.len() => (nested.clone(), true),
+            _ if fewer => self.page_comments(page_id, token, post, Until::End).await?,
             _ if nested.len() < NESTED_COMMENTS => (nested.clone(), false),
-            _ => self.page_comments(page_id, token, post).await?,
+            _ => {
+                self.page_comments(page_id, token, post, Until::Stored)
+                    .await?
+            }
         };
         let mut read = ingest::post(page_id, post, &comments, complete);
         // Stopped short of what is stored (more comments than one cycle reads): not read
@@ -146,13 +164,14 @@ impl Engine {
         Ok(!stored.is_empty())
     }
 
-    /// A post's comments, newest first, until a page of them holds only stored ones; whether
-    /// that is every comment it has.
+    /// A post's comments, newest first, until a page of them holds only stored ones (or to
+    /// the end); whether that is every comment it has.
     async fn page_comments(
         &self,
         page_id: &PageId,
         token: &AccessToken,
         post: &Post,
+        until: Until,
     ) -> Result<(Vec<Comment>, bool), PageError> {
         let mut comments = Vec::new();
         let mut after: Option<String> = None;
@@ -177,7 +196,7 @@ impl Engine {
             let all_stored = listing.items.iter().all(|c| stored.contains(&c.id));
             comments.extend(listing.items);
             match listing.next_after {
-                Some(next) if !all_stored => after = Some(next),
+                Some(next) if !all_stored || until == Until::End => after = Some(next),
                 Some(_) => return Ok((comments, false)),
                 None => return Ok((comments, true)),
             }

@@ -519,3 +519,37 @@ async fn the_comment_commands_refuse_a_messenger_conversation_and_a_reply_too_lo
     assert_ne!(refused.code, 0);
     assert_eq!(posts_to(&world.requests().await, ""), 0, "nothing sent");
 }
+
+#[tokio::test]
+async fn a_comment_removed_under_a_busy_post_goes_here_too() {
+    let world = TestWorld::start("").await;
+    let post = post(&world).await;
+    let mut ids = Vec::new();
+    // More than one page of comments (100) beyond the newest read with the post.
+    for n in 0..130 {
+        let id = world
+            .control
+            .buyer_comment(
+                &post,
+                &format!("Khách {n}"),
+                &format!("giá? {n}"),
+                None,
+                3000 - n,
+            )
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    world.sync().await;
+    assert_eq!(threads(&world).await.len(), 130);
+    // An old one, far below the newest comments read with the post.
+    world.control.remove_comment(&ids[2]).await.unwrap();
+    world.sync().await;
+    let thread = threads(&world)
+        .await
+        .into_iter()
+        .find(|t| t["customer_name"] == "Khách 2")
+        .unwrap();
+    let messages = world.messages(thread["id"].as_str().unwrap()).await;
+    assert_eq!(messages[0]["removed"], true, "{messages:?}");
+}

@@ -22,7 +22,7 @@ pub(crate) fn not_found(message: String) -> Response {
 }
 
 /// Changes a page of the world, answering what `change` returns, or 404.
-fn change_page(
+pub(crate) fn change_page(
     shared: &Shared,
     page_id: &str,
     change: impl FnOnce(&mut Page) -> Value,

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::Shared;
-use super::control::{not_found, psid_for};
+use super::control::{change_page, not_found, psid_for};
 use super::world::Customer;
 use crate::folder::graph_time;
 
@@ -139,14 +139,10 @@ pub async fn permissions(
     Path(page_id): Path<String>,
     Json(body): Json<Permissions>,
 ) -> Response {
-    let mut world = shared.world.lock().expect("world");
-    match world.pages.get_mut(&page_id) {
-        Some(page) => {
-            page.permissions = body.permissions;
-            Json(json!({ "permissions": page.permissions })).into_response()
-        }
-        None => not_found(format!("no page {page_id}")),
-    }
+    change_page(&shared, &page_id, |page| {
+        page.permissions = body.permissions;
+        json!({ "permissions": page.permissions })
+    })
 }
 
 #[derive(Deserialize)]
