@@ -186,6 +186,11 @@ strings! {
     DrValid => "valid{}", "dùng được{}";
     DrFolder => "{} folder", "mục {}";
     DrReadable => "readable", "đọc được";
+    DrComments => "comments", "bình luận";
+    DrAnswerComments => "answer comments", "trả lời bình luận";
+    DrEngagementGranted => "allowed (pages_manage_engagement)", "được (có quyền pages_manage_engagement)";
+    DrEngagementMissing => "not allowed: the token lacks pages_manage_engagement, so answers and hiding fail (run pagedesk connect after granting it)", "không được: token thiếu quyền pages_manage_engagement, trả lời và ẩn bình luận sẽ lỗi (cấp quyền rồi chạy pagedesk connect)";
+    DrEngagementUnknown => "unknown: Facebook says which permissions a token has only with [graph] app_id and app_secret in the config", "chưa rõ: cần [graph] app_id và app_secret trong cấu hình để hỏi Facebook token có quyền gì";
     DrListSize => "list size", "cỡ danh sách";
     DrListSizeValue => "{} conversations with {} messages each per call (Facebook asked for less data)", "{} hội thoại, mỗi hội thoại {} tin, mỗi lần gọi (Facebook yêu cầu ít dữ liệu hơn)";
     DrSpamSync => "spam sync", "đồng bộ Spam";

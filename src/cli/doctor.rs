@@ -84,10 +84,11 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
                 line(tr.t(S::DrToken), &tr.f(S::DrProblem, &[&e]));
             }
             Ok(token) => {
+                let data = token_data(config, &graph, &token).await;
                 match graph.page(&page.id, &token).await {
                     Ok(_) => line(
                         tr.t(S::DrToken),
-                        &tr.f(S::DrValid, &[&token_kind(tr, config, &graph, &token).await]),
+                        &tr.f(S::DrValid, &[&token_kind(tr, data.as_ref())]),
                     ),
                     Err(e) => {
                         healthy = false;
@@ -118,6 +119,25 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
                             line(&label, &tr.f(S::DrProblem, &[&problem(tr, &e)]));
                         }
                     }
+                }
+                if config.comments.read {
+                    // Comments that cannot be read leave Messenger syncing: said, not failed.
+                    let since = chrono::Utc::now() - chrono::Duration::days(1);
+                    match graph.posts(&page.id, &token, since, None).await {
+                        Ok(_) => line(tr.t(S::DrComments), tr.t(S::DrReadable)),
+                        Err(e) => line(
+                            tr.t(S::DrComments),
+                            &tr.f(S::DrProblem, &[&problem(tr, &e)]),
+                        ),
+                    }
+                    let engagement = match &data {
+                        Some(Ok(data)) if data.scopes.iter().any(|s| s == ENGAGEMENT) => {
+                            tr.t(S::DrEngagementGranted).to_owned()
+                        }
+                        Some(Ok(_)) => tr.t(S::DrEngagementMissing).to_owned(),
+                        Some(Err(_)) | None => tr.t(S::DrEngagementUnknown).to_owned(),
+                    };
+                    line(tr.t(S::DrAnswerComments), &engagement);
                 }
             }
         }
@@ -304,10 +324,11 @@ fn disk(tr: Tr, data_dir: &Path) -> bool {
     true
 }
 
-/// What kind of token a page has and whether it expires, when the config has the app's id and
-/// secret to ask Facebook (`debug_token`); nothing otherwise.
 /// Facebook's refusal in the staff's language: a sentence first, Facebook's own words (English)
 /// once, after it.
+/// What answering, hiding and liking comments need besides the page's token.
+const ENGAGEMENT: &str = "pages_manage_engagement";
+
 fn problem(tr: Tr, error: &crate::graph::GraphError) -> String {
     use crate::graph::GraphError as E;
     let sentence = match error {
@@ -321,11 +342,28 @@ fn problem(tr: Tr, error: &crate::graph::GraphError) -> String {
     tr.f(sentence, &[&error])
 }
 
-async fn token_kind(tr: Tr, config: &Config, graph: &GraphClient, token: &AccessToken) -> String {
+/// What Facebook says of a page's token (`debug_token`), when the config has the app's id and
+/// secret to ask it; `None` otherwise.
+async fn token_data(
+    config: &Config,
+    graph: &GraphClient,
+    token: &AccessToken,
+) -> Option<Result<crate::graph::wire::TokenData, crate::graph::GraphError>> {
     let (Some(app_id), Ok(Some(secret))) = (&config.graph.app_id, config.graph.app_secret()) else {
+        return None;
+    };
+    Some(graph.debug_token(app_id, &secret, token).await)
+}
+
+/// What kind of token it is and whether it expires.
+fn token_kind(
+    tr: Tr,
+    data: Option<&Result<crate::graph::wire::TokenData, crate::graph::GraphError>>,
+) -> String {
+    let Some(data) = data else {
         return String::new();
     };
-    match graph.debug_token(app_id, &secret, token).await {
+    match data {
         Ok(data) if !data.is_valid => tr.t(S::DrTokenInvalid).to_owned(),
         Ok(data) => {
             let kind = tr.t(match data.kind.as_deref() {

@@ -66,6 +66,9 @@ pub struct TokenData {
     pub expires_at: Option<i64>,
     #[serde(default)]
     pub is_valid: bool,
+    /// The permissions granted (`pages_manage_engagement`, ...).
+    #[serde(default)]
+    pub scopes: Vec<String>,
 }
 
 /// The answer of `GET /oauth/access_token`: a long-lived user token.

@@ -553,3 +553,48 @@ async fn a_comment_removed_under_a_busy_post_goes_here_too() {
     let messages = world.messages(thread["id"].as_str().unwrap()).await;
     assert_eq!(messages[0]["removed"], true, "{messages:?}");
 }
+
+#[tokio::test]
+async fn doctor_says_whether_comments_can_be_read_and_answered() {
+    let world = TestWorld::start("").await;
+    let page = world.page(0).to_owned();
+    let doctor = world.pagedesk(&["doctor"]).await;
+    let said = &doctor.stdout;
+    assert!(
+        said.contains("comments") && said.contains("readable"),
+        "{said}"
+    );
+    // Without the app's secret Facebook is not asked which permissions the token has.
+    assert!(
+        said.contains("answer comments") && said.contains("unknown"),
+        "{said}"
+    );
+
+    let (app_id, secret) = world.emulator.app();
+    let config = std::fs::read_to_string(&world.config_path).unwrap();
+    let config = config.replacen(
+        "[graph]\n",
+        &format!("[graph]\napp_id = \"{app_id}\"\napp_secret = \"{secret}\"\n"),
+        1,
+    );
+    std::fs::write(&world.config_path, config).unwrap();
+    let doctor = world.pagedesk(&["doctor"]).await;
+    assert!(
+        doctor.stdout.contains("allowed (pages_manage_engagement)"),
+        "{}",
+        doctor.stdout
+    );
+    world
+        .control
+        .permissions(&page, &["pages_messaging", "pages_read_engagement"])
+        .await
+        .unwrap();
+    let doctor = world.pagedesk(&["doctor"]).await;
+    assert!(
+        doctor
+            .stdout
+            .contains("not allowed: the token lacks pages_manage_engagement"),
+        "{}",
+        doctor.stdout
+    );
+}

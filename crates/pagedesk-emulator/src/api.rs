@@ -754,7 +754,8 @@ fn debug_token(world: &World, headers: &HeaderMap, params: &Params) -> Result<Va
         .map(String::as_str)
         .unwrap_or_default();
     let now = Utc::now().timestamp();
-    let (kind, expires_at) = if world.page_by_token(input).is_some() {
+    let page = world.page_by_token(input);
+    let (kind, expires_at) = if page.is_some() {
         ("PAGE", 0)
     } else if input == world.user_token {
         ("USER", now + 3600)
@@ -763,8 +764,9 @@ fn debug_token(world: &World, headers: &HeaderMap, params: &Params) -> Result<Va
     } else {
         return Ok(json!({ "data": { "is_valid": false } }));
     };
+    let scopes = page.map(|p| p.permissions.clone()).unwrap_or_default();
     Ok(
-        json!({ "data": { "app_id": world.app.id, "type": kind, "expires_at": expires_at, "is_valid": true } }),
+        json!({ "data": { "app_id": world.app.id, "type": kind, "expires_at": expires_at, "is_valid": true, "scopes": scopes } }),
     )
 }
 
