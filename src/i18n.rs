@@ -58,7 +58,7 @@ strings! {
     HiddenForPhoneMark => "hidden: it holds a phone number", "đã ẩn vì có số điện thoại";
     PrivateMark => "private", "nhắn riêng";
     PublicMark => "public", "công khai";
-    CommentPreview => "Comment: {}", "Bình luận: {}";
+    CommentPreview => "“{}” {}", "“{}” {}";
     ReplyInPublic => "Answer in public", "Trả lời công khai";
     NoWindowUnderPost => "under the post", "dưới bài viết";
     HideRefused => "⊘ Facebook did not hide or show these comments: {}. H: try again", "⊘ Facebook chưa ẩn hoặc hiện được bình luận: {}. H: thử lại";

@@ -348,6 +348,9 @@ pub struct ConversationRow {
     /// A thread of comments under this post, not a Messenger conversation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub post_id: Option<PostId>,
+    /// The first words of that post (empty until the post is read whole).
+    #[serde(skip)]
+    pub post_words: Option<String>,
 }
 
 impl ConversationRow {

@@ -25,7 +25,9 @@ const CONVERSATION_COLUMNS: &str = "c.id, c.page_id, p.name AS page_name, c.cust
     c.assignee, c.listed_time,
     EXISTS (SELECT 1 FROM messages f WHERE f.conversation_id = c.id AND f.status = 'failed')
         AS failed_reply,
-    c.post_id";
+    c.post_id,
+    (SELECT substr(replace(p2.message, char(10), ' '), 1, 60) FROM posts p2 WHERE p2.id = c.post_id)
+        AS post_words";
 
 fn conversation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationRow> {
     let folder: String = r.get("folder")?;
@@ -59,6 +61,7 @@ fn conversation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationRow> 
         referral: None,
         held_by: None,
         post_id: r.get("post_id")?,
+        post_words: r.get("post_words")?,
     })
 }
 

@@ -1629,6 +1629,8 @@ async fn a_failed_public_answer_retried_with_r_goes_under_its_comment_again() {
     terminal.wait_for_text("Lê Thị Hồng").await;
     terminal.type_text("8");
     terminal.wait_for_text("Comments (1)").await;
+    // The row names its post, in a few words.
+    terminal.wait_for_text("“Váy hoa nhí").await;
     terminal.type_text("\r");
     terminal.wait_for_text("Answer in public").await;
     terminal.type_text("Dạ còn ạ");

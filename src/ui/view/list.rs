@@ -54,6 +54,9 @@ fn row_tail(
     chosen.clone()
 }
 
+/// How much of a thread's post its row shows, in columns.
+const POST_WORDS: usize = 14;
+
 /// Time left to reply as a plain `RESPONSE`, "tag" while only HUMAN_AGENT may (and the page
 /// may use it), "closed" after, or "no reply" when Facebook says the person cannot be messaged.
 pub(super) fn reply_window(
@@ -229,13 +232,17 @@ pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
         }
         // A thread of comments is answered under its post, where no window closes.
         let (window, preview) = match conversation.post_id {
-            Some(_) => (
-                String::new(),
-                tr.f(
-                    S::CommentPreview,
-                    &[&crate::ui::words::preview(tr, conversation)],
-                ),
-            ),
+            // Which post, in a few words: the same person under two posts is two rows.
+            Some(_) => {
+                let post = conversation.post_words.as_deref().unwrap_or_default();
+                let post = fit(post.trim(), POST_WORDS).trim_end().to_owned();
+                let said = crate::ui::words::preview(tr, conversation);
+                let preview = match post.is_empty() {
+                    true => said,
+                    false => tr.f(S::CommentPreview, &[&post, &said]),
+                };
+                (String::new(), preview)
+            }
             None => (
                 reply_window(tr, conversation, app.settings.human_agent_tag, clock),
                 crate::ui::words::preview(tr, conversation),
