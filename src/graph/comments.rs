@@ -36,7 +36,6 @@ pub struct CommentList {
     #[serde(default)]
     pub data: Vec<Comment>,
     pub summary: Option<CommentSummary>,
-    pub paging: Option<super::wire::Paging>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -410,9 +410,9 @@ fn queue_reply(
     let row = tx.last_insert_rowid();
     super::index_message(tx, row, now.timestamp(), text)?;
     tx.execute(
-        "INSERT INTO outbox (message_id, page_id, recipient_id, next_attempt_at, via, target)
-         SELECT ?1, c.page_id, c.customer_id, ?2, ?3, ?4 FROM conversations c WHERE c.id = ?5",
-        params![row, now.timestamp(), way, target, thread],
+        "INSERT INTO outbox (message_id, page_id, recipient_id, next_attempt_at)
+         SELECT ?1, c.page_id, c.customer_id, ?2 FROM conversations c WHERE c.id = ?3",
+        params![row, now.timestamp(), thread],
     )?;
     Ok(row)
 }
@@ -560,16 +560,6 @@ impl Store {
         super::refresh_last_speaker(&tx, thread)?;
         tx.commit()?;
         Ok(message_id)
-    }
-
-    /// Facebook took the private reply to `comment` as message `message_id` (the person's
-    /// Messenger conversation holds it).
-    pub fn note_private_reply(&mut self, comment: &CommentId, message_id: &str) -> Result<()> {
-        self.conn.execute(
-            "UPDATE comments SET private_message_id = ?2 WHERE id = ?1",
-            params![comment, message_id],
-        )?;
-        Ok(())
     }
 }
 

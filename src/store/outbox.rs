@@ -305,17 +305,9 @@ impl Store {
                 index_message(&tx, message_id, now.timestamp(), text)?;
             }
             tx.execute(
-                "INSERT INTO outbox (message_id, page_id, recipient_id, next_attempt_at, via,
-                    target)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
-                    message_id,
-                    page_id,
-                    customer_id,
-                    now.timestamp(),
-                    via_name,
-                    via_target
-                ],
+                "INSERT INTO outbox (message_id, page_id, recipient_id, next_attempt_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![message_id, page_id, customer_id, now.timestamp()],
             )?;
             ids.push(message_id);
         }
@@ -341,7 +333,8 @@ impl Store {
                 EXISTS (SELECT 1 FROM outbox e JOIN messages em ON em.id = e.message_id
                     WHERE em.conversation_id = m.conversation_id AND e.message_id < o.message_id)
                     AS waits_for_earlier,
-                o.withdrawn_at IS NOT NULL AS withdrawn, o.via, o.target
+                o.withdrawn_at IS NOT NULL AS withdrawn,
+                COALESCE(m.via, 'messenger') AS via, m.via_target
              FROM outbox o JOIN messages m ON m.id = o.message_id
              JOIN conversations c ON c.id = m.conversation_id
              WHERE {condition} ORDER BY o.message_id"
@@ -366,7 +359,7 @@ impl Store {
                 human_agent_refused: r.get("human_agent_refused")?,
                 via: crate::model::Via::from_columns(
                     &r.get::<_, String>("via")?,
-                    r.get::<_, Option<CommentId>>("target")?,
+                    r.get::<_, Option<CommentId>>("via_target")?,
                 ),
             })
         })?;
@@ -599,11 +592,11 @@ impl Store {
              WHERE id = ?1",
             [message_id],
         )?;
-        // It goes the way it went first: to Messenger, or under its comment, or privately.
+        // It goes the way it went first (its row says: to Messenger, under its comment, or
+        // privately).
         tx.execute(
-            "INSERT INTO outbox (message_id, page_id, recipient_id, next_attempt_at, via, target)
-             SELECT ?1, ?2, ?3, ?4, COALESCE(m.via, 'messenger'), m.via_target
-             FROM messages m WHERE m.id = ?1",
+            "INSERT INTO outbox (message_id, page_id, recipient_id, next_attempt_at)
+             VALUES (?1, ?2, ?3, ?4)",
             params![message_id, page_id, customer_id, now.timestamp()],
         )?;
         refresh_last_speaker(&tx, &conversation)?;

@@ -512,18 +512,14 @@ CREATE TABLE comments (
     hidden    INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX comments_of_post ON comments(post_id);
--- A reply goes to Messenger, or answers comment `target` in public ('comment') or privately
--- ('private').
-ALTER TABLE outbox ADD COLUMN via TEXT NOT NULL DEFAULT 'messenger';
-ALTER TABLE outbox ADD COLUMN target TEXT;
--- The same on the reply's row, which outlives its outbox row: a retry goes the same way, and
--- the chat says which.
+-- Where a reply goes, on its row (which outlives its outbox row: a retry goes the same way,
+-- and the chat says which): to Messenger (NULL or 'messenger'), or answering comment
+-- `via_target` in public ('comment') or privately ('private').
 ALTER TABLE messages ADD COLUMN via TEXT;
 ALTER TABLE messages ADD COLUMN via_target TEXT;
 -- A comment's one private reply, from the moment it is stored: a second is refused before it
--- is stored, whatever became of the first. Facebook's message id once it is sent.
+-- is stored, whatever became of the first.
 ALTER TABLE comments ADD COLUMN private_reply INTEGER;
-ALTER TABLE comments ADD COLUMN private_message_id TEXT;
 -- Hidden by pagedesk because it held a phone number (`[comments] hide_phone_numbers`).
 ALTER TABLE comments ADD COLUMN for_phone INTEGER NOT NULL DEFAULT 0;
 -- Hiding a comment or showing it again, asked by staff in any pagedesk and carried out by the

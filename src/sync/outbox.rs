@@ -70,6 +70,16 @@ impl Problem {
         }
     }
 
+    /// Facebook's refusal of a reply that goes `via`: what an answer to a comment lacks is
+    /// the permission to manage comments, not to message.
+    fn of_reply(error: &GraphError, via: &Via) -> Problem {
+        let mut problem = Problem::from_graph(error);
+        if *via != Via::Messenger && problem.problem == ReplyProblem::Permission {
+            problem.problem = ReplyProblem::CommentPermission;
+        }
+        problem
+    }
+
     fn from_graph(error: &GraphError) -> Problem {
         let problem = match error {
             GraphError::WindowClosed | GraphError::PrivateReplyTooLate => ReplyProblem::Window,
@@ -299,11 +309,8 @@ impl Engine {
                     .private_reply(&reply.page_id, comment, &token, &reply.text)
                     .await;
                 match sent {
-                    Ok(sent) => {
-                        let (noted, mid) = (comment.clone(), sent.message_id.to_string());
-                        self.db(move |s| s.note_private_reply(&noted, &mid)).await?;
-                        Ok(private_stand_in(comment))
-                    }
+                    // Its Messenger message is the person's conversation's, read with it.
+                    Ok(_) => Ok(private_stand_in(comment)),
                     // Facebook says the comment has its one private reply: it was sent (by
                     // an attempt whose answer was lost, or from elsewhere). Never a second.
                     Err(GraphError::AlreadyRepliedPrivately) => Ok(private_stand_in(comment)),
@@ -728,11 +735,7 @@ impl Engine {
             }
             other => {
                 let retry_possible = other.may_work_later();
-                let mut problem = Problem::from_graph(&other);
-                // What a comment's answer lacks is the permission to manage comments.
-                if reply.via != Via::Messenger && problem.problem == ReplyProblem::Permission {
-                    problem.problem = ReplyProblem::CommentPermission;
-                }
+                let problem = Problem::of_reply(&other, &reply.via);
                 self.fail(reply.message_id, problem, retry_possible).await
             }
         }

@@ -39,6 +39,23 @@ async fn thread_of(world: &TestWorld, name: &str) -> String {
     thread["id"].as_str().unwrap().to_owned()
 }
 
+/// `name` comments `text` under `post`, `seconds_ago`; then a sync: the comment and the
+/// thread it is in.
+async fn thread_under(
+    world: &TestWorld,
+    post: &str,
+    name: &str,
+    text: &str,
+    seconds_ago: i64,
+) -> (String, String) {
+    let comment = world
+        .control
+        .buyer_comment(post, name, text, None, seconds_ago)
+        .await
+        .unwrap();
+    (comment, thread_of(world, name).await)
+}
+
 /// The page's comments under `post` as Facebook holds them.
 async fn page_comments_on_facebook(world: &TestWorld, post: &str) -> Vec<Value> {
     let post = world.control.post_on_facebook(post).await.unwrap();
@@ -109,12 +126,7 @@ async fn comments_become_one_thread_per_person_per_post_with_the_pages_answers()
 async fn a_public_answer_goes_once_though_facebooks_answer_to_it_is_lost() {
     let world = TestWorld::start("").await;
     let post = post(&world).await;
-    world
-        .control
-        .buyer_comment(&post, "Nguyễn Thị Lan", "giá?", None, 600)
-        .await
-        .unwrap();
-    let thread = thread_of(&world, "Nguyễn Thị Lan").await;
+    let (_, thread) = thread_under(&world, &post, "Nguyễn Thị Lan", "giá?", 600).await;
     world.clear_requests().await;
     world
         .fault(json!({ "method": "POST", "path_contains": "/comments",
@@ -143,12 +155,8 @@ async fn a_public_answer_goes_once_though_facebooks_answer_to_it_is_lost() {
 async fn a_comment_gets_one_private_reply_and_a_second_is_refused_before_it_is_stored() {
     let world = TestWorld::start("").await;
     let post = post(&world).await;
-    let comment = world
-        .control
-        .buyer_comment(&post, "Trần Văn Minh", "size M 0901 234 567", None, 600)
-        .await
-        .unwrap();
-    let thread = thread_of(&world, "Trần Văn Minh").await;
+    let (comment, thread) =
+        thread_under(&world, &post, "Trần Văn Minh", "size M 0901 234 567", 600).await;
     world.clear_requests().await;
     // Facebook takes the first; its answer is lost on the way back.
     world
@@ -248,12 +256,8 @@ async fn a_comment_older_than_seven_days_is_not_answered_privately() {
 async fn hiding_a_thread_hides_its_comments_on_facebook_and_a_refusal_is_kept() {
     let world = TestWorld::start("").await;
     let post = post(&world).await;
-    let comment = world
-        .control
-        .buyer_comment(&post, "Trần Văn Minh", "0901 234 567 gọi em", None, 600)
-        .await
-        .unwrap();
-    let thread = thread_of(&world, "Trần Văn Minh").await;
+    let (comment, thread) =
+        thread_under(&world, &post, "Trần Văn Minh", "0901 234 567 gọi em", 600).await;
     let asked = world.pagedesk(&["comment", "hide", &thread]).await;
     assert_eq!(asked.code, 0, "{}", asked.stderr);
     world.sync().await;
@@ -442,12 +446,7 @@ async fn an_answer_to_a_reply_is_looked_for_where_facebook_puts_it_and_goes_once
 async fn the_same_words_answered_twice_go_twice_though_the_second_attempt_failed_unheard() {
     let world = TestWorld::start("").await;
     let post = post(&world).await;
-    world
-        .control
-        .buyer_comment(&post, "Nguyễn Thị Lan", "giá?", None, 600)
-        .await
-        .unwrap();
-    let thread = thread_of(&world, "Nguyễn Thị Lan").await;
+    let (_, thread) = thread_under(&world, &post, "Nguyễn Thị Lan", "giá?", 600).await;
     let first = world
         .pagedesk(&["comment", "reply", &thread, "Dạ ok ạ"])
         .await;
@@ -483,12 +482,7 @@ async fn the_same_words_answered_twice_go_twice_though_the_second_attempt_failed
 async fn hiding_then_showing_before_the_engine_comes_leaves_them_shown() {
     let world = TestWorld::start("").await;
     let post = post(&world).await;
-    world
-        .control
-        .buyer_comment(&post, "Lê Thị Hồng", "0901 234 567", None, 60)
-        .await
-        .unwrap();
-    let thread = thread_of(&world, "Lê Thị Hồng").await;
+    let (_, thread) = thread_under(&world, &post, "Lê Thị Hồng", "0901 234 567", 60).await;
     world.pagedesk(&["comment", "hide", &thread]).await;
     let show = world.pagedesk(&["comment", "show", &thread]).await;
     assert_eq!(show.code, 0, "{}", show.stderr);
@@ -508,12 +502,7 @@ async fn the_comment_commands_refuse_a_messenger_conversation_and_a_reply_too_lo
         refused.stderr
     );
     let post = post(&world).await;
-    world
-        .control
-        .buyer_comment(&post, "Lê Thị Hồng", "giá?", None, 60)
-        .await
-        .unwrap();
-    let thread = thread_of(&world, "Lê Thị Hồng").await;
+    let (_, thread) = thread_under(&world, &post, "Lê Thị Hồng", "giá?", 60).await;
     let long = "a".repeat(2001);
     let refused = world.pagedesk(&["comment", "reply", &thread, &long]).await;
     assert_ne!(refused.code, 0);
@@ -560,15 +549,15 @@ async fn doctor_says_whether_comments_can_be_read_and_answered() {
     let page = world.page(0).to_owned();
     let doctor = world.pagedesk(&["doctor"]).await;
     let said = &doctor.stdout;
-    assert!(
-        said.contains("comments") && said.contains("readable"),
-        "{said}"
-    );
+    let line = |label: &str| {
+        said.lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(line("comments ").contains("readable"), "{said}");
     // Without the app's secret Facebook is not asked which permissions the token has.
-    assert!(
-        said.contains("answer comments") && said.contains("unknown"),
-        "{said}"
-    );
+    assert!(line("answer comments").contains("unknown"), "{said}");
 
     let (app_id, secret) = world.emulator.app();
     let config = std::fs::read_to_string(&world.config_path).unwrap();
@@ -597,4 +586,30 @@ async fn doctor_says_whether_comments_can_be_read_and_answered() {
         "{}",
         doctor.stdout
     );
+}
+
+#[tokio::test]
+async fn two_staff_answering_one_comment_privately_at_once_send_one() {
+    let world = TestWorld::start("").await;
+    let post = post(&world).await;
+    let (_, thread) =
+        thread_under(&world, &post, "Trần Văn Minh", "size M 0901 234 567", 600).await;
+    // Facebook holds each send a while: both pagedesks are at it at once.
+    world
+        .fault(json!({ "method": "POST", "count": 10, "fault": { "kind": "delay", "ms": 500 } }))
+        .await;
+    let as_lan = ["comment", "private", &thread, "Dạ Lan inbox anh ạ"];
+    let as_ha = ["comment", "private", &thread, "Dạ Hà inbox anh ạ"];
+    let (lan, ha) = tokio::join!(world.pagedesk(&as_lan), world.pagedesk(&as_ha));
+    let sent = [&lan, &ha].iter().filter(|run| run.code == 0).count();
+    assert_eq!(sent, 1, "lan: {}\nha: {}", lan.stderr, ha.stderr);
+    let refused = if lan.code == 0 { &ha } else { &lan };
+    assert!(
+        refused.stderr.contains("only one private reply"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(posts_to(&world.requests().await, "/messages"), 1);
+    let out = world.messages(&thread).await;
+    assert_eq!(out.iter().filter(|m| m["direction"] == "out").count(), 1);
 }

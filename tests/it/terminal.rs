@@ -1666,3 +1666,65 @@ async fn a_failed_public_answer_retried_with_r_goes_under_its_comment_again() {
     assert_eq!(to_messenger, 0, "nothing went to Messenger");
     terminal.leave_and_quit().await;
 }
+
+#[tokio::test]
+async fn ctrl_t_answers_a_comment_privately_and_h_hides_the_persons_comments() {
+    let world = TestWorld::start("interval = \"1s\"").await;
+    let page = world.page(0).to_owned();
+    let post = world
+        .control
+        .publish(&page, "Váy hoa nhí 350k", None, 600)
+        .await
+        .unwrap();
+    let comment = world
+        .control
+        .buyer_comment(&post, "Lê Thị Hồng", "size M 0901 234 567", None, 60)
+        .await
+        .unwrap();
+    world.sync().await;
+    let mut terminal = Terminal::start(&world, 100, 30);
+    terminal.wait_for_text("Lê Thị Hồng").await;
+    terminal.type_text("8");
+    terminal.wait_for_text("Comments (1)").await;
+    terminal.type_text("\r");
+    terminal.wait_for_text("Answer in public").await;
+    terminal.type_text("Dạ shop inbox chị ạ");
+    terminal.wait_for_text("Dạ shop inbox chị ạ").await;
+    // Ctrl-T: privately, in Messenger.
+    terminal.type_text("\u{14}");
+    terminal
+        .wait_for("the private answer sent", |s| {
+            s.contains("private ✓ sent") || s.contains("private · ✓ sent")
+        })
+        .await;
+    terminal.type_text("\u{1b}");
+    terminal.type_text("H");
+    terminal
+        .wait_for("the comment hidden", |s| s.contains("· hidden"))
+        .await;
+    let on_facebook = world.control.post_on_facebook(&post).await.unwrap();
+    let hers = &on_facebook["comments"][0];
+    assert_eq!(hers["id"], comment.as_str());
+    assert_eq!(hers["is_hidden"], true);
+    let conversation = hers["private_reply_conversation"].as_str().unwrap();
+    assert_eq!(
+        world.page_texts_on_facebook(conversation).await,
+        ["Dạ shop inbox chị ạ"]
+    );
+    assert_eq!(
+        page_comments(&on_facebook),
+        0,
+        "nothing was answered in public"
+    );
+    terminal.leave_and_quit().await;
+}
+
+/// How many of a post's comments, as Facebook holds them, are the page's.
+fn page_comments(post: &serde_json::Value) -> usize {
+    post["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["from"].is_null())
+        .count()
+}
