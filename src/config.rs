@@ -183,7 +183,8 @@ pub struct CommentSettings {
     /// comment may be answered privately).
     pub days: u32,
     /// Hide every new comment that holds a phone number as soon as it is read, so that the
-    /// buyer is not handed to competitors (off until turned on).
+    /// buyer is not handed to competitors (off until turned on). A page's switch in the
+    /// settings screen, once used, wins over this.
     pub hide_phone_numbers: bool,
     /// Sent once, privately in Messenger, to the author of a comment hidden for its phone
     /// number ("Dạ shop đã inbox chị ạ").
@@ -214,8 +215,8 @@ impl CommentSettings {
         };
         crate::store::comments::Protection {
             hide: self.hide_phone_numbers,
-            private_reply: template(&self.private_reply).filter(|_| self.hide_phone_numbers),
-            public_reply: template(&self.public_reply).filter(|_| self.hide_phone_numbers),
+            private_reply: template(&self.private_reply),
+            public_reply: template(&self.public_reply),
         }
     }
 }

@@ -242,6 +242,23 @@ impl SendStatus {
     }
 }
 
+/// What staff ask of comments on Facebook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Moderation {
+    Hide,
+    Show,
+    Like,
+}
+
+/// A page's switch in the settings screen, kept in the database and used by every engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PageSwitch {
+    /// Its Spam folder is synced.
+    SpamSync,
+    /// Buyers' new comments with a phone number are hidden.
+    PhoneHiding,
+}
+
 /// Which conversations a list shows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Filter {

@@ -20,8 +20,8 @@ use crate::config::Config;
 use crate::files::OutgoingFile;
 use crate::i18n::{Lang, S, Tr};
 use crate::model::{
-    CommentId, ConversationId, Direction, Filter, LabelMatch, PageId, PostId, ReplyProblem,
-    SendStatus,
+    CommentId, ConversationId, Direction, Filter, LabelMatch, Moderation, PageId, PostId,
+    ReplyProblem, SendStatus,
 };
 use crate::store::private::LOG_FILE;
 use crate::store::{Lease, ListQuery, Store, StoreError};
@@ -207,6 +207,7 @@ enum CommentAction {
     Private,
     Hide,
     Show,
+    Like,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -338,10 +339,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let config = cli.config()?;
             let mut writes = startup::open_database(&data_dir)?.as_staff(&config.staff_name());
             match action {
-                CommentAction::Hide | CommentAction::Show => {
-                    let hidden = *action == CommentAction::Hide;
-                    moderate(tr, &mut writes, id, hidden)
-                }
+                CommentAction::Hide => moderate(tr, &mut writes, id, Moderation::Hide),
+                CommentAction::Show => moderate(tr, &mut writes, id, Moderation::Show),
+                CommentAction::Like => moderate(tr, &mut writes, id, Moderation::Like),
                 CommentAction::Reply | CommentAction::Private => {
                     let engine = build_engine(&config, store.clone(), None)?;
                     let thread = ConversationId::from(id.as_str());
@@ -941,18 +941,20 @@ fn pages_named<'a>(
         .collect())
 }
 
-/// Asks for a thread's comments (or one comment) to be hidden or shown again; the engine that
-/// syncs the page carries it out (`pagedesk sync`, or the running one within seconds).
-fn moderate(tr: Tr, writes: &mut Store, id: &str, hidden: bool) -> Result<ExitCode> {
+/// Asks for a thread's comments (or one comment) to be hidden, shown again or liked; the
+/// engine that syncs the page carries it out (`pagedesk sync`, or the running one within
+/// seconds).
+fn moderate(tr: Tr, writes: &mut Store, id: &str, moderation: Moderation) -> Result<ExitCode> {
     let now = Utc::now();
-    let asked = match writes.moderate_comment(&CommentId::from(id), hidden, now)? {
+    let asked = match writes.moderate_comment(&CommentId::from(id), moderation, now)? {
         true => 1,
-        false => writes.moderate_thread(&ConversationId::from(id), hidden, now)?,
+        false => writes.moderate_thread(&ConversationId::from(id), moderation, now)?,
     };
-    let said = match (asked, hidden) {
+    let said = match (asked, moderation) {
         (0, _) => tr.f(S::CliNothingToModerate, &[&id]),
-        (_, true) => tr.f(S::CliHiding, &[&asked]),
-        (_, false) => tr.f(S::CliShowing, &[&asked]),
+        (_, Moderation::Hide) => tr.f(S::CliHiding, &[&asked]),
+        (_, Moderation::Show) => tr.f(S::CliShowing, &[&asked]),
+        (_, Moderation::Like) => tr.f(S::CliLiking, &[&asked]),
     };
     out!("{said}");
     Ok(ExitCode::SUCCESS)

@@ -267,6 +267,9 @@ fn print_stats(tr: Tr, stats: &Stats) {
         }
         rows.iter().for_each(row);
     }
+    for line in crate::ui::words::comment_stats(tr, stats) {
+        out!("{line}");
+    }
     out!("{}", tr.t(S::StatsPerDay));
     for (day, replies) in &stats.replies_per_day {
         out!("  {} {replies}", day.format("%d/%m"));

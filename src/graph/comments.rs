@@ -10,7 +10,7 @@ use super::{AccessToken, GraphClient, GraphError, Listing, next_cursor};
 use crate::model::{CommentId, MessageId, PageId, PostId, Psid};
 
 /// What is read of a comment, nested in a post or listed alone.
-pub const COMMENT_FIELDS: &str = "id,message,from,created_time,parent{id},is_hidden,can_reply_privately,private_reply_conversation";
+pub const COMMENT_FIELDS: &str = "id,message,from,created_time,parent{id},is_hidden,user_likes,can_reply_privately,private_reply_conversation";
 
 /// How many of a post's newest comments come with it in the page's listing.
 pub const NESTED_COMMENTS: usize = 25;
@@ -53,6 +53,9 @@ pub struct Comment {
     pub parent: Option<Parent>,
     #[serde(default)]
     pub is_hidden: bool,
+    /// The page likes it.
+    #[serde(default)]
+    pub user_likes: bool,
     pub can_reply_privately: Option<bool>,
     pub private_reply_conversation: Option<Parent>,
 }
@@ -216,6 +219,21 @@ impl GraphClient {
         let request = self
             .authorized(self.http.post(self.url(&[comment_id.as_str()])), token)
             .json(&serde_json::json!({ "is_hidden": hidden }));
+        let _: (serde_json::Value, _) = self.exchange(request, token, Some(page_id)).await?;
+        Ok(())
+    }
+
+    /// `POST /{comment-id}/likes`: the page likes the comment.
+    pub async fn like_comment(
+        &self,
+        page_id: &PageId,
+        comment_id: &CommentId,
+        token: &AccessToken,
+    ) -> Result<(), GraphError> {
+        let request = self.authorized(
+            self.http.post(self.url(&[comment_id.as_str(), "likes"])),
+            token,
+        );
         let _: (serde_json::Value, _) = self.exchange(request, token, Some(page_id)).await?;
         Ok(())
     }

@@ -11,7 +11,8 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use super::inbox::apply_thread;
 use super::{Applied, ConversationUpdate, NewMessage, Result, Store, to_time};
 use crate::model::{
-    CommentId, CommentRefusal, ConversationId, Direction, Folder, PageId, PostId, Psid, Via,
+    CommentId, CommentRefusal, ConversationId, Direction, Folder, Moderation, PageId, PostId, Psid,
+    Via,
 };
 
 /// A post as read from Facebook, with the comments read of it.
@@ -45,6 +46,8 @@ pub struct CommentRead {
     pub message: String,
     pub created_time: DateTime<Utc>,
     pub hidden: bool,
+    /// The page likes it (`user_likes`; a webhook does not say, and leaves it as stored).
+    pub liked: bool,
 }
 
 /// A comment the `feed` webhook told of, and what happened to it.
@@ -57,7 +60,8 @@ pub struct CommentEvent {
 }
 
 /// What is done with a buyer's new comment that holds a phone number: hidden, and answered
-/// privately and in public from the config's words. Nothing when `hide` is off.
+/// privately and in public from the config's words. Nothing on a page where hiding is off:
+/// its settings-screen switch, else `hide` (the config's).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Protection {
     pub hide: bool,
@@ -244,10 +248,17 @@ impl Store {
                 .prepare_cached("SELECT EXISTS (SELECT 1 FROM comments WHERE id = ?1)")?
                 .query_row([&comment.id], |r| r.get(0))?;
             tx.prepare_cached(
-                "INSERT INTO comments (id, post_id, parent_id, hidden) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (id) DO UPDATE SET hidden = excluded.hidden",
+                "INSERT INTO comments (id, post_id, parent_id, hidden, liked)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id) DO UPDATE SET hidden = excluded.hidden, liked = excluded.liked",
             )?
-            .execute(params![comment.id, post.id, comment.parent, comment.hidden])?;
+            .execute(params![
+                comment.id,
+                post.id,
+                comment.parent,
+                comment.hidden,
+                comment.liked
+            ])?;
             if !known {
                 new.push(comment);
             }
@@ -348,10 +359,10 @@ fn protect(
     comment: &CommentRead,
     protection: &Protection,
 ) -> rusqlite::Result<()> {
-    if !protection.hide
-        || comment.from_id == page.as_str()
-        || crate::text::phone_numbers(&comment.message).is_empty()
-    {
+    if comment.from_id == page.as_str() || crate::text::phone_numbers(&comment.message).is_empty() {
+        return Ok(());
+    }
+    if !super::inbox::phone_hiding(tx, page)?.unwrap_or(protection.hide) {
         return Ok(());
     }
     let now = Utc::now();
@@ -564,9 +575,37 @@ impl Store {
 }
 
 impl Store {
-    /// Asks for the person's comments in thread `thread` to be hidden (`hidden`) or shown again:
+    /// Asks for the person's comments in thread `thread` to be hidden, shown again or liked:
     /// those not so already. Returns how many.
     pub fn moderate_thread(
+        &mut self,
+        thread: &ConversationId,
+        moderation: Moderation,
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        match moderation {
+            Moderation::Hide => self.hide_thread(thread, true, now),
+            Moderation::Show => self.hide_thread(thread, false, now),
+            Moderation::Like => self.like_thread(thread, now),
+        }
+    }
+
+    /// Asks for one comment to be hidden, shown again or liked; false when no such comment is
+    /// stored.
+    pub fn moderate_comment(
+        &mut self,
+        comment: &CommentId,
+        moderation: Moderation,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        match moderation {
+            Moderation::Hide => self.hide_comment(comment, true, now),
+            Moderation::Show => self.hide_comment(comment, false, now),
+            Moderation::Like => self.like_comment(comment, now),
+        }
+    }
+
+    fn hide_thread(
         &mut self,
         thread: &ConversationId,
         hidden: bool,
@@ -589,8 +628,7 @@ impl Store {
         Ok(asked)
     }
 
-    /// Asks for one comment to be hidden or shown again; false when no such comment is stored.
-    pub fn moderate_comment(
+    fn hide_comment(
         &mut self,
         comment: &CommentId,
         hidden: bool,
@@ -651,19 +689,115 @@ impl Store {
         Ok(())
     }
 
-    /// Why Facebook refused to hide or show a comment of thread `thread`, if it did.
-    pub fn moderation_refused(&self, thread: &ConversationId) -> Result<Option<String>> {
+    /// What Facebook last refused to do with a comment of thread `thread`, and why, if it
+    /// refused.
+    pub fn moderation_refused(
+        &self,
+        thread: &ConversationId,
+    ) -> Result<Option<(Moderation, String)>> {
         Ok(self
             .conn
             .query_row(
-                "SELECT d.error FROM comment_moderation d
-                 JOIN messages m ON m.fb_id = d.comment_id
-                 WHERE m.conversation_id = ?1 AND d.error IS NOT NULL
-                 ORDER BY d.requested_at DESC LIMIT 1",
+                "SELECT asked, error FROM (
+                    SELECT d.hidden AS asked, d.error, d.requested_at FROM comment_moderation d
+                    JOIN messages m ON m.fb_id = d.comment_id
+                    WHERE m.conversation_id = ?1 AND d.error IS NOT NULL
+                    UNION ALL
+                    SELECT NULL AS asked, l.error, l.requested_at FROM comment_likes l
+                    JOIN messages m ON m.fb_id = l.comment_id
+                    WHERE m.conversation_id = ?1 AND l.error IS NOT NULL)
+                 ORDER BY requested_at DESC LIMIT 1",
                 [thread],
-                |r| r.get(0),
+                |r| {
+                    let asked = match r.get::<_, Option<bool>>("asked")? {
+                        Some(true) => Moderation::Hide,
+                        Some(false) => Moderation::Show,
+                        None => Moderation::Like,
+                    };
+                    Ok((asked, r.get("error")?))
+                },
             )
             .optional()?)
+    }
+
+    fn like_thread(&mut self, thread: &ConversationId, now: DateTime<Utc>) -> Result<usize> {
+        let tx = self.write()?;
+        let asked = tx.execute(
+            "INSERT INTO comment_likes (comment_id, page_id, requested_at)
+             SELECT k.id, c.page_id, ?2 FROM messages m
+             JOIN conversations c ON c.id = m.conversation_id
+             JOIN comments k ON k.id = m.fb_id
+             WHERE m.conversation_id = ?1 AND m.direction = 'in' AND m.removed = 0
+               AND k.liked = 0
+             ON CONFLICT (comment_id) DO UPDATE SET requested_at = excluded.requested_at,
+                error = NULL",
+            params![thread, now.timestamp()],
+        )?;
+        tx.commit()?;
+        Ok(asked)
+    }
+
+    fn like_comment(&mut self, comment: &CommentId, now: DateTime<Utc>) -> Result<bool> {
+        let tx = self.write()?;
+        let asked = tx.execute(
+            "INSERT INTO comment_likes (comment_id, page_id, requested_at)
+             SELECT k.id, p.page_id, ?2 FROM comments k JOIN posts p ON p.id = k.post_id
+             WHERE k.id = ?1
+             ON CONFLICT (comment_id) DO UPDATE SET requested_at = excluded.requested_at,
+                error = NULL",
+            params![comment, now.timestamp()],
+        )?;
+        tx.commit()?;
+        Ok(asked > 0)
+    }
+
+    /// The likes asked of a page and not refused, oldest first.
+    pub fn likes_due(&self, page: &PageId) -> Result<Vec<CommentId>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT comment_id FROM comment_likes
+             WHERE page_id = ?1 AND error IS NULL ORDER BY requested_at, comment_id",
+        )?;
+        let due = statement
+            .query_map([page], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(due)
+    }
+
+    /// Facebook liked the comment (`Ok`), or refused, with why.
+    pub fn liked(
+        &mut self,
+        comment: &CommentId,
+        outcome: std::result::Result<(), String>,
+    ) -> Result<()> {
+        let tx = self.write()?;
+        match outcome {
+            Ok(()) => {
+                tx.execute("UPDATE comments SET liked = 1 WHERE id = ?1", [comment])?;
+                tx.execute("DELETE FROM comment_likes WHERE comment_id = ?1", [comment])?;
+            }
+            Err(why) => {
+                tx.execute(
+                    "UPDATE comment_likes SET error = ?2 WHERE comment_id = ?1",
+                    params![comment, why],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The Messenger person a private reply to thread `thread`'s comment reached: the
+    /// thread's person and that conversation's are one customer.
+    pub fn link_person(&mut self, thread: &ConversationId, psid: &Psid) -> Result<()> {
+        let tx = self.write()?;
+        tx.execute(
+            "INSERT INTO comment_people (page_id, commenter_id, psid)
+             SELECT page_id, customer_id, ?2 FROM conversations WHERE id = ?1
+             ON CONFLICT (page_id, commenter_id) DO UPDATE SET psid = excluded.psid",
+            params![thread, psid],
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 }
 

@@ -67,6 +67,23 @@ impl Store {
         Ok(())
     }
 
+    /// Whether buyers' new comments with a phone number are hidden on the page, as switched in
+    /// the settings screen; `None`: never switched, the config decides.
+    pub fn phone_hiding(&self, page_id: &PageId) -> Result<Option<bool>> {
+        Ok(phone_hiding(&self.conn, page_id)?)
+    }
+
+    pub fn set_phone_hiding(&mut self, page_id: &PageId, on: bool) -> Result<()> {
+        let tx = self.write()?;
+        tx.execute(
+            "INSERT INTO page_settings (page_id, hide_phone_numbers) VALUES (?1, ?2)
+             ON CONFLICT(page_id) DO UPDATE SET hide_phone_numbers = excluded.hide_phone_numbers",
+            params![page_id, on],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Whether Facebook refused the page's HUMAN_AGENT replies (late replies are not offered).
     pub fn human_agent_refused(&self, page_id: &PageId) -> Result<bool> {
         Ok(self
@@ -879,4 +896,16 @@ fn with_queued(
     };
     messages.sort_by_cached_key(|m| (m.created_time, arrival(m)));
     Ok((messages, from_events))
+}
+
+/// A page's settings-screen switch for hiding comments with a phone number, if ever used.
+pub(super) fn phone_hiding(
+    conn: &rusqlite::Connection,
+    page_id: &PageId,
+) -> rusqlite::Result<Option<bool>> {
+    Ok(conn
+        .prepare_cached("SELECT hide_phone_numbers FROM page_settings WHERE page_id = ?1")?
+        .query_row([page_id], |r| r.get(0))
+        .optional()?
+        .flatten())
 }

@@ -424,6 +424,9 @@ pub struct MessageRow {
     /// pagedesk hides it (or hid it) by itself, for the phone number in it.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub hidden_for_phone: bool,
+    /// A comment the page likes.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub liked: bool,
     /// The page's private reply to a comment, sent to the person in Messenger.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub private_reply: bool,

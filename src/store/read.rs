@@ -354,6 +354,8 @@ impl Store {
                     AS hidden,
                 EXISTS (SELECT 1 FROM comments k WHERE k.id = messages.fb_id AND k.for_phone)
                     AS for_phone,
+                EXISTS (SELECT 1 FROM comments k WHERE k.id = messages.fb_id AND k.liked)
+                    AS liked,
                 EXISTS (SELECT 1 FROM comments k WHERE k.id = messages.fb_id) AS comment,
                 COALESCE(messages.via = 'private', 0) AS private_reply,
                 COALESCE(messages.via = 'comment', 0) AS public_reply
@@ -398,6 +400,7 @@ impl Store {
                 withdrawn: r.get("withdrawn")?,
                 hidden: r.get("hidden")?,
                 hidden_for_phone: r.get("for_phone")?,
+                liked: r.get("liked")?,
                 comment: r.get("comment")?,
                 private_reply: r.get("private_reply")?,
                 public_reply: r.get("public_reply")?,

@@ -532,4 +532,27 @@ CREATE TABLE comment_moderation (
     error        TEXT
 );
 "#,
+    r#"
+-- Per page, whether buyers' new comments holding a phone number are hidden: set in the settings
+-- screen; NULL follows `[comments] hide_phone_numbers`.
+ALTER TABLE page_settings ADD COLUMN hide_phone_numbers INTEGER;
+-- The page likes the comment on Facebook (read from `user_likes`, or liked from pagedesk).
+ALTER TABLE comments ADD COLUMN liked INTEGER NOT NULL DEFAULT 0;
+-- A like asked by staff in any pagedesk, carried out by the engine that syncs the page;
+-- `error` says why Facebook refused.
+CREATE TABLE comment_likes (
+    comment_id   TEXT PRIMARY KEY,
+    page_id      TEXT NOT NULL,
+    requested_at INTEGER NOT NULL,
+    error        TEXT
+);
+-- The Messenger person a private reply reached (Facebook's `recipient_id`): the thread's
+-- person and that conversation's are one customer.
+CREATE TABLE comment_people (
+    page_id      TEXT NOT NULL,
+    commenter_id TEXT NOT NULL,
+    psid         TEXT NOT NULL,
+    PRIMARY KEY (page_id, commenter_id)
+);
+"#,
 ];

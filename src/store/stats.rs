@@ -23,8 +23,14 @@ pub struct StatsRow {
     pub longest_wait_s: Option<i64>,
     /// Spam conversations a reply took out of Facebook's Spam folder.
     pub spam_rescued: usize,
+    /// Of the answers: to comments under the posts (in public or privately), and the median
+    /// time from the buyer's comment to the answer.
+    pub comments_answered: usize,
+    pub comment_response_median_s: Option<i64>,
     #[serde(skip)]
     response_times: Vec<i64>,
+    #[serde(skip)]
+    comment_response_times: Vec<i64>,
 }
 
 /// The numbers of a period: per page, per staff member, and replies per day.
@@ -75,6 +81,9 @@ fn finish(rows: BTreeMap<String, StatsRow>) -> Vec<StatsRow> {
             row.first_response_median_s = percentile(&row.response_times, 0.5);
             row.first_response_p90_s = percentile(&row.response_times, 0.9);
             row.answered = row.response_times.len();
+            row.comment_response_times.sort_unstable();
+            row.comment_response_median_s = percentile(&row.comment_response_times, 0.5);
+            row.comments_answered = row.comment_response_times.len();
             row
         })
         .collect();
@@ -109,7 +118,7 @@ impl Store {
         // sent, or refused, are no answer.
         let mut stmt = self.conn.prepare(
             "SELECT m.conversation_id, p.name AS page_name, m.direction, m.created_time, m.sent_by,
-                p.id AS page_id
+                p.id AS page_id, c.channel
              FROM messages m JOIN conversations c ON c.id = m.conversation_id
              JOIN pages p ON p.id = c.page_id
              WHERE m.created_time >= ?1 AND m.created_time <= ?2 AND m.status = 'sent'
@@ -141,12 +150,16 @@ impl Store {
                 .entry(to_time(at).with_timezone(&zone).date_naive())
                 .or_default() += 1;
             if let Some(from) = waiting_from.take() {
-                row(&mut pages, &page_id, &page)
-                    .response_times
-                    .push(at - from);
-                row(&mut staff, sender, sender)
-                    .response_times
-                    .push(at - from);
+                let comments = r.get::<_, String>("channel")? == "comments";
+                for row in [
+                    row(&mut pages, &page_id, &page),
+                    row(&mut staff, sender, sender),
+                ] {
+                    row.response_times.push(at - from);
+                    if comments {
+                        row.comment_response_times.push(at - from);
+                    }
+                }
             }
         }
         drop(messages);

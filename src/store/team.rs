@@ -60,7 +60,18 @@ pub struct Customer {
     pub referral: Option<crate::model::Referral>,
     /// Oldest first.
     pub notes: Vec<Note>,
+    /// Their other conversations on the page, newest first: their threads of comments and
+    /// their Messenger conversation, linked by the same id or by the private reply that
+    /// reached them.
+    pub elsewhere: Vec<ConversationRow>,
 }
+
+/// The ids one person has on page `?1` besides `?2`: a commenter's and the Messenger PSID a
+/// private reply to them reached are one person.
+const SAME_PERSON: &str = "WITH person(id) AS (
+        SELECT ?2
+        UNION SELECT psid FROM comment_people WHERE page_id = ?1 AND commenter_id = ?2
+        UNION SELECT commenter_id FROM comment_people WHERE page_id = ?1 AND psid = ?2)";
 
 fn label_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LabelRow> {
     Ok(LabelRow {
@@ -393,9 +404,11 @@ impl Store {
             return Ok(None);
         };
         let first_contact: Option<i64> = self.conn.query_row(
-            "SELECT MIN(m.created_time) FROM messages m JOIN conversations c
-                ON c.id = m.conversation_id
-             WHERE c.page_id = ?1 AND c.customer_id = ?2",
+            &format!(
+                "{SAME_PERSON} SELECT MIN(m.created_time) FROM messages m JOIN conversations c
+                    ON c.id = m.conversation_id
+                 WHERE c.page_id = ?1 AND c.customer_id IN person"
+            ),
             params![conversation.page_id, conversation.customer_id],
             |r| r.get(0),
         )?;
@@ -412,11 +425,12 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?;
         let said: Vec<String> = self
             .conn
-            .prepare_cached(
-                "SELECT m.text FROM messages m JOIN conversations c ON c.id = m.conversation_id
-                 WHERE c.page_id = ?1 AND c.customer_id = ?2 AND m.direction = 'in'
-                 ORDER BY m.created_time DESC, m.id DESC",
-            )?
+            .prepare_cached(&format!(
+                "{SAME_PERSON} SELECT m.text FROM messages m
+                 JOIN conversations c ON c.id = m.conversation_id
+                 WHERE c.page_id = ?1 AND c.customer_id IN person AND m.direction = 'in'
+                 ORDER BY m.created_time DESC, m.id DESC"
+            ))?
             .query_map(
                 params![conversation.page_id, conversation.customer_id],
                 |r| r.get(0),
@@ -453,6 +467,26 @@ impl Store {
                 },
             )?
             .collect::<rusqlite::Result<_>>()?;
+        let others: Vec<ConversationId> = self
+            .conn
+            .prepare_cached(&format!(
+                "{SAME_PERSON} SELECT c.id FROM conversations c
+                 WHERE c.page_id = ?1 AND c.customer_id IN person AND c.id <> ?3
+                 ORDER BY c.updated_time DESC, c.id DESC LIMIT 20"
+            ))?
+            .query_map(
+                params![
+                    conversation.page_id,
+                    conversation.customer_id,
+                    conversation.id
+                ],
+                |r| r.get(0),
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut elsewhere = Vec::with_capacity(others.len());
+        for id in &others {
+            elsewhere.extend(self.conversation(id)?);
+        }
         Ok(Some(Customer {
             conversation_id: conversation.id,
             name: conversation.customer_name,
@@ -466,6 +500,7 @@ impl Store {
             assignee: conversation.assignee,
             referral: conversation.referral,
             notes,
+            elsewhere,
         }))
     }
 }

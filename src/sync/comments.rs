@@ -111,13 +111,15 @@ impl Engine {
             .unwrap_or_default()
     }
 
-    /// Hides or shows again the comments staff asked for. Facebook's refusal (the page lacks
-    /// `pages_manage_engagement`, say) is kept for staff to see; trouble reaching it leaves
-    /// the request for the next round.
+    /// Hides, shows again or likes the comments staff asked for. Facebook's refusal (the page
+    /// lacks `pages_manage_engagement`, say) is kept for staff to see; trouble reaching it
+    /// leaves the request for the next round.
     pub(super) async fn moderate(&self, page_id: &PageId) -> Result<(), PageError> {
         let id = page_id.to_owned();
-        let due = self.db(move |s| s.moderation_due(&id)).await?;
-        if due.is_empty() {
+        let (hides, likes) = self
+            .db(move |s| Ok((s.moderation_due(&id)?, s.likes_due(&id)?)))
+            .await?;
+        if hides.is_empty() && likes.is_empty() {
             return Ok(());
         }
         let Some(page) = self.page_config(page_id) else {
@@ -127,24 +129,23 @@ impl Engine {
         let Ok(token) = page.token() else {
             return Ok(());
         };
-        for (comment, hidden) in due {
+        for (comment, hidden) in hides {
             let outcome = self
                 .graph
                 .hide_comment(page_id, &comment, &token, hidden)
                 .await;
-            let outcome = match outcome {
-                Ok(()) => Ok(()),
-                Err(error) if error.is_transient() => return Ok(()),
-                Err(GraphError::RateLimited { .. }) => return Ok(()),
-                // Said to staff in their language by its kind; other refusals in Facebook's words.
-                Err(GraphError::Permission { .. }) => Err(ReplyProblem::CommentPermission.code()),
-                Err(error) => Err(error.to_string()),
+            let Some(outcome) = refusal(page_id, &comment, outcome) else {
+                return Ok(());
             };
-            if let Err(why) = &outcome {
-                tracing::warn!(page = %page_id, comment = %comment, error = %why, "Facebook refused to hide or show a comment");
-            }
             self.db(move |s| s.moderated(&comment, hidden, outcome))
                 .await?;
+        }
+        for comment in likes {
+            let outcome = self.graph.like_comment(page_id, &comment, &token).await;
+            let Some(outcome) = refusal(page_id, &comment, outcome) else {
+                return Ok(());
+            };
+            self.db(move |s| s.liked(&comment, outcome)).await?;
         }
         self.emit(super::SyncEvent::PageChanged {
             page_id: page_id.to_owned(),
@@ -203,4 +204,25 @@ impl Engine {
         }
         Ok((comments, false))
     }
+}
+
+/// What became of a hide, show or like: done, or refused with why (kept for staff); `None`
+/// when Facebook could not be asked now, to try in the next round.
+fn refusal(
+    page_id: &PageId,
+    comment: &CommentId,
+    outcome: Result<(), GraphError>,
+) -> Option<Result<(), String>> {
+    let outcome = match outcome {
+        Ok(()) => Ok(()),
+        Err(error) if error.is_transient() => return None,
+        Err(GraphError::RateLimited { .. }) => return None,
+        // Said to staff in their language by its kind; other refusals in Facebook's words.
+        Err(GraphError::Permission { .. }) => Err(ReplyProblem::CommentPermission.code()),
+        Err(error) => Err(error.to_string()),
+    };
+    if let Err(why) = &outcome {
+        tracing::warn!(page = %page_id, comment = %comment, error = %why, "Facebook refused to hide, show or like a comment");
+    }
+    Some(outcome)
 }

@@ -283,6 +283,7 @@ pub fn post(
                 message: clean(c.message.as_deref().unwrap_or_default()),
                 created_time: not_ahead(c.created_time),
                 hidden: c.is_hidden,
+                liked: c.user_likes,
             }
         })
         .filter(|c| !c.from_id.is_empty())
@@ -322,6 +323,7 @@ pub fn event_comment(event: &graph::EventComment) -> CommentEvent {
             message: clean(event.message.as_deref().unwrap_or_default()),
             created_time: believable(event.created_time.unwrap_or_else(chrono::Utc::now)),
             hidden: event.verb == graph::CommentVerb::Hide,
+            liked: false,
         },
     }
 }

@@ -309,8 +309,16 @@ impl Engine {
                     .private_reply(&reply.page_id, comment, &token, &reply.text)
                     .await;
                 match sent {
-                    // Its Messenger message is the person's conversation's, read with it.
-                    Ok(_) => Ok(private_stand_in(comment)),
+                    // Its Messenger message is the person's conversation's, read with it;
+                    // the person it reached is the thread's, for the customer panel.
+                    Ok(sent) => {
+                        let (thread, person) = (reply.conversation_id.clone(), sent.recipient_id);
+                        if let Err(error) = self.db(move |s| s.link_person(&thread, &person)).await
+                        {
+                            tracing::warn!(page = %reply.page_id, error = %error, "the person a private reply reached was not kept");
+                        }
+                        Ok(private_stand_in(comment))
+                    }
                     // Facebook says the comment has its one private reply: it was sent (by
                     // an attempt whose answer was lost, or from elsewhere). Never a second.
                     Err(GraphError::AlreadyRepliedPrivately) => Ok(private_stand_in(comment)),

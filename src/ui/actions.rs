@@ -9,7 +9,7 @@ use super::quick;
 use super::writer::Write;
 use crate::i18n::S;
 use crate::keymap::{Action, Mode};
-use crate::model::{CommentRefusal, Direction, Filter, SendStatus};
+use crate::model::{CommentRefusal, Direction, Filter, Moderation, PageSwitch, SendStatus};
 use crate::text::clean;
 
 impl App {
@@ -55,7 +55,11 @@ impl App {
                     Action::First => 0,
                     Action::Last => last,
                     Action::ToggleSpamSync => {
-                        self.toggle_spam_sync(cursor);
+                        self.toggle(cursor, PageSwitch::SpamSync);
+                        cursor
+                    }
+                    Action::TogglePhoneHiding => {
+                        self.toggle(cursor, PageSwitch::PhoneHiding);
                         cursor
                     }
                     Action::TagAgain => {
@@ -88,15 +92,22 @@ impl App {
         });
     }
 
-    fn toggle_spam_sync(&mut self, index: usize) {
+    /// Turns a switch of the page at `index` in the settings screen on or off.
+    fn toggle(&mut self, index: usize, switch: PageSwitch) {
         let Some(page) = self.sidebar.pages.get(index).cloned() else {
             return;
         };
-        let on = !page.spam_sync;
+        let on = match switch {
+            PageSwitch::SpamSync => !page.spam_sync,
+            PageSwitch::PhoneHiding => !page.phone_hiding,
+        };
         // Shown switched at once; the writer's answer confirms it or says why not.
-        self.sidebar.spam_sync_in_flight.insert(page.id.clone(), on);
-        self.write(Write::SpamSync {
+        self.sidebar
+            .switches_in_flight
+            .insert((page.id.clone(), switch), on);
+        self.write(Write::Switch {
             page_id: page.id,
+            switch,
             on,
         });
         self.reload();
@@ -277,6 +288,7 @@ impl App {
             Action::FilterComments => self.page_and_filter(self.sidebar.page, Filter::Comments),
             Action::ToggleDone => self.toggle_done(),
             Action::HideComments => self.hide_or_show_comments(),
+            Action::LikeComments => self.like_comments(),
             Action::Labels => self.open_conversation_labels(),
             Action::FilterLabels => self.open_labels(super::team::LabelPurpose::ListFilter),
             Action::Assign => self.open_assign(),
@@ -378,29 +390,53 @@ impl App {
         self.scroll_chat(height.saturating_sub(2).max(1), up);
     }
 
-    /// Puts the reply in the outbox (the database) and asks the engine to deliver it. The text
-    /// stays in the reply box if it cannot be stored.
     /// Hides the open thread's comments from everyone but their author; shows them again
     /// when all are hidden.
     fn hide_or_show_comments(&mut self) {
-        let Some(open) = self
+        let Some(open) = self.open_thread() else {
+            return;
+        };
+        let moderation = match open
+            .messages
+            .iter()
+            .any(|m| m.direction == Direction::In && !m.removed && !m.hidden)
+        {
+            true => Moderation::Hide,
+            false => Moderation::Show,
+        };
+        let conversation_id = open.conversation.id.clone();
+        self.write(Write::Moderate {
+            conversation_id,
+            moderation,
+            at: self.now(),
+        });
+    }
+
+    /// Likes the open thread's comments the page does not like yet.
+    fn like_comments(&mut self) {
+        let Some(open) = self.open_thread() else {
+            return;
+        };
+        let conversation_id = open.conversation.id.clone();
+        self.write(Write::Moderate {
+            conversation_id,
+            moderation: Moderation::Like,
+            at: self.now(),
+        });
+    }
+
+    /// The thread of comments open in the chat; else staff are told this is for comments.
+    fn open_thread(&mut self) -> Option<&super::app::Open> {
+        if self
             .chat
             .open
             .as_ref()
-            .filter(|o| o.conversation.post_id.is_some())
-        else {
+            .is_none_or(|o| o.conversation.post_id.is_none())
+        {
             self.say(self.tr.t(S::NotComments).to_owned());
-            return;
-        };
-        let hidden = open
-            .messages
-            .iter()
-            .any(|m| m.direction == Direction::In && !m.removed && !m.hidden);
-        self.write(Write::Moderate {
-            conversation_id: open.conversation.id.clone(),
-            hidden,
-            at: self.now(),
-        });
+            return None;
+        }
+        self.chat.open.as_ref()
     }
 
     /// Sends what the reply box holds: to Messenger, or (a thread of comments) in public

@@ -14,7 +14,7 @@ use super::writer::{Write, Writer};
 use crate::config::{Config, QuickReply};
 use crate::i18n::{Lang, S, Tr};
 use crate::keymap::Keymap;
-use crate::model::{ConversationId, Direction, Filter, PageId, ReplyTo};
+use crate::model::{ConversationId, Direction, Filter, PageId, PageSwitch, ReplyTo};
 use crate::store::{
     ConversationRow, Customer, LabelRow, ListQuery, MessageRow, Order, Presence, SearchHit,
     StaffStatus, Stats, Store, WebhookState,
@@ -40,6 +40,8 @@ pub struct UiSettings {
     pub graphics: crate::config::Graphics,
     /// The `[[staff]]` conversations can be assigned to, in the config's order.
     pub team: Vec<String>,
+    /// `[comments] hide_phone_numbers`: a page's switch in the settings screen wins over it.
+    pub hide_phone_numbers: bool,
     /// What time it is, and in which zone: the reply window is judged by it, replies and marks
     /// are stamped with it, the team's numbers counted by its days (a test's inbox lives at a
     /// fixed time).
@@ -64,6 +66,7 @@ impl UiSettings {
             library: config.attachments.library.clone(),
             graphics: config.attachments.graphics,
             team: config.team(),
+            hide_phone_numbers: config.comments.hide_phone_numbers,
             clock: super::clock::Clock::local,
         }
     }
@@ -136,8 +139,8 @@ pub struct Open {
     pub shown_at: std::time::Instant,
     /// The post a thread of comments is under.
     pub post: Option<crate::store::comments::PostRow>,
-    /// Why Facebook refused to hide or show the thread's comments, when it did.
-    pub moderation_refused: Option<String>,
+    /// What Facebook last refused to do with the thread's comments, and why, when it did.
+    pub moderation_refused: Option<(crate::model::Moderation, String)>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -482,9 +485,18 @@ impl App {
                 id: id.clone(),
                 name,
                 unread: unread.get(id).copied().unwrap_or(0),
-                spam_sync: match self.sidebar.spam_sync_in_flight.get(id) {
-                    Some(on) => *on,
+                spam_sync: match self.sidebar.switch_in_flight(id, PageSwitch::SpamSync) {
+                    Some(on) => on,
                     None => self.store.spam_sync(id).unwrap_or(false),
+                },
+                phone_hiding: match self.sidebar.switch_in_flight(id, PageSwitch::PhoneHiding) {
+                    Some(on) => on,
+                    None => self
+                        .store
+                        .phone_hiding(id)
+                        .ok()
+                        .flatten()
+                        .unwrap_or(self.settings.hide_phone_numbers),
                 },
                 sync: self.store.page_sync(id).unwrap_or_default(),
                 syncing: syncing.contains(id),

@@ -194,6 +194,12 @@ impl ChatView<'_> {
             if let Some(way) = way {
                 header.push(Span::styled(format!(" · {}", tr.t(way)), theme.dim()));
             }
+            if message.liked && !message.removed {
+                header.push(Span::styled(
+                    format!(" · {}", tr.t(S::LikedMark)),
+                    theme.dim(),
+                ));
+            }
             if message.edit_count > 0 && !message.removed {
                 header.push(Span::styled(format!(" · {}", tr.t(S::Edited)), theme.dim()));
             }

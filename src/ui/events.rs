@@ -6,7 +6,7 @@ use ratatui_textarea::TextArea;
 use super::app::{App, Effect};
 use super::writer::{Write, Written};
 use crate::i18n::S;
-use crate::model::{ConversationId, SendStatus};
+use crate::model::{ConversationId, Moderation, PageSwitch, SendStatus};
 use crate::store::{StoreError, TakeBack};
 use crate::sync::{EngineCommand, SyncEvent};
 
@@ -80,12 +80,14 @@ impl App {
                 self.list.marking_read.remove(&conversation_id);
                 self.report_error(result);
             }
-            Written::Moderate { hidden, result } => {
+            Written::Moderate { moderation, result } => {
                 if let Some(asked) = self.report_value(result) {
-                    let said = match (asked, hidden) {
+                    let said = match (asked, moderation) {
+                        (0, Moderation::Like) => S::NothingToLike,
                         (0, _) => S::NothingToModerate,
-                        (_, true) => S::HidingComments,
-                        (_, false) => S::ShowingComments,
+                        (_, Moderation::Hide) => S::HidingComments,
+                        (_, Moderation::Show) => S::ShowingComments,
+                        (_, Moderation::Like) => S::LikingComments,
                     };
                     self.say(self.tr.f(said, &[&asked]));
                 }
@@ -155,20 +157,29 @@ impl App {
             }
             Written::Team { change, result } => self.on_team_written(change, result),
             Written::Stats { result } => self.on_stats(result),
-            Written::SpamSync {
+            Written::Switch {
                 page_id,
+                switch,
                 on,
                 result,
             } => {
-                if self.sidebar.spam_sync_in_flight.get(&page_id) == Some(&on) {
-                    self.sidebar.spam_sync_in_flight.remove(&page_id);
+                let key = (page_id, switch);
+                if self.sidebar.switches_in_flight.get(&key) == Some(&on) {
+                    self.sidebar.switches_in_flight.remove(&key);
                 }
+                let page_id = key.0;
                 if self.report_error(result) {
                     let name = self.sidebar.pages.iter().find(|p| p.id == page_id);
                     let name = name.map_or(page_id.as_str(), |p| p.name.as_str());
-                    let key = if on { S::SpamSyncOn } else { S::SpamSyncOff };
+                    let key = match (switch, on) {
+                        (PageSwitch::SpamSync, true) => S::SpamSyncOn,
+                        (PageSwitch::SpamSync, false) => S::SpamSyncOff,
+                        (PageSwitch::PhoneHiding, true) => S::PhoneHidingOn,
+                        (PageSwitch::PhoneHiding, false) => S::PhoneHidingOff,
+                    };
                     self.say(self.tr.f(key, &[&name]));
                 }
+                self.reload();
             }
             Written::TagAgain { page_id, result } => {
                 if let Some(lifted) = self.report_value(result) {

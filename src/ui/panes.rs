@@ -12,7 +12,7 @@ use ratatui_textarea::TextArea;
 
 use super::app::Open;
 use crate::keymap::Action;
-use crate::model::{ConversationId, Filter, LabelMatch, PageId};
+use crate::model::{ConversationId, Filter, LabelMatch, PageId, PageSwitch};
 use crate::store::{
     ConversationRow, FilterCounts, ListQuery, Order, PageSync, WaitingSpam, WebhookState,
 };
@@ -25,6 +25,9 @@ pub struct PageEntry {
     /// Conversations with unread messages.
     pub unread: usize,
     pub spam_sync: bool,
+    /// Buyers' new comments with a phone number are hidden (the page's switch, else the
+    /// config's).
+    pub phone_hiding: bool,
     pub sync: PageSync,
     /// A sync of this page is under way.
     pub syncing: bool,
@@ -44,9 +47,18 @@ pub struct Sidebar {
     pub page: Option<usize>,
     /// The cursor is on the filters rather than the pages.
     pub on_filters: bool,
-    /// Spam-sync switches handed to the writer and not yet answered, by page: shown switched
-    /// until the answer comes.
-    pub spam_sync_in_flight: HashMap<PageId, bool>,
+    /// A page's switches handed to the writer and not yet answered: shown switched until the
+    /// answer comes.
+    pub switches_in_flight: HashMap<(PageId, PageSwitch), bool>,
+}
+
+impl Sidebar {
+    /// How a page's switch was just turned, while the writer has not answered.
+    pub fn switch_in_flight(&self, page: &PageId, switch: PageSwitch) -> Option<bool> {
+        self.switches_in_flight
+            .get(&(page.clone(), switch))
+            .copied()
+    }
 }
 
 /// What a sidebar line stands for.

@@ -143,19 +143,23 @@ pub fn token_banners(app: &App, width: u16) -> Vec<String> {
         .collect()
 }
 
-/// The banner over the open conversation, if it needs one, and whether it warns of an error.
 /// How much of a post a thread's banner shows, in characters.
 const POST_WORDS: usize = 60;
 
+/// The banner over the open conversation, if it needs one, and whether it warns of an error.
 pub fn chat_banner(app: &App, clock: Clock) -> Option<(String, bool)> {
     let open = app.chat.open.as_ref()?;
     let tr = app.tr;
-    if let Some(why) = &open.moderation_refused {
+    if let Some((asked, why)) = &open.moderation_refused {
         let why = match crate::model::ReplyProblem::parse(why) {
             Some(problem) => tr.reply_problem(Some(problem), why, |t| clock.hm(t)),
             None => why.clone(),
         };
-        return Some((tr.f(S::HideRefused, &[&why]), true));
+        let refused = match asked {
+            crate::model::Moderation::Like => S::LikeRefused,
+            _ => S::HideRefused,
+        };
+        return Some((tr.f(refused, &[&why]), true));
     }
     if let Some(post) = &open.post {
         let one_line = post.message.replace('\n', " ");

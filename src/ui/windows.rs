@@ -216,6 +216,28 @@ pub fn customer_lines(
             )));
         }
     }
+    if !customer.elsewhere.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            tr.t(S::CustomerElsewhere).to_owned(),
+            app.theme.dim(),
+        ));
+    }
+    for other in &customer.elsewhere {
+        // Where: Messenger, or the post a thread is under, in a few words.
+        let place = match &other.post_words {
+            Some(words) => tr.f(S::CustomerUnderPost, &[&fit(words.trim(), 24).trim_end()]),
+            None => tr.t(S::CustomerMessenger).to_owned(),
+        };
+        let text = format!(
+            "{place} · {} · {}",
+            clock.stamp(tr, other.updated_time),
+            other.snippet
+        );
+        for line in crate::ui::chat::wrap(&text, width.saturating_sub(2)) {
+            lines.push(Line::raw(format!("  {line}")));
+        }
+    }
     lines.push(Line::raw(""));
     lines.push(Line::styled(
         tr.t(S::CustomerNotes).to_owned(),

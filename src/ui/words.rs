@@ -3,7 +3,7 @@
 
 use crate::i18n::{S, Tr, file_size};
 use crate::model::{AttachmentKind, Carried};
-use crate::store::{ConversationRow, MessageRow};
+use crate::store::{ConversationRow, MessageRow, Stats};
 
 /// A conversation's line in a list: Facebook's snippet, or what its last message carried
 /// when it had no words.
@@ -84,4 +84,32 @@ pub fn message_text(tr: Tr, message: &MessageRow) -> String {
         parts.push(tr.f(S::Link, &[&shown]));
     }
     parts.join(" ")
+}
+
+/// The stats' lines about comments: per page, then per staff member, how many comments were
+/// answered and how long one waited for its answer (median). Nothing when none was.
+pub fn comment_stats(tr: Tr, stats: &Stats) -> Vec<String> {
+    let rows: Vec<_> = stats
+        .pages
+        .iter()
+        .chain(&stats.staff)
+        .filter(|row| row.comments_answered > 0)
+        .collect();
+    if rows.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![tr.t(S::StatsComments).to_owned()];
+    for row in rows {
+        let median = row
+            .comment_response_median_s
+            .map_or_else(|| tr.t(S::NotApplicable).to_owned(), |s| tr.span(s));
+        lines.push(format!(
+            "  {}",
+            tr.f(
+                S::StatsCommentsLine,
+                &[&row.name, &row.comments_answered, &median]
+            )
+        ));
+    }
+    lines
 }

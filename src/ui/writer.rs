@@ -16,7 +16,7 @@ use tokio::sync::Notify;
 use std::path::PathBuf;
 
 use crate::files::{FileProblem, OutgoingFile};
-use crate::model::{ConversationId, PageId};
+use crate::model::{ConversationId, Moderation, PageId, PageSwitch};
 use crate::store::{Result, Store, StoreError, TakeBack};
 
 /// What the inbox asks to be stored.
@@ -32,7 +32,7 @@ pub enum Write {
     /// Hide a thread's comments (`hidden`), or show them again: the engine does it on Facebook.
     Moderate {
         conversation_id: ConversationId,
-        hidden: bool,
+        moderation: Moderation,
         at: DateTime<Utc>,
     },
     /// A reply into the outbox (its draft goes with it), as typed at `at`, with its files.
@@ -77,8 +77,9 @@ pub enum Write {
         edit: bool,
         at: DateTime<Utc>,
     },
-    SpamSync {
+    Switch {
         page_id: PageId,
+        switch: PageSwitch,
         on: bool,
     },
     /// Meta approved the Human Agent permission: the page's late replies go tagged again.
@@ -190,8 +191,9 @@ pub enum Written {
         result: Result<()>,
     },
     /// How many comments are to be hidden or shown again.
+    /// How many comments were asked for.
     Moderate {
-        hidden: bool,
+        moderation: Moderation,
         result: Result<usize>,
     },
     /// The rows of the reply's parts in the outbox, in order, or why they are not there: its
@@ -219,8 +221,9 @@ pub enum Written {
         message_id: i64,
         result: Result<bool>,
     },
-    SpamSync {
+    Switch {
         page_id: PageId,
+        switch: PageSwitch,
         on: bool,
         result: Result<()>,
     },
@@ -265,11 +268,11 @@ impl Write {
             },
             Write::Moderate {
                 conversation_id,
-                hidden,
+                moderation,
                 at,
             } => Written::Moderate {
-                hidden,
-                result: store.moderate_thread(&conversation_id, hidden, at),
+                moderation,
+                result: store.moderate_thread(&conversation_id, moderation, at),
             },
             Write::Reply {
                 conversation_id,
@@ -305,9 +308,17 @@ impl Write {
                 result: store.retry_reply(message_id, at),
                 message_id,
             },
-            Write::SpamSync { page_id, on } => Written::SpamSync {
-                result: store.set_spam_sync(&page_id, on),
+            Write::Switch {
                 page_id,
+                switch,
+                on,
+            } => Written::Switch {
+                result: match switch {
+                    PageSwitch::SpamSync => store.set_spam_sync(&page_id, on),
+                    PageSwitch::PhoneHiding => store.set_phone_hiding(&page_id, on),
+                },
+                page_id,
+                switch,
                 on,
             },
             Write::TagAgain { page_id } => Written::TagAgain {
@@ -367,8 +378,8 @@ impl Write {
                 conversation_id,
                 result: stopped(),
             },
-            Write::Moderate { hidden, .. } => Written::Moderate {
-                hidden,
+            Write::Moderate { moderation, .. } => Written::Moderate {
+                moderation,
                 result: Err(StoreError::WriterStopped),
             },
             Write::Reply {
@@ -394,8 +405,13 @@ impl Write {
                 message_id,
                 result: Err(StoreError::WriterStopped),
             },
-            Write::SpamSync { page_id, on } => Written::SpamSync {
+            Write::Switch {
                 page_id,
+                switch,
+                on,
+            } => Written::Switch {
+                page_id,
+                switch,
                 on,
                 result: stopped(),
             },

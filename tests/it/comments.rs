@@ -282,11 +282,11 @@ async fn hiding_a_thread_hides_its_comments_on_facebook_and_a_refusal_is_kept() 
     // The thread says why, in the staff's words (the inbox's banner).
     let store = pagedesk::store::Store::open(&world.data_dir).unwrap();
     assert_eq!(
-        store
-            .moderation_refused(&thread.as_str().into())
-            .unwrap()
-            .as_deref(),
-        Some("comment_permission")
+        store.moderation_refused(&thread.as_str().into()).unwrap(),
+        Some((
+            pagedesk::model::Moderation::Show,
+            "comment_permission".to_owned()
+        ))
     );
 }
 
@@ -612,4 +612,47 @@ async fn two_staff_answering_one_comment_privately_at_once_send_one() {
     assert_eq!(posts_to(&world.requests().await, "/messages"), 1);
     let out = world.messages(&thread).await;
     assert_eq!(out.iter().filter(|m| m["direction"] == "out").count(), 1);
+}
+
+#[tokio::test]
+async fn stats_count_comments_answered_and_the_customer_panel_joins_a_thread_and_messenger() {
+    let world = TestWorld::start("").await;
+    let post = post(&world).await;
+    let (_, lan) = thread_under(&world, &post, "Nguyễn Thị Lan", "giá?", 600).await;
+    let (_, minh) = thread_under(&world, &post, "Trần Văn Minh", "ib", 300).await;
+    let run = world
+        .pagedesk(&["comment", "reply", &lan, "Dạ 350k ạ"])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = world
+        .pagedesk(&["comment", "private", &minh, "Dạ shop inbox anh ạ"])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    world.sync().await;
+    let run = world.pagedesk(&["stats", "--json"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let page = &run.json()["pages"][0];
+    assert_eq!(page["comments_answered"], 2, "{page}");
+    let median = page["comment_response_median_s"].as_i64().unwrap();
+    assert!((300..400).contains(&median), "{median}");
+    let run = world.pagedesk(&["stats"]).await;
+    assert!(
+        run.stdout.contains("Comments under posts, answered")
+            && run.stdout.contains(": 2 answered"),
+        "{}",
+        run.stdout
+    );
+    // The private answer started Minh's Messenger conversation: his panel shows it beside
+    // his thread, and his thread in the conversation's.
+    let store = pagedesk::store::Store::open(&world.data_dir).unwrap();
+    let customer = store.customer(&minh.as_str().into()).unwrap().unwrap();
+    assert_eq!(customer.elsewhere.len(), 1, "{:?}", customer.elsewhere);
+    let messenger = &customer.elsewhere[0];
+    assert_eq!(messenger.post_id, None);
+    assert_eq!(messenger.snippet, "Dạ shop inbox anh ạ");
+    let customer = store.customer(&messenger.id).unwrap().unwrap();
+    assert_eq!(customer.elsewhere.len(), 1);
+    assert_eq!(customer.elsewhere[0].id.as_str(), minh);
+    let lan = store.customer(&lan.as_str().into()).unwrap().unwrap();
+    assert!(lan.elsewhere.is_empty(), "{:?}", lan.elsewhere);
 }

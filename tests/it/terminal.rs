@@ -1668,7 +1668,7 @@ async fn a_failed_public_answer_retried_with_r_goes_under_its_comment_again() {
 }
 
 #[tokio::test]
-async fn ctrl_t_answers_a_comment_privately_and_h_hides_the_persons_comments() {
+async fn ctrl_t_answers_a_comment_privately_h_hides_and_plus_likes_the_persons_comments() {
     let world = TestWorld::start("interval = \"1s\"").await;
     let page = world.page(0).to_owned();
     let post = world
@@ -1702,10 +1702,24 @@ async fn ctrl_t_answers_a_comment_privately_and_h_hides_the_persons_comments() {
     terminal
         .wait_for("the comment hidden", |s| s.contains("· hidden"))
         .await;
+    terminal.type_text("+");
+    terminal
+        .wait_for("the comment liked", |s| s.contains("· liked"))
+        .await;
+    // The customer panel shows her thread and the Messenger conversation the private answer
+    // started together.
+    terminal.type_text("c");
+    terminal
+        .wait_for("her Messenger conversation in the panel", |s| {
+            s.contains("Also wrote to the page") && s.contains("Messenger · ")
+        })
+        .await;
+    terminal.type_text("\u{1b}");
     let on_facebook = world.control.post_on_facebook(&post).await.unwrap();
     let hers = &on_facebook["comments"][0];
     assert_eq!(hers["id"], comment.as_str());
     assert_eq!(hers["is_hidden"], true);
+    assert_eq!(hers["liked"], true);
     let conversation = hers["private_reply_conversation"].as_str().unwrap();
     assert_eq!(
         world.page_texts_on_facebook(conversation).await,
@@ -1716,6 +1730,63 @@ async fn ctrl_t_answers_a_comment_privately_and_h_hides_the_persons_comments() {
         0,
         "nothing was answered in public"
     );
+    terminal.leave_and_quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn p_in_settings_hides_comments_with_a_phone_number_on_that_page_only() {
+    let world = TestWorld::start("interval = \"1s\"").await;
+    let mut terminal = Terminal::start(&world, 100, 30);
+    terminal.wait_for_text(world.page_name(1)).await;
+    terminal.type_text("s");
+    terminal.wait_for_text("Hide phones").await;
+    terminal.type_text("p");
+    terminal
+        .wait_for_text("new comments with a phone number will be hidden.")
+        .await;
+    terminal.type_text("\u{1b}");
+    let mut comments = Vec::new();
+    for page in [0, 1] {
+        let post = world
+            .control
+            .publish(world.page(page), "Váy hoa nhí 350k", None, 600)
+            .await
+            .unwrap();
+        let comment = world
+            .control
+            .buyer_comment(&post, "Lê Thị Hồng", "size M 0901 234 567", None, 30)
+            .await
+            .unwrap();
+        comments.push((post, comment));
+    }
+    let hidden_on_facebook = |post: serde_json::Value| post["comments"][0]["is_hidden"] == true;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let first = world
+            .control
+            .post_on_facebook(&comments[0].0)
+            .await
+            .unwrap();
+        if hidden_on_facebook(first) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the comment on the first page was never hidden"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    // The other page's engine cycles went by; its buyer's number stays public.
+    terminal.type_text("8");
+    terminal
+        .wait_for("both threads", |s| s.contains("Comments (2)"))
+        .await;
+    let second = world
+        .control
+        .post_on_facebook(&comments[1].0)
+        .await
+        .unwrap();
+    assert!(!hidden_on_facebook(second));
     terminal.leave_and_quit().await;
 }
 

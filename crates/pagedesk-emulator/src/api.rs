@@ -416,8 +416,12 @@ async fn posted(request: Request) -> Result<Posted, FbError> {
         let body = Bytes::from_request(request, &())
             .await
             .map_err(|e| FbError::new(100, None, &format!("(#100) Unreadable body: {e}")))?;
-        let value: Map<String, Value> = serde_json::from_slice(&body)
-            .map_err(|e| FbError::new(100, None, &format!("(#100) Invalid JSON body: {e}")))?;
+        // A POST with nothing to say (a like) has no body at all.
+        let value: Map<String, Value> = match body.is_empty() {
+            true => Map::new(),
+            false => serde_json::from_slice(&body)
+                .map_err(|e| FbError::new(100, None, &format!("(#100) Invalid JSON body: {e}")))?,
+        };
         let fields = value.into_iter().map(|(k, v)| (k, v.to_string())).collect();
         return Ok(Posted { fields, file: None });
     }

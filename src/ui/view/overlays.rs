@@ -80,7 +80,7 @@ pub(super) fn draw_settings(frame: &mut Frame, app: &App, cursor: usize) {
         .chain([tr.t(S::HumanAgent).width()])
         .max()
         .unwrap_or(0);
-    let width = 90.min(frame.area().width);
+    let width = 100.min(frame.area().width);
     let inner_width = usize::from(width.saturating_sub(2));
     let note = crate::ui::chat::wrap(tr.t(S::SettingsNote), inner_width);
     let height = app.sidebar.pages.len() + note.len() + 4;
@@ -93,29 +93,30 @@ pub(super) fn draw_settings(frame: &mut Frame, app: &App, cursor: usize) {
         .borders(Borders::ALL)
         .border_style(app.theme.focused_border())
         .title(format!("{} · Esc", tr.t(S::Settings)));
-    let name_width = inner_width.saturating_sub(agent_width + 27).max(10);
+    let name_width = inner_width.saturating_sub(agent_width + 42).max(10);
     let delay = tr.span_precise(app.settings.spam_delay.as_secs() as i64);
     let mut lines = vec![Line::styled(
         format!(
-            "{} {} {} {}",
+            "{} {} {} {} {}",
             fit(tr.t(S::Page), name_width),
             fit(tr.t(S::SpamSync), 14),
             fit(tr.t(S::SpamDelay), 10),
+            fit(tr.t(S::PhoneHiding), 14),
             tr.t(S::HumanAgent)
         ),
         app.theme.bold(),
     )];
     for (index, (page, agent)) in app.sidebar.pages.iter().zip(&agents).enumerate() {
-        let state = if page.spam_sync {
-            format!("[x] {}", tr.t(S::On))
-        } else {
-            format!("[ ] {}", tr.t(S::Off))
+        let switch = |on: bool| match on {
+            true => format!("[x] {}", tr.t(S::On)),
+            false => format!("[ ] {}", tr.t(S::Off)),
         };
         let line = Line::raw(format!(
-            "{} {} {} {}",
+            "{} {} {} {} {}",
             fit(&page.name, name_width),
-            fit(&state, 14),
+            fit(&switch(page.spam_sync), 14),
             fit(&delay, 10),
+            fit(&switch(page.phone_hiding), 14),
             fit(tr.t(*agent), agent_width)
         ));
         lines.push(if index == cursor {

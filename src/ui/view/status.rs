@@ -171,6 +171,7 @@ const NOTE_HINTS: &[Hint] = &[
 const SETTINGS_HINTS: &[Hint] = &[
     Hint(&[Action::Down, Action::Up], 1, S::HintMove),
     Hint(&[Action::ToggleSpamSync], 1, S::HintToggleSpamSync),
+    Hint(&[Action::TogglePhoneHiding], 1, S::HintTogglePhoneHiding),
     Hint(&[Action::TagAgain], 1, S::HintTagAgain),
     Hint(&[Action::Close], 1, S::HintClose),
 ];

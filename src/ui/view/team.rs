@@ -218,6 +218,9 @@ pub(super) fn draw_stats(frame: &mut Frame, app: &App, stats: Option<&Stats>, cl
             lines.push(Line::raw(fit(&format!("  {}", stats_line(tr, row)), width)));
         }
     }
+    for line in crate::ui::words::comment_stats(tr, stats) {
+        lines.push(Line::raw(fit(&line, width)));
+    }
     let [text_area, chart_area] =
         Layout::vertical([Constraint::Length(lines.len() as u16), Constraint::Fill(1)])
             .areas(inner);
