@@ -61,10 +61,12 @@ strings! {
     PublicMark => "public", "công khai";
     CommentPreview => "“{}” {}", "“{}” {}";
     ReplyInPublic => "Answer in public", "Trả lời công khai";
+    ReplyPrivately => "Answer privately in Messenger", "Nhắn riêng qua Messenger";
     NoWindowUnderPost => "under the post", "dưới bài viết";
     LikeRefused => "⊘ Facebook did not like these comments: {}. +: try again", "⊘ Facebook chưa thích được bình luận: {}. +: thử lại";
     HideRefused => "⊘ Facebook did not hide or show these comments: {}. H: try again", "⊘ Facebook chưa ẩn hoặc hiện được bình luận: {}. H: thử lại";
-    ThreadBanner => "💬 Comments under the post “{}”. Enter: answer in public · Ctrl-T: privately in Messenger · H: hide or show", "💬 Bình luận dưới bài “{}”. Enter: trả lời công khai · Ctrl-T: nhắn riêng qua Messenger · H: ẩn hoặc hiện";
+    ThreadBanner => "💬 Comments under the post below. Enter: answer in public · Ctrl-T: privately in Messenger · H: hide or show · +: like", "💬 Bình luận dưới bài viết bên dưới. Enter: trả lời công khai · Ctrl-T: nhắn riêng qua Messenger · H: ẩn hoặc hiện · +: thích";
+    PostWithoutWords => "(no words: o opens it on Facebook)", "(không có chữ: bấm o để mở trên Facebook)";
     SpamBanner => "Facebook put this conversation in Spam. Reply to remove the spam mark.", "Facebook đã đưa hội thoại này vào mục Spam. Trả lời để gỡ đánh dấu spam.";
     SpamBannerClosed => "Facebook put this conversation in Spam. Its reply window has closed, so no reply can remove the mark.", "Facebook đã đưa hội thoại này vào mục Spam. Đã quá thời hạn trả lời nên không thể gỡ đánh dấu spam bằng tin trả lời.";
     Reply => "Reply", "Trả lời";
@@ -308,6 +310,8 @@ strings! {
     HintRetry => "retry", "gửi lại";
     HintReply => "reply", "trả lời";
     HintSend => "send", "gửi";
+    HintSendPublic => "answer in public", "trả lời công khai";
+    HintSendPrivately => "privately in Messenger", "nhắn riêng";
     HintNewLine => "new line", "xuống dòng";
     HintQuickReply => "/shortcut quick reply", "/mã trả lời nhanh";
     HintLeave => "leave", "rời ô trả lời";
@@ -521,6 +525,7 @@ strings! {
     MouseOff => "Mouse off: select text with the terminal. Press {} to turn it back on.", "Đã tắt chuột: chọn chữ bằng terminal. Nhấn {} để bật lại.";
     MouseOn => "Mouse on.", "Đã bật chuột.";
     OpenLink => "Meta Business Suite (copied): {}", "Meta Business Suite (đã chép): {}";
+    OpenPost => "The post on Facebook (copied): {}", "Bài viết trên Facebook (đã chép): {}";
     KeyWhy => "why the pages shown do not sync, in full", "lý do các trang đang xem không đồng bộ, đầy đủ";
     WhyTitle => "Why pages do not sync", "Lý do trang không đồng bộ";
     WhyInFull => "… {} shows why in full", "… {} xem lý do đầy đủ";

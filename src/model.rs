@@ -483,6 +483,8 @@ pub enum PictureOf {
     Message(MessageId),
     /// The photo of the ad a conversation came from: only its stored link leads to it.
     Ad(ConversationId),
+    /// A post's picture, above its threads: its link is read again with the post.
+    Post(PostId),
 }
 
 impl std::fmt::Display for PictureOf {
@@ -490,6 +492,7 @@ impl std::fmt::Display for PictureOf {
         match self {
             PictureOf::Message(id) => write!(f, "{id}"),
             PictureOf::Ad(conversation) => write!(f, "ad-of-{conversation}"),
+            PictureOf::Post(post) => write!(f, "post-{post}"),
         }
     }
 }

@@ -683,7 +683,13 @@ fn conversations(tr: Tr, store: &Store, query: &ListQuery, json: bool) -> Result
             fit(&row.customer_name, 22),
             fit(&flags.join(" "), 10),
             fit(
-                &format!("{labels}{}", crate::ui::words::preview(tr, &row)),
+                &format!(
+                    "{labels}{}",
+                    match row.post_id {
+                        Some(_) => crate::ui::words::thread_preview(tr, &row, 14),
+                        None => crate::ui::words::preview(tr, &row),
+                    }
+                ),
                 40
             ),
             row.id

@@ -101,7 +101,7 @@ impl Engine {
             return Ok(bytes);
         }
         let PictureOf::Message(message_id) = &wanted.of else {
-            return Err("the ad's photo is no longer at its link".to_owned());
+            return Err("the picture is no longer at its link".to_owned());
         };
         let page = self
             .page_config(&wanted.page_id)

@@ -462,6 +462,7 @@ impl App {
             self.say(self.tr.f(S::CannotSend, &[&why]));
             return;
         }
+        let privately = privately || self.chat.private_answer.contains(&id);
         if privately && !thread {
             return;
         }
@@ -492,6 +493,7 @@ impl App {
         // The draft goes with the reply, in the same transaction; if the reply cannot be
         // stored, its text comes back to the box (`on_written`).
         self.chat.drafts_in_flight.remove(&id);
+        self.chat.private_answer.remove(&id);
         // Empty, not absent: the files still in the database until the reply is stored must
         // not be read back onto the box meanwhile.
         self.chat.attached.insert(id.clone(), Vec::new());
@@ -522,12 +524,15 @@ impl App {
                     m.direction == Direction::Out
                         && matches!(m.status, SendStatus::Pending | SendStatus::Failed)
                 })
-                .map(|m| (o.conversation.id.clone(), m.row))
+                .map(|m| (o.conversation.id.clone(), m.row, m.private_reply))
         });
-        let Some((conversation_id, message_id)) = unsent else {
+        let Some((conversation_id, message_id, private)) = unsent else {
             self.say(self.tr.t(S::NothingToTakeBack).to_owned());
             return;
         };
+        if edit && private {
+            self.chat.private_answer.insert(conversation_id.clone());
+        }
         self.write(Write::TakeBack {
             conversation_id,
             message_id,

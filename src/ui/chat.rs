@@ -406,6 +406,9 @@ mod tests {
     }
 }
 
+/// How much of a thread's post stands above it, in columns.
+const POST_SHOWN: usize = 300;
+
 /// The open conversation's lines at `width` columns.
 pub fn chat_lines(app: &App, width: u16, clock: Clock) -> Option<ChatLines> {
     let open = app.chat.open.as_ref()?;
@@ -420,12 +423,25 @@ pub fn chat_lines(app: &App, width: u16, clock: Clock) -> Option<ChatLines> {
         clock,
         page_id: &open.conversation.page_id,
         pictures: &app.pictures,
-        origin: open
-            .conversation
-            .referral
-            .as_ref()
-            .map(|r| app.tr.referral(r, &clock.hm(r.at))),
-        origin_photo: super::pictures::ad_photo(&open.conversation),
+        // A thread's post stands first, in its words; a buyer's way here (an ad, a link) else.
+        // A post the webhook named is stored bare until the next poll reads its words (a
+        // photo posted without words has none).
+        origin: match &open.post {
+            Some(post) => Some(
+                match crate::text::fit(post.message.replace('\n', " ").trim(), POST_SHOWN)
+                    .trim_end()
+                {
+                    "" => app.tr.t(S::PostWithoutWords).to_owned(),
+                    words => format!("“{words}”"),
+                },
+            ),
+            None => open
+                .conversation
+                .referral
+                .as_ref()
+                .map(|r| app.tr.referral(r, &clock.hm(r.at))),
+        },
+        origin_photo: super::pictures::origin_picture(open),
     };
     Some(view.lines())
 }

@@ -104,14 +104,31 @@ impl App {
             self.say(self.tr.t(S::NothingToCopy).to_owned());
             return;
         };
-        // The ids are Facebook's: written as query values (encoded), not pasted into the link.
-        let mut link = url::Url::parse("https://business.facebook.com/latest/inbox/all")
-            .expect("a fixed, valid link");
-        link.query_pairs_mut()
-            .append_pair("asset_id", open.conversation.page_id.as_str())
-            .append_pair("selected_item_id", open.conversation.customer_id.as_str());
-        let url = link.to_string();
-        self.say(self.tr.f(S::OpenLink, &[&url]));
+        // A thread opens its post: at the link Facebook gave (a web link, checked when read),
+        // else at the post's id, written as a path segment (encoded), not pasted in.
+        let (said, url) = match &open.post {
+            Some(post) => (
+                S::OpenPost,
+                post.permalink.clone().unwrap_or_else(|| {
+                    let mut link =
+                        url::Url::parse("https://www.facebook.com/").expect("a fixed link");
+                    link.path_segments_mut()
+                        .expect("a web link has a path")
+                        .push(post.id.as_str());
+                    link.to_string()
+                }),
+            ),
+            None => {
+                // The ids are Facebook's: written as query values (encoded), not pasted in.
+                let mut link = url::Url::parse("https://business.facebook.com/latest/inbox/all")
+                    .expect("a fixed, valid link");
+                link.query_pairs_mut()
+                    .append_pair("asset_id", open.conversation.page_id.as_str())
+                    .append_pair("selected_item_id", open.conversation.customer_id.as_str());
+                (S::OpenLink, link.to_string())
+            }
+        };
+        self.say(self.tr.f(said, &[&url]));
         self.status.link = Some(url.clone());
         self.ask(Effect::Clipboard(url));
     }

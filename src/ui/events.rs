@@ -237,9 +237,17 @@ impl App {
                 Some(TakeBack::Taken(_) | TakeBack::TakenFile(_)) => {
                     self.say(self.tr.t(S::ReplyTakenBack).to_owned())
                 }
-                Some(TakeBack::TooLate) => self.say(self.tr.t(S::ReplyTooLate).to_owned()),
-                Some(TakeBack::Gone) => self.say(self.tr.t(S::NothingToTakeBack).to_owned()),
-                None => {}
+                Some(TakeBack::TooLate) => {
+                    self.chat.private_answer.remove(&conversation_id);
+                    self.say(self.tr.t(S::ReplyTooLate).to_owned())
+                }
+                Some(TakeBack::Gone) => {
+                    self.chat.private_answer.remove(&conversation_id);
+                    self.say(self.tr.t(S::NothingToTakeBack).to_owned())
+                }
+                None => {
+                    self.chat.private_answer.remove(&conversation_id);
+                }
             },
         }
         self.reload();

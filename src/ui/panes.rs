@@ -243,6 +243,9 @@ pub struct Chat {
     pub picker_selected: usize,
     /// The picker was closed for what is typed now (it opens again on an empty box).
     pub picker_dismissed: bool,
+    /// Threads whose reply box holds a private answer taken back to be edited: Enter sends it
+    /// privately again, never in public.
+    pub private_answer: std::collections::HashSet<ConversationId>,
 }
 
 impl Chat {

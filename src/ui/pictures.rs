@@ -74,6 +74,29 @@ pub fn ad_photo(conversation: &ConversationRow) -> Option<PictureWanted> {
     })
 }
 
+/// The picture of the post a thread is under, drawn under the post's words.
+pub fn post_picture(
+    page_id: &PageId,
+    post: &crate::store::comments::PostRow,
+) -> Option<PictureWanted> {
+    Some(PictureWanted {
+        page_id: page_id.clone(),
+        of: PictureOf::Post(post.id.clone()),
+        index: Some(0),
+        link: Some(post.picture.clone()?),
+        whole: false,
+    })
+}
+
+/// The picture drawn above the open conversation's messages: the ad the buyer came from, or
+/// the post a thread is under.
+pub fn origin_picture(open: &super::app::Open) -> Option<PictureWanted> {
+    match &open.post {
+        Some(post) => post_picture(&open.conversation.page_id, post),
+        None => ad_photo(&open.conversation),
+    }
+}
+
 impl App {
     /// Asks the engine for the pictures of the open conversation's newest messages that it has
     /// not been asked for yet; forgets others' when too many are kept.
@@ -88,7 +111,7 @@ impl App {
             .rev()
             .take(PICTURES_OF_NEWEST)
             .flat_map(|m| pictures_of(m, &page_id))
-            .chain(ad_photo(&open.conversation))
+            .chain(origin_picture(open))
             .collect();
         if self.pictures.len() > PICTURES_KEPT {
             let open_keys: Vec<String> = wanted.iter().map(PictureWanted::key).collect();

@@ -143,9 +143,6 @@ pub fn token_banners(app: &App, width: u16) -> Vec<String> {
         .collect()
 }
 
-/// How much of a post a thread's banner shows, in characters.
-const POST_WORDS: usize = 60;
-
 /// The banner over the open conversation, if it needs one, and whether it warns of an error.
 pub fn chat_banner(app: &App, clock: Clock) -> Option<(String, bool)> {
     let open = app.chat.open.as_ref()?;
@@ -161,10 +158,8 @@ pub fn chat_banner(app: &App, clock: Clock) -> Option<(String, bool)> {
         };
         return Some((tr.f(refused, &[&why]), true));
     }
-    if let Some(post) = &open.post {
-        let one_line = post.message.replace('\n', " ");
-        let words = crate::text::fit(&one_line, POST_WORDS);
-        return Some((tr.f(S::ThreadBanner, &[&words.trim_end()]), false));
+    if open.post.is_some() {
+        return Some((tr.t(S::ThreadBanner).to_owned(), false));
     }
     if !open.conversation.can_reply {
         Some((format!("⊘ {}", tr.t(S::CannotReplyBanner)), true))

@@ -86,6 +86,19 @@ pub fn message_text(tr: Tr, message: &MessageRow) -> String {
     parts.join(" ")
 }
 
+/// A thread's line in a list: its post's first `post_width` columns, then what was said last.
+pub fn thread_preview(tr: Tr, conversation: &ConversationRow, post_width: usize) -> String {
+    let post = conversation.post_words.as_deref().unwrap_or_default();
+    let post = crate::text::fit(post.trim(), post_width)
+        .trim_end()
+        .to_owned();
+    let said = preview(tr, conversation);
+    match post.is_empty() {
+        true => said,
+        false => tr.f(S::CommentPreview, &[&post, &said]),
+    }
+}
+
 /// The stats' lines about comments: per page, then per staff member, how many comments were
 /// answered and how long one waited for its answer (median). Nothing when none was.
 pub fn comment_stats(tr: Tr, stats: &Stats) -> Vec<String> {

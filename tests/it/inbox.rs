@@ -1995,3 +1995,38 @@ fn a_last_message_that_only_shares_a_link_names_it_on_the_row() {
         inbox.screen()
     );
 }
+
+#[test]
+fn a_quick_reply_in_a_threads_box_answers_in_public_and_o_opens_the_post() {
+    let mut inbox = Inbox::new(100, 30);
+    let thread = common::inbox::thread_under_a_post(&mut inbox.store());
+    inbox.app.poll_database();
+    inbox.key(KeyCode::Char('8'));
+    inbox.key(KeyCode::Enter);
+    inbox.keys("/cha");
+    inbox.key(KeyCode::Tab);
+    assert_eq!(
+        inbox.app.chat.compose.lines(),
+        ["Dạ Thời Trang Mai Anh xin chào Lan ạ!"]
+    );
+    inbox.key(KeyCode::Enter);
+    let reply = inbox
+        .store()
+        .messages(&thread.as_str().into())
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(reply.text, "Dạ Thời Trang Mai Anh xin chào Lan ạ!");
+    assert!(reply.public_reply, "under the post, not in Messenger");
+    inbox.key(KeyCode::Esc);
+    inbox.key(KeyCode::Char('o'));
+    assert!(
+        inbox
+            .screen()
+            .contains("The post on Facebook (copied): https://www.face")
+    );
+    assert_eq!(
+        inbox.app.status.link.as_deref(),
+        Some("https://www.facebook.com/1047000000000001/posts/77")
+    );
+}

@@ -680,3 +680,18 @@ fn what_a_buyer_changed_reads_in_vietnamese() {
         assert!(screen.contains(shown), "{shown:?} not shown:\n{screen}");
     }
 }
+
+#[test]
+fn a_thread_of_comments_with_its_post_and_its_picture_in_both_languages() {
+    for language in ["en", "vi"] {
+        let config = common::inbox::CONFIG
+            .replace("language = \"en\"", &format!("language = \"{language}\""));
+        let mut inbox = Inbox::with_config(100, 30, &config);
+        common::inbox::thread_under_a_post(&mut inbox.store());
+        inbox.app.poll_database();
+        inbox.key(KeyCode::Char('8'));
+        inbox.key(KeyCode::Enter);
+        inbox.key(KeyCode::Tab);
+        insta::assert_snapshot!(format!("thread_{language}"), inbox.screen());
+    }
+}

@@ -1673,7 +1673,7 @@ async fn ctrl_t_answers_a_comment_privately_h_hides_and_plus_likes_the_persons_c
     let page = world.page(0).to_owned();
     let post = world
         .control
-        .publish(&page, "Váy hoa nhí 350k", None, 600)
+        .publish(&page, "Váy hoa nhí 350k", Some("asset:vay-hoa-do.png"), 600)
         .await
         .unwrap();
     let comment = world
@@ -1688,6 +1688,15 @@ async fn ctrl_t_answers_a_comment_privately_h_hides_and_plus_likes_the_persons_c
     terminal.wait_for_text("Comments (1)").await;
     terminal.type_text("\r");
     terminal.wait_for_text("Answer in public").await;
+    // The post stands above the thread, in its words and its picture.
+    terminal
+        .wait_for("the post's picture drawn", |s| {
+            s.contains("“Váy hoa nhí 350k”")
+                && s.contains('▀')
+                && !s.contains("loading the picture")
+                && !s.contains("picture not shown")
+        })
+        .await;
     terminal.type_text("Dạ shop inbox chị ạ");
     terminal.wait_for_text("Dạ shop inbox chị ạ").await;
     // Ctrl-T: privately, in Messenger.
@@ -1787,6 +1796,64 @@ async fn p_in_settings_hides_comments_with_a_phone_number_on_that_page_only() {
         .await
         .unwrap();
     assert!(!hidden_on_facebook(second));
+    terminal.leave_and_quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_private_answer_edited_with_e_goes_privately_again_never_in_public() {
+    let world = TestWorld::start("interval = \"1s\"").await;
+    let post = world
+        .control
+        .publish(world.page(0), "Váy hoa nhí 350k", None, 600)
+        .await
+        .unwrap();
+    let comment = world
+        .control
+        .buyer_comment(&post, "Lê Thị Hồng", "size M 0901 234 567", None, 60)
+        .await
+        .unwrap();
+    world.sync().await;
+    world
+        .fault(
+            serde_json::json!({ "method": "POST", "path_contains": "/messages", "count": 1,
+            "fault": { "kind": "error", "code": 100, "http_status": 400,
+                "message": "(#100) Invalid parameter" } }),
+        )
+        .await;
+    let mut terminal = Terminal::start(&world, 100, 30);
+    terminal.wait_for_text("Lê Thị Hồng").await;
+    terminal.type_text("8");
+    terminal.wait_for_text("Comments (1)").await;
+    terminal.type_text("\r");
+    terminal
+        .wait_for_text("Ctrl-t privately in Messenger")
+        .await;
+    terminal.type_text("Dạ shop inbox chị ạ");
+    terminal.wait_for_text("Dạ shop inbox chị ạ").await;
+    terminal.type_text("\u{14}");
+    terminal.wait_for_text("✗ not sent").await;
+    terminal.type_text("\u{1b}");
+    terminal.type_text("e");
+    terminal
+        .wait_for_text("Answer privately in Messenger")
+        .await;
+    terminal.type_text(" nhé");
+    terminal.wait_for_text("chị ạ nhé").await;
+    terminal.type_text("\r");
+    terminal
+        .wait_for("the private answer sent", |s| {
+            s.contains("private ✓ sent") || s.contains("private · ✓ sent")
+        })
+        .await;
+    let on_facebook = world.control.post_on_facebook(&post).await.unwrap();
+    let hers = &on_facebook["comments"][0];
+    assert_eq!(hers["id"], comment.as_str());
+    let conversation = hers["private_reply_conversation"].as_str().unwrap();
+    assert_eq!(
+        world.page_texts_on_facebook(conversation).await,
+        ["Dạ shop inbox chị ạ nhé"]
+    );
+    assert_eq!(page_comments(&on_facebook), 0, "nothing went in public");
     terminal.leave_and_quit().await;
 }
 

@@ -88,11 +88,16 @@ fn draw_compose(frame: &mut Frame, app: &App, area: Rect, clock: Clock) {
         .chat
         .open
         .as_ref()
-        .is_some_and(|o| o.conversation.post_id.is_some());
-    // Under a post, Enter answers in public (Ctrl-T privately, said in the banner).
-    let mut title = tr
-        .t(if thread { S::ReplyInPublic } else { S::Reply })
-        .to_owned();
+        .filter(|o| o.conversation.post_id.is_some());
+    // Under a post, Enter answers in public (Ctrl-T privately, said in the banner), or
+    // privately again a private answer taken back to be edited.
+    let title = match thread {
+        Some(open) if app.chat.private_answer.contains(&open.conversation.id) => S::ReplyPrivately,
+        Some(_) => S::ReplyInPublic,
+        None => S::Reply,
+    };
+    let thread = thread.is_some();
+    let mut title = tr.t(title).to_owned();
     if let Some(open) = &app.chat.open {
         let names = |typing: bool| {
             let names: Vec<&str> = open

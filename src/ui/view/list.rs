@@ -233,16 +233,10 @@ pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
         // A thread of comments is answered under its post, where no window closes.
         let (window, preview) = match conversation.post_id {
             // Which post, in a few words: the same person under two posts is two rows.
-            Some(_) => {
-                let post = conversation.post_words.as_deref().unwrap_or_default();
-                let post = fit(post.trim(), POST_WORDS).trim_end().to_owned();
-                let said = crate::ui::words::preview(tr, conversation);
-                let preview = match post.is_empty() {
-                    true => said,
-                    false => tr.f(S::CommentPreview, &[&post, &said]),
-                };
-                (String::new(), preview)
-            }
+            Some(_) => (
+                String::new(),
+                crate::ui::words::thread_preview(tr, conversation, POST_WORDS),
+            ),
             None => (
                 reply_window(tr, conversation, app.settings.human_agent_tag, clock),
                 crate::ui::words::preview(tr, conversation),

@@ -118,6 +118,14 @@ const REPLY_HINTS: &[Hint] = &[
     Hint(&[], 0, S::HintQuickReply),
     Hint(&[Action::Leave], 1, S::HintLeave),
 ];
+/// Under a post: Enter answers in public, and the private way is a key away.
+const THREAD_REPLY_HINTS: &[Hint] = &[
+    Hint(&[Action::Send], 1, S::HintSendPublic),
+    Hint(&[Action::SendPrivately], 1, S::HintSendPrivately),
+    Hint(&[Action::NewLine], 1, S::HintNewLine),
+    Hint(&[], 0, S::HintQuickReply),
+    Hint(&[Action::Leave], 1, S::HintLeave),
+];
 const PICKER_HINTS: &[Hint] = &[
     Hint(&[Action::Insert], 2, S::HintInsert),
     Hint(&[Action::Up, Action::Down], 1, S::HintChoose),
@@ -194,6 +202,15 @@ fn hint_line(app: &App) -> String {
         (Some(Overlay::Stats { .. }), _, _) => CLOSE_HINTS,
         (None, Some(_), _) => SEARCH_HINTS,
         (None, None, Pane::Compose) if app.picker_matches().is_some() => PICKER_HINTS,
+        // A private answer taken back goes privately again on Enter (the box's title says).
+        (None, None, Pane::Compose)
+            if app.chat.open.as_ref().is_some_and(|o| {
+                o.conversation.post_id.is_some()
+                    && !app.chat.private_answer.contains(&o.conversation.id)
+            }) =>
+        {
+            THREAD_REPLY_HINTS
+        }
         (None, None, Pane::Compose) => REPLY_HINTS,
         (None, None, Pane::Chat) => CHAT_HINTS,
         (None, None, Pane::Sidebar) => PAGES_HINTS,

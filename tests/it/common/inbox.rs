@@ -349,3 +349,44 @@ pub fn fail_a_reply(store: &mut Store, conversation: &str) -> i64 {
         .unwrap();
     reply
 }
+
+/// A post of the shop's with a picture, and Lan's comment under it with the page's answer:
+/// her thread's id.
+pub fn thread_under_a_post(store: &mut Store) -> String {
+    use pagedesk::store::comments::{CommentRead, PostRead, Protection};
+    let comment =
+        |id: &str, parent: Option<&str>, from: (&str, &str), text: &str, ago: i64| CommentRead {
+            id: id.into(),
+            parent: parent.map(Into::into),
+            from_id: from.0.to_owned(),
+            from_name: from.1.to_owned(),
+            message: text.to_owned(),
+            created_time: now() - chrono::Duration::minutes(ago),
+            hidden: false,
+            liked: false,
+        };
+    let lan = ("6100000000000901", "Nguyễn Thị Lan");
+    let post = PostRead {
+        id: format!("{SHOP}_77").into(),
+        page_id: SHOP.into(),
+        message: "Váy hoa nhí mùa hè, 350k.\nComment \"ib\" để shop tư vấn ạ!".to_owned(),
+        created_time: now() - chrono::Duration::hours(3),
+        updated_time: None,
+        comment_count: Some(2),
+        permalink: Some(format!("https://www.facebook.com/{SHOP}/posts/77")),
+        picture: Some("https://scontent.example/vay-hoa.jpg".to_owned()),
+        comments: vec![
+            comment("77_1", None, lan, "còn size M không shop?", 40),
+            comment(
+                "77_2",
+                Some("77_1"),
+                (SHOP, "Thời Trang Mai Anh"),
+                "Dạ còn ạ",
+                30,
+            ),
+        ],
+        complete: true,
+    };
+    store.apply_post(&post, &Protection::default()).unwrap();
+    format!("{SHOP}_77/{}", lan.0)
+}
