@@ -518,7 +518,7 @@ strings! {
     PictureLoading => "loading the picture…", "đang tải ảnh…";
     PictureFailed => "picture not shown: {}", "không hiện được ảnh: {}";
     PictureTitle => "Picture", "Ảnh";
-    KeyOpenInFacebook => "Meta Business Suite link: shown, clickable, copied", "đường dẫn Meta Business Suite: hiện, bấm được, đã chép";
+    KeyOpenInFacebook => "Meta Business Suite link (under a post: the post's link): shown, clickable, copied", "đường dẫn Meta Business Suite (dưới bài viết: đường dẫn bài viết): hiện, bấm được, đã chép";
     KeyToggleMouse => "mouse off (the terminal selects text) / on", "tắt chuột (để chọn chữ trong terminal) / bật";
     Copied => "Copied: {}", "Đã chép: {}";
     NothingToCopy => "Nothing to copy here.", "Không có gì để chép.";
