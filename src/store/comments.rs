@@ -136,12 +136,12 @@ impl Store {
     /// Keeps what the `feed` webhook told, in one transaction: a comment written or edited
     /// joins its thread (its post stored bare until the next poll reads it whole), a removed
     /// one goes as a buyer's unsent message goes, a hidden one is marked. Returns what changed
-    /// in each thread, by page.
+    /// in each thread, with its page.
     pub fn apply_comment_events(
         &mut self,
         events: &[CommentEvent],
         protection: &Protection,
-    ) -> Result<Vec<(PageId, Applied)>> {
+    ) -> Result<Vec<(PageId, ConversationId, Applied)>> {
         use crate::graph::CommentVerb;
         let tx = self.write()?;
         let mut applied = Vec::new();
@@ -180,7 +180,7 @@ impl Store {
                     };
                     for update in threads(&tx, &read)? {
                         let changed = apply_thread(&tx, &update, Some(&event.post_id))?;
-                        applied.push((event.page_id.clone(), changed));
+                        applied.push((event.page_id.clone(), update.id, changed));
                     }
                     if new {
                         protect(&tx, &event.page_id, comment, protection)?;
@@ -222,7 +222,11 @@ impl Store {
 
     /// Stores a post and the comments read of it, each in its person's thread, in one
     /// transaction. Returns what changed in each thread.
-    pub fn apply_post(&mut self, post: &PostRead, protection: &Protection) -> Result<Vec<Applied>> {
+    pub fn apply_post(
+        &mut self,
+        post: &PostRead,
+        protection: &Protection,
+    ) -> Result<Vec<(ConversationId, Applied)>> {
         let tx = self.write()?;
         tx.prepare_cached(
             "INSERT INTO posts (id, page_id, message, created_time, read_through, permalink,
@@ -265,7 +269,8 @@ impl Store {
         }
         let mut applied = Vec::new();
         for update in threads(&tx, post)? {
-            applied.push(apply_thread(&tx, &update, Some(&post.id))?);
+            let changed = apply_thread(&tx, &update, Some(&post.id))?;
+            applied.push((update.id, changed));
         }
         for comment in new {
             protect(&tx, &post.page_id, comment, protection)?;

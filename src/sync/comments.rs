@@ -10,7 +10,8 @@ use chrono::Utc;
 use super::{Engine, News, PageError, ingest};
 use crate::graph::comments::{Comment, NESTED_COMMENTS, Post};
 use crate::graph::{AccessToken, GraphError};
-use crate::model::{CommentId, PageId, ReplyProblem};
+use crate::model::{CommentId, ConversationId, PageId, ReplyProblem};
+use crate::store::Applied;
 
 /// The most pages of posts, and of one post's comments, read in one cycle.
 const MOST_PAGES: usize = 40;
@@ -97,10 +98,45 @@ impl Engine {
         let protection = self.protection();
         let applied = self.db(move |s| s.apply_post(&read, &protection)).await?;
         let mut news = News::default();
-        for applied in applied {
-            news += News::from(applied);
+        for (_, applied) in &applied {
+            news += News::from(*applied);
         }
+        self.assign_new_threads(&applied).await?;
         Ok(news)
+    }
+
+    /// New threads of a buyer who commented in the last 24 hours go to the team in turn, as
+    /// new conversations do (`[assignment] new_conversations`).
+    pub(super) async fn assign_new_threads(
+        &self,
+        applied: &[(ConversationId, Applied)],
+    ) -> Result<(), crate::store::StoreError> {
+        if self.round_robin.is_empty() {
+            return Ok(());
+        }
+        let now = Utc::now();
+        let recent = now - chrono::Duration::hours(24);
+        let new: Vec<ConversationId> = applied
+            .iter()
+            .filter(|(_, applied)| {
+                applied.new_conversation
+                    && applied
+                        .oldest_new_customer_message
+                        .is_some_and(|at| at >= recent)
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        if new.is_empty() {
+            return Ok(());
+        }
+        let team = self.round_robin.clone();
+        self.db(move |s| {
+            for (thread, staff) in s.assign_in_turn(&new, &team, now)? {
+                tracing::info!(%thread, staff, "assigned in turn");
+            }
+            Ok(())
+        })
+        .await
     }
 
     /// What is done with a new comment that holds a phone number.

@@ -132,7 +132,14 @@ impl Engine {
                 .await
             {
                 Ok(applied) => {
-                    for (page_id, applied) in applied {
+                    let threads: Vec<_> = applied
+                        .iter()
+                        .map(|(_, thread, applied)| (thread.clone(), *applied))
+                        .collect();
+                    if let Err(error) = self.assign_new_threads(&threads).await {
+                        return Kept::Failed(error);
+                    }
+                    for (page_id, _, applied) in applied {
                         self.emit(SyncEvent::PageChanged {
                             page_id,
                             news: News::from(applied),

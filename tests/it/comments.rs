@@ -656,3 +656,50 @@ async fn stats_count_comments_answered_and_the_customer_panel_joins_a_thread_and
     let lan = store.customer(&lan.as_str().into()).unwrap().unwrap();
     assert!(lan.elsewhere.is_empty(), "{:?}", lan.elsewhere);
 }
+
+#[tokio::test]
+async fn new_threads_go_to_the_team_in_turn_as_new_conversations_do() {
+    let world = TestWorld::start(
+        "[assignment]\nnew_conversations = \"round-robin\"\n[[staff]]\nname = \"Hà\"\n\
+         [[staff]]\nname = \"Lan\"\n",
+    )
+    .await;
+    for staff in ["Hà", "Lan"] {
+        let run = world
+            .command(&["staff", "available"])
+            .env("PAGEDESK_STAFF", staff)
+            .output()
+            .await
+            .unwrap();
+        assert!(run.status.success());
+    }
+    let post = post(&world).await;
+    for (name, ago) in [
+        ("Nguyễn Thị Lan", 600),
+        ("Trần Văn Minh", 300),
+        ("Lê Thị Hồng", 2 * 86_400),
+    ] {
+        world
+            .control
+            .buyer_comment(&post, name, "giá?", None, ago)
+            .await
+            .unwrap();
+    }
+    world.sync().await;
+    let threads = threads(&world).await;
+    let assignee = |name: &str| {
+        let thread = threads.iter().find(|t| t["customer_name"] == name).unwrap();
+        thread["assignee"].as_str().map(str::to_owned)
+    };
+    let given = [assignee("Nguyễn Thị Lan"), assignee("Trần Văn Minh")];
+    assert!(
+        given == [Some("Hà".into()), Some("Lan".into())]
+            || given == [Some("Lan".into()), Some("Hà".into())],
+        "{given:?}"
+    );
+    assert_eq!(
+        assignee("Lê Thị Hồng"),
+        None,
+        "a comment two days old is no new buyer"
+    );
+}
