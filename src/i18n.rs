@@ -80,6 +80,7 @@ strings! {
     WindowLeft => "{} left", "còn {}";
     WindowTag => "tag", "tag";
     WindowClosed => "closed", "đã đóng";
+    WindowNotYet => "until they answer", "chờ khách trả lời";
     SpamMark => "spam", "spam";
     Today => "Today", "Hôm nay";
     Yesterday => "Yesterday", "Hôm qua";

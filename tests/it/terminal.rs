@@ -1724,6 +1724,14 @@ async fn ctrl_t_answers_a_comment_privately_h_hides_and_plus_likes_the_persons_c
         })
         .await;
     terminal.type_text("\u{1b}");
+    terminal
+        .wait_for("the panel closed", |s| {
+            !s.contains("Also wrote to the page")
+        })
+        .await;
+    // That conversation waits for her answer: Facebook opens its window only then.
+    terminal.type_text("1");
+    terminal.wait_for_text("until they answer").await;
     let on_facebook = world.control.post_on_facebook(&post).await.unwrap();
     let hers = &on_facebook["comments"][0];
     assert_eq!(hers["id"], comment.as_str());

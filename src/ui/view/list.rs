@@ -72,6 +72,8 @@ pub(super) fn reply_window(
     match ReplyWindow::at(conversation.last_customer_message_time, clock.now) {
         ReplyWindow::Open { left } => tr.f(S::WindowLeft, &[&tr.span(left.num_seconds())]),
         ReplyWindow::HumanAgentOnly if tag_usable => tr.t(S::WindowTag).to_owned(),
+        // The page wrote first (a private answer to a comment): it opens when they answer.
+        ReplyWindow::NeverWrote => tr.t(S::WindowNotYet).to_owned(),
         _ => tr.t(S::WindowClosed).to_owned(),
     }
 }
