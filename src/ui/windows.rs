@@ -55,23 +55,33 @@ fn help_lines(app: &App) -> Vec<Line<'static>> {
         .max()
         .unwrap_or(13)
         .clamp(13, 24);
-    let row = |keys: String, what: &str| {
-        Line::from(vec![
-            Span::styled(fit(&keys, keys_width), app.theme.bold()),
-            Span::raw(what.to_owned()),
-        ])
+    // What a key does, wrapped under itself where the window is narrower than the words.
+    let inner = usize::from(window_area(app.size, 0).width.saturating_sub(2));
+    let row = |keys: String, what: &str| -> Vec<Line<'static>> {
+        let wrapped = crate::ui::chat::wrap(what, inner.saturating_sub(keys_width).max(10));
+        wrapped
+            .into_iter()
+            .enumerate()
+            .map(|(index, text)| {
+                let keys = if index == 0 { keys.as_str() } else { "" };
+                Line::from(vec![
+                    Span::styled(fit(keys, keys_width), app.theme.bold()),
+                    Span::raw(text),
+                ])
+            })
+            .collect()
     };
     let mut lines = Vec::new();
     for mode in Mode::iter() {
         lines.push(Line::styled(tr.t(mode.title()).to_owned(), app.theme.dim()));
         for (_, action, keys) in keymap.bindings().filter(|b| b.0 == mode) {
             let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
-            lines.push(row(keys.join(" "), tr.t(action.describe())));
+            lines.extend(row(keys.join(" "), tr.t(action.describe())));
         }
         // The text box's own editing keys (ratatui-textarea's), where no binding takes them.
         if mode == Mode::Reply {
             for (keys, what) in REPLY_EDITING {
-                lines.push(row((*keys).to_owned(), tr.t(*what)));
+                lines.extend(row((*keys).to_owned(), tr.t(*what)));
             }
         }
     }
@@ -79,9 +89,9 @@ fn help_lines(app: &App) -> Vec<Line<'static>> {
         tr.t(S::ModeAlways).to_owned(),
         app.theme.dim(),
     ));
-    lines.push(row("Ctrl-C".into(), tr.t(S::KeyQuit)));
-    lines.push(row("mouse".into(), tr.t(S::KeyMouse)));
-    lines.push(row("⚑".into(), tr.t(S::KeySpamMarker)));
+    lines.extend(row("Ctrl-C".into(), tr.t(S::KeyQuit)));
+    lines.extend(row("mouse".into(), tr.t(S::KeyMouse)));
+    lines.extend(row("⚑".into(), tr.t(S::KeySpamMarker)));
     lines
 }
 
