@@ -1614,8 +1614,20 @@ async fn another_persons_changes_to_a_buyers_message_change_nothing() {
 
 #[tokio::test]
 async fn comments_come_by_the_feed_webhook_in_either_shape_and_a_removal_follows() {
-    // A cycle an hour: what comes, comes by the webhook.
-    let world = world_for_webhooks("interval = \"1h\"", "").await;
+    // A cycle an hour: what comes, comes by the webhook. Hà, on shift, takes new threads.
+    let world = world_for_webhooks(
+        "interval = \"1h\"\n[assignment]\nnew_conversations = \"round-robin\"\n\
+         [[staff]]\nname = \"Hà\"\n",
+        "",
+    )
+    .await;
+    let on_shift = world
+        .command(&["staff", "available"])
+        .env("PAGEDESK_STAFF", "Hà")
+        .output()
+        .await
+        .unwrap();
+    assert!(on_shift.status.success());
     let post = world
         .control
         .publish(world.page(0), "Váy hoa nhí 350k", None, 600)
@@ -1664,6 +1676,10 @@ async fn comments_come_by_the_feed_webhook_in_either_shape_and_a_removal_follows
         "{names:?}"
     );
     assert_eq!(post_reads().await, reads, "no poll brought them");
+    assert!(
+        listed.iter().all(|t| t["assignee"] == "Hà"),
+        "new threads by the webhook go in turn too: {listed:?}"
+    );
     let thread = listed
         .iter()
         .find(|t| t["customer_name"] == "Nguyễn Thị Lan")
