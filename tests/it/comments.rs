@@ -703,3 +703,48 @@ async fn new_threads_go_to_the_team_in_turn_as_new_conversations_do() {
         "a comment two days old is no new buyer"
     );
 }
+
+#[tokio::test]
+async fn pagedesk_comment_like_likes_one_comment_or_a_thread_through_the_engine() {
+    let world = TestWorld::start("").await;
+    let post = post(&world).await;
+    let (first, thread) = thread_under(&world, &post, "Nguyễn Thị Lan", "đẹp quá", 600).await;
+    let (second, _) = thread_under(&world, &post, "Nguyễn Thị Lan", "chốt 1 cái", 300).await;
+    let run = world.pagedesk(&["comment", "like", &first]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("Liking 1 comment"), "{}", run.stdout);
+    world.sync().await;
+    let liked = |post: Value| -> Vec<bool> {
+        post["comments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["liked"] == true)
+            .collect()
+    };
+    let on_facebook = world.control.post_on_facebook(&post).await.unwrap();
+    assert_eq!(on_facebook["comments"][0]["id"], first.as_str());
+    assert_eq!(liked(on_facebook), [true, false]);
+    // The thread: what is not liked yet, once.
+    let run = world.pagedesk(&["comment", "like", &thread]).await;
+    assert!(run.stdout.contains("Liking 1 comment"), "{}", run.stdout);
+    world.sync().await;
+    let on_facebook = world.control.post_on_facebook(&post).await.unwrap();
+    assert_eq!(on_facebook["comments"][1]["id"], second.as_str());
+    assert_eq!(liked(on_facebook), [true, true]);
+    let messages = world.messages(&thread).await;
+    assert!(messages.iter().all(|m| m["liked"] == true), "{messages:?}");
+    let run = world.pagedesk(&["comment", "like", &thread]).await;
+    assert!(
+        run.stdout.contains("No comment to change"),
+        "{}",
+        run.stdout
+    );
+    let likes = world
+        .requests()
+        .await
+        .iter()
+        .filter(|r| r["method"] == "POST" && r["path"].as_str().unwrap().ends_with("/likes"))
+        .count();
+    assert_eq!(likes, 2);
+}

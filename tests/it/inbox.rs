@@ -281,6 +281,39 @@ fn space_in_settings_saves_spam_sync_for_every_process() {
 }
 
 #[test]
+fn p_in_settings_saves_a_pages_phone_hiding_for_every_process() {
+    let mut inbox = Inbox::new(100, 30);
+    let beauty = BEAUTY.into();
+    inbox.key(KeyCode::Char('s'));
+    inbox.key(KeyCode::Char('j'));
+    assert_eq!(inbox.store().phone_hiding(&beauty).unwrap(), None);
+    inbox.key(KeyCode::Char('p'));
+    inbox.app.settle_writes();
+    assert_eq!(inbox.store().phone_hiding(&beauty).unwrap(), Some(true));
+    let screen = inbox.screen();
+    assert!(
+        screen.contains("Mỹ Phẩm Hồng Nhung: new comments with a phone number will be hidden."),
+        "{screen}"
+    );
+    let hides = |screen: &str| {
+        screen
+            .lines()
+            .any(|l| l.contains("│Mỹ Phẩm Hồng Nhung") && l.contains("5m         [x] on"))
+    };
+    assert!(hides(&screen), "{screen}");
+    inbox.key(KeyCode::Char('p'));
+    inbox.app.settle_writes();
+    assert_eq!(inbox.store().phone_hiding(&beauty).unwrap(), Some(false));
+    inbox.key(KeyCode::Esc);
+    // A change made by another pagedesk shows up without a key press.
+    inbox.store().set_phone_hiding(&beauty, true).unwrap();
+    assert!(inbox.app.poll_database());
+    inbox.key(KeyCode::Char('s'));
+    let screen = inbox.screen();
+    assert!(hides(&screen), "{screen}");
+}
+
+#[test]
 fn a_quick_reply_is_inserted_with_the_customers_name_and_the_page() {
     let mut inbox = Inbox::new(100, 30);
     inbox.key(KeyCode::Enter);
