@@ -798,7 +798,22 @@ impl GraphClient {
         }
     }
 
+    /// One request and Facebook's answer. Facebook's words in an error may quote the app's
+    /// secret as well as the token: neither leaves here.
     async fn exchange<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+        token: &AccessToken,
+        page_id: Option<&PageId>,
+    ) -> Result<(T, Usage), GraphError> {
+        let answered = self.exchange_once(request, token, page_id).await;
+        match &self.app_secret {
+            Some(secret) => answered.map_err(|e| e.redacted(secret.expose())),
+            None => answered,
+        }
+    }
+
+    async fn exchange_once<T: DeserializeOwned>(
         &self,
         request: reqwest::RequestBuilder,
         token: &AccessToken,

@@ -980,3 +980,44 @@ async fn a_claim_held_by_a_stopped_pagedesk_lapses_and_the_reply_goes_once() {
     );
     one_reply_sent(&Store::open(&world.data_dir).unwrap(), &lan);
 }
+
+#[tokio::test]
+async fn facebooks_error_text_quoting_the_app_secret_reaches_no_one() {
+    let world = TestWorld::start("").await;
+    let (_, secret) = world.emulator.app();
+    let config = std::fs::read_to_string(&world.config_path).unwrap();
+    let config = config.replacen(
+        "[graph]\n",
+        &format!("[graph]\napp_secret = \"{secret}\"\n"),
+        1,
+    );
+    std::fs::write(&world.config_path, config).unwrap();
+    let id = world.buyer_writes(0, "Khách", "alo", "inbox", 60).await;
+    world.sync().await;
+    let hostile = format!("(#100) Invalid parameter for app with secret {secret}");
+    world
+        .fault(
+            json!({ "method": "POST", "path_contains": "/messages", "count": 3,
+            "fault": { "kind": "error", "code": 100, "message": hostile } }),
+        )
+        .await;
+    let mut said = String::new();
+    for args in [
+        vec!["reply", &id, "Dạ"],
+        vec!["messages", &id],
+        vec!["doctor"],
+    ] {
+        let run = world.pagedesk(&args).await;
+        said.push_str(&run.stdout);
+        said.push_str(&run.stderr);
+    }
+    assert!(
+        said.contains("with secret [redacted]"),
+        "Facebook's words are shown: {said}"
+    );
+    assert!(!said.contains(&secret), "the secret was shown: {said}");
+    assert!(
+        !data_dir_text(&world).contains(&secret),
+        "the secret is in the data dir"
+    );
+}
