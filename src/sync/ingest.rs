@@ -321,7 +321,9 @@ pub fn event_comment(event: &graph::EventComment) -> CommentEvent {
                     .unwrap_or_default(),
             ),
             message: clean(event.message.as_deref().unwrap_or_default()),
-            created_time: believable(event.created_time.unwrap_or_else(chrono::Utc::now)),
+            // A comment's age decides whether it may still be answered privately: Facebook's
+            // time is kept however old (an edit of an old comment, a post's old thread).
+            created_time: not_ahead(event.created_time.unwrap_or_else(chrono::Utc::now)),
             hidden: event.verb == graph::CommentVerb::Hide,
             liked: false,
         },

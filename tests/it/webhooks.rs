@@ -1694,3 +1694,54 @@ async fn comments_come_by_the_feed_webhook_in_either_shape_and_a_removal_follows
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_old_comment_brought_by_the_feed_webhook_keeps_its_age_and_no_private_reply_goes() {
+    let world = world_for_webhooks("interval = \"1h\"", "").await;
+    let eight_days = 8 * 86_400;
+    let post = world
+        .control
+        .publish(world.page(0), "Váy hoa nhí 350k", None, eight_days + 600)
+        .await
+        .unwrap();
+    let (_service, _) = serve(&world).await;
+    world
+        .control
+        .buyer_comment(&post, "Nguyễn Thị Lan", "còn không shop?", None, eight_days)
+        .await
+        .unwrap();
+    let start = Instant::now();
+    let thread = loop {
+        let run = world.pagedesk(&["comments", "--json"]).await;
+        if let Some(thread) = run.json().as_array().unwrap().first() {
+            break thread.clone();
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "no thread came");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let age = chrono::Utc::now()
+        - chrono::DateTime::parse_from_rfc3339(thread["updated_time"].as_str().unwrap())
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+    assert!(age.num_days() >= 7, "listed by its own time: {thread}");
+    let id = thread["id"].as_str().unwrap();
+    let run = world
+        .pagedesk(&["comment", "private", id, "Dạ shop inbox chị ạ"])
+        .await;
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    assert!(run.stderr.contains("7 days"), "{}", run.stderr);
+    let sent = world
+        .requests()
+        .await
+        .iter()
+        .filter(|r| r["method"] == "POST" && r["path"].as_str().unwrap().ends_with("/messages"))
+        .count();
+    assert_eq!(sent, 0, "nothing went to Facebook");
+    assert!(
+        world
+            .messages(id)
+            .await
+            .iter()
+            .all(|m| m["direction"] == "in")
+    );
+}
