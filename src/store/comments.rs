@@ -148,7 +148,14 @@ impl Store {
         for event in events {
             let comment = &event.comment;
             match event.verb {
-                CommentVerb::Add | CommentVerb::Edited if !comment.from_id.is_empty() => {
+                // Told out of order: a comment removed does not come back, and its creation
+                // told after an edit does not undo the edit.
+                CommentVerb::Add | CommentVerb::Edited
+                    if comment.from_id.is_empty()
+                        || removal_remembered(&tx, &comment.id)?
+                        || (event.verb == CommentVerb::Add
+                            && comment_stored(&tx, &comment.id)?) => {}
+                CommentVerb::Add | CommentVerb::Edited => {
                     // Bare, and never read through: the next poll reads it whole.
                     tx.prepare_cached(
                         "INSERT INTO posts (id, page_id, message, created_time)
@@ -186,8 +193,9 @@ impl Store {
                         protect(&tx, &event.page_id, comment, protection)?;
                     }
                 }
-                CommentVerb::Add | CommentVerb::Edited => {}
-                CommentVerb::Remove => remove_comment(&tx, &comment.id)?,
+                CommentVerb::Remove => {
+                    remove_comment(&tx, &comment.id, &event.page_id, &comment.from_id)?
+                }
                 CommentVerb::Hide | CommentVerb::Unhide => {
                     tx.prepare_cached("UPDATE comments SET hidden = ?2 WHERE id = ?1")?
                         .execute(params![comment.id, event.verb == CommentVerb::Hide])?;
@@ -248,9 +256,7 @@ impl Store {
         ])?;
         let mut new = Vec::new();
         for comment in &post.comments {
-            let known: bool = tx
-                .prepare_cached("SELECT EXISTS (SELECT 1 FROM comments WHERE id = ?1)")?
-                .query_row([&comment.id], |r| r.get(0))?;
+            let known = comment_stored(&tx, &comment.id)?;
             tx.prepare_cached(
                 "INSERT INTO comments (id, post_id, parent_id, hidden, liked)
                  VALUES (?1, ?2, ?3, ?4, ?5)
@@ -460,7 +466,7 @@ fn gone_from_facebook(tx: &Transaction<'_>, post: &PostRead) -> rusqlite::Result
         .collect::<rusqlite::Result<_>>()?;
     for id in stored {
         if !listed.contains(id.as_str()) {
-            remove_comment(tx, &id)?;
+            remove_comment(tx, &id, &post.page_id, "")?;
         }
     }
     Ok(())
@@ -468,7 +474,15 @@ fn gone_from_facebook(tx: &Transaction<'_>, post: &PostRead) -> rusqlite::Result
 
 /// A comment removed on Facebook goes as a buyer's unsent message goes: its words from the
 /// chat and the search.
-fn remove_comment(tx: &Transaction<'_>, id: &CommentId) -> rusqlite::Result<()> {
+/// Told before the comment itself (the `feed` webhook's events come in any order), the removal
+/// is remembered for the comment's id, from `page` and `author` (as the event says), and the
+/// comment never comes back.
+fn remove_comment(
+    tx: &Transaction<'_>,
+    id: &CommentId,
+    page: &PageId,
+    author: &str,
+) -> rusqlite::Result<()> {
     // Counted no more among the post's comments (a count lower than Facebook's says one went).
     tx.prepare_cached("DELETE FROM comments WHERE id = ?1")?
         .execute([id])?;
@@ -479,9 +493,7 @@ fn remove_comment(tx: &Transaction<'_>, id: &CommentId) -> rusqlite::Result<()> 
         )?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    let Some((page, person)) = owner else {
-        return Ok(());
-    };
+    let (page, person) = owner.unwrap_or_else(|| (page.clone(), Psid::from(author)));
     tx.prepare_cached(
         "INSERT INTO message_amends (mid, page_id, person_id, removed, changed_at)
          VALUES (?1, ?2, ?3, 1, ?4)
@@ -491,6 +503,19 @@ fn remove_comment(tx: &Transaction<'_>, id: &CommentId) -> rusqlite::Result<()> 
     .execute(params![id, page, person, Utc::now().timestamp()])?;
     super::changes::amend_message(tx, &id.as_str().into())?;
     Ok(())
+}
+
+/// Whether comment `id` was removed on Facebook, as told.
+fn removal_remembered(tx: &Transaction<'_>, id: &CommentId) -> rusqlite::Result<bool> {
+    tx.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM message_amends WHERE mid = ?1 AND removed = 1)",
+    )?
+    .query_row([id], |r| r.get(0))
+}
+
+fn comment_stored(tx: &Transaction<'_>, id: &CommentId) -> rusqlite::Result<bool> {
+    tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM comments WHERE id = ?1)")?
+        .query_row([id], |r| r.get(0))
 }
 
 /// The person's newest comment in thread `thread`, which a private reply answers.

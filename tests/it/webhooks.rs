@@ -1745,3 +1745,48 @@ async fn an_old_comment_brought_by_the_feed_webhook_keeps_its_age_and_no_private
             .all(|m| m["direction"] == "in")
     );
 }
+
+/// A `feed` change for comment `id` of post `post` by Lan, as Facebook sends it.
+fn feed_change(page: &str, post: &str, id: &str, verb: &str, message: &str) -> Vec<u8> {
+    json!({ "object": "page", "entry": [{ "id": page, "time": 1, "changes": [{
+        "field": "feed", "value": { "item": "comment", "verb": verb, "comment_id": id,
+            "post_id": post, "from": { "id": "6100000000000901", "name": "Nguyễn Thị Lan" },
+            "message": message, "created_time": chrono::Utc::now().timestamp() - 60 } }] }] })
+    .to_string()
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn feed_events_out_of_order_never_bring_back_a_removed_comment_nor_undo_an_edit() {
+    let world = world_for_webhooks("interval = \"1h\"", "").await;
+    let page = world.page(0).to_owned();
+    let post = format!("{page}_4242");
+    let (_service, endpoint) = serve(&world).await;
+    // Removed, then its creation told: it stays away, its words with it.
+    for (verb, words) in [("remove", ""), ("add", "size M 0901 234 567")] {
+        let change = feed_change(&page, &post, "4242_1", verb, words);
+        assert!(post_signed(&world, &endpoint, change).await.is_success());
+    }
+    // Edited, then its creation told: the edit's words stay.
+    for (verb, words) in [("edited", "size L nha"), ("add", "size M nha")] {
+        let change = feed_change(&page, &post, "4242_2", verb, words);
+        assert!(post_signed(&world, &endpoint, change).await.is_success());
+    }
+    let start = Instant::now();
+    let thread = loop {
+        let run = world.pagedesk(&["comments", "--json"]).await;
+        if let Some(thread) = run.json().as_array().unwrap().first() {
+            break thread["id"].as_str().unwrap().to_owned();
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "no thread came");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let messages = world.messages(&thread).await;
+    let texts: Vec<&str> = messages
+        .iter()
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["size L nha"], "{messages:?}");
+    let store = pagedesk::store::Store::open(&world.data_dir).unwrap();
+    assert!(store.search("0901", 10).unwrap().is_empty());
+}
