@@ -174,7 +174,7 @@ impl Default for SyncSettings {
 }
 
 /// `[comments]`: the comments under the pages' posts.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CommentSettings {
     /// Read the comments at all.

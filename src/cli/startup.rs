@@ -173,7 +173,10 @@ pub fn watch_config(
             seen = now;
             let sent = match Config::load(&path) {
                 Ok(config) => commands
-                    .send(EngineCommand::ConfigChanged(config.pages))
+                    .send(EngineCommand::ConfigChanged {
+                        pages: config.pages,
+                        comments: config.comments,
+                    })
                     .is_ok(),
                 Err(error) => events
                     .send(SyncEvent::ConfigRead {

@@ -32,7 +32,7 @@ impl Engine {
         page_id: &PageId,
         token: &AccessToken,
     ) -> Result<News, PageError> {
-        let Some(settings) = &self.comments else {
+        let Some(settings) = self.comment_settings() else {
             return Ok(News::default());
         };
         let since = Utc::now() - chrono::Duration::days(i64::from(settings.days));
@@ -141,10 +141,19 @@ impl Engine {
 
     /// What is done with a new comment that holds a phone number.
     pub(super) fn protection(&self) -> crate::store::comments::Protection {
-        self.comments
-            .as_ref()
+        self.comment_settings()
             .map(|settings| settings.protection())
             .unwrap_or_default()
+    }
+
+    /// How comments are read and protected, as the config says now.
+    fn comment_settings(&self) -> Option<crate::config::CommentSettings> {
+        self.comments.read().expect("comment settings").clone()
+    }
+
+    /// The config file says so now: read from the next cycle, protected from the next comment.
+    pub(super) fn take_comment_settings(&self, settings: crate::config::CommentSettings) {
+        *self.comments.write().expect("comment settings") = settings.read.then_some(settings);
     }
 
     /// Hides, shows again or likes the comments staff asked for. Facebook's refusal (the page

@@ -165,8 +165,9 @@ impl Engine {
                     }
                     Some(EngineCommand::FetchPicture(wanted)) => self.want_picture(wanted),
                     Some(EngineCommand::PreviewFile(path)) => self.preview_file(path),
-                    Some(EngineCommand::ConfigChanged(pages)) => {
+                    Some(EngineCommand::ConfigChanged { pages, comments }) => {
                         let restart_needed = self.take_new_tokens(&pages);
+                        self.take_comment_settings(comments);
                         self.emit(SyncEvent::ConfigRead { restart_needed, problem: None });
                         // A fixed token is tried at once, not at the next interval.
                         next_cycle = Instant::now();

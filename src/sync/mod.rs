@@ -72,8 +72,12 @@ pub enum SyncEvent {
 pub enum EngineCommand {
     /// Deliver this reply from the outbox now.
     Deliver(i64),
-    /// The config file changed: these are its pages now.
-    ConfigChanged(Vec<PageConfig>),
+    /// The config file changed: these are its pages, and how comments are read and protected,
+    /// now.
+    ConfigChanged {
+        pages: Vec<PageConfig>,
+        comments: crate::config::CommentSettings,
+    },
     /// Fetch a picture to show (answered with [`SyncEvent::Picture`]).
     FetchPicture(PictureWanted),
     /// Read a picture on this machine to preview it (answered with [`SyncEvent::Picture`]).
@@ -234,8 +238,9 @@ pub struct Engine {
     /// This pagedesk's Meta app (`[graph] app_id`), when the config names it: conversation
     /// routing events name the app a conversation goes to.
     app_id: Option<String>,
-    /// How the comments under the pages' posts are read; `None`: they are not.
-    comments: Option<crate::config::CommentSettings>,
+    /// How the comments under the pages' posts are read (`None`: they are not), as the config
+    /// says now.
+    comments: std::sync::RwLock<Option<crate::config::CommentSettings>>,
 }
 
 impl Engine {
@@ -261,13 +266,13 @@ impl Engine {
             round_robin: Vec::new(),
             receiving_webhooks: std::sync::atomic::AtomicBool::new(false),
             app_id: None,
-            comments: None,
+            comments: std::sync::RwLock::new(None),
         }
     }
 
     /// Reads the comments under the pages' posts as `settings` say.
     pub fn with_comments(mut self, settings: crate::config::CommentSettings) -> Self {
-        self.comments = settings.read.then_some(settings);
+        self.comments = std::sync::RwLock::new(settings.read.then_some(settings));
         self
     }
 

@@ -748,3 +748,61 @@ async fn pagedesk_comment_like_likes_one_comment_or_a_thread_through_the_engine(
         .count();
     assert_eq!(likes, 2);
 }
+
+#[tokio::test]
+async fn a_running_sync_takes_the_configs_phone_hiding_when_it_changes_and_stops_on_sigterm() {
+    let world = TestWorld::start("interval = \"1s\"").await;
+    let post = post(&world).await;
+    let sync = common::Service::start(&world);
+    let hidden = |post: Value, id: &str| {
+        post["comments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == id && c["is_hidden"] == true)
+    };
+    let first = world
+        .control
+        .buyer_comment(&post, "Lê Thị Hồng", "0901 234 567", None, 10)
+        .await
+        .unwrap();
+    let wait_for = |what: &'static str| {
+        let world = &world;
+        let post = post.clone();
+        async move {
+            let start = std::time::Instant::now();
+            loop {
+                let threads = threads(world).await;
+                if threads.iter().any(|t| t["snippet"] == what) {
+                    return world.control.post_on_facebook(&post).await.unwrap();
+                }
+                assert!(start.elapsed().as_secs() < 20, "{what} never read");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        }
+    };
+    assert!(!hidden(wait_for("0901 234 567").await, &first));
+    let mut config = std::fs::read_to_string(&world.config_path).unwrap();
+    config.push_str("\n[comments]\nhide_phone_numbers = true\n");
+    std::fs::write(&world.config_path, config).unwrap();
+    // The config is looked at every 2 s.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let second = world
+        .control
+        .buyer_comment(&post, "Trần Văn Minh", "0912 345 678", None, 10)
+        .await
+        .unwrap();
+    wait_for("0912 345 678").await;
+    let start = std::time::Instant::now();
+    while !hidden(
+        world.control.post_on_facebook(&post).await.unwrap(),
+        &second,
+    ) {
+        assert!(
+            start.elapsed().as_secs() < 20,
+            "the new setting was not used"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    sync.stops_cleanly(&world, libc::SIGTERM).await;
+}
