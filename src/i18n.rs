@@ -133,6 +133,8 @@ strings! {
     PermissionMissing => "{}: permission missing on the page since {}", "{}: thiếu quyền trên trang từ {}";
     SyncFailed => "{}: not syncing since {}", "{}: không đồng bộ được từ {}";
     WhyNotSyncing => "⚠ {}. Why: {}", "⚠ {}. Lý do: {}";
+    CommentsFailing => "{}: comments not read since {}", "{}: không đọc được bình luận từ {}";
+    WhyNoComments => "⚠ {}: messages sync, but comments have not been read since {}. Why: {}", "⚠ {}: tin nhắn vẫn đồng bộ, nhưng không đọc được bình luận từ {}. Lý do: {}";
     TokenBanner => "{}: the access token no longer works. Run `pagedesk connect` (or put a new Page access token in the config).", "{}: token truy cập không còn dùng được. Hãy chạy `pagedesk connect` (hoặc đặt token trang mới vào file cấu hình).";
     SpamWaiting => "{} spam waiting, next at {}", "{} hội thoại spam đang chờ, tiếp theo lúc {}";
     ReplyQueued => "Sending…", "Đang gửi…";

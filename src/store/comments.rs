@@ -605,6 +605,39 @@ impl Store {
 }
 
 impl Store {
+    /// How the page's comments read in this cycle: `Ok`, or why not (kept with the time of the
+    /// first failure in a row, for the status line and `w`).
+    pub fn comments_read(
+        &mut self,
+        page: &PageId,
+        outcome: std::result::Result<(), &str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.write()?;
+        match outcome {
+            Ok(()) => tx.execute("DELETE FROM comment_reads WHERE page_id = ?1", [page])?,
+            Err(why) => tx.execute(
+                "INSERT INTO comment_reads (page_id, error, failing_since) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (page_id) DO UPDATE SET error = excluded.error",
+                params![page, why, now.timestamp()],
+            )?,
+        };
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Why the page's comments could not be read in its last cycle, and since when.
+    pub fn comments_problem(&self, page: &PageId) -> Result<Option<(String, DateTime<Utc>)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT error, failing_since FROM comment_reads WHERE page_id = ?1",
+                [page],
+                |r| Ok((r.get(0)?, to_time(r.get(1)?))),
+            )
+            .optional()?)
+    }
+
     /// Asks for the person's comments in thread `thread` to be hidden, shown again or liked:
     /// those not so already. Returns how many.
     pub fn moderate_thread(

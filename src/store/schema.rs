@@ -548,6 +548,13 @@ CREATE TABLE comment_likes (
 );
 -- The Messenger person a private reply reached (Facebook's `recipient_id`): the thread's
 -- person and that conversation's are one customer.
+-- A page whose comments could not be read in its last cycle (Messenger synced beside it):
+-- Facebook's words, and since when.
+CREATE TABLE comment_reads (
+    page_id       TEXT PRIMARY KEY,
+    error         TEXT NOT NULL,
+    failing_since INTEGER NOT NULL
+);
 CREATE TABLE comment_people (
     page_id      TEXT NOT NULL,
     commenter_id TEXT NOT NULL,

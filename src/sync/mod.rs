@@ -478,13 +478,27 @@ impl Engine {
         let mut news = self.poll_inbox(page_id, &token, trigger).await?;
         // Comments that cannot be read (a permission the token lacks, say) leave Messenger as
         // it is: the page's sync goes on, and the log says why. A rate limit is the page's.
-        match self.read_comments(page_id, &token).await {
-            Ok(comments) => news += comments,
+        // The status line and `w` say so.
+        let read = match self.read_comments(page_id, &token).await {
+            Ok(comments) => {
+                news += comments;
+                Ok(())
+            }
             Err(error @ PageError::Graph(GraphError::RateLimited { .. })) => return Err(error),
             Err(error) => {
                 tracing::warn!(page = %page_id, error = %error, "cannot read the page's comments");
+                Err(error.to_string())
             }
-        }
+        };
+        let id = page_id.to_owned();
+        self.db(move |s| {
+            s.comments_read(
+                &id,
+                read.as_ref().map_err(String::as_str).copied(),
+                Utc::now(),
+            )
+        })
+        .await?;
         let done_folder = self.follow_done_folder(page_id, &token).await?;
         let id = page_id.to_owned();
         if self.db(move |s| s.spam_sync(&id)).await? {

@@ -502,6 +502,7 @@ impl App {
                 syncing: syncing.contains(id),
                 waiting: self.store.waiting_spam(id).unwrap_or_default(),
                 human_agent_refused: self.store.human_agent_refused(id).unwrap_or(false),
+                comments_problem: self.store.comments_problem(id).ok().flatten(),
                 webhooks: match received {
                     true => self.store.webhook_state(id).unwrap_or_default(),
                     false => WebhookState::default(),

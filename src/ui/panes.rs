@@ -36,6 +36,8 @@ pub struct PageEntry {
     pub webhooks: WebhookState,
     /// Facebook refused the page's HUMAN_AGENT replies: late ones are not offered.
     pub human_agent_refused: bool,
+    /// Its comments could not be read in its last cycle: why, and since when.
+    pub comments_problem: Option<(String, chrono::DateTime<chrono::Utc>)>,
 }
 
 /// The sidebar: "All pages", each configured page, then the filters.

@@ -31,6 +31,9 @@ pub fn page_state(app: &App, index: usize, clock: Clock) -> (String, bool) {
         Some(_) => return (tr.f(S::SyncFailed, &[&name, &since]), true),
         None => {}
     }
+    if let Some((_, since)) = &page.comments_problem {
+        return (tr.f(S::CommentsFailing, &[&name, &clock.hm(*since)]), true);
+    }
     if page.syncing {
         return (tr.f(S::Syncing, &[&name]), false);
     }
@@ -75,7 +78,14 @@ fn page_problems(app: &App, clock: Clock, with_tokens: bool) -> Vec<String> {
         .filter(|i| app.sidebar.page.is_none_or(|selected| selected == *i))
         .filter_map(|i| {
             let page = &app.sidebar.pages[i];
-            let error = page.sync.last_error.as_deref()?;
+            // Messenger syncing, the comments not: said apart.
+            let Some(error) = page.sync.last_error.as_deref() else {
+                let (why, since) = page.comments_problem.as_ref()?;
+                return Some(
+                    app.tr
+                        .f(S::WhyNoComments, &[&page.name, &clock.hm(*since), why]),
+                );
+            };
             if page.sync.last_error_kind == Some(SyncErrorKind::Token) {
                 return with_tokens.then(|| app.tr.f(S::TokenBanner, &[&page.name]));
             }

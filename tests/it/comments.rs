@@ -388,6 +388,18 @@ async fn comments_that_cannot_be_read_leave_messenger_syncing() {
     let run = world.pagedesk(&["sync", "--once"]).await;
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(world.messages(&lan).await.len(), 1);
+    // Kept for the inbox to say, until a read goes through.
+    let problem = || {
+        pagedesk::store::Store::open(&world.data_dir)
+            .unwrap()
+            .comments_problem(&world.page(0).into())
+            .unwrap()
+    };
+    let (why, _) = problem().expect("the failed read is kept");
+    assert!(why.contains("pages_read_engagement"), "{why}");
+    world.clear_faults().await;
+    world.sync().await;
+    assert_eq!(problem(), None);
 }
 
 #[tokio::test]

@@ -314,6 +314,32 @@ fn p_in_settings_saves_a_pages_phone_hiding_for_every_process() {
 }
 
 #[test]
+fn comments_that_cannot_be_read_are_said_on_the_status_line_and_by_w() {
+    let mut inbox = Inbox::new(100, 30);
+    inbox
+        .store()
+        .comments_read(
+            &SHOP.into(),
+            Err("Facebook refused: (#10) pages_read_engagement"),
+            common::inbox::now() - chrono::Duration::minutes(20),
+        )
+        .unwrap();
+    inbox.app.poll_database();
+    let screen = inbox.screen();
+    assert!(
+        screen.contains("Thời Trang Mai Anh: comments not read since 17:10"),
+        "{screen}"
+    );
+    inbox.key(KeyCode::Char('w'));
+    let screen = inbox.screen();
+    assert!(
+        screen.contains("messages sync, but comments have not been read since 17:10"),
+        "{screen}"
+    );
+    assert!(screen.contains("pages_read_engagement"), "{screen}");
+}
+
+#[test]
 fn a_quick_reply_is_inserted_with_the_customers_name_and_the_page() {
     let mut inbox = Inbox::new(100, 30);
     inbox.key(KeyCode::Enter);
