@@ -64,7 +64,8 @@ strings! {
     ReplyPrivately => "Answer privately in Messenger", "Nhắn riêng qua Messenger";
     NoWindowUnderPost => "under the post", "dưới bài viết";
     LikeRefused => "⊘ Facebook did not like these comments: {}. +: try again", "⊘ Facebook chưa thích được bình luận: {}. +: thử lại";
-    HideRefused => "⊘ Facebook did not hide or show these comments: {}. H: try again", "⊘ Facebook chưa ẩn hoặc hiện được bình luận: {}. H: thử lại";
+    HideRefused => "⊘ Facebook did not hide these comments: {}. H: try again", "⊘ Facebook chưa ẩn được bình luận: {}. H: thử lại";
+    ShowRefused => "⊘ Facebook did not show these comments again: {}. H: try again", "⊘ Facebook chưa hiện lại được bình luận: {}. H: thử lại";
     ThreadBanner => "💬 Comments under the post below. Enter: answer in public · Ctrl-T: privately in Messenger · H: hide or show · +: like", "💬 Bình luận dưới bài viết bên dưới. Enter: trả lời công khai · Ctrl-T: nhắn riêng qua Messenger · H: ẩn hoặc hiện · +: thích";
     PostWithoutWords => "(no words: o opens it on Facebook)", "(không có chữ: bấm o để mở trên Facebook)";
     SpamBanner => "Facebook put this conversation in Spam. Reply to remove the spam mark.", "Facebook đã đưa hội thoại này vào mục Spam. Trả lời để gỡ đánh dấu spam.";
@@ -106,6 +107,7 @@ strings! {
     PreviewPlace => "📍 {}", "📍 {}";
     PreviewLink => "🔗 {}", "🔗 {}";
     PreviewRemoved => "Message unsent", "Tin nhắn đã thu hồi";
+    PreviewCommentRemoved => "Comment removed", "Bình luận đã bị xoá";
     Place => "[place: {}]", "[vị trí: {}]";
     Removed => "[the buyer unsent this message]", "[khách đã thu hồi tin nhắn này]";
     CommentRemoved => "[the buyer deleted this comment]", "[khách đã xoá bình luận này]";

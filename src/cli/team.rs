@@ -244,7 +244,7 @@ pub fn stats(tr: Tr, store: &Store, since: &str, json: bool) -> Result<ExitCode>
 
 fn print_stats(tr: Tr, stats: &Stats) {
     let span = |seconds: Option<i64>| {
-        seconds.map_or_else(|| tr.t(S::NotApplicable).to_owned(), |s| tr.span(s))
+        seconds.map_or_else(|| tr.t(S::NotApplicable).to_owned(), |s| tr.span_precise(s))
     };
     let row = |row: &StatsRow| {
         out!(

@@ -70,7 +70,7 @@ pub struct Protection {
 }
 
 /// Who a reply pagedesk sends by itself is from, on its row.
-const SENT_BY_PAGEDESK: &str = "pagedesk";
+pub(super) const SENT_BY_PAGEDESK: &str = "pagedesk";
 
 /// A post, as the inbox shows it above a thread.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

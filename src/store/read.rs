@@ -356,7 +356,8 @@ impl Store {
                     AS for_phone,
                 EXISTS (SELECT 1 FROM comments k WHERE k.id = messages.fb_id AND k.liked)
                     AS liked,
-                EXISTS (SELECT 1 FROM comments k WHERE k.id = messages.fb_id) AS comment,
+                (SELECT c.channel = 'comments' FROM conversations c
+                    WHERE c.id = messages.conversation_id) AS comment,
                 COALESCE(messages.via = 'private', 0) AS private_reply,
                 COALESCE(messages.via = 'comment', 0) AS public_reply
              FROM messages WHERE conversation_id = ?1 ORDER BY created_time, id",

@@ -149,6 +149,11 @@ impl Store {
             *days
                 .entry(to_time(at).with_timezone(&zone).date_naive())
                 .or_default() += 1;
+            // pagedesk's own answer (to a comment with a phone number) is no one's answer time:
+            // the buyer waits on for staff.
+            if sender == super::comments::SENT_BY_PAGEDESK {
+                continue;
+            }
             if let Some(from) = waiting_from.take() {
                 let comments = r.get::<_, String>("channel")? == "comments";
                 for row in [

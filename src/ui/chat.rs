@@ -177,33 +177,8 @@ impl ChatView<'_> {
                 ),
                 Span::styled(format!(" · {time}"), theme.dim()),
             ];
-            let hidden = match (message.removed, message.hidden_for_phone, message.hidden) {
-                (true, _, _) => None,
-                (false, true, _) => Some(S::HiddenForPhoneMark),
-                (false, false, true) => Some(S::HiddenMark),
-                (false, false, false) => None,
-            };
-            if let Some(mark) = hidden {
-                header.push(Span::styled(format!(" · {}", tr.t(mark)), theme.dim()));
-            }
-            let way = match (message.private_reply, message.public_reply) {
-                (true, _) => Some(S::PrivateMark),
-                (false, true) => Some(S::PublicMark),
-                (false, false) => None,
-            };
-            if let Some(way) = way {
-                header.push(Span::styled(format!(" · {}", tr.t(way)), theme.dim()));
-            }
-            if message.liked && !message.removed {
-                header.push(Span::styled(
-                    format!(" · {}", tr.t(S::LikedMark)),
-                    theme.dim(),
-                ));
-            }
-            if message.edit_count > 0 && !message.removed {
-                header.push(Span::styled(format!(" · {}", tr.t(S::Edited)), theme.dim()));
-            }
-            // The short state goes on the header; a reason, which may be long, under the text.
+            // The short state goes on the header, first after the time (a narrow chat cuts the
+            // marks after it, never it); a reason, which may be long, under the text.
             let mut reason = None;
             if message.direction == Direction::Out {
                 let state = match (message.status, &message.error) {
@@ -240,6 +215,32 @@ impl ChatView<'_> {
                     }
                 };
                 header.push(state);
+            }
+            let hidden = match (message.removed, message.hidden_for_phone, message.hidden) {
+                (true, _, _) => None,
+                (false, true, _) => Some(S::HiddenForPhoneMark),
+                (false, false, true) => Some(S::HiddenMark),
+                (false, false, false) => None,
+            };
+            if let Some(mark) = hidden {
+                header.push(Span::styled(format!(" · {}", tr.t(mark)), theme.dim()));
+            }
+            let way = match (message.private_reply, message.public_reply) {
+                (true, _) => Some(S::PrivateMark),
+                (false, true) => Some(S::PublicMark),
+                (false, false) => None,
+            };
+            if let Some(way) = way {
+                header.push(Span::styled(format!(" · {}", tr.t(way)), theme.dim()));
+            }
+            if message.liked && !message.removed {
+                header.push(Span::styled(
+                    format!(" · {}", tr.t(S::LikedMark)),
+                    theme.dim(),
+                ));
+            }
+            if message.edit_count > 0 && !message.removed {
+                header.push(Span::styled(format!(" · {}", tr.t(S::Edited)), theme.dim()));
             }
             if self.highlight == Some(message.row) {
                 highlighted_line = Some(lines.len());

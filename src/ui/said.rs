@@ -163,8 +163,9 @@ pub fn chat_banner(app: &App, clock: Clock) -> Option<(String, bool)> {
             None => why.clone(),
         };
         let refused = match asked {
+            crate::model::Moderation::Hide => S::HideRefused,
+            crate::model::Moderation::Show => S::ShowRefused,
             crate::model::Moderation::Like => S::LikeRefused,
-            _ => S::HideRefused,
         };
         return Some((tr.f(refused, &[&why]), true));
     }

@@ -17,6 +17,10 @@ pub fn preview(tr: Tr, conversation: &ConversationRow) -> String {
             Carried::File(name) => tr.f(S::PreviewFile, &[name]),
             Carried::Place(name) => tr.f(S::PreviewPlace, &[name]),
             Carried::Link(name) => tr.f(S::PreviewLink, &[name]),
+            // A removed comment is no unsent message.
+            Carried::Removed if conversation.post_id.is_some() => {
+                tr.t(S::PreviewCommentRemoved).to_owned()
+            }
             Carried::Removed => tr.t(S::PreviewRemoved).to_owned(),
         },
         _ => conversation.snippet.clone(),
@@ -115,7 +119,7 @@ pub fn comment_stats(tr: Tr, stats: &Stats) -> Vec<String> {
     for row in rows {
         let median = row
             .comment_response_median_s
-            .map_or_else(|| tr.t(S::NotApplicable).to_owned(), |s| tr.span(s));
+            .map_or_else(|| tr.t(S::NotApplicable).to_owned(), |s| tr.span_precise(s));
         lines.push(format!(
             "  {}",
             tr.f(

@@ -311,6 +311,14 @@ async fn a_comment_edited_or_removed_on_facebook_changes_or_goes_here() {
     assert_eq!(messages[0]["text"], "size M nha");
     assert_eq!(messages[1]["removed"], true);
     assert_eq!(messages[1]["text"], "");
+    // Said as a comment removed, not as a message unsent.
+    let shown = world.pagedesk(&["messages", &thread]).await.stdout;
+    assert!(
+        shown.contains("[the buyer deleted this comment]"),
+        "{shown}"
+    );
+    let listed = world.pagedesk(&["comments"]).await.stdout;
+    assert!(listed.contains("Comment removed"), "{listed}");
     let store = pagedesk::store::Store::open(&world.data_dir).unwrap();
     assert!(
         store.search("0912", 10).unwrap().is_empty(),
@@ -370,6 +378,11 @@ async fn a_comment_with_a_phone_number_is_hidden_and_answered_once_when_turned_o
     let requests = world.requests().await;
     assert_eq!(posts_to(&requests, "/messages"), 1);
     assert_eq!(posts_to(&requests, "/comments"), 1);
+    // pagedesk's own answers are no one's time to answer: the buyer still waits for staff.
+    let run = world.pagedesk(&["stats", "--json"]).await;
+    let page = &run.json()["pages"][0];
+    assert_eq!(page["comments_answered"], 0, "{page}");
+    assert_eq!(page["answered"], 0, "{page}");
 }
 
 #[tokio::test]

@@ -1703,7 +1703,7 @@ async fn ctrl_t_answers_a_comment_privately_h_hides_and_plus_likes_the_persons_c
     terminal.type_text("\u{14}");
     terminal
         .wait_for("the private answer sent", |s| {
-            s.contains("private ✓ sent") || s.contains("private · ✓ sent")
+            s.contains("✓ sent · private")
         })
         .await;
     terminal.type_text("\u{1b}");
@@ -1850,7 +1850,7 @@ async fn a_failed_private_answer_edited_with_e_goes_privately_again_never_in_pub
     terminal.type_text("\r");
     terminal
         .wait_for("the private answer sent", |s| {
-            s.contains("private ✓ sent") || s.contains("private · ✓ sent")
+            s.contains("✓ sent · private")
         })
         .await;
     let on_facebook = world.control.post_on_facebook(&post).await.unwrap();

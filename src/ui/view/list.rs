@@ -237,7 +237,8 @@ pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
             // Which post, in a few words: the same person under two posts is two rows.
             Some(_) => (
                 String::new(),
-                crate::ui::words::thread_preview(tr, conversation, POST_WORDS),
+                // A narrow list keeps room for what the buyer said after the post's words.
+                crate::ui::words::thread_preview(tr, conversation, POST_WORDS.min(width / 3)),
             ),
             None => (
                 reply_window(tr, conversation, app.settings.human_agent_tag, clock),

@@ -158,7 +158,7 @@ pub(super) fn draw_copy(frame: &mut Frame, app: &App, choices: &[String], cursor
 /// One row of numbers: first answer median / 90 %, replies, waiting (longest), rescued.
 fn stats_line(tr: Tr, row: &StatsRow) -> String {
     let span = |seconds: Option<i64>| {
-        seconds.map_or_else(|| tr.t(S::NotApplicable).to_owned(), |s| tr.span(s))
+        seconds.map_or_else(|| tr.t(S::NotApplicable).to_owned(), |s| tr.span_precise(s))
     };
     tr.f(
         S::StatsLine,
