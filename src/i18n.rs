@@ -354,7 +354,8 @@ strings! {
     ProblemToken => "the page's access token no longer works: fix the config", "token của trang không còn dùng được: sửa file cấu hình";
     ProblemPermission => "a permission is missing on the page", "trang thiếu quyền gửi tin";
     ProblemCommentPermission => "the page may not answer or hide comments (pages_manage_engagement is missing)", "trang chưa được cấp quyền trả lời, ẩn bình luận (pages_manage_engagement)";
-    ProblemRefused => "Facebook refused the reply ({})", "Facebook từ chối tin ({})";
+    ProblemRefused => "Facebook refused the reply (error {})", "Facebook từ chối tin (mã lỗi {})";
+    FacebookRefusedCode => "Facebook refused (error {})", "Facebook từ chối (mã lỗi {})";
     ProblemSendingRestricted => "Facebook has restricted the page from sending messages for a while; pagedesk tries again on {} (r: now, once Meta Business Suite shows it lifted)", "Facebook đang tạm hạn chế trang gửi tin nhắn; pagedesk sẽ gửi lại lúc {} (r: gửi ngay, khi Meta Business Suite báo đã hết hạn chế)";
     ProblemRateLimited => "rate limited by Facebook until {}", "Facebook giới hạn đến {}";
     ProblemRetrying => "Facebook is not answering; trying again at {}", "Facebook không phản hồi; thử lại lúc {}";
@@ -833,8 +834,8 @@ mod tests {
             "Facebook giới hạn đến 14:05"
         );
         assert_eq!(
-            vi.reply_problem(Some(ReplyProblem::Refused), "(#100) bad", hm),
-            "Facebook từ chối tin ((#100) bad)"
+            vi.reply_problem(Some(ReplyProblem::Refused), "100: (#100) bad", hm),
+            "Facebook từ chối tin (mã lỗi 100: (#100) bad)"
         );
         assert_eq!(vi.reply_problem(None, "older words", hm), "older words");
         assert_eq!(

@@ -82,6 +82,19 @@ pub enum GraphError {
 }
 
 impl GraphError {
+    /// What Facebook said of a refused request, with its code, in none of pagedesk's languages
+    /// ("100: (#100) Invalid parameter"): the inbox and the CLI word the rest in the staff's.
+    pub fn facebook_words(&self) -> String {
+        match self {
+            GraphError::Invalid {
+                code,
+                subcode,
+                message,
+            } => format!("{}: {message}", code_words(*code, *subcode)),
+            other => other.to_string(),
+        }
+    }
+
     pub fn is_transient(&self) -> bool {
         matches!(self, GraphError::Transient(_) | GraphError::Unreached(_))
     }

@@ -264,7 +264,7 @@ fn refusal(
         Err(GraphError::RateLimited { .. }) => return None,
         // Said to staff in their language by its kind; other refusals in Facebook's words.
         Err(GraphError::Permission { .. }) => Err(ReplyProblem::CommentPermission.code()),
-        Err(error) => Err(error.to_string()),
+        Err(error) => Err(error.facebook_words()),
     };
     if let Err(why) = &outcome {
         tracing::warn!(page = %page_id, comment = %comment, error = %why, "Facebook refused to hide, show or like a comment");

@@ -98,7 +98,7 @@ impl Problem {
             | GraphError::TooMuchData(_) => ReplyProblem::Facebook,
             GraphError::Invalid { .. } | GraphError::ProofRefused { .. } => ReplyProblem::Refused,
         };
-        Problem::new(problem, error.to_string())
+        Problem::new(problem, error.facebook_words())
     }
 }
 

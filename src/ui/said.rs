@@ -160,7 +160,7 @@ pub fn chat_banner(app: &App, clock: Clock) -> Option<(String, bool)> {
     if let Some((asked, why)) = &open.moderation_refused {
         let why = match crate::model::ReplyProblem::parse(why) {
             Some(problem) => tr.reply_problem(Some(problem), why, |t| clock.hm(t)),
-            None => why.clone(),
+            None => tr.f(S::FacebookRefusedCode, &[why]),
         };
         let refused = match asked {
             crate::model::Moderation::Hide => S::HideRefused,
