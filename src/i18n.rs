@@ -266,6 +266,7 @@ strings! {
     CliDiskRoom => "The disk of {} has room again ({} free); the log goes on.", "Ổ đĩa của {} đã có chỗ trống ({} còn trống); nhật ký ghi tiếp.";
     CliDone => "{}: done", "{}: đã xong";
     CliNoConversation => "no conversation {} here (see pagedesk conversations)", "không có hội thoại {} (xem pagedesk conversations)";
+    CliNoThread => "no thread of comments {} here (see pagedesk comments)", "không có chuỗi bình luận {} (xem pagedesk comments)";
     CliStopped => "The sync engine stopped after an internal error ({}); it gave up the engine of {}. Details are in {}.", "Bộ đồng bộ dừng do lỗi nội bộ ({}); đã nhường bộ đồng bộ của {}. Chi tiết trong {}.";
     ConnectExchanged => "Exchanged the user token for a long-lived one: the page tokens it lists do not expire.", "Đã đổi token người dùng lấy token dài hạn: token trang lấy từ nó không hết hạn.";
     ConnectNoApp => "No app_id and app_secret under [graph]: the user token is used as it is, and page tokens from a short-lived user token expire with it (within hours). Add them and run connect again for tokens that do not expire.", "Chưa có app_id và app_secret trong [graph]: token người dùng được dùng nguyên trạng, và token trang lấy từ token ngắn hạn sẽ hết hạn theo (trong vài giờ). Thêm chúng rồi chạy lại connect để có token không hết hạn.";

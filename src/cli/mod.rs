@@ -106,12 +106,12 @@ enum Command {
         json: bool,
     },
     /// Answer a thread of comments (its person's newest comment) in public (`reply`) or once
-    /// privately in Messenger (`private`), or hide its person's comments or show them again
-    /// (`hide`, `show`; a comment's id: that comment alone).
+    /// privately in Messenger (`private`); hide its person's comments, show them again, or like
+    /// them (`hide`, `show`, `like`; a comment's id: that comment alone).
     Comment {
         #[arg(value_enum)]
         action: CommentAction,
-        /// The thread, as `pagedesk comments` lists it (or, to hide or show, a comment).
+        /// The thread, as `pagedesk comments` lists it (or, to hide, show or like, a comment).
         id: String,
         /// The words of a reply.
         text: Option<String>,
@@ -786,7 +786,11 @@ async fn reply(
     } = reply;
     let text = crate::text::clean(text).trim_end().to_owned();
     let Some(conversation) = writes.conversation(conversation_id)? else {
-        eprintln!("{}", tr.f(S::CliNoConversation, &[&conversation_id]));
+        let missing = match comment {
+            true => S::CliNoThread,
+            false => S::CliNoConversation,
+        };
+        eprintln!("{}", tr.f(missing, &[&conversation_id]));
         return Ok(ExitCode::FAILURE);
     };
     if comment && conversation.post_id.is_none() {

@@ -531,6 +531,15 @@ async fn the_comment_commands_refuse_a_messenger_conversation_and_a_reply_too_lo
     let long = "a".repeat(2001);
     let refused = world.pagedesk(&["comment", "reply", &thread, &long]).await;
     assert_ne!(refused.code, 0);
+    let refused = world
+        .pagedesk(&["comment", "private", "nothere", "Dạ"])
+        .await;
+    assert_ne!(refused.code, 0);
+    assert!(
+        refused.stderr.contains("(see pagedesk comments)"),
+        "{}",
+        refused.stderr
+    );
     assert_eq!(posts_to(&world.requests().await, ""), 0, "nothing sent");
 }
 
