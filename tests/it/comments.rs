@@ -260,12 +260,26 @@ async fn hiding_a_thread_hides_its_comments_on_facebook_and_a_refusal_is_kept() 
         thread_under(&world, &post, "Trần Văn Minh", "0901 234 567 gọi em", 600).await;
     let asked = world.pagedesk(&["comment", "hide", &thread]).await;
     assert_eq!(asked.code, 0, "{}", asked.stderr);
-    world.sync().await;
     let hidden = |post: Value| {
         post["comments"].as_array().unwrap()[0]["is_hidden"]
             .as_bool()
             .unwrap()
     };
+    // Facebook down for a moment: no refusal kept, tried again the next round.
+    world
+        .fault(
+            json!({ "method": "POST", "path_contains": comment.as_str(), "count": 1,
+            "fault": { "kind": "error", "code": 2, "http_status": 503,
+                "message": "Service temporarily unavailable" } }),
+        )
+        .await;
+    world.sync().await;
+    let store = pagedesk::store::Store::open(&world.data_dir).unwrap();
+    assert_eq!(
+        store.moderation_refused(&thread.as_str().into()).unwrap(),
+        None
+    );
+    world.sync().await;
     assert!(hidden(world.control.post_on_facebook(&post).await.unwrap()));
     assert_eq!(world.messages(&thread).await[0]["hidden"], true);
 
