@@ -66,7 +66,10 @@ strings! {
     LikeRefused => "⊘ Facebook did not like these comments: {}. +: try again", "⊘ Facebook chưa thích được bình luận: {}. +: thử lại";
     HideRefused => "⊘ Facebook did not hide these comments: {}. H: try again", "⊘ Facebook chưa ẩn được bình luận: {}. H: thử lại";
     ShowRefused => "⊘ Facebook did not show these comments again: {}. H: try again", "⊘ Facebook chưa hiện lại được bình luận: {}. H: thử lại";
-    ThreadBanner => "💬 Comments under the post below. Enter: answer in public · Ctrl-T: privately in Messenger · H: hide or show · +: like", "💬 Bình luận dưới bài viết bên dưới. Enter: trả lời công khai · Ctrl-T: nhắn riêng qua Messenger · H: ẩn hoặc hiện · +: thích";
+    ThreadBanner => "💬 Comments under the post below. Enter: answer in public · {} · H: hide or show · +: like", "💬 Bình luận dưới bài viết bên dưới. Enter: trả lời công khai · {} · H: ẩn hoặc hiện · +: thích";
+    ThreadPrivately => "Ctrl-T: privately in Messenger", "Ctrl-T: nhắn riêng qua Messenger";
+    ThreadAnsweredPrivately => "answered privately already (Facebook takes one)", "đã nhắn riêng rồi (Facebook chỉ cho một lần)";
+    ThreadTooOldPrivately => "no private answer after 7 days", "quá 7 ngày, không nhắn riêng được";
     PostWithoutWords => "(no words: o opens it on Facebook)", "(không có chữ: bấm o để mở trên Facebook)";
     SpamBanner => "Facebook put this conversation in Spam. Reply to remove the spam mark.", "Facebook đã đưa hội thoại này vào mục Spam. Trả lời để gỡ đánh dấu spam.";
     SpamBannerClosed => "Facebook put this conversation in Spam. Its reply window has closed, so no reply can remove the mark.", "Facebook đã đưa hội thoại này vào mục Spam. Đã quá thời hạn trả lời nên không thể gỡ đánh dấu spam bằng tin trả lời.";

@@ -520,7 +520,7 @@ fn comment_stored(tx: &Transaction<'_>, id: &CommentId) -> rusqlite::Result<bool
 
 /// The person's newest comment in thread `thread`, which a private reply answers.
 pub(super) fn newest_comment(
-    tx: &Transaction<'_>,
+    tx: &rusqlite::Connection,
     thread: &ConversationId,
 ) -> std::result::Result<CommentId, super::StoreError> {
     let newest: Option<CommentId> = tx
@@ -532,6 +532,31 @@ pub(super) fn newest_comment(
         .query_row([thread], |r| r.get(0))
         .optional()?;
     newest.ok_or(super::StoreError::CommentReply(CommentRefusal::NoComment))
+}
+
+/// The comment a private reply to thread `thread` goes to (the person's newest), or why
+/// Facebook would not take one: once per comment, within 7 days.
+fn privately_answerable(
+    conn: &rusqlite::Connection,
+    thread: &ConversationId,
+    now: DateTime<Utc>,
+) -> std::result::Result<CommentId, super::StoreError> {
+    let comment = newest_comment(conn, thread)?;
+    let (written, answered): (i64, Option<i64>) = conn.query_row(
+        "SELECT m.created_time, k.private_reply FROM messages m
+         JOIN comments k ON k.id = m.fb_id WHERE m.fb_id = ?1",
+        [&comment],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if answered.is_some() {
+        return Err(super::StoreError::CommentReply(
+            CommentRefusal::AnsweredPrivately,
+        ));
+    }
+    if now - to_time(written) > PRIVATE_REPLY_WITHIN {
+        return Err(super::StoreError::CommentReply(CommentRefusal::TooOld));
+    }
+    Ok(comment)
 }
 
 /// The comment a public answer to thread `thread` goes under: the top-level comment of the
@@ -572,21 +597,7 @@ impl Store {
         if !thread_exists {
             return Err(super::StoreError::NoConversation(thread.to_string()));
         }
-        let comment = newest_comment(&tx, thread)?;
-        let (written, answered): (i64, Option<i64>) = tx.query_row(
-            "SELECT m.created_time, k.private_reply FROM messages m
-             JOIN comments k ON k.id = m.fb_id WHERE m.fb_id = ?1",
-            [&comment],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        if answered.is_some() {
-            return Err(super::StoreError::CommentReply(
-                CommentRefusal::AnsweredPrivately,
-            ));
-        }
-        if now - to_time(written) > PRIVATE_REPLY_WITHIN {
-            return Err(super::StoreError::CommentReply(CommentRefusal::TooOld));
-        }
+        let comment = privately_answerable(&tx, thread, now)?;
         let sent_by = Some(staff.as_str()).filter(|s| !s.is_empty());
         let via = Via::Private(comment.clone());
         let message_id = queue_reply(&tx, thread, text, &via, now, sent_by)?;
@@ -750,6 +761,21 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// Why thread `thread`'s newest comment can no longer be answered privately, if it cannot
+    /// (answered so already, or older than 7 days): the thread's banner says so before
+    /// staff try.
+    pub fn private_reply_refusal(
+        &self,
+        thread: &ConversationId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<CommentRefusal>> {
+        match privately_answerable(&self.conn, thread, now) {
+            Ok(_) => Ok(None),
+            Err(super::StoreError::CommentReply(refusal)) => Ok(Some(refusal)),
+            Err(error) => Err(error),
+        }
     }
 
     /// What Facebook last refused to do with a comment of thread `thread`, and why, if it

@@ -137,10 +137,18 @@ pub struct Open {
     pub others: Vec<Presence>,
     /// When the chat began showing it (passing over it in the list shows it too).
     pub shown_at: std::time::Instant,
-    /// The post a thread of comments is under.
-    pub post: Option<crate::store::comments::PostRow>,
+    /// A thread of comments' post, and what the page may do there; `None`: Messenger.
+    pub under_post: Option<UnderPost>,
+}
+
+/// The post a thread of comments is under, and what the page may do with the comments.
+#[derive(Debug, Clone)]
+pub struct UnderPost {
+    pub post: crate::store::comments::PostRow,
     /// What Facebook last refused to do with the thread's comments, and why, when it did.
     pub moderation_refused: Option<(crate::model::Moderation, String)>,
+    /// Why the newest comment can no longer be answered privately, when it cannot.
+    pub private_refusal: Option<crate::model::CommentRefusal>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -582,8 +590,7 @@ impl App {
             scroll: 0,
             others: Vec::new(),
             shown_at: std::time::Instant::now(),
-            post: self.store.post_of(id).ok().flatten(),
-            moderation_refused: self.store.moderation_refused(id).ok().flatten(),
+            under_post: self.under_post(id),
         });
         // A picture that could not be had is asked for again when its conversation is opened
         // anew (Facebook may have been down).
@@ -610,6 +617,20 @@ impl App {
         }
     }
 
+    /// What the chat shows above a thread of comments: its post, and what the page may do.
+    fn under_post(&self, id: &ConversationId) -> Option<UnderPost> {
+        let post = self.store.post_of(id).ok().flatten()?;
+        Some(UnderPost {
+            post,
+            moderation_refused: self.store.moderation_refused(id).ok().flatten(),
+            private_refusal: self
+                .store
+                .private_reply_refusal(id, self.now())
+                .ok()
+                .flatten(),
+        })
+    }
+
     fn refresh_open(&mut self) {
         let Some(id) = self.chat.open.as_ref().map(|o| o.conversation.id.clone()) else {
             self.show_selected();
@@ -617,13 +638,14 @@ impl App {
         };
         let conversation = self.store.conversation(&id).ok().flatten();
         let messages = self.store.messages(&id).ok();
-        let refused = self.store.moderation_refused(&id).ok().flatten();
+        // A post the webhook stored bare gets its words and picture from the next poll.
+        let under_post = self.under_post(&id);
         if let (Some(open), Some(conversation), Some(messages)) =
             (self.chat.open.as_mut(), conversation, messages)
         {
             open.conversation = conversation;
             open.messages = messages;
-            open.moderation_refused = refused;
+            open.under_post = under_post;
         }
         self.want_pictures();
         self.load_others();

@@ -427,7 +427,7 @@ pub fn chat_lines(app: &App, width: u16, clock: Clock) -> Option<ChatLines> {
         // A thread's post stands first, in its words; a buyer's way here (an ad, a link) else.
         // A post the webhook named is stored bare until the next poll reads its words (a
         // photo posted without words has none).
-        origin: match &open.post {
+        origin: match open.under_post.as_ref().map(|under| &under.post) {
             Some(post) => Some(
                 match crate::text::fit(post.message.replace('\n', " ").trim(), POST_SHOWN)
                     .trim_end()

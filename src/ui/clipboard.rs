@@ -106,7 +106,7 @@ impl App {
         };
         // A thread opens its post: at the link Facebook gave (a web link, checked when read),
         // else at the post's id, written as a path segment (encoded), not pasted in.
-        let (said, url) = match &open.post {
+        let (said, url) = match open.under_post.as_ref().map(|under| &under.post) {
             Some(post) => (
                 S::OpenPost,
                 post.permalink.clone().unwrap_or_else(|| {

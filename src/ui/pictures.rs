@@ -91,8 +91,8 @@ pub fn post_picture(
 /// The picture drawn above the open conversation's messages: the ad the buyer came from, or
 /// the post a thread is under.
 pub fn origin_picture(open: &super::app::Open) -> Option<PictureWanted> {
-    match &open.post {
-        Some(post) => post_picture(&open.conversation.page_id, post),
+    match &open.under_post {
+        Some(under) => post_picture(&open.conversation.page_id, &under.post),
         None => ad_photo(&open.conversation),
     }
 }

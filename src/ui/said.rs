@@ -157,20 +157,29 @@ pub fn token_banners(app: &App, width: u16) -> Vec<String> {
 pub fn chat_banner(app: &App, clock: Clock) -> Option<(String, bool)> {
     let open = app.chat.open.as_ref()?;
     let tr = app.tr;
-    if let Some((asked, why)) = &open.moderation_refused {
-        let why = match crate::model::ReplyProblem::parse(why) {
-            Some(problem) => tr.reply_problem(Some(problem), why, |t| clock.hm(t)),
-            None => tr.f(S::FacebookRefusedCode, &[why]),
+    if let Some(under) = &open.under_post {
+        if let Some((asked, why)) = &under.moderation_refused {
+            let why = match crate::model::ReplyProblem::parse(why) {
+                Some(problem) => tr.reply_problem(Some(problem), why, |t| clock.hm(t)),
+                None => tr.f(S::FacebookRefusedCode, &[why]),
+            };
+            let refused = match asked {
+                crate::model::Moderation::Hide => S::HideRefused,
+                crate::model::Moderation::Show => S::ShowRefused,
+                crate::model::Moderation::Like => S::LikeRefused,
+            };
+            return Some((tr.f(refused, &[&why]), true));
+        }
+        // What the page may do here, the private answer's rules included, before staff try.
+        let private = match under.private_refusal {
+            None => tr.t(S::ThreadPrivately).to_owned(),
+            Some(crate::model::CommentRefusal::AnsweredPrivately) => {
+                tr.t(S::ThreadAnsweredPrivately).to_owned()
+            }
+            Some(crate::model::CommentRefusal::TooOld) => tr.t(S::ThreadTooOldPrivately).to_owned(),
+            Some(refusal) => tr.comment_refusal(refusal),
         };
-        let refused = match asked {
-            crate::model::Moderation::Hide => S::HideRefused,
-            crate::model::Moderation::Show => S::ShowRefused,
-            crate::model::Moderation::Like => S::LikeRefused,
-        };
-        return Some((tr.f(refused, &[&why]), true));
-    }
-    if open.post.is_some() {
-        return Some((tr.t(S::ThreadBanner).to_owned(), false));
+        return Some((tr.f(S::ThreadBanner, &[&private]), false));
     }
     if !open.conversation.can_reply {
         Some((format!("⊘ {}", tr.t(S::CannotReplyBanner)), true))

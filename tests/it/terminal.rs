@@ -1706,6 +1706,10 @@ async fn ctrl_t_answers_a_comment_privately_h_hides_and_plus_likes_the_persons_c
             s.contains("✓ sent · private")
         })
         .await;
+    // The banner says no second private answer is possible, before anyone tries.
+    terminal
+        .wait_for_text("answered privately already (Facebook takes one)")
+        .await;
     terminal.type_text("\u{1b}");
     terminal.type_text("H");
     terminal
