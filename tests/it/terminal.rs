@@ -536,7 +536,7 @@ async fn keys_rebound_in_the_config_drive_the_inbox_and_its_help() {
     two_buyers(&world).await;
 
     // Tall enough that the help's first screen reaches the quit key.
-    let mut terminal = Terminal::start(&world, 100, 45);
+    let mut terminal = Terminal::start(&world, 100, 52);
     terminal.wait_for_text("Q quit").await;
     terminal
         .wait_for("the newest conversation shown", |s| {
