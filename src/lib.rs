@@ -12,6 +12,7 @@ pub mod keymap;
 pub mod log_file;
 pub mod log_repeats;
 pub mod model;
+pub mod orders;
 pub mod store;
 pub mod sync;
 pub mod text;

@@ -1,0 +1,249 @@
+//! The shop's catalogue: a CSV file it keeps (`[orders] catalogue`), with a header naming the
+//! columns `code`, `name`, `price` (whole đồng, written as staff write it), and optionally
+//! `variant` (size, colour), `stock` and `photo` (a file in the product-photo folder). UTF-8,
+//! with or without the BOM Excel writes. Read again whenever the file changes.
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use serde::Serialize;
+
+/// One thing the shop sells, as the catalogue lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Product {
+    pub code: String,
+    pub name: String,
+    pub variant: Option<String>,
+    pub price: i64,
+    pub stock: Option<i64>,
+    pub photo: Option<String>,
+}
+
+/// Why the catalogue cannot be used: said with the file and the line.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogueError {
+    #[error("cannot read the catalogue {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the catalogue {path} has no `{column}` column in its first line")]
+    Column { path: PathBuf, column: &'static str },
+    #[error("the catalogue {path}, line {line}: {problem}")]
+    Line {
+        path: PathBuf,
+        line: u64,
+        problem: String,
+    },
+}
+
+/// The products of a catalogue file, read again when the file changes.
+#[derive(Debug, Clone)]
+pub struct Catalogue {
+    path: PathBuf,
+    read_at: Option<SystemTime>,
+    products: Vec<Product>,
+}
+
+impl Catalogue {
+    /// The catalogue at `path`, read now.
+    pub fn open(path: &Path) -> Result<Catalogue, CatalogueError> {
+        let mut catalogue = Catalogue {
+            path: path.to_owned(),
+            read_at: None,
+            products: Vec::new(),
+        };
+        catalogue.refresh()?;
+        Ok(catalogue)
+    }
+
+    /// Reads the file again if it changed since it was read; a file that cannot be used now
+    /// leaves the products as they were, and says why.
+    pub fn refresh(&mut self) -> Result<(), CatalogueError> {
+        let read = |source| CatalogueError::Read {
+            path: self.path.clone(),
+            source,
+        };
+        let modified = std::fs::metadata(&self.path)
+            .and_then(|m| m.modified())
+            .map_err(read)?;
+        if self.read_at == Some(modified) {
+            return Ok(());
+        }
+        let bytes = std::fs::read(&self.path).map_err(read)?;
+        self.products = parse(&self.path, &bytes)?;
+        self.read_at = Some(modified);
+        Ok(())
+    }
+
+    pub fn products(&self) -> &[Product] {
+        &self.products
+    }
+
+    /// The product of code `code` (as typed: case and accents ignored).
+    pub fn product(&self, code: &str) -> Option<&Product> {
+        let wanted = crate::text::fold(code.trim());
+        self.products
+            .iter()
+            .find(|p| crate::text::fold(&p.code) == wanted)
+    }
+
+    /// The products whose code, name or variant hold every word typed, accents ignored (as
+    /// search does): "vay hoa m" finds "Váy hoa nhí · M".
+    pub fn matching(&self, typed: &str) -> Vec<&Product> {
+        let words: Vec<String> = crate::text::fold(typed)
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+        self.products
+            .iter()
+            .filter(|p| {
+                let text = crate::text::fold(&format!(
+                    "{} {} {}",
+                    p.code,
+                    p.name,
+                    p.variant.as_deref().unwrap_or_default()
+                ));
+                words.iter().all(|w| text.contains(w.as_str()))
+            })
+            .collect()
+    }
+}
+
+fn parse(path: &Path, bytes: &[u8]) -> Result<Vec<Product>, CatalogueError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(bytes);
+    let line_problem = |line: u64, problem: String| CatalogueError::Line {
+        path: path.to_owned(),
+        line,
+        problem,
+    };
+    let header = reader
+        .headers()
+        .map_err(|e| line_problem(1, e.to_string()))?
+        .clone();
+    let column = |name: &'static str| {
+        header
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name))
+    };
+    let required = |name: &'static str| {
+        column(name).ok_or(CatalogueError::Column {
+            path: path.to_owned(),
+            column: name,
+        })
+    };
+    let (code, name, price) = (required("code")?, required("name")?, required("price")?);
+    let (variant, stock, photo) = (column("variant"), column("stock"), column("photo"));
+    let mut products = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            line_problem(line, e.to_string())
+        })?;
+        let line = record.position().map_or(0, |p| p.line());
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        // Buyers never write the catalogue, but its text reaches the terminal: cleaned.
+        let field = |at: Option<usize>| {
+            at.and_then(|at| record.get(at))
+                .map(crate::text::clean_line)
+                .filter(|v| !v.is_empty())
+        };
+        let Some(code_value) = field(Some(code)) else {
+            return Err(line_problem(line, "no code".to_owned()));
+        };
+        let price_typed = field(Some(price)).unwrap_or_default();
+        let Some(price_value) = super::parse_dong(&price_typed) else {
+            return Err(line_problem(
+                line,
+                format!("the price {price_typed:?} is not an amount"),
+            ));
+        };
+        let stock_value =
+            match field(stock) {
+                None => None,
+                Some(typed) => Some(typed.parse::<i64>().map_err(|_| {
+                    line_problem(line, format!("the stock {typed:?} is not a number"))
+                })?),
+            };
+        products.push(Product {
+            code: code_value,
+            name: field(Some(name)).unwrap_or_default(),
+            variant: field(variant),
+            price: price_value,
+            stock: stock_value,
+            photo: field(photo),
+        });
+    }
+    Ok(products)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHOP: &str = "\u{feff}code,name,variant,price,stock,photo\n\
+        VH-M,Váy hoa nhí,M,350.000,4,vay-hoa.jpg\n\
+        VH-L,Váy hoa nhí,L,350k,,\n\
+        AT01,\"Áo thun, cổ tròn\",Trắng,\"150,000đ\",10,\n\n";
+
+    fn catalogue(text: &str) -> Result<Catalogue, CatalogueError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("catalogue.csv");
+        std::fs::write(&path, text).unwrap();
+        let catalogue = Catalogue::open(&path);
+        drop(dir);
+        catalogue
+    }
+
+    #[test]
+    fn a_catalogue_as_excel_saves_it_is_read_with_its_prices_in_dong() {
+        let catalogue = catalogue(SHOP).unwrap();
+        assert_eq!(catalogue.products().len(), 3);
+        let shirt = catalogue.product("at01").unwrap();
+        assert_eq!(shirt.name, "Áo thun, cổ tròn");
+        assert_eq!(shirt.price, 150_000);
+        assert_eq!(catalogue.product("VH-L").unwrap().stock, None);
+        let found: Vec<&str> = catalogue
+            .matching("vay hoa m")
+            .iter()
+            .map(|p| p.code.as_str())
+            .collect();
+        assert_eq!(found, ["VH-M"]);
+    }
+
+    #[test]
+    fn a_catalogue_that_cannot_be_used_says_where() {
+        let no_price = catalogue("code,name\nA,B\n").unwrap_err().to_string();
+        assert!(no_price.contains("no `price` column"), "{no_price}");
+        let bad = catalogue("code,name,price\nA,B,350\nC,D,ba trăm\n")
+            .unwrap_err()
+            .to_string();
+        assert!(bad.contains("line 3") && bad.contains("ba trăm"), "{bad}");
+    }
+
+    #[test]
+    fn a_changed_file_is_read_again_and_a_broken_one_keeps_the_last_good() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("catalogue.csv");
+        std::fs::write(&path, "code,name,price\nA,Áo,100k\n").unwrap();
+        let mut catalogue = Catalogue::open(&path).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(&path, "code,name,price\nA,Áo,120k\nB,Quần,200k\n").unwrap();
+        let file = std::fs::File::options().write(true).open(&path).unwrap();
+        file.set_modified(SystemTime::now() + std::time::Duration::from_secs(1))
+            .unwrap();
+        catalogue.refresh().unwrap();
+        assert_eq!(catalogue.product("a").unwrap().price, 120_000);
+        std::fs::write(&path, "code,name\n").unwrap();
+        file.set_modified(SystemTime::now() + std::time::Duration::from_secs(2))
+            .unwrap();
+        assert!(catalogue.refresh().is_err());
+        assert_eq!(catalogue.products().len(), 2);
+    }
+}

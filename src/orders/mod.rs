@@ -1,0 +1,196 @@
+//! Orders closed in a conversation: their states and the moves between them, amounts in whole
+//! đồng as Vietnamese shops write them, and the checks a shop makes before an order is kept.
+//! The catalogue the lines are picked from is in [`catalogue`]; the store keeps the orders.
+
+pub mod catalogue;
+
+use serde::Serialize;
+
+/// Where an order is in its life. `New` until staff confirm it with the buyer; shipped with
+/// a carrier's tracking code; then delivered, or returned by the buyer ("bom hàng"); or
+/// cancelled before it left.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub enum OrderState {
+    New,
+    Confirmed,
+    Shipped,
+    Delivered,
+    Returned,
+    Cancelled,
+}
+
+impl OrderState {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// Whether an order in this state may move to `next`: forward along its life, never back,
+    /// and not out of an end.
+    pub fn may_become(self, next: OrderState) -> bool {
+        use OrderState::*;
+        matches!(
+            (self, next),
+            (New, Confirmed | Cancelled)
+                | (Confirmed, Shipped | Cancelled)
+                | (Shipped, Delivered | Returned)
+        )
+    }
+}
+
+/// An amount in đồng, written the Vietnamese way: `350.000đ`, `-20.000đ`.
+pub fn dong(amount: i64) -> String {
+    let digits = amount.unsigned_abs().to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3 + 2);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            grouped.push('.');
+        }
+        grouped.push(digit);
+    }
+    let sign = if amount < 0 { "-" } else { "" };
+    format!("{sign}{grouped}đ")
+}
+
+/// An amount as staff type it: `350000`, `350.000`, `350,000`, `350k`, `350.000đ`, `1tr2`
+/// (1.200.000). `None` when it is not one.
+pub fn parse_dong(typed: &str) -> Option<i64> {
+    let typed = typed.trim().to_lowercase();
+    let typed = typed
+        .strip_suffix('đ')
+        .or_else(|| typed.strip_suffix("vnd"))
+        .unwrap_or(&typed)
+        .trim();
+    let plain = |s: &str| -> Option<i64> {
+        let digits: String = s
+            .chars()
+            .filter(|c| !matches!(c, '.' | ',' | ' '))
+            .collect();
+        if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        digits.parse().ok()
+    };
+    if let Some(thousands) = typed.strip_suffix('k') {
+        return plain(thousands)?.checked_mul(1_000);
+    }
+    if let Some((millions, rest)) = typed.split_once("tr") {
+        let millions = plain(millions)?.checked_mul(1_000_000)?;
+        // "1tr2" is 1.200.000, "1tr25" 1.250.000.
+        let rest = match rest {
+            "" => 0,
+            digits if digits.len() <= 3 && digits.chars().all(|c| c.is_ascii_digit()) => {
+                let scale = 10_i64.pow(6 - digits.len() as u32);
+                digits.parse::<i64>().ok()? * scale
+            }
+            _ => return None,
+        };
+        return millions.checked_add(rest);
+    }
+    plain(&typed)
+}
+
+/// The one Vietnamese phone number `typed` is, as one dials it (`0912345678`); `None` when it
+/// is not exactly one.
+pub fn phone(typed: &str) -> Option<String> {
+    let typed = typed.trim();
+    match crate::text::phone_numbers(typed).as_slice() {
+        [(at, number)] if *at == (0..typed.len()) => Some(number.clone()),
+        _ => None,
+    }
+}
+
+/// Why an order is not kept, or a change not made: said to staff in their language.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OrderRefusal {
+    #[error("an order needs at least one line")]
+    NoLines,
+    #[error("{0} is not a Vietnamese phone number")]
+    Phone(String),
+    #[error("an order needs the delivery address")]
+    NoAddress,
+    #[error("no product {0} in the catalogue")]
+    NoProduct(String),
+    #[error("{0} is not an amount or a quantity")]
+    Amount(String),
+    #[error("the total is below zero: the discount is larger than the order")]
+    BelowZero,
+    #[error("no order {0}")]
+    NoOrder(i64),
+    #[error("a {from} order cannot become {to}")]
+    Move { from: OrderState, to: OrderState },
+    #[error("the order was changed by {by} meanwhile: look at it again before changing it")]
+    ChangedMeanwhile { by: String },
+    #[error("shipping needs the carrier and the tracking code")]
+    NoTracking,
+}
+
+impl std::fmt::Display for OrderState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strum::IntoEnumIterator;
+
+    #[test]
+    fn amounts_are_written_and_read_the_vietnamese_way() {
+        assert_eq!(dong(350_000), "350.000đ");
+        assert_eq!(dong(1_250_000), "1.250.000đ");
+        assert_eq!(dong(0), "0đ");
+        assert_eq!(dong(-20_000), "-20.000đ");
+        for (typed, amount) in [
+            ("350000", 350_000),
+            ("350.000", 350_000),
+            ("350,000đ", 350_000),
+            ("350k", 350_000),
+            ("1tr2", 1_200_000),
+            ("1tr25", 1_250_000),
+            ("2tr", 2_000_000),
+            (" 30.000 VND ", 30_000),
+        ] {
+            assert_eq!(parse_dong(typed), Some(amount), "{typed}");
+        }
+        for typed in ["", "abc", "-5", "1tr2345", "99999999999999999999"] {
+            assert_eq!(parse_dong(typed), None, "{typed}");
+        }
+    }
+
+    #[test]
+    fn a_phone_is_one_vietnamese_number_and_nothing_else() {
+        assert_eq!(phone(" 0912.345.678 ").as_deref(), Some("0912345678"));
+        assert_eq!(phone("+84 912 345 678").as_deref(), Some("0912345678"));
+        assert_eq!(phone("0912 345 678 hoặc 0987 654 321"), None);
+        assert_eq!(phone("0212345678"), None);
+        assert_eq!(phone("gọi 0912345678"), None);
+    }
+
+    #[test]
+    fn an_order_moves_forward_only_and_not_out_of_an_end() {
+        use OrderState::*;
+        assert!(New.may_become(Confirmed));
+        assert!(Confirmed.may_become(Shipped));
+        assert!(Shipped.may_become(Returned));
+        assert!(!Shipped.may_become(Cancelled));
+        assert!(!Confirmed.may_become(New));
+        for end in [Delivered, Returned, Cancelled] {
+            assert!(OrderState::iter().all(|next| !end.may_become(next)));
+        }
+    }
+}
