@@ -100,7 +100,7 @@ pub fn parse_dong(typed: &str) -> Option<i64> {
         };
         return millions.checked_add(rest);
     }
-    plain(&typed)
+    plain(typed)
 }
 
 /// The one Vietnamese phone number `typed` is, as one dials it (`0912345678`); `None` when it
