@@ -83,6 +83,8 @@ pub struct Config {
     pub webhook: WebhookSettings,
     #[serde(default)]
     pub comments: CommentSettings,
+    #[serde(default)]
+    pub orders: OrderSettings,
     /// `[keys.<mode>]`: the config's changes to the default bindings.
     #[serde(default, rename = "keys")]
     key_overrides: KeyOverrides,
@@ -171,6 +173,15 @@ impl Default for SyncSettings {
             human_agent_tag: true,
         }
     }
+}
+
+/// `[orders]`: the orders closed in conversations.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OrderSettings {
+    /// The shop's catalogue: a CSV file with `code`, `name`, `price` and optionally `variant`,
+    /// `stock` and `photo` columns (see `orders::catalogue`).
+    pub catalogue: Option<PathBuf>,
 }
 
 /// `[comments]`: the comments under the pages' posts.

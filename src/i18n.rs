@@ -269,6 +269,26 @@ strings! {
     CliDiskRoom => "The disk of {} has room again ({} free); the log goes on.", "Ổ đĩa của {} đã có chỗ trống ({} còn trống); nhật ký ghi tiếp.";
     CliDone => "{}: done", "{}: đã xong";
     CliNoConversation => "no conversation {} here (see pagedesk conversations)", "không có hội thoại {} (xem pagedesk conversations)";
+    CliNoOrders => "No orders in that period.", "Không có đơn nào trong khoảng này.";
+    OrderSummary => "#{} {} · {} · {} · {} · total {} (collect {}) · {}", "#{} {} · {} · {} · {} · tổng {} (thu hộ {}) · {}";
+    OrderHistory => "This phone number's earlier orders: {}.", "Số điện thoại này đã có đơn: {}.";
+    OrderHistoryReturned => "⚠ This phone number's earlier orders: {}. A buyer who returned a parcel before: confirm before shipping.", "⚠ Số điện thoại này đã có đơn: {}. Khách từng hoàn đơn: gọi xác nhận trước khi gửi hàng.";
+    OrderNew => "new", "mới";
+    OrderConfirmed => "confirmed", "đã xác nhận";
+    OrderShipped => "shipped", "đang giao";
+    OrderDelivered => "delivered", "đã giao";
+    OrderReturned => "returned", "bị hoàn";
+    OrderCancelled => "cancelled", "đã huỷ";
+    OrderNoLines => "an order needs at least one line", "đơn cần ít nhất một món";
+    OrderBadPhone => "{} is not a Vietnamese phone number", "{} không phải số điện thoại Việt Nam";
+    OrderNoAddress => "an order needs the delivery address", "đơn cần địa chỉ giao hàng";
+    OrderNoProduct => "no product {} in the catalogue", "không có mã {} trong danh mục sản phẩm";
+    OrderBadAmount => "{} is not an amount or a quantity", "{} không phải số tiền hay số lượng";
+    OrderBelowZero => "the total is below zero: the discount is larger than the order", "tổng tiền âm: giảm giá lớn hơn giá trị đơn";
+    OrderMissing => "no order #{}", "không có đơn #{}";
+    OrderCannotMove => "a {} order cannot become {}", "đơn {} không chuyển sang {} được";
+    OrderChangedMeanwhile => "{} changed this order meanwhile: look at it again before changing it", "{} vừa sửa đơn này: xem lại đơn trước khi sửa";
+    OrderNoTracking => "shipping needs the carrier and the tracking code (--carrier, --tracking)", "gửi hàng cần hãng vận chuyển và mã vận đơn (--carrier, --tracking)";
     CliNoThread => "no thread of comments {} here (see pagedesk comments)", "không có chuỗi bình luận {} (xem pagedesk comments)";
     CliStopped => "The sync engine stopped after an internal error ({}); it gave up the engine of {}. Details are in {}.", "Bộ đồng bộ dừng do lỗi nội bộ ({}); đã nhường bộ đồng bộ của {}. Chi tiết trong {}.";
     ConnectExchanged => "Exchanged the user token for a long-lived one: the page tokens it lists do not expire.", "Đã đổi token người dùng lấy token dài hạn: token trang lấy từ nó không hết hạn.";
@@ -669,6 +689,39 @@ impl Tr {
     }
 
     /// Why a reply to a comment is refused before it is stored, in this language.
+    /// An order's state in this language.
+    pub fn order_state(self, state: crate::orders::OrderState) -> &'static str {
+        use crate::orders::OrderState;
+        self.t(match state {
+            OrderState::New => S::OrderNew,
+            OrderState::Confirmed => S::OrderConfirmed,
+            OrderState::Shipped => S::OrderShipped,
+            OrderState::Delivered => S::OrderDelivered,
+            OrderState::Returned => S::OrderReturned,
+            OrderState::Cancelled => S::OrderCancelled,
+        })
+    }
+
+    /// Why an order was not kept, or a change not made, in this language.
+    pub fn order_refusal(self, refusal: &crate::orders::OrderRefusal) -> String {
+        use crate::orders::OrderRefusal;
+        match refusal {
+            OrderRefusal::NoLines => self.t(S::OrderNoLines).to_owned(),
+            OrderRefusal::Phone(typed) => self.f(S::OrderBadPhone, &[typed]),
+            OrderRefusal::NoAddress => self.t(S::OrderNoAddress).to_owned(),
+            OrderRefusal::NoProduct(code) => self.f(S::OrderNoProduct, &[code]),
+            OrderRefusal::Amount(typed) => self.f(S::OrderBadAmount, &[typed]),
+            OrderRefusal::BelowZero => self.t(S::OrderBelowZero).to_owned(),
+            OrderRefusal::NoOrder(id) => self.f(S::OrderMissing, &[id]),
+            OrderRefusal::Move { from, to } => self.f(
+                S::OrderCannotMove,
+                &[&self.order_state(*from), &self.order_state(*to)],
+            ),
+            OrderRefusal::ChangedMeanwhile { by } => self.f(S::OrderChangedMeanwhile, &[by]),
+            OrderRefusal::NoTracking => self.t(S::OrderNoTracking).to_owned(),
+        }
+    }
+
     pub fn comment_refusal(self, refusal: crate::model::CommentRefusal) -> String {
         use crate::model::CommentRefusal;
         self.t(match refusal {

@@ -3,6 +3,7 @@
 mod connect;
 mod demo;
 mod doctor;
+mod orders;
 mod output;
 mod startup;
 mod team;
@@ -27,6 +28,7 @@ use crate::store::private::LOG_FILE;
 use crate::store::{Lease, ListQuery, Store, StoreError};
 use crate::sync::{Delivery, Engine, EngineCommand, PageOutcome, SyncEvent, Trigger};
 use crate::text::fit;
+pub use orders::CSV_COLUMNS as ORDER_CSV_COLUMNS;
 use output::local_time;
 pub use startup::{build_engine, open_inbox, open_store, secure_data_dir, start_log};
 
@@ -176,6 +178,53 @@ enum Command {
         since: String,
         #[arg(long)]
         json: bool,
+    },
+    /// The orders taken, newest first (`--csv`: UTF-8 with a BOM, for Excel, a POS or a
+    /// carrier's bulk upload).
+    Orders {
+        /// How far back: "24h", "7d", "30d".
+        #[arg(long, default_value = "7d")]
+        since: String,
+        #[arg(long, value_enum)]
+        state: Option<crate::orders::OrderState>,
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        #[arg(long)]
+        csv: bool,
+    },
+    /// Take an order in a conversation (`order new CONVERSATION_ID --item CODE:QTY --phone ...
+    /// --address ...`), or move one along (`order ID confirm|ship|deliver|return|cancel`;
+    /// shipping with `--carrier` and `--tracking`).
+    Order {
+        /// `new`, or the order's number.
+        what: String,
+        /// After `new`: the conversation; after a number: confirm, ship, deliver, return or
+        /// cancel.
+        then: String,
+        /// A product of the catalogue (`[orders] catalogue`) and how many: `VH-M:2`.
+        #[arg(long = "item")]
+        items: Vec<String>,
+        /// A line typed freely: `NAME:QUANTITY:PRICE` (`Túi quà:1:20k`).
+        #[arg(long = "line")]
+        lines: Vec<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        address: Option<String>,
+        /// The shipping fee the buyer pays (`30k`).
+        #[arg(long)]
+        shipping: Option<String>,
+        #[arg(long)]
+        discount: Option<String>,
+        /// Paid by bank transfer (else the carrier collects the total on delivery).
+        #[arg(long)]
+        transfer: bool,
+        #[arg(long)]
+        note: Option<String>,
+        #[arg(long)]
+        carrier: Option<String>,
+        #[arg(long)]
+        tracking: Option<String>,
     },
     /// Check each page: token, access to conversations, spam sync, waiting spam, last sync.
     Doctor,
@@ -450,6 +499,73 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         } => team::note(tr, &mut staff_store()?, conversation_id, text),
         Command::Stats { since, json } => {
             team::stats(tr, &store.lock().expect("store"), since, *json)
+        }
+        Command::Orders {
+            since,
+            state,
+            json,
+            csv,
+        } => orders::list(
+            tr,
+            &store.lock().expect("store"),
+            since,
+            *state,
+            *json,
+            *csv,
+        ),
+        Command::Order {
+            what,
+            then,
+            items,
+            lines,
+            phone,
+            address,
+            shipping,
+            discount,
+            transfer,
+            note,
+            carrier,
+            tracking,
+        } => {
+            let mut writes = staff_store()?;
+            if what == "new" {
+                let catalogue = match &cli.config()?.orders.catalogue {
+                    Some(path) => Some(crate::orders::catalogue::Catalogue::open(path)?),
+                    None => None,
+                };
+                let taken = orders::Taken {
+                    conversation_id: then,
+                    items,
+                    lines,
+                    phone: phone.as_deref(),
+                    address: address.as_deref(),
+                    shipping: shipping.as_deref(),
+                    discount: discount.as_deref(),
+                    transfer: *transfer,
+                    note: note.as_deref(),
+                };
+                return orders::take(tr, &mut writes, catalogue.as_ref(), &taken);
+            }
+            let id = what
+                .trim_start_matches('#')
+                .parse::<i64>()
+                .map_err(|_| anyhow::anyhow!("`{what}`: an order's number, or `new`"))?;
+            let to = match then.as_str() {
+                "confirm" => crate::orders::OrderState::Confirmed,
+                "ship" => crate::orders::OrderState::Shipped,
+                "deliver" => crate::orders::OrderState::Delivered,
+                "return" => crate::orders::OrderState::Returned,
+                "cancel" => crate::orders::OrderState::Cancelled,
+                other => anyhow::bail!("`{other}`: confirm, ship, deliver, return or cancel"),
+            };
+            orders::move_along(
+                tr,
+                &mut writes,
+                id,
+                to,
+                carrier.as_deref(),
+                tracking.as_deref(),
+            )
         }
         Command::Doctor => doctor::run(&cli.config()?, &store, &data_dir).await,
         Command::Emulator { .. } | Command::Demo | Command::Connect { .. } => {

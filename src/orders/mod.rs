@@ -15,6 +15,8 @@ use serde::Serialize;
     Copy,
     PartialEq,
     Eq,
+    PartialOrd,
+    Ord,
     Hash,
     Serialize,
     strum::EnumString,

@@ -6,6 +6,7 @@ mod changes;
 pub mod comments;
 mod inbox;
 mod lease;
+pub mod orders;
 mod outbox;
 pub mod pictures;
 pub mod private;
@@ -65,6 +66,8 @@ pub enum StoreError {
     NoConversation(String),
     #[error("{0}")]
     CommentReply(crate::model::CommentRefusal),
+    #[error("{0}")]
+    Order(crate::orders::OrderRefusal),
     #[error("a label needs a name")]
     EmptyLabel,
     #[error("there is a label named {0} already")]

@@ -562,4 +562,53 @@ CREATE TABLE comment_people (
     PRIMARY KEY (page_id, commenter_id)
 );
 "#,
+    r#"
+-- Orders closed in a conversation (or a thread of comments): the buyer's name, phone and
+-- address as staff confirmed them; amounts in whole đồng; `version` counts the changes, so
+-- that two staff changing one order at once cannot overwrite each other unseen.
+CREATE TABLE orders (
+    id              INTEGER PRIMARY KEY,
+    conversation_id TEXT NOT NULL,
+    page_id         TEXT NOT NULL,
+    customer_name   TEXT NOT NULL,
+    phone           TEXT NOT NULL,
+    address         TEXT NOT NULL,
+    state           TEXT NOT NULL DEFAULT 'new',
+    carrier         TEXT,
+    tracking        TEXT,
+    shipping_fee    INTEGER NOT NULL DEFAULT 0,
+    discount        INTEGER NOT NULL DEFAULT 0,
+    -- 'cod': the carrier collects the total on delivery; 'transfer': paid before.
+    paid_by         TEXT NOT NULL DEFAULT 'cod',
+    note            TEXT NOT NULL DEFAULT '',
+    created_by      TEXT NOT NULL,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL,
+    version         INTEGER NOT NULL DEFAULT 1
+);
+-- A buyer is known across pages by their phone (Facebook gives each page its own id).
+CREATE INDEX orders_by_phone ON orders(phone);
+CREATE INDEX orders_by_time ON orders(created_at);
+CREATE INDEX orders_of_conversation ON orders(conversation_id);
+CREATE TABLE order_lines (
+    order_id INTEGER NOT NULL REFERENCES orders(id),
+    position INTEGER NOT NULL,
+    -- The catalogue's code; NULL for a line typed freely.
+    code     TEXT,
+    name     TEXT NOT NULL,
+    variant  TEXT,
+    quantity INTEGER NOT NULL,
+    price    INTEGER NOT NULL,
+    PRIMARY KEY (order_id, position)
+);
+-- Who changed what and when: the state it moved to, and what came with it.
+CREATE TABLE order_events (
+    order_id INTEGER NOT NULL,
+    at       INTEGER NOT NULL,
+    staff    TEXT NOT NULL,
+    state    TEXT NOT NULL,
+    detail   TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX order_events_of ON order_events(order_id, at);
+"#,
 ];

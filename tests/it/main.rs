@@ -13,6 +13,7 @@ mod engine;
 mod faults;
 mod fidelity;
 mod inbox;
+mod orders;
 mod parsing;
 mod processes;
 mod readme;

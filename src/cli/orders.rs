@@ -1,0 +1,297 @@
+//! `pagedesk order` and `pagedesk orders`: orders taken and moved along from scripts, and
+//! listed for the shop's POS or a carrier's bulk upload.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use chrono::Utc;
+
+use super::output::{local_time, out};
+use crate::i18n::{S, Tr};
+use crate::model::ConversationId;
+use crate::orders::catalogue::Catalogue;
+use crate::orders::{OrderRefusal, OrderState, dong, parse_dong};
+use crate::store::orders::{NewOrder, Order, OrderLine, OrderMove, Payment};
+use crate::store::{Store, StoreError};
+
+/// What `pagedesk order new` was given.
+pub struct Taken<'a> {
+    pub conversation_id: &'a str,
+    pub items: &'a [String],
+    pub lines: &'a [String],
+    pub phone: Option<&'a str>,
+    pub address: Option<&'a str>,
+    pub shipping: Option<&'a str>,
+    pub discount: Option<&'a str>,
+    pub transfer: bool,
+    pub note: Option<&'a str>,
+}
+
+/// The CSV's columns, in order: what a POS or a carrier's bulk upload maps.
+pub const CSV_COLUMNS: [&str; 17] = [
+    "order",
+    "created_at",
+    "page",
+    "customer",
+    "phone",
+    "address",
+    "items",
+    "total",
+    "shipping_fee",
+    "discount",
+    "cod_amount",
+    "paid_by",
+    "state",
+    "carrier",
+    "tracking",
+    "note",
+    "created_by",
+];
+
+/// Says why the store refused, in the staff's language, and fails.
+fn refused(tr: Tr, error: StoreError) -> Result<ExitCode> {
+    match error {
+        StoreError::Order(refusal) => {
+            eprintln!("{}", tr.order_refusal(&refusal));
+            Ok(ExitCode::FAILURE)
+        }
+        other => Err(other.into()),
+    }
+}
+
+/// `pagedesk order new CONVERSATION_ID --item CODE:QTY ... --phone ... --address ...`.
+pub fn take(
+    tr: Tr,
+    store: &mut Store,
+    catalogue: Option<&Catalogue>,
+    taken: &Taken<'_>,
+) -> Result<ExitCode> {
+    let mut lines = Vec::new();
+    for item in taken.items {
+        let (code, quantity) = item.rsplit_once(':').unwrap_or((item, "1"));
+        let Some(product) = catalogue.and_then(|c| c.product(code)) else {
+            eprintln!(
+                "{}",
+                tr.order_refusal(&OrderRefusal::NoProduct(code.to_owned()))
+            );
+            return Ok(ExitCode::FAILURE);
+        };
+        let Ok(quantity) = quantity.trim().parse::<i64>() else {
+            eprintln!("{}", tr.order_refusal(&OrderRefusal::Amount(item.clone())));
+            return Ok(ExitCode::FAILURE);
+        };
+        lines.push(OrderLine {
+            code: Some(product.code.clone()),
+            name: product.name.clone(),
+            variant: product.variant.clone(),
+            quantity,
+            price: product.price,
+        });
+    }
+    // A line typed freely: NAME:QUANTITY:PRICE (the name may hold colons).
+    for typed in taken.lines {
+        let mut parts = typed.rsplitn(3, ':');
+        let (price, quantity, name) = (parts.next(), parts.next(), parts.next());
+        let parsed = match (name, quantity.and_then(|q| q.trim().parse().ok()), price) {
+            (Some(name), Some(quantity), Some(price)) => parse_dong(price).map(|price| OrderLine {
+                code: None,
+                name: name.trim().to_owned(),
+                variant: None,
+                quantity,
+                price,
+            }),
+            _ => None,
+        };
+        let Some(line) = parsed else {
+            eprintln!("{}", tr.order_refusal(&OrderRefusal::Amount(typed.clone())));
+            return Ok(ExitCode::FAILURE);
+        };
+        lines.push(line);
+    }
+    let amount = |typed: Option<&str>| -> std::result::Result<i64, OrderRefusal> {
+        match typed {
+            None => Ok(0),
+            Some(typed) => parse_dong(typed).ok_or_else(|| OrderRefusal::Amount(typed.to_owned())),
+        }
+    };
+    let (shipping_fee, discount) = match (amount(taken.shipping), amount(taken.discount)) {
+        (Ok(shipping), Ok(discount)) => (shipping, discount),
+        (Err(refusal), _) | (_, Err(refusal)) => {
+            eprintln!("{}", tr.order_refusal(&refusal));
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let order = NewOrder {
+        conversation_id: ConversationId::from(taken.conversation_id),
+        phone: taken.phone.unwrap_or_default().to_owned(),
+        address: taken.address.unwrap_or_default().to_owned(),
+        lines,
+        shipping_fee,
+        discount,
+        paid_by: match taken.transfer {
+            true => Payment::Transfer,
+            false => Payment::Cod,
+        },
+        note: taken.note.unwrap_or_default().to_owned(),
+    };
+    let id = match store.create_order(&order, Utc::now()) {
+        Ok(id) => id,
+        Err(error) => return refused(tr, error),
+    };
+    let Some(order) = store.order(id)? else {
+        return Ok(ExitCode::FAILURE);
+    };
+    out!("{}", summary(tr, &order));
+    history(tr, store, &order)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `pagedesk order ID confirm|ship|deliver|return|cancel`.
+pub fn move_along(
+    tr: Tr,
+    store: &mut Store,
+    id: i64,
+    to: OrderState,
+    carrier: Option<&str>,
+    tracking: Option<&str>,
+) -> Result<ExitCode> {
+    let change = OrderMove {
+        to,
+        seen_version: None,
+        carrier: carrier.map(str::to_owned),
+        tracking: tracking.map(str::to_owned),
+    };
+    match store.move_order(id, &change, Utc::now()) {
+        Ok(order) => {
+            out!("{}", summary(tr, &order));
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error) => refused(tr, error),
+    }
+}
+
+/// `pagedesk orders [--since 7d] [--state S] [--json | --csv]`.
+pub fn list(
+    tr: Tr,
+    store: &Store,
+    since: &str,
+    state: Option<OrderState>,
+    json: bool,
+    csv: bool,
+) -> Result<ExitCode> {
+    let period = crate::config::parse_duration(since)
+        .map_err(|why| anyhow::anyhow!("--since {since}: {why}"))?;
+    let since = Utc::now() - chrono::Duration::from_std(period)?;
+    let orders = store.orders(since, state)?;
+    if json {
+        out!("{}", serde_json::to_string_pretty(&orders)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if csv {
+        print!("{}", to_csv(&orders)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if orders.is_empty() {
+        out!("{}", tr.t(S::CliNoOrders));
+    }
+    for order in &orders {
+        out!("{}", summary(tr, order));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The orders as CSV for Excel, a POS or a carrier: UTF-8 with a BOM (so that Excel reads
+/// Vietnamese), the columns of [`CSV_COLUMNS`], amounts as plain whole đồng.
+pub fn to_csv(orders: &[Order]) -> Result<String> {
+    let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
+    writer.write_record(CSV_COLUMNS)?;
+    for order in orders {
+        let items: Vec<String> = order.lines.iter().map(line_words).collect();
+        let paid_by: &str = order.paid_by.into();
+        writer.write_record([
+            order.id.to_string(),
+            order.created_at.to_rfc3339(),
+            order.page_name.clone(),
+            order.customer_name.clone(),
+            order.phone.clone(),
+            order.address.clone(),
+            items.join("; "),
+            order.total.to_string(),
+            order.shipping_fee.to_string(),
+            order.discount.to_string(),
+            order.cod_amount.to_string(),
+            paid_by.to_owned(),
+            order.state.as_str().to_owned(),
+            order.carrier.clone().unwrap_or_default(),
+            order.tracking.clone().unwrap_or_default(),
+            order.note.clone(),
+            order.created_by.clone(),
+        ])?;
+    }
+    let bytes = writer.into_inner()?;
+    Ok(format!("\u{feff}{}", String::from_utf8(bytes)?))
+}
+
+/// A line as it reads in a list: `2 × VH-M Váy hoa nhí (M) 350.000đ`.
+fn line_words(line: &OrderLine) -> String {
+    let code = line
+        .code
+        .as_deref()
+        .map(|c| format!("{c} "))
+        .unwrap_or_default();
+    let variant = line
+        .variant
+        .as_deref()
+        .map(|v| format!(" ({v})"))
+        .unwrap_or_default();
+    format!(
+        "{} × {code}{}{variant} {}",
+        line.quantity,
+        line.name,
+        dong(line.price)
+    )
+}
+
+/// An order in one line: number, buyer, phone, what, total, what to collect, state.
+fn summary(tr: Tr, order: &Order) -> String {
+    let items: Vec<String> = order.lines.iter().map(line_words).collect();
+    let shipped = match (&order.carrier, &order.tracking) {
+        (Some(carrier), Some(tracking)) => format!(" · {carrier} {tracking}"),
+        _ => String::new(),
+    };
+    tr.f(
+        S::OrderSummary,
+        &[
+            &order.id,
+            &local_time(order.created_at),
+            &order.customer_name,
+            &order.phone,
+            &items.join("; "),
+            &dong(order.total),
+            &dong(order.cod_amount),
+            &format!("{}{shipped}", tr.order_state(order.state)),
+        ],
+    )
+}
+
+/// What earlier orders with the same phone became, on every page: a returned one is a warning.
+fn history(tr: Tr, store: &Store, order: &Order) -> Result<()> {
+    let mut history = store.phone_history(&order.phone)?;
+    if let Some(count) = history.get_mut(&OrderState::New) {
+        *count -= 1;
+    }
+    history.retain(|_, count| *count > 0);
+    if history.is_empty() {
+        return Ok(());
+    }
+    let counts: Vec<String> = history
+        .iter()
+        .map(|(state, count)| format!("{count} {}", tr.order_state(*state)))
+        .collect();
+    let key = match history.contains_key(&OrderState::Returned) {
+        true => S::OrderHistoryReturned,
+        false => S::OrderHistory,
+    };
+    out!("{}", tr.f(key, &[&counts.join(", ")]));
+    Ok(())
+}

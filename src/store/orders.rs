@@ -1,0 +1,385 @@
+//! Orders as the store keeps them: taken from a conversation, moved along their life by staff
+//! (each change counted, so that a change made on an order someone else changed meanwhile is
+//! refused, not silently laid over theirs), and found again by the buyer's phone across pages.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+use super::{Result, Store, StoreError, to_time};
+use crate::model::{ConversationId, PageId};
+use crate::orders::{OrderRefusal, OrderState};
+
+/// How the buyer pays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::EnumString, strum::IntoStaticStr)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub enum Payment {
+    /// The carrier collects the total on delivery.
+    Cod,
+    /// Paid by bank transfer before it ships.
+    Transfer,
+}
+
+/// One line of an order: a product of the catalogue (its code) or one typed freely.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrderLine {
+    pub code: Option<String>,
+    pub name: String,
+    pub variant: Option<String>,
+    pub quantity: i64,
+    pub price: i64,
+}
+
+/// An order as staff fill it in, before it is kept.
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    pub conversation_id: ConversationId,
+    /// As typed: checked and kept as one dials it.
+    pub phone: String,
+    pub address: String,
+    pub lines: Vec<OrderLine>,
+    pub shipping_fee: i64,
+    pub discount: i64,
+    pub paid_by: Payment,
+    pub note: String,
+}
+
+/// A change staff made, and who.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrderEvent {
+    pub at: DateTime<Utc>,
+    pub staff: String,
+    pub state: OrderState,
+    pub detail: String,
+}
+
+/// An order as kept, with its lines and its history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Order {
+    pub id: i64,
+    pub conversation_id: ConversationId,
+    pub page_id: PageId,
+    pub page_name: String,
+    pub customer_name: String,
+    pub phone: String,
+    pub address: String,
+    pub state: OrderState,
+    pub carrier: Option<String>,
+    pub tracking: Option<String>,
+    pub lines: Vec<OrderLine>,
+    pub shipping_fee: i64,
+    pub discount: i64,
+    pub paid_by: Payment,
+    /// The lines, the shipping fee, less the discount.
+    pub total: i64,
+    /// What the carrier collects: the total when paid on delivery, else nothing.
+    pub cod_amount: i64,
+    pub note: String,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Changes so far: a change names the one it was made on.
+    pub version: i64,
+    pub history: Vec<OrderEvent>,
+}
+
+/// A move staff make on an order: to `to`, with the carrier and tracking code when shipping.
+#[derive(Debug, Clone)]
+pub struct OrderMove {
+    pub to: OrderState,
+    /// The version staff looked at; `None`: whatever it is now (a script's own change).
+    pub seen_version: Option<i64>,
+    pub carrier: Option<String>,
+    pub tracking: Option<String>,
+}
+
+fn refused(refusal: OrderRefusal) -> StoreError {
+    StoreError::Order(refusal)
+}
+
+/// The lines' sum, the shipping fee, less the discount; `None` past what an amount holds.
+fn total(lines: &[OrderLine], shipping_fee: i64, discount: i64) -> Option<i64> {
+    lines
+        .iter()
+        .try_fold(0_i64, |sum, l| {
+            sum.checked_add(l.quantity.checked_mul(l.price)?)
+        })?
+        .checked_add(shipping_fee)?
+        .checked_sub(discount)
+}
+
+impl Store {
+    /// Keeps an order taken in conversation `order.conversation_id`, after the checks a shop
+    /// makes (a line at least, a Vietnamese phone number, an address, a total not below zero),
+    /// as this staff member's. Returns its number.
+    pub fn create_order(&mut self, order: &NewOrder, now: DateTime<Utc>) -> Result<i64> {
+        if order.lines.is_empty() {
+            return Err(refused(OrderRefusal::NoLines));
+        }
+        let phone = crate::orders::phone(&order.phone)
+            .ok_or_else(|| refused(OrderRefusal::Phone(order.phone.trim().to_owned())))?;
+        let address = crate::text::clean(&order.address).trim().to_owned();
+        if address.is_empty() {
+            return Err(refused(OrderRefusal::NoAddress));
+        }
+        for line in &order.lines {
+            if line.quantity <= 0 || line.price < 0 {
+                return Err(refused(OrderRefusal::Amount(format!(
+                    "{} × {}",
+                    line.quantity, line.price
+                ))));
+            }
+        }
+        if order.shipping_fee < 0 || order.discount < 0 {
+            return Err(refused(OrderRefusal::Amount(format!(
+                "{} / {}",
+                order.shipping_fee, order.discount
+            ))));
+        }
+        let total = total(&order.lines, order.shipping_fee, order.discount)
+            .ok_or_else(|| refused(OrderRefusal::Amount("total".to_owned())))?;
+        if total < 0 {
+            return Err(refused(OrderRefusal::BelowZero));
+        }
+        let staff = self.staff.clone();
+        let tx = self.write()?;
+        let conversation: Option<(PageId, String)> = tx
+            .query_row(
+                "SELECT page_id, customer_name FROM conversations WHERE id = ?1",
+                [&order.conversation_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((page_id, customer_name)) = conversation else {
+            return Err(StoreError::NoConversation(
+                order.conversation_id.to_string(),
+            ));
+        };
+        let paid_by: &str = order.paid_by.into();
+        tx.execute(
+            "INSERT INTO orders (conversation_id, page_id, customer_name, phone, address,
+                shipping_fee, discount, paid_by, note, created_by, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+            params![
+                order.conversation_id,
+                page_id,
+                customer_name,
+                phone,
+                address,
+                order.shipping_fee,
+                order.discount,
+                paid_by,
+                crate::text::clean(&order.note).trim(),
+                staff,
+                now.timestamp(),
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        for (position, line) in order.lines.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO order_lines (order_id, position, code, name, variant, quantity, price)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    id,
+                    position as i64,
+                    line.code,
+                    crate::text::clean_line(&line.name),
+                    line.variant.as_deref().map(crate::text::clean_line),
+                    line.quantity,
+                    line.price
+                ],
+            )?;
+        }
+        tx.execute(
+            "INSERT INTO order_events (order_id, at, staff, state) VALUES (?1, ?2, ?3, 'new')",
+            params![id, now.timestamp(), staff],
+        )?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Moves order `id` along its life, as this staff member: refused when its state does not
+    /// lead there, when shipping lacks the carrier or tracking code, or when someone changed
+    /// the order since the version staff saw. Returns the order as it is now.
+    pub fn move_order(&mut self, id: i64, change: &OrderMove, now: DateTime<Utc>) -> Result<Order> {
+        let staff = self.staff.clone();
+        let tx = self.write()?;
+        let current: Option<(String, i64)> = tx
+            .query_row(
+                "SELECT state, version FROM orders WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((state, version)) = current else {
+            return Err(refused(OrderRefusal::NoOrder(id)));
+        };
+        if change.seen_version.is_some_and(|seen| seen != version) {
+            let by: String = tx.query_row(
+                "SELECT staff FROM order_events WHERE order_id = ?1 ORDER BY at DESC, rowid DESC
+                 LIMIT 1",
+                [id],
+                |r| r.get(0),
+            )?;
+            return Err(refused(OrderRefusal::ChangedMeanwhile { by }));
+        }
+        let from = state.parse::<OrderState>().unwrap_or(OrderState::New);
+        if !from.may_become(change.to) {
+            return Err(refused(OrderRefusal::Move {
+                from,
+                to: change.to,
+            }));
+        }
+        let shipping = match change.to {
+            OrderState::Shipped => {
+                let clean = |v: &Option<String>| {
+                    v.as_deref()
+                        .map(crate::text::clean_line)
+                        .filter(|v| !v.trim().is_empty())
+                };
+                match (clean(&change.carrier), clean(&change.tracking)) {
+                    (Some(carrier), Some(tracking)) => Some((carrier, tracking)),
+                    _ => return Err(refused(OrderRefusal::NoTracking)),
+                }
+            }
+            _ => None,
+        };
+        tx.execute(
+            "UPDATE orders SET state = ?2, updated_at = ?3, version = version + 1,
+                carrier = COALESCE(?4, carrier), tracking = COALESCE(?5, tracking)
+             WHERE id = ?1",
+            params![
+                id,
+                change.to.as_str(),
+                now.timestamp(),
+                shipping.as_ref().map(|s| &s.0),
+                shipping.as_ref().map(|s| &s.1)
+            ],
+        )?;
+        let detail = shipping
+            .map(|(carrier, tracking)| format!("{carrier} {tracking}"))
+            .unwrap_or_default();
+        tx.execute(
+            "INSERT INTO order_events (order_id, at, staff, state, detail)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id, now.timestamp(), staff, change.to.as_str(), detail],
+        )?;
+        tx.commit()?;
+        self.order(id)?
+            .ok_or_else(|| refused(OrderRefusal::NoOrder(id)))
+    }
+
+    /// Order `id`, with its lines and history.
+    pub fn order(&self, id: i64) -> Result<Option<Order>> {
+        Ok(self.read_orders("o.id = ?1", params![id])?.pop())
+    }
+
+    /// The orders taken since `since` (in any state, or in `state`), newest first.
+    pub fn orders(&self, since: DateTime<Utc>, state: Option<OrderState>) -> Result<Vec<Order>> {
+        self.read_orders(
+            "o.created_at >= ?1 AND (?2 IS NULL OR o.state = ?2)",
+            params![since.timestamp(), state.map(OrderState::as_str)],
+        )
+    }
+
+    /// How many orders of each state were taken with phone number `phone`, on every page: the
+    /// buyer's history (a return is a warning).
+    pub fn phone_history(&self, phone: &str) -> Result<BTreeMap<OrderState, usize>> {
+        let mut statement = self
+            .conn
+            .prepare_cached("SELECT state, COUNT(*) FROM orders WHERE phone = ?1 GROUP BY state")?;
+        let rows = statement.query_map([phone], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        let mut history = BTreeMap::new();
+        for row in rows {
+            let (state, count) = row?;
+            if let Ok(state) = state.parse::<OrderState>() {
+                history.insert(state, count as usize);
+            }
+        }
+        Ok(history)
+    }
+
+    fn read_orders(&self, filter: &str, params: impl rusqlite::Params) -> Result<Vec<Order>> {
+        let mut statement = self.conn.prepare_cached(&format!(
+            "SELECT o.id, o.conversation_id, o.page_id, COALESCE(p.name, o.page_id) AS page_name,
+                o.customer_name, o.phone, o.address, o.state, o.carrier, o.tracking,
+                o.shipping_fee, o.discount, o.paid_by, o.note, o.created_by, o.created_at,
+                o.updated_at, o.version
+             FROM orders o LEFT JOIN pages p ON p.id = o.page_id
+             WHERE {filter} ORDER BY o.created_at DESC, o.id DESC"
+        ))?;
+        let mut orders = statement
+            .query_map(params, |r| {
+                let paid_by: String = r.get("paid_by")?;
+                let state: String = r.get("state")?;
+                Ok(Order {
+                    id: r.get("id")?,
+                    conversation_id: r.get("conversation_id")?,
+                    page_id: r.get("page_id")?,
+                    page_name: r.get("page_name")?,
+                    customer_name: r.get("customer_name")?,
+                    phone: r.get("phone")?,
+                    address: r.get("address")?,
+                    state: state.parse().unwrap_or(OrderState::New),
+                    carrier: r.get("carrier")?,
+                    tracking: r.get("tracking")?,
+                    lines: Vec::new(),
+                    shipping_fee: r.get("shipping_fee")?,
+                    discount: r.get("discount")?,
+                    paid_by: paid_by.parse().unwrap_or(Payment::Cod),
+                    total: 0,
+                    cod_amount: 0,
+                    note: r.get("note")?,
+                    created_by: r.get("created_by")?,
+                    created_at: to_time(r.get("created_at")?),
+                    updated_at: to_time(r.get("updated_at")?),
+                    version: r.get("version")?,
+                    history: Vec::new(),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<Order>>>()?;
+        let mut lines = self.conn.prepare_cached(
+            "SELECT code, name, variant, quantity, price FROM order_lines WHERE order_id = ?1
+             ORDER BY position",
+        )?;
+        let mut events = self.conn.prepare_cached(
+            "SELECT at, staff, state, detail FROM order_events WHERE order_id = ?1
+             ORDER BY at, rowid",
+        )?;
+        for order in &mut orders {
+            order.lines = lines
+                .query_map([order.id], |r| {
+                    Ok(OrderLine {
+                        code: r.get("code")?,
+                        name: r.get("name")?,
+                        variant: r.get("variant")?,
+                        quantity: r.get("quantity")?,
+                        price: r.get("price")?,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            order.history = events
+                .query_map([order.id], |r| {
+                    let state: String = r.get("state")?;
+                    Ok(OrderEvent {
+                        at: to_time(r.get("at")?),
+                        staff: r.get("staff")?,
+                        state: state.parse().unwrap_or(OrderState::New),
+                        detail: r.get("detail")?,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            order.total = total(&order.lines, order.shipping_fee, order.discount).unwrap_or(0);
+            order.cod_amount = match order.paid_by {
+                Payment::Cod => order.total,
+                Payment::Transfer => 0,
+            };
+        }
+        Ok(orders)
+    }
+}

@@ -1,0 +1,347 @@
+//! Orders (issue 27) through the binary: taken from a conversation with the shop's catalogue,
+//! checked as a shop would, moved along their life, found again by the buyer's phone on
+//! another page, and listed as CSV that Excel reads.
+
+use crate::common;
+
+use common::TestWorld;
+use serde_json::Value;
+
+const CATALOGUE: &str = "\u{feff}code,name,variant,price,stock\n\
+    VH-M,Váy hoa nhí,M,350.000,4\n\
+    AT01,\"Áo thun, cổ tròn\",Trắng,150k,10\n";
+
+/// A world whose config names a catalogue, with a buyer on page 0: her conversation.
+async fn shop() -> (TestWorld, String) {
+    let (world, lan) = TestWorld::with_a_buyer("").await;
+    let path = world.data_dir.join("catalogue.csv");
+    std::fs::write(&path, CATALOGUE).unwrap();
+    let mut config = std::fs::read_to_string(&world.config_path).unwrap();
+    config.push_str(&format!("\n[orders]\ncatalogue = \"{}\"\n", path.display()));
+    std::fs::write(&world.config_path, config).unwrap();
+    (world, lan)
+}
+
+async fn take(world: &TestWorld, conversation: &str, extra: &[&str]) -> common::Run {
+    let mut args = vec!["order", "new", conversation];
+    args.extend_from_slice(extra);
+    world.pagedesk(&args).await
+}
+
+async fn orders_json(world: &TestWorld) -> Vec<Value> {
+    let run = world.pagedesk(&["orders", "--json"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.json().as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn an_order_is_taken_from_the_catalogue_with_its_totals_and_what_to_collect() {
+    let (world, lan) = shop().await;
+    let run = take(
+        &world,
+        &lan,
+        &[
+            "--item",
+            "vh-m:2",
+            "--line",
+            "Túi quà: gói đẹp:1:20k",
+            "--phone",
+            "0912.345.678",
+            "--address",
+            "12 Lê Lợi, Quận 1, TP.HCM",
+            "--shipping",
+            "30k",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("#1 ") && run.stdout.contains("total 750.000đ (collect 750.000đ)"),
+        "{}",
+        run.stdout
+    );
+    let orders = orders_json(&world).await;
+    let order = &orders[0];
+    assert_eq!(order["phone"], "0912345678");
+    assert_eq!(order["customer_name"], "Nguyễn Thị Lan");
+    assert_eq!(order["state"], "new");
+    assert_eq!(order["lines"][0]["code"], "VH-M");
+    assert_eq!(order["lines"][0]["price"], 350_000);
+    assert_eq!(order["lines"][1]["name"], "Túi quà: gói đẹp");
+    assert_eq!(order["total"], 750_000);
+    // Paid by transfer: nothing to collect.
+    let run = take(
+        &world,
+        &lan,
+        &[
+            "--item",
+            "AT01",
+            "--phone",
+            "0912345678",
+            "--address",
+            "12 Lê Lợi",
+            "--transfer",
+        ],
+    )
+    .await;
+    assert!(
+        run.stdout.contains("total 150.000đ (collect 0đ)"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[tokio::test]
+async fn an_order_a_shop_would_refuse_is_refused_with_nothing_kept() {
+    let (world, lan) = shop().await;
+    let address = ["--address", "12 Lê Lợi"];
+    for (extra, said) in [
+        (vec!["--phone", "0912345678"], "at least one line"),
+        (
+            vec!["--item", "VH-M", "--phone", "12345"],
+            "12345 is not a Vietnamese phone number",
+        ),
+        (
+            vec!["--item", "XX-9", "--phone", "0912345678"],
+            "no product XX-9",
+        ),
+        (
+            vec!["--item", "VH-M:hai", "--phone", "0912345678"],
+            "VH-M:hai is not an amount",
+        ),
+        (
+            vec![
+                "--item",
+                "VH-M",
+                "--phone",
+                "0912345678",
+                "--discount",
+                "1tr",
+            ],
+            "the discount is larger",
+        ),
+    ] {
+        let mut args = extra.clone();
+        args.extend_from_slice(&address);
+        let run = take(&world, &lan, &args).await;
+        assert_ne!(run.code, 0, "{extra:?}: {}", run.stdout);
+        assert!(run.stderr.contains(said), "{extra:?}: {}", run.stderr);
+    }
+    let run = take(&world, &lan, &["--item", "VH-M", "--phone", "0912345678"]).await;
+    assert!(run.stderr.contains("delivery address"), "{}", run.stderr);
+    assert!(orders_json(&world).await.is_empty());
+}
+
+#[tokio::test]
+async fn an_order_moves_along_its_life_and_who_did_what_is_kept() {
+    let (world, lan) = shop().await;
+    take(
+        &world,
+        &lan,
+        &[
+            "--item",
+            "VH-M",
+            "--phone",
+            "0912345678",
+            "--address",
+            "12 Lê Lợi",
+        ],
+    )
+    .await;
+    let step = |args: Vec<&'static str>| {
+        let world = &world;
+        async move {
+            let mut all = vec!["order", "1"];
+            all.extend(args);
+            world.pagedesk(&all).await
+        }
+    };
+    assert_eq!(step(vec!["confirm"]).await.code, 0);
+    let no_tracking = step(vec!["ship", "--carrier", "GHN"]).await;
+    assert_ne!(no_tracking.code, 0);
+    assert!(
+        no_tracking.stderr.contains("tracking code"),
+        "{}",
+        no_tracking.stderr
+    );
+    let shipped = step(vec!["ship", "--carrier", "GHN", "--tracking", "GHN123456"]).await;
+    assert!(
+        shipped.stdout.contains("shipped · GHN GHN123456"),
+        "{}",
+        shipped.stdout
+    );
+    assert_eq!(step(vec!["deliver"]).await.code, 0);
+    let late = step(vec!["cancel"]).await;
+    assert!(
+        late.stderr
+            .contains("a delivered order cannot become cancelled"),
+        "{}",
+        late.stderr
+    );
+    let order = &orders_json(&world).await[0];
+    let history: Vec<&str> = order["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(history, ["new", "confirmed", "shipped", "delivered"]);
+    assert_eq!(order["history"][2]["detail"], "GHN GHN123456");
+    assert_eq!(order["version"], 4);
+    let missing = world.pagedesk(&["order", "99", "confirm"]).await;
+    assert!(
+        missing.stderr.contains("no order #99"),
+        "{}",
+        missing.stderr
+    );
+}
+
+#[tokio::test]
+async fn a_buyer_who_returned_a_parcel_on_one_page_is_flagged_on_another() {
+    let (world, lan) = shop().await;
+    take(
+        &world,
+        &lan,
+        &[
+            "--item",
+            "VH-M",
+            "--phone",
+            "0912 345 678",
+            "--address",
+            "12 Lê Lợi",
+        ],
+    )
+    .await;
+    for action in ["confirm", "ship", "return"] {
+        let run = world
+            .pagedesk(&[
+                "order",
+                "1",
+                action,
+                "--carrier",
+                "GHTK",
+                "--tracking",
+                "S1",
+            ])
+            .await;
+        assert_eq!(run.code, 0, "{action}: {}", run.stderr);
+    }
+    // The same buyer on the other page: Facebook gives her another id there.
+    let other = world
+        .buyer_writes(1, "Lan Nguyễn", "Cho chị 1 cái áo", "inbox", 30)
+        .await;
+    world.sync().await;
+    let run = take(
+        &world,
+        &other,
+        &[
+            "--item",
+            "AT01",
+            "--phone",
+            "+84 912 345 678",
+            "--address",
+            "12 Lê Lợi",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("⚠ This phone number's earlier orders: 1 returned"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[tokio::test]
+async fn orders_as_csv_open_in_excel_with_their_vietnamese_and_named_columns() {
+    let (world, lan) = shop().await;
+    take(
+        &world,
+        &lan,
+        &[
+            "--item",
+            "AT01:3",
+            "--phone",
+            "0912345678",
+            "--address",
+            "Số 5, ngõ 12, Đống Đa, Hà Nội",
+            "--note",
+            "Giao giờ hành chính",
+        ],
+    )
+    .await;
+    let output = world.command(&["orders", "--csv"]).output().await.unwrap();
+    assert!(output.status.success());
+    // Excel takes UTF-8 only after its byte order mark.
+    assert!(output.stdout.starts_with(b"\xEF\xBB\xBF"));
+    let mut reader = csv::Reader::from_reader(&output.stdout[3..]);
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(header, pagedesk::cli::ORDER_CSV_COLUMNS);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1);
+    let row = &rows[0];
+    let field = |name: &str| &row[header.iter().position(|h| h == name).unwrap()];
+    assert_eq!(field("address"), "Số 5, ngõ 12, Đống Đa, Hà Nội");
+    assert_eq!(field("items"), "3 × AT01 Áo thun, cổ tròn (Trắng) 150.000đ");
+    assert_eq!(field("total"), "450000");
+    assert_eq!(field("cod_amount"), "450000");
+    assert_eq!(field("note"), "Giao giờ hành chính");
+}
+
+#[test]
+fn a_change_on_an_order_someone_changed_meanwhile_is_refused() {
+    use pagedesk::orders::{OrderRefusal, OrderState};
+    use pagedesk::store::orders::{NewOrder, OrderLine, OrderMove, Payment};
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = common::inbox::store_with_shop(dir.path());
+    let order = NewOrder {
+        conversation_id: "t_lan".into(),
+        phone: "0912345678".into(),
+        address: "12 Lê Lợi".into(),
+        lines: vec![OrderLine {
+            code: None,
+            name: "Váy".into(),
+            variant: None,
+            quantity: 1,
+            price: 350_000,
+        }],
+        shipping_fee: 0,
+        discount: 0,
+        paid_by: Payment::Cod,
+        note: String::new(),
+    };
+    let now = chrono::Utc::now();
+    let id = store.create_order(&order, now).unwrap();
+    let seen = store.order(id).unwrap().unwrap().version;
+    let mut lan = pagedesk::store::Store::open(dir.path())
+        .unwrap()
+        .as_staff("Lan");
+    let mut minh = pagedesk::store::Store::open(dir.path())
+        .unwrap()
+        .as_staff("Minh");
+    let change = |to| OrderMove {
+        to,
+        seen_version: Some(seen),
+        carrier: None,
+        tracking: None,
+    };
+    lan.move_order(id, &change(OrderState::Confirmed), now)
+        .unwrap();
+    let second = minh.move_order(id, &change(OrderState::Cancelled), now);
+    match second {
+        Err(pagedesk::store::StoreError::Order(OrderRefusal::ChangedMeanwhile { by })) => {
+            assert_eq!(by, "Lan");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        store.order(id).unwrap().unwrap().state,
+        OrderState::Confirmed
+    );
+}
