@@ -495,6 +495,7 @@ strings! {
     CustomerAddresses => "Addresses", "Địa chỉ";
     CustomerLabels => "Labels", "Nhãn";
     CustomerAssignee => "Assigned to", "Người phụ trách";
+    CustomerOrders => "Orders (every page)", "Đơn hàng (mọi trang)";
     CustomerElsewhere => "Also wrote to the page", "Cũng đã nhắn cho trang";
     CustomerMessenger => "Messenger", "Messenger";
     CustomerUnderPost => "Comments under “{}”", "Bình luận dưới “{}”";

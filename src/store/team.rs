@@ -64,6 +64,8 @@ pub struct Customer {
     /// their Messenger conversation, linked by the same id or by the private reply that
     /// reached them.
     pub elsewhere: Vec<ConversationRow>,
+    /// Their orders by state, on every page, found by the phones they wrote or ordered with.
+    pub orders: std::collections::BTreeMap<crate::orders::OrderState, usize>,
 }
 
 /// The ids one person has on page `?1` besides `?2`: a commenter's and the Messenger PSID a
@@ -450,6 +452,28 @@ impl Store {
                 }
             }
         }
+        // The phones their orders were taken with count too: a buyer is known across pages by
+        // phone (each page has its own id for her).
+        let ordered: Vec<String> = self
+            .conn
+            .prepare_cached(&format!(
+                "{SAME_PERSON} SELECT DISTINCT o.phone FROM orders o
+                 JOIN conversations c ON c.id = o.conversation_id
+                 WHERE c.page_id = ?1 AND c.customer_id IN person"
+            ))?
+            .query_map(
+                params![conversation.page_id, conversation.customer_id],
+                |r| r.get(0),
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut orders = std::collections::BTreeMap::new();
+        let mut known = phones.clone();
+        known.extend(ordered.into_iter().filter(|p| !phones.contains(p)));
+        for phone in &known {
+            for (state, count) in self.phone_history(phone)? {
+                *orders.entry(state).or_insert(0) += count;
+            }
+        }
         let notes = self
             .conn
             .prepare_cached(
@@ -501,6 +525,7 @@ impl Store {
             referral: conversation.referral,
             notes,
             elsewhere,
+            orders,
         }))
     }
 }

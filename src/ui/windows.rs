@@ -181,6 +181,25 @@ pub fn customer_lines(
             .map_or_else(none, |t| clock.stamp(tr, t)),
     ));
     lines.push(field(S::CustomerPhones, list(&customer.phones)));
+    // Their orders on every page, a returned parcel in the warning colour ("bom hàng").
+    if !customer.orders.is_empty() {
+        let counts: Vec<String> = customer
+            .orders
+            .iter()
+            .map(|(state, count)| format!("{count} {}", tr.order_state(*state)))
+            .collect();
+        let returned = customer
+            .orders
+            .contains_key(&crate::orders::OrderState::Returned);
+        let style = match returned {
+            true => app.theme.error(),
+            false => ratatui::style::Style::default(),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{}: ", tr.t(S::CustomerOrders)), app.theme.dim()),
+            Span::styled(counts.join(", "), style),
+        ]));
+    }
     lines.push(Line::styled(
         format!("{}:", tr.t(S::CustomerAddresses)),
         app.theme.dim(),

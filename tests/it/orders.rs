@@ -251,6 +251,69 @@ async fn a_buyer_who_returned_a_parcel_on_one_page_is_flagged_on_another() {
         "{}",
         run.stdout
     );
+    // Her customer panel on the second page says so too.
+    let store = pagedesk::store::Store::open(&world.data_dir).unwrap();
+    let customer = store.customer(&other.as_str().into()).unwrap().unwrap();
+    let states: Vec<(String, usize)> = customer
+        .orders
+        .iter()
+        .map(|(state, count)| (state.to_string(), *count))
+        .collect();
+    assert_eq!(states, [("new".into(), 1), ("returned".into(), 1)]);
+}
+
+#[test]
+fn the_customer_panel_counts_her_orders_by_state() {
+    use crossterm::event::KeyCode;
+    use pagedesk::orders::OrderState;
+    use pagedesk::store::orders::{NewOrder, OrderLine, OrderMove, Payment};
+    let mut inbox = common::inbox::Inbox::new(100, 30);
+    let mut store = inbox.store();
+    let order = NewOrder {
+        conversation_id: "t_lan".into(),
+        phone: "0912345678".into(),
+        address: "12 Lê Lợi".into(),
+        lines: vec![OrderLine {
+            code: None,
+            name: "Váy".into(),
+            variant: None,
+            quantity: 1,
+            price: 350_000,
+        }],
+        shipping_fee: 0,
+        discount: 0,
+        paid_by: Payment::Cod,
+        note: String::new(),
+    };
+    let now = chrono::Utc::now();
+    for returned in [false, true] {
+        let id = store.create_order(&order, now).unwrap();
+        let path = match returned {
+            true => &[
+                OrderState::Confirmed,
+                OrderState::Shipped,
+                OrderState::Returned,
+            ][..],
+            false => &[OrderState::Confirmed][..],
+        };
+        for to in path {
+            let change = OrderMove {
+                to: *to,
+                seen_version: None,
+                carrier: Some("GHN".into()),
+                tracking: Some("1".into()),
+            };
+            store.move_order(id, &change, now).unwrap();
+        }
+    }
+    inbox.key(KeyCode::Enter);
+    inbox.key(KeyCode::Esc);
+    inbox.key(KeyCode::Char('c'));
+    let screen = inbox.screen();
+    assert!(
+        screen.contains("Orders (every page): 1 confirmed, 1 returned"),
+        "{screen}"
+    );
 }
 
 #[tokio::test]
