@@ -182,6 +182,10 @@ pub struct OrderSettings {
     /// The shop's catalogue: a CSV file with `code`, `name`, `price` and optionally `variant`,
     /// `stock` and `photo` columns (see `orders::catalogue`).
     pub catalogue: Option<PathBuf>,
+    /// A command of the shop's run when an order is confirmed, the order as JSON on its
+    /// standard input (to push it to a POS or a carrier): by the engine, once per order
+    /// across every pagedesk on the data directory.
+    pub on_confirm: Option<String>,
 }
 
 /// `[comments]`: the comments under the pages' posts.

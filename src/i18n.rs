@@ -269,6 +269,12 @@ strings! {
     CliDiskRoom => "The disk of {} has room again ({} free); the log goes on.", "Ổ đĩa của {} đã có chỗ trống ({} còn trống); nhật ký ghi tiếp.";
     CliDone => "{}: done", "{}: đã xong";
     CliNoConversation => "no conversation {} here (see pagedesk conversations)", "không có hội thoại {} (xem pagedesk conversations)";
+    OrderHookDue => "on_confirm: waiting for the engine", "on_confirm: chờ máy đồng bộ chạy";
+    OrderHookDone => "on_confirm: done", "on_confirm: đã chạy xong";
+    OrderHookFailed => "on_confirm failed: {} (again: pagedesk order {} hook)", "on_confirm bị lỗi: {} (chạy lại: pagedesk order {} hook)";
+    OrderHookRunning => "on_confirm started and was never heard back: it may have run; check, then pagedesk order {} hook", "on_confirm đã bắt đầu nhưng không rõ kết quả: có thể đã chạy; kiểm tra rồi chạy lại bằng pagedesk order {} hook";
+    OrderHookAgain => "Order #{}: on_confirm runs again at the engine's next round.", "Đơn #{}: on_confirm sẽ chạy lại ở lượt tới của máy đồng bộ.";
+    OrderHookNotToRerun => "Order #{}: its on_confirm did not fail: nothing to run again.", "Đơn #{}: on_confirm không bị lỗi nên không cần chạy lại.";
     CliNoOrders => "No orders in that period.", "Không có đơn nào trong khoảng này.";
     OrderSummary => "#{} {} · {} · {} · {} · total {} (collect {}) · {}", "#{} {} · {} · {} · {} · tổng {} (thu hộ {}) · {}";
     OrderHistory => "This phone number's earlier orders: {}.", "Số điện thoại này đã có đơn: {}.";

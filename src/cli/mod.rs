@@ -550,14 +550,20 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 .trim_start_matches('#')
                 .parse::<i64>()
                 .map_err(|_| anyhow::anyhow!("`{what}`: an order's number, or `new`"))?;
+            if then == "hook" {
+                return orders::rerun_hook(tr, &mut writes, id);
+            }
             let to = match then.as_str() {
                 "confirm" => crate::orders::OrderState::Confirmed,
                 "ship" => crate::orders::OrderState::Shipped,
                 "deliver" => crate::orders::OrderState::Delivered,
                 "return" => crate::orders::OrderState::Returned,
                 "cancel" => crate::orders::OrderState::Cancelled,
-                other => anyhow::bail!("`{other}`: confirm, ship, deliver, return or cancel"),
+                other => {
+                    anyhow::bail!("`{other}`: confirm, ship, deliver, return, cancel or hook")
+                }
             };
+            let run_hook = cli.config()?.orders.on_confirm.is_some();
             orders::move_along(
                 tr,
                 &mut writes,
@@ -565,6 +571,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 to,
                 carrier.as_deref(),
                 tracking.as_deref(),
+                run_hook,
             )
         }
         Command::Doctor => doctor::run(&cli.config()?, &store, &data_dir).await,

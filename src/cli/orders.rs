@@ -154,10 +154,12 @@ pub fn move_along(
     to: OrderState,
     carrier: Option<&str>,
     tracking: Option<&str>,
+    run_hook: bool,
 ) -> Result<ExitCode> {
     let change = OrderMove {
         to,
         seen_version: None,
+        run_hook,
         carrier: carrier.map(str::to_owned),
         tracking: tracking.map(str::to_owned),
     };
@@ -168,6 +170,17 @@ pub fn move_along(
         }
         Err(error) => refused(tr, error),
     }
+}
+
+/// `pagedesk order ID hook`: the order's `on_confirm` command again, after it failed (or its
+/// engine died while it ran).
+pub fn rerun_hook(tr: Tr, store: &mut Store, id: i64) -> Result<ExitCode> {
+    if store.rerun_order_hook(id)? {
+        out!("{}", tr.f(S::OrderHookAgain, &[&id]));
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!("{}", tr.f(S::OrderHookNotToRerun, &[&id]));
+    Ok(ExitCode::FAILURE)
 }
 
 /// `pagedesk orders [--since 7d] [--state S] [--json | --csv]`.
@@ -259,6 +272,19 @@ fn summary(tr: Tr, order: &Order) -> String {
         (Some(carrier), Some(tracking)) => format!(" · {carrier} {tracking}"),
         _ => String::new(),
     };
+    let hook = match (order.hook_state.as_deref(), &order.hook_error) {
+        (Some("failed"), why) => format!(
+            " · {}",
+            tr.f(
+                S::OrderHookFailed,
+                &[&why.as_deref().unwrap_or("?"), &order.id]
+            )
+        ),
+        (Some("running"), _) => format!(" · {}", tr.f(S::OrderHookRunning, &[&order.id])),
+        (Some("due"), _) => format!(" · {}", tr.t(S::OrderHookDue)),
+        (Some("done"), _) => format!(" · {}", tr.t(S::OrderHookDone)),
+        _ => String::new(),
+    };
     tr.f(
         S::OrderSummary,
         &[
@@ -269,7 +295,7 @@ fn summary(tr: Tr, order: &Order) -> String {
             &items.join("; "),
             &dong(order.total),
             &dong(order.cod_amount),
-            &format!("{}{shipped}", tr.order_state(order.state)),
+            &format!("{}{shipped}{hook}", tr.order_state(order.state)),
         ],
     )
 }

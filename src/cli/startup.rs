@@ -150,6 +150,7 @@ fn engine(
     .with_live_poll_interval(config.webhook.poll_interval)
     .with_round_robin(round_robin)
     .with_comments(config.comments.clone())
+    .with_order_hook(config.orders.on_confirm.clone())
     .with_app_id(config.graph.app_id.clone()))
 }
 
@@ -176,6 +177,7 @@ pub fn watch_config(
                     .send(EngineCommand::ConfigChanged {
                         pages: config.pages,
                         comments: config.comments,
+                        order_hook: config.orders.on_confirm,
                     })
                     .is_ok(),
                 Err(error) => events

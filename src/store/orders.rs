@@ -83,6 +83,9 @@ pub struct Order {
     pub updated_at: DateTime<Utc>,
     /// Changes so far: a change names the one it was made on.
     pub version: i64,
+    /// `[orders] on_confirm` for it: due, running, done or failed; and why it failed.
+    pub hook_state: Option<String>,
+    pub hook_error: Option<String>,
     pub history: Vec<OrderEvent>,
 }
 
@@ -92,6 +95,8 @@ pub struct OrderMove {
     pub to: OrderState,
     /// The version staff looked at; `None`: whatever it is now (a script's own change).
     pub seen_version: Option<i64>,
+    /// Confirmed by a pagedesk whose config has `[orders] on_confirm`: the engine runs it.
+    pub run_hook: bool,
     pub carrier: Option<String>,
     pub tracking: Option<String>,
 }
@@ -247,16 +252,19 @@ impl Store {
             }
             _ => None,
         };
+        let hook_due = change.run_hook && change.to == OrderState::Confirmed;
         tx.execute(
             "UPDATE orders SET state = ?2, updated_at = ?3, version = version + 1,
-                carrier = COALESCE(?4, carrier), tracking = COALESCE(?5, tracking)
+                carrier = COALESCE(?4, carrier), tracking = COALESCE(?5, tracking),
+                hook_state = CASE WHEN ?6 THEN 'due' ELSE hook_state END
              WHERE id = ?1",
             params![
                 id,
                 change.to.as_str(),
                 now.timestamp(),
                 shipping.as_ref().map(|s| &s.0),
-                shipping.as_ref().map(|s| &s.1)
+                shipping.as_ref().map(|s| &s.1),
+                hook_due
             ],
         )?;
         let detail = shipping
@@ -285,6 +293,60 @@ impl Store {
         )
     }
 
+    /// Claims the next order whose `on_confirm` command is due: one claimer only, whatever
+    /// the number of pagedesks (the claim is one statement); it stays `running` until told
+    /// how it went.
+    pub fn claim_order_hook(&mut self) -> Result<Option<Order>> {
+        let tx = self.write()?;
+        let claimed: Option<i64> = tx
+            .query_row(
+                "UPDATE orders SET hook_state = 'running', hook_error = NULL
+                 WHERE id = (SELECT id FROM orders WHERE hook_state = 'due' ORDER BY id LIMIT 1)
+                 RETURNING id",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        tx.commit()?;
+        match claimed {
+            Some(id) => self.order(id),
+            None => Ok(None),
+        }
+    }
+
+    /// How the `on_confirm` command of order `id` went: done, or failed with why (kept on the
+    /// order; run again only when staff ask).
+    pub fn order_hook_ran(
+        &mut self,
+        id: i64,
+        outcome: std::result::Result<(), String>,
+    ) -> Result<()> {
+        let tx = self.write()?;
+        let (state, error) = match outcome {
+            Ok(()) => ("done", None),
+            Err(why) => ("failed", Some(why)),
+        };
+        tx.execute(
+            "UPDATE orders SET hook_state = ?2, hook_error = ?3 WHERE id = ?1",
+            params![id, state, error],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Staff ask for order `id`'s `on_confirm` command to run again: after it failed, or when
+    /// its engine died while it ran. False when it is not in one of those states.
+    pub fn rerun_order_hook(&mut self, id: i64) -> Result<bool> {
+        let tx = self.write()?;
+        let changed = tx.execute(
+            "UPDATE orders SET hook_state = 'due', hook_error = NULL
+             WHERE id = ?1 AND hook_state IN ('failed', 'running')",
+            [id],
+        )?;
+        tx.commit()?;
+        Ok(changed > 0)
+    }
+
     /// How many orders of each state were taken with phone number `phone`, on every page: the
     /// buyer's history (a return is a warning).
     pub fn phone_history(&self, phone: &str) -> Result<BTreeMap<OrderState, usize>> {
@@ -309,7 +371,7 @@ impl Store {
             "SELECT o.id, o.conversation_id, o.page_id, COALESCE(p.name, o.page_id) AS page_name,
                 o.customer_name, o.phone, o.address, o.state, o.carrier, o.tracking,
                 o.shipping_fee, o.discount, o.paid_by, o.note, o.created_by, o.created_at,
-                o.updated_at, o.version
+                o.updated_at, o.version, o.hook_state, o.hook_error
              FROM orders o LEFT JOIN pages p ON p.id = o.page_id
              WHERE {filter} ORDER BY o.created_at DESC, o.id DESC"
         ))?;
@@ -339,6 +401,8 @@ impl Store {
                     created_at: to_time(r.get("created_at")?),
                     updated_at: to_time(r.get("updated_at")?),
                     version: r.get("version")?,
+                    hook_state: r.get("hook_state")?,
+                    hook_error: r.get("hook_error")?,
                     history: Vec::new(),
                 })
             })?

@@ -584,7 +584,13 @@ CREATE TABLE orders (
     created_by      TEXT NOT NULL,
     created_at      INTEGER NOT NULL,
     updated_at      INTEGER NOT NULL,
-    version         INTEGER NOT NULL DEFAULT 1
+    version         INTEGER NOT NULL DEFAULT 1,
+    -- `[orders] on_confirm`: 'due' when confirmed by a pagedesk that has it, claimed
+    -- ('running') by the engine before the command starts, then 'done' or 'failed' (why in
+    -- hook_error). One still 'running' when its engine died may have run: only staff run it
+    -- again.
+    hook_state      TEXT,
+    hook_error      TEXT
 );
 -- A buyer is known across pages by their phone (Facebook gives each page its own id).
 CREATE INDEX orders_by_phone ON orders(phone);

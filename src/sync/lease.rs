@@ -165,9 +165,14 @@ impl Engine {
                     }
                     Some(EngineCommand::FetchPicture(wanted)) => self.want_picture(wanted),
                     Some(EngineCommand::PreviewFile(path)) => self.preview_file(path),
-                    Some(EngineCommand::ConfigChanged { pages, comments }) => {
+                    Some(EngineCommand::ConfigChanged {
+                        pages,
+                        comments,
+                        order_hook,
+                    }) => {
                         let restart_needed = self.take_new_tokens(&pages);
                         self.take_comment_settings(comments);
+                        *self.order_hook.write().expect("order hook") = order_hook;
                         self.emit(SyncEvent::ConfigRead { restart_needed, problem: None });
                         // A fixed token is tried at once, not at the next interval.
                         next_cycle = Instant::now();

@@ -6,6 +6,7 @@ mod comments;
 mod history;
 pub mod ingest;
 mod lease;
+mod orders;
 mod outbox;
 mod pass;
 mod pictures;
@@ -77,6 +78,7 @@ pub enum EngineCommand {
     ConfigChanged {
         pages: Vec<PageConfig>,
         comments: crate::config::CommentSettings,
+        order_hook: Option<String>,
     },
     /// Fetch a picture to show (answered with [`SyncEvent::Picture`]).
     FetchPicture(PictureWanted),
@@ -241,6 +243,8 @@ pub struct Engine {
     /// How the comments under the pages' posts are read (`None`: they are not), as the config
     /// says now.
     comments: std::sync::RwLock<Option<crate::config::CommentSettings>>,
+    /// `[orders] on_confirm`, as the config says now.
+    order_hook: std::sync::RwLock<Option<String>>,
 }
 
 impl Engine {
@@ -267,7 +271,18 @@ impl Engine {
             receiving_webhooks: std::sync::atomic::AtomicBool::new(false),
             app_id: None,
             comments: std::sync::RwLock::new(None),
+            order_hook: std::sync::RwLock::new(None),
         }
+    }
+
+    /// Runs `[orders] on_confirm` for the orders confirmed.
+    pub fn with_order_hook(self, command: Option<String>) -> Self {
+        *self.order_hook.write().expect("order hook") = command;
+        self
+    }
+
+    fn order_hook(&self) -> Option<String> {
+        self.order_hook.read().expect("order hook").clone()
     }
 
     /// Reads the comments under the pages' posts as `settings` say.
@@ -376,6 +391,7 @@ impl Engine {
             outcomes.push((index, outcome));
         }
         outcomes.sort_by_key(|(index, _)| *index);
+        self.run_order_hooks().await;
         outcomes.into_iter().map(|(_, outcome)| outcome).collect()
     }
 

@@ -300,6 +300,7 @@ fn the_customer_panel_counts_her_orders_by_state() {
             let change = OrderMove {
                 to: *to,
                 seen_version: None,
+                run_hook: false,
                 carrier: Some("GHN".into()),
                 tracking: Some("1".into()),
             };
@@ -391,6 +392,7 @@ fn a_change_on_an_order_someone_changed_meanwhile_is_refused() {
     let change = |to| OrderMove {
         to,
         seen_version: Some(seen),
+        run_hook: false,
         carrier: None,
         tracking: None,
     };
@@ -407,4 +409,175 @@ fn a_change_on_an_order_someone_changed_meanwhile_is_refused() {
         store.order(id).unwrap().unwrap().state,
         OrderState::Confirmed
     );
+}
+
+/// A world whose config runs `command` when an order is confirmed, with an order taken for Lan.
+async fn shop_with_hook(command: &str) -> TestWorld {
+    let (world, lan) = shop().await;
+    let mut config = std::fs::read_to_string(&world.config_path).unwrap();
+    config.push_str(&format!("on_confirm = '''{command}'''\n"));
+    std::fs::write(&world.config_path, config).unwrap();
+    let run = take(
+        &world,
+        &lan,
+        &[
+            "--item",
+            "VH-M:2",
+            "--phone",
+            "0912345678",
+            "--address",
+            "12 Lê Lợi",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    world
+}
+
+/// Waits until `file` has `lines` lines; what it holds then.
+async fn lines_in(file: &std::path::Path, lines: usize) -> Vec<String> {
+    let start = std::time::Instant::now();
+    loop {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        let found: Vec<String> = text.lines().map(str::to_owned).collect();
+        if found.len() >= lines {
+            return found;
+        }
+        assert!(start.elapsed().as_secs() < 20, "{file:?}: {found:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn on_confirm_runs_once_with_the_order_though_several_pagedesks_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let pushed = dir.path().join("pushed.jsonl");
+    let world = shop_with_hook(&format!("cat >> {0}; echo >> {0}", pushed.display())).await;
+    let first = common::Service::start(&world);
+    let second = common::Service::start(&world);
+    let run = world.pagedesk(&["order", "1", "confirm"]).await;
+    assert!(
+        run.stdout.contains("on_confirm: waiting for the engine"),
+        "{}",
+        run.stdout
+    );
+    // A person's sync beside the two services leaves it to the one that leads.
+    let once = world.pagedesk(&["sync", "--once"]).await;
+    assert!(
+        once.stderr.contains("runs the sync engine"),
+        "{}",
+        once.stderr
+    );
+    let pushed_lines = lines_in(&pushed, 1).await;
+    // More rounds of the engine: nothing more.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_eq!(lines_in(&pushed, 1).await, pushed_lines);
+    assert_eq!(pushed_lines.len(), 1, "{pushed_lines:?}");
+    let order: Value = serde_json::from_str(&pushed_lines[0]).unwrap();
+    assert_eq!(order["id"], 1);
+    assert_eq!(order["state"], "confirmed");
+    assert_eq!(order["lines"][0]["code"], "VH-M");
+    assert_eq!(order["total"], 700_000);
+    let listed = world.pagedesk(&["orders"]).await;
+    assert!(
+        listed.stdout.contains("on_confirm: done"),
+        "{}",
+        listed.stdout
+    );
+    first.stops_cleanly(&world, libc::SIGTERM).await;
+    second.stops_cleanly(&world, libc::SIGINT).await;
+}
+
+#[tokio::test]
+async fn a_failed_on_confirm_is_shown_on_the_order_and_runs_again_only_when_staff_ask() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    let world = shop_with_hook(&format!(
+        "echo run >> {}; echo 'POS khong tra loi' >&2; exit 3",
+        runs.display()
+    ))
+    .await;
+    world.pagedesk(&["order", "1", "confirm"]).await;
+    world.sync().await;
+    world.sync().await;
+    assert_eq!(lines_in(&runs, 1).await.len(), 1);
+    let listed = world.pagedesk(&["orders"]).await;
+    assert!(
+        listed.stdout.contains(
+            "on_confirm failed: exit 3: POS khong tra loi (again: pagedesk order 1 hook)"
+        ),
+        "{}",
+        listed.stdout
+    );
+    let again = world.pagedesk(&["order", "1", "hook"]).await;
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    world.sync().await;
+    assert_eq!(lines_in(&runs, 2).await.len(), 2);
+    let not_failed = world.pagedesk(&["order", "2", "hook"]).await;
+    assert_ne!(not_failed.code, 0);
+}
+
+#[test]
+fn two_engines_claiming_on_confirm_at_once_claim_each_order_once() {
+    use pagedesk::orders::OrderState;
+    use pagedesk::store::orders::{NewOrder, OrderLine, OrderMove, Payment};
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = common::inbox::store_with_shop(dir.path());
+    let order = NewOrder {
+        conversation_id: "t_lan".into(),
+        phone: "0912345678".into(),
+        address: "12 Lê Lợi".into(),
+        lines: vec![OrderLine {
+            code: None,
+            name: "Váy".into(),
+            variant: None,
+            quantity: 1,
+            price: 350_000,
+        }],
+        shipping_fee: 0,
+        discount: 0,
+        paid_by: Payment::Cod,
+        note: String::new(),
+    };
+    let now = chrono::Utc::now();
+    for _ in 0..40 {
+        let id = store.create_order(&order, now).unwrap();
+        let confirm = OrderMove {
+            to: OrderState::Confirmed,
+            seen_version: None,
+            run_hook: true,
+            carrier: None,
+            tracking: None,
+        };
+        store.move_order(id, &confirm, now).unwrap();
+    }
+    let start = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let claimers: Vec<_> = (0..2)
+        .map(|_| {
+            let (dir, start) = (dir.path().to_owned(), start.clone());
+            std::thread::spawn(move || {
+                let mut engine = pagedesk::store::Store::open(&dir).unwrap();
+                let mut claimed = Vec::new();
+                start.wait();
+                // Each claim then the command's run: the two engines' claims interleave.
+                while let Some(order) = engine.claim_order_hook().unwrap() {
+                    claimed.push(order.id);
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                    // A claim that claims nothing would go on for ever.
+                    if claimed.len() > 40 {
+                        break;
+                    }
+                }
+                claimed
+            })
+        })
+        .collect();
+    let claimed: Vec<Vec<i64>> = claimers.into_iter().map(|c| c.join().unwrap()).collect();
+    assert!(
+        claimed.iter().all(|c| !c.is_empty()),
+        "both reached the race: {claimed:?}"
+    );
+    let mut all: Vec<i64> = claimed.concat();
+    all.sort_unstable();
+    assert_eq!(all, (1..=40).collect::<Vec<i64>>());
 }
