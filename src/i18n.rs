@@ -190,6 +190,7 @@ strings! {
     RefusedFilesInComments => "a comment is answered with words only: send files in Messenger", "trả lời bình luận chỉ gửi được chữ: gửi ảnh, tệp qua Messenger";
     RefusedNoComment => "there is no comment of theirs left to answer", "khách không còn bình luận nào để trả lời";
     RefusedAnsweredPrivately => "this comment was answered privately already: Facebook takes only one private reply", "bình luận này đã được nhắn riêng rồi: Facebook chỉ cho nhắn riêng một lần";
+    RefusedPrivateFailed => "its private answer was not sent: r sends it again, e edits it", "tin nhắn riêng chưa gửi được: bấm r để gửi lại, e để sửa";
     RefusedTooOld => "this comment is more than 7 days old: Facebook no longer takes a private reply", "bình luận này đã quá 7 ngày: Facebook không cho nhắn riêng nữa";
     CliNotSent => "Not sent: {}. The reply is kept in the conversation, marked failed.", "Không gửi được: {}. Tin vẫn nằm trong hội thoại, đánh dấu lỗi.";
     DrNoPages => "No pages in the config: add a [[pages]] entry (see config.example.toml).", "Chưa có trang nào trong file cấu hình: thêm mục [[pages]] (xem config.example.toml).";
@@ -736,6 +737,7 @@ impl Tr {
             CommentRefusal::NoComment => S::RefusedNoComment,
             CommentRefusal::AnsweredPrivately => S::RefusedAnsweredPrivately,
             CommentRefusal::TooOld => S::RefusedTooOld,
+            CommentRefusal::PrivateReplyFailed => S::RefusedPrivateFailed,
         })
         .to_owned()
     }

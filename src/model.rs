@@ -161,6 +161,10 @@ pub enum CommentRefusal {
     /// The comment was answered privately already (Facebook takes one private reply).
     #[error("this comment was answered privately already: Facebook takes only one private reply")]
     AnsweredPrivately,
+    /// Its one private reply was refused by Facebook and waits for staff to send it again or
+    /// edit it.
+    #[error("this comment's private reply was not sent: send it again (r) or edit it (e)")]
+    PrivateReplyFailed,
     /// The comment is more than 7 days old.
     #[error("this comment is more than 7 days old: Facebook no longer takes a private reply")]
     TooOld,

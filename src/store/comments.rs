@@ -502,6 +502,13 @@ fn remove_comment(
     )?
     .execute(params![id, page, person, Utc::now().timestamp()])?;
     super::changes::amend_message(tx, &id.as_str().into())?;
+    let thread: Option<ConversationId> = tx
+        .prepare_cached("SELECT conversation_id FROM messages WHERE fb_id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    if let Some(thread) = thread {
+        super::refresh_last_speaker(tx, &thread)?;
+    }
     Ok(())
 }
 
@@ -548,10 +555,18 @@ fn privately_answerable(
         [&comment],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    if answered.is_some() {
-        return Err(super::StoreError::CommentReply(
-            CommentRefusal::AnsweredPrivately,
-        ));
+    if let Some(row) = answered {
+        // Refused by Facebook, it waits for staff: `r` sends it again, `e` edits it; a second
+        // beside it could go twice.
+        let failed: bool = conn
+            .prepare_cached("SELECT status = 'failed' FROM messages WHERE id = ?1")?
+            .query_row([row], |r| r.get(0))
+            .optional()?
+            .unwrap_or(false);
+        return Err(super::StoreError::CommentReply(match failed {
+            true => CommentRefusal::PrivateReplyFailed,
+            false => CommentRefusal::AnsweredPrivately,
+        }));
     }
     if now - to_time(written) > PRIVATE_REPLY_WITHIN {
         return Err(super::StoreError::CommentReply(CommentRefusal::TooOld));

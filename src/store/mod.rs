@@ -804,6 +804,9 @@ fn refresh_last_speaker(
         "UPDATE conversations SET customer_spoke_last = COALESCE((
             SELECT direction = 'in' FROM messages
             WHERE conversation_id = ?1 AND status <> 'failed'
+              -- A comment its buyer removed is nothing left to answer.
+              AND NOT (removed = 1 AND direction = 'in'
+                AND (SELECT channel FROM conversations WHERE id = ?1) = 'comments')
             ORDER BY created_time DESC, id DESC LIMIT 1), 0)
          WHERE id = ?1",
     )?

@@ -333,6 +333,25 @@ async fn a_comment_edited_or_removed_on_facebook_changes_or_goes_here() {
     );
     let listed = world.pagedesk(&["comments"]).await.stdout;
     assert!(listed.contains("Comment removed"), "{listed}");
+    // A buyer whose only comment went leaves nothing to answer.
+    let (gone, hong) = thread_under(&world, &post, "Lê Thị Hồng", "alo shop", 300).await;
+    control.remove_comment(&gone).await.unwrap();
+    world.sync().await;
+    let unreplied = world
+        .pagedesk(&["conversations", "--filter", "unreplied", "--json"])
+        .await
+        .json();
+    let ids: Vec<&str> = unreplied
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert!(!ids.contains(&hong.as_str()), "{ids:?}");
+    assert!(
+        ids.contains(&thread.as_str()),
+        "her first comment still waits: {ids:?}"
+    );
     let store = pagedesk::store::Store::open(&world.data_dir).unwrap();
     assert!(
         store.search("0912", 10).unwrap().is_empty(),

@@ -1844,9 +1844,13 @@ async fn a_failed_private_answer_edited_with_e_goes_privately_again_never_in_pub
     terminal.wait_for_text("Dạ shop inbox chị ạ").await;
     terminal.type_text("\u{14}");
     terminal.wait_for_text("✗ not sent").await;
-    // Facebook's own words, with its code, inside the staff's sentence.
+    // Facebook's own words, with its code, inside the staff's sentence; the banner says what
+    // is left to do, not that a private answer went.
     terminal
         .wait_for_text("Facebook refused the reply (error 100: (#100) Invalid parameter)")
+        .await;
+    terminal
+        .wait_for_text("its private answer was not sent: r sends it again")
         .await;
     terminal.type_text("\u{1b}");
     terminal.type_text("e");
