@@ -189,7 +189,8 @@ impl Store {
                         let changed = apply_thread(&tx, &update, Some(&event.post_id))?;
                         applied.push((event.page_id.clone(), update.id, changed));
                     }
-                    if new {
+                    // A buyer may add the number by editing: protected then, once.
+                    if new || event.verb == CommentVerb::Edited {
                         protect(&tx, &event.page_id, comment, protection)?;
                     }
                 }
@@ -374,6 +375,14 @@ fn protect(
         return Ok(());
     }
     if !super::inbox::phone_hiding(tx, page)?.unwrap_or(protection.hide) {
+        return Ok(());
+    }
+    let protected: bool = tx
+        .prepare_cached("SELECT for_phone FROM comments WHERE id = ?1")?
+        .query_row([&comment.id], |r| r.get(0))
+        .optional()?
+        .unwrap_or(false);
+    if protected {
         return Ok(());
     }
     let now = Utc::now();

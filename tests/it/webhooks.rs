@@ -1790,3 +1790,58 @@ async fn feed_events_out_of_order_never_bring_back_a_removed_comment_nor_undo_an
     let store = pagedesk::store::Store::open(&world.data_dir).unwrap();
     assert!(store.search("0901", 10).unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_phone_number_added_by_editing_a_comment_is_hidden_once() {
+    let world = world_for_webhooks(
+        "interval = \"1h\"\n[comments]\nhide_phone_numbers = true\npublic_reply = \"Shop đã inbox ạ\"\n",
+        "",
+    )
+    .await;
+    let post = world
+        .control
+        .publish(world.page(0), "Váy hoa nhí 350k", None, 600)
+        .await
+        .unwrap();
+    let (_service, _) = serve(&world).await;
+    let comment = world
+        .control
+        .buyer_comment(&post, "Nguyễn Thị Lan", "còn size M không?", None, 0)
+        .await
+        .unwrap();
+    let hidden = || async {
+        let on_facebook = world.control.post_on_facebook(&post).await.unwrap();
+        on_facebook["comments"][0]["is_hidden"] == true
+    };
+    let start = Instant::now();
+    while world.pagedesk(&["comments", "--json"]).await.json()[0].is_null() {
+        assert!(start.elapsed() < Duration::from_secs(20), "no thread came");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!hidden().await);
+    world
+        .control
+        .edit_comment(&comment, "size M nha, sđt 0912 345 678")
+        .await
+        .unwrap();
+    // The engine of `serve` hides it within seconds.
+    let start = Instant::now();
+    while !hidden().await {
+        assert!(start.elapsed() < Duration::from_secs(20), "never hidden");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Edited again: no second answer.
+    world
+        .control
+        .edit_comment(&comment, "size M nha, sđt 0912 345 678 gọi giờ hành chính")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let answers = world.control.post_on_facebook(&post).await.unwrap()["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["from"].is_null())
+        .count();
+    assert_eq!(answers, 1);
+}
