@@ -7,6 +7,27 @@ use crate::common;
 use common::TestWorld;
 use serde_json::Value;
 
+/// An order for Lan of the test inbox's shop (`t_lan`): one dress, paid on delivery.
+fn one_dress_for_lan() -> pagedesk::store::orders::NewOrder {
+    use pagedesk::store::orders::{NewOrder, OrderLine, Payment};
+    NewOrder {
+        conversation_id: "t_lan".into(),
+        phone: "0912345678".into(),
+        address: "12 Lê Lợi".into(),
+        lines: vec![OrderLine {
+            code: None,
+            name: "Váy".into(),
+            variant: None,
+            quantity: 1,
+            price: 350_000,
+        }],
+        shipping_fee: 0,
+        discount: 0,
+        paid_by: Payment::Cod,
+        note: String::new(),
+    }
+}
+
 const CATALOGUE: &str = "\u{feff}code,name,variant,price,stock\n\
     VH-M,Váy hoa nhí,M,350.000,4\n\
     AT01,\"Áo thun, cổ tròn\",Trắng,150k,10\n";
@@ -266,25 +287,10 @@ async fn a_buyer_who_returned_a_parcel_on_one_page_is_flagged_on_another() {
 fn the_customer_panel_counts_her_orders_by_state() {
     use crossterm::event::KeyCode;
     use pagedesk::orders::OrderState;
-    use pagedesk::store::orders::{NewOrder, OrderLine, OrderMove, Payment};
+    use pagedesk::store::orders::OrderMove;
     let mut inbox = common::inbox::Inbox::new(100, 30);
     let mut store = inbox.store();
-    let order = NewOrder {
-        conversation_id: "t_lan".into(),
-        phone: "0912345678".into(),
-        address: "12 Lê Lợi".into(),
-        lines: vec![OrderLine {
-            code: None,
-            name: "Váy".into(),
-            variant: None,
-            quantity: 1,
-            price: 350_000,
-        }],
-        shipping_fee: 0,
-        discount: 0,
-        paid_by: Payment::Cod,
-        note: String::new(),
-    };
+    let order = one_dress_for_lan();
     let now = chrono::Utc::now();
     for returned in [false, true] {
         let id = store.create_order(&order, now).unwrap();
@@ -361,25 +367,10 @@ async fn orders_as_csv_open_in_excel_with_their_vietnamese_and_named_columns() {
 #[test]
 fn a_change_on_an_order_someone_changed_meanwhile_is_refused() {
     use pagedesk::orders::{OrderRefusal, OrderState};
-    use pagedesk::store::orders::{NewOrder, OrderLine, OrderMove, Payment};
+    use pagedesk::store::orders::OrderMove;
     let dir = tempfile::tempdir().unwrap();
     let mut store = common::inbox::store_with_shop(dir.path());
-    let order = NewOrder {
-        conversation_id: "t_lan".into(),
-        phone: "0912345678".into(),
-        address: "12 Lê Lợi".into(),
-        lines: vec![OrderLine {
-            code: None,
-            name: "Váy".into(),
-            variant: None,
-            quantity: 1,
-            price: 350_000,
-        }],
-        shipping_fee: 0,
-        discount: 0,
-        paid_by: Payment::Cod,
-        note: String::new(),
-    };
+    let order = one_dress_for_lan();
     let now = chrono::Utc::now();
     let id = store.create_order(&order, now).unwrap();
     let seen = store.order(id).unwrap().unwrap().version;
@@ -520,25 +511,10 @@ async fn a_failed_on_confirm_is_shown_on_the_order_and_runs_again_only_when_staf
 #[test]
 fn two_engines_claiming_on_confirm_at_once_claim_each_order_once() {
     use pagedesk::orders::OrderState;
-    use pagedesk::store::orders::{NewOrder, OrderLine, OrderMove, Payment};
+    use pagedesk::store::orders::OrderMove;
     let dir = tempfile::tempdir().unwrap();
     let mut store = common::inbox::store_with_shop(dir.path());
-    let order = NewOrder {
-        conversation_id: "t_lan".into(),
-        phone: "0912345678".into(),
-        address: "12 Lê Lợi".into(),
-        lines: vec![OrderLine {
-            code: None,
-            name: "Váy".into(),
-            variant: None,
-            quantity: 1,
-            price: 350_000,
-        }],
-        shipping_fee: 0,
-        discount: 0,
-        paid_by: Payment::Cod,
-        note: String::new(),
-    };
+    let order = one_dress_for_lan();
     let now = chrono::Utc::now();
     for _ in 0..40 {
         let id = store.create_order(&order, now).unwrap();
