@@ -34,7 +34,12 @@ const CATALOGUE: &str = "\u{feff}code,name,variant,price,stock\n\
 
 /// A world whose config names a catalogue, with a buyer on page 0: her conversation.
 async fn shop() -> (TestWorld, String) {
-    let (world, lan) = TestWorld::with_a_buyer("").await;
+    shop_syncing("").await
+}
+
+/// [`shop`], its `[sync]` section as given.
+async fn shop_syncing(sync: &str) -> (TestWorld, String) {
+    let (world, lan) = TestWorld::with_a_buyer(sync).await;
     let path = world.data_dir.join("catalogue.csv");
     std::fs::write(&path, CATALOGUE).unwrap();
     let mut config = std::fs::read_to_string(&world.config_path).unwrap();
@@ -404,7 +409,8 @@ fn a_change_on_an_order_someone_changed_meanwhile_is_refused() {
 
 /// A world whose config runs `command` when an order is confirmed, with an order taken for Lan.
 async fn shop_with_hook(command: &str) -> TestWorld {
-    let (world, lan) = shop().await;
+    // A running engine's rounds a second apart: a confirmed order's command runs at once.
+    let (world, lan) = shop_syncing("interval = \"1s\"").await;
     let mut config = std::fs::read_to_string(&world.config_path).unwrap();
     config.push_str(&format!("on_confirm = '''{command}'''\n"));
     std::fs::write(&world.config_path, config).unwrap();
@@ -445,7 +451,13 @@ async fn on_confirm_runs_once_with_the_order_though_several_pagedesks_sync() {
     let pushed = dir.path().join("pushed.jsonl");
     let world = shop_with_hook(&format!("cat >> {0}; echo >> {0}", pushed.display())).await;
     let first = common::Service::start(&world);
-    let second = common::Service::start(&world);
+    let start = std::time::Instant::now();
+    while !first.leads() {
+        assert!(start.elapsed().as_secs() < 20, "the first sync never led");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // A second one stands by beside it.
+    let mut second = common::Service::start(&world);
     let run = world.pagedesk(&["order", "1", "confirm"]).await;
     assert!(
         run.stdout.contains("on_confirm: waiting for the engine"),
@@ -475,8 +487,16 @@ async fn on_confirm_runs_once_with_the_order_though_several_pagedesks_sync() {
         "{}",
         listed.stdout
     );
+    // The one standing by ends on Ctrl-C; the leader on SIGTERM, giving up its lease.
+    let pid = second.child.id().unwrap() as i32;
+    // SAFETY: a plain kill(2) of our own child.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(7), second.child.wait())
+        .await
+        .expect("the second sync still runs 7 s after Ctrl-C")
+        .unwrap();
+    assert_eq!(ended.code(), Some(0));
     first.stops_cleanly(&world, libc::SIGTERM).await;
-    second.stops_cleanly(&world, libc::SIGINT).await;
 }
 
 #[tokio::test]
