@@ -550,8 +550,8 @@ pub(super) fn newest_comment(
     newest.ok_or(super::StoreError::CommentReply(CommentRefusal::NoComment))
 }
 
-/// The comment a private reply to thread `thread` goes to (the person's newest), or why
-/// Facebook would not take one: once per comment, within 7 days.
+/// The comment a private reply to thread `thread` goes to (the person's newest), or why none
+/// may go: once per comment (one refused waits for staff), within 7 days.
 fn privately_answerable(
     conn: &rusqlite::Connection,
     thread: &ConversationId,
@@ -787,9 +787,9 @@ impl Store {
         Ok(())
     }
 
-    /// Why thread `thread`'s newest comment can no longer be answered privately, if it cannot
-    /// (answered so already, or older than 7 days): the thread's banner says so before
-    /// staff try.
+    /// Why thread `thread`'s newest comment cannot be answered privately now, if it cannot
+    /// (answered so already, its answer refused and waiting for staff, or older than 7 days):
+    /// the thread's banner says so before staff try.
     pub fn private_reply_refusal(
         &self,
         thread: &ConversationId,

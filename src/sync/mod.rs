@@ -73,8 +73,8 @@ pub enum SyncEvent {
 pub enum EngineCommand {
     /// Deliver this reply from the outbox now.
     Deliver(i64),
-    /// The config file changed: these are its pages, and how comments are read and protected,
-    /// now.
+    /// The config file changed: these are its pages, how comments are read and protected, and
+    /// the command run when an order is confirmed, now.
     ConfigChanged {
         pages: Vec<PageConfig>,
         comments: crate::config::CommentSettings,
@@ -493,8 +493,8 @@ impl Engine {
         self.deliver_due(page_id, trigger).await?;
         let mut news = self.poll_inbox(page_id, &token, trigger).await?;
         // Comments that cannot be read (a permission the token lacks, say) leave Messenger as
-        // it is: the page's sync goes on, and the log says why. A rate limit is the page's.
-        // The status line and `w` say so.
+        // it is: the page's sync goes on, and the status line, `w` and the log say why. A rate
+        // limit is the page's.
         let read = match self.read_comments(page_id, &token).await {
             Ok(comments) => {
                 news += comments;
