@@ -276,6 +276,12 @@ strings! {
     OrderHookRunning => "on_confirm started and was never heard back: it may have run; check, then pagedesk order {} hook", "on_confirm đã bắt đầu nhưng không rõ kết quả: có thể đã chạy; kiểm tra rồi chạy lại bằng pagedesk order {} hook";
     OrderHookAgain => "Order #{}: on_confirm runs again at the engine's next round.", "Đơn #{}: on_confirm sẽ chạy lại ở lượt tới của máy đồng bộ.";
     OrderHookNotToRerun => "Order #{}: its on_confirm did not fail: nothing to run again.", "Đơn #{}: on_confirm không bị lỗi nên không cần chạy lại.";
+    OrderToBuyer => "Your order #{} with the shop:", "Dạ shop xác nhận đơn #{} của mình ạ:";
+    OrderToBuyerShipping => "Shipping: {}", "Phí giao hàng: {}";
+    OrderToBuyerDiscount => "Discount: -{}", "Giảm giá: -{}";
+    OrderToBuyerCod => "Total: {}, paid to the courier on delivery", "Tổng cộng: {}, thanh toán khi nhận hàng";
+    OrderToBuyerTransfer => "Total: {}, paid by bank transfer", "Tổng cộng: {}, chuyển khoản";
+    OrderToBuyerAddress => "Delivered to: {} · phone {}", "Giao đến: {} · SĐT {}";
     CliNoOrders => "No orders in that period.", "Không có đơn nào trong khoảng này.";
     OrderSummary => "#{} {} · {} · {} · {} · total {} (collect {}) · {}", "#{} {} · {} · {} · {} · tổng {} (thu hộ {}) · {}";
     OrderHistory => "This phone number's earlier orders: {}.", "Số điện thoại này đã có đơn: {}.";

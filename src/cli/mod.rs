@@ -193,13 +193,14 @@ enum Command {
         csv: bool,
     },
     /// Take an order in a conversation (`order new CONVERSATION_ID --item CODE:QTY --phone ...
-    /// --address ...`), or move one along (`order ID confirm|ship|deliver|return|cancel`;
-    /// shipping with `--carrier` and `--tracking`).
+    /// --address ...`), move one along (`order ID confirm|ship|deliver|return|cancel`;
+    /// shipping with `--carrier` and `--tracking`), send its summary to the buyer
+    /// (`order ID send`), or run its `on_confirm` again (`order ID hook`).
     Order {
         /// `new`, or the order's number.
         what: String,
-        /// After `new`: the conversation; after a number: confirm, ship, deliver, return or
-        /// cancel.
+        /// After `new`: the conversation; after a number: confirm, ship, deliver, return,
+        /// cancel, send or hook.
         then: String,
         /// A product of the catalogue (`[orders] catalogue`) and how many: `VH-M:2`.
         #[arg(long = "item")]
@@ -553,6 +554,30 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             if then == "hook" {
                 return orders::rerun_hook(tr, &mut writes, id);
             }
+            // The order's summary to the buyer, as a reply through the outbox (privately in
+            // Messenger when it was taken in a thread of comments: never in public).
+            if then == "send" {
+                let Some(order) = writes.order(id)? else {
+                    let missing = crate::orders::OrderRefusal::NoOrder(id);
+                    eprintln!("{}", tr.order_refusal(&missing));
+                    return Ok(ExitCode::FAILURE);
+                };
+                let config = cli.config()?;
+                let thread = writes
+                    .conversation(&order.conversation_id)?
+                    .is_some_and(|c| c.post_id.is_some());
+                let engine = build_engine(&config, store.clone(), None)?;
+                let text = orders::summary_for_buyer(tr, &order);
+                let reply_to = Reply {
+                    conversation_id: &order.conversation_id,
+                    text: &text,
+                    files: &[],
+                    human_agent_tag: config.sync.human_agent_tag,
+                    privately: thread,
+                    comment: thread,
+                };
+                return reply(tr, &engine, &mut writes, reply_to).await;
+            }
             let to = match then.as_str() {
                 "confirm" => crate::orders::OrderState::Confirmed,
                 "ship" => crate::orders::OrderState::Shipped,
@@ -560,7 +585,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 "return" => crate::orders::OrderState::Returned,
                 "cancel" => crate::orders::OrderState::Cancelled,
                 other => {
-                    anyhow::bail!("`{other}`: confirm, ship, deliver, return, cancel or hook")
+                    anyhow::bail!("`{other}`: confirm, ship, deliver, return, cancel, send or hook")
                 }
             };
             let run_hook = cli.config()?.orders.on_confirm.is_some();

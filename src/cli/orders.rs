@@ -265,6 +265,31 @@ fn line_words(line: &OrderLine) -> String {
     )
 }
 
+/// The order as the buyer reads it in a reply, in the staff's language: its lines, the
+/// shipping fee and discount, the total and how it is paid, where it goes.
+pub fn summary_for_buyer(tr: Tr, order: &Order) -> String {
+    let mut text = vec![tr.f(S::OrderToBuyer, &[&order.id])];
+    text.extend(
+        order
+            .lines
+            .iter()
+            .map(|line| format!("- {}", line_words(line))),
+    );
+    if order.shipping_fee > 0 {
+        text.push(tr.f(S::OrderToBuyerShipping, &[&dong(order.shipping_fee)]));
+    }
+    if order.discount > 0 {
+        text.push(tr.f(S::OrderToBuyerDiscount, &[&dong(order.discount)]));
+    }
+    let paid = match order.paid_by {
+        Payment::Cod => S::OrderToBuyerCod,
+        Payment::Transfer => S::OrderToBuyerTransfer,
+    };
+    text.push(tr.f(paid, &[&dong(order.total)]));
+    text.push(tr.f(S::OrderToBuyerAddress, &[&order.address, &order.phone]));
+    text.join("\n")
+}
+
 /// An order in one line: number, buyer, phone, what, total, what to collect, state.
 fn summary(tr: Tr, order: &Order) -> String {
     let items: Vec<String> = order.lines.iter().map(line_words).collect();

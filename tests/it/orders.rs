@@ -577,3 +577,35 @@ fn two_engines_claiming_on_confirm_at_once_claim_each_order_once() {
     all.sort_unstable();
     assert_eq!(all, (1..=40).collect::<Vec<i64>>());
 }
+
+#[tokio::test]
+async fn the_orders_summary_goes_to_the_buyer_once_through_the_outbox() {
+    let (world, lan) = shop().await;
+    take(
+        &world,
+        &lan,
+        &[
+            "--item",
+            "VH-M:2",
+            "--phone",
+            "0912345678",
+            "--address",
+            "12 Lê Lợi, Q1",
+            "--shipping",
+            "30k",
+        ],
+    )
+    .await;
+    let sent = world.pagedesk(&["order", "1", "send"]).await;
+    assert_eq!(sent.code, 0, "{}", sent.stderr);
+    world.sync().await;
+    let texts = world.page_texts_on_facebook(&lan).await;
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    assert_eq!(
+        texts[0],
+        "Your order #1 with the shop:\n- 2 × VH-M Váy hoa nhí (M) 350.000đ\nShipping: 30.000đ\n\
+         Total: 730.000đ, paid to the courier on delivery\nDelivered to: 12 Lê Lợi, Q1 · phone 0912345678"
+    );
+    let missing = world.pagedesk(&["order", "7", "send"]).await;
+    assert!(missing.stderr.contains("no order #7"), "{}", missing.stderr);
+}
