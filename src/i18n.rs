@@ -282,6 +282,7 @@ strings! {
     OrderToBuyerCod => "Total: {}, paid to the courier on delivery", "Tổng cộng: {}, thanh toán khi nhận hàng";
     OrderToBuyerTransfer => "Total: {}, paid by bank transfer", "Tổng cộng: {}, chuyển khoản";
     OrderToBuyerAddress => "Delivered to: {} · phone {}", "Giao đến: {} · SĐT {}";
+    OrderMark => "[order {}] {}", "[đơn {}] {}";
     CliNoOrders => "No orders in that period.", "Không có đơn nào trong khoảng này.";
     OrderSummary => "#{} {} · {} · {} · {} · total {} (collect {}) · {}", "#{} {} · {} · {} · {} · tổng {} (thu hộ {}) · {}";
     OrderHistory => "This phone number's earlier orders: {}.", "Số điện thoại này đã có đơn: {}.";

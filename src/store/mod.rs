@@ -354,6 +354,9 @@ pub struct ConversationRow {
     /// The first words of that post (empty until the post is read whole).
     #[serde(skip)]
     pub post_words: Option<String>,
+    /// Where its newest order is, if one was taken in it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_state: Option<crate::orders::OrderState>,
 }
 
 impl ConversationRow {

@@ -27,7 +27,9 @@ const CONVERSATION_COLUMNS: &str = "c.id, c.page_id, p.name AS page_name, c.cust
         AS failed_reply,
     c.post_id,
     (SELECT substr(replace(p2.message, char(10), ' '), 1, 60) FROM posts p2 WHERE p2.id = c.post_id)
-        AS post_words";
+        AS post_words,
+    (SELECT o.state FROM orders o WHERE o.conversation_id = c.id
+        ORDER BY o.created_at DESC, o.id DESC LIMIT 1) AS order_state";
 
 fn conversation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationRow> {
     let folder: String = r.get("folder")?;
@@ -62,6 +64,9 @@ fn conversation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationRow> 
         held_by: None,
         post_id: r.get("post_id")?,
         post_words: r.get("post_words")?,
+        order_state: r
+            .get::<_, Option<String>>("order_state")?
+            .and_then(|state| state.parse().ok()),
     })
 }
 

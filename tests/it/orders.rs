@@ -289,7 +289,7 @@ async fn a_buyer_who_returned_a_parcel_on_one_page_is_flagged_on_another() {
 }
 
 #[test]
-fn the_customer_panel_counts_her_orders_by_state() {
+fn her_row_and_customer_panel_say_where_her_orders_are() {
     use crossterm::event::KeyCode;
     use pagedesk::orders::OrderState;
     use pagedesk::store::orders::OrderMove;
@@ -318,6 +318,10 @@ fn the_customer_panel_counts_her_orders_by_state() {
             store.move_order(id, &change, now).unwrap();
         }
     }
+    // Her row says where her newest order is.
+    inbox.app.poll_database();
+    let screen = inbox.screen();
+    assert!(screen.contains("[order returned]"), "{screen}");
     inbox.key(KeyCode::Enter);
     inbox.key(KeyCode::Esc);
     inbox.key(KeyCode::Char('c'));

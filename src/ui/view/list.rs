@@ -245,6 +245,11 @@ pub(super) fn draw_list(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
                 crate::ui::words::preview(tr, conversation),
             ),
         };
+        // Where its order is, at a glance, before what was said last.
+        let preview = match conversation.order_state {
+            Some(state) => tr.f(S::OrderMark, &[&tr.order_state(state), &preview]),
+            None => preview,
+        };
         let (assignee, window) = row_tail(app, conversation, &window, &preview, width);
         let snippet_width = width.saturating_sub(window.width() + 2 + assignee.width());
         let mut second = vec![
