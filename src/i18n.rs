@@ -453,6 +453,8 @@ strings! {
     KeyFilterNotSent => "filter: Not sent (a reply Facebook did not take)", "lọc: Gửi lỗi (tin trả lời Facebook không nhận)";
     FilterComments => "Comments", "Bình luận";
     KeyFilterComments => "filter: Comments (under the pages' posts)", "lọc: Bình luận (dưới bài viết của trang)";
+    FilterOrders => "Orders", "Đơn hàng";
+    KeyFilterOrders => "filter: Orders to confirm or ship", "lọc: Đơn hàng cần xác nhận hoặc gửi đi";
     KeyLabels => "labels of the conversation: put on, take off, create", "nhãn của hội thoại: gắn, gỡ, tạo";
     KeyFilterLabels => "show only conversations with some labels", "chỉ hiện hội thoại có nhãn nào đó";
     KeyAssign => "assign the conversation to a staff member", "phân công hội thoại cho nhân viên";

@@ -280,10 +280,12 @@ pub enum Filter {
     NotSent,
     /// Threads of comments under the pages' posts, not done.
     Comments,
+    /// With an order to confirm or to ship.
+    Orders,
 }
 
 impl Filter {
-    pub const ALL: [Filter; 8] = [
+    pub const ALL: [Filter; 9] = [
         Filter::All,
         Filter::Spam,
         Filter::Unread,
@@ -292,6 +294,7 @@ impl Filter {
         Filter::Mine,
         Filter::NotSent,
         Filter::Comments,
+        Filter::Orders,
     ];
 }
 

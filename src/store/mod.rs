@@ -132,6 +132,9 @@ fn filter_condition(filter: Filter) -> &'static str {
             "c.id IN (SELECT f.conversation_id FROM messages f WHERE f.status = 'failed')"
         }
         Filter::Comments => "c.channel = 'comments' AND c.done_at IS NULL",
+        Filter::Orders => {
+            "c.id IN (SELECT o.conversation_id FROM orders o WHERE o.state IN ('new', 'confirmed'))"
+        }
     }
 }
 
@@ -187,6 +190,7 @@ pub struct FilterCounts {
     pub mine: usize,
     pub not_sent: usize,
     pub comments: usize,
+    pub orders: usize,
 }
 
 impl FilterCounts {
@@ -200,6 +204,7 @@ impl FilterCounts {
             Filter::Mine => self.mine,
             Filter::NotSent => self.not_sent,
             Filter::Comments => self.comments,
+            Filter::Orders => self.orders,
         }
     }
 }

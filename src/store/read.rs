@@ -315,6 +315,7 @@ impl Store {
             mine: count(Filter::Mine)?,
             not_sent: count(Filter::NotSent)?,
             comments: count(Filter::Comments)?,
+            orders: count(Filter::Orders)?,
         })
     }
 

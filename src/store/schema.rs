@@ -596,6 +596,8 @@ CREATE TABLE orders (
 CREATE INDEX orders_by_phone ON orders(phone);
 CREATE INDEX orders_by_time ON orders(created_at);
 CREATE INDEX orders_of_conversation ON orders(conversation_id);
+-- The Orders filter's list and count read only the orders still to confirm or ship.
+CREATE INDEX orders_open ON orders(conversation_id) WHERE state IN ('new', 'confirmed');
 CREATE TABLE order_lines (
     order_id INTEGER NOT NULL REFERENCES orders(id),
     position INTEGER NOT NULL,

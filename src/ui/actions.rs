@@ -286,6 +286,7 @@ impl App {
             Action::FilterMine => self.page_and_filter(self.sidebar.page, Filter::Mine),
             Action::FilterNotSent => self.page_and_filter(self.sidebar.page, Filter::NotSent),
             Action::FilterComments => self.page_and_filter(self.sidebar.page, Filter::Comments),
+            Action::FilterOrders => self.page_and_filter(self.sidebar.page, Filter::Orders),
             Action::ToggleDone => self.toggle_done(),
             Action::HideComments => self.hide_or_show_comments(),
             Action::LikeComments => self.like_comments(),

@@ -154,7 +154,7 @@ fn the_sidebar_moves_between_pages_and_filters() {
     inbox.key(KeyCode::Char('j'));
     assert_eq!(inbox.app.sidebar.page, Some(0));
     inbox.key(KeyCode::Char('G'));
-    assert_eq!(inbox.app.list.filter, Filter::Comments);
+    assert_eq!(inbox.app.list.filter, Filter::Orders);
 }
 
 #[test]
@@ -708,17 +708,17 @@ fn the_help_scrolls_to_its_last_binding_and_says_where_it_is() {
     let mut inbox = Inbox::new(100, 30);
     inbox.key(KeyCode::Char('?'));
     let top = inbox.screen();
-    assert!(top.contains("Keys · 1-28/121"), "{top}");
+    assert!(top.contains("Keys · 1-28/122"), "{top}");
     assert!(!top.contains("Ctrl-C"), "{top}");
     inbox.key(KeyCode::Char('G'));
     let bottom = inbox.screen();
-    assert!(bottom.contains("Keys · 94-121/121"), "{bottom}");
+    assert!(bottom.contains("Keys · 95-122/122"), "{bottom}");
     assert!(
         bottom.contains("Ctrl-C") && bottom.contains("Esc q ?"),
         "{bottom}"
     );
     inbox.key(KeyCode::Char('k'));
-    assert!(inbox.screen().contains("Keys · 93-120/121"));
+    assert!(inbox.screen().contains("Keys · 94-121/122"));
     inbox.key(KeyCode::Char('q'));
     assert!(!inbox.screen().contains("Keys ·"), "q closes the help");
     assert!(!inbox.app.effects().contains(&Effect::Quit));

@@ -322,6 +322,10 @@ fn her_row_and_customer_panel_say_where_her_orders_are() {
     inbox.app.poll_database();
     let screen = inbox.screen();
     assert!(screen.contains("[order returned]"), "{screen}");
+    // 9: the conversations with an order to confirm or ship (her first is confirmed).
+    inbox.key(KeyCode::Char('9'));
+    let screen = inbox.screen();
+    assert!(screen.contains("Orders (1)"), "{screen}");
     inbox.key(KeyCode::Enter);
     inbox.key(KeyCode::Esc);
     inbox.key(KeyCode::Char('c'));

@@ -40,6 +40,7 @@ fn filter_name(filter: Filter) -> S {
         Filter::Mine => S::FilterMine,
         Filter::NotSent => S::FilterNotSent,
         Filter::Comments => S::FilterComments,
+        Filter::Orders => S::FilterOrders,
     }
 }
 

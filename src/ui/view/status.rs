@@ -105,6 +105,7 @@ const FILTERS: &[Action] = &[
     Action::FilterMine,
     Action::FilterNotSent,
     Action::FilterComments,
+    Action::FilterOrders,
 ];
 const CHAT_HINTS: &[Hint] = &[
     Hint(&[Action::ScrollUp, Action::ScrollDown], 1, S::HintScroll),
