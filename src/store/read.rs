@@ -723,6 +723,7 @@ mod tests {
                 mine: 0,
                 not_sent: 0,
                 comments: 0,
+                orders: 0,
             }
         );
         let unreplied = ListQuery {
