@@ -201,7 +201,8 @@ pub fn list(
         return Ok(ExitCode::SUCCESS);
     }
     if csv {
-        print!("{}", to_csv(&orders)?);
+        // Through `out!`: a reader that stops early (`| head`) ends it quietly.
+        out!("{}", to_csv(&orders)?.trim_end_matches('\n'));
         return Ok(ExitCode::SUCCESS);
     }
     if orders.is_empty() {
