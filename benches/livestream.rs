@@ -207,34 +207,33 @@ fn main() {
     let cycles = rt.block_on(polls).unwrap();
     app.settle_writes();
 
-    // Every comment once, in its buyer's thread.
-    let db = rusqlite::Connection::open(dir.path().join(pagedesk::store::DATABASE_FILE)).unwrap();
+    // Every comment once, in its buyer's thread: read as the inbox and the CLI read them, every
+    // thread (done ones too: staff pressed D) and each one's messages.
+    let store = Store::open(dir.path()).unwrap();
+    let mut threads = Vec::new();
+    for filter in [pagedesk::model::Filter::All, pagedesk::model::Filter::Done] {
+        let query = pagedesk::store::ListQuery {
+            filter,
+            ..Default::default()
+        };
+        threads.extend(
+            (store.conversations(&query).unwrap().into_iter()).filter(|c| c.post_id.is_some()),
+        );
+    }
     let mut stored: HashMap<String, i64> = HashMap::new();
-    let mut rows = db
-        .prepare(
-            "SELECT m.fb_id, COUNT(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id
-             WHERE c.channel = 'comments' AND m.direction = 'in' GROUP BY m.fb_id",
-        )
-        .unwrap();
-    for row in rows
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
-        .unwrap()
-    {
-        let (id, count) = row.unwrap();
-        stored.insert(id, count);
+    for thread in &threads {
+        for message in store.messages(&thread.id).unwrap() {
+            if message.direction == pagedesk::model::Direction::In {
+                *stored.entry(message.id.to_string()).or_default() += 1;
+            }
+        }
     }
     let missing = written
         .iter()
         .filter(|id| !stored.contains_key(*id))
         .count();
     let twice = stored.values().filter(|count| **count > 1).count();
-    let threads: i64 = db
-        .query_row(
-            "SELECT COUNT(*) FROM conversations WHERE channel = 'comments'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let threads = threads.len() as i64;
 
     let log = rt.block_on(control.requests()).unwrap();
     let mut by_kind: HashMap<String, usize> = HashMap::new();

@@ -196,37 +196,7 @@ enum Command {
     /// --address ...`), move one along (`order ID confirm|ship|deliver|return|cancel`;
     /// shipping with `--carrier` and `--tracking`), send its summary to the buyer
     /// (`order ID send`), or run its `on_confirm` again (`order ID hook`).
-    Order {
-        /// `new`, or the order's number.
-        what: String,
-        /// After `new`: the conversation; after a number: confirm, ship, deliver, return,
-        /// cancel, send or hook.
-        then: String,
-        /// A product of the catalogue (`[orders] catalogue`) and how many: `VH-M:2`.
-        #[arg(long = "item")]
-        items: Vec<String>,
-        /// A line typed freely: `NAME:QUANTITY:PRICE` (`Túi quà:1:20k`).
-        #[arg(long = "line")]
-        lines: Vec<String>,
-        #[arg(long)]
-        phone: Option<String>,
-        #[arg(long)]
-        address: Option<String>,
-        /// The shipping fee the buyer pays (`30k`).
-        #[arg(long)]
-        shipping: Option<String>,
-        #[arg(long)]
-        discount: Option<String>,
-        /// Paid by bank transfer (else the carrier collects the total on delivery).
-        #[arg(long)]
-        transfer: bool,
-        #[arg(long)]
-        note: Option<String>,
-        #[arg(long)]
-        carrier: Option<String>,
-        #[arg(long)]
-        tracking: Option<String>,
-    },
+    Order(Box<OrderArgs>),
     /// Check each page: token, access to conversations, spam sync, waiting spam, last sync.
     Doctor,
     /// Connect your Pages: reads a user access token on standard input, lists the pages you can
@@ -249,6 +219,44 @@ enum Command {
     /// The inbox on the emulator's Vietnamese shop pages, with buyers writing live; data in a
     /// throwaway directory unless --data-dir is given.
     Demo,
+}
+
+/// What `pagedesk order` is given (see [`Command::Order`]).
+#[derive(Debug, clap::Args)]
+struct OrderArgs {
+    /// `new`, or the order's number.
+    what: String,
+    /// After `new`: the conversation; after a number: confirm, ship, deliver, return,
+    /// cancel, send or hook.
+    then: String,
+    /// A product of the catalogue (`[orders] catalogue`) and how many: `VH-M:2`.
+    #[arg(long = "item")]
+    items: Vec<String>,
+    /// A line typed freely: `NAME:QUANTITY:PRICE` (`Túi quà:1:20k`).
+    #[arg(long = "line")]
+    lines: Vec<String>,
+    #[arg(long)]
+    phone: Option<String>,
+    #[arg(long)]
+    address: Option<String>,
+    /// The shipping fee the buyer pays (`30k`).
+    #[arg(long)]
+    shipping: Option<String>,
+    #[arg(long)]
+    discount: Option<String>,
+    /// Paid by bank transfer (else the carrier collects the total on delivery).
+    #[arg(long)]
+    transfer: bool,
+    #[arg(long)]
+    note: Option<String>,
+    #[arg(long)]
+    carrier: Option<String>,
+    #[arg(long)]
+    tracking: Option<String>,
+    /// The order's version you looked at (`orders --json`): the change is refused if
+    /// someone changed the order since.
+    #[arg(long)]
+    seen: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -514,20 +522,22 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             *json,
             *csv,
         ),
-        Command::Order {
-            what,
-            then,
-            items,
-            lines,
-            phone,
-            address,
-            shipping,
-            discount,
-            transfer,
-            note,
-            carrier,
-            tracking,
-        } => {
+        Command::Order(args) => {
+            let OrderArgs {
+                what,
+                then,
+                items,
+                lines,
+                phone,
+                address,
+                shipping,
+                discount,
+                transfer,
+                note,
+                carrier,
+                tracking,
+                seen,
+            } = args.as_ref();
             let mut writes = staff_store()?;
             if what == "new" {
                 let catalogue = match &cli.config()?.orders.catalogue {
@@ -594,9 +604,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 &mut writes,
                 id,
                 to,
-                carrier.as_deref(),
-                tracking.as_deref(),
-                run_hook,
+                orders::Move {
+                    carrier: carrier.as_deref(),
+                    tracking: tracking.as_deref(),
+                    seen: *seen,
+                    run_hook,
+                },
             )
         }
         Command::Doctor => doctor::run(&cli.config()?, &store, &data_dir).await,

@@ -146,22 +146,30 @@ pub fn take(
     Ok(ExitCode::SUCCESS)
 }
 
+/// What `pagedesk order ID confirm|ship|…` was given besides where the order goes.
+pub struct Move<'a> {
+    pub carrier: Option<&'a str>,
+    pub tracking: Option<&'a str>,
+    /// The version the caller looked at (`--seen`).
+    pub seen: Option<i64>,
+    /// The config has `[orders] on_confirm`.
+    pub run_hook: bool,
+}
+
 /// `pagedesk order ID confirm|ship|deliver|return|cancel`.
 pub fn move_along(
     tr: Tr,
     store: &mut Store,
     id: i64,
     to: OrderState,
-    carrier: Option<&str>,
-    tracking: Option<&str>,
-    run_hook: bool,
+    given: Move<'_>,
 ) -> Result<ExitCode> {
     let change = OrderMove {
         to,
-        seen_version: None,
-        run_hook,
-        carrier: carrier.map(str::to_owned),
-        tracking: tracking.map(str::to_owned),
+        seen_version: given.seen,
+        run_hook: given.run_hook,
+        carrier: given.carrier.map(str::to_owned),
+        tracking: given.tracking.map(str::to_owned),
     };
     match store.move_order(id, &change, Utc::now()) {
         Ok(order) => {

@@ -812,9 +812,9 @@ fn refresh_last_speaker(
         "UPDATE conversations SET customer_spoke_last = COALESCE((
             SELECT direction = 'in' FROM messages
             WHERE conversation_id = ?1 AND status <> 'failed'
-              -- A comment its buyer removed is nothing left to answer.
-              AND NOT (removed = 1 AND direction = 'in'
-                AND (SELECT channel FROM conversations WHERE id = ?1) = 'comments')
+              -- What the buyer took back (an unsent message, a removed comment) is nothing
+              -- left to answer.
+              AND NOT (removed = 1 AND direction = 'in')
             ORDER BY created_time DESC, id DESC LIMIT 1), 0)
          WHERE id = ?1",
     )?
@@ -823,7 +823,7 @@ fn refresh_last_speaker(
     tx.prepare_cached(
         "UPDATE conversations SET waiting_since = CASE WHEN customer_spoke_last = 1 THEN
             COALESCE((SELECT MIN(m.created_time) FROM messages m
-                WHERE m.conversation_id = ?1 AND m.direction = 'in'
+                WHERE m.conversation_id = ?1 AND m.direction = 'in' AND m.removed = 0
                   AND m.created_time > COALESCE((
                       SELECT MAX(o.created_time) FROM messages o
                       WHERE o.conversation_id = ?1 AND o.direction = 'out'

@@ -377,42 +377,52 @@ async fn orders_as_csv_open_in_excel_with_their_vietnamese_and_named_columns() {
     assert_eq!(field("note"), "Giao giờ hành chính");
 }
 
-#[test]
-fn a_change_on_an_order_someone_changed_meanwhile_is_refused() {
-    use pagedesk::orders::{OrderRefusal, OrderState};
-    use pagedesk::store::orders::OrderMove;
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = common::inbox::store_with_shop(dir.path());
-    let order = one_dress_for_lan();
-    let now = chrono::Utc::now();
-    let id = store.create_order(&order, now).unwrap();
-    let seen = store.order(id).unwrap().unwrap().version;
-    let mut lan = pagedesk::store::Store::open(dir.path())
-        .unwrap()
-        .as_staff("Lan");
-    let mut minh = pagedesk::store::Store::open(dir.path())
-        .unwrap()
-        .as_staff("Minh");
-    let change = |to| OrderMove {
-        to,
-        seen_version: Some(seen),
-        run_hook: false,
-        carrier: None,
-        tracking: None,
+#[tokio::test]
+async fn two_staff_changing_one_order_at_once_the_second_is_told_not_laid_over() {
+    let (world, lan) = shop().await;
+    take(
+        &world,
+        &lan,
+        &[
+            "--item",
+            "VH-M",
+            "--phone",
+            "0912345678",
+            "--address",
+            "12 Lê Lợi",
+        ],
+    )
+    .await;
+    let seen = orders_json(&world).await[0]["version"].as_i64().unwrap();
+    let seen = seen.to_string();
+    // Lan and Minh both looked at version 1; each changes it from a pagedesk of their own,
+    // at the same moment.
+    let as_staff = |staff: &'static str, action: &'static str| {
+        world
+            .command(&["order", "1", action, "--seen", &seen])
+            .env("PAGEDESK_STAFF", staff)
+            .output()
     };
-    lan.move_order(id, &change(OrderState::Confirmed), now)
-        .unwrap();
-    let second = minh.move_order(id, &change(OrderState::Cancelled), now);
-    match second {
-        Err(pagedesk::store::StoreError::Order(OrderRefusal::ChangedMeanwhile { by })) => {
-            assert_eq!(by, "Lan");
-        }
-        other => panic!("{other:?}"),
-    }
-    assert_eq!(
-        store.order(id).unwrap().unwrap().state,
-        OrderState::Confirmed
+    let (lan_run, minh_run) = tokio::join!(as_staff("Lan", "confirm"), as_staff("Minh", "cancel"));
+    let (lan_run, minh_run) = (
+        common::Run::from(lan_run.unwrap()),
+        common::Run::from(minh_run.unwrap()),
     );
+    let (won, lost, winner) = match (lan_run.code, minh_run.code) {
+        (0, _) => (lan_run, minh_run, "Lan"),
+        _ => (minh_run, lan_run, "Minh"),
+    };
+    assert_eq!(won.code, 0, "{}", won.stderr);
+    assert_ne!(lost.code, 0, "both went through: {}", lost.stdout);
+    assert!(
+        lost.stderr
+            .contains(&format!("{winner} changed this order meanwhile")),
+        "{}",
+        lost.stderr
+    );
+    let order = &orders_json(&world).await[0];
+    assert_eq!(order["version"], 2, "one change only: {order}");
+    assert_eq!(order["history"].as_array().unwrap().len(), 2);
 }
 
 /// A world whose config runs `command` when an order is confirmed, with an order taken for Lan.
