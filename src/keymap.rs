@@ -39,6 +39,9 @@ pub enum Mode {
     Customer,
     Note,
     Stats,
+    Orders,
+    OrderForm,
+    Shipping,
     Settings,
     Help,
 }
@@ -58,6 +61,9 @@ impl Mode {
             Mode::Customer => S::ModeCustomer,
             Mode::Note => S::ModeNote,
             Mode::Stats => S::ModeStats,
+            Mode::Orders => S::ModeOrders,
+            Mode::OrderForm => S::ModeOrderForm,
+            Mode::Shipping => S::ModeShipping,
             Mode::Settings => S::ModeSettings,
             Mode::Help => S::ModeHelp,
         }
@@ -73,6 +79,8 @@ impl Mode {
                 | Mode::Attach
                 | Mode::Labels
                 | Mode::Note
+                | Mode::OrderForm
+                | Mode::Shipping
         )
     }
 
@@ -87,16 +95,22 @@ impl Mode {
                 Mode::Assign,
                 Mode::Copy,
                 Mode::Customer,
+                Mode::Orders,
             ],
-            Mode::Settings | Mode::Help | Mode::Assign | Mode::Copy | Mode::Customer => {
-                &[Mode::Move]
-            }
+            Mode::Settings
+            | Mode::Help
+            | Mode::Assign
+            | Mode::Copy
+            | Mode::Customer
+            | Mode::Orders => &[Mode::Move],
             Mode::Reply
             | Mode::QuickReplies
             | Mode::Search
             | Mode::Attach
             | Mode::Labels
             | Mode::Note
+            | Mode::OrderForm
+            | Mode::Shipping
             | Mode::Stats => &[],
         }
     }
@@ -138,6 +152,7 @@ pub enum Action {
     Assign,
     Customer,
     TeamStats,
+    Orders,
     PreviousPage,
     NextPage,
     NextUnread,
@@ -187,6 +202,21 @@ pub enum Action {
     CopyChosen,
     WriteNote,
     SaveNote,
+    NewOrder,
+    ConfirmOrder,
+    ShipOrder,
+    DeliverOrder,
+    ReturnOrder,
+    CancelOrder,
+    SendOrder,
+    OrderHookAgain,
+    NextField,
+    PreviousField,
+    FormEnter,
+    Ship,
+    SaveOrder,
+    RemoveLine,
+    DiscardOrder,
     Close,
 }
 
@@ -216,6 +246,7 @@ impl Action {
             Action::Assign => S::KeyAssign,
             Action::Customer => S::KeyCustomer,
             Action::TeamStats => S::KeyTeamStats,
+            Action::Orders => S::KeyOrders,
             Action::PreviousPage => S::KeyPreviousPage,
             Action::NextPage => S::KeyNextPage,
             Action::NextUnread => S::KeyNextUnread,
@@ -265,6 +296,21 @@ impl Action {
             Action::CopyChosen => S::KeyCopyChosen,
             Action::WriteNote => S::KeyWriteNote,
             Action::SaveNote => S::KeySaveNote,
+            Action::NewOrder => S::KeyNewOrder,
+            Action::ConfirmOrder => S::KeyConfirmOrder,
+            Action::ShipOrder => S::KeyShipOrder,
+            Action::DeliverOrder => S::KeyDeliverOrder,
+            Action::ReturnOrder => S::KeyReturnOrder,
+            Action::CancelOrder => S::KeyCancelOrder,
+            Action::SendOrder => S::KeySendOrder,
+            Action::OrderHookAgain => S::KeyOrderHookAgain,
+            Action::NextField => S::KeyNextField,
+            Action::FormEnter => S::KeyFormEnter,
+            Action::Ship => S::KeyShip,
+            Action::PreviousField => S::KeyPreviousField,
+            Action::SaveOrder => S::KeySaveOrder,
+            Action::RemoveLine => S::KeyRemoveLine,
+            Action::DiscardOrder => S::KeyDiscardOrder,
             Action::Close => S::KeyClose,
         }
     }
@@ -292,6 +338,7 @@ const DEFAULTS: &[(Mode, Action, &[&str])] = &[
     (Mode::Inbox, Action::Assign, &["a"]),
     (Mode::Inbox, Action::Customer, &["c"]),
     (Mode::Inbox, Action::TeamStats, &["T"]),
+    (Mode::Inbox, Action::Orders, &["t"]),
     (Mode::Inbox, Action::PreviousPage, &["["]),
     (Mode::Inbox, Action::NextPage, &["]"]),
     (Mode::Inbox, Action::NextUnread, &["U"]),
@@ -359,6 +406,26 @@ const DEFAULTS: &[(Mode, Action, &[&str])] = &[
     (Mode::Note, Action::SaveNote, &["Enter"]),
     (Mode::Note, Action::Close, &["Esc"]),
     (Mode::Stats, Action::Close, &["Esc", "q", "T"]),
+    (Mode::Orders, Action::NewOrder, &["n", "Enter"]),
+    (Mode::Orders, Action::ConfirmOrder, &["c"]),
+    (Mode::Orders, Action::ShipOrder, &["s"]),
+    (Mode::Orders, Action::DeliverOrder, &["D"]),
+    (Mode::Orders, Action::ReturnOrder, &["R"]),
+    (Mode::Orders, Action::CancelOrder, &["X"]),
+    (Mode::Orders, Action::SendOrder, &["m"]),
+    (Mode::Orders, Action::OrderHookAgain, &["H"]),
+    (Mode::Orders, Action::Close, &["Esc", "q", "t"]),
+    (Mode::OrderForm, Action::NextField, &["Tab"]),
+    (Mode::OrderForm, Action::PreviousField, &["Shift-Tab"]),
+    (Mode::OrderForm, Action::Down, &["Down"]),
+    (Mode::OrderForm, Action::Up, &["Up"]),
+    (Mode::OrderForm, Action::FormEnter, &["Enter"]),
+    (Mode::OrderForm, Action::SaveOrder, &["Ctrl-s"]),
+    (Mode::OrderForm, Action::RemoveLine, &["Ctrl-d"]),
+    (Mode::OrderForm, Action::DiscardOrder, &["Ctrl-x"]),
+    (Mode::OrderForm, Action::Close, &["Esc"]),
+    (Mode::Shipping, Action::Ship, &["Enter"]),
+    (Mode::Shipping, Action::Close, &["Esc"]),
     (Mode::Settings, Action::ToggleSpamSync, &["Space", "Enter"]),
     (Mode::Settings, Action::TogglePhoneHiding, &["p"]),
     (Mode::Settings, Action::TagAgain, &["t"]),

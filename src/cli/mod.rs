@@ -235,6 +235,9 @@ struct OrderArgs {
     /// A line typed freely: `NAME:QUANTITY:PRICE` (`Túi quà:1:20k`).
     #[arg(long = "line")]
     lines: Vec<String>,
+    /// Who receives the parcel, when not the conversation's name.
+    #[arg(long)]
+    name: Option<String>,
     #[arg(long)]
     phone: Option<String>,
     #[arg(long)]
@@ -528,6 +531,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 then,
                 items,
                 lines,
+                name,
                 phone,
                 address,
                 shipping,
@@ -546,6 +550,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 };
                 let taken = orders::Taken {
                     conversation_id: then,
+                    name: name.as_deref(),
                     items,
                     lines,
                     phone: phone.as_deref(),
@@ -577,7 +582,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                     .conversation(&order.conversation_id)?
                     .is_some_and(|c| c.post_id.is_some());
                 let engine = build_engine(&config, store.clone(), None)?;
-                let text = orders::summary_for_buyer(tr, &order);
+                let text = crate::orders::words::for_buyer(tr, &order);
                 let reply_to = Reply {
                     conversation_id: &order.conversation_id,
                     text: &text,

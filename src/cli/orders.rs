@@ -10,13 +10,17 @@ use super::output::{local_time, out};
 use crate::i18n::{S, Tr};
 use crate::model::ConversationId;
 use crate::orders::catalogue::Catalogue;
-use crate::orders::{OrderRefusal, OrderState, dong, parse_dong};
-use crate::store::orders::{NewOrder, Order, OrderLine, OrderMove, Payment};
+use crate::orders::draft::{DraftLine, OrderDraft};
+use crate::orders::{OrderRefusal, OrderState, dong};
+
+use crate::store::orders::{Order, OrderMove};
 use crate::store::{Store, StoreError};
 
 /// What `pagedesk order new` was given.
 pub struct Taken<'a> {
     pub conversation_id: &'a str,
+    /// Who receives it, when not the conversation's name.
+    pub name: Option<&'a str>,
     pub items: &'a [String],
     pub lines: &'a [String],
     pub phone: Option<&'a str>,
@@ -59,14 +63,24 @@ fn refused(tr: Tr, error: StoreError) -> Result<ExitCode> {
     }
 }
 
-/// `pagedesk order new CONVERSATION_ID --item CODE:QTY ... --phone ... --address ...`.
+/// `pagedesk order new CONVERSATION_ID --item CODE:QTY ... --phone ... --address ...`: read as
+/// the inbox's form reads what staff type, and checked the same way.
 pub fn take(
     tr: Tr,
     store: &mut Store,
     catalogue: Option<&Catalogue>,
     taken: &Taken<'_>,
 ) -> Result<ExitCode> {
-    let mut lines = Vec::new();
+    let mut draft = OrderDraft {
+        name: taken.name.unwrap_or_default().to_owned(),
+        phone: taken.phone.unwrap_or_default().to_owned(),
+        address: taken.address.unwrap_or_default().to_owned(),
+        shipping: taken.shipping.unwrap_or_default().to_owned(),
+        discount: taken.discount.unwrap_or_default().to_owned(),
+        transfer: taken.transfer,
+        note: taken.note.unwrap_or_default().to_owned(),
+        lines: Vec::new(),
+    };
     for item in taken.items {
         let (code, quantity) = item.rsplit_once(':').unwrap_or((item, "1"));
         let Some(product) = catalogue.and_then(|c| c.product(code)) else {
@@ -76,63 +90,32 @@ pub fn take(
             );
             return Ok(ExitCode::FAILURE);
         };
-        let Ok(quantity) = quantity.trim().parse::<i64>() else {
-            eprintln!("{}", tr.order_refusal(&OrderRefusal::Amount(item.clone())));
-            return Ok(ExitCode::FAILURE);
-        };
-        lines.push(OrderLine {
-            code: Some(product.code.clone()),
-            name: product.name.clone(),
-            variant: product.variant.clone(),
-            quantity,
-            price: product.price,
+        draft.lines.push(DraftLine {
+            quantity: quantity.to_owned(),
+            ..DraftLine::of(product)
         });
     }
     // A line typed freely: NAME:QUANTITY:PRICE (the name may hold colons).
     for typed in taken.lines {
         let mut parts = typed.rsplitn(3, ':');
-        let (price, quantity, name) = (parts.next(), parts.next(), parts.next());
-        let parsed = match (name, quantity.and_then(|q| q.trim().parse().ok()), price) {
-            (Some(name), Some(quantity), Some(price)) => parse_dong(price).map(|price| OrderLine {
-                code: None,
-                name: name.trim().to_owned(),
-                variant: None,
-                quantity,
-                price,
-            }),
-            _ => None,
-        };
-        let Some(line) = parsed else {
+        let (Some(price), Some(quantity), Some(name)) = (parts.next(), parts.next(), parts.next())
+        else {
             eprintln!("{}", tr.order_refusal(&OrderRefusal::Amount(typed.clone())));
             return Ok(ExitCode::FAILURE);
         };
-        lines.push(line);
+        draft.lines.push(DraftLine {
+            quantity: quantity.to_owned(),
+            price: price.to_owned(),
+            ..DraftLine::typed(name)
+        });
     }
-    let amount = |typed: Option<&str>| -> std::result::Result<i64, OrderRefusal> {
-        match typed {
-            None => Ok(0),
-            Some(typed) => parse_dong(typed).ok_or_else(|| OrderRefusal::Amount(typed.to_owned())),
-        }
-    };
-    let (shipping_fee, discount) = match (amount(taken.shipping), amount(taken.discount)) {
-        (Ok(shipping), Ok(discount)) => (shipping, discount),
-        (Err(refusal), _) | (_, Err(refusal)) => {
+    let conversation_id = ConversationId::from(taken.conversation_id);
+    let order = match draft.to_order(&conversation_id) {
+        Ok(order) => order,
+        Err((_, refusal)) => {
             eprintln!("{}", tr.order_refusal(&refusal));
             return Ok(ExitCode::FAILURE);
         }
-    };
-    let order = NewOrder {
-        conversation_id: ConversationId::from(taken.conversation_id),
-        phone: taken.phone.unwrap_or_default().to_owned(),
-        address: taken.address.unwrap_or_default().to_owned(),
-        lines,
-        shipping_fee,
-        discount,
-        paid_by: match taken.transfer {
-            true => Payment::Transfer,
-            false => Payment::Cod,
-        },
-        note: taken.note.unwrap_or_default().to_owned(),
     };
     let id = match store.create_order(&order, Utc::now()) {
         Ok(id) => id,
@@ -228,7 +211,7 @@ pub fn to_csv(orders: &[Order]) -> Result<String> {
     let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
     writer.write_record(CSV_COLUMNS)?;
     for order in orders {
-        let items: Vec<String> = order.lines.iter().map(line_words).collect();
+        let items: Vec<String> = order.lines.iter().map(crate::orders::words::line).collect();
         let paid_by: &str = order.paid_by.into();
         writer.write_record([
             order.id.to_string(),
@@ -254,71 +237,16 @@ pub fn to_csv(orders: &[Order]) -> Result<String> {
     Ok(format!("\u{feff}{}", String::from_utf8(bytes)?))
 }
 
-/// A line as it reads in a list: `2 × VH-M Váy hoa nhí (M) 350.000đ`.
-fn line_words(line: &OrderLine) -> String {
-    let code = line
-        .code
-        .as_deref()
-        .map(|c| format!("{c} "))
-        .unwrap_or_default();
-    let variant = line
-        .variant
-        .as_deref()
-        .map(|v| format!(" ({v})"))
-        .unwrap_or_default();
-    format!(
-        "{} × {code}{}{variant} {}",
-        line.quantity,
-        line.name,
-        dong(line.price)
-    )
-}
-
-/// The order as the buyer reads it in a reply, in the staff's language: its lines, the
-/// shipping fee and discount, the total and how it is paid, where it goes.
-pub fn summary_for_buyer(tr: Tr, order: &Order) -> String {
-    let mut text = vec![tr.f(S::OrderToBuyer, &[&order.id])];
-    text.extend(
-        order
-            .lines
-            .iter()
-            .map(|line| format!("- {}", line_words(line))),
-    );
-    if order.shipping_fee > 0 {
-        text.push(tr.f(S::OrderToBuyerShipping, &[&dong(order.shipping_fee)]));
-    }
-    if order.discount > 0 {
-        text.push(tr.f(S::OrderToBuyerDiscount, &[&dong(order.discount)]));
-    }
-    let paid = match order.paid_by {
-        Payment::Cod => S::OrderToBuyerCod,
-        Payment::Transfer => S::OrderToBuyerTransfer,
-    };
-    text.push(tr.f(paid, &[&dong(order.total)]));
-    text.push(tr.f(S::OrderToBuyerAddress, &[&order.address, &order.phone]));
-    text.join("\n")
-}
-
 /// An order in one line: number, buyer, phone, what, total, what to collect, state.
 fn summary(tr: Tr, order: &Order) -> String {
-    let items: Vec<String> = order.lines.iter().map(line_words).collect();
+    let items: Vec<String> = order.lines.iter().map(crate::orders::words::line).collect();
     let shipped = match (&order.carrier, &order.tracking) {
         (Some(carrier), Some(tracking)) => format!(" · {carrier} {tracking}"),
         _ => String::new(),
     };
-    let hook = match (order.hook_state.as_deref(), &order.hook_error) {
-        (Some("failed"), why) => format!(
-            " · {}",
-            tr.f(
-                S::OrderHookFailed,
-                &[&why.as_deref().unwrap_or("?"), &order.id]
-            )
-        ),
-        (Some("running"), _) => format!(" · {}", tr.f(S::OrderHookRunning, &[&order.id])),
-        (Some("due"), _) => format!(" · {}", tr.t(S::OrderHookDue)),
-        (Some("done"), _) => format!(" · {}", tr.t(S::OrderHookDone)),
-        _ => String::new(),
-    };
+    let hook = crate::ui::words::order_hook(tr, order)
+        .map(|hook| format!(" · {hook}"))
+        .unwrap_or_default();
     tr.f(
         S::OrderSummary,
         &[

@@ -3,6 +3,8 @@
 //! The catalogue the lines are picked from is in [`catalogue`]; the store keeps the orders.
 
 pub mod catalogue;
+pub mod draft;
+pub mod words;
 
 use serde::Serialize;
 
@@ -128,6 +130,8 @@ pub enum OrderRefusal {
     NoProduct(String),
     #[error("{0} is not an amount or a quantity")]
     Amount(String),
+    #[error("{0} has no price yet")]
+    NoPrice(String),
     #[error("the total is below zero: the discount is larger than the order")]
     BelowZero,
     #[error("no order {0}")]

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::{Result, Store, StoreError, to_time};
 use crate::model::{ConversationId, PageId};
+use crate::orders::draft::OrderDraft;
 use crate::orders::{OrderRefusal, OrderState};
 
 /// How the buyer pays.
@@ -37,6 +38,8 @@ pub struct OrderLine {
 #[derive(Debug, Clone)]
 pub struct NewOrder {
     pub conversation_id: ConversationId,
+    /// Who receives it, when staff corrected the conversation's name.
+    pub customer_name: Option<String>,
     /// As typed: checked and kept as one dials it.
     pub phone: String,
     pub address: String,
@@ -163,6 +166,12 @@ impl Store {
                 order.conversation_id.to_string(),
             ));
         };
+        let customer_name = match &order.customer_name {
+            Some(name) if !name.trim().is_empty() => {
+                crate::text::clean_line(name).trim().to_owned()
+            }
+            _ => customer_name,
+        };
         let paid_by: &str = order.paid_by.into();
         tx.execute(
             "INSERT INTO orders (conversation_id, page_id, customer_name, phone, address,
@@ -201,6 +210,11 @@ impl Store {
         tx.execute(
             "INSERT INTO order_events (order_id, at, staff, state) VALUES (?1, ?2, ?3, 'new')",
             params![id, now.timestamp(), staff],
+        )?;
+        // The form's draft goes with the order it became, as a reply's draft goes with it.
+        tx.execute(
+            "DELETE FROM order_drafts WHERE conversation_id = ?1",
+            [&order.conversation_id],
         )?;
         tx.commit()?;
         Ok(id)
@@ -283,6 +297,50 @@ impl Store {
     /// Order `id`, with its lines and history.
     pub fn order(&self, id: i64) -> Result<Option<Order>> {
         Ok(self.read_orders("o.id = ?1", params![id])?.pop())
+    }
+
+    /// The orders taken in conversation `id`, newest first.
+    pub fn conversation_orders(&self, id: &ConversationId) -> Result<Vec<Order>> {
+        self.read_orders("o.conversation_id = ?1", params![id])
+    }
+
+    /// The order form's draft of conversation `id`, as last kept.
+    pub fn order_draft(&self, id: &ConversationId) -> Result<Option<OrderDraft>> {
+        let form: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT form FROM order_drafts WHERE conversation_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        // A draft an older or newer pagedesk wrote differently is not worth failing over.
+        Ok(form.and_then(|form| serde_json::from_str(&form).ok()))
+    }
+
+    /// Keeps the order form's draft of conversation `id`; `None` throws it away.
+    pub fn save_order_draft(
+        &mut self,
+        id: &ConversationId,
+        draft: Option<&OrderDraft>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.write()?;
+        match draft {
+            Some(draft) => tx.execute(
+                "INSERT INTO order_drafts (conversation_id, form, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (conversation_id) DO UPDATE SET form = ?2, updated_at = ?3",
+                params![
+                    id,
+                    // Strings, numbers and a flag: nothing in it that JSON cannot hold.
+                    serde_json::to_string(draft).unwrap_or_default(),
+                    now.timestamp()
+                ],
+            )?,
+            None => tx.execute("DELETE FROM order_drafts WHERE conversation_id = ?1", [id])?,
+        };
+        tx.commit()?;
+        Ok(())
     }
 
     /// The orders taken since `since` (in any state, or in `state`), newest first.

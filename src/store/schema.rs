@@ -619,4 +619,13 @@ CREATE TABLE order_events (
 );
 CREATE INDEX order_events_of ON order_events(order_id, at);
 "#,
+    r#"
+-- The inbox's order form as typed (JSON), kept like a reply's draft until the order is saved
+-- (in the same transaction) or staff throw it away.
+CREATE TABLE order_drafts (
+    conversation_id TEXT PRIMARY KEY,
+    form            TEXT NOT NULL,
+    updated_at      INTEGER NOT NULL
+);
+"#,
 ];

@@ -21,6 +21,11 @@ impl App {
             (Some(Overlay::Customer { top, .. }), action) => self.customer_action(*top, action),
             (Some(Overlay::Assign(_)), action) => self.assign_action(action),
             (Some(Overlay::Copy { cursor, .. }), action) => self.copy_action(*cursor, action),
+            (Some(Overlay::Orders(_)), action) if self.typing_shipping() => {
+                self.shipping_action(action)
+            }
+            (Some(Overlay::Orders(_)), action) => self.orders_action(action),
+            (Some(Overlay::OrderForm(_)), action) => self.order_form_action(action),
             (Some(_), Action::Close) => self.overlay = None,
             (Some(Overlay::Stats { .. } | Overlay::Picture { .. }), _) => {}
             (Some(Overlay::Attach(_)), action) => self.attach_action(action),
@@ -295,6 +300,7 @@ impl App {
             Action::Assign => self.open_assign(),
             Action::Customer => self.open_customer(),
             Action::TeamStats => self.open_stats(),
+            Action::Orders => self.open_orders(),
             Action::PreviousPage => self.step_page(false),
             Action::NextPage => self.step_page(true),
             Action::NextUnread => self.next_marked(crate::store::Marked::Unread),

@@ -42,6 +42,10 @@ pub struct UiSettings {
     pub team: Vec<String>,
     /// `[comments] hide_phone_numbers`: a page's switch in the settings screen wins over it.
     pub hide_phone_numbers: bool,
+    /// `[orders] catalogue`: the products the order form offers.
+    pub catalogue: Option<std::path::PathBuf>,
+    /// `[orders] on_confirm` is set: an order confirmed here is due for it.
+    pub order_hook: bool,
     /// What time it is, and in which zone: the reply window is judged by it, replies and marks
     /// are stamped with it, the team's numbers counted by its days (a test's inbox lives at a
     /// fixed time).
@@ -67,6 +71,8 @@ impl UiSettings {
             graphics: config.attachments.graphics,
             team: config.team(),
             hide_phone_numbers: config.comments.hide_phone_numbers,
+            catalogue: config.orders.catalogue.clone(),
+            order_hook: config.orders.on_confirm.is_some(),
             clock: super::clock::Clock::local,
         }
     }
@@ -122,6 +128,10 @@ pub enum Overlay {
     Stats {
         stats: Option<Stats>,
     },
+    /// A conversation's orders.
+    Orders(super::orders::OrdersWindow),
+    /// An order being taken.
+    OrderForm(Box<super::orders::OrderForm>),
 }
 
 /// The conversation in the chat pane.
@@ -221,6 +231,10 @@ pub struct App {
     pub labels: Vec<LabelRow>,
     /// Who said they are available or away, as last read.
     pub staff_status: Vec<StaffStatus>,
+    /// The shop's catalogue, as last read (when the order form opened).
+    pub catalogue: Option<crate::orders::catalogue::Catalogue>,
+    /// Order forms' drafts handed to the writer and not yet written: what reopening shows.
+    pub(super) order_drafts: HashMap<ConversationId, crate::orders::draft::OrderDraft>,
 }
 
 impl App {
@@ -258,6 +272,8 @@ impl App {
             graphics: Default::default(),
             labels: Vec::new(),
             staff_status: Vec::new(),
+            catalogue: None,
+            order_drafts: HashMap::new(),
         };
         app.reload();
         app
@@ -444,6 +460,7 @@ impl App {
         self.keep_selection_on_open_conversation();
         self.load_list();
         self.refresh_open();
+        self.load_orders();
     }
 
     /// New conversations move the list under the cursor: keep it on the conversation shown.
@@ -603,6 +620,7 @@ impl App {
     /// Saves the reply box of the open conversation in the database, if it changed, so that
     /// what staff typed survives leaving the conversation, closing the inbox or a crash.
     pub fn save_draft(&mut self) {
+        self.save_order_draft();
         if !self.chat.draft_unsaved {
             return;
         }

@@ -156,6 +156,7 @@ impl App {
                 }
             }
             Written::Team { change, result } => self.on_team_written(change, result),
+            Written::Order(written) => self.on_order_written(*written),
             Written::Stats { result } => self.on_stats(result),
             Written::Switch {
                 page_id,

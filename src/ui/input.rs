@@ -95,6 +95,9 @@ impl App {
             (Some(Overlay::Customer { note: Some(_), .. }), _, _) => &[Mode::Note],
             (Some(Overlay::Customer { .. }), _, _) => &[Mode::Customer, Mode::Move],
             (Some(Overlay::Stats { .. }), _, _) => &[Mode::Stats],
+            (Some(Overlay::Orders(_)), _, _) if self.typing_shipping() => &[Mode::Shipping],
+            (Some(Overlay::Orders(_)), _, _) => &[Mode::Orders, Mode::Move],
+            (Some(Overlay::OrderForm(_)), _, _) => &[Mode::OrderForm],
             (Some(Overlay::Settings { .. }), _, _) => &[Mode::Settings, Mode::Move],
             (None, Some(_), _) => &[Mode::Search],
             (None, None, Pane::Compose) if self.picker_matches().is_some() => {
@@ -113,6 +116,10 @@ impl App {
             self.labels_type(key);
         } else if self.writing_note() {
             self.note_type(key);
+        } else if matches!(self.overlay, Some(Overlay::OrderForm(_))) {
+            self.order_form_type(key);
+        } else if self.typing_shipping() {
+            self.shipping_type(key);
         } else if let Some(typing) = self.search.typing.as_mut() {
             type_into(typing, key);
         } else if self.focus == Pane::Compose && self.overlay.is_none() {
@@ -148,6 +155,14 @@ impl App {
         }
         if self.writing_note() {
             self.note_paste(text);
+            return true;
+        }
+        if matches!(self.overlay, Some(Overlay::OrderForm(_))) {
+            self.order_form_paste(text);
+            return true;
+        }
+        if self.typing_shipping() {
+            self.shipping_paste(text);
             return true;
         }
         if self.chat.open.is_none() || self.overlay.is_some() {

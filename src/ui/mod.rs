@@ -13,6 +13,7 @@ mod graphics;
 mod input;
 mod layout;
 mod measure;
+mod orders;
 mod panes;
 mod pictures;
 mod presence;

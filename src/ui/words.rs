@@ -130,3 +130,18 @@ pub fn comment_stats(tr: Tr, stats: &Stats) -> Vec<String> {
     }
     lines
 }
+
+/// Where an order's `[orders] on_confirm` command is, if it has one: due, done, failed (with
+/// why, and how to run it again) or started and never heard back.
+pub fn order_hook(tr: Tr, order: &crate::store::orders::Order) -> Option<String> {
+    Some(match (order.hook_state.as_deref()?, &order.hook_error) {
+        ("failed", why) => tr.f(
+            S::OrderHookFailed,
+            &[&why.as_deref().unwrap_or("?"), &order.id],
+        ),
+        ("running", _) => tr.f(S::OrderHookRunning, &[&order.id]),
+        ("due", _) => tr.t(S::OrderHookDue).to_owned(),
+        ("done", _) => tr.t(S::OrderHookDone).to_owned(),
+        _ => return None,
+    })
+}

@@ -17,6 +17,9 @@ use std::path::PathBuf;
 
 use crate::files::{FileProblem, OutgoingFile};
 use crate::model::{ConversationId, Moderation, PageId, PageSwitch};
+use crate::orders::OrderRefusal;
+use crate::orders::draft::OrderDraft;
+use crate::store::orders::{NewOrder, Order, OrderMove};
 use crate::store::{Result, Store, StoreError, TakeBack};
 
 /// What the inbox asks to be stored.
@@ -97,6 +100,123 @@ pub enum Write {
         change: TeamChange,
         at: DateTime<Utc>,
     },
+    Order(Box<OrderWrite>),
+}
+
+/// What the inbox asks of orders.
+#[derive(Debug, Clone)]
+pub enum OrderWrite {
+    /// Keep the form's draft, then the order it makes (which takes the draft away).
+    Save {
+        order: NewOrder,
+        draft: OrderDraft,
+        at: DateTime<Utc>,
+    },
+    /// Keep the form's draft; `None` throws it away.
+    Draft {
+        conversation_id: ConversationId,
+        draft: Option<OrderDraft>,
+        at: DateTime<Utc>,
+    },
+    Move {
+        id: i64,
+        change: OrderMove,
+        at: DateTime<Utc>,
+    },
+    /// The order's `on_confirm` command again.
+    HookAgain { id: i64 },
+}
+
+/// What became of an order write.
+#[derive(Debug)]
+pub enum OrderWritten {
+    /// The order as kept, or why not; the draft it was saved from.
+    Saved {
+        conversation_id: ConversationId,
+        draft: OrderDraft,
+        result: Result<Order>,
+    },
+    Draft {
+        conversation_id: ConversationId,
+        draft: Option<OrderDraft>,
+        result: Result<()>,
+    },
+    Moved {
+        id: i64,
+        result: Result<Order>,
+    },
+    /// Whether it was put back to run.
+    HookAgain {
+        id: i64,
+        result: Result<bool>,
+    },
+}
+
+impl OrderWrite {
+    fn apply(self, store: &mut Store) -> OrderWritten {
+        match self {
+            OrderWrite::Save { order, draft, at } => {
+                let conversation_id = order.conversation_id.clone();
+                let result = store
+                    .save_order_draft(&conversation_id, Some(&draft), at)
+                    .and_then(|()| store.create_order(&order, at))
+                    .and_then(|id| {
+                        store
+                            .order(id)?
+                            .ok_or(StoreError::Order(OrderRefusal::NoOrder(id)))
+                    });
+                OrderWritten::Saved {
+                    conversation_id,
+                    draft,
+                    result,
+                }
+            }
+            OrderWrite::Draft {
+                conversation_id,
+                draft,
+                at,
+            } => OrderWritten::Draft {
+                result: store.save_order_draft(&conversation_id, draft.as_ref(), at),
+                conversation_id,
+                draft,
+            },
+            OrderWrite::Move { id, change, at } => OrderWritten::Moved {
+                result: store.move_order(id, &change, at),
+                id,
+            },
+            OrderWrite::HookAgain { id } => OrderWritten::HookAgain {
+                result: store.rerun_order_hook(id),
+                id,
+            },
+        }
+    }
+
+    fn failed(self) -> OrderWritten {
+        match self {
+            OrderWrite::Save { order, draft, .. } => OrderWritten::Saved {
+                conversation_id: order.conversation_id,
+                draft,
+                result: Err(StoreError::WriterStopped),
+            },
+            OrderWrite::Draft {
+                conversation_id,
+                draft,
+                ..
+            } => OrderWritten::Draft {
+                conversation_id,
+                draft,
+                result: Err(StoreError::WriterStopped),
+            },
+            OrderWrite::Move { id, .. } => OrderWritten::Moved {
+                id,
+                result: Err(StoreError::WriterStopped),
+            },
+            OrderWrite::HookAgain { id } => OrderWritten::HookAgain {
+                id,
+                result: Err(StoreError::WriterStopped),
+            },
+        }
+    }
 }
 
 /// What staff change of labels, assignment and notes.
@@ -249,6 +369,7 @@ pub enum Written {
         change: TeamChange,
         result: Result<usize>,
     },
+    Order(Box<OrderWritten>),
 }
 
 impl Write {
@@ -338,6 +459,7 @@ impl Write {
                 result: change.apply(store, at),
                 change,
             },
+            Write::Order(write) => Written::Order(Box::new(write.apply(store))),
             Write::Presence {
                 instance,
                 shown,
@@ -420,6 +542,7 @@ impl Write {
                 result: Err(StoreError::WriterStopped),
             },
             Write::Presence { .. } => Written::Presence { result: stopped() },
+            Write::Order(write) => Written::Order(Box::new(write.failed())),
             Write::Team { change, .. } => Written::Team {
                 change,
                 result: Err(StoreError::WriterStopped),

@@ -13,6 +13,7 @@ mod engine;
 mod faults;
 mod fidelity;
 mod inbox;
+mod order_form;
 mod orders;
 mod parsing;
 mod processes;

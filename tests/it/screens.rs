@@ -695,3 +695,78 @@ fn a_thread_of_comments_with_its_post_and_its_picture_in_both_languages() {
         insta::assert_snapshot!(format!("thread_{language}"), inbox.screen());
     }
 }
+
+/// An earlier order of Lan's phone on the other page, returned ("bom hàng").
+fn returned_on_the_other_page(inbox: &Inbox) {
+    use pagedesk::orders::OrderState;
+    use pagedesk::store::orders::{NewOrder, OrderLine, OrderMove, Payment};
+    let mut store = inbox.store().as_staff("Hùng");
+    let id = store
+        .create_order(
+            &NewOrder {
+                conversation_id: "t_linh".into(),
+                customer_name: None,
+                phone: "0912345678".into(),
+                address: "12 Lê Lợi".into(),
+                lines: vec![OrderLine {
+                    code: None,
+                    name: "Kem chống nắng".into(),
+                    variant: None,
+                    quantity: 1,
+                    price: 250_000,
+                }],
+                shipping_fee: 0,
+                discount: 0,
+                paid_by: Payment::Cod,
+                note: String::new(),
+            },
+            common::inbox::now(),
+        )
+        .unwrap();
+    for (to, carrier) in [
+        (OrderState::Confirmed, None),
+        (OrderState::Shipped, Some("GHN")),
+        (OrderState::Returned, None),
+    ] {
+        let change = OrderMove {
+            to,
+            seen_version: None,
+            run_hook: false,
+            carrier: carrier.map(str::to_owned),
+            tracking: carrier.map(|_| "GHN123".to_owned()),
+        };
+        store.move_order(id, &change, common::inbox::now()).unwrap();
+    }
+}
+
+#[test]
+fn the_order_form_in_both_languages() {
+    for language in ["en", "vi"] {
+        let (mut inbox, _catalogue) = crate::order_form::shop_inbox(100, 30, language);
+        returned_on_the_other_page(&inbox);
+        inbox.key(KeyCode::Char('t'));
+        inbox.key(KeyCode::Char('n'));
+        inbox.keys("vay hoa");
+        inbox.key(KeyCode::Enter);
+        inbox.keys("vay");
+        insta::assert_snapshot!(format!("order_form_{language}"), inbox.screen());
+    }
+}
+
+#[test]
+fn a_conversations_orders_in_both_languages() {
+    for language in ["en", "vi"] {
+        let (mut inbox, _catalogue) = crate::order_form::shop_inbox(100, 30, language);
+        inbox.key(KeyCode::Char('t'));
+        inbox.key(KeyCode::Char('n'));
+        inbox.keys("vh-m");
+        inbox.key(KeyCode::Enter);
+        inbox.app.on_key(crossterm::event::KeyEvent::new(
+            KeyCode::Char('s'),
+            crossterm::event::KeyModifiers::CONTROL,
+        ));
+        inbox.app.settle_writes();
+        inbox.keys("jc");
+        insta::assert_snapshot!(format!("orders_window_{language}"), inbox.screen());
+    }
+}

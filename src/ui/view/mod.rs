@@ -21,6 +21,7 @@ use status::{draw_hints, draw_problems, draw_status};
 
 mod chat_pane;
 mod list;
+mod orders;
 mod overlays;
 mod sidebar;
 mod status;
@@ -94,6 +95,8 @@ pub fn draw_at(frame: &mut Frame, app: &App, clock: Clock) {
         Some(Overlay::Assign(prompt)) => team::draw_assign(frame, app, prompt),
         Some(Overlay::Copy { choices, cursor }) => team::draw_copy(frame, app, choices, *cursor),
         Some(Overlay::Stats { stats }) => team::draw_stats(frame, app, stats.as_ref(), clock),
+        Some(Overlay::Orders(window)) => orders::draw_orders(frame, app, window, clock),
+        Some(Overlay::OrderForm(form)) => orders::draw_order_form(frame, app, form),
         None => {}
     }
 }

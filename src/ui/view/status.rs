@@ -185,6 +185,28 @@ const SETTINGS_HINTS: &[Hint] = &[
     Hint(&[Action::Close], 1, S::HintClose),
 ];
 
+const ORDERS_HINTS: &[Hint] = &[
+    Hint(&[Action::NewOrder], 1, S::HintNewOrder),
+    Hint(&[Action::ConfirmOrder], 1, S::HintConfirmOrder),
+    Hint(&[Action::ShipOrder], 1, S::HintShipOrder),
+    Hint(&[Action::DeliverOrder], 1, S::HintDeliverOrder),
+    Hint(&[Action::ReturnOrder], 1, S::HintReturnOrder),
+    Hint(&[Action::CancelOrder], 1, S::HintCancelOrder),
+    Hint(&[Action::SendOrder], 1, S::HintSendOrder),
+    Hint(&[Action::Close], 1, S::HintClose),
+];
+const ORDER_FORM_HINTS: &[Hint] = &[
+    Hint(&[Action::NextField, Action::PreviousField], 1, S::HintField),
+    Hint(&[Action::FormEnter], 1, S::HintChoose),
+    Hint(&[Action::SaveOrder], 1, S::HintSaveOrder),
+    Hint(&[Action::RemoveLine], 1, S::HintRemoveLine),
+    Hint(&[Action::Close], 1, S::HintCloseDraftKept),
+];
+const SHIPPING_HINTS: &[Hint] = &[
+    Hint(&[Action::Ship], 1, S::HintShipOrder),
+    Hint(&[Action::Close], 1, S::HintCancel),
+];
+
 /// The keys that matter here, read from the keymap in effect.
 fn hint_line(app: &App) -> String {
     let hints = match (&app.overlay, &app.search.typing, app.focus) {
@@ -201,6 +223,9 @@ fn hint_line(app: &App) -> String {
         (Some(Overlay::Customer { note: Some(_), .. }), _, _) => NOTE_HINTS,
         (Some(Overlay::Customer { .. }), _, _) => CUSTOMER_HINTS,
         (Some(Overlay::Stats { .. }), _, _) => CLOSE_HINTS,
+        (Some(Overlay::Orders(_)), _, _) if app.typing_shipping() => SHIPPING_HINTS,
+        (Some(Overlay::Orders(_)), _, _) => ORDERS_HINTS,
+        (Some(Overlay::OrderForm(_)), _, _) => ORDER_FORM_HINTS,
         (None, Some(_), _) => SEARCH_HINTS,
         (None, None, Pane::Compose) if app.picker_matches().is_some() => PICKER_HINTS,
         // A private answer taken back goes privately again on Enter (the box's title says).

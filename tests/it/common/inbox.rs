@@ -84,7 +84,8 @@ pub fn conversation(
 }
 
 pub struct Inbox {
-    pub dir: tempfile::TempDir,
+    /// Shared by the inboxes open on the same data (see [`Inbox::beside`]).
+    pub dir: std::rc::Rc<tempfile::TempDir>,
     pub app: App,
     pub commands: mpsc::UnboundedReceiver<EngineCommand>,
     pub terminal: Terminal<TestBackend>,
@@ -258,6 +259,22 @@ impl Inbox {
     pub fn with_config(width: u16, height: u16, config: &str) -> Inbox {
         let dir = tempfile::tempdir().unwrap();
         let store = store_with_shop(dir.path());
+        Self::open(std::rc::Rc::new(dir), store, width, height, config)
+    }
+
+    /// Another inbox on this one's data, as another staff member (`config`'s) runs it.
+    pub fn beside(&self, width: u16, height: u16, config: &str) -> Inbox {
+        let store = Store::open(self.dir.path()).unwrap();
+        Self::open(self.dir.clone(), store, width, height, config)
+    }
+
+    fn open(
+        dir: std::rc::Rc<tempfile::TempDir>,
+        store: Store,
+        width: u16,
+        height: u16,
+        config: &str,
+    ) -> Inbox {
         let config = Config::parse(config).unwrap();
         let (commands, queue) = mpsc::unbounded_channel();
         let app = App::new(
