@@ -597,6 +597,10 @@ strings! {
     StatsTitle => "How the team is doing · since {}", "Tình hình của đội · từ {}";
     StatsPages => "Pages", "Trang";
     StatsStaff => "Staff", "Nhân viên";
+    StatsOrders => "Orders taken (pages, then staff): revenue leaves out cancelled and returned ones", "Đơn đã chốt (theo trang, rồi theo nhân viên): doanh thu không tính đơn huỷ và đơn hoàn";
+    StatsOrdersLine => "{}: {} orders, {} · {} of {} conversations ended in an order ({})", "{}: {} đơn, {} · {}/{} hội thoại chốt được đơn ({})";
+    StatsOrdersOnly => "{}: {} orders, {}", "{}: {} đơn, {}";
+    StatsOrdersPerDay => "Orders per day", "Số đơn mỗi ngày";
     StatsComments => "Comments under posts, answered (pages, then staff)", "Bình luận dưới bài viết đã trả lời (theo trang, rồi theo nhân viên)";
     StatsCommentsLine => "{}: {} answered, usually within {}", "{}: đã trả lời {}, thường mất {}";
     StatsAds => "Conversations from ads (by the ad the buyer clicked)", "Hội thoại từ quảng cáo (theo quảng cáo khách đã bấm)";

@@ -270,9 +270,23 @@ fn print_stats(tr: Tr, stats: &Stats) {
     for line in crate::ui::words::comment_stats(tr, stats) {
         out!("{line}");
     }
+    for line in crate::ui::words::order_stats(tr, stats) {
+        out!("{line}");
+    }
     out!("{}", tr.t(S::StatsPerDay));
     for (day, replies) in &stats.replies_per_day {
         out!("  {} {replies}", day.format("%d/%m"));
+    }
+    if stats.orders_per_day.iter().any(|day| day.orders > 0) {
+        out!("{}", tr.t(S::StatsOrdersPerDay));
+        for day in &stats.orders_per_day {
+            out!(
+                "  {} {} {}",
+                day.day.format("%d/%m"),
+                day.orders,
+                crate::orders::dong(day.revenue)
+            );
+        }
     }
     if !stats.ads.is_empty() {
         out!("{}", tr.t(S::StatsAds));

@@ -1,7 +1,9 @@
 //! How the team is doing, from the messages themselves: how fast buyers get a first answer,
-//! how many replies went out, who waits now, and how many spam buyers were rescued.
+//! how many replies went out, who waits now, how many spam buyers were rescued; and from the
+//! orders, how many were taken, what they bring and the share of conversations that ended in
+//! one.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use rusqlite::params;
@@ -27,6 +29,14 @@ pub struct StatsRow {
     /// time from the buyer's comment to the answer.
     pub comments_answered: usize,
     pub comment_response_median_s: Option<i64>,
+    /// Orders taken in the period (by the page, or by the staff member), and what those not
+    /// cancelled or returned come to, in đồng.
+    pub orders: usize,
+    pub revenue: i64,
+    /// Conversations of the period (a page's: with a message in it; a staff member's: they
+    /// answered in it), and how many of them have an order taken in it.
+    pub conversations: usize,
+    pub ordered_conversations: usize,
     #[serde(skip)]
     response_times: Vec<i64>,
     #[serde(skip)]
@@ -42,9 +52,19 @@ pub struct Stats {
     pub staff: Vec<StatsRow>,
     /// Replies sent each day of the period (days in the zone asked for), oldest first.
     pub replies_per_day: Vec<(NaiveDate, usize)>,
+    /// Orders taken each day of the period, and their revenue, oldest first.
+    pub orders_per_day: Vec<OrdersOnDay>,
     /// Conversations that came from each ad in the period (by the buyer's referral), most
     /// first.
     pub ads: Vec<AdRow>,
+}
+
+/// The orders of one day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrdersOnDay {
+    pub day: NaiveDate,
+    pub orders: usize,
+    pub revenue: i64,
 }
 
 /// An ad buyers clicked to write: its title as Facebook gave it (else its id).
@@ -128,6 +148,8 @@ impl Store {
         let mut messages = stmt.query(params![since.timestamp(), until.timestamp()])?;
         let mut conversation = String::new();
         let mut waiting_from: Option<i64> = None;
+        // Each conversation of the period, with its page and the staff who answered in it.
+        let mut spoken: BTreeMap<String, (String, String, BTreeSet<String>)> = BTreeMap::new();
         while let Some(r) = messages.next()? {
             let id: String = r.get("conversation_id")?;
             if id != conversation {
@@ -135,6 +157,10 @@ impl Store {
                 waiting_from = None;
             }
             let page: String = r.get("page_name")?;
+            let page_id: String = r.get("page_id")?;
+            let seen = spoken
+                .entry(conversation.clone())
+                .or_insert_with(|| (page_id.clone(), page.clone(), BTreeSet::new()));
             let direction: String = r.get("direction")?;
             let at: i64 = r.get("created_time")?;
             if direction == "in" {
@@ -143,7 +169,9 @@ impl Store {
             }
             let sender: Option<String> = r.get("sent_by")?;
             let sender = sender.as_deref().unwrap_or(REPLIED_IN_FACEBOOK);
-            let page_id: String = r.get("page_id")?;
+            if sender != super::comments::SENT_BY_PAGEDESK {
+                seen.2.insert(sender.to_owned());
+            }
             row(&mut pages, &page_id, &page).replies += 1;
             row(&mut staff, sender, sender).replies += 1;
             *days
@@ -207,6 +235,8 @@ impl Store {
             row(&mut staff, by, by).spam_rescued += 1;
         }
         drop(rows);
+        let orders_per_day =
+            self.count_orders(since, until, zone, &spoken, &mut pages, &mut staff)?;
         // A buyer who clicked one ad twice counts once; one who clicked two ads, for each.
         let mut ads = self.conn.prepare(
             "SELECT r.ad_id, (SELECT t.ad_title FROM referrals t WHERE t.ad_id = r.ad_id
@@ -231,7 +261,81 @@ impl Store {
             pages: finish(pages),
             staff: finish(staff),
             replies_per_day: days.into_iter().collect(),
+            orders_per_day,
             ads,
         })
+    }
+
+    /// The orders taken from `since` to `until`: counted per page and per staff member who
+    /// took them, with their revenue (orders cancelled or returned bring none), and each day
+    /// (in `zone`). The conversations of the period (`spoken`: page id, page name, who
+    /// answered) count for the share that ended in an order.
+    fn count_orders(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        zone: FixedOffset,
+        spoken: &BTreeMap<String, (String, String, BTreeSet<String>)>,
+        pages: &mut BTreeMap<String, StatsRow>,
+        staff: &mut BTreeMap<String, StatsRow>,
+    ) -> Result<Vec<OrdersOnDay>> {
+        let mut days: BTreeMap<NaiveDate, OrdersOnDay> = BTreeMap::new();
+        let mut day = since.with_timezone(&zone).date_naive();
+        while day <= until.with_timezone(&zone).date_naive() {
+            days.insert(
+                day,
+                OrdersOnDay {
+                    day,
+                    orders: 0,
+                    revenue: 0,
+                },
+            );
+            match day.succ_opt() {
+                Some(next) => day = next,
+                None => break,
+            }
+        }
+        let mut statement = self.conn.prepare(
+            "SELECT o.conversation_id, o.page_id, COALESCE(p.name, o.page_id), o.created_by,
+                o.created_at, o.state,
+                COALESCE((SELECT SUM(l.quantity * l.price) FROM order_lines l
+                          WHERE l.order_id = o.id), 0) + o.shipping_fee - o.discount
+             FROM orders o LEFT JOIN pages p ON p.id = o.page_id
+             WHERE o.created_at >= ?1 AND o.created_at <= ?2",
+        )?;
+        let mut rows = statement.query(params![since.timestamp(), until.timestamp()])?;
+        let mut ordered: BTreeSet<String> = BTreeSet::new();
+        while let Some(r) = rows.next()? {
+            let conversation: String = r.get(0)?;
+            let (page_id, page): (String, String) = (r.get(1)?, r.get(2)?);
+            let by: String = r.get(3)?;
+            let at: i64 = r.get(4)?;
+            let state: String = r.get(5)?;
+            let revenue = match state.as_str() {
+                "cancelled" | "returned" => 0,
+                _ => r.get::<_, i64>(6)?,
+            };
+            for row in [row(pages, &page_id, &page), row(staff, &by, &by)] {
+                row.orders += 1;
+                row.revenue = row.revenue.saturating_add(revenue);
+            }
+            if let Some(day) = days.get_mut(&to_time(at).with_timezone(&zone).date_naive()) {
+                day.orders += 1;
+                day.revenue = day.revenue.saturating_add(revenue);
+            }
+            ordered.insert(conversation);
+        }
+        for (conversation, (page_id, page, answered_by)) in spoken {
+            let with_order = usize::from(ordered.contains(conversation));
+            let page_row = row(pages, page_id, page);
+            page_row.conversations += 1;
+            page_row.ordered_conversations += with_order;
+            for by in answered_by {
+                let staff_row = row(staff, by, by);
+                staff_row.conversations += 1;
+                staff_row.ordered_conversations += with_order;
+            }
+        }
+        Ok(days.into_values().collect())
     }
 }

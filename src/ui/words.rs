@@ -131,6 +131,41 @@ pub fn comment_stats(tr: Tr, stats: &Stats) -> Vec<String> {
     lines
 }
 
+/// The orders of the period, per page then per staff member: how many, what they bring, and
+/// the share of their conversations that ended in one. Nothing when none was taken.
+pub fn order_stats(tr: Tr, stats: &Stats) -> Vec<String> {
+    let rows: Vec<_> = stats
+        .pages
+        .iter()
+        .chain(&stats.staff)
+        .filter(|row| row.orders > 0 || row.conversations > 0)
+        .collect();
+    if stats.pages.iter().all(|row| row.orders == 0) {
+        return Vec::new();
+    }
+    let mut lines = vec![tr.t(S::StatsOrders).to_owned()];
+    for row in rows {
+        let revenue = crate::orders::dong(row.revenue);
+        let line = match row.conversations {
+            // Orders taken by someone who answered no one in the period (by script, say).
+            0 => tr.f(S::StatsOrdersOnly, &[&row.name, &row.orders, &revenue]),
+            all => tr.f(
+                S::StatsOrdersLine,
+                &[
+                    &row.name,
+                    &row.orders,
+                    &revenue,
+                    &row.ordered_conversations,
+                    &all,
+                    &format!("{}%", (row.ordered_conversations * 100 / all).min(100)),
+                ],
+            ),
+        };
+        lines.push(format!("  {line}"));
+    }
+    lines
+}
+
 /// Where an order's `[orders] on_confirm` command is, if it has one: due, done, failed (with
 /// why, and how to run it again) or started and never heard back.
 pub fn order_hook(tr: Tr, order: &crate::store::orders::Order) -> Option<String> {

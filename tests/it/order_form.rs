@@ -293,3 +293,34 @@ fn shipping_delivering_and_the_summary_for_the_buyer_from_the_window() {
         "{reply}"
     );
 }
+
+#[test]
+fn the_stats_window_counts_orders_and_revenue_and_charts_them_per_day() {
+    let (mut inbox, _catalogue) = shop_inbox(120, 44, "en");
+    // Two orders for Lan, the second cancelled: it counts as an order, not as revenue.
+    for cancel in [false, true] {
+        inbox.key(KeyCode::Char('t'));
+        inbox.key(KeyCode::Char('n'));
+        inbox.keys("vh-m");
+        inbox.key(KeyCode::Enter);
+        ctrl(&mut inbox, 's');
+        if cancel {
+            inbox.keys("jXX");
+        }
+        inbox.key(KeyCode::Esc);
+    }
+    assert_eq!(lan_orders(&inbox)[0].state, OrderState::Cancelled);
+    inbox.key(KeyCode::Char('T'));
+    let screen = inbox.screen();
+    assert!(
+        screen.contains(
+            "Thời Trang Mai Anh: 2 orders, 350.000đ · 1 of 3 conversations ended in an order (33%)"
+        ),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Mai: 2 orders, 350.000đ"),
+        "per staff member:\n{screen}"
+    );
+    assert!(screen.contains("Orders per day"), "{screen}");
+}

@@ -116,6 +116,24 @@ async fn an_order_is_taken_from_the_catalogue_with_its_totals_and_what_to_collec
         "{}",
         run.stdout
     );
+    // The numbers count both, as the order's page and staff member took them.
+    let stats = world.pagedesk(&["stats", "--json"]).await.json();
+    let page = stats["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["orders"] == 2)
+        .unwrap_or_else(|| panic!("a page with the two orders: {stats:#}"));
+    assert_eq!(page["revenue"], 900_000);
+    let today: i64 = stats["orders_per_day"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|day| day["orders"].as_i64().unwrap())
+        .sum();
+    assert_eq!(today, 2);
+    let text = world.pagedesk(&["stats"]).await.stdout;
+    assert!(text.contains("2 orders, 900.000đ"), "{text}");
 }
 
 #[tokio::test]

@@ -218,33 +218,65 @@ pub(super) fn draw_stats(frame: &mut Frame, app: &App, stats: Option<&Stats>, cl
             lines.push(Line::raw(fit(&format!("  {}", stats_line(tr, row)), width)));
         }
     }
-    for line in crate::ui::words::comment_stats(tr, stats) {
+    for line in crate::ui::words::comment_stats(tr, stats)
+        .into_iter()
+        .chain(crate::ui::words::order_stats(tr, stats))
+    {
         lines.push(Line::raw(fit(&line, width)));
     }
-    let [text_area, chart_area] =
+    let [text_area, charts_area] =
         Layout::vertical([Constraint::Length(lines.len() as u16), Constraint::Fill(1)])
             .areas(inner);
     frame.render_widget(Paragraph::new(lines), text_area);
-    if chart_area.height < 4 {
-        return;
-    }
-    let bars: Vec<Bar> = stats
+    // Replies per day, and beside them orders per day when any was taken.
+    let any_order = stats.orders_per_day.iter().any(|day| day.orders > 0);
+    let [replies_area, orders_area] = match any_order {
+        true => Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(charts_area),
+        false => [charts_area, ratatui::layout::Rect::default()],
+    };
+    let replies: Vec<(String, u64)> = stats
         .replies_per_day
         .iter()
-        .map(|(day, replies)| {
+        .map(|(day, replies)| (day.format("%d/%m").to_string(), *replies as u64))
+        .collect();
+    draw_per_day(frame, app, tr.t(S::StatsPerDay), &replies, replies_area);
+    if any_order {
+        let orders: Vec<(String, u64)> = stats
+            .orders_per_day
+            .iter()
+            .map(|day| (day.day.format("%d/%m").to_string(), day.orders as u64))
+            .collect();
+        draw_per_day(frame, app, tr.t(S::StatsOrdersPerDay), &orders, orders_area);
+    }
+}
+
+/// A bar a day, its count on it, under `title`; nothing where there is no room for one.
+fn draw_per_day(
+    frame: &mut Frame,
+    app: &App,
+    title: &str,
+    days: &[(String, u64)],
+    area: ratatui::layout::Rect,
+) {
+    if area.height < 4 {
+        return;
+    }
+    let bars: Vec<Bar> = days
+        .iter()
+        .map(|(day, count)| {
             Bar::default()
-                .value(*replies as u64)
-                .label(Line::raw(day.format("%d/%m").to_string()))
-                .text_value(replies.to_string())
+                .value(*count)
+                .label(Line::raw(day.clone()))
+                .text_value(count.to_string())
         })
         .collect();
-    let days = bars.len().max(1) as u16;
-    let bar_width = (chart_area.width / days).saturating_sub(1).clamp(1, 7);
+    let count = bars.len().max(1) as u16;
+    let bar_width = (area.width / count).saturating_sub(1).clamp(1, 7);
     let chart = BarChart::default()
-        .block(Block::default().title(tr.t(S::StatsPerDay)))
+        .block(Block::default().title(title.to_owned()))
         .data(BarGroup::default().bars(&bars))
         .bar_width(bar_width)
         .bar_gap(1)
         .bar_style(app.theme.focused_border());
-    frame.render_widget(chart, chart_area);
+    frame.render_widget(chart, area);
 }
