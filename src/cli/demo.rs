@@ -54,8 +54,11 @@ pub async fn run(data_dir: Option<PathBuf>) -> Result<ExitCode> {
     config.graph.base_url = emulator.url.clone();
     // A lively demo: new messages show within seconds.
     config.sync.interval = Duration::from_secs(5);
-    // The shop's product photos, for Ctrl-O in the reply box.
+    // The shop's product photos, for Ctrl-O in the reply box, and its catalogue, for orders.
     config.attachments.library = Some(product_photos(&data_dir)?);
+    let catalogue = data_dir.join("catalogue.csv");
+    std::fs::write(&catalogue, DEMO_CATALOGUE)?;
+    config.orders.catalogue = Some(catalogue);
     config.pages = emulator
         .pages()
         .into_iter()
@@ -103,6 +106,18 @@ fn product_photos(data_dir: &std::path::Path) -> Result<PathBuf> {
     Ok(folder)
 }
 
+/// What the demo's two shops sell, as a shop keeps it in Excel (BOM and all).
+const DEMO_CATALOGUE: &str = "\u{feff}code,name,variant,price,stock
+VH-S,Váy hoa nhí,S,350.000,3
+VH-M,Váy hoa nhí,M,350.000,5
+VH-L,Váy hoa nhí,L,350.000,0
+AK-BE-M,Áo khoác dạ,Be · M,690k,2
+AK-DEN-L,Áo khoác dạ,Đen · L,690k,4
+SM-XL,Áo sơ mi nam,XL,280.000,8
+KCN-50,Kem chống nắng da dầu,50ml,245.000,12
+SRM-100,Sữa rửa mặt,100ml,159k,20
+";
+
 const BUYERS: &[&str] = &[
     "Nguyễn Thị Lan",
     "Trần Văn Minh",
@@ -127,6 +142,8 @@ const QUESTIONS: &[&str] = &[
     "Shop có nhận COD không?",
     "Đơn của mình giao chưa shop ơi",
     "Cho mình xem thêm ảnh thật với ạ",
+    "Chốt 1 váy size M nha shop. Sđt 0912 345 678\nĐịa chỉ: 25 Nguyễn Huệ, Phường Bến Nghé, Quận 1, TP.HCM",
+    "Lấy mình 1 kem chống nắng, số 0987.654.321, giao 14 ngõ 5 Láng Hạ, Đống Đa, Hà Nội",
 ];
 
 const STAFF_ANSWERS: &[&str] = &[
