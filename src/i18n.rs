@@ -298,6 +298,9 @@ strings! {
     OrderNoAddress => "an order needs the delivery address", "đơn cần địa chỉ giao hàng";
     OrderNoProduct => "no product {} in the catalogue", "không có mã {} trong danh mục sản phẩm";
     OrderBadAmount => "{} is not an amount or a quantity", "{} không phải số tiền hay số lượng";
+    OrderDraftChanged => "{} is writing this order too and changed it meanwhile: close the form (Esc) and open it again to see theirs", "{} cũng đang soạn đơn này và vừa sửa: đóng phiếu (Esc) rồi mở lại để xem bản của họ";
+    OrderDraftSaved => "{} saved this order meanwhile (#{}): close the form (Esc) to see it", "{} vừa lưu đơn này (#{}): đóng phiếu (Esc) để xem";
+    OrderDraftGone => "this order draft was thrown away meanwhile: close the form (Esc)", "đơn nháp này vừa bị bỏ: đóng phiếu (Esc)";
     OrderNoPrice => "{} has no price yet", "{} chưa có giá";
     OrderBelowZero => "the total is below zero: the discount is larger than the order", "tổng tiền âm: giảm giá lớn hơn giá trị đơn";
     OrderMissing => "no order #{}", "không có đơn #{}";
@@ -813,6 +816,11 @@ impl Tr {
             ),
             OrderRefusal::ChangedMeanwhile { by } => self.f(S::OrderChangedMeanwhile, &[by]),
             OrderRefusal::NoTracking => self.t(S::OrderNoTracking).to_owned(),
+            OrderRefusal::DraftChanged { by } => self.f(S::OrderDraftChanged, &[by]),
+            OrderRefusal::DraftGone {
+                saved_as: Some((id, by)),
+            } => self.f(S::OrderDraftSaved, &[by, id]),
+            OrderRefusal::DraftGone { saved_as: None } => self.t(S::OrderDraftGone).to_owned(),
         }
     }
 

@@ -142,6 +142,13 @@ pub enum OrderRefusal {
     ChangedMeanwhile { by: String },
     #[error("shipping needs the carrier and the tracking code")]
     NoTracking,
+    #[error("{by} changed this order draft meanwhile")]
+    DraftChanged { by: String },
+    #[error("this order draft was saved as an order or thrown away meanwhile")]
+    DraftGone {
+        /// The conversation's newest order and who took it, if it has one.
+        saved_as: Option<(i64, String)>,
+    },
 }
 
 impl std::fmt::Display for OrderState {

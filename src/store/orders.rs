@@ -104,6 +104,41 @@ pub struct OrderMove {
     pub tracking: Option<String>,
 }
 
+/// An order form's draft as kept, and how many times it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptDraft {
+    pub draft: OrderDraft,
+    pub version: i64,
+}
+
+/// Refuses a write on version `seen` of conversation `id`'s draft (0: none) when it is not the
+/// version kept: someone else wrote it since (named), or saved it as an order.
+fn draft_unchanged(tx: &rusqlite::Transaction<'_>, id: &ConversationId, seen: i64) -> Result<()> {
+    let kept: Option<(i64, String)> = tx
+        .query_row(
+            "SELECT version, written_by FROM order_drafts WHERE conversation_id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    match kept {
+        Some((version, _)) if version == seen => Ok(()),
+        None if seen == 0 => Ok(()),
+        Some((_, by)) => Err(refused(OrderRefusal::DraftChanged { by })),
+        None => {
+            let by: Option<(i64, String)> = tx
+                .query_row(
+                    "SELECT id, created_by FROM orders WHERE conversation_id = ?1
+                     ORDER BY id DESC LIMIT 1",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            Err(refused(OrderRefusal::DraftGone { saved_as: by }))
+        }
+    }
+}
+
 fn refused(refusal: OrderRefusal) -> StoreError {
     StoreError::Order(refusal)
 }
@@ -124,6 +159,17 @@ impl Store {
     /// makes (a line at least, a Vietnamese phone number, an address, a total not below zero),
     /// as this staff member's. Returns its number.
     pub fn create_order(&mut self, order: &NewOrder, now: DateTime<Utc>) -> Result<i64> {
+        self.create_order_from(order, None, now)
+    }
+
+    /// [`Store::create_order`] from the form's draft at version `draft_seen`: refused, naming
+    /// who, when someone else wrote the draft since or saved it as an order already.
+    pub fn create_order_from(
+        &mut self,
+        order: &NewOrder,
+        draft_seen: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
         if order.lines.is_empty() {
             return Err(refused(OrderRefusal::NoLines));
         }
@@ -154,6 +200,9 @@ impl Store {
         }
         let staff = self.staff.clone();
         let tx = self.write()?;
+        if let Some(seen) = draft_seen {
+            draft_unchanged(&tx, &order.conversation_id, seen)?;
+        }
         let conversation: Option<(PageId, String)> = tx
             .query_row(
                 "SELECT page_id, customer_name FROM conversations WHERE id = ?1",
@@ -304,43 +353,55 @@ impl Store {
         self.read_orders("o.conversation_id = ?1", params![id])
     }
 
-    /// The order form's draft of conversation `id`, as last kept.
-    pub fn order_draft(&self, id: &ConversationId) -> Result<Option<OrderDraft>> {
-        let form: Option<String> = self
+    /// The order form's draft of conversation `id`, as last kept, with its version.
+    pub fn order_draft(&self, id: &ConversationId) -> Result<Option<KeptDraft>> {
+        let kept: Option<(String, i64)> = self
             .conn
             .query_row(
-                "SELECT form FROM order_drafts WHERE conversation_id = ?1",
+                "SELECT form, version FROM order_drafts WHERE conversation_id = ?1",
                 [id],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
         // A draft an older or newer pagedesk wrote differently is not worth failing over.
-        Ok(form.and_then(|form| serde_json::from_str(&form).ok()))
+        Ok(kept.and_then(|(form, version)| {
+            let draft = serde_json::from_str(&form).ok()?;
+            Some(KeptDraft { draft, version })
+        }))
     }
 
-    /// Keeps the order form's draft of conversation `id`; `None` throws it away.
+    /// Keeps the order form's draft of conversation `id` (`None` throws it away), written on
+    /// version `seen` of it (0: there was none): refused, naming who, when someone else wrote
+    /// it since, or saved it as an order. Returns the version written.
     pub fn save_order_draft(
         &mut self,
         id: &ConversationId,
         draft: Option<&OrderDraft>,
+        seen: i64,
         now: DateTime<Utc>,
-    ) -> Result<()> {
+    ) -> Result<i64> {
+        let staff = self.staff.clone();
         let tx = self.write()?;
+        draft_unchanged(&tx, id, seen)?;
         match draft {
             Some(draft) => tx.execute(
-                "INSERT INTO order_drafts (conversation_id, form, updated_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (conversation_id) DO UPDATE SET form = ?2, updated_at = ?3",
+                "INSERT INTO order_drafts (conversation_id, form, version, written_by, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (conversation_id) DO UPDATE
+                 SET form = ?2, version = ?3, written_by = ?4, updated_at = ?5",
                 params![
                     id,
                     // Strings, numbers and a flag: nothing in it that JSON cannot hold.
                     serde_json::to_string(draft).unwrap_or_default(),
+                    seen + 1,
+                    staff,
                     now.timestamp()
                 ],
             )?,
             None => tx.execute("DELETE FROM order_drafts WHERE conversation_id = ?1", [id])?,
         };
         tx.commit()?;
-        Ok(())
+        Ok(seen + 1)
     }
 
     /// The orders taken since `since` (in any state, or in `state`), newest first.

@@ -621,10 +621,14 @@ CREATE INDEX order_events_of ON order_events(order_id, at);
 "#,
     r#"
 -- The inbox's order form as typed (JSON), kept like a reply's draft until the order is saved
--- (in the same transaction) or staff throw it away.
+-- (in the same transaction) or staff throw it away. `version` counts the writes: a form
+-- writes on the version it read, so that two staff typing one draft cannot overwrite each
+-- other unseen, nor save it as two orders.
 CREATE TABLE order_drafts (
     conversation_id TEXT PRIMARY KEY,
     form            TEXT NOT NULL,
+    version         INTEGER NOT NULL,
+    written_by      TEXT NOT NULL,
     updated_at      INTEGER NOT NULL
 );
 "#,

@@ -234,7 +234,7 @@ pub struct App {
     /// The shop's catalogue, as last read (when the order form opened).
     pub catalogue: Option<crate::orders::catalogue::Catalogue>,
     /// Order forms' drafts handed to the writer and not yet written: what reopening shows.
-    pub(super) order_drafts: HashMap<ConversationId, crate::orders::draft::OrderDraft>,
+    pub(super) order_drafts: HashMap<ConversationId, crate::store::orders::KeptDraft>,
 }
 
 impl App {

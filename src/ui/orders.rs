@@ -11,9 +11,11 @@ use super::writer::{OrderWrite, Write};
 use crate::i18n::S;
 use crate::keymap::Action;
 use crate::model::ConversationId;
+use crate::orders::OrderRefusal;
 use crate::orders::OrderState;
 use crate::orders::catalogue::{Catalogue, Product};
 use crate::orders::draft::{DraftField, DraftLine, OrderDraft};
+use crate::store::orders::KeptDraft;
 use crate::store::orders::{Order, OrderMove};
 
 /// How many catalogue products the form offers under what is typed.
@@ -73,6 +75,8 @@ pub struct OrderForm {
     pub customer_name: String,
     pub page_name: String,
     pub draft: OrderDraft,
+    /// The version of the kept draft this form writes on (0: none kept yet).
+    pub draft_version: i64,
     pub focus: FormField,
     /// Typed to find a product.
     pub product: String,
@@ -399,10 +403,11 @@ impl App {
         };
         self.refresh_catalogue();
         let kept = match self.order_drafts.get(id) {
-            Some(draft) => Some(draft.clone()),
+            Some(kept) => Some(kept.clone()),
             None => self.store_ref().order_draft(id).ok().flatten(),
         };
-        let draft = kept.unwrap_or_else(|| {
+        let draft_version = kept.as_ref().map_or(0, |k| k.version);
+        let draft = kept.map(|k| k.draft).unwrap_or_else(|| {
             let customer = self.store_ref().customer(id).ok().flatten();
             let last = self
                 .store_ref()
@@ -433,6 +438,7 @@ impl App {
             customer_name: conversation.customer_name.clone(),
             page_name: conversation.page_name.clone(),
             draft,
+            draft_version,
             focus: FormField::Phone,
             product: String::new(),
             picked: 0,
@@ -521,12 +527,13 @@ impl App {
             }
             Action::DiscardOrder => {
                 if form.confirm_discard {
-                    let id = form.conversation_id.clone();
+                    let (id, seen) = (form.conversation_id.clone(), form.draft_version);
                     self.overlay = None;
                     self.order_drafts.remove(&id);
                     self.write(Write::Order(Box::new(OrderWrite::Draft {
                         conversation_id: id,
                         draft: None,
+                        seen,
                         at: self.now(),
                     })));
                     self.say(self.tr.t(S::OrderDraftThrownAway).to_owned());
@@ -580,11 +587,18 @@ impl App {
                 form.problem = None;
                 form.unsaved = false;
                 let draft = form.draft.clone();
-                self.order_drafts
-                    .insert(form.conversation_id.clone(), draft.clone());
+                let seen = form.draft_version;
+                // The writer writes the draft on the version this form saw, then the order.
+                form.draft_version += 1;
+                let kept = KeptDraft {
+                    draft: draft.clone(),
+                    version: form.draft_version,
+                };
+                self.order_drafts.insert(form.conversation_id.clone(), kept);
                 self.write(Write::Order(Box::new(OrderWrite::Save {
                     order,
                     draft,
+                    seen,
                     at: self.now(),
                 })));
             }
@@ -601,11 +615,22 @@ impl App {
             return;
         }
         form.unsaved = false;
-        let (id, draft) = (form.conversation_id.clone(), form.draft.clone());
-        self.order_drafts.insert(id.clone(), draft.clone());
+        let (id, draft, seen) = (
+            form.conversation_id.clone(),
+            form.draft.clone(),
+            form.draft_version,
+        );
+        // This form's writes are made in order: the next one is on the version this one makes.
+        form.draft_version += 1;
+        let kept = KeptDraft {
+            draft: draft.clone(),
+            version: form.draft_version,
+        };
+        self.order_drafts.insert(id.clone(), kept);
         self.write(Write::Order(Box::new(OrderWrite::Draft {
             conversation_id: id,
             draft: Some(draft),
+            seen,
             at: self.now(),
         })));
     }
@@ -693,7 +718,7 @@ impl App {
                 result,
             } => match result {
                 Ok(order) => {
-                    if self.order_drafts.get(&conversation_id) == Some(&draft) {
+                    if self.order_drafts.get(&conversation_id).map(|k| &k.draft) == Some(&draft) {
                         self.order_drafts.remove(&conversation_id);
                     }
                     let mut said = self.tr.f(
@@ -716,6 +741,13 @@ impl App {
                 }
                 Err(crate::store::StoreError::Order(refusal)) => {
                     let words = self.tr.order_refusal(&refusal);
+                    // Refused for a draft someone else wrote: reopening shows theirs.
+                    if matches!(
+                        refusal,
+                        OrderRefusal::DraftChanged { .. } | OrderRefusal::DraftGone { .. }
+                    ) {
+                        self.order_drafts.remove(&conversation_id);
+                    }
                     if let Some(form) = self.order_form_of(&conversation_id) {
                         form.saving = false;
                         form.problem = Some((form.focus, words.clone()));
@@ -752,10 +784,26 @@ impl App {
                 draft,
                 result,
             } => {
-                if result.is_ok() && self.order_drafts.get(&conversation_id) == draft.as_ref() {
-                    self.order_drafts.remove(&conversation_id);
+                let written = self.order_drafts.get(&conversation_id).map(|k| &k.draft);
+                match result {
+                    Ok(_) if written == draft.as_ref() => {
+                        self.order_drafts.remove(&conversation_id);
+                    }
+                    Ok(_) => {}
+                    // Another inbox wrote the draft, or saved it: this form is told, and
+                    // reopening it shows what is kept now.
+                    Err(crate::store::StoreError::Order(refusal)) => {
+                        self.order_drafts.remove(&conversation_id);
+                        let words = self.tr.order_refusal(&refusal);
+                        if let Some(form) = self.order_form_of(&conversation_id) {
+                            form.problem = Some((form.focus, words.clone()));
+                        }
+                        self.say(words);
+                    }
+                    Err(error) => {
+                        self.report_error(Err(error));
+                    }
                 }
-                self.report_error(result);
             }
             OrderWritten::HookAgain { id, result } => match self.report_value(result) {
                 Some(true) => self.say(self.tr.f(S::OrderHookAgain, &[&id])),

@@ -106,16 +106,19 @@ pub enum Write {
 /// What the inbox asks of orders.
 #[derive(Debug, Clone)]
 pub enum OrderWrite {
-    /// Keep the form's draft, then the order it makes (which takes the draft away).
+    /// Keep the form's draft, written on its version `seen`, then the order it makes (which
+    /// takes the draft away).
     Save {
         order: NewOrder,
         draft: OrderDraft,
+        seen: i64,
         at: DateTime<Utc>,
     },
-    /// Keep the form's draft; `None` throws it away.
+    /// Keep the form's draft, written on its version `seen`; `None` throws it away.
     Draft {
         conversation_id: ConversationId,
         draft: Option<OrderDraft>,
+        seen: i64,
         at: DateTime<Utc>,
     },
     Move {
@@ -136,10 +139,11 @@ pub enum OrderWritten {
         draft: OrderDraft,
         result: Result<Order>,
     },
+    /// The version the draft was kept at.
     Draft {
         conversation_id: ConversationId,
         draft: Option<OrderDraft>,
-        result: Result<()>,
+        result: Result<i64>,
     },
     Moved {
         id: i64,
@@ -155,11 +159,16 @@ pub enum OrderWritten {
 impl OrderWrite {
     fn apply(self, store: &mut Store) -> OrderWritten {
         match self {
-            OrderWrite::Save { order, draft, at } => {
+            OrderWrite::Save {
+                order,
+                draft,
+                seen,
+                at,
+            } => {
                 let conversation_id = order.conversation_id.clone();
                 let result = store
-                    .save_order_draft(&conversation_id, Some(&draft), at)
-                    .and_then(|()| store.create_order(&order, at))
+                    .save_order_draft(&conversation_id, Some(&draft), seen, at)
+                    .and_then(|kept| store.create_order_from(&order, Some(kept), at))
                     .and_then(|id| {
                         store
                             .order(id)?
@@ -174,9 +183,10 @@ impl OrderWrite {
             OrderWrite::Draft {
                 conversation_id,
                 draft,
+                seen,
                 at,
             } => OrderWritten::Draft {
-                result: store.save_order_draft(&conversation_id, draft.as_ref(), at),
+                result: store.save_order_draft(&conversation_id, draft.as_ref(), seen, at),
                 conversation_id,
                 draft,
             },

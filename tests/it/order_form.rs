@@ -185,8 +185,8 @@ fn the_draft_is_kept_until_the_order_is_saved_even_by_another_inbox() {
         .order_draft(&"t_lan".into())
         .unwrap()
         .expect("the draft is in the database");
-    assert_eq!(kept.lines[0].code.as_deref(), Some("AT01"));
-    assert_eq!(kept.shipping, "25k");
+    assert_eq!(kept.draft.lines[0].code.as_deref(), Some("AT01"));
+    assert_eq!(kept.draft.shipping, "25k");
     // Another staff member's inbox on the same data sees the same draft.
     let catalogue = catalogue_folder.path().join("catalogue.csv");
     let mut other = inbox.beside(100, 30, &config("vi", "Hùng", &catalogue));
@@ -323,4 +323,54 @@ fn the_stats_window_counts_orders_and_revenue_and_charts_them_per_day() {
         "per staff member:\n{screen}"
     );
     assert!(screen.contains("Orders per day"), "{screen}");
+}
+
+#[test]
+fn two_staff_on_one_draft_make_one_order_and_the_second_is_told() {
+    let (mut mai, catalogue_folder) = shop_inbox(100, 30, "en");
+    let catalogue = catalogue_folder.path().join("catalogue.csv");
+    let mut hung = mai.beside(100, 30, &config("en", "Hùng", &catalogue));
+    open_form(&mut mai);
+    mai.keys("vh-m");
+    mai.key(KeyCode::Enter);
+    mai.key(KeyCode::Esc);
+    // Both continue the draft Mai kept; Mai saves first.
+    mai.key(KeyCode::Char('n'));
+    hung.key(KeyCode::Char('t'));
+    hung.key(KeyCode::Char('n'));
+    hung.keys("ao thun");
+    hung.key(KeyCode::Enter);
+    ctrl(&mut mai, 's');
+    ctrl(&mut hung, 's');
+    let orders = lan_orders(&mai);
+    assert_eq!(orders.len(), 1, "one order, not two: {orders:?}");
+    assert_eq!(orders[0].created_by, "Mai");
+    let screen = hung.screen();
+    assert!(
+        screen.contains("Mai saved this order meanwhile (#1)"),
+        "the second is told:\n{screen}"
+    );
+    // Writing over a draft another inbox wrote since is refused too, naming them.
+    hung.key(KeyCode::Esc);
+    hung.key(KeyCode::Char('n'));
+    mai.key(KeyCode::Char('n'));
+    hung.keys("vh-m");
+    hung.key(KeyCode::Enter);
+    hung.app.save_draft();
+    hung.app.settle_writes();
+    mai.keys("at01");
+    mai.key(KeyCode::Enter);
+    mai.app.save_draft();
+    mai.app.settle_writes();
+    let screen = mai.screen();
+    assert!(
+        screen.contains("Hùng is writing this order too and changed it meanwhile"),
+        "{screen}"
+    );
+    let kept = mai.store().order_draft(&"t_lan".into()).unwrap().unwrap();
+    assert_eq!(
+        kept.draft.lines[0].code.as_deref(),
+        Some("VH-M"),
+        "Hùng's draft is not overwritten"
+    );
 }
