@@ -487,9 +487,7 @@ impl App {
         }
         match action {
             // Among the products offered, ↑ and ↓ choose; elsewhere they go from field to field.
-            Action::Down if !choices.is_empty() => {
-                form.picked = (form.picked + 1).min(choices.len() - 1)
-            }
+            Action::Down if form.picked + 1 < choices.len() => form.picked += 1,
             Action::Up if !choices.is_empty() && form.picked > 0 => form.picked -= 1,
             Action::Down | Action::NextField => form.step(true),
             Action::Up | Action::PreviousField => form.step(false),
@@ -737,6 +735,10 @@ impl App {
                         self.overlay = None;
                         self.focus_conversation(&conversation_id);
                         self.open_orders();
+                        // On the order just taken: confirming it is the next step.
+                        if let Some(Overlay::Orders(window)) = self.overlay.as_mut() {
+                            window.cursor = 1;
+                        }
                     }
                 }
                 Err(crate::store::StoreError::Order(refusal)) => {

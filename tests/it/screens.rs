@@ -766,7 +766,7 @@ fn a_conversations_orders_in_both_languages() {
             crossterm::event::KeyModifiers::CONTROL,
         ));
         inbox.app.settle_writes();
-        inbox.keys("jc");
+        inbox.keys("c");
         insta::assert_snapshot!(format!("orders_window_{language}"), inbox.screen());
     }
 }
