@@ -76,6 +76,9 @@ impl App {
                 self.chat.compose.insert_newline();
                 self.chat.draft_unsaved = true;
                 changed = true;
+            } else if pasted && enter && self.key_modes()[0].takes_text() {
+                // A one-line prompt (search, a note, the order form): the pasted lines join.
+                changed |= self.paste(" ");
             } else {
                 changed |= self.on_key(*key);
             }
@@ -145,6 +148,11 @@ impl App {
     /// Pasted text goes into the reply box, as text (never as keys).
     pub fn on_paste(&mut self, text: &str) -> bool {
         self.bracketed_paste_seen = true;
+        self.paste(text)
+    }
+
+    /// Text goes where staff type now, as text (never as keys).
+    fn paste(&mut self, text: &str) -> bool {
         if matches!(self.overlay, Some(Overlay::Attach(_))) {
             self.attach_paste(text);
             return true;

@@ -1886,3 +1886,71 @@ fn page_comments(post: &serde_json::Value) -> usize {
         .filter(|c| c["from"].is_null())
         .count()
 }
+
+/// An order taken on a real terminal as people type: letters 20 to 50 ms apart, an input
+/// method committing a word with its Enter, a two-line address pasted by a terminal without
+/// bracketed paste (one field, not two), Ctrl-S; then Ctrl-C stops the inbox.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_is_taken_in_the_form_at_the_speed_people_type() {
+    let world = TestWorld::start("interval = \"1h\"").await;
+    lan_writes(
+        &world,
+        "Chốt váy nha. Sđt 0912 345 678, địa chỉ 12 Lê Lợi, Quận 1",
+    )
+    .await;
+    let catalogue = world.config_path.with_file_name("catalogue.csv");
+    std::fs::write(
+        &catalogue,
+        "code,name,variant,price\nVH-M,Váy hoa nhí,M,350k\n",
+    )
+    .unwrap();
+    let mut config = std::fs::read_to_string(&world.config_path).unwrap();
+    config.push_str(&format!(
+        "\n[orders]\ncatalogue = \"{}\"\n",
+        catalogue.display()
+    ));
+    std::fs::write(&world.config_path, config).unwrap();
+    let mut terminal = Terminal::start(&world, 100, 30);
+    terminal.wait_for_text("Nguyễn Thị Lan").await;
+    terminal.type_text("t");
+    terminal.wait_for_text("Take a new order").await;
+    terminal.type_text("n");
+    terminal.wait_for_text("New order").await;
+    let typist = |i: usize| Duration::from_millis(20 + (i as u64 * 7) % 31);
+    for (i, c) in "vay hoa\r".chars().enumerate() {
+        terminal.type_text(&c.to_string());
+        tokio::time::sleep(typist(i)).await;
+    }
+    terminal.wait_for_text("VH-M Váy hoa nhí (M)").await;
+    // To the shipping fee, which an input method commits with the Enter after it.
+    terminal.type_text("\t");
+    tokio::time::sleep(typist(3)).await;
+    terminal.type_text("30k\r");
+    terminal.wait_for_text("Total 380.000đ").await;
+    // Enter went on to the discount. Back to the address (five fields up), emptied, and a
+    // two-line address pasted into it.
+    for i in 0..5 {
+        terminal.type_text("\u{1b}[Z");
+        tokio::time::sleep(typist(i)).await;
+    }
+    for i in 0..30 {
+        terminal.type_text("\u{7f}");
+        tokio::time::sleep(typist(i) / 4).await;
+    }
+    terminal.type_text("12 Ngõ Huế\rHai Bà Trưng, Hà Nội\r");
+    terminal
+        .wait_for_text("12 Ngõ Huế Hai Bà Trưng, Hà Nội")
+        .await;
+    terminal.type_text("\u{13}");
+    terminal.wait_for_text("Order #1 saved").await;
+    let run = world.pagedesk(&["orders", "--json"]).await;
+    let orders = run.json();
+    let order = &orders[0];
+    assert_eq!(order["phone"], "0912345678");
+    assert_eq!(order["shipping_fee"], 30_000);
+    assert_eq!(order["lines"][0]["code"], "VH-M");
+    assert_eq!(order["address"], "12 Ngõ Huế Hai Bà Trưng, Hà Nội");
+    assert_eq!(orders.as_array().unwrap().len(), 1, "one order");
+    terminal.type_text("\u{3}");
+    assert!(terminal.exit("Ctrl-C").await.success());
+}
