@@ -213,28 +213,39 @@ pub fn to_csv(orders: &[Order]) -> Result<String> {
     for order in orders {
         let items: Vec<String> = order.lines.iter().map(crate::orders::words::line).collect();
         let paid_by: &str = order.paid_by.into();
+        // Text staff or buyers wrote is kept from reading as a formula.
         writer.write_record([
             order.id.to_string(),
             order.created_at.to_rfc3339(),
-            order.page_name.clone(),
-            order.customer_name.clone(),
-            order.phone.clone(),
-            order.address.clone(),
-            items.join("; "),
+            as_text(&order.page_name),
+            as_text(&order.customer_name),
+            as_text(&order.phone),
+            as_text(&order.address),
+            as_text(&items.join("; ")),
             order.total.to_string(),
             order.shipping_fee.to_string(),
             order.discount.to_string(),
             order.cod_amount.to_string(),
             paid_by.to_owned(),
             order.state.as_str().to_owned(),
-            order.carrier.clone().unwrap_or_default(),
-            order.tracking.clone().unwrap_or_default(),
-            order.note.clone(),
-            order.created_by.clone(),
+            as_text(order.carrier.as_deref().unwrap_or_default()),
+            as_text(order.tracking.as_deref().unwrap_or_default()),
+            as_text(&order.note),
+            as_text(&order.created_by),
         ])?;
     }
     let bytes = writer.into_inner()?;
     Ok(format!("\u{feff}{}", String::from_utf8(bytes)?))
+}
+
+/// A cell of text as a spreadsheet must read it: one that starts like a formula (`=`, `+`,
+/// `-`, `@`, a tab or a carriage return; a buyer's name can be `=HYPERLINK(...)`) is marked as
+/// text with a leading `'`, which Excel and LibreOffice take as "this is text" and do not show.
+fn as_text(cell: &str) -> String {
+    match cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        true => format!("'{cell}"),
+        false => cell.to_owned(),
+    }
 }
 
 /// An order in one line: number, buyer, phone, what, total, what to collect, state.

