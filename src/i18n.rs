@@ -302,6 +302,7 @@ strings! {
     OrderDraftSaved => "{} saved this order meanwhile (#{}): close the form (Esc) to see it", "{} vừa lưu đơn này (#{}): đóng phiếu (Esc) để xem";
     OrderDraftGone => "this order draft was thrown away meanwhile: close the form (Esc)", "đơn nháp này vừa bị bỏ: đóng phiếu (Esc)";
     OrderNoPrice => "{} has no price yet", "{} chưa có giá";
+    OrderTooLarge => "the total is larger than any order can be: check the quantities and prices", "tổng tiền quá lớn: kiểm tra lại số lượng và giá";
     OrderBelowZero => "the total is below zero: the discount is larger than the order", "tổng tiền âm: giảm giá lớn hơn giá trị đơn";
     OrderMissing => "no order #{}", "không có đơn #{}";
     OrderCannotMove => "a {} order cannot become {}", "đơn {} không chuyển sang {} được";
@@ -809,6 +810,7 @@ impl Tr {
             OrderRefusal::Amount(typed) => self.f(S::OrderBadAmount, &[typed]),
             OrderRefusal::NoPrice(name) => self.f(S::OrderNoPrice, &[name]),
             OrderRefusal::BelowZero => self.t(S::OrderBelowZero).to_owned(),
+            OrderRefusal::TooLarge => self.t(S::OrderTooLarge).to_owned(),
             OrderRefusal::NoOrder(id) => self.f(S::OrderMissing, &[id]),
             OrderRefusal::Move { from, to } => self.f(
                 S::OrderCannotMove,

@@ -174,6 +174,16 @@ impl OrderDraft {
         if self.total() < 0 {
             return Err((DraftField::Discount, OrderRefusal::BelowZero));
         }
+        // Summed without saturating: past what an amount holds is no order.
+        let exact = order.lines.iter().try_fold(0_i64, |sum, line| {
+            sum.checked_add(line.quantity.checked_mul(line.price)?)
+        });
+        if exact
+            .and_then(|sum| sum.checked_add(order.shipping_fee))
+            .is_none()
+        {
+            return Err((DraftField::Lines, OrderRefusal::TooLarge));
+        }
         Ok(order)
     }
 }
@@ -229,5 +239,9 @@ mod tests {
             DraftField::Shipping
         );
         assert_eq!(refused(|d| d.discount = "2tr".into()), DraftField::Discount);
+        let too_large = |d: &mut OrderDraft| {
+            d.lines[0].quantity = "9223372036854775807".into();
+        };
+        assert_eq!(refused(too_large), DraftField::Lines);
     }
 }

@@ -134,6 +134,8 @@ pub enum OrderRefusal {
     NoPrice(String),
     #[error("the total is below zero: the discount is larger than the order")]
     BelowZero,
+    #[error("the total is larger than any order can be")]
+    TooLarge,
     #[error("no order {0}")]
     NoOrder(i64),
     #[error("a {from} order cannot become {to}")]

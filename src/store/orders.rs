@@ -194,7 +194,7 @@ impl Store {
             ))));
         }
         let total = total(&order.lines, order.shipping_fee, order.discount)
-            .ok_or_else(|| refused(OrderRefusal::Amount("total".to_owned())))?;
+            .ok_or_else(|| refused(OrderRefusal::TooLarge))?;
         if total < 0 {
             return Err(refused(OrderRefusal::BelowZero));
         }
