@@ -295,6 +295,8 @@ strings! {
     OrderCancelled => "cancelled", "đã huỷ";
     OrderNoLines => "an order needs at least one line", "đơn cần ít nhất một món";
     OrderBadPhone => "{} is not a Vietnamese phone number", "{} không phải số điện thoại Việt Nam";
+    OrderNoPhone => "an order needs the buyer's phone number", "đơn cần số điện thoại của khách";
+    OrderNotAdded => "“{}” was typed but not added: Enter adds it, Ctrl-W clears it", "“{}” đã gõ nhưng chưa thêm vào đơn: Enter để thêm, Ctrl-W để xoá";
     OrderNoAddress => "an order needs the delivery address", "đơn cần địa chỉ giao hàng";
     OrderNoProduct => "no product {} in the catalogue", "không có mã {} trong danh mục sản phẩm";
     OrderBadAmount => "{} is not an amount or a quantity", "{} không phải số tiền hay số lượng";
@@ -535,7 +537,8 @@ strings! {
     KeyNewOrder => "take a new order (or go on with the draft)", "tạo đơn mới (hoặc soạn tiếp đơn nháp)";
     KeyConfirmOrder => "the buyer confirmed the order", "khách đã xác nhận đơn";
     KeyShipOrder => "shipped: type the carrier and the tracking code", "đã gửi hàng: nhập hãng vận chuyển và mã vận đơn";
-    KeyDeliverOrder => "delivered", "đã giao";
+    KeyDeliverOrder => "delivered (press twice)", "đã giao (nhấn hai lần)";
+    KeyOrderRow => "on the first row: take a new order", "ở dòng đầu: tạo đơn mới";
     KeyReturnOrder => "returned by the buyer (press twice)", "khách hoàn hàng (nhấn hai lần)";
     KeyCancelOrder => "cancel the order (press twice)", "huỷ đơn (nhấn hai lần)";
     KeySendOrder => "put the order's summary in the reply box, to send to the buyer", "đưa tóm tắt đơn vào ô trả lời để gửi cho khách";
@@ -556,6 +559,12 @@ strings! {
     OrderShipPrompt => "Carrier and tracking code: {}", "Hãng vận chuyển và mã vận đơn: {}";
     OrderShipBoth => "Type the carrier, a space, then the tracking code (GHN GHN123456).", "Nhập hãng vận chuyển, dấu cách, rồi mã vận đơn (GHN GHN123456).";
     OrderCancelAgain => "Press X again to cancel order #{}.", "Nhấn X lần nữa để huỷ đơn #{}.";
+    OrderDeliverAgain => "Press D again to mark order #{} delivered.", "Nhấn D lần nữa để ghi đơn #{} đã giao.";
+    OrderRowKeys => "On an order: c confirm, s ship, D delivered, R returned, X cancel, m summary to the buyer.", "Trên một đơn: c xác nhận, s gửi hàng, D đã giao, R hoàn, X huỷ, m gửi tóm tắt cho khách.";
+    OrderCancelledNotSent => "Order #{} is cancelled: no summary to send.", "Đơn #{} đã huỷ: không gửi tóm tắt.";
+    OrderToBuyerShipped => "Shipped with {}, tracking code {}", "Đã gửi qua {}, mã vận đơn {}";
+    RepliedInFacebook => "Facebook Page inbox", "Hộp thư Facebook của trang";
+    HintBack => "back", "quay lại";
     OrderReturnAgain => "Press R again to mark order #{} returned.", "Nhấn R lần nữa để ghi đơn #{} bị hoàn.";
     OrderInReplyBox => "The order's summary is in the reply box: read it, then Enter sends it.", "Tóm tắt đơn đã vào ô trả lời: xem lại rồi nhấn Enter để gửi.";
     OrderSaved => "Order #{} saved for {}: {}.", "Đã lưu đơn #{} cho {}: {}.";
@@ -601,7 +610,7 @@ strings! {
     StatsTitle => "How the team is doing · since {}", "Tình hình của đội · từ {}";
     StatsPages => "Pages", "Trang";
     StatsStaff => "Staff", "Nhân viên";
-    StatsOrders => "Orders taken (pages, then staff): revenue leaves out cancelled and returned ones", "Đơn đã chốt (theo trang, rồi theo nhân viên): doanh thu không tính đơn huỷ và đơn hoàn";
+    StatsOrders => "Orders taken (pages, then who took them): revenue leaves out cancelled and returned ones", "Đơn đã chốt (theo trang, rồi theo người chốt): doanh thu không tính đơn huỷ và đơn hoàn";
     StatsOrdersLine => "{}: {} orders, {} · {} of {} conversations ended in an order ({})", "{}: {} đơn, {} · {}/{} hội thoại chốt được đơn ({})";
     StatsOrdersOnly => "{}: {} orders, {}", "{}: {} đơn, {}";
     StatsOrdersPerDay => "Orders per day", "Số đơn mỗi ngày";
@@ -806,6 +815,8 @@ impl Tr {
             OrderRefusal::NoLines => self.t(S::OrderNoLines).to_owned(),
             OrderRefusal::Phone(typed) => self.f(S::OrderBadPhone, &[typed]),
             OrderRefusal::NoAddress => self.t(S::OrderNoAddress).to_owned(),
+            OrderRefusal::NoPhone => self.t(S::OrderNoPhone).to_owned(),
+            OrderRefusal::NotAdded(typed) => self.f(S::OrderNotAdded, &[typed]),
             OrderRefusal::NoProduct(code) => self.f(S::OrderNoProduct, &[code]),
             OrderRefusal::Amount(typed) => self.f(S::OrderBadAmount, &[typed]),
             OrderRefusal::NoPrice(name) => self.f(S::OrderNoPrice, &[name]),

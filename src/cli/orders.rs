@@ -100,7 +100,9 @@ pub fn take(
         let mut parts = typed.rsplitn(3, ':');
         let (Some(price), Some(quantity), Some(name)) = (parts.next(), parts.next(), parts.next())
         else {
-            eprintln!("{}", tr.order_refusal(&OrderRefusal::Amount(typed.clone())));
+            // NAME:QUANTITY, or a name alone: the price is what is missing.
+            let name = typed.split(':').next().unwrap_or(typed).trim().to_owned();
+            eprintln!("{}", tr.order_refusal(&OrderRefusal::NoPrice(name)));
             return Ok(ExitCode::FAILURE);
         };
         draft.lines.push(DraftLine {

@@ -249,7 +249,7 @@ fn print_stats(tr: Tr, stats: &Stats) {
     let row = |row: &StatsRow| {
         out!(
             "  {} {} {} {} {} {} {}",
-            fit(&row.name, 24),
+            fit(&crate::ui::words::who(tr, &row.name), 24),
             fit(&span(row.first_response_median_s), 8),
             fit(&span(row.first_response_p90_s), 8),
             fit(&row.replies.to_string(), 7),

@@ -91,6 +91,18 @@ fn amount_or_zero(typed: &str) -> Option<i64> {
 }
 
 impl OrderDraft {
+    /// Adds a line; a product already on the order gets one more instead of a second line.
+    pub fn add(&mut self, line: DraftLine) {
+        let same = self
+            .lines
+            .iter_mut()
+            .find(|l| l.code.is_some() && l.code == line.code && l.variant == line.variant);
+        match same.and_then(|l| quantity(&l.quantity).map(|q| (l, q))) {
+            Some((same, count)) => same.quantity = (count + 1).to_string(),
+            None => self.lines.push(line),
+        }
+    }
+
     /// Whether nothing was typed beyond what the form was filled in with.
     pub fn is_blank(&self) -> bool {
         self.lines.is_empty()
@@ -118,6 +130,9 @@ impl OrderDraft {
         &self,
         conversation_id: &ConversationId,
     ) -> Result<NewOrder, (DraftField, OrderRefusal)> {
+        if self.phone.trim().is_empty() {
+            return Err((DraftField::Phone, OrderRefusal::NoPhone));
+        }
         if super::phone(&self.phone).is_none() {
             let typed = self.phone.trim().to_owned();
             return Err((DraftField::Phone, OrderRefusal::Phone(typed)));

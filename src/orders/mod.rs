@@ -126,6 +126,10 @@ pub enum OrderRefusal {
     Phone(String),
     #[error("an order needs the delivery address")]
     NoAddress,
+    #[error("an order needs the buyer's phone number")]
+    NoPhone,
+    #[error("{0} was typed but not added: Enter adds it")]
+    NotAdded(String),
     #[error("no product {0} in the catalogue")]
     NoProduct(String),
     #[error("{0} is not an amount or a quantity")]

@@ -41,5 +41,8 @@ pub fn for_buyer(tr: Tr, order: &Order) -> String {
     };
     text.push(tr.f(paid, &[&dong(order.total)]));
     text.push(tr.f(S::OrderToBuyerAddress, &[&order.address, &order.phone]));
+    if let (Some(carrier), Some(tracking)) = (&order.carrier, &order.tracking) {
+        text.push(tr.f(S::OrderToBuyerShipped, &[carrier, tracking]));
+    }
     text.join("\n")
 }

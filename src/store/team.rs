@@ -51,7 +51,8 @@ pub struct Customer {
     /// Other pages where someone of the same name wrote: Facebook gives each page its own id
     /// for a person, so a name is all that links them (maybe the same buyer).
     pub same_name_elsewhere: Vec<String>,
-    /// Phone numbers and addresses found in their messages, newest first.
+    /// Phone numbers found in their messages, newest first, then those their orders were
+    /// taken with; addresses found in their messages, newest first.
     pub phones: Vec<String>,
     pub addresses: Vec<String>,
     pub labels: Vec<Label>,
@@ -518,7 +519,7 @@ impl Store {
             page_name: conversation.page_name,
             first_contact: first_contact.map(to_time),
             same_name_elsewhere,
-            phones,
+            phones: known,
             addresses,
             labels: conversation.labels,
             assignee: conversation.assignee,

@@ -13,10 +13,21 @@ use crate::keymap::Mode;
 const BURST: usize = 3;
 use crate::text::clean;
 
-/// A key typed into a one-line prompt (search, a picker, a note): a letter added, Backspace
-/// taking the last off; whether it changed anything.
+/// A key typed into a one-line prompt (search, a picker, a note, a field of the order form): a
+/// letter added, Backspace taking the last off, Ctrl-W the last word (as in the reply box);
+/// whether it changed anything. Other keys with Ctrl or Alt are no letters.
 pub(super) fn type_into(line: &mut String, key: KeyEvent) -> bool {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     match key.code {
+        KeyCode::Char('w') if ctrl => {
+            let kept = line
+                .trim_end()
+                .trim_end_matches(|c: char| !c.is_whitespace());
+            let changed = kept.len() != line.len();
+            line.truncate(kept.len());
+            changed
+        }
+        _ if ctrl || key.modifiers.contains(KeyModifiers::ALT) => false,
         KeyCode::Backspace => line.pop().is_some(),
         KeyCode::Char(c) => {
             line.push(c);

@@ -212,7 +212,10 @@ impl App {
         let Some(Overlay::Orders(window)) = self.overlay.as_mut() else {
             return;
         };
-        if action != Action::CancelOrder && action != Action::ReturnOrder {
+        if !matches!(
+            action,
+            Action::CancelOrder | Action::ReturnOrder | Action::DeliverOrder
+        ) {
             window.confirm = None;
         }
         let last = window.orders.len();
@@ -227,13 +230,15 @@ impl App {
                 let id = window.conversation_id.clone();
                 self.open_order_form(&id);
             }
-            Action::ConfirmOrder | Action::DeliverOrder => {
-                let to = match action {
-                    Action::ConfirmOrder => OrderState::Confirmed,
-                    _ => OrderState::Delivered,
-                };
+            // Enter takes a new order from the first row; on an order it says what moves it.
+            Action::OrderRow if window.cursor == 0 => {
+                let id = window.conversation_id.clone();
+                self.open_order_form(&id);
+            }
+            Action::OrderRow => self.say(self.tr.t(S::OrderRowKeys).to_owned()),
+            Action::ConfirmOrder => {
                 if let Some((id, _, version)) = chosen {
-                    self.move_order(id, version, to, hook, None);
+                    self.move_order(id, version, OrderState::Confirmed, hook, None);
                 }
             }
             Action::ShipOrder => {
@@ -245,9 +250,11 @@ impl App {
                     }
                 }
             }
-            Action::CancelOrder | Action::ReturnOrder => {
+            // Ends of an order's life, asked twice: none is taken back.
+            Action::CancelOrder | Action::ReturnOrder | Action::DeliverOrder => {
                 let to = match action {
                     Action::CancelOrder => OrderState::Cancelled,
+                    Action::DeliverOrder => OrderState::Delivered,
                     _ => OrderState::Returned,
                 };
                 let Some((id, state, version)) = chosen else {
@@ -262,6 +269,7 @@ impl App {
                     window.confirm = Some((id, to));
                     let key = match to {
                         OrderState::Cancelled => S::OrderCancelAgain,
+                        OrderState::Delivered => S::OrderDeliverAgain,
                         _ => S::OrderReturnAgain,
                     };
                     self.say(self.tr.f(key, &[&id]));
@@ -364,6 +372,10 @@ impl App {
         let Some(open) = showing else {
             return;
         };
+        if order.state == OrderState::Cancelled {
+            self.say(self.tr.f(S::OrderCancelledNotSent, &[&order.id]));
+            return;
+        }
         let thread = open.conversation.post_id.is_some();
         let text = crate::orders::words::for_buyer(self.tr, order);
         if thread {
@@ -498,7 +510,7 @@ impl App {
                         ProductChoice::Typed(name) => DraftLine::typed(name),
                     };
                     let typed = matches!(choice, ProductChoice::Typed(_));
-                    form.draft.lines.push(line);
+                    form.draft.add(line);
                     form.product.clear();
                     form.picked = 0;
                     form.unsaved = true;
@@ -574,11 +586,18 @@ impl App {
         if form.saving {
             return;
         }
-        match form.draft.to_order(&form.conversation_id) {
+        // A product typed but not added is not left out unseen.
+        let typed = form.product.trim().to_owned();
+        let checked = match typed.is_empty() {
+            true => form.draft.to_order(&form.conversation_id),
+            false => Err((DraftField::Lines, OrderRefusal::NotAdded(typed))),
+        };
+        match checked {
             Err((field, refusal)) => {
                 let words = self.tr.order_refusal(&refusal);
                 form.focus = OrderForm::field_of(field);
-                form.problem = Some((form.focus, words));
+                form.problem = Some((form.focus, words.clone()));
+                self.say(self.tr.f(S::OrderNotSaved, &[&words]));
             }
             Ok(order) => {
                 form.saving = true;

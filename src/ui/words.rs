@@ -124,7 +124,7 @@ pub fn comment_stats(tr: Tr, stats: &Stats) -> Vec<String> {
             "  {}",
             tr.f(
                 S::StatsCommentsLine,
-                &[&row.name, &row.comments_answered, &median]
+                &[&who(tr, &row.name), &row.comments_answered, &median]
             )
         ));
     }
@@ -134,36 +134,53 @@ pub fn comment_stats(tr: Tr, stats: &Stats) -> Vec<String> {
 /// The orders of the period, per page then per staff member: how many, what they bring, and
 /// the share of their conversations that ended in one. Nothing when none was taken.
 pub fn order_stats(tr: Tr, stats: &Stats) -> Vec<String> {
-    let rows: Vec<_> = stats
-        .pages
-        .iter()
-        .chain(&stats.staff)
-        .filter(|row| row.orders > 0 || row.conversations > 0)
-        .collect();
     if stats.pages.iter().all(|row| row.orders == 0) {
         return Vec::new();
     }
     let mut lines = vec![tr.t(S::StatsOrders).to_owned()];
-    for row in rows {
-        let revenue = crate::orders::dong(row.revenue);
-        let line = match row.conversations {
-            // Orders taken by someone who answered no one in the period (by script, say).
-            0 => tr.f(S::StatsOrdersOnly, &[&row.name, &row.orders, &revenue]),
-            all => tr.f(
+    // A page's share: of its conversations in the period, those that ended in an order.
+    for row in stats.pages.iter().filter(|row| row.conversations > 0) {
+        let all = row.conversations;
+        let share = (row.ordered_conversations * 100 + all / 2) / all;
+        lines.push(format!(
+            "  {}",
+            tr.f(
                 S::StatsOrdersLine,
                 &[
                     &row.name,
                     &row.orders,
-                    &revenue,
+                    &crate::orders::dong(row.revenue),
                     &row.ordered_conversations,
                     &all,
-                    &format!("{}%", (row.ordered_conversations * 100 / all).min(100)),
+                    &format!("{}%", share.min(100)),
                 ],
-            ),
-        };
-        lines.push(format!("  {line}"));
+            )
+        ));
+    }
+    // A staff member's: the orders they took.
+    for row in stats.staff.iter().filter(|row| row.orders > 0) {
+        lines.push(format!(
+            "  {}",
+            tr.f(
+                S::StatsOrdersOnly,
+                &[
+                    &who(tr, &row.name),
+                    &row.orders,
+                    &crate::orders::dong(row.revenue)
+                ],
+            )
+        ));
     }
     lines
+}
+
+/// A staff member as the numbers name them: replies typed in Facebook's own Page inbox are
+/// no one's of the team, named so in the staff's language.
+pub fn who(tr: Tr, name: &str) -> String {
+    match name {
+        crate::store::REPLIED_IN_FACEBOOK => tr.t(S::RepliedInFacebook).to_owned(),
+        name => name.to_owned(),
+    }
 }
 
 /// Where an order's `[orders] on_confirm` command is, if it has one: due, done, failed (with

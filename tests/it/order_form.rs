@@ -371,3 +371,109 @@ fn two_staff_on_one_draft_make_one_order_and_the_second_is_told() {
         "Hùng's draft is not overwritten"
     );
 }
+
+#[test]
+fn what_staff_type_by_mistake_does_not_slip_into_the_order() {
+    let (mut inbox, _catalogue) = shop_inbox(80, 24, "en");
+    open_form(&mut inbox);
+    // The same product twice is one line of two.
+    for _ in 0..2 {
+        inbox.keys("vh-m");
+        inbox.key(KeyCode::Enter);
+    }
+    // Ctrl keys are no letters; Ctrl-W takes the last word off.
+    inbox.keys("ao thun");
+    ctrl(&mut inbox, 'u');
+    ctrl(&mut inbox, 'a');
+    ctrl(&mut inbox, 'w');
+    assert!(
+        inbox.screen().contains("Add           ao ▏"),
+        "{}",
+        inbox.screen()
+    );
+    ctrl(&mut inbox, 'w');
+    // A product typed and not added is not left out unseen; the reason shows on a small
+    // screen too, with many lines on the form.
+    for code in ["vh-l", "at01"] {
+        inbox.keys(code);
+        inbox.key(KeyCode::Enter);
+    }
+    inbox.keys("khau trang");
+    inbox.key(KeyCode::Tab);
+    ctrl(&mut inbox, 's');
+    let screen = inbox.screen();
+    assert!(
+        screen.contains("“khau trang” was typed but not added"),
+        "{screen}"
+    );
+    assert!(lan_orders(&inbox).is_empty());
+    let screen_lines: Vec<&str> = screen.lines().collect();
+    assert!(
+        screen_lines.iter().any(|l| l.contains("Total 1.200.000đ")),
+        "the total stays in view:\n{screen}"
+    );
+    assert!(
+        screen.contains("⚠ out of stock"),
+        "VH-L has none:\n{screen}"
+    );
+    // The refusal put the cursor on the product typed: two words off, and it saves.
+    ctrl(&mut inbox, 'w');
+    ctrl(&mut inbox, 'w');
+    ctrl(&mut inbox, 's');
+    let order = &lan_orders(&inbox)[0];
+    let lines: Vec<(Option<&str>, i64)> = order
+        .lines
+        .iter()
+        .map(|l| (l.code.as_deref(), l.quantity))
+        .collect();
+    assert_eq!(
+        lines,
+        [(Some("VH-M"), 2), (Some("VH-L"), 1), (Some("AT01"), 1)]
+    );
+}
+
+#[test]
+fn delivered_asks_twice_and_a_cancelled_order_sends_no_summary() {
+    let (mut inbox, _catalogue) = shop_inbox(100, 30, "en");
+    open_form(&mut inbox);
+    inbox.keys("vh-m");
+    inbox.key(KeyCode::Enter);
+    ctrl(&mut inbox, 's');
+    inbox.keys("c");
+    inbox.key(KeyCode::Char('s'));
+    inbox.keys("Viettel Post VTP123");
+    inbox.key(KeyCode::Enter);
+    inbox.key(KeyCode::Char('D'));
+    assert_eq!(
+        lan_orders(&inbox)[0].state,
+        OrderState::Shipped,
+        "asked twice"
+    );
+    assert!(inbox.screen().contains("Press D again"));
+    inbox.key(KeyCode::Char('D'));
+    assert_eq!(lan_orders(&inbox)[0].state, OrderState::Delivered);
+    assert_eq!(
+        lan_orders(&inbox)[0].carrier.as_deref(),
+        Some("Viettel Post")
+    );
+    inbox.key(KeyCode::Char('m'));
+    let reply = inbox.app.chat.compose.lines().join("\n");
+    assert!(
+        reply.contains("Shipped with Viettel Post, tracking code VTP123"),
+        "{reply}"
+    );
+    // A second order, cancelled: no summary goes to the buyer.
+    inbox.key(KeyCode::Esc);
+    inbox.key(KeyCode::Char('t'));
+    inbox.key(KeyCode::Enter);
+    inbox.keys("at01");
+    inbox.key(KeyCode::Enter);
+    ctrl(&mut inbox, 's');
+    inbox.keys("XX");
+    inbox.key(KeyCode::Char('m'));
+    assert!(
+        inbox
+            .screen()
+            .contains("Order #2 is cancelled: no summary to send.")
+    );
+}

@@ -33,17 +33,17 @@ pub(super) fn draw_chat(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
         );
         return;
     };
-    let mut title = format!(
-        "{} · {}",
+    // Where its newest order is, at a glance (t shows them all), before the page's name,
+    // which a narrow pane cuts first.
+    let order = open
+        .conversation
+        .order_state
+        .map(|state| format!(" · {}", tr.f(S::ChatOrderMark, &[&tr.order_state(state)])))
+        .unwrap_or_default();
+    let title = format!(
+        "{}{order} · {}",
         open.conversation.customer_name, open.conversation.page_name
     );
-    // Where its newest order is, at a glance (t shows them all).
-    if let Some(state) = open.conversation.order_state {
-        title = format!(
-            "{title} · {}",
-            tr.f(S::ChatOrderMark, &[&tr.order_state(state)])
-        );
-    }
     frame.render_widget(pane_block(app, title, Pane::Chat), split.frame);
     if let (Some((words, error)), Some(area)) = (chat_banner(app, clock), split.banner) {
         frame.render_widget(

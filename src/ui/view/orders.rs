@@ -298,19 +298,22 @@ pub(super) fn draw_order_form(frame: &mut Frame, app: &App, form: &OrderForm) {
             Span::styled(fit(&text, width.saturating_sub(1)) + " ", style)
         };
         let amount = line.amount().map(dong).unwrap_or_default();
+        // Short of stock: said first, where the product's name gives way to it.
         let short = match (line.stock, line.quantity.trim().parse::<i64>()) {
+            (Some(stock), _) if stock <= 0 => format!("⚠ {} ", tr.t(S::FormNoStock)),
             (Some(stock), Ok(wanted)) if wanted > stock => {
-                format!(" ⚠ {}", tr.f(S::FormStock, &[&stock.max(0)]))
+                format!("⚠ {} ", tr.f(S::FormStock, &[&stock]))
             }
             _ => String::new(),
         };
+        let what_width = name_width.saturating_sub(short.width() + 1);
         let spans = vec![
             Span::raw("  "),
-            Span::raw(fit(&what, name_width)),
+            Span::styled(short, app.theme.error()),
+            Span::raw(fit(&what, what_width) + " "),
             cell(FormField::Quantity(index), &line.quantity, quantity_width),
             cell(FormField::Price(index), &line.price, price_width),
             Span::raw(amount),
-            Span::styled(short, app.theme.error()),
         ];
         let here = on(FormField::Quantity(index)) || on(FormField::Price(index));
         push(&mut lines, Line::from(spans), here);
@@ -368,18 +371,19 @@ pub(super) fn draw_order_form(frame: &mut Frame, app: &App, form: &OrderForm) {
         row(FormField::Note, S::FormNote, &draft.note),
         on(FormField::Note),
     );
+    // The total and why the order was not saved stay in view under the fields, which scroll.
     let total = draft.total();
     let collect = if draft.transfer { 0 } else { total };
-    lines.push(Line::styled(
+    let mut footer = vec![Line::styled(
         fit(&tr.f(S::FormTotal, &[&dong(total), &dong(collect)]), inner),
         app.theme.bold(),
-    ));
+    )];
     if let Some((_, problem)) = &form.problem {
         for line in crate::ui::chat::wrap(problem, inner) {
-            lines.push(Line::styled(line, app.theme.error()));
+            footer.push(Line::styled(line, app.theme.error()));
         }
     }
-    let height = (lines.len() as u16 + 2).min(screen.height.saturating_sub(2));
+    let height = ((lines.len() + footer.len()) as u16 + 2).min(screen.height.saturating_sub(2));
     let area = centered(screen, width, height);
     let mut title = tr.f(
         S::FormTitle,
@@ -395,8 +399,9 @@ pub(super) fn draw_order_form(frame: &mut Frame, app: &App, form: &OrderForm) {
         .borders(Borders::ALL)
         .border_style(app.theme.focused_border())
         .title(title);
-    let room = usize::from(height.saturating_sub(2));
-    let shown = scrolled(lines, focus_line, room);
+    let room = usize::from(height.saturating_sub(2)).saturating_sub(footer.len());
+    let mut shown = scrolled(lines, focus_line, room);
+    shown.extend(footer);
     frame.render_widget(Clear, area);
     frame.render_widget(Paragraph::new(shown).block(block), area);
 }

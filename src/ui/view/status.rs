@@ -204,7 +204,7 @@ const ORDER_FORM_HINTS: &[Hint] = &[
 ];
 const SHIPPING_HINTS: &[Hint] = &[
     Hint(&[Action::Ship], 1, S::HintShipOrder),
-    Hint(&[Action::Close], 1, S::HintCancel),
+    Hint(&[Action::Close], 1, S::HintBack),
 ];
 
 /// The keys that matter here, read from the keymap in effect.

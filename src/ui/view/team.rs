@@ -163,7 +163,7 @@ fn stats_line(tr: Tr, row: &StatsRow) -> String {
     tr.f(
         S::StatsLine,
         &[
-            &row.name,
+            &crate::ui::words::who(tr, &row.name),
             &span(row.first_response_median_s),
             &span(row.first_response_p90_s),
             &row.replies,
