@@ -35,6 +35,12 @@ pub async fn serve_emulator(listen: SocketAddr, scenario: &str, public: bool) ->
 pub async fn run(data_dir: Option<PathBuf>) -> Result<ExitCode> {
     let scenario = Scenario::named("demo").map_err(anyhow::Error::msg)?;
     let emulator = Emulator::start(scenario, "127.0.0.1:0".parse()?, false).await?;
+    // Started again on a data dir it kept, the demo's new buyers are new people, as on
+    // Facebook: their ids count on from the clock (ten a second), past any earlier run's.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    emulator.count_ids_from(now.saturating_mul(10));
     let throwaway = match data_dir {
         Some(_) => None,
         // Private from its first byte, like every data dir.

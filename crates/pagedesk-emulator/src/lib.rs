@@ -118,6 +118,16 @@ impl Emulator {
         Control::new(&self.url)
     }
 
+    /// New ids (conversations, people, messages, posts) count from `start` on: Facebook never
+    /// gives an id twice, so a demo started again on the data it kept must not either.
+    pub fn count_ids_from(&self, start: u64) {
+        self.shared
+            .world
+            .lock()
+            .expect("world")
+            .count_ids_from(start);
+    }
+
     pub fn user_token(&self) -> String {
         self.shared.world.lock().expect("world").user_token.clone()
     }

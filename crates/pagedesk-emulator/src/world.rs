@@ -397,6 +397,11 @@ impl World {
         );
     }
 
+    /// See [`crate::Emulator::count_ids_from`]: never back.
+    pub fn count_ids_from(&mut self, start: u64) {
+        self.next_id = self.next_id.max(start);
+    }
+
     pub(crate) fn fresh_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
@@ -974,6 +979,39 @@ mod tests {
             )
             .unwrap();
         (world, conversation)
+    }
+
+    /// A world started again (the demo on the data it kept) and counting ids from later on
+    /// gives its new conversation and message ids the first run never gave.
+    #[test]
+    fn ids_counted_from_later_are_none_an_earlier_run_gave() {
+        let (first, first_conversation) = world();
+        let mut again = World::new("user");
+        again.add_page("1", "Shop", "tok", "Shop");
+        again.count_ids_from(1_000);
+        again.count_ids_from(10);
+        let (conversation, message) = again
+            .customer_writes(
+                "1",
+                Customer {
+                    id: "u2".into(),
+                    name: "Vy".into(),
+                },
+                None,
+                Content::text("còn size M không"),
+                Utc::now(),
+            )
+            .unwrap();
+        assert_ne!(conversation, first_conversation);
+        assert!(!first.conversations.contains_key(&conversation));
+        assert!(
+            first
+                .conversations
+                .values()
+                .all(|c| c.messages.iter().all(|m| m.id != message)),
+            "a message id given twice"
+        );
+        assert!(again.next_id > 1_000, "never counted back");
     }
 
     #[test]
