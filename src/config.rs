@@ -176,7 +176,7 @@ impl Default for SyncSettings {
 }
 
 /// `[orders]`: the orders closed in conversations.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct OrderSettings {
     /// The shop's catalogue: a CSV file with `code`, `name`, `price` and optionally `variant`,
@@ -186,6 +186,19 @@ pub struct OrderSettings {
     /// standard input (to push it to a POS or a carrier): by the engine, once per order
     /// across every pagedesk on the data directory.
     pub on_confirm: Option<String>,
+    /// How long `on_confirm` may run before it is stopped, with all it started.
+    #[serde(deserialize_with = "duration")]
+    pub on_confirm_timeout: Duration,
+}
+
+impl Default for OrderSettings {
+    fn default() -> Self {
+        Self {
+            catalogue: None,
+            on_confirm: None,
+            on_confirm_timeout: Duration::from_secs(60),
+        }
+    }
 }
 
 /// `[comments]`: the comments under the pages' posts.
@@ -286,6 +299,11 @@ impl WebhookSettings {
 pub struct VerifyToken(String);
 
 impl VerifyToken {
+    /// The token itself, for keeping it out of what the shop's commands say.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
     pub fn matches(&self, offered: &str) -> bool {
         let (ours, offered) = (self.0.as_bytes(), offered.as_bytes());
         // Every byte compared whatever differs, so the time says nothing of where.
@@ -388,6 +406,50 @@ pub struct PageConfig {
     pub name: Option<String>,
     access_token: Option<AccessToken>,
     access_token_env: Option<String>,
+}
+
+/// `[orders] on_confirm` as the engine runs it: the command, and what it must never see or
+/// repeat of the config's secrets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderHook {
+    pub command: String,
+    pub timeout: Duration,
+    /// Environment variables the config reads secrets from: taken out of the command's.
+    pub hidden_env: Vec<String>,
+    /// The secrets themselves (tokens, the app secret): redacted from what the command says.
+    pub secrets: Vec<String>,
+}
+
+impl Config {
+    /// `[orders] on_confirm`, with the config's secrets to keep from it; `None` when unset.
+    pub fn order_hook(&self) -> Option<OrderHook> {
+        let command = self.orders.on_confirm.clone()?;
+        let mut hidden_env: Vec<String> = self
+            .pages
+            .iter()
+            .filter_map(|page| page.access_token_env.clone())
+            .collect();
+        hidden_env.extend(self.graph.app_secret_env.clone());
+        hidden_env.extend(self.webhook.verify_token_env.clone());
+        let mut secrets: Vec<String> = self
+            .pages
+            .iter()
+            .filter_map(|page| page.token().ok())
+            .map(|token| token.expose().to_owned())
+            .collect();
+        if let Ok(Some(secret)) = self.graph.app_secret() {
+            secrets.push(secret.expose().to_owned());
+        }
+        if let Ok(token) = self.webhook.verify_token() {
+            secrets.push(token.expose().to_owned());
+        }
+        Some(OrderHook {
+            command,
+            timeout: self.orders.on_confirm_timeout,
+            hidden_env,
+            secrets,
+        })
+    }
 }
 
 impl PageConfig {

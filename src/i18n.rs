@@ -149,7 +149,7 @@ strings! {
     CannotRetry => "This reply cannot go through, even tried again: {}", "Tin này không thể gửi được, kể cả khi gửi lại: {}";
     NothingToRetry => "No failed reply in this conversation.", "Hội thoại này không có tin lỗi.";
     StoreError => "Database error: {}", "Lỗi cơ sở dữ liệu: {}";
-    WindowTooSmall => "Make the window at least {} for pagedesk (it is {}).", "Hãy mở rộng cửa sổ tối thiểu {} để dùng pagedesk (hiện là {}).";
+    WindowTooSmall => "Make the window at least {} for pagedesk (it is {}; Ctrl-C quits).", "Hãy mở rộng cửa sổ tối thiểu {} để dùng pagedesk (hiện là {}; Ctrl-C để thoát).";
     OthersReplying => "{} replying…", "{} đang trả lời…";
     OthersHaveItOpen => "{} has it open", "{} đang xem";
     CannotSend => "Not sent: {}. The reply stays in the box.", "Chưa gửi: {}. Tin vẫn ở ô trả lời.";
@@ -274,6 +274,7 @@ strings! {
     OrderHookDone => "on_confirm: done", "on_confirm: đã chạy xong";
     OrderHookFailed => "on_confirm failed: {} (again: pagedesk order {} hook)", "on_confirm bị lỗi: {} (chạy lại: pagedesk order {} hook)";
     OrderHookRunning => "on_confirm started and was never heard back: it may have run; check, then pagedesk order {} hook", "on_confirm đã bắt đầu nhưng không rõ kết quả: có thể đã chạy; kiểm tra rồi chạy lại bằng pagedesk order {} hook";
+    OrderHookStarted => "on_confirm: running", "on_confirm: đang chạy";
     OrderHookAgain => "Order #{}: on_confirm runs again at the engine's next round.", "Đơn #{}: on_confirm sẽ chạy lại ở lượt tới của máy đồng bộ.";
     OrderHookNotToRerun => "Order #{}: its on_confirm did not fail: nothing to run again.", "Đơn #{}: on_confirm không bị lỗi nên không cần chạy lại.";
     OrderToBuyer => "Your order #{} with the shop:", "Dạ shop xác nhận đơn #{} của mình ạ:";
@@ -303,6 +304,7 @@ strings! {
     OrderDraftChanged => "{} is writing this order too and changed it meanwhile: close the form (Esc) and open it again to see theirs", "{} cũng đang soạn đơn này và vừa sửa: đóng phiếu (Esc) rồi mở lại để xem bản của họ";
     OrderDraftSaved => "{} saved this order meanwhile (#{}): close the form (Esc) to see it", "{} vừa lưu đơn này (#{}): đóng phiếu (Esc) để xem";
     OrderDraftGone => "this order draft was thrown away meanwhile: close the form (Esc)", "đơn nháp này vừa bị bỏ: đóng phiếu (Esc)";
+    OrderNoName => "a line of the order has no name", "có món trong đơn chưa có tên";
     OrderNoPrice => "{} has no price yet", "{} chưa có giá";
     OrderTooLarge => "the total is larger than any order can be: check the quantities and prices", "tổng tiền quá lớn: kiểm tra lại số lượng và giá";
     OrderBelowZero => "the total is below zero: the discount is larger than the order", "tổng tiền âm: giảm giá lớn hơn giá trị đơn";
@@ -820,6 +822,7 @@ impl Tr {
             OrderRefusal::NoProduct(code) => self.f(S::OrderNoProduct, &[code]),
             OrderRefusal::Amount(typed) => self.f(S::OrderBadAmount, &[typed]),
             OrderRefusal::NoPrice(name) => self.f(S::OrderNoPrice, &[name]),
+            OrderRefusal::NoName => self.t(S::OrderNoName).to_owned(),
             OrderRefusal::BelowZero => self.t(S::OrderBelowZero).to_owned(),
             OrderRefusal::TooLarge => self.t(S::OrderTooLarge).to_owned(),
             OrderRefusal::NoOrder(id) => self.f(S::OrderMissing, &[id]),

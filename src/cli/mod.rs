@@ -544,9 +544,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             } = args.as_ref();
             let mut writes = staff_store()?;
             if what == "new" {
-                let catalogue = match &cli.config()?.orders.catalogue {
-                    Some(path) => Some(crate::orders::catalogue::Catalogue::open(path)?),
-                    None => None,
+                // Only lines picked by code need the catalogue: typed lines go without it.
+                let catalogue = match (&cli.config()?.orders.catalogue, items.is_empty()) {
+                    (Some(path), false) => Some(crate::orders::catalogue::Catalogue::open(path)?),
+                    _ => None,
                 };
                 let taken = orders::Taken {
                     conversation_id: then,
@@ -658,6 +659,8 @@ async fn sync_once(tr: Tr, engine: &Arc<Engine>, data_dir: &Path) -> Result<Exit
     let outcomes = engine
         .while_holding_lease(engine.cycle(Trigger::Person))
         .await;
+    // The orders' on_confirm commands the cycle started end before this pagedesk does.
+    engine.order_hooks_finished().await;
     engine.release_lease().await;
     Ok(if report(tr, &outcomes) {
         ExitCode::SUCCESS

@@ -187,7 +187,11 @@ pub fn list(
 ) -> Result<ExitCode> {
     let period = crate::config::parse_duration(since)
         .map_err(|why| anyhow::anyhow!("--since {since}: {why}"))?;
-    let since = Utc::now() - chrono::Duration::from_std(period)?;
+    // A period longer than the calendar holds is every order.
+    let since = chrono::Duration::from_std(period)
+        .ok()
+        .and_then(|period| Utc::now().checked_sub_signed(period))
+        .unwrap_or(chrono::DateTime::<Utc>::MIN_UTC);
     let orders = store.orders(since, state)?;
     if json {
         out!("{}", serde_json::to_string_pretty(&orders)?);
@@ -257,7 +261,7 @@ fn summary(tr: Tr, order: &Order) -> String {
         (Some(carrier), Some(tracking)) => format!(" · {carrier} {tracking}"),
         _ => String::new(),
     };
-    let hook = crate::ui::words::order_hook(tr, order)
+    let hook = crate::ui::words::order_hook(tr, order, Utc::now())
         .map(|hook| format!(" · {hook}"))
         .unwrap_or_default();
     tr.f(

@@ -150,7 +150,7 @@ fn engine(
     .with_live_poll_interval(config.webhook.poll_interval)
     .with_round_robin(round_robin)
     .with_comments(config.comments.clone())
-    .with_order_hook(config.orders.on_confirm.clone())
+    .with_order_hook(config.order_hook())
     .with_app_id(config.graph.app_id.clone()))
 }
 
@@ -175,9 +175,9 @@ pub fn watch_config(
             let sent = match Config::load(&path) {
                 Ok(config) => commands
                     .send(EngineCommand::ConfigChanged {
+                        order_hook: config.order_hook(),
                         pages: config.pages,
                         comments: config.comments,
-                        order_hook: config.orders.on_confirm,
                     })
                     .is_ok(),
                 Err(error) => events

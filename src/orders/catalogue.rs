@@ -19,9 +19,16 @@ pub struct Product {
     pub photo: Option<String>,
 }
 
+/// The largest catalogue read: far past any shop's (a hundred thousand products is a few MB).
+const MAX_CATALOGUE_BYTES: u64 = 20 * 1024 * 1024;
+
 /// Why the catalogue cannot be used: said with the file and the line.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogueError {
+    #[error("the catalogue {0} is not a file")]
+    NotAFile(PathBuf),
+    #[error("the catalogue {0} is larger than 20 MB: is it the right file?")]
+    TooLarge(PathBuf),
     #[error("cannot read the catalogue {path}: {source}")]
     Read {
         path: PathBuf,
@@ -64,13 +71,31 @@ impl Catalogue {
             path: self.path.clone(),
             source,
         };
-        let modified = std::fs::metadata(&self.path)
-            .and_then(|m| m.modified())
-            .map_err(read)?;
+        let metadata = std::fs::metadata(&self.path).map_err(read)?;
+        // A device or a pipe named by mistake would be read for ever.
+        if !metadata.is_file() {
+            return Err(CatalogueError::NotAFile(self.path.clone()));
+        }
+        if metadata.len() > MAX_CATALOGUE_BYTES {
+            return Err(CatalogueError::TooLarge(self.path.clone()));
+        }
+        let modified = metadata.modified().map_err(read)?;
         if self.read_at == Some(modified) {
             return Ok(());
         }
-        let bytes = std::fs::read(&self.path).map_err(read)?;
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(
+                std::fs::File::open(&self.path).map_err(read)?,
+                MAX_CATALOGUE_BYTES + 1,
+            ),
+            &mut bytes,
+        )
+        .map_err(read)?;
+        // Grown since it was measured.
+        if bytes.len() as u64 > MAX_CATALOGUE_BYTES {
+            return Err(CatalogueError::TooLarge(self.path.clone()));
+        }
         self.products = parse(&self.path, &bytes)?;
         self.read_at = Some(modified);
         Ok(())
@@ -225,6 +250,29 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(bad.contains("line 3") && bad.contains("ba trăm"), "{bad}");
+    }
+
+    #[test]
+    fn a_pipe_a_device_or_a_huge_file_named_as_the_catalogue_is_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let pipe = dir.path().join("pipe");
+        let made = std::ffi::CString::new(pipe.to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo(3) with a valid C string.
+        assert_eq!(unsafe { libc::mkfifo(made.as_ptr(), 0o600) }, 0);
+        let huge = dir.path().join("huge.csv");
+        std::fs::File::create(&huge)
+            .unwrap()
+            .set_len(MAX_CATALOGUE_BYTES + 1)
+            .unwrap();
+        for (path, said) in [
+            (pipe.as_path(), "is not a file"),
+            (std::path::Path::new("/dev/zero"), "is not a file"),
+            (dir.path(), "is not a file"),
+            (huge.as_path(), "larger than 20 MB"),
+        ] {
+            let refused = Catalogue::open(path).unwrap_err().to_string();
+            assert!(refused.contains(said), "{path:?}: {refused}");
+        }
     }
 
     #[test]

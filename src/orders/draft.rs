@@ -77,9 +77,16 @@ pub struct OrderDraft {
     pub note: String,
 }
 
-/// A quantity as typed: a whole number above zero.
+/// The most of one product an order takes: past it, a quantity is a typo.
+pub const MAX_QUANTITY: i64 = 100_000;
+
+/// A quantity as typed: a whole number above zero, up to [`MAX_QUANTITY`].
 fn quantity(typed: &str) -> Option<i64> {
-    typed.trim().parse::<i64>().ok().filter(|q| *q > 0)
+    typed
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|q| (1..=MAX_QUANTITY).contains(q))
 }
 
 /// An amount field left empty is none.
@@ -145,6 +152,9 @@ impl OrderDraft {
         }
         let mut lines = Vec::new();
         for (index, line) in self.lines.iter().enumerate() {
+            if crate::text::clean_line(&line.name).trim().is_empty() {
+                return Err((DraftField::Lines, OrderRefusal::NoName));
+            }
             let Some(count) = quantity(&line.quantity) else {
                 let refusal = OrderRefusal::Amount(line.quantity.trim().to_owned());
                 return Err((DraftField::Quantity(index), refusal));
@@ -193,10 +203,8 @@ impl OrderDraft {
         let exact = order.lines.iter().try_fold(0_i64, |sum, line| {
             sum.checked_add(line.quantity.checked_mul(line.price)?)
         });
-        if exact
-            .and_then(|sum| sum.checked_add(order.shipping_fee))
-            .is_none()
-        {
+        let whole = exact.and_then(|sum| sum.checked_add(order.shipping_fee));
+        if whole.is_none_or(|total| total > super::MAX_DONG) {
             return Err((DraftField::Lines, OrderRefusal::TooLarge));
         }
         Ok(order)

@@ -69,31 +69,28 @@ pub fn dong(amount: i64) -> String {
     format!("{sign}{grouped}đ")
 }
 
-/// An amount as staff type it: `350000`, `350.000`, `350,000`, `350k`, `350.000đ`, `1tr2`
-/// (1.200.000). `None` when it is not one.
+/// The most an amount may be: a thousand billion đồng, far past any order, and well inside
+/// what a JSON number carries exactly to a script.
+pub const MAX_DONG: i64 = 1_000_000_000_000;
+
+/// An amount as staff type it: `350000`, `350.000`, `350,000`, `350.000đ`, `350k`, `1.5k`,
+/// `1tr2` (1.200.000), `2,5tr`, `0.35tr`, `2 triệu`. Dots and commas group thousands (groups of
+/// three digits) in a plain number; before `k` or `tr` one of them may be the decimal point.
+/// `None` when it is not an amount, not whole đồng, or past [`MAX_DONG`].
 pub fn parse_dong(typed: &str) -> Option<i64> {
     let typed = typed.trim().to_lowercase();
     let typed = typed
         .strip_suffix('đ')
         .or_else(|| typed.strip_suffix("vnd"))
+        .or_else(|| typed.strip_suffix("đồng"))
         .unwrap_or(&typed)
         .trim();
-    let plain = |s: &str| -> Option<i64> {
-        let digits: String = s
-            .chars()
-            .filter(|c| !matches!(c, '.' | ',' | ' '))
-            .collect();
-        if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        digits.parse().ok()
-    };
-    if let Some(thousands) = typed.strip_suffix('k') {
-        return plain(thousands)?.checked_mul(1_000);
-    }
-    if let Some((millions, rest)) = typed.split_once("tr") {
-        let millions = plain(millions)?.checked_mul(1_000_000)?;
-        // "1tr2" is 1.200.000, "1tr25" 1.250.000.
+    let amount = if let Some(thousands) = typed.strip_suffix('k') {
+        scaled(thousands.trim(), 1_000)?
+    } else if let Some(millions) = typed.strip_suffix("triệu") {
+        scaled(millions.trim(), 1_000_000)?
+    } else if let Some((millions, rest)) = typed.split_once("tr") {
+        // "1tr2" is 1.200.000, "1tr25" 1.250.000; "2,5tr" 2.500.000.
         let rest = match rest {
             "" => 0,
             digits if digits.len() <= 3 && digits.chars().all(|c| c.is_ascii_digit()) => {
@@ -102,9 +99,51 @@ pub fn parse_dong(typed: &str) -> Option<i64> {
             }
             _ => return None,
         };
-        return millions.checked_add(rest);
+        let millions = scaled(millions.trim(), 1_000_000)?;
+        if rest > 0 && millions % 1_000_000 != 0 {
+            return None;
+        }
+        millions.checked_add(rest)?
+    } else {
+        grouped(typed)?
+    };
+    (amount <= MAX_DONG).then_some(amount)
+}
+
+/// A plain number, its thousands grouped by dots, commas or spaces in threes: `1.250.000`.
+fn grouped(typed: &str) -> Option<i64> {
+    let mut groups = typed.split(['.', ',', ' ']);
+    let first = groups.next()?;
+    let mut digits = first.to_owned();
+    for group in groups {
+        if group.len() != 3 {
+            return None;
+        }
+        digits.push_str(group);
     }
-    plain(typed)
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) || first.is_empty() {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// `typed` times `scale`, where `typed` may have a decimal point (a dot or a comma) or group its
+/// thousands: `1.5` k, `0,35` tr, `1.200` k. Whole đồng only.
+fn scaled(typed: &str, scale: i64) -> Option<i64> {
+    if let Some(whole) = grouped(typed) {
+        return whole.checked_mul(scale);
+    }
+    let (whole, fraction) = typed.split_once(['.', ','])?;
+    let whole = if whole.is_empty() { 0 } else { grouped(whole)? };
+    if fraction.is_empty() || !fraction.chars().all(|c| c.is_ascii_digit()) || fraction.len() > 6 {
+        return None;
+    }
+    let denominator = 10_i64.pow(fraction.len() as u32);
+    let part = fraction.parse::<i64>().ok()?.checked_mul(scale)?;
+    if part % denominator != 0 {
+        return None;
+    }
+    whole.checked_mul(scale)?.checked_add(part / denominator)
 }
 
 /// The one Vietnamese phone number `typed` is, as one dials it (`0912345678`); `None` when it
@@ -136,6 +175,8 @@ pub enum OrderRefusal {
     Amount(String),
     #[error("{0} has no price yet")]
     NoPrice(String),
+    #[error("a line of the order has no name")]
+    NoName,
     #[error("the total is below zero: the discount is larger than the order")]
     BelowZero,
     #[error("the total is larger than any order can be")]
@@ -178,15 +219,41 @@ mod tests {
             ("350000", 350_000),
             ("350.000", 350_000),
             ("350,000đ", 350_000),
+            ("1.250.000", 1_250_000),
             ("350k", 350_000),
+            ("1.5k", 1_500),
+            ("1,5k", 1_500),
+            ("99.9k", 99_900),
+            ("1.200k", 1_200_000),
             ("1tr2", 1_200_000),
             ("1tr25", 1_250_000),
             ("2tr", 2_000_000),
+            ("2.5tr", 2_500_000),
+            ("0.35tr", 350_000),
+            ("0,35tr", 350_000),
+            (",5tr", 500_000),
+            ("2 triệu", 2_000_000),
             (" 30.000 VND ", 30_000),
+            ("1000000000000", MAX_DONG),
         ] {
             assert_eq!(parse_dong(typed), Some(amount), "{typed}");
         }
-        for typed in ["", "abc", "-5", "1tr2345", "99999999999999999999"] {
+        for typed in [
+            "",
+            "abc",
+            "-5",
+            "1tr2345",
+            "99999999999999999999",
+            "1.2",
+            "99.9",
+            "1.5.5k",
+            "1.2345k",
+            "1000000000001",
+            "99999999999tr",
+            "1.5tr2",
+            ".",
+            "k",
+        ] {
             assert_eq!(parse_dong(typed), None, "{typed}");
         }
     }

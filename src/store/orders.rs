@@ -89,6 +89,8 @@ pub struct Order {
     /// `[orders] on_confirm` for it: due, running, done or failed; and why it failed.
     pub hook_state: Option<String>,
     pub hook_error: Option<String>,
+    /// When the command claimed must be done by (the config's `on_confirm_timeout` then).
+    pub hook_deadline_at: Option<DateTime<Utc>>,
     pub history: Vec<OrderEvent>,
 }
 
@@ -194,6 +196,7 @@ impl Store {
             ))));
         }
         let total = total(&order.lines, order.shipping_fee, order.discount)
+            .filter(|total| *total <= crate::orders::MAX_DONG)
             .ok_or_else(|| refused(OrderRefusal::TooLarge))?;
         if total < 0 {
             return Err(refused(OrderRefusal::BelowZero));
@@ -215,12 +218,13 @@ impl Store {
                 order.conversation_id.to_string(),
             ));
         };
-        let customer_name = match &order.customer_name {
-            Some(name) if !name.trim().is_empty() => {
-                crate::text::clean_line(name).trim().to_owned()
-            }
-            _ => customer_name,
-        };
+        // A name that cleans to nothing (an escape code alone) is no name.
+        let given = order
+            .customer_name
+            .as_deref()
+            .map(|name| crate::text::clean_line(name).trim().to_owned())
+            .filter(|name| !name.is_empty());
+        let customer_name = given.unwrap_or(customer_name);
         let paid_by: &str = order.paid_by.into();
         tx.execute(
             "INSERT INTO orders (conversation_id, page_id, customer_name, phone, address,
@@ -319,7 +323,9 @@ impl Store {
         tx.execute(
             "UPDATE orders SET state = ?2, updated_at = ?3, version = version + 1,
                 carrier = COALESCE(?4, carrier), tracking = COALESCE(?5, tracking),
-                hook_state = CASE WHEN ?6 THEN 'due' ELSE hook_state END
+                hook_state = CASE WHEN ?6 THEN 'due'
+                    WHEN ?2 = 'cancelled' AND hook_state = 'due' THEN NULL
+                    ELSE hook_state END
              WHERE id = ?1",
             params![
                 id,
@@ -412,17 +418,19 @@ impl Store {
         )
     }
 
-    /// Claims the next order whose `on_confirm` command is due: one claimer only, whatever
-    /// the number of pagedesks (the claim is one statement); it stays `running` until told
-    /// how it went.
-    pub fn claim_order_hook(&mut self) -> Result<Option<Order>> {
+    /// Claims the next order whose `on_confirm` command is due, to be done by `deadline`: one
+    /// claimer only, whatever the number of pagedesks (the claim is one statement); it stays
+    /// `running` until told how it went.
+    pub fn claim_order_hook(&mut self, deadline: DateTime<Utc>) -> Result<Option<Order>> {
         let tx = self.write()?;
+        // A cancelled order is pushed to no one.
         let claimed: Option<i64> = tx
             .query_row(
-                "UPDATE orders SET hook_state = 'running', hook_error = NULL
-                 WHERE id = (SELECT id FROM orders WHERE hook_state = 'due' ORDER BY id LIMIT 1)
+                "UPDATE orders SET hook_state = 'running', hook_error = NULL, hook_deadline_at = ?1
+                 WHERE id = (SELECT id FROM orders WHERE hook_state = 'due'
+                             AND state <> 'cancelled' ORDER BY id LIMIT 1)
                  RETURNING id",
-                [],
+                [deadline.timestamp()],
                 |r| r.get(0),
             )
             .optional()?;
@@ -490,7 +498,7 @@ impl Store {
             "SELECT o.id, o.conversation_id, o.page_id, COALESCE(p.name, o.page_id) AS page_name,
                 o.customer_name, o.phone, o.address, o.state, o.carrier, o.tracking,
                 o.shipping_fee, o.discount, o.paid_by, o.note, o.created_by, o.created_at,
-                o.updated_at, o.version, o.hook_state, o.hook_error
+                o.updated_at, o.version, o.hook_state, o.hook_error, o.hook_deadline_at
              FROM orders o LEFT JOIN pages p ON p.id = o.page_id
              WHERE {filter} ORDER BY o.created_at DESC, o.id DESC"
         ))?;
@@ -522,6 +530,7 @@ impl Store {
                     version: r.get("version")?,
                     hook_state: r.get("hook_state")?,
                     hook_error: r.get("hook_error")?,
+                    hook_deadline_at: r.get::<_, Option<i64>>("hook_deadline_at")?.map(to_time),
                     history: Vec::new(),
                 })
             })?

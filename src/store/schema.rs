@@ -624,6 +624,9 @@ CREATE INDEX order_events_of ON order_events(order_id, at);
 -- (in the same transaction) or staff throw it away. `version` counts the writes: a form
 -- writes on the version it read, so that two staff typing one draft cannot overwrite each
 -- other unseen, nor save it as two orders.
+-- When an order's on_confirm command claimed must be done by: one still running before then
+-- is running, not lost.
+ALTER TABLE orders ADD COLUMN hook_deadline_at INTEGER;
 CREATE TABLE order_drafts (
     conversation_id TEXT PRIMARY KEY,
     form            TEXT NOT NULL,

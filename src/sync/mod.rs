@@ -78,7 +78,7 @@ pub enum EngineCommand {
     ConfigChanged {
         pages: Vec<PageConfig>,
         comments: crate::config::CommentSettings,
-        order_hook: Option<String>,
+        order_hook: Option<crate::config::OrderHook>,
     },
     /// Fetch a picture to show (answered with [`SyncEvent::Picture`]).
     FetchPicture(PictureWanted),
@@ -244,7 +244,9 @@ pub struct Engine {
     /// says now.
     comments: std::sync::RwLock<Option<crate::config::CommentSettings>>,
     /// `[orders] on_confirm`, as the config says now.
-    order_hook: std::sync::RwLock<Option<String>>,
+    order_hook: std::sync::RwLock<Option<crate::config::OrderHook>>,
+    /// The task running `on_confirm` commands, while one runs: a cycle never waits for them.
+    hook_runner: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl Engine {
@@ -272,16 +274,17 @@ impl Engine {
             app_id: None,
             comments: std::sync::RwLock::new(None),
             order_hook: std::sync::RwLock::new(None),
+            hook_runner: Mutex::new(None),
         }
     }
 
     /// Runs `[orders] on_confirm` for the orders confirmed.
-    pub fn with_order_hook(self, command: Option<String>) -> Self {
-        *self.order_hook.write().expect("order hook") = command;
+    pub fn with_order_hook(self, hook: Option<crate::config::OrderHook>) -> Self {
+        *self.order_hook.write().expect("order hook") = hook;
         self
     }
 
-    fn order_hook(&self) -> Option<String> {
+    fn order_hook(&self) -> Option<crate::config::OrderHook> {
         self.order_hook.read().expect("order hook").clone()
     }
 
@@ -391,7 +394,7 @@ impl Engine {
             outcomes.push((index, outcome));
         }
         outcomes.sort_by_key(|(index, _)| *index);
-        self.run_order_hooks().await;
+        self.start_order_hooks();
         outcomes.into_iter().map(|(_, outcome)| outcome).collect()
     }
 

@@ -48,6 +48,11 @@ impl App {
             self.ask(Effect::Quit);
             return true;
         }
+        // On a terminal too small to show the inbox, a key would act unseen (an order saved
+        // blind): none does until the window is larger.
+        if super::layout::too_small(self.size) {
+            return false;
+        }
         let modes = self.key_modes();
         match self.settings.keymap.action(modes, key) {
             Some(action) => self.perform(action, key),

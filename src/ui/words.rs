@@ -185,12 +185,22 @@ pub fn who(tr: Tr, name: &str) -> String {
 
 /// Where an order's `[orders] on_confirm` command is, if it has one: due, done, failed (with
 /// why, and how to run it again) or started and never heard back.
-pub fn order_hook(tr: Tr, order: &crate::store::orders::Order) -> Option<String> {
+pub fn order_hook(
+    tr: Tr,
+    order: &crate::store::orders::Order,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<String> {
+    // Before its deadline a command claimed is running; past it, its engine died while it ran
+    // (a few seconds' grace for the engine to say how it went).
+    let running = order
+        .hook_deadline_at
+        .is_some_and(|deadline| now <= deadline + chrono::Duration::seconds(5));
     Some(match (order.hook_state.as_deref()?, &order.hook_error) {
         ("failed", why) => tr.f(
             S::OrderHookFailed,
             &[&why.as_deref().unwrap_or("?"), &order.id],
         ),
+        ("running", _) if running => tr.t(S::OrderHookStarted).to_owned(),
         ("running", _) => tr.f(S::OrderHookRunning, &[&order.id]),
         ("due", _) => tr.t(S::OrderHookDue).to_owned(),
         ("done", _) => tr.t(S::OrderHookDone).to_owned(),

@@ -134,6 +134,10 @@ async fn an_order_is_taken_from_the_catalogue_with_its_totals_and_what_to_collec
     assert_eq!(today, 2);
     let text = world.pagedesk(&["stats"]).await.stdout;
     assert!(text.contains("2 orders, 900.000đ"), "{text}");
+    // A period longer than the calendar holds lists every order.
+    let all = world.pagedesk(&["orders", "--since", "99999999999d"]).await;
+    assert_eq!(all.code, 0, "{}", all.stderr);
+    assert!(all.stdout.contains("#2 "), "{}", all.stdout);
 }
 
 #[tokio::test]
@@ -601,7 +605,10 @@ fn two_engines_claiming_on_confirm_at_once_claim_each_order_once() {
                 let mut claimed = Vec::new();
                 start.wait();
                 // Each claim then the command's run: the two engines' claims interleave.
-                while let Some(order) = engine.claim_order_hook().unwrap() {
+                while let Some(order) = engine
+                    .claim_order_hook(chrono::Utc::now() + chrono::Duration::seconds(60))
+                    .unwrap()
+                {
                     claimed.push(order.id);
                     std::thread::sleep(std::time::Duration::from_millis(2));
                     // A claim that claims nothing would go on for ever.
@@ -653,4 +660,157 @@ async fn the_orders_summary_goes_to_the_buyer_once_through_the_outbox() {
     );
     let missing = world.pagedesk(&["order", "7", "send"]).await;
     assert!(missing.stderr.contains("no order #7"), "{}", missing.stderr);
+}
+
+/// Whether process `pid` still runs.
+fn alive(pid: i32) -> bool {
+    // SAFETY: signal 0 checks that the process exists; nothing is sent.
+    unsafe { libc::kill(pid, 0) == 0 }
+}
+
+#[tokio::test]
+async fn a_slow_on_confirm_holds_up_no_sync_and_is_stopped_whole_when_its_time_is_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("sleep.pid");
+    // The command leaves a child of its own running, as a script calling a slow API does.
+    let world = shop_with_hook(&format!(
+        "sleep 300 & echo $! > {}; wait",
+        pid_file.display()
+    ))
+    .await;
+    let mut config = std::fs::read_to_string(&world.config_path).unwrap();
+    config.push_str("on_confirm_timeout = \"3s\"\n");
+    std::fs::write(&world.config_path, config).unwrap();
+    assert_eq!(world.pagedesk(&["order", "1", "confirm"]).await.code, 0);
+    let service = common::Service::start(&world);
+    let sleeper: i32 = lines_in(&pid_file, 1).await[0].parse().unwrap();
+    assert!(alive(sleeper));
+    let listed = world.pagedesk(&["orders"]).await.stdout;
+    assert!(listed.contains("on_confirm: running"), "{listed}");
+    // A buyer writing meanwhile is synced within the service's round, not after the command.
+    let asked = std::time::Instant::now();
+    let conversation = world
+        .buyer_writes(0, "Trần Văn Minh", "Shop ơi còn áo không?", "inbox", 0)
+        .await;
+    loop {
+        let known = world.conversations(&[]).await;
+        if common::find(&known, &conversation).is_some() {
+            break;
+        }
+        assert!(
+            asked.elapsed().as_secs() < 3,
+            "the sync waited for on_confirm"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // Its time up, the command is stopped with what it started, and the order says so.
+    let start = std::time::Instant::now();
+    while alive(sleeper) {
+        assert!(start.elapsed().as_secs() < 10, "sleep {sleeper} runs on");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let start = std::time::Instant::now();
+    loop {
+        let listed = world.pagedesk(&["orders"]).await.stdout;
+        if listed.contains("still running after 3 s: stopped") {
+            break;
+        }
+        assert!(start.elapsed().as_secs() < 10, "{listed}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    service.stops_cleanly(&world, libc::SIGTERM).await;
+}
+
+#[tokio::test]
+async fn on_confirm_sees_no_secret_says_none_and_pushes_no_cancelled_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let (env_file, runs) = (dir.path().join("env"), dir.path().join("runs"));
+    let world = shop_with_hook(&format!(
+        "echo run >> {runs}; env > {env}; echo \"POS said: token $PAGE_TOKEN_ECHO\" >&2; exit 1",
+        runs = runs.display(),
+        env = env_file.display()
+    ))
+    .await;
+    // The webhook's verify token is read from the environment: the command must not see it.
+    let mut config = std::fs::read_to_string(&world.config_path).unwrap();
+    config = config.replacen(
+        "[orders]",
+        "[webhook]\nverify_token_env = \"PD_VERIFY\"\n\n[orders]",
+        1,
+    );
+    std::fs::write(&world.config_path, &config).unwrap();
+    let token = config
+        .lines()
+        .find_map(|line| line.strip_prefix("access_token = \""))
+        .map(|rest| rest.trim_end_matches('"').to_owned())
+        .expect("the page's token in the config");
+    let with_env = |args: &[&str]| {
+        let mut command = world.command(args);
+        command
+            .env("PD_VERIFY", "verify-secret-123456")
+            .env("PAGE_TOKEN_ECHO", &token);
+        command
+    };
+    // A second order, confirmed then cancelled before any engine ran: pushed to no one.
+    let lan = world.conversations(&[]).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    take(
+        &world,
+        &lan,
+        &[
+            "--item",
+            "AT01",
+            "--phone",
+            "0912345678",
+            "--address",
+            "12 Lê Lợi",
+        ],
+    )
+    .await;
+    for args in [
+        ["order", "2", "confirm"],
+        ["order", "2", "cancel"],
+        ["order", "1", "confirm"],
+    ] {
+        assert!(
+            with_env(&args).status().await.unwrap().success(),
+            "{args:?}"
+        );
+    }
+    assert!(
+        with_env(&["sync", "--once"])
+            .status()
+            .await
+            .unwrap()
+            .success()
+    );
+    assert_eq!(lines_in(&runs, 1).await.len(), 1, "order 1's only");
+    let seen = std::fs::read_to_string(&env_file).unwrap();
+    assert!(
+        !seen.contains("verify-secret-123456") && !seen.contains("PD_VERIFY"),
+        "{seen}"
+    );
+    let orders = orders_json(&world).await;
+    let hook_error = |id: i64| {
+        orders
+            .iter()
+            .find(|o| o["id"] == id)
+            .map(|o| o["hook_error"].clone())
+            .unwrap()
+    };
+    let said = hook_error(1).as_str().unwrap_or_default().to_owned();
+    assert!(said.contains("POS said: token"), "{said}");
+    assert!(
+        !said.contains(&token),
+        "the token kept from its words: {said}"
+    );
+    assert_eq!(hook_error(2), serde_json::Value::Null);
+    let cancelled = orders.iter().find(|o| o["id"] == 2).unwrap();
+    assert_eq!(
+        cancelled["hook_state"],
+        serde_json::Value::Null,
+        "{cancelled}"
+    );
 }

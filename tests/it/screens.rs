@@ -197,6 +197,12 @@ fn the_inbox_at_its_minimum_70x20_with_a_page_chosen() {
 fn a_window_below_the_minimum_asks_for_more_room() {
     let mut inbox = Inbox::new(60, 20);
     insta::assert_snapshot!(inbox.screen());
+    // Keys act on nothing unseen: the orders window does not open behind the message.
+    inbox.key(KeyCode::Char('t'));
+    assert!(
+        inbox.app.overlay.is_none(),
+        "a key acted on a screen too small to show it"
+    );
     let config = common::inbox::CONFIG.replace("language = \"en\"", "language = \"vi\"");
     let mut vietnamese = Inbox::with_config(69, 30, &config);
     insta::assert_snapshot!(vietnamese.screen());

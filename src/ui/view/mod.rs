@@ -12,7 +12,6 @@ use super::layout::{MIN_HEIGHT, MIN_WIDTH, too_small};
 use super::said::token_banners;
 use crate::i18n::S;
 use crate::model::{Filter, LabelMatch};
-use crate::text::fit;
 use chat_pane::draw_chat;
 use list::draw_list;
 use overlays::{draw_attach, draw_picture, draw_settings, draw_window};
@@ -60,8 +59,11 @@ pub fn draw_at(frame: &mut Frame, app: &App, clock: Clock) {
         let size = format!("{MIN_WIDTH}x{MIN_HEIGHT}");
         let now = format!("{}x{}", area.width, area.height);
         let ask = app.tr.f(S::WindowTooSmall, &[&size, &now]);
+        // Wrapped whole: on a small screen the way out must not be cut off.
         frame.render_widget(
-            Paragraph::new(fit(&ask, usize::from(area.width))).style(app.theme.bold()),
+            Paragraph::new(ask)
+                .style(app.theme.bold())
+                .wrap(ratatui::widgets::Wrap { trim: true }),
             area,
         );
         return;

@@ -42,9 +42,17 @@ fn scrolled(lines: Vec<Line<'static>>, wanted: usize, room: usize) -> Vec<Line<'
     lines.into_iter().skip(top).take(room).collect()
 }
 
+/// Where an order window may go: the screen but its last two lines, the status line (what
+/// became of a key: "press X again") and the key hints.
+fn above_status(frame: &Frame) -> ratatui::layout::Rect {
+    let mut area = frame.area();
+    area.height = area.height.saturating_sub(2);
+    area
+}
+
 pub(super) fn draw_orders(frame: &mut Frame, app: &App, window: &OrdersWindow, clock: Clock) {
     let tr = app.tr;
-    let screen = frame.area();
+    let screen = above_status(frame);
     let width = screen.width.saturating_sub(4).min(96);
     let inner_width = usize::from(width.saturating_sub(2));
     let mut lines = Vec::new();
@@ -103,7 +111,7 @@ pub(super) fn draw_orders(frame: &mut Frame, app: &App, window: &OrdersWindow, c
                 inner_width,
             )));
         }
-        if let Some(hook) = crate::ui::words::order_hook(tr, order) {
+        if let Some(hook) = crate::ui::words::order_hook(tr, order, clock.now) {
             let style = match order.hook_state.as_deref() {
                 Some("failed" | "running") => app.theme.error(),
                 _ => app.theme.dim(),
@@ -144,7 +152,7 @@ pub(super) fn draw_orders(frame: &mut Frame, app: &App, window: &OrdersWindow, c
             }
         }
     }
-    let height = (lines.len() as u16 + 2).min(screen.height.saturating_sub(2));
+    let height = (lines.len() as u16 + 2).min(screen.height);
     let area = centered(screen, width, height);
     let mut block = Block::default()
         .borders(Borders::ALL)
@@ -214,7 +222,7 @@ fn product_words(tr: Tr, product: &crate::orders::catalogue::Product) -> String 
 
 pub(super) fn draw_order_form(frame: &mut Frame, app: &App, form: &OrderForm) {
     let tr = app.tr;
-    let screen = frame.area();
+    let screen = above_status(frame);
     let width = screen.width.saturating_sub(2).min(96);
     let inner = usize::from(width.saturating_sub(2));
     let label_width = [
@@ -383,7 +391,7 @@ pub(super) fn draw_order_form(frame: &mut Frame, app: &App, form: &OrderForm) {
             footer.push(Line::styled(line, app.theme.error()));
         }
     }
-    let height = ((lines.len() + footer.len()) as u16 + 2).min(screen.height.saturating_sub(2));
+    let height = ((lines.len() + footer.len()) as u16 + 2).min(screen.height);
     let area = centered(screen, width, height);
     let mut title = tr.f(
         S::FormTitle,
