@@ -682,6 +682,10 @@ impl App {
         if changed && phone {
             self.look_up_phone();
         }
+        // The products offered are the catalogue's as the file is now (prices change).
+        if changed && product {
+            self.refresh_catalogue();
+        }
     }
 
     /// Pasted text goes into the form's field, on one line.

@@ -95,6 +95,10 @@ async fn serve(
     let writes_ready = app.writes_ready();
     let mut mouse_captured = true;
     let mut dirty = true;
+    // The terminal closed (an SSH session dropped: SIGHUP) or the inbox is told to stop
+    // (SIGTERM): it ends as on `q`, what was typed in the last second kept.
+    let mut hangup = unix_signal(tokio::signal::unix::SignalKind::hangup());
+    let mut terminate = unix_signal(tokio::signal::unix::SignalKind::terminate());
     let size = terminal.size()?;
     app.resize(size.width, size.height);
     loop {
@@ -175,6 +179,8 @@ async fn serve(
                 }
                 dirty = true;
             }
+            _ = hangup.recv() => return Ok(()),
+            _ = terminate.recv() => return Ok(()),
             _ = changes.tick() => dirty |= app.read_changes(),
             _ = ticks.tick() => {
                 app.tick(std::time::Instant::now());
@@ -183,6 +189,24 @@ async fn serve(
             }
         }
     }
+}
+
+/// A Unix signal to wait for; one that cannot be listened for never comes.
+struct UnixSignal(Option<tokio::signal::unix::Signal>);
+
+impl UnixSignal {
+    async fn recv(&mut self) {
+        match self.0.as_mut() {
+            Some(signal) => {
+                signal.recv().await;
+            }
+            None => std::future::pending().await,
+        }
+    }
+}
+
+fn unix_signal(kind: tokio::signal::unix::SignalKind) -> UnixSignal {
+    UnixSignal(tokio::signal::unix::signal(kind).ok())
 }
 
 /// What a batch of terminal events does to the inbox; whether the screen may have changed.

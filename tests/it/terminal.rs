@@ -1954,3 +1954,36 @@ async fn an_order_is_taken_in_the_form_at_the_speed_people_type() {
     terminal.type_text("\u{3}");
     assert!(terminal.exit("Ctrl-C").await.success());
 }
+
+/// The terminal closing (an SSH session dropped: SIGHUP) or SIGTERM ends the inbox as `q`
+/// does: the order form typed into a moment before is kept, and so is a reply's draft.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_session_keeps_what_was_typed_the_moment_before() {
+    let world = TestWorld::start("interval = \"1h\"").await;
+    let conversation = lan_writes(&world, "Sđt 0912 345 678, địa chỉ 12 Lê Lợi, Quận 1").await;
+    for (signal, name) in [(libc::SIGHUP, "SIGHUP"), (libc::SIGTERM, "SIGTERM")] {
+        let mut terminal = Terminal::start(&world, 100, 30);
+        terminal.wait_for_text("Nguyễn Thị Lan").await;
+        terminal.type_text("t");
+        terminal.wait_for_text("Orders of").await;
+        terminal.type_text("n");
+        terminal.wait_for_text("New order").await;
+        terminal.type_text(&format!("Túi quà {name}\r"));
+        terminal.wait_for_text(&format!("Túi quà {name}")).await;
+        let pid = terminal.child.process_id().unwrap() as i32;
+        // SAFETY: a plain kill(2) of our own child.
+        assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+        let status = terminal.exit(name).await;
+        assert!(status.success(), "{name}: {status:?}");
+        let store = pagedesk::store::Store::open(&world.data_dir).unwrap();
+        let kept = store
+            .order_draft(&conversation.as_str().into())
+            .unwrap()
+            .unwrap_or_else(|| panic!("{name}: the form's draft is lost"));
+        let names: Vec<&str> = kept.draft.lines.iter().map(|l| l.name.as_str()).collect();
+        assert!(
+            names.contains(&format!("Túi quà {name}").as_str()),
+            "{name}: {names:?}"
+        );
+    }
+}
