@@ -262,8 +262,11 @@ mod tests {
             DraftField::Shipping
         );
         assert_eq!(refused(|d| d.discount = "2tr".into()), DraftField::Discount);
+        let too_many = |d: &mut OrderDraft| d.lines[0].quantity = "100001".into();
+        assert_eq!(refused(too_many), DraftField::Quantity(0));
         let too_large = |d: &mut OrderDraft| {
-            d.lines[0].quantity = "9223372036854775807".into();
+            d.lines[0].quantity = "100000".into();
+            d.lines[0].price = "9999999999".into();
         };
         assert_eq!(refused(too_large), DraftField::Lines);
     }
