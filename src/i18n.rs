@@ -284,6 +284,11 @@ strings! {
     OrderToBuyerTransfer => "Total: {}, paid by bank transfer", "Tổng cộng: {}, chuyển khoản";
     OrderToBuyerAddress => "Delivered to: {} · phone {}", "Giao đến: {} · SĐT {}";
     OrderMark => "[order {}] {}", "[đơn {}] {}";
+    CliBackedUp => "Backed up to {}: {} conversations, {} messages, {} orders ({}), checked.", "Đã sao lưu vào {}: {} hội thoại, {} tin nhắn, {} đơn ({}), đã kiểm tra.";
+    CliRestored => "Restored from {}: {} conversations, {} messages, {} orders ({}), checked.", "Đã khôi phục từ {}: {} hội thoại, {} tin nhắn, {} đơn ({}), đã kiểm tra.";
+    CliRestoredAside => "The database it replaced is kept as {}.", "Cơ sở dữ liệu cũ được giữ lại ở {}.";
+    CliRestoreInUse => "A pagedesk (an inbox, sync or serve) is using {}: stop it first, then restore. Nothing was changed.", "Đang có pagedesk (hộp thư, sync hoặc serve) dùng {}: hãy tắt nó trước rồi khôi phục. Chưa có gì bị thay đổi.";
+    SchemaCopyKept => "pagedesk is newer than this database: it was copied to {} before its schema changed.", "pagedesk mới hơn cơ sở dữ liệu này: đã sao chép nó vào {} trước khi nâng cấp.";
     CliNoOrders => "No orders in that period.", "Không có đơn nào trong khoảng này.";
     OrderSummary => "#{} {} · {} · {} · {} · total {} (collect {}) · {}", "#{} {} · {} · {} · {} · tổng {} (thu hộ {}) · {}";
     OrderHistory => "This phone number's earlier orders: {}.", "Số điện thoại này đã có đơn: {}.";

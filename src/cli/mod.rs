@@ -35,7 +35,7 @@ pub use startup::{build_engine, open_inbox, open_store, secure_data_dir, start_l
 #[derive(Debug, Parser)]
 #[command(
     name = "pagedesk",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("PAGEDESK_COMMIT"), ")"),
     about = "A terminal inbox for Facebook Pages, Spam folder included"
 )]
 pub struct Cli {
@@ -199,6 +199,12 @@ enum Command {
     Order(Box<OrderArgs>),
     /// Check each page: token, access to conversations, spam sync, waiting spam, last sync.
     Doctor,
+    /// Write a consistent copy of the database to FILE (a new file, owner-only) while inboxes
+    /// and the service run, and check it.
+    Backup { file: PathBuf },
+    /// Put the backup FILE back as the database: only while no pagedesk uses the data
+    /// directory; the database it replaces is kept aside.
+    Restore { file: PathBuf },
     /// Connect your Pages: reads a user access token on standard input, lists the pages you can
     /// message and writes them, with their page tokens, into the config.
     Connect {
@@ -233,14 +239,14 @@ struct OrderArgs {
     #[arg(long = "item")]
     items: Vec<String>,
     /// A line typed freely: `NAME:QUANTITY:PRICE` (`Túi quà:1:20k`).
-    #[arg(long = "line")]
+    #[arg(long = "line", allow_hyphen_values = true)]
     lines: Vec<String>,
     /// Who receives the parcel, when not the conversation's name.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     name: Option<String>,
     #[arg(long)]
     phone: Option<String>,
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     address: Option<String>,
     /// The shipping fee the buyer pays (`30k`).
     #[arg(long)]
@@ -250,7 +256,7 @@ struct OrderArgs {
     /// Paid by bank transfer (else the carrier collects the total on delivery).
     #[arg(long)]
     transfer: bool,
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     note: Option<String>,
     #[arg(long)]
     carrier: Option<String>,
@@ -330,9 +336,13 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     let data_dir = cli.data_dir()?;
     secure_data_dir(&data_dir)?;
     let _log = start_log(&data_dir);
-    let store = open_store(&data_dir)?;
     // The staff's language, when the config says it (listings work without a config too).
     let tr = Tr(Lang::choose(cli.config().ok().and_then(|c| c.language)));
+    // Before the store is opened here: a restore needs the data directory to itself.
+    if let Command::Restore { file } = command {
+        return restore(tr, &data_dir, file);
+    }
+    let store = open_store(&data_dir)?;
     // A connection writing as this person (who marked it done, made a label, wrote a note):
     // without a config that says who, nothing is written.
     let staff_store = || -> Result<Store> {
@@ -619,9 +629,53 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             )
         }
         Command::Doctor => doctor::run(&cli.config()?, &store, &data_dir).await,
+        Command::Backup { file } => {
+            let copied = store.lock().expect("store").backup(file)?;
+            out!("{}", copied_words(tr, S::CliBackedUp, file, &copied));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { .. } => unreachable!("handled above"),
         Command::Emulator { .. } | Command::Demo | Command::Connect { .. } => {
             unreachable!("handled above")
         }
+    }
+}
+
+/// What a copy of the database holds, in a line: `key` says where it is.
+fn copied_words(tr: Tr, key: S, file: &Path, copied: &crate::store::backup::Copied) -> String {
+    tr.f(
+        key,
+        &[
+            &file.display(),
+            &copied.conversations,
+            &copied.messages,
+            &copied.orders,
+            &crate::i18n::file_size(copied.bytes),
+        ],
+    )
+}
+
+/// `pagedesk restore FILE`: the backup checked, put in place while no pagedesk uses the data
+/// directory, the database it replaces kept aside.
+fn restore(tr: Tr, data_dir: &Path, file: &Path) -> Result<ExitCode> {
+    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S").to_string();
+    match crate::store::backup::restore(data_dir, file, &stamp) {
+        Ok(restored) => {
+            out!(
+                "{}",
+                copied_words(tr, S::CliRestored, file, &restored.copied)
+            );
+            if let Some(aside) = &restored.kept_aside {
+                out!("{}", tr.f(S::CliRestoredAside, &[&aside.display()]));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error @ StoreError::InUse(_)) => {
+            eprintln!("{}", tr.f(S::CliRestoreInUse, &[&data_dir.display()]));
+            tracing::warn!(error = %error, "restore refused");
+            Ok(ExitCode::FAILURE)
+        }
+        Err(error) => Err(error.into()),
     }
 }
 

@@ -79,7 +79,7 @@ pub fn take(
         discount: taken.discount.unwrap_or_default().to_owned(),
         transfer: taken.transfer,
         note: taken.note.unwrap_or_default().to_owned(),
-        lines: Vec::new(),
+        ..OrderDraft::default()
     };
     for item in taken.items {
         let (code, quantity) = item.rsplit_once(':').unwrap_or((item, "1"));

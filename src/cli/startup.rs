@@ -113,7 +113,14 @@ pub fn open_store(data_dir: &Path) -> Result<Arc<Mutex<Store>>> {
 /// The database in `data_dir`; the error names the directory once.
 pub fn open_database(data_dir: &Path) -> Result<Store> {
     match Store::open(data_dir) {
-        Ok(store) => Ok(store),
+        Ok(store) => {
+            if let Some(copy) = store.schema_copy() {
+                let tr = crate::i18n::Tr(crate::i18n::Lang::choose(None));
+                eprintln!("{}", tr.f(S::SchemaCopyKept, &[&copy.display()]));
+                tracing::info!(copy = %copy.display(), "the database was copied before its schema changed");
+            }
+            Ok(store)
+        }
         Err(error @ StoreError::ReadOnly(_)) => Err(error.into()),
         Err(error) => Err(anyhow::Error::new(error).context(format!(
             "cannot open the database in {}",

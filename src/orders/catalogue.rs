@@ -29,11 +29,8 @@ pub enum CatalogueError {
     NotAFile(PathBuf),
     #[error("the catalogue {0} is larger than 20 MB: is it the right file?")]
     TooLarge(PathBuf),
-    #[error("cannot read the catalogue {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    #[error("cannot read the catalogue {path}: {why}")]
+    Read { path: PathBuf, why: std::io::Error },
     #[error("the catalogue {path} has no `{column}` column in its first line")]
     Column { path: PathBuf, column: &'static str },
     #[error("the catalogue {path}, line {line}: {problem}")]
@@ -67,9 +64,9 @@ impl Catalogue {
     /// Reads the file again if it changed since it was read; a file that cannot be used now
     /// leaves the products as they were, and says why.
     pub fn refresh(&mut self) -> Result<(), CatalogueError> {
-        let read = |source| CatalogueError::Read {
+        let read = |why| CatalogueError::Read {
             path: self.path.clone(),
-            source,
+            why,
         };
         let metadata = std::fs::metadata(&self.path).map_err(read)?;
         // A device or a pipe named by mistake would be read for ever.

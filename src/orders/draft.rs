@@ -75,6 +75,9 @@ pub struct OrderDraft {
     pub discount: String,
     pub transfer: bool,
     pub note: String,
+    /// What is typed in the product field and not added yet: kept too, as a reply's words.
+    #[serde(default)]
+    pub adding: String,
 }
 
 /// The most of one product an order takes: past it, a quantity is a typo.
@@ -108,14 +111,6 @@ impl OrderDraft {
             Some((same, count)) => same.quantity = (count + 1).to_string(),
             None => self.lines.push(line),
         }
-    }
-
-    /// Whether nothing was typed beyond what the form was filled in with.
-    pub fn is_blank(&self) -> bool {
-        self.lines.is_empty()
-            && self.shipping.trim().is_empty()
-            && self.discount.trim().is_empty()
-            && self.note.trim().is_empty()
     }
 
     /// The lines' sum, the shipping fee, less the discount: what reads as an amount so far
@@ -237,6 +232,38 @@ mod tests {
         assert_eq!(order.lines[0].price, 350_000);
         assert_eq!(order.shipping_fee, 30_000);
         assert_eq!(draft().total(), 730_000);
+    }
+
+    #[test]
+    fn a_product_added_again_is_one_more_and_a_typed_line_is_its_own() {
+        let product = |code: &str, variant: &str| DraftLine {
+            code: Some(code.into()),
+            variant: Some(variant.into()),
+            quantity: "1".into(),
+            ..DraftLine::typed("Váy hoa nhí")
+        };
+        let mut draft = OrderDraft::default();
+        draft.add(product("VH", "M"));
+        // One code, two sizes: two lines.
+        draft.add(product("VH", "L"));
+        draft.add(product("VH", "M"));
+        // Typed freely, the same words twice are two lines: nothing says they are one thing.
+        draft.add(DraftLine::typed("Túi quà"));
+        draft.add(DraftLine::typed("Túi quà"));
+        let lines: Vec<(Option<&str>, Option<&str>, &str)> = draft
+            .lines
+            .iter()
+            .map(|l| (l.code.as_deref(), l.variant.as_deref(), l.quantity.as_str()))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                (Some("VH"), Some("M"), "2"),
+                (Some("VH"), Some("L"), "1"),
+                (None, None, "1"),
+                (None, None, "1")
+            ]
+        );
     }
 
     #[test]

@@ -135,10 +135,11 @@ fn scaled(typed: &str, scale: i64) -> Option<i64> {
     }
     let (whole, fraction) = typed.split_once(['.', ','])?;
     let whole = if whole.is_empty() { 0 } else { grouped(whole)? };
-    if fraction.is_empty() || !fraction.chars().all(|c| c.is_ascii_digit()) || fraction.len() > 6 {
+    // Digits only: Rust would read "+5" as a number.
+    if !fraction.chars().all(|c| c.is_ascii_digit()) {
         return None;
     }
-    let denominator = 10_i64.pow(fraction.len() as u32);
+    let denominator = 10_i64.checked_pow(u32::try_from(fraction.len()).ok()?)?;
     let part = fraction.parse::<i64>().ok()?.checked_mul(scale)?;
     if part % denominator != 0 {
         return None;
@@ -253,6 +254,9 @@ mod tests {
             "1.5tr2",
             ".",
             "k",
+            "1.+5k",
+            "1.k",
+            "0.10000000000000000000000k",
         ] {
             assert_eq!(parse_dong(typed), None, "{typed}");
         }

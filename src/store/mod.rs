@@ -2,6 +2,7 @@
 //! `BEGIN IMMEDIATE`, so a second writer waits for the lock instead of failing), readers in WAL.
 //! No access token is ever stored.
 
+pub mod backup;
 mod changes;
 pub mod comments;
 mod inbox;
@@ -17,6 +18,7 @@ mod stats;
 mod team;
 mod webhooks;
 
+pub use schema::MIGRATIONS;
 pub use stats::{AdRow, Stats, StatsRow};
 pub use team::{Customer, LabelRow, Note, StaffStatus};
 
@@ -74,6 +76,15 @@ pub enum StoreError {
     LabelExists(String),
     #[error("that label was deleted (by someone else?)")]
     NoLabel,
+    #[error("the database {path} is damaged ({why}): it was not used")]
+    Damaged { path: PathBuf, why: String },
+    #[error("cannot write the copy {path}: {source}")]
+    Copy {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("a pagedesk (an inbox, sync or serve) is using {0}: stop it first, then restore")]
+    InUse(PathBuf),
     #[error("the note is empty: nothing was stored")]
     EmptyNote,
     #[error(
@@ -721,6 +732,10 @@ pub struct Store {
     /// The staff member this connection writes drafts and replies for ('' when unknown: the
     /// engine, and tools).
     staff: String,
+    /// The shared lock saying this process uses the data directory (see [`backup`]).
+    _in_use: std::fs::File,
+    /// The copy of the database kept before this opening migrated its schema, if it did.
+    schema_copy: Option<PathBuf>,
 }
 
 impl Store {
@@ -731,11 +746,12 @@ impl Store {
         // nothing left to do.
         private::secure_data_dir(data_dir)?;
         let database = data_dir.join(DATABASE_FILE);
+        let in_use = backup::hold_shared(data_dir)?;
         let mut tries = 0;
         let opened = loop {
             let opened = Connection::open(&database)
                 .map_err(StoreError::from)
-                .and_then(|conn| Self::prepare(conn, data_dir));
+                .and_then(|conn| Self::prepare(conn, data_dir, &in_use));
             // Two pagedesks creating the database at once both switch it to WAL; SQLite answers
             // one of them "busy" at once (its busy timeout cannot help a lock upgrade both
             // want), so that one tries again.
@@ -760,7 +776,7 @@ impl Store {
         })
     }
 
-    fn prepare(mut conn: Connection, data_dir: &Path) -> Result<Store> {
+    fn prepare(mut conn: Connection, data_dir: &Path, in_use: &std::fs::File) -> Result<Store> {
         conn.busy_timeout(Duration::from_secs(10))?;
         // Storing a conversation runs a few dozen statements per message: all stay prepared
         // (rusqlite keeps 16 by default; past that each is compiled again, every time).
@@ -771,12 +787,22 @@ impl Store {
         // What is deleted is overwritten, not left in free pages: a message a buyer unsent
         // leaves the file.
         conn.pragma_update(None, "secure_delete", "ON")?;
-        migrate(&mut conn)?;
+        let schema_copy = migrate(&mut conn, &data_dir.join(DATABASE_FILE))?;
         Ok(Store {
             conn,
             data_dir: data_dir.to_owned(),
             staff: String::new(),
+            _in_use: in_use.try_clone().map_err(|source| StoreError::DataDir {
+                path: data_dir.to_owned(),
+                source,
+            })?,
+            schema_copy,
         })
+    }
+
+    /// The copy of the database kept before this opening migrated it to a newer schema.
+    pub fn schema_copy(&self) -> Option<&Path> {
+        self.schema_copy.as_deref()
     }
 
     /// This connection writes drafts and replies as `staff`.
@@ -878,21 +904,40 @@ fn reindex_message(tx: &Transaction<'_>, row: i64, text: &str) -> rusqlite::Resu
     Ok(())
 }
 
-fn migrate(conn: &mut Connection) -> Result<()> {
+/// Brings the schema of `database` up to this pagedesk's, a copy of an earlier pagedesk's
+/// database kept first; returns where that copy is.
+fn migrate(conn: &mut Connection, database: &Path) -> Result<Option<PathBuf>> {
     let known = schema::MIGRATIONS.len() as i64;
     // An up-to-date database is opened with a read: the engine may hold the write lock for a
     // while (a large sync), and opening the inbox must not wait for it.
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if current == known {
-        return Ok(());
+        return Ok(None);
     }
+    // An earlier pagedesk's database is copied as it is before its schema changes (a new one,
+    // at version 0, holds nothing to keep).
+    let partial = match (1..known).contains(&current) {
+        true => Some(backup::copy_before_migration(conn, database)?),
+        false => None,
+    };
+    let discard = |partial: &Option<PathBuf>| {
+        if let Some(partial) = partial {
+            let _ = std::fs::remove_file(partial);
+        }
+    };
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version > known {
+        discard(&partial);
         return Err(StoreError::TooNew {
             found: version,
             known,
         });
+    }
+    // Another pagedesk migrated it meanwhile (and kept the copy).
+    if version == known {
+        discard(&partial);
+        return Ok(None);
     }
     for migration in &schema::MIGRATIONS[version as usize..] {
         tx.execute_batch(migration)?;
@@ -909,7 +954,10 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     }
     tx.pragma_update(None, "user_version", known)?;
     tx.commit()?;
-    Ok(())
+    match partial {
+        Some(partial) => Ok(Some(backup::keep_schema_copy(&partial, database, version)?)),
+        None => Ok(None),
+    }
 }
 
 /// Facebook's ids are kept as the text Facebook sends.

@@ -78,8 +78,6 @@ pub struct OrderForm {
     /// The version of the kept draft this form writes on (0: none kept yet).
     pub draft_version: i64,
     pub focus: FormField,
-    /// Typed to find a product.
-    pub product: String,
     /// The product offered under the cursor.
     pub picked: usize,
     /// Earlier orders of the phone typed, on every page, by state.
@@ -115,7 +113,7 @@ impl OrderForm {
     /// What Enter in the product field may add: the catalogue's products matching what is
     /// typed (accents ignored), then what is typed as a line of its own.
     pub fn choices(&self, catalogue: Option<&Catalogue>) -> Vec<ProductChoice> {
-        let typed = self.product.trim();
+        let typed = self.draft.adding.trim();
         if typed.is_empty() {
             return Vec::new();
         }
@@ -139,7 +137,7 @@ impl OrderForm {
             FormField::Address => Some(&mut draft.address),
             FormField::Quantity(i) => draft.lines.get_mut(i).map(|l| &mut l.quantity),
             FormField::Price(i) => draft.lines.get_mut(i).map(|l| &mut l.price),
-            FormField::Product => Some(&mut self.product),
+            FormField::Product => Some(&mut draft.adding),
             FormField::Shipping => Some(&mut draft.shipping),
             FormField::Discount => Some(&mut draft.discount),
             FormField::Note => Some(&mut draft.note),
@@ -452,7 +450,6 @@ impl App {
             draft,
             draft_version,
             focus: FormField::Phone,
-            product: String::new(),
             picked: 0,
             history: BTreeMap::new(),
             problem: None,
@@ -511,7 +508,7 @@ impl App {
                     };
                     let typed = matches!(choice, ProductChoice::Typed(_));
                     form.draft.add(line);
-                    form.product.clear();
+                    form.draft.adding.clear();
                     form.picked = 0;
                     form.unsaved = true;
                     // A line typed freely has no price yet: staff type it next.
@@ -587,7 +584,7 @@ impl App {
             return;
         }
         // A product typed but not added is not left out unseen.
-        let typed = form.product.trim().to_owned();
+        let typed = form.draft.adding.trim().to_owned();
         let checked = match typed.is_empty() {
             true => form.draft.to_order(&form.conversation_id),
             false => Err((DraftField::Lines, OrderRefusal::NotAdded(typed))),
@@ -676,8 +673,7 @@ impl App {
             form.picked = 0;
             form.confirm_discard = false;
             form.problem = None;
-            // What is typed to find a product is not part of the draft.
-            form.unsaved |= !product;
+            form.unsaved = true;
         }
         if changed && phone {
             self.look_up_phone();
@@ -694,10 +690,9 @@ impl App {
             return;
         };
         let phone = form.focus == FormField::Phone;
-        let product = form.focus == FormField::Product;
         if let Some(field) = form.text_mut() {
             field.push_str(&crate::text::clean(text).replace('\n', " "));
-            form.unsaved |= !product;
+            form.unsaved = true;
             form.problem = None;
         }
         if phone {

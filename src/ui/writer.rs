@@ -137,7 +137,7 @@ pub enum OrderWritten {
     Saved {
         conversation_id: ConversationId,
         draft: OrderDraft,
-        result: Result<Order>,
+        result: Result<Box<Order>>,
     },
     /// The version the draft was kept at.
     Draft {
@@ -172,6 +172,7 @@ impl OrderWrite {
                     .and_then(|id| {
                         store
                             .order(id)?
+                            .map(Box::new)
                             .ok_or(StoreError::Order(OrderRefusal::NoOrder(id)))
                     });
                 OrderWritten::Saved {

