@@ -205,6 +205,10 @@ enum Command {
     /// Put the backup FILE back as the database: only while no pagedesk uses the data
     /// directory; the database it replaces is kept aside.
     Restore { file: PathBuf },
+    /// Print the shell's completions for pagedesk (bash, zsh, fish, elvish, powershell).
+    Completions { shell: clap_complete::Shell },
+    /// Print pagedesk's manual page (roff), for `man`.
+    Man,
     /// Connect your Pages: reads a user access token on standard input, lists the pages you can
     /// message and writes them, with their page tokens, into the config.
     Connect {
@@ -329,6 +333,20 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     }
     if let Command::Demo = command {
         return demo::run(cli.data_dir.clone()).await;
+    }
+    // Made from the commands' own definition: nothing to open, nothing to configure.
+    if let Command::Completions { shell } = command {
+        let mut definition = <Cli as clap::CommandFactory>::command();
+        let mut completions = Vec::new();
+        clap_complete::generate(*shell, &mut definition, "pagedesk", &mut completions);
+        out!("{}", String::from_utf8_lossy(&completions).trim_end());
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Command::Man = command {
+        let mut page = Vec::new();
+        clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut page)?;
+        out!("{}", String::from_utf8_lossy(&page).trim_end());
+        return Ok(ExitCode::SUCCESS);
     }
     if let Command::Connect { pages } = command {
         return connect::run(&cli.config_path()?, cli.data_dir().ok().as_deref(), pages).await;
@@ -634,7 +652,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             out!("{}", copied_words(tr, S::CliBackedUp, file, &copied));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Restore { .. } => unreachable!("handled above"),
+        Command::Restore { .. } | Command::Completions { .. } | Command::Man => {
+            unreachable!("handled above")
+        }
         Command::Emulator { .. } | Command::Demo | Command::Connect { .. } => {
             unreachable!("handled above")
         }

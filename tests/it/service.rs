@@ -286,3 +286,31 @@ fn the_systemd_units_are_what_systemd_reads() {
         assert!(service.contains(hardening), "{hardening}");
     }
 }
+
+#[tokio::test]
+async fn completions_and_the_manual_come_from_the_commands_themselves() {
+    let world = TestWorld::start("").await;
+    let bash = world.pagedesk(&["completions", "bash"]).await;
+    assert_eq!(bash.code, 0, "{}", bash.stderr);
+    for command in ["backup", "restore", "orders", "serve"] {
+        assert!(bash.stdout.contains(command), "{command}");
+    }
+    // Bash reads it without a syntax error.
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("pagedesk.bash");
+    std::fs::write(&script, &bash.stdout).unwrap();
+    let checked = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(
+        checked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    let man = world.pagedesk(&["man"]).await;
+    assert_eq!(man.code, 0, "{}", man.stderr);
+    assert!(man.stdout.contains(".TH pagedesk 1"), "{}", man.stdout);
+    assert!(man.stdout.contains("backup") && man.stdout.contains("restore"));
+}
