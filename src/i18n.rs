@@ -194,7 +194,7 @@ strings! {
     RefusedTooOld => "this comment is more than 7 days old: Facebook no longer takes a private reply", "bình luận này đã quá 7 ngày: Facebook không cho nhắn riêng nữa";
     CliNotSent => "Not sent: {}. The reply is kept in the conversation, marked failed.", "Không gửi được: {}. Tin vẫn nằm trong hội thoại, đánh dấu lỗi.";
     DrNoPages => "No pages in the config: add a [[pages]] entry (see config.example.toml).", "Chưa có trang nào trong file cấu hình: thêm mục [[pages]] (xem config.example.toml).";
-    DrEngine => "Sync engine: pid {} (it syncs and delivers replies for this data dir)", "Bộ đồng bộ: pid {} (đồng bộ và gửi tin cho thư mục dữ liệu này)";
+    DrEngine => "Sync engine: pid {} ({}), since {} (it syncs and delivers replies for this data dir)", "Bộ đồng bộ: pid {} ({}), từ {} (đồng bộ và gửi tin cho thư mục dữ liệu này)";
     DrNoEngine => "Sync engine: none running (start `pagedesk` or `pagedesk sync`)", "Bộ đồng bộ: không chạy (mở `pagedesk` hoặc `pagedesk sync`)";
     DrDisk => "Disk: {} free ({})", "Ổ đĩa: còn trống {} ({})";
     DrDiskLow => "Disk: PROBLEM: only {} free ({}), below {}: free some space, or new messages and replies can no longer be saved (the log has stopped)", "Ổ đĩa: LỖI: chỉ còn trống {} ({}), dưới mức {}: hãy xoá bớt tệp cho trống chỗ, nếu không tin nhắn mới và tin trả lời sẽ không lưu được (nhật ký đã ngừng ghi)";

@@ -34,11 +34,14 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
         out!("{}", tr.t(S::DrNoPages));
         return Ok(ExitCode::FAILURE);
     }
-    let holder = store.lock().expect("store").lease_holder(now)?;
-    // A holder that died is named by no one: its lease is void.
-    match holder.filter(|pid| crate::sync::process_alive(*pid)) {
-        Some(pid) => {
-            out!("{}", tr.f(S::DrEngine, &[&pid]))
+    let holder = store.lock().expect("store").engine_held(now)?;
+    // A holder that died is named by no one: its lease is void. One that lives is named with
+    // its command (the service's `pagedesk serve`, an inbox) and since when it syncs.
+    match holder.filter(|(pid, _)| crate::sync::process_alive(*pid)) {
+        Some((pid, since)) => {
+            let command = super::startup::command_of(pid);
+            let since = since.map_or_else(|| "?".to_owned(), super::output::local_time);
+            out!("{}", tr.f(S::DrEngine, &[&pid, &command, &since]))
         }
         None => out!("{}", tr.t(S::DrNoEngine)),
     }

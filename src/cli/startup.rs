@@ -354,16 +354,21 @@ fn listening_process(port: u16) -> Option<(u32, String)> {
             })
         });
         if holds {
-            let command = std::fs::read(process.path().join("cmdline")).unwrap_or_default();
-            let command: Vec<String> = command
-                .split(|b| *b == 0)
-                .filter(|part| !part.is_empty())
-                .map(|part| crate::text::clean_line(&String::from_utf8_lossy(part)))
-                .collect();
-            return Some((pid, command.join(" ")));
+            return Some((pid, command_of(pid)));
         }
     }
     None
+}
+
+/// The command line process `pid` runs, its words cleaned for the terminal ("" when unknown).
+pub fn command_of(pid: u32) -> String {
+    let command = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let words: Vec<String> = command
+        .split(|b| *b == 0)
+        .filter(|part| !part.is_empty())
+        .map(|part| crate::text::clean_line(&String::from_utf8_lossy(part)))
+        .collect();
+    words.join(" ")
 }
 
 /// The running webhook endpoint and the engine's reading of its events.

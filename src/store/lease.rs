@@ -33,13 +33,25 @@ impl Store {
                 Lease::HeldBy { pid }
             }
             _ => {
+                // A renewal keeps the time the holder took it.
                 tx.execute(
-                    "INSERT INTO engine_lease (id, holder, pid, expires_at, receives_webhooks)
-                     VALUES (1, ?1, ?2, ?3, ?4)
-                     ON CONFLICT(id) DO UPDATE SET holder = excluded.holder, pid = excluded.pid,
+                    "INSERT INTO engine_lease (id, holder, pid, expires_at, receives_webhooks,
+                        held_since)
+                     VALUES (1, ?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT(id) DO UPDATE SET
+                        held_since = CASE WHEN engine_lease.holder = excluded.holder
+                            THEN COALESCE(engine_lease.held_since, excluded.held_since)
+                            ELSE excluded.held_since END,
+                        holder = excluded.holder, pid = excluded.pid,
                         expires_at = excluded.expires_at,
                         receives_webhooks = excluded.receives_webhooks",
-                    params![holder, pid, until.timestamp_millis(), receives_webhooks],
+                    params![
+                        holder,
+                        pid,
+                        until.timestamp_millis(),
+                        receives_webhooks,
+                        now.timestamp_millis()
+                    ],
                 )?;
                 Lease::Ours
             }
@@ -71,6 +83,21 @@ impl Store {
     }
 
     /// The process holding an unexpired lease, if any.
+    /// The process holding the engine lease now, and since when it has.
+    pub fn engine_held(&self, now: DateTime<Utc>) -> Result<Option<(u32, Option<DateTime<Utc>>)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT pid, held_since FROM engine_lease WHERE id = 1 AND expires_at >= ?1",
+                [now.timestamp_millis()],
+                |r| {
+                    let since: Option<i64> = r.get(1)?;
+                    Ok((r.get(0)?, since.and_then(DateTime::from_timestamp_millis)))
+                },
+            )
+            .optional()?)
+    }
+
     pub fn lease_holder(&self, now: DateTime<Utc>) -> Result<Option<u32>> {
         Ok(self
             .conn

@@ -627,6 +627,9 @@ CREATE INDEX order_events_of ON order_events(order_id, at);
 -- When an order's on_confirm command claimed must be done by: one still running before then
 -- is running, not lost.
 ALTER TABLE orders ADD COLUMN hook_deadline_at INTEGER;
+-- Since when the engine lease's holder has held it (unix ms): `doctor` says since when the
+-- service runs the engine.
+ALTER TABLE engine_lease ADD COLUMN held_since INTEGER;
 CREATE TABLE order_drafts (
     conversation_id TEXT PRIMARY KEY,
     form            TEXT NOT NULL,

@@ -314,3 +314,37 @@ async fn completions_and_the_manual_come_from_the_commands_themselves() {
     assert!(man.stdout.contains(".TH pagedesk 1"), "{}", man.stdout);
     assert!(man.stdout.contains("backup") && man.stdout.contains("restore"));
 }
+
+#[tokio::test]
+async fn doctor_says_which_process_runs_the_engine_and_since_when() {
+    let world = TestWorld::start("interval = \"1s\"").await;
+    let service = Service::start(&world);
+    let start = std::time::Instant::now();
+    let held = || {
+        Store::open(&world.data_dir)
+            .unwrap()
+            .engine_held(chrono::Utc::now())
+            .unwrap()
+    };
+    let (pid, since) = loop {
+        if let Some((pid, Some(since))) = held() {
+            break (pid, since);
+        }
+        assert!(start.elapsed().as_secs() < 10, "the service took no lease");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let doctor = world.pagedesk(&["doctor"]).await;
+    let line = doctor
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("Sync engine:"))
+        .unwrap_or_else(|| panic!("{}", doctor.stdout))
+        .to_owned();
+    assert!(line.contains(&format!("pid {pid} (")), "{line}");
+    assert!(line.contains(" sync)"), "the service's command: {line}");
+    assert!(line.contains("since "), "{line}");
+    // Renewing the lease keeps the time it was taken.
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    assert_eq!(held(), Some((pid, Some(since))));
+    service.stops_cleanly(&world, libc::SIGINT).await;
+}
