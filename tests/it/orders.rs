@@ -815,3 +815,65 @@ async fn on_confirm_sees_no_secret_says_none_and_pushes_no_cancelled_order() {
         "{cancelled}"
     );
 }
+
+/// The store checks what it keeps whoever asks (a script on the library, a pagedesk to come):
+/// amounts below zero, a quantity of none, a total past what an amount holds or below zero.
+#[test]
+fn the_store_refuses_an_order_no_shop_would_keep_whoever_asks() {
+    use pagedesk::orders::OrderRefusal;
+    use pagedesk::store::StoreError;
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = common::inbox::store_with_shop(dir.path());
+    let now = chrono::Utc::now();
+    let refused = |store: &mut pagedesk::store::Store,
+                   change: fn(&mut pagedesk::store::orders::NewOrder)| {
+        let mut order = one_dress_for_lan();
+        change(&mut order);
+        match store.create_order(&order, now) {
+            Err(StoreError::Order(refusal)) => refusal,
+            other => panic!("kept: {other:?}"),
+        }
+    };
+    assert!(matches!(
+        refused(&mut store, |o| o.lines[0].quantity = 0),
+        OrderRefusal::Amount(_)
+    ));
+    assert!(matches!(
+        refused(&mut store, |o| o.lines[0].price = -1),
+        OrderRefusal::Amount(_)
+    ));
+    assert!(matches!(
+        refused(&mut store, |o| o.shipping_fee = -1),
+        OrderRefusal::Amount(_)
+    ));
+    assert!(matches!(
+        refused(&mut store, |o| o.discount = -1),
+        OrderRefusal::Amount(_)
+    ));
+    assert_eq!(
+        refused(&mut store, |o| o.discount = 350_001),
+        OrderRefusal::BelowZero
+    );
+    assert_eq!(
+        refused(&mut store, |o| o.lines[0].price =
+            pagedesk::orders::MAX_DONG + 1),
+        OrderRefusal::TooLarge
+    );
+    // At the edges, kept: a free gift, a discount to nothing, the largest amount.
+    for change in [
+        (|o: &mut pagedesk::store::orders::NewOrder| o.lines[0].price = 0) as fn(&mut _),
+        |o| o.discount = 350_000,
+        |o| o.lines[0].price = pagedesk::orders::MAX_DONG,
+    ] {
+        let mut order = one_dress_for_lan();
+        change(&mut order);
+        assert!(store.create_order(&order, now).is_ok());
+    }
+    assert_eq!(
+        store
+            .orders(now - chrono::Duration::days(1), None)
+            .unwrap()
+            .len(),
+        3
+    );
+}
