@@ -582,7 +582,7 @@ strings! {
     OrderDiscardAgain => "Press Ctrl-X again to throw this draft away.", "Nhấn Ctrl-X lần nữa để bỏ đơn nháp này.";
     OrderDraftThrownAway => "The order draft was thrown away.", "Đã bỏ đơn nháp.";
     CatalogueUnusable => "The catalogue cannot be used: {}", "Không dùng được danh mục sản phẩm: {}";
-    FormTitle => "New order · {} · {}", "Tạo đơn · {} · {}";
+    FormTitle => "New order · {} · {} · taken by {}", "Tạo đơn · {} · {} · người chốt: {}";
     FormName => "Receiver", "Người nhận";
     FormPhone => "Phone", "Số điện thoại";
     FormAddress => "Address", "Địa chỉ";

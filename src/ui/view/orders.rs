@@ -400,6 +400,7 @@ pub(super) fn draw_order_form(frame: &mut Frame, app: &App, form: &OrderForm) {
         &[
             &fit(&form.customer_name, 24).trim_end(),
             &fit(&form.page_name, 24).trim_end(),
+            &fit(&app.settings.staff, 16).trim_end(),
         ],
     );
     if form.saving {
