@@ -663,12 +663,6 @@ async fn the_orders_summary_goes_to_the_buyer_once_through_the_outbox() {
     assert!(missing.stderr.contains("no order #7"), "{}", missing.stderr);
 }
 
-/// Whether process `pid` still runs.
-fn alive(pid: i32) -> bool {
-    // SAFETY: signal 0 checks that the process exists; nothing is sent.
-    unsafe { libc::kill(pid, 0) == 0 }
-}
-
 #[tokio::test]
 async fn a_slow_on_confirm_holds_up_no_sync_and_is_stopped_whole_when_its_time_is_up() {
     let dir = tempfile::tempdir().unwrap();
@@ -684,7 +678,8 @@ async fn a_slow_on_confirm_holds_up_no_sync_and_is_stopped_whole_when_its_time_i
     std::fs::write(&world.config_path, config).unwrap();
     assert_eq!(world.pagedesk(&["order", "1", "confirm"]).await.code, 0);
     let service = common::Service::start(&world);
-    let sleeper: i32 = lines_in(&pid_file, 1).await[0].parse().unwrap();
+    let sleeper: u32 = lines_in(&pid_file, 1).await[0].parse().unwrap();
+    let alive = pagedesk::sync::process_alive;
     assert!(alive(sleeper));
     let listed = world.pagedesk(&["orders"]).await.stdout;
     assert!(listed.contains("on_confirm: running"), "{listed}");
