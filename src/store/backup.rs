@@ -40,17 +40,18 @@ fn new_private_file(path: &Path) -> std::io::Result<File> {
 
 /// The data directory in use: a shared lock on its lock file, held as long as the file is.
 pub(super) fn hold_shared(data_dir: &Path) -> Result<File> {
+    let path = data_dir.join(LOCK_FILE);
     let file = OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
         .mode(0o600)
-        .open(data_dir.join(LOCK_FILE))
-        .map_err(|source| StoreError::DataDir {
-            path: data_dir.to_owned(),
-            source,
-        })?;
+        .open(&path)
+        // A data directory this process may only read: a lock is taken on a file read too;
+        // without one there, the directory is read-only, said so.
+        .or_else(|_| File::open(&path))
+        .map_err(|_| StoreError::ReadOnly(data_dir.to_owned()))?;
     // SAFETY: flock(2) on a descriptor this function owns.
     if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_SH) } != 0 {
         return Err(StoreError::DataDir {
