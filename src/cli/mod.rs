@@ -671,6 +671,7 @@ fn copied_words(tr: Tr, key: S, file: &Path, copied: &crate::store::backup::Copi
             &copied.messages,
             &copied.orders,
             &crate::i18n::file_size(copied.bytes),
+            &copied.files,
         ],
     )
 }

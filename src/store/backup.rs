@@ -3,6 +3,10 @@
 //! only while no pagedesk uses the data directory, the database it replaces kept aside; and the
 //! copy kept before a migration changes the schema.
 //!
+//! Files staff attached to replies not sent yet are staff's own files, where they picked them:
+//! a backup copies them beside itself (`FILE.files/`, by content), and a restore brings back
+//! those no longer where they were into the data directory (`restored-files/`).
+//!
 //! Every pagedesk holds a shared lock on `pagedesk.lock` in the data directory while its store
 //! is open (the kernel lets it go when the process ends, however it ends): a restore takes it
 //! exclusively, so it never pulls the database from under a running inbox or service.
@@ -27,6 +31,8 @@ pub struct Copied {
     pub messages: i64,
     pub orders: i64,
     pub bytes: u64,
+    /// Files attached to replies not sent yet, copied (a backup) or brought back (a restore).
+    pub files: usize,
 }
 
 /// A new file at `path`, owner-only from its first byte; refused if one is there already.
@@ -93,6 +99,7 @@ fn check(database: &Path) -> Result<Copied> {
         messages: count("messages")?,
         orders: count("orders")?,
         bytes: std::fs::metadata(database).map(|m| m.len()).unwrap_or(0),
+        files: 0,
     })
 }
 
@@ -118,10 +125,126 @@ impl Store {
     /// only, while inboxes and the service go on; checks the copy before saying what it holds.
     pub fn backup(&self, to: &Path) -> Result<Copied> {
         vacuum_into(&self.conn, to)?;
-        check(to).inspect_err(|_| {
+        let mut copied = check(to).inspect_err(|_| {
             let _ = std::fs::remove_file(to);
-        })
+        })?;
+        copied.files = copy_unsent_files(&Connection::open(to)?, &files_beside(to))?;
+        Ok(copied)
     }
+}
+
+/// Where a backup's files go: `FILE.files`.
+fn files_beside(backup: &Path) -> PathBuf {
+    let mut name = backup.as_os_str().to_owned();
+    name.push(".files");
+    PathBuf::from(name)
+}
+
+/// A folder readable by its owner only (made if missing).
+fn private_folder(path: &Path) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)
+        .map_err(|source| StoreError::Copy {
+            path: path.to_owned(),
+            source,
+        })
+}
+
+/// The files attached to replies not sent yet (drafts', and replies' waiting or failed), by
+/// where they are and their content's hash.
+fn unsent_files(conn: &Connection) -> Result<Vec<(String, String)>> {
+    let mut statement = conn.prepare(
+        "SELECT path, sha256 FROM draft_files
+         UNION SELECT f.path, f.sha256 FROM outgoing_files f
+             JOIN messages m ON m.id = f.message_id WHERE m.status <> 'sent'",
+    )?;
+    let files = statement
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(files)
+}
+
+/// Copies the unsent files the database `conn` names into `folder`, each under its hash, owner
+/// only; one no longer there is left out (its reply says so when sent). How many were copied.
+fn copy_unsent_files(conn: &Connection, folder: &Path) -> Result<usize> {
+    let files = unsent_files(conn)?;
+    if files.is_empty() {
+        return Ok(0);
+    }
+    private_folder(folder)?;
+    let mut copied = 0;
+    for (path, sha256) in files {
+        // The hash names the copy: it is hex, never a path of its own.
+        if !sha256.chars().all(|c| c.is_ascii_hexdigit()) {
+            continue;
+        }
+        let target = folder.join(&sha256);
+        if target.exists() {
+            copied += 1;
+            continue;
+        }
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        let mut file = new_private_file(&target).map_err(|source| StoreError::Copy {
+            path: target.clone(),
+            source,
+        })?;
+        file.write_all(&bytes).map_err(|source| StoreError::Copy {
+            path: target.clone(),
+            source,
+        })?;
+        copied += 1;
+    }
+    Ok(copied)
+}
+
+/// Brings back the backup's unsent files (in `from`) that are no longer where the restored
+/// database `conn` says: into `into`, the rows pointed there. How many.
+fn bring_back_files(conn: &Connection, from: &Path, into: &Path) -> Result<usize> {
+    let mut brought = 0;
+    for (path, sha256) in unsent_files(conn)? {
+        let kept = from.join(&sha256);
+        if Path::new(&path).exists() || !kept.is_file() {
+            continue;
+        }
+        private_folder(into)?;
+        // Its extension kept: the kind of file Facebook is told is read from it.
+        let extension = Path::new(&path)
+            .extension()
+            .and_then(|e| e.to_str())
+            .filter(|e| e.len() <= 10 && e.chars().all(|c| c.is_ascii_alphanumeric()));
+        let target = match extension {
+            Some(extension) => into.join(format!("{sha256}.{extension}")),
+            None => into.join(&sha256),
+        };
+        if !target.exists() {
+            let bytes = std::fs::read(&kept).map_err(|source| StoreError::Copy {
+                path: kept.clone(),
+                source,
+            })?;
+            new_private_file(&target)
+                .and_then(|mut file| file.write_all(&bytes))
+                .map_err(|source| StoreError::Copy {
+                    path: target.clone(),
+                    source,
+                })?;
+        }
+        let target = target.to_string_lossy().into_owned();
+        conn.execute(
+            "UPDATE draft_files SET path = ?2 WHERE path = ?1 AND sha256 = ?3",
+            rusqlite::params![path, target, sha256],
+        )?;
+        conn.execute(
+            "UPDATE outgoing_files SET path = ?2 WHERE path = ?1 AND sha256 = ?3",
+            rusqlite::params![path, target, sha256],
+        )?;
+        brought += 1;
+    }
+    Ok(brought)
 }
 
 /// What a restore did: what the restored database holds, and where the one it replaced is.
@@ -170,7 +293,12 @@ pub fn restore(data_dir: &Path, from: &Path, stamp: &str) -> Result<Restored> {
     })?;
     restored.write_all(&bytes).map_err(copy)?;
     restored.sync_all().map_err(copy)?;
-    let copied = check(&database)?;
+    let mut copied = check(&database)?;
+    copied.files = bring_back_files(
+        &Connection::open(&database)?,
+        &files_beside(from),
+        &data_dir.join("restored-files"),
+    )?;
     drop(lock);
     Ok(Restored { copied, kept_aside })
 }

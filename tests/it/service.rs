@@ -348,3 +348,55 @@ async fn doctor_says_which_process_runs_the_engine_and_since_when() {
     assert_eq!(held(), Some((pid, Some(since))));
     service.stops_cleanly(&world, libc::SIGINT).await;
 }
+
+#[tokio::test]
+async fn a_file_attached_to_a_reply_not_sent_yet_comes_back_with_the_backup() {
+    let (world, lan) = TestWorld::with_a_buyer("").await;
+    let photos = tempfile::tempdir().unwrap();
+    let photo = photos.path().join("vay-do.png");
+    std::fs::write(&photo, b"\x89PNG\r\n\x1a\n not really a picture, but bytes").unwrap();
+    let attached = pagedesk::files::OutgoingFile::check(&photo).unwrap();
+    {
+        let mut store = Store::open(&world.data_dir).unwrap().as_staff("Mai");
+        store
+            .save_draft_files(&lan.as_str().into(), std::slice::from_ref(&attached))
+            .unwrap();
+    }
+    let backups = tempfile::tempdir().unwrap();
+    let file = backups.path().join("pagedesk.db");
+    let run = world.pagedesk(&["backup", file.to_str().unwrap()]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let kept = backups
+        .path()
+        .join("pagedesk.db.files")
+        .join(&attached.sha256);
+    assert_eq!(
+        std::fs::read(&kept).unwrap(),
+        std::fs::read(&photo).unwrap()
+    );
+    assert_eq!(mode(&kept), 0o600);
+    // The disk with the staff's photos is gone too.
+    drop(photos);
+    let restored = world.pagedesk(&["restore", file.to_str().unwrap()]).await;
+    assert_eq!(restored.code, 0, "{}", restored.stderr);
+    assert!(restored.stdout.contains("1 files"), "{}", restored.stdout);
+    let store = Store::open(&world.data_dir).unwrap().as_staff("Mai");
+    let files = store.draft_files(&lan.as_str().into()).unwrap();
+    assert_eq!(files.len(), 1);
+    assert!(
+        files[0]
+            .path
+            .starts_with(world.data_dir.join("restored-files"))
+    );
+    assert_eq!(
+        files[0].name, "vay-do.png",
+        "the name the buyer sees is kept"
+    );
+    assert_eq!(
+        pagedesk::files::OutgoingFile::check(&files[0].path)
+            .unwrap()
+            .sha256,
+        attached.sha256,
+        "the same file, ready to send"
+    );
+}
