@@ -54,7 +54,7 @@ pub async fn run(data_dir: Option<PathBuf>) -> Result<ExitCode> {
     let data_dir =
         data_dir.unwrap_or_else(|| throwaway.as_ref().expect("made above").path().to_owned());
     super::secure_data_dir(&data_dir)?;
-    let _log = start_log(&data_dir);
+    let _log = start_log(&data_dir, super::startup::LogAlso::Nowhere);
     let mut config =
         Config::parse(include_str!("../../config.example.toml")).map_err(anyhow::Error::msg)?;
     config.graph.base_url = emulator.url.clone();

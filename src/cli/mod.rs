@@ -320,7 +320,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         let config = cli.config()?;
         let data_dir = cli.data_dir()?;
         secure_data_dir(&data_dir)?;
-        let _log = start_log(&data_dir);
+        let _log = start_log(&data_dir, startup::LogAlso::Nowhere);
         return open_inbox(Some(cli.config_path()?), &config, &data_dir).await;
     };
     if let Command::Emulator {
@@ -353,7 +353,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     }
     let data_dir = cli.data_dir()?;
     secure_data_dir(&data_dir)?;
-    let _log = start_log(&data_dir);
+    // `pagedesk sync`, `serve` and the other commands: no screen of theirs to keep clear.
+    let _log = start_log(&data_dir, startup::LogAlso::StderrIfAsked);
     // The staff's language, when the config says it (listings work without a config too).
     let tr = Tr(Lang::choose(cli.config().ok().and_then(|c| c.language)));
     // Before the store is opened here: a restore needs the data directory to itself.

@@ -45,10 +45,19 @@ pub fn secure_data_dir(data_dir: &Path) -> Result<()> {
     }
 }
 
-/// Logs go to `pagedesk.log` in the data directory, never to the terminal: private, rotated by
-/// size, stopped while the disk is nearly full (`log_file`), each repeated warning summed up
-/// (`log_repeats`). A log that cannot be written is said once and done without.
-pub fn start_log(data_dir: &Path) -> Option<Log> {
+/// Where the log's lines go besides `pagedesk.log`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogAlso {
+    /// Nowhere: the terminal is the inbox's screen.
+    Nowhere,
+    /// Standard error too, when `PAGEDESK_LOG_STDERR=1` asks (a service's unit, for the journal).
+    StderrIfAsked,
+}
+
+/// Logs go to `pagedesk.log` in the data directory, never to the inbox's terminal: private,
+/// rotated by size, stopped while the disk is nearly full (`log_file`), each repeated warning
+/// summed up (`log_repeats`). A log that cannot be written is said once and done without.
+pub fn start_log(data_dir: &Path, also: LogAlso) -> Option<Log> {
     let path = data_dir.join(LOG_FILE);
     let file = match LogFile::open(data_dir, log_file::MAX_BYTES, Floor::from_env()) {
         Ok(file) => file,
@@ -66,6 +75,15 @@ pub fn start_log(data_dir: &Path) -> Option<Log> {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PAGEDESK_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let repeats = Repeats::default();
+    // The journal stamps the lines itself.
+    let to_journal = also == LogAlso::StderrIfAsked
+        && std::env::var_os("PAGEDESK_LOG_STDERR").is_some_and(|v| v == "1");
+    let journal = to_journal.then(|| {
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_ansi(false)
+            .without_time()
+    });
     tracing_subscriber::registry()
         .with(filter)
         .with(repeats.clone())
@@ -74,6 +92,7 @@ pub fn start_log(data_dir: &Path) -> Option<Log> {
                 .with_writer(writer)
                 .with_ansi(false),
         )
+        .with(journal)
         .try_init()
         .ok()?;
     let summing = repeats.clone();

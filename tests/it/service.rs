@@ -400,3 +400,82 @@ async fn a_file_attached_to_a_reply_not_sent_yet_comes_back_with_the_backup() {
         "the same file, ready to send"
     );
 }
+
+/// The backup unit's command as systemd runs it (its `%%` made `%`), with the directories of
+/// this test: every run a new copy, the seven newest kept with their files.
+#[tokio::test]
+async fn the_daily_backup_keeps_the_seven_newest_copies() {
+    let (world, lan) = TestWorld::with_a_buyer("").await;
+    // An unsent file, so that each copy has its folder of files to go with it.
+    let photos = tempfile::tempdir().unwrap();
+    let photo = photos.path().join("ao.png");
+    std::fs::write(&photo, b"\x89PNG\r\n\x1a\n bytes of a photo").unwrap();
+    let attached = pagedesk::files::OutgoingFile::check(&photo).unwrap();
+    Store::open(&world.data_dir)
+        .unwrap()
+        .as_staff("Mai")
+        .save_draft_files(&lan.as_str().into(), &[attached])
+        .unwrap();
+    let unit = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("contrib/systemd/pagedesk-backup.service"),
+    )
+    .unwrap();
+    let exec = unit
+        .lines()
+        .find_map(|l| l.strip_prefix("ExecStart=/bin/sh -c '"))
+        .and_then(|l| l.strip_suffix('\''))
+        .expect("the unit's shell command");
+    let backups = tempfile::tempdir().unwrap();
+    let script = exec
+        .replace("%%", "%")
+        .replace("/var/backups/pagedesk", backups.path().to_str().unwrap())
+        .replace("/usr/local/bin/pagedesk", env!("CARGO_BIN_EXE_pagedesk"));
+    for run in 0..9 {
+        let status = tokio::process::Command::new("sh")
+            .args(["-c", &script])
+            .env("PAGEDESK_CONFIG", &world.config_path)
+            .env("PAGEDESK_DATA_DIR", &world.data_dir)
+            .status()
+            .await
+            .unwrap();
+        assert!(status.success(), "run {run}");
+        // Copies are named to the second.
+        tokio::time::sleep(std::time::Duration::from_millis(1050)).await;
+    }
+    let mut names: Vec<String> = std::fs::read_dir(backups.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let copies = names.iter().filter(|n| n.ends_with(".db")).count();
+    let folders = names.iter().filter(|n| n.ends_with(".db.files")).count();
+    assert_eq!((copies, folders), (7, 7), "{names:?}");
+}
+
+#[tokio::test]
+async fn a_service_may_ask_for_its_log_on_standard_error_for_the_journal() {
+    let world = TestWorld::start("").await;
+    let quiet = world
+        .command(&["sync", "--once"])
+        .env("PAGEDESK_LOG", "debug")
+        .output()
+        .await
+        .unwrap();
+    let asked = world
+        .command(&["sync", "--once"])
+        .env("PAGEDESK_LOG", "debug")
+        .env("PAGEDESK_LOG_STDERR", "1")
+        .output()
+        .await
+        .unwrap();
+    let (quiet, asked) = (
+        String::from_utf8_lossy(&quiet.stderr),
+        String::from_utf8_lossy(&asked.stderr),
+    );
+    assert!(!quiet.contains("DEBUG"), "{quiet}");
+    assert!(asked.contains("DEBUG"), "{asked}");
+    let log = std::fs::read_to_string(world.data_dir.join("pagedesk.log")).unwrap();
+    assert!(log.contains("DEBUG"), "the file has them too");
+}

@@ -2003,3 +2003,35 @@ async fn a_dropped_session_keeps_what_was_typed_the_moment_before() {
         assert_eq!(kept.draft.adding, "khau trang", "{name}: {kept:?}");
     }
 }
+
+/// Two inboxes open while a backup is taken: it goes; a restore is refused while either is
+/// open (its files pulled from under a running inbox would be lost typing), and goes once
+/// both have quit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restore_waits_for_every_inbox_to_close() {
+    let world = TestWorld::start("interval = \"1h\"").await;
+    lan_writes(&world, "Shop ơi còn hàng không?").await;
+    let mut mai = Terminal::start(&world, 100, 30);
+    let mut ha = Terminal::start_with(&world, &config_for(&world, "Hà"), 100, 30, &[]);
+    mai.wait_for_text("Nguyễn Thị Lan").await;
+    ha.wait_for_text("Nguyễn Thị Lan").await;
+    mai.open_reply_box().await;
+    mai.type_text("Dạ còn ạ");
+    let backups = tempfile::tempdir().unwrap();
+    let file = backups.path().join("pagedesk.db");
+    let backup = world.pagedesk(&["backup", file.to_str().unwrap()]).await;
+    assert_eq!(backup.code, 0, "{}", backup.stderr);
+    let refused = world.pagedesk(&["restore", file.to_str().unwrap()]).await;
+    assert_ne!(refused.code, 0, "restored under two open inboxes");
+    assert!(
+        refused.stderr.contains("stop it first"),
+        "{}",
+        refused.stderr
+    );
+    mai.leave_and_quit().await;
+    let refused = world.pagedesk(&["restore", file.to_str().unwrap()]).await;
+    assert_ne!(refused.code, 0, "restored under Hà's open inbox");
+    ha.leave_and_quit().await;
+    let restored = world.pagedesk(&["restore", file.to_str().unwrap()]).await;
+    assert_eq!(restored.code, 0, "{}", restored.stderr);
+}
