@@ -107,11 +107,11 @@ fn check(database: &Path) -> Result<Copied> {
 fn vacuum_into(conn: &Connection, to: &Path) -> Result<()> {
     new_private_file(to).map_err(|source| StoreError::Copy {
         path: to.to_owned(),
-        source,
+        why: source,
     })?;
     let target = to.to_str().ok_or_else(|| StoreError::Copy {
         path: to.to_owned(),
-        source: std::io::Error::other("the path is not UTF-8"),
+        why: std::io::Error::other("the path is not UTF-8"),
     })?;
     if let Err(error) = conn.execute("VACUUM INTO ?1", [target]) {
         let _ = std::fs::remove_file(to);
@@ -149,7 +149,7 @@ fn private_folder(path: &Path) -> Result<()> {
         .create(path)
         .map_err(|source| StoreError::Copy {
             path: path.to_owned(),
-            source,
+            why: source,
         })
 }
 
@@ -191,11 +191,11 @@ fn copy_unsent_files(conn: &Connection, folder: &Path) -> Result<usize> {
         };
         let mut file = new_private_file(&target).map_err(|source| StoreError::Copy {
             path: target.clone(),
-            source,
+            why: source,
         })?;
         file.write_all(&bytes).map_err(|source| StoreError::Copy {
             path: target.clone(),
-            source,
+            why: source,
         })?;
         copied += 1;
     }
@@ -224,13 +224,13 @@ fn bring_back_files(conn: &Connection, from: &Path, into: &Path) -> Result<usize
         if !target.exists() {
             let bytes = std::fs::read(&kept).map_err(|source| StoreError::Copy {
                 path: kept.clone(),
-                source,
+                why: source,
             })?;
             new_private_file(&target)
                 .and_then(|mut file| file.write_all(&bytes))
                 .map_err(|source| StoreError::Copy {
                     path: target.clone(),
-                    source,
+                    why: source,
                 })?;
         }
         let target = target.to_string_lossy().into_owned();
@@ -276,7 +276,7 @@ pub fn restore(data_dir: &Path, from: &Path, stamp: &str) -> Result<Restored> {
             {
                 return Err(StoreError::Copy {
                     path: file,
-                    source: error,
+                    why: error,
                 });
             }
         }
@@ -284,12 +284,12 @@ pub fn restore(data_dir: &Path, from: &Path, stamp: &str) -> Result<Restored> {
     }
     let copy = |source| StoreError::Copy {
         path: database.clone(),
-        source,
+        why: source,
     };
     let mut restored = new_private_file(&database).map_err(copy)?;
     let bytes = std::fs::read(from).map_err(|source| StoreError::Copy {
         path: from.to_owned(),
-        source,
+        why: source,
     })?;
     restored.write_all(&bytes).map_err(copy)?;
     restored.sync_all().map_err(copy)?;
@@ -329,7 +329,7 @@ pub(super) fn keep_schema_copy(partial: &Path, database: &Path, from: i64) -> Re
     let kept = dir.join(format!("{prefix}{from}"));
     std::fs::rename(partial, &kept).map_err(|source| StoreError::Copy {
         path: kept.clone(),
-        source,
+        why: source,
     })?;
     Ok(kept)
 }

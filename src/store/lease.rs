@@ -82,7 +82,6 @@ impl Store {
             .unwrap_or(false))
     }
 
-    /// The process holding an unexpired lease, if any.
     /// The process holding the engine lease now, and since when it has.
     pub fn engine_held(&self, now: DateTime<Utc>) -> Result<Option<(u32, Option<DateTime<Utc>>)>> {
         Ok(self
@@ -98,6 +97,7 @@ impl Store {
             .optional()?)
     }
 
+    /// The process holding an unexpired lease, if any.
     pub fn lease_holder(&self, now: DateTime<Utc>) -> Result<Option<u32>> {
         Ok(self
             .conn

@@ -78,11 +78,8 @@ pub enum StoreError {
     NoLabel,
     #[error("the database {path} is damaged ({why}): it was not used")]
     Damaged { path: PathBuf, why: String },
-    #[error("cannot write the copy {path}: {source}")]
-    Copy {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    #[error("cannot write the copy {path}: {why}")]
+    Copy { path: PathBuf, why: std::io::Error },
     #[error("a pagedesk (an inbox, sync or serve) is using {0}: stop it first, then restore")]
     InUse(PathBuf),
     #[error("the note is empty: nothing was stored")]
