@@ -103,6 +103,16 @@ fn check(database: &Path) -> Result<Copied> {
     })
 }
 
+/// Whether the database at `path` has pagedesk's conversations table.
+fn has_conversations(path: &Path) -> Result<bool> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    Ok(conn.query_row(
+        "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'conversations'",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
 /// `VACUUM INTO` a new owner-only file at `to`, through `conn`.
 fn vacuum_into(conn: &Connection, to: &Path) -> Result<()> {
     new_private_file(to).map_err(|source| StoreError::Copy {
@@ -258,6 +268,15 @@ pub struct Restored {
 /// pagedesk uses the data directory; the database it replaces kept aside, whole, beside it.
 pub fn restore(data_dir: &Path, from: &Path, stamp: &str) -> Result<Restored> {
     check(from)?;
+    // An empty file or another program's database checks as sound: it is no pagedesk backup.
+    let version: i64 = Connection::open_with_flags(from, OpenFlags::SQLITE_OPEN_READ_ONLY)?
+        .query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version < 1 || !has_conversations(from)? {
+        return Err(StoreError::Damaged {
+            path: from.to_owned(),
+            why: "not a pagedesk database".to_owned(),
+        });
+    }
     let lock = hold_shared(data_dir)?;
     // SAFETY: flock(2) on a descriptor held here; LOCK_NB: refused at once, never waited on.
     if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {

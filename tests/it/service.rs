@@ -479,3 +479,28 @@ async fn a_service_may_ask_for_its_log_on_standard_error_for_the_journal() {
     let log = std::fs::read_to_string(world.data_dir.join("pagedesk.log")).unwrap();
     assert!(log.contains("DEBUG"), "the file has them too");
 }
+
+#[tokio::test]
+async fn a_file_that_is_no_pagedesk_backup_is_refused_and_the_database_kept() {
+    let (world, _lan) = TestWorld::with_a_buyer("").await;
+    let database = world.data_dir.join("pagedesk.db");
+    let before = count(&database, "messages");
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.db");
+    std::fs::write(&empty, b"").unwrap();
+    let foreign = dir.path().join("foreign.db");
+    rusqlite::Connection::open(&foreign)
+        .unwrap()
+        .execute_batch("CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('x');")
+        .unwrap();
+    for file in [&empty, &foreign] {
+        let run = world.pagedesk(&["restore", file.to_str().unwrap()]).await;
+        assert_ne!(run.code, 0, "{file:?} restored");
+        assert!(
+            run.stderr.contains("not a pagedesk database"),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(count(&database, "messages"), before, "the database kept");
+    }
+}
