@@ -284,8 +284,12 @@ strings! {
     OrderToBuyerTransfer => "Total: {}, paid by bank transfer", "Tổng cộng: {}, chuyển khoản";
     OrderToBuyerAddress => "Delivered to: {} · phone {}", "Giao đến: {} · SĐT {}";
     OrderMark => "[order {}] {}", "[đơn {}] {}";
-    CliBackedUp => "Backed up to {}: {} conversations, {} messages, {} orders ({}), checked; {} files attached to replies not sent yet, beside it.", "Đã sao lưu vào {}: {} hội thoại, {} tin nhắn, {} đơn ({}), đã kiểm tra; {} tệp đính kèm chưa gửi được chép kèm bên cạnh.";
-    CliRestored => "Restored from {}: {} conversations, {} messages, {} orders ({}), checked; {} files attached to replies not sent yet brought back.", "Đã khôi phục từ {}: {} hội thoại, {} tin nhắn, {} đơn ({}), đã kiểm tra; đã lấy lại {} tệp đính kèm chưa gửi.";
+    CliBackedUp => "Backed up to {}: {} conversations, {} messages, {} orders ({}), checked.", "Đã sao lưu vào {}: {} hội thoại, {} tin nhắn, {} đơn ({}), đã kiểm tra.";
+    CliBackedUpFiles => "{} files attached to replies not sent yet are copied beside it, in {}.", "{} tệp đính kèm chưa gửi được chép kèm bên cạnh, trong {}.";
+    CliBackedUpFile => "{} file attached to a reply not sent yet is copied beside it, in {}.", "{} tệp đính kèm chưa gửi được chép kèm bên cạnh, trong {}.";
+    CliRestored => "Restored from {}: {} conversations, {} messages, {} orders ({}), checked.", "Đã khôi phục từ {}: {} hội thoại, {} tin nhắn, {} đơn ({}), đã kiểm tra.";
+    CliRestoredFiles => "{} files attached to replies not sent yet were no longer where staff picked them: brought back into {}.", "{} tệp đính kèm chưa gửi không còn ở chỗ cũ: đã lấy lại vào {}.";
+    CliRestoredFile => "{} file attached to a reply not sent yet was no longer where staff picked it: brought back into {}.", "{} tệp đính kèm chưa gửi không còn ở chỗ cũ: đã lấy lại vào {}.";
     CliRestoredAside => "The database it replaced is kept as {}.", "Cơ sở dữ liệu cũ được giữ lại ở {}.";
     CliRestoreInUse => "A pagedesk (an inbox, sync or serve) is using {}: stop it first, then restore. Nothing was changed.", "Đang có pagedesk (hộp thư, sync hoặc serve) dùng {}: hãy tắt nó trước rồi khôi phục. Chưa có gì bị thay đổi.";
     SchemaCopyKept => "pagedesk is newer than this database: it was copied to {} before its schema changed.", "pagedesk mới hơn cơ sở dữ liệu này: đã sao chép nó vào {} trước khi nâng cấp.";

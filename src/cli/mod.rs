@@ -650,7 +650,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Doctor => doctor::run(&cli.config()?, &store, &data_dir).await,
         Command::Backup { file } => {
             let copied = store.lock().expect("store").backup(file)?;
-            out!("{}", copied_words(tr, S::CliBackedUp, file, &copied));
+            let files = [S::CliBackedUpFile, S::CliBackedUpFiles];
+            out!("{}", copied_words(tr, S::CliBackedUp, files, file, &copied));
             Ok(ExitCode::SUCCESS)
         }
         Command::Restore { .. } | Command::Completions { .. } | Command::Man => {
@@ -662,9 +663,16 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-/// What a copy of the database holds, in a line: `key` says where it is.
-fn copied_words(tr: Tr, key: S, file: &Path, copied: &crate::store::backup::Copied) -> String {
-    tr.f(
+/// What a copy of the database holds, in a line (`key` says where it is), and the unsent files
+/// that came with it (`files`, one or `many`), when there were some.
+fn copied_words(
+    tr: Tr,
+    key: S,
+    [one, many]: [S; 2],
+    file: &Path,
+    copied: &crate::store::backup::Copied,
+) -> String {
+    let mut words = tr.f(
         key,
         &[
             &file.display(),
@@ -672,9 +680,14 @@ fn copied_words(tr: Tr, key: S, file: &Path, copied: &crate::store::backup::Copi
             &copied.messages,
             &copied.orders,
             &crate::i18n::file_size(copied.bytes),
-            &copied.files,
         ],
-    )
+    );
+    if copied.files > 0 {
+        let files = tr.counted(copied.files, one, many);
+        words.push('\n');
+        words.push_str(&tr.f(files, &[&copied.files, &copied.files_in.display()]));
+    }
+    words
 }
 
 /// `pagedesk restore FILE`: the backup checked, put in place while no pagedesk uses the data
@@ -683,9 +696,10 @@ fn restore(tr: Tr, data_dir: &Path, file: &Path) -> Result<ExitCode> {
     let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S").to_string();
     match crate::store::backup::restore(data_dir, file, &stamp) {
         Ok(restored) => {
+            let files = [S::CliRestoredFile, S::CliRestoredFiles];
             out!(
                 "{}",
-                copied_words(tr, S::CliRestored, file, &restored.copied)
+                copied_words(tr, S::CliRestored, files, file, &restored.copied)
             );
             if let Some(aside) = &restored.kept_aside {
                 out!("{}", tr.f(S::CliRestoredAside, &[&aside.display()]));
@@ -776,7 +790,10 @@ async fn sync_service(
     let mut told_to_stop = std::pin::pin!(stop_signal());
     loop {
         tokio::select! {
-            _ = &mut told_to_stop => break,
+            signal = &mut told_to_stop => {
+                tracing::info!(signal, "told to stop: settling the work under way");
+                break;
+            }
             Some(event) = received.recv() => {
                 stopped |= matches!(event, SyncEvent::Stopped { .. });
                 print_event(tr, &event, &store, data_dir);
@@ -802,8 +819,8 @@ async fn sync_service(
             tracing::warn!("the engine did not stop in time; stopping it mid-work");
             false
         }
-        _ = stop_signal() => {
-            tracing::warn!("told to stop again; stopping at once");
+        signal = stop_signal() => {
+            tracing::warn!(signal, "told to stop again; stopping at once");
             false
         }
     };
@@ -812,14 +829,15 @@ async fn sync_service(
         let _ = running.await;
         engine.release_lease().await;
     }
+    tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
 
 /// How long a stopping service lets the work under way (a reply being sent) finish.
 const STOP_WITHIN: std::time::Duration = std::time::Duration::from_secs(4);
 
-/// Ctrl-C, or SIGTERM (systemd, `docker stop`, `kill`).
-async fn stop_signal() {
+/// Ctrl-C, or SIGTERM (systemd, `docker stop`, `kill`): which, for the log.
+async fn stop_signal() -> &'static str {
     let mut terminate =
         tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
     let terminated = async {
@@ -831,8 +849,8 @@ async fn stop_signal() {
         }
     };
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminated => {}
+        _ = tokio::signal::ctrl_c() => "SIGINT",
+        _ = terminated => "SIGTERM",
     }
 }
 

@@ -44,58 +44,75 @@ pub enum CatalogueError {
 /// The products of a catalogue file, read again when the file changes.
 #[derive(Debug, Clone)]
 pub struct Catalogue {
-    path: PathBuf,
-    read_at: Option<SystemTime>,
+    read_at: SystemTime,
     products: Vec<Product>,
+}
+
+/// The catalogue file's last change, once it is known to be a file pagedesk reads.
+fn looked_at(path: &Path) -> Result<SystemTime, CatalogueError> {
+    let read = |why| CatalogueError::Read {
+        path: path.to_owned(),
+        why,
+    };
+    let metadata = std::fs::metadata(path).map_err(read)?;
+    // A device or a pipe named by mistake would be read for ever.
+    if !metadata.is_file() {
+        return Err(CatalogueError::NotAFile(path.to_owned()));
+    }
+    if metadata.len() > MAX_CATALOGUE_BYTES {
+        return Err(CatalogueError::TooLarge(path.to_owned()));
+    }
+    metadata.modified().map_err(read)
+}
+
+/// The catalogue file as it is now, last changed at `modified`.
+fn read(path: &Path, modified: SystemTime) -> Result<Catalogue, CatalogueError> {
+    let read = |why| CatalogueError::Read {
+        path: path.to_owned(),
+        why,
+    };
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(
+            std::fs::File::open(path).map_err(read)?,
+            MAX_CATALOGUE_BYTES + 1,
+        ),
+        &mut bytes,
+    )
+    .map_err(read)?;
+    // Grown since it was measured.
+    if bytes.len() as u64 > MAX_CATALOGUE_BYTES {
+        return Err(CatalogueError::TooLarge(path.to_owned()));
+    }
+    Ok(Catalogue {
+        read_at: modified,
+        products: parse(path, &bytes)?,
+    })
 }
 
 impl Catalogue {
     /// The catalogue at `path`, read now.
     pub fn open(path: &Path) -> Result<Catalogue, CatalogueError> {
-        let mut catalogue = Catalogue {
-            path: path.to_owned(),
-            read_at: None,
-            products: Vec::new(),
-        };
-        catalogue.refresh()?;
-        Ok(catalogue)
+        let modified = looked_at(path)?;
+        read(path, modified)
     }
 
-    /// Reads the file again if it changed since it was read; a file that cannot be used now
-    /// leaves the products as they were, and says why.
-    pub fn refresh(&mut self) -> Result<(), CatalogueError> {
-        let read = |why| CatalogueError::Read {
-            path: self.path.clone(),
-            why,
-        };
-        let metadata = std::fs::metadata(&self.path).map_err(read)?;
-        // A device or a pipe named by mistake would be read for ever.
-        if !metadata.is_file() {
-            return Err(CatalogueError::NotAFile(self.path.clone()));
+    /// The catalogue at `path` read again if the file changed since `read_at` (`None`: never
+    /// read); `None` if it did not. A file that cannot be used now says why.
+    pub fn read_if_changed(
+        path: &Path,
+        read_at: Option<SystemTime>,
+    ) -> Result<Option<Catalogue>, CatalogueError> {
+        let modified = looked_at(path)?;
+        if read_at == Some(modified) {
+            return Ok(None);
         }
-        if metadata.len() > MAX_CATALOGUE_BYTES {
-            return Err(CatalogueError::TooLarge(self.path.clone()));
-        }
-        let modified = metadata.modified().map_err(read)?;
-        if self.read_at == Some(modified) {
-            return Ok(());
-        }
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(
-            &mut std::io::Read::take(
-                std::fs::File::open(&self.path).map_err(read)?,
-                MAX_CATALOGUE_BYTES + 1,
-            ),
-            &mut bytes,
-        )
-        .map_err(read)?;
-        // Grown since it was measured.
-        if bytes.len() as u64 > MAX_CATALOGUE_BYTES {
-            return Err(CatalogueError::TooLarge(self.path.clone()));
-        }
-        self.products = parse(&self.path, &bytes)?;
-        self.read_at = Some(modified);
-        Ok(())
+        read(path, modified).map(Some)
+    }
+
+    /// When the file was last changed, as it was read.
+    pub fn read_at(&self) -> SystemTime {
+        self.read_at
     }
 
     pub fn products(&self) -> &[Product] {
@@ -273,22 +290,27 @@ mod tests {
     }
 
     #[test]
-    fn a_changed_file_is_read_again_and_a_broken_one_keeps_the_last_good() {
+    fn a_file_is_read_again_only_when_it_changed_and_a_broken_one_says_why() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("catalogue.csv");
         std::fs::write(&path, "code,name,price\nA,Áo,100k\n").unwrap();
-        let mut catalogue = Catalogue::open(&path).unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(20));
+        let catalogue = Catalogue::open(&path).unwrap();
+        let read_at = Some(catalogue.read_at());
+        assert!(
+            Catalogue::read_if_changed(&path, read_at)
+                .unwrap()
+                .is_none()
+        );
         std::fs::write(&path, "code,name,price\nA,Áo,120k\nB,Quần,200k\n").unwrap();
         let file = std::fs::File::options().write(true).open(&path).unwrap();
         file.set_modified(SystemTime::now() + std::time::Duration::from_secs(1))
             .unwrap();
-        catalogue.refresh().unwrap();
+        let catalogue = Catalogue::read_if_changed(&path, read_at).unwrap().unwrap();
         assert_eq!(catalogue.product("a").unwrap().price, 120_000);
         std::fs::write(&path, "code,name\n").unwrap();
         file.set_modified(SystemTime::now() + std::time::Duration::from_secs(2))
             .unwrap();
-        assert!(catalogue.refresh().is_err());
-        assert_eq!(catalogue.products().len(), 2);
+        let broken = Catalogue::read_if_changed(&path, Some(catalogue.read_at()));
+        assert!(broken.unwrap_err().to_string().contains("price"));
     }
 }

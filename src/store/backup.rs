@@ -33,6 +33,8 @@ pub struct Copied {
     pub bytes: u64,
     /// Files attached to replies not sent yet, copied (a backup) or brought back (a restore).
     pub files: usize,
+    /// The folder those files are in.
+    pub files_in: PathBuf,
 }
 
 /// A new file at `path`, owner-only from its first byte; refused if one is there already.
@@ -70,27 +72,37 @@ pub(super) fn hold_shared(data_dir: &Path) -> Result<File> {
 
 /// `database` checked (SQLite's integrity check, a schema this pagedesk knows), and counted.
 fn check(database: &Path) -> Result<Copied> {
-    let conn = Connection::open_with_flags(database, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    let verdict: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    let about = about_copy(database);
+    let conn =
+        Connection::open_with_flags(database, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(about)?;
+    let verdict: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .map_err(about)?;
     if verdict != "ok" {
         return Err(StoreError::Damaged {
             path: database.to_owned(),
             why: verdict,
         });
     }
-    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let found: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(about)?;
     let known = super::schema::MIGRATIONS.len() as i64;
     if found > known {
         return Err(StoreError::TooNew { found, known });
     }
     let count = |table: &str| -> Result<i64> {
-        let exists: bool = conn.query_row(
-            "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?1",
-            [table],
-            |r| r.get(0),
-        )?;
+        let exists: bool = conn
+            .query_row(
+                "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                [table],
+                |r| r.get(0),
+            )
+            .map_err(about)?;
         match exists {
-            true => Ok(conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?),
+            true => conn
+                .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+                .map_err(about),
             false => Ok(0),
         }
     };
@@ -100,17 +112,34 @@ fn check(database: &Path) -> Result<Copied> {
         orders: count("orders")?,
         bytes: std::fs::metadata(database).map(|m| m.len()).unwrap_or(0),
         files: 0,
+        files_in: PathBuf::new(),
     })
 }
 
-/// Whether the database at `path` has pagedesk's conversations table.
-fn has_conversations(path: &Path) -> Result<bool> {
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    Ok(conn.query_row(
-        "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'conversations'",
-        [],
-        |r| r.get(0),
-    )?)
+/// A database failure of the copy at `path`, said about that file, not the database in use.
+fn about_copy(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + Copy + '_ {
+    move |why| StoreError::CopyDatabase {
+        path: path.to_owned(),
+        why,
+    }
+}
+
+/// Whether the database at `path` is a pagedesk's: a schema version, and its conversations.
+fn is_pagedesks(path: &Path) -> Result<bool> {
+    let about = about_copy(path);
+    let conn =
+        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(about)?;
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(about)?;
+    let conversations: bool = conn
+        .query_row(
+            "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'conversations'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(about)?;
+    Ok(version >= 1 && conversations)
 }
 
 /// `VACUUM INTO` a new owner-only file at `to`, through `conn`.
@@ -125,7 +154,7 @@ fn vacuum_into(conn: &Connection, to: &Path) -> Result<()> {
     })?;
     if let Err(error) = conn.execute("VACUUM INTO ?1", [target]) {
         let _ = std::fs::remove_file(to);
-        return Err(error.into());
+        return Err(about_copy(to)(error));
     }
     Ok(())
 }
@@ -138,7 +167,9 @@ impl Store {
         let mut copied = check(to).inspect_err(|_| {
             let _ = std::fs::remove_file(to);
         })?;
-        copied.files = copy_unsent_files(&Connection::open(to)?, &files_beside(to))?;
+        let copy = Connection::open(to).map_err(about_copy(to))?;
+        copied.files_in = files_beside(to);
+        copied.files = copy_unsent_files(&copy, &copied.files_in)?;
         Ok(copied)
     }
 }
@@ -257,6 +288,18 @@ fn bring_back_files(conn: &Connection, from: &Path, into: &Path) -> Result<usize
     Ok(brought)
 }
 
+/// `name` in `dir`, or `name-2`, `name-3`… if taken: two restores in one second each keep the
+/// database they replaced.
+fn free_name(dir: &Path, name: &str) -> PathBuf {
+    (1..)
+        .map(|n| match n {
+            1 => dir.join(name),
+            n => dir.join(format!("{name}-{n}")),
+        })
+        .find(|path| !path.exists())
+        .expect("a free name among unbounded ones")
+}
+
 /// What a restore did: what the restored database holds, and where the one it replaced is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Restored {
@@ -269,9 +312,7 @@ pub struct Restored {
 pub fn restore(data_dir: &Path, from: &Path, stamp: &str) -> Result<Restored> {
     check(from)?;
     // An empty file or another program's database checks as sound: it is no pagedesk backup.
-    let version: i64 = Connection::open_with_flags(from, OpenFlags::SQLITE_OPEN_READ_ONLY)?
-        .query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if version < 1 || !has_conversations(from)? {
+    if !is_pagedesks(from)? {
         return Err(StoreError::Damaged {
             path: from.to_owned(),
             why: "not a pagedesk database".to_owned(),
@@ -286,7 +327,7 @@ pub fn restore(data_dir: &Path, from: &Path, stamp: &str) -> Result<Restored> {
     let mut kept_aside = None;
     if database.exists() {
         // Whole, with what its write-ahead log still holds.
-        let aside = data_dir.join(format!("{DATABASE_FILE}.before-restore-{stamp}"));
+        let aside = free_name(data_dir, &format!("{DATABASE_FILE}.before-restore-{stamp}"));
         vacuum_into(&Connection::open(&database)?, &aside)?;
         for suffix in ["", "-wal", "-shm"] {
             let file = data_dir.join(format!("{DATABASE_FILE}{suffix}"));
@@ -313,10 +354,11 @@ pub fn restore(data_dir: &Path, from: &Path, stamp: &str) -> Result<Restored> {
     restored.write_all(&bytes).map_err(copy)?;
     restored.sync_all().map_err(copy)?;
     let mut copied = check(&database)?;
+    copied.files_in = data_dir.join("restored-files");
     copied.files = bring_back_files(
         &Connection::open(&database)?,
         &files_beside(from),
-        &data_dir.join("restored-files"),
+        &copied.files_in,
     )?;
     drop(lock);
     Ok(Restored { copied, kept_aside })
@@ -351,4 +393,49 @@ pub(super) fn keep_schema_copy(partial: &Path, database: &Path, from: i64) -> Re
         why: source,
     })?;
     Ok(kept)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A data directory of its own, private as pagedesk wants it.
+    fn data_dir() -> tempfile::TempDir {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+        dir
+    }
+
+    #[test]
+    fn two_restores_in_one_second_each_keep_the_database_they_replaced() {
+        let dir = data_dir();
+        let backup = dir.path().join("copy.db");
+        Store::open(dir.path()).unwrap().backup(&backup).unwrap();
+        let first = restore(dir.path(), &backup, "20261203-101500").unwrap();
+        let second = restore(dir.path(), &backup, "20261203-101500").unwrap();
+        let (first, second) = (first.kept_aside.unwrap(), second.kept_aside.unwrap());
+        assert_ne!(first, second);
+        assert!(first.is_file() && second.is_file());
+    }
+
+    #[test]
+    fn a_backup_that_cannot_be_written_is_said_about_the_copy_not_the_database_in_use() {
+        let dir = data_dir();
+        let store = Store::open(dir.path()).unwrap();
+        let nowhere = dir.path().join("no-such-folder").join("copy.db");
+        let error = store.backup(&nowhere).unwrap_err().to_string();
+        assert!(error.contains("no-such-folder"), "{error}");
+        let damaged = dir.path().join("damaged.db");
+        std::fs::write(
+            &damaged,
+            b"SQLite format 3\0 and then nothing a database has",
+        )
+        .unwrap();
+        let error = restore(dir.path(), &damaged, "x").unwrap_err().to_string();
+        assert!(
+            error.contains("damaged.db") && error.contains("not a sound database"),
+            "{error}"
+        );
+    }
 }

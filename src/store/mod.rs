@@ -80,6 +80,8 @@ pub enum StoreError {
     Damaged { path: PathBuf, why: String },
     #[error("cannot write the copy {path}: {why}")]
     Copy { path: PathBuf, why: std::io::Error },
+    #[error("the copy {path}: {}", copy_words(.why))]
+    CopyDatabase { path: PathBuf, why: rusqlite::Error },
     #[error("a pagedesk (an inbox, sync or serve) is using {0}: stop it first, then restore")]
     InUse(PathBuf),
     #[error("the note is empty: nothing was stored")]
@@ -115,6 +117,24 @@ fn sqlite_words(error: &rusqlite::Error) -> String {
         Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
             "the database file is damaged"
         }
+        _ => return error.to_string(),
+    };
+    format!("{what} ({error})")
+}
+
+/// What a failure of a copy of the database (a backup being written, or read back) means: the
+/// words are about that file and its disk, never the data directory's database, untouched.
+fn copy_words(error: &rusqlite::Error) -> String {
+    use rusqlite::ErrorCode;
+    let what = match error.sqlite_error_code() {
+        Some(ErrorCode::DiskFull | ErrorCode::SystemIoFailure) => {
+            "cannot write to its disk (full, or a file size limit?); free some space there, the database in use is untouched"
+        }
+        Some(ErrorCode::CannotOpen) => {
+            "cannot open or create it: check that its folder exists and this user may write there"
+        }
+        Some(ErrorCode::ReadOnly) => "it is read-only",
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => "it is not a sound database",
         _ => return error.to_string(),
     };
     format!("{what} ({error})")

@@ -196,7 +196,7 @@ pub enum Effect {
 pub struct App {
     /// Reads only: every write goes through `writer`.
     store: Store,
-    writer: Writer,
+    pub(super) writer: Writer,
     pub settings: UiSettings,
     pub tr: Tr,
     pub theme: Theme,
@@ -231,8 +231,11 @@ pub struct App {
     pub labels: Vec<LabelRow>,
     /// Who said they are available or away, as last read.
     pub staff_status: Vec<StaffStatus>,
-    /// The shop's catalogue, as last read (when the order form opened).
+    /// The shop's catalogue, as last read (when the order form opened, and as staff type a
+    /// product).
     pub catalogue: Option<crate::orders::catalogue::Catalogue>,
+    /// The catalogue is being read again: one read at a time.
+    pub(super) catalogue_reading: bool,
     /// Order forms' drafts handed to the writer and not yet written: what reopening shows.
     pub(super) order_drafts: HashMap<ConversationId, crate::store::orders::KeptDraft>,
 }
@@ -273,6 +276,7 @@ impl App {
             labels: Vec::new(),
             staff_status: Vec::new(),
             catalogue: None,
+            catalogue_reading: false,
             order_drafts: HashMap::new(),
         };
         app.reload();
@@ -373,12 +377,6 @@ impl App {
         self.writer.send(write);
     }
 
-    /// Hands a file staff attach to the writer to be checked; the answer comes back through
-    /// [`App::apply_writes`].
-    pub(super) fn check_file(&mut self, conversation_id: ConversationId, path: std::path::PathBuf) {
-        self.writer.check_file(conversation_id, path);
-    }
-
     /// Rung when the writer has answers for [`App::apply_writes`].
     pub fn writes_ready(&self) -> std::sync::Arc<tokio::sync::Notify> {
         self.writer.wake()
@@ -399,6 +397,16 @@ impl App {
     pub fn settle_writes(&mut self) {
         while let Some(written) = self.writer.wait_next() {
             self.on_written(written);
+        }
+    }
+
+    /// [`App::settle_writes`], and the reads under way on threads of their own (a file
+    /// checked, the catalogue) taken too, each waited on for up to `within`: what a screen
+    /// shows once nothing is left to come.
+    pub fn settle(&mut self, within: std::time::Duration) {
+        self.settle_writes();
+        while let Some(read) = self.writer.wait_for_reads(within) {
+            self.on_written(read);
         }
     }
 

@@ -125,7 +125,7 @@ impl App {
                         return;
                     };
                     let conversation_id = open.conversation.id.clone();
-                    self.check_file(conversation_id, path);
+                    self.writer.check_file(conversation_id, path);
                     self.close_attach();
                 }
                 None => {}

@@ -123,6 +123,7 @@ impl App {
                 result,
             } => self.on_file_checked(conversation_id, result),
             Written::Folder { folder, result } => self.on_folder(folder, result),
+            Written::Catalogue { result } => self.on_catalogue(result),
             Written::DraftFiles { result } => {
                 self.report_error(result);
             }

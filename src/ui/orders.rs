@@ -13,7 +13,7 @@ use crate::keymap::Action;
 use crate::model::ConversationId;
 use crate::orders::OrderRefusal;
 use crate::orders::OrderState;
-use crate::orders::catalogue::{Catalogue, Product};
+use crate::orders::catalogue::{Catalogue, CatalogueError, Product};
 use crate::orders::draft::{DraftField, DraftLine, OrderDraft};
 use crate::store::orders::KeptDraft;
 use crate::store::orders::{Order, OrderMove};
@@ -388,19 +388,29 @@ impl App {
 
     // The form.
 
-    /// The catalogue as the file is now: read again if it changed; a problem said, the last
-    /// good products kept.
+    /// The catalogue as the file is now: read again, off the keys' thread, if it changed.
     fn refresh_catalogue(&mut self) {
         let Some(path) = self.settings.catalogue.clone() else {
             return;
         };
-        let result = match self.catalogue.as_mut() {
-            Some(catalogue) => catalogue.refresh(),
-            None => Catalogue::open(&path).map(|c| self.catalogue = Some(c)),
-        };
-        if let Err(problem) = result {
-            tracing::warn!(problem = %problem, "the catalogue");
-            self.say(self.tr.f(S::CatalogueUnusable, &[&problem]));
+        if !self.catalogue_reading {
+            self.catalogue_reading = true;
+            let read_at = self.catalogue.as_ref().map(Catalogue::read_at);
+            self.writer.read_catalogue(path, read_at);
+        }
+    }
+
+    /// The catalogue read again: the form offers its products; one that cannot be used is
+    /// said, and the last good one stays.
+    pub(super) fn on_catalogue(&mut self, result: Result<Option<Catalogue>, CatalogueError>) {
+        self.catalogue_reading = false;
+        match result {
+            Ok(Some(catalogue)) => self.catalogue = Some(catalogue),
+            Ok(None) => {}
+            Err(problem) => {
+                tracing::warn!(problem = %problem, "the catalogue");
+                self.say(self.tr.f(S::CatalogueUnusable, &[&problem]));
+            }
         }
     }
 

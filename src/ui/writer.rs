@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use crate::files::{FileProblem, OutgoingFile};
 use crate::model::{ConversationId, Moderation, PageId, PageSwitch};
 use crate::orders::OrderRefusal;
+use crate::orders::catalogue::{Catalogue, CatalogueError};
 use crate::orders::draft::OrderDraft;
 use crate::store::orders::{NewOrder, Order, OrderMove};
 use crate::store::{Result, Store, StoreError, TakeBack};
@@ -339,6 +340,10 @@ pub enum Written {
         conversation_id: ConversationId,
         result: std::result::Result<OutgoingFile, FileProblem>,
     },
+    /// The catalogue read again (`None`: unchanged since it was read).
+    Catalogue {
+        result: std::result::Result<Option<Catalogue>, CatalogueError>,
+    },
     DraftFiles {
         result: Result<()>,
     },
@@ -607,9 +612,11 @@ pub struct Writer {
     outstanding: VecDeque<Write>,
     /// Answers made here, for writes the thread can no longer take.
     undone: VecDeque<Written>,
-    /// Files checked, each on a thread of its own (see [`Writer::check_file`]).
+    /// Reads each on a thread of its own (see [`Writer::check_file`]), and how many are under
+    /// way.
     checks: Sender<Written>,
     checked: Receiver<Written>,
+    reading: usize,
 }
 
 impl Writer {
@@ -642,6 +649,7 @@ impl Writer {
             undone: VecDeque::new(),
             checks,
             checked,
+            reading: 0,
         }
     }
 
@@ -650,33 +658,72 @@ impl Writer {
     /// answering) holds up no write, and quitting waits for no check. Its answer comes with
     /// the writes' answers.
     pub fn check_file(&mut self, conversation_id: ConversationId, path: PathBuf) {
-        let (answer, ring) = (self.checks.clone(), self.wake.clone());
         let asked = (conversation_id.clone(), path.clone());
+        self.on_a_thread_of_its_own(
+            "pagedesk-attach",
+            move || Written::FileChecked {
+                result: OutgoingFile::check(&path),
+                conversation_id,
+            },
+            move |error| Written::FileChecked {
+                conversation_id: asked.0,
+                result: Err(FileProblem::Unreadable {
+                    path: asked.1.display().to_string(),
+                    why: error.to_string(),
+                }),
+            },
+        );
+    }
+
+    /// Reads the shop's catalogue again if the file changed since `read_at`, on a thread of
+    /// its own, like a file check: a large file, or a disk slow to answer, holds up no key.
+    pub fn read_catalogue(&mut self, path: PathBuf, read_at: Option<std::time::SystemTime>) {
+        let asked = path.clone();
+        self.on_a_thread_of_its_own(
+            "pagedesk-catalogue",
+            move || Written::Catalogue {
+                result: Catalogue::read_if_changed(&path, read_at),
+            },
+            move |why| Written::Catalogue {
+                result: Err(CatalogueError::Read { path: asked, why }),
+            },
+        );
+    }
+
+    /// `job` on a thread of its own, its answer coming with the writes' answers; `failed`
+    /// answers instead if no thread can be started.
+    fn on_a_thread_of_its_own(
+        &mut self,
+        name: &str,
+        job: impl FnOnce() -> Written + Send + 'static,
+        failed: impl FnOnce(std::io::Error) -> Written,
+    ) {
+        let (answer, ring) = (self.checks.clone(), self.wake.clone());
         let spawned = std::thread::Builder::new()
-            .name("pagedesk-attach".into())
+            .name(name.into())
             .spawn(move || {
-                let result = OutgoingFile::check(&path);
-                if answer
-                    .send(Written::FileChecked {
-                        conversation_id,
-                        result,
-                    })
-                    .is_ok()
-                {
+                if answer.send(job()).is_ok() {
                     ring.notify_one();
                 }
             });
-        if let Err(error) = spawned {
-            let (conversation_id, path) = asked;
-            self.undone.push_back(Written::FileChecked {
-                conversation_id,
-                result: Err(FileProblem::Unreadable {
-                    path: path.display().to_string(),
-                    why: error.to_string(),
-                }),
-            });
-            self.wake.notify_one();
+        match spawned {
+            Ok(_) => self.reading += 1,
+            Err(error) => {
+                self.undone.push_back(failed(error));
+                self.wake.notify_one();
+            }
         }
+    }
+
+    /// The next answer of a read on a thread of its own, waiting up to `within` for it;
+    /// `None` when none is under way or it did not come.
+    pub fn wait_for_reads(&mut self, within: std::time::Duration) -> Option<Written> {
+        if self.reading == 0 {
+            return None;
+        }
+        let read = self.checked.recv_timeout(within).ok()?;
+        self.reading -= 1;
+        Some(read)
     }
 
     pub fn send(&mut self, write: Write) {
@@ -710,6 +757,7 @@ impl Writer {
             return Some(undone);
         }
         if let Ok(checked) = self.checked.try_recv() {
+            self.reading -= 1;
             return Some(checked);
         }
         match self.answers.try_recv() {

@@ -23,18 +23,8 @@ fn sync_once(world: &TestWorld) -> std::process::Command {
     command
 }
 
-#[tokio::test]
-async fn a_full_disk_fails_clearly_and_loses_nothing() {
-    let world = TestWorld::start("backfill_conversations = 5000").await;
-    world
-        .buyer_writes(0, "Nguyễn Thị Lan", "Váy còn không?", "inbox", 60)
-        .await;
-    world.sync().await;
-    let page = world.page(1).to_owned();
-    world.control.generate(&page, 2000, 4, 0).await.unwrap();
-
-    let limit: libc::rlim_t = 300 * 1024;
-    let mut command = sync_once(&world);
+/// The disk as full for `command` past `limit` bytes in a file.
+fn no_file_past(command: &mut std::process::Command, limit: libc::rlim_t) {
     // SAFETY: setrlimit is async-signal-safe; nothing else runs in the child before exec.
     unsafe {
         command.pre_exec(move || {
@@ -49,6 +39,59 @@ async fn a_full_disk_fails_clearly_and_loses_nothing() {
             }
         });
     }
+}
+
+#[tokio::test]
+async fn a_backup_onto_a_full_disk_says_so_of_the_copy_and_leaves_none_behind() {
+    let world = TestWorld::start("backfill_conversations = 5000").await;
+    let page = world.page(0).to_owned();
+    world.control.generate(&page, 500, 4, 0).await.unwrap();
+    world.sync().await;
+    let database = world.data_dir.join("pagedesk.db");
+    let size = std::fs::metadata(&database).unwrap().len();
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.db");
+    let mut command = world.command(&["backup", copy.to_str().unwrap()]);
+    no_file_past(command.as_std_mut(), size / 2);
+    let run = Run::from(command.output().await.unwrap());
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stderr.contains(copy.to_str().unwrap()) && run.stderr.contains("its disk"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("nothing stored was lost"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.stderr.matches("disk I/O error").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !copy.exists(),
+        "a half copy is not left to be taken for a backup"
+    );
+    let store = Store::open(&world.data_dir).unwrap();
+    assert_eq!(store.integrity_check().unwrap(), ["ok"]);
+    assert_eq!(store.filter_counts(None).unwrap().all, 500);
+}
+
+#[tokio::test]
+async fn a_full_disk_fails_clearly_and_loses_nothing() {
+    let world = TestWorld::start("backfill_conversations = 5000").await;
+    world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Váy còn không?", "inbox", 60)
+        .await;
+    world.sync().await;
+    let page = world.page(1).to_owned();
+    world.control.generate(&page, 2000, 4, 0).await.unwrap();
+
+    let mut command = sync_once(&world);
+    no_file_past(&mut command, 300 * 1024);
     let output = tokio::process::Command::from(command)
         .output()
         .await

@@ -60,7 +60,7 @@ fn ctrl(inbox: &mut Inbox, letter: char) {
     inbox
         .app
         .on_key(KeyEvent::new(KeyCode::Char(letter), KeyModifiers::CONTROL));
-    inbox.app.settle_writes();
+    inbox.app.settle(std::time::Duration::from_secs(5));
     inbox.draw();
 }
 
@@ -76,6 +76,49 @@ fn open_form(inbox: &mut Inbox) {
     );
     inbox.key(KeyCode::Char('t'));
     inbox.key(KeyCode::Char('n'));
+}
+
+/// Writes `text` as the catalogue at `path`, changed `seconds` from now (a clock that moves on
+/// even when a test writes twice in the same instant).
+fn rewrite_catalogue(path: &std::path::Path, text: &str, seconds: u64) {
+    std::fs::write(path, text).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(seconds))
+        .unwrap();
+}
+
+#[test]
+fn a_changed_catalogue_is_offered_as_typed_and_a_broken_one_keeps_the_last_good() {
+    let (mut inbox, folder) = shop_inbox(100, 30, "en");
+    let path = folder.path().join("catalogue.csv");
+    open_form(&mut inbox);
+    rewrite_catalogue(
+        &path,
+        "code,name,variant,price\nVH-M,Váy hoa nhí,M,390k\n",
+        1,
+    );
+    // The price changed while the form was open: the next letter typed offers the new one.
+    inbox.keys("vay hoa m");
+    let screen = inbox.screen();
+    assert!(
+        screen.contains("VH-M Váy hoa nhí · M · 390.000đ"),
+        "{screen}"
+    );
+    rewrite_catalogue(&path, "code,name\nVH-M,Váy hoa nhí\n", 2);
+    inbox.key(KeyCode::Backspace);
+    inbox.keys("m");
+    let screen = inbox.screen();
+    assert!(
+        screen.contains("The catalogue cannot be used") && screen.contains("price"),
+        "said why:\n{screen}"
+    );
+    assert!(
+        screen.contains("VH-M Váy hoa nhí · M · 390.000đ"),
+        "the last good products are still offered:\n{screen}"
+    );
 }
 
 #[test]

@@ -83,6 +83,11 @@ async fn a_backup_taken_while_the_service_syncs_and_inboxes_write_restores_only_
     let run = world.pagedesk(&["backup", file.to_str().unwrap()]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("checked"), "{}", run.stdout);
+    assert!(
+        !run.stdout.contains("attached"),
+        "no files, not said: {}",
+        run.stdout
+    );
     for writer in writers {
         writer.join().unwrap();
     }
@@ -366,6 +371,11 @@ async fn a_file_attached_to_a_reply_not_sent_yet_comes_back_with_the_backup() {
     let file = backups.path().join("pagedesk.db");
     let run = world.pagedesk(&["backup", file.to_str().unwrap()]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("1 file attached") && run.stdout.contains("pagedesk.db.files"),
+        "{}",
+        run.stdout
+    );
     let kept = backups
         .path()
         .join("pagedesk.db.files")
@@ -379,7 +389,11 @@ async fn a_file_attached_to_a_reply_not_sent_yet_comes_back_with_the_backup() {
     drop(photos);
     let restored = world.pagedesk(&["restore", file.to_str().unwrap()]).await;
     assert_eq!(restored.code, 0, "{}", restored.stderr);
-    assert!(restored.stdout.contains("1 files"), "{}", restored.stdout);
+    assert!(
+        restored.stdout.contains("1 file attached") && restored.stdout.contains("restored-files"),
+        "{}",
+        restored.stdout
+    );
     let store = Store::open(&world.data_dir).unwrap().as_staff("Mai");
     let files = store.draft_files(&lan.as_str().into()).unwrap();
     assert_eq!(files.len(), 1);
@@ -431,7 +445,13 @@ async fn the_daily_backup_keeps_the_seven_newest_copies() {
         .replace("%%", "%")
         .replace("/var/backups/pagedesk", backups.path().to_str().unwrap())
         .replace("/usr/local/bin/pagedesk", env!("CARGO_BIN_EXE_pagedesk"));
+    let older = backups.path().join("pagedesk-20200101-000000.db");
     for run in 0..9 {
+        // A copy from long ago, touched since (opened, copied about): pruned by the time in its
+        // name, not the time it was last written.
+        if run == 8 {
+            std::fs::write(&older, b"an old copy").unwrap();
+        }
         let status = tokio::process::Command::new("sh")
             .args(["-c", &script])
             .env("PAGEDESK_CONFIG", &world.config_path)
@@ -452,6 +472,7 @@ async fn the_daily_backup_keeps_the_seven_newest_copies() {
     let copies = names.iter().filter(|n| n.ends_with(".db")).count();
     let folders = names.iter().filter(|n| n.ends_with(".db.files")).count();
     assert_eq!((copies, folders), (7, 7), "{names:?}");
+    assert!(!older.exists(), "{names:?}");
 }
 
 #[tokio::test]

@@ -339,7 +339,7 @@ impl Inbox {
     /// A key pressed, what it asked of the database written, and the screen drawn.
     pub fn key(&mut self, code: KeyCode) {
         self.app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
-        self.app.settle_writes();
+        self.app.settle(std::time::Duration::from_secs(5));
         self.draw();
     }
 

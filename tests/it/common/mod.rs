@@ -409,6 +409,16 @@ impl Service {
             None,
             "the lease was given up"
         );
+        let log = std::fs::read_to_string(world.data_dir.join("pagedesk.log")).unwrap();
+        let name = match signal {
+            libc::SIGTERM => "SIGTERM",
+            _ => "SIGINT",
+        };
+        let told = format!("told to stop: settling the work under way signal=\"{name}\"");
+        let told = log
+            .rfind(&told)
+            .unwrap_or_else(|| panic!("{told} not in the log:\n{log}"));
+        assert!(log[told..].contains("stopped"), "the stop is in the log");
     }
 
     pub fn said(&self, text: &str) -> bool {
