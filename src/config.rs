@@ -566,7 +566,7 @@ impl Config {
 
 /// The login name of this process's user, from the user database (`/etc/passwd`, or NSS):
 /// a service or `su -c` may start pagedesk without `USER` or `LOGNAME`.
-fn login_name() -> Option<String> {
+pub(crate) fn login_name() -> Option<String> {
     let mut record: libc::passwd = unsafe { std::mem::zeroed() };
     let mut buffer = vec![0 as libc::c_char; 16 * 1024];
     let mut found: *mut libc::passwd = std::ptr::null_mut();

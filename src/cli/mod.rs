@@ -205,6 +205,15 @@ enum Command {
     /// Put the backup FILE back as the database: only while no pagedesk uses the data
     /// directory; the database it replaces is kept aside.
     Restore { file: PathBuf },
+    /// Copy the data directory's database into PostgreSQL (a team on several servers), and
+    /// check the rows on both sides: only while no pagedesk uses the data directory. Run again,
+    /// it copies only what is not there yet.
+    Migrate {
+        /// `postgres://user@host:port/database?sslmode=require`; the password from
+        /// PGPASSWORD or ~/.pgpass, never in the URL.
+        #[arg(long, env = "PAGEDESK_DATABASE_URL", hide_env_values = true)]
+        to: String,
+    },
     /// Print the shell's completions for pagedesk (bash, zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
     /// Print pagedesk's manual page (roff), for `man`.
@@ -360,6 +369,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     // Before the store is opened here: a restore needs the data directory to itself.
     if let Command::Restore { file } = command {
         return restore(tr, &data_dir, file);
+    }
+    if let Command::Migrate { to } = command {
+        return migrate(tr, &data_dir, to).await;
     }
     let store = open_store(&data_dir)?;
     // A connection writing as this person (who marked it done, made a label, wrote a note):
@@ -654,7 +666,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             out!("{}", copied_words(tr, S::CliBackedUp, files, file, &copied));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Restore { .. } | Command::Completions { .. } | Command::Man => {
+        Command::Restore { .. }
+        | Command::Migrate { .. }
+        | Command::Completions { .. }
+        | Command::Man => {
             unreachable!("handled above")
         }
         Command::Emulator { .. } | Command::Demo | Command::Connect { .. } => {
@@ -709,6 +724,35 @@ fn restore(tr: Tr, data_dir: &Path, file: &Path) -> Result<ExitCode> {
         Err(error @ StoreError::InUse(_)) => {
             eprintln!("{}", tr.f(S::CliRestoreInUse, &[&data_dir.display()]));
             tracing::warn!(error = %error, "restore refused");
+            Ok(ExitCode::FAILURE)
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// `pagedesk migrate --to URL`: the data directory's database copied into PostgreSQL, each
+/// table's rows counted on both sides.
+async fn migrate(tr: Tr, data_dir: &Path, url: &str) -> Result<ExitCode> {
+    use crate::store::postgres::{PgError, Target, copy};
+    let target = Target::parse(url)?;
+    match copy::migrate(data_dir, &target).await {
+        Ok(counted) => {
+            for table in counted.iter().filter(|t| t.sqlite > 0 || t.postgres > 0) {
+                let line = match table.postgres > table.sqlite {
+                    true => S::CliMigratedMore,
+                    false => S::CliMigratedTable,
+                };
+                out!(
+                    "{}",
+                    tr.f(line, &[&table.table, &table.sqlite, &table.postgres])
+                );
+            }
+            out!("{}", tr.f(S::CliMigrated, &[&data_dir.display(), &target]));
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(PgError::Store(error @ StoreError::InUse(_))) => {
+            eprintln!("{}", tr.f(S::CliMigrateInUse, &[&data_dir.display()]));
+            tracing::warn!(error = %error, "migrate refused");
             Ok(ExitCode::FAILURE)
         }
         Err(error) => Err(error.into()),

@@ -70,6 +70,17 @@ pub(super) fn hold_shared(data_dir: &Path) -> Result<File> {
     Ok(file)
 }
 
+/// The data directory to this process alone, as long as the file is held: refused at once
+/// while any other pagedesk uses it.
+pub(crate) fn hold_exclusive(data_dir: &Path) -> Result<File> {
+    let lock = hold_shared(data_dir)?;
+    // SAFETY: flock(2) on a descriptor held here; LOCK_NB: refused at once, never waited on.
+    if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        return Err(StoreError::InUse(data_dir.to_owned()));
+    }
+    Ok(lock)
+}
+
 /// `database` checked (SQLite's integrity check, a schema this pagedesk knows), and counted.
 fn check(database: &Path) -> Result<Copied> {
     let about = about_copy(database);
@@ -318,11 +329,7 @@ pub fn restore(data_dir: &Path, from: &Path, stamp: &str) -> Result<Restored> {
             why: "not a pagedesk database".to_owned(),
         });
     }
-    let lock = hold_shared(data_dir)?;
-    // SAFETY: flock(2) on a descriptor held here; LOCK_NB: refused at once, never waited on.
-    if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-        return Err(StoreError::InUse(data_dir.to_owned()));
-    }
+    let lock = hold_exclusive(data_dir)?;
     let database = data_dir.join(DATABASE_FILE);
     let mut kept_aside = None;
     if database.exists() {

@@ -10,6 +10,7 @@ mod lease;
 pub mod orders;
 mod outbox;
 pub mod pictures;
+pub mod postgres;
 pub mod private;
 mod read;
 mod schema;
@@ -82,7 +83,7 @@ pub enum StoreError {
     Copy { path: PathBuf, why: std::io::Error },
     #[error("the copy {path}: {}", copy_words(.why))]
     CopyDatabase { path: PathBuf, why: rusqlite::Error },
-    #[error("a pagedesk (an inbox, sync or serve) is using {0}: stop it first, then restore")]
+    #[error("a pagedesk (an inbox, sync or serve) is using {0}: stop it first")]
     InUse(PathBuf),
     #[error("the note is empty: nothing was stored")]
     EmptyNote,

@@ -16,6 +16,7 @@ mod inbox;
 mod order_form;
 mod orders;
 mod parsing;
+mod postgres;
 mod processes;
 mod readme;
 mod screens;

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod inbox;
+pub mod postgres;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;

@@ -1,0 +1,388 @@
+//! The store on PostgreSQL (issue 29), on a real PostgreSQL started by the tests (see
+//! `common::postgres`): its schema kept in step with SQLite's, and a shop's data directory
+//! moved into it by `pagedesk migrate`, counted on both sides, twice without a duplicate.
+
+use crate::common;
+
+use std::collections::BTreeSet;
+
+use common::postgres::{count, fresh_database};
+use common::{Service, TestWorld};
+use pagedesk::store::Store;
+use pagedesk::store::postgres::{Target, copy, schema};
+
+/// Every (table, column, kind) of a fresh SQLite store, SQLite's own tables left out.
+fn sqlite_columns() -> BTreeSet<(String, String, String)> {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Store::open(dir.path()).unwrap());
+    let conn = rusqlite::Connection::open(dir.path().join("pagedesk.db")).unwrap();
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .filter(|name: &String| {
+            !schema::SQLITE_ONLY
+                .iter()
+                .any(|only| name == only || name.starts_with(&format!("{only}_")))
+        })
+        .collect();
+    let mut columns = BTreeSet::new();
+    for table in tables {
+        let mut statement = conn
+            .prepare(&format!(
+                "SELECT name, type FROM pragma_table_xinfo('{table}')"
+            ))
+            .unwrap();
+        let found = statement
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .unwrap();
+        for column in found {
+            let (name, declared) = column.unwrap();
+            let kind = match declared.to_uppercase().as_str() {
+                "INTEGER" => "number",
+                "TEXT" => "text",
+                other => {
+                    panic!("{table}.{name}: a type {other} PostgreSQL's schema has no rule for")
+                }
+            };
+            columns.insert((table.clone(), name, kind.to_owned()));
+        }
+    }
+    columns
+}
+
+#[tokio::test]
+async fn the_schema_on_postgres_has_every_table_and_column_sqlite_has_and_no_other() {
+    let Some((_, url)) = fresh_database().await else {
+        return;
+    };
+    let target = Target::parse(&url).unwrap();
+    let mut client = target.connect().await.unwrap();
+    copy::prepare(&mut client, &target).await.unwrap();
+    let rows = client
+        .query(
+            "SELECT table_name::text, column_name::text, data_type::text
+             FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name <> 'pagedesk_schema'",
+            &[],
+        )
+        .await
+        .unwrap();
+    let postgres: BTreeSet<(String, String, String)> = rows
+        .into_iter()
+        .map(|row| {
+            let kind = match row.get::<_, String>(2).as_str() {
+                "bigint" => "number",
+                "text" => "text",
+                other => panic!("a PostgreSQL type {other} SQLite's schema has no rule for"),
+            };
+            (row.get(0), row.get(1), kind.to_owned())
+        })
+        .collect();
+    let sqlite = sqlite_columns();
+    let only_sqlite: Vec<_> = sqlite.difference(&postgres).collect();
+    let only_postgres: Vec<_> = postgres.difference(&sqlite).collect();
+    assert!(
+        only_sqlite.is_empty() && only_postgres.is_empty(),
+        "SQLite only: {only_sqlite:?}\nPostgreSQL only: {only_postgres:?}"
+    );
+    // Every table is copied by `pagedesk migrate`.
+    let tables: BTreeSet<&str> = sqlite.iter().map(|(table, _, _)| table.as_str()).collect();
+    let copied: BTreeSet<&str> = copy::TABLES.iter().copied().collect();
+    assert_eq!(tables, copied);
+    // Preparing again (another host starting) changes nothing and refuses nothing.
+    copy::prepare(&mut client, &target).await.unwrap();
+}
+
+/// A shop with a bit of everything: conversations and messages synced, a reply waiting in the
+/// outbox, a draft, a label on a conversation, a note, an order confirmed (its history has no
+/// key of its own).
+async fn a_shop_with_history() -> (TestWorld, String) {
+    let (world, lan) = TestWorld::with_a_buyer("").await;
+    world
+        .buyer_writes(1, "Trần Văn Minh", "Áo còn size L không?", "spam", 600)
+        .await;
+    world.sync().await;
+    let order = world
+        .pagedesk(&[
+            "order",
+            "new",
+            &lan,
+            "--line",
+            "Váy hoa nhí:1:350k",
+            "--phone",
+            "0912345678",
+            "--address",
+            "12 Lê Lợi, Quận 1, TP.HCM",
+        ])
+        .await;
+    assert_eq!(order.code, 0, "{}", order.stderr);
+    let confirmed = world.pagedesk(&["order", "1", "confirm"]).await;
+    assert_eq!(confirmed.code, 0, "{}", confirmed.stderr);
+    let mut store = Store::open(&world.data_dir).unwrap().as_staff("Mai");
+    let now = chrono::Utc::now();
+    let id = lan.as_str().into();
+    // The reply first: it takes the draft with it.
+    store.enqueue_reply(&id, "Dạ còn ạ", now).unwrap();
+    store.save_draft(&id, "Dạ shop gửi chị").unwrap();
+    let label = store.create_label("đã chốt", None, now).unwrap();
+    store.set_label(&id, label.id, true, now).unwrap();
+    store
+        .add_note(&id, "Khách quen, giao giờ hành chính", now)
+        .unwrap();
+    (world, lan)
+}
+
+#[tokio::test]
+async fn a_shop_moves_to_postgres_every_row_counted_and_a_second_run_adds_nothing() {
+    let Some((_, url)) = fresh_database().await else {
+        return;
+    };
+    let (world, _lan) = a_shop_with_history().await;
+    let database = world.data_dir.join("pagedesk.db");
+    let run = world.pagedesk(&["migrate", "--to", &url]).await;
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("counted on both sides"),
+        "{}",
+        run.stdout
+    );
+    let sqlite = rusqlite::Connection::open(&database).unwrap();
+    let sqlite_count = |table: &str| -> i64 {
+        sqlite
+            .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
+    };
+    let mut copied = Vec::new();
+    for table in copy::TABLES {
+        let (rows, there) = (sqlite_count(table), count(&url, table).await);
+        assert_eq!(there, rows, "{table}");
+        if rows > 0 {
+            copied.push(*table);
+        }
+    }
+    for table in [
+        "conversations",
+        "messages",
+        "outbox",
+        "drafts",
+        "labels",
+        "conversation_labels",
+        "customer_notes",
+        "orders",
+        "order_lines",
+        "order_events",
+    ] {
+        assert!(
+            copied.contains(&table),
+            "{table} had rows to copy: {copied:?}"
+        );
+    }
+    let text: String = common::postgres::client(&url)
+        .await
+        .query_one("SELECT text FROM drafts", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(text, "Dạ shop gửi chị", "Vietnamese text as typed");
+    // Again: nothing twice, the history without a key of its own included.
+    let again = world.pagedesk(&["migrate", "--to", &url]).await;
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    for table in copy::TABLES {
+        assert_eq!(
+            count(&url, table).await,
+            sqlite_count(table),
+            "{table} twice"
+        );
+    }
+    // A row made in PostgreSQL since is numbered after the copied ones.
+    let client = common::postgres::client(&url).await;
+    client
+        .execute(
+            "INSERT INTO labels (name, name_key, colour, created_by, created_at)
+             VALUES ('giao lỗi', 'giao lỗi', 'red', 'Lan', 0)",
+            &[],
+        )
+        .await
+        .unwrap();
+    let third = world.pagedesk(&["migrate", "--to", &url]).await;
+    assert_eq!(third.code, 0, "{}", third.stderr);
+    assert!(
+        third.stdout.contains("written there since"),
+        "{}",
+        third.stdout
+    );
+}
+
+#[tokio::test]
+async fn migrate_is_refused_while_a_pagedesk_uses_the_data_dir_and_changes_nothing() {
+    let Some((_, url)) = fresh_database().await else {
+        return;
+    };
+    let (world, _lan) = TestWorld::with_a_buyer("interval = \"1s\"").await;
+    let service = Service::start(&world);
+    let start = std::time::Instant::now();
+    while !service.leads() {
+        assert!(start.elapsed().as_secs() < 10, "the service did not start");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let run = world.pagedesk(&["migrate", "--to", &url]).await;
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("stop it first"), "{}", run.stderr);
+    let tables: i64 = common::postgres::client(&url)
+        .await
+        .query_one(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(tables, 0, "nothing was made in PostgreSQL");
+    service.stops_cleanly(&world, libc::SIGTERM).await;
+    let run = world.pagedesk(&["migrate", "--to", &url]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+#[tokio::test]
+async fn the_password_comes_from_the_environment_or_pgpass_never_the_url_and_is_never_said() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some((server, _)) = fresh_database().await else {
+        return;
+    };
+    let Some(url) = server.tcp_url("secret", "secret_shop", "sslmode=disable") else {
+        return;
+    };
+    let password = "mật-khẩu-7421";
+    server
+        .admin(&format!(
+            "DO $$ BEGIN
+                 IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'secret') THEN
+                     CREATE ROLE secret LOGIN PASSWORD '{password}';
+                 END IF;
+             END $$;"
+        ))
+        .await;
+    server
+        .admin("CREATE DATABASE secret_shop OWNER secret")
+        .await;
+    let (world, _lan) = TestWorld::with_a_buyer("").await;
+    let in_url = url.replace("secret@", &format!("secret:{password}@"));
+    let refused = world.pagedesk(&["migrate", "--to", &in_url]).await;
+    assert_ne!(refused.code, 0);
+    assert!(refused.stderr.contains("PGPASSWORD"), "{}", refused.stderr);
+    let wrong = world
+        .command(&["migrate", "--to", &url])
+        .env("PGPASSWORD", "đoán-bừa-123")
+        .output()
+        .await
+        .unwrap();
+    let wrong = common::Run::from(wrong);
+    assert_ne!(wrong.code, 0);
+    assert!(
+        wrong.stderr.contains("secret@127.0.0.1") && wrong.stderr.contains("password"),
+        "names where and why: {}",
+        wrong.stderr
+    );
+    for run in [&refused, &wrong] {
+        assert!(!run.stderr.contains(password) && !run.stderr.contains("đoán-bừa"));
+    }
+    let log = std::fs::read_to_string(world.data_dir.join("pagedesk.log")).unwrap();
+    assert!(
+        !log.contains(password) && !log.contains("đoán-bừa"),
+        "{log}"
+    );
+    // From the environment, through PAGEDESK_DATABASE_URL as a service's unit would give it.
+    let from_env = world
+        .command(&["migrate"])
+        .env("PAGEDESK_DATABASE_URL", &url)
+        .env("PGPASSWORD", password)
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(from_env.status.code(), Some(0), "{from_env:?}");
+    // From a .pgpass file, owner-only as libpq wants it.
+    let dir = tempfile::tempdir().unwrap();
+    let pgpass = dir.path().join("pgpass");
+    std::fs::write(
+        &pgpass,
+        format!("127.0.0.1:*:secret_shop:secret:{password}\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let from_file = world
+        .command(&["migrate", "--to", &url])
+        .env("PGPASSFILE", &pgpass)
+        .env_remove("PGPASSWORD")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(from_file.status.code(), Some(0), "{from_file:?}");
+}
+
+#[tokio::test]
+async fn a_database_down_or_without_tls_when_required_is_named_with_its_cause() {
+    let Some((server, url)) = fresh_database().await else {
+        return;
+    };
+    let (world, _lan) = TestWorld::with_a_buyer("").await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let down = world
+        .pagedesk(&[
+            "migrate",
+            "--to",
+            &format!("postgres://shop@127.0.0.1:{closed}/shop"),
+        ])
+        .await;
+    assert_ne!(down.code, 0);
+    assert!(
+        down.stderr.contains(&format!(
+            "cannot reach PostgreSQL at shop@127.0.0.1:{closed}/shop"
+        )) && down.stderr.to_lowercase().contains("refused"),
+        "{}",
+        down.stderr
+    );
+    let database = url.rsplit_once('/').unwrap().1.split('?').next().unwrap();
+    if let Some(tls) = server.tcp_url("pagedesk", database, "sslmode=require") {
+        // The tests' server has no TLS: required, it is refused, not fallen back from.
+        let refused = world.pagedesk(&["migrate", "--to", &tls]).await;
+        assert_ne!(refused.code, 0);
+        assert!(
+            refused.stderr.contains("PostgreSQL at pagedesk@127.0.0.1"),
+            "{}",
+            refused.stderr
+        );
+        assert_eq!(
+            common::postgres::client(&url)
+                .await
+                .query_one(
+                    "SELECT COUNT(*) FROM information_schema.tables
+                     WHERE table_schema = current_schema()",
+                    &[]
+                )
+                .await
+                .unwrap()
+                .get::<_, i64>(0),
+            0
+        );
+    }
+    // Another program's database is not written into.
+    common::postgres::client(&url)
+        .await
+        .batch_execute("CREATE TABLE invoices (id BIGINT)")
+        .await
+        .unwrap();
+    let foreign = world.pagedesk(&["migrate", "--to", &url]).await;
+    assert_ne!(foreign.code, 0);
+    assert!(
+        foreign.stderr.contains("give pagedesk an empty database"),
+        "{}",
+        foreign.stderr
+    );
+}
