@@ -567,6 +567,12 @@ impl Config {
 /// The login name of this process's user, from the user database (`/etc/passwd`, or NSS):
 /// a service or `su -c` may start pagedesk without `USER` or `LOGNAME`.
 pub(crate) fn login_name() -> Option<String> {
+    // SAFETY: getuid has no preconditions and cannot fail.
+    user_name(unsafe { libc::getuid() })
+}
+
+/// The login name of user `uid`, from the user database.
+pub(crate) fn user_name(uid: libc::uid_t) -> Option<String> {
     let mut record: libc::passwd = unsafe { std::mem::zeroed() };
     let mut buffer = vec![0 as libc::c_char; 16 * 1024];
     let mut found: *mut libc::passwd = std::ptr::null_mut();
@@ -574,7 +580,7 @@ pub(crate) fn login_name() -> Option<String> {
     // strings `record` points at live in `buffer`, read below before it is dropped.
     let status = unsafe {
         libc::getpwuid_r(
-            libc::getuid(),
+            uid,
             &mut record,
             buffer.as_mut_ptr(),
             buffer.len(),
@@ -593,9 +599,11 @@ impl Config {
     /// Who is using pagedesk: `staff = "…"` in the config, else `PAGEDESK_STAFF` (several
     /// staff sharing one login set it in their own environment), else the `[[staff]]` entry
     /// for the login name, else the login name (from the environment, else the user database).
+    /// Under `sudo -u pagedesk` (staff opening the server's inbox as the service's user), the
+    /// login is the one sudo was run from.
     pub fn staff_name(&self) -> String {
         let given = |name: &str| !name.trim().is_empty();
-        let login = ["USER", "LOGNAME"]
+        let login = ["SUDO_USER", "USER", "LOGNAME"]
             .into_iter()
             .find_map(|name| std::env::var(name).ok())
             .filter(|name| given(name))
@@ -823,7 +831,26 @@ mod tests {
 
     #[test]
     fn the_example_config_parses() {
-        let config = Config::parse(include_str!("../config.example.toml")).unwrap();
+        let example = include_str!("../config.example.toml");
+        let config = Config::parse(example).unwrap();
+        assert!(config.pages.is_empty(), "no made-up page is synced");
+        // Its pages, uncommented as staff fill them in by hand.
+        let start = example.find("# [[pages]]").unwrap();
+        let end = example.find("[attachments]").unwrap();
+        let uncommented: Vec<&str> = example[start..end]
+            .lines()
+            .map(|line| match line.strip_prefix("# ") {
+                Some(setting) if setting.starts_with("[[") || setting.contains(" = ") => setting,
+                _ => line,
+            })
+            .collect();
+        let pages = format!(
+            "{}{}\n{}",
+            &example[..start],
+            uncommented.join("\n"),
+            &example[end..]
+        );
+        let config = Config::parse(&pages).unwrap();
         assert_eq!(config.pages.len(), 2);
         assert!(config.quick_replies.len() >= 4);
         assert_eq!(config.sync.spam_delay, Duration::from_secs(300));

@@ -18,3 +18,11 @@ pub mod sync;
 pub mod text;
 pub mod ui;
 pub mod webhook;
+
+/// This pagedesk's version and the commit it was built from, as `--version` says it.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("PAGEDESK_COMMIT"),
+    ")"
+);

@@ -32,11 +32,26 @@ pub use orders::CSV_COLUMNS as ORDER_CSV_COLUMNS;
 use output::local_time;
 pub use startup::{build_engine, open_inbox, open_store, secure_data_dir, start_log};
 
+/// The environment pagedesk reads, for `--help` and the manual page.
+const ENVIRONMENT: &str = "Environment:
+  PAGEDESK_CONFIG        the config file (as --config)
+  PAGEDESK_DATA_DIR      the data directory (as --data-dir)
+  PAGEDESK_STAFF         who you are, for staff sharing one login
+  PAGEDESK_LOG           the log's level: error, warn, info (default), debug, trace, or parts
+                         with levels (pagedesk=debug,hyper=warn)
+  PAGEDESK_LOG_STDERR    1: the log's lines on standard error too (for the journal)
+  PAGEDESK_MIN_FREE_MB   how much free disk is \"nearly full\" (default 100)
+  PAGEDESK_DATABASE_URL  PostgreSQL's URL for `pagedesk migrate` (as --to)
+  PGPASSWORD, PGPASSFILE PostgreSQL's password, or the .pgpass file it is in
+  SUDO_USER              under sudo -u, the login staff are known by
+  NO_COLOR               no colours in the inbox";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "pagedesk",
-    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("PAGEDESK_COMMIT"), ")"),
-    about = "A terminal inbox for Facebook Pages, Spam folder included"
+    version = crate::VERSION,
+    about = "A terminal inbox for Facebook Pages, Spam folder included",
+    after_long_help = ENVIRONMENT
 )]
 pub struct Cli {
     /// The config file (pages, tokens, sync settings).
@@ -216,8 +231,9 @@ enum Command {
     },
     /// Print the shell's completions for pagedesk (bash, zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
-    /// Print pagedesk's manual page (roff), for `man`.
-    Man,
+    /// Print pagedesk's manual page (roff), for `man`; with DIR, write it there with a page
+    /// for each command (pagedesk-serve.1 …), making DIR if missing.
+    Man { dir: Option<PathBuf> },
     /// Connect your Pages: reads a user access token on standard input, lists the pages you can
     /// message and writes them, with their page tokens, into the config.
     Connect {
@@ -351,7 +367,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         out!("{}", String::from_utf8_lossy(&completions).trim_end());
         return Ok(ExitCode::SUCCESS);
     }
-    if let Command::Man = command {
+    if let Command::Man { dir: Some(dir) } = command {
+        std::fs::create_dir_all(dir)?;
+        clap_mangen::generate_to(<Cli as clap::CommandFactory>::command(), dir)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Command::Man { dir: None } = command {
         let mut page = Vec::new();
         clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut page)?;
         out!("{}", String::from_utf8_lossy(&page).trim_end());
@@ -669,7 +690,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Restore { .. }
         | Command::Migrate { .. }
         | Command::Completions { .. }
-        | Command::Man => {
+        | Command::Man { .. } => {
             unreachable!("handled above")
         }
         Command::Emulator { .. } | Command::Demo | Command::Connect { .. } => {
@@ -711,6 +732,13 @@ fn restore(tr: Tr, data_dir: &Path, file: &Path) -> Result<ExitCode> {
     let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S").to_string();
     match crate::store::backup::restore(data_dir, file, &stamp) {
         Ok(restored) => {
+            tracing::info!(
+                from = %file.display(),
+                conversations = restored.copied.conversations,
+                messages = restored.copied.messages,
+                kept_aside = ?restored.kept_aside,
+                "restored"
+            );
             let files = [S::CliRestoredFile, S::CliRestoredFiles];
             out!(
                 "{}",

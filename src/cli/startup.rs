@@ -72,8 +72,13 @@ pub fn start_log(data_dir: &Path, also: LogAlso) -> Option<Log> {
         }
     };
     let (writer, guard) = tracing_appender::non_blocking(file);
-    let filter = tracing_subscriber::EnvFilter::try_from_env("PAGEDESK_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let asked = std::env::var("PAGEDESK_LOG").ok();
+    let understood = asked
+        .as_deref()
+        .filter(|asked| log_levels_understood(asked));
+    let filter = understood
+        .and_then(|asked| tracing_subscriber::EnvFilter::try_new(asked).ok())
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new("info"));
     let repeats = Repeats::default();
     // The journal stamps the lines itself.
     let to_journal = also == LogAlso::StderrIfAsked
@@ -95,6 +100,12 @@ pub fn start_log(data_dir: &Path, also: LogAlso) -> Option<Log> {
         .with(journal)
         .try_init()
         .ok()?;
+    if let Some(asked) = asked.as_deref().filter(|_| understood.is_none()) {
+        tracing::warn!(
+            asked = %asked,
+            "PAGEDESK_LOG is not a level (error, warn, info, debug, trace, off) nor parts with levels (pagedesk=debug,hyper=warn): logging at info"
+        );
+    }
     let summing = repeats.clone();
     // Ends with the process; a window is summed up at most 5 s after it is over. Without the
     // thread, what was counted is summed up at exit.
@@ -110,6 +121,22 @@ pub fn start_log(data_dir: &Path, also: LogAlso) -> Option<Log> {
         repeats,
         _writer: guard,
     })
+}
+
+/// Whether `PAGEDESK_LOG` reads as levels: each directive a level, or a part with one (`part=
+/// level`). A bare word is a part with every level to tracing, so a misspelt level (`verbose`,
+/// `warning`) would log nothing at all, silently.
+fn log_levels_understood(asked: &str) -> bool {
+    const LEVELS: [&str; 6] = ["error", "warn", "info", "debug", "trace", "off"];
+    let level = |word: &str| LEVELS.contains(&word.trim().to_ascii_lowercase().as_str());
+    !asked.trim().is_empty()
+        && asked
+            .split(',')
+            .all(|directive| match directive.rsplit_once('=') {
+                Some((part, wanted)) => !part.trim().is_empty() && level(wanted),
+                None => level(directive),
+            })
+        && tracing_subscriber::EnvFilter::try_new(asked).is_ok()
 }
 
 /// The running log. Dropped at exit, it sums up the warnings still being counted, then writes

@@ -81,23 +81,20 @@ pub(crate) fn hold_exclusive(data_dir: &Path) -> Result<File> {
     Ok(lock)
 }
 
-/// `database` checked (SQLite's integrity check, a schema this pagedesk knows), and counted.
-fn check(database: &Path) -> Result<Copied> {
-    let about = about_copy(database);
-    let conn =
-        Connection::open_with_flags(database, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(about)?;
+/// The database `conn` (read from `path`) checked (SQLite's integrity check, a schema this
+/// pagedesk knows), and counted.
+fn check(conn: &Connection, path: &Path) -> Result<Copied> {
+    let about = about_copy(path);
     let verdict: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .map_err(about)?;
     if verdict != "ok" {
         return Err(StoreError::Damaged {
-            path: database.to_owned(),
+            path: path.to_owned(),
             why: verdict,
         });
     }
-    let found: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(about)?;
+    let found = schema_version(conn, path)?;
     let known = super::schema::MIGRATIONS.len() as i64;
     if found > known {
         return Err(StoreError::TooNew { found, known });
@@ -121,10 +118,16 @@ fn check(database: &Path) -> Result<Copied> {
         conversations: count("conversations")?,
         messages: count("messages")?,
         orders: count("orders")?,
-        bytes: std::fs::metadata(database).map(|m| m.len()).unwrap_or(0),
+        bytes: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
         files: 0,
         files_in: PathBuf::new(),
     })
+}
+
+/// The schema version of the database `conn` (read from `path`).
+fn schema_version(conn: &Connection, path: &Path) -> Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(about_copy(path))
 }
 
 /// A database failure of the copy at `path`, said about that file, not the database in use.
@@ -135,22 +138,31 @@ fn about_copy(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + Copy + '_
     }
 }
 
-/// Whether the database at `path` is a pagedesk's: a schema version, and its conversations.
-fn is_pagedesks(path: &Path) -> Result<bool> {
-    let about = about_copy(path);
-    let conn =
-        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(about)?;
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(about)?;
-    let conversations: bool = conn
-        .query_row(
-            "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'conversations'",
-            [],
-            |r| r.get(0),
-        )
-        .map_err(about)?;
-    Ok(version >= 1 && conversations)
+/// Whether the database `conn` (read from `path`) is exactly what pagedesk's migrations make
+/// at its version: its tables, indexes, triggers and views, each as created. A backup is
+/// staff's to carry around and may have been changed: a trigger added there (sending replies
+/// to another buyer) or a table swapped for a view would run in every pagedesk after it.
+fn is_as_pagedesk_made_it(conn: &Connection, path: &Path) -> Result<bool> {
+    let version = schema_version(conn, path)?;
+    if version < 1 || version > super::schema::MIGRATIONS.len() as i64 {
+        return Ok(false);
+    }
+    let made = Connection::open_in_memory()?;
+    for migration in &super::schema::MIGRATIONS[..version as usize] {
+        made.execute_batch(migration)?;
+    }
+    let schema = |conn: &Connection| -> rusqlite::Result<Vec<(String, String, String)>> {
+        conn.prepare("SELECT type, name, COALESCE(sql, '') FROM sqlite_master ORDER BY type, name")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, String>(2)?)))?
+            .map(|row| row.map(|(kind, name, sql)| (kind, name, words_of(&sql))))
+            .collect()
+    };
+    Ok(schema(conn).map_err(about_copy(path))? == schema(&made)?)
+}
+
+/// SQL with its spacing made even, for comparing what two databases were created with.
+fn words_of(sql: &str) -> String {
+    sql.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// `VACUUM INTO` a new owner-only file at `to`, through `conn`.
@@ -170,18 +182,58 @@ fn vacuum_into(conn: &Connection, to: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The database at `path` opened to be read, never through a link.
+fn open_to_read(path: &Path) -> Result<Connection> {
+    Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NOFOLLOW,
+    )
+    .map_err(about_copy(path))
+}
+
 impl Store {
     /// Writes a consistent copy of the database to `to`, a new file readable by its owner
     /// only, while inboxes and the service go on; checks the copy before saying what it holds.
+    /// Nothing is left at `to` when it fails.
     pub fn backup(&self, to: &Path) -> Result<Copied> {
+        // SQLite treats files named after the database as its own (a journal it deletes).
+        let named_as_ours = to
+            .file_name()
+            .is_some_and(|name| name.to_string_lossy().starts_with(DATABASE_FILE));
+        if named_as_ours
+            && to
+                .parent()
+                .is_some_and(|dir| same_file(dir, &self.data_dir))
+        {
+            return Err(StoreError::Copy {
+                path: to.to_owned(),
+                why: std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    "the data directory's own database files are there",
+                ),
+            });
+        }
         vacuum_into(&self.conn, to)?;
-        let mut copied = check(to).inspect_err(|_| {
-            let _ = std::fs::remove_file(to);
-        })?;
-        let copy = Connection::open(to).map_err(about_copy(to))?;
-        copied.files_in = files_beside(to);
-        copied.files = copy_unsent_files(&copy, &copied.files_in)?;
+        let copied = open_to_read(to)
+            .and_then(|copy| {
+                let mut copied = check(&copy, to)?;
+                copied.files_in = files_beside(to);
+                copied.files = copy_unsent_files(&copy, &copied.files_in)?;
+                Ok(copied)
+            })
+            .inspect_err(|_| {
+                let _ = std::fs::remove_file(to);
+            })?;
         Ok(copied)
+    }
+}
+
+/// Whether `a` and `b` are the same file (or folder), however they are named.
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
     }
 }
 
@@ -192,17 +244,51 @@ fn files_beside(backup: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// A folder readable by its owner only (made if missing).
-fn private_folder(path: &Path) -> Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(path)
-        .map_err(|source| StoreError::Copy {
-            path: path.to_owned(),
-            why: source,
-        })
+/// A folder readable by its owner only: made now, or `fresh` refused if one is there (a
+/// folder another user made, or a link, would receive customers' files).
+fn private_folder(path: &Path, fresh: bool) -> Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+    let refused = |why: std::io::Error| StoreError::Copy {
+        path: path.to_owned(),
+        why,
+    };
+    match std::fs::DirBuilder::new().mode(0o700).create(path) {
+        Ok(()) => Ok(()),
+        Err(error) if fresh || error.kind() != std::io::ErrorKind::AlreadyExists => {
+            Err(refused(error))
+        }
+        Err(error) => {
+            let found = std::fs::symlink_metadata(path).map_err(refused)?;
+            // SAFETY: geteuid has no preconditions and cannot fail.
+            let mine = found.uid() == unsafe { libc::geteuid() };
+            match found.is_dir() && mine && found.mode() & 0o077 == 0 {
+                true => Ok(()),
+                false => Err(refused(error)),
+            }
+        }
+    }
+}
+
+/// A content hash as pagedesk writes it (lowercase hex SHA-256): the only name a kept file
+/// gets, never a path of its own.
+fn is_hash(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// The bytes of the regular file at `path` (never through a link), if their hash is `sha256`.
+fn read_if_same(path: &Path, sha256: &str) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).ok()?;
+    (crate::files::sha256_hex(&bytes) == sha256).then_some(bytes)
 }
 
 /// The files attached to replies not sent yet (drafts', and replies' waiting or failed), by
@@ -219,18 +305,18 @@ fn unsent_files(conn: &Connection) -> Result<Vec<(String, String)>> {
     Ok(files)
 }
 
-/// Copies the unsent files the database `conn` names into `folder`, each under its hash, owner
-/// only; one no longer there is left out (its reply says so when sent). How many were copied.
+/// Copies the unsent files the database `conn` names into `folder` (made now), each under its
+/// hash, owner only; one no longer there as it was attached is left out (its reply says so
+/// when sent). How many were copied.
 fn copy_unsent_files(conn: &Connection, folder: &Path) -> Result<usize> {
     let files = unsent_files(conn)?;
     if files.is_empty() {
         return Ok(0);
     }
-    private_folder(folder)?;
+    private_folder(folder, true)?;
     let mut copied = 0;
     for (path, sha256) in files {
-        // The hash names the copy: it is hex, never a path of its own.
-        if !sha256.chars().all(|c| c.is_ascii_hexdigit()) {
+        if !is_hash(&sha256) {
             continue;
         }
         let target = folder.join(&sha256);
@@ -238,32 +324,34 @@ fn copy_unsent_files(conn: &Connection, folder: &Path) -> Result<usize> {
             copied += 1;
             continue;
         }
-        let Ok(bytes) = std::fs::read(&path) else {
+        let Some(bytes) = read_if_same(Path::new(&path), &sha256) else {
             continue;
         };
-        let mut file = new_private_file(&target).map_err(|source| StoreError::Copy {
-            path: target.clone(),
-            why: source,
-        })?;
-        file.write_all(&bytes).map_err(|source| StoreError::Copy {
-            path: target.clone(),
-            why: source,
-        })?;
+        new_private_file(&target)
+            .and_then(|mut file| file.write_all(&bytes))
+            .map_err(|source| StoreError::Copy {
+                path: target.clone(),
+                why: source,
+            })?;
         copied += 1;
     }
     Ok(copied)
 }
 
 /// Brings back the backup's unsent files (in `from`) that are no longer where the restored
-/// database `conn` says: into `into`, the rows pointed there. How many.
+/// database `conn` says: into `into`, the rows pointed there. Only a file whose content is the
+/// hash its row names is brought, under that hash: a row cannot name where a file goes. How
+/// many.
 fn bring_back_files(conn: &Connection, from: &Path, into: &Path) -> Result<usize> {
     let mut brought = 0;
     for (path, sha256) in unsent_files(conn)? {
-        let kept = from.join(&sha256);
-        if Path::new(&path).exists() || !kept.is_file() {
+        if !is_hash(&sha256) || Path::new(&path).exists() {
             continue;
         }
-        private_folder(into)?;
+        let Some(bytes) = read_if_same(&from.join(&sha256), &sha256) else {
+            continue;
+        };
+        private_folder(into, false)?;
         // Its extension kept: the kind of file Facebook is told is read from it.
         let extension = Path::new(&path)
             .extension()
@@ -273,11 +361,7 @@ fn bring_back_files(conn: &Connection, from: &Path, into: &Path) -> Result<usize
             Some(extension) => into.join(format!("{sha256}.{extension}")),
             None => into.join(&sha256),
         };
-        if !target.exists() {
-            let bytes = std::fs::read(&kept).map_err(|source| StoreError::Copy {
-                path: kept.clone(),
-                why: source,
-            })?;
+        if read_if_same(&target, &sha256).is_none() {
             new_private_file(&target)
                 .and_then(|mut file| file.write_all(&bytes))
                 .map_err(|source| StoreError::Copy {
@@ -318,57 +402,113 @@ pub struct Restored {
     pub kept_aside: Option<PathBuf>,
 }
 
-/// Puts the backup `from` back as the database of `data_dir`: checked first; refused while any
-/// pagedesk uses the data directory; the database it replaces kept aside, whole, beside it.
+/// The name a restore writes the incoming database under before it takes the database's place.
+const INCOMING: &str = "restoring";
+
+/// Puts the backup `from` back as the database of `data_dir`: checked first (sound, and made
+/// by pagedesk's migrations alone); refused while any pagedesk uses the data directory; the
+/// database it replaces kept aside, whole, beside it. The new database takes the old one's
+/// place in one rename: killed at any moment, the data directory has one or the other, and
+/// the one replaced is aside.
 pub fn restore(data_dir: &Path, from: &Path, stamp: &str) -> Result<Restored> {
-    check(from)?;
-    // An empty file or another program's database checks as sound: it is no pagedesk backup.
-    if !is_pagedesks(from)? {
+    let database = data_dir.join(DATABASE_FILE);
+    // The database in use itself, under another name.
+    if same_file(from, &database) {
         return Err(StoreError::Damaged {
             path: from.to_owned(),
-            why: "not a pagedesk database".to_owned(),
+            why: "it is the database in use, not a backup".to_owned(),
+        });
+    }
+    // Read through one connection, from the check to the copy: a file put in its place after
+    // the check is never read.
+    let backup = open_to_read(from)?;
+    let mut copied = check(&backup, from)?;
+    // An empty file or another program's database checks as sound: it is no pagedesk backup.
+    if !is_as_pagedesk_made_it(&backup, from)? {
+        return Err(StoreError::Damaged {
+            path: from.to_owned(),
+            why: "not a pagedesk database as pagedesk made it".to_owned(),
         });
     }
     let lock = hold_exclusive(data_dir)?;
-    let database = data_dir.join(DATABASE_FILE);
-    let mut kept_aside = None;
-    if database.exists() {
-        // Whole, with what its write-ahead log still holds.
-        let aside = free_name(data_dir, &format!("{DATABASE_FILE}.before-restore-{stamp}"));
-        vacuum_into(&Connection::open(&database)?, &aside)?;
-        for suffix in ["", "-wal", "-shm"] {
-            let file = data_dir.join(format!("{DATABASE_FILE}{suffix}"));
-            if let Err(error) = std::fs::remove_file(&file)
-                && error.kind() != std::io::ErrorKind::NotFound
-            {
-                return Err(StoreError::Copy {
-                    path: file,
-                    why: error,
-                });
-            }
-        }
-        kept_aside = Some(aside);
+    remove_incoming_left_behind(data_dir);
+    let incoming = data_dir.join(format!("{DATABASE_FILE}.{INCOMING}-{}", std::process::id()));
+    vacuum_into(&backup, &incoming)?;
+    drop(backup);
+    if let Err(error) = open_to_read(&incoming).and_then(|conn| check(&conn, &incoming)) {
+        let _ = std::fs::remove_file(&incoming);
+        return Err(error);
     }
-    let copy = |source| StoreError::Copy {
-        path: database.clone(),
-        why: source,
+    let kept_aside = match database.exists() {
+        true => Some(put_aside(data_dir, stamp).inspect_err(|_| {
+            let _ = std::fs::remove_file(&incoming);
+        })?),
+        false => None,
     };
-    let mut restored = new_private_file(&database).map_err(copy)?;
-    let bytes = std::fs::read(from).map_err(|source| StoreError::Copy {
-        path: from.to_owned(),
-        why: source,
+    // Its write-ahead log goes first: an old log beside the new database would be read into it.
+    for suffix in ["-wal", "-shm"] {
+        let file = data_dir.join(format!("{DATABASE_FILE}{suffix}"));
+        if let Err(error) = std::fs::remove_file(&file)
+            && error.kind() != std::io::ErrorKind::NotFound
+        {
+            return Err(StoreError::Copy {
+                path: file,
+                why: error,
+            });
+        }
+    }
+    std::fs::rename(&incoming, &database).map_err(|why| StoreError::Copy {
+        path: database.clone(),
+        why,
     })?;
-    restored.write_all(&bytes).map_err(copy)?;
-    restored.sync_all().map_err(copy)?;
-    let mut copied = check(&database)?;
+    if let Ok(dir) = File::open(data_dir) {
+        let _ = dir.sync_all();
+    }
     copied.files_in = data_dir.join("restored-files");
-    copied.files = bring_back_files(
-        &Connection::open(&database)?,
-        &files_beside(from),
-        &copied.files_in,
-    )?;
+    let restored = Connection::open(&database)?;
+    copied.files = bring_back_files(&restored, &files_beside(from), &copied.files_in)?;
     drop(lock);
     Ok(Restored { copied, kept_aside })
+}
+
+/// A restore's incoming database left by one that was killed (none runs now: the data
+/// directory is this process's alone).
+fn remove_incoming_left_behind(data_dir: &Path) {
+    let prefix = format!("{DATABASE_FILE}.{INCOMING}-");
+    if let Ok(entries) = std::fs::read_dir(data_dir) {
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+/// The data directory's database put aside, whole: copied into one file when it reads, else
+/// (damaged: the reason to restore) moved aside as it is, with its write-ahead log.
+fn put_aside(data_dir: &Path, stamp: &str) -> Result<PathBuf> {
+    let database = data_dir.join(DATABASE_FILE);
+    let aside = free_name(data_dir, &format!("{DATABASE_FILE}.before-restore-{stamp}"));
+    let copied = Connection::open_with_flags(&database, OpenFlags::SQLITE_OPEN_READ_WRITE)
+        .map_err(StoreError::from)
+        .and_then(|conn| vacuum_into(&conn, &aside));
+    if copied.is_ok() {
+        return Ok(aside);
+    }
+    let moved = |from: &Path, to: &Path| {
+        std::fs::rename(from, to).map_err(|why| StoreError::Copy {
+            path: to.to_owned(),
+            why,
+        })
+    };
+    let wal = data_dir.join(format!("{DATABASE_FILE}-wal"));
+    if wal.exists() {
+        let mut aside_wal = aside.as_os_str().to_owned();
+        aside_wal.push("-wal");
+        moved(&wal, Path::new(&aside_wal))?;
+    }
+    moved(&database, &aside)?;
+    Ok(aside)
 }
 
 /// Before a migration changes the schema of the database at `database` (at version `from`):
@@ -377,9 +517,36 @@ pub fn restore(data_dir: &Path, from: &Path, stamp: &str) -> Result<Restored> {
 pub(super) fn copy_before_migration(conn: &Connection, database: &Path) -> Result<PathBuf> {
     let partial =
         database.with_file_name(format!("{DATABASE_FILE}.copying-{}", std::process::id()));
+    remove_copies_of_the_dead(database);
     let _ = std::fs::remove_file(&partial);
     vacuum_into(conn, &partial)?;
     Ok(partial)
+}
+
+/// Copies made before a migration by pagedesks that were killed making them: each the size of
+/// the database, and a service restarted every few seconds would fill the disk with them.
+fn remove_copies_of_the_dead(database: &Path) {
+    let dir = database.parent().unwrap_or(Path::new("."));
+    let prefix = format!("{DATABASE_FILE}.copying-");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<libc::pid_t>().ok())
+        else {
+            continue;
+        };
+        // SAFETY: kill(2) with signal 0 only asks whether the process is there.
+        let alive = unsafe { libc::kill(pid, 0) } == 0
+            || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+        if !alive {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// The copy made before migrating from version `from`, in place as the one copy kept; an older
@@ -432,7 +599,12 @@ mod tests {
         let store = Store::open(dir.path()).unwrap();
         let nowhere = dir.path().join("no-such-folder").join("copy.db");
         let error = store.backup(&nowhere).unwrap_err().to_string();
-        assert!(error.contains("no-such-folder"), "{error}");
+        assert!(
+            error.contains("no-such-folder") && error.contains("its folder does not exist"),
+            "{error}"
+        );
+        let error = store.backup(dir.path()).unwrap_err().to_string();
+        assert!(error.contains("name a new file"), "a folder given: {error}");
         let damaged = dir.path().join("damaged.db");
         std::fs::write(
             &damaged,

@@ -54,7 +54,9 @@ pub enum StoreError {
     #[error("database error: {}", sqlite_words(.0))]
     Sqlite(#[from] rusqlite::Error),
     #[error(
-        "the data directory {path} belongs to another user (uid {owner}): customers' messages are kept only in a directory of your own; pass --data-dir"
+        "the data directory {path} belongs to another user ({}): customers' messages are kept in a directory one user alone reads; run pagedesk as that user (sudo -u {} pagedesk …), or give a directory of your own with --data-dir",
+        owner_words(*.owner),
+        crate::config::user_name(*.owner).unwrap_or_else(|| owner.to_string())
     )]
     NotOwner { path: PathBuf, owner: u32 },
     #[error(
@@ -79,7 +81,7 @@ pub enum StoreError {
     NoLabel,
     #[error("the database {path} is damaged ({why}): it was not used")]
     Damaged { path: PathBuf, why: String },
-    #[error("cannot write the copy {path}: {why}")]
+    #[error("cannot write the copy {path}: {}", copy_io_words(.why))]
     Copy { path: PathBuf, why: std::io::Error },
     #[error("the copy {path}: {}", copy_words(.why))]
     CopyDatabase { path: PathBuf, why: rusqlite::Error },
@@ -93,7 +95,8 @@ pub enum StoreError {
     )]
     NoteTooLong,
     #[error(
-        "the database was written by a newer pagedesk (schema {found}, this one knows {known})"
+        "the database was written by a newer pagedesk (schema {found}; this one, {}, knows schema {known} and older): install that newer pagedesk again, or restore a backup taken before it",
+        crate::VERSION
     )]
     TooNew { found: i64, known: i64 },
 }
@@ -117,6 +120,34 @@ fn sqlite_words(error: &rusqlite::Error) -> String {
         }
         Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
             "the database file is damaged"
+        }
+        _ => return error.to_string(),
+    };
+    format!("{what} ({error})")
+}
+
+/// A user as `name (uid N)`, or `uid N` when the user database does not know them.
+fn owner_words(uid: u32) -> String {
+    match crate::config::user_name(uid) {
+        Some(name) => format!("{name}, uid {uid}"),
+        None => format!("uid {uid}"),
+    }
+}
+
+/// What a file system failure while writing a copy means, said with what to do.
+fn copy_io_words(error: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    let what = match error.kind() {
+        ErrorKind::NotFound => "its folder does not exist: make it first".to_owned(),
+        ErrorKind::AlreadyExists => {
+            "a file or folder of that name is there already: name a new file".to_owned()
+        }
+        ErrorKind::PermissionDenied => format!(
+            "{} may not write there: pick a folder this user owns",
+            crate::config::login_name().unwrap_or_else(|| "this user".to_owned())
+        ),
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded | ErrorKind::FileTooLarge => {
+            "its disk is full: free some space there; the database in use is untouched".to_owned()
         }
         _ => return error.to_string(),
     };

@@ -130,6 +130,8 @@ async fn a_backup_taken_while_the_service_syncs_and_inboxes_write_restores_only_
     let restored = world.pagedesk(&["restore", file.to_str().unwrap()]).await;
     assert_eq!(restored.code, 0, "{}", restored.stderr);
     assert_eq!(count(&database, "messages"), backed_up);
+    let log = std::fs::read_to_string(world.data_dir.join("pagedesk.log")).unwrap();
+    assert!(log.contains("restored from="), "the restore is in the log");
     assert_eq!(mode(&database), 0o600);
     let aside: Vec<_> = std::fs::read_dir(&world.data_dir)
         .unwrap()
@@ -174,8 +176,12 @@ async fn an_upgrade_keeps_a_copy_of_every_earlier_schema_before_changing_it() {
     // Schema 1 holds no conversations table yet (it is the first); each later one does.
     for version in 2..known {
         let dir = database_of_schema(version);
+        // A copy a pagedesk was killed making (a service restarted while it migrated).
+        let left = dir.path().join("pagedesk.db.copying-2147483646");
+        std::fs::write(&left, b"the size of the database").unwrap();
         let run = pagedesk_on(&world, dir.path(), &["conversations", "--json"]).await;
         assert_eq!(run.code, 0, "schema {version}: {}", run.stderr);
+        assert!(!left.exists(), "a dead pagedesk's copy is removed");
         let copy = dir.path().join(format!("pagedesk.db.schema-{version}"));
         assert!(
             run.stderr.contains(copy.to_str().unwrap()),
@@ -318,6 +324,24 @@ async fn completions_and_the_manual_come_from_the_commands_themselves() {
     assert_eq!(man.code, 0, "{}", man.stderr);
     assert!(man.stdout.contains(".TH pagedesk 1"), "{}", man.stdout);
     assert!(man.stdout.contains("backup") && man.stdout.contains("restore"));
+    assert!(
+        man.stdout.contains("PAGEDESK_LOG_STDERR"),
+        "the environment is in it"
+    );
+    // Installed as the README says: a page per command, the folder made if missing.
+    let pages = tempfile::tempdir().unwrap();
+    let man1 = pages.path().join("share/man/man1");
+    let written = world.pagedesk(&["man", man1.to_str().unwrap()]).await;
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    for page in [
+        "pagedesk.1",
+        "pagedesk-serve.1",
+        "pagedesk-backup.1",
+        "pagedesk-restore.1",
+    ] {
+        let text = std::fs::read_to_string(man1.join(page)).unwrap();
+        assert!(text.starts_with(".ie") || text.contains(".TH"), "{page}");
+    }
 }
 
 #[tokio::test]
@@ -502,6 +526,31 @@ async fn a_service_may_ask_for_its_log_on_standard_error_for_the_journal() {
 }
 
 #[tokio::test]
+async fn a_misspelt_log_level_is_said_in_the_log_and_info_is_kept_not_everything_lost() {
+    let world = TestWorld::start("").await;
+    for (asked, misspelt) in [("verbose", true), ("warning", true), ("WARN", false)] {
+        let log = world.data_dir.join("pagedesk.log");
+        let _ = std::fs::remove_file(&log);
+        let run = world
+            .command(&["sync", "--once"])
+            .env("PAGEDESK_LOG", asked)
+            .output()
+            .await
+            .unwrap();
+        assert_eq!(run.status.code(), Some(0), "{run:?}");
+        let written = std::fs::read_to_string(&log).unwrap_or_default();
+        assert_eq!(
+            written.contains("PAGEDESK_LOG is not a level"),
+            misspelt,
+            "{asked}: {written}"
+        );
+        if misspelt {
+            assert!(written.contains(&format!("asked={asked}")), "{written}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_file_that_is_no_pagedesk_backup_is_refused_and_the_database_kept() {
     let (world, _lan) = TestWorld::with_a_buyer("").await;
     let database = world.data_dir.join("pagedesk.db");
@@ -524,4 +573,167 @@ async fn a_file_that_is_no_pagedesk_backup_is_refused_and_the_database_kept() {
         );
         assert_eq!(count(&database, "messages"), before, "the database kept");
     }
+}
+
+/// A world with a buyer and a photo attached to a draft not sent yet, backed up into a folder
+/// of its own: the world, the backup, its folder.
+async fn backed_up_with_a_photo() -> (TestWorld, std::path::PathBuf, tempfile::TempDir) {
+    let (world, lan) = TestWorld::with_a_buyer("").await;
+    let photos = world.data_dir.parent().unwrap().join("photos");
+    std::fs::create_dir_all(&photos).unwrap();
+    let photo = photos.join("vay.png");
+    std::fs::write(&photo, b"\x89PNG\r\n\x1a\n the dress").unwrap();
+    let attached = pagedesk::files::OutgoingFile::check(&photo).unwrap();
+    Store::open(&world.data_dir)
+        .unwrap()
+        .as_staff("Mai")
+        .save_draft_files(&lan.as_str().into(), &[attached])
+        .unwrap();
+    let backups = tempfile::tempdir().unwrap();
+    let file = backups.path().join("copy.db");
+    let run = world.pagedesk(&["backup", file.to_str().unwrap()]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    std::fs::remove_file(&photo).unwrap();
+    (world, file, backups)
+}
+
+#[tokio::test]
+async fn a_crafted_backup_writes_nothing_outside_the_data_dir_and_brings_no_linked_file() {
+    let (world, file, backups) = backed_up_with_a_photo().await;
+    // A row whose "hash" is a path: the file it names, planted beside the backup, would be
+    // written where the path leads from the data directory's restored files.
+    std::fs::write(
+        backups.path().join("authorized_keys"),
+        b"ssh-ed25519 AAAA attacker",
+    )
+    .unwrap();
+    let conn = rusqlite::Connection::open(&file).unwrap();
+    conn.execute_batch(
+        "INSERT INTO draft_files (conversation_id, staff, position, path, name, mime_type,
+            kind, size, sha256)
+         SELECT conversation_id, staff, 1, '/gone/authorized_keys', 'k', mime_type, kind, size,
+            '../authorized_keys' FROM draft_files;",
+    )
+    .unwrap();
+    // The photo's kept copy swapped for a link to a secret.
+    let sha: String = conn
+        .query_row(
+            "SELECT sha256 FROM draft_files WHERE position = 0",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    drop(conn);
+    let secret = backups.path().join("shadow");
+    std::fs::write(&secret, b"root:$6$secret").unwrap();
+    std::fs::remove_file(files_beside(&file).join(&sha)).unwrap();
+    std::os::unix::fs::symlink(&secret, files_beside(&file).join(&sha)).unwrap();
+    let run = world.pagedesk(&["restore", file.to_str().unwrap()]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        !world.data_dir.join("authorized_keys").exists(),
+        "nothing written where a row's name leads"
+    );
+    let brought: Vec<_> = std::fs::read_dir(world.data_dir.join("restored-files"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(
+        brought.is_empty(),
+        "a linked file is not brought: {brought:?}"
+    );
+}
+
+fn files_beside(file: &std::path::Path) -> std::path::PathBuf {
+    std::path::PathBuf::from(format!("{}.files", file.display()))
+}
+
+#[tokio::test]
+async fn restore_refuses_the_database_in_use_and_a_schema_changed_by_hand() {
+    let (world, file, backups) = backed_up_with_a_photo().await;
+    let database = world.data_dir.join("pagedesk.db");
+    let before = count(&database, "messages");
+    let link = backups.path().join("link.db");
+    std::os::unix::fs::symlink(&database, &link).unwrap();
+    let roundabout = world.data_dir.join("../data/pagedesk.db");
+    for itself in [&database, &link, &roundabout] {
+        let run = world.pagedesk(&["restore", itself.to_str().unwrap()]).await;
+        assert_ne!(run.code, 0, "{itself:?}");
+        assert_eq!(
+            count(&database, "messages"),
+            before,
+            "{itself:?}: {}",
+            run.stderr
+        );
+    }
+    for change in [
+        // Replies sent to another buyer from then on.
+        "CREATE TRIGGER audit AFTER INSERT ON outbox BEGIN
+             UPDATE outbox SET recipient_id = 'someone else' WHERE message_id = new.message_id;
+         END;",
+        "DROP TABLE customer_notes; CREATE VIEW customer_notes AS SELECT 1 AS id;",
+        "DROP TABLE labels;",
+    ] {
+        let changed = backups.path().join("changed.db");
+        std::fs::copy(&file, &changed).unwrap();
+        rusqlite::Connection::open(&changed)
+            .unwrap()
+            .execute_batch(change)
+            .unwrap();
+        let run = world
+            .pagedesk(&["restore", changed.to_str().unwrap()])
+            .await;
+        assert_ne!(run.code, 0, "{change}");
+        assert!(run.stderr.contains("as pagedesk made it"), "{}", run.stderr);
+        assert_eq!(count(&database, "messages"), before);
+        std::fs::remove_file(&changed).unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_damaged_database_is_restored_over_kept_aside_as_it_was_and_leftovers_go() {
+    let (world, file, _backups) = backed_up_with_a_photo().await;
+    let database = world.data_dir.join("pagedesk.db");
+    // A restore killed earlier left its incoming copy; the database is damaged (why one
+    // restores).
+    let left = world.data_dir.join("pagedesk.db.restoring-999999");
+    std::fs::write(&left, b"half a database").unwrap();
+    let mut bytes = std::fs::read(&database).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle..middle + 4096].fill(0x5a);
+    std::fs::write(&database, &bytes).unwrap();
+    let run = world.pagedesk(&["restore", file.to_str().unwrap()]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!left.exists(), "a killed restore's leftover is removed");
+    assert_eq!(count(&database, "messages"), count(&file, "messages"));
+    let aside: Vec<_> = std::fs::read_dir(&world.data_dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().contains(".before-restore-"))
+        .collect();
+    assert_eq!(aside.len(), 1);
+    assert_eq!(std::fs::read(&aside[0]).unwrap(), bytes, "kept as it was");
+}
+
+#[tokio::test]
+async fn a_backup_into_a_files_folder_already_there_is_refused_and_leaves_nothing() {
+    let (world, lan) = TestWorld::with_a_buyer("").await;
+    let photo = world.data_dir.parent().unwrap().join("ao.png");
+    std::fs::write(&photo, b"\x89PNG\r\n\x1a\n a shirt").unwrap();
+    let attached = pagedesk::files::OutgoingFile::check(&photo).unwrap();
+    Store::open(&world.data_dir)
+        .unwrap()
+        .as_staff("Mai")
+        .save_draft_files(&lan.as_str().into(), &[attached])
+        .unwrap();
+    let backups = tempfile::tempdir().unwrap();
+    let file = backups.path().join("copy.db");
+    // A folder someone made for it, open to all.
+    std::fs::create_dir(files_beside(&file)).unwrap();
+    std::fs::set_permissions(files_beside(&file), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let run = world.pagedesk(&["backup", file.to_str().unwrap()]).await;
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("there already"), "{}", run.stderr);
+    assert!(!file.exists(), "no copy left to be taken for a backup");
+    assert_eq!(std::fs::read_dir(files_beside(&file)).unwrap().count(), 0);
 }

@@ -159,6 +159,20 @@ async fn labels_assignment_and_notes_through_the_binary_and_new_buyers_in_turn()
         "{}",
         minh_login.stderr
     );
+    // On a server, staff open pagedesk with `sudo -u pagedesk`: known by the login sudo was
+    // run from, not the service's user.
+    let through_sudo = world
+        .command(&["staff", "away"])
+        .env_remove("PAGEDESK_STAFF")
+        .env("USER", "pagedesk")
+        .env("SUDO_USER", "minh")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&through_sudo.stdout).trim(),
+        "Minh: away"
+    );
     let listed = world.pagedesk(&["staff"]).await;
     let state_of = |name: &str| {
         let line = listed.stdout.lines().find(|l| l.starts_with(name));

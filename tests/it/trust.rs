@@ -430,7 +430,9 @@ async fn customers_messages_are_readable_by_their_owner_only() {
         let run = world.pagedesk(&["conversations"]).await;
         assert_ne!(run.code, 0);
         assert!(
-            run.stderr.contains("belongs to another user (uid 65534)"),
+            run.stderr
+                .contains("belongs to another user (nobody, uid 65534)")
+                && run.stderr.contains("sudo -u nobody pagedesk"),
             "{}",
             run.stderr
         );

@@ -117,7 +117,9 @@ impl TestWorld {
             .arg(&self.data_dir)
             .args(args)
             .env_remove("PAGEDESK_CONFIG")
-            .env_remove("PAGEDESK_DATA_DIR");
+            .env_remove("PAGEDESK_DATA_DIR")
+            // Tests run from a sudo shell name staff as the tests say, not as sudo's user.
+            .env_remove("SUDO_USER");
         command
     }
 
