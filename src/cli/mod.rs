@@ -751,10 +751,19 @@ fn restore(tr: Tr, data_dir: &Path, file: &Path) -> Result<ExitCode> {
         }
         Err(error @ StoreError::InUse(_)) => {
             eprintln!("{}", tr.f(S::CliRestoreInUse, &[&data_dir.display()]));
+            say_users(tr, data_dir);
             tracing::warn!(error = %error, "restore refused");
             Ok(ExitCode::FAILURE)
         }
         Err(error) => Err(error.into()),
+    }
+}
+
+/// The pagedesks using `data_dir`, one line each, for whoever must stop them.
+fn say_users(tr: Tr, data_dir: &Path) {
+    for pid in crate::store::backup::users_of(data_dir) {
+        let command = startup::command_of(pid);
+        eprintln!("{}", tr.f(S::CliUsedBy, &[&pid, &command]));
     }
 }
 
@@ -780,6 +789,7 @@ async fn migrate(tr: Tr, data_dir: &Path, url: &str) -> Result<ExitCode> {
         }
         Err(PgError::Store(error @ StoreError::InUse(_))) => {
             eprintln!("{}", tr.f(S::CliMigrateInUse, &[&data_dir.display()]));
+            say_users(tr, data_dir);
             tracing::warn!(error = %error, "migrate refused");
             Ok(ExitCode::FAILURE)
         }

@@ -70,6 +70,31 @@ pub(super) fn hold_shared(data_dir: &Path) -> Result<File> {
     Ok(file)
 }
 
+/// The processes other than this one holding the data directory's lock: the pagedesks using
+/// it (Linux lists the holders of each lock in `/proc/locks`; elsewhere, none are known).
+pub fn users_of(data_dir: &Path) -> Vec<u32> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(lock) = std::fs::metadata(data_dir.join(LOCK_FILE)) else {
+        return Vec::new();
+    };
+    let locks = std::fs::read_to_string("/proc/locks").unwrap_or_default();
+    let mut users: Vec<u32> = locks
+        .lines()
+        .filter_map(|line| {
+            // "1: FLOCK  ADVISORY  READ 1234 08:01:5678 0 EOF": the pid, then the file's
+            // device and inode.
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let at = fields.iter().position(|f| *f == "FLOCK")?;
+            let pid: u32 = fields.get(at + 3)?.parse().ok()?;
+            let inode: u64 = fields.get(at + 4)?.rsplit(':').next()?.parse().ok()?;
+            (inode == lock.ino() && pid != std::process::id()).then_some(pid)
+        })
+        .collect();
+    users.sort_unstable();
+    users.dedup();
+    users
+}
+
 /// The data directory to this process alone, as long as the file is held: refused at once
 /// while any other pagedesk uses it.
 pub(crate) fn hold_exclusive(data_dir: &Path) -> Result<File> {

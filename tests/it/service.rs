@@ -120,6 +120,14 @@ async fn a_backup_taken_while_the_service_syncs_and_inboxes_write_restores_only_
         "{}",
         refused.stderr
     );
+    // Which pagedesk, for whoever must stop it.
+    let pid = service.child.id().unwrap();
+    let named = refused
+        .stderr
+        .lines()
+        .find(|l| l.contains(&format!("pid {pid}: ")))
+        .unwrap_or_else(|| panic!("{}", refused.stderr));
+    assert!(named.ends_with(" sync"), "{named}");
     assert_eq!(
         count(&database, "messages"),
         backed_up + 1,
