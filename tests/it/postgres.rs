@@ -323,7 +323,7 @@ async fn the_password_comes_from_the_environment_or_pgpass_never_the_url_and_is_
 }
 
 #[tokio::test]
-async fn a_database_down_or_without_tls_when_required_is_named_with_its_cause() {
+async fn a_database_down_or_another_programs_or_untrusted_over_tls_is_refused_with_its_cause() {
     let Some((server, url)) = fresh_database().await else {
         return;
     };
@@ -348,13 +348,17 @@ async fn a_database_down_or_without_tls_when_required_is_named_with_its_cause() 
         "{}",
         down.stderr
     );
-    let database = url.rsplit_once('/').unwrap().1.split('?').next().unwrap();
-    if let Some(tls) = server.tcp_url("pagedesk", database, "sslmode=require") {
-        // The tests' server has no TLS: required, it is refused, not fallen back from.
+    let database = url.split('?').next().unwrap().rsplit_once('/').unwrap().1;
+    if let (Some(ca), Some(tls)) = (
+        server.ca(),
+        server.tcp_url("pagedesk", database, "sslmode=require"),
+    ) {
+        // A certificate no CA it trusts signed: refused, not fallen back to plain text.
         let refused = world.pagedesk(&["migrate", "--to", &tls]).await;
         assert_ne!(refused.code, 0);
         assert!(
-            refused.stderr.contains("PostgreSQL at pagedesk@127.0.0.1"),
+            refused.stderr.contains("PostgreSQL at pagedesk@127.0.0.1")
+                && refused.stderr.contains("certificate"),
             "{}",
             refused.stderr
         );
@@ -371,8 +375,23 @@ async fn a_database_down_or_without_tls_when_required_is_named_with_its_cause() 
                 .get::<_, i64>(0),
             0
         );
+        // With the hosting company's CA named, it goes, over TLS.
+        let trusted = format!("{tls}&sslrootcert={}", ca.display());
+        let copied = world.pagedesk(&["migrate", "--to", &trusted]).await;
+        assert_eq!(copied.code, 0, "{}", copied.stderr);
+        let over_tls: bool = common::postgres::client(&trusted)
+            .await
+            .query_one(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert!(over_tls);
     }
     // Another program's database is not written into.
+    let (_, url) = fresh_database().await.unwrap();
     common::postgres::client(&url)
         .await
         .batch_execute("CREATE TABLE invoices (id BIGINT)")

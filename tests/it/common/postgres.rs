@@ -19,6 +19,9 @@ pub struct Server {
     admin: String,
     /// The socket directory and loopback port of a server of our own (`None`: one given).
     own: Option<(PathBuf, u16)>,
+    /// The CA that signed our own server's certificate, when it speaks TLS (`openssl` made
+    /// them).
+    ca: Option<PathBuf>,
 }
 
 /// The user the server runs as, when the tests run as root (PostgreSQL refuses root).
@@ -33,6 +36,7 @@ fn server() -> Option<&'static Server> {
                 return Some(Server {
                     admin: url,
                     own: None,
+                    ca: None,
                 });
             }
             let found = bin_dir();
@@ -175,10 +179,22 @@ fn start(bin: &Path) -> Server {
         .unwrap()
         .port();
     let socket = dir.join("socket");
+    let tls = certificates(&dir);
     let log = std::fs::File::create(dir.join("server.log")).unwrap();
     chown_to_server_user(&dir.join("server.log"));
     let (started, pid) = std::sync::mpsc::channel();
     let (server_bin, data_dir, socket_dir) = (bin.join("postgres"), data.clone(), socket.clone());
+    let tls_settings: Vec<String> = match &tls {
+        Some(_) => vec![
+            "-c".into(),
+            "ssl=on".into(),
+            "-c".into(),
+            format!("ssl_cert_file={}", dir.join("server.crt").display()),
+            "-c".into(),
+            format!("ssl_key_file={}", dir.join("server.key").display()),
+        ],
+        None => Vec::new(),
+    };
     // The server's parent thread lives as long as the server (waiting for it), so that its
     // death signal comes when the tests end, not when one test's thread does.
     std::thread::spawn(move || {
@@ -192,6 +208,7 @@ fn start(bin: &Path) -> Server {
             .args(["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"])
             .args(["-c", "synchronous_commit=off", "-c", "full_page_writes=off"])
             .args(["-c", "max_connections=300"])
+            .args(tls_settings)
             .stdout(log.try_clone().unwrap())
             .stderr(log);
         as_server_user(&mut postgres);
@@ -219,7 +236,76 @@ fn start(bin: &Path) -> Server {
             socket.display()
         ),
         own: Some((socket, port)),
+        ca: tls,
     }
+}
+
+/// A CA and a certificate it signed for 127.0.0.1, in `dir`, the key readable by the server's
+/// user alone; the CA's certificate. `None` without `openssl`.
+fn certificates(dir: &Path) -> Option<PathBuf> {
+    let openssl = |args: &[&str]| {
+        std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let made = openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=pagedesk test CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+    ]) && openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+    ]) && {
+        std::fs::write(
+            dir.join("server.ext"),
+            "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n",
+        )
+        .is_ok()
+    } && openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+        "-out",
+        "server.crt",
+    ]);
+    if !made {
+        return None;
+    }
+    for file in ["server.key", "server.crt"] {
+        std::fs::set_permissions(dir.join(file), std::fs::Permissions::from_mode(0o600)).ok()?;
+        chown_to_server_user(&dir.join(file));
+    }
+    Some(dir.join("ca.crt"))
 }
 
 impl Server {
@@ -239,6 +325,11 @@ impl Server {
         Some(format!(
             "postgres://{user}@127.0.0.1:{port}/{database}?{settings}"
         ))
+    }
+
+    /// The CA our own server's certificate is signed by, when it speaks TLS.
+    pub fn ca(&self) -> Option<&Path> {
+        self.ca.as_deref()
     }
 
     /// Runs `sql` on the server's first database, as the superuser.
