@@ -190,7 +190,8 @@ fn words_of(sql: &str) -> String {
     sql.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// `VACUUM INTO` a new owner-only file at `to`, through `conn`.
+/// `VACUUM INTO` a new owner-only file at `to`, through `conn`; nothing left there (nor a
+/// journal of it, which would empty the file the first time it is opened) when it fails.
 fn vacuum_into(conn: &Connection, to: &Path) -> Result<()> {
     new_private_file(to).map_err(|source| StoreError::Copy {
         path: to.to_owned(),
@@ -201,10 +202,37 @@ fn vacuum_into(conn: &Connection, to: &Path) -> Result<()> {
         why: std::io::Error::other("the path is not UTF-8"),
     })?;
     if let Err(error) = conn.execute("VACUUM INTO ?1", [target]) {
-        let _ = std::fs::remove_file(to);
+        remove_with_journal(to);
         return Err(about_copy(to)(error));
     }
     Ok(())
+}
+
+/// Removes a database file and the journal SQLite may have left beside it.
+fn remove_with_journal(path: &Path) {
+    let _ = std::fs::remove_file(path);
+    let mut journal = path.as_os_str().to_owned();
+    journal.push("-journal");
+    let _ = std::fs::remove_file(journal);
+}
+
+/// A name beside `to` to write a copy under until it is whole: one no pagedesk, and no pruning
+/// of `pagedesk-*.db` copies, takes for a copy.
+fn partial_name(to: &Path) -> PathBuf {
+    let mut name = to.as_os_str().to_owned();
+    name.push(format!(".partial-{}", std::process::id()));
+    PathBuf::from(name)
+}
+
+/// The whole copy at `partial` given its name `to`, never over a file there: killed before
+/// this, nothing has that name.
+fn publish(partial: &Path, to: &Path) -> Result<()> {
+    let linked = std::fs::hard_link(partial, to).map_err(|why| StoreError::Copy {
+        path: to.to_owned(),
+        why,
+    });
+    let _ = std::fs::remove_file(partial);
+    linked
 }
 
 /// The database at `path` opened to be read, never through a link.
@@ -221,33 +249,51 @@ impl Store {
     /// only, while inboxes and the service go on; checks the copy before saying what it holds.
     /// Nothing is left at `to` when it fails.
     pub fn backup(&self, to: &Path) -> Result<Copied> {
-        // SQLite treats files named after the database as its own (a journal it deletes).
-        let named_as_ours = to
-            .file_name()
-            .is_some_and(|name| name.to_string_lossy().starts_with(DATABASE_FILE));
-        if named_as_ours
-            && to
-                .parent()
-                .is_some_and(|dir| same_file(dir, &self.data_dir))
-        {
+        // Beside the database, a copy is lost with it, and SQLite takes files named after the
+        // database for its own (a journal it deletes).
+        let folder = std::path::absolute(to)
+            .ok()
+            .and_then(|to| to.parent().map(Path::to_owned));
+        if folder.is_some_and(|folder| same_file(&folder, &self.data_dir)) {
             return Err(StoreError::Copy {
                 path: to.to_owned(),
-                why: std::io::Error::new(
-                    std::io::ErrorKind::AlreadyExists,
-                    "the data directory's own database files are there",
+                why: std::io::Error::other(
+                    "a backup in the data directory would be lost with it: pick another folder",
                 ),
             });
         }
-        vacuum_into(&self.conn, to)?;
-        let copied = open_to_read(to)
+        if std::fs::symlink_metadata(to).is_ok() {
+            return Err(StoreError::Copy {
+                path: to.to_owned(),
+                why: std::io::Error::from(std::io::ErrorKind::AlreadyExists),
+            });
+        }
+        // Written and checked under a name of its own, its files beside it, then named: a
+        // backup killed or failing halfway leaves nothing a restore or the pruning would take
+        // for a backup.
+        let files_in = files_beside(to);
+        // A folder there already (someone else's, open to all, a link) would be handed
+        // customers' files.
+        if std::fs::symlink_metadata(&files_in).is_ok() {
+            return Err(StoreError::Copy {
+                path: files_in,
+                why: std::io::Error::from(std::io::ErrorKind::AlreadyExists),
+            });
+        }
+        let partial = partial_name(to);
+        vacuum_into(&self.conn, &partial)?;
+        let copied = open_to_read(&partial)
             .and_then(|copy| {
-                let mut copied = check(&copy, to)?;
-                copied.files_in = files_beside(to);
-                copied.files = copy_unsent_files(&copy, &copied.files_in)?;
+                let mut copied = check(&copy, &partial)?;
+                copied.files = copy_unsent_files(&copy, &files_in)?;
+                copied.files_in = files_in.clone();
                 Ok(copied)
             })
+            .and_then(|copied| publish(&partial, to).map(|()| copied))
             .inspect_err(|_| {
-                let _ = std::fs::remove_file(to);
+                remove_with_journal(&partial);
+                // Made by this backup: it refuses one there already.
+                let _ = std::fs::remove_dir_all(&files_in);
             })?;
         Ok(copied)
     }
@@ -365,47 +411,78 @@ fn copy_unsent_files(conn: &Connection, folder: &Path) -> Result<usize> {
 
 /// Brings back the backup's unsent files (in `from`) that are no longer where the restored
 /// database `conn` says: into `into`, the rows pointed there. Only a file whose content is the
-/// hash its row names is brought, under that hash: a row cannot name where a file goes. How
-/// many.
-fn bring_back_files(conn: &Connection, from: &Path, into: &Path) -> Result<usize> {
+/// hash its row names is brought, under that hash: a row cannot name where a file goes. One
+/// that cannot be brought is said in the log and left (its reply says so when sent). How many.
+fn bring_back_files(conn: &Connection, from: &Path, into: &Path) -> usize {
+    let files = match unsent_files(conn) {
+        Ok(files) => files,
+        Err(error) => {
+            tracing::warn!(error = %error, "the files of replies not sent yet were not brought back");
+            return 0;
+        }
+    };
     let mut brought = 0;
-    for (path, sha256) in unsent_files(conn)? {
+    for (path, sha256) in files {
         if !is_hash(&sha256) || Path::new(&path).exists() {
             continue;
         }
         let Some(bytes) = read_if_same(&from.join(&sha256), &sha256) else {
             continue;
         };
-        private_folder(into, false)?;
-        // Its extension kept: the kind of file Facebook is told is read from it.
-        let extension = Path::new(&path)
-            .extension()
-            .and_then(|e| e.to_str())
-            .filter(|e| e.len() <= 10 && e.chars().all(|c| c.is_ascii_alphanumeric()));
-        let target = match extension {
-            Some(extension) => into.join(format!("{sha256}.{extension}")),
-            None => into.join(&sha256),
-        };
-        if read_if_same(&target, &sha256).is_none() {
-            new_private_file(&target)
-                .and_then(|mut file| file.write_all(&bytes))
-                .map_err(|source| StoreError::Copy {
-                    path: target.clone(),
-                    why: source,
-                })?;
+        match bring_back(conn, &path, &sha256, &bytes, into) {
+            Ok(()) => brought += 1,
+            Err(error) => {
+                tracing::warn!(file = %path, error = %error, "a file of a reply not sent yet was not brought back");
+            }
         }
-        let target = target.to_string_lossy().into_owned();
-        conn.execute(
-            "UPDATE draft_files SET path = ?2 WHERE path = ?1 AND sha256 = ?3",
-            rusqlite::params![path, target, sha256],
-        )?;
-        conn.execute(
-            "UPDATE outgoing_files SET path = ?2 WHERE path = ?1 AND sha256 = ?3",
-            rusqlite::params![path, target, sha256],
-        )?;
-        brought += 1;
     }
-    Ok(brought)
+    brought
+}
+
+/// One file (`bytes`, attached from `path`) into `into`, its rows pointed at it.
+fn bring_back(
+    conn: &Connection,
+    path: &str,
+    sha256: &str,
+    bytes: &[u8],
+    into: &Path,
+) -> Result<()> {
+    private_folder(into, false)?;
+    // Its extension kept: the kind of file Facebook is told is read from it.
+    let extension = Path::new(path)
+        .extension()
+        .and_then(|e| e.to_str())
+        .filter(|e| e.len() <= 10 && e.chars().all(|c| c.is_ascii_alphanumeric()));
+    let target = match extension {
+        Some(extension) => into.join(format!("{sha256}.{extension}")),
+        None => into.join(sha256),
+    };
+    if read_if_same(&target, sha256).is_none() {
+        // One there is not this file (a restore killed while writing it): written again, under
+        // a name of its own first.
+        let partial = partial_name(&target);
+        let _ = std::fs::remove_file(&partial);
+        new_private_file(&partial)
+            .and_then(|mut file| file.write_all(bytes))
+            .and_then(|()| std::fs::rename(&partial, &target))
+            .map_err(|why| {
+                let _ = std::fs::remove_file(&partial);
+                StoreError::Copy {
+                    path: target.clone(),
+                    why,
+                }
+            })?;
+    }
+    let target = target.to_string_lossy().into_owned();
+    conn.execute(
+        "UPDATE draft_files SET path = ?2 WHERE path = ?1 AND sha256 = ?3",
+        rusqlite::params![path, target, sha256],
+    )?;
+    conn.execute(
+        "UPDATE outgoing_files SET path = ?2 WHERE path = ?1 AND sha256 = ?3",
+        rusqlite::params![path, target, sha256],
+    )?;
+    Ok(())
 }
 
 /// `name` in `dir`, or `name-2`, `name-3`… if taken: two restores in one second each keep the
@@ -444,6 +521,22 @@ pub fn restore(data_dir: &Path, from: &Path, stamp: &str) -> Result<Restored> {
             why: "it is the database in use, not a backup".to_owned(),
         });
     }
+    // A pipe or a device would be waited on for ever; a link could be changed under it.
+    match std::fs::symlink_metadata(from) {
+        Ok(found) if found.is_file() => {}
+        Ok(_) => {
+            return Err(StoreError::Damaged {
+                path: from.to_owned(),
+                why: "not a file (a folder, a link, a pipe or a device)".to_owned(),
+            });
+        }
+        Err(why) => {
+            return Err(StoreError::Copy {
+                path: from.to_owned(),
+                why,
+            });
+        }
+    }
     // Read through one connection, from the check to the copy: a file put in its place after
     // the check is never read.
     let backup = open_to_read(from)?;
@@ -460,8 +553,12 @@ pub fn restore(data_dir: &Path, from: &Path, stamp: &str) -> Result<Restored> {
     let incoming = data_dir.join(format!("{DATABASE_FILE}.{INCOMING}-{}", std::process::id()));
     vacuum_into(&backup, &incoming)?;
     drop(backup);
-    if let Err(error) = open_to_read(&incoming).and_then(|conn| check(&conn, &incoming)) {
-        let _ = std::fs::remove_file(&incoming);
+    let settled = Connection::open(&incoming)
+        .map_err(about_copy(&incoming))
+        .and_then(|conn| settle_what_may_have_happened_since(&conn, &incoming))
+        .and_then(|()| open_to_read(&incoming).and_then(|conn| check(&conn, &incoming)));
+    if let Err(error) = settled {
+        remove_with_journal(&incoming);
         return Err(error);
     }
     let kept_aside = match database.exists() {
@@ -489,12 +586,64 @@ pub fn restore(data_dir: &Path, from: &Path, stamp: &str) -> Result<Restored> {
     if let Ok(dir) = File::open(data_dir) {
         let _ = dir.sync_all();
     }
-    copied.files_in = data_dir.join("restored-files");
-    let restored = Connection::open(&database)?;
-    copied.files = bring_back_files(&restored, &files_beside(from), &copied.files_in)?;
+    // The restore is done: the files are brought back as well as they can be, each one that
+    // cannot said in the log, never undoing it.
+    copied.files_in = std::path::absolute(data_dir)
+        .unwrap_or_else(|_| data_dir.to_owned())
+        .join("restored-files");
+    copied.files = match Connection::open(&database) {
+        Ok(restored) => bring_back_files(&restored, &files_beside(from), &copied.files_in),
+        Err(error) => {
+            tracing::warn!(error = %error, "the files of replies not sent yet were not brought back");
+            0
+        }
+    };
     drop(lock);
     Ok(Restored { copied, kept_aside })
 }
+
+/// What may have happened after the backup was taken, made safe in the restored database
+/// `conn`: a reply waiting then may have been sent since, so the engine looks for it on
+/// Facebook before sending it (as after a crash mid-send); an order's `on_confirm` due or
+/// running then may have run since, so it waits for staff to run it again.
+fn settle_what_may_have_happened_since(conn: &Connection, path: &Path) -> Result<()> {
+    let about = about_copy(path);
+    let has_outbox: bool = conn
+        .query_row(
+            "SELECT COUNT(*) > 0 FROM sqlite_master WHERE name = 'outbox'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(about)?;
+    if has_outbox {
+        conn.execute(
+            "UPDATE outbox SET outcome_unknown = 1,
+                first_attempt_at = COALESCE(first_attempt_at,
+                    (SELECT created_time FROM messages WHERE id = outbox.message_id))",
+            [],
+        )
+        .map_err(about)?;
+    }
+    let has_hooks: bool = conn
+        .query_row(
+            "SELECT COUNT(*) > 0 FROM pragma_table_info('orders') WHERE name = 'hook_state'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(about)?;
+    if has_hooks {
+        conn.execute(
+            "UPDATE orders SET hook_state = 'failed', hook_error = ?1
+             WHERE hook_state IN ('due', 'running')",
+            [HOOK_AFTER_RESTORE],
+        )
+        .map_err(about)?;
+    }
+    Ok(())
+}
+
+/// Why an order's `on_confirm` waits for staff after a restore.
+const HOOK_AFTER_RESTORE: &str = "restored from a backup: it may have run since the backup was taken; run it again only if it did not";
 
 /// A restore's incoming database left by one that was killed (none runs now: the data
 /// directory is this process's alone).
@@ -510,18 +659,22 @@ fn remove_incoming_left_behind(data_dir: &Path) {
 }
 
 /// The data directory's database put aside, whole: copied into one file when it reads, else
-/// (damaged: the reason to restore) moved aside as it is, with its write-ahead log.
+/// (damaged: the reason to restore) linked aside as it is, with its write-ahead log. Either way
+/// the database stays where it is until the restored one replaces it in one rename.
 fn put_aside(data_dir: &Path, stamp: &str) -> Result<PathBuf> {
     let database = data_dir.join(DATABASE_FILE);
     let aside = free_name(data_dir, &format!("{DATABASE_FILE}.before-restore-{stamp}"));
+    let partial = partial_name(&aside);
     let copied = Connection::open_with_flags(&database, OpenFlags::SQLITE_OPEN_READ_WRITE)
         .map_err(StoreError::from)
-        .and_then(|conn| vacuum_into(&conn, &aside));
+        .and_then(|conn| vacuum_into(&conn, &partial))
+        .and_then(|()| publish(&partial, &aside));
     if copied.is_ok() {
         return Ok(aside);
     }
-    let moved = |from: &Path, to: &Path| {
-        std::fs::rename(from, to).map_err(|why| StoreError::Copy {
+    remove_with_journal(&partial);
+    let linked = |from: &Path, to: &Path| {
+        std::fs::hard_link(from, to).map_err(|why| StoreError::Copy {
             path: to.to_owned(),
             why,
         })
@@ -530,9 +683,9 @@ fn put_aside(data_dir: &Path, stamp: &str) -> Result<PathBuf> {
     if wal.exists() {
         let mut aside_wal = aside.as_os_str().to_owned();
         aside_wal.push("-wal");
-        moved(&wal, Path::new(&aside_wal))?;
+        linked(&wal, Path::new(&aside_wal))?;
     }
-    moved(&database, &aside)?;
+    linked(&database, &aside)?;
     Ok(aside)
 }
 
@@ -609,7 +762,8 @@ mod tests {
     #[test]
     fn two_restores_in_one_second_each_keep_the_database_they_replaced() {
         let dir = data_dir();
-        let backup = dir.path().join("copy.db");
+        let backups = tempfile::tempdir().unwrap();
+        let backup = backups.path().join("copy.db");
         Store::open(dir.path()).unwrap().backup(&backup).unwrap();
         let first = restore(dir.path(), &backup, "20261203-101500").unwrap();
         let second = restore(dir.path(), &backup, "20261203-101500").unwrap();

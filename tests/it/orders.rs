@@ -872,3 +872,29 @@ fn the_store_refuses_an_order_no_shop_would_keep_whoever_asks() {
         3
     );
 }
+
+#[tokio::test]
+async fn after_a_restore_a_confirmed_orders_command_waits_for_staff_and_is_not_run_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let pushed = dir.path().join("pushed.jsonl");
+    let world = shop_with_hook(&format!("cat >> {0}; echo >> {0}", pushed.display())).await;
+    let confirmed = world.pagedesk(&["order", "1", "confirm"]).await;
+    assert_eq!(confirmed.code, 0, "{}", confirmed.stderr);
+    // The backup is taken while the command is due; it runs after.
+    let file = dir.path().join("backup.db");
+    let backup = world.pagedesk(&["backup", file.to_str().unwrap()]).await;
+    assert_eq!(backup.code, 0, "{}", backup.stderr);
+    world.sync().await;
+    assert_eq!(lines_in(&pushed, 1).await.len(), 1);
+    let restored = world.pagedesk(&["restore", file.to_str().unwrap()]).await;
+    assert_eq!(restored.code, 0, "{}", restored.stderr);
+    world.sync().await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(lines_in(&pushed, 1).await.len(), 1, "not run a second time");
+    let listed = world.pagedesk(&["orders"]).await;
+    assert!(
+        listed.stdout.contains("restored from a backup"),
+        "staff see why it waits: {}",
+        listed.stdout
+    );
+}

@@ -705,6 +705,19 @@ async fn a_damaged_database_is_restored_over_kept_aside_as_it_was_and_leftovers_
     // restores).
     let left = world.data_dir.join("pagedesk.db.restoring-999999");
     std::fs::write(&left, b"half a database").unwrap();
+    // And half of the photo it was bringing back.
+    let sha: String = rusqlite::Connection::open(&file)
+        .unwrap()
+        .query_row("SELECT sha256 FROM draft_files", [], |r| r.get(0))
+        .unwrap();
+    let half = world.data_dir.join(format!("restored-files/{sha}.png"));
+    std::fs::create_dir_all(half.parent().unwrap()).unwrap();
+    std::fs::set_permissions(
+        half.parent().unwrap(),
+        std::fs::Permissions::from_mode(0o700),
+    )
+    .unwrap();
+    std::fs::write(&half, b"\x89PNG").unwrap();
     let mut bytes = std::fs::read(&database).unwrap();
     let middle = bytes.len() / 2;
     bytes[middle..middle + 4096].fill(0x5a);
@@ -712,6 +725,12 @@ async fn a_damaged_database_is_restored_over_kept_aside_as_it_was_and_leftovers_
     let run = world.pagedesk(&["restore", file.to_str().unwrap()]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(!left.exists(), "a killed restore's leftover is removed");
+    assert_eq!(
+        pagedesk::files::OutgoingFile::check(&half).unwrap().sha256,
+        sha,
+        "the half photo written again whole"
+    );
+    assert!(run.stdout.contains("1 file attached"), "{}", run.stdout);
     assert_eq!(count(&database, "messages"), count(&file, "messages"));
     let aside: Vec<_> = std::fs::read_dir(&world.data_dir)
         .unwrap()
@@ -744,4 +763,84 @@ async fn a_backup_into_a_files_folder_already_there_is_refused_and_leaves_nothin
     assert!(run.stderr.contains("there already"), "{}", run.stderr);
     assert!(!file.exists(), "no copy left to be taken for a backup");
     assert_eq!(std::fs::read_dir(files_beside(&file)).unwrap().count(), 0);
+}
+
+#[tokio::test]
+async fn a_reply_sent_after_the_backup_is_not_sent_again_after_the_restore() {
+    let (world, lan) = TestWorld::with_a_buyer("").await;
+    let text = "Dạ shop chốt đơn cho chị nhé";
+    Store::open(&world.data_dir)
+        .unwrap()
+        .as_staff("Mai")
+        .enqueue_reply(&lan.as_str().into(), text, chrono::Utc::now())
+        .unwrap();
+    let backups = tempfile::tempdir().unwrap();
+    let file = backups.path().join("copy.db");
+    let backup = world.pagedesk(&["backup", file.to_str().unwrap()]).await;
+    assert_eq!(backup.code, 0, "{}", backup.stderr);
+    // Sent after the backup was taken, while it was waiting in it.
+    world.sync().await;
+    let restored = world.pagedesk(&["restore", file.to_str().unwrap()]).await;
+    assert_eq!(restored.code, 0, "{}", restored.stderr);
+    world.sync().await;
+    let sent = world
+        .messages_on_facebook(&lan)
+        .await
+        .iter()
+        .filter(|m| m["from_page"] == true && m["text"] == text)
+        .count();
+    assert_eq!(sent, 1, "once, not again after the restore");
+    let messages = world.messages(&lan).await;
+    let reply = messages.iter().find(|m| m["text"] == text).unwrap();
+    assert_eq!(reply["status"], "sent", "{reply}");
+}
+
+#[tokio::test]
+async fn a_backup_that_fails_copying_its_files_leaves_neither_copy_nor_folder() {
+    use std::os::unix::process::CommandExt;
+    let (world, lan) = TestWorld::with_a_buyer("").await;
+    // A photo larger than the disk has room for, once the database is copied.
+    let photo = world.data_dir.parent().unwrap().join("ao.png");
+    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+    bytes.resize(3 * 1024 * 1024, 7);
+    std::fs::write(&photo, &bytes).unwrap();
+    let attached = pagedesk::files::OutgoingFile::check(&photo).unwrap();
+    Store::open(&world.data_dir)
+        .unwrap()
+        .as_staff("Mai")
+        .save_draft_files(&lan.as_str().into(), &[attached])
+        .unwrap();
+    let size = std::fs::metadata(world.data_dir.join("pagedesk.db"))
+        .unwrap()
+        .len()
+        + std::fs::metadata(world.data_dir.join("pagedesk.db-wal")).map_or(0, |m| m.len());
+    let backups = tempfile::tempdir().unwrap();
+    let file = backups.path().join("pagedesk-20261203.db");
+    let mut command = world.command(&["backup", file.to_str().unwrap()]);
+    let limit = (size * 2).max(2 * 1024 * 1024) as libc::rlim_t;
+    // SAFETY: setrlimit is async-signal-safe; nothing else runs in the child before exec.
+    unsafe {
+        command.as_std_mut().pre_exec(move || {
+            let rlimit = libc::rlimit {
+                rlim_cur: limit,
+                rlim_max: limit,
+            };
+            match libc::setrlimit(libc::RLIMIT_FSIZE, &rlimit) {
+                0 => Ok(()),
+                _ => Err(std::io::Error::last_os_error()),
+            }
+        });
+    }
+    let run = common::Run::from(command.output().await.unwrap());
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    let left: Vec<_> = std::fs::read_dir(backups.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(
+        left.is_empty(),
+        "nothing left behind: {left:?} ({})",
+        run.stderr
+    );
 }
