@@ -133,18 +133,6 @@ fn prefixes(typed: &str) -> Vec<String> {
         .collect()
 }
 
-/// A regular expression of every word, each at a word's beginning, in any order (one word
-/// alone plainly, which the trigram index reads best).
-fn word_beginnings(words: &[String]) -> String {
-    match words {
-        [word] => format!("\\m{word}"),
-        words => {
-            let each: Vec<String> = words.iter().map(|w| format!("(?=.*\\m{w})")).collect();
-            format!("^{}", each.concat())
-        }
-    }
-}
-
 fn percentile(samples: &mut [Duration], p: f64) -> Duration {
     samples.sort();
     samples[((samples.len() - 1) as f64 * p).round() as usize]
@@ -158,61 +146,95 @@ fn ms(d: Duration) -> String {
 struct Way {
     name: &'static str,
     index: &'static str,
-    /// The query, `$1` what the way is given.
-    query: &'static str,
+    /// The query for so many words typed, `$1`… what the way is given.
+    query: fn(usize) -> String,
     /// What it is given for the words typed.
-    given: fn(&[String]) -> String,
+    given: fn(&[String]) -> Vec<String>,
+}
+
+/// Every word as a prefix, in one full-text query.
+fn prefix_query(words: &[String]) -> Vec<String> {
+    let terms: Vec<String> = words.iter().map(|w| format!("{w}:*")).collect();
+    vec![terms.join(" & ")]
+}
+
+/// Each word as a regular expression of a word's beginning.
+fn each_word_beginning(words: &[String]) -> Vec<String> {
+    words.iter().map(|w| format!("\\m{w}")).collect()
+}
+
+/// Every word, each at a word's beginning, in any order, in one regular expression (one word
+/// alone plainly, which the trigram index reads best).
+fn word_beginnings(words: &[String]) -> Vec<String> {
+    match words {
+        [word] => vec![format!("\\m{word}")],
+        words => {
+            let each: Vec<String> = words.iter().map(|w| format!("(?=.*\\m{w})")).collect();
+            vec![format!("^{}", each.concat())]
+        }
+    }
+}
+
+/// `condition` with `$1`, `$2`… for each of `n`, joined by AND.
+fn all_of(condition: &str, n: usize) -> String {
+    let each: Vec<String> = (1..=n)
+        .map(|i| condition.replace("$1", &format!("${i}")))
+        .collect();
+    each.join(" AND ")
 }
 
 const WAYS: &[Way] = &[
     Way {
-        name: "full-text, text folded by pagedesk",
+        name: "full-text, folded by pagedesk",
         index: "CREATE INDEX m_fts ON m USING gin (to_tsvector('simple', folded))",
-        query: "SELECT id FROM m WHERE to_tsvector('simple', folded) @@ to_tsquery('simple', $1)
-                ORDER BY id DESC LIMIT 50",
-        given: |words| {
-            let terms: Vec<String> = words.iter().map(|w| format!("{w}:*")).collect();
-            terms.join(" & ")
+        query: |_| {
+            "SELECT id FROM m WHERE to_tsvector('simple', folded) @@ to_tsquery('simple', $1)
+             ORDER BY id DESC LIMIT 50"
+                .to_owned()
         },
+        given: prefix_query,
     },
     Way {
         name: "full-text, unaccent in PostgreSQL",
         index: "CREATE INDEX m_unaccent ON m
                 USING gin (to_tsvector('simple', pagedesk_unaccent(text)))",
-        query: "SELECT id FROM m
-                WHERE to_tsvector('simple', pagedesk_unaccent(text)) @@ to_tsquery('simple', $1)
-                ORDER BY id DESC LIMIT 50",
-        given: |words| {
-            let terms: Vec<String> = words.iter().map(|w| format!("{w}:*")).collect();
-            terms.join(" & ")
+        query: |_| {
+            "SELECT id FROM m
+             WHERE to_tsvector('simple', pagedesk_unaccent(text)) @@ to_tsquery('simple', $1)
+             ORDER BY id DESC LIMIT 50"
+                .to_owned()
         },
+        given: prefix_query,
     },
     Way {
         name: "full-text, folded by pagedesk, matches first",
         index: "CREATE INDEX m_fts ON m USING gin (to_tsvector('simple', folded))",
         // The index's matches, then the newest of them: the planner would otherwise walk every
         // message newest first, looking for a rare word's few.
-        query: "WITH hits AS MATERIALIZED (
-                    SELECT id FROM m WHERE to_tsvector('simple', folded) @@ to_tsquery('simple', $1))
-                SELECT id FROM hits ORDER BY id DESC LIMIT 50",
-        given: |words| {
-            let terms: Vec<String> = words.iter().map(|w| format!("{w}:*")).collect();
-            terms.join(" & ")
+        query: |_| {
+            "WITH hits AS MATERIALIZED (SELECT id FROM m
+                 WHERE to_tsvector('simple', folded) @@ to_tsquery('simple', $1))
+             SELECT id FROM hits ORDER BY id DESC LIMIT 50"
+                .to_owned()
         },
+        given: prefix_query,
     },
     Way {
-        name: "trigram, folded by pagedesk, matches first",
+        name: "trigram, folded by pagedesk, one expression",
         index: "CREATE INDEX m_trgm ON m USING gin (folded gin_trgm_ops)",
-        query: "WITH hits AS MATERIALIZED (SELECT id FROM m WHERE folded ~ $1)
-                SELECT id FROM hits ORDER BY id DESC LIMIT 50",
+        query: |_| "SELECT id FROM m WHERE folded ~ $1 ORDER BY id DESC LIMIT 50".to_owned(),
         given: word_beginnings,
     },
     Way {
-        name: "trigram, text folded by pagedesk",
+        name: "trigram, folded by pagedesk, a condition per word",
         index: "CREATE INDEX m_trgm ON m USING gin (folded gin_trgm_ops)",
-        query: "SELECT id FROM m WHERE folded ~ $1 ORDER BY id DESC LIMIT 50",
-        // Every word, each at a word's beginning, in any order.
-        given: word_beginnings,
+        query: |n| {
+            format!(
+                "SELECT id FROM m WHERE {} ORDER BY id DESC LIMIT 50",
+                all_of("folded ~ $1", n)
+            )
+        },
+        given: each_word_beginning,
     },
 ];
 
@@ -290,11 +312,15 @@ fn main() {
             ];
             for (_, typed) in QUERIES {
                 let given = (way.given)(&prefixes(typed));
-                let statement = client.prepare(way.query).await.unwrap();
+                let statement = client.prepare(&(way.query)(given.len())).await.unwrap();
+                let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = given
+                    .iter()
+                    .map(|g| g as &(dyn tokio_postgres::types::ToSql + Sync))
+                    .collect();
                 let mut samples = Vec::new();
                 for _ in 0..ROUNDS {
                     let start = Instant::now();
-                    client.query(&statement, &[&given]).await.unwrap();
+                    client.query(&statement, &params).await.unwrap();
                     samples.push(start.elapsed());
                 }
                 let (p50, p99) = (
