@@ -237,6 +237,9 @@ pub struct Engine {
     /// This process receives webhooks (`pagedesk serve` follows them): only then may a page's
     /// inbox folder be polled slowly while events arrive, and only then are they said live.
     receiving_webhooks: std::sync::atomic::AtomicBool,
+    /// Since when this process receives webhooks: its first poll of a page after that finds
+    /// what was written while nothing listened, which came by no webhook to anyone.
+    receiving_since: Mutex<Option<Instant>>,
     /// This pagedesk's Meta app (`[graph] app_id`), when the config names it: conversation
     /// routing events name the app a conversation goes to.
     app_id: Option<String>,
@@ -271,6 +274,7 @@ impl Engine {
             inbox_polled: Mutex::new(HashMap::new()),
             round_robin: Vec::new(),
             receiving_webhooks: std::sync::atomic::AtomicBool::new(false),
+            receiving_since: Mutex::new(None),
             app_id: None,
             comments: std::sync::RwLock::new(None),
             order_hook: std::sync::RwLock::new(None),
@@ -565,9 +569,14 @@ impl Engine {
             .expect("inbox polls")
             .insert(page_id.to_owned().to_string().into(), Instant::now());
         let now = Utc::now();
-        let missed = news
-            .oldest_customer_message
-            .is_some_and(|written| now - written > webhooks::EVENTS_DUE_WITHIN);
+        // Only a poll after one made while listening judges: the first finds what was written
+        // while the service was down, which came by no webhook to anyone.
+        let listening_since = *self.receiving_since.lock().expect("receiving since");
+        let judged = last_poll.is_some_and(|at| listening_since.is_some_and(|since| at >= since));
+        let missed = judged
+            && news
+                .oldest_customer_message
+                .is_some_and(|written| now - written > webhooks::EVENTS_DUE_WITHIN);
         if live && missed {
             tracing::warn!(
                 page = %page_id,

@@ -42,6 +42,8 @@ struct Receiving(Arc<Engine>);
 
 impl Receiving {
     fn start(engine: Arc<Engine>) -> Self {
+        *engine.receiving_since.lock().expect("receiving since") =
+            Some(tokio::time::Instant::now());
         engine
             .receiving_webhooks
             .store(true, std::sync::atomic::Ordering::Relaxed);
@@ -54,6 +56,7 @@ impl Drop for Receiving {
         self.0
             .receiving_webhooks
             .store(false, std::sync::atomic::Ordering::Relaxed);
+        *self.0.receiving_since.lock().expect("receiving since") = None;
     }
 }
 

@@ -1851,3 +1851,42 @@ async fn a_phone_number_added_by_editing_a_comment_is_hidden_once() {
         .count();
     assert_eq!(answers, 1);
 }
+
+/// A service stopped, its database restored from a backup, and started again: its first poll
+/// finds again what the backup lacked, which is no sign that webhooks stopped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_a_restart_after_a_restore_polls_again_is_no_missed_webhook() {
+    let (world, service, endpoint) = serving("interval = \"1s\"", "poll_interval = \"2s\"").await;
+    let lan = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "alo shop", "inbox", 0)
+        .await;
+    wait_for_listing(&world, "Lan", |listed| find(listed, &lan).is_some()).await;
+    wait_for_doctor(&world, "webhooks        live").await;
+    let backups = tempfile::tempdir().unwrap();
+    let file = backups.path().join("copy.db");
+    let backup = world.pagedesk(&["backup", file.to_str().unwrap()]).await;
+    assert_eq!(backup.code, 0, "{}", backup.stderr);
+    // Brought by its webhook after the backup (written half a minute ago as Facebook says).
+    let minh = world
+        .buyer_writes(0, "Trần Văn Minh", "Shop ơi còn hàng không?", "inbox", 30)
+        .await;
+    wait_for_listing(&world, "Minh", |listed| find(listed, &minh).is_some()).await;
+    service.stops_cleanly(&world, libc::SIGTERM).await;
+    let restored = world.pagedesk(&["restore", file.to_str().unwrap()]).await;
+    assert_eq!(restored.code, 0, "{}", restored.stderr);
+    let listen = endpoint
+        .trim_start_matches("http://")
+        .trim_end_matches("/webhook")
+        .to_owned();
+    let again = Service::run(&world, &["serve", "--listen", &listen]);
+    wait_for_listing(&world, "Minh again, by the first poll", |listed| {
+        find(listed, &minh).is_some()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let log = std::fs::read_to_string(world.data_dir.join("pagedesk.log")).unwrap();
+    assert!(!log.contains("no webhook brought"), "{log}");
+    let doctor = world.pagedesk(&["doctor"]).await;
+    assert!(!doctor.stdout.contains("not arriving"), "{}", doctor.stdout);
+    again.stops_cleanly(&world, libc::SIGTERM).await;
+}
