@@ -433,6 +433,7 @@ strings! {
     ProblemRetrying => "Facebook is not answering; trying again at {}", "Facebook không phản hồi; thử lại lúc {}";
     ProblemFacebook => "Facebook had a problem; try again", "Facebook gặp sự cố; hãy thử lại";
     ProblemFile => "the file cannot be sent: {}", "không gửi được tệp: {}";
+    ProblemRestored => "waiting when the restored backup was taken: it may have gone out since. Look in Messenger; r sends it if it did not", "đang chờ gửi lúc sao lưu bản vừa khôi phục: có thể đã gửi đi sau đó. Xem lại trên Messenger; chưa gửi thì bấm r để gửi";
     ModeInbox => "Pages, list and chat", "Trang, danh sách và tin nhắn";
     ModeMove => "Moving (pages, list, chat, windows)", "Di chuyển (trang, danh sách, tin nhắn, cửa sổ)";
     ModeReply => "Reply box", "Ô trả lời";
@@ -895,6 +896,7 @@ impl Tr {
             }
             ReplyProblem::Refused => return self.f(S::ProblemRefused, &[&words]),
             ReplyProblem::File => return self.f(S::ProblemFile, &[&words]),
+            ReplyProblem::Restored => S::ProblemRestored,
             ReplyProblem::Empty => S::ProblemEmpty,
             ReplyProblem::NeverWrote => S::ProblemNeverWrote,
             ReplyProblem::AgentTagOff => S::ProblemAgentTagOff,

@@ -650,6 +650,9 @@ pub enum ReplyProblem {
     Facebook,
     /// The file of the message cannot be sent as attached (gone, changed, unreadable).
     File,
+    /// It was waiting when the backup the database was restored from was taken: it may have
+    /// gone out since, and Facebook shows only a conversation's 20 newest messages to check.
+    Restored,
     RateLimited {
         until: DateTime<Utc>,
     },
@@ -691,6 +694,7 @@ impl ReplyProblem {
             ReplyProblem::Refused => "refused",
             ReplyProblem::Facebook => "facebook",
             ReplyProblem::File => "file",
+            ReplyProblem::Restored => "restored",
         };
         kind.to_owned()
     }
@@ -728,6 +732,7 @@ impl ReplyProblem {
             "comment_permission" => ReplyProblem::CommentPermission,
             "refused" => ReplyProblem::Refused,
             "facebook" => ReplyProblem::Facebook,
+            "restored" => ReplyProblem::Restored,
             "file" => ReplyProblem::File,
             _ => return None,
         })

@@ -55,10 +55,10 @@ const ENVIRONMENT: &str = "Environment:
 )]
 pub struct Cli {
     /// The config file (pages, tokens, sync settings).
-    #[arg(long, global = true, env = "PAGEDESK_CONFIG")]
+    #[arg(long, global = true, env = "PAGEDESK_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
     /// Where the database and the log live.
-    #[arg(long, global = true, env = "PAGEDESK_DATA_DIR")]
+    #[arg(long, global = true, env = "PAGEDESK_DATA_DIR", value_name = "DIR")]
     data_dir: Option<PathBuf>,
     /// Without a command: the inbox.
     #[command(subcommand)]
@@ -216,10 +216,16 @@ enum Command {
     Doctor,
     /// Write a consistent copy of the database to FILE (a new file, owner-only) while inboxes
     /// and the service run, and check it.
-    Backup { file: PathBuf },
+    Backup {
+        /// The copy to write: a new file, outside the data directory.
+        file: PathBuf,
+    },
     /// Put the backup FILE back as the database: only while no pagedesk uses the data
     /// directory; the database it replaces is kept aside.
-    Restore { file: PathBuf },
+    Restore {
+        /// The backup to put back (a file `pagedesk backup` wrote).
+        file: PathBuf,
+    },
     /// Copy the data directory's database into PostgreSQL (a team on several servers), and
     /// check the rows on both sides: only while no pagedesk uses the data directory. Run again,
     /// it copies only what is not there yet.

@@ -209,7 +209,7 @@ fn vacuum_into(conn: &Connection, to: &Path) -> Result<()> {
 }
 
 /// Removes a database file and the journal SQLite may have left beside it.
-fn remove_with_journal(path: &Path) {
+pub(super) fn remove_with_journal(path: &Path) {
     let _ = std::fs::remove_file(path);
     let mut journal = path.as_os_str().to_owned();
     journal.push("-journal");
@@ -220,9 +220,12 @@ fn remove_with_journal(path: &Path) {
 /// of `pagedesk-*.db` copies, takes for a copy.
 fn partial_name(to: &Path) -> PathBuf {
     let mut name = to.as_os_str().to_owned();
-    name.push(format!(".partial-{}", std::process::id()));
+    name.push(format!("{PARTIAL}{}", std::process::id()));
     PathBuf::from(name)
 }
+
+/// What a copy's name carries until it is whole, before the pid of the pagedesk writing it.
+const PARTIAL: &str = ".partial-";
 
 /// The whole copy at `partial` given its name `to`, never over a file there: killed before
 /// this, nothing has that name.
@@ -268,9 +271,6 @@ impl Store {
                 why: std::io::Error::from(std::io::ErrorKind::AlreadyExists),
             });
         }
-        // Written and checked under a name of its own, its files beside it, then named: a
-        // backup killed or failing halfway leaves nothing a restore or the pruning would take
-        // for a backup.
         let files_in = files_beside(to);
         // A folder there already (someone else's, open to all, a link) would be handed
         // customers' files.
@@ -279,6 +279,15 @@ impl Store {
                 path: files_in,
                 why: std::io::Error::from(std::io::ErrorKind::AlreadyExists),
             });
+        }
+        // Written and checked under a name of its own, its files beside it, then named: a
+        // backup killed or failing halfway leaves nothing a restore or the pruning would take
+        // for a backup, and the next one there removes what it left.
+        if let Some(folder) = std::path::absolute(to)
+            .ok()
+            .and_then(|to| to.parent().map(Path::to_owned))
+        {
+            remove_left_by_the_dead(&folder, PARTIAL, false);
         }
         let partial = partial_name(to);
         vacuum_into(&self.conn, &partial)?;
@@ -531,7 +540,7 @@ pub fn restore(data_dir: &Path, from: &Path, stamp: &str) -> Result<Restored> {
             });
         }
         Err(why) => {
-            return Err(StoreError::Copy {
+            return Err(StoreError::Unreadable {
                 path: from.to_owned(),
                 why,
             });
@@ -550,18 +559,27 @@ pub fn restore(data_dir: &Path, from: &Path, stamp: &str) -> Result<Restored> {
     }
     let lock = hold_exclusive(data_dir)?;
     remove_incoming_left_behind(data_dir);
+    remove_left_by_the_dead(data_dir, PARTIAL, true);
+    remove_left_by_the_dead(&data_dir.join("restored-files"), PARTIAL, true);
     let incoming = data_dir.join(format!("{DATABASE_FILE}.{INCOMING}-{}", std::process::id()));
     vacuum_into(&backup, &incoming)?;
     drop(backup);
+    // Brought to this pagedesk's schema first (a backup of an earlier one is as welcome),
+    // so that what is settled in it is settled in today's tables.
     let settled = Connection::open(&incoming)
         .map_err(about_copy(&incoming))
-        .and_then(|conn| settle_what_may_have_happened_since(&conn, &incoming))
+        .and_then(|mut conn| {
+            super::migrate(&mut conn, &data_dir.join(DATABASE_FILE))?;
+            settle_what_may_have_happened_since(&conn, &incoming)
+        })
         .and_then(|()| open_to_read(&incoming).and_then(|conn| check(&conn, &incoming)));
     if let Err(error) = settled {
         remove_with_journal(&incoming);
         return Err(error);
     }
-    let kept_aside = match database.exists() {
+    // An empty file (made by the command that opened the data directory) holds nothing to keep.
+    let holds_something = std::fs::metadata(&database).is_ok_and(|m| m.len() > 0);
+    let kept_aside = match holds_something {
         true => Some(put_aside(data_dir, stamp).inspect_err(|_| {
             let _ = std::fs::remove_file(&incoming);
         })?),
@@ -603,44 +621,61 @@ pub fn restore(data_dir: &Path, from: &Path, stamp: &str) -> Result<Restored> {
 }
 
 /// What may have happened after the backup was taken, made safe in the restored database
-/// `conn`: a reply waiting then may have been sent since, so the engine looks for it on
-/// Facebook before sending it (as after a crash mid-send); an order's `on_confirm` due or
-/// running then may have run since, so it waits for staff to run it again.
+/// `conn`: a reply waiting then may have been sent since, and Facebook shows only the 20
+/// newest messages to look for it in, so it waits for staff (failed, with why; `r` sends it);
+/// an order's `on_confirm` due or running then may have run since, so it waits for staff too.
 fn settle_what_may_have_happened_since(conn: &Connection, path: &Path) -> Result<()> {
     let about = about_copy(path);
-    let has_outbox: bool = conn
-        .query_row(
-            "SELECT COUNT(*) > 0 FROM sqlite_master WHERE name = 'outbox'",
-            [],
-            |r| r.get(0),
+    let tx = conn.unchecked_transaction().map_err(about)?;
+    let waiting: Vec<crate::model::ConversationId> = tx
+        .prepare(
+            "SELECT DISTINCT m.conversation_id FROM outbox o JOIN messages m ON m.id = o.message_id
+             WHERE m.status = 'pending' AND o.withdrawn_at IS NULL",
         )
+        .and_then(|mut statement| {
+            statement
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()
+        })
         .map_err(about)?;
-    if has_outbox {
-        conn.execute(
-            "UPDATE outbox SET outcome_unknown = 1,
-                first_attempt_at = COALESCE(first_attempt_at,
-                    (SELECT created_time FROM messages WHERE id = outbox.message_id))",
-            [],
-        )
-        .map_err(about)?;
+    tx.execute(
+        "UPDATE messages SET status = 'failed', error = ?1, error_code = ?2, retry_possible = 1
+         WHERE status = 'pending'
+           AND id IN (SELECT message_id FROM outbox WHERE withdrawn_at IS NULL)",
+        rusqlite::params![
+            REPLY_AFTER_RESTORE,
+            crate::model::ReplyProblem::Restored.code()
+        ],
+    )
+    .map_err(about)?;
+    tx.execute(
+        "DELETE FROM outbox WHERE withdrawn_at IS NULL
+           AND message_id IN (SELECT id FROM messages WHERE status = 'failed')",
+        [],
+    )
+    .map_err(about)?;
+    // A reply taken back after an attempt whose answer never came is only ever looked for.
+    tx.execute(
+        "UPDATE outbox SET outcome_unknown = 1,
+            first_attempt_at = COALESCE(first_attempt_at,
+                (SELECT created_time FROM messages WHERE id = outbox.message_id))",
+        [],
+    )
+    .map_err(about)?;
+    for conversation in &waiting {
+        super::refresh_last_speaker(&tx, conversation).map_err(about)?;
     }
-    let has_hooks: bool = conn
-        .query_row(
-            "SELECT COUNT(*) > 0 FROM pragma_table_info('orders') WHERE name = 'hook_state'",
-            [],
-            |r| r.get(0),
-        )
-        .map_err(about)?;
-    if has_hooks {
-        conn.execute(
-            "UPDATE orders SET hook_state = 'failed', hook_error = ?1
-             WHERE hook_state IN ('due', 'running')",
-            [HOOK_AFTER_RESTORE],
-        )
-        .map_err(about)?;
-    }
-    Ok(())
+    tx.execute(
+        "UPDATE orders SET hook_state = 'failed', hook_error = ?1
+         WHERE hook_state IN ('due', 'running')",
+        [HOOK_AFTER_RESTORE],
+    )
+    .map_err(about)?;
+    tx.commit().map_err(about)
 }
+
+/// Why a reply waiting in the backup waits for staff after a restore, in the log's words.
+const REPLY_AFTER_RESTORE: &str = "waiting when the restored backup was taken: it may have gone out since; look in Messenger, and send it again if it did not";
 
 /// Why an order's `on_confirm` waits for staff after a restore.
 const HOOK_AFTER_RESTORE: &str = "restored from a backup: it may have run since the backup was taken; run it again only if it did not";
@@ -695,25 +730,43 @@ fn put_aside(data_dir: &Path, stamp: &str) -> Result<PathBuf> {
 pub(super) fn copy_before_migration(conn: &Connection, database: &Path) -> Result<PathBuf> {
     let partial =
         database.with_file_name(format!("{DATABASE_FILE}.copying-{}", std::process::id()));
-    remove_copies_of_the_dead(database);
+    remove_left_by_the_dead(
+        database.parent().unwrap_or(Path::new(".")),
+        &format!("{DATABASE_FILE}.copying-"),
+        true,
+    );
     let _ = std::fs::remove_file(&partial);
     vacuum_into(conn, &partial)?;
     Ok(partial)
 }
 
-/// Copies made before a migration by pagedesks that were killed making them: each the size of
-/// the database, and a service restarted every few seconds would fill the disk with them.
-fn remove_copies_of_the_dead(database: &Path) {
-    let dir = database.parent().unwrap_or(Path::new("."));
-    let prefix = format!("{DATABASE_FILE}.copying-");
+/// Whether the file at `path` is SQLite's (a database, or a rollback journal), or empty: a
+/// leftover of a copy, never another program's file that happens to be named alike.
+fn is_sqlites(path: &Path) -> bool {
+    use std::io::Read;
+    const DATABASE: &[u8] = b"SQLite format 3\0";
+    const JOURNAL: &[u8] = &[0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7];
+    let mut head = Vec::new();
+    let read = File::open(path).and_then(|file| file.take(16).read_to_end(&mut head));
+    read.is_ok() && (head.is_empty() || head.starts_with(DATABASE) || head.starts_with(JOURNAL))
+}
+
+/// Copies in `dir` that pagedesks were killed making (`NAME{marker}PID`, and their journals),
+/// the pagedesk gone: each the size of the database, and a service restarted every few seconds
+/// would fill the disk with them. A backup's files folder goes with its copy when the copy
+/// never got its name. Outside pagedesk's own folders (`ours` false), only SQLite's files go.
+fn remove_left_by_the_dead(dir: &Path, marker: &str, ours: bool) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(pid) = name
-            .strip_prefix(&prefix)
-            .and_then(|rest| rest.split('-').next())
+        let Some((named, rest)) = name.rsplit_once(marker) else {
+            continue;
+        };
+        let Some(pid) = rest
+            .split('-')
+            .next()
             .and_then(|pid| pid.parse::<libc::pid_t>().ok())
         else {
             continue;
@@ -721,8 +774,16 @@ fn remove_copies_of_the_dead(database: &Path) {
         // SAFETY: kill(2) with signal 0 only asks whether the process is there.
         let alive = unsafe { libc::kill(pid, 0) } == 0
             || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
-        if !alive {
-            let _ = std::fs::remove_file(entry.path());
+        if alive
+            || !entry.file_type().is_ok_and(|t| t.is_file())
+            || !(ours || is_sqlites(&entry.path()))
+        {
+            continue;
+        }
+        let _ = std::fs::remove_file(entry.path());
+        let files = files_beside(&dir.join(named));
+        if !dir.join(named).exists() && files.is_dir() {
+            let _ = std::fs::remove_dir_all(files);
         }
     }
 }
@@ -793,6 +854,12 @@ mod tests {
         let error = restore(dir.path(), &damaged, "x").unwrap_err().to_string();
         assert!(
             error.contains("damaged.db") && error.contains("not a sound database"),
+            "{error}"
+        );
+        let missing = dir.path().join("missing.db");
+        let error = restore(dir.path(), &missing, "x").unwrap_err().to_string();
+        assert!(
+            error.starts_with("cannot read") && error.contains("missing.db"),
             "{error}"
         );
     }

@@ -83,6 +83,8 @@ pub enum StoreError {
     Damaged { path: PathBuf, why: String },
     #[error("cannot write the copy {path}: {}", copy_io_words(.why))]
     Copy { path: PathBuf, why: std::io::Error },
+    #[error("cannot read {path}: {why}")]
+    Unreadable { path: PathBuf, why: std::io::Error },
     #[error("the copy {path}: {}", copy_words(.why))]
     CopyDatabase { path: PathBuf, why: rusqlite::Error },
     #[error("a pagedesk (an inbox, sync or serve) is using {0}: stop it first")]
@@ -163,7 +165,7 @@ fn copy_words(error: &rusqlite::Error) -> String {
             "cannot write to its disk (full, or a file size limit?); free some space there, the database in use is untouched"
         }
         Some(ErrorCode::CannotOpen) => {
-            "cannot open or create it: check that its folder exists and this user may write there"
+            "cannot open it: check that it (or its folder) exists and that this user may use it"
         }
         Some(ErrorCode::ReadOnly) => "it is read-only",
         Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => "it is not a sound database",
@@ -969,23 +971,34 @@ fn migrate(conn: &mut Connection, database: &Path) -> Result<Option<PathBuf>> {
         true => Some(backup::copy_before_migration(conn, database)?),
         false => None,
     };
-    let discard = |partial: &Option<PathBuf>| {
-        if let Some(partial) = partial {
-            let _ = std::fs::remove_file(partial);
+    // The copy goes whenever it is not kept: a migration that fails (the disk full) would
+    // otherwise leave one the size of the database at each start a service manager retries.
+    match migrate_in_one_transaction(conn, known) {
+        Ok(Some(from)) => match partial {
+            Some(partial) => Ok(Some(backup::keep_schema_copy(&partial, database, from)?)),
+            None => Ok(None),
+        },
+        outcome => {
+            if let Some(partial) = partial {
+                backup::remove_with_journal(&partial);
+            }
+            outcome.map(|_| None)
         }
-    };
+    }
+}
+
+/// The migrations this database lacks, in one transaction; the version it had, or `None` if
+/// another pagedesk migrated it meanwhile.
+fn migrate_in_one_transaction(conn: &mut Connection, known: i64) -> Result<Option<i64>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version > known {
-        discard(&partial);
         return Err(StoreError::TooNew {
             found: version,
             known,
         });
     }
-    // Another pagedesk migrated it meanwhile (and kept the copy).
     if version == known {
-        discard(&partial);
         return Ok(None);
     }
     for migration in &schema::MIGRATIONS[version as usize..] {
@@ -1003,10 +1016,7 @@ fn migrate(conn: &mut Connection, database: &Path) -> Result<Option<PathBuf>> {
     }
     tx.pragma_update(None, "user_version", known)?;
     tx.commit()?;
-    match partial {
-        Some(partial) => Ok(Some(backup::keep_schema_copy(&partial, database, version)?)),
-        None => Ok(None),
-    }
+    Ok(Some(version))
 }
 
 /// Facebook's ids are kept as the text Facebook sends.

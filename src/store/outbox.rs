@@ -507,14 +507,16 @@ impl Store {
                 attachments = COALESCE(?3, attachments) WHERE id = ?1",
             params![message_id, fb_id, echo_attachments],
         )?;
+        // Its `updated_time` stays Facebook's as last read: set to the reply's, the next listing
+        // would find the conversation unchanged and skip a buyer's message written before the
+        // reply and not read yet.
         tx.execute(
             "UPDATE conversations SET folder = CASE WHEN folder = 'spam' THEN 'inbox' ELSE folder END,
                 rescued_at = CASE WHEN folder = 'spam' THEN COALESCE(rescued_at, ?2) ELSE rescued_at END,
                 rescued_by = CASE WHEN folder = 'spam'
                     THEN COALESCE(rescued_by, (SELECT sent_by FROM messages WHERE id = ?1))
                     ELSE rescued_by END,
-                unread_count = 0, updated_time = MAX(updated_time, ?2),
-                snippet = (SELECT text FROM messages WHERE id = ?1)
+                unread_count = 0, snippet = (SELECT text FROM messages WHERE id = ?1)
              WHERE id = (SELECT conversation_id FROM messages WHERE id = ?1)",
             params![message_id, now.timestamp()],
         )?;

@@ -1128,3 +1128,30 @@ async fn an_edit_facebook_shows_at_the_next_read_changes_the_words_and_says_edit
     world.sync().await;
     assert_eq!(world.messages(&lan).await[0]["edit_count"], 1);
 }
+
+/// A buyer writes, and staff answer before the next cycle reads it: sending the reply must not
+/// make the conversation look read up to Facebook's latest (the admin pass lost the buyer's
+/// message this way, for good).
+#[tokio::test]
+async fn a_buyers_message_not_yet_read_when_staff_reply_is_read_all_the_same() {
+    let (world, lan) = TestWorld::with_a_buyer("").await;
+    world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Shop ơi còn size M không?", "inbox", 0)
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let reply = world.pagedesk(&["reply", &lan, "Dạ còn ạ"]).await;
+    assert_eq!(reply.code, 0, "{}", reply.stderr);
+    world.sync().await;
+    world.sync().await;
+    let texts: Vec<String> = world
+        .messages(&lan)
+        .await
+        .iter()
+        .map(|m| m["text"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(
+        texts.iter().any(|t| t == "Shop ơi còn size M không?"),
+        "the buyer's message: {texts:?}"
+    );
+    assert!(texts.iter().any(|t| t == "Dạ còn ạ"), "{texts:?}");
+}
