@@ -893,3 +893,17 @@ async fn a_backup_from_an_earlier_pagedesk_is_restored_and_brought_up_to_date() 
     let run = world.pagedesk(&["restore", file.to_str().unwrap()]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+#[tokio::test]
+async fn restored_files_go_into_no_folder_open_to_others() {
+    let (world, file, _backups) = backed_up_with_a_photo().await;
+    let restored = world.data_dir.join("restored-files");
+    std::fs::create_dir(&restored).unwrap();
+    std::fs::set_permissions(&restored, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let run = world.pagedesk(&["restore", file.to_str().unwrap()]).await;
+    assert_eq!(run.code, 0, "the restore itself goes: {}", run.stderr);
+    assert_eq!(std::fs::read_dir(&restored).unwrap().count(), 0);
+    assert!(!run.stdout.contains("brought back"), "{}", run.stdout);
+    let log = std::fs::read_to_string(world.data_dir.join("pagedesk.log")).unwrap();
+    assert!(log.contains("was not brought back"), "said in the log");
+}
