@@ -295,6 +295,7 @@ strings! {
     CliMigratedMore => "{}: {} rows, {} in PostgreSQL (written there since)", "{}: {} dòng, {} dòng trong PostgreSQL (có dòng mới ghi ở đó)";
     CliMigrated => "Copied the database of {} into PostgreSQL at {}: the rows of every table counted on both sides.", "Đã chép cơ sở dữ liệu của {} sang PostgreSQL ở {}: đã đếm đối chiếu số dòng từng bảng ở hai bên.";
     CliMigrateInUse => "A pagedesk (an inbox, sync or serve) is using {}: stop it first, then copy. Nothing was copied.", "Đang có pagedesk (hộp thư, sync hoặc serve) dùng {}: hãy tắt nó trước rồi chép. Chưa chép gì.";
+    CliNoTeam => "No team in the config: each [[staff]] entry names one member (see config.example.toml).", "Chưa có nhóm trong file cấu hình: mỗi mục [[staff]] là một người (xem config.example.toml).";
     CliUsedBy => "  pid {}: {}", "  pid {}: {}";
     CliRestoreInUse => "A pagedesk (an inbox, sync or serve) is using {}: stop it first, then restore. Nothing was changed.", "Đang có pagedesk (hộp thư, sync hoặc serve) dùng {}: hãy tắt nó trước rồi khôi phục. Chưa có gì bị thay đổi.";
     SchemaCopyKept => "pagedesk is newer than this database: it was copied to {} before its schema changed.", "pagedesk mới hơn cơ sở dữ liệu này: đã sao chép nó vào {} trước khi nâng cấp.";

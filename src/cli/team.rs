@@ -175,6 +175,10 @@ pub fn staff(
         out!("{}", tr.f(S::CliStaffNow, &[member, &tr.t(word)]));
         return Ok(ExitCode::SUCCESS);
     }
+    if team.is_empty() {
+        out!("{}", tr.t(S::CliNoTeam));
+        return Ok(ExitCode::SUCCESS);
+    }
     let status = store.staff_status()?;
     for member in &team {
         let said = status.iter().find(|s| s.name == *member);

@@ -473,3 +473,11 @@ async fn without_user_or_logname_a_reply_carries_the_login_name_from_the_user_da
         .collect();
     assert_eq!(sent[0]["sent_by"], login.as_str(), "{sent:?}");
 }
+
+#[tokio::test]
+async fn listing_the_staff_without_a_team_says_how_to_make_one() {
+    let world = TestWorld::start("").await;
+    let run = world.pagedesk(&["staff"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("No team in the config"), "{}", run.stdout);
+}
