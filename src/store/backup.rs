@@ -546,6 +546,12 @@ pub fn restore(data_dir: &Path, from: &Path, stamp: &str) -> Result<Restored> {
             });
         }
     }
+    if let Err(why) = File::open(from) {
+        return Err(StoreError::Unreadable {
+            path: from.to_owned(),
+            why,
+        });
+    }
     // Read through one connection, from the check to the copy: a file put in its place after
     // the check is never read.
     let backup = open_to_read(from)?;
@@ -740,15 +746,19 @@ pub(super) fn copy_before_migration(conn: &Connection, database: &Path) -> Resul
     Ok(partial)
 }
 
-/// Whether the file at `path` is SQLite's (a database, or a rollback journal), or empty: a
-/// leftover of a copy, never another program's file that happens to be named alike.
+/// Whether the file at `path` is SQLite's (a database, or a rollback journal), empty, or not
+/// yet written at its start: a leftover of a copy, never another program's file that happens
+/// to be named alike.
 fn is_sqlites(path: &Path) -> bool {
     use std::io::Read;
     const DATABASE: &[u8] = b"SQLite format 3\0";
     const JOURNAL: &[u8] = &[0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7];
     let mut head = Vec::new();
     let read = File::open(path).and_then(|file| file.take(16).read_to_end(&mut head));
-    read.is_ok() && (head.is_empty() || head.starts_with(DATABASE) || head.starts_with(JOURNAL))
+    // SQLite writes a copy's first page last: one killed before then begins with zeros.
+    let unwritten = !head.is_empty() && head.iter().all(|b| *b == 0);
+    read.is_ok()
+        && (head.is_empty() || unwritten || head.starts_with(DATABASE) || head.starts_with(JOURNAL))
 }
 
 /// Copies in `dir` that pagedesks were killed making (`NAME{marker}PID`, and their journals),

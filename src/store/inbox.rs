@@ -174,13 +174,13 @@ impl Store {
         Ok(versions)
     }
 
-    /// Stores a conversation and its messages in one transaction. Messages already stored (by
-    /// Facebook id) are left as they are, so a re-sync or the echo of our own reply adds nothing.
-    /// Which of these Facebook message ids are stored.
-    pub fn stored_message_ids(&self, ids: &[MessageId]) -> Result<HashSet<MessageId>> {
+    /// Which of these Facebook message ids are stored as read from Facebook: a reply this
+    /// pagedesk sent and stored itself (it names its sender) says nothing of the buyer's
+    /// messages before it, which may not be read yet.
+    pub fn read_message_ids(&self, ids: &[MessageId]) -> Result<HashSet<MessageId>> {
         let mut statement = self
             .conn
-            .prepare_cached("SELECT 1 FROM messages WHERE fb_id = ?1")?;
+            .prepare_cached("SELECT 1 FROM messages WHERE fb_id = ?1 AND sent_by IS NULL")?;
         let mut stored = HashSet::new();
         for id in ids {
             if statement.exists([id])? {
@@ -190,6 +190,8 @@ impl Store {
         Ok(stored)
     }
 
+    /// Stores a conversation and its messages in one transaction. Messages already stored (by
+    /// Facebook id) are left as they are, so a re-sync or the echo of our own reply adds nothing.
     pub fn apply_conversation(&mut self, update: &ConversationUpdate) -> Result<Applied> {
         Ok(self
             .apply_conversations(std::slice::from_ref(update))?
@@ -511,8 +513,9 @@ impl Store {
 }
 
 /// A page message from Facebook that is one of our own replies whose answer never came (the
-/// process died, or the answer was lost): the local reply takes Facebook's id and is sent,
-/// instead of the message being stored twice and, worse, sent again.
+/// process died, or the answer was lost; or it was waiting in a restored backup and went out
+/// after it was taken): the local reply takes Facebook's id and is sent, instead of the message
+/// being stored twice and, worse, sent again.
 fn adopt_own_reply(
     tx: &Transaction<'_>,
     conversation_id: &ConversationId,
@@ -529,9 +532,13 @@ fn adopt_own_reply(
     // A file goes as a message of its own with no text: it is ours when we were sending a file.
     let ours: Option<i64> = tx
         .prepare_cached(
-            "SELECT m.id FROM messages m JOIN outbox o ON o.message_id = m.id
+            "SELECT m.id FROM messages m
              WHERE m.conversation_id = ?1 AND m.fb_id IS NULL AND m.text = ?2
-               AND o.first_attempt_at IS NOT NULL AND o.first_attempt_at <= ?3
+               AND (EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = m.id
+                        AND o.first_attempt_at IS NOT NULL AND o.first_attempt_at <= ?3)
+                    -- Waiting in a restored backup, and sent after it was taken.
+                    OR (m.status = 'failed' AND m.error_code = 'restored'
+                        AND m.created_time <= ?3))
                AND EXISTS (SELECT 1 FROM outgoing_files f WHERE f.message_id = m.id) = ?4
              ORDER BY m.id LIMIT 1",
         )?
@@ -666,11 +673,14 @@ pub(super) fn apply_thread(
     // A new message from the buyer opens a Done conversation again: one written after it was
     // marked done (an older one a later read brings does not).
     let mut newest_from_buyer: Option<i64> = None;
-    // Only a conversation with a reply whose answer may have been lost can hold one to adopt.
+    // Only a conversation with a reply whose answer may have been lost (or that a restore left
+    // waiting for staff) can hold one to adopt.
     let awaiting_answer: bool = tx
         .prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM outbox o JOIN messages m ON m.id = o.message_id
-             WHERE m.conversation_id = ?1 AND o.first_attempt_at IS NOT NULL)",
+                WHERE m.conversation_id = ?1 AND o.first_attempt_at IS NOT NULL)
+             OR EXISTS (SELECT 1 FROM messages
+                WHERE conversation_id = ?1 AND status = 'failed' AND error_code = 'restored')",
         )?
         .query_row([&update.id], |r| r.get(0))?;
     for message in &messages {

@@ -116,17 +116,21 @@ pub struct KeptDraft {
 /// Refuses a write on version `seen` of conversation `id`'s draft (0: none) when it is not the
 /// version kept: someone else wrote it since (named), or saved it as an order.
 fn draft_unchanged(tx: &rusqlite::Transaction<'_>, id: &ConversationId, seen: i64) -> Result<()> {
-    let kept: Option<(i64, String)> = tx
+    let kept: Option<(i64, String, Option<i64>)> = tx
         .query_row(
-            "SELECT version, written_by FROM order_drafts WHERE conversation_id = ?1",
+            "SELECT version, written_by, saved_as FROM order_drafts WHERE conversation_id = ?1",
             [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
     match kept {
-        Some((version, _)) if version == seen => Ok(()),
+        // The draft as this form read it, or the mark of an order saved before it opened.
+        Some((version, _, _)) if version == seen => Ok(()),
         None if seen == 0 => Ok(()),
-        Some((_, by)) => Err(refused(OrderRefusal::DraftChanged { by })),
+        Some((_, by, Some(order))) => Err(refused(OrderRefusal::DraftGone {
+            saved_as: Some((order, by)),
+        })),
+        Some((_, by, None)) => Err(refused(OrderRefusal::DraftChanged { by })),
         None => {
             let by: Option<(i64, String)> = tx
                 .query_row(
@@ -264,10 +268,13 @@ impl Store {
             "INSERT INTO order_events (order_id, at, staff, state) VALUES (?1, ?2, ?3, 'new')",
             params![id, now.timestamp(), staff],
         )?;
-        // The form's draft goes with the order it became, as a reply's draft goes with it.
+        // The form's draft goes with the order it became, as a reply's draft goes with it;
+        // its row stays, marked with the order, one version on, for the forms open elsewhere.
         tx.execute(
-            "DELETE FROM order_drafts WHERE conversation_id = ?1",
-            [&order.conversation_id],
+            "UPDATE order_drafts SET form = '', saved_as = ?2, version = version + 1,
+                written_by = ?3, updated_at = ?4
+             WHERE conversation_id = ?1",
+            params![&order.conversation_id, id, staff, now.timestamp()],
         )?;
         tx.commit()?;
         Ok(id)
@@ -364,7 +371,8 @@ impl Store {
         let kept: Option<(String, i64)> = self
             .conn
             .query_row(
-                "SELECT form, version FROM order_drafts WHERE conversation_id = ?1",
+                "SELECT form, version FROM order_drafts
+                 WHERE conversation_id = ?1 AND saved_as IS NULL",
                 [id],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
@@ -374,6 +382,20 @@ impl Store {
             let draft = serde_json::from_str(&form).ok()?;
             Some(KeptDraft { draft, version })
         }))
+    }
+
+    /// The version a new order form of conversation `id` writes on: that of its draft's row
+    /// (a draft, or the mark of the order it was saved as), 0 when there is none.
+    pub fn order_draft_version(&self, id: &ConversationId) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT version FROM order_drafts WHERE conversation_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0))
     }
 
     /// Keeps the order form's draft of conversation `id` (`None` throws it away), written on
@@ -394,7 +416,7 @@ impl Store {
                 "INSERT INTO order_drafts (conversation_id, form, version, written_by, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (conversation_id) DO UPDATE
-                 SET form = ?2, version = ?3, written_by = ?4, updated_at = ?5",
+                 SET form = ?2, version = ?3, written_by = ?4, updated_at = ?5, saved_as = NULL",
                 params![
                     id,
                     // Strings, numbers and a flag: nothing in it that JSON cannot hold.

@@ -638,4 +638,10 @@ CREATE TABLE order_drafts (
     updated_at      INTEGER NOT NULL
 );
 "#,
+    r#"
+-- An order form saved as an order leaves its draft's row, marked with the order and one
+-- version on: a form opened before it (the same buyer's, in another inbox) is told who saved
+-- it, rather than make a second order when no draft was kept when it opened.
+ALTER TABLE order_drafts ADD COLUMN saved_as INTEGER;
+"#,
 ];

@@ -70,7 +70,7 @@ impl Engine {
         };
         let nested: Vec<MessageId> = update.messages.iter().map(|m| m.fb_id.clone()).collect();
         if nested.is_empty()
-            || matches!(since, Since::Known) && !self.stored_of(nested).await?.is_empty()
+            || matches!(since, Since::Known) && !self.read_of(nested).await?.is_empty()
         {
             return Ok(());
         }
@@ -94,10 +94,10 @@ impl Engine {
                 .await?;
             self.note_usage(&update.page_id, listing.usage.percent);
             let ids: Vec<MessageId> = listing.items.iter().map(|m| m.id.clone()).collect();
-            let stored = self.stored_of(ids).await?;
+            let read = self.read_of(ids).await?;
             for message in &listing.items {
                 let reached_floor = floor.is_some_and(|floor| message.created_time <= floor);
-                if stored.contains(&message.id) || reached_floor {
+                if read.contains(&message.id) || reached_floor {
                     break 'pages;
                 }
                 if !update.messages.iter().any(|m| m.fb_id == message.id) {
@@ -145,8 +145,9 @@ impl Engine {
         Ok(since(false, &progress))
     }
 
-    /// Which of these Facebook message ids are stored.
-    async fn stored_of(&self, ids: Vec<MessageId>) -> Result<HashSet<MessageId>, PageError> {
-        Ok(self.db(move |s| s.stored_message_ids(&ids)).await?)
+    /// Which of these Facebook message ids are stored as read from Facebook (a reply pagedesk
+    /// sent is stored without the buyer's messages before it having been read).
+    async fn read_of(&self, ids: Vec<MessageId>) -> Result<HashSet<MessageId>, PageError> {
+        Ok(self.db(move |s| s.read_message_ids(&ids)).await?)
     }
 }

@@ -426,7 +426,12 @@ impl App {
             Some(kept) => Some(kept.clone()),
             None => self.store_ref().order_draft(id).ok().flatten(),
         };
-        let draft_version = kept.as_ref().map_or(0, |k| k.version);
+        // No draft kept: the form writes on the version of the mark an order saved before
+        // left, so that a form opened before that order is the one refused.
+        let draft_version = match &kept {
+            Some(kept) => kept.version,
+            None => self.store_ref().order_draft_version(id).unwrap_or(0),
+        };
         let draft = kept.map(|k| k.draft).unwrap_or_else(|| {
             let customer = self.store_ref().customer(id).ok().flatten();
             let last = self

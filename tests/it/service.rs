@@ -673,6 +673,19 @@ async fn restore_refuses_the_database_in_use_and_a_schema_changed_by_hand() {
             run.stderr
         );
     }
+    // A pipe would be waited on for ever.
+    let pipe = backups.path().join("pipe.db");
+    let made = std::ffi::CString::new(pipe.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo(3) with a valid C string.
+    assert_eq!(unsafe { libc::mkfifo(made.as_ptr(), 0o600) }, 0);
+    let run = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        world.pagedesk(&["restore", pipe.to_str().unwrap()]),
+    )
+    .await
+    .expect("a pipe is refused, not read");
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("not a file"), "{}", run.stderr);
     for change in [
         // Replies sent to another buyer from then on.
         "CREATE TRIGGER audit AFTER INSERT ON outbox BEGIN
@@ -790,16 +803,34 @@ async fn a_reply_sent_after_the_backup_is_not_sent_again_after_the_restore() {
         .filter(|m| m["from_page"] == true && m["text"] == text)
         .count();
     assert_eq!(sent, 1, "once, not again after the restore");
-    // It waits for staff, saying why: Facebook shows too few messages to be sure.
+    // Restored, it waits for staff, saying why, until a read of the conversation finds it on
+    // Facebook: then it is the one sent, shown once.
     let messages = world.messages(&lan).await;
-    let reply = messages.iter().find(|m| m["text"] == text).unwrap();
-    assert_eq!(reply["status"], "failed", "{reply}");
+    let replies: Vec<_> = messages.iter().filter(|m| m["text"] == text).collect();
+    assert_eq!(replies.len(), 1, "{replies:#?}");
+    assert_eq!(replies[0]["status"], "sent", "{}", replies[0]);
+    // One still waiting when restored and never sent waits for staff, saying why.
+    let second = "Dạ shop gửi thêm ảnh nhé";
+    Store::open(&world.data_dir)
+        .unwrap()
+        .as_staff("Mai")
+        .enqueue_reply(&lan.as_str().into(), second, chrono::Utc::now())
+        .unwrap();
+    let file = backups.path().join("copy-2.db");
+    let backup = world.pagedesk(&["backup", file.to_str().unwrap()]).await;
+    assert_eq!(backup.code, 0, "{}", backup.stderr);
+    let restored = world.pagedesk(&["restore", file.to_str().unwrap()]).await;
+    assert_eq!(restored.code, 0, "{}", restored.stderr);
+    world.sync().await;
+    let messages = world.messages(&lan).await;
+    let waiting = messages.iter().find(|m| m["text"] == second).unwrap();
+    assert_eq!(waiting["status"], "failed", "{waiting}");
     assert!(
-        reply["error"]
+        waiting["error"]
             .as_str()
             .unwrap()
             .contains("may have gone out since"),
-        "{reply}"
+        "{waiting}"
     );
 }
 
@@ -864,12 +895,17 @@ async fn a_backup_that_fails_copying_its_files_leaves_neither_copy_nor_folder() 
     let its_files = backups.path().join("pagedesk-20261202.db.files");
     std::fs::create_dir(&its_files).unwrap();
     std::fs::write(its_files.join("abc"), b"a photo").unwrap();
+    // Killed before SQLite wrote its first page: zeros where the header goes.
+    let unwritten = backups
+        .path()
+        .join("pagedesk-20261201.db.partial-2147483645");
+    std::fs::write(&unwritten, [0u8; 4096]).unwrap();
     let someone_elses = backups.path().join("video.mp4.partial-2147483646");
     std::fs::write(&someone_elses, b"not a database").unwrap();
     std::fs::remove_file(&photo).unwrap();
     let next = world.pagedesk(&["backup", file.to_str().unwrap()]).await;
     assert_eq!(next.code, 0, "{}", next.stderr);
-    assert!(!killed.exists() && !journal.exists() && !its_files.exists());
+    assert!(!killed.exists() && !journal.exists() && !its_files.exists() && !unwritten.exists());
     assert!(someone_elses.exists(), "not pagedesk's to remove");
 }
 

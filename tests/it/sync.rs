@@ -1155,3 +1155,24 @@ async fn a_buyers_message_not_yet_read_when_staff_reply_is_read_all_the_same() {
     );
     assert!(texts.iter().any(|t| t == "Dạ còn ạ"), "{texts:?}");
 }
+
+/// More messages than Facebook nests come before the next read, and staff reply meanwhile:
+/// the reply, stored when it was sent, is no sign that what came before it was read.
+#[tokio::test]
+async fn many_messages_then_a_reply_before_the_next_read_are_all_kept() {
+    let (world, lan) = TestWorld::with_a_buyer("").await;
+    for i in 1..=25 {
+        world
+            .buyer_writes(0, "Nguyễn Thị Lan", &format!("tin {i}"), "inbox", 0)
+            .await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let reply = world.pagedesk(&["reply", &lan, "Dạ shop đây ạ"]).await;
+    assert_eq!(reply.code, 0, "{}", reply.stderr);
+    world.sync().await;
+    world.sync().await;
+    let messages = world.messages(&lan).await;
+    // Her first message, the 25, and the reply: Facebook details only the newest 20, the
+    // others are kept as stand-ins saying so.
+    assert_eq!(messages.len(), 27, "{messages:#?}");
+}

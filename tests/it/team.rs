@@ -479,5 +479,9 @@ async fn listing_the_staff_without_a_team_says_how_to_make_one() {
     let world = TestWorld::start("").await;
     let run = world.pagedesk(&["staff"]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.contains("No team in the config"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("No team in the config"),
+        "{}",
+        run.stdout
+    );
 }

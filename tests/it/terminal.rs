@@ -2035,3 +2035,89 @@ async fn a_restore_waits_for_every_inbox_to_close() {
     let restored = world.pagedesk(&["restore", file.to_str().unwrap()]).await;
     assert_eq!(restored.code, 0, "{}", restored.stderr);
 }
+
+/// Two staff in two inboxes (two processes) on one buyer's order form, saving at the same
+/// moment: one order, and the other is told who saved it or changed it meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_staff_saving_one_order_form_at_once_in_two_inboxes_make_one_order() {
+    let world = TestWorld::start("interval = \"1h\"").await;
+    lan_writes(
+        &world,
+        "Chốt nha. Sđt 0912 345 678, địa chỉ 12 Lê Lợi, Quận 1",
+    )
+    .await;
+    let catalogue = world.config_path.with_file_name("catalogue.csv");
+    std::fs::write(
+        &catalogue,
+        "code,name,variant,price\nVH-M,Váy hoa nhí,M,350k\nAT01,Áo thun,Trắng,150k\n",
+    )
+    .unwrap();
+    let mut config = std::fs::read_to_string(&world.config_path).unwrap();
+    config.push_str(&format!(
+        "\n[orders]\ncatalogue = \"{}\"\n",
+        catalogue.display()
+    ));
+    std::fs::write(&world.config_path, config).unwrap();
+    let mut mai = Terminal::start_with(
+        &world,
+        &world.config_path,
+        100,
+        30,
+        &[("PAGEDESK_STAFF", "Mai")],
+    );
+    let mut hung = Terminal::start_with(
+        &world,
+        &world.config_path,
+        100,
+        30,
+        &[("PAGEDESK_STAFF", "Hùng")],
+    );
+    for (terminal, product, shown) in [
+        (&mut mai, "vay hoa\r", "VH-M Váy hoa nhí (M)"),
+        (&mut hung, "ao thun\r", "AT01 Áo thun (Trắng)"),
+    ] {
+        terminal.wait_for_text("Nguyễn Thị Lan").await;
+        terminal.type_text("t");
+        terminal.wait_for_text("Take a new order").await;
+        terminal.type_text("n");
+        terminal.wait_for_text("New order").await;
+        terminal.type_text(product);
+        terminal.wait_for_text(shown).await;
+    }
+    // Ctrl-S in both at once.
+    mai.type_text("\u{13}");
+    hung.type_text("\u{13}");
+    let start = std::time::Instant::now();
+    // An order saved, and the other inbox told; then a moment for a second order to appear.
+    loop {
+        let orders = world.pagedesk(&["orders", "--json"]).await.json();
+        let told = [&mai, &hung].iter().any(|t| {
+            let screen = t.contents();
+            screen.contains("saved this order meanwhile") || screen.contains("changed it meanwhile")
+        });
+        if !orders.as_array().unwrap().is_empty() && told {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{orders}\n{}\n{}",
+            mai.contents(),
+            hung.contents()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let orders = world.pagedesk(&["orders", "--json"]).await.json();
+    assert_eq!(
+        orders.as_array().unwrap().len(),
+        1,
+        "one order, not two: {orders}"
+    );
+    for terminal in [&mut mai, &mut hung] {
+        terminal.type_text("\u{1b}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        terminal.type_text("\u{3}");
+    }
+    assert!(mai.exit("Ctrl-C").await.success());
+    assert!(hung.exit("Ctrl-C").await.success());
+}

@@ -377,6 +377,8 @@ CREATE TABLE order_drafts (
     updated_at      BIGINT NOT NULL
 );
 "#,
+    // 2: SQLite's 18.
+    "ALTER TABLE order_drafts ADD COLUMN saved_as BIGINT;",
 ];
 
 /// SQLite's tables PostgreSQL has no copy of, each for the reason in this module's words.
