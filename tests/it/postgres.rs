@@ -375,6 +375,11 @@ async fn a_database_down_or_another_programs_or_untrusted_over_tls_is_refused_wi
                 .get::<_, i64>(0),
             0
         );
+        // Without sslmode, TLS is used as the server offers it, checked the same way.
+        let offered = server.tcp_url("pagedesk", database, "").unwrap();
+        let refused = world.pagedesk(&["migrate", "--to", &offered]).await;
+        assert_ne!(refused.code, 0);
+        assert!(refused.stderr.contains("certificate"), "{}", refused.stderr);
         // With the hosting company's CA named, it goes, over TLS.
         let trusted = format!("{tls}&sslrootcert={}", ca.display());
         let copied = world.pagedesk(&["migrate", "--to", &trusted]).await;
