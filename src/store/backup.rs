@@ -224,8 +224,10 @@ fn partial_name(to: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// What a copy's name carries until it is whole, before the pid of the pagedesk writing it.
-const PARTIAL: &str = ".partial-";
+/// What a copy's name carries until it is whole, before the pid of the pagedesk writing it:
+/// pagedesk's own, so that what a killed one leaves is known for its by name alone, never taken
+/// for another program's file.
+const PARTIAL: &str = ".pagedesk-partial-";
 
 /// The whole copy at `partial` given its name `to`, never over a file there: killed before
 /// this, nothing has that name.
@@ -287,7 +289,7 @@ impl Store {
             .ok()
             .and_then(|to| to.parent().map(Path::to_owned))
         {
-            remove_left_by_the_dead(&folder, PARTIAL, false);
+            remove_left_by_the_dead(&folder, PARTIAL);
         }
         let partial = partial_name(to);
         vacuum_into(&self.conn, &partial)?;
@@ -565,8 +567,8 @@ pub fn restore(data_dir: &Path, from: &Path, stamp: &str) -> Result<Restored> {
     }
     let lock = hold_exclusive(data_dir)?;
     remove_incoming_left_behind(data_dir);
-    remove_left_by_the_dead(data_dir, PARTIAL, true);
-    remove_left_by_the_dead(&data_dir.join("restored-files"), PARTIAL, true);
+    remove_left_by_the_dead(data_dir, PARTIAL);
+    remove_left_by_the_dead(&data_dir.join("restored-files"), PARTIAL);
     let incoming = data_dir.join(format!("{DATABASE_FILE}.{INCOMING}-{}", std::process::id()));
     vacuum_into(&backup, &incoming)?;
     drop(backup);
@@ -576,7 +578,13 @@ pub fn restore(data_dir: &Path, from: &Path, stamp: &str) -> Result<Restored> {
         .map_err(about_copy(&incoming))
         .and_then(|mut conn| {
             super::migrate(&mut conn, &data_dir.join(DATABASE_FILE))?;
-            settle_what_may_have_happened_since(&conn, &incoming)
+            // The database it replaces knows which waiting replies went out since.
+            let replaced = Connection::open_with_flags(
+                data_dir.join(DATABASE_FILE),
+                OpenFlags::SQLITE_OPEN_READ_ONLY,
+            )
+            .ok();
+            settle_what_may_have_happened_since(&conn, &incoming, replaced.as_ref())
         })
         .and_then(|()| open_to_read(&incoming).and_then(|conn| check(&conn, &incoming)));
     if let Err(error) = settled {
@@ -630,9 +638,16 @@ pub fn restore(data_dir: &Path, from: &Path, stamp: &str) -> Result<Restored> {
 /// `conn`: a reply waiting then may have been sent since, and Facebook shows only the 20
 /// newest messages to look for it in, so it waits for staff (failed, with why; `r` sends it);
 /// an order's `on_confirm` due or running then may have run since, so it waits for staff too.
-fn settle_what_may_have_happened_since(conn: &Connection, path: &Path) -> Result<()> {
+fn settle_what_may_have_happened_since(
+    conn: &Connection,
+    path: &Path,
+    replaced: Option<&Connection>,
+) -> Result<()> {
     let about = about_copy(path);
     let tx = conn.unchecked_transaction().map_err(about)?;
+    if let Some(replaced) = replaced {
+        known_sent_since(&tx, replaced).map_err(about)?;
+    }
     let waiting: Vec<crate::model::ConversationId> = tx
         .prepare(
             "SELECT DISTINCT m.conversation_id FROM outbox o JOIN messages m ON m.id = o.message_id
@@ -678,6 +693,60 @@ fn settle_what_may_have_happened_since(conn: &Connection, path: &Path) -> Result
     )
     .map_err(about)?;
     tx.commit().map_err(about)
+}
+
+/// The replies waiting in the restored database (`tx`) that the database it replaces knows
+/// were sent since: sent, with Facebook's id, as they were (Facebook shows only a
+/// conversation's 20 newest messages, where a later read might no longer find them).
+fn known_sent_since(tx: &rusqlite::Transaction<'_>, replaced: &Connection) -> rusqlite::Result<()> {
+    let waiting: Vec<(i64, String, String, bool, i64)> = tx
+        .prepare(
+            "SELECT m.id, m.conversation_id, m.text,
+                EXISTS (SELECT 1 FROM outgoing_files f WHERE f.message_id = m.id), m.created_time
+             FROM outbox o JOIN messages m ON m.id = o.message_id
+             WHERE m.status = 'pending' AND o.withdrawn_at IS NULL",
+        )?
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, conversation, text, file, queued) in waiting {
+        // The replaced database may be damaged or of another schema: then nothing is known.
+        let sent: Option<String> = replaced
+            .query_row(
+                "SELECT m.fb_id FROM messages m
+                 WHERE m.conversation_id = ?1 AND m.text = ?2 AND m.direction = 'out'
+                   AND m.status = 'sent' AND m.fb_id IS NOT NULL AND m.created_time >= ?3
+                   AND EXISTS (SELECT 1 FROM outgoing_files f WHERE f.message_id = m.id) = ?4
+                 ORDER BY m.created_time LIMIT 1",
+                rusqlite::params![
+                    conversation,
+                    text,
+                    queued - crate::model::CLOCK_SLACK.num_seconds(),
+                    file
+                ],
+                |r| r.get(0),
+            )
+            .ok();
+        let Some(fb_id) = sent else {
+            continue;
+        };
+        let taken: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM messages WHERE fb_id = ?1)",
+            [&fb_id],
+            |r| r.get(0),
+        )?;
+        if taken {
+            continue;
+        }
+        tx.execute(
+            "UPDATE messages SET fb_id = ?2, status = 'sent', error = NULL, error_code = NULL
+             WHERE id = ?1",
+            rusqlite::params![id, fb_id],
+        )?;
+        tx.execute("DELETE FROM outbox WHERE message_id = ?1", [id])?;
+    }
+    Ok(())
 }
 
 /// Why a reply waiting in the backup waits for staff after a restore, in the log's words.
@@ -739,33 +808,17 @@ pub(super) fn copy_before_migration(conn: &Connection, database: &Path) -> Resul
     remove_left_by_the_dead(
         database.parent().unwrap_or(Path::new(".")),
         &format!("{DATABASE_FILE}.copying-"),
-        true,
     );
     let _ = std::fs::remove_file(&partial);
     vacuum_into(conn, &partial)?;
     Ok(partial)
 }
 
-/// Whether the file at `path` is SQLite's (a database, or a rollback journal), empty, or not
-/// yet written at its start: a leftover of a copy, never another program's file that happens
-/// to be named alike.
-fn is_sqlites(path: &Path) -> bool {
-    use std::io::Read;
-    const DATABASE: &[u8] = b"SQLite format 3\0";
-    const JOURNAL: &[u8] = &[0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7];
-    let mut head = Vec::new();
-    let read = File::open(path).and_then(|file| file.take(16).read_to_end(&mut head));
-    // SQLite writes a copy's first page last: one killed before then begins with zeros.
-    let unwritten = !head.is_empty() && head.iter().all(|b| *b == 0);
-    read.is_ok()
-        && (head.is_empty() || unwritten || head.starts_with(DATABASE) || head.starts_with(JOURNAL))
-}
-
 /// Copies in `dir` that pagedesks were killed making (`NAME{marker}PID`, and their journals),
 /// the pagedesk gone: each the size of the database, and a service restarted every few seconds
 /// would fill the disk with them. A backup's files folder goes with its copy when the copy
-/// never got its name. Outside pagedesk's own folders (`ours` false), only SQLite's files go.
-fn remove_left_by_the_dead(dir: &Path, marker: &str, ours: bool) {
+/// never got its name.
+fn remove_left_by_the_dead(dir: &Path, marker: &str) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -774,20 +827,17 @@ fn remove_left_by_the_dead(dir: &Path, marker: &str, ours: bool) {
         let Some((named, rest)) = name.rsplit_once(marker) else {
             continue;
         };
-        let Some(pid) = rest
-            .split('-')
-            .next()
-            .and_then(|pid| pid.parse::<libc::pid_t>().ok())
+        let Ok(pid) = rest
+            .strip_suffix("-journal")
+            .unwrap_or(rest)
+            .parse::<libc::pid_t>()
         else {
             continue;
         };
         // SAFETY: kill(2) with signal 0 only asks whether the process is there.
         let alive = unsafe { libc::kill(pid, 0) } == 0
             || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
-        if alive
-            || !entry.file_type().is_ok_and(|t| t.is_file())
-            || !(ours || is_sqlites(&entry.path()))
-        {
+        if alive || !entry.file_type().is_ok_and(|t| t.is_file()) {
             continue;
         }
         let _ = std::fs::remove_file(entry.path());

@@ -882,26 +882,27 @@ async fn a_backup_that_fails_copying_its_files_leaves_neither_copy_nor_folder() 
         "nothing left behind: {left:?} ({})",
         run.stderr
     );
-    // A backup killed (SIGKILL, a power cut) leaves its copy half written and its files: the
-    // next backup into the folder removes them, and nothing that is not SQLite's.
+    // A backup killed (SIGKILL, a power cut) leaves its copy half written, its journal and its
+    // files: the next backup into the folder removes them, and nothing of another program's.
     let killed = backups
         .path()
-        .join("pagedesk-20261202.db.partial-2147483646");
+        .join("pagedesk-20261202.db.pagedesk-partial-2147483646");
     std::fs::write(&killed, b"SQLite format 3\0 half of it").unwrap();
     let journal = backups
         .path()
-        .join("pagedesk-20261202.db.partial-2147483646-journal");
-    std::fs::write(&journal, [0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7]).unwrap();
+        .join("pagedesk-20261202.db.pagedesk-partial-2147483646-journal");
+    std::fs::write(&journal, [0u8; 512]).unwrap();
     let its_files = backups.path().join("pagedesk-20261202.db.files");
     std::fs::create_dir(&its_files).unwrap();
     std::fs::write(its_files.join("abc"), b"a photo").unwrap();
     // Killed before SQLite wrote its first page: zeros where the header goes.
     let unwritten = backups
         .path()
-        .join("pagedesk-20261201.db.partial-2147483645");
+        .join("pagedesk-20261201.db.pagedesk-partial-2147483645");
     std::fs::write(&unwritten, [0u8; 4096]).unwrap();
-    let someone_elses = backups.path().join("video.mp4.partial-2147483646");
-    std::fs::write(&someone_elses, b"not a database").unwrap();
+    // Another program's, named after its own rule: kept, whatever it holds.
+    let someone_elses = backups.path().join("shop.db.partial-2147483646");
+    std::fs::write(&someone_elses, b"SQLite format 3\0 another program's").unwrap();
     std::fs::remove_file(&photo).unwrap();
     let next = world.pagedesk(&["backup", file.to_str().unwrap()]).await;
     assert_eq!(next.code, 0, "{}", next.stderr);
@@ -942,4 +943,48 @@ async fn restored_files_go_into_no_folder_open_to_others() {
     assert!(!run.stdout.contains("brought back"), "{}", run.stdout);
     let log = std::fs::read_to_string(world.data_dir.join("pagedesk.log")).unwrap();
     assert!(log.contains("was not brought back"), "said in the log");
+}
+
+/// The fourth pass's case: a reply waiting in the backup, sent after it, and more messages
+/// since than Facebook shows in full: the database the restore replaces knew it was sent.
+#[tokio::test]
+async fn a_reply_sent_after_the_backup_and_buried_since_is_known_sent_after_the_restore() {
+    let (world, lan) = TestWorld::with_a_buyer("").await;
+    let text = "Dạ đơn của chị đã gửi đi rồi ạ";
+    Store::open(&world.data_dir)
+        .unwrap()
+        .as_staff("Mai")
+        .enqueue_reply(&lan.as_str().into(), text, chrono::Utc::now())
+        .unwrap();
+    let backups = tempfile::tempdir().unwrap();
+    let file = backups.path().join("copy.db");
+    let backup = world.pagedesk(&["backup", file.to_str().unwrap()]).await;
+    assert_eq!(backup.code, 0, "{}", backup.stderr);
+    world.sync().await;
+    for i in 1..=22 {
+        world
+            .buyer_writes(0, "Nguyễn Thị Lan", &format!("hỏi thêm {i}"), "inbox", 0)
+            .await;
+    }
+    world.sync().await;
+    let restored = world.pagedesk(&["restore", file.to_str().unwrap()]).await;
+    assert_eq!(restored.code, 0, "{}", restored.stderr);
+    world.sync().await;
+    let on_facebook = world
+        .messages_on_facebook(&lan)
+        .await
+        .iter()
+        .filter(|m| m["from_page"] == true && m["text"] == text)
+        .count();
+    assert_eq!(on_facebook, 1);
+    let messages = world.messages(&lan).await;
+    let replies: Vec<_> = messages.iter().filter(|m| m["text"] == text).collect();
+    assert_eq!(replies.len(), 1, "{replies:#?}");
+    let id = &replies[0]["id"];
+    assert_eq!(
+        messages.iter().filter(|m| m["id"] == *id).count(),
+        1,
+        "no second row for it (a stand-in of Facebook's copy): {messages:#?}"
+    );
+    assert_eq!(replies[0]["status"], "sent", "{}", replies[0]);
 }
