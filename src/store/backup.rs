@@ -225,7 +225,7 @@ fn partial_name(to: &Path) -> PathBuf {
 }
 
 /// What a copy's name carries until it is whole, before the pid of the pagedesk writing it:
-/// pagedesk's own, so that what a killed one leaves is known for its by name alone, never taken
+/// pagedesk's own, so that what a killed one leaves is known by its name alone, never taken
 /// for another program's file.
 const PARTIAL: &str = ".pagedesk-partial-";
 
