@@ -37,6 +37,39 @@ fn mode(path: &std::path::Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
+/// `bytes` written at `path` and attached to Mai's draft to conversation `lan`, not sent yet.
+fn attach_to_draft(
+    world: &TestWorld,
+    lan: &str,
+    path: &std::path::Path,
+    bytes: &[u8],
+) -> pagedesk::files::OutgoingFile {
+    std::fs::write(path, bytes).unwrap();
+    let attached = pagedesk::files::OutgoingFile::check(path).unwrap();
+    Store::open(&world.data_dir)
+        .unwrap()
+        .as_staff("Mai")
+        .save_draft_files(&lan.into(), std::slice::from_ref(&attached))
+        .unwrap();
+    attached
+}
+
+/// Mai's reply `text` to conversation `lan`, waiting in the outbox.
+fn reply_waiting(world: &TestWorld, lan: &str, text: &str) {
+    Store::open(&world.data_dir)
+        .unwrap()
+        .as_staff("Mai")
+        .enqueue_reply(&lan.into(), text, chrono::Utc::now())
+        .unwrap();
+}
+
+/// `pagedesk backup FILE`, which must succeed.
+async fn backed_up(world: &TestWorld, file: &std::path::Path) -> common::Run {
+    let run = world.pagedesk(&["backup", file.to_str().unwrap()]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run
+}
+
 #[tokio::test]
 async fn the_version_names_the_commit_it_was_built_from() {
     let world = TestWorld::start("").await;
@@ -80,8 +113,7 @@ async fn a_backup_taken_while_the_service_syncs_and_inboxes_write_restores_only_
         .collect();
     let backups = tempfile::tempdir().unwrap();
     let file = backups.path().join("pagedesk-1.db");
-    let run = world.pagedesk(&["backup", file.to_str().unwrap()]).await;
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = backed_up(&world, &file).await;
     assert!(run.stdout.contains("checked"), "{}", run.stdout);
     assert!(
         !run.stdout.contains("attached"),
@@ -391,18 +423,15 @@ async fn a_file_attached_to_a_reply_not_sent_yet_comes_back_with_the_backup() {
     let (world, lan) = TestWorld::with_a_buyer("").await;
     let photos = tempfile::tempdir().unwrap();
     let photo = photos.path().join("vay-do.png");
-    std::fs::write(&photo, b"\x89PNG\r\n\x1a\n not really a picture, but bytes").unwrap();
-    let attached = pagedesk::files::OutgoingFile::check(&photo).unwrap();
-    {
-        let mut store = Store::open(&world.data_dir).unwrap().as_staff("Mai");
-        store
-            .save_draft_files(&lan.as_str().into(), std::slice::from_ref(&attached))
-            .unwrap();
-    }
+    let attached = attach_to_draft(
+        &world,
+        &lan,
+        &photo,
+        b"\x89PNG\r\n\x1a\n not really a picture, but bytes",
+    );
     let backups = tempfile::tempdir().unwrap();
     let file = backups.path().join("pagedesk.db");
-    let run = world.pagedesk(&["backup", file.to_str().unwrap()]).await;
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = backed_up(&world, &file).await;
     assert!(
         run.stdout.contains("1 file attached") && run.stdout.contains("pagedesk.db.files"),
         "{}",
@@ -455,13 +484,7 @@ async fn the_daily_backup_keeps_the_seven_newest_copies() {
     // An unsent file, so that each copy has its folder of files to go with it.
     let photos = tempfile::tempdir().unwrap();
     let photo = photos.path().join("ao.png");
-    std::fs::write(&photo, b"\x89PNG\r\n\x1a\n bytes of a photo").unwrap();
-    let attached = pagedesk::files::OutgoingFile::check(&photo).unwrap();
-    Store::open(&world.data_dir)
-        .unwrap()
-        .as_staff("Mai")
-        .save_draft_files(&lan.as_str().into(), &[attached])
-        .unwrap();
+    attach_to_draft(&world, &lan, &photo, b"\x89PNG\r\n\x1a\n bytes of a photo");
     let unit = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("contrib/systemd/pagedesk-backup.service"),
@@ -590,17 +613,10 @@ async fn backed_up_with_a_photo() -> (TestWorld, std::path::PathBuf, tempfile::T
     let photos = world.data_dir.parent().unwrap().join("photos");
     std::fs::create_dir_all(&photos).unwrap();
     let photo = photos.join("vay.png");
-    std::fs::write(&photo, b"\x89PNG\r\n\x1a\n the dress").unwrap();
-    let attached = pagedesk::files::OutgoingFile::check(&photo).unwrap();
-    Store::open(&world.data_dir)
-        .unwrap()
-        .as_staff("Mai")
-        .save_draft_files(&lan.as_str().into(), &[attached])
-        .unwrap();
+    attach_to_draft(&world, &lan, &photo, b"\x89PNG\r\n\x1a\n the dress");
     let backups = tempfile::tempdir().unwrap();
     let file = backups.path().join("copy.db");
-    let run = world.pagedesk(&["backup", file.to_str().unwrap()]).await;
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    backed_up(&world, &file).await;
     std::fs::remove_file(&photo).unwrap();
     (world, file, backups)
 }
@@ -759,13 +775,7 @@ async fn a_damaged_database_is_restored_over_kept_aside_as_it_was_and_leftovers_
 async fn a_backup_into_a_files_folder_already_there_is_refused_and_leaves_nothing() {
     let (world, lan) = TestWorld::with_a_buyer("").await;
     let photo = world.data_dir.parent().unwrap().join("ao.png");
-    std::fs::write(&photo, b"\x89PNG\r\n\x1a\n a shirt").unwrap();
-    let attached = pagedesk::files::OutgoingFile::check(&photo).unwrap();
-    Store::open(&world.data_dir)
-        .unwrap()
-        .as_staff("Mai")
-        .save_draft_files(&lan.as_str().into(), &[attached])
-        .unwrap();
+    attach_to_draft(&world, &lan, &photo, b"\x89PNG\r\n\x1a\n a shirt");
     let backups = tempfile::tempdir().unwrap();
     let file = backups.path().join("copy.db");
     // A folder someone made for it, open to all.
@@ -782,15 +792,10 @@ async fn a_backup_into_a_files_folder_already_there_is_refused_and_leaves_nothin
 async fn a_reply_sent_after_the_backup_is_not_sent_again_after_the_restore() {
     let (world, lan) = TestWorld::with_a_buyer("").await;
     let text = "Dạ shop chốt đơn cho chị nhé";
-    Store::open(&world.data_dir)
-        .unwrap()
-        .as_staff("Mai")
-        .enqueue_reply(&lan.as_str().into(), text, chrono::Utc::now())
-        .unwrap();
+    reply_waiting(&world, &lan, text);
     let backups = tempfile::tempdir().unwrap();
     let file = backups.path().join("copy.db");
-    let backup = world.pagedesk(&["backup", file.to_str().unwrap()]).await;
-    assert_eq!(backup.code, 0, "{}", backup.stderr);
+    backed_up(&world, &file).await;
     // Sent after the backup was taken, while it was waiting in it.
     world.sync().await;
     let restored = world.pagedesk(&["restore", file.to_str().unwrap()]).await;
@@ -811,14 +816,9 @@ async fn a_reply_sent_after_the_backup_is_not_sent_again_after_the_restore() {
     assert_eq!(replies[0]["status"], "sent", "{}", replies[0]);
     // One still waiting when restored and never sent waits for staff, saying why.
     let second = "Dạ shop gửi thêm ảnh nhé";
-    Store::open(&world.data_dir)
-        .unwrap()
-        .as_staff("Mai")
-        .enqueue_reply(&lan.as_str().into(), second, chrono::Utc::now())
-        .unwrap();
+    reply_waiting(&world, &lan, second);
     let file = backups.path().join("copy-2.db");
-    let backup = world.pagedesk(&["backup", file.to_str().unwrap()]).await;
-    assert_eq!(backup.code, 0, "{}", backup.stderr);
+    backed_up(&world, &file).await;
     let restored = world.pagedesk(&["restore", file.to_str().unwrap()]).await;
     assert_eq!(restored.code, 0, "{}", restored.stderr);
     world.sync().await;
@@ -842,13 +842,7 @@ async fn a_backup_that_fails_copying_its_files_leaves_neither_copy_nor_folder() 
     let photo = world.data_dir.parent().unwrap().join("ao.png");
     let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
     bytes.resize(3 * 1024 * 1024, 7);
-    std::fs::write(&photo, &bytes).unwrap();
-    let attached = pagedesk::files::OutgoingFile::check(&photo).unwrap();
-    Store::open(&world.data_dir)
-        .unwrap()
-        .as_staff("Mai")
-        .save_draft_files(&lan.as_str().into(), &[attached])
-        .unwrap();
+    attach_to_draft(&world, &lan, &photo, &bytes);
     let size = std::fs::metadata(world.data_dir.join("pagedesk.db"))
         .unwrap()
         .len()
@@ -904,8 +898,7 @@ async fn a_backup_that_fails_copying_its_files_leaves_neither_copy_nor_folder() 
     let someone_elses = backups.path().join("shop.db.partial-2147483646");
     std::fs::write(&someone_elses, b"SQLite format 3\0 another program's").unwrap();
     std::fs::remove_file(&photo).unwrap();
-    let next = world.pagedesk(&["backup", file.to_str().unwrap()]).await;
-    assert_eq!(next.code, 0, "{}", next.stderr);
+    backed_up(&world, &file).await;
     assert!(!killed.exists() && !journal.exists() && !its_files.exists() && !unwritten.exists());
     assert!(someone_elses.exists(), "not pagedesk's to remove");
 }
@@ -951,15 +944,10 @@ async fn restored_files_go_into_no_folder_open_to_others() {
 async fn a_reply_sent_after_the_backup_and_buried_since_is_known_sent_after_the_restore() {
     let (world, lan) = TestWorld::with_a_buyer("").await;
     let text = "Dạ đơn của chị đã gửi đi rồi ạ";
-    Store::open(&world.data_dir)
-        .unwrap()
-        .as_staff("Mai")
-        .enqueue_reply(&lan.as_str().into(), text, chrono::Utc::now())
-        .unwrap();
+    reply_waiting(&world, &lan, text);
     let backups = tempfile::tempdir().unwrap();
     let file = backups.path().join("copy.db");
-    let backup = world.pagedesk(&["backup", file.to_str().unwrap()]).await;
-    assert_eq!(backup.code, 0, "{}", backup.stderr);
+    backed_up(&world, &file).await;
     world.sync().await;
     for i in 1..=22 {
         world

@@ -1898,18 +1898,7 @@ async fn an_order_is_taken_in_the_form_at_the_speed_people_type() {
         "Chốt váy nha. Sđt 0912 345 678, địa chỉ 12 Lê Lợi, Quận 1",
     )
     .await;
-    let catalogue = world.config_path.with_file_name("catalogue.csv");
-    std::fs::write(
-        &catalogue,
-        "code,name,variant,price\nVH-M,Váy hoa nhí,M,350k\n",
-    )
-    .unwrap();
-    let mut config = std::fs::read_to_string(&world.config_path).unwrap();
-    config.push_str(&format!(
-        "\n[orders]\ncatalogue = \"{}\"\n",
-        catalogue.display()
-    ));
-    std::fs::write(&world.config_path, config).unwrap();
+    sells_from_catalogue(&world, "code,name,variant,price\nVH-M,Váy hoa nhí,M,350k\n");
     let mut terminal = Terminal::start(&world, 100, 30);
     terminal.wait_for_text("Nguyễn Thị Lan").await;
     terminal.type_text("t");
@@ -1953,6 +1942,18 @@ async fn an_order_is_taken_in_the_form_at_the_speed_people_type() {
     assert_eq!(orders.as_array().unwrap().len(), 1, "one order");
     terminal.type_text("\u{3}");
     assert!(terminal.exit("Ctrl-C").await.success());
+}
+
+/// The world's config given a catalogue of `csv` (`code,name,variant,price` lines).
+fn sells_from_catalogue(world: &TestWorld, csv: &str) {
+    let catalogue = world.config_path.with_file_name("catalogue.csv");
+    std::fs::write(&catalogue, csv).unwrap();
+    let mut config = std::fs::read_to_string(&world.config_path).unwrap();
+    config.push_str(&format!(
+        "\n[orders]\ncatalogue = \"{}\"\n",
+        catalogue.display()
+    ));
+    std::fs::write(&world.config_path, config).unwrap();
 }
 
 /// The terminal closing (an SSH session dropped: SIGHUP) or SIGTERM ends the inbox as `q`
@@ -2046,18 +2047,10 @@ async fn two_staff_saving_one_order_form_at_once_in_two_inboxes_make_one_order()
         "Chốt nha. Sđt 0912 345 678, địa chỉ 12 Lê Lợi, Quận 1",
     )
     .await;
-    let catalogue = world.config_path.with_file_name("catalogue.csv");
-    std::fs::write(
-        &catalogue,
+    sells_from_catalogue(
+        &world,
         "code,name,variant,price\nVH-M,Váy hoa nhí,M,350k\nAT01,Áo thun,Trắng,150k\n",
-    )
-    .unwrap();
-    let mut config = std::fs::read_to_string(&world.config_path).unwrap();
-    config.push_str(&format!(
-        "\n[orders]\ncatalogue = \"{}\"\n",
-        catalogue.display()
-    ));
-    std::fs::write(&world.config_path, config).unwrap();
+    );
     let mut mai = Terminal::start_with(
         &world,
         &world.config_path,
