@@ -85,6 +85,8 @@ pub struct Config {
     pub comments: CommentSettings,
     #[serde(default)]
     pub orders: OrderSettings,
+    #[serde(default)]
+    pub store: StoreSettings,
     /// `[keys.<mode>]`: the config's changes to the default bindings.
     #[serde(default, rename = "keys")]
     key_overrides: KeyOverrides,
@@ -173,6 +175,16 @@ impl Default for SyncSettings {
             human_agent_tag: true,
         }
     }
+}
+
+/// `[store]`: where the team's database is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSettings {
+    /// PostgreSQL's `postgres://user@host:port/database?sslmode=require` (its password from
+    /// PGPASSWORD or a .pgpass file); without it, the data directory's SQLite file.
+    /// `PAGEDESK_DATABASE_URL` overrides it.
+    pub url: Option<String>,
 }
 
 /// `[orders]`: the orders closed in conversations.

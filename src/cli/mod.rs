@@ -41,7 +41,8 @@ const ENVIRONMENT: &str = "Environment:
                          with levels (pagedesk=debug,hyper=warn)
   PAGEDESK_LOG_STDERR    1: the log's lines on standard error too (for the journal)
   PAGEDESK_MIN_FREE_MB   how much free disk is \"nearly full\" (default 100)
-  PAGEDESK_DATABASE_URL  PostgreSQL's URL for `pagedesk migrate` (as --to)
+  PAGEDESK_DATABASE_URL  the team's database on PostgreSQL (as [store] url; for
+                         `pagedesk migrate`, as --to)
   PGPASSWORD, PGPASSFILE PostgreSQL's password, or the .pgpass file it is in
   SUDO_USER              under sudo -u, the login staff are known by
   NO_COLOR               no colours in the inbox";
@@ -349,6 +350,7 @@ impl Cli {
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     let Some(command) = &cli.command else {
         let config = cli.config()?;
+        startup::choose_database(config.store.url.as_deref())?;
         let data_dir = cli.data_dir()?;
         secure_data_dir(&data_dir)?;
         let _log = start_log(&data_dir, startup::LogAlso::Nowhere);
@@ -398,8 +400,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         return restore(tr, &data_dir, file);
     }
     if let Command::Migrate { to } = command {
-        return migrate(tr, &data_dir, to).await;
+        return migrate(tr, &data_dir, to);
     }
+    startup::choose_database(cli.config().ok().and_then(|c| c.store.url).as_deref())?;
     let store = open_store(&data_dir)?;
     // A connection writing as this person (who marked it done, made a label, wrote a note):
     // without a config that says who, nothing is written.
@@ -775,10 +778,10 @@ fn say_users(tr: Tr, data_dir: &Path) {
 
 /// `pagedesk migrate --to URL`: the data directory's database copied into PostgreSQL, each
 /// table's rows counted on both sides.
-async fn migrate(tr: Tr, data_dir: &Path, url: &str) -> Result<ExitCode> {
+fn migrate(tr: Tr, data_dir: &Path, url: &str) -> Result<ExitCode> {
     use crate::store::postgres::{PgError, Target, copy};
     let target = Target::parse(url)?;
-    match copy::migrate(data_dir, &target).await {
+    match copy::migrate(data_dir, &target) {
         Ok(counted) => {
             for table in counted.iter().filter(|t| t.sqlite > 0 || t.postgres > 0) {
                 let line = match table.postgres > table.sqlite {

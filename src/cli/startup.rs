@@ -152,12 +152,35 @@ impl Drop for Log {
     }
 }
 
+/// The team's database on PostgreSQL, when this process uses one (chosen once, at start).
+static DATABASE: std::sync::OnceLock<crate::store::postgres::Target> = std::sync::OnceLock::new();
+
+/// Where this process keeps its data: PostgreSQL when `PAGEDESK_DATABASE_URL` or the config's
+/// `[store] url` names it, else the data directory's SQLite file.
+pub fn choose_database(config_url: Option<&str>) -> Result<()> {
+    let env = std::env::var("PAGEDESK_DATABASE_URL").ok();
+    let Some(url) = env.as_deref().filter(|u| !u.is_empty()).or(config_url) else {
+        return Ok(());
+    };
+    let target = crate::store::postgres::Target::parse(url)?;
+    let _ = DATABASE.set(target);
+    Ok(())
+}
+
+/// The PostgreSQL database this process uses, if it uses one.
+pub fn postgres_database() -> Option<&'static crate::store::postgres::Target> {
+    DATABASE.get()
+}
+
 pub fn open_store(data_dir: &Path) -> Result<Arc<Mutex<Store>>> {
     Ok(Arc::new(Mutex::new(open_database(data_dir)?)))
 }
 
 /// The database in `data_dir`; the error names the directory once.
 pub fn open_database(data_dir: &Path) -> Result<Store> {
+    if let Some(target) = postgres_database() {
+        return Ok(Store::open_postgres(target, data_dir)?);
+    }
     match Store::open(data_dir) {
         Ok(store) => {
             if let Some(copy) = store.schema_copy() {

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
 
+use super::db::{self, Conn, DbError, Tx};
 use super::{DATABASE_FILE, Result, Store, StoreError};
 
 /// The file every pagedesk holds a shared lock on while it uses the data directory.
@@ -292,7 +293,7 @@ impl Store {
             remove_left_by_the_dead(&folder, PARTIAL);
         }
         let partial = partial_name(to);
-        vacuum_into(&self.conn, &partial)?;
+        vacuum_into(self.sqlite_only("backup")?, &partial)?;
         let copied = open_to_read(&partial)
             .and_then(|copy| {
                 let mut copied = check(&copy, &partial)?;
@@ -576,7 +577,8 @@ pub fn restore(data_dir: &Path, from: &Path, stamp: &str) -> Result<Restored> {
     // so that what is settled in it is settled in today's tables.
     let settled = Connection::open(&incoming)
         .map_err(about_copy(&incoming))
-        .and_then(|mut conn| {
+        .and_then(|conn| {
+            let mut conn = Conn::sqlite(conn);
             super::migrate(&mut conn, &data_dir.join(DATABASE_FILE))?;
             // The database it replaces knows which waiting replies went out since.
             let replaced = Connection::open_with_flags(
@@ -584,7 +586,7 @@ pub fn restore(data_dir: &Path, from: &Path, stamp: &str) -> Result<Restored> {
                 OpenFlags::SQLITE_OPEN_READ_ONLY,
             )
             .ok();
-            settle_what_may_have_happened_since(&conn, &incoming, replaced.as_ref())
+            settle_what_may_have_happened_since(&mut conn, &incoming, replaced.as_ref())
         })
         .and_then(|()| open_to_read(&incoming).and_then(|conn| check(&conn, &incoming)));
     if let Err(error) = settled {
@@ -639,12 +641,15 @@ pub fn restore(data_dir: &Path, from: &Path, stamp: &str) -> Result<Restored> {
 /// newest messages to look for it in, so it waits for staff (failed, with why; `r` sends it);
 /// an order's `on_confirm` due or running then may have run since, so it waits for staff too.
 fn settle_what_may_have_happened_since(
-    conn: &Connection,
+    conn: &mut Conn,
     path: &Path,
     replaced: Option<&Connection>,
 ) -> Result<()> {
-    let about = about_copy(path);
-    let tx = conn.unchecked_transaction().map_err(about)?;
+    let about = |error: DbError| match error {
+        DbError::Sqlite(why) => about_copy(path)(why),
+        other => other.into(),
+    };
+    let tx = conn.write().map_err(about)?;
     if let Some(replaced) = replaced {
         known_sent_since(&tx, replaced).map_err(about)?;
     }
@@ -656,7 +661,7 @@ fn settle_what_may_have_happened_since(
         .and_then(|mut statement| {
             statement
                 .query_map([], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()
+                .collect::<db::Result<_>>()
         })
         .map_err(about)?;
     tx.execute(
@@ -698,7 +703,7 @@ fn settle_what_may_have_happened_since(
 /// The replies waiting in the restored database (`tx`) that the database it replaces knows
 /// were sent since: sent, with Facebook's id, as they were (Facebook shows only a
 /// conversation's 20 newest messages, where a later read might no longer find them).
-fn known_sent_since(tx: &rusqlite::Transaction<'_>, replaced: &Connection) -> rusqlite::Result<()> {
+fn known_sent_since(tx: &Tx<'_>, replaced: &Connection) -> db::Result<()> {
     let waiting: Vec<(i64, String, String, bool, i64)> = tx
         .prepare(
             "SELECT m.id, m.conversation_id, m.text,
@@ -709,7 +714,7 @@ fn known_sent_since(tx: &rusqlite::Transaction<'_>, replaced: &Connection) -> ru
         .query_map([], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<db::Result<_>>()?;
     for (id, conversation, text, file, queued) in waiting {
         // The replaced database may be damaged or of another schema: then nothing is known.
         let sent: Option<String> = replaced

@@ -3,8 +3,9 @@
 //! with the event's messages before Facebook is answered; an edit or unsend waits by message id
 //! for a message not stored yet, and an unsent message's words and files leave the database.
 
+use super::db::{self, Conn, Optional, Tx};
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::params;
 
 use super::{QueuedMessage, Result, Store, to_time};
 use crate::model::{HeldBy, MessageId, PageId, Psid, Referral};
@@ -80,12 +81,12 @@ impl Store {
         )?;
         let held = statement
             .query_map([page_id], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<db::Result<_>>()?;
         Ok(held)
     }
 }
 
-fn keep_change(tx: &Transaction<'_>, kept: &KeptChange) -> rusqlite::Result<()> {
+fn keep_change(tx: &Tx<'_>, kept: &KeptChange) -> db::Result<()> {
     let at = kept.at.timestamp();
     match &kept.change {
         Amend::Edited {
@@ -99,7 +100,8 @@ fn keep_change(tx: &Transaction<'_>, kept: &KeptChange) -> rusqlite::Result<()> 
                  VALUES (?1, ?5, ?6, ?2, ?3, ?4)
                  ON CONFLICT (mid, page_id, person_id) DO UPDATE SET text = excluded.text,
                     edit_count = excluded.edit_count, changed_at = excluded.changed_at
-                 WHERE removed = 0 AND excluded.edit_count >= edit_count",
+                 WHERE message_amends.removed = 0
+                   AND excluded.edit_count >= message_amends.edit_count",
             )?
             .execute(params![
                 mid,
@@ -137,7 +139,7 @@ fn keep_change(tx: &Transaction<'_>, kept: &KeptChange) -> rusqlite::Result<()> 
                  VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (mid, reactor_id) DO UPDATE SET emoji = excluded.emoji,
                     reacted_at = excluded.reacted_at
-                 WHERE excluded.reacted_at >= reacted_at",
+                 WHERE excluded.reacted_at >= message_reactions.reacted_at",
             )?
             .execute(params![mid, reactor, emoji, at])?;
         }
@@ -159,7 +161,8 @@ fn keep_change(tx: &Transaction<'_>, kept: &KeptChange) -> rusqlite::Result<()> 
                     photo_url, post_id, product_id, referred_at)
                  SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10
                  WHERE NOT EXISTS (SELECT 1 FROM referrals WHERE page_id = ?1 AND person_id = ?2
-                    AND referred_at = ?10 AND source = ?3 AND ad_id IS ?5 AND reference IS ?4)",
+                    AND referred_at = ?10 AND source = ?3 AND ad_id IS NOT DISTINCT FROM ?5
+                    AND reference IS NOT DISTINCT FROM ?4)",
             )?
             .execute(params![
                 kept.page_id,
@@ -187,9 +190,10 @@ fn keep_change(tx: &Transaction<'_>, kept: &KeptChange) -> rusqlite::Result<()> 
                 "INSERT INTO thread_holders (page_id, person_id, app_id, since)
                  VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (page_id, person_id) DO UPDATE SET
-                    app_id = COALESCE(excluded.app_id, app_id),
-                    since = CASE WHEN excluded.app_id IS NOT app_id AND excluded.app_id IS NOT NULL
-                        THEN excluded.since ELSE since END",
+                    app_id = COALESCE(excluded.app_id, thread_holders.app_id),
+                    since = CASE WHEN excluded.app_id IS DISTINCT FROM thread_holders.app_id
+                            AND excluded.app_id IS NOT NULL
+                        THEN excluded.since ELSE thread_holders.since END",
             )?
             .execute(params![kept.page_id, kept.person_id, app_id, at])?;
         }
@@ -199,7 +203,7 @@ fn keep_change(tx: &Transaction<'_>, kept: &KeptChange) -> rusqlite::Result<()> 
 
 /// Brings a stored message in line with what is known of its edits and unsend. Returns
 /// whether it changed.
-pub(super) fn amend_message(tx: &Transaction<'_>, mid: &MessageId) -> rusqlite::Result<bool> {
+pub(super) fn amend_message(tx: &Tx<'_>, mid: &MessageId) -> db::Result<bool> {
     // Nearly every message stored has none: one probe of the amends' key says so (storing a
     // first sync's messages must not pay for the join below).
     let amended: bool = tx
@@ -254,13 +258,15 @@ pub(super) fn amend_message(tx: &Transaction<'_>, mid: &MessageId) -> rusqlite::
         text
     };
     super::reindex_message(tx, row, &words)?;
-    if removed {
+    // SQLite's full-text index keeps a removed entry's words until merged; PostgreSQL's
+    // table forgets them with the row.
+    if removed && tx.engine() == db::Engine::Sqlite {
         tx.prepare_cached("INSERT OR IGNORE INTO search_purge_due (id) VALUES (1)")?
             .execute([])?;
     }
     // The list shows the newest message's words: an edit or unsend of it shows there too.
     tx.prepare_cached(
-        "UPDATE conversations SET snippet = substr(replace(?2, char(10), ' '), 1, 1000)
+        "UPDATE conversations SET snippet = substr(replace(?2, '\n', ' '), 1, 1000)
          WHERE id = ?1 AND ?3 = (SELECT id FROM messages WHERE conversation_id = ?1
             ORDER BY created_time DESC, id DESC LIMIT 1)",
     )?
@@ -271,7 +277,10 @@ pub(super) fn amend_message(tx: &Transaction<'_>, mid: &MessageId) -> rusqlite::
 /// Merges the search index if words were taken out of it in this transaction, once however
 /// many (half a second on a million messages): until merged, a deleted entry's words stay in
 /// the index's segments, and `secure_delete` zeroes the pages the merge frees.
-pub(super) fn purge_removed_words(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+pub(super) fn purge_removed_words(tx: &Tx<'_>) -> db::Result<()> {
+    if tx.engine() == db::Engine::Postgres {
+        return Ok(());
+    }
     let due = tx
         .prepare_cached("DELETE FROM search_purge_due")?
         .execute([])?;
@@ -285,11 +294,11 @@ pub(super) fn purge_removed_words(tx: &Transaction<'_>) -> rusqlite::Result<()> 
 /// A poll found Facebook's copy of a buyer's message with other words than stored: an edit
 /// (when no event told of one; the events' edits are the newer).
 pub(super) fn edited_on_facebook(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     mid: &MessageId,
     text: &str,
     now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
+) -> db::Result<()> {
     let stored: Option<(String, i64, bool, String, String)> = tx
         .prepare_cached(
             "SELECT m.text, m.edit_count, m.removed, c.page_id, c.customer_id FROM messages m
@@ -334,10 +343,10 @@ pub(super) fn edited_on_facebook(
 
 /// The newest referral of a person on a page.
 pub(super) fn referral_of(
-    conn: &rusqlite::Connection,
+    conn: &Conn,
     page_id: &PageId,
     person_id: &Psid,
-) -> rusqlite::Result<Option<Referral>> {
+) -> db::Result<Option<Referral>> {
     conn.prepare_cached(
         "SELECT source, reference, ad_id, ad_title, photo_url, post_id, product_id, referred_at
          FROM referrals WHERE page_id = ?1 AND person_id = ?2
@@ -360,10 +369,10 @@ pub(super) fn referral_of(
 
 /// The app that has a person's conversation on a page, if it is not pagedesk's.
 pub(super) fn held_by(
-    conn: &rusqlite::Connection,
+    conn: &Conn,
     page_id: &PageId,
     person_id: &Psid,
-) -> rusqlite::Result<Option<HeldBy>> {
+) -> db::Result<Option<HeldBy>> {
     conn.prepare_cached(
         "SELECT app_id, since FROM thread_holders WHERE page_id = ?1 AND person_id = ?2",
     )?

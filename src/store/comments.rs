@@ -5,8 +5,9 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use super::db::{self, Conn, Optional, Tx};
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::params;
 
 use super::inbox::apply_thread;
 use super::{Applied, ConversationUpdate, NewMessage, Result, Store, to_time};
@@ -294,7 +295,7 @@ impl Store {
 /// The comments read, each in the thread of the person it belongs to: a person's own
 /// comments, and the page's answers to a person's comment. The page's comments that answer no
 /// one are kept as comments only.
-fn threads(tx: &Transaction<'_>, post: &PostRead) -> rusqlite::Result<Vec<ConversationUpdate>> {
+fn threads(tx: &Tx<'_>, post: &PostRead) -> db::Result<Vec<ConversationUpdate>> {
     let page = post.page_id.as_str();
     let mut by_person: BTreeMap<String, (String, Vec<NewMessage>)> = BTreeMap::new();
     for comment in &post.comments {
@@ -366,11 +367,11 @@ fn threads(tx: &Transaction<'_>, post: &PostRead) -> rusqlite::Result<Vec<Conver
 /// does it on Facebook), and answered privately and in public from the config's words, each
 /// queued as staff's replies are (the private one only within its 7 days).
 fn protect(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     page: &PageId,
     comment: &CommentRead,
     protection: &Protection,
-) -> rusqlite::Result<()> {
+) -> db::Result<()> {
     if comment.from_id == page.as_str() || crate::text::phone_numbers(&comment.message).is_empty() {
         return Ok(());
     }
@@ -423,13 +424,13 @@ fn protect(
 /// A reply to a thread's comment into the outbox, pending, before anything is sent: its row,
 /// which keeps where it goes (a retry sends it the same way).
 fn queue_reply(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     thread: &ConversationId,
     text: &str,
     via: &Via,
     now: DateTime<Utc>,
     sent_by: Option<&str>,
-) -> rusqlite::Result<i64> {
+) -> db::Result<i64> {
     let (way, target) = via.columns();
     tx.execute(
         "INSERT INTO messages (conversation_id, direction, from_id, from_name, text,
@@ -438,7 +439,7 @@ fn queue_reply(
          FROM conversations c JOIN pages p ON p.id = c.page_id WHERE c.id = ?1",
         params![thread, text, now.timestamp(), sent_by, way, target],
     )?;
-    let row = tx.last_insert_rowid();
+    let row = tx.last_insert_rowid()?;
     super::index_message(tx, row, now.timestamp(), text)?;
     tx.execute(
         "INSERT INTO outbox (message_id, page_id, recipient_id, next_attempt_at)
@@ -449,11 +450,7 @@ fn queue_reply(
 }
 
 /// Who wrote comment `id` of `post`, from this read or as stored.
-fn author(
-    tx: &Transaction<'_>,
-    post: &PostRead,
-    id: &CommentId,
-) -> rusqlite::Result<Option<(String, String)>> {
+fn author(tx: &Tx<'_>, post: &PostRead, id: &CommentId) -> db::Result<Option<(String, String)>> {
     if let Some(comment) = post.comments.iter().find(|c| &c.id == id) {
         return Ok(Some((comment.from_id.clone(), comment.from_name.clone())));
     }
@@ -464,7 +461,7 @@ fn author(
 
 /// A post read whole: its stored comments it no longer has were removed on Facebook, and go
 /// as a buyer's unsent message goes (its words, from the search too).
-fn gone_from_facebook(tx: &Transaction<'_>, post: &PostRead) -> rusqlite::Result<()> {
+fn gone_from_facebook(tx: &Tx<'_>, post: &PostRead) -> db::Result<()> {
     let listed: HashSet<&str> = post.comments.iter().map(|c| c.id.as_str()).collect();
     let stored: Vec<CommentId> = tx
         .prepare_cached(
@@ -472,7 +469,7 @@ fn gone_from_facebook(tx: &Transaction<'_>, post: &PostRead) -> rusqlite::Result
              WHERE c.post_id = ?1 AND m.removed = 0 AND m.fb_id IS NOT NULL",
         )?
         .query_map([&post.id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<db::Result<_>>()?;
     for id in stored {
         if !listed.contains(id.as_str()) {
             remove_comment(tx, &id, &post.page_id, "")?;
@@ -486,12 +483,7 @@ fn gone_from_facebook(tx: &Transaction<'_>, post: &PostRead) -> rusqlite::Result
 /// Told before the comment itself (the `feed` webhook's events come in any order), the removal
 /// is remembered for the comment's id, from `page` and `author` (as the event says), and the
 /// comment never comes back.
-fn remove_comment(
-    tx: &Transaction<'_>,
-    id: &CommentId,
-    page: &PageId,
-    author: &str,
-) -> rusqlite::Result<()> {
+fn remove_comment(tx: &Tx<'_>, id: &CommentId, page: &PageId, author: &str) -> db::Result<()> {
     // Counted no more among the post's comments (a count lower than Facebook's says one went).
     tx.prepare_cached("DELETE FROM comments WHERE id = ?1")?
         .execute([id])?;
@@ -522,21 +514,21 @@ fn remove_comment(
 }
 
 /// Whether comment `id` was removed on Facebook, as told.
-fn removal_remembered(tx: &Transaction<'_>, id: &CommentId) -> rusqlite::Result<bool> {
+fn removal_remembered(tx: &Tx<'_>, id: &CommentId) -> db::Result<bool> {
     tx.prepare_cached(
         "SELECT EXISTS (SELECT 1 FROM message_amends WHERE mid = ?1 AND removed = 1)",
     )?
     .query_row([id], |r| r.get(0))
 }
 
-fn comment_stored(tx: &Transaction<'_>, id: &CommentId) -> rusqlite::Result<bool> {
+fn comment_stored(tx: &Tx<'_>, id: &CommentId) -> db::Result<bool> {
     tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM comments WHERE id = ?1)")?
         .query_row([id], |r| r.get(0))
 }
 
 /// The person's newest comment in thread `thread`, which a private reply answers.
 pub(super) fn newest_comment(
-    tx: &rusqlite::Connection,
+    tx: &Conn,
     thread: &ConversationId,
 ) -> std::result::Result<CommentId, super::StoreError> {
     let newest: Option<CommentId> = tx
@@ -553,7 +545,7 @@ pub(super) fn newest_comment(
 /// The comment a private reply to thread `thread` goes to (the person's newest), or why none
 /// may go: once per comment (one refused waits for staff), within 7 days.
 fn privately_answerable(
-    conn: &rusqlite::Connection,
+    conn: &Conn,
     thread: &ConversationId,
     now: DateTime<Utc>,
 ) -> std::result::Result<CommentId, super::StoreError> {
@@ -586,7 +578,7 @@ fn privately_answerable(
 /// The comment a public answer to thread `thread` goes under: the top-level comment of the
 /// person's newest one, where Facebook puts it (and where a lost answer is looked for).
 pub(super) fn answered_comment(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     thread: &ConversationId,
 ) -> std::result::Result<CommentId, super::StoreError> {
     let newest = newest_comment(tx, thread)?;
@@ -753,7 +745,7 @@ impl Store {
         )?;
         let due = statement
             .query_map([page], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<db::Result<_>>()?;
         Ok(due)
     }
 
@@ -872,7 +864,7 @@ impl Store {
         )?;
         let due = statement
             .query_map([page], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<db::Result<_>>()?;
         Ok(due)
     }
 

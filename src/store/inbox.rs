@@ -1,8 +1,9 @@
 //! What the sync engine writes: pages, settings, conversations and messages from Facebook,
 //! spam conversations waiting for their delay, and sync progress.
 
+use super::db::Optional;
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::params;
 
 use std::collections::{HashMap, HashSet};
 
@@ -21,7 +22,7 @@ impl Store {
         let tx = self.write()?;
         tx.execute(
             "INSERT INTO pages (id, name) VALUES (?1, ?2)
-             ON CONFLICT(id) DO UPDATE SET name = excluded.name WHERE name <> excluded.name",
+             ON CONFLICT(id) DO UPDATE SET name = excluded.name WHERE pages.name <> excluded.name",
             params![id, name],
         )?;
         tx.commit()?;
@@ -38,7 +39,7 @@ impl Store {
                 name: r.get(1)?,
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows.collect::<db::Result<_>>()?)
     }
 
     pub fn spam_sync(&self, page_id: &PageId) -> Result<bool> {
@@ -204,7 +205,7 @@ impl Store {
         let applied = updates
             .iter()
             .map(|update| apply_in(&tx, update))
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<db::Result<Vec<_>>>()?;
         super::changes::purge_removed_words(&tx)?;
         tx.commit()?;
         Ok(applied)
@@ -291,7 +292,7 @@ impl Store {
         let before: Vec<ConversationId> = tx
             .prepare_cached("SELECT id FROM conversations WHERE page_id = ?1 AND listed_done = 1")?
             .query_map([page_id], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<db::Result<_>>()?;
         for id in before.iter().filter(|id| !listed.contains(*id)) {
             tx.prepare_cached("UPDATE conversations SET listed_done = 0 WHERE id = ?1")?
                 .execute([id])?;
@@ -401,7 +402,7 @@ impl Store {
                 due_time: to_time(r.get("due_time")?),
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows.collect::<db::Result<_>>()?)
     }
 
     // Sync progress and state.
@@ -517,10 +518,10 @@ impl Store {
 /// after it was taken): the local reply takes Facebook's id and is sent, instead of the message
 /// being stored twice and, worse, sent again.
 fn adopt_own_reply(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     conversation_id: &ConversationId,
     message: &NewMessage,
-) -> rusqlite::Result<bool> {
+) -> db::Result<bool> {
     if tx
         .prepare_cached("SELECT 1 FROM messages WHERE fb_id = ?1")?
         .query_row([&message.fb_id], |_| Ok(()))
@@ -574,7 +575,7 @@ fn adopt_own_reply(
 }
 
 /// Stores one conversation inside the caller's transaction.
-fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Result<Applied> {
+fn apply_in(tx: &Tx<'_>, update: &ConversationUpdate) -> db::Result<Applied> {
     apply_thread(tx, update, None)
 }
 
@@ -582,10 +583,10 @@ fn apply_in(tx: &Transaction<'_>, update: &ConversationUpdate) -> rusqlite::Resu
 /// the same rules of unread, answered and Done hold for both. Messenger's webhook events wait
 /// for a Messenger conversation only.
 pub(super) fn apply_thread(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     update: &ConversationUpdate,
     post: Option<&PostId>,
-) -> rusqlite::Result<Applied> {
+) -> db::Result<Applied> {
     let existing: Option<(i64, i64)> = tx
         .prepare_cached("SELECT unread_count, updated_time FROM conversations WHERE id = ?1")?
         .query_row([&update.id], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -649,12 +650,13 @@ pub(super) fn apply_thread(
         Some((_, stored_updated)) => {
             // A reply sent from pagedesk may have made our copy newer than Facebook's list.
             let snippet_is_newer = updated >= stored_updated;
-            tx.prepare_cached("UPDATE conversations SET folder = ?2, customer_name = ?3, search_name = ?8,
+            let greatest = tx.pick("MAX", "GREATEST");
+            tx.prepare_cached(&format!("UPDATE conversations SET folder = ?2, customer_name = ?3, search_name = ?8,
                     can_reply = ?9,
                     snippet = CASE WHEN ?4 THEN ?5 ELSE snippet END,
-                    updated_time = MAX(updated_time, ?6),
-                    last_customer_message_time = COALESCE(MAX(last_customer_message_time, ?7), last_customer_message_time, ?7)
-                 WHERE id = ?1")?.execute(
+                    updated_time = {greatest}(updated_time, ?6),
+                    last_customer_message_time = COALESCE({greatest}(last_customer_message_time, ?7), last_customer_message_time, ?7)
+                 WHERE id = ?1"))?.execute(
                 params![
                     update.id,
                     update.folder.as_str(),
@@ -701,7 +703,8 @@ pub(super) fn apply_thread(
             // size; a sticker as a sticker): the message keeps Facebook's newest.
             tx.prepare_cached(
                 "UPDATE messages SET attachments = ?2, sticker = ?3
-                 WHERE fb_id = ?1 AND removed = 0 AND (attachments IS NOT ?2 OR sticker IS NOT ?3)",
+                 WHERE fb_id = ?1 AND removed = 0 AND (attachments IS DISTINCT FROM ?2
+                    OR sticker IS DISTINCT FROM ?3)",
             )?
             .execute(params![message.fb_id, attachments, message.sticker])?;
         }
@@ -780,7 +783,7 @@ pub(super) fn apply_thread(
                 }
                 continue;
             }
-            tx.last_insert_rowid()
+            tx.last_insert_rowid()?
         };
         applied.new_messages += 1;
         if message.unavailable {
@@ -862,9 +865,9 @@ pub(super) fn apply_thread(
 /// copy of a message wins over the event's, unless Facebook no longer shows it in full.
 /// Also returns the ids of those that came from events.
 fn with_queued(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     update: &ConversationUpdate,
-) -> rusqlite::Result<(Vec<NewMessage>, HashSet<MessageId>)> {
+) -> db::Result<(Vec<NewMessage>, HashSet<MessageId>)> {
     let queued = super::webhooks::queued_messages(tx, update)?;
     if queued.is_empty() {
         return Ok((update.messages.clone(), HashSet::new()));
@@ -909,10 +912,7 @@ fn with_queued(
 }
 
 /// A page's settings-screen switch for hiding comments with a phone number, if ever used.
-pub(super) fn phone_hiding(
-    conn: &rusqlite::Connection,
-    page_id: &PageId,
-) -> rusqlite::Result<Option<bool>> {
+pub(super) fn phone_hiding(conn: &Conn, page_id: &PageId) -> db::Result<Option<bool>> {
     Ok(conn
         .prepare_cached("SELECT hide_phone_numbers FROM page_settings WHERE page_id = ?1")?
         .query_row([page_id], |r| r.get(0))

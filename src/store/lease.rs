@@ -1,7 +1,8 @@
 //! The engine lease: which one process syncs a data directory.
 
+use super::db::Optional;
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 
 use super::*;
 

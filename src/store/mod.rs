@@ -5,6 +5,7 @@
 pub mod backup;
 mod changes;
 pub mod comments;
+pub mod db;
 mod inbox;
 mod lease;
 pub mod orders;
@@ -30,7 +31,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::Connection;
+
+use db::{Conn, Row, Tx};
 use serde::Serialize;
 
 use crate::model::{
@@ -53,6 +56,14 @@ pub enum StoreError {
     },
     #[error("database error: {}", sqlite_words(.0))]
     Sqlite(#[from] rusqlite::Error),
+    #[error("{}", database_words(.0))]
+    Database(db::DbError),
+    #[error(
+        "pagedesk {0} works on the data directory's SQLite database; this pagedesk keeps its data in PostgreSQL ([store] url): use PostgreSQL's own tools there (pg_dump, pg_restore)"
+    )]
+    OnPostgres(&'static str),
+    #[error("{0}")]
+    Postgres(Box<postgres::PgError>),
     #[error(
         "the data directory {path} belongs to another user ({}): customers' messages are kept in a directory one user alone reads; run pagedesk as that user (sudo -u {} pagedesk …), or give a directory of your own with --data-dir",
         owner_words(*.owner),
@@ -126,6 +137,37 @@ fn sqlite_words(error: &rusqlite::Error) -> String {
         _ => return error.to_string(),
     };
     format!("{what} ({error})")
+}
+
+impl From<db::DbError> for StoreError {
+    fn from(error: db::DbError) -> StoreError {
+        match error {
+            db::DbError::Sqlite(error) => StoreError::Sqlite(error),
+            error => StoreError::Database(error),
+        }
+    }
+}
+
+/// What a failure of PostgreSQL means for the person reading it: where the database is, and
+/// whether it could not be reached or refused.
+fn database_words(error: &db::DbError) -> String {
+    match error {
+        db::DbError::Postgres {
+            at,
+            why,
+            code: None,
+        } => format!(
+            "cannot reach the database (PostgreSQL at {at}): {why}; nothing was lost, try again when it is back"
+        ),
+        db::DbError::Postgres {
+            at,
+            why,
+            code: Some(code),
+        } => {
+            format!("the database (PostgreSQL at {at}) refused: {why} (SQLSTATE {code})")
+        }
+        other => format!("database error: {other}"),
+    }
 }
 
 /// A user as `name (uid N)`, or `uid N` when the user database does not know them.
@@ -777,7 +819,7 @@ pub enum TakeBack {
 }
 
 pub struct Store {
-    conn: Connection,
+    conn: Conn,
     /// The data directory: the picture cache beside the database forgets unsent files.
     data_dir: PathBuf,
     /// The staff member this connection writes drafts and replies for ('' when unknown: the
@@ -827,7 +869,24 @@ impl Store {
         })
     }
 
-    fn prepare(mut conn: Connection, data_dir: &Path, in_use: &std::fs::File) -> Result<Store> {
+    /// Opens the team's database on PostgreSQL (creating or migrating its schema). The data
+    /// directory keeps what stays on this machine: the pictures seen, the log.
+    pub fn open_postgres(target: &postgres::Target, data_dir: &Path) -> Result<Store> {
+        private::secure_data_dir(data_dir)?;
+        let in_use = backup::hold_shared(data_dir)?;
+        let conn = target
+            .open()
+            .map_err(|error| StoreError::Postgres(Box::new(error)))?;
+        Ok(Store {
+            conn,
+            data_dir: data_dir.to_owned(),
+            staff: String::new(),
+            _in_use: in_use,
+            schema_copy: None,
+        })
+    }
+
+    fn prepare(conn: Connection, data_dir: &Path, in_use: &std::fs::File) -> Result<Store> {
         conn.busy_timeout(Duration::from_secs(10))?;
         // Storing a conversation runs a few dozen statements per message: all stay prepared
         // (rusqlite keeps 16 by default; past that each is compiled again, every time).
@@ -838,6 +897,7 @@ impl Store {
         // What is deleted is overwritten, not left in free pages: a message a buyer unsent
         // leaves the file.
         conn.pragma_update(None, "secure_delete", "ON")?;
+        let mut conn = Conn::sqlite(conn);
         let schema_copy = migrate(&mut conn, &data_dir.join(DATABASE_FILE))?;
         Ok(Store {
             conn,
@@ -862,10 +922,14 @@ impl Store {
         self
     }
 
-    fn write(&mut self) -> Result<Transaction<'_>> {
-        Ok(self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?)
+    /// SQLite's connection, for what only a data directory's database does (`what`: the
+    /// command, for the refusal on PostgreSQL).
+    fn sqlite_only(&self, what: &'static str) -> Result<&Connection> {
+        self.conn.as_sqlite().ok_or(StoreError::OnPostgres(what))
+    }
+
+    fn write(&mut self) -> Result<Tx<'_>> {
+        Ok(self.conn.write()?)
     }
 }
 
@@ -881,13 +945,10 @@ pub fn writable(path: &Path) -> bool {
 
 /// Recomputes whether the customer spoke last in a conversation, from its messages (a refused
 /// reply does not count as an answer).
-fn refresh_last_speaker(
-    tx: &Transaction<'_>,
-    conversation_id: &ConversationId,
-) -> rusqlite::Result<()> {
+fn refresh_last_speaker(tx: &Tx<'_>, conversation_id: &ConversationId) -> db::Result<()> {
     tx.prepare_cached(
         "UPDATE conversations SET customer_spoke_last = COALESCE((
-            SELECT direction = 'in' FROM messages
+            SELECT CASE WHEN direction = 'in' THEN 1 ELSE 0 END FROM messages
             WHERE conversation_id = ?1 AND status <> 'failed'
               -- What the buyer took back (an unsent message, a removed comment) is nothing
               -- left to answer.
@@ -916,12 +977,7 @@ fn refresh_last_speaker(
 /// Adds a message's text to the search index. The index's key orders by the message's time
 /// (seconds, then the low bits of the row), so a search reads its newest hits first and stops,
 /// however common the word; the message row keeps the key.
-fn index_message(
-    tx: &Transaction<'_>,
-    row: i64,
-    created_time: i64,
-    text: &str,
-) -> rusqlite::Result<()> {
+fn index_message(tx: &Tx<'_>, row: i64, created_time: i64, text: &str) -> db::Result<()> {
     let mut key = (created_time << 20) | (row & 0xF_FFFF);
     // Two messages of one second whose rows differ by a multiple of 2^20 would share a key.
     while tx
@@ -932,24 +988,50 @@ fn index_message(
     }
     tx.prepare_cached("UPDATE messages SET search_key = ?2 WHERE id = ?1")?
         .execute(rusqlite::params![row, key])?;
-    tx.prepare_cached("INSERT INTO message_search (rowid, folded) VALUES (?1, ?2)")?
+    tx.prepare_cached(index_words(tx))?
         .execute(rusqlite::params![key, crate::text::search_words(text)])?;
     Ok(())
 }
 
+/// Words into the search index under their key: SQLite's full-text table keys by rowid.
+fn index_words(tx: &Tx<'_>) -> &'static str {
+    tx.pick(
+        "INSERT INTO message_search (rowid, folded) VALUES (?1, ?2)",
+        "INSERT INTO message_search (search_key, folded) VALUES (?1, ?2)",
+    )
+}
+
+/// Takes a message's words out of the search index.
+fn unindex_message(conn: &Conn, message_id: i64) -> db::Result<()> {
+    conn.prepare_cached(conn.pick(
+        "DELETE FROM message_search WHERE rowid = (SELECT search_key FROM messages WHERE id = ?1)",
+        "DELETE FROM message_search
+         WHERE search_key = (SELECT search_key FROM messages WHERE id = ?1)",
+    ))?
+    .execute([message_id])?;
+    Ok(())
+}
+
+/// Words out of the search index, by their key.
+fn unindex_words(conn: &Conn) -> &'static str {
+    conn.pick(
+        "DELETE FROM message_search WHERE rowid = ?1",
+        "DELETE FROM message_search WHERE search_key = ?1",
+    )
+}
+
 /// Replaces a message's words in the search index; empty words (an unsent message) are found
 /// no more.
-fn reindex_message(tx: &Transaction<'_>, row: i64, text: &str) -> rusqlite::Result<()> {
+fn reindex_message(tx: &Tx<'_>, row: i64, text: &str) -> db::Result<()> {
     let key: Option<i64> = tx
         .prepare_cached("SELECT search_key FROM messages WHERE id = ?1")?
         .query_row([row], |r| r.get(0))?;
     let Some(key) = key else {
         return Ok(());
     };
-    tx.prepare_cached("DELETE FROM message_search WHERE rowid = ?1")?
-        .execute([key])?;
+    tx.prepare_cached(unindex_words(tx))?.execute([key])?;
     if !text.is_empty() {
-        tx.prepare_cached("INSERT INTO message_search (rowid, folded) VALUES (?1, ?2)")?
+        tx.prepare_cached(index_words(tx))?
             .execute(rusqlite::params![key, crate::text::search_words(text)])?;
     }
     Ok(())
@@ -957,7 +1039,7 @@ fn reindex_message(tx: &Transaction<'_>, row: i64, text: &str) -> rusqlite::Resu
 
 /// Brings the schema of `database` up to this pagedesk's, a copy of an earlier pagedesk's
 /// database kept first; returns where that copy is.
-fn migrate(conn: &mut Connection, database: &Path) -> Result<Option<PathBuf>> {
+fn migrate(conn: &mut Conn, database: &Path) -> Result<Option<PathBuf>> {
     let known = schema::MIGRATIONS.len() as i64;
     // An up-to-date database is opened with a read: the engine may hold the write lock for a
     // while (a large sync), and opening the inbox must not wait for it.
@@ -968,7 +1050,11 @@ fn migrate(conn: &mut Connection, database: &Path) -> Result<Option<PathBuf>> {
     // An earlier pagedesk's database is copied as it is before its schema changes (a new one,
     // at version 0, holds nothing to keep).
     let partial = match (1..known).contains(&current) {
-        true => Some(backup::copy_before_migration(conn, database)?),
+        true => Some(backup::copy_before_migration(
+            conn.as_sqlite()
+                .expect("SQLite's schema is migrated on SQLite"),
+            database,
+        )?),
         false => None,
     };
     // The copy goes whenever it is not kept: a migration that fails (the disk full) would
@@ -989,8 +1075,8 @@ fn migrate(conn: &mut Connection, database: &Path) -> Result<Option<PathBuf>> {
 
 /// The migrations this database lacks, in one transaction; the version it had, or `None` if
 /// another pagedesk migrated it meanwhile.
-fn migrate_in_one_transaction(conn: &mut Connection, known: i64) -> Result<Option<i64>> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+fn migrate_in_one_transaction(conn: &mut Conn, known: i64) -> Result<Option<i64>> {
+    let tx = conn.write()?;
     let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version > known {
         return Err(StoreError::TooNew {
@@ -1009,12 +1095,12 @@ fn migrate_in_one_transaction(conn: &mut Connection, known: i64) -> Result<Optio
         let messages: Vec<(i64, String)> = tx
             .prepare("SELECT id, text FROM messages WHERE search_key IS NOT NULL AND text <> ''")?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<db::Result<_>>()?;
         for (row, text) in messages {
             reindex_message(&tx, row, &text)?;
         }
     }
-    tx.pragma_update(None, "user_version", known)?;
+    tx.execute_batch(&format!("PRAGMA user_version = {known}"))?;
     tx.commit()?;
     Ok(Some(version))
 }

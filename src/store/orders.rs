@@ -4,8 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use super::db::{self, Optional, Tx};
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 use serde::Serialize;
 
 use super::{Result, Store, StoreError, to_time};
@@ -115,7 +116,7 @@ pub struct KeptDraft {
 
 /// Refuses a write on version `seen` of conversation `id`'s draft (0: none) when it is not the
 /// version kept: someone else wrote it since (named), or saved it as an order.
-fn draft_unchanged(tx: &rusqlite::Transaction<'_>, id: &ConversationId, seen: i64) -> Result<()> {
+fn draft_unchanged(tx: &Tx<'_>, id: &ConversationId, seen: i64) -> Result<()> {
     let kept: Option<(i64, String, Option<i64>)> = tx
         .query_row(
             "SELECT version, written_by, saved_as FROM order_drafts WHERE conversation_id = ?1",
@@ -248,7 +249,7 @@ impl Store {
                 now.timestamp(),
             ],
         )?;
-        let id = tx.last_insert_rowid();
+        let id = tx.last_insert_rowid()?;
         for (position, line) in order.lines.iter().enumerate() {
             tx.execute(
                 "INSERT INTO order_lines (order_id, position, code, name, variant, quantity, price)
@@ -298,8 +299,11 @@ impl Store {
         };
         if change.seen_version.is_some_and(|seen| seen != version) {
             let by: String = tx.query_row(
-                "SELECT staff FROM order_events WHERE order_id = ?1 ORDER BY at DESC, rowid DESC
-                 LIMIT 1",
+                &format!(
+                    "SELECT staff FROM order_events WHERE order_id = ?1
+                     ORDER BY at DESC, {} DESC LIMIT 1",
+                    tx.written_order()
+                ),
                 [id],
                 |r| r.get(0),
             )?;
@@ -435,7 +439,7 @@ impl Store {
     /// The orders taken since `since` (in any state, or in `state`), newest first.
     pub fn orders(&self, since: DateTime<Utc>, state: Option<OrderState>) -> Result<Vec<Order>> {
         self.read_orders(
-            "o.created_at >= ?1 AND (?2 IS NULL OR o.state = ?2)",
+            "o.created_at >= ?1 AND (CAST(?2 AS TEXT) IS NULL OR o.state = ?2)",
             params![since.timestamp(), state.map(OrderState::as_str)],
         )
     }
@@ -515,7 +519,7 @@ impl Store {
         Ok(history)
     }
 
-    fn read_orders(&self, filter: &str, params: impl rusqlite::Params) -> Result<Vec<Order>> {
+    fn read_orders(&self, filter: &str, params: impl db::Params) -> Result<Vec<Order>> {
         let mut statement = self.conn.prepare_cached(&format!(
             "SELECT o.id, o.conversation_id, o.page_id, COALESCE(p.name, o.page_id) AS page_name,
                 o.customer_name, o.phone, o.address, o.state, o.carrier, o.tracking,
@@ -556,15 +560,16 @@ impl Store {
                     history: Vec::new(),
                 })
             })?
-            .collect::<rusqlite::Result<Vec<Order>>>()?;
+            .collect::<db::Result<Vec<Order>>>()?;
         let mut lines = self.conn.prepare_cached(
             "SELECT code, name, variant, quantity, price FROM order_lines WHERE order_id = ?1
              ORDER BY position",
         )?;
-        let mut events = self.conn.prepare_cached(
+        let mut events = self.conn.prepare_cached(&format!(
             "SELECT at, staff, state, detail FROM order_events WHERE order_id = ?1
-             ORDER BY at, rowid",
-        )?;
+             ORDER BY at, {}",
+            self.conn.written_order()
+        ))?;
         for order in &mut orders {
             order.lines = lines
                 .query_map([order.id], |r| {
@@ -576,7 +581,7 @@ impl Store {
                         price: r.get("price")?,
                     })
                 })?
-                .collect::<rusqlite::Result<_>>()?;
+                .collect::<db::Result<_>>()?;
             order.history = events
                 .query_map([order.id], |r| {
                     let state: String = r.get("state")?;
@@ -587,7 +592,7 @@ impl Store {
                         detail: r.get("detail")?,
                     })
                 })?
-                .collect::<rusqlite::Result<_>>()?;
+                .collect::<db::Result<_>>()?;
             order.total = total(&order.lines, order.shipping_fee, order.discount).unwrap_or(0);
             order.cod_amount = match order.paid_by {
                 Payment::Cod => order.total,

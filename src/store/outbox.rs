@@ -1,7 +1,8 @@
 //! Replies: written before any network call, then marked sent, failed or postponed.
 
+use super::db::Optional;
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, ToSql, params};
+use rusqlite::{ToSql, params};
 
 use super::*;
 use crate::files::{FileKind, OutgoingFile};
@@ -10,7 +11,7 @@ use crate::model::{Attachment, CommentId, CommentRefusal, PageId, PostId, Via};
 /// Takes an unsent reply out of the outbox, the chat and the search: the file it was to send,
 /// if it carried one.
 fn remove_reply(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     message_id: i64,
     conversation: &ConversationId,
 ) -> Result<Option<crate::files::OutgoingFile>> {
@@ -20,10 +21,7 @@ fn remove_reply(
         "UPDATE comments SET private_reply = NULL WHERE private_reply = ?1",
         [message_id],
     )?;
-    tx.execute(
-        "DELETE FROM message_search WHERE rowid = (SELECT search_key FROM messages WHERE id = ?1)",
-        [message_id],
-    )?;
+    unindex_message(tx, message_id)?;
     let file = outgoing_file(tx, message_id)?;
     tx.execute(
         "DELETE FROM outgoing_files WHERE message_id = ?1",
@@ -35,7 +33,7 @@ fn remove_reply(
 }
 
 /// The file a message of a reply carries, if it carries one.
-fn outgoing_file(conn: &Connection, message_id: i64) -> rusqlite::Result<Option<OutgoingFile>> {
+fn outgoing_file(conn: &Conn, message_id: i64) -> db::Result<Option<OutgoingFile>> {
     conn.prepare_cached(
         "SELECT path, name, mime_type, kind, size, sha256 FROM outgoing_files
          WHERE message_id = ?1",
@@ -47,11 +45,11 @@ fn outgoing_file(conn: &Connection, message_id: i64) -> rusqlite::Result<Option<
 /// Stores a file in `outgoing_files` or `draft_files`: the row's key columns, then the file's
 /// columns, which both tables keep alike.
 fn insert_file(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     table: &str,
     keys: &[(&str, &dyn ToSql)],
     file: &OutgoingFile,
-) -> rusqlite::Result<()> {
+) -> db::Result<()> {
     let path = file.path.to_string_lossy();
     let kind = file.kind.as_str();
     let columns: Vec<(&str, &dyn ToSql)> = keys
@@ -73,14 +71,14 @@ fn insert_file(
         names.join(", "),
         marks.join(", ")
     ))?
-    .execute(rusqlite::params_from_iter(
+    .execute(db::params_from_iter(
         columns.iter().map(|(_, value)| *value),
     ))?;
     Ok(())
 }
 
 /// A file as `outgoing_files` and `draft_files` keep it: path, name, type, kind, size, hash.
-fn file_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutgoingFile> {
+fn file_row(r: &Row<'_>) -> db::Result<OutgoingFile> {
     Ok(OutgoingFile {
         path: r.get::<_, String>("path")?.into(),
         name: r.get("name")?,
@@ -145,7 +143,7 @@ impl Store {
              WHERE conversation_id = ?1 AND staff = ?2 ORDER BY position",
         )?;
         let rows = stmt.query_map(params![conversation_id, self.staff], file_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows.collect::<db::Result<_>>()?)
     }
 
     /// This staff member's draft of a conversation, else one left from before drafts had
@@ -208,7 +206,7 @@ impl Store {
                 })
             },
         )?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows.collect::<db::Result<_>>()?)
     }
 
     /// Writes a reply to the database, pending, before anything is sent. Returns its message id.
@@ -297,7 +295,7 @@ impl Store {
                     via_target
                 ],
             )?;
-            let message_id = tx.last_insert_rowid();
+            let message_id = tx.last_insert_rowid()?;
             if let Some(file) = file {
                 let keys: [(&str, &dyn ToSql); 1] = [("message_id", &message_id)];
                 insert_file(&tx, "outgoing_files", &keys, file)?;
@@ -363,7 +361,7 @@ impl Store {
                 ),
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows.collect::<db::Result<_>>()?)
     }
 
     /// Replies whose next attempt is due, oldest first (each reply of a conversation only once
@@ -371,9 +369,14 @@ impl Store {
     pub fn due_replies(&self, now: DateTime<Utc>) -> Result<Vec<QueuedReply>> {
         // A page Facebook restricted from sending keeps its replies until the restriction's
         // time is over, even when staff ask for a send now.
+        let clock = self
+            .conn
+            .pick("unixepoch()", "CAST(extract(epoch FROM now()) AS BIGINT)");
         let due = self.queued_replies(
-            "o.next_attempt_at <= ?1 AND NOT EXISTS (SELECT 1 FROM page_settings s
-                WHERE s.page_id = o.page_id AND s.send_restricted_until > unixepoch())",
+            &format!(
+                "o.next_attempt_at <= ?1 AND NOT EXISTS (SELECT 1 FROM page_settings s
+                    WHERE s.page_id = o.page_id AND s.send_restricted_until > {clock})"
+            ),
             now.timestamp(),
         )?;
         Ok(due.into_iter().filter(|r| !r.waits_for_earlier).collect())
@@ -496,10 +499,7 @@ impl Store {
             None => None,
         };
         if let Some(echo) = echo {
-            tx.execute(
-                "DELETE FROM message_search WHERE rowid = (SELECT search_key FROM messages WHERE id = ?1)",
-                [echo],
-            )?;
+            unindex_message(&tx, echo)?;
             tx.execute("DELETE FROM messages WHERE id = ?1", [echo])?;
         }
         tx.execute(
@@ -631,7 +631,7 @@ impl Store {
                 written: to_time(r.get("created_time")?),
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows.collect::<db::Result<_>>()?)
     }
 
     /// How many replies wait in the outbox, all pages.

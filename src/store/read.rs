@@ -1,37 +1,66 @@
 //! Reading for people: conversation lists (a window at a time), messages, counts and search.
 
-use rusqlite::{OptionalExtension, ToSql};
+use super::db::Optional;
+use rusqlite::ToSql;
 
 use super::*;
 use crate::model::{Attachment, Carried, LabelMatch, MessageId, PageId};
 
 /// What a conversation row is read from, each column named as `conversation_row` reads it.
-const CONVERSATION_COLUMNS: &str = "c.id, c.page_id, p.name AS page_name, c.customer_id,
+/// A conversation row's columns, around the expression that gathers its labels (as JSON: each
+/// engine says it in its own words).
+macro_rules! conversation_columns {
+    ($labels:literal) => {
+        concat!(
+            "c.id, c.page_id, p.name AS page_name, c.customer_id,
     c.customer_name, c.snippet, c.updated_time, c.unread_count, c.folder,
     c.last_customer_message_time, c.customer_spoke_last, c.can_reply,
     COALESCE((SELECT s.human_agent_refused FROM page_settings s WHERE s.page_id = c.page_id), 0)
         AS human_agent_refused,
     c.waiting_since,
-    CASE WHEN c.snippet = '' THEN (SELECT CASE WHEN m.removed THEN 'removed'
+    CASE WHEN c.snippet = '' THEN (SELECT CASE WHEN m.removed = 1 THEN 'removed'
         WHEN m.sticker IS NOT NULL THEN 'sticker'
         WHEN m.attachments IS NULL AND m.shares IS NOT NULL THEN 'shares:' || m.shares
         ELSE m.attachments END FROM messages m WHERE m.conversation_id = c.id
         ORDER BY m.created_time DESC, m.id DESC LIMIT 1) END AS carried,
     c.done_at, c.done_by,
-    (SELECT json_group_array(json_array(l.id, l.name, l.colour)) FROM
-        (SELECT l.id, l.name, l.colour FROM conversation_labels cl
-         JOIN labels l ON l.id = cl.label_id WHERE cl.conversation_id = c.id
-         ORDER BY l.name COLLATE NOCASE) l) AS labels,
+    ",
+            $labels,
+            "
     c.assignee, c.listed_time,
     EXISTS (SELECT 1 FROM messages f WHERE f.conversation_id = c.id AND f.status = 'failed')
         AS failed_reply,
     c.post_id,
-    (SELECT substr(replace(p2.message, char(10), ' '), 1, 60) FROM posts p2 WHERE p2.id = c.post_id)
+    (SELECT substr(replace(p2.message, '\n', ' '), 1, 60) FROM posts p2 WHERE p2.id = c.post_id)
         AS post_words,
     (SELECT o.state FROM orders o WHERE o.conversation_id = c.id
-        ORDER BY o.created_at DESC, o.id DESC LIMIT 1) AS order_state";
+        ORDER BY o.created_at DESC, o.id DESC LIMIT 1) AS order_state"
+        )
+    };
+}
 
-fn conversation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationRow> {
+/// Search hits PostgreSQL reads at a time: enough for a screen, few enough to stop early.
+const SEARCH_BATCH: usize = 200;
+
+/// The columns [`conversation_row`] reads, in the engine's words.
+fn conversation_columns(conn: &Conn) -> &'static str {
+    conn.pick(
+        conversation_columns!(
+            "(SELECT json_group_array(json_array(l.id, l.name, l.colour)) FROM
+                (SELECT l.id, l.name, l.colour FROM conversation_labels cl
+                 JOIN labels l ON l.id = cl.label_id WHERE cl.conversation_id = c.id
+                 ORDER BY l.name COLLATE NOCASE) l) AS labels,"
+        ),
+        conversation_columns!(
+            "COALESCE((SELECT json_agg(json_build_array(l.id, l.name, l.colour)
+                    ORDER BY lower(l.name))
+                FROM conversation_labels cl JOIN labels l ON l.id = cl.label_id
+                WHERE cl.conversation_id = c.id), '[]') AS labels,"
+        ),
+    )
+}
+
+fn conversation_row(r: &Row<'_>) -> db::Result<ConversationRow> {
     let folder: String = r.get("folder")?;
     let done_at = r.get::<_, Option<i64>>("done_at")?.map(to_time);
     Ok(ConversationRow {
@@ -138,8 +167,9 @@ impl Store {
             .conn
             .query_row(
                 &format!(
-                    "SELECT {CONVERSATION_COLUMNS} FROM conversations c
-                     JOIN pages p ON p.id = c.page_id WHERE c.id = ?1"
+                    "SELECT {} FROM conversations c
+                     JOIN pages p ON p.id = c.page_id WHERE c.id = ?1",
+                    conversation_columns(&self.conn)
                 ),
                 [id],
                 conversation_row,
@@ -177,12 +207,13 @@ impl Store {
         let (condition, params) = query.condition(&self.staff);
         let (_, order, _) = query.order.sql();
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {CONVERSATION_COLUMNS} FROM conversations c JOIN pages p ON p.id = c.page_id
+            "SELECT {} FROM conversations c JOIN pages p ON p.id = c.page_id
              WHERE {condition} ORDER BY {order} LIMIT {} OFFSET {offset}",
+            conversation_columns(&self.conn),
             i64::try_from(limit).unwrap_or(i64::MAX)
         ))?;
         let rows = stmt.query_map(params.as_slice(), conversation_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows.collect::<db::Result<_>>()?)
     }
 
     /// Where a conversation stands in a list, if it is in it.
@@ -302,7 +333,7 @@ impl Store {
         // each is done would read every row.
         let everything = match (&scope.page_id, scope.labels.is_empty()) {
             (Some(page), true) => count_where("c.page_id = :page", &[(":page", page)])?,
-            (None, true) => count_where("1", &[])?,
+            (None, true) => count_where("1 = 1", &[])?,
             (_, false) => count(Filter::All)? + count(Filter::Done)?,
         };
         let done = count(Filter::Done)?;
@@ -326,7 +357,7 @@ impl Store {
              WHERE unread_count > 0 AND done_at IS NULL GROUP BY page_id",
         )?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as usize)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows.collect::<db::Result<_>>()?)
     }
 
     /// The customers of a page's conversations that hold messages Facebook no longer shows in
@@ -340,34 +371,42 @@ impl Store {
         )?;
         let names = statement
             .query_map([page_id], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<db::Result<_>>()?;
         Ok(names)
     }
 
     /// Messages of a conversation, oldest first.
     pub fn messages(&self, conversation_id: &ConversationId) -> Result<Vec<MessageRow>> {
-        let mut stmt = self.conn.prepare_cached(
+        // The emoji on it, oldest first, as a JSON list: each engine gathers them its own way.
+        let reactions = self.conn.pick(
+            "(SELECT json_group_array(x.emoji) FROM (SELECT r.emoji FROM message_reactions r
+                JOIN conversations c ON c.id = messages.conversation_id
+                WHERE r.mid = messages.fb_id AND r.reactor_id IN (c.customer_id, c.page_id)
+                ORDER BY r.reacted_at, r.reactor_id) x)",
+            "COALESCE((SELECT json_agg(r.emoji ORDER BY r.reacted_at, r.reactor_id)
+                FROM message_reactions r JOIN conversations c ON c.id = messages.conversation_id
+                WHERE r.mid = messages.fb_id AND r.reactor_id IN (c.customer_id, c.page_id)),
+                '[]')",
+        );
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT id, fb_id, conversation_id, direction, from_id, from_name, text, sticker,
                 attachments, created_time, status, error, retry_possible, error_code, shares,
                 sent_by, unavailable, edit_count, removed, reply_to,
-                (SELECT json_group_array(x.emoji) FROM (SELECT r.emoji FROM message_reactions r
-                    JOIN conversations c ON c.id = messages.conversation_id
-                    WHERE r.mid = messages.fb_id AND r.reactor_id IN (c.customer_id, c.page_id)
-                    ORDER BY r.reacted_at, r.reactor_id) x) AS reactions,
+                {reactions} AS reactions,
                 EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = messages.id
                     AND o.withdrawn_at IS NOT NULL) AS withdrawn,
-                EXISTS (SELECT 1 FROM comments k WHERE k.id = messages.fb_id AND k.hidden)
+                EXISTS (SELECT 1 FROM comments k WHERE k.id = messages.fb_id AND k.hidden = 1)
                     AS hidden,
-                EXISTS (SELECT 1 FROM comments k WHERE k.id = messages.fb_id AND k.for_phone)
+                EXISTS (SELECT 1 FROM comments k WHERE k.id = messages.fb_id AND k.for_phone = 1)
                     AS for_phone,
-                EXISTS (SELECT 1 FROM comments k WHERE k.id = messages.fb_id AND k.liked)
+                EXISTS (SELECT 1 FROM comments k WHERE k.id = messages.fb_id AND k.liked = 1)
                     AS liked,
-                (SELECT c.channel = 'comments' FROM conversations c
+                (SELECT CASE WHEN c.channel = 'comments' THEN 1 ELSE 0 END FROM conversations c
                     WHERE c.id = messages.conversation_id) AS comment,
-                COALESCE(messages.via = 'private', 0) AS private_reply,
-                COALESCE(messages.via = 'comment', 0) AS public_reply
+                CASE WHEN messages.via = 'private' THEN 1 ELSE 0 END AS private_reply,
+                CASE WHEN messages.via = 'comment' THEN 1 ELSE 0 END AS public_reply
              FROM messages WHERE conversation_id = ?1 ORDER BY created_time, id",
-        )?;
+        ))?;
         let rows = stmt.query_map([conversation_id], |r| {
             let row: i64 = r.get("id")?;
             let fb_id: Option<MessageId> = r.get("fb_id")?;
@@ -418,7 +457,7 @@ impl Store {
                     .and_then(ReplyProblem::parse),
             })
         })?;
-        let mut messages: Vec<MessageRow> = rows.collect::<rusqlite::Result<_>>()?;
+        let mut messages: Vec<MessageRow> = rows.collect::<db::Result<_>>()?;
         // What each answered, from the messages at hand (one answered before them is looked
         // up: a conversation holds few).
         let quoted: Vec<Option<Quoted>> = messages
@@ -450,7 +489,7 @@ impl Store {
         let words: Vec<String> = folded
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
-            .map(|w| format!("\"{w}\"*"))
+            .map(str::to_owned)
             .collect();
         if words.is_empty() {
             return Ok(Vec::new());
@@ -486,15 +525,9 @@ impl Store {
             }
         }
         let names_found = hits.len();
-        let mut messages = self.conn.prepare_cached(
-            "SELECT m.conversation_id, m.id, m.text FROM message_search s
-             JOIN messages m ON m.search_key = s.rowid
-             WHERE message_search MATCH ?1 ORDER BY s.rowid DESC",
-        )?;
-        let mut rows = messages.query([words.join(" ")])?;
-        while let Some(row) = rows.next()? {
+        let more = |hits: &mut Vec<SearchHit>, row: &Row<'_>| -> Result<bool> {
             if hits.len() - names_found >= limit {
-                break;
+                return Ok(false);
             }
             if carries(&row.get::<_, String>(2)?) {
                 hits.push(SearchHit {
@@ -502,29 +535,73 @@ impl Store {
                     message_row: Some(row.get(1)?),
                 });
             }
+            Ok(true)
+        };
+        if self.conn.engine() == db::Engine::Sqlite {
+            let query: Vec<String> = words.iter().map(|w| format!("\"{w}\"*")).collect();
+            let mut messages = self.conn.prepare_cached(
+                "SELECT m.conversation_id, m.id, m.text, s.rowid FROM message_search s
+                 JOIN messages m ON m.search_key = s.rowid
+                 WHERE message_search MATCH ?1 ORDER BY s.rowid DESC",
+            )?;
+            let mut rows = messages.query([query.join(" ")])?;
+            while let Some(row) = rows.next()? {
+                if !more(&mut hits, &row)? {
+                    break;
+                }
+            }
+            return Ok(hits);
         }
-        Ok(hits)
+        // PostgreSQL: each word begins a word of the folded text (the trigram index finds the
+        // candidates), newest first, read a batch at a time until enough are found.
+        let conditions: Vec<String> = (1..=words.len())
+            .map(|n| format!("s.folded ~ ('\\m' || ${n})"))
+            .collect();
+        let sql = format!(
+            "SELECT m.conversation_id, m.id, m.text, s.search_key FROM message_search s
+             JOIN messages m ON m.search_key = s.search_key
+             WHERE {} AND s.search_key < ${} ORDER BY s.search_key DESC LIMIT {SEARCH_BATCH}",
+            conditions.join(" AND "),
+            words.len() + 1
+        );
+        let mut below = i64::MAX;
+        loop {
+            let mut values: Vec<rusqlite::types::Value> =
+                words.iter().map(|w| w.clone().into()).collect();
+            values.push(below.into());
+            let mut statement = self.conn.prepare_cached(&sql)?;
+            let mut rows = statement.query(db::params_from_iter(values))?;
+            let mut read = 0;
+            while let Some(row) = rows.next()? {
+                read += 1;
+                below = row.get(3)?;
+                if !more(&mut hits, &row)? {
+                    return Ok(hits);
+                }
+            }
+            if read < SEARCH_BATCH {
+                return Ok(hits);
+            }
+        }
     }
 
     /// A number that changes whenever another connection (another pagedesk, or this one's
     /// engine) commits: the cue to read again.
     pub fn data_version(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+        Ok(self.conn.data_version()?)
     }
 
     /// SQLite's own check of the database file: `["ok"]` when sound.
     pub fn integrity_check(&self) -> Result<Vec<String>> {
         let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
         let rows = stmt.query_map([], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows.collect::<db::Result<_>>()?)
     }
 
     /// How many messages a conversation has (all of them when `None`).
     pub fn message_count(&self, conversation_id: Option<&ConversationId>) -> Result<usize> {
         Ok(self.conn.query_row(
-            "SELECT COUNT(*) FROM messages WHERE ?1 IS NULL OR conversation_id = ?1",
+            "SELECT COUNT(*) FROM messages WHERE CAST(?1 AS TEXT) IS NULL OR conversation_id = ?1",
             [conversation_id],
             |r| r.get::<_, i64>(0),
         )? as usize)

@@ -254,7 +254,7 @@ impl Store {
                     conversations: r.get::<_, i64>(2)? as usize,
                 })
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<db::Result<_>>()?;
         Ok(Stats {
             since,
             until,

@@ -2,8 +2,9 @@
 //! is on shift for new ones, and notes about a customer. Every change is a write of its own,
 //! read by every open inbox at its next look at the database.
 
+use super::db::Optional;
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::params;
 
 use super::*;
 use crate::model::{Label, LabelColour};
@@ -76,7 +77,7 @@ const SAME_PERSON: &str = "WITH person(id) AS (
         UNION SELECT psid FROM comment_people WHERE page_id = ?1 AND commenter_id = ?2
         UNION SELECT commenter_id FROM comment_people WHERE page_id = ?1 AND psid = ?2)";
 
-fn label_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LabelRow> {
+fn label_row(r: &Row<'_>) -> db::Result<LabelRow> {
     Ok(LabelRow {
         id: r.get("id")?,
         name: r.get("name")?,
@@ -108,7 +109,7 @@ fn label_key(typed: &str) -> String {
     label_name(typed).unwrap_or_default().to_lowercase()
 }
 
-fn label_taken(tx: &Transaction<'_>, name: &str, except: i64) -> rusqlite::Result<bool> {
+fn label_taken(tx: &Tx<'_>, name: &str, except: i64) -> db::Result<bool> {
     tx.prepare_cached("SELECT 1 FROM labels WHERE name_key = ?1 AND id <> ?2")?
         .exists(params![label_key(name), except])
 }
@@ -119,10 +120,10 @@ impl Store {
     /// Every label, by name.
     pub fn labels(&self) -> Result<Vec<LabelRow>> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {LABEL_COLUMNS} FROM labels l ORDER BY l.name COLLATE NOCASE"
+            "SELECT {LABEL_COLUMNS} FROM labels l ORDER BY lower(l.name)"
         ))?;
         let rows = stmt.query_map([], label_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows.collect::<db::Result<_>>()?)
     }
 
     /// The label of that name, whatever its case.
@@ -174,7 +175,7 @@ impl Store {
                 at.timestamp()
             ],
         )?;
-        let id = tx.last_insert_rowid();
+        let id = tx.last_insert_rowid()?;
         tx.commit()?;
         Ok(LabelRow {
             id,
@@ -305,7 +306,7 @@ impl Store {
                 changed_at: to_time(r.get(2)?),
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows.collect::<db::Result<_>>()?)
     }
 
     /// Gives each of these conversations that nobody has yet to the next of `team` (in its
@@ -356,8 +357,8 @@ impl Store {
                 .execute(params![id, name, at.timestamp()])?;
             if changed > 0 {
                 tx.execute(
-                    "INSERT INTO round_robin (only, last_assignee) VALUES (1, ?1)
-                     ON CONFLICT(only) DO UPDATE SET last_assignee = excluded.last_assignee",
+                    "INSERT INTO round_robin (\"only\", last_assignee) VALUES (1, ?1)
+                     ON CONFLICT(\"only\") DO UPDATE SET last_assignee = excluded.last_assignee",
                     [name],
                 )?;
                 given.push((id.clone(), name.clone()));
@@ -425,7 +426,7 @@ impl Store {
                 params![conversation.customer_name, conversation.page_id],
                 |r| r.get(0),
             )?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<db::Result<_>>()?;
         let said: Vec<String> = self
             .conn
             .prepare_cached(&format!(
@@ -438,7 +439,7 @@ impl Store {
                 params![conversation.page_id, conversation.customer_id],
                 |r| r.get(0),
             )?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<db::Result<_>>()?;
         let mut phones = Vec::new();
         let mut addresses = Vec::new();
         for text in &said {
@@ -466,7 +467,7 @@ impl Store {
                 params![conversation.page_id, conversation.customer_id],
                 |r| r.get(0),
             )?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<db::Result<_>>()?;
         let mut orders = std::collections::BTreeMap::new();
         let mut known = phones.clone();
         known.extend(ordered.into_iter().filter(|p| !phones.contains(p)));
@@ -491,7 +492,7 @@ impl Store {
                     })
                 },
             )?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<db::Result<_>>()?;
         let others: Vec<ConversationId> = self
             .conn
             .prepare_cached(&format!(
@@ -507,7 +508,7 @@ impl Store {
                 ],
                 |r| r.get(0),
             )?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<db::Result<_>>()?;
         let mut elsewhere = Vec::with_capacity(others.len());
         for id in &others {
             elsewhere.extend(self.conversation(id)?);

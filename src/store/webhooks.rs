@@ -2,8 +2,9 @@
 //! event came) and by the engine (a poll found what no event brought); read by the engine to
 //! poll slower while they are live, and by `doctor` and the inbox to say so.
 
+use super::db::{self, Optional, Tx};
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::params;
 
 use super::{Applied, ConversationUpdate, NewMessage, Result, Store, to_time};
 use crate::model::{Direction, Folder, PageId, Psid};
@@ -75,10 +76,10 @@ pub struct QueuedMessage {
 /// Keeps the messages events carried, in the caller's transaction. An event Facebook sends
 /// again is kept once.
 pub(super) fn keep_messages(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     messages: &[QueuedMessage],
     at: DateTime<Utc>,
-) -> rusqlite::Result<()> {
+) -> db::Result<()> {
     for queued in messages {
         let m = &queued.message;
         // Unsent before it came (another body, a retry): its words are never written.
@@ -132,7 +133,7 @@ impl Store {
         )?;
         let people = statement
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<db::Result<_>>()?;
         Ok(people)
     }
 
@@ -141,22 +142,25 @@ impl Store {
     /// own). Returns the page of each conversation changed, with what changed.
     pub fn merge_event_messages(&mut self) -> Result<Vec<(PageId, Applied)>> {
         let known: Vec<ConversationUpdate> = {
-            let mut statement = self.conn.prepare(
+            // SQLite reads the kept messages first when told CROSS JOIN; PostgreSQL plans it.
+            let arrived = self.conn.written_order();
+            let join = self.conn.pick("CROSS JOIN", "JOIN");
+            let mut statement = self.conn.prepare(&format!(
                 // The newest kept message's words become the snippet, as on Facebook (none for
                 // a sticker or a file: the list says what it carried).
                 "SELECT c.id, c.page_id, c.folder, c.customer_id, c.customer_name,
-                    COALESCE((SELECT substr(replace(q.text, char(10), ' '), 1, 1000)
+                    COALESCE((SELECT substr(replace(q.text, '\n', ' '), 1, 1000)
                         FROM webhook_messages q
                         WHERE q.page_id = c.page_id AND q.person_id = c.customer_id
                           AND q.created_time >= c.updated_time * 1000
-                        ORDER BY q.created_time DESC, q.rowid DESC LIMIT 1), c.snippet)
+                        ORDER BY q.created_time DESC, q.{arrived} DESC LIMIT 1), c.snippet)
                         AS snippet,
                     c.updated_time, c.can_reply
                  FROM conversations c
-                 WHERE c.id IN (SELECT k.id FROM webhook_messages q CROSS JOIN conversations k
+                 WHERE c.id IN (SELECT k.id FROM webhook_messages q {join} conversations k
                      ON k.customer_id = q.person_id AND k.page_id = q.page_id
                      AND k.channel = 'messenger')",
-            )?;
+            ))?;
             statement
                 .query_map([], |r| {
                     Ok(ConversationUpdate {
@@ -173,7 +177,7 @@ impl Store {
                         messages: Vec::new(),
                     })
                 })?
-                .collect::<rusqlite::Result<_>>()?
+                .collect::<db::Result<_>>()?
         };
         if known.is_empty() {
             return Ok(Vec::new());
@@ -203,9 +207,9 @@ impl Store {
 /// The messages kept from events for an update's person, oldest first, as the store keeps
 /// messages: the buyer's named as the update names them, the page's as the page is named.
 pub(super) fn queued_messages(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     update: &ConversationUpdate,
-) -> rusqlite::Result<Vec<NewMessage>> {
+) -> db::Result<Vec<NewMessage>> {
     let kept = tx
         .prepare_cached("SELECT 1 FROM webhook_messages WHERE page_id = ?1 AND person_id = ?2")?
         .exists(params![update.page_id, update.customer_id])?;
@@ -218,11 +222,12 @@ pub(super) fn queued_messages(
         .optional()?
         .unwrap_or_else(|| update.page_id.clone())
         .to_string();
-    let mut statement = tx.prepare_cached(
+    let mut statement = tx.prepare_cached(&format!(
         "SELECT mid, direction, text, sticker, attachments, created_time, reply_to
          FROM webhook_messages
-         WHERE page_id = ?1 AND person_id = ?2 ORDER BY created_time, rowid",
-    )?;
+         WHERE page_id = ?1 AND person_id = ?2 ORDER BY created_time, {}",
+        tx.written_order()
+    ))?;
     let rows = statement.query_map(params![update.page_id, update.customer_id], |r| {
         let direction = Direction::parse(&r.get::<_, String>("direction")?);
         let (from_id, from_name) = match direction {

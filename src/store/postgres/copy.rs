@@ -7,10 +7,10 @@ use std::path::Path;
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags};
-use tokio_postgres::types::ToSql;
 
 use super::{PgError, Target, schema};
-use crate::store::{DATABASE_FILE, Store, backup};
+use crate::store::db::{self, Tx};
+use crate::store::{DATABASE_FILE, Store, StoreError, backup};
 
 /// The tables copied: rows pointed at (pages, conversations, messages, labels, orders)
 /// before the rows that point at them.
@@ -71,67 +71,10 @@ enum Kind {
     Text,
 }
 
-/// Makes `target`'s schema pagedesk's current one: created in an empty database, migrated in
-/// one that is older, refused in one newer or another program's. Two pagedesks doing it at
-/// once take turns (an advisory lock).
-pub async fn prepare(client: &mut tokio_postgres::Client, target: &Target) -> Result<i64, PgError> {
-    let at = target.to_string();
-    let failed = |error: tokio_postgres::Error| super::words(&at, &error);
-    let tx = client.transaction().await.map_err(failed)?;
-    tx.execute(
-        "SELECT pg_advisory_xact_lock(hashtext('pagedesk schema'))",
-        &[],
-    )
-    .await
-    .map_err(failed)?;
-    let kept: bool = tx
-        .query_one("SELECT to_regclass('pagedesk_schema') IS NOT NULL", &[])
-        .await
-        .map_err(failed)?
-        .get(0);
-    if !kept {
-        let tables: i64 = tx
-            .query_one(
-                "SELECT COUNT(*) FROM information_schema.tables
-                 WHERE table_schema = current_schema()",
-                &[],
-            )
-            .await
-            .map_err(failed)?
-            .get(0);
-        if tables > 0 {
-            return Err(PgError::NotPagedesks { at });
-        }
-        tx.batch_execute(
-            "CREATE TABLE pagedesk_schema (version BIGINT NOT NULL);
-             INSERT INTO pagedesk_schema VALUES (0);",
-        )
-        .await
-        .map_err(failed)?;
-    }
-    let found: i64 = tx
-        .query_one("SELECT version FROM pagedesk_schema", &[])
-        .await
-        .map_err(failed)?
-        .get(0);
-    let known = schema::MIGRATIONS.len() as i64;
-    if found > known {
-        return Err(PgError::TooNew { at, found, known });
-    }
-    for migration in &schema::MIGRATIONS[found as usize..] {
-        tx.batch_execute(migration).await.map_err(failed)?;
-    }
-    tx.execute("UPDATE pagedesk_schema SET version = $1", &[&known])
-        .await
-        .map_err(failed)?;
-    tx.commit().await.map_err(failed)?;
-    Ok(known)
-}
-
 /// Copies the database of `data_dir` into `target`, refused while any pagedesk uses the data
 /// directory (what it wrote meanwhile would be left behind). Kept only if every table has at
 /// least as many rows in PostgreSQL as in the data directory.
-pub async fn migrate(data_dir: &Path, target: &Target) -> Result<Vec<Counted>, PgError> {
+pub fn migrate(data_dir: &Path, target: &Target) -> Result<Vec<Counted>, PgError> {
     // Brought to this pagedesk's schema first: the one PostgreSQL's mirrors.
     drop(Store::open(data_dir)?);
     let _alone = backup::hold_exclusive(data_dir)?;
@@ -139,29 +82,23 @@ pub async fn migrate(data_dir: &Path, target: &Target) -> Result<Vec<Counted>, P
         data_dir.join(DATABASE_FILE),
         OpenFlags::SQLITE_OPEN_READ_ONLY,
     )
-    .map_err(crate::store::StoreError::from)?;
+    .map_err(StoreError::from)?;
     // One moment of the database, read whole.
-    sqlite
-        .execute_batch("BEGIN")
-        .map_err(crate::store::StoreError::from)?;
-    let mut client = target.connect().await?;
-    prepare(&mut client, target).await?;
+    sqlite.execute_batch("BEGIN").map_err(StoreError::from)?;
+    let mut conn = target.open()?;
     let at = target.to_string();
-    let failed = |error: tokio_postgres::Error| super::words(&at, &error);
-    let tx = client.transaction().await.map_err(failed)?;
+    // As a writer: pagedesks already on PostgreSQL wait until the copy is in.
+    let tx = conn.write()?;
     let mut counted = Vec::new();
     for &table in TABLES {
-        let columns = columns(&tx, table).await.map_err(failed)?;
-        let keyed = has_key(&tx, table).await.map_err(failed)?;
-        copy_table(&sqlite, &tx, &at, table, &columns, keyed).await?;
+        let columns = columns(&tx, table)?;
+        let keyed = has_key(&tx, table)?;
+        copy_table(&sqlite, &tx, &at, table, &columns, keyed)?;
         let sqlite_rows: i64 = sqlite
             .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
-            .map_err(crate::store::StoreError::from)?;
-        let postgres_rows: i64 = tx
-            .query_one(&format!("SELECT COUNT(*) FROM {table}"), &[])
-            .await
-            .map_err(failed)?
-            .get(0);
+            .map_err(StoreError::from)?;
+        let postgres_rows: i64 =
+            tx.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?;
         counted.push(Counted {
             table,
             sqlite: sqlite_rows,
@@ -179,70 +116,80 @@ pub async fn migrate(data_dir: &Path, target: &Target) -> Result<Vec<Counted>, P
             tables: short.join(", "),
         });
     }
+    index_for_search(&sqlite, &tx)?;
     // New rows made in PostgreSQL are numbered after the copied ones.
-    let identities = tx
-        .query(
+    let identities: Vec<(String, String)> = tx
+        .prepare(
             "SELECT table_name::text, column_name::text FROM information_schema.columns
              WHERE table_schema = current_schema() AND is_identity = 'YES'",
-            &[],
-        )
-        .await
-        .map_err(failed)?;
-    for row in identities {
-        let (table, column): (String, String) = (row.get(0), row.get(1));
-        tx.execute(
-            &format!(
-                "SELECT setval(pg_get_serial_sequence('{table}', '{column}'),
-                    COALESCE((SELECT MAX({column}) FROM {table}), 0) + 1, false)"
-            ),
-            &[],
-        )
-        .await
-        .map_err(failed)?;
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<db::Result<_>>()?;
+    for (table, column) in identities {
+        tx.execute_batch(&format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', '{column}'),
+                COALESCE((SELECT MAX({column}) FROM {table}), 0) + 1, false)"
+        ))?;
     }
-    tx.commit().await.map_err(failed)?;
+    tx.commit()?;
     Ok(counted)
 }
 
-/// The columns of `table` in PostgreSQL that are written (not computed), with their kind.
-async fn columns(
-    tx: &tokio_postgres::Transaction<'_>,
-    table: &str,
-) -> Result<Vec<(String, Kind)>, tokio_postgres::Error> {
-    let rows = tx
-        .query(
-            "SELECT column_name::text, data_type::text FROM information_schema.columns
-             WHERE table_schema = current_schema() AND table_name = $1 AND is_generated = 'NEVER'
-             ORDER BY ordinal_position",
-            &[&table],
+/// The copied messages' words in PostgreSQL's search, folded as pagedesk folds them (SQLite's
+/// index keeps no text to copy).
+fn index_for_search(sqlite: &Connection, tx: &Tx<'_>) -> Result<(), PgError> {
+    let mut statement = sqlite
+        .prepare(
+            "SELECT search_key, text FROM messages WHERE search_key IS NOT NULL AND text <> ''",
         )
-        .await?;
-    Ok(rows
+        .map_err(StoreError::from)?;
+    let mut rows = statement.query([]).map_err(StoreError::from)?;
+    let mut index = tx.prepare_cached(
+        "INSERT INTO message_search (search_key, folded) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    )?;
+    while let Some(row) = rows.next().map_err(StoreError::from)? {
+        let (key, text): (i64, String) = (
+            row.get(0).map_err(StoreError::from)?,
+            row.get(1).map_err(StoreError::from)?,
+        );
+        index.execute(rusqlite::params![key, crate::text::search_words(&text)])?;
+    }
+    Ok(())
+}
+
+/// The columns of `table` in PostgreSQL that are written (not computed) and SQLite has too,
+/// with their kind.
+fn columns(tx: &Tx<'_>, table: &str) -> Result<Vec<(String, Kind)>, PgError> {
+    let columns: Vec<(String, String)> = tx
+        .prepare_cached(
+            "SELECT column_name::text, data_type::text FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name = ?1 AND is_generated = 'NEVER'
+             ORDER BY ordinal_position",
+        )?
+        .query_map([table], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<db::Result<_>>()?;
+    Ok(columns
         .into_iter()
-        .map(|row| {
-            let kind = match row.get::<_, String>(1).as_str() {
+        .filter(|(name, _)| !schema::POSTGRES_ONLY.contains(&(table, name.as_str())))
+        .map(|(name, kind)| {
+            let kind = match kind.as_str() {
                 "bigint" | "integer" => Kind::Number,
                 _ => Kind::Text,
             };
-            (row.get(0), kind)
+            (name, kind)
         })
         .collect())
 }
 
 /// Whether `table` has a primary key in PostgreSQL (a row copied again then conflicts).
-async fn has_key(
-    tx: &tokio_postgres::Transaction<'_>,
-    table: &str,
-) -> Result<bool, tokio_postgres::Error> {
-    Ok(tx
-        .query_one(
-            "SELECT COUNT(*) > 0 FROM information_schema.table_constraints
-             WHERE table_schema = current_schema() AND table_name = $1
-               AND constraint_type = 'PRIMARY KEY'",
-            &[&table],
-        )
-        .await?
-        .get(0))
+fn has_key(tx: &Tx<'_>, table: &str) -> Result<bool, PgError> {
+    Ok(tx.query_row(
+        "SELECT COUNT(*) > 0 FROM information_schema.table_constraints
+         WHERE table_schema = current_schema() AND table_name = ?1
+           AND constraint_type = 'PRIMARY KEY'",
+        [table],
+        |r| r.get(0),
+    )?)
 }
 
 /// The columns' names, quoted (a column may be named with a word of SQL: `only`), in a list.
@@ -255,36 +202,30 @@ fn quoted(columns: &[(String, Kind)]) -> String {
 }
 
 /// A value of the data directory's database as PostgreSQL's column of `kind` takes it.
-fn cell(
-    table: &str,
-    column: &str,
-    kind: Kind,
-    value: Value,
-) -> Result<Box<dyn ToSql + Sync + Send>, PgError> {
+fn cell(table: &str, column: &str, kind: Kind, value: Value) -> Result<Value, PgError> {
     let unfit = |what: &str| PgError::Unfit {
         table: table.to_owned(),
         column: column.to_owned(),
         what: what.to_owned(),
     };
     Ok(match (kind, value) {
-        (Kind::Number, Value::Null) => Box::new(None::<i64>),
-        (Kind::Text, Value::Null) => Box::new(None::<String>),
-        (Kind::Number, Value::Integer(n)) => Box::new(n),
+        (_, Value::Null) => Value::Null,
+        (Kind::Number, Value::Integer(n)) => Value::Integer(n),
         (Kind::Number, Value::Text(text)) => {
-            Box::new(text.trim().parse::<i64>().map_err(|_| unfit("text"))?)
+            Value::Integer(text.trim().parse::<i64>().map_err(|_| unfit("text"))?)
         }
-        (Kind::Text, Value::Text(text)) => Box::new(text),
-        (Kind::Text, Value::Integer(n)) => Box::new(n.to_string()),
-        (Kind::Text, Value::Real(x)) => Box::new(x.to_string()),
+        (Kind::Text, Value::Text(text)) => Value::Text(text),
+        (Kind::Text, Value::Integer(n)) => Value::Text(n.to_string()),
+        (Kind::Text, Value::Real(x)) => Value::Text(x.to_string()),
         (Kind::Number, Value::Real(_)) => return Err(unfit("a fraction")),
         (_, Value::Blob(_)) => return Err(unfit("bytes")),
     })
 }
 
 /// Copies `table`'s rows, `ROWS_AT_ONCE` at a time; rows already there are left as they are.
-async fn copy_table(
+fn copy_table(
     sqlite: &Connection,
-    tx: &tokio_postgres::Transaction<'_>,
+    tx: &Tx<'_>,
     at: &str,
     table: &str,
     columns: &[(String, Kind)],
@@ -293,29 +234,26 @@ async fn copy_table(
     let list = quoted(columns);
     let mut statement = sqlite
         .prepare(&format!("SELECT {list} FROM {table}"))
-        .map_err(crate::store::StoreError::from)?;
-    let mut rows = statement
-        .query([])
-        .map_err(crate::store::StoreError::from)?;
-    let mut batch: Vec<Box<dyn ToSql + Sync + Send>> = Vec::new();
+        .map_err(StoreError::from)?;
+    let mut rows = statement.query([]).map_err(StoreError::from)?;
+    let mut batch: Vec<Value> = Vec::new();
     loop {
-        let row = rows.next().map_err(crate::store::StoreError::from)?;
+        let row = rows.next().map_err(StoreError::from)?;
         if let Some(row) = row {
             for (i, (name, kind)) in columns.iter().enumerate() {
-                let value: Value = row.get(i).map_err(crate::store::StoreError::from)?;
+                let value: Value = row.get(i).map_err(StoreError::from)?;
                 batch.push(cell(table, name, *kind, value)?);
             }
         }
         let full = batch.len() >= ROWS_AT_ONCE * columns.len();
         if (full || row.is_none()) && !batch.is_empty() {
-            insert(tx, table, columns, keyed, &batch)
-                .await
-                .map_err(|error| PgError::Copy {
+            insert(tx, table, columns, keyed, std::mem::take(&mut batch)).map_err(|error| {
+                PgError::Copy {
                     at: at.to_owned(),
                     table: table.to_owned(),
-                    why: super::words(at, &error).to_string(),
-                })?;
-            batch.clear();
+                    why: crate::store::StoreError::from(error).to_string(),
+                }
+            })?;
         }
         if row.is_none() {
             return Ok(());
@@ -325,13 +263,13 @@ async fn copy_table(
 
 /// One statement inserting the rows of `values` (a row's columns after another's) into
 /// `table`, leaving out those already there.
-async fn insert(
-    tx: &tokio_postgres::Transaction<'_>,
+fn insert(
+    tx: &Tx<'_>,
     table: &str,
     columns: &[(String, Kind)],
     keyed: bool,
-    values: &[Box<dyn ToSql + Sync + Send>],
-) -> Result<u64, tokio_postgres::Error> {
+    values: Vec<Value>,
+) -> db::Result<usize> {
     let width = columns.len();
     let rows: Vec<String> = (0..values.len() / width)
         .map(|row| {
@@ -370,9 +308,5 @@ async fn insert(
          ON CONFLICT DO NOTHING",
         rows.join(", ")
     );
-    let params: Vec<&(dyn ToSql + Sync)> = values
-        .iter()
-        .map(|value| value.as_ref() as &(dyn ToSql + Sync))
-        .collect();
-    tx.execute(&sql, &params).await
+    tx.prepare(&sql)?.execute(db::params_from_iter(values))
 }

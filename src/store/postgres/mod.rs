@@ -63,6 +63,12 @@ pub enum PgError {
     Incomplete { at: String, tables: String },
 }
 
+impl From<super::db::DbError> for PgError {
+    fn from(error: super::db::DbError) -> PgError {
+        PgError::Store(error.into())
+    }
+}
+
 /// A PostgreSQL database pagedesk may connect to.
 #[derive(Clone)]
 pub struct Target {
@@ -224,6 +230,18 @@ impl Target {
         Ok(client)
     }
 
+    /// Connects and gets the store's connection, its schema made pagedesk's current one.
+    pub fn open(&self) -> Result<super::db::Conn, PgError> {
+        let config = postgres::Config::from(self.config.clone());
+        let tls = self.tls()?;
+        let client = super::db::blocking(|| config.connect(tls))
+            .map_err(|error| words(&self.shown, &error))?;
+        let mut conn = super::db::Conn::postgres(client, self.shown.clone())
+            .map_err(|e| PgError::Store(e.into()))?;
+        schema::prepare(&mut conn, &self.shown)?;
+        Ok(conn)
+    }
+
     /// TLS with rustls: the usual public CAs, and the one `sslrootcert=` names.
     fn tls(&self) -> Result<tokio_postgres_rustls::MakeRustlsConnect, PgError> {
         let mut roots = rustls::RootCertStore::empty();
@@ -261,24 +279,26 @@ fn words(at: &str, error: &tokio_postgres::Error) -> PgError {
             at: at.to_owned(),
             why: db.message().to_owned(),
         },
-        None => {
-            // The error's own words, then its cause's: "error connecting to server: Connection
-            // refused (os error 111)".
-            let mut why = error.to_string();
-            let mut source = std::error::Error::source(error);
-            while let Some(cause) = source {
-                let cause_words = cause.to_string();
-                if !why.contains(&cause_words) {
-                    why = format!("{why}: {cause_words}");
-                }
-                source = cause.source();
-            }
-            PgError::Unreachable {
-                at: at.to_owned(),
-                why,
-            }
-        }
+        None => PgError::Unreachable {
+            at: at.to_owned(),
+            why: causes(error),
+        },
     }
+}
+
+/// An error's own words, then its causes': "error connecting to server: Connection refused
+/// (os error 111)".
+pub(crate) fn causes(error: &tokio_postgres::Error) -> String {
+    let mut why = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let cause_words = cause.to_string();
+        if !why.contains(&cause_words) {
+            why = format!("{why}: {cause_words}");
+        }
+        source = cause.source();
+    }
+    why
 }
 
 /// The password for `user` on `database` at `host:port` in a `.pgpass` file

@@ -24,6 +24,9 @@ pub struct TestWorld {
     pub data_dir: PathBuf,
     /// (id, name, token) of each page.
     pub pages: Vec<(String, String, String)>,
+    /// The team's database on PostgreSQL, when this world keeps its data there
+    /// ([`TestWorld::on_postgres`], or every world with `PAGEDESK_TESTS_ENGINE=postgres`).
+    pub database_url: Option<String>,
     http: reqwest::Client,
 }
 
@@ -88,14 +91,41 @@ impl TestWorld {
         }
         std::fs::write(&config_path, config).unwrap();
         std::fs::set_permissions(&config_path, std::fs::Permissions::from_mode(0o600)).unwrap();
-        TestWorld {
+        let mut world = TestWorld {
             control: emulator.control(),
             emulator,
             dir,
             config_path,
             data_dir,
             pages,
+            database_url: None,
             http: reqwest::Client::new(),
+        };
+        if std::env::var("PAGEDESK_TESTS_ENGINE").as_deref() == Ok("postgres") {
+            world = world
+                .on_postgres()
+                .await
+                .expect("PostgreSQL for PAGEDESK_TESTS_ENGINE");
+        }
+        world
+    }
+
+    /// This world with its data in a new database on the tests' PostgreSQL; `None` (said once)
+    /// when there is none.
+    pub async fn on_postgres(mut self) -> Option<TestWorld> {
+        let (_, url) = postgres::fresh_database().await?;
+        self.database_url = Some(url);
+        Some(self)
+    }
+
+    /// The store pagedesk uses in this world (the data directory's, or PostgreSQL's).
+    pub fn store(&self) -> pagedesk::store::Store {
+        match &self.database_url {
+            Some(url) => {
+                let target = pagedesk::store::postgres::Target::parse(url).unwrap();
+                pagedesk::store::Store::open_postgres(&target, &self.data_dir).unwrap()
+            }
+            None => pagedesk::store::Store::open(&self.data_dir).unwrap(),
         }
     }
 
@@ -120,6 +150,10 @@ impl TestWorld {
             .env_remove("PAGEDESK_DATA_DIR")
             // Tests run from a sudo shell name staff as the tests say, not as sudo's user.
             .env_remove("SUDO_USER");
+        match &self.database_url {
+            Some(url) => command.env("PAGEDESK_DATABASE_URL", url),
+            None => command.env_remove("PAGEDESK_DATABASE_URL"),
+        };
         command
     }
 
