@@ -810,7 +810,7 @@ impl Store {
                     UNION ALL
                     SELECT NULL AS asked, l.error, l.requested_at FROM comment_likes l
                     JOIN messages m ON m.fb_id = l.comment_id
-                    WHERE m.conversation_id = ?1 AND l.error IS NOT NULL)
+                    WHERE m.conversation_id = ?1 AND l.error IS NOT NULL) refusals
                  ORDER BY requested_at DESC LIMIT 1",
                 [thread],
                 |r| {

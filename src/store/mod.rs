@@ -916,6 +916,12 @@ impl Store {
         self.schema_copy.as_deref()
     }
 
+    /// The connection itself, for reading and changing the tables directly: tests that set
+    /// the scene (a rate limit nearly over, a reply's attempt long ago) on either engine.
+    pub fn connection(&self) -> &Conn {
+        &self.conn
+    }
+
     /// This connection writes drafts and replies as `staff`.
     pub fn as_staff(mut self, staff: &str) -> Store {
         self.staff = staff.to_owned();

@@ -581,7 +581,7 @@ impl Store {
             .query_row(
                 "SELECT m.conversation_id, c.page_id, c.customer_id FROM messages m
                  JOIN conversations c ON c.id = m.conversation_id
-                 WHERE m.id = ?1 AND m.status = 'failed' AND m.direction = 'out' AND m.retry_possible",
+                 WHERE m.id = ?1 AND m.status = 'failed' AND m.direction = 'out' AND m.retry_possible = 1",
                 [message_id],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )

@@ -593,9 +593,11 @@ impl Store {
 
     /// SQLite's own check of the database file: `["ok"]` when sound.
     pub fn integrity_check(&self) -> Result<Vec<String>> {
-        let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
+        let mut stmt = self
+            .sqlite_only("integrity check")?
+            .prepare("PRAGMA integrity_check")?;
         let rows = stmt.query_map([], |r| r.get(0))?;
-        Ok(rows.collect::<db::Result<_>>()?)
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// How many messages a conversation has (all of them when `None`).

@@ -411,7 +411,7 @@ impl Store {
             &format!(
                 "{SAME_PERSON} SELECT MIN(m.created_time) FROM messages m JOIN conversations c
                     ON c.id = m.conversation_id
-                 WHERE c.page_id = ?1 AND c.customer_id IN person"
+                 WHERE c.page_id = ?1 AND c.customer_id IN (SELECT id FROM person)"
             ),
             params![conversation.page_id, conversation.customer_id],
             |r| r.get(0),
@@ -432,7 +432,7 @@ impl Store {
             .prepare_cached(&format!(
                 "{SAME_PERSON} SELECT m.text FROM messages m
                  JOIN conversations c ON c.id = m.conversation_id
-                 WHERE c.page_id = ?1 AND c.customer_id IN person AND m.direction = 'in'
+                 WHERE c.page_id = ?1 AND c.customer_id IN (SELECT id FROM person) AND m.direction = 'in'
                  ORDER BY m.created_time DESC, m.id DESC"
             ))?
             .query_map(
@@ -461,7 +461,7 @@ impl Store {
             .prepare_cached(&format!(
                 "{SAME_PERSON} SELECT DISTINCT o.phone FROM orders o
                  JOIN conversations c ON c.id = o.conversation_id
-                 WHERE c.page_id = ?1 AND c.customer_id IN person"
+                 WHERE c.page_id = ?1 AND c.customer_id IN (SELECT id FROM person)"
             ))?
             .query_map(
                 params![conversation.page_id, conversation.customer_id],
@@ -497,7 +497,7 @@ impl Store {
             .conn
             .prepare_cached(&format!(
                 "{SAME_PERSON} SELECT c.id FROM conversations c
-                 WHERE c.page_id = ?1 AND c.customer_id IN person AND c.id <> ?3
+                 WHERE c.page_id = ?1 AND c.customer_id IN (SELECT id FROM person) AND c.id <> ?3
                  ORDER BY c.updated_time DESC, c.id DESC LIMIT 20"
             ))?
             .query_map(

@@ -102,7 +102,7 @@ async fn doctor_lists_the_replies_not_sent_and_why() {
         .await;
     world.sync().await;
     {
-        let mut store = pagedesk::store::Store::open(&world.data_dir).unwrap();
+        let mut store = world.store();
         store
             .enqueue_reply(
                 &(&conversation).into(),

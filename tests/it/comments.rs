@@ -274,7 +274,7 @@ async fn hiding_a_thread_hides_its_comments_on_facebook_and_a_refusal_is_kept() 
         )
         .await;
     world.sync().await;
-    let store = pagedesk::store::Store::open(&world.data_dir).unwrap();
+    let store = world.store();
     assert_eq!(
         store.moderation_refused(&thread.as_str().into()).unwrap(),
         None
@@ -294,7 +294,7 @@ async fn hiding_a_thread_hides_its_comments_on_facebook_and_a_refusal_is_kept() 
     assert!(hidden(world.control.post_on_facebook(&post).await.unwrap()));
     assert_eq!(world.messages(&thread).await[0]["hidden"], true);
     // The thread says why, in the staff's words (the inbox's banner).
-    let store = pagedesk::store::Store::open(&world.data_dir).unwrap();
+    let store = world.store();
     assert_eq!(
         store.moderation_refused(&thread.as_str().into()).unwrap(),
         Some((
@@ -352,7 +352,7 @@ async fn a_comment_edited_or_removed_on_facebook_changes_or_goes_here() {
         ids.contains(&thread.as_str()),
         "her first comment still waits: {ids:?}"
     );
-    let store = pagedesk::store::Store::open(&world.data_dir).unwrap();
+    let store = world.store();
     assert!(
         store.search("0912", 10).unwrap().is_empty(),
         "its words left the search"
@@ -436,8 +436,8 @@ async fn comments_that_cannot_be_read_leave_messenger_syncing() {
     assert_eq!(world.messages(&lan).await.len(), 1);
     // Kept for the inbox to say, until a read goes through.
     let problem = || {
-        pagedesk::store::Store::open(&world.data_dir)
-            .unwrap()
+        world
+            .store()
             .comments_problem(&world.page(0).into())
             .unwrap()
     };
@@ -711,7 +711,7 @@ async fn stats_count_comments_answered_and_the_customer_panel_joins_a_thread_and
     );
     // The private answer started Minh's Messenger conversation: his panel shows it beside
     // his thread, and his thread in the conversation's.
-    let store = pagedesk::store::Store::open(&world.data_dir).unwrap();
+    let store = world.store();
     let customer = store.customer(&minh.as_str().into()).unwrap().unwrap();
     assert_eq!(customer.elsewhere.len(), 1, "{:?}", customer.elsewhere);
     let messenger = &customer.elsewhere[0];

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use common::TestWorld;
 use pagedesk::model::{Filter, SendStatus};
-use pagedesk::store::{ListQuery, Store};
+use pagedesk::store::ListQuery;
 use serde_json::json;
 
 async fn until(what: &str, mut done: impl AsyncFnMut() -> bool) {
@@ -36,7 +36,7 @@ async fn killed_after_facebook_took_the_reply_it_is_not_sent_again() {
     .await;
     reply.kill().await.unwrap();
 
-    let store = Store::open(&world.data_dir).unwrap();
+    let store = world.store();
     let pending = store.messages(&(&id).into()).unwrap().pop().unwrap();
     assert_eq!(
         (pending.text.as_str(), pending.status),
@@ -79,7 +79,7 @@ async fn killed_before_facebook_took_the_reply_it_is_sent_once_after_restart() {
         1,
         "delivered exactly once"
     );
-    let store = Store::open(&world.data_dir).unwrap();
+    let store = world.store();
     let messages = store.messages(&(&id).into()).unwrap();
     assert_eq!(messages.len(), 2);
     assert_eq!(messages[1].status, SendStatus::Sent);
@@ -93,14 +93,14 @@ async fn a_large_sync_killed_half_way_resumes_with_nothing_lost_or_doubled() {
     let page = world.page(0).to_owned();
     world.control.generate(&page, 3000, 2, 0).await.unwrap();
     let mut sync = world.spawn(&["sync", "--once"]);
-    let store = Store::open(&world.data_dir).unwrap();
+    let store = world.store();
     until("a part of the inbox to be stored", async || {
         store.filter_counts(None).map(|c| c.all).unwrap_or(0) >= 300
     })
     .await;
     sync.kill().await.unwrap();
     drop(store);
-    let store = Store::open(&world.data_dir).unwrap();
+    let store = world.store();
     let stored = store.filter_counts(None).unwrap().all;
     assert!(stored < 3000, "killed half way ({stored})");
     assert_eq!(store.integrity_check().unwrap(), ["ok"]);
@@ -128,7 +128,7 @@ async fn a_large_sync_killed_half_way_resumes_with_nothing_lost_or_doubled() {
     );
     // A fresh connection: FTS5's integrity check reuses what a connection cached in an earlier
     // check, and reports a false "malformed" after another process has written.
-    let store = Store::open(&world.data_dir).unwrap();
+    let store = world.store();
     assert_eq!(store.integrity_check().unwrap(), ["ok"]);
     assert_eq!(
         store.search("gia", 5000).unwrap().len(),
@@ -149,7 +149,7 @@ async fn a_first_sync_whose_second_page_is_not_stored_resumes_at_that_page() {
         ids.push(world.buyer_writes(0, &name, "alo", "inbox", 3600 - i).await);
     }
     // Newest first, 25 a page: the second page holds Khách 34 down to Khách 10.
-    drop(Store::open(&world.data_dir).unwrap());
+    drop(world.store());
     let database = rusqlite::Connection::open(world.data_dir.join("pagedesk.db")).unwrap();
     database
         .execute_batch(&format!(
@@ -215,7 +215,7 @@ async fn killed_after_facebook_took_a_file_it_is_not_sent_again() {
     world.sync().await;
     assert_eq!(world.sends().await, 0, "neither uploaded nor sent again");
     assert_eq!(file_on_facebook().await, 1);
-    let store = Store::open(&world.data_dir).unwrap();
+    let store = world.store();
     let messages = store.messages(&(&id).into()).unwrap();
     assert_eq!(messages.len(), 2, "one copy: {messages:#?}");
     let sent = messages.last().unwrap();

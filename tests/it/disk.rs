@@ -8,7 +8,6 @@ use crate::common;
 use std::os::unix::process::CommandExt;
 
 use common::{Run, Service, TestWorld};
-use pagedesk::store::Store;
 use serde_json::json;
 
 /// `pagedesk sync --once` on the world, as a std command so that `pre_exec` can limit it.
@@ -75,7 +74,7 @@ async fn a_backup_onto_a_full_disk_says_so_of_the_copy_and_leaves_none_behind() 
         !copy.exists(),
         "a half copy is not left to be taken for a backup"
     );
-    let store = Store::open(&world.data_dir).unwrap();
+    let store = world.store();
     assert_eq!(store.integrity_check().unwrap(), ["ok"]);
     assert_eq!(store.filter_counts(None).unwrap().all, 500);
 }
@@ -107,7 +106,7 @@ async fn a_full_disk_fails_clearly_and_loses_nothing() {
         "{stderr}"
     );
 
-    let store = Store::open(&world.data_dir).unwrap();
+    let store = world.store();
     assert_eq!(store.integrity_check().unwrap(), ["ok"]);
     let kept = world.conversations(&["--page", world.page(0)]).await;
     let kept = kept[0]["id"].as_str().unwrap();
@@ -119,7 +118,7 @@ async fn a_full_disk_fails_clearly_and_loses_nothing() {
     drop(store);
 
     let run = world.sync().await;
-    let store = Store::open(&world.data_dir).unwrap();
+    let store = world.store();
     assert_eq!(
         store.filter_counts(Some(&(&page).into())).unwrap().all,
         2000,
@@ -209,7 +208,7 @@ async fn a_read_only_data_dir_fails_clearly_and_damages_nothing() {
     if root {
         owner_to(0);
     }
-    let store = Store::open(&world.data_dir).unwrap();
+    let store = world.store();
     assert_eq!(store.integrity_check().unwrap(), ["ok"]);
     assert_eq!(
         store.filter_counts(None).unwrap().all,

@@ -6,7 +6,6 @@ use crate::common;
 
 use common::TestWorld;
 use pagedesk::model::SendStatus;
-use pagedesk::store::Store;
 use serde_json::{Value, json};
 
 /// Syncs both pages, injects `fault` into page 0's conversation list calls (`count` of them),
@@ -208,7 +207,7 @@ async fn a_reply_that_never_reached_facebook_can_be_taken_back_between_attempts(
         "{}",
         run.stderr
     );
-    let mut store = Store::open(&world.data_dir).unwrap();
+    let mut store = world.store();
     let reply = store.messages(&(&id).into()).unwrap().pop().unwrap();
     assert_eq!(reply.status, SendStatus::Pending);
     assert_eq!(
@@ -269,7 +268,7 @@ async fn a_reply_taken_back_that_had_reached_the_buyer_shows_as_sent_once() {
         .await;
     let run = world.pagedesk(&["reply", &id, "Dạ em lên đơn ạ"]).await;
     assert_ne!(run.code, 0);
-    let mut store = Store::open(&world.data_dir).unwrap();
+    let mut store = world.store();
     let reply = store.messages(&(&id).into()).unwrap().pop().unwrap();
     assert_eq!(
         store
@@ -299,7 +298,7 @@ async fn send_error_is_kept(fault: Value, words: &str, retry_possible: bool) {
     let run = world.pagedesk(&["reply", &id, "Dạ em lên đơn ạ"]).await;
     assert_ne!(run.code, 0);
     assert!(run.stderr.contains(words), "{}", run.stderr);
-    let store = Store::open(&world.data_dir).unwrap();
+    let store = world.store();
     let reply = store.messages(&(&id).into()).unwrap().pop().unwrap();
     assert_eq!(reply.text, "Dạ em lên đơn ạ", "the reply is kept");
     assert_eq!(reply.status, SendStatus::Failed);
@@ -401,7 +400,8 @@ async fn once_facebooks_wait_is_over_the_page_syncs_again_and_doctor_clears() {
     assert!(doctor.stdout.contains("rate limited"), "{}", doctor.stdout);
 
     // Facebook's 3 minutes (and a few seconds) pass.
-    let database = rusqlite::Connection::open(world.data_dir.join("pagedesk.db")).unwrap();
+    let store = world.store();
+    let database = store.connection();
     let aged = database
         .execute(
             "UPDATE page_sync SET rate_limited_until = rate_limited_until - 3 * 60 - 5 \
@@ -488,8 +488,8 @@ async fn a_page_facebook_restricts_from_sending_keeps_its_replies_until_then_and
     );
     // Minh's reply never reached Facebook, Lan's Facebook refused: staff may still take either
     // back (Minh's goes, to be written again below).
-    let taken = Store::open(&world.data_dir)
-        .unwrap()
+    let taken = world
+        .store()
         .take_back_reply(second_reply(&world, &minh).await, chrono::Utc::now())
         .unwrap();
     assert!(
@@ -506,7 +506,8 @@ async fn a_page_facebook_restricts_from_sending_keeps_its_replies_until_then_and
         .await
         .unwrap();
     let lan_reply = second_reply(&world, &lan).await;
-    let database = rusqlite::Connection::open(world.data_dir.join("pagedesk.db")).unwrap();
+    let store = world.store();
+    let database = store.connection();
     let unknown: bool = database
         .query_row(
             "SELECT outcome_unknown FROM outbox WHERE message_id = ?1",
@@ -518,10 +519,10 @@ async fn a_page_facebook_restricts_from_sending_keeps_its_replies_until_then_and
         !unknown,
         "Facebook's refusal says it did not go: it can be taken back"
     );
-    drop(database);
+    drop(store);
     assert!(
-        Store::open(&world.data_dir)
-            .unwrap()
+        world
+            .store()
             .retry_reply(lan_reply, chrono::Utc::now())
             .unwrap()
     );
@@ -534,8 +535,8 @@ async fn a_page_facebook_restricts_from_sending_keeps_its_replies_until_then_and
 
 /// The database row of the conversation's newest reply.
 async fn second_reply(world: &TestWorld, conversation: &str) -> i64 {
-    Store::open(&world.data_dir)
-        .unwrap()
+    world
+        .store()
         .messages(&conversation.into())
         .unwrap()
         .into_iter()

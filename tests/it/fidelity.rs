@@ -277,7 +277,7 @@ async fn reply_against(
         .fault(json!({ "method": "POST", "count": 3, "fault": fault }))
         .await;
     let run = world.pagedesk(&["reply", &id, "Dạ em gửi ạ"]).await;
-    let store = pagedesk::store::Store::open(&world.data_dir).unwrap();
+    let store = world.store();
     let reply = store.messages(&(&id).into()).unwrap().pop().unwrap();
     (run, reply.status, reply.retry_possible, world)
 }
@@ -406,7 +406,7 @@ async fn without_metas_human_agent_permission_late_replies_are_explained_and_no_
         run.stderr
     );
     assert!(world.sends().await == 0);
-    let store = pagedesk::store::Store::open(&world.data_dir).unwrap();
+    let store = world.store();
     let row = store.conversation(&(&other).into()).unwrap().unwrap();
     assert!(row.human_agent_refused, "the list no longer offers it");
     let page = world.page(0).to_owned();

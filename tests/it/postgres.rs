@@ -136,7 +136,7 @@ async fn a_shop_with_history() -> (TestWorld, String) {
     assert_eq!(order.code, 0, "{}", order.stderr);
     let confirmed = world.pagedesk(&["order", "1", "confirm"]).await;
     assert_eq!(confirmed.code, 0, "{}", confirmed.stderr);
-    let mut store = Store::open(&world.data_dir).unwrap().as_staff("Mai");
+    let mut store = world.store().as_staff("Mai");
     let now = chrono::Utc::now();
     let id = lan.as_str().into();
     // The reply first: it takes the draft with it.

@@ -185,8 +185,8 @@ async fn a_service_stopped_mid_send_finishes_the_reply_or_leaves_it_to_be_found_
             .await;
         let sent_before = world.sends().await;
         let service = leading(&world, &["sync"]).await;
-        let message_id = pagedesk::store::Store::open(&world.data_dir)
-            .unwrap()
+        let message_id = world
+            .store()
             .enqueue_reply(&(&conversation).into(), text, chrono::Utc::now())
             .unwrap();
         eventually(
@@ -196,14 +196,7 @@ async fn a_service_stopped_mid_send_finishes_the_reply_or_leaves_it_to_be_found_
         )
         .await;
         service.stops_cleanly(&world, signal).await;
-        let state = |id| {
-            pagedesk::store::Store::open(&world.data_dir)
-                .unwrap()
-                .reply_state(id)
-                .unwrap()
-                .unwrap()
-                .status
-        };
+        let state = |id| world.store().reply_state(id).unwrap().unwrap().status;
         if answer_ms < 4000 {
             assert_eq!(state(message_id), pagedesk::model::SendStatus::Sent);
         } else {
@@ -282,7 +275,8 @@ fn sync_calling_version(world: &TestWorld, version: &str) -> Service {
         .arg(&world.data_dir)
         .arg("sync")
         .env_remove("PAGEDESK_CONFIG")
-        .env_remove("PAGEDESK_DATA_DIR");
+        .env_remove("PAGEDESK_DATA_DIR")
+        .envs(world.database_env());
     Service::spawn(command)
 }
 

@@ -46,8 +46,8 @@ fn attach_to_draft(
 ) -> pagedesk::files::OutgoingFile {
     std::fs::write(path, bytes).unwrap();
     let attached = pagedesk::files::OutgoingFile::check(path).unwrap();
-    Store::open(&world.data_dir)
-        .unwrap()
+    world
+        .store()
         .as_staff("Mai")
         .save_draft_files(&lan.into(), std::slice::from_ref(&attached))
         .unwrap();
@@ -56,8 +56,8 @@ fn attach_to_draft(
 
 /// Mai's reply `text` to conversation `lan`, waiting in the outbox.
 fn reply_waiting(world: &TestWorld, lan: &str, text: &str) {
-    Store::open(&world.data_dir)
-        .unwrap()
+    world
+        .store()
         .as_staff("Mai")
         .enqueue_reply(&lan.into(), text, chrono::Utc::now())
         .unwrap();
@@ -389,12 +389,7 @@ async fn doctor_says_which_process_runs_the_engine_and_since_when() {
     let world = TestWorld::start("interval = \"1s\"").await;
     let service = Service::start(&world);
     let start = std::time::Instant::now();
-    let held = || {
-        Store::open(&world.data_dir)
-            .unwrap()
-            .engine_held(chrono::Utc::now())
-            .unwrap()
-    };
+    let held = || world.store().engine_held(chrono::Utc::now()).unwrap();
     let (pid, since) = loop {
         if let Some((pid, Some(since))) = held() {
             break (pid, since);
@@ -455,7 +450,7 @@ async fn a_file_attached_to_a_reply_not_sent_yet_comes_back_with_the_backup() {
         "{}",
         restored.stdout
     );
-    let store = Store::open(&world.data_dir).unwrap().as_staff("Mai");
+    let store = world.store().as_staff("Mai");
     let files = store.draft_files(&lan.as_str().into()).unwrap();
     assert_eq!(files.len(), 1);
     assert!(

@@ -778,7 +778,8 @@ async fn no_access_token_reaches_the_database_the_log_or_the_output() {
         outputs.push_str(&run.stdout);
         outputs.push_str(&run.stderr);
     }
-    let mut files = String::new();
+    // Every file of the data directory, and the database wherever it is.
+    let mut files = world.database_text().await;
     for entry in std::fs::read_dir(&world.data_dir).unwrap() {
         let bytes = std::fs::read(entry.unwrap().path()).unwrap();
         files.push_str(&String::from_utf8_lossy(&bytes));
@@ -791,37 +792,6 @@ async fn no_access_token_reaches_the_database_the_log_or_the_output() {
         );
         assert!(!files.contains(token.as_str()), "token in the data dir");
     }
-}
-
-/// Every text the database holds (each column of each table, virtual ones included).
-fn database_text(world: &TestWorld) -> String {
-    let db = rusqlite::Connection::open(world.data_dir.join("pagedesk.db")).unwrap();
-    let tables: Vec<String> = db
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<rusqlite::Result<_>>()
-        .unwrap();
-    let mut text = String::new();
-    for table in tables {
-        let mut rows = db.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
-        let columns = rows.column_count();
-        let mut rows = rows.query([]).unwrap();
-        while let Some(row) = rows.next().unwrap() {
-            for column in 0..columns {
-                match row.get_ref(column).unwrap() {
-                    rusqlite::types::ValueRef::Text(bytes)
-                    | rusqlite::types::ValueRef::Blob(bytes) => {
-                        text.push_str(&String::from_utf8_lossy(bytes));
-                        text.push('\n');
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
-    text
 }
 
 /// Facebook quoting the page's token in errors whose words pagedesk shows (not error 190, which
@@ -851,7 +821,7 @@ async fn a_token_facebook_quotes_in_words_that_are_shown_reaches_no_one() {
         .await;
     runs.push(("doctor", world.pagedesk(&["doctor"]).await));
 
-    let database = database_text(&world);
+    let database = world.database_text().await;
     let log = std::fs::read_to_string(world.data_dir.join("pagedesk.log")).unwrap();
     for (what, run) in &runs {
         let said = format!("{}{}", run.stdout, run.stderr);

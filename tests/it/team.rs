@@ -300,7 +300,7 @@ async fn labels_assignment_and_notes_through_the_binary_and_new_buyers_in_turn()
     assert_eq!(run.code, 0, "{}", run.stderr);
     let run = world.pagedesk(&["note", &lan, "  "]).await;
     assert_eq!(run.code, 1);
-    let data = pagedesk::store::Store::open(&world.data_dir).unwrap();
+    let data = world.store();
     let customer = data.customer(&(&lan).into()).unwrap().unwrap();
     assert_eq!(customer.notes.len(), 1);
     assert_eq!(customer.notes[0].author, "Hà");
@@ -324,7 +324,7 @@ async fn a_note_too_long_is_refused_whole_and_one_at_the_limit_is_saved_whole() 
     let at_the_limit = "a".repeat(20_000);
     let run = world.pagedesk(&["note", &lan, &at_the_limit]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let data = pagedesk::store::Store::open(&world.data_dir).unwrap();
+    let data = world.store();
     let notes = data.customer(&(&lan).into()).unwrap().unwrap().notes;
     assert_eq!(notes.len(), 1, "only the one that fits");
     assert_eq!(notes[0].text, at_the_limit, "saved whole");

@@ -105,7 +105,7 @@ impl Terminal {
         command.env("LANG", "en_US.UTF-8");
         command.env_remove("PAGEDESK_CONFIG");
         command.env_remove("PAGEDESK_DATA_DIR");
-        for (name, value) in env {
+        for (name, value) in env.iter().copied().chain(world.database_env()) {
             command.env(name, value);
         }
         let child = pty.slave.spawn_command(command).unwrap();
@@ -705,8 +705,8 @@ async fn two_staff_on_one_data_dir_keep_their_own_drafts_and_see_each_other() {
         .unwrap()
         .to_owned();
     let start = Instant::now();
-    while pagedesk::store::Store::open(&world.data_dir)
-        .unwrap()
+    while world
+        .store()
         .as_staff("Hà")
         .draft(&(&conversation).into())
         .unwrap()
@@ -754,8 +754,8 @@ async fn two_staff_on_one_data_dir_keep_their_own_drafts_and_see_each_other() {
     // Minh closes: Hà no longer sees him.
     minh.leave_and_quit().await;
     // Closing says so at once (not by going quiet for a while).
-    let here = pagedesk::store::Store::open(&world.data_dir)
-        .unwrap()
+    let here = world
+        .store()
         .presence_in(&(&conversation).into(), "", chrono::DateTime::UNIX_EPOCH)
         .unwrap();
     assert!(here.iter().all(|p| p.staff != "Minh"), "{here:?}");
@@ -1991,7 +1991,7 @@ async fn a_dropped_session_keeps_what_was_typed_the_moment_before() {
         assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
         let status = terminal.exit(name).await;
         assert!(status.success(), "{name}: {status:?}");
-        let store = pagedesk::store::Store::open(&world.data_dir).unwrap();
+        let store = world.store();
         let kept = store
             .order_draft(&conversation.as_str().into())
             .unwrap()

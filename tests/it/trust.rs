@@ -53,7 +53,7 @@ async fn a_reply_another_pagedesk_tried_meanwhile_is_looked_for_before_it_is_sen
     // Two replies wait in the outbox, one in each conversation, written by staff while
     // Facebook was down: both are due at once.
     let second = {
-        let mut store = Store::open(&world.data_dir).unwrap();
+        let mut store = world.store();
         store
             .enqueue_reply(&(&lan).into(), "Dạ em chào chị", Utc::now())
             .unwrap();
@@ -78,7 +78,7 @@ async fn a_reply_another_pagedesk_tried_meanwhile_is_looked_for_before_it_is_sen
     // Meanwhile another pagedesk of the server (this test process, with the real engine)
     // sends the second reply; Facebook takes it, the answer never comes back.
     let config = Config::load(&world.config_path).unwrap();
-    let store = pagedesk::cli::open_store(&world.data_dir).unwrap();
+    let store = std::sync::Arc::new(std::sync::Mutex::new(world.store()));
     let engine = pagedesk::cli::build_engine(&config, store, None).unwrap();
     let delivery = engine.deliver(second).await.unwrap();
     assert!(matches!(delivery, Delivery::Pending { .. }), "{delivery:?}");
@@ -96,7 +96,7 @@ async fn a_reply_another_pagedesk_tried_meanwhile_is_looked_for_before_it_is_sen
         ["Dạ còn size XL ạ"],
         "the reply another pagedesk tried reached the buyer once"
     );
-    let store = Store::open(&world.data_dir).unwrap();
+    let store = world.store();
     for conversation in [&lan, &minh] {
         one_reply_sent(&store, conversation);
     }
@@ -163,7 +163,7 @@ async fn two_pagedesks_on_the_same_reply_at_the_same_moment_send_it_once() {
         second.stderr
     );
     assert_eq!(world.sends().await, 1, "one send reached Facebook");
-    one_reply_sent(&Store::open(&world.data_dir).unwrap(), &id);
+    one_reply_sent(&world.store(), &id);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -212,14 +212,15 @@ async fn a_huge_wait_from_facebook_neither_panics_nor_stops_the_service() {
         "the page to be rate limited",
         Duration::from_secs(20),
         async || {
-            Store::open(&world.data_dir)
-                .and_then(|s| s.page_sync(&(&page).into()))
+            world
+                .store()
+                .page_sync(&(&page).into())
                 .is_ok_and(|state| state.rate_limited_until.is_some())
         },
     )
     .await;
-    let until = Store::open(&world.data_dir)
-        .unwrap()
+    let until = world
+        .store()
         .page_sync(&(&page).into())
         .unwrap()
         .rate_limited_until
@@ -264,6 +265,7 @@ fn unreaped(world: &TestWorld, args: &[&str]) -> std::process::Child {
         .arg("--data-dir")
         .arg(&world.data_dir)
         .args(args)
+        .envs(world.database_env())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -330,7 +332,7 @@ async fn a_zombie_holds_neither_the_engine_nor_a_reply() {
     // The engine is free at once, and so is the reply: delivered exactly once, now.
     world.sync().await;
     assert_eq!(world.page_texts_on_facebook(&id).await, ["Dạ còn ạ"]);
-    let store = Store::open(&world.data_dir).unwrap();
+    let store = world.store();
     assert_eq!(
         store
             .messages(&(&id).into())
@@ -346,6 +348,10 @@ async fn a_zombie_holds_neither_the_engine_nor_a_reply() {
 
 #[tokio::test]
 async fn customers_messages_are_readable_by_their_owner_only() {
+    // The database files are SQLite's; PostgreSQL's are the server's to keep.
+    if common::on_postgres() {
+        return;
+    }
     let world = TestWorld::start("interval = \"1h\"").await;
     world
         .buyer_writes(0, "Nguyễn Thị Lan", "Váy còn không?", "inbox", 60)
@@ -534,10 +540,7 @@ async fn answers_messages_and_error_texts_of_any_size_are_cut() {
     let run = world.pagedesk(&["sync", "--once"]).await;
     assert_eq!(run.code, 1);
     assert!(run.stderr.len() < 2_000, "{} bytes", run.stderr.len());
-    let state = Store::open(&world.data_dir)
-        .unwrap()
-        .page_sync(&world.page(0).into())
-        .unwrap();
+    let state = world.store().page_sync(&world.page(0).into()).unwrap();
     assert!(state.last_error.unwrap().len() < 2_000);
 }
 
@@ -648,7 +651,7 @@ async fn facebooks_error_text_reaches_no_one_with_a_token_or_a_control_in_it() {
         !files.contains(&encoded),
         "an encoded token is in the data dir"
     );
-    let store = Store::open(&world.data_dir).unwrap();
+    let store = world.store();
     let stored = [
         store
             .page_sync(&world.page(0).into())
@@ -679,8 +682,8 @@ async fn a_reply_waiting_for_a_missing_token_variable_waits_quietly() {
     let world = TestWorld::start("interval = \"1h\"").await;
     let id = world.buyer_writes(0, "Khách", "alo", "inbox", 60).await;
     world.sync().await;
-    Store::open(&world.data_dir)
-        .unwrap()
+    world
+        .store()
         .enqueue_reply(&(&id).into(), "Dạ", Utc::now())
         .unwrap();
     let config = std::fs::read_to_string(&world.config_path).unwrap();
@@ -697,8 +700,8 @@ async fn a_reply_waiting_for_a_missing_token_variable_waits_quietly() {
     let log = std::fs::read_to_string(world.data_dir.join("pagedesk.log")).unwrap();
     let warnings = log.lines().filter(|l| l.contains("WARN")).count();
     assert!(warnings <= 2, "{warnings} warnings in 5 s:\n{log}");
-    let reply = Store::open(&world.data_dir)
-        .unwrap()
+    let reply = world
+        .store()
         .messages(&(&id).into())
         .unwrap()
         .pop()
@@ -766,7 +769,7 @@ async fn a_reply_taken_back_never_goes_out_and_one_being_sent_cannot_be_taken_ba
         .await;
     world.sync().await;
     let (typo, slow) = {
-        let mut store = Store::open(&world.data_dir).unwrap();
+        let mut store = world.store();
         (
             store
                 .enqueue_reply(&(&id).into(), "Dạ em gửi 35.000đ", Utc::now())
@@ -777,10 +780,7 @@ async fn a_reply_taken_back_never_goes_out_and_one_being_sent_cannot_be_taken_ba
         )
     };
     // Staff take the typo back before any pagedesk sends it.
-    let taken = Store::open(&world.data_dir)
-        .unwrap()
-        .take_back_reply(typo, Utc::now())
-        .unwrap();
+    let taken = world.store().take_back_reply(typo, Utc::now()).unwrap();
     assert_eq!(
         taken,
         pagedesk::store::TakeBack::Taken("Dạ em gửi 35.000đ".into())
@@ -795,10 +795,7 @@ async fn a_reply_taken_back_never_goes_out_and_one_being_sent_cannot_be_taken_ba
     })
     .await;
     // While it is on its way, taking it back is too late, and says so.
-    let late = Store::open(&world.data_dir)
-        .unwrap()
-        .take_back_reply(slow, Utc::now())
-        .unwrap();
+    let late = world.store().take_back_reply(slow, Utc::now()).unwrap();
     assert_eq!(late, pagedesk::store::TakeBack::TooLate);
     assert!(sender.wait_with_output().await.unwrap().status.success());
     assert_eq!(
@@ -834,11 +831,12 @@ async fn a_reply_looked_for_after_a_lost_answer_is_not_mistaken_for_other_messag
         .page_message(&id, "Chị chờ em chút nhé", 0)
         .await
         .unwrap();
-    let database = rusqlite::Connection::open(world.data_dir.join("pagedesk.db")).unwrap();
+    let store = world.store();
+    let database = store.connection();
     database
         .execute("UPDATE outbox SET next_attempt_at = 0", [])
         .unwrap();
-    drop(database);
+    drop(store);
     world.sync().await;
     assert_eq!(
         world.page_texts_on_facebook(&id).await,
@@ -859,22 +857,19 @@ async fn a_reply_whose_file_is_uploading_cannot_be_taken_back_and_a_failed_one_c
     let photo = world.dir.path().join("vay.png");
     std::fs::write(&photo, b"\x89PNG dress").unwrap();
     let file = pagedesk::files::OutgoingFile::check(&photo).unwrap();
-    let failed = Store::open(&world.data_dir)
-        .unwrap()
+    let failed = world
+        .store()
         .enqueue_reply(&(&id).into(), &"x".repeat(2001), Utc::now())
         .unwrap();
     // The overlong one fails before any call.
     world.sync().await;
-    let taken = Store::open(&world.data_dir)
-        .unwrap()
-        .take_back_reply(failed, Utc::now())
-        .unwrap();
+    let taken = world.store().take_back_reply(failed, Utc::now()).unwrap();
     assert!(
         matches!(taken, pagedesk::store::TakeBack::Taken(_)),
         "{taken:?}"
     );
-    let uploading = Store::open(&world.data_dir)
-        .unwrap()
+    let uploading = world
+        .store()
         .enqueue_reply_with_files(&(&id).into(), "", &[file], Utc::now())
         .unwrap()[0];
     world
@@ -887,8 +882,8 @@ async fn a_reply_whose_file_is_uploading_cannot_be_taken_back_and_a_failed_one_c
         async || world.requests().await.iter().any(|r| r["method"] == "POST"),
     )
     .await;
-    let late = Store::open(&world.data_dir)
-        .unwrap()
+    let late = world
+        .store()
         .take_back_reply(uploading, Utc::now())
         .unwrap();
     assert_eq!(late, pagedesk::store::TakeBack::TooLate);
@@ -951,16 +946,17 @@ async fn a_claim_held_by_a_stopped_pagedesk_lapses_and_the_reply_goes_once() {
     // SAFETY: kill has no memory effects; the child is ours and alive.
     unsafe { libc::kill(pid, libc::SIGSTOP) };
     // The claim's two minutes pass.
-    let database = rusqlite::Connection::open(world.data_dir.join("pagedesk.db")).unwrap();
+    let store = world.store();
+    let database = store.connection();
     database
         .execute(
             "UPDATE outbox SET claimed_until = 0, next_attempt_at = 0",
             [],
         )
         .unwrap();
-    drop(database);
+    drop(store);
     world.sync().await;
-    one_reply_sent(&Store::open(&world.data_dir).unwrap(), &lan);
+    one_reply_sent(&world.store(), &lan);
     // SAFETY: as above.
     unsafe { libc::kill(pid, libc::SIGCONT) };
     let continued = common::Run::from(stopped.wait_with_output().await.unwrap());
@@ -980,7 +976,7 @@ async fn a_claim_held_by_a_stopped_pagedesk_lapses_and_the_reply_goes_once() {
         1,
         "{on_facebook:#?}"
     );
-    one_reply_sent(&Store::open(&world.data_dir).unwrap(), &lan);
+    one_reply_sent(&world.store(), &lan);
 }
 
 #[tokio::test]

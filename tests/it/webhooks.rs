@@ -759,7 +759,7 @@ async fn an_event_pagedesk_cannot_use_does_not_cost_the_others() {
         .into_bytes();
     assert_eq!(post(other).await, 200);
     assert_eq!(post(b"not json".to_vec()).await, 400);
-    let store = pagedesk::store::Store::open(&world.data_dir).unwrap();
+    let store = world.store();
     assert!(!store.has_message(&"m_other_page".into()).unwrap());
     assert_eq!(
         store.queued_people().unwrap(),
@@ -1158,7 +1158,8 @@ async fn slow_bodies_on_every_connection_keep_neither_facebook_nor_the_handshake
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rate_limited_page_is_not_read_for_events_until_the_limit_is_over() {
     let (world, _service, _) = serving("interval = \"1h\"", "poll_interval = \"1h\"").await;
-    let database = rusqlite::Connection::open(world.data_dir.join("pagedesk.db")).unwrap();
+    let store = world.store();
+    let database = store.connection();
     let limit = |until: i64| {
         database
             .execute(
@@ -1174,10 +1175,7 @@ async fn a_rate_limited_page_is_not_read_for_events_until_the_limit_is_over() {
         .await;
     let start = Instant::now();
     loop {
-        let kept = pagedesk::store::Store::open(&world.data_dir)
-            .unwrap()
-            .queued_people()
-            .unwrap();
+        let kept = world.store().queued_people().unwrap();
         if !kept.is_empty() {
             break;
         }
@@ -1340,7 +1338,7 @@ async fn what_a_buyer_changes_afterwards_reaches_the_inbox_and_an_unsent_message
     assert_eq!(removed["text"], "");
     with_text(&messages, "Váy hoa còn size L không?");
     // Gone from search and from every file of the data directory.
-    let store = pagedesk::store::Store::open(&world.data_dir).unwrap();
+    let store = world.store();
     assert!(store.search("0912", 10).unwrap().is_empty());
     assert!(!store.search("size L", 10).unwrap().is_empty());
     drop(store);
@@ -1788,7 +1786,7 @@ async fn feed_events_out_of_order_never_bring_back_a_removed_comment_nor_undo_an
         .map(|m| m["text"].as_str().unwrap())
         .collect();
     assert_eq!(texts, ["size L nha"], "{messages:?}");
-    let store = pagedesk::store::Store::open(&world.data_dir).unwrap();
+    let store = world.store();
     assert!(store.search("0901", 10).unwrap().is_empty());
 }
 

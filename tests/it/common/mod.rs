@@ -25,7 +25,7 @@ pub struct TestWorld {
     /// (id, name, token) of each page.
     pub pages: Vec<(String, String, String)>,
     /// The team's database on PostgreSQL, when this world keeps its data there
-    /// ([`TestWorld::on_postgres`], or every world with `PAGEDESK_TESTS_ENGINE=postgres`).
+    /// (the tests under `on_postgres`, or every test with `PAGEDESK_TESTS_ENGINE=postgres`).
     pub database_url: Option<String>,
     http: reqwest::Client,
 }
@@ -101,21 +101,54 @@ impl TestWorld {
             database_url: None,
             http: reqwest::Client::new(),
         };
-        if std::env::var("PAGEDESK_TESTS_ENGINE").as_deref() == Ok("postgres") {
-            world = world
-                .on_postgres()
-                .await
-                .expect("PostgreSQL for PAGEDESK_TESTS_ENGINE");
+        if on_postgres() {
+            // With no PostgreSQL to use (said once), the test runs on SQLite as its twin does.
+            let url = postgres::fresh_database().await.map(|(_, url)| url);
+            world.database_url = url;
         }
         world
     }
 
-    /// This world with its data in a new database on the tests' PostgreSQL; `None` (said once)
-    /// when there is none.
-    pub async fn on_postgres(mut self) -> Option<TestWorld> {
-        let (_, url) = postgres::fresh_database().await?;
-        self.database_url = Some(url);
-        Some(self)
+    /// Every text the database holds: each column of each table (SQLite's virtual ones
+    /// included), on whichever engine this world keeps it.
+    pub async fn database_text(&self) -> String {
+        let Some(url) = &self.database_url else {
+            return sqlite_text(&self.data_dir.join("pagedesk.db"));
+        };
+        let client = postgres::client(url).await;
+        let tables = client
+            .query(
+                "SELECT table_name::text FROM information_schema.tables
+                 WHERE table_schema = current_schema()",
+                &[],
+            )
+            .await
+            .unwrap();
+        let mut text = String::new();
+        for table in tables {
+            let table: String = table.get(0);
+            let rows: String = client
+                .query_one(
+                    &format!(
+                        "SELECT COALESCE(string_agg(t::text, chr(10)), '') FROM \"{table}\" t"
+                    ),
+                    &[],
+                )
+                .await
+                .unwrap()
+                .get(0);
+            text.push_str(&rows);
+            text.push('\n');
+        }
+        text
+    }
+
+    /// The environment variable that puts a pagedesk on this world's PostgreSQL, if it uses
+    /// one: for commands made by hand (another config, a terminal, a plain child).
+    pub fn database_env(&self) -> Option<(&'static str, &str)> {
+        self.database_url
+            .as_deref()
+            .map(|url| ("PAGEDESK_DATABASE_URL", url))
     }
 
     /// The store pagedesk uses in this world (the data directory's, or PostgreSQL's).
@@ -378,6 +411,46 @@ impl TestWorld {
 }
 
 /// A named pipe at `path`, as `mkfifo` makes it: opening it to read waits for a writer.
+/// Every text of the SQLite database at `path`.
+fn sqlite_text(path: &std::path::Path) -> String {
+    let db = rusqlite::Connection::open(path).unwrap();
+    let tables: Vec<String> = db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    let mut text = String::new();
+    for table in tables {
+        let mut rows = db.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
+        let columns = rows.column_count();
+        let mut rows = rows.query([]).unwrap();
+        while let Some(row) = rows.next().unwrap() {
+            for column in 0..columns {
+                match row.get_ref(column).unwrap() {
+                    rusqlite::types::ValueRef::Text(bytes)
+                    | rusqlite::types::ValueRef::Blob(bytes) => {
+                        text.push_str(&String::from_utf8_lossy(bytes));
+                        text.push('\n');
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    text
+}
+
+/// Whether this test runs on PostgreSQL: it is one of `on_postgres`'s (the test harness names
+/// each test's thread after the test), or every test is (`PAGEDESK_TESTS_ENGINE=postgres`).
+pub fn on_postgres() -> bool {
+    std::thread::current()
+        .name()
+        .is_some_and(|name| name.starts_with("on_postgres::"))
+        || std::env::var("PAGEDESK_TESTS_ENGINE").as_deref() == Ok("postgres")
+}
+
 pub fn fifo(path: &std::path::Path) {
     let c_path = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
     assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
