@@ -130,6 +130,7 @@ strings! {
     Seconds => "{} s", "{} giây";
     Syncing => "{}: syncing…", "{}: đang đồng bộ…";
     Standby => "sync by pagedesk pid {}", "pagedesk pid {} đang đồng bộ";
+    PidOnMachine => "{} on {}", "{} trên máy {}";
     EngineStopped => "sync stopped here after an internal error ({}); another pagedesk takes over, or restart this one", "đồng bộ ở đây đã dừng do lỗi nội bộ ({}); một pagedesk khác sẽ tiếp quản, hoặc hãy mở lại";
     NotSyncedYet => "{}: not synced yet", "{}: chưa đồng bộ";
     RateLimited => "{}: Facebook asks to wait until {}; new buyers may be waiting unseen", "{}: Facebook bắt chờ đến {}; có thể có khách mới đang chờ mà chưa hiện";
@@ -737,6 +738,15 @@ impl Tr {
         match count {
             1 => one,
             _ => many,
+        }
+    }
+
+    /// A process by its pid, with its machine when that is not this one (a team on
+    /// PostgreSQL runs pagedesks on several).
+    pub fn pid_on(self, pid: u32, machine: Option<&str>) -> String {
+        match machine {
+            Some(machine) => self.f(S::PidOnMachine, &[&pid, &machine]),
+            None => pid.to_string(),
         }
     }
 

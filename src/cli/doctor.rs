@@ -37,10 +37,16 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
     let holder = store.lock().expect("store").engine_held(now)?;
     // A holder that died is named by no one: its lease is void. One that lives is named with
     // its command (the service's `pagedesk serve`, an inbox) and since when it syncs.
-    match holder.filter(|(pid, _)| crate::sync::process_alive(*pid)) {
-        Some((pid, since)) => {
-            let command = super::startup::command_of(pid);
-            let since = since.map_or_else(|| "?".to_owned(), super::output::local_time);
+    match holder.filter(|held| crate::sync::holder_alive(&held.holder, held.pid)) {
+        Some(held) => {
+            // Its command is known only on its own machine.
+            let (pid, command) = match crate::sync::machine_elsewhere(&held.holder) {
+                Some(machine) => (tr.pid_on(held.pid, Some(&machine)), "pagedesk".to_owned()),
+                None => (held.pid.to_string(), super::startup::command_of(held.pid)),
+            };
+            let since = held
+                .since
+                .map_or_else(|| "?".to_owned(), super::output::local_time);
             out!("{}", tr.f(S::DrEngine, &[&pid, &command, &since]))
         }
         None => out!("{}", tr.t(S::DrNoEngine)),

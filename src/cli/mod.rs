@@ -44,6 +44,8 @@ const ENVIRONMENT: &str = "Environment:
   PAGEDESK_DATABASE_URL  the team's database on PostgreSQL (as [store] url; for
                          `pagedesk migrate`, as --to)
   PGPASSWORD, PGPASSFILE PostgreSQL's password, or the .pgpass file it is in
+  PAGEDESK_MACHINE       this machine's name among a team's servers (default: its host
+                         name), as the others show it
   SUDO_USER              under sudo -u, the login staff are known by
   NO_COLOR               no colours in the inbox";
 
@@ -832,8 +834,9 @@ fn report(tr: Tr, outcomes: &[PageOutcome]) -> bool {
 
 /// One cycle, if no other pagedesk runs the engine of this data dir.
 async fn sync_once(tr: Tr, engine: &Arc<Engine>, data_dir: &Path) -> Result<ExitCode> {
-    if let Lease::HeldBy { pid } = engine.hold_lease().await? {
-        let (pid, dir) = (pid.to_string(), data_dir.display().to_string());
+    if let Lease::HeldBy { pid, holder } = engine.hold_lease().await? {
+        let pid = tr.pid_on(pid, crate::sync::machine_elsewhere(&holder).as_deref());
+        let dir = data_dir.display().to_string();
         eprintln!("{}", tr.f(S::CliEngineElsewhere, &[&pid, &dir]));
         return Ok(ExitCode::FAILURE);
     }
@@ -955,7 +958,8 @@ fn print_event(tr: Tr, event: &SyncEvent, store: &Arc<Mutex<Store>>, data_dir: &
     let dir = data_dir.display().to_string();
     match event {
         SyncEvent::Leading => out!("{time} {}", tr.f(S::CliLeading, &[&dir])),
-        SyncEvent::Standby { pid } => {
+        SyncEvent::Standby { pid, machine } => {
+            let pid = tr.pid_on(*pid, machine.as_deref());
             out!("{time} {}", tr.f(S::CliStandby, &[&pid, &dir]));
         }
         SyncEvent::PageChanged { page_id, news } => {

@@ -29,9 +29,9 @@ impl Store {
             Some((other, pid, expires))
                 if other != holder
                     && expires >= now.timestamp_millis()
-                    && (claimant.alive)(pid) =>
+                    && (claimant.alive)(&other, pid) =>
             {
-                Lease::HeldBy { pid }
+                Lease::HeldBy { pid, holder: other }
             }
             _ => {
                 // A renewal keeps the time the holder took it.
@@ -83,16 +83,22 @@ impl Store {
             .unwrap_or(false))
     }
 
-    /// The process holding the engine lease now, and since when it has.
-    pub fn engine_held(&self, now: DateTime<Utc>) -> Result<Option<(u32, Option<DateTime<Utc>>)>> {
+    /// The process holding the engine lease now (its holder name and pid), and since when it
+    /// has.
+    pub fn engine_held(&self, now: DateTime<Utc>) -> Result<Option<EngineHolder>> {
         Ok(self
             .conn
             .query_row(
-                "SELECT pid, held_since FROM engine_lease WHERE id = 1 AND expires_at >= ?1",
+                "SELECT holder, pid, held_since FROM engine_lease
+                 WHERE id = 1 AND expires_at >= ?1",
                 [now.timestamp_millis()],
                 |r| {
-                    let since: Option<i64> = r.get(1)?;
-                    Ok((r.get(0)?, since.and_then(DateTime::from_timestamp_millis)))
+                    let since: Option<i64> = r.get(2)?;
+                    Ok(EngineHolder {
+                        holder: r.get(0)?,
+                        pid: r.get(1)?,
+                        since: since.and_then(DateTime::from_timestamp_millis),
+                    })
                 },
             )
             .optional()?)

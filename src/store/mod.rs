@@ -740,18 +740,33 @@ pub struct WaitingSpam {
 }
 
 /// A process asking for the engine lease or a reply: who it is, and how to tell whether the
-/// process holding it now is still alive (a dead holder's claim is void at once).
+/// process holding it now is still alive (a dead holder's claim is void at once). The holder
+/// may run on another machine (a team on PostgreSQL): `alive` is told its name too, and only
+/// its machine could see it die, so elsewhere only the claim's expiry frees it.
 pub struct Claimant<'a> {
     pub holder: &'a str,
     pub pid: u32,
-    pub alive: &'a (dyn Fn(u32) -> bool + Send + Sync),
+    pub alive: &'a (dyn Fn(&str, u32) -> bool + Send + Sync),
+}
+
+/// The process that runs the sync engine: its name as holder (which says its machine), its
+/// pid, and since when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineHolder {
+    pub holder: String,
+    pub pid: u32,
+    pub since: Option<DateTime<Utc>>,
 }
 
 /// Who runs the sync engine of a data directory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lease {
     Ours,
-    HeldBy { pid: u32 },
+    /// Another process: its pid, and its name as holder (which says its machine).
+    HeldBy {
+        pid: u32,
+        holder: String,
+    },
 }
 
 /// A reply in the outbox, with what delivering it needs.

@@ -409,7 +409,7 @@ impl Store {
         let free = match (by, pid, claimed_until) {
             (Some(by), _, _) if by == claimant.holder => true,
             (_, _, Some(until)) if until < now.timestamp_millis() => true,
-            (_, Some(pid), _) => !(claimant.alive)(pid),
+            (by, Some(pid), _) => !(claimant.alive)(by.as_deref().unwrap_or_default(), pid),
             _ => true,
         };
         if free {

@@ -47,13 +47,45 @@ impl Leadership {
 /// unrenewed, so that the lease cannot have passed to another meanwhile.
 const LEASE_TRUSTED_FOR: Duration = Duration::from_secs(LEASE_SECONDS as u64 - 2);
 
-/// This process among others on the same data dir: its pid and a start-time nonce (pids are
-/// reused).
+/// This process among others on the same data (a data dir, or a team's PostgreSQL): its
+/// machine, its pid and a start-time nonce (pids are reused), as `machine/pid-nonce`.
 pub(super) fn instance_name() -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
-    format!("{}-{nanos}", std::process::id())
+    format!("{}/{}-{nanos}", this_machine(), std::process::id())
+}
+
+/// This machine's name among a team's: `PAGEDESK_MACHINE`, else its host name.
+pub fn this_machine() -> String {
+    if let Some(name) = std::env::var("PAGEDESK_MACHINE")
+        .ok()
+        .filter(|n| !n.trim().is_empty() && !n.contains('/'))
+    {
+        return name;
+    }
+    let mut name = [0u8; 256];
+    // SAFETY: gethostname(2) writes at most `name.len()` bytes into the buffer it is given.
+    let got = unsafe { libc::gethostname(name.as_mut_ptr().cast(), name.len()) };
+    let end = name.iter().position(|&b| b == 0).unwrap_or(name.len());
+    match got {
+        0 => String::from_utf8_lossy(&name[..end]).into_owned(),
+        _ => "localhost".to_owned(),
+    }
+}
+
+/// The machine a holder of the lease or a reply runs on, when it is not this one. A holder
+/// named before machines were (a pid and a nonce alone) ran on the data dir's machine.
+pub fn machine_elsewhere(holder: &str) -> Option<String> {
+    let (machine, _) = holder.rsplit_once('/')?;
+    (machine != this_machine()).then(|| machine.to_owned())
+}
+
+/// Whether the holder `holder` (pid `pid`) may still be alive: on this machine, as its process
+/// table says; on another, until its claim expires, since only that machine sees it die (and
+/// a pid of there means nothing here).
+pub fn holder_alive(holder: &str, pid: u32) -> bool {
+    machine_elsewhere(holder).is_some() || process_alive(pid)
 }
 
 /// Whether a process is running on this machine. A zombie (exited, not yet reaped by its
@@ -94,7 +126,7 @@ impl Engine {
             let claimant = Claimant {
                 holder: &holder,
                 pid: std::process::id(),
-                alive: &process_alive,
+                alive: &holder_alive,
             };
             s.take_lease(&claimant, receiving, now, until)
         })
@@ -206,10 +238,13 @@ impl Engine {
             match self.hold_lease().await {
                 Ok(lease) => {
                     leading.renewed(lease == Lease::Ours);
-                    if last != Some(lease) {
-                        self.emit(match lease {
+                    if last.as_ref() != Some(&lease) {
+                        self.emit(match &lease {
                             Lease::Ours => SyncEvent::Leading,
-                            Lease::HeldBy { pid } => SyncEvent::Standby { pid },
+                            Lease::HeldBy { pid, holder } => SyncEvent::Standby {
+                                pid: *pid,
+                                machine: machine_elsewhere(holder),
+                            },
                         });
                         last = Some(lease);
                     }

@@ -13,7 +13,7 @@ mod pictures;
 mod spam;
 mod webhooks;
 
-pub use lease::process_alive;
+pub use lease::{holder_alive, machine_elsewhere, process_alive, this_machine};
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -51,8 +51,8 @@ pub enum SyncEvent {
     ReplyUpdated { message_id: i64 },
     /// This process now runs the sync engine of its data directory.
     Leading,
-    /// Another process (this pid) runs it; this one stands by.
-    Standby { pid: u32 },
+    /// Another process (this pid, on `machine` when not this one) runs it; this one stands by.
+    Standby { pid: u32, machine: Option<String> },
     /// The engine of this process stopped after an internal error and gave its lease up.
     Stopped { reason: String },
     /// The config file changed and was read again: pages added or removed need a restart,

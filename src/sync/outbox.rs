@@ -361,7 +361,7 @@ impl Engine {
             let claimant = Claimant {
                 holder: &holder,
                 pid: std::process::id(),
-                alive: &super::lease::process_alive,
+                alive: &super::lease::holder_alive,
             };
             s.claim_reply(message_id, &claimant, now, claim_until)
         });

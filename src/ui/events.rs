@@ -27,7 +27,9 @@ impl App {
         }
         match event {
             SyncEvent::Leading => self.status.standby = None,
-            SyncEvent::Standby { pid } => self.status.standby = Some(*pid),
+            SyncEvent::Standby { pid, machine } => {
+                self.status.standby = Some(self.tr.pid_on(*pid, machine.as_deref()))
+            }
             SyncEvent::Stopped { reason } => self.status.engine_stopped = Some(reason.clone()),
             SyncEvent::ConfigRead {
                 problem: Some(problem),

@@ -284,7 +284,7 @@ pub struct Status {
     /// The link the notice shows: the terminal makes it clickable (OSC 8) where it is drawn.
     pub link: Option<String>,
     /// Another process (this pid) runs the sync engine.
-    pub standby: Option<u32>,
+    pub standby: Option<String>,
     /// This process's sync engine stopped after an internal error, with what it said.
     pub engine_stopped: Option<String>,
     /// The reply whose fate the status line reports when the engine is done with it.

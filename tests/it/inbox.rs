@@ -981,7 +981,7 @@ fn a_waiting_reply_can_be_taken_back_or_edited_until_it_is_being_sent() {
     let claimant = pagedesk::store::Claimant {
         holder: "another pagedesk",
         pid: std::process::id(),
-        alive: &|_| true,
+        alive: &|_, _| true,
     };
     assert!(
         store
@@ -1676,7 +1676,7 @@ fn the_status_line_says_live_while_webhooks_arrive_and_since_when_they_stopped()
         let claimant = pagedesk::store::Claimant {
             holder,
             pid: std::process::id(),
-            alive: &|_| true,
+            alive: &|_, _| true,
         };
         let real_now = chrono::Utc::now();
         store

@@ -425,3 +425,131 @@ async fn a_database_down_or_another_programs_or_untrusted_over_tls_is_refused_wi
         foreign.stderr
     );
 }
+
+/// A pid above any Linux allows: no process of this machine has it.
+const NO_PID_HERE: u32 = 4_194_400;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_holder_on_another_machine_is_waited_out_never_judged_by_this_machines_pids() {
+    use chrono::{Duration, Utc};
+    use pagedesk::store::{Claimant, Lease};
+    let Some(world) = TestWorld::start_on_postgres("").await else {
+        return;
+    };
+    let lan = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Váy còn không?", "inbox", 60)
+        .await;
+    world.sync().await;
+    let mut store = world.store();
+    let now = Utc::now();
+    // Shop A's pagedesk runs on another machine: its pid is no process here.
+    let there = Claimant {
+        holder: "shop-a/4194400-1",
+        pid: NO_PID_HERE,
+        alive: &pagedesk::sync::holder_alive,
+    };
+    let here_name = format!(
+        "{}/{}-2",
+        pagedesk::sync::this_machine(),
+        std::process::id()
+    );
+    let here = Claimant {
+        holder: &here_name,
+        pid: std::process::id(),
+        alive: &pagedesk::sync::holder_alive,
+    };
+    let lease = |at: chrono::DateTime<Utc>| (at, at + Duration::seconds(6));
+    let (at, until) = lease(now);
+    assert_eq!(
+        store.take_lease(&there, false, at, until).unwrap(),
+        Lease::Ours
+    );
+    assert_eq!(
+        store.take_lease(&here, false, at, until).unwrap(),
+        Lease::HeldBy {
+            pid: NO_PID_HERE,
+            holder: "shop-a/4194400-1".to_owned()
+        },
+        "a holder elsewhere keeps its lease until it runs out"
+    );
+    let (at, until) = lease(now + Duration::seconds(7));
+    assert_eq!(
+        store.take_lease(&here, false, at, until).unwrap(),
+        Lease::Ours
+    );
+
+    // A reply claimed by a pagedesk of the other machine stays its own until the claim ends.
+    let reply = store
+        .enqueue_reply(&lan.as_str().into(), "Dạ còn ạ", now)
+        .unwrap();
+    let claim = |at: chrono::DateTime<Utc>| (at, at + Duration::seconds(60));
+    let (at, until) = claim(now);
+    assert!(store.claim_reply(reply, &there, at, until).unwrap());
+    assert!(
+        !store.claim_reply(reply, &here, at, until).unwrap(),
+        "no second sender while the other machine's claim lasts"
+    );
+    let (at, until) = claim(now + Duration::seconds(61));
+    assert!(store.claim_reply(reply, &here, at, until).unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_machines_one_engine_and_a_killed_machines_lease_is_taken_when_it_runs_out() {
+    let Some(world) = TestWorld::start_on_postgres("interval = \"1s\"").await else {
+        return;
+    };
+    let on = |machine: &str| {
+        let mut command = world.command(&["sync"]);
+        command.env("PAGEDESK_MACHINE", machine);
+        Service::spawn(command)
+    };
+    let mut a = on("shop-a");
+    wait_for("shop-a to lead", || a.leads()).await;
+    let b = on("shop-b");
+    wait_for("shop-b to stand by", || b.said("standing by")).await;
+    let a_pid = a.child.id().unwrap();
+    assert!(
+        b.said(&format!("pid {a_pid} on shop-a runs the sync engine")),
+        "{}",
+        b.output.lock().unwrap()
+    );
+    // Another machine's doctor names the engine's machine, not a process of its own.
+    let mut doctor = world.command(&["doctor"]);
+    doctor.env("PAGEDESK_MACHINE", "shop-c");
+    let doctor = common::Run::from(doctor.output().await.unwrap());
+    assert!(
+        doctor
+            .stdout
+            .contains(&format!("Sync engine: pid {a_pid} on shop-a (pagedesk)")),
+        "{}",
+        doctor.stdout
+    );
+
+    // Shop A's machine dies: its lease runs out, then shop B leads and syncs.
+    let killed = std::time::Instant::now();
+    a.child.start_kill().unwrap();
+    a.child.wait().await.unwrap();
+    wait_for("shop-b to lead", || b.leads()).await;
+    assert!(
+        killed.elapsed() >= std::time::Duration::from_secs(2),
+        "shop-b took the lease at once, judging shop-a's pid on its own machine"
+    );
+    let minh = world
+        .buyer_writes(1, "Trần Văn Minh", "Áo còn size L không?", "inbox", 0)
+        .await;
+    let synced = async || common::find(&world.conversations(&[]).await, &minh).is_some();
+    let start = std::time::Instant::now();
+    while !synced().await {
+        assert!(start.elapsed().as_secs() < 10, "shop-b syncs");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    b.stops_cleanly(&world, libc::SIGTERM).await;
+}
+
+async fn wait_for(what: &str, done: impl Fn() -> bool) {
+    let start = std::time::Instant::now();
+    while !done() {
+        assert!(start.elapsed().as_secs() < 15, "not within 15 s: {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

@@ -390,9 +390,11 @@ async fn doctor_says_which_process_runs_the_engine_and_since_when() {
     let service = Service::start(&world);
     let start = std::time::Instant::now();
     let held = || world.store().engine_held(chrono::Utc::now()).unwrap();
-    let (pid, since) = loop {
-        if let Some((pid, Some(since))) = held() {
-            break (pid, since);
+    let (holder, pid, since) = loop {
+        if let Some(held) = held()
+            && let Some(since) = held.since
+        {
+            break (held.holder, held.pid, since);
         }
         assert!(start.elapsed().as_secs() < 10, "the service took no lease");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -409,7 +411,11 @@ async fn doctor_says_which_process_runs_the_engine_and_since_when() {
     assert!(line.contains("since "), "{line}");
     // Renewing the lease keeps the time it was taken.
     tokio::time::sleep(std::time::Duration::from_secs(4)).await;
-    assert_eq!(held(), Some((pid, Some(since))));
+    let renewed = held().unwrap();
+    assert_eq!(
+        (renewed.holder, renewed.pid, renewed.since),
+        (holder, pid, Some(since))
+    );
     service.stops_cleanly(&world, libc::SIGINT).await;
 }
 

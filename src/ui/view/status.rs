@@ -56,8 +56,8 @@ pub(super) fn draw_status(frame: &mut Frame, app: &App, area: Rect, clock: Clock
                 .collect();
             let warning = states.iter().any(|(_, w)| *w) || app.status.engine_stopped.is_some();
             let mut parts: Vec<String> = states.into_iter().map(|(s, _)| s).collect();
-            if let Some(pid) = app.status.standby {
-                parts.insert(0, tr.f(S::Standby, &[&pid]));
+            if let Some(pid) = &app.status.standby {
+                parts.insert(0, tr.f(S::Standby, &[pid]));
             }
             if let Some(reason) = &app.status.engine_stopped {
                 parts.insert(0, tr.f(S::EngineStopped, &[reason]));

@@ -143,6 +143,16 @@ impl TestWorld {
         text
     }
 
+    /// A world whose data is on the tests' PostgreSQL, whichever test asks; `None` (said once)
+    /// when there is none.
+    pub async fn start_on_postgres(sync_settings: &str) -> Option<TestWorld> {
+        let mut world = Self::start(sync_settings).await;
+        if world.database_url.is_none() {
+            world.database_url = Some(postgres::fresh_database().await?.1);
+        }
+        Some(world)
+    }
+
     /// The environment variable that puts a pagedesk on this world's PostgreSQL, if it uses
     /// one: for commands made by hand (another config, a terminal, a plain child).
     pub fn database_env(&self) -> Option<(&'static str, &str)> {
