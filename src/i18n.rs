@@ -131,6 +131,8 @@ strings! {
     Syncing => "{}: syncing…", "{}: đang đồng bộ…";
     Standby => "sync by pagedesk pid {}", "pagedesk pid {} đang đồng bộ";
     PidOnMachine => "{} on {}", "{} trên máy {}";
+    NoDatabase => "cannot reach the database, {}", "không kết nối được cơ sở dữ liệu {}";
+    DatabaseDown => "cannot reach the database ({}): what was read before stays on screen, and nothing you type is lost; it is tried again every moment", "không kết nối được cơ sở dữ liệu ({}): màn hình vẫn giữ những gì đã đọc, những gì bạn gõ không mất; pagedesk thử kết nối lại liên tục";
     EngineStopped => "sync stopped here after an internal error ({}); another pagedesk takes over, or restart this one", "đồng bộ ở đây đã dừng do lỗi nội bộ ({}); một pagedesk khác sẽ tiếp quản, hoặc hãy mở lại";
     NotSyncedYet => "{}: not synced yet", "{}: chưa đồng bộ";
     RateLimited => "{}: Facebook asks to wait until {}; new buyers may be waiting unseen", "{}: Facebook bắt chờ đến {}; có thể có khách mới đang chờ mà chưa hiện";

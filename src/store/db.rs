@@ -17,6 +17,8 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use rusqlite::ToSql;
+
+use super::postgres::PgError;
 use rusqlite::types::{FromSql, Value, ValueRef};
 
 /// Which database a connection reaches.
@@ -243,15 +245,20 @@ enum Inner {
     Postgres(Box<Pg>),
 }
 
-/// A PostgreSQL connection, with its statements prepared once each.
+/// A PostgreSQL connection, with its statements prepared once each. A connection lost (the
+/// server restarted, the network down) is made again at the next call outside a transaction.
 struct Pg {
+    target: super::postgres::Target,
+    /// A transaction is open: a lost connection took it with it, and is not made again
+    /// behind its back (its statements would run outside it).
+    in_transaction: Cell<bool>,
     /// Taken only when the connection is dropped (closing it waits on the network too).
     client: RefCell<Option<postgres::Client>>,
     /// `user@host:port/database`, for messages.
     at: String,
     prepared: RefCell<HashMap<String, Translated>>,
     /// This connection's server process: its own notifications are not news to it.
-    backend: i32,
+    backend: Cell<i32>,
     /// Whether this connection listens for other connections' changes, and how many it heard.
     listening: Cell<bool>,
     heard: Cell<i64>,
@@ -281,18 +288,19 @@ impl Conn {
         }
     }
 
-    pub fn postgres(client: postgres::Client, at: String) -> Result<Conn> {
-        let mut pg = Pg {
+    pub fn postgres(target: super::postgres::Target) -> std::result::Result<Conn, PgError> {
+        let client = target.client()?;
+        let pg = Pg {
             client: RefCell::new(Some(client)),
-            at,
+            at: target.to_string(),
+            target,
+            in_transaction: Cell::new(false),
             prepared: RefCell::default(),
-            backend: 0,
+            backend: Cell::new(0),
             listening: Cell::new(false),
             heard: Cell::new(0),
         };
-        pg.backend = pg
-            .call(|c| c.query_one("SELECT pg_backend_pid()", &[]))?
-            .get(0);
+        pg.learn_backend()?;
         Ok(Conn {
             inner: Inner::Postgres(Box::new(pg)),
         })
@@ -384,30 +392,28 @@ impl Conn {
         }
     }
 
-    /// A transaction that only reads, or whose writes may wait for another writer.
-    pub fn transaction(&mut self) -> Result<Tx<'_>> {
-        let begin = self.pick("BEGIN DEFERRED", "BEGIN ISOLATION LEVEL REPEATABLE READ");
-        self.execute_batch(begin)?;
-        Ok(Tx {
-            conn: self,
-            writes: false,
-            open: true,
-        })
-    }
-
     /// A write transaction: the other writers wait until it ends.
     pub fn write(&mut self) -> Result<Tx<'_>> {
         match &self.inner {
             Inner::Sqlite(conn) => conn.execute_batch("BEGIN IMMEDIATE")?,
-            Inner::Postgres(pg) => pg.batch(&format!(
-                "BEGIN; SELECT pg_advisory_xact_lock({WRITER_LOCK})"
-            ))?,
+            Inner::Postgres(pg) => {
+                pg.batch(&format!(
+                    "BEGIN; SELECT pg_advisory_xact_lock({WRITER_LOCK})"
+                ))?;
+                pg.in_transaction.set(true);
+            }
         }
         Ok(Tx {
             conn: self,
-            writes: true,
             open: true,
         })
+    }
+
+    /// A transaction ended, committed or not.
+    fn ended(&self) {
+        if let Inner::Postgres(pg) = &self.inner {
+            pg.in_transaction.set(false);
+        }
     }
 
     /// A number that changes when another connection changed the database: SQLite's
@@ -431,11 +437,46 @@ impl Pg {
         &self,
         f: impl FnOnce(&mut postgres::Client) -> std::result::Result<T, postgres::Error> + Send,
     ) -> Result<T> {
+        self.reconnect_if_lost()?;
         let mut client = self.client.borrow_mut();
         let client = client
             .as_mut()
             .expect("the connection is open until dropped");
         blocking(|| f(client)).map_err(|e| self.failed(&e))
+    }
+
+    /// This connection's server process: its own notifications are not news to it.
+    fn learn_backend(&self) -> Result<()> {
+        let pid = self.call(|c| c.query_one("SELECT pg_backend_pid()", &[]))?;
+        self.backend.set(pid.get(0));
+        Ok(())
+    }
+
+    /// Connects again if the connection was lost, outside a transaction: its statements are
+    /// prepared again as they come, and its listening starts again at the next look, counting
+    /// as news (what changed meanwhile was not heard).
+    fn reconnect_if_lost(&self) -> Result<()> {
+        let lost = self.client.borrow().as_ref().is_some_and(|c| c.is_closed());
+        if !lost || self.in_transaction.get() {
+            return Ok(());
+        }
+        let client = self.target.client().map_err(|error| DbError::Postgres {
+            at: self.at.clone(),
+            why: match error {
+                PgError::Unreachable { why, .. } | PgError::Refused { why, .. } => why,
+                other => other.to_string(),
+            },
+            code: None,
+        })?;
+        let old = self.client.borrow_mut().replace(client);
+        let statements = std::mem::take(&mut *self.prepared.borrow_mut());
+        blocking(move || drop((statements, old)));
+        if self.listening.replace(false) {
+            self.heard.set(self.heard.get() + 1);
+        }
+        self.learn_backend()?;
+        tracing::info!(database = %self.at, "connected to PostgreSQL again");
+        Ok(())
     }
 
     fn batch(&self, sql: &str) -> Result<()> {
@@ -530,17 +571,28 @@ impl Pg {
             self.batch(&format!("LISTEN {CHANGES_CHANNEL}"))?;
             self.listening.set(true);
         }
-        let backend = self.backend;
-        let news = self.call(|c| {
+        let backend = self.backend.get();
+        let (news, closed) = self.call(|c| {
             use postgres::fallible_iterator::FallibleIterator;
-            let mut notifications = c.notifications();
             let mut news = 0;
-            let mut pending = notifications.iter();
-            while let Some(notification) = pending.next()? {
-                news += i64::from(notification.process_id() != backend);
+            {
+                let mut notifications = c.notifications();
+                let mut pending = notifications.iter();
+                while let Some(notification) = pending.next()? {
+                    news += i64::from(notification.process_id() != backend);
+                }
             }
-            Ok(news)
+            Ok((news, c.is_closed()))
         })?;
+        // A connection the server closed ends its notifications without an error: said here,
+        // and made again at the next call.
+        if closed {
+            return Err(DbError::Postgres {
+                at: self.at.clone(),
+                why: "the connection was closed".to_owned(),
+                code: None,
+            });
+        }
         self.heard.set(self.heard.get() + news);
         Ok(self.heard.get())
     }
@@ -799,7 +851,6 @@ fn as_named(named: &[(String, Value)]) -> Vec<(&str, &dyn ToSql)> {
 /// A transaction; rolled back unless committed.
 pub struct Tx<'c> {
     conn: &'c Conn,
-    writes: bool,
     open: bool,
 }
 
@@ -814,12 +865,14 @@ impl Tx<'_> {
     pub fn commit(mut self) -> Result<()> {
         // A write on PostgreSQL is announced to the inboxes listening; the notice goes out with
         // the commit, or not at all.
-        if self.writes && self.conn.engine() == Engine::Postgres {
+        if self.conn.engine() == Engine::Postgres {
             self.conn
                 .execute_batch(&format!("NOTIFY {CHANGES_CHANNEL}"))?;
         }
         self.open = false;
-        self.conn.execute_batch("COMMIT")
+        let committed = self.conn.execute_batch("COMMIT");
+        self.conn.ended();
+        committed
     }
 }
 
@@ -828,6 +881,7 @@ impl Drop for Tx<'_> {
         if self.open {
             // A rollback that fails leaves nothing to undo: the connection lost the transaction.
             let _ = self.conn.execute_batch("ROLLBACK");
+            self.conn.ended();
         }
     }
 }

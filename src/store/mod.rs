@@ -139,6 +139,13 @@ fn sqlite_words(error: &rusqlite::Error) -> String {
     format!("{what} ({error})")
 }
 
+impl StoreError {
+    /// The database could not be reached (PostgreSQL down, the network), rather than refusing.
+    pub fn unreachable(&self) -> bool {
+        matches!(self, StoreError::Database(error) if error.unreachable())
+    }
+}
+
 impl From<db::DbError> for StoreError {
     fn from(error: db::DbError) -> StoreError {
         match error {
@@ -929,6 +936,15 @@ impl Store {
     /// The copy of the database kept before this opening migrated it to a newer schema.
     pub fn schema_copy(&self) -> Option<&Path> {
         self.schema_copy.as_deref()
+    }
+
+    /// Where the database is, as staff are told: PostgreSQL's `user@host:port/database`, or
+    /// the data directory's file.
+    pub fn database_at(&self) -> String {
+        match self.conn.engine() {
+            db::Engine::Postgres => format!("PostgreSQL {}", self.conn.at()),
+            db::Engine::Sqlite => self.conn.at(),
+        }
     }
 
     /// The connection itself, for reading and changing the tables directly: tests that set

@@ -437,12 +437,23 @@ impl App {
     pub(super) fn report_value<T>(&mut self, result: crate::store::Result<T>) -> Option<T> {
         match result {
             Ok(value) => Some(value),
+            Err(error) if error.unreachable() => {
+                tracing::warn!(error = %error, "database");
+                self.database_down();
+                None
+            }
             Err(error) => {
                 tracing::error!(error = %error, "database");
                 self.say(self.tr.f(S::StoreError, &[&error]));
                 None
             }
         }
+    }
+
+    /// The database cannot be reached: the screen keeps what it shows, the status line says so
+    /// until a read succeeds again.
+    pub(super) fn database_down(&mut self) {
+        self.status.database_down = Some(self.store.database_at());
     }
 
     pub fn list_query(&self) -> ListQuery {
@@ -457,8 +468,17 @@ impl App {
 
     /// Reads everything shown again from the database.
     pub fn reload(&mut self) {
-        if let Ok(version) = self.store.data_version() {
-            self.data_version = version;
+        // Nothing read when the database cannot be: every pane keeps what it shows.
+        match self.store.data_version() {
+            Ok(version) => {
+                self.data_version = version;
+                self.status.database_down = None;
+            }
+            Err(error) => {
+                tracing::warn!(error = %error, "cannot read the database");
+                self.database_down();
+                return;
+            }
         }
         self.load_pages();
         self.load_team();
@@ -489,7 +509,11 @@ impl App {
     }
 
     fn load_pages(&mut self) {
-        let stored = self.store.pages().unwrap_or_default();
+        // The pages as they were shown stay when they cannot be read.
+        let pages = self.store.pages();
+        let Some(stored) = self.report_value(pages) else {
+            return;
+        };
         let unread: HashMap<PageId, usize> = self
             .store
             .unread_by_page()

@@ -289,6 +289,11 @@ impl App {
     ) {
         let why = match error {
             StoreError::CommentReply(refusal) => self.tr.comment_refusal(*refusal),
+            error if error.unreachable() => {
+                tracing::warn!(error = %error, "a reply could not be stored");
+                self.database_down();
+                self.tr.f(S::NoDatabase, &[&self.store_ref().database_at()])
+            }
             error => {
                 tracing::error!(error = %error, "a reply could not be stored");
                 error.to_string()
@@ -371,7 +376,13 @@ impl App {
     /// `pagedesk serve` shows within a fraction of a second).
     pub fn read_changes(&mut self) -> bool {
         match self.store_ref().data_version() {
-            Ok(version) if version != self.data_version() => {
+            Err(_) if self.status.database_down.is_none() => {
+                self.database_down();
+                true
+            }
+            Ok(version)
+                if version != self.data_version() || self.status.database_down.is_some() =>
+            {
                 self.reload();
                 if let Some(row) = self.status.watched_reply {
                     self.report_reply(row);

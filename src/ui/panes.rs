@@ -287,6 +287,8 @@ pub struct Status {
     pub standby: Option<String>,
     /// This process's sync engine stopped after an internal error, with what it said.
     pub engine_stopped: Option<String>,
+    /// This inbox cannot reach its database (PostgreSQL down, the network): where it is.
+    pub database_down: Option<String>,
     /// The reply whose fate the status line reports when the engine is done with it.
     pub watched_reply: Option<i64>,
     /// What was last said of it: said again only when that changes (every write anywhere

@@ -2114,3 +2114,52 @@ async fn two_staff_saving_one_order_form_at_once_in_two_inboxes_make_one_order()
     assert!(mai.exit("Ctrl-C").await.success());
     assert!(hung.exit("Ctrl-C").await.success());
 }
+
+/// A team on PostgreSQL whose database goes out of reach (the server down, the network cut):
+/// the inbox keeps what it shows and says why, a reply typed meanwhile goes back into the box
+/// unsent, and once the database is back the inbox reads again and the reply goes, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inbox_keeps_what_it_shows_while_postgres_is_out_of_reach_and_sends_once_back() {
+    let Some(mut world) = TestWorld::start_on_postgres("interval = \"1h\"").await else {
+        return;
+    };
+    let Some(link) = common::postgres::Link::to_own_server() else {
+        return;
+    };
+    world.database_url = world.database_url.as_deref().map(|url| link.url(url));
+    let lan = lan_writes(&world, "Váy hoa nhí còn không shop?").await;
+    world.sync().await;
+    let mut inbox = Terminal::start(&world, 100, 30);
+    inbox.wait_for_text("Váy hoa nhí còn không shop?").await;
+    inbox.open_reply_box().await;
+
+    link.cut();
+    let screen = inbox.wait_for_text("cannot reach the database").await;
+    assert!(screen.contains("Nguyễn Thị Lan"), "{screen}");
+    assert!(screen.contains("Váy hoa nhí còn không shop?"), "{screen}");
+    inbox.type_text("Dạ còn ạ");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    inbox.type_text("\r");
+    let screen = inbox.wait_for_text("back in the reply box").await;
+    assert!(
+        screen.contains("PostgreSQL"),
+        "names the database: {screen}"
+    );
+    assert_eq!(world.sends().await, 0);
+
+    link.mend();
+    inbox
+        .wait_for("the inbox reading again", |screen| {
+            !screen.contains("cannot reach the database")
+        })
+        .await;
+    inbox.type_text("\r");
+    inbox.wait_for_text("Reply sent").await;
+    let sent = world.page_texts_on_facebook(&lan).await;
+    assert_eq!(
+        sent.iter().filter(|text| *text == "Dạ còn ạ").count(),
+        1,
+        "{sent:?}"
+    );
+    inbox.leave_and_quit().await;
+}

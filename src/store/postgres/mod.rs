@@ -232,14 +232,16 @@ impl Target {
 
     /// Connects and gets the store's connection, its schema made pagedesk's current one.
     pub fn open(&self) -> Result<super::db::Conn, PgError> {
-        let config = postgres::Config::from(self.config.clone());
-        let tls = self.tls()?;
-        let client = super::db::blocking(|| config.connect(tls))
-            .map_err(|error| words(&self.shown, &error))?;
-        let mut conn = super::db::Conn::postgres(client, self.shown.clone())
-            .map_err(|e| PgError::Store(e.into()))?;
+        let mut conn = super::db::Conn::postgres(self.clone())?;
         schema::prepare(&mut conn, &self.shown)?;
         Ok(conn)
+    }
+
+    /// A new connection to the server (the store's, or one lost and made again).
+    pub(crate) fn client(&self) -> Result<postgres::Client, PgError> {
+        let config = postgres::Config::from(self.config.clone());
+        let tls = self.tls()?;
+        super::db::blocking(|| config.connect(tls)).map_err(|error| words(&self.shown, &error))
     }
 
     /// TLS with rustls: the usual public CAs, and the one `sslrootcert=` names.

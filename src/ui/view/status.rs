@@ -54,10 +54,15 @@ pub(super) fn draw_status(frame: &mut Frame, app: &App, area: Rect, clock: Clock
             let states: Vec<(String, bool)> = (0..app.sidebar.pages.len())
                 .map(|i| page_state(app, i, clock))
                 .collect();
-            let warning = states.iter().any(|(_, w)| *w) || app.status.engine_stopped.is_some();
+            let warning = states.iter().any(|(_, w)| *w)
+                || app.status.engine_stopped.is_some()
+                || app.status.database_down.is_some();
             let mut parts: Vec<String> = states.into_iter().map(|(s, _)| s).collect();
             if let Some(pid) = &app.status.standby {
                 parts.insert(0, tr.f(S::Standby, &[pid]));
+            }
+            if let Some(at) = &app.status.database_down {
+                parts.insert(0, tr.f(S::DatabaseDown, &[at]));
             }
             if let Some(reason) = &app.status.engine_stopped {
                 parts.insert(0, tr.f(S::EngineStopped, &[reason]));

@@ -372,3 +372,69 @@ pub async fn count(url: &str, table: &str) -> i64 {
         .unwrap()
         .get(0)
 }
+
+/// A way to the tests' own server that a test can cut and mend, as a network or a server going
+/// down would: a unix socket of its own, each connection through it carried to the server's.
+pub struct Link {
+    dir: tempfile::TempDir,
+    port: u16,
+    server_socket: PathBuf,
+    /// The task accepting connections and those carrying them: aborted, the link is cut.
+    running: std::sync::Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl Link {
+    /// A link to the tests' own server, up; `None` when the server is not the tests' own.
+    pub fn to_own_server() -> Option<Link> {
+        let (socket_dir, port) = server()?.own.clone()?;
+        let link = Link {
+            dir: tempfile::tempdir().unwrap(),
+            port,
+            server_socket: socket_dir.join(format!(".s.PGSQL.{port}")),
+            running: Default::default(),
+        };
+        link.mend();
+        Some(link)
+    }
+
+    /// `url` (a database of the tests' server) through this link.
+    pub fn url(&self, url: &str) -> String {
+        let (head, _) = url.split_once('?').unwrap_or((url, ""));
+        format!(
+            "{head}?host={}&port={}",
+            self.dir.path().display(),
+            self.port
+        )
+    }
+
+    fn socket(&self) -> PathBuf {
+        self.dir.path().join(format!(".s.PGSQL.{}", self.port))
+    }
+
+    /// Up again: new connections reach the server.
+    pub fn mend(&self) {
+        let _ = std::fs::remove_file(self.socket());
+        let listener = tokio::net::UnixListener::bind(self.socket()).unwrap();
+        let (server, running) = (self.server_socket.clone(), self.running.clone());
+        let accepting = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let server = server.clone();
+                let carrying = tokio::spawn(async move {
+                    if let Ok(mut to) = tokio::net::UnixStream::connect(&server).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut to).await;
+                    }
+                });
+                running.lock().unwrap().push(carrying);
+            }
+        });
+        self.running.lock().unwrap().push(accepting);
+    }
+
+    /// Down: no connection reaches the server, and those open are broken.
+    pub fn cut(&self) {
+        for task in self.running.lock().unwrap().drain(..) {
+            task.abort();
+        }
+        let _ = std::fs::remove_file(self.socket());
+    }
+}
