@@ -132,6 +132,7 @@ strings! {
     Standby => "sync by pagedesk pid {}", "pagedesk pid {} đang đồng bộ";
     PidOnMachine => "{} on {}", "{} trên máy {}";
     NoDatabase => "cannot reach the database, {}", "không kết nối được cơ sở dữ liệu {}";
+    NotDoneNoDatabase => "Not done: the database cannot be reached; do it again once it is back.", "Chưa làm được: không kết nối được cơ sở dữ liệu; hãy làm lại khi đã kết nối lại.";
     DatabaseDown => "cannot reach the database ({}): what was read before stays on screen, and nothing you type is lost; it is tried again every moment", "không kết nối được cơ sở dữ liệu ({}): màn hình vẫn giữ những gì đã đọc, những gì bạn gõ không mất; pagedesk thử kết nối lại liên tục";
     EngineStopped => "sync stopped here after an internal error ({}); another pagedesk takes over, or restart this one", "đồng bộ ở đây đã dừng do lỗi nội bộ ({}); một pagedesk khác sẽ tiếp quản, hoặc hãy mở lại";
     NotSyncedYet => "{}: not synced yet", "{}: chưa đồng bộ";
@@ -197,6 +198,7 @@ strings! {
     RefusedTooOld => "this comment is more than 7 days old: Facebook no longer takes a private reply", "bình luận này đã quá 7 ngày: Facebook không cho nhắn riêng nữa";
     CliNotSent => "Not sent: {}. The reply is kept in the conversation, marked failed.", "Không gửi được: {}. Tin vẫn nằm trong hội thoại, đánh dấu lỗi.";
     DrNoPages => "No pages in the config: add a [[pages]] entry (see config.example.toml).", "Chưa có trang nào trong file cấu hình: thêm mục [[pages]] (xem config.example.toml).";
+    DrDatabase => "Database: {}", "Cơ sở dữ liệu: {}";
     DrEngine => "Sync engine: pid {} ({}), since {} (it syncs and delivers replies for this data dir)", "Bộ đồng bộ: pid {} ({}), từ {} (đồng bộ và gửi tin cho thư mục dữ liệu này)";
     DrNoEngine => "Sync engine: none running (start `pagedesk` or `pagedesk sync`)", "Bộ đồng bộ: không chạy (mở `pagedesk` hoặc `pagedesk sync`)";
     DrDisk => "Disk: {} free ({})", "Ổ đĩa: còn trống {} ({})";

@@ -34,6 +34,8 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
         out!("{}", tr.t(S::DrNoPages));
         return Ok(ExitCode::FAILURE);
     }
+    let place = store.lock().expect("store").database_at();
+    out!("{}", tr.f(S::DrDatabase, &[&place]));
     let holder = store.lock().expect("store").engine_held(now)?;
     // A holder that died is named by no one: its lease is void. One that lives is named with
     // its command (the service's `pagedesk serve`, an inbox) and since when it syncs.

@@ -836,7 +836,7 @@ fn report(tr: Tr, outcomes: &[PageOutcome]) -> bool {
 async fn sync_once(tr: Tr, engine: &Arc<Engine>, data_dir: &Path) -> Result<ExitCode> {
     if let Lease::HeldBy { pid, holder } = engine.hold_lease().await? {
         let pid = tr.pid_on(pid, crate::sync::machine_elsewhere(&holder).as_deref());
-        let dir = data_dir.display().to_string();
+        let dir = startup::data_place(data_dir);
         eprintln!("{}", tr.f(S::CliEngineElsewhere, &[&pid, &dir]));
         return Ok(ExitCode::FAILURE);
     }
@@ -955,7 +955,7 @@ fn print_event(tr: Tr, event: &SyncEvent, store: &Arc<Mutex<Store>>, data_dir: &
         let stored = pages.iter().find(|p| p.id == id).map(|p| p.name.as_str());
         format!("{} ({id})", crate::model::page_name(None, stored, id))
     };
-    let dir = data_dir.display().to_string();
+    let dir = startup::data_place(data_dir);
     match event {
         SyncEvent::Leading => out!("{time} {}", tr.f(S::CliLeading, &[&dir])),
         SyncEvent::Standby { pid, machine } => {

@@ -167,6 +167,15 @@ pub fn choose_database(config_url: Option<&str>) -> Result<()> {
     Ok(())
 }
 
+/// Where this process's shop is kept, as its messages name it: the team's PostgreSQL, or the
+/// data directory.
+pub fn data_place(data_dir: &Path) -> String {
+    match postgres_database() {
+        Some(target) => format!("PostgreSQL {target}"),
+        None => data_dir.display().to_string(),
+    }
+}
+
 /// The PostgreSQL database this process uses, if it uses one.
 pub fn postgres_database() -> Option<&'static crate::store::postgres::Target> {
     DATABASE.get()
@@ -180,6 +189,15 @@ pub fn open_store(data_dir: &Path) -> Result<Arc<Mutex<Store>>> {
 pub fn open_database(data_dir: &Path) -> Result<Store> {
     if let Some(target) = postgres_database() {
         return Ok(Store::open_postgres(target, data_dir)?);
+    }
+    // A shop moved to PostgreSQL is not synced from its old copy as well.
+    if let Some(moved) = crate::store::postgres::copy::moved(data_dir) {
+        bail!(
+            "the shop of {} moved to PostgreSQL at {} on {}: set [store] url (or PAGEDESK_DATABASE_URL) to work there; this data directory's copy is no longer the shop's",
+            data_dir.display(),
+            moved.to,
+            moved.on
+        );
     }
     match Store::open(data_dir) {
         Ok(store) => {

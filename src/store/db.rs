@@ -50,9 +50,17 @@ pub enum DbError {
 pub type Result<T> = std::result::Result<T, DbError>;
 
 impl DbError {
-    /// The database could not be reached (down, the network), rather than refusing a statement.
+    /// The database could not be reached (down, the network), rather than refusing a statement:
+    /// no answer at all, or the server ending the connection (SQLSTATE class 08, a connection
+    /// exception, or 57P, shut down by its administrator or a crash).
     pub fn unreachable(&self) -> bool {
-        matches!(self, DbError::Postgres { code: None, .. })
+        match self {
+            DbError::Postgres { code: None, .. } => true,
+            DbError::Postgres {
+                code: Some(code), ..
+            } => code.starts_with("08") || code.starts_with("57P"),
+            _ => false,
+        }
     }
 }
 
@@ -416,6 +424,20 @@ impl Conn {
         }
     }
 
+    /// A connection that waits for other connections' changes, on PostgreSQL (SQLite has none
+    /// to wait on: its inbox looks every 200 ms).
+    pub fn changes_heard(&self) -> Option<ChangesHeard> {
+        let Inner::Postgres(pg) = &self.inner else {
+            return None;
+        };
+        // Connected by its first wait, on the thread that waits.
+        Some(ChangesHeard {
+            target: pg.target.clone(),
+            client: None,
+            backend: 0,
+        })
+    }
+
     /// A number that changes when another connection changed the database: SQLite's
     /// `data_version`, or on PostgreSQL how many changes this connection has heard announced.
     pub fn data_version(&self) -> Result<i64> {
@@ -574,6 +596,9 @@ impl Pg {
         let backend = self.backend.get();
         let (news, closed) = self.call(|c| {
             use postgres::fallible_iterator::FallibleIterator;
+            // An empty statement's round trip reads what the server sent meanwhile: the
+            // client reads its socket only while it waits for an answer.
+            c.batch_execute("")?;
             let mut news = 0;
             {
                 let mut notifications = c.notifications();
@@ -595,6 +620,58 @@ impl Pg {
         }
         self.heard.set(self.heard.get() + news);
         Ok(self.heard.get())
+    }
+}
+
+/// A connection of its own that waits for other connections' changes: what wakes an inbox at
+/// once on PostgreSQL. Connected at the first wait, and made again at the next wait once lost
+/// (a wait that connects says a change came: what changed meanwhile was not heard).
+pub struct ChangesHeard {
+    target: super::postgres::Target,
+    client: Option<postgres::Client>,
+    /// This connection's server process (its own notices are none: it writes nothing).
+    backend: i32,
+}
+
+impl ChangesHeard {
+    fn connect(target: &super::postgres::Target) -> Option<(postgres::Client, i32)> {
+        let mut client = target.client().ok()?;
+        client
+            .batch_execute(&format!("LISTEN {CHANGES_CHANNEL}"))
+            .ok()?;
+        let backend = client
+            .query_one("SELECT pg_backend_pid()", &[])
+            .ok()?
+            .get(0);
+        Some((client, backend))
+    }
+
+    /// Waits up to `within` for another connection's change: whether one came. Called on a
+    /// thread of its own, outside any runtime.
+    pub fn wait(&mut self, within: std::time::Duration) -> bool {
+        use postgres::fallible_iterator::FallibleIterator;
+        if self.client.as_ref().is_none_or(|c| c.is_closed()) {
+            match Self::connect(&self.target) {
+                Some((client, backend)) => {
+                    (self.client, self.backend) = (Some(client), backend);
+                    return true;
+                }
+                None => {
+                    std::thread::sleep(within);
+                    return false;
+                }
+            }
+        }
+        let Some(client) = self.client.as_mut() else {
+            return false;
+        };
+        let backend = self.backend;
+        let mut notifications = client.notifications();
+        let mut waiting = notifications.timeout_iter(within);
+        match waiting.next() {
+            Ok(Some(notification)) => notification.process_id() != backend,
+            Ok(None) | Err(_) => false,
+        }
     }
 }
 

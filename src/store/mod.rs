@@ -159,11 +159,7 @@ impl From<db::DbError> for StoreError {
 /// whether it could not be reached or refused.
 fn database_words(error: &db::DbError) -> String {
     match error {
-        db::DbError::Postgres {
-            at,
-            why,
-            code: None,
-        } => format!(
+        db::DbError::Postgres { at, why, .. } if error.unreachable() => format!(
             "cannot reach the database (PostgreSQL at {at}): {why}; nothing was lost, try again when it is back"
         ),
         db::DbError::Postgres {

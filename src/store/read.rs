@@ -591,6 +591,12 @@ impl Store {
         Ok(self.conn.data_version()?)
     }
 
+    /// A connection waiting for other connections' changes, where the engine can tell (see
+    /// [`db::ChangesHeard`]).
+    pub fn changes_heard(&self) -> Option<db::ChangesHeard> {
+        self.conn.changes_heard()
+    }
+
     /// SQLite's own check of the database file: `["ok"]` when sound.
     pub fn integrity_check(&self) -> Result<Vec<String>> {
         let mut stmt = self

@@ -438,8 +438,9 @@ impl App {
         match result {
             Ok(value) => Some(value),
             Err(error) if error.unreachable() => {
-                tracing::warn!(error = %error, "database");
+                tracing::warn!(error = %error, "the database cannot be reached");
                 self.database_down();
+                self.say(self.tr.t(S::NotDoneNoDatabase).to_owned());
                 None
             }
             Err(error) => {

@@ -374,6 +374,15 @@ impl App {
     /// Reads the database again if another process (or this one's engine) wrote to it since:
     /// one cheap query when nothing changed, so it runs often (a buyer's message received by
     /// `pagedesk serve` shows within a fraction of a second).
+    /// Another process changed the database: everything shown is read again, and the reply
+    /// being watched reported.
+    pub fn changed_elsewhere(&mut self) {
+        self.reload();
+        if let Some(row) = self.status.watched_reply {
+            self.report_reply(row);
+        }
+    }
+
     pub fn read_changes(&mut self) -> bool {
         match self.store_ref().data_version() {
             Err(_) if self.status.database_down.is_none() => {
@@ -383,10 +392,7 @@ impl App {
             Ok(version)
                 if version != self.data_version() || self.status.database_down.is_some() =>
             {
-                self.reload();
-                if let Some(row) = self.status.watched_reply {
-                    self.report_reply(row);
-                }
+                self.changed_elsewhere();
                 true
             }
             _ => false,

@@ -93,6 +93,10 @@ async fn serve(
     let mut changes = tokio::time::interval(Duration::from_millis(200));
     changes.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let writes_ready = app.writes_ready();
+    // On PostgreSQL a colleague's change wakes the inbox at once (SQLite's is found by the
+    // look every 200 ms).
+    let heard = std::sync::Arc::new(tokio::sync::Notify::new());
+    let _hearing = hear_changes(app, heard.clone());
     let mut mouse_captured = true;
     let mut dirty = true;
     // The terminal closed (an SSH session dropped: SIGHUP) or the inbox is told to stop
@@ -182,6 +186,10 @@ async fn serve(
             _ = hangup.recv() => return Ok(()),
             _ = terminate.recv() => return Ok(()),
             _ = changes.tick() => dirty |= app.read_changes(),
+            _ = heard.notified() => {
+                app.changed_elsewhere();
+                dirty = true;
+            }
             _ = ticks.tick() => {
                 app.tick(std::time::Instant::now());
                 // The "synced N s ago" clock moves on.
@@ -189,6 +197,34 @@ async fn serve(
             }
         }
     }
+}
+
+/// Ends the thread that hears changes when dropped (the inbox closing).
+struct Hearing(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for Hearing {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// A thread of its own waits for other connections' changes, where the database can say
+/// them (PostgreSQL), and wakes the loop through `heard`.
+fn hear_changes(app: &App, heard: std::sync::Arc<tokio::sync::Notify>) -> Option<Hearing> {
+    let mut changes = app.store_ref().changes_heard()?;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stopped = stop.clone();
+    std::thread::Builder::new()
+        .name("pagedesk-changes".to_owned())
+        .spawn(move || {
+            while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                if changes.wait(Duration::from_millis(500)) {
+                    heard.notify_one();
+                }
+            }
+        })
+        .ok()?;
+    Some(Hearing(stop))
 }
 
 /// A Unix signal to wait for; one that cannot be listened for never comes.

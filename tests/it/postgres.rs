@@ -151,7 +151,7 @@ async fn a_shop_with_history() -> (TestWorld, String) {
 }
 
 #[tokio::test]
-async fn a_shop_moves_to_postgres_every_row_counted_and_a_second_run_adds_nothing() {
+async fn a_shop_moves_to_postgres_every_row_counted_and_is_not_copied_twice() {
     let Some((_, url)) = fresh_database().await else {
         return;
     };
@@ -202,7 +202,21 @@ async fn a_shop_moves_to_postgres_every_row_counted_and_a_second_run_adds_nothin
         .unwrap()
         .get(0);
     assert_eq!(text, "Dạ shop gửi chị", "Vietnamese text as typed");
-    // Again: nothing twice, the history without a key of its own included.
+    // The data directory says its shop moved: nothing syncs it as a shop of its own, and a
+    // second copy (which would bring back what the team sent or deleted since) is refused.
+    let old = world.pagedesk(&["sync", "--once"]).await;
+    assert_ne!(old.code, 0);
+    assert!(old.stderr.contains("moved to PostgreSQL"), "{}", old.stderr);
+    let refused = world.pagedesk(&["migrate", "--to", &url]).await;
+    assert_ne!(refused.code, 0);
+    assert!(
+        refused.stderr.contains("nothing was copied"),
+        "{}",
+        refused.stderr
+    );
+    // A first copy killed before it said so is run again: nothing twice, the history without
+    // a key of its own included.
+    std::fs::remove_file(world.data_dir.join(copy::MOVED)).unwrap();
     let again = world.pagedesk(&["migrate", "--to", &url]).await;
     assert_eq!(again.code, 0, "{}", again.stderr);
     for table in copy::TABLES {
@@ -222,6 +236,7 @@ async fn a_shop_moves_to_postgres_every_row_counted_and_a_second_run_adds_nothin
         )
         .await
         .unwrap();
+    std::fs::remove_file(world.data_dir.join(copy::MOVED)).unwrap();
     let third = world.pagedesk(&["migrate", "--to", &url]).await;
     assert_eq!(third.code, 0, "{}", third.stderr);
     assert!(
@@ -318,6 +333,7 @@ async fn the_password_comes_from_the_environment_or_pgpass_never_the_url_and_is_
         .await
         .unwrap();
     assert_eq!(from_env.status.code(), Some(0), "{from_env:?}");
+    not_moved_yet(&world);
     // From a .pgpass file, owner-only as libpq wants it.
     let dir = tempfile::tempdir().unwrap();
     let pgpass = dir.path().join("pgpass");
@@ -398,6 +414,7 @@ async fn a_database_down_or_another_programs_or_untrusted_over_tls_is_refused_wi
         // With the hosting company's CA named, it goes, over TLS.
         let trusted = format!("{tls}&sslrootcert={}", ca.display());
         let copied = world.pagedesk(&["migrate", "--to", &trusted]).await;
+        not_moved_yet(&world);
         assert_eq!(copied.code, 0, "{}", copied.stderr);
         let over_tls: bool = common::postgres::client(&trusted)
             .await
@@ -424,6 +441,12 @@ async fn a_database_down_or_another_programs_or_untrusted_over_tls_is_refused_wi
         "{}",
         foreign.stderr
     );
+}
+
+/// The data directory as before its copy said it moved: these tests copy it again to try
+/// another way to the database.
+fn not_moved_yet(world: &TestWorld) {
+    let _ = std::fs::remove_file(world.data_dir.join(copy::MOVED));
 }
 
 /// A pid above any Linux allows: no process of this machine has it.
@@ -552,4 +575,51 @@ async fn wait_for(what: &str, done: impl Fn() -> bool) {
         assert!(start.elapsed().as_secs() < 15, "not within 15 s: {what}");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_colleagues_change_is_heard_by_another_connection_at_once() {
+    let Some(world) = TestWorld::start_on_postgres("").await else {
+        return;
+    };
+    let lan = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Váy còn không?", "inbox", 60)
+        .await;
+    world.sync().await;
+    let mut colleague = world.store().as_staff("Hà");
+    let inbox = world.store();
+    let mut heard = inbox.changes_heard().expect("PostgreSQL says its changes");
+    let waiting = std::thread::spawn(move || {
+        // The first wait connects (and counts as news); then it waits for the colleague.
+        heard.wait(std::time::Duration::from_millis(10));
+        heard.wait(std::time::Duration::from_secs(5))
+    });
+    let seen = inbox.data_version().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let started = std::time::Instant::now();
+    colleague
+        .mark_done(&lan.as_str().into(), true, chrono::Utc::now())
+        .unwrap();
+    assert!(
+        waiting.join().unwrap(),
+        "the waiting connection heard the change"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(500),
+        "at once: {:?}",
+        started.elapsed()
+    );
+    let mut version = inbox.data_version().unwrap();
+    while version == seen {
+        assert!(started.elapsed().as_secs() < 2, "the inbox's look sees it");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        version = inbox.data_version().unwrap();
+    }
+    // Its own writes are no news to a connection.
+    let mut own = world.store().as_staff("Mai");
+    let before = own.data_version().unwrap();
+    own.mark_done(&lan.as_str().into(), false, chrono::Utc::now())
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(own.data_version().unwrap(), before);
 }

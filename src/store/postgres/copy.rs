@@ -75,6 +75,13 @@ enum Kind {
 /// directory (what it wrote meanwhile would be left behind). Kept only if every table has at
 /// least as many rows in PostgreSQL as in the data directory.
 pub fn migrate(data_dir: &Path, target: &Target) -> Result<Vec<Counted>, PgError> {
+    if let Some(moved) = moved(data_dir) {
+        return Err(PgError::Moved {
+            to: moved.to,
+            on: moved.on,
+            marker: data_dir.join(MOVED),
+        });
+    }
     // Brought to this pagedesk's schema first: the one PostgreSQL's mirrors.
     drop(Store::open(data_dir)?);
     let _alone = backup::hold_exclusive(data_dir)?;
@@ -132,7 +139,39 @@ pub fn migrate(data_dir: &Path, target: &Target) -> Result<Vec<Counted>, PgError
         ))?;
     }
     tx.commit()?;
+    // Once in, the data directory says where its shop went: a second copy would bring back
+    // what the team sent or deleted there since, and a pagedesk left on this data directory
+    // would sync a shop of its own.
+    let note = format!("{at}\n{}\n", chrono::Utc::now().timestamp());
+    if let Err(why) = std::fs::write(data_dir.join(MOVED), note) {
+        tracing::warn!(error = %why, "cannot note in the data directory that its shop moved");
+    }
     Ok(counted)
+}
+
+/// The file in a data directory that says its shop moved to PostgreSQL: where, and when.
+pub const MOVED: &str = "moved-to-postgres";
+
+/// Where a data directory's shop moved, and when.
+pub struct Moved {
+    pub to: String,
+    pub on: String,
+}
+
+/// Whether the shop of `data_dir` moved to PostgreSQL (`pagedesk migrate` said so there).
+pub fn moved(data_dir: &Path) -> Option<Moved> {
+    let note = std::fs::read_to_string(data_dir.join(MOVED)).ok()?;
+    let mut lines = note.lines();
+    let to = lines.next().unwrap_or("?").to_owned();
+    let on = lines
+        .next()
+        .and_then(|t| t.trim().parse::<i64>().ok())
+        .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+        .map_or_else(
+            || "?".to_owned(),
+            |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
+        );
+    Some(Moved { to, on })
 }
 
 /// The copied messages' words in PostgreSQL's search, folded as pagedesk folds them (SQLite's

@@ -44,6 +44,15 @@ pub enum PgError {
     #[error("{0}")]
     Store(#[from] super::StoreError),
     #[error(
+        "this data directory's shop moved to PostgreSQL at {to} on {on}: the team works there since, and copying again would bring back replies sent and things deleted there since; nothing was copied (to copy again anyway, remove {})",
+        .marker.display()
+    )]
+    Moved {
+        to: String,
+        on: String,
+        marker: PathBuf,
+    },
+    #[error(
         "the data directory's {table}.{column} holds {what}, which PostgreSQL's column does not take: nothing was kept there"
     )]
     Unfit {
