@@ -451,6 +451,20 @@ impl App {
         }
     }
 
+    /// A write staff did not ask for (a draft kept, a read mark): the database out of reach is
+    /// said by the status line alone, not as something staff did that was not done.
+    pub(super) fn report_background(&mut self, result: crate::store::Result<()>) {
+        match result {
+            Err(error) if error.unreachable() => {
+                tracing::warn!(error = %error, "the database cannot be reached");
+                self.database_down();
+            }
+            result => {
+                self.report_error(result);
+            }
+        }
+    }
+
     /// The database cannot be reached: the screen keeps what it shows, the status line says so
     /// until a read succeeds again.
     pub(super) fn database_down(&mut self) {

@@ -73,14 +73,14 @@ impl App {
                 {
                     self.chat.drafts_in_flight.remove(&conversation_id);
                 }
-                self.report_error(result);
+                self.report_background(result);
             }
             Written::MarkRead {
                 conversation_id,
                 result,
             } => {
                 self.list.marking_read.remove(&conversation_id);
-                self.report_error(result);
+                self.report_background(result);
             }
             Written::Moderate { moderation, result } => {
                 if let Some(asked) = self.report_value(result) {
