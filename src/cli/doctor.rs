@@ -36,7 +36,9 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
     }
     let place = store.lock().expect("store").database_at();
     out!("{}", tr.f(S::DrDatabase, &[&place]));
-    let holder = store.lock().expect("store").engine_held(now)?;
+    // The lease's times are the team's clock's.
+    let team_now = store.lock().expect("store").clock()?;
+    let holder = store.lock().expect("store").engine_held(team_now)?;
     // A holder that died is named by no one: its lease is void. One that lives is named with
     // its command (the service's `pagedesk serve`, an inbox) and since when it syncs.
     match holder.filter(|held| crate::sync::holder_alive(&held.holder, held.pid)) {
@@ -54,7 +56,10 @@ pub async fn run(config: &Config, store: &Arc<Mutex<Store>>, data_dir: &Path) ->
         None => out!("{}", tr.t(S::DrNoEngine)),
     }
     healthy &= disk(tr, data_dir);
-    let received = store.lock().expect("store").engine_receives_webhooks(now)?;
+    let received = store
+        .lock()
+        .expect("store")
+        .engine_receives_webhooks(team_now)?;
     for page in &config.pages {
         let (stored_name, spam_on, state, waiting, reduced, unsent, webhooks, gaps, kept, origin) = {
             let store = store.lock().expect("store");

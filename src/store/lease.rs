@@ -61,6 +61,22 @@ impl Store {
         Ok(lease)
     }
 
+    /// The time by the database's clock: on PostgreSQL, the server's, which every machine of
+    /// a team reads alike; on SQLite, this machine's (the only one).
+    pub fn clock(&self) -> Result<DateTime<Utc>> {
+        match self.conn.engine() {
+            db::Engine::Sqlite => Ok(Utc::now()),
+            db::Engine::Postgres => {
+                let millis: i64 = self.conn.query_row(
+                    "SELECT CAST(extract(epoch FROM clock_timestamp()) * 1000 AS BIGINT)",
+                    [],
+                    |r| r.get(0),
+                )?;
+                Ok(DateTime::from_timestamp_millis(millis).unwrap_or_else(Utc::now))
+            }
+        }
+    }
+
     /// Gives the lease up, so another process need not wait for it to expire.
     pub fn release_lease(&mut self, holder: &str) -> Result<()> {
         let tx = self.write()?;

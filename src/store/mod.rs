@@ -160,7 +160,14 @@ impl From<db::DbError> for StoreError {
 fn database_words(error: &db::DbError) -> String {
     match error {
         db::DbError::Postgres { at, why, .. } if error.unreachable() => format!(
-            "cannot reach the database (PostgreSQL at {at}): {why}; nothing was lost, try again when it is back"
+            "cannot reach the database (PostgreSQL at {at}): {why}; what was being written may have been kept or not: look before doing it again"
+        ),
+        db::DbError::Postgres {
+            at,
+            code: Some(code),
+            ..
+        } if code == "55P03" => format!(
+            "another pagedesk (perhaps on a machine that froze) kept the database (PostgreSQL at {at}) busy for too long; try again"
         ),
         db::DbError::Postgres {
             at,

@@ -553,9 +553,11 @@ impl Store {
             return Ok(hits);
         }
         // PostgreSQL: each word begins a word of the folded text (the trigram index finds the
-        // candidates), newest first, read a batch at a time until enough are found.
+        // candidates), newest first, read a batch at a time until enough are found. A word
+        // begins after anything not a letter or digit, `_` included ("SP_01"), as SQLite's
+        // index splits words.
         let conditions: Vec<String> = (1..=words.len())
-            .map(|n| format!("s.folded ~ ('\\m' || ${n})"))
+            .map(|n| format!("s.folded ~ ('(^|[^[:alnum:]])' || ${n})"))
             .collect();
         let sql = format!(
             "SELECT m.conversation_id, m.id, m.text, s.search_key FROM message_search s

@@ -6,7 +6,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -119,8 +118,6 @@ impl Engine {
     /// Takes or renews the lease.
     pub async fn hold_lease(&self) -> Result<Lease, StoreError> {
         let holder = self.instance.clone();
-        let now = Utc::now();
-        let until = now + chrono::Duration::seconds(LEASE_SECONDS);
         let receiving = self.receiving_webhooks();
         self.db(move |s| {
             let claimant = Claimant {
@@ -128,6 +125,10 @@ impl Engine {
                 pid: std::process::id(),
                 alive: &holder_alive,
             };
+            // The team's clock: a machine whose own runs ahead must not take a live lease,
+            // nor keep one for as long as its clock is ahead once it died.
+            let now = s.clock()?;
+            let until = now + chrono::Duration::seconds(LEASE_SECONDS);
             s.take_lease(&claimant, receiving, now, until)
         })
         .await

@@ -260,7 +260,7 @@ impl Engine {
             return Ok(Delivery::Restricted { until });
         }
         let claim_until = now + chrono::Duration::seconds(CLAIM_SECONDS);
-        if !self.claim(message_id, now).await? {
+        if !self.claim(message_id).await? {
             return Ok(Delivery::Pending {
                 reason: "being sent by another pagedesk".into(),
                 retry_at: claim_until,
@@ -354,8 +354,7 @@ impl Engine {
     /// Claims a reply for this process (a claim it holds already is renewed): false when
     /// another pagedesk is sending it. A claim lasts longer than any request may take, so it
     /// outlives only a process that died mid-send.
-    async fn claim(&self, message_id: i64, now: DateTime<Utc>) -> Result<bool, PageError> {
-        let claim_until = now + chrono::Duration::seconds(CLAIM_SECONDS);
+    async fn claim(&self, message_id: i64) -> Result<bool, PageError> {
         let holder = self.instance.clone();
         let claimed = self.db(move |s| {
             let claimant = Claimant {
@@ -363,6 +362,10 @@ impl Engine {
                 pid: std::process::id(),
                 alive: &super::lease::holder_alive,
             };
+            // By the team's clock, as the lease: a claim is not seen over early by a machine
+            // whose clock runs ahead.
+            let now = s.clock()?;
+            let claim_until = now + chrono::Duration::seconds(CLAIM_SECONDS);
             s.claim_reply(message_id, &claimant, now, claim_until)
         });
         Ok(claimed.await?)
@@ -459,7 +462,7 @@ impl Engine {
         self.db(move |s| s.remember_upload(&page_id, &sha256, &kept, Utc::now()))
             .await?;
         let now = Utc::now();
-        if !self.claim(reply.message_id, now).await? {
+        if !self.claim(reply.message_id).await? {
             return Ok(Err(Attempt::Settled(Delivery::Pending {
                 reason: "being sent by another pagedesk".into(),
                 retry_at: now + chrono::Duration::seconds(CLAIM_SECONDS),

@@ -623,3 +623,182 @@ async fn a_colleagues_change_is_heard_by_another_connection_at_once() {
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert_eq!(own.data_version().unwrap(), before);
 }
+
+/// The same buyers on each engine, and what staff type in the search: the same conversations
+/// found, diacritics not mattering unless typed, phone numbers however written, and what
+/// would be a pattern's characters taken as text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_finds_the_same_on_postgres_as_on_sqlite() {
+    let sqlite = TestWorld::start("").await;
+    let Some(postgres) = TestWorld::start_on_postgres("").await else {
+        return;
+    };
+    let said = [
+        ("Nguyễn Thị Lan", "Giá váy đầm hoa bao nhiêu ạ?"),
+        ("Trần Văn Minh", "Ship ra Đà Nẵng mấy ngày?"),
+        ("Lê Thu Hà", "Sdt em 0987.654.321 nha, áo size (L) 50% off?"),
+        ("Phạm Quốc Bảo", "đá bóng giày size 42"),
+        ("Vũ Minh Anh", "mã SP_01 và ao_khoac_den còn không"),
+    ];
+    let mut found = Vec::new();
+    for world in [&sqlite, &postgres] {
+        let mut names = std::collections::HashMap::new();
+        for (name, text) in said {
+            let id = world.buyer_writes(0, name, text, "inbox", 60).await;
+            names.insert(id, name);
+        }
+        world.sync().await;
+        let store = world.store();
+        let hits = |typed: &str| -> Vec<&str> {
+            let mut who: Vec<&str> = store
+                .search(typed, 50)
+                .unwrap_or_else(|e| panic!("{typed}: {e}"))
+                .into_iter()
+                .map(|hit| names[hit.conversation_id.as_str()])
+                .collect();
+            who.sort();
+            who.dedup();
+            who
+        };
+        let typed = [
+            "gia",
+            "dam",
+            "đầm",
+            "da nang",
+            "Đà",
+            "đá",
+            "0987654321",
+            "+84 987 654 321",
+            "size",
+            "(L)",
+            "50%",
+            ".*",
+            "lan",
+            "nguyen thi",
+            "[",
+            "\\",
+            "'",
+            "$1",
+            ":me",
+            "SP_01",
+            "01",
+            "sp 01",
+            "khoac",
+            "den",
+        ];
+        found.push(typed.map(|t| (t, hits(t))));
+    }
+    assert_eq!(found[0], found[1], "SQLite's hits, then PostgreSQL's");
+    let on_postgres: std::collections::HashMap<_, _> = found[1].iter().cloned().collect();
+    assert_eq!(on_postgres["dam"], ["Nguyễn Thị Lan"]);
+    assert_eq!(on_postgres["0987654321"], ["Lê Thu Hà"]);
+    assert_eq!(on_postgres["khoac"], ["Vũ Minh Anh"]);
+}
+
+/// A pagedesk frozen while it holds the writers' turn (SIGSTOP, a suspended laptop, a network
+/// cut without a reset): the others read at once, and write once the server ended its
+/// transaction (10 s idle), not whenever it wakes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_machine_frozen_mid_transaction_holds_the_team_up_for_seconds_only() {
+    let Some(world) = TestWorld::start_on_postgres("").await else {
+        return;
+    };
+    let lan = world
+        .buyer_writes(0, "Nguyễn Thị Lan", "Váy còn không?", "inbox", 60)
+        .await;
+    world.sync().await;
+    // Its turn taken as every pagedesk's write takes it, then nothing more.
+    let frozen = common::postgres::client(world.database_url.as_deref().unwrap()).await;
+    frozen
+        .batch_execute(&format!(
+            "BEGIN; SELECT pg_advisory_xact_lock({})",
+            0x7061_6765_6465_736b_i64
+        ))
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let read = world.pagedesk(&["conversations"]).await;
+    assert_eq!(read.code, 0, "{}", read.stderr);
+    assert!(started.elapsed().as_secs() < 5, "reads wait for no writer");
+    let labelled = world.pagedesk(&["label", &lan, "add", "đã chốt"]).await;
+    assert_eq!(labelled.code, 0, "{}", labelled.stderr);
+    assert!(
+        started.elapsed().as_secs() < 20,
+        "written once the frozen transaction was ended: {:?}",
+        started.elapsed()
+    );
+    assert!(
+        frozen.batch_execute("SELECT 1").await.is_err(),
+        "its session was ended"
+    );
+}
+
+/// A machine whose clock runs ten minutes ahead (libfaketime, where it is installed): it does
+/// not take a live machine's lease, and once the live one is killed it takes over within the
+/// lease's seconds by the database's clock, not the ten minutes its own would say.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_machine_whose_clock_runs_ahead_takes_no_live_lease_and_leaves_none_for_minutes() {
+    let Some(faketime) = libfaketime() else {
+        eprintln!("libfaketime not found: the test of a clock running ahead is skipped");
+        return;
+    };
+    let Some(world) = TestWorld::start_on_postgres("interval = \"1s\"").await else {
+        return;
+    };
+    let mut honest = world.command(&["sync"]);
+    honest.env("PAGEDESK_MACHINE", "shop-a");
+    let mut honest = Service::spawn(honest);
+    wait_for("shop-a to lead", || honest.leads()).await;
+    // Preloaded into pagedesk itself (the `faketime` command would stand between it and a kill).
+    let mut ahead = tokio::process::Command::new(env!("CARGO_BIN_EXE_pagedesk"));
+    ahead
+        .arg("--config")
+        .arg(&world.config_path)
+        .arg("--data-dir")
+        .arg(world.dir.path().join("ahead"))
+        .arg("sync")
+        .envs(world.database_env())
+        .env("PAGEDESK_MACHINE", "shop-b")
+        .env("LD_PRELOAD", faketime)
+        .env("FAKETIME", "+10m")
+        .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
+        .env_remove("PAGEDESK_CONFIG")
+        .env_remove("PAGEDESK_DATA_DIR");
+    let mut ahead = Service::spawn(ahead);
+    wait_for("shop-b to stand by", || ahead.said("standing by")).await;
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert!(
+        honest.leads() && !ahead.leads(),
+        "{}",
+        ahead.output.lock().unwrap()
+    );
+    // The machine ahead leads, then dies: the honest one leads again within seconds.
+    honest.child.start_kill().unwrap();
+    honest.child.wait().await.unwrap();
+    wait_for("shop-b to lead", || ahead.leads()).await;
+    let mut again = world.command(&["sync"]);
+    again.env("PAGEDESK_MACHINE", "shop-a");
+    let again = Service::spawn(again);
+    wait_for("shop-a to stand by", || again.said("standing by")).await;
+    ahead.child.start_kill().unwrap();
+    ahead.child.wait().await.unwrap();
+    let killed = std::time::Instant::now();
+    wait_for("shop-a to lead once shop-b's lease ran out", || {
+        again.leads()
+    })
+    .await;
+    assert!(killed.elapsed().as_secs() < 15, "{:?}", killed.elapsed());
+    ahead.child.kill().await.ok();
+    again.stops_cleanly(&world, libc::SIGTERM).await;
+}
+
+/// Debian's libfaketime (package `faketime`), if installed.
+fn libfaketime() -> Option<std::path::PathBuf> {
+    [
+        "/usr/lib/x86_64-linux-gnu/faketime",
+        "/usr/lib/aarch64-linux-gnu/faketime",
+    ]
+    .iter()
+    .map(|dir| std::path::Path::new(dir).join("libfaketime.so.1"))
+    .find(|lib| lib.is_file())
+}

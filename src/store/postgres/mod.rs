@@ -15,6 +15,12 @@ use std::time::Duration;
 
 use tokio_postgres::config::SslMode;
 
+/// Every session's settings. A transaction left waiting mid-way (its pagedesk frozen: SIGSTOP, a
+/// suspended machine, a network cut without a reset) is ended by the server within 10 s, so
+/// that the writers' turn passes on; a writer waits at most 20 s for its turn, then says the
+/// database was kept busy, as SQLite's busy timeout does.
+const SESSION: &str = "-c idle_in_transaction_session_timeout=10s -c lock_timeout=20s";
+
 /// How long pagedesk waits for PostgreSQL to answer a connection.
 const CONNECT_WITHIN: Duration = Duration::from_secs(10);
 
@@ -206,7 +212,8 @@ impl Target {
             .dbname(&database)
             .ssl_mode(ssl_mode)
             .connect_timeout(CONNECT_WITHIN)
-            .application_name("pagedesk");
+            .application_name("pagedesk")
+            .options(SESSION);
         let password = env("PGPASSWORD").or_else(|| {
             let file = env("PGPASSFILE").map(PathBuf::from).or_else(|| {
                 directories::BaseDirs::new().map(|dirs| dirs.home_dir().join(".pgpass"))

@@ -8,7 +8,7 @@
 //! folded text under a trigram index.
 
 use super::PgError;
-use crate::store::db::Conn;
+use crate::store::db::{Conn, Optional};
 
 /// The migrations, in order; the schema's version is how many ran (`pagedesk_schema`).
 pub const MIGRATIONS: &[&str] = &[
@@ -406,6 +406,17 @@ pub const POSTGRES_ONLY: &[(&str, &str)] = &[("order_events", "seq"), ("webhook_
 /// database, migrated in one that is older, refused in one newer or another program's. Two
 /// pagedesks doing it at once take turns.
 pub fn prepare(conn: &mut Conn, at: &str) -> Result<i64, PgError> {
+    let known = MIGRATIONS.len() as i64;
+    // A database already at this schema is opened with a read: a writer held up (a machine
+    // frozen mid-transaction) must not keep the inboxes from opening.
+    let current: Option<i64> = conn
+        .query_row("SELECT version FROM pagedesk_schema", [], |r| r.get(0))
+        .optional()
+        // No such table yet: made below, as a writer.
+        .unwrap_or(None);
+    if current == Some(known) {
+        return Ok(known);
+    }
     // As a writer: every other writer waits until the schema is this pagedesk's.
     let tx = conn.write()?;
     let kept: bool = tx.query_row(
@@ -428,7 +439,6 @@ pub fn prepare(conn: &mut Conn, at: &str) -> Result<i64, PgError> {
         )?;
     }
     let found: i64 = tx.query_row("SELECT version FROM pagedesk_schema", [], |r| r.get(0))?;
-    let known = MIGRATIONS.len() as i64;
     if found > known {
         return Err(PgError::TooNew {
             at: at.to_owned(),
