@@ -525,9 +525,13 @@ impl App {
 
     fn load_pages(&mut self) {
         // The pages as they were shown stay when they cannot be read.
-        let pages = self.store.pages();
-        let Some(stored) = self.report_value(pages) else {
-            return;
+        let stored = match self.store.pages() {
+            Ok(stored) => stored,
+            Err(error) if error.unreachable() => return self.database_down(),
+            Err(error) => {
+                self.report_error(Err(error));
+                return;
+            }
         };
         let unread: HashMap<PageId, usize> = self
             .store
