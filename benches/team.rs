@@ -137,18 +137,14 @@ fn first_sync(rt: &tokio::runtime::Runtime, kept: &Kept) -> (Arc<Shop>, Duration
     (Arc::new(shop), started.elapsed())
 }
 
-/// Keys pressed (and drawn) in one inbox while the engine stores a first sync of 10,000
-/// conversations, with `others` more inboxes open on the same store, each looking for changes
-/// every 200 ms and reading again what it shows when there are: the keys' p50 and p99.
-fn keys_while_ingesting(
-    rt: &tokio::runtime::Runtime,
-    kept: &Kept,
+/// `others` inboxes open on `shop`, each as an open inbox does: looking for changes every
+/// 200 ms and reading again what it shows when there are; until `stop`.
+fn open_inboxes(
+    shop: &Arc<Shop>,
     others: usize,
-) -> (Duration, Duration, usize) {
-    let shop = Arc::new(Shop::new(rt, kept.clone()));
-    let engine = shop.engine();
-    let stop = Arc::new(AtomicBool::new(false));
-    let colleagues: Vec<_> = (0..others)
+    stop: &Arc<AtomicBool>,
+) -> Vec<std::thread::JoinHandle<()>> {
+    (0..others)
         .map(|_| {
             let (shop, stop) = (shop.clone(), stop.clone());
             std::thread::spawn(move || {
@@ -159,27 +155,16 @@ fn keys_while_ingesting(
                 }
             })
         })
-        .collect();
+        .collect()
+}
+
+/// `keys` pressed in turn (each with its draw, and the inbox's look for changes every
+/// 200 ms) in an inbox of `shop` until `done`: each key's time, as p50, p99 and how many.
+fn press(shop: &Shop, keys: &[KeyCode], done: impl Fn() -> bool) -> (Duration, Duration, usize) {
     let mut app = shop.inbox();
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    let keys = [
-        KeyCode::Char('j'),
-        KeyCode::Char('j'),
-        KeyCode::Char('k'),
-        KeyCode::Enter,
-        KeyCode::Char('D'),
-        KeyCode::Char('ạ'),
-        KeyCode::Esc,
-        KeyCode::Char('j'),
-    ];
-    let sync = rt.spawn({
-        let engine = engine.clone();
-        async move { engine.cycle(Trigger::Person).await }
-    });
-    let mut per_key = Vec::new();
-    let mut last_look = Instant::now();
-    let mut round = 0;
-    while !sync.is_finished() {
+    let (mut per_key, mut last_look, mut round) = (Vec::new(), Instant::now(), 0);
+    while !done() {
         let started = Instant::now();
         app.on_key(KeyEvent::new(keys[round % keys.len()], KeyModifiers::NONE));
         app.apply_writes();
@@ -192,12 +177,6 @@ fn keys_while_ingesting(
         round += 1;
         std::thread::sleep(Duration::from_millis(5));
     }
-    let outcome = rt.block_on(sync).unwrap();
-    assert!(outcome[0].result.is_ok(), "{:?}", outcome[0].result);
-    stop.store(true, Ordering::Relaxed);
-    for colleague in colleagues {
-        colleague.join().unwrap();
-    }
     let count = per_key.len();
     (
         percentile(&mut per_key, 0.5),
@@ -206,24 +185,43 @@ fn keys_while_ingesting(
     )
 }
 
-/// Keys pressed (and drawn) in one inbox on a synced shop of 10,000 conversations in a day's
-/// work: a colleague marks a conversation done or not every 500 ms, and `others` more inboxes
-/// are open, each looking for changes every 200 ms and reading again what it shows: the keys'
-/// p50 and p99 over 5 s.
+/// Keys pressed in one inbox while the engine stores a first sync of 10,000 conversations,
+/// `others` more inboxes open: moving, opening (a read mark), typing (a draft), leaving.
+fn keys_while_ingesting(
+    rt: &tokio::runtime::Runtime,
+    kept: &Kept,
+    others: usize,
+) -> (Duration, Duration, usize) {
+    let shop = Arc::new(Shop::new(rt, kept.clone()));
+    let engine = shop.engine();
+    let stop = Arc::new(AtomicBool::new(false));
+    let inboxes = open_inboxes(&shop, others, &stop);
+    let keys = [
+        KeyCode::Char('j'),
+        KeyCode::Char('j'),
+        KeyCode::Char('k'),
+        KeyCode::Enter,
+        KeyCode::Char('D'),
+        KeyCode::Char('ạ'),
+        KeyCode::Esc,
+        KeyCode::Char('j'),
+    ];
+    let sync = rt.spawn(async move { engine.cycle(Trigger::Person).await });
+    let pressed = press(&shop, &keys, || sync.is_finished());
+    let outcome = rt.block_on(sync).unwrap();
+    assert!(outcome[0].result.is_ok(), "{:?}", outcome[0].result);
+    stop.store(true, Ordering::Relaxed);
+    for inbox in inboxes {
+        inbox.join().unwrap();
+    }
+    pressed
+}
+
+/// Keys pressed in one inbox on a synced shop of 10,000 conversations in a day's work: a
+/// colleague marks a conversation done or not every 500 ms, `others` more inboxes open; 5 s.
 fn keys_in_a_days_work(shop: &Arc<Shop>, others: usize) -> (Duration, Duration, usize) {
     let stop = Arc::new(AtomicBool::new(false));
-    let mut busy: Vec<_> = (0..others)
-        .map(|_| {
-            let (shop, stop) = (shop.clone(), stop.clone());
-            std::thread::spawn(move || {
-                let mut inbox = shop.inbox();
-                while !stop.load(Ordering::Relaxed) {
-                    inbox.poll_database();
-                    std::thread::sleep(Duration::from_millis(200));
-                }
-            })
-        })
-        .collect();
+    let mut busy = open_inboxes(shop, others, &stop);
     busy.push({
         let (shop, stop) = (shop.clone(), stop.clone());
         std::thread::spawn(move || {
@@ -247,8 +245,6 @@ fn keys_in_a_days_work(shop: &Arc<Shop>, others: usize) -> (Duration, Duration, 
             }
         })
     });
-    let mut app = shop.inbox();
-    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
     let keys = [
         KeyCode::Char('j'),
         KeyCode::Char('j'),
@@ -256,31 +252,13 @@ fn keys_in_a_days_work(shop: &Arc<Shop>, others: usize) -> (Duration, Duration, 
         KeyCode::Enter,
         KeyCode::Esc,
     ];
-    let (mut per_key, mut last_look, mut round) = (Vec::new(), Instant::now(), 0);
     let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(5) {
-        let key = Instant::now();
-        app.on_key(KeyEvent::new(keys[round % keys.len()], KeyModifiers::NONE));
-        app.apply_writes();
-        if last_look.elapsed() >= Duration::from_millis(200) {
-            app.poll_database();
-            last_look = Instant::now();
-        }
-        terminal.draw(|f| draw_at(f, &app, clock())).unwrap();
-        per_key.push(key.elapsed());
-        round += 1;
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let pressed = press(shop, &keys, || started.elapsed() >= Duration::from_secs(5));
     stop.store(true, Ordering::Relaxed);
     for thread in busy {
         thread.join().unwrap();
     }
-    let count = per_key.len();
-    (
-        percentile(&mut per_key, 0.5),
-        percentile(&mut per_key, 0.99),
-        count,
-    )
+    pressed
 }
 
 /// How long a colleague's change (a conversation marked done in one inbox's store) takes to be

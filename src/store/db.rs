@@ -343,13 +343,6 @@ impl Conn {
         }
     }
 
-    pub fn as_sqlite_mut(&mut self) -> Option<&mut rusqlite::Connection> {
-        match &mut self.inner {
-            Inner::Sqlite(conn) => Some(conn),
-            Inner::Postgres(_) => None,
-        }
-    }
-
     /// Where the database is, for messages: a file's path, or `user@host:port/database`.
     pub fn at(&self) -> String {
         match &self.inner {
@@ -360,7 +353,7 @@ impl Conn {
 
     pub fn prepare_cached(&self, sql: &str) -> Result<Stmt<'_>> {
         match &self.inner {
-            Inner::Sqlite(conn) => Ok(Stmt(Prepared::Sqlite(conn.prepare_cached(sql)?, conn))),
+            Inner::Sqlite(conn) => Ok(Stmt(Prepared::Sqlite(conn.prepare_cached(sql)?))),
             Inner::Postgres(pg) => pg.prepare(sql, true),
         }
     }
@@ -368,7 +361,7 @@ impl Conn {
     /// A statement used once (SQL made at run time): not kept.
     pub fn prepare(&self, sql: &str) -> Result<Stmt<'_>> {
         match &self.inner {
-            Inner::Sqlite(conn) => Ok(Stmt(Prepared::SqliteOnce(conn.prepare(sql)?, conn))),
+            Inner::Sqlite(conn) => Ok(Stmt(Prepared::SqliteOnce(conn.prepare(sql)?))),
             Inner::Postgres(pg) => pg.prepare(sql, false),
         }
     }
@@ -817,16 +810,16 @@ fn postgres_words(sql: &str) -> (String, Vec<String>) {
 pub struct Stmt<'c>(Prepared<'c>);
 
 enum Prepared<'c> {
-    Sqlite(rusqlite::CachedStatement<'c>, &'c rusqlite::Connection),
-    SqliteOnce(rusqlite::Statement<'c>, &'c rusqlite::Connection),
+    Sqlite(rusqlite::CachedStatement<'c>),
+    SqliteOnce(rusqlite::Statement<'c>),
     Postgres { pg: &'c Pg, translated: Translated },
 }
 
 impl<'c> Stmt<'c> {
     fn sqlite(&mut self) -> Option<&mut rusqlite::Statement<'c>> {
         match &mut self.0 {
-            Prepared::Sqlite(stmt, _) => Some(stmt),
-            Prepared::SqliteOnce(stmt, _) => Some(stmt),
+            Prepared::Sqlite(stmt) => Some(stmt),
+            Prepared::SqliteOnce(stmt) => Some(stmt),
             Prepared::Postgres { .. } => None,
         }
     }
@@ -850,8 +843,8 @@ impl<'c> Stmt<'c> {
     pub fn query<P: Params>(&mut self, params: P) -> Result<Rows<'_>> {
         let bound = params.bind()?;
         let stmt: &mut rusqlite::Statement<'_> = match &mut self.0 {
-            Prepared::Sqlite(stmt, _) => stmt,
-            Prepared::SqliteOnce(stmt, _) => stmt,
+            Prepared::Sqlite(stmt) => stmt,
+            Prepared::SqliteOnce(stmt) => stmt,
             Prepared::Postgres { pg, translated } => return pg.rows(translated, bound),
         };
         let names: Vec<String> = stmt.column_names().iter().map(|n| n.to_string()).collect();
@@ -895,19 +888,6 @@ impl<'c> Stmt<'c> {
 
     pub fn exists<P: Params>(&mut self, params: P) -> Result<bool> {
         Ok(self.query(params)?.next()?.is_some())
-    }
-
-    /// Runs an insert; the row it made.
-    pub fn insert<P: Params>(&mut self, params: P) -> Result<i64> {
-        self.execute(params)?;
-        match &self.0 {
-            Prepared::Sqlite(_, conn) | Prepared::SqliteOnce(_, conn) => {
-                Ok(conn.last_insert_rowid())
-            }
-            Prepared::Postgres { pg, .. } => {
-                pg.call(|c| c.query_one("SELECT lastval()", &[]).map(|r| r.get(0)))
-            }
-        }
     }
 }
 

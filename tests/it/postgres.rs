@@ -456,13 +456,9 @@ const NO_PID_HERE: u32 = 4_194_400;
 async fn a_holder_on_another_machine_is_waited_out_never_judged_by_this_machines_pids() {
     use chrono::{Duration, Utc};
     use pagedesk::store::{Claimant, Lease};
-    let Some(world) = TestWorld::start_on_postgres("").await else {
+    let Some((world, lan)) = TestWorld::with_a_buyer_on_postgres("").await else {
         return;
     };
-    let lan = world
-        .buyer_writes(0, "Nguyễn Thị Lan", "Váy còn không?", "inbox", 60)
-        .await;
-    world.sync().await;
     let mut store = world.store();
     let now = Utc::now();
     // Shop A's pagedesk runs on another machine: its pid is no process here.
@@ -579,13 +575,9 @@ async fn wait_for(what: &str, done: impl Fn() -> bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_colleagues_change_is_heard_by_another_connection_at_once() {
-    let Some(world) = TestWorld::start_on_postgres("").await else {
+    let Some((world, lan)) = TestWorld::with_a_buyer_on_postgres("").await else {
         return;
     };
-    let lan = world
-        .buyer_writes(0, "Nguyễn Thị Lan", "Váy còn không?", "inbox", 60)
-        .await;
-    world.sync().await;
     let mut colleague = world.store().as_staff("Hà");
     let inbox = world.store();
     let mut heard = inbox.changes_heard().expect("PostgreSQL says its changes");
@@ -700,13 +692,9 @@ async fn search_finds_the_same_on_postgres_as_on_sqlite() {
 /// transaction (10 s idle), not whenever it wakes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_machine_frozen_mid_transaction_holds_the_team_up_for_seconds_only() {
-    let Some(world) = TestWorld::start_on_postgres("").await else {
+    let Some((world, lan)) = TestWorld::with_a_buyer_on_postgres("").await else {
         return;
     };
-    let lan = world
-        .buyer_writes(0, "Nguyễn Thị Lan", "Váy còn không?", "inbox", 60)
-        .await;
-    world.sync().await;
     // Its turn taken as every pagedesk's write takes it, then nothing more.
     let frozen = common::postgres::client(world.database_url.as_deref().unwrap()).await;
     frozen

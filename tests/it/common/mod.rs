@@ -375,11 +375,25 @@ impl TestWorld {
     /// A world whose page 0 has one conversation, synced: Nguyễn Thị Lan wrote a minute ago.
     pub async fn with_a_buyer(sync_settings: &str) -> (TestWorld, String) {
         let world = TestWorld::start(sync_settings).await;
-        let id = world
+        let id = world.a_buyer_synced().await;
+        (world, id)
+    }
+
+    /// As [`TestWorld::with_a_buyer`], the world's data on the tests' PostgreSQL; `None` (said
+    /// once) when there is none.
+    pub async fn with_a_buyer_on_postgres(sync_settings: &str) -> Option<(TestWorld, String)> {
+        let world = TestWorld::start_on_postgres(sync_settings).await?;
+        let id = world.a_buyer_synced().await;
+        Some((world, id))
+    }
+
+    /// Lan writes to the first page, and a sync stores it: her conversation.
+    async fn a_buyer_synced(&self) -> String {
+        let id = self
             .buyer_writes(0, "Nguyễn Thị Lan", "Chốt đơn nhé", "inbox", 60)
             .await;
-        world.sync().await;
-        (world, id)
+        self.sync().await;
+        id
     }
 
     pub async fn clear_faults(&self) {
