@@ -175,6 +175,10 @@ strings! {
     CliUnreadFlag => "{} new", "{} mới";
     CliSent => "Sent ({}).", "Đã gửi ({}).";
     CliNotSentYet => "Not sent yet: {}. The reply is kept and `pagedesk sync` will deliver it.", "Chưa gửi được: {}. Tin được giữ lại và `pagedesk sync` sẽ gửi.";
+    CliNoDatabase => "cannot reach the database ({})", "không kết nối được cơ sở dữ liệu ({})";
+    CliReplyNotStored => "Not stored, so nothing will be sent: {}. Send it again once the database is back.", "Chưa lưu được nên sẽ không gửi gì: {}. Khi kết nối lại được cơ sở dữ liệu, hãy gửi lại.";
+    CliReplyMaybeStored => "Cannot tell whether the reply was stored: {}. Once the database is back, look with `pagedesk messages {}` before sending it again: a stored reply is sent once by `pagedesk sync`.", "Không biết câu trả lời đã được lưu hay chưa: {}. Khi kết nối lại được, hãy xem bằng `pagedesk messages {}` trước khi gửi lại: tin đã lưu sẽ được `pagedesk sync` gửi đúng một lần.";
+    CliReplyStoredCutOff => "The reply is stored, but sending it was cut off: {}. Do not send it again: `pagedesk sync` (or the running service) sends it once, after looking whether Facebook has it already; `pagedesk messages {}` shows it.", "Câu trả lời đã được lưu nhưng việc gửi bị gián đoạn: {}. Đừng gửi lại: `pagedesk sync` (hoặc dịch vụ đang chạy) sẽ gửi đúng một lần, sau khi xem Facebook đã nhận chưa; xem bằng `pagedesk messages {}`.";
     CliFileRefused => "Not attached: {}.", "Không đính kèm: {}.";
     CliSendingRestricted => "Facebook has restricted the page from sending messages for a while; the reply waits until {}", "Facebook đang tạm hạn chế trang gửi tin nhắn; tin trả lời chờ đến {}";
     CliRefused => "Not sent, and nothing stored: {}.", "Chưa gửi, và không lưu gì: {}.";

@@ -26,7 +26,7 @@ use crate::model::{
 };
 use crate::store::private::LOG_FILE;
 use crate::store::{Lease, ListQuery, Store, StoreError};
-use crate::sync::{Delivery, Engine, EngineCommand, PageOutcome, SyncEvent, Trigger};
+use crate::sync::{Delivery, Engine, EngineCommand, PageError, PageOutcome, SyncEvent, Trigger};
 use crate::text::fit;
 pub use orders::CSV_COLUMNS as ORDER_CSV_COLUMNS;
 use output::local_time;
@@ -1110,6 +1110,9 @@ fn messages(
     Ok(ExitCode::SUCCESS)
 }
 
+/// How long `pagedesk reply` keeps asking whether a reply whose storing was cut off is stored.
+const STORED_ASKED_SECONDS: u32 = 5;
+
 /// A reply as `pagedesk reply` is given it.
 struct Reply<'a> {
     conversation_id: &'a ConversationId,
@@ -1192,23 +1195,68 @@ async fn reply(
     if text.trim().is_empty() && files.is_empty() && refused {
         return Ok(ExitCode::FAILURE);
     }
+    let now = Utc::now();
     let stored = match privately {
         true => writes
-            .enqueue_private_reply(conversation_id, &text, Utc::now())
+            .enqueue_private_reply(conversation_id, &text, now)
             .map(|id| vec![id]),
-        false => writes.enqueue_reply_with_files(conversation_id, &text, &files, Utc::now()),
+        false => writes.enqueue_reply_with_files(conversation_id, &text, &files, now),
     };
+    let database_at = writes.database_at();
+    let no_database = || tr.f(S::CliNoDatabase, &[&database_at]);
     let message_ids = match stored {
         Ok(ids) => ids,
         Err(StoreError::CommentReply(refusal)) => {
             eprintln!("{}", tr.f(S::CliRefused, &[&tr.comment_refusal(refusal)]));
             return Ok(ExitCode::FAILURE);
         }
+        // The connection went while the reply was being stored, perhaps after its commit went
+        // through: the database is asked again, so that the person knows whether to send it
+        // again (a reply stored twice is sent twice).
+        Err(error) if error.unreachable() => {
+            let mut asked = writes.reply_stored_at(conversation_id, &text, now);
+            // A blip passes in seconds: asked for a while before "cannot tell".
+            for _ in 0..STORED_ASKED_SECONDS {
+                if asked.is_ok() {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                asked = writes.reply_stored_at(conversation_id, &text, now);
+            }
+            match asked {
+                Ok(ids) if !ids.is_empty() => ids,
+                Ok(_) => {
+                    eprintln!("{}", tr.f(S::CliReplyNotStored, &[&no_database()]));
+                    return Ok(ExitCode::FAILURE);
+                }
+                Err(_) => {
+                    let said = tr.f(S::CliReplyMaybeStored, &[&no_database(), conversation_id]);
+                    eprintln!("{said}");
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+        }
         Err(error) => return Err(error.into()),
     };
     for message_id in message_ids {
         // The parts go in order: one not sent holds back those after it (kept in the outbox).
-        let sent = match engine.deliver(message_id).await? {
+        let delivery = match engine.deliver(message_id).await {
+            Ok(delivery) => delivery,
+            // Stored, so never "failed": sending it again would send it twice. The engine's
+            // next attempt looks on Facebook first when this one may have reached it.
+            Err(error) => {
+                let why = match &error {
+                    PageError::Store(error) if error.unreachable() => no_database(),
+                    error => error.to_string(),
+                };
+                eprintln!(
+                    "{}",
+                    tr.f(S::CliReplyStoredCutOff, &[&why, conversation_id])
+                );
+                return Ok(ExitCode::FAILURE);
+            }
+        };
+        let sent = match delivery {
             Delivery::Sent(id) => {
                 out!("{}", tr.f(S::CliSent, &[&id]));
                 true

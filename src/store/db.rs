@@ -254,7 +254,10 @@ enum Inner {
 }
 
 /// A PostgreSQL connection, with its statements prepared once each. A connection lost (the
-/// server restarted, the network down) is made again at the next call outside a transaction.
+/// server restarted, the network down) is made again at the next call outside a transaction;
+/// a call that found it lost is made again on the new one when that cannot do anything twice
+/// (a read, a statement prepared, a transaction begun), so that the first action after an
+/// outage does not fail for the outage before it.
 struct Pg {
     target: super::postgres::Target,
     /// A transaction is open: a lost connection took it with it, and is not made again
@@ -277,6 +280,17 @@ struct Pg {
 struct Translated {
     statement: postgres::Statement,
     names: Vec<String>,
+    /// Its text, to prepare it again on a new connection.
+    text: String,
+}
+
+impl Translated {
+    /// Only reads: run again on a new connection, it changes nothing twice.
+    fn reads_only(&self) -> bool {
+        let text = self.text.trim_start();
+        text.get(..6)
+            .is_some_and(|first| first.eq_ignore_ascii_case("SELECT"))
+    }
 }
 
 /// The lock every writer on PostgreSQL takes first (`'pagedesk writer'` hashed, a constant so
@@ -398,9 +412,8 @@ impl Conn {
         match &self.inner {
             Inner::Sqlite(conn) => conn.execute_batch("BEGIN IMMEDIATE")?,
             Inner::Postgres(pg) => {
-                pg.batch(&format!(
-                    "BEGIN; SELECT pg_advisory_xact_lock({WRITER_LOCK})"
-                ))?;
+                let begin = format!("BEGIN; SELECT pg_advisory_xact_lock({WRITER_LOCK})");
+                pg.call_again_if_lost(|c| c.batch_execute(&begin))?;
                 pg.in_transaction.set(true);
             }
         }
@@ -460,6 +473,26 @@ impl Pg {
         blocking(|| f(client)).map_err(|e| self.failed(&e))
     }
 
+    /// A call that does nothing twice: when it found the connection lost (outside a
+    /// transaction), made again at once on a new one.
+    fn call_again_if_lost<T: Send>(
+        &self,
+        f: impl Fn(&mut postgres::Client) -> std::result::Result<T, postgres::Error> + Send + Sync,
+    ) -> Result<T> {
+        match self.call(&f) {
+            Err(error) if self.lost_outside_transaction(&error) => self.call(&f),
+            done => done,
+        }
+    }
+
+    /// The call failed because the connection is gone, not for what it asked, and no
+    /// transaction went with it.
+    fn lost_outside_transaction(&self, error: &DbError) -> bool {
+        error.unreachable()
+            && !self.in_transaction.get()
+            && self.client.borrow().as_ref().is_some_and(|c| c.is_closed())
+    }
+
     /// This connection's server process: its own notifications are not news to it.
     fn learn_backend(&self) -> Result<()> {
         let pid = self.call(|c| c.query_one("SELECT pg_backend_pid()", &[]))?;
@@ -506,8 +539,12 @@ impl Pg {
             }));
         }
         let (text, names) = postgres_words(sql);
-        let statement = self.call(|c| c.prepare(&text))?;
-        let translated = Translated { statement, names };
+        let statement = self.call_again_if_lost(|c| c.prepare(&text))?;
+        let translated = Translated {
+            statement,
+            names,
+            text,
+        };
         if keep {
             let mut prepared = self.prepared.borrow_mut();
             // As many as SQLite keeps (a list's window is SQL of its own per offset): past
@@ -541,7 +578,15 @@ impl Pg {
 
     fn query(&self, translated: &Translated, bound: Bound) -> Result<Vec<postgres::Row>> {
         let cells = Self::values(translated, bound)?;
-        self.call(|c| c.query(&translated.statement, &as_params(&cells)))
+        let params = as_params(&cells);
+        match self.call(|c| c.query(&translated.statement, &params)) {
+            // Prepared on the lost connection: prepared again on the new one.
+            Err(error) if translated.reads_only() && self.lost_outside_transaction(&error) => {
+                let statement = self.call(|c| c.prepare(&translated.text))?;
+                self.call(|c| c.query(&statement, &params))
+            }
+            read => read,
+        }
     }
 
     /// A statement's rows, read whole, as SQLite's values.

@@ -322,6 +322,34 @@ impl Store {
         Ok(ids)
     }
 
+    /// The parts of a reply this staff member stored in a conversation at `now` and the outbox
+    /// still holds, in order: how a writer whose connection went while the reply was being
+    /// stored learns whether it was (a commit cut off may have gone through or not). Asked in
+    /// the writers' turn: a commit the server is still carrying out for the lost connection
+    /// holds that turn, so the answer comes after it, never before.
+    pub fn reply_stored_at(
+        &mut self,
+        conversation_id: &ConversationId,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<i64>> {
+        let sent_by = self.staff.clone();
+        let sent_by = Some(sent_by.as_str()).filter(|s| !s.is_empty());
+        let tx = self.write()?;
+        let mut stmt = tx.prepare(
+            "SELECT m.id FROM messages m JOIN outbox o ON o.message_id = m.id
+             WHERE m.conversation_id = ?1 AND m.direction = 'out' AND m.created_time = ?2
+               AND m.sent_by IS NOT DISTINCT FROM ?3 AND (m.text = ?4 OR m.text = '')
+             ORDER BY m.id",
+        )?;
+        let rows = stmt.query_map(
+            params![conversation_id, now.timestamp(), sent_by, text],
+            |r| r.get(0),
+        )?;
+        let ids = rows.collect::<db::Result<_>>()?;
+        Ok(ids)
+    }
+
     fn queued_replies(&self, condition: &str, value: i64) -> Result<Vec<QueuedReply>> {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT o.message_id, m.conversation_id, o.page_id, o.recipient_id, m.text, o.attempts,

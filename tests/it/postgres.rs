@@ -721,6 +721,196 @@ async fn a_machine_frozen_mid_transaction_holds_the_team_up_for_seconds_only() {
     );
 }
 
+/// The first read and the first write after an outage, on a connection the outage broke, are
+/// made again on a new one: the first action after the database is back does not fail for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_read_and_write_after_an_outage_go_through_on_a_new_connection() {
+    let Some((mut world, lan)) = TestWorld::with_a_buyer_on_postgres("").await else {
+        return;
+    };
+    let Some(link) = common::postgres::Link::to_own_server() else {
+        return;
+    };
+    world.database_url = world.database_url.as_deref().map(|url| link.url(url));
+    let lan = pagedesk::model::ConversationId::from(lan.as_str());
+    let mut store = world.store();
+    assert!(store.conversation(&lan).unwrap().is_some());
+    link.cut();
+    link.mend();
+    assert!(
+        store.conversation(&lan).unwrap().is_some(),
+        "a statement prepared on the lost connection, read again"
+    );
+    link.cut();
+    link.mend();
+    assert!(store.mark_done(&lan, true, chrono::Utc::now()).unwrap());
+}
+
+/// `pagedesk reply` through a link to the tests' server, with each reply's commit held by
+/// the server for 3 s (a deferred trigger): the link can be cut while the commit is under way.
+async fn a_reply_committing_slowly() -> Option<(TestWorld, String, common::postgres::Link)> {
+    let (mut world, lan) = TestWorld::with_a_buyer_on_postgres("interval = \"1h\"").await?;
+    let link = common::postgres::Link::to_own_server()?;
+    let url = world.database_url.clone().unwrap();
+    common::postgres::client(&url)
+        .await
+        .batch_execute(
+            "CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS
+                 $$ BEGIN PERFORM pg_sleep(3); RETURN NULL; END $$;
+             CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON outbox
+                 DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit();",
+        )
+        .await
+        .unwrap();
+    world.database_url = Some(link.url(&url));
+    Some((world, lan, link))
+}
+
+/// Waits until the server is carrying out a reply's commit (the trigger's sleep), or (`false`)
+/// has finished it.
+async fn committing(world: &TestWorld, under_way: bool) {
+    let watcher = common::postgres::client(world.database_url.as_deref().unwrap()).await;
+    for _ in 0..200 {
+        let sleeping: i64 = watcher
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE wait_event = 'PgSleep' AND datname = current_database()",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if (sleeping > 0) == under_way {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the reply's commit under way: not {under_way}");
+}
+
+/// The connection breaks while the reply's commit is under way and comes back at once: the
+/// reply is looked for after the server finished that commit, found stored, and sent, once.
+/// Asked before the commit ended, it would be said "not stored" though it was, and sent twice
+/// when the person sent it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_whose_commit_was_cut_off_is_looked_for_after_the_commit_and_sent_once() {
+    let Some((world, lan, link)) = a_reply_committing_slowly().await else {
+        return;
+    };
+    let reply = world.command(&["reply", &lan, "Dạ còn ạ"]).output();
+    let (said, ()) = tokio::join!(reply, async {
+        committing(&world, true).await;
+        link.cut();
+        link.mend();
+    });
+    let said = common::Run::from(said.unwrap());
+    assert_eq!(said.code, 0, "{}\n{}", said.stdout, said.stderr);
+    assert!(said.stdout.contains("Sent"), "{}", said.stdout);
+    world.sync().await;
+    let sent = world.page_texts_on_facebook(&lan).await;
+    assert_eq!(sent, ["Dạ còn ạ"], "once");
+}
+
+/// The connection breaks while the reply's commit is under way and stays down: the person is
+/// told it cannot be known yet and how to look, never "failed". Once the database is back,
+/// `messages` shows it and the sync sends it once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_whose_commit_was_cut_off_for_good_is_said_unknown_and_goes_once_when_back() {
+    let Some((world, lan, link)) = a_reply_committing_slowly().await else {
+        return;
+    };
+    let reply = world.command(&["reply", &lan, "Dạ còn ạ"]).output();
+    let (said, ()) = tokio::join!(reply, async {
+        committing(&world, true).await;
+        link.cut();
+    });
+    let said = common::Run::from(said.unwrap());
+    assert_eq!(said.code, 1, "{}", said.stdout);
+    assert!(
+        said.stderr.contains(
+            "Cannot tell whether the reply was stored: cannot reach the database (PostgreSQL"
+        ),
+        "{}",
+        said.stderr
+    );
+    assert!(
+        said.stderr.contains(&format!("pagedesk messages {lan}")),
+        "{}",
+        said.stderr
+    );
+    link.mend();
+    committing(&world, false).await;
+    let shown = world.messages(&lan).await;
+    assert!(
+        shown.iter().any(|m| m["text"] == "Dạ còn ạ"),
+        "stored, the commit having gone through: {shown:?}"
+    );
+    world.sync().await;
+    let sent = world.page_texts_on_facebook(&lan).await;
+    assert_eq!(sent, ["Dạ còn ạ"], "once");
+}
+
+/// Facebook took the reply but the database went before pagedesk could mark it sent: the
+/// person is told it is stored and not to send it again; the sync looks on Facebook, finds
+/// it, and sends nothing twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_stored_whose_sending_the_database_cut_off_is_said_stored_and_goes_once() {
+    let Some((mut world, lan)) = TestWorld::with_a_buyer_on_postgres("interval = \"1h\"").await
+    else {
+        return;
+    };
+    let Some(link) = common::postgres::Link::to_own_server() else {
+        return;
+    };
+    world.database_url = world.database_url.as_deref().map(|url| link.url(url));
+    world
+        .fault(
+            serde_json::json!({ "method": "POST", "path_contains": "/messages",
+            "fault": { "kind": "answer_delayed", "ms": 2000 } }),
+        )
+        .await;
+    let reply = world.command(&["reply", &lan, "Dạ còn ạ"]).output();
+    let (said, ()) = tokio::join!(reply, async {
+        wait_for_async("the send to reach Facebook", || async {
+            world.page_texts_on_facebook(&lan).await.len() == 1
+        })
+        .await;
+        link.cut();
+    });
+    let said = common::Run::from(said.unwrap());
+    assert_eq!(said.code, 1, "{}", said.stdout);
+    assert!(
+        said.stderr.contains(
+            "The reply is stored, but sending it was cut off: cannot reach the database (PostgreSQL"
+        ),
+        "{}",
+        said.stderr
+    );
+    assert!(
+        said.stderr.contains("Do not send it again"),
+        "{}",
+        said.stderr
+    );
+    link.mend();
+    world.clear_faults().await;
+    world.sync().await;
+    let sent = world.page_texts_on_facebook(&lan).await;
+    assert_eq!(sent, ["Dạ còn ạ"], "once");
+    let shown = world.messages(&lan).await;
+    let reply = shown.iter().find(|m| m["text"] == "Dạ còn ạ").unwrap();
+    assert_eq!(reply["status"], "sent", "{reply}");
+}
+
+async fn wait_for_async<F: std::future::Future<Output = bool>>(what: &str, done: impl Fn() -> F) {
+    for _ in 0..200 {
+        if done().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("{what} did not happen");
+}
+
 /// A machine whose clock runs ten minutes ahead (libfaketime, where it is installed): it does
 /// not take a live machine's lease, and once the live one is killed it takes over within the
 /// lease's seconds by the database's clock, not the ten minutes its own would say.
