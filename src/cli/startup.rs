@@ -324,7 +324,8 @@ pub async fn open_inbox(
     config: &Config,
     data_dir: &Path,
 ) -> Result<ExitCode> {
-    let engine_store = open_store(data_dir)?;
+    let tr = Tr(crate::i18n::Lang::choose(config.language));
+    let engine_store = Arc::new(Mutex::new(database_answering(tr, data_dir).await?));
     let (events, received) = tokio::sync::mpsc::unbounded_channel();
     let watch_events = events.clone();
     let pictures = PictureCache::open(data_dir, config.attachments.cache_bytes())
@@ -353,6 +354,37 @@ pub async fn open_inbox(
     }
     result?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The database, once it answers: a team's PostgreSQL out of reach (the network, a restart) is
+/// waited for, said once, rather than the inbox refusing to open. What it refuses (a password,
+/// a database not pagedesk's) is said at once.
+async fn database_answering(tr: Tr, data_dir: &Path) -> Result<Store> {
+    let mut said = false;
+    loop {
+        match open_database(data_dir) {
+            Err(error) => match error.downcast_ref::<StoreError>() {
+                Some(StoreError::Postgres(unreached))
+                    if matches!(
+                        **unreached,
+                        crate::store::postgres::PgError::Unreachable { .. }
+                    ) =>
+                {
+                    if !said {
+                        let at = postgres_database()
+                            .map(ToString::to_string)
+                            .unwrap_or_default();
+                        eprintln!("{}", tr.f(S::InboxWaitsForDatabase, &[&at]));
+                        said = true;
+                    }
+                    tracing::warn!(error = %unreached, "the database does not answer yet");
+                    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                }
+                _ => return Err(error),
+            },
+            opened => return opened,
+        }
+    }
 }
 
 /// The webhook endpoint on `listen`, its events followed by `engine`; it stops when the returned

@@ -2163,3 +2163,32 @@ async fn the_inbox_keeps_what_it_shows_while_postgres_is_out_of_reach_and_sends_
     );
     inbox.leave_and_quit().await;
 }
+
+/// An inbox opened while the team's PostgreSQL does not answer says so and waits, then opens by
+/// itself once it answers; another, waiting, stops at Ctrl-C.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inbox_opened_while_postgres_is_out_of_reach_waits_and_opens_once_it_answers() {
+    let Some((mut world, _lan)) = TestWorld::with_a_buyer_on_postgres("interval = \"1h\"").await
+    else {
+        return;
+    };
+    let Some(link) = common::postgres::Link::to_own_server() else {
+        return;
+    };
+    world.database_url = world.database_url.as_deref().map(|url| link.url(url));
+    link.cut();
+    let mut inbox = Terminal::start(&world, 100, 30);
+    inbox
+        .wait_for_text("Cannot reach the database (PostgreSQL")
+        .await;
+    link.mend();
+    inbox.wait_for_text("Chốt đơn nhé").await;
+    inbox.leave_and_quit().await;
+
+    link.cut();
+    let mut waiting = Terminal::start(&world, 100, 30);
+    waiting.wait_for_text("Ctrl-C to stop").await;
+    waiting.type_text("\u{3}");
+    let status = waiting.exit("Ctrl-C").await;
+    assert!(!status.success(), "{status:?}");
+}
