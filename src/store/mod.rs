@@ -18,6 +18,7 @@ mod schema;
 pub mod space;
 mod stats;
 mod team;
+pub mod unsaved_drafts;
 mod webhooks;
 
 pub use schema::MIGRATIONS;
@@ -939,6 +940,11 @@ impl Store {
     /// The copy of the database kept before this opening migrated it to a newer schema.
     pub fn schema_copy(&self) -> Option<&Path> {
         self.schema_copy.as_deref()
+    }
+
+    /// The data directory: the log, the picture cache and what waits for the database.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
     }
 
     /// Where the database is, as staff are told: PostgreSQL's `user@host:port/database`, or

@@ -500,6 +500,7 @@ impl App {
         // The draft goes with the reply, in the same transaction; if the reply cannot be
         // stored, its text comes back to the box (`on_written`).
         self.chat.drafts_in_flight.remove(&id);
+        self.keep_unsaved_drafts(false);
         self.chat.private_answer.remove(&id);
         // Empty, not absent: the files still in the database until the reply is stored must
         // not be read back onto the box meanwhile.

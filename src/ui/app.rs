@@ -206,6 +206,10 @@ pub struct App {
     pub list: ConversationList,
     /// The conversation shown, and the reply being written.
     pub chat: Chat,
+    /// Where drafts the database did not take wait for it, on this machine's disk.
+    unsaved_drafts: crate::store::unsaved_drafts::UnsavedDrafts,
+    /// Some are waiting there.
+    drafts_on_disk: bool,
     /// The terminal's size, which decides how many list rows are read.
     pub size: Rect,
     /// The terminal has marked a paste as one (bracketed paste): a burst of keys is typing.
@@ -251,9 +255,22 @@ impl App {
         engine: Option<mpsc::UnboundedSender<EngineCommand>>,
     ) -> App {
         let tr = Tr(settings.lang);
+        let presence = super::presence::OwnPresence::default();
+        let unsaved_drafts = crate::store::unsaved_drafts::UnsavedDrafts::of(
+            store.data_dir(),
+            &settings.staff,
+            presence.instance(),
+        );
+        let mut writes = writes.as_staff(&settings.staff);
+        // What an inbox closed while the database was out of reach kept on disk.
+        if let Err(error) = crate::store::unsaved_drafts::put_back(&mut writes) {
+            tracing::warn!(error = %error, "drafts kept on disk could not be put back yet");
+        }
         let mut app = App {
             store: store.as_staff(&settings.staff),
-            writer: Writer::start(writes.as_staff(&settings.staff)),
+            writer: Writer::start(writes),
+            unsaved_drafts,
+            drafts_on_disk: false,
             settings,
             tr,
             theme,
@@ -269,7 +286,7 @@ impl App {
             engine,
             data_version: 0,
             effects: Vec::new(),
-            presence: super::presence::OwnPresence::default(),
+            presence,
             mouse: true,
             pictures: Default::default(),
             graphics: Default::default(),
@@ -666,6 +683,21 @@ impl App {
             .retain(|_, state| !matches!(state, super::pictures::PictureState::Failed(_)));
         self.want_pictures();
         self.load_others();
+    }
+
+    /// Keeps the drafts the database has not taken on disk (`failed`: one was just refused),
+    /// until it has taken them all: what staff typed outlives the inbox.
+    pub(super) fn keep_unsaved_drafts(&mut self, failed: bool) {
+        if !failed && !self.drafts_on_disk {
+            return;
+        }
+        match self.unsaved_drafts.keep(&self.chat.drafts_in_flight) {
+            Ok(()) => self.drafts_on_disk = !self.chat.drafts_in_flight.is_empty(),
+            Err(error) => {
+                tracing::error!(error = %error, "drafts not saved could not be kept on disk");
+                self.say(self.tr.f(S::DraftsNotKept, &[&error]));
+            }
+        }
     }
 
     /// Saves the reply box of the open conversation in the database, if it changed, so that

@@ -68,11 +68,13 @@ impl App {
                 text,
                 result,
             } => {
-                // Kept in memory if it failed: reopening the conversation shows it.
+                // Kept in memory if it failed, and on disk: reopening the conversation shows
+                // it, and an inbox opened later puts it back.
                 if result.is_ok() && self.chat.drafts_in_flight.get(&conversation_id) == Some(&text)
                 {
                     self.chat.drafts_in_flight.remove(&conversation_id);
                 }
+                self.keep_unsaved_drafts(result.is_err());
                 self.report_background(result);
             }
             Written::MarkRead {

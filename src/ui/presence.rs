@@ -42,6 +42,13 @@ impl Default for OwnPresence {
     }
 }
 
+impl OwnPresence {
+    /// This inbox among the open ones.
+    pub fn instance(&self) -> &str {
+        &self.instance
+    }
+}
+
 impl App {
     /// Staff typed in the reply box.
     pub(super) fn typed(&mut self, now: Instant) {

@@ -2192,3 +2192,62 @@ async fn an_inbox_opened_while_postgres_is_out_of_reach_waits_and_opens_once_it_
     let status = waiting.exit("Ctrl-C").await;
     assert!(!status.success(), "{status:?}");
 }
+
+/// A draft typed while the team's PostgreSQL is out of reach outlives the inbox: closed with
+/// `q`, or killed a moment after typing, the next inbox of the same staff member puts it back
+/// in the reply box once the database answers; the file that kept it meanwhile is the owner's
+/// alone, and gone once the draft is in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_draft_typed_while_postgres_is_out_of_reach_outlives_the_inbox_closed_or_killed() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(mut world) = TestWorld::start_on_postgres("interval = \"1h\"").await else {
+        return;
+    };
+    let Some(link) = common::postgres::Link::to_own_server() else {
+        return;
+    };
+    world.database_url = world.database_url.as_deref().map(|url| link.url(url));
+    lan_writes(&world, "Váy hoa nhí còn không shop?").await;
+    world.sync().await;
+    let kept = world.data_dir.join("unsaved-drafts");
+    let files_kept = || {
+        std::fs::read_dir(&kept)
+            .map(|dir| dir.flatten().map(|e| e.path()).collect::<Vec<_>>())
+            .unwrap_or_default()
+    };
+
+    let mut inbox = Terminal::start(&world, 100, 30);
+    inbox.wait_for_text("Váy hoa nhí còn không shop?").await;
+    inbox.open_reply_box().await;
+    link.cut();
+    inbox.wait_for_text("cannot reach the database").await;
+    inbox.type_text("Dạ còn ạ, chị lấy size nào?");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    inbox.leave_and_quit().await;
+    let files = files_kept();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let mode = std::fs::metadata(&files[0]).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    link.mend();
+    let mut again = Terminal::start(&world, 100, 30);
+    again.wait_for_text("Váy hoa nhí còn không shop?").await;
+    again.open_reply_box().await;
+    again.wait_for_text("Dạ còn ạ, chị lấy size nào?").await;
+    assert!(files_kept().is_empty(), "{:?}", files_kept());
+
+    // Killed this time, a moment after typing: what was kept within the second is there.
+    link.cut();
+    again.wait_for_text("cannot reach the database").await;
+    again.type_text(" Màu đỏ còn ạ");
+    again
+        .wait_for("the draft kept on disk", |_| !files_kept().is_empty())
+        .await;
+    again.child.kill().unwrap();
+    link.mend();
+    let mut third = Terminal::start(&world, 100, 30);
+    third.wait_for_text("Váy hoa nhí còn không shop?").await;
+    third.open_reply_box().await;
+    third.wait_for_text("chị lấy size nào? Màu đỏ còn ạ").await;
+    third.leave_and_quit().await;
+}

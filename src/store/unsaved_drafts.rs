@@ -1,0 +1,168 @@
+//! Drafts the database could not take (a team's PostgreSQL out of reach), kept in the data
+//! directory until it can: what staff typed is never lost with the inbox that held it, even
+//! when that inbox is closed or killed before the database is back.
+//!
+//! Each inbox keeps its own file (`unsaved-drafts/<pid>-<nonce>.json`, the owner's alone from
+//! the first byte), written whole and renamed into place, so that two inboxes never write the
+//! same file. The next inbox of the same staff member that reaches the database puts them back
+//! as drafts, and removes the file.
+
+use std::collections::BTreeMap;
+use std::fs::{DirBuilder, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::{Result, Store};
+use crate::model::ConversationId;
+
+const FOLDER: &str = "unsaved-drafts";
+
+/// One inbox's drafts not yet in the database.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Kept {
+    staff: String,
+    /// Conversation id to the reply box's text.
+    drafts: BTreeMap<String, String>,
+}
+
+/// The file of one inbox (this process).
+pub struct UnsavedDrafts {
+    file: PathBuf,
+    staff: String,
+}
+
+impl UnsavedDrafts {
+    /// The file this inbox keeps its unsaved drafts in; `instance` names the inbox.
+    pub fn of(data_dir: &Path, staff: &str, instance: &str) -> UnsavedDrafts {
+        let name: String = instance
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        UnsavedDrafts {
+            file: data_dir.join(FOLDER).join(format!("{name}.json")),
+            staff: staff.to_owned(),
+        }
+    }
+
+    /// Keeps `drafts` (every draft of this inbox the database has not taken) in place of what
+    /// was kept before; none: the file goes.
+    pub fn keep<'a>(
+        &self,
+        drafts: impl IntoIterator<Item = (&'a ConversationId, &'a String)>,
+    ) -> std::io::Result<()> {
+        let drafts: BTreeMap<String, String> = drafts
+            .into_iter()
+            .map(|(id, text)| (id.to_string(), text.clone()))
+            .collect();
+        if drafts.is_empty() {
+            return match std::fs::remove_file(&self.file) {
+                Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error),
+                _ => Ok(()),
+            };
+        }
+        let kept = Kept {
+            staff: self.staff.clone(),
+            drafts,
+        };
+        let folder = self.file.parent().expect("the file is in the folder");
+        match DirBuilder::new().mode(0o700).create(folder) {
+            Err(error) if error.kind() != std::io::ErrorKind::AlreadyExists => return Err(error),
+            _ => {}
+        }
+        let fresh = self.file.with_extension("json.new");
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&fresh)?;
+        file.write_all(&serde_json::to_vec(&kept).map_err(std::io::Error::other)?)?;
+        file.sync_all()?;
+        std::fs::rename(&fresh, &self.file)
+    }
+}
+
+/// Puts back, as `store`'s staff member's drafts, those any inbox of theirs kept in the data
+/// directory, and removes each file once its drafts are in. A draft typed meanwhile in the
+/// same conversation is kept above the one put back, never replaced. Returns how many.
+pub fn put_back(store: &mut Store) -> Result<usize> {
+    let folder = store.data_dir().join(FOLDER);
+    let Ok(entries) = std::fs::read_dir(&folder) else {
+        return Ok(0);
+    };
+    let mut put = 0;
+    for file in entries.flatten().map(|e| e.path()) {
+        if file.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let Some(kept) = std::fs::read(&file)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Kept>(&bytes).ok())
+        else {
+            tracing::warn!(file = %file.display(), "unsaved drafts that cannot be read are left where they are");
+            continue;
+        };
+        if kept.staff != store.staff {
+            continue;
+        }
+        for (conversation, text) in &kept.drafts {
+            let conversation = ConversationId::from(conversation.as_str());
+            let text = match store.draft(&conversation)? {
+                Some(now) if !now.trim().is_empty() && now != *text => format!("{now}\n\n{text}"),
+                _ => text.clone(),
+            };
+            store.save_draft(&conversation, &text)?;
+            put += 1;
+        }
+        if let Err(error) = std::fs::remove_file(&file)
+            && error.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(file = %file.display(), error = %error, "unsaved drafts put back but not removed");
+        }
+    }
+    Ok(put)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn kept_drafts_are_the_owners_alone_and_come_back_once_for_their_staff_member() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap().as_staff("Hoa");
+        let conversation = ConversationId::from("t_1");
+        let drafts = BTreeMap::from([(conversation.clone(), "Dạ còn ạ".to_owned())]);
+        UnsavedDrafts::of(dir.path(), "Hoa", "host/12-ab")
+            .keep(&drafts)
+            .unwrap();
+        UnsavedDrafts::of(dir.path(), "Minh", "host/13-cd")
+            .keep(&drafts)
+            .unwrap();
+        let file = dir.path().join(FOLDER).join("host-12-ab.json");
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let folder = std::fs::metadata(dir.path().join(FOLDER)).unwrap();
+        assert_eq!(folder.permissions().mode() & 0o777, 0o700);
+
+        store.save_draft(&conversation, "Chị ơi").unwrap();
+        assert_eq!(put_back(&mut store).unwrap(), 1, "Hoa's only");
+        assert_eq!(
+            store.draft(&conversation).unwrap().as_deref(),
+            Some("Chị ơi\n\nDạ còn ạ")
+        );
+        assert!(!file.exists());
+        assert_eq!(put_back(&mut store).unwrap(), 0, "once");
+        let mut minh = Store::open(dir.path()).unwrap().as_staff("Minh");
+        assert_eq!(put_back(&mut minh).unwrap(), 1);
+        assert_eq!(
+            minh.draft(&conversation).unwrap().as_deref(),
+            Some("Dạ còn ạ")
+        );
+    }
+}
