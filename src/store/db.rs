@@ -430,6 +430,18 @@ impl Conn {
         }
     }
 
+    /// After many rows were written at once (a first sync, a shop moved in): PostgreSQL's
+    /// planner is told what the tables hold now, rather than when autovacuum comes by (a
+    /// minute or more, meanwhile each list is read by a plan made for an almost empty table).
+    /// SQLite's planner keeps no such numbers. A failure is only logged: nothing depends on it.
+    pub fn refresh_statistics(&self) {
+        if let Inner::Postgres(pg) = &self.inner
+            && let Err(error) = pg.batch("ANALYZE")
+        {
+            tracing::warn!(database = %pg.at, error = %error, "the tables' statistics were not refreshed");
+        }
+    }
+
     /// A connection that waits for other connections' changes, on PostgreSQL (SQLite has none
     /// to wait on: its inbox looks every 200 ms).
     pub fn changes_heard(&self) -> Option<ChangesHeard> {

@@ -855,6 +855,8 @@ pub struct Store {
     _in_use: std::fs::File,
     /// The copy of the database kept before this opening migrated its schema, if it did.
     schema_copy: Option<PathBuf>,
+    /// Conversations stored by this connection since PostgreSQL's planner last counted.
+    stored_since_statistics: usize,
 }
 
 impl Store {
@@ -909,6 +911,7 @@ impl Store {
             staff: String::new(),
             _in_use: in_use,
             schema_copy: None,
+            stored_since_statistics: 0,
         })
     }
 
@@ -934,6 +937,7 @@ impl Store {
                 source,
             })?,
             schema_copy,
+            stored_since_statistics: 0,
         })
     }
 

@@ -55,8 +55,42 @@ fn sqlite_columns() -> BTreeSet<(String, String, String)> {
     columns
 }
 
+/// An index as both engines can be compared by: its name, table, columns in order (with
+/// `desc`), and whether it is partial.
+fn index_shape(name: String, table: String, definition: String) -> (String, String, String, bool) {
+    let after_table = &definition[definition.find(" ON ").unwrap()..];
+    let open = after_table.find('(').unwrap();
+    let close = open + after_table[open..].find(')').unwrap();
+    let columns: String = after_table[open + 1..close]
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '"')
+        .collect();
+    let partial = after_table[close..].contains(" WHERE ");
+    (name, table, columns, partial)
+}
+
+/// SQLite's own indexes (not those of a key), those of the tables PostgreSQL also has.
+fn sqlite_indexes() -> BTreeSet<(String, String, String, bool)> {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Store::open(dir.path()).unwrap());
+    let conn = rusqlite::Connection::open(dir.path().join("pagedesk.db")).unwrap();
+    conn.prepare(
+        "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL",
+    )
+    .unwrap()
+    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    .unwrap()
+    .map(Result::unwrap)
+    .filter(|(_, table, _): &(String, String, String)| {
+        table != "message_search" && !schema::SQLITE_ONLY.contains(&table.as_str())
+    })
+    .map(|(name, table, sql)| index_shape(name, table, sql))
+    .collect()
+}
+
 #[tokio::test]
-async fn the_schema_on_postgres_has_every_table_and_column_sqlite_has_and_no_other() {
+async fn the_schema_on_postgres_has_every_table_column_and_index_sqlite_has_and_no_other() {
     let Some((_, url)) = fresh_database().await else {
         return;
     };
@@ -102,6 +136,27 @@ async fn the_schema_on_postgres_has_every_table_and_column_sqlite_has_and_no_oth
     assert!(
         only_sqlite.is_empty() && only_postgres.is_empty(),
         "SQLite only: {only_sqlite:?}\nPostgreSQL only: {only_postgres:?}"
+    );
+    // And every index: a filter's list read without its index reads the whole table.
+    let indexes = client
+        .query(
+            "SELECT indexname::text, tablename::text, indexdef FROM pg_indexes
+             WHERE schemaname = current_schema()
+               AND tablename NOT IN ('pagedesk_schema', 'message_search')
+               AND indexname NOT IN (SELECT conname FROM pg_constraint)",
+            &[],
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| index_shape(row.get(0), row.get(1), row.get(2)))
+        .collect::<BTreeSet<_>>();
+    let sqlite_indexes = sqlite_indexes();
+    let only_sqlite: Vec<_> = sqlite_indexes.difference(&indexes).collect();
+    let only_postgres: Vec<_> = indexes.difference(&sqlite_indexes).collect();
+    assert!(
+        only_sqlite.is_empty() && only_postgres.is_empty(),
+        "indexes on SQLite only: {only_sqlite:#?}\non PostgreSQL only: {only_postgres:#?}"
     );
     // Every table is copied by `pagedesk migrate`.
     let tables: BTreeSet<&str> = sqlite.iter().map(|(table, _, _)| table.as_str()).collect();
@@ -178,6 +233,17 @@ async fn a_shop_moves_to_postgres_every_row_counted_and_is_not_copied_twice() {
             copied.push(*table);
         }
     }
+    // The planner knows what came in (it would plan for empty tables until autovacuum came).
+    let known: f32 = common::postgres::client(&url)
+        .await
+        .query_one(
+            "SELECT reltuples FROM pg_class WHERE relname = 'messages'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(known as i64, sqlite_count("messages"));
     for table in [
         "conversations",
         "messages",
@@ -744,6 +810,62 @@ async fn the_first_read_and_write_after_an_outage_go_through_on_a_new_connection
     link.cut();
     link.mend();
     assert!(store.mark_done(&lan, true, chrono::Utc::now()).unwrap());
+}
+
+/// A first sync's thousands of conversations leave PostgreSQL's planner knowing what the table
+/// holds (autovacuum kept out of it here): without that, a list is read by a plan made for an
+/// almost empty table, sorting every conversation at each reread (BENCHMARKS.md).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thousands_stored_at_once_leave_the_planner_knowing_what_the_table_holds() {
+    use common::inbox::{SHOP, message};
+    let Some((_, url)) = fresh_database().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open_postgres(&Target::parse(&url).unwrap(), dir.path()).unwrap();
+    let client = common::postgres::client(&url).await;
+    client
+        .batch_execute("ALTER TABLE conversations SET (autovacuum_enabled = false)")
+        .await
+        .unwrap();
+    store.upsert_page(SHOP, "Shop").unwrap();
+    for batch in 0..20 {
+        let updates: Vec<_> = (0..100)
+            .map(|i| {
+                let n = batch * 100 + i;
+                let said = message(
+                    &format!("m_{n}"),
+                    SHOP,
+                    false,
+                    "Lan",
+                    "Còn hàng không ạ?",
+                    5,
+                );
+                pagedesk::store::ConversationUpdate {
+                    id: format!("t_{n}").into(),
+                    page_id: SHOP.into(),
+                    folder: pagedesk::model::Folder::Inbox,
+                    customer_id: format!("psid-{n}").into(),
+                    customer_name: format!("Khách {n}"),
+                    snippet: said.text.clone(),
+                    updated_time: said.created_time,
+                    unread_estimate: 1,
+                    can_reply: true,
+                    messages: vec![said],
+                }
+            })
+            .collect();
+        store.apply_conversations(&updates).unwrap();
+    }
+    let known: f32 = client
+        .query_one(
+            "SELECT reltuples FROM pg_class WHERE relname = 'conversations'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(known, 2000.0, "what the planner knows of the table");
 }
 
 /// `pagedesk reply` through a link to the tests' server, with each reply's commit held by

@@ -139,6 +139,9 @@ pub fn migrate(data_dir: &Path, target: &Target) -> Result<Vec<Counted>, PgError
         ))?;
     }
     tx.commit()?;
+    // What the planner knows of the tables is of before the copy: a list read by a plan made
+    // for an empty table sorts every conversation.
+    conn.refresh_statistics();
     // Once in, the data directory says where its shop went: a second copy would bring back
     // what the team sent or deleted there since, and a pagedesk left on this data directory
     // would sync a shop of its own.
