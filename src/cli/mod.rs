@@ -995,6 +995,8 @@ fn print_event(tr: Tr, event: &SyncEvent, store: &Arc<Mutex<Store>>, data_dir: &
             let log = data_dir.join(LOG_FILE).display().to_string();
             eprintln!("{time} {}", tr.f(S::CliStopped, &[reason, &dir, &log]));
         }
+        SyncEvent::DatabaseDown { at } => eprintln!("{time} {}", tr.f(S::CliDatabaseDown, &[at])),
+        SyncEvent::DatabaseBack { at } => out!("{time} {}", tr.f(S::CliDatabaseBack, &[at])),
         SyncEvent::Syncing { .. } | SyncEvent::ReplyUpdated { .. } | SyncEvent::Picture { .. } => {}
     }
 }

@@ -866,6 +866,7 @@ impl Store {
         // done it once already, before opening the log, to say what it tightened; here it finds
         // nothing left to do.
         private::secure_data_dir(data_dir)?;
+        private::create_database_file(data_dir)?;
         let database = data_dir.join(DATABASE_FILE);
         let in_use = backup::hold_shared(data_dir)?;
         let mut tries = 0;

@@ -17,9 +17,9 @@ pub const ROTATED_LOGS: usize = 2;
 const PRIVATE_DIR: u32 = 0o700;
 const PRIVATE_FILE: u32 = 0o600;
 
-/// Makes `data_dir` private: creates it (0700) and the database file (0600) when missing, and
-/// tightens the directory, the database, its `-wal` and `-shm` files and the logs where group or
-/// others could read them. Returns the paths it tightened.
+/// Makes `data_dir` private: creates it (0700) when missing, and tightens the directory, the
+/// database, its `-wal` and `-shm` files and the logs where group or others could read them.
+/// Returns the paths it tightened.
 pub fn secure_data_dir(data_dir: &Path) -> Result<Vec<PathBuf>> {
     let fail = |source: std::io::Error| StoreError::DataDir {
         path: data_dir.to_owned(),
@@ -43,16 +43,6 @@ pub fn secure_data_dir(data_dir: &Path) -> Result<Vec<PathBuf>> {
     }
     let mut tightened = Vec::new();
     tighten(data_dir, PRIVATE_DIR, &mut tightened).map_err(fail)?;
-    let database = data_dir.join(DATABASE_FILE);
-    match OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(PRIVATE_FILE)
-        .open(&database)
-    {
-        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(fail(e)),
-        _ => {}
-    }
     let rotated_logs = (1..=ROTATED_LOGS).map(|n| format!("{LOG_FILE}.{n}"));
     for name in [
         DATABASE_FILE.to_owned(),
@@ -66,6 +56,23 @@ pub fn secure_data_dir(data_dir: &Path) -> Result<Vec<PathBuf>> {
         tighten(&data_dir.join(name), PRIVATE_FILE, &mut tightened).map_err(fail)?;
     }
     Ok(tightened)
+}
+
+/// Creates the data directory's SQLite database file (0600) when missing, before SQLite opens
+/// it: private from its first byte. A data directory on PostgreSQL gets none.
+pub fn create_database_file(data_dir: &Path) -> Result<()> {
+    match OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(PRIVATE_FILE)
+        .open(data_dir.join(DATABASE_FILE))
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => Err(StoreError::DataDir {
+            path: data_dir.to_owned(),
+            source: e,
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Takes group and other bits away from `path` when it exists (never following a link).

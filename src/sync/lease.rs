@@ -233,11 +233,18 @@ impl Engine {
     }
 
     /// Renews (or waits to take) the lease, independently of how long a cycle takes.
+    /// The database out of reach is said once when it goes and once when it is back: the
+    /// lease's renewal is the engine's heartbeat with it.
     async fn keep_lease(self: Arc<Self>, leading: Arc<Leadership>) {
         let mut last: Option<Lease> = None;
+        let mut down = false;
         loop {
             match self.hold_lease().await {
                 Ok(lease) => {
+                    if std::mem::take(&mut down) {
+                        let at = self.database_at().await;
+                        self.emit(SyncEvent::DatabaseBack { at });
+                    }
                     leading.renewed(lease == Lease::Ours);
                     if last.as_ref() != Some(&lease) {
                         self.emit(match &lease {
@@ -254,10 +261,19 @@ impl Engine {
                     // Unsure of the lease, stand by rather than risk two engines.
                     leading.renewed(false);
                     tracing::warn!(error = %error, "cannot renew the engine lease");
+                    if error.unreachable() && !std::mem::replace(&mut down, true) {
+                        let at = self.database_at().await;
+                        self.emit(SyncEvent::DatabaseDown { at });
+                    }
                 }
             }
             tokio::time::sleep(RENEW_EVERY).await;
         }
+    }
+
+    /// Where the engine's database is, as people are told.
+    async fn database_at(&self) -> String {
+        self.db(|s| Ok(s.database_at())).await.unwrap_or_default()
     }
 
     /// Delivers the due replies of every page (those written by other processes included).

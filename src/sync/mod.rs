@@ -55,6 +55,11 @@ pub enum SyncEvent {
     Standby { pid: u32, machine: Option<String> },
     /// The engine of this process stopped after an internal error and gave its lease up.
     Stopped { reason: String },
+    /// The engine cannot reach its database (`at`: PostgreSQL's `user@host:port/database`):
+    /// it neither syncs nor sends until it can again.
+    DatabaseDown { at: String },
+    /// It reaches it again.
+    DatabaseBack { at: String },
     /// The config file changed and was read again: pages added or removed need a restart,
     /// or it could not be used (what is wrong; the config read before stays in use).
     ConfigRead {

@@ -868,6 +868,53 @@ async fn thousands_stored_at_once_leave_the_planner_knowing_what_the_table_holds
     assert_eq!(known, 2000.0, "what the planner knows of the table");
 }
 
+/// `pagedesk sync` on PostgreSQL says in its terminal when the database goes out of reach and
+/// when it answers again (not in its log alone), and stops as told either way: back, at Ctrl-C,
+/// its lease given up; still out of reach, at SIGTERM, within seconds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_service_says_when_postgres_goes_and_comes_back_and_stops_as_told_either_way() {
+    let Some((mut world, _)) = TestWorld::with_a_buyer_on_postgres("").await else {
+        return;
+    };
+    let Some(link) = common::postgres::Link::to_own_server() else {
+        return;
+    };
+    world.database_url = world.database_url.as_deref().map(|url| link.url(url));
+    let service = Service::start(&world);
+    wait_for("the service leads", || service.leads()).await;
+    link.cut();
+    wait_for("the outage said", || {
+        service.said("cannot reach the database (PostgreSQL")
+    })
+    .await;
+    link.mend();
+    wait_for("the return said", || {
+        service.said("the database answers again (PostgreSQL")
+    })
+    .await;
+    service.stops_cleanly(&world, libc::SIGINT).await;
+
+    let mut service = Service::start(&world);
+    wait_for("the service leads", || service.leads()).await;
+    link.cut();
+    wait_for("the outage said", || {
+        service.said("cannot reach the database (PostgreSQL")
+    })
+    .await;
+    let pid = service.child.id().unwrap() as i32;
+    // SAFETY: a plain kill(2) of our own child.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let status = tokio::time::timeout(std::time::Duration::from_secs(7), service.child.wait())
+        .await
+        .expect("stopped within 7 s of SIGTERM, the database out of reach")
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{}", service.output.lock().unwrap());
+    assert!(
+        !world.data_dir.join("pagedesk.db").exists(),
+        "no SQLite database beside a team's PostgreSQL, to be taken for the shop's"
+    );
+}
+
 /// `pagedesk reply` through a link to the tests' server, with each reply's commit held by
 /// the server for 3 s (a deferred trigger): the link can be cut while the commit is under way.
 async fn a_reply_committing_slowly() -> Option<(TestWorld, String, common::postgres::Link)> {

@@ -537,7 +537,7 @@ impl Service {
             .unwrap_or_else(|_| panic!("still running 7 s after signal {signal}"))
             .unwrap();
         assert_eq!(status.code(), Some(0), "{}", self.output.lock().unwrap());
-        let store = pagedesk::store::Store::open(&world.data_dir).unwrap();
+        let store = world.store();
         assert_eq!(
             store.lease_holder(chrono::Utc::now()).unwrap(),
             None,
