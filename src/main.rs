@@ -12,10 +12,11 @@ async fn main() -> ExitCode {
         libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
     let cli = pagedesk::cli::Cli::parse();
+    let lang = cli.language();
     match pagedesk::cli::run(cli).await {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("pagedesk: {error:#}");
+            eprintln!("pagedesk: {}", pagedesk::cli::error_words(lang, &error));
             ExitCode::FAILURE
         }
     }

@@ -5,6 +5,7 @@ mod demo;
 mod doctor;
 mod orders;
 mod output;
+mod problems;
 mod startup;
 mod team;
 
@@ -30,6 +31,7 @@ use crate::sync::{Delivery, Engine, EngineCommand, PageError, PageOutcome, SyncE
 use crate::text::fit;
 pub use orders::CSV_COLUMNS as ORDER_CSV_COLUMNS;
 use output::local_time;
+pub use problems::error_words;
 pub use startup::{build_engine, open_inbox, open_store, secure_data_dir, start_log};
 
 /// The environment pagedesk reads, for `--help` and the manual page.
@@ -339,6 +341,11 @@ impl Cli {
 
     fn config(&self) -> Result<Config> {
         Ok(Config::load(&self.config_path()?)?)
+    }
+
+    /// The staff's language: the config's, else the environment's.
+    pub fn language(&self) -> Lang {
+        Lang::choose(self.config().ok().and_then(|c| c.language))
     }
 
     fn data_dir(&self) -> Result<PathBuf> {

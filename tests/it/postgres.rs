@@ -915,6 +915,39 @@ async fn the_service_says_when_postgres_goes_and_comes_back_and_stops_as_told_ei
     );
 }
 
+/// A team's database out of reach, or refusing, is said in Vietnamese to Vietnamese staff:
+/// where, and why in their words, with no English sentence left in it.
+#[tokio::test]
+async fn a_database_problem_is_said_in_vietnamese_to_vietnamese_staff() {
+    let mut world = TestWorld::start("").await;
+    let config = std::fs::read_to_string(&world.config_path).unwrap();
+    std::fs::write(&world.config_path, format!("language = \"vi\"\n{config}")).unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    world.database_url = Some(format!("postgres://shop@127.0.0.1:{closed}/shop"));
+    let down = world.pagedesk(&["conversations"]).await;
+    assert_eq!(down.code, 1);
+    assert_eq!(
+        down.stderr.trim(),
+        format!(
+            "pagedesk: không kết nối được PostgreSQL tại shop@127.0.0.1:{closed}/shop: máy chủ không nhận kết nối (chưa chạy, hoặc sai địa chỉ, cổng)"
+        )
+    );
+    world.database_url = Some(format!("postgres://shop:secret@127.0.0.1:{closed}/shop"));
+    let password = world.pagedesk(&["conversations"]).await;
+    assert!(
+        password
+            .stderr
+            .starts_with("pagedesk: địa chỉ cơ sở dữ liệu có mật khẩu trong đó")
+            && !password.stderr.contains("secret"),
+        "{}",
+        password.stderr
+    );
+}
+
 /// `pagedesk reply` through a link to the tests' server, with each reply's commit held by
 /// the server for 3 s (a deferred trigger): the link can be cut while the commit is under way.
 async fn a_reply_committing_slowly() -> Option<(TestWorld, String, common::postgres::Link)> {
