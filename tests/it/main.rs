@@ -41,4 +41,5 @@ mod on_postgres {
     mod sync;
     mod team;
     mod trust;
+    mod webhooks;
 }
