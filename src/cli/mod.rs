@@ -411,7 +411,22 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     if let Command::Migrate { to } = command {
         return migrate(tr, &data_dir, to);
     }
-    startup::choose_database(cli.config().ok().and_then(|c| c.store.url).as_deref())?;
+    let configured_url = match cli.config() {
+        Ok(config) => config.store.url,
+        // A config that is there but cannot be used may name the team's database: nothing is
+        // opened on a guess (the data directory's own would show an empty or old shop). Without
+        // a config at all, the lists work on the data directory's database.
+        Err(error)
+            if std::env::var_os("PAGEDESK_DATABASE_URL").is_none()
+                && error
+                    .downcast_ref::<crate::config::ConfigError>()
+                    .is_some_and(|e| !matches!(e, crate::config::ConfigError::Missing(_))) =>
+        {
+            return Err(error);
+        }
+        Err(_) => None,
+    };
+    startup::choose_database(configured_url.as_deref())?;
     let store = open_store(&data_dir)?;
     // A connection writing as this person (who marked it done, made a label, wrote a note):
     // without a config that says who, nothing is written.

@@ -287,3 +287,29 @@ async fn page_commands_name_a_missing_page_plainly_and_an_empty_config() {
         );
     }
 }
+
+/// A config that is there but cannot be read stops the lists as it stops `sync`: it may name
+/// the team's database, and the data directory's own would show an empty or old shop instead.
+/// Without a config at all the lists still work, on the data directory's database.
+#[tokio::test]
+async fn a_broken_config_stops_the_lists_rather_than_showing_another_database() {
+    let world = TestWorld::start("").await;
+    let config = std::fs::read_to_string(&world.config_path).unwrap();
+    std::fs::write(
+        &world.config_path,
+        format!("[store]\nurl = \"postgres://shop@db.example/shop\"\n{config}\n[store]\n"),
+    )
+    .unwrap();
+    let run = world.pagedesk(&["conversations"]).await;
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains(&world.config_path.display().to_string()),
+        "{}",
+        run.stderr
+    );
+    assert!(!world.data_dir.join("pagedesk.db").exists());
+    std::fs::remove_file(&world.config_path).unwrap();
+    let run = world.pagedesk(&["conversations"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
