@@ -50,7 +50,15 @@ fn statement_problem(tr: Tr, error: &DbError) -> Option<String> {
     Some(match code.as_deref() {
         _ if error.unreachable() => tr.f(S::PgLostMidWay, &[at, &cause(tr, why)]),
         Some("55P03") => tr.f(S::PgKeptBusy, &[at]),
-        Some(code) => tr.f(S::PgStatementRefused, &[at, &cause(tr, why), &code]),
+        // The server's own words for a statement: none of the usual causes of a connection.
+        Some(code) => tr.f(
+            S::PgStatementRefused,
+            &[
+                at,
+                &tr.f(S::PgCauseDetail, &[&crate::text::clean_line(why)]),
+                &code,
+            ],
+        ),
         None => return None,
     })
 }
