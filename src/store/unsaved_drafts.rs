@@ -87,8 +87,7 @@ impl UnsavedDrafts {
 }
 
 /// Puts back, as `store`'s staff member's drafts, those any inbox of theirs kept in the data
-/// directory, and removes each file once its drafts are in. A draft typed meanwhile in the
-/// same conversation is kept above the one put back, never replaced. Returns how many.
+/// directory, and removes each file once its drafts are in. Returns how many.
 pub fn put_back(store: &mut Store) -> Result<usize> {
     let folder = store.data_dir().join(FOLDER);
     let Ok(entries) = std::fs::read_dir(&folder) else {
@@ -109,13 +108,10 @@ pub fn put_back(store: &mut Store) -> Result<usize> {
         if kept.staff != store.staff {
             continue;
         }
-        for (conversation, text) in &kept.drafts {
+        for (conversation, kept) in &kept.drafts {
             let conversation = ConversationId::from(conversation.as_str());
-            let text = match store.draft(&conversation)? {
-                Some(now) if !now.trim().is_empty() && now != *text => format!("{now}\n\n{text}"),
-                _ => text.clone(),
-            };
-            store.save_draft(&conversation, &text)?;
+            let stored = store.draft(&conversation)?.unwrap_or_default();
+            store.save_draft(&conversation, &merged(&stored, kept))?;
             put += 1;
         }
         if let Err(error) = std::fs::remove_file(&file)
@@ -125,6 +121,23 @@ pub fn put_back(store: &mut Store) -> Result<usize> {
         }
     }
     Ok(put)
+}
+
+/// The draft to keep from the one the database holds and the one kept on disk. The database
+/// mostly holds an earlier state of the same typing (saved each second until the outage): the
+/// one kept on disk goes on from it and replaces it, and one the database holds that goes on
+/// from the kept one (typed in another inbox since) stays. Two drafts that are not one the
+/// other's continuation (edited in both places) are both kept, the database's first: nothing
+/// typed is lost, and staff see both.
+fn merged(stored: &str, kept: &str) -> String {
+    let (stored_words, kept_words) = (stored.trim_end(), kept.trim_end());
+    if kept_words.starts_with(stored_words) {
+        kept.to_owned()
+    } else if stored_words.starts_with(kept_words) {
+        stored.to_owned()
+    } else {
+        format!("{stored_words}\n\n{kept}")
+    }
 }
 
 #[cfg(test)]
@@ -154,15 +167,27 @@ mod tests {
         assert_eq!(put_back(&mut store).unwrap(), 1, "Hoa's only");
         assert_eq!(
             store.draft(&conversation).unwrap().as_deref(),
-            Some("Chị ơi\n\nDạ còn ạ")
+            Some("Chị ơi\n\nDạ còn ạ"),
+            "another draft typed meanwhile: both kept"
         );
         assert!(!file.exists());
         assert_eq!(put_back(&mut store).unwrap(), 0, "once");
         let mut minh = Store::open(dir.path()).unwrap().as_staff("Minh");
+        // What the database took before the outage is the start of what was kept.
+        minh.save_draft(&conversation, "Dạ ").unwrap();
         assert_eq!(put_back(&mut minh).unwrap(), 1);
         assert_eq!(
             minh.draft(&conversation).unwrap().as_deref(),
             Some("Dạ còn ạ")
         );
+    }
+
+    #[test]
+    fn the_typing_kept_on_disk_replaces_its_own_start_and_never_doubles() {
+        assert_eq!(merged("", "Dạ còn ạ"), "Dạ còn ạ");
+        assert_eq!(merged("Dạ còn ", "Dạ còn ạ, size M"), "Dạ còn ạ, size M");
+        assert_eq!(merged("Dạ còn ạ, size M", "Dạ còn"), "Dạ còn ạ, size M");
+        assert_eq!(merged("Dạ còn ạ", "Dạ còn ạ"), "Dạ còn ạ");
+        assert_eq!(merged("Chị ơi", "Dạ còn ạ"), "Chị ơi\n\nDạ còn ạ");
     }
 }

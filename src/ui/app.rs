@@ -504,7 +504,10 @@ impl App {
         match self.store.data_version() {
             Ok(version) => {
                 self.data_version = version;
-                self.status.database_down = None;
+                // Back: the drafts it did not take are written again.
+                if self.status.database_down.take().is_some() {
+                    self.retry_unsaved_drafts();
+                }
             }
             Err(error) => {
                 tracing::warn!(error = %error, "cannot read the database");
@@ -697,6 +700,26 @@ impl App {
                 tracing::error!(error = %error, "drafts not saved could not be kept on disk");
                 self.say(self.tr.f(S::DraftsNotKept, &[&error]));
             }
+        }
+    }
+
+    /// Writes again the drafts the database did not take (kept on disk meanwhile): once it
+    /// takes them, they leave the disk.
+    fn retry_unsaved_drafts(&mut self) {
+        if !self.drafts_on_disk {
+            return;
+        }
+        let drafts: Vec<(ConversationId, String)> = self
+            .chat
+            .drafts_in_flight
+            .iter()
+            .map(|(id, text)| (id.clone(), text.clone()))
+            .collect();
+        for (conversation_id, text) in drafts {
+            self.write(Write::Draft {
+                conversation_id,
+                text,
+            });
         }
     }
 

@@ -2194,9 +2194,10 @@ async fn an_inbox_opened_while_postgres_is_out_of_reach_waits_and_opens_once_it_
 }
 
 /// A draft typed while the team's PostgreSQL is out of reach outlives the inbox: closed with
-/// `q`, or killed a moment after typing, the next inbox of the same staff member puts it back
-/// in the reply box once the database answers; the file that kept it meanwhile is the owner's
-/// alone, and gone once the draft is in.
+/// `q`, killed a moment after typing, or left open until the database is back, what goes to
+/// the buyer is the draft as typed, once: the start the database took before the outage is
+/// not doubled. The file that kept it meanwhile is the owner's alone, and gone once the
+/// database has the draft, whether a later inbox puts it back or the open one writes it again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_draft_typed_while_postgres_is_out_of_reach_outlives_the_inbox_closed_or_killed() {
     use std::os::unix::fs::PermissionsExt;
@@ -2206,8 +2207,9 @@ async fn a_draft_typed_while_postgres_is_out_of_reach_outlives_the_inbox_closed_
     let Some(link) = common::postgres::Link::to_own_server() else {
         return;
     };
-    world.database_url = world.database_url.as_deref().map(|url| link.url(url));
-    lan_writes(&world, "Váy hoa nhí còn không shop?").await;
+    let direct = world.database_url.clone().unwrap();
+    world.database_url = Some(link.url(&direct));
+    let lan = lan_writes(&world, "Váy hoa nhí còn không shop?").await;
     world.sync().await;
     let kept = world.data_dir.join("unsaved-drafts");
     let files_kept = || {
@@ -2215,39 +2217,102 @@ async fn a_draft_typed_while_postgres_is_out_of_reach_outlives_the_inbox_closed_
             .map(|dir| dir.flatten().map(|e| e.path()).collect::<Vec<_>>())
             .unwrap_or_default()
     };
+    let database = common::postgres::client(&direct).await;
+    // Typed until the database holds it (saved each second), then the link is cut.
+    let typed_then_cut = |inbox: &mut Terminal, start: &'static str| {
+        inbox.type_text(start);
+        let database = &database;
+        let link = &link;
+        async move {
+            for _ in 0..100 {
+                let stored = database
+                    .query("SELECT text FROM drafts", &[])
+                    .await
+                    .unwrap();
+                if stored.iter().any(|row| row.get::<_, String>(0) == start) {
+                    link.cut();
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            panic!("the draft {start:?} never reached the database");
+        }
+    };
+    let sent_once = |text: &'static str| {
+        let world = &world;
+        let lan = &lan;
+        async move {
+            let sent = world.page_texts_on_facebook(lan).await;
+            assert_eq!(
+                sent.iter().filter(|t| *t == text).count(),
+                1,
+                "{text:?} once, as typed: {sent:?}"
+            );
+        }
+    };
 
+    // Closed with q during the outage.
     let mut inbox = Terminal::start(&world, 100, 30);
     inbox.wait_for_text("Váy hoa nhí còn không shop?").await;
     inbox.open_reply_box().await;
-    link.cut();
+    typed_then_cut(&mut inbox, "Dạ còn ạ, ").await;
     inbox.wait_for_text("cannot reach the database").await;
-    inbox.type_text("Dạ còn ạ, chị lấy size nào?");
+    inbox.type_text("chị lấy size nào?");
     tokio::time::sleep(Duration::from_millis(300)).await;
     inbox.leave_and_quit().await;
     let files = files_kept();
     assert_eq!(files.len(), 1, "{files:?}");
     let mode = std::fs::metadata(&files[0]).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
-
     link.mend();
     let mut again = Terminal::start(&world, 100, 30);
     again.wait_for_text("Váy hoa nhí còn không shop?").await;
     again.open_reply_box().await;
-    again.wait_for_text("Dạ còn ạ, chị lấy size nào?").await;
+    again.wait_for_text("chị lấy size nào?").await;
     assert!(files_kept().is_empty(), "{:?}", files_kept());
+    again.type_text("\r");
+    again.wait_for_text("Reply sent").await;
+    sent_once("Dạ còn ạ, chị lấy size nào?").await;
 
-    // Killed this time, a moment after typing: what was kept within the second is there.
-    link.cut();
+    // Left open until the database is back: written again by the open inbox.
+    again.wait_for_text("Enter send").await;
+    typed_then_cut(&mut again, "Màu đỏ ").await;
     again.wait_for_text("cannot reach the database").await;
-    again.type_text(" Màu đỏ còn ạ");
+    again.type_text("còn ạ");
     again
         .wait_for("the draft kept on disk", |_| !files_kept().is_empty())
         .await;
-    again.child.kill().unwrap();
     link.mend();
+    again
+        .wait_for("the draft written again, off the disk", |_| {
+            files_kept().is_empty()
+        })
+        .await;
+    again.child.kill().unwrap();
     let mut third = Terminal::start(&world, 100, 30);
     third.wait_for_text("Váy hoa nhí còn không shop?").await;
     third.open_reply_box().await;
-    third.wait_for_text("chị lấy size nào? Màu đỏ còn ạ").await;
-    third.leave_and_quit().await;
+    third.wait_for_text("Màu đỏ còn ạ").await;
+    third.type_text("\r");
+    third.wait_for_text("Reply sent").await;
+    sent_once("Màu đỏ còn ạ").await;
+
+    // Killed a moment after typing, the database still out of reach.
+    third.wait_for_text("Enter send").await;
+    typed_then_cut(&mut third, "Size M ").await;
+    third.wait_for_text("cannot reach the database").await;
+    third.type_text("nhé chị");
+    third
+        .wait_for("the draft kept on disk", |_| !files_kept().is_empty())
+        .await;
+    third.child.kill().unwrap();
+    link.mend();
+    let mut fourth = Terminal::start(&world, 100, 30);
+    fourth.wait_for_text("Váy hoa nhí còn không shop?").await;
+    fourth.open_reply_box().await;
+    fourth.wait_for_text("Size M nhé chị").await;
+    fourth.type_text("\r");
+    fourth.wait_for_text("Reply sent").await;
+    sent_once("Size M nhé chị").await;
+    fourth.leave_and_quit().await;
 }
