@@ -133,7 +133,7 @@ strings! {
     PidOnMachine => "{} on {}", "{} trên máy {}";
     NoDatabase => "cannot reach the database, {}", "không kết nối được cơ sở dữ liệu {}";
     NotDoneNoDatabase => "Not done: the database cannot be reached; do it again once it is back.", "Chưa làm được: không kết nối được cơ sở dữ liệu; hãy làm lại khi đã kết nối lại.";
-    DatabaseDown => "cannot reach the database ({}): what was read before stays on screen, and nothing you type is lost; it is tried again every moment", "không kết nối được cơ sở dữ liệu ({}): màn hình vẫn giữ những gì đã đọc, những gì bạn gõ không mất; pagedesk thử kết nối lại liên tục";
+    DatabaseDown => "cannot reach the database: showing what was read, typing kept, trying again; w says more ({})", "không kết nối được cơ sở dữ liệu: đang hiện bản đã đọc, chữ gõ vẫn giữ, đang thử lại; bấm w để xem thêm ({})";
     EngineStopped => "sync stopped here after an internal error ({}); another pagedesk takes over, or restart this one", "đồng bộ ở đây đã dừng do lỗi nội bộ ({}); một pagedesk khác sẽ tiếp quản, hoặc hãy mở lại";
     NotSyncedYet => "{}: not synced yet", "{}: chưa đồng bộ";
     RateLimited => "{}: Facebook asks to wait until {}; new buyers may be waiting unseen", "{}: Facebook bắt chờ đến {}; có thể có khách mới đang chờ mà chưa hiện";
@@ -179,12 +179,12 @@ strings! {
     CliReplyNotStored => "Not stored, so nothing will be sent: {}. Send it again once the database is back.", "Chưa lưu được nên sẽ không gửi gì: {}. Khi kết nối lại được cơ sở dữ liệu, hãy gửi lại.";
     CliReplyMaybeStored => "Cannot tell whether the reply was stored: {}. Once the database is back, look with `pagedesk messages {}` before sending it again: a stored reply is sent once by `pagedesk sync`.", "Không biết câu trả lời đã được lưu hay chưa: {}. Khi kết nối lại được, hãy xem bằng `pagedesk messages {}` trước khi gửi lại: tin đã lưu sẽ được `pagedesk sync` gửi đúng một lần.";
     CliReplyStoredCutOff => "The reply is stored, but sending it was cut off: {}. Do not send it again: `pagedesk sync` (or the running service) sends it once, after looking whether Facebook has it already; `pagedesk messages {}` shows it.", "Câu trả lời đã được lưu nhưng việc gửi bị gián đoạn: {}. Đừng gửi lại: `pagedesk sync` (hoặc dịch vụ đang chạy) sẽ gửi đúng một lần, sau khi xem Facebook đã nhận chưa; xem bằng `pagedesk messages {}`.";
-    InboxWaitsForDatabase => "Cannot reach the database (PostgreSQL {}): the inbox opens as soon as it answers; trying again every 2 seconds (Ctrl-C to stop).", "Không kết nối được cơ sở dữ liệu (PostgreSQL {}): kết nối được là hộp thư mở ngay; pagedesk thử lại mỗi 2 giây (Ctrl-C để dừng).";
+    InboxWaitsForDatabase => "Cannot reach the database (PostgreSQL {}): the inbox opens as soon as it answers; trying again every 2 seconds (Ctrl-C to stop).", "Không kết nối được cơ sở dữ liệu (PostgreSQL {}): khi kết nối lại, hộp thư sẽ tự mở; pagedesk thử lại mỗi 2 giây (Ctrl-C để dừng).";
     DraftsNotKept => "What you typed is not saved yet and could not be kept on this machine's disk either ({}): do not close the inbox before the database is back.", "Nội dung đang gõ chưa được lưu và cũng không giữ được trên đĩa máy này ({}): đừng đóng hộp thư trước khi kết nối lại được cơ sở dữ liệu.";
     CliDatabaseDown => "cannot reach the database ({}): nothing is synced or sent until it answers again; trying again every few seconds", "không kết nối được cơ sở dữ liệu ({}): không đồng bộ, không gửi tin cho đến khi kết nối lại; pagedesk thử lại mỗi vài giây";
     CliDatabaseBack => "the database answers again ({}): syncing and sending go on", "đã kết nối lại cơ sở dữ liệu ({}): tiếp tục đồng bộ và gửi tin";
     PgPasswordInUrl => "the database URL has a password in it: pagedesk does not take one there (it would stay in shell histories and process lists); give it in PGPASSWORD or a .pgpass file", "địa chỉ cơ sở dữ liệu có mật khẩu trong đó: pagedesk không nhận mật khẩu ở đây (nó sẽ nằm lại trong lịch sử lệnh và danh sách tiến trình); hãy đặt mật khẩu trong biến PGPASSWORD hoặc tệp .pgpass";
-    PgUnreachable => "cannot reach PostgreSQL at {}: {}", "không kết nối được PostgreSQL tại {}: {}";
+    PgUnreachable => "cannot reach PostgreSQL at {}: {}; nothing was done: do it again once it answers", "không kết nối được PostgreSQL tại {}: {}; chưa làm gì cả: hãy làm lại khi kết nối được";
     PgRefused => "PostgreSQL at {} refused: {}", "PostgreSQL tại {} từ chối: {}";
     PgTooNew => "PostgreSQL at {} holds a database of a newer pagedesk (schema {}, this one knows {}): update pagedesk", "PostgreSQL tại {} đang chứa dữ liệu của một bản pagedesk mới hơn (lược đồ {}, bản này chỉ biết đến {}): hãy cập nhật pagedesk";
     PgNotPagedesks => "PostgreSQL at {}: the database has tables of its own and none of pagedesk's: give pagedesk an empty database", "PostgreSQL tại {}: cơ sở dữ liệu này đã có bảng của chương trình khác, không phải của pagedesk: hãy dành cho pagedesk một cơ sở dữ liệu trống";
@@ -199,6 +199,7 @@ strings! {
     PgCauseNoPassword => "it asks for a password: give it in PGPASSWORD or a .pgpass file", "máy chủ đòi mật khẩu: hãy đặt trong biến PGPASSWORD hoặc tệp .pgpass";
     PgCauseNoDatabase => "that database or user does not exist on the server", "máy chủ không có cơ sở dữ liệu hoặc tên đăng nhập đó";
     PgCauseClosed => "the connection was cut (the server restarted, or the network)", "kết nối bị ngắt (máy chủ khởi động lại, hoặc mạng)";
+    PgCauseRestarting => "the server is starting or shutting down", "máy chủ đang khởi động hoặc đang tắt";
     PgCauseDetail => "details: {}", "chi tiết kỹ thuật: {}";
     CliFileRefused => "Not attached: {}.", "Không đính kèm: {}.";
     CliSendingRestricted => "Facebook has restricted the page from sending messages for a while; the reply waits until {}", "Facebook đang tạm hạn chế trang gửi tin nhắn; tin trả lời chờ đến {}";
@@ -713,6 +714,9 @@ strings! {
     KeyWhy => "why the pages shown do not sync, in full", "lý do các trang đang xem không đồng bộ, đầy đủ";
     WhyTitle => "Why pages do not sync", "Lý do trang không đồng bộ";
     WhyInFull => "… {} shows why in full", "… {} xem lý do đầy đủ";
+    WhyNoDatabase => "This inbox cannot reach the database ({}): what it shows was read before, and whether the pages sync cannot be told from here. Buyers' messages wait on Facebook and come in once the database is back; replies typed here are kept.", "Hộp thư này không kết nối được cơ sở dữ liệu ({}): những gì đang hiện là đã đọc từ trước, và từ đây không biết các trang có đang đồng bộ không. Tin của khách vẫn nằm trên Facebook và sẽ về khi kết nối lại; tin trả lời gõ ở đây được giữ lại.";
+    DraftsKeptAtQuit => "What you typed in {} conversation(s) is not in the database yet: it is kept on this machine, and your next inbox puts it back once the database answers.", "Nội dung đang gõ ở {} hội thoại chưa vào được cơ sở dữ liệu: đã giữ trên máy này, lần mở hộp thư tới sẽ tự đưa lại khi kết nối được.";
+    DraftsPutBack => "What you typed during the database outage is back in {} conversation(s)' reply box.", "Nội dung đang gõ lúc mất kết nối đã được đưa lại vào ô trả lời của {} hội thoại.";
     AllPagesSync => "Every page shown syncs.", "Mọi trang đang xem đều đồng bộ được.";
     KeyTakeBack => "take back the last unsent reply (cancel, or delete if failed)", "rút lại tin chưa gửi cuối cùng (hủy, hoặc xoá tin lỗi)";
     KeyEditReply => "edit the last reply not sent: back into the reply box", "sửa tin chưa gửi cuối cùng: đưa lại vào ô trả lời";

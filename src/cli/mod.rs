@@ -1170,7 +1170,17 @@ async fn reply(
         comment,
     } = reply;
     let text = crate::text::clean(text).trim_end().to_owned();
-    let Some(conversation) = writes.conversation(conversation_id)? else {
+    let conversation = match writes.conversation(conversation_id) {
+        Ok(conversation) => conversation,
+        // Nothing written yet: said so, not "kept or not".
+        Err(error) if error.unreachable() => {
+            let cause = tr.f(S::CliNoDatabase, &[&writes.database_at()]);
+            eprintln!("{}", tr.f(S::CliReplyNotStored, &[&cause]));
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let Some(conversation) = conversation else {
         let missing = match comment {
             true => S::CliNoThread,
             false => S::CliNoConversation,

@@ -1,6 +1,6 @@
 //! What stopped a command, in the staff's language: the database's problems (PostgreSQL out of
-//! reach, a refusal, a database of a newer pagedesk) are what a team meets most and words
-//! staff act on, so they are said in Vietnamese too. Another error is said as it is.
+//! reach, a refusal, a database of a newer pagedesk) are what a team meets most, so they are
+//! said in staff's words with what to do, in Vietnamese too. Another error is said as it is.
 
 use crate::i18n::{Lang, S, Tr};
 use crate::store::StoreError;
@@ -10,12 +10,10 @@ use crate::store::postgres::PgError;
 /// `error` and its causes, as the line `pagedesk:` prints.
 pub fn error_words(lang: Lang, error: &anyhow::Error) -> String {
     let tr = Tr(lang);
-    if lang == Lang::Vi
-        && let Some(words) = error.chain().find_map(|cause| database_problem(tr, cause))
-    {
-        return words;
-    }
-    format!("{error:#}")
+    error
+        .chain()
+        .find_map(|cause| database_problem(tr, cause))
+        .unwrap_or_else(|| format!("{error:#}"))
 }
 
 fn database_problem(tr: Tr, cause: &(dyn std::error::Error + 'static)) -> Option<String> {
@@ -79,6 +77,9 @@ fn cause(tr: Tr, why: &str) -> String {
         ("early eof", S::PgCauseClosed),
         ("connection reset", S::PgCauseClosed),
         ("terminating connection", S::PgCauseClosed),
+        ("shutting down", S::PgCauseRestarting),
+        ("starting up", S::PgCauseRestarting),
+        ("recovery", S::PgCauseRestarting),
     ];
     match usual.iter().find(|(words, _)| said.contains(words)) {
         Some((_, key)) => tr.t(*key).to_owned(),
@@ -99,7 +100,7 @@ mod tests {
         let said = error_words(Lang::Vi, &error);
         assert_eq!(
             said,
-            "không kết nối được PostgreSQL tại pagedesk@db.shop.vn:5432/shop: máy chủ không nhận kết nối (chưa chạy, hoặc sai địa chỉ, cổng)"
+            "không kết nối được PostgreSQL tại pagedesk@db.shop.vn:5432/shop: máy chủ không nhận kết nối (chưa chạy, hoặc sai địa chỉ, cổng); chưa làm gì cả: hãy làm lại khi kết nối được"
         );
         assert!(error_words(Lang::En, &error).starts_with("cannot reach PostgreSQL at"));
     }

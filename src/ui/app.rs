@@ -263,9 +263,11 @@ impl App {
         );
         let mut writes = writes.as_staff(&settings.staff);
         // What an inbox closed while the database was out of reach kept on disk.
-        if let Err(error) = crate::store::unsaved_drafts::put_back(&mut writes) {
-            tracing::warn!(error = %error, "drafts kept on disk could not be put back yet");
-        }
+        let put_back =
+            crate::store::unsaved_drafts::put_back(&mut writes).unwrap_or_else(|error| {
+                tracing::warn!(error = %error, "drafts kept on disk could not be put back yet");
+                0
+            });
         let mut app = App {
             store: store.as_staff(&settings.staff),
             writer: Writer::start(writes),
@@ -297,6 +299,9 @@ impl App {
             order_drafts: HashMap::new(),
         };
         app.reload();
+        if put_back > 0 {
+            app.say(app.tr.f(S::DraftsPutBack, &[&put_back]));
+        }
         app
     }
 
@@ -700,6 +705,14 @@ impl App {
                 tracing::error!(error = %error, "drafts not saved could not be kept on disk");
                 self.say(self.tr.f(S::DraftsNotKept, &[&error]));
             }
+        }
+    }
+
+    /// How many drafts wait on this machine's disk for the database.
+    pub fn drafts_kept_on_disk(&self) -> usize {
+        match self.drafts_on_disk {
+            true => self.chat.drafts_in_flight.len(),
+            false => 0,
         }
     }
 

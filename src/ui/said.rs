@@ -70,7 +70,17 @@ pub fn problem_details(app: &App, clock: Clock) -> Vec<String> {
 
 /// Why each failing page shown does not sync, token problems included: what `w` lists.
 pub fn why_details(app: &App, clock: Clock) -> Vec<String> {
-    page_problems(app, clock, true)
+    // This inbox cannot read the database: what it shows of the pages is from before, and no
+    // page can be said to sync from here.
+    let unread = app
+        .status
+        .database_down
+        .as_ref()
+        .map(|at| app.tr.f(S::WhyNoDatabase, &[at]));
+    unread
+        .into_iter()
+        .chain(page_problems(app, clock, true))
+        .collect()
 }
 
 fn page_problems(app: &App, clock: Clock, with_tokens: bool) -> Vec<String> {

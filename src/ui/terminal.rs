@@ -61,24 +61,31 @@ pub async fn run(mut app: App, events: mpsc::UnboundedReceiver<SyncEvent>) -> Re
     app.graphics =
         tokio::task::block_in_place(|| super::graphics::Graphics::ask_terminal(graphics));
     execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste)?;
-    let result = event_loop(&mut terminal, app, events).await;
+    let tr = app.tr;
+    let (result, kept) = event_loop(&mut terminal, app, events).await;
     release_terminal();
     ratatui::restore();
+    // Said where staff look once the inbox is gone: their typing is on this machine.
+    if kept > 0 {
+        println!("{}", tr.f(crate::i18n::S::DraftsKeptAtQuit, &[&kept]));
+    }
     result
 }
 
+/// Runs the inbox; returns how it ended and how many drafts the database did not take and
+/// this machine's disk keeps for the next inbox.
 async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     mut app: App,
     mut events: mpsc::UnboundedReceiver<SyncEvent>,
-) -> Result<()> {
+) -> (Result<()>, usize) {
     let result = serve(terminal, &mut app, &mut events).await;
     // What staff typed and what is being written (a reply, a draft) is on disk before the
     // inbox goes, however it ends; other staff no longer see it here.
     app.save_draft();
     app.leave();
     tokio::task::block_in_place(|| app.settle_writes());
-    result
+    (result, app.drafts_kept_on_disk())
 }
 
 async fn serve(

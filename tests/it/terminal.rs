@@ -2137,6 +2137,17 @@ async fn the_inbox_keeps_what_it_shows_while_postgres_is_out_of_reach_and_sends_
     let screen = inbox.wait_for_text("cannot reach the database").await;
     assert!(screen.contains("Nguyễn Thị Lan"), "{screen}");
     assert!(screen.contains("Váy hoa nhí còn không shop?"), "{screen}");
+    // Why no buyer comes in: the inbox says it cannot tell, not that every page syncs.
+    inbox.type_text("\u{1b}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    inbox.type_text("w");
+    let why = inbox
+        .wait_for_text("This inbox cannot reach the database")
+        .await;
+    assert!(!why.contains("Every page shown syncs"), "{why}");
+    inbox.type_text("\u{1b}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    inbox.open_reply_box().await;
     inbox.type_text("Dạ còn ạ");
     tokio::time::sleep(Duration::from_millis(300)).await;
     inbox.type_text("\r");
@@ -2260,12 +2271,18 @@ async fn a_draft_typed_while_postgres_is_out_of_reach_outlives_the_inbox_closed_
     inbox.type_text("chị lấy size nào?");
     tokio::time::sleep(Duration::from_millis(300)).await;
     inbox.leave_and_quit().await;
+    inbox
+        .wait_for_text("What you typed in 1 conversation(s) is not in the database yet")
+        .await;
     let files = files_kept();
     assert_eq!(files.len(), 1, "{files:?}");
     let mode = std::fs::metadata(&files[0]).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
     link.mend();
     let mut again = Terminal::start(&world, 100, 30);
+    again
+        .wait_for_text("What you typed during the database outage is back")
+        .await;
     again.wait_for_text("Váy hoa nhí còn không shop?").await;
     again.open_reply_box().await;
     again.wait_for_text("chị lấy size nào?").await;

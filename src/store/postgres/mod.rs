@@ -293,6 +293,12 @@ impl Target {
 /// down) or refused (a password, a database that is not there).
 fn words(at: &str, error: &tokio_postgres::Error) -> PgError {
     match error.as_db_error() {
+        // The server starting, shutting down or recovering (SQLSTATE class 57P): out of reach
+        // for a moment, not a refusal.
+        Some(db) if db.code().code().starts_with("57P") => PgError::Unreachable {
+            at: at.to_owned(),
+            why: db.message().to_owned(),
+        },
         Some(db) => PgError::Refused {
             at: at.to_owned(),
             why: db.message().to_owned(),
