@@ -125,7 +125,7 @@ strings! {
     HeldByApp => "🤖 App {} holds this conversation since {}: a chatbot may answer too, and replies from here may be refused", "🤖 Ứng dụng {} giữ hội thoại từ {}: chatbot có thể trả lời khách, tin gửi từ đây có thể bị từ chối";
     HeldByUnnamed => "🤖 Another app holds this conversation since {}: a chatbot may answer too, and replies from here may be refused", "🤖 Một ứng dụng khác giữ hội thoại từ {}: chatbot có thể trả lời khách, tin gửi từ đây có thể bị từ chối";
     Synced => "{}: synced {} ago", "{}: đồng bộ {} trước";
-    SyncedLive => "{}: live (polled {} ago)", "{}: tin về ngay (kiểm tra {} trước)";
+    SyncedLive => "{}: live (polled {} ago)", "{}: nhận tin tức thì (lần kiểm tra gần nhất {} trước)";
     WebhooksMissed => "{}: polling, webhooks not arriving since {}", "{}: đang hỏi Facebook, webhook không đến từ {}";
     Seconds => "{} s", "{} giây";
     Syncing => "{}: syncing…", "{}: đang đồng bộ…";
@@ -650,7 +650,7 @@ strings! {
     CustomerMessenger => "Messenger", "Messenger";
     CustomerUnderPost => "Comments under “{}”", "Bình luận dưới “{}”";
     CustomerNotes => "Notes (internal, never sent)", "Ghi chú (nội bộ, không gửi đi)";
-    CustomerNone => "none found", "chưa thấy";
+    CustomerNone => "none found", "chưa có";
     CustomerNoNotes => "none yet: n writes one", "chưa có: bấm n để viết";
     NoteBy => "{} · {}: {}", "{} · {}: {}";
     NotePrompt => "Note: {}", "Ghi chú: {}";
@@ -704,7 +704,7 @@ strings! {
     PictureFailed => "picture not shown: {}", "không hiện được ảnh: {}";
     PictureTitle => "Picture", "Ảnh";
     KeyOpenInFacebook => "Meta Business Suite link (under a post: the post's link): shown, clickable, copied", "đường dẫn Meta Business Suite (dưới bài viết: đường dẫn bài viết): hiện, bấm được, đã chép";
-    KeyToggleMouse => "mouse off (the terminal selects text) / on", "tắt chuột (để chọn chữ trong terminal) / bật";
+    KeyToggleMouse => "mouse off (the terminal selects text) / on", "tắt chuột (để bôi đen chữ trong cửa sổ dòng lệnh) / bật";
     Copied => "Copied: {}", "Đã chép: {}";
     NothingToCopy => "Nothing to copy here.", "Không có gì để chép.";
     MouseOff => "Mouse off: select text with the terminal. Press {} to turn it back on.", "Đã tắt chuột: chọn chữ bằng terminal. Nhấn {} để bật lại.";
