@@ -270,6 +270,9 @@ struct Pg {
     prepared: RefCell<HashMap<String, Translated>>,
     /// This connection's server process: its own notifications are not news to it.
     backend: Cell<i32>,
+    /// How many times the connection was made again: a statement prepared on an earlier one
+    /// is prepared again before it runs (the new server process does not know it).
+    generation: Cell<u64>,
     /// Whether this connection listens for other connections' changes, and how many it heard.
     listening: Cell<bool>,
     heard: Cell<i64>,
@@ -282,6 +285,8 @@ struct Translated {
     names: Vec<String>,
     /// Its text, to prepare it again on a new connection.
     text: String,
+    /// The connection it was prepared on (see `Pg::generation`).
+    generation: u64,
 }
 
 impl Translated {
@@ -319,6 +324,7 @@ impl Conn {
             in_transaction: Cell::new(false),
             prepared: RefCell::default(),
             backend: Cell::new(0),
+            generation: Cell::new(0),
             listening: Cell::new(false),
             heard: Cell::new(0),
         };
@@ -478,11 +484,29 @@ impl Pg {
         f: impl FnOnce(&mut postgres::Client) -> std::result::Result<T, postgres::Error> + Send,
     ) -> Result<T> {
         self.reconnect_if_lost()?;
+        self.run(f)
+    }
+
+    /// A call on the connection as it is, lost or not.
+    fn run<T: Send>(
+        &self,
+        f: impl FnOnce(&mut postgres::Client) -> std::result::Result<T, postgres::Error> + Send,
+    ) -> Result<T> {
         let mut client = self.client.borrow_mut();
         let client = client
             .as_mut()
             .expect("the connection is open until dropped");
         blocking(|| f(client)).map_err(|e| self.failed(&e))
+    }
+
+    /// `translated`'s statement on the connection as it is now (made again if it was lost):
+    /// prepared again when it was prepared on an earlier one.
+    fn fresh(&self, translated: &Translated) -> Result<postgres::Statement> {
+        self.reconnect_if_lost()?;
+        if translated.generation == self.generation.get() {
+            return Ok(translated.statement.clone());
+        }
+        self.run(|c| c.prepare(&translated.text))
     }
 
     /// A call that does nothing twice: when it found the connection lost (outside a
@@ -529,6 +553,7 @@ impl Pg {
             code: None,
         })?;
         let old = self.client.borrow_mut().replace(client);
+        self.generation.set(self.generation.get() + 1);
         let statements = std::mem::take(&mut *self.prepared.borrow_mut());
         blocking(move || drop((statements, old)));
         if self.listening.replace(false) {
@@ -556,6 +581,7 @@ impl Pg {
             statement,
             names,
             text,
+            generation: self.generation.get(),
         };
         if keep {
             let mut prepared = self.prepared.borrow_mut();
@@ -591,11 +617,12 @@ impl Pg {
     fn query(&self, translated: &Translated, bound: Bound) -> Result<Vec<postgres::Row>> {
         let cells = Self::values(translated, bound)?;
         let params = as_params(&cells);
-        match self.call(|c| c.query(&translated.statement, &params)) {
-            // Prepared on the lost connection: prepared again on the new one.
+        let statement = self.fresh(translated)?;
+        match self.run(|c| c.query(&statement, &params)) {
+            // Found the connection lost: a read goes again on a new one.
             Err(error) if translated.reads_only() && self.lost_outside_transaction(&error) => {
-                let statement = self.call(|c| c.prepare(&translated.text))?;
-                self.call(|c| c.query(&statement, &params))
+                let statement = self.fresh(translated)?;
+                self.run(|c| c.query(&statement, &params))
             }
             read => read,
         }
@@ -632,7 +659,8 @@ impl Pg {
     /// Runs a statement for what it changes: how many rows.
     fn execute(&self, translated: &Translated, bound: Bound) -> Result<usize> {
         let cells = Self::values(translated, bound)?;
-        let changed = self.call(|c| c.execute(&translated.statement, &as_params(&cells)))?;
+        let statement = self.fresh(translated)?;
+        let changed = self.run(|c| c.execute(&statement, &as_params(&cells)))?;
         Ok(changed as usize)
     }
 

@@ -807,6 +807,34 @@ async fn the_first_read_and_write_after_an_outage_go_through_on_a_new_connection
         store.conversation(&lan).unwrap().is_some(),
         "a statement prepared on the lost connection, read again"
     );
+    // A write outside a transaction that finds the connection lost is not made again; the
+    // statements prepared before (on the lost connection) are prepared again on the new one,
+    // not run there unknown (SQLSTATE 26000, which the attack pass saw said as a refusal).
+    let touch = "UPDATE conversations SET unread_count = unread_count WHERE id = ?1";
+    let conn = store.connection();
+    conn.prepare_cached(touch)
+        .unwrap()
+        .execute([lan.as_str()])
+        .unwrap();
+    link.cut();
+    link.mend();
+    assert!(
+        conn.prepare_cached(touch)
+            .unwrap()
+            .execute([lan.as_str()])
+            .unwrap_err()
+            .unreachable()
+    );
+    assert!(store.conversation(&lan).unwrap().is_some());
+    assert!(
+        store
+            .connection()
+            .prepare_cached(touch)
+            .unwrap()
+            .execute([lan.as_str()])
+            .unwrap()
+            == 1
+    );
     link.cut();
     link.mend();
     assert!(store.mark_done(&lan, true, chrono::Utc::now()).unwrap());
