@@ -456,18 +456,35 @@ impl Store {
         Ok(free)
     }
 
-    /// Notes an attempt before the request goes out, so that after a crash mid-send the next
-    /// attempt first looks on Facebook for the reply.
-    pub fn begin_attempt(&mut self, message_id: i64, now: DateTime<Utc>) -> Result<()> {
+    /// Notes an attempt before the request goes out (at `at`), so that after a crash mid-send
+    /// the next attempt first looks on Facebook for the reply; and renews the claim for the
+    /// request (until `until`), only while the claim is still `holder`'s and unexpired at
+    /// `now` (the team's clock). False: no attempt, since a pagedesk stopped or frozen past its
+    /// claim may find the reply taken over (and sent) by another meanwhile.
+    pub fn begin_attempt(
+        &mut self,
+        message_id: i64,
+        holder: &str,
+        at: DateTime<Utc>,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool> {
         let tx = self.write()?;
-        tx.execute(
+        let begun = tx.execute(
             "UPDATE outbox SET attempts = attempts + 1,
-                first_attempt_at = COALESCE(first_attempt_at, ?2), outcome_unknown = 1
-             WHERE message_id = ?1",
-            params![message_id, now.timestamp()],
+                first_attempt_at = COALESCE(first_attempt_at, ?2), outcome_unknown = 1,
+                claimed_until = ?5
+             WHERE message_id = ?1 AND claimed_by = ?3 AND claimed_until >= ?4",
+            params![
+                message_id,
+                at.timestamp(),
+                holder,
+                now.timestamp_millis(),
+                until.timestamp_millis()
+            ],
         )?;
         tx.commit()?;
-        Ok(())
+        Ok(begun == 1)
     }
 
     /// Facebook answered an attempt with an error: the reply did not reach the buyer, so it

@@ -296,14 +296,18 @@ impl Engine {
         }
         let result = match (&reply.via, &reply.file) {
             (Via::Comment(comment), _) => {
-                self.db(move |s| s.begin_attempt(message_id, now)).await?;
+                if !self.begin_attempt(message_id, now).await? {
+                    return Ok(taken_over(now));
+                }
                 self.graph
                     .answer_comment(&reply.page_id, comment, &token, &reply.text)
                     .await
                     .map(|id| MessageId::from(id.as_str()))
             }
             (Via::Private(comment), _) => {
-                self.db(move |s| s.begin_attempt(message_id, now)).await?;
+                if !self.begin_attempt(message_id, now).await? {
+                    return Ok(taken_over(now));
+                }
                 let sent = self
                     .graph
                     .private_reply(&reply.page_id, comment, &token, &reply.text)
@@ -326,7 +330,9 @@ impl Engine {
                 }
             }
             (Via::Messenger, None) => {
-                self.db(move |s| s.begin_attempt(message_id, now)).await?;
+                if !self.begin_attempt(message_id, now).await? {
+                    return Ok(taken_over(now));
+                }
                 self.graph
                     .send(
                         &reply.page_id,
@@ -349,6 +355,19 @@ impl Engine {
             Ok(fb_id) => self.sent(message_id, fb_id, kind).await,
             Err(error) => self.after_error(&reply, kind, error).await,
         }
+    }
+
+    /// Notes an attempt of a claimed reply, the claim renewed for its request, right before
+    /// the request: false when the claim ran out meanwhile (this process stopped or frozen
+    /// past it), the reply then another pagedesk's to send.
+    async fn begin_attempt(&self, message_id: i64, at: DateTime<Utc>) -> Result<bool, PageError> {
+        let holder = self.instance.clone();
+        let begun = self.db(move |s| {
+            let now = s.clock()?;
+            let until = now + chrono::Duration::seconds(CLAIM_SECONDS);
+            s.begin_attempt(message_id, &holder, at, now, until)
+        });
+        Ok(begun.await?)
     }
 
     /// Claims a reply for this process (a claim it holds already is renewed): false when
@@ -408,8 +427,10 @@ impl Engine {
                 Err(attempt) => return Ok(attempt),
             },
         };
-        self.db(move |s| s.begin_attempt(message_id, Utc::now()))
-            .await?;
+        let now = Utc::now();
+        if !self.begin_attempt(message_id, now).await? {
+            return Ok(Attempt::Settled(taken_over(now)));
+        }
         let send = |id: String| async move {
             self.graph
                 .send_attachment(
@@ -757,4 +778,12 @@ impl Engine {
 /// person's conversation, where the inbox shows it under Facebook's own id.
 fn private_stand_in(comment: &CommentId) -> MessageId {
     MessageId::from(format!("{comment}#private"))
+}
+
+/// A reply whose claim ran out before this process's request: another pagedesk's to send now.
+fn taken_over(now: DateTime<Utc>) -> Delivery {
+    Delivery::Pending {
+        reason: "being sent by another pagedesk".into(),
+        retry_at: now + chrono::Duration::seconds(CLAIM_SECONDS),
+    }
 }

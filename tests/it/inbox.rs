@@ -1007,7 +1007,13 @@ fn a_waiting_reply_can_be_taken_back_or_edited_until_it_is_being_sent() {
             pagedesk::model::ReplyProblem::Facebook,
         )
         .unwrap();
-    store.begin_attempt(claimed, common::inbox::now()).unwrap();
+    store
+        .connection()
+        .execute(
+            "UPDATE outbox SET outcome_unknown = 1, first_attempt_at = ?2 WHERE message_id = ?1",
+            [claimed, common::inbox::now().timestamp()],
+        )
+        .unwrap();
     inbox.app.poll_database();
     inbox.key(KeyCode::Char('x'));
     assert!(store.reply_state(claimed).unwrap().is_some(), "still there");

@@ -997,6 +997,81 @@ async fn a_claim_held_by_a_stopped_pagedesk_lapses_and_the_reply_goes_once() {
     one_reply_sent(&world.store(), &lan);
 }
 
+/// A pagedesk stopped while it looks on Facebook for a reply whose last try may have got
+/// there (the attack pass: a frozen VM, SIGSTOP) and continued after its claim ran out: another
+/// took the reply over and sent it meanwhile, so the continued one sends nothing. Its claim is
+/// checked, by the team's clock, right before its request, not only when it took the reply.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pagedesk_stopped_while_looking_past_its_claim_sends_nothing_when_continued() {
+    let (world, lan) = TestWorld::with_a_buyer("").await;
+    // The first try: Facebook's answer is an error that may hide a send.
+    world
+        .fault(
+            json!({ "method": "POST", "path_contains": "/messages", "count": 1,
+            "fault": { "kind": "error", "code": 2, "http_status": 500, "is_transient": true } }),
+        )
+        .await;
+    let first = world.pagedesk(&["reply", &lan, "Dạ còn size M ạ"]).await;
+    assert_eq!(first.code, 1, "{}", first.stdout);
+    // The next try looks on Facebook first; that look is held 2 s, and the pagedesk stopped.
+    world.clear_requests().await;
+    world
+        .fault(
+            json!({ "method": "GET", "path_contains": format!("{lan}/messages"), "count": 1,
+            "fault": { "kind": "delay", "ms": 2000 } }),
+        )
+        .await;
+    let database = world.store();
+    let due_now = "UPDATE outbox SET next_attempt_at = 0";
+    database.connection().execute(due_now, []).unwrap();
+    let stopped = world
+        .command(&["sync", "--once"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let pid = stopped.id().unwrap() as i32;
+    eventually(
+        "the look on Facebook on its way",
+        Duration::from_secs(10),
+        async || {
+            world.requests().await.iter().any(|r| {
+                r["method"] == "GET"
+                    && r["path"]
+                        .as_str()
+                        .unwrap()
+                        .contains(&format!("{lan}/messages"))
+            })
+        },
+    )
+    .await;
+    // SAFETY: kill has no memory effects; the child is ours and alive.
+    unsafe { libc::kill(pid, libc::SIGSTOP) };
+    // Facebook answers the look (not there yet) while it is stopped: the answer waits.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // Its claim's two minutes and its lease pass; another pagedesk sends the reply.
+    database
+        .connection()
+        .execute(
+            "UPDATE outbox SET claimed_until = 0, next_attempt_at = 0",
+            [],
+        )
+        .unwrap();
+    database
+        .connection()
+        .execute("DELETE FROM engine_lease", [])
+        .unwrap();
+    world.sync().await;
+    one_reply_sent(&world.store(), &lan);
+    // SAFETY: as above.
+    unsafe { libc::kill(pid, libc::SIGCONT) };
+    let continued = common::Run::from(stopped.wait_with_output().await.unwrap());
+    let on_facebook = world.page_texts_on_facebook(&lan).await;
+    assert_eq!(on_facebook, ["Dạ còn size M ạ"], "{}", continued.stderr);
+    one_reply_sent(&world.store(), &lan);
+}
+
 #[tokio::test]
 async fn facebooks_error_text_quoting_the_app_secret_reaches_no_one() {
     let world = TestWorld::start("").await;
