@@ -943,7 +943,12 @@ async fn sync_service(
     if !ended {
         running.abort();
         let _ = running.await;
-        engine.release_lease().await;
+        // A database that does not answer (a frozen server) must not keep the service from
+        // stopping: the lease then runs out on its own.
+        let released = tokio::time::timeout(STOP_WITHIN, engine.release_lease());
+        if released.await.is_err() {
+            tracing::warn!("the database did not answer; the engine lease runs out on its own");
+        }
     }
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::fs::{DirBuilder, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -19,6 +19,13 @@ use super::{Result, Store};
 use crate::model::ConversationId;
 
 const FOLDER: &str = "unsaved-drafts";
+
+/// The most one inbox's file may hold: far more than anyone types (drafts of a few hundred
+/// conversations); a file larger was not written by pagedesk and is left alone.
+const MOST_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The longest draft put back: ten replies' worth (a reply is at most 2,000 characters).
+const MOST_CHARS: usize = 10 * crate::model::MAX_REPLY_CHARS;
 
 /// One inbox's drafts not yet in the database.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -72,6 +79,9 @@ impl UnsavedDrafts {
             Err(error) if error.kind() != std::io::ErrorKind::AlreadyExists => return Err(error),
             _ => {}
         }
+        refuse_link(folder)?;
+        // Made private if it was not (as the data directory's files are).
+        std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o700))?;
         let fresh = self.file.with_extension("json.new");
         let mut file = OpenOptions::new()
             .write(true)
@@ -94,13 +104,16 @@ pub fn put_back(store: &mut Store) -> Result<usize> {
         return Ok(0);
     };
     let mut put = 0;
+    if refuse_link(&folder).is_err() {
+        tracing::warn!(folder = %folder.display(), "unsaved drafts in a folder that is a link are left alone");
+        return Ok(0);
+    }
     for file in entries.flatten().map(|e| e.path()) {
         if file.extension().is_none_or(|e| e != "json") {
             continue;
         }
-        let Some(kept) = std::fs::read(&file)
-            .ok()
-            .and_then(|bytes| serde_json::from_slice::<Kept>(&bytes).ok())
+        let Some(kept) =
+            read_own(&file).and_then(|bytes| serde_json::from_slice::<Kept>(&bytes).ok())
         else {
             tracing::warn!(file = %file.display(), "unsaved drafts that cannot be read are left where they are");
             continue;
@@ -111,7 +124,8 @@ pub fn put_back(store: &mut Store) -> Result<usize> {
         for (conversation, kept) in &kept.drafts {
             let conversation = ConversationId::from(conversation.as_str());
             let stored = store.draft(&conversation)?.unwrap_or_default();
-            store.save_draft(&conversation, &merged(&stored, kept))?;
+            let kept: String = kept.chars().take(MOST_CHARS).collect();
+            store.save_draft(&conversation, &merged(&stored, &kept))?;
             put += 1;
         }
         if let Err(error) = std::fs::remove_file(&file)
@@ -121,6 +135,39 @@ pub fn put_back(store: &mut Store) -> Result<usize> {
         }
     }
     Ok(put)
+}
+
+/// A folder that is a symbolic link is not written through: it could lead anywhere.
+fn refuse_link(folder: &Path) -> std::io::Result<()> {
+    match std::fs::symlink_metadata(folder) {
+        Ok(meta) if meta.file_type().is_symlink() => Err(std::io::Error::other(format!(
+            "{} is a link, not a folder",
+            folder.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// A file's bytes when it is this user's own, not a link, not open to others' writing, and
+/// of a size pagedesk writes: what another user (or a link to elsewhere) put there is not
+/// taken for what staff typed.
+fn read_own(file: &Path) -> Option<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::MetadataExt;
+    let opened = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(file)
+        .ok()?;
+    let meta = opened.metadata().ok()?;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    if meta.uid() != me || meta.mode() & 0o022 != 0 || meta.len() > MOST_BYTES {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    opened.take(MOST_BYTES).read_to_end(&mut bytes).ok()?;
+    Some(bytes)
 }
 
 /// The draft to keep from the one the database holds and the one kept on disk. The database
@@ -180,6 +227,45 @@ mod tests {
             minh.draft(&conversation).unwrap().as_deref(),
             Some("Dạ còn ạ")
         );
+    }
+
+    #[test]
+    fn only_the_owners_own_files_of_a_sane_size_are_taken_and_no_link_is_followed() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap().as_staff("Hoa");
+        let folder = dir.path().join(FOLDER);
+        std::fs::create_dir(&folder).unwrap();
+        let kept = |text: &str| format!(r#"{{"staff":"Hoa","drafts":{{"t_1":"{text}"}}}}"#);
+        // Open to others' writing: someone else's words, not Hoa's.
+        let open = folder.join("open.json");
+        std::fs::write(&open, kept("pay to acct 999")).unwrap();
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o666)).unwrap();
+        // A link to a file elsewhere.
+        let elsewhere = dir.path().join("elsewhere.json");
+        std::fs::write(&elsewhere, kept("from elsewhere")).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, folder.join("link.json")).unwrap();
+        // Larger than pagedesk writes.
+        let huge = folder.join("huge.json");
+        std::fs::write(&huge, kept(&"x".repeat(5 * 1024 * 1024))).unwrap();
+        assert_eq!(put_back(&mut store).unwrap(), 0);
+        assert_eq!(store.draft(&ConversationId::from("t_1")).unwrap(), None);
+        // A long draft of Hoa's own is put back cut to ten replies' worth.
+        std::fs::write(folder.join("long.json"), kept(&"ạ".repeat(50_000))).unwrap();
+        assert_eq!(put_back(&mut store).unwrap(), 1);
+        let back = store.draft(&ConversationId::from("t_1")).unwrap().unwrap();
+        assert_eq!(back.chars().count(), MOST_CHARS);
+        // A folder that is a link is neither read nor written through.
+        std::fs::remove_dir_all(&folder).unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(outside.path(), &folder).unwrap();
+        let drafts = BTreeMap::from([(ConversationId::from("t_2"), "Dạ".to_owned())]);
+        assert!(
+            UnsavedDrafts::of(dir.path(), "Hoa", "h/1")
+                .keep(&drafts)
+                .is_err()
+        );
+        assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
     }
 
     #[test]
