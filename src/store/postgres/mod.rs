@@ -212,6 +212,14 @@ impl Target {
             .dbname(&database)
             .ssl_mode(ssl_mode)
             .connect_timeout(CONNECT_WITHIN)
+            // Over a network that drops packets (no reset comes), a connection whose answer
+            // never comes is found dead in about 11 s rather than the system's two hours:
+            // probed after 5 s of silence, every 2 s, given up after 3 unanswered.
+            .keepalives(true)
+            .keepalives_idle(Duration::from_secs(5))
+            .keepalives_interval(Duration::from_secs(2))
+            .keepalives_retries(3)
+            .tcp_user_timeout(Duration::from_secs(15))
             .application_name("pagedesk")
             .options(SESSION);
         let password = env("PGPASSWORD").or_else(|| {
