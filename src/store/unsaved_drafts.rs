@@ -90,8 +90,9 @@ impl UnsavedDrafts {
             .mode(0o600)
             .custom_flags(libc::O_NOFOLLOW)
             .open(&fresh)?;
+        // Not synced to the platter: this runs on the inbox's thread, and what it guards
+        // against is the inbox closed or killed, which the system's cache outlives.
         file.write_all(&serde_json::to_vec(&kept).map_err(std::io::Error::other)?)?;
-        file.sync_all()?;
         std::fs::rename(&fresh, &self.file)
     }
 }

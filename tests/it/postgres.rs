@@ -996,6 +996,18 @@ async fn a_reply_committing_slowly() -> Option<(TestWorld, String, common::postg
     Some((world, lan, link))
 }
 
+/// `pagedesk reply` to `lan` as staff run it, while `meanwhile` (the link cut at some moment)
+/// happens: what it said.
+async fn reply_while(
+    world: &TestWorld,
+    lan: &str,
+    meanwhile: impl std::future::Future<Output = ()>,
+) -> common::Run {
+    let reply = world.command(&["reply", lan, "Dạ còn ạ"]).output();
+    let (said, ()) = tokio::join!(reply, meanwhile);
+    common::Run::from(said.unwrap())
+}
+
 /// Waits until the server is carrying out a reply's commit (the trigger's sleep), or (`false`)
 /// has finished it.
 async fn committing(world: &TestWorld, under_way: bool) {
@@ -1027,13 +1039,12 @@ async fn a_reply_whose_commit_was_cut_off_is_looked_for_after_the_commit_and_sen
     let Some((world, lan, link)) = a_reply_committing_slowly().await else {
         return;
     };
-    let reply = world.command(&["reply", &lan, "Dạ còn ạ"]).output();
-    let (said, ()) = tokio::join!(reply, async {
+    let said = reply_while(&world, &lan, async {
         committing(&world, true).await;
         link.cut();
         link.mend();
-    });
-    let said = common::Run::from(said.unwrap());
+    })
+    .await;
     assert_eq!(said.code, 0, "{}\n{}", said.stdout, said.stderr);
     assert!(said.stdout.contains("Sent"), "{}", said.stdout);
     world.sync().await;
@@ -1049,12 +1060,11 @@ async fn a_reply_whose_commit_was_cut_off_for_good_is_said_unknown_and_goes_once
     let Some((world, lan, link)) = a_reply_committing_slowly().await else {
         return;
     };
-    let reply = world.command(&["reply", &lan, "Dạ còn ạ"]).output();
-    let (said, ()) = tokio::join!(reply, async {
+    let said = reply_while(&world, &lan, async {
         committing(&world, true).await;
         link.cut();
-    });
-    let said = common::Run::from(said.unwrap());
+    })
+    .await;
     assert_eq!(said.code, 1, "{}", said.stdout);
     assert!(
         said.stderr.contains(
@@ -1099,15 +1109,14 @@ async fn a_reply_stored_whose_sending_the_database_cut_off_is_said_stored_and_go
             "fault": { "kind": "answer_delayed", "ms": 2000 } }),
         )
         .await;
-    let reply = world.command(&["reply", &lan, "Dạ còn ạ"]).output();
-    let (said, ()) = tokio::join!(reply, async {
+    let said = reply_while(&world, &lan, async {
         wait_for_async("the send to reach Facebook", || async {
             world.page_texts_on_facebook(&lan).await.len() == 1
         })
         .await;
         link.cut();
-    });
-    let said = common::Run::from(said.unwrap());
+    })
+    .await;
     assert_eq!(said.code, 1, "{}", said.stdout);
     assert!(
         said.stderr.contains(

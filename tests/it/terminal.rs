@@ -2204,6 +2204,21 @@ async fn an_inbox_opened_while_postgres_is_out_of_reach_waits_and_opens_once_it_
     assert!(!status.success(), "{status:?}");
 }
 
+/// A new inbox on Lan's conversation (saying `said` first, when given) whose reply box shows
+/// `typed` as put back, sent with Enter.
+async fn reopened(world: &TestWorld, said: Option<&str>, typed: &str) -> Terminal {
+    let mut inbox = Terminal::start(world, 100, 30);
+    if let Some(said) = said {
+        inbox.wait_for_text(said).await;
+    }
+    inbox.wait_for_text("Váy hoa nhí còn không shop?").await;
+    inbox.open_reply_box().await;
+    inbox.wait_for_text(typed).await;
+    inbox.type_text("\r");
+    inbox.wait_for_text("Reply sent").await;
+    inbox
+}
+
 /// A draft typed while the team's PostgreSQL is out of reach outlives the inbox: closed with
 /// `q`, killed a moment after typing, or left open until the database is back, what goes to
 /// the buyer is the draft as typed, once: the start the database took before the outage is
@@ -2279,16 +2294,13 @@ async fn a_draft_typed_while_postgres_is_out_of_reach_outlives_the_inbox_closed_
     let mode = std::fs::metadata(&files[0]).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
     link.mend();
-    let mut again = Terminal::start(&world, 100, 30);
-    again
-        .wait_for_text("What you typed during the database outage is back")
-        .await;
-    again.wait_for_text("Váy hoa nhí còn không shop?").await;
-    again.open_reply_box().await;
-    again.wait_for_text("chị lấy size nào?").await;
+    let mut again = reopened(
+        &world,
+        Some("What you typed during the database outage is back"),
+        "chị lấy size nào?",
+    )
+    .await;
     assert!(files_kept().is_empty(), "{:?}", files_kept());
-    again.type_text("\r");
-    again.wait_for_text("Reply sent").await;
     sent_once("Dạ còn ạ, chị lấy size nào?").await;
 
     // Left open until the database is back: written again by the open inbox.
@@ -2306,12 +2318,7 @@ async fn a_draft_typed_while_postgres_is_out_of_reach_outlives_the_inbox_closed_
         })
         .await;
     again.child.kill().unwrap();
-    let mut third = Terminal::start(&world, 100, 30);
-    third.wait_for_text("Váy hoa nhí còn không shop?").await;
-    third.open_reply_box().await;
-    third.wait_for_text("Màu đỏ còn ạ").await;
-    third.type_text("\r");
-    third.wait_for_text("Reply sent").await;
+    let mut third = reopened(&world, None, "Màu đỏ còn ạ").await;
     sent_once("Màu đỏ còn ạ").await;
 
     // Killed a moment after typing, the database still out of reach.
@@ -2324,12 +2331,7 @@ async fn a_draft_typed_while_postgres_is_out_of_reach_outlives_the_inbox_closed_
         .await;
     third.child.kill().unwrap();
     link.mend();
-    let mut fourth = Terminal::start(&world, 100, 30);
-    fourth.wait_for_text("Váy hoa nhí còn không shop?").await;
-    fourth.open_reply_box().await;
-    fourth.wait_for_text("Size M nhé chị").await;
-    fourth.type_text("\r");
-    fourth.wait_for_text("Reply sent").await;
+    let mut fourth = reopened(&world, None, "Size M nhé chị").await;
     sent_once("Size M nhé chị").await;
     fourth.leave_and_quit().await;
 }

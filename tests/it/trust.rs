@@ -933,6 +933,19 @@ async fn a_reply_facebook_took_is_marked_sent_at_once() {
     assert_eq!(world.sends().await, 0);
 }
 
+/// `pagedesk` with `args`, its output kept, and its pid: for a test to stop and continue it.
+fn to_stop(world: &TestWorld, args: &[&str]) -> (tokio::process::Child, i32) {
+    let child = world
+        .command(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let pid = child.id().unwrap() as i32;
+    (child, pid)
+}
+
 /// A pagedesk stopped (Ctrl-Z, a frozen VM) while it holds a reply (uploading its file) keeps
 /// its claim only until the claim's time is over: another then sends the reply, and the
 /// stopped one, continued, sends nothing again.
@@ -947,14 +960,10 @@ async fn a_claim_held_by_a_stopped_pagedesk_lapses_and_the_reply_goes_once() {
             "fault": { "kind": "delay", "ms": 2000 } }),
         )
         .await;
-    let stopped = world
-        .command(&["reply", &lan, "--attach", photo.to_str().unwrap()])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let pid = stopped.id().unwrap() as i32;
+    let (stopped, pid) = to_stop(
+        &world,
+        &["reply", &lan, "--attach", photo.to_str().unwrap()],
+    );
     eventually(
         "the upload on its way",
         Duration::from_secs(10),
@@ -1024,14 +1033,7 @@ async fn a_pagedesk_stopped_while_looking_past_its_claim_sends_nothing_when_cont
     let database = world.store();
     let due_now = "UPDATE outbox SET next_attempt_at = 0";
     database.connection().execute(due_now, []).unwrap();
-    let stopped = world
-        .command(&["sync", "--once"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let pid = stopped.id().unwrap() as i32;
+    let (stopped, pid) = to_stop(&world, &["sync", "--once"]);
     eventually(
         "the look on Facebook on its way",
         Duration::from_secs(10),

@@ -1231,32 +1231,14 @@ fn with_text<'a>(messages: &'a [Value], text: &str) -> &'a Value {
 
 /// Every byte pagedesk keeps in its data directory, once SQLite's log is folded in.
 /// Everything the shop's data is kept in: on SQLite, every file of the data directory; on
-/// PostgreSQL (whose files are the server's), the data directory's files and every row of
-/// every table, as text.
+/// PostgreSQL (whose files are the server's), the data directory's files and every column of
+/// every table.
 async fn kept_bytes(world: &TestWorld) -> Vec<u8> {
-    let Some(url) = &world.database_url else {
+    if world.database_url.is_none() {
         return data_dir_bytes(world);
-    };
-    let client = common::postgres::client(url).await;
-    let tables = client
-        .query(
-            "SELECT table_name::text FROM information_schema.tables
-             WHERE table_schema = current_schema()",
-            &[],
-        )
-        .await
-        .unwrap();
-    let mut bytes = files_bytes(&world.data_dir);
-    for table in tables {
-        let table: String = table.get(0);
-        for row in client
-            .query(&format!("SELECT t::text FROM \"{table}\" t"), &[])
-            .await
-            .unwrap()
-        {
-            bytes.extend(row.get::<_, String>(0).into_bytes());
-        }
     }
+    let mut bytes = files_bytes(&world.data_dir);
+    bytes.extend(world.database_text().await.into_bytes());
     bytes
 }
 
