@@ -178,13 +178,26 @@ impl Default for SyncSettings {
 }
 
 /// `[store]`: where the team's database is.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct StoreSettings {
     /// PostgreSQL's `postgres://user@host:port/database?sslmode=require` (its password from
     /// PGPASSWORD or a .pgpass file); without it, the data directory's SQLite file.
     /// `PAGEDESK_DATABASE_URL` overrides it.
     pub url: Option<String>,
+    /// How long a read waits for PostgreSQL's answer before the database is taken for out of
+    /// reach (a server frozen, its machine paused); a write gets 20 s more for its turn.
+    #[serde(deserialize_with = "duration")]
+    pub answer_within: Duration,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        Self {
+            url: None,
+            answer_within: crate::store::postgres::ANSWER_WITHIN,
+        }
+    }
 }
 
 /// `[orders]`: the orders closed in conversations.
@@ -556,6 +569,11 @@ impl Config {
         if config.sync.interval > MAX_INTERVAL {
             return Err("[sync] interval: at most \"24h\"".into());
         }
+        if !(Duration::from_secs(1)..=Duration::from_secs(600))
+            .contains(&config.store.answer_within)
+        {
+            return Err("[store] answer_within: from \"1s\" to \"10m\"".into());
+        }
         if config.sync.backfill_conversations == 0 {
             return Err("[sync] backfill_conversations: must be at least 1".into());
         }
@@ -733,6 +751,19 @@ fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::E
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_wait_for_the_database_is_ten_seconds_unless_set_within_reason() {
+        let default = Config::parse("").unwrap();
+        assert_eq!(default.store.answer_within, Duration::from_secs(10));
+        let set = Config::parse("[store]\nanswer_within = \"30s\"\n").unwrap();
+        assert_eq!(set.store.answer_within, Duration::from_secs(30));
+        for bad in ["0s", "2h"] {
+            let refused =
+                Config::parse(&format!("[store]\nanswer_within = \"{bad}\"\n")).unwrap_err();
+            assert!(refused.contains("[store] answer_within"), "{refused}");
+        }
+    }
 
     #[test]
     fn staff_named_beside_the_team_says_which_to_keep() {

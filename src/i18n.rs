@@ -194,6 +194,7 @@ strings! {
     PgCauseRefused => "the server takes no connection (not running, or a wrong address or port)", "máy chủ không nhận kết nối (chưa chạy, hoặc sai địa chỉ, cổng)";
     PgCauseNoServer => "no server there (not running, or a wrong socket folder)", "không thấy máy chủ ở đó (chưa chạy, hoặc sai thư mục socket)";
     PgCauseTimeout => "the server does not answer (the network, a firewall?)", "máy chủ không trả lời (mạng, hoặc tường lửa?)";
+    PgCauseNoAnswer => "the server stopped answering (frozen, or its machine paused?)", "máy chủ không phản hồi nữa (bị treo, hoặc máy chủ đang tạm dừng?)";
     PgCauseNoHost => "no such server name (a typo in the address, or DNS?)", "không tìm thấy tên máy chủ (gõ sai địa chỉ, hoặc lỗi DNS?)";
     PgCauseWrongPassword => "wrong password or user name", "sai mật khẩu hoặc tên đăng nhập";
     PgCauseNoPassword => "it asks for a password: give it in PGPASSWORD or a .pgpass file", "máy chủ đòi mật khẩu: hãy đặt trong biến PGPASSWORD hoặc tệp .pgpass";

@@ -359,7 +359,7 @@ impl Cli {
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     let Some(command) = &cli.command else {
         let config = cli.config()?;
-        startup::choose_database(config.store.url.as_deref())?;
+        startup::choose_database(&config.store)?;
         let data_dir = cli.data_dir()?;
         secure_data_dir(&data_dir)?;
         let _log = start_log(&data_dir, startup::LogAlso::Nowhere);
@@ -411,8 +411,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     if let Command::Migrate { to } = command {
         return migrate(tr, &data_dir, to);
     }
-    let configured_url = match cli.config() {
-        Ok(config) => config.store.url,
+    let store_settings = match cli.config() {
+        Ok(config) => config.store,
         // A config that is there but cannot be used may name the team's database: nothing is
         // opened on a guess (the data directory's own would show an empty or old shop). Without
         // a config at all, the lists work on the data directory's database.
@@ -424,9 +424,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         {
             return Err(error);
         }
-        Err(_) => None,
+        Err(_) => crate::config::StoreSettings::default(),
     };
-    startup::choose_database(configured_url.as_deref())?;
+    startup::choose_database(&store_settings)?;
     let store = open_store(&data_dir)?;
     // A connection writing as this person (who marked it done, made a label, wrote a note):
     // without a config that says who, nothing is written.

@@ -68,6 +68,8 @@ fn cause(tr: Tr, why: &str) -> String {
     let usual = [
         ("connection refused", S::PgCauseRefused),
         ("no such file or directory", S::PgCauseNoServer),
+        ("did not answer within", S::PgCauseNoAnswer),
+        ("no answer yet", S::PgCauseNoAnswer),
         ("timed out", S::PgCauseTimeout),
         ("failed to lookup address", S::PgCauseNoHost),
         ("password authentication failed", S::PgCauseWrongPassword),
@@ -103,5 +105,15 @@ mod tests {
             "không kết nối được PostgreSQL tại pagedesk@db.shop.vn:5432/shop: máy chủ không nhận kết nối (chưa chạy, hoặc sai địa chỉ, cổng); chưa làm gì cả: hãy làm lại khi kết nối được"
         );
         assert!(error_words(Lang::En, &error).starts_with("cannot reach PostgreSQL at"));
+        let frozen = anyhow::Error::new(StoreError::Postgres(Box::new(PgError::Unreachable {
+            at: "pagedesk@db.shop.vn:5432/shop".into(),
+            why: "the server did not answer within 10 s".into(),
+        })));
+        assert!(
+            error_words(Lang::Vi, &frozen)
+                .contains("máy chủ không phản hồi nữa (bị treo, hoặc máy chủ đang tạm dừng?)"),
+            "{}",
+            error_words(Lang::Vi, &frozen)
+        );
     }
 }

@@ -157,12 +157,16 @@ static DATABASE: std::sync::OnceLock<crate::store::postgres::Target> = std::sync
 
 /// Where this process keeps its data: PostgreSQL when `PAGEDESK_DATABASE_URL` or the config's
 /// `[store] url` names it, else the data directory's SQLite file.
-pub fn choose_database(config_url: Option<&str>) -> Result<()> {
+pub fn choose_database(settings: &crate::config::StoreSettings) -> Result<()> {
     let env = std::env::var("PAGEDESK_DATABASE_URL").ok();
-    let Some(url) = env.as_deref().filter(|u| !u.is_empty()).or(config_url) else {
+    let Some(url) = env
+        .as_deref()
+        .filter(|u| !u.is_empty())
+        .or(settings.url.as_deref())
+    else {
         return Ok(());
     };
-    let target = crate::store::postgres::Target::parse(url)?;
+    let target = crate::store::postgres::Target::parse(url)?.answer_within(settings.answer_within);
     let _ = DATABASE.set(target);
     Ok(())
 }

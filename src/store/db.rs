@@ -15,10 +15,11 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::time::Duration;
 
 use rusqlite::ToSql;
 
-use super::postgres::PgError;
+use super::postgres::{Failure, PgError, Session};
 use rusqlite::types::{FromSql, Value, ValueRef};
 
 /// Which database a connection reaches.
@@ -264,7 +265,7 @@ struct Pg {
     /// behind its back (its statements would run outside it).
     in_transaction: Cell<bool>,
     /// Taken only when the connection is dropped (closing it waits on the network too).
-    client: RefCell<Option<postgres::Client>>,
+    client: RefCell<Option<Session>>,
     /// `user@host:port/database`, for messages.
     at: String,
     prepared: RefCell<HashMap<String, Translated>>,
@@ -276,12 +277,24 @@ struct Pg {
     /// Whether this connection listens for other connections' changes, and how many it heard.
     listening: Cell<bool>,
     heard: Cell<i64>,
+    /// Work that takes as long as it takes (a schema migrated, statistics, a shop moved in):
+    /// its calls wait for their answer without a limit.
+    unhurried: Cell<bool>,
+    /// The connection being made again on a thread of its own (see `connection_made_again`).
+    connecting: RefCell<Option<std::sync::mpsc::Receiver<std::result::Result<Session, PgError>>>>,
+    /// The server did not answer a call, or the last connect outlasted [`CONNECT_IN_LINE`]:
+    /// the next connect is not waited for.
+    slow_to_connect: Cell<bool>,
 }
+
+/// How long a call waits for a lost connection to be made again before it says the database
+/// is out of reach (the connect goes on, for the next call).
+const CONNECT_IN_LINE: Duration = Duration::from_secs(2);
 
 /// A statement in PostgreSQL's words: its parameters numbered, and the names they had.
 #[derive(Clone)]
 struct Translated {
-    statement: postgres::Statement,
+    statement: tokio_postgres::Statement,
     names: Vec<String>,
     /// Its text, to prepare it again on a new connection.
     text: String,
@@ -316,7 +329,7 @@ impl Conn {
     }
 
     pub fn postgres(target: super::postgres::Target) -> std::result::Result<Conn, PgError> {
-        let client = target.client()?;
+        let client = target.session()?;
         let pg = Pg {
             client: RefCell::new(Some(client)),
             at: target.to_string(),
@@ -327,6 +340,9 @@ impl Conn {
             generation: Cell::new(0),
             listening: Cell::new(false),
             heard: Cell::new(0),
+            unhurried: Cell::new(false),
+            connecting: RefCell::default(),
+            slow_to_connect: Cell::new(false),
         };
         pg.learn_backend()?;
         Ok(Conn {
@@ -441,10 +457,21 @@ impl Conn {
     /// minute or more, meanwhile each list is read by a plan made for an almost empty table).
     /// SQLite's planner keeps no such numbers. A failure is only logged: nothing depends on it.
     pub fn refresh_statistics(&self) {
-        if let Inner::Postgres(pg) = &self.inner
-            && let Err(error) = pg.batch("ANALYZE")
-        {
-            tracing::warn!(database = %pg.at, error = %error, "the tables' statistics were not refreshed");
+        if let Inner::Postgres(pg) = &self.inner {
+            pg.unhurried.set(true);
+            let refreshed = pg.batch("ANALYZE");
+            pg.unhurried.set(false);
+            if let Err(error) = refreshed {
+                tracing::warn!(database = %pg.at, error = %error, "the tables' statistics were not refreshed");
+            }
+        }
+    }
+
+    /// Whether calls wait for their answer without a limit (`true`: work that takes as long as
+    /// it takes, a schema migrated or a shop moved in); SQLite waits for its own disk alone.
+    pub fn unhurried(&self, unhurried: bool) {
+        if let Inner::Postgres(pg) = &self.inner {
+            pg.unhurried.set(unhurried);
         }
     }
 
@@ -473,35 +500,60 @@ impl Conn {
 }
 
 impl Pg {
-    fn failed(&self, error: &postgres::Error) -> DbError {
+    fn failed(&self, error: &Failure) -> DbError {
         pg_error(&self.at, error)
     }
 
-    /// A call to the server, waiting for its answer. Inside the async runtime (a command's
-    /// task) the wait is announced, so that the runtime's other tasks go on meanwhile.
+    /// A call to the server, waiting for its answer as long as a write may. Inside the async
+    /// runtime (a command's task) the wait is announced, so that the runtime's other tasks go
+    /// on meanwhile.
     fn call<T: Send>(
         &self,
-        f: impl FnOnce(&mut postgres::Client) -> std::result::Result<T, postgres::Error> + Send,
+        f: impl FnOnce(&mut Session) -> std::result::Result<T, Failure> + Send,
+    ) -> Result<T> {
+        self.call_within(self.target.patience(false), f)
+    }
+
+    /// A call waiting for its answer at most `limit`.
+    fn call_within<T: Send>(
+        &self,
+        limit: Duration,
+        f: impl FnOnce(&mut Session) -> std::result::Result<T, Failure> + Send,
     ) -> Result<T> {
         self.reconnect_if_lost()?;
-        self.run(f)
+        self.run_within(limit, f)
     }
 
     /// A call on the connection as it is, lost or not.
     fn run<T: Send>(
         &self,
-        f: impl FnOnce(&mut postgres::Client) -> std::result::Result<T, postgres::Error> + Send,
+        f: impl FnOnce(&mut Session) -> std::result::Result<T, Failure> + Send,
+    ) -> Result<T> {
+        self.run_within(self.target.patience(false), f)
+    }
+
+    fn run_within<T: Send>(
+        &self,
+        limit: Duration,
+        f: impl FnOnce(&mut Session) -> std::result::Result<T, Failure> + Send,
     ) -> Result<T> {
         let mut client = self.client.borrow_mut();
         let client = client
             .as_mut()
             .expect("the connection is open until dropped");
-        blocking(|| f(client)).map_err(|e| self.failed(&e))
+        client.wait_at_most((!self.unhurried.get()).then_some(limit));
+        blocking(|| f(client)).map_err(|failure| {
+            // A server that did not answer is not waited for again while connecting anew.
+            if matches!(failure, Failure::NoAnswer(_)) {
+                self.slow_to_connect.set(true);
+            }
+            self.failed(&failure)
+        })
     }
 
     /// `translated`'s statement on the connection as it is now (made again if it was lost):
     /// prepared again when it was prepared on an earlier one.
-    fn fresh(&self, translated: &Translated) -> Result<postgres::Statement> {
+    fn fresh(&self, translated: &Translated) -> Result<tokio_postgres::Statement> {
         self.reconnect_if_lost()?;
         if translated.generation == self.generation.get() {
             return Ok(translated.statement.clone());
@@ -513,7 +565,7 @@ impl Pg {
     /// transaction), made again at once on a new one.
     fn call_again_if_lost<T: Send>(
         &self,
-        f: impl Fn(&mut postgres::Client) -> std::result::Result<T, postgres::Error> + Send + Sync,
+        f: impl Fn(&mut Session) -> std::result::Result<T, Failure> + Send + Sync,
     ) -> Result<T> {
         match self.call(&f) {
             Err(error) if self.lost_outside_transaction(&error) => self.call(&f),
@@ -544,14 +596,7 @@ impl Pg {
         if !lost || self.in_transaction.get() {
             return Ok(());
         }
-        let client = self.target.client().map_err(|error| DbError::Postgres {
-            at: self.at.clone(),
-            why: match error {
-                PgError::Unreachable { why, .. } | PgError::Refused { why, .. } => why,
-                other => other.to_string(),
-            },
-            code: None,
-        })?;
+        let client = self.connection_made_again()?;
         let old = self.client.borrow_mut().replace(client);
         self.generation.set(self.generation.get() + 1);
         let statements = std::mem::take(&mut *self.prepared.borrow_mut());
@@ -562,6 +607,66 @@ impl Pg {
         self.learn_backend()?;
         tracing::info!(database = %self.at, "connected to PostgreSQL again");
         Ok(())
+    }
+
+    /// A new connection, made on a thread of its own: waited for a moment when first asked
+    /// for, then only looked at, so that a server that does not answer (frozen) holds the
+    /// caller (an inbox's screen) a moment, not for the whole of a connect.
+    fn connection_made_again(&self) -> Result<Session> {
+        let lost = |why: String| DbError::Postgres {
+            at: self.at.clone(),
+            why,
+            code: None,
+        };
+        let mut connecting = self.connecting.borrow_mut();
+        let made = match connecting.take() {
+            Some(pending) => match pending.try_recv() {
+                Ok(made) => Some(made),
+                Err(std::sync::mpsc::TryRecvError::Empty) => {
+                    *connecting = Some(pending);
+                    None
+                }
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    return Err(lost("the connection was not made again".to_owned()));
+                }
+            },
+            None => {
+                let (tell, pending) = std::sync::mpsc::channel();
+                let target = self.target.clone();
+                std::thread::Builder::new()
+                    .name("postgres-connect".to_owned())
+                    .spawn(move || {
+                        let _ = tell.send(target.session());
+                    })
+                    .map_err(|error| lost(error.to_string()))?;
+                // Once a connect outlasted the wait, the server is slow to answer or not
+                // answering: the next ones are not waited for at all, only looked at.
+                let wait = if self.slow_to_connect.get() {
+                    Duration::ZERO
+                } else {
+                    CONNECT_IN_LINE
+                };
+                match pending.recv_timeout(wait) {
+                    Ok(made) => Some(made),
+                    Err(_) => {
+                        self.slow_to_connect.set(true);
+                        *connecting = Some(pending);
+                        None
+                    }
+                }
+            }
+        };
+        match made {
+            Some(Ok(session)) => {
+                self.slow_to_connect.set(false);
+                Ok(session)
+            }
+            Some(Err(error)) => Err(lost(match error {
+                PgError::Unreachable { why, .. } | PgError::Refused { why, .. } => why,
+                other => other.to_string(),
+            })),
+            None => Err(lost("connecting again: no answer yet".to_owned())),
+        }
     }
 
     fn batch(&self, sql: &str) -> Result<()> {
@@ -614,15 +719,16 @@ impl Pg {
         Ok(values.into_iter().map(Cell_).collect())
     }
 
-    fn query(&self, translated: &Translated, bound: Bound) -> Result<Vec<postgres::Row>> {
+    fn query(&self, translated: &Translated, bound: Bound) -> Result<Vec<tokio_postgres::Row>> {
         let cells = Self::values(translated, bound)?;
         let params = as_params(&cells);
         let statement = self.fresh(translated)?;
-        match self.run(|c| c.query(&statement, &params)) {
+        let limit = self.target.patience(translated.reads_only());
+        match self.run_within(limit, |c| c.query(&statement, &params)) {
             // Found the connection lost: a read goes again on a new one.
             Err(error) if translated.reads_only() && self.lost_outside_transaction(&error) => {
                 let statement = self.fresh(translated)?;
-                self.run(|c| c.query(&statement, &params))
+                self.run_within(limit, |c| c.query(&statement, &params))
             }
             read => read,
         }
@@ -644,7 +750,7 @@ impl Pg {
                     .map(|i| {
                         row.try_get::<_, Cell_>(i)
                             .map(|c| c.0)
-                            .map_err(|e| self.failed(&e))
+                            .map_err(|e| self.failed(&Failure::Postgres(e)))
                     })
                     .collect::<Result<Vec<_>>>()
             })
@@ -672,20 +778,16 @@ impl Pg {
             self.listening.set(true);
         }
         let backend = self.backend.get();
-        let (news, closed) = self.call(|c| {
-            use postgres::fallible_iterator::FallibleIterator;
+        let (news, closed) = self.call_within(self.target.patience(true), |c| {
             // An empty statement's round trip reads what the server sent meanwhile: the
             // client reads its socket only while it waits for an answer.
             c.batch_execute("")?;
-            let mut news = 0;
-            {
-                let mut notifications = c.notifications();
-                let mut pending = notifications.iter();
-                while let Some(notification) = pending.next()? {
-                    news += i64::from(notification.process_id() != backend);
-                }
-            }
-            Ok((news, c.is_closed()))
+            let news = c
+                .heard()
+                .iter()
+                .filter(|notification| notification.process_id() != backend)
+                .count();
+            Ok((news as i64, c.is_closed()))
         })?;
         // A connection the server closed ends its notifications without an error: said here,
         // and made again at the next call.
@@ -706,14 +808,14 @@ impl Pg {
 /// (a wait that connects says a change came: what changed meanwhile was not heard).
 pub struct ChangesHeard {
     target: super::postgres::Target,
-    client: Option<postgres::Client>,
+    client: Option<Session>,
     /// This connection's server process (its own notices are none: it writes nothing).
     backend: i32,
 }
 
 impl ChangesHeard {
-    fn connect(target: &super::postgres::Target) -> Option<(postgres::Client, i32)> {
-        let mut client = target.client().ok()?;
+    fn connect(target: &super::postgres::Target) -> Option<(Session, i32)> {
+        let mut client = target.session().ok()?;
         client
             .batch_execute(&format!("LISTEN {CHANGES_CHANNEL}"))
             .ok()?;
@@ -727,7 +829,6 @@ impl ChangesHeard {
     /// Waits up to `within` for another connection's change: whether one came. Called on a
     /// thread of its own, outside any runtime.
     pub fn wait(&mut self, within: std::time::Duration) -> bool {
-        use postgres::fallible_iterator::FallibleIterator;
         if self.client.as_ref().is_none_or(|c| c.is_closed()) {
             match Self::connect(&self.target) {
                 Some((client, backend)) => {
@@ -743,13 +844,9 @@ impl ChangesHeard {
         let Some(client) = self.client.as_mut() else {
             return false;
         };
-        let backend = self.backend;
-        let mut notifications = client.notifications();
-        let mut waiting = notifications.timeout_iter(within);
-        match waiting.next() {
-            Ok(Some(notification)) => notification.process_id() != backend,
-            Ok(None) | Err(_) => false,
-        }
+        client
+            .wait_for_announcement(within)
+            .is_some_and(|notification| notification.process_id() != self.backend)
     }
 }
 
@@ -803,7 +900,7 @@ fn in_order(translated: &Translated, bound: Bound) -> Result<Vec<Value>> {
 }
 
 /// A PostgreSQL failure in words, with where the database is.
-fn pg_error(at: &str, error: &postgres::Error) -> DbError {
+fn pg_error(at: &str, error: &Failure) -> DbError {
     match error.as_db_error() {
         Some(db) => DbError::Postgres {
             at: at.to_owned(),
@@ -812,7 +909,7 @@ fn pg_error(at: &str, error: &postgres::Error) -> DbError {
         },
         None => DbError::Postgres {
             at: at.to_owned(),
-            why: super::postgres::causes(error),
+            why: error.to_string(),
             code: None,
         },
     }
@@ -976,10 +1073,10 @@ impl<'c> Stmt<'c> {
     }
 }
 
-fn as_params(cells: &[Cell_]) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
+fn as_params(cells: &[Cell_]) -> Vec<&(dyn tokio_postgres::types::ToSql + Sync)> {
     cells
         .iter()
-        .map(|c| c as &(dyn postgres::types::ToSql + Sync))
+        .map(|c| c as &(dyn tokio_postgres::types::ToSql + Sync))
         .collect()
 }
 
@@ -1032,17 +1129,17 @@ impl Drop for Tx<'_> {
 #[derive(Debug)]
 struct Cell_(Value);
 
-impl postgres::types::ToSql for Cell_ {
+impl tokio_postgres::types::ToSql for Cell_ {
     fn to_sql(
         &self,
-        ty: &postgres::types::Type,
+        ty: &tokio_postgres::types::Type,
         out: &mut bytes::BytesMut,
-    ) -> std::result::Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>>
+    ) -> std::result::Result<tokio_postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>>
     {
-        use postgres::types::Type;
+        use tokio_postgres::types::Type;
         let mismatch = || format!("{:?} does not fit a column of type {ty}", self.0);
         match (&self.0, ty) {
-            (Value::Null, _) => Ok(postgres::types::IsNull::Yes),
+            (Value::Null, _) => Ok(tokio_postgres::types::IsNull::Yes),
             (Value::Integer(n), &Type::INT8) => put(n, ty, out),
             (Value::Integer(n), &Type::INT4) => {
                 put(&i32::try_from(*n).map_err(|_| mismatch())?, ty, out)
@@ -1067,30 +1164,30 @@ impl postgres::types::ToSql for Cell_ {
         }
     }
 
-    fn accepts(_: &postgres::types::Type) -> bool {
+    fn accepts(_: &tokio_postgres::types::Type) -> bool {
         true
     }
 
-    postgres::types::to_sql_checked!();
+    tokio_postgres::types::to_sql_checked!();
 }
 
 type Boxed = Box<dyn std::error::Error + Sync + Send>;
 
 /// A value written as PostgreSQL's type `ty`.
-fn put<T: postgres::types::ToSql>(
+fn put<T: tokio_postgres::types::ToSql>(
     value: &T,
-    ty: &postgres::types::Type,
+    ty: &tokio_postgres::types::Type,
     out: &mut bytes::BytesMut,
-) -> std::result::Result<postgres::types::IsNull, Boxed> {
+) -> std::result::Result<tokio_postgres::types::IsNull, Boxed> {
     value.to_sql(ty, out)
 }
 
-impl<'a> postgres::types::FromSql<'a> for Cell_ {
+impl<'a> tokio_postgres::types::FromSql<'a> for Cell_ {
     fn from_sql(
-        ty: &postgres::types::Type,
+        ty: &tokio_postgres::types::Type,
         raw: &'a [u8],
     ) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
-        use postgres::types::Type;
+        use tokio_postgres::types::Type;
         Ok(Cell_(match *ty {
             Type::INT8 => Value::Integer(i64::from_sql(ty, raw)?),
             Type::INT4 => Value::Integer(i32::from_sql(ty, raw)?.into()),
@@ -1108,12 +1205,12 @@ impl<'a> postgres::types::FromSql<'a> for Cell_ {
     }
 
     fn from_sql_null(
-        _: &postgres::types::Type,
+        _: &tokio_postgres::types::Type,
     ) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
         Ok(Cell_(Value::Null))
     }
 
-    fn accepts(_: &postgres::types::Type) -> bool {
+    fn accepts(_: &tokio_postgres::types::Type) -> bool {
         true
     }
 }

@@ -2204,6 +2204,74 @@ async fn an_inbox_opened_while_postgres_is_out_of_reach_waits_and_opens_once_it_
     assert!(!status.success(), "{status:?}");
 }
 
+/// A team's PostgreSQL that stops answering without closing anything (its machine paused: the
+/// kernel still takes every packet, so TCP notices nothing) is given up on within `[store]
+/// answer_within`: the inbox says the database is out of reach and goes on from what it shows,
+/// what staff type shows as they type it, a list asked for meanwhile ends with the cause, and
+/// once the server answers again the inbox reads on and the words typed go to the buyer once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_server_that_stops_answering_is_given_up_on_and_the_inbox_goes_on() {
+    let settings = "interval = \"1h\"\n\n[store]\nanswer_within = \"2s\"";
+    let Some((mut world, lan)) = TestWorld::with_a_buyer_on_postgres(settings).await else {
+        return;
+    };
+    let Some(link) = common::postgres::Link::to_own_server() else {
+        return;
+    };
+    let direct = world.database_url.clone().unwrap();
+    world.database_url = Some(format!("{}&connect_timeout=2", link.url(&direct)));
+    let mut inbox = Terminal::start(&world, 100, 30);
+    inbox.wait_for_text("Chốt đơn nhé").await;
+    inbox.open_reply_box().await;
+    link.freeze();
+    let frozen = Instant::now();
+    inbox.wait_for_text("cannot reach the database").await;
+    assert!(
+        frozen.elapsed() < Duration::from_secs(6),
+        "said after {:?}",
+        frozen.elapsed()
+    );
+    // Typing goes on at people's pace, each key shown while the server stays silent.
+    for word in ["Dạ ", "còn ", "hàng ", "ạ"] {
+        inbox.type_text(word);
+        let typed = Instant::now();
+        inbox.wait_for_text(word.trim()).await;
+        assert!(
+            typed.elapsed() < Duration::from_secs(1),
+            "{word:?} shown after {:?}",
+            typed.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let asked = Instant::now();
+    let list = world.pagedesk(&["conversations"]).await;
+    assert_ne!(list.code, 0);
+    assert!(
+        list.stderr.contains("the server stopped answering"),
+        "{}",
+        list.stderr
+    );
+    assert!(
+        asked.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        asked.elapsed()
+    );
+    link.thaw();
+    inbox
+        .wait_for("the database back", |screen| {
+            !screen.contains("cannot reach the database")
+        })
+        .await;
+    inbox.type_text("\r");
+    inbox.wait_for_text("Reply sent").await;
+    inbox.leave_and_quit().await;
+    assert_eq!(
+        world.page_texts_on_facebook(&lan).await,
+        ["Dạ còn hàng ạ"],
+        "sent once, as typed"
+    );
+}
+
 /// A new inbox on Lan's conversation (saying `said` first, when given) whose reply box shows
 /// `typed` as put back, sent with Enter.
 async fn reopened(world: &TestWorld, said: Option<&str>, typed: &str) -> Terminal {

@@ -93,6 +93,8 @@ pub fn migrate(data_dir: &Path, target: &Target) -> Result<Vec<Counted>, PgError
     // One moment of the database, read whole.
     sqlite.execute_batch("BEGIN").map_err(StoreError::from)?;
     let mut conn = target.open()?;
+    // A big shop's tables take as long as they take to copy and count.
+    conn.unhurried(true);
     let at = target.to_string();
     // As a writer: pagedesks already on PostgreSQL wait until the copy is in.
     let tx = conn.write()?;

@@ -8,6 +8,9 @@
 
 pub mod copy;
 pub mod schema;
+mod session;
+
+pub(crate) use session::{Failure, Session};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -21,8 +24,17 @@ use tokio_postgres::config::SslMode;
 /// database was kept busy, as SQLite's busy timeout does.
 const SESSION: &str = "-c idle_in_transaction_session_timeout=10s -c lock_timeout=20s";
 
-/// How long pagedesk waits for PostgreSQL to answer a connection.
+/// How long pagedesk waits for PostgreSQL to answer a connection, unless the URL's
+/// `connect_timeout` says otherwise.
 const CONNECT_WITHIN: Duration = Duration::from_secs(10);
+
+/// How long a read waits for PostgreSQL's answer, unless `[store] answer_within` says
+/// otherwise: past it the server is taken for out of reach (frozen, its machine paused).
+pub const ANSWER_WITHIN: Duration = Duration::from_secs(10);
+
+/// What a write may wait for its turn (the session's `lock_timeout`), on top of the time to
+/// answer.
+const TURN_WITHIN: Duration = Duration::from_secs(20);
 
 /// Why PostgreSQL cannot be used: said with where it is, never with a password.
 #[derive(Debug, thiserror::Error)]
@@ -93,6 +105,10 @@ pub struct Target {
     root_certificate: Option<PathBuf>,
     /// `user@host:port/database`, for messages.
     shown: String,
+    /// How long a connection may take, all of it (`None`: libpq's `connect_timeout=0`).
+    connect_within: Option<Duration>,
+    /// How long a read waits for its answer.
+    answer_within: Duration,
 }
 
 impl std::fmt::Debug for Target {
@@ -159,6 +175,7 @@ impl Target {
         let mut port = parsed.port();
         let mut ssl_mode = SslMode::Prefer;
         let mut root_certificate = None;
+        let mut connect_within = Some(CONNECT_WITHIN);
         for (key, value) in parsed.query_pairs() {
             match &*key {
                 "host" => host = Some(value.into_owned()),
@@ -181,7 +198,17 @@ impl Target {
                     }
                 }
                 "sslrootcert" => root_certificate = Some(PathBuf::from(&*value)),
-                "application_name" | "connect_timeout" => {}
+                // As libpq reads it: whole seconds, 0 for no limit, at least 2.
+                "connect_timeout" => {
+                    let seconds: i64 = value.trim().parse().map_err(|_| {
+                        PgError::BadUrl(format!(
+                            "connect_timeout={value} is not a number of seconds"
+                        ))
+                    })?;
+                    connect_within =
+                        (seconds > 0).then(|| Duration::from_secs(seconds.max(2).unsigned_abs()));
+                }
+                "application_name" => {}
                 other => {
                     return Err(PgError::BadUrl(format!(
                         "{other}= is not a setting it knows"
@@ -211,7 +238,6 @@ impl Target {
             .user(&user)
             .dbname(&database)
             .ssl_mode(ssl_mode)
-            .connect_timeout(CONNECT_WITHIN)
             // Over a network that drops packets (no reset comes), a connection whose answer
             // never comes is found dead in about 11 s rather than the system's two hours:
             // probed after 5 s of silence, every 2 s, given up after 3 unanswered.
@@ -235,6 +261,8 @@ impl Target {
             config,
             root_certificate,
             shown: format!("{user}@{host}:{port}/{database}"),
+            connect_within,
+            answer_within: ANSWER_WITHIN,
         })
     }
 
@@ -261,11 +289,33 @@ impl Target {
         Ok(conn)
     }
 
-    /// A new connection to the server (the store's, or one lost and made again).
-    pub(crate) fn client(&self) -> Result<postgres::Client, PgError> {
-        let config = postgres::Config::from(self.config.clone());
+    /// How long a read waits for the server's answer (`[store] answer_within`).
+    pub fn answer_within(mut self, within: Duration) -> Target {
+        self.answer_within = within;
+        self
+    }
+
+    /// How long a call waits for its answer: a read, or a write, which may first wait its turn.
+    pub(crate) fn patience(&self, reads_only: bool) -> Duration {
+        if reads_only {
+            self.answer_within
+        } else {
+            self.answer_within + TURN_WITHIN
+        }
+    }
+
+    /// A new connection to the server (the store's, or one lost and made again), its calls
+    /// waited for at most as long as a write's.
+    pub(crate) fn session(&self) -> Result<Session, PgError> {
+        // No limit asked: a year stands for it (the timer takes no "never").
+        let within = self
+            .connect_within
+            .unwrap_or(Duration::from_secs(365 * 24 * 3600));
         let tls = self.tls()?;
-        super::db::blocking(|| config.connect(tls)).map_err(|error| words(&self.shown, &error))
+        let mut session = super::db::blocking(|| Session::connect(&self.config, tls, within))
+            .map_err(|failure| failure_words(&self.shown, &failure))?;
+        session.wait_at_most(Some(self.patience(false)));
+        Ok(session)
     }
 
     /// TLS with rustls: the usual public CAs, and the one `sslrootcert=` names.
@@ -314,6 +364,17 @@ fn words(at: &str, error: &tokio_postgres::Error) -> PgError {
         None => PgError::Unreachable {
             at: at.to_owned(),
             why: causes(error),
+        },
+    }
+}
+
+/// A connection's failure in words: PostgreSQL's, or no answer in time (out of reach).
+fn failure_words(at: &str, failure: &Failure) -> PgError {
+    match failure {
+        Failure::Postgres(error) => words(at, error),
+        other => PgError::Unreachable {
+            at: at.to_owned(),
+            why: other.to_string(),
         },
     }
 }
@@ -408,10 +469,26 @@ mod tests {
         assert_eq!(target.config.get_ssl_mode(), SslMode::Require);
         let socket = Target::parse("postgres://shop@/pagedesk?host=/run/postgresql").unwrap();
         assert_eq!(socket.to_string(), "shop@/run/postgresql:5432/pagedesk");
+        // `connect_timeout` as libpq reads it: seconds, at least 2, 0 for none.
+        assert_eq!(socket.connect_within, Some(CONNECT_WITHIN));
+        let within = |url: &str| Target::parse(url).unwrap().connect_within;
+        assert_eq!(
+            within("postgres://shop@db/pagedesk?connect_timeout=30"),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            within("postgres://shop@db/pagedesk?connect_timeout=1"),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(
+            within("postgres://shop@db/pagedesk?connect_timeout=0"),
+            None
+        );
         for bad in [
             "mysql://shop@db/pagedesk",
             "postgres://shop@db/pagedesk?sslmode=sometimes",
             "postgres://shop@db/pagedesk?options=-c%20x",
+            "postgres://shop@db/pagedesk?connect_timeout=soon",
         ] {
             assert!(Target::parse(bad).is_err(), "{bad}");
         }

@@ -448,6 +448,15 @@ pub fn prepare(conn: &mut Conn, at: &str) -> Result<i64, PgError> {
     if current == Some(known) {
         return Ok(known);
     }
+    // A migration over a big shop's tables (an index made) takes as long as it takes.
+    conn.unhurried(true);
+    let migrated = migrate(conn, at, known);
+    conn.unhurried(false);
+    migrated
+}
+
+/// The schema brought from the version the database has to `known`.
+fn migrate(conn: &mut Conn, at: &str, known: i64) -> Result<i64, PgError> {
     // As a writer: every other writer waits until the schema is this pagedesk's.
     let tx = conn.write()?;
     let kept: bool = tx.query_row(

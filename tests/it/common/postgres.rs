@@ -9,7 +9,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 /// Where the server is.
@@ -381,6 +381,9 @@ pub struct Link {
     server_socket: PathBuf,
     /// The task accepting connections and those carrying them: aborted, the link is cut.
     running: std::sync::Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+    /// Frozen, nothing is carried either way, and nothing is closed: a server whose machine is
+    /// paused, its kernel still taking every packet.
+    frozen: std::sync::Arc<AtomicBool>,
 }
 
 impl Link {
@@ -392,6 +395,7 @@ impl Link {
             port,
             server_socket: socket_dir.join(format!(".s.PGSQL.{port}")),
             running: Default::default(),
+            frozen: Default::default(),
         };
         link.mend();
         Some(link)
@@ -416,18 +420,34 @@ impl Link {
         let _ = std::fs::remove_file(self.socket());
         let listener = tokio::net::UnixListener::bind(self.socket()).unwrap();
         let (server, running) = (self.server_socket.clone(), self.running.clone());
+        let frozen = self.frozen.clone();
         let accepting = tokio::spawn(async move {
-            while let Ok((mut client, _)) = listener.accept().await {
-                let server = server.clone();
+            while let Ok((client, _)) = listener.accept().await {
+                let (server, frozen) = (server.clone(), frozen.clone());
                 let carrying = tokio::spawn(async move {
-                    if let Ok(mut to) = tokio::net::UnixStream::connect(&server).await {
-                        let _ = tokio::io::copy_bidirectional(&mut client, &mut to).await;
+                    if let Ok(to) = tokio::net::UnixStream::connect(&server).await {
+                        let (from_client, to_client) = client.into_split();
+                        let (from_server, to_server) = to.into_split();
+                        tokio::join!(
+                            carry(from_client, to_server, frozen.clone()),
+                            carry(from_server, to_client, frozen)
+                        );
                     }
                 });
                 running.lock().unwrap().push(carrying);
             }
         });
         self.running.lock().unwrap().push(accepting);
+    }
+
+    /// Frozen: whatever is sent either way waits, nothing is closed.
+    pub fn freeze(&self) {
+        self.frozen.store(true, Ordering::SeqCst);
+    }
+
+    /// Thawed: what waited goes on, as a paused machine continued.
+    pub fn thaw(&self) {
+        self.frozen.store(false, Ordering::SeqCst);
     }
 
     /// Down: no connection reaches the server, and those open are broken.
@@ -437,4 +457,26 @@ impl Link {
         }
         let _ = std::fs::remove_file(self.socket());
     }
+}
+
+/// Carries what `from` sends to `to`, holding it while the link is frozen.
+async fn carry(
+    mut from: tokio::net::unix::OwnedReadHalf,
+    mut to: tokio::net::unix::OwnedWriteHalf,
+    frozen: std::sync::Arc<AtomicBool>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buffer = vec![0; 16 * 1024];
+    while let Ok(read) = from.read(&mut buffer).await {
+        if read == 0 {
+            break;
+        }
+        while frozen.load(Ordering::SeqCst) {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        if to.write_all(&buffer[..read]).await.is_err() {
+            break;
+        }
+    }
+    let _ = to.shutdown().await;
 }
