@@ -873,7 +873,9 @@ impl Drop for Pg {
         // Its statements first: each is closed on the server as it goes.
         let prepared = std::mem::take(self.prepared.get_mut());
         let client = self.client.get_mut().take();
-        blocking(move || drop((prepared, client)));
+        // A connection made again meanwhile, waiting to be taken, is closed the same way.
+        let connecting = self.connecting.get_mut().take();
+        blocking(move || drop((prepared, client, connecting)));
     }
 }
 

@@ -2226,18 +2226,21 @@ async fn a_postgres_server_that_stops_answering_is_given_up_on_and_the_inbox_goe
     link.freeze();
     let frozen = Instant::now();
     inbox.wait_for_text("cannot reach the database").await;
+    // The 2 s asked, with room for a machine loaded by the whole suite: without a deadline
+    // it is never said.
     assert!(
-        frozen.elapsed() < Duration::from_secs(6),
+        frozen.elapsed() < Duration::from_secs(12),
         "said after {:?}",
         frozen.elapsed()
     );
-    // Typing goes on at people's pace, each key shown while the server stays silent.
+    // Typing goes on at people's pace, each key shown while the server stays silent (a write
+    // waited for would hold each for 22 s).
     for word in ["Dạ ", "còn ", "hàng ", "ạ"] {
         inbox.type_text(word);
         let typed = Instant::now();
         inbox.wait_for_text(word.trim()).await;
         assert!(
-            typed.elapsed() < Duration::from_secs(1),
+            typed.elapsed() < Duration::from_secs(3),
             "{word:?} shown after {:?}",
             typed.elapsed()
         );

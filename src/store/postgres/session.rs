@@ -54,8 +54,9 @@ pub struct Session {
     runtime: tokio::runtime::Runtime,
     /// Taken only when the session is dropped: then the server is told goodbye.
     client: Option<tokio_postgres::Client>,
-    /// The task reading the server: answers to the client, announcements to `heard`.
-    connection: tokio::task::JoinHandle<()>,
+    /// The task reading the server: answers to the client, announcements to `heard`. Taken
+    /// when it is waited for to end.
+    connection: Option<tokio::task::JoinHandle<()>>,
     heard: tokio::sync::mpsc::UnboundedReceiver<Notification>,
     /// How long the next call waits for its answer; `None`: as long as it takes (a schema's
     /// migration, statistics, a shop moved in).
@@ -103,7 +104,7 @@ impl Session {
         Ok(Session {
             runtime,
             client: Some(client),
-            connection,
+            connection: Some(connection),
             heard,
             limit: None,
         })
@@ -133,9 +134,12 @@ impl Session {
         match answered {
             Some(answer) => Ok(answer?),
             None => {
-                self.connection.abort();
-                // The reading task is gone once this returns: the client knows it is closed.
-                let _ = self.runtime.block_on(&mut self.connection);
+                if let Some(connection) = self.connection.take() {
+                    connection.abort();
+                    // The reading task is gone once this returns: the client knows it is
+                    // closed.
+                    let _ = self.runtime.block_on(connection);
+                }
                 Err(Failure::NoAnswer(self.limit.unwrap_or_default()))
             }
         }
@@ -223,12 +227,18 @@ fn within<T>(
 impl Drop for Session {
     fn drop(&mut self) {
         drop(self.client.take());
-        // Inside an async runtime no other may be waited on: the socket is just closed then.
-        if tokio::runtime::Handle::try_current().is_err() {
-            let connection = &mut self.connection;
-            let _ = self
-                .runtime
-                .block_on(async { tokio::time::timeout(GOODBYE_WITHIN, connection).await });
-        }
+        let Some(connection) = self.connection.take() else {
+            return;
+        };
+        // Waited for on a thread of its own: this one may be driving an async runtime, where
+        // no other may be waited on.
+        let runtime = &self.runtime;
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                runtime.block_on(async {
+                    let _ = tokio::time::timeout(GOODBYE_WITHIN, connection).await;
+                })
+            });
+        });
     }
 }
