@@ -13,6 +13,7 @@ pub mod log_file;
 pub mod log_repeats;
 pub mod model;
 pub mod orders;
+pub mod problems;
 pub mod store;
 pub mod sync;
 pub mod text;

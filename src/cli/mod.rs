@@ -5,7 +5,6 @@ mod demo;
 mod doctor;
 mod orders;
 mod output;
-mod problems;
 mod startup;
 mod team;
 
@@ -25,13 +24,13 @@ use crate::model::{
     CommentId, ConversationId, Direction, Filter, LabelMatch, Moderation, PageId, PostId,
     ReplyProblem, SendStatus,
 };
+pub use crate::problems::error_words;
 use crate::store::private::LOG_FILE;
 use crate::store::{Lease, ListQuery, Store, StoreError};
 use crate::sync::{Delivery, Engine, EngineCommand, PageError, PageOutcome, SyncEvent, Trigger};
 use crate::text::fit;
 pub use orders::CSV_COLUMNS as ORDER_CSV_COLUMNS;
 use output::local_time;
-pub use problems::error_words;
 pub use startup::{build_engine, open_inbox, open_store, secure_data_dir, start_log};
 
 /// The environment pagedesk reads, for `--help` and the manual page.

@@ -778,7 +778,7 @@ impl Pg {
             self.listening.set(true);
         }
         let backend = self.backend.get();
-        let (news, closed) = self.call_within(self.target.patience(true), |c| {
+        let (news, closed) = self.call_within(self.target.look_within(), |c| {
             // An empty statement's round trip reads what the server sent meanwhile: the
             // client reads its socket only while it waits for an answer.
             c.batch_execute("")?;

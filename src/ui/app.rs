@@ -467,7 +467,7 @@ impl App {
             }
             Err(error) => {
                 tracing::error!(error = %error, "database");
-                self.say(self.tr.f(S::StoreError, &[&error]));
+                self.say(crate::problems::store_words(self.tr, &error));
                 None
             }
         }

@@ -32,6 +32,11 @@ const CONNECT_WITHIN: Duration = Duration::from_secs(10);
 /// otherwise: past it the server is taken for out of reach (frozen, its machine paused).
 pub const ANSWER_WITHIN: Duration = Duration::from_secs(10);
 
+/// The longest an inbox's look for colleagues' changes waits: an empty statement the server
+/// answers at once, and the call most often under way when a server freezes, so a screen is
+/// held that long at most, whatever `answer_within` allows a real read.
+const LOOK_WITHIN: Duration = Duration::from_secs(3);
+
 /// What a write may wait for its turn (the session's `lock_timeout`), on top of the time to
 /// answer.
 const TURN_WITHIN: Duration = Duration::from_secs(20);
@@ -302,6 +307,11 @@ impl Target {
         } else {
             self.answer_within + TURN_WITHIN
         }
+    }
+
+    /// How long a look for colleagues' changes waits for its answer.
+    pub(crate) fn look_within(&self) -> Duration {
+        self.answer_within.min(LOOK_WITHIN)
     }
 
     /// A new connection to the server (the store's, or one lost and made again), its calls
