@@ -396,6 +396,7 @@ strings! {
     ConnectRefused => "Facebook refused the user access token (error 190): get a new one in the Graph API Explorer and paste it again", "Facebook từ chối token người dùng (lỗi 190): lấy token mới trong Graph API Explorer rồi dán lại";
     ConnectPaste => "Paste a user access token (Graph API Explorer: your app, with pages_messaging, pages_read_engagement and pages_manage_metadata), then Enter: ", "Dán token người dùng (Graph API Explorer: ứng dụng của bạn, với pages_messaging, pages_read_engagement và pages_manage_metadata), rồi Enter: ";
     ConnectNoToken => "no user access token on standard input: pipe it in, e.g. `pagedesk connect < token.txt`", "không có token người dùng ở đầu vào chuẩn: truyền vào, ví dụ `pagedesk connect < token.txt`";
+    ReplyMaybeKept => "Cannot tell whether the reply was stored ({}): it is back in the reply box. Once the database is back, look in the conversation before sending it again: a stored reply goes once by itself.", "Không biết tin trả lời đã lưu hay chưa ({}): tin đã trở lại ô trả lời. Khi kết nối lại, hãy xem trong hội thoại trước khi gửi lại: tin đã lưu sẽ tự gửi đúng một lần.";
     ReplyKept => "The reply was not stored ({}); it is back in the reply box, not sent.", "Chưa lưu được tin trả lời ({}); tin đã trở lại ô trả lời, chưa gửi.";
     SearchPrompt => "Search: ", "Tìm: ";
     SearchHits => "Match {} of {} for “{}” (n/N)", "Kết quả {}/{} cho “{}” (n/N)";

@@ -101,6 +101,7 @@ impl App {
                 text,
                 files,
                 result,
+                maybe_stored,
             } => match result {
                 Ok(message_ids) => {
                     self.status.watch_reply(message_ids.last().copied());
@@ -119,7 +120,7 @@ impl App {
                             .splice(0..0, files);
                         self.keep_attached(&conversation_id);
                     }
-                    self.keep_unstored_reply(&conversation_id, text, &error);
+                    self.keep_unstored_reply(&conversation_id, text, &error, maybe_stored);
                 }
             },
             Written::FileChecked {
@@ -288,6 +289,7 @@ impl App {
         conversation_id: &ConversationId,
         text: String,
         error: &StoreError,
+        maybe_stored: bool,
     ) {
         let why = match error {
             StoreError::CommentReply(refusal) => self.tr.comment_refusal(*refusal),
@@ -301,7 +303,13 @@ impl App {
                 error.to_string()
             }
         };
-        self.say(self.tr.f(S::ReplyKept, &[&why]));
+        // Never lost: back in the box either way; when it may have been stored, staff are
+        // told to look before sending it again.
+        let said = match maybe_stored {
+            true => S::ReplyMaybeKept,
+            false => S::ReplyKept,
+        };
+        self.say(self.tr.f(said, &[&why]));
         self.return_to_box(conversation_id, text);
     }
 

@@ -335,6 +335,9 @@ pub enum Written {
         text: String,
         files: Vec<OutgoingFile>,
         result: Result<Vec<i64>>,
+        /// Its storing was cut off and the database could not be asked since: it may be in the
+        /// outbox, to be sent once, or not.
+        maybe_stored: bool,
     },
     FileChecked {
         conversation_id: ConversationId,
@@ -417,17 +420,34 @@ impl Write {
                 files,
                 at,
                 privately,
-            } => Written::Reply {
-                result: match privately {
+            } => {
+                let stored = match privately {
                     true => store
                         .enqueue_private_reply(&conversation_id, &text, at)
                         .map(|id| vec![id]),
                     false => store.enqueue_reply_with_files(&conversation_id, &text, &files, at),
-                },
-                conversation_id,
-                text,
-                files,
-            },
+                };
+                let (result, maybe_stored) = match stored {
+                    // The connection went while the reply was being stored, perhaps after its
+                    // commit went through: the database is asked, so that a stored reply is
+                    // not handed back to be sent again (it would go twice).
+                    Err(error) if error.unreachable() => {
+                        match store.reply_stored_at(&conversation_id, &text, at) {
+                            Ok(ids) if !ids.is_empty() => (Ok(ids), false),
+                            Ok(_) => (Err(error), false),
+                            Err(_) => (Err(error), true),
+                        }
+                    }
+                    stored => (stored, false),
+                };
+                Written::Reply {
+                    result,
+                    maybe_stored,
+                    conversation_id,
+                    text,
+                    files,
+                }
+            }
             Write::DraftFiles {
                 conversation_id,
                 files,
@@ -530,6 +550,7 @@ impl Write {
                 text,
                 files,
                 result: Err(StoreError::WriterStopped),
+                maybe_stored: false,
             },
             Write::ListFolder { folder } => Written::Folder {
                 folder,

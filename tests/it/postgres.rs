@@ -978,7 +978,8 @@ async fn a_database_problem_is_said_in_vietnamese_to_vietnamese_staff() {
 
 /// `pagedesk reply` through a link to the tests' server, with each reply's commit held by
 /// the server for 3 s (a deferred trigger): the link can be cut while the commit is under way.
-async fn a_reply_committing_slowly() -> Option<(TestWorld, String, common::postgres::Link)> {
+pub(crate) async fn a_reply_committing_slowly()
+-> Option<(TestWorld, String, common::postgres::Link)> {
     let (mut world, lan) = TestWorld::with_a_buyer_on_postgres("interval = \"1h\"").await?;
     let link = common::postgres::Link::to_own_server()?;
     let url = world.database_url.clone().unwrap();
@@ -1010,7 +1011,7 @@ async fn reply_while(
 
 /// Waits until the server is carrying out a reply's commit (the trigger's sleep), or (`false`)
 /// has finished it.
-async fn committing(world: &TestWorld, under_way: bool) {
+pub(crate) async fn committing(world: &TestWorld, under_way: bool) {
     let watcher = common::postgres::client(world.database_url.as_deref().unwrap()).await;
     for _ in 0..200 {
         let sleeping: i64 = watcher

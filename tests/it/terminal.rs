@@ -2275,6 +2275,68 @@ async fn a_postgres_server_that_stops_answering_is_given_up_on_and_the_inbox_goe
     );
 }
 
+/// A reply sent from the inbox whose commit the connection loses while the server carries it
+/// out: the inbox asks whether it was stored (after that commit, in the writers' turn), finds
+/// it was, and it goes once, the box left empty. Handed back to the box as "not stored" (as it
+/// was before), staff sending it again would send it twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_whose_commit_the_inbox_lost_is_found_stored_and_goes_once() {
+    let Some((world, lan, link)) = crate::postgres::a_reply_committing_slowly().await else {
+        return;
+    };
+    let mut inbox = Terminal::start(&world, 100, 30);
+    inbox.wait_for_text("Chốt đơn nhé").await;
+    inbox.open_reply_box().await;
+    inbox.type_text("Dạ còn ạ");
+    inbox.wait_for_text("Dạ còn ạ").await;
+    inbox.type_text("\r");
+    crate::postgres::committing(&world, true).await;
+    link.cut();
+    link.mend();
+    inbox.wait_for_text("✓ sent").await;
+    inbox.leave_and_quit().await;
+    world.sync().await;
+    assert_eq!(
+        world.page_texts_on_facebook(&lan).await,
+        ["Dạ còn ạ"],
+        "once"
+    );
+    // Nothing waits in the box (kept as the staff member's draft) to be sent again.
+    let kept: i64 = common::postgres::client(world.database_url.as_deref().unwrap())
+        .await
+        .query_one("SELECT count(*) FROM drafts WHERE text LIKE '%còn ạ%'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(kept, 0, "the reply handed back to the box");
+}
+
+/// The same, the link staying down: the inbox cannot ask, so the reply comes back to the box
+/// (never lost) with "cannot tell: look before sending it again", not "not stored"; once the
+/// database is back the stored reply goes once by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_whose_commit_the_inbox_lost_for_good_is_said_unknown_and_goes_once() {
+    let Some((world, lan, link)) = crate::postgres::a_reply_committing_slowly().await else {
+        return;
+    };
+    let mut inbox = Terminal::start(&world, 100, 30);
+    inbox.wait_for_text("Chốt đơn nhé").await;
+    inbox.open_reply_box().await;
+    inbox.type_text("Dạ còn ạ");
+    inbox.wait_for_text("Dạ còn ạ").await;
+    inbox.type_text("\r");
+    crate::postgres::committing(&world, true).await;
+    link.cut();
+    inbox
+        .wait_for_text("Cannot tell whether the reply was stored")
+        .await;
+    link.mend();
+    inbox.wait_for_text("✓ sent").await;
+    inbox.leave_and_quit().await;
+    world.sync().await;
+    assert_eq!(world.page_texts_on_facebook(&lan).await, ["Dạ còn ạ"], "once");
+}
+
 /// A new inbox on Lan's conversation (saying `said` first, when given) whose reply box shows
 /// `typed` as put back, sent with Enter.
 async fn reopened(world: &TestWorld, said: Option<&str>, typed: &str) -> Terminal {
