@@ -10,6 +10,7 @@ pub mod copy;
 pub mod schema;
 mod session;
 
+use session::Silence;
 pub(crate) use session::{Failure, Session};
 
 use std::path::{Path, PathBuf};
@@ -114,6 +115,8 @@ pub struct Target {
     connect_within: Option<Duration>,
     /// How long a read waits for its answer.
     answer_within: Duration,
+    /// What this process's connections know of the server's silence (shared by the clones).
+    silence: Arc<tokio::sync::watch::Sender<Silence>>,
 }
 
 impl std::fmt::Debug for Target {
@@ -268,6 +271,7 @@ impl Target {
             shown: format!("{user}@{host}:{port}/{database}"),
             connect_within,
             answer_within: ANSWER_WITHIN,
+            silence: session::no_silence(),
         })
     }
 
@@ -322,8 +326,10 @@ impl Target {
             .connect_within
             .unwrap_or(Duration::from_secs(365 * 24 * 3600));
         let tls = self.tls()?;
-        let mut session = super::db::blocking(|| Session::connect(&self.config, tls, within))
-            .map_err(|failure| failure_words(&self.shown, &failure))?;
+        let (silence, quick) = (self.silence.clone(), self.look_within());
+        let mut session =
+            super::db::blocking(|| Session::connect(&self.config, tls, within, silence, quick))
+                .map_err(|failure| failure_words(&self.shown, &failure))?;
         session.wait_at_most(Some(self.patience(false)));
         Ok(session)
     }

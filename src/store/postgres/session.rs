@@ -6,8 +6,10 @@
 //! closed and the caller told the database did not answer, as for a network gone, and the
 //! next call connects again.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::watch;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{AsyncMessage, Notification, Row, Statement};
 
@@ -61,6 +63,36 @@ pub struct Session {
     /// How long the next call waits for its answer; `None`: as long as it takes (a schema's
     /// migration, statistics, a shop moved in).
     limit: Option<Duration>,
+    /// What this process's connections to the server know of its silence.
+    silence: Arc<watch::Sender<Silence>>,
+    /// How long a call waits while the server is known silent: a look's time.
+    quick: Duration,
+}
+
+/// What every connection of a process to one server knows of it (shared by the clones of its
+/// `Target`): whether one of them found it silent and has heard nothing from it since, and how
+/// many times one did. A call under way ends when another finds the server silent, and a call
+/// starting while it is waits only a look's time: an inbox whose look found a frozen server
+/// does not then wait the whole of a write's time on its other connection (its reply coming
+/// back to the box half a minute later).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Silence {
+    found: u64,
+    now: bool,
+}
+
+/// A fresh record of a server's silence, for a new `Target`.
+pub fn no_silence() -> Arc<watch::Sender<Silence>> {
+    Arc::new(watch::Sender::new(Silence::default()))
+}
+
+/// How a call's wait ended.
+enum Waited<T> {
+    Answered(T),
+    /// Its own limit passed.
+    TimedOut,
+    /// Another connection found the server silent meanwhile.
+    SilentElsewhere,
 }
 
 /// How long a session being dropped waits to say goodbye (the server then logs no lost client).
@@ -72,6 +104,8 @@ impl Session {
         config: &tokio_postgres::Config,
         tls: T,
         within: Duration,
+        silence: Arc<watch::Sender<Silence>>,
+        quick: Duration,
     ) -> Result<Session, Failure>
     where
         T: tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket> + Send + 'static,
@@ -101,12 +135,16 @@ impl Session {
                 }
             }
         });
+        // Connected: the server answers again.
+        silence.send_if_modified(|known| std::mem::take(&mut known.now));
         Ok(Session {
             runtime,
             client: Some(client),
             connection: Some(connection),
             heard,
             limit: None,
+            silence,
+            quick,
         })
     }
 
@@ -125,29 +163,71 @@ impl Session {
             .expect("the client is kept until the session is dropped")
     }
 
-    /// What a call got: its answer, or none within the limit, when the connection is closed
-    /// (what it was doing is abandoned with it: a transaction is rolled back by the server).
+    /// What a call got: its answer, or none in time, when the connection is closed (what it
+    /// was doing is abandoned with it: a transaction is rolled back by the server).
     fn settle<T>(
         &mut self,
-        answered: Option<Result<T, tokio_postgres::Error>>,
+        waited: Waited<Result<T, tokio_postgres::Error>>,
     ) -> Result<T, Failure> {
-        match answered {
-            Some(answer) => Ok(answer?),
-            None => {
-                if let Some(connection) = self.connection.take() {
-                    connection.abort();
-                    // The reading task is gone once this returns: the client knows it is
-                    // closed.
-                    let _ = self.runtime.block_on(connection);
+        let silent = match waited {
+            Waited::Answered(answer) => {
+                if answer.is_ok() {
+                    self.silence
+                        .send_if_modified(|known| std::mem::take(&mut known.now));
                 }
-                Err(Failure::NoAnswer(self.limit.unwrap_or_default()))
+                return Ok(answer?);
             }
+            Waited::TimedOut => true,
+            Waited::SilentElsewhere => false,
+        };
+        if let Some(connection) = self.connection.take() {
+            connection.abort();
+            // The reading task is gone once this returns: the client knows it is closed.
+            let _ = self.runtime.block_on(connection);
         }
+        // Found here: the other connections' calls under way end too.
+        if silent {
+            self.silence.send_modify(|known| {
+                known.found += 1;
+                known.now = true;
+            });
+        }
+        Err(Failure::NoAnswer(self.limit.unwrap_or_default()))
+    }
+
+    /// `work` driven by the runtime (with the connection's reading task) until it is done, past
+    /// the limit, or until another connection finds the server silent.
+    fn wait<T>(&self, work: impl std::future::Future<Output = T>) -> Waited<T> {
+        let Some(limit) = self.limit else {
+            return Waited::Answered(self.runtime.block_on(work));
+        };
+        let mut told = self.silence.subscribe();
+        let known = *told.borrow_and_update();
+        let limit = if known.now {
+            limit.min(self.quick)
+        } else {
+            limit
+        };
+        self.runtime.block_on(async {
+            let found_elsewhere = async {
+                while told.changed().await.is_ok() {
+                    if told.borrow().found > known.found {
+                        return;
+                    }
+                }
+                std::future::pending::<()>().await
+            };
+            tokio::select! {
+                answer = work => Waited::Answered(answer),
+                () = tokio::time::sleep(limit) => Waited::TimedOut,
+                () = found_elsewhere => Waited::SilentElsewhere,
+            }
+        })
     }
 
     pub fn prepare(&mut self, text: &str) -> Result<Statement, Failure> {
-        let answered = within(&self.runtime, self.limit, self.client().prepare(text));
-        self.settle(answered)
+        let waited = self.wait(self.client().prepare(text));
+        self.settle(waited)
     }
 
     pub fn query(
@@ -155,12 +235,8 @@ impl Session {
         statement: &Statement,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Row>, Failure> {
-        let answered = within(
-            &self.runtime,
-            self.limit,
-            self.client().query(statement, params),
-        );
-        self.settle(answered)
+        let waited = self.wait(self.client().query(statement, params));
+        self.settle(waited)
     }
 
     pub fn query_one(
@@ -168,12 +244,8 @@ impl Session {
         text: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Row, Failure> {
-        let answered = within(
-            &self.runtime,
-            self.limit,
-            self.client().query_one(text, params),
-        );
-        self.settle(answered)
+        let waited = self.wait(self.client().query_one(text, params));
+        self.settle(waited)
     }
 
     pub fn execute(
@@ -181,17 +253,13 @@ impl Session {
         statement: &Statement,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<u64, Failure> {
-        let answered = within(
-            &self.runtime,
-            self.limit,
-            self.client().execute(statement, params),
-        );
-        self.settle(answered)
+        let waited = self.wait(self.client().execute(statement, params));
+        self.settle(waited)
     }
 
     pub fn batch_execute(&mut self, sql: &str) -> Result<(), Failure> {
-        let answered = within(&self.runtime, self.limit, self.client().batch_execute(sql));
-        self.settle(answered)
+        let waited = self.wait(self.client().batch_execute(sql));
+        self.settle(waited)
     }
 
     /// The announcements read so far (the connection reads them while it waits for answers).
@@ -207,21 +275,6 @@ impl Session {
             .ok()
             .flatten()
     }
-}
-
-/// `work` driven by `runtime` (with the connection's reading task) until it is done, or
-/// `None` past `limit`.
-fn within<T>(
-    runtime: &tokio::runtime::Runtime,
-    limit: Option<Duration>,
-    work: impl std::future::Future<Output = T>,
-) -> Option<T> {
-    runtime.block_on(async {
-        match limit {
-            Some(limit) => tokio::time::timeout(limit, work).await.ok(),
-            None => Some(work.await),
-        }
-    })
 }
 
 impl Drop for Session {
