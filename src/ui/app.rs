@@ -416,6 +416,15 @@ impl App {
 
     /// Waits until everything asked of the writer is written, and takes the answers: before
     /// quitting, and in tests that read the database after a key.
+    /// One look at the database as the inbox goes (on PostgreSQL, a round trip of at most a
+    /// few seconds): a server that stopped answering is then known to every connection of
+    /// this inbox, whose last writes give up on it at once.
+    pub fn look_before_leaving(&self) {
+        if let Err(error) = self.store.data_version() {
+            tracing::warn!(error = %error, "the database did not answer as the inbox closed");
+        }
+    }
+
     pub fn settle_writes(&mut self) {
         while let Some(written) = self.writer.wait_next() {
             self.on_written(written);

@@ -80,6 +80,9 @@ async fn event_loop(
     mut events: mpsc::UnboundedReceiver<SyncEvent>,
 ) -> (Result<()>, usize) {
     let result = serve(terminal, &mut app, &mut events).await;
+    // A look first: a database server gone silent is found within a look's time, and the
+    // goodbye writes then wait no longer than that each, not a write's half minute.
+    tokio::task::block_in_place(|| app.look_before_leaving());
     // What staff typed and what is being written (a reply, a draft) is on disk before the
     // inbox goes, however it ends; other staff no longer see it here.
     app.save_draft();

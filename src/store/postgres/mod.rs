@@ -29,6 +29,9 @@ const SESSION: &str = "-c idle_in_transaction_session_timeout=10s -c lock_timeou
 /// `connect_timeout` says otherwise.
 const CONNECT_WITHIN: Duration = Duration::from_secs(10);
 
+/// The longest `connect_timeout` a URL may ask for.
+const MAX_CONNECT_SECONDS: u64 = 600;
+
 /// How long a read waits for PostgreSQL's answer, unless `[store] answer_within` says
 /// otherwise: past it the server is taken for out of reach (frozen, its machine paused).
 pub const ANSWER_WITHIN: Duration = Duration::from_secs(10);
@@ -111,8 +114,8 @@ pub struct Target {
     root_certificate: Option<PathBuf>,
     /// `user@host:port/database`, for messages.
     shown: String,
-    /// How long a connection may take, all of it (`None`: libpq's `connect_timeout=0`).
-    connect_within: Option<Duration>,
+    /// How long a connection may take, all of it.
+    connect_within: Duration,
     /// How long a read waits for its answer.
     answer_within: Duration,
     /// What this process's connections know of the server's silence (shared by the clones).
@@ -183,7 +186,7 @@ impl Target {
         let mut port = parsed.port();
         let mut ssl_mode = SslMode::Prefer;
         let mut root_certificate = None;
-        let mut connect_within = Some(CONNECT_WITHIN);
+        let mut connect_within = CONNECT_WITHIN;
         for (key, value) in parsed.query_pairs() {
             match &*key {
                 "host" => host = Some(value.into_owned()),
@@ -206,15 +209,20 @@ impl Target {
                     }
                 }
                 "sslrootcert" => root_certificate = Some(PathBuf::from(&*value)),
-                // As libpq reads it: whole seconds, 0 for no limit, at least 2.
+                // Whole seconds, at least 2, as libpq reads it; but never "wait for ever"
+                // (libpq's 0): a pagedesk must not hang on a server that does not answer.
                 "connect_timeout" => {
-                    let seconds: i64 = value.trim().parse().map_err(|_| {
-                        PgError::BadUrl(format!(
-                            "connect_timeout={value} is not a number of seconds"
-                        ))
-                    })?;
-                    connect_within =
-                        (seconds > 0).then(|| Duration::from_secs(seconds.max(2).unsigned_abs()));
+                    let seconds: u64 = value
+                        .trim()
+                        .parse()
+                        .ok()
+                        .filter(|s| (1..=MAX_CONNECT_SECONDS).contains(s))
+                        .ok_or_else(|| {
+                            PgError::BadUrl(format!(
+                                "connect_timeout={value}: a number of seconds from 1 to {MAX_CONNECT_SECONDS}"
+                            ))
+                        })?;
+                    connect_within = Duration::from_secs(seconds.max(2));
                 }
                 "application_name" => {}
                 other => {
@@ -321,10 +329,7 @@ impl Target {
     /// A new connection to the server (the store's, or one lost and made again), its calls
     /// waited for at most as long as a write's.
     pub(crate) fn session(&self) -> Result<Session, PgError> {
-        // No limit asked: a year stands for it (the timer takes no "never").
-        let within = self
-            .connect_within
-            .unwrap_or(Duration::from_secs(365 * 24 * 3600));
+        let within = self.connect_within;
         let tls = self.tls()?;
         let (silence, quick) = (self.silence.clone(), self.look_within());
         let mut session =
@@ -485,26 +490,25 @@ mod tests {
         assert_eq!(target.config.get_ssl_mode(), SslMode::Require);
         let socket = Target::parse("postgres://shop@/pagedesk?host=/run/postgresql").unwrap();
         assert_eq!(socket.to_string(), "shop@/run/postgresql:5432/pagedesk");
-        // `connect_timeout` as libpq reads it: seconds, at least 2, 0 for none.
-        assert_eq!(socket.connect_within, Some(CONNECT_WITHIN));
+        // `connect_timeout` as libpq reads it (seconds, at least 2), never "for ever".
+        assert_eq!(socket.connect_within, CONNECT_WITHIN);
         let within = |url: &str| Target::parse(url).unwrap().connect_within;
         assert_eq!(
             within("postgres://shop@db/pagedesk?connect_timeout=30"),
-            Some(Duration::from_secs(30))
+            Duration::from_secs(30)
         );
         assert_eq!(
             within("postgres://shop@db/pagedesk?connect_timeout=1"),
-            Some(Duration::from_secs(2))
-        );
-        assert_eq!(
-            within("postgres://shop@db/pagedesk?connect_timeout=0"),
-            None
+            Duration::from_secs(2)
         );
         for bad in [
             "mysql://shop@db/pagedesk",
             "postgres://shop@db/pagedesk?sslmode=sometimes",
             "postgres://shop@db/pagedesk?options=-c%20x",
             "postgres://shop@db/pagedesk?connect_timeout=soon",
+            "postgres://shop@db/pagedesk?connect_timeout=0",
+            "postgres://shop@db/pagedesk?connect_timeout=-1",
+            "postgres://shop@db/pagedesk?connect_timeout=99999999999",
         ] {
             assert!(Target::parse(bad).is_err(), "{bad}");
         }
