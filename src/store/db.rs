@@ -435,7 +435,7 @@ impl Conn {
             Inner::Sqlite(conn) => conn.execute_batch("BEGIN IMMEDIATE")?,
             Inner::Postgres(pg) => {
                 let begin = format!("BEGIN; SELECT pg_advisory_xact_lock({WRITER_LOCK})");
-                pg.call_again_if_lost(|c| c.batch_execute(&begin))?;
+                pg.call_again_if_lost(pg.target.patience(false), |c| c.batch_execute(&begin))?;
                 pg.in_transaction.set(true);
             }
         }
@@ -558,17 +558,19 @@ impl Pg {
         if translated.generation == self.generation.get() {
             return Ok(translated.statement.clone());
         }
-        self.run(|c| c.prepare(&translated.text))
+        // Preparing waits for no lock: a live server answers it at once, as a read.
+        self.run_within(self.target.patience(true), |c| c.prepare(&translated.text))
     }
 
     /// A call that does nothing twice: when it found the connection lost (outside a
     /// transaction), made again at once on a new one.
     fn call_again_if_lost<T: Send>(
         &self,
+        limit: Duration,
         f: impl Fn(&mut Session) -> std::result::Result<T, Failure> + Send + Sync,
     ) -> Result<T> {
-        match self.call(&f) {
-            Err(error) if self.lost_outside_transaction(&error) => self.call(&f),
+        match self.call_within(limit, &f) {
+            Err(error) if self.lost_outside_transaction(&error) => self.call_within(limit, &f),
             done => done,
         }
     }
@@ -681,7 +683,8 @@ impl Pg {
             }));
         }
         let (text, names) = postgres_words(sql);
-        let statement = self.call_again_if_lost(|c| c.prepare(&text))?;
+        let statement =
+            self.call_again_if_lost(self.target.patience(true), |c| c.prepare(&text))?;
         let translated = Translated {
             statement,
             names,

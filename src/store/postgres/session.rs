@@ -283,6 +283,11 @@ impl Drop for Session {
         let Some(connection) = self.connection.take() else {
             return;
         };
+        // A server known silent would not answer a goodbye either.
+        if self.silence.borrow().now {
+            connection.abort();
+            return;
+        }
         // Waited for on a thread of its own: this one may be driving an async runtime, where
         // no other may be waited on.
         let runtime = &self.runtime;
