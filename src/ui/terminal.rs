@@ -53,6 +53,9 @@ pub async fn run(mut app: App, events: mpsc::UnboundedReceiver<SyncEvent>) -> Re
             tracing::error!("a background task panicked: {info}");
             return;
         }
+        // In the log too: its words on the terminal go with the terminal (a tmux pane, an SSH
+        // session closed).
+        tracing::error!("the inbox stopped after an internal error: {info}");
         release_terminal();
         ratatui_hook(info);
     }));
