@@ -72,12 +72,28 @@ pub(super) fn hold_shared(data_dir: &Path) -> Result<File> {
 }
 
 /// The processes other than this one holding the data directory's lock: the pagedesks using
-/// it (Linux lists the holders of each lock in `/proc/locks`; elsewhere, none are known).
+/// it. Linux lists the holders of each lock in `/proc/locks`, and each process's open files in
+/// `/proc/PID/fd`: both are read, since `/proc/locks` may show no pid for a lock (its pid is
+/// the one that took it, not always one still there). Elsewhere, none are known.
 pub fn users_of(data_dir: &Path) -> Vec<u32> {
     use std::os::unix::fs::MetadataExt;
     let Ok(lock) = std::fs::metadata(data_dir.join(LOCK_FILE)) else {
         return Vec::new();
     };
+    let holding = |pid: u32| {
+        std::fs::read_dir(format!("/proc/{pid}/fd"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|fd| std::fs::metadata(fd.path()).ok())
+            .any(|file| file.dev() == lock.dev() && file.ino() == lock.ino())
+    };
+    let with_it_open = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| pid != std::process::id() && holding(pid));
     let locks = std::fs::read_to_string("/proc/locks").unwrap_or_default();
     let mut users: Vec<u32> = locks
         .lines()
@@ -88,8 +104,9 @@ pub fn users_of(data_dir: &Path) -> Vec<u32> {
             let at = fields.iter().position(|f| *f == "FLOCK")?;
             let pid: u32 = fields.get(at + 3)?.parse().ok()?;
             let inode: u64 = fields.get(at + 4)?.rsplit(':').next()?.parse().ok()?;
-            (inode == lock.ino() && pid != std::process::id()).then_some(pid)
+            (inode == lock.ino() && pid != std::process::id() && pid > 0).then_some(pid)
         })
+        .chain(with_it_open)
         .collect();
     users.sort_unstable();
     users.dedup();
