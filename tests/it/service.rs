@@ -183,7 +183,8 @@ async fn a_backup_taken_while_the_service_syncs_and_inboxes_write_restores_only_
     assert_eq!(count(&aside[0], "messages"), backed_up + 1);
     assert_eq!(mode(&aside[0]), 0o600);
     // And pagedesk goes on with it.
-    assert_eq!(world.pagedesk(&["conversations"]).await.code, 0);
+    let listed = world.pagedesk(&["conversations"]).await;
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
 }
 
 /// A data directory whose database is as a pagedesk of schema `version` left it, with a
