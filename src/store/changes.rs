@@ -212,6 +212,12 @@ pub(super) fn amend_message(tx: &Tx<'_>, mid: &MessageId) -> db::Result<bool> {
     if !amended {
         return Ok(false);
     }
+    apply_amends(tx, mid)
+}
+
+/// Gives a stored message what its buyer changed of it, for a caller that already knows
+/// changes wait for `mid`. Returns whether the message changed.
+pub(super) fn apply_amends(tx: &Tx<'_>, mid: &MessageId) -> db::Result<bool> {
     // Only what the buyer told of their own message, in their conversation with that page.
     type Amended = (Option<String>, i64, bool, i64, i64, bool, String);
     let found: Option<Amended> = tx

@@ -597,20 +597,22 @@ pub(super) fn apply_thread(
     update: &ConversationUpdate,
     post: Option<&PostId>,
 ) -> db::Result<Applied> {
-    let existing: Option<(i64, i64)> = tx
-        .prepare_cached("SELECT unread_count, updated_time FROM conversations WHERE id = ?1")?
-        .query_row([&update.id], |r| Ok((r.get(0)?, r.get(1)?)))
+    // Every statement is a round trip on PostgreSQL: what a conversation new to the store
+    // cannot have (messages, replies, a Done mark) is not asked for.
+    let stored: Option<(i64, i64, bool)> = tx
+        .prepare_cached(
+            "SELECT unread_count, updated_time, CASE WHEN folder = 'spam' THEN 1 ELSE 0 END
+             FROM conversations WHERE id = ?1",
+        )?
+        .query_row([&update.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
+    let existing = stored.map(|(unread, updated, _)| (unread, updated));
     let mut applied = Applied {
         new_conversation: existing.is_none(),
         ..Applied::default()
     };
     // A page reply to a conversation in Spam takes it out: a buyer rescued.
-    let was_spam: bool = tx
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM conversations WHERE id = ?1 AND folder = 'spam')",
-        )?
-        .query_row([&update.id], |r| r.get(0))?;
+    let was_spam = stored.is_some_and(|(_, _, spam)| spam);
     // What webhook events brought for this person waits for their conversation: it joins it
     // now, Facebook's own copy of a message first.
     let (messages, from_events) = match post {
@@ -687,14 +689,23 @@ pub(super) fn apply_thread(
     let mut newest_from_buyer: Option<i64> = None;
     // Only a conversation with a reply whose answer may have been lost (or that a restore left
     // waiting for staff) can hold one to adopt.
-    let awaiting_answer: bool = tx
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM outbox o JOIN messages m ON m.id = o.message_id
-                WHERE m.conversation_id = ?1 AND o.first_attempt_at IS NOT NULL)
-             OR EXISTS (SELECT 1 FROM messages
-                WHERE conversation_id = ?1 AND status = 'failed' AND error_code = 'restored')",
-        )?
-        .query_row([&update.id], |r| r.get(0))?;
+    let awaiting_answer: bool = existing.is_some()
+        && tx
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM outbox o JOIN messages m ON m.id = o.message_id
+                    WHERE m.conversation_id = ?1 AND o.first_attempt_at IS NOT NULL)
+                 OR EXISTS (SELECT 1 FROM messages
+                    WHERE conversation_id = ?1 AND status = 'failed' AND error_code = 'restored')",
+            )?
+            .query_row([&update.id], |r| r.get(0))?;
+    // Only a conversation holding a message known as a mark can have one to complete.
+    let holds_marks: bool = existing.is_some()
+        && tx
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM messages
+                    WHERE conversation_id = ?1 AND unavailable = 1)",
+            )?
+            .query_row([&update.id], |r| r.get(0))?;
     for message in &messages {
         if awaiting_answer
             && message.direction == Direction::Out
@@ -736,6 +747,7 @@ pub(super) fn apply_thread(
         ];
         // A message known only as a mark takes its words when they come (from an event).
         let completed = !message.unavailable
+            && holds_marks
             && tx
                 .prepare_cached(
                     "UPDATE messages SET direction = ?3, from_id = ?4, from_name = ?5, text = ?6,
@@ -745,20 +757,26 @@ pub(super) fn apply_thread(
                 )?
                 .execute(columns)?
                 > 0;
-        let row = if completed {
-            tx.prepare_cached("SELECT id FROM messages WHERE fb_id = ?1")?
-                .query_row([&message.fb_id], |r| r.get::<_, i64>(0))?
+        // The row, and whether an edit or unsend was told before the message was stored.
+        let (row, amended) = if completed {
+            tx.prepare_cached(
+                "SELECT id, EXISTS (SELECT 1 FROM message_amends WHERE mid = ?1)
+                 FROM messages WHERE fb_id = ?1",
+            )?
+            .query_row([&message.fb_id], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?)))?
         } else {
-            let inserted = tx
+            let inserted: Option<(i64, bool)> = tx
                 .prepare_cached(
                     "INSERT INTO messages (fb_id, conversation_id, direction, from_id, from_name,
                         text, sticker, attachments, created_time, status, shares, unavailable,
                         reply_to)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'sent', ?10, ?11, ?12)
-                     ON CONFLICT(fb_id) DO NOTHING",
+                     ON CONFLICT(fb_id) DO NOTHING
+                     RETURNING id, EXISTS (SELECT 1 FROM message_amends WHERE mid = ?1)",
                 )?
-                .execute(columns)?;
-            if inserted == 0 {
+                .query_row(columns, |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            let Some(inserted) = inserted else {
                 if let Some(answered) = &message.reply_to {
                     // Only events say which message a message answers.
                     tx.prepare_cached(
@@ -792,8 +810,8 @@ pub(super) fn apply_thread(
                     )?;
                 }
                 continue;
-            }
-            tx.last_insert_rowid()?
+            };
+            inserted
         };
         applied.new_messages += 1;
         if message.unavailable {
@@ -802,8 +820,9 @@ pub(super) fn apply_thread(
             continue;
         }
         index_message(tx, row, message.created_time.timestamp(), &message.text)?;
-        // An edit or unsend told before the message was stored.
-        super::changes::amend_message(tx, &message.fb_id)?;
+        if amended {
+            super::changes::apply_amends(tx, &message.fb_id)?;
+        }
         // Unread: customer messages since staff last answered.
         match message.direction {
             Direction::In => {
@@ -837,7 +856,7 @@ pub(super) fn apply_thread(
             REPLIED_IN_FACEBOOK
         ])?;
     }
-    if let Some(written) = newest_from_buyer {
+    if let Some(written) = newest_from_buyer.filter(|_| existing.is_some()) {
         tx.prepare_cached(
             "UPDATE conversations SET done_at = NULL, done_by = NULL
              WHERE id = ?1 AND done_at <= ?2",
@@ -859,13 +878,13 @@ pub(super) fn apply_thread(
     )?
     .execute([&update.id])?;
     // A Spam conversation that waited out its delay arrives now: listed on top, as new.
-    tx.prepare_cached(
-        "UPDATE conversations SET shown_at = ?2 WHERE id = ?1
-            AND EXISTS (SELECT 1 FROM spam_waiting WHERE conversation_id = ?1)",
-    )?
-    .execute(params![update.id, Utc::now().timestamp()])?;
-    tx.prepare_cached("DELETE FROM spam_waiting WHERE conversation_id = ?1")?
+    let waited = tx
+        .prepare_cached("DELETE FROM spam_waiting WHERE conversation_id = ?1")?
         .execute([&update.id])?;
+    if waited > 0 {
+        tx.prepare_cached("UPDATE conversations SET shown_at = ?2 WHERE id = ?1")?
+            .execute(params![update.id, Utc::now().timestamp()])?;
+    }
     tx.prepare_cached("DELETE FROM webhook_messages WHERE page_id = ?1 AND person_id = ?2")?
         .execute(params![update.page_id, update.customer_id])?;
     Ok(applied)

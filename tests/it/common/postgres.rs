@@ -220,9 +220,18 @@ fn start(bin: &Path) -> Server {
     *RUNNING.lock().unwrap() = Some((pid, dir.clone()));
     // SAFETY: registering a plain extern "C" function.
     unsafe { libc::atexit(stop_at_exit) };
-    let listening = socket.join(format!(".s.PGSQL.{port}"));
+    // Its socket comes before it takes connections ("the database system is starting up"):
+    // it is ready when pg_isready says so.
+    let ready = || {
+        std::process::Command::new(bin.join("pg_isready"))
+            .arg("-h")
+            .arg(&socket)
+            .args(["-p", &port.to_string(), "-U", "pagedesk", "-q"])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
     let start = std::time::Instant::now();
-    while !listening.exists() {
+    while !ready() {
         assert!(
             start.elapsed().as_secs() < 30,
             "PostgreSQL did not start: {}",
