@@ -1146,3 +1146,59 @@ async fn many_messages_then_a_reply_before_the_next_read_are_all_kept() {
     // others are kept as stand-ins saying so.
     assert_eq!(messages.len(), 27, "{messages:#?}");
 }
+
+/// A message Facebook no longer details is kept as a mark; when its words come after all (a
+/// later read, a late event), the mark takes them: shown, searchable, counted unread once.
+#[tokio::test]
+async fn a_message_known_only_as_a_mark_takes_its_words_when_they_come() {
+    use common::inbox::{conversation, message};
+    use pagedesk::model::Folder;
+    let world = TestWorld::start("").await;
+    let mut store = world.store();
+    store.upsert_page(world.page(0), "Shop").unwrap();
+    let mut mark = message("m_old", world.page(0), false, "Lan", "", 30);
+    mark.unavailable = true;
+    let newest = message("m_new", world.page(0), false, "Lan", "Chốt đơn nhé", 10);
+    conversation(
+        &mut store,
+        "t_lan",
+        world.page(0),
+        "Lan",
+        Folder::Inbox,
+        1,
+        vec![mark.clone(), newest.clone()],
+    );
+    let stored = store.messages(&"t_lan".into()).unwrap();
+    assert!(
+        stored[0].unavailable && stored[0].text.is_empty(),
+        "{stored:#?}"
+    );
+    let mut told = mark;
+    told.unavailable = false;
+    told.text = "Áo thun size M còn không shop".into();
+    conversation(
+        &mut store,
+        "t_lan",
+        world.page(0),
+        "Lan",
+        Folder::Inbox,
+        1,
+        vec![told, newest],
+    );
+    let stored = store.messages(&"t_lan".into()).unwrap();
+    assert_eq!(stored.len(), 2, "{stored:#?}");
+    assert!(!stored[0].unavailable, "{stored:#?}");
+    assert_eq!(stored[0].text, "Áo thun size M còn không shop");
+    let hits = store.search("ao thun", 10).unwrap();
+    assert_eq!(hits.len(), 1, "found without its diacritics");
+    assert_eq!(hits[0].message_row, Some(stored[0].row));
+    assert_eq!(
+        store
+            .conversation(&"t_lan".into())
+            .unwrap()
+            .unwrap()
+            .unread_count,
+        2,
+        "the mark's words are news once"
+    );
+}
