@@ -1031,7 +1031,7 @@ fn refresh_last_speaker(tx: &Tx<'_>, conversation_id: &ConversationId) -> db::Re
 fn index_message(tx: &Tx<'_>, row: i64, created_time: i64, text: &str) -> db::Result<()> {
     let mut key = (created_time << 20) | (row & 0xF_FFFF);
     // Two messages of one second whose rows differ by a multiple of 2^20 would share a key.
-    // The free key is looked for by the write itself: one round trip a message on PostgreSQL.
+    // The free key is claimed by the write itself: one round trip a message on PostgreSQL.
     while tx
         .prepare_cached(
             "UPDATE messages SET search_key = ?2 WHERE id = ?1
@@ -1040,6 +1040,13 @@ fn index_message(tx: &Tx<'_>, row: i64, created_time: i64, text: &str) -> db::Re
         .execute(rusqlite::params![row, key])?
         == 0
     {
+        // Taken, or no such row: only a taken key is worth another try.
+        if !tx
+            .prepare_cached("SELECT 1 FROM messages WHERE search_key = ?1")?
+            .exists([key])?
+        {
+            return Ok(());
+        }
         key += 1;
     }
     tx.prepare_cached(index_words(tx))?

@@ -756,6 +756,47 @@ mod tests {
         assert!(store.search("\"*", 10).unwrap().is_empty());
     }
 
+    /// Two messages of one second whose rows differ by 2^20 would share a search key: the
+    /// second takes the next free one, and both are found.
+    #[test]
+    fn two_messages_whose_search_keys_would_meet_are_both_found() {
+        let (_dir, mut store) = store();
+        let at = Utc::now();
+        let mut first = message("m_a", Direction::In, "Áo khoác còn không", 0);
+        first.created_time = at;
+        store
+            .apply_conversation(&conversation("t_a", "Lan", Folder::Inbox, vec![first]))
+            .unwrap();
+        let row: i64 = store
+            .conn
+            .query_row("SELECT id FROM messages WHERE fb_id = 'm_a'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        // The next message stored gets the row 2^20 after the first's.
+        store
+            .conn
+            .execute_batch(&format!(
+                "INSERT INTO messages (id, conversation_id, direction, from_id, from_name, text,
+                    created_time, status)
+                 VALUES ({}, 't_a', 'in', 'u', 'x', '', 0, 'sent')",
+                row + (1 << 20) - 1
+            ))
+            .unwrap();
+        let mut second = message("m_b", Direction::In, "Áo khoác size L", 0);
+        second.created_time = at;
+        store
+            .apply_conversation(&conversation("t_b", "Hà", Folder::Inbox, vec![second]))
+            .unwrap();
+        let found: HashSet<String> = store
+            .search("ao khoac", 10)
+            .unwrap()
+            .into_iter()
+            .map(|hit| hit.conversation_id.to_string())
+            .collect();
+        assert_eq!(found, HashSet::from(["t_a".into(), "t_b".into()]));
+    }
+
     #[test]
     fn a_customer_waits_from_their_first_unanswered_message_until_a_reply_stands() {
         let (_dir, mut store) = store();
