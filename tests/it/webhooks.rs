@@ -1903,3 +1903,42 @@ async fn what_a_restart_after_a_restore_polls_again_is_no_missed_webhook() {
     assert!(!doctor.stdout.contains("not arriving"), "{}", doctor.stdout);
     again.stops_cleanly(&world, libc::SIGTERM).await;
 }
+
+/// An edit Facebook delivers before its message is read (a buyer still in Spam, a retry) waits
+/// for the message: once stored, it shows and is searched with the edited words.
+#[tokio::test]
+async fn an_edit_told_before_its_message_is_stored_is_kept_for_it() {
+    use common::inbox::{conversation, message};
+    use pagedesk::model::Folder;
+    use pagedesk::store::{Amend, KeptChange};
+    let world = TestWorld::start("").await;
+    let mut store = world.store();
+    store.upsert_page(world.page(0), "Shop").unwrap();
+    let now = chrono::Utc::now();
+    let edit = KeptChange {
+        page_id: world.page(0).into(),
+        person_id: "psid-Lan".into(),
+        at: now,
+        change: Amend::Edited {
+            mid: "m_1".into(),
+            text: "Cho em 2 áo size L".into(),
+            edit_count: 1,
+        },
+    };
+    store.keep_events(&[], &[edit], now).unwrap();
+    let written = message("m_1", world.page(0), false, "Lan", "Cho em 2 áo size M", 5);
+    conversation(
+        &mut store,
+        "t_lan",
+        world.page(0),
+        "Lan",
+        Folder::Inbox,
+        1,
+        vec![written],
+    );
+    let stored = store.messages(&"t_lan".into()).unwrap();
+    assert_eq!(stored[0].text, "Cho em 2 áo size L", "{stored:#?}");
+    assert_eq!(stored[0].edit_count, 1);
+    assert_eq!(store.search("size l", 10).unwrap().len(), 1);
+    assert!(store.search("size m", 10).unwrap().is_empty());
+}
