@@ -922,6 +922,17 @@ fn with_queued(
             m
         })
         .collect();
+    // Facebook lists its copies in the order written but says only the second; an event says
+    // the millisecond. A copy no event came for is not put ahead of one Facebook lists before
+    // it (a burst read back as 4, 5, 6, 7, 1, 2, 3): it goes at least as late as that one.
+    let mut listed_until = DateTime::<Utc>::MIN_UTC;
+    let listed: HashMap<MessageId, DateTime<Utc>> = messages
+        .iter()
+        .map(|m| {
+            listed_until = listed_until.max(m.created_time);
+            (m.fb_id.clone(), listed_until)
+        })
+        .collect();
     let mut from_events = HashSet::new();
     for message in &queued {
         if !messages.iter().any(|m| m.fb_id == message.fb_id) {
@@ -936,7 +947,10 @@ fn with_queued(
             .position(|q| q.fb_id == m.fb_id)
             .unwrap_or(usize::MAX)
     };
-    messages.sort_by_cached_key(|m| (m.created_time, arrival(m)));
+    messages.sort_by_cached_key(|m| {
+        let written = listed.get(&m.fb_id).copied().unwrap_or(m.created_time);
+        (written, arrival(m))
+    });
     Ok((messages, from_events))
 }
 

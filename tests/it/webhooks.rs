@@ -1942,3 +1942,62 @@ async fn an_edit_told_before_its_message_is_stored_is_kept_for_it() {
     assert_eq!(store.search("size l", 10).unwrap().len(), 1);
     assert!(store.search("size m", 10).unwrap().is_empty());
 }
+
+/// A burst written within one second: events came for the first three before Facebook's read,
+/// which lists all seven to the second. The chat keeps the order they were written in, not the
+/// events' milliseconds ahead of Facebook's copies without them (4, 5, 6, 7, 1, 2, 3 was seen).
+#[tokio::test]
+async fn a_burst_of_one_second_keeps_its_order_when_events_came_for_part_of_it() {
+    use common::inbox::{conversation, message};
+    use pagedesk::model::Folder;
+    use pagedesk::store::QueuedMessage;
+    let world = TestWorld::start("").await;
+    let mut store = world.store();
+    store.upsert_page(world.page(0), "Shop").unwrap();
+    let second = chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp() - 60, 0).unwrap();
+    let written: Vec<_> = (1..=7)
+        .map(|i| {
+            let mut m = message(
+                &format!("m_{i}"),
+                world.page(0),
+                false,
+                "Lan",
+                &format!("Tin số {i}"),
+                0,
+            );
+            m.created_time = second;
+            m
+        })
+        .collect();
+    let events: Vec<QueuedMessage> = written[..3]
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let mut m = m.clone();
+            m.created_time = second + chrono::Duration::milliseconds(100 * (i as i64 + 1));
+            QueuedMessage {
+                page_id: world.page(0).into(),
+                person_id: "psid-Lan".into(),
+                message: m,
+            }
+        })
+        .collect();
+    store.keep_events(&events, &[], chrono::Utc::now()).unwrap();
+    conversation(
+        &mut store,
+        "t_lan",
+        world.page(0),
+        "Lan",
+        Folder::Inbox,
+        7,
+        written,
+    );
+    let texts: Vec<String> = store
+        .messages(&"t_lan".into())
+        .unwrap()
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
+    let expected: Vec<String> = (1..=7).map(|i| format!("Tin số {i}")).collect();
+    assert_eq!(texts, expected);
+}
