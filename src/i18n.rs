@@ -54,6 +54,7 @@ strings! {
     Conversations => "Conversations", "Hội thoại";
     NoConversations => "No conversations here.", "Không có hội thoại nào.";
     NothingOpen => "Pick a conversation with j/k, open it with Enter.", "Chọn hội thoại bằng j/k, mở bằng Enter.";
+    UnreadableNow => "This conversation's messages cannot be read while the database is out of reach: they show once it answers. Those shown since the inbox opened show as they were.", "Chưa đọc được tin nhắn của hội thoại này vì không kết nối được cơ sở dữ liệu; khi kết nối lại, tin nhắn sẽ hiện ra. Hội thoại đã xem từ lúc mở hộp thư thì vẫn xem lại được.";
     HiddenMark => "hidden", "đã ẩn";
     LikedMark => "liked", "đã thích";
     HiddenForPhoneMark => "hidden: it holds a phone number", "đã ẩn vì có số điện thoại";

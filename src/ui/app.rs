@@ -482,6 +482,19 @@ impl App {
         }
     }
 
+    /// A read for what the screen shows (the list under the cursor, its counts): the database
+    /// out of reach is said by the status line alone, the screen keeping what it shows.
+    fn report_read<T>(&mut self, result: crate::store::Result<T>) -> Option<T> {
+        match result {
+            Err(error) if error.unreachable() => {
+                tracing::warn!(error = %error, "the database cannot be reached");
+                self.database_down();
+                None
+            }
+            result => self.report_value(result),
+        }
+    }
+
     /// A write staff did not ask for (a draft kept, a read mark): the database out of reach is
     /// said by the status line alone, not as something staff did that was not done.
     pub(super) fn report_background(&mut self, result: crate::store::Result<()>) {
@@ -626,7 +639,7 @@ impl App {
     /// changes, not on every move.
     pub(super) fn load_counts(&mut self) {
         let scope = self.list_query();
-        if let Some(counts) = self.report_value(self.store.filter_counts_in(&scope)) {
+        if let Some(counts) = self.report_read(self.store.filter_counts_in(&scope)) {
             self.list.counts = counts;
         }
     }
@@ -635,7 +648,7 @@ impl App {
     fn load_list(&mut self) {
         let (top, capacity) = self.list.window();
         let query = self.list_query();
-        if let Some(rows) = self.report_value(self.store.conversation_window(&query, top, capacity))
+        if let Some(rows) = self.report_read(self.store.conversation_window(&query, top, capacity))
         {
             self.list.rows = rows;
         }
@@ -653,7 +666,10 @@ impl App {
             return;
         }
         self.save_draft();
-        self.chat.open = None;
+        if let Some(open) = self.chat.open.take() {
+            let draft = self.chat.compose.lines().join("\n");
+            self.chat.keep_shown(open, draft);
+        }
         self.chat.highlight = None;
         if let Some(id) = selected {
             self.show_conversation(&id);
@@ -661,30 +677,47 @@ impl App {
     }
 
     fn show_conversation(&mut self, id: &ConversationId) {
-        let Some(Some(conversation)) = self.report_value(self.store.conversation(id)) else {
-            return;
-        };
-        let Some(messages) = self.report_value(self.store.messages(id)) else {
-            return;
+        let read = self
+            .store
+            .conversation(id)
+            .and_then(|conversation| match conversation {
+                Some(conversation) => Ok(Some((conversation, self.store.messages(id)?))),
+                None => Ok(None),
+            });
+        let (conversation, messages) = match read {
+            Ok(Some(read)) => read,
+            Ok(None) => return,
+            // Passing over the list is no action left undone: the status line says the
+            // database is out of reach, and a conversation shown lately shows as it was read,
+            // without asking the database for more (each ask waits for a silent server).
+            Err(error) if error.unreachable() => {
+                self.report_read::<()>(Err(error));
+                if let Some((open, draft)) = self.chat.shown_before(id) {
+                    let draft = self.chat.drafts_in_flight.get(id).cloned().unwrap_or(draft);
+                    self.put_in_reply_box(&draft);
+                    self.chat.open = Some(Open {
+                        shown_at: std::time::Instant::now(),
+                        ..open
+                    });
+                }
+                return;
+            }
+            Err(error) => {
+                self.report_error(Err(error));
+                return;
+            }
         };
         let new_from = first_unread(&messages, conversation.unread_count);
         let draft = match self.chat.drafts_in_flight.get(id) {
             Some(text) => text.clone(),
             None => self.store.draft(id).ok().flatten().unwrap_or_default(),
         };
-        self.chat.compose = TextArea::from(draft.lines());
+        self.put_in_reply_box(&draft);
         // Files attached before, in this inbox or a closed one.
         if !self.chat.attached.contains_key(id) {
             let files = self.store.draft_files(id).ok().unwrap_or_default();
             self.chat.attached.insert(id.to_owned(), files);
         }
-        self.chat
-            .compose
-            .move_cursor(ratatui_textarea::CursorMove::Bottom);
-        self.chat
-            .compose
-            .move_cursor(ratatui_textarea::CursorMove::End);
-        self.chat.picker_dismissed = false;
         self.chat.open = Some(Open {
             conversation,
             messages,
@@ -700,6 +733,18 @@ impl App {
             .retain(|_, state| !matches!(state, super::pictures::PictureState::Failed(_)));
         self.want_pictures();
         self.load_others();
+    }
+
+    /// The reply box holds `draft`, the cursor after its last word.
+    fn put_in_reply_box(&mut self, draft: &str) {
+        self.chat.compose = TextArea::from(draft.lines());
+        self.chat
+            .compose
+            .move_cursor(ratatui_textarea::CursorMove::Bottom);
+        self.chat
+            .compose
+            .move_cursor(ratatui_textarea::CursorMove::End);
+        self.chat.picker_dismissed = false;
     }
 
     /// Keeps the drafts the database has not taken on disk (`failed`: one was just refused),

@@ -5,7 +5,7 @@
 //! keeps them beside the overlay and the shared context; each part's own rules (scrolling the
 //! list around its cursor, a notice's few seconds) live here.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use ratatui_textarea::TextArea;
@@ -248,9 +248,36 @@ pub struct Chat {
     /// Threads whose reply box holds a private answer taken back to be edited: Enter sends it
     /// privately again, never in public.
     pub private_answer: std::collections::HashSet<ConversationId>,
+    /// The conversations shown lately, as last read, with what their reply box held: shown
+    /// again while the database cannot be reached (the status line says the screen shows what
+    /// was read). Newest last.
+    shown_lately: VecDeque<(Open, String)>,
 }
 
+/// How many conversations shown lately are kept to be shown during an outage.
+const SHOWN_KEPT: usize = 30;
+
 impl Chat {
+    /// Keeps a conversation the chat stops showing, and its reply box's words.
+    pub fn keep_shown(&mut self, open: Open, draft: String) {
+        let id = open.conversation.id.clone();
+        self.shown_lately
+            .retain(|(kept, _)| kept.conversation.id != id);
+        if self.shown_lately.len() == SHOWN_KEPT {
+            self.shown_lately.pop_front();
+        }
+        self.shown_lately.push_back((open, draft));
+    }
+
+    /// A conversation shown lately, as last read, and its reply box's words then.
+    pub fn shown_before(&mut self, id: &ConversationId) -> Option<(Open, String)> {
+        let at = self
+            .shown_lately
+            .iter()
+            .position(|(kept, _)| &kept.conversation.id == id)?;
+        self.shown_lately.remove(at)
+    }
+
     /// Scrolls the conversation shown `lines` towards older (`up`) or newer messages, no
     /// further than `max` lines up (its oldest message at the top).
     pub fn scroll(&mut self, lines: usize, up: bool, max: usize) {

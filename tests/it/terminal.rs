@@ -2117,6 +2117,83 @@ async fn two_staff_saving_one_order_form_at_once_in_two_inboxes_make_one_order()
     assert!(hung.exit("Ctrl-C").await.success());
 }
 
+/// Passing over the list while the team's database does not answer (the list cuts each
+/// buyer's words at its width: only the chat shows their end): a conversation shown
+/// lately shows again as it was read, with its reply box's words, at once; one never shown
+/// says why its messages are missing (not "pick a conversation"); nothing is said undone; and
+/// once the server answers the messages come.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conversations_shown_lately_show_again_while_postgres_does_not_answer() {
+    let settings = "interval = \"1h\"\n\n[store]\nanswer_within = \"2s\"";
+    let Some(mut world) = TestWorld::start_on_postgres(settings).await else {
+        return;
+    };
+    let Some(link) = common::postgres::Link::to_own_server() else {
+        return;
+    };
+    world.database_url = world
+        .database_url
+        .as_deref()
+        .map(|url| format!("{}&connect_timeout=2", link.url(url)));
+    for (name, text, ago) in [
+        (
+            "Nguyễn Thị Lan",
+            "Váy hoa nhí còn không shop? Mình lấy 2 cái màu xanh",
+            60,
+        ),
+        (
+            "Trần Văn Minh",
+            "Áo khoác size L còn không? Cho mình xem ảnh thật",
+            120,
+        ),
+        (
+            "Lê Thu Hà",
+            "Ship về Đà Nẵng mấy ngày? Mình cần gấp trước thứ bảy",
+            180,
+        ),
+    ] {
+        world.buyer_writes(0, name, text, "inbox", ago).await;
+    }
+    world.sync().await;
+    let mut inbox = Terminal::start(&world, 100, 30);
+    inbox.wait_for_text("lấy 2 cái màu xanh").await;
+    inbox.open_reply_box().await;
+    inbox.type_text("Dạ còn ạ");
+    inbox.wait_for_text("Dạ còn ạ").await;
+    inbox.type_text("\u{1b}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    inbox.type_text("j");
+    inbox.wait_for_text("xem ảnh thật").await;
+
+    link.freeze();
+    inbox.wait_for_text("cannot reach the database").await;
+    inbox.type_text("k");
+    let back = Instant::now();
+    let screen = inbox.wait_for_text("lấy 2 cái màu xanh").await;
+    assert!(
+        screen.contains("Dạ còn ạ"),
+        "the reply box as it was: {screen}"
+    );
+    // One ask of a server known silent (2 s here), never one per thing the chat shows.
+    assert!(
+        back.elapsed() < Duration::from_secs(5),
+        "shown after {:?}",
+        back.elapsed()
+    );
+    inbox.type_text("j");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    inbox.type_text("j");
+    let screen = inbox
+        .wait_for_text("messages cannot be read while the")
+        .await;
+    assert!(!screen.contains("Pick a conversation"), "{screen}");
+    assert!(!screen.contains("Not done"), "{screen}");
+
+    link.thaw();
+    inbox.wait_for_text("cần gấp trước thứ bảy").await;
+    inbox.leave_and_quit().await;
+}
+
 /// A team on PostgreSQL whose database goes out of reach (the server down, the network cut):
 /// the inbox keeps what it shows and says why, a reply typed meanwhile goes back into the box
 /// unsent, and once the database is back the inbox reads again and the reply goes, once.

@@ -24,8 +24,13 @@ pub(super) fn draw_chat(frame: &mut Frame, app: &App, area: Rect, clock: Clock) 
     let split = app.chat_split(area);
     let Some(open) = app.chat.open.as_ref() else {
         let block = pane_block(app, String::new(), Pane::Chat);
+        let why = if app.status.database_down.is_some() && app.selected_conversation().is_some() {
+            S::UnreadableNow
+        } else {
+            S::NothingOpen
+        };
         frame.render_widget(
-            Paragraph::new(tr.t(S::NothingOpen))
+            Paragraph::new(tr.t(why))
                 .style(app.theme.dim())
                 .wrap(Wrap { trim: true })
                 .block(block),
