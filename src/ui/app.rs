@@ -685,7 +685,11 @@ impl App {
                 None => Ok(None),
             });
         let (conversation, messages) = match read {
-            Ok(Some(read)) => read,
+            Ok(Some(read)) => {
+                // Read anew: what was kept of it is older, its reply box's words too.
+                self.chat.forget_shown(id);
+                read
+            }
             Ok(None) => return,
             // Passing over the list is no action left undone: the status line says the
             // database is out of reach, and a conversation shown lately shows as it was read,

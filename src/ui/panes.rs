@@ -260,13 +260,17 @@ const SHOWN_KEPT: usize = 30;
 impl Chat {
     /// Keeps a conversation the chat stops showing, and its reply box's words.
     pub fn keep_shown(&mut self, open: Open, draft: String) {
-        let id = open.conversation.id.clone();
-        self.shown_lately
-            .retain(|(kept, _)| kept.conversation.id != id);
+        self.forget_shown(&open.conversation.id);
         if self.shown_lately.len() == SHOWN_KEPT {
             self.shown_lately.pop_front();
         }
         self.shown_lately.push_back((open, draft));
+    }
+
+    /// Forgets what was kept of a conversation (read anew, it is older).
+    pub fn forget_shown(&mut self, id: &ConversationId) {
+        self.shown_lately
+            .retain(|(kept, _)| &kept.conversation.id != id);
     }
 
     /// A conversation shown lately, as last read, and its reply box's words then.
