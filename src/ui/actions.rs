@@ -251,13 +251,7 @@ impl App {
             &open.conversation.customer_name,
             &open.conversation.page_name,
         );
-        self.chat.compose = TextArea::from(text.lines());
-        self.chat
-            .compose
-            .move_cursor(ratatui_textarea::CursorMove::Bottom);
-        self.chat
-            .compose
-            .move_cursor(ratatui_textarea::CursorMove::End);
+        self.put_in_reply_box(&text);
     }
 
     fn inbox_action(&mut self, action: Action) {

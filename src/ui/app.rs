@@ -355,13 +355,7 @@ impl App {
     /// The reply as saved in the editor replaces the box's text.
     pub fn take_edited_reply(&mut self, text: &str) {
         let text = crate::text::clean(text);
-        self.chat.compose = TextArea::from(text.trim_end().lines());
-        self.chat
-            .compose
-            .move_cursor(ratatui_textarea::CursorMove::Bottom);
-        self.chat
-            .compose
-            .move_cursor(ratatui_textarea::CursorMove::End);
+        self.put_in_reply_box(text.trim_end());
         self.chat.draft_unsaved = true;
         self.focus = Pane::Compose;
     }
@@ -699,6 +693,7 @@ impl App {
                 if let Some((open, draft)) = self.chat.shown_before(id) {
                     let draft = self.chat.drafts_in_flight.get(id).cloned().unwrap_or(draft);
                     self.put_in_reply_box(&draft);
+                    self.chat.picker_dismissed = false;
                     self.chat.open = Some(Open {
                         shown_at: std::time::Instant::now(),
                         ..open
@@ -717,6 +712,7 @@ impl App {
             None => self.store.draft(id).ok().flatten().unwrap_or_default(),
         };
         self.put_in_reply_box(&draft);
+        self.chat.picker_dismissed = false;
         // Files attached before, in this inbox or a closed one.
         if !self.chat.attached.contains_key(id) {
             let files = self.store.draft_files(id).ok().unwrap_or_default();
@@ -739,16 +735,15 @@ impl App {
         self.load_others();
     }
 
-    /// The reply box holds `draft`, the cursor after its last word.
-    fn put_in_reply_box(&mut self, draft: &str) {
-        self.chat.compose = TextArea::from(draft.lines());
+    /// The reply box holds `text`, the cursor after its last word.
+    pub(super) fn put_in_reply_box(&mut self, text: &str) {
+        self.chat.compose = TextArea::from(text.lines());
         self.chat
             .compose
             .move_cursor(ratatui_textarea::CursorMove::Bottom);
         self.chat
             .compose
             .move_cursor(ratatui_textarea::CursorMove::End);
-        self.chat.picker_dismissed = false;
     }
 
     /// Keeps the drafts the database has not taken on disk (`failed`: one was just refused),

@@ -1151,23 +1151,13 @@ async fn many_messages_then_a_reply_before_the_next_read_are_all_kept() {
 /// later read, a late event), the mark takes them: shown, searchable, counted unread once.
 #[tokio::test]
 async fn a_message_known_only_as_a_mark_takes_its_words_when_they_come() {
-    use common::inbox::{conversation, message};
-    use pagedesk::model::Folder;
+    use common::inbox::message;
     let world = TestWorld::start("").await;
-    let mut store = world.store();
-    store.upsert_page(world.page(0), "Shop").unwrap();
+    let mut store = world.store_with_first_page();
     let mut mark = message("m_old", world.page(0), false, "Lan", "", 30);
     mark.unavailable = true;
     let newest = message("m_new", world.page(0), false, "Lan", "Chốt đơn nhé", 10);
-    conversation(
-        &mut store,
-        "t_lan",
-        world.page(0),
-        "Lan",
-        Folder::Inbox,
-        1,
-        vec![mark.clone(), newest.clone()],
-    );
+    world.store_lans_conversation(&mut store, vec![mark.clone(), newest.clone()]);
     let stored = store.messages(&"t_lan".into()).unwrap();
     assert!(
         stored[0].unavailable && stored[0].text.is_empty(),
@@ -1176,15 +1166,7 @@ async fn a_message_known_only_as_a_mark_takes_its_words_when_they_come() {
     let mut told = mark;
     told.unavailable = false;
     told.text = "Áo thun size M còn không shop".into();
-    conversation(
-        &mut store,
-        "t_lan",
-        world.page(0),
-        "Lan",
-        Folder::Inbox,
-        1,
-        vec![told, newest],
-    );
+    world.store_lans_conversation(&mut store, vec![told, newest]);
     let stored = store.messages(&"t_lan".into()).unwrap();
     assert_eq!(stored.len(), 2, "{stored:#?}");
     assert!(!stored[0].unavailable, "{stored:#?}");

@@ -2377,15 +2377,11 @@ async fn a_postgres_server_that_stops_answering_is_given_up_on_and_the_inbox_goe
     );
 }
 
-/// A reply sent from the inbox whose commit the connection loses while the server carries it
-/// out: the inbox asks whether it was stored (after that commit, in the writers' turn), finds
-/// it was, and it goes once, the box left empty. Handed back to the box as "not stored" (as it
-/// was before), staff sending it again would send it twice.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_reply_whose_commit_the_inbox_lost_is_found_stored_and_goes_once() {
-    let Some((world, lan, link)) = crate::postgres::a_reply_committing_slowly().await else {
-        return;
-    };
+/// Lan's question, and "Dạ còn ạ" sent from an inbox while the server carries out its commit
+/// slowly, the link cut under it: the inbox, the world, Lan's conversation and the link.
+async fn a_reply_sent_as_its_commit_is_cut()
+-> Option<(Terminal, TestWorld, String, common::postgres::Link)> {
+    let (world, lan, link) = crate::postgres::a_reply_committing_slowly().await?;
     let mut inbox = Terminal::start(&world, 100, 30);
     inbox.wait_for_text("Chốt đơn nhé").await;
     inbox.open_reply_box().await;
@@ -2394,6 +2390,18 @@ async fn a_reply_whose_commit_the_inbox_lost_is_found_stored_and_goes_once() {
     inbox.type_text("\r");
     crate::postgres::committing(&world, true).await;
     link.cut();
+    Some((inbox, world, lan, link))
+}
+
+/// A reply sent from the inbox whose commit the connection loses while the server carries it
+/// out: the inbox asks whether it was stored (after that commit, in the writers' turn), finds
+/// it was, and it goes once, the box left empty. Handed back to the box as "not stored" (as it
+/// was before), staff sending it again would send it twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_whose_commit_the_inbox_lost_is_found_stored_and_goes_once() {
+    let Some((mut inbox, world, lan, link)) = a_reply_sent_as_its_commit_is_cut().await else {
+        return;
+    };
     link.mend();
     inbox.wait_for_text("✓ sent").await;
     inbox.leave_and_quit().await;
@@ -2418,17 +2426,9 @@ async fn a_reply_whose_commit_the_inbox_lost_is_found_stored_and_goes_once() {
 /// database is back the stored reply goes once by itself.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_whose_commit_the_inbox_lost_for_good_is_said_unknown_and_goes_once() {
-    let Some((world, lan, link)) = crate::postgres::a_reply_committing_slowly().await else {
+    let Some((mut inbox, world, lan, link)) = a_reply_sent_as_its_commit_is_cut().await else {
         return;
     };
-    let mut inbox = Terminal::start(&world, 100, 30);
-    inbox.wait_for_text("Chốt đơn nhé").await;
-    inbox.open_reply_box().await;
-    inbox.type_text("Dạ còn ạ");
-    inbox.wait_for_text("Dạ còn ạ").await;
-    inbox.type_text("\r");
-    crate::postgres::committing(&world, true).await;
-    link.cut();
     inbox
         .wait_for_text("Cannot tell whether the reply was stored")
         .await;

@@ -1908,12 +1908,10 @@ async fn what_a_restart_after_a_restore_polls_again_is_no_missed_webhook() {
 /// for the message: once stored, it shows and is searched with the edited words.
 #[tokio::test]
 async fn an_edit_told_before_its_message_is_stored_is_kept_for_it() {
-    use common::inbox::{conversation, message};
-    use pagedesk::model::Folder;
+    use common::inbox::message;
     use pagedesk::store::{Amend, KeptChange};
     let world = TestWorld::start("").await;
-    let mut store = world.store();
-    store.upsert_page(world.page(0), "Shop").unwrap();
+    let mut store = world.store_with_first_page();
     let now = chrono::Utc::now();
     let edit = KeptChange {
         page_id: world.page(0).into(),
@@ -1927,15 +1925,7 @@ async fn an_edit_told_before_its_message_is_stored_is_kept_for_it() {
     };
     store.keep_events(&[], &[edit], now).unwrap();
     let written = message("m_1", world.page(0), false, "Lan", "Cho em 2 áo size M", 5);
-    conversation(
-        &mut store,
-        "t_lan",
-        world.page(0),
-        "Lan",
-        Folder::Inbox,
-        1,
-        vec![written],
-    );
+    world.store_lans_conversation(&mut store, vec![written]);
     let stored = store.messages(&"t_lan".into()).unwrap();
     assert_eq!(stored[0].text, "Cho em 2 áo size L", "{stored:#?}");
     assert_eq!(stored[0].edit_count, 1);
@@ -1948,12 +1938,10 @@ async fn an_edit_told_before_its_message_is_stored_is_kept_for_it() {
 /// events' milliseconds ahead of Facebook's copies without them (4, 5, 6, 7, 1, 2, 3 was seen).
 #[tokio::test]
 async fn a_burst_of_one_second_keeps_its_order_when_events_came_for_part_of_it() {
-    use common::inbox::{conversation, message};
-    use pagedesk::model::Folder;
+    use common::inbox::message;
     use pagedesk::store::QueuedMessage;
     let world = TestWorld::start("").await;
-    let mut store = world.store();
-    store.upsert_page(world.page(0), "Shop").unwrap();
+    let mut store = world.store_with_first_page();
     let second = chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp() - 60, 0).unwrap();
     let written: Vec<_> = (1..=7)
         .map(|i| {
@@ -1983,15 +1971,7 @@ async fn a_burst_of_one_second_keeps_its_order_when_events_came_for_part_of_it()
         })
         .collect();
     store.keep_events(&events, &[], chrono::Utc::now()).unwrap();
-    conversation(
-        &mut store,
-        "t_lan",
-        world.page(0),
-        "Lan",
-        Folder::Inbox,
-        7,
-        written,
-    );
+    world.store_lans_conversation(&mut store, written);
     let texts: Vec<String> = store
         .messages(&"t_lan".into())
         .unwrap()

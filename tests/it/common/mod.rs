@@ -172,6 +172,32 @@ impl TestWorld {
         }
     }
 
+    /// This world's store with its first page, for a test that stores what a read of
+    /// Facebook brings as the engine does.
+    pub fn store_with_first_page(&self) -> pagedesk::store::Store {
+        let mut store = self.store();
+        store.upsert_page(self.page(0), "Shop").unwrap();
+        store
+    }
+
+    /// Stores Lan's conversation (`t_lan`, PSID `psid-Lan`) on the first page with `messages`,
+    /// as a read of Facebook brings it.
+    pub fn store_lans_conversation(
+        &self,
+        store: &mut pagedesk::store::Store,
+        messages: Vec<pagedesk::store::NewMessage>,
+    ) {
+        inbox::conversation(
+            store,
+            "t_lan",
+            self.page(0),
+            "Lan",
+            pagedesk::model::Folder::Inbox,
+            1,
+            messages,
+        );
+    }
+
     pub fn page(&self, index: usize) -> &str {
         &self.pages[index].0
     }
